@@ -1,0 +1,39 @@
+#define _POSIX_C_SOURCE 200809L
+#include "common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+const char *sw_strerror(int err)
+{
+    switch (err) {
+    case SW_OK: return "success";
+    case SW_ENOMEM: return "out of memory";
+    case SW_EINVAL: return "invalid argument";
+    case SW_EIO: return "input/output error";
+    case SW_EHDF5: return "HDF5 error";
+    case SW_EDIVERGED: return "training diverged (loss is NaN or infinite)";
+    case SW_EINTERRUPTED: return "interrupted";
+    case SW_ECONFIG: return "configuration error";
+    case SW_ETOOBIG: return "run would not fit in memory";
+    case SW_ENOTFOUND: return "not found";
+    case SW_EFORMAT: return "unexpected file format";
+    case SW_EMPI: return "MPI error";
+    default: return "unknown error";
+    }
+}
+
+void sw_assert_fail(const char *file, int line, const char *expr)
+{
+    fprintf(stderr, "%s:%d: assertion failed: %s\n", file, line, expr);
+    fflush(stderr);
+    abort();
+}
+
+double sw_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}

@@ -1,0 +1,53 @@
+/* common.h: error codes, the always-on assert, and the scalar type of the engine.
+ *
+ * Library functions return 0 (SW_OK) or a negative SW_E* code; sw_strerror() names it.
+ * Only main() exits. SW_ASSERT stays on in Release builds: it guards invariants whose
+ * violation would otherwise corrupt results silently. */
+#ifndef SWEEP_COMMON_H
+#define SWEEP_COMMON_H
+
+#include <stddef.h>
+
+#define SWEEP_VERSION "0.1.0"
+
+/* The engine computes in float; the test build defines SW_REAL_DOUBLE so that finite
+ * differences and the PyTorch float64 vectors can be compared with tight tolerances. */
+#ifdef SW_REAL_DOUBLE
+typedef double sw_real;
+#else
+typedef float sw_real;
+#endif
+
+enum sw_error {
+    SW_OK = 0,
+    SW_ENOMEM = -1,      /* allocation failed */
+    SW_EINVAL = -2,      /* invalid argument or value */
+    SW_EIO = -3,         /* file system error (errno has the detail) */
+    SW_EHDF5 = -4,       /* the HDF5 library reported an error */
+    SW_EDIVERGED = -5,   /* loss became NaN or infinite */
+    SW_EINTERRUPTED = -6,/* stopped by request (Ctrl-C) */
+    SW_ECONFIG = -7,     /* configuration error (message carries the detail) */
+    SW_ETOOBIG = -8,     /* a run would not fit in memory */
+    SW_ENOTFOUND = -9,   /* missing file, key or object */
+    SW_EFORMAT = -10,    /* a file is not in the expected format */
+    SW_EMPI = -11,       /* MPI reported an error */
+    SW_ERROR_COUNT = 12
+};
+
+/* Returns a static, human-readable description of an SW_E* code (never NULL). */
+const char *sw_strerror(int err);
+
+/* Reports "file:line: assertion failed: expr" on stderr and aborts. */
+void sw_assert_fail(const char *file, int line, const char *expr);
+
+#define SW_ASSERT(cond)                                                        \
+    do {                                                                       \
+        if (!(cond)) sw_assert_fail(__FILE__, __LINE__, #cond);                \
+    } while (0)
+
+#define SW_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Monotonic wall clock in seconds. */
+double sw_now(void);
+
+#endif

@@ -1,0 +1,161 @@
+/* config.h: the resolved configuration of one run, and the schema of every config key.
+ *
+ * The schema (config.c, table `sw_schema`) is the one place that lists every key: its
+ * dotted name, type, default, allowed range and meaning. The YAML reader, `--set`, the
+ * HDF5 /config attributes, the resolved-YAML text and docs/config.md all follow it. */
+#ifndef SWEEP_CONFIG_H
+#define SWEEP_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { SW_TASK_MEAN_SIGN, SW_TASK_FIRST_SIGN, SW_TASK_COUNT } sw_task_kind;
+typedef enum { SW_CELL_RNN, SW_CELL_LSTM, SW_CELL_GRU, SW_CELL_COUNT } sw_cell_kind;
+typedef enum { SW_OPTIM_ADAM, SW_OPTIM_SGD, SW_OPTIM_COUNT } sw_optimizer_kind;
+typedef enum {
+    SW_SCHED_CONSTANT,
+    SW_SCHED_STEP,
+    SW_SCHED_MULTISTEP,
+    SW_SCHED_EXPONENTIAL,
+    SW_SCHED_COSINE,
+    SW_SCHED_COUNT
+} sw_schedule_kind;
+
+#define SW_MAX_LAYERS 8
+#define SW_MAX_HIDDEN 1024
+#define SW_MAX_SEQ_LEN 10000
+#define SW_MAX_MILESTONES 16
+
+typedef struct {
+    sw_task_kind kind;
+    int seq_len;      /* T */
+    int input_size;   /* I */
+    int train_size;
+    int test_size;
+    int signal_steps; /* first_sign: the label depends on the first k steps only */
+} sw_task_config;
+
+typedef struct {
+    sw_cell_kind cell;
+    int hidden; /* H */
+    int layers; /* L */
+    double dropout;
+} sw_model_config;
+
+typedef struct {
+    sw_schedule_kind kind;
+    int step;                          /* step: epochs between decays */
+    double gamma;                      /* step, multistep, exponential: decay factor */
+    int milestones[SW_MAX_MILESTONES]; /* multistep: epochs after which lr *= gamma */
+    int n_milestones;
+    double min_lr;                     /* cosine: lr reached at the last epoch */
+    int warmup;                        /* all kinds: epochs of linear warmup first */
+} sw_schedule_config;
+
+typedef struct {
+    int epochs;
+    int batch;
+    int steps_per_epoch; /* 0: one full pass over the training set per epoch */
+    sw_optimizer_kind optimizer;
+    double lr;
+    double beta1, beta2, eps;  /* adam */
+    double momentum;           /* sgd */
+    bool nesterov;             /* sgd */
+    double weight_decay;       /* L2 term added to the gradient (PyTorch semantics) */
+    double clip;               /* max global gradient norm; 0 = off */
+    sw_schedule_config schedule;
+} sw_train_config;
+
+typedef struct {
+    int grad_every; /* per-timestep gradients every N epochs (and at the last epoch) */
+    int probe_size; /* P probe sequences for hidden states and gradients */
+} sw_record_config;
+
+typedef struct {
+    sw_task_config task;
+    sw_model_config model;
+    sw_train_config train;
+    sw_record_config record;
+    int64_t seed;
+} sw_config;
+
+/* ---- the schema ---------------------------------------------------------------- */
+
+typedef enum {
+    SW_TYPE_INT,      /* int field */
+    SW_TYPE_INT64,    /* int64_t field (seed) */
+    SW_TYPE_FLOAT,    /* double field */
+    SW_TYPE_BOOL,     /* bool field */
+    SW_TYPE_ENUM,     /* enum field, written as one of `choices` */
+    SW_TYPE_INT_LIST, /* int[SW_MAX_MILESTONES] with a count field */
+    SW_TYPE_COUNT
+} sw_value_type;
+
+typedef struct {
+    const char *key;         /* dotted name, e.g. "train.lr" */
+    sw_value_type type;
+    size_t offset;           /* of the field in sw_config */
+    size_t count_offset;     /* INT_LIST: offset of its int count */
+    const char *const *choices; /* ENUM: NULL-terminated names, index = enum value */
+    double min, max;         /* allowed range (inclusive unless flagged below) */
+    bool min_exclusive, max_exclusive;
+    const char *default_text;/* the default, as written in YAML */
+    const char *doc;         /* one-line meaning */
+} sw_key_info;
+
+/* The schema table and its length. Order: task, model, train, record, seed. */
+extern const sw_key_info sw_schema[];
+extern const size_t sw_schema_len;
+
+/* Looks a dotted key up; NULL when unknown. */
+const sw_key_info *sw_schema_find(const char *key);
+
+/* The known key nearest to `key` by edit distance (for "did you mean"), or NULL when
+ * nothing is reasonably close. */
+const char *sw_schema_suggest(const char *key);
+
+/* Fills `cfg` with the defaults of the seed protocol. */
+void sw_config_defaults(sw_config *cfg);
+
+/* Sets one key from the text of a YAML scalar. `quoted` tells whether the scalar was
+ * quoted (a quoted "3" is a string, not an int). Checks the type and the key's own range.
+ * On error returns SW_ECONFIG and writes a message naming the key, the value and what is
+ * allowed into err (errlen bytes). */
+int sw_config_set(sw_config *cfg, const sw_key_info *key, const char *text, bool quoted,
+                  char *err, size_t errlen);
+
+/* Sets an INT_LIST key from n integers (already parsed). Same error contract. */
+int sw_config_set_list(sw_config *cfg, const sw_key_info *key, const long long *values,
+                       int n, char *err, size_t errlen);
+
+/* Checks rules that involve several keys (batch <= train_size, signal_steps <= seq_len,
+ * memory estimate, ...). On error returns SW_ECONFIG, the message in err, and the key
+ * most responsible in *bad_key (so a caller can point at its position in a file). */
+int sw_config_validate(const sw_config *cfg, char *err, size_t errlen, const char **bad_key);
+
+/* Formats the value of `key` in `cfg` as YAML scalar text (lists as "[20, 40]"). */
+void sw_config_format(const sw_config *cfg, const sw_key_info *key, char *out, size_t outlen);
+
+/* Writes the resolved config as a YAML document (nested sections, every key) into a
+ * newly malloc'ed string the caller frees; NULL when out of memory. */
+char *sw_config_to_yaml(const sw_config *cfg);
+
+/* Field accessors used by generic code (HDF5 /config attributes, run ids). */
+long long sw_config_get_int(const sw_config *cfg, const sw_key_info *key);
+double sw_config_get_float(const sw_config *cfg, const sw_key_info *key);
+const char *sw_config_get_enum(const sw_config *cfg, const sw_key_info *key);
+
+/* Number of gates per cell (rnn 1, lstm 4, gru 3) and the cell's name. */
+int sw_cell_gates(sw_cell_kind cell);
+const char *sw_cell_name(sw_cell_kind cell);
+
+/* Bytes of memory one run of this config needs while training (an estimate that errs
+ * high); used to refuse runs that would not fit. */
+double sw_config_memory_bytes(const sw_config *cfg);
+
+/* Relative cost of one run (floating-point operations of training and evaluation);
+ * used to order runs longest-first and to estimate time remaining. */
+double sw_config_cost_flops(const sw_config *cfg);
+
+#endif

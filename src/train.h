@@ -1,0 +1,92 @@
+/* train.h: one training run, start to finish, and everything it records.
+ *
+ * sw_train_run() generates the run's data from its seed, builds the model, trains for
+ * train.epochs epochs (evaluating on the test set after each), and fills a sw_run_result
+ * with the history, the final and best weights, the probe set's hidden states and the
+ * per-timestep gradients. It is pure computation: no files, no globals, no printing, so
+ * runs are independent and bit-identical whatever thread runs them. */
+#ifndef SWEEP_TRAIN_H
+#define SWEEP_TRAIN_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "common.h"
+#include "config.h"
+
+typedef enum {
+    SW_RUN_DONE,     /* all epochs completed */
+    SW_RUN_DIVERGED, /* loss became NaN/Inf; history holds the epochs before it */
+    SW_RUN_FAILED,   /* an error stopped it; `error` says why */
+    SW_RUN_STATUS_COUNT
+} sw_run_status;
+
+/* "done", "diverged", "failed". */
+const char *sw_run_status_name(sw_run_status status);
+
+/* Per-epoch record (index e is epoch e+1). */
+typedef struct {
+    int epochs;         /* epochs completed (length of every array below) */
+    int capacity;
+    double *train_loss; /* mean over the epoch's batches */
+    double *train_acc;  /* fraction in [0,1] over the samples seen */
+    double *test_loss;
+    double *test_acc;
+    double *lr;         /* learning rate used in the epoch */
+    double *grad_norm;  /* mean global gradient norm over the epoch's steps (before clipping) */
+    double *seconds;    /* wall seconds of the epoch (training and evaluation) */
+} sw_history;
+
+typedef struct {
+    sw_run_status status;
+    char error[256];      /* FAILED: the reason; DIVERGED: where it happened */
+
+    sw_history history;
+    int best_epoch;       /* from 1; highest test accuracy, earliest on ties; 0 if none */
+    double best_test_acc, best_test_loss, final_test_acc, final_train_acc;
+    double wall_seconds;  /* whole run, including data generation */
+
+    /* Parameters, each a flat buffer of param_count values in the order and layout of
+     * model.h's tensor table (PyTorch state-dict layout). */
+    size_t param_count;
+    sw_real *weights_final;
+    sw_real *weights_best;   /* copy taken at the end of the best epoch */
+
+    /* Probe set: P sequences from the test distribution with their own random stream. */
+    int probe_size;          /* P */
+    float *probe_inputs;     /* (P,T,I) */
+    int32_t *probe_labels;   /* (P) */
+    float *hidden_final;     /* (L,P,T,H) every layer's h_t, eval mode, final weights */
+    float *hidden_best;      /* (L,P,T,H) same with the best weights */
+
+    /* Per-timestep gradients on the probe set, eval mode, at the end of recorded epochs. */
+    int grad_records;        /* R */
+    int grad_capacity;
+    int32_t *grad_epoch;     /* (R) epochs recorded, from 1 */
+    float *dloss_dh_norm;    /* (R,L,T) (1/P) sum_b ||d l_b / d h_{b,t}||_2 */
+    float *dloss_dh;         /* (R,L,T,H) (1/P) sum_b d l_b / d h_{b,t} */
+    float *dW_hh_norm;       /* (R,L,T) Frobenius norm of step t's term of d(mean l)/dW_hh */
+} sw_run_result;
+
+/* Reported after every epoch; may be NULL. Called from the thread running the run. */
+typedef void (*sw_epoch_callback)(void *ctx, int epoch, const sw_history *history);
+
+typedef struct {
+    sw_epoch_callback on_epoch;
+    void *ctx;
+    /* When non-NULL and set non-zero by another thread or a signal handler, the run
+     * stops at the next epoch boundary and returns SW_EINTERRUPTED. */
+    const atomic_int *stop;
+} sw_train_hooks;
+
+/* Trains one run of `cfg` (which must have passed sw_config_validate).
+ * `result` is initialised here; the caller releases it with sw_run_result_free() whatever
+ * the return value. Returns SW_OK when the run completed or diverged (result->status says
+ * which), SW_EINTERRUPTED when stopped through hooks->stop, or another SW_E* code (result->
+ * status is FAILED and result->error says why). */
+int sw_train_run(const sw_config *cfg, const sw_train_hooks *hooks, sw_run_result *result);
+
+/* Frees what a result owns; NULL-tolerant; leaves *result zeroed. */
+void sw_run_result_free(sw_run_result *result);
+
+#endif
