@@ -1,0 +1,3 @@
+/* placeholder: the config schema implementation lands here */
+#include "config.h"
+typedef int sw_placeholder_config;

@@ -1,0 +1,3 @@
+/* placeholder: replaced by the engine work in progress */
+#include "common.h"
+typedef int sw_placeholder_kernels;
