@@ -14,8 +14,10 @@
  * differences and the PyTorch float64 vectors can be compared with tight tolerances. */
 #ifdef SW_REAL_DOUBLE
 typedef double sw_real;
+#define SW_SQRT sqrt
 #else
 typedef float sw_real;
+#define SW_SQRT sqrtf
 #endif
 
 enum sw_error {

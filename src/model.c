@@ -1,3 +1,549 @@
-/* placeholder: replaced by the engine work in progress */
-#include "common.h"
-typedef int sw_placeholder_model;
+/* model.c: the stacked recurrent classifier, forward and backward.
+ *
+ * Each layer is computed over the whole sequence before the next one starts, so the
+ * input projection x @ W_ih^T of all T steps is one large matrix product and only the
+ * recurrent product h_{t-1} @ W_hh^T stays inside the time loop. Backward mirrors it:
+ * the time loop produces d(pre-activation) for every step, and the weight gradients and
+ * the gradient into the layer below are again whole-sequence products.
+ *
+ * Equations (PyTorch's, gate order as its state dicts):
+ *   rnn:  h = tanh(W_ih x + b_ih + W_hh h' + b_hh)
+ *   lstm: i,f,g,o = s(.), s(.), tanh(.), s(.) of W_ih x + b_ih + W_hh h' + b_hh
+ *         c = f c' + i g;  h = o tanh(c)
+ *   gru:  r,z = s(W_i{r,z} x + b_i{r,z} + W_h{r,z} h' + b_h{r,z})
+ *         n = tanh(W_in x + b_in + r (W_hn h' + b_hn));  h = (1 - z) n + z h'
+ * where h', c' are the previous step's states (0 at t = 0) and s is the logistic sigmoid.
+ */
+#include "model.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels.h"
+#include "rng.h"
+
+static const char *cell_prefix = "rnn"; /* PyTorch module name in the state dict */
+
+sw_model_shape sw_model_shape_from_config(const sw_config *cfg)
+{
+    sw_model_shape s;
+    s.cell = cfg->model.cell;
+    s.input = cfg->task.input_size;
+    s.hidden = cfg->model.hidden;
+    s.layers = cfg->model.layers;
+    s.gates = sw_cell_gates(cfg->model.cell);
+    return s;
+}
+
+int sw_tensor_count(const sw_model_shape *shape) { return 4 * shape->layers + 2; }
+
+sw_tensor_info sw_tensor_describe(const sw_model_shape *s, int index)
+{
+    SW_ASSERT(index >= 0 && index < sw_tensor_count(s));
+    sw_tensor_info t;
+    memset(&t, 0, sizeof t);
+    int GH = s->gates * s->hidden;
+    size_t offset = 0;
+    for (int l = 0; l < s->layers; l++) {
+        int in = l == 0 ? s->input : s->hidden;
+        static const char *names[4] = {"weight_ih", "weight_hh", "bias_ih", "bias_hh"};
+        int rows[4] = {GH, GH, GH, GH}, cols[4] = {in, s->hidden, 0, 0};
+        for (int k = 0; k < 4; k++) {
+            size_t count = (size_t)rows[k] * (size_t)(cols[k] ? cols[k] : 1);
+            if (index == 4 * l + k) {
+                snprintf(t.name, sizeof t.name, "%s/%s_l%d", cell_prefix, names[k], l);
+                t.rows = rows[k];
+                t.cols = cols[k];
+                t.offset = offset;
+                t.count = count;
+                return t;
+            }
+            offset += count;
+        }
+    }
+    if (index == 4 * s->layers) {
+        snprintf(t.name, sizeof t.name, "fc/weight");
+        t.rows = SW_CLASSES;
+        t.cols = s->hidden;
+        t.count = (size_t)SW_CLASSES * (size_t)s->hidden;
+    } else {
+        snprintf(t.name, sizeof t.name, "fc/bias");
+        t.rows = SW_CLASSES;
+        t.cols = 0;
+        t.count = SW_CLASSES;
+        offset += (size_t)SW_CLASSES * (size_t)s->hidden;
+    }
+    t.offset = offset;
+    return t;
+}
+
+size_t sw_param_count(const sw_model_shape *s)
+{
+    sw_tensor_info last = sw_tensor_describe(s, sw_tensor_count(s) - 1);
+    return last.offset + last.count;
+}
+
+void sw_params_bind(sw_params *p, sw_real *flat, const sw_model_shape *s)
+{
+    memset(p, 0, sizeof *p);
+    for (int l = 0; l < s->layers; l++) {
+        p->layer[l].w_ih = flat + sw_tensor_describe(s, 4 * l + 0).offset;
+        p->layer[l].w_hh = flat + sw_tensor_describe(s, 4 * l + 1).offset;
+        p->layer[l].b_ih = flat + sw_tensor_describe(s, 4 * l + 2).offset;
+        p->layer[l].b_hh = flat + sw_tensor_describe(s, 4 * l + 3).offset;
+    }
+    p->fc_w = flat + sw_tensor_describe(s, 4 * s->layers).offset;
+    p->fc_b = flat + sw_tensor_describe(s, 4 * s->layers + 1).offset;
+}
+
+static void fill_uniform(sw_real *x, size_t n, double bound, sw_rng *rng)
+{
+    for (size_t i = 0; i < n; i++) x[i] = (sw_real)((2.0 * sw_rng_uniform(rng) - 1.0) * bound);
+}
+
+void sw_model_init_params(const sw_params *p, const sw_model_shape *s, sw_rng *rng)
+{
+    int GH = s->gates * s->hidden, H = s->hidden;
+    for (int l = 0; l < s->layers; l++) {
+        int in = l == 0 ? s->input : H;
+        fill_uniform(p->layer[l].w_ih, (size_t)GH * in, sqrt(6.0 / (double)(in + GH)), rng);
+        fill_uniform(p->layer[l].w_hh, (size_t)GH * H, sqrt(6.0 / (double)(H + GH)), rng);
+        memset(p->layer[l].b_ih, 0, (size_t)GH * sizeof(sw_real));
+        memset(p->layer[l].b_hh, 0, (size_t)GH * sizeof(sw_real));
+    }
+    double bound = 1.0 / sqrt((double)H);
+    fill_uniform(p->fc_w, (size_t)SW_CLASSES * H, bound, rng);
+    fill_uniform(p->fc_b, SW_CLASSES, bound, rng);
+}
+
+/* ---- work area ------------------------------------------------------------------ */
+
+/* Carves n values out of the block, 64-byte aligned; with base NULL it only counts. */
+static sw_real *carve(char *base, size_t *used, size_t n)
+{
+    size_t bytes = (n * sizeof(sw_real) + 63) & ~(size_t)63;
+    sw_real *ptr = base ? (sw_real *)(base + *used) : NULL;
+    *used += bytes;
+    return ptr;
+}
+
+static void layout_work(sw_model_work *w, char *base, size_t *used, int record_dh)
+{
+    const sw_model_shape *s = &w->shape;
+    size_t T = (size_t)w->seq_len, B = (size_t)w->max_batch, H = (size_t)s->hidden;
+    size_t GH = (size_t)s->gates * H, I = (size_t)s->input;
+    size_t widest = I > H ? I : H;
+    for (int l = 0; l < s->layers; l++) {
+        size_t in = l == 0 ? I : H;
+        w->w_ih_t[l] = carve(base, used, in * GH);
+        w->w_hh_t[l] = carve(base, used, H * GH);
+        w->bias_sum[l] = carve(base, used, GH);
+        w->act[l] = s->cell == SW_CELL_RNN ? NULL : carve(base, used, T * B * GH);
+        w->h[l] = carve(base, used, T * B * H);
+        w->cell[l] = s->cell == SW_CELL_LSTM ? carve(base, used, T * B * H) : NULL;
+        w->tanh_cell[l] = s->cell == SW_CELL_LSTM ? carve(base, used, T * B * H) : NULL;
+        w->hn[l] = s->cell == SW_CELL_GRU ? carve(base, used, T * B * H) : NULL;
+        w->xin[l] = l > 0 ? carve(base, used, T * B * H) : NULL;
+        w->mask[l] = l < s->layers - 1 ? carve(base, used, T * B * H) : NULL;
+        w->dh_total[l] = record_dh ? carve(base, used, T * B * H) : NULL;
+        w->dh_outer[l] = record_dh ? carve(base, used, T * B * H) : NULL;
+    }
+    w->x = carve(base, used, T * B * I);
+    w->mask_final = carve(base, used, B * H);
+    w->feat = carve(base, used, B * H);
+    w->logits = carve(base, used, B * SW_CLASSES);
+    w->hproj = carve(base, used, B * GH);
+    w->zeros = carve(base, used, B * GH);
+    w->dpre = carve(base, used, T * B * GH);
+    w->dhp = s->cell == SW_CELL_GRU ? carve(base, used, T * B * GH) : w->dpre;
+    w->dout = carve(base, used, T * B * H);
+    w->dxin = carve(base, used, T * B * widest);
+    w->dh = carve(base, used, B * H);
+    w->dcell = carve(base, used, B * H);
+    w->dfeat = carve(base, used, B * H);
+    w->dlogits = carve(base, used, B * SW_CLASSES);
+    w->dw_scratch = carve(base, used, widest * GH);
+}
+
+int sw_model_work_create(sw_model_work **out, const sw_model_shape *shape, int max_batch,
+                         int seq_len, int record_dh)
+{
+    *out = NULL;
+    SW_ASSERT(shape->layers >= 1 && shape->layers <= SW_MAX_LAYERS);
+    SW_ASSERT(max_batch >= 1 && seq_len >= 1);
+    sw_model_work *w = calloc(1, sizeof *w);
+    if (!w) return SW_ENOMEM;
+    w->shape = *shape;
+    w->max_batch = max_batch;
+    w->seq_len = seq_len;
+    size_t bytes = 0;
+    layout_work(w, NULL, &bytes, record_dh);
+    w->block = aligned_alloc(64, bytes);
+    if (!w->block) {
+        free(w);
+        return SW_ENOMEM;
+    }
+    /* Zeroed once so unused tails never hold NaN garbage that a kernel could read. */
+    memset(w->block, 0, bytes);
+    bytes = 0;
+    layout_work(w, w->block, &bytes, record_dh);
+    *out = w;
+    return SW_OK;
+}
+
+void sw_model_work_free(sw_model_work *w)
+{
+    if (!w) return;
+    free(w->block);
+    free(w);
+}
+
+void sw_model_pack(sw_model_work *w, const sw_params *p)
+{
+    const sw_model_shape *s = &w->shape;
+    int H = s->hidden, GH = s->gates * H;
+    for (int l = 0; l < s->layers; l++) {
+        int in = l == 0 ? s->input : H;
+        sw_transpose(w->w_ih_t[l], p->layer[l].w_ih, GH, in);
+        sw_transpose(w->w_hh_t[l], p->layer[l].w_hh, GH, H);
+        for (int j = 0; j < GH; j++) w->bias_sum[l][j] = p->layer[l].b_ih[j] + p->layer[l].b_hh[j];
+    }
+}
+
+void sw_model_load_input(sw_model_work *w, const float *data, const int *index, int B)
+{
+    SW_ASSERT(B >= 1 && B <= w->max_batch);
+    int T = w->seq_len, I = w->shape.input;
+    w->batch = B;
+    for (int b = 0; b < B; b++) {
+        const float *seq = data + (size_t)(index ? index[b] : b) * T * I;
+        for (int t = 0; t < T; t++)
+            for (int i = 0; i < I; i++)
+                w->x[((size_t)t * B + b) * I + i] = (sw_real)seq[(size_t)t * I + i];
+    }
+}
+
+void sw_model_load_input_real(sw_model_work *w, const sw_real *x, int B)
+{
+    SW_ASSERT(B >= 1 && B <= w->max_batch);
+    int T = w->seq_len, I = w->shape.input;
+    w->batch = B;
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t < T; t++)
+            for (int i = 0; i < I; i++)
+                w->x[((size_t)t * B + b) * I + i] = x[((size_t)b * T + t) * I + i];
+}
+
+void sw_model_sample_dropout(sw_model_work *w, sw_rng *rng, int B, double p)
+{
+    SW_ASSERT(p >= 0.0 && p < 1.0);
+    int T = w->seq_len, H = w->shape.hidden;
+    sw_real keep = (sw_real)(1.0 / (1.0 - p));
+    /* Keep when a 32-bit draw is >= p * 2^32: one draw per element, exact enough. */
+    uint64_t threshold = (uint64_t)(p * 4294967296.0);
+    for (int l = 0; l < w->shape.layers - 1; l++)
+        for (size_t i = 0; i < (size_t)T * B * H; i++)
+            w->mask[l][i] = sw_rng_u32(rng) >= threshold ? keep : 0;
+    for (size_t i = 0; i < (size_t)B * H; i++)
+        w->mask_final[i] = sw_rng_u32(rng) >= threshold ? keep : 0;
+}
+
+/* ---- forward -------------------------------------------------------------------- */
+
+/* Input of layer l for the current pass: x, the layer below's output, or its dropped
+ * version in training. */
+static const sw_real *layer_input(const sw_model_work *w, int l)
+{
+    if (l == 0) return w->x;
+    return w->train ? w->xin[l] : w->h[l - 1];
+}
+
+static void rnn_layer_forward(sw_model_work *w, int l)
+{
+    int T = w->seq_len, B = w->batch, H = w->shape.hidden;
+    int in = l == 0 ? w->shape.input : H;
+    size_t step = (size_t)B * H;
+    sw_real *h = w->h[l]; // (T,B,H)
+    sw_matmul(h, layer_input(w, l), w->w_ih_t[l], w->bias_sum[l], T * B, in, H, 0);
+    for (int t = 0; t < T; t++) {
+        if (t > 0) sw_matmul(h + t * step, h + (t - 1) * step, w->w_hh_t[l], NULL, B, H, H, 1);
+        sw_tanh_inplace(h + t * step, step);
+    }
+}
+
+static void lstm_layer_forward(sw_model_work *w, int l)
+{
+    int T = w->seq_len, B = w->batch, H = w->shape.hidden, GH = 4 * H;
+    int in = l == 0 ? w->shape.input : H;
+    size_t step = (size_t)B * H, gstep = (size_t)B * GH;
+    sw_real *act = w->act[l]; // (T,B,4H)
+    sw_matmul(act, layer_input(w, l), w->w_ih_t[l], w->bias_sum[l], T * B, in, GH, 0);
+    for (int t = 0; t < T; t++) {
+        sw_real *a = act + t * gstep;
+        const sw_real *h_prev = t > 0 ? w->h[l] + (t - 1) * step : w->zeros;
+        const sw_real *c_prev = t > 0 ? w->cell[l] + (t - 1) * step : w->zeros;
+        if (t > 0) sw_matmul(a, h_prev, w->w_hh_t[l], NULL, B, H, GH, 1);
+        sw_real *c = w->cell[l] + t * step, *tc = w->tanh_cell[l] + t * step;
+        sw_real *h = w->h[l] + t * step;
+        for (int b = 0; b < B; b++) {
+            sw_real *ab = a + (size_t)b * GH;
+            sw_sigmoid_inplace(ab, 2 * (size_t)H);       /* i, f */
+            sw_tanh_inplace(ab + 2 * H, (size_t)H);        /* g */
+            sw_sigmoid_inplace(ab + 3 * H, (size_t)H);     /* o */
+            const sw_real *ig = ab, *fg = ab + H, *gg = ab + 2 * H;
+            sw_real *cb = c + (size_t)b * H, *tcb = tc + (size_t)b * H;
+            const sw_real *cpb = c_prev + (size_t)b * H;
+            for (int j = 0; j < H; j++) cb[j] = fg[j] * cpb[j] + ig[j] * gg[j];
+            memcpy(tcb, cb, (size_t)H * sizeof(sw_real));
+        }
+        sw_tanh_inplace(tc, step);
+        for (int b = 0; b < B; b++) {
+            const sw_real *og = a + (size_t)b * GH + 3 * H, *tcb = tc + (size_t)b * H;
+            sw_real *hb = h + (size_t)b * H;
+            for (int j = 0; j < H; j++) hb[j] = og[j] * tcb[j];
+        }
+    }
+}
+
+static void gru_layer_forward(sw_model_work *w, const sw_params *p, int l)
+{
+    int T = w->seq_len, B = w->batch, H = w->shape.hidden, GH = 3 * H;
+    int in = l == 0 ? w->shape.input : H;
+    size_t step = (size_t)B * H, gstep = (size_t)B * GH;
+    sw_real *act = w->act[l]; // (T,B,3H)
+    sw_matmul(act, layer_input(w, l), w->w_ih_t[l], p->layer[l].b_ih, T * B, in, GH, 0);
+    for (int t = 0; t < T; t++) {
+        sw_real *a = act + t * gstep;
+        const sw_real *h_prev = t > 0 ? w->h[l] + (t - 1) * step : w->zeros;
+        sw_real *hp = w->hproj; // (B,3H)
+        sw_matmul(hp, h_prev, w->w_hh_t[l], p->layer[l].b_hh, B, H, GH, 0);
+        sw_real *hn = w->hn[l] + t * step, *h = w->h[l] + t * step;
+        for (int b = 0; b < B; b++) {
+            sw_real *ab = a + (size_t)b * GH;
+            const sw_real *hpb = hp + (size_t)b * GH;
+            for (int j = 0; j < 2 * H; j++) ab[j] += hpb[j];
+            sw_sigmoid_inplace(ab, 2 * (size_t)H); /* r, z */
+            sw_real *hnb = hn + (size_t)b * H;
+            for (int j = 0; j < H; j++) {
+                hnb[j] = hpb[2 * H + j];
+                ab[2 * H + j] += ab[j] * hnb[j];
+            }
+            sw_tanh_inplace(ab + 2 * H, (size_t)H); /* n */
+            const sw_real *zg = ab + H, *ng = ab + 2 * H, *hpv = h_prev + (size_t)b * H;
+            sw_real *hb = h + (size_t)b * H;
+            for (int j = 0; j < H; j++) hb[j] = ng[j] + zg[j] * (hpv[j] - ng[j]);
+        }
+    }
+}
+
+double sw_model_forward(sw_model_work *w, const sw_params *p, const int32_t *labels, int train,
+                        int *correct, double *per_sample)
+{
+    const sw_model_shape *s = &w->shape;
+    int T = w->seq_len, B = w->batch, H = s->hidden, L = s->layers;
+    size_t seq = (size_t)T * B * H;
+    w->train = train;
+    for (int l = 0; l < L; l++) {
+        if (l > 0 && train)
+            for (size_t i = 0; i < seq; i++) w->xin[l][i] = w->h[l - 1][i] * w->mask[l - 1][i];
+        switch (s->cell) {
+        case SW_CELL_RNN: rnn_layer_forward(w, l); break;
+        case SW_CELL_LSTM: lstm_layer_forward(w, l); break;
+        case SW_CELL_GRU: gru_layer_forward(w, p, l); break;
+        default: SW_ASSERT(!"unknown cell");
+        }
+    }
+    const sw_real *last = w->h[L - 1] + (size_t)(T - 1) * B * H;
+    for (size_t i = 0; i < (size_t)B * H; i++) w->feat[i] = train ? last[i] * w->mask_final[i] : last[i];
+    double total = 0;
+    int right = 0;
+    for (int b = 0; b < B; b++) {
+        const sw_real *f = w->feat + (size_t)b * H;
+        sw_real *z = w->logits + (size_t)b * SW_CLASSES;
+        for (int c = 0; c < SW_CLASSES; c++) {
+            sw_real acc = p->fc_b[c];
+            const sw_real *wr = p->fc_w + (size_t)c * H;
+            for (int j = 0; j < H; j++) acc += wr[j] * f[j];
+            z[c] = acc;
+        }
+        double z0 = z[0], z1 = z[1], m = z0 > z1 ? z0 : z1;
+        double lse = m + log(exp(z0 - m) + exp(z1 - m));
+        double loss = lse - (labels[b] ? z1 : z0);
+        if (per_sample) per_sample[b] = loss;
+        total += loss;
+        /* Ties go to class 0, as torch.argmax does. */
+        right += (z1 > z0) == (labels[b] != 0);
+    }
+    if (correct) *correct = right;
+    return total;
+}
+
+/* ---- backward ------------------------------------------------------------------- */
+
+/* d loss / d h_t enters from above (dout) and from step t+1 (w->dh); returns it in dh. */
+static void add_incoming(sw_model_work *w, int l, int t)
+{
+    size_t step = (size_t)w->batch * w->shape.hidden;
+    const sw_real *from_above = w->dout + t * step;
+    for (size_t i = 0; i < step; i++) w->dh[i] += from_above[i];
+    if (w->dh_outer[l]) memcpy(w->dh_outer[l] + t * step, from_above, step * sizeof(sw_real));
+    if (w->dh_total[l]) memcpy(w->dh_total[l] + t * step, w->dh, step * sizeof(sw_real));
+}
+
+static void rnn_layer_backward(sw_model_work *w, const sw_params *p, int l)
+{
+    int T = w->seq_len, B = w->batch, H = w->shape.hidden;
+    size_t step = (size_t)B * H;
+    for (int t = T - 1; t >= 0; t--) {
+        add_incoming(w, l, t);
+        const sw_real *h = w->h[l] + t * step;
+        sw_real *da = w->dpre + t * step;
+        for (size_t i = 0; i < step; i++) da[i] = w->dh[i] * (1 - h[i] * h[i]);
+        sw_matmul(w->dh, da, p->layer[l].w_hh, NULL, B, H, H, 0);
+    }
+}
+
+static void lstm_layer_backward(sw_model_work *w, const sw_params *p, int l)
+{
+    int T = w->seq_len, B = w->batch, H = w->shape.hidden, GH = 4 * H;
+    size_t step = (size_t)B * H, gstep = (size_t)B * GH;
+    memset(w->dcell, 0, step * sizeof(sw_real));
+    for (int t = T - 1; t >= 0; t--) {
+        add_incoming(w, l, t);
+        const sw_real *a = w->act[l] + t * gstep, *tc = w->tanh_cell[l] + t * step;
+        const sw_real *c_prev = t > 0 ? w->cell[l] + (t - 1) * step : w->zeros;
+        sw_real *da = w->dpre + t * gstep;
+        for (int b = 0; b < B; b++) {
+            const sw_real *ig = a + (size_t)b * GH, *fg = ig + H, *gg = ig + 2 * H, *og = ig + 3 * H;
+            const sw_real *tcb = tc + (size_t)b * H, *cpb = c_prev + (size_t)b * H;
+            const sw_real *dhb = w->dh + (size_t)b * H;
+            sw_real *dcb = w->dcell + (size_t)b * H;
+            sw_real *di = da + (size_t)b * GH, *df = di + H, *dg = di + 2 * H, *dov = di + 3 * H;
+            for (int j = 0; j < H; j++) {
+                sw_real dc = dcb[j] + dhb[j] * og[j] * (1 - tcb[j] * tcb[j]);
+                dov[j] = dhb[j] * tcb[j] * og[j] * (1 - og[j]);
+                di[j] = dc * gg[j] * ig[j] * (1 - ig[j]);
+                dg[j] = dc * ig[j] * (1 - gg[j] * gg[j]);
+                df[j] = dc * cpb[j] * fg[j] * (1 - fg[j]);
+                dcb[j] = dc * fg[j];
+            }
+        }
+        sw_matmul(w->dh, da, p->layer[l].w_hh, NULL, B, GH, H, 0);
+    }
+}
+
+static void gru_layer_backward(sw_model_work *w, const sw_params *p, int l)
+{
+    int T = w->seq_len, B = w->batch, H = w->shape.hidden, GH = 3 * H;
+    size_t step = (size_t)B * H, gstep = (size_t)B * GH;
+    for (int t = T - 1; t >= 0; t--) {
+        add_incoming(w, l, t);
+        const sw_real *a = w->act[l] + t * gstep, *hn = w->hn[l] + t * step;
+        const sw_real *h_prev = t > 0 ? w->h[l] + (t - 1) * step : w->zeros;
+        sw_real *dx = w->dpre + t * gstep, *dhh = w->dhp + t * gstep;
+        for (int b = 0; b < B; b++) {
+            const sw_real *rg = a + (size_t)b * GH, *zg = rg + H, *ng = rg + 2 * H;
+            const sw_real *hnb = hn + (size_t)b * H, *hpb = h_prev + (size_t)b * H;
+            sw_real *dhb = w->dh + (size_t)b * H;
+            sw_real *dxr = dx + (size_t)b * GH, *dxz = dxr + H, *dxn = dxr + 2 * H;
+            sw_real *dhr = dhh + (size_t)b * GH, *dhz = dhr + H, *dhn = dhr + 2 * H;
+            for (int j = 0; j < H; j++) {
+                sw_real dn = dhb[j] * (1 - zg[j]) * (1 - ng[j] * ng[j]);
+                sw_real dz = dhb[j] * (hpb[j] - ng[j]) * zg[j] * (1 - zg[j]);
+                sw_real dr = dn * hnb[j] * rg[j] * (1 - rg[j]);
+                dxr[j] = dhr[j] = dr;
+                dxz[j] = dhz[j] = dz;
+                dxn[j] = dn;
+                dhn[j] = dn * rg[j];
+                dhb[j] *= zg[j]; /* direct path h' -> h, before the W_hh term is added */
+            }
+        }
+        sw_matmul(w->dh, dhh, p->layer[l].w_hh, NULL, B, GH, H, 1);
+    }
+}
+
+/* grad (rows,cols) += scratch^T where scratch is (cols,rows). */
+static void add_transposed(sw_real *grad, const sw_real *scratch, int rows, int cols)
+{
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) grad[(size_t)r * cols + c] += scratch[(size_t)c * rows + r];
+}
+
+static void step_norms(sw_model_work *w, int l, double *out)
+{
+    int T = w->seq_len, B = w->batch, H = w->shape.hidden, GH = w->shape.gates * H;
+    size_t step = (size_t)B * H, gstep = (size_t)B * GH, n = (size_t)H * GH;
+    out[0] = 0; /* h_{-1} = 0: step 0 contributes nothing to d loss / d W_hh */
+    for (int t = 1; t < T; t++) {
+        memset(w->dw_scratch, 0, n * sizeof(sw_real));
+        sw_matmul_at_acc(w->dw_scratch, w->h[l] + (t - 1) * step, w->dhp + t * gstep, B, H, GH);
+        double sq = 0;
+        for (size_t i = 0; i < n; i++) sq += (double)w->dw_scratch[i] * w->dw_scratch[i];
+        out[t] = sqrt(sq);
+    }
+}
+
+void sw_model_backward(sw_model_work *w, const sw_params *p, const sw_params *grad,
+                       const int32_t *labels, double *dwhh_step_norms)
+{
+    const sw_model_shape *s = &w->shape;
+    int T = w->seq_len, B = w->batch, H = s->hidden, L = s->layers, GH = s->gates * H;
+    size_t step = (size_t)B * H, seq = (size_t)T * step;
+
+    /* Readout: d mean CE / d logits = (softmax - onehot) / B. */
+    for (int b = 0; b < B; b++) {
+        const sw_real *z = w->logits + (size_t)b * SW_CLASSES;
+        double m = z[0] > z[1] ? z[0] : z[1];
+        double e0 = exp(z[0] - m), e1 = exp(z[1] - m), p1 = e1 / (e0 + e1);
+        w->dlogits[b * SW_CLASSES + 0] = (sw_real)(((1.0 - p1) - (labels[b] == 0)) / B);
+        w->dlogits[b * SW_CLASSES + 1] = (sw_real)((p1 - (labels[b] != 0)) / B);
+    }
+    for (int b = 0; b < B; b++)
+        for (int c = 0; c < SW_CLASSES; c++) {
+            sw_real d = w->dlogits[b * SW_CLASSES + c];
+            grad->fc_b[c] += d;
+            const sw_real *f = w->feat + (size_t)b * H;
+            for (int j = 0; j < H; j++) grad->fc_w[(size_t)c * H + j] += d * f[j];
+        }
+    sw_matmul(w->dfeat, w->dlogits, p->fc_w, NULL, B, SW_CLASSES, H, 0);
+
+    /* Into the top layer: only its last step feeds the readout. */
+    memset(w->dout, 0, seq * sizeof(sw_real));
+    sw_real *dlast = w->dout + (size_t)(T - 1) * step;
+    for (size_t i = 0; i < step; i++) dlast[i] = w->train ? w->dfeat[i] * w->mask_final[i] : w->dfeat[i];
+
+    for (int l = L - 1; l >= 0; l--) {
+        int in = l == 0 ? s->input : H;
+        const sw_real *xin = layer_input(w, l);
+        memset(w->dh, 0, step * sizeof(sw_real));
+        switch (s->cell) {
+        case SW_CELL_RNN: rnn_layer_backward(w, p, l); break;
+        case SW_CELL_LSTM: lstm_layer_backward(w, p, l); break;
+        case SW_CELL_GRU: gru_layer_backward(w, p, l); break;
+        default: SW_ASSERT(!"unknown cell");
+        }
+        if (dwhh_step_norms) step_norms(w, l, dwhh_step_norms + (size_t)l * T);
+
+        /* Whole-sequence weight gradients, accumulated transposed so the inner loop
+         * runs over the G*H gate units, then added in PyTorch layout. */
+        memset(w->dw_scratch, 0, (size_t)in * GH * sizeof(sw_real));
+        sw_matmul_at_acc(w->dw_scratch, xin, w->dpre, T * B, in, GH);
+        add_transposed(grad->layer[l].w_ih, w->dw_scratch, GH, in);
+        if (T > 1) {
+            memset(w->dw_scratch, 0, (size_t)H * GH * sizeof(sw_real));
+            sw_matmul_at_acc(w->dw_scratch, w->h[l], w->dhp + (size_t)B * GH, (T - 1) * B, H, GH);
+            add_transposed(grad->layer[l].w_hh, w->dw_scratch, GH, H);
+        }
+        sw_colsum_acc(grad->layer[l].b_ih, w->dpre, T * B, GH);
+        sw_colsum_acc(grad->layer[l].b_hh, w->dhp, T * B, GH);
+
+        if (l > 0) {
+            /* Into the layer below, through W_ih and the dropout mask. */
+            sw_matmul(w->dxin, w->dpre, p->layer[l].w_ih, NULL, T * B, GH, H, 0);
+            const sw_real *mask = w->mask[l - 1];
+            for (size_t i = 0; i < seq; i++) w->dout[i] = w->train ? w->dxin[i] * mask[i] : w->dxin[i];
+        }
+    }
+}

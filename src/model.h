@@ -58,4 +58,88 @@ sw_tensor_info sw_tensor_describe(const sw_model_shape *shape, int index);
 /* Points the views in `p` into `flat` (which holds sw_param_count values). */
 void sw_params_bind(sw_params *p, sw_real *flat, const sw_model_shape *shape);
 
+struct sw_rng;
+
+/* Initialises parameters: W_ih and W_hh Xavier-uniform over the whole (G*H, in) tensor,
+ * recurrent biases 0, readout weight and bias U(-1/sqrt(H), 1/sqrt(H)); values drawn
+ * tensor by tensor in table order from `rng`. */
+void sw_model_init_params(const sw_params *p, const sw_model_shape *shape, struct sw_rng *rng);
+
+/* Activations and scratch for forward and backward passes of up to max_batch sequences
+ * of length seq_len. Everything is time-major, (T,B,...), so each step's batch block is
+ * contiguous. One allocation; nothing is allocated during a pass. */
+typedef struct {
+    sw_model_shape shape;
+    int max_batch, seq_len;
+    int batch;                    /* B of the current pass */
+    int train;                    /* current pass applies the dropout masks */
+
+    sw_real *w_ih_t[SW_MAX_LAYERS]; /* (in,G*H)  packed transposes, see sw_model_pack */
+    sw_real *w_hh_t[SW_MAX_LAYERS]; /* (H,G*H) */
+    sw_real *bias_sum[SW_MAX_LAYERS]; /* (G*H) b_ih + b_hh (rnn, lstm) */
+
+    sw_real *x;                   /* (T,B,I) input batch */
+    sw_real *act[SW_MAX_LAYERS];  /* (T,B,G*H) gate activations (lstm i,f,g,o; gru r,z,n) */
+    sw_real *h[SW_MAX_LAYERS];    /* (T,B,H) layer outputs h_t */
+    sw_real *cell[SW_MAX_LAYERS]; /* (T,B,H) lstm: c_t */
+    sw_real *tanh_cell[SW_MAX_LAYERS]; /* (T,B,H) lstm: tanh(c_t) */
+    sw_real *hn[SW_MAX_LAYERS];   /* (T,B,H) gru: W_hn h_{t-1} + b_hn */
+    sw_real *xin[SW_MAX_LAYERS];  /* (T,B,H) input of layer l >= 1 after dropout */
+    sw_real *mask[SW_MAX_LAYERS]; /* (T,B,H) dropout multipliers on layer l's output, l < L-1 */
+    sw_real *mask_final;          /* (B,H) dropout multipliers before the readout */
+    sw_real *feat;                /* (B,H) readout input */
+    sw_real *logits;              /* (B,2) */
+    sw_real *hproj;               /* (B,G*H) gru: W_hh h_{t-1} + b_hh */
+    sw_real *zeros;               /* (B,G*H) h_{-1} = c_{-1} = 0 */
+
+    sw_real *dpre;                /* (T,B,G*H) d loss / d gate pre-activations, input side */
+    sw_real *dhp;                 /* (T,B,G*H) gru: same, recurrent side */
+    sw_real *dout;                /* (T,B,H) d loss / d layer output from the layer above */
+    sw_real *dxin;                /* (T,B,max(I,H)) d loss / d layer input */
+    sw_real *dh, *dcell;          /* (B,H) running recurrent gradients */
+    sw_real *dfeat, *dlogits;     /* (B,H), (B,2) */
+    sw_real *dw_scratch;          /* (max(I,H), G*H) transposed weight-gradient tile */
+    sw_real *dh_total[SW_MAX_LAYERS]; /* (T,B,H) d loss / d h_t, total derivative through
+                                         later steps and layers, when record_dh */
+    sw_real *dh_outer[SW_MAX_LAYERS]; /* (T,B,H) the part through the layer above (or the
+                                         readout) only, when record_dh: what PyTorch gives
+                                         as the gradient of a layer's output sequence */
+    void *block;
+} sw_model_work;
+
+/* Allocates a work area; record_dh also keeps every layer's d loss / d h_t from backward
+ * (dh_total and dh_outer).
+ * Returns SW_OK, SW_ENOMEM. *out is NULL on failure. */
+int sw_model_work_create(sw_model_work **out, const sw_model_shape *shape, int max_batch,
+                         int seq_len, int record_dh);
+void sw_model_work_free(sw_model_work *w);
+
+/* Refreshes the packed transposed weights and summed biases from `p`; call after every
+ * parameter change and before a forward pass. */
+void sw_model_pack(sw_model_work *w, const sw_params *p);
+
+/* Loads B sequences into w->x: either rows `index[0..B)` of `data` (N,T,I) floats, or
+ * (index NULL) the first B rows. */
+void sw_model_load_input(sw_model_work *w, const float *data, const int *index, int B);
+
+/* Same from batch-first sw_real values (B,T,I) (tests, reference vectors). */
+void sw_model_load_input_real(sw_model_work *w, const sw_real *x, int B);
+
+/* Draws fresh inverted-dropout masks (keep with probability 1-p, scaled by 1/(1-p)) for
+ * a batch of B, for the next training forward. */
+void sw_model_sample_dropout(sw_model_work *w, struct sw_rng *rng, int B, double p);
+
+/* Forward pass over the loaded batch. train != 0 applies the current dropout masks.
+ * Returns the summed cross-entropy over the batch; *correct (may be NULL) receives the
+ * number of correct predictions, per_sample (may be NULL) each sequence's loss. */
+double sw_model_forward(sw_model_work *w, const sw_params *p, const int32_t *labels, int train,
+                        int *correct, double *per_sample);
+
+/* Backward pass of the mean cross-entropy of the last forward; ADDS the gradients into
+ * `grad` (the caller zeroes it). Fills w->dh_total when the work records it. When
+ * dwhh_step_norms is not NULL it receives (L,T) values: the Frobenius norm of time step
+ * t's term of d loss / d W_hh of layer l, || sum_b dpre_hh[t,b] (x) h[t-1,b] || (0 at t=0). */
+void sw_model_backward(sw_model_work *w, const sw_params *p, const sw_params *grad,
+                       const int32_t *labels, double *dwhh_step_norms);
+
 #endif

@@ -1,3 +1,93 @@
-/* placeholder: replaced by the engine work in progress */
-#include "common.h"
-typedef int sw_placeholder_optim;
+#include "optim.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+double sw_schedule_lr(const sw_train_config *t, int epoch)
+{
+    const sw_schedule_config *s = &t->schedule;
+    if (s->warmup > 0 && epoch <= s->warmup) return t->lr * (double)epoch / (double)s->warmup;
+    int e = epoch - (s->warmup > 0 ? s->warmup : 0);
+    switch (s->kind) {
+    case SW_SCHED_CONSTANT: return t->lr;
+    case SW_SCHED_STEP: return t->lr * pow(s->gamma, (double)((e - 1) / s->step));
+    case SW_SCHED_MULTISTEP: {
+        int passed = 0;
+        for (int i = 0; i < s->n_milestones; i++) passed += s->milestones[i] < e;
+        return t->lr * pow(s->gamma, (double)passed);
+    }
+    case SW_SCHED_EXPONENTIAL: return t->lr * pow(s->gamma, (double)(e - 1));
+    case SW_SCHED_COSINE: {
+        int span = t->epochs - (s->warmup > 0 ? s->warmup : 0) - 1;
+        double progress = span > 0 ? (double)(e - 1) / (double)span : 1.0;
+        return s->min_lr + (t->lr - s->min_lr) * 0.5 * (1.0 + cos(3.141592653589793 * progress));
+    }
+    default: SW_ASSERT(!"unknown schedule");
+    }
+    return t->lr;
+}
+
+double sw_global_norm(const sw_real *x, size_t n)
+{
+    double sq = 0;
+    for (size_t i = 0; i < n; i++) sq += (double)x[i] * (double)x[i];
+    return sqrt(sq);
+}
+
+int sw_optimizer_init(sw_optimizer *opt, sw_optimizer_kind kind, size_t n)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->m = calloc(2 * n + 1, sizeof(sw_real));
+    if (!opt->m) return SW_ENOMEM;
+    opt->v = opt->m + n;
+    opt->kind = kind;
+    opt->n = n;
+    return SW_OK;
+}
+
+void sw_optimizer_free(sw_optimizer *opt)
+{
+    if (!opt) return;
+    free(opt->m);
+    memset(opt, 0, sizeof *opt);
+}
+
+void sw_optimizer_step(sw_optimizer *opt, const sw_train_config *t, sw_real *restrict params,
+                       sw_real *restrict grads, double lr)
+{
+    size_t n = opt->n;
+    opt->steps++;
+    if (t->weight_decay > 0) {
+        sw_real wd = (sw_real)t->weight_decay;
+        for (size_t i = 0; i < n; i++) grads[i] += wd * params[i];
+    }
+    if (opt->kind == SW_OPTIM_ADAM) {
+        /* torch.optim.Adam: p -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps). */
+        double bc1 = 1.0 - pow(t->beta1, (double)opt->steps);
+        double bc2 = 1.0 - pow(t->beta2, (double)opt->steps);
+        sw_real b1 = (sw_real)t->beta1, b2 = (sw_real)t->beta2;
+        sw_real step_size = (sw_real)(lr / bc1), inv_sqrt_bc2 = (sw_real)(1.0 / sqrt(bc2));
+        sw_real eps = (sw_real)t->eps;
+        sw_real *restrict m = opt->m, *restrict v = opt->v;
+        for (size_t i = 0; i < n; i++) {
+            sw_real g = grads[i];
+            m[i] = b1 * m[i] + (1 - b1) * g;
+            v[i] = b2 * v[i] + (1 - b2) * g * g;
+            params[i] -= step_size * m[i] / (SW_SQRT(v[i]) * inv_sqrt_bc2 + eps);
+        }
+    } else {
+        /* torch.optim.SGD (dampening 0): buf = mu buf + g (buf = g at the first step). */
+        sw_real mu = (sw_real)t->momentum, rate = (sw_real)lr;
+        sw_real *restrict buf = opt->m;
+        if (mu > 0) {
+            for (size_t i = 0; i < n; i++) {
+                buf[i] = opt->steps == 1 ? grads[i] : mu * buf[i] + grads[i];
+                sw_real d = t->nesterov ? grads[i] + mu * buf[i] : buf[i];
+                params[i] -= rate * d;
+            }
+        } else {
+            for (size_t i = 0; i < n; i++) params[i] -= rate * grads[i];
+        }
+    }
+}

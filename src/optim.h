@@ -1,0 +1,45 @@
+/* optim.h: learning-rate schedules, gradient clipping and the optimizers (Adam, SGD),
+ * each with PyTorch's semantics, over flat parameter buffers. */
+#ifndef SWEEP_OPTIM_H
+#define SWEEP_OPTIM_H
+
+#include <stddef.h>
+
+#include "common.h"
+#include "config.h"
+
+/* Learning rate used during epoch `epoch` (from 1) of `train`:
+ *   warmup W > 0: epochs 1..W use lr * epoch / W; the schedule below then runs on the
+ *                 epochs after the warmup (e = epoch - W, from 1);
+ *   constant:     lr
+ *   step:         lr * gamma^floor((e-1) / step)       (torch StepLR)
+ *   multistep:    lr * gamma^(milestones m with m < e) (torch MultiStepLR)
+ *   exponential:  lr * gamma^(e-1)                     (torch ExponentialLR)
+ *   cosine:       min_lr + (lr - min_lr) (1 + cos(pi (e-1) / (E-1))) / 2, E = epochs - W,
+ *                 so the first epoch uses lr and the last uses min_lr. */
+double sw_schedule_lr(const sw_train_config *train, int epoch);
+
+/* Euclidean norm of n values, accumulated in double. */
+double sw_global_norm(const sw_real *x, size_t n);
+
+/* Optimizer state: moments in one flat buffer of 2n values. */
+typedef struct {
+    sw_optimizer_kind kind;
+    size_t n;
+    long steps;        /* updates done */
+    sw_real *m;        /* adam: first moment; sgd: momentum buffer */
+    sw_real *v;        /* adam: second moment */
+} sw_optimizer;
+
+/* Allocates zeroed state for n parameters. Returns SW_OK or SW_ENOMEM. */
+int sw_optimizer_init(sw_optimizer *opt, sw_optimizer_kind kind, size_t n);
+/* NULL-tolerant; leaves *opt zeroed. */
+void sw_optimizer_free(sw_optimizer *opt);
+
+/* One update of `params` from `grads` (both n values) at learning rate lr, with the
+ * weight decay, betas, eps, momentum and nesterov of `train`. Clipping is the caller's
+ * (it needs the norm for the history anyway). `grads` is used as scratch. */
+void sw_optimizer_step(sw_optimizer *opt, const sw_train_config *train, sw_real *params,
+                       sw_real *grads, double lr);
+
+#endif

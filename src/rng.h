@@ -1,0 +1,46 @@
+/* rng.h: counter-based random streams (Philox4x32-10, Salmon et al., SC'11).
+ *
+ * A stream is (seed, stream id); its n-th value depends on nothing but those and n, so
+ * the training data, test data, initialisation, batch order, dropout and probe streams
+ * never depend on how much another stream consumed, and a config change that draws more
+ * from one stream leaves every other stream unchanged. */
+#ifndef SWEEP_RNG_H
+#define SWEEP_RNG_H
+
+#include <stdint.h>
+
+typedef enum {
+    SW_STREAM_TRAIN_DATA = 1,
+    SW_STREAM_TEST_DATA,
+    SW_STREAM_INIT,
+    SW_STREAM_BATCH_ORDER,
+    SW_STREAM_DROPOUT,
+    SW_STREAM_PROBE,
+    SW_STREAM_COUNT
+} sw_stream_id;
+
+typedef struct sw_rng {
+    uint32_t key[2];
+    uint32_t stream;
+    uint64_t block;     /* next 128-bit block to generate */
+    uint32_t buf[4];
+    int used;           /* values of buf already handed out (4 = empty) */
+    int has_spare;      /* Box-Muller's second normal is cached */
+    double spare;
+} sw_rng;
+
+/* Positions `r` at the start of stream `stream` of `seed`. */
+void sw_rng_init(sw_rng *r, uint64_t seed, uint32_t stream);
+
+uint32_t sw_rng_u32(sw_rng *r);
+
+/* Uniform in [0, 1) with 53 random bits. */
+double sw_rng_uniform(sw_rng *r);
+
+/* Uniform integer in [0, n), n >= 1, without modulo bias. */
+uint32_t sw_rng_below(sw_rng *r, uint32_t n);
+
+/* Standard normal (Box-Muller in double precision). */
+double sw_rng_normal(sw_rng *r);
+
+#endif

@@ -1,0 +1,21 @@
+# Engine tests (issue 2): PyTorch reference vectors, finite differences, determinism,
+# the seed protocol's accuracy, and the benchmark.
+
+foreach(flavour f64 f32)
+  sweep_test_executable(test_engine_reference_${flavour} test_engine_reference.c)
+  if(flavour STREQUAL "f64")
+    target_link_libraries(test_engine_reference_${flavour} PRIVATE sweep_engine_f64)
+  else()
+    target_link_libraries(test_engine_reference_${flavour} PRIVATE sweep_engine)
+  endif()
+  target_include_directories(test_engine_reference_${flavour} SYSTEM PRIVATE ${HDF5_INCLUDE_DIRS})
+  target_link_libraries(test_engine_reference_${flavour} PRIVATE ${HDF5_C_LIBRARIES})
+  add_test(NAME engine_reference_${flavour}
+           COMMAND test_engine_reference_${flavour} ${SWEEP_TEST_DATA}/torch-vectors.h5)
+  set_tests_properties(engine_reference_${flavour} PROPERTIES LABELS "unit;engine")
+endforeach()
+
+sweep_test_executable(test_engine_gradcheck test_engine_gradcheck.c)
+target_link_libraries(test_engine_gradcheck PRIVATE sweep_engine_f64)
+add_test(NAME engine_gradcheck COMMAND test_engine_gradcheck)
+set_tests_properties(engine_gradcheck PROPERTIES LABELS "unit;engine")
