@@ -8,28 +8,32 @@
 #define TILE_N 32
 #define TILE_R 4
 
-/* One tile: rows r0..r0+nr-1, columns c0..c0+TILE_N-1 (all present). */
-static inline void matmul_tile_full(sw_real *restrict out, const sw_real *restrict a,
-                                    const sw_real *restrict b, const sw_real *restrict bias,
-                                    int nr, int K, int N, int c0, int accumulate)
+/* One register tile of out (nr <= TILE_R rows, TILE_N columns from c0), row stride N:
+ *   out[i][c] (+)= sum over s < S of A(i,s) * b[s * N + c0 + c],  A(i,s) = a[i*ai + s*as].
+ * The strides let one kernel serve a @ b (ai = K, as = 1) and a^T @ b (ai = 1, as = K).
+ * Each element sums in the order s = 0..S-1 whatever the tile, so results do not depend
+ * on blocking. */
+static inline void tile(sw_real *restrict out, const sw_real *restrict a, size_t ai, size_t as,
+                        const sw_real *restrict b, const sw_real *restrict bias, int nr, int S, int N,
+                        int c0, int accumulate)
 {
     sw_real acc[TILE_R][TILE_N];
-    for (int i = 0; i < nr; i++)
+    for (int i = 0; i < TILE_R; i++)
         for (int c = 0; c < TILE_N; c++)
-            acc[i][c] = accumulate ? out[(size_t)i * N + c0 + c] : (bias ? bias[c0 + c] : 0);
+            acc[i][c] = i >= nr ? 0 : accumulate ? out[(size_t)i * N + c0 + c] : (bias ? bias[c0 + c] : 0);
     if (nr == TILE_R) {
-        for (int k = 0; k < K; k++) {
-            const sw_real *brow = b + (size_t)k * N + c0;
+        for (int s = 0; s < S; s++) {
+            const sw_real *brow = b + (size_t)s * N + c0;
             for (int i = 0; i < TILE_R; i++) {
-                sw_real av = a[(size_t)i * K + k];
+                sw_real av = a[i * ai + s * as];
                 for (int c = 0; c < TILE_N; c++) acc[i][c] += av * brow[c];
             }
         }
     } else {
-        for (int k = 0; k < K; k++) {
-            const sw_real *brow = b + (size_t)k * N + c0;
+        for (int s = 0; s < S; s++) {
+            const sw_real *brow = b + (size_t)s * N + c0;
             for (int i = 0; i < nr; i++) {
-                sw_real av = a[(size_t)i * K + k];
+                sw_real av = a[i * ai + s * as];
                 for (int c = 0; c < TILE_N; c++) acc[i][c] += av * brow[c];
             }
         }
@@ -38,44 +42,46 @@ static inline void matmul_tile_full(sw_real *restrict out, const sw_real *restri
         for (int c = 0; c < TILE_N; c++) out[(size_t)i * N + c0 + c] = acc[i][c];
 }
 
-void sw_matmul(sw_real *out, const sw_real *a, const sw_real *b, const sw_real *bias, int R, int K,
-               int N, int accumulate)
+/* Columns past the last full tile, one output row at a time, same summation order. */
+static void column_tail(sw_real *restrict out, const sw_real *restrict a, size_t ai, size_t as,
+                        const sw_real *restrict b, const sw_real *restrict bias, int nr, int S, int N,
+                        int c_from, int accumulate)
 {
-    int nfull = N - N % TILE_N;
-    for (int r0 = 0; r0 < R; r0 += TILE_R) {
-        int nr = R - r0 < TILE_R ? R - r0 : TILE_R;
-        sw_real *o = out + (size_t)r0 * N;
-        const sw_real *ar = a + (size_t)r0 * K;
-        for (int c0 = 0; c0 < nfull; c0 += TILE_N)
-            matmul_tile_full(o, ar, b, bias, nr, K, N, c0, accumulate);
-        if (nfull < N) {
-            /* Column tail: same per-element order (bias, then k = 0..K-1). */
-            for (int i = 0; i < nr; i++) {
-                sw_real *orow = o + (size_t)i * N;
-                for (int c = nfull; c < N; c++)
-                    if (!accumulate) orow[c] = bias ? bias[c] : 0;
-                for (int k = 0; k < K; k++) {
-                    sw_real av = ar[(size_t)i * K + k];
-                    const sw_real *brow = b + (size_t)k * N;
-                    for (int c = nfull; c < N; c++) orow[c] += av * brow[c];
-                }
-            }
+    for (int i = 0; i < nr; i++) {
+        sw_real *orow = out + (size_t)i * N;
+        if (!accumulate)
+            for (int c = c_from; c < N; c++) orow[c] = bias ? bias[c] : 0;
+        for (int s = 0; s < S; s++) {
+            sw_real av = a[i * ai + s * as];
+            const sw_real *brow = b + (size_t)s * N;
+            for (int c = c_from; c < N; c++) orow[c] += av * brow[c];
         }
     }
 }
 
-void sw_matmul_at_acc(sw_real *restrict out, const sw_real *restrict a, const sw_real *restrict b,
-                      int R, int K, int N)
+/* out (M,N) (+)= A (M,S) @ b (S,N) with A(i,s) = a[i*ai + s*as]. */
+static void strided_matmul(sw_real *out, const sw_real *a, size_t ai, size_t as, const sw_real *b,
+                           const sw_real *bias, int M, int S, int N, int accumulate)
 {
-    for (int r = 0; r < R; r++) {
-        const sw_real *arow = a + (size_t)r * K;
-        const sw_real *brow = b + (size_t)r * N;
-        for (int k = 0; k < K; k++) {
-            sw_real av = arow[k];
-            sw_real *orow = out + (size_t)k * N;
-            for (int c = 0; c < N; c++) orow[c] += av * brow[c];
-        }
+    int nfull = N - N % TILE_N;
+    for (int r0 = 0; r0 < M; r0 += TILE_R) {
+        int nr = M - r0 < TILE_R ? M - r0 : TILE_R;
+        sw_real *o = out + (size_t)r0 * N;
+        const sw_real *ar = a + (size_t)r0 * ai;
+        for (int c0 = 0; c0 < nfull; c0 += TILE_N) tile(o, ar, ai, as, b, bias, nr, S, N, c0, accumulate);
+        if (nfull < N) column_tail(o, ar, ai, as, b, bias, nr, S, N, nfull, accumulate);
     }
+}
+
+void sw_matmul(sw_real *out, const sw_real *a, const sw_real *b, const sw_real *bias, int R, int K,
+               int N, int accumulate)
+{
+    strided_matmul(out, a, (size_t)K, 1, b, bias, R, K, N, accumulate);
+}
+
+void sw_matmul_at_acc(sw_real *out, const sw_real *a, const sw_real *b, int R, int K, int N)
+{
+    strided_matmul(out, a, 1, (size_t)K, b, NULL, K, R, N, 1);
 }
 
 void sw_colsum_acc(sw_real *restrict out, const sw_real *restrict a, int rows, int cols)

@@ -236,18 +236,26 @@ void sw_model_load_input_real(sw_model_work *w, const sw_real *x, int B)
                 w->x[((size_t)t * B + b) * I + i] = x[((size_t)b * T + t) * I + i];
 }
 
+/* mask[i] = keep_scale when a 32-bit draw is >= p * 2^32, else 0: one draw per element,
+ * drawn in chunks so the generator runs vectorised. */
+static void fill_mask(sw_real *mask, size_t n, sw_rng *rng, uint64_t threshold, sw_real keep_scale)
+{
+    uint32_t draws[1024];
+    for (size_t start = 0; start < n; start += 1024) {
+        size_t len = n - start < 1024 ? n - start : 1024;
+        sw_rng_fill_u32(rng, draws, len);
+        for (size_t i = 0; i < len; i++) mask[start + i] = draws[i] >= threshold ? keep_scale : 0;
+    }
+}
+
 void sw_model_sample_dropout(sw_model_work *w, sw_rng *rng, int B, double p)
 {
     SW_ASSERT(p >= 0.0 && p < 1.0);
     int T = w->seq_len, H = w->shape.hidden;
     sw_real keep = (sw_real)(1.0 / (1.0 - p));
-    /* Keep when a 32-bit draw is >= p * 2^32: one draw per element, exact enough. */
     uint64_t threshold = (uint64_t)(p * 4294967296.0);
-    for (int l = 0; l < w->shape.layers - 1; l++)
-        for (size_t i = 0; i < (size_t)T * B * H; i++)
-            w->mask[l][i] = sw_rng_u32(rng) >= threshold ? keep : 0;
-    for (size_t i = 0; i < (size_t)B * H; i++)
-        w->mask_final[i] = sw_rng_u32(rng) >= threshold ? keep : 0;
+    for (int l = 0; l < w->shape.layers - 1; l++) fill_mask(w->mask[l], (size_t)T * B * H, rng, threshold, keep);
+    fill_mask(w->mask_final, (size_t)B * H, rng, threshold, keep);
 }
 
 /* ---- forward -------------------------------------------------------------------- */

@@ -7,6 +7,7 @@
 #ifndef SWEEP_RNG_H
 #define SWEEP_RNG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef enum {
@@ -33,6 +34,10 @@ typedef struct sw_rng {
 void sw_rng_init(sw_rng *r, uint64_t seed, uint32_t stream);
 
 uint32_t sw_rng_u32(sw_rng *r);
+
+/* Fills out[0..n) with the next n values of the stream: the same values n calls of
+ * sw_rng_u32 would return, generated many blocks at a time (vectorised). */
+void sw_rng_fill_u32(sw_rng *r, uint32_t *out, size_t n);
 
 /* Uniform in [0, 1) with 53 random bits. */
 double sw_rng_uniform(sw_rng *r);
