@@ -19,3 +19,15 @@ sweep_test_executable(test_engine_gradcheck test_engine_gradcheck.c)
 target_link_libraries(test_engine_gradcheck PRIVATE sweep_engine_f64)
 add_test(NAME engine_gradcheck COMMAND test_engine_gradcheck)
 set_tests_properties(engine_gradcheck PROPERTIES LABELS "unit;engine")
+
+sweep_test_executable(test_engine_determinism test_engine_determinism.c)
+target_link_libraries(test_engine_determinism PRIVATE sweep_engine OpenMP::OpenMP_C)
+add_test(NAME engine_determinism COMMAND test_engine_determinism)
+set_tests_properties(engine_determinism PROPERTIES LABELS "unit;engine")
+
+# Benchmark, not a test: `cmake --build build --target bench` prints seconds per reference
+# run on one thread and the GFLOP/s reached, for each cell.
+sweep_test_executable(bench_engine bench_engine.c)
+target_link_libraries(bench_engine PRIVATE sweep_engine)
+add_custom_target(bench COMMAND bench_engine 5 DEPENDS bench_engine USES_TERMINAL
+                  COMMENT "Engine benchmark (one thread, 5 seeds per cell)")
