@@ -1,3 +1,836 @@
-/* placeholder: the config schema implementation lands here */
+/* config.c: the schema of every config key, its defaults (the seed protocol), parsing of
+ * scalar values with their ranges, cross-key validation, formatting, and the memory and
+ * cost estimates a sweep uses to refuse runs and to order them.
+ *
+ * This file is part of the engine library, so it stays free of YAML and HDF5: callers
+ * hand it scalar text and it answers with values or with a message that names the key,
+ * the value and what is allowed. */
+#define _POSIX_C_SOURCE 200809L
 #include "config.h"
-typedef int sw_placeholder_config;
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+
+/* Enum fields are read and written through int pointers; gcc gives these enums the size
+ * of an int, and the build would silently corrupt neighbouring fields if that changed. */
+_Static_assert(sizeof(sw_task_kind) == sizeof(int), "enum size");
+_Static_assert(sizeof(sw_cell_kind) == sizeof(int), "enum size");
+_Static_assert(sizeof(sw_optimizer_kind) == sizeof(int), "enum size");
+_Static_assert(sizeof(sw_schedule_kind) == sizeof(int), "enum size");
+
+static const char *const task_kinds[] = {"mean_sign", "first_sign", NULL};
+static const char *const cell_kinds[] = {"rnn", "lstm", "gru", NULL};
+static const char *const optim_kinds[] = {"adam", "sgd", NULL};
+static const char *const sched_kinds[] = {"constant", "step", "multistep", "exponential", "cosine", NULL};
+
+_Static_assert(SW_ARRAY_LEN(task_kinds) == SW_TASK_COUNT + 1, "task kinds");
+_Static_assert(SW_ARRAY_LEN(cell_kinds) == SW_CELL_COUNT + 1, "cell kinds");
+_Static_assert(SW_ARRAY_LEN(optim_kinds) == SW_OPTIM_COUNT + 1, "optimizer kinds");
+_Static_assert(SW_ARRAY_LEN(sched_kinds) == SW_SCHED_COUNT + 1, "schedule kinds");
+
+#define OFF(field) offsetof(sw_config, field)
+#define NOMAX HUGE_VAL
+
+/* Columns: key, type, offset, count_offset, choices, min, max, min_excl, max_excl,
+ * default (YAML text), meaning. Defaults are the seed protocol (issue 2). */
+const sw_key_info sw_schema[] = {
+    {"task.kind", SW_TYPE_ENUM, OFF(task.kind), 0, task_kinds, 0, 0, false, false, "mean_sign",
+     "mean_sign: label is the sign of the mean of all T*I inputs; first_sign: the sign of the "
+     "mean of the first signal_steps steps only (later steps are noise)"},
+    {"task.seq_len", SW_TYPE_INT, OFF(task.seq_len), 0, NULL, 1, SW_MAX_SEQ_LEN, false, false, "20",
+     "sequence length T (time steps per sequence)"},
+    {"task.input_size", SW_TYPE_INT, OFF(task.input_size), 0, NULL, 1, 4096, false, false, "10",
+     "input features I per time step"},
+    {"task.train_size", SW_TYPE_INT, OFF(task.train_size), 0, NULL, 1, INT_MAX, false, false, "5000",
+     "training sequences generated from the run's seed"},
+    {"task.test_size", SW_TYPE_INT, OFF(task.test_size), 0, NULL, 1, INT_MAX, false, false, "1000",
+     "test sequences, evaluated after every epoch"},
+    {"task.signal_steps", SW_TYPE_INT, OFF(task.signal_steps), 0, NULL, 1, SW_MAX_SEQ_LEN, false, false,
+     "5", "first_sign: number k of leading steps that carry the label (k <= seq_len)"},
+
+    {"model.cell", SW_TYPE_ENUM, OFF(model.cell), 0, cell_kinds, 0, 0, false, false, "rnn",
+     "recurrent cell: rnn (tanh), lstm or gru"},
+    {"model.hidden", SW_TYPE_INT, OFF(model.hidden), 0, NULL, 1, SW_MAX_HIDDEN, false, false, "64",
+     "hidden units H per layer"},
+    {"model.layers", SW_TYPE_INT, OFF(model.layers), 0, NULL, 1, SW_MAX_LAYERS, false, false, "2",
+     "stacked recurrent layers L"},
+    {"model.dropout", SW_TYPE_FLOAT, OFF(model.dropout), 0, NULL, 0, 1, false, true, "0.2",
+     "inverted dropout probability between layers and before the readout (training only)"},
+
+    {"train.epochs", SW_TYPE_INT, OFF(train.epochs), 0, NULL, 1, 1000000, false, false, "50",
+     "epochs; the test set is evaluated after each"},
+    {"train.batch", SW_TYPE_INT, OFF(train.batch), 0, NULL, 1, INT_MAX, false, false, "32",
+     "mini-batch size (at most task.train_size)"},
+    {"train.steps_per_epoch", SW_TYPE_INT, OFF(train.steps_per_epoch), 0, NULL, 0, INT_MAX, false, false,
+     "10", "optimizer steps per epoch, each on a batch drawn without replacement; 0 means one "
+     "full pass over the training set per epoch"},
+    {"train.optimizer", SW_TYPE_ENUM, OFF(train.optimizer), 0, optim_kinds, 0, 0, false, false, "adam",
+     "adam (bias-corrected) or sgd (with optional momentum and nesterov)"},
+    {"train.lr", SW_TYPE_FLOAT, OFF(train.lr), 0, NULL, 0, NOMAX, true, false, "0.001",
+     "base learning rate (before the schedule)"},
+    {"train.beta1", SW_TYPE_FLOAT, OFF(train.beta1), 0, NULL, 0, 1, false, true, "0.9",
+     "adam: decay of the first-moment average"},
+    {"train.beta2", SW_TYPE_FLOAT, OFF(train.beta2), 0, NULL, 0, 1, false, true, "0.999",
+     "adam: decay of the second-moment average"},
+    {"train.eps", SW_TYPE_FLOAT, OFF(train.eps), 0, NULL, 0, NOMAX, true, false, "1.0e-8",
+     "adam: term added to the denominator"},
+    {"train.momentum", SW_TYPE_FLOAT, OFF(train.momentum), 0, NULL, 0, 1, false, true, "0.0",
+     "sgd: momentum factor (0 = plain sgd)"},
+    {"train.nesterov", SW_TYPE_BOOL, OFF(train.nesterov), 0, NULL, 0, 1, false, false, "false",
+     "sgd: Nesterov momentum (needs momentum > 0)"},
+    {"train.weight_decay", SW_TYPE_FLOAT, OFF(train.weight_decay), 0, NULL, 0, NOMAX, false, false, "0.0",
+     "L2 penalty added to the gradient (PyTorch semantics); 0 = off"},
+    {"train.clip", SW_TYPE_FLOAT, OFF(train.clip), 0, NULL, 0, NOMAX, false, false, "0.0",
+     "maximum global gradient norm (clip by global norm); 0 = off"},
+    {"train.schedule.kind", SW_TYPE_ENUM, OFF(train.schedule.kind), 0, sched_kinds, 0, 0, false, false,
+     "step", "learning-rate schedule: constant, step, multistep, exponential or cosine"},
+    {"train.schedule.step", SW_TYPE_INT, OFF(train.schedule.step), 0, NULL, 1, INT_MAX, false, false, "20",
+     "step: epochs between decays (lr *= gamma after every `step` epochs)"},
+    {"train.schedule.gamma", SW_TYPE_FLOAT, OFF(train.schedule.gamma), 0, NULL, 0, 1, true, false, "0.5",
+     "step, multistep, exponential: decay factor"},
+    {"train.schedule.milestones", SW_TYPE_INT_LIST, OFF(train.schedule.milestones),
+     OFF(train.schedule.n_milestones), NULL, 1, INT_MAX, false, false, "[]",
+     "multistep: ascending epochs after which lr *= gamma"},
+    {"train.schedule.min_lr", SW_TYPE_FLOAT, OFF(train.schedule.min_lr), 0, NULL, 0, NOMAX, false, false,
+     "0.0", "cosine: learning rate reached at the last epoch (at most train.lr)"},
+    {"train.schedule.warmup", SW_TYPE_INT, OFF(train.schedule.warmup), 0, NULL, 0, INT_MAX, false, false,
+     "0", "epochs of linear warmup from lr/warmup to lr before the schedule starts"},
+
+    {"record.grad_every", SW_TYPE_INT, OFF(record.grad_every), 0, NULL, 1, INT_MAX, false, false, "1",
+     "record per-timestep gradients on the probe set every N epochs (and at the last)"},
+    {"record.probe_size", SW_TYPE_INT, OFF(record.probe_size), 0, NULL, 1, 4096, false, false, "64",
+     "probe sequences P for hidden states and per-timestep gradients"},
+
+    {"seed", SW_TYPE_INT64, OFF(seed), 0, NULL, 0, NOMAX, false, false, "0",
+     "random seed: data, initialisation, batch order and dropout all derive from it"},
+};
+const size_t sw_schema_len = SW_ARRAY_LEN(sw_schema);
+
+const sw_key_info *sw_schema_find(const char *key)
+{
+    if (!key) return NULL;
+    for (size_t i = 0; i < sw_schema_len; i++)
+        if (strcmp(sw_schema[i].key, key) == 0) return &sw_schema[i];
+    return NULL;
+}
+
+/* Levenshtein distance, bounded to short strings (keys are). */
+static int edit_distance(const char *a, const char *b)
+{
+    size_t n = strlen(a), m = strlen(b);
+    if (n > 63 || m > 63) return 1000;
+    int row[64];
+    for (size_t j = 0; j <= m; j++) row[j] = (int)j;
+    for (size_t i = 1; i <= n; i++) {
+        int diag = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= m; j++) {
+            int up = row[j];
+            int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            int best = diag + cost;
+            if (up + 1 < best) best = up + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[m];
+}
+
+static const char *last_component(const char *key)
+{
+    const char *dot = strrchr(key, '.');
+    return dot ? dot + 1 : key;
+}
+
+/* Nearest name in a NULL-terminated list, or NULL when nothing is close: a distance of
+ * at most a third of the word's length (and at least 1, at most 3) counts as a typo. */
+static const char *nearest_word(const char *word, const char *const *names)
+{
+    const char *best = NULL;
+    int best_d = 1000;
+    for (int i = 0; names[i]; i++) {
+        int d = edit_distance(word, names[i]);
+        if (d < best_d) best_d = d, best = names[i];
+    }
+    int limit = (int)strlen(word) / 3;
+    if (limit < 1) limit = 1;
+    if (limit > 3) limit = 3;
+    return best_d <= limit ? best : NULL;
+}
+
+const char *sw_schema_suggest(const char *key)
+{
+    if (!key || !*key) return NULL;
+    const char *best = NULL;
+    int best_d = 1000;
+    const char *tail = last_component(key);
+    for (size_t i = 0; i < sw_schema_len; i++) {
+        const char *k = sw_schema[i].key;
+        int d = edit_distance(key, k);
+        /* The right name in the wrong section ("model.seq_len") or a typo in the last part
+         * of a key written without its section ("hiden") is still a near miss. */
+        int dt = edit_distance(tail, last_component(k)) + 1;
+        if (dt < d) d = dt;
+        if (d < best_d) best_d = d, best = k;
+    }
+    int limit = (int)strlen(tail) / 3 + 1;
+    if (limit < 2) limit = 2;
+    if (limit > 4) limit = 4;
+    return best_d <= limit ? best : NULL;
+}
+
+void sw_config_defaults(sw_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->task.kind = SW_TASK_MEAN_SIGN;
+    cfg->task.seq_len = 20;
+    cfg->task.input_size = 10;
+    cfg->task.train_size = 5000;
+    cfg->task.test_size = 1000;
+    cfg->task.signal_steps = 5;
+    cfg->model.cell = SW_CELL_RNN;
+    cfg->model.hidden = 64;
+    cfg->model.layers = 2;
+    cfg->model.dropout = 0.2;
+    cfg->train.epochs = 50;
+    cfg->train.batch = 32;
+    cfg->train.steps_per_epoch = 10;
+    cfg->train.optimizer = SW_OPTIM_ADAM;
+    cfg->train.lr = 1e-3;
+    cfg->train.beta1 = 0.9;
+    cfg->train.beta2 = 0.999;
+    cfg->train.eps = 1e-8;
+    cfg->train.momentum = 0;
+    cfg->train.nesterov = false;
+    cfg->train.weight_decay = 0;
+    cfg->train.clip = 0;
+    cfg->train.schedule.kind = SW_SCHED_STEP;
+    cfg->train.schedule.step = 20;
+    cfg->train.schedule.gamma = 0.5;
+    cfg->train.schedule.n_milestones = 0;
+    cfg->train.schedule.min_lr = 0;
+    cfg->train.schedule.warmup = 0;
+    cfg->record.grad_every = 1;
+    cfg->record.probe_size = 64;
+    cfg->seed = 0;
+}
+
+/* ---- scalar parsing ---------------------------------------------------------- */
+
+static void msg(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static int fmt_num(char *out, size_t outlen, double v);
+
+/* "an integer from 1 to 1024", "a number in [0, 1)", "true or false", ... */
+static void describe_allowed(const sw_key_info *k, char *out, size_t outlen)
+{
+    char lo[40], hi[40];
+    switch (k->type) {
+    case SW_TYPE_BOOL: snprintf(out, outlen, "true or false"); return;
+    case SW_TYPE_ENUM: {
+        size_t n = (size_t)snprintf(out, outlen, "one of ");
+        for (int i = 0; k->choices[i] && n < outlen; i++)
+            n += (size_t)snprintf(out + n, outlen - n, "%s%s", i ? ", " : "", k->choices[i]);
+        return;
+    }
+    case SW_TYPE_INT_LIST:
+        snprintf(out, outlen, "a list of at most %d strictly ascending integers >= %.0f, e.g. [20, 40]",
+                 SW_MAX_MILESTONES, k->min);
+        return;
+    case SW_TYPE_INT:
+    case SW_TYPE_INT64:
+        if (k->max >= (double)INT_MAX)
+            snprintf(out, outlen, "an integer >= %.0f", k->min);
+        else
+            snprintf(out, outlen, "an integer from %.0f to %.0f", k->min, k->max);
+        return;
+    case SW_TYPE_FLOAT:
+        fmt_num(lo, sizeof lo, k->min);
+        fmt_num(hi, sizeof hi, k->max);
+        if (isinf(k->max))
+            snprintf(out, outlen, "a number %s %s", k->min_exclusive ? ">" : ">=", lo);
+        else
+            snprintf(out, outlen, "a number in %c%s, %s%c", k->min_exclusive ? '(' : '[', lo, hi,
+                     k->max_exclusive ? ')' : ']');
+        return;
+    default: snprintf(out, outlen, "?"); return;
+    }
+}
+
+/* Plain decimal integer: optional sign, digits. No hex, octal prefixes or underscores:
+ * YAML 1.1 and 1.2 disagree on those. */
+static bool is_int_text(const char *s)
+{
+    if (*s == '+' || *s == '-') s++;
+    if (!isdigit((unsigned char)*s)) return false;
+    while (isdigit((unsigned char)*s)) s++;
+    return *s == 0;
+}
+
+/* Decimal number: [sign] (digits [. digits*] | . digits) [(e|E) [sign] digits]. Rejects
+ * inf/nan/hex, which strtod would otherwise accept. */
+static bool is_float_text(const char *s)
+{
+    if (*s == '+' || *s == '-') s++;
+    int digits = 0;
+    while (isdigit((unsigned char)*s)) s++, digits++;
+    if (*s == '.') {
+        s++;
+        while (isdigit((unsigned char)*s)) s++, digits++;
+    }
+    if (!digits) return false;
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        if (*s == '+' || *s == '-') s++;
+        if (!isdigit((unsigned char)*s)) return false;
+        while (isdigit((unsigned char)*s)) s++;
+    }
+    return *s == 0;
+}
+
+static bool is_yaml_null(const char *s)
+{
+    return !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL");
+}
+
+static bool in_range(const sw_key_info *k, double v)
+{
+    if (k->min_exclusive ? !(v > k->min) : !(v >= k->min)) return false;
+    if (k->max_exclusive ? !(v < k->max) : !(v <= k->max)) return false;
+    return true;
+}
+
+/* Writes the value as the user should read it back: the shortest text that round-trips. */
+static int fmt_num(char *out, size_t outlen, double v)
+{
+    for (int p = 1; p <= 17; p++) {
+        snprintf(out, outlen, "%.*g", p, v);
+        if (strtod(out, NULL) == v) break;
+    }
+    return 0;
+}
+
+/* Describes what the user wrote for a wrong-type message: quoted text is a string. */
+static void describe_given(const char *text, bool quoted, char *out, size_t outlen)
+{
+    if (quoted)
+        snprintf(out, outlen, "the quoted string \"%s\"", text);
+    else if (is_yaml_null(text))
+        snprintf(out, outlen, "no value");
+    else
+        snprintf(out, outlen, "\"%s\"", text);
+}
+
+static int type_error(const sw_key_info *k, const char *what, const char *text, bool quoted, char *err,
+                      size_t errlen)
+{
+    char allowed[200], given[160];
+    describe_allowed(k, allowed, sizeof allowed);
+    describe_given(text, quoted, given, sizeof given);
+    bool numeric = is_float_text(text);
+    msg(err, errlen, "%s: expected %s, got %s; allowed: %s%s", k->key, what, given, allowed,
+        quoted && numeric ? " (remove the quotes)" : "");
+    return SW_ECONFIG;
+}
+
+static int range_error(const sw_key_info *k, const char *text, char *err, size_t errlen)
+{
+    char allowed[200];
+    describe_allowed(k, allowed, sizeof allowed);
+    msg(err, errlen, "%s: %s is out of range; allowed: %s", k->key, text, allowed);
+    return SW_ECONFIG;
+}
+
+/* Parses "[1, 2, 3]", "[]" or a single integer into values. */
+static int parse_int_list_text(const sw_key_info *k, const char *text, long long *vals, int *n, char *err,
+                               size_t errlen)
+{
+    const char *s = text;
+    while (isspace((unsigned char)*s)) s++;
+    *n = 0;
+    if (*s != '[') {
+        if (!is_int_text(s)) return type_error(k, "a list of integers", text, false, err, errlen);
+        errno = 0;
+        vals[0] = strtoll(s, NULL, 10);
+        if (errno) return range_error(k, text, err, errlen);
+        *n = 1;
+        return SW_OK;
+    }
+    s++;
+    for (;;) {
+        while (isspace((unsigned char)*s)) s++;
+        if (*s == ']' && *n == 0) { s++; break; }
+        char item[32];
+        size_t len = 0;
+        while (*s && *s != ',' && *s != ']' && !isspace((unsigned char)*s) && len + 1 < sizeof item)
+            item[len++] = *s++;
+        item[len] = 0;
+        while (isspace((unsigned char)*s)) s++;
+        if (!is_int_text(item)) {
+            msg(err, errlen, "%s: \"%s\" in %s is not an integer; allowed: a list of integers, e.g. [20, 40]",
+                k->key, item, text);
+            return SW_ECONFIG;
+        }
+        if (*n >= SW_MAX_MILESTONES) {
+            msg(err, errlen, "%s: more than %d values in %s", k->key, SW_MAX_MILESTONES, text);
+            return SW_ECONFIG;
+        }
+        errno = 0;
+        vals[(*n)++] = strtoll(item, NULL, 10);
+        if (errno) return range_error(k, item, err, errlen);
+        if (*s == ',') { s++; continue; }
+        if (*s == ']') { s++; break; }
+        msg(err, errlen, "%s: malformed list %s; write it as [20, 40]", k->key, text);
+        return SW_ECONFIG;
+    }
+    while (isspace((unsigned char)*s)) s++;
+    if (*s) {
+        msg(err, errlen, "%s: unexpected text after the list in %s", k->key, text);
+        return SW_ECONFIG;
+    }
+    return SW_OK;
+}
+
+int sw_config_set(sw_config *cfg, const sw_key_info *k, const char *text, bool quoted, char *err,
+                  size_t errlen)
+{
+    SW_ASSERT(cfg && k && text);
+    char *field = (char *)cfg + k->offset;
+    switch (k->type) {
+    case SW_TYPE_INT:
+    case SW_TYPE_INT64: {
+        if (quoted || !is_int_text(text)) {
+            if (!quoted && is_float_text(text)) {
+                char allowed[200];
+                describe_allowed(k, allowed, sizeof allowed);
+                msg(err, errlen, "%s: expected an integer, got %s; allowed: %s", k->key, text, allowed);
+                return SW_ECONFIG;
+            }
+            return type_error(k, "an integer", text, quoted, err, errlen);
+        }
+        errno = 0;
+        long long v = strtoll(text, NULL, 10);
+        if (errno == ERANGE || v < (long long)k->min || (double)v > k->max) return range_error(k, text, err, errlen);
+        if (k->type == SW_TYPE_INT)
+            *(int *)field = (int)v;
+        else
+            *(int64_t *)field = (int64_t)v;
+        return SW_OK;
+    }
+    case SW_TYPE_FLOAT: {
+        if (!quoted && (!strcmp(text, ".inf") || !strcmp(text, "-.inf") || !strcmp(text, ".nan") ||
+                        !strcmp(text, ".Inf") || !strcmp(text, ".NaN") || !strcmp(text, "+.inf"))) {
+            char allowed[200];
+            describe_allowed(k, allowed, sizeof allowed);
+            msg(err, errlen, "%s: %s is not a finite number; allowed: %s", k->key, text, allowed);
+            return SW_ECONFIG;
+        }
+        if (quoted || !is_float_text(text)) return type_error(k, "a number", text, quoted, err, errlen);
+        errno = 0;
+        double v = strtod(text, NULL);
+        if (!isfinite(v) || errno == ERANGE) {
+            /* Underflow to 0 or overflow: the written value cannot be represented. */
+            if (!isfinite(v) || v != 0 || strspn(text, "+-0.eE") != strlen(text)) {
+                msg(err, errlen, "%s: %s cannot be represented as a double", k->key, text);
+                return SW_ECONFIG;
+            }
+        }
+        if (!in_range(k, v)) return range_error(k, text, err, errlen);
+        *(double *)field = v;
+        return SW_OK;
+    }
+    case SW_TYPE_BOOL: {
+        if (!quoted && !strcmp(text, "true")) { *(bool *)field = true; return SW_OK; }
+        if (!quoted && !strcmp(text, "false")) { *(bool *)field = false; return SW_OK; }
+        static const char *const yaml11[] = {"yes", "no", "on", "off", "y", "n", "Yes", "No", "On", "Off",
+                                             "YES", "NO", "ON", "OFF", "True", "False", "TRUE", "FALSE", NULL};
+        for (int i = 0; yaml11[i]; i++)
+            if (!quoted && !strcmp(text, yaml11[i])) {
+                msg(err, errlen, "%s: \"%s\" is not accepted as a boolean (YAML 1.1 and 1.2 tools read "
+                    "it differently); write true or false", k->key, text);
+                return SW_ECONFIG;
+            }
+        return type_error(k, "a boolean", text, quoted, err, errlen);
+    }
+    case SW_TYPE_ENUM: {
+        for (int i = 0; k->choices[i]; i++)
+            if (!strcmp(text, k->choices[i])) {
+                *(int *)field = i;
+                return SW_OK;
+            }
+        char allowed[200];
+        describe_allowed(k, allowed, sizeof allowed);
+        const char *near = nearest_word(text, k->choices);
+        char given[160];
+        describe_given(text, quoted, given, sizeof given);
+        if (near)
+            msg(err, errlen, "%s: unknown value %s; allowed: %s (did you mean \"%s\"?)", k->key, given, allowed, near);
+        else
+            msg(err, errlen, "%s: unknown value %s; allowed: %s", k->key, given, allowed);
+        return SW_ECONFIG;
+    }
+    case SW_TYPE_INT_LIST: {
+        if (quoted) return type_error(k, "a list of integers", text, quoted, err, errlen);
+        long long vals[SW_MAX_MILESTONES];
+        int n = 0;
+        int rc = parse_int_list_text(k, text, vals, &n, err, errlen);
+        if (rc) return rc;
+        return sw_config_set_list(cfg, k, vals, n, err, errlen);
+    }
+    default: SW_ASSERT(!"unknown key type");
+    }
+    return SW_EINVAL;
+}
+
+int sw_config_set_list(sw_config *cfg, const sw_key_info *k, const long long *values, int n, char *err,
+                       size_t errlen)
+{
+    SW_ASSERT(cfg && k && k->type == SW_TYPE_INT_LIST && n >= 0);
+    if (n > SW_MAX_MILESTONES) {
+        msg(err, errlen, "%s: %d values given; allowed: at most %d", k->key, n, SW_MAX_MILESTONES);
+        return SW_ECONFIG;
+    }
+    for (int i = 0; i < n; i++) {
+        if ((double)values[i] < k->min || (double)values[i] > k->max) {
+            char text[32];
+            snprintf(text, sizeof text, "%lld", values[i]);
+            return range_error(k, text, err, errlen);
+        }
+        if (i > 0 && values[i] <= values[i - 1]) {
+            msg(err, errlen, "%s: %lld follows %lld; allowed: strictly ascending epochs, e.g. [20, 40]", k->key,
+                values[i], values[i - 1]);
+            return SW_ECONFIG;
+        }
+    }
+    int *dst = (int *)((char *)cfg + k->offset);
+    for (int i = 0; i < n; i++) dst[i] = (int)values[i];
+    for (int i = n; i < SW_MAX_MILESTONES; i++) dst[i] = 0;
+    *(int *)((char *)cfg + k->count_offset) = n;
+    return SW_OK;
+}
+
+/* ---- estimates ---------------------------------------------------------------- */
+
+static double param_count(const sw_config *cfg)
+{
+    double G = sw_cell_gates(cfg->model.cell), H = cfg->model.hidden, I = cfg->task.input_size;
+    double n = 0;
+    for (int l = 0; l < cfg->model.layers; l++) {
+        double in = l == 0 ? I : H;
+        n += G * H * in + G * H * H + 2 * G * H;
+    }
+    return n + 2 * H + 2;
+}
+
+/* Epochs at which per-timestep gradients are recorded (as the engine counts them). */
+static double grad_records(const sw_config *cfg)
+{
+    int E = cfg->train.epochs, every = cfg->record.grad_every;
+    return (double)(E / every + (E % every != 0));
+}
+
+static double train_seqs_per_epoch(const sw_config *cfg)
+{
+    if (cfg->train.steps_per_epoch == 0) return (double)cfg->task.train_size;
+    return (double)cfg->train.steps_per_epoch * cfg->train.batch;
+}
+
+double sw_config_memory_bytes(const sw_config *cfg)
+{
+    double T = cfg->task.seq_len, I = cfg->task.input_size, H = cfg->model.hidden;
+    double L = cfg->model.layers, G = sw_cell_gates(cfg->model.cell);
+    double P = cfg->record.probe_size, R = grad_records(cfg);
+    double B = cfg->train.batch > cfg->record.probe_size ? cfg->train.batch : cfg->record.probe_size;
+    double real = sizeof(sw_real);
+    /* Training activations and their gradients: gate pre-activations, states and their
+     * derivatives per layer, step and sample; ~6 values per gate unit errs high. */
+    double activations = L * T * B * G * H * 6 * real + T * B * I * real * 2;
+    /* The data sets, stored as float. */
+    double data = ((double)cfg->task.train_size + cfg->task.test_size + P) * T * I * sizeof(float) +
+                  ((double)cfg->task.train_size + cfg->task.test_size + P) * 8;
+    /* Parameters, gradients, two optimizer moments, packed copies, final and best copies. */
+    double params = param_count(cfg) * real * 8;
+    /* What the run records: hidden states of the probe set twice, per-timestep gradients
+     * at R epochs, and the history. */
+    double record = 2 * L * P * T * H * sizeof(float) + R * L * T * (H + 2) * sizeof(float) +
+                    7.0 * cfg->train.epochs * sizeof(double);
+    return activations + data + params + record + (1 << 20); /* + fixed overhead */
+}
+
+double sw_config_cost_flops(const sw_config *cfg)
+{
+    double T = cfg->task.seq_len, I = cfg->task.input_size, H = cfg->model.hidden;
+    double G = sw_cell_gates(cfg->model.cell);
+    /* Forward matrix work of one sequence: per step and layer, the input and recurrent
+     * products (2 flops per multiply-add), then the readout once. */
+    double fwd = 0;
+    for (int l = 0; l < cfg->model.layers; l++) {
+        double in = l == 0 ? I : H;
+        fwd += 2 * T * G * H * (in + H);
+    }
+    fwd += 2 * 2 * H;
+    double E = cfg->train.epochs;
+    /* Training: forward plus backward (about twice the forward) for every sequence seen;
+     * evaluation: forward of the test set each epoch; recording: forward and backward of
+     * the probe set at recorded epochs and two forward passes for hidden states. */
+    double train = 3 * fwd * train_seqs_per_epoch(cfg) * E;
+    double eval = fwd * cfg->task.test_size * E;
+    double record = 3 * fwd * cfg->record.probe_size * grad_records(cfg) + 2 * fwd * cfg->record.probe_size;
+    return train + eval + record;
+}
+
+/* ---- validation ------------------------------------------------------------------ */
+
+static double physical_memory_bytes(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || size <= 0) return 0;
+    return (double)pages * (double)size;
+}
+
+static void human_bytes(double b, char *out, size_t outlen)
+{
+    const char *unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    int u = 0;
+    while (b >= 1024 && u < 6) b /= 1024, u++;
+    snprintf(out, outlen, u ? "%.1f %s" : "%.0f %s", b, unit[u]);
+}
+
+int sw_config_validate(const sw_config *cfg, char *err, size_t errlen, const char **bad_key)
+{
+    const char *dummy;
+    if (!bad_key) bad_key = &dummy;
+    *bad_key = NULL;
+    /* Every key's own range first: a config built in code (not through sw_config_set) gets
+     * the same checks as one read from a file. */
+    for (size_t i = 0; i < sw_schema_len; i++) {
+        const sw_key_info *k = &sw_schema[i];
+        char text[64];
+        bool ok = true;
+        switch (k->type) {
+        case SW_TYPE_INT:
+        case SW_TYPE_INT64: ok = in_range(k, (double)sw_config_get_int(cfg, k)); break;
+        case SW_TYPE_FLOAT: ok = isfinite(sw_config_get_float(cfg, k)) && in_range(k, sw_config_get_float(cfg, k)); break;
+        case SW_TYPE_ENUM: ok = sw_config_get_enum(cfg, k) != NULL; break;
+        case SW_TYPE_BOOL: break;
+        case SW_TYPE_INT_LIST: {
+            int n = *(const int *)((const char *)cfg + k->count_offset);
+            const int *v = (const int *)((const char *)cfg + k->offset);
+            ok = n >= 0 && n <= SW_MAX_MILESTONES;
+            for (int j = 0; ok && j < n; j++) ok = v[j] >= k->min && (j == 0 || v[j] > v[j - 1]);
+            break;
+        }
+        default: ok = false;
+        }
+        if (!ok) {
+            *bad_key = k->key;
+            sw_config_format(cfg, k, text, sizeof text);
+            return range_error(k, text, err, errlen);
+        }
+    }
+    if (cfg->train.batch > cfg->task.train_size) {
+        *bad_key = "train.batch";
+        msg(err, errlen, "train.batch: %d is larger than the training set (task.train_size = %d); allowed: "
+            "a batch of at most task.train_size", cfg->train.batch, cfg->task.train_size);
+        return SW_ECONFIG;
+    }
+    if (cfg->task.kind == SW_TASK_FIRST_SIGN && cfg->task.signal_steps > cfg->task.seq_len) {
+        *bad_key = "task.signal_steps";
+        msg(err, errlen, "task.signal_steps: %d is longer than the sequence (task.seq_len = %d); allowed: "
+            "at most task.seq_len", cfg->task.signal_steps, cfg->task.seq_len);
+        return SW_ECONFIG;
+    }
+    if (cfg->train.schedule.kind == SW_SCHED_MULTISTEP && cfg->train.schedule.n_milestones == 0) {
+        *bad_key = "train.schedule.milestones";
+        msg(err, errlen, "train.schedule.milestones: the multistep schedule needs at least one milestone, "
+            "e.g. milestones: [20, 40]");
+        return SW_ECONFIG;
+    }
+    if (cfg->train.schedule.kind == SW_SCHED_COSINE && cfg->train.schedule.min_lr > cfg->train.lr) {
+        *bad_key = "train.schedule.min_lr";
+        char a[40], b[40];
+        fmt_num(a, sizeof a, cfg->train.schedule.min_lr);
+        fmt_num(b, sizeof b, cfg->train.lr);
+        msg(err, errlen, "train.schedule.min_lr: %s is above train.lr (%s); allowed: 0 <= min_lr <= lr", a, b);
+        return SW_ECONFIG;
+    }
+    if (cfg->train.optimizer == SW_OPTIM_SGD && cfg->train.nesterov && !(cfg->train.momentum > 0)) {
+        *bad_key = "train.nesterov";
+        msg(err, errlen, "train.nesterov: true needs train.momentum > 0 (it is 0)");
+        return SW_ECONFIG;
+    }
+    double need = sw_config_memory_bytes(cfg), phys = physical_memory_bytes();
+    if (phys > 0 && need > 0.75 * phys) {
+        char a[32], b[32];
+        human_bytes(need, a, sizeof a);
+        human_bytes(phys, b, sizeof b);
+        /* Point at the biggest factor the user is likely to have changed. */
+        *bad_key = cfg->task.train_size > 100000 ? "task.train_size" : cfg->task.seq_len > 1000 ? "task.seq_len"
+                   : "model.hidden";
+        msg(err, errlen, "%s: this run would need about %s of memory, more than 3/4 of the %s this machine "
+            "has (task.seq_len %d, model.hidden %d, model.layers %d, train.batch %d, task.train_size %d); "
+            "make the run smaller", *bad_key, a, b, cfg->task.seq_len, cfg->model.hidden, cfg->model.layers,
+            cfg->train.batch, cfg->task.train_size);
+        return SW_ECONFIG;
+    }
+    return SW_OK;
+}
+
+/* ---- formatting ------------------------------------------------------------------ */
+
+/* A float written so that both YAML 1.1 (PyYAML) and 1.2 readers see a float that
+ * round-trips: a '.' in the mantissa and a signed exponent ("0.001", "1.0", "1.0e-8"). */
+static void format_float(double v, char *out, size_t outlen)
+{
+    char buf[64];
+    fmt_num(buf, sizeof buf, v);
+    char *e = strchr(buf, 'e');
+    if (!e) {
+        if (!strchr(buf, '.') && isfinite(v))
+            snprintf(out, outlen, "%s.0", buf);
+        else
+            snprintf(out, outlen, "%s", buf);
+        return;
+    }
+    *e = 0;
+    const char *exp = e + 1;
+    char sign = '+';
+    if (*exp == '+' || *exp == '-') sign = *exp++;
+    while (*exp == '0' && exp[1]) exp++;
+    snprintf(out, outlen, "%s%se%c%s", buf, strchr(buf, '.') ? "" : ".0", sign, exp);
+}
+
+void sw_config_format(const sw_config *cfg, const sw_key_info *k, char *out, size_t outlen)
+{
+    if (!outlen) return;
+    const char *field = (const char *)cfg + k->offset;
+    switch (k->type) {
+    case SW_TYPE_INT: snprintf(out, outlen, "%d", *(const int *)field); break;
+    case SW_TYPE_INT64: snprintf(out, outlen, "%lld", (long long)*(const int64_t *)field); break;
+    case SW_TYPE_FLOAT: format_float(*(const double *)field, out, outlen); break;
+    case SW_TYPE_BOOL: snprintf(out, outlen, "%s", *(const bool *)field ? "true" : "false"); break;
+    case SW_TYPE_ENUM: {
+        const char *name = sw_config_get_enum(cfg, k);
+        snprintf(out, outlen, "%s", name ? name : "?");
+        break;
+    }
+    case SW_TYPE_INT_LIST: {
+        int n = *(const int *)((const char *)cfg + k->count_offset);
+        const int *v = (const int *)field;
+        size_t used = (size_t)snprintf(out, outlen, "[");
+        for (int i = 0; i < n && used < outlen; i++)
+            used += (size_t)snprintf(out + used, outlen - used, "%s%d", i ? ", " : "", v[i]);
+        if (used < outlen) snprintf(out + used, outlen - used, "]");
+        break;
+    }
+    default: snprintf(out, outlen, "?");
+    }
+}
+
+char *sw_config_to_yaml(const sw_config *cfg)
+{
+    size_t cap = 4096, len = 0;
+    char *text = malloc(cap);
+    if (!text) return NULL;
+    text[0] = 0;
+    const char *prev = "";
+    for (size_t i = 0; i < sw_schema_len; i++) {
+        const char *key = sw_schema[i].key;
+        /* Open the sections this key needs that the previous key did not share. */
+        size_t common = 0; /* length of the shared section prefix, ending at a '.' */
+        for (size_t j = 0; key[j] && key[j] == prev[j]; j++)
+            if (key[j] == '.') common = j + 1;
+        int depth = 0;
+        for (size_t j = 0; j < common; j++) depth += key[j] == '.';
+        const char *part = key + common;
+        char line[512], value[256];
+        for (;;) {
+            const char *dot = strchr(part, '.');
+            size_t n;
+            if (dot) {
+                n = (size_t)snprintf(line, sizeof line, "%*s%.*s:\n", 2 * depth, "", (int)(dot - part), part);
+            } else {
+                sw_config_format(cfg, &sw_schema[i], value, sizeof value);
+                n = (size_t)snprintf(line, sizeof line, "%*s%s: %s\n", 2 * depth, "", part, value);
+            }
+            if (len + n + 1 > cap) {
+                while (len + n + 1 > cap) cap *= 2;
+                char *bigger = realloc(text, cap);
+                if (!bigger) {
+                    free(text);
+                    return NULL;
+                }
+                text = bigger;
+            }
+            memcpy(text + len, line, n + 1);
+            len += n;
+            if (!dot) break;
+            part = dot + 1;
+            depth++;
+        }
+        prev = key;
+    }
+    return text;
+}
+
+long long sw_config_get_int(const sw_config *cfg, const sw_key_info *k)
+{
+    const char *field = (const char *)cfg + k->offset;
+    switch (k->type) {
+    case SW_TYPE_INT:
+    case SW_TYPE_ENUM: return *(const int *)field;
+    case SW_TYPE_INT64: return (long long)*(const int64_t *)field;
+    case SW_TYPE_BOOL: return *(const bool *)field;
+    case SW_TYPE_FLOAT: return (long long)*(const double *)field;
+    case SW_TYPE_INT_LIST: return *(const int *)((const char *)cfg + k->count_offset);
+    default: return 0;
+    }
+}
+
+double sw_config_get_float(const sw_config *cfg, const sw_key_info *k)
+{
+    if (k->type == SW_TYPE_FLOAT) return *(const double *)((const char *)cfg + k->offset);
+    return (double)sw_config_get_int(cfg, k);
+}
+
+const char *sw_config_get_enum(const sw_config *cfg, const sw_key_info *k)
+{
+    if (k->type != SW_TYPE_ENUM) return NULL;
+    int v = *(const int *)((const char *)cfg + k->offset);
+    for (int i = 0; k->choices[i]; i++)
+        if (i == v) return k->choices[i];
+    return NULL;
+}
+
+int sw_cell_gates(sw_cell_kind cell)
+{
+    switch (cell) {
+    case SW_CELL_RNN: return 1;
+    case SW_CELL_LSTM: return 4;
+    case SW_CELL_GRU: return 3;
+    default: SW_ASSERT(!"unknown cell");
+    }
+    return 1;
+}
+
+const char *sw_cell_name(sw_cell_kind cell)
+{
+    return cell >= 0 && cell < SW_CELL_COUNT ? cell_kinds[cell] : "?";
+}

@@ -1,0 +1,173 @@
+/* test_config_schema.c: the config schema (config.c) on its own: defaults are the seed
+ * protocol, every key parses its default text back, ranges and types are enforced with
+ * messages naming key, value and what is allowed, and the cost/memory estimates have the
+ * figures the issues quote. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "common.h"
+#include "config.h"
+
+static char err[512];
+
+static int set(sw_config *c, const char *key, const char *text, bool quoted)
+{
+    const sw_key_info *k = sw_schema_find(key);
+    if (!k) {
+        snprintf(err, sizeof err, "no such key %s", key);
+        return -100;
+    }
+    err[0] = 0;
+    return sw_config_set(c, k, text, quoted, err, sizeof err);
+}
+
+static void expect_error(const char *key, const char *text, bool quoted, const char *substring)
+{
+    sw_config c;
+    sw_config_defaults(&c);
+    sw_config before = c;
+    int rc = set(&c, key, text, quoted);
+    CHECK(rc == SW_ECONFIG, "%s=%s should fail (rc %d)", key, text, rc);
+    CHECK(strstr(err, substring) != NULL, "%s=%s: message \"%s\" lacks \"%s\"", key, text, err, substring);
+    CHECK(strstr(err, key) != NULL, "message \"%s\" does not name the key %s", err, key);
+    CHECK(memcmp(&c, &before, sizeof c) == 0, "%s=%s: a failed set changed the config", key, text);
+}
+
+int main(void)
+{
+    sw_config c;
+    sw_config_defaults(&c);
+    /* The seed protocol (issue 2). */
+    CHECK(c.task.kind == SW_TASK_MEAN_SIGN && c.task.seq_len == 20 && c.task.input_size == 10, "task");
+    CHECK(c.task.train_size == 5000 && c.task.test_size == 1000, "sizes");
+    CHECK(c.model.cell == SW_CELL_RNN && c.model.hidden == 64 && c.model.layers == 2, "model");
+    CHECK(c.model.dropout == 0.2, "dropout");
+    CHECK(c.train.epochs == 50 && c.train.batch == 32 && c.train.steps_per_epoch == 10, "train");
+    CHECK(c.train.optimizer == SW_OPTIM_ADAM && c.train.lr == 1e-3 && c.train.beta1 == 0.9 &&
+          c.train.beta2 == 0.999 && c.train.eps == 1e-8, "adam");
+    CHECK(c.train.schedule.kind == SW_SCHED_STEP && c.train.schedule.step == 20 &&
+          c.train.schedule.gamma == 0.5, "schedule");
+    CHECK(c.train.clip == 0 && c.train.weight_decay == 0 && c.seed == 0, "off by default");
+    CHECK(sw_config_validate(&c, err, sizeof err, NULL) == SW_OK, "defaults validate: %s", err);
+
+    /* Every key: its default text parses to the defaults, and formatting round-trips. */
+    for (size_t i = 0; i < sw_schema_len; i++) {
+        const sw_key_info *k = &sw_schema[i];
+        CHECK(sw_schema_find(k->key) == k, "find %s", k->key);
+        CHECK(k->doc && strlen(k->doc) > 10, "%s documented", k->key);
+        sw_config d;
+        sw_config_defaults(&d);
+        memset((char *)&d + k->offset, 0x55, 1);
+        int rc = sw_config_set(&d, k, k->default_text, false, err, sizeof err);
+        CHECK(rc == SW_OK, "default text of %s parses: %s", k->key, err);
+        char a[128], b[128];
+        sw_config_format(&d, k, a, sizeof a);
+        sw_config_format(&c, k, b, sizeof b);
+        CHECK(strcmp(a, b) == 0, "%s: default text gives %s, defaults give %s", k->key, a, b);
+        sw_config e;
+        sw_config_defaults(&e);
+        CHECK(sw_config_set(&e, k, b, false, err, sizeof err) == SW_OK, "%s: formatted %s parses", k->key, b);
+        CHECK(memcmp(&e, &c, sizeof c) == 0, "%s: format/parse round trip", k->key);
+    }
+
+    /* Accepted values. */
+    CHECK(set(&c, "train.lr", "1e-3", false) == SW_OK && c.train.lr == 1e-3, "1e-3");
+    CHECK(set(&c, "train.lr", "2", false) == SW_OK && c.train.lr == 2, "int for float");
+    CHECK(set(&c, "model.cell", "gru", false) == SW_OK && c.model.cell == SW_CELL_GRU, "enum");
+    CHECK(set(&c, "model.cell", "lstm", true) == SW_OK && c.model.cell == SW_CELL_LSTM, "quoted enum");
+    CHECK(set(&c, "train.nesterov", "true", false) == SW_OK && c.train.nesterov, "bool");
+    CHECK(set(&c, "seed", "9007199254740993", false) == SW_OK && c.seed == 9007199254740993LL, "int64 seed");
+    CHECK(set(&c, "train.schedule.milestones", "[10, 30]", false) == SW_OK &&
+          c.train.schedule.n_milestones == 2 && c.train.schedule.milestones[1] == 30, "list");
+    CHECK(set(&c, "train.schedule.milestones", "[]", false) == SW_OK && c.train.schedule.n_milestones == 0,
+          "empty list");
+    CHECK(set(&c, "train.steps_per_epoch", "0", false) == SW_OK, "steps 0 = full pass");
+
+    /* Rejected values: type, range, booleans, enums. */
+    expect_error("model.hidden", "0", false, "0 is out of range; allowed: an integer from 1 to 1024");
+    expect_error("model.hidden", "1025", false, "out of range");
+    expect_error("model.hidden", "64", true, "quoted string \"64\"");
+    expect_error("model.hidden", "6.5", false, "expected an integer");
+    expect_error("model.hidden", "lots", false, "expected an integer");
+    expect_error("model.hidden", "0x40", false, "expected an integer");
+    expect_error("model.dropout", "1", false, "allowed: a number in [0, 1)");
+    expect_error("model.dropout", "-0.1", false, "out of range");
+    expect_error("train.lr", "0", false, "allowed: a number > 0");
+    expect_error("train.lr", "-1e-3", false, "out of range");
+    expect_error("train.lr", ".inf", false, "not a finite number");
+    expect_error("train.lr", ".nan", false, "not a finite number");
+    expect_error("train.lr", "nan", false, "expected a number");
+    expect_error("train.lr", "1e999", false, "cannot be represented");
+    expect_error("train.schedule.gamma", "0", false, "(0, 1]");
+    expect_error("train.nesterov", "yes", false, "write true or false");
+    expect_error("train.nesterov", "on", false, "write true or false");
+    expect_error("train.nesterov", "True", false, "write true or false");
+    expect_error("train.nesterov", "true", true, "quoted string");
+    expect_error("model.cell", "grue", false, "did you mean \"gru\"");
+    expect_error("model.cell", "transformer", false, "allowed: one of rnn, lstm, gru");
+    expect_error("task.seq_len", "10001", false, "from 1 to 10000");
+    expect_error("seed", "-1", false, "an integer >= 0");
+    expect_error("seed", "99999999999999999999", false, "out of range");
+    expect_error("train.epochs", "", false, "got no value");
+    expect_error("train.schedule.milestones", "[30, 10]", false, "strictly ascending");
+    expect_error("train.schedule.milestones", "[0]", false, "out of range");
+    expect_error("train.schedule.milestones", "[a]", false, "not an integer");
+
+    /* Cross-key rules. */
+    const char *bad = NULL;
+    sw_config_defaults(&c);
+    c.train.batch = 6000;
+    CHECK(sw_config_validate(&c, err, sizeof err, &bad) == SW_ECONFIG && bad && !strcmp(bad, "train.batch") &&
+          strstr(err, "larger than the training set"), "batch > train_size: %s", err);
+    sw_config_defaults(&c);
+    c.task.kind = SW_TASK_FIRST_SIGN;
+    c.task.seq_len = 3;
+    CHECK(sw_config_validate(&c, err, sizeof err, &bad) == SW_ECONFIG && !strcmp(bad, "task.signal_steps"),
+          "signal_steps > seq_len: %s", err);
+    c.task.kind = SW_TASK_MEAN_SIGN;
+    CHECK(sw_config_validate(&c, err, sizeof err, &bad) == SW_OK, "signal_steps ignored for mean_sign");
+    sw_config_defaults(&c);
+    c.train.schedule.kind = SW_SCHED_MULTISTEP;
+    CHECK(sw_config_validate(&c, err, sizeof err, &bad) == SW_ECONFIG, "multistep without milestones");
+    sw_config_defaults(&c);
+    c.model.hidden = 1024, c.model.layers = 8, c.task.seq_len = 10000, c.train.batch = 4096;
+    c.model.cell = SW_CELL_LSTM;
+    CHECK(sw_config_validate(&c, err, sizeof err, &bad) == SW_ECONFIG && strstr(err, "memory"),
+          "huge run refused: %s", err);
+    sw_config_defaults(&c);
+    c.model.hidden = 0;
+    CHECK(sw_config_validate(&c, err, sizeof err, &bad) == SW_ECONFIG && !strcmp(bad, "model.hidden"),
+          "validate checks ranges of configs built in code");
+
+    /* Suggestions. */
+    const char *s = sw_schema_suggest("model.hiden");
+    CHECK(s && !strcmp(s, "model.hidden"), "suggest hiden -> %s", s ? s : "(none)");
+    s = sw_schema_suggest("model.seq_len");
+    CHECK(s && !strcmp(s, "task.seq_len"), "suggest model.seq_len -> %s", s ? s : "(none)");
+    s = sw_schema_suggest("train.learning_rate");
+    CHECK(s == NULL || strcmp(s, "train.lr") != 0 || 1, "no crash");
+    CHECK(sw_schema_suggest("completely.unrelated.thing") == NULL, "nothing near");
+
+    /* Estimates: the reference run is about 50.7 GFLOP of training and evaluation
+     * (issue 2), plus a little for recording the probe set's gradients. */
+    sw_config_defaults(&c);
+    double f = sw_config_cost_flops(&c);
+    CHECK(f > 50e9 && f < 58e9, "reference cost %.3g", f);
+    c.model.cell = SW_CELL_LSTM;
+    CHECK(sw_config_cost_flops(&c) > 3.5 * f, "lstm costs ~4x");
+    sw_config_defaults(&c);
+    double m = sw_config_memory_bytes(&c);
+    CHECK(m > 1e6 && m < 64e6, "reference memory %.3g", m);
+
+    /* Resolved YAML. */
+    sw_config_defaults(&c);
+    char *y = sw_config_to_yaml(&c);
+    CHECK(y && strstr(y, "task:\n  kind: mean_sign\n  seq_len: 20\n"), "yaml task section:\n%s", y ? y : "");
+    CHECK(y && strstr(y, "  schedule:\n    kind: step\n    step: 20\n    gamma: 0.5\n    milestones: []\n"),
+          "yaml schedule");
+    CHECK(y && strstr(y, "eps: 1.0e-8\n") && strstr(y, "\nseed: 0\n") && strstr(y, "\nrecord:\n"), "yaml rest");
+    free(y);
+    CHECK(!strcmp(sw_cell_name(SW_CELL_GRU), "gru") && sw_cell_gates(SW_CELL_LSTM) == 4, "cells");
+    return check_report("config schema");
+}
