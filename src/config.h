@@ -41,6 +41,7 @@ typedef struct {
     int hidden; /* H */
     int layers; /* L */
     double dropout;
+    double forget_bias; /* initial bias of the lstm forget gate / gru update gate */
 } sw_model_config;
 
 typedef struct {

@@ -103,7 +103,7 @@ static void fill_uniform(sw_real *x, size_t n, double bound, sw_rng *rng)
     for (size_t i = 0; i < n; i++) x[i] = (sw_real)((2.0 * sw_rng_uniform(rng) - 1.0) * bound);
 }
 
-void sw_model_init_params(const sw_params *p, const sw_model_shape *s, sw_rng *rng)
+void sw_model_init_params(const sw_params *p, const sw_model_shape *s, double forget_bias, sw_rng *rng)
 {
     int GH = s->gates * s->hidden, H = s->hidden;
     for (int l = 0; l < s->layers; l++) {
@@ -112,6 +112,11 @@ void sw_model_init_params(const sw_params *p, const sw_model_shape *s, sw_rng *r
         fill_uniform(p->layer[l].w_hh, (size_t)GH * H, sqrt(6.0 / (double)(H + GH)), rng);
         memset(p->layer[l].b_ih, 0, (size_t)GH * sizeof(sw_real));
         memset(p->layer[l].b_hh, 0, (size_t)GH * sizeof(sw_real));
+        /* Gate order puts f (lstm: i,f,g,o) and z (gru: r,z,n) second: units H..2H-1. A
+         * positive bias starts the cell out remembering, which is what lets gradients
+         * reach early steps of long sequences from the first update on. */
+        if (s->cell != SW_CELL_RNN)
+            for (int j = H; j < 2 * H; j++) p->layer[l].b_ih[j] = (sw_real)forget_bias;
     }
     double bound = 1.0 / sqrt((double)H);
     fill_uniform(p->fc_w, (size_t)SW_CLASSES * H, bound, rng);

@@ -61,9 +61,11 @@ void sw_params_bind(sw_params *p, sw_real *flat, const sw_model_shape *shape);
 struct sw_rng;
 
 /* Initialises parameters: W_ih and W_hh Xavier-uniform over the whole (G*H, in) tensor,
- * recurrent biases 0, readout weight and bias U(-1/sqrt(H), 1/sqrt(H)); values drawn
- * tensor by tensor in table order from `rng`. */
-void sw_model_init_params(const sw_params *p, const sw_model_shape *shape, struct sw_rng *rng);
+ * recurrent biases 0 except the gate that keeps the state (lstm forget gate f, gru update
+ * gate z), whose b_ih is forget_bias; readout weight and bias U(-1/sqrt(H), 1/sqrt(H)).
+ * Values are drawn tensor by tensor in table order from `rng`. */
+void sw_model_init_params(const sw_params *p, const sw_model_shape *shape, double forget_bias,
+                          struct sw_rng *rng);
 
 /* Activations and scratch for forward and backward passes of up to max_batch sequences
  * of length seq_len. Everything is time-major, (T,B,...), so each step's batch block is

@@ -284,7 +284,7 @@ int sw_train_run(const sw_config *cfg, const sw_train_hooks *hooks, sw_run_resul
     sw_rng_init(&init_rng, seed, SW_STREAM_INIT);
     sw_rng_init(&st.batch_rng, seed, SW_STREAM_BATCH_ORDER);
     sw_rng_init(&st.dropout_rng, seed, SW_STREAM_DROPOUT);
-    sw_model_init_params(&st.params, &st.shape, &init_rng);
+    sw_model_init_params(&st.params, &st.shape, cfg->model.forget_bias, &init_rng);
     sw_model_pack(st.work, &st.params);
     /* Until an epoch completes, "best" is the initial model. */
     memcpy(res->weights_best, st.flat, st.n * sizeof(sw_real));

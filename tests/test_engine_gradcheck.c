@@ -125,7 +125,7 @@ static void check_case(sw_cell_kind cell, int L, int T, int dropout)
     sw_params_bind(&grads, flat + n, &s);
     sw_rng rng;
     sw_rng_init(&rng, 1000 + 100 * cell + 10 * L + T, 7);
-    sw_model_init_params(&params, &s, &rng);
+    sw_model_init_params(&params, &s, 0.5, &rng);
     /* Non-zero biases, so their gradients are exercised away from the symmetric point. */
     for (int l = 0; l < L; l++)
         for (int r = 0; r < s.gates * H; r++) {
