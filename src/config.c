@@ -65,6 +65,9 @@ const sw_key_info sw_schema[] = {
      "stacked recurrent layers L"},
     {"model.dropout", SW_TYPE_FLOAT, OFF(model.dropout), 0, NULL, 0, 1, false, true, "0.2",
      "inverted dropout probability between layers and before the readout (training only)"},
+    {"model.forget_bias", SW_TYPE_FLOAT, OFF(model.forget_bias), 0, NULL, -10, 10, false, false, "0.0",
+     "initial b_ih of the lstm forget gate / gru update gate (rnn: ignored); e.g. 1 or 2 helps "
+     "gated cells carry information over long sequences"},
 
     {"train.epochs", SW_TYPE_INT, OFF(train.epochs), 0, NULL, 1, 1000000, false, false, "50",
      "epochs; the test set is evaluated after each"},
@@ -202,6 +205,7 @@ void sw_config_defaults(sw_config *cfg)
     cfg->model.hidden = 64;
     cfg->model.layers = 2;
     cfg->model.dropout = 0.2;
+    cfg->model.forget_bias = 0;
     cfg->train.epochs = 50;
     cfg->train.batch = 32;
     cfg->train.steps_per_epoch = 10;
