@@ -50,11 +50,72 @@ typedef struct {
     int n_runs;
     const char *const *swept_keys; /* table columns; NULL: taken from the run files */
     int n_swept;
+    /* Optional (may be NULL): each listed run's resolved config, parallel to run_ids, so
+     * that pending rows (no complete file yet) still show their swept values. Without it
+     * pending rows hold empty strings / NaN / 0 in the swept-key columns. */
+    const sw_config *configs;
 } sw_index_spec;
 
 /* (Re)writes DIR/sweep.h5 atomically: /runs/<id> external links, /table columns, root
  * attributes. Runs in the list without a complete file appear with status "pending".
  * Thread-safe; call it from one thread at a time. */
 int sw_h5_write_index(const char *dir, const sw_index_spec *spec, char *err, size_t errlen);
+
+/* ---- reading run files (summaries, the index, tests) ------------------------------ */
+
+/* What to read besides the root attributes, /config and /summary (always read). */
+enum {
+    SW_READ_HISTORY = 1,   /* /history into `history` */
+    SW_READ_GRADIENTS = 2  /* /gradients/epoch and /gradients/dloss_dh_norm */
+};
+
+/* One run file as read back. Every pointer is owned by the struct (sw_run_file_free). */
+typedef struct {
+    char *path;
+    char *run_id, *sweep, *error, *created, *program_version, *config_text;
+    sw_run_status status;   /* SW_RUN_STATUS_COUNT when the file's status is not known */
+    sw_config config;       /* from the /config attributes; defaults for keys the file lacks */
+    int config_missing;     /* number of schema keys absent from /config */
+    char **swept_keys;      /* root attribute swept_keys */
+    int n_swept;
+    double wall_seconds;
+    /* /summary; accuracies and losses are NaN when no epoch completed */
+    int epochs, epochs_planned, best_epoch;
+    double best_test_acc, best_test_loss, final_test_acc, final_train_acc;
+    long long param_count;
+    /* ||dl/dh_1|| / ||dl/dh_T|| of the last layer at the last recorded epoch, from
+     * /gradients/dloss_dh_norm (always read; NaN when the file has no gradient record) */
+    double vanishing_ratio;
+    /* SW_READ_HISTORY: `epochs` entries per array (one block, owned) */
+    sw_history history;
+    /* SW_READ_GRADIENTS */
+    int grad_records, grad_layers, grad_steps; /* R, L, T */
+    int32_t *grad_epoch;    /* (R) */
+    float *dloss_dh_norm;   /* (R,L,T) */
+} sw_run_file;
+
+/* Reads the run file at PATH (a complete one: see sw_h5_run_is_complete) into *out, which
+ * is initialised here and released with sw_run_file_free() whatever the return value.
+ * Returns SW_OK, SW_ENOTFOUND (no such file), SW_EFORMAT (not a sweep run file, or a
+ * contract path is missing or malformed), SW_ENOMEM; message in err. Thread-safe. */
+int sw_h5_read_run(const char *path, unsigned what, sw_run_file *out, char *err, size_t errlen);
+
+/* Frees what *f owns; NULL-tolerant; leaves *f zeroed. */
+void sw_run_file_free(sw_run_file *f);
+
+/* Lists the run files of DIR (names ending in ".h5", except sweep.h5 and hidden
+ * temporaries), sorted by name, into a newly allocated array of malloc'ed names (not
+ * paths) the caller frees with sw_h5_free_names. Returns the count or a negative code. */
+int sw_h5_list_runs(const char *dir, char ***names);
+void sw_h5_free_names(char **names, int n);
+
+/* Reads /table/run_id of DIR/sweep.h5 (the grid order of the sweep) into a newly
+ * allocated array of malloc'ed ids (free with sw_h5_free_names). Returns the count, or a
+ * negative code when there is no readable index. */
+int sw_h5_read_index_order(const char *dir, char ***run_ids);
+
+/* SHA-256 of `len` bytes as 64 lowercase hex digits plus NUL (the index's config hash,
+ * comparable with `sha256sum`). */
+void sw_sha256_hex(const void *data, size_t len, char out[65]);
 
 #endif

@@ -1,0 +1,1613 @@
+/* h5io.c: run files and the sweep index (see h5io.h and docs/hdf5-layout.md).
+ *
+ * Writing: every file is created under a hidden temporary name in its final directory
+ * (".<name>.h5.tmp.<pid>.<serial>"), filled, closed, fsync'ed, renamed over the final name,
+ * and the directory is fsync'ed, so a file under a final name is always complete and a
+ * crash leaves at most a temporary, which sw_h5_remove_temporaries() deletes.
+ *
+ * Threads: the thread-safe HDF5 build serialises its own API, but the high-level H5DS
+ * calls do several API calls per operation and are not covered, so they run under
+ * `hl_lock`. HDF5 keeps its error stack (and the automatic printing of it) per thread, so
+ * every public function here silences the printing for the thread it runs on and turns
+ * the innermost HDF5 message into part of our own error text. */
+#define _POSIX_C_SOURCE 200809L
+#include "h5io.h"
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "model.h"
+#include "version.h"
+
+#define RUN_FORMAT "sweep-run"
+#define INDEX_FORMAT "sweep-index"
+#define FORMAT_VERSION 1
+#define INDEX_NAME "sweep.h5"
+#define TMP_MARK ".h5.tmp."
+
+/* Datasets with at least this many elements are chunked, shuffled and deflated; below it
+ * the filter overhead outweighs the gain. Chunks aim at about CHUNK_BYTES. */
+#define COMPRESS_MIN_ELEMENTS 1024
+#define CHUNK_BYTES (256 * 1024)
+#define DEFLATE_LEVEL 4
+
+static pthread_mutex_t hl_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_uint tmp_serial;
+
+/* ---- errors ------------------------------------------------------------------------ */
+
+/* HDF5's automatic error printing is per thread in the thread-safe build. */
+static void h5_quiet(void)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    H5Eclear2(H5E_DEFAULT);
+}
+
+static herr_t innermost_cb(unsigned n, const H5E_error2_t *e, void *data)
+{
+    char *buf = data;
+    if (n == 0 && e->desc && e->desc[0]) snprintf(buf, 200, "%s", e->desc);
+    return 0;
+}
+
+/* The most specific message on this thread's HDF5 error stack (or ""), then clears it. */
+static void h5_detail(char buf[200])
+{
+    buf[0] = 0;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost_cb, buf);
+    H5Eclear2(H5E_DEFAULT);
+}
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* Writer state: the first failure is kept (later ones are usually its consequences). */
+typedef struct {
+    const char *where; /* final path, for messages */
+    char *err;
+    size_t errlen;
+    int rc;
+} wctx;
+
+static int wfail(wctx *w, int code, const char *fmt, ...)
+{
+    if (w->rc) return w->rc;
+    char what[256], detail[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    h5_detail(detail);
+    if (detail[0])
+        set_err(w->err, w->errlen, "cannot write %s: %s (HDF5: %s)", w->where, what, detail);
+    else
+        set_err(w->err, w->errlen, "cannot write %s: %s", w->where, what);
+    w->rc = code;
+    return code;
+}
+
+/* ---- small HDF5 helpers ------------------------------------------------------------ */
+
+static hid_t make_space(int rank, const hsize_t *dims)
+{
+    return rank == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(rank, dims, NULL);
+}
+
+/* Variable-length UTF-8 strings: h5py returns them as str. */
+static hid_t str_type(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t < 0) return t;
+    if (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
+        H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
+
+/* The enum h5py uses for numpy bool (FALSE=0, TRUE=1 on int8), so h5py reads bool. */
+static hid_t bool_type(void)
+{
+    hid_t t = H5Tenum_create(H5T_NATIVE_INT8);
+    if (t < 0) return t;
+    int8_t v = 0;
+    herr_t a = H5Tenum_insert(t, "FALSE", &v);
+    v = 1;
+    herr_t b = H5Tenum_insert(t, "TRUE", &v);
+    if (a < 0 || b < 0) {
+        H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
+
+static size_t count_of(int rank, const hsize_t *dims)
+{
+    size_t n = 1;
+    for (int i = 0; i < rank; i++) n *= (size_t)dims[i];
+    return n;
+}
+
+/* Creates attribute `name` on loc with file type ftype and writes buf (memory type mtype).
+ * rank 0 is a scalar. */
+static int put_attr(wctx *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank,
+                    const hsize_t *dims, const void *buf)
+{
+    if (w->rc) return w->rc;
+    hid_t s = make_space(rank, dims), a = -1;
+    int ok = 0;
+    if (s >= 0) a = H5Acreate2(loc, name, ftype, s, H5P_DEFAULT, H5P_DEFAULT);
+    if (a >= 0) ok = count_of(rank, dims) == 0 || H5Awrite(a, mtype, buf) >= 0;
+    if (a >= 0) H5Aclose(a);
+    if (s >= 0) H5Sclose(s);
+    return ok ? SW_OK : wfail(w, SW_EHDF5, "attribute '%s'", name);
+}
+
+static int attr_str(wctx *w, hid_t loc, const char *name, const char *value)
+{
+    hid_t t = str_type();
+    if (t < 0) return wfail(w, SW_EHDF5, "string type");
+    const char *v = value ? value : "";
+    int rc = put_attr(w, loc, name, t, t, 0, NULL, &v);
+    H5Tclose(t);
+    return rc;
+}
+
+static int attr_strs(wctx *w, hid_t loc, const char *name, const char *const *values, int n)
+{
+    hid_t t = str_type();
+    if (t < 0) return wfail(w, SW_EHDF5, "string type");
+    hsize_t dims[1] = {(hsize_t)n};
+    const char *dummy = "";
+    int rc = put_attr(w, loc, name, t, t, 1, dims, n ? (const void *)values : (const void *)&dummy);
+    H5Tclose(t);
+    return rc;
+}
+
+static int attr_i64(wctx *w, hid_t loc, const char *name, long long v)
+{
+    int64_t x = (int64_t)v;
+    return put_attr(w, loc, name, H5T_STD_I64LE, H5T_NATIVE_INT64, 0, NULL, &x);
+}
+
+static int attr_i32(wctx *w, hid_t loc, const char *name, int v)
+{
+    int32_t x = v;
+    return put_attr(w, loc, name, H5T_STD_I32LE, H5T_NATIVE_INT32, 0, NULL, &x);
+}
+
+static int attr_f64(wctx *w, hid_t loc, const char *name, double v)
+{
+    return put_attr(w, loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 0, NULL, &v);
+}
+
+static int attr_bool(wctx *w, hid_t loc, const char *name, int v)
+{
+    hid_t t = bool_type();
+    if (t < 0) return wfail(w, SW_EHDF5, "bool type");
+    int8_t x = v != 0;
+    int rc = put_attr(w, loc, name, t, t, 0, NULL, &x);
+    H5Tclose(t);
+    return rc;
+}
+
+/* Chunk shape of about CHUNK_BYTES: whole trailing dimensions, leading ones cut first,
+ * so a chunk holds complete rows (e.g. one sequence's T x H block). */
+static void choose_chunks(int rank, const hsize_t *dims, size_t elem, hsize_t *chunk)
+{
+    size_t bytes = elem;
+    for (int i = 0; i < rank; i++) {
+        chunk[i] = dims[i];
+        bytes *= (size_t)dims[i];
+    }
+    for (int i = 0; i < rank && bytes > CHUNK_BYTES; i++) {
+        size_t rest = bytes / (size_t)chunk[i];
+        if (rest >= CHUNK_BYTES) {
+            chunk[i] = 1;
+            bytes = rest;
+        } else {
+            chunk[i] = (hsize_t)(CHUNK_BYTES / rest);
+            if (chunk[i] < 1) chunk[i] = 1;
+            break;
+        }
+    }
+}
+
+/* Creates dataset `name` (intermediate groups too) under loc and writes buf into it.
+ * Large arrays get shuffle+deflate. Returns the open dataset (caller closes) or -1. */
+static hid_t put_dset(wctx *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank,
+                      const hsize_t *dims, const void *buf)
+{
+    if (w->rc) return -1;
+    hid_t s = make_space(rank, dims), lcpl = H5Pcreate(H5P_LINK_CREATE),
+          dcpl = H5Pcreate(H5P_DATASET_CREATE), d = -1;
+    int ok = s >= 0 && lcpl >= 0 && dcpl >= 0 && H5Pset_create_intermediate_group(lcpl, 1) >= 0;
+    size_t n = count_of(rank, dims);
+    if (ok && rank > 0 && n >= COMPRESS_MIN_ELEMENTS) {
+        hsize_t chunk[H5S_MAX_RANK];
+        choose_chunks(rank, dims, H5Tget_size(ftype), chunk);
+        ok = H5Pset_chunk(dcpl, rank, chunk) >= 0 && H5Pset_shuffle(dcpl) >= 0 &&
+             H5Pset_deflate(dcpl, DEFLATE_LEVEL) >= 0;
+    }
+    if (ok) d = H5Dcreate2(loc, name, ftype, s, lcpl, dcpl, H5P_DEFAULT);
+    if (d >= 0 && n > 0 && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+        H5Dclose(d);
+        d = -1;
+    }
+    if (s >= 0) H5Sclose(s);
+    if (lcpl >= 0) H5Pclose(lcpl);
+    if (dcpl >= 0) H5Pclose(dcpl);
+    if (d < 0) wfail(w, SW_EHDF5, "dataset '%s'", name);
+    return d;
+}
+
+/* put_dset for arrays that need nothing more than a long_name: writes and closes. */
+static int put_array(wctx *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank,
+                     const hsize_t *dims, const void *buf, const char *long_name)
+{
+    hid_t d = put_dset(w, loc, name, ftype, mtype, rank, dims, buf);
+    if (d < 0) return w->rc;
+    if (long_name) attr_str(w, d, "long_name", long_name);
+    H5Dclose(d);
+    return w->rc;
+}
+
+/* A coordinate: int32 dataset [n] holding first, first+1, ..., made a dimension scale
+ * named like the dataset (netCDF-4 convention, so h5netcdf/xarray name the axis). Returns
+ * the open dataset or -1. */
+static hid_t put_scale(wctx *w, hid_t group, const char *name, int n, int first,
+                       const char *long_name)
+{
+    if (w->rc) return -1;
+    int32_t *v = malloc((size_t)(n > 0 ? n : 1) * sizeof *v);
+    if (!v) {
+        wfail(w, SW_ENOMEM, "out of memory for '%s'", name);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) v[i] = first + i;
+    hsize_t dims[1] = {(hsize_t)n};
+    hid_t d = put_dset(w, group, name, H5T_STD_I32LE, H5T_NATIVE_INT32, 1, dims, v);
+    free(v);
+    if (d < 0) return -1;
+    if (long_name) attr_str(w, d, "long_name", long_name);
+    pthread_mutex_lock(&hl_lock);
+    herr_t s = H5DSset_scale(d, name);
+    pthread_mutex_unlock(&hl_lock);
+    if (s < 0 || w->rc) {
+        wfail(w, SW_EHDF5, "dimension scale '%s'", name);
+        H5Dclose(d);
+        return -1;
+    }
+    return d;
+}
+
+/* Attaches scales[i] to dimension i of d (skipping negative ids). */
+static int attach_scales(wctx *w, hid_t d, const hid_t *scales, int rank, const char *name)
+{
+    if (w->rc) return w->rc;
+    pthread_mutex_lock(&hl_lock);
+    int ok = 1;
+    for (int i = 0; i < rank && ok; i++)
+        if (scales[i] >= 0) ok = H5DSattach_scale(d, scales[i], (unsigned)i) >= 0;
+    pthread_mutex_unlock(&hl_lock);
+    return ok ? SW_OK : wfail(w, SW_EHDF5, "attaching dimension scales to '%s'", name);
+}
+
+/* Writes a data array with dimension scales attached and a long_name. */
+static int put_scaled(wctx *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank,
+                      const hsize_t *dims, const void *buf, const hid_t *scales,
+                      const char *long_name)
+{
+    hid_t d = put_dset(w, loc, name, ftype, mtype, rank, dims, buf);
+    if (d < 0) return w->rc;
+    attach_scales(w, d, scales, rank, name);
+    if (long_name) attr_str(w, d, "long_name", long_name);
+    H5Dclose(d);
+    return w->rc;
+}
+
+/* Groups list their links and attributes in creation order (h5py follows it). */
+static hid_t make_group(wctx *w, hid_t loc, const char *name)
+{
+    if (w->rc) return -1;
+    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE), g = -1;
+    if (gcpl >= 0 &&
+        H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0 &&
+        H5Pset_attr_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0)
+        g = H5Gcreate2(loc, name, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    if (gcpl >= 0) H5Pclose(gcpl);
+    if (g < 0) wfail(w, SW_EHDF5, "group '%s'", name);
+    return g;
+}
+
+static void close_ids(hid_t *ids, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (ids[i] >= 0) {
+            H5Oclose(ids[i]);
+            ids[i] = -1;
+        }
+}
+
+static void iso_time_utc(char out[32])
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static hid_t real_mem_type(void)
+{
+    return sizeof(sw_real) == sizeof(float) ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
+}
+
+/* ---- atomic file creation ---------------------------------------------------------- */
+
+static int fsync_path(const char *path, int directory)
+{
+    int fd = open(path, O_RDONLY | (directory ? O_DIRECTORY : 0));
+    if (fd < 0) return -1;
+    int rc = fsync(fd);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return rc;
+}
+
+/* Creates a new HDF5 file under a temporary name in dir for the final name <base>.h5;
+ * the temporary's path goes to tmp (tmplen bytes). */
+static hid_t create_temporary(wctx *w, const char *dir, const char *base, char *tmp, size_t tmplen)
+{
+    unsigned serial = atomic_fetch_add(&tmp_serial, 1u);
+    int n = snprintf(tmp, tmplen, "%s/.%s" TMP_MARK "%ld.%u", dir, base, (long)getpid(), serial);
+    if (n < 0 || (size_t)n >= tmplen) {
+        wfail(w, SW_EINVAL, "path too long");
+        return -1;
+    }
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = H5Pcreate(H5P_FILE_ACCESS), f = -1;
+    if (fcpl >= 0 && fapl >= 0 &&
+        H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0 &&
+        H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0 &&
+        H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) >= 0)
+        f = H5Fcreate(tmp, H5F_ACC_EXCL, fcpl, fapl);
+    if (fcpl >= 0) H5Pclose(fcpl);
+    if (fapl >= 0) H5Pclose(fapl);
+    if (f < 0) {
+        int e = errno;
+        char detail[200];
+        h5_detail(detail);
+        set_err(w->err, w->errlen, "cannot write %s: cannot create %s: %s", w->where, tmp,
+                e ? strerror(e) : detail);
+        w->rc = SW_EIO;
+    }
+    return f;
+}
+
+/* Closes the file, makes it durable and moves it to its final name; on any failure the
+ * temporary is removed and nothing appears under the final name. */
+static int finish_file(wctx *w, hid_t file, const char *tmp, const char *final, const char *dir)
+{
+    if (H5Fclose(file) < 0) wfail(w, SW_EHDF5, "closing the file");
+    if (!w->rc && fsync_path(tmp, 0) < 0)
+        wfail(w, SW_EIO, "flushing %s to disk: %s", tmp, strerror(errno));
+    if (!w->rc && rename(tmp, final) < 0)
+        wfail(w, SW_EIO, "renaming %s: %s", tmp, strerror(errno));
+    if (w->rc) {
+        unlink(tmp);
+        return w->rc;
+    }
+    /* The rename itself becomes durable with the directory. Failure here does not make
+     * the file incomplete, only possibly absent after a power loss; report it anyway. */
+    if (fsync_path(dir, 1) < 0 && errno != EINVAL && errno != EROFS)
+        return wfail(w, SW_EIO, "flushing directory %s: %s", dir, strerror(errno));
+    return SW_OK;
+}
+
+/* ---- run files ----------------------------------------------------------------------- */
+
+int sw_h5_init(char *err, size_t errlen)
+{
+    h5_quiet();
+    if (H5open() < 0) {
+        set_err(err, errlen, "the HDF5 library failed to initialise");
+        return SW_EHDF5;
+    }
+    hbool_t safe = 0;
+    if (H5is_library_threadsafe(&safe) < 0 || !safe) {
+        unsigned maj = 0, min = 0, rel = 0;
+        H5get_libversion(&maj, &min, &rel);
+        set_err(err, errlen,
+                "the HDF5 library in use (%u.%u.%u) is not the thread-safe build; sweep writes "
+                "results from several threads and needs it (Debian: libhdf5-dev, serial flavour, "
+                "which is built thread-safe)", maj, min, rel);
+        return SW_EHDF5;
+    }
+    return SW_OK;
+}
+
+static int valid_run_id(const char *id)
+{
+    if (!id || !id[0] || id[0] == '.' || strlen(id) > 200) return 0;
+    if (strcmp(id, "sweep") == 0) return 0; /* would be the index */
+    for (const char *p = id; *p; p++)
+        if (*p == '/' || (unsigned char)*p < 0x20) return 0;
+    return 1;
+}
+
+static int write_config_group(wctx *w, hid_t root, const sw_config *cfg)
+{
+    hid_t g = make_group(w, root, "config");
+    if (g < 0) return w->rc;
+    for (size_t i = 0; i < sw_schema_len && !w->rc; i++) {
+        const sw_key_info *k = &sw_schema[i];
+        switch (k->type) {
+        case SW_TYPE_INT:
+        case SW_TYPE_INT64: attr_i64(w, g, k->key, sw_config_get_int(cfg, k)); break;
+        case SW_TYPE_FLOAT: attr_f64(w, g, k->key, sw_config_get_float(cfg, k)); break;
+        case SW_TYPE_BOOL: attr_bool(w, g, k->key, (int)sw_config_get_int(cfg, k)); break;
+        case SW_TYPE_ENUM: {
+            const char *name = sw_config_get_enum(cfg, k);
+            attr_str(w, g, k->key, name ? name : "");
+            break;
+        }
+        case SW_TYPE_INT_LIST: {
+            int n = *(const int *)((const char *)cfg + k->count_offset);
+            const int *v = (const int *)((const char *)cfg + k->offset);
+            int64_t vals[SW_MAX_MILESTONES + 1];
+            for (int j = 0; j < n && j < SW_MAX_MILESTONES; j++) vals[j] = v[j];
+            hsize_t dims[1] = {(hsize_t)n};
+            put_attr(w, g, k->key, H5T_STD_I64LE, H5T_NATIVE_INT64, 1, dims, vals);
+            break;
+        }
+        default: wfail(w, SW_EINVAL, "config key '%s' has an unknown type", k->key);
+        }
+    }
+    H5Gclose(g);
+    return w->rc;
+}
+
+static int write_history(wctx *w, hid_t root, const sw_history *h)
+{
+    int E = h->epochs;
+    hid_t g = make_group(w, root, "history");
+    hid_t scale = put_scale(w, g, "epoch", E, 1, "epoch number (from 1)");
+    hsize_t dims[1] = {(hsize_t)E};
+    struct {
+        const char *name;
+        const double *v;
+        const char *long_name;
+    } cols[] = {
+        {"train_loss", h->train_loss, "mean training cross-entropy over the epoch's batches"},
+        {"train_acc", h->train_acc, "training accuracy over the samples seen (fraction)"},
+        {"test_loss", h->test_loss, "mean test cross-entropy (evaluation mode)"},
+        {"test_acc", h->test_acc, "test accuracy (fraction)"},
+        {"lr", h->lr, "learning rate used in the epoch"},
+        {"grad_norm", h->grad_norm, "mean global gradient norm over the epoch's steps, before clipping"},
+        {"seconds", h->seconds, "wall seconds of the epoch (training and evaluation)"},
+    };
+    for (size_t i = 0; i < SW_ARRAY_LEN(cols) && !w->rc; i++) {
+        if (E > 0 && !cols[i].v) return wfail(w, SW_EINVAL, "history column %s is missing", cols[i].name);
+        put_scaled(w, g, cols[i].name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, cols[i].v, &scale,
+                   cols[i].long_name);
+    }
+    if (scale >= 0) H5Dclose(scale);
+    if (g >= 0) H5Gclose(g);
+    return w->rc;
+}
+
+static int write_summary(wctx *w, hid_t root, const sw_config *cfg, const sw_run_result *r,
+                         long long param_count)
+{
+    hid_t g = make_group(w, root, "summary");
+    if (g < 0) return w->rc;
+    int E = r->history.epochs;
+    double nan = NAN;
+    attr_i32(w, g, "best_epoch", E > 0 ? r->best_epoch : 0);
+    attr_f64(w, g, "best_test_acc", E > 0 ? r->best_test_acc : nan);
+    attr_f64(w, g, "best_test_loss", E > 0 ? r->best_test_loss : nan);
+    attr_f64(w, g, "final_test_acc", E > 0 ? r->final_test_acc : nan);
+    attr_f64(w, g, "final_train_acc", E > 0 ? r->final_train_acc : nan);
+    attr_i64(w, g, "param_count", param_count);
+    attr_i32(w, g, "epochs_completed", E);
+    attr_i32(w, g, "epochs_planned", cfg->train.epochs);
+    H5Gclose(g);
+    return w->rc;
+}
+
+static int write_weights(wctx *w, hid_t root, const sw_model_shape *shape, const sw_run_result *r)
+{
+    hid_t top = make_group(w, root, "weights");
+    const sw_real *bufs[2] = {r->weights_final, r->weights_best};
+    const char *names[2] = {"final", "best"};
+    int epochs[2] = {r->history.epochs, r->best_epoch};
+    for (int which = 0; which < 2 && !w->rc; which++) {
+        hid_t g = make_group(w, top, names[which]);
+        attr_i32(w, g, "epoch", epochs[which]);
+        int nt = sw_tensor_count(shape);
+        for (int i = 0; i < nt && !w->rc; i++) {
+            sw_tensor_info t = sw_tensor_describe(shape, i);
+            hsize_t dims[2] = {(hsize_t)t.rows, (hsize_t)t.cols};
+            put_array(w, g, t.name, H5T_IEEE_F32LE, real_mem_type(), t.cols ? 2 : 1, dims,
+                      bufs[which] + t.offset, NULL);
+        }
+        if (g >= 0) H5Gclose(g);
+    }
+    if (top >= 0) H5Gclose(top);
+    return w->rc;
+}
+
+static int write_probe(wctx *w, hid_t root, const sw_config *cfg, const sw_run_result *r)
+{
+    int P = r->probe_size, T = cfg->task.seq_len, I = cfg->task.input_size;
+    int H = cfg->model.hidden, L = cfg->model.layers;
+    hid_t g = make_group(w, root, "probe");
+    /* scales: layer, sample, time, feature, unit */
+    hid_t sc[5] = {-1, -1, -1, -1, -1};
+    sc[0] = put_scale(w, g, "layer", L, 0, "recurrent layer (0 = nearest the input)");
+    sc[1] = put_scale(w, g, "sample", P, 0, "probe sequence");
+    sc[2] = put_scale(w, g, "time", T, 0, "time step (0 = first)");
+    sc[3] = put_scale(w, g, "feature", I, 0, "input feature");
+    sc[4] = put_scale(w, g, "unit", H, 0, "hidden unit");
+    hsize_t in_dims[3] = {(hsize_t)P, (hsize_t)T, (hsize_t)I};
+    hid_t in_sc[3] = {sc[1], sc[2], sc[3]};
+    put_scaled(w, g, "inputs", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 3, in_dims, r->probe_inputs, in_sc,
+               "probe input sequences, drawn from the test distribution with their own stream");
+    hsize_t lab_dims[1] = {(hsize_t)P};
+    put_scaled(w, g, "labels", H5T_STD_I32LE, H5T_NATIVE_INT32, 1, lab_dims, r->probe_labels, &sc[1],
+               "class of each probe sequence (0 or 1)");
+    hsize_t h_dims[4] = {(hsize_t)L, (hsize_t)P, (hsize_t)T, (hsize_t)H};
+    hid_t h_sc[4] = {sc[0], sc[1], sc[2], sc[4]};
+    put_scaled(w, g, "hidden_final", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 4, h_dims, r->hidden_final, h_sc,
+               "hidden state h_t of every layer, evaluation mode, final weights");
+    put_scaled(w, g, "hidden_best", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 4, h_dims, r->hidden_best, h_sc,
+               "hidden state h_t of every layer, evaluation mode, best weights");
+    close_ids(sc, 5);
+    if (g >= 0) H5Gclose(g);
+    return w->rc;
+}
+
+static int write_gradients(wctx *w, hid_t root, const sw_config *cfg, const sw_run_result *r)
+{
+    int R = r->grad_records, T = cfg->task.seq_len, H = cfg->model.hidden, L = cfg->model.layers;
+    hid_t g = make_group(w, root, "gradients");
+    hid_t sc[4] = {-1, -1, -1, -1};
+    /* epoch holds the recorded epochs, not a range: written by hand, then made a scale. */
+    hsize_t r_dims[1] = {(hsize_t)R};
+    sc[0] = put_dset(w, g, "epoch", H5T_STD_I32LE, H5T_NATIVE_INT32, 1, r_dims, r->grad_epoch);
+    if (sc[0] >= 0) {
+        attr_str(w, sc[0], "long_name", "epoch at whose end the gradients were recorded (from 1)");
+        pthread_mutex_lock(&hl_lock);
+        herr_t s = H5DSset_scale(sc[0], "epoch");
+        pthread_mutex_unlock(&hl_lock);
+        if (s < 0) wfail(w, SW_EHDF5, "dimension scale 'epoch'");
+    }
+    sc[1] = put_scale(w, g, "layer", L, 0, "recurrent layer (0 = nearest the input)");
+    sc[2] = put_scale(w, g, "time", T, 0, "time step (0 = first)");
+    sc[3] = put_scale(w, g, "unit", H, 0, "hidden unit");
+    hsize_t d3[3] = {(hsize_t)R, (hsize_t)L, (hsize_t)T};
+    hsize_t d4[4] = {(hsize_t)R, (hsize_t)L, (hsize_t)T, (hsize_t)H};
+    put_scaled(w, g, "dloss_dh_norm", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 3, d3, r->dloss_dh_norm, sc,
+               "(1/P) sum_b ||d l_b / d h_t||_2, total derivative, evaluation mode, probe set");
+    put_scaled(w, g, "dloss_dh", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 4, d4, r->dloss_dh, sc,
+               "(1/P) sum_b d l_b / d h_t, total derivative, evaluation mode, probe set");
+    put_scaled(w, g, "dW_hh_norm", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 3, d3, r->dW_hh_norm, sc,
+               "Frobenius norm of time step t's term of d(mean_b l_b)/dW_hh");
+    close_ids(sc, 4);
+    if (g >= 0) H5Gclose(g);
+    return w->rc;
+}
+
+/* Checks that a done/diverged result carries every array the contract needs. */
+static int check_result(wctx *w, const sw_config *cfg, const sw_run_result *r, size_t nparam)
+{
+    if (!r->weights_final || !r->weights_best) return wfail(w, SW_EINVAL, "the result has no weights");
+    if (r->param_count != nparam)
+        return wfail(w, SW_EINVAL, "the result has %zu parameters, the config's model %zu",
+                     r->param_count, nparam);
+    if (r->probe_size <= 0 || !r->probe_inputs || !r->probe_labels || !r->hidden_final || !r->hidden_best)
+        return wfail(w, SW_EINVAL, "the result has no probe data");
+    if (r->grad_records < 0 || (r->grad_records > 0 && (!r->grad_epoch || !r->dloss_dh_norm ||
+                                                         !r->dloss_dh || !r->dW_hh_norm)))
+        return wfail(w, SW_EINVAL, "the result's gradient records are missing");
+    if (r->history.epochs < 0 || r->history.epochs > cfg->train.epochs)
+        return wfail(w, SW_EINVAL, "the result has %d epochs of history for %d planned",
+                     r->history.epochs, cfg->train.epochs);
+    return SW_OK;
+}
+
+int sw_h5_write_run(const char *dir, const sw_run_meta *meta, const sw_config *cfg,
+                    const sw_run_result *result, char *err, size_t errlen)
+{
+    h5_quiet();
+    if (!dir || !meta || !cfg || !result) {
+        set_err(err, errlen, "sw_h5_write_run: missing argument");
+        return SW_EINVAL;
+    }
+    if (!valid_run_id(meta->run_id)) {
+        set_err(err, errlen, "invalid run id '%s' (must be non-empty, at most 200 bytes, not start "
+                "with '.', contain no '/' or control characters, and not be 'sweep')",
+                meta->run_id ? meta->run_id : "(null)");
+        return SW_EINVAL;
+    }
+    char final[PATH_MAX], tmp[PATH_MAX];
+    if (snprintf(final, sizeof final, "%s/%s.h5", dir, meta->run_id) >= (int)sizeof final) {
+        set_err(err, errlen, "path too long: %s/%s.h5", dir, meta->run_id);
+        return SW_EINVAL;
+    }
+    wctx w = {final, err, errlen, SW_OK};
+    sw_model_shape shape = sw_model_shape_from_config(cfg);
+    size_t nparam = sw_param_count(&shape);
+    int full = result->status != SW_RUN_FAILED;
+    if (full && check_result(&w, cfg, result, nparam)) return w.rc;
+    if (!full && result->history.epochs < 0) return wfail(&w, SW_EINVAL, "negative epoch count");
+
+    hid_t file = create_temporary(&w, dir, meta->run_id, tmp, sizeof tmp);
+    if (file < 0) return w.rc;
+
+    char *yaml = sw_config_to_yaml(cfg);
+    if (!yaml) wfail(&w, SW_ENOMEM, "out of memory");
+    char created[32];
+    iso_time_utc(created);
+    const char *status = sw_run_status_name(result->status);
+    attr_str(&w, file, "format", RUN_FORMAT);
+    attr_i32(&w, file, "format_version", FORMAT_VERSION);
+    attr_str(&w, file, "run_id", meta->run_id);
+    attr_str(&w, file, "sweep", meta->sweep_name ? meta->sweep_name : "");
+    attr_str(&w, file, "status", status);
+    attr_str(&w, file, "error", result->status == SW_RUN_DONE ? "" : result->error);
+    attr_i64(&w, file, "seed", (long long)cfg->seed);
+    attr_strs(&w, file, "swept_keys", meta->swept_keys, meta->swept_keys ? meta->n_swept : 0);
+    attr_str(&w, file, "config", yaml);
+    attr_str(&w, file, "program_version", SWEEP_VERSION);
+    attr_str(&w, file, "program", sw_version_string());
+    attr_str(&w, file, "library_versions", sw_library_versions());
+    attr_str(&w, file, "created", created);
+    attr_f64(&w, file, "wall_seconds", result->wall_seconds);
+    free(yaml);
+
+    write_config_group(&w, file, cfg);
+    write_history(&w, file, &result->history);
+    write_summary(&w, file, cfg, result, (long long)nparam);
+    if (full) {
+        write_weights(&w, file, &shape, result);
+        write_probe(&w, file, cfg, result);
+        write_gradients(&w, file, cfg, result);
+    }
+    return finish_file(&w, file, tmp, final, dir);
+}
+
+static int is_temporary_name(const char *name)
+{
+    return name[0] == '.' && strstr(name, TMP_MARK) != NULL;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* Reads a scalar string attribute (variable or fixed length) into a malloc'ed string.
+ * SW_ENOTFOUND when absent, SW_EFORMAT when not a string. */
+static int get_str(hid_t loc, const char *name, char **out)
+{
+    *out = NULL;
+    if (H5Aexists(loc, name) <= 0) return SW_ENOTFOUND;
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    if (a < 0) return SW_EFORMAT;
+    hid_t ft = H5Aget_type(a), s = H5Aget_space(a);
+    int rc = SW_EFORMAT;
+    if (ft >= 0 && s >= 0 && H5Tget_class(ft) == H5T_STRING && H5Sget_simple_extent_npoints(s) == 1) {
+        if (H5Tis_variable_str(ft) > 0) {
+            hid_t mt = str_type();
+            char *v = NULL;
+            if (mt >= 0 && H5Aread(a, mt, &v) >= 0) {
+                *out = strdup(v ? v : "");
+                rc = *out ? SW_OK : SW_ENOMEM;
+                H5free_memory(v);
+            }
+            if (mt >= 0) H5Tclose(mt);
+        } else {
+            size_t n = H5Tget_size(ft);
+            hid_t mt = H5Tcopy(H5T_C_S1);
+            char *v = calloc(n + 1, 1);
+            if (v && mt >= 0 && H5Tset_size(mt, n + 1) >= 0 && H5Aread(a, mt, v) >= 0) {
+                *out = v;
+                v = NULL;
+                rc = SW_OK;
+            }
+            free(v);
+            if (mt >= 0) H5Tclose(mt);
+        }
+    }
+    if (ft >= 0) H5Tclose(ft);
+    if (s >= 0) H5Sclose(s);
+    H5Aclose(a);
+    return rc;
+}
+
+int sw_h5_run_is_complete(const char *path)
+{
+    if (!path || is_temporary_name(base_name(path))) return 0;
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return 0;
+    h5_quiet();
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return 0;
+    }
+    char *format = NULL, *status = NULL;
+    int ok = get_str(f, "format", &format) == SW_OK && strcmp(format, RUN_FORMAT) == 0 &&
+             get_str(f, "status", &status) == SW_OK && status[0];
+    free(format);
+    free(status);
+    H5Fclose(f);
+    H5Eclear2(H5E_DEFAULT);
+    return ok;
+}
+
+int sw_h5_remove_temporaries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return errno == ENOENT ? 0 : SW_EIO;
+    int removed = 0, rc = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!is_temporary_name(e->d_name)) continue;
+        char path[PATH_MAX];
+        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path) continue;
+        if (unlink(path) == 0)
+            removed++;
+        else if (errno != ENOENT)
+            rc = SW_EIO;
+    }
+    closedir(d);
+    return rc ? rc : removed;
+}
+
+/* ---- reading ------------------------------------------------------------------------- */
+
+static int get_f64(hid_t loc, const char *name, double *out)
+{
+    if (H5Aexists(loc, name) <= 0) return SW_ENOTFOUND;
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    if (a < 0) return SW_EFORMAT;
+    hid_t ft = H5Aget_type(a), s = H5Aget_space(a);
+    int rc = SW_EFORMAT;
+    H5T_class_t c = ft >= 0 ? H5Tget_class(ft) : H5T_NO_CLASS;
+    if (s >= 0 && H5Sget_simple_extent_npoints(s) == 1 && (c == H5T_INTEGER || c == H5T_FLOAT))
+        rc = H5Aread(a, H5T_NATIVE_DOUBLE, out) >= 0 ? SW_OK : SW_EFORMAT;
+    if (ft >= 0) H5Tclose(ft);
+    if (s >= 0) H5Sclose(s);
+    H5Aclose(a);
+    return rc;
+}
+
+/* Integers, floats holding integers, and enums whose names are TRUE/FALSE (bools). */
+static int get_i64(hid_t loc, const char *name, long long *out)
+{
+    if (H5Aexists(loc, name) <= 0) return SW_ENOTFOUND;
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    if (a < 0) return SW_EFORMAT;
+    hid_t ft = H5Aget_type(a), s = H5Aget_space(a);
+    int rc = SW_EFORMAT;
+    H5T_class_t c = ft >= 0 ? H5Tget_class(ft) : H5T_NO_CLASS;
+    if (s >= 0 && H5Sget_simple_extent_npoints(s) == 1) {
+        if (c == H5T_INTEGER) {
+            int64_t v;
+            if (H5Aread(a, H5T_NATIVE_INT64, &v) >= 0) {
+                *out = v;
+                rc = SW_OK;
+            }
+        } else if (c == H5T_FLOAT) {
+            double v;
+            if (H5Aread(a, H5T_NATIVE_DOUBLE, &v) >= 0 && v == floor(v) && fabs(v) < 9e18) {
+                *out = (long long)v;
+                rc = SW_OK;
+            }
+        } else if (c == H5T_ENUM) {
+            unsigned char raw[16];
+            char label[16];
+            if (H5Tget_size(ft) <= sizeof raw && H5Aread(a, ft, raw) >= 0 &&
+                H5Tenum_nameof(ft, raw, label, sizeof label) >= 0) {
+                if (!strcmp(label, "TRUE") || !strcmp(label, "true")) *out = 1, rc = SW_OK;
+                if (!strcmp(label, "FALSE") || !strcmp(label, "false")) *out = 0, rc = SW_OK;
+            }
+        }
+    }
+    if (ft >= 0) H5Tclose(ft);
+    if (s >= 0) H5Sclose(s);
+    H5Aclose(a);
+    return rc;
+}
+
+/* A 1-D integer attribute into a malloc'ed long long array. */
+static int get_i64_array(hid_t loc, const char *name, long long **out, int *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (H5Aexists(loc, name) <= 0) return SW_ENOTFOUND;
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    if (a < 0) return SW_EFORMAT;
+    hid_t ft = H5Aget_type(a), s = H5Aget_space(a);
+    int rc = SW_EFORMAT;
+    hssize_t np = s >= 0 ? H5Sget_simple_extent_npoints(s) : -1;
+    if (ft >= 0 && np >= 0 && H5Tget_class(ft) == H5T_INTEGER) {
+        int64_t *v = malloc((size_t)(np ? np : 1) * sizeof *v);
+        long long *ll = malloc((size_t)(np ? np : 1) * sizeof *ll);
+        if (v && ll && (np == 0 || H5Aread(a, H5T_NATIVE_INT64, v) >= 0)) {
+            for (hssize_t i = 0; i < np; i++) ll[i] = v[i];
+            *out = ll;
+            ll = NULL;
+            *n = (int)np;
+            rc = SW_OK;
+        } else if (!v || !ll) {
+            rc = SW_ENOMEM;
+        }
+        free(v);
+        free(ll);
+    }
+    if (ft >= 0) H5Tclose(ft);
+    if (s >= 0) H5Sclose(s);
+    H5Aclose(a);
+    return rc;
+}
+
+/* A 1-D string array (attribute when is_attr, else dataset) into malloc'ed strings. */
+static int get_strs(hid_t obj, int is_attr, char ***out, int *n)
+{
+    *out = NULL;
+    *n = 0;
+    hid_t ft = is_attr ? H5Aget_type(obj) : H5Dget_type(obj);
+    hid_t s = is_attr ? H5Aget_space(obj) : H5Dget_space(obj);
+    int rc = SW_EFORMAT;
+    hssize_t np = s >= 0 ? H5Sget_simple_extent_npoints(s) : -1;
+    if (ft < 0 || np < 0 || H5Tget_class(ft) != H5T_STRING) goto done;
+    char **list = calloc((size_t)(np ? np : 1), sizeof *list);
+    if (!list) {
+        rc = SW_ENOMEM;
+        goto done;
+    }
+    if (np == 0) {
+        *out = list;
+        rc = SW_OK;
+        goto done;
+    }
+    if (H5Tis_variable_str(ft) > 0) {
+        hid_t mt = str_type();
+        char **raw = calloc((size_t)np, sizeof *raw);
+        herr_t r = -1;
+        if (mt >= 0 && raw)
+            r = is_attr ? H5Aread(obj, mt, raw) : H5Dread(obj, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw);
+        if (r >= 0) {
+            rc = SW_OK;
+            for (hssize_t i = 0; i < np; i++) {
+                list[i] = strdup(raw[i] ? raw[i] : "");
+                if (!list[i]) rc = SW_ENOMEM;
+                H5free_memory(raw[i]);
+            }
+        }
+        free(raw);
+        if (mt >= 0) H5Tclose(mt);
+    } else {
+        size_t len = H5Tget_size(ft);
+        hid_t mt = H5Tcopy(H5T_C_S1);
+        char *raw = calloc((size_t)np, len + 1);
+        herr_t r = -1;
+        if (mt >= 0 && raw && H5Tset_size(mt, len + 1) >= 0)
+            r = is_attr ? H5Aread(obj, mt, raw) : H5Dread(obj, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw);
+        if (r >= 0) {
+            rc = SW_OK;
+            for (hssize_t i = 0; i < np; i++) {
+                list[i] = strdup(raw + (size_t)i * (len + 1));
+                if (!list[i]) rc = SW_ENOMEM;
+            }
+        }
+        free(raw);
+        if (mt >= 0) H5Tclose(mt);
+    }
+    if (rc == SW_OK) {
+        *out = list;
+        *n = (int)np;
+    } else {
+        for (hssize_t i = 0; i < np; i++) free(list[i]);
+        free(list);
+    }
+done:
+    if (ft >= 0) H5Tclose(ft);
+    if (s >= 0) H5Sclose(s);
+    return rc;
+}
+
+/* Dimensions of dataset `name` under loc; returns its rank or -1. */
+static int dset_dims(hid_t loc, const char *name, hsize_t *dims, int maxrank)
+{
+    if (H5Lexists(loc, name, H5P_DEFAULT) <= 0) return -1;
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+    if (d < 0) return -1;
+    hid_t s = H5Dget_space(d);
+    int rank = s >= 0 ? H5Sget_simple_extent_ndims(s) : -1;
+    if (rank >= 0 && rank <= maxrank)
+        H5Sget_simple_extent_dims(s, dims, NULL);
+    else
+        rank = -1;
+    if (s >= 0) H5Sclose(s);
+    H5Dclose(d);
+    return rank;
+}
+
+/* Reads a whole dataset of n elements as mtype into buf. */
+static int read_dset(hid_t loc, const char *name, hid_t mtype, void *buf, size_t n)
+{
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+    if (d < 0) return SW_EFORMAT;
+    hid_t s = H5Dget_space(d);
+    int ok = s >= 0 && (size_t)H5Sget_simple_extent_npoints(s) == n &&
+             (n == 0 || H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0);
+    if (s >= 0) H5Sclose(s);
+    H5Dclose(d);
+    return ok ? SW_OK : SW_EFORMAT;
+}
+
+static void read_config(hid_t g, sw_run_file *out)
+{
+    sw_config *cfg = &out->config;
+    for (size_t i = 0; i < sw_schema_len; i++) {
+        const sw_key_info *k = &sw_schema[i];
+        char *field = (char *)cfg + k->offset;
+        int rc = SW_ENOTFOUND;
+        switch (k->type) {
+        case SW_TYPE_INT: {
+            long long v;
+            if ((rc = get_i64(g, k->key, &v)) == SW_OK) *(int *)field = (int)v;
+            break;
+        }
+        case SW_TYPE_INT64: {
+            long long v;
+            if ((rc = get_i64(g, k->key, &v)) == SW_OK) *(int64_t *)field = v;
+            break;
+        }
+        case SW_TYPE_FLOAT: {
+            double v;
+            if ((rc = get_f64(g, k->key, &v)) == SW_OK) *(double *)field = v;
+            break;
+        }
+        case SW_TYPE_BOOL: {
+            long long v;
+            char *s = NULL;
+            if ((rc = get_i64(g, k->key, &v)) == SW_OK)
+                *(bool *)field = v != 0;
+            else if (get_str(g, k->key, &s) == SW_OK) {
+                rc = SW_OK;
+                *(bool *)field = strcmp(s, "true") == 0;
+            }
+            free(s);
+            break;
+        }
+        case SW_TYPE_ENUM: {
+            char *s = NULL;
+            if ((rc = get_str(g, k->key, &s)) == SW_OK) {
+                rc = SW_EFORMAT;
+                for (int c = 0; k->choices[c]; c++)
+                    if (strcmp(k->choices[c], s) == 0) {
+                        *(int *)field = c;
+                        rc = SW_OK;
+                    }
+            }
+            free(s);
+            break;
+        }
+        case SW_TYPE_INT_LIST: {
+            long long *v = NULL;
+            int n = 0;
+            if ((rc = get_i64_array(g, k->key, &v, &n)) == SW_OK) {
+                if (n > SW_MAX_MILESTONES) n = SW_MAX_MILESTONES;
+                for (int j = 0; j < n; j++) ((int *)field)[j] = (int)v[j];
+                *(int *)((char *)cfg + k->count_offset) = n;
+            }
+            free(v);
+            break;
+        }
+        default: break;
+        }
+        if (rc != SW_OK) out->config_missing++;
+    }
+}
+
+static int read_history(hid_t f, sw_run_file *out, char *err, size_t errlen)
+{
+    hsize_t dims[1];
+    if (dset_dims(f, "history/epoch", dims, 1) != 1) {
+        set_err(err, errlen, "%s: /history/epoch missing or not 1-D", out->path);
+        return SW_EFORMAT;
+    }
+    int E = (int)dims[0];
+    sw_history *h = &out->history;
+    double *block = calloc((size_t)7 * (E ? E : 1), sizeof(double));
+    if (!block) return SW_ENOMEM;
+    double **cols[7] = {&h->train_loss, &h->train_acc, &h->test_loss, &h->test_acc,
+                        &h->lr, &h->grad_norm, &h->seconds};
+    const char *names[7] = {"history/train_loss", "history/train_acc", "history/test_loss",
+                            "history/test_acc", "history/lr", "history/grad_norm", "history/seconds"};
+    for (int i = 0; i < 7; i++) *cols[i] = block + (size_t)i * (E ? E : 1);
+    h->capacity = E;
+    for (int i = 0; i < 7; i++)
+        if (read_dset(f, names[i], H5T_NATIVE_DOUBLE, *cols[i], (size_t)E)) {
+            set_err(err, errlen, "%s: /%s missing or not of length %d", out->path, names[i], E);
+            return SW_EFORMAT;
+        }
+    h->epochs = E;
+    return SW_OK;
+}
+
+static int read_gradients(hid_t f, sw_run_file *out, unsigned what, char *err, size_t errlen)
+{
+    hsize_t dims[3];
+    if (dset_dims(f, "gradients/dloss_dh_norm", dims, 3) != 3) {
+        if (what & SW_READ_GRADIENTS) {
+            set_err(err, errlen, "%s: no /gradients/dloss_dh_norm [R,L,T]", out->path);
+            return SW_EFORMAT;
+        }
+        return SW_OK;
+    }
+    int R = (int)dims[0], L = (int)dims[1], T = (int)dims[2];
+    if (R > 0 && L > 0 && T > 0) {
+        /* just the last record's last layer, for the vanishing figure */
+        hid_t d = H5Dopen2(f, "gradients/dloss_dh_norm", H5P_DEFAULT);
+        hid_t fs = d >= 0 ? H5Dget_space(d) : -1;
+        hsize_t start[3] = {(hsize_t)R - 1, (hsize_t)L - 1, 0}, count[3] = {1, 1, (hsize_t)T};
+        hsize_t mdims[1] = {(hsize_t)T};
+        hid_t ms = H5Screate_simple(1, mdims, NULL);
+        float *row = malloc((size_t)T * sizeof *row);
+        if (row && fs >= 0 && ms >= 0 &&
+            H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
+            H5Dread(d, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, row) >= 0)
+            out->vanishing_ratio = (double)row[0] / (double)row[T - 1];
+        free(row);
+        if (ms >= 0) H5Sclose(ms);
+        if (fs >= 0) H5Sclose(fs);
+        if (d >= 0) H5Dclose(d);
+    }
+    if (!(what & SW_READ_GRADIENTS)) return SW_OK;
+    out->grad_records = R;
+    out->grad_layers = L;
+    out->grad_steps = T;
+    size_t n = (size_t)R * L * T;
+    out->grad_epoch = malloc((size_t)(R ? R : 1) * sizeof(int32_t));
+    out->dloss_dh_norm = malloc((n ? n : 1) * sizeof(float));
+    if (!out->grad_epoch || !out->dloss_dh_norm) return SW_ENOMEM;
+    if (read_dset(f, "gradients/epoch", H5T_NATIVE_INT32, out->grad_epoch, (size_t)R) ||
+        read_dset(f, "gradients/dloss_dh_norm", H5T_NATIVE_FLOAT, out->dloss_dh_norm, n)) {
+        set_err(err, errlen, "%s: /gradients/epoch or /gradients/dloss_dh_norm unreadable", out->path);
+        return SW_EFORMAT;
+    }
+    return SW_OK;
+}
+
+int sw_h5_read_run(const char *path, unsigned what, sw_run_file *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    out->status = SW_RUN_STATUS_COUNT;
+    out->best_test_acc = out->best_test_loss = out->final_test_acc = out->final_train_acc = NAN;
+    out->wall_seconds = out->vanishing_ratio = NAN;
+    sw_config_defaults(&out->config);
+    h5_quiet();
+    out->path = strdup(path ? path : "");
+    if (!out->path) return SW_ENOMEM;
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        set_err(err, errlen, "%s: %s", path, strerror(errno));
+        return SW_ENOTFOUND;
+    }
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) {
+        char detail[200];
+        h5_detail(detail);
+        set_err(err, errlen, "%s: not a readable HDF5 file (truncated or foreign?)%s%s%s", path,
+                detail[0] ? " (HDF5: " : "", detail, detail[0] ? ")" : "");
+        return SW_EFORMAT;
+    }
+    int rc = SW_EFORMAT;
+    char *format = NULL, *status = NULL;
+    long long version = 0, v = 0;
+    if (get_str(f, "format", &format) != SW_OK || strcmp(format, RUN_FORMAT) != 0) {
+        set_err(err, errlen, "%s: not a sweep run file (root attribute format is not '" RUN_FORMAT "')", path);
+        goto done;
+    }
+    if (get_i64(f, "format_version", &version) != SW_OK || version < 1 || version > FORMAT_VERSION) {
+        set_err(err, errlen, "%s: format_version %lld is not one this program reads (1)", path, version);
+        goto done;
+    }
+    if (get_str(f, "status", &status) != SW_OK) {
+        set_err(err, errlen, "%s: root attribute status missing", path);
+        goto done;
+    }
+    for (int s = 0; s < SW_RUN_STATUS_COUNT; s++)
+        if (strcmp(status, sw_run_status_name((sw_run_status)s)) == 0) out->status = (sw_run_status)s;
+    if (get_str(f, "run_id", &out->run_id) != SW_OK) {
+        set_err(err, errlen, "%s: root attribute run_id missing", path);
+        goto done;
+    }
+    /* Optional ones: absent or odd values stay NULL/NaN. */
+    get_str(f, "sweep", &out->sweep);
+    get_str(f, "error", &out->error);
+    get_str(f, "created", &out->created);
+    get_str(f, "program_version", &out->program_version);
+    get_str(f, "config", &out->config_text);
+    get_f64(f, "wall_seconds", &out->wall_seconds);
+    if (H5Aexists(f, "swept_keys") > 0) {
+        hid_t a = H5Aopen(f, "swept_keys", H5P_DEFAULT);
+        if (a >= 0) {
+            int r = get_strs(a, 1, &out->swept_keys, &out->n_swept);
+            H5Aclose(a);
+            if (r == SW_ENOMEM) {
+                rc = r;
+                goto done;
+            }
+        }
+    }
+    if (H5Lexists(f, "config", H5P_DEFAULT) <= 0) {
+        set_err(err, errlen, "%s: group /config missing", path);
+        goto done;
+    }
+    hid_t g = H5Gopen2(f, "config", H5P_DEFAULT);
+    if (g < 0) goto done;
+    read_config(g, out);
+    H5Gclose(g);
+    if (H5Lexists(f, "summary", H5P_DEFAULT) <= 0 || (g = H5Gopen2(f, "summary", H5P_DEFAULT)) < 0) {
+        set_err(err, errlen, "%s: group /summary missing", path);
+        goto done;
+    }
+    if (get_i64(g, "best_epoch", &v) == SW_OK) out->best_epoch = (int)v;
+    if (get_i64(g, "epochs_completed", &v) == SW_OK) out->epochs = (int)v;
+    if (get_i64(g, "epochs_planned", &v) == SW_OK) out->epochs_planned = (int)v;
+    if (get_i64(g, "param_count", &v) == SW_OK) out->param_count = v;
+    get_f64(g, "best_test_acc", &out->best_test_acc);
+    get_f64(g, "best_test_loss", &out->best_test_loss);
+    get_f64(g, "final_test_acc", &out->final_test_acc);
+    get_f64(g, "final_train_acc", &out->final_train_acc);
+    H5Gclose(g);
+    rc = SW_OK;
+    if (what & SW_READ_HISTORY) rc = read_history(f, out, err, errlen);
+    if (rc == SW_OK) rc = read_gradients(f, out, what, err, errlen);
+    if (rc == SW_ENOMEM) set_err(err, errlen, "%s: out of memory", path);
+done:
+    free(format);
+    free(status);
+    H5Fclose(f);
+    H5Eclear2(H5E_DEFAULT);
+    return rc;
+}
+
+void sw_run_file_free(sw_run_file *f)
+{
+    if (!f) return;
+    free(f->path);
+    free(f->run_id);
+    free(f->sweep);
+    free(f->error);
+    free(f->created);
+    free(f->program_version);
+    free(f->config_text);
+    sw_h5_free_names(f->swept_keys, f->n_swept);
+    free(f->history.train_loss); /* the history's single block */
+    free(f->grad_epoch);
+    free(f->dloss_dh_norm);
+    memset(f, 0, sizeof *f);
+}
+
+void sw_h5_free_names(char **names, int n)
+{
+    if (!names) return;
+    for (int i = 0; i < n; i++) free(names[i]);
+    free(names);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int sw_h5_list_runs(const char *dir, char ***names)
+{
+    *names = NULL;
+    DIR *d = opendir(dir);
+    if (!d) return errno == ENOENT ? SW_ENOTFOUND : SW_EIO;
+    int n = 0, cap = 0, rc = SW_OK;
+    char **list = NULL;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (e->d_name[0] == '.' || len < 4 || strcmp(e->d_name + len - 3, ".h5") != 0 ||
+            strcmp(e->d_name, INDEX_NAME) == 0)
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            char **bigger = realloc(list, (size_t)cap * sizeof *list);
+            if (!bigger) {
+                rc = SW_ENOMEM;
+                break;
+            }
+            list = bigger;
+        }
+        if (!(list[n] = strdup(e->d_name))) {
+            rc = SW_ENOMEM;
+            break;
+        }
+        n++;
+    }
+    closedir(d);
+    if (rc) {
+        sw_h5_free_names(list, n);
+        return rc;
+    }
+    if (n) qsort(list, (size_t)n, sizeof *list, cmp_str);
+    *names = list;
+    return n;
+}
+
+int sw_h5_read_index_order(const char *dir, char ***run_ids)
+{
+    *run_ids = NULL;
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof path, "%s/" INDEX_NAME, dir) >= (int)sizeof path) return SW_EINVAL;
+    struct stat st;
+    if (stat(path, &st) != 0) return SW_ENOTFOUND;
+    h5_quiet();
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return SW_EFORMAT;
+    }
+    int rc = SW_EFORMAT, n = 0;
+    char *format = NULL;
+    if (get_str(f, "format", &format) == SW_OK && strcmp(format, INDEX_FORMAT) == 0 &&
+        H5Lexists(f, "table", H5P_DEFAULT) > 0 && H5Lexists(f, "table/run_id", H5P_DEFAULT) > 0) {
+        hid_t d = H5Dopen2(f, "table/run_id", H5P_DEFAULT);
+        if (d >= 0) {
+            rc = get_strs(d, 0, run_ids, &n);
+            H5Dclose(d);
+        }
+    }
+    free(format);
+    H5Fclose(f);
+    H5Eclear2(H5E_DEFAULT);
+    return rc == SW_OK ? n : rc;
+}
+
+/* ---- SHA-256 (FIPS 180-4) -------------------------------------------------------------- */
+
+static const uint32_t sha_k[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+
+static uint32_t rotr(uint32_t x, int n)
+{
+    return (x >> n) | (x << (32 - n));
+}
+
+static void sha_block(uint32_t h[8], const unsigned char *p)
+{
+    uint32_t wv[64];
+    for (int i = 0; i < 16; i++)
+        wv[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 | (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+    for (int i = 16; i < 64; i++) {
+        uint32_t s0 = rotr(wv[i - 15], 7) ^ rotr(wv[i - 15], 18) ^ (wv[i - 15] >> 3);
+        uint32_t s1 = rotr(wv[i - 2], 17) ^ rotr(wv[i - 2], 19) ^ (wv[i - 2] >> 10);
+        wv[i] = wv[i - 16] + s0 + wv[i - 7] + s1;
+    }
+    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
+    for (int i = 0; i < 64; i++) {
+        uint32_t t1 = hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + sha_k[i] + wv[i];
+        uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+        hh = g;
+        g = f;
+        f = e;
+        e = d + t1;
+        d = c;
+        c = b;
+        b = a;
+        a = t1 + t2;
+    }
+    h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += hh;
+}
+
+void sw_sha256_hex(const void *data, size_t len, char out[65])
+{
+    uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                     0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    const unsigned char *p = data;
+    size_t i = 0;
+    for (; i + 64 <= len; i += 64) sha_block(h, p + i);
+    unsigned char tail[128] = {0};
+    size_t rest = len - i;
+    if (rest) memcpy(tail, p + i, rest);
+    tail[rest] = 0x80;
+    size_t total = rest + 1 + 8 <= 64 ? 64 : 128;
+    uint64_t bits = (uint64_t)len * 8;
+    for (int b = 0; b < 8; b++) tail[total - 1 - b] = (unsigned char)(bits >> (8 * b));
+    sha_block(h, tail);
+    if (total == 128) sha_block(h, tail + 64);
+    for (int b = 0; b < 8; b++) snprintf(out + 8 * b, 9, "%08x", h[b]);
+}
+
+/* ---- the sweep index ----------------------------------------------------------------- */
+
+typedef struct {
+    const char *id;
+    int have;          /* 1: a complete file was read into `file` */
+    int unreadable;    /* a file is under the final name but could not be read */
+    sw_run_file file;
+    const sw_config *cfg; /* where the swept values come from, NULL when unknown */
+} index_row;
+
+static int write_index_table(wctx *w, hid_t root, index_row *rows, int n,
+                             const char *const *keys, int nkeys)
+{
+    hid_t g = make_group(w, root, "table");
+    if (g < 0) return w->rc;
+    hid_t st = str_type(), bt = bool_type();
+    size_t cn = (size_t)(n ? n : 1);
+    const char **strs = calloc(cn, sizeof *strs);
+    char **owned = calloc(cn, sizeof *owned);
+    int64_t *ints = calloc(cn, sizeof *ints);
+    double *dbls = calloc(cn, sizeof *dbls);
+    int8_t *bools = calloc(cn, sizeof *bools);
+    hsize_t dims[1] = {(hsize_t)n};
+    if (st < 0 || bt < 0 || !strs || !owned || !ints || !dbls || !bools) {
+        wfail(w, SW_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (int i = 0; i < n; i++) strs[i] = rows[i].id;
+    put_array(w, g, "run_id", st, st, 1, dims, strs, "run id (file name without .h5)");
+    for (int i = 0; i < n; i++)
+        strs[i] = rows[i].have ? sw_run_status_name(rows[i].file.status)
+                               : rows[i].unreadable ? "unreadable" : "pending";
+    put_array(w, g, "status", st, st, 1, dims, strs, "done | diverged | failed | pending | unreadable");
+    for (int i = 0; i < n && !w->rc; i++) {
+        if (rows[i].have) {
+            size_t len = strlen(rows[i].id) + 4;
+            if (!(owned[i] = malloc(len))) {
+                wfail(w, SW_ENOMEM, "out of memory");
+                break;
+            }
+            snprintf(owned[i], len, "%s.h5", rows[i].id);
+        }
+        strs[i] = owned[i] ? owned[i] : "";
+    }
+    put_array(w, g, "path", st, st, 1, dims, strs, "run file, relative to this file's directory");
+    for (int i = 0; i < n; i++) {
+        free(owned[i]);
+        owned[i] = NULL;
+    }
+
+    for (int c = 0; c < nkeys && !w->rc; c++) {
+        const sw_key_info *k = sw_schema_find(keys[c]);
+        if (!k) {
+            wfail(w, SW_EINVAL, "swept key '%s' is not a config key", keys[c]);
+            break;
+        }
+        for (int i = 0; i < n && !w->rc; i++) {
+            const sw_config *cfg = rows[i].cfg;
+            switch (k->type) {
+            case SW_TYPE_INT:
+            case SW_TYPE_INT64: ints[i] = cfg ? sw_config_get_int(cfg, k) : 0; break;
+            case SW_TYPE_FLOAT: dbls[i] = cfg ? sw_config_get_float(cfg, k) : NAN; break;
+            case SW_TYPE_BOOL: bools[i] = cfg ? sw_config_get_int(cfg, k) != 0 : 0; break;
+            default: {
+                char text[256] = "";
+                if (cfg) sw_config_format(cfg, k, text, sizeof text);
+                if (!(owned[i] = strdup(text))) wfail(w, SW_ENOMEM, "out of memory");
+                strs[i] = owned[i];
+            }
+            }
+        }
+        switch (k->type) {
+        case SW_TYPE_INT:
+        case SW_TYPE_INT64: put_array(w, g, k->key, H5T_STD_I64LE, H5T_NATIVE_INT64, 1, dims, ints, k->doc); break;
+        case SW_TYPE_FLOAT: put_array(w, g, k->key, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, dbls, k->doc); break;
+        case SW_TYPE_BOOL: put_array(w, g, k->key, bt, bt, 1, dims, bools, k->doc); break;
+        default: put_array(w, g, k->key, st, st, 1, dims, strs, k->doc);
+        }
+        for (int i = 0; i < n; i++) {
+            free(owned[i]);
+            owned[i] = NULL;
+        }
+    }
+
+    struct {
+        const char *name, *long_name;
+        size_t off;
+    } dcols[] = {
+        {"best_test_acc", "highest test accuracy (fraction); NaN when unknown", offsetof(sw_run_file, best_test_acc)},
+        {"final_test_acc", "test accuracy after the last epoch (fraction)", offsetof(sw_run_file, final_test_acc)},
+        {"final_train_acc", "training accuracy of the last epoch (fraction)", offsetof(sw_run_file, final_train_acc)},
+        {"wall_seconds", "wall seconds of the whole run", offsetof(sw_run_file, wall_seconds)},
+    };
+    for (size_t c = 0; c < SW_ARRAY_LEN(dcols) && !w->rc; c++) {
+        for (int i = 0; i < n; i++)
+            dbls[i] = rows[i].have ? *(const double *)((const char *)&rows[i].file + dcols[c].off) : NAN;
+        put_array(w, g, dcols[c].name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, dbls, dcols[c].long_name);
+        if (c == 0) { /* keep best_epoch beside best_test_acc */
+            for (int i = 0; i < n; i++) ints[i] = rows[i].have ? rows[i].file.best_epoch : 0;
+            put_array(w, g, "best_epoch", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, dims, ints,
+                      "epoch of the highest test accuracy (from 1); 0 when unknown");
+        }
+    }
+    for (int i = 0; i < n; i++) ints[i] = rows[i].have ? rows[i].file.epochs : 0;
+    put_array(w, g, "epochs", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, dims, ints, "epochs completed");
+
+done:
+    if (st >= 0) H5Tclose(st);
+    if (bt >= 0) H5Tclose(bt);
+    if (owned)
+        for (int i = 0; i < n; i++) free(owned[i]);
+    free(strs);
+    free(owned);
+    free(ints);
+    free(dbls);
+    free(bools);
+    H5Gclose(g);
+    return w->rc;
+}
+
+int sw_h5_write_index(const char *dir, const sw_index_spec *spec, char *err, size_t errlen)
+{
+    h5_quiet();
+    if (!dir || !spec) {
+        set_err(err, errlen, "sw_h5_write_index: missing argument");
+        return SW_EINVAL;
+    }
+    char final[PATH_MAX], tmp[PATH_MAX];
+    if (snprintf(final, sizeof final, "%s/" INDEX_NAME, dir) >= (int)sizeof final) {
+        set_err(err, errlen, "path too long: %s", dir);
+        return SW_EINVAL;
+    }
+    wctx w = {final, err, errlen, SW_OK};
+    char **listed = NULL;
+    int n = 0;
+    index_row *rows = NULL;
+    hid_t file = -1;
+    const char **keys = NULL;
+    int nkeys = 0;
+    if (spec->run_ids) {
+        n = spec->n_runs;
+    } else {
+        n = sw_h5_list_runs(dir, &listed);
+        if (n < 0) {
+            set_err(err, errlen, "cannot list %s: %s", dir, sw_strerror(n));
+            return n;
+        }
+    }
+    rows = calloc((size_t)(n ? n : 1), sizeof *rows);
+    if (!rows) {
+        wfail(&w, SW_ENOMEM, "out of memory");
+        goto done;
+    }
+    int counts[SW_RUN_STATUS_COUNT] = {0}, pending = 0;
+    for (int i = 0; i < n; i++) {
+        index_row *r = &rows[i];
+        if (spec->run_ids) {
+            r->id = spec->run_ids[i];
+        } else {
+            listed[i][strlen(listed[i]) - 3] = 0; /* strip .h5 */
+            r->id = listed[i];
+        }
+        if (!valid_run_id(r->id)) {
+            wfail(&w, SW_EINVAL, "invalid run id '%s'", r->id ? r->id : "(null)");
+            goto done;
+        }
+        char path[PATH_MAX], msg[256];
+        snprintf(path, sizeof path, "%s/%s.h5", dir, r->id);
+        struct stat st;
+        if (sw_h5_run_is_complete(path) && sw_h5_read_run(path, 0, &r->file, msg, sizeof msg) == SW_OK &&
+            r->file.status < SW_RUN_STATUS_COUNT) {
+            r->have = 1;
+            r->cfg = &r->file.config;
+            counts[r->file.status]++;
+        } else {
+            sw_run_file_free(&r->file);
+            r->unreadable = stat(path, &st) == 0;
+            pending++;
+            if (spec->configs) r->cfg = &spec->configs[i];
+        }
+    }
+    if (spec->swept_keys) {
+        keys = calloc((size_t)(spec->n_swept > 0 ? spec->n_swept : 1), sizeof *keys);
+        if (!keys) {
+            wfail(&w, SW_ENOMEM, "out of memory");
+            goto done;
+        }
+        for (int i = 0; i < spec->n_swept; i++) keys[nkeys++] = spec->swept_keys[i];
+    } else {
+        for (int i = 0; i < n && !keys; i++)
+            if (rows[i].have) {
+                keys = calloc((size_t)(rows[i].file.n_swept + 1), sizeof *keys);
+                if (!keys) {
+                    wfail(&w, SW_ENOMEM, "out of memory");
+                    goto done;
+                }
+                for (int j = 0; j < rows[i].file.n_swept; j++) keys[nkeys++] = rows[i].file.swept_keys[j];
+            }
+    }
+    for (int i = 0; i < nkeys; i++)
+        if (!sw_schema_find(keys[i])) {
+            wfail(&w, SW_EINVAL, "swept key '%s' is not a config key", keys[i]);
+            goto done;
+        }
+
+    file = create_temporary(&w, dir, "sweep", tmp, sizeof tmp);
+    if (file < 0) goto done;
+    char created[32], hash[65] = "";
+    iso_time_utc(created);
+    if (spec->config_text) sw_sha256_hex(spec->config_text, strlen(spec->config_text), hash);
+    attr_str(&w, file, "format", INDEX_FORMAT);
+    attr_i32(&w, file, "format_version", FORMAT_VERSION);
+    attr_str(&w, file, "sweep", spec->sweep_name ? spec->sweep_name : "");
+    attr_str(&w, file, "config", spec->config_text ? spec->config_text : "");
+    attr_str(&w, file, "config_sha256", hash);
+    attr_strs(&w, file, "swept_keys", keys, nkeys);
+    attr_str(&w, file, "created", created);
+    attr_str(&w, file, "program_version", SWEEP_VERSION);
+    attr_str(&w, file, "library_versions", sw_library_versions());
+    attr_i64(&w, file, "runs_total", n);
+    attr_i64(&w, file, "runs_done", counts[SW_RUN_DONE]);
+    attr_i64(&w, file, "runs_diverged", counts[SW_RUN_DIVERGED]);
+    attr_i64(&w, file, "runs_failed", counts[SW_RUN_FAILED]);
+    attr_i64(&w, file, "runs_pending", pending);
+
+    hid_t runs = make_group(&w, file, "runs");
+    for (int i = 0; i < n && !w.rc; i++) {
+        if (!rows[i].have) continue;
+        char target[PATH_MAX];
+        snprintf(target, sizeof target, "%s.h5", rows[i].id);
+        if (H5Lcreate_external(target, "/", runs, rows[i].id, H5P_DEFAULT, H5P_DEFAULT) < 0)
+            wfail(&w, SW_EHDF5, "external link /runs/%s", rows[i].id);
+    }
+    if (runs >= 0) H5Gclose(runs);
+    write_index_table(&w, file, rows, n, keys, nkeys);
+    finish_file(&w, file, tmp, final, dir);
+    file = -1;
+
+done:
+    if (file >= 0) {
+        H5Fclose(file);
+        unlink(tmp);
+    }
+    if (rows)
+        for (int i = 0; i < n; i++) sw_run_file_free(&rows[i].file);
+    free(rows);
+    free(keys);
+    sw_h5_free_names(listed, spec->run_ids ? 0 : n);
+    return w.rc;
+}
