@@ -6,3 +6,22 @@ sweep_test_executable(test_hdf5_roundtrip test_hdf5_roundtrip.c)
 target_link_libraries(test_hdf5_roundtrip PRIVATE sweep_lib)
 add_test(NAME hdf5_roundtrip COMMAND test_hdf5_roundtrip ${SWEEP_HDF5_SCRATCH}/roundtrip)
 set_tests_properties(hdf5_roundtrip PROPERTIES LABELS "unit;hdf5")
+
+# A small sweep directory (engine-trained tiny runs of each cell, synthetic done/diverged/
+# failed runs, an index with a pending run) shared by the script tests below.
+sweep_test_executable(test_hdf5_fixture test_hdf5_fixture.c)
+target_link_libraries(test_hdf5_fixture PRIVATE sweep_lib)
+set(SWEEP_HDF5_FIXTURE ${SWEEP_HDF5_SCRATCH}/fixture)
+add_test(NAME hdf5_fixture COMMAND test_hdf5_fixture ${SWEEP_HDF5_FIXTURE})
+set_tests_properties(hdf5_fixture PROPERTIES LABELS "unit;hdf5" FIXTURES_SETUP hdf5_files)
+
+add_test(NAME hdf5_contract_checker
+         COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/test_hdf5_checker.sh ${SWEEP_HDF5_FIXTURE}
+                 ${CMAKE_CURRENT_SOURCE_DIR}/check-run-file.py)
+set_tests_properties(hdf5_contract_checker PROPERTIES LABELS "unit;hdf5"
+                     FIXTURES_REQUIRED hdf5_files SKIP_RETURN_CODE 77)
+
+add_test(NAME hdf5_h5py
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_hdf5_h5py.py ${SWEEP_HDF5_FIXTURE})
+set_tests_properties(hdf5_h5py PROPERTIES LABELS "unit;hdf5"
+                     FIXTURES_REQUIRED hdf5_files SKIP_RETURN_CODE 77)
