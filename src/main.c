@@ -1,0 +1,324 @@
+/* main.c: the `sweep` command line.
+ *
+ *   sweep CONFIG.yaml [-j N] [-o DIR] [--set KEY=VALUE]... [--dry-run] [--force] [--quiet] [--fail-fast]
+ *   sweep summarize DIR ...
+ *   sweep help [run|summarize|keys]      sweep --help      sweep --version
+ *
+ * Exit status: 0 every run done; 1 the sweep finished but some runs failed or diverged
+ * (or its index could not be written); 2 usage or config error (nothing run, nothing
+ * written); 130 interrupted. Only this file exits. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "config.h"
+#include "sweep.h"
+#include "sweepspec.h"
+#include "version.h"
+
+#if defined(__has_include)
+#if __has_include("summary.h")
+#include "summary.h"
+#define SWEEP_HAVE_SUMMARY 1
+#endif
+#endif
+
+enum { EXIT_DONE = 0, EXIT_RUNS_FAILED = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
+
+static const char usage_text[] =
+    "usage: sweep CONFIG.yaml [-j N] [-o DIR] [--set KEY=VALUE]... [--dry-run] [--force] [--quiet] [--fail-fast]\n"
+    "       sweep summarize DIR [...]\n"
+    "       sweep help [run|summarize|keys]\n"
+    "       sweep --help | --version\n";
+
+static const char help_text[] =
+    "sweep: train grids of small recurrent networks (rnn, lstm, gru) in parallel and record\n"
+    "their histories, weights and per-timestep gradients in HDF5.\n"
+    "\n"
+    "Commands:\n"
+    "  sweep CONFIG.yaml [options]   run every run of the sweep described by CONFIG.yaml\n"
+    "                                (`sweep run CONFIG.yaml` is the same)\n"
+    "  sweep summarize DIR           print the best-epoch table of a sweep's output directory\n"
+    "  sweep help run|summarize|keys details of a command, or every config key\n"
+    "  sweep --help, -h              this text\n"
+    "  sweep --version, -V           version and library versions\n"
+    "\n"
+    "Options of a run:\n"
+    "  -j, --jobs N          runs trained at the same time, one thread each\n"
+    "                        (default: OMP_NUM_THREADS, else every core)\n"
+    "  -o, --output DIR      output directory (default: runs/<name>)\n"
+    "  --set KEY=VALUE       override a key for every run (--set train.epochs=5) or sweep it\n"
+    "                        (--set seed=[1,2,3]); repeatable, applied in order\n"
+    "  --dry-run             list every run (id, swept values, estimated cost) and exit;\n"
+    "                        writes nothing\n"
+    "  --force               run even if DIR holds a different sweep (runs whose config\n"
+    "                        changed are redone; unchanged complete runs are kept)\n"
+    "  --fail-fast           start no more runs after one fails or diverges\n"
+    "  -q, --quiet           no progress output and no table at the end\n"
+    "\n"
+    "Re-running the same command resumes: complete runs are skipped, the rest are redone.\n"
+    "Ctrl-C stops launching runs and lets running ones stop at the next epoch boundary\n"
+    "(nothing incomplete is left looking complete); a second Ctrl-C quits at once.\n"
+    "\n"
+    "Exit status: 0 every run done; 1 some runs failed or diverged; 2 usage or config\n"
+    "error (nothing run, nothing written); 130 interrupted.\n"
+    "\n"
+    "Config files: configs/*.yaml are commented examples; docs/config.md lists every key\n"
+    "(also `sweep help keys`); docs/hdf5-layout.md describes the output files.\n";
+
+static const char help_run_text[] =
+    "sweep CONFIG.yaml [-j N] [-o DIR] [--set KEY=VALUE]... [--dry-run] [--force] [--quiet] [--fail-fast]\n"
+    "\n"
+    "Reads CONFIG.yaml, expands its grid into runs and trains them, -j at a time, longest\n"
+    "first. Each run is written to DIR/<run id>.h5 when it ends (status done, diverged or\n"
+    "failed); DIR/sweep.h5 indexes them and is rewritten after every run. DIR/" SW_MANIFEST_NAME "\n"
+    "lists the runs so that a later invocation resumes only the same sweep.\n"
+    "\n"
+    "A sweep file:\n"
+    "  name: vanishing                 # output goes to runs/vanishing\n"
+    "  description: free text\n"
+    "  base:                           # every run; unset keys keep the seed protocol's defaults\n"
+    "    task: {kind: first_sign, seq_len: 50}\n"
+    "    train: {epochs: 20, schedule: {kind: cosine}}\n"
+    "  grid:                           # cartesian product, first key varies slowest\n"
+    "    model.cell: [rnn, lstm, gru]\n"
+    "    seed: [1, 2, 3]\n"
+    "  zip:                            # lists that vary together (same length)\n"
+    "    - {model.hidden: [32, 64], train.lr: [0.002, 0.001]}\n"
+    "  exclude:                        # partial runs to drop\n"
+    "    - {model.cell: rnn, model.hidden: 64}\n"
+    "\n"
+    "Keys in grid, zip, exclude and --set may be short when unambiguous (seq_len, cell,\n"
+    "hidden, lr, seed, schedule.kind). Run ids are made of the swept values, e.g.\n"
+    "cell=gru,seed=3; too long ones become an index plus a hash (r007-1a2b3c4d).\n"
+    "\n"
+    "--set KEY=VALUE: a single value sets KEY for every run and replaces a grid axis on it;\n"
+    "a list ([1,2,3]) makes KEY a grid axis (replacing one on the same key). A mapping sets\n"
+    "a section: --set 'train.schedule={kind: cosine, min_lr: 0.0001}'.\n"
+    "\n"
+    "Errors in the file are reported as FILE:LINE:COLUMN: message, and nothing is run.\n"
+    "See docs/config.md for every key with its type, default and range.\n";
+
+static void print_keys(FILE *f)
+{
+    static const char *const types[] = {"int", "int", "float", "bool", "enum", "int list"};
+    fprintf(f, "%-27s %-9s %-10s %-22s %s\n", "key", "type", "default", "allowed", "meaning");
+    for (size_t i = 0; i < sw_schema_len; i++) {
+        const sw_key_info *k = &sw_schema[i];
+        char allowed[160];
+        switch (k->type) {
+        case SW_TYPE_ENUM: {
+            size_t n = 0;
+            allowed[0] = 0;
+            for (int c = 0; k->choices[c] && n < sizeof allowed; c++)
+                n += (size_t)snprintf(allowed + n, sizeof allowed - n, "%s%s", c ? "|" : "", k->choices[c]);
+            break;
+        }
+        case SW_TYPE_BOOL: snprintf(allowed, sizeof allowed, "true|false"); break;
+        case SW_TYPE_INT_LIST: snprintf(allowed, sizeof allowed, "ascending, >= %.0f", k->min); break;
+        case SW_TYPE_FLOAT:
+            if (isinf(k->max))
+                snprintf(allowed, sizeof allowed, "%s %g", k->min_exclusive ? ">" : ">=", k->min);
+            else
+                snprintf(allowed, sizeof allowed, "%c%g, %g%c", k->min_exclusive ? '(' : '[', k->min, k->max,
+                         k->max_exclusive ? ')' : ']');
+            break;
+        default:
+            if (k->max >= (double)INT_MAX)
+                snprintf(allowed, sizeof allowed, ">= %.0f", k->min);
+            else
+                snprintf(allowed, sizeof allowed, "%.0f..%.0f", k->min, k->max);
+        }
+        fprintf(f, "%-27s %-9s %-10s %-22s %s\n", k->key, types[k->type], k->default_text, allowed, k->doc);
+    }
+}
+
+#ifdef SWEEP_HAVE_SUMMARY
+static const bool have_summary = true;
+static int summarize(int argc, char **argv) { return sw_summarize_main(argc, argv); }
+#else
+static const bool have_summary = false;
+static int summarize(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    fprintf(stderr, "sweep: summarize is not available in this build\n");
+    return EXIT_USAGE;
+}
+#endif
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "sweep: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n%s(see sweep --help)\n", usage_text);
+    return EXIT_USAGE;
+}
+
+static int help(const char *topic)
+{
+    if (!topic) {
+        fputs(help_text, stdout);
+        return EXIT_DONE;
+    }
+    if (!strcmp(topic, "run")) {
+        fputs(help_run_text, stdout);
+        return EXIT_DONE;
+    }
+    if (!strcmp(topic, "keys")) {
+        print_keys(stdout);
+        return EXIT_DONE;
+    }
+    if (!strcmp(topic, "summarize")) {
+        char *args[] = {"summarize", "--help", NULL};
+        return summarize(2, args);
+    }
+    return usage_error("no help on '%s'; topics: run, summarize, keys", topic);
+}
+
+/* Parses a positive int option value. */
+static int parse_jobs(const char *text, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end || v < 1 || v > 4096) return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static int run_command(int argc, char **argv)
+{
+    const char *config = NULL, *dir = NULL;
+    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
+    int n_sets = 0, threads = 0;
+    bool dry_run = false, force = false, quiet = false, fail_fast = false, only_files = false;
+    if (!sets) return EXIT_USAGE;
+    int status = EXIT_USAGE;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = NULL;
+        if (only_files || a[0] != '-' || !strcmp(a, "-")) {
+            if (config) {
+                fprintf(stderr, "sweep: more than one config file given ('%s' and '%s'); run one sweep at a time\n",
+                        config, a);
+                goto done;
+            }
+            config = a;
+        } else if (!strcmp(a, "--")) {
+            only_files = true;
+        } else if (!strcmp(a, "-j") || !strcmp(a, "--jobs") || !strncmp(a, "--jobs=", 7) ||
+                   (!strncmp(a, "-j", 2) && a[2])) {
+            val = !strncmp(a, "--jobs=", 7) ? a + 7 : (a[1] == 'j' && a[2]) ? a + 2 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!val) { status = usage_error("%s needs a number of threads", a); goto done; }
+            if (parse_jobs(val, &threads)) {
+                fprintf(stderr, "sweep: -j expects a number of threads from 1 to 4096, got '%s'\n", val);
+                goto done;
+            }
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--output") || !strncmp(a, "--output=", 9)) {
+            val = !strncmp(a, "--output=", 9) ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!val) { status = usage_error("%s needs a directory", a); goto done; }
+            if (!*val) {
+                fprintf(stderr, "sweep: the output directory given to %s is empty\n", a);
+                goto done;
+            }
+            dir = val;
+        } else if (!strcmp(a, "--set") || !strncmp(a, "--set=", 6)) {
+            val = !strncmp(a, "--set=", 6) ? a + 6 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!val) { status = usage_error("%s needs KEY=VALUE", a); goto done; }
+            sets[n_sets++] = val;
+        } else if (!strcmp(a, "--dry-run") || !strcmp(a, "-n")) {
+            dry_run = true;
+        } else if (!strcmp(a, "--force")) {
+            force = true;
+        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+            quiet = true;
+        } else if (!strcmp(a, "--fail-fast")) {
+            fail_fast = true;
+        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(help_run_text, stdout);
+            status = EXIT_DONE;
+            goto done;
+        } else {
+            status = usage_error("unknown option '%s'", a);
+            goto done;
+        }
+    }
+    if (!config) {
+        status = usage_error("%sno config file given", "");
+        goto done;
+    }
+
+    char err[2048] = "";
+    sw_sweep_spec *spec = NULL;
+    int rc = sw_sweep_spec_load(config, sets, n_sets, &spec, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "%s\n", err);
+        goto done;
+    }
+    for (int i = 0; i < spec->n_warnings; i++) fprintf(stderr, "%s\n", spec->warnings[i]);
+    char default_dir[PATH_MAX];
+    if (!dir) {
+        snprintf(default_dir, sizeof default_dir, "runs/%s", spec->name);
+        dir = default_dir;
+    }
+    if (threads == 0) threads = sw_sweep_default_threads();
+    if (dry_run) {
+        sw_sweep_print_plan(spec, threads, dir, stdout);
+        sw_sweep_spec_free(spec);
+        status = EXIT_DONE;
+        goto done;
+    }
+    sw_sweep_options opt = {dir, threads, force, quiet, fail_fast, true};
+    if ((rc = sw_sweep_prepare(spec, &opt, err, sizeof err))) {
+        fprintf(stderr, "sweep: %s\n", err);
+        sw_sweep_spec_free(spec);
+        goto done;
+    }
+    sw_sweep_outcome out;
+    rc = sw_sweep_execute(spec, &opt, &out, err, sizeof err);
+    if (rc) fprintf(stderr, "sweep: %s\n", err);
+    if (out.interrupted) {
+        status = EXIT_INTERRUPTED;
+    } else {
+        status = (rc || out.failed || out.diverged || out.not_run) ? EXIT_RUNS_FAILED : EXIT_DONE;
+        if (have_summary && !quiet && out.done + out.diverged + out.failed > 0) {
+            fflush(stderr);
+            char *args[] = {"summarize", (char *)dir, NULL};
+            fflush(stdout);
+            summarize(2, args);
+            fflush(stdout);
+        }
+    }
+    sw_sweep_spec_free(spec);
+done:
+    free(sets);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage_text, stderr);
+        fprintf(stderr, "(see sweep --help)\n");
+        return EXIT_USAGE;
+    }
+    const char *first = argv[1];
+    if (!strcmp(first, "--help") || !strcmp(first, "-h")) return help(NULL);
+    if (!strcmp(first, "--version") || !strcmp(first, "-V")) {
+        printf("%s\n", sw_version_string());
+        return EXIT_DONE;
+    }
+    if (!strcmp(first, "help")) {
+        if (argc > 3) return usage_error("%shelp takes one topic", "");
+        return help(argc > 2 ? argv[2] : NULL);
+    }
+    if (!strcmp(first, "summarize")) return summarize(argc - 1, argv + 1);
+    if (!strcmp(first, "run")) return run_command(argc - 2, argv + 2);
+    return run_command(argc - 1, argv + 1);
+}

@@ -1,0 +1,64 @@
+/* sweep.h: running the runs of a sweep into an output directory.
+ *
+ * sw_sweep_prepare() checks and creates the output directory (nothing is written when it
+ * fails), compares the runs with the directory's manifest (refusing a changed sweep
+ * unless forced), and removes temporaries of an interrupted earlier invocation.
+ * sw_sweep_execute() then runs every run that has no complete file, longest-estimated
+ * first, one OpenMP thread per run (dynamic schedule, no nested parallelism); each
+ * finished run is written by h5io and the index DIR/sweep.h5 is rewritten.
+ *
+ * Ctrl-C: the first SIGINT stops launching runs and asks in-flight runs to stop at their
+ * next epoch boundary (they write nothing); sw_sweep_execute then returns with
+ * `interrupted` set. A second SIGINT exits the process at once with status 130; files
+ * under their final names are complete whatever moment the process dies, since h5io
+ * writes temporaries and renames them. */
+#ifndef SWEEP_SWEEP_H
+#define SWEEP_SWEEP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "sweepspec.h"
+
+/* The file in DIR listing the sweep's runs (id and config hash), to detect a changed sweep. */
+#define SW_MANIFEST_NAME "sweep-manifest.txt"
+
+typedef struct {
+    const char *dir;  /* output directory */
+    int threads;      /* >= 1 */
+    bool force;       /* accept a directory whose runs differ from the config's */
+    bool quiet;       /* no progress output */
+    bool fail_fast;   /* stop launching runs after the first failed or diverged one */
+    bool handle_sigint; /* install the Ctrl-C handler for the duration of execute */
+} sw_sweep_options;
+
+typedef struct {
+    int total;        /* runs in the sweep */
+    int skipped;      /* complete before this invocation */
+    int done, diverged, failed; /* over all runs with a complete file (skipped ones included) */
+    int not_run;      /* left pending (interrupted, or --fail-fast) */
+    bool interrupted; /* stopped by SIGINT */
+    double seconds;   /* wall time of execute */
+} sw_sweep_outcome;
+
+/* Checks and creates opt->dir, compares its manifest, removes stale temporaries and writes
+ * the manifest. On error (directory cannot be created, a different sweep is there and
+ * !force, ...) returns a negative code with the message in err, and leaves no file or
+ * directory it created behind. */
+int sw_sweep_prepare(const sw_sweep_spec *spec, const sw_sweep_options *opt, char *err, size_t errlen);
+
+/* Runs what is not complete yet; fills *out. Returns SW_OK when the loop ran to its end
+ * or was interrupted (see out), or a negative code for an error of the sweep itself (the
+ * index could not be written, ...) with the message in err. Individual run failures are
+ * not errors here: they are counted in out. */
+int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_sweep_outcome *out, char *err,
+                     size_t errlen);
+
+/* Prints the --dry-run listing (every run: id, swept values, estimated cost; totals). */
+void sw_sweep_print_plan(const sw_sweep_spec *spec, int threads, const char *dir, FILE *f);
+
+/* Threads for -j when not given: omp_get_max_threads() (OMP_NUM_THREADS, else all cores). */
+int sw_sweep_default_threads(void);
+
+#endif

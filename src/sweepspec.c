@@ -1,0 +1,1509 @@
+/* sweepspec.c: reading a sweep file with libyaml's event API into a small tree that keeps
+ * every node's position, then resolving keys against the schema (config.h), building the
+ * grid and zip axes, applying --set overrides and expanding the runs.
+ *
+ * The event API (not the document API) is used because it shows anchors, aliases and
+ * tags, which the sweep language rejects, and lets duplicate keys be caught with their
+ * positions. Everything is checked before a run list is returned, so a caller that gets
+ * SW_OK can start work knowing no config error will surface later. */
+#define _POSIX_C_SOURCE 200809L
+#include "sweepspec.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "common.h"
+
+#define MAX_DEPTH 32
+#define MAX_ID_LEN 80
+
+/* ---- the tree ------------------------------------------------------------------- */
+
+typedef enum { NODE_SCALAR, NODE_SEQ, NODE_MAP } node_kind;
+
+typedef struct node {
+    node_kind kind;
+    char *text;        /* scalar text */
+    bool quoted;       /* any non-plain scalar style: a string, never a number or boolean */
+    const char *src;   /* file name, or the "--set KEY=VALUE" it came from */
+    bool cli;          /* from --set: positions are within the value, not a file */
+    int line, col;     /* 1-based */
+    struct node **items; /* SEQ: items; MAP: key, value, key, value, ... */
+    int n, cap;
+} node;
+
+static void node_free(node *n)
+{
+    if (!n) return;
+    for (int i = 0; i < n->n; i++) node_free(n->items[i]);
+    free(n->items);
+    free(n->text);
+    free(n);
+}
+
+static int node_push(node *parent, node *child)
+{
+    if (parent->n == parent->cap) {
+        int cap = parent->cap ? 2 * parent->cap : 8;
+        node **items = realloc(parent->items, (size_t)cap * sizeof *items);
+        if (!items) return SW_ENOMEM;
+        parent->items = items, parent->cap = cap;
+    }
+    parent->items[parent->n++] = child;
+    return SW_OK;
+}
+
+/* Entries of a mapping. */
+#define MAP_LEN(m) ((m)->n / 2)
+#define MAP_KEY(m, i) ((m)->items[2 * (i)])
+#define MAP_VAL(m, i) ((m)->items[2 * (i) + 1])
+
+/* ---- messages --------------------------------------------------------------------- */
+
+typedef struct {
+    char *err;
+    size_t errlen;
+} errbuf;
+
+/* "FILE:LINE:COL: message", or "--set K=V: message" for nodes from the command line. */
+static int fail_at(errbuf *e, const node *where, const char *fmt, ...)
+{
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    if (!e->err || !e->errlen) return SW_ECONFIG;
+    if (!where)
+        snprintf(e->err, e->errlen, "%s", text);
+    else if (where->cli)
+        snprintf(e->err, e->errlen, "%s: %s", where->src, text);
+    else
+        snprintf(e->err, e->errlen, "%s:%d:%d: %s", where->src, where->line, where->col, text);
+    return SW_ECONFIG;
+}
+
+static int fail_mark(errbuf *e, const char *src, bool cli, yaml_mark_t mark, const char *fmt, ...)
+{
+    node where = {0};
+    where.src = src, where.cli = cli;
+    where.line = (int)mark.line + 1, where.col = (int)mark.column + 1;
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    return fail_at(e, &where, "%s", text);
+}
+
+static const char *describe_node(const node *n)
+{
+    switch (n->kind) {
+    case NODE_SCALAR: return "a single value";
+    case NODE_SEQ: return "a list";
+    default: return "a mapping";
+    }
+}
+
+/* ---- reading YAML ------------------------------------------------------------------ */
+
+typedef struct {
+    yaml_parser_t parser;
+    const char *src;
+    bool cli;
+    errbuf *e;
+} reader;
+
+static int next_event(reader *r, yaml_event_t *ev)
+{
+    if (yaml_parser_parse(&r->parser, ev)) return SW_OK;
+    const yaml_parser_t *p = &r->parser;
+    const char *problem = p->problem ? p->problem : "malformed YAML";
+    if (p->context)
+        return fail_mark(r->e, r->src, r->cli, p->problem_mark, "YAML syntax error: %s (%s at line %d, column %d)",
+                         problem, p->context, (int)p->context_mark.line + 1, (int)p->context_mark.column + 1);
+    return fail_mark(r->e, r->src, r->cli, p->problem_mark, "YAML syntax error: %s", problem);
+}
+
+static node *new_node(reader *r, node_kind kind, yaml_mark_t mark)
+{
+    node *n = calloc(1, sizeof *n);
+    if (!n) return NULL;
+    n->kind = kind;
+    n->src = r->src;
+    n->cli = r->cli;
+    n->line = (int)mark.line + 1;
+    n->col = (int)mark.column + 1;
+    return n;
+}
+
+/* Rejects what the sweep language leaves out: anchors (and with them aliases) and tags,
+ * whose meaning differs between YAML tools. */
+static int check_props(reader *r, const yaml_event_t *ev, const yaml_char_t *anchor, const yaml_char_t *tag,
+                       bool implicit_tag)
+{
+    if (anchor)
+        return fail_mark(r->e, r->src, r->cli, ev->start_mark,
+                         "anchors (&%s) are not supported in sweep files; write each value out", (const char *)anchor);
+    if (tag && !implicit_tag)
+        return fail_mark(r->e, r->src, r->cli, ev->start_mark,
+                         "tags (%s) are not supported in sweep files; values are typed by their key", (const char *)tag);
+    return SW_OK;
+}
+
+static int read_node(reader *r, yaml_event_t *ev, int depth, node **out);
+
+static int read_collection(reader *r, node *n, yaml_event_type_t end, int depth)
+{
+    for (;;) {
+        yaml_event_t ev;
+        int rc = next_event(r, &ev);
+        if (rc) return rc;
+        if (ev.type == end) {
+            yaml_event_delete(&ev);
+            return SW_OK;
+        }
+        node *child = NULL;
+        rc = read_node(r, &ev, depth + 1, &child);
+        yaml_event_delete(&ev);
+        if (rc) return rc;
+        if ((rc = node_push(n, child))) {
+            node_free(child);
+            return rc;
+        }
+        if (n->kind == NODE_MAP && n->n % 2 == 1) {
+            /* A key: a plain name, and not one seen before in this mapping. */
+            if (child->kind != NODE_SCALAR)
+                return fail_at(r->e, child, "a key must be a plain name, not %s", describe_node(child));
+            for (int i = 0; i + 1 < n->n; i += 2)
+                if (!strcmp(n->items[i]->text, child->text))
+                    return fail_at(r->e, child, "duplicate key \"%s\" (first at line %d, column %d)", child->text,
+                                   n->items[i]->line, n->items[i]->col);
+        }
+    }
+}
+
+static int read_node(reader *r, yaml_event_t *ev, int depth, node **out)
+{
+    *out = NULL;
+    if (depth > MAX_DEPTH) return fail_mark(r->e, r->src, r->cli, ev->start_mark, "nesting deeper than %d levels", MAX_DEPTH);
+    int rc;
+    node *n = NULL;
+    switch (ev->type) {
+    case YAML_ALIAS_EVENT:
+        return fail_mark(r->e, r->src, r->cli, ev->start_mark,
+                         "aliases (*%s) are not supported in sweep files; write the value out",
+                         (const char *)ev->data.alias.anchor);
+    case YAML_SCALAR_EVENT:
+        if ((rc = check_props(r, ev, ev->data.scalar.anchor, ev->data.scalar.tag,
+                              ev->data.scalar.plain_implicit || ev->data.scalar.quoted_implicit)))
+            return rc;
+        if (strlen((const char *)ev->data.scalar.value) != ev->data.scalar.length)
+            return fail_mark(r->e, r->src, r->cli, ev->start_mark, "a value contains a NUL character");
+        if (!(n = new_node(r, NODE_SCALAR, ev->start_mark))) return SW_ENOMEM;
+        n->text = strdup((const char *)ev->data.scalar.value);
+        n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+        if (!n->text) {
+            node_free(n);
+            return SW_ENOMEM;
+        }
+        *out = n;
+        return SW_OK;
+    case YAML_SEQUENCE_START_EVENT:
+        if ((rc = check_props(r, ev, ev->data.sequence_start.anchor, ev->data.sequence_start.tag,
+                              ev->data.sequence_start.implicit)))
+            return rc;
+        if (!(n = new_node(r, NODE_SEQ, ev->start_mark))) return SW_ENOMEM;
+        rc = read_collection(r, n, YAML_SEQUENCE_END_EVENT, depth);
+        break;
+    case YAML_MAPPING_START_EVENT:
+        if ((rc = check_props(r, ev, ev->data.mapping_start.anchor, ev->data.mapping_start.tag,
+                              ev->data.mapping_start.implicit)))
+            return rc;
+        if (!(n = new_node(r, NODE_MAP, ev->start_mark))) return SW_ENOMEM;
+        rc = read_collection(r, n, YAML_MAPPING_END_EVENT, depth);
+        break;
+    default:
+        return fail_mark(r->e, r->src, r->cli, ev->start_mark, "unexpected YAML event");
+    }
+    if (rc) {
+        node_free(n);
+        return rc;
+    }
+    *out = n;
+    return SW_OK;
+}
+
+/* Parses one YAML document. *root is NULL for an empty stream. */
+static int read_yaml(const char *text, size_t len, const char *src, bool cli, errbuf *e, node **root)
+{
+    *root = NULL;
+    reader r = {.src = src, .cli = cli, .e = e};
+    if (!yaml_parser_initialize(&r.parser)) return SW_ENOMEM;
+    yaml_parser_set_input_string(&r.parser, (const unsigned char *)text, len);
+    yaml_event_t ev;
+    int rc = SW_OK;
+    node *doc = NULL;
+    bool started = false;
+    for (;;) {
+        if ((rc = next_event(&r, &ev))) break;
+        yaml_event_type_t type = ev.type;
+        if (type == YAML_STREAM_END_EVENT) {
+            yaml_event_delete(&ev);
+            break;
+        }
+        if (type == YAML_DOCUMENT_START_EVENT) {
+            if (started) {
+                rc = fail_mark(e, src, cli, ev.start_mark,
+                               "a second YAML document (after ---); a sweep file holds one document");
+                yaml_event_delete(&ev);
+                break;
+            }
+            started = true;
+        } else if (type == YAML_SCALAR_EVENT || type == YAML_SEQUENCE_START_EVENT ||
+                   type == YAML_MAPPING_START_EVENT || type == YAML_ALIAS_EVENT) {
+            rc = read_node(&r, &ev, 0, &doc);
+            if (rc) {
+                yaml_event_delete(&ev);
+                break;
+            }
+        }
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&r.parser);
+    if (rc) {
+        node_free(doc);
+        return rc;
+    }
+    *root = doc;
+    return SW_OK;
+}
+
+/* ---- keys ------------------------------------------------------------------------- */
+
+static bool ends_with_component(const char *key, const char *suffix)
+{
+    size_t k = strlen(key), s = strlen(suffix);
+    if (s > k) return false;
+    if (strcmp(key + k - s, suffix)) return false;
+    return s == k || key[k - s - 1] == '.';
+}
+
+/* A section is a proper dotted prefix of some key: task, model, train, train.schedule,
+ * record. */
+static bool is_section(const char *name)
+{
+    size_t n = strlen(name);
+    if (!n) return false;
+    for (size_t i = 0; i < sw_schema_len; i++)
+        if (!strncmp(sw_schema[i].key, name, n) && sw_schema[i].key[n] == '.') return true;
+    return false;
+}
+
+const sw_key_info *sw_resolve_key(const char *name)
+{
+    const sw_key_info *k = sw_schema_find(name);
+    if (k) return k;
+    const sw_key_info *found = NULL;
+    for (size_t i = 0; i < sw_schema_len; i++)
+        if (ends_with_component(sw_schema[i].key, name)) {
+            if (found) return NULL;
+            found = &sw_schema[i];
+        }
+    return found;
+}
+
+void sw_short_key(const char *canonical, char *out, size_t outlen)
+{
+    /* Try suffixes from the last component outward. */
+    const char *p = canonical + strlen(canonical);
+    for (;;) {
+        while (p > canonical && p[-1] != '.') p--;
+        int matches = 0;
+        for (size_t i = 0; i < sw_schema_len; i++) matches += ends_with_component(sw_schema[i].key, p);
+        if (matches == 1 || p == canonical) break;
+        p--; /* step over the dot to take one more component */
+    }
+    snprintf(out, outlen, "%s", p);
+}
+
+/* What a key in the file names: one config key, or a section of them. */
+typedef struct {
+    const sw_key_info *leaf;
+    char section[160];
+} resolved;
+
+/* Lists the keys of a section ("cell, hidden, layers, dropout") for a message. */
+static void section_keys(const char *section, char *out, size_t outlen)
+{
+    size_t n = strlen(section), used = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < sw_schema_len && used < outlen; i++)
+        if (!strncmp(sw_schema[i].key, section, n) && sw_schema[i].key[n] == '.')
+            used += (size_t)snprintf(out + used, outlen - used, "%s%s", used ? ", " : "", sw_schema[i].key + n + 1);
+}
+
+/* Resolves `keynode` within `prefix` ("" at the top). Short forms (any unambiguous dotted
+ * suffix) are accepted when allow_short. */
+static int resolve_key(errbuf *e, const char *prefix, const node *keynode, bool allow_short, resolved *out)
+{
+    memset(out, 0, sizeof *out);
+    const char *name = keynode->text;
+    char full[160];
+    snprintf(full, sizeof full, "%s%s%s", prefix, *prefix ? "." : "", name);
+    if (!*name) return fail_at(e, keynode, "empty key");
+    if ((out->leaf = sw_schema_find(full))) return SW_OK;
+    if (is_section(full)) {
+        snprintf(out->section, sizeof out->section, "%s", full);
+        return SW_OK;
+    }
+    if (allow_short && !*prefix) {
+        const sw_key_info *leaf = NULL;
+        const char *sec = NULL;
+        char candidates[512] = "";
+        int count = 0;
+        static const char *const sections[] = {"task", "model", "train", "train.schedule", "record", NULL};
+        for (size_t i = 0; i < sw_schema_len; i++)
+            if (ends_with_component(sw_schema[i].key, name)) {
+                leaf = &sw_schema[i];
+                count++;
+                size_t u = strlen(candidates);
+                snprintf(candidates + u, sizeof candidates - u, "%s%s", u ? ", " : "", sw_schema[i].key);
+            }
+        for (int i = 0; sections[i]; i++)
+            if (ends_with_component(sections[i], name)) {
+                sec = sections[i];
+                count++;
+                size_t u = strlen(candidates);
+                snprintf(candidates + u, sizeof candidates - u, "%s%s", u ? ", " : "", sections[i]);
+            }
+        if (count > 1) return fail_at(e, keynode, "key \"%s\" is ambiguous: it could be %s; write the full name", name, candidates);
+        if (count == 1) {
+            if (sec) {
+                snprintf(out->section, sizeof out->section, "%s", sec);
+                return SW_OK;
+            }
+            out->leaf = leaf;
+            return SW_OK;
+        }
+    }
+    const char *near = sw_schema_suggest(full);
+    if (near) return fail_at(e, keynode, "unknown key \"%s\"; did you mean \"%s\"?", full, near);
+    if (*prefix) {
+        char keys[512];
+        section_keys(prefix, keys, sizeof keys);
+        return fail_at(e, keynode, "unknown key \"%s\"; the keys of %s are: %s", full, prefix, keys);
+    }
+    return fail_at(e, keynode, "unknown key \"%s\"; see docs/config.md or `sweep help keys` for the keys", full);
+}
+
+/* ---- assignments ------------------------------------------------------------------ */
+
+typedef struct {
+    const sw_key_info *key;
+    const node *value;
+    const node *keynode;
+} assign;
+
+typedef struct {
+    assign *a;
+    int n, cap;
+} assigns;
+
+static int assigns_push(assigns *s, const sw_key_info *key, const node *keynode, const node *value)
+{
+    if (s->n == s->cap) {
+        int cap = s->cap ? 2 * s->cap : 8;
+        assign *a = realloc(s->a, (size_t)cap * sizeof *a);
+        if (!a) return SW_ENOMEM;
+        s->a = a, s->cap = cap;
+    }
+    s->a[s->n++] = (assign){key, value, keynode};
+    return SW_OK;
+}
+
+static const assign *assigns_find(const assigns *s, const char *key)
+{
+    for (int i = 0; i < s->n; i++)
+        if (!strcmp(s->a[i].key->key, key)) return &s->a[i];
+    return NULL;
+}
+
+/* Applies one value node to cfg; messages point at the node. */
+static int apply_value(errbuf *e, sw_config *cfg, const sw_key_info *k, const node *v)
+{
+    char err[600];
+    int rc;
+    if (k->type == SW_TYPE_INT_LIST && v->kind == NODE_SEQ) {
+        long long vals[SW_MAX_MILESTONES];
+        if (v->n > SW_MAX_MILESTONES)
+            return fail_at(e, v, "%s: %d values; allowed: at most %d", k->key, v->n, SW_MAX_MILESTONES);
+        for (int i = 0; i < v->n; i++) {
+            const node *it = v->items[i];
+            if (it->kind != NODE_SCALAR || it->quoted || !*it->text)
+                return fail_at(e, it, "%s: each item must be an integer epoch, e.g. [20, 40]", k->key);
+            char *end;
+            errno = 0;
+            vals[i] = strtoll(it->text, &end, 10);
+            if (*end || errno)
+                return fail_at(e, it, "%s: \"%s\" is not an integer; allowed: a list of integers, e.g. [20, 40]",
+                               k->key, it->text);
+        }
+        rc = sw_config_set_list(cfg, k, vals, v->n, err, sizeof err);
+        if (rc) return fail_at(e, v, "%s", err);
+        return SW_OK;
+    }
+    if (v->kind != NODE_SCALAR) {
+        if (v->kind == NODE_SEQ)
+            return fail_at(e, v, "%s: expected a single value, got a list; to sweep over several values put "
+                           "the key under grid:", k->key);
+        return fail_at(e, v, "%s: expected a single value, got a mapping", k->key);
+    }
+    rc = sw_config_set(cfg, k, v->text, v->quoted, err, sizeof err);
+    if (rc) return fail_at(e, v, "%s", err);
+    return SW_OK;
+}
+
+static int collect(errbuf *e, const char *prefix, const node *map, bool allow_short, assigns *out);
+
+/* Adds what (key, value) assigns within prefix: a leaf, a section's mapping, or the
+ * `schedule: cosine` shorthand for the schedule's kind. */
+static int collect_entry(errbuf *e, const char *prefix, const node *k, const node *v, bool allow_short, assigns *out)
+{
+    resolved r;
+    int rc = resolve_key(e, prefix, k, allow_short, &r);
+    if (rc) return rc;
+    if (r.leaf) {
+        const assign *prev = assigns_find(out, r.leaf->key);
+        if (prev)
+            return fail_at(e, k, "%s is set twice (first at line %d, column %d)", r.leaf->key, prev->keynode->line,
+                           prev->keynode->col);
+        if (v->kind == NODE_MAP) return fail_at(e, v, "%s: expected a single value, got a mapping", r.leaf->key);
+        return assigns_push(out, r.leaf, k, v);
+    }
+    if (v->kind == NODE_MAP) return collect(e, r.section, v, false, out);
+    if (v->kind == NODE_SCALAR && !strcmp(r.section, "train.schedule")) {
+        const sw_key_info *kind = sw_schema_find("train.schedule.kind");
+        const assign *prev = assigns_find(out, kind->key);
+        if (prev)
+            return fail_at(e, k, "%s is set twice (first at line %d, column %d)", kind->key, prev->keynode->line,
+                           prev->keynode->col);
+        return assigns_push(out, kind, k, v);
+    }
+    char keys[512];
+    section_keys(r.section, keys, sizeof keys);
+    return fail_at(e, v, "%s is a section: expected a mapping of its keys (%s), got %s", r.section, keys,
+                   describe_node(v));
+}
+
+static int collect(errbuf *e, const char *prefix, const node *map, bool allow_short, assigns *out)
+{
+    for (int i = 0; i < MAP_LEN(map); i++) {
+        int rc = collect_entry(e, prefix, MAP_KEY(map, i), MAP_VAL(map, i), allow_short, out);
+        if (rc) return rc;
+    }
+    return SW_OK;
+}
+
+static int apply_all(errbuf *e, sw_config *cfg, const assigns *s)
+{
+    for (int i = 0; i < s->n; i++) {
+        int rc = apply_value(e, cfg, s->a[i].key, s->a[i].value);
+        if (rc) return rc;
+    }
+    return SW_OK;
+}
+
+/* ---- axes --------------------------------------------------------------------------- */
+
+typedef struct {
+    assigns *points;      /* one assignment set per value of the axis */
+    int n_points;
+    const sw_key_info **keys; /* keys the axis varies, first-seen order */
+    int n_keys;
+    const node *where;    /* for messages */
+    bool zip;             /* from a zip group (--set cannot change it) */
+} axis;
+
+typedef struct {
+    axis *ax;
+    int n, cap;
+} axes;
+
+static void axis_clear(axis *a)
+{
+    for (int i = 0; i < a->n_points; i++) free(a->points[i].a);
+    free(a->points);
+    free(a->keys);
+    memset(a, 0, sizeof *a);
+}
+
+static int axis_add_key(axis *a, const sw_key_info *k)
+{
+    for (int i = 0; i < a->n_keys; i++)
+        if (a->keys[i] == k) return SW_OK;
+    const sw_key_info **keys = realloc(a->keys, (size_t)(a->n_keys + 1) * sizeof *keys);
+    if (!keys) return SW_ENOMEM;
+    a->keys = keys;
+    a->keys[a->n_keys++] = k;
+    return SW_OK;
+}
+
+static int axis_alloc(axis *a, int n_points, const node *where, bool zip)
+{
+    memset(a, 0, sizeof *a);
+    a->points = calloc((size_t)(n_points ? n_points : 1), sizeof *a->points);
+    if (!a->points) return SW_ENOMEM;
+    a->n_points = n_points;
+    a->where = where;
+    a->zip = zip;
+    return SW_OK;
+}
+
+static int axis_finish_keys(axis *a)
+{
+    for (int p = 0; p < a->n_points; p++)
+        for (int i = 0; i < a->points[p].n; i++) {
+            int rc = axis_add_key(a, a->points[p].a[i].key);
+            if (rc) return rc;
+        }
+    return SW_OK;
+}
+
+/* Fills the points of one axis entry (key -> list), appending to points[0..n). Used for
+ * grid entries and for each member of a zip group. */
+static int entry_points(errbuf *e, const char *where_name, const node *k, const resolved *r, const node *list,
+                        assigns *points)
+{
+    for (int p = 0; p < list->n; p++) {
+        const node *item = list->items[p];
+        int rc;
+        if (r->leaf) {
+            if (r->leaf->type == SW_TYPE_INT_LIST && item->kind != NODE_SEQ)
+                return fail_at(e, item, "%s: %s: each value is itself a list of epochs; write [[20, 40], [30]]",
+                               where_name, r->leaf->key);
+            if (r->leaf->type != SW_TYPE_INT_LIST && item->kind != NODE_SCALAR)
+                return fail_at(e, item, "%s: %s: each value must be a single value, got %s", where_name, r->leaf->key,
+                               describe_node(item));
+            rc = assigns_push(&points[p], r->leaf, k, item);
+        } else if (item->kind == NODE_MAP) {
+            rc = collect(e, r->section, item, false, &points[p]);
+        } else if (item->kind == NODE_SCALAR && !strcmp(r->section, "train.schedule")) {
+            rc = assigns_push(&points[p], sw_schema_find("train.schedule.kind"), k, item);
+        } else {
+            return fail_at(e, item, "%s: %s is a section: each value must be a mapping of its keys, got %s", where_name,
+                           r->section, describe_node(item));
+        }
+        if (rc) return rc;
+    }
+    return SW_OK;
+}
+
+static int check_list(errbuf *e, const char *where_name, const node *k, const node *v)
+{
+    if (v->kind != NODE_SEQ)
+        return fail_at(e, v, "%s: %s: expected a list of values, e.g. %s: [a, b], got %s", where_name, k->text, k->text,
+                       describe_node(v));
+    if (v->n == 0)
+        return fail_at(e, v, "%s: %s: the list is empty, so the sweep would have no runs; give at least one value",
+                       where_name, k->text);
+    return SW_OK;
+}
+
+/* The axis already varying key `key`, or -1. */
+static int axes_find(const axes *s, const sw_key_info *key)
+{
+    for (int i = 0; i < s->n; i++)
+        for (int j = 0; j < s->ax[i].n_keys; j++)
+            if (s->ax[i].keys[j] == key) return i;
+    return -1;
+}
+
+static int axes_push(axes *s, axis *a)
+{
+    if (s->n == s->cap) {
+        int cap = s->cap ? 2 * s->cap : 8;
+        axis *ax = realloc(s->ax, (size_t)cap * sizeof *ax);
+        if (!ax) return SW_ENOMEM;
+        s->ax = ax, s->cap = cap;
+    }
+    s->ax[s->n++] = *a;
+    memset(a, 0, sizeof *a);
+    return SW_OK;
+}
+
+/* Refuses a key varied by two axes: the product would be ambiguous. */
+static int check_overlap(errbuf *e, const axes *s, const axis *a, const node *at)
+{
+    for (int j = 0; j < a->n_keys; j++) {
+        int other = axes_find(s, a->keys[j]);
+        if (other >= 0)
+            return fail_at(e, at, "%s is already swept (%s at line %d, column %d); a key can vary in one place only",
+                           a->keys[j]->key, s->ax[other].zip ? "zip group" : "grid axis", s->ax[other].where->line,
+                           s->ax[other].where->col);
+    }
+    return SW_OK;
+}
+
+static int grid_entries(errbuf *e, const char *prefix, const node *map, axes *out);
+
+static int grid_entry(errbuf *e, const char *prefix, const node *k, const node *v, axes *out)
+{
+    resolved r;
+    int rc = resolve_key(e, prefix, k, !*prefix, &r);
+    if (rc) return rc;
+    if (!r.leaf && v->kind == NODE_MAP) return grid_entries(e, r.section, v, out);
+    if ((rc = check_list(e, "grid", k, v))) return rc;
+    axis a;
+    if ((rc = axis_alloc(&a, v->n, k, false))) return rc;
+    if ((rc = entry_points(e, "grid", k, &r, v, a.points)) || (rc = axis_finish_keys(&a)) ||
+        (rc = check_overlap(e, out, &a, k)) || (rc = axes_push(out, &a))) {
+        axis_clear(&a);
+        return rc;
+    }
+    return SW_OK;
+}
+
+static int grid_entries(errbuf *e, const char *prefix, const node *map, axes *out)
+{
+    for (int i = 0; i < MAP_LEN(map); i++) {
+        int rc = grid_entry(e, prefix, MAP_KEY(map, i), MAP_VAL(map, i), out);
+        if (rc) return rc;
+    }
+    return SW_OK;
+}
+
+static int zip_group(errbuf *e, const node *group, axes *out)
+{
+    if (group->kind != NODE_MAP)
+        return fail_at(e, group, "zip: each group must be a mapping of keys to lists of equal length, got %s",
+                       describe_node(group));
+    if (MAP_LEN(group) == 0) return fail_at(e, group, "zip: an empty group; give at least one key with a list");
+    int n = -1;
+    const node *first = NULL;
+    for (int i = 0; i < MAP_LEN(group); i++) {
+        const node *k = MAP_KEY(group, i), *v = MAP_VAL(group, i);
+        int rc = check_list(e, "zip", k, v);
+        if (rc) return rc;
+        if (n < 0) {
+            n = v->n, first = k;
+        } else if (v->n != n) {
+            return fail_at(e, k, "zip: lists of unequal length: %s has %d values (line %d) but %s has %d; every list in "
+                           "a zip group needs the same length", first->text, n, first->line, k->text, v->n);
+        }
+    }
+    axis a;
+    int rc = axis_alloc(&a, n, group, true);
+    if (rc) return rc;
+    for (int i = 0; i < MAP_LEN(group); i++) {
+        const node *k = MAP_KEY(group, i), *v = MAP_VAL(group, i);
+        resolved r;
+        if ((rc = resolve_key(e, "", k, true, &r))) break;
+        if ((rc = entry_points(e, "zip", k, &r, v, a.points))) break;
+    }
+    if (!rc) {
+        for (int p = 0; p < a.n_points && !rc; p++)
+            for (int i = 0; i < a.points[p].n && !rc; i++)
+                for (int j = 0; j < i && !rc; j++)
+                    if (a.points[p].a[i].key == a.points[p].a[j].key)
+                        rc = fail_at(e, a.points[p].a[i].keynode, "zip: %s appears twice in this group",
+                                     a.points[p].a[i].key->key);
+    }
+    if (rc || (rc = axis_finish_keys(&a)) || (rc = check_overlap(e, out, &a, group)) || (rc = axes_push(out, &a))) {
+        axis_clear(&a);
+        return rc;
+    }
+    return SW_OK;
+}
+
+/* ---- exclusions ------------------------------------------------------------------- */
+
+typedef struct {
+    const sw_key_info *key;
+    char **values; /* formatted; a run matches when its value is one of these */
+    int n;
+} excl_term;
+
+typedef struct {
+    excl_term *terms;
+    int n;
+    const node *where;
+    int matched;
+} exclusion;
+
+static void exclusion_clear(exclusion *x)
+{
+    for (int i = 0; i < x->n; i++) {
+        for (int j = 0; j < x->terms[i].n; j++) free(x->terms[i].values[j]);
+        free(x->terms[i].values);
+    }
+    free(x->terms);
+    memset(x, 0, sizeof *x);
+}
+
+static int excl_add_value(errbuf *e, excl_term *t, const node *v)
+{
+    sw_config scratch;
+    sw_config_defaults(&scratch);
+    int rc = apply_value(e, &scratch, t->key, v);
+    if (rc) return rc;
+    char text[256];
+    sw_config_format(&scratch, t->key, text, sizeof text);
+    char **values = realloc(t->values, (size_t)(t->n + 1) * sizeof *values);
+    if (!values) return SW_ENOMEM;
+    t->values = values;
+    if (!(t->values[t->n] = strdup(text))) return SW_ENOMEM;
+    t->n++;
+    return SW_OK;
+}
+
+static int exclusion_build(errbuf *e, const node *map, exclusion *x)
+{
+    memset(x, 0, sizeof *x);
+    x->where = map;
+    if (map->kind != NODE_MAP)
+        return fail_at(e, map, "exclude: each entry must be a mapping of keys to values (a partial run), got %s",
+                       describe_node(map));
+    if (MAP_LEN(map) == 0) return fail_at(e, map, "exclude: an empty entry would drop every run");
+    /* Values are either single values or lists meaning "any of"; resolve keys first
+     * (sections allowed), then split lists. */
+    for (int i = 0; i < MAP_LEN(map); i++) {
+        const node *k = MAP_KEY(map, i), *v = MAP_VAL(map, i);
+        resolved r;
+        int rc = resolve_key(e, "", k, true, &r);
+        if (rc) return rc;
+        assigns tmp = {0};
+        if (r.leaf) {
+            rc = assigns_push(&tmp, r.leaf, k, v);
+        } else if (v->kind == NODE_MAP) {
+            rc = collect(e, r.section, v, false, &tmp);
+        } else if (v->kind == NODE_SCALAR && !strcmp(r.section, "train.schedule")) {
+            rc = assigns_push(&tmp, sw_schema_find("train.schedule.kind"), k, v);
+        } else {
+            rc = fail_at(e, v, "exclude: %s is a section: expected a mapping of its keys", r.section);
+        }
+        for (int j = 0; !rc && j < tmp.n; j++) {
+            excl_term *terms = realloc(x->terms, (size_t)(x->n + 1) * sizeof *terms);
+            if (!terms) {
+                rc = SW_ENOMEM;
+                break;
+            }
+            x->terms = terms;
+            excl_term *t = &x->terms[x->n++];
+            memset(t, 0, sizeof *t);
+            t->key = tmp.a[j].key;
+            for (int q = 0; q < x->n - 1; q++)
+                if (x->terms[q].key == t->key) rc = fail_at(e, tmp.a[j].keynode, "exclude: %s appears twice in this entry", t->key->key);
+            const node *val = tmp.a[j].value;
+            bool any_of = val->kind == NODE_SEQ &&
+                          (t->key->type != SW_TYPE_INT_LIST || (val->n > 0 && val->items[0]->kind == NODE_SEQ));
+            if (rc) break;
+            if (any_of) {
+                if (val->n == 0) rc = fail_at(e, val, "exclude: %s: an empty list matches nothing", t->key->key);
+                for (int q = 0; !rc && q < val->n; q++) rc = excl_add_value(e, t, val->items[q]);
+            } else {
+                rc = excl_add_value(e, t, val);
+            }
+        }
+        free(tmp.a);
+        if (rc) return rc;
+    }
+    return SW_OK;
+}
+
+static bool exclusion_matches(const exclusion *x, const sw_config *cfg)
+{
+    char text[256];
+    for (int i = 0; i < x->n; i++) {
+        sw_config_format(cfg, x->terms[i].key, text, sizeof text);
+        bool any = false;
+        for (int j = 0; j < x->terms[i].n && !any; j++) any = !strcmp(text, x->terms[i].values[j]);
+        if (!any) return false;
+    }
+    return true;
+}
+
+/* ---- run ids ------------------------------------------------------------------------- */
+
+static uint64_t fnv1a(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+/* A value as it appears in a run id: compact ("1e-8", "1", "20+40") and safe in a file
+ * name on every system. */
+static void id_value(const sw_config *cfg, const sw_key_info *k, char *out, size_t outlen)
+{
+    char text[256];
+    sw_config_format(cfg, k, text, sizeof text);
+    if (k->type == SW_TYPE_FLOAT) {
+        /* "1.0" -> "1", "1.0e-8" -> "1e-8": the YAML-safe ".0" carries nothing here. */
+        char *dot0 = strstr(text, ".0");
+        if (dot0 && (dot0[2] == 0 || dot0[2] == 'e')) memmove(dot0, dot0 + 2, strlen(dot0 + 2) + 1);
+        char *plus = strstr(text, "e+");
+        if (plus) memmove(plus + 1, plus + 2, strlen(plus + 2) + 1);
+    }
+    if (k->type == SW_TYPE_INT_LIST) {
+        size_t j = 0;
+        for (size_t i = 0; text[i] && j + 1 < outlen; i++) {
+            char c = text[i];
+            if (c == '[' || c == ']' || c == ' ') continue;
+            out[j++] = c == ',' ? '+' : c;
+        }
+        out[j] = 0;
+        if (!j) snprintf(out, outlen, "none");
+        return;
+    }
+    size_t j = 0;
+    for (size_t i = 0; text[i] && j + 1 < outlen; i++) {
+        char c = text[i];
+        out[j++] = (isalnum((unsigned char)c) || c == '.' || c == '-' || c == '_' || c == '+') ? c : '_';
+    }
+    out[j] = 0;
+}
+
+/* ---- the whole file ----------------------------------------------------------------- */
+
+static const char *const top_keys[] = {"name", "description", "base", "grid", "zip", "exclude", NULL};
+
+static bool valid_name(const char *s)
+{
+    if (!*s || *s == '.' || *s == '-' || strlen(s) > 100) return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-' && *s != '.') return false;
+    return true;
+}
+
+static char *default_name(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    char *name = strdup(base);
+    if (!name) return NULL;
+    char *dot = strrchr(name, '.');
+    if (dot && (!strcmp(dot, ".yaml") || !strcmp(dot, ".yml"))) *dot = 0;
+    for (char *p = name; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-' && *p != '.') *p = '_';
+    if (!*name || *name == '.') {
+        free(name);
+        name = strdup("sweep");
+    }
+    return name;
+}
+
+void sw_sweep_spec_free(sw_sweep_spec *s)
+{
+    if (!s) return;
+    for (int i = 0; i < s->n_runs; i++) {
+        free(s->runs[i].id);
+        if (s->runs[i].values)
+            for (int j = 0; j < s->n_swept; j++) free(s->runs[i].values[j]);
+        free(s->runs[i].values);
+    }
+    free(s->runs);
+    for (int j = 0; j < s->n_swept; j++) {
+        free(s->swept_keys[j]);
+        if (s->swept_short) free(s->swept_short[j]);
+    }
+    free(s->swept_keys);
+    free(s->swept_short);
+    for (int j = 0; j < s->n_warnings; j++) free(s->warnings[j]);
+    free(s->warnings);
+    free(s->name);
+    free(s->description);
+    free(s->path);
+    free(s->text);
+    free(s);
+}
+
+/* Keys whose values take part in a cross-key rule, so that a validation error about
+ * `bad` can point at whichever of them the user actually wrote. */
+static const char *const *related_keys(const char *bad)
+{
+    static const char *const batch[] = {"train.batch", "task.train_size", NULL};
+    static const char *const signal[] = {"task.signal_steps", "task.seq_len", "task.kind", NULL};
+    static const char *const miles[] = {"train.schedule.milestones", "train.schedule.kind", NULL};
+    static const char *const minlr[] = {"train.schedule.min_lr", "train.lr", "train.schedule.kind", NULL};
+    static const char *const nest[] = {"train.nesterov", "train.momentum", "train.optimizer", NULL};
+    static const char *const memory[] = {"task.seq_len", "model.hidden", "task.train_size", "train.batch",
+                                         "model.layers", "model.cell", "task.test_size", "task.input_size",
+                                         "record.probe_size", "train.epochs", NULL};
+    if (!strcmp(bad, "train.batch")) return batch;
+    if (!strcmp(bad, "task.signal_steps")) return signal;
+    if (!strcmp(bad, "train.schedule.milestones")) return miles;
+    if (!strcmp(bad, "train.schedule.min_lr")) return minlr;
+    if (!strcmp(bad, "train.nesterov")) return nest;
+    return memory;
+}
+
+typedef struct {
+    const char *path;
+    errbuf e;
+    node *root;
+    node **set_roots; /* parsed --set values (and key nodes), freed at the end */
+    int n_set_roots;
+    assigns base, overrides;
+    axes ax;
+    exclusion *excl;
+    int n_excl;
+    const node *name_node, *grid_node;
+    sw_config base_cfg;
+} loader;
+
+/* Where to point for a validation error about `bad` in a run built from `pick`. */
+static const node *locate(const loader *L, const int *pick, const char *bad)
+{
+    const char *const *rel = related_keys(bad);
+    const char *const only[] = {bad, NULL};
+    for (int pass = 0; pass < 2; pass++) {
+        const char *const *keys = pass == 0 ? only : rel;
+        for (int q = 0; keys[q]; q++) {
+            for (int a = 0; a < L->ax.n; a++) {
+                const assign *x = assigns_find(&L->ax.ax[a].points[pick[a]], keys[q]);
+                if (x) return x->value;
+            }
+            const assign *x = assigns_find(&L->overrides, keys[q]);
+            if (x) return x->value;
+            x = assigns_find(&L->base, keys[q]);
+            if (x) return x->value;
+        }
+    }
+    return L->root;
+}
+
+static int keep_node(loader *L, node *n)
+{
+    node **roots = realloc(L->set_roots, (size_t)(L->n_set_roots + 1) * sizeof *roots);
+    if (!roots) return SW_ENOMEM;
+    L->set_roots = roots;
+    L->set_roots[L->n_set_roots++] = n;
+    return SW_OK;
+}
+
+/* One --set KEY=VALUE: a single value overrides the key for every run (and replaces a
+ * grid axis on it); a list makes the key a grid axis (replacing one on the same key). */
+static int apply_set(loader *L, const char *set)
+{
+    errbuf *e = &L->e;
+    size_t label_len = strlen(set) + 8;
+    char *label = malloc(label_len);
+    if (!label) return SW_ENOMEM;
+    snprintf(label, label_len, "--set %s", set);
+    node *keynode = calloc(1, sizeof *keynode);
+    if (!keynode) {
+        free(label);
+        return SW_ENOMEM;
+    }
+    keynode->kind = NODE_SCALAR;
+    keynode->src = label;
+    keynode->cli = true;
+    keynode->line = keynode->col = 1;
+    /* The label lives as the text of a kept node, so messages can use it to the end. */
+    int rc = keep_node(L, keynode);
+    if (rc) {
+        free(label);
+        free(keynode);
+        return rc;
+    }
+    const char *eq = strchr(set, '=');
+    if (!eq || eq == set) {
+        keynode->text = label;
+        return fail_at(e, keynode, "expected KEY=VALUE, e.g. --set train.epochs=5 or --set seed=[1,2,3]");
+    }
+    keynode->text = strndup(set, (size_t)(eq - set));
+    if (!keynode->text) {
+        free(label);
+        return SW_ENOMEM;
+    }
+    /* Keep the label alive by hanging it off a scalar node. */
+    node *holder = calloc(1, sizeof *holder);
+    if (!holder || keep_node(L, holder)) {
+        free(holder);
+        free(label);
+        return SW_ENOMEM;
+    }
+    holder->kind = NODE_SCALAR;
+    holder->text = label;
+    for (char *p = keynode->text; *p; p++)
+        if (isspace((unsigned char)*p))
+            return fail_at(e, keynode, "the key \"%s\" contains spaces; write --set KEY=VALUE without spaces around =",
+                           keynode->text);
+    const char *value = eq + 1;
+    node *v = NULL;
+    if ((rc = read_yaml(value, strlen(value), label, true, e, &v))) return rc;
+    if (!v) {
+        /* `--set key=`: an empty value. */
+        v = calloc(1, sizeof *v);
+        if (!v) return SW_ENOMEM;
+        v->kind = NODE_SCALAR;
+        v->text = strdup("");
+        v->src = label, v->cli = true;
+    }
+    if ((rc = keep_node(L, v))) {
+        node_free(v);
+        return rc;
+    }
+    resolved r;
+    if ((rc = resolve_key(e, "", keynode, true, &r))) return rc;
+
+    bool is_axis;
+    if (r.leaf)
+        is_axis = v->kind == NODE_SEQ &&
+                  (r.leaf->type != SW_TYPE_INT_LIST || (v->n > 0 && v->items[0]->kind == NODE_SEQ));
+    else
+        is_axis = v->kind == NODE_SEQ;
+
+    if (is_axis) {
+        axis a;
+        if ((rc = check_list(e, "--set", keynode, v))) return rc;
+        if ((rc = axis_alloc(&a, v->n, keynode, false))) return rc;
+        if ((rc = entry_points(e, "--set", keynode, &r, v, a.points)) || (rc = axis_finish_keys(&a))) {
+            axis_clear(&a);
+            return rc;
+        }
+        /* Replace grid axes on the same keys, keeping the first one's position. */
+        int at = -1;
+        for (int j = 0; j < a.n_keys; j++) {
+            int other = axes_find(&L->ax, a.keys[j]);
+            if (other < 0) continue;
+            if (L->ax.ax[other].zip) {
+                rc = fail_at(e, keynode, "%s varies in the zip group at %s:%d:%d; change it in the file", a.keys[j]->key,
+                             L->path, L->ax.ax[other].where->line, L->ax.ax[other].where->col);
+                axis_clear(&a);
+                return rc;
+            }
+            if (at < 0) {
+                at = other;
+                axis_clear(&L->ax.ax[other]);
+                L->ax.ax[other] = a;
+                memset(&a, 0, sizeof a);
+            } else if (other != at) {
+                axis_clear(&L->ax.ax[other]);
+                memmove(&L->ax.ax[other], &L->ax.ax[other + 1], (size_t)(L->ax.n - other - 1) * sizeof(axis));
+                L->ax.n--;
+                if (other < at) at--;
+            }
+        }
+        if (at < 0 && (rc = axes_push(&L->ax, &a))) {
+            axis_clear(&a);
+            return rc;
+        }
+        return SW_OK;
+    }
+
+    assigns add = {0};
+    rc = collect_entry(e, "", keynode, v, true, &add);
+    for (int j = 0; !rc && j < add.n; j++) {
+        const sw_key_info *k = add.a[j].key;
+        int other = axes_find(&L->ax, k);
+        if (other >= 0) {
+            axis *o = &L->ax.ax[other];
+            if (o->zip || o->n_keys > 1) {
+                rc = fail_at(e, keynode, "%s varies together with other keys (%s at %s:%d:%d); change it in the file",
+                             k->key, o->zip ? "zip group" : "grid axis", L->path, o->where->line, o->where->col);
+                break;
+            }
+            axis_clear(o);
+            memmove(o, o + 1, (size_t)(L->ax.n - other - 1) * sizeof(axis));
+            L->ax.n--;
+        }
+        /* A later --set of the same key wins over an earlier one. */
+        for (int q = 0; q < L->overrides.n; q++)
+            if (L->overrides.a[q].key == k) {
+                memmove(&L->overrides.a[q], &L->overrides.a[q + 1], (size_t)(L->overrides.n - q - 1) * sizeof(assign));
+                L->overrides.n--;
+                break;
+            }
+        rc = assigns_push(&L->overrides, k, add.a[j].keynode, add.a[j].value);
+    }
+    free(add.a);
+    return rc;
+}
+
+static int dup_string(char **dst, const char *src)
+{
+    *dst = strdup(src ? src : "");
+    return *dst ? SW_OK : SW_ENOMEM;
+}
+
+static int add_warning(sw_sweep_spec *s, const char *text)
+{
+    char **w = realloc(s->warnings, (size_t)(s->n_warnings + 1) * sizeof *w);
+    if (!w) return SW_ENOMEM;
+    s->warnings = w;
+    if (!(s->warnings[s->n_warnings] = strdup(text))) return SW_ENOMEM;
+    s->n_warnings++;
+    return SW_OK;
+}
+
+/* Checks that no two values of one axis make identical runs (e.g. seed: [1, 1]). */
+static int check_axis_duplicates(loader *L, const axis *a)
+{
+    errbuf *e = &L->e;
+    char **sig = calloc((size_t)a->n_points, sizeof *sig);
+    if (!sig) return SW_ENOMEM;
+    int rc = SW_OK;
+    for (int p = 0; p < a->n_points && !rc; p++) {
+        sw_config c = L->base_cfg;
+        if ((rc = apply_all(e, &c, &a->points[p]))) break;
+        char buf[2048];
+        size_t used = 0;
+        for (int j = 0; j < a->n_keys && used < sizeof buf; j++) {
+            char v[256];
+            sw_config_format(&c, a->keys[j], v, sizeof v);
+            used += (size_t)snprintf(buf + used, sizeof buf - used, "%s=%s;", a->keys[j]->key, v);
+        }
+        if (!(sig[p] = strdup(buf))) {
+            rc = SW_ENOMEM;
+            break;
+        }
+        for (int q = 0; q < p; q++)
+            if (!strcmp(sig[p], sig[q])) {
+                const node *at = a->points[p].n ? a->points[p].a[0].value : a->where;
+                rc = fail_at(e, at, "value %d of this %s repeats value %d (%s); each run must differ", p + 1,
+                             a->zip ? "zip group" : "axis", q + 1, sig[p]);
+                break;
+            }
+    }
+    for (int p = 0; p < a->n_points; p++) free(sig[p]);
+    free(sig);
+    return rc;
+}
+
+static int expand(loader *L, sw_sweep_spec *s)
+{
+    errbuf *e = &L->e;
+    int rc;
+    /* Swept keys: every key of every axis, in axis order. */
+    int nk = 0;
+    for (int a = 0; a < L->ax.n; a++) nk += L->ax.ax[a].n_keys;
+    s->swept_keys = calloc((size_t)(nk ? nk : 1), sizeof *s->swept_keys);
+    s->swept_short = calloc((size_t)(nk ? nk : 1), sizeof *s->swept_short);
+    if (!s->swept_keys || !s->swept_short) return SW_ENOMEM;
+    const sw_key_info **keys = calloc((size_t)(nk ? nk : 1), sizeof *keys);
+    if (!keys) return SW_ENOMEM;
+    for (int a = 0; a < L->ax.n; a++)
+        for (int j = 0; j < L->ax.ax[a].n_keys; j++) {
+            keys[s->n_swept] = L->ax.ax[a].keys[j];
+            char shortname[64];
+            sw_short_key(keys[s->n_swept]->key, shortname, sizeof shortname);
+            if ((rc = dup_string(&s->swept_keys[s->n_swept], keys[s->n_swept]->key)) ||
+                (rc = dup_string(&s->swept_short[s->n_swept], shortname))) {
+                s->n_swept++;
+                free(keys);
+                return rc;
+            }
+            s->n_swept++;
+        }
+
+    double total = 1;
+    for (int a = 0; a < L->ax.n; a++) total *= L->ax.ax[a].n_points;
+    if (total > SW_MAX_RUNS) {
+        free(keys);
+        return fail_at(e, L->grid_node ? L->grid_node : L->root, "the sweep expands to %.0f runs; at most %d are allowed",
+                       total, SW_MAX_RUNS);
+    }
+    for (int a = 0; a < L->ax.n; a++)
+        if ((rc = check_axis_duplicates(L, &L->ax.ax[a]))) {
+            free(keys);
+            return rc;
+        }
+
+    int n_total = (int)total;
+    s->runs = calloc((size_t)n_total, sizeof *s->runs);
+    int *pick = calloc((size_t)(L->ax.n ? L->ax.n : 1), sizeof *pick);
+    if (!s->runs || !pick) {
+        free(pick);
+        free(keys);
+        return SW_ENOMEM;
+    }
+    rc = SW_OK;
+    for (int r = 0; r < n_total && !rc; r++) {
+        /* Mixed-radix counter: the last axis varies fastest. */
+        int rest = r;
+        for (int a = L->ax.n - 1; a >= 0; a--) {
+            pick[a] = rest % L->ax.ax[a].n_points;
+            rest /= L->ax.ax[a].n_points;
+        }
+        sw_config cfg = L->base_cfg;
+        for (int a = 0; a < L->ax.n && !rc; a++) rc = apply_all(e, &cfg, &L->ax.ax[a].points[pick[a]]);
+        if (rc) break;
+        bool dropped = false;
+        for (int x = 0; x < L->n_excl; x++)
+            if (exclusion_matches(&L->excl[x], &cfg)) {
+                L->excl[x].matched++;
+                dropped = true;
+            }
+        if (dropped) continue;
+        sw_run_spec *run = &s->runs[s->n_runs];
+        run->cfg = cfg;
+        run->index = s->n_runs;
+        run->values = calloc((size_t)(nk ? nk : 1), sizeof *run->values);
+        s->n_runs++;
+        if (!run->values) {
+            rc = SW_ENOMEM;
+            break;
+        }
+        char id[1024] = "";
+        size_t used = 0;
+        for (int j = 0; j < s->n_swept; j++) {
+            char v[256];
+            id_value(&cfg, keys[j], v, sizeof v);
+            if ((rc = dup_string(&run->values[j], v))) break;
+            if (used < sizeof id)
+                used += (size_t)snprintf(id + used, sizeof id - used, "%s%s=%s", j ? "," : "", s->swept_short[j], v);
+        }
+        if (rc) break;
+        if (!s->n_swept) snprintf(id, sizeof id, "run");
+        char err[1024];
+        const char *bad = NULL;
+        if (sw_config_validate(&cfg, err, sizeof err, &bad)) {
+            const node *at = locate(L, pick, bad ? bad : "");
+            if (s->n_swept)
+                rc = fail_at(e, at, "%s (in run %s)", err, id);
+            else
+                rc = fail_at(e, at, "%s", err);
+            break;
+        }
+        if (used > MAX_ID_LEN) {
+            char tmp[64];
+            snprintf(tmp, sizeof tmp, "r%0*d-%08x", n_total >= 10000 ? 5 : n_total >= 1000 ? 4 : 3, r,
+                     (unsigned)(fnv1a(id) & 0xffffffffu));
+            rc = dup_string(&run->id, tmp);
+        } else {
+            rc = dup_string(&run->id, id);
+        }
+        if (rc) break;
+        char *yaml = sw_config_to_yaml(&cfg);
+        if (!yaml) {
+            rc = SW_ENOMEM;
+            break;
+        }
+        snprintf(run->hash, sizeof run->hash, "%016llx", (unsigned long long)fnv1a(yaml));
+        free(yaml);
+        run->cost = sw_config_cost_flops(&cfg);
+    }
+    free(pick);
+    free(keys);
+    if (rc) return rc;
+    if (s->n_runs == 0)
+        return fail_at(e, L->excl ? L->excl[0].where : L->root,
+                       "every one of the %d runs is excluded, so the sweep would have no runs", n_total);
+    for (int x = 0; x < L->n_excl; x++)
+        if (!L->excl[x].matched) {
+            char w[512];
+            snprintf(w, sizeof w, "%s:%d:%d: warning: this exclude entry matches no run", L->path,
+                     L->excl[x].where->line, L->excl[x].where->col);
+            if ((rc = add_warning(s, w))) return rc;
+        }
+    /* Ids are unique when values are (checked per axis); guard the hash form too. */
+    for (int i = 0; i < s->n_runs; i++)
+        for (int j = 0; j < i; j++)
+            if (!strcmp(s->runs[i].id, s->runs[j].id))
+                return fail_at(e, L->grid_node ? L->grid_node : L->root, "runs %d and %d get the same id %s", j + 1, i + 1,
+                               s->runs[i].id);
+    return SW_OK;
+}
+
+static int load_top(loader *L, sw_sweep_spec *s)
+{
+    errbuf *e = &L->e;
+    const node *root = L->root;
+    if (!root) {
+        node empty = {.kind = NODE_MAP, .line = 1, .col = 1, .src = L->path};
+        return fail_at(e, &empty, "the sweep file is empty; it needs at least a name (see configs/reference.yaml)");
+    }
+    if (root->kind != NODE_MAP)
+        return fail_at(e, root, "the top level must be a mapping with keys name, description, base, grid, zip, exclude; "
+                       "got %s", describe_node(root));
+    int rc;
+    for (int i = 0; i < MAP_LEN(root); i++) {
+        const node *k = MAP_KEY(root, i), *v = MAP_VAL(root, i);
+        const char *name = k->text;
+        if (!strcmp(name, "name")) {
+            if (v->kind != NODE_SCALAR || !valid_name(v->text))
+                return fail_at(e, v, "name: \"%s\" is not a usable name; allowed: letters, digits, '.', '_' and '-' "
+                               "(it names the output directory runs/<name>)", v->kind == NODE_SCALAR ? v->text : "");
+            free(s->name);
+            if ((rc = dup_string(&s->name, v->text))) return rc;
+            L->name_node = v;
+        } else if (!strcmp(name, "description")) {
+            if (v->kind != NODE_SCALAR) return fail_at(e, v, "description: expected text, got %s", describe_node(v));
+            free(s->description);
+            if ((rc = dup_string(&s->description, v->text))) return rc;
+        } else if (!strcmp(name, "base")) {
+            if (v->kind == NODE_SCALAR && !v->quoted && (!*v->text || !strcmp(v->text, "null") || !strcmp(v->text, "~")))
+                continue; /* `base:` with nothing under it: all defaults */
+            if (v->kind != NODE_MAP)
+                return fail_at(e, v, "base: expected a mapping of sections (task, model, train, record) and seed, got %s",
+                               describe_node(v));
+            if ((rc = collect(e, "", v, false, &L->base))) return rc;
+        } else if (!strcmp(name, "grid")) {
+            L->grid_node = v;
+            if (v->kind != NODE_MAP || MAP_LEN(v) == 0)
+                return fail_at(e, v, "grid: expected a mapping of keys to lists of values (e.g. seed: [1, 2, 3]), "
+                               "got %s", v->kind == NODE_MAP ? "an empty mapping" :
+                               v->kind == NODE_SCALAR && !*v->text ? "nothing" : describe_node(v));
+            if ((rc = grid_entries(e, "", v, &L->ax))) return rc;
+        } else if (!strcmp(name, "zip")) {
+            if (v->kind == NODE_MAP) {
+                if ((rc = zip_group(e, v, &L->ax))) return rc;
+            } else if (v->kind == NODE_SEQ && v->n > 0) {
+                for (int g = 0; g < v->n; g++)
+                    if ((rc = zip_group(e, v->items[g], &L->ax))) return rc;
+            } else {
+                return fail_at(e, v, "zip: expected a list of groups, each a mapping of keys to lists of equal length");
+            }
+        } else if (!strcmp(name, "exclude")) {
+            int n = v->kind == NODE_SEQ ? v->n : 1;
+            if (v->kind == NODE_SEQ && n == 0) return fail_at(e, v, "exclude: an empty list; remove the key or add entries");
+            if (v->kind == NODE_SCALAR)
+                return fail_at(e, v, "exclude: expected a list of partial runs, e.g. [{cell: lstm, seq_len: 500}]");
+            L->excl = calloc((size_t)n, sizeof *L->excl);
+            if (!L->excl) return SW_ENOMEM;
+            for (int j = 0; j < n; j++) {
+                L->n_excl++;
+                if ((rc = exclusion_build(e, v->kind == NODE_SEQ ? v->items[j] : v, &L->excl[j]))) return rc;
+            }
+        } else {
+            resolved r;
+            errbuf quiet = {NULL, 0};
+            if (is_section(name) || sw_schema_find(name) || (resolve_key(&quiet, "", k, true, &r) == SW_OK))
+                return fail_at(e, k, "unknown top-level key \"%s\"; config keys go under base: (e.g. base: {%s: ...}) "
+                               "or grid:", name, name);
+            /* A typo of a top-level key. */
+            const char *best = NULL;
+            int best_d = 3;
+            for (int t = 0; top_keys[t]; t++) {
+                /* Small edit distance without the schema's helper (it knows config keys only). */
+                const char *a = name, *b = top_keys[t];
+                size_t n = strlen(a), m = strlen(b);
+                int row[64];
+                if (n > 60 || m > 60) continue;
+                for (size_t j = 0; j <= m; j++) row[j] = (int)j;
+                for (size_t x = 1; x <= n; x++) {
+                    int diag = row[0];
+                    row[0] = (int)x;
+                    for (size_t j = 1; j <= m; j++) {
+                        int up = row[j], best2 = diag + (a[x - 1] != b[j - 1]);
+                        if (up + 1 < best2) best2 = up + 1;
+                        if (row[j - 1] + 1 < best2) best2 = row[j - 1] + 1;
+                        row[j] = best2, diag = up;
+                    }
+                }
+                if (row[m] < best_d) best_d = row[m], best = top_keys[t];
+            }
+            if (best)
+                return fail_at(e, k, "unknown top-level key \"%s\"; did you mean \"%s\"?", name, best);
+            return fail_at(e, k, "unknown top-level key \"%s\"; allowed: name, description, base, grid, zip, exclude", name);
+        }
+    }
+    return SW_OK;
+}
+
+int sw_sweep_spec_parse(const char *path, const char *text, size_t len, const char *const *sets, int n_sets,
+                        sw_sweep_spec **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (err && errlen) err[0] = 0;
+    loader L;
+    memset(&L, 0, sizeof L);
+    L.path = path;
+    L.e = (errbuf){err, errlen};
+    sw_sweep_spec *s = calloc(1, sizeof *s);
+    if (!s) return SW_ENOMEM;
+    int rc;
+    if ((rc = dup_string(&s->path, path)) || (rc = dup_string(&s->description, ""))) goto done;
+    if (!(s->name = default_name(path))) { rc = SW_ENOMEM; goto done; }
+    if ((rc = read_yaml(text, len, path, false, &L.e, &L.root))) goto done;
+    if ((rc = load_top(&L, s))) goto done;
+    /* Base values, checked one by one (type and range) where they were written. */
+    sw_config_defaults(&L.base_cfg);
+    if ((rc = apply_all(&L.e, &L.base_cfg, &L.base))) goto done;
+    for (int i = 0; i < n_sets; i++)
+        if ((rc = apply_set(&L, sets[i]))) goto done;
+    if ((rc = apply_all(&L.e, &L.base_cfg, &L.overrides))) goto done;
+    if ((rc = expand(&L, s))) goto done;
+
+    /* The text recorded in the index: the file, then the overrides that shaped the runs. */
+    size_t total = len + 1;
+    for (int i = 0; i < n_sets; i++) total += strlen(sets[i]) + 16;
+    s->text = malloc(total + 2);
+    if (!s->text) { rc = SW_ENOMEM; goto done; }
+    memcpy(s->text, text, len);
+    size_t used = len;
+    if (n_sets && used && s->text[used - 1] != '\n') s->text[used++] = '\n';
+    for (int i = 0; i < n_sets; i++) used += (size_t)snprintf(s->text + used, total + 2 - used, "# --set %s\n", sets[i]);
+    s->text[used] = 0;
+
+done:
+    for (int i = 0; i < L.n_set_roots; i++) node_free(L.set_roots[i]);
+    free(L.set_roots);
+    free(L.base.a);
+    free(L.overrides.a);
+    for (int a = 0; a < L.ax.n; a++) axis_clear(&L.ax.ax[a]);
+    free(L.ax.ax);
+    for (int x = 0; x < L.n_excl; x++) exclusion_clear(&L.excl[x]);
+    free(L.excl);
+    node_free(L.root);
+    if (rc) {
+        if (rc == SW_ENOMEM && err && errlen && !err[0]) snprintf(err, errlen, "%s: out of memory", path);
+        sw_sweep_spec_free(s);
+        return rc;
+    }
+    *out = s;
+    return SW_OK;
+}
+
+int sw_sweep_spec_load(const char *path, const char *const *sets, int n_sets, sw_sweep_spec **out, char *err,
+                       size_t errlen)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot read the sweep file: %s", path, strerror(errno));
+        return SW_EIO;
+    }
+    size_t cap = 4096, len = 0;
+    char *text = malloc(cap);
+    int rc = SW_OK;
+    while (text) {
+        if (len + 1024 > cap) {
+            if (cap > (16u << 20)) {
+                snprintf(err, errlen, "%s: the sweep file is larger than 16 MiB; is it the right file?", path);
+                rc = SW_ECONFIG;
+                break;
+            }
+            char *bigger = realloc(text, cap * 2);
+            if (!bigger) break;
+            text = bigger, cap *= 2;
+        }
+        size_t got = fread(text + len, 1, cap - len - 1, f);
+        len += got;
+        if (got == 0) break;
+    }
+    if (!text) rc = SW_ENOMEM;
+    if (!rc && ferror(f)) {
+        snprintf(err, errlen, "%s: cannot read the sweep file: %s", path, strerror(errno));
+        rc = SW_EIO;
+    }
+    fclose(f);
+    if (rc) {
+        if (rc == SW_ENOMEM) snprintf(err, errlen, "%s: out of memory", path);
+        free(text);
+        return rc;
+    }
+    text[len] = 0;
+    rc = sw_sweep_spec_parse(path, text, len, sets, n_sets, out, err, errlen);
+    free(text);
+    return rc;
+}
