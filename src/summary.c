@@ -1,0 +1,1072 @@
+/* summary.c: best-epoch tables from run files (see summary.h).
+ *
+ * Flow: read every run file of the directory (root, /config, /summary and the vanishing
+ * figure; /history only for --history), order the runs as the index lists them (the
+ * sweep's grid order), build a table of cells, then sort and print it as text, markdown or
+ * CSV. A cell keeps its display text, its CSV text and a number for sorting, so one table
+ * serves every format. */
+#define _POSIX_C_SOURCE 200809L
+#include "summary.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common.h"
+#include "config.h"
+#include "h5io.h"
+
+/* ---- small utilities ------------------------------------------------------------------ */
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* Stable merge sort of idx[0..n) by cmp(ctx, a, b). Returns -1 when out of memory (idx is
+ * then left as it was). */
+static int sort_indices(int *idx, int n, int (*cmp)(void *, int, int), void *ctx)
+{
+    if (n < 2) return 0;
+    int *tmp = malloc((size_t)n * sizeof *tmp);
+    if (!tmp) return -1;
+    for (int width = 1; width < n; width *= 2) {
+        for (int lo = 0; lo < n; lo += 2 * width) {
+            int mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
+            int i = lo, j = mid, k = lo;
+            while (i < mid && j < hi) tmp[k++] = cmp(ctx, idx[j], idx[i]) < 0 ? idx[j++] : idx[i++];
+            while (i < mid) tmp[k++] = idx[i++];
+            while (j < hi) tmp[k++] = idx[j++];
+        }
+        memcpy(idx, tmp, (size_t)n * sizeof *idx);
+    }
+    free(tmp);
+    return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+typedef struct {
+    int n;
+    double mean, std, min, max, median;
+} stats;
+
+/* Statistics of the finite values among v[0..n); std is the sample standard deviation
+ * (n-1), NaN for fewer than two values; everything NaN when there is no value. */
+static stats stats_of(const double *v, int n)
+{
+    stats s = {0, NAN, NAN, NAN, NAN, NAN};
+    double *w = malloc((size_t)(n ? n : 1) * sizeof *w);
+    if (!w) return s;
+    for (int i = 0; i < n; i++)
+        if (isfinite(v[i])) w[s.n++] = v[i];
+    if (s.n) {
+        double sum = 0;
+        for (int i = 0; i < s.n; i++) sum += w[i];
+        s.mean = sum / s.n;
+        if (s.n > 1) {
+            double ss = 0;
+            for (int i = 0; i < s.n; i++) ss += (w[i] - s.mean) * (w[i] - s.mean);
+            s.std = sqrt(ss / (s.n - 1));
+        }
+        qsort(w, (size_t)s.n, sizeof *w, cmp_double);
+        s.min = w[0];
+        s.max = w[s.n - 1];
+        s.median = s.n % 2 ? w[s.n / 2] : 0.5 * (w[s.n / 2 - 1] + w[s.n / 2]);
+    }
+    free(w);
+    return s;
+}
+
+/* Geometric mean of the finite, non-negative values (0 when one is 0); NaN when none. */
+static double geometric_mean(const double *v, int n)
+{
+    double logs = 0;
+    int m = 0, zero = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isfinite(v[i]) || v[i] < 0) continue;
+        if (v[i] == 0)
+            zero = 1;
+        else
+            logs += log(v[i]);
+        m++;
+    }
+    if (!m) return NAN;
+    return zero ? 0.0 : exp(logs / m);
+}
+
+/* ---- tables ---------------------------------------------------------------------------- */
+
+enum { IN_TEXT = 1, IN_CSV = 2, IN_BOTH = 3 };
+
+typedef struct {
+    char id[96];     /* CSV header and --sort name */
+    char title[96];  /* text/markdown header */
+    int numeric;     /* right-aligned; sorted by number */
+    int desc;        /* sorted descending unless told otherwise */
+    int where;       /* IN_TEXT, IN_CSV or both */
+} column;
+
+typedef struct {
+    char *text; /* display text ("-" when missing) */
+    char *csv;  /* CSV field ("" when missing) */
+    double num; /* sort key; NaN when missing */
+} cell;
+
+typedef struct {
+    column *cols;
+    int ncols, capcols;
+    cell *cells; /* nrows x ncols */
+    int nrows, caprows;
+    int oom;
+} table;
+
+static int tab_col(table *t, const char *id, const char *title, int numeric, int desc, int where)
+{
+    if (t->ncols == t->capcols) {
+        int cap = t->capcols ? 2 * t->capcols : 16;
+        column *c = realloc(t->cols, (size_t)cap * sizeof *c);
+        if (!c) {
+            t->oom = 1;
+            return -1;
+        }
+        t->cols = c;
+        t->capcols = cap;
+    }
+    column *c = &t->cols[t->ncols];
+    memset(c, 0, sizeof *c);
+    snprintf(c->id, sizeof c->id, "%s", id);
+    snprintf(c->title, sizeof c->title, "%s", title);
+    c->numeric = numeric;
+    c->desc = desc;
+    c->where = where;
+    return t->ncols++;
+}
+
+/* Adds an empty row (columns must all exist). Returns its index or -1. */
+static int tab_row(table *t)
+{
+    if (t->nrows == t->caprows) {
+        int cap = t->caprows ? 2 * t->caprows : 16;
+        cell *c = realloc(t->cells, (size_t)cap * t->ncols * sizeof *c);
+        if (!c) {
+            t->oom = 1;
+            return -1;
+        }
+        t->cells = c;
+        t->caprows = cap;
+    }
+    for (int j = 0; j < t->ncols; j++) t->cells[(size_t)t->nrows * t->ncols + j] = (cell){NULL, NULL, NAN};
+    return t->nrows++;
+}
+
+static void tab_set(table *t, int row, int col, const char *text, const char *csv, double num)
+{
+    if (row < 0 || col < 0) return;
+    cell *c = &t->cells[(size_t)row * t->ncols + col];
+    free(c->text);
+    free(c->csv);
+    c->text = strdup(text);
+    c->csv = strdup(csv);
+    c->num = num;
+    if (!c->text || !c->csv) t->oom = 1;
+}
+
+static void tab_free(table *t)
+{
+    for (int i = 0; i < t->nrows * t->ncols; i++) {
+        free(t->cells[i].text);
+        free(t->cells[i].csv);
+    }
+    free(t->cells);
+    free(t->cols);
+    memset(t, 0, sizeof *t);
+}
+
+static cell *tab_cell(const table *t, int row, int col)
+{
+    return &t->cells[(size_t)row * t->ncols + col];
+}
+
+/* Number cells. */
+static void set_num(table *t, int row, int col, double v, const char *fmt)
+{
+    char text[64] = "-", csv[64] = "";
+    if (isfinite(v)) {
+        snprintf(text, sizeof text, fmt, v);
+        snprintf(csv, sizeof csv, "%.10g", v);
+    }
+    tab_set(t, row, col, text, csv, v);
+}
+
+static void set_int(table *t, int row, int col, long long v)
+{
+    char s[32];
+    snprintf(s, sizeof s, "%lld", v);
+    tab_set(t, row, col, s, s, (double)v);
+}
+
+static void set_text(table *t, int row, int col, const char *s)
+{
+    tab_set(t, row, col, s, s, NAN);
+}
+
+/* Display width of UTF-8 text (code points). */
+static int text_width(const char *s)
+{
+    int w = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80) w++;
+    return w;
+}
+
+static void put_csv_field(FILE *out, const char *s)
+{
+    int quote = s[0] == ' ' || (s[0] && s[strlen(s) - 1] == ' ');
+    for (const char *p = s; *p && !quote; p++) quote = *p == ',' || *p == '"' || *p == '\n' || *p == '\r';
+    if (!quote) {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
+    for (const char *p = s; *p; p++) {
+        if (*p == '"') fputc('"', out);
+        fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+/* Markdown cells: escape the pipe. */
+static void put_md_cell(FILE *out, const char *s)
+{
+    for (const char *p = s; *p; p++) {
+        if (*p == '|') fputc('\\', out);
+        fputc(*p == '\n' ? ' ' : *p, out);
+    }
+}
+
+/* Prints the table. notes: lines printed above it (text/markdown only). In text and
+ * markdown, with drop_constant and at least two rows, columns whose text is the same in
+ * every row are left out and stated once above the table. */
+static void tab_print(const table *t, sw_table_format format, FILE *out, const char *const *notes,
+                      int nnotes, int drop_constant)
+{
+    if (format == SW_TABLE_CSV) {
+        int first = 1;
+        for (int j = 0; j < t->ncols; j++)
+            if (t->cols[j].where & IN_CSV) {
+                if (!first) fputc(',', out);
+                put_csv_field(out, t->cols[j].id);
+                first = 0;
+            }
+        fputc('\n', out);
+        for (int i = 0; i < t->nrows; i++) {
+            first = 1;
+            for (int j = 0; j < t->ncols; j++)
+                if (t->cols[j].where & IN_CSV) {
+                    if (!first) fputc(',', out);
+                    put_csv_field(out, tab_cell(t, i, j)->csv);
+                    first = 0;
+                }
+            fputc('\n', out);
+        }
+        return;
+    }
+    int *show = calloc((size_t)(t->ncols ? t->ncols : 1), sizeof *show);
+    int *width = calloc((size_t)(t->ncols ? t->ncols : 1), sizeof *width);
+    if (!show || !width) {
+        free(show);
+        free(width);
+        return;
+    }
+    /* constant columns */
+    char constant[2048] = "";
+    size_t used = 0;
+    int nshown = 0;
+    for (int j = 0; j < t->ncols; j++) {
+        if (!(t->cols[j].where & IN_TEXT)) continue;
+        show[j] = 1;
+        if (drop_constant && t->nrows >= 2) {
+            int same = 1;
+            for (int i = 1; i < t->nrows && same; i++)
+                same = strcmp(tab_cell(t, i, j)->text, tab_cell(t, 0, j)->text) == 0;
+            if (same) {
+                show[j] = 0;
+                if (used < sizeof constant)
+                    used += (size_t)snprintf(constant + used, sizeof constant - used, "%s%s %s",
+                                             used ? ", " : "", t->cols[j].title, tab_cell(t, 0, j)->text);
+            }
+        }
+        nshown += show[j];
+    }
+    for (int k = 0; k < nnotes; k++) fprintf(out, format == SW_TABLE_MARKDOWN ? "%s  \n" : "%s\n", notes[k]);
+    if (used) fprintf(out, format == SW_TABLE_MARKDOWN ? "Same in every row: %s  \n" : "same in every row: %s\n", constant);
+    if (nnotes || used) fputc('\n', out);
+    if (!nshown) {
+        free(show);
+        free(width);
+        return;
+    }
+    if (format == SW_TABLE_MARKDOWN) {
+        fputc('|', out);
+        for (int j = 0; j < t->ncols; j++)
+            if (show[j]) {
+                fputc(' ', out);
+                put_md_cell(out, t->cols[j].title);
+                fputs(" |", out);
+            }
+        fputs("\n|", out);
+        for (int j = 0; j < t->ncols; j++)
+            if (show[j]) fputs(t->cols[j].numeric ? "---:|" : "---|", out);
+        fputc('\n', out);
+        for (int i = 0; i < t->nrows; i++) {
+            fputc('|', out);
+            for (int j = 0; j < t->ncols; j++)
+                if (show[j]) {
+                    fputc(' ', out);
+                    put_md_cell(out, tab_cell(t, i, j)->text);
+                    fputs(" |", out);
+                }
+            fputc('\n', out);
+        }
+    } else {
+        for (int j = 0; j < t->ncols; j++) {
+            if (!show[j]) continue;
+            width[j] = text_width(t->cols[j].title);
+            for (int i = 0; i < t->nrows; i++) {
+                int w = text_width(tab_cell(t, i, j)->text);
+                if (w > width[j]) width[j] = w;
+            }
+        }
+        for (int pass = 0; pass < t->nrows + 2; pass++) {
+            int first = 1;
+            for (int j = 0; j < t->ncols; j++) {
+                if (!show[j]) continue;
+                if (!first) fputs("  ", out);
+                if (pass == 1) {
+                    for (int k = 0; k < width[j]; k++) fputc('-', out);
+                } else {
+                    const char *s = pass == 0 ? t->cols[j].title : tab_cell(t, pass - 2, j)->text;
+                    int pad = width[j] - text_width(s);
+                    /* the last column is not padded on the right */
+                    int last = 1;
+                    for (int k = j + 1; k < t->ncols; k++) last &= !show[k];
+                    if (t->cols[j].numeric)
+                        fprintf(out, "%*s%s", pad, "", s);
+                    else
+                        fprintf(out, "%s%*s", s, last ? 0 : pad, "");
+                }
+                first = 0;
+            }
+            fputc('\n', out);
+        }
+    }
+    free(show);
+    free(width);
+}
+
+/* --sort: finds the column (by CSV id, text title or alias) and sorts rows stably. */
+typedef struct {
+    const table *t;
+    int col, desc;
+} sort_ctx;
+
+static int cmp_rows(void *vctx, int a, int b)
+{
+    sort_ctx *c = vctx;
+    const cell *x = tab_cell(c->t, a, c->col), *y = tab_cell(c->t, b, c->col);
+    if (c->t->cols[c->col].numeric) {
+        int nx = isnan(x->num), ny = isnan(y->num);
+        if (nx || ny) return nx - ny; /* missing last, whatever the direction */
+        int r = (x->num > y->num) - (x->num < y->num);
+        return c->desc ? -r : r;
+    }
+    int r = strcmp(x->csv, y->csv);
+    return c->desc ? -r : r;
+}
+
+static int find_column(const table *t, const char *name)
+{
+    static const char *const aliases[][2] = {
+        {"best", "best_acc_pct_mean"},      {"best_acc", "best_acc_pct_mean"},
+        {"best_test_acc", "best_acc_pct_mean"}, {"final", "final_acc_pct_mean"},
+        {"final_acc", "final_acc_pct_mean"}, {"final_test_acc", "final_acc_pct_mean"},
+        {"train", "final_train_acc_pct_mean"}, {"epoch", "best_epoch_median"},
+        {"best_epoch", "best_epoch_median"}, {"vanishing", "vanishing_ratio"},
+        {"seconds", "seconds_per_run"},      {"time", "seconds_per_run"},
+    };
+    for (int j = 0; j < t->ncols; j++)
+        if (!strcmp(t->cols[j].id, name) || !strcmp(t->cols[j].title, name)) return j;
+    for (size_t a = 0; a < SW_ARRAY_LEN(aliases); a++)
+        if (!strcmp(aliases[a][0], name)) {
+            for (int j = 0; j < t->ncols; j++)
+                if (!strcmp(t->cols[j].id, aliases[a][1])) return j;
+            /* per-run tables name the same things without the statistic */
+            char alt[96];
+            snprintf(alt, sizeof alt, "%s", aliases[a][1]);
+            char *m = strstr(alt, "_mean");
+            if (m) *m = 0;
+            if (!strcmp(alt, "best_epoch_median")) snprintf(alt, sizeof alt, "best_epoch");
+            if (!strcmp(alt, "seconds_per_run")) snprintf(alt, sizeof alt, "wall_seconds");
+            for (int j = 0; j < t->ncols; j++)
+                if (!strcmp(t->cols[j].id, alt)) return j;
+        }
+    return -1;
+}
+
+static int tab_sort(table *t, const char *spec, char *err, size_t errlen)
+{
+    int dir = 0; /* 0 default, 1 ascending, -1 descending */
+    if (spec[0] == '-') dir = -1, spec++;
+    else if (spec[0] == '+') dir = 1, spec++;
+    int col = find_column(t, spec);
+    if (col < 0) {
+        size_t used = (size_t)snprintf(err, errlen, "unknown --sort column '%s'; columns:", spec);
+        for (int j = 0; j < t->ncols && used < errlen; j++)
+            if (t->cols[j].where & IN_CSV)
+                used += (size_t)snprintf(err + used, errlen - used, " %s", t->cols[j].id);
+        return SW_EINVAL;
+    }
+    sort_ctx ctx = {t, col, dir ? dir < 0 : t->cols[col].desc};
+    int *idx = malloc((size_t)(t->nrows ? t->nrows : 1) * sizeof *idx);
+    cell *sorted = malloc((size_t)(t->nrows ? t->nrows : 1) * t->ncols * sizeof *sorted);
+    if (!idx || !sorted) {
+        free(idx);
+        free(sorted);
+        set_err(err, errlen, "out of memory");
+        return SW_ENOMEM;
+    }
+    for (int i = 0; i < t->nrows; i++) idx[i] = i;
+    sort_indices(idx, t->nrows, cmp_rows, &ctx);
+    for (int i = 0; i < t->nrows; i++)
+        memcpy(sorted + (size_t)i * t->ncols, t->cells + (size_t)idx[i] * t->ncols, (size_t)t->ncols * sizeof *sorted);
+    memcpy(t->cells, sorted, (size_t)t->nrows * t->ncols * sizeof *sorted);
+    free(sorted);
+    free(idx);
+    return SW_OK;
+}
+
+/* ---- the runs of a directory ---------------------------------------------------------- */
+
+typedef struct {
+    sw_run_file *runs; /* in grid order */
+    int n;
+    const char **keys; /* swept keys (union over runs, first-seen order); point into runs */
+    int nkeys;
+    int unreadable, pending, in_index;
+    char *sweep;       /* name from the first run that has one */
+} run_set;
+
+static void run_set_free(run_set *rs)
+{
+    for (int i = 0; i < rs->n; i++) sw_run_file_free(&rs->runs[i]);
+    free(rs->runs);
+    free(rs->keys);
+    memset(rs, 0, sizeof *rs);
+}
+
+/* Compares the values of `key` in two configs: numbers numerically, choices by their order
+ * in the schema (rnn < lstm < gru), lists by text. */
+static int cmp_key(const sw_key_info *k, const sw_config *a, const sw_config *b)
+{
+    switch (k->type) {
+    case SW_TYPE_FLOAT: {
+        double x = sw_config_get_float(a, k), y = sw_config_get_float(b, k);
+        return (x > y) - (x < y);
+    }
+    case SW_TYPE_INT_LIST: {
+        char x[256], y[256];
+        sw_config_format(a, k, x, sizeof x);
+        sw_config_format(b, k, y, sizeof y);
+        return strcmp(x, y);
+    }
+    default: {
+        long long x = sw_config_get_int(a, k), y = sw_config_get_int(b, k);
+        return (x > y) - (x < y);
+    }
+    }
+}
+
+typedef struct {
+    run_set *rs;
+    int *pos; /* index position, or INT_MAX when not listed */
+} order_ctx;
+
+static int cmp_runs(void *vctx, int a, int b)
+{
+    order_ctx *c = vctx;
+    if (c->pos[a] != c->pos[b]) return (c->pos[a] > c->pos[b]) - (c->pos[a] < c->pos[b]);
+    for (int k = 0; k < c->rs->nkeys; k++) {
+        const sw_key_info *key = sw_schema_find(c->rs->keys[k]);
+        if (!key) continue;
+        int r = cmp_key(key, &c->rs->runs[a].config, &c->rs->runs[b].config);
+        if (r) return r;
+    }
+    return strcmp(c->rs->runs[a].run_id, c->rs->runs[b].run_id);
+}
+
+static int load_runs(const char *dir, unsigned what, run_set *rs, FILE *diag, char *err, size_t errlen)
+{
+    memset(rs, 0, sizeof *rs);
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        set_err(err, errlen, "%s: no such directory", dir);
+        return SW_ENOTFOUND;
+    }
+    char **names = NULL;
+    int n = sw_h5_list_runs(dir, &names);
+    if (n < 0) {
+        set_err(err, errlen, "cannot list %s: %s", dir, sw_strerror(n));
+        return n;
+    }
+    rs->runs = calloc((size_t)(n ? n : 1), sizeof *rs->runs);
+    if (!rs->runs) {
+        sw_h5_free_names(names, n);
+        set_err(err, errlen, "out of memory");
+        return SW_ENOMEM;
+    }
+    for (int i = 0; i < n; i++) {
+        char path[4096], msg[4200];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        sw_run_file *rf = &rs->runs[rs->n];
+        int rc = sw_h5_read_run(path, what, rf, msg, sizeof msg);
+        if (rc == SW_OK && rf->status >= SW_RUN_STATUS_COUNT) {
+            snprintf(msg, sizeof msg, "%s: unknown status", path);
+            rc = SW_EFORMAT;
+        }
+        if (rc != SW_OK) {
+            if (rc == SW_ENOMEM) {
+                sw_run_file_free(rf);
+                sw_h5_free_names(names, n);
+                set_err(err, errlen, "out of memory");
+                return rc;
+            }
+            /* A summarizer that dies on one bad file is useless after a crash: say so and go on. */
+            if (diag) fprintf(diag, "summarize: skipping %s\n", msg);
+            sw_run_file_free(rf);
+            rs->unreadable++;
+            continue;
+        }
+        rs->n++;
+    }
+    sw_h5_free_names(names, n);
+    /* swept keys: union in first-seen order */
+    int cap = 0;
+    for (int i = 0; i < rs->n; i++) cap += rs->runs[i].n_swept;
+    rs->keys = calloc((size_t)(cap ? cap : 1), sizeof *rs->keys);
+    if (!rs->keys) return SW_ENOMEM;
+    for (int i = 0; i < rs->n; i++)
+        for (int k = 0; k < rs->runs[i].n_swept; k++) {
+            const char *key = rs->runs[i].swept_keys[k];
+            int seen = 0;
+            for (int j = 0; j < rs->nkeys && !seen; j++) seen = !strcmp(rs->keys[j], key);
+            if (!seen && sw_schema_find(key)) rs->keys[rs->nkeys++] = key;
+        }
+    if (rs->nkeys == 0 && rs->n > 1) {
+        /* files without swept_keys: use the keys whose values differ between runs */
+        free(rs->keys);
+        rs->keys = calloc(sw_schema_len, sizeof *rs->keys);
+        if (!rs->keys) return SW_ENOMEM;
+        for (size_t k = 0; k < sw_schema_len; k++)
+            for (int i = 1; i < rs->n; i++)
+                if (cmp_key(&sw_schema[k], &rs->runs[0].config, &rs->runs[i].config)) {
+                    rs->keys[rs->nkeys++] = sw_schema[k].key;
+                    break;
+                }
+    }
+    /* grid order from the index, when there is one */
+    char **order = NULL;
+    int norder = sw_h5_read_index_order(dir, &order);
+    int *pos = malloc((size_t)(rs->n ? rs->n : 1) * sizeof *pos);
+    int *idx = malloc((size_t)(rs->n ? rs->n : 1) * sizeof *idx);
+    sw_run_file *sorted = malloc((size_t)(rs->n ? rs->n : 1) * sizeof *sorted);
+    if (!pos || !idx || !sorted) {
+        free(pos);
+        free(idx);
+        free(sorted);
+        sw_h5_free_names(order, norder > 0 ? norder : 0);
+        return SW_ENOMEM;
+    }
+    for (int i = 0; i < rs->n; i++) {
+        pos[i] = 0x7fffffff;
+        idx[i] = i;
+        for (int j = 0; j < norder; j++)
+            if (!strcmp(order[j], rs->runs[i].run_id)) {
+                pos[i] = j;
+                break;
+            }
+    }
+    if (norder > 0) {
+        rs->in_index = 1;
+        for (int j = 0; j < norder; j++) {
+            int found = 0;
+            for (int i = 0; i < rs->n && !found; i++) found = !strcmp(order[j], rs->runs[i].run_id);
+            rs->pending += !found;
+        }
+        rs->pending -= rs->unreadable < rs->pending ? rs->unreadable : rs->pending;
+    }
+    order_ctx ctx = {rs, pos};
+    sort_indices(idx, rs->n, cmp_runs, &ctx);
+    for (int i = 0; i < rs->n; i++) sorted[i] = rs->runs[idx[i]];
+    memcpy(rs->runs, sorted, (size_t)rs->n * sizeof *sorted);
+    free(sorted);
+    free(idx);
+    free(pos);
+    sw_h5_free_names(order, norder > 0 ? norder : 0);
+    for (int i = 0; i < rs->n && !rs->sweep; i++)
+        if (rs->runs[i].sweep && rs->runs[i].sweep[0]) rs->sweep = rs->runs[i].sweep;
+    return SW_OK;
+}
+
+/* ---- the three tables ------------------------------------------------------------------ */
+
+static double pct(double fraction)
+{
+    return 100.0 * fraction;
+}
+
+static void key_cell(table *t, int row, int col, const sw_key_info *k, const sw_config *cfg)
+{
+    char text[256];
+    sw_config_format(cfg, k, text, sizeof text);
+    double num = NAN;
+    if (k->type == SW_TYPE_FLOAT) num = sw_config_get_float(cfg, k);
+    else if (k->type != SW_TYPE_INT_LIST && k->type != SW_TYPE_ENUM) num = (double)sw_config_get_int(cfg, k);
+    else if (k->type == SW_TYPE_ENUM) num = (double)sw_config_get_int(cfg, k); /* schema order */
+    tab_set(t, row, col, text, text, num);
+}
+
+static int key_numeric(const sw_key_info *k)
+{
+    return k->type == SW_TYPE_INT || k->type == SW_TYPE_INT64 || k->type == SW_TYPE_FLOAT;
+}
+
+/* Short column titles: the last part of a dotted key (task.seq_len -> seq_len) unless two
+ * keys would share it. */
+static const char *key_title(const char *key, const char *const *keys, int nkeys)
+{
+    const char *dot = strrchr(key, '.');
+    const char *s = dot ? dot + 1 : key;
+    for (int i = 0; i < nkeys; i++) {
+        if (keys[i] == key || !strcmp(keys[i], key)) continue;
+        const char *d = strrchr(keys[i], '.');
+        if (!strcmp(d ? d + 1 : keys[i], s)) return key;
+    }
+    return s;
+}
+
+static void mean_pm_std(char *out, size_t len, stats s)
+{
+    if (!s.n)
+        snprintf(out, len, "-");
+    else if (s.n < 2)
+        snprintf(out, len, "%.2f", s.mean);
+    else
+        snprintf(out, len, "%.2f +- %.2f", s.mean, s.std);
+}
+
+static int group_table(const run_set *rs, const char *const *gkeys, int ngk, table *t)
+{
+    int c_keys = t->ncols;
+    for (int k = 0; k < ngk; k++) {
+        const sw_key_info *ki = sw_schema_find(gkeys[k]);
+        tab_col(t, gkeys[k], key_title(gkeys[k], gkeys, ngk), key_numeric(ki), 0, IN_BOTH);
+    }
+    int c_runs = tab_col(t, "runs", "runs", 1, 1, IN_BOTH);
+    int c_done = tab_col(t, "done", "done", 1, 1, IN_BOTH);
+    int c_failed = tab_col(t, "failed", "failed", 1, 0, IN_BOTH);
+    int c_div = tab_col(t, "diverged", "diverged", 1, 0, IN_BOTH);
+    int c_best = tab_col(t, "best_acc", "best acc %", 1, 1, IN_TEXT);
+    int c_range = tab_col(t, "best_acc_range", "min-max", 1, 1, IN_TEXT);
+    int c_bmean = tab_col(t, "best_acc_pct_mean", "best acc mean", 1, 1, IN_CSV);
+    int c_bstd = tab_col(t, "best_acc_pct_std", "best acc std", 1, 0, IN_CSV);
+    int c_bmin = tab_col(t, "best_acc_pct_min", "best acc min", 1, 1, IN_CSV);
+    int c_bmax = tab_col(t, "best_acc_pct_max", "best acc max", 1, 1, IN_CSV);
+    int c_epoch = tab_col(t, "best_epoch_median", "best epoch", 1, 0, IN_BOTH);
+    int c_final = tab_col(t, "final_acc", "final acc %", 1, 1, IN_TEXT);
+    int c_fmean = tab_col(t, "final_acc_pct_mean", "final acc mean", 1, 1, IN_CSV);
+    int c_fstd = tab_col(t, "final_acc_pct_std", "final acc std", 1, 0, IN_CSV);
+    int c_train = tab_col(t, "final_train_acc_pct_mean", "train acc %", 1, 1, IN_BOTH);
+    int c_van = tab_col(t, "vanishing_ratio", "dh1/dhT", 1, 0, IN_BOTH);
+    int c_sec = tab_col(t, "seconds_per_run", "s/run", 1, 0, IN_BOTH);
+    if (t->oom) return SW_ENOMEM;
+
+    int n = rs->n;
+    int *group = malloc((size_t)(n ? n : 1) * sizeof *group), ngroups = 0;
+    int *first = malloc((size_t)(n ? n : 1) * sizeof *first);
+    double *b = malloc((size_t)(n ? n : 1) * 6 * sizeof *b);
+    if (!group || !first || !b) {
+        free(group);
+        free(first);
+        free(b);
+        return SW_ENOMEM;
+    }
+    double *best = b, *epoch = b + n, *final = b + 2 * n, *train = b + 3 * n, *van = b + 4 * n, *sec = b + 5 * n;
+    for (int i = 0; i < n; i++) {
+        group[i] = -1;
+        for (int g = 0; g < ngroups && group[i] < 0; g++) {
+            int same = 1;
+            for (int k = 0; k < ngk && same; k++)
+                same = cmp_key(sw_schema_find(gkeys[k]), &rs->runs[i].config, &rs->runs[first[g]].config) == 0;
+            if (same) group[i] = g;
+        }
+        if (group[i] < 0) {
+            first[ngroups] = i;
+            group[i] = ngroups++;
+        }
+    }
+    for (int g = 0; g < ngroups; g++) {
+        int row = tab_row(t), m = 0, counts[SW_RUN_STATUS_COUNT] = {0}, total = 0;
+        if (row < 0) break;
+        for (int i = 0; i < n; i++) {
+            if (group[i] != g) continue;
+            const sw_run_file *r = &rs->runs[i];
+            total++;
+            counts[r->status]++;
+            if (r->status != SW_RUN_DONE) continue;
+            best[m] = pct(r->best_test_acc);
+            epoch[m] = r->best_epoch > 0 ? r->best_epoch : NAN;
+            final[m] = pct(r->final_test_acc);
+            train[m] = pct(r->final_train_acc);
+            van[m] = r->vanishing_ratio;
+            sec[m] = r->wall_seconds;
+            m++;
+        }
+        for (int k = 0; k < ngk; k++)
+            key_cell(t, row, c_keys + k, sw_schema_find(gkeys[k]), &rs->runs[first[g]].config);
+        set_int(t, row, c_runs, total);
+        set_int(t, row, c_done, counts[SW_RUN_DONE]);
+        set_int(t, row, c_failed, counts[SW_RUN_FAILED]);
+        set_int(t, row, c_div, counts[SW_RUN_DIVERGED]);
+        stats sb = stats_of(best, m), se = stats_of(epoch, m), sf = stats_of(final, m), st = stats_of(train, m),
+              ss = stats_of(sec, m);
+        char text[96], csv[32];
+        mean_pm_std(text, sizeof text, sb);
+        snprintf(csv, sizeof csv, "%.10g", sb.mean);
+        tab_set(t, row, c_best, text, sb.n ? csv : "", sb.mean);
+        if (sb.n)
+            snprintf(text, sizeof text, "%.2f-%.2f", sb.min, sb.max);
+        else
+            snprintf(text, sizeof text, "-");
+        tab_set(t, row, c_range, text, "", sb.max - sb.min);
+        set_num(t, row, c_bmean, sb.mean, "%.2f");
+        set_num(t, row, c_bstd, sb.std, "%.2f");
+        set_num(t, row, c_bmin, sb.min, "%.2f");
+        set_num(t, row, c_bmax, sb.max, "%.2f");
+        set_num(t, row, c_epoch, se.median, se.median == floor(se.median) ? "%.0f" : "%.1f");
+        mean_pm_std(text, sizeof text, sf);
+        snprintf(csv, sizeof csv, "%.10g", sf.mean);
+        tab_set(t, row, c_final, text, sf.n ? csv : "", sf.mean);
+        set_num(t, row, c_fmean, sf.mean, "%.2f");
+        set_num(t, row, c_fstd, sf.std, "%.2f");
+        set_num(t, row, c_train, st.mean, "%.2f");
+        set_num(t, row, c_van, geometric_mean(van, m), "%.3g");
+        set_num(t, row, c_sec, ss.mean, "%.1f");
+    }
+    free(group);
+    free(first);
+    free(b);
+    return t->oom ? SW_ENOMEM : SW_OK;
+}
+
+static int run_table(const run_set *rs, table *t)
+{
+    int c_id = tab_col(t, "run_id", "run", 0, 0, IN_BOTH);
+    int c_keys = t->ncols;
+    for (int k = 0; k < rs->nkeys; k++)
+        tab_col(t, rs->keys[k], key_title(rs->keys[k], rs->keys, rs->nkeys), key_numeric(sw_schema_find(rs->keys[k])),
+                0, IN_BOTH);
+    int c_status = tab_col(t, "status", "status", 0, 0, IN_BOTH);
+    int c_best = tab_col(t, "best_acc_pct", "best acc %", 1, 1, IN_BOTH);
+    int c_epoch = tab_col(t, "best_epoch", "best epoch", 1, 0, IN_BOTH);
+    int c_final = tab_col(t, "final_acc_pct", "final acc %", 1, 1, IN_BOTH);
+    int c_train = tab_col(t, "final_train_acc_pct", "train acc %", 1, 1, IN_BOTH);
+    int c_epochs = tab_col(t, "epochs", "epochs", 1, 0, IN_BOTH);
+    int c_van = tab_col(t, "vanishing_ratio", "dh1/dhT", 1, 0, IN_BOTH);
+    int c_sec = tab_col(t, "wall_seconds", "seconds", 1, 0, IN_BOTH);
+    int c_err = tab_col(t, "error", "error", 0, 0, IN_BOTH);
+    if (t->oom) return SW_ENOMEM;
+    for (int i = 0; i < rs->n; i++) {
+        const sw_run_file *r = &rs->runs[i];
+        int row = tab_row(t);
+        if (row < 0) break;
+        set_text(t, row, c_id, r->run_id);
+        for (int k = 0; k < rs->nkeys; k++) key_cell(t, row, c_keys + k, sw_schema_find(rs->keys[k]), &r->config);
+        set_text(t, row, c_status, sw_run_status_name(r->status));
+        set_num(t, row, c_best, pct(r->best_test_acc), "%.2f");
+        if (r->best_epoch > 0)
+            set_int(t, row, c_epoch, r->best_epoch);
+        else
+            tab_set(t, row, c_epoch, "-", "", NAN);
+        set_num(t, row, c_final, pct(r->final_test_acc), "%.2f");
+        set_num(t, row, c_train, pct(r->final_train_acc), "%.2f");
+        set_int(t, row, c_epochs, r->epochs);
+        set_num(t, row, c_van, r->vanishing_ratio, "%.3g");
+        set_num(t, row, c_sec, r->wall_seconds, "%.1f");
+        set_text(t, row, c_err, r->error ? r->error : "");
+    }
+    return t->oom ? SW_ENOMEM : SW_OK;
+}
+
+static int history_table(const sw_run_file *r, table *t)
+{
+    int c_epoch = tab_col(t, "epoch", "epoch", 1, 0, IN_BOTH);
+    int c_lr = tab_col(t, "lr", "lr", 1, 0, IN_BOTH);
+    int c_trl = tab_col(t, "train_loss", "train loss", 1, 0, IN_BOTH);
+    int c_tra = tab_col(t, "train_acc_pct", "train acc %", 1, 1, IN_BOTH);
+    int c_tel = tab_col(t, "test_loss", "test loss", 1, 0, IN_BOTH);
+    int c_tea = tab_col(t, "test_acc_pct", "test acc %", 1, 1, IN_BOTH);
+    int c_gn = tab_col(t, "grad_norm", "grad norm", 1, 0, IN_BOTH);
+    int c_sec = tab_col(t, "seconds", "seconds", 1, 0, IN_BOTH);
+    int c_best = tab_col(t, "best", "best", 0, 0, IN_BOTH);
+    if (t->oom) return SW_ENOMEM;
+    const sw_history *h = &r->history;
+    for (int e = 0; e < h->epochs; e++) {
+        int row = tab_row(t);
+        if (row < 0) break;
+        set_int(t, row, c_epoch, e + 1);
+        set_num(t, row, c_lr, h->lr[e], "%.3g");
+        set_num(t, row, c_trl, h->train_loss[e], "%.4f");
+        set_num(t, row, c_tra, pct(h->train_acc[e]), "%.2f");
+        set_num(t, row, c_tel, h->test_loss[e], "%.4f");
+        set_num(t, row, c_tea, pct(h->test_acc[e]), "%.2f");
+        set_num(t, row, c_gn, h->grad_norm[e], "%.4g");
+        set_num(t, row, c_sec, h->seconds[e], "%.2f");
+        int is_best = e + 1 == r->best_epoch;
+        tab_set(t, row, c_best, is_best ? "*" : "", is_best ? "1" : "0", is_best);
+    }
+    return t->oom ? SW_ENOMEM : SW_OK;
+}
+
+/* ---- entry points ------------------------------------------------------------------------ */
+
+/* Splits "a,b,c" into schema keys (pointers into the schema). */
+static int parse_by(const char *by, const char **keys, int *n, char *err, size_t errlen)
+{
+    *n = 0;
+    const char *p = by;
+    while (*p) {
+        while (*p == ',' || isspace((unsigned char)*p)) p++;
+        if (!*p) break;
+        const char *e = p;
+        while (*e && *e != ',' && !isspace((unsigned char)*e)) e++;
+        char key[128];
+        snprintf(key, sizeof key, "%.*s", (int)(e - p), p);
+        const sw_key_info *k = sw_schema_find(key);
+        if (!k) {
+            const char *near = sw_schema_suggest(key);
+            set_err(err, errlen, "--by: unknown key '%s'%s%s%s", key, near ? " (did you mean '" : "",
+                    near ? near : "", near ? "'?)" : "");
+            return SW_EINVAL;
+        }
+        int dup = 0;
+        for (int i = 0; i < *n; i++) dup |= keys[i] == k->key;
+        if (!dup && *n < (int)sw_schema_len) keys[(*n)++] = k->key;
+        p = e;
+    }
+    return SW_OK;
+}
+
+int sw_summarize(const char *dir, const sw_summary_options *opt, FILE *out, FILE *diag, char *err,
+                 size_t errlen)
+{
+    sw_summary_options defaults = {NULL, NULL, SW_TABLE_TEXT, 0, NULL};
+    if (!opt) opt = &defaults;
+    if (!dir || !out) {
+        set_err(err, errlen, "sw_summarize: missing argument");
+        return SW_EINVAL;
+    }
+    /* validate --by before reading anything */
+    const char **gkeys = calloc(sw_schema_len + 1, sizeof *gkeys);
+    if (!gkeys) return SW_ENOMEM;
+    int ngk = 0, rc;
+    if (opt->by && (rc = parse_by(opt->by, gkeys, &ngk, err, errlen))) {
+        free(gkeys);
+        return rc;
+    }
+    run_set rs;
+    rc = load_runs(dir, opt->history_run ? SW_READ_HISTORY : 0, &rs, diag, err, errlen);
+    if (rc) {
+        run_set_free(&rs);
+        free(gkeys);
+        return rc;
+    }
+    table t;
+    memset(&t, 0, sizeof t);
+    const char *notes[4];
+    char note[3][512];
+    int nnotes = 0;
+    if (opt->history_run) {
+        const sw_run_file *r = NULL;
+        for (int i = 0; i < rs.n && !r; i++)
+            if (!strcmp(rs.runs[i].run_id, opt->history_run)) r = &rs.runs[i];
+        if (!r) {
+            size_t used = (size_t)snprintf(err, errlen, "no run '%s' in %s; runs:", opt->history_run, dir);
+            for (int i = 0; i < rs.n && i < 20 && used < errlen; i++)
+                used += (size_t)snprintf(err + used, errlen - used, " %s", rs.runs[i].run_id);
+            if (rs.n > 20 && used < errlen) snprintf(err + used, errlen - used, " ...");
+            rc = SW_EINVAL;
+            goto done;
+        }
+        if ((rc = history_table(r, &t))) goto done;
+        snprintf(note[0], sizeof note[0], "run %s: %s, %d of %d epochs", r->run_id, sw_run_status_name(r->status),
+                 r->epochs, r->epochs_planned);
+        notes[nnotes++] = note[0];
+        if (r->best_epoch > 0) {
+            snprintf(note[1], sizeof note[1], "best test accuracy %.2f%% at epoch %d; final %.2f%% (train %.2f%%)",
+                     pct(r->best_test_acc), r->best_epoch, pct(r->final_test_acc), pct(r->final_train_acc));
+            notes[nnotes++] = note[1];
+        }
+        if (r->error && r->error[0]) {
+            snprintf(note[2], sizeof note[2], "%s: %s", r->status == SW_RUN_FAILED ? "error" : "note", r->error);
+            notes[nnotes++] = note[2];
+        }
+        if (opt->sort && (rc = tab_sort(&t, opt->sort, err, errlen))) goto done;
+        tab_print(&t, opt->format, out, notes, opt->format == SW_TABLE_CSV ? 0 : nnotes, 0);
+        goto done;
+    }
+    if (rs.n == 0) {
+        set_err(err, errlen, "%s: no readable run files%s", dir, rs.unreadable ? " (see the messages above)" : "");
+        rc = SW_ENOTFOUND;
+        goto done;
+    }
+    if (!opt->by)
+        for (int k = 0; k < rs.nkeys; k++)
+            if (strcmp(rs.keys[k], "seed") != 0) gkeys[ngk++] = rs.keys[k];
+    rc = opt->per_run ? run_table(&rs, &t) : group_table(&rs, gkeys, ngk, &t);
+    if (rc) {
+        set_err(err, errlen, "out of memory");
+        goto done;
+    }
+    if (opt->sort && (rc = tab_sort(&t, opt->sort, err, errlen))) goto done;
+    {
+        int counts[SW_RUN_STATUS_COUNT] = {0};
+        for (int i = 0; i < rs.n; i++) counts[rs.runs[i].status]++;
+        size_t used = (size_t)snprintf(note[0], sizeof note[0], "%s%s%s%s: %d run%s (%d done, %d diverged, %d failed)",
+                                rs.sweep ? "sweep " : "", rs.sweep ? rs.sweep : "", rs.sweep ? " in " : "", dir,
+                                rs.n, rs.n == 1 ? "" : "s", counts[SW_RUN_DONE], counts[SW_RUN_DIVERGED],
+                                counts[SW_RUN_FAILED]);
+        if (!opt->per_run && used < sizeof note[0])
+            used += (size_t)snprintf(note[0] + used, sizeof note[0] - used, ", %d configuration%s", t.nrows,
+                                     t.nrows == 1 ? "" : "s");
+        if (rs.unreadable && used < sizeof note[0])
+            used += (size_t)snprintf(note[0] + used, sizeof note[0] - used, "; %d unreadable file%s skipped",
+                                     rs.unreadable, rs.unreadable == 1 ? "" : "s");
+        if (rs.pending && used < sizeof note[0])
+            snprintf(note[0] + used, sizeof note[0] - used, "; %d listed in sweep.h5 without a file (pending)",
+                     rs.pending);
+        notes[nnotes++] = note[0];
+        if (!opt->per_run) {
+            snprintf(note[1], sizeof note[1],
+                     "statistics over done runs (mean +- sample std over seeds), accuracies in percent; "
+                     "dh1/dhT: ||dl/dh_1|| / ||dl/dh_T||, last layer, last recorded epoch, geometric mean");
+            notes[nnotes++] = note[1];
+        }
+    }
+    tab_print(&t, opt->format, out, notes, opt->format == SW_TABLE_CSV ? 0 : nnotes, 1);
+done:
+    tab_free(&t);
+    run_set_free(&rs);
+    free(gkeys);
+    return rc;
+}
+
+const char *sw_summarize_usage(void)
+{
+    return "usage: sweep summarize DIR [--by KEYS] [--sort [-|+]COLUMN] [--format text|markdown|csv]\n"
+           "                       [--runs] [--history RUN_ID]\n"
+           "\n"
+           "Prints the best-epoch table of the sweep in DIR from its HDF5 files alone: one row per\n"
+           "configuration (runs grouped by every swept key except seed), with runs done / failed /\n"
+           "diverged, best test accuracy mean +- std and min-max over seeds (percent), median best\n"
+           "epoch, final test and train accuracy, the vanishing-gradient figure dh1/dhT\n"
+           "(||dl/dh_1|| / ||dl/dh_T|| of the last layer at the last recorded epoch, geometric mean\n"
+           "over seeds) and seconds per run. Statistics use the done runs; columns with the same\n"
+           "value in every row are stated once above the table.\n"
+           "\n"
+           "  --by KEYS          group by these comma-separated keys instead (e.g. model.cell);\n"
+           "                     --by '' puts all runs in one row\n"
+           "  --sort COLUMN      sort rows by a column (CSV header name, key, or best, final, epoch,\n"
+           "                     train, vanishing, seconds); accuracies sort high first, others\n"
+           "                     low first; a leading - or + forces descending or ascending\n"
+           "  --format FORMAT    text (aligned, default), markdown, or csv (every column, raw numbers)\n"
+           "  --runs             one row per run (with its status and error)\n"
+           "  --history RUN_ID   one run's per-epoch table, best epoch marked\n"
+           "\n"
+           "Exit status: 0 printed; 1 no readable run file; 2 usage error.\n";
+}
+
+int sw_summarize_main(int argc, char **argv)
+{
+    sw_summary_options opt = {NULL, NULL, SW_TABLE_TEXT, 0, NULL};
+    const char *dir = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = NULL;
+        const char *names[] = {"--by", "--sort", "--format", "--history"};
+        int which = -1;
+        for (int k = 0; k < 4; k++) {
+            size_t n = strlen(names[k]);
+            if (!strncmp(a, names[k], n) && (a[n] == 0 || a[n] == '=')) {
+                which = k;
+                if (a[n] == '=') val = a + n + 1;
+                else if (i + 1 < argc) val = argv[++i];
+                else {
+                    fprintf(stderr, "sweep summarize: %s needs a value\n%s", names[k], sw_summarize_usage());
+                    return 2;
+                }
+            }
+        }
+        if (which == 0) opt.by = val;
+        else if (which == 1) opt.sort = val;
+        else if (which == 3) opt.history_run = val;
+        else if (which == 2) {
+            if (!strcmp(val, "text")) opt.format = SW_TABLE_TEXT;
+            else if (!strcmp(val, "markdown") || !strcmp(val, "md")) opt.format = SW_TABLE_MARKDOWN;
+            else if (!strcmp(val, "csv")) opt.format = SW_TABLE_CSV;
+            else {
+                fprintf(stderr, "sweep summarize: unknown --format '%s' (text, markdown or csv)\n", val);
+                return 2;
+            }
+        } else if (!strcmp(a, "--runs")) {
+            opt.per_run = 1;
+        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(sw_summarize_usage(), stdout);
+            return 0;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "sweep summarize: unknown option '%s'\n%s", a, sw_summarize_usage());
+            return 2;
+        } else if (!dir) {
+            dir = a;
+        } else {
+            fprintf(stderr, "sweep summarize: one directory at a time ('%s' and '%s')\n", dir, a);
+            return 2;
+        }
+    }
+    if (!dir) {
+        fprintf(stderr, "sweep summarize: which directory?\n%s", sw_summarize_usage());
+        return 2;
+    }
+    char err[2048] = "";
+    int rc = sw_summarize(dir, &opt, stdout, stderr, err, sizeof err);
+    fflush(stdout);
+    if (rc == SW_OK) return 0;
+    fprintf(stderr, "sweep summarize: %s\n", err[0] ? err : sw_strerror(rc));
+    if (rc == SW_EINVAL) return 2;
+    if (rc == SW_ENOTFOUND) {
+        struct stat st;
+        return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) ? 1 : 2;
+    }
+    return 1;
+}

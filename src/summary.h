@@ -1,0 +1,39 @@
+/* summary.h: `sweep summarize DIR`: best-epoch tables across seeds and configurations,
+ * computed from the run files alone (no config needed; works on a copied directory).
+ *
+ * Rows group the runs by every swept key except the seed (or by --by KEYS). Counts cover
+ * all runs of a group; every other statistic covers its `done` runs only (diverged and
+ * failed runs are counted, not averaged). Accuracies are printed in percent. */
+#ifndef SWEEP_SUMMARY_H
+#define SWEEP_SUMMARY_H
+
+#include <stdio.h>
+
+typedef enum { SW_TABLE_TEXT, SW_TABLE_MARKDOWN, SW_TABLE_CSV, SW_TABLE_FORMAT_COUNT } sw_table_format;
+
+typedef struct {
+    const char *by;          /* comma-separated dotted keys to group by; NULL: every swept
+                                key except seed; "" : one group of all runs */
+    const char *sort;        /* column to sort rows by, optional leading '-' (descending) or
+                                '+' (ascending); NULL: grid order */
+    sw_table_format format;
+    int per_run;             /* one row per run instead of per configuration */
+    const char *history_run; /* non-NULL: print this run's per-epoch table instead */
+} sw_summary_options;
+
+/* Prints the table for the run files of `dir` on `out`; unreadable files and other notes
+ * go to `diag` (may be NULL). Returns SW_OK; SW_EINVAL for a bad option value (unknown
+ * key, column or run id; message in err); SW_ENOTFOUND when dir is missing or holds no
+ * readable run file (message in err). Reads files only; thread-safe. */
+int sw_summarize(const char *dir, const sw_summary_options *opt, FILE *out, FILE *diag, char *err,
+                 size_t errlen);
+
+/* The `summarize` verb: argv[0] is "summarize", then DIR and options (see --help).
+ * Returns the process exit status: 0 table printed, 1 nothing readable to summarize,
+ * 2 usage error (bad option, unknown key/column/run, missing directory). */
+int sw_summarize_main(int argc, char **argv);
+
+/* The verb's usage text (for `sweep --help` and `sweep summarize --help`). */
+const char *sw_summarize_usage(void);
+
+#endif
