@@ -38,6 +38,8 @@ static const char usage_text[] =
     "       sweep --help | --version\n";
 
 static const char help_text[] =
+    "usage: sweep CONFIG.yaml [-j N] [-o DIR] [--set KEY=VALUE]... [--dry-run] [--force] [--quiet] [--fail-fast]\n"
+    "\n"
     "sweep: train grids of small recurrent networks (rnn, lstm, gru) in parallel and record\n"
     "their histories, weights and per-timestep gradients in HDF5.\n"
     "\n"

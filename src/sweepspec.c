@@ -1160,7 +1160,7 @@ static int check_axis_duplicates(loader *L, const axis *a)
         for (int j = 0; j < a->n_keys && used < sizeof buf; j++) {
             char v[256];
             sw_config_format(&c, a->keys[j], v, sizeof v);
-            used += (size_t)snprintf(buf + used, sizeof buf - used, "%s=%s;", a->keys[j]->key, v);
+            used += (size_t)snprintf(buf + used, sizeof buf - used, "%s%s=%s", j ? ", " : "", a->keys[j]->key, v);
         }
         if (!(sig[p] = strdup(buf))) {
             rc = SW_ENOMEM;

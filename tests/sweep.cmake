@@ -1,0 +1,17 @@
+# Sweep orchestrator tests (issue 3): sweep files into runs, the command line's errors,
+# thread-count independence, resume, Ctrl-C, divergence.
+sweep_test_executable(test_sweep_spec test_sweep_spec.c)
+target_link_libraries(test_sweep_spec PRIVATE sweep_lib)
+add_test(NAME sweep_spec COMMAND test_sweep_spec)
+set_tests_properties(sweep_spec PROPERTIES LABELS "unit;sweep")
+
+# The command line, end to end (tiny configs: seconds each).
+if(TARGET sweep)
+  add_test(NAME sweep_errors COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/test_sweep_errors.sh $<TARGET_FILE:sweep>)
+  set_tests_properties(sweep_errors PROPERTIES LABELS "unit;sweep")
+  foreach(mode cli threads resume interrupt diverged)
+    add_test(NAME sweep_${mode}
+             COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/test_sweep_run.sh $<TARGET_FILE:sweep> ${mode})
+    set_tests_properties(sweep_${mode} PROPERTIES LABELS "unit;sweep" TIMEOUT 120)
+  endforeach()
+endif()

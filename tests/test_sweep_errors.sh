@@ -1,0 +1,114 @@
+#!/bin/bash
+# test_sweep_errors.sh SWEEP: bad input to `sweep` gives exit status 2, a clear message
+# (FILE:LINE:COLUMN where there is a file position) and writes nothing: no output
+# directory, no file anywhere in the scratch directory.
+set -u
+SWEEP=$(realpath "${1:?usage: test_sweep_errors.sh path/to/sweep}")
+work=$(mktemp -d)
+trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
+cd "$work" || exit 1
+passed=0 failed=0
+
+# case NAME YAML EXPECTED [ARGS...]: writes YAML to c.yaml (unless YAML is -), runs
+# `sweep c.yaml -o out ARGS...`, checks status 2, EXPECTED in stderr, nothing written.
+case_() {
+    local name=$1 yaml=$2 expected=$3
+    shift 3
+    rm -rf "$work/s" && mkdir "$work/s" && cd "$work/s" || exit 1
+    [ "$yaml" != - ] && printf '%s' "$yaml" > c.yaml
+    local before after status
+    before=$(find . | sort)
+    "$SWEEP" c.yaml -o out "$@" > stdout.txt 2> stderr.txt
+    status=$?
+    after=$(find . | grep -v -e '^./stdout.txt$' -e '^./stderr.txt$' | sort)
+    local ok=1
+    if [ $status -ne 2 ]; then echo "FAIL $name: exit status $status, expected 2"; ok=0; fi
+    if ! grep -qF -- "$expected" stderr.txt; then
+        echo "FAIL $name: stderr lacks: $expected"; sed 's/^/    stderr: /' stderr.txt; ok=0
+    fi
+    if [ "$before" != "$after" ]; then echo "FAIL $name: files appeared:"; diff <(echo "$before") <(echo "$after"); ok=0; fi
+    if [ -s stdout.txt ]; then echo "FAIL $name: wrote to stdout"; ok=0; fi
+    if [ $ok = 1 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+    cd "$work" || exit 1
+}
+
+ok_base=$'name: t\nbase:\n  task: {seq_len: 3, train_size: 32, test_size: 8}\n  model: {hidden: 4}\n  train: {epochs: 1, batch: 8, steps_per_epoch: 1}\n'
+
+# YAML syntax and structure
+case_ syntax_flow      $'name: t\nbase:\n  model: {hidden: 32\n' "c.yaml:4:1: YAML syntax error"
+case_ syntax_indent    $'name: t\nbase:\n  model:\n    hidden: 32\n   cell: rnn\n' "c.yaml:5:4: YAML syntax error"
+case_ tab_indent       $'name: t\nbase:\n\tmodel: {hidden: 32}\n' "c.yaml:3:1: YAML syntax error"
+case_ duplicate_key    $'name: t\nbase:\n  model:\n    hidden: 32\n    hidden: 64\n' 'c.yaml:5:5: duplicate key "hidden" (first at line 4, column 5)'
+case_ duplicate_top    $'name: t\nname: u\n' 'c.yaml:2:1: duplicate key "name"'
+case_ anchor           $'name: t\nbase:\n  model: &m {hidden: 32}\n' "c.yaml:3:10: anchors (&m) are not supported"
+case_ alias            $'name: t\ngrid:\n  seed: [1, 2]\n  hidden: *x\n' "c.yaml:4:11: aliases (*x) are not supported"
+case_ tag              $'name: t\nbase:\n  train: {lr: !!float 1}\n' "c.yaml:3:15: tags (tag:yaml.org,2002:float) are not supported"
+case_ two_documents    $'name: t\n---\nname: u\n' "c.yaml:2:1: a second YAML document"
+case_ empty_file       '' "c.yaml:1:1: the sweep file is empty"
+case_ top_not_mapping  $'- name: t\n' "c.yaml:1:1: the top level must be a mapping"
+# unknown keys, with suggestions
+case_ unknown_key      $'name: t\nbase:\n  model: {hiden: 32}\n' 'c.yaml:3:11: unknown key "model.hiden"; did you mean "model.hidden"?'
+case_ wrong_section    $'name: t\nbase:\n  model: {seq_len: 32}\n' 'c.yaml:3:11: unknown key "model.seq_len"; did you mean "task.seq_len"?'
+case_ unknown_top      $'name: t\ngird:\n  seed: [1]\n' 'c.yaml:2:1: unknown top-level key "gird"; did you mean "grid"?'
+case_ section_at_top   $'name: t\nmodel:\n  hidden: 8\n' 'c.yaml:2:1: unknown top-level key "model"; config keys go under base:'
+case_ unknown_grid_key $'name: t\ngrid:\n  sed: [1, 2]\n' 'c.yaml:3:3: unknown key "sed"; did you mean "seed"?'
+case_ ambiguous_short  $'name: t\ngrid:\n  kind: [mean_sign]\n' 'c.yaml:3:3: key "kind" is ambiguous: it could be task.kind, train.schedule.kind'
+# wrong types
+case_ quoted_int       $'name: t\nbase:\n  model: {hidden: "64"}\n' 'c.yaml:3:19: model.hidden: expected an integer, got the quoted string "64"'
+case_ float_for_int    $'name: t\nbase:\n  train: {epochs: 2.5}\n' "c.yaml:3:19: train.epochs: expected an integer, got 2.5"
+case_ text_for_float   $'name: t\nbase:\n  train: {lr: fast}\n' 'c.yaml:3:15: train.lr: expected a number, got "fast"; allowed: a number > 0'
+case_ bool_yes         $'name: t\nbase:\n  train: {nesterov: yes}\n' 'c.yaml:3:21: train.nesterov: "yes" is not accepted as a boolean'
+case_ bool_on          $'name: t\nbase:\n  train:\n    nesterov: on\n' 'c.yaml:4:15: train.nesterov: "on" is not accepted as a boolean'
+case_ bad_enum         $'name: t\nbase:\n  model: {cell: grue}\n' 'c.yaml:3:17: model.cell: unknown value "grue"; allowed: one of rnn, lstm, gru (did you mean "gru"?)'
+case_ list_in_base     $'name: t\nbase:\n  model: {hidden: [8, 16]}\n' "c.yaml:3:19: model.hidden: expected a single value, got a list; to sweep over several values put the key under grid:"
+case_ section_scalar   $'name: t\nbase:\n  model: 5\n' "c.yaml:3:10: model is a section: expected a mapping of its keys"
+case_ missing_value    $'name: t\nbase:\n  train:\n    epochs:\n' "c.yaml:4:12: train.epochs: expected an integer, got no value"
+case_ bad_name         $'name: "a/b"\n' 'c.yaml:1:7: name: "a/b" is not a usable name'
+# out of range
+case_ hidden_zero      $'name: t\nbase:\n  model: {hidden: 0}\n' "c.yaml:3:19: model.hidden: 0 is out of range; allowed: an integer from 1 to 1024"
+case_ seq_len_negative $'name: t\ngrid:\n  task.seq_len: [20, -5]\n' "c.yaml:3:22: task.seq_len: -5 is out of range; allowed: an integer from 1 to 10000"
+case_ lr_zero          $'name: t\nbase:\n  train: {lr: 0}\n' "c.yaml:3:15: train.lr: 0 is out of range; allowed: a number > 0"
+case_ lr_negative      $'name: t\ngrid:\n  lr: [1e-3, -1e-3]\n' "c.yaml:3:14: train.lr: -1e-3 is out of range; allowed: a number > 0"
+case_ dropout_one      $'name: t\nbase:\n  model: {dropout: 1}\n' "c.yaml:3:20: model.dropout: 1 is out of range; allowed: a number in [0, 1)"
+case_ dropout_negative $'name: t\nbase:\n  model: {dropout: -0.1}\n' "c.yaml:3:20: model.dropout: -0.1 is out of range"
+case_ lr_inf           $'name: t\nbase:\n  train: {lr: .inf}\n' "c.yaml:3:15: train.lr: .inf is not a finite number"
+case_ batch_too_big    "$ok_base"$'grid:\n  batch: [8, 64]\n' "c.yaml:7:14: train.batch: 64 is larger than the training set (task.train_size = 32)"
+case_ signal_steps     $'name: t\nbase:\n  task: {kind: first_sign, seq_len: 4, signal_steps: 5}\n' "c.yaml:3:54: task.signal_steps: 5 is longer than the sequence (task.seq_len = 4)"
+case_ milestones_order $'name: t\nbase:\n  train: {schedule: {kind: multistep, milestones: [30, 20]}}\n' "train.schedule.milestones: 20 follows 30; allowed: strictly ascending"
+case_ too_much_memory  $'name: t\nbase:\n  task: {seq_len: 10000, train_size: 200000}\n  model: {cell: lstm, hidden: 1024, layers: 8}\n  train: {batch: 4096}\n' "of memory, more than 3/4 of the"
+# grids
+case_ empty_axis       $'name: t\ngrid:\n  seed: []\n' "c.yaml:3:9: grid: seed: the list is empty, so the sweep would have no runs"
+case_ empty_grid       $'name: t\ngrid: {}\n' "c.yaml:2:7: grid: expected a mapping of keys to lists of values (e.g. seed: [1, 2, 3]), got an empty mapping"
+case_ axis_not_list    $'name: t\ngrid:\n  seed: 3\n' "c.yaml:3:9: grid: seed: expected a list of values"
+case_ zip_unequal      $'name: t\nzip:\n  - {hidden: [8, 16], lr: [0.1]}\n' "c.yaml:3:23: zip: lists of unequal length: hidden has 2 values (line 3) but lr has 1"
+case_ swept_twice      $'name: t\ngrid:\n  seed: [1]\nzip:\n  - {seed: [1, 2], hidden: [4, 8]}\n' "c.yaml:5:5: seed is already swept (grid axis at line 3, column 3)"
+case_ repeated_value   $'name: t\ngrid:\n  seed: [1, 2, 1]\n' "c.yaml:3:16: value 3 of this axis repeats value 1 (seed=1)"
+case_ all_excluded     $'name: t\ngrid:\n  seed: [1, 2]\nexclude:\n  - {seed: [1, 2]}\n' "c.yaml:5:5: every one of the 2 runs is excluded"
+case_ exclude_bad_key  $'name: t\ngrid:\n  seed: [1, 2]\nexclude:\n  - {sede: 1}\n' 'c.yaml:5:6: unknown key "sede"; did you mean "seed"?'
+# --set
+case_ set_unknown      "$ok_base" '--set model.hiden=3: unknown key "model.hiden"; did you mean "model.hidden"?' --set model.hiden=3
+case_ set_malformed    "$ok_base" "--set seed=[1,2: YAML syntax error" --set 'seed=[1,2'
+case_ set_bad_value    "$ok_base" '--set train.lr=abc: train.lr: expected a number, got "abc"' --set train.lr=abc
+case_ set_no_equals    "$ok_base" "--set epochs: expected KEY=VALUE" --set epochs
+case_ set_range        "$ok_base" "--set hidden=[4,2000]: model.hidden: 2000 is out of range" --set 'hidden=[4,2000]'
+case_ set_bool         "$ok_base" '--set nesterov=no: train.nesterov: "no" is not accepted as a boolean' --set nesterov=no
+# files, directories, usage
+case_ unreadable_file  - "c.yaml: cannot read the sweep file: No such file or directory"
+touch "$work/plainfile"
+case_ output_under_file "$ok_base" "cannot create the output directory $work/plainfile/x: $work/plainfile exists and is not a directory" -o "$work/plainfile/x"
+mkdir -p "$work/ro" && chmod 555 "$work/ro"
+if [ "$(id -u)" != 0 ]; then
+    case_ output_read_only "$ok_base" "cannot create the output directory $work/ro/x" -o "$work/ro/x"
+fi
+case_ jobs_zero        "$ok_base" "-j expects a number of threads from 1 to 4096, got '0'" -j 0
+case_ unknown_option   "$ok_base" "sweep: unknown option '--frobnicate'" --frobnicate
+
+# a directory holding something else is refused (it existed before, so it may stay)
+mkdir -p "$work/s2/out" && cd "$work/s2" && printf '%s' "$ok_base" > c.yaml && touch out/notes.txt
+"$SWEEP" c.yaml -o out > /dev/null 2> err.txt; st=$?
+if [ $st -eq 2 ] && grep -qF "is not empty, but holds no sweep-manifest.txt" err.txt && [ "$(ls out)" = notes.txt ]; then
+    passed=$((passed + 1)); else echo "FAIL foreign_dir: status $st: $(cat err.txt)"; failed=$((failed + 1)); fi
+cd "$work" || exit 1
+
+echo "sweep errors: $passed passed, $failed failed"
+[ $failed -eq 0 ]

@@ -1,0 +1,208 @@
+#!/bin/bash
+# test_sweep_run.sh SWEEP MODE: end-to-end behaviour of `sweep` on tiny configs.
+#   cli        --help, --version, help per verb, --dry-run (lists, writes nothing)
+#   threads    -j 1 and -j 2 give bit-identical run files and index (timings aside)
+#   resume     re-running skips complete runs, redoes missing/partial ones, cleans
+#              temporaries; a changed config is refused without --force
+#   interrupt  SIGINT: exit 130, nothing incomplete under a final name, resumable;
+#              a second SIGINT quits at once
+#   diverged   a diverging run is recorded as diverged, the others finish, exit 1;
+#              --fail-fast starts nothing after it
+set -u
+SWEEP=$(realpath "${1:?usage: test_sweep_run.sh SWEEP MODE}")
+MODE=${2:?mode}
+HERE=$(cd "$(dirname "$0")" && pwd)
+PY=/usr/bin/python3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+passed=0 failed=0
+check() { # check DESCRIPTION COMMAND...
+    local what=$1; shift
+    if "$@"; then passed=$((passed + 1)); else echo "FAIL: $what"; failed=$((failed + 1)); fi
+}
+has() { grep -qF -- "$2" "$1" || { echo "  ($1 lacks: $2)"; sed 's/^/    | /' "$1" | head -20; return 1; }; }
+
+# Complete = what the sweep itself trusts (h5io's check), from Python for independence:
+# format sweep-run and a status attribute.
+complete_files() { # prints the complete run files of a directory
+    $PY - "$1" <<'PYEOF'
+import os, sys, h5py
+d = sys.argv[1]
+for f in sorted(os.listdir(d)):
+    if not f.endswith(".h5") or f == "sweep.h5" or f.startswith("."):
+        continue
+    try:
+        with h5py.File(os.path.join(d, f), "r") as h:
+            if h.attrs.get("format") == "sweep-run" and h.attrs.get("status"):
+                print(f[:-3], h.attrs["status"])
+    except Exception:
+        pass
+PYEOF
+}
+
+cat > tiny.yaml <<'YAML'
+# four small runs that take well under a second each
+name: tiny
+base:
+  task: {seq_len: 5, train_size: 64, test_size: 32}
+  model: {hidden: 8}
+  train: {epochs: 3, batch: 16, steps_per_epoch: 2}
+  record: {probe_size: 4}
+grid:
+  model.cell: [rnn, gru]
+  seed: [1, 2]
+zip:
+  - {hidden: [8, 6], lr: [0.01, 0.005]}
+YAML
+
+case $MODE in
+cli)
+    "$SWEEP" --help > out.txt; check "--help exits 0" test $? = 0
+    check "--help shows the usage" has out.txt "sweep CONFIG.yaml [-j N] [-o DIR] [--set KEY=VALUE]..."
+    "$SWEEP" --version > out.txt; check "--version exits 0" test $? = 0
+    check "--version names libraries" has out.txt "libyaml"
+    "$SWEEP" help run > out.txt; check "help run" test $? = 0
+    check "help run explains --set" has out.txt "a list ([1,2,3]) makes KEY a grid axis"
+    "$SWEEP" help keys > out.txt; check "help keys" test $? = 0
+    check "help keys lists every key" has out.txt "train.schedule.milestones"
+    "$SWEEP" help nonsense > out.txt 2> err.txt; check "help on an unknown topic is a usage error" test $? = 2
+    "$SWEEP" > out.txt 2> err.txt; check "no arguments: usage error" test $? = 2
+    check "no arguments: usage" has err.txt "usage: sweep CONFIG.yaml"
+    "$SWEEP" tiny.yaml --dry-run -j 2 --set seed=[1,2,3] > out.txt 2> err.txt
+    check "--dry-run exits 0" test $? = 0
+    check "--dry-run lists runs" has out.txt "cell=gru,seed=3,hidden=6,lr=0.005"
+    check "--dry-run totals" has out.txt "total: 12 runs"
+    check "--dry-run writes nothing" test ! -e runs
+    check "--dry-run shows swept values" has out.txt "cell  seed  hidden     lr"
+    ;;
+threads)
+    "$SWEEP" tiny.yaml -o j1 -j 1 -q; check "-j 1 exits 0" test $? = 0
+    "$SWEEP" tiny.yaml -o j2 -j 2 -q; check "-j 2 exits 0" test $? = 0
+    check "8 run files" test "$(ls j1/*.h5 | wc -l)" = 9
+    $PY "$HERE/test_sweep_h5diff.py" j1 j2 > diff.txt; check "-j 1 and -j 2 identical" test $? = 0
+    cat diff.txt
+    # the comparison can fail: two different seeds must differ
+    $PY "$HERE/test_sweep_h5diff.py" "j1/cell=rnn,seed=1,hidden=8,lr=0.01.h5" "j1/cell=rnn,seed=2,hidden=8,lr=0.01.h5" > diff.txt
+    check "the comparison sees a different seed" test $? = 1
+    OMP_NUM_THREADS=3 "$SWEEP" tiny.yaml -o j3 > out.txt 2> err.txt
+    check "OMP_NUM_THREADS sets -j" has err.txt "8 runs on 3 threads"
+    ;;
+resume)
+    "$SWEEP" tiny.yaml -o r -j 2 -q; check "first run exits 0" test $? = 0
+    keep="r/cell=gru,seed=1,hidden=8,lr=0.01.h5"
+    gone="r/cell=rnn,seed=2,hidden=6,lr=0.005.h5"
+    part="r/cell=gru,seed=2,hidden=8,lr=0.01.h5"
+    before=$(stat -c %Y.%s "$keep"); sleep 1.1
+    rm "$gone"
+    head -c 1000 "$part" > r/tmp && mv r/tmp "$part"           # a truncated file
+    touch "r/.cell=rnn,seed=1,hidden=8,lr=0.01.h5.tmp.12345.0"   # an old temporary (h5io's pattern)
+    ls -a r > ls-before.txt
+    "$SWEEP" tiny.yaml -o r -j 2 > out.txt 2> err.txt; check "resume exits 0" test $? = 0
+    check "resume reports skipped runs" has err.txt "8 runs, 6 already complete in r, 2 to run"
+    check "untouched run not rewritten" test "$(stat -c %Y.%s "$keep")" = "$before"
+    check "missing run redone" test "$(complete_files r | grep -c 'rnn,seed=2,hidden=6')" = 1
+    check "truncated run redone" test "$(complete_files r | grep -c 'gru,seed=2,hidden=8')" = 1
+    check "all complete" test "$(complete_files r | grep -c ' done$')" = 8
+    check "temporaries removed" test -z "$(ls -a r | grep -F '.tmp')"
+    # a changed config is refused, and nothing changes
+    ls -l --time-style=+%s.%N r > ls1.txt
+    "$SWEEP" tiny.yaml -o r --set train.epochs=4 > out.txt 2> err.txt; check "changed config refused with 2" test $? = 2
+    check "refusal explains" has err.txt "r holds the results of a different sweep: 8 with a changed config"
+    check "refusal suggests --force" has err.txt "--force"
+    ls -l --time-style=+%s.%N r > ls2.txt
+    check "refusal wrote nothing" cmp -s ls1.txt ls2.txt
+    "$SWEEP" tiny.yaml -o r --set seed=[1,2,3] > out.txt 2> err.txt; check "added runs refused" test $? = 2
+    check "added runs named" has err.txt "4 runs added (e.g. cell=rnn,seed=3,hidden=8,lr=0.01)"
+    "$SWEEP" tiny.yaml -o r --set seed=[1,2,3] --force -q; check "--force runs the new config" test $? = 0
+    check "--force keeps unchanged runs" test "$(stat -c %Y.%s "$keep")" = "$before"
+    check "--force adds runs" test "$(complete_files r | grep -c ' done$')" = 12
+    "$SWEEP" tiny.yaml -o r --set seed=[1,2,3] > out.txt 2> err.txt; check "nothing left to do" test $? = 0
+    check "nothing left to do: all skipped" has err.txt "12 already complete"
+    ;;
+interrupt)
+    cat > slow.yaml <<'YAML'
+name: slow
+base:
+  task: {seq_len: 40, train_size: 512, test_size: 128}
+  model: {hidden: 32}
+  train: {epochs: 150, batch: 32, steps_per_epoch: 0}
+  record: {probe_size: 4, grad_every: 50}
+grid:
+  seed: [1, 2, 3, 4, 5, 6]
+YAML
+    "$SWEEP" slow.yaml -o s -j 2 > out.txt 2> err.txt &
+    pid=$!
+    for i in $(seq 50); do [ -e s/sweep.h5 ] && break; sleep 0.1; done
+    sleep 1
+    kill -INT $pid
+    wait $pid; st=$?
+    check "SIGINT exits 130" test $st = 130
+    check "SIGINT message" has err.txt "interrupted; finishing the current epoch"
+    check "resume hint" has err.txt "run the same command again to resume"
+    n_complete=$(complete_files s | wc -l)
+    n_files=$(ls s | grep -c '\.h5$')
+    check "every run file under a final name is complete" test "$n_files" = $((n_complete + 1))
+    check "some runs were left to do" test "$n_complete" -lt 6
+    check "no temporaries left" test -z "$(ls -a s | grep -F '.tmp')"
+    # a second SIGINT quits at once, without waiting for the epoch (epochs of ~5 s here)
+    cat > long.yaml <<'YAML'
+name: long
+base:
+  task: {seq_len: 100, train_size: 40000, test_size: 128}
+  model: {hidden: 64}
+  train: {epochs: 2, batch: 32, steps_per_epoch: 0}
+  record: {probe_size: 4}
+grid:
+  seed: [1, 2]
+YAML
+    "$SWEEP" long.yaml -o l -j 2 > out.txt 2> err2.txt &
+    pid=$!
+    for i in $(seq 50); do [ -e l/sweep.h5 ] && break; sleep 0.1; done
+    sleep 0.5
+    kill -INT $pid; sleep 0.2
+    t0=$(date +%s.%N)
+    kill -INT $pid
+    wait $pid; st=$?
+    t1=$(date +%s.%N)
+    check "second SIGINT exits 130" test $st = 130
+    check "second SIGINT exits at once" $PY -c "import sys; sys.exit(0 if $t1 - $t0 < 1.5 else 1)"
+    check "after a double SIGINT nothing looks complete" test -z "$(complete_files l)"
+    check "after a double SIGINT no run file under a final name" test -z "$(ls l | grep -v '^sweep' | grep '\.h5$')"
+    # the same command resumes and completes
+    "$SWEEP" slow.yaml -o s -j 2 -q; st=$?
+    check "resume after interrupt exits 0" test $st = 0
+    check "resume completes every run" test "$(complete_files s | grep -c ' done$')" = 6
+    ;;
+diverged)
+    cat > div.yaml <<'YAML'
+name: div
+base:
+  task: {seq_len: 5, train_size: 64, test_size: 32}
+  model: {hidden: 8}
+  train: {epochs: 3, batch: 16, steps_per_epoch: 2, optimizer: sgd}
+  record: {probe_size: 4}
+grid:
+  lr: [1e30, 0.01, 0.02, 0.03]
+YAML
+    "$SWEEP" div.yaml -o d -j 2 > out.txt 2> err.txt; st=$?
+    check "a diverged run makes the exit status 1" test $st = 1
+    check "the diverged run is reported" has err.txt "diverged lr=1e30"
+    check "summary counts" has err.txt "4 runs: 3 done, 1 diverged, 0 failed"
+    complete_files d > st.txt
+    check "diverged recorded in its file" has st.txt "lr=1e30 diverged"
+    check "the others finished" test "$(grep -c ' done$' st.txt)" = 3
+    # resume keeps the diverged run and still reports it
+    "$SWEEP" div.yaml -o d -j 2 > out.txt 2> err.txt; st=$?
+    check "resume of a sweep with a diverged run exits 1" test $st = 1
+    check "resume counts the diverged run" has err.txt "4 runs: 3 done, 1 diverged"
+    # --fail-fast: the longest run (all equal here: the first) diverges, nothing else starts
+    "$SWEEP" div.yaml -o f -j 1 --fail-fast > out.txt 2> err.txt; st=$?
+    check "--fail-fast exits 1" test $st = 1
+    check "--fail-fast reports what it did not start" has err.txt "3 runs were not started because of --fail-fast"
+    check "--fail-fast wrote only the diverged run" test "$(complete_files f | wc -l)" = 1
+    ;;
+*) echo "unknown mode $MODE"; exit 2 ;;
+esac
+echo "sweep $MODE: $passed passed, $failed failed"
+[ $failed -eq 0 ]

@@ -1,0 +1,221 @@
+/* test_sweep_spec.c: sweep files expanded into runs (sweepspec.c): grid order, zip,
+ * exclude, --set overrides and axes, short keys, run ids (deterministic, readable, hashed
+ * when long) and the config hash. Parses text in memory; writes nothing. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "common.h"
+#include "sweepspec.h"
+
+static char err[2048];
+
+static sw_sweep_spec *load(const char *text, const char *const *sets, int n_sets)
+{
+    sw_sweep_spec *s = NULL;
+    err[0] = 0;
+    int rc = sw_sweep_spec_parse("t.yaml", text, strlen(text), sets, n_sets, &s, err, sizeof err);
+    CHECK(rc == SW_OK && s, "parse failed (%d): %s\n--- text:\n%s", rc, err, text);
+    return rc == SW_OK ? s : NULL;
+}
+
+static void expect_fail(const char *text, const char *const *sets, int n_sets, const char *substring)
+{
+    sw_sweep_spec *s = NULL;
+    int rc = sw_sweep_spec_parse("t.yaml", text, strlen(text), sets, n_sets, &s, err, sizeof err);
+    CHECK(rc == SW_ECONFIG && s == NULL, "expected a config error for:\n%s", text);
+    CHECK(strstr(err, substring) != NULL, "message \"%s\" lacks \"%s\"", err, substring);
+}
+
+static const char *ids(const sw_sweep_spec *s)
+{
+    static char buf[8192];
+    size_t n = 0;
+    buf[0] = 0;
+    for (int i = 0; s && i < s->n_runs && n < sizeof buf; i++)
+        n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s", i ? " " : "", s->runs[i].id);
+    return buf;
+}
+
+int main(void)
+{
+    sw_sweep_spec *s;
+
+    /* No grid: one run with the defaults, named after the file. */
+    s = sw_sweep_spec_parse("dir/my-sweep.yaml", "description: x\n", 15, NULL, 0, &s, err, sizeof err) == SW_OK ? s : NULL;
+    CHECK(s && s->n_runs == 1 && !strcmp(s->runs[0].id, "run") && !strcmp(s->name, "my-sweep"), "single run: %s", err);
+    if (s) {
+        sw_config d;
+        sw_config_defaults(&d);
+        CHECK(memcmp(&d, &s->runs[0].cfg, sizeof d) == 0, "no keys: the defaults");
+        CHECK(s->runs[0].cost > 50e9 && s->runs[0].cost < 58e9, "cost of the reference run %.3g", s->runs[0].cost);
+    }
+    sw_sweep_spec_free(s);
+
+    /* Grid: cartesian product, first axis slowest; canonical and short keys; sections. */
+    const char *grid = "name: g\n"
+                       "base:\n  task: {seq_len: 30}\n  train:\n    epochs: 7\n    schedule: {kind: cosine, min_lr: 0.0001}\n"
+                       "grid:\n  model.cell: [rnn, gru]\n  seq_len: [10, 100]\n  seed: [3, 1]\n";
+    s = load(grid, NULL, 0);
+    CHECK(s && s->n_runs == 8, "8 runs");
+    CHECK(s && !strcmp(ids(s), "cell=rnn,seq_len=10,seed=3 cell=rnn,seq_len=10,seed=1 cell=rnn,seq_len=100,seed=3 "
+                               "cell=rnn,seq_len=100,seed=1 cell=gru,seq_len=10,seed=3 cell=gru,seq_len=10,seed=1 "
+                               "cell=gru,seq_len=100,seed=3 cell=gru,seq_len=100,seed=1"), "grid order: %s", ids(s));
+    if (s) {
+        CHECK(s->n_swept == 3 && !strcmp(s->swept_keys[1], "task.seq_len") && !strcmp(s->swept_short[1], "seq_len"),
+              "swept keys");
+        const sw_config *c = &s->runs[5].cfg;
+        CHECK(c->model.cell == SW_CELL_GRU && c->task.seq_len == 10 && c->seed == 1 && c->train.epochs == 7 &&
+              c->train.schedule.kind == SW_SCHED_COSINE && c->train.schedule.min_lr == 1e-4, "run 6 resolved");
+        CHECK(!strcmp(s->runs[5].values[0], "gru") && !strcmp(s->runs[5].values[2], "1"), "values");
+        CHECK(s->runs[5].cost < s->runs[6].cost, "longer sequences cost more");
+        /* Same text, same ids and hashes (determinism); different hash per run. */
+        sw_sweep_spec *t = load(grid, NULL, 0);
+        for (int i = 0; t && i < s->n_runs; i++) {
+            CHECK(!strcmp(s->runs[i].id, t->runs[i].id) && !strcmp(s->runs[i].hash, t->runs[i].hash), "deterministic");
+            for (int j = 0; j < i; j++) CHECK(strcmp(s->runs[i].hash, s->runs[j].hash), "hashes differ");
+        }
+        sw_sweep_spec_free(t);
+    }
+    sw_sweep_spec_free(s);
+
+    /* The config hash changes when a base key changes, the id does not. */
+    {
+        sw_sweep_spec *a = load("grid: {seed: [1]}\n", NULL, 0);
+        const char *sets[] = {"train.epochs=9"};
+        sw_sweep_spec *b = load("grid: {seed: [1]}\n", sets, 1);
+        CHECK(a && b && !strcmp(a->runs[0].id, b->runs[0].id) && strcmp(a->runs[0].hash, b->runs[0].hash),
+              "hash follows the config");
+        CHECK(b && strstr(b->text, "# --set train.epochs=9"), "overrides recorded with the text");
+        sw_sweep_spec_free(a);
+        sw_sweep_spec_free(b);
+    }
+
+    /* Floats, lists and schedules in ids. */
+    s = load("grid:\n  lr: [0.001, 1e-8, 2]\n  train.schedule.milestones: [[10, 20], []]\n", NULL, 0);
+    CHECK(s && !strcmp(ids(s), "lr=0.001,milestones=10+20 lr=0.001,milestones=none lr=1e-8,milestones=10+20 "
+                               "lr=1e-8,milestones=none lr=2,milestones=10+20 lr=2,milestones=none"), "ids %s", ids(s));
+    sw_sweep_spec_free(s);
+
+    /* A grid over train.schedule as a list of mappings (and the kind shorthand). */
+    s = load("grid:\n  train.schedule:\n    - {kind: step, step: 10}\n    - {kind: cosine}\n    - constant\n", NULL, 0);
+    CHECK(s && s->n_runs == 3 && s->n_swept == 2, "schedule axis");
+    if (s && s->n_runs == 3) {
+        CHECK(!strcmp(s->runs[0].id, "schedule.kind=step,step=10"), "id %s", s->runs[0].id);
+        CHECK(!strcmp(s->runs[1].id, "schedule.kind=cosine,step=20"), "id %s", s->runs[1].id);
+        CHECK(s->runs[2].cfg.train.schedule.kind == SW_SCHED_CONSTANT, "shorthand");
+    }
+    sw_sweep_spec_free(s);
+
+    /* Nested grid sections. */
+    s = load("grid:\n  model: {hidden: [8, 16]}\n", NULL, 0);
+    CHECK(s && s->n_runs == 2 && s->runs[1].cfg.model.hidden == 16 && !strcmp(s->runs[1].id, "hidden=16"), "nested grid");
+    sw_sweep_spec_free(s);
+
+    /* Zip: lists vary together; combined with a grid axis. */
+    s = load("grid:\n  seed: [1, 2]\nzip:\n  - {hidden: [8, 16, 32], lr: [0.01, 0.005, 0.002]}\n", NULL, 0);
+    CHECK(s && s->n_runs == 6, "zip x grid: %d", s ? s->n_runs : -1);
+    if (s && s->n_runs == 6) {
+        CHECK(!strcmp(s->runs[0].id, "seed=1,hidden=8,lr=0.01") && !strcmp(s->runs[5].id, "seed=2,hidden=32,lr=0.002"),
+              "zip ids %s", ids(s));
+        CHECK(s->runs[4].cfg.model.hidden == 16 && s->runs[4].cfg.train.lr == 0.005, "zip pairs");
+    }
+    sw_sweep_spec_free(s);
+    s = load("zip: {hidden: [8, 16], seed: [5, 6]}\n", NULL, 0);
+    CHECK(s && s->n_runs == 2 && s->runs[1].cfg.seed == 6, "zip as a single mapping");
+    sw_sweep_spec_free(s);
+
+    /* Exclude: partial assignments, lists meaning any of. */
+    s = load("grid:\n  cell: [rnn, lstm, gru]\n  seq_len: [20, 500]\n  seed: [1, 2]\n"
+             "exclude:\n  - {cell: rnn, seq_len: 500}\n  - {model.cell: [lstm, gru], seed: 2, task.seq_len: 20}\n",
+             NULL, 0);
+    CHECK(s && s->n_runs == 12 - 2 - 2, "exclude: %d runs (%s)", s ? s->n_runs : -1, ids(s));
+    for (int i = 0; s && i < s->n_runs; i++) {
+        const sw_config *c = &s->runs[i].cfg;
+        CHECK(!(c->model.cell == SW_CELL_RNN && c->task.seq_len == 500), "excluded rnn/500 present");
+        CHECK(!(c->model.cell != SW_CELL_RNN && c->seed == 2 && c->task.seq_len == 20), "excluded present");
+        CHECK(s->runs[i].index == i, "indices renumbered");
+    }
+    CHECK(s && s->n_warnings == 0, "no warnings");
+    sw_sweep_spec_free(s);
+    s = load("grid: {seed: [1, 2]}\nexclude:\n  - {seed: 7}\n", NULL, 0);
+    CHECK(s && s->n_warnings == 1 && strstr(s->warnings[0], "t.yaml:3:5: warning"), "unmatched exclude warns: %s",
+          s && s->n_warnings ? s->warnings[0] : "");
+    sw_sweep_spec_free(s);
+
+    /* --set: a value for every run, replacing an axis; a list making an axis. */
+    {
+        const char *sets[] = {"seed=[1,2,3]", "train.epochs=5", "model.cell=gru"};
+        s = load("grid:\n  cell: [rnn, lstm]\n  hidden: [8, 16]\n", sets, 3);
+        CHECK(s && s->n_runs == 6 && !strcmp(s->runs[0].id, "hidden=8,seed=1"), "--set axes: %s", ids(s));
+        for (int i = 0; s && i < s->n_runs; i++)
+            CHECK(s->runs[i].cfg.train.epochs == 5 && s->runs[i].cfg.model.cell == SW_CELL_GRU, "--set values");
+        sw_sweep_spec_free(s);
+        const char *sets2[] = {"hidden=[32]", "train.schedule={kind: exponential, gamma: 0.9}",
+                               "train.schedule.milestones=[3,4]"};
+        s = load("grid:\n  seed: [1, 2]\n  hidden: [8, 16]\n", sets2, 3);
+        CHECK(s && s->n_runs == 2 && !strcmp(s->runs[1].id, "seed=2,hidden=32"), "--set replaces an axis in place: %s",
+              ids(s));
+        CHECK(s && s->runs[0].cfg.train.schedule.kind == SW_SCHED_EXPONENTIAL &&
+              s->runs[0].cfg.train.schedule.gamma == 0.9 && s->runs[0].cfg.train.schedule.n_milestones == 2,
+              "--set mapping and list value");
+        sw_sweep_spec_free(s);
+        const char *sets3[] = {"seed=4", "seed=5"};
+        s = load("name: x\n", sets3, 2);
+        CHECK(s && s->n_runs == 1 && s->runs[0].cfg.seed == 5, "the last --set wins");
+        sw_sweep_spec_free(s);
+    }
+
+    /* Keys and their short forms. */
+    char shortname[64];
+    sw_short_key("train.schedule.kind", shortname, sizeof shortname);
+    CHECK(!strcmp(shortname, "schedule.kind"), "short %s", shortname);
+    sw_short_key("task.kind", shortname, sizeof shortname);
+    CHECK(!strcmp(shortname, "task.kind"), "short %s", shortname);
+    sw_short_key("seed", shortname, sizeof shortname);
+    CHECK(!strcmp(shortname, "seed"), "short %s", shortname);
+    for (size_t i = 0; i < sw_schema_len; i++) {
+        sw_short_key(sw_schema[i].key, shortname, sizeof shortname);
+        CHECK(sw_resolve_key(shortname) == &sw_schema[i], "short form %s resolves back", shortname);
+        CHECK(sw_resolve_key(sw_schema[i].key) == &sw_schema[i], "canonical resolves");
+    }
+    CHECK(sw_resolve_key("kind") == NULL, "ambiguous");
+
+    /* Long ids become an index plus a hash, still unique and stable. */
+    s = load("grid:\n  train.schedule.milestones: [[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16], [2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17]]\n"
+             "  lr: [0.001, 0.002]\n  weight_decay: [0.000123456789]\n", NULL, 0);
+    CHECK(s && s->n_runs == 4 && !strncmp(s->runs[0].id, "r000-", 5) && strlen(s->runs[0].id) == 13 &&
+          !strncmp(s->runs[3].id, "r003-", 5), "hashed ids %s", ids(s));
+    if (s) {
+        sw_sweep_spec *t = load("grid:\n  train.schedule.milestones: [[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16], [2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17]]\n"
+                                "  lr: [0.001, 0.002]\n  weight_decay: [0.000123456789]\n", NULL, 0);
+        CHECK(t && !strcmp(ids(s), ids(t)), "hashed ids are stable");
+        sw_sweep_spec_free(t);
+    }
+    sw_sweep_spec_free(s);
+
+    /* A few errors with their positions (the CLI tests cover many more). */
+    expect_fail("grid:\n  seed: [1, 2]\n  model.hidden: [8, 0]\n", NULL, 0,
+                "t.yaml:3:21: model.hidden: 0 is out of range; allowed: an integer from 1 to 1024");
+    expect_fail("base:\n  task: {train_size: 100}\ngrid:\n  batch: [50, 200]\n", NULL, 0,
+                "t.yaml:4:15: train.batch: 200 is larger than the training set (task.train_size = 100)");
+    expect_fail("base:\n  train: {batch: 64}\ngrid:\n  task.train_size: [100, 50]\n", NULL, 0,
+                "t.yaml:2:18: train.batch: 64 is larger than the training set (task.train_size = 50); allowed: a batch "
+                "of at most task.train_size (in run train_size=50)");
+    expect_fail("grid: {seed: [1,2]}\nzip: {seed: [3, 4]}\n", NULL, 0, "seed is already swept");
+    expect_fail("zip: {hidden: [1, 2], seed: [1, 2, 3]}\n", NULL, 0, "lists of unequal length");
+    {
+        const char *sets[] = {"hidden=8"};
+        expect_fail("zip: {hidden: [1, 2], seed: [1, 2]}\n", sets, 1, "--set hidden=8: model.hidden varies together");
+        const char *sets2[] = {"epochs"};
+        expect_fail("name: x\n", sets2, 1, "--set epochs: expected KEY=VALUE");
+        const char *sets3[] = {"model=5"};
+        expect_fail("name: x\n", sets3, 1, "model is a section");
+    }
+    expect_fail("grid:\n  hidden: [8, 16]\n  seed: [1, 2, 3]\n  lr: [0.1, 0.2]\n  cell: [rnn, lstm, gru]\n"
+                "  seq_len: [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30]\n"
+                "  layers: [1,2,3,4,5,6,7,8]\n  input_size: [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21]\n"
+                "  probe_size: [1,2,3,4,5,6,7,8,9,10]\n",
+                NULL, 0, "at most 100000");
+    return check_report("sweep spec");
+}
