@@ -210,6 +210,12 @@ static void set_num(table *t, int row, int col, double v, const char *fmt)
     tab_set(t, row, col, text, csv, v);
 }
 
+/* Seconds: enough digits for tiny test runs, no false precision for long ones. */
+static void set_seconds(table *t, int row, int col, double v)
+{
+    set_num(t, row, col, v, !isfinite(v) || v >= 100 ? "%.0f" : v >= 1 ? "%.1f" : "%.3f");
+}
+
 static void set_int(table *t, int row, int col, long long v)
 {
     char s[32];
@@ -772,7 +778,7 @@ static int group_table(const run_set *rs, const char *const *gkeys, int ngk, tab
         set_num(t, row, c_fstd, sf.std, "%.2f");
         set_num(t, row, c_train, st.mean, "%.2f");
         set_num(t, row, c_van, geometric_mean(van, m), "%.3g");
-        set_num(t, row, c_sec, ss.mean, "%.1f");
+        set_seconds(t, row, c_sec, ss.mean);
     }
     free(group);
     free(first);
@@ -813,7 +819,7 @@ static int run_table(const run_set *rs, table *t)
         set_num(t, row, c_train, pct(r->final_train_acc), "%.2f");
         set_int(t, row, c_epochs, r->epochs);
         set_num(t, row, c_van, r->vanishing_ratio, "%.3g");
-        set_num(t, row, c_sec, r->wall_seconds, "%.1f");
+        set_seconds(t, row, c_sec, r->wall_seconds);
         set_text(t, row, c_err, r->error ? r->error : "");
     }
     return t->oom ? SW_ENOMEM : SW_OK;
@@ -842,7 +848,7 @@ static int history_table(const sw_run_file *r, table *t)
         set_num(t, row, c_tel, h->test_loss[e], "%.4f");
         set_num(t, row, c_tea, pct(h->test_acc[e]), "%.2f");
         set_num(t, row, c_gn, h->grad_norm[e], "%.4g");
-        set_num(t, row, c_sec, h->seconds[e], "%.2f");
+        set_seconds(t, row, c_sec, h->seconds[e]);
         int is_best = e + 1 == r->best_epoch;
         tab_set(t, row, c_best, is_best ? "*" : "", is_best ? "1" : "0", is_best);
     }
