@@ -1,7 +1,7 @@
 /* h5io.c: run files and the sweep index (see h5io.h and docs/hdf5-layout.md).
  *
  * Writing: every file is created under a hidden temporary name in its final directory
- * (".<name>.h5.tmp.<pid>.<serial>"), filled, closed, fsync'ed, renamed over the final name,
+ * (".<name>.h5.tmp.<host>.<pid>.<serial>"), filled, closed, fsync'ed, renamed over the final name,
  * and the directory is fsync'ed, so a file under a final name is always complete and a
  * crash leaves at most a temporary, which sw_h5_remove_temporaries() deletes.
  *
@@ -382,7 +382,13 @@ static int fsync_path(const char *path, int directory)
 static hid_t create_temporary(wctx *w, const char *dir, const char *base, char *tmp, size_t tmplen)
 {
     unsigned serial = atomic_fetch_add(&tmp_serial, 1u);
-    int n = snprintf(tmp, tmplen, "%s/.%s" TMP_MARK "%ld.%u", dir, base, (long)getpid(), serial);
+    /* host, pid and a per-process serial: unique even when processes on several hosts
+     * (MPI ranks) share the directory */
+    char host[65] = "host";
+    if (gethostname(host, sizeof host - 1) != 0 || !host[0]) snprintf(host, sizeof host, "host");
+    for (char *c = host; *c; c++)
+        if (*c == '/' || (unsigned char)*c < 0x21) *c = '_';
+    int n = snprintf(tmp, tmplen, "%s/.%s" TMP_MARK "%s.%ld.%u", dir, base, host, (long)getpid(), serial);
     if (n < 0 || (size_t)n >= tmplen) {
         wfail(w, SW_EINVAL, "path too long");
         return -1;
