@@ -1255,14 +1255,24 @@ static int expand(loader *L, sw_sweep_spec *s)
         }
         char id[1024] = "";
         size_t used = 0;
-        for (int j = 0; j < s->n_swept; j++) {
+        for (int j = 0; j < s->n_swept && !rc; j++) {
             char v[256];
             id_value(&cfg, keys[j], v, sizeof v);
-            if ((rc = dup_string(&run->values[j], v))) break;
-            if (used < sizeof id)
-                used += (size_t)snprintf(id + used, sizeof id - used, "%s%s=%s", j ? "," : "", s->swept_short[j], v);
+            rc = dup_string(&run->values[j], v);
         }
         if (rc) break;
+        /* The id names what each axis set for this run: for a key -> list axis or a zip
+         * group that is every key of the axis; for a list of mappings (train.schedule:
+         * [{kind: step, step: 10}, {kind: cosine}]) only the keys that value writes. */
+        for (int a = 0; a < L->ax.n; a++) {
+            const assigns *pt = &L->ax.ax[a].points[pick[a]];
+            for (int q = 0; q < pt->n && used < sizeof id; q++) {
+                char v[256], shortname[64];
+                id_value(&cfg, pt->a[q].key, v, sizeof v);
+                sw_short_key(pt->a[q].key->key, shortname, sizeof shortname);
+                used += (size_t)snprintf(id + used, sizeof id - used, "%s%s=%s", used ? "," : "", shortname, v);
+            }
+        }
         if (!s->n_swept) snprintf(id, sizeof id, "run");
         char err[1024];
         const char *bad = NULL;
