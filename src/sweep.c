@@ -448,11 +448,11 @@ static void print_finished(progress *p, const sw_run_spec *run, const sw_run_res
     if (!strcmp(status, "done") || !strcmp(status, "diverged")) {
         int planned = run->cfg.train.epochs;
         if (res->best_epoch > 0)
-            snprintf(line, sizeof line, "[%d/%d] %-8s %s  best %.2f%% at epoch %d/%d, final %.2f%%, %.1f s%s%s", k,
+            snprintf(line, sizeof line, "[%d/%d] %-8s %s  best %.2f%% at epoch %d/%d, final %.2f%%, %.3g s%s%s", k,
                      p->total, status, run->id, 100 * res->best_test_acc, res->best_epoch, planned,
                      100 * res->final_test_acc, res->wall_seconds, detail && *detail ? "; " : "", detail ? detail : "");
         else
-            snprintf(line, sizeof line, "[%d/%d] %-8s %s  no epoch completed, %.1f s%s%s", k, p->total, status,
+            snprintf(line, sizeof line, "[%d/%d] %-8s %s  no epoch completed, %.3g s%s%s", k, p->total, status,
                      run->id, res->wall_seconds, detail && *detail ? "; " : "", detail ? detail : "");
     } else {
         snprintf(line, sizeof line, "[%d/%d] %-8s %s  %s", k, p->total, status, run->id, detail ? detail : "");
