@@ -276,7 +276,8 @@ static int run_command(int argc, char **argv)
         status = EXIT_DONE;
         goto done;
     }
-    sw_sweep_options opt = {dir, threads, force, quiet, fail_fast, true};
+    sw_sweep_options opt = {.dir = dir, .threads = threads, .force = force, .quiet = quiet,
+                            .fail_fast = fail_fast, .handle_sigint = true};
     if ((rc = sw_sweep_prepare(spec, &opt, err, sizeof err))) {
         fprintf(stderr, "sweep: %s\n", err);
         sw_sweep_spec_free(spec);

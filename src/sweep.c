@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <sys/file.h>
 
 #include "common.h"
 #include "h5io.h"
@@ -320,6 +321,27 @@ int sw_sweep_prepare(const sw_sweep_spec *spec, const sw_sweep_options *opt, cha
         manifest_free(&old);
         return SW_EIO;
     }
+    /* One process per directory: two sweeps writing the same runs and index would race.
+     * The lock is an flock on a hidden file, released by the kernel when the process
+     * ends however it ends; the descriptor is kept open on purpose. */
+    if (!opt->no_lock) {
+        char lock[PATH_MAX] = "";
+        int fd = join_path(lock, sizeof lock, dir, ".sweep.lock", "") ? -1 : open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+        if (fd < 0) {
+            snprintf(err, errlen, "cannot create the lock file %s: %s", lock, strerror(errno));
+            undo_dirs(created, n_created);
+            free_strings(created, n_created);
+            manifest_free(&old);
+            return SW_EIO;
+        }
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            snprintf(err, errlen, "another sweep process is writing to %s; wait for it to finish (or stop it) "
+                     "before starting this one", dir);
+            close(fd);
+            manifest_free(&old);
+            return SW_ECONFIG;
+        }
+    }
     /* Forced over a changed sweep: the files of runs whose config changed are outdated. */
     for (int i = 0; i < spec->n_runs && old.n; i++) {
         int j = manifest_find(&old, spec->runs[i].id);
@@ -335,7 +357,12 @@ int sw_sweep_prepare(const sw_sweep_spec *spec, const sw_sweep_options *opt, cha
     } else {
         rc = manifest_write(spec, dir, err, errlen);
     }
-    if (rc < 0) undo_dirs(created, n_created);
+    if (rc < 0 && n_created) {
+        /* This invocation made the directory: leave nothing of it behind. */
+        char lock[PATH_MAX];
+        if (!join_path(lock, sizeof lock, dir, ".sweep.lock", "")) unlink(lock);
+        undo_dirs(created, n_created);
+    }
     free_strings(created, n_created);
     return rc < 0 ? rc : SW_OK;
 }
@@ -573,11 +600,13 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
             int status = SW_RUN_STATUS_COUNT;
             if (sw_h5_read_run(path, 0, &f, rerr, sizeof rerr) == SW_OK) status = (int)f.status;
             sw_run_file_free(&f);
-            out->skipped++;
-            if (status == SW_RUN_DONE) out->done++;
-            else if (status == SW_RUN_DIVERGED) out->diverged++;
-            else out->failed++;
-            continue;
+            if (status == SW_RUN_DONE || status == SW_RUN_DIVERGED) {
+                out->skipped++;
+                if (status == SW_RUN_DONE) out->done++;
+                else out->diverged++;
+                continue;
+            }
+            /* failed (or unreadable status): retried; its file is replaced atomically. */
         }
         pending[i] = true;
         order[n_pending++] = (order_item){spec, i};

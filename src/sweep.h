@@ -31,6 +31,8 @@ typedef struct {
     bool quiet;       /* no progress output */
     bool fail_fast;   /* stop launching runs after the first failed or diverged one */
     bool handle_sigint; /* install the Ctrl-C handler for the duration of execute */
+    bool no_lock;     /* skip the DIR/.sweep.lock that keeps two processes out of one
+                         directory (for cooperating processes, e.g. MPI ranks) */
 } sw_sweep_options;
 
 typedef struct {
@@ -42,13 +44,15 @@ typedef struct {
     double seconds;   /* wall time of execute */
 } sw_sweep_outcome;
 
-/* Checks and creates opt->dir, compares its manifest, removes stale temporaries and writes
- * the manifest. On error (directory cannot be created, a different sweep is there and
+/* Checks and creates opt->dir, takes its lock (held until the process exits: a second
+ * sweep on the same directory is refused), compares its manifest, removes stale
+ * temporaries and writes the manifest. On error (directory cannot be created, a different sweep is there and
  * !force, ...) returns a negative code with the message in err, and leaves no file or
  * directory it created behind. */
 int sw_sweep_prepare(const sw_sweep_spec *spec, const sw_sweep_options *opt, char *err, size_t errlen);
 
-/* Runs what is not complete yet; fills *out. Returns SW_OK when the loop ran to its end
+/* Runs what is not complete yet (runs whose file says `failed` are retried: failures
+ * can be transient; done and diverged runs are kept); fills *out. Returns SW_OK when the loop ran to its end
  * or was interrupted (see out), or a negative code for an error of the sweep itself (the
  * index could not be written, ...) with the message in err. Individual run failures are
  * not errors here: they are counted in out. */

@@ -135,6 +135,9 @@ YAML
     pid=$!
     for i in $(seq 50); do [ -e s/sweep.h5 ] && break; sleep 0.1; done
     sleep 1
+    "$SWEEP" slow.yaml -o s -j 2 > out2.txt 2> err2.txt; st=$?
+    check "a second sweep on the same directory is refused" test $st = 2
+    check "refusal names the other process" has err2.txt "another sweep process is writing to s"
     kill -INT $pid
     wait $pid; st=$?
     check "SIGINT exits 130" test $st = 130
