@@ -33,6 +33,6 @@ add_custom_target(bench COMMAND bench_engine 5 DEPENDS bench_engine USES_TERMINA
                   COMMENT "Engine benchmark (one thread, 5 seeds per cell)")
 
 sweep_test_executable(test_engine_regression test_engine_regression.c)
-target_link_libraries(test_engine_regression PRIVATE sweep_engine OpenMP::OpenMP_C)
-add_test(NAME engine_regression COMMAND test_engine_regression)
+target_link_libraries(test_engine_regression PRIVATE sweep_lib)
+add_test(NAME engine_regression COMMAND test_engine_regression ${SWEEP_CONFIGS}/reference.yaml)
 set_tests_properties(engine_regression PROPERTIES LABELS "regression;engine")
