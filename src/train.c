@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
+
 #include "model.h"
 #include "optim.h"
 #include "rng.h"
@@ -243,9 +247,34 @@ static int fail(sw_run_result *res, int code, const char *what)
     return code;
 }
 
+/* Subnormal floats (below 1.2e-38) cost x86 cores about a hundred times a normal operation,
+ * and a vanishing gradient is exactly a stream of them: a vanilla RNN at T=500 trained 15x
+ * slower with them. Flushing them to zero (FTZ, DAZ) changes only values that small. The
+ * mode is per thread, so it is set for the run and restored after it. */
+static unsigned flush_subnormals(void)
+{
+#if defined(__SSE__)
+    unsigned old = _mm_getcsr();
+    _mm_setcsr(old | 0x8040u); /* FTZ (bit 15) | DAZ (bit 6) */
+    return old;
+#else
+    return 0;
+#endif
+}
+
+static void restore_float_mode(unsigned old)
+{
+#if defined(__SSE__)
+    _mm_setcsr(old);
+#else
+    (void)old;
+#endif
+}
+
 int sw_train_run(const sw_config *cfg, const sw_train_hooks *hooks, sw_run_result *res)
 {
     double t_start = sw_now();
+    unsigned float_mode = flush_subnormals();
     memset(res, 0, sizeof *res);
     run_state st;
     memset(&st, 0, sizeof st);
@@ -368,5 +397,6 @@ finish:
 done:
     res->wall_seconds = sw_now() - t_start;
     run_state_free(&st);
+    restore_float_mode(float_mode);
     return rc;
 }
