@@ -36,3 +36,8 @@ sweep_test_executable(test_engine_regression test_engine_regression.c)
 target_link_libraries(test_engine_regression PRIVATE sweep_lib)
 add_test(NAME engine_regression COMMAND test_engine_regression ${SWEEP_CONFIGS}/reference.yaml)
 set_tests_properties(engine_regression PROPERTIES LABELS "regression;engine")
+
+sweep_test_executable(test_engine_vanishing test_engine_vanishing.c)
+target_link_libraries(test_engine_vanishing PRIVATE sweep_lib)
+add_test(NAME engine_vanishing COMMAND test_engine_vanishing ${SWEEP_TEST_DATA}/vanishing-small.yaml)
+set_tests_properties(engine_vanishing PROPERTIES LABELS "regression;engine")
