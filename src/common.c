@@ -1,6 +1,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "common.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -29,6 +30,15 @@ void sw_assert_fail(const char *file, int line, const char *expr)
     fprintf(stderr, "%s:%d: assertion failed: %s\n", file, line, expr);
     fflush(stderr);
     abort();
+}
+
+void sw_set_error(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
 }
 
 double sw_now(void)

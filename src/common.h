@@ -49,6 +49,14 @@ void sw_assert_fail(const char *file, int line, const char *expr);
 
 #define SW_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Formats a message into err (errlen bytes, always terminated); does nothing when err is
+ * NULL or errlen is 0. The one way library functions fill their `err` arguments. */
+void sw_set_error(char *err, size_t errlen, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
 /* Monotonic wall clock in seconds. */
 double sw_now(void);
 

@@ -231,15 +231,6 @@ void sw_config_defaults(sw_config *cfg)
 
 /* ---- scalar parsing ---------------------------------------------------------- */
 
-static void msg(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static int fmt_num(char *out, size_t outlen, double v);
 
 /* "an integer from 1 to 1024", "a number in [0, 1)", "true or false", ... */
@@ -349,7 +340,7 @@ static int type_error(const sw_key_info *k, const char *what, const char *text, 
     describe_allowed(k, allowed, sizeof allowed);
     describe_given(text, quoted, given, sizeof given);
     bool numeric = is_float_text(text);
-    msg(err, errlen, "%s: expected %s, got %s; allowed: %s%s", k->key, what, given, allowed,
+    sw_set_error(err, errlen, "%s: expected %s, got %s; allowed: %s%s", k->key, what, given, allowed,
         quoted && numeric ? " (remove the quotes)" : "");
     return SW_ECONFIG;
 }
@@ -358,7 +349,7 @@ static int range_error(const sw_key_info *k, const char *text, char *err, size_t
 {
     char allowed[200];
     describe_allowed(k, allowed, sizeof allowed);
-    msg(err, errlen, "%s: %s is out of range; allowed: %s", k->key, text, allowed);
+    sw_set_error(err, errlen, "%s: %s is out of range; allowed: %s", k->key, text, allowed);
     return SW_ECONFIG;
 }
 
@@ -388,12 +379,12 @@ static int parse_int_list_text(const sw_key_info *k, const char *text, long long
         item[len] = 0;
         while (isspace((unsigned char)*s)) s++;
         if (!is_int_text(item)) {
-            msg(err, errlen, "%s: \"%s\" in %s is not an integer; allowed: a list of integers, e.g. [20, 40]",
+            sw_set_error(err, errlen, "%s: \"%s\" in %s is not an integer; allowed: a list of integers, e.g. [20, 40]",
                 k->key, item, text);
             return SW_ECONFIG;
         }
         if (*n >= SW_MAX_MILESTONES) {
-            msg(err, errlen, "%s: more than %d values in %s", k->key, SW_MAX_MILESTONES, text);
+            sw_set_error(err, errlen, "%s: more than %d values in %s", k->key, SW_MAX_MILESTONES, text);
             return SW_ECONFIG;
         }
         errno = 0;
@@ -401,12 +392,12 @@ static int parse_int_list_text(const sw_key_info *k, const char *text, long long
         if (errno) return range_error(k, item, err, errlen);
         if (*s == ',') { s++; continue; }
         if (*s == ']') { s++; break; }
-        msg(err, errlen, "%s: malformed list %s; write it as [20, 40]", k->key, text);
+        sw_set_error(err, errlen, "%s: malformed list %s; write it as [20, 40]", k->key, text);
         return SW_ECONFIG;
     }
     while (isspace((unsigned char)*s)) s++;
     if (*s) {
-        msg(err, errlen, "%s: unexpected text after the list in %s", k->key, text);
+        sw_set_error(err, errlen, "%s: unexpected text after the list in %s", k->key, text);
         return SW_ECONFIG;
     }
     return SW_OK;
@@ -424,7 +415,7 @@ int sw_config_set(sw_config *cfg, const sw_key_info *k, const char *text, bool q
             if (!quoted && is_float_text(text)) {
                 char allowed[200];
                 describe_allowed(k, allowed, sizeof allowed);
-                msg(err, errlen, "%s: expected an integer, got %s; allowed: %s", k->key, text, allowed);
+                sw_set_error(err, errlen, "%s: expected an integer, got %s; allowed: %s", k->key, text, allowed);
                 return SW_ECONFIG;
             }
             return type_error(k, "an integer", text, quoted, err, errlen);
@@ -443,7 +434,7 @@ int sw_config_set(sw_config *cfg, const sw_key_info *k, const char *text, bool q
                         !strcmp(text, ".Inf") || !strcmp(text, ".NaN") || !strcmp(text, "+.inf"))) {
             char allowed[200];
             describe_allowed(k, allowed, sizeof allowed);
-            msg(err, errlen, "%s: %s is not a finite number; allowed: %s", k->key, text, allowed);
+            sw_set_error(err, errlen, "%s: %s is not a finite number; allowed: %s", k->key, text, allowed);
             return SW_ECONFIG;
         }
         if (quoted || !is_float_text(text)) return type_error(k, "a number", text, quoted, err, errlen);
@@ -452,7 +443,7 @@ int sw_config_set(sw_config *cfg, const sw_key_info *k, const char *text, bool q
         if (!isfinite(v) || errno == ERANGE) {
             /* Underflow to 0 or overflow: the written value cannot be represented. */
             if (!isfinite(v) || v != 0 || strspn(text, "+-0.eE") != strlen(text)) {
-                msg(err, errlen, "%s: %s cannot be represented as a double", k->key, text);
+                sw_set_error(err, errlen, "%s: %s cannot be represented as a double", k->key, text);
                 return SW_ECONFIG;
             }
         }
@@ -467,7 +458,7 @@ int sw_config_set(sw_config *cfg, const sw_key_info *k, const char *text, bool q
                                              "YES", "NO", "ON", "OFF", "True", "False", "TRUE", "FALSE", NULL};
         for (int i = 0; yaml11[i]; i++)
             if (!quoted && !strcmp(text, yaml11[i])) {
-                msg(err, errlen, "%s: \"%s\" is not accepted as a boolean (YAML 1.1 and 1.2 tools read "
+                sw_set_error(err, errlen, "%s: \"%s\" is not accepted as a boolean (YAML 1.1 and 1.2 tools read "
                     "it differently); write true or false", k->key, text);
                 return SW_ECONFIG;
             }
@@ -485,9 +476,9 @@ int sw_config_set(sw_config *cfg, const sw_key_info *k, const char *text, bool q
         char given[160];
         describe_given(text, quoted, given, sizeof given);
         if (near)
-            msg(err, errlen, "%s: unknown value %s; allowed: %s (did you mean \"%s\"?)", k->key, given, allowed, near);
+            sw_set_error(err, errlen, "%s: unknown value %s; allowed: %s (did you mean \"%s\"?)", k->key, given, allowed, near);
         else
-            msg(err, errlen, "%s: unknown value %s; allowed: %s", k->key, given, allowed);
+            sw_set_error(err, errlen, "%s: unknown value %s; allowed: %s", k->key, given, allowed);
         return SW_ECONFIG;
     }
     case SW_TYPE_INT_LIST: {
@@ -508,7 +499,7 @@ int sw_config_set_list(sw_config *cfg, const sw_key_info *k, const long long *va
 {
     SW_ASSERT(cfg && k && k->type == SW_TYPE_INT_LIST && n >= 0);
     if (n > SW_MAX_MILESTONES) {
-        msg(err, errlen, "%s: %d values given; allowed: at most %d", k->key, n, SW_MAX_MILESTONES);
+        sw_set_error(err, errlen, "%s: %d values given; allowed: at most %d", k->key, n, SW_MAX_MILESTONES);
         return SW_ECONFIG;
     }
     for (int i = 0; i < n; i++) {
@@ -518,7 +509,7 @@ int sw_config_set_list(sw_config *cfg, const sw_key_info *k, const long long *va
             return range_error(k, text, err, errlen);
         }
         if (i > 0 && values[i] <= values[i - 1]) {
-            msg(err, errlen, "%s: %lld follows %lld; allowed: strictly ascending epochs, e.g. [20, 40]", k->key,
+            sw_set_error(err, errlen, "%s: %lld follows %lld; allowed: strictly ascending epochs, e.g. [20, 40]", k->key,
                 values[i], values[i - 1]);
             return SW_ECONFIG;
         }
@@ -651,19 +642,19 @@ int sw_config_validate(const sw_config *cfg, char *err, size_t errlen, const cha
     }
     if (cfg->train.batch > cfg->task.train_size) {
         *bad_key = "train.batch";
-        msg(err, errlen, "train.batch: %d is larger than the training set (task.train_size = %d); allowed: "
+        sw_set_error(err, errlen, "train.batch: %d is larger than the training set (task.train_size = %d); allowed: "
             "a batch of at most task.train_size", cfg->train.batch, cfg->task.train_size);
         return SW_ECONFIG;
     }
     if (cfg->task.kind == SW_TASK_FIRST_SIGN && cfg->task.signal_steps > cfg->task.seq_len) {
         *bad_key = "task.signal_steps";
-        msg(err, errlen, "task.signal_steps: %d is longer than the sequence (task.seq_len = %d); allowed: "
+        sw_set_error(err, errlen, "task.signal_steps: %d is longer than the sequence (task.seq_len = %d); allowed: "
             "at most task.seq_len", cfg->task.signal_steps, cfg->task.seq_len);
         return SW_ECONFIG;
     }
     if (cfg->train.schedule.kind == SW_SCHED_MULTISTEP && cfg->train.schedule.n_milestones == 0) {
         *bad_key = "train.schedule.milestones";
-        msg(err, errlen, "train.schedule.milestones: the multistep schedule needs at least one milestone, "
+        sw_set_error(err, errlen, "train.schedule.milestones: the multistep schedule needs at least one milestone, "
             "e.g. milestones: [20, 40]");
         return SW_ECONFIG;
     }
@@ -672,12 +663,12 @@ int sw_config_validate(const sw_config *cfg, char *err, size_t errlen, const cha
         char a[40], b[40];
         fmt_num(a, sizeof a, cfg->train.schedule.min_lr);
         fmt_num(b, sizeof b, cfg->train.lr);
-        msg(err, errlen, "train.schedule.min_lr: %s is above train.lr (%s); allowed: 0 <= min_lr <= lr", a, b);
+        sw_set_error(err, errlen, "train.schedule.min_lr: %s is above train.lr (%s); allowed: 0 <= min_lr <= lr", a, b);
         return SW_ECONFIG;
     }
     if (cfg->train.optimizer == SW_OPTIM_SGD && cfg->train.nesterov && !(cfg->train.momentum > 0)) {
         *bad_key = "train.nesterov";
-        msg(err, errlen, "train.nesterov: true needs train.momentum > 0 (it is 0)");
+        sw_set_error(err, errlen, "train.nesterov: true needs train.momentum > 0 (it is 0)");
         return SW_ECONFIG;
     }
     double need = sw_config_memory_bytes(cfg), phys = physical_memory_bytes();
@@ -688,7 +679,7 @@ int sw_config_validate(const sw_config *cfg, char *err, size_t errlen, const cha
         /* Point at the biggest factor the user is likely to have changed. */
         *bad_key = cfg->task.train_size > 100000 ? "task.train_size" : cfg->task.seq_len > 1000 ? "task.seq_len"
                    : "model.hidden";
-        msg(err, errlen, "%s: this run would need about %s of memory, more than 3/4 of the %s this machine "
+        sw_set_error(err, errlen, "%s: this run would need about %s of memory, more than 3/4 of the %s this machine "
             "has (task.seq_len %d, model.hidden %d, model.layers %d, train.batch %d, task.train_size %d); "
             "make the run smaller", *bad_key, a, b, cfg->task.seq_len, cfg->model.hidden, cfg->model.layers,
             cfg->train.batch, cfg->task.train_size);

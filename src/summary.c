@@ -21,15 +21,6 @@
 
 /* ---- small utilities ------------------------------------------------------------------ */
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* Stable merge sort of idx[0..n) by cmp(ctx, a, b). Returns -1 when out of memory (idx is
  * then left as it was). */
 static int sort_indices(int *idx, int n, int (*cmp)(void *, int, int), void *ctx)
@@ -450,7 +441,7 @@ static int tab_sort(table *t, const char *spec, char *err, size_t errlen)
     if (!idx || !sorted) {
         free(idx);
         free(sorted);
-        set_err(err, errlen, "out of memory");
+        sw_set_error(err, errlen, "out of memory");
         return SW_ENOMEM;
     }
     for (int i = 0; i < t->nrows; i++) idx[i] = i;
@@ -527,19 +518,19 @@ static int load_runs(const char *dir, unsigned what, run_set *rs, FILE *diag, ch
     memset(rs, 0, sizeof *rs);
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        set_err(err, errlen, "%s: no such directory", dir);
+        sw_set_error(err, errlen, "%s: no such directory", dir);
         return SW_ENOTFOUND;
     }
     char **names = NULL;
     int n = sw_h5_list_runs(dir, &names);
     if (n < 0) {
-        set_err(err, errlen, "cannot list %s: %s", dir, sw_strerror(n));
+        sw_set_error(err, errlen, "cannot list %s: %s", dir, sw_strerror(n));
         return n;
     }
     rs->runs = calloc((size_t)(n ? n : 1), sizeof *rs->runs);
     if (!rs->runs) {
         sw_h5_free_names(names, n);
-        set_err(err, errlen, "out of memory");
+        sw_set_error(err, errlen, "out of memory");
         return SW_ENOMEM;
     }
     for (int i = 0; i < n; i++) {
@@ -555,7 +546,7 @@ static int load_runs(const char *dir, unsigned what, run_set *rs, FILE *diag, ch
             if (rc == SW_ENOMEM) {
                 sw_run_file_free(rf);
                 sw_h5_free_names(names, n);
-                set_err(err, errlen, "out of memory");
+                sw_set_error(err, errlen, "out of memory");
                 return rc;
             }
             /* A summarizer that dies on one bad file is useless after a crash: say so and go on. */
@@ -872,7 +863,7 @@ static int parse_by(const char *by, const char **keys, int *n, char *err, size_t
         const sw_key_info *k = sw_schema_find(key);
         if (!k) {
             const char *near = sw_schema_suggest(key);
-            set_err(err, errlen, "--by: unknown key '%s'%s%s%s", key, near ? " (did you mean '" : "",
+            sw_set_error(err, errlen, "--by: unknown key '%s'%s%s%s", key, near ? " (did you mean '" : "",
                     near ? near : "", near ? "'?)" : "");
             return SW_EINVAL;
         }
@@ -890,7 +881,7 @@ int sw_summarize(const char *dir, const sw_summary_options *opt, FILE *out, FILE
     sw_summary_options defaults = {NULL, NULL, SW_TABLE_TEXT, 0, NULL};
     if (!opt) opt = &defaults;
     if (!dir || !out) {
-        set_err(err, errlen, "sw_summarize: missing argument");
+        sw_set_error(err, errlen, "sw_summarize: missing argument");
         return SW_EINVAL;
     }
     /* validate --by before reading anything */
@@ -943,7 +934,7 @@ int sw_summarize(const char *dir, const sw_summary_options *opt, FILE *out, FILE
         goto done;
     }
     if (rs.n == 0) {
-        set_err(err, errlen, "%s: no readable run files%s", dir, rs.unreadable ? " (see the messages above)" : "");
+        sw_set_error(err, errlen, "%s: no readable run files%s", dir, rs.unreadable ? " (see the messages above)" : "");
         rc = SW_ENOTFOUND;
         goto done;
     }
@@ -952,7 +943,7 @@ int sw_summarize(const char *dir, const sw_summary_options *opt, FILE *out, FILE
             if (strcmp(rs.keys[k], "seed") != 0) gkeys[ngk++] = rs.keys[k];
     rc = opt->per_run ? run_table(&rs, &t) : group_table(&rs, gkeys, ngk, &t);
     if (rc) {
-        set_err(err, errlen, "out of memory");
+        sw_set_error(err, errlen, "out of memory");
         goto done;
     }
     if (opt->sort && (rc = tab_sort(&t, opt->sort, err, errlen))) goto done;
