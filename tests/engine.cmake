@@ -41,3 +41,8 @@ sweep_test_executable(test_engine_vanishing test_engine_vanishing.c)
 target_link_libraries(test_engine_vanishing PRIVATE sweep_lib)
 add_test(NAME engine_vanishing COMMAND test_engine_vanishing ${SWEEP_TEST_DATA}/vanishing-small.yaml)
 set_tests_properties(engine_vanishing PROPERTIES LABELS "regression;engine")
+
+sweep_test_executable(test_engine_optim test_engine_optim.c)
+target_link_libraries(test_engine_optim PRIVATE sweep_engine)
+add_test(NAME engine_optim COMMAND test_engine_optim)
+set_tests_properties(engine_optim PROPERTIES LABELS "unit;engine")
