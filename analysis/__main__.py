@@ -1,0 +1,215 @@
+"""python3 -m analysis {curves,hidden,gradients,vanishing} ... -> PNG figures.
+
+Errors the user can fix (missing directory, no run files, a file that is
+not a sweep run, an unknown key) print one line and exit with status 2.
+"""
+
+import argparse
+import os
+import sys
+
+EPILOG = """\
+workflow:
+  sweep configs/vanishing.yaml                    # runs into runs/vanishing
+  sweep summarize runs/vanishing                  # best-epoch table
+  python3 -m analysis vanishing runs/vanishing    # accuracy vs sequence length
+  python3 -m analysis curves runs/vanishing --where task.kind=mean_sign
+  python3 -m analysis gradients runs/vanishing --out figs/
+  python3 -m analysis hidden runs/vanishing/RUN.h5
+
+Needs Debian's python3-h5py, python3-numpy, python3-matplotlib (/usr/bin/python3).
+Figures are PNG; --out takes a file name or an existing directory.
+See analysis/README.md for the unit classifier's criterion."""
+
+
+def _keys(s):
+    return [k.strip() for k in s.split(",") if k.strip()] if s else []
+
+
+def _common(p, what):
+    p.add_argument("--out", "-o", metavar="PATH",
+                   help="PNG file or directory to write into (default: ./%s)" % what)
+    p.add_argument("--dpi", type=int, default=90, help="resolution of the PNG (default 90)")
+
+
+def _filters(p):
+    p.add_argument("--where", action="append", metavar="KEY=V[,V...]", default=[],
+                   help="keep only runs whose config KEY has one of the values (repeatable), "
+                        "e.g. --where task.kind=mean_sign --where model.cell=rnn,gru")
+    p.add_argument("--by", metavar="KEY[,KEY...]",
+                   help="config keys that define a line (default: the swept keys except seed"
+                        " and the panel/x keys); runs that share them are averaged over")
+
+
+def build_parser():
+    ap = argparse.ArgumentParser(
+        prog="python3 -m analysis",
+        description="Figures from the HDF5 files written by sweep (docs/hdf5-layout.md).",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("curves", help="train/test loss and accuracy per epoch, mean and min-max band over seeds",
+                       description="2x2 panels: train loss, test loss, train accuracy, test accuracy per "
+                                   "epoch; one line per configuration (the mean over its seeds) with a "
+                                   "band from the minimum to the maximum.")
+    p.add_argument("dir", metavar="DIR", help="sweep output directory (or one run file)")
+    _filters(p)
+    _common(p, "curves.png")
+
+    p = sub.add_parser("hidden", help="4x4 hidden-unit trajectories and unit classes of one run",
+                       description="Trajectories h_t of 16 hidden units on one probe sequence, and every "
+                                   "unit of the layer classified (over all probe sequences) as accumulator, "
+                                   "transient, oscillator or other; counts and the accumulators' "
+                                   "correlations are printed. Criterion: analysis/README.md.")
+    p.add_argument("run", metavar="RUN.h5", help="a run file (a directory: its first run with results)")
+    p.add_argument("--layer", type=int, default=-1, help="layer, from 0; -1 = last (default)")
+    p.add_argument("--probe", type=int, default=0, help="probe sequence to draw (default 0)")
+    p.add_argument("--weights", choices=("best", "final"), default="best",
+                   help="hidden states computed with the best-epoch or final weights (default best)")
+    p.add_argument("--first-unit", type=int, default=0, metavar="U",
+                   help="draw units U..U+15 (default 0)")
+    _common(p, "hidden.png")
+
+    p = sub.add_parser("gradients", help="||dl/dh_t|| against t on a log axis; --run: heatmap epoch x t",
+                       description="The norm of the loss gradient reaching h_t (/gradients/dloss_dh_norm) "
+                                   "at the last recorded epoch, one line per configuration (geometric "
+                                   "mean over seeds; zeros are left out), one panel per task.kind when it "
+                                   "varies. With --run, a heatmap recorded epoch x t of one run.")
+    p.add_argument("dir", metavar="DIR", help="sweep output directory (or one run file)")
+    p.add_argument("--run", metavar="RUN_ID|RUN.h5", help="heatmap epoch x t of this run instead")
+    p.add_argument("--layer", type=int, default=-1, help="layer, from 0; -1 = last (default)")
+    p.add_argument("--align", choices=("end", "start"), default="end",
+                   help="x axis: steps before the end T-1-t (default; lines of different T line up "
+                        "where the loss is) or time step t")
+    p.add_argument("--panel", metavar="KEY", help="one panel per value of KEY (default task.kind when it varies; "
+                                                  "'none' for one panel)")
+    _filters(p)
+    _common(p, "gradients.png")
+
+    p = sub.add_parser("vanishing", help="best test accuracy against sequence length per cell, std over seeds",
+                       description="Best test accuracy (%%) against the sequence length (log axis), one "
+                                   "line per cell, error bars = standard deviation over seeds, one panel "
+                                   "per task.kind when it varies.")
+    p.add_argument("dir", metavar="DIR", help="sweep output directory")
+    p.add_argument("--x", default="task.seq_len", metavar="KEY", help="x axis key (default task.seq_len)")
+    p.add_argument("--panel", metavar="KEY", help="one panel per value of KEY (default task.kind when it varies; "
+                                                  "'none' for one panel)")
+    _filters(p)
+    _common(p, "vanishing.png")
+    return ap
+
+
+def _varies(runs, key):
+    return len({repr(r.config.get(key)) for r in runs}) > 1
+
+
+def _panel(runs, arg):
+    if arg == "none":
+        return None
+    if arg:
+        if all(arg not in r.config for r in runs):
+            raise load.AnalysisError("--panel: unknown config key %r" % arg)
+        return arg
+    return "task.kind" if _varies(runs, "task.kind") else None
+
+
+def _by(runs, arg, exclude):
+    if arg:
+        keys = _keys(arg)
+        for k in keys:
+            if all(k not in r.config for r in runs):
+                raise load.AnalysisError("--by: unknown config key %r (known: %s)"
+                                         % (k, ", ".join(sorted(runs[0].config))))
+        return keys
+    # keys the filters left constant would only repeat themselves in every label
+    return [k for k in load.default_grouping(runs) if k not in exclude and _varies(runs, k)]
+
+
+def _title(target, runs):
+    name = runs[0].sweep if runs and runs[0].sweep else ""
+    return name or os.path.basename(os.path.normpath(target))
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except load.AnalysisError as e:
+        print("analysis %s: error: %s" % (args.cmd, e), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:          # output piped into `head`
+        sys.stderr.close()
+        return 0
+
+
+def run(args):
+    if args.cmd == "hidden":
+        target = args.run
+        runs = load.load_runs(target)
+        if os.path.isdir(target):
+            ok = [r for r in runs if r.has_results]
+            if not ok:
+                raise load.AnalysisError("%s: no run with /probe (all failed?)" % target)
+            print("using %s" % ok[0].path)
+            r = ok[0]
+        else:
+            r = runs[0]
+        fig, classes, st = plots.hidden(r, args.layer, args.probe, args.weights, first_unit=args.first_unit)
+        c = units.counts(classes)
+        L = int(r.config.get("model.layers", 1))
+        print("%s: layer %d, %d units: %s" % (r.run_id, args.layer % L, len(classes),
+                                               ", ".join("%d %s" % (c[k], k) for k in units.CLASSES)))
+        acc = [u for u, k in enumerate(classes) if k == "accumulator"]
+        if acc:
+            print("accumulators' correlation with the running mean of the input:")
+            print("  " + ", ".join("unit %d: %+.2f" % (u, st["corr"][u]) for u in acc))
+        out = plots.save(fig, args.out, "hidden.png", args.dpi)
+        print("wrote %s" % out)
+        return 0
+
+    runs = load.load_runs(args.dir)
+    where = load.parse_where(args.where)
+    runs = load.filter_runs(runs, where)
+    title = _title(args.dir, runs)
+    if args.cmd == "curves":
+        by = _by(runs, args.by, ())
+        fig = plots.curves(runs, by, title, where)
+        name = "curves.png"
+    elif args.cmd == "gradients":
+        if args.run:
+            cand = args.run
+            if not os.path.exists(cand):
+                cand = os.path.join(args.dir, args.run if args.run.endswith(".h5") else args.run + ".h5")
+            if not os.path.isfile(cand):
+                raise load.AnalysisError("--run %s: no such run id in %s, nor a file" % (args.run, args.dir))
+            fig = plots.gradient_heatmap(load.Run(cand), args.layer)
+            name = "gradients-heatmap.png"
+        else:
+            panel = _panel(runs, args.panel)
+            by = _by(runs, args.by, (panel,))
+            fig = plots.gradients(runs, by, panel, args.layer, args.align, title, where)
+            name = "gradients.png"
+    elif args.cmd == "vanishing":
+        if all(args.x not in r.config for r in runs):
+            raise load.AnalysisError("--x: unknown config key %r" % args.x)
+        panel = _panel(runs, args.panel)
+        by = _by(runs, args.by, (panel, args.x))
+        fig = plots.vanishing(runs, args.x, by, panel, title, where)
+        name = "vanishing.png"
+    out = plots.save(fig, args.out, name, args.dpi)
+    print("wrote %s" % out)
+    return 0
+
+
+try:
+    from . import load, plots, units
+except ImportError as e:  # h5py / numpy / matplotlib missing
+    print("analysis: error: %s (install Debian's python3-h5py python3-numpy python3-matplotlib "
+          "and run with /usr/bin/python3)" % e, file=sys.stderr)
+    sys.exit(2)
+
+if __name__ == "__main__":
+    sys.exit(main())

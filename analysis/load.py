@@ -1,0 +1,219 @@
+"""Read a sweep directory (or single run files) as written by `sweep`.
+
+The file contract is docs/hdf5-layout.md. Everything small (root and
+/config attributes, /history, /summary) is read eagerly when a Run is
+created; large arrays (/probe, /gradients, /weights) are read on demand
+through Run.array(path), which opens the file only for that read, so
+hundreds of Run objects hold no open file handles.
+"""
+
+import os
+
+import h5py
+import numpy as np
+
+
+class AnalysisError(Exception):
+    """A user-facing problem (missing directory, wrong file, no data).
+
+    The command line prints the message without a traceback and exits 2.
+    """
+
+
+def _str(v):
+    if isinstance(v, bytes):
+        return v.decode("utf-8")
+    return v
+
+
+def _plain(v):
+    """Attribute value -> plain Python value (str, int, float, bool, list)."""
+    v = _str(v)
+    if isinstance(v, np.ndarray):
+        if v.dtype.kind in "SO":
+            return [_str(x) for x in v.tolist()]
+        return v.tolist()
+    if isinstance(v, np.bool_):
+        return bool(v)
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.floating):
+        return float(v)
+    return v
+
+
+class Run:
+    """One run file.
+
+    Attributes: path, run_id, status ('done', 'diverged', 'failed'), error,
+    config (dict: dotted key -> value), swept_keys (list of str),
+    history (dict: column -> numpy array, e.g. 'test_acc'), summary (dict of
+    /summary attributes), has_results (False for failed runs: no /weights,
+    /probe, /gradients).
+    """
+
+    def __init__(self, path):
+        self.path = path
+        try:
+            f = h5py.File(path, "r")
+        except (OSError, IOError) as e:
+            raise AnalysisError("%s: cannot open as HDF5 (%s)" % (path, e))
+        with f:
+            fmt = _str(f.attrs.get("format", ""))
+            if fmt != "sweep-run":
+                if fmt == "sweep-index":
+                    raise AnalysisError("%s is a sweep index, not a run file; pass its directory "
+                                        "or one of the run files" % path)
+                raise AnalysisError("%s is not a sweep run file (root attribute format=%r, "
+                                    "expected 'sweep-run')" % (path, fmt))
+            self.run_id = _str(f.attrs.get("run_id", os.path.basename(path)[:-3]))
+            self.sweep = _str(f.attrs.get("sweep", ""))
+            self.status = _str(f.attrs.get("status", ""))
+            self.error = _str(f.attrs.get("error", ""))
+            self.swept_keys = [_str(k) for k in np.atleast_1d(f.attrs.get("swept_keys", []))]
+            self.config = {k: _plain(v) for k, v in f["config"].attrs.items()} if "config" in f else {}
+            self.history = {}
+            if "history" in f:
+                for k, d in f["history"].items():
+                    if isinstance(d, h5py.Dataset):
+                        self.history[k] = d[()]
+            self.summary = {k: _plain(v) for k, v in f["summary"].attrs.items()} if "summary" in f else {}
+            self.has_results = "probe" in f and "gradients" in f
+
+    def array(self, name):
+        """Read dataset `name` (e.g. 'probe/hidden_best') as a numpy array.
+
+        Raises AnalysisError when it is absent (a failed run has no
+        /weights, /probe or /gradients).
+        """
+        with h5py.File(self.path, "r") as f:
+            if name not in f:
+                raise AnalysisError("%s (status %s) has no /%s" % (self.path, self.status, name))
+            return f[name][()]
+
+    def key(self, keys):
+        """Tuple of this run's config values for `keys`."""
+        return tuple(self.config.get(k) for k in keys)
+
+    def __repr__(self):
+        return "Run(%r, status=%r)" % (self.run_id, self.status)
+
+
+def run_files(target):
+    """Run-file paths for a directory (every *.h5 except sweep.h5 and hidden
+    temporaries, in name order) or a single file."""
+    if os.path.isdir(target):
+        names = sorted(n for n in os.listdir(target)
+                       if n.endswith(".h5") and n != "sweep.h5" and not n.startswith("."))
+        if not names:
+            raise AnalysisError("%s: no run files (*.h5) in this directory; "
+                                "run `sweep CONFIG -o %s` first" % (target, target))
+        return [os.path.join(target, n) for n in names]
+    if os.path.isfile(target):
+        return [target]
+    raise AnalysisError("%s: no such file or directory" % target)
+
+
+def load_runs(target):
+    """A sweep directory or one run file -> list of Run, in name order.
+
+    A directory whose index lists a grid order uses that order. Hidden
+    temporaries and sweep.h5 are skipped.
+    """
+    runs = [Run(p) for p in run_files(target)]
+    if os.path.isdir(target) and os.path.exists(os.path.join(target, "sweep.h5")):
+        try:
+            order = {r: i for i, r in enumerate(load_table(target)["run_id"])}
+            runs.sort(key=lambda r: order.get(r.run_id, len(order)))
+        except AnalysisError:
+            pass
+    return runs
+
+
+def load_table(target):
+    """DIR/sweep.h5 (or the index file itself) -> dict column -> numpy array.
+
+    String columns are decoded to str (object arrays)."""
+    path = os.path.join(target, "sweep.h5") if os.path.isdir(target) else target
+    if not os.path.exists(path):
+        raise AnalysisError("%s: no such index file" % path)
+    try:
+        f = h5py.File(path, "r")
+    except (OSError, IOError) as e:
+        raise AnalysisError("%s: cannot open as HDF5 (%s)" % (path, e))
+    with f:
+        if _str(f.attrs.get("format", "")) != "sweep-index" or "table" not in f:
+            raise AnalysisError("%s is not a sweep index (format 'sweep-index' with /table)" % path)
+        cols = {}
+        for k, d in f["table"].items():
+            v = d[()]
+            if v.dtype.kind in "SO":
+                v = np.array([_str(x) for x in v], dtype=object)
+            cols[k] = v
+        return cols
+
+
+def group_runs(runs, by):
+    """Group runs by the config values of the keys `by`.
+
+    Returns a list of (values tuple, [runs]) in first-appearance order."""
+    groups = {}
+    for r in runs:
+        groups.setdefault(r.key(by), []).append(r)
+    return list(groups.items())
+
+
+def default_grouping(runs):
+    """The swept keys except `seed` (what distinguishes configurations)."""
+    keys = []
+    for r in runs:
+        for k in r.swept_keys:
+            if k != "seed" and k not in keys:
+                keys.append(k)
+    return keys
+
+
+def parse_where(items):
+    """['model.cell=rnn', 'task.seq_len=20,50'] -> [(key, [str values])]."""
+    out = []
+    for it in items or []:
+        if "=" not in it:
+            raise AnalysisError("--where %r: expected KEY=VALUE[,VALUE...], e.g. model.cell=rnn" % it)
+        k, v = it.split("=", 1)
+        out.append((k.strip(), [x.strip() for x in v.split(",")]))
+    return out
+
+
+def _matches(value, wanted):
+    for w in wanted:
+        if isinstance(value, bool):
+            if w.lower() in (("true", "1") if value else ("false", "0")):
+                return True
+        elif isinstance(value, (int, float)):
+            try:
+                if float(w) == float(value):
+                    return True
+            except ValueError:
+                pass
+        elif str(value) == w:
+            return True
+    return False
+
+
+def filter_runs(runs, where):
+    """Keep the runs whose config matches every (key, values) of `where`."""
+    for k, vals in where:
+        if runs and all(k not in r.config for r in runs):
+            raise AnalysisError("--where: unknown config key %r (known: %s)"
+                                % (k, ", ".join(sorted(runs[0].config))))
+        runs = [r for r in runs if _matches(r.config.get(k), vals)]
+    if not runs:
+        raise AnalysisError("no run matches the --where filters")
+    return runs
+
+
+def label(keys, values):
+    """'cell=gru, seq_len=100' from dotted keys (last component) and values."""
+    if not keys:
+        return "all runs"
+    return ", ".join("%s=%s" % (k.split(".")[-1], v) for k, v in zip(keys, values))

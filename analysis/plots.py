@@ -1,0 +1,333 @@
+"""The figures. Each function takes loaded data and returns a matplotlib
+Figure; the caller saves it (analysis.__main__ does, as PNG)."""
+
+import os
+
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.colors import LogNorm, to_rgb  # noqa: E402
+import numpy as np  # noqa: E402
+
+from .load import AnalysisError, group_runs, label  # noqa: E402
+from . import units as U  # noqa: E402
+
+CELL_COLORS = {"rnn": "tab:red", "lstm": "tab:blue", "gru": "tab:green"}
+CLASS_COLORS = {"accumulator": "tab:blue", "transient": "tab:orange",
+                "oscillator": "tab:purple", "other": "0.35"}
+
+
+def _vkey(vals):
+    """Sort key for a tuple of config values: numbers numerically, the rest as text."""
+    return tuple((0, v, "") if isinstance(v, (int, float)) and not isinstance(v, bool)
+                 else (1, 0, str(v)) for v in vals)
+
+
+def _sort_groups(groups):
+    return sorted(groups, key=lambda item: _vkey(item[0]))
+
+
+def group_styles(keys, groups):
+    """One (color, linestyle) per group. With model.cell among the keys the
+    hue is the cell's and the other keys shade it from light to dark, so a
+    figure with 3 cells x 5 lengths stays readable."""
+    vals = [g[0] for g in groups]
+    if "model.cell" in keys and len(keys) > 1:
+        ci = keys.index("model.cell")
+        others = sorted({v[:ci] + v[ci + 1:] for v in vals}, key=_vkey)
+        out = []
+        cells = sorted({v[ci] for v in vals})
+        for v in vals:
+            base = CELL_COLORS.get(v[ci], "C%d" % (cells.index(v[ci]) % 10))
+            rgb = np.array(to_rgb(base))
+            j = others.index(v[:ci] + v[ci + 1:])
+            frac = 0.15 + 0.85 * (j / max(1, len(others) - 1))   # light -> full
+            dark = rgb * (0.55 + 0.45 * (1 - frac)) if frac > 0.6 else rgb
+            col = 1 - (1 - dark) * (0.35 + 0.65 * frac)
+            out.append((tuple(np.clip(col, 0, 1)), "-"))
+        return out
+    if "model.cell" in keys:
+        return [(CELL_COLORS.get(v[keys.index("model.cell")], "C%d" % i), "-") for i, v in enumerate(vals)]
+    n = len(groups)
+    cmap = plt.get_cmap("tab10" if n <= 10 else "tab20")
+    return [(cmap(i % cmap.N), "-" if i < 20 else "--") for i in range(n)]
+
+
+def _legend(fig, ax, n):
+    if n <= 6:
+        ax.legend(fontsize="small")
+    else:
+        handles, labels = ax.get_legend_handles_labels()
+        fig.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5),
+                   fontsize="x-small" if n > 15 else "small", frameon=False,
+                   ncol=1 if n <= 30 else 2)
+
+
+def _title_suffix(where):
+    return " (%s)" % "; ".join("%s=%s" % (k, ",".join(v)) for k, v in where) if where else ""
+
+
+def curves(runs, by, title, where=()):
+    """2x2 panels: train/test loss and accuracy per epoch; per group of
+    `by` keys, the mean over its runs (seeds) with a min-max band."""
+    runs = [r for r in runs if len(r.history.get("epoch", [])) > 0]
+    if not runs:
+        raise AnalysisError("no run has a completed epoch")
+    groups = _sort_groups(group_runs(runs, by))
+    styles = group_styles(by, groups)
+    fig, axes = plt.subplots(2, 2, figsize=(9.5, 6), sharex=True)
+    panels = [("train_loss", "train loss", "cross-entropy (nats)", 1),
+              ("test_loss", "test loss", "cross-entropy (nats)", 1),
+              ("train_acc", "train accuracy", "accuracy (%)", 100),
+              ("test_acc", "test accuracy", "accuracy (%)", 100)]
+    for ax, (col, name, unit, scale) in zip(axes.flat, panels):
+        for (vals, rs), (color, ls) in zip(groups, styles):
+            E = max(len(r.history[col]) for r in rs)
+            a = np.full((len(rs), E), np.nan)
+            for i, r in enumerate(rs):
+                h = r.history[col]
+                a[i, :len(h)] = h * scale
+            ep = np.arange(1, E + 1)
+            with np.errstate(all="ignore"):
+                import warnings
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    mean, lo, hi = np.nanmean(a, 0), np.nanmin(a, 0), np.nanmax(a, 0)
+            lab = label(by, vals)
+            ax.plot(ep, mean, color=color, ls=ls, lw=1.4, label=lab)
+            if len(rs) > 1:
+                ax.fill_between(ep, lo, hi, color=color, alpha=0.18, lw=0)
+        ax.set_title(name)
+        ax.set_ylabel(unit)
+        ax.grid(alpha=0.3)
+    for ax in axes[1]:
+        ax.set_xlabel("epoch")
+    nseeds = max(len(rs) for _, rs in groups)
+    band = "; line = mean, band = min-max over %d seeds" % nseeds if nseeds > 1 else ""
+    fig.suptitle("%s: training curves%s%s" % (title, _title_suffix(where), band))
+    fig.tight_layout()
+    _legend(fig, axes[0, 1], len(groups))
+    return fig
+
+
+def hidden(run, layer, probe, weights, nshow=16, first_unit=0):
+    """4x4 grid of hidden-unit trajectories of one probe sequence, titles
+    colored by the unit's class over all probe sequences. Returns (fig,
+    classes, stats)."""
+    if not run.has_results:
+        raise AnalysisError("%s: status %s, no /probe to plot (%s)" % (run.path, run.status, run.error))
+    hs = run.array("probe/hidden_%s" % weights)          # [L, P, T, H]
+    x = run.array("probe/inputs")                         # [P, T, I]
+    L, P, T, H = hs.shape
+    if not -L <= layer < L:
+        raise AnalysisError("--layer %d: the run has %d layer(s) (0..%d, or -1 for the last)" % (layer, L, L - 1))
+    if not 0 <= probe < P:
+        raise AnalysisError("--probe %d: the run has %d probe sequences (0..%d)" % (probe, P, P - 1))
+    li = layer % L
+    h = hs[li]
+    classes, st = U.classify(h, x)
+    unit_ids = list(range(first_unit, min(H, first_unit + nshow)))
+    if not unit_ids:
+        raise AnalysisError("--first-unit %d: the layer has %d units" % (first_unit, H))
+    m = U.running_input_mean(x)[probe]
+    t = np.arange(T)
+    fig, axes = plt.subplots(4, 4, figsize=(10, 8), sharex=True, sharey=True)
+    for k, ax in enumerate(axes.flat):
+        if k >= len(unit_ids):
+            ax.axis("off")
+            continue
+        u = unit_ids[k]
+        ax.axhline(0, color="0.8", lw=0.6)
+        ax.plot(t, m, color="0.6", lw=0.9, ls="--")
+        ax.plot(t, h[probe, :, u], color=CLASS_COLORS[classes[u]], lw=1.5)
+        ax.set_title("unit %d: %s" % (u, classes[u]), color=CLASS_COLORS[classes[u]], fontsize="small")
+        ax.set_ylim(-1.05, 1.05)
+        ax.grid(alpha=0.25)
+    for ax in axes[-1]:
+        ax.set_xlabel("time step t")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("h_t (tanh units)")
+    c = U.counts(classes)
+    cfg = run.config
+    fig.suptitle("%s: layer %d hidden units on probe sequence %d (label %s), %s weights\n"
+                 "classes over all %d probe sequences and %d units: %s; gray dashed = running mean of the input"
+                 % (run.run_id, li, probe, _probe_label(run, probe), weights, P, H,
+                    ", ".join("%d %s" % (c[k], k) for k in U.CLASSES)), fontsize="medium")
+    _ = cfg
+    fig.tight_layout()
+    return fig, classes, st
+
+
+def _probe_label(run, p):
+    try:
+        return str(int(run.array("probe/labels")[p]))
+    except AnalysisError:
+        return "?"
+
+
+def _gmean(a):
+    """Geometric mean over axis 0, ignoring zeros and non-finite values."""
+    a = np.asarray(a, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        la = np.where((a > 0) & np.isfinite(a), np.log(np.where(a > 0, a, 1)), np.nan)
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.exp(np.nanmean(la, axis=0))
+
+
+def gradients(runs, by, panel_key, layer, align, title, where=()):
+    """||dl/dh_t|| of the last recorded epoch against t (or steps before the
+    end), log y, one line per group (geometric mean over its runs), one
+    panel per value of panel_key."""
+    runs = [r for r in runs if r.has_results]
+    recs = []
+    for r in runs:
+        g = r.array("gradients/dloss_dh_norm")            # [R, L, T]
+        if g.shape[0] == 0:
+            continue
+        L = g.shape[1]
+        if not -L <= layer < L:
+            raise AnalysisError("--layer %d: %s has %d layer(s)" % (layer, r.run_id, L))
+        ep = r.array("gradients/epoch")
+        recs.append((r, g[-1, layer], int(ep[-1])))
+    if not recs:
+        raise AnalysisError("no run has gradient records (failed runs, or diverged in the first epoch)")
+    pvals = sorted({r.config.get(panel_key) for r, _, _ in recs}, key=str) if panel_key else [None]
+    fig, axes = plt.subplots(1, len(pvals), figsize=(5.2 * len(pvals) + 1.5, 4.6), squeeze=False,
+                             sharey=True)
+    nlines = 0
+    epochs = sorted({e for _, _, e in recs})
+    for ax, pv in zip(axes[0], pvals):
+        sub = [x for x in recs if panel_key is None or x[0].config.get(panel_key) == pv]
+        groups = _sort_groups(group_runs([x[0] for x in sub], by))
+        styles = group_styles(by, groups)
+        byrun = {id(x[0]): x[1] for x in sub}
+        nlines = max(nlines, len(groups))
+        for (vals, rs), (color, ls) in zip(groups, styles):
+            T = max(len(byrun[id(r)]) for r in rs)
+            a = np.full((len(rs), T), np.nan)
+            for i, r in enumerate(rs):
+                v = byrun[id(r)]
+                if align == "end":
+                    a[i, T - len(v):] = v
+                else:
+                    a[i, :len(v)] = v
+            gm = _gmean(a)
+            x = np.arange(T)
+            if align == "end":
+                x = (T - 1) - x
+            gm = np.ma.masked_invalid(np.where(gm > 0, gm, np.nan))
+            ax.plot(x, gm, color=color, ls=ls, lw=1.3, label=label(by, vals))
+        ax.set_yscale("log")
+        if align == "end":
+            ax.set_xlabel("steps before the end, T-1-t")
+            ax.set_xscale("symlog", linthresh=10)
+            ax.set_xlim(left=0)
+        else:
+            ax.set_xlabel("time step t")
+        ax.grid(alpha=0.3, which="both")
+        if pv is not None:
+            ax.set_title("%s=%s" % (panel_key.split(".")[-1], pv))
+    axes[0, 0].set_ylabel("||dl/dh_t|| (L2 norm, nats per unit of h)")
+    ep_txt = "epoch %d" % epochs[0] if len(epochs) == 1 else "last recorded epoch (%s)" % ", ".join(map(str, epochs))
+    fig.suptitle("%s: gradient reaching h_t, layer %s, %s; geometric mean over seeds%s"
+                 % (title, "last" if layer == -1 else layer, ep_txt, _title_suffix(where)))
+    fig.tight_layout()
+    _legend(fig, axes[0, -1], nlines)
+    return fig
+
+
+def gradient_heatmap(run, layer):
+    """Heatmap recorded epoch x t of ||dl/dh_t|| for one run, log colors."""
+    if not run.has_results:
+        raise AnalysisError("%s: status %s, no /gradients (%s)" % (run.path, run.status, run.error))
+    g = run.array("gradients/dloss_dh_norm")
+    ep = run.array("gradients/epoch")
+    if g.shape[0] == 0:
+        raise AnalysisError("%s: no gradient records" % run.path)
+    L = g.shape[1]
+    if not -L <= layer < L:
+        raise AnalysisError("--layer %d: the run has %d layer(s)" % (layer, L))
+    z = np.ma.masked_where(~(g[:, layer] > 0) | ~np.isfinite(g[:, layer]), g[:, layer])
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    T = g.shape[2]
+    if z.count() == 0:
+        raise AnalysisError("%s: every recorded gradient norm is zero" % run.path)
+    ye = np.arange(len(ep) + 1) - 0.5
+    mesh = ax.pcolormesh(np.arange(T + 1) - 0.5, ye, z, norm=LogNorm(vmin=z.min(), vmax=z.max()),
+                         cmap="viridis", shading="flat")
+    ax.set_yticks(np.arange(len(ep)))
+    ax.set_yticklabels([str(e) for e in ep] if len(ep) <= 25 else
+                       [str(e) if i % max(1, len(ep) // 12) == 0 else "" for i, e in enumerate(ep)])
+    ax.set_xlabel("time step t")
+    ax.set_ylabel("epoch (recorded)")
+    fig.colorbar(mesh, ax=ax, label="||dl/dh_t|| (log scale)")
+    ax.set_title("%s: gradient reaching h_t, layer %d, per recorded epoch" % (run.run_id, layer % L))
+    fig.tight_layout()
+    return fig
+
+
+def vanishing(runs, xkey, by, panel_key, title, where=()):
+    """Best test accuracy (%) against xkey (log axis), one line per group,
+    error bars = standard deviation over seeds, one panel per panel_key."""
+    runs = [r for r in runs if xkey in r.config]
+    if not runs:
+        raise AnalysisError("no run has the config key %s" % xkey)
+    pvals = sorted({r.config.get(panel_key) for r in runs}, key=str) if panel_key else [None]
+    fig, axes = plt.subplots(1, len(pvals), figsize=(5 * len(pvals) + 1.5, 4.4), squeeze=False, sharey=True)
+    nlines = 0
+    for ax, pv in zip(axes[0], pvals):
+        sub = [r for r in runs if panel_key is None or r.config.get(panel_key) == pv]
+        groups = _sort_groups(group_runs(sub, by))
+        nlines = max(nlines, len(groups))
+        styles = group_styles(by, groups) if not ("model.cell" in by and len(by) == 1) else \
+            [(CELL_COLORS.get(v[0], "C%d" % i), "-") for i, (v, _) in enumerate(groups)]
+        for k, ((vals, rs), (color, ls)) in enumerate(zip(groups, styles)):
+            xs = sorted({r.config[xkey] for r in rs})
+            mean, sd, n = [], [], []
+            for xv in xs:
+                acc = np.array([r.summary.get("best_test_acc", np.nan) for r in rs if r.config[xkey] == xv],
+                               dtype=float) * 100
+                acc = acc[np.isfinite(acc)]
+                n.append(len(acc))
+                mean.append(acc.mean() if len(acc) else np.nan)
+                sd.append(acc.std(ddof=1) if len(acc) > 1 else 0.0)
+            # a small horizontal offset per line keeps overlapping error bars apart on the log axis
+            off = 1 + 0.025 * (k - (len(groups) - 1) / 2)
+            ax.errorbar(np.array(xs, dtype=float) * off, mean, yerr=sd, color=color, ls=ls, marker="o",
+                        ms=4, capsize=3, lw=1.4, label=label(by, vals))
+        ax.axhline(50, color="0.5", ls=":", lw=1)
+        ax.set_xscale("log")
+        xs_all = sorted({r.config[xkey] for r in sub})
+        if all(isinstance(v, (int, float)) for v in xs_all):
+            ax.set_xticks(xs_all)
+            ax.set_xticklabels([str(v) for v in xs_all])
+            ax.minorticks_off()
+        ax.set_xlabel("%s (steps)" % xkey if xkey == "task.seq_len" else xkey)
+        ax.grid(alpha=0.3)
+        if pv is not None:
+            ax.set_title("%s=%s" % (panel_key.split(".")[-1], pv))
+    axes[0, 0].set_ylabel("best test accuracy (%)")
+    nseeds = max(len(rs) for _, rs in group_runs(runs, by + [xkey] + ([panel_key] if panel_key else [])))
+    fig.suptitle("%s: best test accuracy vs %s; mean ± std over %d seeds, dotted = chance%s"
+                 % (title, xkey.split(".")[-1], nseeds, _title_suffix(where)))
+    fig.tight_layout()
+    _legend(fig, axes[0, -1], nlines)
+    return fig
+
+
+def save(fig, out, default_name, dpi):
+    """Save fig as PNG to `out` (a file, or a directory that gets
+    default_name); returns the path written."""
+    if out is None:
+        out = default_name
+    elif os.path.isdir(out) or out.endswith(os.sep):
+        os.makedirs(out, exist_ok=True)
+        out = os.path.join(out, default_name)
+    d = os.path.dirname(out)
+    if d and not os.path.isdir(d):
+        raise AnalysisError("--out %s: directory %s does not exist" % (out, d))
+    fig.savefig(out, dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return out
