@@ -2,6 +2,7 @@
  *
  *   sweep CONFIG.yaml [-j N] [-o DIR] [--set KEY=VALUE]... [--dry-run] [--force] [--quiet] [--fail-fast]
  *   sweep summarize DIR ...
+ *   sweep index DIR
  *   sweep help [run|summarize|keys]      sweep --help      sweep --version
  *
  * Exit status: 0 every run done; 1 the sweep finished but some runs failed or diverged
@@ -15,6 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#ifdef SWEEP_HAVE_MPI
+#include <mpi.h>
+#endif
 
 #include "common.h"
 #include "config.h"
@@ -33,7 +40,9 @@ enum { EXIT_DONE = 0, EXIT_RUNS_FAILED = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 1
 
 static const char usage_text[] =
     "usage: sweep CONFIG.yaml [-j N] [-o DIR] [--set KEY=VALUE]... [--dry-run] [--force] [--quiet] [--fail-fast]\n"
+    "                         [--shard K/N]\n"
     "       sweep summarize DIR [...]\n"
+    "       sweep index DIR\n"
     "       sweep help [run|summarize|keys]\n"
     "       sweep --help | --version\n";
 
@@ -47,6 +56,8 @@ static const char help_text[] =
     "  sweep CONFIG.yaml [options]   run every run of the sweep described by CONFIG.yaml\n"
     "                                (`sweep run CONFIG.yaml` is the same)\n"
     "  sweep summarize DIR           print the best-epoch table of a sweep's output directory\n"
+    "  sweep index DIR               rebuild DIR/sweep.h5 from the run files present (in the\n"
+    "                                order of DIR/" SW_MANIFEST_NAME " when there is one)\n"
     "  sweep help run|summarize|keys details of a command, or every config key\n"
     "  sweep --help, -h              this text\n"
     "  sweep --version, -V           version and library versions\n"
@@ -63,9 +74,21 @@ static const char help_text[] =
     "                        changed are redone; unchanged complete runs are kept)\n"
     "  --fail-fast           start no more runs after one fails or diverges\n"
     "  -q, --quiet           no progress output and no table at the end\n"
+    "  --shard K/N           run only shard K of N (0 <= K < N): the runs at positions p\n"
+    "                        with p % N == K in the sweep sorted longest-estimated first\n"
+    "                        (ties in grid order). Shards may run into one DIR at the same\n"
+    "                        time (Slurm: --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT\n"
+    "                        with --array=0-(N-1)); each rewrites the index from the files\n"
+    "                        present; `sweep index DIR` afterwards gives the complete one\n"
+    "\n"
+    "MPI (builds with MPI): `mpirun -np N sweep CONFIG.yaml -j M` shares the runs between\n"
+    "the ranks: rank 0 hands out runs longest first as ranks ask, each rank trains up to\n"
+    "M runs at once, rank 0 prints progress and the table and writes the index. Run files\n"
+    "are identical to those of one process. DIR must be on a filesystem every rank sees.\n"
     "\n"
     "Re-running the same command resumes: done and diverged runs are kept, the rest\n"
     "(missing, incomplete, failed) are redone. One sweep process per directory at a time.\n"
+    "A killed job (MPI or shards) resumes the same way: run the same command again.\n"
     "Ctrl-C stops launching runs and lets running ones stop at the next epoch boundary\n"
     "(nothing incomplete is left looking complete); a second Ctrl-C quits at once.\n"
     "\n"
@@ -195,11 +218,40 @@ static int parse_jobs(const char *text, int *out)
     return 0;
 }
 
+/* Parses K/N of --shard: integers with N >= 1 and 0 <= K < N. */
+static int parse_shard(const char *text, int *k, int *n)
+{
+    char *end;
+    errno = 0;
+    long a = strtol(text, &end, 10);
+    if (errno || end == text || *end != '/') return -1;
+    const char *rest = end + 1;
+    long b = strtol(rest, &end, 10);
+    if (errno || end == rest || *end || b < 1 || b > 1000000 || a < 0 || a >= b) return -1;
+    *k = (int)a;
+    *n = (int)b;
+    return 0;
+}
+
+/* MPI_COMM_WORLD rank and size (0 and 1 when not under MPI). */
+static int g_rank = 0, g_ranks = 1;
+static bool g_mpi = false;
+
+/* Under MPI every rank takes the same decisions from the same input; this makes rank 0
+ * the one that says so. Returns `status` on every rank (rank 0's when they differ). */
+static int agree(int status)
+{
+#ifdef SWEEP_HAVE_MPI
+    if (g_mpi) MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
+#endif
+    return status;
+}
+
 static int run_command(int argc, char **argv)
 {
     const char *config = NULL, *dir = NULL;
     const char **sets = calloc((size_t)argc + 1, sizeof *sets);
-    int n_sets = 0, threads = 0;
+    int n_sets = 0, threads = 0, shard_k = 0, shard_n = 0;
     bool dry_run = false, force = false, quiet = false, fail_fast = false, only_files = false;
     if (!sets) return EXIT_USAGE;
     int status = EXIT_USAGE;
@@ -241,6 +293,15 @@ static int run_command(int argc, char **argv)
             force = true;
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             quiet = true;
+        } else if (!strcmp(a, "--shard") || !strncmp(a, "--shard=", 8)) {
+            val = !strncmp(a, "--shard=", 8) ? a + 8 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!val) { status = usage_error("%s needs K/N (shard K of N, 0 <= K < N)", a); goto done; }
+            if (parse_shard(val, &shard_k, &shard_n)) {
+                fprintf(stderr, "sweep: --shard expects K/N with integers 0 <= K < N (e.g. --shard 0/4, or "
+                                "--shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT with --array=0-3), got '%s'\n",
+                        val);
+                goto done;
+            }
         } else if (!strcmp(a, "--fail-fast")) {
             fail_fast = true;
         } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -256,14 +317,29 @@ static int run_command(int argc, char **argv)
         status = usage_error("%sno config file given", "");
         goto done;
     }
+    if (shard_n > 0 && g_ranks > 1) {
+        fprintf(stderr, "sweep: --shard and mpirun with several ranks do not combine: use one or the other\n");
+        goto done;
+    }
 
     char err[2048] = "";
     sw_sweep_spec *spec = NULL;
     int rc = sw_sweep_spec_load(config, sets, n_sets, &spec, err, sizeof err);
-    if (rc) {
-        fprintf(stderr, "%s\n", err);
-        goto done;
+    if (rc) fprintf(stderr, "%s\n", err);
+#ifdef SWEEP_HAVE_MPI
+    if (g_mpi) {
+        int bad = rc != 0, any = 0;
+        MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+        if (any && !rc && g_rank == 0)
+            fprintf(stderr, "sweep: another MPI rank could not read %s (is it on a filesystem every rank sees?)\n",
+                    config);
+        if (any && !rc) {
+            sw_sweep_spec_free(spec);
+            rc = SW_EIO;
+        }
     }
+#endif
+    if (rc) goto done;
     for (int i = 0; i < spec->n_warnings; i++) fprintf(stderr, "%s\n", spec->warnings[i]);
     char default_dir[PATH_MAX];
     if (!dir) {
@@ -272,15 +348,26 @@ static int run_command(int argc, char **argv)
     }
     if (threads == 0) threads = sw_sweep_default_threads();
     if (dry_run) {
-        sw_sweep_print_plan(spec, threads, dir, stdout);
+        if (g_rank == 0) sw_sweep_print_plan(spec, threads, dir, stdout);
+        if (shard_n > 0) {
+            int mine = 0;
+            for (int i = 0; i < spec->n_runs; i++) mine += sw_sweep_in_shard(spec, i, shard_k, shard_n);
+            printf("shard %d/%d: %d of these runs:", shard_k, shard_n, mine);
+            for (int i = 0; i < spec->n_runs; i++)
+                if (sw_sweep_in_shard(spec, i, shard_k, shard_n)) printf(" %d", i + 1);
+            printf("\n");
+        }
         sw_sweep_spec_free(spec);
         status = EXIT_DONE;
         goto done;
     }
     sw_sweep_options opt = {.dir = dir, .threads = threads, .force = force, .quiet = quiet,
-                            .fail_fast = fail_fast, .handle_sigint = true};
-    if ((rc = sw_sweep_prepare(spec, &opt, err, sizeof err))) {
-        fprintf(stderr, "sweep: %s\n", err);
+                            .fail_fast = fail_fast, .handle_sigint = true, .shard_index = shard_k,
+                            .shard_count = shard_n, .no_lock = shard_n > 0, .mpi = g_mpi};
+    /* Under MPI rank 0 alone prepares DIR (and holds its lock); the others wait for it. */
+    rc = g_rank == 0 ? sw_sweep_prepare(spec, &opt, err, sizeof err) : SW_OK;
+    if (rc) fprintf(stderr, "sweep: %s\n", err);
+    if (agree(rc)) {
         sw_sweep_spec_free(spec);
         goto done;
     }
@@ -291,7 +378,7 @@ static int run_command(int argc, char **argv)
         status = EXIT_INTERRUPTED;
     } else {
         status = (rc || out.failed || out.diverged || out.not_run) ? EXIT_RUNS_FAILED : EXIT_DONE;
-        if (have_summary && !quiet && out.done + out.diverged + out.failed > 0) {
+        if (g_rank == 0 && have_summary && !quiet && out.done + out.diverged + out.failed > 0) {
             fflush(stderr);
             char *args[] = {"summarize", (char *)dir, NULL};
             fflush(stdout);
@@ -302,10 +389,84 @@ static int run_command(int argc, char **argv)
     sw_sweep_spec_free(spec);
 done:
     free(sets);
-    return status;
+    return agree(status);
 }
 
+/* sweep index DIR */
+static int index_command(int argc, char **argv)
+{
+    if (argc == 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
+        printf("sweep index DIR\n\n"
+               "Rebuilds DIR/sweep.h5 from the run files present: rows in the grid order of\n"
+               "DIR/" SW_MANIFEST_NAME " (runs without a complete file are \"pending\") and the\n"
+               "config text kept there; without a manifest, every complete run file in DIR.\n"
+               "Use it after shards of a job array (--shard) have finished, or when sweep.h5\n"
+               "was lost. Exit status: 0 written; 1 it could not be written; 2 usage error or\n"
+               "DIR is not a sweep's output directory.\n");
+        return EXIT_DONE;
+    }
+    if (argc != 1 || argv[0][0] == '-') return usage_error("%sindex takes one directory: sweep index DIR", "");
+    char err[1024] = "";
+    int rc = sw_sweep_rebuild_index(argv[0], stdout, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "sweep index: %s\n", err);
+        return rc == SW_ENOTFOUND || rc == SW_EFORMAT ? EXIT_USAGE : EXIT_RUNS_FAILED;
+    }
+    return EXIT_DONE;
+}
+
+/* Started by mpirun/srun: Open MPI, PMI-2 and PMIx launchers set these. Without them the
+ * program does not touch MPI at all, so a build with MPI runs anywhere as one process. */
+static bool under_mpi_launcher(void)
+{
+    return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE") || getenv("PMIX_RANK") || getenv("PMI_RANK");
+}
+
+static int dispatch(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+#ifdef SWEEP_HAVE_MPI
+    if (under_mpi_launcher()) {
+        int provided = MPI_THREAD_SINGLE;
+        if (MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS) {
+            fprintf(stderr, "sweep: MPI_Init_thread failed\n");
+            return EXIT_USAGE;
+        }
+        MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
+        MPI_Comm_size(MPI_COMM_WORLD, &g_ranks);
+        g_mpi = true;
+        if (provided < MPI_THREAD_SERIALIZED) {
+            /* Worker threads and rank 0's dispatcher call MPI (one at a time). */
+            if (g_rank == 0)
+                fprintf(stderr, "sweep: the MPI library provides thread support level %d only; sweep needs "
+                                "MPI_THREAD_SERIALIZED (%d). Use an MPI built with thread support, or run without "
+                                "mpirun (e.g. --shard K/N per job)\n", provided, MPI_THREAD_SERIALIZED);
+            MPI_Finalize();
+            return EXIT_USAGE;
+        }
+        /* Only rank 0 talks to the user: the others' output would repeat it N times. */
+        if (g_rank != 0) {
+            int null = open("/dev/null", O_WRONLY);
+            if (null >= 0) {
+                fflush(stdout);
+                fflush(stderr);
+                dup2(null, STDOUT_FILENO);
+                dup2(null, STDERR_FILENO);
+                close(null);
+            }
+        }
+        int status = dispatch(argc, argv);
+        fflush(stdout);
+        fflush(stderr);
+        MPI_Finalize();
+        return status;
+    }
+#endif
+    return dispatch(argc, argv);
+}
+
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         fputs(usage_text, stderr);
@@ -322,7 +483,8 @@ int main(int argc, char **argv)
         if (argc > 3) return usage_error("%shelp takes one topic", "");
         return help(argc > 2 ? argv[2] : NULL);
     }
-    if (!strcmp(first, "summarize")) return summarize(argc - 1, argv + 1);
+    if (!strcmp(first, "summarize")) return g_rank == 0 ? summarize(argc - 1, argv + 1) : EXIT_DONE;
+    if (!strcmp(first, "index")) return g_rank == 0 ? index_command(argc - 2, argv + 2) : EXIT_DONE;
     if (!strcmp(first, "run")) return run_command(argc - 2, argv + 2);
     return run_command(argc - 1, argv + 1);
 }

@@ -137,13 +137,46 @@ static void free_strings(char **s, int n)
 typedef struct {
     char **ids, **hashes;
     int n;
+    char *name; /* the sweep's name (NULL if the manifest has none) */
+    char *text; /* the sweep file's text (NULL in manifests written before it was kept) */
 } manifest;
 
 static void manifest_free(manifest *m)
 {
     free_strings(m->ids, m->n);
     free_strings(m->hashes, m->n);
+    free(m->name);
+    free(m->text);
     memset(m, 0, sizeof *m);
+}
+
+/* The config text is kept on one manifest line, so that `sweep index DIR` can put it
+ * back into a rebuilt index: backslash, newline and carriage return are escaped. */
+static void write_escaped(FILE *f, const char *t)
+{
+    for (; *t; t++) {
+        if (*t == '\\') fputs("\\\\", f);
+        else if (*t == '\n') fputs("\\n", f);
+        else if (*t == '\r') fputs("\\r", f);
+        else fputc(*t, f);
+    }
+}
+
+static char *unescape(const char *t)
+{
+    size_t n = strlen(t);
+    char *out = malloc(n + 1), *o = out;
+    if (!out) return NULL;
+    for (; *t; t++) {
+        if (*t == '\\' && t[1]) {
+            t++;
+            *o++ = *t == 'n' ? '\n' : *t == 'r' ? '\r' : *t;
+        } else {
+            *o++ = *t;
+        }
+    }
+    *o = 0;
+    return out;
 }
 
 /* Reads DIR/sweep-manifest.txt. Returns 1 when read, 0 when there is none, negative on
@@ -159,13 +192,24 @@ static int manifest_read(const char *dir, manifest *m, char *err, size_t errlen)
         snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
         return SW_EIO;
     }
-    char line[1024];
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
     int rc = 1, lineno = 0;
-    while (fgets(line, sizeof line, f)) {
+    while ((len = getline(&line, &cap, f)) >= 0) {
         lineno++;
-        if (line[0] == '#' || line[0] == '\n') continue;
+        if (len > 0 && line[len - 1] == '\n') line[--len] = 0;
+        if (line[0] == '#' || line[0] == 0) continue;
         char id[512], hash[64];
-        if (!strncmp(line, "name ", 5)) continue;
+        if (!strncmp(line, "name ", 5) || !strncmp(line, "config ", 7)) {
+            char **slot = line[0] == 'n' ? &m->name : &m->text;
+            free(*slot);
+            if (!(*slot = line[0] == 'n' ? strdup(line + 5) : unescape(line + 7))) {
+                rc = SW_ENOMEM;
+                break;
+            }
+            continue;
+        }
         if (sscanf(line, "run %511s %63s", id, hash) != 2) {
             snprintf(err, errlen, "%s:%d: malformed manifest line; remove the file to start afresh", path, lineno);
             rc = SW_EFORMAT;
@@ -187,17 +231,22 @@ static int manifest_read(const char *dir, manifest *m, char *err, size_t errlen)
             break;
         }
     }
+    free(line);
     fclose(f);
     if (rc < 0) manifest_free(m);
     return rc;
 }
 
-/* Writes the manifest under a temporary name, fsyncs, renames: never half-written. */
+/* Writes the manifest under a temporary name, fsyncs, renames: never half-written. The
+ * temporary's name holds the host and pid: shards of one sweep write the same manifest
+ * into one directory at the same time, and each rename installs a complete one. */
 static int manifest_write(const sw_sweep_spec *spec, const char *dir, char *err, size_t errlen)
 {
-    char path[PATH_MAX], tmp[PATH_MAX];
+    char path[PATH_MAX], tmp[PATH_MAX], host[256] = "", suffix[320];
+    if (gethostname(host, sizeof host - 1) != 0 || !host[0]) snprintf(host, sizeof host, "host");
+    snprintf(suffix, sizeof suffix, ".tmp.%s.%ld", host, (long)getpid());
     if (join_path(path, sizeof path, dir, SW_MANIFEST_NAME, "") ||
-        join_path(tmp, sizeof tmp, dir, "." SW_MANIFEST_NAME, ".tmp")) {
+        join_path(tmp, sizeof tmp, dir, "." SW_MANIFEST_NAME, suffix)) {
         snprintf(err, errlen, "output directory path too long: %s", dir);
         return SW_EINVAL;
     }
@@ -209,6 +258,9 @@ static int manifest_write(const sw_sweep_spec *spec, const char *dir, char *err,
     fprintf(f, "# sweep manifest: the runs of this directory and a hash of each one's resolved config.\n"
                "# sweep compares it with the config on every invocation, to resume only the same sweep.\n");
     fprintf(f, "name %s\n", spec->name);
+    fputs("config ", f);
+    write_escaped(f, spec->text ? spec->text : "");
+    fputc('\n', f);
     for (int i = 0; i < spec->n_runs; i++) fprintf(f, "run %s %s\n", spec->runs[i].id, spec->runs[i].hash);
     int bad = fflush(f) != 0 || fsync(fileno(f)) != 0;
     bad |= fclose(f) != 0;
@@ -234,7 +286,10 @@ static bool dir_has_entries(const char *dir)
     if (!d) return false;
     struct dirent *e;
     bool any = false;
-    while (!any && (e = readdir(d))) any = strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    /* A concurrent shard's manifest temporary does not make DIR foreign. */
+    while (!any && (e = readdir(d)))
+        any = strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+              strncmp(e->d_name, "." SW_MANIFEST_NAME ".tmp.", sizeof SW_MANIFEST_NAME + 5);
     closedir(d);
     return any;
 }
@@ -351,7 +406,9 @@ int sw_sweep_prepare(const sw_sweep_spec *spec, const sw_sweep_options *opt, cha
         }
     }
     manifest_free(&old);
-    rc = sw_h5_remove_temporaries(dir);
+    /* Shards share DIR with processes that may be writing right now: their temporaries
+     * are not stale. A later whole-sweep invocation removes what killed shards left. */
+    rc = opt->shard_count > 0 ? 0 : sw_h5_remove_temporaries(dir);
     if (rc < 0) {
         snprintf(err, errlen, "cannot remove temporary files in %s: %s", dir, sw_strerror(rc));
     } else {
@@ -562,33 +619,216 @@ void sw_sweep_print_plan(const sw_sweep_spec *spec, int threads, const char *dir
             spec->n_runs, spec->n_runs == 1 ? "" : "s", total / 1e9, d, t, t == 1 ? "" : "s", SW_ASSUMED_FLOPS_PER_THREAD / 1e9);
 }
 
+bool sw_sweep_in_shard(const sw_sweep_spec *spec, int i, int k, int n)
+{
+    if (n <= 1) return true;
+    /* Position of run i in the whole sweep sorted longest first (ties in grid order):
+     * the runs before it are the costlier ones and the equally costly earlier ones. */
+    double c = spec->runs[i].cost;
+    int pos = 0;
+    for (int j = 0; j < spec->n_runs; j++) {
+        double cj = spec->runs[j].cost;
+        if (cj > c || (cj == c && j < i)) pos++;
+    }
+    return pos % n == k;
+}
+
+/* ---- finishing a run (any thread of this process, or a report from another rank) -- */
+
+enum { FIN_DONE, FIN_DIVERGED, FIN_FAILED, FIN_STOPPED, FIN_COUNT };
+static const char *const fin_names[FIN_COUNT] = {"done", "diverged", "failed", "stopped"};
+
+typedef struct {
+    progress *p;
+    const sw_sweep_spec *spec;
+    const char *dir;
+    const char *const *ids, *const *keys;
+    const sw_config *configs;
+    bool write_index;  /* this process keeps the index (not an MPI rank other than 0) */
+    bool quiet;
+    bool fail_fast;
+    atomic_int fail_stop;
+    atomic_int not_run;
+    pthread_mutex_t lock; /* serialises the counters, index writes and lines below */
+    int index_rc;
+    char index_err[512];
+} finisher;
+
+/* Counts a finished run (kind FIN_*), rewrites the index, prints its line. `res` needs
+ * only best_epoch, best_test_acc, final_test_acc and wall_seconds. */
+static void finish_run(finisher *f, int i, int kind, const sw_run_result *res, const char *detail)
+{
+    progress *p = f->p;
+    const sw_run_spec *run = &f->spec->runs[i];
+    pthread_mutex_lock(&f->lock);
+    if (kind == FIN_STOPPED) {
+        atomic_fetch_add(&f->not_run, 1);
+    } else {
+        atomic_fetch_add(kind == FIN_DONE ? &p->done : kind == FIN_DIVERGED ? &p->diverged : &p->failed, 1);
+        atomic_fetch_add(&p->finished, 1);
+        if (f->fail_fast && kind != FIN_DONE) atomic_store(&f->fail_stop, 1);
+        pthread_mutex_lock(&p->out_lock);
+        p->work_finished += run->cost;
+        pthread_mutex_unlock(&p->out_lock);
+        if (f->write_index) {
+            char ierr[512];
+            int irc = write_index(f->spec, f->dir, (const char **)f->ids, f->keys, f->configs, ierr, sizeof ierr);
+            if (irc && f->index_rc == SW_OK) {
+                f->index_rc = irc;
+                snprintf(f->index_err, sizeof f->index_err, "%s", ierr);
+            }
+        }
+    }
+    if (!f->quiet) print_finished(p, run, res, fin_names[kind], detail);
+    pthread_mutex_unlock(&f->lock);
+}
+
+/* ---- handing out runs -------------------------------------------------------------- */
+
+typedef struct {
+    const order_item *order;
+    int n;
+    atomic_int next;   /* position in order of the next run to hand out */
+    atomic_int handed; /* runs handed out (to this process or, under MPI, to any rank) */
+    finisher *fin;
+} run_queue;
+
+/* The next run (spec index) to start, or -1 when none is left or the sweep stops. */
+static int queue_take(run_queue *q)
+{
+    if (atomic_load(&g_stop) || atomic_load(&q->fin->fail_stop)) return -1;
+    int k = atomic_fetch_add(&q->next, 1);
+    if (k >= q->n) return -1;
+    atomic_fetch_add(&q->handed, 1);
+    return q->order[k].idx;
+}
+
+#ifdef SWEEP_HAVE_MPI
+/* MPI protocol (MPI_COMM_WORLD; every call made under g_mpi_lock, so the library needs
+ * MPI_THREAD_SERIALIZED, checked by main):
+ *   Rank 0 holds the queue of pending runs, longest first. Its own OpenMP threads take
+ *   from it directly; a dispatcher thread answers the other ranks. A worker thread of
+ *   rank r > 0 sends rank 0 a mpi_report (tag SW_TAG_REQ) carrying the outcome of its
+ *   previous run (status -1 for none) and receives the next run index (tag SW_TAG_RUN),
+ *   -1 meaning "stop". Rank 0 counts, prints and indexes each reported run like its own,
+ *   and stops after sending one -1 to each worker thread of the other ranks (their counts
+ *   are gathered first). The dispatcher polls with MPI_Iprobe and a 1 ms sleep, so it
+ *   costs no CPU while rank 0's threads train. Messages are raw bytes: the ranks run the
+ *   same binary (a homogeneous cluster). */
+#include <mpi.h>
+
+#define SW_TAG_REQ 711
+#define SW_TAG_RUN 712
+
+static pthread_mutex_t g_mpi_lock = PTHREAD_MUTEX_INITIALIZER;
+
+typedef struct {
+    int status;   /* FIN_* of the previous run, -1 for none */
+    int run;
+    int best_epoch;
+    int interrupted; /* the sender got SIGINT: rank 0 stops handing out runs */
+    double best_test_acc, final_test_acc, wall_seconds;
+    char detail[600];
+} mpi_report;
+
+typedef struct {
+    run_queue *q;
+    int stops_left; /* worker threads of the other ranks still to be told to stop */
+} dispatcher_ctx;
+
+static void *dispatcher(void *arg)
+{
+    dispatcher_ctx *d = arg;
+    while (d->stops_left > 0) {
+        int flag = 0;
+        MPI_Status st;
+        mpi_report rep;
+        pthread_mutex_lock(&g_mpi_lock);
+        MPI_Iprobe(MPI_ANY_SOURCE, SW_TAG_REQ, MPI_COMM_WORLD, &flag, &st);
+        if (flag) MPI_Recv(&rep, (int)sizeof rep, MPI_BYTE, st.MPI_SOURCE, SW_TAG_REQ, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        pthread_mutex_unlock(&g_mpi_lock);
+        if (!flag) {
+            struct timespec ts = {0, 1000 * 1000};
+            nanosleep(&ts, NULL);
+            continue;
+        }
+        if (rep.interrupted) atomic_store(&g_stop, 1);
+        if (rep.status >= 0 && rep.status < FIN_COUNT && rep.run >= 0 && rep.run < d->q->fin->spec->n_runs) {
+            sw_run_result res;
+            memset(&res, 0, sizeof res);
+            res.best_epoch = rep.best_epoch;
+            res.best_test_acc = rep.best_test_acc;
+            res.final_test_acc = rep.final_test_acc;
+            res.wall_seconds = rep.wall_seconds;
+            rep.detail[sizeof rep.detail - 1] = 0;
+            finish_run(d->q->fin, rep.run, rep.status, &res, rep.detail);
+        }
+        int next = queue_take(d->q);
+        if (next < 0) d->stops_left--;
+        pthread_mutex_lock(&g_mpi_lock);
+        MPI_Send(&next, 1, MPI_INT, st.MPI_SOURCE, SW_TAG_RUN, MPI_COMM_WORLD);
+        pthread_mutex_unlock(&g_mpi_lock);
+    }
+    return NULL;
+}
+
+/* A worker thread of rank > 0: reports its previous run, gets the next one (or -1). */
+static int mpi_request(mpi_report *rep)
+{
+    int next = -1;
+    rep->interrupted = atomic_load(&g_stop) != 0;
+    pthread_mutex_lock(&g_mpi_lock);
+    MPI_Send(rep, (int)sizeof *rep, MPI_BYTE, 0, SW_TAG_REQ, MPI_COMM_WORLD);
+    MPI_Recv(&next, 1, MPI_INT, 0, SW_TAG_RUN, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    pthread_mutex_unlock(&g_mpi_lock);
+    return next;
+}
+#endif
+
 int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_sweep_outcome *out, char *err,
                      size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    out->total = spec->n_runs;
     double t0 = sw_now();
     const char *dir = opt->dir;
     int rc = SW_OK;
     char path[PATH_MAX];
+    int rank = 0, ranks = 1;
+#ifdef SWEEP_HAVE_MPI
+    bool mpi = opt->mpi;
+    if (mpi) {
+        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+        MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+    }
+#else
+    if (opt->mpi) {
+        snprintf(err, errlen, "this sweep was built without MPI");
+        return SW_EINVAL;
+    }
+#endif
+    bool sharded = opt->shard_count > 1;
+    bool quiet = opt->quiet || rank != 0;
 
     const char **ids = calloc((size_t)spec->n_runs, sizeof *ids);
     sw_config *configs = calloc((size_t)spec->n_runs, sizeof *configs);
     order_item *order = calloc((size_t)spec->n_runs, sizeof *order);
-    bool *pending = calloc((size_t)spec->n_runs, sizeof *pending);
     int threads = opt->threads >= 1 ? opt->threads : 1;
     slot *slots = calloc((size_t)threads, sizeof *slots);
     epoch_ctx *ctxs = calloc((size_t)threads, sizeof *ctxs);
-    if (!ids || !configs || !order || !pending || !slots || !ctxs) {
-        free(ids), free(configs), free(order), free(pending), free(slots), free(ctxs);
+    if (!ids || !configs || !order || !slots || !ctxs) {
+        free(ids), free(configs), free(order), free(slots), free(ctxs);
         return SW_ENOMEM;
     }
     for (int i = 0; i < spec->n_runs; i++) ids[i] = spec->runs[i].id, configs[i] = spec->runs[i].cfg;
     const char *const *keys = (const char *const *)spec->swept_keys;
 
-    /* Resume: runs with a complete file are kept, with their recorded status. */
+    /* Resume: runs with a complete file are kept, with their recorded status. A shard
+     * considers only its own runs. Under MPI every rank computes the same list (nothing
+     * is written before all have: rank 0 starts writing after the gather below). */
     int n_pending = 0;
     for (int i = 0; i < spec->n_runs; i++) {
+        if (sharded && !sw_sweep_in_shard(spec, i, opt->shard_index, opt->shard_count)) continue;
+        out->total++;
         if (join_path(path, sizeof path, dir, spec->runs[i].id, ".h5")) {
             snprintf(err, errlen, "path too long for run %s in %s", spec->runs[i].id, dir);
             rc = SW_EINVAL;
@@ -608,7 +848,6 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
             }
             /* failed (or unreadable status): retried; its file is replaced atomically. */
         }
-        pending[i] = true;
         order[n_pending++] = (order_item){spec, i};
     }
     qsort(order, (size_t)n_pending, sizeof *order, by_cost_desc);
@@ -641,7 +880,23 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
         }
     }
 
-    if ((rc = write_index(spec, dir, ids, keys, configs, err, errlen))) goto done;
+    int all_threads = threads, remote_threads = 0;
+#ifdef SWEEP_HAVE_MPI
+    int *counts = NULL;
+    if (mpi && ranks > 1) {
+        /* Barrier as well: no rank writes before every rank has listed what is pending. */
+        counts = rank == 0 ? calloc((size_t)ranks, sizeof *counts) : NULL;
+        MPI_Gather(&threads, 1, MPI_INT, counts, 1, MPI_INT, 0, MPI_COMM_WORLD);
+        if (rank == 0) {
+            for (int r = 1; r < ranks && counts; r++) remote_threads += counts[r];
+            all_threads += remote_threads;
+        }
+        free(counts);
+    }
+#endif
+
+    /* Under MPI the index is rank 0's (the one the others report to). */
+    if (rank == 0 && (rc = write_index(spec, dir, ids, keys, configs, err, errlen))) goto done;
 
     progress p;
     memset(&p, 0, sizeof p);
@@ -649,21 +904,26 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
     p.opt = opt;
     p.slots = slots;
     p.n_slots = threads;
-    p.total = spec->n_runs;
+    p.total = out->total;
     p.finished_before = out->skipped;
     p.t0 = t0;
-    p.tty = !opt->quiet && isatty(STDERR_FILENO);
+    p.tty = !quiet && isatty(STDERR_FILENO);
     pthread_mutex_init(&p.out_lock, NULL);
     for (int s = 0; s < threads; s++) atomic_store(&slots[s].run, -1), ctxs[s] = (epoch_ctx){&p, s};
     for (int q = 0; q < n_pending; q++) p.work_total += spec->runs[order[q].idx].cost;
 
-    if (!opt->quiet) {
-        if (out->skipped)
-            fprintf(stderr, "sweep %s: %d runs, %d already complete in %s, %d to run on %d thread%s\n", spec->name,
-                    spec->n_runs, out->skipped, dir, n_pending, threads, threads == 1 ? "" : "s");
+    if (!quiet) {
+        char where[128] = "", shard[64] = "";
+        if (ranks > 1)
+            snprintf(where, sizeof where, "%d ranks, %d thread%s in all", ranks, all_threads, all_threads == 1 ? "" : "s");
         else
-            fprintf(stderr, "sweep %s: %d runs on %d thread%s into %s\n", spec->name, spec->n_runs, threads,
-                    threads == 1 ? "" : "s", dir);
+            snprintf(where, sizeof where, "%d thread%s", threads, threads == 1 ? "" : "s");
+        if (sharded) snprintf(shard, sizeof shard, " (shard %d/%d of %d)", opt->shard_index, opt->shard_count, spec->n_runs);
+        if (out->skipped)
+            fprintf(stderr, "sweep %s: %d runs%s, %d already complete in %s, %d to run on %s\n", spec->name,
+                    out->total, shard, out->skipped, dir, n_pending, where);
+        else
+            fprintf(stderr, "sweep %s: %d runs%s on %s into %s\n", spec->name, out->total, shard, where, dir);
     }
 
     struct sigaction old_int;
@@ -681,83 +941,116 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
     pthread_t tick;
     bool ticking = p.tty && n_pending > 0 && pthread_create(&tick, NULL, ticker, &p) == 0;
 
-    atomic_int fail_stop;
-    atomic_init(&fail_stop, 0);
-    atomic_int not_run;
-    atomic_init(&not_run, 0);
-    int index_rc = SW_OK;
-    char index_err[512] = "";
+    finisher fin;
+    memset(&fin, 0, sizeof fin);
+    fin.p = &p;
+    fin.spec = spec;
+    fin.dir = dir;
+    fin.ids = ids;
+    fin.keys = keys;
+    fin.configs = configs;
+    fin.write_index = rank == 0;
+    fin.quiet = quiet;
+    fin.fail_fast = opt->fail_fast;
+    atomic_init(&fin.fail_stop, 0);
+    atomic_init(&fin.not_run, 0);
+    pthread_mutex_init(&fin.lock, NULL);
+    run_queue queue = {.order = order, .n = n_pending, .fin = &fin};
+    atomic_init(&queue.next, 0);
+    atomic_init(&queue.handed, 0);
+
+#ifdef SWEEP_HAVE_MPI
+    pthread_t disp;
+    dispatcher_ctx dctx = {&queue, remote_threads};
+    bool dispatching = false;
+    if (rank == 0 && remote_threads > 0) {
+        if (pthread_create(&disp, NULL, dispatcher, &dctx) != 0) {
+            fprintf(stderr, "sweep: cannot start the MPI dispatcher thread\n");
+            MPI_Abort(MPI_COMM_WORLD, 1);
+        }
+        dispatching = true;
+    }
+#endif
 
     omp_set_max_active_levels(1);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-    for (int q = 0; q < n_pending; q++) {
+#pragma omp parallel num_threads(threads)
+    {
         int s = omp_get_thread_num();
-        int i = order[q].idx;
-        const sw_run_spec *run = &spec->runs[i];
-        if (atomic_load(&g_stop) || atomic_load(&fail_stop)) {
-            atomic_fetch_add(&not_run, 1);
-            continue;
-        }
-        atomic_store(&slots[s].epoch, 0);
-        atomic_store(&slots[s].run, i);
-        atomic_fetch_add(&p.running, 1);
+#ifdef SWEEP_HAVE_MPI
+        mpi_report rep;
+        memset(&rep, 0, sizeof rep);
+        rep.status = -1;
+#endif
+        for (;;) {
+            int i;
+#ifdef SWEEP_HAVE_MPI
+            if (rank > 0) i = mpi_request(&rep);
+            else
+#endif
+                i = queue_take(&queue);
+            if (i < 0) break;
+            const sw_run_spec *run = &spec->runs[i];
+            atomic_store(&slots[s].epoch, 0);
+            atomic_store(&slots[s].run, i);
+            atomic_fetch_add(&p.running, 1);
 
-        sw_train_hooks hooks = {on_epoch, &ctxs[s], &g_stop};
-        sw_run_result res;
-        int trc = sw_train_run(&run->cfg, &hooks, &res);
-        const char *status;
-        char detail[600] = "";
-        int wrc = SW_OK;
-        if (trc == SW_EINTERRUPTED) {
-            status = "stopped";
-            snprintf(detail, sizeof detail, "interrupted after epoch %d; will be redone on resume", res.history.epochs);
-        } else {
-            const char *swept[64];
-            int n_sw = spec->n_swept < 64 ? spec->n_swept : 64;
-            for (int j = 0; j < n_sw; j++) swept[j] = spec->swept_keys[j];
-            sw_run_meta meta = {run->id, spec->name, swept, n_sw};
-            char werr[512] = "";
-            wrc = sw_h5_write_run(dir, &meta, &run->cfg, &res, werr, sizeof werr);
-            if (wrc) {
-                status = "failed";
-                snprintf(detail, sizeof detail, "could not write its file: %s", werr);
-            } else if (res.status == SW_RUN_DONE) {
-                status = "done";
-            } else if (res.status == SW_RUN_DIVERGED) {
-                status = "diverged";
-                snprintf(detail, sizeof detail, "%s", res.error);
-            } else {
-                status = "failed";
-                snprintf(detail, sizeof detail, "%s", res.error[0] ? res.error : sw_strerror(trc));
-            }
-        }
-#pragma omp critical(sweep_finish)
-        {
-            atomic_store(&slots[s].run, -1);
-            atomic_fetch_sub(&p.running, 1);
+            sw_train_hooks hooks = {on_epoch, &ctxs[s], &g_stop};
+            sw_run_result res;
+            int trc = sw_train_run(&run->cfg, &hooks, &res);
+            int kind;
+            char detail[600] = "";
             if (trc == SW_EINTERRUPTED) {
-                atomic_fetch_add(&not_run, 1);
+                kind = FIN_STOPPED;
+                snprintf(detail, sizeof detail, "interrupted after epoch %d; will be redone on resume",
+                         res.history.epochs);
             } else {
-                if (!strcmp(status, "done")) atomic_fetch_add(&p.done, 1);
-                else if (!strcmp(status, "diverged")) atomic_fetch_add(&p.diverged, 1);
-                else atomic_fetch_add(&p.failed, 1);
-                atomic_fetch_add(&p.finished, 1);
-                if (opt->fail_fast && strcmp(status, "done")) atomic_store(&fail_stop, 1);
-                pthread_mutex_lock(&p.out_lock);
-                p.work_finished += run->cost;
-                pthread_mutex_unlock(&p.out_lock);
-                char ierr[512];
-                int irc = write_index(spec, dir, ids, keys, configs, ierr, sizeof ierr);
-                if (irc && index_rc == SW_OK) {
-                    index_rc = irc;
-                    snprintf(index_err, sizeof index_err, "%s", ierr);
+                const char *swept[64];
+                int n_sw = spec->n_swept < 64 ? spec->n_swept : 64;
+                for (int j = 0; j < n_sw; j++) swept[j] = spec->swept_keys[j];
+                sw_run_meta meta = {run->id, spec->name, swept, n_sw};
+                char werr[512] = "";
+                int wrc = sw_h5_write_run(dir, &meta, &run->cfg, &res, werr, sizeof werr);
+                if (wrc) {
+                    kind = FIN_FAILED;
+                    snprintf(detail, sizeof detail, "could not write its file: %s", werr);
+                } else if (res.status == SW_RUN_DONE) {
+                    kind = FIN_DONE;
+                } else if (res.status == SW_RUN_DIVERGED) {
+                    kind = FIN_DIVERGED;
+                    snprintf(detail, sizeof detail, "%s", res.error);
+                } else {
+                    kind = FIN_FAILED;
+                    snprintf(detail, sizeof detail, "%s", res.error[0] ? res.error : sw_strerror(trc));
                 }
             }
-            if (!opt->quiet) print_finished(&p, run, &res, status, detail);
+            atomic_store(&slots[s].run, -1);
+            atomic_fetch_sub(&p.running, 1);
+#ifdef SWEEP_HAVE_MPI
+            if (rank > 0) {
+                /* Reported to rank 0 with the next request; counted locally too. */
+                rep.status = kind;
+                rep.run = i;
+                rep.best_epoch = res.best_epoch;
+                rep.best_test_acc = res.best_test_acc;
+                rep.final_test_acc = res.final_test_acc;
+                rep.wall_seconds = res.wall_seconds;
+                snprintf(rep.detail, sizeof rep.detail, "%s", detail);
+                if (kind == FIN_STOPPED) atomic_fetch_add(&fin.not_run, 1);
+                else if (kind == FIN_DONE) atomic_fetch_add(&p.done, 1);
+                else atomic_fetch_add(kind == FIN_DIVERGED ? &p.diverged : &p.failed, 1);
+            } else
+#endif
+                finish_run(&fin, i, kind, &res, detail);
+            sw_run_result_free(&res);
         }
-        sw_run_result_free(&res);
+#ifdef SWEEP_HAVE_MPI
+        /* A rank > 0 thread's last request carried its last report; nothing is pending. */
+#endif
     }
 
+#ifdef SWEEP_HAVE_MPI
+    if (dispatching) pthread_join(disp, NULL);
+#endif
     if (ticking) {
         atomic_store(&p.ticker_stop, 1);
         pthread_join(tick, NULL);
@@ -767,22 +1060,33 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
         fflush(stderr);
     }
     if (handler) sigaction(SIGINT, &old_int, NULL);
-    pthread_mutex_destroy(&p.out_lock);
 
     out->done += atomic_load(&p.done);
     out->diverged += atomic_load(&p.diverged);
     out->failed += atomic_load(&p.failed);
-    out->not_run = atomic_load(&not_run);
+    /* Rank 0 (or a lone process) heard of every run: the ones never handed out are pending. */
+    out->not_run = atomic_load(&fin.not_run) + (rank == 0 ? n_pending - atomic_load(&queue.handed) : 0);
     out->interrupted = atomic_load(&g_stop) != 0;
+#ifdef SWEEP_HAVE_MPI
+    if (mpi && ranks > 1) {
+        int mine = out->interrupted, any = 0;
+        MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+        out->interrupted = any != 0;
+    }
+#endif
+    pthread_mutex_destroy(&fin.lock);
+    pthread_mutex_destroy(&p.out_lock);
     /* The index once more, so it is current whatever happened above. */
-    char ierr[512];
-    int irc = write_index(spec, dir, ids, keys, configs, ierr, sizeof ierr);
-    if (irc || index_rc) {
-        snprintf(err, errlen, "cannot write the index %s/sweep.h5: %s", dir, irc ? ierr : index_err);
-        rc = irc ? irc : index_rc;
+    if (rank == 0) {
+        char ierr[512];
+        int irc = write_index(spec, dir, ids, keys, configs, ierr, sizeof ierr);
+        if (irc || fin.index_rc) {
+            snprintf(err, errlen, "cannot write the index %s/sweep.h5: %s", dir, irc ? ierr : fin.index_err);
+            rc = irc ? irc : fin.index_rc;
+        }
     }
     out->seconds = sw_now() - t0;
-    if (!opt->quiet) {
+    if (!quiet) {
         char d[32];
         fmt_duration(out->seconds, d, sizeof d);
         if (out->interrupted)
@@ -798,6 +1102,64 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
     }
 
 done:
-    free(ids), free(configs), free(order), free(pending), free(slots), free(ctxs);
+    free(ids), free(configs), free(order), free(slots), free(ctxs);
+    return rc;
+}
+
+/* ---- sweep index DIR ---------------------------------------------------------------- */
+
+int sw_sweep_rebuild_index(const char *dir, FILE *report, char *err, size_t errlen)
+{
+    int rc = sw_h5_init(err, errlen);
+    if (rc) return rc;
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "%s is not a directory", dir);
+        return SW_ENOTFOUND;
+    }
+    manifest m;
+    int got = manifest_read(dir, &m, err, errlen);
+    if (got < 0) return got;
+    char **names = NULL;
+    int n_files = sw_h5_list_runs(dir, &names);
+    if (n_files < 0) {
+        snprintf(err, errlen, "cannot list the run files of %s: %s", dir, sw_strerror(n_files));
+        manifest_free(&m);
+        return n_files;
+    }
+    /* The name: the manifest's, else that of the first complete run file. */
+    char *name = m.name ? strdup(m.name) : NULL;
+    int complete = 0;
+    for (int k = 0; k < n_files; k++) {
+        char path[PATH_MAX];
+        if (join_path(path, sizeof path, dir, names[k], "")) continue;
+        if (!sw_h5_run_is_complete(path)) continue;
+        complete++;
+        if (!name) {
+            sw_run_file f;
+            char rerr[256];
+            if (sw_h5_read_run(path, 0, &f, rerr, sizeof rerr) == SW_OK && f.sweep) name = strdup(f.sweep);
+            sw_run_file_free(&f);
+        }
+    }
+    if (got == 0 && complete == 0) {
+        snprintf(err, errlen, "%s holds neither a %s nor any complete run file: nothing to index", dir, SW_MANIFEST_NAME);
+        rc = SW_ENOTFOUND;
+        goto out;
+    }
+    sw_index_spec ix = {0};
+    ix.sweep_name = name ? name : "";
+    ix.config_text = m.text;
+    ix.run_ids = got == 1 ? (const char *const *)m.ids : NULL;
+    ix.n_runs = got == 1 ? m.n : 0;
+    rc = sw_h5_write_index(dir, &ix, err, errlen);
+    if (rc == SW_OK && report)
+        fprintf(report, "sweep index: wrote %s/sweep.h5: %d run%s%s, %d with a complete file\n", dir,
+                got == 1 ? m.n : complete, (got == 1 ? m.n : complete) == 1 ? "" : "s",
+                got == 1 ? " in the manifest's order" : " (no manifest: every run file present)", complete);
+out:
+    free(name);
+    sw_h5_free_names(names, n_files);
+    manifest_free(&m);
     return rc;
 }

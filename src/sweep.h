@@ -33,6 +33,16 @@ typedef struct {
     bool handle_sigint; /* install the Ctrl-C handler for the duration of execute */
     bool no_lock;     /* skip the DIR/.sweep.lock that keeps two processes out of one
                          directory (for cooperating processes, e.g. MPI ranks) */
+    /* --shard K/N: this process runs only the runs at positions p with p % N == K of the
+     * whole sweep sorted longest-estimated first (ties in grid order), so every shard gets
+     * a similar share of the work and the split never depends on what is complete yet.
+     * shard_count 0: no sharding. Shards of one sweep may run into one DIR at the same
+     * time: prepare then takes no lock and leaves other processes' temporaries alone. */
+    int shard_index, shard_count;
+    /* Cooperate with the other ranks of MPI_COMM_WORLD (builds with SWEEP_HAVE_MPI only;
+     * MPI initialised with at least MPI_THREAD_SERIALIZED). Rank 0 alone calls
+     * sw_sweep_prepare; every rank calls sw_sweep_execute collectively. See sweep.c. */
+    bool mpi;
 } sw_sweep_options;
 
 typedef struct {
@@ -58,6 +68,16 @@ int sw_sweep_prepare(const sw_sweep_spec *spec, const sw_sweep_options *opt, cha
  * not errors here: they are counted in out. */
 int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_sweep_outcome *out, char *err,
                      size_t errlen);
+
+/* Rebuilds DIR/sweep.h5 from the run files present: in the manifest's grid order when
+ * DIR holds one (rows of runs without a file are "pending"), with the config text of the
+ * existing index when it is readable; otherwise every run file present, by name. Writes
+ * a one-line account to `report` (may be NULL). Returns SW_OK or a negative code with
+ * the message in err. */
+int sw_sweep_rebuild_index(const char *dir, FILE *report, char *err, size_t errlen);
+
+/* True when run `i` of `spec` belongs to shard k of n (see sw_sweep_options). */
+bool sw_sweep_in_shard(const sw_sweep_spec *spec, int i, int k, int n);
 
 /* Prints the --dry-run listing (every run: id, swept values, estimated cost; totals). */
 void sw_sweep_print_plan(const sw_sweep_spec *spec, int threads, const char *dir, FILE *f);
