@@ -1,0 +1,73 @@
+#!/bin/sh
+# Every `python3 -m analysis` command on a tiny real sweep writes a non-empty PNG,
+# and user errors exit 2 with one line (no traceback).
+# Usage: test_analysis_commands.sh SWEEP_BINARY   (run from the repository root)
+# Exit 77 (skipped) when /usr/bin/python3 lacks h5py, numpy or matplotlib.
+set -u
+SWEEP=${1:?usage: $0 SWEEP_BINARY}
+PY=${PYTHON:-/usr/bin/python3}
+if ! "$PY" -c "import h5py, numpy, matplotlib" 2>/dev/null; then
+    echo "SKIP: $PY cannot import h5py, numpy and matplotlib (apt install python3-h5py python3-numpy python3-matplotlib)"
+    exit 77
+fi
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/analysis-test.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+ok()  { echo "ok: $*"; }
+bad() { echo "FAIL: $*"; fail=1; }
+
+OMP_NUM_THREADS=2 "$SWEEP" configs/reference.yaml -o "$tmp/runs" -q --set 'seed=[1,2]' \
+    --set 'task.seq_len=[5,8]' --set 'model.cell=[rnn,gru]' --set train.epochs=2 \
+    --set task.train_size=64 --set task.test_size=32 --set model.hidden=8 \
+    || { echo "FAIL: sweep did not run"; exit 1; }
+run=$(ls "$tmp"/runs/*.h5 | grep -v '/sweep.h5$' | head -n 1)
+rid=$(basename "$run" .h5)
+
+png() {  # png NAME ARGS...: the command succeeds and writes a non-empty PNG
+    name=$1; shift
+    out="$tmp/$name.png"
+    if "$PY" -m analysis "$@" --out "$out" >"$tmp/log" 2>&1 && [ -s "$out" ] &&
+       [ "$(head -c 4 "$out" | od -An -c | tr -d ' ')" = "211PNG" ]; then
+        ok "$name: $*"
+    else
+        bad "$name: $*"; cat "$tmp/log"
+    fi
+}
+png curves curves "$tmp/runs"
+png curves-where curves "$tmp/runs" --where model.cell=gru --by task.seq_len
+png curves-one curves "$run"
+png hidden hidden "$run"
+png hidden-final hidden "$run" --weights final --layer 0 --probe 3
+png gradients gradients "$tmp/runs"
+png gradients-start gradients "$tmp/runs" --align start
+png heatmap gradients "$tmp/runs" --run "$rid"
+png vanishing vanishing "$tmp/runs"
+mkdir "$tmp/figs"
+"$PY" -m analysis vanishing "$tmp/runs" --out "$tmp/figs" >/dev/null 2>&1 && [ -s "$tmp/figs/vanishing.png" ] \
+    && ok "--out DIR writes DIR/vanishing.png" || bad "--out DIR"
+"$PY" -m analysis hidden "$run" --out "$tmp/h.png" | grep -q "units: .* accumulator, .* transient, .* oscillator, .* other" \
+    && ok "hidden prints the class counts" || bad "hidden prints the class counts"
+
+err() {  # err WHAT ARGS...: exit status 2, an error line, no traceback
+    what=$1; shift
+    "$PY" -m analysis "$@" >"$tmp/log" 2>&1; rc=$?
+    if [ $rc -eq 2 ] && grep -q "error" "$tmp/log" && ! grep -q Traceback "$tmp/log"; then
+        ok "$what -> status 2: $(tail -n 1 "$tmp/log")"
+    else
+        bad "$what (status $rc)"; cat "$tmp/log"
+    fi
+}
+mkdir "$tmp/empty"
+echo "not hdf5" >"$tmp/junk.h5"
+err "missing directory" curves "$tmp/nonexistent"
+err "directory without run files" gradients "$tmp/empty"
+err "a non-HDF5 file" hidden "$tmp/junk.h5"
+err "the index instead of a run" hidden "$tmp/runs/sweep.h5"
+err "unknown --where key" curves "$tmp/runs" --where nosuch.key=1
+err "--where matching nothing" vanishing "$tmp/runs" --where model.cell=lstm
+err "--layer out of range" hidden "$run" --layer 5
+err "unknown --run" gradients "$tmp/runs" --run nosuch
+err "unknown command" frobnicate "$tmp/runs"
+"$PY" -m analysis --help | grep -q vanishing && ok "--help lists the commands" || bad "--help"
+[ $fail -eq 0 ] && echo "all passed"
+exit $fail
