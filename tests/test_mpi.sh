@@ -1,0 +1,153 @@
+#!/bin/bash
+# test_mpi.sh SWEEP MODE [MPI_BUILT]: the sweep beyond one process (issue 8).
+#   mpi    mpirun -np 2 (-j 1 and -j 2 per rank) gives the same files as one process
+#          with -j 1 (timings aside); resume under MPI; a config error exits 2 on every
+#          rank and is printed once. Skipped (status 77) without MPI or mpirun.
+#   shard  shards 0/2 and 1/2 started together into one DIR give the same files as the
+#          whole sweep; --shard validation; --dry-run lists a shard's runs.
+#   index  `sweep index DIR` rebuilds a deleted sweep.h5 identical to the original, and
+#          one from run files alone without a manifest; errors exit 2.
+set -u
+SWEEP=$(realpath "${1:?usage: test_mpi.sh SWEEP MODE [MPI_BUILT]}")
+MODE=${2:?mode}
+MPI_BUILT=${3:-0}
+HERE=$(cd "$(dirname "$0")" && pwd)
+PY=/usr/bin/python3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+passed=0 failed=0
+check() { # check DESCRIPTION COMMAND...
+    local what=$1; shift
+    if "$@"; then passed=$((passed + 1)); else echo "FAIL: $what"; failed=$((failed + 1)); fi
+}
+has() { grep -qF -- "$2" "$1" || { echo "  ($1 lacks: $2)"; sed 's/^/    | /' "$1" | head -20; return 1; }; }
+same() { $PY "$HERE/test_sweep_h5diff.py" "$1" "$2" > diff.txt 2>&1 || { sed 's/^/    | /' diff.txt | head -20; return 1; }; }
+
+cat > tiny.yaml <<'YAML'
+# six small runs of unequal cost (two cells), well under a second each
+name: tiny
+base:
+  task: {seq_len: 5, train_size: 64, test_size: 32}
+  model: {hidden: 8}
+  train: {epochs: 2, batch: 16, steps_per_epoch: 2}
+  record: {probe_size: 4}
+grid:
+  model.cell: [rnn, gru]
+  seed: [1, 2, 3]
+YAML
+
+"$SWEEP" tiny.yaml -j 1 -o one -q || { echo "FAIL: the one-process reference sweep"; exit 1; }
+
+case $MODE in
+mpi)
+    if [ "$MPI_BUILT" != 1 ]; then echo "SKIP: sweep was built without MPI (no MPI library found by CMake)"; exit 77; fi
+    if ! command -v mpirun > /dev/null; then echo "SKIP: mpirun is not on PATH"; exit 77; fi
+    export OMPI_MCA_rmaps_base_oversubscribe=1
+    root=(); [ "$(id -u)" = 0 ] && root=(--allow-run-as-root)
+    MPIRUN=(mpirun "${root[@]}" --bind-to none -np 2)
+    "${MPIRUN[@]}" "$SWEEP" tiny.yaml -j 1 -o np2 > out.txt 2> err.txt
+    check "mpirun -np 2 -j 1 exits 0" test $? = 0
+    check "mpirun -np 2: same files as one process" same one np2
+    check "one start line from rank 0" test "$(grep -c 'sweep tiny: 6 runs on 2 ranks' err.txt)" = 1
+    check "one line per run" test "$(grep -c '^\[./6\] done' err.txt)" = 6
+    check "the table is printed once" test "$(grep -c '^rnn ' out.txt)" = 1
+    check "no temporaries left" test -z "$(ls -A np2 | grep '\.tmp\.')"
+    "${MPIRUN[@]}" "$SWEEP" tiny.yaml -j 2 -o np2j2 -q
+    check "mpirun -np 2 -j 2 exits 0" test $? = 0
+    check "mpirun -np 2 -j 2: same files as one process" same one np2j2
+    # resume: delete two runs and the index; only those two are redone
+    rm np2/cell=gru,seed=2.h5 np2/cell=rnn,seed=3.h5 np2/sweep.h5
+    "${MPIRUN[@]}" "$SWEEP" tiny.yaml -j 1 -o np2 > out.txt 2> err.txt
+    check "resume under MPI exits 0" test $? = 0
+    check "resume: 4 kept, 2 run" has err.txt "4 already complete in np2, 2 to run"
+    check "resume under MPI: same files" same one np2
+    # a config error: status 2 on every rank (mpirun returns it), one message, nothing written
+    printf 'name: bad\nbase: {model: {hiden: 8}}\n' > bad.yaml
+    "${MPIRUN[@]}" "$SWEEP" bad.yaml -o badout > out.txt 2> err.txt
+    check "config error under MPI exits 2" test $? = 2
+    check "config error printed once" test "$(grep -c 'hiden' err.txt)" = 1
+    check "config error: nothing written" test ! -e badout
+    # --dry-run under MPI: one listing
+    "${MPIRUN[@]}" "$SWEEP" tiny.yaml --dry-run > out.txt 2> err.txt
+    check "dry run under MPI exits 0" test $? = 0
+    check "dry run listed once" test "$(grep -c '^total: 6 runs' out.txt)" = 1
+    # the comparison can fail: a different sweep differs
+    "$SWEEP" tiny.yaml -j 1 -o other -q --set train.lr=0.05
+    $PY "$HERE/test_sweep_h5diff.py" np2 other > diff.txt
+    check "the comparison sees different results" test $? = 1
+    ;;
+shard)
+    "$SWEEP" tiny.yaml -j 1 -o sh --shard 0/2 > s0.out 2> s0.err &
+    p0=$!
+    "$SWEEP" tiny.yaml -j 1 -o sh --shard 1/2 > s1.out 2> s1.err &
+    p1=$!
+    wait $p0; r0=$?
+    wait $p1; r1=$?
+    check "shard 0/2 exits 0" test $r0 = 0
+    check "shard 1/2 exits 0" test $r1 = 0
+    check "shard 0/2 ran 3 runs" has s0.err "3 runs (shard 0/2 of 6)"
+    check "shard 1/2 ran 3 runs" has s1.err "3 runs (shard 1/2 of 6)"
+    check "shards together: same files as the whole sweep" same one sh
+    check "no temporaries left" test -z "$(ls -A sh | grep '\.tmp\.')"
+    # longest first, dealt round robin: each shard gets one gru (costlier) run before rnn ones
+    check "shard 0 starts with a gru run" test "$(grep -m1 -o 'cell=[a-z]*' s0.err | head -1)" = "cell=gru"
+    check "shard 1 starts with a gru run" test "$(grep -m1 -o 'cell=[a-z]*' s1.err | head -1)" = "cell=gru"
+    # a shard run again has nothing to do (resume)
+    "$SWEEP" tiny.yaml -j 1 -o sh --shard 1/2 > s1.out 2> s1.err
+    check "shard resume exits 0" test $? = 0
+    check "shard resume skips its runs" has s1.err "3 already complete in sh, 0 to run"
+    # --dry-run lists a shard's runs; the split covers every run exactly once
+    "$SWEEP" tiny.yaml --shard 0/3 --dry-run > d0.txt && "$SWEEP" tiny.yaml --shard 1/3 --dry-run > d1.txt &&
+        "$SWEEP" tiny.yaml --shard 2/3 --dry-run > d2.txt
+    check "dry run with shards exits 0" test $? = 0
+    all=$(cat d0.txt d1.txt d2.txt | grep '^shard' | sed 's/.*runs://' | tr ' ' '\n' | grep . | sort -n | tr '\n' ' ')
+    check "shards 0..2 of 3 cover runs 1..6 once" test "$all" = "1 2 3 4 5 6 "
+    for bad in 2/2 1/0 -1/2 a/b 1 0/2x; do
+        "$SWEEP" tiny.yaml --shard "$bad" -o badshard > out.txt 2> err.txt
+        check "--shard $bad exits 2" test $? = 2
+        check "--shard $bad explained" has err.txt "--shard expects K/N with integers 0 <= K < N"
+    done
+    check "bad --shard wrote nothing" test ! -e badshard
+    ;;
+index)
+    cp -r one idx
+    rm idx/sweep.h5
+    "$SWEEP" index idx > out.txt 2> err.txt
+    check "sweep index exits 0" test $? = 0
+    check "sweep index reports" has out.txt "6 runs in the manifest's order, 6 with a complete file"
+    check "rebuilt index identical to the original" same one idx
+    # pending runs keep their rows in grid order
+    rm "idx/cell=gru,seed=2.h5"
+    "$SWEEP" index idx > out.txt 2> err.txt
+    check "sweep index with a missing run exits 0" test $? = 0
+    $PY - idx <<'PYEOF' > rows.txt
+import sys, h5py
+with h5py.File(sys.argv[1] + "/sweep.h5", "r") as f:
+    t = f["table"]
+    for i, s in zip(t["run_id"][()], t["status"][()]):
+        print(i.decode(), s.decode())
+PYEOF
+    check "pending row kept in grid order" test "$(sed -n 5p rows.txt)" = "cell=gru,seed=2 pending"
+    # without a manifest: every run file present
+    cp -r one nomani
+    rm nomani/sweep.h5 nomani/sweep-manifest.txt
+    "$SWEEP" index nomani > out.txt 2> err.txt
+    check "sweep index without manifest exits 0" test $? = 0
+    check "sweep index without manifest: every file" has out.txt "6 runs (no manifest: every run file present)"
+    mkdir empty
+    "$SWEEP" index empty > out.txt 2> err.txt
+    check "sweep index of an empty dir exits 2" test $? = 2
+    check "sweep index of an empty dir explains" has err.txt "nothing to index"
+    check "... and writes nothing" test ! -e empty/sweep.h5
+    "$SWEEP" index nowhere > out.txt 2> err.txt
+    check "sweep index of a missing dir exits 2" test $? = 2
+    "$SWEEP" index > out.txt 2> err.txt
+    check "sweep index without DIR exits 2" test $? = 2
+    "$SWEEP" index --help > out.txt
+    check "sweep index --help" has out.txt "Rebuilds DIR/sweep.h5"
+    ;;
+*) echo "unknown mode $MODE"; exit 2 ;;
+esac
+echo "$MODE: $passed passed, $failed failed"
+[ $failed = 0 ]
