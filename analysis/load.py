@@ -8,6 +8,7 @@ hundreds of Run objects hold no open file handles.
 """
 
 import os
+import sys
 
 import h5py
 import numpy as np
@@ -118,9 +119,19 @@ def load_runs(target):
     """A sweep directory or one run file -> list of Run, in name order.
 
     A directory whose index lists a grid order uses that order. Hidden
-    temporaries and sweep.h5 are skipped.
+    temporaries and sweep.h5 are skipped; in a directory, files that are
+    not sweep run files are skipped with a warning on stderr.
     """
-    runs = [Run(p) for p in run_files(target)]
+    if not os.path.isdir(target):
+        return [Run(p) for p in run_files(target)]
+    runs = []
+    for p in run_files(target):
+        try:
+            runs.append(Run(p))
+        except AnalysisError as e:   # a stray file must not hide the sweep's results
+            sys.stderr.write("analysis: warning: skipping %s\n" % e)
+    if not runs:
+        raise AnalysisError("%s: no readable sweep run file in this directory" % target)
     if os.path.isdir(target) and os.path.exists(os.path.join(target, "sweep.h5")):
         try:
             order = {r: i for i, r in enumerate(load_table(target)["run_id"])}

@@ -59,6 +59,13 @@ err() {  # err WHAT ARGS...: exit status 2, an error line, no traceback
 }
 mkdir "$tmp/empty"
 echo "not hdf5" >"$tmp/junk.h5"
+cp "$tmp/junk.h5" "$tmp/runs/stray.h5"
+"$PY" -m analysis vanishing "$tmp/runs" --out "$tmp/v2.png" >"$tmp/log" 2>&1 && grep -q "warning: skipping" "$tmp/log" \
+    && ok "a stray .h5 in the directory is skipped with a warning" || { bad "stray .h5"; cat "$tmp/log"; }
+rm -f "$tmp/runs/stray.h5"
+cp "$tmp/junk.h5" "$tmp/empty/stray.h5"
+err "a directory with only a stray file" curves "$tmp/empty"
+rm -f "$tmp/empty/stray.h5"
 err "missing directory" curves "$tmp/nonexistent"
 err "directory without run files" gradients "$tmp/empty"
 err "a non-HDF5 file" hidden "$tmp/junk.h5"
