@@ -926,8 +926,12 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
             fprintf(stderr, "sweep %s: %d runs%s on %s into %s\n", spec->name, out->total, shard, where, dir);
     }
 
-    struct sigaction old_int;
+    struct sigaction old_int, old_term;
     bool handler = opt->handle_sigint;
+    /* mpirun turns Ctrl-C into SIGTERM to every rank (then SIGKILL a few seconds later),
+     * and Slurm sends SIGTERM at a job's time limit: under MPI it stops the sweep the same
+     * way, so that what can finish in time (the index, finished runs) does. */
+    bool term_handler = handler && opt->mpi;
     atomic_store(&g_stop, 0);
     g_sigints = 0;
     if (handler) {
@@ -937,6 +941,7 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
         sigemptyset(&sa.sa_mask);
         sa.sa_flags = SA_RESTART;
         sigaction(SIGINT, &sa, &old_int);
+        if (term_handler) sigaction(SIGTERM, &sa, &old_term);
     }
     pthread_t tick;
     bool ticking = p.tty && n_pending > 0 && pthread_create(&tick, NULL, ticker, &p) == 0;
@@ -1060,6 +1065,7 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
         fflush(stderr);
     }
     if (handler) sigaction(SIGINT, &old_int, NULL);
+    if (term_handler) sigaction(SIGTERM, &old_term, NULL);
 
     out->done += atomic_load(&p.done);
     out->diverged += atomic_load(&p.diverged);
