@@ -895,8 +895,14 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
     }
 #endif
 
-    /* Under MPI the index is rank 0's (the one the others report to). */
-    if (rank == 0 && (rc = write_index(spec, dir, ids, keys, configs, err, errlen))) goto done;
+    /* Under MPI the index is rank 0's (the one the others report to); when it cannot be
+     * written, every rank gives up together rather than wait for a dispatcher. */
+    if (rank == 0) rc = write_index(spec, dir, ids, keys, configs, err, errlen);
+#ifdef SWEEP_HAVE_MPI
+    if (mpi && ranks > 1) MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (rc && rank != 0) snprintf(err, errlen, "rank 0 could not write the index");
+#endif
+    if (rc) goto done;
 
     progress p;
     memset(&p, 0, sizeof p);
