@@ -6,6 +6,7 @@ import os
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402,F401
 from matplotlib.colors import LogNorm, to_rgb  # noqa: E402
 import numpy as np  # noqa: E402
 
@@ -27,30 +28,44 @@ def _sort_groups(groups):
     return sorted(groups, key=lambda item: _vkey(item[0]))
 
 
+LINESTYLES = ("-", "--", ":", "-.")
+
+
+def _is_num(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
 def group_styles(keys, groups):
     """One (color, linestyle) per group. With model.cell among the keys the
-    hue is the cell's and the other keys shade it from light to dark, so a
-    figure with 3 cells x 5 lengths stays readable."""
+    hue is the cell's, the other numeric keys (e.g. task.seq_len) shade it
+    from light to dark and the other text keys (e.g. task.kind) pick the
+    line style, so a figure with 2 tasks x 3 cells x 5 lengths stays
+    readable."""
     vals = [g[0] for g in groups]
     if "model.cell" in keys and len(keys) > 1:
         ci = keys.index("model.cell")
-        others = sorted({v[:ci] + v[ci + 1:] for v in vals}, key=_vkey)
-        out = []
+        rest = [i for i in range(len(keys)) if i != ci]
+        num = [i for i in rest if all(_is_num(v[i]) for v in vals)]
+        cat = [i for i in rest if i not in num]
+        shades = sorted({tuple(v[i] for i in num) for v in vals}, key=_vkey)
+        kinds = sorted({tuple(str(v[i]) for i in cat) for v in vals})
         cells = sorted({v[ci] for v in vals})
+        out = []
         for v in vals:
             base = CELL_COLORS.get(v[ci], "C%d" % (cells.index(v[ci]) % 10))
             rgb = np.array(to_rgb(base))
-            j = others.index(v[:ci] + v[ci + 1:])
-            frac = 0.15 + 0.85 * (j / max(1, len(others) - 1))   # light -> full
-            dark = rgb * (0.55 + 0.45 * (1 - frac)) if frac > 0.6 else rgb
-            col = 1 - (1 - dark) * (0.35 + 0.65 * frac)
-            out.append((tuple(np.clip(col, 0, 1)), "-"))
+            j = shades.index(tuple(v[i] for i in num))
+            frac = j / max(1, len(shades) - 1) if len(shades) > 1 else 1.0
+            # light tint (frac 0) -> the base color -> darker (frac 1)
+            col = 1 - (1 - rgb) * (0.35 + 1.3 * frac) if frac <= 0.5 else rgb * (1 - 0.9 * (frac - 0.5))
+            ls = LINESTYLES[kinds.index(tuple(str(v[i]) for i in cat)) % len(LINESTYLES)]
+            out.append((tuple(np.clip(col, 0, 1)), ls))
         return out
     if "model.cell" in keys:
         return [(CELL_COLORS.get(v[keys.index("model.cell")], "C%d" % i), "-") for i, v in enumerate(vals)]
     n = len(groups)
     cmap = plt.get_cmap("tab10" if n <= 10 else "tab20")
-    return [(cmap(i % cmap.N), "-" if i < 20 else "--") for i in range(n)]
+    return [(cmap(i % cmap.N), LINESTYLES[(i // cmap.N) % len(LINESTYLES)]) for i in range(n)]
 
 
 def _legend(fig, ax, n):
@@ -74,6 +89,10 @@ def curves(runs, by, title, where=()):
     if not runs:
         raise AnalysisError("no run has a completed epoch")
     groups = _sort_groups(group_runs(runs, by))
+    if len(groups) > 12:
+        import sys
+        sys.stderr.write("analysis curves: %d configurations in one figure; --where KEY=VALUE or "
+                         "--by KEY[,KEY] make it easier to read\n" % len(groups))
     styles = group_styles(by, groups)
     fig, axes = plt.subplots(2, 2, figsize=(9.5, 6), sharex=True)
     panels = [("train_loss", "train loss", "cross-entropy (nats)", 1),
@@ -231,8 +250,8 @@ def gradients(runs, by, panel_key, layer, align, title, where=()):
             ax.set_title("%s=%s" % (panel_key.split(".")[-1], pv))
     axes[0, 0].set_ylabel("||dl/dh_t|| (L2 norm, nats per unit of h)")
     ep_txt = "epoch %d" % epochs[0] if len(epochs) == 1 else "last recorded epoch (%s)" % ", ".join(map(str, epochs))
-    fig.suptitle("%s: gradient reaching h_t, layer %s, %s; geometric mean over seeds%s"
-                 % (title, "last" if layer == -1 else layer, ep_txt, _title_suffix(where)))
+    fig.suptitle("%s: gradient reaching h_t, %s, %s; geometric mean over seeds%s"
+                 % (title, "last layer" if layer == -1 else "layer %d" % layer, ep_txt, _title_suffix(where)))
     fig.tight_layout()
     _legend(fig, axes[0, -1], nlines)
     return fig
@@ -260,6 +279,7 @@ def gradient_heatmap(run, layer):
     ax.set_yticks(np.arange(len(ep)))
     ax.set_yticklabels([str(e) for e in ep] if len(ep) <= 25 else
                        [str(e) if i % max(1, len(ep) // 12) == 0 else "" for i, e in enumerate(ep)])
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_xlabel("time step t")
     ax.set_ylabel("epoch (recorded)")
     fig.colorbar(mesh, ax=ax, label="||dl/dh_t|| (log scale)")
