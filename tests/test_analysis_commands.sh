@@ -20,6 +20,25 @@ OMP_NUM_THREADS=2 "$SWEEP" configs/reference.yaml -o "$tmp/runs" -q --set 'seed=
     --set 'task.seq_len=[5,8]' --set 'model.cell=[rnn,gru]' --set train.epochs=2 \
     --set task.train_size=64 --set task.test_size=32 --set model.hidden=8 \
     || { echo "FAIL: sweep did not run"; exit 1; }
+# The loader: 8 runs with config, swept keys and history; the index as columns in the same order.
+"$PY" - "$tmp/runs" <<'PYEOF' && ok "loader: runs, config, history, index table" || bad "loader"
+import sys
+from analysis import load
+d = sys.argv[1]
+runs = load.load_runs(d)
+t = load.load_table(d)
+assert len(runs) == 8, len(runs)
+assert [r.run_id for r in runs] == list(t["run_id"]), (list(t["run_id"]), runs)
+assert set(runs[0].swept_keys) == {"seed", "task.seq_len", "model.cell"}, runs[0].swept_keys
+for r in runs:
+    assert r.status == "done" and r.has_results, r
+    assert len(r.history["test_acc"]) == 2 and r.summary["epochs_completed"] == 2
+    assert r.config["model.hidden"] == 8 and isinstance(r.config["model.cell"], str)
+    assert r.array("probe/hidden_best").shape == (2, 64, r.config["task.seq_len"], 8)
+groups = load.group_runs(runs, load.default_grouping(runs))
+assert len(groups) == 4 and all(len(g) == 2 for _, g in groups), groups
+assert len(load.filter_runs(runs, load.parse_where(["model.cell=gru", "task.seq_len=5,8"]))) == 4
+PYEOF
 run=$(ls "$tmp"/runs/*.h5 | grep -v '/sweep.h5$' | head -n 1)
 rid=$(basename "$run" .h5)
 
