@@ -2,6 +2,8 @@
 Figure; the caller saves it (analysis.__main__ does, as PNG)."""
 
 import os
+import sys
+import warnings
 
 import matplotlib
 matplotlib.use("Agg")
@@ -90,7 +92,6 @@ def curves(runs, by, title, where=()):
         raise AnalysisError("no run has a completed epoch")
     groups = _sort_groups(group_runs(runs, by))
     if len(groups) > 12:
-        import sys
         sys.stderr.write("analysis curves: %d configurations in one figure; --where KEY=VALUE or "
                          "--by KEY[,KEY] make it easier to read\n" % len(groups))
     styles = group_styles(by, groups)
@@ -107,11 +108,9 @@ def curves(runs, by, title, where=()):
                 h = r.history[col]
                 a[i, :len(h)] = h * scale
             ep = np.arange(1, E + 1)
-            with np.errstate(all="ignore"):
-                import warnings
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    mean, lo, hi = np.nanmean(a, 0), np.nanmin(a, 0), np.nanmax(a, 0)
+            with warnings.catch_warnings():       # all-NaN epochs (every seed diverged before)
+                warnings.simplefilter("ignore", RuntimeWarning)
+                mean, lo, hi = np.nanmean(a, 0), np.nanmin(a, 0), np.nanmax(a, 0)
             lab = label(by, vals)
             ax.plot(ep, mean, color=color, ls=ls, lw=1.4, label=lab)
             if len(rs) > 1:
@@ -167,12 +166,10 @@ def hidden(run, layer, probe, weights, nshow=16, first_unit=0):
     for ax in axes[:, 0]:
         ax.set_ylabel("h_t (tanh units)")
     c = U.counts(classes)
-    cfg = run.config
     fig.suptitle("%s: layer %d hidden units on probe sequence %d (label %s), %s weights\n"
                  "classes over all %d probe sequences and %d units: %s; gray dashed = running mean of the input"
                  % (run.run_id, li, probe, _probe_label(run, probe), weights, P, H,
                     ", ".join("%d %s" % (c[k], k) for k in U.CLASSES)), fontsize="medium")
-    _ = cfg
     fig.tight_layout()
     return fig, classes, st
 
@@ -189,7 +186,6 @@ def _gmean(a):
     a = np.asarray(a, dtype=np.float64)
     with np.errstate(all="ignore"):
         la = np.where((a > 0) & np.isfinite(a), np.log(np.where(a > 0, a, 1)), np.nan)
-        import warnings
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             return np.exp(np.nanmean(la, axis=0))
