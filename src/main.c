@@ -363,7 +363,7 @@ static int run_command(int argc, char **argv)
     }
     sw_sweep_options opt = {.dir = dir, .threads = threads, .force = force, .quiet = quiet,
                             .fail_fast = fail_fast, .handle_sigint = true, .shard_index = shard_k,
-                            .shard_count = shard_n, .no_lock = shard_n > 0, .mpi = g_mpi};
+                            .shard_count = shard_n, .mpi = g_mpi};
     /* Under MPI rank 0 alone prepares DIR (and holds its lock); the others wait for it. */
     rc = g_rank == 0 ? sw_sweep_prepare(spec, &opt, err, sizeof err) : SW_OK;
     if (rc) fprintf(stderr, "sweep: %s\n", err);

@@ -286,10 +286,11 @@ static bool dir_has_entries(const char *dir)
     if (!d) return false;
     struct dirent *e;
     bool any = false;
-    /* A concurrent shard's manifest temporary does not make DIR foreign. */
+    /* A concurrent shard's manifest temporary or lock file does not make DIR foreign. */
     while (!any && (e = readdir(d)))
         any = strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
-              strncmp(e->d_name, "." SW_MANIFEST_NAME ".tmp.", sizeof SW_MANIFEST_NAME + 5);
+              strncmp(e->d_name, "." SW_MANIFEST_NAME ".tmp.", sizeof SW_MANIFEST_NAME + 5) &&
+              strcmp(e->d_name, ".sweep.lock");
     closedir(d);
     return any;
 }
@@ -389,9 +390,16 @@ int sw_sweep_prepare(const sw_sweep_spec *spec, const sw_sweep_options *opt, cha
             manifest_free(&old);
             return SW_EIO;
         }
-        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-            snprintf(err, errlen, "another sweep process is writing to %s; wait for it to finish (or stop it) "
-                     "before starting this one", dir);
+        /* Shards of one sweep share the directory (a shared lock); a whole sweep or an MPI
+         * job excludes them and every other process, since it removes temporaries. */
+        bool shard = opt->shard_count > 0;
+        if (flock(fd, (shard ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
+            if (shard)
+                snprintf(err, errlen, "a whole-sweep (or MPI) process is writing to %s; shards can share a directory "
+                         "only with other shards. Wait for it to finish (or stop it)", dir);
+            else
+                snprintf(err, errlen, "another sweep process (or shards of a sweep) is writing to %s; wait for it to "
+                         "finish (or stop it) before starting this one", dir);
             close(fd);
             manifest_free(&old);
             return SW_ECONFIG;

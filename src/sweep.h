@@ -37,7 +37,8 @@ typedef struct {
      * whole sweep sorted longest-estimated first (ties in grid order), so every shard gets
      * a similar share of the work and the split never depends on what is complete yet.
      * shard_count 0: no sharding. Shards of one sweep may run into one DIR at the same
-     * time: prepare then takes no lock and leaves other processes' temporaries alone. */
+     * time: prepare then takes a shared lock on DIR/.sweep.lock (a whole sweep takes it
+     * exclusively) and leaves other processes' temporaries alone. */
     int shard_index, shard_count;
     /* Cooperate with the other ranks of MPI_COMM_WORLD (builds with SWEEP_HAVE_MPI only;
      * MPI initialised with at least MPI_THREAD_SERIALIZED). Rank 0 alone calls
@@ -55,7 +56,7 @@ typedef struct {
 } sw_sweep_outcome;
 
 /* Checks and creates opt->dir, takes its lock (held until the process exits: a second
- * sweep on the same directory is refused), compares its manifest, removes stale
+ * sweep on the same directory is refused; shards share it), compares its manifest, removes stale
  * temporaries and writes the manifest. On error (directory cannot be created, a different sweep is there and
  * !force, ...) returns a negative code with the message in err, and leaves no file or
  * directory it created behind. */

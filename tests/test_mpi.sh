@@ -97,6 +97,26 @@ shard)
     "$SWEEP" tiny.yaml -j 1 -o sh --shard 1/2 > s1.out 2> s1.err
     check "shard resume exits 0" test $? = 0
     check "shard resume skips its runs" has s1.err "3 already complete in sh, 0 to run"
+    # shards share DIR with shards only: a whole sweep's exclusive lock keeps them out, and
+    # a shard's shared lock keeps a whole sweep out (it removes temporaries)
+    # (the holder execs into sleep, so killing it releases the lock)
+    ( flock -x 9 && exec sleep 5 ) 9> sh/.sweep.lock &
+    holder=$!
+    sleep 0.5
+    "$SWEEP" tiny.yaml -j 1 -o sh --shard 0/2 > out.txt 2> err.txt
+    check "shard refused beside a whole sweep (exit 2)" test $? = 2
+    check "shard refusal explained" has err.txt "shards can share a directory only with other shards"
+    kill $holder 2> /dev/null; wait $holder 2> /dev/null
+    ( flock -s 9 && exec sleep 5 ) 9> sh/.sweep.lock &
+    holder=$!
+    sleep 0.5
+    "$SWEEP" tiny.yaml -j 1 -o sh > out.txt 2> err.txt
+    check "whole sweep refused beside shards (exit 2)" test $? = 2
+    check "whole sweep refusal explained" has err.txt "(or shards of a sweep) is writing to sh"
+    "$SWEEP" tiny.yaml -j 1 -o sh --shard 1/2 > out.txt 2> err.txt
+    r=$?; [ $r = 0 ] || { echo "  (exit $r)"; sed "s/^/    | /" err.txt | head; }
+    check "a shard beside a shard is accepted" test $r = 0
+    kill $holder 2> /dev/null; wait $holder 2> /dev/null
     # --dry-run lists a shard's runs; the split covers every run exactly once
     "$SWEEP" tiny.yaml --shard 0/3 --dry-run > d0.txt && "$SWEEP" tiny.yaml --shard 1/3 --dry-run > d1.txt &&
         "$SWEEP" tiny.yaml --shard 2/3 --dry-run > d2.txt
