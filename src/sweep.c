@@ -398,8 +398,8 @@ int sw_sweep_prepare(const sw_sweep_spec *spec, const sw_sweep_options *opt, cha
                 snprintf(err, errlen, "a whole-sweep (or MPI) process is writing to %s; shards can share a directory "
                          "only with other shards. Wait for it to finish (or stop it)", dir);
             else
-                snprintf(err, errlen, "another sweep process (or shards of a sweep) is writing to %s; wait for it to "
-                         "finish (or stop it) before starting this one", dir);
+                snprintf(err, errlen, "another sweep process is writing to %s (a whole sweep, an MPI job or shards "
+                         "of one); wait for it to finish (or stop it) before starting this one", dir);
             close(fd);
             manifest_free(&old);
             return SW_ECONFIG;

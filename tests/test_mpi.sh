@@ -112,7 +112,7 @@ shard)
     sleep 0.5
     "$SWEEP" tiny.yaml -j 1 -o sh > out.txt 2> err.txt
     check "whole sweep refused beside shards (exit 2)" test $? = 2
-    check "whole sweep refusal explained" has err.txt "(or shards of a sweep) is writing to sh"
+    check "whole sweep refusal explained" has err.txt "another sweep process is writing to sh (a whole sweep, an MPI job or shards of one)"
     "$SWEEP" tiny.yaml -j 1 -o sh --shard 1/2 > out.txt 2> err.txt
     r=$?; [ $r = 0 ] || { echo "  (exit $r)"; sed "s/^/    | /" err.txt | head; }
     check "a shard beside a shard is accepted" test $r = 0
