@@ -72,6 +72,25 @@ mpi)
     "${MPIRUN[@]}" "$SWEEP" tiny.yaml --dry-run > out.txt 2> err.txt
     check "dry run under MPI exits 0" test $? = 0
     check "dry run listed once" test "$(grep -c '^total: 6 runs' out.txt)" = 1
+    # a run diverging on whichever rank: exit 1, counted by rank 0; --fail-fast stops every rank
+    cat > div.yaml <<'YAML'
+name: div
+base:
+  task: {seq_len: 5, train_size: 64, test_size: 32}
+  model: {hidden: 8}
+  train: {epochs: 3, batch: 16, steps_per_epoch: 2, optimizer: sgd}
+  record: {probe_size: 4}
+grid:
+  lr: [1e30, 0.01, 0.02, 0.03]
+YAML
+    "${MPIRUN[@]}" "$SWEEP" div.yaml -o d -j 1 > out.txt 2> err.txt
+    check "a diverged run under MPI: exit 1" test $? = 1
+    check "a diverged run under MPI: reported" has err.txt "diverged lr=1e30"
+    check "a diverged run under MPI: counted" has err.txt "4 runs: 3 done, 1 diverged, 0 failed"
+    "${MPIRUN[@]}" "$SWEEP" div.yaml -o f -j 1 --fail-fast > out.txt 2> err.txt
+    check "--fail-fast under MPI: exit 1" test $? = 1
+    check "--fail-fast under MPI: the rest not started" has err.txt "were not started because of --fail-fast"
+    check "--fail-fast under MPI: at most one run per rank" test "$(ls f | grep -c '^lr=.*\.h5$')" -le 2
     # the comparison can fail: a different sweep differs
     "$SWEEP" tiny.yaml -j 1 -o other -q --set train.lr=0.05
     $PY "$HERE/test_sweep_h5diff.py" np2 other > diff.txt
