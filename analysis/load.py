@@ -47,7 +47,9 @@ class Run:
     """One run file.
 
     Attributes: path, run_id, status ('done', 'diverged', 'failed'), error,
-    config (dict: dotted key -> value), swept_keys (list of str),
+    config (dict: dotted key -> value), swept_keys (list of str; empty
+    when the sweep varied nothing), has_swept_keys (False when the file has
+    no `swept_keys` attribute; load.swept_keys(runs) then infers them),
     history (dict: column -> numpy array, e.g. 'test_acc'), summary (dict of
     /summary attributes), has_results (False for failed runs: no /weights,
     /probe, /gradients).
@@ -71,6 +73,8 @@ class Run:
             self.sweep = _str(f.attrs.get("sweep", ""))
             self.status = _str(f.attrs.get("status", ""))
             self.error = _str(f.attrs.get("error", ""))
+            # absent (not merely empty) in files from another writer: see swept_keys(runs)
+            self.has_swept_keys = "swept_keys" in f.attrs
             self.swept_keys = [_str(k) for k in np.atleast_1d(f.attrs.get("swept_keys", []))]
             self.config = {k: _plain(v) for k, v in f["config"].attrs.items()} if "config" in f else {}
             self.history = {}
@@ -174,14 +178,29 @@ def group_runs(runs, by):
     return list(groups.items())
 
 
-def default_grouping(runs):
-    """The swept keys except `seed` (what distinguishes configurations)."""
+def swept_keys(runs):
+    """The dotted config keys the sweep varied, in first-appearance order.
+
+    The union of the runs' root attribute `swept_keys`. When no run carries
+    that attribute (files written by another tool, or by hand), they are
+    inferred: every /config key whose value is not the same in all runs."""
     keys = []
+    if any(r.has_swept_keys for r in runs):
+        for r in runs:
+            for k in r.swept_keys:
+                if k not in keys:
+                    keys.append(k)
+        return keys
     for r in runs:
-        for k in r.swept_keys:
-            if k != "seed" and k not in keys:
+        for k in r.config:
+            if k not in keys and len({repr(x.config.get(k)) for x in runs}) > 1:
                 keys.append(k)
     return keys
+
+
+def default_grouping(runs):
+    """The swept keys except `seed` (what distinguishes configurations)."""
+    return [k for k in swept_keys(runs) if k != "seed"]
 
 
 def parse_where(items):

@@ -1,0 +1,519 @@
+#!/usr/bin/python3
+"""The analysis package on synthetic sweep files written to the HDF5 contract.
+
+Independent of the engine: this script writes a small sweep directory with
+h5py exactly as docs/hdf5-layout.md describes (root attributes incl.
+`swept_keys`, typed /config, /history, /summary, /weights in the PyTorch
+layout, /probe, /gradients with dimension scales, and a DIR/sweep.h5 index
+with external links and the /table columns), checks every complete run file
+with tests/check-run-file.py, and then checks that
+
+  - the loader returns exactly what was written (config types, history,
+    summary, grid order from the index, the index table, a single file);
+  - swept keys are read from `swept_keys`, and inferred (config keys that
+    differ across runs) from files without that attribute;
+  - every command writes a PNG; `hidden` prints the class counts of the
+    units planted in the last layer, in layer 0 and with the final weights,
+    and names exactly the planted accumulators;
+  - failed and diverged runs are skipped or drawn without breaking a figure;
+    user errors exit 2 without a traceback.
+
+Usage: test_analysis_fixture.py              run the test (exit 0 / 1; 77 = skipped)
+       test_analysis_fixture.py --write DIR  only write the fixture sweep into DIR
+"""
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+try:
+    import numpy as np
+    import h5py
+    import matplotlib  # noqa: F401
+except ImportError as e:
+    print("SKIP: %s; install Debian's python3-h5py python3-numpy python3-matplotlib "
+          "and run with /usr/bin/python3" % e)
+    sys.exit(77)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+
+BASE = {  # a resolved run config (every key typed as the engine writes it)
+    "task.kind": "mean_sign", "task.seq_len": 20, "task.input_size": 6, "task.train_size": 64,
+    "task.test_size": 32, "task.signal_steps": 5,
+    "model.cell": "rnn", "model.hidden": 16, "model.layers": 2, "model.dropout": 0.0,
+    "model.forget_bias": 0.0,
+    "train.epochs": 6, "train.batch": 32, "train.steps_per_epoch": 2, "train.optimizer": "adam",
+    "train.lr": 0.001, "train.beta1": 0.9, "train.beta2": 0.999, "train.eps": 1e-8,
+    "train.momentum": 0.0, "train.nesterov": False, "train.weight_decay": 0.0, "train.clip": 0.0,
+    "train.schedule.kind": "constant", "train.schedule.step": 20, "train.schedule.gamma": 0.5,
+    "train.schedule.milestones": [], "train.schedule.min_lr": 0.0, "train.schedule.warmup": 0,
+    "record.grad_every": 1, "record.probe_size": 24,
+    "seed": 1,
+}
+
+# Planted unit classes per (layer, weights): the test expects exactly these counts back.
+PLANT = {
+    ("last", "best"): {"accumulator": 6, "transient": 5, "oscillator": 3, "other": 2},
+    ("last", "final"): {"accumulator": 3, "transient": 5, "oscillator": 3, "other": 5},
+    (0, "best"): {"accumulator": 2, "transient": 8, "oscillator": 4, "other": 2},
+    (0, "final"): {"accumulator": 2, "transient": 8, "oscillator": 4, "other": 2},
+}
+ORDER = ("accumulator", "transient", "oscillator", "other")
+
+
+def yaml_text(cfg):
+    """The resolved config as a nested YAML document (what the root `config` holds)."""
+    lines, open_path = [], []
+    for key, v in cfg.items():
+        parts = key.split(".")
+        common = 0
+        while common < min(len(open_path), len(parts) - 1) and open_path[common] == parts[common]:
+            common += 1
+        open_path = open_path[:common]
+        for depth in range(common, len(parts) - 1):
+            lines.append("  " * depth + parts[depth] + ":")
+            open_path.append(parts[depth])
+        if isinstance(v, bool):
+            s = "true" if v else "false"
+        elif isinstance(v, list):
+            s = "[" + ", ".join(str(x) for x in v) + "]"
+        else:
+            s = str(v)
+        lines.append("  " * (len(parts) - 1) + parts[-1] + ": " + s)
+    return "\n".join(lines) + "\n"
+
+
+def typed(v):
+    if isinstance(v, bool):
+        return np.bool_(v)
+    if isinstance(v, int):
+        return np.int64(v)
+    if isinstance(v, float):
+        return np.float64(v)
+    if isinstance(v, list):
+        return np.array(v, dtype=np.int64)
+    return str(v)
+
+
+def strs(values):
+    return np.array(list(values), dtype=h5py.string_dtype())
+
+
+def plant(x, counts, rng):
+    """Hidden trajectories [P, T, H] over inputs x [P, T, I] with units of the
+    given classes, in ORDER; returns (h, classes)."""
+    P, T, I = x.shape
+    xm = x.mean(axis=2)
+    m = np.cumsum(xm, axis=1) / np.arange(1, T + 1)
+    cols, classes = [], []
+    for cls in ORDER:
+        for k in range(counts[cls]):
+            if cls == "accumulator":
+                if k % 2 == 0:
+                    h = np.tanh((1.5 + k) * m / m.std()) * (-1 if k % 4 == 2 else 1)
+                else:                                    # leaky integrator, time constant 50 steps
+                    a = np.zeros((P, T))
+                    for s in range(T):
+                        a[:, s] = 0.98 * (a[:, s - 1] if s else 0) + xm[:, s]
+                    h = np.tanh(a / a.std())
+            elif cls == "transient":
+                w = rng.standard_normal(I)
+                d = np.zeros((P, T))
+                for s in range(T):
+                    d[:, s] = 0.3 * (d[:, s - 1] if s else 0) + x[:, s] @ w / np.sqrt(I)
+                h = np.tanh(1.5 * d)
+            elif cls == "oscillator":
+                o = np.zeros((P, T))
+                j = k % I
+                for s in range(T):
+                    o[:, s] = -0.8 * (o[:, s - 1] if s else 0) + 0.5 * x[:, s, j]
+                h = np.tanh(o)
+            else:
+                if k % 2 == 0:
+                    h = np.full((P, T), 0.2 + 0.1 * k) + 1e-4 * rng.standard_normal((P, T))
+                else:                                    # slow walk unrelated to the input
+                    h = np.tanh(np.cumsum(0.05 * rng.standard_normal((P, T)), axis=1))
+            cols.append(h)
+            classes.append(cls)
+    return np.stack(cols, axis=2).astype(np.float32), classes
+
+
+def target_acc(cfg):
+    """The best test accuracy a fixture run reaches: the shape of the vanishing figure."""
+    T, cell, kind = cfg["task.seq_len"], cfg["model.cell"], cfg["task.kind"]
+    drop = {"rnn": 0.25, "lstm": 0.05, "gru": 0.03}[cell] * np.log2(T / 20.0)
+    if kind == "first_sign":
+        drop *= 1.5
+    return float(np.clip(0.95 - drop - 0.01 * (cfg["seed"] % 3), 0.5, 1.0))
+
+
+def attach(ds, scales):
+    for axis, sc in enumerate(scales):
+        if sc is not None:
+            ds.dims[axis].attach_scale(sc)
+
+
+def write_run(path, cfg, *, sweep="fixture", swept_keys=None, status="done", epochs_done=None):
+    """Write one run file at `path` following docs/hdf5-layout.md.
+
+    status 'failed' writes only the root attributes, /config, an empty
+    /history and /summary with NaNs; 'diverged' stops after epochs_done epochs.
+    swept_keys None leaves the root attribute out (files from another writer).
+    Returns (run_id, summary dict)."""
+    run_id = os.path.basename(path)[:-3]
+    seed = cfg["seed"]
+    rng = np.random.default_rng(1000 * seed + cfg["task.seq_len"] + 7 * len(cfg["model.cell"]))
+    T, I, H, L = cfg["task.seq_len"], cfg["task.input_size"], cfg["model.hidden"], cfg["model.layers"]
+    G, Eplan = GATES[cfg["model.cell"]], cfg["train.epochs"]
+    E = 0 if status == "failed" else (Eplan if epochs_done is None else epochs_done)
+    tmp = os.path.join(os.path.dirname(path), "." + run_id + ".h5.tmp")
+    with h5py.File(tmp, "w", track_order=True) as f:
+        f.attrs["format"] = "sweep-run"
+        f.attrs["format_version"] = np.int32(1)
+        f.attrs["run_id"] = run_id
+        f.attrs["sweep"] = sweep
+        f.attrs["status"] = status
+        f.attrs["error"] = {"done": "", "failed": "fixture: planted failure",
+                            "diverged": "loss became NaN at epoch %d, step 1" % (E + 1)}[status]
+        f.attrs["seed"] = np.int64(seed)
+        if swept_keys is not None:
+            f.attrs["swept_keys"] = strs(swept_keys)
+        f.attrs["config"] = yaml_text(cfg)
+        f.attrs["program_version"] = "0.1.0"
+        f.attrs["program"] = "test_analysis_fixture.py (h5py %s)" % h5py.version.version
+        f.attrs["library_versions"] = "hdf5 %s" % h5py.version.hdf5_version
+        f.attrs["created"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        f.attrs["wall_seconds"] = np.float64(0.5 + 0.01 * T)
+        c = f.create_group("config", track_order=True)
+        for k, v in cfg.items():
+            c.attrs[k] = typed(v)
+
+        # history: accuracy rises to the target by the middle epoch and then wobbles below it
+        ep = np.arange(1, E + 1, dtype=np.int32)
+        acc_best = target_acc(cfg)
+        peak = max(1, (Eplan + 1) // 2)
+        test_acc = np.where(ep < peak, 0.5 + (acc_best - 0.5) * ep / peak,
+                            acc_best - 0.02 * ((ep - peak) % 2 + (ep > peak)))
+        test_acc = np.clip(test_acc, 0, 1).astype(np.float64)
+        hist = {"epoch": ep, "train_loss": 0.7 * np.exp(-0.2 * ep), "train_acc": np.minimum(test_acc + 0.02, 1.0),
+                "test_loss": 0.72 * np.exp(-0.15 * ep), "test_acc": test_acc,
+                "lr": np.full(E, cfg["train.lr"]), "grad_norm": 1.0 / ep, "seconds": np.full(E, 0.05)}
+        hg = f.create_group("history", track_order=True)
+        escale = None
+        for k, v in hist.items():
+            d = hg.create_dataset(k, data=np.asarray(v, dtype=np.int32 if k == "epoch" else np.float64))
+            if k == "epoch":
+                d.make_scale("epoch")
+                escale = d
+            else:
+                attach(d, [escale])
+
+        best = int(np.argmax(test_acc)) + 1 if E else 0
+        nan = float("nan")
+        summary = {"best_epoch": np.int32(best), "best_test_acc": float(test_acc.max()) if E else nan,
+                   "best_test_loss": float(hist["test_loss"][best - 1]) if E else nan,
+                   "final_test_acc": float(test_acc[-1]) if E else nan,
+                   "final_train_acc": float(hist["train_acc"][-1]) if E else nan,
+                   "param_count": np.int64(0), "epochs_completed": np.int32(E), "epochs_planned": np.int32(Eplan)}
+        if status != "failed":
+            nparam = 0
+            for which in ("final", "best"):
+                w = f.create_group("weights/" + which)
+                w.attrs["epoch"] = np.int32(E if which == "final" else best)
+                for l in range(L):
+                    fan = I if l == 0 else H
+                    for name, shape in (("weight_ih_l%d" % l, (G * H, fan)), ("weight_hh_l%d" % l, (G * H, H)),
+                                        ("bias_ih_l%d" % l, (G * H,)), ("bias_hh_l%d" % l, (G * H,))):
+                        w.create_dataset("rnn/" + name, data=(0.1 * rng.standard_normal(shape)).astype(np.float32))
+                        nparam += int(np.prod(shape)) if which == "final" else 0
+                w.create_dataset("fc/weight", data=(0.1 * rng.standard_normal((2, H))).astype(np.float32))
+                w.create_dataset("fc/bias", data=np.zeros(2, np.float32))
+                nparam += 2 * H + 2 if which == "final" else 0
+            summary["param_count"] = np.int64(nparam)
+
+            P = cfg["record.probe_size"]
+            x = rng.standard_normal((P, T, I)).astype(np.float32)
+            p = f.create_group("probe", track_order=True)
+            sc = {}
+            for name, n in (("layer", L), ("sample", P), ("time", T), ("feature", I), ("unit", H)):
+                sc[name] = p.create_dataset(name, data=np.arange(n, dtype=np.int32))
+                sc[name].make_scale(name)
+            attach(p.create_dataset("inputs", data=x), [sc["sample"], sc["time"], sc["feature"]])
+            attach(p.create_dataset("labels", data=(x.mean(axis=(1, 2)) > 0).astype(np.int32)), [sc["sample"]])
+            for which in ("final", "best"):
+                hs = np.empty((L, P, T, H), np.float32)
+                for l in range(L):
+                    hs[l] = plant(x, PLANT[("last" if l == L - 1 else 0, which)], rng)[0]
+                attach(p.create_dataset("hidden_" + which, data=hs, chunks=(1, 1, T, H), shuffle=True,
+                                        compression="gzip", compression_opts=4),
+                       [sc["layer"], sc["sample"], sc["time"], sc["unit"]])
+
+            # gradients: geometric decay towards early steps, faster for the rnn and with depth
+            R = E
+            rho = {"rnn": 0.6, "lstm": 0.93, "gru": 0.97}[cfg["model.cell"]]
+            g = f.create_group("gradients", track_order=True)
+            gs = {"epoch": g.create_dataset("epoch", data=np.arange(1, R + 1, dtype=np.int32))}
+            for name, n in (("layer", L), ("time", T), ("unit", H)):
+                gs[name] = g.create_dataset(name, data=np.arange(n, dtype=np.int32))
+            for name, d in gs.items():
+                d.make_scale(name)
+            t = np.arange(T)
+            norm = np.empty((R, L, T), np.float32)
+            for r in range(R):
+                for l in range(L):
+                    norm[r, l] = 0.05 / (r + 1) * (rho ** ((T - 1 - t) * (1 + 0.2 * (L - 1 - l))))
+            if cfg["model.cell"] == "rnn" and T >= 40:
+                norm[:, :, :3] = 0.0          # flushed to zero, as the engine does below 1e-38
+            u = rng.standard_normal((R, L, T, H))
+            u /= np.linalg.norm(u, axis=3, keepdims=True)
+            dW = norm * 0.5
+            dW[:, :, 0] = 0.0
+            for name, data, dims in (("dloss_dh_norm", norm, ("epoch", "layer", "time")),
+                                     ("dloss_dh", (u * norm[..., None]).astype(np.float32),
+                                      ("epoch", "layer", "time", "unit")),
+                                     ("dW_hh_norm", dW.astype(np.float32), ("epoch", "layer", "time"))):
+                attach(g.create_dataset(name, data=data), [gs[k] for k in dims])
+        s = f.create_group("summary")
+        for k, v in summary.items():
+            s.attrs[k] = v
+    os.rename(tmp, path)
+    return run_id, summary
+
+
+def run_id_of(cfg, keys):
+    return ",".join("%s=%s" % (k.split(".")[-1], cfg[k]) for k in keys)
+
+
+def write_sweep(d, *, kinds=("mean_sign", "first_sign"), cells=("rnn", "gru"), lens=(20, 40),
+                seeds=(1, 2, 3), swept=True, index=True):
+    """A grid sweep into directory d (created). One run is failed (gru, T=40,
+    last seed, last kind) and one diverged after 2 epochs (rnn, T=40, seed 1,
+    first kind). Returns the list of (run_id, cfg, status, summary) in grid order."""
+    os.makedirs(d, exist_ok=True)
+    keys = ["task.kind", "model.cell", "task.seq_len", "seed"]
+    rows = []
+    for kind in kinds:
+        for cell in cells:
+            for T in lens:
+                for seed in seeds:
+                    cfg = dict(BASE, **{"task.kind": kind, "model.cell": cell, "task.seq_len": T, "seed": seed})
+                    rid = run_id_of(cfg, keys)
+                    status, edone = "done", None
+                    if (kind, cell, T, seed) == (kinds[-1], "gru", lens[-1], seeds[-1]):
+                        status = "failed"
+                    elif (kind, cell, T, seed) == (kinds[0], "rnn", lens[-1], seeds[0]):
+                        status, edone = "diverged", 2
+                    _, summ = write_run(os.path.join(d, rid + ".h5"), cfg, swept_keys=keys if swept else None,
+                                        status=status, epochs_done=edone)
+                    rows.append((rid, cfg, status, summ))
+    if index:
+        write_index(d, rows, keys)
+    return rows
+
+
+def write_index(d, rows, keys, name="fixture"):
+    """DIR/sweep.h5: root attributes, /runs external links, /table columns (grid order)."""
+    text = "name: %s\n# fixture sweep written by tests/test_analysis_fixture.py\n" % name
+    tmp = os.path.join(d, ".sweep.h5.tmp")
+    with h5py.File(tmp, "w", track_order=True) as f:
+        f.attrs["format"] = "sweep-index"
+        f.attrs["format_version"] = np.int32(1)
+        f.attrs["sweep"] = name
+        f.attrs["config"] = text
+        f.attrs["config_sha256"] = hashlib.sha256(text.encode()).hexdigest()
+        f.attrs["swept_keys"] = strs(keys)
+        f.attrs["created"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        f.attrs["program_version"] = "0.1.0"
+        f.attrs["library_versions"] = "hdf5 %s" % h5py.version.hdf5_version
+        st = [r[2] for r in rows]
+        for s in ("done", "diverged", "failed", "pending"):
+            f.attrs["runs_" + s] = np.int64(st.count(s))
+        f.attrs["runs_total"] = np.int64(len(rows))
+        g = f.create_group("runs")
+        for rid, _, _, _ in rows:
+            g[rid] = h5py.ExternalLink(rid + ".h5", "/")
+        t = f.create_group("table", track_order=True)
+        t["run_id"] = strs(r[0] for r in rows)
+        t["status"] = strs(st)
+        t["path"] = strs(r[0] + ".h5" for r in rows)
+        for k in keys:
+            v = [r[1][k] for r in rows]
+            t[k] = strs(v) if isinstance(v[0], str) else np.array(v, dtype=np.int64)
+        t["best_test_acc"] = np.array([r[3]["best_test_acc"] for r in rows], np.float64)
+        t["best_epoch"] = np.array([r[3]["best_epoch"] for r in rows], np.int64)
+        t["final_test_acc"] = np.array([r[3]["final_test_acc"] for r in rows], np.float64)
+        t["final_train_acc"] = np.array([r[3]["final_train_acc"] for r in rows], np.float64)
+        t["wall_seconds"] = np.array([0.5 + 0.01 * r[1]["task.seq_len"] for r in rows], np.float64)
+        t["epochs"] = np.array([r[3]["epochs_completed"] for r in rows], np.int64)
+    os.rename(tmp, os.path.join(d, "sweep.h5"))
+
+
+# ---------------------------------------------------------------- the test
+failures = 0
+
+
+def check(cond, what, detail=""):
+    global failures
+    if cond:
+        print("ok: %s" % what)
+    else:
+        failures += 1
+        print("FAIL: %s%s" % (what, ("\n" + detail) if detail else ""))
+
+
+def cli(*args):
+    """Run python3 -m analysis ARGS from the repository root; (status, output, seconds)."""
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    t0 = time.time()
+    p = subprocess.run([sys.executable, "-m", "analysis"] + list(args), cwd=ROOT, env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+    return p.returncode, p.stdout, time.time() - t0
+
+
+def is_png(path):
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+        return head == b"\x89PNG\r\n\x1a\n" and os.path.getsize(path) > 1000
+    except OSError:
+        return False
+
+
+def main():
+    sys.path.insert(0, ROOT)
+    from analysis import load
+
+    tmp = tempfile.mkdtemp(prefix="analysis-fixture.")
+    try:
+        d = os.path.join(tmp, "sweep")
+        rows = write_sweep(d)
+        by_id = {r[0]: r for r in rows}
+        complete = [os.path.join(d, r[0] + ".h5") for r in rows if r[2] != "failed"]
+        checker = os.path.join(HERE, "check-run-file.py")
+        if not os.path.exists(checker):
+            checker = "/work/shared/tools/check-run-file.py"
+        p = subprocess.run([sys.executable, checker] + complete, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, universal_newlines=True)
+        check(p.returncode == 0, "the %d fixture run files pass check-run-file.py" % len(complete), p.stdout)
+
+        # ---- loader
+        runs = load.load_runs(d)
+        check([r.run_id for r in runs] == [r[0] for r in rows], "load_runs: every run, in the index's grid order",
+              str([r.run_id for r in runs]))
+        ok = True
+        for r in runs:
+            rid, cfg, status, summ = by_id[r.run_id]
+            ok &= r.status == status and r.config == cfg and r.has_results == (status != "failed")
+            ok &= all(type(r.config[k]) is type(v) for k, v in cfg.items())
+            ok &= r.swept_keys == ["task.kind", "model.cell", "task.seq_len", "seed"]
+            E = int(summ["epochs_completed"])
+            ok &= len(r.history["test_acc"]) == E and list(r.history["epoch"]) == list(range(1, E + 1))
+            for k, v in summ.items():
+                ok &= (np.isnan(v) and np.isnan(r.summary[k])) if isinstance(v, float) and np.isnan(v) \
+                    else r.summary[k] == v
+        check(ok, "Run: status, typed config (int, float, str, bool, list), swept_keys, history, summary")
+        r0 = runs[0]
+        hb = r0.array("probe/hidden_best")
+        check(hb.shape == (2, 24, 20, 16), "Run.array reads /probe/hidden_best [L,P,T,H] on demand")
+        try:
+            [r for r in runs if r.status == "failed"][0].array("probe/inputs")
+            check(False, "a failed run's missing /probe raises AnalysisError")
+        except load.AnalysisError as e:
+            check("no /probe/inputs" in str(e), "a failed run's missing /probe raises AnalysisError: %s" % e)
+        tab = load.load_table(d)
+        check(sorted(tab) == sorted(["run_id", "status", "path", "task.kind", "model.cell", "task.seq_len", "seed",
+                                     "best_test_acc", "best_epoch", "final_test_acc", "final_train_acc",
+                                     "wall_seconds", "epochs"]), "load_table: every column")
+        check(list(tab["run_id"]) == [r[0] for r in rows] and list(tab["model.cell"]) == [r[1]["model.cell"] for r in rows]
+              and np.array_equal(tab["task.seq_len"], [r[1]["task.seq_len"] for r in rows])
+              and isinstance(tab["status"][0], str),
+              "load_table: columns as numpy arrays, strings decoded")
+        one = load.load_runs(complete[0])
+        check(len(one) == 1 and one[0].path == complete[0], "load_runs accepts a single run file")
+        check(load.default_grouping(runs) == ["task.kind", "model.cell", "task.seq_len"],
+              "default grouping: the swept keys except seed")
+        groups = load.group_runs(load.filter_runs(runs, load.parse_where(["model.cell=rnn", "task.seq_len=20"])),
+                                 load.default_grouping(runs))
+        check([(v, len(rs)) for v, rs in groups] == [(("mean_sign", "rnn", 20), 3), (("first_sign", "rnn", 20), 3)],
+              "--where/--by grouping: one group per configuration, seeds together", str(groups))
+
+        # ---- swept keys inferred when the attribute is absent (no index either)
+        d2 = os.path.join(tmp, "noattr")
+        write_sweep(d2, kinds=("mean_sign",), lens=(20, 40), seeds=(1, 2), swept=False, index=False)
+        runs2 = load.load_runs(d2)
+        check(not any(r.has_swept_keys for r in runs2)
+              and load.swept_keys(runs2) == ["task.seq_len", "model.cell", "seed"],
+              "swept keys inferred from differing config values without the attribute",
+              str(load.swept_keys(runs2)))
+        check(load.default_grouping(runs2) == ["task.seq_len", "model.cell"], "inferred grouping leaves seed out")
+        code, out, _ = cli("curves", d2, "--out", os.path.join(tmp, "c2.png"))
+        check(code == 0 and is_png(os.path.join(tmp, "c2.png")), "curves on files without swept_keys", out)
+
+        # ---- commands
+        run = os.path.join(d, rows[0][0] + ".h5")        # mean_sign, rnn, T=20, seed 1
+        cases = [("curves", ["curves", d]),
+                 ("curves-by", ["curves", d, "--by", "model.cell", "--where", "task.kind=mean_sign"]),
+                 ("hidden", ["hidden", run]),
+                 ("hidden-l0", ["hidden", run, "--layer", "0", "--probe", "5"]),
+                 ("hidden-final", ["hidden", run, "--weights", "final"]),
+                 ("gradients", ["gradients", d]),
+                 ("gradients-start", ["gradients", d, "--align", "start", "--layer", "0"]),
+                 ("heatmap", ["gradients", d, "--run", rows[0][0]]),
+                 ("vanishing", ["vanishing", d]),
+                 ("vanishing-one-panel", ["vanishing", d, "--panel", "none", "--where", "task.kind=first_sign"])]
+        outs = {}
+        for name, args in cases:
+            png = os.path.join(tmp, name + ".png")
+            code, out, secs = cli(*(args + ["--out", png]))
+            outs[name] = out
+            check(code == 0 and is_png(png) and "Traceback" not in out,
+                  "%s writes a PNG (%.1f s): %s" % (name, secs, " ".join(args[:1] + args[2:])), out)
+            check(secs < 30, "%s finishes in seconds (%.1f s)" % (name, secs))
+
+        def counts_line(out):
+            m = re.search(r"(\d+) units: (\d+) accumulator, (\d+) transient, (\d+) oscillator, (\d+) other", out)
+            return tuple(int(x) for x in m.groups()) if m else None
+
+        for name, key in (("hidden", ("last", "best")), ("hidden-l0", (0, "best")), ("hidden-final", ("last", "final"))):
+            want = (16,) + tuple(PLANT[key][c] for c in ORDER)
+            check(counts_line(outs[name]) == want, "%s: prints the planted counts %s" % (name, want), outs[name])
+        m = re.search(r"running mean of the input:\n(.*)", outs["hidden"])
+        named = [int(u) for u in re.findall(r"unit (\d+): [+-]\d", m.group(1))] if m else []
+        corrs = [float(c) for c in re.findall(r"unit \d+: ([+-]\d\.\d+)", m.group(1))] if m else []
+        check(named == list(range(PLANT[("last", "best")]["accumulator"])) and all(abs(c) >= 0.5 for c in corrs),
+              "hidden names exactly the planted accumulators, each |corr| >= 0.5: %s" % corrs, outs["hidden"])
+        check("Traceback" not in outs["curves"] and "Warning" not in outs["curves"]
+              and "Warning" not in outs["gradients"], "no numpy/matplotlib warnings with a diverged run and zeros")
+
+        # ---- errors: status 2, one message, no traceback
+        failed = [r[0] for r in rows if r[2] == "failed"][0]
+        for what, args in (("hidden on a failed run", ["hidden", os.path.join(d, failed + ".h5")]),
+                           ("heatmap of a failed run", ["gradients", d, "--run", failed]),
+                           ("--probe out of range", ["hidden", run, "--probe", "24"]),
+                           ("--x unknown key", ["vanishing", d, "--x", "no.such"]),
+                           ("--by unknown key", ["curves", d, "--by", "no.such"]),
+                           ("--out into a missing directory", ["vanishing", d, "--out", os.path.join(tmp, "no/x.png")]),
+                           ("index file given to hidden", ["hidden", os.path.join(d, "sweep.h5")])):
+            code, out, _ = cli(*(args if "--out" in args else args + ["--out", os.path.join(tmp, "e.png")]))
+            check(code == 2 and "error" in out and "Traceback" not in out,
+                  "%s -> status 2: %s" % (what, out.strip().splitlines()[-1] if out.strip() else ""), out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("%d failure(s)" % failures)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--write":
+        rows = write_sweep(sys.argv[2])
+        print("wrote %d runs and sweep.h5 into %s" % (len(rows), sys.argv[2]))
+        sys.exit(0)
+    if len(sys.argv) != 1:
+        sys.exit(__doc__)
+    sys.exit(main())
