@@ -22,6 +22,22 @@ Figures are PNG; --out takes a file name or an existing directory.
 See analysis/README.md for the unit classifier's criterion."""
 
 
+def _hidden_epilog():
+    # thresholds from units.py, so the help cannot drift from the code
+    from . import units as U
+    return """\
+classification (per unit of the chosen layer, over all probe sequences; analysis/README.md):
+  corr   = Pearson r across sequences of h_t with the running mean of the input
+           (mean over features and over steps <= t), averaged over steps t >= T/2
+  r1     = lag-1 autocorrelation of h_t around each sequence's time mean
+  flips  = fraction of steps where h_t changes sign
+  other        if std(h) < %g (constant), else
+  accumulator  if |corr| >= %g, else
+  oscillator   if r1 <= %g and flips >= %g, else
+  transient    if r1 < %g, else
+  other""" % (U.MIN_STD, U.ACC_CORR, U.OSC_R1, U.OSC_FLIPS, U.TRANS_R1)
+
+
 def _keys(s):
     return [k.strip() for k in s.split(",") if k.strip()] if s else []
 
@@ -38,10 +54,12 @@ def _filters(p):
                         "e.g. --where task.kind=mean_sign --where model.cell=rnn,gru")
     p.add_argument("--by", metavar="KEY[,KEY...]",
                    help="config keys that define a line (default: the swept keys except seed"
-                        " and the panel/x keys); runs that share them are averaged over")
+                        " and the panel/x keys; without the swept_keys attribute: the config keys"
+                        " that differ across runs); runs that share them are averaged over")
 
 
 def build_parser():
+    HIDDEN_EPILOG = _hidden_epilog()
     ap = argparse.ArgumentParser(
         prog="python3 -m analysis",
         description="Figures from the HDF5 files written by sweep (docs/hdf5-layout.md).",
@@ -61,7 +79,8 @@ def build_parser():
                        description="Trajectories h_t of 16 hidden units on one probe sequence, and every "
                                    "unit of the layer classified (over all probe sequences) as accumulator, "
                                    "transient, oscillator or other; counts and the accumulators' "
-                                   "correlations are printed. Criterion: analysis/README.md.")
+                                   "correlations are printed.",
+                       epilog=HIDDEN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("run", metavar="RUN.h5", help="a run file (a directory: its first run with results)")
     p.add_argument("--layer", type=int, default=-1, help="layer, from 0; -1 = last (default)")
     p.add_argument("--probe", type=int, default=0, help="probe sequence to draw (default 0)")
