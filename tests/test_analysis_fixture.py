@@ -376,6 +376,26 @@ def cli(*args):
     return p.returncode, p.stdout, time.time() - t0
 
 
+def cli_inprocess(*args):
+    """analysis.__main__.main(ARGS) in this process (no interpreter start-up);
+    (status, output). An exception escaping main() is what a user would see
+    as a traceback, so it is reported as such."""
+    import contextlib
+    import io
+    import traceback
+    from analysis.__main__ import main as analysis_main
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
+        try:
+            code = analysis_main(list(args))
+        except SystemExit as e:          # argparse
+            code = e.code
+        except Exception:
+            traceback.print_exc(file=buf)
+            code = 1
+    return code, buf.getvalue()
+
+
 def is_png(path):
     try:
         with open(path, "rb") as f:
@@ -500,7 +520,7 @@ def main():
                            ("--by unknown key", ["curves", d, "--by", "no.such"]),
                            ("--out into a missing directory", ["vanishing", d, "--out", os.path.join(tmp, "no/x.png")]),
                            ("index file given to hidden", ["hidden", os.path.join(d, "sweep.h5")])):
-            code, out, _ = cli(*(args if "--out" in args else args + ["--out", os.path.join(tmp, "e.png")]))
+            code, out = cli_inprocess(*(args if "--out" in args else args + ["--out", os.path.join(tmp, "e.png")]))
             check(code == 2 and "error" in out and "Traceback" not in out,
                   "%s -> status 2: %s" % (what, out.strip().splitlines()[-1] if out.strip() else ""), out)
     finally:
