@@ -138,7 +138,7 @@ def load_runs(target):
         raise AnalysisError("%s: no readable sweep run file in this directory" % target)
     if os.path.isdir(target) and os.path.exists(os.path.join(target, "sweep.h5")):
         try:
-            order = {r: i for i, r in enumerate(load_table(target)["run_id"])}
+            order = {r: i for i, r in enumerate(load_table(target).get("run_id", []))}
             runs.sort(key=lambda r: order.get(r.run_id, len(order)))
         except AnalysisError:
             pass

@@ -472,6 +472,10 @@ def main():
               "swept keys inferred from differing config values without the attribute",
               str(load.swept_keys(runs2)))
         check(load.default_grouping(runs2) == ["task.seq_len", "model.cell"], "inferred grouping leaves seed out")
+        with open(os.path.join(d2, "sweep.h5"), "w") as f:
+            f.write("damaged index")
+        names = sorted(n[:-3] for n in os.listdir(d2) if n.endswith(".h5") and n != "sweep.h5")
+        check([r.run_id for r in load.load_runs(d2)] == names, "a damaged sweep.h5 leaves the runs in name order")
         code, out, _ = cli("curves", d2, "--out", os.path.join(tmp, "c2.png"))
         check(code == 0 and is_png(os.path.join(tmp, "c2.png")), "curves on files without swept_keys", out)
 
