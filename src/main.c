@@ -415,12 +415,14 @@ static int index_command(int argc, char **argv)
     return EXIT_DONE;
 }
 
+#ifdef SWEEP_HAVE_MPI
 /* Started by mpirun/srun: Open MPI, PMI-2 and PMIx launchers set these. Without them the
  * program does not touch MPI at all, so a build with MPI runs anywhere as one process. */
 static bool under_mpi_launcher(void)
 {
     return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE") || getenv("PMIX_RANK") || getenv("PMI_RANK");
 }
+#endif
 
 static int dispatch(int argc, char **argv);
 
@@ -461,6 +463,14 @@ int main(int argc, char **argv)
         fflush(stderr);
         MPI_Finalize();
         return status;
+    }
+#else
+    /* Several copies started by mpirun would each run the whole sweep: refuse clearly. */
+    const char *size = getenv("OMPI_COMM_WORLD_SIZE") ? getenv("OMPI_COMM_WORLD_SIZE") : getenv("PMI_SIZE");
+    if (size && atoi(size) > 1) {
+        fprintf(stderr, "sweep: started by mpirun/srun with %s processes, but this sweep was built without MPI "
+                        "(install libopenmpi-dev and rebuild, or use --shard K/N per process)\n", size);
+        return EXIT_USAGE;
     }
 #endif
     return dispatch(argc, argv);

@@ -888,8 +888,9 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
         }
     }
 
-    int all_threads = threads, remote_threads = 0;
+    int all_threads = threads;
 #ifdef SWEEP_HAVE_MPI
+    int remote_threads = 0;
     int *counts = NULL;
     if (mpi && ranks > 1) {
         /* Barrier as well: no rank writes before every rank has listed what is pending. */
