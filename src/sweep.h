@@ -11,7 +11,12 @@
  * next epoch boundary (they write nothing); sw_sweep_execute then returns with
  * `interrupted` set. A second SIGINT exits the process at once with status 130; files
  * under their final names are complete whatever moment the process dies, since h5io
- * writes temporaries and renames them. */
+ * writes temporaries and renames them.
+ *
+ * Beyond one process: shards (sw_sweep_options.shard_*) split the runs statically between
+ * independent processes sharing DIR; MPI ranks (sw_sweep_options.mpi) share them
+ * dynamically, rank 0 handing out runs longest first (protocol described in sweep.c).
+ * Either way each run's file is what `-j 1` in one process would write. */
 #ifndef SWEEP_SWEEP_H
 #define SWEEP_SWEEP_H
 
