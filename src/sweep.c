@@ -1,12 +1,14 @@
 /* sweep.c: the output directory, its manifest, resume, the OpenMP run loop, Ctrl-C and
  * progress.
  *
- * Threads: the run loop is one OpenMP parallel region with a dynamic schedule over the
- * pending runs, longest-estimated first; each iteration is one whole run on one thread.
- * Nested parallelism is switched off so an engine that ever used OpenMP inside a run
- * could not oversubscribe the machine. Writing the index, the counters and the finished-
- * run lines happen in one critical section. A separate ticker thread redraws the live
- * progress line on a terminal; it only reads atomics and takes the same output lock. */
+ * Threads: the run loop is one OpenMP parallel region whose threads take the pending
+ * runs, longest-estimated first, from a shared queue (an atomic position: the same as a
+ * dynamic schedule); each run is one whole run on one thread. Under MPI the threads of
+ * ranks > 0 ask rank 0 for the next run instead (protocol above dispatcher()). Nested
+ * parallelism is switched off so an engine that ever used OpenMP inside a run could not
+ * oversubscribe the machine. Writing the index, the counters and the finished-run lines
+ * happen under one lock (finish_run). A separate ticker thread redraws the live progress
+ * line on a terminal; it only reads atomics and takes the output lock. */
 #define _POSIX_C_SOURCE 200809L
 #include "sweep.h"
 
