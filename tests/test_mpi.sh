@@ -91,6 +91,42 @@ YAML
     check "--fail-fast under MPI: exit 1" test $? = 1
     check "--fail-fast under MPI: the rest not started" has err.txt "were not started because of --fail-fast"
     check "--fail-fast under MPI: at most one run per rank" test "$(ls f | grep -c '^lr=.*\.h5$')" -le 2
+    # Ctrl-C on mpirun (it sends SIGTERM to every rank, SIGKILL a little later): whatever
+    # the ranks manage, nothing incomplete looks complete, and the same command resumes to
+    # the files of an uninterrupted sweep
+    cat > mid.yaml <<'YAML'
+name: mid
+base:
+  task: {seq_len: 60, train_size: 2048, test_size: 64}
+  model: {hidden: 48}
+  train: {epochs: 60}
+  record: {probe_size: 4}
+grid:
+  seed: [1, 2, 3, 4]
+YAML
+    "$SWEEP" mid.yaml -j 2 -o midref -q
+    "${MPIRUN[@]}" "$SWEEP" mid.yaml -j 1 -o midint > out.txt 2> err.txt &
+    mp=$!
+    sleep 2.5
+    kill -INT $mp
+    wait $mp
+    $PY - midint <<'PYEOF' > partial.txt
+import os, sys, h5py
+d = sys.argv[1]
+for f in sorted(os.listdir(d)):
+    if f.endswith(".h5") and not f.startswith("."):
+        try:
+            with h5py.File(os.path.join(d, f), "r") as h:
+                ok = f == "sweep.h5" or (h.attrs.get("format") == "sweep-run" and h.attrs.get("status") == "done")
+        except Exception:
+            ok = False
+        print(("ok " if ok else "BAD ") + f)
+PYEOF
+    check "interrupted MPI sweep: every file under a final name is complete" test -z "$(grep '^BAD' partial.txt)"
+    check "interrupted MPI sweep: stopped before the end" test "$(grep -c '^ok seed=' partial.txt)" -lt 4
+    "${MPIRUN[@]}" "$SWEEP" mid.yaml -j 1 -o midint > out.txt 2> err.txt
+    check "resume after Ctrl-C under MPI exits 0" test $? = 0
+    check "resume after Ctrl-C under MPI: same files as uninterrupted" same midref midint
     # the comparison can fail: a different sweep differs
     "$SWEEP" tiny.yaml -j 1 -o other -q --set train.lr=0.05
     $PY "$HERE/test_sweep_h5diff.py" np2 other > diff.txt
