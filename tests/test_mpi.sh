@@ -2,9 +2,12 @@
 # test_mpi.sh SWEEP MODE [MPI_BUILT]: the sweep beyond one process (issue 8).
 #   mpi    mpirun -np 2 (-j 1 and -j 2 per rank) gives the same files as one process
 #          with -j 1 (timings aside); resume under MPI; a config error exits 2 on every
-#          rank and is printed once. Skipped (status 77) without MPI or mpirun.
+#          rank and is printed once; a diverging run and --fail-fast across ranks;
+#          Ctrl-C on mpirun leaves only complete files and resumes to the same results.
+#          Skipped (status 77) without MPI or mpirun.
 #   shard  shards 0/2 and 1/2 started together into one DIR give the same files as the
-#          whole sweep; --shard validation; --dry-run lists a shard's runs.
+#          whole sweep; shards and a whole sweep exclude each other (lock); --shard
+#          validation; --dry-run lists a shard's runs.
 #   index  `sweep index DIR` rebuilds a deleted sweep.h5 identical to the original, and
 #          one from run files alone without a manifest; errors exit 2.
 set -u
