@@ -14,18 +14,7 @@ set -u
 SWEEP=$(realpath "${1:?usage: test_mpi.sh SWEEP MODE [MPI_BUILT]}")
 MODE=${2:?mode}
 MPI_BUILT=${3:-0}
-HERE=$(cd "$(dirname "$0")" && pwd)
-PY=/usr/bin/python3
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
-passed=0 failed=0
-check() { # check DESCRIPTION COMMAND...
-    local what=$1; shift
-    if "$@"; then passed=$((passed + 1)); else echo "FAIL: $what"; failed=$((failed + 1)); fi
-}
-has() { grep -qF -- "$2" "$1" || { echo "  ($1 lacks: $2)"; sed 's/^/    | /' "$1" | head -20; return 1; }; }
-same() { $PY "$HERE/test_sweep_h5diff.py" "$1" "$2" > diff.txt 2>&1 || { sed 's/^/    | /' diff.txt | head -20; return 1; }; }
+source "$(dirname "$0")/testlib.sh"
 
 cat > tiny.yaml <<'YAML'
 # six small runs of unequal cost (two cells), well under a second each

@@ -11,17 +11,7 @@
 set -u
 SWEEP=$(realpath "${1:?usage: test_sweep_run.sh SWEEP MODE}")
 MODE=${2:?mode}
-HERE=$(cd "$(dirname "$0")" && pwd)
-PY=/usr/bin/python3
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
-passed=0 failed=0
-check() { # check DESCRIPTION COMMAND...
-    local what=$1; shift
-    if "$@"; then passed=$((passed + 1)); else echo "FAIL: $what"; failed=$((failed + 1)); fi
-}
-has() { grep -qF -- "$2" "$1" || { echo "  ($1 lacks: $2)"; sed 's/^/    | /' "$1" | head -20; return 1; }; }
+source "$(dirname "$0")/testlib.sh"
 
 # Complete = what the sweep itself trusts (h5io's check), from Python for independence:
 # format sweep-run and a status attribute.
