@@ -57,7 +57,7 @@ int main(int argc, char **argv)
     }
     const char *dir = argv[1];
     char cmd[1024];
-    mkdir(dir, 0755);
+    mkdir_p(dir);
     DIR *d = opendir(dir);
     if (!d) {
         perror(dir);

@@ -25,18 +25,6 @@
 
 static char scratch[512];
 
-static void mkdir_p(const char *path)
-{
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = 0;
-            mkdir(buf, 0755);
-            *p = '/';
-        }
-    mkdir(buf, 0755);
-}
 
 /* ---- raw readers ---------------------------------------------------------------- */
 
