@@ -194,6 +194,7 @@ int sw_model_work_create(sw_model_work **out, const sw_model_shape *shape, int m
     memset(w->block, 0, bytes);
     bytes = 0;
     layout_work(w, w->block, &bytes, record_dh);
+    w->record_dh = record_dh != 0;
     *out = w;
     return SW_OK;
 }
@@ -401,8 +402,10 @@ static void add_incoming(sw_model_work *w, int l, int t)
     size_t step = (size_t)w->batch * w->shape.hidden;
     const sw_real *from_above = w->dout + t * step;
     for (size_t i = 0; i < step; i++) w->dh[i] += from_above[i];
-    if (w->dh_outer[l]) memcpy(w->dh_outer[l] + t * step, from_above, step * sizeof(sw_real));
-    if (w->dh_total[l]) memcpy(w->dh_total[l] + t * step, w->dh, step * sizeof(sw_real));
+    if (w->record_dh) {
+        memcpy(w->dh_outer[l] + t * step, from_above, step * sizeof(sw_real));
+        memcpy(w->dh_total[l] + t * step, w->dh, step * sizeof(sw_real));
+    }
 }
 
 static void rnn_layer_backward(sw_model_work *w, const sw_params *p, int l)

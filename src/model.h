@@ -75,6 +75,9 @@ typedef struct {
     int max_batch, seq_len;
     int batch;                    /* B of the current pass */
     int train;                    /* current pass applies the dropout masks */
+    int record_dh;                /* backward fills dh_total and dh_outer (only possible
+                                     when created with record_dh; the caller may turn it
+                                     off for passes whose d loss / d h_t nobody reads) */
 
     sw_real *w_ih_t[SW_MAX_LAYERS]; /* (in,G*H)  packed transposes, see sw_model_pack */
     sw_real *w_hh_t[SW_MAX_LAYERS]; /* (H,G*H) */
@@ -110,7 +113,7 @@ typedef struct {
 } sw_model_work;
 
 /* Allocates a work area; record_dh also keeps every layer's d loss / d h_t from backward
- * (dh_total and dh_outer).
+ * (dh_total and dh_outer) and turns w->record_dh on.
  * Returns SW_OK, SW_ENOMEM. *out is NULL on failure. */
 int sw_model_work_create(sw_model_work **out, const sw_model_shape *shape, int max_batch,
                          int seq_len, int record_dh);

@@ -214,8 +214,10 @@ static void record_gradients(run_state *st, sw_run_result *res, int r, int epoch
     int T = st->probe.seq_len, P = st->probe.n, H = st->shape.hidden, L = st->shape.layers;
     probe_forward(st, NULL);
     /* The parameter gradients are not needed: accumulate them into the grads buffer,
-     * which the next training step zeroes anyway. */
+     * which the next training step zeroes anyway. Only this pass keeps d loss / d h_t. */
+    w->record_dh = 1;
     sw_model_backward(w, &st->params, &st->grads, st->probe.y, st->step_norms);
+    w->record_dh = 0;
     res->grad_epoch[r] = epoch;
     /* dh_total is d(mean_b l_b)/dh = (1/P) d l_b/dh, so sums over b give the contract's
      * (1/P) sum_b quantities directly. */
@@ -315,6 +317,7 @@ int sw_train_run(const sw_config *cfg, const sw_train_hooks *hooks, sw_run_resul
     sw_rng_init(&st.dropout_rng, seed, SW_STREAM_DROPOUT);
     sw_model_init_params(&st.params, &st.shape, cfg->model.forget_bias, &init_rng);
     sw_model_pack(st.work, &st.params);
+    st.work->record_dh = 0; /* training steps need no d loss / d h_t; record_gradients asks */
     /* Until an epoch completes, "best" is the initial model. */
     memcpy(res->weights_best, st.flat, st.n * sizeof(sw_real));
 
