@@ -74,15 +74,6 @@ static void h5_detail(char buf[200])
     H5Eclear2(H5E_DEFAULT);
 }
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* Writer state: the first failure is kept (later ones are usually its consequences). */
 typedef struct {
     const char *where; /* final path, for messages */
@@ -101,9 +92,9 @@ static int wfail(wctx *w, int code, const char *fmt, ...)
     va_end(ap);
     h5_detail(detail);
     if (detail[0])
-        set_err(w->err, w->errlen, "cannot write %s: %s (HDF5: %s)", w->where, what, detail);
+        sw_set_error(w->err, w->errlen, "cannot write %s: %s (HDF5: %s)", w->where, what, detail);
     else
-        set_err(w->err, w->errlen, "cannot write %s: %s", w->where, what);
+        sw_set_error(w->err, w->errlen, "cannot write %s: %s", w->where, what);
     w->rc = code;
     return code;
 }
@@ -405,7 +396,7 @@ static hid_t create_temporary(wctx *w, const char *dir, const char *base, char *
         int e = errno;
         char detail[200];
         h5_detail(detail);
-        set_err(w->err, w->errlen, "cannot write %s: cannot create %s: %s", w->where, tmp,
+        sw_set_error(w->err, w->errlen, "cannot write %s: cannot create %s: %s", w->where, tmp,
                 e ? strerror(e) : detail);
         w->rc = SW_EIO;
     }
@@ -438,14 +429,14 @@ int sw_h5_init(char *err, size_t errlen)
 {
     h5_quiet();
     if (H5open() < 0) {
-        set_err(err, errlen, "the HDF5 library failed to initialise");
+        sw_set_error(err, errlen, "the HDF5 library failed to initialise");
         return SW_EHDF5;
     }
     hbool_t safe = 0;
     if (H5is_library_threadsafe(&safe) < 0 || !safe) {
         unsigned maj = 0, min = 0, rel = 0;
         H5get_libversion(&maj, &min, &rel);
-        set_err(err, errlen,
+        sw_set_error(err, errlen,
                 "the HDF5 library in use (%u.%u.%u) is not the thread-safe build; sweep writes "
                 "results from several threads and needs it (Debian: libhdf5-dev, serial flavour, "
                 "which is built thread-safe)", maj, min, rel);
@@ -649,18 +640,18 @@ int sw_h5_write_run(const char *dir, const sw_run_meta *meta, const sw_config *c
 {
     h5_quiet();
     if (!dir || !meta || !cfg || !result) {
-        set_err(err, errlen, "sw_h5_write_run: missing argument");
+        sw_set_error(err, errlen, "sw_h5_write_run: missing argument");
         return SW_EINVAL;
     }
     if (!valid_run_id(meta->run_id)) {
-        set_err(err, errlen, "invalid run id '%s' (must be non-empty, at most 200 bytes, not start "
+        sw_set_error(err, errlen, "invalid run id '%s' (must be non-empty, at most 200 bytes, not start "
                 "with '.', contain no '/' or control characters, and not be 'sweep')",
                 meta->run_id ? meta->run_id : "(null)");
         return SW_EINVAL;
     }
     char final[PATH_MAX], tmp[PATH_MAX];
     if (snprintf(final, sizeof final, "%s/%s.h5", dir, meta->run_id) >= (int)sizeof final) {
-        set_err(err, errlen, "path too long: %s/%s.h5", dir, meta->run_id);
+        sw_set_error(err, errlen, "path too long: %s/%s.h5", dir, meta->run_id);
         return SW_EINVAL;
     }
     wctx w = {final, err, errlen, SW_OK};
@@ -1048,7 +1039,7 @@ static int read_history(hid_t f, sw_run_file *out, char *err, size_t errlen)
 {
     hsize_t dims[1];
     if (dset_dims(f, "history/epoch", dims, 1) != 1) {
-        set_err(err, errlen, "%s: /history/epoch missing or not 1-D", out->path);
+        sw_set_error(err, errlen, "%s: /history/epoch missing or not 1-D", out->path);
         return SW_EFORMAT;
     }
     int E = (int)dims[0];
@@ -1063,7 +1054,7 @@ static int read_history(hid_t f, sw_run_file *out, char *err, size_t errlen)
     h->capacity = E;
     for (int i = 0; i < 7; i++)
         if (read_dset(f, names[i], H5T_NATIVE_DOUBLE, *cols[i], (size_t)E)) {
-            set_err(err, errlen, "%s: /%s missing or not of length %d", out->path, names[i], E);
+            sw_set_error(err, errlen, "%s: /%s missing or not of length %d", out->path, names[i], E);
             return SW_EFORMAT;
         }
     h->epochs = E;
@@ -1075,7 +1066,7 @@ static int read_gradients(hid_t f, sw_run_file *out, unsigned what, char *err, s
     hsize_t dims[3];
     if (dset_dims(f, "gradients/dloss_dh_norm", dims, 3) != 3) {
         if (what & SW_READ_GRADIENTS) {
-            set_err(err, errlen, "%s: no /gradients/dloss_dh_norm [R,L,T]", out->path);
+            sw_set_error(err, errlen, "%s: no /gradients/dloss_dh_norm [R,L,T]", out->path);
             return SW_EFORMAT;
         }
         return SW_OK;
@@ -1108,7 +1099,7 @@ static int read_gradients(hid_t f, sw_run_file *out, unsigned what, char *err, s
     if (!out->grad_epoch || !out->dloss_dh_norm) return SW_ENOMEM;
     if (read_dset(f, "gradients/epoch", H5T_NATIVE_INT32, out->grad_epoch, (size_t)R) ||
         read_dset(f, "gradients/dloss_dh_norm", H5T_NATIVE_FLOAT, out->dloss_dh_norm, n)) {
-        set_err(err, errlen, "%s: /gradients/epoch or /gradients/dloss_dh_norm unreadable", out->path);
+        sw_set_error(err, errlen, "%s: /gradients/epoch or /gradients/dloss_dh_norm unreadable", out->path);
         return SW_EFORMAT;
     }
     return SW_OK;
@@ -1126,14 +1117,14 @@ int sw_h5_read_run(const char *path, unsigned what, sw_run_file *out, char *err,
     if (!out->path) return SW_ENOMEM;
     struct stat st;
     if (stat(path, &st) != 0) {
-        set_err(err, errlen, "%s: %s", path, strerror(errno));
+        sw_set_error(err, errlen, "%s: %s", path, strerror(errno));
         return SW_ENOTFOUND;
     }
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) {
         char detail[200];
         h5_detail(detail);
-        set_err(err, errlen, "%s: not a readable HDF5 file (truncated or foreign?)%s%s%s", path,
+        sw_set_error(err, errlen, "%s: not a readable HDF5 file (truncated or foreign?)%s%s%s", path,
                 detail[0] ? " (HDF5: " : "", detail, detail[0] ? ")" : "");
         return SW_EFORMAT;
     }
@@ -1141,21 +1132,21 @@ int sw_h5_read_run(const char *path, unsigned what, sw_run_file *out, char *err,
     char *format = NULL, *status = NULL;
     long long version = 0, v = 0;
     if (get_str(f, "format", &format) != SW_OK || strcmp(format, RUN_FORMAT) != 0) {
-        set_err(err, errlen, "%s: not a sweep run file (root attribute format is not '" RUN_FORMAT "')", path);
+        sw_set_error(err, errlen, "%s: not a sweep run file (root attribute format is not '" RUN_FORMAT "')", path);
         goto done;
     }
     if (get_i64(f, "format_version", &version) != SW_OK || version < 1 || version > FORMAT_VERSION) {
-        set_err(err, errlen, "%s: format_version %lld is not one this program reads (1)", path, version);
+        sw_set_error(err, errlen, "%s: format_version %lld is not one this program reads (1)", path, version);
         goto done;
     }
     if (get_str(f, "status", &status) != SW_OK) {
-        set_err(err, errlen, "%s: root attribute status missing", path);
+        sw_set_error(err, errlen, "%s: root attribute status missing", path);
         goto done;
     }
     for (int s = 0; s < SW_RUN_STATUS_COUNT; s++)
         if (strcmp(status, sw_run_status_name((sw_run_status)s)) == 0) out->status = (sw_run_status)s;
     if (get_str(f, "run_id", &out->run_id) != SW_OK) {
-        set_err(err, errlen, "%s: root attribute run_id missing", path);
+        sw_set_error(err, errlen, "%s: root attribute run_id missing", path);
         goto done;
     }
     /* Optional ones: absent or odd values stay NULL/NaN. */
@@ -1177,7 +1168,7 @@ int sw_h5_read_run(const char *path, unsigned what, sw_run_file *out, char *err,
         }
     }
     if (H5Lexists(f, "config", H5P_DEFAULT) <= 0) {
-        set_err(err, errlen, "%s: group /config missing", path);
+        sw_set_error(err, errlen, "%s: group /config missing", path);
         goto done;
     }
     hid_t g = H5Gopen2(f, "config", H5P_DEFAULT);
@@ -1185,7 +1176,7 @@ int sw_h5_read_run(const char *path, unsigned what, sw_run_file *out, char *err,
     read_config(g, out);
     H5Gclose(g);
     if (H5Lexists(f, "summary", H5P_DEFAULT) <= 0 || (g = H5Gopen2(f, "summary", H5P_DEFAULT)) < 0) {
-        set_err(err, errlen, "%s: group /summary missing", path);
+        sw_set_error(err, errlen, "%s: group /summary missing", path);
         goto done;
     }
     if (get_i64(g, "best_epoch", &v) == SW_OK) out->best_epoch = (int)v;
@@ -1200,7 +1191,7 @@ int sw_h5_read_run(const char *path, unsigned what, sw_run_file *out, char *err,
     rc = SW_OK;
     if (what & SW_READ_HISTORY) rc = read_history(f, out, err, errlen);
     if (rc == SW_OK) rc = read_gradients(f, out, what, err, errlen);
-    if (rc == SW_ENOMEM) set_err(err, errlen, "%s: out of memory", path);
+    if (rc == SW_ENOMEM) sw_set_error(err, errlen, "%s: out of memory", path);
 done:
     free(format);
     free(status);
@@ -1491,12 +1482,12 @@ int sw_h5_write_index(const char *dir, const sw_index_spec *spec, char *err, siz
 {
     h5_quiet();
     if (!dir || !spec) {
-        set_err(err, errlen, "sw_h5_write_index: missing argument");
+        sw_set_error(err, errlen, "sw_h5_write_index: missing argument");
         return SW_EINVAL;
     }
     char final[PATH_MAX], tmp[PATH_MAX];
     if (snprintf(final, sizeof final, "%s/" INDEX_NAME, dir) >= (int)sizeof final) {
-        set_err(err, errlen, "path too long: %s", dir);
+        sw_set_error(err, errlen, "path too long: %s", dir);
         return SW_EINVAL;
     }
     wctx w = {final, err, errlen, SW_OK};
@@ -1511,7 +1502,7 @@ int sw_h5_write_index(const char *dir, const sw_index_spec *spec, char *err, siz
     } else {
         n = sw_h5_list_runs(dir, &listed);
         if (n < 0) {
-            set_err(err, errlen, "cannot list %s: %s", dir, sw_strerror(n));
+            sw_set_error(err, errlen, "cannot list %s: %s", dir, sw_strerror(n));
             return n;
         }
     }

@@ -13,20 +13,8 @@ import shutil
 import sys
 import tempfile
 
-try:
-    import h5py
-    import numpy as np
-except ImportError as e:  # pragma: no cover
-    print(f"SKIP: {e} (Debian: apt-get install python3-h5py python3-numpy)")
-    sys.exit(77)
-
-failures = []
-
-
-def check(cond, msg):
-    if not cond:
-        failures.append(msg)
-        print("FAIL:", msg)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pyharness import check, failures, h5py, np  # noqa: E402
 
 
 def sigmoid(x):

@@ -17,20 +17,8 @@ import subprocess
 import sys
 import tempfile
 
-try:
-    import h5py
-    import numpy as np
-except ImportError as e:  # pragma: no cover
-    print(f"SKIP: {e} (Debian: apt-get install python3-h5py python3-numpy)")
-    sys.exit(77)
-
-failures = []
-
-
-def check(cond, msg):
-    if not cond:
-        failures.append(msg)
-        print("FAIL:", msg)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pyharness import check, failures, h5py, np  # noqa: E402
 
 
 def close(a, b, rel=1e-7, absolute=1e-9):
