@@ -105,7 +105,8 @@ YAML
     "$SWEEP" mid.yaml -j 2 -o midref -q
     "${MPIRUN[@]}" "$SWEEP" mid.yaml -j 1 -o midint > out.txt 2> err.txt &
     mp=$!
-    sleep 2.5
+    # interrupt once the first run has finished: the runs then in flight take seconds more
+    for i in $(seq 600); do grep -q '^\[1/4\] done' err.txt && break; sleep 0.05; done
     kill -INT $mp
     wait $mp
     $PY - midint <<'PYEOF' > partial.txt

@@ -123,8 +123,9 @@ grid:
 YAML
     "$SWEEP" slow.yaml -o s -j 2 > out.txt 2> err.txt &
     pid=$!
-    for i in $(seq 50); do [ -e s/sweep.h5 ] && break; sleep 0.1; done
-    sleep 1
+    # interrupt once the first run has finished (each takes about a second): then runs are
+    # in flight and others not yet started, whatever the machine's speed
+    for i in $(seq 300); do grep -q '^\[1/6\] done' err.txt && break; sleep 0.05; done
     "$SWEEP" slow.yaml -o s -j 2 > out2.txt 2> err2.txt; st=$?
     check "a second sweep on the same directory is refused" test $st = 2
     check "refusal names the other process" has err2.txt "another sweep process is writing to s"
