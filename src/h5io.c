@@ -24,6 +24,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1361,10 +1362,54 @@ void sw_sha256_hex(const void *data, size_t len, char out[65])
 /* ---- the sweep index ----------------------------------------------------------------- */
 
 typedef struct {
+    int valid;
+    sw_run_file file;      /* summary only (sw_h5_read_run flags 0) */
+    struct timespec mtime; /* the file as it was read: a change means it was replaced */
+    off_t size;
+    ino_t ino;
+} index_cache_entry;
+
+struct sw_index_cache {
+    int n;
+    index_cache_entry *rows;
+};
+
+sw_index_cache *sw_index_cache_create(int n_runs)
+{
+    if (n_runs < 0) return NULL;
+    sw_index_cache *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    c->n = n_runs;
+    c->rows = calloc((size_t)(n_runs ? n_runs : 1), sizeof *c->rows);
+    if (!c->rows) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void sw_index_cache_free(sw_index_cache *c)
+{
+    if (!c) return;
+    for (int i = 0; i < c->n; i++) sw_run_file_free(&c->rows[i].file);
+    free(c->rows);
+    free(c);
+}
+
+/* Run files are replaced by rename, never rewritten in place: a new inode, and a new
+ * mtime and size, say the cached summary is stale. */
+static bool same_file_state(const index_cache_entry *e, const struct stat *st)
+{
+    return e->ino == st->st_ino && e->size == st->st_size && e->mtime.tv_sec == st->st_mtim.tv_sec &&
+           e->mtime.tv_nsec == st->st_mtim.tv_nsec;
+}
+
+typedef struct {
     const char *id;
     int have;          /* 1: a complete file was read into `file` */
     int unreadable;    /* a file is under the final name but could not be read */
-    sw_run_file file;
+    sw_run_file own;   /* read for this write only (no cache, or a row the cache lacks) */
+    const sw_run_file *file; /* &own or a cache entry; valid when have */
     const sw_config *cfg; /* where the swept values come from, NULL when unknown */
 } index_row;
 
@@ -1388,7 +1433,7 @@ static int write_index_table(wctx *w, hid_t root, index_row *rows, int n,
     for (int i = 0; i < n; i++) strs[i] = rows[i].id;
     put_array(w, g, "run_id", st, st, 1, dims, strs, "run id (file name without .h5)");
     for (int i = 0; i < n; i++)
-        strs[i] = rows[i].have ? sw_run_status_name(rows[i].file.status)
+        strs[i] = rows[i].have ? sw_run_status_name(rows[i].file->status)
                                : rows[i].unreadable ? "unreadable" : "pending";
     put_array(w, g, "status", st, st, 1, dims, strs, "done | diverged | failed | pending | unreadable");
     for (int i = 0; i < n && !w->rc; i++) {
@@ -1453,15 +1498,15 @@ static int write_index_table(wctx *w, hid_t root, index_row *rows, int n,
     };
     for (size_t c = 0; c < SW_ARRAY_LEN(dcols) && !w->rc; c++) {
         for (int i = 0; i < n; i++)
-            dbls[i] = rows[i].have ? *(const double *)((const char *)&rows[i].file + dcols[c].off) : NAN;
+            dbls[i] = rows[i].have ? *(const double *)((const char *)rows[i].file + dcols[c].off) : NAN;
         put_array(w, g, dcols[c].name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, dbls, dcols[c].long_name);
         if (c == 0) { /* keep best_epoch beside best_test_acc */
-            for (int i = 0; i < n; i++) ints[i] = rows[i].have ? rows[i].file.best_epoch : 0;
+            for (int i = 0; i < n; i++) ints[i] = rows[i].have ? rows[i].file->best_epoch : 0;
             put_array(w, g, "best_epoch", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, dims, ints,
                       "epoch of the highest test accuracy (from 1); 0 when unknown");
         }
     }
-    for (int i = 0; i < n; i++) ints[i] = rows[i].have ? rows[i].file.epochs : 0;
+    for (int i = 0; i < n; i++) ints[i] = rows[i].have ? rows[i].file->epochs : 0;
     put_array(w, g, "epochs", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, dims, ints, "epochs completed");
 
 done:
@@ -1527,14 +1572,37 @@ int sw_h5_write_index(const char *dir, const sw_index_spec *spec, char *err, siz
         char path[PATH_MAX], msg[256];
         snprintf(path, sizeof path, "%s/%s.h5", dir, r->id);
         struct stat st;
-        if (sw_h5_run_is_complete(path) && sw_h5_read_run(path, 0, &r->file, msg, sizeof msg) == SW_OK &&
-            r->file.status < SW_RUN_STATUS_COUNT) {
-            r->have = 1;
-            r->cfg = &r->file.config;
-            counts[r->file.status]++;
+        bool exists = stat(path, &st) == 0;
+        index_cache_entry *cached = spec->cache && spec->run_ids && i < spec->cache->n ? &spec->cache->rows[i] : NULL;
+        if (cached && cached->valid && !(exists && same_file_state(cached, &st))) {
+            sw_run_file_free(&cached->file); /* replaced (a failed run redone) or removed */
+            cached->valid = 0;
+        }
+        if (cached && cached->valid) {
+            r->file = &cached->file;
+        } else if (exists && sw_h5_run_is_complete(path) &&
+                   sw_h5_read_run(path, 0, &r->own, msg, sizeof msg) == SW_OK && r->own.status < SW_RUN_STATUS_COUNT) {
+            if (cached) { /* the cache takes the summary over */
+                cached->file = r->own;
+                memset(&r->own, 0, sizeof r->own);
+                cached->valid = 1;
+                cached->mtime = st.st_mtim;
+                cached->size = st.st_size;
+                cached->ino = st.st_ino;
+                r->file = &cached->file;
+            } else {
+                r->file = &r->own;
+            }
         } else {
-            sw_run_file_free(&r->file);
-            r->unreadable = stat(path, &st) == 0;
+            sw_run_file_free(&r->own);
+            r->file = NULL;
+        }
+        if (r->file) {
+            r->have = 1;
+            r->cfg = &r->file->config;
+            counts[r->file->status]++;
+        } else {
+            r->unreadable = exists;
             pending++;
             if (spec->configs) r->cfg = &spec->configs[i];
         }
@@ -1549,12 +1617,12 @@ int sw_h5_write_index(const char *dir, const sw_index_spec *spec, char *err, siz
     } else {
         for (int i = 0; i < n && !keys; i++)
             if (rows[i].have) {
-                keys = calloc((size_t)(rows[i].file.n_swept + 1), sizeof *keys);
+                keys = calloc((size_t)(rows[i].file->n_swept + 1), sizeof *keys);
                 if (!keys) {
                     wfail(&w, SW_ENOMEM, "out of memory");
                     goto done;
                 }
-                for (int j = 0; j < rows[i].file.n_swept; j++) keys[nkeys++] = rows[i].file.swept_keys[j];
+                for (int j = 0; j < rows[i].file->n_swept; j++) keys[nkeys++] = rows[i].file->swept_keys[j];
             }
     }
     for (int i = 0; i < nkeys; i++)
@@ -1602,7 +1670,7 @@ done:
         unlink(tmp);
     }
     if (rows)
-        for (int i = 0; i < n; i++) sw_run_file_free(&rows[i].file);
+        for (int i = 0; i < n; i++) sw_run_file_free(&rows[i].own);
     free(rows);
     free(keys);
     sw_h5_free_names(listed, spec->run_ids ? 0 : n);

@@ -42,6 +42,16 @@ int sw_h5_run_is_complete(const char *path);
  * number removed, or a negative code. */
 int sw_h5_remove_temporaries(const char *dir);
 
+/* Summaries of complete run files kept between index writes by one writer (one thread
+ * at a time). A cached row is re-read when its file is replaced or removed. */
+typedef struct sw_index_cache sw_index_cache;
+
+/* A cache for an index of n_runs runs (run_ids order); NULL when out of memory. */
+sw_index_cache *sw_index_cache_create(int n_runs);
+
+/* Frees the cache and every summary in it; NULL is accepted. */
+void sw_index_cache_free(sw_index_cache *cache);
+
 /* What the sweep index is made of. Rows come from the run files present in dir. */
 typedef struct {
     const char *sweep_name;
@@ -54,6 +64,10 @@ typedef struct {
      * that pending rows (no complete file yet) still show their swept values. Without it
      * pending rows hold empty strings / NaN / 0 in the swept-key columns. */
     const sw_config *configs;
+    /* Optional (may be NULL; used only with run_ids): summaries kept from earlier writes,
+     * parallel to run_ids. With it each complete run file is read once, not at every
+     * write, so rewriting the index after each of n runs reads O(n) files, not O(n^2). */
+    sw_index_cache *cache;
 } sw_index_spec;
 
 /* (Re)writes DIR/sweep.h5 atomically: /runs/<id> external links, /table columns, root

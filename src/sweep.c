@@ -575,7 +575,7 @@ static int by_cost_desc(const void *a, const void *b)
 }
 
 static int write_index(const sw_sweep_spec *spec, const char *dir, const char *const *ids, const char *const *keys,
-                       const sw_config *configs, char *err, size_t errlen)
+                       const sw_config *configs, sw_index_cache *cache, char *err, size_t errlen)
 {
     sw_index_spec ix = {0};
     ix.sweep_name = spec->name;
@@ -585,6 +585,7 @@ static int write_index(const sw_sweep_spec *spec, const char *dir, const char *c
     ix.swept_keys = spec->n_swept ? keys : NULL;
     ix.n_swept = spec->n_swept;
     ix.configs = configs;
+    ix.cache = cache;
     return sw_h5_write_index(dir, &ix, err, errlen);
 }
 
@@ -662,7 +663,16 @@ typedef struct {
     pthread_mutex_t lock; /* serialises the counters, index writes and lines below */
     int index_rc;
     char index_err[512];
+    sw_index_cache *index_cache; /* so that each run file is read once, not at every write */
+    double index_written_at;     /* sw_now() after the last index write */
+    double index_cost;           /* seconds the last write took */
 } finisher;
+
+/* The index is rewritten after every finished run, except that when runs finish faster
+ * than it can be written (thousands of tiny runs: a write of n rows costs O(n)), a write
+ * waits until ten times the last write's duration has passed, so the index never costs
+ * more than about a tenth of the sweep. It is always rewritten when the sweep ends. */
+#define SW_INDEX_MAX_SHARE 0.1
 
 /* Counts a finished run (kind FIN_*), rewrites the index, prints its line. `res` needs
  * only best_epoch, best_test_acc, final_test_acc and wall_seconds. */
@@ -680,9 +690,13 @@ static void finish_run(finisher *f, int i, int kind, const sw_run_result *res, c
         pthread_mutex_lock(&p->out_lock);
         p->work_finished += run->cost;
         pthread_mutex_unlock(&p->out_lock);
-        if (f->write_index) {
+        if (f->write_index && sw_now() - f->index_written_at >= f->index_cost / SW_INDEX_MAX_SHARE) {
             char ierr[512];
-            int irc = write_index(f->spec, f->dir, (const char **)f->ids, f->keys, f->configs, ierr, sizeof ierr);
+            double t0 = sw_now();
+            int irc = write_index(f->spec, f->dir, (const char **)f->ids, f->keys, f->configs, f->index_cache, ierr,
+                                  sizeof ierr);
+            f->index_written_at = sw_now();
+            f->index_cost = f->index_written_at - t0;
             if (irc && f->index_rc == SW_OK) {
                 f->index_rc = irc;
                 snprintf(f->index_err, sizeof f->index_err, "%s", ierr);
@@ -819,6 +833,8 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
     bool sharded = opt->shard_count > 1;
     bool quiet = opt->quiet || rank != 0;
 
+    sw_index_cache *index_cache = NULL; /* rank 0's */
+    double index_t0 = 0, index_t1 = 0;
     const char **ids = calloc((size_t)spec->n_runs, sizeof *ids);
     sw_config *configs = calloc((size_t)spec->n_runs, sizeof *configs);
     order_item *order = calloc((size_t)spec->n_runs, sizeof *order);
@@ -908,7 +924,12 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
 
     /* Under MPI the index is rank 0's (the one the others report to); when it cannot be
      * written, every rank gives up together rather than wait for a dispatcher. */
-    if (rank == 0) rc = write_index(spec, dir, ids, keys, configs, err, errlen);
+    if (rank == 0) {
+        index_cache = sw_index_cache_create(spec->n_runs); /* NULL: every write reads every file */
+        index_t0 = sw_now();
+        rc = write_index(spec, dir, ids, keys, configs, index_cache, err, errlen);
+        index_t1 = sw_now();
+    }
 #ifdef SWEEP_HAVE_MPI
     if (mpi && ranks > 1) MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (rc && rank != 0) snprintf(err, errlen, "rank 0 could not write the index");
@@ -972,6 +993,9 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
     fin.keys = keys;
     fin.configs = configs;
     fin.write_index = rank == 0;
+    fin.index_cache = index_cache;
+    fin.index_written_at = index_t1;
+    fin.index_cost = index_t1 - index_t0;
     fin.quiet = quiet;
     fin.fail_fast = opt->fail_fast;
     atomic_init(&fin.fail_stop, 0);
@@ -1102,7 +1126,7 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
     /* The index once more, so it is current whatever happened above. */
     if (rank == 0) {
         char ierr[512];
-        int irc = write_index(spec, dir, ids, keys, configs, ierr, sizeof ierr);
+        int irc = write_index(spec, dir, ids, keys, configs, index_cache, ierr, sizeof ierr);
         if (irc || fin.index_rc) {
             snprintf(err, errlen, "cannot write the index %s/sweep.h5: %s", dir, irc ? ierr : fin.index_err);
             rc = irc ? irc : fin.index_rc;
@@ -1125,6 +1149,7 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
     }
 
 done:
+    sw_index_cache_free(index_cache);
     free(ids), free(configs), free(order), free(slots), free(ctxs);
     return rc;
 }

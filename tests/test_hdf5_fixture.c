@@ -123,7 +123,8 @@ int main(int argc, char **argv)
     synth_config(&cfgs[n], SW_CELL_LSTM, 3);
     ids[n++] = "cell=lstm,seed=3";
     const char *text = "name: fixture\ngrid:\n  model.cell: [rnn, lstm, gru]\n  seed: [1, 2, 3]\n";
-    sw_index_spec spec = {"fixture", text, ids, n, swept, 2, cfgs};
+    sw_index_spec spec = {.sweep_name = "fixture", .config_text = text, .run_ids = ids, .n_runs = n,
+                          .swept_keys = swept, .n_swept = 2, .configs = cfgs};
     if (sw_h5_write_index(dir, &spec, err, sizeof err)) {
         fprintf(stderr, "fixture: %s\n", err);
         return 1;

@@ -8,6 +8,7 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -631,11 +632,53 @@ static void test_atomicity(void)
 
 /* ---- the index ------------------------------------------------------------------------ */
 
+/* Removes the plain files in dir (a previous run's leftovers). */
+static void empty_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    char p[1024];
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            unlink(p);
+        }
+    closedir(d);
+}
+
+/* 1 when the index's table/status column reads `want` (space-separated). */
+static int index_statuses(const char *path, const char *want)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) return 0;
+    hid_t d = H5Dopen2(f, "table/status", H5P_DEFAULT);
+    hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
+    int n = sp >= 0 ? (int)H5Sget_simple_extent_npoints(sp) : 0;
+    hid_t mt = H5Tcopy(H5T_C_S1);
+    H5Tset_size(mt, H5T_VARIABLE);
+    char **v = calloc((size_t)(n ? n : 1), sizeof *v);
+    char got[256] = "";
+    if (d >= 0 && v && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0)
+        for (int i = 0; i < n; i++) {
+            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", i ? " " : "", v[i]);
+            H5free_memory(v[i]);
+        }
+    free(v);
+    H5Tclose(mt);
+    if (sp >= 0) H5Sclose(sp);
+    if (d >= 0) H5Dclose(d);
+    H5Fclose(f);
+    if (strcmp(got, want)) fprintf(stderr, "  status column: '%s', expected '%s'\n", got, want);
+    return !strcmp(got, want);
+}
+
 static void test_index(void)
 {
     char sub[600], path[700], err[512] = "";
     snprintf(sub, sizeof sub, "%s/index", scratch);
     mkdir(sub, 0755);
+    empty_dir(sub); /* the cache checks below add and remove files: start from nothing */
     const char *ids[] = {"cell=rnn,seed=1", "cell=lstm,seed=1", "cell=gru,seed=1", "cell=gru,seed=2"};
     sw_config cfgs[4];
     sw_run_status sts[3] = {SW_RUN_DONE, SW_RUN_DIVERGED, SW_RUN_FAILED};
@@ -647,7 +690,8 @@ static void test_index(void)
         sw_run_result_free(&r);
     }
     const char *config_text = "name: synthetic\ngrid:\n  model.cell: [rnn, lstm, gru]\n";
-    sw_index_spec spec = {"synthetic", config_text, ids, 4, swept, 2, cfgs};
+    sw_index_spec spec = {.sweep_name = "synthetic", .config_text = config_text, .run_ids = ids, .n_runs = 4,
+                          .swept_keys = swept, .n_swept = 2, .configs = cfgs};
     CHECK(sw_h5_write_index(sub, &spec, err, sizeof err) == SW_OK, "index: %s", err);
     snprintf(path, sizeof path, "%s/sweep.h5", sub);
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
@@ -753,7 +797,7 @@ static void test_index(void)
     sw_h5_free_names(order, n > 0 ? n : 0);
 
     /* an index built from the directory alone: swept keys from the files, name order */
-    sw_index_spec bare = {"synthetic", NULL, NULL, 0, NULL, 0, NULL};
+    sw_index_spec bare = {.sweep_name = "synthetic"};
     CHECK(sw_h5_write_index(sub, &bare, err, sizeof err) == SW_OK, "bare index: %s", err);
     n = sw_h5_read_index_order(sub, &order);
     CHECK(n == 3 && !strcmp(order[0], "cell=gru,seed=1") && !strcmp(order[2], "cell=rnn,seed=1"), "bare order");
@@ -761,11 +805,36 @@ static void test_index(void)
     CHECK(sw_h5_remove_temporaries(sub) == 0, "index left a temporary");
     /* an unknown swept key is refused and the previous index stays */
     const char *badkeys[] = {"model.celll"};
-    sw_index_spec bad = {"synthetic", NULL, NULL, 0, badkeys, 1, NULL};
+    sw_index_spec bad = {.sweep_name = "synthetic", .swept_keys = badkeys, .n_swept = 1};
     CHECK(sw_h5_write_index(sub, &bad, err, sizeof err) == SW_EINVAL && strstr(err, "model.celll"), "bad key: %s", err);
     n = sw_h5_read_index_order(sub, &order);
     CHECK(n == 3, "previous index kept");
     sw_h5_free_names(order, n > 0 ? n : 0);
+
+    /* with a cache: the same index, and a run file replaced (a failed run redone) or
+     * removed since the last write is read again, not served stale */
+    sw_index_cache *cache = sw_index_cache_create(4);
+    CHECK(cache != NULL, "cache");
+    spec.cache = cache;
+    CHECK(sw_h5_write_index(sub, &spec, err, sizeof err) == SW_OK, "cached index: %s", err);
+    CHECK(index_statuses(path, "done diverged failed pending"), "cached index: statuses");
+    CHECK(sw_h5_write_index(sub, &spec, err, sizeof err) == SW_OK, "cached index again: %s", err);
+    CHECK(index_statuses(path, "done diverged failed pending"), "cached index again: statuses");
+    {
+        sw_run_result r2;
+        synth_result(&r2, &cfgs[2], 6, SW_RUN_DONE, 0);
+        write_or_die(sub, ids[2], &cfgs[2], &r2); /* the failed run, redone */
+        synth_result(&r2, &cfgs[3], 6, SW_RUN_DONE, 0);
+        write_or_die(sub, ids[3], &cfgs[3], &r2); /* the pending one, done */
+        sw_run_result_free(&r2);
+    }
+    char victim[700];
+    snprintf(victim, sizeof victim, "%s/%s.h5", sub, ids[1]);
+    CHECK(unlink(victim) == 0, "remove a run file");
+    CHECK(sw_h5_write_index(sub, &spec, err, sizeof err) == SW_OK, "cached index after changes: %s", err);
+    CHECK(index_statuses(path, "done pending done done"), "cached index follows replaced and removed files");
+    sw_index_cache_free(cache);
+    sw_index_cache_free(NULL);
 }
 
 /* ---- concurrency ----------------------------------------------------------------------- */
