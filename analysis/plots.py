@@ -207,7 +207,7 @@ def gradients(runs, by, panel_key, layer, align, title, where=()):
         ep = r.array("gradients/epoch")
         recs.append((r, g[-1, layer], int(ep[-1])))
     if not recs:
-        raise AnalysisError("no run has gradient records (failed runs, or diverged in the first epoch)")
+        raise AnalysisError("no run has gradient records (failed runs have none)")
     pvals = sorted({r.config.get(panel_key) for r, _, _ in recs}, key=str) if panel_key else [None]
     fig, axes = plt.subplots(1, len(pvals), figsize=(5.2 * len(pvals) + 1.5, 4.6), squeeze=False,
                              sharey=True)

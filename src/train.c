@@ -395,6 +395,10 @@ finish:
     memcpy(st.flat, res->weights_best, st.n * sizeof(sw_real));
     sw_model_pack(st.work, &st.params);
     probe_forward(&st, res->hidden_best);
+    /* A run that diverged before its first gradient record gets one at its best epoch (0:
+     * the initial weights, when no epoch completed): the gradient flow it diverged from,
+     * rather than an empty /gradients. */
+    if (res->grad_records == 0 && res->grad_capacity > 0) record_gradients(&st, res, 0, res->best_epoch);
     rc = SW_OK;
 
 done:

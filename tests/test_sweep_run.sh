@@ -186,6 +186,16 @@ YAML
     complete_files d > st.txt
     check "diverged recorded in its file" has st.txt "lr=1e30 diverged"
     check "the others finished" test "$(grep -c ' done$' st.txt)" = 3
+    # diverged in epoch 1 (no epoch completed): still a whole file under the contract, with
+    # one gradient record at epoch 0 (the initial weights) and an empty history
+    check "a run diverged in epoch 1 passes the contract checker" \
+        $PY "$(dirname "$0")/check-run-file.py" d/lr=1e30.h5 d/lr=0.01.h5
+    check "its gradient record is epoch 0, finite" $PY -c "
+import sys, h5py, numpy as np
+f = h5py.File('d/lr=1e30.h5', 'r')
+g = f['gradients']
+sys.exit(0 if list(g['epoch'][()]) == [0] and np.isfinite(g['dloss_dh_norm'][()]).all()
+         and len(f['history/epoch']) == 0 else 1)"
     # resume keeps the diverged run and still reports it
     "$SWEEP" div.yaml -o d -j 2 > out.txt 2> err.txt; st=$?
     check "resume of a sweep with a diverged run exits 1" test $st = 1
