@@ -83,18 +83,28 @@ resume)
     keep="r/cell=gru,seed=1,hidden=8,lr=0.01.h5"
     gone="r/cell=rnn,seed=2,hidden=6,lr=0.005.h5"
     part="r/cell=gru,seed=2,hidden=8,lr=0.01.h5"
-    before=$(stat -c %Y.%s "$keep"); sleep 1.1
+    before=$(stat -c %i.%Y.%s "$keep"); sleep 1.1
     rm "$gone"
     head -c 1000 "$part" > r/tmp && mv r/tmp "$part"           # a truncated file
     touch "r/.cell=rnn,seed=1,hidden=8,lr=0.01.h5.tmp.12345.0"   # an old temporary (h5io's pattern)
     ls -a r > ls-before.txt
     "$SWEEP" tiny.yaml -o r -j 2 > out.txt 2> err.txt; check "resume exits 0" test $? = 0
     check "resume reports skipped runs" has err.txt "8 runs, 6 already complete in r, 2 to run"
-    check "untouched run not rewritten" test "$(stat -c %Y.%s "$keep")" = "$before"
+    check "untouched run not rewritten" test "$(stat -c %i.%Y.%s "$keep")" = "$before"
     check "missing run redone" test "$(complete_files r | grep -c 'rnn,seed=2,hidden=6')" = 1
     check "truncated run redone" test "$(complete_files r | grep -c 'gru,seed=2,hidden=8')" = 1
     check "all complete" test "$(complete_files r | grep -c ' done$')" = 8
     check "temporaries removed" test -z "$(ls -a r | grep -F '.tmp')"
+    # a failed run (failures can be transient: disk full, memory) is redone; done ones stay
+    $PY -c "
+import h5py
+with h5py.File('$keep', 'r+') as f:
+    f.attrs['status'] = 'failed'
+    f.attrs['error'] = 'could not write its file: No space left on device (simulated)'"
+    "$SWEEP" tiny.yaml -o r -j 2 > out.txt 2> err.txt; check "resume after a failed run exits 0" test $? = 0
+    check "the failed run is redone" has err.txt "8 runs, 7 already complete in r, 1 to run"
+    check "the failed run is now done" test "$(complete_files r | grep -c ' done$')" = 8
+    before=$(stat -c %i.%Y.%s "$keep")
     # a changed config is refused, and nothing changes
     ls -l --time-style=+%s.%N r > ls1.txt
     "$SWEEP" tiny.yaml -o r --set train.epochs=4 > out.txt 2> err.txt; check "changed config refused with 2" test $? = 2
@@ -105,7 +115,7 @@ resume)
     "$SWEEP" tiny.yaml -o r --set seed=[1,2,3] > out.txt 2> err.txt; check "added runs refused" test $? = 2
     check "added runs named" has err.txt "4 runs added (e.g. cell=rnn,seed=3,hidden=8,lr=0.01)"
     "$SWEEP" tiny.yaml -o r --set seed=[1,2,3] --force -q; check "--force runs the new config" test $? = 0
-    check "--force keeps unchanged runs" test "$(stat -c %Y.%s "$keep")" = "$before"
+    check "--force keeps unchanged runs" test "$(stat -c %i.%Y.%s "$keep")" = "$before"
     check "--force adds runs" test "$(complete_files r | grep -c ' done$')" = 12
     "$SWEEP" tiny.yaml -o r --set seed=[1,2,3] > out.txt 2> err.txt; check "nothing left to do" test $? = 0
     check "nothing left to do: all skipped" has err.txt "12 already complete"
