@@ -118,6 +118,8 @@ const sw_key_info sw_schema[] = {
 };
 const size_t sw_schema_len = SW_ARRAY_LEN(sw_schema);
 
+const char *const sw_schema_sections[] = {"task", "model", "train", "train.schedule", "record", NULL};
+
 const sw_key_info *sw_schema_find(const char *key)
 {
     if (!key) return NULL;
@@ -185,6 +187,14 @@ const char *sw_schema_suggest(const char *key)
         int dt = edit_distance(tail, last_component(k)) + 1;
         if (dt < d) d = dt;
         if (d < best_d) best_d = d, best = k;
+    }
+    /* A misspelt section ("taks: {...}", "Model"). */
+    for (int i = 0; sw_schema_sections[i]; i++) {
+        const char *sec = sw_schema_sections[i];
+        int d = edit_distance(key, sec);
+        int dt = edit_distance(tail, last_component(sec)) + 1;
+        if (dt < d) d = dt;
+        if (d < best_d) best_d = d, best = sec;
     }
     int limit = (int)strlen(tail) / 3 + 1;
     if (limit < 2) limit = 2;

@@ -109,11 +109,14 @@ typedef struct {
 extern const sw_key_info sw_schema[];
 extern const size_t sw_schema_len;
 
+/* The sections the keys live in ("task", ..., "train.schedule"), NULL-terminated. */
+extern const char *const sw_schema_sections[];
+
 /* Looks a dotted key up; NULL when unknown. */
 const sw_key_info *sw_schema_find(const char *key);
 
-/* The known key nearest to `key` by edit distance (for "did you mean"), or NULL when
- * nothing is reasonably close. */
+/* The known key or section nearest to `key` by edit distance (for "did you mean"), or
+ * NULL when nothing is reasonably close. */
 const char *sw_schema_suggest(const char *key);
 
 /* Fills `cfg` with the defaults of the seed protocol. */

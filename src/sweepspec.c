@@ -369,7 +369,7 @@ static int resolve_key(errbuf *e, const char *prefix, const node *keynode, bool 
         const char *sec = NULL;
         char candidates[512] = "";
         int count = 0;
-        static const char *const sections[] = {"task", "model", "train", "train.schedule", "record", NULL};
+        const char *const *sections = sw_schema_sections;
         for (size_t i = 0; i < sw_schema_len; i++)
             if (ends_with_component(sw_schema[i].key, name)) {
                 leaf = &sw_schema[i];

@@ -169,5 +169,28 @@ int main(void)
     CHECK(y && strstr(y, "eps: 1.0e-8\n") && strstr(y, "\nseed: 0\n") && strstr(y, "\nrecord:\n"), "yaml rest");
     free(y);
     CHECK(!strcmp(sw_cell_name(SW_CELL_GRU), "gru") && sw_cell_gates(SW_CELL_LSTM) == 4, "cells");
+
+    /* The section list matches the keys: every key's parent is listed, and every listed
+     * section has keys; misspelt sections are suggested. */
+    for (size_t i = 0; i < sw_schema_len; i++) {
+        const char *key = sw_schema[i].key, *dot = strrchr(key, '.');
+        if (!dot) continue;
+        bool listed = false;
+        for (int j = 0; sw_schema_sections[j]; j++)
+            listed |= strlen(sw_schema_sections[j]) == (size_t)(dot - key) &&
+                      !strncmp(sw_schema_sections[j], key, (size_t)(dot - key));
+        CHECK(listed, "the section of %s is listed", key);
+    }
+    for (int j = 0; sw_schema_sections[j]; j++) {
+        size_t n = strlen(sw_schema_sections[j]);
+        bool used = false;
+        for (size_t i = 0; i < sw_schema_len; i++)
+            used |= !strncmp(sw_schema[i].key, sw_schema_sections[j], n) && sw_schema[i].key[n] == '.';
+        CHECK(used, "section %s has keys", sw_schema_sections[j]);
+    }
+    const char *near = sw_schema_suggest("taks");
+    CHECK(near && !strcmp(near, "task"), "taks -> task: %s", near ? near : "(none)");
+    near = sw_schema_suggest("train.schedul");
+    CHECK(near && !strcmp(near, "train.schedule"), "train.schedul -> train.schedule: %s", near ? near : "(none)");
     return check_report("config schema");
 }

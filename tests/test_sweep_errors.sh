@@ -49,6 +49,7 @@ case_ top_not_mapping  $'- name: t\n' "c.yaml:1:1: the top level must be a mappi
 # unknown keys, with suggestions
 case_ unknown_key      $'name: t\nbase:\n  model: {hiden: 32}\n' 'c.yaml:3:11: unknown key "model.hiden"; did you mean "model.hidden"?'
 case_ wrong_section    $'name: t\nbase:\n  model: {seq_len: 32}\n' 'c.yaml:3:11: unknown key "model.seq_len"; did you mean "task.seq_len"?'
+case_ unknown_section  $'name: t\nbase:\n  taks: {seq_len: 32}\n' 'c.yaml:3:3: unknown key "taks"; did you mean "task"?'
 case_ unknown_top      $'name: t\ngird:\n  seed: [1]\n' 'c.yaml:2:1: unknown top-level key "gird"; did you mean "grid"?'
 case_ section_at_top   $'name: t\nmodel:\n  hidden: 8\n' 'c.yaml:2:1: unknown top-level key "model"; config keys go under base:'
 case_ unknown_grid_key $'name: t\ngrid:\n  sed: [1, 2]\n' 'c.yaml:3:3: unknown key "sed"; did you mean "seed"?'
