@@ -483,12 +483,12 @@ int sw_config_set(sw_config *cfg, const sw_key_info *k, const char *text, bool q
         char allowed[200];
         describe_allowed(k, allowed, sizeof allowed);
         const char *near = nearest_word(text, k->choices);
-        char given[160];
-        describe_given(text, quoted, given, sizeof given);
+        /* Quoted or not, a choice is text: name it as written. */
         if (near)
-            sw_set_error(err, errlen, "%s: unknown value %s; allowed: %s (did you mean \"%s\"?)", k->key, given, allowed, near);
+            sw_set_error(err, errlen, "%s: unknown value \"%s\"; allowed: %s (did you mean \"%s\"?)", k->key, text, allowed,
+                         near);
         else
-            sw_set_error(err, errlen, "%s: unknown value %s; allowed: %s", k->key, given, allowed);
+            sw_set_error(err, errlen, "%s: unknown value \"%s\"; allowed: %s", k->key, text, allowed);
         return SW_ECONFIG;
     }
     case SW_TYPE_INT_LIST: {

@@ -37,6 +37,12 @@
 /* A rough single-thread speed of the engine, only for --dry-run's time estimate. */
 #define SW_ASSUMED_FLOPS_PER_THREAD 40e9
 
+/* "s" unless n is 1, for counts in messages. */
+static const char *plural(long n)
+{
+    return n == 1 ? "" : "s";
+}
+
 /* ---- Ctrl-C -------------------------------------------------------------------------- */
 
 static atomic_int g_stop;           /* read by every run at each epoch boundary */
@@ -111,12 +117,18 @@ static int make_dirs(const char *dir, char *err, size_t errlen, char ***created,
         } else if (errno == EEXIST) {
             struct stat st;
             if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
-                snprintf(err, errlen, "cannot create the output directory %s: %s exists and is not a directory", dir,
-                         path);
+                if (!strcmp(path, dir))
+                    snprintf(err, errlen, "cannot create the output directory %s: it exists and is not a directory", dir);
+                else
+                    snprintf(err, errlen, "cannot create the output directory %s: %s exists and is not a directory",
+                             dir, path);
                 rc = SW_EIO;
             }
         } else {
-            snprintf(err, errlen, "cannot create the output directory %s: %s: %s", dir, path, strerror(errno));
+            if (!strcmp(path, dir))
+                snprintf(err, errlen, "cannot create the output directory %s: %s", dir, strerror(errno));
+            else
+                snprintf(err, errlen, "cannot create the output directory %s: %s: %s", dir, path, strerror(errno));
             rc = SW_EIO;
         }
         path[i] = saved;
@@ -958,10 +970,11 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
             snprintf(where, sizeof where, "%d thread%s", threads, threads == 1 ? "" : "s");
         if (sharded) snprintf(shard, sizeof shard, " (shard %d/%d of %d)", opt->shard_index, opt->shard_count, spec->n_runs);
         if (out->skipped)
-            fprintf(stderr, "sweep %s: %d runs%s, %d already complete in %s, %d to run on %s\n", spec->name,
-                    out->total, shard, out->skipped, dir, n_pending, where);
+            fprintf(stderr, "sweep %s: %d run%s%s, %d already complete in %s, %d to run on %s\n", spec->name,
+                    out->total, plural(out->total), shard, out->skipped, dir, n_pending, where);
         else
-            fprintf(stderr, "sweep %s: %d runs%s on %s into %s\n", spec->name, out->total, shard, where, dir);
+            fprintf(stderr, "sweep %s: %d run%s%s on %s into %s\n", spec->name, out->total, plural(out->total), shard,
+                    where, dir);
     }
 
     struct sigaction old_int, old_term;
@@ -1137,15 +1150,16 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
         char d[32];
         fmt_duration(out->seconds, d, sizeof d);
         if (out->interrupted)
-            fprintf(stderr, "sweep %s: interrupted after %s: %d of %d runs complete, %d pending; run the same command "
+            fprintf(stderr, "sweep %s: interrupted after %s: %d of %d run%s complete, %d pending; run the same command "
                             "again to resume\n", spec->name, d, out->done + out->diverged + out->failed, out->total,
-                    out->not_run);
+                    plural(out->total), out->not_run);
         else
-            fprintf(stderr, "sweep %s: %d runs: %d done, %d diverged, %d failed in %s; results in %s\n", spec->name,
-                    out->total, out->done, out->diverged, out->failed, d, dir);
+            fprintf(stderr, "sweep %s: %d run%s: %d done, %d diverged, %d failed in %s; results in %s\n", spec->name,
+                    out->total, plural(out->total), out->done, out->diverged, out->failed, d, dir);
         if (!out->interrupted && out->not_run)
-            fprintf(stderr, "sweep %s: %d runs were not started because of --fail-fast; run again without it to "
-                            "finish them\n", spec->name, out->not_run);
+            fprintf(stderr, "sweep %s: %d run%s not started because of --fail-fast; run again without it to "
+                            "finish %s\n", spec->name, out->not_run, out->not_run == 1 ? " was" : "s were",
+                    out->not_run == 1 ? "it" : "them");
     }
 
 done:

@@ -606,14 +606,17 @@ static int entry_points(errbuf *e, const char *where_name, const node *k, const 
     return SW_OK;
 }
 
+/* where_name ("grid", "zip") prefixes the message; NULL when the location already says
+ * where (a --set). */
 static int check_list(errbuf *e, const char *where_name, const node *k, const node *v)
 {
+    const char *w = where_name ? where_name : "", *sep = where_name ? ": " : "";
     if (v->kind != NODE_SEQ)
-        return fail_at(e, v, "%s: %s: expected a list of values, e.g. %s: [a, b], got %s", where_name, k->text, k->text,
+        return fail_at(e, v, "%s%s%s: expected a list of values, e.g. %s: [a, b], got %s", w, sep, k->text, k->text,
                        describe_node(v));
     if (v->n == 0)
-        return fail_at(e, v, "%s: %s: the list is empty, so the sweep would have no runs; give at least one value",
-                       where_name, k->text);
+        return fail_at(e, v, "%s%s%s: the list is empty, so the sweep would have no runs; give at least one value", w,
+                       sep, k->text);
     return SW_OK;
 }
 
@@ -1064,7 +1067,7 @@ static int apply_set(loader *L, const char *set)
 
     if (is_axis) {
         axis a;
-        if ((rc = check_list(e, "--set", keynode, v))) return rc;
+        if ((rc = check_list(e, NULL, keynode, v))) return rc;
         if ((rc = axis_alloc(&a, v->n, keynode, false))) return rc;
         if ((rc = entry_points(e, "--set", keynode, &r, v, a.points)) || (rc = axis_finish_keys(&a))) {
             axis_clear(&a);
