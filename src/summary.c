@@ -190,13 +190,26 @@ static cell *tab_cell(const table *t, int row, int col)
     return &t->cells[(size_t)row * t->ncols + col];
 }
 
+/* The shortest decimal text that reads back as exactly v (CSV carries full precision). */
+static void fmt_exact(char *out, size_t outlen, double v)
+{
+    if (v == floor(v) && fabs(v) < 1e15) { /* 50, not 5e+01 */
+        snprintf(out, outlen, "%.0f", v);
+        return;
+    }
+    for (int p = 1; p <= 17; p++) {
+        snprintf(out, outlen, "%.*g", p, v);
+        if (strtod(out, NULL) == v) return;
+    }
+}
+
 /* Number cells. */
 static void set_num(table *t, int row, int col, double v, const char *fmt)
 {
     char text[64] = "-", csv[64] = "";
     if (isfinite(v)) {
         snprintf(text, sizeof text, fmt, v);
-        snprintf(csv, sizeof csv, "%.10g", v);
+        fmt_exact(csv, sizeof csv, v);
     }
     tab_set(t, row, col, text, csv, v);
 }
@@ -300,7 +313,8 @@ static void tab_print(const table *t, sw_table_format format, FILE *out, const c
                 same = strcmp(tab_cell(t, i, j)->text, tab_cell(t, 0, j)->text) == 0;
             if (same) {
                 show[j] = 0;
-                if (used < sizeof constant)
+                /* An all-empty column (no run has an error) says nothing: hide it quietly. */
+                if (used < sizeof constant && tab_cell(t, 0, j)->text[0])
                     used += (size_t)snprintf(constant + used, sizeof constant - used, "%s%s %s",
                                              used ? ", " : "", t->cols[j].title, tab_cell(t, 0, j)->text);
             }
@@ -750,7 +764,7 @@ static int group_table(const run_set *rs, const char *const *gkeys, int ngk, tab
               ss = stats_of(sec, m);
         char text[96], csv[32];
         mean_pm_std(text, sizeof text, sb);
-        snprintf(csv, sizeof csv, "%.10g", sb.mean);
+        fmt_exact(csv, sizeof csv, sb.mean);
         tab_set(t, row, c_best, text, sb.n ? csv : "", sb.mean);
         if (sb.n)
             snprintf(text, sizeof text, "%.2f-%.2f", sb.min, sb.max);
@@ -763,7 +777,7 @@ static int group_table(const run_set *rs, const char *const *gkeys, int ngk, tab
         set_num(t, row, c_bmax, sb.max, "%.2f");
         set_num(t, row, c_epoch, se.median, se.median == floor(se.median) ? "%.0f" : "%.1f");
         mean_pm_std(text, sizeof text, sf);
-        snprintf(csv, sizeof csv, "%.10g", sf.mean);
+        fmt_exact(csv, sizeof csv, sf.mean);
         tab_set(t, row, c_final, text, sf.n ? csv : "", sf.mean);
         set_num(t, row, c_fmean, sf.mean, "%.2f");
         set_num(t, row, c_fstd, sf.std, "%.2f");
@@ -838,7 +852,7 @@ static int history_table(const sw_run_file *r, table *t)
         set_num(t, row, c_tra, pct(h->train_acc[e]), "%.2f");
         set_num(t, row, c_tel, h->test_loss[e], "%.4f");
         set_num(t, row, c_tea, pct(h->test_acc[e]), "%.2f");
-        set_num(t, row, c_gn, h->grad_norm[e], "%.4g");
+        set_num(t, row, c_gn, h->grad_norm[e], "%#.4g");
         set_seconds(t, row, c_sec, h->seconds[e]);
         int is_best = e + 1 == r->best_epoch;
         tab_set(t, row, c_best, is_best ? "*" : "", is_best ? "1" : "0", is_best);
