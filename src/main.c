@@ -43,11 +43,12 @@ static const char usage_text[] =
     "                         [--shard K/N]\n"
     "       sweep summarize DIR [...]\n"
     "       sweep index DIR\n"
-    "       sweep help [run|summarize|keys]\n"
+    "       sweep help [run|summarize|index|keys]\n"
     "       sweep --help | --version\n";
 
 static const char help_text[] =
     "usage: sweep CONFIG.yaml [-j N] [-o DIR] [--set KEY=VALUE]... [--dry-run] [--force] [--quiet] [--fail-fast]\n"
+    "                         [--shard K/N]\n"
     "\n"
     "sweep: train grids of small recurrent networks (rnn, lstm, gru) in parallel and record\n"
     "their histories, weights and per-timestep gradients in HDF5.\n"
@@ -58,7 +59,8 @@ static const char help_text[] =
     "  sweep summarize DIR           print the best-epoch table of a sweep's output directory\n"
     "  sweep index DIR               rebuild DIR/sweep.h5 from the run files present (in the\n"
     "                                order of DIR/" SW_MANIFEST_NAME " when there is one)\n"
-    "  sweep help run|summarize|keys details of a command, or every config key\n"
+    "  sweep help TOPIC              details of a command (run, summarize, index) or every\n"
+    "                                config key (keys)\n"
     "  sweep --help, -h              this text\n"
     "  sweep --version, -V           version and library versions\n"
     "\n"
@@ -100,6 +102,7 @@ static const char help_text[] =
 
 static const char help_run_text[] =
     "sweep CONFIG.yaml [-j N] [-o DIR] [--set KEY=VALUE]... [--dry-run] [--force] [--quiet] [--fail-fast]\n"
+    "                  [--shard K/N]\n"
     "\n"
     "Reads CONFIG.yaml, expands its grid into runs and trains them, -j at a time, longest\n"
     "first. Each run is written to DIR/<run id>.h5 when it ends (status done, diverged or\n"
@@ -187,6 +190,15 @@ static int usage_error(const char *fmt, const char *arg)
     return EXIT_USAGE;
 }
 
+static const char help_index_text[] =
+    "sweep index DIR\n\n"
+    "Rebuilds DIR/sweep.h5 from the run files present: rows in the grid order of\n"
+    "DIR/" SW_MANIFEST_NAME " (runs without a complete file are \"pending\") and the\n"
+    "config text kept there; without a manifest, every complete run file in DIR.\n"
+    "Use it after shards of a job array (--shard) have finished, or when sweep.h5\n"
+    "was lost. Exit status: 0 written; 1 it could not be written; 2 usage error or\n"
+    "DIR is not a sweep's output directory.\n";
+
 static int help(const char *topic)
 {
     if (!topic) {
@@ -205,7 +217,11 @@ static int help(const char *topic)
         char *args[] = {"summarize", "--help", NULL};
         return summarize(2, args);
     }
-    return usage_error("no help on '%s'; topics: run, summarize, keys", topic);
+    if (!strcmp(topic, "index")) {
+        fputs(help_index_text, stdout);
+        return EXIT_DONE;
+    }
+    return usage_error("no help on '%s'; topics: run, summarize, index, keys", topic);
 }
 
 /* Parses a positive int option value. */
@@ -397,13 +413,7 @@ done:
 static int index_command(int argc, char **argv)
 {
     if (argc == 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
-        printf("sweep index DIR\n\n"
-               "Rebuilds DIR/sweep.h5 from the run files present: rows in the grid order of\n"
-               "DIR/" SW_MANIFEST_NAME " (runs without a complete file are \"pending\") and the\n"
-               "config text kept there; without a manifest, every complete run file in DIR.\n"
-               "Use it after shards of a job array (--shard) have finished, or when sweep.h5\n"
-               "was lost. Exit status: 0 written; 1 it could not be written; 2 usage error or\n"
-               "DIR is not a sweep's output directory.\n");
+        fputs(help_index_text, stdout);
         return EXIT_DONE;
     }
     if (argc != 1 || argv[0][0] == '-') return usage_error("%sindex takes one directory: sweep index DIR", "");
@@ -485,8 +495,12 @@ static int dispatch(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *first = argv[1];
-    if (!strcmp(first, "--help") || !strcmp(first, "-h")) return help(NULL);
+    if (!strcmp(first, "--help") || !strcmp(first, "-h")) {
+        if (argc > 2) return usage_error("%s--help takes no arguments (sweep help TOPIC for one command)", "");
+        return help(NULL);
+    }
     if (!strcmp(first, "--version") || !strcmp(first, "-V")) {
+        if (argc > 2) return usage_error("%s--version takes no arguments", "");
         printf("%s\n", sw_version_string());
         return EXIT_DONE;
     }

@@ -57,6 +57,10 @@ cli)
     "$SWEEP" help keys > out.txt; check "help keys" test $? = 0
     check "help keys lists every key" has out.txt "train.schedule.milestones"
     "$SWEEP" help nonsense > out.txt 2> err.txt; check "help on an unknown topic is a usage error" test $? = 2
+    check "the unknown topic's error lists the topics" has err.txt "topics: run, summarize, index, keys"
+    "$SWEEP" help index > out.txt; check "help index" test $? = 0
+    check "help index explains the manifest" has out.txt "sweep-manifest.txt"
+    "$SWEEP" --version extra > out.txt 2> err.txt; check "--version with an argument is a usage error" test $? = 2
     "$SWEEP" > out.txt 2> err.txt; check "no arguments: usage error" test $? = 2
     check "no arguments: usage" has err.txt "usage: sweep CONFIG.yaml"
     "$SWEEP" tiny.yaml --dry-run -j 2 --set seed=[1,2,3] > out.txt 2> err.txt
