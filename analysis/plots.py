@@ -120,6 +120,7 @@ def curves(runs, by, title, where=()):
         ax.grid(alpha=0.3)
     for ax in axes[1]:
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     nseeds = max(len(rs) for _, rs in groups)
     band = "; line = mean, band = min-max over %d seeds" % nseeds if nseeds > 1 else ""
     fig.suptitle("%s: training curves%s%s" % (title, _title_suffix(where), band))
@@ -149,7 +150,10 @@ def hidden(run, layer, probe, weights, nshow=16, first_unit=0):
         raise AnalysisError("--first-unit %d: the layer has %d units" % (first_unit, H))
     m = U.running_input_mean(x)[probe]
     t = np.arange(T)
-    fig, axes = plt.subplots(4, 4, figsize=(10, 8), sharex=True, sharey=True)
+    ncols = min(4, len(unit_ids))
+    nrows = -(-len(unit_ids) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.5 * ncols, 2 * nrows + 0.8), sharex=True, sharey=True,
+                             squeeze=False)
     for k, ax in enumerate(axes.flat):
         if k >= len(unit_ids):
             ax.axis("off")
@@ -161,8 +165,12 @@ def hidden(run, layer, probe, weights, nshow=16, first_unit=0):
         ax.set_title("unit %d: %s" % (u, classes[u]), color=CLASS_COLORS[classes[u]], fontsize="small")
         ax.set_ylim(-1.05, 1.05)
         ax.grid(alpha=0.25)
-    for ax in axes[-1]:
-        ax.set_xlabel("time step t")
+    # the lowest panel of each column carries the time axis (the last row may be short)
+    for col in range(ncols):
+        bottom = max(r for r in range(nrows) if r * ncols + col < len(unit_ids))
+        axes[bottom, col].set_xlabel("time step t")
+        axes[bottom, col].xaxis.set_tick_params(labelbottom=True)
+        axes[bottom, col].xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     for ax in axes[:, 0]:
         ax.set_ylabel("h_t (tanh units)")
     c = U.counts(classes)
