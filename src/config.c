@@ -325,6 +325,10 @@ static bool in_range(const sw_key_info *k, double v)
 /* Writes the value as the user should read it back: the shortest text that round-trips. */
 static int fmt_num(char *out, size_t outlen, double v)
 {
+    if (v == floor(v) && fabs(v) < 1e6) { /* 30, not 3e+01 */
+        snprintf(out, outlen, "%.0f", v);
+        return 0;
+    }
     for (int p = 1; p <= 17; p++) {
         snprintf(out, outlen, "%.*g", p, v);
         if (strtod(out, NULL) == v) break;

@@ -1289,7 +1289,8 @@ static int expand(loader *L, sw_sweep_spec *s)
         }
         if (used > MAX_ID_LEN) {
             char tmp[64];
-            snprintf(tmp, sizeof tmp, "r%0*d-%08x", n_total >= 10000 ? 5 : n_total >= 1000 ? 4 : 3, r,
+            /* numbered from 1, as --dry-run lists the runs */
+            snprintf(tmp, sizeof tmp, "r%0*d-%08x", n_total >= 10000 ? 5 : n_total >= 1000 ? 4 : 3, r + 1,
                      (unsigned)(fnv1a(id) & 0xffffffffu));
             rc = dup_string(&run->id, tmp);
         } else {

@@ -184,8 +184,8 @@ int main(void)
     /* Long ids become an index plus a hash, still unique and stable. */
     s = load("grid:\n  train.schedule.milestones: [[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16], [2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17]]\n"
              "  lr: [0.001, 0.002]\n  weight_decay: [0.000123456789]\n", NULL, 0);
-    CHECK(s && s->n_runs == 4 && !strncmp(s->runs[0].id, "r000-", 5) && strlen(s->runs[0].id) == 13 &&
-          !strncmp(s->runs[3].id, "r003-", 5), "hashed ids %s", ids(s));
+    CHECK(s && s->n_runs == 4 && !strncmp(s->runs[0].id, "r001-", 5) && strlen(s->runs[0].id) == 13 &&
+          !strncmp(s->runs[3].id, "r004-", 5), "hashed ids %s", ids(s));
     if (s) {
         sw_sweep_spec *t = load("grid:\n  train.schedule.milestones: [[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16], [2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17]]\n"
                                 "  lr: [0.001, 0.002]\n  weight_decay: [0.000123456789]\n", NULL, 0);
