@@ -30,6 +30,11 @@ typedef struct sw_rng {
     double spare;
 } sw_rng;
 
+/* One Philox4x32-10 block: the 4 words for counter `ctr` under key `key` (the bijection
+ * every stream is built on; exposed for the known-answer test). A stream's block n has
+ * counter {n low, n high, stream id, 0x5357} and key {seed low, seed high}. */
+void sw_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
+
 /* Positions `r` at the start of stream `stream` of `seed`. */
 void sw_rng_init(sw_rng *r, uint64_t seed, uint32_t stream);
 

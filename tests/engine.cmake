@@ -20,6 +20,11 @@ target_link_libraries(test_engine_gradcheck PRIVATE sweep_engine_f64)
 add_test(NAME engine_gradcheck COMMAND test_engine_gradcheck)
 set_tests_properties(engine_gradcheck PROPERTIES LABELS "unit;engine")
 
+sweep_test_executable(test_engine_rng test_engine_rng.c)
+target_link_libraries(test_engine_rng PRIVATE sweep_engine)
+add_test(NAME engine_rng COMMAND test_engine_rng)
+set_tests_properties(engine_rng PROPERTIES LABELS "unit;engine")
+
 sweep_test_executable(test_engine_determinism test_engine_determinism.c)
 target_link_libraries(test_engine_determinism PRIVATE sweep_engine OpenMP::OpenMP_C)
 add_test(NAME engine_determinism COMMAND test_engine_determinism)
