@@ -3,10 +3,17 @@
 #include <math.h>
 #include <string.h>
 
-/* Output columns per tile. With 4 rows that is 16 AVX2 accumulators' worth of work; the
- * compiler keeps the tile in registers because its size is a compile-time constant. */
+/* Output columns per tile, and rows: 4 rows of 32 floats are 16 AVX2 accumulators, all
+ * AVX2 has; with AVX-512's 32 vector registers 6 rows fit (24 accumulators plus the row of
+ * b and the broadcast) and are ~2% faster on the reference run. The compiler keeps the
+ * tile in registers because its size is a compile-time constant. The tiling does not
+ * change any result (see tile()). */
 #define TILE_N 32
+#ifdef __AVX512VL__
+#define TILE_R 6
+#else
 #define TILE_R 4
+#endif
 
 /* One register tile of out (nr <= TILE_R rows, TILE_N columns from c0), row stride N:
  *   out[i][c] (+)= sum over s < S of A(i,s) * b[s * N + c0 + c],  A(i,s) = a[i*ai + s*as].
