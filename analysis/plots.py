@@ -243,12 +243,16 @@ def gradients(runs, by, panel_key, layer, align, title, where=()):
             gm = np.ma.masked_invalid(np.where(gm > 0, gm, np.nan))
             ax.plot(x, gm, color=color, ls=ls, lw=1.3, label=label(by, vals))
         ax.set_yscale("log")
+        longest = max(len(x[1]) for x in sub) if sub else 0
         if align == "end":
             ax.set_xlabel("steps before the end, T-1-t")
-            ax.set_xscale("symlog", linthresh=10)
+            if longest > 20:   # a log-like axis only pays off across long and short sequences
+                ax.set_xscale("symlog", linthresh=10)
             ax.set_xlim(left=0)
         else:
             ax.set_xlabel("time step t")
+        if longest <= 20:
+            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.grid(alpha=0.3, which="both")
         if pv is not None:
             ax.set_title("%s=%s" % (panel_key.split(".")[-1], pv))
