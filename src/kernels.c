@@ -15,6 +15,38 @@
 #define TILE_R 4
 #endif
 
+/* tanh of one element, as sw_tanh_inplace computes it (the fused step below must give
+ * bit-identical results to a product followed by sw_tanh_inplace). */
+#ifdef SW_REAL_DOUBLE
+static inline sw_real tanh_one(sw_real x) { return tanh(x); }
+#else
+/* tanh x = x P(x^2) / Q(x^2): Lambert's continued fraction for tanh truncated after 12
+ * terms and expanded into polynomials; beyond |x| = 8.75 it is clamped (error there is
+ * below float resolution of 1 - tanh). Max abs error in float: 3.6e-7. */
+static inline float tanh_one(float x)
+{
+    const float clamp = 8.75f;
+    x = x < -clamp ? -clamp : (x > clamp ? clamp : x);
+    float u = x * x;
+    float p = 1.264885555749117e-13f;
+    p = p * u + 5.179706350792634e-10f;
+    p = p * u + 3.2286836253274086e-07f;
+    p = p * u + 6.625258799171843e-05f;
+    p = p * u + 0.0052173913043478265f;
+    p = p * u + 0.14666666666666667f;
+    p = p * u + 1.0f;
+    float q = 1.1510458557316966e-11f;
+    q = q * u + 1.5193805295658393e-08f;
+    q = q * u + 5.230467473030402e-06f;
+    q = q * u + 0.0006625258799171842f;
+    q = q * u + 0.03188405797101449f;
+    q = q * u + 0.48f;
+    q = q * u + 1.0f;
+    float t = x * p / q;
+    return t > 1.0f ? 1.0f : (t < -1.0f ? -1.0f : t);
+}
+#endif
+
 /* One register tile of out (nr <= TILE_R rows, TILE_N columns from c0), row stride N:
  *   out[i][c] (+)= sum over s < S of A(i,s) * b[s * N + c0 + c],  A(i,s) = a[i*ai + s*as].
  * The strides let one kernel serve a @ b (ai = K, as = 1) and a^T @ b (ai = 1, as = K).
@@ -22,7 +54,7 @@
  * on blocking. */
 static inline void tile(sw_real *restrict out, const sw_real *restrict a, size_t ai, size_t as,
                         const sw_real *restrict b, const sw_real *restrict bias, int nr, int S, int N,
-                        int c0, int accumulate)
+                        int c0, int accumulate, int apply_tanh)
 {
     sw_real acc[TILE_R][TILE_N];
     for (int i = 0; i < TILE_R; i++)
@@ -45,14 +77,18 @@ static inline void tile(sw_real *restrict out, const sw_real *restrict a, size_t
             }
         }
     }
-    for (int i = 0; i < nr; i++)
-        for (int c = 0; c < TILE_N; c++) out[(size_t)i * N + c0 + c] = acc[i][c];
+    if (apply_tanh)
+        for (int i = 0; i < nr; i++)
+            for (int c = 0; c < TILE_N; c++) out[(size_t)i * N + c0 + c] = tanh_one(acc[i][c]);
+    else
+        for (int i = 0; i < nr; i++)
+            for (int c = 0; c < TILE_N; c++) out[(size_t)i * N + c0 + c] = acc[i][c];
 }
 
 /* Columns past the last full tile, one output row at a time, same summation order. */
 static void column_tail(sw_real *restrict out, const sw_real *restrict a, size_t ai, size_t as,
                         const sw_real *restrict b, const sw_real *restrict bias, int nr, int S, int N,
-                        int c_from, int accumulate)
+                        int c_from, int accumulate, int apply_tanh)
 {
     for (int i = 0; i < nr; i++) {
         sw_real *orow = out + (size_t)i * N;
@@ -63,32 +99,39 @@ static void column_tail(sw_real *restrict out, const sw_real *restrict a, size_t
             const sw_real *brow = b + (size_t)s * N;
             for (int c = c_from; c < N; c++) orow[c] += av * brow[c];
         }
+        if (apply_tanh)
+            for (int c = c_from; c < N; c++) orow[c] = tanh_one(orow[c]);
     }
 }
 
 /* out (M,N) (+)= A (M,S) @ b (S,N) with A(i,s) = a[i*ai + s*as]. */
 static void strided_matmul(sw_real *out, const sw_real *a, size_t ai, size_t as, const sw_real *b,
-                           const sw_real *bias, int M, int S, int N, int accumulate)
+                           const sw_real *bias, int M, int S, int N, int accumulate, int apply_tanh)
 {
     int nfull = N - N % TILE_N;
     for (int r0 = 0; r0 < M; r0 += TILE_R) {
         int nr = M - r0 < TILE_R ? M - r0 : TILE_R;
         sw_real *o = out + (size_t)r0 * N;
         const sw_real *ar = a + (size_t)r0 * ai;
-        for (int c0 = 0; c0 < nfull; c0 += TILE_N) tile(o, ar, ai, as, b, bias, nr, S, N, c0, accumulate);
-        if (nfull < N) column_tail(o, ar, ai, as, b, bias, nr, S, N, nfull, accumulate);
+        for (int c0 = 0; c0 < nfull; c0 += TILE_N) tile(o, ar, ai, as, b, bias, nr, S, N, c0, accumulate, apply_tanh);
+        if (nfull < N) column_tail(o, ar, ai, as, b, bias, nr, S, N, nfull, accumulate, apply_tanh);
     }
 }
 
 void sw_matmul(sw_real *out, const sw_real *a, const sw_real *b, const sw_real *bias, int R, int K,
                int N, int accumulate)
 {
-    strided_matmul(out, a, (size_t)K, 1, b, bias, R, K, N, accumulate);
+    strided_matmul(out, a, (size_t)K, 1, b, bias, R, K, N, accumulate, 0);
+}
+
+void sw_matmul_acc_tanh(sw_real *out, const sw_real *a, const sw_real *b, int R, int K, int N)
+{
+    strided_matmul(out, a, (size_t)K, 1, b, NULL, R, K, N, 1, 1);
 }
 
 void sw_matmul_at_acc(sw_real *out, const sw_real *a, const sw_real *b, int R, int K, int N)
 {
-    strided_matmul(out, a, 1, (size_t)K, b, NULL, K, R, N, 1);
+    strided_matmul(out, a, 1, (size_t)K, b, NULL, K, R, N, 1, 0);
 }
 
 void sw_colsum_acc(sw_real *restrict out, const sw_real *restrict a, int rows, int cols)
@@ -108,7 +151,7 @@ void sw_transpose(sw_real *restrict dst, const sw_real *restrict src, int rows, 
 #ifdef SW_REAL_DOUBLE
 void sw_tanh_inplace(sw_real *x, size_t n)
 {
-    for (size_t i = 0; i < n; i++) x[i] = tanh(x[i]);
+    for (size_t i = 0; i < n; i++) x[i] = tanh_one(x[i]);
 }
 
 void sw_sigmoid_inplace(sw_real *x, size_t n)
@@ -116,40 +159,14 @@ void sw_sigmoid_inplace(sw_real *x, size_t n)
     for (size_t i = 0; i < n; i++) x[i] = 1.0 / (1.0 + exp(-x[i]));
 }
 #else
-/* tanh x = x P(x^2) / Q(x^2): Lambert's continued fraction for tanh truncated after 12
- * terms and expanded into polynomials; beyond |x| = 8.75 it is clamped (error there is
- * below float resolution of 1 - tanh). Max abs error in float: 3.6e-7. */
-static inline float tanh_rational(float x)
-{
-    const float clamp = 8.75f;
-    x = x < -clamp ? -clamp : (x > clamp ? clamp : x);
-    float u = x * x;
-    float p = 1.264885555749117e-13f;
-    p = p * u + 5.179706350792634e-10f;
-    p = p * u + 3.2286836253274086e-07f;
-    p = p * u + 6.625258799171843e-05f;
-    p = p * u + 0.0052173913043478265f;
-    p = p * u + 0.14666666666666667f;
-    p = p * u + 1.0f;
-    float q = 1.1510458557316966e-11f;
-    q = q * u + 1.5193805295658393e-08f;
-    q = q * u + 5.230467473030402e-06f;
-    q = q * u + 0.0006625258799171842f;
-    q = q * u + 0.03188405797101449f;
-    q = q * u + 0.48f;
-    q = q * u + 1.0f;
-    float t = x * p / q;
-    return t > 1.0f ? 1.0f : (t < -1.0f ? -1.0f : t);
-}
-
 void sw_tanh_inplace(sw_real *x, size_t n)
 {
-    for (size_t i = 0; i < n; i++) x[i] = tanh_rational(x[i]);
+    for (size_t i = 0; i < n; i++) x[i] = tanh_one(x[i]);
 }
 
 void sw_sigmoid_inplace(sw_real *x, size_t n)
 {
     /* sigmoid(x) = (1 + tanh(x/2)) / 2: one vectorisable approximation serves both. */
-    for (size_t i = 0; i < n; i++) x[i] = 0.5f + 0.5f * tanh_rational(0.5f * x[i]);
+    for (size_t i = 0; i < n; i++) x[i] = 0.5f + 0.5f * tanh_one(0.5f * x[i]);
 }
 #endif

@@ -15,6 +15,11 @@
 void sw_matmul(sw_real *out, const sw_real *a, const sw_real *b, const sw_real *bias, int R, int K,
                int N, int accumulate);
 
+/* out (R,N) = tanh(out + a (R,K) @ b (K,N)): a recurrent step with its activation applied
+ * while each tile is still in registers; bit-identical to sw_matmul (accumulate) followed
+ * by sw_tanh_inplace. */
+void sw_matmul_acc_tanh(sw_real *out, const sw_real *a, const sw_real *b, int R, int K, int N);
+
 /* out (K,N) += a^T @ b, with a (R,K) and b (R,N): the weight-gradient form. */
 void sw_matmul_at_acc(sw_real *out, const sw_real *a, const sw_real *b, int R, int K, int N);
 

@@ -281,10 +281,8 @@ static void rnn_layer_forward(sw_model_work *w, int l)
     size_t step = (size_t)B * H;
     sw_real *h = w->h[l]; // (T,B,H)
     sw_matmul(h, layer_input(w, l), w->w_ih_t[l], w->bias_sum[l], T * B, in, H, 0);
-    for (int t = 0; t < T; t++) {
-        if (t > 0) sw_matmul(h + t * step, h + (t - 1) * step, w->w_hh_t[l], NULL, B, H, H, 1);
-        sw_tanh_inplace(h + t * step, step);
-    }
+    sw_tanh_inplace(h, step); /* t = 0: h_{-1} = 0 */
+    for (int t = 1; t < T; t++) sw_matmul_acc_tanh(h + t * step, h + (t - 1) * step, w->w_hh_t[l], B, H, H);
 }
 
 static void lstm_layer_forward(sw_model_work *w, int l)
