@@ -20,6 +20,11 @@ target_link_libraries(test_engine_gradcheck PRIVATE sweep_engine_f64)
 add_test(NAME engine_gradcheck COMMAND test_engine_gradcheck)
 set_tests_properties(engine_gradcheck PROPERTIES LABELS "unit;engine")
 
+sweep_test_executable(test_engine_kernels test_engine_kernels.c)
+target_link_libraries(test_engine_kernels PRIVATE sweep_engine)
+add_test(NAME engine_kernels COMMAND test_engine_kernels)
+set_tests_properties(engine_kernels PROPERTIES LABELS "unit;engine")
+
 sweep_test_executable(test_engine_rng test_engine_rng.c)
 target_link_libraries(test_engine_rng PRIVATE sweep_engine)
 add_test(NAME engine_rng COMMAND test_engine_rng)
