@@ -1,6 +1,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "common.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,4 +47,21 @@ double sw_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+const char *sw_plural(long n)
+{
+    return n == 1 ? "" : "s";
+}
+
+void sw_format_shortest(char *out, size_t outlen, double v, double plain_below)
+{
+    if (v == floor(v) && fabs(v) < plain_below) {
+        snprintf(out, outlen, "%.0f", v);
+        return;
+    }
+    for (int p = 1; p <= 17; p++) {
+        snprintf(out, outlen, "%.*g", p, v);
+        if (strtod(out, NULL) == v) return;
+    }
 }

@@ -60,4 +60,11 @@ void sw_set_error(char *err, size_t errlen, const char *fmt, ...)
 /* Monotonic wall clock in seconds. */
 double sw_now(void);
 
+/* "s" unless n is 1, for counts in messages ("%d run%s", n, sw_plural(n)). */
+const char *sw_plural(long n);
+
+/* The shortest decimal text (printf %g style) that reads back as exactly v; whole numbers
+ * with |v| < plain_below in plain digits ("30", not "3e+01"). */
+void sw_format_shortest(char *out, size_t outlen, double v, double plain_below);
+
 #endif

@@ -20,6 +20,10 @@
 
 #include "common.h"
 
+/* Values are written as the user should read them back (messages, config text, run ids):
+ * the shortest text that round-trips, whole numbers below a million in plain digits. */
+#define CONFIG_PLAIN_BELOW 1e6
+
 /* Enum fields are read and written through int pointers; gcc gives these enums the size
  * of an int, and the build would silently corrupt neighbouring fields if that changed. */
 _Static_assert(sizeof(sw_task_kind) == sizeof(int), "enum size");
@@ -241,7 +245,6 @@ void sw_config_defaults(sw_config *cfg)
 
 /* ---- scalar parsing ---------------------------------------------------------- */
 
-static int fmt_num(char *out, size_t outlen, double v);
 
 /* "an integer from 1 to 1024", "a number in [0, 1)", "true or false", ... */
 static void describe_allowed(const sw_key_info *k, char *out, size_t outlen)
@@ -267,8 +270,8 @@ static void describe_allowed(const sw_key_info *k, char *out, size_t outlen)
             snprintf(out, outlen, "an integer from %.0f to %.0f", k->min, k->max);
         return;
     case SW_TYPE_FLOAT:
-        fmt_num(lo, sizeof lo, k->min);
-        fmt_num(hi, sizeof hi, k->max);
+        sw_format_shortest(lo, sizeof lo, k->min, CONFIG_PLAIN_BELOW);
+        sw_format_shortest(hi, sizeof hi, k->max, CONFIG_PLAIN_BELOW);
         if (isinf(k->max))
             snprintf(out, outlen, "a number %s %s", k->min_exclusive ? ">" : ">=", lo);
         else
@@ -322,19 +325,6 @@ static bool in_range(const sw_key_info *k, double v)
     return true;
 }
 
-/* Writes the value as the user should read it back: the shortest text that round-trips. */
-static int fmt_num(char *out, size_t outlen, double v)
-{
-    if (v == floor(v) && fabs(v) < 1e6) { /* 30, not 3e+01 */
-        snprintf(out, outlen, "%.0f", v);
-        return 0;
-    }
-    for (int p = 1; p <= 17; p++) {
-        snprintf(out, outlen, "%.*g", p, v);
-        if (strtod(out, NULL) == v) break;
-    }
-    return 0;
-}
 
 /* Describes what the user wrote for a wrong-type message: quoted text is a string. */
 static void describe_given(const char *text, bool quoted, char *out, size_t outlen)
@@ -675,8 +665,8 @@ int sw_config_validate(const sw_config *cfg, char *err, size_t errlen, const cha
     if (cfg->train.schedule.kind == SW_SCHED_COSINE && cfg->train.schedule.min_lr > cfg->train.lr) {
         *bad_key = "train.schedule.min_lr";
         char a[40], b[40];
-        fmt_num(a, sizeof a, cfg->train.schedule.min_lr);
-        fmt_num(b, sizeof b, cfg->train.lr);
+        sw_format_shortest(a, sizeof a, cfg->train.schedule.min_lr, CONFIG_PLAIN_BELOW);
+        sw_format_shortest(b, sizeof b, cfg->train.lr, CONFIG_PLAIN_BELOW);
         sw_set_error(err, errlen, "train.schedule.min_lr: %s is above train.lr (%s); allowed: 0 <= min_lr <= lr", a, b);
         return SW_ECONFIG;
     }
@@ -709,7 +699,7 @@ int sw_config_validate(const sw_config *cfg, char *err, size_t errlen, const cha
 static void format_float(double v, char *out, size_t outlen)
 {
     char buf[64];
-    fmt_num(buf, sizeof buf, v);
+    sw_format_shortest(buf, sizeof buf, v, CONFIG_PLAIN_BELOW);
     char *e = strchr(buf, 'e');
     if (!e) {
         if (!strchr(buf, '.') && isfinite(v))

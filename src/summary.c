@@ -190,18 +190,8 @@ static cell *tab_cell(const table *t, int row, int col)
     return &t->cells[(size_t)row * t->ncols + col];
 }
 
-/* The shortest decimal text that reads back as exactly v (CSV carries full precision). */
-static void fmt_exact(char *out, size_t outlen, double v)
-{
-    if (v == floor(v) && fabs(v) < 1e15) { /* 50, not 5e+01 */
-        snprintf(out, outlen, "%.0f", v);
-        return;
-    }
-    for (int p = 1; p <= 17; p++) {
-        snprintf(out, outlen, "%.*g", p, v);
-        if (strtod(out, NULL) == v) return;
-    }
-}
+/* CSV numbers: full precision, whole numbers in plain digits ("50", not "5e+01"). */
+#define CSV_NUMBER(buf, v) sw_format_shortest(buf, sizeof buf, v, 1e15)
 
 /* Number cells. */
 static void set_num(table *t, int row, int col, double v, const char *fmt)
@@ -209,7 +199,7 @@ static void set_num(table *t, int row, int col, double v, const char *fmt)
     char text[64] = "-", csv[64] = "";
     if (isfinite(v)) {
         snprintf(text, sizeof text, fmt, v);
-        fmt_exact(csv, sizeof csv, v);
+        CSV_NUMBER(csv, v);
     }
     tab_set(t, row, col, text, csv, v);
 }
@@ -764,7 +754,7 @@ static int group_table(const run_set *rs, const char *const *gkeys, int ngk, tab
               ss = stats_of(sec, m);
         char text[96], csv[32];
         mean_pm_std(text, sizeof text, sb);
-        fmt_exact(csv, sizeof csv, sb.mean);
+        CSV_NUMBER(csv, sb.mean);
         tab_set(t, row, c_best, text, sb.n ? csv : "", sb.mean);
         if (sb.n)
             snprintf(text, sizeof text, "%.2f-%.2f", sb.min, sb.max);
@@ -777,7 +767,7 @@ static int group_table(const run_set *rs, const char *const *gkeys, int ngk, tab
         set_num(t, row, c_bmax, sb.max, "%.2f");
         set_num(t, row, c_epoch, se.median, se.median == floor(se.median) ? "%.0f" : "%.1f");
         mean_pm_std(text, sizeof text, sf);
-        fmt_exact(csv, sizeof csv, sf.mean);
+        CSV_NUMBER(csv, sf.mean);
         tab_set(t, row, c_final, text, sf.n ? csv : "", sf.mean);
         set_num(t, row, c_fmean, sf.mean, "%.2f");
         set_num(t, row, c_fstd, sf.std, "%.2f");
@@ -966,14 +956,14 @@ int sw_summarize(const char *dir, const sw_summary_options *opt, FILE *out, FILE
         for (int i = 0; i < rs.n; i++) counts[rs.runs[i].status]++;
         size_t used = (size_t)snprintf(note[0], sizeof note[0], "%s%s%s%s: %d run%s (%d done, %d diverged, %d failed)",
                                 rs.sweep ? "sweep " : "", rs.sweep ? rs.sweep : "", rs.sweep ? " in " : "", dir,
-                                rs.n, rs.n == 1 ? "" : "s", counts[SW_RUN_DONE], counts[SW_RUN_DIVERGED],
+                                rs.n, sw_plural(rs.n), counts[SW_RUN_DONE], counts[SW_RUN_DIVERGED],
                                 counts[SW_RUN_FAILED]);
         if (!opt->per_run && used < sizeof note[0])
             used += (size_t)snprintf(note[0] + used, sizeof note[0] - used, ", %d configuration%s", t.nrows,
-                                     t.nrows == 1 ? "" : "s");
+                                     sw_plural(t.nrows));
         if (rs.unreadable && used < sizeof note[0])
             used += (size_t)snprintf(note[0] + used, sizeof note[0] - used, "; %d unreadable file%s skipped",
-                                     rs.unreadable, rs.unreadable == 1 ? "" : "s");
+                                     rs.unreadable, sw_plural(rs.unreadable));
         if (rs.pending && used < sizeof note[0])
             snprintf(note[0] + used, sizeof note[0] - used, "; %d listed in sweep.h5 without a file (pending)",
                      rs.pending);

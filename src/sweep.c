@@ -37,12 +37,6 @@
 /* A rough single-thread speed of the engine, only for --dry-run's time estimate. */
 #define SW_ASSUMED_FLOPS_PER_THREAD 40e9
 
-/* "s" unless n is 1, for counts in messages. */
-static const char *plural(long n)
-{
-    return n == 1 ? "" : "s";
-}
-
 /* ---- Ctrl-C -------------------------------------------------------------------------- */
 
 static atomic_int g_stop;           /* read by every run at each epoch boundary */
@@ -608,7 +602,7 @@ void sw_sweep_print_plan(const sw_sweep_spec *spec, int threads, const char *dir
         total += spec->runs[i].cost;
         if (spec->runs[i].cost > longest) longest = spec->runs[i].cost;
     }
-    fprintf(f, "sweep %s: %d run%s", spec->name, spec->n_runs, spec->n_runs == 1 ? "" : "s");
+    fprintf(f, "sweep %s: %d run%s", spec->name, spec->n_runs, sw_plural(spec->n_runs));
     if (spec->n_swept) {
         fprintf(f, " over ");
         for (int j = 0; j < spec->n_swept; j++) fprintf(f, "%s%s", j ? ", " : "", spec->swept_keys[j]);
@@ -639,7 +633,7 @@ void sw_sweep_print_plan(const sw_sweep_spec *spec, int threads, const char *dir
     char d[32];
     fmt_duration(seconds, d, sizeof d);
     fprintf(f, "\ntotal: %d run%s, %.1f GFLOP; roughly %s on %d thread%s (assuming ~%.0f GFLOP/s per thread)\n",
-            spec->n_runs, spec->n_runs == 1 ? "" : "s", total / 1e9, d, t, t == 1 ? "" : "s", SW_ASSUMED_FLOPS_PER_THREAD / 1e9);
+            spec->n_runs, sw_plural(spec->n_runs), total / 1e9, d, t, sw_plural(t), SW_ASSUMED_FLOPS_PER_THREAD / 1e9);
 }
 
 bool sw_sweep_in_shard(const sw_sweep_spec *spec, int i, int k, int n)
@@ -914,7 +908,7 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
             threads--;
             if (!opt->quiet)
                 fprintf(stderr, "sweep: note: the largest runs need more memory together than this machine has; "
-                                "using %d thread%s\n", threads, threads == 1 ? "" : "s");
+                                "using %d thread%s\n", threads, sw_plural(threads));
         }
     }
 
@@ -965,15 +959,15 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
     if (!quiet) {
         char where[128] = "", shard[64] = "";
         if (ranks > 1)
-            snprintf(where, sizeof where, "%d ranks, %d thread%s in all", ranks, all_threads, all_threads == 1 ? "" : "s");
+            snprintf(where, sizeof where, "%d ranks, %d thread%s in all", ranks, all_threads, sw_plural(all_threads));
         else
-            snprintf(where, sizeof where, "%d thread%s", threads, threads == 1 ? "" : "s");
+            snprintf(where, sizeof where, "%d thread%s", threads, sw_plural(threads));
         if (sharded) snprintf(shard, sizeof shard, " (shard %d/%d of %d)", opt->shard_index, opt->shard_count, spec->n_runs);
         if (out->skipped)
             fprintf(stderr, "sweep %s: %d run%s%s, %d already complete in %s, %d to run on %s\n", spec->name,
-                    out->total, plural(out->total), shard, out->skipped, dir, n_pending, where);
+                    out->total, sw_plural(out->total), shard, out->skipped, dir, n_pending, where);
         else
-            fprintf(stderr, "sweep %s: %d run%s%s on %s into %s\n", spec->name, out->total, plural(out->total), shard,
+            fprintf(stderr, "sweep %s: %d run%s%s on %s into %s\n", spec->name, out->total, sw_plural(out->total), shard,
                     where, dir);
     }
 
@@ -1152,10 +1146,10 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
         if (out->interrupted)
             fprintf(stderr, "sweep %s: interrupted after %s: %d of %d run%s complete, %d pending; run the same command "
                             "again to resume\n", spec->name, d, out->done + out->diverged + out->failed, out->total,
-                    plural(out->total), out->not_run);
+                    sw_plural(out->total), out->not_run);
         else
             fprintf(stderr, "sweep %s: %d run%s: %d done, %d diverged, %d failed in %s; results in %s\n", spec->name,
-                    out->total, plural(out->total), out->done, out->diverged, out->failed, d, dir);
+                    out->total, sw_plural(out->total), out->done, out->diverged, out->failed, d, dir);
         if (!out->interrupted && out->not_run)
             fprintf(stderr, "sweep %s: %d run%s not started because of --fail-fast; run again without it to "
                             "finish %s\n", spec->name, out->not_run, out->not_run == 1 ? " was" : "s were",
@@ -1217,7 +1211,7 @@ int sw_sweep_rebuild_index(const char *dir, FILE *report, char *err, size_t errl
     rc = sw_h5_write_index(dir, &ix, err, errlen);
     if (rc == SW_OK && report)
         fprintf(report, "sweep index: wrote %s/sweep.h5: %d run%s%s, %d with a complete file\n", dir,
-                got == 1 ? m.n : complete, (got == 1 ? m.n : complete) == 1 ? "" : "s",
+                got == 1 ? m.n : complete, sw_plural(got == 1 ? m.n : complete),
                 got == 1 ? " in the manifest's order" : " (no manifest: every run file present)", complete);
 out:
     free(name);
