@@ -596,7 +596,7 @@ static int write_gradients(wctx *w, hid_t root, const sw_config *cfg, const sw_r
     hsize_t r_dims[1] = {(hsize_t)R};
     sc[0] = put_dset(w, g, "epoch", H5T_STD_I32LE, H5T_NATIVE_INT32, 1, r_dims, r->grad_epoch);
     if (sc[0] >= 0) {
-        attr_str(w, sc[0], "long_name", "epoch at whose end the gradients were recorded (from 1)");
+        attr_str(w, sc[0], "long_name", "epoch at whose end the gradients were recorded (from 1; 0: the initial weights of a run that diverged in epoch 1)");
         pthread_mutex_lock(&hl_lock);
         herr_t s = H5DSset_scale(sc[0], "epoch");
         pthread_mutex_unlock(&hl_lock);

@@ -148,22 +148,17 @@ void sw_transpose(sw_real *restrict dst, const sw_real *restrict src, int rows, 
         for (int c = 0; c < cols; c++) dst[(size_t)c * rows + r] = src[(size_t)r * cols + c];
 }
 
-#ifdef SW_REAL_DOUBLE
 void sw_tanh_inplace(sw_real *x, size_t n)
 {
     for (size_t i = 0; i < n; i++) x[i] = tanh_one(x[i]);
 }
 
+#ifdef SW_REAL_DOUBLE
 void sw_sigmoid_inplace(sw_real *x, size_t n)
 {
     for (size_t i = 0; i < n; i++) x[i] = 1.0 / (1.0 + exp(-x[i]));
 }
 #else
-void sw_tanh_inplace(sw_real *x, size_t n)
-{
-    for (size_t i = 0; i < n; i++) x[i] = tanh_one(x[i]);
-}
-
 void sw_sigmoid_inplace(sw_real *x, size_t n)
 {
     /* sigmoid(x) = (1 + tanh(x/2)) / 2: one vectorisable approximation serves both. */
