@@ -31,9 +31,11 @@ _Static_assert(sizeof(sw_cell_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(sw_optimizer_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(sw_schedule_kind) == sizeof(int), "enum size");
 
-static const char *const task_kinds[] = {"mean_sign", "first_sign", NULL};
+static const char *const task_kinds[] = {"mean_sign", "first_sign", "adding", "copy", "file", NULL};
 static const char *const cell_kinds[] = {"rnn", "lstm", "gru", NULL};
-static const char *const optim_kinds[] = {"adam", "sgd", NULL};
+static const char *const optim_kinds[] = {"adam", "sgd", "rmsprop", "adamw", NULL};
+static const char *const activation_kinds[] = {"tanh", "relu", NULL};
+static const char *const init_kinds[] = {"xavier", "orthogonal", "identity", NULL};
 static const char *const sched_kinds[] = {"constant", "step", "multistep", "exponential", "cosine", NULL};
 
 _Static_assert(SW_ARRAY_LEN(task_kinds) == SW_TASK_COUNT + 1, "task kinds");
@@ -220,6 +222,8 @@ void sw_config_defaults(sw_config *cfg)
     cfg->model.layers = 2;
     cfg->model.dropout = 0.2;
     cfg->model.forget_bias = 0;
+    cfg->model.init_scale = 1.0;
+    cfg->train.alpha = 0.99;
     cfg->train.epochs = 50;
     cfg->train.batch = 32;
     cfg->train.steps_per_epoch = 10;

@@ -10,9 +10,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum { SW_TASK_MEAN_SIGN, SW_TASK_FIRST_SIGN, SW_TASK_COUNT } sw_task_kind;
+typedef enum {
+    SW_TASK_MEAN_SIGN,
+    SW_TASK_FIRST_SIGN,
+    SW_TASK_ADDING,
+    SW_TASK_COPY,
+    SW_TASK_FILE,
+    SW_TASK_COUNT
+} sw_task_kind;
 typedef enum { SW_CELL_RNN, SW_CELL_LSTM, SW_CELL_GRU, SW_CELL_COUNT } sw_cell_kind;
-typedef enum { SW_OPTIM_ADAM, SW_OPTIM_SGD, SW_OPTIM_COUNT } sw_optimizer_kind;
+typedef enum { SW_OPTIM_ADAM, SW_OPTIM_SGD, SW_OPTIM_RMSPROP, SW_OPTIM_ADAMW, SW_OPTIM_COUNT } sw_optimizer_kind;
+/* What a task asks the network to predict; decides the model's head and loss. */
+typedef enum {
+    SW_TARGET_CLASS_LAST,  /* a class at the last step: softmax cross-entropy */
+    SW_TARGET_VALUE_LAST,  /* K values at the last step: mean squared error */
+    SW_TARGET_CLASS_STEPS, /* a class at every step: cross-entropy averaged over the steps */
+    SW_TARGET_COUNT
+} sw_target_kind;
+typedef enum { SW_ACT_TANH, SW_ACT_RELU, SW_ACT_COUNT } sw_activation_kind;
+typedef enum { SW_INIT_XAVIER, SW_INIT_ORTHOGONAL, SW_INIT_IDENTITY, SW_INIT_COUNT } sw_init_kind;
 typedef enum {
     SW_SCHED_CONSTANT,
     SW_SCHED_STEP,
@@ -26,6 +42,7 @@ typedef enum {
 #define SW_MAX_HIDDEN 1024
 #define SW_MAX_SEQ_LEN 10000
 #define SW_MAX_MILESTONES 16
+#define SW_MAX_PATH 1024
 
 typedef struct {
     sw_task_kind kind;
@@ -34,6 +51,11 @@ typedef struct {
     int train_size;
     int test_size;
     int signal_steps; /* first_sign: the label depends on the first k steps only */
+    char path[SW_MAX_PATH]; /* file: the data file (HDF5) or IDX directory */
+    /* file: what the data file holds, filled in when it is read (not keys; see
+     * task.h's sw_task_layout for every task's targets) */
+    sw_target_kind file_target;
+    int file_outputs; /* classes C or regression values K */
 } sw_task_config;
 
 typedef struct {
@@ -42,6 +64,9 @@ typedef struct {
     int layers; /* L */
     double dropout;
     double forget_bias; /* initial bias of the lstm forget gate / gru update gate */
+    sw_activation_kind activation; /* rnn: tanh or relu */
+    sw_init_kind init;  /* recurrent-matrix initialisation */
+    double init_scale;  /* identity: diagonal value; orthogonal: gain */
 } sw_model_config;
 
 typedef struct {
@@ -61,9 +86,11 @@ typedef struct {
     sw_optimizer_kind optimizer;
     double lr;
     double beta1, beta2, eps;  /* adam */
-    double momentum;           /* sgd */
+    double momentum;           /* sgd, rmsprop */
+    double alpha;              /* rmsprop: decay of the squared-gradient average */
+    bool centered;             /* rmsprop: divide by the gradient's estimated variance */
     bool nesterov;             /* sgd */
-    double weight_decay;       /* L2 term added to the gradient (PyTorch semantics) */
+    double weight_decay;       /* adamw: decoupled; others: L2 term added to the gradient */
     double clip;               /* max global gradient norm; 0 = off */
     sw_schedule_config schedule;
 } sw_train_config;

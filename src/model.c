@@ -23,18 +23,33 @@
 
 #include "kernels.h"
 #include "rng.h"
+#include "task.h"
 
 static const char *cell_prefix = "rnn"; /* PyTorch module name in the state dict */
 
 sw_model_shape sw_model_shape_from_config(const sw_config *cfg)
 {
+    sw_task_layout lay = sw_task_layout_of(&cfg->task);
     sw_model_shape s;
     s.cell = cfg->model.cell;
-    s.input = cfg->task.input_size;
+    s.activation = cfg->model.activation;
+    s.head = lay.target;
+    s.input = lay.input;
     s.hidden = cfg->model.hidden;
     s.layers = cfg->model.layers;
     s.gates = sw_cell_gates(cfg->model.cell);
+    s.outputs = lay.outputs;
+    s.scored_from = lay.scored_from;
     return s;
+}
+
+int sw_model_scored_steps(const sw_model_shape *s, int seq_len)
+{
+    switch (s->head) {
+    case SW_TARGET_CLASS_LAST: return 1;
+    case SW_TARGET_CLASS_STEPS: return seq_len - s->scored_from;
+    default: return 0;
+    }
 }
 
 int sw_tensor_count(const sw_model_shape *shape) { return 4 * shape->layers + 2; }
@@ -65,15 +80,15 @@ sw_tensor_info sw_tensor_describe(const sw_model_shape *s, int index)
     }
     if (index == 4 * s->layers) {
         snprintf(t.name, sizeof t.name, "fc/weight");
-        t.rows = SW_CLASSES;
+        t.rows = s->outputs;
         t.cols = s->hidden;
-        t.count = (size_t)SW_CLASSES * (size_t)s->hidden;
+        t.count = (size_t)s->outputs * (size_t)s->hidden;
     } else {
         snprintf(t.name, sizeof t.name, "fc/bias");
-        t.rows = SW_CLASSES;
+        t.rows = s->outputs;
         t.cols = 0;
-        t.count = SW_CLASSES;
-        offset += (size_t)SW_CLASSES * (size_t)s->hidden;
+        t.count = (size_t)s->outputs;
+        offset += (size_t)s->outputs * (size_t)s->hidden;
     }
     t.offset = offset;
     return t;
@@ -103,24 +118,87 @@ static void fill_uniform(sw_real *x, size_t n, double bound, sw_rng *rng)
     for (size_t i = 0; i < n; i++) x[i] = (sw_real)((2.0 * sw_rng_uniform(rng) - 1.0) * bound);
 }
 
-void sw_model_init_params(const sw_params *p, const sw_model_shape *s, double forget_bias, sw_rng *rng)
+/* An (n,n) block of a row-major matrix with row stride `stride`: a random orthogonal
+ * matrix times gain, as torch.nn.init.orthogonal_ makes it: Q of the QR decomposition of
+ * a standard normal matrix, its columns' signs fixed by R's diagonal so that Q is
+ * uniformly (Haar) distributed. QR by Householder reflections in double precision. */
+static int fill_orthogonal(sw_real *block, int n, size_t stride, double gain, sw_rng *rng)
+{
+    double *a = malloc((size_t)n * n * sizeof *a), *q = malloc((size_t)n * n * sizeof *q);
+    double *v = malloc((size_t)n * sizeof *v), *diag = malloc((size_t)n * sizeof *diag);
+    if (!a || !q || !v || !diag) {
+        free(a), free(q), free(v), free(diag);
+        return SW_ENOMEM;
+    }
+    for (size_t i = 0; i < (size_t)n * n; i++) a[i] = sw_rng_normal(rng);
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++) q[(size_t)i * n + j] = i == j;
+    for (int k = 0; k < n; k++) {
+        /* Householder vector v zeroing column k of a below the diagonal. */
+        double norm = 0;
+        for (int i = k; i < n; i++) norm += a[(size_t)i * n + k] * a[(size_t)i * n + k];
+        norm = sqrt(norm);
+        double alpha = a[(size_t)k * n + k] > 0 ? -norm : norm, vnorm = 0;
+        for (int i = k; i < n; i++) v[i] = a[(size_t)i * n + k] - (i == k ? alpha : 0);
+        for (int i = k; i < n; i++) vnorm += v[i] * v[i];
+        if (vnorm > 0)
+            for (int c = 0; c < n; c++) {
+                double da = 0, dq = 0;
+                for (int i = k; i < n; i++) da += v[i] * a[(size_t)i * n + c], dq += v[i] * q[(size_t)i * n + c];
+                for (int i = k; i < n; i++) {
+                    a[(size_t)i * n + c] -= 2 * v[i] * da / vnorm;
+                    q[(size_t)i * n + c] -= 2 * v[i] * dq / vnorm;
+                }
+            }
+        diag[k] = a[(size_t)k * n + k];
+    }
+    /* q now holds Q^T (the product of the reflections applied to I). */
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+            block[(size_t)i * stride + j] = (sw_real)(gain * q[(size_t)j * n + i] * (diag[j] < 0 ? -1.0 : 1.0));
+    free(a), free(q), free(v), free(diag);
+    return SW_OK;
+}
+
+static void fill_normal(sw_real *x, size_t n, double stddev, sw_rng *rng)
+{
+    for (size_t i = 0; i < n; i++) x[i] = (sw_real)(stddev * sw_rng_normal(rng));
+}
+
+int sw_model_init_params(const sw_params *p, const sw_model_shape *s, const sw_model_config *m, sw_rng *rng)
 {
     int GH = s->gates * s->hidden, H = s->hidden;
     for (int l = 0; l < s->layers; l++) {
         int in = l == 0 ? s->input : H;
-        fill_uniform(p->layer[l].w_ih, (size_t)GH * in, sqrt(6.0 / (double)(in + GH)), rng);
-        fill_uniform(p->layer[l].w_hh, (size_t)GH * H, sqrt(6.0 / (double)(H + GH)), rng);
+        if (m->init == SW_INIT_IDENTITY)
+            fill_normal(p->layer[l].w_ih, (size_t)GH * in, 0.001, rng);
+        else
+            fill_uniform(p->layer[l].w_ih, (size_t)GH * in, sqrt(6.0 / (double)(in + GH)), rng);
+        sw_real *w_hh = p->layer[l].w_hh;
+        switch (m->init) {
+        case SW_INIT_ORTHOGONAL:
+            for (int g = 0; g < s->gates; g++)
+                if (fill_orthogonal(w_hh + (size_t)g * H * H, H, (size_t)H, m->init_scale, rng)) return SW_ENOMEM;
+            break;
+        case SW_INIT_IDENTITY:
+            memset(w_hh, 0, (size_t)GH * H * sizeof(sw_real));
+            for (int g = 0; g < s->gates; g++)
+                for (int j = 0; j < H; j++) w_hh[((size_t)g * H + j) * H + j] = (sw_real)m->init_scale;
+            break;
+        default: fill_uniform(w_hh, (size_t)GH * H, sqrt(6.0 / (double)(H + GH)), rng); break;
+        }
         memset(p->layer[l].b_ih, 0, (size_t)GH * sizeof(sw_real));
         memset(p->layer[l].b_hh, 0, (size_t)GH * sizeof(sw_real));
         /* Gate order puts f (lstm: i,f,g,o) and z (gru: r,z,n) second: units H..2H-1. A
          * positive bias starts the cell out remembering, which is what lets gradients
          * reach early steps of long sequences from the first update on. */
         if (s->cell != SW_CELL_RNN)
-            for (int j = H; j < 2 * H; j++) p->layer[l].b_ih[j] = (sw_real)forget_bias;
+            for (int j = H; j < 2 * H; j++) p->layer[l].b_ih[j] = (sw_real)m->forget_bias;
     }
     double bound = 1.0 / sqrt((double)H);
-    fill_uniform(p->fc_w, (size_t)SW_CLASSES * H, bound, rng);
-    fill_uniform(p->fc_b, SW_CLASSES, bound, rng);
+    fill_uniform(p->fc_w, (size_t)s->outputs * H, bound, rng);
+    fill_uniform(p->fc_b, (size_t)s->outputs, bound, rng);
+    return SW_OK;
 }
 
 /* ---- work area ------------------------------------------------------------------ */
@@ -155,10 +233,13 @@ static void layout_work(sw_model_work *w, char *base, size_t *used, int record_d
         w->dh_total[l] = record_dh ? carve(base, used, T * B * H) : NULL;
         w->dh_outer[l] = record_dh ? carve(base, used, T * B * H) : NULL;
     }
+    size_t C = (size_t)s->outputs, readout_steps = s->head == SW_TARGET_CLASS_STEPS ? T : 1;
     w->x = carve(base, used, T * B * I);
-    w->mask_final = carve(base, used, B * H);
-    w->feat = carve(base, used, B * H);
-    w->logits = carve(base, used, B * SW_CLASSES);
+    w->mask_final = carve(base, used, readout_steps * B * H);
+    w->feat = carve(base, used, readout_steps * B * H);
+    w->logits = carve(base, used, readout_steps * B * C);
+    w->fc_w_t = carve(base, used, H * C);
+    w->labels = (int32_t *)carve(base, used, (readout_steps * B * sizeof(int32_t) + sizeof(sw_real) - 1) / sizeof(sw_real));
     w->hproj = carve(base, used, B * GH);
     w->zeros = carve(base, used, B * GH);
     w->dpre = carve(base, used, T * B * GH);
@@ -167,8 +248,9 @@ static void layout_work(sw_model_work *w, char *base, size_t *used, int record_d
     w->dxin = carve(base, used, T * B * widest);
     w->dh = carve(base, used, B * H);
     w->dcell = carve(base, used, B * H);
-    w->dfeat = carve(base, used, B * H);
-    w->dlogits = carve(base, used, B * SW_CLASSES);
+    w->dfeat = carve(base, used, readout_steps * B * H);
+    w->dlogits = carve(base, used, readout_steps * B * C);
+    w->dfc_scratch = carve(base, used, H * C);
     w->dw_scratch = carve(base, used, widest * GH);
 }
 
@@ -216,6 +298,7 @@ void sw_model_pack(sw_model_work *w, const sw_params *p)
         sw_transpose(w->w_hh_t[l], p->layer[l].w_hh, GH, H);
         for (int j = 0; j < GH; j++) w->bias_sum[l][j] = p->layer[l].b_ih[j] + p->layer[l].b_hh[j];
     }
+    sw_transpose(w->fc_w_t, p->fc_w, s->outputs, H);
 }
 
 void sw_model_load_input(sw_model_work *w, const float *data, const int *index, int B)
@@ -260,8 +343,9 @@ void sw_model_sample_dropout(sw_model_work *w, sw_rng *rng, int B, double p)
     int T = w->seq_len, H = w->shape.hidden;
     sw_real keep = (sw_real)(1.0 / (1.0 - p));
     uint64_t threshold = (uint64_t)(p * 4294967296.0);
+    size_t readout_steps = w->shape.head == SW_TARGET_CLASS_STEPS ? (size_t)T : 1;
     for (int l = 0; l < w->shape.layers - 1; l++) fill_mask(w->mask[l], (size_t)T * B * H, rng, threshold, keep);
-    fill_mask(w->mask_final, (size_t)B * H, rng, threshold, keep);
+    fill_mask(w->mask_final, readout_steps * B * H, rng, threshold, keep);
 }
 
 /* ---- forward -------------------------------------------------------------------- */
@@ -274,6 +358,11 @@ static const sw_real *layer_input(const sw_model_work *w, int l)
     return w->train ? w->xin[l] : w->h[l - 1];
 }
 
+static void relu_inplace(sw_real *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++) x[i] = x[i] > 0 ? x[i] : 0;
+}
+
 static void rnn_layer_forward(sw_model_work *w, int l)
 {
     int T = w->seq_len, B = w->batch, H = w->shape.hidden;
@@ -281,6 +370,14 @@ static void rnn_layer_forward(sw_model_work *w, int l)
     size_t step = (size_t)B * H;
     sw_real *h = w->h[l]; // (T,B,H)
     sw_matmul(h, layer_input(w, l), w->w_ih_t[l], w->bias_sum[l], T * B, in, H, 0);
+    if (w->shape.activation == SW_ACT_RELU) {
+        relu_inplace(h, step); /* t = 0: h_{-1} = 0 */
+        for (int t = 1; t < T; t++) {
+            sw_matmul(h + t * step, h + (t - 1) * step, w->w_hh_t[l], NULL, B, H, H, 1);
+            relu_inplace(h + t * step, step);
+        }
+        return;
+    }
     sw_tanh_inplace(h, step); /* t = 0: h_{-1} = 0 */
     for (int t = 1; t < T; t++) sw_matmul_acc_tanh(h + t * step, h + (t - 1) * step, w->w_hh_t[l], B, H, H);
 }
@@ -350,7 +447,133 @@ static void gru_layer_forward(sw_model_work *w, const sw_params *p, int l)
     }
 }
 
-double sw_model_forward(sw_model_work *w, const sw_params *p, const int32_t *labels, int train,
+/* ---- readout heads ----------------------------------------------------------- */
+
+/* feat (B,H) = the top layer's last step, through the final dropout mask in training. */
+static void last_step_features(sw_model_work *w)
+{
+    int T = w->seq_len, B = w->batch, H = w->shape.hidden;
+    const sw_real *last = w->h[w->shape.layers - 1] + (size_t)(T - 1) * B * H;
+    for (size_t i = 0; i < (size_t)B * H; i++) w->feat[i] = w->train ? last[i] * w->mask_final[i] : last[i];
+}
+
+/* logits (B,C) = fc_b + fc_w feat, one row at a time. */
+static void last_step_logits(sw_model_work *w, const sw_params *p)
+{
+    int B = w->batch, H = w->shape.hidden, C = w->shape.outputs;
+    for (int b = 0; b < B; b++) {
+        const sw_real *f = w->feat + (size_t)b * H;
+        sw_real *z = w->logits + (size_t)b * C;
+        for (int c = 0; c < C; c++) {
+            sw_real acc = p->fc_b[c];
+            const sw_real *wr = p->fc_w + (size_t)c * H;
+            for (int j = 0; j < H; j++) acc += wr[j] * f[j];
+            z[c] = acc;
+        }
+    }
+}
+
+/* Softmax cross-entropy of one row of C logits against `label`; *hit is 1 when the
+ * arg max (the first, on ties, as torch.argmax) is the label. */
+static double cross_entropy(const sw_real *z, int C, int label, int *hit)
+{
+    int best = 0;
+    for (int c = 1; c < C; c++)
+        if (z[c] > z[best]) best = c;
+    double m = z[best], sum = 0;
+    for (int c = 0; c < C; c++) sum += exp(z[c] - m);
+    *hit = best == label;
+    return m + log(sum) - z[label];
+}
+
+/* d CE / d logits of one row, divided by `count`: (softmax - onehot) / count. Class 0's
+ * probability is taken as 1 minus the others', which is exact in exact arithmetic and
+ * keeps two-class results what they were when the engine had only that case. */
+static void cross_entropy_grad(sw_real *dz, const sw_real *z, int C, int label, double count)
+{
+    double m = z[0];
+    for (int c = 1; c < C; c++) m = z[c] > m ? z[c] : m;
+    double sum = 0, rest = 0;
+    for (int c = 0; c < C; c++) sum += exp(z[c] - m);
+    for (int c = 1; c < C; c++) {
+        double pc = exp(z[c] - m) / sum;
+        rest += pc;
+        dz[c] = (sw_real)((pc - (label == c)) / count);
+    }
+    dz[0] = (sw_real)(((1.0 - rest) - (label == 0)) / count);
+}
+
+static double readout_class_last(sw_model_work *w, const sw_params *p, const sw_targets *y, int *correct,
+                                 double *per_sample)
+{
+    int B = w->batch, C = w->shape.outputs;
+    last_step_features(w);
+    last_step_logits(w, p);
+    double total = 0;
+    int right = 0;
+    for (int b = 0; b < B; b++) {
+        w->labels[b] = y->labels[b];
+        int hit;
+        double loss = cross_entropy(w->logits + (size_t)b * C, C, y->labels[b], &hit);
+        if (per_sample) per_sample[b] = loss;
+        total += loss;
+        right += hit;
+    }
+    if (correct) *correct = right;
+    return total;
+}
+
+/* Each sequence's loss is the mean over its K outputs of the squared error (so the batch
+ * mean is torch.nn.MSELoss's). The targets are kept in the logits' twin, dlogits. */
+static double readout_value_last(sw_model_work *w, const sw_params *p, const sw_targets *y, int *correct,
+                                 double *per_sample)
+{
+    int B = w->batch, K = w->shape.outputs;
+    last_step_features(w);
+    last_step_logits(w, p);
+    double total = 0;
+    for (int b = 0; b < B; b++) {
+        double sq = 0;
+        for (int k = 0; k < K; k++) {
+            double e = (double)w->logits[(size_t)b * K + k] - (double)y->values[(size_t)b * K + k];
+            w->dlogits[(size_t)b * K + k] = (sw_real)e;
+            sq += e * e;
+        }
+        if (per_sample) per_sample[b] = sq / K;
+        total += sq / K;
+    }
+    if (correct) *correct = 0;
+    return total;
+}
+
+/* A prediction at every step: feat (T,B,H) is the top layer's whole output through its
+ * dropout mask, logits (T,B,C) one product; each sequence's loss is its steps' mean. */
+static double readout_class_steps(sw_model_work *w, const sw_params *p, const sw_targets *y, int *correct,
+                                  double *per_sample)
+{
+    int T = w->seq_len, B = w->batch, H = w->shape.hidden, C = w->shape.outputs;
+    size_t n = (size_t)T * B * H;
+    const sw_real *top = w->h[w->shape.layers - 1];
+    for (size_t i = 0; i < n; i++) w->feat[i] = w->train ? top[i] * w->mask_final[i] : top[i];
+    sw_matmul(w->logits, w->feat, w->fc_w_t, p->fc_b, T * B, H, C, 0);
+    double total = 0;
+    int right = 0;
+    for (int b = 0; b < B; b++) {
+        double seq = 0;
+        for (int t = 0; t < T; t++) {
+            int label = y->labels[(size_t)b * T + t], hit;
+            w->labels[(size_t)t * B + b] = label;
+            seq += cross_entropy(w->logits + ((size_t)t * B + b) * C, C, label, &hit);
+            if (t >= w->shape.scored_from) right += hit;
+        }
+        if (per_sample) per_sample[b] = seq / T;
+        total += seq / T;
+    }
+    if (correct) *correct = right;
+    return total;
+}
+
+double sw_model_forward(sw_model_work *w, const sw_params *p, const sw_targets *y, int train,
                         int *correct, double *per_sample)
 {
     const sw_model_shape *s = &w->shape;
@@ -367,29 +590,12 @@ double sw_model_forward(sw_model_work *w, const sw_params *p, const int32_t *lab
         default: SW_ASSERT(!"unknown cell");
         }
     }
-    const sw_real *last = w->h[L - 1] + (size_t)(T - 1) * B * H;
-    for (size_t i = 0; i < (size_t)B * H; i++) w->feat[i] = train ? last[i] * w->mask_final[i] : last[i];
-    double total = 0;
-    int right = 0;
-    for (int b = 0; b < B; b++) {
-        const sw_real *f = w->feat + (size_t)b * H;
-        sw_real *z = w->logits + (size_t)b * SW_CLASSES;
-        for (int c = 0; c < SW_CLASSES; c++) {
-            sw_real acc = p->fc_b[c];
-            const sw_real *wr = p->fc_w + (size_t)c * H;
-            for (int j = 0; j < H; j++) acc += wr[j] * f[j];
-            z[c] = acc;
-        }
-        double z0 = z[0], z1 = z[1], m = z0 > z1 ? z0 : z1;
-        double lse = m + log(exp(z0 - m) + exp(z1 - m));
-        double loss = lse - (labels[b] ? z1 : z0);
-        if (per_sample) per_sample[b] = loss;
-        total += loss;
-        /* Ties go to class 0, as torch.argmax does. */
-        right += (z1 > z0) == (labels[b] != 0);
+    switch (s->head) {
+    case SW_TARGET_CLASS_LAST: return readout_class_last(w, p, y, correct, per_sample);
+    case SW_TARGET_VALUE_LAST: return readout_value_last(w, p, y, correct, per_sample);
+    case SW_TARGET_CLASS_STEPS: return readout_class_steps(w, p, y, correct, per_sample);
+    default: SW_ASSERT(!"unknown head"); return NAN;
     }
-    if (correct) *correct = right;
-    return total;
 }
 
 /* ---- backward ------------------------------------------------------------------- */
@@ -414,7 +620,10 @@ static void rnn_layer_backward(sw_model_work *w, const sw_params *p, int l)
         add_incoming(w, l, t);
         const sw_real *h = w->h[l] + t * step;
         sw_real *da = w->dpre + t * step;
-        for (size_t i = 0; i < step; i++) da[i] = w->dh[i] * (1 - h[i] * h[i]);
+        if (w->shape.activation == SW_ACT_RELU)
+            for (size_t i = 0; i < step; i++) da[i] = h[i] > 0 ? w->dh[i] : 0;
+        else
+            for (size_t i = 0; i < step; i++) da[i] = w->dh[i] * (1 - h[i] * h[i]);
         sw_matmul(w->dh, da, p->layer[l].w_hh, NULL, B, H, H, 0);
     }
 }
@@ -499,35 +708,58 @@ static void step_norms(sw_model_work *w, int l, double *out)
     }
 }
 
-void sw_model_backward(sw_model_work *w, const sw_params *p, const sw_params *grad,
-                       const int32_t *labels, double *dwhh_step_norms)
+/* d (batch mean loss) / d logits into dlogits, the readout's parameter gradients into
+ * grad, and d loss / d (top layer output) into dout. */
+static void readout_backward(sw_model_work *w, const sw_params *p, const sw_params *grad)
 {
-    const sw_model_shape *s = &w->shape;
-    int T = w->seq_len, B = w->batch, H = s->hidden, L = s->layers, GH = s->gates * H;
+    int T = w->seq_len, B = w->batch, H = w->shape.hidden, C = w->shape.outputs;
     size_t step = (size_t)B * H, seq = (size_t)T * step;
-
-    /* Readout: d mean CE / d logits = (softmax - onehot) / B. */
+    if (w->shape.head == SW_TARGET_CLASS_STEPS) {
+        for (int t = 0; t < T; t++)
+            for (int b = 0; b < B; b++) {
+                size_t row = (size_t)t * B + b;
+                cross_entropy_grad(w->dlogits + row * C, w->logits + row * C, C, w->labels[row], (double)B * T);
+            }
+        sw_colsum_acc(grad->fc_b, w->dlogits, T * B, C);
+        memset(w->dfc_scratch, 0, (size_t)H * C * sizeof(sw_real));
+        sw_matmul_at_acc(w->dfc_scratch, w->feat, w->dlogits, T * B, H, C);
+        for (int c = 0; c < C; c++)
+            for (int j = 0; j < H; j++) grad->fc_w[(size_t)c * H + j] += w->dfc_scratch[(size_t)j * C + c];
+        sw_matmul(w->dfeat, w->dlogits, p->fc_w, NULL, T * B, C, H, 0);
+        for (size_t i = 0; i < seq; i++) w->dout[i] = w->train ? w->dfeat[i] * w->mask_final[i] : w->dfeat[i];
+        return;
+    }
     for (int b = 0; b < B; b++) {
-        const sw_real *z = w->logits + (size_t)b * SW_CLASSES;
-        double m = z[0] > z[1] ? z[0] : z[1];
-        double e0 = exp(z[0] - m), e1 = exp(z[1] - m), p1 = e1 / (e0 + e1);
-        w->dlogits[b * SW_CLASSES + 0] = (sw_real)(((1.0 - p1) - (labels[b] == 0)) / B);
-        w->dlogits[b * SW_CLASSES + 1] = (sw_real)((p1 - (labels[b] != 0)) / B);
+        sw_real *dz = w->dlogits + (size_t)b * C;
+        if (w->shape.head == SW_TARGET_CLASS_LAST)
+            cross_entropy_grad(dz, w->logits + (size_t)b * C, C, w->labels[b], B);
+        else /* the forward left the errors here: d mean_k e^2 / d o = 2 e / K, over B */
+            for (int k = 0; k < C; k++) dz[k] = (sw_real)(2.0 * (double)dz[k] / ((double)C * B));
     }
     for (int b = 0; b < B; b++)
-        for (int c = 0; c < SW_CLASSES; c++) {
-            sw_real d = w->dlogits[b * SW_CLASSES + c];
+        for (int c = 0; c < C; c++) {
+            sw_real d = w->dlogits[b * C + c];
             grad->fc_b[c] += d;
             const sw_real *f = w->feat + (size_t)b * H;
             for (int j = 0; j < H; j++) grad->fc_w[(size_t)c * H + j] += d * f[j];
         }
-    sw_matmul(w->dfeat, w->dlogits, p->fc_w, NULL, B, SW_CLASSES, H, 0);
+    sw_matmul(w->dfeat, w->dlogits, p->fc_w, NULL, B, C, H, 0);
 
     /* Into the top layer: only its last step feeds the readout. */
     memset(w->dout, 0, seq * sizeof(sw_real));
     sw_real *dlast = w->dout + (size_t)(T - 1) * step;
     for (size_t i = 0; i < step; i++) dlast[i] = w->train ? w->dfeat[i] * w->mask_final[i] : w->dfeat[i];
+}
 
+void sw_model_backward(sw_model_work *w, const sw_params *p, const sw_params *grad,
+                       const sw_targets *y, double *dwhh_step_norms)
+{
+    const sw_model_shape *s = &w->shape;
+    int T = w->seq_len, B = w->batch, H = s->hidden, L = s->layers, GH = s->gates * H;
+    size_t step = (size_t)B * H, seq = (size_t)T * step;
+
+    (void)y; /* the forward pass kept what the loss's gradient needs */
+    readout_backward(w, p, grad);
     for (int l = L - 1; l >= 0; l--) {
         int in = l == 0 ? s->input : H;
         const sw_real *xin = layer_input(w, l);

@@ -1,4 +1,8 @@
-/* model.h: stacked recurrent classifier (rnn | lstm | gru layers, Linear readout).
+/* model.h: stacked recurrent network (rnn | lstm | gru layers) with a Linear readout head.
+ *
+ * The head follows from the task (config.h's sw_target_kind): a classifier on the last
+ * step (cross-entropy), a regression on the last step (mean squared error), or a
+ * classifier at every step (cross-entropy averaged over the steps).
  *
  * Parameters, gradients and optimizer moments each live in one flat buffer of
  * sw_param_count() values; sw_params is a struct of views into such a buffer. The layout
@@ -9,19 +13,29 @@
 #define SWEEP_MODEL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common.h"
 #include "config.h"
 
-#define SW_CLASSES 2
-
 typedef struct {
     sw_cell_kind cell;
-    int input;  /* I */
-    int hidden; /* H */
-    int layers; /* L */
-    int gates;  /* G: 1 rnn, 4 lstm (i,f,g,o), 3 gru (r,z,n) */
+    sw_activation_kind activation; /* rnn only */
+    sw_target_kind head;
+    int input;       /* I */
+    int hidden;      /* H */
+    int layers;      /* L */
+    int gates;       /* G: 1 rnn, 4 lstm (i,f,g,o), 3 gru (r,z,n) */
+    int outputs;     /* C classes or K regression values: the readout's rows */
+    int scored_from; /* SW_TARGET_CLASS_STEPS: first step whose prediction counts in the
+                        accuracy (the loss counts every step) */
 } sw_model_shape;
+
+/* A batch's targets, batch-first, as the head needs them. */
+typedef struct {
+    const int32_t *labels; /* CLASS_LAST (B) in [0,C); CLASS_STEPS (B,T) */
+    const float *values;   /* VALUE_LAST (B,K) */
+} sw_targets;
 
 typedef struct {
     sw_real *w_ih; /* (G*H, in) in = I for layer 0, H above */
@@ -32,8 +46,8 @@ typedef struct {
 
 typedef struct {
     sw_layer_params layer[SW_MAX_LAYERS];
-    sw_real *fc_w; /* (2, H) */
-    sw_real *fc_b; /* (2) */
+    sw_real *fc_w; /* (C, H) */
+    sw_real *fc_b; /* (C) */
 } sw_params;
 
 /* One tensor of the parameter buffer, for generic loops (HDF5 dump, tests). */
@@ -45,6 +59,10 @@ typedef struct {
 } sw_tensor_info;
 
 sw_model_shape sw_model_shape_from_config(const sw_config *cfg);
+
+/* Number of predictions per sequence that the accuracy counts: 1 for a last-step
+ * classifier, T - scored_from for a per-step one, 0 for a regression (no accuracy). */
+int sw_model_scored_steps(const sw_model_shape *shape, int seq_len);
 
 /* Number of parameters (13,314 for the reference model). */
 size_t sw_param_count(const sw_model_shape *shape);
@@ -60,12 +78,17 @@ void sw_params_bind(sw_params *p, sw_real *flat, const sw_model_shape *shape);
 
 struct sw_rng;
 
-/* Initialises parameters: W_ih and W_hh Xavier-uniform over the whole (G*H, in) tensor,
- * recurrent biases 0 except the gate that keeps the state (lstm forget gate f, gru update
- * gate z), whose b_ih is forget_bias; readout weight and bias U(-1/sqrt(H), 1/sqrt(H)).
- * Values are drawn tensor by tensor in table order from `rng`. */
-void sw_model_init_params(const sw_params *p, const sw_model_shape *shape, double forget_bias,
-                          struct sw_rng *rng);
+/* Initialises parameters, drawing tensor by tensor in table order from `rng`:
+ *   xavier:     W_ih and W_hh Xavier-uniform over the whole (G*H, in) tensor;
+ *   orthogonal: W_ih Xavier-uniform; each (H,H) gate block of W_hh a random orthogonal
+ *               matrix times init_scale (torch.nn.init.orthogonal_ with gain init_scale);
+ *   identity:   W_ih ~ N(0, 0.001^2); each gate block of W_hh = init_scale * I (the IRNN of
+ *               Le, Jaitly & Hinton 2015).
+ * Biases are 0 except the gate that keeps the state (lstm forget gate f, gru update gate
+ * z), whose b_ih is forget_bias; readout weight and bias U(-1/sqrt(H), 1/sqrt(H)).
+ * Returns SW_OK or SW_ENOMEM (orthogonal's scratch). */
+int sw_model_init_params(const sw_params *p, const sw_model_shape *shape, const sw_model_config *m,
+                         struct sw_rng *rng);
 
 /* Activations and scratch for forward and backward passes of up to max_batch sequences
  * of length seq_len. Everything is time-major, (T,B,...), so each step's batch block is
@@ -91,9 +114,11 @@ typedef struct {
     sw_real *hn[SW_MAX_LAYERS];   /* (T,B,H) gru: W_hn h_{t-1} + b_hn */
     sw_real *xin[SW_MAX_LAYERS];  /* (T,B,H) input of layer l >= 1 after dropout */
     sw_real *mask[SW_MAX_LAYERS]; /* (T,B,H) dropout multipliers on layer l's output, l < L-1 */
-    sw_real *mask_final;          /* (B,H) dropout multipliers before the readout */
-    sw_real *feat;                /* (B,H) readout input */
-    sw_real *logits;              /* (B,2) */
+    sw_real *mask_final;          /* (B,H), per-step head (T,B,H): dropout before the readout */
+    sw_real *feat;                /* (B,H), per-step head (T,B,H): readout input */
+    sw_real *logits;              /* (B,C), per-step head (T,B,C): readout output */
+    sw_real *fc_w_t;              /* (H,C) packed transpose of the readout weight */
+    int32_t *labels;              /* (B), per-step head (T,B): the batch's class targets */
     sw_real *hproj;               /* (B,G*H) gru: W_hh h_{t-1} + b_hh */
     sw_real *zeros;               /* (B,G*H) h_{-1} = c_{-1} = 0 */
 
@@ -102,7 +127,8 @@ typedef struct {
     sw_real *dout;                /* (T,B,H) d loss / d layer output from the layer above */
     sw_real *dxin;                /* (T,B,max(I,H)) d loss / d layer input */
     sw_real *dh, *dcell;          /* (B,H) running recurrent gradients */
-    sw_real *dfeat, *dlogits;     /* (B,H), (B,2) */
+    sw_real *dfeat, *dlogits;     /* shaped as feat and logits */
+    sw_real *dfc_scratch;         /* (H,C) transposed readout-weight gradient */
     sw_real *dw_scratch;          /* (max(I,H), G*H) transposed weight-gradient tile */
     sw_real *dh_total[SW_MAX_LAYERS]; /* (T,B,H) d loss / d h_t, total derivative through
                                          later steps and layers, when record_dh */
@@ -135,16 +161,19 @@ void sw_model_load_input_real(sw_model_work *w, const sw_real *x, int B);
 void sw_model_sample_dropout(sw_model_work *w, struct sw_rng *rng, int B, double p);
 
 /* Forward pass over the loaded batch. train != 0 applies the current dropout masks.
- * Returns the summed cross-entropy over the batch; *correct (may be NULL) receives the
- * number of correct predictions, per_sample (may be NULL) each sequence's loss. */
-double sw_model_forward(sw_model_work *w, const sw_params *p, const int32_t *labels, int train,
+ * Returns the summed loss over the batch (each sequence's loss: the cross-entropy at the
+ * last step, the mean over K of squared errors, or the cross-entropy averaged over all
+ * steps); *correct (may be NULL) receives the number of correct predictions among the
+ * scored ones (sw_model_scored_steps per sequence), per_sample (may be NULL) each
+ * sequence's loss. The targets are kept for the backward pass. */
+double sw_model_forward(sw_model_work *w, const sw_params *p, const sw_targets *y, int train,
                         int *correct, double *per_sample);
 
-/* Backward pass of the mean cross-entropy of the last forward; ADDS the gradients into
+/* Backward pass of the batch mean of the last forward's loss; ADDS the gradients into
  * `grad` (the caller zeroes it). Fills w->dh_total when the work records it. When
  * dwhh_step_norms is not NULL it receives (L,T) values: the Frobenius norm of time step
  * t's term of d loss / d W_hh of layer l, || sum_b dpre_hh[t,b] (x) h[t-1,b] || (0 at t=0). */
 void sw_model_backward(sw_model_work *w, const sw_params *p, const sw_params *grad,
-                       const int32_t *labels, double *dwhh_step_norms);
+                       const sw_targets *y, double *dwhh_step_norms);
 
 #endif

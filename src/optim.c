@@ -38,9 +38,10 @@ double sw_global_norm(const sw_real *x, size_t n)
 int sw_optimizer_init(sw_optimizer *opt, sw_optimizer_kind kind, size_t n)
 {
     memset(opt, 0, sizeof *opt);
-    opt->m = calloc(2 * n + 1, sizeof(sw_real));
+    opt->m = calloc(3 * n + 1, sizeof(sw_real));
     if (!opt->m) return SW_ENOMEM;
     opt->v = opt->m + n;
+    opt->g = opt->v + n;
     opt->kind = kind;
     opt->n = n;
     return SW_OK;
@@ -53,6 +54,70 @@ void sw_optimizer_free(sw_optimizer *opt)
     memset(opt, 0, sizeof *opt);
 }
 
+/* torch.optim.Adam / AdamW: p -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps). */
+static void adam_step(sw_optimizer *opt, const sw_train_config *t, sw_real *restrict params,
+                      const sw_real *restrict grads, double lr)
+{
+    size_t n = opt->n;
+    double bc1 = 1.0 - pow(t->beta1, (double)opt->steps);
+    double bc2 = 1.0 - pow(t->beta2, (double)opt->steps);
+    sw_real b1 = (sw_real)t->beta1, b2 = (sw_real)t->beta2;
+    sw_real step_size = (sw_real)(lr / bc1), inv_sqrt_bc2 = (sw_real)(1.0 / sqrt(bc2));
+    sw_real eps = (sw_real)t->eps;
+    sw_real *restrict m = opt->m, *restrict v = opt->v;
+    for (size_t i = 0; i < n; i++) {
+        sw_real g = grads[i];
+        m[i] = b1 * m[i] + (1 - b1) * g;
+        v[i] = b2 * v[i] + (1 - b2) * g * g;
+        params[i] -= step_size * m[i] / (SW_SQRT(v[i]) * inv_sqrt_bc2 + eps);
+    }
+}
+
+/* torch.optim.SGD (dampening 0): buf = mu buf + g (buf = g at the first step). */
+static void sgd_step(sw_optimizer *opt, const sw_train_config *t, sw_real *restrict params,
+                     const sw_real *restrict grads, double lr)
+{
+    size_t n = opt->n;
+    sw_real mu = (sw_real)t->momentum, rate = (sw_real)lr;
+    sw_real *restrict buf = opt->m;
+    if (mu > 0) {
+        for (size_t i = 0; i < n; i++) {
+            buf[i] = opt->steps == 1 ? grads[i] : mu * buf[i] + grads[i];
+            sw_real d = t->nesterov ? grads[i] + mu * buf[i] : buf[i];
+            params[i] -= rate * d;
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) params[i] -= rate * grads[i];
+    }
+}
+
+/* torch.optim.RMSprop: v = alpha v + (1-alpha) g^2; centered: gbar = alpha gbar +
+ * (1-alpha) g and the denominator uses v - gbar^2; avg = sqrt(.) + eps; with momentum
+ * buf = mu buf + g / avg, p -= lr buf, else p -= lr g / avg. */
+static void rmsprop_step(sw_optimizer *opt, const sw_train_config *t, sw_real *restrict params,
+                         const sw_real *restrict grads, double lr)
+{
+    size_t n = opt->n;
+    sw_real alpha = (sw_real)t->alpha, eps = (sw_real)t->eps, mu = (sw_real)t->momentum, rate = (sw_real)lr;
+    sw_real *restrict v = opt->v, *restrict gbar = opt->g, *restrict buf = opt->m;
+    for (size_t i = 0; i < n; i++) {
+        sw_real g = grads[i];
+        v[i] = alpha * v[i] + (1 - alpha) * g * g;
+        sw_real var = v[i];
+        if (t->centered) {
+            gbar[i] = alpha * gbar[i] + (1 - alpha) * g;
+            var = v[i] - gbar[i] * gbar[i];
+        }
+        sw_real avg = SW_SQRT(var) + eps;
+        if (mu > 0) {
+            buf[i] = mu * buf[i] + g / avg;
+            params[i] -= rate * buf[i];
+        } else {
+            params[i] -= rate * g / avg;
+        }
+    }
+}
+
 void sw_optimizer_step(sw_optimizer *opt, const sw_train_config *t, sw_real *restrict params,
                        sw_real *restrict grads, double lr)
 {
@@ -60,34 +125,19 @@ void sw_optimizer_step(sw_optimizer *opt, const sw_train_config *t, sw_real *res
     opt->steps++;
     if (t->weight_decay > 0) {
         sw_real wd = (sw_real)t->weight_decay;
-        for (size_t i = 0; i < n; i++) grads[i] += wd * params[i];
-    }
-    if (opt->kind == SW_OPTIM_ADAM) {
-        /* torch.optim.Adam: p -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps). */
-        double bc1 = 1.0 - pow(t->beta1, (double)opt->steps);
-        double bc2 = 1.0 - pow(t->beta2, (double)opt->steps);
-        sw_real b1 = (sw_real)t->beta1, b2 = (sw_real)t->beta2;
-        sw_real step_size = (sw_real)(lr / bc1), inv_sqrt_bc2 = (sw_real)(1.0 / sqrt(bc2));
-        sw_real eps = (sw_real)t->eps;
-        sw_real *restrict m = opt->m, *restrict v = opt->v;
-        for (size_t i = 0; i < n; i++) {
-            sw_real g = grads[i];
-            m[i] = b1 * m[i] + (1 - b1) * g;
-            v[i] = b2 * v[i] + (1 - b2) * g * g;
-            params[i] -= step_size * m[i] / (SW_SQRT(v[i]) * inv_sqrt_bc2 + eps);
-        }
-    } else {
-        /* torch.optim.SGD (dampening 0): buf = mu buf + g (buf = g at the first step). */
-        sw_real mu = (sw_real)t->momentum, rate = (sw_real)lr;
-        sw_real *restrict buf = opt->m;
-        if (mu > 0) {
-            for (size_t i = 0; i < n; i++) {
-                buf[i] = opt->steps == 1 ? grads[i] : mu * buf[i] + grads[i];
-                sw_real d = t->nesterov ? grads[i] + mu * buf[i] : buf[i];
-                params[i] -= rate * d;
-            }
+        if (opt->kind == SW_OPTIM_ADAMW) {
+            /* decoupled (Loshchilov & Hutter): the weights shrink, the gradient is untouched */
+            sw_real keep = (sw_real)(1.0 - lr * t->weight_decay);
+            for (size_t i = 0; i < n; i++) params[i] *= keep;
         } else {
-            for (size_t i = 0; i < n; i++) params[i] -= rate * grads[i];
+            for (size_t i = 0; i < n; i++) grads[i] += wd * params[i];
         }
+    }
+    switch (opt->kind) {
+    case SW_OPTIM_ADAM:
+    case SW_OPTIM_ADAMW: adam_step(opt, t, params, grads, lr); break;
+    case SW_OPTIM_SGD: sgd_step(opt, t, params, grads, lr); break;
+    case SW_OPTIM_RMSPROP: rmsprop_step(opt, t, params, grads, lr); break;
+    default: SW_ASSERT(!"unknown optimizer");
     }
 }

@@ -1,4 +1,5 @@
-/* optim.h: learning-rate schedules, gradient clipping and the optimizers (Adam, SGD),
+/* optim.h: learning-rate schedules, gradient clipping and the optimizers (Adam, AdamW,
+ * SGD, RMSprop),
  * each with PyTorch's semantics, over flat parameter buffers. */
 #ifndef SWEEP_OPTIM_H
 #define SWEEP_OPTIM_H
@@ -22,13 +23,14 @@ double sw_schedule_lr(const sw_train_config *train, int epoch);
 /* Euclidean norm of n values, accumulated in double. */
 double sw_global_norm(const sw_real *x, size_t n);
 
-/* Optimizer state: moments in one flat buffer of 2n values. */
+/* Optimizer state: moments in one flat buffer of 3n values. */
 typedef struct {
     sw_optimizer_kind kind;
     size_t n;
     long steps;        /* updates done */
-    sw_real *m;        /* adam: first moment; sgd: momentum buffer */
-    sw_real *v;        /* adam: second moment */
+    sw_real *m;        /* adam(w): first moment; sgd, rmsprop: momentum buffer */
+    sw_real *v;        /* adam(w): second moment; rmsprop: squared-gradient average */
+    sw_real *g;        /* rmsprop centered: gradient average */
 } sw_optimizer;
 
 /* Allocates zeroed state for n parameters. Returns SW_OK or SW_ENOMEM. */
@@ -37,7 +39,7 @@ int sw_optimizer_init(sw_optimizer *opt, sw_optimizer_kind kind, size_t n);
 void sw_optimizer_free(sw_optimizer *opt);
 
 /* One update of `params` from `grads` (both n values) at learning rate lr, with the
- * weight decay, betas, eps, momentum and nesterov of `train`. Clipping is the caller's
+ * weight decay, betas, eps, momentum, nesterov, alpha and centered of `train`. Clipping is the caller's
  * (it needs the norm for the history anyway). `grads` is used as scratch. */
 void sw_optimizer_step(sw_optimizer *opt, const sw_train_config *train, sw_real *params,
                        sw_real *grads, double lr);

@@ -38,7 +38,8 @@ typedef struct {
     int *order;                    /* (train_size) batch-order permutation */
     int order_pos;
     int *batch_index;              /* (max_batch) */
-    int32_t *batch_labels;         /* (max_batch) */
+    int32_t *batch_labels;         /* (max_batch) or, per-step targets, (max_batch,T) */
+    float *batch_values;           /* regression targets (max_batch,K) */
     double *step_norms;            /* (L,T) */
     sw_rng batch_rng, dropout_rng;
 } run_state;
@@ -54,6 +55,7 @@ static void run_state_free(run_state *st)
     free(st->order);
     free(st->batch_index);
     free(st->batch_labels);
+    free(st->batch_values);
     free(st->step_norms);
     memset(st, 0, sizeof *st);
 }
@@ -79,7 +81,8 @@ static int grad_record_count(const sw_config *cfg)
 
 static int result_alloc(sw_run_result *r, const sw_config *cfg, const sw_model_shape *s, size_t n)
 {
-    int T = cfg->task.seq_len, I = cfg->task.input_size, H = s->hidden, L = s->layers;
+    sw_task_layout lay = sw_task_layout_of(&cfg->task);
+    int T = lay.steps, I = lay.input, H = s->hidden, L = s->layers;
     int P = cfg->record.probe_size, R = grad_record_count(cfg);
     if (history_init(&r->history, cfg->train.epochs)) return SW_ENOMEM;
     r->param_count = n;
@@ -141,6 +144,24 @@ static void restart_order(run_state *st)
     st->order_pos = 0;
 }
 
+/* The targets of rows index[0..B) of `d`, batch-first in the run's batch buffers. */
+static sw_targets gather_targets(run_state *st, const sw_dataset *d, const int *index, int B)
+{
+    sw_targets y = {NULL, NULL};
+    if (d->target == SW_TARGET_VALUE_LAST) {
+        int K = d->outputs;
+        for (int b = 0; b < B; b++)
+            memcpy(st->batch_values + (size_t)b * K, d->v + (size_t)index[b] * K, (size_t)K * sizeof(float));
+        y.values = st->batch_values;
+    } else {
+        size_t per = d->target == SW_TARGET_CLASS_STEPS ? (size_t)d->seq_len : 1;
+        for (int b = 0; b < B; b++)
+            memcpy(st->batch_labels + (size_t)b * per, d->y + (size_t)index[b] * per, per * sizeof(int32_t));
+        y.labels = st->batch_labels;
+    }
+    return y;
+}
+
 /* One optimizer step on batch `index[0..B)`. Returns the summed loss (NaN/Inf when the
  * run diverged: the update is then skipped), and the gradient norm before clipping. */
 static double train_step(run_state *st, const sw_config *cfg, int *index, int B, double lr,
@@ -148,15 +169,14 @@ static double train_step(run_state *st, const sw_config *cfg, int *index, int B,
 {
     sw_model_work *w = st->work;
     sw_real *grad_flat = st->flat + st->n;
-    int32_t *labels = st->batch_labels;
-    for (int b = 0; b < B; b++) labels[b] = st->train.y[index[b]];
+    sw_targets y = gather_targets(st, &st->train, index, B);
     sw_model_load_input(w, st->train.x, index, B);
     int dropout = cfg->model.dropout > 0;
     if (dropout) sw_model_sample_dropout(w, &st->dropout_rng, B, cfg->model.dropout);
-    double loss = sw_model_forward(w, &st->params, labels, dropout, correct, NULL);
+    double loss = sw_model_forward(w, &st->params, &y, dropout, correct, NULL);
     if (!isfinite(loss)) return loss;
     memset(grad_flat, 0, st->n * sizeof(sw_real));
-    sw_model_backward(w, &st->params, &st->grads, labels, NULL);
+    sw_model_backward(w, &st->params, &st->grads, &y, NULL);
     double norm = sw_global_norm(grad_flat, st->n);
     *grad_norm = norm;
     if (!isfinite(norm)) return NAN;
@@ -181,8 +201,9 @@ static void evaluate(run_state *st, const sw_dataset *d, double *mean_loss, doub
         int B = d->n - start < chunk ? d->n - start : chunk;
         for (int b = 0; b < B; b++) index[b] = start + b;
         sw_model_load_input(w, d->x, index, B);
+        sw_targets y = gather_targets(st, d, index, B);
         int correct = 0;
-        total += sw_model_forward(w, &st->params, d->y + start, 0, &correct, NULL);
+        total += sw_model_forward(w, &st->params, &y, 0, &correct, NULL);
         right += correct;
     }
     *mean_loss = total / d->n;
@@ -197,7 +218,9 @@ static void probe_forward(run_state *st, float *hidden)
     const sw_dataset *p = &st->probe;
     int T = p->seq_len, P = p->n, H = st->shape.hidden;
     sw_model_load_input(w, p->x, NULL, P);
-    sw_model_forward(w, &st->params, p->y, 0, NULL, NULL);
+    for (int b = 0; b < P; b++) st->batch_index[b] = b;
+    sw_targets y = gather_targets(st, p, st->batch_index, P);
+    sw_model_forward(w, &st->params, &y, 0, NULL, NULL);
     if (!hidden) return;
     for (int l = 0; l < st->shape.layers; l++)
         for (int b = 0; b < P; b++)
@@ -216,7 +239,7 @@ static void record_gradients(run_state *st, sw_run_result *res, int r, int epoch
     /* The parameter gradients are not needed: accumulate them into the grads buffer,
      * which the next training step zeroes anyway. Only this pass keeps d loss / d h_t. */
     w->record_dh = 1;
-    sw_model_backward(w, &st->params, &st->grads, st->probe.y, st->step_norms);
+    sw_model_backward(w, &st->params, &st->grads, NULL, st->step_norms);
     w->record_dh = 0;
     res->grad_epoch[r] = epoch;
     /* dh_total is d(mean_b l_b)/dh = (1/P) d l_b/dh, so sums over b give the contract's
@@ -285,7 +308,8 @@ int sw_train_run(const sw_config *cfg, const sw_train_hooks *hooks, sw_run_resul
     st.shape = sw_model_shape_from_config(cfg);
     st.n = sw_param_count(&st.shape);
     const sw_task_config *task = &cfg->task;
-    int B = cfg->train.batch, P = cfg->record.probe_size, T = task->seq_len;
+    sw_task_layout lay = sw_task_layout_of(task);
+    int B = cfg->train.batch, P = cfg->record.probe_size, T = lay.steps;
     int max_batch = B > P ? B : P;
 
     if ((rc = result_alloc(res, cfg, &st.shape, st.n))) { fail(res, rc, "allocating results"); goto done; }
@@ -298,9 +322,10 @@ int sw_train_run(const sw_config *cfg, const sw_train_hooks *hooks, sw_run_resul
     st.flat = malloc(2 * st.n * sizeof(sw_real));
     st.order = malloc((size_t)task->train_size * sizeof(int));
     st.batch_index = malloc((size_t)max_batch * sizeof(int));
-    st.batch_labels = malloc((size_t)max_batch * sizeof(int32_t));
+    st.batch_labels = malloc((size_t)max_batch * T * sizeof(int32_t));
+    st.batch_values = malloc((size_t)max_batch * lay.outputs * sizeof(float));
     st.step_norms = malloc((size_t)st.shape.layers * T * sizeof(double));
-    if (!st.flat || !st.order || !st.batch_index || !st.batch_labels || !st.step_norms) { fail(res, rc = SW_ENOMEM, "allocating the model"); goto done; }
+    if (!st.flat || !st.order || !st.batch_index || !st.batch_labels || !st.batch_values || !st.step_norms) { fail(res, rc = SW_ENOMEM, "allocating the model"); goto done; }
     if ((rc = sw_optimizer_init(&st.opt, cfg->train.optimizer, st.n)) ||
         (rc = sw_model_work_create(&st.work, &st.shape, max_batch, T, 1))) {
         fail(res, rc, "allocating the model");
@@ -308,14 +333,17 @@ int sw_train_run(const sw_config *cfg, const sw_train_hooks *hooks, sw_run_resul
     }
     sw_params_bind(&st.params, st.flat, &st.shape);
     sw_params_bind(&st.grads, st.flat + st.n, &st.shape);
-    memcpy(res->probe_inputs, st.probe.x, (size_t)P * T * task->input_size * sizeof(float));
-    memcpy(res->probe_labels, st.probe.y, (size_t)P * sizeof(int32_t));
+    memcpy(res->probe_inputs, st.probe.x, (size_t)P * T * lay.input * sizeof(float));
+    if (st.probe.target == SW_TARGET_CLASS_LAST) memcpy(res->probe_labels, st.probe.y, (size_t)P * sizeof(int32_t));
 
     sw_rng init_rng;
     sw_rng_init(&init_rng, seed, SW_STREAM_INIT);
     sw_rng_init(&st.batch_rng, seed, SW_STREAM_BATCH_ORDER);
     sw_rng_init(&st.dropout_rng, seed, SW_STREAM_DROPOUT);
-    sw_model_init_params(&st.params, &st.shape, cfg->model.forget_bias, &init_rng);
+    if ((rc = sw_model_init_params(&st.params, &st.shape, &cfg->model, &init_rng))) {
+        fail(res, rc, "initialising the model");
+        goto done;
+    }
     sw_model_pack(st.work, &st.params);
     st.work->record_dh = 0; /* training steps need no d loss / d h_t; record_gradients asks */
     /* Until an epoch completes, "best" is the initial model. */

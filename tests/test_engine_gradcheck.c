@@ -117,7 +117,9 @@ static int count_mismatches(const double *fd, const double *analytic, size_t n, 
 
 static void check_case(sw_cell_kind cell, int L, int T, int dropout)
 {
-    sw_model_shape s = {cell, I, H, L, sw_cell_gates(cell)};
+    sw_model_shape s = {.cell = cell, .activation = SW_ACT_TANH, .head = SW_TARGET_CLASS_LAST, .input = I,
+                        .hidden = H, .layers = L, .gates = sw_cell_gates(cell), .outputs = 2};
+    sw_model_config init = {.forget_bias = 0.5, .init = SW_INIT_XAVIER};
     size_t n = sw_param_count(&s);
     double *flat = calloc(2 * n, sizeof(double));
     sw_params params, grads;
@@ -125,7 +127,7 @@ static void check_case(sw_cell_kind cell, int L, int T, int dropout)
     sw_params_bind(&grads, flat + n, &s);
     sw_rng rng;
     sw_rng_init(&rng, 1000 + 100 * cell + 10 * L + T, 7);
-    sw_model_init_params(&params, &s, 0.5, &rng);
+    sw_model_init_params(&params, &s, &init, &rng);
     /* Non-zero biases, so their gradients are exercised away from the symmetric point. */
     for (int l = 0; l < L; l++)
         for (int r = 0; r < s.gates * H; r++) {
@@ -136,17 +138,18 @@ static void check_case(sw_cell_kind cell, int L, int T, int dropout)
     int32_t labels[B];
     for (int i = 0; i < B * T * I; i++) x[i] = sw_rng_normal(&rng);
     for (int b = 0; b < B; b++) labels[b] = (int32_t)(sw_rng_u32(&rng) & 1);
+    sw_targets targets = {labels, NULL};
 
     sw_model_work *w = NULL;
     CHECK(sw_model_work_create(&w, &s, B, T, 1) == SW_OK, "work");
     sw_model_load_input_real(w, x, B);
     if (dropout) sw_model_sample_dropout(w, &rng, B, 0.3);
     sw_model_pack(w, &params);
-    double loss = sw_model_forward(w, &params, labels, dropout, NULL, NULL) / B;
+    double loss = sw_model_forward(w, &params, &targets, dropout, NULL, NULL) / B;
     double naive = naive_loss(&s, &params, x, T, labels, dropout ? w : NULL, NULL);
     CHECK(check_close(loss, naive, 1e-12, 1e-12), "%s L=%d T=%d dropout=%d: engine loss %.15g, naive %.15g",
           sw_cell_name(cell), L, T, dropout, loss, naive);
-    sw_model_backward(w, &params, &grads, labels, NULL);
+    sw_model_backward(w, &params, &grads, &targets, NULL);
 
     /* Parameters: central differences of the engine's forward. */
     double *fd = malloc(n * sizeof(double));
@@ -154,10 +157,10 @@ static void check_case(sw_cell_kind cell, int L, int T, int dropout)
         double keep = flat[i];
         flat[i] = keep + FD_STEP;
         sw_model_pack(w, &params);
-        double up = sw_model_forward(w, &params, labels, dropout, NULL, NULL) / B;
+        double up = sw_model_forward(w, &params, &targets, dropout, NULL, NULL) / B;
         flat[i] = keep - FD_STEP;
         sw_model_pack(w, &params);
-        double down = sw_model_forward(w, &params, labels, dropout, NULL, NULL) / B;
+        double down = sw_model_forward(w, &params, &targets, dropout, NULL, NULL) / B;
         flat[i] = keep;
         fd[i] = (up - down) / (2 * FD_STEP);
     }

@@ -73,7 +73,8 @@ static int compare(const char *what, const sw_real *got, const double *want, siz
 static void check_group(const char *group, sw_cell_kind cell, int L)
 {
     const int I = 10, H = 16, T = 7, B = 4;
-    sw_model_shape shape = {cell, I, H, L, sw_cell_gates(cell)};
+    sw_model_shape shape = {.cell = cell, .activation = SW_ACT_TANH, .head = SW_TARGET_CLASS_LAST, .input = I,
+                            .hidden = H, .layers = L, .gates = sw_cell_gates(cell), .outputs = 2};
     size_t n = sw_param_count(&shape);
     sw_real *flat = calloc(3 * n, sizeof(sw_real));
     sw_params params, grads, after;
@@ -94,13 +95,14 @@ static void check_group(const char *group, sw_cell_kind cell, int L)
     double *lab = read_doubles(group, "labels", B);
     int32_t labels[4];
     for (int b = 0; b < B; b++) labels[b] = (int32_t)lab[b];
+    sw_targets targets = {labels, NULL};
 
     sw_model_work *w = NULL;
     CHECK(sw_model_work_create(&w, &shape, B, T, 1) == SW_OK, "work");
     sw_model_pack(w, &params);
     sw_model_load_input_real(w, xr, B);
     double per_sample[4];
-    double total = sw_model_forward(w, &params, labels, 0, NULL, per_sample);
+    double total = sw_model_forward(w, &params, &targets, 0, NULL, per_sample);
 
     char what[160];
     double *want_loss = read_doubles(group, "loss", 1);
@@ -127,7 +129,7 @@ static void check_group(const char *group, sw_cell_kind cell, int L)
     snprintf(what, sizeof what, "%s %s hidden", FLAVOUR, group);
     compare(what, got, want_h, (size_t)L * B * T * H);
 
-    sw_model_backward(w, &params, &grads, labels, NULL);
+    sw_model_backward(w, &params, &grads, &targets, NULL);
     double *want_dh = read_doubles(group, "dloss_dh", (size_t)L * B * T * H);
     for (int l = 0; l < L; l++)
         for (int b = 0; b < B; b++)
