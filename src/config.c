@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "task.h"
 
 /* Values are written as the user should read them back (messages, config text, run ids):
  * the shortest text that round-trips, whole numbers below a million in plain digits. */
@@ -51,17 +52,26 @@ _Static_assert(SW_ARRAY_LEN(sched_kinds) == SW_SCHED_COUNT + 1, "schedule kinds"
 const sw_key_info sw_schema[] = {
     {"task.kind", SW_TYPE_ENUM, OFF(task.kind), 0, task_kinds, 0, 0, false, false, "mean_sign",
      "mean_sign: label is the sign of the mean of all T*I inputs; first_sign: the sign of the "
-     "mean of the first signal_steps steps only (later steps are noise)"},
-    {"task.seq_len", SW_TYPE_INT, OFF(task.seq_len), 0, NULL, 1, SW_MAX_SEQ_LEN, false, false, "20",
-     "sequence length T (time steps per sequence)"},
-    {"task.input_size", SW_TYPE_INT, OFF(task.input_size), 0, NULL, 1, 4096, false, false, "10",
-     "input features I per time step"},
-    {"task.train_size", SW_TYPE_INT, OFF(task.train_size), 0, NULL, 1, INT_MAX, false, false, "5000",
-     "training sequences generated from the run's seed"},
-    {"task.test_size", SW_TYPE_INT, OFF(task.test_size), 0, NULL, 1, INT_MAX, false, false, "1000",
-     "test sequences, evaluated after every epoch"},
+     "mean of the first signal_steps steps only (later steps are noise); adding: the sum of the two "
+     "marked values of T (value, marker) pairs (MSE, baseline 1/6); copy: recall 10 symbols after T "
+     "blanks (T+20 steps, a prediction at every step); file: the data in task.path"},
+    {"task.seq_len", SW_TYPE_INT, OFF(task.seq_len), 0, NULL, 0, SW_MAX_SEQ_LEN, false, false, "0",
+     "sequence length T (copy: the delay; its sequences have T+20 steps); 0: the task's own (20; a "
+     "file's T, which an explicit value must equal)"},
+    {"task.input_size", SW_TYPE_INT, OFF(task.input_size), 0, NULL, 0, 4096, false, false, "0",
+     "input features I per time step; 0: the task's own (10; adding 2, copy 10, a file's I; only "
+     "mean_sign and first_sign accept another value)"},
+    {"task.train_size", SW_TYPE_INT, OFF(task.train_size), 0, NULL, 0, INT_MAX, false, false, "0",
+     "training sequences, generated from the run's seed (file: the first ones of the file); 0: the "
+     "task's own (5000; a file's all)"},
+    {"task.test_size", SW_TYPE_INT, OFF(task.test_size), 0, NULL, 0, INT_MAX, false, false, "0",
+     "test sequences, evaluated after every epoch; 0: the task's own (1000; a file's all)"},
     {"task.signal_steps", SW_TYPE_INT, OFF(task.signal_steps), 0, NULL, 1, SW_MAX_SEQ_LEN, false, false,
      "5", "first_sign: number k of leading steps that carry the label (k <= seq_len)"},
+    {"task.path", SW_TYPE_STRING, OFF(task.path), 0, NULL, 0, SW_MAX_PATH - 1, false, false, "\"\"",
+     "file: an HDF5 file (/train/x, /test/x float32 [N,T,I]; /train/y, /test/y int32 [N] classes, "
+     "float32 [N] or [N,K] values, or int32 [N,T] a class per step) or a directory of MNIST-style IDX "
+     "files (images as row sequences); relative paths are from the config file's directory"},
 
     {"model.cell", SW_TYPE_ENUM, OFF(model.cell), 0, cell_kinds, 0, 0, false, false, "rnn",
      "recurrent cell: rnn (tanh), lstm or gru"},
@@ -74,6 +84,14 @@ const sw_key_info sw_schema[] = {
     {"model.forget_bias", SW_TYPE_FLOAT, OFF(model.forget_bias), 0, NULL, -10, 10, false, false, "0.0",
      "initial b_ih of the lstm forget gate / gru update gate (rnn: ignored); e.g. 1 or 2 helps "
      "gated cells carry information over long sequences"},
+    {"model.activation", SW_TYPE_ENUM, OFF(model.activation), 0, activation_kinds, 0, 0, false, false, "tanh",
+     "rnn cell nonlinearity: tanh or relu (PyTorch's nonlinearity; lstm and gru have their own)"},
+    {"model.init", SW_TYPE_ENUM, OFF(model.init), 0, init_kinds, 0, 0, false, false, "xavier",
+     "recurrent weights' initialisation: xavier (uniform, whole tensors), orthogonal (each gate "
+     "block of W_hh orthogonal, times init_scale), identity (each gate block of W_hh = init_scale * I, "
+     "W_ih ~ N(0, 0.001^2): the IRNN of Le et al. 2015, with activation relu)"},
+    {"model.init_scale", SW_TYPE_FLOAT, OFF(model.init_scale), 0, NULL, 0, 10, true, false, "1.0",
+     "orthogonal: gain; identity: the diagonal value (xavier: ignored)"},
 
     {"train.epochs", SW_TYPE_INT, OFF(train.epochs), 0, NULL, 1, 1000000, false, false, "50",
      "epochs; the test set is evaluated after each"},
@@ -83,7 +101,8 @@ const sw_key_info sw_schema[] = {
      "10", "optimizer steps per epoch, each on a batch drawn without replacement; 0 means one "
      "full pass over the training set per epoch"},
     {"train.optimizer", SW_TYPE_ENUM, OFF(train.optimizer), 0, optim_kinds, 0, 0, false, false, "adam",
-     "adam (bias-corrected) or sgd (with optional momentum and nesterov)"},
+     "adam (bias-corrected), sgd (with optional momentum and nesterov), rmsprop or adamw (decoupled "
+     "weight decay), each with PyTorch's semantics"},
     {"train.lr", SW_TYPE_FLOAT, OFF(train.lr), 0, NULL, 0, NOMAX, true, false, "0.001",
      "base learning rate (before the schedule)"},
     {"train.beta1", SW_TYPE_FLOAT, OFF(train.beta1), 0, NULL, 0, 1, false, true, "0.9",
@@ -91,13 +110,18 @@ const sw_key_info sw_schema[] = {
     {"train.beta2", SW_TYPE_FLOAT, OFF(train.beta2), 0, NULL, 0, 1, false, true, "0.999",
      "adam: decay of the second-moment average"},
     {"train.eps", SW_TYPE_FLOAT, OFF(train.eps), 0, NULL, 0, NOMAX, true, false, "1.0e-8",
-     "adam: term added to the denominator"},
+     "adam, adamw, rmsprop: term added to the denominator"},
     {"train.momentum", SW_TYPE_FLOAT, OFF(train.momentum), 0, NULL, 0, 1, false, true, "0.0",
-     "sgd: momentum factor (0 = plain sgd)"},
+     "sgd, rmsprop: momentum factor (0 = none)"},
     {"train.nesterov", SW_TYPE_BOOL, OFF(train.nesterov), 0, NULL, 0, 1, false, false, "false",
      "sgd: Nesterov momentum (needs momentum > 0)"},
+    {"train.alpha", SW_TYPE_FLOAT, OFF(train.alpha), 0, NULL, 0, 1, false, true, "0.99",
+     "rmsprop: decay of the squared-gradient average"},
+    {"train.centered", SW_TYPE_BOOL, OFF(train.centered), 0, NULL, 0, 1, false, false, "false",
+     "rmsprop: normalise by the gradient's estimated variance instead of its second moment"},
     {"train.weight_decay", SW_TYPE_FLOAT, OFF(train.weight_decay), 0, NULL, 0, NOMAX, false, false, "0.0",
-     "L2 penalty added to the gradient (PyTorch semantics); 0 = off"},
+     "adamw: decoupled decay (weights shrink by lr * weight_decay per step); others: L2 penalty "
+     "added to the gradient (PyTorch semantics); 0 = off"},
     {"train.clip", SW_TYPE_FLOAT, OFF(train.clip), 0, NULL, 0, NOMAX, false, false, "0.0",
      "maximum global gradient norm (clip by global norm); 0 = off"},
     {"train.schedule.kind", SW_TYPE_ENUM, OFF(train.schedule.kind), 0, sched_kinds, 0, 0, false, false,
@@ -212,10 +236,10 @@ void sw_config_defaults(sw_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->task.kind = SW_TASK_MEAN_SIGN;
-    cfg->task.seq_len = 20;
-    cfg->task.input_size = 10;
-    cfg->task.train_size = 5000;
-    cfg->task.test_size = 1000;
+    cfg->task.seq_len = 0;
+    cfg->task.input_size = 0;
+    cfg->task.train_size = 0;
+    cfg->task.test_size = 0;
     cfg->task.signal_steps = 5;
     cfg->model.cell = SW_CELL_RNN;
     cfg->model.hidden = 64;
@@ -256,6 +280,7 @@ static void describe_allowed(const sw_key_info *k, char *out, size_t outlen)
     char lo[40], hi[40];
     switch (k->type) {
     case SW_TYPE_BOOL: snprintf(out, outlen, "true or false"); return;
+    case SW_TYPE_STRING: snprintf(out, outlen, "a string of at most %.0f bytes", k->max); return;
     case SW_TYPE_ENUM: {
         size_t n = (size_t)snprintf(out, outlen, "one of ");
         for (int i = 0; k->choices[i] && n < outlen; i++)
@@ -489,6 +514,13 @@ int sw_config_set(sw_config *cfg, const sw_key_info *k, const char *text, bool q
             sw_set_error(err, errlen, "%s: unknown value \"%s\"; allowed: %s", k->key, text, allowed);
         return SW_ECONFIG;
     }
+    case SW_TYPE_STRING: {
+        if (strlen(text) > (size_t)k->max) return range_error(k, "the text given", err, errlen);
+        if (!quoted && (is_yaml_null(text) || !strcmp(text, "true") || !strcmp(text, "false")))
+            return type_error(k, "a string", text, quoted, err, errlen);
+        snprintf(field, (size_t)k->max + 1, "%s", text);
+        return SW_OK;
+    }
     case SW_TYPE_INT_LIST: {
         if (quoted) return type_error(k, "a list of integers", text, quoted, err, errlen);
         long long vals[SW_MAX_MILESTONES];
@@ -531,15 +563,39 @@ int sw_config_set_list(sw_config *cfg, const sw_key_info *k, const long long *va
 
 /* ---- estimates ---------------------------------------------------------------- */
 
+/* The task's layout with the sizes a config left at 0 filled in (the estimates may be
+ * asked before a sweep resolved its configs; a file task's are resolved by then). */
+static sw_task_layout layout(const sw_config *cfg)
+{
+    sw_task_config t = cfg->task;
+    if (t.kind != SW_TASK_FILE) sw_task_resolve(&t, NULL, NULL, 0, NULL);
+    return sw_task_layout_of(&t);
+}
+
 static double param_count(const sw_config *cfg)
 {
-    double G = sw_cell_gates(cfg->model.cell), H = cfg->model.hidden, I = cfg->task.input_size;
+    sw_task_layout lay = layout(cfg);
+    double G = sw_cell_gates(cfg->model.cell), H = cfg->model.hidden, I = lay.input, C = lay.outputs;
     double n = 0;
     for (int l = 0; l < cfg->model.layers; l++) {
         double in = l == 0 ? I : H;
         n += G * H * in + G * H * H + 2 * G * H;
     }
-    return n + 2 * H + 2;
+    return n + C * H + C;
+}
+
+static double train_size(const sw_config *cfg)
+{
+    sw_task_config t = cfg->task;
+    if (t.kind != SW_TASK_FILE) sw_task_resolve(&t, NULL, NULL, 0, NULL);
+    return t.train_size;
+}
+
+static double test_size(const sw_config *cfg)
+{
+    sw_task_config t = cfg->task;
+    if (t.kind != SW_TASK_FILE) sw_task_resolve(&t, NULL, NULL, 0, NULL);
+    return t.test_size;
 }
 
 /* Epochs at which per-timestep gradients are recorded (as the engine counts them). */
@@ -551,13 +607,14 @@ static double grad_records(const sw_config *cfg)
 
 static double train_seqs_per_epoch(const sw_config *cfg)
 {
-    if (cfg->train.steps_per_epoch == 0) return (double)cfg->task.train_size;
+    if (cfg->train.steps_per_epoch == 0) return train_size(cfg);
     return (double)cfg->train.steps_per_epoch * cfg->train.batch;
 }
 
 double sw_config_memory_bytes(const sw_config *cfg)
 {
-    double T = cfg->task.seq_len, I = cfg->task.input_size, H = cfg->model.hidden;
+    sw_task_layout lay = layout(cfg);
+    double T = lay.steps, I = lay.input, H = cfg->model.hidden;
     double L = cfg->model.layers, G = sw_cell_gates(cfg->model.cell);
     double P = cfg->record.probe_size, R = grad_records(cfg);
     double B = cfg->train.batch > cfg->record.probe_size ? cfg->train.batch : cfg->record.probe_size;
@@ -565,9 +622,10 @@ double sw_config_memory_bytes(const sw_config *cfg)
     /* Training activations and their gradients: gate pre-activations, states and their
      * derivatives per layer, step and sample; ~6 values per gate unit errs high. */
     double activations = L * T * B * G * H * 6 * real + T * B * I * real * 2;
-    /* The data sets, stored as float. */
-    double data = ((double)cfg->task.train_size + cfg->task.test_size + P) * T * I * sizeof(float) +
-                  ((double)cfg->task.train_size + cfg->task.test_size + P) * 8;
+    /* The data sets, stored as float (a file's are shared by every run of the process and
+     * counted once by the sweep, not here). */
+    double seqs = (cfg->task.kind == SW_TASK_FILE ? 0 : train_size(cfg) + test_size(cfg)) + P;
+    double data = seqs * T * I * sizeof(float) + seqs * 8 * (lay.target == SW_TARGET_CLASS_STEPS ? T : 1);
     /* Parameters, gradients, two optimizer moments, packed copies, final and best copies. */
     double params = param_count(cfg) * real * 8;
     /* What the run records: hidden states of the probe set twice, per-timestep gradients
@@ -579,7 +637,8 @@ double sw_config_memory_bytes(const sw_config *cfg)
 
 double sw_config_cost_flops(const sw_config *cfg)
 {
-    double T = cfg->task.seq_len, I = cfg->task.input_size, H = cfg->model.hidden;
+    sw_task_layout lay = layout(cfg);
+    double T = lay.steps, I = lay.input, H = cfg->model.hidden;
     double G = sw_cell_gates(cfg->model.cell);
     /* Forward matrix work of one sequence: per step and layer, the input and recurrent
      * products (2 flops per multiply-add), then the readout once. */
@@ -588,13 +647,13 @@ double sw_config_cost_flops(const sw_config *cfg)
         double in = l == 0 ? I : H;
         fwd += 2 * T * G * H * (in + H);
     }
-    fwd += 2 * 2 * H;
+    fwd += 2 * lay.outputs * H * (lay.target == SW_TARGET_CLASS_STEPS ? T : 1);
     double E = cfg->train.epochs;
     /* Training: forward plus backward (about twice the forward) for every sequence seen;
      * evaluation: forward of the test set each epoch; recording: forward and backward of
      * the probe set at recorded epochs and two forward passes for hidden states. */
     double train = 3 * fwd * train_seqs_per_epoch(cfg) * E;
-    double eval = fwd * cfg->task.test_size * E;
+    double eval = fwd * test_size(cfg) * E;
     double record = 3 * fwd * cfg->record.probe_size * grad_records(cfg) + 2 * fwd * cfg->record.probe_size;
     return train + eval + record;
 }
@@ -633,6 +692,7 @@ int sw_config_validate(const sw_config *cfg, char *err, size_t errlen, const cha
         case SW_TYPE_FLOAT: ok = isfinite(sw_config_get_float(cfg, k)) && in_range(k, sw_config_get_float(cfg, k)); break;
         case SW_TYPE_ENUM: ok = sw_config_get_enum(cfg, k) != NULL; break;
         case SW_TYPE_BOOL: break;
+        case SW_TYPE_STRING: ok = memchr((const char *)cfg + k->offset, 0, (size_t)k->max + 1) != NULL; break;
         case SW_TYPE_INT_LIST: {
             int n = *(const int *)((const char *)cfg + k->count_offset);
             const int *v = (const int *)((const char *)cfg + k->offset);
@@ -647,6 +707,24 @@ int sw_config_validate(const sw_config *cfg, char *err, size_t errlen, const cha
             sw_config_format(cfg, k, text, sizeof text);
             return range_error(k, text, err, errlen);
         }
+    }
+    sw_config resolved = *cfg;
+    if (cfg->task.kind != SW_TASK_FILE) {
+        int rc = sw_task_resolve(&resolved.task, NULL, err, errlen, bad_key);
+        if (rc) return rc;
+        cfg = &resolved;
+    } else if (!cfg->task.seq_len || !cfg->task.input_size || !cfg->task.train_size || !cfg->task.test_size ||
+               !cfg->task.file_outputs) {
+        *bad_key = "task.path";
+        sw_set_error(err, errlen, "task.path: the data file's sizes were not read before the config was checked");
+        return SW_EINVAL;
+    }
+    if (cfg->model.activation != SW_ACT_TANH && cfg->model.cell != SW_CELL_RNN) {
+        *bad_key = "model.activation";
+        sw_set_error(err, errlen, "model.activation: %s applies to the rnn cell only (model.cell is %s, whose gates "
+            "have their own nonlinearities); remove it or use model.cell: rnn",
+            sw_config_get_enum(cfg, sw_schema_find("model.activation")), sw_cell_name(cfg->model.cell));
+        return SW_ECONFIG;
     }
     if (cfg->train.batch > cfg->task.train_size) {
         *bad_key = "train.batch";
@@ -720,6 +798,25 @@ static void format_float(double v, char *out, size_t outlen)
     snprintf(out, outlen, "%s%se%c%s", buf, strchr(buf, '.') ? "" : ".0", sign, exp);
 }
 
+/* A YAML double-quoted scalar: quotes, backslashes and control characters escaped. */
+static void format_string(const char *text, char *out, size_t outlen)
+{
+    size_t n = 0;
+    out[n++] = '"';
+    for (const unsigned char *p = (const unsigned char *)text; *p && n + 6 < outlen; p++) {
+        if (*p == '"' || *p == '\\') out[n++] = '\\', out[n++] = (char)*p;
+        else if (*p < 0x20) n += (size_t)snprintf(out + n, outlen - n, "\\x%02x", *p);
+        else out[n++] = (char)*p;
+    }
+    if (n + 1 < outlen) out[n++] = '"';
+    out[n] = 0;
+}
+
+const char *sw_config_get_string(const sw_config *cfg, const sw_key_info *key)
+{
+    return key->type == SW_TYPE_STRING ? (const char *)cfg + key->offset : NULL;
+}
+
 void sw_config_format(const sw_config *cfg, const sw_key_info *k, char *out, size_t outlen)
 {
     if (!outlen) return;
@@ -729,6 +826,7 @@ void sw_config_format(const sw_config *cfg, const sw_key_info *k, char *out, siz
     case SW_TYPE_INT64: snprintf(out, outlen, "%lld", (long long)*(const int64_t *)field); break;
     case SW_TYPE_FLOAT: format_float(*(const double *)field, out, outlen); break;
     case SW_TYPE_BOOL: snprintf(out, outlen, "%s", *(const bool *)field ? "true" : "false"); break;
+    case SW_TYPE_STRING: format_string(field, out, outlen); break;
     case SW_TYPE_ENUM: {
         const char *name = sw_config_get_enum(cfg, k);
         snprintf(out, outlen, "%s", name ? name : "?");

@@ -117,6 +117,7 @@ typedef enum {
     SW_TYPE_BOOL,     /* bool field */
     SW_TYPE_ENUM,     /* enum field, written as one of `choices` */
     SW_TYPE_INT_LIST, /* int[SW_MAX_MILESTONES] with a count field */
+    SW_TYPE_STRING,   /* char[max + 1] field (max: the longest text allowed) */
     SW_TYPE_COUNT
 } sw_value_type;
 
@@ -176,6 +177,7 @@ char *sw_config_to_yaml(const sw_config *cfg);
 long long sw_config_get_int(const sw_config *cfg, const sw_key_info *key);
 double sw_config_get_float(const sw_config *cfg, const sw_key_info *key);
 const char *sw_config_get_enum(const sw_config *cfg, const sw_key_info *key);
+const char *sw_config_get_string(const sw_config *cfg, const sw_key_info *key); /* NULL: not a string key */
 
 /* Number of gates per cell (rnn 1, lstm 4, gru 3) and the cell's name. */
 int sw_cell_gates(sw_cell_kind cell);

@@ -466,6 +466,7 @@ static int write_config_group(wctx *w, hid_t root, const sw_config *cfg)
         case SW_TYPE_INT64: attr_i64(w, g, k->key, sw_config_get_int(cfg, k)); break;
         case SW_TYPE_FLOAT: attr_f64(w, g, k->key, sw_config_get_float(cfg, k)); break;
         case SW_TYPE_BOOL: attr_bool(w, g, k->key, (int)sw_config_get_int(cfg, k)); break;
+        case SW_TYPE_STRING: attr_str(w, g, k->key, sw_config_get_string(cfg, k)); break;
         case SW_TYPE_ENUM: {
             const char *name = sw_config_get_enum(cfg, k);
             attr_str(w, g, k->key, name ? name : "");
@@ -1019,6 +1020,12 @@ static void read_config(hid_t g, sw_run_file *out)
             free(s);
             break;
         }
+        case SW_TYPE_STRING: {
+            char *s = NULL;
+            if ((rc = get_str(g, k->key, &s)) == SW_OK) snprintf(field, (size_t)k->max + 1, "%s", s);
+            free(s);
+            break;
+        }
         case SW_TYPE_INT_LIST: {
             long long *v = NULL;
             int n = 0;
@@ -1467,8 +1474,11 @@ static int write_index_table(wctx *w, hid_t root, index_row *rows, int n,
             case SW_TYPE_FLOAT: dbls[i] = cfg ? sw_config_get_float(cfg, k) : NAN; break;
             case SW_TYPE_BOOL: bools[i] = cfg ? sw_config_get_int(cfg, k) != 0 : 0; break;
             default: {
-                char text[256] = "";
-                if (cfg) sw_config_format(cfg, k, text, sizeof text);
+                char text[SW_MAX_PATH + 8] = "";
+                if (cfg && k->type == SW_TYPE_STRING)
+                    snprintf(text, sizeof text, "%s", sw_config_get_string(cfg, k));
+                else if (cfg)
+                    sw_config_format(cfg, k, text, sizeof text);
                 if (!(owned[i] = strdup(text))) wfail(w, SW_ENOMEM, "out of memory");
                 strs[i] = owned[i];
             }

@@ -8,6 +8,7 @@
  * SW_OK can start work knowing no config error will surface later. */
 #define _POSIX_C_SOURCE 200809L
 #include "sweepspec.h"
+#include "task.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -1279,7 +1280,8 @@ static int expand(loader *L, sw_sweep_spec *s)
         if (!s->n_swept) snprintf(id, sizeof id, "run");
         char err[1024];
         const char *bad = NULL;
-        if (sw_config_validate(&cfg, err, sizeof err, &bad)) {
+        if (sw_task_resolve(&cfg.task, NULL, err, sizeof err, &bad) ||
+            sw_config_validate(&cfg, err, sizeof err, &bad)) {
             const node *at = locate(L, pick, bad ? bad : "");
             if (s->n_swept)
                 rc = fail_at(e, at, "%s (in run %s)", err, id);
@@ -1287,6 +1289,7 @@ static int expand(loader *L, sw_sweep_spec *s)
                 rc = fail_at(e, at, "%s", err);
             break;
         }
+        run->cfg = cfg; /* with the sizes the task resolved */
         if (used > MAX_ID_LEN) {
             char tmp[64];
             /* numbered from 1, as --dry-run lists the runs */

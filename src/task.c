@@ -2,6 +2,7 @@
 #include "task.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,35 +12,52 @@
 /* The copy task's fixed parts (Arjovsky et al. 2016, memory_problem.py). */
 enum { COPY_SYMBOLS = 10, COPY_ALPHABET = 8, COPY_DELIMITER = 9, COPY_CATEGORIES = 10 };
 
+/* One row per task kind: what it is called and what it brings when the config leaves
+ * a size at 0 ("the task's own"). 0 in `input` means the config's value is free (the
+ * Gaussian tasks take any number of features); a file task's sizes come from its file. */
+static const struct {
+    const char *name;
+    int seq_len, input, train_size, test_size;
+    sw_target_kind target;
+    int outputs;
+} task_table[SW_TASK_COUNT] = {
+    [SW_TASK_MEAN_SIGN] = {"mean_sign", 20, 10, 5000, 1000, SW_TARGET_CLASS_LAST, 2},
+    [SW_TASK_FIRST_SIGN] = {"first_sign", 20, 10, 5000, 1000, SW_TARGET_CLASS_LAST, 2},
+    [SW_TASK_ADDING] = {"adding", 20, 2, 5000, 1000, SW_TARGET_VALUE_LAST, 1},
+    [SW_TASK_COPY] = {"copy", 20, COPY_CATEGORIES, 5000, 1000, SW_TARGET_CLASS_STEPS, COPY_ALPHABET + 1},
+    [SW_TASK_FILE] = {"file", 0, 0, 0, 0, SW_TARGET_CLASS_LAST, 0},
+};
+
 const char *sw_task_name(sw_task_kind kind)
 {
-    static const char *names[SW_TASK_COUNT] = {"mean_sign", "first_sign", "adding", "copy", "file"};
-    return (unsigned)kind < SW_TASK_COUNT ? names[kind] : "unknown";
+    return (unsigned)kind < SW_TASK_COUNT ? task_table[kind].name : "unknown";
 }
 
 sw_task_layout sw_task_layout_of(const sw_task_config *task)
 {
-    sw_task_layout l = {SW_TARGET_CLASS_LAST, task->input_size, task->seq_len, 2, 0};
-    switch (task->kind) {
-    case SW_TASK_ADDING:
-        l.target = SW_TARGET_VALUE_LAST;
-        l.input = 2;
-        l.outputs = 1;
-        break;
-    case SW_TASK_COPY:
-        l.target = SW_TARGET_CLASS_STEPS;
-        l.input = COPY_CATEGORIES;
+    SW_ASSERT((unsigned)task->kind < SW_TASK_COUNT);
+    sw_task_layout l = {task_table[task->kind].target, task->input_size, task->seq_len,
+                        task_table[task->kind].outputs, 0};
+    if (task->kind == SW_TASK_COPY) {
         l.steps = task->seq_len + 2 * COPY_SYMBOLS;
-        l.outputs = COPY_ALPHABET + 1; /* blank and the 8 symbols: the delimiter is never a target */
         l.scored_from = task->seq_len + COPY_SYMBOLS;
-        break;
-    case SW_TASK_FILE:
+    } else if (task->kind == SW_TASK_FILE) {
         l.target = task->file_target;
         l.outputs = task->file_outputs;
-        break;
-    default: break;
     }
     return l;
+}
+
+sw_task_metric sw_task_metric_of(const sw_task_config *task)
+{
+    if (sw_task_layout_of(task).target == SW_TARGET_VALUE_LAST) return (sw_task_metric){"test_loss", SW_METRIC_MIN};
+    return (sw_task_metric){"test_acc", SW_METRIC_MAX};
+}
+
+const char *sw_metric_mode_name(sw_metric_mode mode)
+{
+    static const char *names[SW_METRIC_MODE_COUNT] = {"max", "min"};
+    return (unsigned)mode < SW_METRIC_MODE_COUNT ? names[mode] : "unknown";
 }
 
 double sw_task_baseline_loss(const sw_task_config *task)
@@ -49,6 +67,65 @@ double sw_task_baseline_loss(const sw_task_config *task)
     case SW_TASK_COPY: return COPY_SYMBOLS * log((double)COPY_ALPHABET) / (task->seq_len + 2.0 * COPY_SYMBOLS);
     default: return NAN;
     }
+}
+
+/* Resolves one size: 0 takes `own`; an explicit value must equal `own` when `fixed`
+ * (the task decides it) and may be at most `own` when `at_most` (a prefix of a file). */
+static int resolve_size(int *value, int own, bool fixed, bool at_most, const char *key, const char *what,
+                        char *err, size_t errlen, const char **bad_key)
+{
+    if (*value == 0) {
+        *value = own;
+        return SW_OK;
+    }
+    if ((fixed && *value != own) || (at_most && *value > own)) {
+        *bad_key = key;
+        sw_set_error(err, errlen, "%s: %d %s %d %s; allowed: %s%d, or leave it out", key, *value,
+                     fixed ? "differs from the task's" : "is more than the", own, what, at_most ? "at most " : "", own);
+        return SW_ECONFIG;
+    }
+    return SW_OK;
+}
+
+int sw_task_resolve(sw_task_config *t, const sw_data_shape *file, char *err, size_t errlen, const char **bad_key)
+{
+    const char *dummy;
+    if (!bad_key) bad_key = &dummy;
+    *bad_key = NULL;
+    SW_ASSERT((unsigned)t->kind < SW_TASK_COUNT);
+    bool is_file = t->kind == SW_TASK_FILE;
+    if (!is_file && t->path[0]) {
+        *bad_key = "task.path";
+        sw_set_error(err, errlen, "task.path: only task.kind file reads a data file (task.kind is %s); remove "
+                     "task.path or set task.kind: file", sw_task_name(t->kind));
+        return SW_ECONFIG;
+    }
+    if (is_file && (!t->path[0] || !file)) {
+        *bad_key = t->path[0] ? "task.path" : "task.kind";
+        sw_set_error(err, errlen, "%s: task.kind file needs task.path, the HDF5 data file or IDX directory to train on",
+                     *bad_key);
+        return SW_ECONFIG;
+    }
+    int own_T = is_file ? file->seq_len : task_table[t->kind].seq_len;
+    int own_I = is_file ? file->input : task_table[t->kind].input;
+    int own_train = is_file ? file->n_train : task_table[t->kind].train_size;
+    int own_test = is_file ? file->n_test : task_table[t->kind].test_size;
+    bool input_fixed = t->kind != SW_TASK_MEAN_SIGN && t->kind != SW_TASK_FIRST_SIGN;
+    const char *steps = is_file ? "steps per sequence in the file" : "steps";
+    int rc;
+    if ((rc = resolve_size(&t->seq_len, own_T, is_file, false, "task.seq_len", steps, err, errlen, bad_key)) ||
+        (rc = resolve_size(&t->input_size, own_I, input_fixed, false, "task.input_size", "input features", err,
+                           errlen, bad_key)) ||
+        (rc = resolve_size(&t->train_size, own_train, false, is_file, "task.train_size",
+                           "training sequences in the file", err, errlen, bad_key)) ||
+        (rc = resolve_size(&t->test_size, own_test, false, is_file, "task.test_size", "test sequences in the file",
+                           err, errlen, bad_key)))
+        return rc;
+    if (is_file) {
+        t->file_target = file->target;
+        t->file_outputs = file->outputs;
+    }
+    return SW_OK;
 }
 
 /* mean_sign, first_sign: Gaussian inputs, the label from the stored float values, so it

@@ -18,6 +18,7 @@
 #ifndef SWEEP_TASK_H
 #define SWEEP_TASK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -34,13 +35,43 @@ typedef struct {
 
 sw_task_layout sw_task_layout_of(const sw_task_config *task);
 
+/* What a data file holds, as sw_task_resolve needs it (data.h fills it in). */
+typedef struct {
+    sw_target_kind target;
+    int outputs;          /* classes C or regression values K */
+    int seq_len, input;   /* T, I */
+    int n_train, n_test;
+} sw_data_shape;
+
+/* Fills in the sizes the config left at 0 with the task's own (task.seq_len,
+ * input_size, train_size, test_size; for a file task, its file's) and records a file's
+ * targets; checks explicit ones against what the task fixes (adding has 2 inputs, copy
+ * 10, a file its own T and I; a file's train/test sizes take at most its sequences, the
+ * first ones). `file` is NULL except for file tasks. Idempotent. Returns SW_OK or
+ * SW_ECONFIG with the message in err and the key most responsible in *bad_key. */
+int sw_task_resolve(sw_task_config *task, const sw_data_shape *file, char *err, size_t errlen,
+                    const char **bad_key);
+
+/* The quantity a task's runs are selected by: test accuracy (higher is better) for
+ * classification, test loss (lower is better) for regression. */
+typedef enum { SW_METRIC_MAX, SW_METRIC_MIN, SW_METRIC_MODE_COUNT } sw_metric_mode;
+typedef struct {
+    const char *name;    /* a /history column: "test_acc" or "test_loss" */
+    sw_metric_mode mode;
+} sw_task_metric;
+
+sw_task_metric sw_task_metric_of(const sw_task_config *task);
+
+/* "max", "min". */
+const char *sw_metric_mode_name(sw_metric_mode mode);
+
 /* Baseline loss of a task (what a constant answer scores), or NaN when it has none:
  * adding 1/6, copy 10 ln 8 / (T+20). */
 double sw_task_baseline_loss(const sw_task_config *task);
 
 /* A set of sequences with their targets. Arrays are owned unless `borrowed` (a file
  * task's data, shared read-only by every run of the process). */
-typedef struct {
+typedef struct sw_dataset {
     int n, seq_len, input;
     sw_target_kind target;
     int outputs;

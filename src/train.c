@@ -189,6 +189,14 @@ static double train_step(run_state *st, const sw_config *cfg, int *index, int B,
     return loss;
 }
 
+/* Fraction of correct predictions among those scored in `sequences` sequences; NaN for a
+ * regression, which has none. */
+static double accuracy_of(const run_state *st, long correct, long sequences)
+{
+    int per = sw_model_scored_steps(&st->shape, st->work->seq_len);
+    return per > 0 ? (double)correct / ((double)sequences * per) : NAN;
+}
+
 /* Mean loss and accuracy over a dataset, in evaluation mode (no dropout). */
 static void evaluate(run_state *st, const sw_dataset *d, double *mean_loss, double *accuracy)
 {
@@ -207,7 +215,7 @@ static void evaluate(run_state *st, const sw_dataset *d, double *mean_loss, doub
         right += correct;
     }
     *mean_loss = total / d->n;
-    *accuracy = (double)right / d->n;
+    *accuracy = accuracy_of(st, right, d->n);
 }
 
 /* Forward of the probe set in evaluation mode; copies every layer's h_t into hidden
@@ -265,6 +273,31 @@ static void record_gradients(run_state *st, sw_run_result *res, int r, int epoch
     res->grad_records = r + 1;
 }
 
+/* The run's train, test and probe sets: generated from the seed, or for a file task
+ * borrowed views of the process's shared copy (the first train_size / test_size rows;
+ * the probe set is the first P test sequences). */
+static int load_data(run_state *st, const sw_config *cfg, const sw_train_hooks *hooks)
+{
+    const sw_task_config *task = &cfg->task;
+    int P = cfg->record.probe_size;
+    uint64_t seed = (uint64_t)cfg->seed;
+    if (task->kind == SW_TASK_FILE) {
+        const sw_dataset *train = hooks ? hooks->train_data : NULL, *test = hooks ? hooks->test_data : NULL;
+        if (!train || !test || train->n < task->train_size || test->n < task->test_size || test->n < P)
+            return SW_EINVAL;
+        st->train = sw_dataset_view(train, 0, task->train_size);
+        st->test = sw_dataset_view(test, 0, task->test_size);
+        st->probe = sw_dataset_view(test, 0, P);
+        return SW_OK;
+    }
+    int rc;
+    if ((rc = sw_dataset_generate(&st->train, task, task->train_size, seed, SW_STREAM_TRAIN_DATA)) ||
+        (rc = sw_dataset_generate(&st->test, task, task->test_size, seed, SW_STREAM_TEST_DATA)) ||
+        (rc = sw_dataset_generate(&st->probe, task, P, seed, SW_STREAM_PROBE)))
+        return rc;
+    return SW_OK;
+}
+
 static int fail(sw_run_result *res, int code, const char *what)
 {
     res->status = SW_RUN_FAILED;
@@ -296,8 +329,12 @@ static void restore_float_mode(unsigned old)
 #endif
 }
 
-int sw_train_run(const sw_config *cfg, const sw_train_hooks *hooks, sw_run_result *res)
+int sw_train_run(const sw_config *given, const sw_train_hooks *hooks, sw_run_result *res)
 {
+    /* Sizes left at 0 are the task's own; a sweep resolved them already, code may not have. */
+    sw_config resolved = *given;
+    if (resolved.task.kind != SW_TASK_FILE) sw_task_resolve(&resolved.task, NULL, NULL, 0, NULL);
+    const sw_config *cfg = &resolved;
     double t_start = sw_now();
     unsigned float_mode = flush_subnormals();
     memset(res, 0, sizeof *res);
@@ -313,10 +350,8 @@ int sw_train_run(const sw_config *cfg, const sw_train_hooks *hooks, sw_run_resul
     int max_batch = B > P ? B : P;
 
     if ((rc = result_alloc(res, cfg, &st.shape, st.n))) { fail(res, rc, "allocating results"); goto done; }
-    if ((rc = sw_dataset_generate(&st.train, task, task->train_size, seed, SW_STREAM_TRAIN_DATA)) ||
-        (rc = sw_dataset_generate(&st.test, task, task->test_size, seed, SW_STREAM_TEST_DATA)) ||
-        (rc = sw_dataset_generate(&st.probe, task, P, seed, SW_STREAM_PROBE))) {
-        fail(res, rc, "generating data");
+    if ((rc = load_data(&st, cfg, hooks))) {
+        fail(res, rc, "loading the data");
         goto done;
     }
     st.flat = malloc(2 * st.n * sizeof(sw_real));
@@ -353,6 +388,7 @@ int sw_train_run(const sw_config *cfg, const sw_train_hooks *hooks, sw_run_resul
     if (steps == 0) steps = (task->train_size + B - 1) / B; /* one full pass */
     sw_history *h = &res->history;
     int *index = st.batch_index;
+    int minimize = sw_task_metric_of(task).mode == SW_METRIC_MIN;
     res->status = SW_RUN_DONE;
     for (int epoch = 1; epoch <= cfg->train.epochs; epoch++) {
         double t_epoch = sw_now();
@@ -390,13 +426,15 @@ int sw_train_run(const sw_config *cfg, const sw_train_hooks *hooks, sw_run_resul
         }
         int e = h->epochs;
         h->train_loss[e] = loss_sum / steps;
-        h->train_acc[e] = (double)right / (double)seen;
+        h->train_acc[e] = accuracy_of(&st, right, seen);
         h->test_loss[e] = test_loss;
         h->test_acc[e] = test_acc;
         h->lr[e] = lr;
         h->grad_norm[e] = norm_sum / steps;
-        if (res->best_epoch == 0 || test_acc > res->best_test_acc) {
+        double metric = minimize ? test_loss : test_acc;
+        if (res->best_epoch == 0 || (minimize ? metric < res->best_metric : metric > res->best_metric)) {
             res->best_epoch = epoch;
+            res->best_metric = metric;
             res->best_test_acc = test_acc;
             res->best_test_loss = test_loss;
             memcpy(res->weights_best, st.flat, st.n * sizeof(sw_real));

@@ -42,7 +42,10 @@ typedef struct {
     char error[256];      /* FAILED: the reason; DIVERGED: where it happened */
 
     sw_history history;
-    int best_epoch;       /* from 1; highest test accuracy, earliest on ties; 0 if none */
+    /* The best epoch by the task's metric (task.h: test accuracy, highest; regression: test
+     * loss, lowest), earliest on ties; 0 if none. best_test_* are that epoch's values. */
+    int best_epoch;
+    double best_metric;
     double best_test_acc, best_test_loss, final_test_acc, final_train_acc;
     double wall_seconds;  /* whole run, including data generation */
 
@@ -77,6 +80,10 @@ typedef struct {
     /* When non-NULL and set non-zero by another thread or a signal handler, the run
      * stops at the next epoch boundary and returns SW_EINTERRUPTED. */
     const atomic_int *stop;
+    /* task.kind file: the data file's training and test sets, loaded once per process and
+     * shared read-only by every run (the run takes the first task.train_size and
+     * task.test_size rows, and its probe set from the first test rows). */
+    const struct sw_dataset *train_data, *test_data;
 } sw_train_hooks;
 
 /* Trains one run of `cfg` (which must have passed sw_config_validate).
