@@ -1572,7 +1572,11 @@ int sw_sweep_spec_load(const char *path, const char *const *sets, int n_sets, sw
                 break;
             }
             char *bigger = realloc(text, cap * 2);
-            if (!bigger) break;
+            if (!bigger) {
+                /* Parsing what was read so far would check a truncated file. */
+                rc = SW_ENOMEM;
+                break;
+            }
             text = bigger, cap *= 2;
         }
         size_t got = fread(text + len, 1, cap - len - 1, f);
