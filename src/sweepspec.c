@@ -1077,9 +1077,19 @@ static void axes_remove(axes *s, int i)
     s->n--;
 }
 
-/* A --set that lists values makes its key a grid axis: in place of the grid axis already
- * varying its first key found there, else appended. Keys of a zip group vary together with
- * the group's other keys, so only the file can change them. */
+/* Whether axes x and a vary a key in common. */
+static bool axes_overlap(const axis *x, const axis *a)
+{
+    for (int i = 0; i < x->n_keys; i++)
+        for (int j = 0; j < a->n_keys; j++)
+            if (x->keys[i] == a->keys[j]) return true;
+    return false;
+}
+
+/* A --set that lists values makes its keys one grid axis: in place of the axis varying its
+ * first key already swept, else appended; other axes on its keys are dropped, or the key
+ * would vary twice. Keys of a zip group vary together with the group's other keys, so
+ * only the file can change them. */
 static int set_axis(loader *L, const node *keynode, const resolved *r, const node *v)
 {
     errbuf *e = &L->e;
@@ -1088,16 +1098,24 @@ static int set_axis(loader *L, const node *keynode, const resolved *r, const nod
     if ((rc = check_list(e, NULL, keynode, v))) return rc;
     if ((rc = axis_alloc(&a, v->n, keynode, false))) return rc;
     if ((rc = entry_points(e, "--set", keynode, r, v, a.points)) || (rc = axis_finish_keys(&a))) goto fail;
+    int at = -1;
     for (int j = 0; j < a.n_keys; j++) {
         int other = axes_find(&L->ax, a.keys[j]);
-        if (other < 0) continue;
-        if (L->ax.ax[other].zip) {
+        if (other >= 0 && L->ax.ax[other].zip) {
             rc = fail_at(e, keynode, "%s varies in the zip group at %s:%d:%d; change it in the file", a.keys[j]->key,
                          L->path, L->ax.ax[other].where->line, L->ax.ax[other].where->col);
             goto fail;
         }
-        axis_clear(&L->ax.ax[other]);
-        L->ax.ax[other] = a;
+        if (at < 0) at = other;
+    }
+    for (int i = L->ax.n - 1; i >= 0; i--)
+        if (i != at && axes_overlap(&L->ax.ax[i], &a)) {
+            axes_remove(&L->ax, i);
+            if (i < at) at--;
+        }
+    if (at >= 0) {
+        axis_clear(&L->ax.ax[at]);
+        L->ax.ax[at] = a;
         return SW_OK;
     }
     if ((rc = axes_push(&L->ax, &a))) goto fail;

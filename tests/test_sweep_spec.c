@@ -267,6 +267,17 @@ int main(void)
               s->runs[0].cfg.train.schedule.gamma == 0.9 && s->runs[0].cfg.train.schedule.n_milestones == 2,
               "--set mapping and list value");
         sw_sweep_spec_free(s);
+        /* A list of mappings replaces every axis on its keys, in the place of the first. */
+        const char *sets4[] = {"model=[{cell: gru, hidden: 4}, {cell: rnn, hidden: 8}]"};
+        s = load("grid:\n  cell: [rnn, lstm]\n  seed: [1, 2]\n  hidden: [8, 16]\n", sets4, 1);
+        CHECK(s && s->n_swept == 3 && !strcmp(s->swept_keys[1], "model.hidden") && !strcmp(s->swept_keys[2], "seed"),
+              "--set replaces both axes: %d swept", s ? s->n_swept : -1);
+        CHECK(s && !strcmp(ids(s), "cell=gru,hidden=4,seed=1 cell=gru,hidden=4,seed=2 cell=rnn,hidden=8,seed=1 "
+                                   "cell=rnn,hidden=8,seed=2"), "--set list of mappings over two axes: %s", ids(s));
+        sw_sweep_spec_free(s);
+        const char *sets5[] = {"model=[{hidden: 4, cell: gru}]"};
+        expect_fail("grid: {hidden: [8, 16]}\nzip: {cell: [rnn, gru], seed: [1, 2]}\n", sets5, 1,
+                    "--set model=[{hidden: 4, cell: gru}]: model.cell varies in the zip group at t.yaml:2:6");
         const char *sets3[] = {"seed=4", "seed=5"};
         s = load("name: x\n", sets3, 2);
         CHECK(s && s->n_runs == 1 && s->runs[0].cfg.seed == 5, "the last --set wins");
