@@ -132,29 +132,6 @@ const sw_key_info *sw_schema_find(const char *key)
     return NULL;
 }
 
-/* Levenshtein distance, bounded to short strings (keys are). */
-static int edit_distance(const char *a, const char *b)
-{
-    size_t n = strlen(a), m = strlen(b);
-    if (n > 63 || m > 63) return 1000;
-    int row[64];
-    for (size_t j = 0; j <= m; j++) row[j] = (int)j;
-    for (size_t i = 1; i <= n; i++) {
-        int diag = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= m; j++) {
-            int up = row[j];
-            int cost = a[i - 1] == b[j - 1] ? 0 : 1;
-            int best = diag + cost;
-            if (up + 1 < best) best = up + 1;
-            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[m];
-}
-
 static const char *last_component(const char *key)
 {
     const char *dot = strrchr(key, '.');
@@ -168,7 +145,7 @@ static const char *nearest_word(const char *word, const char *const *names)
     const char *best = NULL;
     int best_d = 1000;
     for (int i = 0; names[i]; i++) {
-        int d = edit_distance(word, names[i]);
+        int d = sw_edit_distance(word, names[i]);
         if (d < best_d) best_d = d, best = names[i];
     }
     int limit = (int)strlen(word) / 3;
@@ -185,18 +162,18 @@ const char *sw_schema_suggest(const char *key)
     const char *tail = last_component(key);
     for (size_t i = 0; i < sw_schema_len; i++) {
         const char *k = sw_schema[i].key;
-        int d = edit_distance(key, k);
+        int d = sw_edit_distance(key, k);
         /* The right name in the wrong section ("model.seq_len") or a typo in the last part
          * of a key written without its section ("hiden") is still a near miss. */
-        int dt = edit_distance(tail, last_component(k)) + 1;
+        int dt = sw_edit_distance(tail, last_component(k)) + 1;
         if (dt < d) d = dt;
         if (d < best_d) best_d = d, best = k;
     }
     /* A misspelt section ("taks: {...}", "Model"). */
     for (int i = 0; sw_schema_sections[i]; i++) {
         const char *sec = sw_schema_sections[i];
-        int d = edit_distance(key, sec);
-        int dt = edit_distance(tail, last_component(sec)) + 1;
+        int d = sw_edit_distance(key, sec);
+        int dt = sw_edit_distance(tail, last_component(sec)) + 1;
         if (dt < d) d = dt;
         if (d < best_d) best_d = d, best = sec;
     }
