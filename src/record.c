@@ -50,6 +50,8 @@ const sw_record_row sw_record[] = {
      "learning rate used in the epoch"},
     {"/history/grad_norm", SW_REC_DATASET, SW_REC_F64, 1, {E}, {"epoch"}, HIST(grad_norm), 0,
      "mean global gradient norm over the epoch's steps, before clipping"},
+    {"/history/grad_norm_max", SW_REC_DATASET, SW_REC_F64, 1, {E}, {"epoch"}, HIST(grad_norm_max),
+     SW_REC_ADDED, "largest global gradient norm of the epoch's steps, before clipping"},
     {"/history/seconds", SW_REC_DATASET, SW_REC_F64, 1, {E}, {"epoch"}, HIST(seconds), 0,
      "wall seconds of the epoch (training and evaluation)"},
 

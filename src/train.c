@@ -264,7 +264,7 @@ static int run_setup(run_state *st, const sw_config *cfg, sw_run_result *res)
 
 /* What an epoch's training steps add up. */
 typedef struct {
-    double loss_sum, norm_sum;
+    double loss_sum, norm_sum, norm_max;
     long seen, right;
 } epoch_sums;
 
@@ -291,6 +291,7 @@ static int train_steps(run_state *st, const sw_config *cfg, sw_run_result *res, 
         }
         sums->loss_sum += loss / nb;
         sums->norm_sum += norm;
+        sums->norm_max = fmax(sums->norm_max, norm);
         sums->right += correct;
         sums->seen += nb;
     }
@@ -323,6 +324,7 @@ static int train_epoch(run_state *st, const sw_config *cfg, sw_run_result *res, 
     h->test_acc[e] = test_acc;
     h->lr[e] = lr;
     h->grad_norm[e] = sums.norm_sum / steps;
+    h->grad_norm_max[e] = sums.norm_max;
     if (res->best_epoch == 0 || test_acc > res->best_test_acc) {
         res->best_epoch = epoch;
         res->best_test_acc = test_acc;

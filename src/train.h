@@ -36,6 +36,7 @@ typedef struct {
     double *test_acc;
     double *lr;         /* learning rate used in the epoch */
     double *grad_norm;  /* mean global gradient norm over the epoch's steps (before clipping) */
+    double *grad_norm_max; /* largest global gradient norm of the epoch's steps (before clipping) */
     double *seconds;    /* wall seconds of the epoch (training and evaluation) */
 } sw_history;
 
