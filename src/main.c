@@ -25,6 +25,7 @@
 
 #include "common.h"
 #include "config.h"
+#include "record.h"
 #include "summary.h"
 #include "sweep.h"
 #include "sweep_mpi.h"
@@ -38,7 +39,7 @@ static const char usage_text[] =
     "                         [--shard K/N]\n"
     "       sweep summarize DIR [...]\n"
     "       sweep index DIR\n"
-    "       sweep help [run|summarize|index|keys]\n"
+    "       sweep help [run|summarize|index|keys|layout]\n"
     "       sweep --help | --version\n";
 
 static const char help_text[] =
@@ -54,8 +55,8 @@ static const char help_text[] =
     "  sweep summarize DIR           print the best-epoch table of a sweep's output directory\n"
     "  sweep index DIR               rebuild DIR/sweep.h5 from the run files present (in the\n"
     "                                order of DIR/" SW_MANIFEST_NAME " when there is one)\n"
-    "  sweep help TOPIC              details of a command (run, summarize, index) or every\n"
-    "                                config key (keys)\n"
+    "  sweep help TOPIC              details of a command (run, summarize, index), every\n"
+    "                                config key (keys) or what a run file records (layout)\n"
     "  sweep --help, -h              this text\n"
     "  sweep --version, -V           version and library versions\n"
     "\n"
@@ -203,7 +204,11 @@ static int help(const char *topic)
         fputs(help_index_text, stdout);
         return EXIT_DONE;
     }
-    return usage_error("no help on '%s'; topics: run, summarize, index, keys", topic);
+    if (!strcmp(topic, "layout")) {
+        sw_record_print(stdout);
+        return EXIT_DONE;
+    }
+    return usage_error("no help on '%s'; topics: run, summarize, index, keys, layout", topic);
 }
 
 /* Parses a positive int option value. */
