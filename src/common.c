@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 const char *sw_strerror(int err)
@@ -64,4 +65,25 @@ void sw_format_shortest(char *out, size_t outlen, double v, double plain_below)
         snprintf(out, outlen, "%.*g", p, v);
         if (strtod(out, NULL) == v) return;
     }
+}
+
+int sw_edit_distance(const char *a, const char *b)
+{
+    size_t n = strlen(a), m = strlen(b);
+    if (n > 63 || m > 63) return SW_EDIT_DISTANCE_FAR;
+    int row[64]; /* one row of the table, updated in place; diag holds the entry above-left */
+    for (size_t j = 0; j <= m; j++) row[j] = (int)j;
+    for (size_t i = 1; i <= n; i++) {
+        int diag = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= m; j++) {
+            int up = row[j];
+            int best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best) best = up + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[m];
 }

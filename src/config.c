@@ -20,6 +20,7 @@
 
 #include "common.h"
 #include "task.h"
+#include "record.h"
 
 /* Values are written as the user should read them back (messages, config text, run ids):
  * the shortest text that round-trips, whole numbers below a million in plain digits. */
@@ -48,7 +49,8 @@ _Static_assert(SW_ARRAY_LEN(sched_kinds) == SW_SCHED_COUNT + 1, "schedule kinds"
 #define NOMAX HUGE_VAL
 
 /* Columns: key, type, offset, count_offset, choices, min, max, min_excl, max_excl,
- * default (YAML text), meaning. Defaults are the seed protocol (issue 2). */
+ * default (YAML text), meaning. The defaults are the seed protocol; sw_config_defaults
+ * parses them from this column, so a new key is a field plus a row. */
 const sw_key_info sw_schema[] = {
     {"task.kind", SW_TYPE_ENUM, OFF(task.kind), 0, task_kinds, 0, 0, false, false, "mean_sign",
      "mean_sign: label is the sign of the mean of all T*I inputs; first_sign: the sign of the "
@@ -68,7 +70,7 @@ const sw_key_info sw_schema[] = {
      "test sequences, evaluated after every epoch; 0: the task's own (1000; a file's all)"},
     {"task.signal_steps", SW_TYPE_INT, OFF(task.signal_steps), 0, NULL, 1, SW_MAX_SEQ_LEN, false, false,
      "5", "first_sign: number k of leading steps that carry the label (k <= seq_len)"},
-    {"task.path", SW_TYPE_STRING, OFF(task.path), 0, NULL, 0, SW_MAX_PATH - 1, false, false, "\"\"",
+    {"task.path", SW_TYPE_STRING, OFF(task.path), 0, NULL, 0, SW_MAX_PATH - 1, false, false, "",
      "file: an HDF5 file (/train/x, /test/x float32 [N,T,I]; /train/y, /test/y int32 [N] classes, "
      "float32 [N] or [N,K] values, or int32 [N,T] a class per step) or a directory of MNIST-style IDX "
      "files (images as row sequences); relative paths are from the config file's directory"},
@@ -158,29 +160,6 @@ const sw_key_info *sw_schema_find(const char *key)
     return NULL;
 }
 
-/* Levenshtein distance, bounded to short strings (keys are). */
-static int edit_distance(const char *a, const char *b)
-{
-    size_t n = strlen(a), m = strlen(b);
-    if (n > 63 || m > 63) return 1000;
-    int row[64];
-    for (size_t j = 0; j <= m; j++) row[j] = (int)j;
-    for (size_t i = 1; i <= n; i++) {
-        int diag = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= m; j++) {
-            int up = row[j];
-            int cost = a[i - 1] == b[j - 1] ? 0 : 1;
-            int best = diag + cost;
-            if (up + 1 < best) best = up + 1;
-            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[m];
-}
-
 static const char *last_component(const char *key)
 {
     const char *dot = strrchr(key, '.');
@@ -194,7 +173,7 @@ static const char *nearest_word(const char *word, const char *const *names)
     const char *best = NULL;
     int best_d = 1000;
     for (int i = 0; names[i]; i++) {
-        int d = edit_distance(word, names[i]);
+        int d = sw_edit_distance(word, names[i]);
         if (d < best_d) best_d = d, best = names[i];
     }
     int limit = (int)strlen(word) / 3;
@@ -211,18 +190,18 @@ const char *sw_schema_suggest(const char *key)
     const char *tail = last_component(key);
     for (size_t i = 0; i < sw_schema_len; i++) {
         const char *k = sw_schema[i].key;
-        int d = edit_distance(key, k);
+        int d = sw_edit_distance(key, k);
         /* The right name in the wrong section ("model.seq_len") or a typo in the last part
          * of a key written without its section ("hiden") is still a near miss. */
-        int dt = edit_distance(tail, last_component(k)) + 1;
+        int dt = sw_edit_distance(tail, last_component(k)) + 1;
         if (dt < d) d = dt;
         if (d < best_d) best_d = d, best = k;
     }
     /* A misspelt section ("taks: {...}", "Model"). */
     for (int i = 0; sw_schema_sections[i]; i++) {
         const char *sec = sw_schema_sections[i];
-        int d = edit_distance(key, sec);
-        int dt = edit_distance(tail, last_component(sec)) + 1;
+        int d = sw_edit_distance(key, sec);
+        int dt = sw_edit_distance(tail, last_component(sec)) + 1;
         if (dt < d) d = dt;
         if (d < best_d) best_d = d, best = sec;
     }
@@ -232,43 +211,15 @@ const char *sw_schema_suggest(const char *key)
     return best_d <= limit ? best : NULL;
 }
 
+/* The seed protocol is the schema's default column: a key's default is written once, as
+ * the YAML text docs/config.md shows, and parsed here like a value from a file. */
 void sw_config_defaults(sw_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
-    cfg->task.kind = SW_TASK_MEAN_SIGN;
-    cfg->task.seq_len = 0;
-    cfg->task.input_size = 0;
-    cfg->task.train_size = 0;
-    cfg->task.test_size = 0;
-    cfg->task.signal_steps = 5;
-    cfg->model.cell = SW_CELL_RNN;
-    cfg->model.hidden = 64;
-    cfg->model.layers = 2;
-    cfg->model.dropout = 0.2;
-    cfg->model.forget_bias = 0;
-    cfg->model.init_scale = 1.0;
-    cfg->train.alpha = 0.99;
-    cfg->train.epochs = 50;
-    cfg->train.batch = 32;
-    cfg->train.steps_per_epoch = 10;
-    cfg->train.optimizer = SW_OPTIM_ADAM;
-    cfg->train.lr = 1e-3;
-    cfg->train.beta1 = 0.9;
-    cfg->train.beta2 = 0.999;
-    cfg->train.eps = 1e-8;
-    cfg->train.momentum = 0;
-    cfg->train.nesterov = false;
-    cfg->train.weight_decay = 0;
-    cfg->train.clip = 0;
-    cfg->train.schedule.kind = SW_SCHED_STEP;
-    cfg->train.schedule.step = 20;
-    cfg->train.schedule.gamma = 0.5;
-    cfg->train.schedule.n_milestones = 0;
-    cfg->train.schedule.min_lr = 0;
-    cfg->train.schedule.warmup = 0;
-    cfg->record.grad_every = 1;
-    cfg->record.probe_size = 64;
-    cfg->seed = 0;
+    for (size_t i = 0; i < sw_schema_len; i++) {
+        int rc = sw_config_set(cfg, &sw_schema[i], sw_schema[i].default_text, false, NULL, 0);
+        SW_ASSERT(rc == SW_OK); /* a default that is not a valid value of its own key */
+    }
 }
 
 /* ---- scalar parsing ---------------------------------------------------------- */
@@ -436,89 +387,105 @@ static int parse_int_list_text(const sw_key_info *k, const char *text, long long
     return SW_OK;
 }
 
+static int set_int(sw_config *cfg, const sw_key_info *k, const char *text, bool quoted, char *err,
+                   size_t errlen)
+{
+    if (quoted || !is_int_text(text)) {
+        if (!quoted && is_float_text(text)) {
+            char allowed[200];
+            describe_allowed(k, allowed, sizeof allowed);
+            sw_set_error(err, errlen, "%s: expected an integer, got %s; allowed: %s", k->key, text, allowed);
+            return SW_ECONFIG;
+        }
+        return type_error(k, "an integer", text, quoted, err, errlen);
+    }
+    errno = 0;
+    long long v = strtoll(text, NULL, 10);
+    if (errno == ERANGE || v < (long long)k->min || (double)v > k->max) return range_error(k, text, err, errlen);
+    char *field = (char *)cfg + k->offset;
+    if (k->type == SW_TYPE_INT)
+        *(int *)field = (int)v;
+    else
+        *(int64_t *)field = (int64_t)v;
+    return SW_OK;
+}
+
+static int set_float(sw_config *cfg, const sw_key_info *k, const char *text, bool quoted, char *err,
+                     size_t errlen)
+{
+    if (!quoted && (!strcmp(text, ".inf") || !strcmp(text, "-.inf") || !strcmp(text, ".nan") ||
+                    !strcmp(text, ".Inf") || !strcmp(text, ".NaN") || !strcmp(text, "+.inf"))) {
+        char allowed[200];
+        describe_allowed(k, allowed, sizeof allowed);
+        sw_set_error(err, errlen, "%s: %s is not a finite number; allowed: %s", k->key, text, allowed);
+        return SW_ECONFIG;
+    }
+    if (quoted || !is_float_text(text)) return type_error(k, "a number", text, quoted, err, errlen);
+    errno = 0;
+    double v = strtod(text, NULL);
+    if (!isfinite(v) || errno == ERANGE) {
+        /* Underflow to 0 or overflow: the written value cannot be represented. */
+        if (!isfinite(v) || v != 0 || strspn(text, "+-0.eE") != strlen(text)) {
+            sw_set_error(err, errlen, "%s: %s cannot be represented as a double", k->key, text);
+            return SW_ECONFIG;
+        }
+    }
+    if (!in_range(k, v)) return range_error(k, text, err, errlen);
+    *(double *)((char *)cfg + k->offset) = v;
+    return SW_OK;
+}
+
+static int set_bool(sw_config *cfg, const sw_key_info *k, const char *text, bool quoted, char *err,
+                    size_t errlen)
+{
+    bool *field = (bool *)((char *)cfg + k->offset);
+    if (!quoted && !strcmp(text, "true")) { *field = true; return SW_OK; }
+    if (!quoted && !strcmp(text, "false")) { *field = false; return SW_OK; }
+    static const char *const yaml11[] = {"yes", "no", "on", "off", "y", "n", "Yes", "No", "On", "Off",
+                                         "YES", "NO", "ON", "OFF", "True", "False", "TRUE", "FALSE", NULL};
+    for (int i = 0; yaml11[i]; i++)
+        if (!quoted && !strcmp(text, yaml11[i])) {
+            sw_set_error(err, errlen, "%s: \"%s\" is not accepted as a boolean (YAML 1.1 and 1.2 tools read "
+                "it differently); write true or false", k->key, text);
+            return SW_ECONFIG;
+        }
+    return type_error(k, "a boolean", text, quoted, err, errlen);
+}
+
+static int set_enum(sw_config *cfg, const sw_key_info *k, const char *text, char *err, size_t errlen)
+{
+    for (int i = 0; k->choices[i]; i++)
+        if (!strcmp(text, k->choices[i])) {
+            *(int *)((char *)cfg + k->offset) = i;
+            return SW_OK;
+        }
+    char allowed[200];
+    describe_allowed(k, allowed, sizeof allowed);
+    const char *near = nearest_word(text, k->choices);
+    /* Quoted or not, a choice is text: name it as written. */
+    if (near)
+        sw_set_error(err, errlen, "%s: unknown value \"%s\"; allowed: %s (did you mean \"%s\"?)", k->key, text, allowed,
+                     near);
+    else
+        sw_set_error(err, errlen, "%s: unknown value \"%s\"; allowed: %s", k->key, text, allowed);
+    return SW_ECONFIG;
+}
+
 int sw_config_set(sw_config *cfg, const sw_key_info *k, const char *text, bool quoted, char *err,
                   size_t errlen)
 {
     SW_ASSERT(cfg && k && text);
-    char *field = (char *)cfg + k->offset;
     switch (k->type) {
     case SW_TYPE_INT:
-    case SW_TYPE_INT64: {
-        if (quoted || !is_int_text(text)) {
-            if (!quoted && is_float_text(text)) {
-                char allowed[200];
-                describe_allowed(k, allowed, sizeof allowed);
-                sw_set_error(err, errlen, "%s: expected an integer, got %s; allowed: %s", k->key, text, allowed);
-                return SW_ECONFIG;
-            }
-            return type_error(k, "an integer", text, quoted, err, errlen);
-        }
-        errno = 0;
-        long long v = strtoll(text, NULL, 10);
-        if (errno == ERANGE || v < (long long)k->min || (double)v > k->max) return range_error(k, text, err, errlen);
-        if (k->type == SW_TYPE_INT)
-            *(int *)field = (int)v;
-        else
-            *(int64_t *)field = (int64_t)v;
-        return SW_OK;
-    }
-    case SW_TYPE_FLOAT: {
-        if (!quoted && (!strcmp(text, ".inf") || !strcmp(text, "-.inf") || !strcmp(text, ".nan") ||
-                        !strcmp(text, ".Inf") || !strcmp(text, ".NaN") || !strcmp(text, "+.inf"))) {
-            char allowed[200];
-            describe_allowed(k, allowed, sizeof allowed);
-            sw_set_error(err, errlen, "%s: %s is not a finite number; allowed: %s", k->key, text, allowed);
-            return SW_ECONFIG;
-        }
-        if (quoted || !is_float_text(text)) return type_error(k, "a number", text, quoted, err, errlen);
-        errno = 0;
-        double v = strtod(text, NULL);
-        if (!isfinite(v) || errno == ERANGE) {
-            /* Underflow to 0 or overflow: the written value cannot be represented. */
-            if (!isfinite(v) || v != 0 || strspn(text, "+-0.eE") != strlen(text)) {
-                sw_set_error(err, errlen, "%s: %s cannot be represented as a double", k->key, text);
-                return SW_ECONFIG;
-            }
-        }
-        if (!in_range(k, v)) return range_error(k, text, err, errlen);
-        *(double *)field = v;
-        return SW_OK;
-    }
-    case SW_TYPE_BOOL: {
-        if (!quoted && !strcmp(text, "true")) { *(bool *)field = true; return SW_OK; }
-        if (!quoted && !strcmp(text, "false")) { *(bool *)field = false; return SW_OK; }
-        static const char *const yaml11[] = {"yes", "no", "on", "off", "y", "n", "Yes", "No", "On", "Off",
-                                             "YES", "NO", "ON", "OFF", "True", "False", "TRUE", "FALSE", NULL};
-        for (int i = 0; yaml11[i]; i++)
-            if (!quoted && !strcmp(text, yaml11[i])) {
-                sw_set_error(err, errlen, "%s: \"%s\" is not accepted as a boolean (YAML 1.1 and 1.2 tools read "
-                    "it differently); write true or false", k->key, text);
-                return SW_ECONFIG;
-            }
-        return type_error(k, "a boolean", text, quoted, err, errlen);
-    }
-    case SW_TYPE_ENUM: {
-        for (int i = 0; k->choices[i]; i++)
-            if (!strcmp(text, k->choices[i])) {
-                *(int *)field = i;
-                return SW_OK;
-            }
-        char allowed[200];
-        describe_allowed(k, allowed, sizeof allowed);
-        const char *near = nearest_word(text, k->choices);
-        /* Quoted or not, a choice is text: name it as written. */
-        if (near)
-            sw_set_error(err, errlen, "%s: unknown value \"%s\"; allowed: %s (did you mean \"%s\"?)", k->key, text, allowed,
-                         near);
-        else
-            sw_set_error(err, errlen, "%s: unknown value \"%s\"; allowed: %s", k->key, text, allowed);
-        return SW_ECONFIG;
-    }
+    case SW_TYPE_INT64: return set_int(cfg, k, text, quoted, err, errlen);
+    case SW_TYPE_FLOAT: return set_float(cfg, k, text, quoted, err, errlen);
+    case SW_TYPE_BOOL: return set_bool(cfg, k, text, quoted, err, errlen);
+    case SW_TYPE_ENUM: return set_enum(cfg, k, text, err, errlen);
     case SW_TYPE_STRING: {
         if (strlen(text) > (size_t)k->max) return range_error(k, "the text given", err, errlen);
-        if (!quoted && (is_yaml_null(text) || !strcmp(text, "true") || !strcmp(text, "false")))
+        if (!quoted && (!strcmp(text, "true") || !strcmp(text, "false")))
             return type_error(k, "a string", text, quoted, err, errlen);
-        snprintf(field, (size_t)k->max + 1, "%s", text);
+        snprintf((char *)cfg + k->offset, (size_t)k->max + 1, "%s", text);
         return SW_OK;
     }
     case SW_TYPE_INT_LIST: {
@@ -598,11 +565,12 @@ static double test_size(const sw_config *cfg)
     return t.test_size;
 }
 
-/* Epochs at which per-timestep gradients are recorded (as the engine counts them). */
+/* Epochs at which per-timestep gradients are recorded (record.c counts them). */
 static double grad_records(const sw_config *cfg)
 {
-    int E = cfg->train.epochs, every = cfg->record.grad_every;
-    return (double)(E / every + (E % every != 0));
+    sw_record_sizes s;
+    sw_record_sizes_planned(cfg, &s);
+    return (double)s.n[SW_SIZE_RECORDS];
 }
 
 static double train_seqs_per_epoch(const sw_config *cfg)
@@ -616,7 +584,7 @@ double sw_config_memory_bytes(const sw_config *cfg)
     sw_task_layout lay = layout(cfg);
     double T = lay.steps, I = lay.input, H = cfg->model.hidden;
     double L = cfg->model.layers, G = sw_cell_gates(cfg->model.cell);
-    double P = cfg->record.probe_size, R = grad_records(cfg);
+    double P = cfg->record.probe_size;
     double B = cfg->train.batch > cfg->record.probe_size ? cfg->train.batch : cfg->record.probe_size;
     double real = sizeof(sw_real);
     /* Training activations and their gradients: gate pre-activations, states and their
@@ -626,13 +594,11 @@ double sw_config_memory_bytes(const sw_config *cfg)
      * counted once by the sweep, not here). */
     double seqs = (cfg->task.kind == SW_TASK_FILE ? 0 : train_size(cfg) + test_size(cfg)) + P;
     double data = seqs * T * I * sizeof(float) + seqs * 8 * (lay.target == SW_TARGET_CLASS_STEPS ? T : 1);
-    /* Parameters, gradients, two optimizer moments, packed copies, final and best copies. */
-    double params = param_count(cfg) * real * 8;
-    /* What the run records: hidden states of the probe set twice, per-timestep gradients
-     * at R epochs, and the history. */
-    double record = 2 * L * P * T * H * sizeof(float) + R * L * T * (H + 2) * sizeof(float) +
-                    7.0 * cfg->train.epochs * sizeof(double);
-    return activations + data + params + record + (1 << 20); /* + fixed overhead */
+    /* Parameters, gradients, two optimizer moments, packed copies. */
+    double params = param_count(cfg) * real * 6;
+    /* What the run records (record.c's table): history, final and best weights, the
+     * probe set's hidden states, per-timestep gradients. */
+    return activations + data + params + sw_record_memory_bytes(cfg) + (1 << 20); /* + fixed overhead */
 }
 
 double sw_config_cost_flops(const sw_config *cfg)

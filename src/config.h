@@ -147,7 +147,7 @@ const sw_key_info *sw_schema_find(const char *key);
  * NULL when nothing is reasonably close. */
 const char *sw_schema_suggest(const char *key);
 
-/* Fills `cfg` with the defaults of the seed protocol. */
+/* Fills `cfg` with the defaults of the seed protocol: every key's default_text, parsed. */
 void sw_config_defaults(sw_config *cfg);
 
 /* Sets one key from the text of a YAML scalar. `quoted` tells whether the scalar was

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "model.h"
+#include "record.h"
 #include "version.h"
 
 #define RUN_FORMAT "sweep-run"
@@ -266,35 +267,6 @@ static int put_array(wctx *w, hid_t loc, const char *name, hid_t ftype, hid_t mt
     return w->rc;
 }
 
-/* A coordinate: int32 dataset [n] holding first, first+1, ..., made a dimension scale
- * named like the dataset (netCDF-4 convention, so h5netcdf/xarray name the axis). Returns
- * the open dataset or -1. */
-static hid_t put_scale(wctx *w, hid_t group, const char *name, int n, int first,
-                       const char *long_name)
-{
-    if (w->rc) return -1;
-    int32_t *v = malloc((size_t)(n > 0 ? n : 1) * sizeof *v);
-    if (!v) {
-        wfail(w, SW_ENOMEM, "out of memory for '%s'", name);
-        return -1;
-    }
-    for (int i = 0; i < n; i++) v[i] = first + i;
-    hsize_t dims[1] = {(hsize_t)n};
-    hid_t d = put_dset(w, group, name, H5T_STD_I32LE, H5T_NATIVE_INT32, 1, dims, v);
-    free(v);
-    if (d < 0) return -1;
-    if (long_name) attr_str(w, d, "long_name", long_name);
-    pthread_mutex_lock(&hl_lock);
-    herr_t s = H5DSset_scale(d, name);
-    pthread_mutex_unlock(&hl_lock);
-    if (s < 0 || w->rc) {
-        wfail(w, SW_EHDF5, "dimension scale '%s'", name);
-        H5Dclose(d);
-        return -1;
-    }
-    return d;
-}
-
 /* Attaches scales[i] to dimension i of d (skipping negative ids). */
 static int attach_scales(wctx *w, hid_t d, const hid_t *scales, int rank, const char *name)
 {
@@ -305,19 +277,6 @@ static int attach_scales(wctx *w, hid_t d, const hid_t *scales, int rank, const 
         if (scales[i] >= 0) ok = H5DSattach_scale(d, scales[i], (unsigned)i) >= 0;
     pthread_mutex_unlock(&hl_lock);
     return ok ? SW_OK : wfail(w, SW_EHDF5, "attaching dimension scales to '%s'", name);
-}
-
-/* Writes a data array with dimension scales attached and a long_name. */
-static int put_scaled(wctx *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank,
-                      const hsize_t *dims, const void *buf, const hid_t *scales,
-                      const char *long_name)
-{
-    hid_t d = put_dset(w, loc, name, ftype, mtype, rank, dims, buf);
-    if (d < 0) return w->rc;
-    attach_scales(w, d, scales, rank, name);
-    if (long_name) attr_str(w, d, "long_name", long_name);
-    H5Dclose(d);
-    return w->rc;
 }
 
 /* Groups list their links and attributes in creation order (h5py follows it). */
@@ -488,152 +447,206 @@ static int write_config_group(wctx *w, hid_t root, const sw_config *cfg)
     return w->rc;
 }
 
-static int write_history(wctx *w, hid_t root, const sw_history *h)
+/* ---- the run record: record.c's table, written row by row ------------------------------ */
+
+static hid_t record_file_type(sw_record_type t)
 {
-    int E = h->epochs;
-    hid_t g = make_group(w, root, "history");
-    hid_t scale = put_scale(w, g, "epoch", E, 1, "epoch number (from 1)");
-    hsize_t dims[1] = {(hsize_t)E};
-    struct {
-        const char *name;
-        const double *v;
-        const char *long_name;
-    } cols[] = {
-        {"train_loss", h->train_loss, "mean training cross-entropy over the epoch's batches"},
-        {"train_acc", h->train_acc, "training accuracy over the samples seen (fraction)"},
-        {"test_loss", h->test_loss, "mean test cross-entropy (evaluation mode)"},
-        {"test_acc", h->test_acc, "test accuracy (fraction)"},
-        {"lr", h->lr, "learning rate used in the epoch"},
-        {"grad_norm", h->grad_norm, "mean global gradient norm over the epoch's steps, before clipping"},
-        {"seconds", h->seconds, "wall seconds of the epoch (training and evaluation)"},
-    };
-    for (size_t i = 0; i < SW_ARRAY_LEN(cols) && !w->rc; i++) {
-        if (E > 0 && !cols[i].v) return wfail(w, SW_EINVAL, "history column %s is missing", cols[i].name);
-        put_scaled(w, g, cols[i].name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, cols[i].v, &scale,
-                   cols[i].long_name);
+    switch (t) {
+    case SW_REC_F64: return H5T_IEEE_F64LE;
+    case SW_REC_I32: return H5T_STD_I32LE;
+    case SW_REC_I64: return H5T_STD_I64LE;
+    default: return H5T_IEEE_F32LE; /* F32, REAL */
     }
-    if (scale >= 0) H5Dclose(scale);
-    if (g >= 0) H5Gclose(g);
-    return w->rc;
 }
 
-static int write_summary(wctx *w, hid_t root, const sw_config *cfg, const sw_run_result *r,
-                         long long param_count)
+static hid_t record_mem_type(sw_record_type t)
 {
-    hid_t g = make_group(w, root, "summary");
-    if (g < 0) return w->rc;
-    int E = r->history.epochs;
-    double nan = NAN;
-    attr_i32(w, g, "best_epoch", E > 0 ? r->best_epoch : 0);
-    attr_f64(w, g, "best_test_acc", E > 0 ? r->best_test_acc : nan);
-    attr_f64(w, g, "best_test_loss", E > 0 ? r->best_test_loss : nan);
-    attr_f64(w, g, "final_test_acc", E > 0 ? r->final_test_acc : nan);
-    attr_f64(w, g, "final_train_acc", E > 0 ? r->final_train_acc : nan);
-    attr_i64(w, g, "param_count", param_count);
-    attr_i32(w, g, "epochs_completed", E);
-    attr_i32(w, g, "epochs_planned", cfg->train.epochs);
-    H5Gclose(g);
-    return w->rc;
+    switch (t) {
+    case SW_REC_F64: return H5T_NATIVE_DOUBLE;
+    case SW_REC_F32: return H5T_NATIVE_FLOAT;
+    case SW_REC_I32: return H5T_NATIVE_INT32;
+    case SW_REC_I64: return H5T_NATIVE_INT64;
+    default: return real_mem_type(); /* REAL */
+    }
 }
 
-static int write_weights(wctx *w, hid_t root, const sw_model_shape *shape, const sw_run_result *r)
+/* The group the writer is filling and the dimension scales made in it so far (a group's
+ * scales come before the arrays that use them, so these are all an array can need). */
+typedef struct {
+    char path[64];
+    hid_t id;
+    int n_scales;
+    hid_t scales[8];
+    const char *scale_names[8];
+} record_group;
+
+static void close_record_group(record_group *g)
 {
-    hid_t top = make_group(w, root, "weights");
-    const sw_real *bufs[2] = {r->weights_final, r->weights_best};
-    const char *names[2] = {"final", "best"};
-    int epochs[2] = {r->history.epochs, r->best_epoch};
-    for (int which = 0; which < 2 && !w->rc; which++) {
-        hid_t g = make_group(w, top, names[which]);
-        attr_i32(w, g, "epoch", epochs[which]);
-        int nt = sw_tensor_count(shape);
-        for (int i = 0; i < nt && !w->rc; i++) {
-            sw_tensor_info t = sw_tensor_describe(shape, i);
-            hsize_t dims[2] = {(hsize_t)t.rows, (hsize_t)t.cols};
-            put_array(w, g, t.name, H5T_IEEE_F32LE, real_mem_type(), t.cols ? 2 : 1, dims,
-                      bufs[which] + t.offset, NULL);
+    close_ids(g->scales, g->n_scales);
+    if (g->id >= 0) H5Gclose(g->id);
+    g->id = -1;
+    g->n_scales = 0;
+    g->path[0] = 0;
+}
+
+/* Opens the group at `path` (absolute), creating it and its parents as needed with
+ * make_group, so that every level lists its members in creation order. */
+static void open_record_group(wctx *w, hid_t file, const char *path, record_group *g)
+{
+    snprintf(g->path, sizeof g->path, "%s", path);
+    hid_t loc = file;
+    char part[64];
+    for (const char *p = path + 1; *p && !w->rc;) {
+        size_t n = strcspn(p, "/");
+        snprintf(part, sizeof part, "%.*s", (int)n, p);
+        hid_t next = H5Lexists(loc, part, H5P_DEFAULT) > 0 ? H5Gopen2(loc, part, H5P_DEFAULT) : make_group(w, loc, part);
+        if (next < 0) wfail(w, SW_EHDF5, "group '%s'", path);
+        if (loc != file) H5Gclose(loc);
+        loc = next;
+        p += n + (p[n] == '/');
+    }
+    g->id = loc != file && !w->rc ? loc : -1;
+    if (w->rc && loc >= 0 && loc != file) H5Gclose(loc);
+}
+
+static hid_t find_scale(const record_group *g, const char *name)
+{
+    for (int i = 0; name && i < g->n_scales; i++)
+        if (strcmp(g->scale_names[i], name) == 0) return g->scales[i];
+    return -1;
+}
+
+/* A coordinate: int32 dataset [n] holding the row's array or first, first+1, ..., made a
+ * dimension scale named like the dataset (netCDF-4 convention, so h5netcdf/xarray name
+ * the axis) and kept open in g for the arrays that follow. */
+static void write_scale_row(wctx *w, record_group *g, const sw_record_row *row, const void *array,
+                            size_t n)
+{
+    const char *name = sw_record_name(row);
+    int32_t *range = NULL;
+    if (row->from == SW_FROM_RANGE) {
+        if (!(range = malloc((n ? n : 1) * sizeof *range))) {
+            wfail(w, SW_ENOMEM, "out of memory for '%s'", name);
+            return;
         }
-        if (g >= 0) H5Gclose(g);
+        for (size_t i = 0; i < n; i++) range[i] = row->first + (int32_t)i;
+        array = range;
     }
-    if (top >= 0) H5Gclose(top);
-    return w->rc;
-}
-
-static int write_probe(wctx *w, hid_t root, const sw_config *cfg, const sw_run_result *r)
-{
-    int P = r->probe_size, T = cfg->task.seq_len, I = cfg->task.input_size;
-    int H = cfg->model.hidden, L = cfg->model.layers;
-    hid_t g = make_group(w, root, "probe");
-    /* scales: layer, sample, time, feature, unit */
-    hid_t sc[5] = {-1, -1, -1, -1, -1};
-    sc[0] = put_scale(w, g, "layer", L, 0, "recurrent layer (0 = nearest the input)");
-    sc[1] = put_scale(w, g, "sample", P, 0, "probe sequence");
-    sc[2] = put_scale(w, g, "time", T, 0, "time step (0 = first)");
-    sc[3] = put_scale(w, g, "feature", I, 0, "input feature");
-    sc[4] = put_scale(w, g, "unit", H, 0, "hidden unit");
-    hsize_t in_dims[3] = {(hsize_t)P, (hsize_t)T, (hsize_t)I};
-    hid_t in_sc[3] = {sc[1], sc[2], sc[3]};
-    put_scaled(w, g, "inputs", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 3, in_dims, r->probe_inputs, in_sc,
-               "probe input sequences, drawn from the test distribution with their own stream");
-    hsize_t lab_dims[1] = {(hsize_t)P};
-    put_scaled(w, g, "labels", H5T_STD_I32LE, H5T_NATIVE_INT32, 1, lab_dims, r->probe_labels, &sc[1],
-               "class of each probe sequence (0 or 1)");
-    hsize_t h_dims[4] = {(hsize_t)L, (hsize_t)P, (hsize_t)T, (hsize_t)H};
-    hid_t h_sc[4] = {sc[0], sc[1], sc[2], sc[4]};
-    put_scaled(w, g, "hidden_final", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 4, h_dims, r->hidden_final, h_sc,
-               "hidden state h_t of every layer, evaluation mode, final weights");
-    put_scaled(w, g, "hidden_best", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 4, h_dims, r->hidden_best, h_sc,
-               "hidden state h_t of every layer, evaluation mode, best weights");
-    close_ids(sc, 5);
-    if (g >= 0) H5Gclose(g);
-    return w->rc;
-}
-
-static int write_gradients(wctx *w, hid_t root, const sw_config *cfg, const sw_run_result *r)
-{
-    int R = r->grad_records, T = cfg->task.seq_len, H = cfg->model.hidden, L = cfg->model.layers;
-    hid_t g = make_group(w, root, "gradients");
-    hid_t sc[4] = {-1, -1, -1, -1};
-    /* epoch holds the recorded epochs, not a range: written by hand, then made a scale. */
-    hsize_t r_dims[1] = {(hsize_t)R};
-    sc[0] = put_dset(w, g, "epoch", H5T_STD_I32LE, H5T_NATIVE_INT32, 1, r_dims, r->grad_epoch);
-    if (sc[0] >= 0) {
-        attr_str(w, sc[0], "long_name", "epoch at whose end the gradients were recorded (from 1; 0: the initial weights of a run that diverged in epoch 1)");
-        pthread_mutex_lock(&hl_lock);
-        herr_t s = H5DSset_scale(sc[0], "epoch");
-        pthread_mutex_unlock(&hl_lock);
-        if (s < 0) wfail(w, SW_EHDF5, "dimension scale 'epoch'");
+    hsize_t dims[1] = {(hsize_t)n};
+    hid_t d = put_dset(w, g->id, name, record_file_type(row->type), record_mem_type(row->type), 1, dims, array);
+    free(range);
+    if (d < 0) return;
+    attr_str(w, d, "long_name", row->long_name);
+    pthread_mutex_lock(&hl_lock);
+    herr_t s = H5DSset_scale(d, name);
+    pthread_mutex_unlock(&hl_lock);
+    if (s < 0 || w->rc || g->n_scales == (int)SW_ARRAY_LEN(g->scales)) {
+        wfail(w, SW_EHDF5, "dimension scale '%s'", name);
+        H5Dclose(d);
+        return;
     }
-    sc[1] = put_scale(w, g, "layer", L, 0, "recurrent layer (0 = nearest the input)");
-    sc[2] = put_scale(w, g, "time", T, 0, "time step (0 = first)");
-    sc[3] = put_scale(w, g, "unit", H, 0, "hidden unit");
-    hsize_t d3[3] = {(hsize_t)R, (hsize_t)L, (hsize_t)T};
-    hsize_t d4[4] = {(hsize_t)R, (hsize_t)L, (hsize_t)T, (hsize_t)H};
-    put_scaled(w, g, "dloss_dh_norm", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 3, d3, r->dloss_dh_norm, sc,
-               "(1/P) sum_b ||d l_b / d h_t||_2, total derivative, evaluation mode, probe set");
-    put_scaled(w, g, "dloss_dh", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 4, d4, r->dloss_dh, sc,
-               "(1/P) sum_b d l_b / d h_t, total derivative, evaluation mode, probe set");
-    put_scaled(w, g, "dW_hh_norm", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 3, d3, r->dW_hh_norm, sc,
-               "Frobenius norm of time step t's term of d(mean_b l_b)/dW_hh");
-    close_ids(sc, 4);
-    if (g >= 0) H5Gclose(g);
+    g->scales[g->n_scales] = d;
+    g->scale_names[g->n_scales++] = name;
+}
+
+/* A data array with its dimension scales attached and a long_name. */
+static void write_array_row(wctx *w, const record_group *g, const sw_record_row *row, const void *array,
+                            const sw_record_sizes *s)
+{
+    const char *name = sw_record_name(row);
+    hsize_t dims[SW_RECORD_MAX_RANK];
+    hid_t scales[SW_RECORD_MAX_RANK];
+    for (int i = 0; i < row->rank; i++) {
+        dims[i] = (hsize_t)s->n[row->dims[i]];
+        scales[i] = find_scale(g, row->scales[i]);
+    }
+    hid_t d = put_dset(w, g->id, name, record_file_type(row->type), record_mem_type(row->type), row->rank, dims,
+                       array);
+    if (d < 0) return;
+    attach_scales(w, d, scales, row->rank, name);
+    attr_str(w, d, "long_name", row->long_name);
+    H5Dclose(d);
+}
+
+static void write_attribute_row(wctx *w, hid_t loc, const sw_record_row *row, const sw_config *cfg,
+                                const sw_run_result *r, const sw_record_sizes *s)
+{
+    double v = sw_record_value(row, cfg, r, s);
+    switch (row->type) {
+    case SW_REC_F64: attr_f64(w, loc, sw_record_name(row), v); break;
+    case SW_REC_I32: attr_i32(w, loc, sw_record_name(row), (int)v); break;
+    case SW_REC_I64: attr_i64(w, loc, sw_record_name(row), (long long)v); break;
+    default: wfail(w, SW_EINVAL, "attribute %s has an array type", row->path);
+    }
+}
+
+/* The parameters tensor by tensor, with the names and shapes of model.h's table. */
+static void write_weights_row(wctx *w, hid_t group, const sw_model_shape *shape, const sw_real *flat)
+{
+    int nt = sw_tensor_count(shape);
+    for (int i = 0; i < nt && !w->rc; i++) {
+        sw_tensor_info t = sw_tensor_describe(shape, i);
+        hsize_t dims[2] = {(hsize_t)t.rows, (hsize_t)t.cols};
+        put_array(w, group, t.name, H5T_IEEE_F32LE, real_mem_type(), t.cols ? 2 : 1, dims, flat + t.offset, NULL);
+    }
+}
+
+/* Every row of the table that a run of this status has, in table order. */
+static int write_record(wctx *w, hid_t file, const sw_config *cfg, const sw_run_result *r, int full)
+{
+    sw_record_sizes s;
+    sw_record_sizes_recorded(cfg, r, &s);
+    sw_model_shape shape = sw_model_shape_from_config(cfg);
+    record_group g = {.id = -1};
+    for (size_t i = 0; i < sw_record_len && !w->rc; i++) {
+        const sw_record_row *row = &sw_record[i];
+        if (!full && (row->flags & SW_REC_RESULTS_ONLY)) continue;
+        char path[64];
+        sw_record_group(row, path, sizeof path);
+        if (strcmp(path, g.path) != 0) {
+            close_record_group(&g);
+            open_record_group(w, file, path, &g);
+        }
+        const void *field = sw_record_field_const(row, r);
+        const void *array = field && sw_record_is_array(row) ? sw_record_array(field) : NULL;
+        switch (row->kind) {
+        case SW_REC_SCALE: write_scale_row(w, &g, row, array, sw_record_count(row, &s)); break;
+        case SW_REC_DATASET: write_array_row(w, &g, row, array, &s); break;
+        case SW_REC_ATTRIBUTE: write_attribute_row(w, g.id, row, cfg, r, &s); break;
+        case SW_REC_WEIGHTS: write_weights_row(w, g.id, &shape, array); break;
+        default: wfail(w, SW_EINVAL, "%s has an unknown kind", row->path);
+        }
+    }
+    close_record_group(&g);
     return w->rc;
 }
 
-/* Checks that a done/diverged result carries every array the contract needs. */
-static int check_result(wctx *w, const sw_config *cfg, const sw_run_result *r, size_t nparam)
+/* Checks that a result carries every array its file needs (for a failed run, the
+ * history), with the counts its config's arrays were allocated for. */
+static int check_result(wctx *w, const sw_config *cfg, const sw_run_result *r, int full)
 {
-    if (!r->weights_final || !r->weights_best) return wfail(w, SW_EINVAL, "the result has no weights");
-    if (r->param_count != nparam)
-        return wfail(w, SW_EINVAL, "the result has %zu parameters, the config's model %zu",
-                     r->param_count, nparam);
-    if (r->probe_size <= 0 || !r->probe_inputs || !r->probe_labels || !r->hidden_final || !r->hidden_best)
-        return wfail(w, SW_EINVAL, "the result has no probe data");
-    if (r->grad_records < 0 || (r->grad_records > 0 && (!r->grad_epoch || !r->dloss_dh_norm ||
-                                                         !r->dloss_dh || !r->dW_hh_norm)))
-        return wfail(w, SW_EINVAL, "the result's gradient records are missing");
+    sw_record_sizes planned, s;
+    sw_record_sizes_planned(cfg, &planned);
+    sw_record_sizes_recorded(cfg, r, &s);
     if (r->history.epochs < 0 || r->history.epochs > cfg->train.epochs)
         return wfail(w, SW_EINVAL, "the result has %d epochs of history for %d planned",
                      r->history.epochs, cfg->train.epochs);
+    if (full && (r->grad_records < 0 || r->grad_records > planned.n[SW_SIZE_RECORDS]))
+        return wfail(w, SW_EINVAL, "the result has %d gradient records for at most %lld",
+                     r->grad_records, planned.n[SW_SIZE_RECORDS]);
+    for (size_t i = 0; i < sw_record_len; i++) {
+        const sw_record_row *row = &sw_record[i];
+        if (!sw_record_is_array(row) || (!full && (row->flags & SW_REC_RESULTS_ONLY))) continue;
+        if (sw_record_count(row, &s) > 0 && !sw_record_array(sw_record_field_const(row, r)))
+            return wfail(w, SW_EINVAL, "the result has no %s", row->path);
+    }
+    if (!full) return SW_OK;
+    if (r->param_count != (size_t)s.n[SW_SIZE_PARAMS])
+        return wfail(w, SW_EINVAL, "the result has %zu parameters, the config's model %lld",
+                     r->param_count, s.n[SW_SIZE_PARAMS]);
+    if (r->probe_size != s.n[SW_SIZE_PROBE])
+        return wfail(w, SW_EINVAL, "the result has %d probe sequences, the config %lld", r->probe_size,
+                     s.n[SW_SIZE_PROBE]);
     return SW_OK;
 }
 
@@ -657,11 +670,8 @@ int sw_h5_write_run(const char *dir, const sw_run_meta *meta, const sw_config *c
         return SW_EINVAL;
     }
     wctx w = {final, err, errlen, SW_OK};
-    sw_model_shape shape = sw_model_shape_from_config(cfg);
-    size_t nparam = sw_param_count(&shape);
     int full = result->status != SW_RUN_FAILED;
-    if (full && check_result(&w, cfg, result, nparam)) return w.rc;
-    if (!full && result->history.epochs < 0) return wfail(&w, SW_EINVAL, "negative epoch count");
+    if (check_result(&w, cfg, result, full)) return w.rc;
 
     hid_t file = create_temporary(&w, dir, meta->run_id, tmp, sizeof tmp);
     if (file < 0) return w.rc;
@@ -688,13 +698,7 @@ int sw_h5_write_run(const char *dir, const sw_run_meta *meta, const sw_config *c
     free(yaml);
 
     write_config_group(&w, file, cfg);
-    write_history(&w, file, &result->history);
-    write_summary(&w, file, cfg, result, (long long)nparam);
-    if (full) {
-        write_weights(&w, file, &shape, result);
-        write_probe(&w, file, cfg, result);
-        write_gradients(&w, file, cfg, result);
-    }
+    write_record(&w, file, cfg, result, full);
     return finish_file(&w, file, tmp, final, dir);
 }
 
@@ -1043,73 +1047,199 @@ static void read_config(hid_t g, sw_run_file *out)
     }
 }
 
-static int read_history(hid_t f, sw_run_file *out, char *err, size_t errlen)
+static void sizes_unknown(sw_record_sizes *s)
 {
-    hsize_t dims[1];
-    if (dset_dims(f, "history/epoch", dims, 1) != 1) {
-        sw_set_error(err, errlen, "%s: /history/epoch missing or not 1-D", out->path);
+    for (int i = 0; i < SW_SIZE_COUNT; i++) s->n[i] = -1;
+}
+
+/* Checks the dimensions of the dataset of `row` against the sizes known so far, learning
+ * the unknown ones (negative) from the file; sizes beyond an int are refused before any
+ * narrowing. With `out`, reads the dataset into a new array (*out, the caller frees).
+ * Returns SW_OK, SW_EFORMAT (message in err, which may be NULL) or SW_ENOMEM. */
+static int read_row(hid_t f, const char *file, const sw_record_row *row, sw_record_sizes *s, void **out,
+                    char *err, size_t errlen)
+{
+    hsize_t dims[SW_RECORD_MAX_RANK];
+    int rank = dset_dims(f, row->path, dims, SW_RECORD_MAX_RANK);
+    if (rank != row->rank) {
+        sw_set_error(err, errlen, "%s: %s missing or not %d-D", file, row->path, row->rank);
         return SW_EFORMAT;
     }
-    int E = (int)dims[0];
-    sw_history *h = &out->history;
-    double *block = calloc((size_t)7 * (E ? E : 1), sizeof(double));
-    if (!block) return SW_ENOMEM;
-    double **cols[7] = {&h->train_loss, &h->train_acc, &h->test_loss, &h->test_acc,
-                        &h->lr, &h->grad_norm, &h->seconds};
-    const char *names[7] = {"history/train_loss", "history/train_acc", "history/test_loss",
-                            "history/test_acc", "history/lr", "history/grad_norm", "history/seconds"};
-    for (int i = 0; i < 7; i++) *cols[i] = block + (size_t)i * (E ? E : 1);
-    h->capacity = E;
-    for (int i = 0; i < 7; i++)
-        if (read_dset(f, names[i], H5T_NATIVE_DOUBLE, *cols[i], (size_t)E)) {
-            sw_set_error(err, errlen, "%s: /%s missing or not of length %d", out->path, names[i], E);
+    for (int i = 0; i < rank; i++) {
+        long long *n = &s->n[row->dims[i]];
+        const char *sym = sw_record_size_symbol(row->dims[i]);
+        if (dims[i] > INT_MAX) {
+            sw_set_error(err, errlen, "%s: %s has %llu along %s, more than this program reads", file, row->path,
+                         (unsigned long long)dims[i], sym);
             return SW_EFORMAT;
         }
-    h->epochs = E;
+        if (*n >= 0 && (hsize_t)*n != dims[i]) {
+            sw_set_error(err, errlen, "%s: %s has %llu along %s, expected %lld", file, row->path,
+                         (unsigned long long)dims[i], sym, *n);
+            return SW_EFORMAT;
+        }
+        *n = (long long)dims[i];
+    }
+    if (!out) return SW_OK;
+    size_t count = sw_record_count(row, s);
+    void *buf = malloc((count ? count : 1) * sw_record_mem_size(row->type));
+    if (!buf) return SW_ENOMEM;
+    if (read_dset(f, row->path, record_mem_type(row->type), buf, count)) {
+        free(buf);
+        sw_set_error(err, errlen, "%s: %s unreadable", file, row->path);
+        return SW_EFORMAT;
+    }
+    *out = buf;
     return SW_OK;
 }
 
+/* The values of a row a file predates (SW_REC_ADDED): NaN, or 0 for integers. */
+static int absent_row(const sw_record_row *row, const sw_record_sizes *s, void **out)
+{
+    size_t n = 1;
+    for (int i = 0; i < row->rank; i++) n *= s->n[row->dims[i]] > 0 ? (size_t)s->n[row->dims[i]] : 0;
+    if (!(*out = calloc(n ? n : 1, sw_record_mem_size(row->type)))) return SW_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        if (row->type == SW_REC_F64) ((double *)*out)[i] = NAN;
+        if (row->type == SW_REC_F32) ((float *)*out)[i] = NAN;
+        if (row->type == SW_REC_REAL) ((sw_real *)*out)[i] = NAN;
+    }
+    return SW_OK;
+}
+
+/* Every /history row: its coordinate (the first row) fixes E, every column is read into
+ * out->history; columns added to the format later may be absent. */
+static int read_history(hid_t f, sw_run_file *out, char *err, size_t errlen)
+{
+    sw_record_sizes s;
+    sizes_unknown(&s);
+    for (size_t i = 0; i < sw_record_len; i++) {
+        const sw_record_row *row = &sw_record[i];
+        if (strncmp(row->path, "/history/", 9) != 0) continue;
+        void *field = sw_record_history_field(row, &out->history), *array = NULL;
+        int rc;
+        if ((row->flags & SW_REC_ADDED) && H5Lexists(f, row->path, H5P_DEFAULT) <= 0)
+            rc = field ? absent_row(row, &s, &array) : SW_OK;
+        else
+            rc = read_row(f, out->path, row, &s, field ? &array : NULL, err, errlen);
+        if (rc) return rc;
+        if (field) sw_record_set_array(field, array);
+    }
+    out->history.epochs = out->history.capacity = s.n[SW_SIZE_EPOCHS] > 0 ? (int)s.n[SW_SIZE_EPOCHS] : 0;
+    return SW_OK;
+}
+
+/* ||dl/dh_1|| / ||dl/dh_T|| of the last layer at the last record: one row of
+ * /gradients/dloss_dh_norm [R,L,T], without reading the rest. NaN when unreadable. */
+static double read_vanishing_ratio(hid_t f, const char *path, hsize_t R, hsize_t L, hsize_t T)
+{
+    double ratio = NAN;
+    hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
+    hid_t fs = d >= 0 ? H5Dget_space(d) : -1;
+    hsize_t start[3] = {R - 1, L - 1, 0}, count[3] = {1, 1, T};
+    hid_t ms = H5Screate_simple(1, &T, NULL);
+    float *row = malloc((size_t)T * sizeof *row);
+    if (row && fs >= 0 && ms >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
+        H5Dread(d, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, row) >= 0)
+        ratio = (double)row[0] / (double)row[T - 1];
+    free(row);
+    if (ms >= 0) H5Sclose(ms);
+    if (fs >= 0) H5Sclose(fs);
+    if (d >= 0) H5Dclose(d);
+    return ratio;
+}
+
+/* The vanishing figure always; with SW_READ_GRADIENTS also /gradients/epoch and
+ * /gradients/dloss_dh_norm (whose absence is then an error). */
 static int read_gradients(hid_t f, sw_run_file *out, unsigned what, char *err, size_t errlen)
 {
-    hsize_t dims[3];
-    if (dset_dims(f, "gradients/dloss_dh_norm", dims, 3) != 3) {
-        if (what & SW_READ_GRADIENTS) {
-            sw_set_error(err, errlen, "%s: no /gradients/dloss_dh_norm [R,L,T]", out->path);
-            return SW_EFORMAT;
+    const sw_record_row *norm = sw_record_find("/gradients/dloss_dh_norm");
+    const sw_record_row *epoch = sw_record_find("/gradients/epoch");
+    SW_ASSERT(norm && epoch && norm->rank == 3);
+    int wanted = (what & SW_READ_GRADIENTS) != 0;
+    sw_record_sizes s;
+    sizes_unknown(&s);
+    int rc = read_row(f, out->path, norm, &s, NULL, wanted ? err : NULL, errlen);
+    if (rc) return wanted ? rc : SW_OK;
+    long long R = s.n[norm->dims[0]], L = s.n[norm->dims[1]], T = s.n[norm->dims[2]];
+    if (R > 0 && L > 0 && T > 0)
+        out->vanishing_ratio = read_vanishing_ratio(f, norm->path, (hsize_t)R, (hsize_t)L, (hsize_t)T);
+    if (!wanted) return SW_OK;
+    void *epochs = NULL, *norms = NULL;
+    rc = read_row(f, out->path, epoch, &s, &epochs, err, errlen);
+    out->grad_epoch = epochs;
+    if (rc == SW_OK) rc = read_row(f, out->path, norm, &s, &norms, err, errlen);
+    out->dloss_dh_norm = norms;
+    out->grad_records = (int)R;
+    out->grad_layers = (int)L;
+    out->grad_steps = (int)T;
+    return rc;
+}
+
+/* The root attributes: format, version, status and run id are required (SW_EFORMAT with a
+ * message when absent), the others optional (absent or odd values stay NULL/NaN). */
+static int read_root(hid_t f, sw_run_file *out, char *err, size_t errlen)
+{
+    const char *path = out->path;
+    char *format = NULL, *status = NULL;
+    long long version = 0;
+    int rc = SW_EFORMAT;
+    if (get_str(f, "format", &format) != SW_OK || strcmp(format, RUN_FORMAT) != 0)
+        sw_set_error(err, errlen, "%s: not a sweep run file (root attribute format is not '" RUN_FORMAT "')", path);
+    else if (get_i64(f, "format_version", &version) != SW_OK || version < 1 || version > FORMAT_VERSION)
+        sw_set_error(err, errlen, "%s: format_version %lld is not one this program reads (1)", path, version);
+    else if (get_str(f, "status", &status) != SW_OK)
+        sw_set_error(err, errlen, "%s: root attribute status missing", path);
+    else if (get_str(f, "run_id", &out->run_id) != SW_OK)
+        sw_set_error(err, errlen, "%s: root attribute run_id missing", path);
+    else
+        rc = SW_OK;
+    for (int s = 0; status && s < SW_RUN_STATUS_COUNT; s++)
+        if (strcmp(status, sw_run_status_name((sw_run_status)s)) == 0) out->status = (sw_run_status)s;
+    free(format);
+    free(status);
+    if (rc) return rc;
+    get_str(f, "sweep", &out->sweep);
+    get_str(f, "error", &out->error);
+    get_str(f, "created", &out->created);
+    get_str(f, "program_version", &out->program_version);
+    get_str(f, "config", &out->config_text);
+    get_f64(f, "wall_seconds", &out->wall_seconds);
+    if (H5Aexists(f, "swept_keys") > 0) {
+        hid_t a = H5Aopen(f, "swept_keys", H5P_DEFAULT);
+        if (a >= 0) {
+            rc = get_strs(a, 1, &out->swept_keys, &out->n_swept);
+            H5Aclose(a);
+            if (rc == SW_ENOMEM) return rc;
         }
-        return SW_OK;
     }
-    int R = (int)dims[0], L = (int)dims[1], T = (int)dims[2];
-    if (R > 0 && L > 0 && T > 0) {
-        /* just the last record's last layer, for the vanishing figure */
-        hid_t d = H5Dopen2(f, "gradients/dloss_dh_norm", H5P_DEFAULT);
-        hid_t fs = d >= 0 ? H5Dget_space(d) : -1;
-        hsize_t start[3] = {(hsize_t)R - 1, (hsize_t)L - 1, 0}, count[3] = {1, 1, (hsize_t)T};
-        hsize_t mdims[1] = {(hsize_t)T};
-        hid_t ms = H5Screate_simple(1, mdims, NULL);
-        float *row = malloc((size_t)T * sizeof *row);
-        if (row && fs >= 0 && ms >= 0 &&
-            H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
-            H5Dread(d, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, row) >= 0)
-            out->vanishing_ratio = (double)row[0] / (double)row[T - 1];
-        free(row);
-        if (ms >= 0) H5Sclose(ms);
-        if (fs >= 0) H5Sclose(fs);
-        if (d >= 0) H5Dclose(d);
-    }
-    if (!(what & SW_READ_GRADIENTS)) return SW_OK;
-    out->grad_records = R;
-    out->grad_layers = L;
-    out->grad_steps = T;
-    size_t n = (size_t)R * L * T;
-    out->grad_epoch = malloc((size_t)(R ? R : 1) * sizeof(int32_t));
-    out->dloss_dh_norm = malloc((n ? n : 1) * sizeof(float));
-    if (!out->grad_epoch || !out->dloss_dh_norm) return SW_ENOMEM;
-    if (read_dset(f, "gradients/epoch", H5T_NATIVE_INT32, out->grad_epoch, (size_t)R) ||
-        read_dset(f, "gradients/dloss_dh_norm", H5T_NATIVE_FLOAT, out->dloss_dh_norm, n)) {
-        sw_set_error(err, errlen, "%s: /gradients/epoch or /gradients/dloss_dh_norm unreadable", out->path);
+    return SW_OK;
+}
+
+/* /config (every schema key it has) and /summary; both groups are required. */
+static int read_config_and_summary(hid_t f, sw_run_file *out, char *err, size_t errlen)
+{
+    hid_t g;
+    if (H5Lexists(f, "config", H5P_DEFAULT) <= 0 || (g = H5Gopen2(f, "config", H5P_DEFAULT)) < 0) {
+        sw_set_error(err, errlen, "%s: group /config missing", out->path);
         return SW_EFORMAT;
     }
+    read_config(g, out);
+    H5Gclose(g);
+    if (H5Lexists(f, "summary", H5P_DEFAULT) <= 0 || (g = H5Gopen2(f, "summary", H5P_DEFAULT)) < 0) {
+        sw_set_error(err, errlen, "%s: group /summary missing", out->path);
+        return SW_EFORMAT;
+    }
+    long long v = 0;
+    if (get_i64(g, "best_epoch", &v) == SW_OK) out->best_epoch = (int)v;
+    if (get_i64(g, "epochs_completed", &v) == SW_OK) out->epochs = (int)v;
+    if (get_i64(g, "epochs_planned", &v) == SW_OK) out->epochs_planned = (int)v;
+    if (get_i64(g, "param_count", &v) == SW_OK) out->param_count = v;
+    get_f64(g, "best_test_acc", &out->best_test_acc);
+    get_f64(g, "best_test_loss", &out->best_test_loss);
+    get_f64(g, "final_test_acc", &out->final_test_acc);
+    get_f64(g, "final_train_acc", &out->final_train_acc);
+    H5Gclose(g);
     return SW_OK;
 }
 
@@ -1136,73 +1266,11 @@ int sw_h5_read_run(const char *path, unsigned what, sw_run_file *out, char *err,
                 detail[0] ? " (HDF5: " : "", detail, detail[0] ? ")" : "");
         return SW_EFORMAT;
     }
-    int rc = SW_EFORMAT;
-    char *format = NULL, *status = NULL;
-    long long version = 0, v = 0;
-    if (get_str(f, "format", &format) != SW_OK || strcmp(format, RUN_FORMAT) != 0) {
-        sw_set_error(err, errlen, "%s: not a sweep run file (root attribute format is not '" RUN_FORMAT "')", path);
-        goto done;
-    }
-    if (get_i64(f, "format_version", &version) != SW_OK || version < 1 || version > FORMAT_VERSION) {
-        sw_set_error(err, errlen, "%s: format_version %lld is not one this program reads (1)", path, version);
-        goto done;
-    }
-    if (get_str(f, "status", &status) != SW_OK) {
-        sw_set_error(err, errlen, "%s: root attribute status missing", path);
-        goto done;
-    }
-    for (int s = 0; s < SW_RUN_STATUS_COUNT; s++)
-        if (strcmp(status, sw_run_status_name((sw_run_status)s)) == 0) out->status = (sw_run_status)s;
-    if (get_str(f, "run_id", &out->run_id) != SW_OK) {
-        sw_set_error(err, errlen, "%s: root attribute run_id missing", path);
-        goto done;
-    }
-    /* Optional ones: absent or odd values stay NULL/NaN. */
-    get_str(f, "sweep", &out->sweep);
-    get_str(f, "error", &out->error);
-    get_str(f, "created", &out->created);
-    get_str(f, "program_version", &out->program_version);
-    get_str(f, "config", &out->config_text);
-    get_f64(f, "wall_seconds", &out->wall_seconds);
-    if (H5Aexists(f, "swept_keys") > 0) {
-        hid_t a = H5Aopen(f, "swept_keys", H5P_DEFAULT);
-        if (a >= 0) {
-            int r = get_strs(a, 1, &out->swept_keys, &out->n_swept);
-            H5Aclose(a);
-            if (r == SW_ENOMEM) {
-                rc = r;
-                goto done;
-            }
-        }
-    }
-    if (H5Lexists(f, "config", H5P_DEFAULT) <= 0) {
-        sw_set_error(err, errlen, "%s: group /config missing", path);
-        goto done;
-    }
-    hid_t g = H5Gopen2(f, "config", H5P_DEFAULT);
-    if (g < 0) goto done;
-    read_config(g, out);
-    H5Gclose(g);
-    if (H5Lexists(f, "summary", H5P_DEFAULT) <= 0 || (g = H5Gopen2(f, "summary", H5P_DEFAULT)) < 0) {
-        sw_set_error(err, errlen, "%s: group /summary missing", path);
-        goto done;
-    }
-    if (get_i64(g, "best_epoch", &v) == SW_OK) out->best_epoch = (int)v;
-    if (get_i64(g, "epochs_completed", &v) == SW_OK) out->epochs = (int)v;
-    if (get_i64(g, "epochs_planned", &v) == SW_OK) out->epochs_planned = (int)v;
-    if (get_i64(g, "param_count", &v) == SW_OK) out->param_count = v;
-    get_f64(g, "best_test_acc", &out->best_test_acc);
-    get_f64(g, "best_test_loss", &out->best_test_loss);
-    get_f64(g, "final_test_acc", &out->final_test_acc);
-    get_f64(g, "final_train_acc", &out->final_train_acc);
-    H5Gclose(g);
-    rc = SW_OK;
-    if (what & SW_READ_HISTORY) rc = read_history(f, out, err, errlen);
+    int rc = read_root(f, out, err, errlen);
+    if (rc == SW_OK) rc = read_config_and_summary(f, out, err, errlen);
+    if (rc == SW_OK && (what & SW_READ_HISTORY)) rc = read_history(f, out, err, errlen);
     if (rc == SW_OK) rc = read_gradients(f, out, what, err, errlen);
     if (rc == SW_ENOMEM) sw_set_error(err, errlen, "%s: out of memory", path);
-done:
-    free(format);
-    free(status);
     H5Fclose(f);
     H5Eclear2(H5E_DEFAULT);
     return rc;
@@ -1219,7 +1287,7 @@ void sw_run_file_free(sw_run_file *f)
     free(f->program_version);
     free(f->config_text);
     sw_h5_free_names(f->swept_keys, f->n_swept);
-    free(f->history.train_loss); /* the history's single block */
+    sw_record_free_history(&f->history);
     free(f->grad_epoch);
     free(f->dloss_dh_norm);
     memset(f, 0, sizeof *f);
@@ -1420,83 +1488,85 @@ typedef struct {
     const sw_config *cfg; /* where the swept values come from, NULL when unknown */
 } index_row;
 
-static int write_index_table(wctx *w, hid_t root, index_row *rows, int n,
-                             const char *const *keys, int nkeys)
+/* Column buffers of the index table, one value per row. */
+typedef struct {
+    int n;
+    hsize_t dims[1];
+    hid_t st, bt;       /* string and bool types */
+    const char **strs;
+    char **owned;       /* strings of strs this writer allocated */
+    int64_t *ints;
+    double *dbls;
+    int8_t *bools;
+} table_cols;
+
+static void free_owned(table_cols *c)
 {
-    hid_t g = make_group(w, root, "table");
-    if (g < 0) return w->rc;
-    hid_t st = str_type(), bt = bool_type();
-    size_t cn = (size_t)(n ? n : 1);
-    const char **strs = calloc(cn, sizeof *strs);
-    char **owned = calloc(cn, sizeof *owned);
-    int64_t *ints = calloc(cn, sizeof *ints);
-    double *dbls = calloc(cn, sizeof *dbls);
-    int8_t *bools = calloc(cn, sizeof *bools);
-    hsize_t dims[1] = {(hsize_t)n};
-    if (st < 0 || bt < 0 || !strs || !owned || !ints || !dbls || !bools) {
-        wfail(w, SW_ENOMEM, "out of memory");
-        goto done;
+    for (int i = 0; i < c->n; i++) {
+        free(c->owned[i]);
+        c->owned[i] = NULL;
     }
-    for (int i = 0; i < n; i++) strs[i] = rows[i].id;
-    put_array(w, g, "run_id", st, st, 1, dims, strs, "run id (file name without .h5)");
+}
+
+/* run_id, status and path. */
+static void write_id_columns(wctx *w, hid_t g, const index_row *rows, table_cols *c)
+{
+    int n = c->n;
+    for (int i = 0; i < n; i++) c->strs[i] = rows[i].id;
+    put_array(w, g, "run_id", c->st, c->st, 1, c->dims, c->strs, "run id (file name without .h5)");
     for (int i = 0; i < n; i++)
-        strs[i] = rows[i].have ? sw_run_status_name(rows[i].file->status)
-                               : rows[i].unreadable ? "unreadable" : "pending";
-    put_array(w, g, "status", st, st, 1, dims, strs, "done | diverged | failed | pending | unreadable");
+        c->strs[i] = rows[i].have ? sw_run_status_name(rows[i].file->status)
+                                  : rows[i].unreadable ? "unreadable" : "pending";
+    put_array(w, g, "status", c->st, c->st, 1, c->dims, c->strs, "done | diverged | failed | pending | unreadable");
     for (int i = 0; i < n && !w->rc; i++) {
         if (rows[i].have) {
             size_t len = strlen(rows[i].id) + 4;
-            if (!(owned[i] = malloc(len))) {
+            if (!(c->owned[i] = malloc(len))) {
                 wfail(w, SW_ENOMEM, "out of memory");
                 break;
             }
-            snprintf(owned[i], len, "%s.h5", rows[i].id);
+            snprintf(c->owned[i], len, "%s.h5", rows[i].id);
         }
-        strs[i] = owned[i] ? owned[i] : "";
+        c->strs[i] = c->owned[i] ? c->owned[i] : "";
     }
-    put_array(w, g, "path", st, st, 1, dims, strs, "run file, relative to this file's directory");
-    for (int i = 0; i < n; i++) {
-        free(owned[i]);
-        owned[i] = NULL;
-    }
+    put_array(w, g, "path", c->st, c->st, 1, c->dims, c->strs, "run file, relative to this file's directory");
+    free_owned(c);
+}
 
-    for (int c = 0; c < nkeys && !w->rc; c++) {
-        const sw_key_info *k = sw_schema_find(keys[c]);
-        if (!k) {
-            wfail(w, SW_EINVAL, "swept key '%s' is not a config key", keys[c]);
-            break;
-        }
-        for (int i = 0; i < n && !w->rc; i++) {
-            const sw_config *cfg = rows[i].cfg;
-            switch (k->type) {
-            case SW_TYPE_INT:
-            case SW_TYPE_INT64: ints[i] = cfg ? sw_config_get_int(cfg, k) : 0; break;
-            case SW_TYPE_FLOAT: dbls[i] = cfg ? sw_config_get_float(cfg, k) : NAN; break;
-            case SW_TYPE_BOOL: bools[i] = cfg ? sw_config_get_int(cfg, k) != 0 : 0; break;
-            default: {
-                char text[SW_MAX_PATH + 8] = "";
-                if (cfg && k->type == SW_TYPE_STRING)
-                    snprintf(text, sizeof text, "%s", sw_config_get_string(cfg, k));
-                else if (cfg)
-                    sw_config_format(cfg, k, text, sizeof text);
-                if (!(owned[i] = strdup(text))) wfail(w, SW_ENOMEM, "out of memory");
-                strs[i] = owned[i];
-            }
-            }
-        }
+/* The column of one swept key, typed like the key (lists and choices as text). */
+static void write_key_column(wctx *w, hid_t g, const index_row *rows, table_cols *c, const sw_key_info *k)
+{
+    for (int i = 0; i < c->n && !w->rc; i++) {
+        const sw_config *cfg = rows[i].cfg;
         switch (k->type) {
         case SW_TYPE_INT:
-        case SW_TYPE_INT64: put_array(w, g, k->key, H5T_STD_I64LE, H5T_NATIVE_INT64, 1, dims, ints, k->doc); break;
-        case SW_TYPE_FLOAT: put_array(w, g, k->key, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, dbls, k->doc); break;
-        case SW_TYPE_BOOL: put_array(w, g, k->key, bt, bt, 1, dims, bools, k->doc); break;
-        default: put_array(w, g, k->key, st, st, 1, dims, strs, k->doc);
+        case SW_TYPE_INT64: c->ints[i] = cfg ? sw_config_get_int(cfg, k) : 0; break;
+        case SW_TYPE_FLOAT: c->dbls[i] = cfg ? sw_config_get_float(cfg, k) : NAN; break;
+        case SW_TYPE_BOOL: c->bools[i] = cfg ? sw_config_get_int(cfg, k) != 0 : 0; break;
+        default: {
+            char text[SW_MAX_PATH + 8] = "";
+            if (cfg && k->type == SW_TYPE_STRING)
+                snprintf(text, sizeof text, "%s", sw_config_get_string(cfg, k));
+            else if (cfg)
+                sw_config_format(cfg, k, text, sizeof text);
+            if (!(c->owned[i] = strdup(text))) wfail(w, SW_ENOMEM, "out of memory");
+            c->strs[i] = c->owned[i];
         }
-        for (int i = 0; i < n; i++) {
-            free(owned[i]);
-            owned[i] = NULL;
         }
     }
+    switch (k->type) {
+    case SW_TYPE_INT:
+    case SW_TYPE_INT64: put_array(w, g, k->key, H5T_STD_I64LE, H5T_NATIVE_INT64, 1, c->dims, c->ints, k->doc); break;
+    case SW_TYPE_FLOAT: put_array(w, g, k->key, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, c->dims, c->dbls, k->doc); break;
+    case SW_TYPE_BOOL: put_array(w, g, k->key, c->bt, c->bt, 1, c->dims, c->bools, k->doc); break;
+    default: put_array(w, g, k->key, c->st, c->st, 1, c->dims, c->strs, k->doc);
+    }
+    free_owned(c);
+}
 
+/* The summary columns; NaN / 0 for runs without a readable file. */
+static void write_summary_columns(wctx *w, hid_t g, const index_row *rows, table_cols *c)
+{
     struct {
         const char *name, *long_name;
         size_t off;
@@ -1506,31 +1576,167 @@ static int write_index_table(wctx *w, hid_t root, index_row *rows, int n,
         {"final_train_acc", "training accuracy of the last epoch (fraction)", offsetof(sw_run_file, final_train_acc)},
         {"wall_seconds", "wall seconds of the whole run", offsetof(sw_run_file, wall_seconds)},
     };
-    for (size_t c = 0; c < SW_ARRAY_LEN(dcols) && !w->rc; c++) {
-        for (int i = 0; i < n; i++)
-            dbls[i] = rows[i].have ? *(const double *)((const char *)rows[i].file + dcols[c].off) : NAN;
-        put_array(w, g, dcols[c].name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, dbls, dcols[c].long_name);
-        if (c == 0) { /* keep best_epoch beside best_test_acc */
-            for (int i = 0; i < n; i++) ints[i] = rows[i].have ? rows[i].file->best_epoch : 0;
-            put_array(w, g, "best_epoch", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, dims, ints,
+    for (size_t k = 0; k < SW_ARRAY_LEN(dcols) && !w->rc; k++) {
+        for (int i = 0; i < c->n; i++)
+            c->dbls[i] = rows[i].have ? *(const double *)((const char *)rows[i].file + dcols[k].off) : NAN;
+        put_array(w, g, dcols[k].name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, c->dims, c->dbls, dcols[k].long_name);
+        if (k == 0) { /* keep best_epoch beside best_test_acc */
+            for (int i = 0; i < c->n; i++) c->ints[i] = rows[i].have ? rows[i].file->best_epoch : 0;
+            put_array(w, g, "best_epoch", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, c->dims, c->ints,
                       "epoch of the highest test accuracy (from 1); 0 when unknown");
         }
     }
-    for (int i = 0; i < n; i++) ints[i] = rows[i].have ? rows[i].file->epochs : 0;
-    put_array(w, g, "epochs", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, dims, ints, "epochs completed");
+    for (int i = 0; i < c->n; i++) c->ints[i] = rows[i].have ? rows[i].file->epochs : 0;
+    put_array(w, g, "epochs", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, c->dims, c->ints, "epochs completed");
+}
+
+static int write_index_table(wctx *w, hid_t root, const index_row *rows, int n, const char *const *keys,
+                             int nkeys)
+{
+    hid_t g = make_group(w, root, "table");
+    if (g < 0) return w->rc;
+    size_t cn = (size_t)(n ? n : 1);
+    table_cols c = {n, {(hsize_t)n}, str_type(), bool_type(), calloc(cn, sizeof *c.strs), calloc(cn, sizeof *c.owned),
+                    calloc(cn, sizeof *c.ints), calloc(cn, sizeof *c.dbls), calloc(cn, sizeof *c.bools)};
+    if (c.st < 0 || c.bt < 0 || !c.strs || !c.owned || !c.ints || !c.dbls || !c.bools) {
+        wfail(w, SW_ENOMEM, "out of memory");
+        goto done;
+    }
+    write_id_columns(w, g, rows, &c);
+    for (int k = 0; k < nkeys && !w->rc; k++) {
+        const sw_key_info *key = sw_schema_find(keys[k]);
+        if (!key) {
+            wfail(w, SW_EINVAL, "swept key '%s' is not a config key", keys[k]);
+            break;
+        }
+        write_key_column(w, g, rows, &c, key);
+    }
+    write_summary_columns(w, g, rows, &c);
 
 done:
-    if (st >= 0) H5Tclose(st);
-    if (bt >= 0) H5Tclose(bt);
-    if (owned)
-        for (int i = 0; i < n; i++) free(owned[i]);
-    free(strs);
-    free(owned);
-    free(ints);
-    free(dbls);
-    free(bools);
+    if (c.st >= 0) H5Tclose(c.st);
+    if (c.bt >= 0) H5Tclose(c.bt);
+    if (c.owned) free_owned(&c);
+    free(c.strs);
+    free(c.owned);
+    free(c.ints);
+    free(c.dbls);
+    free(c.bools);
     H5Gclose(g);
     return w->rc;
+}
+
+/* Fills row i: the run's id and, when its file is complete and readable, its summary
+ * (from spec->cache while the file is unchanged; a newly read one goes into the cache). */
+static int collect_row(wctx *w, const char *dir, const sw_index_spec *spec, char **listed, int i,
+                       index_row *r)
+{
+    if (spec->run_ids) {
+        r->id = spec->run_ids[i];
+    } else {
+        listed[i][strlen(listed[i]) - 3] = 0; /* strip .h5 */
+        r->id = listed[i];
+    }
+    if (!valid_run_id(r->id)) return wfail(w, SW_EINVAL, "invalid run id '%s'", r->id ? r->id : "(null)");
+    char path[PATH_MAX], msg[256];
+    snprintf(path, sizeof path, "%s/%s.h5", dir, r->id);
+    struct stat st;
+    bool exists = stat(path, &st) == 0;
+    index_cache_entry *cached = spec->cache && spec->run_ids && i < spec->cache->n ? &spec->cache->rows[i] : NULL;
+    if (cached && cached->valid && !(exists && same_file_state(cached, &st))) {
+        sw_run_file_free(&cached->file); /* replaced (a failed run redone) or removed */
+        cached->valid = 0;
+    }
+    if (cached && cached->valid) {
+        r->file = &cached->file;
+    } else if (exists && sw_h5_run_is_complete(path) &&
+               sw_h5_read_run(path, 0, &r->own, msg, sizeof msg) == SW_OK && r->own.status < SW_RUN_STATUS_COUNT) {
+        r->file = &r->own;
+        if (cached) { /* the cache takes the summary over */
+            cached->file = r->own;
+            memset(&r->own, 0, sizeof r->own);
+            cached->valid = 1;
+            cached->mtime = st.st_mtim;
+            cached->size = st.st_size;
+            cached->ino = st.st_ino;
+            r->file = &cached->file;
+        }
+    } else {
+        sw_run_file_free(&r->own);
+        r->file = NULL;
+    }
+    r->have = r->file != NULL;
+    r->unreadable = !r->have && exists;
+    r->cfg = r->have ? &r->file->config : spec->configs ? &spec->configs[i] : NULL;
+    return SW_OK;
+}
+
+/* The key columns: the spec's swept keys, else those of the first run file read. *keys
+ * is a new array of borrowed strings (the caller frees the array). */
+static int index_keys(wctx *w, const sw_index_spec *spec, const index_row *rows, int n, const char ***keys,
+                      int *nkeys)
+{
+    const char *const *from = spec->swept_keys;
+    int count = spec->n_swept > 0 ? spec->n_swept : 0, found = from != NULL;
+    for (int i = 0; i < n && !found; i++)
+        if (rows[i].have) {
+            from = (const char *const *)rows[i].file->swept_keys;
+            count = rows[i].file->n_swept;
+            found = 1;
+        }
+    *nkeys = 0;
+    if (!found) return SW_OK; /* *keys stays NULL: no key columns */
+    if (!(*keys = calloc((size_t)(count + 1), sizeof **keys))) return wfail(w, SW_ENOMEM, "out of memory");
+    for (int i = 0; i < count; i++) (*keys)[(*nkeys)++] = from[i];
+    for (int i = 0; i < *nkeys; i++)
+        if (!sw_schema_find((*keys)[i])) return wfail(w, SW_EINVAL, "swept key '%s' is not a config key", (*keys)[i]);
+    return SW_OK;
+}
+
+/* Writes the index under a temporary name and renames it: root attributes, /runs links,
+ * /table. */
+static int write_index_file(wctx *w, const char *dir, const char *final, const sw_index_spec *spec,
+                            const index_row *rows, int n, const char *const *keys, int nkeys)
+{
+    int counts[SW_RUN_STATUS_COUNT] = {0}, pending = 0;
+    for (int i = 0; i < n; i++) {
+        if (rows[i].have)
+            counts[rows[i].file->status]++;
+        else
+            pending++;
+    }
+    char tmp[PATH_MAX];
+    hid_t file = create_temporary(w, dir, "sweep", tmp, sizeof tmp);
+    if (file < 0) return w->rc;
+    char created[32], hash[65] = "";
+    iso_time_utc(created);
+    if (spec->config_text) sw_sha256_hex(spec->config_text, strlen(spec->config_text), hash);
+    attr_str(w, file, "format", INDEX_FORMAT);
+    attr_i32(w, file, "format_version", FORMAT_VERSION);
+    attr_str(w, file, "sweep", spec->sweep_name ? spec->sweep_name : "");
+    attr_str(w, file, "config", spec->config_text ? spec->config_text : "");
+    attr_str(w, file, "config_sha256", hash);
+    attr_strs(w, file, "swept_keys", keys, nkeys);
+    attr_str(w, file, "created", created);
+    attr_str(w, file, "program_version", SWEEP_VERSION);
+    attr_str(w, file, "library_versions", sw_library_versions());
+    attr_i64(w, file, "runs_total", n);
+    attr_i64(w, file, "runs_done", counts[SW_RUN_DONE]);
+    attr_i64(w, file, "runs_diverged", counts[SW_RUN_DIVERGED]);
+    attr_i64(w, file, "runs_failed", counts[SW_RUN_FAILED]);
+    attr_i64(w, file, "runs_pending", pending);
+
+    hid_t runs = make_group(w, file, "runs");
+    for (int i = 0; i < n && !w->rc; i++) {
+        if (!rows[i].have) continue;
+        char target[PATH_MAX];
+        snprintf(target, sizeof target, "%s.h5", rows[i].id);
+        if (H5Lcreate_external(target, "/", runs, rows[i].id, H5P_DEFAULT, H5P_DEFAULT) < 0)
+            wfail(w, SW_EHDF5, "external link /runs/%s", rows[i].id);
+    }
+    if (runs >= 0) H5Gclose(runs);
+    write_index_table(w, file, rows, n, keys, nkeys);
+    return finish_file(w, file, tmp, final, dir);
 }
 
 int sw_h5_write_index(const char *dir, const sw_index_spec *spec, char *err, size_t errlen)
@@ -1540,145 +1746,25 @@ int sw_h5_write_index(const char *dir, const sw_index_spec *spec, char *err, siz
         sw_set_error(err, errlen, "sw_h5_write_index: missing argument");
         return SW_EINVAL;
     }
-    char final[PATH_MAX], tmp[PATH_MAX];
+    char final[PATH_MAX];
     if (snprintf(final, sizeof final, "%s/" INDEX_NAME, dir) >= (int)sizeof final) {
         sw_set_error(err, errlen, "path too long: %s", dir);
         return SW_EINVAL;
     }
     wctx w = {final, err, errlen, SW_OK};
     char **listed = NULL;
-    int n = 0;
-    index_row *rows = NULL;
-    hid_t file = -1;
+    int n = spec->n_runs;
+    if (!spec->run_ids && (n = sw_h5_list_runs(dir, &listed)) < 0) {
+        sw_set_error(err, errlen, "cannot list %s: %s", dir, sw_strerror(n));
+        return n;
+    }
     const char **keys = NULL;
     int nkeys = 0;
-    if (spec->run_ids) {
-        n = spec->n_runs;
-    } else {
-        n = sw_h5_list_runs(dir, &listed);
-        if (n < 0) {
-            sw_set_error(err, errlen, "cannot list %s: %s", dir, sw_strerror(n));
-            return n;
-        }
-    }
-    rows = calloc((size_t)(n ? n : 1), sizeof *rows);
-    if (!rows) {
-        wfail(&w, SW_ENOMEM, "out of memory");
-        goto done;
-    }
-    int counts[SW_RUN_STATUS_COUNT] = {0}, pending = 0;
-    for (int i = 0; i < n; i++) {
-        index_row *r = &rows[i];
-        if (spec->run_ids) {
-            r->id = spec->run_ids[i];
-        } else {
-            listed[i][strlen(listed[i]) - 3] = 0; /* strip .h5 */
-            r->id = listed[i];
-        }
-        if (!valid_run_id(r->id)) {
-            wfail(&w, SW_EINVAL, "invalid run id '%s'", r->id ? r->id : "(null)");
-            goto done;
-        }
-        char path[PATH_MAX], msg[256];
-        snprintf(path, sizeof path, "%s/%s.h5", dir, r->id);
-        struct stat st;
-        bool exists = stat(path, &st) == 0;
-        index_cache_entry *cached = spec->cache && spec->run_ids && i < spec->cache->n ? &spec->cache->rows[i] : NULL;
-        if (cached && cached->valid && !(exists && same_file_state(cached, &st))) {
-            sw_run_file_free(&cached->file); /* replaced (a failed run redone) or removed */
-            cached->valid = 0;
-        }
-        if (cached && cached->valid) {
-            r->file = &cached->file;
-        } else if (exists && sw_h5_run_is_complete(path) &&
-                   sw_h5_read_run(path, 0, &r->own, msg, sizeof msg) == SW_OK && r->own.status < SW_RUN_STATUS_COUNT) {
-            if (cached) { /* the cache takes the summary over */
-                cached->file = r->own;
-                memset(&r->own, 0, sizeof r->own);
-                cached->valid = 1;
-                cached->mtime = st.st_mtim;
-                cached->size = st.st_size;
-                cached->ino = st.st_ino;
-                r->file = &cached->file;
-            } else {
-                r->file = &r->own;
-            }
-        } else {
-            sw_run_file_free(&r->own);
-            r->file = NULL;
-        }
-        if (r->file) {
-            r->have = 1;
-            r->cfg = &r->file->config;
-            counts[r->file->status]++;
-        } else {
-            r->unreadable = exists;
-            pending++;
-            if (spec->configs) r->cfg = &spec->configs[i];
-        }
-    }
-    if (spec->swept_keys) {
-        keys = calloc((size_t)(spec->n_swept > 0 ? spec->n_swept : 1), sizeof *keys);
-        if (!keys) {
-            wfail(&w, SW_ENOMEM, "out of memory");
-            goto done;
-        }
-        for (int i = 0; i < spec->n_swept; i++) keys[nkeys++] = spec->swept_keys[i];
-    } else {
-        for (int i = 0; i < n && !keys; i++)
-            if (rows[i].have) {
-                keys = calloc((size_t)(rows[i].file->n_swept + 1), sizeof *keys);
-                if (!keys) {
-                    wfail(&w, SW_ENOMEM, "out of memory");
-                    goto done;
-                }
-                for (int j = 0; j < rows[i].file->n_swept; j++) keys[nkeys++] = rows[i].file->swept_keys[j];
-            }
-    }
-    for (int i = 0; i < nkeys; i++)
-        if (!sw_schema_find(keys[i])) {
-            wfail(&w, SW_EINVAL, "swept key '%s' is not a config key", keys[i]);
-            goto done;
-        }
-
-    file = create_temporary(&w, dir, "sweep", tmp, sizeof tmp);
-    if (file < 0) goto done;
-    char created[32], hash[65] = "";
-    iso_time_utc(created);
-    if (spec->config_text) sw_sha256_hex(spec->config_text, strlen(spec->config_text), hash);
-    attr_str(&w, file, "format", INDEX_FORMAT);
-    attr_i32(&w, file, "format_version", FORMAT_VERSION);
-    attr_str(&w, file, "sweep", spec->sweep_name ? spec->sweep_name : "");
-    attr_str(&w, file, "config", spec->config_text ? spec->config_text : "");
-    attr_str(&w, file, "config_sha256", hash);
-    attr_strs(&w, file, "swept_keys", keys, nkeys);
-    attr_str(&w, file, "created", created);
-    attr_str(&w, file, "program_version", SWEEP_VERSION);
-    attr_str(&w, file, "library_versions", sw_library_versions());
-    attr_i64(&w, file, "runs_total", n);
-    attr_i64(&w, file, "runs_done", counts[SW_RUN_DONE]);
-    attr_i64(&w, file, "runs_diverged", counts[SW_RUN_DIVERGED]);
-    attr_i64(&w, file, "runs_failed", counts[SW_RUN_FAILED]);
-    attr_i64(&w, file, "runs_pending", pending);
-
-    hid_t runs = make_group(&w, file, "runs");
-    for (int i = 0; i < n && !w.rc; i++) {
-        if (!rows[i].have) continue;
-        char target[PATH_MAX];
-        snprintf(target, sizeof target, "%s.h5", rows[i].id);
-        if (H5Lcreate_external(target, "/", runs, rows[i].id, H5P_DEFAULT, H5P_DEFAULT) < 0)
-            wfail(&w, SW_EHDF5, "external link /runs/%s", rows[i].id);
-    }
-    if (runs >= 0) H5Gclose(runs);
-    write_index_table(&w, file, rows, n, keys, nkeys);
-    finish_file(&w, file, tmp, final, dir);
-    file = -1;
-
-done:
-    if (file >= 0) {
-        H5Fclose(file);
-        unlink(tmp);
-    }
+    index_row *rows = calloc((size_t)(n ? n : 1), sizeof *rows);
+    if (!rows) wfail(&w, SW_ENOMEM, "out of memory");
+    for (int i = 0; i < n && !w.rc; i++) collect_row(&w, dir, spec, listed, i, &rows[i]);
+    if (!w.rc) index_keys(&w, spec, rows, n, &keys, &nkeys);
+    if (!w.rc) write_index_file(&w, dir, final, spec, rows, n, keys, nkeys);
     if (rows)
         for (int i = 0; i < n; i++) sw_run_file_free(&rows[i].own);
     free(rows);

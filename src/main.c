@@ -25,16 +25,12 @@
 
 #include "common.h"
 #include "config.h"
+#include "record.h"
+#include "summary.h"
 #include "sweep.h"
+#include "sweep_mpi.h"
 #include "sweepspec.h"
 #include "version.h"
-
-#if defined(__has_include)
-#if __has_include("summary.h")
-#include "summary.h"
-#define SWEEP_HAVE_SUMMARY 1
-#endif
-#endif
 
 enum { EXIT_DONE = 0, EXIT_RUNS_FAILED = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
 
@@ -43,7 +39,7 @@ static const char usage_text[] =
     "                         [--shard K/N]\n"
     "       sweep summarize DIR [...]\n"
     "       sweep index DIR\n"
-    "       sweep help [run|summarize|index|keys]\n"
+    "       sweep help [run|summarize|index|keys|layout]\n"
     "       sweep --help | --version\n";
 
 static const char help_text[] =
@@ -59,8 +55,8 @@ static const char help_text[] =
     "  sweep summarize DIR           print the best-epoch table of a sweep's output directory\n"
     "  sweep index DIR               rebuild DIR/sweep.h5 from the run files present (in the\n"
     "                                order of DIR/" SW_MANIFEST_NAME " when there is one)\n"
-    "  sweep help TOPIC              details of a command (run, summarize, index) or every\n"
-    "                                config key (keys)\n"
+    "  sweep help TOPIC              details of a command (run, summarize, index), every\n"
+    "                                config key (keys) or what a run file records (layout)\n"
     "  sweep --help, -h              this text\n"
     "  sweep --version, -V           version and library versions\n"
     "\n"
@@ -169,19 +165,6 @@ static void print_keys(FILE *f)
     }
 }
 
-#ifdef SWEEP_HAVE_SUMMARY
-static const bool have_summary = true;
-static int summarize(int argc, char **argv) { return sw_summarize_main(argc, argv); }
-#else
-static const bool have_summary = false;
-static int summarize(int argc, char **argv)
-{
-    (void)argc, (void)argv;
-    fprintf(stderr, "sweep: summarize is not available in this build\n");
-    return EXIT_USAGE;
-}
-#endif
-
 static int usage_error(const char *fmt, const char *arg)
 {
     fprintf(stderr, "sweep: ");
@@ -215,13 +198,17 @@ static int help(const char *topic)
     }
     if (!strcmp(topic, "summarize")) {
         char *args[] = {"summarize", "--help", NULL};
-        return summarize(2, args);
+        return sw_summarize_main(2, args);
     }
     if (!strcmp(topic, "index")) {
         fputs(help_index_text, stdout);
         return EXIT_DONE;
     }
-    return usage_error("no help on '%s'; topics: run, summarize, index, keys", topic);
+    if (!strcmp(topic, "layout")) {
+        sw_record_print(stdout);
+        return EXIT_DONE;
+    }
+    return usage_error("no help on '%s'; topics: run, summarize, index, keys, layout", topic);
 }
 
 /* Parses a positive int option value. */
@@ -258,154 +245,182 @@ static bool g_mpi = false;
  * the one that says so. Returns `status` on every rank (rank 0's when they differ). */
 static int agree(int status)
 {
-#ifdef SWEEP_HAVE_MPI
-    if (g_mpi) MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
-#endif
-    return status;
+    return g_mpi ? sw_mpi_share(status) : status;
 }
 
-static int run_command(int argc, char **argv)
+/* The command line of a run. */
+typedef struct {
+    const char *config, *dir;
+    const char **sets; /* argc + 1 entries, the caller's */
+    int n_sets, threads, shard_k, shard_n;
+    bool dry_run, force, quiet, fail_fast;
+} run_args;
+
+enum { ARGS_PARSED = -1 };
+
+/* True when `a` is the option `lng` (or its short form `shrt`, may be NULL) that takes a
+ * value: "--jobs N", "--jobs=N", "-j N" and, when `glued`, "-jN". *val is the value, NULL
+ * when it is missing; *i moves past a value taken from the next argument. */
+static bool value_option(const char *a, const char *shrt, const char *lng, bool glued, int argc, char **argv, int *i,
+                         const char **val)
 {
-    const char *config = NULL, *dir = NULL;
-    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
-    int n_sets = 0, threads = 0, shard_k = 0, shard_n = 0;
-    bool dry_run = false, force = false, quiet = false, fail_fast = false, only_files = false;
-    if (!sets) return EXIT_USAGE;
-    int status = EXIT_USAGE;
+    size_t n = strlen(lng);
+    if (!strncmp(a, lng, n) && a[n] == '=') {
+        *val = a + n + 1;
+        return true;
+    }
+    if (glued && shrt && !strncmp(a, shrt, 2) && a[2]) {
+        *val = a + 2;
+        return true;
+    }
+    if (strcmp(a, lng) && (!shrt || strcmp(a, shrt))) return false;
+    *val = *i + 1 < argc ? argv[++*i] : NULL;
+    return true;
+}
+
+/* Fills *r from argv. Returns ARGS_PARSED, or the exit status when there is nothing to
+ * run: EXIT_DONE after --help, EXIT_USAGE after an error (message printed). */
+static int parse_run_args(int argc, char **argv, run_args *r)
+{
+    bool only_files = false;
     for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = NULL;
+        const char *a = argv[i], *val = NULL;
         if (only_files || a[0] != '-' || !strcmp(a, "-")) {
-            if (config) {
+            if (r->config) {
                 fprintf(stderr, "sweep: more than one config file given ('%s' and '%s'); run one sweep at a time\n",
-                        config, a);
-                goto done;
+                        r->config, a);
+                return EXIT_USAGE;
             }
-            config = a;
+            r->config = a;
         } else if (!strcmp(a, "--")) {
             only_files = true;
-        } else if (!strcmp(a, "-j") || !strcmp(a, "--jobs") || !strncmp(a, "--jobs=", 7) ||
-                   (!strncmp(a, "-j", 2) && a[2])) {
-            val = !strncmp(a, "--jobs=", 7) ? a + 7 : (a[1] == 'j' && a[2]) ? a + 2 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!val) { status = usage_error("%s needs a number of threads", a); goto done; }
-            if (parse_jobs(val, &threads)) {
+        } else if (value_option(a, "-j", "--jobs", true, argc, argv, &i, &val)) {
+            if (!val) return usage_error("%s needs a number of threads", a);
+            if (parse_jobs(val, &r->threads)) {
                 fprintf(stderr, "sweep: -j expects a number of threads from 1 to 4096, got '%s'\n", val);
-                goto done;
+                return EXIT_USAGE;
             }
-        } else if (!strcmp(a, "-o") || !strcmp(a, "--output") || !strncmp(a, "--output=", 9)) {
-            val = !strncmp(a, "--output=", 9) ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!val) { status = usage_error("%s needs a directory", a); goto done; }
+        } else if (value_option(a, "-o", "--output", false, argc, argv, &i, &val)) {
+            if (!val) return usage_error("%s needs a directory", a);
             if (!*val) {
                 fprintf(stderr, "sweep: the output directory given to %s is empty\n", a);
-                goto done;
+                return EXIT_USAGE;
             }
-            dir = val;
-        } else if (!strcmp(a, "--set") || !strncmp(a, "--set=", 6)) {
-            val = !strncmp(a, "--set=", 6) ? a + 6 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!val) { status = usage_error("%s needs KEY=VALUE", a); goto done; }
-            sets[n_sets++] = val;
-        } else if (!strcmp(a, "--dry-run") || !strcmp(a, "-n")) {
-            dry_run = true;
-        } else if (!strcmp(a, "--force")) {
-            force = true;
-        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
-            quiet = true;
-        } else if (!strcmp(a, "--shard") || !strncmp(a, "--shard=", 8)) {
-            val = !strncmp(a, "--shard=", 8) ? a + 8 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!val) { status = usage_error("%s needs K/N (shard K of N, 0 <= K < N)", a); goto done; }
-            if (parse_shard(val, &shard_k, &shard_n)) {
+            r->dir = val;
+        } else if (value_option(a, NULL, "--set", false, argc, argv, &i, &val)) {
+            if (!val) return usage_error("%s needs KEY=VALUE", a);
+            r->sets[r->n_sets++] = val;
+        } else if (value_option(a, NULL, "--shard", false, argc, argv, &i, &val)) {
+            if (!val) return usage_error("%s needs K/N (shard K of N, 0 <= K < N)", a);
+            if (parse_shard(val, &r->shard_k, &r->shard_n)) {
                 fprintf(stderr, "sweep: --shard expects K/N with integers 0 <= K < N (e.g. --shard 0/4, or "
                                 "--shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT with --array=0-3), got '%s'\n",
                         val);
-                goto done;
+                return EXIT_USAGE;
             }
+        } else if (!strcmp(a, "--dry-run") || !strcmp(a, "-n")) {
+            r->dry_run = true;
+        } else if (!strcmp(a, "--force")) {
+            r->force = true;
+        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+            r->quiet = true;
         } else if (!strcmp(a, "--fail-fast")) {
-            fail_fast = true;
+            r->fail_fast = true;
         } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             fputs(help_run_text, stdout);
-            status = EXIT_DONE;
-            goto done;
+            return EXIT_DONE;
         } else {
-            status = usage_error("unknown option '%s'", a);
-            goto done;
+            return usage_error("unknown option '%s'", a);
         }
     }
-    if (!config) {
-        status = usage_error("%sno config file given", "");
-        goto done;
-    }
-    if (shard_n > 0 && g_ranks > 1) {
+    if (!r->config) return usage_error("%sno config file given", "");
+    if (r->shard_n > 0 && g_ranks > 1) {
         fprintf(stderr, "sweep: --shard and mpirun with several ranks do not combine: use one or the other\n");
-        goto done;
+        return EXIT_USAGE;
     }
+    return ARGS_PARSED;
+}
 
+/* Loads the sweep file and prints its warnings. Under MPI it is loaded by every rank, and
+ * fails on all when one could not. Returns NULL on failure (message printed). */
+static sw_sweep_spec *load_spec(const run_args *r)
+{
     char err[2048] = "";
     sw_sweep_spec *spec = NULL;
-    int rc = sw_sweep_spec_load(config, sets, n_sets, &spec, err, sizeof err);
+    int rc = sw_sweep_spec_load(r->config, r->sets, r->n_sets, &spec, err, sizeof err);
     if (rc) fprintf(stderr, "%s\n", err);
-#ifdef SWEEP_HAVE_MPI
-    if (g_mpi) {
-        int bad = rc != 0, any = 0;
-        MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-        if (any && !rc && g_rank == 0)
+    if (g_mpi && sw_mpi_any(rc != 0) && !rc) {
+        if (g_rank == 0)
             fprintf(stderr, "sweep: another MPI rank could not read %s (is it on a filesystem every rank sees?)\n",
-                    config);
-        if (any && !rc) {
-            sw_sweep_spec_free(spec);
-            rc = SW_EIO;
-        }
+                    r->config);
+        sw_sweep_spec_free(spec);
+        return NULL;
     }
-#endif
-    if (rc) goto done;
+    if (rc) return NULL;
     for (int i = 0; i < spec->n_warnings; i++) fprintf(stderr, "%s\n", spec->warnings[i]);
-    char default_dir[PATH_MAX];
-    if (!dir) {
-        snprintf(default_dir, sizeof default_dir, "runs/%s", spec->name);
-        dir = default_dir;
-    }
-    if (threads == 0) threads = sw_sweep_default_threads();
-    if (dry_run) {
-        if (g_rank == 0) sw_sweep_print_plan(spec, threads, dir, stdout);
-        if (shard_n > 0) {
-            int mine = 0;
-            for (int i = 0; i < spec->n_runs; i++) mine += sw_sweep_in_shard(spec, i, shard_k, shard_n);
-            printf("shard %d/%d: %d of these runs:", shard_k, shard_n, mine);
-            for (int i = 0; i < spec->n_runs; i++)
-                if (sw_sweep_in_shard(spec, i, shard_k, shard_n)) printf(" %d", i + 1);
-            printf("\n");
-        }
-        sw_sweep_spec_free(spec);
-        status = EXIT_DONE;
-        goto done;
-    }
-    sw_sweep_options opt = {.dir = dir, .threads = threads, .force = force, .quiet = quiet,
-                            .fail_fast = fail_fast, .handle_sigint = true, .shard_index = shard_k,
-                            .shard_count = shard_n, .mpi = g_mpi};
+    return spec;
+}
+
+/* --dry-run: the plan, and with --shard the runs of that shard. */
+static void print_dry_run(const sw_sweep_spec *spec, const run_args *r)
+{
+    if (g_rank == 0) sw_sweep_print_plan(spec, r->threads, r->dir, stdout);
+    if (r->shard_n == 0) return;
+    int mine = 0;
+    for (int i = 0; i < spec->n_runs; i++) mine += sw_sweep_in_shard(spec, i, r->shard_k, r->shard_n);
+    printf("shard %d/%d: %d of these runs:", r->shard_k, r->shard_n, mine);
+    for (int i = 0; i < spec->n_runs; i++)
+        if (sw_sweep_in_shard(spec, i, r->shard_k, r->shard_n)) printf(" %d", i + 1);
+    printf("\n");
+}
+
+/* Prepares the output directory, runs the sweep, then prints its table. Returns the exit
+ * status. */
+static int run_sweep(const sw_sweep_spec *spec, const run_args *r)
+{
+    char err[2048] = "";
+    sw_sweep_options opt = {.dir = r->dir, .threads = r->threads, .force = r->force, .quiet = r->quiet,
+                            .fail_fast = r->fail_fast, .handle_sigint = true, .shard_index = r->shard_k,
+                            .shard_count = r->shard_n, .mpi = g_mpi};
     /* Under MPI rank 0 alone prepares DIR (and holds its lock); the others wait for it. */
-    rc = g_rank == 0 ? sw_sweep_prepare(spec, &opt, err, sizeof err) : SW_OK;
+    int rc = g_rank == 0 ? sw_sweep_prepare(spec, &opt, err, sizeof err) : SW_OK;
     if (rc) fprintf(stderr, "sweep: %s\n", err);
-    if (agree(rc)) {
-        sw_sweep_spec_free(spec);
-        goto done;
-    }
+    if (agree(rc)) return EXIT_USAGE;
     sw_sweep_outcome out;
     rc = sw_sweep_execute(spec, &opt, &out, err, sizeof err);
     if (rc) fprintf(stderr, "sweep: %s\n", err);
-    if (out.interrupted) {
-        status = EXIT_INTERRUPTED;
-    } else {
-        status = (rc || out.failed || out.diverged || out.not_run) ? EXIT_RUNS_FAILED : EXIT_DONE;
-        if (g_rank == 0 && have_summary && !quiet && out.done + out.diverged + out.failed > 0) {
-            fflush(stderr);
-            char *args[] = {"summarize", (char *)dir, NULL};
-            fflush(stdout);
-            summarize(2, args);
-            fflush(stdout);
-        }
+    if (out.interrupted) return EXIT_INTERRUPTED;
+    if (g_rank == 0 && !r->quiet && out.done + out.diverged + out.failed > 0) {
+        fflush(stderr);
+        char *args[] = {"summarize", (char *)r->dir, NULL};
+        fflush(stdout);
+        sw_summarize_main(2, args);
+        fflush(stdout);
     }
-    sw_sweep_spec_free(spec);
-done:
-    free(sets);
+    return (rc || out.failed || out.diverged || out.not_run) ? EXIT_RUNS_FAILED : EXIT_DONE;
+}
+
+/* sweep [run] CONFIG.yaml [options] */
+static int run_command(int argc, char **argv)
+{
+    run_args r = {0};
+    if (!(r.sets = calloc((size_t)argc + 1, sizeof *r.sets))) return EXIT_USAGE;
+    int status = parse_run_args(argc, argv, &r);
+    sw_sweep_spec *spec = status == ARGS_PARSED ? load_spec(&r) : NULL;
+    if (spec) {
+        char default_dir[PATH_MAX];
+        if (!r.dir) {
+            snprintf(default_dir, sizeof default_dir, "runs/%s", spec->name);
+            r.dir = default_dir;
+        }
+        if (r.threads == 0) r.threads = sw_sweep_default_threads();
+        if (r.dry_run) print_dry_run(spec, &r);
+        status = r.dry_run ? EXIT_DONE : run_sweep(spec, &r);
+        sw_sweep_spec_free(spec);
+    } else if (status == ARGS_PARSED) {
+        status = EXIT_USAGE;
+    }
+    free(r.sets);
     return agree(status);
 }
 
@@ -508,7 +523,7 @@ static int dispatch(int argc, char **argv)
         if (argc > 3) return usage_error("%shelp takes one topic", "");
         return help(argc > 2 ? argv[2] : NULL);
     }
-    if (!strcmp(first, "summarize")) return g_rank == 0 ? summarize(argc - 1, argv + 1) : EXIT_DONE;
+    if (!strcmp(first, "summarize")) return g_rank == 0 ? sw_summarize_main(argc - 1, argv + 1) : EXIT_DONE;
     if (!strcmp(first, "index")) return g_rank == 0 ? index_command(argc - 2, argv + 2) : EXIT_DONE;
     if (!strcmp(first, "run")) return run_command(argc - 2, argv + 2);
     return run_command(argc - 1, argv + 1);

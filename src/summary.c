@@ -256,44 +256,29 @@ static void put_md_cell(FILE *out, const char *s)
     }
 }
 
-/* Prints the table. notes: lines printed above it (text/markdown only). In text and
- * markdown, with drop_constant and at least two rows, columns whose text is the same in
- * every row are left out and stated once above the table. */
-static void tab_print(const table *t, sw_table_format format, FILE *out, const char *const *notes,
-                      int nnotes, int drop_constant)
+/* CSV: the header of CSV ids, then every row; every IN_CSV column. */
+static void print_csv(const table *t, FILE *out)
 {
-    if (format == SW_TABLE_CSV) {
+    for (int i = -1; i < t->nrows; i++) {
         int first = 1;
         for (int j = 0; j < t->ncols; j++)
             if (t->cols[j].where & IN_CSV) {
                 if (!first) fputc(',', out);
-                put_csv_field(out, t->cols[j].id);
+                put_csv_field(out, i < 0 ? t->cols[j].id : tab_cell(t, i, j)->csv);
                 first = 0;
             }
         fputc('\n', out);
-        for (int i = 0; i < t->nrows; i++) {
-            first = 1;
-            for (int j = 0; j < t->ncols; j++)
-                if (t->cols[j].where & IN_CSV) {
-                    if (!first) fputc(',', out);
-                    put_csv_field(out, tab_cell(t, i, j)->csv);
-                    first = 0;
-                }
-            fputc('\n', out);
-        }
-        return;
     }
-    int *show = calloc((size_t)(t->ncols ? t->ncols : 1), sizeof *show);
-    int *width = calloc((size_t)(t->ncols ? t->ncols : 1), sizeof *width);
-    if (!show || !width) {
-        free(show);
-        free(width);
-        return;
-    }
-    /* constant columns */
-    char constant[2048] = "";
+}
+
+/* Chooses the IN_TEXT columns to print (show[j] = 1). With drop_constant and at least two
+ * rows, a column whose text is the same in every row is left out and stated in `constant`
+ * ("title value, ..."; "" when none). Returns the number of columns shown. */
+static int choose_columns(const table *t, int drop_constant, int *show, char *constant, size_t len)
+{
     size_t used = 0;
     int nshown = 0;
+    constant[0] = 0;
     for (int j = 0; j < t->ncols; j++) {
         if (!(t->cols[j].where & IN_TEXT)) continue;
         show[j] = 1;
@@ -304,77 +289,101 @@ static void tab_print(const table *t, sw_table_format format, FILE *out, const c
             if (same) {
                 show[j] = 0;
                 /* An all-empty column (no run has an error) says nothing: hide it quietly. */
-                if (used < sizeof constant && tab_cell(t, 0, j)->text[0])
-                    used += (size_t)snprintf(constant + used, sizeof constant - used, "%s%s %s",
-                                             used ? ", " : "", t->cols[j].title, tab_cell(t, 0, j)->text);
+                if (used < len && tab_cell(t, 0, j)->text[0])
+                    used += (size_t)snprintf(constant + used, len - used, "%s%s %s", used ? ", " : "",
+                                             t->cols[j].title, tab_cell(t, 0, j)->text);
             }
         }
         nshown += show[j];
     }
-    for (int k = 0; k < nnotes; k++) fprintf(out, format == SW_TABLE_MARKDOWN ? "%s  \n" : "%s\n", notes[k]);
-    if (used) fprintf(out, format == SW_TABLE_MARKDOWN ? "Same in every row: %s  \n" : "same in every row: %s\n", constant);
-    if (nnotes || used) fputc('\n', out);
-    if (!nshown) {
-        free(show);
-        free(width);
-        return;
-    }
-    if (format == SW_TABLE_MARKDOWN) {
+    return nshown;
+}
+
+static void print_markdown(const table *t, const int *show, FILE *out)
+{
+    fputc('|', out);
+    for (int j = 0; j < t->ncols; j++)
+        if (show[j]) {
+            fputc(' ', out);
+            put_md_cell(out, t->cols[j].title);
+            fputs(" |", out);
+        }
+    fputs("\n|", out);
+    for (int j = 0; j < t->ncols; j++)
+        if (show[j]) fputs(t->cols[j].numeric ? "---:|" : "---|", out);
+    fputc('\n', out);
+    for (int i = 0; i < t->nrows; i++) {
         fputc('|', out);
         for (int j = 0; j < t->ncols; j++)
             if (show[j]) {
                 fputc(' ', out);
-                put_md_cell(out, t->cols[j].title);
+                put_md_cell(out, tab_cell(t, i, j)->text);
                 fputs(" |", out);
             }
-        fputs("\n|", out);
-        for (int j = 0; j < t->ncols; j++)
-            if (show[j]) fputs(t->cols[j].numeric ? "---:|" : "---|", out);
         fputc('\n', out);
+    }
+}
+
+/* Aligned text: the titles, a rule of dashes, the rows; numbers right-aligned. */
+static void print_text(const table *t, const int *show, FILE *out)
+{
+    int *width = calloc((size_t)(t->ncols ? t->ncols : 1), sizeof *width);
+    if (!width) return;
+    int last = -1; /* the last column shown is not padded on the right */
+    for (int j = 0; j < t->ncols; j++) {
+        if (!show[j]) continue;
+        last = j;
+        width[j] = text_width(t->cols[j].title);
         for (int i = 0; i < t->nrows; i++) {
-            fputc('|', out);
-            for (int j = 0; j < t->ncols; j++)
-                if (show[j]) {
-                    fputc(' ', out);
-                    put_md_cell(out, tab_cell(t, i, j)->text);
-                    fputs(" |", out);
-                }
-            fputc('\n', out);
-        }
-    } else {
-        for (int j = 0; j < t->ncols; j++) {
-            if (!show[j]) continue;
-            width[j] = text_width(t->cols[j].title);
-            for (int i = 0; i < t->nrows; i++) {
-                int w = text_width(tab_cell(t, i, j)->text);
-                if (w > width[j]) width[j] = w;
-            }
-        }
-        for (int pass = 0; pass < t->nrows + 2; pass++) {
-            int first = 1;
-            for (int j = 0; j < t->ncols; j++) {
-                if (!show[j]) continue;
-                if (!first) fputs("  ", out);
-                if (pass == 1) {
-                    for (int k = 0; k < width[j]; k++) fputc('-', out);
-                } else {
-                    const char *s = pass == 0 ? t->cols[j].title : tab_cell(t, pass - 2, j)->text;
-                    int pad = width[j] - text_width(s);
-                    /* the last column is not padded on the right */
-                    int last = 1;
-                    for (int k = j + 1; k < t->ncols; k++) last &= !show[k];
-                    if (t->cols[j].numeric)
-                        fprintf(out, "%*s%s", pad, "", s);
-                    else
-                        fprintf(out, "%s%*s", s, last ? 0 : pad, "");
-                }
-                first = 0;
-            }
-            fputc('\n', out);
+            int w = text_width(tab_cell(t, i, j)->text);
+            if (w > width[j]) width[j] = w;
         }
     }
-    free(show);
+    for (int pass = 0; pass < t->nrows + 2; pass++) {
+        int first = 1;
+        for (int j = 0; j < t->ncols; j++) {
+            if (!show[j]) continue;
+            if (!first) fputs("  ", out);
+            first = 0;
+            if (pass == 1) {
+                for (int k = 0; k < width[j]; k++) fputc('-', out);
+                continue;
+            }
+            const char *s = pass == 0 ? t->cols[j].title : tab_cell(t, pass - 2, j)->text;
+            int pad = width[j] - text_width(s);
+            if (t->cols[j].numeric)
+                fprintf(out, "%*s%s", pad, "", s);
+            else
+                fprintf(out, "%s%*s", s, j == last ? 0 : pad, "");
+        }
+        fputc('\n', out);
+    }
     free(width);
+}
+
+/* Prints the table. notes: lines printed above it (text/markdown only). In text and
+ * markdown, with drop_constant and at least two rows, columns whose text is the same in
+ * every row are left out and stated once above the table. */
+static void tab_print(const table *t, sw_table_format format, FILE *out, const char *const *notes,
+                      int nnotes, int drop_constant)
+{
+    if (format == SW_TABLE_CSV) {
+        print_csv(t, out);
+        return;
+    }
+    int *show = calloc((size_t)(t->ncols ? t->ncols : 1), sizeof *show);
+    if (!show) return;
+    char constant[2048];
+    int nshown = choose_columns(t, drop_constant, show, constant, sizeof constant);
+    for (int k = 0; k < nnotes; k++) fprintf(out, format == SW_TABLE_MARKDOWN ? "%s  \n" : "%s\n", notes[k]);
+    if (constant[0])
+        fprintf(out, format == SW_TABLE_MARKDOWN ? "Same in every row: %s  \n" : "same in every row: %s\n", constant);
+    if (nnotes || constant[0]) fputc('\n', out);
+    if (nshown && format == SW_TABLE_MARKDOWN)
+        print_markdown(t, show, out);
+    else if (nshown)
+        print_text(t, show, out);
+    free(show);
 }
 
 /* --sort: finds the column (by CSV id, text title or alias) and sorts rows stably. */
@@ -517,9 +526,10 @@ static int cmp_runs(void *vctx, int a, int b)
     return strcmp(c->rs->runs[a].run_id, c->rs->runs[b].run_id);
 }
 
-static int load_runs(const char *dir, unsigned what, run_set *rs, FILE *diag, char *err, size_t errlen)
+/* Reads every run file of dir into rs->runs (what: SW_READ_* parts beyond the summary).
+ * A file that cannot be read is reported on diag and counted in rs->unreadable. */
+static int read_run_files(const char *dir, unsigned what, run_set *rs, FILE *diag, char *err, size_t errlen)
 {
-    memset(rs, 0, sizeof *rs);
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
         sw_set_error(err, errlen, "%s: no such directory", dir);
@@ -531,38 +541,40 @@ static int load_runs(const char *dir, unsigned what, run_set *rs, FILE *diag, ch
         sw_set_error(err, errlen, "cannot list %s: %s", dir, sw_strerror(n));
         return n;
     }
+    int rc = SW_OK;
     rs->runs = calloc((size_t)(n ? n : 1), sizeof *rs->runs);
-    if (!rs->runs) {
-        sw_h5_free_names(names, n);
-        sw_set_error(err, errlen, "out of memory");
-        return SW_ENOMEM;
-    }
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n && rs->runs; i++) {
         char path[4096], msg[4200];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         sw_run_file *rf = &rs->runs[rs->n];
-        int rc = sw_h5_read_run(path, what, rf, msg, sizeof msg);
+        rc = sw_h5_read_run(path, what, rf, msg, sizeof msg);
         if (rc == SW_OK && rf->status >= SW_RUN_STATUS_COUNT) {
             snprintf(msg, sizeof msg, "%s: unknown status", path);
             rc = SW_EFORMAT;
         }
-        if (rc != SW_OK) {
-            if (rc == SW_ENOMEM) {
-                sw_run_file_free(rf);
-                sw_h5_free_names(names, n);
-                sw_set_error(err, errlen, "out of memory");
-                return rc;
-            }
-            /* A summarizer that dies on one bad file is useless after a crash: say so and go on. */
-            if (diag) fprintf(diag, "summarize: skipping %s\n", msg);
-            sw_run_file_free(rf);
-            rs->unreadable++;
+        if (rc == SW_OK) {
+            rs->n++;
             continue;
         }
-        rs->n++;
+        sw_run_file_free(rf);
+        if (rc == SW_ENOMEM) break;
+        /* A summarizer that dies on one bad file is useless after a crash: say so and go on. */
+        if (diag) fprintf(diag, "summarize: skipping %s\n", msg);
+        rs->unreadable++;
+        rc = SW_OK;
     }
     sw_h5_free_names(names, n);
-    /* swept keys: union in first-seen order */
+    if (!rs->runs || rc == SW_ENOMEM) {
+        sw_set_error(err, errlen, "out of memory");
+        return SW_ENOMEM;
+    }
+    return SW_OK;
+}
+
+/* rs->keys: the swept keys the files list, their union in first-seen order; for files
+ * that list none, the keys whose values differ between runs. */
+static int collect_keys(run_set *rs)
+{
     int cap = 0;
     for (int i = 0; i < rs->n; i++) cap += rs->runs[i].n_swept;
     rs->keys = calloc((size_t)(cap ? cap : 1), sizeof *rs->keys);
@@ -575,7 +587,6 @@ static int load_runs(const char *dir, unsigned what, run_set *rs, FILE *diag, ch
             if (!seen && sw_schema_find(key)) rs->keys[rs->nkeys++] = key;
         }
     if (rs->nkeys == 0 && rs->n > 1) {
-        /* files without swept_keys: use the keys whose values differ between runs */
         free(rs->keys);
         rs->keys = calloc(sw_schema_len, sizeof *rs->keys);
         if (!rs->keys) return SW_ENOMEM;
@@ -586,20 +597,20 @@ static int load_runs(const char *dir, unsigned what, run_set *rs, FILE *diag, ch
                     break;
                 }
     }
-    /* grid order from the index, when there is one */
+    return SW_OK;
+}
+
+/* Puts rs->runs in the grid order of dir's index (runs it does not list after them, by
+ * their key values, then id), and counts the runs it lists without a file (pending). */
+static int order_runs(const char *dir, run_set *rs)
+{
     char **order = NULL;
     int norder = sw_h5_read_index_order(dir, &order);
     int *pos = malloc((size_t)(rs->n ? rs->n : 1) * sizeof *pos);
     int *idx = malloc((size_t)(rs->n ? rs->n : 1) * sizeof *idx);
     sw_run_file *sorted = malloc((size_t)(rs->n ? rs->n : 1) * sizeof *sorted);
-    if (!pos || !idx || !sorted) {
-        free(pos);
-        free(idx);
-        free(sorted);
-        sw_h5_free_names(order, norder > 0 ? norder : 0);
-        return SW_ENOMEM;
-    }
-    for (int i = 0; i < rs->n; i++) {
+    int rc = pos && idx && sorted ? SW_OK : SW_ENOMEM;
+    for (int i = 0; i < rs->n && !rc; i++) {
         pos[i] = 0x7fffffff;
         idx[i] = i;
         for (int j = 0; j < norder; j++)
@@ -608,7 +619,7 @@ static int load_runs(const char *dir, unsigned what, run_set *rs, FILE *diag, ch
                 break;
             }
     }
-    if (norder > 0) {
+    if (norder > 0 && !rc) {
         rs->in_index = 1;
         for (int j = 0; j < norder; j++) {
             int found = 0;
@@ -617,17 +628,30 @@ static int load_runs(const char *dir, unsigned what, run_set *rs, FILE *diag, ch
         }
         rs->pending -= rs->unreadable < rs->pending ? rs->unreadable : rs->pending;
     }
-    order_ctx ctx = {rs, pos};
-    sort_indices(idx, rs->n, cmp_runs, &ctx);
-    for (int i = 0; i < rs->n; i++) sorted[i] = rs->runs[idx[i]];
-    memcpy(rs->runs, sorted, (size_t)rs->n * sizeof *sorted);
+    if (!rc) {
+        order_ctx ctx = {rs, pos};
+        sort_indices(idx, rs->n, cmp_runs, &ctx);
+        for (int i = 0; i < rs->n; i++) sorted[i] = rs->runs[idx[i]];
+        memcpy(rs->runs, sorted, (size_t)rs->n * sizeof *sorted);
+    }
     free(sorted);
     free(idx);
     free(pos);
     sw_h5_free_names(order, norder > 0 ? norder : 0);
-    for (int i = 0; i < rs->n && !rs->sweep; i++)
+    return rc;
+}
+
+/* Reads the run files of dir into *rs (released with run_set_free whatever the return),
+ * in grid order, with their swept keys and the sweep's name. */
+static int load_runs(const char *dir, unsigned what, run_set *rs, FILE *diag, char *err, size_t errlen)
+{
+    memset(rs, 0, sizeof *rs);
+    int rc = read_run_files(dir, what, rs, diag, err, errlen);
+    if (!rc) rc = collect_keys(rs);
+    if (!rc) rc = order_runs(dir, rs);
+    for (int i = 0; i < rs->n && !rs->sweep && !rc; i++)
         if (rs->runs[i].sweep && rs->runs[i].sweep[0]) rs->sweep = rs->runs[i].sweep;
-    return SW_OK;
+    return rc;
 }
 
 /* ---- the three tables ------------------------------------------------------------------ */
@@ -677,44 +701,48 @@ static void mean_pm_std(char *out, size_t len, stats s)
         snprintf(out, len, "%.2f +- %.2f", s.mean, s.std);
 }
 
-static int group_table(const run_set *rs, const char *const *gkeys, int ngk, table *t)
-{
-    int c_keys = t->ncols;
-    for (int k = 0; k < ngk; k++) {
-        const sw_key_info *ki = sw_schema_find(gkeys[k]);
-        tab_col(t, gkeys[k], key_title(gkeys[k], gkeys, ngk), key_numeric(ki), 0, IN_BOTH);
-    }
-    int c_runs = tab_col(t, "runs", "runs", 1, 1, IN_BOTH);
-    int c_done = tab_col(t, "done", "done", 1, 1, IN_BOTH);
-    int c_failed = tab_col(t, "failed", "failed", 1, 0, IN_BOTH);
-    int c_div = tab_col(t, "diverged", "diverged", 1, 0, IN_BOTH);
-    int c_best = tab_col(t, "best_acc", "best acc %", 1, 1, IN_TEXT);
-    int c_range = tab_col(t, "best_acc_range", "min-max", 1, 1, IN_TEXT);
-    int c_bmean = tab_col(t, "best_acc_pct_mean", "best acc mean", 1, 1, IN_CSV);
-    int c_bstd = tab_col(t, "best_acc_pct_std", "best acc std", 1, 0, IN_CSV);
-    int c_bmin = tab_col(t, "best_acc_pct_min", "best acc min", 1, 1, IN_CSV);
-    int c_bmax = tab_col(t, "best_acc_pct_max", "best acc max", 1, 1, IN_CSV);
-    int c_epoch = tab_col(t, "best_epoch_median", "best epoch", 1, 0, IN_BOTH);
-    int c_final = tab_col(t, "final_acc", "final acc %", 1, 1, IN_TEXT);
-    int c_fmean = tab_col(t, "final_acc_pct_mean", "final acc mean", 1, 1, IN_CSV);
-    int c_fstd = tab_col(t, "final_acc_pct_std", "final acc std", 1, 0, IN_CSV);
-    int c_train = tab_col(t, "final_train_acc_pct_mean", "train acc %", 1, 1, IN_BOTH);
-    int c_van = tab_col(t, "vanishing_ratio", "dh1/dhT", 1, 0, IN_BOTH);
-    int c_sec = tab_col(t, "seconds_per_run", "s/run", 1, 0, IN_BOTH);
-    if (t->oom) return SW_ENOMEM;
+/* The columns of the per-configuration table after its key columns, in order. Text shows
+ * "mean +- std" and a range; CSV gives each statistic a column of raw numbers. */
+enum {
+    G_RUNS, G_DONE, G_FAILED, G_DIVERGED, G_BEST, G_RANGE, G_BEST_MEAN, G_BEST_STD, G_BEST_MIN, G_BEST_MAX,
+    G_EPOCH, G_FINAL, G_FINAL_MEAN, G_FINAL_STD, G_TRAIN, G_VANISHING, G_SECONDS, G_COUNT
+};
 
-    int n = rs->n;
-    int *group = malloc((size_t)(n ? n : 1) * sizeof *group), ngroups = 0;
-    int *first = malloc((size_t)(n ? n : 1) * sizeof *first);
-    double *b = malloc((size_t)(n ? n : 1) * 6 * sizeof *b);
-    if (!group || !first || !b) {
-        free(group);
-        free(first);
-        free(b);
-        return SW_ENOMEM;
-    }
-    double *best = b, *epoch = b + n, *final = b + 2 * n, *train = b + 3 * n, *van = b + 4 * n, *sec = b + 5 * n;
-    for (int i = 0; i < n; i++) {
+static const struct {
+    const char *id, *title;
+    int numeric, desc, where;
+} group_columns[G_COUNT] = {
+    [G_RUNS] = {"runs", "runs", 1, 1, IN_BOTH},
+    [G_DONE] = {"done", "done", 1, 1, IN_BOTH},
+    [G_FAILED] = {"failed", "failed", 1, 0, IN_BOTH},
+    [G_DIVERGED] = {"diverged", "diverged", 1, 0, IN_BOTH},
+    [G_BEST] = {"best_acc", "best acc %", 1, 1, IN_TEXT},
+    [G_RANGE] = {"best_acc_range", "min-max", 1, 1, IN_TEXT},
+    [G_BEST_MEAN] = {"best_acc_pct_mean", "best acc mean", 1, 1, IN_CSV},
+    [G_BEST_STD] = {"best_acc_pct_std", "best acc std", 1, 0, IN_CSV},
+    [G_BEST_MIN] = {"best_acc_pct_min", "best acc min", 1, 1, IN_CSV},
+    [G_BEST_MAX] = {"best_acc_pct_max", "best acc max", 1, 1, IN_CSV},
+    [G_EPOCH] = {"best_epoch_median", "best epoch", 1, 0, IN_BOTH},
+    [G_FINAL] = {"final_acc", "final acc %", 1, 1, IN_TEXT},
+    [G_FINAL_MEAN] = {"final_acc_pct_mean", "final acc mean", 1, 1, IN_CSV},
+    [G_FINAL_STD] = {"final_acc_pct_std", "final acc std", 1, 0, IN_CSV},
+    [G_TRAIN] = {"final_train_acc_pct_mean", "train acc %", 1, 1, IN_BOTH},
+    [G_VANISHING] = {"vanishing_ratio", "dh1/dhT", 1, 0, IN_BOTH},
+    [G_SECONDS] = {"seconds_per_run", "s/run", 1, 0, IN_BOTH},
+};
+
+/* Numbers over the done runs of one group, one array per statistic (n each). */
+typedef struct {
+    double *best, *epoch, *final, *train, *van, *sec;
+} group_values;
+
+/* Puts in group[i] the group of run i (runs with equal values of every gkey share one,
+ * numbered in order of first appearance) and in first[g] the first run of group g.
+ * Returns the number of groups. */
+static int assign_groups(const run_set *rs, const char *const *gkeys, int ngk, int *group, int *first)
+{
+    int ngroups = 0;
+    for (int i = 0; i < rs->n; i++) {
         group[i] = -1;
         for (int g = 0; g < ngroups && group[i] < 0; g++) {
             int same = 1;
@@ -727,53 +755,89 @@ static int group_table(const run_set *rs, const char *const *gkeys, int ngk, tab
             group[i] = ngroups++;
         }
     }
+    return ngroups;
+}
+
+/* Fills the statistics columns (from column c) of `row` for group g. */
+static void group_row(table *t, int row, int c, const run_set *rs, const int *group, int g, group_values v)
+{
+    int m = 0, counts[SW_RUN_STATUS_COUNT] = {0}, total = 0;
+    for (int i = 0; i < rs->n; i++) {
+        if (group[i] != g) continue;
+        const sw_run_file *r = &rs->runs[i];
+        total++;
+        counts[r->status]++;
+        if (r->status != SW_RUN_DONE) continue;
+        v.best[m] = pct(r->best_test_acc);
+        v.epoch[m] = r->best_epoch > 0 ? r->best_epoch : NAN;
+        v.final[m] = pct(r->final_test_acc);
+        v.train[m] = pct(r->final_train_acc);
+        v.van[m] = r->vanishing_ratio;
+        v.sec[m] = r->wall_seconds;
+        m++;
+    }
+    set_int(t, row, c + G_RUNS, total);
+    set_int(t, row, c + G_DONE, counts[SW_RUN_DONE]);
+    set_int(t, row, c + G_FAILED, counts[SW_RUN_FAILED]);
+    set_int(t, row, c + G_DIVERGED, counts[SW_RUN_DIVERGED]);
+    stats sb = stats_of(v.best, m), se = stats_of(v.epoch, m), sf = stats_of(v.final, m), st = stats_of(v.train, m),
+          ss = stats_of(v.sec, m);
+    char text[96], csv[32];
+    mean_pm_std(text, sizeof text, sb);
+    CSV_NUMBER(csv, sb.mean);
+    tab_set(t, row, c + G_BEST, text, sb.n ? csv : "", sb.mean);
+    if (sb.n)
+        snprintf(text, sizeof text, "%.2f-%.2f", sb.min, sb.max);
+    else
+        snprintf(text, sizeof text, "-");
+    tab_set(t, row, c + G_RANGE, text, "", sb.max - sb.min);
+    set_num(t, row, c + G_BEST_MEAN, sb.mean, "%.2f");
+    set_num(t, row, c + G_BEST_STD, sb.std, "%.2f");
+    set_num(t, row, c + G_BEST_MIN, sb.min, "%.2f");
+    set_num(t, row, c + G_BEST_MAX, sb.max, "%.2f");
+    set_num(t, row, c + G_EPOCH, se.median, se.median == floor(se.median) ? "%.0f" : "%.1f");
+    mean_pm_std(text, sizeof text, sf);
+    CSV_NUMBER(csv, sf.mean);
+    tab_set(t, row, c + G_FINAL, text, sf.n ? csv : "", sf.mean);
+    set_num(t, row, c + G_FINAL_MEAN, sf.mean, "%.2f");
+    set_num(t, row, c + G_FINAL_STD, sf.std, "%.2f");
+    set_num(t, row, c + G_TRAIN, st.mean, "%.2f");
+    set_num(t, row, c + G_VANISHING, geometric_mean(v.van, m), "%.3g");
+    set_seconds(t, row, c + G_SECONDS, ss.mean);
+}
+
+/* One row per configuration: the runs grouped by the values of gkeys. */
+static int group_table(const run_set *rs, const char *const *gkeys, int ngk, table *t)
+{
+    int c_keys = t->ncols;
+    for (int k = 0; k < ngk; k++) {
+        const sw_key_info *ki = sw_schema_find(gkeys[k]);
+        tab_col(t, gkeys[k], key_title(gkeys[k], gkeys, ngk), key_numeric(ki), 0, IN_BOTH);
+    }
+    int c = t->ncols;
+    for (int j = 0; j < G_COUNT; j++)
+        tab_col(t, group_columns[j].id, group_columns[j].title, group_columns[j].numeric, group_columns[j].desc,
+                group_columns[j].where);
+    if (t->oom) return SW_ENOMEM;
+
+    int n = rs->n;
+    int *group = malloc((size_t)(n ? n : 1) * sizeof *group);
+    int *first = malloc((size_t)(n ? n : 1) * sizeof *first);
+    double *b = malloc((size_t)(n ? n : 1) * 6 * sizeof *b);
+    if (!group || !first || !b) {
+        free(group);
+        free(first);
+        free(b);
+        return SW_ENOMEM;
+    }
+    group_values v = {b, b + n, b + 2 * n, b + 3 * n, b + 4 * n, b + 5 * n};
+    int ngroups = assign_groups(rs, gkeys, ngk, group, first);
     for (int g = 0; g < ngroups; g++) {
-        int row = tab_row(t), m = 0, counts[SW_RUN_STATUS_COUNT] = {0}, total = 0;
+        int row = tab_row(t);
         if (row < 0) break;
-        for (int i = 0; i < n; i++) {
-            if (group[i] != g) continue;
-            const sw_run_file *r = &rs->runs[i];
-            total++;
-            counts[r->status]++;
-            if (r->status != SW_RUN_DONE) continue;
-            best[m] = pct(r->best_test_acc);
-            epoch[m] = r->best_epoch > 0 ? r->best_epoch : NAN;
-            final[m] = pct(r->final_test_acc);
-            train[m] = pct(r->final_train_acc);
-            van[m] = r->vanishing_ratio;
-            sec[m] = r->wall_seconds;
-            m++;
-        }
         for (int k = 0; k < ngk; k++)
             key_cell(t, row, c_keys + k, sw_schema_find(gkeys[k]), &rs->runs[first[g]].config);
-        set_int(t, row, c_runs, total);
-        set_int(t, row, c_done, counts[SW_RUN_DONE]);
-        set_int(t, row, c_failed, counts[SW_RUN_FAILED]);
-        set_int(t, row, c_div, counts[SW_RUN_DIVERGED]);
-        stats sb = stats_of(best, m), se = stats_of(epoch, m), sf = stats_of(final, m), st = stats_of(train, m),
-              ss = stats_of(sec, m);
-        char text[96], csv[32];
-        mean_pm_std(text, sizeof text, sb);
-        CSV_NUMBER(csv, sb.mean);
-        tab_set(t, row, c_best, text, sb.n ? csv : "", sb.mean);
-        if (sb.n)
-            snprintf(text, sizeof text, "%.2f-%.2f", sb.min, sb.max);
-        else
-            snprintf(text, sizeof text, "-");
-        tab_set(t, row, c_range, text, "", sb.max - sb.min);
-        set_num(t, row, c_bmean, sb.mean, "%.2f");
-        set_num(t, row, c_bstd, sb.std, "%.2f");
-        set_num(t, row, c_bmin, sb.min, "%.2f");
-        set_num(t, row, c_bmax, sb.max, "%.2f");
-        set_num(t, row, c_epoch, se.median, se.median == floor(se.median) ? "%.0f" : "%.1f");
-        mean_pm_std(text, sizeof text, sf);
-        CSV_NUMBER(csv, sf.mean);
-        tab_set(t, row, c_final, text, sf.n ? csv : "", sf.mean);
-        set_num(t, row, c_fmean, sf.mean, "%.2f");
-        set_num(t, row, c_fstd, sf.std, "%.2f");
-        set_num(t, row, c_train, st.mean, "%.2f");
-        set_num(t, row, c_van, geometric_mean(van, m), "%.3g");
-        set_seconds(t, row, c_sec, ss.mean);
+        group_row(t, row, c, rs, group, g, v);
     }
     free(group);
     free(first);
@@ -879,6 +943,97 @@ static int parse_by(const char *by, const char **keys, int *n, char *err, size_t
     return SW_OK;
 }
 
+/* --history RUN_ID: that run's per-epoch table, with notes on its outcome above it. */
+static int history_summary(const run_set *rs, const sw_summary_options *opt, const char *dir, FILE *out, char *err,
+                           size_t errlen)
+{
+    const sw_run_file *r = NULL;
+    for (int i = 0; i < rs->n && !r; i++)
+        if (!strcmp(rs->runs[i].run_id, opt->history_run)) r = &rs->runs[i];
+    if (!r) {
+        size_t used = (size_t)snprintf(err, errlen, "no run '%s' in %s; runs:", opt->history_run, dir);
+        for (int i = 0; i < rs->n && i < 20 && used < errlen; i++)
+            used += (size_t)snprintf(err + used, errlen - used, " %s", rs->runs[i].run_id);
+        if (rs->n > 20 && used < errlen) snprintf(err + used, errlen - used, " ...");
+        return SW_EINVAL;
+    }
+    table t;
+    memset(&t, 0, sizeof t);
+    const char *notes[3];
+    char note[3][512];
+    int nnotes = 0;
+    int rc = history_table(r, &t);
+    if (rc) goto done;
+    snprintf(note[0], sizeof note[0], "run %s: %s, %d of %d epochs", r->run_id, sw_run_status_name(r->status),
+             r->epochs, r->epochs_planned);
+    notes[nnotes++] = note[0];
+    if (r->best_epoch > 0) {
+        snprintf(note[1], sizeof note[1], "best test accuracy %.2f%% at epoch %d; final %.2f%% (train %.2f%%)",
+                 pct(r->best_test_acc), r->best_epoch, pct(r->final_test_acc), pct(r->final_train_acc));
+        notes[nnotes++] = note[1];
+    }
+    if (r->error && r->error[0]) {
+        snprintf(note[2], sizeof note[2], "%s: %s", r->status == SW_RUN_FAILED ? "error" : "note", r->error);
+        notes[nnotes++] = note[2];
+    }
+    if (opt->sort && (rc = tab_sort(&t, opt->sort, err, errlen))) goto done;
+    tab_print(&t, opt->format, out, notes, opt->format == SW_TABLE_CSV ? 0 : nnotes, 0);
+done:
+    tab_free(&t);
+    return rc;
+}
+
+/* The first note above a sweep's table: its name, the runs by status, what was skipped. */
+static void sweep_note(char *note, size_t len, const run_set *rs, const char *dir, int per_run, int nrows)
+{
+    int counts[SW_RUN_STATUS_COUNT] = {0};
+    for (int i = 0; i < rs->n; i++) counts[rs->runs[i].status]++;
+    size_t used = (size_t)snprintf(note, len, "%s%s%s%s: %d run%s (%d done, %d diverged, %d failed)",
+                                   rs->sweep ? "sweep " : "", rs->sweep ? rs->sweep : "", rs->sweep ? " in " : "",
+                                   dir, rs->n, sw_plural(rs->n), counts[SW_RUN_DONE], counts[SW_RUN_DIVERGED],
+                                   counts[SW_RUN_FAILED]);
+    if (!per_run && used < len)
+        used += (size_t)snprintf(note + used, len - used, ", %d configuration%s", nrows, sw_plural(nrows));
+    if (rs->unreadable && used < len)
+        used += (size_t)snprintf(note + used, len - used, "; %d unreadable file%s skipped", rs->unreadable,
+                                 sw_plural(rs->unreadable));
+    if (rs->pending && used < len)
+        snprintf(note + used, len - used, "; %d listed in sweep.h5 without a file (pending)", rs->pending);
+}
+
+/* The table of a sweep: per configuration (grouped by gkeys, or by every swept key but the
+ * seed when opt->by is NULL) or per run. */
+static int sweep_summary(const run_set *rs, const sw_summary_options *opt, const char **gkeys, int ngk,
+                         const char *dir, FILE *out, char *err, size_t errlen)
+{
+    if (rs->n == 0) {
+        sw_set_error(err, errlen, "%s: no readable run files%s", dir, rs->unreadable ? " (see the messages above)" : "");
+        return SW_ENOTFOUND;
+    }
+    if (!opt->by)
+        for (int k = 0; k < rs->nkeys; k++)
+            if (strcmp(rs->keys[k], "seed") != 0) gkeys[ngk++] = rs->keys[k];
+    table t;
+    memset(&t, 0, sizeof t);
+    int rc = opt->per_run ? run_table(rs, &t) : group_table(rs, gkeys, ngk, &t);
+    if (rc) {
+        sw_set_error(err, errlen, "out of memory");
+        goto done;
+    }
+    if (opt->sort && (rc = tab_sort(&t, opt->sort, err, errlen))) goto done;
+    char note[2][512];
+    const char *notes[2] = {note[0], note[1]};
+    sweep_note(note[0], sizeof note[0], rs, dir, opt->per_run, t.nrows);
+    snprintf(note[1], sizeof note[1],
+             "statistics over done runs (mean +- sample std over seeds), accuracies in percent; "
+             "dh1/dhT: ||dl/dh_1|| / ||dl/dh_T||, last layer, last recorded epoch, geometric mean");
+    int nnotes = opt->per_run ? 1 : 2;
+    tab_print(&t, opt->format, out, notes, opt->format == SW_TABLE_CSV ? 0 : nnotes, 1);
+done:
+    tab_free(&t);
+    return rc;
+}
+
 int sw_summarize(const char *dir, const sw_summary_options *opt, FILE *out, FILE *diag, char *err,
                  size_t errlen)
 {
@@ -898,86 +1053,9 @@ int sw_summarize(const char *dir, const sw_summary_options *opt, FILE *out, FILE
     }
     run_set rs;
     rc = load_runs(dir, opt->history_run ? SW_READ_HISTORY : 0, &rs, diag, err, errlen);
-    if (rc) {
-        run_set_free(&rs);
-        free(gkeys);
-        return rc;
-    }
-    table t;
-    memset(&t, 0, sizeof t);
-    const char *notes[4];
-    char note[3][512];
-    int nnotes = 0;
-    if (opt->history_run) {
-        const sw_run_file *r = NULL;
-        for (int i = 0; i < rs.n && !r; i++)
-            if (!strcmp(rs.runs[i].run_id, opt->history_run)) r = &rs.runs[i];
-        if (!r) {
-            size_t used = (size_t)snprintf(err, errlen, "no run '%s' in %s; runs:", opt->history_run, dir);
-            for (int i = 0; i < rs.n && i < 20 && used < errlen; i++)
-                used += (size_t)snprintf(err + used, errlen - used, " %s", rs.runs[i].run_id);
-            if (rs.n > 20 && used < errlen) snprintf(err + used, errlen - used, " ...");
-            rc = SW_EINVAL;
-            goto done;
-        }
-        if ((rc = history_table(r, &t))) goto done;
-        snprintf(note[0], sizeof note[0], "run %s: %s, %d of %d epochs", r->run_id, sw_run_status_name(r->status),
-                 r->epochs, r->epochs_planned);
-        notes[nnotes++] = note[0];
-        if (r->best_epoch > 0) {
-            snprintf(note[1], sizeof note[1], "best test accuracy %.2f%% at epoch %d; final %.2f%% (train %.2f%%)",
-                     pct(r->best_test_acc), r->best_epoch, pct(r->final_test_acc), pct(r->final_train_acc));
-            notes[nnotes++] = note[1];
-        }
-        if (r->error && r->error[0]) {
-            snprintf(note[2], sizeof note[2], "%s: %s", r->status == SW_RUN_FAILED ? "error" : "note", r->error);
-            notes[nnotes++] = note[2];
-        }
-        if (opt->sort && (rc = tab_sort(&t, opt->sort, err, errlen))) goto done;
-        tab_print(&t, opt->format, out, notes, opt->format == SW_TABLE_CSV ? 0 : nnotes, 0);
-        goto done;
-    }
-    if (rs.n == 0) {
-        sw_set_error(err, errlen, "%s: no readable run files%s", dir, rs.unreadable ? " (see the messages above)" : "");
-        rc = SW_ENOTFOUND;
-        goto done;
-    }
-    if (!opt->by)
-        for (int k = 0; k < rs.nkeys; k++)
-            if (strcmp(rs.keys[k], "seed") != 0) gkeys[ngk++] = rs.keys[k];
-    rc = opt->per_run ? run_table(&rs, &t) : group_table(&rs, gkeys, ngk, &t);
-    if (rc) {
-        sw_set_error(err, errlen, "out of memory");
-        goto done;
-    }
-    if (opt->sort && (rc = tab_sort(&t, opt->sort, err, errlen))) goto done;
-    {
-        int counts[SW_RUN_STATUS_COUNT] = {0};
-        for (int i = 0; i < rs.n; i++) counts[rs.runs[i].status]++;
-        size_t used = (size_t)snprintf(note[0], sizeof note[0], "%s%s%s%s: %d run%s (%d done, %d diverged, %d failed)",
-                                rs.sweep ? "sweep " : "", rs.sweep ? rs.sweep : "", rs.sweep ? " in " : "", dir,
-                                rs.n, sw_plural(rs.n), counts[SW_RUN_DONE], counts[SW_RUN_DIVERGED],
-                                counts[SW_RUN_FAILED]);
-        if (!opt->per_run && used < sizeof note[0])
-            used += (size_t)snprintf(note[0] + used, sizeof note[0] - used, ", %d configuration%s", t.nrows,
-                                     sw_plural(t.nrows));
-        if (rs.unreadable && used < sizeof note[0])
-            used += (size_t)snprintf(note[0] + used, sizeof note[0] - used, "; %d unreadable file%s skipped",
-                                     rs.unreadable, sw_plural(rs.unreadable));
-        if (rs.pending && used < sizeof note[0])
-            snprintf(note[0] + used, sizeof note[0] - used, "; %d listed in sweep.h5 without a file (pending)",
-                     rs.pending);
-        notes[nnotes++] = note[0];
-        if (!opt->per_run) {
-            snprintf(note[1], sizeof note[1],
-                     "statistics over done runs (mean +- sample std over seeds), accuracies in percent; "
-                     "dh1/dhT: ||dl/dh_1|| / ||dl/dh_T||, last layer, last recorded epoch, geometric mean");
-            notes[nnotes++] = note[1];
-        }
-    }
-    tab_print(&t, opt->format, out, notes, opt->format == SW_TABLE_CSV ? 0 : nnotes, 1);
-done:
-    tab_free(&t);
+    if (!rc)
+        rc = opt->history_run ? history_summary(&rs, opt, dir, out, err, errlen)
+                              : sweep_summary(&rs, opt, gkeys, ngk, dir, out, err, errlen);
     run_set_free(&rs);
     free(gkeys);
     return rc;

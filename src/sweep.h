@@ -15,8 +15,12 @@
  *
  * Beyond one process: shards (sw_sweep_options.shard_*) split the runs statically between
  * independent processes sharing DIR; MPI ranks (sw_sweep_options.mpi) share them
- * dynamically, rank 0 handing out runs longest first (protocol described in sweep.c).
- * Either way each run's file is what `-j 1` in one process would write. */
+ * dynamically, rank 0 handing out runs longest first (protocol in sweep_mpi.h).
+ * Either way each run's file is what `-j 1` in one process would write.
+ *
+ * Where it lives: sweep.c the run loop, Ctrl-C and the --dry-run plan; outdir.c the output
+ * directory (prepare, lock, manifest, resume, rebuild_index); progress.c the lines on
+ * stderr; sweep_mpi.c (sweep_nompi.c without MPI) the ranks of an MPI job. */
 #ifndef SWEEP_SWEEP_H
 #define SWEEP_SWEEP_H
 
@@ -47,7 +51,7 @@ typedef struct {
     int shard_index, shard_count;
     /* Cooperate with the other ranks of MPI_COMM_WORLD (builds with SWEEP_HAVE_MPI only;
      * MPI initialised with at least MPI_THREAD_SERIALIZED). Rank 0 alone calls
-     * sw_sweep_prepare; every rank calls sw_sweep_execute collectively. See sweep.c. */
+     * sw_sweep_prepare; every rank calls sw_sweep_execute collectively. See sweep_mpi.h. */
     bool mpi;
 } sw_sweep_options;
 

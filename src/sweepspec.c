@@ -437,6 +437,36 @@ static const assign *assigns_find(const assigns *s, const char *key)
     return NULL;
 }
 
+/* Sections that also take a single value, standing for one of their keys: `schedule:
+ * cosine` is `schedule: {kind: cosine}`, as a schedule is mostly picked by its kind with
+ * the other keys left at their defaults. */
+static const struct {
+    const char *section, *key;
+} shorthands[] = {
+    {"train.schedule", "train.schedule.kind"},
+};
+
+/* The key that v, written as the value of `section`, sets; NULL unless v is a single value
+ * and the section has a shorthand. */
+static const sw_key_info *shorthand_key(const char *section, const node *v)
+{
+    if (v->kind != NODE_SCALAR) return NULL;
+    for (size_t i = 0; i < SW_ARRAY_LEN(shorthands); i++)
+        if (!strcmp(section, shorthands[i].section)) return sw_schema_find(shorthands[i].key);
+    return NULL;
+}
+
+/* Whether v, the value of key k (NULL for a section), lists several values rather than
+ * being one: any list, except that a list-typed key (milestones) takes a list as one value,
+ * so only a list of lists lists several. Decides what an exclude entry matches any of and
+ * when a --set makes an axis. */
+static bool lists_values(const sw_key_info *k, const node *v)
+{
+    if (v->kind != NODE_SEQ) return false;
+    if (!k || k->type != SW_TYPE_INT_LIST) return true;
+    return v->n > 0 && v->items[0]->kind == NODE_SEQ;
+}
+
 /* Applies one value node to cfg; messages point at the node. */
 static int apply_value(errbuf *e, sw_config *cfg, const sw_key_info *k, const node *v)
 {
@@ -481,27 +511,20 @@ static int collect_entry(errbuf *e, const char *prefix, const node *k, const nod
     resolved r;
     int rc = resolve_key(e, prefix, k, allow_short, &r);
     if (rc) return rc;
-    if (r.leaf) {
-        const assign *prev = assigns_find(out, r.leaf->key);
-        if (prev)
-            return fail_at(e, k, "%s is set twice (first at line %d, column %d)", r.leaf->key, prev->keynode->line,
-                           prev->keynode->col);
-        if (v->kind == NODE_MAP) return fail_at(e, v, "%s: expected a single value, got a mapping", r.leaf->key);
-        return assigns_push(out, r.leaf, k, v);
+    if (!r.leaf && v->kind == NODE_MAP) return collect(e, r.section, v, false, out);
+    const sw_key_info *key = r.leaf ? r.leaf : shorthand_key(r.section, v);
+    if (!key) {
+        char keys[512];
+        section_keys(r.section, keys, sizeof keys);
+        return fail_at(e, v, "%s is a section: expected a mapping of its keys (%s), got %s", r.section, keys,
+                       describe_node(v));
     }
-    if (v->kind == NODE_MAP) return collect(e, r.section, v, false, out);
-    if (v->kind == NODE_SCALAR && !strcmp(r.section, "train.schedule")) {
-        const sw_key_info *kind = sw_schema_find("train.schedule.kind");
-        const assign *prev = assigns_find(out, kind->key);
-        if (prev)
-            return fail_at(e, k, "%s is set twice (first at line %d, column %d)", kind->key, prev->keynode->line,
-                           prev->keynode->col);
-        return assigns_push(out, kind, k, v);
-    }
-    char keys[512];
-    section_keys(r.section, keys, sizeof keys);
-    return fail_at(e, v, "%s is a section: expected a mapping of its keys (%s), got %s", r.section, keys,
-                   describe_node(v));
+    const assign *prev = assigns_find(out, key->key);
+    if (prev)
+        return fail_at(e, k, "%s is set twice (first at line %d, column %d)", key->key, prev->keynode->line,
+                       prev->keynode->col);
+    if (v->kind == NODE_MAP) return fail_at(e, v, "%s: expected a single value, got a mapping", key->key);
+    return assigns_push(out, key, k, v);
 }
 
 static int collect(errbuf *e, const char *prefix, const node *map, bool allow_short, assigns *out)
@@ -511,6 +534,22 @@ static int collect(errbuf *e, const char *prefix, const node *map, bool allow_sh
         if (rc) return rc;
     }
     return SW_OK;
+}
+
+/* Whether v can be the value of what r names: anything for a key (its type is checked when
+ * applied), a mapping of its keys or its shorthand for a section. */
+static bool fits(const resolved *r, const node *v)
+{
+    return r->leaf || v->kind == NODE_MAP || shorthand_key(r->section, v);
+}
+
+/* Adds to out what v, the value of key node k resolved as r, assigns: a key takes v as it
+ * is, a section the keys of its mapping or its shorthand. The caller has checked fits(). */
+static int value_assigns(errbuf *e, const resolved *r, const node *k, const node *v, assigns *out)
+{
+    if (r->leaf) return assigns_push(out, r->leaf, k, v);
+    if (v->kind == NODE_MAP) return collect(e, r->section, v, false, out);
+    return assigns_push(out, shorthand_key(r->section, v), k, v);
 }
 
 static int apply_all(errbuf *e, sw_config *cfg, const assigns *s)
@@ -585,23 +624,16 @@ static int entry_points(errbuf *e, const char *where_name, const node *k, const 
 {
     for (int p = 0; p < list->n; p++) {
         const node *item = list->items[p];
-        int rc;
-        if (r->leaf) {
-            if (r->leaf->type == SW_TYPE_INT_LIST && item->kind != NODE_SEQ)
-                return fail_at(e, item, "%s: %s: each value is itself a list of epochs; write [[20, 40], [30]]",
-                               where_name, r->leaf->key);
-            if (r->leaf->type != SW_TYPE_INT_LIST && item->kind != NODE_SCALAR)
-                return fail_at(e, item, "%s: %s: each value must be a single value, got %s", where_name, r->leaf->key,
-                               describe_node(item));
-            rc = assigns_push(&points[p], r->leaf, k, item);
-        } else if (item->kind == NODE_MAP) {
-            rc = collect(e, r->section, item, false, &points[p]);
-        } else if (item->kind == NODE_SCALAR && !strcmp(r->section, "train.schedule")) {
-            rc = assigns_push(&points[p], sw_schema_find("train.schedule.kind"), k, item);
-        } else {
+        if (!fits(r, item))
             return fail_at(e, item, "%s: %s is a section: each value must be a mapping of its keys, got %s", where_name,
                            r->section, describe_node(item));
-        }
+        if (r->leaf && r->leaf->type == SW_TYPE_INT_LIST && item->kind != NODE_SEQ)
+            return fail_at(e, item, "%s: %s: each value is itself a list of epochs; write [[20, 40], [30]]",
+                           where_name, r->leaf->key);
+        if (r->leaf && r->leaf->type != SW_TYPE_INT_LIST && item->kind != NODE_SCALAR)
+            return fail_at(e, item, "%s: %s: each value must be a single value, got %s", where_name, r->leaf->key,
+                           describe_node(item));
+        int rc = value_assigns(e, r, k, item, &points[p]);
         if (rc) return rc;
     }
     return SW_OK;
@@ -784,15 +816,8 @@ static int exclusion_build(errbuf *e, const node *map, exclusion *x)
         int rc = resolve_key(e, "", k, true, &r);
         if (rc) return rc;
         assigns tmp = {0};
-        if (r.leaf) {
-            rc = assigns_push(&tmp, r.leaf, k, v);
-        } else if (v->kind == NODE_MAP) {
-            rc = collect(e, r.section, v, false, &tmp);
-        } else if (v->kind == NODE_SCALAR && !strcmp(r.section, "train.schedule")) {
-            rc = assigns_push(&tmp, sw_schema_find("train.schedule.kind"), k, v);
-        } else {
-            rc = fail_at(e, v, "exclude: %s is a section: expected a mapping of its keys", r.section);
-        }
+        rc = fits(&r, v) ? value_assigns(e, &r, k, v, &tmp)
+                         : fail_at(e, v, "exclude: %s is a section: expected a mapping of its keys", r.section);
         for (int j = 0; !rc && j < tmp.n; j++) {
             excl_term *terms = realloc(x->terms, (size_t)(x->n + 1) * sizeof *terms);
             if (!terms) {
@@ -806,10 +831,8 @@ static int exclusion_build(errbuf *e, const node *map, exclusion *x)
             for (int q = 0; q < x->n - 1; q++)
                 if (x->terms[q].key == t->key) rc = fail_at(e, tmp.a[j].keynode, "exclude: %s appears twice in this entry", t->key->key);
             const node *val = tmp.a[j].value;
-            bool any_of = val->kind == NODE_SEQ &&
-                          (t->key->type != SW_TYPE_INT_LIST || (val->n > 0 && val->items[0]->kind == NODE_SEQ));
             if (rc) break;
-            if (any_of) {
+            if (lists_values(t->key, val)) {
                 if (val->n == 0) rc = fail_at(e, val, "exclude: %s: an empty list matches nothing", t->key->key);
                 for (int q = 0; !rc && q < val->n; q++) rc = excl_add_value(e, t, val->items[q]);
             } else {
@@ -876,8 +899,6 @@ static void id_value(const sw_config *cfg, const sw_key_info *k, char *out, size
 }
 
 /* ---- the whole file ----------------------------------------------------------------- */
-
-static const char *const top_keys[] = {"name", "description", "base", "grid", "zip", "exclude", NULL};
 
 static bool valid_name(const char *s)
 {
@@ -961,6 +982,7 @@ typedef struct {
     int n_excl;
     const node *name_node, *grid_node;
     sw_config base_cfg;
+    const sw_key_info **swept; /* the keys of sw_sweep_spec.swept_keys */
 } loader;
 
 /* Where to point for a validation error about `bad` in a run built from `pick`. */
@@ -993,134 +1015,135 @@ static int keep_node(loader *L, node *n)
     return SW_OK;
 }
 
-/* One --set KEY=VALUE: a single value overrides the key for every run (and replaces a
- * grid axis on it); a list makes the key a grid axis (replacing one on the same key). */
-static int apply_set(loader *L, const char *set)
+/* A new scalar node owning `text`, from --set `src`, kept until the loader ends. NULL when
+ * out of memory (text is freed; NULL text counts as out of memory). */
+static node *kept_scalar(loader *L, char *text, const char *src)
 {
-    errbuf *e = &L->e;
+    node *n = text ? calloc(1, sizeof *n) : NULL;
+    if (!n) {
+        free(text);
+        return NULL;
+    }
+    n->kind = NODE_SCALAR;
+    n->text = text;
+    n->src = src;
+    n->cli = true;
+    n->line = n->col = 1;
+    if (keep_node(L, n)) {
+        node_free(n);
+        return NULL;
+    }
+    return n;
+}
+
+/* Splits one --set KEY=VALUE into a key node and the parsed value node, both kept until the
+ * loader ends. Every node of it has the label "--set KEY=VALUE" as its source, so that
+ * messages name the override; a kept node owns the label. */
+static int read_set(loader *L, const char *set, node **keynode, node **value)
+{
     size_t label_len = strlen(set) + 8;
     char *label = malloc(label_len);
     if (!label) return SW_ENOMEM;
     snprintf(label, label_len, "--set %s", set);
-    node *keynode = calloc(1, sizeof *keynode);
-    if (!keynode) {
-        free(label);
-        return SW_ENOMEM;
-    }
-    keynode->kind = NODE_SCALAR;
-    keynode->src = label;
-    keynode->cli = true;
-    keynode->line = keynode->col = 1;
-    /* The label lives as the text of a kept node, so messages can use it to the end. */
-    int rc = keep_node(L, keynode);
-    if (rc) {
-        free(label);
-        free(keynode);
-        return rc;
-    }
+    node *whole = kept_scalar(L, label, label);
+    if (!whole) return SW_ENOMEM;
     const char *eq = strchr(set, '=');
-    if (!eq || eq == set) {
-        keynode->text = label;
-        return fail_at(e, keynode, "expected KEY=VALUE, e.g. --set train.epochs=5 or --set seed=[1,2,3]");
-    }
-    keynode->text = strndup(set, (size_t)(eq - set));
-    if (!keynode->text) {
-        free(label);
-        return SW_ENOMEM;
-    }
-    /* Keep the label alive by hanging it off a scalar node. */
-    node *holder = calloc(1, sizeof *holder);
-    if (!holder || keep_node(L, holder)) {
-        free(holder);
-        free(label);
-        return SW_ENOMEM;
-    }
-    holder->kind = NODE_SCALAR;
-    holder->text = label;
-    for (char *p = keynode->text; *p; p++)
+    if (!eq || eq == set)
+        return fail_at(&L->e, whole, "expected KEY=VALUE, e.g. --set train.epochs=5 or --set seed=[1,2,3]");
+    node *k = kept_scalar(L, strndup(set, (size_t)(eq - set)), label);
+    if (!k) return SW_ENOMEM;
+    for (const char *p = k->text; *p; p++)
         if (isspace((unsigned char)*p))
-            return fail_at(e, keynode, "the key \"%s\" contains spaces; write --set KEY=VALUE without spaces around =",
-                           keynode->text);
-    const char *value = eq + 1;
+            return fail_at(&L->e, k, "the key \"%s\" contains spaces; write --set KEY=VALUE without spaces around =",
+                           k->text);
     node *v = NULL;
-    if ((rc = read_yaml(value, strlen(value), label, true, e, &v))) return rc;
+    int rc = read_yaml(eq + 1, strlen(eq + 1), label, true, &L->e, &v);
+    if (rc) return rc;
     if (!v) {
         /* `--set key=`: an empty value. */
-        v = calloc(1, sizeof *v);
-        if (!v) return SW_ENOMEM;
-        v->kind = NODE_SCALAR;
-        v->text = strdup("");
-        v->src = label, v->cli = true;
-    }
-    if ((rc = keep_node(L, v))) {
+        if (!(v = kept_scalar(L, strdup(""), label))) return SW_ENOMEM;
+    } else if ((rc = keep_node(L, v))) {
         node_free(v);
         return rc;
     }
-    resolved r;
-    if ((rc = resolve_key(e, "", keynode, true, &r))) return rc;
+    *keynode = k, *value = v;
+    return SW_OK;
+}
 
-    bool is_axis;
-    if (r.leaf)
-        is_axis = v->kind == NODE_SEQ &&
-                  (r.leaf->type != SW_TYPE_INT_LIST || (v->n > 0 && v->items[0]->kind == NODE_SEQ));
-    else
-        is_axis = v->kind == NODE_SEQ;
+/* Removes axis i, keeping the order of the others. */
+static void axes_remove(axes *s, int i)
+{
+    axis_clear(&s->ax[i]);
+    memmove(&s->ax[i], &s->ax[i + 1], (size_t)(s->n - i - 1) * sizeof *s->ax);
+    s->n--;
+}
 
-    if (is_axis) {
-        axis a;
-        if ((rc = check_list(e, NULL, keynode, v))) return rc;
-        if ((rc = axis_alloc(&a, v->n, keynode, false))) return rc;
-        if ((rc = entry_points(e, "--set", keynode, &r, v, a.points)) || (rc = axis_finish_keys(&a))) {
-            axis_clear(&a);
-            return rc;
+/* Whether axes x and a vary a key in common. */
+static bool axes_overlap(const axis *x, const axis *a)
+{
+    for (int i = 0; i < x->n_keys; i++)
+        for (int j = 0; j < a->n_keys; j++)
+            if (x->keys[i] == a->keys[j]) return true;
+    return false;
+}
+
+/* A --set that lists values makes its keys one grid axis: in place of the axis varying its
+ * first key already swept, else appended; other axes on its keys are dropped, or the key
+ * would vary twice. Keys of a zip group vary together with the group's other keys, so
+ * only the file can change them. */
+static int set_axis(loader *L, const node *keynode, const resolved *r, const node *v)
+{
+    errbuf *e = &L->e;
+    axis a;
+    int rc;
+    if ((rc = check_list(e, NULL, keynode, v))) return rc;
+    if ((rc = axis_alloc(&a, v->n, keynode, false))) return rc;
+    if ((rc = entry_points(e, "--set", keynode, r, v, a.points)) || (rc = axis_finish_keys(&a))) goto fail;
+    int at = -1;
+    for (int j = 0; j < a.n_keys; j++) {
+        int other = axes_find(&L->ax, a.keys[j]);
+        if (other >= 0 && L->ax.ax[other].zip) {
+            rc = fail_at(e, keynode, "%s varies in the zip group at %s:%d:%d; change it in the file", a.keys[j]->key,
+                         L->path, L->ax.ax[other].where->line, L->ax.ax[other].where->col);
+            goto fail;
         }
-        /* Replace grid axes on the same keys, keeping the first one's position. */
-        int at = -1;
-        for (int j = 0; j < a.n_keys; j++) {
-            int other = axes_find(&L->ax, a.keys[j]);
-            if (other < 0) continue;
-            if (L->ax.ax[other].zip) {
-                rc = fail_at(e, keynode, "%s varies in the zip group at %s:%d:%d; change it in the file", a.keys[j]->key,
-                             L->path, L->ax.ax[other].where->line, L->ax.ax[other].where->col);
-                axis_clear(&a);
-                return rc;
-            }
-            if (at < 0) {
-                at = other;
-                axis_clear(&L->ax.ax[other]);
-                L->ax.ax[other] = a;
-                memset(&a, 0, sizeof a);
-            } else if (other != at) {
-                axis_clear(&L->ax.ax[other]);
-                memmove(&L->ax.ax[other], &L->ax.ax[other + 1], (size_t)(L->ax.n - other - 1) * sizeof(axis));
-                L->ax.n--;
-                if (other < at) at--;
-            }
+        if (at < 0) at = other;
+    }
+    for (int i = L->ax.n - 1; i >= 0; i--)
+        if (i != at && axes_overlap(&L->ax.ax[i], &a)) {
+            axes_remove(&L->ax, i);
+            if (i < at) at--;
         }
-        if (at < 0 && (rc = axes_push(&L->ax, &a))) {
-            axis_clear(&a);
-            return rc;
-        }
+    if (at >= 0) {
+        axis_clear(&L->ax.ax[at]);
+        L->ax.ax[at] = a;
         return SW_OK;
     }
+    if ((rc = axes_push(&L->ax, &a))) goto fail;
+    return SW_OK;
+fail:
+    axis_clear(&a);
+    return rc;
+}
 
+/* A --set of single values sets each key it names for every run, in place of a grid axis
+ * varying that key alone; a later --set of a key wins over an earlier one. */
+static int set_values(loader *L, const node *keynode, const node *v)
+{
     assigns add = {0};
-    rc = collect_entry(e, "", keynode, v, true, &add);
+    int rc = collect_entry(&L->e, "", keynode, v, true, &add);
     for (int j = 0; !rc && j < add.n; j++) {
         const sw_key_info *k = add.a[j].key;
         int other = axes_find(&L->ax, k);
         if (other >= 0) {
-            axis *o = &L->ax.ax[other];
+            const axis *o = &L->ax.ax[other];
             if (o->zip || o->n_keys > 1) {
-                rc = fail_at(e, keynode, "%s varies together with other keys (%s at %s:%d:%d); change it in the file",
+                rc = fail_at(&L->e, keynode, "%s varies together with other keys (%s at %s:%d:%d); change it in the file",
                              k->key, o->zip ? "zip group" : "grid axis", L->path, o->where->line, o->where->col);
                 break;
             }
-            axis_clear(o);
-            memmove(o, o + 1, (size_t)(L->ax.n - other - 1) * sizeof(axis));
-            L->ax.n--;
+            axes_remove(&L->ax, other);
         }
-        /* A later --set of the same key wins over an earlier one. */
         for (int q = 0; q < L->overrides.n; q++)
             if (L->overrides.a[q].key == k) {
                 memmove(&L->overrides.a[q], &L->overrides.a[q + 1], (size_t)(L->overrides.n - q - 1) * sizeof(assign));
@@ -1131,6 +1154,17 @@ static int apply_set(loader *L, const char *set)
     }
     free(add.a);
     return rc;
+}
+
+/* One --set KEY=VALUE: a list of values makes the key an axis, anything else overrides it. */
+static int apply_set(loader *L, const char *set)
+{
+    node *keynode = NULL, *v = NULL;
+    int rc = read_set(L, set, &keynode, &v);
+    if (rc) return rc;
+    resolved r;
+    if ((rc = resolve_key(&L->e, "", keynode, true, &r))) return rc;
+    return lists_values(r.leaf, v) ? set_axis(L, keynode, &r, v) : set_values(L, keynode, v);
 }
 
 static int dup_string(char **dst, const char *src)
@@ -1183,246 +1217,301 @@ static int check_axis_duplicates(loader *L, const axis *a)
     return rc;
 }
 
-static int expand(loader *L, sw_sweep_spec *s)
+/* The swept keys (every key of every axis, in axis order) into s and L->swept. */
+static int list_swept(loader *L, sw_sweep_spec *s)
 {
-    errbuf *e = &L->e;
-    int rc;
-    /* Swept keys: every key of every axis, in axis order. */
     int nk = 0;
     for (int a = 0; a < L->ax.n; a++) nk += L->ax.ax[a].n_keys;
     s->swept_keys = calloc((size_t)(nk ? nk : 1), sizeof *s->swept_keys);
     s->swept_short = calloc((size_t)(nk ? nk : 1), sizeof *s->swept_short);
-    if (!s->swept_keys || !s->swept_short) return SW_ENOMEM;
-    const sw_key_info **keys = calloc((size_t)(nk ? nk : 1), sizeof *keys);
-    if (!keys) return SW_ENOMEM;
+    L->swept = calloc((size_t)(nk ? nk : 1), sizeof *L->swept);
+    if (!s->swept_keys || !s->swept_short || !L->swept) return SW_ENOMEM;
     for (int a = 0; a < L->ax.n; a++)
         for (int j = 0; j < L->ax.ax[a].n_keys; j++) {
-            keys[s->n_swept] = L->ax.ax[a].keys[j];
+            const sw_key_info *k = L->ax.ax[a].keys[j];
             char shortname[64];
-            sw_short_key(keys[s->n_swept]->key, shortname, sizeof shortname);
-            if ((rc = dup_string(&s->swept_keys[s->n_swept], keys[s->n_swept]->key)) ||
-                (rc = dup_string(&s->swept_short[s->n_swept], shortname))) {
-                s->n_swept++;
-                free(keys);
-                return rc;
-            }
+            sw_short_key(k->key, shortname, sizeof shortname);
+            L->swept[s->n_swept] = k;
+            /* Counted before checking, so that the free releases a partial entry. */
+            int rc = dup_string(&s->swept_keys[s->n_swept], k->key);
+            if (!rc) rc = dup_string(&s->swept_short[s->n_swept], shortname);
             s->n_swept++;
+            if (rc) return rc;
         }
+    return SW_OK;
+}
 
+/* The number of runs before exclusion into *n_total, refused above SW_MAX_RUNS; and no axis
+ * may repeat a value. */
+static int check_size(loader *L, int *n_total)
+{
     double total = 1;
     for (int a = 0; a < L->ax.n; a++) total *= L->ax.ax[a].n_points;
-    if (total > SW_MAX_RUNS) {
-        free(keys);
-        return fail_at(e, L->grid_node ? L->grid_node : L->root, "the sweep expands to %.0f runs; at most %d are allowed",
-                       total, SW_MAX_RUNS);
+    if (total > SW_MAX_RUNS)
+        return fail_at(&L->e, L->grid_node ? L->grid_node : L->root,
+                       "the sweep expands to %.0f runs; at most %d are allowed", total, SW_MAX_RUNS);
+    for (int a = 0; a < L->ax.n; a++) {
+        int rc = check_axis_duplicates(L, &L->ax.ax[a]);
+        if (rc) return rc;
     }
-    for (int a = 0; a < L->ax.n; a++)
-        if ((rc = check_axis_duplicates(L, &L->ax.ax[a]))) {
-            free(keys);
-            return rc;
-        }
+    *n_total = (int)total;
+    return SW_OK;
+}
 
-    int n_total = (int)total;
-    s->runs = calloc((size_t)n_total, sizeof *s->runs);
-    int *pick = calloc((size_t)(L->ax.n ? L->ax.n : 1), sizeof *pick);
-    if (!s->runs || !pick) {
-        free(pick);
-        free(keys);
-        return SW_ENOMEM;
+/* The readable id of the run that takes point pick[a] of each axis, into id; returns its
+ * length (snprintf-style, so possibly more than idlen). It names what each axis set for
+ * this run: for a key -> list axis or a zip group that is every key of the axis; for a
+ * list of mappings (train.schedule: [{kind: step, step: 10}, {kind: cosine}]) only the
+ * keys that value writes. */
+static size_t readable_id(const loader *L, const int *pick, const sw_config *cfg, char *id, size_t idlen)
+{
+    size_t used = 0;
+    id[0] = 0;
+    for (int a = 0; a < L->ax.n; a++) {
+        const assigns *pt = &L->ax.ax[a].points[pick[a]];
+        for (int q = 0; q < pt->n && used < idlen; q++) {
+            char v[256], shortname[64];
+            id_value(cfg, pt->a[q].key, v, sizeof v);
+            sw_short_key(pt->a[q].key->key, shortname, sizeof shortname);
+            used += (size_t)snprintf(id + used, idlen - used, "%s%s=%s", used ? "," : "", shortname, v);
+        }
     }
-    rc = SW_OK;
-    for (int r = 0; r < n_total && !rc; r++) {
-        /* Mixed-radix counter: the last axis varies fastest. */
-        int rest = r;
-        for (int a = L->ax.n - 1; a >= 0; a--) {
-            pick[a] = rest % L->ax.ax[a].n_points;
-            rest /= L->ax.ax[a].n_points;
-        }
-        sw_config cfg = L->base_cfg;
-        for (int a = 0; a < L->ax.n && !rc; a++) rc = apply_all(e, &cfg, &L->ax.ax[a].points[pick[a]]);
-        if (rc) break;
-        bool dropped = false;
-        for (int x = 0; x < L->n_excl; x++)
-            if (exclusion_matches(&L->excl[x], &cfg)) {
-                L->excl[x].matched++;
-                dropped = true;
-            }
-        if (dropped) continue;
-        sw_run_spec *run = &s->runs[s->n_runs];
-        run->cfg = cfg;
-        run->index = s->n_runs;
-        run->values = calloc((size_t)(nk ? nk : 1), sizeof *run->values);
-        s->n_runs++;
-        if (!run->values) {
-            rc = SW_ENOMEM;
-            break;
-        }
-        char id[1024] = "";
-        size_t used = 0;
-        for (int j = 0; j < s->n_swept && !rc; j++) {
-            char v[256];
-            id_value(&cfg, keys[j], v, sizeof v);
-            rc = dup_string(&run->values[j], v);
-        }
-        if (rc) break;
-        /* The id names what each axis set for this run: for a key -> list axis or a zip
-         * group that is every key of the axis; for a list of mappings (train.schedule:
-         * [{kind: step, step: 10}, {kind: cosine}]) only the keys that value writes. */
-        for (int a = 0; a < L->ax.n; a++) {
-            const assigns *pt = &L->ax.ax[a].points[pick[a]];
-            for (int q = 0; q < pt->n && used < sizeof id; q++) {
-                char v[256], shortname[64];
-                id_value(&cfg, pt->a[q].key, v, sizeof v);
-                sw_short_key(pt->a[q].key->key, shortname, sizeof shortname);
-                used += (size_t)snprintf(id + used, sizeof id - used, "%s%s=%s", used ? "," : "", shortname, v);
-            }
-        }
-        if (!s->n_swept) snprintf(id, sizeof id, "run");
-        char err[1024];
-        const char *bad = NULL;
-        if (sw_task_resolve(&cfg.task, NULL, err, sizeof err, &bad) ||
-            sw_config_validate(&cfg, err, sizeof err, &bad)) {
-            const node *at = locate(L, pick, bad ? bad : "");
-            if (s->n_swept)
-                rc = fail_at(e, at, "%s (in run %s)", err, id);
-            else
-                rc = fail_at(e, at, "%s", err);
-            break;
-        }
-        run->cfg = cfg; /* with the sizes the task resolved */
-        if (used > MAX_ID_LEN) {
-            char tmp[64];
-            /* numbered from 1, as --dry-run lists the runs */
-            snprintf(tmp, sizeof tmp, "r%0*d-%08x", n_total >= 10000 ? 5 : n_total >= 1000 ? 4 : 3, r + 1,
-                     (unsigned)(fnv1a(id) & 0xffffffffu));
-            rc = dup_string(&run->id, tmp);
-        } else {
-            rc = dup_string(&run->id, id);
-        }
-        if (rc) break;
-        char *yaml = sw_config_to_yaml(&cfg);
-        if (!yaml) {
-            rc = SW_ENOMEM;
-            break;
-        }
-        snprintf(run->hash, sizeof run->hash, "%016llx", (unsigned long long)fnv1a(yaml));
-        free(yaml);
-        run->cost = sw_config_cost_flops(&cfg);
+    return used;
+}
+
+/* Fills run r of n_total (its config cfg, built from points pick) after validating cfg:
+ * the swept values, the id (index + hash when the readable one is long), hash and cost. */
+static int fill_run(loader *L, sw_sweep_spec *s, sw_run_spec *run, const int *pick, int r, int n_total)
+{
+    run->values = calloc((size_t)(s->n_swept ? s->n_swept : 1), sizeof *run->values);
+    if (!run->values) return SW_ENOMEM;
+    int rc;
+    for (int j = 0; j < s->n_swept; j++) {
+        char v[256];
+        id_value(&run->cfg, L->swept[j], v, sizeof v);
+        if ((rc = dup_string(&run->values[j], v))) return rc;
     }
-    free(pick);
-    free(keys);
+    char id[1024], err[1024];
+    size_t used = readable_id(L, pick, &run->cfg, id, sizeof id);
+    if (!s->n_swept) snprintf(id, sizeof id, "run");
+    const char *bad = NULL;
+    if (sw_config_validate(&run->cfg, err, sizeof err, &bad)) {
+        const node *at = locate(L, pick, bad ? bad : "");
+        return s->n_swept ? fail_at(&L->e, at, "%s (in run %s)", err, id) : fail_at(&L->e, at, "%s", err);
+    }
+    if (used > MAX_ID_LEN) {
+        char tmp[64];
+        /* numbered from 1, as --dry-run lists the runs */
+        snprintf(tmp, sizeof tmp, "r%0*d-%08x", n_total >= 10000 ? 5 : n_total >= 1000 ? 4 : 3, r + 1,
+                 (unsigned)(fnv1a(id) & 0xffffffffu));
+        rc = dup_string(&run->id, tmp);
+    } else {
+        rc = dup_string(&run->id, id);
+    }
     if (rc) return rc;
+    char *yaml = sw_config_to_yaml(&run->cfg);
+    if (!yaml) return SW_ENOMEM;
+    snprintf(run->hash, sizeof run->hash, "%016llx", (unsigned long long)fnv1a(yaml));
+    free(yaml);
+    run->cost = sw_config_cost_flops(&run->cfg);
+    return SW_OK;
+}
+
+/* Builds run r of the product (grid order: a mixed-radix counter, the last axis fastest)
+ * and appends it to s->runs unless an exclude entry drops it. */
+static int add_run(loader *L, sw_sweep_spec *s, int *pick, int r, int n_total)
+{
+    int rest = r;
+    for (int a = L->ax.n - 1; a >= 0; a--) {
+        pick[a] = rest % L->ax.ax[a].n_points;
+        rest /= L->ax.ax[a].n_points;
+    }
+    sw_config cfg = L->base_cfg;
+    for (int a = 0; a < L->ax.n; a++) {
+        int rc = apply_all(&L->e, &cfg, &L->ax.ax[a].points[pick[a]]);
+        if (rc) return rc;
+    }
+    bool dropped = false;
+    for (int x = 0; x < L->n_excl; x++)
+        if (exclusion_matches(&L->excl[x], &cfg)) {
+            L->excl[x].matched++;
+            dropped = true;
+        }
+    if (dropped) return SW_OK;
+    sw_run_spec *run = &s->runs[s->n_runs];
+    run->cfg = cfg;
+    run->index = s->n_runs++;
+    return fill_run(L, s, run, pick, r, n_total);
+}
+
+/* After every run is built: refuses a sweep with no run left, warns about exclude entries
+ * that matched nothing, and checks the ids are unique. */
+static int check_runs(loader *L, sw_sweep_spec *s, int n_total)
+{
     if (s->n_runs == 0)
-        return fail_at(e, L->excl ? L->excl[0].where : L->root,
+        return fail_at(&L->e, L->excl ? L->excl[0].where : L->root,
                        "every one of the %d runs is excluded, so the sweep would have no runs", n_total);
     for (int x = 0; x < L->n_excl; x++)
         if (!L->excl[x].matched) {
             char w[512];
             snprintf(w, sizeof w, "%s:%d:%d: warning: this exclude entry matches no run", L->path,
                      L->excl[x].where->line, L->excl[x].where->col);
-            if ((rc = add_warning(s, w))) return rc;
+            int rc = add_warning(s, w);
+            if (rc) return rc;
         }
     /* Ids are unique when values are (checked per axis); guard the hash form too. */
     for (int i = 0; i < s->n_runs; i++)
         for (int j = 0; j < i; j++)
             if (!strcmp(s->runs[i].id, s->runs[j].id))
-                return fail_at(e, L->grid_node ? L->grid_node : L->root, "runs %d and %d get the same id %s", j + 1, i + 1,
-                               s->runs[i].id);
+                return fail_at(&L->e, L->grid_node ? L->grid_node : L->root, "runs %d and %d get the same id %s", j + 1,
+                               i + 1, s->runs[i].id);
     return SW_OK;
 }
 
+/* Expands the axes into s's runs, in grid order. */
+static int expand(loader *L, sw_sweep_spec *s)
+{
+    int n_total, rc;
+    if ((rc = list_swept(L, s)) || (rc = check_size(L, &n_total))) return rc;
+    s->runs = calloc((size_t)n_total, sizeof *s->runs);
+    int *pick = calloc((size_t)(L->ax.n ? L->ax.n : 1), sizeof *pick);
+    rc = s->runs && pick ? SW_OK : SW_ENOMEM;
+    for (int r = 0; r < n_total && !rc; r++) rc = add_run(L, s, pick, r, n_total);
+    free(pick);
+    return rc ? rc : check_runs(L, s, n_total);
+}
+
+static int top_name(loader *L, sw_sweep_spec *s, const node *v)
+{
+    if (v->kind != NODE_SCALAR || !valid_name(v->text))
+        return fail_at(&L->e, v, "name: \"%s\" is not a usable name; allowed: letters, digits, '.', '_' and '-' "
+                       "(it names the output directory runs/<name>)", v->kind == NODE_SCALAR ? v->text : "");
+    free(s->name);
+    L->name_node = v;
+    return dup_string(&s->name, v->text);
+}
+
+static int top_description(loader *L, sw_sweep_spec *s, const node *v)
+{
+    if (v->kind != NODE_SCALAR) return fail_at(&L->e, v, "description: expected text, got %s", describe_node(v));
+    free(s->description);
+    return dup_string(&s->description, v->text);
+}
+
+static int top_base(loader *L, sw_sweep_spec *s, const node *v)
+{
+    (void)s;
+    if (v->kind == NODE_SCALAR && !v->quoted && (!*v->text || !strcmp(v->text, "null") || !strcmp(v->text, "~")))
+        return SW_OK; /* `base:` with nothing under it: all defaults */
+    if (v->kind != NODE_MAP)
+        return fail_at(&L->e, v, "base: expected a mapping of sections (task, model, train, record) and seed, got %s",
+                       describe_node(v));
+    return collect(&L->e, "", v, false, &L->base);
+}
+
+static int top_grid(loader *L, sw_sweep_spec *s, const node *v)
+{
+    (void)s;
+    L->grid_node = v;
+    if (v->kind != NODE_MAP || MAP_LEN(v) == 0)
+        return fail_at(&L->e, v, "grid: expected a mapping of keys to lists of values (e.g. seed: [1, 2, 3]), got %s",
+                       v->kind == NODE_MAP ? "an empty mapping" :
+                       v->kind == NODE_SCALAR && !*v->text ? "nothing" : describe_node(v));
+    return grid_entries(&L->e, "", v, &L->ax);
+}
+
+/* One group (a mapping) or a list of them. */
+static int top_zip(loader *L, sw_sweep_spec *s, const node *v)
+{
+    (void)s;
+    if (v->kind == NODE_MAP) return zip_group(&L->e, v, &L->ax);
+    if (v->kind != NODE_SEQ || v->n == 0)
+        return fail_at(&L->e, v, "zip: expected a list of groups, each a mapping of keys to lists of equal length");
+    for (int g = 0; g < v->n; g++) {
+        int rc = zip_group(&L->e, v->items[g], &L->ax);
+        if (rc) return rc;
+    }
+    return SW_OK;
+}
+
+/* A list of entries, or one entry (checked as such, so a scalar is refused here). */
+static int top_exclude(loader *L, sw_sweep_spec *s, const node *v)
+{
+    (void)s;
+    int n = v->kind == NODE_SEQ ? v->n : 1;
+    if (v->kind == NODE_SEQ && n == 0) return fail_at(&L->e, v, "exclude: an empty list; remove the key or add entries");
+    if (v->kind == NODE_SCALAR)
+        return fail_at(&L->e, v, "exclude: expected a list of partial runs, e.g. [{cell: lstm, seq_len: 500}]");
+    L->excl = calloc((size_t)n, sizeof *L->excl);
+    if (!L->excl) return SW_ENOMEM;
+    for (int j = 0; j < n; j++) {
+        L->n_excl++;
+        int rc = exclusion_build(&L->e, v->kind == NODE_SEQ ? v->items[j] : v, &L->excl[j]);
+        if (rc) return rc;
+    }
+    return SW_OK;
+}
+
+/* The top-level keys of a sweep file, in the order messages list them. */
+static const struct {
+    const char *name;
+    int (*load)(loader *L, sw_sweep_spec *s, const node *value);
+} top_keys[] = {
+    {"name", top_name}, {"description", top_description}, {"base", top_base},
+    {"grid", top_grid}, {"zip", top_zip},                 {"exclude", top_exclude},
+};
+
+/* "name, description, base, grid, zip, exclude" */
+static void top_key_list(char *out, size_t outlen)
+{
+    size_t used = 0;
+    out[0] = 0;
+    for (size_t t = 0; t < SW_ARRAY_LEN(top_keys) && used < outlen; t++)
+        used += (size_t)snprintf(out + used, outlen - used, "%s%s", t ? ", " : "", top_keys[t].name);
+}
+
+/* The error for a top-level key k that is none of top_keys: a config key written outside
+ * base:, else a typo of a top-level key when one is at most two edits away (the top-level
+ * names are short and unlike each other), else the list. */
+static int unknown_top_key(loader *L, const node *k)
+{
+    const char *name = k->text;
+    resolved r;
+    errbuf quiet = {NULL, 0};
+    if (is_section(name) || sw_schema_find(name) || (resolve_key(&quiet, "", k, true, &r) == SW_OK))
+        return fail_at(&L->e, k, "unknown top-level key \"%s\"; config keys go under base: (e.g. base: {%s: ...}) "
+                       "or grid:", name, name);
+    const char *best = NULL;
+    int best_d = 3;
+    for (size_t t = 0; t < SW_ARRAY_LEN(top_keys); t++) {
+        int d = sw_edit_distance(name, top_keys[t].name);
+        if (d < best_d) best_d = d, best = top_keys[t].name;
+    }
+    if (best) return fail_at(&L->e, k, "unknown top-level key \"%s\"; did you mean \"%s\"?", name, best);
+    char list[128];
+    top_key_list(list, sizeof list);
+    return fail_at(&L->e, k, "unknown top-level key \"%s\"; allowed: %s", name, list);
+}
+
+/* Reads the top level of the file into s (name, description) and L (base, axes, excludes). */
 static int load_top(loader *L, sw_sweep_spec *s)
 {
-    errbuf *e = &L->e;
     const node *root = L->root;
     if (!root) {
         node empty = {.kind = NODE_MAP, .line = 1, .col = 1, .src = L->path};
-        return fail_at(e, &empty, "the sweep file is empty; it needs at least a name (see configs/reference.yaml)");
+        return fail_at(&L->e, &empty, "the sweep file is empty; it needs at least a name (see configs/reference.yaml)");
     }
-    if (root->kind != NODE_MAP)
-        return fail_at(e, root, "the top level must be a mapping with keys name, description, base, grid, zip, exclude; "
-                       "got %s", describe_node(root));
-    int rc;
+    if (root->kind != NODE_MAP) {
+        char list[128];
+        top_key_list(list, sizeof list);
+        return fail_at(&L->e, root, "the top level must be a mapping with keys %s; got %s", list, describe_node(root));
+    }
     for (int i = 0; i < MAP_LEN(root); i++) {
-        const node *k = MAP_KEY(root, i), *v = MAP_VAL(root, i);
-        const char *name = k->text;
-        if (!strcmp(name, "name")) {
-            if (v->kind != NODE_SCALAR || !valid_name(v->text))
-                return fail_at(e, v, "name: \"%s\" is not a usable name; allowed: letters, digits, '.', '_' and '-' "
-                               "(it names the output directory runs/<name>)", v->kind == NODE_SCALAR ? v->text : "");
-            free(s->name);
-            if ((rc = dup_string(&s->name, v->text))) return rc;
-            L->name_node = v;
-        } else if (!strcmp(name, "description")) {
-            if (v->kind != NODE_SCALAR) return fail_at(e, v, "description: expected text, got %s", describe_node(v));
-            free(s->description);
-            if ((rc = dup_string(&s->description, v->text))) return rc;
-        } else if (!strcmp(name, "base")) {
-            if (v->kind == NODE_SCALAR && !v->quoted && (!*v->text || !strcmp(v->text, "null") || !strcmp(v->text, "~")))
-                continue; /* `base:` with nothing under it: all defaults */
-            if (v->kind != NODE_MAP)
-                return fail_at(e, v, "base: expected a mapping of sections (task, model, train, record) and seed, got %s",
-                               describe_node(v));
-            if ((rc = collect(e, "", v, false, &L->base))) return rc;
-        } else if (!strcmp(name, "grid")) {
-            L->grid_node = v;
-            if (v->kind != NODE_MAP || MAP_LEN(v) == 0)
-                return fail_at(e, v, "grid: expected a mapping of keys to lists of values (e.g. seed: [1, 2, 3]), "
-                               "got %s", v->kind == NODE_MAP ? "an empty mapping" :
-                               v->kind == NODE_SCALAR && !*v->text ? "nothing" : describe_node(v));
-            if ((rc = grid_entries(e, "", v, &L->ax))) return rc;
-        } else if (!strcmp(name, "zip")) {
-            if (v->kind == NODE_MAP) {
-                if ((rc = zip_group(e, v, &L->ax))) return rc;
-            } else if (v->kind == NODE_SEQ && v->n > 0) {
-                for (int g = 0; g < v->n; g++)
-                    if ((rc = zip_group(e, v->items[g], &L->ax))) return rc;
-            } else {
-                return fail_at(e, v, "zip: expected a list of groups, each a mapping of keys to lists of equal length");
-            }
-        } else if (!strcmp(name, "exclude")) {
-            int n = v->kind == NODE_SEQ ? v->n : 1;
-            if (v->kind == NODE_SEQ && n == 0) return fail_at(e, v, "exclude: an empty list; remove the key or add entries");
-            if (v->kind == NODE_SCALAR)
-                return fail_at(e, v, "exclude: expected a list of partial runs, e.g. [{cell: lstm, seq_len: 500}]");
-            L->excl = calloc((size_t)n, sizeof *L->excl);
-            if (!L->excl) return SW_ENOMEM;
-            for (int j = 0; j < n; j++) {
-                L->n_excl++;
-                if ((rc = exclusion_build(e, v->kind == NODE_SEQ ? v->items[j] : v, &L->excl[j]))) return rc;
-            }
-        } else {
-            resolved r;
-            errbuf quiet = {NULL, 0};
-            if (is_section(name) || sw_schema_find(name) || (resolve_key(&quiet, "", k, true, &r) == SW_OK))
-                return fail_at(e, k, "unknown top-level key \"%s\"; config keys go under base: (e.g. base: {%s: ...}) "
-                               "or grid:", name, name);
-            /* A typo of a top-level key. */
-            const char *best = NULL;
-            int best_d = 3;
-            for (int t = 0; top_keys[t]; t++) {
-                /* Small edit distance without the schema's helper (it knows config keys only). */
-                const char *a = name, *b = top_keys[t];
-                size_t n = strlen(a), m = strlen(b);
-                int row[64];
-                if (n > 60 || m > 60) continue;
-                for (size_t j = 0; j <= m; j++) row[j] = (int)j;
-                for (size_t x = 1; x <= n; x++) {
-                    int diag = row[0];
-                    row[0] = (int)x;
-                    for (size_t j = 1; j <= m; j++) {
-                        int up = row[j], best2 = diag + (a[x - 1] != b[j - 1]);
-                        if (up + 1 < best2) best2 = up + 1;
-                        if (row[j - 1] + 1 < best2) best2 = row[j - 1] + 1;
-                        row[j] = best2, diag = up;
-                    }
-                }
-                if (row[m] < best_d) best_d = row[m], best = top_keys[t];
-            }
-            if (best)
-                return fail_at(e, k, "unknown top-level key \"%s\"; did you mean \"%s\"?", name, best);
-            return fail_at(e, k, "unknown top-level key \"%s\"; allowed: name, description, base, grid, zip, exclude", name);
-        }
+        const node *k = MAP_KEY(root, i);
+        size_t t = 0;
+        while (t < SW_ARRAY_LEN(top_keys) && strcmp(k->text, top_keys[t].name)) t++;
+        int rc = t < SW_ARRAY_LEN(top_keys) ? top_keys[t].load(L, s, MAP_VAL(root, i)) : unknown_top_key(L, k);
+        if (rc) return rc;
     }
     return SW_OK;
 }
@@ -1471,6 +1560,7 @@ done:
     free(L.ax.ax);
     for (int x = 0; x < L.n_excl; x++) exclusion_clear(&L.excl[x]);
     free(L.excl);
+    free(L.swept);
     node_free(L.root);
     if (rc) {
         if (rc == SW_ENOMEM && err && errlen && !err[0]) snprintf(err, errlen, "%s: out of memory", path);
@@ -1501,7 +1591,11 @@ int sw_sweep_spec_load(const char *path, const char *const *sets, int n_sets, sw
                 break;
             }
             char *bigger = realloc(text, cap * 2);
-            if (!bigger) break;
+            if (!bigger) {
+                /* Parsing what was read so far would check a truncated file. */
+                rc = SW_ENOMEM;
+                break;
+            }
             text = bigger, cap *= 2;
         }
         size_t got = fread(text + len, 1, cap - len - 1, f);

@@ -17,6 +17,7 @@
 
 #include "model.h"
 #include "optim.h"
+#include "record.h"
 #include "rng.h"
 #include "task.h"
 
@@ -60,66 +61,10 @@ static void run_state_free(run_state *st)
     memset(st, 0, sizeof *st);
 }
 
-static int history_init(sw_history *h, int epochs)
-{
-    memset(h, 0, sizeof *h);
-    double *block = calloc((size_t)7 * epochs, sizeof(double));
-    if (!block) return SW_ENOMEM;
-    h->capacity = epochs;
-    double **cols[7] = {&h->train_loss, &h->train_acc, &h->test_loss, &h->test_acc,
-                        &h->lr, &h->grad_norm, &h->seconds};
-    for (int i = 0; i < 7; i++) *cols[i] = block + (size_t)i * epochs;
-    return SW_OK;
-}
-
-/* Number of epochs at which gradients are recorded: multiples of grad_every and the last. */
-static int grad_record_count(const sw_config *cfg)
-{
-    int every = cfg->record.grad_every, E = cfg->train.epochs;
-    return E / every + (E % every != 0);
-}
-
-static int result_alloc(sw_run_result *r, const sw_config *cfg, const sw_model_shape *s, size_t n)
-{
-    sw_task_layout lay = sw_task_layout_of(&cfg->task);
-    int T = lay.steps, I = lay.input, H = s->hidden, L = s->layers;
-    int P = cfg->record.probe_size, R = grad_record_count(cfg);
-    if (history_init(&r->history, cfg->train.epochs)) return SW_ENOMEM;
-    r->param_count = n;
-    r->probe_size = P;
-    r->grad_capacity = R;
-    size_t hidden = (size_t)L * P * T * H;
-    r->weights_final = malloc(n * sizeof(sw_real));
-    r->weights_best = malloc(n * sizeof(sw_real));
-    r->probe_inputs = malloc((size_t)P * T * I * sizeof(float));
-    r->probe_labels = malloc((size_t)P * sizeof(int32_t));
-    r->hidden_final = malloc(hidden * sizeof(float));
-    r->hidden_best = malloc(hidden * sizeof(float));
-    r->grad_epoch = calloc((size_t)R, sizeof(int32_t));
-    r->dloss_dh_norm = calloc((size_t)R * L * T, sizeof(float));
-    r->dloss_dh = calloc((size_t)R * L * T * H, sizeof(float));
-    r->dW_hh_norm = calloc((size_t)R * L * T, sizeof(float));
-    if (!r->weights_final || !r->weights_best || !r->probe_inputs || !r->probe_labels ||
-        !r->hidden_final || !r->hidden_best || !r->grad_epoch || !r->dloss_dh_norm ||
-        !r->dloss_dh || !r->dW_hh_norm)
-        return SW_ENOMEM;
-    return SW_OK;
-}
-
 void sw_run_result_free(sw_run_result *r)
 {
     if (!r) return;
-    free(r->history.train_loss); /* the history's single block */
-    free(r->weights_final);
-    free(r->weights_best);
-    free(r->probe_inputs);
-    free(r->probe_labels);
-    free(r->hidden_final);
-    free(r->hidden_best);
-    free(r->grad_epoch);
-    free(r->dloss_dh_norm);
-    free(r->dloss_dh);
-    free(r->dW_hh_norm);
+    sw_record_free(r);
     memset(r, 0, sizeof *r);
 }
 
@@ -162,6 +107,14 @@ static sw_targets gather_targets(run_state *st, const sw_dataset *d, const int *
     return y;
 }
 
+/* Fraction of correct predictions among those scored in `sequences` sequences; NaN for a
+ * regression, which has none. */
+static double accuracy_of(const run_state *st, long correct, long sequences)
+{
+    int per = sw_model_scored_steps(&st->shape, st->work->seq_len);
+    return per > 0 ? (double)correct / ((double)sequences * per) : NAN;
+}
+
 /* One optimizer step on batch `index[0..B)`. Returns the summed loss (NaN/Inf when the
  * run diverged: the update is then skipped), and the gradient norm before clipping. */
 static double train_step(run_state *st, const sw_config *cfg, int *index, int B, double lr,
@@ -189,14 +142,6 @@ static double train_step(run_state *st, const sw_config *cfg, int *index, int B,
     return loss;
 }
 
-/* Fraction of correct predictions among those scored in `sequences` sequences; NaN for a
- * regression, which has none. */
-static double accuracy_of(const run_state *st, long correct, long sequences)
-{
-    int per = sw_model_scored_steps(&st->shape, st->work->seq_len);
-    return per > 0 ? (double)correct / ((double)sequences * per) : NAN;
-}
-
 /* Mean loss and accuracy over a dataset, in evaluation mode (no dropout). */
 static void evaluate(run_state *st, const sw_dataset *d, double *mean_loss, double *accuracy)
 {
@@ -209,8 +154,8 @@ static void evaluate(run_state *st, const sw_dataset *d, double *mean_loss, doub
         int B = d->n - start < chunk ? d->n - start : chunk;
         for (int b = 0; b < B; b++) index[b] = start + b;
         sw_model_load_input(w, d->x, index, B);
-        sw_targets y = gather_targets(st, d, index, B);
         int correct = 0;
+        sw_targets y = gather_targets(st, d, index, B);
         total += sw_model_forward(w, &st->params, &y, 0, &correct, NULL);
         right += correct;
     }
@@ -273,31 +218,6 @@ static void record_gradients(run_state *st, sw_run_result *res, int r, int epoch
     res->grad_records = r + 1;
 }
 
-/* The run's train, test and probe sets: generated from the seed, or for a file task
- * borrowed views of the process's shared copy (the first train_size / test_size rows;
- * the probe set is the first P test sequences). */
-static int load_data(run_state *st, const sw_config *cfg, const sw_train_hooks *hooks)
-{
-    const sw_task_config *task = &cfg->task;
-    int P = cfg->record.probe_size;
-    uint64_t seed = (uint64_t)cfg->seed;
-    if (task->kind == SW_TASK_FILE) {
-        const sw_dataset *train = hooks ? hooks->train_data : NULL, *test = hooks ? hooks->test_data : NULL;
-        if (!train || !test || train->n < task->train_size || test->n < task->test_size || test->n < P)
-            return SW_EINVAL;
-        st->train = sw_dataset_view(train, 0, task->train_size);
-        st->test = sw_dataset_view(test, 0, task->test_size);
-        st->probe = sw_dataset_view(test, 0, P);
-        return SW_OK;
-    }
-    int rc;
-    if ((rc = sw_dataset_generate(&st->train, task, task->train_size, seed, SW_STREAM_TRAIN_DATA)) ||
-        (rc = sw_dataset_generate(&st->test, task, task->test_size, seed, SW_STREAM_TEST_DATA)) ||
-        (rc = sw_dataset_generate(&st->probe, task, P, seed, SW_STREAM_PROBE)))
-        return rc;
-    return SW_OK;
-}
-
 static int fail(sw_run_result *res, int code, const char *what)
 {
     res->status = SW_RUN_FAILED;
@@ -329,6 +249,205 @@ static void restore_float_mode(unsigned old)
 #endif
 }
 
+/* The run's train, test and probe sets: generated from the seed, or for a file task
+ * borrowed views of the process's shared copy (the first train_size / test_size rows;
+ * the probe set is the first P test sequences). */
+static int load_data(run_state *st, const sw_config *cfg, const sw_train_hooks *hooks)
+{
+    const sw_task_config *task = &cfg->task;
+    int P = cfg->record.probe_size;
+    uint64_t seed = (uint64_t)cfg->seed;
+    if (task->kind == SW_TASK_FILE) {
+        const sw_dataset *train = hooks ? hooks->train_data : NULL, *test = hooks ? hooks->test_data : NULL;
+        if (!train || !test || train->n < task->train_size || test->n < task->test_size || test->n < P)
+            return SW_EINVAL;
+        st->train = sw_dataset_view(train, 0, task->train_size);
+        st->test = sw_dataset_view(test, 0, task->test_size);
+        st->probe = sw_dataset_view(test, 0, P);
+        return SW_OK;
+    }
+    int rc;
+    if ((rc = sw_dataset_generate(&st->train, task, task->train_size, seed, SW_STREAM_TRAIN_DATA)) ||
+        (rc = sw_dataset_generate(&st->test, task, task->test_size, seed, SW_STREAM_TEST_DATA)) ||
+        (rc = sw_dataset_generate(&st->probe, task, P, seed, SW_STREAM_PROBE)))
+        return rc;
+    return SW_OK;
+}
+
+/* /probe/labels (the class of a last-step classifier, else -1) and /probe/targets (P,Y):
+ * the class or the K values at the last step, or the class at every step. */
+static void copy_probe_targets(sw_run_result *res, const sw_dataset *probe)
+{
+    int P = probe->n;
+    size_t Y = probe->target == SW_TARGET_VALUE_LAST ? (size_t)probe->outputs
+               : probe->target == SW_TARGET_CLASS_STEPS ? (size_t)probe->seq_len : 1;
+    for (int b = 0; b < P; b++) {
+        res->probe_labels[b] = probe->target == SW_TARGET_CLASS_LAST ? probe->y[b] : -1;
+        for (size_t k = 0; k < Y; k++)
+            res->probe_targets[(size_t)b * Y + k] =
+                probe->v ? probe->v[(size_t)b * Y + k] : (float)probe->y[(size_t)b * Y + k];
+    }
+}
+
+/* Allocates the result, the data sets, the model and the buffers, and initialises the
+ * parameters from the seed. Returns SW_OK, or a code with res->status FAILED. */
+static int run_setup(run_state *st, const sw_config *cfg, const sw_train_hooks *hooks, sw_run_result *res)
+{
+    uint64_t seed = (uint64_t)cfg->seed;
+    const sw_task_config *task = &cfg->task;
+    sw_task_layout lay = sw_task_layout_of(task);
+    int B = cfg->train.batch, P = cfg->record.probe_size, T = lay.steps;
+    int max_batch = B > P ? B : P;
+    int rc;
+    st->shape = sw_model_shape_from_config(cfg);
+    st->n = sw_param_count(&st->shape);
+    if ((rc = sw_record_alloc(res, cfg))) return fail(res, rc, "allocating results");
+    if ((rc = load_data(st, cfg, hooks))) return fail(res, rc, "loading the data");
+    st->flat = malloc(2 * st->n * sizeof(sw_real));
+    st->order = malloc((size_t)task->train_size * sizeof(int));
+    st->batch_index = malloc((size_t)max_batch * sizeof(int));
+    st->batch_labels = malloc((size_t)max_batch * T * sizeof(int32_t));
+    st->batch_values = malloc((size_t)max_batch * lay.outputs * sizeof(float));
+    st->step_norms = malloc((size_t)st->shape.layers * T * sizeof(double));
+    if (!st->flat || !st->order || !st->batch_index || !st->batch_labels || !st->batch_values || !st->step_norms)
+        return fail(res, SW_ENOMEM, "allocating the model");
+    if ((rc = sw_optimizer_init(&st->opt, cfg->train.optimizer, st->n)) ||
+        (rc = sw_model_work_create(&st->work, &st->shape, max_batch, T, 1)))
+        return fail(res, rc, "allocating the model");
+    sw_params_bind(&st->params, st->flat, &st->shape);
+    sw_params_bind(&st->grads, st->flat + st->n, &st->shape);
+    memcpy(res->probe_inputs, st->probe.x, (size_t)P * T * lay.input * sizeof(float));
+    copy_probe_targets(res, &st->probe);
+
+    sw_rng init_rng;
+    sw_rng_init(&init_rng, seed, SW_STREAM_INIT);
+    sw_rng_init(&st->batch_rng, seed, SW_STREAM_BATCH_ORDER);
+    sw_rng_init(&st->dropout_rng, seed, SW_STREAM_DROPOUT);
+    if ((rc = sw_model_init_params(&st->params, &st->shape, &cfg->model, &init_rng)))
+        return fail(res, rc, "initialising the model");
+    sw_model_pack(st->work, &st->params);
+    st->work->record_dh = 0; /* training steps need no d loss / d h_t; record_gradients asks */
+    /* Until an epoch completes, "best" is the initial model. */
+    memcpy(res->weights_best, st->flat, st->n * sizeof(sw_real));
+    return SW_OK;
+}
+
+/* What an epoch's training steps add up. */
+typedef struct {
+    double loss_sum, norm_sum, norm_max;
+    long seen, right;
+} epoch_sums;
+
+/* The training steps of one epoch. Returns 1 when the loss or gradient diverged (the
+ * result's status and error say where), else 0. */
+static int train_steps(run_state *st, const sw_config *cfg, sw_run_result *res, int epoch, int steps,
+                       double lr, epoch_sums *sums)
+{
+    int B = cfg->train.batch, train_size = cfg->task.train_size;
+    int *index = st->batch_index;
+    for (int s = 0; s < steps; s++) {
+        int nb = B;
+        if (cfg->train.steps_per_epoch == 0 && train_size - s * B < B)
+            nb = train_size - s * B; /* last, partial batch of a full pass */
+        for (int b = 0; b < nb; b++) index[b] = next_index(st);
+        int correct = 0;
+        double norm = 0;
+        double loss = train_step(st, cfg, index, nb, lr, &correct, &norm);
+        if (!isfinite(loss)) {
+            res->status = SW_RUN_DIVERGED;
+            snprintf(res->error, sizeof res->error, "loss or gradient became %s at epoch %d, step %d",
+                     isnan(loss) ? "NaN" : "infinite", epoch, s + 1);
+            return 1;
+        }
+        sums->loss_sum += loss / nb;
+        sums->norm_sum += norm;
+        sums->norm_max = fmax(sums->norm_max, norm);
+        sums->right += correct;
+        sums->seen += nb;
+    }
+    return 0;
+}
+
+/* One epoch: its training steps, the test set, the history entry, the best weights and
+ * the gradient record when one is due. Returns 1 when the run diverged (the history is
+ * not extended), else 0. */
+static int train_epoch(run_state *st, const sw_config *cfg, sw_run_result *res, int epoch, int steps)
+{
+    double t_epoch = sw_now();
+    double lr = sw_schedule_lr(&cfg->train, epoch);
+    epoch_sums sums = {0};
+    restart_order(st);
+    if (train_steps(st, cfg, res, epoch, steps, lr, &sums)) return 1;
+    double test_loss, test_acc;
+    evaluate(st, &st->test, &test_loss, &test_acc);
+    if (!isfinite(test_loss)) {
+        res->status = SW_RUN_DIVERGED;
+        snprintf(res->error, sizeof res->error, "test loss became %s at epoch %d",
+                 isnan(test_loss) ? "NaN" : "infinite", epoch);
+        return 1;
+    }
+    sw_history *h = &res->history;
+    int e = h->epochs;
+    h->train_loss[e] = sums.loss_sum / steps;
+    h->train_acc[e] = accuracy_of(st, sums.right, sums.seen);
+    h->test_loss[e] = test_loss;
+    h->test_acc[e] = test_acc;
+    h->lr[e] = lr;
+    h->grad_norm[e] = sums.norm_sum / steps;
+    h->grad_norm_max[e] = sums.norm_max;
+    int minimize = sw_task_metric_of(&cfg->task).mode == SW_METRIC_MIN;
+    double metric = minimize ? test_loss : test_acc;
+    if (res->best_epoch == 0 || (minimize ? metric < res->best_metric : metric > res->best_metric)) {
+        res->best_epoch = epoch;
+        res->best_metric = metric;
+        res->best_test_acc = test_acc;
+        res->best_test_loss = test_loss;
+        memcpy(res->weights_best, st->flat, st->n * sizeof(sw_real));
+    }
+    if (epoch % cfg->record.grad_every == 0 || epoch == cfg->train.epochs)
+        record_gradients(st, res, res->grad_records, epoch);
+    h->seconds[e] = sw_now() - t_epoch;
+    h->epochs = e + 1;
+    return 0;
+}
+
+/* Every epoch, until the last or a divergence (res->status says which). Returns SW_OK, or
+ * SW_EINTERRUPTED when hooks->stop asked to stop. */
+static int train_epochs(run_state *st, const sw_config *cfg, const sw_train_hooks *hooks, sw_run_result *res)
+{
+    int steps = cfg->train.steps_per_epoch;
+    if (steps == 0) steps = (cfg->task.train_size + cfg->train.batch - 1) / cfg->train.batch; /* one full pass */
+    res->status = SW_RUN_DONE;
+    for (int epoch = 1; epoch <= cfg->train.epochs; epoch++) {
+        if (train_epoch(st, cfg, res, epoch, steps)) return SW_OK;
+        if (hooks && hooks->on_epoch) hooks->on_epoch(hooks->ctx, epoch, &res->history);
+        if (hooks && hooks->stop && atomic_load(hooks->stop) && epoch < cfg->train.epochs)
+            return fail(res, SW_EINTERRUPTED, "training");
+    }
+    return SW_OK;
+}
+
+/* After the last epoch or the divergence: final accuracies and weights, the probe's hidden
+ * states with the final and the best weights, and a gradient record for a run that
+ * diverged before its first. */
+static void run_finish(run_state *st, sw_run_result *res)
+{
+    const sw_history *h = &res->history;
+    if (h->epochs > 0) {
+        res->final_test_acc = h->test_acc[h->epochs - 1];
+        res->final_train_acc = h->train_acc[h->epochs - 1];
+    }
+    memcpy(res->weights_final, st->flat, st->n * sizeof(sw_real));
+    probe_forward(st, res->hidden_final);
+    memcpy(st->flat, res->weights_best, st->n * sizeof(sw_real));
+    sw_model_pack(st->work, &st->params);
+    probe_forward(st, res->hidden_best);
+    /* A run that diverged before its first gradient record gets one at its best epoch (0:
+     * the initial weights, when no epoch completed): the gradient flow it diverged from,
+     * rather than an empty /gradients. */
+    if (res->grad_records == 0 && res->grad_capacity > 0) record_gradients(st, res, 0, res->best_epoch);
+}
+
 int sw_train_run(const sw_config *given, const sw_train_hooks *hooks, sw_run_result *res)
 {
     /* Sizes left at 0 are the task's own; a sweep resolved them already, code may not have. */
@@ -340,134 +459,9 @@ int sw_train_run(const sw_config *given, const sw_train_hooks *hooks, sw_run_res
     memset(res, 0, sizeof *res);
     run_state st;
     memset(&st, 0, sizeof st);
-    int rc = SW_OK;
-    uint64_t seed = (uint64_t)cfg->seed;
-    st.shape = sw_model_shape_from_config(cfg);
-    st.n = sw_param_count(&st.shape);
-    const sw_task_config *task = &cfg->task;
-    sw_task_layout lay = sw_task_layout_of(task);
-    int B = cfg->train.batch, P = cfg->record.probe_size, T = lay.steps;
-    int max_batch = B > P ? B : P;
-
-    if ((rc = result_alloc(res, cfg, &st.shape, st.n))) { fail(res, rc, "allocating results"); goto done; }
-    if ((rc = load_data(&st, cfg, hooks))) {
-        fail(res, rc, "loading the data");
-        goto done;
-    }
-    st.flat = malloc(2 * st.n * sizeof(sw_real));
-    st.order = malloc((size_t)task->train_size * sizeof(int));
-    st.batch_index = malloc((size_t)max_batch * sizeof(int));
-    st.batch_labels = malloc((size_t)max_batch * T * sizeof(int32_t));
-    st.batch_values = malloc((size_t)max_batch * lay.outputs * sizeof(float));
-    st.step_norms = malloc((size_t)st.shape.layers * T * sizeof(double));
-    if (!st.flat || !st.order || !st.batch_index || !st.batch_labels || !st.batch_values || !st.step_norms) { fail(res, rc = SW_ENOMEM, "allocating the model"); goto done; }
-    if ((rc = sw_optimizer_init(&st.opt, cfg->train.optimizer, st.n)) ||
-        (rc = sw_model_work_create(&st.work, &st.shape, max_batch, T, 1))) {
-        fail(res, rc, "allocating the model");
-        goto done;
-    }
-    sw_params_bind(&st.params, st.flat, &st.shape);
-    sw_params_bind(&st.grads, st.flat + st.n, &st.shape);
-    memcpy(res->probe_inputs, st.probe.x, (size_t)P * T * lay.input * sizeof(float));
-    if (st.probe.target == SW_TARGET_CLASS_LAST) memcpy(res->probe_labels, st.probe.y, (size_t)P * sizeof(int32_t));
-
-    sw_rng init_rng;
-    sw_rng_init(&init_rng, seed, SW_STREAM_INIT);
-    sw_rng_init(&st.batch_rng, seed, SW_STREAM_BATCH_ORDER);
-    sw_rng_init(&st.dropout_rng, seed, SW_STREAM_DROPOUT);
-    if ((rc = sw_model_init_params(&st.params, &st.shape, &cfg->model, &init_rng))) {
-        fail(res, rc, "initialising the model");
-        goto done;
-    }
-    sw_model_pack(st.work, &st.params);
-    st.work->record_dh = 0; /* training steps need no d loss / d h_t; record_gradients asks */
-    /* Until an epoch completes, "best" is the initial model. */
-    memcpy(res->weights_best, st.flat, st.n * sizeof(sw_real));
-
-    int steps = cfg->train.steps_per_epoch;
-    if (steps == 0) steps = (task->train_size + B - 1) / B; /* one full pass */
-    sw_history *h = &res->history;
-    int *index = st.batch_index;
-    int minimize = sw_task_metric_of(task).mode == SW_METRIC_MIN;
-    res->status = SW_RUN_DONE;
-    for (int epoch = 1; epoch <= cfg->train.epochs; epoch++) {
-        double t_epoch = sw_now();
-        double lr = sw_schedule_lr(&cfg->train, epoch);
-        double loss_sum = 0, norm_sum = 0;
-        long seen = 0, right = 0;
-        restart_order(&st);
-        for (int s = 0; s < steps; s++) {
-            int nb = B;
-            if (cfg->train.steps_per_epoch == 0 && task->train_size - s * B < B)
-                nb = task->train_size - s * B; /* last, partial batch of a full pass */
-            for (int b = 0; b < nb; b++) index[b] = next_index(&st);
-            int correct = 0;
-            double norm = 0;
-            double loss = train_step(&st, cfg, index, nb, lr, &correct, &norm);
-            if (!isfinite(loss)) {
-                res->status = SW_RUN_DIVERGED;
-                snprintf(res->error, sizeof res->error,
-                         "loss or gradient became %s at epoch %d, step %d", isnan(loss) ? "NaN" : "infinite",
-                         epoch, s + 1);
-                goto finish;
-            }
-            loss_sum += loss / nb;
-            norm_sum += norm;
-            right += correct;
-            seen += nb;
-        }
-        double test_loss, test_acc;
-        evaluate(&st, &st.test, &test_loss, &test_acc);
-        if (!isfinite(test_loss)) {
-            res->status = SW_RUN_DIVERGED;
-            snprintf(res->error, sizeof res->error, "test loss became %s at epoch %d",
-                     isnan(test_loss) ? "NaN" : "infinite", epoch);
-            goto finish;
-        }
-        int e = h->epochs;
-        h->train_loss[e] = loss_sum / steps;
-        h->train_acc[e] = accuracy_of(&st, right, seen);
-        h->test_loss[e] = test_loss;
-        h->test_acc[e] = test_acc;
-        h->lr[e] = lr;
-        h->grad_norm[e] = norm_sum / steps;
-        double metric = minimize ? test_loss : test_acc;
-        if (res->best_epoch == 0 || (minimize ? metric < res->best_metric : metric > res->best_metric)) {
-            res->best_epoch = epoch;
-            res->best_metric = metric;
-            res->best_test_acc = test_acc;
-            res->best_test_loss = test_loss;
-            memcpy(res->weights_best, st.flat, st.n * sizeof(sw_real));
-        }
-        if (epoch % cfg->record.grad_every == 0 || epoch == cfg->train.epochs)
-            record_gradients(&st, res, res->grad_records, epoch);
-        h->seconds[e] = sw_now() - t_epoch;
-        h->epochs = e + 1;
-        if (hooks && hooks->on_epoch) hooks->on_epoch(hooks->ctx, epoch, h);
-        if (hooks && hooks->stop && atomic_load(hooks->stop) && epoch < cfg->train.epochs) {
-            rc = SW_EINTERRUPTED;
-            fail(res, rc, "training");
-            goto done;
-        }
-    }
-
-finish:
-    if (h->epochs > 0) {
-        res->final_test_acc = h->test_acc[h->epochs - 1];
-        res->final_train_acc = h->train_acc[h->epochs - 1];
-    }
-    memcpy(res->weights_final, st.flat, st.n * sizeof(sw_real));
-    probe_forward(&st, res->hidden_final);
-    memcpy(st.flat, res->weights_best, st.n * sizeof(sw_real));
-    sw_model_pack(st.work, &st.params);
-    probe_forward(&st, res->hidden_best);
-    /* A run that diverged before its first gradient record gets one at its best epoch (0:
-     * the initial weights, when no epoch completed): the gradient flow it diverged from,
-     * rather than an empty /gradients. */
-    if (res->grad_records == 0 && res->grad_capacity > 0) record_gradients(&st, res, 0, res->best_epoch);
-    rc = SW_OK;
-
-done:
+    int rc = run_setup(&st, cfg, hooks, res);
+    if (rc == SW_OK) rc = train_epochs(&st, cfg, hooks, res);
+    if (rc == SW_OK) run_finish(&st, res);
     res->wall_seconds = sw_now() - t_start;
     run_state_free(&st);
     restore_float_mode(float_mode);

@@ -24,7 +24,9 @@ typedef enum {
 /* "done", "diverged", "failed". */
 const char *sw_run_status_name(sw_run_status status);
 
-/* Per-epoch record (index e is epoch e+1). */
+/* Per-epoch record (index e is epoch e+1). Every array here and in sw_run_result is a row
+ * of record.c's table, which allocates, frees, writes and reads them: a new recorded array
+ * is a field here plus a row there. */
 typedef struct {
     int epochs;         /* epochs completed (length of every array below) */
     int capacity;
@@ -34,6 +36,7 @@ typedef struct {
     double *test_acc;
     double *lr;         /* learning rate used in the epoch */
     double *grad_norm;  /* mean global gradient norm over the epoch's steps (before clipping) */
+    double *grad_norm_max; /* largest global gradient norm of the epoch's steps (before clipping) */
     double *seconds;    /* wall seconds of the epoch (training and evaluation) */
 } sw_history;
 
@@ -58,7 +61,9 @@ typedef struct {
     /* Probe set: P sequences from the test distribution with their own random stream. */
     int probe_size;          /* P */
     float *probe_inputs;     /* (P,T,I) */
-    int32_t *probe_labels;   /* (P) */
+    int32_t *probe_labels;   /* (P) a last-step classifier's classes; -1 for other tasks */
+    float *probe_targets;    /* (P,Y) the task's targets: Y = 1 class or K values at the last
+                                step, or T classes, one per step */
     float *hidden_final;     /* (L,P,T,H) every layer's h_t, eval mode, final weights */
     float *hidden_best;      /* (L,P,T,H) same with the best weights */
 

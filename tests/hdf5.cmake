@@ -35,3 +35,17 @@ if(TARGET sweep)
                    ${CMAKE_CURRENT_SOURCE_DIR}/test_sweep_h5diff.py)
   set_tests_properties(hdf5_kill9 PROPERTIES LABELS "slow;hdf5" SKIP_RETURN_CODE 77 TIMEOUT 300)
 endif()
+
+# docs/hdf5-layout.md lists exactly the paths of record.c's table, with their shapes and dtypes.
+sweep_test_executable(test_hdf5_docs test_hdf5_docs.c)
+target_link_libraries(test_hdf5_docs PRIVATE sweep_engine)
+add_test(NAME hdf5_docs COMMAND test_hdf5_docs ${PROJECT_SOURCE_DIR}/docs/hdf5-layout.md)
+set_tests_properties(hdf5_docs PROPERTIES LABELS "unit;hdf5")
+
+# The contract checker expects what the program records (`sweep help layout`).
+if(TARGET sweep)
+  add_test(NAME hdf5_layout_checker
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_hdf5_layout.py $<TARGET_FILE:sweep>
+                   ${CMAKE_CURRENT_SOURCE_DIR}/check-run-file.py)
+  set_tests_properties(hdf5_layout_checker PROPERTIES LABELS "unit;hdf5" SKIP_RETURN_CODE 77)
+endif()

@@ -1,9 +1,11 @@
 /* hdf5_synth.h: synthetic run results for the HDF5 and summarizer tests.
  *
- * synth_result() fills a sw_run_result the way sw_train_run() lays it out (the history in
- * one block starting at train_loss, so sw_run_result_free() releases it), with values
- * that are a deterministic function of (seed, position): a reader can recompute every
- * element it reads back. No engine involved. */
+ * synth_result() allocates a sw_run_result through record.c's table, as sw_train_run()
+ * does (so sw_run_result_free() releases it), and fills it with values that are a
+ * deterministic function of (seed, position): a reader can recompute every element it
+ * reads back. Every array of the table gets values, including ones added after this
+ * file was written; the quantities with a meaning (accuracies, epochs, labels, the
+ * vanishing gradient) then get values that respect it. No engine involved. */
 #ifndef SWEEP_TEST_HDF5_SYNTH_H
 #define SWEEP_TEST_HDF5_SYNTH_H
 
@@ -15,6 +17,7 @@
 
 #include "config.h"
 #include "model.h"
+#include "record.h"
 #include "train.h"
 
 /* A value in [-1, 1) from a seed and an index (splitmix64 finaliser). */
@@ -75,18 +78,30 @@ static inline int synth_result(sw_run_result *r, const sw_config *cfg, int epoch
     unsigned long long seed = (unsigned long long)cfg->seed;
     int E = cfg->train.epochs, T = cfg->task.seq_len, I = cfg->task.input_size;
     int H = cfg->model.hidden, L = cfg->model.layers, P = cfg->record.probe_size;
-    sw_model_shape shape = sw_model_shape_from_config(cfg);
-    size_t n = sw_param_count(&shape);
+    if (sw_record_alloc(r, cfg) != SW_OK) return -1;
+    sw_record_sizes planned;
+    sw_record_sizes_planned(cfg, &planned);
+    for (size_t i = 0; i < sw_record_len; i++) { /* every array: values in [-1, 1) */
+        const sw_record_row *row = &sw_record[i];
+        if (!sw_record_is_array(row)) continue;
+        void *a = sw_record_array(sw_record_field(row, r));
+        size_t count = sw_record_count(row, &planned);
+        for (size_t k = 0; k < count; k++) {
+            double v = synth_value(seed + 100 + i, k);
+            switch (row->type) {
+            case SW_REC_F64: ((double *)a)[k] = v; break;
+            case SW_REC_F32: ((float *)a)[k] = (float)v; break;
+            case SW_REC_REAL: ((sw_real *)a)[k] = (sw_real)v; break;
+            case SW_REC_I32: ((int32_t *)a)[k] = (int32_t)(v * 1000); break;
+            default: break;
+            }
+        }
+    }
+    size_t n = r->param_count;
     r->status = status;
     if (status == SW_RUN_FAILED) strcpy(r->error, "synthetic failure: out of luck");
     if (status == SW_RUN_DIVERGED) strcpy(r->error, "loss or gradient became NaN at epoch 3, step 2");
     sw_history *h = &r->history;
-    double *block = calloc((size_t)7 * E, sizeof(double));
-    if (!block) return -1;
-    double **cols[7] = {&h->train_loss, &h->train_acc, &h->test_loss, &h->test_acc,
-                        &h->lr, &h->grad_norm, &h->seconds};
-    for (int i = 0; i < 7; i++) *cols[i] = block + (size_t)i * E;
-    h->capacity = E;
     h->epochs = epochs;
     for (int e = 0; e < epochs; e++) {
         h->test_acc[e] = synth_test_acc(seed, e + 1);
@@ -108,30 +123,24 @@ static inline int synth_result(sw_run_result *r, const sw_config *cfg, int epoch
         r->final_train_acc = h->train_acc[epochs - 1];
     }
     r->wall_seconds = 1.5 + 0.25 * epochs + 0.001 * (double)(seed % 100);
-    if (status == SW_RUN_FAILED && no_arrays) return 0;
-
-    r->param_count = n;
-    r->weights_final = malloc(n * sizeof(sw_real));
-    r->weights_best = malloc(n * sizeof(sw_real));
-    r->probe_size = P;
+    if (status == SW_RUN_FAILED && no_arrays) {
+        /* Failed before the run's own arrays existed: only the history was there. */
+        for (size_t i = 0; i < sw_record_len; i++) {
+            const sw_record_row *row = &sw_record[i];
+            if (!sw_record_is_array(row) || !(row->flags & SW_REC_RESULTS_ONLY)) continue;
+            void *field = sw_record_field(row, r);
+            free(sw_record_array(field));
+            sw_record_set_array(field, NULL);
+        }
+        r->param_count = 0;
+        r->probe_size = 0;
+        r->grad_capacity = 0;
+        return 0;
+    }
     size_t hid = (size_t)L * P * T * H;
-    r->probe_inputs = malloc((size_t)P * T * I * sizeof(float));
-    r->probe_labels = malloc((size_t)P * sizeof(int32_t));
-    r->hidden_final = malloc(hid * sizeof(float));
-    r->hidden_best = malloc(hid * sizeof(float));
     int R = 0;
     for (int e = 1; e <= epochs; e++)
         if (e % cfg->record.grad_every == 0 || e == E) R++;
-    int cap = R ? R : 1;
-    r->grad_capacity = cap;
-    r->grad_epoch = calloc((size_t)cap, sizeof(int32_t));
-    r->dloss_dh_norm = calloc((size_t)cap * L * T, sizeof(float));
-    r->dloss_dh = calloc((size_t)cap * L * T * H, sizeof(float));
-    r->dW_hh_norm = calloc((size_t)cap * L * T, sizeof(float));
-    if (!r->weights_final || !r->weights_best || !r->probe_inputs || !r->probe_labels ||
-        !r->hidden_final || !r->hidden_best || !r->grad_epoch || !r->dloss_dh_norm || !r->dloss_dh ||
-        !r->dW_hh_norm)
-        return -1;
     for (size_t i = 0; i < n; i++) {
         r->weights_final[i] = (sw_real)synth_value(seed + 10, i);
         r->weights_best[i] = (sw_real)synth_value(seed + 11, i);

@@ -1,4 +1,4 @@
-# Beyond one process (issue 8): MPI ranks sharing a sweep, job-array shards, rebuilding
+# Beyond one process: MPI ranks sharing a sweep, job-array shards, rebuilding
 # the index. The MPI test is skipped (status 77) when sweep was built without MPI or
 # mpirun is missing; the shard and index tests need no MPI.
 if(TARGET sweep)

@@ -1,4 +1,4 @@
-# Sweep orchestrator tests (issue 3): sweep files into runs, the command line's errors,
+# Sweep orchestrator tests: sweep files into runs, the command line's errors,
 # thread-count independence, resume, Ctrl-C, divergence.
 sweep_test_executable(test_sweep_spec test_sweep_spec.c)
 target_link_libraries(test_sweep_spec PRIVATE sweep_lib)

@@ -1,5 +1,5 @@
 #!/bin/bash
-# test_mpi.sh SWEEP MODE [MPI_BUILT]: the sweep beyond one process (issue 8).
+# test_mpi.sh SWEEP MODE [MPI_BUILT]: the sweep beyond one process.
 #   mpi    mpirun -np 2 (-j 1 and -j 2 per rank) gives the same files as one process
 #          with -j 1 (timings aside); resume under MPI; a config error exits 2 on every
 #          rank and is printed once; a diverging run and --fail-fast across ranks;

@@ -1,6 +1,8 @@
 /* test_sweep_spec.c: sweep files expanded into runs (sweepspec.c): grid order, zip,
  * exclude, --set overrides and axes, short keys, run ids (deterministic, readable, hashed
- * when long) and the config hash. Parses text in memory; writes nothing. */
+ * when long), the config hash, the schedule shorthand and the list rule on every path
+ * that reads them, and the "did you mean" suggestions. Parses text in memory; writes
+ * nothing. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +37,111 @@ static const char *ids(const sw_sweep_spec *s)
     for (int i = 0; s && i < s->n_runs && n < sizeof buf; i++)
         n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s", i ? " " : "", s->runs[i].id);
     return buf;
+}
+
+/* The schedule kind of every run, in order, as letters (c = cosine, s = step, k = constant). */
+static const char *kinds(const sw_sweep_spec *s)
+{
+    static char buf[64];
+    int n = 0;
+    for (int i = 0; s && i < s->n_runs && n + 1 < (int)sizeof buf; i++) {
+        sw_schedule_kind k = s->runs[i].cfg.train.schedule.kind;
+        buf[n++] = k == SW_SCHED_COSINE ? 'c' : k == SW_SCHED_STEP ? 's' : k == SW_SCHED_CONSTANT ? 'k' : '?';
+    }
+    buf[n] = 0;
+    return buf;
+}
+
+/* `schedule: cosine` stands for `schedule: {kind: cosine}` wherever a section's value is
+ * read: base, grid, zip, exclude and --set, each with its own code path to the one rule. */
+static void test_schedule_shorthand(void)
+{
+    sw_sweep_spec *s = load("base:\n  train: {schedule: cosine}\ngrid: {seed: [1, 2]}\n", NULL, 0);
+    CHECK(s && !strcmp(kinds(s), "cc"), "base shorthand: %s", kinds(s));
+    sw_sweep_spec_free(s);
+    s = load("grid:\n  schedule: [cosine, step]\n", NULL, 0);
+    CHECK(s && !strcmp(kinds(s), "cs") && !strcmp(ids(s), "schedule.kind=cosine schedule.kind=step"),
+          "grid shorthand: %s %s", kinds(s), ids(s));
+    sw_sweep_spec_free(s);
+    s = load("zip:\n  - {train.schedule: [cosine, constant], seed: [1, 2]}\n", NULL, 0);
+    CHECK(s && !strcmp(kinds(s), "ck") && s->runs[1].cfg.seed == 2, "zip shorthand: %s", kinds(s));
+    sw_sweep_spec_free(s);
+    s = load("grid: {schedule: [cosine, step], seed: [1, 2]}\nexclude:\n  - {schedule: cosine, seed: 2}\n", NULL, 0);
+    CHECK(s && !strcmp(kinds(s), "css") && s->n_warnings == 0, "exclude shorthand: %s (%s)", kinds(s), ids(s));
+    sw_sweep_spec_free(s);
+    {
+        const char *sets[] = {"schedule=cosine"};
+        s = load("grid: {seed: [1, 2]}\n", sets, 1);
+        CHECK(s && !strcmp(kinds(s), "cc"), "--set shorthand: %s", kinds(s));
+        sw_sweep_spec_free(s);
+        const char *sets2[] = {"train.schedule=[cosine, constant]"};
+        s = load("name: x\n", sets2, 1);
+        CHECK(s && !strcmp(kinds(s), "ck"), "--set shorthand list: %s", kinds(s));
+        sw_sweep_spec_free(s);
+    }
+    /* The shorthand sets the kind, so writing the kind too is setting it twice. */
+    expect_fail("base:\n  train:\n    schedule: cosine\n    schedule.kind: step\n", NULL, 0,
+                "t.yaml:4:5: train.schedule.kind is set twice (first at line 3, column 5)");
+    /* Only the schedule has a shorthand; other sections still want a mapping. */
+    expect_fail("base: {model: gru}\n", NULL, 0, "t.yaml:1:15: model is a section: expected a mapping of its keys");
+    expect_fail("grid: {model: [gru]}\n", NULL, 0, "grid: model is a section: each value must be a mapping");
+    expect_fail("grid: {seed: [1, 2]}\nexclude: [{model: gru}]\n", NULL, 0,
+                "exclude: model is a section: expected a mapping of its keys");
+    expect_fail("base:\n  train: {schedule: [cosine]}\n", NULL, 0, "train.schedule is a section");
+}
+
+/* A list is several values, except for a list-typed key, where it is one value unless it
+ * is a list of lists: in an exclude entry (any of) and in a --set (an axis). */
+static void test_list_rule(void)
+{
+    const char *grid = "grid: {milestones: [[1], [2, 3], []], seed: [1, 2]}\n";
+    sw_sweep_spec *s = load("grid: {milestones: [[1], [2, 3], []], seed: [1, 2]}\nexclude: [{milestones: [2, 3]}]\n",
+                            NULL, 0);
+    CHECK(s && s->n_runs == 4 && s->runs[2].cfg.train.schedule.n_milestones == 0, "exclude one list value: %s", ids(s));
+    sw_sweep_spec_free(s);
+    s = load("grid: {milestones: [[1], [2, 3], []], seed: [1, 2]}\nexclude: [{milestones: [[1], []]}]\n", NULL, 0);
+    CHECK(s && s->n_runs == 2 && s->runs[0].cfg.train.schedule.n_milestones == 2, "exclude any of lists: %s", ids(s));
+    sw_sweep_spec_free(s);
+    s = load("grid: {milestones: [[1], []], seed: [1, 2]}\nexclude: [{seed: [1, 2], milestones: []}]\n", NULL, 0);
+    CHECK(s && s->n_runs == 2 && s->runs[1].cfg.train.schedule.n_milestones == 1, "exclude any of values: %s", ids(s));
+    sw_sweep_spec_free(s);
+    const char *one[] = {"milestones=[4,5]"};
+    s = load(grid, one, 1);
+    CHECK(s && s->n_runs == 2 && s->n_swept == 1 && s->runs[0].cfg.train.schedule.n_milestones == 2,
+          "--set a list value: %s", ids(s));
+    sw_sweep_spec_free(s);
+    const char *axis[] = {"milestones=[[4],[5,6]]", "seed=[7,8,9]"};
+    s = load("name: x\n", axis, 2);
+    CHECK(s && s->n_runs == 6 && !strcmp(s->runs[5].id, "milestones=5+6,seed=9"), "--set list axes: %s", ids(s));
+    sw_sweep_spec_free(s);
+    const char *sections[] = {"model=[{cell: gru}, {cell: lstm, hidden: 8}]"};
+    s = load("name: x\n", sections, 1);
+    CHECK(s && !strcmp(ids(s), "cell=gru cell=lstm,hidden=8"), "--set a list of mappings: %s", ids(s));
+    sw_sweep_spec_free(s);
+}
+
+/* "Did you mean" from both users of sw_edit_distance: config.c (keys and values) and the
+ * top-level keys of a sweep file. */
+static void test_suggestions(void)
+{
+    CHECK(sw_edit_distance("kitten", "sitting") == 3 && sw_edit_distance("", "abc") == 3 &&
+          sw_edit_distance("grid", "grid") == 0 && sw_edit_distance("gird", "grid") == 2, "edit distances");
+    char longer[80];
+    memset(longer, 'a', 64);
+    longer[64] = 0;
+    CHECK(sw_edit_distance(longer, "a") == SW_EDIT_DISTANCE_FAR, "long names are far");
+    expect_fail("base: {model: {hiden: 3}}\n", NULL, 0, "unknown key \"model.hiden\"; did you mean \"model.hidden\"?");
+    expect_fail("base: {model: {cell: gruu}}\n", NULL, 0, "unknown value \"gruu\"; allowed: one of rnn, lstm, gru "
+                "(did you mean \"gru\"?)");
+    const char *sets[] = {"sede=3"};
+    expect_fail("name: x\n", sets, 1, "--set sede=3: unknown key \"sede\"; did you mean \"seed\"?");
+    expect_fail("gird: {seed: [1]}\n", NULL, 0, "t.yaml:1:1: unknown top-level key \"gird\"; did you mean \"grid\"?");
+    expect_fail("name: x\nexclud: []\n", NULL, 0, "unknown top-level key \"exclud\"; did you mean \"exclude\"?");
+    expect_fail("qqq: 1\n", NULL, 0,
+                "unknown top-level key \"qqq\"; allowed: name, description, base, grid, zip, exclude");
+    expect_fail("hidden: 8\n", NULL, 0, "unknown top-level key \"hidden\"; config keys go under base:");
+    expect_fail("- name\n", NULL, 0, "the top level must be a mapping with keys name, description, base, grid, zip, "
+                "exclude; got a list");
 }
 
 int main(void)
@@ -160,6 +267,17 @@ int main(void)
               s->runs[0].cfg.train.schedule.gamma == 0.9 && s->runs[0].cfg.train.schedule.n_milestones == 2,
               "--set mapping and list value");
         sw_sweep_spec_free(s);
+        /* A list of mappings replaces every axis on its keys, in the place of the first. */
+        const char *sets4[] = {"model=[{cell: gru, hidden: 4}, {cell: rnn, hidden: 8}]"};
+        s = load("grid:\n  cell: [rnn, lstm]\n  seed: [1, 2]\n  hidden: [8, 16]\n", sets4, 1);
+        CHECK(s && s->n_swept == 3 && !strcmp(s->swept_keys[1], "model.hidden") && !strcmp(s->swept_keys[2], "seed"),
+              "--set replaces both axes: %d swept", s ? s->n_swept : -1);
+        CHECK(s && !strcmp(ids(s), "cell=gru,hidden=4,seed=1 cell=gru,hidden=4,seed=2 cell=rnn,hidden=8,seed=1 "
+                                   "cell=rnn,hidden=8,seed=2"), "--set list of mappings over two axes: %s", ids(s));
+        sw_sweep_spec_free(s);
+        const char *sets5[] = {"model=[{hidden: 4, cell: gru}]"};
+        expect_fail("grid: {hidden: [8, 16]}\nzip: {cell: [rnn, gru], seed: [1, 2]}\n", sets5, 1,
+                    "--set model=[{hidden: 4, cell: gru}]: model.cell varies in the zip group at t.yaml:2:6");
         const char *sets3[] = {"seed=4", "seed=5"};
         s = load("name: x\n", sets3, 2);
         CHECK(s && s->n_runs == 1 && s->runs[0].cfg.seed == 5, "the last --set wins");
@@ -217,5 +335,8 @@ int main(void)
                 "  layers: [1,2,3,4,5,6,7,8]\n  input_size: [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21]\n"
                 "  probe_size: [1,2,3,4,5,6,7,8,9,10]\n",
                 NULL, 0, "at most 100000");
+    test_schedule_shorthand();
+    test_list_rule();
+    test_suggestions();
     return check_report("sweep spec");
 }

@@ -1,0 +1,509 @@
+/* outdir.c: the output directory, its lock and manifest, resume, and `sweep index DIR`
+ * (see outdir.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "outdir.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "h5io.h"
+
+/* The lock file: its name also keeps it out of dir_has_entries' account. */
+#define SW_LOCK_NAME ".sweep.lock"
+
+int sw_outdir_path(char *out, size_t outlen, const char *dir, const char *name, const char *ext)
+{
+    int n = snprintf(out, outlen, "%s/%s%s", dir, name, ext);
+    return n < 0 || (size_t)n >= outlen ? SW_EINVAL : SW_OK;
+}
+
+/* ---- creating the directory --------------------------------------------------------- */
+
+/* mkdir -p that remembers what it created, so a failure can undo it. */
+static int make_dirs(const char *dir, char *err, size_t errlen, char ***created, int *n_created)
+{
+    *created = NULL;
+    *n_created = 0;
+    size_t len = strlen(dir);
+    char *path = malloc(len + 1);
+    if (!path) return SW_ENOMEM;
+    memcpy(path, dir, len + 1);
+    int rc = SW_OK;
+    for (size_t i = 1; i <= len && !rc; i++) {
+        if (path[i] != '/' && path[i] != 0) continue;
+        char saved = path[i];
+        path[i] = 0;
+        if (mkdir(path, 0777) == 0) {
+            char **c = realloc(*created, (size_t)(*n_created + 1) * sizeof *c);
+            if (!c || !(c[*n_created] = strdup(path))) {
+                if (c) *created = c;
+                rc = SW_ENOMEM;
+            } else {
+                *created = c;
+                (*n_created)++;
+            }
+        } else if (errno == EEXIST) {
+            struct stat st;
+            if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+                if (!strcmp(path, dir))
+                    snprintf(err, errlen, "cannot create the output directory %s: it exists and is not a directory", dir);
+                else
+                    snprintf(err, errlen, "cannot create the output directory %s: %s exists and is not a directory",
+                             dir, path);
+                rc = SW_EIO;
+            }
+        } else {
+            if (!strcmp(path, dir))
+                snprintf(err, errlen, "cannot create the output directory %s: %s", dir, strerror(errno));
+            else
+                snprintf(err, errlen, "cannot create the output directory %s: %s: %s", dir, path, strerror(errno));
+            rc = SW_EIO;
+        }
+        path[i] = saved;
+    }
+    free(path);
+    return rc;
+}
+
+static void undo_dirs(char **created, int n)
+{
+    for (int i = n - 1; i >= 0; i--) rmdir(created[i]);
+}
+
+static void free_strings(char **s, int n)
+{
+    for (int i = 0; i < n; i++) free(s[i]);
+    free(s);
+}
+
+/* ---- the manifest ------------------------------------------------------------------- */
+
+typedef struct {
+    char **ids, **hashes;
+    int n;
+    char *name; /* the sweep's name (NULL if the manifest has none) */
+    char *text; /* the sweep file's text (NULL in manifests written before it was kept) */
+} manifest;
+
+static void manifest_free(manifest *m)
+{
+    free_strings(m->ids, m->n);
+    free_strings(m->hashes, m->n);
+    free(m->name);
+    free(m->text);
+    memset(m, 0, sizeof *m);
+}
+
+/* The config text is kept on one manifest line, so that `sweep index DIR` can put it
+ * back into a rebuilt index: backslash, newline and carriage return are escaped. */
+static void write_escaped(FILE *f, const char *t)
+{
+    for (; *t; t++) {
+        if (*t == '\\') fputs("\\\\", f);
+        else if (*t == '\n') fputs("\\n", f);
+        else if (*t == '\r') fputs("\\r", f);
+        else fputc(*t, f);
+    }
+}
+
+static char *unescape(const char *t)
+{
+    size_t n = strlen(t);
+    char *out = malloc(n + 1), *o = out;
+    if (!out) return NULL;
+    for (; *t; t++) {
+        if (*t == '\\' && t[1]) {
+            t++;
+            *o++ = *t == 'n' ? '\n' : *t == 'r' ? '\r' : *t;
+        } else {
+            *o++ = *t;
+        }
+    }
+    *o = 0;
+    return out;
+}
+
+/* Reads DIR/sweep-manifest.txt. Returns 1 when read, 0 when there is none, negative on
+ * a malformed or unreadable one. */
+static int manifest_read(const char *dir, manifest *m, char *err, size_t errlen)
+{
+    memset(m, 0, sizeof *m);
+    char path[PATH_MAX];
+    if (sw_outdir_path(path, sizeof path, dir, SW_MANIFEST_NAME, "")) return SW_EINVAL;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        if (errno == ENOENT) return 0;
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        return SW_EIO;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    int rc = 1, lineno = 0;
+    while ((len = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        if (len > 0 && line[len - 1] == '\n') line[--len] = 0;
+        if (line[0] == '#' || line[0] == 0) continue;
+        char id[512], hash[64];
+        if (!strncmp(line, "name ", 5) || !strncmp(line, "config ", 7)) {
+            char **slot = line[0] == 'n' ? &m->name : &m->text;
+            free(*slot);
+            if (!(*slot = line[0] == 'n' ? strdup(line + 5) : unescape(line + 7))) {
+                rc = SW_ENOMEM;
+                break;
+            }
+            continue;
+        }
+        if (sscanf(line, "run %511s %63s", id, hash) != 2) {
+            snprintf(err, errlen, "%s:%d: malformed manifest line; remove the file to start afresh", path, lineno);
+            rc = SW_EFORMAT;
+            break;
+        }
+        char **ids = realloc(m->ids, (size_t)(m->n + 1) * sizeof *ids);
+        if (ids) m->ids = ids;
+        char **hashes = realloc(m->hashes, (size_t)(m->n + 1) * sizeof *hashes);
+        if (hashes) m->hashes = hashes;
+        if (!ids || !hashes) {
+            rc = SW_ENOMEM;
+            break;
+        }
+        m->ids[m->n] = strdup(id);
+        m->hashes[m->n] = strdup(hash);
+        m->n++;
+        if (!m->ids[m->n - 1] || !m->hashes[m->n - 1]) {
+            rc = SW_ENOMEM;
+            break;
+        }
+    }
+    free(line);
+    fclose(f);
+    if (rc < 0) manifest_free(m);
+    return rc;
+}
+
+/* Writes the manifest under a temporary name, fsyncs, renames: never half-written. The
+ * temporary's name holds the host and pid: shards of one sweep write the same manifest
+ * into one directory at the same time, and each rename installs a complete one. */
+static int manifest_write(const sw_sweep_spec *spec, const char *dir, char *err, size_t errlen)
+{
+    char path[PATH_MAX], tmp[PATH_MAX], host[256] = "", suffix[320];
+    if (gethostname(host, sizeof host - 1) != 0 || !host[0]) snprintf(host, sizeof host, "host");
+    snprintf(suffix, sizeof suffix, ".tmp.%s.%ld", host, (long)getpid());
+    if (sw_outdir_path(path, sizeof path, dir, SW_MANIFEST_NAME, "") ||
+        sw_outdir_path(tmp, sizeof tmp, dir, "." SW_MANIFEST_NAME, suffix)) {
+        snprintf(err, errlen, "output directory path too long: %s", dir);
+        return SW_EINVAL;
+    }
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+        return SW_EIO;
+    }
+    fprintf(f, "# sweep manifest: the runs of this directory and a hash of each one's resolved config.\n"
+               "# sweep compares it with the config on every invocation, to resume only the same sweep.\n");
+    fprintf(f, "name %s\n", spec->name);
+    fputs("config ", f);
+    write_escaped(f, spec->text ? spec->text : "");
+    fputc('\n', f);
+    for (int i = 0; i < spec->n_runs; i++) fprintf(f, "run %s %s\n", spec->runs[i].id, spec->runs[i].hash);
+    int bad = fflush(f) != 0 || fsync(fileno(f)) != 0;
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, path) != 0) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        unlink(tmp);
+        return SW_EIO;
+    }
+    return SW_OK;
+}
+
+static int manifest_find(const manifest *m, const char *id)
+{
+    for (int i = 0; i < m->n; i++)
+        if (!strcmp(m->ids[i], id)) return i;
+    return -1;
+}
+
+/* True when DIR has entries besides . and .. */
+static bool dir_has_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return false;
+    struct dirent *e;
+    bool any = false;
+    /* A concurrent shard's manifest temporary or lock file does not make DIR foreign. */
+    while (!any && (e = readdir(d)))
+        any = strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+              strncmp(e->d_name, "." SW_MANIFEST_NAME ".tmp.", sizeof SW_MANIFEST_NAME + 5) &&
+              strcmp(e->d_name, SW_LOCK_NAME);
+    closedir(d);
+    return any;
+}
+
+/* ---- sw_sweep_prepare ----------------------------------------------------------------- */
+
+/* How the runs of `spec` differ from those of a manifest, with one example of each kind. */
+typedef struct {
+    int added, removed, changed;
+    const char *ex_added, *ex_removed, *ex_changed;
+} run_diff;
+
+static run_diff diff_runs(const sw_sweep_spec *spec, const manifest *old)
+{
+    run_diff d = {0};
+    for (int i = 0; i < spec->n_runs; i++) {
+        int j = manifest_find(old, spec->runs[i].id);
+        if (j < 0) {
+            d.added++;
+            if (!d.ex_added) d.ex_added = spec->runs[i].id;
+        } else if (strcmp(old->hashes[j], spec->runs[i].hash)) {
+            d.changed++;
+            if (!d.ex_changed) d.ex_changed = spec->runs[i].id;
+        }
+    }
+    for (int j = 0; j < old->n; j++) {
+        bool found = false;
+        for (int i = 0; i < spec->n_runs && !found; i++) found = !strcmp(old->ids[j], spec->runs[i].id);
+        if (!found) {
+            d.removed++;
+            if (!d.ex_removed) d.ex_removed = old->ids[j];
+        }
+    }
+    return d;
+}
+
+/* SW_ECONFIG with the message in err when DIR's manifest lists other runs or other configs. */
+static int check_same_sweep(const sw_sweep_spec *spec, const manifest *old, const char *dir, char *err, size_t errlen)
+{
+    run_diff d = diff_runs(spec, old);
+    if (!d.added && !d.removed && !d.changed) return SW_OK;
+    char what[1024];
+    size_t n = 0;
+    if (d.added)
+        n += (size_t)snprintf(what + n, sizeof what - n, "%d run%s added (e.g. %s)", d.added, d.added > 1 ? "s" : "",
+                              d.ex_added);
+    if (d.removed && n < sizeof what)
+        n += (size_t)snprintf(what + n, sizeof what - n, "%s%d removed (e.g. %s)", n ? ", " : "", d.removed,
+                              d.ex_removed);
+    if (d.changed && n < sizeof what)
+        n += (size_t)snprintf(what + n, sizeof what - n, "%s%d with a changed config (e.g. %s)", n ? ", " : "",
+                              d.changed, d.ex_changed);
+    snprintf(err, errlen,
+             "%s holds the results of a different sweep: %s. Use --force to run this config there "
+             "(complete runs whose config did not change are kept, changed ones are redone), or choose "
+             "another directory with -o", dir, what);
+    return SW_ECONFIG;
+}
+
+/* The checks made before anything is written: DIR is named, is a directory or absent, and
+ * what it holds is this sweep's (or opt->force). Reads its manifest into *old (left empty
+ * when there is none). */
+static int check_existing(const sw_sweep_spec *spec, const sw_sweep_options *opt, manifest *old, char *err,
+                          size_t errlen)
+{
+    const char *dir = opt->dir;
+    if (!*dir) {
+        snprintf(err, errlen, "the output directory name is empty");
+        return SW_EINVAL;
+    }
+    struct stat st;
+    if (stat(dir, &st) != 0) return SW_OK;
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "cannot create the output directory %s: it exists and is not a directory", dir);
+        return SW_EIO;
+    }
+    bool had_entries = dir_has_entries(dir);
+    int got = manifest_read(dir, old, err, errlen);
+    if (got < 0) return got;
+    if (got == 0 && had_entries && !opt->force) {
+        snprintf(err, errlen,
+                 "%s exists and is not empty, but holds no %s (it is not a sweep's output directory); "
+                 "choose another directory with -o, or use --force to write there anyway", dir, SW_MANIFEST_NAME);
+        return SW_ECONFIG;
+    }
+    return got == 1 && !opt->force ? check_same_sweep(spec, old, dir, err, errlen) : SW_OK;
+}
+
+/* One process per directory: two sweeps writing the same runs and index would race. The
+ * lock is an flock on a hidden file, released by the kernel when the process ends however
+ * it ends; the descriptor is kept open on purpose. Shards of one sweep share the directory
+ * (a shared lock); a whole sweep or an MPI job excludes them and every other process,
+ * since it removes temporaries. Returns SW_OK (lock held), SW_EIO (no lock file) or
+ * SW_ECONFIG (another process holds the directory), with the message in err. */
+static int take_lock(const char *dir, bool shard, char *err, size_t errlen)
+{
+    char lock[PATH_MAX] = "";
+    int fd = sw_outdir_path(lock, sizeof lock, dir, SW_LOCK_NAME, "") ? -1
+                                                                      : open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot create the lock file %s: %s", lock, strerror(errno));
+        return SW_EIO;
+    }
+    if (flock(fd, (shard ? LOCK_SH : LOCK_EX) | LOCK_NB) == 0) return SW_OK;
+    if (shard)
+        snprintf(err, errlen, "a whole-sweep (or MPI) process is writing to %s; shards can share a directory "
+                 "only with other shards. Wait for it to finish (or stop it)", dir);
+    else
+        snprintf(err, errlen, "another sweep process is writing to %s (a whole sweep, an MPI job or shards "
+                 "of one); wait for it to finish (or stop it) before starting this one", dir);
+    close(fd);
+    return SW_ECONFIG;
+}
+
+/* Forced over a changed sweep: the files of runs whose config changed are outdated. */
+static void remove_changed_runs(const sw_sweep_spec *spec, const manifest *old, const char *dir)
+{
+    for (int i = 0; i < spec->n_runs && old->n; i++) {
+        int j = manifest_find(old, spec->runs[i].id);
+        if (j >= 0 && strcmp(old->hashes[j], spec->runs[i].hash)) {
+            char path[PATH_MAX];
+            if (!sw_outdir_path(path, sizeof path, dir, spec->runs[i].id, ".h5")) unlink(path);
+        }
+    }
+}
+
+int sw_sweep_prepare(const sw_sweep_spec *spec, const sw_sweep_options *opt, char *err, size_t errlen)
+{
+    const char *dir = opt->dir;
+    manifest old = {0};
+    char **created = NULL;
+    int n_created = 0;
+    bool locked = false, theirs = false; /* theirs: another process holds DIR */
+    int rc = sw_h5_init(err, errlen);
+    if (rc) return rc;
+    if ((rc = check_existing(spec, opt, &old, err, errlen))) goto out;
+    if ((rc = make_dirs(dir, err, errlen, &created, &n_created))) goto out;
+    if (access(dir, W_OK | X_OK) != 0) {
+        snprintf(err, errlen, "cannot write to the output directory %s: %s", dir, strerror(errno));
+        rc = SW_EIO;
+        goto out;
+    }
+    if (!opt->no_lock) {
+        rc = take_lock(dir, opt->shard_count > 0, err, errlen);
+        locked = rc == SW_OK;
+        theirs = rc == SW_ECONFIG;
+        if (rc) goto out;
+    }
+    remove_changed_runs(spec, &old, dir);
+    /* Shards share DIR with processes that may be writing right now: their temporaries
+     * are not stale. A later whole-sweep invocation removes what killed shards left. */
+    rc = opt->shard_count > 0 ? 0 : sw_h5_remove_temporaries(dir);
+    if (rc < 0)
+        snprintf(err, errlen, "cannot remove temporary files in %s: %s", dir, sw_strerror(rc));
+    else
+        rc = manifest_write(spec, dir, err, errlen);
+out:
+    if (rc < 0 && n_created && !theirs) {
+        /* This invocation made the directory: leave nothing of it behind. */
+        char lock[PATH_MAX];
+        if (locked && !sw_outdir_path(lock, sizeof lock, dir, SW_LOCK_NAME, "")) unlink(lock);
+        undo_dirs(created, n_created);
+    }
+    free_strings(created, n_created);
+    manifest_free(&old);
+    return rc < 0 ? rc : SW_OK;
+}
+
+/* ---- resume ----------------------------------------------------------------------------- */
+
+/* The status recorded in a complete run file; SW_RUN_STATUS_COUNT when unreadable. */
+static int recorded_status(const char *path)
+{
+    sw_run_file f;
+    char rerr[256];
+    int status = SW_RUN_STATUS_COUNT;
+    if (sw_h5_read_run(path, 0, &f, rerr, sizeof rerr) == SW_OK) status = (int)f.status;
+    sw_run_file_free(&f);
+    return status;
+}
+
+int sw_outdir_scan(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_sweep_outcome *out, int *pending,
+                   char *err, size_t errlen)
+{
+    int n_pending = 0;
+    for (int i = 0; i < spec->n_runs; i++) {
+        if (!sw_sweep_in_shard(spec, i, opt->shard_index, opt->shard_count)) continue;
+        out->total++;
+        char path[PATH_MAX];
+        if (sw_outdir_path(path, sizeof path, opt->dir, spec->runs[i].id, ".h5")) {
+            snprintf(err, errlen, "path too long for run %s in %s", spec->runs[i].id, opt->dir);
+            return SW_EINVAL;
+        }
+        int status = sw_h5_run_is_complete(path) ? recorded_status(path) : SW_RUN_STATUS_COUNT;
+        if (status == SW_RUN_DONE || status == SW_RUN_DIVERGED) {
+            out->skipped++;
+            if (status == SW_RUN_DONE) out->done++;
+            else out->diverged++;
+            continue;
+        }
+        /* failed (or unreadable status): retried; its file is replaced atomically. */
+        pending[n_pending++] = i;
+    }
+    return n_pending;
+}
+
+/* ---- sweep index DIR ---------------------------------------------------------------- */
+
+int sw_sweep_rebuild_index(const char *dir, FILE *report, char *err, size_t errlen)
+{
+    int rc = sw_h5_init(err, errlen);
+    if (rc) return rc;
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "%s is not a directory", dir);
+        return SW_ENOTFOUND;
+    }
+    manifest m;
+    int got = manifest_read(dir, &m, err, errlen);
+    if (got < 0) return got;
+    char **names = NULL;
+    int n_files = sw_h5_list_runs(dir, &names);
+    if (n_files < 0) {
+        snprintf(err, errlen, "cannot list the run files of %s: %s", dir, sw_strerror(n_files));
+        manifest_free(&m);
+        return n_files;
+    }
+    /* The name: the manifest's, else that of the first complete run file. */
+    char *name = m.name ? strdup(m.name) : NULL;
+    int complete = 0;
+    for (int k = 0; k < n_files; k++) {
+        char path[PATH_MAX];
+        if (sw_outdir_path(path, sizeof path, dir, names[k], "")) continue;
+        if (!sw_h5_run_is_complete(path)) continue;
+        complete++;
+        if (!name) {
+            sw_run_file f;
+            char rerr[256];
+            if (sw_h5_read_run(path, 0, &f, rerr, sizeof rerr) == SW_OK && f.sweep) name = strdup(f.sweep);
+            sw_run_file_free(&f);
+        }
+    }
+    if (got == 0 && complete == 0) {
+        snprintf(err, errlen, "%s holds neither a %s nor any complete run file: nothing to index", dir, SW_MANIFEST_NAME);
+        rc = SW_ENOTFOUND;
+        goto out;
+    }
+    sw_index_spec ix = {0};
+    ix.sweep_name = name ? name : "";
+    ix.config_text = m.text;
+    ix.run_ids = got == 1 ? (const char *const *)m.ids : NULL;
+    ix.n_runs = got == 1 ? m.n : 0;
+    rc = sw_h5_write_index(dir, &ix, err, errlen);
+    if (rc == SW_OK && report)
+        fprintf(report, "sweep index: wrote %s/sweep.h5: %d run%s%s, %d with a complete file\n", dir,
+                got == 1 ? m.n : complete, sw_plural(got == 1 ? m.n : complete),
+                got == 1 ? " in the manifest's order" : " (no manifest: every run file present)", complete);
+out:
+    free(name);
+    sw_h5_free_names(names, n_files);
+    manifest_free(&m);
+    return rc;
+}
