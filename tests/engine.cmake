@@ -73,3 +73,13 @@ foreach(flavour f64 f32)
            COMMAND test_engine_heads_${flavour} ${SWEEP_TEST_DATA}/torch-heads.h5)
   set_tests_properties(engine_heads_${flavour} PROPERTIES LABELS "unit;engine")
 endforeach()
+
+sweep_test_executable(test_engine_init test_engine_init.c)
+target_link_libraries(test_engine_init PRIVATE sweep_engine)
+add_test(NAME engine_init COMMAND test_engine_init)
+set_tests_properties(engine_init PROPERTIES LABELS "unit;engine")
+
+sweep_test_executable(test_engine_tasks test_engine_tasks.c)
+target_link_libraries(test_engine_tasks PRIVATE sweep_engine)
+add_test(NAME engine_tasks COMMAND test_engine_tasks)
+set_tests_properties(engine_tasks PROPERTIES LABELS "unit;engine")
