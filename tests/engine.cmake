@@ -1,5 +1,6 @@
-# Engine tests (issue 2): PyTorch reference vectors, finite differences, determinism,
-# the seed protocol's accuracy, and the benchmark.
+# Engine tests: PyTorch reference vectors (the 2-class head, and the other heads, relu,
+# RMSprop and AdamW), finite differences, initialisation, the task generators,
+# determinism, the seed protocol's accuracy, and the benchmark.
 
 foreach(flavour f64 f32)
   sweep_test_executable(test_engine_reference_${flavour} test_engine_reference.c)
@@ -56,3 +57,29 @@ sweep_test_executable(test_engine_optim test_engine_optim.c)
 target_link_libraries(test_engine_optim PRIVATE sweep_engine)
 add_test(NAME engine_optim COMMAND test_engine_optim)
 set_tests_properties(engine_optim PROPERTIES LABELS "unit;engine")
+
+# The readout heads, the relu cell, RMSprop and AdamW against PyTorch
+# (tests/data/torch-heads.h5, from tests/make_torch_vectors.py).
+foreach(flavour f64 f32)
+  sweep_test_executable(test_engine_heads_${flavour} test_engine_heads.c)
+  if(flavour STREQUAL "f64")
+    target_link_libraries(test_engine_heads_${flavour} PRIVATE sweep_engine_f64)
+  else()
+    target_link_libraries(test_engine_heads_${flavour} PRIVATE sweep_engine)
+  endif()
+  target_include_directories(test_engine_heads_${flavour} SYSTEM PRIVATE ${HDF5_INCLUDE_DIRS})
+  target_link_libraries(test_engine_heads_${flavour} PRIVATE ${HDF5_C_LIBRARIES})
+  add_test(NAME engine_heads_${flavour}
+           COMMAND test_engine_heads_${flavour} ${SWEEP_TEST_DATA}/torch-heads.h5)
+  set_tests_properties(engine_heads_${flavour} PROPERTIES LABELS "unit;engine")
+endforeach()
+
+sweep_test_executable(test_engine_init test_engine_init.c)
+target_link_libraries(test_engine_init PRIVATE sweep_engine)
+add_test(NAME engine_init COMMAND test_engine_init)
+set_tests_properties(engine_init PROPERTIES LABELS "unit;engine")
+
+sweep_test_executable(test_engine_tasks test_engine_tasks.c)
+target_link_libraries(test_engine_tasks PRIVATE sweep_engine)
+add_test(NAME engine_tasks COMMAND test_engine_tasks)
+set_tests_properties(engine_tasks PROPERTIES LABELS "unit;engine")

@@ -1,0 +1,288 @@
+#!/usr/bin/python3
+"""Writes tests/data/torch-heads.h5: PyTorch reference vectors (float64) for the engine's
+readout heads, the relu rnn cell and the RMSprop and AdamW optimizers. Read by
+tests/test_engine_heads.c.
+
+Regenerate (needs PyTorch, h5py and numpy; only here, never at test time):
+    /usr/bin/python3 tests/make_torch_vectors.py tests/data/torch-heads.h5
+The output is the same bytes at every run of a given PyTorch version (1.13 wrote the
+committed file).
+
+Model groups /<head>/<cell>_L<layers>[_dropout], each from PyTorch autograd:
+  heads  value_K1, value_K3: K linear outputs at the last step, per-sequence loss the mean
+                             over K of squared errors (the batch mean is nn.MSELoss);
+         class_C10:          10-way softmax cross-entropy at the last step;
+         steps_C9:           9-way softmax at every step, per-sequence loss the
+                             cross-entropy averaged over all T steps; accuracy counts the
+                             steps t >= scored_from only.
+  cells  rnn_tanh, rnn_relu (nn.RNN nonlinearity 'relu'), lstm, gru; layers 1 and 2.
+  _dropout groups (2 layers) use explicit inverted-dropout masks, stored, so the engine can
+  be given the same ones: between the layers and on the readout's input (the last step,
+  or for steps_C9 the top layer's whole output sequence).
+  Attributes: input I, hidden H, seq_len T, batch B, outputs (C or K), scored_from.
+  Datasets (batch first): inputs (B,T,I); labels (B) or (B,T) int32, or values (B,K)
+  (float32-exact, as the engine takes float targets); logits (B,C) / (B,T,C) or outputs
+  (B,K); per_sample_loss (B); loss (); correct () for class heads; hidden (L,B,T,H) every
+  layer's output; dloss_dh (L,B,T,H) PyTorch's gradient of each layer's output sequence
+  (the part of d loss / d h_t through the layer above or the readout); weights/<name> and
+  grads/<name> for every tensor in the engine's state-dict order ("rnn/weight_ih_l0", ...,
+  "fc/weight", "fc/bias"); with dropout, mask_layers (L-1,B,T,H) and mask_final (B,H) or
+  (B,T,H).
+  The draws are resampled until every relu pre-activation is at least 1e-3 from its kink
+  and every scored arg max leads by 1e-3, so a float engine's rounding cannot flip either.
+  The layer stack is run one nn.RNN/LSTM/GRU layer at a time (to read every layer's output
+  and its gradient); without dropout it is checked here against the multi-layer module.
+
+Optimizer groups /optim/<name>: params0 (n), grads (S,n), lr (S), params (S,n) after each
+of S = 3 torch.optim steps with these gradients and learning rates; attributes optimizer
+("rmsprop" or "adamw") and alpha, eps, momentum, centered, weight_decay, beta1, beta2.
+"""
+import ctypes
+import sys
+
+import h5py
+import numpy as np
+import torch
+
+torch.set_default_dtype(torch.float64)
+
+B, I, H = 4, 3, 5
+HEADS = [
+    # name, kind, outputs, seq_len, scored_from
+    ("value_K1", "value", 1, 6, 0),
+    ("value_K3", "value", 3, 5, 0),
+    ("class_C10", "class_last", 10, 6, 0),
+    ("steps_C9", "class_steps", 9, 7, 3),
+]
+CELLS = ["rnn_tanh", "rnn_relu", "lstm", "gru"]
+DROPOUT_P = 0.3
+MARGIN = 1e-3
+
+
+def require(group, path):
+    """The group at `path` under `group`, created (with its parents) without timestamps,
+    so that regenerating the file gives the same bytes."""
+    for part in path.split("/"):
+        if part not in group:
+            gcpl = h5py.h5p.create(h5py.h5p.GROUP_CREATE)
+            gcpl.set_obj_track_times(False)
+            h5py.h5g.create(group.id, part.encode(), gcpl=gcpl)
+        group = group[part]
+    return group
+
+
+def put(group, name, data):
+    parent, _, leaf = name.rpartition("/")
+    (require(group, parent) if parent else group).create_dataset(leaf, data=data, track_times=False)
+
+
+def minimize_headers(f):
+    """Asks HDF5 for minimal dataset object headers (H5Fset_dset_no_attrs_hint, which
+    h5py does not wrap): the file holds hundreds of tiny datasets, and the default
+    headers' spare room would be a third of it. Skipped when the symbol is not found."""
+    try:
+        hint = ctypes.CDLL(h5py.h5f.__file__).H5Fset_dset_no_attrs_hint
+    except (OSError, AttributeError):
+        return
+    hint.argtypes = [ctypes.c_int64, ctypes.c_bool]
+    hint(f.id.id, True)
+
+
+def make_layer(cell, n_in):
+    if cell.startswith("rnn"):
+        return torch.nn.RNN(n_in, H, 1, nonlinearity=cell[4:], batch_first=True)
+    return {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell](n_in, H, 1, batch_first=True)
+
+
+def relu_margin(layer, inp):
+    """Smallest |pre-activation| of a one-layer relu rnn over the batch `inp` (B,T,in)."""
+    smallest = float("inf")
+    with torch.no_grad():
+        h = torch.zeros(B, H)
+        for t in range(inp.shape[1]):
+            pre = inp[:, t] @ layer.weight_ih_l0.T + layer.bias_ih_l0 + h @ layer.weight_hh_l0.T + layer.bias_hh_l0
+            smallest = min(smallest, pre.abs().min().item())
+            h = torch.relu(pre)
+    return smallest
+
+
+def lead(logits):
+    """Smallest gap between the largest and second largest logit of each row."""
+    top = torch.topk(logits.reshape(-1, logits.shape[-1]), 2, dim=-1).values
+    return (top[:, 0] - top[:, 1]).min().item()
+
+
+def model_group(f, head, cell, L, dropout, seed):
+    hname, kind, C, T, scored_from = head
+    for attempt in range(1000):
+        gen = torch.Generator().manual_seed(seed * 1000 + attempt)
+        torch.manual_seed(seed * 1000 + attempt)
+        layers = [make_layer(cell, I if l == 0 else H) for l in range(L)]
+        fc = torch.nn.Linear(H, C)
+        with torch.no_grad():  # non-zero, asymmetric biases everywhere
+            for m in layers + [fc]:
+                for name, p in m.named_parameters():
+                    if "bias" in name:
+                        p.uniform_(-0.5, 0.5, generator=gen)
+        x = torch.randn(B, T, I, generator=gen)
+        masks = None
+        if dropout:
+            keep = lambda *shape: (torch.rand(*shape, generator=gen) >= DROPOUT_P).double() / (1 - DROPOUT_P)
+            masks = ([keep(B, T, H) for _ in range(L - 1)],
+                     keep(B, T, H) if kind == "class_steps" else keep(B, H))
+        outs, inps = [], [x]
+        for l, layer in enumerate(layers):
+            out, _ = layer(inps[-1])
+            out.retain_grad()
+            outs.append(out)
+            inps.append(out * masks[0][l] if dropout and l < L - 1 else out)
+        top = outs[-1]
+        if cell == "rnn_relu" and min(relu_margin(layer, inp.detach()) for layer, inp in zip(layers, inps)) < MARGIN:
+            continue
+        if kind == "class_steps":
+            feat = top * masks[1] if dropout else top
+        else:
+            feat = top[:, -1] * masks[1] if dropout else top[:, -1]
+        logits = fc(feat)
+
+        if kind == "value":
+            values = torch.randn(B, C, generator=gen).float().double()
+            per_sample = ((logits - values) ** 2).mean(1)
+            loss = torch.nn.MSELoss()(logits, values)
+        else:
+            # half the labels are the arg max, so the accuracy count is not trivially 0
+            pred = logits.detach().argmax(-1)
+            rand = torch.randint(0, C, pred.shape, generator=gen)
+            pick = torch.rand(pred.shape, generator=gen) < 0.5
+            labels = torch.where(pick, pred, rand)
+            if lead(logits.detach()) < MARGIN:
+                continue
+            if kind == "class_last":
+                per_sample = torch.nn.functional.cross_entropy(logits, labels, reduction="none")
+                loss = torch.nn.functional.cross_entropy(logits, labels)
+                correct = int((pred == labels).sum())
+            else:
+                ce = torch.nn.functional.cross_entropy(logits.reshape(B * T, C), labels.reshape(-1),
+                                                       reduction="none").view(B, T)
+                per_sample = ce.mean(1)
+                loss = torch.nn.functional.cross_entropy(logits.reshape(B * T, C), labels.reshape(-1))
+                correct = int((pred == labels)[:, scored_from:].sum())
+                # the unscored steps must hold hits, or a count ignoring scored_from passes
+                if int((pred == labels)[:, :scored_from].sum()) == 0:
+                    continue
+        assert torch.allclose(per_sample.mean(), loss, rtol=1e-14, atol=0)
+        loss.backward()
+        break
+    else:
+        raise RuntimeError("no draw met the margins")
+
+    if not dropout and L > 1:  # the per-layer stack is the multi-layer module
+        ctor = torch.nn.RNN if cell.startswith("rnn") else {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell]
+        kw = {"nonlinearity": cell[4:]} if cell.startswith("rnn") else {}
+        full = ctor(I, H, L, batch_first=True, **kw)
+        with torch.no_grad():
+            for l, layer in enumerate(layers):
+                for name, p in layer.named_parameters():
+                    getattr(full, name.replace("_l0", "_l%d" % l)).copy_(p)
+            ref, _ = full(x)
+        assert torch.allclose(ref, top.detach(), rtol=0, atol=1e-14)
+
+    g = require(f, "%s/%s_L%d%s" % (hname, cell, L, "_dropout" if dropout else ""))
+    for k, v in dict(input=I, hidden=H, seq_len=T, batch=B, outputs=C, scored_from=scored_from).items():
+        g.attrs[k] = np.int32(v)
+    d = lambda name, t: put(g, name, t.detach().numpy())
+    d("inputs", x)
+    if kind == "value":
+        d("values", values)
+        d("outputs", logits)
+    else:
+        put(g, "labels", labels.numpy().astype(np.int32))
+        d("logits", logits)
+        put(g, "correct", np.int32(correct))
+    d("per_sample_loss", per_sample)
+    d("loss", loss)
+    d("hidden", torch.stack(outs))
+    d("dloss_dh", torch.stack([o.grad for o in outs]))
+    if dropout:
+        if L > 1:
+            d("mask_layers", torch.stack(masks[0]))
+        d("mask_final", masks[1])
+    names = ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]
+    for l, layer in enumerate(layers):
+        for n in names:
+            p = getattr(layer, n + "_l0")
+            d("weights/rnn/%s_l%d" % (n, l), p)
+            d("grads/rnn/%s_l%d" % (n, l), p.grad)
+    for n in ["weight", "bias"]:
+        d("weights/fc/" + n, getattr(fc, n))
+        d("grads/fc/" + n, getattr(fc, n).grad)
+
+
+OPTIMS = [
+    # name, optimizer, settings (torch keyword names)
+    ("rmsprop_plain", "rmsprop", dict(alpha=0.99, eps=1e-8)),
+    ("rmsprop_alpha_eps", "rmsprop", dict(alpha=0.9, eps=1e-3)),
+    ("rmsprop_momentum", "rmsprop", dict(alpha=0.95, eps=1e-8, momentum=0.9)),
+    ("rmsprop_centered", "rmsprop", dict(alpha=0.9, eps=1e-8, centered=True)),
+    ("rmsprop_centered_momentum", "rmsprop", dict(alpha=0.9, eps=1e-6, centered=True, momentum=0.5)),
+    ("rmsprop_weight_decay", "rmsprop", dict(alpha=0.99, eps=1e-8, weight_decay=0.1)),
+    ("rmsprop_all", "rmsprop", dict(alpha=0.8, eps=1e-5, centered=True, momentum=0.7, weight_decay=0.05)),
+    ("adamw_weight_decay", "adamw", dict(betas=(0.9, 0.999), eps=1e-8, weight_decay=0.1)),
+    ("adamw_betas", "adamw", dict(betas=(0.8, 0.95), eps=1e-6, weight_decay=0.5)),
+    ("adamw_no_decay", "adamw", dict(betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)),
+]
+
+
+def optim_group(f, name, kind, settings):
+    gen = torch.Generator().manual_seed(sum(map(ord, name)))
+    n, steps = 8, 3
+    p0 = torch.randn(n, generator=gen)
+    grads = torch.randn(steps, n, generator=gen) * torch.tensor([1, 1, 1, 1, 1e-3, 10, 1, 1])
+    grads[1, 3] = 0.0  # a zero gradient between non-zero ones
+    grads[:, 6] = grads[0, 6]  # a constant gradient (centered: variance -> 0)
+    lrs = [1e-2, 5e-3, 2e-2]  # a schedule: the decoupled decay must use each step's lr
+    p = p0.clone().requires_grad_(True)
+    ctor = {"rmsprop": torch.optim.RMSprop, "adamw": torch.optim.AdamW}[kind]
+    opt = ctor([p], lr=lrs[0], **settings)
+    after = []
+    for s in range(steps):
+        opt.param_groups[0]["lr"] = lrs[s]
+        p.grad = grads[s].clone()
+        opt.step()
+        after.append(p.detach().clone())
+    g = require(f, "optim/" + name)
+    g.attrs["optimizer"] = kind
+    full = dict(alpha=0.99, eps=1e-8, momentum=0.0, centered=False, weight_decay=0.0, betas=(0.9, 0.999))
+    full.update(settings)
+    for k in ["alpha", "eps", "momentum", "weight_decay"]:
+        g.attrs[k] = float(full[k])
+    g.attrs["centered"] = np.int32(full["centered"])
+    g.attrs["beta1"], g.attrs["beta2"] = float(full["betas"][0]), float(full["betas"][1])
+    put(g, "params0", p0.numpy())
+    put(g, "grads", grads.numpy())
+    put(g, "lr", np.array(lrs))
+    put(g, "params", torch.stack(after).numpy())
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: make_torch_vectors.py OUT.h5")
+    fcpl = h5py.h5p.create(h5py.h5p.FILE_CREATE)
+    fcpl.set_obj_track_times(False)
+    fapl = h5py.h5p.create(h5py.h5p.FILE_ACCESS)
+    fapl.set_libver_bounds(h5py.h5f.LIBVER_LATEST, h5py.h5f.LIBVER_LATEST)
+    with h5py.File(h5py.h5f.create(sys.argv[1].encode(), h5py.h5f.ACC_TRUNC, fcpl=fcpl, fapl=fapl)) as f:
+        minimize_headers(f)
+        f.attrs["generator"] = "tests/make_torch_vectors.py, PyTorch %s autograd, float64" % torch.__version__
+        seed = 1
+        for head in HEADS:
+            for cell in CELLS:
+                for L, dropout in [(1, False), (2, False), (2, True)]:
+                    model_group(f, head, cell, L, dropout, seed)
+                    seed += 1
+        for name, kind, settings in OPTIMS:
+            optim_group(f, name, kind, settings)
+
+
+if __name__ == "__main__":
+    main()
