@@ -12,6 +12,7 @@
  * the innermost HDF5 message into part of our own error text. */
 #define _POSIX_C_SOURCE 200809L
 #include "h5io.h"
+#include "task.h"
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
@@ -650,6 +651,22 @@ static int check_result(wctx *w, const sw_config *cfg, const sw_run_result *r, i
     return SW_OK;
 }
 
+/* /summary's metric and metric_mode: what best_epoch and best_metric were chosen by
+ * (text, so outside the numeric record table). */
+static void write_metric_names(wctx *w, hid_t file, const sw_config *cfg)
+{
+    if (w->rc) return;
+    sw_task_metric m = sw_task_metric_of(&cfg->task);
+    hid_t g = H5Gopen2(file, "summary", H5P_DEFAULT);
+    if (g < 0) {
+        wfail(w, SW_EHDF5, "group /summary");
+        return;
+    }
+    attr_str(w, g, "metric", m.name);
+    attr_str(w, g, "metric_mode", sw_metric_mode_name(m.mode));
+    H5Gclose(g);
+}
+
 int sw_h5_write_run(const char *dir, const sw_run_meta *meta, const sw_config *cfg,
                     const sw_run_result *result, char *err, size_t errlen)
 {
@@ -699,6 +716,7 @@ int sw_h5_write_run(const char *dir, const sw_run_meta *meta, const sw_config *c
 
     write_config_group(&w, file, cfg);
     write_record(&w, file, cfg, result, full);
+    write_metric_names(&w, file, cfg);
     return finish_file(&w, file, tmp, final, dir);
 }
 
@@ -1239,6 +1257,18 @@ static int read_config_and_summary(hid_t f, sw_run_file *out, char *err, size_t 
     get_f64(g, "best_test_loss", &out->best_test_loss);
     get_f64(g, "final_test_acc", &out->final_test_acc);
     get_f64(g, "final_train_acc", &out->final_train_acc);
+    /* Files written before runs named their metric were all selected by test accuracy. */
+    sw_task_metric m = sw_task_metric_of(&out->config.task);
+    char *name = NULL, *mode = NULL;
+    if (get_str(g, "metric", &name) == SW_OK && !strcmp(name, "test_loss")) m = (sw_task_metric){"test_loss", SW_METRIC_MIN};
+    else if (name && !strcmp(name, "test_acc")) m = (sw_task_metric){"test_acc", SW_METRIC_MAX};
+    if (get_str(g, "metric_mode", &mode) == SW_OK && !strcmp(mode, "min")) m.mode = SW_METRIC_MIN;
+    free(name);
+    free(mode);
+    snprintf(out->metric, sizeof out->metric, "%s", m.name);
+    out->metric_mode = m.mode;
+    if (get_f64(g, "best_metric", &out->best_metric) != SW_OK)
+        out->best_metric = m.mode == SW_METRIC_MIN ? out->best_test_loss : out->best_test_acc;
     H5Gclose(g);
     return SW_OK;
 }
@@ -1248,6 +1278,7 @@ int sw_h5_read_run(const char *path, unsigned what, sw_run_file *out, char *err,
     memset(out, 0, sizeof *out);
     out->status = SW_RUN_STATUS_COUNT;
     out->best_test_acc = out->best_test_loss = out->final_test_acc = out->final_train_acc = NAN;
+    out->best_metric = NAN;
     out->wall_seconds = out->vanishing_ratio = NAN;
     sw_config_defaults(&out->config);
     h5_quiet();
@@ -1571,7 +1602,9 @@ static void write_summary_columns(wctx *w, hid_t g, const index_row *rows, table
         const char *name, *long_name;
         size_t off;
     } dcols[] = {
-        {"best_test_acc", "highest test accuracy (fraction); NaN when unknown", offsetof(sw_run_file, best_test_acc)},
+        {"best_test_acc", "test accuracy at best_epoch (fraction); NaN when unknown", offsetof(sw_run_file, best_test_acc)},
+        {"best_metric", "the run's selection metric (its file's /summary metric) at best_epoch; NaN when unknown",
+         offsetof(sw_run_file, best_metric)},
         {"final_test_acc", "test accuracy after the last epoch (fraction)", offsetof(sw_run_file, final_test_acc)},
         {"final_train_acc", "training accuracy of the last epoch (fraction)", offsetof(sw_run_file, final_train_acc)},
         {"wall_seconds", "wall seconds of the whole run", offsetof(sw_run_file, wall_seconds)},
@@ -1583,7 +1616,7 @@ static void write_summary_columns(wctx *w, hid_t g, const index_row *rows, table
         if (k == 0) { /* keep best_epoch beside best_test_acc */
             for (int i = 0; i < c->n; i++) c->ints[i] = rows[i].have ? rows[i].file->best_epoch : 0;
             put_array(w, g, "best_epoch", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, c->dims, c->ints,
-                      "epoch of the highest test accuracy (from 1); 0 when unknown");
+                      "epoch of the best value of the run's metric (from 1); 0 when unknown");
         }
     }
     for (int i = 0; i < c->n; i++) c->ints[i] = rows[i].have ? rows[i].file->epochs : 0;

@@ -97,6 +97,12 @@ typedef struct {
     int epochs, epochs_planned, best_epoch;
     double best_test_acc, best_test_loss, final_test_acc, final_train_acc;
     long long param_count;
+    /* What best_epoch was chosen by: /summary metric ("test_acc" or "test_loss") and
+     * metric_mode (0 max, 1 min: task.h's sw_metric_mode), and its value there; files from
+     * before these attributes get test_acc / max. */
+    char metric[16];
+    int metric_mode;
+    double best_metric;
     /* ||dl/dh_1|| / ||dl/dh_T|| of the last layer at the last recorded epoch, from
      * /gradients/dloss_dh_norm (always read; NaN when the file has no gradient record) */
     double vanishing_ratio;

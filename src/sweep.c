@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "data.h"
 #include "h5io.h"
 #include "outdir.h"
 #include "progress.h"
@@ -302,7 +303,16 @@ static void run_one(sweep_loop *L, int slot, int i, sw_run_report *rep)
 {
     const sw_sweep_spec *spec = L->spec;
     const sw_run_spec *run = &spec->runs[i];
-    sw_train_hooks hooks = {sw_progress_on_epoch, &L->p->slots[slot], &g_stop};
+    sw_train_hooks hooks = {sw_progress_on_epoch, &L->p->slots[slot], &g_stop, NULL, NULL};
+    if (run->cfg.task.kind == SW_TASK_FILE) {
+        /* loaded (and checked) when the sweep was expanded; here only looked up */
+        const sw_data_file *data = NULL;
+        char why[1024];
+        if (sw_data_open(run->cfg.task.path, &data, why, sizeof why) == SW_OK) {
+            hooks.train_data = &data->train;
+            hooks.test_data = &data->test;
+        }
+    }
     sw_run_result res;
     int trc = sw_train_run(&run->cfg, &hooks, &res);
     rep->run = i;

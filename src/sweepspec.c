@@ -6,11 +6,13 @@
  * tags, which the sweep language rejects, and lets duplicate keys be caught with their
  * positions. Everything is checked before a run list is returned, so a caller that gets
  * SW_OK can start work knowing no config error will surface later. */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "sweepspec.h"
+#include "data.h"
 #include "task.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -959,6 +961,11 @@ static const char *const *related_keys(const char *bad)
     static const char *const miles[] = {"train.schedule.milestones", "train.schedule.kind", NULL};
     static const char *const minlr[] = {"train.schedule.min_lr", "train.lr", "train.schedule.kind", NULL};
     static const char *const nest[] = {"train.nesterov", "train.momentum", "train.optimizer", NULL};
+    static const char *const path[] = {"task.path", "task.kind", NULL};
+    static const char *const input[] = {"task.input_size", "task.kind", NULL};
+    static const char *const steps[] = {"task.seq_len", "task.path", "task.kind", NULL};
+    static const char *const sizes[] = {"task.train_size", "task.test_size", "task.path", NULL};
+    static const char *const act[] = {"model.activation", "model.cell", NULL};
     static const char *const memory[] = {"task.seq_len", "model.hidden", "task.train_size", "train.batch",
                                          "model.layers", "model.cell", "task.test_size", "task.input_size",
                                          "record.probe_size", "train.epochs", NULL};
@@ -967,6 +974,11 @@ static const char *const *related_keys(const char *bad)
     if (!strcmp(bad, "train.schedule.milestones")) return miles;
     if (!strcmp(bad, "train.schedule.min_lr")) return minlr;
     if (!strcmp(bad, "train.nesterov")) return nest;
+    if (!strcmp(bad, "task.path") || !strcmp(bad, "task.kind")) return path;
+    if (!strcmp(bad, "task.input_size")) return input;
+    if (!strcmp(bad, "task.seq_len")) return steps;
+    if (!strcmp(bad, "task.train_size") || !strcmp(bad, "task.test_size")) return sizes;
+    if (!strcmp(bad, "model.activation")) return act;
     return memory;
 }
 
@@ -1281,6 +1293,31 @@ static size_t readable_id(const loader *L, const int *pick, const sw_config *cfg
 
 /* Fills run r of n_total (its config cfg, built from points pick) after validating cfg:
  * the swept values, the id (index + hash when the readable one is long), hash and cost. */
+/* Fills in the sizes a run's config left to its task (sw_task_resolve). A file task's
+ * data file is read here, once per process (data.h caches it), so that a bad file stops
+ * the sweep before any run starts; a relative task.path is taken from the config file's
+ * directory and recorded as the absolute path it names. */
+static int resolve_task(const loader *L, sw_config *cfg, char *err, size_t errlen, const char **bad)
+{
+    if (cfg->task.kind != SW_TASK_FILE || !cfg->task.path[0]) return sw_task_resolve(&cfg->task, NULL, err, errlen, bad);
+    char joined[2 * SW_MAX_PATH], real[PATH_MAX];
+    const char *slash = L->path ? strrchr(L->path, '/') : NULL;
+    if (cfg->task.path[0] != '/' && slash)
+        snprintf(joined, sizeof joined, "%.*s/%s", (int)(slash - L->path), L->path, cfg->task.path);
+    else
+        snprintf(joined, sizeof joined, "%s", cfg->task.path);
+    if (realpath(joined, real) && strlen(real) < sizeof cfg->task.path) snprintf(cfg->task.path, sizeof cfg->task.path, "%s", real);
+    const sw_data_file *data = NULL;
+    char why[1024];
+    if (sw_data_open(cfg->task.path, &data, why, sizeof why)) {
+        *bad = "task.path";
+        sw_set_error(err, errlen, "task.path: %s", why);
+        return SW_ECONFIG;
+    }
+    sw_data_shape shape = {data->target, data->outputs, data->seq_len, data->input, data->n_train, data->n_test};
+    return sw_task_resolve(&cfg->task, &shape, err, errlen, bad);
+}
+
 static int fill_run(loader *L, sw_sweep_spec *s, sw_run_spec *run, const int *pick, int r, int n_total)
 {
     run->values = calloc((size_t)(s->n_swept ? s->n_swept : 1), sizeof *run->values);
@@ -1295,7 +1332,8 @@ static int fill_run(loader *L, sw_sweep_spec *s, sw_run_spec *run, const int *pi
     size_t used = readable_id(L, pick, &run->cfg, id, sizeof id);
     if (!s->n_swept) snprintf(id, sizeof id, "run");
     const char *bad = NULL;
-    if (sw_config_validate(&run->cfg, err, sizeof err, &bad)) {
+    if (resolve_task(L, &run->cfg, err, sizeof err, &bad) ||
+        sw_config_validate(&run->cfg, err, sizeof err, &bad)) {
         const node *at = locate(L, pick, bad ? bad : "");
         return s->n_swept ? fail_at(&L->e, at, "%s (in run %s)", err, id) : fail_at(&L->e, at, "%s", err);
     }
