@@ -70,7 +70,7 @@ const sw_key_info sw_schema[] = {
      "test sequences, evaluated after every epoch; 0: the task's own (1000; a file's all)"},
     {"task.signal_steps", SW_TYPE_INT, OFF(task.signal_steps), 0, NULL, 1, SW_MAX_SEQ_LEN, false, false,
      "5", "first_sign: number k of leading steps that carry the label (k <= seq_len)"},
-    {"task.path", SW_TYPE_STRING, OFF(task.path), 0, NULL, 0, SW_MAX_PATH - 1, false, false, "",
+    {"task.path", SW_TYPE_STRING, OFF(task.path), 0, NULL, 0, SW_MAX_PATH - 1, false, false, "\"\"",
      "file: an HDF5 file (/train/x, /test/x float32 [N,T,I]; /train/y, /test/y int32 [N] classes, "
      "float32 [N] or [N,K] values, or int32 [N,T] a class per step) or a directory of MNIST-style IDX "
      "files (images as row sequences); relative paths are from the config file's directory"},
@@ -485,7 +485,8 @@ int sw_config_set(sw_config *cfg, const sw_key_info *k, const char *text, bool q
         if (strlen(text) > (size_t)k->max) return range_error(k, "the text given", err, errlen);
         if (!quoted && (!strcmp(text, "true") || !strcmp(text, "false")))
             return type_error(k, "a string", text, quoted, err, errlen);
-        snprintf((char *)cfg + k->offset, (size_t)k->max + 1, "%s", text);
+        /* The schema writes an empty default as YAML does, "" (it reaches here unquoted). */
+        snprintf((char *)cfg + k->offset, (size_t)k->max + 1, "%s", !quoted && !strcmp(text, "\"\"") ? "" : text);
         return SW_OK;
     }
     case SW_TYPE_INT_LIST: {

@@ -651,20 +651,23 @@ static int check_result(wctx *w, const sw_config *cfg, const sw_run_result *r, i
     return SW_OK;
 }
 
-/* /summary's metric and metric_mode: what best_epoch and best_metric were chosen by
- * (text, so outside the numeric record table). */
+/* The record's text attributes (record.c's sw_record_text), into groups the table's
+ * rows created. */
 static void write_metric_names(wctx *w, hid_t file, const sw_config *cfg)
 {
-    if (w->rc) return;
-    sw_task_metric m = sw_task_metric_of(&cfg->task);
-    hid_t g = H5Gopen2(file, "summary", H5P_DEFAULT);
-    if (g < 0) {
-        wfail(w, SW_EHDF5, "group /summary");
-        return;
+    for (size_t i = 0; i < sw_record_text_len && !w->rc; i++) {
+        const sw_record_text_row *row = &sw_record_text[i];
+        char group[64];
+        const char *slash = strrchr(row->path, '/');
+        snprintf(group, sizeof group, "%.*s", (int)(slash - row->path), row->path);
+        hid_t g = H5Gopen2(file, group, H5P_DEFAULT);
+        if (g < 0) {
+            wfail(w, SW_EHDF5, "group %s", group);
+            return;
+        }
+        attr_str(w, g, slash + 1, row->value(cfg));
+        H5Gclose(g);
     }
-    attr_str(w, g, "metric", m.name);
-    attr_str(w, g, "metric_mode", sw_metric_mode_name(m.mode));
-    H5Gclose(g);
 }
 
 int sw_h5_write_run(const char *dir, const sw_run_meta *meta, const sw_config *cfg,

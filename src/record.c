@@ -140,6 +140,22 @@ const size_t sw_record_len = SW_ARRAY_LEN(sw_record);
 #undef ONLY
 #undef EPOCH
 
+static const char *metric_name(const sw_config *cfg) { return sw_task_metric_of(&cfg->task).name; }
+static const char *metric_mode(const sw_config *cfg) { return sw_metric_mode_name(sw_task_metric_of(&cfg->task).mode); }
+
+const sw_record_text_row sw_record_text[] = {
+    {"/summary/metric", metric_name, "what best_epoch is chosen by: test_acc or test_loss"},
+    {"/summary/metric_mode", metric_mode, "max or min: whether a higher or a lower metric is better"},
+};
+const size_t sw_record_text_len = SW_ARRAY_LEN(sw_record_text);
+
+const sw_record_text_row *sw_record_text_find(const char *path)
+{
+    for (size_t i = 0; path && i < sw_record_text_len; i++)
+        if (!strcmp(sw_record_text[i].path, path)) return &sw_record_text[i];
+    return NULL;
+}
+
 /* ---- sizes ----------------------------------------------------------------------------- */
 
 static const struct {

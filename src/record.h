@@ -110,6 +110,20 @@ typedef struct {
 extern const sw_record_row sw_record[];
 extern const size_t sw_record_len;
 
+/* Text attributes, which the numeric table above cannot hold: each row's value follows
+ * from the run's config. Written after the table's rows for done, diverged and failed runs. */
+typedef struct {
+    const char *path;      /* "/summary/metric" */
+    const char *(*value)(const sw_config *cfg);
+    const char *long_name;
+} sw_record_text_row;
+
+extern const sw_record_text_row sw_record_text[];
+extern const size_t sw_record_text_len;
+
+/* The text row of `path`, or NULL. */
+const sw_record_text_row *sw_record_text_find(const char *path);
+
 /* The row of `path`, or NULL. */
 const sw_record_row *sw_record_find(const char *path);
 

@@ -8,6 +8,7 @@
 #include "check.h"
 #include "common.h"
 #include "config.h"
+#include "task.h"
 
 static char err[512];
 
@@ -38,9 +39,33 @@ int main(void)
 {
     sw_config c;
     sw_config_defaults(&c);
-    /* The seed protocol (issue 2). */
+    /* The seed protocol: the sizes are left to the task, whose own are the seed's. */
+    CHECK(c.task.seq_len == 0 && c.task.input_size == 0 && c.task.train_size == 0 && c.task.test_size == 0,
+          "sizes left to the task");
+    char terr[256];
+    const char *tbad = NULL;
+    CHECK(sw_task_resolve(&c.task, NULL, terr, sizeof terr, &tbad) == SW_OK, "resolve: %s", terr);
     CHECK(c.task.kind == SW_TASK_MEAN_SIGN && c.task.seq_len == 20 && c.task.input_size == 10, "task");
     CHECK(c.task.train_size == 5000 && c.task.test_size == 1000, "sizes");
+    sw_config_defaults(&c);
+    /* A size the task fixes may be written only with its value. */
+    sw_config t;
+    sw_config_defaults(&t);
+    t.task.kind = SW_TASK_ADDING;
+    t.task.input_size = 10;
+    CHECK(sw_task_resolve(&t.task, NULL, terr, sizeof terr, &tbad) == SW_ECONFIG && tbad &&
+          !strcmp(tbad, "task.input_size") && strstr(terr, "differs from the task's 2"), "adding input_size: %s", terr);
+    t.task.input_size = 2;
+    CHECK(sw_task_resolve(&t.task, NULL, terr, sizeof terr, &tbad) == SW_OK, "adding input_size 2");
+    sw_config_defaults(&t);
+    snprintf(t.task.path, sizeof t.task.path, "data.h5");
+    CHECK(sw_task_resolve(&t.task, NULL, terr, sizeof terr, &tbad) == SW_ECONFIG && !strcmp(tbad, "task.path"),
+          "task.path with mean_sign");
+    sw_config_defaults(&t);
+    t.model.activation = SW_ACT_RELU;
+    t.model.cell = SW_CELL_LSTM;
+    CHECK(sw_config_validate(&t, terr, sizeof terr, &tbad) == SW_ECONFIG && !strcmp(tbad, "model.activation"),
+          "relu with lstm");
     CHECK(c.model.cell == SW_CELL_RNN && c.model.hidden == 64 && c.model.layers == 2, "model");
     CHECK(c.model.dropout == 0.2, "dropout");
     CHECK(c.train.epochs == 50 && c.train.batch == 32 && c.train.steps_per_epoch == 10, "train");
@@ -106,7 +131,7 @@ int main(void)
     expect_error("train.nesterov", "true", true, "quoted string");
     expect_error("model.cell", "grue", false, "did you mean \"gru\"");
     expect_error("model.cell", "transformer", false, "allowed: one of rnn, lstm, gru");
-    expect_error("task.seq_len", "10001", false, "from 1 to 10000");
+    expect_error("task.seq_len", "10001", false, "from 0 to 10000");
     expect_error("seed", "-1", false, "an integer >= 0");
     expect_error("seed", "99999999999999999999", false, "out of range");
     expect_error("train.epochs", "", false, "got no value");
@@ -162,6 +187,7 @@ int main(void)
 
     /* Resolved YAML. */
     sw_config_defaults(&c);
+    sw_task_resolve(&c.task, NULL, terr, sizeof terr, &tbad);
     char *y = sw_config_to_yaml(&c);
     CHECK(y && strstr(y, "task:\n  kind: mean_sign\n  seq_len: 20\n"), "yaml task section:\n%s", y ? y : "");
     CHECK(y && strstr(y, "  schedule:\n    kind: step\n    step: 20\n    gamma: 0.5\n    milestones: []\n"),
