@@ -83,3 +83,12 @@ sweep_test_executable(test_engine_tasks test_engine_tasks.c)
 target_link_libraries(test_engine_tasks PRIVATE sweep_engine)
 add_test(NAME engine_tasks COMMAND test_engine_tasks)
 set_tests_properties(engine_tasks PROPERTIES LABELS "unit;engine")
+
+# The literature's long-memory tasks, each solved by a gated cell within a small budget.
+sweep_test_executable(test_engine_task_regression test_engine_task_regression.c)
+target_link_libraries(test_engine_task_regression PRIVATE sweep_lib)
+add_test(NAME engine_adding COMMAND test_engine_task_regression
+         ${PROJECT_SOURCE_DIR}/tests/data/regression-adding.yaml max-best-loss 0.05)
+add_test(NAME engine_copy COMMAND test_engine_task_regression
+         ${PROJECT_SOURCE_DIR}/tests/data/regression-copy.yaml min-best-acc 0.90)
+set_tests_properties(engine_adding engine_copy PROPERTIES LABELS "regression;engine")

@@ -67,7 +67,7 @@ case_ missing_value    $'name: t\nbase:\n  train:\n    epochs:\n' "c.yaml:4:12: 
 case_ bad_name         $'name: "a/b"\n' 'c.yaml:1:7: name: "a/b" is not a usable name'
 # out of range
 case_ hidden_zero      $'name: t\nbase:\n  model: {hidden: 0}\n' "c.yaml:3:19: model.hidden: 0 is out of range; allowed: an integer from 1 to 1024"
-case_ seq_len_negative $'name: t\ngrid:\n  task.seq_len: [20, -5]\n' "c.yaml:3:22: task.seq_len: -5 is out of range; allowed: an integer from 1 to 10000"
+case_ seq_len_negative $'name: t\ngrid:\n  task.seq_len: [20, -5]\n' "c.yaml:3:22: task.seq_len: -5 is out of range; allowed: an integer from 0 to 10000"
 case_ lr_zero          $'name: t\nbase:\n  train: {lr: 0}\n' "c.yaml:3:15: train.lr: 0 is out of range; allowed: a number > 0"
 case_ lr_negative      $'name: t\ngrid:\n  lr: [1e-3, -1e-3]\n' "c.yaml:3:14: train.lr: -1e-3 is out of range; allowed: a number > 0"
 case_ dropout_one      $'name: t\nbase:\n  model: {dropout: 1}\n' "c.yaml:3:20: model.dropout: 1 is out of range; allowed: a number in [0, 1)"
@@ -110,6 +110,25 @@ mkdir -p "$work/s2/out" && cd "$work/s2" && printf '%s' "$ok_base" > c.yaml && t
 if [ $st -eq 2 ] && grep -qF "is not empty, but holds no sweep-manifest.txt" err.txt && [ "$(ls out)" = notes.txt ]; then
     passed=$((passed + 1)); else echo "FAIL foreign_dir: status $st: $(cat err.txt)"; failed=$((failed + 1)); fi
 cd "$work" || exit 1
+
+# tasks and their data
+case_ unknown_task     $'name: t\nbase:\n  task: {kind: addding}\n' 'c.yaml:3:16: task.kind: unknown value "addding"; allowed: one of mean_sign, first_sign, adding, copy, file (did you mean "adding"?)'
+case_ fixed_input      $'name: t\nbase:\n  task: {kind: adding, input_size: 10}\n' "c.yaml:3:36: task.input_size: 10 differs from the task's 2 input features"
+case_ relu_lstm        $'name: t\nbase:\n  model: {cell: lstm, activation: relu}\n' "c.yaml:3:35: model.activation: relu applies to the rnn cell only"
+case_ path_not_file    $'name: t\nbase:\n  task: {path: d.h5}\n' "c.yaml:3:16: task.path: only task.kind file reads a data file"
+case_ file_no_path     $'name: t\nbase:\n  task: {kind: file}\n' "c.yaml:3:16: task.kind: task.kind file needs task.path"
+case_ file_missing     $'name: t\nbase:\n  task: {kind: file, path: nothing.h5}\n' "c.yaml:3:28: task.path: "
+if /usr/bin/python3 -c 'import h5py, numpy' 2>/dev/null; then
+    /usr/bin/python3 - "$work/nan.h5" <<'PY'
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "w") as f:
+    x = np.zeros((8, 3, 2), np.float32); x[2, 1, 0] = np.nan
+    for part in ("train", "test"):
+        f[f"{part}/x"] = x
+        f[f"{part}/y"] = np.arange(8, dtype=np.int32) % 2
+PY
+    case_ file_nan     "$(printf 'name: t\nbase:\n  task: {kind: file, path: %s}\n' "$work/nan.h5")" "nan.h5: /train/x: value [2,1,0] is NaN"
+fi
 
 echo "sweep errors: $passed passed, $failed failed"
 [ $failed -eq 0 ]
