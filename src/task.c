@@ -33,9 +33,13 @@ const char *sw_task_name(sw_task_kind kind)
     return (unsigned)kind < SW_TASK_COUNT ? task_table[kind].name : "unknown";
 }
 
-sw_task_layout sw_task_layout_of(const sw_task_config *task)
+sw_task_layout sw_task_layout_of(const sw_task_config *given)
 {
-    SW_ASSERT((unsigned)task->kind < SW_TASK_COUNT);
+    SW_ASSERT((unsigned)given->kind < SW_TASK_COUNT);
+    /* Sizes left at 0 are the task's own (a file task's are resolved when it is read). */
+    sw_task_config resolved = *given;
+    if (resolved.kind != SW_TASK_FILE) sw_task_resolve(&resolved, NULL, NULL, 0, NULL);
+    const sw_task_config *task = &resolved;
     sw_task_layout l = {task_table[task->kind].target, task->input_size, task->seq_len,
                         task_table[task->kind].outputs, 0};
     if (task->kind == SW_TASK_COPY) {

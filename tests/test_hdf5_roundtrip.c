@@ -349,6 +349,11 @@ static void check_done_file(const char *path, const sw_config *cfg, const sw_run
             ok = s && !strcmp(s, text);
             free(s);
             break;
+        case SW_TYPE_STRING: /* the text itself, not its YAML quoting */
+            s = raw_str_attr(f, "config", k->key);
+            ok = s && !strcmp(s, sw_config_get_string(cfg, k));
+            free(s);
+            break;
         case SW_TYPE_BOOL: {
             hid_t a = H5Aopen_by_name(f, "config", k->key, H5P_DEFAULT, H5P_DEFAULT);
             hid_t t = H5Aget_type(a);
@@ -566,7 +571,15 @@ static void test_added_rows(void)
     snprintf(path, sizeof path, "%s/older-file.h5", scratch);
     hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
     for (size_t i = 0; i < sw_record_len; i++)
-        if (sw_record[i].flags & SW_REC_ADDED) CHECK(H5Ldelete(f, sw_record[i].path, H5P_DEFAULT) >= 0, "delete");
+        if (sw_record[i].flags & SW_REC_ADDED) {
+            const sw_record_row *row = &sw_record[i];
+            char group[64];
+            sw_record_group(row, group, sizeof group);
+            herr_t gone = row->kind == SW_REC_ATTRIBUTE
+                              ? H5Adelete_by_name(f, group, sw_record_name(row), H5P_DEFAULT)
+                              : H5Ldelete(f, row->path, H5P_DEFAULT);
+            CHECK(gone >= 0, "delete %s", row->path);
+        }
     H5Fclose(f);
     sw_run_file rf;
     int rc = sw_h5_read_run(path, SW_READ_HISTORY, &rf, err, sizeof err);

@@ -9,6 +9,7 @@
 #include "check.h"
 #include "common.h"
 #include "sweepspec.h"
+#include "task.h"
 
 static char err[2048];
 
@@ -154,6 +155,7 @@ int main(void)
     if (s) {
         sw_config d;
         sw_config_defaults(&d);
+        sw_task_resolve(&d.task, NULL, NULL, 0, NULL); /* runs carry the task's own sizes */
         CHECK(memcmp(&d, &s->runs[0].cfg, sizeof d) == 0, "no keys: the defaults");
         CHECK(s->runs[0].cost > 50e9 && s->runs[0].cost < 58e9, "cost of the reference run %.3g", s->runs[0].cost);
     }
