@@ -133,7 +133,7 @@ static const char help_run_text[] =
 
 static void print_keys(FILE *f)
 {
-    static const char *const types[] = {"int", "int", "float", "bool", "enum", "int list"};
+    static const char *const types[SW_TYPE_COUNT] = {"int", "int", "float", "bool", "enum", "int list", "string"};
     fprintf(f, "%-27s %-9s %-10s %-22s %s\n", "key", "type", "default", "allowed", "meaning");
     for (size_t i = 0; i < sw_schema_len; i++) {
         const sw_key_info *k = &sw_schema[i];
@@ -148,6 +148,7 @@ static void print_keys(FILE *f)
         }
         case SW_TYPE_BOOL: snprintf(allowed, sizeof allowed, "true|false"); break;
         case SW_TYPE_INT_LIST: snprintf(allowed, sizeof allowed, "ascending, >= %.0f", k->min); break;
+        case SW_TYPE_STRING: snprintf(allowed, sizeof allowed, "text, <= %.0f bytes", k->max); break;
         case SW_TYPE_FLOAT:
             if (isinf(k->max))
                 snprintf(allowed, sizeof allowed, "%s %g", k->min_exclusive ? ">" : ">=", k->min);
