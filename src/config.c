@@ -642,6 +642,29 @@ static void human_bytes(double b, char *out, size_t outlen)
     snprintf(out, outlen, u ? "%.1f %s" : "%.0f %s", b, unit[u]);
 }
 
+/* The task's sizes (resolved in *cfg when the config left them to the task; a file
+ * task's must have been resolved when its file was read) and the cell's activation. */
+static int check_task_and_cell(sw_config *cfg, char *err, size_t errlen, const char **bad_key)
+{
+    if (cfg->task.kind != SW_TASK_FILE) {
+        int rc = sw_task_resolve(&cfg->task, NULL, err, errlen, bad_key);
+        if (rc) return rc;
+    } else if (!cfg->task.seq_len || !cfg->task.input_size || !cfg->task.train_size || !cfg->task.test_size ||
+               !cfg->task.file_outputs) {
+        *bad_key = "task.path";
+        sw_set_error(err, errlen, "task.path: the data file's sizes were not read before the config was checked");
+        return SW_EINVAL;
+    }
+    if (cfg->model.activation != SW_ACT_TANH && cfg->model.cell != SW_CELL_RNN) {
+        *bad_key = "model.activation";
+        sw_set_error(err, errlen, "model.activation: %s applies to the rnn cell only (model.cell is %s, whose gates "
+            "have their own nonlinearities); remove it or use model.cell: rnn",
+            sw_config_get_enum(cfg, sw_schema_find("model.activation")), sw_cell_name(cfg->model.cell));
+        return SW_ECONFIG;
+    }
+    return SW_OK;
+}
+
 int sw_config_validate(const sw_config *cfg, char *err, size_t errlen, const char **bad_key)
 {
     const char *dummy;
@@ -676,23 +699,9 @@ int sw_config_validate(const sw_config *cfg, char *err, size_t errlen, const cha
         }
     }
     sw_config resolved = *cfg;
-    if (cfg->task.kind != SW_TASK_FILE) {
-        int rc = sw_task_resolve(&resolved.task, NULL, err, errlen, bad_key);
-        if (rc) return rc;
-        cfg = &resolved;
-    } else if (!cfg->task.seq_len || !cfg->task.input_size || !cfg->task.train_size || !cfg->task.test_size ||
-               !cfg->task.file_outputs) {
-        *bad_key = "task.path";
-        sw_set_error(err, errlen, "task.path: the data file's sizes were not read before the config was checked");
-        return SW_EINVAL;
-    }
-    if (cfg->model.activation != SW_ACT_TANH && cfg->model.cell != SW_CELL_RNN) {
-        *bad_key = "model.activation";
-        sw_set_error(err, errlen, "model.activation: %s applies to the rnn cell only (model.cell is %s, whose gates "
-            "have their own nonlinearities); remove it or use model.cell: rnn",
-            sw_config_get_enum(cfg, sw_schema_find("model.activation")), sw_cell_name(cfg->model.cell));
-        return SW_ECONFIG;
-    }
+    int rc = check_task_and_cell(&resolved, err, errlen, bad_key);
+    if (rc) return rc;
+    cfg = &resolved;
     if (cfg->train.batch > cfg->task.train_size) {
         *bad_key = "train.batch";
         sw_set_error(err, errlen, "train.batch: %d is larger than the training set (task.train_size = %d); allowed: "
