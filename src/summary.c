@@ -18,6 +18,7 @@
 #include "common.h"
 #include "config.h"
 #include "h5io.h"
+#include "task.h"
 
 /* ---- small utilities ------------------------------------------------------------------ */
 
@@ -415,6 +416,11 @@ static int find_column(const table *t, const char *name)
         {"train", "final_train_acc_pct_mean"}, {"epoch", "best_epoch_median"},
         {"best_epoch", "best_epoch_median"}, {"vanishing", "vanishing_ratio"},
         {"seconds", "seconds_per_run"},      {"time", "seconds_per_run"},
+        /* tables of runs selected by their loss have no accuracy: the same names find the loss */
+        {"best", "best_loss_mean"},          {"final", "final_loss_mean"},
+        {"train", "final_train_loss_mean"},  {"loss", "best_loss_mean"},
+        {"mse", "best_loss_mean"},           {"best_loss", "best_loss_mean"},
+        {"final_loss", "final_loss_mean"},   {"baseline", "baseline_loss"},
     };
     for (int j = 0; j < t->ncols; j++)
         if (!strcmp(t->cols[j].id, name) || !strcmp(t->cols[j].title, name)) return j;
@@ -469,19 +475,47 @@ static int tab_sort(table *t, const char *spec, char *err, size_t errlen)
 
 /* ---- the runs of a directory ---------------------------------------------------------- */
 
+/* What a run's metric adds to the tables. A run selected by the lowest test loss (a
+ * regression task: its loss is the MSE) has no accuracy to show; a run whose task has a
+ * baseline loss (what a constant answer scores) is shown with its test loss next to it. */
+typedef struct {
+    int by_loss;      /* metric_mode min: the best epoch is the lowest test loss */
+    int shows_loss;   /* by_loss, or a baseline to compare the loss with: in the loss columns */
+    double best_loss; /* test loss at the best epoch */
+    double final_loss, final_train_loss; /* of the last epoch in /history; NaN when unread */
+    double baseline;  /* sw_task_baseline_loss; NaN when the task has none */
+} run_loss;
+
+/* The families of columns a table can have: a column is there when the runs have every
+ * family it names (FAM_ALWAYS: none), so a directory of classification runs gets exactly
+ * the accuracy columns and regression or copy runs add theirs. */
+enum {
+    FAM_ALWAYS = 0,
+    FAM_ACC = 1,         /* a run is selected by test accuracy */
+    FAM_LOSS = 2,        /* a run shows its loss (run_loss.shows_loss) */
+    FAM_LOSS_METRIC = 4, /* a run is selected by test loss */
+    FAM_BASELINE = 8,    /* a run's task has a baseline loss */
+    FAM_NEVER = 16       /* no run: the column is not in that format */
+};
+
 typedef struct {
     sw_run_file *runs; /* in grid order */
+    run_loss *loss;    /* parallel to runs */
     int n;
     const char **keys; /* swept keys (union over runs, first-seen order); point into runs */
     int nkeys;
     int unreadable, pending, in_index;
     char *sweep;       /* name from the first run that has one */
+    unsigned fams;     /* FAM_* bits the runs have */
+    const char *loss_name; /* "MSE" when every run in the loss columns is a regression run
+                              (selected by test loss), else "loss" */
 } run_set;
 
 static void run_set_free(run_set *rs)
 {
     for (int i = 0; i < rs->n; i++) sw_run_file_free(&rs->runs[i]);
     free(rs->runs);
+    free(rs->loss);
     free(rs->keys);
     memset(rs, 0, sizeof *rs);
 }
@@ -548,6 +582,12 @@ static int read_run_files(const char *dir, unsigned what, run_set *rs, FILE *dia
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         sw_run_file *rf = &rs->runs[rs->n];
         rc = sw_h5_read_run(path, what, rf, msg, sizeof msg);
+        /* The final losses are only in /history: read it for the runs that show them. */
+        if (rc == SW_OK && !(what & SW_READ_HISTORY) &&
+            (rf->metric_mode == SW_METRIC_MIN || isfinite(sw_task_baseline_loss(&rf->config.task)))) {
+            sw_run_file_free(rf);
+            rc = sw_h5_read_run(path, what | SW_READ_HISTORY, rf, msg, sizeof msg);
+        }
         if (rc == SW_OK && rf->status >= SW_RUN_STATUS_COUNT) {
             snprintf(msg, sizeof msg, "%s: unknown status", path);
             rc = SW_EFORMAT;
@@ -606,9 +646,10 @@ static int order_runs(const char *dir, run_set *rs)
 {
     char **order = NULL;
     int norder = sw_h5_read_index_order(dir, &order);
-    int *pos = malloc((size_t)(rs->n ? rs->n : 1) * sizeof *pos);
-    int *idx = malloc((size_t)(rs->n ? rs->n : 1) * sizeof *idx);
-    sw_run_file *sorted = malloc((size_t)(rs->n ? rs->n : 1) * sizeof *sorted);
+    size_t n = (size_t)(rs->n > 0 ? rs->n : 1);
+    int *pos = malloc(n * sizeof *pos);
+    int *idx = malloc(n * sizeof *idx);
+    sw_run_file *sorted = malloc(n * sizeof *sorted);
     int rc = pos && idx && sorted ? SW_OK : SW_ENOMEM;
     for (int i = 0; i < rs->n && !rc; i++) {
         pos[i] = 0x7fffffff;
@@ -641,14 +682,58 @@ static int order_runs(const char *dir, run_set *rs)
     return rc;
 }
 
+/* rs->loss, rs->fams and rs->loss_name from the runs (in their final order). */
+static int collect_losses(run_set *rs)
+{
+    rs->loss = calloc((size_t)(rs->n > 0 ? rs->n : 1), sizeof *rs->loss);
+    if (!rs->loss) return SW_ENOMEM;
+    int mse = 1;
+    for (int i = 0; i < rs->n; i++) {
+        const sw_run_file *r = &rs->runs[i];
+        run_loss *l = &rs->loss[i];
+        const sw_history *h = &r->history;
+        l->by_loss = r->metric_mode == SW_METRIC_MIN;
+        l->baseline = sw_task_baseline_loss(&r->config.task);
+        l->shows_loss = l->by_loss || isfinite(l->baseline);
+        l->best_loss = l->by_loss && isfinite(r->best_metric) ? r->best_metric : r->best_test_loss;
+        l->final_loss = h->epochs > 0 && h->test_loss ? h->test_loss[h->epochs - 1] : NAN;
+        l->final_train_loss = h->epochs > 0 && h->train_loss ? h->train_loss[h->epochs - 1] : NAN;
+        rs->fams |= l->by_loss ? FAM_LOSS_METRIC : FAM_ACC;
+        if (l->shows_loss) rs->fams |= FAM_LOSS;
+        if (isfinite(l->baseline)) rs->fams |= FAM_BASELINE;
+        /* only regression tasks are selected by their loss, which is then the MSE */
+        if (l->shows_loss && !l->by_loss) mse = 0;
+    }
+    rs->loss_name = mse ? "MSE" : "loss";
+    /* Files of different tasks copied into one directory share no swept task.kind, yet
+     * averaging a copy accuracy with a mean_sign one, or an MSE with a cross-entropy, says
+     * nothing: when tasks with losses to show are among them, the task tells rows apart. */
+    const sw_key_info *kind = sw_schema_find("task.kind");
+    SW_ASSERT(kind);
+    int listed = 0, varies = 0;
+    for (int k = 0; k < rs->nkeys; k++) listed |= !strcmp(rs->keys[k], kind->key);
+    for (int i = 1; i < rs->n && !varies; i++) varies = rs->runs[i].config.task.kind != rs->runs[0].config.task.kind;
+    if ((rs->fams & FAM_LOSS) && varies && !listed) {
+        const char **keys = realloc(rs->keys, (size_t)(rs->nkeys + 1) * sizeof *keys);
+        if (!keys) return SW_ENOMEM;
+        memmove(keys + 1, keys, (size_t)rs->nkeys * sizeof *keys);
+        keys[0] = kind->key;
+        rs->keys = keys;
+        rs->nkeys++;
+    }
+    return SW_OK;
+}
+
 /* Reads the run files of dir into *rs (released with run_set_free whatever the return),
- * in grid order, with their swept keys and the sweep's name. */
+ * in grid order, with their swept keys, what their metrics add and the sweep's name. */
 static int load_runs(const char *dir, unsigned what, run_set *rs, FILE *diag, char *err, size_t errlen)
 {
     memset(rs, 0, sizeof *rs);
     int rc = read_run_files(dir, what, rs, diag, err, errlen);
     if (!rc) rc = collect_keys(rs);
     if (!rc) rc = order_runs(dir, rs);
+    if (!rc) rc = collect_losses(rs);
+    if (rc == SW_ENOMEM) sw_set_error(err, errlen, "out of memory");
     for (int i = 0; i < rs->n && !rs->sweep && !rc; i++)
         if (rs->runs[i].sweep && rs->runs[i].sweep[0]) rs->sweep = rs->runs[i].sweep;
     return rc;
@@ -701,40 +786,97 @@ static void mean_pm_std(char *out, size_t len, stats s)
         snprintf(out, len, "%.2f +- %.2f", s.mean, s.std);
 }
 
+/* Losses span orders of magnitude (an MSE of 1e-5 is a solved adding problem): they are
+ * printed with significant digits, not decimals. */
+#define LOSS_FMT "%.4g"
+
+static void loss_pm_std(char *out, size_t len, stats s)
+{
+    if (!s.n)
+        snprintf(out, len, "-");
+    else if (s.n < 2)
+        snprintf(out, len, LOSS_FMT, s.mean);
+    else
+        snprintf(out, len, LOSS_FMT " +- %.2g", s.mean, s.std);
+}
+
+/* A column of the per-configuration or per-run table. It is in text when the runs have
+ * every family of text_fam, in CSV when they have csv_fam's (FAM_NEVER: not in that
+ * format), so a table only has the columns its runs' metrics give values to. `named`
+ * titles end in the name of the loss ("best" -> "best MSE"). */
+typedef struct {
+    const char *id, *title;
+    int numeric, desc;
+    unsigned text_fam, csv_fam;
+    int named;
+} column_spec;
+
+static int has_fams(unsigned have, unsigned want)
+{
+    return (have & want) == want;
+}
+
+/* Adds the columns of specs[0..n) that rs's runs have; col[k] is spec k's column, or -1
+ * when it is not in the table (the cell setters ignore -1). */
+static void add_columns(table *t, const column_spec *specs, int n, const run_set *rs, int *col)
+{
+    for (int k = 0; k < n; k++) {
+        const column_spec *c = &specs[k];
+        int where = (has_fams(rs->fams, c->text_fam) ? IN_TEXT : 0) | (has_fams(rs->fams, c->csv_fam) ? IN_CSV : 0);
+        col[k] = -1;
+        if (!where) continue;
+        char title[96];
+        snprintf(title, sizeof title, "%s%s%s", c->title, c->named ? " " : "", c->named ? rs->loss_name : "");
+        col[k] = tab_col(t, c->id, title, c->numeric, c->desc, where);
+    }
+}
+
 /* The columns of the per-configuration table after its key columns, in order. Text shows
- * "mean +- std" and a range; CSV gives each statistic a column of raw numbers. */
+ * "mean +- std" and a range; CSV gives each statistic a column of raw numbers. Accuracies
+ * sort high first, losses low first. */
 enum {
-    G_RUNS, G_DONE, G_FAILED, G_DIVERGED, G_BEST, G_RANGE, G_BEST_MEAN, G_BEST_STD, G_BEST_MIN, G_BEST_MAX,
-    G_EPOCH, G_FINAL, G_FINAL_MEAN, G_FINAL_STD, G_TRAIN, G_VANISHING, G_SECONDS, G_COUNT
+    G_RUNS, G_DONE, G_FAILED, G_DIVERGED,
+    G_BEST, G_RANGE, G_BEST_MEAN, G_BEST_STD, G_BEST_MIN, G_BEST_MAX,
+    G_LBEST, G_LRANGE, G_LBEST_MEAN, G_LBEST_STD, G_LBEST_MIN, G_LBEST_MAX, G_BASELINE,
+    G_EPOCH, G_FINAL, G_FINAL_MEAN, G_FINAL_STD, G_LFINAL, G_LFINAL_MEAN, G_LFINAL_STD,
+    G_TRAIN, G_LTRAIN, G_VANISHING, G_SECONDS, G_COUNT
 };
 
-static const struct {
-    const char *id, *title;
-    int numeric, desc, where;
-} group_columns[G_COUNT] = {
-    [G_RUNS] = {"runs", "runs", 1, 1, IN_BOTH},
-    [G_DONE] = {"done", "done", 1, 1, IN_BOTH},
-    [G_FAILED] = {"failed", "failed", 1, 0, IN_BOTH},
-    [G_DIVERGED] = {"diverged", "diverged", 1, 0, IN_BOTH},
-    [G_BEST] = {"best_acc", "best acc %", 1, 1, IN_TEXT},
-    [G_RANGE] = {"best_acc_range", "min-max", 1, 1, IN_TEXT},
-    [G_BEST_MEAN] = {"best_acc_pct_mean", "best acc mean", 1, 1, IN_CSV},
-    [G_BEST_STD] = {"best_acc_pct_std", "best acc std", 1, 0, IN_CSV},
-    [G_BEST_MIN] = {"best_acc_pct_min", "best acc min", 1, 1, IN_CSV},
-    [G_BEST_MAX] = {"best_acc_pct_max", "best acc max", 1, 1, IN_CSV},
-    [G_EPOCH] = {"best_epoch_median", "best epoch", 1, 0, IN_BOTH},
-    [G_FINAL] = {"final_acc", "final acc %", 1, 1, IN_TEXT},
-    [G_FINAL_MEAN] = {"final_acc_pct_mean", "final acc mean", 1, 1, IN_CSV},
-    [G_FINAL_STD] = {"final_acc_pct_std", "final acc std", 1, 0, IN_CSV},
-    [G_TRAIN] = {"final_train_acc_pct_mean", "train acc %", 1, 1, IN_BOTH},
-    [G_VANISHING] = {"vanishing_ratio", "dh1/dhT", 1, 0, IN_BOTH},
-    [G_SECONDS] = {"seconds_per_run", "s/run", 1, 0, IN_BOTH},
+#define ALL FAM_ALWAYS
+#define NEVER FAM_NEVER
+static const column_spec group_columns[G_COUNT] = {
+    [G_RUNS] = {"runs", "runs", 1, 1, ALL, ALL, 0},
+    [G_DONE] = {"done", "done", 1, 1, ALL, ALL, 0},
+    [G_FAILED] = {"failed", "failed", 1, 0, ALL, ALL, 0},
+    [G_DIVERGED] = {"diverged", "diverged", 1, 0, ALL, ALL, 0},
+    [G_BEST] = {"best_acc", "best acc %", 1, 1, FAM_ACC, NEVER, 0},
+    [G_RANGE] = {"best_acc_range", "min-max", 1, 1, FAM_ACC, NEVER, 0},
+    [G_BEST_MEAN] = {"best_acc_pct_mean", "best acc mean", 1, 1, NEVER, FAM_ACC, 0},
+    [G_BEST_STD] = {"best_acc_pct_std", "best acc std", 1, 0, NEVER, FAM_ACC, 0},
+    [G_BEST_MIN] = {"best_acc_pct_min", "best acc min", 1, 1, NEVER, FAM_ACC, 0},
+    [G_BEST_MAX] = {"best_acc_pct_max", "best acc max", 1, 1, NEVER, FAM_ACC, 0},
+    [G_LBEST] = {"best_loss", "best", 1, 0, FAM_LOSS, NEVER, 1},
+    [G_LRANGE] = {"best_loss_range", "min-max", 1, 0, FAM_LOSS_METRIC, NEVER, 0},
+    [G_LBEST_MEAN] = {"best_loss_mean", "best loss mean", 1, 0, NEVER, FAM_LOSS, 0},
+    [G_LBEST_STD] = {"best_loss_std", "best loss std", 1, 0, NEVER, FAM_LOSS, 0},
+    [G_LBEST_MIN] = {"best_loss_min", "best loss min", 1, 0, NEVER, FAM_LOSS, 0},
+    [G_LBEST_MAX] = {"best_loss_max", "best loss max", 1, 0, NEVER, FAM_LOSS, 0},
+    [G_BASELINE] = {"baseline_loss", "baseline", 1, 0, FAM_BASELINE, FAM_BASELINE, 0},
+    [G_EPOCH] = {"best_epoch_median", "best epoch", 1, 0, ALL, ALL, 0},
+    [G_FINAL] = {"final_acc", "final acc %", 1, 1, FAM_ACC, NEVER, 0},
+    [G_FINAL_MEAN] = {"final_acc_pct_mean", "final acc mean", 1, 1, NEVER, FAM_ACC, 0},
+    [G_FINAL_STD] = {"final_acc_pct_std", "final acc std", 1, 0, NEVER, FAM_ACC, 0},
+    [G_LFINAL] = {"final_loss", "final", 1, 0, FAM_LOSS_METRIC, NEVER, 1},
+    [G_LFINAL_MEAN] = {"final_loss_mean", "final loss mean", 1, 0, NEVER, FAM_LOSS, 0},
+    [G_LFINAL_STD] = {"final_loss_std", "final loss std", 1, 0, NEVER, FAM_LOSS, 0},
+    [G_TRAIN] = {"final_train_acc_pct_mean", "train acc %", 1, 1, FAM_ACC, FAM_ACC, 0},
+    [G_LTRAIN] = {"final_train_loss_mean", "train", 1, 0, FAM_LOSS_METRIC, FAM_LOSS, 1},
+    [G_VANISHING] = {"vanishing_ratio", "dh1/dhT", 1, 0, ALL, ALL, 0},
+    [G_SECONDS] = {"seconds_per_run", "s/run", 1, 0, ALL, ALL, 0},
 };
 
 /* Numbers over the done runs of one group, one array per statistic (n each). */
-typedef struct {
-    double *best, *epoch, *final, *train, *van, *sec;
-} group_values;
+enum { V_BEST, V_EPOCH, V_FINAL, V_TRAIN, V_VAN, V_SEC, V_LBEST, V_LFINAL, V_LTRAIN, V_COUNT };
 
 /* Puts in group[i] the group of run i (runs with equal values of every gkey share one,
  * numbered in order of first appearance) and in first[g] the first run of group g.
@@ -758,52 +900,96 @@ static int assign_groups(const run_set *rs, const char *const *gkeys, int ngk, i
     return ngroups;
 }
 
-/* Fills the statistics columns (from column c) of `row` for group g. */
-static void group_row(table *t, int row, int c, const run_set *rs, const int *group, int g, group_values v)
+/* "mean +- std" of a loss in text, its mean in CSV. */
+static void set_loss_stat(table *t, int row, int col, stats s)
+{
+    char text[96], csv[32];
+    loss_pm_std(text, sizeof text, s);
+    CSV_NUMBER(csv, s.mean);
+    tab_set(t, row, col, text, s.n ? csv : "", s.mean);
+}
+
+/* Fills the statistics columns col[G_*] of `row` for group g; v[V_*] are scratch arrays
+ * of rs->n values each. */
+static void group_row(table *t, int row, const int *col, const run_set *rs, const int *group, int g, double *const *v)
 {
     int m = 0, counts[SW_RUN_STATUS_COUNT] = {0}, total = 0;
+    double bmin = INFINITY, bmax = -INFINITY;
     for (int i = 0; i < rs->n; i++) {
         if (group[i] != g) continue;
         const sw_run_file *r = &rs->runs[i];
+        const run_loss *l = &rs->loss[i];
         total++;
         counts[r->status]++;
+        if (isfinite(l->baseline)) {
+            bmin = fmin(bmin, l->baseline);
+            bmax = fmax(bmax, l->baseline);
+        }
         if (r->status != SW_RUN_DONE) continue;
-        v.best[m] = pct(r->best_test_acc);
-        v.epoch[m] = r->best_epoch > 0 ? r->best_epoch : NAN;
-        v.final[m] = pct(r->final_test_acc);
-        v.train[m] = pct(r->final_train_acc);
-        v.van[m] = r->vanishing_ratio;
-        v.sec[m] = r->wall_seconds;
+        /* a run selected by its loss has no accuracy to average */
+        v[V_BEST][m] = l->by_loss ? NAN : pct(r->best_test_acc);
+        v[V_EPOCH][m] = r->best_epoch > 0 ? r->best_epoch : NAN;
+        v[V_FINAL][m] = l->by_loss ? NAN : pct(r->final_test_acc);
+        v[V_TRAIN][m] = l->by_loss ? NAN : pct(r->final_train_acc);
+        v[V_VAN][m] = r->vanishing_ratio;
+        v[V_SEC][m] = r->wall_seconds;
+        v[V_LBEST][m] = l->shows_loss ? l->best_loss : NAN;
+        v[V_LFINAL][m] = l->shows_loss ? l->final_loss : NAN;
+        v[V_LTRAIN][m] = l->shows_loss ? l->final_train_loss : NAN;
         m++;
     }
-    set_int(t, row, c + G_RUNS, total);
-    set_int(t, row, c + G_DONE, counts[SW_RUN_DONE]);
-    set_int(t, row, c + G_FAILED, counts[SW_RUN_FAILED]);
-    set_int(t, row, c + G_DIVERGED, counts[SW_RUN_DIVERGED]);
-    stats sb = stats_of(v.best, m), se = stats_of(v.epoch, m), sf = stats_of(v.final, m), st = stats_of(v.train, m),
-          ss = stats_of(v.sec, m);
+    set_int(t, row, col[G_RUNS], total);
+    set_int(t, row, col[G_DONE], counts[SW_RUN_DONE]);
+    set_int(t, row, col[G_FAILED], counts[SW_RUN_FAILED]);
+    set_int(t, row, col[G_DIVERGED], counts[SW_RUN_DIVERGED]);
+    stats sb = stats_of(v[V_BEST], m), se = stats_of(v[V_EPOCH], m), sf = stats_of(v[V_FINAL], m),
+          st = stats_of(v[V_TRAIN], m), ss = stats_of(v[V_SEC], m);
     char text[96], csv[32];
     mean_pm_std(text, sizeof text, sb);
     CSV_NUMBER(csv, sb.mean);
-    tab_set(t, row, c + G_BEST, text, sb.n ? csv : "", sb.mean);
+    tab_set(t, row, col[G_BEST], text, sb.n ? csv : "", sb.mean);
     if (sb.n)
         snprintf(text, sizeof text, "%.2f-%.2f", sb.min, sb.max);
     else
         snprintf(text, sizeof text, "-");
-    tab_set(t, row, c + G_RANGE, text, "", sb.max - sb.min);
-    set_num(t, row, c + G_BEST_MEAN, sb.mean, "%.2f");
-    set_num(t, row, c + G_BEST_STD, sb.std, "%.2f");
-    set_num(t, row, c + G_BEST_MIN, sb.min, "%.2f");
-    set_num(t, row, c + G_BEST_MAX, sb.max, "%.2f");
-    set_num(t, row, c + G_EPOCH, se.median, se.median == floor(se.median) ? "%.0f" : "%.1f");
+    tab_set(t, row, col[G_RANGE], text, "", sb.max - sb.min);
+    set_num(t, row, col[G_BEST_MEAN], sb.mean, "%.2f");
+    set_num(t, row, col[G_BEST_STD], sb.std, "%.2f");
+    set_num(t, row, col[G_BEST_MIN], sb.min, "%.2f");
+    set_num(t, row, col[G_BEST_MAX], sb.max, "%.2f");
+    set_num(t, row, col[G_EPOCH], se.median, se.median == floor(se.median) ? "%.0f" : "%.1f");
     mean_pm_std(text, sizeof text, sf);
     CSV_NUMBER(csv, sf.mean);
-    tab_set(t, row, c + G_FINAL, text, sf.n ? csv : "", sf.mean);
-    set_num(t, row, c + G_FINAL_MEAN, sf.mean, "%.2f");
-    set_num(t, row, c + G_FINAL_STD, sf.std, "%.2f");
-    set_num(t, row, c + G_TRAIN, st.mean, "%.2f");
-    set_num(t, row, c + G_VANISHING, geometric_mean(v.van, m), "%.3g");
-    set_seconds(t, row, c + G_SECONDS, ss.mean);
+    tab_set(t, row, col[G_FINAL], text, sf.n ? csv : "", sf.mean);
+    set_num(t, row, col[G_FINAL_MEAN], sf.mean, "%.2f");
+    set_num(t, row, col[G_FINAL_STD], sf.std, "%.2f");
+    set_num(t, row, col[G_TRAIN], st.mean, "%.2f");
+
+    /* Losses: lower is better, so the range reads best-worst and sorting puts the lowest first. */
+    stats sl = stats_of(v[V_LBEST], m), slf = stats_of(v[V_LFINAL], m), slt = stats_of(v[V_LTRAIN], m);
+    set_loss_stat(t, row, col[G_LBEST], sl);
+    if (sl.n)
+        snprintf(text, sizeof text, LOSS_FMT "-" LOSS_FMT, sl.min, sl.max);
+    else
+        snprintf(text, sizeof text, "-");
+    tab_set(t, row, col[G_LRANGE], text, "", sl.max - sl.min);
+    set_num(t, row, col[G_LBEST_MEAN], sl.mean, LOSS_FMT);
+    set_num(t, row, col[G_LBEST_STD], sl.std, LOSS_FMT);
+    set_num(t, row, col[G_LBEST_MIN], sl.min, LOSS_FMT);
+    set_num(t, row, col[G_LBEST_MAX], sl.max, LOSS_FMT);
+    if (bmin == bmax || bmin > bmax) {
+        set_num(t, row, col[G_BASELINE], bmin == bmax ? bmin : NAN, LOSS_FMT);
+    } else { /* a group over several lengths or tasks: their range, no single number */
+        snprintf(text, sizeof text, LOSS_FMT "-" LOSS_FMT, bmin, bmax);
+        tab_set(t, row, col[G_BASELINE], text, "", NAN);
+    }
+    set_loss_stat(t, row, col[G_LFINAL], slf);
+    set_num(t, row, col[G_LFINAL_MEAN], slf.mean, LOSS_FMT);
+    set_num(t, row, col[G_LFINAL_STD], slf.std, LOSS_FMT);
+    set_num(t, row, col[G_LTRAIN], slt.mean, LOSS_FMT);
+
+    set_num(t, row, col[G_VANISHING], geometric_mean(v[V_VAN], m), "%.3g");
+    set_seconds(t, row, col[G_SECONDS], ss.mean);
 }
 
 /* One row per configuration: the runs grouped by the values of gkeys. */
@@ -814,36 +1000,59 @@ static int group_table(const run_set *rs, const char *const *gkeys, int ngk, tab
         const sw_key_info *ki = sw_schema_find(gkeys[k]);
         tab_col(t, gkeys[k], key_title(gkeys[k], gkeys, ngk), key_numeric(ki), 0, IN_BOTH);
     }
-    int c = t->ncols;
-    for (int j = 0; j < G_COUNT; j++)
-        tab_col(t, group_columns[j].id, group_columns[j].title, group_columns[j].numeric, group_columns[j].desc,
-                group_columns[j].where);
+    int col[G_COUNT];
+    add_columns(t, group_columns, G_COUNT, rs, col);
     if (t->oom) return SW_ENOMEM;
 
     int n = rs->n;
     int *group = malloc((size_t)(n ? n : 1) * sizeof *group);
     int *first = malloc((size_t)(n ? n : 1) * sizeof *first);
-    double *b = malloc((size_t)(n ? n : 1) * 6 * sizeof *b);
+    double *b = malloc((size_t)(n ? n : 1) * V_COUNT * sizeof *b);
     if (!group || !first || !b) {
         free(group);
         free(first);
         free(b);
         return SW_ENOMEM;
     }
-    group_values v = {b, b + n, b + 2 * n, b + 3 * n, b + 4 * n, b + 5 * n};
+    double *v[V_COUNT];
+    for (int k = 0; k < V_COUNT; k++) v[k] = b + (size_t)k * (n ? n : 1);
     int ngroups = assign_groups(rs, gkeys, ngk, group, first);
     for (int g = 0; g < ngroups; g++) {
         int row = tab_row(t);
         if (row < 0) break;
         for (int k = 0; k < ngk; k++)
             key_cell(t, row, c_keys + k, sw_schema_find(gkeys[k]), &rs->runs[first[g]].config);
-        group_row(t, row, c, rs, group, g, v);
+        group_row(t, row, col, rs, group, g, v);
     }
     free(group);
     free(first);
     free(b);
     return t->oom ? SW_ENOMEM : SW_OK;
 }
+
+/* The columns of the per-run table after its id and key columns, in order. */
+enum {
+    R_STATUS, R_BEST, R_LBEST, R_BASELINE, R_EPOCH, R_FINAL, R_LFINAL, R_TRAIN, R_LTRAIN, R_EPOCHS,
+    R_VANISHING, R_SECONDS, R_ERROR, R_COUNT
+};
+
+static const column_spec run_columns[R_COUNT] = {
+    [R_STATUS] = {"status", "status", 0, 0, ALL, ALL, 0},
+    [R_BEST] = {"best_acc_pct", "best acc %", 1, 1, FAM_ACC, FAM_ACC, 0},
+    [R_LBEST] = {"best_loss", "best", 1, 0, FAM_LOSS, FAM_LOSS, 1},
+    [R_BASELINE] = {"baseline_loss", "baseline", 1, 0, FAM_BASELINE, FAM_BASELINE, 0},
+    [R_EPOCH] = {"best_epoch", "best epoch", 1, 0, ALL, ALL, 0},
+    [R_FINAL] = {"final_acc_pct", "final acc %", 1, 1, FAM_ACC, FAM_ACC, 0},
+    [R_LFINAL] = {"final_loss", "final", 1, 0, FAM_LOSS_METRIC, FAM_LOSS, 1},
+    [R_TRAIN] = {"final_train_acc_pct", "train acc %", 1, 1, FAM_ACC, FAM_ACC, 0},
+    [R_LTRAIN] = {"final_train_loss", "train", 1, 0, FAM_LOSS_METRIC, FAM_LOSS, 1},
+    [R_EPOCHS] = {"epochs", "epochs", 1, 0, ALL, ALL, 0},
+    [R_VANISHING] = {"vanishing_ratio", "dh1/dhT", 1, 0, ALL, ALL, 0},
+    [R_SECONDS] = {"wall_seconds", "seconds", 1, 0, ALL, ALL, 0},
+    [R_ERROR] = {"error", "error", 0, 0, ALL, ALL, 0},
+};
+#undef ALL
+#undef NEVER
 
 static int run_table(const run_set *rs, table *t)
 {
@@ -852,46 +1061,48 @@ static int run_table(const run_set *rs, table *t)
     for (int k = 0; k < rs->nkeys; k++)
         tab_col(t, rs->keys[k], key_title(rs->keys[k], rs->keys, rs->nkeys), key_numeric(sw_schema_find(rs->keys[k])),
                 0, IN_BOTH);
-    int c_status = tab_col(t, "status", "status", 0, 0, IN_BOTH);
-    int c_best = tab_col(t, "best_acc_pct", "best acc %", 1, 1, IN_BOTH);
-    int c_epoch = tab_col(t, "best_epoch", "best epoch", 1, 0, IN_BOTH);
-    int c_final = tab_col(t, "final_acc_pct", "final acc %", 1, 1, IN_BOTH);
-    int c_train = tab_col(t, "final_train_acc_pct", "train acc %", 1, 1, IN_BOTH);
-    int c_epochs = tab_col(t, "epochs", "epochs", 1, 0, IN_BOTH);
-    int c_van = tab_col(t, "vanishing_ratio", "dh1/dhT", 1, 0, IN_BOTH);
-    int c_sec = tab_col(t, "wall_seconds", "seconds", 1, 0, IN_BOTH);
-    int c_err = tab_col(t, "error", "error", 0, 0, IN_BOTH);
+    int col[R_COUNT];
+    add_columns(t, run_columns, R_COUNT, rs, col);
     if (t->oom) return SW_ENOMEM;
     for (int i = 0; i < rs->n; i++) {
         const sw_run_file *r = &rs->runs[i];
+        const run_loss *l = &rs->loss[i];
         int row = tab_row(t);
         if (row < 0) break;
         set_text(t, row, c_id, r->run_id);
         for (int k = 0; k < rs->nkeys; k++) key_cell(t, row, c_keys + k, sw_schema_find(rs->keys[k]), &r->config);
-        set_text(t, row, c_status, sw_run_status_name(r->status));
-        set_num(t, row, c_best, pct(r->best_test_acc), "%.2f");
+        set_text(t, row, col[R_STATUS], sw_run_status_name(r->status));
+        set_num(t, row, col[R_BEST], l->by_loss ? NAN : pct(r->best_test_acc), "%.2f");
+        set_num(t, row, col[R_LBEST], l->shows_loss ? l->best_loss : NAN, LOSS_FMT);
+        set_num(t, row, col[R_BASELINE], l->baseline, LOSS_FMT);
         if (r->best_epoch > 0)
-            set_int(t, row, c_epoch, r->best_epoch);
+            set_int(t, row, col[R_EPOCH], r->best_epoch);
         else
-            tab_set(t, row, c_epoch, "-", "", NAN);
-        set_num(t, row, c_final, pct(r->final_test_acc), "%.2f");
-        set_num(t, row, c_train, pct(r->final_train_acc), "%.2f");
-        set_int(t, row, c_epochs, r->epochs);
-        set_num(t, row, c_van, r->vanishing_ratio, "%.3g");
-        set_seconds(t, row, c_sec, r->wall_seconds);
-        set_text(t, row, c_err, r->error ? r->error : "");
+            tab_set(t, row, col[R_EPOCH], "-", "", NAN);
+        set_num(t, row, col[R_FINAL], l->by_loss ? NAN : pct(r->final_test_acc), "%.2f");
+        set_num(t, row, col[R_LFINAL], l->shows_loss ? l->final_loss : NAN, LOSS_FMT);
+        set_num(t, row, col[R_TRAIN], l->by_loss ? NAN : pct(r->final_train_acc), "%.2f");
+        set_num(t, row, col[R_LTRAIN], l->shows_loss ? l->final_train_loss : NAN, LOSS_FMT);
+        set_int(t, row, col[R_EPOCHS], r->epochs);
+        set_num(t, row, col[R_VANISHING], r->vanishing_ratio, "%.3g");
+        set_seconds(t, row, col[R_SECONDS], r->wall_seconds);
+        set_text(t, row, col[R_ERROR], r->error ? r->error : "");
     }
     return t->oom ? SW_ENOMEM : SW_OK;
 }
 
-static int history_table(const sw_run_file *r, table *t)
+/* One run's per-epoch table. A regression run (`regression`: selected by its loss, no
+ * accuracy recorded) has no accuracy columns, and its losses get significant digits. */
+static int history_table(const sw_run_file *r, int regression, table *t)
 {
+    int acc = regression ? 0 : IN_BOTH;
+    const char *loss_fmt = regression ? LOSS_FMT : "%.4f";
     int c_epoch = tab_col(t, "epoch", "epoch", 1, 0, IN_BOTH);
     int c_lr = tab_col(t, "lr", "lr", 1, 0, IN_BOTH);
     int c_trl = tab_col(t, "train_loss", "train loss", 1, 0, IN_BOTH);
-    int c_tra = tab_col(t, "train_acc_pct", "train acc %", 1, 1, IN_BOTH);
+    int c_tra = acc ? tab_col(t, "train_acc_pct", "train acc %", 1, 1, acc) : -1;
     int c_tel = tab_col(t, "test_loss", "test loss", 1, 0, IN_BOTH);
-    int c_tea = tab_col(t, "test_acc_pct", "test acc %", 1, 1, IN_BOTH);
+    int c_tea = acc ? tab_col(t, "test_acc_pct", "test acc %", 1, 1, acc) : -1;
     int c_gn = tab_col(t, "grad_norm", "grad norm", 1, 0, IN_BOTH);
     int c_sec = tab_col(t, "seconds", "seconds", 1, 0, IN_BOTH);
     int c_best = tab_col(t, "best", "best", 0, 0, IN_BOTH);
@@ -902,9 +1113,9 @@ static int history_table(const sw_run_file *r, table *t)
         if (row < 0) break;
         set_int(t, row, c_epoch, e + 1);
         set_num(t, row, c_lr, h->lr[e], "%.3g");
-        set_num(t, row, c_trl, h->train_loss[e], "%.4f");
+        set_num(t, row, c_trl, h->train_loss[e], loss_fmt);
         set_num(t, row, c_tra, pct(h->train_acc[e]), "%.2f");
-        set_num(t, row, c_tel, h->test_loss[e], "%.4f");
+        set_num(t, row, c_tel, h->test_loss[e], loss_fmt);
         set_num(t, row, c_tea, pct(h->test_acc[e]), "%.2f");
         set_num(t, row, c_gn, h->grad_norm[e], "%#.4g");
         set_seconds(t, row, c_sec, h->seconds[e]);
@@ -948,8 +1159,9 @@ static int history_summary(const run_set *rs, const sw_summary_options *opt, con
                            size_t errlen)
 {
     const sw_run_file *r = NULL;
+    const run_loss *l = NULL;
     for (int i = 0; i < rs->n && !r; i++)
-        if (!strcmp(rs->runs[i].run_id, opt->history_run)) r = &rs->runs[i];
+        if (!strcmp(rs->runs[i].run_id, opt->history_run)) r = &rs->runs[i], l = &rs->loss[i];
     if (!r) {
         size_t used = (size_t)snprintf(err, errlen, "no run '%s' in %s; runs:", opt->history_run, dir);
         for (int i = 0; i < rs->n && i < 20 && used < errlen; i++)
@@ -959,22 +1171,40 @@ static int history_summary(const run_set *rs, const sw_summary_options *opt, con
     }
     table t;
     memset(&t, 0, sizeof t);
-    const char *notes[3];
-    char note[3][512];
+    const char *notes[4];
+    char note[4][512];
     int nnotes = 0;
-    int rc = history_table(r, &t);
+    int regression = l->by_loss;
+    for (int e = 0; e < r->history.epochs && regression; e++)
+        regression = !isfinite(r->history.test_acc[e]) && !isfinite(r->history.train_acc[e]);
+    int rc = history_table(r, regression, &t);
     if (rc) goto done;
     snprintf(note[0], sizeof note[0], "run %s: %s, %d of %d epochs", r->run_id, sw_run_status_name(r->status),
              r->epochs, r->epochs_planned);
     notes[nnotes++] = note[0];
-    if (r->best_epoch > 0) {
+    char baseline[64] = "";
+    if (isfinite(l->baseline)) snprintf(baseline, sizeof baseline, "; baseline " LOSS_FMT, l->baseline);
+    if (r->best_epoch > 0 && l->by_loss) {
+        const char *name = regression ? "MSE" : "loss";
+        snprintf(note[1], sizeof note[1], "best test %s " LOSS_FMT " at epoch %d (lowest)%s; final " LOSS_FMT
+                 " (train " LOSS_FMT ")", name, l->best_loss, r->best_epoch, baseline, l->final_loss, l->final_train_loss);
+        notes[nnotes++] = note[1];
+    } else if (r->best_epoch > 0) {
         snprintf(note[1], sizeof note[1], "best test accuracy %.2f%% at epoch %d; final %.2f%% (train %.2f%%)",
                  pct(r->best_test_acc), r->best_epoch, pct(r->final_test_acc), pct(r->final_train_acc));
         notes[nnotes++] = note[1];
+        if (baseline[0]) {
+            snprintf(note[2], sizeof note[2], "test loss at the best epoch " LOSS_FMT "%s (a constant answer's loss)",
+                     l->best_loss, baseline);
+            notes[nnotes++] = note[2];
+        }
+    } else if (baseline[0]) {
+        snprintf(note[2], sizeof note[2], "%s", baseline + 2);
+        notes[nnotes++] = note[2];
     }
     if (r->error && r->error[0]) {
-        snprintf(note[2], sizeof note[2], "%s: %s", r->status == SW_RUN_FAILED ? "error" : "note", r->error);
-        notes[nnotes++] = note[2];
+        snprintf(note[3], sizeof note[3], "%s: %s", r->status == SW_RUN_FAILED ? "error" : "note", r->error);
+        notes[nnotes++] = note[3];
     }
     if (opt->sort && (rc = tab_sort(&t, opt->sort, err, errlen))) goto done;
     tab_print(&t, opt->format, out, notes, opt->format == SW_TABLE_CSV ? 0 : nnotes, 0);
@@ -1001,6 +1231,36 @@ static void sweep_note(char *note, size_t len, const run_set *rs, const char *di
         snprintf(note + used, len - used, "; %d listed in sweep.h5 without a file (pending)", rs->pending);
 }
 
+/* What a constant answer scores, per task kind with a baseline loss (task.h's
+ * sw_task_baseline_loss): said once above a table that shows baselines. */
+static const struct {
+    sw_task_kind kind;
+    const char *what;
+} baseline_notes[] = {
+    {SW_TASK_ADDING, "adding: always answering 1, MSE 1/6"},
+    {SW_TASK_COPY, "copy: blanks, then uniform guesses, 10 ln 8 / (T+20)"},
+};
+
+/* The note above a table with loss columns: which epoch the loss is taken at, which way is
+ * better, and what the baselines are. */
+static void loss_note(char *note, size_t len, const run_set *rs)
+{
+    const char *at = !(rs->fams & FAM_ACC) ? "the lowest"
+                     : rs->fams & FAM_LOSS_METRIC ? "by each run's metric" : "the highest accuracy";
+    size_t used = (size_t)snprintf(note, len, "best %s: test %s at the best epoch (%s), lower is better", rs->loss_name,
+                                   rs->loss_name, at);
+    int first = 1;
+    for (size_t k = 0; k < SW_ARRAY_LEN(baseline_notes) && used < len; k++) {
+        int present = 0;
+        for (int i = 0; i < rs->n && !present; i++) present = rs->runs[i].config.task.kind == baseline_notes[k].kind;
+        if (!present) continue;
+        used += (size_t)snprintf(note + used, len - used, "%s%s", first ? "; baseline: a constant answer's loss (" : "; ",
+                                 baseline_notes[k].what);
+        first = 0;
+    }
+    if (!first && used < len) snprintf(note + used, len - used, ")");
+}
+
 /* The table of a sweep: per configuration (grouped by gkeys, or by every swept key but the
  * seed when opt->by is NULL) or per run. */
 static int sweep_summary(const run_set *rs, const sw_summary_options *opt, const char **gkeys, int ngk,
@@ -1021,13 +1281,22 @@ static int sweep_summary(const run_set *rs, const sw_summary_options *opt, const
         goto done;
     }
     if (opt->sort && (rc = tab_sort(&t, opt->sort, err, errlen))) goto done;
-    char note[2][512];
-    const char *notes[2] = {note[0], note[1]};
+    char note[3][512];
+    const char *notes[3];
+    int nnotes = 0;
     sweep_note(note[0], sizeof note[0], rs, dir, opt->per_run, t.nrows);
-    snprintf(note[1], sizeof note[1],
-             "statistics over done runs (mean +- sample std over seeds), accuracies in percent; "
-             "dh1/dhT: ||dl/dh_1|| / ||dl/dh_T||, last layer, last recorded epoch, geometric mean");
-    int nnotes = opt->per_run ? 1 : 2;
+    notes[nnotes++] = note[0];
+    if (!opt->per_run) {
+        snprintf(note[1], sizeof note[1],
+                 "statistics over done runs (mean +- sample std over seeds)%s; "
+                 "dh1/dhT: ||dl/dh_1|| / ||dl/dh_T||, last layer, last recorded epoch, geometric mean",
+                 rs->fams & FAM_ACC ? ", accuracies in percent" : "");
+        notes[nnotes++] = note[1];
+    }
+    if (rs->fams & FAM_LOSS) {
+        loss_note(note[2], sizeof note[2], rs);
+        notes[nnotes++] = note[2];
+    }
     tab_print(&t, opt->format, out, notes, opt->format == SW_TABLE_CSV ? 0 : nnotes, 1);
 done:
     tab_free(&t);
@@ -1073,12 +1342,16 @@ const char *sw_summarize_usage(void)
            "(||dl/dh_1|| / ||dl/dh_T|| of the last layer at the last recorded epoch, geometric mean\n"
            "over seeds) and seconds per run. Statistics use the done runs; columns with the same\n"
            "value in every row are stated once above the table.\n"
+           "Runs selected by their test loss (regression: adding) show best, final and train MSE\n"
+           "instead of accuracies, lower is better; tasks with a baseline loss (adding, copy) show\n"
+           "it and the test loss at the best epoch. Runs of other tasks keep their own columns.\n"
            "\n"
            "  --by KEYS          group by these comma-separated keys instead (e.g. model.cell);\n"
            "                     --by '' puts all runs in one row\n"
            "  --sort COLUMN      sort rows by a column (CSV header name, key, or best, final, epoch,\n"
-           "                     train, vanishing, seconds); accuracies sort high first, others\n"
-           "                     low first; a leading - or + forces descending or ascending\n"
+           "                     train, loss, baseline, vanishing, seconds); accuracies sort high\n"
+           "                     first, losses and the rest low first; a leading - or + forces\n"
+           "                     descending or ascending\n"
            "  --format FORMAT    text (aligned, default), markdown, or csv (every column, raw numbers)\n"
            "  --runs             one row per run (with its status and error)\n"
            "  --history RUN_ID   one run's per-epoch table, best epoch marked\n"

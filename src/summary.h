@@ -3,7 +3,9 @@
  *
  * Rows group the runs by every swept key except the seed (or by --by KEYS). Counts cover
  * all runs of a group; every other statistic covers its `done` runs only (diverged and
- * failed runs are counted, not averaged). Accuracies are printed in percent. */
+ * failed runs are counted, not averaged). Accuracies are printed in percent. Each run
+ * is summarized by its own metric (/summary metric): runs selected by the lowest test loss
+ * (regression) get loss columns instead of accuracies, tasks with a baseline loss get it. */
 #ifndef SWEEP_SUMMARY_H
 #define SWEEP_SUMMARY_H
 

@@ -1,5 +1,6 @@
-# Summarizer tests (issue 5): every aggregated number recomputed from /history with h5py,
-# CSV through Python's csv module, failed and diverged runs, text/markdown layout, options.
+# Summarizer tests: every aggregated number recomputed from /history with h5py, CSV through
+# Python's csv module, failed and diverged runs, text/markdown layout, options; runs selected
+# by their loss (adding) and tasks with a baseline loss (copy, adding), alone and mixed.
 sweep_test_executable(test_summary_cli test_summary_cli.c)
 target_link_libraries(test_summary_cli PRIVATE sweep_lib)
 
@@ -24,4 +25,35 @@ if(TARGET sweep)
                    "$<TARGET_FILE:sweep> summarize" ${SWEEP_SUMMARY_DIR})
   set_tests_properties(summary_real_sweep PROPERTIES LABELS "unit;summary"
                        FIXTURES_REQUIRED summary_sweep SKIP_RETURN_CODE 77)
+
+  # The same six runs on the adding problem (selected by the lowest test MSE; a larger step
+  # size and six epochs so the best epoch is not always the last) and on the copy task (T=10:
+  # 30 steps; accuracy, with a baseline loss). input_size 0 takes the task's own.
+  foreach(kind adding copy)
+    set(dir ${CMAKE_CURRENT_BINARY_DIR}/summary-scratch/${kind})
+    set(extra)
+    if(kind STREQUAL "adding")
+      set(extra --set train.epochs=6 --set train.lr=0.03)
+    endif()
+    add_test(NAME summary_${kind}_sweep_run
+             COMMAND ${CMAKE_COMMAND} -E env OMP_NUM_THREADS=2
+                     $<TARGET_FILE:sweep> ${SWEEP_TEST_DATA}/summary-tiny.yaml -o ${dir} --force --quiet
+                     --set task.kind=${kind} --set task.input_size=0 ${extra})
+    set_tests_properties(summary_${kind}_sweep_run PROPERTIES LABELS "unit;summary"
+                         FIXTURES_SETUP summary_${kind})
+    add_test(NAME summary_${kind}_sweep
+             COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_summary.py
+                     "$<TARGET_FILE:sweep> summarize" ${dir})
+    set_tests_properties(summary_${kind}_sweep PROPERTIES LABELS "unit;summary"
+                         FIXTURES_REQUIRED summary_${kind} SKIP_RETURN_CODE 77)
+  endforeach()
+
+  # The three sweeps' files in one directory: a row per task, each with its metric's columns.
+  add_test(NAME summary_mixed_tasks
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_summary.py
+                   "$<TARGET_FILE:sweep> summarize" --mixed ${SWEEP_SUMMARY_DIR}
+                   ${CMAKE_CURRENT_BINARY_DIR}/summary-scratch/adding
+                   ${CMAKE_CURRENT_BINARY_DIR}/summary-scratch/copy)
+  set_tests_properties(summary_mixed_tasks PROPERTIES LABELS "unit;summary"
+                       FIXTURES_REQUIRED "summary_sweep;summary_adding;summary_copy" SKIP_RETURN_CODE 77)
 endif()
