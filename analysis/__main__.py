@@ -70,7 +70,9 @@ def build_parser():
     p = sub.add_parser("curves", help="train/test loss and accuracy per epoch, mean and min-max band over seeds",
                        description="2x2 panels: train loss, test loss, train accuracy, test accuracy per "
                                    "epoch; one line per configuration (the mean over its seeds) with a "
-                                   "band from the minimum to the maximum.")
+                                   "band from the minimum to the maximum. Runs selected by their test loss "
+                                   "(regression: adding) get the two loss panels only, lower is better; "
+                                   "a task's baseline loss (adding 1/6, copy 10 ln 8/(T+20)) is a dashed line.")
     p.add_argument("dir", metavar="DIR", help="sweep output directory (or one run file)")
     _filters(p)
     _common(p, "curves.png")
@@ -106,10 +108,12 @@ def build_parser():
     _filters(p)
     _common(p, "gradients.png")
 
-    p = sub.add_parser("vanishing", help="best test accuracy against sequence length per cell, std over seeds",
+    p = sub.add_parser("vanishing", help="best test accuracy (or MSE) against sequence length per cell, std over seeds",
                        description="Best test accuracy (%%) against the sequence length (log axis), one "
                                    "line per cell, error bars = standard deviation over seeds, one panel "
-                                   "per task.kind when it varies.")
+                                   "per task.kind when it varies. A panel of runs selected by their test "
+                                   "loss (regression: adding) plots the best test MSE, lower is better, with "
+                                   "the baseline dashed.")
     p.add_argument("dir", metavar="DIR", help="sweep output directory")
     p.add_argument("--x", default="task.seq_len", metavar="KEY", help="x axis key (default task.seq_len)")
     p.add_argument("--panel", metavar="KEY", help="one panel per value of KEY (default task.kind when it varies; "

@@ -7,11 +7,27 @@ through Run.array(path), which opens the file only for that read, so
 hundreds of Run objects hold no open file handles.
 """
 
+import math
 import os
 import sys
 
 import h5py
 import numpy as np
+
+
+# What a constant answer's loss is, per task.kind (src/task.h, sw_task_baseline_loss): the
+# line a trained network must get below. T is the task.seq_len of the config (copy sequences
+# have T+20 steps). Tasks not listed have no baseline.
+BASELINES = {
+    "adding": lambda T: 1.0 / 6.0,                  # always answering 1: E[(a+b-1)^2], a, b ~ U[0,1]
+    "copy": lambda T: 10 * math.log(8) / (T + 20),  # blanks, then uniform guesses over the 8 symbols
+}
+
+
+def baseline_loss(config):
+    """The baseline loss of a run's task (config: dotted key -> value), or None."""
+    f = BASELINES.get(config.get("task.kind"))
+    return None if f is None else f(config.get("task.seq_len", 0))
 
 
 class AnalysisError(Exception):
@@ -52,7 +68,9 @@ class Run:
     no `swept_keys` attribute; load.swept_keys(runs) then infers them),
     history (dict: column -> numpy array, e.g. 'test_acc'), summary (dict of
     /summary attributes), has_results (False for failed runs: no /weights,
-    /probe, /gradients).
+    /probe, /gradients); metric ('test_acc' or 'test_loss') and metric_mode
+    ('max' or 'min'), what its best epoch was chosen by (files written before
+    /summary named them: 'test_acc', 'max'), best_metric (its value there).
     """
 
     def __init__(self, path):
@@ -84,6 +102,25 @@ class Run:
                         self.history[k] = d[()]
             self.summary = {k: _plain(v) for k, v in f["summary"].attrs.items()} if "summary" in f else {}
             self.has_results = "probe" in f and "gradients" in f
+        self.metric = str(self.summary.get("metric", "test_acc"))
+        self.metric_mode = str(self.summary.get("metric_mode", "max"))
+        best = self.summary.get("best_test_loss" if self.lower_is_better else "best_test_acc", float("nan"))
+        self.best_metric = float(self.summary.get("best_metric", best))
+
+    @property
+    def lower_is_better(self):
+        """True for a run selected by its lowest test loss (a regression: the loss is the MSE)."""
+        return self.metric_mode == "min"
+
+    @property
+    def baseline(self):
+        """Its task's baseline loss (a constant answer's), or None."""
+        return baseline_loss(self.config)
+
+    @property
+    def loss_name(self):
+        """'MSE' for a regression (selected by its loss), else 'cross-entropy'."""
+        return "MSE" if self.metric == "test_loss" else "cross-entropy"
 
     def array(self, name):
         """Read dataset `name` (e.g. 'probe/hidden_best') as a numpy array.

@@ -70,14 +70,63 @@ def group_styles(keys, groups):
     return [(cmap(i % cmap.N), LINESTYLES[(i // cmap.N) % len(LINESTYLES)]) for i in range(n)]
 
 
-def _legend(fig, ax, n):
+def _legend(fig, ax, n, axes=None):
+    """The legend of ax's lines, or of every line in `axes` (panels holding different
+    configurations, e.g. one task per panel), each label once."""
+    handles, labels = ax.get_legend_handles_labels()
+    for other in axes if axes is not None else ():
+        if other is not ax:
+            for h, lab in zip(*other.get_legend_handles_labels()):
+                if lab not in labels:
+                    handles.append(h)
+                    labels.append(lab)
+    n = max(n, len(labels))
     if n <= 6:
-        ax.legend(fontsize="small")
+        ax.legend(handles, labels, fontsize="small")
     else:
-        handles, labels = ax.get_legend_handles_labels()
         fig.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5),
                    fontsize="x-small" if n > 15 else "small", frameon=False,
                    ncol=1 if n <= 30 else 2)
+
+
+def _mode(runs):
+    """'loss' when every run was selected by its lowest test loss (regression: there is no
+    accuracy to plot), 'acc' when none was (classification, copy, files without the metric
+    attributes), 'mixed' otherwise."""
+    low = {r.lower_is_better for r in runs}
+    return "loss" if low == {True} else "mixed" if low == {True, False} else "acc"
+
+
+def _loss_unit(runs):
+    """The loss axis' unit: what the runs' losses are."""
+    names = {r.loss_name for r in runs}
+    return "MSE" if names == {"MSE"} else "cross-entropy (nats)" if names <= {"cross-entropy"} else \
+        "loss (cross-entropy or MSE)"
+
+
+def _draw_baselines(ax, groups):
+    """Dashed gray horizontal lines at the baseline losses (a constant answer's) of the
+    groups' tasks: one for adding (1/6); one per length for copy (10 ln 8 / (T+20)), each
+    then labelled with its value at the right edge. The lines have gid 'baseline'. Returns
+    how many were drawn."""
+    values = sorted({r.baseline for _, rs in groups for r in rs if r.baseline is not None})
+    for k, b in enumerate(values):
+        lab = ("baseline %.4g" % b if len(values) == 1 else "baseline (per task)") if k == 0 else "_nolegend_"
+        ax.axhline(b, color="0.3", ls="--", lw=1.0, zorder=1.5, label=lab).set_gid("baseline")
+        if len(values) > 1:
+            ax.annotate("%.3g" % b, xy=(1, b), xycoords=("axes fraction", "data"), xytext=(-2, 2),
+                        textcoords="offset points", ha="right", va="bottom", fontsize="x-small", color="0.3")
+    return len(values)
+
+
+def _log_if_positive(ax, values):
+    """Log y axis for losses spanning orders of magnitude (a solved adding problem reaches
+    1e-4 while the baseline is 0.17), when every plotted value is positive. values: a
+    list of arrays or lists."""
+    v = np.concatenate([np.ravel(np.asarray(x, dtype=float)) for x in values] or [[]])
+    v = v[np.isfinite(v)]
+    if len(v) and (v > 0).all() and v.max() / v.min() > 10:
+        ax.set_yscale("log")
 
 
 def _title_suffix(where):
@@ -86,7 +135,10 @@ def _title_suffix(where):
 
 def curves(runs, by, title, where=()):
     """2x2 panels: train/test loss and accuracy per epoch; per group of
-    `by` keys, the mean over its runs (seeds) with a min-max band."""
+    `by` keys, the mean over its runs (seeds) with a min-max band. Runs
+    selected by their test loss (regression) have no accuracy: 1x2 loss
+    panels, lower is better. Tasks with a baseline loss get it as a dashed
+    line in the loss panels."""
     runs = [r for r in runs if len(r.history.get("epoch", [])) > 0]
     if not runs:
         raise AnalysisError("no run has a completed epoch")
@@ -95,12 +147,20 @@ def curves(runs, by, title, where=()):
         sys.stderr.write("analysis curves: %d configurations in one figure; --where KEY=VALUE or "
                          "--by KEY[,KEY] make it easier to read\n" % len(groups))
     styles = group_styles(by, groups)
-    fig, axes = plt.subplots(2, 2, figsize=(9.5, 6), sharex=True)
-    panels = [("train_loss", "train loss", "cross-entropy (nats)", 1),
-              ("test_loss", "test loss", "cross-entropy (nats)", 1),
-              ("train_acc", "train accuracy", "accuracy (%)", 100),
-              ("test_acc", "test accuracy", "accuracy (%)", 100)]
+    mode, unit = _mode(runs), _loss_unit(runs)
+    if mode == "loss":
+        fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.6), sharex=True, squeeze=False)
+        panels = [("train_loss", "train loss", unit, 1),
+                  ("test_loss", "test loss (the metric)", "%s, lower is better" % unit, 1)]
+    else:
+        fig, axes = plt.subplots(2, 2, figsize=(9.5, 6), sharex=True)
+        panels = [("train_loss", "train loss", unit, 1),
+                  ("test_loss", "test loss", unit if mode == "acc" else "%s, lower is better" % unit, 1),
+                  ("train_acc", "train accuracy", "accuracy (%)", 100),
+                  ("test_acc", "test accuracy", "accuracy (%)", 100)]
+    nbase = 0
     for ax, (col, name, unit, scale) in zip(axes.flat, panels):
+        plotted = []
         for (vals, rs), (color, ls) in zip(groups, styles):
             E = max(len(r.history[col]) for r in rs)
             a = np.full((len(rs), E), np.nan)
@@ -115,17 +175,23 @@ def curves(runs, by, title, where=()):
             ax.plot(ep, mean, color=color, ls=ls, lw=1.4, label=lab)
             if len(rs) > 1:
                 ax.fill_between(ep, lo, hi, color=color, alpha=0.18, lw=0)
+            plotted.append(a)
+        if col.endswith("loss"):
+            nbase = max(nbase, _draw_baselines(ax, groups))
+            if mode == "loss":
+                _log_if_positive(ax, plotted + [[r.baseline for r in runs if r.baseline]])
         ax.set_title(name)
         ax.set_ylabel(unit)
         ax.grid(alpha=0.3)
-    for ax in axes[1]:
+    for ax in axes[-1]:
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     nseeds = max(len(rs) for _, rs in groups)
     band = "; line = mean, band = min-max over %d seeds" % nseeds if nseeds > 1 else ""
-    fig.suptitle("%s: training curves%s%s" % (title, _title_suffix(where), band))
+    base = "; dashed = baseline (a constant answer's loss)" if nbase else ""
+    fig.suptitle("%s: training curves%s%s%s" % (title, _title_suffix(where), band, base))
     fig.tight_layout()
-    _legend(fig, axes[0, 1], len(groups))
+    _legend(fig, axes[0, 1], len(groups) + (nbase > 0))
     return fig
 
 
@@ -174,7 +240,7 @@ def hidden(run, layer, probe, weights, nshow=16, first_unit=0):
     for ax in axes[:, 0]:
         ax.set_ylabel("h_t (tanh units)")
     c = U.counts(classes)
-    fig.suptitle("%s: layer %d hidden units on probe sequence %d (label %s), %s weights\n"
+    fig.suptitle("%s: layer %d hidden units on probe sequence %d%s, %s weights\n"
                  "classes over all %d probe sequences and %d units: %s; gray dashed = running mean of the input"
                  % (run.run_id, li, probe, _probe_label(run, probe), weights, P, H,
                     ", ".join("%d %s" % (c[k], k) for k in U.CLASSES)), fontsize="medium")
@@ -183,10 +249,16 @@ def hidden(run, layer, probe, weights, nshow=16, first_unit=0):
 
 
 def _probe_label(run, p):
+    """' (label 1)' for a class at the last step, ' (target 0.82)' for a regression, '' when
+    the target is a class per step (copy: labels are -1)."""
     try:
-        return str(int(run.array("probe/labels")[p]))
+        if run.lower_is_better:
+            t = np.ravel(run.array("probe/targets")[p])
+            return " (target %s)" % ", ".join("%.3g" % v for v in t[:4])
+        y = int(run.array("probe/labels")[p])
+        return " (label %d)" % y if y >= 0 else ""
     except AnalysisError:
-        return "?"
+        return " (label ?)"
 
 
 def _gmean(a):
@@ -256,12 +328,14 @@ def gradients(runs, by, panel_key, layer, align, title, where=()):
         ax.grid(alpha=0.3, which="both")
         if pv is not None:
             ax.set_title("%s=%s" % (panel_key.split(".")[-1], pv))
-    axes[0, 0].set_ylabel("||dl/dh_t|| (L2 norm, nats per unit of h)")
+    unit = _loss_unit([x[0] for x in recs])
+    axes[0, 0].set_ylabel("||dl/dh_t|| (L2 norm, nats per unit of h)" if unit.startswith("cross") else
+                          "||dMSE/dh_t|| (L2 norm)" if unit == "MSE" else "||dloss/dh_t|| (L2 norm)")
     ep_txt = "epoch %d" % epochs[0] if len(epochs) == 1 else "last recorded epoch (%s)" % ", ".join(map(str, epochs))
     fig.suptitle("%s: gradient reaching h_t, %s, %s; geometric mean over seeds%s"
                  % (title, "last layer" if layer == -1 else "layer %d" % layer, ep_txt, _title_suffix(where)))
     fig.tight_layout()
-    _legend(fig, axes[0, -1], nlines)
+    _legend(fig, axes[0, -1], nlines, axes[0])
     return fig
 
 
@@ -296,17 +370,27 @@ def gradient_heatmap(run, layer):
     return fig
 
 
+# Accuracy by chance, per task.kind (the dotted line of `vanishing`); others: two classes.
+CHANCE = {"copy": 100.0 / 8}
+
+
 def vanishing(runs, xkey, by, panel_key, title, where=()):
     """Best test accuracy (%) against xkey (log axis), one line per group,
-    error bars = standard deviation over seeds, one panel per panel_key."""
+    error bars = standard deviation over seeds, one panel per panel_key.
+    A panel of runs selected by their test loss (regression) plots their
+    best test loss instead (lower is better) with the task's baseline
+    loss dashed."""
     runs = [r for r in runs if xkey in r.config]
     if not runs:
         raise AnalysisError("no run has the config key %s" % xkey)
     pvals = sorted({r.config.get(panel_key) for r in runs}, key=str) if panel_key else [None]
-    fig, axes = plt.subplots(1, len(pvals), figsize=(5 * len(pvals) + 1.5, 4.4), squeeze=False, sharey=True)
+    modes = [_mode([r for r in runs if panel_key is None or r.config.get(panel_key) == pv]) for pv in pvals]
+    fig, axes = plt.subplots(1, len(pvals), figsize=(5 * len(pvals) + 1.5, 4.4), squeeze=False,
+                             sharey=len(set(modes)) == 1)
     nlines = 0
-    for ax, pv in zip(axes[0], pvals):
+    for ax, pv, mode in zip(axes[0], pvals, modes):
         sub = [r for r in runs if panel_key is None or r.config.get(panel_key) == pv]
+        loss = mode == "loss"
         groups = _sort_groups(group_runs(sub, by))
         nlines = max(nlines, len(groups))
         styles = group_styles(by, groups) if not ("model.cell" in by and len(by) == 1) else \
@@ -315,8 +399,11 @@ def vanishing(runs, xkey, by, panel_key, title, where=()):
             xs = sorted({r.config[xkey] for r in rs})
             mean, sd, n = [], [], []
             for xv in xs:
-                acc = np.array([r.summary.get("best_test_acc", np.nan) for r in rs if r.config[xkey] == xv],
-                               dtype=float) * 100
+                if loss:   # the lowest test loss of each run
+                    acc = np.array([r.best_metric for r in rs if r.config[xkey] == xv], dtype=float)
+                else:
+                    acc = np.array([r.summary.get("best_test_acc", np.nan) for r in rs if r.config[xkey] == xv],
+                                   dtype=float) * 100
                 acc = acc[np.isfinite(acc)]
                 n.append(len(acc))
                 mean.append(acc.mean() if len(acc) else np.nan)
@@ -325,7 +412,20 @@ def vanishing(runs, xkey, by, panel_key, title, where=()):
             off = 1 + 0.025 * (k - (len(groups) - 1) / 2)
             ax.errorbar(np.array(xs, dtype=float) * off, mean, yerr=sd, color=color, ls=ls, marker="o",
                         ms=4, capsize=3, lw=1.4, label=label(by, vals))
-        ax.axhline(50, color="0.5", ls=":", lw=1)
+        if loss:
+            pts = sorted({(r.config[xkey], r.baseline) for r in sub if r.baseline is not None}, key=_vkey)
+            if len({b for _, b in pts}) == 1:
+                ax.axhline(pts[0][1], color="0.3", ls="--", lw=1.1, label="baseline %.4g" % pts[0][1]).set_gid("baseline")
+            elif pts:   # a baseline that depends on the x key
+                ax.plot([float(x) for x, _ in pts], [b for _, b in pts], color="0.3", ls="--", lw=1.1,
+                        label="baseline")[0].set_gid("baseline")
+            _log_if_positive(ax, [r.best_metric for r in sub] + [b for _, b in pts])
+            ax.set_ylabel("best test %s (lower is better)" % _loss_unit(sub))
+        else:
+            kinds = {r.config.get("task.kind") for r in sub}
+            ax.axhline(CHANCE.get(kinds.pop(), 50) if len(kinds) == 1 else 50, color="0.5", ls=":", lw=1)
+            if len(set(modes)) > 1:
+                ax.set_ylabel("best test accuracy (%)")
         ax.set_xscale("log")
         xs_all = sorted({r.config[xkey] for r in sub})
         if all(isinstance(v, (int, float)) for v in xs_all):
@@ -336,12 +436,18 @@ def vanishing(runs, xkey, by, panel_key, title, where=()):
         ax.grid(alpha=0.3)
         if pv is not None:
             ax.set_title("%s=%s" % (panel_key.split(".")[-1], pv))
-    axes[0, 0].set_ylabel("best test accuracy (%)")
+    if set(modes) <= {"acc", "mixed"} and len(set(modes)) == 1:
+        axes[0, 0].set_ylabel("best test accuracy (%)")
     nseeds = max(len(rs) for _, rs in group_runs(runs, by + [xkey] + ([panel_key] if panel_key else [])))
-    fig.suptitle("%s: best test accuracy vs %s; mean ± std over %d seeds, dotted = chance%s"
-                 % (title, xkey.split(".")[-1], nseeds, _title_suffix(where)))
+    what = ("best test accuracy" if "loss" not in modes else
+            "best test %s (lower is better)" % _loss_unit(runs) if set(modes) == {"loss"} else
+            "best test accuracy or loss")
+    refs = ("dotted = chance" if "loss" not in modes else "dashed = baseline" if set(modes) == {"loss"} else
+            "dotted = chance, dashed = baseline")
+    fig.suptitle("%s: %s vs %s; mean ± std over %d seeds, %s%s"
+                 % (title, what, xkey.split(".")[-1], nseeds, refs, _title_suffix(where)))
     fig.tight_layout()
-    _legend(fig, axes[0, -1], nlines)
+    _legend(fig, axes[0, -1], nlines, axes[0])
     return fig
 
 

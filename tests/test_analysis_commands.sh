@@ -1,6 +1,7 @@
 #!/bin/sh
 # Every `python3 -m analysis` command on a tiny real sweep writes a non-empty PNG,
-# and user errors exit 2 with one line (no traceback).
+# and user errors exit 2 with one line (no traceback); adding and copy sweeps are drawn by
+# their metric, with their baselines.
 # Usage: test_analysis_commands.sh SWEEP_BINARY   (run from the repository root)
 # Exit 77 (skipped) when /usr/bin/python3 lacks h5py, numpy or matplotlib.
 set -u
@@ -95,5 +96,38 @@ err "--layer out of range" hidden "$run" --layer 5
 err "unknown --run" gradients "$tmp/runs" --run nosuch
 err "unknown command" frobnicate "$tmp/runs"
 "$PY" -m analysis --help | grep -q vanishing && ok "--help lists the commands" || bad "--help"
+
+# Tasks with other metrics: adding (selected by the lowest test MSE, accuracies NaN) and copy
+# (T+20 steps in /probe and /gradients). Every command draws them; the curves carry the dashed
+# baseline and the gradient lines are as long as the recorded arrays.
+for kind in adding copy; do
+    OMP_NUM_THREADS=2 "$SWEEP" configs/reference.yaml -o "$tmp/$kind" -q --set 'seed=[1,2]' \
+        --set task.kind=$kind --set task.input_size=0 --set task.seq_len=8 --set train.epochs=2 \
+        --set task.train_size=64 --set task.test_size=32 --set model.hidden=8 --set model.layers=1 \
+        || { bad "the $kind sweep did not run"; continue; }
+done
+png adding-curves curves "$tmp/adding"
+png adding-vanishing vanishing "$tmp/adding"
+png copy-gradients gradients "$tmp/copy"
+png copy-hidden hidden "$tmp/copy"
+"$PY" - "$tmp" <<'PYEOF' && ok "adding and copy: metric, baselines, T+20 steps" || bad "adding and copy"
+import sys, math
+from analysis import load, plots
+d = sys.argv[1]
+ra, rc = load.load_runs(d + "/adding"), load.load_runs(d + "/copy")
+assert all(r.metric == "test_loss" and r.lower_is_better and abs(r.baseline - 1 / 6) < 1e-12 for r in ra), ra
+assert all(r.best_metric == r.history["test_loss"].min() for r in ra), [r.best_metric for r in ra]
+assert all(r.metric == "test_acc" and not r.lower_is_better for r in rc), rc
+fig = plots.curves(ra, ["model.cell"], "adding")
+base = [ln.get_ydata()[0] for ax in fig.axes for ln in ax.lines if ln.get_gid() == "baseline"]
+assert len(fig.axes) == 2 and len(base) == 2 and all(abs(b - 1 / 6) < 1e-12 for b in base), base
+fig = plots.curves(rc, ["model.cell"], "copy")
+base = {ln.get_ydata()[0] for ax in fig.axes for ln in ax.lines if ln.get_gid() == "baseline"}
+assert base == {10 * math.log(8) / 28}, base
+for r in rc:
+    assert r.array("gradients/dloss_dh_norm").shape[2] == 28 and r.array("probe/hidden_best").shape[2] == 28
+fig = plots.gradients(rc, ["model.cell"], None, -1, "start", "copy")
+assert {len(ln.get_xdata()) for ln in fig.axes[0].lines} == {28}, [len(ln.get_xdata()) for ln in fig.axes[0].lines]
+PYEOF
 [ $fail -eq 0 ] && echo "all passed"
 exit $fail

@@ -16,7 +16,14 @@ with tests/check-run-file.py, and then checks that
     units planted in the last layer, in layer 0 and with the final weights,
     and names exactly the planted accumulators;
   - failed and diverged runs are skipped or drawn without breaking a figure;
-    user errors exit 2 without a traceback.
+    user errors exit 2 without a traceback;
+  - an `adding` sweep (selected by the lowest test MSE: /summary metric
+    test_loss, metric_mode min, NaN accuracies) and a `copy` sweep (T+20
+    steps in /probe and /gradients) are plotted by their metric: loss panels
+    only and "lower is better" for adding, the baselines (1/6, 10 ln 8/(T+20))
+    as dashed lines, the lowest MSE per run in `vanishing`, gradient lines as
+    long as the arrays; the classification files (which have no metric
+    attributes) are drawn as before.
 
 Usage: test_analysis_fixture.py              run the test (exit 0 / 1; 77 = skipped)
        test_analysis_fixture.py --write DIR  only write the fixture sweep into DIR
@@ -144,6 +151,22 @@ def plant(x, counts, rng):
     return np.stack(cols, axis=2).astype(np.float32), classes
 
 
+# Per task.kind: (input features, outputs of the fc layer, extra steps per sequence)
+TASK_SHAPES = {"adding": (2, 1, 0), "copy": (10, 9, 20)}
+
+
+def baseline(kind, T):
+    """The baseline loss, recomputed here from the task descriptions (src/task.h)."""
+    return {"adding": 1.0 / 6.0, "copy": 10 * np.log(8) / (T + 20)}.get(kind)
+
+
+def target_mse(cfg):
+    """The lowest test MSE an adding fixture run reaches: the rnn stays near the baseline."""
+    T, cell = cfg["task.seq_len"], cfg["model.cell"]
+    mse = {"rnn": 0.15, "lstm": 0.01, "gru": 0.004}[cell] * (T / 20.0) ** (0.3 if cell == "rnn" else 1.5)
+    return float(min(mse * (1 + 0.1 * (cfg["seed"] % 3)), 0.19))
+
+
 def target_acc(cfg):
     """The best test accuracy a fixture run reaches: the shape of the vanishing figure."""
     T, cell, kind = cfg["task.seq_len"], cfg["model.cell"], cfg["task.kind"]
@@ -169,7 +192,10 @@ def write_run(path, cfg, *, sweep="fixture", swept_keys=None, status="done", epo
     run_id = os.path.basename(path)[:-3]
     seed = cfg["seed"]
     rng = np.random.default_rng(1000 * seed + cfg["task.seq_len"] + 7 * len(cfg["model.cell"]))
-    T, I, H, L = cfg["task.seq_len"], cfg["task.input_size"], cfg["model.hidden"], cfg["model.layers"]
+    kind = cfg["task.kind"]
+    I, C, extra = TASK_SHAPES.get(kind, (cfg["task.input_size"], 2, 0))
+    T = cfg["task.seq_len"] + extra          # steps per sequence: copy has T+20
+    H, L = cfg["model.hidden"], cfg["model.layers"]
     G, Eplan = GATES[cfg["model.cell"]], cfg["train.epochs"]
     E = 0 if status == "failed" else (Eplan if epochs_done is None else epochs_done)
     tmp = os.path.join(os.path.dirname(path), "." + run_id + ".h5.tmp")
@@ -204,6 +230,16 @@ def write_run(path, cfg, *, sweep="fixture", swept_keys=None, status="done", epo
         hist = {"epoch": ep, "train_loss": 0.7 * np.exp(-0.2 * ep), "train_acc": np.minimum(test_acc + 0.02, 1.0),
                 "test_loss": 0.72 * np.exp(-0.15 * ep), "test_acc": test_acc,
                 "lr": np.full(E, cfg["train.lr"]), "grad_norm": 1.0 / ep, "seconds": np.full(E, 0.05)}
+        if kind == "adding":   # MSE falls to its lowest at the middle epoch, then wobbles above it
+            low = target_mse(cfg)
+            hist["test_loss"] = np.where(ep < peak, 0.25 + (low - 0.25) * ep / peak,
+                                         low * (1.1 + 0.1 * ((ep - peak) % 2)) + 0.002 * (ep > peak))
+            hist["test_loss"][ep == peak] = low
+            hist["train_loss"] = 0.9 * hist["test_loss"]
+            hist["test_acc"] = hist["train_acc"] = np.full(E, np.nan)
+        elif kind == "copy":   # cross-entropy over T+20 steps, from above the baseline to below it
+            hist["test_loss"] = 3 * baseline(kind, cfg["task.seq_len"]) * np.exp(-0.3 * ep)
+            hist["train_loss"] = 0.95 * hist["test_loss"]
         hg = f.create_group("history", track_order=True)
         escale = None
         for k, v in hist.items():
@@ -215,12 +251,19 @@ def write_run(path, cfg, *, sweep="fixture", swept_keys=None, status="done", epo
                 attach(d, [escale])
 
         best = int(np.argmax(test_acc)) + 1 if E else 0
+        if kind == "adding":
+            best = int(np.argmin(hist["test_loss"])) + 1 if E else 0
         nan = float("nan")
-        summary = {"best_epoch": np.int32(best), "best_test_acc": float(test_acc.max()) if E else nan,
+        summary = {"best_epoch": np.int32(best), "best_test_acc": float(hist["test_acc"].max()) if E else nan,
                    "best_test_loss": float(hist["test_loss"][best - 1]) if E else nan,
-                   "final_test_acc": float(test_acc[-1]) if E else nan,
+                   "final_test_acc": float(hist["test_acc"][-1]) if E else nan,
                    "final_train_acc": float(hist["train_acc"][-1]) if E else nan,
                    "param_count": np.int64(0), "epochs_completed": np.int32(E), "epochs_planned": np.int32(Eplan)}
+        if kind in TASK_SHAPES:   # the files of these tasks name their metric (classification ones do not)
+            by_loss = kind == "adding"
+            summary["metric"] = "test_loss" if by_loss else "test_acc"
+            summary["metric_mode"] = "min" if by_loss else "max"
+            summary["best_metric"] = summary["best_test_loss" if by_loss else "best_test_acc"]
         if status != "failed":
             nparam = 0
             for which in ("final", "best"):
@@ -232,9 +275,9 @@ def write_run(path, cfg, *, sweep="fixture", swept_keys=None, status="done", epo
                                         ("bias_ih_l%d" % l, (G * H,)), ("bias_hh_l%d" % l, (G * H,))):
                         w.create_dataset("rnn/" + name, data=(0.1 * rng.standard_normal(shape)).astype(np.float32))
                         nparam += int(np.prod(shape)) if which == "final" else 0
-                w.create_dataset("fc/weight", data=(0.1 * rng.standard_normal((2, H))).astype(np.float32))
-                w.create_dataset("fc/bias", data=np.zeros(2, np.float32))
-                nparam += 2 * H + 2 if which == "final" else 0
+                w.create_dataset("fc/weight", data=(0.1 * rng.standard_normal((C, H))).astype(np.float32))
+                w.create_dataset("fc/bias", data=np.zeros(C, np.float32))
+                nparam += C * H + C if which == "final" else 0
             summary["param_count"] = np.int64(nparam)
 
             P = cfg["record.probe_size"]
@@ -245,7 +288,12 @@ def write_run(path, cfg, *, sweep="fixture", swept_keys=None, status="done", epo
                 sc[name] = p.create_dataset(name, data=np.arange(n, dtype=np.int32))
                 sc[name].make_scale(name)
             attach(p.create_dataset("inputs", data=x), [sc["sample"], sc["time"], sc["feature"]])
-            attach(p.create_dataset("labels", data=(x.mean(axis=(1, 2)) > 0).astype(np.int32)), [sc["sample"]])
+            if kind in TASK_SHAPES:   # no class at the last step: labels -1, the targets in the task's shape
+                attach(p.create_dataset("labels", data=np.full(P, -1, np.int32)), [sc["sample"]])
+                y = rng.uniform(0, 2, (P, 1)) if kind == "adding" else rng.integers(0, 9, (P, T))
+                attach(p.create_dataset("targets", data=y.astype(np.float32)), [sc["sample"]])
+            else:
+                attach(p.create_dataset("labels", data=(x.mean(axis=(1, 2)) > 0).astype(np.int32)), [sc["sample"]])
             for which in ("final", "best"):
                 hs = np.empty((L, P, T, H), np.float32)
                 for l in range(L):
@@ -282,6 +330,8 @@ def write_run(path, cfg, *, sweep="fixture", swept_keys=None, status="done", epo
         s = f.create_group("summary")
         for k, v in summary.items():
             s.attrs[k] = v
+        if kind == "adding" and status == "failed":
+            s.attrs["best_metric"] = nan
     os.rename(tmp, path)
     return run_id, summary
 
@@ -303,6 +353,8 @@ def write_sweep(d, *, kinds=("mean_sign", "first_sign"), cells=("rnn", "gru"), l
             for T in lens:
                 for seed in seeds:
                     cfg = dict(BASE, **{"task.kind": kind, "model.cell": cell, "task.seq_len": T, "seed": seed})
+                    if kind in TASK_SHAPES:
+                        cfg["task.input_size"] = TASK_SHAPES[kind][0]
                     rid = run_id_of(cfg, keys)
                     status, edone = "done", None
                     if (kind, cell, T, seed) == (kinds[-1], "gru", lens[-1], seeds[-1]):
@@ -351,6 +403,8 @@ def write_index(d, rows, keys, name="fixture"):
         t["final_train_acc"] = np.array([r[3]["final_train_acc"] for r in rows], np.float64)
         t["wall_seconds"] = np.array([0.5 + 0.01 * r[1]["task.seq_len"] for r in rows], np.float64)
         t["epochs"] = np.array([r[3]["epochs_completed"] for r in rows], np.int64)
+        if any("best_metric" in r[3] for r in rows):
+            t["best_metric"] = np.array([r[3].get("best_metric", np.nan) for r in rows], np.float64)
     os.rename(tmp, os.path.join(d, "sweep.h5"))
 
 
@@ -403,6 +457,145 @@ def is_png(path):
         return head == b"\x89PNG\r\n\x1a\n" and os.path.getsize(path) > 1000
     except OSError:
         return False
+
+
+def baseline_lines(ax):
+    """The y values of the dashed baseline lines plots draw (gid 'baseline')."""
+    return sorted({float(y) for ln in ax.lines if ln.get_gid() == "baseline" for y in ln.get_ydata()})
+
+
+def same(a, b, tol=1e-9):
+    return len(a) == len(b) and all(abs(x - y) <= tol * max(1.0, abs(y)) for x, y in zip(a, b))
+
+
+def check_tasks(tmp, classification_dir):
+    """Runs selected by their loss (adding) and a task with T+20 steps (copy), against the
+    classification fixture (files without metric attributes) drawn as before."""
+    from analysis import load, plots
+    import matplotlib.pyplot as plt
+    da, dc = os.path.join(tmp, "adding"), os.path.join(tmp, "copy")
+    rows_a = write_sweep(da, kinds=("adding",), cells=("rnn", "lstm"), lens=(20, 40), seeds=(1, 2))
+    rows_c = write_sweep(dc, kinds=("copy",), cells=("rnn", "gru"), lens=(10, 30), seeds=(1, 2))
+    checker = os.path.join(HERE, "check-run-file.py")
+    files = [os.path.join(dd, r[0] + ".h5") for dd, rows in ((da, rows_a), (dc, rows_c)) for r in rows
+             if r[2] != "failed"]
+    p = subprocess.run([sys.executable, checker] + files, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       universal_newlines=True)
+    check(p.returncode == 0, "the %d adding and copy fixture files pass check-run-file.py" % len(files), p.stdout)
+
+    # ---- the loader: metric, mode, best value, baseline
+    ra, rc, rl = load.load_runs(da), load.load_runs(dc), load.load_runs(classification_dir)
+    ok = all(r.metric == "test_loss" and r.lower_is_better and r.loss_name == "MSE"
+             and abs(r.baseline - 1 / 6) < 1e-12 for r in ra)
+    ok &= all(np.isnan(r.best_metric) if not len(r.history["test_loss"]) else
+              r.best_metric == r.history["test_loss"].min() for r in ra)
+    check(ok, "adding runs: metric test_loss, min, best_metric = the lowest test loss, baseline 1/6")
+    check(all(r.metric == "test_acc" and not r.lower_is_better
+              and abs(r.baseline - 10 * np.log(8) / (r.config["task.seq_len"] + 20)) < 1e-12 for r in rc),
+          "copy runs: metric test_acc, max, baseline 10 ln 8/(T+20)")
+    check(all(r.metric == "test_acc" and r.metric_mode == "max" and r.baseline is None
+              and (r.best_metric == r.summary["best_test_acc"] or np.isnan(r.best_metric)) for r in rl),
+          "files without metric attributes: test_acc, max, no baseline")
+    done_c = [r for r in rc if r.has_results]
+    check(all(r.array("probe/hidden_best").shape[2] == r.config["task.seq_len"] + 20
+              and r.array("gradients/dloss_dh_norm").shape[2] == r.config["task.seq_len"] + 20 for r in done_c),
+          "copy fixture: T+20 steps in /probe and /gradients")
+
+    # ---- curves: adding has the loss panels only, lower is better, the baseline dashed in both
+    fig = plots.curves(ra, ["model.cell", "task.seq_len"], "adding")
+    titles = [ax.get_title() for ax in fig.axes]
+    check(len(fig.axes) == 2 and not any("accuracy" in t for t in titles),
+          "curves of adding: two loss panels, no accuracy: %s" % titles)
+    check("lower is better" in fig.axes[1].get_ylabel() and "MSE" in fig.axes[1].get_ylabel(),
+          "curves of adding: test loss axis 'MSE, lower is better': %r" % fig.axes[1].get_ylabel())
+    check(all(same(baseline_lines(ax), [1 / 6]) for ax in fig.axes),
+          "curves of adding: a dashed baseline at 1/6 in both loss panels: %s" % [baseline_lines(a) for a in fig.axes])
+    plt.close(fig)
+    fig = plots.curves(rc, ["model.cell", "task.seq_len"], "copy")
+    want = sorted(10 * np.log(8) / (T + 20) for T in (10, 30))
+    check(len(fig.axes) == 4 and same(baseline_lines(fig.axes[0]), want) and same(baseline_lines(fig.axes[1]), want)
+          and not baseline_lines(fig.axes[2]) and not baseline_lines(fig.axes[3]),
+          "curves of copy: 4 panels, baselines 10 ln 8/(T+20) = %s in the loss panels only: %s"
+          % (want, [baseline_lines(a) for a in fig.axes]))
+    plt.close(fig)
+    fig = plots.curves(rl, ["model.cell"], "cls")
+    check(len(fig.axes) == 4 and not any(baseline_lines(a) for a in fig.axes)
+          and fig.axes[1].get_ylabel() == "cross-entropy (nats)",
+          "curves of classification files: as before (4 panels, no baseline, cross-entropy)")
+    plt.close(fig)
+
+    # ---- vanishing: adding plots the lowest test MSE per run, with the baseline
+    fig = plots.vanishing(ra, "task.seq_len", ["model.cell"], None, "adding")
+    ax = fig.axes[0]
+    check("MSE" in ax.get_ylabel() and "lower is better" in ax.get_ylabel(),
+          "vanishing of adding: y axis 'best test MSE (lower is better)': %r" % ax.get_ylabel())
+    check(same(baseline_lines(ax), [1 / 6]), "vanishing of adding: the baseline 1/6 dashed: %s" % baseline_lines(ax))
+    for cell in ("rnn", "lstm"):
+        line = next((c.lines[0] for c in ax.containers if c.get_label() == "cell=%s" % cell), None)
+        want = [np.mean([r.history["test_loss"].min() for r in ra
+                         if r.config["model.cell"] == cell and r.config["task.seq_len"] == T and len(r.history["test_loss"])])
+                for T in (20, 40)]
+        check(line is not None and same(list(line.get_ydata()), want),
+              "vanishing of adding, %s: the mean lowest test MSE per length %s, plotted %s"
+              % (cell, want, None if line is None else list(line.get_ydata())))
+    plt.close(fig)
+    fig = plots.vanishing(rc, "task.seq_len", ["model.cell"], None, "copy")
+    chance = [ln for ln in fig.axes[0].lines if ln.get_linestyle() == ":"]
+    check(fig.axes[0].get_ylabel() == "best test accuracy (%)" and chance and same(list(chance[0].get_ydata()), [12.5, 12.5]),
+          "vanishing of copy: accuracy, chance 12.5 %")
+    plt.close(fig)
+    fig = plots.vanishing(rl, "task.seq_len", ["model.cell"], "task.kind", "cls")
+    chance = [ln for ln in fig.axes[0].lines if ln.get_linestyle() == ":"]
+    check(fig.axes[0].get_ylabel() == "best test accuracy (%)" and not any(baseline_lines(a) for a in fig.axes)
+          and chance and same(list(chance[0].get_ydata()), [50, 50]),
+          "vanishing of classification files: as before (accuracy, chance 50 %, no baseline)")
+    plt.close(fig)
+
+    # ---- gradients: lines as long as the arrays (copy: T+20), the loss named on the axis
+    fig = plots.gradients(rc, ["model.cell", "task.seq_len"], None, -1, "start", "copy")
+    lens = {ln.get_label(): len(ln.get_xdata()) for ln in fig.axes[0].lines}
+    check(lens.get("cell=gru, seq_len=30") == 50 and lens.get("cell=rnn, seq_len=10") == 30,
+          "gradients of copy: lines of T+20 steps: %s" % lens)
+    plt.close(fig)
+    fig = plots.gradients(ra, ["model.cell", "task.seq_len"], None, -1, "end", "adding")
+    check("MSE" in fig.axes[0].get_ylabel(), "gradients of adding: the axis names the MSE: %r" % fig.axes[0].get_ylabel())
+    plt.close(fig)
+
+    # ---- the commands write PNGs; hidden on a copy run finds the planted units over T+20 steps
+    run_c = os.path.join(dc, rows_c[0][0] + ".h5")
+    fig = plots.gradient_heatmap(load.Run(run_c), -1)
+    xmax = fig.axes[0].get_xlim()[1]
+    check(abs(xmax - (rows_c[0][1]["task.seq_len"] + 20 - 0.5)) < 1e-9, "gradient heatmap of copy: T+20 columns (%g)" % xmax)
+    plt.close(fig)
+    for name, args in (("adding-curves", ["curves", da]), ("adding-vanishing", ["vanishing", da]),
+                       ("copy-hidden", ["hidden", run_c])):
+        png = os.path.join(tmp, name + ".png")
+        code, out = cli_inprocess(*(args + ["--out", png]))
+        check(code == 0 and is_png(png), "%s writes a PNG" % name, out)
+        if name == "copy-hidden":
+            want = PLANT[("last", "best")]
+            check(("%d accumulator, %d transient" % (want["accumulator"], want["transient"])) in out,
+                  "hidden on a copy run: the planted classes over T+20 steps", out)
+
+    # ---- a directory of several tasks: one vanishing panel each, with its own axis
+    dm = os.path.join(tmp, "mixed")
+    os.makedirs(dm)
+    for src, rows in ((da, rows_a), (classification_dir, None)):
+        for n in os.listdir(src):
+            if n.endswith(".h5") and n != "sweep.h5":
+                shutil.copy(os.path.join(src, n), os.path.join(dm, n))
+    rm = load.load_runs(dm)
+    fig = plots.vanishing(rm, "task.seq_len", ["model.cell"], "task.kind", "mixed")
+    labels = {ax.get_title(): ax.get_ylabel() for ax in fig.axes}
+    check("MSE" in labels.get("kind=adding", "") and labels.get("kind=mean_sign") == "best test accuracy (%)"
+          and same(baseline_lines([a for a in fig.axes if a.get_title() == "kind=adding"][0]), [1 / 6]),
+          "vanishing of mixed tasks: MSE panel with its baseline, accuracy panels: %s" % labels)
+    plt.close(fig)
+    fig = plots.curves(rm, ["task.kind", "model.cell"], "mixed")
+    check(len(fig.axes) >= 4 and "lower is better" in fig.axes[1].get_ylabel()
+          and same(baseline_lines(fig.axes[1]), [1 / 6]),
+          "curves of mixed tasks: accuracy and loss panels, the adding baseline: %r" % fig.axes[1].get_ylabel())
+    plt.close(fig)
 
 
 def main():
@@ -527,6 +720,8 @@ def main():
             code, out = cli_inprocess(*(args if "--out" in args else args + ["--out", os.path.join(tmp, "e.png")]))
             check(code == 2 and "error" in out and "Traceback" not in out,
                   "%s -> status 2: %s" % (what, out.strip().splitlines()[-1] if out.strip() else ""), out)
+
+        check_tasks(tmp, d)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("%d failure(s)" % failures)
