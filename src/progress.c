@@ -1,6 +1,7 @@
 /* progress.c: the lines a running sweep prints (see progress.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "progress.h"
+#include "task.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,7 +173,11 @@ void sw_progress_print_finished(sw_progress *p, const sw_run_report *r)
     const char *status = end_names[r->end], *detail = r->detail, *sep = *detail ? "; " : "";
     int k = atomic_load(&p->finished) + p->finished_before;
     if (r->end == SW_END_DONE || r->end == SW_END_DIVERGED) {
-        if (r->best_epoch > 0)
+        if (r->best_epoch > 0 && sw_task_metric_of(&run->cfg.task).mode == SW_METRIC_MIN)
+            snprintf(line, sizeof line, "[%d/%d] %-8s %s  best test loss %.4g at epoch %d/%d (baseline %.4g), %.3g s%s%s",
+                     k, p->total, status, run->id, r->best_test_loss, r->best_epoch, run->cfg.train.epochs,
+                     sw_task_baseline_loss(&run->cfg.task), r->wall_seconds, sep, detail);
+        else if (r->best_epoch > 0)
             snprintf(line, sizeof line, "[%d/%d] %-8s %s  best %.2f%% at epoch %d/%d, final %.2f%%, %.3g s%s%s", k,
                      p->total, status, run->id, 100 * r->best_test_acc, r->best_epoch, run->cfg.train.epochs,
                      100 * r->final_test_acc, r->wall_seconds, sep, detail);

@@ -27,6 +27,7 @@ typedef struct {
     int run;    /* index into spec->runs */
     int best_epoch;
     double best_test_acc, final_test_acc, wall_seconds;
+    double best_test_loss;  /* for a regression, which has no accuracy */
     char detail[600]; /* why it failed, diverged or stopped ("" for none) */
 } sw_run_report;
 

@@ -342,6 +342,7 @@ static void run_one(sweep_loop *L, int slot, int i, sw_run_report *rep)
     }
     rep->best_epoch = res.best_epoch;
     rep->best_test_acc = res.best_test_acc;
+    rep->best_test_loss = res.best_test_loss;
     rep->final_test_acc = res.final_test_acc;
     rep->wall_seconds = res.wall_seconds;
     sw_run_result_free(&res);
