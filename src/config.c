@@ -531,12 +531,18 @@ int sw_config_set_list(sw_config *cfg, const sw_key_info *k, const long long *va
 
 /* ---- estimates ---------------------------------------------------------------- */
 
-/* The task's layout with the sizes a config left at 0 filled in (the estimates may be
- * asked before a sweep resolved its configs; a file task's are resolved by then). */
-static sw_task_layout layout(const sw_config *cfg)
+/* The task with the sizes a config left at 0 filled in (the estimates may be asked
+ * before a sweep resolved its configs; a file task's are resolved by then). */
+static sw_task_config resolved_task(const sw_config *cfg)
 {
     sw_task_config t = cfg->task;
     if (t.kind != SW_TASK_FILE) sw_task_resolve(&t, NULL, NULL, 0, NULL);
+    return t;
+}
+
+static sw_task_layout layout(const sw_config *cfg)
+{
+    sw_task_config t = resolved_task(cfg);
     return sw_task_layout_of(&t);
 }
 
@@ -552,20 +558,6 @@ static double param_count(const sw_config *cfg)
     return n + C * H + C;
 }
 
-static double train_size(const sw_config *cfg)
-{
-    sw_task_config t = cfg->task;
-    if (t.kind != SW_TASK_FILE) sw_task_resolve(&t, NULL, NULL, 0, NULL);
-    return t.train_size;
-}
-
-static double test_size(const sw_config *cfg)
-{
-    sw_task_config t = cfg->task;
-    if (t.kind != SW_TASK_FILE) sw_task_resolve(&t, NULL, NULL, 0, NULL);
-    return t.test_size;
-}
-
 /* Epochs at which per-timestep gradients are recorded (record.c counts them). */
 static double grad_records(const sw_config *cfg)
 {
@@ -576,7 +568,7 @@ static double grad_records(const sw_config *cfg)
 
 static double train_seqs_per_epoch(const sw_config *cfg)
 {
-    if (cfg->train.steps_per_epoch == 0) return train_size(cfg);
+    if (cfg->train.steps_per_epoch == 0) return resolved_task(cfg).train_size;
     return (double)cfg->train.steps_per_epoch * cfg->train.batch;
 }
 
@@ -593,7 +585,7 @@ double sw_config_memory_bytes(const sw_config *cfg)
     double activations = L * T * B * G * H * 6 * real + T * B * I * real * 2;
     /* The data sets, stored as float (a file's are shared by every run of the process and
      * counted once by the sweep, not here). */
-    double seqs = (cfg->task.kind == SW_TASK_FILE ? 0 : train_size(cfg) + test_size(cfg)) + P;
+    double seqs = (cfg->task.kind == SW_TASK_FILE ? 0 : (double)resolved_task(cfg).train_size + resolved_task(cfg).test_size) + P;
     double data = seqs * T * I * sizeof(float) + seqs * 8 * (lay.target == SW_TARGET_CLASS_STEPS ? T : 1);
     /* Parameters, gradients, two optimizer moments, packed copies. */
     double params = param_count(cfg) * real * 6;
@@ -620,7 +612,7 @@ double sw_config_cost_flops(const sw_config *cfg)
      * evaluation: forward of the test set each epoch; recording: forward and backward of
      * the probe set at recorded epochs and two forward passes for hidden states. */
     double train = 3 * fwd * train_seqs_per_epoch(cfg) * E;
-    double eval = fwd * test_size(cfg) * E;
+    double eval = fwd * resolved_task(cfg).test_size * E;
     double record = 3 * fwd * cfg->record.probe_size * grad_records(cfg) + 2 * fwd * cfg->record.probe_size;
     return train + eval + record;
 }

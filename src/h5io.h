@@ -99,7 +99,7 @@ typedef struct {
     long long param_count;
     /* What best_epoch was chosen by: /summary metric ("test_acc" or "test_loss") and
      * metric_mode (0 max, 1 min: task.h's sw_metric_mode), and its value there; files from
-     * before these attributes get test_acc / max. */
+     * before these attributes get their task's metric (test_acc / max for classification). */
     char metric[16];
     int metric_mode;
     double best_metric;
