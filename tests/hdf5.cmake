@@ -49,3 +49,12 @@ if(TARGET sweep)
                    ${CMAKE_CURRENT_SOURCE_DIR}/check-run-file.py)
   set_tests_properties(hdf5_layout_checker PROPERTIES LABELS "unit;hdf5" SKIP_RETURN_CODE 77)
 endif()
+
+# xarray (with h5netcdf) opens each group as docs/hdf5-layout.md shows, axes named.
+if(TARGET sweep)
+  add_test(NAME hdf5_xarray
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_hdf5_xarray.py ${SWEEP_HDF5_FIXTURE}
+                   $<TARGET_FILE:sweep> ${SWEEP_TEST_DATA}/regression-copy.yaml ${SWEEP_HDF5_SCRATCH}/xarray)
+  set_tests_properties(hdf5_xarray PROPERTIES LABELS "unit;hdf5"
+                       FIXTURES_REQUIRED hdf5_files SKIP_RETURN_CODE 77)
+endif()
