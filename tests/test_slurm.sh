@@ -32,7 +32,7 @@ fi
 skip() { echo "SKIP: $*"; exit 77; }
 PATH=$PATH:/usr/sbin:/sbin
 [ "$(id -u)" = 0 ] || skip "slurmd must run as root to start jobs (this is uid $(id -u))"
-for b in munged munge slurmctld slurmd sbatch squeue scontrol scancel; do
+for b in munged munge slurmctld slurmd sbatch squeue sinfo scontrol scancel; do
     command -v $b > /dev/null ||
         skip "$b is not installed (Debian packages munge, slurmctld, slurmd, slurm-client; .ci/setup installs them)"
 done
