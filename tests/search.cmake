@@ -1,0 +1,6 @@
+# Sampled searches (search:, space:): the points and distributions of src/sample.c, sweep
+# files expanded into sampled runs, and the command line on a small search.
+sweep_test_executable(test_sweep_sample test_sweep_sample.c)
+target_link_libraries(test_sweep_sample PRIVATE sweep_lib)
+add_test(NAME sweep_sample COMMAND test_sweep_sample)
+set_tests_properties(sweep_sample PROPERTIES LABELS "unit;sweep")
