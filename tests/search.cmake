@@ -4,3 +4,8 @@ sweep_test_executable(test_sweep_sample test_sweep_sample.c)
 target_link_libraries(test_sweep_sample PRIVATE sweep_lib)
 add_test(NAME sweep_sample COMMAND test_sweep_sample)
 set_tests_properties(sweep_sample PROPERTIES LABELS "unit;sweep")
+
+sweep_test_executable(test_sweep_search test_sweep_search.c)
+target_link_libraries(test_sweep_search PRIVATE sweep_lib)
+add_test(NAME sweep_search COMMAND test_sweep_search)
+set_tests_properties(sweep_search PROPERTIES LABELS "unit;sweep")
