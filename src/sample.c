@@ -338,5 +338,5 @@ void sw_search_print_keys(FILE *f)
     }
     fprintf(f, "\nspace: KEY: DISTRIBUTION (one per sampled key)\n");
     for (int d = 0; d < SW_DIST_COUNT; d++)
-        fprintf(f, "%-27s %s\n", sw_samplers[d].syntax, sw_samplers[d].doc);
+        fprintf(f, "%-30s %s\n", sw_samplers[d].syntax, sw_samplers[d].doc);
 }
