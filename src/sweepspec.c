@@ -1937,6 +1937,13 @@ static int add_run(loader *L, sw_sweep_spec *s, int *pick, int r, int n_total)
     return fill_run(L, s, run, pick, r, n_total);
 }
 
+static int by_id_then_index(const void *x, const void *y)
+{
+    const sw_run_spec *a = *(const sw_run_spec *const *)x, *b = *(const sw_run_spec *const *)y;
+    int c = strcmp(a->id, b->id);
+    return c ? c : (a->index > b->index) - (a->index < b->index);
+}
+
 /* After every run is built: refuses a sweep with no run left, warns about exclude entries
  * that matched nothing, and checks the ids are unique. */
 static int check_runs(loader *L, sw_sweep_spec *s, int n_total)
@@ -1952,12 +1959,23 @@ static int check_runs(loader *L, sw_sweep_spec *s, int n_total)
             int rc = add_warning(s, w);
             if (rc) return rc;
         }
-    /* Ids are unique when values are (checked per axis); guard the hash form too. */
-    for (int i = 0; i < s->n_runs; i++)
-        for (int j = 0; j < i; j++)
-            if (!strcmp(s->runs[i].id, s->runs[j].id))
-                return fail_at(&L->e, L->grid_node ? L->grid_node : L->root, "runs %d and %d get the same id %s", j + 1,
-                               i + 1, s->runs[i].id);
+    /* Ids are unique when values are (checked per axis); guard the hash form too. Sorted,
+     * as sampled searches make many runs: the first run repeating an earlier id is named,
+     * with the earliest it repeats. */
+    const sw_run_spec **order = malloc((size_t)s->n_runs * sizeof *order);
+    if (!order) return SW_ENOMEM;
+    for (int i = 0; i < s->n_runs; i++) order[i] = &s->runs[i];
+    qsort(order, (size_t)s->n_runs, sizeof *order, by_id_then_index);
+    const sw_run_spec *first = NULL, *again = NULL;
+    for (int i = 1; i < s->n_runs; i++) {
+        const sw_run_spec *a = order[i - 1], *b = order[i];
+        bool starts = i == 1 || strcmp(order[i - 2]->id, a->id); /* a is the first of its id */
+        if (starts && !strcmp(a->id, b->id) && (!again || b->index < again->index)) first = a, again = b;
+    }
+    free(order);
+    if (again)
+        return fail_at(&L->e, L->grid_node ? L->grid_node : L->root, "runs %d and %d get the same id %s",
+                       first->index + 1, again->index + 1, again->id);
     return SW_OK;
 }
 
