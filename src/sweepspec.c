@@ -1166,8 +1166,10 @@ static int search_entries(loader *L, const node *v)
 
 /* ---- space: */
 
-/* Whether mapping v is written as a distribution ({loguniform: [...]}) rather than as
- * nested keys of a section: its one key names a distribution (or nothing a section has). */
+/* Whether mapping v, the value of a section, is written as a distribution ({choice:
+ * [...]}) rather than as nested keys: its one key names a distribution, or names nothing
+ * of the section and does not hold a mapping (a misspelt distribution, not a misspelt
+ * key, so that the message is about the right one). */
 static bool is_distribution(const char *section, const node *v)
 {
     if (v->kind != NODE_MAP || MAP_LEN(v) != 1) return false;
@@ -1175,7 +1177,7 @@ static bool is_distribution(const char *section, const node *v)
     if (sw_sampler_find(name) != SW_DIST_COUNT) return true;
     char full[256];
     snprintf(full, sizeof full, "%s.%s", section, name);
-    return !is_section(full) && !sw_schema_find(full);
+    return !is_section(full) && !sw_schema_find(full) && MAP_VAL(v, 0)->kind != NODE_MAP;
 }
 
 /* "uniform, loguniform, int_uniform, int_loguniform, choice" */

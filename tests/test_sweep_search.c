@@ -287,6 +287,11 @@ static void test_errors(void)
     FAIL("  lr: {uniform: [0.1, 0.2]}\n  model: {cell: {choice: [rnn]}, hidden: {choice: [4]}}\n  train: {lr: "
          "{uniform: [0.1, 0.2]}}\n",
          "t.yaml:10:11: space: train.lr is sampled twice (first at line 8, column 3)");
+    /* under a section: a misspelt key or a misspelt distribution, each named as such */
+    FAIL("  model: {dropot: {uniform: [0, 0.5]}}\n", "t.yaml:8:11: unknown key \"model.dropot\"; did you mean "
+                                                    "\"model.dropout\"?");
+    FAIL("  schedule: {choise: [cosine, step]}\n", "t.yaml:8:14: space: train.schedule: unknown distribution "
+                                                   "\"choise\"; did you mean \"choice\"?");
 #undef FAIL
     expect_fail(BASE "search: {kind: sobol, samples: 8}\n", NULL, 0,
                 "t.yaml:6:16: search.kind sobol samples the keys of space:, and there is none");
