@@ -1085,7 +1085,7 @@ static void search_clear(loader *L)
 {
     for (int i = 0; i < L->n_space; i++) space_entry_clear(&L->space[i]);
     free(L->space);
-    for (size_t i = 0; i < L->n_synth; i++) free(L->synth[i].text);
+    for (size_t i = 0; L->synth && i < L->n_synth; i++) free(L->synth[i].text);
     free(L->synth);
     free(L->point_index);
     free(L->point_hash);
