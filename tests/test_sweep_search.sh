@@ -3,7 +3,7 @@
 # --dry-run lists the points with their values, the same on every call; --shard k/n
 # partitions the runs; the run files hold the values --dry-run showed; -j 1, -j 2 and two
 # shards give bit-identical files; more samples keep the first points; a sobol sample
-# count that is not a power of 2 warns.
+# count that is not a power of 2 warns; the example in docs/config.md is valid.
 set -u
 SWEEP=$(realpath "${1:?usage: test_sweep_search.sh path/to/sweep}")
 source "$(dirname "$0")/testlib.sh"
@@ -60,6 +60,11 @@ check "8 samples: 16 runs" has plan8.txt "total: 16 runs"
 
 "$SWEEP" "$CFG" --dry-run --set search.samples=6 > /dev/null 2> err6.txt
 check "sobol with 6 samples warns where samples is set" has err6.txt "--set search.samples=6: warning: search.samples: 6 is not a power of 2"
+
+# the example of docs/config.md's section is a valid search of 64 runs
+awk '/^## Sampled searches/{f=1} f&&/^```yaml/{g=1;next} g&&/^```/{exit} g' "$HERE/../docs/config.md" > doc.yaml
+"$SWEEP" doc.yaml --dry-run > doc-plan.txt 2>&1; check "the docs' example runs --dry-run" test $? = 0
+check "the docs' example has 64 runs" has doc-plan.txt "total: 64 runs"
 
 echo "sweep search: $passed passed, $failed failed"
 [ $failed -eq 0 ]
