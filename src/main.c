@@ -26,6 +26,7 @@
 #include "common.h"
 #include "config.h"
 #include "record.h"
+#include "sample.h"
 #include "summary.h"
 #include "sweep.h"
 #include "sweep_mpi.h"
@@ -120,6 +121,14 @@ static const char help_run_text[] =
     "  exclude:                        # partial runs to drop\n"
     "    - {model.cell: rnn, model.hidden: 64}\n"
     "\n"
+    "A sampled search draws points from distributions and crosses them with grid/zip:\n"
+    "  search: {kind: sobol, samples: 32, seed: 0}   # kind: grid (default), random, sobol\n"
+    "  space:\n"
+    "    train.lr: {loguniform: [1.0e-4, 1.0e-2]}\n"
+    "    model.hidden: {int_uniform: [16, 128]}      # also uniform, int_loguniform, choice\n"
+    "Its run ids are the point's index and a hash of its values (p007-1a2b3c4d,seed=1);\n"
+    "--dry-run lists every point's values. `sweep help keys` lists the search keys.\n"
+    "\n"
     "Keys in grid, zip, exclude and --set may be short when unambiguous (seq_len, cell,\n"
     "hidden, lr, seed, schedule.kind). Run ids are made of the swept values, e.g.\n"
     "cell=gru,seed=3; too long ones become an index plus a hash (r007-1a2b3c4d).\n"
@@ -164,6 +173,7 @@ static void print_keys(FILE *f)
         }
         fprintf(f, "%-27s %-9s %-10s %-22s %s\n", k->key, types[k->type], k->default_text, allowed, k->doc);
     }
+    sw_search_print_keys(f);
 }
 
 static int usage_error(const char *fmt, const char *arg)

@@ -9,10 +9,12 @@
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "sweepspec.h"
 #include "data.h"
+#include "sample.h"
 #include "task.h"
 
 #include <ctype.h>
 #include <limits.h>
+#include <math.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -572,6 +574,8 @@ typedef struct {
     int n_keys;
     const node *where;    /* for messages */
     bool zip;             /* from a zip group (--set cannot change it) */
+    bool sampled;         /* the points of a search (space:), one per value */
+    bool choice;          /* the values of a space: choice (not an axis of the product) */
 } axis;
 
 typedef struct {
@@ -995,6 +999,18 @@ typedef struct {
     const node *name_node, *grid_node;
     sw_config base_cfg;
     const sw_key_info **swept; /* the keys of sw_sweep_spec.swept_keys */
+    /* a sampled search */
+    sw_search_config search;
+    const node *search_node;  /* search: (or the --set that wrote it last) */
+    const node *search_at[8]; /* where each sw_search_keys row was written; NULL: default */
+    const node *space_node;
+    struct space_entry *space; /* the keys of space:, in file order */
+    int n_space, n_dims;       /* n_dims: entries parsed, so each keeps its dimension */
+    node *synth;               /* sampled values as scalar nodes, [point][range entry] */
+    size_t n_synth;
+    uint64_t *point_index;     /* per point of the search: its index in the sequence */
+    uint32_t *point_hash;      /* and a hash of its values (run ids) */
+    int id_width;              /* digits of the largest point index in run ids */
 } loader;
 
 /* Where to point for a validation error about `bad` in a run built from `pick`. */
@@ -1016,6 +1032,530 @@ static const node *locate(const loader *L, const int *pick, const char *bad)
         }
     }
     return L->root;
+}
+
+/* ---- sampled searches ------------------------------------------------------------ */
+
+/* One key of space: and the distribution it is drawn from. */
+typedef struct space_entry {
+    const node *keynode; /* the key as written */
+    const node *where;   /* the distribution mapping: sampled values point here */
+    const node *args;    /* its [low, high] or its choice list */
+    sw_dist_kind dist;
+    const sw_key_info *key; /* the key a range samples (NULL for a choice) */
+    double lo, hi;          /* a range's bounds */
+    axis options;           /* a choice: one assignment set per value, with their keys */
+    int dim;                /* its position among the keys parsed: the dimension it draws */
+} space_entry;
+
+static int add_warning(sw_sweep_spec *s, const char *text);
+static int check_axis_duplicates(loader *L, const axis *a);
+
+/* Where search key `name` was written (its value), NULL when left at its default. */
+static const node *search_written(const loader *L, const char *name)
+{
+    return L->search_at[sw_search_key_find(name) - sw_search_keys];
+}
+
+/* A warning in the form of fail_at's messages: "FILE:LINE:COL: warning: ...". */
+static int warn_at(loader *L, sw_sweep_spec *s, const node *where, const char *fmt, ...)
+{
+    char text[900], line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    if (!where)
+        snprintf(line, sizeof line, "%s: warning: %s", L->path, text);
+    else if (where->cli)
+        snprintf(line, sizeof line, "%s: warning: %s", where->src, text);
+    else
+        snprintf(line, sizeof line, "%s:%d:%d: warning: %s", where->src ? where->src : L->path, where->line, where->col,
+                 text);
+    return add_warning(s, line);
+}
+
+static void space_entry_clear(space_entry *e)
+{
+    axis_clear(&e->options);
+    memset(e, 0, sizeof *e);
+}
+
+static void search_clear(loader *L)
+{
+    for (int i = 0; i < L->n_space; i++) space_entry_clear(&L->space[i]);
+    free(L->space);
+    for (size_t i = 0; L->synth && i < L->n_synth; i++) free(L->synth[i].text);
+    free(L->synth);
+    free(L->point_index);
+    free(L->point_hash);
+}
+
+/* The keys entry e sets: its range's key, or every key its choice's values write. */
+static int entry_keys(const space_entry *e, const sw_key_info *const **keys)
+{
+    if (e->dist == SW_DIST_CHOICE) {
+        *keys = e->options.keys;
+        return e->options.n_keys;
+    }
+    *keys = &e->key;
+    return 1;
+}
+
+static const space_entry *space_find(const loader *L, const sw_key_info *k)
+{
+    for (int i = 0; i < L->n_space; i++) {
+        const sw_key_info *const *keys;
+        int n = entry_keys(&L->space[i], &keys);
+        for (int j = 0; j < n; j++)
+            if (keys[j] == k) return &L->space[i];
+    }
+    return NULL;
+}
+
+/* ---- search: */
+
+/* "kind, samples, seed, digital_shift" */
+static void search_key_list(char *out, size_t outlen)
+{
+    size_t used = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < sw_search_keys_len && used < outlen; i++)
+        used += (size_t)snprintf(out + used, outlen - used, "%s%s", i ? ", " : "", sw_search_keys[i].key + 7);
+}
+
+/* One entry of search: (or a --set search.KEY=VALUE): name is the key without "search.". */
+static int search_entry(loader *L, const node *keynode, const char *name, const node *v)
+{
+    const sw_search_key *k = sw_search_key_find(name);
+    if (!k || strchr(name, '.')) {
+        const char *best = NULL;
+        int best_d = 3;
+        for (size_t i = 0; i < sw_search_keys_len; i++) {
+            int d = sw_edit_distance(name, sw_search_keys[i].key + 7);
+            if (d < best_d) best_d = d, best = sw_search_keys[i].key + 7;
+        }
+        char list[128];
+        search_key_list(list, sizeof list);
+        if (best) return fail_at(&L->e, keynode, "search: unknown key \"%s\"; did you mean \"%s\"?", name, best);
+        return fail_at(&L->e, keynode, "search: unknown key \"%s\"; allowed: %s", name, list);
+    }
+    if (v->kind != NODE_SCALAR) return fail_at(&L->e, v, "%s: expected a single value, got %s", k->key, describe_node(v));
+    char err[600];
+    if (sw_search_set(&L->search, k, v->text, v->quoted, err, sizeof err)) return fail_at(&L->e, v, "%s", err);
+    SW_ASSERT(sw_search_keys_len <= SW_ARRAY_LEN(L->search_at));
+    L->search_at[k - sw_search_keys] = v;
+    return SW_OK;
+}
+
+static int search_entries(loader *L, const node *v)
+{
+    if (v->kind != NODE_MAP || MAP_LEN(v) == 0) {
+        char list[128];
+        search_key_list(list, sizeof list);
+        return fail_at(&L->e, v, "search: expected a mapping of %s, e.g. search: {kind: sobol, samples: 32}, got %s",
+                       list, v->kind == NODE_MAP ? "an empty mapping" : describe_node(v));
+    }
+    L->search_node = v;
+    for (int i = 0; i < MAP_LEN(v); i++) {
+        int rc = search_entry(L, MAP_KEY(v, i), MAP_KEY(v, i)->text, MAP_VAL(v, i));
+        if (rc) return rc;
+    }
+    return SW_OK;
+}
+
+/* ---- space: */
+
+/* Whether mapping v, the value of a section, is written as a distribution ({choice:
+ * [...]}) rather than as nested keys: its one key names a distribution, or names nothing
+ * of the section and does not hold a mapping (a misspelt distribution, not a misspelt
+ * key, so that the message is about the right one). */
+static bool is_distribution(const char *section, const node *v)
+{
+    if (v->kind != NODE_MAP || MAP_LEN(v) != 1) return false;
+    const char *name = MAP_KEY(v, 0)->text;
+    if (sw_sampler_find(name) != SW_DIST_COUNT) return true;
+    char full[256];
+    snprintf(full, sizeof full, "%s.%s", section, name);
+    return !is_section(full) && !sw_schema_find(full) && MAP_VAL(v, 0)->kind != NODE_MAP;
+}
+
+/* "uniform, loguniform, int_uniform, int_loguniform, choice" */
+static void sampler_list(char *out, size_t outlen)
+{
+    size_t used = 0;
+    out[0] = 0;
+    for (int d = 0; d < SW_DIST_COUNT && used < outlen; d++)
+        used += (size_t)snprintf(out + used, outlen - used, "%s%s", d ? ", " : "", sw_samplers[d].name);
+}
+
+static int unknown_distribution(errbuf *e, const char *key, const node *name)
+{
+    const char *best = NULL;
+    int best_d = 4;
+    for (int d = 0; d < SW_DIST_COUNT; d++) {
+        int dist = sw_edit_distance(name->text, sw_samplers[d].name);
+        if (dist < best_d) best_d = dist, best = sw_samplers[d].name;
+    }
+    char list[128];
+    sampler_list(list, sizeof list);
+    if (best)
+        return fail_at(e, name, "space: %s: unknown distribution \"%s\"; did you mean \"%s\"? allowed: %s", key,
+                       name->text, best, list);
+    return fail_at(e, name, "space: %s: unknown distribution \"%s\"; allowed: %s", key, name->text, list);
+}
+
+/* Checks that the key fits the distribution's kind of values. */
+static int check_range_key(errbuf *e, const sw_sampler_info *d, const sw_key_info *k, const node *at)
+{
+    bool is_int = k->type == SW_TYPE_INT || k->type == SW_TYPE_INT64;
+    if (k->type == SW_TYPE_FLOAT && d->integer)
+        return fail_at(e, at, "space: %s takes a float; %s is for integer keys (use uniform or loguniform)", k->key,
+                       d->name);
+    if (is_int && !d->integer)
+        return fail_at(e, at, "space: %s is an integer key; %s draws floats (use int_%s, or choice)", k->key, d->name,
+                       d->name);
+    if (!is_int && k->type != SW_TYPE_FLOAT)
+        return fail_at(e, at, "space: %s takes %s values; only {choice: [...]} samples it", k->key,
+                       k->type == SW_TYPE_ENUM ? "named" : k->type == SW_TYPE_BOOL ? "boolean" :
+                       k->type == SW_TYPE_STRING ? "text" : "list");
+    return SW_OK;
+}
+
+/* [low, high] of a range distribution into e->lo, e->hi: each bound a valid value of the
+ * key (its type and range, as if written in base:), low below high, and low > 0 on a log
+ * scale. */
+static int range_bounds(errbuf *err, space_entry *e, const sw_sampler_info *d)
+{
+    const node *a = e->args;
+    if (a->kind != NODE_SEQ || a->n != 2 || a->items[0]->kind != NODE_SCALAR || a->items[1]->kind != NODE_SCALAR)
+    {
+        char got[64];
+        if (a->kind == NODE_SEQ)
+            snprintf(got, sizeof got, "a list of %d %s", a->n, a->n == 2 ? "items that are not single values" : "values");
+        else
+            snprintf(got, sizeof got, "%s", describe_node(a));
+        return fail_at(err, a, "space: %s: %s takes [low, high], got %s", e->key->key, d->name, got);
+    }
+    double v[2];
+    for (int i = 0; i < 2; i++) {
+        const node *b = a->items[i];
+        char *end = NULL;
+        v[i] = (!b->quoted && *b->text) ? strtod(b->text, &end) : NAN;
+        bool number = !b->quoted && *b->text && !*end && isfinite(v[i]);
+        if (i == 0 && d->log && number && v[i] <= 0)
+            return fail_at(err, b, "space: %s: %s needs low > 0 (it samples on a log scale), got %s", e->key->key,
+                           d->name, b->text);
+        int rc = apply_value(err, &(sw_config){0}, e->key, b);
+        if (rc) return rc;
+        if (d->integer && fabs(v[i]) > SW_SAMPLE_INT_LIMIT)
+            return fail_at(err, b, "space: %s: %s: bounds beyond 2^53 are not supported", e->key->key, d->name);
+    }
+    if (!(v[0] < v[1]))
+        return fail_at(err, a, "space: %s: %s: low %s must be less than high %s", e->key->key, d->name,
+                       a->items[0]->text, a->items[1]->text);
+    e->lo = v[0], e->hi = v[1];
+    return SW_OK;
+}
+
+static int space_entries(loader *L, const char *prefix, const node *map);
+
+/* One key of space: (under prefix), or a section's mapping of them. */
+static int space_entry_parse(loader *L, const char *prefix, const node *k, const node *v)
+{
+    errbuf *err = &L->e;
+    resolved r;
+    int rc = resolve_key(err, prefix, k, !*prefix, &r);
+    if (rc) return rc;
+    if (!r.leaf && v->kind == NODE_MAP && !is_distribution(r.section, v)) return space_entries(L, r.section, v);
+    const char *name = r.leaf ? r.leaf->key : r.section;
+    if (v->kind != NODE_MAP)
+        return fail_at(err, v, "space: %s: expected a distribution, e.g. {loguniform: [0.0001, 0.01]}, "
+                       "{int_uniform: [16, 128]} or {choice: [a, b]}, got %s%s", name, describe_node(v),
+                       v->kind == NODE_SEQ ? " (a list of values to try each goes under grid:)" : "");
+    if (MAP_LEN(v) != 1)
+        return fail_at(err, v, "space: %s: expected one distribution, e.g. {uniform: [0.0, 0.5]}, got %d entries", name,
+                       MAP_LEN(v));
+    sw_dist_kind dist = sw_sampler_find(MAP_KEY(v, 0)->text);
+    if (dist == SW_DIST_COUNT) return unknown_distribution(err, name, MAP_KEY(v, 0));
+    const sw_sampler_info *d = &sw_samplers[dist];
+    space_entry *grown = realloc(L->space, (size_t)(L->n_space + 1) * sizeof *grown);
+    if (!grown) return SW_ENOMEM;
+    L->space = grown;
+    space_entry *e = &L->space[L->n_space++];
+    memset(e, 0, sizeof *e);
+    e->keynode = k, e->where = v, e->args = MAP_VAL(v, 0), e->dist = dist, e->dim = L->n_dims++;
+    if (d->list) {
+        const node *list = e->args;
+        if (list->kind != NODE_SEQ || list->n == 0)
+            return fail_at(err, list, "space: %s: choice takes a non-empty list of values, e.g. {choice: [32, 64]}",
+                           name);
+        if ((rc = axis_alloc(&e->options, list->n, v, false))) return rc;
+        e->options.choice = true;
+        if ((rc = entry_points(err, "space", k, &r, list, e->options.points)) || (rc = axis_finish_keys(&e->options)))
+            return rc;
+    } else {
+        if (!r.leaf)
+            return fail_at(err, MAP_KEY(v, 0), "space: %s is a section; only {choice: [...]} of its mappings samples it",
+                           r.section);
+        e->key = r.leaf;
+        if ((rc = check_range_key(err, d, r.leaf, MAP_KEY(v, 0))) || (rc = range_bounds(err, e, d))) return rc;
+    }
+    /* A key sampled twice (written long and short, or in a choice of sections). */
+    const sw_key_info *const *keys;
+    int n = entry_keys(e, &keys);
+    for (int i = 0; i < L->n_space - 1; i++)
+        for (int j = 0; j < n; j++) {
+            const sw_key_info *const *other;
+            int m = entry_keys(&L->space[i], &other);
+            for (int q = 0; q < m; q++)
+                if (other[q] == keys[j])
+                    return fail_at(err, k, "space: %s is sampled twice (first at line %d, column %d)", keys[j]->key,
+                                   L->space[i].keynode->line, L->space[i].keynode->col);
+        }
+    return SW_OK;
+}
+
+static int space_entries(loader *L, const char *prefix, const node *map)
+{
+    for (int i = 0; i < MAP_LEN(map); i++) {
+        int rc = space_entry_parse(L, prefix, MAP_KEY(map, i), MAP_VAL(map, i));
+        if (rc) return rc;
+    }
+    return SW_OK;
+}
+
+/* A --set of key k takes it out of the space: it is then set (or swept) as the --set says.
+ * The other keys keep their dimensions, so their values do not change. */
+static int space_release(loader *L, const sw_key_info *k, const node *at)
+{
+    const space_entry *found = space_find(L, k);
+    if (!found) return SW_OK;
+    const sw_key_info *const *keys;
+    if (entry_keys(found, &keys) > 1)
+        return fail_at(&L->e, at, "%s is sampled together with other keys (space: at %s:%d:%d); change it in the file",
+                       k->key, L->path, found->keynode->line, found->keynode->col);
+    int i = (int)(found - L->space);
+    space_entry_clear(&L->space[i]);
+    memmove(&L->space[i], &L->space[i + 1], (size_t)(L->n_space - i - 1) * sizeof *L->space);
+    L->n_space--;
+    return SW_OK;
+}
+
+/* ---- the points */
+
+/* Whether the search's settings fit together and with the rest of the file; warns about
+ * a sobol sample count that is not a power of 2. */
+static int check_search(loader *L, sw_sweep_spec *s)
+{
+    const sw_search_config *c = &L->search;
+    const node *kind_at = search_written(L, "kind") ? search_written(L, "kind") : L->search_node;
+    const node *samples_at = search_written(L, "samples"), *shift_at = search_written(L, "digital_shift");
+    const char *kind = sw_search_keys[0].choices[c->kind];
+    if (c->kind == SW_SEARCH_GRID) {
+        if (L->space_node)
+            return fail_at(&L->e, L->space_node, "space: is sampled by a search of kind random or sobol; add e.g. "
+                           "search: {kind: sobol, samples: 32}");
+        if (samples_at) return fail_at(&L->e, samples_at, "search.samples applies to kind random and sobol, not grid");
+        if (c->digital_shift) return fail_at(&L->e, shift_at, "search.digital_shift applies to kind sobol only");
+        return SW_OK;
+    }
+    if (!L->n_space)
+        return fail_at(&L->e, kind_at, "search.kind %s samples the keys of space:, and %s; add e.g. space: "
+                       "{train.lr: {loguniform: [1.0e-4, 1.0e-2]}}", kind,
+                       L->space_node ? "--set took every key out of it" : "there is none");
+    if (!c->samples)
+        return fail_at(&L->e, kind_at, "search.kind %s needs samples, the number of points: e.g. search: {kind: %s, "
+                       "samples: 32}", kind, kind);
+    if (c->digital_shift && c->kind != SW_SEARCH_SOBOL)
+        return fail_at(&L->e, shift_at, "search.digital_shift applies to kind sobol only");
+    if (c->kind == SW_SEARCH_SOBOL && L->n_dims > sw_sobol_max_dims())
+        return fail_at(&L->e, L->space_node, "space: %d keys; sobol points have at most %d dimensions", L->n_dims,
+                       sw_sobol_max_dims());
+    if (c->kind == SW_SEARCH_SOBOL && (c->samples & (c->samples - 1))) {
+        int below = 1;
+        while (below * 2 < c->samples) below *= 2;
+        int rc = warn_at(L, s, samples_at, "search.samples: %d is not a power of 2; sobol points cover the space "
+                         "evenly in sets of 2^m (e.g. %d or %d)", c->samples, below, below * 2);
+        if (rc) return rc;
+    }
+    for (int i = 0; i < L->n_space; i++) {
+        const space_entry *e = &L->space[i];
+        const sw_key_info *const *keys;
+        int n = entry_keys(e, &keys);
+        for (int j = 0; j < n; j++) {
+            int other = axes_find(&L->ax, keys[j]);
+            if (other >= 0)
+                return fail_at(&L->e, e->keynode, "%s is sampled in space: and also swept (%s at %s:%d:%d); a key can "
+                               "vary in one place only", keys[j]->key, L->ax.ax[other].zip ? "zip group" : "grid axis",
+                               L->ax.ax[other].where->src, L->ax.ax[other].where->line, L->ax.ax[other].where->col);
+        }
+        if (e->dist == SW_DIST_CHOICE) {
+            int rc = check_axis_duplicates(L, &e->options);
+            if (rc) return rc;
+        }
+    }
+    /* A space of choice and integer axes only has so many distinct points. */
+    double combos = 1;
+    for (int i = 0; i < L->n_space && combos <= SW_MAX_RUNS; i++) {
+        const space_entry *e = &L->space[i];
+        if (e->dist == SW_DIST_CHOICE)
+            combos *= e->options.n_points;
+        else if (sw_samplers[e->dist].integer)
+            combos *= e->hi - e->lo + 1;
+        else
+            combos = INFINITY;
+    }
+    if (c->samples > combos)
+        return fail_at(&L->e, samples_at, "search.samples: %d is more than the %.0f distinct points of this space (its "
+                       "keys are choices and integer ranges); lower samples, or use a grid", c->samples, combos);
+    return SW_OK;
+}
+
+/* Point idx's values into pt: scalar nodes for ranges (from synth, one per range entry)
+ * and the chosen value's assignments for choices. */
+static int draw_point(loader *L, const sw_search_points *P, uint64_t idx, node *synth, assigns *pt)
+{
+    pt->n = 0;
+    int r = 0;
+    for (int i = 0; i < L->n_space; i++) {
+        const space_entry *e = &L->space[i];
+        const sw_sampler_info *d = &sw_samplers[e->dist];
+        double u = sw_search_unit(P, idx, e->dim);
+        int rc;
+        if (e->dist == SW_DIST_CHOICE) {
+            const assigns *opt = &e->options.points[(int)d->map(u, 0, e->options.n_points - 1)];
+            for (int q = 0; q < opt->n; q++)
+                if ((rc = assigns_push(pt, opt->a[q].key, opt->a[q].keynode, opt->a[q].value))) return rc;
+            continue;
+        }
+        double v = d->map(u, e->lo, e->hi);
+        char text[64];
+        if (d->integer)
+            snprintf(text, sizeof text, "%.0f", v);
+        else
+            sw_format_shortest(text, sizeof text, v, 1e6);
+        node *n = &synth[r++];
+        free(n->text);
+        if (!(n->text = strdup(text))) return SW_ENOMEM;
+        n->kind = NODE_SCALAR;
+        n->src = e->where->src, n->cli = e->where->cli, n->line = e->where->line, n->col = e->where->col;
+        if ((rc = assigns_push(pt, e->key, e->keynode, n))) return rc;
+    }
+    return SW_OK;
+}
+
+/* The values point pt gives the sampled keys, "key=value;..." in space order, into out. */
+static int point_signature(loader *L, const assigns *pt, char *out, size_t outlen)
+{
+    sw_config cfg = L->base_cfg;
+    int rc = apply_all(&L->e, &cfg, pt);
+    if (rc) return rc;
+    size_t used = 0;
+    out[0] = 0;
+    for (int i = 0; i < L->n_space && used < outlen; i++) {
+        const sw_key_info *const *keys;
+        int n = entry_keys(&L->space[i], &keys);
+        for (int j = 0; j < n && used < outlen; j++) {
+            char v[256];
+            sw_config_format(&cfg, keys[j], v, sizeof v);
+            used += (size_t)snprintf(out + used, outlen - used, "%s=%s;", keys[j]->key, v);
+        }
+    }
+    return used < outlen ? SW_OK : fail_at(&L->e, L->space_node, "space: a point's values exceed %zu bytes", outlen);
+}
+
+/* The points of a random or sobol search as the first axis of the product (the slowest:
+ * every grid/zip combination of point 0, then of point 1, ...). Point indices run from 0;
+ * a point whose values repeat an earlier point's (only possible when every key is a choice
+ * or an integer range, or by rounding) is skipped for the next index, so that the search
+ * has `samples` distinct points that depend on nothing but the seed, the kind and the
+ * space. */
+static int build_search(loader *L, sw_sweep_spec *s)
+{
+    int rc = check_search(L, s);
+    if (rc || L->search.kind == SW_SEARCH_GRID) return rc;
+    const int n = L->search.samples;
+    int n_range = 0;
+    for (int i = 0; i < L->n_space; i++) n_range += L->space[i].dist != SW_DIST_CHOICE;
+    char err[512];
+    sw_search_points P;
+    if ((rc = sw_search_points_init(&P, &L->search, L->n_dims, err, sizeof err)))
+        return rc == SW_ENOMEM ? rc : fail_at(&L->e, L->space_node, "%s", err);
+    axis a;
+    size_t slots = 1;
+    while (slots < 2 * (size_t)n) slots *= 2;
+    uint32_t *table = calloc(slots, sizeof *table); /* open addressing: kept point + 1, or 0 */
+    uint64_t *sig_hash = calloc((size_t)n, sizeof *sig_hash);
+    char **sigs = calloc((size_t)n + 1, sizeof *sigs);
+    L->point_index = calloc((size_t)n, sizeof *L->point_index);
+    L->point_hash = calloc((size_t)n, sizeof *L->point_hash);
+    L->n_synth = (size_t)n * (size_t)n_range;
+    L->synth = calloc(L->n_synth ? L->n_synth : 1, sizeof *L->synth);
+    rc = axis_alloc(&a, n, L->space_node, false);
+    if (!rc && (!table || !sig_hash || !sigs || !L->point_index || !L->point_hash || !L->synth)) rc = SW_ENOMEM;
+    a.sampled = true;
+    /* Enough draws for any space with n distinct points but a few (checked above), and
+     * bounded when rounding makes the values of a float range collide. */
+    uint64_t limit = (uint64_t)n * 64 + 4096, idx = 0;
+    if (L->search.kind == SW_SEARCH_SOBOL && limit > UINT32_MAX) limit = UINT32_MAX;
+    int kept = 0, skipped = 0;
+    char sig[4096];
+    for (; !rc && kept < n && idx < limit; idx++) {
+        assigns *pt = &a.points[kept];
+        if ((rc = draw_point(L, &P, idx, &L->synth[(size_t)kept * (size_t)n_range], pt)) ||
+            (rc = point_signature(L, pt, sig, sizeof sig)))
+            break;
+        uint64_t h = fnv1a(sig);
+        size_t slot = (size_t)h & (slots - 1);
+        bool seen = false;
+        for (; table[slot]; slot = (slot + 1) & (slots - 1))
+            if (sig_hash[table[slot] - 1] == h && !strcmp(sigs[table[slot] - 1], sig)) {
+                seen = true;
+                break;
+            }
+        if (seen) {
+            skipped++;
+            continue;
+        }
+        if (!(sigs[kept] = strdup(sig))) {
+            rc = SW_ENOMEM;
+            break;
+        }
+        table[slot] = (uint32_t)kept + 1;
+        sig_hash[kept] = h;
+        L->point_index[kept] = idx;
+        L->point_hash[kept] = (uint32_t)(h & 0xffffffffu);
+        kept++;
+    }
+    if (!rc && kept < n)
+        rc = fail_at(&L->e, search_written(L, "samples"), "search.samples: only %d distinct points came out of %llu draws from this "
+                     "space (its values repeat, e.g. from few choices or narrow ranges); lower samples or widen the space",
+                     kept, (unsigned long long)idx);
+    if (!rc && skipped)
+        rc = warn_at(L, s, L->space_node, "%d drawn point%s repeated an earlier point and %s skipped (the space's "
+                     "choices and integer ranges allow few combinations); the search uses points 0..%llu less those",
+                     skipped, sw_plural(skipped), skipped == 1 ? "was" : "were", (unsigned long long)(idx - 1));
+    if (!rc) rc = axis_finish_keys(&a);
+    if (!rc) {
+        L->id_width = 3;
+        for (uint64_t top = idx - 1; top >= 1000; top /= 10) L->id_width++;
+        rc = axes_push(&L->ax, &a);
+    }
+    if (!rc) {
+        /* first: the points vary slowest */
+        axis sampled = L->ax.ax[L->ax.n - 1];
+        memmove(&L->ax.ax[1], &L->ax.ax[0], (size_t)(L->ax.n - 1) * sizeof *L->ax.ax);
+        L->ax.ax[0] = sampled;
+    } else {
+        axis_clear(&a);
+    }
+    for (int i = 0; i < n; i++) free(sigs ? sigs[i] : NULL);
+    free(sigs);
+    free(sig_hash);
+    free(table);
+    sw_search_points_clear(&P);
+    return rc;
 }
 
 static int keep_node(loader *L, node *n)
@@ -1111,6 +1651,8 @@ static int set_axis(loader *L, const node *keynode, const resolved *r, const nod
     if ((rc = check_list(e, NULL, keynode, v))) return rc;
     if ((rc = axis_alloc(&a, v->n, keynode, false))) return rc;
     if ((rc = entry_points(e, "--set", keynode, r, v, a.points)) || (rc = axis_finish_keys(&a))) goto fail;
+    for (int j = 0; j < a.n_keys; j++)
+        if ((rc = space_release(L, a.keys[j], keynode))) goto fail;
     int at = -1;
     for (int j = 0; j < a.n_keys; j++) {
         int other = axes_find(&L->ax, a.keys[j]);
@@ -1146,6 +1688,7 @@ static int set_values(loader *L, const node *keynode, const node *v)
     int rc = collect_entry(&L->e, "", keynode, v, true, &add);
     for (int j = 0; !rc && j < add.n; j++) {
         const sw_key_info *k = add.a[j].key;
+        if ((rc = space_release(L, k, keynode))) break;
         int other = axes_find(&L->ax, k);
         if (other >= 0) {
             const axis *o = &L->ax.ax[other];
@@ -1174,6 +1717,12 @@ static int apply_set(loader *L, const char *set)
     node *keynode = NULL, *v = NULL;
     int rc = read_set(L, set, &keynode, &v);
     if (rc) return rc;
+    /* --set search.samples=8, --set 'search={kind: random, samples: 8}' */
+    if (!strcmp(keynode->text, "search")) return search_entries(L, v);
+    if (!strncmp(keynode->text, "search.", 7)) {
+        L->search_node = keynode;
+        return search_entry(L, keynode, keynode->text + 7, v);
+    }
     resolved r;
     if ((rc = resolve_key(&L->e, "", keynode, true, &r))) return rc;
     return lists_values(r.leaf, v) ? set_axis(L, keynode, &r, v) : set_values(L, keynode, v);
@@ -1220,7 +1769,7 @@ static int check_axis_duplicates(loader *L, const axis *a)
             if (!strcmp(sig[p], sig[q])) {
                 const node *at = a->points[p].n ? a->points[p].a[0].value : a->where;
                 rc = fail_at(e, at, "value %d of this %s repeats value %d (%s); each run must differ", p + 1,
-                             a->zip ? "zip group" : "axis", q + 1, sig[p]);
+                             a->choice ? "choice" : a->zip ? "zip group" : "axis", q + 1, sig[p]);
                 break;
             }
     }
@@ -1262,8 +1811,9 @@ static int check_size(loader *L, int *n_total)
     if (total > SW_MAX_RUNS)
         return fail_at(&L->e, L->grid_node ? L->grid_node : L->root,
                        "the sweep expands to %.0f runs; at most %d are allowed", total, SW_MAX_RUNS);
+    /* A search's points are distinct by construction (build_search). */
     for (int a = 0; a < L->ax.n; a++) {
-        int rc = check_axis_duplicates(L, &L->ax.ax[a]);
+        int rc = L->ax.ax[a].sampled ? SW_OK : check_axis_duplicates(L, &L->ax.ax[a]);
         if (rc) return rc;
     }
     *n_total = (int)total;
@@ -1281,6 +1831,13 @@ static size_t readable_id(const loader *L, const int *pick, const sw_config *cfg
     id[0] = 0;
     for (int a = 0; a < L->ax.n; a++) {
         const assigns *pt = &L->ax.ax[a].points[pick[a]];
+        if (L->ax.ax[a].sampled && used < idlen) {
+            /* The point's index in its sequence and a hash of its values: short, and
+             * stable for the same search. */
+            used += (size_t)snprintf(id + used, idlen - used, "%sp%0*llu-%08x", used ? "," : "", L->id_width,
+                                     (unsigned long long)L->point_index[pick[a]], (unsigned)L->point_hash[pick[a]]);
+            continue;
+        }
         for (int q = 0; q < pt->n && used < idlen; q++) {
             char v[256], shortname[64];
             id_value(cfg, pt->a[q].key, v, sizeof v);
@@ -1382,6 +1939,13 @@ static int add_run(loader *L, sw_sweep_spec *s, int *pick, int r, int n_total)
     return fill_run(L, s, run, pick, r, n_total);
 }
 
+static int by_id_then_index(const void *x, const void *y)
+{
+    const sw_run_spec *a = *(const sw_run_spec *const *)x, *b = *(const sw_run_spec *const *)y;
+    int c = strcmp(a->id, b->id);
+    return c ? c : (a->index > b->index) - (a->index < b->index);
+}
+
 /* After every run is built: refuses a sweep with no run left, warns about exclude entries
  * that matched nothing, and checks the ids are unique. */
 static int check_runs(loader *L, sw_sweep_spec *s, int n_total)
@@ -1397,12 +1961,23 @@ static int check_runs(loader *L, sw_sweep_spec *s, int n_total)
             int rc = add_warning(s, w);
             if (rc) return rc;
         }
-    /* Ids are unique when values are (checked per axis); guard the hash form too. */
-    for (int i = 0; i < s->n_runs; i++)
-        for (int j = 0; j < i; j++)
-            if (!strcmp(s->runs[i].id, s->runs[j].id))
-                return fail_at(&L->e, L->grid_node ? L->grid_node : L->root, "runs %d and %d get the same id %s", j + 1,
-                               i + 1, s->runs[i].id);
+    /* Ids are unique when values are (checked per axis); guard the hash form too. Sorted,
+     * as sampled searches make many runs: the first run repeating an earlier id is named,
+     * with the earliest it repeats. */
+    const sw_run_spec **order = malloc((size_t)s->n_runs * sizeof *order);
+    if (!order) return SW_ENOMEM;
+    for (int i = 0; i < s->n_runs; i++) order[i] = &s->runs[i];
+    qsort(order, (size_t)s->n_runs, sizeof *order, by_id_then_index);
+    const sw_run_spec *first = NULL, *again = NULL;
+    for (int i = 1; i < s->n_runs; i++) {
+        const sw_run_spec *a = order[i - 1], *b = order[i];
+        bool starts = i == 1 || strcmp(order[i - 2]->id, a->id); /* a is the first of its id */
+        if (starts && !strcmp(a->id, b->id) && (!again || b->index < again->index)) first = a, again = b;
+    }
+    free(order);
+    if (again)
+        return fail_at(&L->e, L->grid_node ? L->grid_node : L->root, "runs %d and %d get the same id %s",
+                       first->index + 1, again->index + 1, again->id);
     return SW_OK;
 }
 
@@ -1410,7 +1985,7 @@ static int check_runs(loader *L, sw_sweep_spec *s, int n_total)
 static int expand(loader *L, sw_sweep_spec *s)
 {
     int n_total, rc;
-    if ((rc = list_swept(L, s)) || (rc = check_size(L, &n_total))) return rc;
+    if ((rc = build_search(L, s)) || (rc = list_swept(L, s)) || (rc = check_size(L, &n_total))) return rc;
     s->runs = calloc((size_t)n_total, sizeof *s->runs);
     int *pick = calloc((size_t)(L->ax.n ? L->ax.n : 1), sizeof *pick);
     rc = s->runs && pick ? SW_OK : SW_ENOMEM;
@@ -1472,6 +2047,23 @@ static int top_zip(loader *L, sw_sweep_spec *s, const node *v)
     return SW_OK;
 }
 
+static int top_search(loader *L, sw_sweep_spec *s, const node *v)
+{
+    (void)s;
+    return search_entries(L, v);
+}
+
+static int top_space(loader *L, sw_sweep_spec *s, const node *v)
+{
+    (void)s;
+    L->space_node = v;
+    if (v->kind != NODE_MAP || MAP_LEN(v) == 0)
+        return fail_at(&L->e, v, "space: expected a mapping of keys to distributions, e.g. train.lr: {loguniform: "
+                       "[1.0e-4, 1.0e-2]}, got %s", v->kind == NODE_MAP ? "an empty mapping" :
+                       v->kind == NODE_SCALAR && !*v->text ? "nothing" : describe_node(v));
+    return space_entries(L, "", v);
+}
+
 /* A list of entries, or one entry (checked as such, so a scalar is refused here). */
 static int top_exclude(loader *L, sw_sweep_spec *s, const node *v)
 {
@@ -1497,9 +2089,10 @@ static const struct {
 } top_keys[] = {
     {"name", top_name}, {"description", top_description}, {"base", top_base},
     {"grid", top_grid}, {"zip", top_zip},                 {"exclude", top_exclude},
+    {"search", top_search}, {"space", top_space},
 };
 
-/* "name, description, base, grid, zip, exclude" */
+/* "name, description, base, grid, zip, exclude, search, space" */
 static void top_key_list(char *out, size_t outlen)
 {
     size_t used = 0;
@@ -1563,6 +2156,7 @@ int sw_sweep_spec_parse(const char *path, const char *text, size_t len, const ch
     memset(&L, 0, sizeof L);
     L.path = path;
     L.e = (errbuf){err, errlen};
+    sw_search_defaults(&L.search);
     sw_sweep_spec *s = calloc(1, sizeof *s);
     if (!s) return SW_ENOMEM;
     int rc;
@@ -1599,6 +2193,7 @@ done:
     for (int x = 0; x < L.n_excl; x++) exclusion_clear(&L.excl[x]);
     free(L.excl);
     free(L.swept);
+    search_clear(&L);
     node_free(L.root);
     if (rc) {
         if (rc == SW_ENOMEM && err && errlen && !err[0]) snprintf(err, errlen, "%s: out of memory", path);

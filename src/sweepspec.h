@@ -3,9 +3,12 @@
  * A sweep file has the top-level keys `name`, `description`, `base` (nested sections
  * task/model/train/record and `seed`), `grid` (key -> list: cartesian product), `zip`
  * (groups of equal-length lists that vary together) and `exclude` (partial assignments
- * whose runs are dropped). `--set KEY=VALUE` overrides are applied on top: a scalar sets
- * the key for every run (replacing a grid axis on that key), a list makes the key a grid
- * axis. docs/config.md describes the language with examples.
+ * whose runs are dropped), and for a sampled search `search` (kind random or sobol,
+ * samples, seed; sample.h) and `space` (key -> distribution), whose points are the first,
+ * slowest axis of the product. `--set KEY=VALUE` overrides are applied on top: a scalar
+ * sets the key for every run (replacing a grid axis on that key, or taking it out of the
+ * space), a list makes the key a grid axis; `--set search.KEY=VALUE` changes the search.
+ * docs/config.md describes the language with examples.
  *
  * Every error is reported as "FILE:LINE:COLUMN: message" (or "--set KEY=VALUE: message")
  * naming the key, the value and what is allowed, and nothing is run or written. */
@@ -19,7 +22,9 @@
 /* One run of the sweep. */
 typedef struct {
     char *id;        /* deterministic, readable: "cell=gru,seq_len=100,seed=3", or
-                        "r007-1a2b3c4d" (index + hash) when the readable form is too long */
+                        "r007-1a2b3c4d" (index + hash) when the readable form is too long;
+                        a sampled point's runs start with its index and a hash of its
+                        values: "p012-1a2b3c4d,seed=3" */
     int index;       /* position in grid order, from 0 */
     sw_config cfg;   /* fully resolved and validated */
     char **values;   /* n_swept values as text, parallel to sw_sweep_spec.swept_keys */
@@ -32,7 +37,8 @@ typedef struct {
     char *description;   /* `description` or "" */
     char *path;          /* the sweep file as given */
     char *text;          /* the file's text, verbatim, then one "# --set KEY=VALUE" line per override */
-    char **swept_keys;   /* canonical dotted keys varied by grid/zip axes, in axis order */
+    char **swept_keys;   /* canonical dotted keys varied by the search's points (first) and
+                            grid/zip axes, in axis order */
     char **swept_short;  /* the shortest unambiguous name of each (used in run ids) */
     int n_swept;
     sw_run_spec *runs;   /* in grid order: the first axis varies slowest */

@@ -6,7 +6,7 @@ set_tests_properties(config_schema PROPERTIES LABELS "unit;config")
 
 # docs/config.md has one row per key with its default.
 sweep_test_executable(test_config_docs test_config_docs.c)
-target_link_libraries(test_config_docs PRIVATE sweep_engine)
+target_link_libraries(test_config_docs PRIVATE sweep_lib)
 add_test(NAME config_docs COMMAND test_config_docs ${PROJECT_SOURCE_DIR}/docs/config.md)
 set_tests_properties(config_docs PROPERTIES LABELS "unit;config")
 

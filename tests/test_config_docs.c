@@ -1,11 +1,14 @@
 /* test_config_docs.c DOCS/config.md: the key reference stays in step with the schema:
  * every key has a table row giving its default, and no row names a key that does not
- * exist. */
+ * exist; the same for the search keys (sample.h), and every distribution a space can
+ * name has its row. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "common.h"
 #include "config.h"
+#include "sample.h"
 
 int main(int argc, char **argv)
 {
@@ -17,8 +20,13 @@ int main(int argc, char **argv)
     CHECK(f != NULL, "cannot open %s", argv[1]);
     if (!f) return check_report("config docs");
     char line[4096];
-    int found[256] = {0};
+    int found[256] = {0}, found_search[16] = {0}, found_dist[SW_DIST_COUNT] = {0};
     while (fgets(line, sizeof line, f)) {
+        for (int d = 0; d < SW_DIST_COUNT; d++) {
+            char row[64];
+            snprintf(row, sizeof row, "| `%s` |", sw_samplers[d].name);
+            found_dist[d] += !strncmp(line, row, strlen(row));
+        }
         if (strncmp(line, "| `", 3)) continue;
         char key[128];
         const char *end = strchr(line + 3, '`');
@@ -27,6 +35,19 @@ int main(int argc, char **argv)
         key[end - (line + 3)] = 0;
         /* Rows of config keys: dotted names and seed (other tables list enum values). */
         if (!strchr(key, '.') && strcmp(key, "seed")) continue;
+        if (!strncmp(key, "search.", 7)) {
+            const sw_search_key *sk = sw_search_key_find(key);
+            CHECK(sk && !strcmp(sk->key, key), "docs row for unknown search key %s", key);
+            if (!sk) continue;
+            found_search[sk - sw_search_keys]++;
+            char want[160];
+            if (sk->default_text)
+                snprintf(want, sizeof want, "| `%s` |", sk->default_text);
+            else
+                snprintf(want, sizeof want, "| none |");
+            CHECK(strstr(line, want) != NULL, "docs row of %s lacks its default %s", key, want);
+            continue;
+        }
         const sw_key_info *k = sw_schema_find(key);
         static const char *const top[] = {"name", "description", "base", "grid", "zip", "exclude", NULL};
         int is_top = 0;
@@ -42,5 +63,11 @@ int main(int argc, char **argv)
     fclose(f);
     for (size_t i = 0; i < sw_schema_len; i++)
         CHECK(found[i] == 1, "%s has %d rows in the docs (want 1)", sw_schema[i].key, found[i]);
+    CHECK(sw_search_keys_len <= SW_ARRAY_LEN(found_search), "more search keys than the test counts");
+    for (size_t i = 0; i < sw_search_keys_len && i < SW_ARRAY_LEN(found_search); i++)
+        CHECK(found_search[i] == 1, "%s has %d rows in the docs (want 1)", sw_search_keys[i].key, found_search[i]);
+    for (int d = 0; d < SW_DIST_COUNT; d++)
+        CHECK(found_dist[d] == 1, "distribution %s has %d rows in the docs (want 1)", sw_samplers[d].name,
+              found_dist[d]);
     return check_report("config docs");
 }

@@ -86,6 +86,24 @@ case_ swept_twice      $'name: t\ngrid:\n  seed: [1]\nzip:\n  - {seed: [1, 2], h
 case_ repeated_value   $'name: t\ngrid:\n  seed: [1, 2, 1]\n' "c.yaml:3:16: value 3 of this axis repeats value 1 (seed=1)"
 case_ all_excluded     $'name: t\ngrid:\n  seed: [1, 2]\nexclude:\n  - {seed: [1, 2]}\n' "c.yaml:5:5: every one of the 2 runs is excluded"
 case_ exclude_bad_key  $'name: t\ngrid:\n  seed: [1, 2]\nexclude:\n  - {sede: 1}\n' 'c.yaml:5:6: unknown key "sede"; did you mean "seed"?'
+# sampled searches (search:, space:)
+srch=$'search: {kind: sobol, samples: 8}\nspace:\n'
+case_ space_unknown_dist  "$ok_base$srch"$'  lr: {normal: [0, 1]}\n' 'c.yaml:8:8: space: train.lr: unknown distribution "normal"; allowed: uniform, loguniform, int_uniform, int_loguniform, choice'
+case_ space_dist_typo     "$ok_base$srch"$'  lr: {logunifrom: [1e-4, 1e-2]}\n' 'c.yaml:8:8: space: train.lr: unknown distribution "logunifrom"; did you mean "loguniform"?'
+case_ space_low_high      "$ok_base$srch"$'  dropout: {uniform: [0.4, 0.1]}\n' "c.yaml:8:22: space: model.dropout: uniform: low 0.4 must be less than high 0.1"
+case_ space_log_zero      "$ok_base$srch"$'  clip: {loguniform: [0, 10]}\n' "c.yaml:8:23: space: train.clip: loguniform needs low > 0 (it samples on a log scale), got 0"
+case_ space_unknown_key   "$ok_base$srch"$'  hiden: {int_uniform: [4, 8]}\n' 'c.yaml:8:3: unknown key "hiden"; did you mean "model.hidden"?'
+case_ space_and_grid      "$ok_base$srch"$'  hidden: {int_uniform: [4, 8]}\ngrid:\n  hidden: [4, 8]\n' "c.yaml:8:3: model.hidden is sampled in space: and also swept (grid axis at c.yaml:10:3)"
+case_ space_wrong_type    "$ok_base$srch"$'  hidden: {uniform: [4, 8]}\n' "c.yaml:8:12: space: model.hidden is an integer key; uniform draws floats"
+case_ space_bound_range   "$ok_base$srch"$'  dropout: {uniform: [0, 1]}\n' "c.yaml:8:26: model.dropout: 1 is out of range; allowed: a number in [0, 1)"
+case_ space_list          "$ok_base$srch"$'  lr: [0.1, 0.2]\n' "c.yaml:8:7: space: train.lr: expected a distribution"
+case_ space_no_search     "$ok_base"$'space:\n  lr: {uniform: [0.1, 0.2]}\n' "c.yaml:7:3: space: is sampled by a search of kind random or sobol"
+case_ search_no_samples   "$ok_base"$'search: {kind: random}\nspace:\n  lr: {uniform: [0.1, 0.2]}\n' "c.yaml:6:16: search.kind random needs samples"
+case_ search_no_space     "$ok_base"$'search: {kind: sobol, samples: 4}\n' "c.yaml:6:16: search.kind sobol samples the keys of space:, and there is none"
+case_ search_unknown_key  "$ok_base"$'search: {kind: sobol, smaples: 4}\n' 'c.yaml:6:23: search: unknown key "smaples"; did you mean "samples"?'
+case_ search_bad_kind     "$ok_base"$'search: {kind: bayes, samples: 4}\n' 'c.yaml:6:16: search.kind: unknown value "bayes"; allowed: one of grid, random, sobol'
+case_ search_too_many     "$ok_base"$'search: {kind: random, samples: 7}\nspace:\n  cell: {choice: [rnn, gru]}\n  layers: {int_uniform: [1, 3]}\n' "c.yaml:6:33: search.samples: 7 is more than the 6 distinct points of this space"
+case_ search_set_samples  "$ok_base$srch"$'  lr: {uniform: [0.1, 0.2]}\n' "--set search.samples=0: search.samples: 0 is out of range" --set search.samples=0
 # --set
 case_ set_unknown      "$ok_base" '--set model.hiden=3: unknown key "model.hiden"; did you mean "model.hidden"?' --set model.hiden=3
 case_ set_malformed    "$ok_base" "--set seed=[1,2: YAML syntax error" --set 'seed=[1,2'

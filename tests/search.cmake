@@ -1,0 +1,16 @@
+# Sampled searches (search:, space:): the points and distributions of src/sample.c, sweep
+# files expanded into sampled runs, and the command line on a small search.
+sweep_test_executable(test_sweep_sample test_sweep_sample.c)
+target_link_libraries(test_sweep_sample PRIVATE sweep_lib)
+add_test(NAME sweep_sample COMMAND test_sweep_sample)
+set_tests_properties(sweep_sample PROPERTIES LABELS "unit;sweep")
+
+sweep_test_executable(test_sweep_search test_sweep_search.c)
+target_link_libraries(test_sweep_search PRIVATE sweep_lib)
+add_test(NAME sweep_search COMMAND test_sweep_search)
+set_tests_properties(sweep_search PROPERTIES LABELS "unit;sweep")
+
+if(TARGET sweep)
+  add_test(NAME sweep_search_cli COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/test_sweep_search.sh $<TARGET_FILE:sweep>)
+  set_tests_properties(sweep_search_cli PROPERTIES LABELS "unit;sweep" TIMEOUT 120)
+endif()
