@@ -434,7 +434,7 @@ static int index_command(int argc, char **argv)
     }
     if (argc != 1 || argv[0][0] == '-') return usage_error("%sindex takes one directory: sweep index DIR", "");
     char err[1024] = "";
-    int rc = sw_sweep_rebuild_index(argv[0], stdout, err, sizeof err);
+    int rc = sw_sweep_rebuild_index(argv[0], stdout, stderr, err, sizeof err);
     if (rc) {
         fprintf(stderr, "sweep index: %s\n", err);
         return rc == SW_ENOTFOUND || rc == SW_EFORMAT ? EXIT_USAGE : EXIT_RUNS_FAILED;

@@ -81,10 +81,12 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
 
 /* Rebuilds DIR/sweep.h5 from the run files present: in the manifest's grid order when
  * DIR holds one (rows of runs without a file are "pending"), with the config text of the
- * existing index when it is readable; otherwise every run file present, by name. Writes
- * a one-line account to `report` (may be NULL). Returns SW_OK or a negative code with
- * the message in err. */
-int sw_sweep_rebuild_index(const char *dir, FILE *report, char *err, size_t errlen);
+ * existing index when it is readable; otherwise every run file present, by name. Every
+ * file is read through once (sw_h5_verify_run); each that does not verify (damaged,
+ * truncated, empty, foreign) is named with the reason on `diag` (may be NULL) and its row
+ * says "unreadable". Writes a one-line account to `report` (may be NULL). Returns SW_OK or
+ * a negative code with the message in err. */
+int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, char *err, size_t errlen);
 
 /* True when run `i` of `spec` belongs to shard k of n (see sw_sweep_options). */
 bool sw_sweep_in_shard(const sw_sweep_spec *spec, int i, int k, int n);

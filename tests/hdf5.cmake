@@ -49,3 +49,13 @@ if(TARGET sweep)
                    ${CMAKE_CURRENT_SOURCE_DIR}/check-run-file.py)
   set_tests_properties(hdf5_layout_checker PROPERTIES LABELS "unit;hdf5" SKIP_RETURN_CODE 77)
 endif()
+
+# Disk full and failing HDF5 calls: every write path (run files, index, manifest) and the
+# reader, each HDF5 call and system call made to fail in turn (test_hdf5_faults.c says how).
+sweep_test_executable(test_hdf5_faults test_hdf5_faults.c)
+target_link_libraries(test_hdf5_faults PRIVATE sweep_lib ${CMAKE_DL_LIBS})
+# It defines the H5DS functions it wraps: the HDF5 high-level library must stay linked
+# (for dlsym) although the linker finds nothing else it needs there.
+target_link_options(test_hdf5_faults PRIVATE "LINKER:--no-as-needed")
+add_test(NAME hdf5_faults COMMAND test_hdf5_faults ${SWEEP_HDF5_SCRATCH}/faults)
+set_tests_properties(hdf5_faults PROPERTIES LABELS "unit;hdf5;reliability")
