@@ -743,11 +743,13 @@ static const char *base_name(const char *path)
 }
 
 /* Reads a scalar string attribute (variable or fixed length) into a malloc'ed string.
- * SW_ENOTFOUND when absent, SW_EFORMAT when not a string. */
+ * SW_ENOTFOUND when absent, SW_EFORMAT when not a string or unreadable (this and the
+ * getters below leave HDF5's reason on the error stack). */
 static int get_str(hid_t loc, const char *name, char **out)
 {
     *out = NULL;
-    if (H5Aexists(loc, name) <= 0) return SW_ENOTFOUND;
+    htri_t e;
+    if ((e = H5Aexists(loc, name)) <= 0) return e == 0 ? SW_ENOTFOUND : SW_EFORMAT;
     hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
     if (a < 0) return SW_EFORMAT;
     hid_t ft = H5Aget_type(a), s = H5Aget_space(a);
@@ -822,7 +824,8 @@ int sw_h5_remove_temporaries(const char *dir)
 
 static int get_f64(hid_t loc, const char *name, double *out)
 {
-    if (H5Aexists(loc, name) <= 0) return SW_ENOTFOUND;
+    htri_t e;
+    if ((e = H5Aexists(loc, name)) <= 0) return e == 0 ? SW_ENOTFOUND : SW_EFORMAT;
     hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
     if (a < 0) return SW_EFORMAT;
     hid_t ft = H5Aget_type(a), s = H5Aget_space(a);
@@ -839,7 +842,8 @@ static int get_f64(hid_t loc, const char *name, double *out)
 /* Integers, floats holding integers, and enums whose names are TRUE/FALSE (bools). */
 static int get_i64(hid_t loc, const char *name, long long *out)
 {
-    if (H5Aexists(loc, name) <= 0) return SW_ENOTFOUND;
+    htri_t e;
+    if ((e = H5Aexists(loc, name)) <= 0) return e == 0 ? SW_ENOTFOUND : SW_EFORMAT;
     hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
     if (a < 0) return SW_EFORMAT;
     hid_t ft = H5Aget_type(a), s = H5Aget_space(a);
@@ -879,7 +883,8 @@ static int get_i64_array(hid_t loc, const char *name, long long **out, int *n)
 {
     *out = NULL;
     *n = 0;
-    if (H5Aexists(loc, name) <= 0) return SW_ENOTFOUND;
+    htri_t e;
+    if ((e = H5Aexists(loc, name)) <= 0) return e == 0 ? SW_ENOTFOUND : SW_EFORMAT;
     hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
     if (a < 0) return SW_EFORMAT;
     hid_t ft = H5Aget_type(a), s = H5Aget_space(a);
@@ -1087,8 +1092,15 @@ static void read_config(hid_t g, sw_run_file *out)
         }
         default: break;
         }
-        if (rc == SW_ENOTFOUND) out->config_missing++;
-        else if (rc != SW_OK && !out->config_bad[0]) snprintf(out->config_bad, sizeof out->config_bad, "%s", k->key);
+        if (rc == SW_ENOTFOUND) {
+            out->config_missing++;
+        } else if (rc != SW_OK && !out->config_bad[0]) {
+            char detail[200];
+            h5_detail(detail);
+            snprintf(out->config_bad, sizeof out->config_bad, "/config/%s %s%s%s", k->key,
+                     detail[0] ? "unreadable (HDF5: " : "not of its key's type and range", detail, detail[0] ? ")" : "");
+        }
+        H5Eclear2(H5E_DEFAULT);
     }
 }
 
@@ -1250,8 +1262,11 @@ static int read_root(hid_t f, sw_run_file *out, char *err, size_t errlen)
     const char *path = out->path;
     char *format = NULL, *status = NULL;
     long long version = 0;
-    int rc = SW_EFORMAT;
-    if (get_str(f, "format", &format) != SW_OK || strcmp(format, RUN_FORMAT) != 0)
+    int rc = SW_EFORMAT, got = get_str(f, "format", &format);
+    char detail[200];
+    if (got == SW_EFORMAT && (h5_detail(detail), detail[0]))
+        sw_set_error(err, errlen, "%s: root attribute format unreadable (HDF5: %s)", path, detail);
+    else if (got != SW_OK || strcmp(format, RUN_FORMAT) != 0)
         sw_set_error(err, errlen, "%s: not a sweep run file (root attribute format is not '" RUN_FORMAT "')", path);
     else if (get_i64(f, "format_version", &version) != SW_OK || version < 1 || version > FORMAT_VERSION)
         sw_set_error(err, errlen, "%s: format_version %lld is not one this program reads (1)", path, version);
@@ -1443,8 +1458,7 @@ static int verify_record(hid_t f, sw_run_file *out, char *err, size_t errlen)
         return SW_EFORMAT;
     }
     if (out->config_bad[0]) {
-        sw_set_error(err, errlen, "%s: /config key %s has a value of the wrong type or out of its range", file,
-                     out->config_bad);
+        sw_set_error(err, errlen, "%s: %s", file, out->config_bad);
         return SW_EFORMAT;
     }
     long long E = -1;

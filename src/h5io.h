@@ -107,8 +107,9 @@ typedef struct {
     sw_run_status status;   /* SW_RUN_STATUS_COUNT when the file's status is not known */
     sw_config config;       /* from the /config attributes; defaults for keys the file lacks */
     int config_missing;     /* number of schema keys absent from /config */
-    char config_bad[64];    /* the first /config key present with a value of the wrong type
-                               or outside its range, which keeps its default ("" if none) */
+    char config_bad[320];   /* "" or why the first /config key that is present but unusable
+                               (unreadable, of the wrong type, out of its range) is; such a
+                               key keeps its default */
     char **swept_keys;      /* root attribute swept_keys */
     int n_swept;
     double wall_seconds;

@@ -307,11 +307,12 @@ static void fail_everywhere(const target *t)
           t->name, total[KIND_H5], total[KIND_SYS]);
     /* the HDF5 calls to fail: each site's first, or all */
     static bool chosen[MAX_CALLS + 1];
-    long n_chosen = 0;
+    long n_chosen = 0, n_sites = 0;
     for (long n = 1; n <= total[KIND_H5] && n <= MAX_CALLS; n++) {
-        chosen[n] = inj.every_call;
-        for (long m = 1; m < n && !chosen[n]; m++) chosen[n] = inj.site[m] == inj.site[n];
-        chosen[n] = inj.every_call || !chosen[n];
+        bool seen = false;
+        for (long m = 1; m < n && !seen; m++) seen = inj.site[m] == inj.site[n];
+        n_sites += !seen;
+        chosen[n] = inj.every_call || !seen;
         n_chosen += chosen[n];
     }
     leaks(t->name);
@@ -353,7 +354,7 @@ static void fail_everywhere(const target *t)
             }
         }
     printf("%s: %ld HDF5 calls from %ld sites and %ld system calls; failing %ld HDF5 calls and every system call "
-           "in turn: %s\n", t->name, total[KIND_H5], n_chosen, total[KIND_SYS], inj.every_call ? total[KIND_H5] : n_chosen,
+           "in turn: %s\n", t->name, total[KIND_H5], n_sites, total[KIND_SYS], n_chosen,
            failures ? "ids left open" : "clean");
 }
 
