@@ -1,8 +1,11 @@
 /* h5io.h: the HDF5 files a sweep writes: one file per run, and the sweep index.
  *
  * The layout is a public contract, documented path by path in docs/hdf5-layout.md.
- * Every file is written under a temporary name in the same directory, closed, fsync'ed
- * and renamed, so a file under its final name is always complete.
+ * Every file is built in memory and written under a temporary name in the same directory,
+ * fsync'ed and renamed (atomicio.h), so a file under its final name is always complete and
+ * a failed write (a full disk) leaves nothing behind. Run files carry a Fletcher-32
+ * checksum on every array; one counts as complete only when it reads through
+ * (sw_h5_verify_run), which also finds files damaged after they were written.
  *
  * Thread safety: the HDF5 library must be the thread-safe build (checked by sw_h5_init);
  * the high-level H5LT/H5DS calls are serialised by a lock inside this module. Call

@@ -72,7 +72,8 @@ typedef struct {
 int sw_sweep_prepare(const sw_sweep_spec *spec, const sw_sweep_options *opt, char *err, size_t errlen);
 
 /* Runs what is not complete yet (runs whose file says `failed` are retried: failures
- * can be transient; done and diverged runs are kept); fills *out. Returns SW_OK when the loop ran to its end
+ * can be transient; done and diverged runs are kept; a file that does not read through
+ * is moved aside to NAME.h5.damaged, with a line on stderr, and its run redone); fills *out. Returns SW_OK when the loop ran to its end
  * or was interrupted (see out), or a negative code for an error of the sweep itself (the
  * index could not be written, ...) with the message in err. Individual run failures are
  * not errors here: they are counted in out. */
