@@ -50,6 +50,15 @@ if(TARGET sweep)
   set_tests_properties(hdf5_layout_checker PROPERTIES LABELS "unit;hdf5" SKIP_RETURN_CODE 77)
 endif()
 
+# xarray (with h5netcdf) opens each group as docs/hdf5-layout.md shows, axes named.
+if(TARGET sweep)
+  add_test(NAME hdf5_xarray
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_hdf5_xarray.py ${SWEEP_HDF5_FIXTURE}
+                   $<TARGET_FILE:sweep> ${SWEEP_TEST_DATA}/regression-copy.yaml ${SWEEP_HDF5_SCRATCH}/xarray)
+  set_tests_properties(hdf5_xarray PROPERTIES LABELS "unit;hdf5"
+                       FIXTURES_REQUIRED hdf5_files SKIP_RETURN_CODE 77)
+endif()
+
 # Disk full and failing HDF5 calls: every write path (run files, index, manifest) and the
 # reader, each HDF5 call and system call made to fail in turn (test_hdf5_faults.c says how).
 sweep_test_executable(test_hdf5_faults test_hdf5_faults.c)
