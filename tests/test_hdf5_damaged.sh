@@ -117,5 +117,30 @@ check "the first .damaged file is kept" cmp -s saved/seed=5.h5 d/seed=5.h5.damag
 check "the second is the new damage (empty)" test -f d/seed=5.h5.damaged.1 -a ! -s d/seed=5.h5.damaged.1
 check "summarize ignores .damaged files" bash -c "'$SWEEP' summarize d 2>&1 | grep -q 'skipping d/notes.h5' && ! '$SWEEP' summarize d 2>&1 | grep -q damaged"
 
+# absurd sizes are refused before anything is allocated or narrowed: a config value beyond
+# its key's range, an array of 2^31 x 2^31 x 2^31 elements (chunked, nothing stored), an
+# index whose run-id column claims 2^30 entries
+mkdir huge && cp ref/seed=1.h5 ref/seed=2.h5 ref/sweep.h5 ref/sweep-manifest.txt huge/
+$PY - huge <<'PYEOF'
+import os, sys, h5py, numpy as np
+d = sys.argv[1]
+with h5py.File(os.path.join(d, "seed=1.h5"), "r+") as f:
+    f["config"].attrs["model.hidden"] = np.int64(1 << 40)
+with h5py.File(os.path.join(d, "seed=2.h5"), "r+") as f:
+    g = f["gradients"]
+    for name in ("dloss_dh_norm",):
+        attrs = dict(g[name].attrs)
+        del g[name]
+        n = 1 << 31
+        g.create_dataset(name, shape=(n, n, n), dtype="f4", chunks=(1, 1, 64))
+with h5py.File(os.path.join(d, "sweep.h5"), "r+") as f:
+    del f["table/run_id"]
+    f["table"].create_dataset("run_id", shape=(1 << 30,), dtype=h5py.string_dtype(), chunks=(1024,))
+PYEOF
+"$SWEEP" summarize huge > out.txt 2> err.txt; st=$?
+check "summarize of absurd sizes exits 1, nothing readable ($st)" test $st = 1
+check "a config value out of its range is named" has err.txt "skipping huge/seed=1.h5: /config/model.hidden not of its key's type and range"
+check "an array of absurd shape is named" has err.txt "skipping huge/seed=2.h5: /gradients/dloss_dh_norm has shape [2147483648,2147483648,2147483648]; its config implies"
+
 echo "hdf5 damaged: $passed passed, $failed failed"
 [ $failed -eq 0 ]
