@@ -1,9 +1,15 @@
 /* h5io.c: run files and the sweep index (see h5io.h and docs/hdf5-layout.md).
  *
- * Writing: every file is created under a hidden temporary name in its final directory
- * (".<name>.h5.tmp.<host>.<pid>.<serial>"), filled, closed, fsync'ed, renamed over the final name,
- * and the directory is fsync'ed, so a file under a final name is always complete and a
- * crash leaves at most a temporary, which sw_h5_remove_temporaries() deletes.
+ * Writing: every file is built in memory (HDF5's core driver, no backing store) and then
+ * written by atomicio.c: a hidden temporary in the final directory
+ * (".<name>.h5.tmp.<host>.<pid>.<serial>"), fsync'ed, renamed over the final name, and the
+ * directory fsync'ed. So a file under a final name is always complete, a crash leaves at
+ * most a temporary (sw_h5_remove_temporaries deletes them), and HDF5 itself never writes
+ * to the disk: HDF5 1.10 does not recover from a failed write of its own (after a write
+ * error inside H5Dclose or H5Fclose the file stays open half-closed and the library
+ * crashes at exit), whereas a failed write(2) of ours is one errno and one message.
+ * Run files' datasets carry HDF5's Fletcher-32 checksum, so that reading a run file
+ * through (SW_READ_VERIFY) detects damaged data as well as damaged metadata.
  *
  * Threads: the thread-safe HDF5 build serialises its own API, but the high-level H5DS
  * calls do several API calls per operation and are not covered, so they run under
@@ -34,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomicio.h"
 #include "model.h"
 #include "record.h"
 #include "version.h"
@@ -50,8 +57,20 @@
 #define CHUNK_BYTES (256 * 1024)
 #define DEFLATE_LEVEL 4
 
+/* Half the number of chunks a node of a chunked dataset's index (a B-tree) holds. HDF5's
+ * default, 32, makes every node 2-3 KB; with the checksum every array is chunked, most
+ * into one chunk, and nodes of 16 chunks keep run files as small as they were without it
+ * (the largest arrays have some tens of chunks). Needs superblock version 1 (HDF5 1.6). */
+#define CHUNK_BTREE_K 8
+
+/* The most elements a list or string read from a file may have (attributes, the index's
+ * run ids): beyond it the file is refused before anything is allocated. */
+#define READ_MAX_LIST (1 << 24)
+
+/* Files are built in memory, which grows by this much at a time. */
+#define CORE_INCREMENT (1024 * 1024)
+
 static pthread_mutex_t hl_lock = PTHREAD_MUTEX_INITIALIZER;
-static atomic_uint tmp_serial;
 
 /* ---- errors ------------------------------------------------------------------------ */
 
@@ -62,10 +81,12 @@ static void h5_quiet(void)
     H5Eclear2(H5E_DEFAULT);
 }
 
+/* Keeps the first line of the innermost message: some (the sec2 driver's) run over
+ * several lines of addresses and buffers, which belong in no message of ours. */
 static herr_t innermost_cb(unsigned n, const H5E_error2_t *e, void *data)
 {
     char *buf = data;
-    if (n == 0 && e->desc && e->desc[0]) snprintf(buf, 200, "%s", e->desc);
+    if (n == 0 && e->desc && e->desc[0]) snprintf(buf, 200, "%.*s", (int)strcspn(e->desc, "\r\n"), e->desc);
     return 0;
 }
 
@@ -83,6 +104,7 @@ typedef struct {
     char *err;
     size_t errlen;
     int rc;
+    bool checksum;     /* datasets get the Fletcher-32 filter (run files) */
 } wctx;
 
 static int wfail(wctx *w, int code, const char *fmt, ...)
@@ -230,7 +252,9 @@ static void choose_chunks(int rank, const hsize_t *dims, size_t elem, hsize_t *c
 }
 
 /* Creates dataset `name` (intermediate groups too) under loc and writes buf into it.
- * Large arrays get shuffle+deflate. Returns the open dataset (caller closes) or -1. */
+ * Large arrays get shuffle+deflate; with w->checksum every non-empty one is chunked (HDF5
+ * filters need chunks; a small array is one chunk) and gets Fletcher-32, last, so that the
+ * checksum covers the bytes as stored. Returns the open dataset (caller closes) or -1. */
 static hid_t put_dset(wctx *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank,
                       const hsize_t *dims, const void *buf)
 {
@@ -239,11 +263,14 @@ static hid_t put_dset(wctx *w, hid_t loc, const char *name, hid_t ftype, hid_t m
           dcpl = H5Pcreate(H5P_DATASET_CREATE), d = -1;
     int ok = s >= 0 && lcpl >= 0 && dcpl >= 0 && H5Pset_create_intermediate_group(lcpl, 1) >= 0;
     size_t n = count_of(rank, dims);
-    if (ok && rank > 0 && n >= COMPRESS_MIN_ELEMENTS) {
+    bool compress = rank > 0 && n >= COMPRESS_MIN_ELEMENTS, checksum = w->checksum && rank > 0 && n > 0;
+    if (ok && (compress || checksum)) {
         hsize_t chunk[H5S_MAX_RANK];
-        choose_chunks(rank, dims, H5Tget_size(ftype), chunk);
-        ok = H5Pset_chunk(dcpl, rank, chunk) >= 0 && H5Pset_shuffle(dcpl) >= 0 &&
-             H5Pset_deflate(dcpl, DEFLATE_LEVEL) >= 0;
+        size_t elem = H5Tget_size(ftype);
+        choose_chunks(rank, dims, elem, chunk);
+        ok = elem > 0 && H5Pset_chunk(dcpl, rank, chunk) >= 0;
+        if (ok && compress) ok = H5Pset_shuffle(dcpl) >= 0 && H5Pset_deflate(dcpl, DEFLATE_LEVEL) >= 0;
+        if (ok && checksum) ok = H5Pset_fletcher32(dcpl) >= 0;
     }
     if (ok) d = H5Dcreate2(loc, name, ftype, s, lcpl, dcpl, H5P_DEFAULT);
     if (d >= 0 && n > 0 && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
@@ -318,29 +345,16 @@ static hid_t real_mem_type(void)
 
 /* ---- atomic file creation ---------------------------------------------------------- */
 
-static int fsync_path(const char *path, int directory)
+/* A new HDF5 file in memory (nothing on disk until finish_file), named after the temporary
+ * finish_file will write it to (`tmp`, tmplen bytes, for the final name <base>.h5 in dir):
+ * HDF5 first tries to open a file of that name from disk, and a name that does not exist
+ * yet keeps it from reading an older run file under the final name. */
+static hid_t create_in_memory(wctx *w, const char *dir, const char *base, char *tmp, size_t tmplen)
 {
-    int fd = open(path, O_RDONLY | (directory ? O_DIRECTORY : 0));
-    if (fd < 0) return -1;
-    int rc = fsync(fd);
-    int saved = errno;
-    close(fd);
-    errno = saved;
-    return rc;
-}
-
-/* Creates a new HDF5 file under a temporary name in dir for the final name <base>.h5;
- * the temporary's path goes to tmp (tmplen bytes). */
-static hid_t create_temporary(wctx *w, const char *dir, const char *base, char *tmp, size_t tmplen)
-{
-    unsigned serial = atomic_fetch_add(&tmp_serial, 1u);
-    /* host, pid and a per-process serial: unique even when processes on several hosts
-     * (MPI ranks) share the directory */
-    char host[65] = "host";
-    if (gethostname(host, sizeof host - 1) != 0 || !host[0]) snprintf(host, sizeof host, "host");
-    for (char *c = host; *c; c++)
-        if (*c == '/' || (unsigned char)*c < 0x21) *c = '_';
-    int n = snprintf(tmp, tmplen, "%s/.%s" TMP_MARK "%s.%ld.%u", dir, base, host, (long)getpid(), serial);
+    static atomic_uint serial;
+    char owner[128];
+    sw_atomic_owner(owner, sizeof owner);
+    int n = snprintf(tmp, tmplen, "%s/.%s" TMP_MARK "%s.%u", dir, base, owner, atomic_fetch_add(&serial, 1u));
     if (n < 0 || (size_t)n >= tmplen) {
         wfail(w, SW_EINVAL, "path too long");
         return -1;
@@ -349,39 +363,31 @@ static hid_t create_temporary(wctx *w, const char *dir, const char *base, char *
     if (fcpl >= 0 && fapl >= 0 &&
         H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0 &&
         H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0 &&
-        H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) >= 0)
-        f = H5Fcreate(tmp, H5F_ACC_EXCL, fcpl, fapl);
+        H5Pset_istore_k(fcpl, CHUNK_BTREE_K) >= 0 &&
+        H5Pset_fapl_core(fapl, CORE_INCREMENT, 0) >= 0 && H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) >= 0)
+        f = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl);
     if (fcpl >= 0) H5Pclose(fcpl);
     if (fapl >= 0) H5Pclose(fapl);
-    if (f < 0) {
-        int e = errno;
-        char detail[200];
-        h5_detail(detail);
-        sw_set_error(w->err, w->errlen, "cannot write %s: cannot create %s: %s", w->where, tmp,
-                e ? strerror(e) : detail);
-        w->rc = SW_EIO;
-    }
+    if (f < 0) wfail(w, SW_EHDF5, "creating the file in memory");
     return f;
 }
 
-/* Closes the file, makes it durable and moves it to its final name; on any failure the
- * temporary is removed and nothing appears under the final name. */
-static int finish_file(wctx *w, hid_t file, const char *tmp, const char *final, const char *dir)
+/* Takes the in-memory file's image, closes the file (whatever happened: the strong close
+ * degree closes every object still open in it) and, when nothing failed, writes the image
+ * atomically to w->where through the temporary `tmp` (see atomicio.h). */
+static int finish_file(wctx *w, hid_t file, const char *dir, const char *tmp)
 {
+    void *image = NULL;
+    /* H5Fget_file_image copies the buffer as it is: the metadata still cached must be in it */
+    if (!w->rc && H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) wfail(w, SW_EHDF5, "flushing the file");
+    ssize_t len = w->rc ? -1 : H5Fget_file_image(file, NULL, 0);
+    if (!w->rc && len <= 0) wfail(w, SW_EHDF5, "the file's image");
+    if (!w->rc && !(image = malloc((size_t)len))) wfail(w, SW_ENOMEM, "out of memory for the file's image");
+    if (!w->rc && H5Fget_file_image(file, image, (size_t)len) != len) wfail(w, SW_EHDF5, "the file's image");
     if (H5Fclose(file) < 0) wfail(w, SW_EHDF5, "closing the file");
-    if (!w->rc && fsync_path(tmp, 0) < 0)
-        wfail(w, SW_EIO, "flushing %s to disk: %s", tmp, strerror(errno));
-    if (!w->rc && rename(tmp, final) < 0)
-        wfail(w, SW_EIO, "renaming %s: %s", tmp, strerror(errno));
-    if (w->rc) {
-        unlink(tmp);
-        return w->rc;
-    }
-    /* The rename itself becomes durable with the directory. Failure here does not make
-     * the file incomplete, only possibly absent after a power loss; report it anyway. */
-    if (fsync_path(dir, 1) < 0 && errno != EINVAL && errno != EROFS)
-        return wfail(w, SW_EIO, "flushing directory %s: %s", dir, strerror(errno));
-    return SW_OK;
+    if (!w->rc) w->rc = sw_atomic_write(dir, w->where, tmp, image, (size_t)len, w->err, w->errlen);
+    free(image);
+    return w->rc;
 }
 
 /* ---- run files ----------------------------------------------------------------------- */
@@ -500,7 +506,8 @@ static void open_record_group(wctx *w, hid_t file, const char *path, record_grou
     for (const char *p = path + 1; *p && !w->rc;) {
         size_t n = strcspn(p, "/");
         snprintf(part, sizeof part, "%.*s", (int)n, p);
-        hid_t next = H5Lexists(loc, part, H5P_DEFAULT) > 0 ? H5Gopen2(loc, part, H5P_DEFAULT) : make_group(w, loc, part);
+        htri_t exists = H5Lexists(loc, part, H5P_DEFAULT);
+        hid_t next = exists > 0 ? H5Gopen2(loc, part, H5P_DEFAULT) : exists == 0 ? make_group(w, loc, part) : -1;
         if (next < 0) wfail(w, SW_EHDF5, "group '%s'", path);
         if (loc != file) H5Gclose(loc);
         loc = next;
@@ -684,16 +691,17 @@ int sw_h5_write_run(const char *dir, const sw_run_meta *meta, const sw_config *c
                 meta->run_id ? meta->run_id : "(null)");
         return SW_EINVAL;
     }
-    char final[PATH_MAX], tmp[PATH_MAX];
+    char final[PATH_MAX];
     if (snprintf(final, sizeof final, "%s/%s.h5", dir, meta->run_id) >= (int)sizeof final) {
         sw_set_error(err, errlen, "path too long: %s/%s.h5", dir, meta->run_id);
         return SW_EINVAL;
     }
-    wctx w = {final, err, errlen, SW_OK};
+    wctx w = {final, err, errlen, SW_OK, true};
     int full = result->status != SW_RUN_FAILED;
     if (check_result(&w, cfg, result, full)) return w.rc;
 
-    hid_t file = create_temporary(&w, dir, meta->run_id, tmp, sizeof tmp);
+    char tmp[PATH_MAX];
+    hid_t file = create_in_memory(&w, dir, meta->run_id, tmp, sizeof tmp);
     if (file < 0) return w.rc;
 
     char *yaml = sw_config_to_yaml(cfg);
@@ -720,7 +728,7 @@ int sw_h5_write_run(const char *dir, const sw_run_meta *meta, const sw_config *c
     write_config_group(&w, file, cfg);
     write_record(&w, file, cfg, result, full);
     write_metric_names(&w, file, cfg);
-    return finish_file(&w, file, tmp, final, dir);
+    return finish_file(&w, file, dir, tmp);
 }
 
 static int is_temporary_name(const char *name)
@@ -735,11 +743,13 @@ static const char *base_name(const char *path)
 }
 
 /* Reads a scalar string attribute (variable or fixed length) into a malloc'ed string.
- * SW_ENOTFOUND when absent, SW_EFORMAT when not a string. */
+ * SW_ENOTFOUND when absent, SW_EFORMAT when not a string or unreadable (this and the
+ * getters below leave HDF5's reason on the error stack). */
 static int get_str(hid_t loc, const char *name, char **out)
 {
     *out = NULL;
-    if (H5Aexists(loc, name) <= 0) return SW_ENOTFOUND;
+    htri_t e;
+    if ((e = H5Aexists(loc, name)) <= 0) return e == 0 ? SW_ENOTFOUND : SW_EFORMAT;
     hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
     if (a < 0) return SW_EFORMAT;
     hid_t ft = H5Aget_type(a), s = H5Aget_space(a);
@@ -756,8 +766,8 @@ static int get_str(hid_t loc, const char *name, char **out)
             if (mt >= 0) H5Tclose(mt);
         } else {
             size_t n = H5Tget_size(ft);
-            hid_t mt = H5Tcopy(H5T_C_S1);
-            char *v = calloc(n + 1, 1);
+            hid_t mt = n > 0 && n <= READ_MAX_LIST ? H5Tcopy(H5T_C_S1) : -1;
+            char *v = mt >= 0 ? calloc(n + 1, 1) : NULL;
             if (v && mt >= 0 && H5Tset_size(mt, n + 1) >= 0 && H5Aread(a, mt, v) >= 0) {
                 *out = v;
                 v = NULL;
@@ -773,25 +783,22 @@ static int get_str(hid_t loc, const char *name, char **out)
     return rc;
 }
 
+int sw_h5_verify_run(const char *path, sw_run_status *status, char *err, size_t errlen)
+{
+    if (path && is_temporary_name(base_name(path))) {
+        sw_set_error(err, errlen, "%s: a temporary (an unfinished write), not a run file", path);
+        return SW_EFORMAT;
+    }
+    sw_run_file f;
+    int rc = sw_h5_read_run(path, SW_READ_VERIFY, &f, err, errlen);
+    if (rc == SW_OK && status) *status = f.status;
+    sw_run_file_free(&f);
+    return rc;
+}
+
 int sw_h5_run_is_complete(const char *path)
 {
-    if (!path || is_temporary_name(base_name(path))) return 0;
-    struct stat st;
-    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return 0;
-    h5_quiet();
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0) {
-        H5Eclear2(H5E_DEFAULT);
-        return 0;
-    }
-    char *format = NULL, *status = NULL;
-    int ok = get_str(f, "format", &format) == SW_OK && strcmp(format, RUN_FORMAT) == 0 &&
-             get_str(f, "status", &status) == SW_OK && status[0];
-    free(format);
-    free(status);
-    H5Fclose(f);
-    H5Eclear2(H5E_DEFAULT);
-    return ok;
+    return sw_h5_verify_run(path, NULL, NULL, 0) == SW_OK;
 }
 
 int sw_h5_remove_temporaries(const char *dir)
@@ -817,7 +824,8 @@ int sw_h5_remove_temporaries(const char *dir)
 
 static int get_f64(hid_t loc, const char *name, double *out)
 {
-    if (H5Aexists(loc, name) <= 0) return SW_ENOTFOUND;
+    htri_t e;
+    if ((e = H5Aexists(loc, name)) <= 0) return e == 0 ? SW_ENOTFOUND : SW_EFORMAT;
     hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
     if (a < 0) return SW_EFORMAT;
     hid_t ft = H5Aget_type(a), s = H5Aget_space(a);
@@ -834,7 +842,8 @@ static int get_f64(hid_t loc, const char *name, double *out)
 /* Integers, floats holding integers, and enums whose names are TRUE/FALSE (bools). */
 static int get_i64(hid_t loc, const char *name, long long *out)
 {
-    if (H5Aexists(loc, name) <= 0) return SW_ENOTFOUND;
+    htri_t e;
+    if ((e = H5Aexists(loc, name)) <= 0) return e == 0 ? SW_ENOTFOUND : SW_EFORMAT;
     hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
     if (a < 0) return SW_EFORMAT;
     hid_t ft = H5Aget_type(a), s = H5Aget_space(a);
@@ -874,13 +883,14 @@ static int get_i64_array(hid_t loc, const char *name, long long **out, int *n)
 {
     *out = NULL;
     *n = 0;
-    if (H5Aexists(loc, name) <= 0) return SW_ENOTFOUND;
+    htri_t e;
+    if ((e = H5Aexists(loc, name)) <= 0) return e == 0 ? SW_ENOTFOUND : SW_EFORMAT;
     hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
     if (a < 0) return SW_EFORMAT;
     hid_t ft = H5Aget_type(a), s = H5Aget_space(a);
     int rc = SW_EFORMAT;
     hssize_t np = s >= 0 ? H5Sget_simple_extent_npoints(s) : -1;
-    if (ft >= 0 && np >= 0 && H5Tget_class(ft) == H5T_INTEGER) {
+    if (ft >= 0 && np >= 0 && np <= READ_MAX_LIST && H5Tget_class(ft) == H5T_INTEGER) {
         int64_t *v = malloc((size_t)(np ? np : 1) * sizeof *v);
         long long *ll = malloc((size_t)(np ? np : 1) * sizeof *ll);
         if (v && ll && (np == 0 || H5Aread(a, H5T_NATIVE_INT64, v) >= 0)) {
@@ -910,7 +920,7 @@ static int get_strs(hid_t obj, int is_attr, char ***out, int *n)
     hid_t s = is_attr ? H5Aget_space(obj) : H5Dget_space(obj);
     int rc = SW_EFORMAT;
     hssize_t np = s >= 0 ? H5Sget_simple_extent_npoints(s) : -1;
-    if (ft < 0 || np < 0 || H5Tget_class(ft) != H5T_STRING) goto done;
+    if (ft < 0 || np < 0 || np > READ_MAX_LIST || H5Tget_class(ft) != H5T_STRING) goto done;
     char **list = calloc((size_t)(np ? np : 1), sizeof *list);
     if (!list) {
         rc = SW_ENOMEM;
@@ -939,8 +949,8 @@ static int get_strs(hid_t obj, int is_attr, char ***out, int *n)
         if (mt >= 0) H5Tclose(mt);
     } else {
         size_t len = H5Tget_size(ft);
-        hid_t mt = H5Tcopy(H5T_C_S1);
-        char *raw = calloc((size_t)np, len + 1);
+        hid_t mt = len > 0 && len <= READ_MAX_LIST ? H5Tcopy(H5T_C_S1) : -1;
+        char *raw = mt >= 0 && (size_t)np <= READ_MAX_LIST / (len + 1) ? calloc((size_t)np, len + 1) : NULL;
         herr_t r = -1;
         if (mt >= 0 && raw && H5Tset_size(mt, len + 1) >= 0)
             r = is_attr ? H5Aread(obj, mt, raw) : H5Dread(obj, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw);
@@ -997,6 +1007,18 @@ static int read_dset(hid_t loc, const char *name, hid_t mtype, void *buf, size_t
     return ok ? SW_OK : SW_EFORMAT;
 }
 
+/* Within the key's own range (the schema's), so that an int narrows without loss and the
+ * sizes a file's config implies are the ones a config could have. */
+static bool key_in_range(const sw_key_info *k, double v)
+{
+    if (!(v == v)) return false;
+    if (k->min_exclusive ? !(v > k->min) : !(v >= k->min)) return false;
+    return k->max_exclusive ? v < k->max : v <= k->max;
+}
+
+/* Every schema key /config has, into out->config (the others keep their defaults and
+ * count in config_missing); a value of the wrong type or outside the key's range is not
+ * used, and the first such key is named in out->config_bad. */
 static void read_config(hid_t g, sw_run_file *out)
 {
     sw_config *cfg = &out->config;
@@ -1007,17 +1029,20 @@ static void read_config(hid_t g, sw_run_file *out)
         switch (k->type) {
         case SW_TYPE_INT: {
             long long v;
-            if ((rc = get_i64(g, k->key, &v)) == SW_OK) *(int *)field = (int)v;
+            if ((rc = get_i64(g, k->key, &v)) == SW_OK && (rc = key_in_range(k, (double)v) ? SW_OK : SW_EFORMAT) == SW_OK)
+                *(int *)field = (int)v;
             break;
         }
         case SW_TYPE_INT64: {
             long long v;
-            if ((rc = get_i64(g, k->key, &v)) == SW_OK) *(int64_t *)field = v;
+            if ((rc = get_i64(g, k->key, &v)) == SW_OK && (rc = key_in_range(k, (double)v) ? SW_OK : SW_EFORMAT) == SW_OK)
+                *(int64_t *)field = v;
             break;
         }
         case SW_TYPE_FLOAT: {
             double v;
-            if ((rc = get_f64(g, k->key, &v)) == SW_OK) *(double *)field = v;
+            if ((rc = get_f64(g, k->key, &v)) == SW_OK && (rc = key_in_range(k, v) ? SW_OK : SW_EFORMAT) == SW_OK)
+                *(double *)field = v;
             break;
         }
         case SW_TYPE_BOOL: {
@@ -1047,15 +1072,18 @@ static void read_config(hid_t g, sw_run_file *out)
         }
         case SW_TYPE_STRING: {
             char *s = NULL;
-            if ((rc = get_str(g, k->key, &s)) == SW_OK) snprintf(field, (size_t)k->max + 1, "%s", s);
+            if ((rc = get_str(g, k->key, &s)) == SW_OK && strlen(s) > (size_t)k->max) rc = SW_EFORMAT;
+            if (rc == SW_OK) snprintf(field, (size_t)k->max + 1, "%s", s);
             free(s);
             break;
         }
         case SW_TYPE_INT_LIST: {
             long long *v = NULL;
             int n = 0;
-            if ((rc = get_i64_array(g, k->key, &v, &n)) == SW_OK) {
-                if (n > SW_MAX_MILESTONES) n = SW_MAX_MILESTONES;
+            if ((rc = get_i64_array(g, k->key, &v, &n)) == SW_OK && n > SW_MAX_MILESTONES) rc = SW_EFORMAT;
+            for (int j = 0; rc == SW_OK && j < n; j++)
+                if (!key_in_range(k, (double)v[j]) || v[j] > INT_MAX) rc = SW_EFORMAT;
+            if (rc == SW_OK) {
                 for (int j = 0; j < n; j++) ((int *)field)[j] = (int)v[j];
                 *(int *)((char *)cfg + k->count_offset) = n;
             }
@@ -1064,8 +1092,30 @@ static void read_config(hid_t g, sw_run_file *out)
         }
         default: break;
         }
-        if (rc != SW_OK) out->config_missing++;
+        if (rc == SW_ENOTFOUND) {
+            out->config_missing++;
+        } else if (rc != SW_OK && !out->config_bad[0]) {
+            char detail[200];
+            h5_detail(detail);
+            snprintf(out->config_bad, sizeof out->config_bad, "/config/%s %s%s%s", k->key,
+                     detail[0] ? "unreadable (HDF5: " : "not of its key's type and range", detail, detail[0] ? ")" : "");
+        }
+        H5Eclear2(H5E_DEFAULT);
     }
+}
+
+/* Elements of an array of `rank` dims, and its bytes at `elem` bytes each, checked: false
+ * when a dimension is negative or the product overflows what malloc could be asked for. */
+static bool checked_count(int rank, const long long *dims, size_t elem, size_t *count)
+{
+    size_t n = 1;
+    for (int i = 0; i < rank; i++) {
+        if (dims[i] < 0) return false;
+        if (dims[i] > 0 && n > SIZE_MAX / 2 / elem / (size_t)dims[i]) return false;
+        n *= (size_t)dims[i];
+    }
+    *count = n;
+    return true;
 }
 
 static void sizes_unknown(sw_record_sizes *s)
@@ -1102,7 +1152,13 @@ static int read_row(hid_t f, const char *file, const sw_record_row *row, sw_reco
         *n = (long long)dims[i];
     }
     if (!out) return SW_OK;
-    size_t count = sw_record_count(row, s);
+    long long d[SW_RECORD_MAX_RANK];
+    size_t count;
+    for (int i = 0; i < rank; i++) d[i] = (long long)dims[i];
+    if (!checked_count(rank, d, sw_record_mem_size(row->type), &count)) {
+        sw_set_error(err, errlen, "%s: %s has more elements than this program can hold", file, row->path);
+        return SW_EFORMAT;
+    }
     void *buf = malloc((count ? count : 1) * sw_record_mem_size(row->type));
     if (!buf) return SW_ENOMEM;
     if (read_dset(f, row->path, record_mem_type(row->type), buf, count)) {
@@ -1117,8 +1173,10 @@ static int read_row(hid_t f, const char *file, const sw_record_row *row, sw_reco
 /* The values of a row a file predates (SW_REC_ADDED): NaN, or 0 for integers. */
 static int absent_row(const sw_record_row *row, const sw_record_sizes *s, void **out)
 {
-    size_t n = 1;
-    for (int i = 0; i < row->rank; i++) n *= s->n[row->dims[i]] > 0 ? (size_t)s->n[row->dims[i]] : 0;
+    long long d[SW_RECORD_MAX_RANK];
+    size_t n;
+    for (int i = 0; i < row->rank; i++) d[i] = s->n[row->dims[i]] > 0 ? s->n[row->dims[i]] : 0;
+    if (!checked_count(row->rank, d, sw_record_mem_size(row->type), &n)) return SW_EFORMAT;
     if (!(*out = calloc(n ? n : 1, sw_record_mem_size(row->type)))) return SW_ENOMEM;
     for (size_t i = 0; i < n; i++) {
         if (row->type == SW_REC_F64) ((double *)*out)[i] = NAN;
@@ -1204,8 +1262,11 @@ static int read_root(hid_t f, sw_run_file *out, char *err, size_t errlen)
     const char *path = out->path;
     char *format = NULL, *status = NULL;
     long long version = 0;
-    int rc = SW_EFORMAT;
-    if (get_str(f, "format", &format) != SW_OK || strcmp(format, RUN_FORMAT) != 0)
+    int rc = SW_EFORMAT, got = get_str(f, "format", &format);
+    char detail[200];
+    if (got == SW_EFORMAT && (h5_detail(detail), detail[0]))
+        sw_set_error(err, errlen, "%s: root attribute format unreadable (HDF5: %s)", path, detail);
+    else if (got != SW_OK || strcmp(format, RUN_FORMAT) != 0)
         sw_set_error(err, errlen, "%s: not a sweep run file (root attribute format is not '" RUN_FORMAT "')", path);
     else if (get_i64(f, "format_version", &version) != SW_OK || version < 1 || version > FORMAT_VERSION)
         sw_set_error(err, errlen, "%s: format_version %lld is not one this program reads (1)", path, version);
@@ -1252,9 +1313,10 @@ static int read_config_and_summary(hid_t f, sw_run_file *out, char *err, size_t 
         return SW_EFORMAT;
     }
     long long v = 0;
-    if (get_i64(g, "best_epoch", &v) == SW_OK) out->best_epoch = (int)v;
-    if (get_i64(g, "epochs_completed", &v) == SW_OK) out->epochs = (int)v;
-    if (get_i64(g, "epochs_planned", &v) == SW_OK) out->epochs_planned = (int)v;
+    /* counts beyond an int are not ones a run makes: left at 0 (verification names them) */
+    if (get_i64(g, "best_epoch", &v) == SW_OK && v >= 0 && v <= INT_MAX) out->best_epoch = (int)v;
+    if (get_i64(g, "epochs_completed", &v) == SW_OK && v >= 0 && v <= INT_MAX) out->epochs = (int)v;
+    if (get_i64(g, "epochs_planned", &v) == SW_OK && v >= 0 && v <= INT_MAX) out->epochs_planned = (int)v;
     if (get_i64(g, "param_count", &v) == SW_OK) out->param_count = v;
     get_f64(g, "best_test_acc", &out->best_test_acc);
     get_f64(g, "best_test_loss", &out->best_test_loss);
@@ -1276,6 +1338,197 @@ static int read_config_and_summary(hid_t f, sw_run_file *out, char *err, size_t 
     return SW_OK;
 }
 
+/* ---- verification: reading a run file through ----------------------------------------- */
+
+/* "[3,7]" */
+static void format_dims(char *out, size_t outlen, int rank, const long long *dims)
+{
+    size_t n = (size_t)snprintf(out, outlen, "[");
+    for (int i = 0; i < rank && n < outlen; i++) n += (size_t)snprintf(out + n, outlen - n, "%s%lld", i ? "," : "", dims[i]);
+    if (n < outlen) snprintf(out + n, outlen - n, "]");
+}
+
+/* The array at `path` (absolute) exists (else SW_ENOTFOUND, no message), holds numbers of
+ * the row type's class with exactly the dims `want`, and reads back whole: every chunk
+ * decompresses and passes its Fletcher-32 checksum. SW_EFORMAT with the reason in err. */
+static int verify_array(hid_t f, const char *file, const char *path, sw_record_type type, int rank,
+                        const long long *want, char *err, size_t errlen)
+{
+    if (H5Lexists(f, path, H5P_DEFAULT) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return SW_ENOTFOUND;
+    }
+    char detail[200] = "", have_text[96], want_text[96];
+    hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
+    hid_t t = d >= 0 ? H5Dget_type(d) : -1, sp = d >= 0 ? H5Dget_space(d) : -1;
+    H5T_class_t cls = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
+    int r = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1, rc = SW_EFORMAT;
+    hsize_t dims[H5S_MAX_RANK];
+    long long have[H5S_MAX_RANK];
+    bool is_float = type == SW_REC_F64 || type == SW_REC_F32 || type == SW_REC_REAL;
+    if (d < 0 || t < 0 || sp < 0 || r < 0 || H5Sget_simple_extent_dims(sp, dims, NULL) < 0) {
+        h5_detail(detail);
+        sw_set_error(err, errlen, "%s: %s unreadable%s%s%s", file, path, detail[0] ? " (HDF5: " : "", detail,
+                     detail[0] ? ")" : "");
+        goto done;
+    }
+    if (cls != (is_float ? H5T_FLOAT : H5T_INTEGER)) {
+        sw_set_error(err, errlen, "%s: %s holds %s, expected %s", file, path,
+                     cls == H5T_FLOAT ? "floats" : cls == H5T_INTEGER ? "integers" : "neither integers nor floats",
+                     is_float ? "floats" : "integers");
+        goto done;
+    }
+    bool same = r == rank;
+    for (int i = 0; i < r; i++) {
+        have[i] = dims[i] > (hsize_t)LLONG_MAX ? LLONG_MAX : (long long)dims[i];
+        same = same && have[i] == want[i];
+    }
+    if (!same) {
+        format_dims(have_text, sizeof have_text, r, have);
+        format_dims(want_text, sizeof want_text, rank, want);
+        sw_set_error(err, errlen, "%s: %s has shape %s; its config implies %s", file, path, have_text, want_text);
+        goto done;
+    }
+    size_t count, elem = sw_record_mem_size(type);
+    if (!checked_count(rank, want, elem, &count)) {
+        sw_set_error(err, errlen, "%s: %s has more elements than this program can hold", file, path);
+        goto done;
+    }
+    void *buf = malloc((count ? count : 1) * elem);
+    if (!buf) {
+        sw_set_error(err, errlen, "%s: out of memory reading %s", file, path);
+        rc = SW_ENOMEM;
+        goto done;
+    }
+    if (count > 0 && H5Dread(d, record_mem_type(type), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+        h5_detail(detail);
+        sw_set_error(err, errlen, "%s: %s unreadable%s%s%s", file, path, detail[0] ? " (HDF5: " : "", detail,
+                     detail[0] ? ")" : "");
+    } else {
+        rc = SW_OK;
+    }
+    free(buf);
+done:
+    if (sp >= 0) H5Sclose(sp);
+    if (t >= 0) H5Tclose(t);
+    if (d >= 0) H5Dclose(d);
+    H5Eclear2(H5E_DEFAULT);
+    return rc;
+}
+
+/* A scalar numeric attribute at `path` ("/summary/best_epoch"): SW_OK, SW_ENOTFOUND or
+ * SW_EFORMAT (unreadable or not a number). */
+static int verify_attribute(hid_t f, const char *path, bool text)
+{
+    char group[64];
+    const char *slash = strrchr(path, '/');
+    snprintf(group, sizeof group, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    if (H5Lexists(f, group, H5P_DEFAULT) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return SW_ENOTFOUND;
+    }
+    hid_t g = H5Gopen2(f, group, H5P_DEFAULT);
+    if (g < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return SW_EFORMAT;
+    }
+    int rc;
+    if (text) {
+        char *v = NULL;
+        rc = get_str(g, slash + 1, &v);
+        free(v);
+    } else {
+        double v;
+        rc = get_f64(g, slash + 1, &v);
+    }
+    H5Gclose(g);
+    H5Eclear2(H5E_DEFAULT);
+    return rc;
+}
+
+/* Reads every row of the run record (record.c's table) that a file of this status holds,
+ * each array with the shape that its /config and /summary/epochs_completed imply, through
+ * to the last byte. Rows added to the format later may be absent. */
+static int verify_record(hid_t f, sw_run_file *out, char *err, size_t errlen)
+{
+    const char *file = out->path;
+    const sw_config *cfg = &out->config;
+    if (out->status >= SW_RUN_STATUS_COUNT) {
+        sw_set_error(err, errlen, "%s: status is not done, diverged or failed", file);
+        return SW_EFORMAT;
+    }
+    if (out->config_bad[0]) {
+        sw_set_error(err, errlen, "%s: %s", file, out->config_bad);
+        return SW_EFORMAT;
+    }
+    long long E = -1;
+    hid_t g = H5Lexists(f, "summary", H5P_DEFAULT) > 0 ? H5Gopen2(f, "summary", H5P_DEFAULT) : -1;
+    if (g >= 0) {
+        if (get_i64(g, "epochs_completed", &E) != SW_OK) E = -1;
+        H5Gclose(g);
+    }
+    H5Eclear2(H5E_DEFAULT);
+    if (E < 0 || E > cfg->train.epochs || (out->status == SW_RUN_DONE && E != cfg->train.epochs)) {
+        sw_set_error(err, errlen, "%s: /summary/epochs_completed is %s%lld for a %s run of train.epochs %d", file,
+                     E < 0 ? "missing or " : "", E, sw_run_status_name(out->status), cfg->train.epochs);
+        return SW_EFORMAT;
+    }
+    sw_record_sizes s;
+    sw_record_sizes_of_run(cfg, (int)E, &s);
+    bool full = out->status != SW_RUN_FAILED;
+    if (full) { /* R: a run that diverged before its first record makes one at its best epoch */
+        hsize_t dims[1];
+        long long R = s.n[SW_SIZE_RECORDS];
+        if (out->status == SW_RUN_DIVERGED && R == 0 && dset_dims(f, "/gradients/epoch", dims, 1) == 1 && dims[0] == 1)
+            s.n[SW_SIZE_RECORDS] = 1;
+        H5Eclear2(H5E_DEFAULT);
+    }
+    sw_model_shape shape = sw_model_shape_from_config(cfg);
+    for (size_t i = 0; i < sw_record_len; i++) {
+        const sw_record_row *row = &sw_record[i];
+        if (!full && (row->flags & SW_REC_RESULTS_ONLY)) continue;
+        bool may_lack = (row->flags & SW_REC_ADDED) != 0;
+        long long want[SW_RECORD_MAX_RANK];
+        for (int d = 0; d < row->rank; d++) want[d] = s.n[row->dims[d]];
+        int rc = SW_OK;
+        switch (row->kind) {
+        case SW_REC_ATTRIBUTE:
+            if ((rc = verify_attribute(f, row->path, false)) == SW_EFORMAT) {
+                sw_set_error(err, errlen, "%s: attribute %s unreadable or not a number", file, row->path);
+                return rc;
+            }
+            break;
+        case SW_REC_SCALE:
+        case SW_REC_DATASET: rc = verify_array(f, file, row->path, row->type, row->rank, want, err, errlen); break;
+        case SW_REC_WEIGHTS:
+            for (int t = 0; t < sw_tensor_count(&shape) && rc == SW_OK; t++) {
+                sw_tensor_info ti = sw_tensor_describe(&shape, t);
+                char path[128];
+                long long dims[2] = {ti.rows, ti.cols};
+                snprintf(path, sizeof path, "%s/%s", row->path, ti.name);
+                rc = verify_array(f, file, path, row->type, ti.cols ? 2 : 1, dims, err, errlen);
+                if (rc == SW_ENOTFOUND) {
+                    sw_set_error(err, errlen, "%s: %s missing", file, path);
+                    return SW_EFORMAT;
+                }
+            }
+            break;
+        default: SW_ASSERT(!"a record row of unknown kind");
+        }
+        if (rc == SW_ENOTFOUND && !may_lack) {
+            sw_set_error(err, errlen, "%s: %s missing", file, row->path);
+            return SW_EFORMAT;
+        }
+        if (rc != SW_OK && rc != SW_ENOTFOUND) return rc;
+    }
+    for (size_t i = 0; i < sw_record_text_len; i++)
+        if (verify_attribute(f, sw_record_text[i].path, true) == SW_EFORMAT) {
+            sw_set_error(err, errlen, "%s: attribute %s unreadable or not a string", file, sw_record_text[i].path);
+            return SW_EFORMAT;
+        }
+    return SW_OK;
+}
+
 int sw_h5_read_run(const char *path, unsigned what, sw_run_file *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
@@ -1292,6 +1545,10 @@ int sw_h5_read_run(const char *path, unsigned what, sw_run_file *out, char *err,
         sw_set_error(err, errlen, "%s: %s", path, strerror(errno));
         return SW_ENOTFOUND;
     }
+    if (!S_ISREG(st.st_mode) || st.st_size == 0) {
+        sw_set_error(err, errlen, "%s: %s", path, S_ISREG(st.st_mode) ? "empty file (0 bytes)" : "not a regular file");
+        return SW_EFORMAT;
+    }
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) {
         char detail[200];
@@ -1302,6 +1559,7 @@ int sw_h5_read_run(const char *path, unsigned what, sw_run_file *out, char *err,
     }
     int rc = read_root(f, out, err, errlen);
     if (rc == SW_OK) rc = read_config_and_summary(f, out, err, errlen);
+    if (rc == SW_OK && (what & SW_READ_VERIFY)) rc = verify_record(f, out, err, errlen);
     if (rc == SW_OK && (what & SW_READ_HISTORY)) rc = read_history(f, out, err, errlen);
     if (rc == SW_OK) rc = read_gradients(f, out, what, err, errlen);
     if (rc == SW_ENOMEM) sw_set_error(err, errlen, "%s: out of memory", path);
@@ -1505,6 +1763,27 @@ void sw_index_cache_free(sw_index_cache *c)
     free(c);
 }
 
+/* The entry takes *file over (zeroed here), as the file at `st` was. */
+static void cache_take(index_cache_entry *e, sw_run_file *file, const struct stat *st)
+{
+    sw_run_file_free(&e->file);
+    e->file = *file;
+    memset(file, 0, sizeof *file);
+    e->valid = 1;
+    e->mtime = st->st_mtim;
+    e->size = st->st_size;
+    e->ino = st->st_ino;
+}
+
+void sw_index_cache_put(sw_index_cache *c, int i, const char *path, sw_run_file *file)
+{
+    struct stat st;
+    if (c && i >= 0 && i < c->n && file->status < SW_RUN_STATUS_COUNT && stat(path, &st) == 0)
+        cache_take(&c->rows[i], file, &st);
+    else
+        sw_run_file_free(file);
+}
+
 /* Run files are replaced by rename, never rewritten in place: a new inode, and a new
  * mtime and size, say the cached summary is stale. */
 static bool same_file_state(const index_cache_entry *e, const struct stat *st)
@@ -1674,7 +1953,7 @@ static int collect_row(wctx *w, const char *dir, const sw_index_spec *spec, char
         r->id = listed[i];
     }
     if (!valid_run_id(r->id)) return wfail(w, SW_EINVAL, "invalid run id '%s'", r->id ? r->id : "(null)");
-    char path[PATH_MAX], msg[256];
+    char path[PATH_MAX], msg[PATH_MAX + 256];
     snprintf(path, sizeof path, "%s/%s.h5", dir, r->id);
     struct stat st;
     bool exists = stat(path, &st) == 0;
@@ -1683,21 +1962,18 @@ static int collect_row(wctx *w, const char *dir, const sw_index_spec *spec, char
         sw_run_file_free(&cached->file); /* replaced (a failed run redone) or removed */
         cached->valid = 0;
     }
+    int rc = SW_ENOTFOUND;
     if (cached && cached->valid) {
         r->file = &cached->file;
-    } else if (exists && sw_h5_run_is_complete(path) &&
-               sw_h5_read_run(path, 0, &r->own, msg, sizeof msg) == SW_OK && r->own.status < SW_RUN_STATUS_COUNT) {
+    } else if (exists && (rc = sw_h5_read_run(path, SW_READ_VERIFY, &r->own, msg, sizeof msg)) == SW_OK) {
         r->file = &r->own;
         if (cached) { /* the cache takes the summary over */
-            cached->file = r->own;
-            memset(&r->own, 0, sizeof r->own);
-            cached->valid = 1;
-            cached->mtime = st.st_mtim;
-            cached->size = st.st_size;
-            cached->ino = st.st_ino;
+            cache_take(cached, &r->own, &st);
             r->file = &cached->file;
         }
     } else {
+        if (rc == SW_ENOMEM) return wfail(w, SW_ENOMEM, "out of memory");
+        if (exists && spec->diag) fprintf(spec->diag, "%s; listed as unreadable\n", msg);
         sw_run_file_free(&r->own);
         r->file = NULL;
     }
@@ -1731,7 +2007,7 @@ static int index_keys(wctx *w, const sw_index_spec *spec, const index_row *rows,
 
 /* Writes the index under a temporary name and renames it: root attributes, /runs links,
  * /table. */
-static int write_index_file(wctx *w, const char *dir, const char *final, const sw_index_spec *spec,
+static int write_index_file(wctx *w, const char *dir, const sw_index_spec *spec,
                             const index_row *rows, int n, const char *const *keys, int nkeys)
 {
     int counts[SW_RUN_STATUS_COUNT] = {0}, pending = 0;
@@ -1742,7 +2018,7 @@ static int write_index_file(wctx *w, const char *dir, const char *final, const s
             pending++;
     }
     char tmp[PATH_MAX];
-    hid_t file = create_temporary(w, dir, "sweep", tmp, sizeof tmp);
+    hid_t file = create_in_memory(w, dir, "sweep", tmp, sizeof tmp);
     if (file < 0) return w->rc;
     char created[32], hash[65] = "";
     iso_time_utc(created);
@@ -1772,7 +2048,7 @@ static int write_index_file(wctx *w, const char *dir, const char *final, const s
     }
     if (runs >= 0) H5Gclose(runs);
     write_index_table(w, file, rows, n, keys, nkeys);
-    return finish_file(w, file, tmp, final, dir);
+    return finish_file(w, file, dir, tmp);
 }
 
 int sw_h5_write_index(const char *dir, const sw_index_spec *spec, char *err, size_t errlen)
@@ -1787,7 +2063,7 @@ int sw_h5_write_index(const char *dir, const sw_index_spec *spec, char *err, siz
         sw_set_error(err, errlen, "path too long: %s", dir);
         return SW_EINVAL;
     }
-    wctx w = {final, err, errlen, SW_OK};
+    wctx w = {final, err, errlen, SW_OK, false};
     char **listed = NULL;
     int n = spec->n_runs;
     if (!spec->run_ids && (n = sw_h5_list_runs(dir, &listed)) < 0) {
@@ -1800,7 +2076,7 @@ int sw_h5_write_index(const char *dir, const sw_index_spec *spec, char *err, siz
     if (!rows) wfail(&w, SW_ENOMEM, "out of memory");
     for (int i = 0; i < n && !w.rc; i++) collect_row(&w, dir, spec, listed, i, &rows[i]);
     if (!w.rc) index_keys(&w, spec, rows, n, &keys, &nkeys);
-    if (!w.rc) write_index_file(&w, dir, final, spec, rows, n, keys, nkeys);
+    if (!w.rc) write_index_file(&w, dir, spec, rows, n, keys, nkeys);
     if (rows)
         for (int i = 0; i < n; i++) sw_run_file_free(&rows[i].own);
     free(rows);

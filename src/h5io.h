@@ -1,8 +1,11 @@
 /* h5io.h: the HDF5 files a sweep writes: one file per run, and the sweep index.
  *
  * The layout is a public contract, documented path by path in docs/hdf5-layout.md.
- * Every file is written under a temporary name in the same directory, closed, fsync'ed
- * and renamed, so a file under its final name is always complete.
+ * Every file is built in memory and written under a temporary name in the same directory,
+ * fsync'ed and renamed (atomicio.h), so a file under its final name is always complete and
+ * a failed write (a full disk) leaves nothing behind. Run files carry a Fletcher-32
+ * checksum on every array; one counts as complete only when it reads through
+ * (sw_h5_verify_run), which also finds files damaged after they were written.
  *
  * Thread safety: the HDF5 library must be the thread-safe build (checked by sw_h5_init);
  * the high-level H5LT/H5DS calls are serialised by a lock inside this module. Call
@@ -11,6 +14,7 @@
 #define SWEEP_H5IO_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "config.h"
 #include "train.h"
@@ -34,8 +38,14 @@ typedef struct {
 int sw_h5_write_run(const char *dir, const sw_run_meta *meta, const sw_config *cfg,
                     const sw_run_result *result, char *err, size_t errlen);
 
-/* 1 when PATH is a complete run file (opens, format "sweep-run", has a status),
- * 0 otherwise (missing, temporary, truncated, foreign). */
+/* Reads the run file at PATH through (sw_h5_read_run with SW_READ_VERIFY): SW_OK when it
+ * is complete, with its status in *status (may be NULL); SW_ENOTFOUND when there is no
+ * such file; SW_EFORMAT when it is damaged, truncated, empty, foreign or a temporary, the
+ * reason in err ("DIR/x.h5: /history/test_acc has shape [3,7]; its config implies [2]");
+ * SW_ENOMEM. Thread-safe. */
+int sw_h5_verify_run(const char *path, sw_run_status *status, char *err, size_t errlen);
+
+/* 1 when sw_h5_verify_run(PATH) is SW_OK, 0 otherwise. */
 int sw_h5_run_is_complete(const char *path);
 
 /* Removes temporaries left in DIR by an interrupted or killed writer. Returns the
@@ -68,6 +78,9 @@ typedef struct {
      * parallel to run_ids. With it each complete run file is read once, not at every
      * write, so rewriting the index after each of n runs reads O(n) files, not O(n^2). */
     sw_index_cache *cache;
+    /* Optional (may be NULL): one line per run whose file is present but does not verify
+     * (the reason; the row says "unreadable"). */
+    FILE *diag;
 } sw_index_spec;
 
 /* (Re)writes DIR/sweep.h5 atomically: /runs/<id> external links, /table columns, root
@@ -80,7 +93,14 @@ int sw_h5_write_index(const char *dir, const sw_index_spec *spec, char *err, siz
 /* What to read besides the root attributes, /config and /summary (always read). */
 enum {
     SW_READ_HISTORY = 1,   /* /history into `history` */
-    SW_READ_GRADIENTS = 2  /* /gradients/epoch and /gradients/dloss_dh_norm */
+    SW_READ_GRADIENTS = 2, /* /gradients/epoch and /gradients/dloss_dh_norm */
+    /* Read the file through first: every array and attribute of the run record a file of
+     * its status holds (record.c's table; rows added later may be absent), each array with
+     * the shape its /config and /summary/epochs_completed imply and every byte of it
+     * readable (run files written since the checksum have Fletcher-32 on every array, so
+     * damaged data is found as well as damaged metadata), and every /config value of its
+     * key's type and range. A file that fails is SW_EFORMAT, the reason in err. */
+    SW_READ_VERIFY = 4
 };
 
 /* One run file as read back. Every pointer is owned by the struct (sw_run_file_free). */
@@ -90,6 +110,9 @@ typedef struct {
     sw_run_status status;   /* SW_RUN_STATUS_COUNT when the file's status is not known */
     sw_config config;       /* from the /config attributes; defaults for keys the file lacks */
     int config_missing;     /* number of schema keys absent from /config */
+    char config_bad[320];   /* "" or why the first /config key that is present but unusable
+                               (unreadable, of the wrong type, out of its range) is; such a
+                               key keeps its default */
     char **swept_keys;      /* root attribute swept_keys */
     int n_swept;
     double wall_seconds;
@@ -114,7 +137,7 @@ typedef struct {
     float *dloss_dh_norm;   /* (R,L,T) */
 } sw_run_file;
 
-/* Reads the run file at PATH (a complete one: see sw_h5_run_is_complete) into *out, which
+/* Reads the run file at PATH (what: SW_READ_* bits) into *out, which
  * is initialised here and released with sw_run_file_free() whatever the return value.
  * Returns SW_OK, SW_ENOTFOUND (no such file), SW_EFORMAT (not a sweep run file, or a
  * contract path is missing or malformed), SW_ENOMEM; message in err. Thread-safe. */
@@ -122,6 +145,12 @@ int sw_h5_read_run(const char *path, unsigned what, sw_run_file *out, char *err,
 
 /* Frees what *f owns; NULL-tolerant; leaves *f zeroed. */
 void sw_run_file_free(sw_run_file *f);
+
+/* Keeps *file, run i's summary just read and verified from PATH (sw_h5_read_run with
+ * SW_READ_VERIFY, without history or gradients), for the next index write, which then
+ * does not read the file again while it is unchanged. Takes *file over (it is zeroed, or
+ * freed when the cache cannot take it). */
+void sw_index_cache_put(sw_index_cache *cache, int i, const char *path, sw_run_file *file);
 
 /* Lists the run files of DIR (names ending in ".h5", except sweep.h5 and hidden
  * temporaries), sorted by name, into a newly allocated array of malloc'ed names (not

@@ -86,13 +86,16 @@ static const char help_text[] =
     "are identical to those of one process. DIR must be on a filesystem every rank sees.\n"
     "\n"
     "Re-running the same command resumes: done and diverged runs are kept, the rest\n"
-    "(missing, incomplete, failed) are redone. One sweep process per directory at a time.\n"
+    "(missing, incomplete, failed) are redone. A run file counts only if it reads through\n"
+    "(its checksums and shapes); a damaged one is moved to NAME.h5.damaged (never deleted)\n"
+    "and the run redone. One sweep process per directory at a time.\n"
     "A killed job (MPI or shards) resumes the same way: run the same command again.\n"
     "Ctrl-C stops launching runs and lets running ones stop at the next epoch boundary\n"
     "(nothing incomplete is left looking complete); a second Ctrl-C quits at once.\n"
     "\n"
-    "Exit status: 0 every run done; 1 some runs failed or diverged; 2 usage or config\n"
-    "error (nothing run, nothing written); 130 interrupted.\n"
+    "Exit status: 0 every run done; 1 some runs failed or diverged, or a file could not be\n"
+    "written (a full disk: one line per run; the same command later completes the sweep);\n"
+    "2 usage or config error (nothing run, nothing written); 130 interrupted.\n"
     "\n"
     "Config files: configs/*.yaml are commented examples; docs/config.md lists every key\n"
     "(also `sweep help keys`); docs/hdf5-layout.md describes the output files.\n";
@@ -188,7 +191,9 @@ static const char help_index_text[] =
     "sweep index DIR\n\n"
     "Rebuilds DIR/sweep.h5 from the run files present: rows in the grid order of\n"
     "DIR/" SW_MANIFEST_NAME " (runs without a complete file are \"pending\") and the\n"
-    "config text kept there; without a manifest, every complete run file in DIR.\n"
+    "config text kept there; without a manifest, every run file in DIR.\n"
+    "Every file is read through; one that does not (damaged, truncated, empty, not a\n"
+    "run file) is named with the reason on stderr and its row says \"unreadable\".\n"
     "Use it after shards of a job array (--shard) have finished, or when sweep.h5\n"
     "was lost. Exit status: 0 written; 1 it could not be written; 2 usage error or\n"
     "DIR is not a sweep's output directory.\n";
@@ -444,7 +449,7 @@ static int index_command(int argc, char **argv)
     }
     if (argc != 1 || argv[0][0] == '-') return usage_error("%sindex takes one directory: sweep index DIR", "");
     char err[1024] = "";
-    int rc = sw_sweep_rebuild_index(argv[0], stdout, err, sizeof err);
+    int rc = sw_sweep_rebuild_index(argv[0], stdout, stderr, err, sizeof err);
     if (rc) {
         fprintf(stderr, "sweep index: %s\n", err);
         return rc == SW_ENOTFOUND || rc == SW_EFORMAT ? EXIT_USAGE : EXIT_RUNS_FAILED;

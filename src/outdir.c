@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomicio.h"
 #include "common.h"
 #include "h5io.h"
 
@@ -190,23 +191,26 @@ static int manifest_read(const char *dir, manifest *m, char *err, size_t errlen)
     return rc;
 }
 
-/* Writes the manifest under a temporary name, fsyncs, renames: never half-written. The
- * temporary's name holds the host and pid: shards of one sweep write the same manifest
- * into one directory at the same time, and each rename installs a complete one. */
+/* Writes the manifest through atomicio (temporary, fsync, rename): never half-written,
+ * and a full disk is one message with nothing left behind. The temporary's name holds
+ * the host and pid: shards of one sweep write the same manifest into one directory at the
+ * same time, and each rename installs a complete one. */
 static int manifest_write(const sw_sweep_spec *spec, const char *dir, char *err, size_t errlen)
 {
-    char path[PATH_MAX], tmp[PATH_MAX], host[256] = "", suffix[320];
-    if (gethostname(host, sizeof host - 1) != 0 || !host[0]) snprintf(host, sizeof host, "host");
-    snprintf(suffix, sizeof suffix, ".tmp.%s.%ld", host, (long)getpid());
+    char path[PATH_MAX], tmp[PATH_MAX], owner[128], suffix[160];
+    sw_atomic_owner(owner, sizeof owner);
+    snprintf(suffix, sizeof suffix, ".tmp.%s", owner);
     if (sw_outdir_path(path, sizeof path, dir, SW_MANIFEST_NAME, "") ||
         sw_outdir_path(tmp, sizeof tmp, dir, "." SW_MANIFEST_NAME, suffix)) {
         snprintf(err, errlen, "output directory path too long: %s", dir);
         return SW_EINVAL;
     }
-    FILE *f = fopen(tmp, "w");
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
     if (!f) {
-        snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-        return SW_EIO;
+        snprintf(err, errlen, "cannot write %s: out of memory", path);
+        return SW_ENOMEM;
     }
     fprintf(f, "# sweep manifest: the runs of this directory and a hash of each one's resolved config.\n"
                "# sweep compares it with the config on every invocation, to resume only the same sweep.\n");
@@ -215,14 +219,15 @@ static int manifest_write(const sw_sweep_spec *spec, const char *dir, char *err,
     write_escaped(f, spec->text ? spec->text : "");
     fputc('\n', f);
     for (int i = 0; i < spec->n_runs; i++) fprintf(f, "run %s %s\n", spec->runs[i].id, spec->runs[i].hash);
-    int bad = fflush(f) != 0 || fsync(fileno(f)) != 0;
+    int bad = ferror(f) != 0;
     bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        unlink(tmp);
-        return SW_EIO;
-    }
-    return SW_OK;
+    int rc = SW_ENOMEM;
+    if (bad || !text)
+        snprintf(err, errlen, "cannot write %s: out of memory", path);
+    else
+        rc = sw_atomic_write(dir, path, tmp, text, len, err, errlen);
+    free(text);
+    return rc;
 }
 
 static int manifest_find(const manifest *m, const char *id)
@@ -414,37 +419,59 @@ out:
 
 /* ---- resume ----------------------------------------------------------------------------- */
 
-/* The status recorded in a complete run file; SW_RUN_STATUS_COUNT when unreadable. */
-static int recorded_status(const char *path)
+int sw_outdir_move_aside(const char *path, char *moved, size_t movedlen)
 {
-    sw_run_file f;
-    char rerr[256];
-    int status = SW_RUN_STATUS_COUNT;
-    if (sw_h5_read_run(path, 0, &f, rerr, sizeof rerr) == SW_OK) status = (int)f.status;
-    sw_run_file_free(&f);
-    return status;
+    for (int k = 0; k < 1000; k++) {
+        int n = k ? snprintf(moved, movedlen, "%s.damaged.%d", path, k) : snprintf(moved, movedlen, "%s.damaged", path);
+        if (n < 0 || (size_t)n >= movedlen) return SW_EINVAL;
+        struct stat st;
+        if (lstat(moved, &st) == 0) continue;
+        if (errno != ENOENT) return SW_EIO;
+        return rename(path, moved) == 0 ? SW_OK : SW_EIO;
+    }
+    errno = EEXIST;
+    return SW_EIO;
 }
 
-int sw_outdir_scan(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_sweep_outcome *out, int *pending,
-                   char *err, size_t errlen)
+int sw_outdir_scan(const sw_sweep_spec *spec, const sw_sweep_options *opt, const sw_outdir_scan_options *scan,
+                   sw_sweep_outcome *out, int *pending, char *err, size_t errlen)
 {
     int n_pending = 0;
     for (int i = 0; i < spec->n_runs; i++) {
         if (!sw_sweep_in_shard(spec, i, opt->shard_index, opt->shard_count)) continue;
         out->total++;
-        char path[PATH_MAX];
+        char path[PATH_MAX], why[PATH_MAX + 256], moved[PATH_MAX + 32];
         if (sw_outdir_path(path, sizeof path, opt->dir, spec->runs[i].id, ".h5")) {
             snprintf(err, errlen, "path too long for run %s in %s", spec->runs[i].id, opt->dir);
             return SW_EINVAL;
         }
-        int status = sw_h5_run_is_complete(path) ? recorded_status(path) : SW_RUN_STATUS_COUNT;
-        if (status == SW_RUN_DONE || status == SW_RUN_DIVERGED) {
+        sw_run_file f;
+        int rc = sw_h5_read_run(path, SW_READ_VERIFY, &f, why, sizeof why);
+        sw_run_status status = f.status;
+        if (rc == SW_OK) sw_index_cache_put(scan->cache, i, path, &f);
+        sw_run_file_free(&f);
+        if (rc == SW_ENOMEM) {
+            snprintf(err, errlen, "%s", why);
+            return rc;
+        }
+        if (rc == SW_EFORMAT && scan->move_aside) {
+            /* Never deleted (it may be all that is left of a run), never trusted: moved out of
+             * the way of the run's new file. */
+            if (sw_outdir_move_aside(path, moved, sizeof moved) != SW_OK) {
+                snprintf(err, errlen, "%s; cannot move it aside to redo the run: %s", why, strerror(errno));
+                return SW_EIO;
+            }
+            if (scan->report) fprintf(scan->report, "sweep: damaged run file: %s; moved to %s, the run will be redone\n",
+                                      why, moved);
+        }
+        if (rc == SW_OK && (status == SW_RUN_DONE || status == SW_RUN_DIVERGED)) {
             out->skipped++;
             if (status == SW_RUN_DONE) out->done++;
             else out->diverged++;
             continue;
         }
-        /* failed (or unreadable status): retried; its file is replaced atomically. */
+        /* missing, damaged or failed (failures can be transient): redone, its file replaced
+         * atomically */
         pending[n_pending++] = i;
     }
     return n_pending;
@@ -452,7 +479,57 @@ int sw_outdir_scan(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_sw
 
 /* ---- sweep index DIR ---------------------------------------------------------------- */
 
-int sw_sweep_rebuild_index(const char *dir, FILE *report, char *err, size_t errlen)
+static int cmp_id(const void *a, const void *b)
+{
+    return strcmp(((const char *const *)a)[0], ((const char *const *)b)[0]);
+}
+
+/* What reading a directory's run files found. */
+typedef struct {
+    int complete, damaged;
+    char *name;
+} dir_reading;
+
+/* Reads every run file of DIR (names[0..n_files)) through once: names those that do not
+ * verify on diag, counts the complete ones, takes the sweep's name from the first, and
+ * keeps the summary of each file that is one of the index's rows (ids[0..n_ids)) in the
+ * cache for the index write. Returns SW_OK or SW_ENOMEM (message in err). */
+static int read_dir_files(const char *dir, char **names, int n_files, const char *const *ids, int n_ids,
+                          sw_index_cache *cache, FILE *diag, dir_reading *rd, char *err, size_t errlen)
+{
+    /* (id, row) pairs sorted by id: a file's row by binary search */
+    struct pair { const char *id; int row; } *sorted = malloc((size_t)(n_ids ? n_ids : 1) * sizeof *sorted);
+    if (!sorted) return SW_ENOMEM;
+    for (int i = 0; i < n_ids; i++) sorted[i] = (struct pair){ids[i], i};
+    qsort(sorted, (size_t)n_ids, sizeof *sorted, cmp_id);
+    int rc = SW_OK;
+    for (int k = 0; k < n_files && rc == SW_OK; k++) {
+        char path[PATH_MAX], id[PATH_MAX], why[PATH_MAX + 256];
+        if (sw_outdir_path(path, sizeof path, dir, names[k], "")) continue;
+        snprintf(id, sizeof id, "%.*s", (int)strlen(names[k]) - 3, names[k]); /* without .h5 */
+        const char *key = id;
+        struct pair *at = n_ids ? bsearch(&key, sorted, (size_t)n_ids, sizeof *sorted, cmp_id) : NULL;
+        sw_run_file f;
+        int got = sw_h5_read_run(path, SW_READ_VERIFY, &f, why, sizeof why);
+        if (got == SW_OK) {
+            rd->complete++;
+            if (!rd->name && f.sweep && !(rd->name = strdup(f.sweep))) got = SW_ENOMEM;
+            if (at) sw_index_cache_put(cache, at->row, path, &f);
+        } else if (got == SW_EFORMAT) {
+            rd->damaged++;
+            if (diag) fprintf(diag, "sweep index: %s; %s\n", why, at ? "listed as unreadable" : "not indexed");
+        }
+        sw_run_file_free(&f);
+        if (got == SW_ENOMEM) {
+            snprintf(err, errlen, "out of memory");
+            rc = got;
+        }
+    }
+    free(sorted);
+    return rc;
+}
+
+int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, char *err, size_t errlen)
 {
     int rc = sw_h5_init(err, errlen);
     if (rc) return rc;
@@ -464,45 +541,56 @@ int sw_sweep_rebuild_index(const char *dir, FILE *report, char *err, size_t errl
     manifest m;
     int got = manifest_read(dir, &m, err, errlen);
     if (got < 0) return got;
-    char **names = NULL;
+    char **names = NULL, **listed_ids = NULL;
     int n_files = sw_h5_list_runs(dir, &names);
     if (n_files < 0) {
         snprintf(err, errlen, "cannot list the run files of %s: %s", dir, sw_strerror(n_files));
         manifest_free(&m);
         return n_files;
     }
-    /* The name: the manifest's, else that of the first complete run file. */
-    char *name = m.name ? strdup(m.name) : NULL;
-    int complete = 0;
-    for (int k = 0; k < n_files; k++) {
-        char path[PATH_MAX];
-        if (sw_outdir_path(path, sizeof path, dir, names[k], "")) continue;
-        if (!sw_h5_run_is_complete(path)) continue;
-        complete++;
-        if (!name) {
-            sw_run_file f;
-            char rerr[256];
-            if (sw_h5_read_run(path, 0, &f, rerr, sizeof rerr) == SW_OK && f.sweep) name = strdup(f.sweep);
-            sw_run_file_free(&f);
-        }
+    /* The rows: the manifest's runs in grid order, else every run file present by name. */
+    int n_ids = got == 1 ? m.n : n_files;
+    if (got != 1 && n_files > 0 && (listed_ids = calloc((size_t)n_files, sizeof *listed_ids)))
+        for (int k = 0; k < n_files && listed_ids; k++)
+            if (!(listed_ids[k] = strndup(names[k], strlen(names[k]) - 3))) {
+                sw_h5_free_names(listed_ids, k);
+                listed_ids = NULL;
+            }
+    const char *const *ids = got == 1 ? (const char *const *)m.ids : (const char *const *)listed_ids;
+    sw_index_cache *cache = sw_index_cache_create(n_ids);
+    dir_reading rd = {0};
+    if (!cache || (n_ids > 0 && !ids)) {
+        snprintf(err, errlen, "out of memory");
+        rc = SW_ENOMEM;
+        goto out;
     }
-    if (got == 0 && complete == 0) {
+    if ((rc = read_dir_files(dir, names, n_files, ids, n_ids, cache, diag, &rd, err, errlen))) goto out;
+    if (got == 0 && rd.complete == 0) {
         snprintf(err, errlen, "%s holds neither a %s nor any complete run file: nothing to index", dir, SW_MANIFEST_NAME);
         rc = SW_ENOTFOUND;
         goto out;
     }
     sw_index_spec ix = {0};
-    ix.sweep_name = name ? name : "";
+    /* the name: the manifest's, else that of the first complete run file */
+    ix.sweep_name = m.name ? m.name : rd.name ? rd.name : "";
     ix.config_text = m.text;
-    ix.run_ids = got == 1 ? (const char *const *)m.ids : NULL;
-    ix.n_runs = got == 1 ? m.n : 0;
+    ix.run_ids = ids;
+    ix.n_runs = n_ids;
+    ix.cache = cache;
     rc = sw_h5_write_index(dir, &ix, err, errlen);
-    if (rc == SW_OK && report)
-        fprintf(report, "sweep index: wrote %s/sweep.h5: %d run%s%s, %d with a complete file\n", dir,
-                got == 1 ? m.n : complete, sw_plural(got == 1 ? m.n : complete),
-                got == 1 ? " in the manifest's order" : " (no manifest: every run file present)", complete);
+    if (rc == SW_OK && report) {
+        fprintf(report, "sweep index: wrote %s/sweep.h5: %d run%s%s, %d with a complete file", dir, n_ids,
+                sw_plural(n_ids), got == 1 ? " in the manifest's order" : " (no manifest: every run file present)",
+                rd.complete);
+        if (rd.damaged)
+            fprintf(report, "; %d file%s that do%s not verify (named above)", rd.damaged, sw_plural(rd.damaged),
+                    rd.damaged == 1 ? "es" : "");
+        fprintf(report, "\n");
+    }
 out:
-    free(name);
+    free(rd.name);
+    sw_index_cache_free(cache);
+    sw_h5_free_names(listed_ids, listed_ids ? n_files : 0);
     sw_h5_free_names(names, n_files);
     manifest_free(&m);
     return rc;

@@ -7,21 +7,39 @@
 #ifndef SWEEP_OUTDIR_H
 #define SWEEP_OUTDIR_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
+#include "h5io.h"
 #include "sweep.h"
 
 /* Writes "DIR/<name><ext>" into out. Returns SW_OK, or SW_EINVAL when it does not fit. */
 int sw_outdir_path(char *out, size_t outlen, const char *dir, const char *name, const char *ext);
 
+/* Moves the file at PATH to "PATH.damaged" (or ".damaged.1", ".damaged.2", ... when that
+ * name is taken: nothing is overwritten), the name into `moved`. Returns SW_OK, or
+ * SW_EINVAL (name too long) or SW_EIO (errno says why). */
+int sw_outdir_move_aside(const char *path, char *moved, size_t movedlen);
+
+/* What the resume scan does besides deciding. */
+typedef struct {
+    bool move_aside;          /* move files that do not verify aside (sw_outdir_move_aside):
+                                 one process per directory (MPI: rank 0; shards: each its own runs) */
+    FILE *report;             /* a line per file moved aside (may be NULL) */
+    sw_index_cache *cache;    /* gets the summary of every complete file (may be NULL) */
+} sw_outdir_scan_options;
+
 /* The resume scan: which runs of `spec` this invocation has to run. Considers only the
  * runs of its shard (opt->shard_*); each is counted in out->total, and a run whose file
- * in opt->dir is complete with status done or diverged is kept (out->skipped and
- * out->done or out->diverged). The others (missing, incomplete, failed: failures can be
- * transient) are listed in pending[] (spec->n_runs entries, the caller's) as spec indices
- * in grid order. Returns their count, or SW_EINVAL with the message in err when a run's
- * path is too long. Reads only. */
-int sw_outdir_scan(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_sweep_outcome *out, int *pending,
-                   char *err, size_t errlen);
+ * in opt->dir is complete (it reads through: sw_h5_verify_run) with status done or
+ * diverged is kept (out->skipped and out->done or out->diverged). The others (missing,
+ * damaged, failed: failures can be transient) are listed in pending[] (spec->n_runs
+ * entries, the caller's) as spec indices in grid order; with scan->move_aside a damaged
+ * file is first moved aside and reported. Returns their count, or a negative code with
+ * the message in err (a run's path too long, a damaged file that cannot be moved aside,
+ * out of memory). */
+int sw_outdir_scan(const sw_sweep_spec *spec, const sw_sweep_options *opt, const sw_outdir_scan_options *scan,
+                   sw_sweep_outcome *out, int *pending, char *err, size_t errlen);
 
 #endif

@@ -202,6 +202,14 @@ void sw_record_sizes_planned(const sw_config *cfg, sw_record_sizes *s)
     s->n[SW_SIZE_PARAMS] = (long long)sw_param_count(&shape);
 }
 
+void sw_record_sizes_of_run(const sw_config *cfg, int epochs, sw_record_sizes *s)
+{
+    sw_record_sizes_planned(cfg, s);
+    int every = cfg->record.grad_every > 0 ? cfg->record.grad_every : 1;
+    s->n[SW_SIZE_EPOCHS] = epochs;
+    s->n[SW_SIZE_RECORDS] = epochs / every + (epochs == cfg->train.epochs && epochs % every != 0);
+}
+
 void sw_record_sizes_recorded(const sw_config *cfg, const sw_run_result *r, sw_record_sizes *s)
 {
     sw_record_sizes_planned(cfg, s);

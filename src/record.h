@@ -48,6 +48,12 @@ void sw_record_sizes_planned(const sw_config *cfg, sw_record_sizes *sizes);
 void sw_record_sizes_recorded(const sw_config *cfg, const sw_run_result *result,
                               sw_record_sizes *sizes);
 
+/* The sizes of the file of a run of `cfg` that completed `epochs` epochs (0..train.epochs):
+ * the planned ones with E = epochs and R = the gradient records made in those epochs
+ * (every grad_every-th and the last planned). A run that diverged before its first record
+ * makes one more at its best epoch (train.c), which a reader allows beside R = 0. */
+void sw_record_sizes_of_run(const sw_config *cfg, int epochs, sw_record_sizes *sizes);
+
 /* "E", "R", ... and a few words on the size ("epochs completed"). */
 const char *sw_record_size_symbol(sw_record_size size);
 const char *sw_record_size_meaning(sw_record_size size);

@@ -581,7 +581,8 @@ static int read_run_files(const char *dir, unsigned what, run_set *rs, FILE *dia
         char path[4096], msg[4200];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         sw_run_file *rf = &rs->runs[rs->n];
-        rc = sw_h5_read_run(path, what, rf, msg, sizeof msg);
+        /* Only a file that reads through counts (a damaged one is named and skipped). */
+        rc = sw_h5_read_run(path, what | SW_READ_VERIFY, rf, msg, sizeof msg);
         /* The final losses are only in /history: read it for the runs that show them. */
         if (rc == SW_OK && !(what & SW_READ_HISTORY) &&
             (rf->metric_mode == SW_METRIC_MIN || isfinite(sw_task_baseline_loss(&rf->config.task)))) {

@@ -158,8 +158,8 @@ typedef struct {
     char err[512];
 } index_keeper;
 
-/* Sets up *ix for spec's runs (no write yet). Returns SW_OK or SW_ENOMEM; index_free
- * either way. */
+/* Sets up *ix for spec's runs (no write yet; the resume scan fills the cache). Returns
+ * SW_OK or SW_ENOMEM; index_free either way. */
 static int index_init(index_keeper *ix, const sw_sweep_spec *spec, const char *dir)
 {
     memset(ix, 0, sizeof *ix);
@@ -167,7 +167,8 @@ static int index_init(index_keeper *ix, const sw_sweep_spec *spec, const char *d
     ix->dir = dir;
     ix->ids = calloc((size_t)spec->n_runs, sizeof *ix->ids);
     ix->configs = calloc((size_t)spec->n_runs, sizeof *ix->configs);
-    if (!ix->ids || !ix->configs) return SW_ENOMEM;
+    ix->cache = sw_index_cache_create(spec->n_runs); /* so that each run file is read once */
+    if (!ix->ids || !ix->configs || !ix->cache) return SW_ENOMEM;
     for (int i = 0; i < spec->n_runs; i++) ix->ids[i] = spec->runs[i].id, ix->configs[i] = spec->runs[i].cfg;
     return SW_OK;
 }
@@ -205,7 +206,6 @@ static int index_write(index_keeper *ix, char *err, size_t errlen)
 /* The first write, before any run: its failure is the sweep's error. */
 static int index_first(index_keeper *ix, char *err, size_t errlen)
 {
-    ix->cache = sw_index_cache_create(ix->spec->n_runs); /* NULL: every write reads every file */
     return index_write(ix, err, errlen);
 }
 
@@ -234,7 +234,7 @@ static int index_last(index_keeper *ix, char *err, size_t errlen)
     char ierr[512];
     int irc = index_write(ix, ierr, sizeof ierr);
     if (!irc && !ix->rc) return SW_OK;
-    snprintf(err, errlen, "cannot write the index %s/sweep.h5: %s", ix->dir, irc ? ierr : ix->err);
+    snprintf(err, errlen, "%s", irc ? ierr : ix->err); /* names the index's path */
     return irc ? irc : ix->rc;
 }
 
@@ -415,12 +415,12 @@ static void run_all(sweep_loop *L, const sw_sweep_options *opt, int threads, int
 
 /* Resume: runs with a complete file are kept, with their recorded status; the others go
  * into order[], longest first. Returns their count, or a negative code. */
-static int list_pending(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_sweep_outcome *out,
-                        order_item *order, char *err, size_t errlen)
+static int list_pending(const sw_sweep_spec *spec, const sw_sweep_options *opt, const sw_outdir_scan_options *scan,
+                        sw_sweep_outcome *out, order_item *order, char *err, size_t errlen)
 {
     int *pending = malloc((size_t)(spec->n_runs ? spec->n_runs : 1) * sizeof *pending);
     if (!pending) return SW_ENOMEM;
-    int n = sw_outdir_scan(spec, opt, out, pending, err, errlen);
+    int n = sw_outdir_scan(spec, opt, scan, out, pending, err, errlen);
     for (int q = 0; q < n; q++) order[q] = (order_item){spec, pending[q]};
     free(pending);
     if (n > 0) qsort(order, (size_t)n, sizeof *order, by_cost_desc);
@@ -485,8 +485,11 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
         goto done;
     }
     /* Under MPI every rank lists the same runs; none writes before all have (the index is
-     * first written after sw_mpi_remote_threads, a barrier). */
-    int n_pending = list_pending(spec, opt, out, order, err, errlen);
+     * first written after sw_mpi_remote_threads, a barrier). Every rank reads the files
+     * through; rank 0 alone moves damaged ones aside, and whether another rank finds such
+     * a file damaged or already gone, the run is pending all the same. */
+    sw_outdir_scan_options scan = {.move_aside = rank == 0, .report = stderr, .cache = rank == 0 ? ix.cache : NULL};
+    int n_pending = list_pending(spec, opt, &scan, out, order, err, errlen);
     if (n_pending < 0) {
         rc = n_pending;
         goto done;

@@ -72,7 +72,8 @@ typedef struct {
 int sw_sweep_prepare(const sw_sweep_spec *spec, const sw_sweep_options *opt, char *err, size_t errlen);
 
 /* Runs what is not complete yet (runs whose file says `failed` are retried: failures
- * can be transient; done and diverged runs are kept); fills *out. Returns SW_OK when the loop ran to its end
+ * can be transient; done and diverged runs are kept; a file that does not read through
+ * is moved aside to NAME.h5.damaged, with a line on stderr, and its run redone); fills *out. Returns SW_OK when the loop ran to its end
  * or was interrupted (see out), or a negative code for an error of the sweep itself (the
  * index could not be written, ...) with the message in err. Individual run failures are
  * not errors here: they are counted in out. */
@@ -81,10 +82,12 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
 
 /* Rebuilds DIR/sweep.h5 from the run files present: in the manifest's grid order when
  * DIR holds one (rows of runs without a file are "pending"), with the config text of the
- * existing index when it is readable; otherwise every run file present, by name. Writes
- * a one-line account to `report` (may be NULL). Returns SW_OK or a negative code with
- * the message in err. */
-int sw_sweep_rebuild_index(const char *dir, FILE *report, char *err, size_t errlen);
+ * existing index when it is readable; otherwise every run file present, by name. Every
+ * file is read through once (sw_h5_verify_run); each that does not verify (damaged,
+ * truncated, empty, foreign) is named with the reason on `diag` (may be NULL) and its row
+ * says "unreadable". Writes a one-line account to `report` (may be NULL). Returns SW_OK or
+ * a negative code with the message in err. */
+int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, char *err, size_t errlen);
 
 /* True when run `i` of `spec` belongs to shard k of n (see sw_sweep_options). */
 bool sw_sweep_in_shard(const sw_sweep_spec *spec, int i, int k, int n);

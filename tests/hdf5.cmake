@@ -58,3 +58,23 @@ if(TARGET sweep)
   set_tests_properties(hdf5_xarray PROPERTIES LABELS "unit;hdf5"
                        FIXTURES_REQUIRED hdf5_files SKIP_RETURN_CODE 77)
 endif()
+
+# Disk full and failing HDF5 calls: every write path (run files, index, manifest) and the
+# reader, each HDF5 call and system call made to fail in turn (test_hdf5_faults.c says how).
+sweep_test_executable(test_hdf5_faults test_hdf5_faults.c)
+target_link_libraries(test_hdf5_faults PRIVATE sweep_lib ${CMAKE_DL_LIBS})
+# It defines the H5DS functions it wraps: the HDF5 high-level library must stay linked
+# (for dlsym) although the linker finds nothing else it needs there.
+target_link_options(test_hdf5_faults PRIVATE "LINKER:--no-as-needed")
+add_test(NAME hdf5_faults COMMAND test_hdf5_faults ${SWEEP_HDF5_SCRATCH}/faults)
+set_tests_properties(hdf5_faults PROPERTIES LABELS "unit;hdf5;reliability")
+
+# Damaged run files are named by summarize and index, moved aside and redone on resume;
+# files from before the checksum still read. A sweep into a full tmpfs (root only, else
+# skipped) ends cleanly and completes once there is room.
+if(TARGET sweep)
+  add_test(NAME hdf5_damaged COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/test_hdf5_damaged.sh $<TARGET_FILE:sweep>)
+  set_tests_properties(hdf5_damaged PROPERTIES LABELS "hdf5;reliability" SKIP_RETURN_CODE 77 TIMEOUT 300)
+  add_test(NAME hdf5_disk_full COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/test_hdf5_diskfull.sh $<TARGET_FILE:sweep>)
+  set_tests_properties(hdf5_disk_full PROPERTIES LABELS "hdf5;reliability" SKIP_RETURN_CODE 77 TIMEOUT 300)
+endif()
