@@ -165,3 +165,40 @@ void sw_sigmoid_inplace(sw_real *x, size_t n)
     for (size_t i = 0; i < n; i++) x[i] = 0.5f + 0.5f * tanh_one(0.5f * x[i]);
 }
 #endif
+
+#if defined(__AVX512F__)
+#define PEAK_VEC_BYTES 64
+#else
+#define PEAK_VEC_BYTES 32
+#endif
+
+const char *sw_kernels_name(void)
+{
+#if defined(__AVX512F__)
+    return "avx512";
+#elif defined(__AVX2__)
+    return "avx2";
+#else
+    return "generic";
+#endif
+}
+
+double sw_kernels_fma_peak(long iters)
+{
+    /* 12 chains: more than FMA latency times FMA units on current x86 cores (4 x 2), few
+     * enough to stay in 16 vector registers with the two constants. */
+    typedef float vecf __attribute__((vector_size(PEAK_VEC_BYTES)));
+    enum { CHAINS = 12, PEAK_LANES = PEAK_VEC_BYTES / 4 };
+    vecf acc[CHAINS], mul, add;
+    for (int l = 0; l < PEAK_LANES; l++) mul[l] = 0.999999f, add[l] = 1e-7f;
+    for (int k = 0; k < CHAINS; k++)
+        for (int l = 0; l < PEAK_LANES; l++) acc[k][l] = (float)(k + l);
+    for (long i = 0; i < iters; i++)
+        for (int k = 0; k < CHAINS; k++) acc[k] = acc[k] * mul + add;
+    float sum = 0;
+    for (int k = 0; k < CHAINS; k++)
+        for (int l = 0; l < PEAK_LANES; l++) sum += acc[k][l];
+    volatile float sink = sum; /* keeps the loop from being optimised away */
+    (void)sink;
+    return 2.0 * CHAINS * PEAK_LANES * (double)iters;
+}

@@ -36,4 +36,12 @@ void sw_transpose(sw_real *dst, const sw_real *src, int rows, int cols);
 void sw_tanh_inplace(sw_real *x, size_t n);
 void sw_sigmoid_inplace(sw_real *x, size_t n);
 
+/* The kernels in use, for reports: e.g. "avx2" (AVX2 + FMA). */
+const char *sw_kernels_name(void);
+
+/* Runs `iters` iterations of an unrolled loop of independent FP32 vector FMAs of the
+ * kernels' vector width and returns the floating-point operations done: timed by the
+ * caller, the core's peak that the matrix kernels are measured against. */
+double sw_kernels_fma_peak(long iters);
+
 #endif

@@ -277,6 +277,7 @@ int sw_model_work_create(sw_model_work **out, const sw_model_shape *shape, int m
     bytes = 0;
     layout_work(w, w->block, &bytes, record_dh);
     w->record_dh = record_dh != 0;
+    w->threads = 1;
     *out = w;
     return SW_OK;
 }

@@ -98,6 +98,8 @@ typedef struct {
     int max_batch, seq_len;
     int batch;                    /* B of the current pass */
     int train;                    /* current pass applies the dropout masks */
+    int threads;                  /* threads a pass may use (1 after create); results do
+                                     not depend on it */
     int record_dh;                /* backward fills dh_total and dh_outer (only possible
                                      when created with record_dh; the caller may turn it
                                      off for passes whose d loss / d h_t nobody reads) */

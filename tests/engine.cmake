@@ -36,12 +36,13 @@ target_link_libraries(test_engine_determinism PRIVATE sweep_engine OpenMP::OpenM
 add_test(NAME engine_determinism COMMAND test_engine_determinism)
 set_tests_properties(engine_determinism PROPERTIES LABELS "unit;engine")
 
-# Benchmark, not a test: `cmake --build build --target bench` prints seconds per reference
-# run on one thread and the GFLOP/s reached, for each cell.
+# Benchmark, not a test: `cmake --build build --target bench` prints the measured FMA
+# peak, seconds and GFLOP/s of reference runs, and of training steps per cell and size
+# (H = 64..512, T = 20..500) on one and two threads, each as a share of that peak.
 sweep_test_executable(bench_engine bench_engine.c)
 target_link_libraries(bench_engine PRIVATE sweep_engine)
-add_custom_target(bench COMMAND bench_engine 5 DEPENDS bench_engine USES_TERMINAL
-                  COMMENT "Engine benchmark (one thread, 5 seeds per cell)")
+add_custom_target(bench COMMAND bench_engine 3 DEPENDS bench_engine USES_TERMINAL
+                  COMMENT "Engine benchmark (a few minutes)")
 
 sweep_test_executable(test_engine_regression test_engine_regression.c)
 target_link_libraries(test_engine_regression PRIVATE sweep_lib)
