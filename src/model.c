@@ -220,8 +220,10 @@ static void layout_work(sw_model_work *w, char *base, size_t *used, int record_d
     size_t widest = I > H ? I : H;
     for (int l = 0; l < s->layers; l++) {
         size_t in = l == 0 ? I : H;
-        w->w_ih_t[l] = carve(base, used, in * GH);
-        w->w_hh_t[l] = carve(base, used, H * GH);
+        w->w_ih_t[l] = carve(base, used, sw_packed_size((int)in, (int)GH));
+        w->w_hh_t[l] = carve(base, used, sw_packed_size((int)H, (int)GH));
+        w->w_ih_bwd[l] = l > 0 ? carve(base, used, sw_packed_size((int)GH, (int)in)) : NULL;
+        w->w_hh_bwd[l] = carve(base, used, sw_packed_size((int)GH, (int)H));
         w->bias_sum[l] = carve(base, used, GH);
         w->act[l] = s->cell == SW_CELL_RNN ? NULL : carve(base, used, T * B * GH);
         w->h[l] = carve(base, used, T * B * H);
@@ -295,8 +297,10 @@ void sw_model_pack(sw_model_work *w, const sw_params *p)
     int H = s->hidden, GH = s->gates * H;
     for (int l = 0; l < s->layers; l++) {
         int in = l == 0 ? s->input : H;
-        sw_transpose(w->w_ih_t[l], p->layer[l].w_ih, GH, in);
-        sw_transpose(w->w_hh_t[l], p->layer[l].w_hh, GH, H);
+        sw_pack_transposed(w->w_ih_t[l], p->layer[l].w_ih, in, GH);
+        sw_pack_transposed(w->w_hh_t[l], p->layer[l].w_hh, H, GH);
+        if (l > 0) sw_pack(w->w_ih_bwd[l], p->layer[l].w_ih, GH, in);
+        sw_pack(w->w_hh_bwd[l], p->layer[l].w_hh, GH, H);
         for (int j = 0; j < GH; j++) w->bias_sum[l][j] = p->layer[l].b_ih[j] + p->layer[l].b_hh[j];
     }
     sw_transpose(w->fc_w_t, p->fc_w, s->outputs, H);
@@ -370,17 +374,17 @@ static void rnn_layer_forward(sw_model_work *w, int l)
     int in = l == 0 ? w->shape.input : H;
     size_t step = (size_t)B * H;
     sw_real *h = w->h[l]; // (T,B,H)
-    sw_matmul(h, layer_input(w, l), w->w_ih_t[l], w->bias_sum[l], T * B, in, H, 0);
+    sw_matmul_packed(h, layer_input(w, l), w->w_ih_t[l], w->bias_sum[l], T * B, in, H, 0, 0);
     if (w->shape.activation == SW_ACT_RELU) {
         relu_inplace(h, step); /* t = 0: h_{-1} = 0 */
         for (int t = 1; t < T; t++) {
-            sw_matmul(h + t * step, h + (t - 1) * step, w->w_hh_t[l], NULL, B, H, H, 1);
+            sw_matmul_packed(h + t * step, h + (t - 1) * step, w->w_hh_t[l], NULL, B, H, H, 1, 0);
             relu_inplace(h + t * step, step);
         }
         return;
     }
     sw_tanh_inplace(h, step); /* t = 0: h_{-1} = 0 */
-    for (int t = 1; t < T; t++) sw_matmul_acc_tanh(h + t * step, h + (t - 1) * step, w->w_hh_t[l], B, H, H);
+    for (int t = 1; t < T; t++) sw_matmul_packed(h + t * step, h + (t - 1) * step, w->w_hh_t[l], NULL, B, H, H, 1, 1);
 }
 
 static void lstm_layer_forward(sw_model_work *w, int l)
@@ -389,12 +393,12 @@ static void lstm_layer_forward(sw_model_work *w, int l)
     int in = l == 0 ? w->shape.input : H;
     size_t step = (size_t)B * H, gstep = (size_t)B * GH;
     sw_real *act = w->act[l]; // (T,B,4H)
-    sw_matmul(act, layer_input(w, l), w->w_ih_t[l], w->bias_sum[l], T * B, in, GH, 0);
+    sw_matmul_packed(act, layer_input(w, l), w->w_ih_t[l], w->bias_sum[l], T * B, in, GH, 0, 0);
     for (int t = 0; t < T; t++) {
         sw_real *a = act + t * gstep;
         const sw_real *h_prev = t > 0 ? w->h[l] + (t - 1) * step : w->zeros;
         const sw_real *c_prev = t > 0 ? w->cell[l] + (t - 1) * step : w->zeros;
-        if (t > 0) sw_matmul(a, h_prev, w->w_hh_t[l], NULL, B, H, GH, 1);
+        if (t > 0) sw_matmul_packed(a, h_prev, w->w_hh_t[l], NULL, B, H, GH, 1, 0);
         sw_real *c = w->cell[l] + t * step, *tc = w->tanh_cell[l] + t * step;
         sw_real *h = w->h[l] + t * step;
         for (int b = 0; b < B; b++) {
@@ -423,12 +427,12 @@ static void gru_layer_forward(sw_model_work *w, const sw_params *p, int l)
     int in = l == 0 ? w->shape.input : H;
     size_t step = (size_t)B * H, gstep = (size_t)B * GH;
     sw_real *act = w->act[l]; // (T,B,3H)
-    sw_matmul(act, layer_input(w, l), w->w_ih_t[l], p->layer[l].b_ih, T * B, in, GH, 0);
+    sw_matmul_packed(act, layer_input(w, l), w->w_ih_t[l], p->layer[l].b_ih, T * B, in, GH, 0, 0);
     for (int t = 0; t < T; t++) {
         sw_real *a = act + t * gstep;
         const sw_real *h_prev = t > 0 ? w->h[l] + (t - 1) * step : w->zeros;
         sw_real *hp = w->hproj; // (B,3H)
-        sw_matmul(hp, h_prev, w->w_hh_t[l], p->layer[l].b_hh, B, H, GH, 0);
+        sw_matmul_packed(hp, h_prev, w->w_hh_t[l], p->layer[l].b_hh, B, H, GH, 0, 0);
         sw_real *hn = w->hn[l] + t * step, *h = w->h[l] + t * step;
         for (int b = 0; b < B; b++) {
             sw_real *ab = a + (size_t)b * GH;
@@ -613,7 +617,7 @@ static void add_incoming(sw_model_work *w, int l, int t)
     }
 }
 
-static void rnn_layer_backward(sw_model_work *w, const sw_params *p, int l)
+static void rnn_layer_backward(sw_model_work *w, int l)
 {
     int T = w->seq_len, B = w->batch, H = w->shape.hidden;
     size_t step = (size_t)B * H;
@@ -625,11 +629,11 @@ static void rnn_layer_backward(sw_model_work *w, const sw_params *p, int l)
             for (size_t i = 0; i < step; i++) da[i] = h[i] > 0 ? w->dh[i] : 0;
         else
             for (size_t i = 0; i < step; i++) da[i] = w->dh[i] * (1 - h[i] * h[i]);
-        sw_matmul(w->dh, da, p->layer[l].w_hh, NULL, B, H, H, 0);
+        sw_matmul_packed(w->dh, da, w->w_hh_bwd[l], NULL, B, H, H, 0, 0);
     }
 }
 
-static void lstm_layer_backward(sw_model_work *w, const sw_params *p, int l)
+static void lstm_layer_backward(sw_model_work *w, int l)
 {
     int T = w->seq_len, B = w->batch, H = w->shape.hidden, GH = 4 * H;
     size_t step = (size_t)B * H, gstep = (size_t)B * GH;
@@ -654,11 +658,11 @@ static void lstm_layer_backward(sw_model_work *w, const sw_params *p, int l)
                 dcb[j] = dc * fg[j];
             }
         }
-        sw_matmul(w->dh, da, p->layer[l].w_hh, NULL, B, GH, H, 0);
+        sw_matmul_packed(w->dh, da, w->w_hh_bwd[l], NULL, B, GH, H, 0, 0);
     }
 }
 
-static void gru_layer_backward(sw_model_work *w, const sw_params *p, int l)
+static void gru_layer_backward(sw_model_work *w, int l)
 {
     int T = w->seq_len, B = w->batch, H = w->shape.hidden, GH = 3 * H;
     size_t step = (size_t)B * H, gstep = (size_t)B * GH;
@@ -684,7 +688,7 @@ static void gru_layer_backward(sw_model_work *w, const sw_params *p, int l)
                 dhb[j] *= zg[j]; /* direct path h' -> h, before the W_hh term is added */
             }
         }
-        sw_matmul(w->dh, dhh, p->layer[l].w_hh, NULL, B, GH, H, 1);
+        sw_matmul_packed(w->dh, dhh, w->w_hh_bwd[l], NULL, B, GH, H, 1, 0);
     }
 }
 
@@ -766,9 +770,9 @@ void sw_model_backward(sw_model_work *w, const sw_params *p, const sw_params *gr
         const sw_real *xin = layer_input(w, l);
         memset(w->dh, 0, step * sizeof(sw_real));
         switch (s->cell) {
-        case SW_CELL_RNN: rnn_layer_backward(w, p, l); break;
-        case SW_CELL_LSTM: lstm_layer_backward(w, p, l); break;
-        case SW_CELL_GRU: gru_layer_backward(w, p, l); break;
+        case SW_CELL_RNN: rnn_layer_backward(w, l); break;
+        case SW_CELL_LSTM: lstm_layer_backward(w, l); break;
+        case SW_CELL_GRU: gru_layer_backward(w, l); break;
         default: SW_ASSERT(!"unknown cell");
         }
         if (dwhh_step_norms) step_norms(w, l, dwhh_step_norms + (size_t)l * T);
@@ -788,7 +792,7 @@ void sw_model_backward(sw_model_work *w, const sw_params *p, const sw_params *gr
 
         if (l > 0) {
             /* Into the layer below, through W_ih and the dropout mask. */
-            sw_matmul(w->dxin, w->dpre, p->layer[l].w_ih, NULL, T * B, GH, H, 0);
+            sw_matmul_packed(w->dxin, w->dpre, w->w_ih_bwd[l], NULL, T * B, GH, H, 0, 0);
             const sw_real *mask = w->mask[l - 1];
             for (size_t i = 0; i < seq; i++) w->dout[i] = w->train ? w->dxin[i] * mask[i] : w->dxin[i];
         }
