@@ -163,10 +163,16 @@ static void pack_panel(sw_real *restrict dst, const sw_real *restrict b, int fro
     int c0 = p * NR, nc = N - c0 < NR ? N - c0 : NR;
     for (int s = 0; s < S; s++) {
         sw_real *d = dst + (size_t)s * NR;
-        if (from_bt)
+        const sw_real *src = b + (size_t)(s0 + s) * N + c0;
+        if (from_bt) {
             for (int c = 0; c < nc; c++) d[c] = b[(size_t)(c0 + c) * S + s0 + s];
-        else
-            memcpy(d, b + (size_t)(s0 + s) * N + c0, (size_t)nc * sizeof(sw_real));
+        } else if (nc == NR) { /* two vector copies, not a call to memcpy */
+            *(vec_u *)d = *(const vec_u *)src;
+            *(vec_u *)(d + LANES) = *(const vec_u *)(src + LANES);
+            continue;
+        } else {
+            for (int c = 0; c < nc; c++) d[c] = src[c];
+        }
         for (int c = nc; c < NR; c++) d[c] = 0;
     }
 }

@@ -19,9 +19,10 @@
  * over two threads'), meaningful only on an otherwise idle machine. Whole-process figures
  * are `sweep`'s, not these.
  *
- * Usage: bench_engine [--quick] [REPEATS]
+ * Usage: bench_engine [--quick | --size CELL:H:T] [REPEATS]
  *   REPEATS (default 3): seeds per reference run, and repeats per size.
- *   --quick: only H = 64, 256 and T = 20, 100 (for a look in under a minute). */
+ *   --quick: only H = 64, 256 and T = 20, 100 (for a look in under a minute).
+ *   --size CELL:H:T: only that size's training steps (for a profiler). */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
 #include <stdio.h>
@@ -210,18 +211,20 @@ static void time_steps(step_bench *s, int threads, int steps, int repeats, doubl
     }
 }
 
-static int bench_sizes(int repeats, int quick, double peak)
+/* Training steps of every cell and size, or (only_cell >= 0) of one. */
+static int bench_sizes(int repeats, int quick, double peak, int only_cell, int only_H, int only_T)
 {
     static const int all_H[] = {64, 128, 256, 512}, all_T[] = {20, 100, 500};
     static const int quick_H[] = {64, 256}, quick_T[] = {20, 100};
     const int *Hs = quick ? quick_H : all_H, *Ts = quick ? quick_T : all_T;
     int nH = quick ? 2 : 4, nT = 2 + !quick;
+    if (only_cell >= 0) Hs = &only_H, Ts = &only_T, nH = nT = 1;
     printf("\nTraining steps (seed protocol's model: 2 layers, batch 32, I=10, dropout 0.2, Adam; "
            "best of %d repeats)\n", repeats);
     printf("%-5s %4s %4s %9s %6s %10s %9s %7s %10s %10s %8s\n", "cell", "H", "T", "GFLOP/st", "steps",
            "CPU s/step", "GFLOP/s", "peak", "1 thr wall", "2 thr wall", "speed-up");
     for (int cell = 0; cell < SW_CELL_COUNT; cell++)
-        for (int h = 0; h < nH; h++)
+        for (int h = 0; h < nH && (only_cell < 0 || cell == only_cell); h++)
             for (int t = 0; t < nT; t++) {
                 step_bench s;
                 if (step_bench_init(&s, (sw_cell_kind)cell, Hs[h], Ts[t])) {
@@ -247,14 +250,26 @@ static int bench_sizes(int repeats, int quick, double peak)
 
 int main(int argc, char **argv)
 {
-    int repeats = 3, quick = 0;
+    int repeats = 3, quick = 0, only_cell = -1, only_H = 0, only_T = 0;
     for (int i = 1; i < argc; i++) {
+        char cell[16];
         if (!strcmp(argv[i], "--quick")) {
             quick = 1;
+        } else if (!strcmp(argv[i], "--size") && i + 1 < argc) {
+            if (sscanf(argv[++i], "%15[a-z]:%d:%d", cell, &only_H, &only_T) != 3 || only_H < 1 || only_T < 1) {
+                fprintf(stderr, "%s: --size wants CELL:H:T, e.g. lstm:256:100\n", argv[0]);
+                return 2;
+            }
+            for (int c = 0; c < SW_CELL_COUNT; c++)
+                if (!strcmp(cell, sw_cell_name((sw_cell_kind)c))) only_cell = c;
+            if (only_cell < 0) {
+                fprintf(stderr, "%s: unknown cell '%s'\n", argv[0], cell);
+                return 2;
+            }
         } else {
             repeats = atoi(argv[i]);
             if (repeats < 1 || repeats > 100) {
-                fprintf(stderr, "usage: %s [--quick] [REPEATS 1..100]\n", argv[0]);
+                fprintf(stderr, "usage: %s [--quick | --size CELL:H:T] [REPEATS 1..100]\n", argv[0]);
                 return 2;
             }
         }
@@ -262,6 +277,7 @@ int main(int argc, char **argv)
     double peak = measure_peak();
     printf("Kernels: %s. FP32 FMA peak of one core, measured: %.1f GFLOP/s\n", sw_kernels_name(), peak * 1e-9);
     fflush(stdout);
-    if (bench_reference(repeats, peak) || bench_sizes(repeats, quick, peak)) return 1;
+    if ((only_cell < 0 && bench_reference(repeats, peak)) || bench_sizes(repeats, quick, peak, only_cell, only_H, only_T))
+        return 1;
     return 0;
 }
