@@ -80,12 +80,13 @@ typedef enum { INIT_ZERO, INIT_BIAS, INIT_OUT } tile_init;
 
 /* One tile: rows i < mr (a compile-time constant after inlining, so that acc lives in
  * registers), columns c < nc <= NR of out (row stride ldo):
- *   out[i][c] = act(init + sum over s < S of A(i,s) * bp[s*NR + c]),  A(i,s) = a[i*ai + s*as]
+ *   out[i][c] = act(init + sum over s < S of A(i,s) * bp[s*bs + c]),  A(i,s) = a[i*ai + s*as]
  * where init is 0, bias[c] or out[i][c]. The strides let one kernel read a row-major a
- * (ai = K, as = 1) or a transposed one (ai = 1, as = K). */
+ * (ai = K, as = 1) or a transposed one (ai = 1, as = K), and b from a panel (bs = NR) or
+ * in place (bs = N, all NR columns present). */
 static inline __attribute__((always_inline)) void tile(const int mr, sw_real *restrict out, size_t ldo, int nc,
                                                        const sw_real *restrict a, size_t ai, size_t as,
-                                                       const sw_real *restrict bp, int S,
+                                                       const sw_real *restrict bp, size_t bs, int S,
                                                        const sw_real *restrict bias, tile_init init, int apply_tanh)
 {
     vec acc[MR][2];
@@ -107,7 +108,7 @@ static inline __attribute__((always_inline)) void tile(const int mr, sw_real *re
             for (int v = 0; v < 2; v++) acc[i][v] = (vec){0};
     }
     for (int s = 0; s < S; s++) {
-        vec b0 = *(const vec_u *)(bp + (size_t)s * NR), b1 = *(const vec_u *)(bp + (size_t)s * NR + LANES);
+        vec b0 = *(const vec_u *)(bp + s * bs), b1 = *(const vec_u *)(bp + s * bs + LANES);
         for (int i = 0; i < mr; i++) {
             vec av = splat(a[i * ai + s * as]);
             acc[i][0] += av * b0;
@@ -135,15 +136,15 @@ static inline __attribute__((always_inline)) void tile(const int mr, sw_real *re
 
 /* tile() for any mr <= MR, each row count its own instantiation. */
 static void tile_any(int mr, sw_real *out, size_t ldo, int nc, const sw_real *a, size_t ai, size_t as,
-                     const sw_real *bp, int S, const sw_real *bias, tile_init init, int apply_tanh)
+                     const sw_real *bp, size_t bs, int S, const sw_real *bias, tile_init init, int apply_tanh)
 {
     switch (mr) {
-    case 6: tile(6, out, ldo, nc, a, ai, as, bp, S, bias, init, apply_tanh); break;
-    case 5: tile(5, out, ldo, nc, a, ai, as, bp, S, bias, init, apply_tanh); break;
-    case 4: tile(4, out, ldo, nc, a, ai, as, bp, S, bias, init, apply_tanh); break;
-    case 3: tile(3, out, ldo, nc, a, ai, as, bp, S, bias, init, apply_tanh); break;
-    case 2: tile(2, out, ldo, nc, a, ai, as, bp, S, bias, init, apply_tanh); break;
-    case 1: tile(1, out, ldo, nc, a, ai, as, bp, S, bias, init, apply_tanh); break;
+    case 6: tile(6, out, ldo, nc, a, ai, as, bp, bs, S, bias, init, apply_tanh); break;
+    case 5: tile(5, out, ldo, nc, a, ai, as, bp, bs, S, bias, init, apply_tanh); break;
+    case 4: tile(4, out, ldo, nc, a, ai, as, bp, bs, S, bias, init, apply_tanh); break;
+    case 3: tile(3, out, ldo, nc, a, ai, as, bp, bs, S, bias, init, apply_tanh); break;
+    case 2: tile(2, out, ldo, nc, a, ai, as, bp, bs, S, bias, init, apply_tanh); break;
+    case 1: tile(1, out, ldo, nc, a, ai, as, bp, bs, S, bias, init, apply_tanh); break;
     default: SW_ASSERT(!"tile rows out of range");
     }
 }
@@ -214,8 +215,8 @@ void sw_matmul_packed(sw_real *out, const sw_real *a, const sw_real *bp, const s
             const sw_real *panel = bp + (size_t)p * K * NR, *pb = bias ? bias + c0 : NULL;
             for (int r = r0, mr; r < r1; r += mr) {
                 mr = tile_rows(r1 - r);
-                tile_any(mr, out + (size_t)r * N + c0, (size_t)N, nc, a + (size_t)r * K, (size_t)K, 1, panel, K, pb,
-                         init, apply_tanh);
+                tile_any(mr, out + (size_t)r * N + c0, (size_t)N, nc, a + (size_t)r * K, (size_t)K, 1, panel, NR, K,
+                         pb, init, apply_tanh);
             }
         }
     }
@@ -239,7 +240,7 @@ static void matmul_unpacked(sw_real *out, const sw_real *a, const sw_real *b, co
                 for (int r = r0, mr; r < r1; r += mr) {
                     mr = tile_rows(r1 - r);
                     tile_any(mr, out + (size_t)r * N + c0, (size_t)N, nc, a + (size_t)r * K + s0, (size_t)K, 1,
-                             panel, S, bias ? bias + c0 : NULL, init, apply_tanh && last);
+                             panel, NR, S, bias ? bias + c0 : NULL, init, apply_tanh && last);
                 }
             }
         }
@@ -268,11 +269,14 @@ void sw_matmul_at_acc_cols(sw_real *out, const sw_real *a, const sw_real *b, int
         int S = R - s0 < kc ? R - s0 : kc;
         for (int p = p0; p < p1; p++) {
             int c0 = p * NR, nc = N - c0 < NR ? N - c0 : NR;
-            pack_panel(panel, b, 0, s0, S, N, p);
+            /* A panel used by one or two tiles is not worth its copy: read b in place. */
+            int in_place = nc == NR && K <= 2 * MR;
+            const sw_real *bp = in_place ? b + (size_t)s0 * N + c0 : panel;
+            if (!in_place) pack_panel(panel, b, 0, s0, S, N, p);
             for (int k = 0, mr; k < K; k += mr) {
                 mr = tile_rows(K - k);
-                tile_any(mr, out + (size_t)k * N + c0, (size_t)N, nc, a + (size_t)s0 * K + k, 1, (size_t)K, panel,
-                         S, NULL, INIT_OUT, 0);
+                tile_any(mr, out + (size_t)k * N + c0, (size_t)N, nc, a + (size_t)s0 * K + k, 1, (size_t)K, bp,
+                         in_place ? (size_t)N : NR, S, NULL, INIT_OUT, 0);
             }
         }
     }
