@@ -1,3 +1,5 @@
+/* kernels_variant.h first: in a per-instruction-set build it renames the public names. */
+#include "kernels_variant.h"
 #include "kernels.h"
 
 #include <math.h>
@@ -16,7 +18,9 @@
  * stored as sw_real between chunks of s. Tile shapes, blocking, vector width and thread
  * count therefore never change a result: the AVX2 and AVX-512 builds of this file, and
  * the previous unpacked kernels, give bit-identical outputs. */
-#if defined(__AVX512F__) && !defined(SW_REAL_DOUBLE)
+#if defined(SW_KERNELS_VEC_BYTES)
+#define VEC_BYTES SW_KERNELS_VEC_BYTES /* the avx512emu build: AVX-512's tiles on AVX2 */
+#elif defined(__AVX512F__) && !defined(SW_REAL_DOUBLE)
 #define VEC_BYTES 64
 #else
 #define VEC_BYTES 32
@@ -324,17 +328,6 @@ void sw_sigmoid_inplace(sw_real *x, size_t n)
 }
 #endif
 
-const char *sw_kernels_name(void)
-{
-#if VEC_BYTES == 64
-    return "avx512";
-#elif defined(__AVX2__)
-    return "avx2";
-#else
-    return "generic";
-#endif
-}
-
 double sw_kernels_fma_peak(long iters)
 {
     /* 12 chains: more than FMA latency times FMA units on current x86 cores (4 x 2), few
@@ -354,3 +347,37 @@ double sw_kernels_fma_peak(long iters)
     (void)sink;
     return 2.0 * CHAINS * PEAK_LANES * (double)iters;
 }
+
+#ifdef SW_KERNELS_SUFFIX
+#define SW_KERNELS_STR2(x) #x
+#define SW_KERNELS_STR(x) SW_KERNELS_STR2(x)
+#define VARIANT_NAME (SW_KERNELS_STR(SW_KERNELS_SUFFIX) + 1) /* "_avx2" -> "avx2" */
+#elif VEC_BYTES == 64
+#define VARIANT_NAME "avx512"
+#elif defined(__AVX2__)
+#define VARIANT_NAME "avx2"
+#else
+#define VARIANT_NAME "generic"
+#endif
+
+#ifdef SW_KERNELS_SUFFIX
+const sw_kernel_table sw_kernels_table_of_this_build = {
+    VARIANT_NAME,     sw_matmul,        sw_matmul_acc_tanh,    sw_packed_size,  sw_pack,
+    sw_pack_transposed, sw_matmul_packed, sw_matmul_at_acc,    sw_matmul_panels, sw_matmul_at_acc_cols,
+    sw_colsum_acc,    sw_transpose,     sw_tanh_inplace,       sw_sigmoid_inplace, sw_kernels_fma_peak,
+};
+#else
+/* One build of the kernels, no choice: only its own name (or auto) is accepted. */
+const char *sw_kernels_name(void)
+{
+    return VARIANT_NAME;
+}
+
+int sw_kernels_select(const char *name, char *err, size_t errlen)
+{
+    if (!name || !name[0] || !strcmp(name, "auto") || !strcmp(name, VARIANT_NAME)) return SW_OK;
+    sw_set_error(err, errlen, "this build has only its %s kernels (built for one CPU, -DSWEEP_NATIVE=ON)",
+                 VARIANT_NAME);
+    return SW_EINVAL;
+}
+#endif

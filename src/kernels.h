@@ -57,7 +57,18 @@ void sw_transpose(sw_real *dst, const sw_real *src, int rows, int cols);
 void sw_tanh_inplace(sw_real *x, size_t n);
 void sw_sigmoid_inplace(sw_real *x, size_t n);
 
-/* The kernels in use, for reports: e.g. "avx2" (AVX2 + FMA). */
+/* Which build of these kernels runs. x86-64 builds carry them for "avx2" (AVX2 + FMA, any
+ * x86-64-v3 CPU) and "avx512" (x86-64-v4), chosen once per process, and "avx512emu" (the
+ * AVX-512 code compiled for AVX2, for tests on CPUs without AVX-512). All give
+ * bit-identical results (see the comment in kernels.c): the choice is one of speed only.
+ *
+ * sw_kernels_select chooses: one of those names, or "auto" (also NULL or "") for the best
+ * the CPU runs (avx512 or avx2). Returns SW_OK, or SW_EINVAL with the reason in err (unknown name, a CPU without
+ * those instructions, or kernels already chosen differently: packed weights are laid out
+ * for one build). Without a call, the first kernel call chooses as the environment variable
+ * SWEEP_KERNELS says (auto when unset or not usable). sw_kernels_name names the kernels in
+ * use (choosing them if not done yet). */
+int sw_kernels_select(const char *name, char *err, size_t errlen);
 const char *sw_kernels_name(void);
 
 /* Runs `iters` iterations of an unrolled loop of independent FP32 vector FMAs of the

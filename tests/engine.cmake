@@ -23,6 +23,9 @@ set_tests_properties(engine_gradcheck PROPERTIES LABELS "unit;engine")
 
 sweep_test_executable(test_engine_kernels test_engine_kernels.c)
 target_link_libraries(test_engine_kernels PRIVATE sweep_engine)
+if(SWEEP_KERNEL_DISPATCH)
+  target_compile_definitions(test_engine_kernels PRIVATE SWEEP_KERNEL_DISPATCH)
+endif()
 add_test(NAME engine_kernels COMMAND test_engine_kernels)
 set_tests_properties(engine_kernels PROPERTIES LABELS "unit;engine")
 
@@ -93,3 +96,14 @@ add_test(NAME engine_adding COMMAND test_engine_task_regression
 add_test(NAME engine_copy COMMAND test_engine_task_regression
          ${PROJECT_SOURCE_DIR}/tests/data/regression-copy.yaml min-best-acc 0.90)
 set_tests_properties(engine_adding engine_copy PROPERTIES LABELS "regression;engine")
+
+# The kernels chosen at run time give bit-identical run files: AVX-512 where the CPU has
+# it (skipped elsewhere), and everywhere the AVX-512 code compiled for AVX2.
+if(SWEEP_KERNEL_DISPATCH AND TARGET sweep)
+  foreach(variant avx512emu avx512)
+    add_test(NAME kernels_identical_${variant}
+             COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/test_kernels_identical.sh $<TARGET_FILE:sweep> ${variant})
+    set_tests_properties(kernels_identical_${variant} PROPERTIES LABELS "unit;engine" SKIP_RETURN_CODE 77
+                         TIMEOUT 300)
+  endforeach()
+endif()
