@@ -1,19 +1,42 @@
+/* kernels_variant.h first: in a per-instruction-set build it renames the public names. */
+#include "kernels_variant.h"
 #include "kernels.h"
 
 #include <math.h>
 #include <string.h>
 
-/* Output columns per tile, and rows: 4 rows of 32 floats are 16 AVX2 accumulators, all
- * AVX2 has; with AVX-512's 32 vector registers 6 rows fit (24 accumulators plus the row of
- * b and the broadcast) and are ~2% faster on the reference run. The compiler keeps the
- * tile in registers because its size is a compile-time constant. The tiling does not
- * change any result (see tile()). */
-#define TILE_N 32
-#ifdef __AVX512VL__
-#define TILE_R 6
+/* Register tiles. The right-hand operand b (S,N) is read in panels of NR columns, each
+ * stored as S rows of NR contiguous values (packed once, or on the fly into a buffer on
+ * the stack), so a tile streams one contiguous block instead of rows N apart (which, N a
+ * multiple of 512 bytes, fall into a handful of L1 sets and evict each other). A tile is
+ * MR rows by NR columns: NR = two vectors, MR = 6, so AVX2 holds its 12 accumulators,
+ * the two vectors of b and the broadcast value of a in its 16 registers (the shape of
+ * BLIS's Haswell and Zen kernels); AVX-512 has the same tile twice as wide.
+ *
+ * Every output element is computed as ONE chain of fused multiply-adds, in the order
+ * s = 0..S-1, from its initial value (0, the bias, or the output's current value), and
+ * stored as sw_real between chunks of s. Tile shapes, blocking, vector width and thread
+ * count therefore never change a result: the AVX2 and AVX-512 builds of this file, and
+ * the previous unpacked kernels, give bit-identical outputs. */
+#if defined(SW_KERNELS_VEC_BYTES)
+#define VEC_BYTES SW_KERNELS_VEC_BYTES /* the avx512emu build: AVX-512's tiles on AVX2 */
+#elif defined(__AVX512F__) && !defined(SW_REAL_DOUBLE)
+#define VEC_BYTES 64
 #else
-#define TILE_R 4
+#define VEC_BYTES 32
 #endif
+#define LANES ((int)(VEC_BYTES / sizeof(sw_real)))
+#define NR (2 * LANES)
+#define MR 6
+
+/* Rows of a's block whose products with all of b's panels are taken before moving on:
+ * about 128 KB of a, so the block stays in L2 while the panels stream past it. */
+#define A_BLOCK_BYTES (128 * 1024)
+/* Length of a chunk of s packed on the stack (sw_matmul, sw_matmul_at_acc). */
+#define KC 256
+
+typedef sw_real vec __attribute__((vector_size(VEC_BYTES)));
+typedef sw_real vec_u __attribute__((vector_size(VEC_BYTES), aligned(sizeof(sw_real))));
 
 /* tanh of one element, as sw_tanh_inplace computes it (the fused step below must give
  * bit-identical results to a product followed by sw_tanh_inplace). */
@@ -22,7 +45,9 @@ static inline sw_real tanh_one(sw_real x) { return tanh(x); }
 #else
 /* tanh x = x P(x^2) / Q(x^2): Lambert's continued fraction for tanh truncated after 12
  * terms and expanded into polynomials; beyond |x| = 8.75 it is clamped (error there is
- * below float resolution of 1 - tanh). Max abs error in float: 3.6e-7. */
+ * below float resolution of 1 - tanh). Max abs error in float: 3.6e-7. The clamps are
+ * selects, not branches, so loops over it vectorise (with -fno-trapping-math, which the
+ * build sets: an ordered compare may otherwise not be executed speculatively). */
 static inline float tanh_one(float x)
 {
     const float clamp = 8.75f;
@@ -47,91 +72,228 @@ static inline float tanh_one(float x)
 }
 #endif
 
-/* One register tile of out (nr <= TILE_R rows, TILE_N columns from c0), row stride N:
- *   out[i][c] (+)= sum over s < S of A(i,s) * b[s * N + c0 + c],  A(i,s) = a[i*ai + s*as].
- * The strides let one kernel serve a @ b (ai = K, as = 1) and a^T @ b (ai = 1, as = K).
- * Each element sums in the order s = 0..S-1 whatever the tile, so results do not depend
- * on blocking. */
-static inline void tile(sw_real *restrict out, const sw_real *restrict a, size_t ai, size_t as,
-                        const sw_real *restrict b, const sw_real *restrict bias, int nr, int S, int N,
-                        int c0, int accumulate, int apply_tanh)
+/* x in every lane: x - 0 is x for every x, -0 included (x + 0 is not), so the compiler
+ * drops the subtraction and keeps a broadcast. */
+static inline vec splat(sw_real x)
 {
-    sw_real acc[TILE_R][TILE_N];
-    for (int i = 0; i < TILE_R; i++)
-        for (int c = 0; c < TILE_N; c++)
-            acc[i][c] = i >= nr ? 0 : accumulate ? out[(size_t)i * N + c0 + c] : (bias ? bias[c0 + c] : 0);
-    if (nr == TILE_R) {
-        for (int s = 0; s < S; s++) {
-            const sw_real *brow = b + (size_t)s * N + c0;
-            for (int i = 0; i < TILE_R; i++) {
-                sw_real av = a[i * ai + s * as];
-                for (int c = 0; c < TILE_N; c++) acc[i][c] += av * brow[c];
-            }
-        }
+    return x - (vec){0};
+}
+
+/* How a tile's sums start. */
+typedef enum { INIT_ZERO, INIT_BIAS, INIT_OUT } tile_init;
+
+/* One tile: rows i < mr (a compile-time constant after inlining, so that acc lives in
+ * registers), columns c < nc <= NR of out (row stride ldo):
+ *   out[i][c] = act(init + sum over s < S of A(i,s) * bp[s*bs + c]),  A(i,s) = a[i*ai + s*as]
+ * where init is 0, bias[c] or out[i][c]. The strides let one kernel read a row-major a
+ * (ai = K, as = 1) or a transposed one (ai = 1, as = K), and b from a panel (bs = NR) or
+ * in place (bs = N, all NR columns present). */
+static inline __attribute__((always_inline)) void tile(const int mr, sw_real *restrict out, size_t ldo, int nc,
+                                                       const sw_real *restrict a, size_t ai, size_t as,
+                                                       const sw_real *restrict bp, size_t bs, int S,
+                                                       const sw_real *restrict bias, tile_init init, int apply_tanh)
+{
+    vec acc[MR][2];
+    sw_real tmp[MR][NR];
+    if (init == INIT_OUT && nc == NR) {
+        for (int i = 0; i < mr; i++)
+            for (int v = 0; v < 2; v++) acc[i][v] = *(const vec_u *)(out + i * ldo + v * LANES);
+    } else if (init == INIT_BIAS && nc == NR) {
+        for (int i = 0; i < mr; i++)
+            for (int v = 0; v < 2; v++) acc[i][v] = *(const vec_u *)(bias + v * LANES);
+    } else if (init == INIT_OUT || init == INIT_BIAS) {
+        for (int i = 0; i < mr; i++)
+            for (int c = 0; c < NR; c++)
+                tmp[i][c] = c >= nc ? 0 : init == INIT_OUT ? out[i * ldo + c] : bias[c];
+        for (int i = 0; i < mr; i++)
+            for (int v = 0; v < 2; v++) memcpy(&acc[i][v], &tmp[i][v * LANES], sizeof(vec));
     } else {
-        for (int s = 0; s < S; s++) {
-            const sw_real *brow = b + (size_t)s * N + c0;
-            for (int i = 0; i < nr; i++) {
-                sw_real av = a[i * ai + s * as];
-                for (int c = 0; c < TILE_N; c++) acc[i][c] += av * brow[c];
+        for (int i = 0; i < mr; i++)
+            for (int v = 0; v < 2; v++) acc[i][v] = (vec){0};
+    }
+    for (int s = 0; s < S; s++) {
+        vec b0 = *(const vec_u *)(bp + s * bs), b1 = *(const vec_u *)(bp + s * bs + LANES);
+        for (int i = 0; i < mr; i++) {
+            vec av = splat(a[i * ai + s * as]);
+            acc[i][0] += av * b0;
+            acc[i][1] += av * b1;
+        }
+    }
+    if (apply_tanh) {
+        for (int i = 0; i < mr; i++)
+            for (int v = 0; v < 2; v++) memcpy(&tmp[i][v * LANES], &acc[i][v], sizeof(vec));
+        for (int i = 0; i < mr; i++)
+            for (int c = 0; c < NR; c++) tmp[i][c] = tanh_one(tmp[i][c]);
+        for (int i = 0; i < mr; i++)
+            for (int v = 0; v < 2; v++) memcpy(&acc[i][v], &tmp[i][v * LANES], sizeof(vec));
+    }
+    if (nc == NR) {
+        for (int i = 0; i < mr; i++)
+            for (int v = 0; v < 2; v++) *(vec_u *)(out + i * ldo + v * LANES) = acc[i][v];
+        return;
+    }
+    for (int i = 0; i < mr; i++)
+        for (int v = 0; v < 2; v++) memcpy(&tmp[i][v * LANES], &acc[i][v], sizeof(vec));
+    for (int i = 0; i < mr; i++)
+        for (int c = 0; c < nc; c++) out[i * ldo + c] = tmp[i][c];
+}
+
+/* tile() for any mr <= MR, each row count its own instantiation. */
+static void tile_any(int mr, sw_real *out, size_t ldo, int nc, const sw_real *a, size_t ai, size_t as,
+                     const sw_real *bp, size_t bs, int S, const sw_real *bias, tile_init init, int apply_tanh)
+{
+    switch (mr) {
+    case 6: tile(6, out, ldo, nc, a, ai, as, bp, bs, S, bias, init, apply_tanh); break;
+    case 5: tile(5, out, ldo, nc, a, ai, as, bp, bs, S, bias, init, apply_tanh); break;
+    case 4: tile(4, out, ldo, nc, a, ai, as, bp, bs, S, bias, init, apply_tanh); break;
+    case 3: tile(3, out, ldo, nc, a, ai, as, bp, bs, S, bias, init, apply_tanh); break;
+    case 2: tile(2, out, ldo, nc, a, ai, as, bp, bs, S, bias, init, apply_tanh); break;
+    case 1: tile(1, out, ldo, nc, a, ai, as, bp, bs, S, bias, init, apply_tanh); break;
+    default: SW_ASSERT(!"tile rows out of range");
+    }
+}
+
+/* Rows of the next tile when `left` rows remain: MR, except that 7 to 9 rows are split
+ * 4 + the rest, so no tile of 1 to 3 rows (too few independent sums to hide the FMA
+ * latency) follows full ones: 32 rows are 6+6+6+6+4+4. */
+static inline int tile_rows(int left)
+{
+    return left > MR && left < MR + 4 ? 4 : left < MR ? left : MR;
+}
+
+/* Panel p of b (S,N) row-major (or, from_bt, of b = bt^T with bt (N,S) row-major), rows
+ * s0..s0+S-1, into dst (S,NR); columns past N are 0. */
+static void pack_panel(sw_real *restrict dst, const sw_real *restrict b, int from_bt, int s0, int S, int N, int p)
+{
+    int c0 = p * NR, nc = N - c0 < NR ? N - c0 : NR;
+    for (int s = 0; s < S; s++) {
+        sw_real *d = dst + (size_t)s * NR;
+        const sw_real *src = b + (size_t)(s0 + s) * N + c0;
+        if (from_bt) {
+            for (int c = 0; c < nc; c++) d[c] = b[(size_t)(c0 + c) * S + s0 + s];
+        } else if (nc == NR) { /* two vector copies, not a call to memcpy */
+            *(vec_u *)d = *(const vec_u *)src;
+            *(vec_u *)(d + LANES) = *(const vec_u *)(src + LANES);
+            continue;
+        } else {
+            for (int c = 0; c < nc; c++) d[c] = src[c];
+        }
+        for (int c = nc; c < NR; c++) d[c] = 0;
+    }
+}
+
+static inline int panels_of(int N) { return (N + NR - 1) / NR; }
+
+size_t sw_packed_size(int K, int N)
+{
+    return (size_t)panels_of(N) * NR * (size_t)K;
+}
+
+void sw_pack(sw_real *packed, const sw_real *b, int K, int N)
+{
+    for (int p = 0; p < panels_of(N); p++) pack_panel(packed + (size_t)p * K * NR, b, 0, 0, K, N, p);
+}
+
+void sw_pack_transposed(sw_real *packed, const sw_real *bt, int K, int N)
+{
+    for (int p = 0; p < panels_of(N); p++) pack_panel(packed + (size_t)p * K * NR, bt, 1, 0, K, N, p);
+}
+
+/* Rows per block of a: A_BLOCK_BYTES of it, a whole number of MR-row tiles, at least 4. */
+static int block_rows(int K)
+{
+    int rows = (int)(A_BLOCK_BYTES / ((size_t)(K > 0 ? K : 1) * sizeof(sw_real)));
+    rows -= rows % MR;
+    return rows < 4 * MR ? 4 * MR : rows;
+}
+
+void sw_matmul_packed(sw_real *out, const sw_real *a, const sw_real *bp, const sw_real *bias, int R, int K, int N,
+                      int accumulate, int apply_tanh)
+{
+    tile_init init = accumulate ? INIT_OUT : bias ? INIT_BIAS : INIT_ZERO;
+    int P = panels_of(N), rows = block_rows(K);
+    for (int r0 = 0; r0 < R; r0 += rows) {
+        int r1 = R - r0 < rows ? R : r0 + rows;
+        for (int p = 0; p < P; p++) {
+            int c0 = p * NR, nc = N - c0 < NR ? N - c0 : NR;
+            const sw_real *panel = bp + (size_t)p * K * NR, *pb = bias ? bias + c0 : NULL;
+            for (int r = r0, mr; r < r1; r += mr) {
+                mr = tile_rows(r1 - r);
+                tile_any(mr, out + (size_t)r * N + c0, (size_t)N, nc, a + (size_t)r * K, (size_t)K, 1, panel, NR, K,
+                         pb, init, apply_tanh);
             }
         }
     }
-    if (apply_tanh)
-        for (int i = 0; i < nr; i++)
-            for (int c = 0; c < TILE_N; c++) out[(size_t)i * N + c0 + c] = tanh_one(acc[i][c]);
-    else
-        for (int i = 0; i < nr; i++)
-            for (int c = 0; c < TILE_N; c++) out[(size_t)i * N + c0 + c] = acc[i][c];
 }
 
-/* Columns past the last full tile, one output row at a time, same summation order. */
-static void column_tail(sw_real *restrict out, const sw_real *restrict a, size_t ai, size_t as,
-                        const sw_real *restrict b, const sw_real *restrict bias, int nr, int S, int N,
-                        int c_from, int accumulate, int apply_tanh)
+/* out (R,N) (+)= a (R,K) @ b (K,N) with b packed on the fly, KC rows of a panel at a time
+ * (the sums are stored between chunks, which leaves each element's chain unchanged). */
+static void matmul_unpacked(sw_real *out, const sw_real *a, const sw_real *b, const sw_real *bias, int R, int K,
+                            int N, int accumulate, int apply_tanh)
 {
-    for (int i = 0; i < nr; i++) {
-        sw_real *orow = out + (size_t)i * N;
-        if (!accumulate)
-            for (int c = c_from; c < N; c++) orow[c] = bias ? bias[c] : 0;
-        for (int s = 0; s < S; s++) {
-            sw_real av = a[i * ai + s * as];
-            const sw_real *brow = b + (size_t)s * N;
-            for (int c = c_from; c < N; c++) orow[c] += av * brow[c];
+    _Alignas(64) sw_real panel[KC * NR];
+    int P = panels_of(N), rows = block_rows(K < KC ? K : KC);
+    for (int r0 = 0; r0 < R; r0 += rows) {
+        int r1 = R - r0 < rows ? R : r0 + rows;
+        for (int p = 0; p < P; p++) {
+            int c0 = p * NR, nc = N - c0 < NR ? N - c0 : NR;
+            for (int s0 = 0; s0 < K || s0 == 0; s0 += KC) {
+                int S = K - s0 < KC ? K - s0 : KC, last = s0 + S >= K;
+                tile_init init = s0 > 0 || accumulate ? INIT_OUT : bias ? INIT_BIAS : INIT_ZERO;
+                pack_panel(panel, b, 0, s0, S, N, p);
+                for (int r = r0, mr; r < r1; r += mr) {
+                    mr = tile_rows(r1 - r);
+                    tile_any(mr, out + (size_t)r * N + c0, (size_t)N, nc, a + (size_t)r * K + s0, (size_t)K, 1,
+                             panel, NR, S, bias ? bias + c0 : NULL, init, apply_tanh && last);
+                }
+            }
         }
-        if (apply_tanh)
-            for (int c = c_from; c < N; c++) orow[c] = tanh_one(orow[c]);
     }
 }
 
-/* out (M,N) (+)= A (M,S) @ b (S,N) with A(i,s) = a[i*ai + s*as]. */
-static void strided_matmul(sw_real *out, const sw_real *a, size_t ai, size_t as, const sw_real *b,
-                           const sw_real *bias, int M, int S, int N, int accumulate, int apply_tanh)
+void sw_matmul(sw_real *out, const sw_real *a, const sw_real *b, const sw_real *bias, int R, int K, int N,
+               int accumulate)
 {
-    int nfull = N - N % TILE_N;
-    for (int r0 = 0; r0 < M; r0 += TILE_R) {
-        int nr = M - r0 < TILE_R ? M - r0 : TILE_R;
-        sw_real *o = out + (size_t)r0 * N;
-        const sw_real *ar = a + (size_t)r0 * ai;
-        for (int c0 = 0; c0 < nfull; c0 += TILE_N) tile(o, ar, ai, as, b, bias, nr, S, N, c0, accumulate, apply_tanh);
-        if (nfull < N) column_tail(o, ar, ai, as, b, bias, nr, S, N, nfull, accumulate, apply_tanh);
-    }
-}
-
-void sw_matmul(sw_real *out, const sw_real *a, const sw_real *b, const sw_real *bias, int R, int K,
-               int N, int accumulate)
-{
-    strided_matmul(out, a, (size_t)K, 1, b, bias, R, K, N, accumulate, 0);
+    matmul_unpacked(out, a, b, bias, R, K, N, accumulate, 0);
 }
 
 void sw_matmul_acc_tanh(sw_real *out, const sw_real *a, const sw_real *b, int R, int K, int N)
 {
-    strided_matmul(out, a, (size_t)K, 1, b, NULL, R, K, N, 1, 1);
+    matmul_unpacked(out, a, b, NULL, R, K, N, 1, 1);
+}
+
+void sw_matmul_at_acc_cols(sw_real *out, const sw_real *a, const sw_real *b, int R, int K, int N, int p0, int p1)
+{
+    /* The chunk of s is shortened for a wide a, so that a chunk of it (KC x K values,
+     * read once per panel) stays in L2. */
+    _Alignas(64) sw_real panel[KC * NR];
+    int kc = (int)(A_BLOCK_BYTES / ((size_t)(K > 0 ? K : 1) * sizeof(sw_real)));
+    kc = kc > KC ? KC : kc < 16 ? 16 : kc;
+    for (int s0 = 0; s0 < R; s0 += kc) {
+        int S = R - s0 < kc ? R - s0 : kc;
+        for (int p = p0; p < p1; p++) {
+            int c0 = p * NR, nc = N - c0 < NR ? N - c0 : NR;
+            /* A panel used by one or two tiles is not worth its copy: read b in place. */
+            int in_place = nc == NR && K <= 2 * MR;
+            const sw_real *bp = in_place ? b + (size_t)s0 * N + c0 : panel;
+            if (!in_place) pack_panel(panel, b, 0, s0, S, N, p);
+            for (int k = 0, mr; k < K; k += mr) {
+                mr = tile_rows(K - k);
+                tile_any(mr, out + (size_t)k * N + c0, (size_t)N, nc, a + (size_t)s0 * K + k, 1, (size_t)K, bp,
+                         in_place ? (size_t)N : NR, S, NULL, INIT_OUT, 0);
+            }
+        }
+    }
+}
+
+int sw_matmul_panels(int N)
+{
+    return panels_of(N);
 }
 
 void sw_matmul_at_acc(sw_real *out, const sw_real *a, const sw_real *b, int R, int K, int N)
 {
-    strided_matmul(out, a, 1, (size_t)K, b, NULL, K, R, N, 1, 0);
+    sw_matmul_at_acc_cols(out, a, b, R, K, N, 0, panels_of(N));
 }
 
 void sw_colsum_acc(sw_real *restrict out, const sw_real *restrict a, int rows, int cols)
@@ -163,5 +325,59 @@ void sw_sigmoid_inplace(sw_real *x, size_t n)
 {
     /* sigmoid(x) = (1 + tanh(x/2)) / 2: one vectorisable approximation serves both. */
     for (size_t i = 0; i < n; i++) x[i] = 0.5f + 0.5f * tanh_one(0.5f * x[i]);
+}
+#endif
+
+double sw_kernels_fma_peak(long iters)
+{
+    /* 12 chains: more than FMA latency times FMA units on current x86 cores (4 x 2), few
+     * enough to stay in 16 vector registers with the two constants. */
+    typedef float vecf __attribute__((vector_size(VEC_BYTES)));
+    enum { CHAINS = 12, PEAK_LANES = VEC_BYTES / 4 };
+    vecf acc[CHAINS], mul, add;
+    for (int l = 0; l < PEAK_LANES; l++) mul[l] = 0.999999f, add[l] = 1e-7f;
+    for (int k = 0; k < CHAINS; k++)
+        for (int l = 0; l < PEAK_LANES; l++) acc[k][l] = (float)(k + l);
+    for (long i = 0; i < iters; i++)
+        for (int k = 0; k < CHAINS; k++) acc[k] = acc[k] * mul + add;
+    float sum = 0;
+    for (int k = 0; k < CHAINS; k++)
+        for (int l = 0; l < PEAK_LANES; l++) sum += acc[k][l];
+    volatile float sink = sum; /* keeps the loop from being optimised away */
+    (void)sink;
+    return 2.0 * CHAINS * PEAK_LANES * (double)iters;
+}
+
+#ifdef SW_KERNELS_SUFFIX
+#define SW_KERNELS_STR2(x) #x
+#define SW_KERNELS_STR(x) SW_KERNELS_STR2(x)
+#define VARIANT_NAME (SW_KERNELS_STR(SW_KERNELS_SUFFIX) + 1) /* "_avx2" -> "avx2" */
+#elif VEC_BYTES == 64
+#define VARIANT_NAME "avx512"
+#elif defined(__AVX2__)
+#define VARIANT_NAME "avx2"
+#else
+#define VARIANT_NAME "generic"
+#endif
+
+#ifdef SW_KERNELS_SUFFIX
+const sw_kernel_table sw_kernels_table_of_this_build = {
+    VARIANT_NAME,     sw_matmul,        sw_matmul_acc_tanh,    sw_packed_size,  sw_pack,
+    sw_pack_transposed, sw_matmul_packed, sw_matmul_at_acc,    sw_matmul_panels, sw_matmul_at_acc_cols,
+    sw_colsum_acc,    sw_transpose,     sw_tanh_inplace,       sw_sigmoid_inplace, sw_kernels_fma_peak,
+};
+#else
+/* One build of the kernels, no choice: only its own name (or auto) is accepted. */
+const char *sw_kernels_name(void)
+{
+    return VARIANT_NAME;
+}
+
+int sw_kernels_select(const char *name, char *err, size_t errlen)
+{
+    if (!name || !name[0] || !strcmp(name, "auto") || !strcmp(name, VARIANT_NAME)) return SW_OK;
+    sw_set_error(err, errlen, "this build has only its %s kernels (built for one CPU, -DSWEEP_NATIVE=ON)",
+                 VARIANT_NAME);
+    return SW_EINVAL;
 }
 #endif

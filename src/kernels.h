@@ -1,8 +1,10 @@
 /* kernels.h: the dense loops the engine spends its time in.
  *
- * Matrices are row-major. Every kernel keeps its innermost loop over contiguous memory
- * and computes each output element with the same operation order whatever the tiling,
- * so results never depend on how rows were blocked. No kernel allocates. */
+ * Matrices are row-major. Every matrix kernel computes each output element as one chain
+ * of fused multiply-adds over the inner index in increasing order, starting from its
+ * initial value (0, a bias or the output's current value): results never depend on how
+ * rows or columns were blocked, on the vector width, or on which thread did which part.
+ * No kernel allocates. */
 #ifndef SWEEP_KERNELS_H
 #define SWEEP_KERNELS_H
 
@@ -16,12 +18,31 @@ void sw_matmul(sw_real *out, const sw_real *a, const sw_real *b, const sw_real *
                int N, int accumulate);
 
 /* out (R,N) = tanh(out + a (R,K) @ b (K,N)): a recurrent step with its activation applied
- * while each tile is still in registers; bit-identical to sw_matmul (accumulate) followed
+ * while each tile is still in cache; bit-identical to sw_matmul (accumulate) followed
  * by sw_tanh_inplace. */
 void sw_matmul_acc_tanh(sw_real *out, const sw_real *a, const sw_real *b, int R, int K, int N);
 
+/* A right-hand operand b (K,N) packed for sw_matmul_packed: panels of a few columns, each
+ * K rows of contiguous values. sw_packed_size is the number of values (N rounded up to
+ * whole panels, times K); sw_pack packs a row-major b, sw_pack_transposed packs b from
+ * its transpose bt (N,K) (a PyTorch weight, for x @ W^T). */
+size_t sw_packed_size(int K, int N);
+void sw_pack(sw_real *packed, const sw_real *b, int K, int N);
+void sw_pack_transposed(sw_real *packed, const sw_real *bt, int K, int N);
+
+/* sw_matmul with b packed, and with apply_tanh != 0 tanh applied to the result (as
+ * sw_tanh_inplace would); bit-identical to sw_matmul (then sw_tanh_inplace). */
+void sw_matmul_packed(sw_real *out, const sw_real *a, const sw_real *bp, const sw_real *bias, int R, int K,
+                      int N, int accumulate, int apply_tanh);
+
 /* out (K,N) += a^T @ b, with a (R,K) and b (R,N): the weight-gradient form. */
 void sw_matmul_at_acc(sw_real *out, const sw_real *a, const sw_real *b, int R, int K, int N);
+
+/* sw_matmul_at_acc restricted to the output columns of panels p0..p1-1 out of
+ * sw_matmul_panels(N): what one of several threads computes; the panels of one product
+ * may be shared out between threads in any way. */
+int sw_matmul_panels(int N);
+void sw_matmul_at_acc_cols(sw_real *out, const sw_real *a, const sw_real *b, int R, int K, int N, int p0, int p1);
 
 /* out (cols) += sum over rows of a (rows,cols). */
 void sw_colsum_acc(sw_real *out, const sw_real *a, int rows, int cols);
@@ -35,5 +56,24 @@ void sw_transpose(sw_real *dst, const sw_real *src, int rows, int cols);
  * test the exact derivative formulas. */
 void sw_tanh_inplace(sw_real *x, size_t n);
 void sw_sigmoid_inplace(sw_real *x, size_t n);
+
+/* Which build of these kernels runs. x86-64 builds carry them for "avx2" (AVX2 + FMA, any
+ * x86-64-v3 CPU) and "avx512" (x86-64-v4), chosen once per process, and "avx512emu" (the
+ * AVX-512 code compiled for AVX2, for tests on CPUs without AVX-512). All give
+ * bit-identical results (see the comment in kernels.c): the choice is one of speed only.
+ *
+ * sw_kernels_select chooses: one of those names, or "auto" (also NULL or "") for the best
+ * the CPU runs (avx512 or avx2). Returns SW_OK, or SW_EINVAL with the reason in err (unknown name, a CPU without
+ * those instructions, or kernels already chosen differently: packed weights are laid out
+ * for one build). Without a call, the first kernel call chooses as the environment variable
+ * SWEEP_KERNELS says (auto when unset or not usable). sw_kernels_name names the kernels in
+ * use (choosing them if not done yet). */
+int sw_kernels_select(const char *name, char *err, size_t errlen);
+const char *sw_kernels_name(void);
+
+/* Runs `iters` iterations of an unrolled loop of independent FP32 vector FMAs of the
+ * kernels' vector width and returns the floating-point operations done: timed by the
+ * caller, the core's peak that the matrix kernels are measured against. */
+double sw_kernels_fma_peak(long iters);
 
 #endif

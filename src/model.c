@@ -220,8 +220,10 @@ static void layout_work(sw_model_work *w, char *base, size_t *used, int record_d
     size_t widest = I > H ? I : H;
     for (int l = 0; l < s->layers; l++) {
         size_t in = l == 0 ? I : H;
-        w->w_ih_t[l] = carve(base, used, in * GH);
-        w->w_hh_t[l] = carve(base, used, H * GH);
+        w->w_ih_t[l] = carve(base, used, sw_packed_size((int)in, (int)GH));
+        w->w_hh_t[l] = carve(base, used, sw_packed_size((int)H, (int)GH));
+        w->w_ih_bwd[l] = l > 0 ? carve(base, used, sw_packed_size((int)GH, (int)in)) : NULL;
+        w->w_hh_bwd[l] = carve(base, used, sw_packed_size((int)GH, (int)H));
         w->bias_sum[l] = carve(base, used, GH);
         w->act[l] = s->cell == SW_CELL_RNN ? NULL : carve(base, used, T * B * GH);
         w->h[l] = carve(base, used, T * B * H);
@@ -277,6 +279,7 @@ int sw_model_work_create(sw_model_work **out, const sw_model_shape *shape, int m
     bytes = 0;
     layout_work(w, w->block, &bytes, record_dh);
     w->record_dh = record_dh != 0;
+    w->threads = 1;
     *out = w;
     return SW_OK;
 }
@@ -294,8 +297,10 @@ void sw_model_pack(sw_model_work *w, const sw_params *p)
     int H = s->hidden, GH = s->gates * H;
     for (int l = 0; l < s->layers; l++) {
         int in = l == 0 ? s->input : H;
-        sw_transpose(w->w_ih_t[l], p->layer[l].w_ih, GH, in);
-        sw_transpose(w->w_hh_t[l], p->layer[l].w_hh, GH, H);
+        sw_pack_transposed(w->w_ih_t[l], p->layer[l].w_ih, in, GH);
+        sw_pack_transposed(w->w_hh_t[l], p->layer[l].w_hh, H, GH);
+        if (l > 0) sw_pack(w->w_ih_bwd[l], p->layer[l].w_ih, GH, in);
+        sw_pack(w->w_hh_bwd[l], p->layer[l].w_hh, GH, H);
         for (int j = 0; j < GH; j++) w->bias_sum[l][j] = p->layer[l].b_ih[j] + p->layer[l].b_hh[j];
     }
     sw_transpose(w->fc_w_t, p->fc_w, s->outputs, H);
@@ -363,87 +368,109 @@ static void relu_inplace(sw_real *x, size_t n)
     for (size_t i = 0; i < n; i++) x[i] = x[i] > 0 ? x[i] : 0;
 }
 
-static void rnn_layer_forward(sw_model_work *w, int l)
+/* The time loops below work on rows [b0, b1) of the batch: sequences are independent, so
+ * a range is computed the same whether alone or with the others. */
+
+static void rnn_steps_forward(sw_model_work *w, int l, int b0, int b1)
 {
-    int T = w->seq_len, B = w->batch, H = w->shape.hidden;
-    int in = l == 0 ? w->shape.input : H;
-    size_t step = (size_t)B * H;
-    sw_real *h = w->h[l]; // (T,B,H)
-    sw_matmul(h, layer_input(w, l), w->w_ih_t[l], w->bias_sum[l], T * B, in, H, 0);
+    int T = w->seq_len, B = w->batch, H = w->shape.hidden, R = b1 - b0;
+    size_t step = (size_t)B * H, n = (size_t)R * H;
+    sw_real *h = w->h[l] + (size_t)b0 * H; /* (T,B,H), rows from b0 */
     if (w->shape.activation == SW_ACT_RELU) {
-        relu_inplace(h, step); /* t = 0: h_{-1} = 0 */
+        relu_inplace(h, n); /* t = 0: h_{-1} = 0 */
         for (int t = 1; t < T; t++) {
-            sw_matmul(h + t * step, h + (t - 1) * step, w->w_hh_t[l], NULL, B, H, H, 1);
-            relu_inplace(h + t * step, step);
+            sw_matmul_packed(h + t * step, h + (t - 1) * step, w->w_hh_t[l], NULL, R, H, H, 1, 0);
+            relu_inplace(h + t * step, n);
         }
         return;
     }
-    sw_tanh_inplace(h, step); /* t = 0: h_{-1} = 0 */
-    for (int t = 1; t < T; t++) sw_matmul_acc_tanh(h + t * step, h + (t - 1) * step, w->w_hh_t[l], B, H, H);
+    sw_tanh_inplace(h, n); /* t = 0: h_{-1} = 0 */
+    for (int t = 1; t < T; t++) sw_matmul_packed(h + t * step, h + (t - 1) * step, w->w_hh_t[l], NULL, R, H, H, 1, 1);
 }
 
-static void lstm_layer_forward(sw_model_work *w, int l)
+/* One sequence's lstm step from its gate pre-activations a (4H), which become the gates. */
+static void lstm_cell_forward(int H, sw_real *restrict a, const sw_real *restrict c_prev, sw_real *restrict c,
+                              sw_real *restrict tc, sw_real *restrict h)
+{
+    sw_sigmoid_inplace(a, 2 * (size_t)H);    /* i, f */
+    sw_tanh_inplace(a + 2 * H, (size_t)H);   /* g */
+    sw_sigmoid_inplace(a + 3 * H, (size_t)H); /* o */
+    const sw_real *restrict ig = a, *restrict fg = a + H, *restrict gg = a + 2 * H, *restrict og = a + 3 * H;
+    for (int j = 0; j < H; j++) c[j] = fg[j] * c_prev[j] + ig[j] * gg[j];
+    memcpy(tc, c, (size_t)H * sizeof(sw_real));
+    sw_tanh_inplace(tc, (size_t)H);
+    for (int j = 0; j < H; j++) h[j] = og[j] * tc[j];
+}
+
+static void lstm_steps_forward(sw_model_work *w, int l, int b0, int b1)
 {
     int T = w->seq_len, B = w->batch, H = w->shape.hidden, GH = 4 * H;
-    int in = l == 0 ? w->shape.input : H;
     size_t step = (size_t)B * H, gstep = (size_t)B * GH;
-    sw_real *act = w->act[l]; // (T,B,4H)
-    sw_matmul(act, layer_input(w, l), w->w_ih_t[l], w->bias_sum[l], T * B, in, GH, 0);
     for (int t = 0; t < T; t++) {
-        sw_real *a = act + t * gstep;
+        sw_real *a = w->act[l] + t * gstep; /* (T,B,4H) */
         const sw_real *h_prev = t > 0 ? w->h[l] + (t - 1) * step : w->zeros;
         const sw_real *c_prev = t > 0 ? w->cell[l] + (t - 1) * step : w->zeros;
-        if (t > 0) sw_matmul(a, h_prev, w->w_hh_t[l], NULL, B, H, GH, 1);
-        sw_real *c = w->cell[l] + t * step, *tc = w->tanh_cell[l] + t * step;
-        sw_real *h = w->h[l] + t * step;
-        for (int b = 0; b < B; b++) {
-            sw_real *ab = a + (size_t)b * GH;
-            sw_sigmoid_inplace(ab, 2 * (size_t)H);       /* i, f */
-            sw_tanh_inplace(ab + 2 * H, (size_t)H);        /* g */
-            sw_sigmoid_inplace(ab + 3 * H, (size_t)H);     /* o */
-            const sw_real *ig = ab, *fg = ab + H, *gg = ab + 2 * H;
-            sw_real *cb = c + (size_t)b * H, *tcb = tc + (size_t)b * H;
-            const sw_real *cpb = c_prev + (size_t)b * H;
-            for (int j = 0; j < H; j++) cb[j] = fg[j] * cpb[j] + ig[j] * gg[j];
-            memcpy(tcb, cb, (size_t)H * sizeof(sw_real));
-        }
-        sw_tanh_inplace(tc, step);
-        for (int b = 0; b < B; b++) {
-            const sw_real *og = a + (size_t)b * GH + 3 * H, *tcb = tc + (size_t)b * H;
-            sw_real *hb = h + (size_t)b * H;
-            for (int j = 0; j < H; j++) hb[j] = og[j] * tcb[j];
+        if (t > 0)
+            sw_matmul_packed(a + (size_t)b0 * GH, h_prev + (size_t)b0 * H, w->w_hh_t[l], NULL, b1 - b0, H, GH, 1, 0);
+        for (int b = b0; b < b1; b++) {
+            size_t o = t * step + (size_t)b * H;
+            lstm_cell_forward(H, a + (size_t)b * GH, c_prev + (size_t)b * H, w->cell[l] + o, w->tanh_cell[l] + o,
+                              w->h[l] + o);
         }
     }
 }
 
-static void gru_layer_forward(sw_model_work *w, const sw_params *p, int l)
+/* One sequence's gru step: a (3H) holds W_i x + b_i and becomes r, z, n; hp (3H) is
+ * W_h h' + b_h. */
+static void gru_cell_forward(int H, sw_real *restrict a, const sw_real *restrict hp, const sw_real *restrict h_prev,
+                             sw_real *restrict hn, sw_real *restrict h)
+{
+    for (int j = 0; j < 2 * H; j++) a[j] += hp[j];
+    sw_sigmoid_inplace(a, 2 * (size_t)H); /* r, z */
+    for (int j = 0; j < H; j++) {
+        hn[j] = hp[2 * H + j];
+        a[2 * H + j] += a[j] * hn[j];
+    }
+    sw_tanh_inplace(a + 2 * H, (size_t)H); /* n */
+    const sw_real *restrict zg = a + H, *restrict ng = a + 2 * H;
+    for (int j = 0; j < H; j++) h[j] = ng[j] + zg[j] * (h_prev[j] - ng[j]);
+}
+
+static void gru_steps_forward(sw_model_work *w, const sw_params *p, int l, int b0, int b1)
 {
     int T = w->seq_len, B = w->batch, H = w->shape.hidden, GH = 3 * H;
-    int in = l == 0 ? w->shape.input : H;
     size_t step = (size_t)B * H, gstep = (size_t)B * GH;
-    sw_real *act = w->act[l]; // (T,B,3H)
-    sw_matmul(act, layer_input(w, l), w->w_ih_t[l], p->layer[l].b_ih, T * B, in, GH, 0);
+    sw_real *hp = w->hproj + (size_t)b0 * GH; /* (B,3H), rows from b0 */
     for (int t = 0; t < T; t++) {
-        sw_real *a = act + t * gstep;
+        sw_real *a = w->act[l] + t * gstep; /* (T,B,3H) */
         const sw_real *h_prev = t > 0 ? w->h[l] + (t - 1) * step : w->zeros;
-        sw_real *hp = w->hproj; // (B,3H)
-        sw_matmul(hp, h_prev, w->w_hh_t[l], p->layer[l].b_hh, B, H, GH, 0);
-        sw_real *hn = w->hn[l] + t * step, *h = w->h[l] + t * step;
-        for (int b = 0; b < B; b++) {
-            sw_real *ab = a + (size_t)b * GH;
-            const sw_real *hpb = hp + (size_t)b * GH;
-            for (int j = 0; j < 2 * H; j++) ab[j] += hpb[j];
-            sw_sigmoid_inplace(ab, 2 * (size_t)H); /* r, z */
-            sw_real *hnb = hn + (size_t)b * H;
-            for (int j = 0; j < H; j++) {
-                hnb[j] = hpb[2 * H + j];
-                ab[2 * H + j] += ab[j] * hnb[j];
-            }
-            sw_tanh_inplace(ab + 2 * H, (size_t)H); /* n */
-            const sw_real *zg = ab + H, *ng = ab + 2 * H, *hpv = h_prev + (size_t)b * H;
-            sw_real *hb = h + (size_t)b * H;
-            for (int j = 0; j < H; j++) hb[j] = ng[j] + zg[j] * (hpv[j] - ng[j]);
+        sw_matmul_packed(hp, h_prev + (size_t)b0 * H, w->w_hh_t[l], p->layer[l].b_hh, b1 - b0, H, GH, 0, 0);
+        for (int b = b0; b < b1; b++) {
+            size_t o = t * step + (size_t)b * H;
+            gru_cell_forward(H, a + (size_t)b * GH, hp + (size_t)(b - b0) * GH, h_prev + (size_t)b * H,
+                             w->hn[l] + o, w->h[l] + o);
         }
+    }
+}
+
+/* Layer l over the whole sequence: the input products of all T steps as one product
+ * (rows [r0, r1) of the T*B), then the time loop. */
+static void layer_input_product(sw_model_work *w, const sw_params *p, int l, int r0, int r1)
+{
+    int H = w->shape.hidden, GH = w->shape.gates * H, in = l == 0 ? w->shape.input : H;
+    sw_real *out = w->shape.cell == SW_CELL_RNN ? w->h[l] : w->act[l];
+    const sw_real *bias = w->shape.cell == SW_CELL_GRU ? p->layer[l].b_ih : w->bias_sum[l];
+    sw_matmul_packed(out + (size_t)r0 * GH, layer_input(w, l) + (size_t)r0 * in, w->w_ih_t[l], bias, r1 - r0, in, GH,
+                     0, 0);
+}
+
+static void layer_steps_forward(sw_model_work *w, const sw_params *p, int l, int b0, int b1)
+{
+    switch (w->shape.cell) {
+    case SW_CELL_RNN: rnn_steps_forward(w, l, b0, b1); break;
+    case SW_CELL_LSTM: lstm_steps_forward(w, l, b0, b1); break;
+    case SW_CELL_GRU: gru_steps_forward(w, p, l, b0, b1); break;
+    default: SW_ASSERT(!"unknown cell");
     }
 }
 
@@ -583,12 +610,8 @@ double sw_model_forward(sw_model_work *w, const sw_params *p, const sw_targets *
     for (int l = 0; l < L; l++) {
         if (l > 0 && train)
             for (size_t i = 0; i < seq; i++) w->xin[l][i] = w->h[l - 1][i] * w->mask[l - 1][i];
-        switch (s->cell) {
-        case SW_CELL_RNN: rnn_layer_forward(w, l); break;
-        case SW_CELL_LSTM: lstm_layer_forward(w, l); break;
-        case SW_CELL_GRU: gru_layer_forward(w, p, l); break;
-        default: SW_ASSERT(!"unknown cell");
-        }
+        layer_input_product(w, p, l, 0, T * B);
+        layer_steps_forward(w, p, l, 0, B);
     }
     switch (s->head) {
     case SW_TARGET_CLASS_LAST: return readout_class_last(w, p, y, correct, per_sample);
@@ -600,90 +623,118 @@ double sw_model_forward(sw_model_work *w, const sw_params *p, const sw_targets *
 
 /* ---- backward ------------------------------------------------------------------- */
 
-/* d loss / d h_t enters from above (dout) and from step t+1 (w->dh); returns it in dh. */
-static void add_incoming(sw_model_work *w, int l, int t)
+/* d loss / d h_t of rows [b0, b1) enters from above (dout) and from step t+1 (w->dh);
+ * returns it in dh. */
+static void add_incoming(sw_model_work *w, int l, int t, int b0, int b1)
 {
-    size_t step = (size_t)w->batch * w->shape.hidden;
-    const sw_real *from_above = w->dout + t * step;
-    for (size_t i = 0; i < step; i++) w->dh[i] += from_above[i];
+    size_t H = (size_t)w->shape.hidden, o = ((size_t)t * w->batch + b0) * H, n = (size_t)(b1 - b0) * H;
+    const sw_real *restrict from_above = w->dout + o;
+    sw_real *restrict dh = w->dh + (size_t)b0 * H;
+    for (size_t i = 0; i < n; i++) dh[i] += from_above[i];
     if (w->record_dh) {
-        memcpy(w->dh_outer[l] + t * step, from_above, step * sizeof(sw_real));
-        memcpy(w->dh_total[l] + t * step, w->dh, step * sizeof(sw_real));
+        memcpy(w->dh_outer[l] + o, from_above, n * sizeof(sw_real));
+        memcpy(w->dh_total[l] + o, dh, n * sizeof(sw_real));
     }
 }
 
-static void rnn_layer_backward(sw_model_work *w, const sw_params *p, int l)
+static void rnn_steps_backward(sw_model_work *w, int l, int b0, int b1)
 {
-    int T = w->seq_len, B = w->batch, H = w->shape.hidden;
-    size_t step = (size_t)B * H;
+    int T = w->seq_len, B = w->batch, H = w->shape.hidden, R = b1 - b0;
+    size_t step = (size_t)B * H, n = (size_t)R * H, off = (size_t)b0 * H;
+    sw_real *restrict dh = w->dh + off;
     for (int t = T - 1; t >= 0; t--) {
-        add_incoming(w, l, t);
-        const sw_real *h = w->h[l] + t * step;
-        sw_real *da = w->dpre + t * step;
+        add_incoming(w, l, t, b0, b1);
+        const sw_real *restrict h = w->h[l] + t * step + off;
+        sw_real *restrict da = w->dpre + t * step + off;
         if (w->shape.activation == SW_ACT_RELU)
-            for (size_t i = 0; i < step; i++) da[i] = h[i] > 0 ? w->dh[i] : 0;
+            for (size_t i = 0; i < n; i++) da[i] = h[i] > 0 ? dh[i] : 0;
         else
-            for (size_t i = 0; i < step; i++) da[i] = w->dh[i] * (1 - h[i] * h[i]);
-        sw_matmul(w->dh, da, p->layer[l].w_hh, NULL, B, H, H, 0);
+            for (size_t i = 0; i < n; i++) da[i] = dh[i] * (1 - h[i] * h[i]);
+        sw_matmul_packed(dh, da, w->w_hh_bwd[l], NULL, R, H, H, 0, 0);
     }
 }
 
-static void lstm_layer_backward(sw_model_work *w, const sw_params *p, int l)
+/* One sequence's lstm step backward: from dh (H) and the running dcell (H, updated to
+ * d loss / d c_{t-1}), d loss / d gate pre-activations into da (4H). */
+static void lstm_cell_backward(int H, const sw_real *restrict a, const sw_real *restrict tc,
+                               const sw_real *restrict c_prev, const sw_real *restrict dh, sw_real *restrict dcell,
+                               sw_real *restrict da)
+{
+    const sw_real *restrict ig = a, *restrict fg = a + H, *restrict gg = a + 2 * H, *restrict og = a + 3 * H;
+    sw_real *restrict di = da, *restrict df = da + H, *restrict dg = da + 2 * H, *restrict dov = da + 3 * H;
+    for (int j = 0; j < H; j++) {
+        sw_real dc = dcell[j] + dh[j] * og[j] * (1 - tc[j] * tc[j]);
+        dov[j] = dh[j] * tc[j] * og[j] * (1 - og[j]);
+        di[j] = dc * gg[j] * ig[j] * (1 - ig[j]);
+        dg[j] = dc * ig[j] * (1 - gg[j] * gg[j]);
+        df[j] = dc * c_prev[j] * fg[j] * (1 - fg[j]);
+        dcell[j] = dc * fg[j];
+    }
+}
+
+static void lstm_steps_backward(sw_model_work *w, int l, int b0, int b1)
 {
     int T = w->seq_len, B = w->batch, H = w->shape.hidden, GH = 4 * H;
     size_t step = (size_t)B * H, gstep = (size_t)B * GH;
-    memset(w->dcell, 0, step * sizeof(sw_real));
+    memset(w->dcell + (size_t)b0 * H, 0, (size_t)(b1 - b0) * H * sizeof(sw_real));
     for (int t = T - 1; t >= 0; t--) {
-        add_incoming(w, l, t);
-        const sw_real *a = w->act[l] + t * gstep, *tc = w->tanh_cell[l] + t * step;
+        add_incoming(w, l, t, b0, b1);
         const sw_real *c_prev = t > 0 ? w->cell[l] + (t - 1) * step : w->zeros;
-        sw_real *da = w->dpre + t * gstep;
-        for (int b = 0; b < B; b++) {
-            const sw_real *ig = a + (size_t)b * GH, *fg = ig + H, *gg = ig + 2 * H, *og = ig + 3 * H;
-            const sw_real *tcb = tc + (size_t)b * H, *cpb = c_prev + (size_t)b * H;
-            const sw_real *dhb = w->dh + (size_t)b * H;
-            sw_real *dcb = w->dcell + (size_t)b * H;
-            sw_real *di = da + (size_t)b * GH, *df = di + H, *dg = di + 2 * H, *dov = di + 3 * H;
-            for (int j = 0; j < H; j++) {
-                sw_real dc = dcb[j] + dhb[j] * og[j] * (1 - tcb[j] * tcb[j]);
-                dov[j] = dhb[j] * tcb[j] * og[j] * (1 - og[j]);
-                di[j] = dc * gg[j] * ig[j] * (1 - ig[j]);
-                dg[j] = dc * ig[j] * (1 - gg[j] * gg[j]);
-                df[j] = dc * cpb[j] * fg[j] * (1 - fg[j]);
-                dcb[j] = dc * fg[j];
-            }
+        for (int b = b0; b < b1; b++) {
+            size_t o = t * step + (size_t)b * H, og = t * gstep + (size_t)b * GH;
+            lstm_cell_backward(H, w->act[l] + og, w->tanh_cell[l] + o, c_prev + (size_t)b * H, w->dh + (size_t)b * H,
+                               w->dcell + (size_t)b * H, w->dpre + og);
         }
-        sw_matmul(w->dh, da, p->layer[l].w_hh, NULL, B, GH, H, 0);
+        sw_matmul_packed(w->dh + (size_t)b0 * H, w->dpre + t * gstep + (size_t)b0 * GH, w->w_hh_bwd[l], NULL, b1 - b0,
+                         GH, H, 0, 0);
     }
 }
 
-static void gru_layer_backward(sw_model_work *w, const sw_params *p, int l)
+/* One sequence's gru step backward: from dh (H; left holding the direct path h' -> h),
+ * the input-side (dx) and recurrent-side (dhh) pre-activation gradients (3H each). */
+static void gru_cell_backward(int H, const sw_real *restrict a, const sw_real *restrict hn,
+                              const sw_real *restrict h_prev, sw_real *restrict dh, sw_real *restrict dx,
+                              sw_real *restrict dhh)
+{
+    const sw_real *restrict rg = a, *restrict zg = a + H, *restrict ng = a + 2 * H;
+    sw_real *restrict dxr = dx, *restrict dxz = dx + H, *restrict dxn = dx + 2 * H;
+    sw_real *restrict dhr = dhh, *restrict dhz = dhh + H, *restrict dhn = dhh + 2 * H;
+    for (int j = 0; j < H; j++) {
+        sw_real dn = dh[j] * (1 - zg[j]) * (1 - ng[j] * ng[j]);
+        sw_real dz = dh[j] * (h_prev[j] - ng[j]) * zg[j] * (1 - zg[j]);
+        sw_real dr = dn * hn[j] * rg[j] * (1 - rg[j]);
+        dxr[j] = dhr[j] = dr;
+        dxz[j] = dhz[j] = dz;
+        dxn[j] = dn;
+        dhn[j] = dn * rg[j];
+        dh[j] *= zg[j]; /* direct path h' -> h, before the W_hh term is added */
+    }
+}
+
+static void gru_steps_backward(sw_model_work *w, int l, int b0, int b1)
 {
     int T = w->seq_len, B = w->batch, H = w->shape.hidden, GH = 3 * H;
     size_t step = (size_t)B * H, gstep = (size_t)B * GH;
     for (int t = T - 1; t >= 0; t--) {
-        add_incoming(w, l, t);
-        const sw_real *a = w->act[l] + t * gstep, *hn = w->hn[l] + t * step;
+        add_incoming(w, l, t, b0, b1);
         const sw_real *h_prev = t > 0 ? w->h[l] + (t - 1) * step : w->zeros;
-        sw_real *dx = w->dpre + t * gstep, *dhh = w->dhp + t * gstep;
-        for (int b = 0; b < B; b++) {
-            const sw_real *rg = a + (size_t)b * GH, *zg = rg + H, *ng = rg + 2 * H;
-            const sw_real *hnb = hn + (size_t)b * H, *hpb = h_prev + (size_t)b * H;
-            sw_real *dhb = w->dh + (size_t)b * H;
-            sw_real *dxr = dx + (size_t)b * GH, *dxz = dxr + H, *dxn = dxr + 2 * H;
-            sw_real *dhr = dhh + (size_t)b * GH, *dhz = dhr + H, *dhn = dhr + 2 * H;
-            for (int j = 0; j < H; j++) {
-                sw_real dn = dhb[j] * (1 - zg[j]) * (1 - ng[j] * ng[j]);
-                sw_real dz = dhb[j] * (hpb[j] - ng[j]) * zg[j] * (1 - zg[j]);
-                sw_real dr = dn * hnb[j] * rg[j] * (1 - rg[j]);
-                dxr[j] = dhr[j] = dr;
-                dxz[j] = dhz[j] = dz;
-                dxn[j] = dn;
-                dhn[j] = dn * rg[j];
-                dhb[j] *= zg[j]; /* direct path h' -> h, before the W_hh term is added */
-            }
+        for (int b = b0; b < b1; b++) {
+            size_t o = t * step + (size_t)b * H, og = t * gstep + (size_t)b * GH;
+            gru_cell_backward(H, w->act[l] + og, w->hn[l] + o, h_prev + (size_t)b * H, w->dh + (size_t)b * H,
+                              w->dpre + og, w->dhp + og);
         }
-        sw_matmul(w->dh, dhh, p->layer[l].w_hh, NULL, B, GH, H, 1);
+        sw_matmul_packed(w->dh + (size_t)b0 * H, w->dhp + t * gstep + (size_t)b0 * GH, w->w_hh_bwd[l], NULL, b1 - b0,
+                         GH, H, 1, 0);
+    }
+}
+
+static void layer_steps_backward(sw_model_work *w, int l, int b0, int b1)
+{
+    switch (w->shape.cell) {
+    case SW_CELL_RNN: rnn_steps_backward(w, l, b0, b1); break;
+    case SW_CELL_LSTM: lstm_steps_backward(w, l, b0, b1); break;
+    case SW_CELL_GRU: gru_steps_backward(w, l, b0, b1); break;
+    default: SW_ASSERT(!"unknown cell");
     }
 }
 
@@ -764,12 +815,7 @@ void sw_model_backward(sw_model_work *w, const sw_params *p, const sw_params *gr
         int in = l == 0 ? s->input : H;
         const sw_real *xin = layer_input(w, l);
         memset(w->dh, 0, step * sizeof(sw_real));
-        switch (s->cell) {
-        case SW_CELL_RNN: rnn_layer_backward(w, p, l); break;
-        case SW_CELL_LSTM: lstm_layer_backward(w, p, l); break;
-        case SW_CELL_GRU: gru_layer_backward(w, p, l); break;
-        default: SW_ASSERT(!"unknown cell");
-        }
+        layer_steps_backward(w, l, 0, B);
         if (dwhh_step_norms) step_norms(w, l, dwhh_step_norms + (size_t)l * T);
 
         /* Whole-sequence weight gradients, accumulated transposed so the inner loop
@@ -787,7 +833,7 @@ void sw_model_backward(sw_model_work *w, const sw_params *p, const sw_params *gr
 
         if (l > 0) {
             /* Into the layer below, through W_ih and the dropout mask. */
-            sw_matmul(w->dxin, w->dpre, p->layer[l].w_ih, NULL, T * B, GH, H, 0);
+            sw_matmul_packed(w->dxin, w->dpre, w->w_ih_bwd[l], NULL, T * B, GH, H, 0, 0);
             const sw_real *mask = w->mask[l - 1];
             for (size_t i = 0; i < seq; i++) w->dout[i] = w->train ? w->dxin[i] * mask[i] : w->dxin[i];
         }

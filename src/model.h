@@ -98,12 +98,17 @@ typedef struct {
     int max_batch, seq_len;
     int batch;                    /* B of the current pass */
     int train;                    /* current pass applies the dropout masks */
+    int threads;                  /* threads a pass may use (1 after create); results do
+                                     not depend on it */
     int record_dh;                /* backward fills dh_total and dh_outer (only possible
                                      when created with record_dh; the caller may turn it
                                      off for passes whose d loss / d h_t nobody reads) */
 
-    sw_real *w_ih_t[SW_MAX_LAYERS]; /* (in,G*H)  packed transposes, see sw_model_pack */
-    sw_real *w_hh_t[SW_MAX_LAYERS]; /* (H,G*H) */
+    /* The weights packed for kernels.h's sw_matmul_packed (see sw_model_pack): */
+    sw_real *w_ih_t[SW_MAX_LAYERS];   /* W_ih^T (in,G*H): forward input products */
+    sw_real *w_hh_t[SW_MAX_LAYERS];   /* W_hh^T (H,G*H): forward recurrent products */
+    sw_real *w_ih_bwd[SW_MAX_LAYERS]; /* W_ih (G*H,in), layers l >= 1: into the layer below */
+    sw_real *w_hh_bwd[SW_MAX_LAYERS]; /* W_hh (G*H,H): backward through time */
     sw_real *bias_sum[SW_MAX_LAYERS]; /* (G*H) b_ih + b_hh (rnn, lstm) */
 
     sw_real *x;                   /* (T,B,I) input batch */
@@ -145,8 +150,8 @@ int sw_model_work_create(sw_model_work **out, const sw_model_shape *shape, int m
                          int seq_len, int record_dh);
 void sw_model_work_free(sw_model_work *w);
 
-/* Refreshes the packed transposed weights and summed biases from `p`; call after every
- * parameter change and before a forward pass. */
+/* Refreshes the packed weights and summed biases from `p`; call after every parameter
+ * change and before a forward or backward pass. */
 void sw_model_pack(sw_model_work *w, const sw_params *p);
 
 /* Loads B sequences into w->x: either rows `index[0..B)` of `data` (N,T,I) floats, or

@@ -1,37 +1,44 @@
-/* Engine benchmark: seconds per reference run on one thread, and achieved GFLOP/s.
+/* Engine benchmark: how close the engine comes to this core's FMA peak, per cell and size.
  *
- * A reference run is the seed protocol (2 layers, H=64, T=20, I=10, 50 epochs of 10
- * batches of 32, evaluation on 1,000 test sequences per epoch), everything included:
- * data generation, training, evaluation, probe recording. Its floating-point work is
- * counted here from the shapes alone: a forward pass of one sequence costs
- * 2 T G H (in + H) per layer (input and recurrent products) plus the readout; backward
- * costs twice the forward; so a run is 3 x forward x 16,000 training sequences plus
- * forward x 50,000 test sequences (about 50.7 GFLOP for the rnn cell).
- * The same shapes are also run with the lstm and gru cells.
- * Usage: bench_engine [REPEATS]   (prints each run's time, the median and GFLOP/s) */
+ * Three parts, each printed as a table:
+ *  1. peak: the FP32 rate of an unrolled loop of independent vector FMAs, measured here, so
+ *     the shares below are of this machine's peak under the same conditions (load, clock).
+ *  2. reference runs: the seed protocol (2 layers, H=64, T=20, I=10, 50 epochs of 10
+ *     batches of 32, evaluation on 1,000 test sequences per epoch, probe and gradient
+ *     recording) run whole by sw_train_run on one thread, for each cell; GFLOP is the
+ *     program's own estimate (sw_config_cost_flops, what --dry-run prints).
+ *  3. sizes: training steps (dropout masks, forward, backward, Adam, repacking) of the seed
+ *     protocol's model with H = 64..512 and T = 20..500, batch 32, for each cell, on one
+ *     thread and then as one run on two threads (sw_model_work.threads). GFLOP counts
+ *     the matrix work only: a forward pass of one sequence is 2 T G H (in + H) per layer
+ *     (input and recurrent products) plus the readout, backward twice that.
+ * Rates are per second of CPU time (the calling thread's for one thread, the process's for
+ * two), the best of a few repeats, and so is the peak's: on a shared machine the CPU time
+ * of a thread is what it did while it had a core, and the best repeat is the closest to
+ * what the code can do. The two-thread speed-up is of wall time (one thread's wall time
+ * over two threads'), meaningful only on an otherwise idle machine. Whole-process figures
+ * are `sweep`'s, not these.
+ *
+ * Usage: bench_engine [--quick | --size CELL:H:T] [REPEATS]
+ *   REPEATS (default 3): seeds per reference run, and repeats per size.
+ *   --quick: only H = 64, 256 and T = 20, 100 (for a look in under a minute).
+ *   --size CELL:H:T: only that size's training steps (for a profiler). */
+#define _POSIX_C_SOURCE 200809L
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
+#include "kernels.h"
 #include "model.h"
+#include "optim.h"
+#include "rng.h"
 #include "train.h"
 
-static double forward_flops(const sw_config *c)
-{
-    int G = sw_cell_gates(c->model.cell), H = c->model.hidden;
-    double f = 0;
-    for (int l = 0; l < c->model.layers; l++) {
-        int in = l == 0 ? c->task.input_size : H;
-        f += 2.0 * c->task.seq_len * G * H * (double)(in + H);
-    }
-    return f + 2.0 * 2 * H; /* the two-class readout of the benchmarked task */
-}
-
-static double run_flops(const sw_config *c)
-{
-    double train_seqs = (double)c->train.epochs * c->train.steps_per_epoch * c->train.batch;
-    double test_seqs = (double)c->train.epochs * c->task.test_size;
-    return forward_flops(c) * (3.0 * train_seqs + test_seqs);
-}
+/* Work per timed repeat of a size, in seconds at the peak: enough steps that the clock and
+ * the caches settle, few enough that the whole table takes a few minutes. */
+#define RUN_SECONDS 0.25
 
 static int compare_doubles(const void *a, const void *b)
 {
@@ -39,28 +46,59 @@ static int compare_doubles(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int main(int argc, char **argv)
+static double clock_seconds(clockid_t id)
 {
-    int repeats = argc > 1 ? atoi(argv[1]) : 5;
-    if (repeats < 1 || repeats > 100) {
-        fprintf(stderr, "usage: %s [REPEATS 1..100]\n", argv[0]);
-        return 2;
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static double thread_cpu(void) { return clock_seconds(CLOCK_THREAD_CPUTIME_ID); }
+static double process_cpu(void) { return clock_seconds(CLOCK_PROCESS_CPUTIME_ID); }
+
+/* ---- 1. peak -------------------------------------------------------------------------- */
+
+/* FP32 FLOP per CPU second of the vector FMA loop sw_kernels_fma_peak runs (the widest
+ * vectors of the kernels in use), best of five runs of ~0.1 s. */
+static double measure_peak(void)
+{
+    double best = 0;
+    long iters = 1 << 20;
+    for (int rep = 0; rep < 5; rep++) {
+        double t0 = thread_cpu();
+        double flops = sw_kernels_fma_peak(iters);
+        double dt = thread_cpu() - t0;
+        if (dt < 0.05) {
+            iters *= 2, rep--;
+            continue;
+        }
+        if (flops / dt > best) best = flops / dt;
     }
-    printf("%-5s %8s %10s %10s %10s %9s\n", "cell", "GFLOP", "median s", "min s", "GFLOP/s", "best acc");
-    double rnn_rate = 0;
+    return best;
+}
+
+/* ---- 2. reference runs ---------------------------------------------------------------- */
+
+static int bench_reference(int repeats, double peak)
+{
+    printf("\nReference runs (the seed protocol, whole sw_train_run, one thread, median of %d seeds; CPU s)\n",
+           repeats);
+    printf("%-5s %8s %9s %9s %9s %7s %9s\n", "cell", "GFLOP", "median s", "min s", "GFLOP/s", "peak", "best acc");
     for (int cell = 0; cell < SW_CELL_COUNT; cell++) {
         sw_config cfg;
         sw_config_defaults(&cfg);
         cfg.model.cell = (sw_cell_kind)cell;
         double *secs = malloc((size_t)repeats * sizeof *secs), acc = 0;
+        if (!secs) return 1;
         for (int r = 0; r < repeats; r++) {
             cfg.seed = 1 + r;
             sw_run_result res;
-            double t0 = sw_now();
+            double t0 = thread_cpu();
             int rc = sw_train_run(&cfg, NULL, &res);
-            secs[r] = sw_now() - t0;
+            secs[r] = thread_cpu() - t0;
             if (rc != SW_OK) {
                 fprintf(stderr, "run failed: %s\n", res.error);
+                free(secs);
                 return 1;
             }
             acc += res.best_test_acc / repeats;
@@ -68,13 +106,178 @@ int main(int argc, char **argv)
         }
         qsort(secs, (size_t)repeats, sizeof *secs, compare_doubles);
         double median = repeats % 2 ? secs[repeats / 2] : 0.5 * (secs[repeats / 2 - 1] + secs[repeats / 2]);
-        double gflop = run_flops(&cfg) * 1e-9, rate = gflop / median;
-        if (cell == SW_CELL_RNN) rnn_rate = rate;
-        printf("%-5s %8.1f %10.3f %10.3f %10.1f %8.2f%%   (%.2fx the rnn's GFLOP/s)\n", sw_cell_name(cfg.model.cell),
-               gflop, median, secs[0], rate, 100 * acc, rate / rnn_rate);
+        double gflop = sw_config_cost_flops(&cfg) * 1e-9, rate = gflop / median;
+        printf("%-5s %8.1f %9.3f %9.3f %9.1f %6.0f%% %8.2f%%\n", sw_cell_name(cfg.model.cell), gflop, median,
+               secs[0], rate, 100 * rate * 1e9 / peak, 100 * acc);
         fflush(stdout);
         free(secs);
     }
-    printf("one thread; peak of this machine's core ~116 GFLOP/s (shared/FACTS.md)\n");
+    return 0;
+}
+
+/* ---- 3. sizes --------------------------------------------------------------------------- */
+
+typedef struct {
+    sw_config cfg;
+    sw_model_shape shape;
+    size_t n;
+    sw_real *flat; /* params | grads */
+    sw_params params, grads;
+    sw_optimizer opt;
+    sw_model_work *work;
+    float *x;        /* (B,T,I) */
+    int32_t *labels; /* (B) */
+    sw_rng dropout_rng;
+} step_bench;
+
+static void step_bench_free(step_bench *s)
+{
+    free(s->flat);
+    sw_optimizer_free(&s->opt);
+    sw_model_work_free(s->work);
+    free(s->x);
+    free(s->labels);
+    memset(s, 0, sizeof *s);
+}
+
+/* The seed protocol's model and optimizer at hidden size H and length T, random inputs
+ * and labels. Returns 0, or 1 when out of memory. */
+static int step_bench_init(step_bench *s, sw_cell_kind cell, int H, int T)
+{
+    memset(s, 0, sizeof *s);
+    sw_config_defaults(&s->cfg);
+    s->cfg.model.cell = cell;
+    s->cfg.model.hidden = H;
+    s->cfg.task.seq_len = T;
+    s->shape = sw_model_shape_from_config(&s->cfg);
+    s->n = sw_param_count(&s->shape);
+    int B = s->cfg.train.batch, I = s->shape.input;
+    s->flat = malloc(2 * s->n * sizeof(sw_real));
+    s->x = malloc((size_t)B * T * I * sizeof(float));
+    s->labels = malloc((size_t)B * sizeof(int32_t));
+    if (!s->flat || !s->x || !s->labels || sw_optimizer_init(&s->opt, s->cfg.train.optimizer, s->n) ||
+        sw_model_work_create(&s->work, &s->shape, B, T, 0))
+        return 1;
+    sw_params_bind(&s->params, s->flat, &s->shape);
+    sw_params_bind(&s->grads, s->flat + s->n, &s->shape);
+    sw_rng rng;
+    sw_rng_init(&rng, 1, SW_STREAM_INIT);
+    if (sw_model_init_params(&s->params, &s->shape, &s->cfg.model, &rng)) return 1;
+    for (size_t i = 0; i < (size_t)B * T * I; i++) s->x[i] = (float)(2 * sw_rng_uniform(&rng) - 1);
+    for (int b = 0; b < B; b++) s->labels[b] = (int32_t)(sw_rng_uniform(&rng) < 0.5);
+    sw_rng_init(&s->dropout_rng, 1, SW_STREAM_DROPOUT);
+    sw_model_pack(s->work, &s->params);
+    return 0;
+}
+
+/* Matrix FLOPs of one training step (forward and backward of the batch). */
+static double step_flops(const step_bench *s)
+{
+    const sw_model_shape *sh = &s->shape;
+    double T = s->cfg.task.seq_len, G = sh->gates, H = sh->hidden, fwd = 0;
+    for (int l = 0; l < sh->layers; l++) fwd += 2 * T * G * H * ((l == 0 ? sh->input : H) + H);
+    fwd += 2 * sh->outputs * H;
+    return 3 * fwd * s->cfg.train.batch;
+}
+
+/* One training step as train.c takes it (without the norm and clipping). */
+static void step_once(step_bench *s)
+{
+    sw_model_work *w = s->work;
+    int B = s->cfg.train.batch;
+    sw_targets y = {s->labels, NULL};
+    sw_model_load_input(w, s->x, NULL, B);
+    sw_model_sample_dropout(w, &s->dropout_rng, B, s->cfg.model.dropout);
+    sw_model_forward(w, &s->params, &y, 1, NULL, NULL);
+    memset(s->flat + s->n, 0, s->n * sizeof(sw_real));
+    sw_model_backward(w, &s->params, &s->grads, &y, NULL);
+    sw_optimizer_step(&s->opt, &s->cfg.train, s->flat, s->flat + s->n, s->cfg.train.lr);
+    sw_model_pack(w, &s->params);
+}
+
+/* Best seconds per step over `repeats` timed repeats of `steps` steps on `threads`: wall
+ * time into *wall, CPU time (the thread's on one thread, else the process's) into *cpu. */
+static void time_steps(step_bench *s, int threads, int steps, int repeats, double *wall, double *cpu)
+{
+    s->work->threads = threads;
+    step_once(s); /* warm the caches and the thread team */
+    *wall = *cpu = 1e300;
+    for (int r = 0; r < repeats; r++) {
+        double w0 = sw_now(), c0 = threads == 1 ? thread_cpu() : process_cpu();
+        for (int k = 0; k < steps; k++) step_once(s);
+        double c = ((threads == 1 ? thread_cpu() : process_cpu()) - c0) / steps, w = (sw_now() - w0) / steps;
+        if (w < *wall) *wall = w;
+        if (c < *cpu) *cpu = c;
+    }
+}
+
+/* Training steps of every cell and size, or (only_cell >= 0) of one. */
+static int bench_sizes(int repeats, int quick, double peak, int only_cell, int only_H, int only_T)
+{
+    static const int all_H[] = {64, 128, 256, 512}, all_T[] = {20, 100, 500};
+    static const int quick_H[] = {64, 256}, quick_T[] = {20, 100};
+    const int *Hs = quick ? quick_H : all_H, *Ts = quick ? quick_T : all_T;
+    int nH = quick ? 2 : 4, nT = 2 + !quick;
+    if (only_cell >= 0) Hs = &only_H, Ts = &only_T, nH = nT = 1;
+    printf("\nTraining steps (seed protocol's model: 2 layers, batch 32, I=10, dropout 0.2, Adam; "
+           "best of %d repeats)\n", repeats);
+    printf("%-5s %4s %4s %9s %6s %10s %9s %7s %10s %10s %8s\n", "cell", "H", "T", "GFLOP/st", "steps",
+           "CPU s/step", "GFLOP/s", "peak", "1 thr wall", "2 thr wall", "speed-up");
+    for (int cell = 0; cell < SW_CELL_COUNT; cell++)
+        for (int h = 0; h < nH && (only_cell < 0 || cell == only_cell); h++)
+            for (int t = 0; t < nT; t++) {
+                step_bench s;
+                if (step_bench_init(&s, (sw_cell_kind)cell, Hs[h], Ts[t])) {
+                    fprintf(stderr, "out of memory at %s H=%d T=%d\n", sw_cell_name((sw_cell_kind)cell), Hs[h], Ts[t]);
+                    step_bench_free(&s);
+                    return 1;
+                }
+                double flops = step_flops(&s);
+                int steps = (int)(RUN_SECONDS * peak / flops);
+                if (steps < 1) steps = 1;
+                double wall1, cpu1, wall2, cpu2;
+                time_steps(&s, 1, steps, repeats, &wall1, &cpu1);
+                time_steps(&s, 2, steps, repeats, &wall2, &cpu2);
+                double rate = flops / cpu1;
+                printf("%-5s %4d %4d %9.2f %6d %10.4f %9.1f %6.0f%% %10.4f %10.4f %7.2fx\n",
+                       sw_cell_name((sw_cell_kind)cell), Hs[h], Ts[t], flops * 1e-9, steps, cpu1, rate * 1e-9,
+                       100 * rate / peak, wall1, wall2, wall1 / wall2);
+                fflush(stdout);
+                step_bench_free(&s);
+            }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    int repeats = 3, quick = 0, only_cell = -1, only_H = 0, only_T = 0;
+    for (int i = 1; i < argc; i++) {
+        char cell[16];
+        if (!strcmp(argv[i], "--quick")) {
+            quick = 1;
+        } else if (!strcmp(argv[i], "--size") && i + 1 < argc) {
+            if (sscanf(argv[++i], "%15[a-z]:%d:%d", cell, &only_H, &only_T) != 3 || only_H < 1 || only_T < 1) {
+                fprintf(stderr, "%s: --size wants CELL:H:T, e.g. lstm:256:100\n", argv[0]);
+                return 2;
+            }
+            for (int c = 0; c < SW_CELL_COUNT; c++)
+                if (!strcmp(cell, sw_cell_name((sw_cell_kind)c))) only_cell = c;
+            if (only_cell < 0) {
+                fprintf(stderr, "%s: unknown cell '%s'\n", argv[0], cell);
+                return 2;
+            }
+        } else {
+            repeats = atoi(argv[i]);
+            if (repeats < 1 || repeats > 100) {
+                fprintf(stderr, "usage: %s [--quick | --size CELL:H:T] [REPEATS 1..100]\n", argv[0]);
+                return 2;
+            }
+        }
+    }
+    double peak = measure_peak();
+    printf("Kernels: %s. FP32 FMA peak of one core, measured: %.1f GFLOP/s\n", sw_kernels_name(), peak * 1e-9);
+    fflush(stdout);
+    if ((only_cell < 0 && bench_reference(repeats, peak)) || bench_sizes(repeats, quick, peak, only_cell, only_H, only_T))
+        return 1;
     return 0;
 }

@@ -23,6 +23,9 @@ set_tests_properties(engine_gradcheck PROPERTIES LABELS "unit;engine")
 
 sweep_test_executable(test_engine_kernels test_engine_kernels.c)
 target_link_libraries(test_engine_kernels PRIVATE sweep_engine)
+if(SWEEP_KERNEL_DISPATCH)
+  target_compile_definitions(test_engine_kernels PRIVATE SWEEP_KERNEL_DISPATCH)
+endif()
 add_test(NAME engine_kernels COMMAND test_engine_kernels)
 set_tests_properties(engine_kernels PROPERTIES LABELS "unit;engine")
 
@@ -36,12 +39,13 @@ target_link_libraries(test_engine_determinism PRIVATE sweep_engine OpenMP::OpenM
 add_test(NAME engine_determinism COMMAND test_engine_determinism)
 set_tests_properties(engine_determinism PROPERTIES LABELS "unit;engine")
 
-# Benchmark, not a test: `cmake --build build --target bench` prints seconds per reference
-# run on one thread and the GFLOP/s reached, for each cell.
+# Benchmark, not a test: `cmake --build build --target bench` prints the measured FMA
+# peak, seconds and GFLOP/s of reference runs, and of training steps per cell and size
+# (H = 64..512, T = 20..500) on one and two threads, each as a share of that peak.
 sweep_test_executable(bench_engine bench_engine.c)
 target_link_libraries(bench_engine PRIVATE sweep_engine)
-add_custom_target(bench COMMAND bench_engine 5 DEPENDS bench_engine USES_TERMINAL
-                  COMMENT "Engine benchmark (one thread, 5 seeds per cell)")
+add_custom_target(bench COMMAND bench_engine 3 DEPENDS bench_engine USES_TERMINAL
+                  COMMENT "Engine benchmark (a few minutes)")
 
 sweep_test_executable(test_engine_regression test_engine_regression.c)
 target_link_libraries(test_engine_regression PRIVATE sweep_lib)
@@ -92,3 +96,14 @@ add_test(NAME engine_adding COMMAND test_engine_task_regression
 add_test(NAME engine_copy COMMAND test_engine_task_regression
          ${PROJECT_SOURCE_DIR}/tests/data/regression-copy.yaml min-best-acc 0.90)
 set_tests_properties(engine_adding engine_copy PROPERTIES LABELS "regression;engine")
+
+# The kernels chosen at run time give bit-identical run files: AVX-512 where the CPU has
+# it (skipped elsewhere), and everywhere the AVX-512 code compiled for AVX2.
+if(SWEEP_KERNEL_DISPATCH AND TARGET sweep)
+  foreach(variant avx512emu avx512)
+    add_test(NAME kernels_identical_${variant}
+             COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/test_kernels_identical.sh $<TARGET_FILE:sweep> ${variant})
+    set_tests_properties(kernels_identical_${variant} PROPERTIES LABELS "unit;engine" SKIP_RETURN_CODE 77
+                         TIMEOUT 300)
+  endforeach()
+endif()

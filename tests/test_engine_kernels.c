@@ -1,8 +1,13 @@
 /* Matrix kernels on awkward shapes (row counts that are not a multiple of the register
- * tile, column counts with a tail): sw_matmul and sw_matmul_at_acc against a naive double
- * product, the fused recurrent step bit-identical to a product followed by tanh, and
- * every result independent of how rows are blocked (a row computed alone equals the same
- * row computed in a batch). */
+ * tile, column counts with a tail, inner sizes longer than a packed chunk): sw_matmul and
+ * sw_matmul_at_acc against a naive double product; every output element bit-identical to
+ * one fused multiply-add chain in increasing order from its initial value (the property
+ * that makes results independent of tiling, vector width and threads); the packed
+ * kernels bit-identical to the unpacked ones; the fused recurrent step bit-identical to a
+ * product followed by tanh; and every result independent of how rows are blocked (a row
+ * computed alone equals the same row computed in a batch) or how panels are shared.
+ * Every build of the kernels this CPU runs is checked (avx2, avx512, avx512emu), each
+ * against the same FMA chains, so passing proves them bit-identical to each other. */
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -10,17 +15,52 @@
 
 #include "check.h"
 #include "kernels.h"
+#include "kernels_variant.h"
 #include "rng.h"
+
+#ifdef SW_REAL_DOUBLE
+#define FMA fma
+#else
+#define FMA fmaf
+#endif
+
+/* CHECK, naming the build of the kernels under test. */
+#define KCHECK(cond, ...)                                                                                              \
+    do {                                                                                                               \
+        CHECK(cond, __VA_ARGS__);                                                                                      \
+        if (!(cond)) fprintf(stderr, "  (kernels %s)\n", kt->name);                                                   \
+    } while (0)
 
 static void fill(sw_real *x, size_t n, sw_rng *r)
 {
     for (size_t i = 0; i < n; i++) x[i] = (sw_real)(sw_rng_uniform(r) * 2 - 1);
 }
 
-int main(void)
+/* tanh and sigmoid of the same values by every build: the first build's results, and
+ * how many values (an odd count, so vector loops leave a tail). */
+enum { ACT_N = 1001 };
+static sw_real first_tanh[ACT_N], first_sigmoid[ACT_N];
+static int have_first;
+
+/* Checks one build of the kernels on every shape, and its activations against the first
+ * build's. */
+static int check_kernels(const sw_kernel_table *kt)
 {
-    static const int shapes[][3] = {{1, 1, 1}, {5, 7, 3}, {32, 64, 64}, {13, 10, 64}, {7, 64, 33},
-                                    {6, 17, 95}, {29, 3, 256}, {100, 64, 40}};
+    sw_real th[ACT_N], sg[ACT_N];
+    for (int i = 0; i < ACT_N; i++) th[i] = sg[i] = (sw_real)(-12.0 + 24.0 * i / (ACT_N - 1));
+    th[0] = sg[0] = (sw_real)-0.0, th[1] = sg[1] = (sw_real)8.75, th[2] = sg[2] = (sw_real)1e-30;
+    kt->tanh_inplace(th, ACT_N);
+    kt->sigmoid_inplace(sg, ACT_N);
+    if (!have_first) {
+        memcpy(first_tanh, th, sizeof th), memcpy(first_sigmoid, sg, sizeof sg), have_first = 1;
+    } else {
+        KCHECK(!memcmp(first_tanh, th, sizeof th), "tanh identical to the first build's");
+        KCHECK(!memcmp(first_sigmoid, sg, sizeof sg), "sigmoid identical to the first build's");
+    }
+
+    static const int shapes[][3] = {{1, 1, 1},    {5, 7, 3},      {32, 64, 64}, {13, 10, 64}, {7, 64, 33},
+                                    {6, 17, 95},  {29, 3, 256},   {100, 64, 40}, {3, 300, 20}, {40, 600, 17},
+                                    {700, 12, 9}, {33, 257, 130}};
     sw_rng r;
     sw_rng_init(&r, 11, SW_STREAM_INIT);
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
@@ -33,7 +73,7 @@ int main(void)
         fill(a, (size_t)R * K, &r), fill(b, (size_t)K * N, &r), fill(bias, (size_t)N, &r), fill(g, (size_t)R * N, &r);
 
         /* bias + a @ b against double sums */
-        sw_matmul(out, a, b, bias, R, K, N, 0);
+        kt->matmul(out, a, b, bias, R, K, N, 0);
         bool close = true;
         for (int i = 0; i < R; i++)
             for (int j = 0; j < N; j++) {
@@ -41,26 +81,51 @@ int main(void)
                 for (int k = 0; k < K; k++) want += (double)a[i * K + k] * b[k * N + j];
                 close &= check_close(out[i * N + j], want, 1e-5, 1e-5);
             }
-        CHECK(close, "matmul %dx%dx%d", R, K, N);
+        KCHECK(close, "matmul %dx%dx%d", R, K, N);
+
+        /* each element is one FMA chain over k in order, from the bias */
+        bool chained = true;
+        for (int i = 0; i < R; i++)
+            for (int j = 0; j < N; j++) {
+                sw_real acc = bias[j];
+                for (int k = 0; k < K; k++) acc = FMA(a[i * K + k], b[k * N + j], acc);
+                chained &= !memcmp(&acc, &out[i * N + j], sizeof acc);
+            }
+        KCHECK(chained, "matmul is one FMA chain per element %dx%dx%d", R, K, N);
+
+        /* packed b: the same bits, whether packed from b or from its transpose */
+        size_t psize = kt->packed_size(K, N);
+        sw_real *bp = malloc(sizeof(sw_real) * psize), *bp2 = malloc(sizeof(sw_real) * psize);
+        sw_real *bt = malloc(sizeof(sw_real) * K * N), *pk = malloc(sizeof(sw_real) * R * N);
+        if (!bp || !bp2 || !bt || !pk) return 1;
+        kt->transpose(bt, b, K, N);
+        kt->pack(bp, b, K, N);
+        kt->pack_transposed(bp2, bt, K, N);
+        KCHECK(!memcmp(bp, bp2, sizeof(sw_real) * psize), "pack == pack_transposed %dx%d", K, N);
+        kt->matmul_packed(pk, a, bp, bias, R, K, N, 0, 0);
+        KCHECK(!memcmp(pk, out, sizeof(sw_real) * R * N), "packed == unpacked %dx%dx%d", R, K, N);
 
         /* a row alone == the same row in the batch, bitwise */
         bool same_rows = true;
         for (int i = 0; i < R; i++) {
-            sw_matmul(row, a + (size_t)i * K, b, bias, 1, K, N, 0);
+            kt->matmul(row, a + (size_t)i * K, b, bias, 1, K, N, 0);
             same_rows &= !memcmp(row, out + (size_t)i * N, sizeof(sw_real) * N);
         }
-        CHECK(same_rows, "rows independent of blocking %dx%dx%d", R, K, N);
+        KCHECK(same_rows, "rows independent of blocking %dx%dx%d", R, K, N);
 
         /* fused step == accumulate then tanh, bitwise */
         memcpy(fused, out, sizeof(sw_real) * R * N); /* both start from bias + a @ b */
-        sw_matmul(out, a, b, NULL, R, K, N, 1);
-        sw_tanh_inplace(out, (size_t)R * N);
-        sw_matmul_acc_tanh(fused, a, b, R, K, N);
-        CHECK(!memcmp(out, fused, sizeof(sw_real) * R * N), "fused tanh step %dx%dx%d", R, K, N);
+        kt->matmul(out, a, b, NULL, R, K, N, 1);
+        kt->tanh_inplace(out, (size_t)R * N);
+        memcpy(pk, fused, sizeof(sw_real) * R * N);
+        kt->matmul_acc_tanh(fused, a, b, R, K, N);
+        KCHECK(!memcmp(out, fused, sizeof(sw_real) * R * N), "fused tanh step %dx%dx%d", R, K, N);
+        kt->matmul_packed(pk, a, bp, NULL, R, K, N, 1, 1);
+        KCHECK(!memcmp(out, pk, sizeof(sw_real) * R * N), "packed fused tanh step %dx%dx%d", R, K, N);
 
         /* gw (K,N) += a^T @ g */
         memset(gw, 0, sizeof(sw_real) * K * N);
-        sw_matmul_at_acc(gw, a, g, R, K, N);
+        kt->matmul_at_acc(gw, a, g, R, K, N);
         close = true;
         for (int k = 0; k < K; k++)
             for (int j = 0; j < N; j++) {
@@ -68,8 +133,53 @@ int main(void)
                 for (int i = 0; i < R; i++) want += (double)a[i * K + k] * g[i * N + j];
                 close &= check_close(gw[k * N + j], want, 1e-5, 1e-5);
             }
-        CHECK(close, "matmul_at_acc %dx%dx%d", R, K, N);
-        free(a), free(b), free(bias), free(out), free(fused), free(row), free(g), free(gw);
+        KCHECK(close, "matmul_at_acc %dx%dx%d", R, K, N);
+
+        /* at_acc: one FMA chain over rows per element, from the value already there;
+         * the same bits when its panels are computed in any split (as threads share them) */
+        sw_real *gw2 = malloc(sizeof(sw_real) * K * N);
+        if (!gw2) return 1;
+        fill(gw, (size_t)K * N, &r);
+        memcpy(gw2, gw, sizeof(sw_real) * K * N);
+        chained = true;
+        for (int k = 0; k < K; k++)
+            for (int j = 0; j < N; j++) {
+                sw_real acc = gw[k * N + j];
+                for (int i = 0; i < R; i++) acc = FMA(a[i * K + k], g[i * N + j], acc);
+                bt[k * N + j] = acc;
+            }
+        kt->matmul_at_acc(gw, a, g, R, K, N);
+        KCHECK(!memcmp(gw, bt, sizeof(sw_real) * K * N), "matmul_at_acc is one FMA chain per element %dx%dx%d", R,
+              K, N);
+        int P = kt->matmul_panels(N), cut = P / 3;
+        kt->matmul_at_acc_cols(gw2, a, g, R, K, N, cut, P);
+        kt->matmul_at_acc_cols(gw2, a, g, R, K, N, 0, cut);
+        KCHECK(!memcmp(gw, gw2, sizeof(sw_real) * K * N), "matmul_at_acc by panels %dx%dx%d", R, K, N);
+        free(a), free(b), free(bias), free(out), free(fused), free(row), free(g), free(gw), free(gw2);
+        free(bp), free(bp2), free(bt), free(pk);
     }
+    return 0;
+}
+
+int main(void)
+{
+#ifdef SWEEP_KERNEL_DISPATCH
+    const sw_kernel_table *builds[] = {&sw_kernels_avx2, &sw_kernels_avx512, &sw_kernels_avx512emu};
+    __builtin_cpu_init();
+    for (size_t i = 0; i < sizeof builds / sizeof builds[0]; i++) {
+        if (builds[i] == &sw_kernels_avx512 && !__builtin_cpu_supports("avx512f")) {
+            printf("engine_kernels: avx512 not checked: this CPU has no AVX-512\n");
+            continue;
+        }
+        if (check_kernels(builds[i])) return 1;
+    }
+#else
+    /* one build of the kernels: the public functions */
+    const sw_kernel_table kernels = {
+        sw_kernels_name(), sw_matmul,        sw_matmul_acc_tanh, sw_packed_size, sw_pack,
+        sw_pack_transposed, sw_matmul_packed, sw_matmul_at_acc, sw_matmul_panels, sw_matmul_at_acc_cols,
+        sw_colsum_acc,     sw_transpose,     sw_tanh_inplace,   sw_sigmoid_inplace, sw_kernels_fma_peak};
+    if (check_kernels(&kernels)) return 1;
+#endif
     return check_report("engine_kernels");
 }

@@ -1,0 +1,152 @@
+/* kernels_dispatch.c: the public kernels of kernels.h, each a call through the table of
+ * the build of kernels.c chosen for this CPU (see kernels_variant.h). */
+#include "kernels.h"
+#include "kernels_variant.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const sw_kernel_table *const variants[SW_KERNELS_COUNT] = {&sw_kernels_avx2, &sw_kernels_avx512,
+                                                                   &sw_kernels_avx512emu};
+
+/* NULL until the first kernel call or sw_kernels_select; then fixed for the process. */
+static _Atomic(const sw_kernel_table *) chosen;
+
+/* 1 when this CPU (and its operating system, which must save the wider registers) runs
+ * variant k: x86-64-v3 for avx2 and avx512emu, x86-64-v4 (AVX-512 F, VL, BW, DQ, CD) for
+ * avx512. */
+static int cpu_runs(sw_kernels_kind k)
+{
+    __builtin_cpu_init();
+    int v3 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("bmi2");
+    if (k != SW_KERNELS_AVX512) return v3;
+    return v3 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512cd");
+}
+
+/* The variant named (NULL, "" and "auto": SW_KERNELS_AUTO), or -1 for an unknown name. */
+static int kind_of(const char *name)
+{
+    if (!name || !name[0] || !strcmp(name, "auto")) return SW_KERNELS_AUTO;
+    for (int k = 0; k < SW_KERNELS_COUNT; k++)
+        if (!strcmp(name, variants[k]->name)) return k;
+    return -1;
+}
+
+static const sw_kernel_table *best(void)
+{
+    return variants[cpu_runs(SW_KERNELS_AVX512) ? SW_KERNELS_AVX512 : SW_KERNELS_AVX2];
+}
+
+/* Installs t unless a choice was made already; returns the choice in force. */
+static const sw_kernel_table *install(const sw_kernel_table *t)
+{
+    const sw_kernel_table *expected = NULL;
+    return atomic_compare_exchange_strong(&chosen, &expected, t) ? t : expected;
+}
+
+static const sw_kernel_table *kernels(void)
+{
+    const sw_kernel_table *t = atomic_load_explicit(&chosen, memory_order_acquire);
+    if (t) return t;
+    int k = kind_of(getenv("SWEEP_KERNELS"));
+    return install(k >= 0 && k < SW_KERNELS_COUNT && cpu_runs((sw_kernels_kind)k) ? variants[k] : best());
+}
+
+int sw_kernels_select(const char *name, char *err, size_t errlen)
+{
+    int k = kind_of(name);
+    if (k < 0) {
+        sw_set_error(err, errlen, "unknown kernels '%s' (avx2, avx512, avx512emu or auto)", name);
+        return SW_EINVAL;
+    }
+    if (k < SW_KERNELS_COUNT && !cpu_runs((sw_kernels_kind)k)) {
+        sw_set_error(err, errlen, "this CPU cannot run the %s kernels", variants[k]->name);
+        return SW_EINVAL;
+    }
+    const sw_kernel_table *want = k < SW_KERNELS_COUNT ? variants[k] : best(), *got = install(want);
+    if (got != want) {
+        sw_set_error(err, errlen, "the %s kernels are in use already", got->name);
+        return SW_EINVAL;
+    }
+    return SW_OK;
+}
+
+const char *sw_kernels_name(void)
+{
+    return kernels()->name;
+}
+
+void sw_matmul(sw_real *out, const sw_real *a, const sw_real *b, const sw_real *bias, int R, int K, int N,
+               int accumulate)
+{
+    kernels()->matmul(out, a, b, bias, R, K, N, accumulate);
+}
+
+void sw_matmul_acc_tanh(sw_real *out, const sw_real *a, const sw_real *b, int R, int K, int N)
+{
+    kernels()->matmul_acc_tanh(out, a, b, R, K, N);
+}
+
+size_t sw_packed_size(int K, int N)
+{
+    return kernels()->packed_size(K, N);
+}
+
+void sw_pack(sw_real *packed, const sw_real *b, int K, int N)
+{
+    kernels()->pack(packed, b, K, N);
+}
+
+void sw_pack_transposed(sw_real *packed, const sw_real *bt, int K, int N)
+{
+    kernels()->pack_transposed(packed, bt, K, N);
+}
+
+void sw_matmul_packed(sw_real *out, const sw_real *a, const sw_real *bp, const sw_real *bias, int R, int K, int N,
+                      int accumulate, int apply_tanh)
+{
+    kernels()->matmul_packed(out, a, bp, bias, R, K, N, accumulate, apply_tanh);
+}
+
+void sw_matmul_at_acc(sw_real *out, const sw_real *a, const sw_real *b, int R, int K, int N)
+{
+    kernels()->matmul_at_acc(out, a, b, R, K, N);
+}
+
+int sw_matmul_panels(int N)
+{
+    return kernels()->matmul_panels(N);
+}
+
+void sw_matmul_at_acc_cols(sw_real *out, const sw_real *a, const sw_real *b, int R, int K, int N, int p0, int p1)
+{
+    kernels()->matmul_at_acc_cols(out, a, b, R, K, N, p0, p1);
+}
+
+void sw_colsum_acc(sw_real *out, const sw_real *a, int rows, int cols)
+{
+    kernels()->colsum_acc(out, a, rows, cols);
+}
+
+void sw_transpose(sw_real *dst, const sw_real *src, int rows, int cols)
+{
+    kernels()->transpose(dst, src, rows, cols);
+}
+
+void sw_tanh_inplace(sw_real *x, size_t n)
+{
+    kernels()->tanh_inplace(x, n);
+}
+
+void sw_sigmoid_inplace(sw_real *x, size_t n)
+{
+    kernels()->sigmoid_inplace(x, n);
+}
+
+double sw_kernels_fma_peak(long iters)
+{
+    return kernels()->fma_peak(iters);
+}
