@@ -563,8 +563,8 @@ def metric_by_key(runs, keys, group_keys, title):
             axes[m * per + k // ncols, k % ncols].axis("off")
     nseeds = max(len(rs) for _, rs in group_runs(runs, group_keys))
     spread = "; bar = lowest to highest of its %d seeds" % nseeds if nseeds > 1 else ""
-    fig.suptitle("%s: best metric against each swept key; dot = one configuration%s; black dash = mean"
-                 % (title, spread))
+    fig.suptitle("%s: best metric against each swept key\ndot = one configuration%s; black dash = mean"
+                 % (title, spread), fontsize="medium")
     fig.tight_layout()
     return fig
 
@@ -577,11 +577,13 @@ def curves_grid(runs, by, title, max_panels=36):
     runs = [r for r in runs if len(r.history.get("epoch", [])) > 0]
     if not runs:
         raise AnalysisError("no run has a completed epoch")
-    groups = _sort_groups(group_runs(runs, by))
+    groups = group_runs(runs, by)          # in the runs' (grid) order, as the table
     if len(groups) > max_panels:
         raise AnalysisError("%d groups for %d panels" % (len(groups), max_panels))
     single = len({r.lower_is_better for r in runs}) == 1
-    ncols = min(6, len(groups))
+    # a row per value of the other keys when the last key's values fill rows (5 lengths: 5 columns)
+    nlast = len({v[-1] for v, _ in groups}) if by else 0
+    ncols = nlast if 2 <= nlast <= 8 and len(groups) % nlast == 0 else min(6, len(groups))
     nrows = -(-len(groups) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(2.25 * ncols + 0.6, 1.75 * nrows + 0.9), sharex=True,
                              sharey=single, squeeze=False)
@@ -612,7 +614,8 @@ def curves_grid(runs, by, title, max_panels=36):
                 ax.fill_between(ep, lo, hi, color=color, alpha=0.22, lw=0)
         if low:
             _log_if_positive(ax, [a, b])
-        ax.set_title("%s (%d)" % (label(by, vals), len(rs)), fontsize="x-small")
+        title_ = "%s (%d)" % (label(by, vals), len(rs))
+        ax.set_title(title_, fontsize="x-small" if len(title_) <= 36 else "xx-small")
         ax.tick_params(labelsize="x-small")
         ax.grid(alpha=0.3)
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, nbins=4))
@@ -630,7 +633,10 @@ def curves_grid(runs, by, title, max_panels=36):
     fig.suptitle("%s: test %s per epoch, one panel per group (runs in brackets): line = mean, %s; "
                  "dashed = training" % (title, "loss" if all(r.lower_is_better for r in runs) else
                                         "accuracy" if single else "metric", band), fontsize="medium")
-    fig.tight_layout()
+    # fixed margins in inches: tight_layout would measure every tick label of up to 36 panels
+    w, h = fig.get_size_inches()
+    fig.subplots_adjust(left=0.75 / w, right=1 - 0.15 / w, bottom=0.55 / h, top=1 - 0.6 / h,
+                        wspace=0.3 if single else 0.45, hspace=0.5)
     return fig
 
 

@@ -305,11 +305,12 @@ def _merged(dropped):
                                                                                for k in dropped)) if dropped else ""
 
 
-def _png(fig, dpi):
-    """The figure as a data: URI of a PNG, and its size in pixels."""
+def _png(fig, dpi, tight):
+    """The figure as a data: URI of a PNG, and its size in pixels. `tight` crops to what is
+    drawn (a legend outside the axes needs it); it costs a second drawing."""
     import matplotlib.pyplot as plt
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
     plt.close(fig)
     data = buf.getvalue()
     w, h = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
@@ -406,15 +407,16 @@ def fig_parallel(sw, ctx):
                     len(sw.runs)))
 
 
-# The figures, in page order: (anchor, heading, function). A function returns (figure,
-# caption) or None when the figure does not apply to this sweep.
+# The figures, in page order: (anchor, heading, function, crop). A function returns
+# (figure, caption) or None when the figure does not apply to this sweep. crop: the figure
+# may put a legend outside its axes (plots._legend), so its PNG is cropped to what is drawn.
 FIGURES = (
-    ("metric", "Best metric against each swept key", fig_metric),
-    ("vanishing", "Best metric against sequence length", fig_vanishing),
-    ("curves", "Learning curves", fig_curves),
-    ("gradients", "Gradient flow", fig_gradients),
-    ("hidden", "Hidden units", fig_hidden),
-    ("parallel", "Configurations (parallel coordinates)", fig_parallel),
+    ("metric", "Best metric against each swept key", fig_metric, False),
+    ("vanishing", "Best metric against sequence length", fig_vanishing, True),
+    ("curves", "Learning curves", fig_curves, False),
+    ("gradients", "Gradient flow", fig_gradients, True),
+    ("hidden", "Hidden units", fig_hidden, False),
+    ("parallel", "Configurations (parallel coordinates)", fig_parallel, False),
 )
 
 
@@ -467,8 +469,7 @@ figcaption{color:#444;font-size:.92em;max-width:70em}.note{color:#8a5a00}
 """
 
 # The table sorts on a click (or Enter) on its header: numbers by value, text in natural
-# order, missing values last in both directions; a second click reverses. Before printing,
-# closed <details> open so that paper shows everything.
+# order, missing values last in both directions; a second click reverses.
 SCRIPT = """
 document.querySelectorAll("table.sortable").forEach(function (t) {
   var ths = t.tHead.rows[0].cells;
@@ -494,9 +495,6 @@ document.querySelectorAll("table.sortable").forEach(function (t) {
     th.addEventListener("click", sort);
     th.addEventListener("keydown", function (e) { if (e.key === "Enter") sort(); });
   });
-});
-window.addEventListener("beforeprint", function () {
-  document.querySelectorAll("details").forEach(function (d) { d.open = true; });
 });
 """
 
@@ -604,7 +602,7 @@ def build(d, out=None, run_id=None, sweep_bin=None, dpi=80, log=None):
     ctx = {}
     ctx["hidden_run"], ctx["hidden_why"] = pick_hidden_run(sw, run_id) if sw.runs else (None, "")
     figs = []
-    for anchor, heading, f in FIGURES:
+    for anchor, heading, f, crop in FIGURES:
         t1 = time.time()
         if not sw.runs:
             break
@@ -620,7 +618,7 @@ def build(d, out=None, run_id=None, sweep_bin=None, dpi=80, log=None):
         if res is None:
             continue
         fig, caption = res
-        figs.append((anchor, heading, _png(fig, dpi), caption))
+        figs.append((anchor, heading, _png(fig, dpi, crop), caption))
         log("figure %s (%s)" % (anchor, _clock(t1)))
 
     parts = ["<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
