@@ -621,6 +621,8 @@ def curves_grid(runs, by, title, max_panels=36):
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, nbins=4))
     emax = max(len(r.history["epoch"]) for r in runs)
     axes[0, 0].set_xlim(0.5 if emax <= 3 else 1, emax + 0.5 if emax <= 3 else emax)
+    if emax <= 3:
+        axes[0, 0].set_xticks(range(1, emax + 1))
     for ax in axes.flat[len(groups):]:
         ax.axis("off")
     for ax in axes[:, 0]:
@@ -630,12 +632,12 @@ def curves_grid(runs, by, title, max_panels=36):
         ax.set_xlabel("epoch", fontsize="small")
     n = max(len(rs) for _, rs in groups)
     band = ("band = min-max over its runs" if n <= 10 else "band = 10-90th percentile of its runs")
-    fig.suptitle("%s: test %s per epoch, one panel per group (runs in brackets): line = mean, %s; "
+    fig.suptitle("%s: test %s per epoch, one panel per group (runs in brackets)\nline = mean, %s; "
                  "dashed = training" % (title, "loss" if all(r.lower_is_better for r in runs) else
                                         "accuracy" if single else "metric", band), fontsize="medium")
     # fixed margins in inches: tight_layout would measure every tick label of up to 36 panels
     w, h = fig.get_size_inches()
-    fig.subplots_adjust(left=0.75 / w, right=1 - 0.15 / w, bottom=0.55 / h, top=1 - 0.6 / h,
+    fig.subplots_adjust(left=0.75 / w, right=1 - 0.15 / w, bottom=0.55 / h, top=1 - 0.85 / h,
                         wspace=0.3 if single else 0.45, hspace=0.5)
     return fig
 

@@ -250,9 +250,9 @@ def table_html(rows, keys, caption):
     rows start in summarize's order, which a click on # restores. As in summarize's text,
     a column with the same value in every row is stated once above the table instead."""
     cols = list(rows[0].keys()) if rows else []
-    keycols = [c for c in cols if c in keys]
-    if not keycols and "runs" in cols:
-        keycols = cols[:cols.index("runs")]
+    # summarize's CSV starts with the row keys (the swept keys but seed, and task.kind when it
+    # separates metrics that must not be averaged together), then `runs`
+    keycols = cols[:cols.index("runs")] if "runs" in cols else [c for c in cols if c in keys]
     known = {c[0] for c in TABLE_COLUMNS}
     spec = [c for c in TABLE_COLUMNS if c[0] in cols and any(_float(r.get(c[0])) is not None for r in rows)]
     # a range over one run per row repeats the mean: left out, as its empty spread says
