@@ -1,4 +1,5 @@
-"""python3 -m analysis {curves,hidden,gradients,vanishing} ... -> PNG figures.
+"""python3 -m analysis {curves,hidden,gradients,vanishing} ... -> PNG figures;
+python3 -m analysis report DIR -> DIR/report.html (also `sweep report DIR`).
 
 Errors the user can fix (missing directory, no run files, a file that is
 not a sweep run, an unknown key) print one line and exit with status 2.
@@ -16,6 +17,7 @@ workflow:
   python3 -m analysis curves runs/vanishing --where task.kind=mean_sign
   python3 -m analysis gradients runs/vanishing --out figs/
   python3 -m analysis hidden runs/vanishing/RUN.h5
+  python3 -m analysis report runs/vanishing       # everything in one page: runs/vanishing/report.html
 
 Needs Debian's python3-h5py, python3-numpy, python3-matplotlib (/usr/bin/python3).
 Figures are PNG; --out takes a file name or an existing directory.
@@ -61,7 +63,7 @@ def _filters(p):
 def build_parser():
     HIDDEN_EPILOG = _hidden_epilog()
     ap = argparse.ArgumentParser(
-        prog="python3 -m analysis",
+        prog=os.environ.get("SWEEP_ANALYSIS_PROG", "python3 -m analysis"),
         description="Figures from the HDF5 files written by sweep (docs/hdf5-layout.md).",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", metavar="COMMAND")
@@ -120,6 +122,21 @@ def build_parser():
                                                   "'none' for one panel)")
     _filters(p)
     _common(p, "vanishing.png")
+
+    p = sub.add_parser("report", help="one self-contained HTML page about a sweep: DIR/report.html",
+                       description="Writes DIR/report.html: the sweep's name, description, config, run counts, "
+                                   "versions; the best-epoch table of `sweep summarize` (sortable); the best "
+                                   "metric against each swept key, learning curves, gradient flow, hidden units "
+                                   "of one run, parallel coordinates for searches over numeric keys; failed and "
+                                   "diverged runs with their errors. One file with every figure inside, no "
+                                   "network needed to open it. Works on a directory a sweep is still writing.")
+    p.add_argument("dir", metavar="DIR", help="sweep output directory")
+    p.add_argument("--out", "-o", metavar="FILE", help="where to write the page (default DIR/report.html)")
+    p.add_argument("--run", metavar="RUN_ID", help="the run whose hidden units are shown (default: the best)")
+    p.add_argument("--sweep", metavar="PATH", help="the sweep program that prints the table (default: $SWEEP_BIN, "
+                                                   "then sweep on the PATH)")
+    p.add_argument("--dpi", type=int, default=80, help="resolution of the figures (default 80)")
+    p.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     return ap
 
 
@@ -169,6 +186,16 @@ def main(argv=None):
 
 
 def run(args):
+    if args.cmd == "report":
+        from . import report
+        say = (lambda m: None) if args.quiet else (lambda m: print("  " + m, file=sys.stderr))
+        out, st = report.build(args.dir, args.out, args.run, args.sweep, args.dpi,
+                               log=say if os.environ.get("SWEEP_REPORT_VERBOSE") else None)
+        if not args.quiet:
+            print("wrote %s: %d runs%s, %d table rows, %d figures, %.1f MB in %.1f s"
+                  % (out, st["runs"], " (%d pending)" % st["pending"] if st["pending"] else "", st["rows"],
+                     st["figures"], st["bytes"] / 1e6, st["seconds"]))
+        return 0
     if args.cmd == "hidden":
         target = args.run
         runs = load.load_runs(target)

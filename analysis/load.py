@@ -62,7 +62,8 @@ def _plain(v):
 class Run:
     """One run file.
 
-    Attributes: path, run_id, status ('done', 'diverged', 'failed'), error,
+    Attributes: path, attrs (every root attribute, plain values), run_id, status ('done',
+    'diverged', 'failed'), error,
     config (dict: dotted key -> value), swept_keys (list of str; empty
     when the sweep varied nothing), has_swept_keys (False when the file has
     no `swept_keys` attribute; load.swept_keys(runs) then infers them),
@@ -87,6 +88,8 @@ class Run:
                                         "or one of the run files" % path)
                 raise AnalysisError("%s is not a sweep run file (root attribute format=%r, "
                                     "expected 'sweep-run')" % (path, fmt))
+            # every root attribute (created, wall_seconds, program, config text, ...) as plain values
+            self.attrs = {k: _plain(v) for k, v in f.attrs.items()}
             self.run_id = _str(f.attrs.get("run_id", os.path.basename(path)[:-3]))
             self.sweep = _str(f.attrs.get("sweep", ""))
             self.status = _str(f.attrs.get("status", ""))

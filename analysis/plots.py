@@ -465,3 +465,266 @@ def save(fig, out, default_name, dpi):
     fig.savefig(out, dpi=dpi, bbox_inches="tight")
     plt.close(fig)
     return out
+
+
+# ---------------------------------------------------------------- figures of the HTML report
+# They draw any number of runs without one line per run: configurations are points, groups
+# are panels or bands, and a figure that would hold too many of either aggregates first.
+
+def metric_value(run):
+    """A run's best metric as plotted: the best test accuracy in percent, or (runs selected
+    by their lowest test loss) the lowest test loss. NaN when the run has none."""
+    if run.lower_is_better:
+        return float(run.best_metric)
+    return float(run.summary.get("best_test_acc", np.nan)) * 100
+
+
+def metric_label(lower_is_better, runs=()):
+    return ("best test %s (lower is better)" % _loss_unit(runs) if lower_is_better else
+            "best test accuracy (%)")
+
+
+def _modes(runs):
+    """The runs split by how their metric reads: [(lower_is_better, runs)], accuracy first."""
+    out = []
+    for low in (False, True):
+        sub = [r for r in runs if r.lower_is_better == low]
+        if sub:
+            out.append((low, sub))
+    return out
+
+
+def _axis_values(values):
+    """How a key's values go on an axis: ('cat', sorted distinct values) for text, booleans
+    and up to 12 distinct numbers; ('log' or 'lin', None) for more numbers (log when all are
+    positive and span more than a factor of 20)."""
+    distinct = sorted(set(values), key=lambda v: _vkey((v,)))
+    if not all(_is_num(v) for v in distinct) or len(distinct) <= 12:
+        return "cat", distinct
+    lo, hi = float(min(distinct)), float(max(distinct))
+    return ("log" if lo > 0 and hi / lo > 20 else "lin"), None
+
+
+def metric_by_key(runs, keys, group_keys, title):
+    """One panel per swept key (at most 8): each configuration (runs sharing group_keys,
+    i.e. the seeds of one grid point) is a dot at its mean best metric, with a vertical bar
+    from its lowest to its highest seed; a black dash is the mean over every run with that
+    value. Runs selected by their loss get their own row of panels."""
+    runs = [r for r in runs if np.isfinite(metric_value(r))]
+    if not runs:
+        raise AnalysisError("no run has a best metric (none completed an epoch)")
+    keys = list(keys)[:8]
+    if not keys:
+        raise AnalysisError("the sweep varies no key but the seed")
+    modes = _modes(runs)
+    ncols = min(4, len(keys))
+    per = -(-len(keys) // ncols)
+    fig, axes = plt.subplots(per * len(modes), ncols, figsize=(3.3 * ncols + 0.4, 2.9 * per * len(modes) + 0.6),
+                             squeeze=False)
+    cells = sorted({r.config.get("model.cell") for r in runs}, key=str)
+    for m, (low, sub) in enumerate(modes):
+        groups = group_runs(sub, group_keys)
+        for k, key in enumerate(keys):
+            ax = axes[m * per + k // ncols, k % ncols]
+            kind, cats = _axis_values([r.config.get(key) for r in sub])
+            many = len(groups) > 200
+            xs, ys, lo, hi, colors = [], [], [], [], []
+            for gi, (vals, rs) in enumerate(groups):
+                y = np.array([metric_value(r) for r in rs])
+                xv = rs[0].config.get(key)
+                # a fixed spread inside a category keeps configurations apart, reproducibly
+                xs.append(cats.index(xv) + 0.6 * (((gi * 0.618034) % 1.0) - 0.5) if kind == "cat" else float(xv))
+                ys.append(y.mean())
+                lo.append(y.min())
+                hi.append(y.max())
+                cell = rs[0].config.get("model.cell")
+                colors.append(CELL_COLORS.get(cell, "C%d" % (cells.index(cell) % 10))
+                              if "model.cell" in group_keys else "C0")
+            if not many and any(h > l for l, h in zip(lo, hi)):
+                ax.vlines(xs, lo, hi, colors=colors, lw=0.8, alpha=0.6)
+            ax.scatter(xs, ys, s=6 if many else 12, c=colors, alpha=0.45 if many else 0.85, linewidths=0)
+            if kind == "cat":
+                for ci, c in enumerate(cats):
+                    y = [metric_value(r) for r in sub if r.config.get(key) == c]
+                    ax.plot([ci - 0.38, ci + 0.38], [np.mean(y)] * 2, color="k", lw=1.6)
+                ax.set_xticks(range(len(cats)))
+                ax.set_xticklabels([str(c) for c in cats], rotation=30 if len(cats) > 6 else 0,
+                                   fontsize="small")
+                ax.set_xlim(-0.6, len(cats) - 0.4)
+            elif kind == "log":
+                ax.set_xscale("log")
+            if low:
+                _log_if_positive(ax, [[metric_value(r) for r in sub]])
+            ax.set_xlabel(key, fontsize="small")
+            ax.grid(alpha=0.3)
+            if k % ncols == 0:
+                ax.set_ylabel(metric_label(low, sub), fontsize="small")
+        for k in range(len(keys), per * ncols):
+            axes[m * per + k // ncols, k % ncols].axis("off")
+    nseeds = max(len(rs) for _, rs in group_runs(runs, group_keys))
+    spread = "; bar = lowest to highest of its %d seeds" % nseeds if nseeds > 1 else ""
+    fig.suptitle("%s: best metric against each swept key\ndot = one configuration%s; black dash = mean"
+                 % (title, spread), fontsize="medium")
+    fig.tight_layout()
+    return fig
+
+
+def curves_grid(runs, by, title, max_panels=36):
+    """Small multiples: one panel per group of `by` keys, the test metric per epoch (accuracy
+    in %, or the test loss for runs selected by it) as the mean over the group's runs with a
+    band (min-max up to 10 runs, 10-90th percentile beyond), and the mean training metric
+    dashed. At most max_panels groups (the caller coarsens `by`)."""
+    runs = [r for r in runs if len(r.history.get("epoch", [])) > 0]
+    if not runs:
+        raise AnalysisError("no run has a completed epoch")
+    groups = group_runs(runs, by)          # in the runs' (grid) order, as the table
+    if len(groups) > max_panels:
+        raise AnalysisError("%d groups for %d panels" % (len(groups), max_panels))
+    single = len({r.lower_is_better for r in runs}) == 1
+    # a row per value of the other keys when the last key's values fill rows (5 lengths: 5 columns)
+    nlast = len({v[-1] for v, _ in groups}) if by else 0
+    ncols = nlast if 2 <= nlast <= 8 and len(groups) % nlast == 0 else min(6, len(groups))
+    nrows = -(-len(groups) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.25 * ncols + 0.6, 1.75 * nrows + 0.9), sharex=True,
+                             sharey=single, squeeze=False)
+    styles = group_styles(by, groups)
+    for ax, (vals, rs), (color, _) in zip(axes.flat, groups, styles):
+        low = rs[0].lower_is_better
+        test, train, scale = ("test_loss", "train_loss", 1) if low else ("test_acc", "train_acc", 100)
+        E = max(len(r.history[test]) for r in rs)
+        a = np.full((len(rs), E), np.nan)
+        b = np.full((len(rs), E), np.nan)
+        for i, r in enumerate(rs):
+            a[i, :len(r.history[test])] = r.history[test] * scale
+            b[i, :len(r.history[train])] = r.history[train] * scale
+        ep = np.arange(1, E + 1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            if len(rs) <= 10:
+                lo, hi = np.nanmin(a, 0), np.nanmax(a, 0)
+            else:
+                lo, hi = np.nanpercentile(a, 10, 0), np.nanpercentile(a, 90, 0)
+            few = E <= 3          # a line of one or two points needs its markers to be seen
+            ax.plot(ep, np.nanmean(b, 0), color="0.45", lw=0.9, ls="--", marker="x" if few else None)
+            ax.plot(ep, np.nanmean(a, 0), color=color, lw=1.5, marker="o" if few else None)
+        if len(rs) > 1:
+            if few:
+                ax.vlines(ep, lo, hi, color=color, lw=4, alpha=0.3)
+            else:
+                ax.fill_between(ep, lo, hi, color=color, alpha=0.22, lw=0)
+        if low:
+            _log_if_positive(ax, [a, b])
+        title_ = "%s (%d)" % (label(by, vals), len(rs))
+        ax.set_title(title_, fontsize="x-small" if len(title_) <= 36 else "xx-small")
+        ax.tick_params(labelsize="x-small")
+        ax.grid(alpha=0.3)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, nbins=4))
+    emax = max(len(r.history["epoch"]) for r in runs)
+    axes[0, 0].set_xlim(0.5 if emax <= 3 else 1, emax + 0.5 if emax <= 3 else emax)
+    if emax <= 3:
+        axes[0, 0].set_xticks(range(1, emax + 1))
+    for ax in axes.flat[len(groups):]:
+        ax.axis("off")
+    for ax in axes[:, 0]:
+        if single:
+            ax.set_ylabel("test loss" if runs[0].lower_is_better else "accuracy (%)", fontsize="small")
+    for ax in axes[-1]:
+        ax.set_xlabel("epoch", fontsize="small")
+    n = max(len(rs) for _, rs in groups)
+    band = ("band = min-max over its runs" if n <= 10 else "band = 10-90th percentile of its runs")
+    fig.suptitle("%s: test %s per epoch, one panel per group (runs in brackets)\nline = mean, %s; "
+                 "dashed = training" % (title, "loss" if all(r.lower_is_better for r in runs) else
+                                        "accuracy" if single else "metric", band), fontsize="medium")
+    # fixed margins in inches: tight_layout would measure every tick label of up to 36 panels
+    w, h = fig.get_size_inches()
+    fig.subplots_adjust(left=0.75 / w, right=1 - 0.15 / w, bottom=0.55 / h, top=1 - 0.85 / h,
+                        wspace=0.3 if single else 0.45, hspace=0.5)
+    return fig
+
+
+def parallel(runs, keys, title):
+    """Parallel coordinates: one vertical axis per key (numbers on a linear or log scale,
+    text and booleans as evenly spaced categories), then the epochs completed and the best
+    metric; one polyline per run coloured by its metric (darker = better), failed runs
+    (no metric) in light gray. A run that stopped before its planned epochs ('stopped',
+    or done short of train.epochs) is drawn dashed, with a dot where it stopped."""
+    from matplotlib.collections import LineCollection
+    if not runs:
+        raise AnalysisError("no run to draw")
+    low = sum(r.lower_is_better for r in runs) > len(runs) / 2
+    same = [r for r in runs if r.lower_is_better == low]
+    metric = np.array([metric_value(r) for r in same])
+    cols, names, ticks = [], [], []
+    for key in keys:
+        vals = [r.config.get(key) for r in same]
+        kind, cats = _axis_values(vals)
+        if kind == "cat":
+            pos = np.array([cats.index(v) for v in vals], dtype=float)
+            pos = pos / max(1, len(cats) - 1)
+            tk = [(i / max(1, len(cats) - 1), str(c)) for i, c in enumerate(cats)]
+        else:
+            x = np.array(vals, dtype=float)
+            f = np.log10 if kind == "log" else (lambda v: v)
+            lo, hi = f(x.min()), f(x.max())
+            pos = (f(x) - lo) / (hi - lo if hi > lo else 1)
+            tv = np.geomspace(x.min(), x.max(), 4) if kind == "log" else np.linspace(x.min(), x.max(), 4)
+            tk = [((f(v) - lo) / (hi - lo if hi > lo else 1), "%.3g" % v) for v in tv]
+        cols.append(pos)
+        names.append(key)
+        ticks.append(tk)
+    done = np.array([float(r.summary.get("epochs_completed", len(r.history.get("epoch", [])))) for r in same])
+    planned = np.array([float(r.summary.get("epochs_planned", r.config.get("train.epochs", 0))) for r in same])
+    emax = max(1.0, planned.max(), done.max())
+    cols.append(done / emax)
+    names.append("epochs completed")
+    ticks.append([(v / emax, "%d" % v) for v in np.unique(np.linspace(0, emax, 4).round())])
+    ok = np.isfinite(metric)
+    if ok.any():
+        mlo, mhi = metric[ok].min(), metric[ok].max()
+    else:
+        mlo, mhi = 0.0, 1.0
+    span = mhi - mlo if mhi > mlo else 1.0
+    cols.append(np.where(ok, (metric - mlo) / span, 0.0))
+    names.append(metric_label(low, same))
+    ticks.append([((v - mlo) / span, "%.3g" % v) for v in np.linspace(mlo, mhi, 4)])
+    P = np.stack(cols, axis=1)                       # [runs, axes] in [0, 1]
+    xs = np.arange(P.shape[1])
+    stopped = np.array([r.status == "stopped" or (r.status == "done" and d < p)
+                        for r, d, p in zip(same, done, planned)])
+    # better runs drawn last (on top); the colour map runs light (worse) to dark (better)
+    good = np.where(ok, -metric if low else metric, -np.inf)
+    order = np.argsort(good, kind="stable")
+    cmap = plt.get_cmap("viridis_r")
+    norm = matplotlib.colors.Normalize(vmin=mlo, vmax=mhi)
+    fig, ax = plt.subplots(figsize=(max(7.0, 1.6 * len(xs) + 1.5), 4.6))
+    n = len(same)
+    lw, alpha = (1.2, 0.9) if n <= 100 else (0.7, 0.5) if n <= 1000 else (0.4, 0.25)
+    segs = [np.column_stack([xs, P[i]]) for i in order]
+    colors = [(0.75, 0.75, 0.75, 0.6) if not ok[i] else
+              cmap(norm(metric[i]) if not low else 1 - norm(metric[i])) for i in order]
+    styles = ["--" if stopped[i] else "-" for i in order]
+    ax.add_collection(LineCollection(segs, colors=colors, linewidths=lw, linestyles=styles, alpha=alpha))
+    if stopped.any():
+        e = len(keys)
+        ax.plot(np.full(stopped.sum(), e), P[stopped, e], "o", ms=3.5, mfc="none", mec="k", mew=0.8,
+                label="stopped early (%d)" % stopped.sum())
+        ax.legend(loc="upper left", bbox_to_anchor=(0, -0.14), fontsize="small", frameon=False)
+    for i, tk in enumerate(ticks):
+        ax.axvline(i, color="0.2", lw=0.8)
+        for p, text in tk:
+            ax.text(i + 0.04, p, text, fontsize="x-small", va="center", ha="left", color="0.1",
+                    bbox=dict(fc="white", ec="none", alpha=0.75, pad=0.6))
+    ax.set_xlim(-0.2, len(xs) - 0.5)
+    ax.set_ylim(-0.06, 1.06)
+    ax.set_yticks([])
+    ax.set_xticks(xs)
+    ax.set_xticklabels(names, fontsize="small", rotation=12)
+    for s in ("top", "right", "left"):
+        ax.spines[s].set_visible(False)
+    sm = plt.cm.ScalarMappable(cmap=cmap if not low else plt.get_cmap("viridis"), norm=norm)
+    fig.colorbar(sm, ax=ax, pad=0.01, fraction=0.03).set_label(metric_label(low, same), fontsize="small")
+    left = len(runs) - len(same)
+    fig.suptitle("%s: every run's configuration, epochs and best metric (%d runs%s); darker = better"
+                 % (title, n, ", %d selected by another metric left out" % left if left else ""))
+    fig.tight_layout()
+    return fig

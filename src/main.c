@@ -3,6 +3,7 @@
  *   sweep CONFIG.yaml [-j N] [-o DIR] [--set KEY=VALUE]... [--dry-run] [--force] [--quiet] [--fail-fast]
  *   sweep summarize DIR ...
  *   sweep index DIR
+ *   sweep report DIR ...                 (the HTML report: runs python3 -m analysis report)
  *   sweep help [run|summarize|keys]      sweep --help      sweep --version
  *
  * Exit status: 0 every run done; 1 the sweep finished but some runs failed or diverged
@@ -41,7 +42,8 @@ static const char usage_text[] =
     "                         [--shard K/N]\n"
     "       sweep summarize DIR [...]\n"
     "       sweep index DIR\n"
-    "       sweep help [run|summarize|index|keys|layout]\n"
+    "       sweep report DIR [--out FILE] [--run RUN_ID]\n"
+    "       sweep help [run|summarize|index|report|keys|layout]\n"
     "       sweep --help | --version\n";
 
 static const char help_text[] =
@@ -57,7 +59,9 @@ static const char help_text[] =
     "  sweep summarize DIR           print the best-epoch table of a sweep's output directory\n"
     "  sweep index DIR               rebuild DIR/sweep.h5 from the run files present (in the\n"
     "                                order of DIR/" SW_MANIFEST_NAME " when there is one)\n"
-    "  sweep help TOPIC              details of a command (run, summarize, index), every\n"
+    "  sweep report DIR              write DIR/report.html: the table, figures, failed runs and\n"
+    "                                config in one self-contained page (Python: analysis/)\n"
+    "  sweep help TOPIC              details of a command (run, summarize, index, report), every\n"
     "                                config key (keys) or what a run file records (layout)\n"
     "  sweep --help, -h              this text\n"
     "  sweep --version, -V           version and library versions\n"
@@ -199,6 +203,99 @@ static const char help_index_text[] =
     "was lost. Exit status: 0 written; 1 it could not be written; 2 usage error or\n"
     "DIR is not a sweep's output directory.\n";
 
+/* MPI_COMM_WORLD rank and size (0 and 1 when not under MPI). */
+static int g_rank = 0, g_ranks = 1;
+static bool g_mpi = false;
+
+/* Where `sweep report` finds its Python and the analysis package; the build defines them
+ * (CMakeLists.txt). SWEEP_PYTHONDIR is relative to the install prefix, the directory above
+ * the installed program's bin/; SWEEP_SOURCE_DIR is the source tree the program was built
+ * from, for a program run from its build directory. */
+#ifndef SWEEP_PYTHON
+#define SWEEP_PYTHON "python3"
+#endif
+#ifndef SWEEP_PYTHONDIR
+#define SWEEP_PYTHONDIR "lib/python3/dist-packages"
+#endif
+#ifndef SWEEP_SOURCE_DIR
+#define SWEEP_SOURCE_DIR "."
+#endif
+
+/* Writes into `out` the directory holding analysis/report.py: PREFIX/SWEEP_PYTHONDIR for
+ * the program PREFIX/bin/sweep (`exe`, may be empty), else SWEEP_SOURCE_DIR. Returns 0, or
+ * -1 when neither holds the package (out then names both, for the message). */
+static int find_analysis(const char *exe, char *out, size_t len)
+{
+    char prefix[PATH_MAX], installed[PATH_MAX + 64], probe[PATH_MAX + 128];
+    snprintf(prefix, sizeof prefix, "%s", exe);
+    for (int up = 0; up < 2; up++) { /* PREFIX/bin/sweep -> PREFIX */
+        char *slash = strrchr(prefix, '/');
+        *(slash ? slash : prefix) = '\0';
+    }
+    snprintf(installed, sizeof installed, "%s/%s", prefix, SWEEP_PYTHONDIR);
+    const char *dirs[2] = {exe[0] ? installed : NULL, SWEEP_SOURCE_DIR};
+    for (int i = 0; i < 2; i++) {
+        if (!dirs[i]) continue;
+        snprintf(probe, sizeof probe, "%s/analysis/report.py", dirs[i]);
+        if (access(probe, R_OK) == 0) {
+            snprintf(out, len, "%s", dirs[i]);
+            return 0;
+        }
+    }
+    snprintf(out, len, "%s/analysis nor %s/analysis", installed, SWEEP_SOURCE_DIR);
+    return -1;
+}
+
+/* sweep report DIR [options]: the HTML report is drawn by the analysis package (Python,
+ * matplotlib), so this replaces the process with `PYTHON -m analysis report ARGS`, with
+ * PYTHONPATH leading to the package and SWEEP_BIN naming this program (which prints the
+ * report's table). PYTHON is $SWEEP_PYTHON, else the build's. Returns only on failure. */
+static int report_command(int argc, char **argv)
+{
+    if (g_mpi) {
+        fprintf(stderr, "sweep report: run it without mpirun (it reads the files, it trains nothing)\n");
+        return EXIT_USAGE;
+    }
+    char exe[PATH_MAX] = "", dir[2 * PATH_MAX + 64];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    if (find_analysis(exe, dir, sizeof dir)) {
+        fprintf(stderr, "sweep report: the analysis package is neither in %s; install it with "
+                        "`cmake --install build` (see README)\n", dir);
+        return EXIT_USAGE;
+    }
+    const char *old = getenv("PYTHONPATH");
+    size_t len = strlen(dir) + (old ? strlen(old) + 1 : 0) + 1;
+    char *path = malloc(len);
+    const char **args = calloc((size_t)argc + 5, sizeof *args);
+    if (!path || !args) {
+        free(path);
+        free(args);
+        fprintf(stderr, "sweep report: out of memory\n");
+        return EXIT_RUNS_FAILED;
+    }
+    snprintf(path, len, "%s%s%s", dir, old && *old ? ":" : "", old && *old ? old : "");
+    const char *python = getenv("SWEEP_PYTHON") && *getenv("SWEEP_PYTHON") ? getenv("SWEEP_PYTHON") : SWEEP_PYTHON;
+    args[0] = python;
+    args[1] = "-m";
+    args[2] = "analysis";
+    args[3] = "report";
+    for (int i = 0; i < argc; i++) args[4 + i] = argv[i];
+    if (setenv("PYTHONPATH", path, 1) || (exe[0] && setenv("SWEEP_BIN", exe, 1)) ||
+        setenv("SWEEP_ANALYSIS_PROG", "sweep", 1)) {
+        fprintf(stderr, "sweep report: cannot set the environment: %s\n", strerror(errno));
+    } else {
+        fflush(stdout);
+        fflush(stderr);
+        execvp(python, (char *const *)args);
+        fprintf(stderr, "sweep report: cannot run %s: %s (set SWEEP_PYTHON to a python3 with h5py, numpy and "
+                        "matplotlib)\n", python, strerror(errno));
+    }
+    free(path);
+    free(args);
+    return EXIT_USAGE;
+}
+
 static int help(const char *topic)
 {
     if (!topic) {
@@ -225,7 +322,11 @@ static int help(const char *topic)
         sw_record_print(stdout);
         return EXIT_DONE;
     }
-    return usage_error("no help on '%s'; topics: run, summarize, index, keys, layout", topic);
+    if (!strcmp(topic, "report")) {
+        char *args[] = {"--help", NULL};
+        return report_command(1, args);
+    }
+    return usage_error("no help on '%s'; topics: run, summarize, index, keys, layout, report", topic);
 }
 
 /* Parses a positive int option value. */
@@ -253,10 +354,6 @@ static int parse_shard(const char *text, int *k, int *n)
     *n = (int)b;
     return 0;
 }
-
-/* MPI_COMM_WORLD rank and size (0 and 1 when not under MPI). */
-static int g_rank = 0, g_ranks = 1;
-static bool g_mpi = false;
 
 /* Under MPI every rank takes the same decisions from the same input; this makes rank 0
  * the one that says so. Returns `status` on every rank (rank 0's when they differ). */
@@ -551,6 +648,7 @@ static int dispatch(int argc, char **argv)
     }
     if (!strcmp(first, "summarize")) return g_rank == 0 ? sw_summarize_main(argc - 1, argv + 1) : EXIT_DONE;
     if (!strcmp(first, "index")) return g_rank == 0 ? index_command(argc - 2, argv + 2) : EXIT_DONE;
+    if (!strcmp(first, "report")) return report_command(argc - 2, argv + 2);
     if (!strcmp(first, "run")) return run_command(argc - 2, argv + 2);
     return run_command(argc - 1, argv + 1);
 }

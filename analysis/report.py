@@ -1,0 +1,689 @@
+"""`python3 -m analysis report DIR` (or `sweep report DIR`): one self-contained HTML page.
+
+DIR/report.html holds all it shows: styles, a few lines of script (the sortable table),
+and the figures as base64 PNG. Nothing is fetched from elsewhere, so the page opens offline,
+can be mailed or archived with the data, and prints (every figure on the page, no
+interaction needed).
+
+What it reads: the run files under their final names (always complete, docs/hdf5-layout.md:
+a running sweep's hidden temporaries are skipped, as are files without a status),
+DIR/sweep.h5 for the config text, the grid order and the runs still pending, and
+`sweep summarize DIR --format csv` for the best-epoch table, so the page shows the
+terminal's numbers. It therefore works on a directory a sweep is still writing: it reports
+what is complete and counts the rest as pending.
+
+Figures never draw one line per run: configurations are dots, groups are panels or bands,
+and a figure that would hold too many groups merges them first (the caption says how).
+"""
+
+import base64
+import csv
+import datetime
+import html
+import io
+import math
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from . import load, plots
+
+# Most lines or panels a figure holds before its groups are merged (coarsen()).
+MAX_LINES = 10
+MAX_PANELS = 36
+# Failed and diverged runs listed one per row; beyond this a count and the command that lists all.
+MAX_PROBLEM_ROWS = 200
+# Statuses a complete run file may carry; 'stopped' is an early-stopped run, not a failure.
+STATUSES = ("done", "stopped", "diverged", "failed")
+
+
+def _e(s):
+    return html.escape(str(s), quote=True)
+
+
+def _num(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+# ---------------------------------------------------------------- reading the directory
+
+class Sweep:
+    """What the report knows about DIR: runs (complete run files, grid order), skipped
+    (messages about files that are not complete run files), index (root attributes of
+    sweep.h5, {} without one), table (its /table columns, {}), pending (run ids the index
+    lists without a complete file), name, description, config_text, keys (swept keys),
+    group_keys (the swept keys except seed: what makes a configuration)."""
+
+    def __init__(self, d):
+        self.dir = d
+        if not os.path.isdir(d):
+            raise load.AnalysisError("%s: no such directory" % d)
+        self.index, self.table = _read_index(d)
+        self.runs, self.skipped = [], []
+        try:
+            paths = load.run_files(d)
+        except load.AnalysisError:
+            paths = []                      # a sweep that has not finished a run yet
+        for p in paths:
+            try:
+                r = load.Run(p)
+            except load.AnalysisError as e:
+                self.skipped.append(str(e))
+                continue
+            if r.status not in STATUSES:
+                self.skipped.append("%s: status %r is not that of a complete run" % (p, r.status))
+                continue
+            self.runs.append(r)
+        if not self.runs and not self.table:
+            raise load.AnalysisError("%s: no complete run file and no sweep.h5; run `sweep CONFIG -o %s` first"
+                                     % (d, d))
+        order = {rid: i for i, rid in enumerate(self.table.get("run_id", []))}
+        self.runs.sort(key=lambda r: (order.get(r.run_id, len(order)), r.run_id))
+        have = {r.run_id for r in self.runs}
+        self.pending = [rid for rid in self.table.get("run_id", []) if rid not in have]
+        self.keys = load.swept_keys(self.runs) if self.runs else list(self.index.get("swept_keys", []))
+        self.group_keys = [k for k in self.keys if k != "seed"]
+        self.config_text = self.index.get("config", "")
+        self.name = self.index.get("sweep") or (self.runs[0].sweep if self.runs else "") or \
+            os.path.basename(os.path.normpath(d))
+        self.description = yaml_scalar(self.config_text, "description")
+
+    def search(self):
+        """The sampled-search setting when the sweep has one (an index or run attribute
+        `search`, or a top-level `search:` in the config text), else ''."""
+        for attrs in [self.index] + [r.attrs for r in self.runs[:1]]:
+            if attrs.get("search"):
+                return str(attrs["search"])
+        s = yaml_scalar(self.config_text, "search")
+        return "" if s in ("", "grid") or "kind: grid" in s else s
+
+
+def _read_index(d):
+    """DIR/sweep.h5 -> (root attributes as plain values, /table columns); ({}, {}) when it
+    is absent or unreadable (a sweep's index may lag its run files: they are the truth)."""
+    path = os.path.join(d, "sweep.h5")
+    if not os.path.exists(path):
+        return {}, {}
+    try:
+        import h5py
+        with h5py.File(path, "r") as f:
+            attrs = {k: load._plain(v) for k, v in f.attrs.items()}
+        return attrs, load.load_table(d)
+    except (OSError, load.AnalysisError) as e:
+        sys.stderr.write("analysis report: warning: %s: %s; using the run files alone\n" % (path, e))
+        return {}, {}
+
+
+def yaml_scalar(text, key):
+    """The value of a top-level `key:` in a YAML text, as one line of text: plain, quoted,
+    flow ({...}) or block (| and >) scalars with their indented continuation lines. Enough
+    for a sweep file's name, description or search line without a YAML library; '' when
+    absent."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if not line.startswith(key + ":"):
+            continue
+        first = line[len(key) + 1:].split(" #")[0].strip()
+        rest = []
+        for more in lines[i + 1:]:
+            if more.strip() and not more[:1].isspace():
+                break
+            if more.strip() and not more.strip().startswith("#"):
+                rest.append(more.strip())
+        if first in ("|", ">", "|-", ">-", ""):
+            return " ".join(rest)
+        if first[:1] in "'\"" and first[-1:] == first[:1] and len(first) > 1:
+            return first[1:-1]
+        return " ".join([first] + rest)
+    return ""
+
+
+# ---------------------------------------------------------------- the best-epoch table
+
+def find_sweep(explicit=None):
+    """The `sweep` program that prints the table: --sweep, $SWEEP_BIN (set by `sweep
+    report`), `sweep` on the PATH, then a checkout's build/sweep. None when there is none."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for c in (explicit, os.environ.get("SWEEP_BIN"), shutil.which("sweep"), os.path.join(here, "build", "sweep")):
+        if c and os.path.isfile(c) and os.access(c, os.X_OK):
+            return c
+    return None
+
+
+# How the columns of `sweep summarize --format csv` are shown (docs/summarize.md): the CSV
+# column, the title, the column holding its spread (shown as +-), and the digits. Columns
+# not listed are shown as they come, after these.
+TABLE_COLUMNS = (
+    ("runs", "runs", None, 0), ("done", "done", None, 0), ("stopped", "stopped", None, 0),
+    ("failed", "failed", None, 0), ("diverged", "diverged", None, 0),
+    ("best_acc_pct_mean", "best acc %", "best_acc_pct_std", 2),
+    ("best_acc_pct_min", "lowest acc %", None, 2), ("best_acc_pct_max", "highest acc %", None, 2),
+    ("best_loss_mean", "best loss", "best_loss_std", 4),
+    ("best_loss_min", "lowest loss", None, 4), ("best_loss_max", "highest loss", None, 4),
+    ("baseline_loss", "baseline", None, 4),
+    ("best_epoch_median", "best epoch", None, None),
+    ("final_acc_pct_mean", "final acc %", "final_acc_pct_std", 2),
+    ("final_train_acc_pct_mean", "train acc %", None, 2),
+    ("final_loss_mean", "final loss", "final_loss_std", 4),
+    ("final_train_loss_mean", "train loss", None, 4),
+    ("vanishing_ratio", "dh1/dhT", None, 3),
+    ("seconds_per_run", "s/run", None, 3),
+)
+SPREAD_COLUMNS = {c[2] for c in TABLE_COLUMNS if c[2]}
+
+
+def summarize_csv(sweep_bin, d):
+    """Rows (dicts) of `sweep summarize DIR --format csv`, or (None, why)."""
+    if not sweep_bin:
+        return None, "no `sweep` program found (not on the PATH; --sweep PATH names one)"
+    try:
+        p = subprocess.run([sweep_bin, "summarize", d, "--format", "csv"], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, universal_newlines=True, timeout=600)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return None, "%s summarize: %s" % (sweep_bin, e)
+    if p.returncode != 0:
+        return None, "%s summarize exited %d: %s" % (sweep_bin, p.returncode, p.stderr.strip()[-300:])
+    return list(csv.DictReader(io.StringIO(p.stdout))), ""
+
+
+def python_table(sw):
+    """The table's fallback without a `sweep` program: runs grouped as summarize groups them
+    (the swept keys except seed), counts by status and the best metric over done runs."""
+    rows = []
+    for vals, rs in load.group_runs(sw.runs, sw.group_keys):
+        row = dict(zip(sw.group_keys, [str(v) for v in vals]))
+        row["runs"] = str(len(rs))
+        for s in STATUSES:
+            row[s] = str(sum(r.status == s for r in rs))
+        ok = [r for r in rs if r.status == "done"]
+        for low, col in ((False, "best_acc_pct"), (True, "best_loss")):
+            v = np.array([plots.metric_value(r) for r in ok if r.lower_is_better == low], dtype=float)
+            v = v[np.isfinite(v)]
+            if len(v):
+                row[col + "_mean"] = repr(float(v.mean()))
+                row[col + "_std"] = repr(float(v.std(ddof=1))) if len(v) > 1 else ""
+        be = [r.summary.get("best_epoch", 0) for r in ok]
+        row["best_epoch_median"] = repr(float(np.median(be))) if be else ""
+        rows.append(row)
+    return rows
+
+
+def _fmt(v, digits):
+    """v with `digits` decimals (None: as few as needed); tiny or huge values in 3 digits."""
+    if not math.isfinite(v):
+        return "-"
+    if digits is None:
+        return "%g" % v
+    if digits == 0:
+        return "%d" % v
+    if v != 0 and (abs(v) < 10 ** -digits or abs(v) >= 1e6):
+        return "%.3g" % v
+    return "%.*f" % (digits, v)
+
+
+def _float(s):
+    try:
+        return float(s)
+    except (TypeError, ValueError):
+        return None
+
+
+def _cell(r, col, spread, digits):
+    """(sort value or None, text) of one table cell."""
+    v = _float(r.get(col))
+    if v is None:
+        return None, "-"
+    text = _fmt(v, digits)
+    sd = _float(r.get(spread)) if spread else None
+    if sd is not None and math.isfinite(sd):
+        text += " &plusmn; " + _fmt(sd, digits)
+    return (v if math.isfinite(v) else None), text
+
+
+def table_html(rows, keys, caption):
+    """The sortable best-epoch table. Cells sort by their data-v (numbers) or their text;
+    rows start in summarize's order, which a click on # restores. As in summarize's text,
+    a column with the same value in every row is stated once above the table instead."""
+    cols = list(rows[0].keys()) if rows else []
+    # summarize's CSV starts with the row keys (the swept keys but seed, and task.kind when it
+    # separates metrics that must not be averaged together), then `runs`
+    keycols = cols[:cols.index("runs")] if "runs" in cols else [c for c in cols if c in keys]
+    known = {c[0] for c in TABLE_COLUMNS}
+    spec = [c for c in TABLE_COLUMNS if c[0] in cols and any(_float(r.get(c[0])) is not None for r in rows)]
+    # a range over one run per row repeats the mean: left out, as its empty spread says
+    for lo, hi in (("best_acc_pct_min", "best_acc_pct_max"), ("best_loss_min", "best_loss_max")):
+        if all(r.get(lo) == r.get(hi) for r in rows):
+            spec = [c for c in spec if c[0] not in (lo, hi)]
+    spec += [(c, c, None, 4) for c in cols if c not in known and c not in SPREAD_COLUMNS and c not in keycols]
+    same, shown = [], []
+    for c in spec:
+        texts = {_cell(r, c[0], c[2], c[3])[1] for r in rows}
+        (same if len(rows) > 1 and len(texts) == 1 else shown).append(c)
+    out = []
+    if same:
+        out.append('<p class="muted">Same in every row: %s.</p>' % ", ".join(
+            "%s %s" % (_e(c[1]), _cell(rows[0], c[0], c[2], c[3])[1]) for c in same))
+    # a long table scrolls in its own box (headers stay in view) so that the figures stay near
+    out.append('<div class="wide%s"><table id="summary" class="sortable"><thead><tr>'
+               '<th title="grid order">#</th>' % (" tall" if len(rows) > 30 else ""))
+    out += ['<th title="%s">%s</th>' % (_e(k), _e(k.split(".")[-1])) for k in keycols]
+    out += ['<th title="%s">%s</th>' % (_e(c[0]), _e(c[1])) for c in shown]
+    out.append("</tr></thead><tbody>")
+    for i, r in enumerate(rows):
+        cells = ['<td data-v="%d">%d</td>' % (i, i + 1)]
+        for k in keycols:
+            v = _float(r.get(k))
+            cells.append('<td%s>%s</td>' % (' data-v="%r"' % v if v is not None else "", _e(r.get(k, ""))))
+        for col, _, spread, digits in shown:
+            v, text = _cell(r, col, spread, digits)
+            cells.append('<td class="n" data-v="%s">%s</td>' % ("" if v is None else repr(v), text))
+        out.append("<tr>%s</tr>" % "".join(cells))
+    out.append('</tbody></table></div><p class="cap">%s</p>' % caption)
+    return "".join(out)
+
+
+# ---------------------------------------------------------------- figures
+
+def coarsen(runs, keys, limit):
+    """Keys to group by so that at most `limit` groups remain: the keys with the most
+    distinct values are dropped first (their groups merged). Returns (kept, dropped)."""
+    keys, dropped = list(keys), []
+    while keys and len(load.group_runs(runs, keys)) > limit:
+        worst = max(keys, key=lambda k: (len({repr(r.config.get(k)) for r in runs}), keys.index(k)))
+        keys.remove(worst)
+        dropped.append(worst)
+    return keys, dropped
+
+
+def _merged(dropped):
+    return (" Runs differing only in %s are merged into one group." % ", ".join("<code>%s</code>" % _e(k)
+                                                                               for k in dropped)) if dropped else ""
+
+
+def _png(fig, dpi, tight):
+    """The figure as a data: URI of a PNG, and its size in pixels. `tight` crops to what is
+    drawn (a legend outside the axes needs it); it costs a second drawing."""
+    import matplotlib.pyplot as plt
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
+    plt.close(fig)
+    data = buf.getvalue()
+    w, h = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii"), w, h
+
+
+def _files(n, what):
+    return "%s of %d run file%s" % (what, n, "" if n == 1 else "s")
+
+
+def fig_metric(sw, ctx):
+    keys = [k for k in sw.group_keys]
+    fig = plots.metric_by_key(sw.runs, keys, sw.group_keys, sw.name)
+    n = sum(np.isfinite(plots.metric_value(r)) for r in sw.runs)
+    more = " (the first 8 of %d keys)" % len(keys) if len(keys) > 8 else ""
+    return fig, ("Each run's best metric against every swept key%s: one dot per configuration (its seeds' "
+                 "mean), the bar its seeds' range, the black dash the mean over all runs with that value. "
+                 "From %s (<code>best_test_acc</code>, or <code>best_metric</code> for runs selected by "
+                 "their lowest test loss); runs without a completed epoch are left out." %
+                 (more, _files(n, "<code>/summary</code>")))
+
+
+def fig_vanishing(sw, ctx):
+    x = "task.seq_len"
+    if x not in sw.keys or len({r.config.get(x) for r in sw.runs}) < 2:
+        return None
+    panel = "task.kind" if len({r.config.get("task.kind") for r in sw.runs}) > 1 else None
+    by, dropped = coarsen(sw.runs, [k for k in sw.group_keys if k not in (x, panel)], MAX_LINES)
+    fig = plots.vanishing(sw.runs, x, by, panel, sw.name)
+    return fig, ("Best test accuracy (or, for runs selected by their loss, the lowest test loss) against the "
+                 "sequence length, one line per %s, mean and standard deviation over seeds%s. From %s. "
+                 "Same as <code>python3 -m analysis vanishing</code>.%s"
+                 % (", ".join(k.split(".")[-1] for k in by) or "sweep",
+                    ", one panel per task" if panel else "", _files(len(sw.runs), "<code>/summary</code>"),
+                    _merged(dropped)))
+
+
+def fig_curves(sw, ctx):
+    ran = [r for r in sw.runs if len(r.history.get("epoch", [])) > 0]
+    by, dropped = coarsen(ran, sw.group_keys, MAX_PANELS)
+    fig = plots.curves_grid(ran, by, sw.name, MAX_PANELS)
+    return fig, ("Learning curves per group of %s: the test metric per epoch (mean over the group's runs, "
+                 "the band their spread) and the training metric dashed. From <code>/history</code> of %d "
+                 "run files (<code>test_acc</code>, <code>train_acc</code>; <code>test_loss</code>, "
+                 "<code>train_loss</code> for runs selected by their loss); epochs a diverged run did not "
+                 "complete are left out.%s" % (", ".join("<code>%s</code>" % _e(k) for k in by) or "all runs",
+                                                len(ran), _merged(dropped)))
+
+
+def fig_gradients(sw, ctx):
+    withres = [r for r in sw.runs if r.has_results]
+    if not withres:
+        return None
+    panel = "task.kind" if len({r.config.get("task.kind") for r in withres}) > 1 else None
+    by, dropped = coarsen(withres, [k for k in sw.group_keys if k != panel], MAX_LINES)
+    fig = plots.gradients(withres, by, panel, -1, "end", sw.name)
+    return fig, ("Gradient flow: the norm of d loss / d h<sub>t</sub> of the last layer at the last recorded "
+                 "epoch against the number of steps before the end of the sequence, geometric mean over the "
+                 "seeds (zeros, i.e. values flushed below 1e-38, left out), log scale. A line that falls "
+                 "steeply to the left is a gradient that vanishes before reaching early steps. From "
+                 "<code>/gradients/dloss_dh_norm</code> of %d run files (failed runs have none).%s"
+                 % (len(withres), _merged(dropped)))
+
+
+def fig_hidden(sw, ctx):
+    r = ctx["hidden_run"]
+    if r is None:
+        return None
+    fig, classes, _ = plots.hidden(r, -1, 0, "best")
+    c = plots.U.counts(classes)
+    why = ctx["hidden_why"]
+    return fig, ("Hidden units of run <code>%s</code> (%s): 16 units of the last layer on probe sequence 0, with "
+                 "the best-epoch weights, each titled by its class over all probe sequences (%s). From "
+                 "<code>/probe/hidden_best</code> and <code>/probe/inputs</code> of <code>%s</code>; "
+                 "<code>--run RUN_ID</code> picks another run."
+                 % (_e(r.run_id), why, ", ".join("%d %s" % (c[k], k) for k in plots.U.CLASSES),
+                    _e(os.path.basename(r.path))))
+
+
+def fig_parallel(sw, ctx):
+    numeric = [k for k in sw.group_keys if all(_num(r.config.get(k)) for r in sw.runs)]
+    search = sw.search()
+    if len(numeric) < 3 and not search:
+        return None
+    keys = [k for k in sw.group_keys if len({repr(r.config.get(k)) for r in sw.runs}) > 1] or sw.group_keys
+    fig = plots.parallel(sw.runs, keys, sw.name)
+    return fig, ("Parallel coordinates%s: one line per run through its values of the swept keys, the epochs it "
+                 "completed and its best metric, coloured by that metric (darker is better); dashed lines and "
+                 "circles mark runs that stopped before their planned epochs, gray lines runs without a "
+                 "metric. Shown because the sweep %s. From <code>/config</code> and <code>/summary</code> of "
+                 "%d run files."
+                 % (" (search: %s)" % _e(search) if search else "",
+                    "is a sampled search" if search else "varies %d numeric keys" % len(numeric),
+                    len(sw.runs)))
+
+
+# The figures, in page order: (anchor, heading, function, crop). A function returns
+# (figure, caption) or None when the figure does not apply to this sweep. crop: the figure
+# may put a legend outside its axes (plots._legend), so its PNG is cropped to what is drawn.
+FIGURES = (
+    ("metric", "Best metric against each swept key", fig_metric, False),
+    ("vanishing", "Best metric against sequence length", fig_vanishing, True),
+    ("curves", "Learning curves", fig_curves, False),
+    ("gradients", "Gradient flow", fig_gradients, True),
+    ("hidden", "Hidden units", fig_hidden, False),
+    ("parallel", "Configurations (parallel coordinates)", fig_parallel, False),
+)
+
+
+def pick_hidden_run(sw, run_id):
+    """The run whose hidden units are drawn: run_id (a run id or a file), else the done run
+    with the best metric. Returns (run or None, why it was chosen)."""
+    if run_id:
+        for r in sw.runs:
+            if run_id in (r.run_id, r.path, os.path.basename(r.path)):
+                if not r.has_results:
+                    raise load.AnalysisError("--run %s: status %s, no /probe (%s)" % (run_id, r.status, r.error))
+                return r, "chosen with --run"
+        raise load.AnalysisError("--run %s: no such complete run in %s" % (run_id, sw.dir))
+    cand = [r for r in sw.runs if r.has_results and np.isfinite(plots.metric_value(r))]
+    if not cand:
+        return None, ""
+    best = min(cand, key=lambda r: plots.metric_value(r) if r.lower_is_better else -plots.metric_value(r))
+    v = plots.metric_value(best)
+    return best, ("the sweep's best run: lowest test loss %.4g" % v if best.lower_is_better
+                  else "the sweep's best run: %.2f%% best test accuracy" % v)
+
+
+# ---------------------------------------------------------------- the page
+
+STYLE = """
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:#1b1b1b;
+ max-width:1180px;margin:0 auto;padding:0 18px 40px}
+h1{font-size:1.7em;margin:.6em 0 .1em}h2{font-size:1.25em;margin:1.6em 0 .4em;border-bottom:1px solid #ddd}
+.desc{font-size:1.08em;color:#333;margin:.2em 0 .8em}.muted{color:#666;font-size:.9em}
+nav a{margin-right:1em}code,pre{font-family:"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:.88em}
+pre{background:#f6f6f4;border:1px solid #e2e2de;padding:10px;overflow:auto;white-space:pre-wrap}
+table{border-collapse:collapse;margin:.4em 0 1em;font-size:.88em}
+th,td{padding:3px 8px;border-bottom:1px solid #e4e4e4;text-align:left;vertical-align:top}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.cap{color:#444;font-size:.92em;margin-top:.2em}
+table.sortable th{cursor:pointer;background:#f1f1ee;position:sticky;top:0;white-space:nowrap}
+table.sortable th[aria-sort=ascending]:after{content:" \\25B2"}
+table.sortable th[aria-sort=descending]:after{content:" \\25BC"}
+tbody tr:nth-child(even){background:#fafaf8}
+.facts th{background:none;width:11em;color:#444;font-weight:600}
+.status span{display:inline-block;padding:0 7px;margin-right:5px;border-radius:9px;background:#eee}
+.s-done{background:#d8f0d8!important}.s-failed{background:#f6d0cc!important}
+.s-diverged{background:#f8e3c0!important}.s-pending{background:#e3e7f3!important}
+figure{margin:1.2em 0;break-inside:avoid}figure img{max-width:100%;height:auto;border:1px solid #eee}
+figcaption{color:#444;font-size:.92em;max-width:70em}.note{color:#8a5a00}
+.wide{overflow-x:auto}.tall{max-height:34em;overflow-y:auto;border-bottom:1px solid #ddd}
+@media print{nav,.noprint{display:none}body{max-width:none;font-size:11pt}h2{break-after:avoid}
+ .tall{max-height:none;overflow:visible}
+ table.sortable th{position:static}a{color:inherit;text-decoration:none}}
+"""
+
+# The table sorts on a click (or Enter) on its header: numbers by value, text in natural
+# order, missing values last in both directions; a second click reverses.
+SCRIPT = """
+document.querySelectorAll("table.sortable").forEach(function (t) {
+  var ths = t.tHead.rows[0].cells;
+  Array.prototype.forEach.call(ths, function (th, i) {
+    th.tabIndex = 0;
+    function sort() {
+      var asc = th.getAttribute("aria-sort") !== "ascending";
+      Array.prototype.forEach.call(ths, function (h) { h.removeAttribute("aria-sort"); });
+      th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+      var key = function (r) {
+        var c = r.cells[i], v = c.getAttribute("data-v");
+        return v === null ? c.textContent : v === "" ? null : parseFloat(v);
+      };
+      var rows = Array.prototype.slice.call(t.tBodies[0].rows);
+      rows.sort(function (a, b) {
+        var x = key(a), y = key(b);
+        if (x === null || y === null) return (x === null) - (y === null);
+        var d = typeof x === "number" ? x - y : x.localeCompare(y, undefined, {numeric: true});
+        return asc ? d : -d;
+      });
+      rows.forEach(function (r) { t.tBodies[0].appendChild(r); });
+    }
+    th.addEventListener("click", sort);
+    th.addEventListener("keydown", function (e) { if (e.key === "Enter") sort(); });
+  });
+});
+"""
+
+
+def _status_counts(sw):
+    counts = {}
+    for r in sw.runs:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    if sw.pending:
+        counts["pending"] = len(sw.pending)
+    return counts
+
+
+def _distinct(values):
+    out = []
+    for v in values:
+        if v and v not in out:
+            out.append(v)
+    return out
+
+
+def overview_html(sw, made):
+    counts = _status_counts(sw)
+    total = sum(counts.values())
+    chips = "".join('<span class="s-%s">%s %d</span>' % (_e(s), _e(s), n)
+                    for s, n in sorted(counts.items(), key=lambda kv: (STATUSES + ("pending",)).index(kv[0])
+                                       if kv[0] in STATUSES + ("pending",) else 9))
+    times = sorted(_distinct(str(r.attrs.get("created", "")) for r in sw.runs))
+    secs = sum(float(r.attrs.get("wall_seconds", 0.0)) for r in sw.runs)
+    programs = _distinct(str(r.attrs.get("program", "")) for r in sw.runs) or \
+        _distinct([str(sw.index.get("program_version", ""))])
+    libs = _distinct(str(r.attrs.get("library_versions", "")) for r in sw.runs) or \
+        _distinct([str(sw.index.get("library_versions", ""))])
+    # files do not record a host today; a writer that adds one (host, hostname) is shown
+    hosts = _distinct(str(r.attrs.get("host", r.attrs.get("hostname", ""))) for r in sw.runs)
+    rows = [("runs", '%d <span class="status">%s</span>%s' % (
+        total, chips, ' <span class="muted">(still running, or stopped early: %d of %d runs have a complete '
+                      'file)</span>' % (len(sw.runs), total) if sw.pending else "")),
+        ("swept keys", ", ".join("<code>%s</code> (%d values)" % (_e(k), len({repr(r.config.get(k)) for r in sw.runs}))
+                                 for k in sw.keys) or "none"),
+        ("written", "%s to %s (UTC), %.0f s of run time in all (%.1f h)" % (_e(times[0]), _e(times[-1]), secs,
+                                                                           secs / 3600)
+         if times else "-"),
+        ("program", "<br>".join(_e(p) for p in programs) or "-"),
+        ("libraries", "<br>".join(_e(p) for p in libs) or "-"),
+        ("machine", "<br>".join(_e(h) for h in hosts) if hosts else
+         'not recorded in the run files; this report was made on %s' % _e(made["host"]))]
+    if sw.skipped:
+        rows.append(("skipped files", "<br>".join(_e(s) for s in sw.skipped[:20]) +
+                     (" and %d more" % (len(sw.skipped) - 20) if len(sw.skipped) > 20 else "")))
+    return '<table class="facts">%s</table>' % "".join("<tr><th>%s</th><td>%s</td></tr>" % r for r in rows)
+
+
+def problems_html(sw):
+    bad = [r for r in sw.runs if r.status not in ("done", "stopped")]
+    if not bad:
+        return "<p>None: every complete run finished%s.</p>" % (
+            " (%d still pending)" % len(sw.pending) if sw.pending else "")
+    keys = sw.keys
+    out = ['<div class="wide"><table id="problems" class="sortable"><thead><tr><th>run</th><th>status</th>']
+    out += ["<th>%s</th>" % _e(k.split(".")[-1]) for k in keys]
+    out.append("<th>epochs</th><th>error</th></tr></thead><tbody>")
+    for r in bad[:MAX_PROBLEM_ROWS]:
+        out.append("<tr><td><code>%s</code></td><td>%s</td>%s<td class=\"n\">%s / %s</td><td>%s</td></tr>" % (
+            _e(r.run_id), _e(r.status), "".join("<td>%s</td>" % _e(r.config.get(k, "")) for k in keys),
+            _e(r.summary.get("epochs_completed", "?")), _e(r.summary.get("epochs_planned", "?")),
+            _e(r.error) or "-"))
+    out.append("</tbody></table></div>")
+    if len(bad) > MAX_PROBLEM_ROWS:
+        out.append("<p>and %d more; <code>sweep summarize %s --runs</code> lists every run.</p>"
+                   % (len(bad) - MAX_PROBLEM_ROWS, _e(sw.dir)))
+    n = {s: sum(r.status == s for r in bad) for s in ("failed", "diverged")}
+    out.insert(0, "<p>%d failed, %d diverged (status and <code>error</code>, root attributes of the run files; a "
+                  "diverged run keeps its history up to the last finite epoch, a failed one has no results).</p>"
+               % (n["failed"], n["diverged"]))
+    return "".join(out)
+
+
+def build(d, out=None, run_id=None, sweep_bin=None, dpi=80, log=None):
+    """Writes the report of sweep directory d to `out` (default d/report.html) and returns
+    (path, {"seconds": ..., "bytes": ..., "figures": n, "rows": n})."""
+    t0 = time.time()
+    log = log or (lambda msg: None)
+    sw = Sweep(d)
+    log("analysis package %s; %d complete runs read (%s)" % (os.path.dirname(os.path.abspath(__file__)),
+                                                             len(sw.runs), _clock(t0)))
+    t1 = time.time()
+    made = {"host": "%s (%s, %d cores)" % (platform.node(), _cpu_model(), os.cpu_count() or 0),
+            "time": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+    sweep_bin = find_sweep(sweep_bin)
+    rows, why = summarize_csv(sweep_bin, d) if sw.runs else ([], "")
+    if rows is None:
+        sys.stderr.write("analysis report: warning: %s; the table is computed here instead\n" % why)
+        rows = python_table(sw)
+        cap = ("One row per configuration (the swept keys except the seed), in grid order; %s, so this table "
+               "was computed by the report itself (counts and the best metric only). Click a column to sort."
+               % _e(why))
+    else:
+        cap = ("<code>sweep summarize %s</code>: one row per configuration (the swept keys except the seed), in "
+               "grid order; statistics over done runs, mean &plusmn; sample standard deviation over seeds "
+               "(docs/summarize.md). Click a column title to sort by it, # for grid order again."
+               % _e(os.path.basename(os.path.normpath(d))))
+    log("table: %d rows from %s (%s)" % (len(rows), sweep_bin or "python", _clock(t1)))
+
+    ctx = {}
+    ctx["hidden_run"], ctx["hidden_why"] = pick_hidden_run(sw, run_id) if sw.runs else (None, "")
+    figs = []
+    for anchor, heading, f, crop in FIGURES:
+        t1 = time.time()
+        if not sw.runs:
+            break
+        try:
+            res = f(sw, ctx)
+        except load.AnalysisError as e:
+            figs.append((anchor, heading, None, "Not drawn: %s." % _e(e)))
+            continue
+        except Exception as e:        # one figure's failure must not cost the rest of the page
+            sys.stderr.write("analysis report: warning: figure %s: %s: %s\n" % (anchor, type(e).__name__, e))
+            figs.append((anchor, heading, None, "Not drawn: %s: %s." % (type(e).__name__, _e(e))))
+            continue
+        if res is None:
+            continue
+        fig, caption = res
+        figs.append((anchor, heading, _png(fig, dpi, crop), caption))
+        log("figure %s (%s)" % (anchor, _clock(t1)))
+
+    parts = ["<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
+             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
+             "<meta name=\"generator\" content=\"sweep analysis report\">",
+             "<title>%s: sweep report</title><style>%s</style></head><body>" % (_e(sw.name), STYLE),
+             "<header><h1>%s</h1>" % _e(sw.name)]
+    if sw.description:
+        parts.append('<p class="desc">%s</p>' % _e(sw.description))
+    parts.append('<p class="muted">Directory <code>%s</code>; report made %s from the files alone.</p></header>'
+                 % (_e(os.path.abspath(d)), made["time"]))
+    nav = [("overview", "Overview"), ("table", "Table")] + [(a, h) for a, h, _, _ in figs] + \
+        [("problems", "Failed and diverged"), ("config", "Config")]
+    parts.append('<nav class="noprint">%s</nav>' % "".join('<a href="#%s">%s</a>' % (a, _e(h)) for a, h in nav))
+    parts.append('<section id="overview"><h2>Overview</h2>%s</section>' % overview_html(sw, made))
+    parts.append('<section id="table"><h2>Best epoch per configuration</h2>')
+    parts.append('%s</section>' % table_html(rows, sw.keys, cap) if rows else
+                 "<p>No complete run yet.</p></section>")
+    for anchor, heading, img, caption in figs:
+        parts.append('<section id="%s"><h2>%s</h2><figure>' % (anchor, _e(heading)))
+        if img:
+            uri, w, h = img
+            parts.append('<img src="%s" width="%d" height="%d" alt="%s">' % (uri, w, h, _e(heading)))
+            parts.append("<figcaption>%s</figcaption>" % caption)
+        else:
+            parts.append('<figcaption class="note">%s</figcaption>' % caption)
+        parts.append("</figure></section>")
+    parts.append('<section id="problems"><h2>Failed and diverged runs</h2>%s</section>' % problems_html(sw))
+    text = sw.config_text or (str(sw.runs[0].attrs.get("config", "")) if sw.runs else "")
+    src = "the sweep's config file as <code>sweep.h5</code> keeps it" if sw.config_text else \
+        "no sweep.h5 with the config file: the first run's resolved config"
+    parts.append('<section id="config"><h2>Config</h2><p class="muted">%s</p><pre>%s</pre></section>'
+                 % (src, _e(text)))
+    parts.append('<footer class="muted"><p>Made by <code>sweep report</code> (analysis/report.py): every figure '
+                 'is a PNG inside this file; the page needs no network.</p></footer>')
+    parts.append("<script>%s</script></body></html>\n" % SCRIPT)
+    page = "\n".join(parts)
+
+    out = out or os.path.join(d, "report.html")
+    odir = os.path.dirname(out) or "."
+    if not os.path.isdir(odir):
+        raise load.AnalysisError("--out %s: directory %s does not exist" % (out, odir))
+    tmp = os.path.join(odir, ".%s.tmp.%d" % (os.path.basename(out), os.getpid()))
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(page)
+    os.replace(tmp, out)
+    return out, {"seconds": time.time() - t0, "bytes": len(page.encode("utf-8")),
+                 "figures": sum(1 for f in figs if f[2]), "rows": len(rows), "runs": len(sw.runs),
+                 "pending": len(sw.pending)}
+
+
+def _clock(since):
+    """'1.2 s, CPU 3.4 s in all': wall time since `since`, and the CPU time of this process
+    and its children so far (the measure that other load on the machine hardly changes)."""
+    t = os.times()
+    return "%.1f s, CPU %.1f s in all" % (time.time() - since, t.user + t.system + t.children_user +
+                                         t.children_system)
+
+
+def _cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.machine()
