@@ -85,6 +85,7 @@ typedef struct {
     int rc;
 } wctx;
 
+SW_PRINTF(3, 4)
 static int wfail(wctx *w, int code, const char *fmt, ...)
 {
     if (w->rc) return w->rc;
