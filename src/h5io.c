@@ -36,6 +36,7 @@
 
 #include "model.h"
 #include "record.h"
+#include "sweepspec.h"
 #include "version.h"
 
 #define RUN_FORMAT "sweep-run"
@@ -902,7 +903,9 @@ static int get_i64_array(hid_t loc, const char *name, long long **out, int *n)
     return rc;
 }
 
-/* A 1-D string array (attribute when is_attr, else dataset) into malloc'ed strings. */
+/* A 1-D string array (attribute when is_attr, else dataset) into malloc'ed strings. More
+ * than a sweep's runs (SW_MAX_RUNS) is SW_EFORMAT: no list sweep writes is that long, and
+ * the count is the file's claim, checked before it sizes an allocation. */
 static int get_strs(hid_t obj, int is_attr, char ***out, int *n)
 {
     *out = NULL;
@@ -911,7 +914,7 @@ static int get_strs(hid_t obj, int is_attr, char ***out, int *n)
     hid_t s = is_attr ? H5Aget_space(obj) : H5Dget_space(obj);
     int rc = SW_EFORMAT;
     hssize_t np = s >= 0 ? H5Sget_simple_extent_npoints(s) : -1;
-    if (ft < 0 || np < 0 || H5Tget_class(ft) != H5T_STRING) goto done;
+    if (ft < 0 || np < 0 || np > SW_MAX_RUNS || H5Tget_class(ft) != H5T_STRING) goto done;
     char **list = calloc((size_t)(np ? np : 1), sizeof *list);
     if (!list) {
         rc = SW_ENOMEM;
