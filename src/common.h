@@ -49,6 +49,15 @@ void sw_assert_fail(const char *file, int line, const char *expr);
 
 #define SW_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Marks a printf-like function (format string is argument fmt_index, its values start at
+ * first_arg, 0 for a va_list) so that compilers check every call's format and arguments.
+ * Placed before a definition: SW_PRINTF(3, 4) static int fail(x, y, const char *fmt, ...) */
+#if defined(__GNUC__)
+#define SW_PRINTF(fmt_index, first_arg) __attribute__((format(printf, fmt_index, first_arg)))
+#else
+#define SW_PRINTF(fmt_index, first_arg)
+#endif
+
 /* Formats a message into err (errlen bytes, always terminated); does nothing when err is
  * NULL or errlen is 0. The one way library functions fill their `err` arguments. */
 void sw_set_error(char *err, size_t errlen, const char *fmt, ...)

@@ -68,6 +68,7 @@ static herr_t innermost_cb(unsigned n, const H5E_error2_t *e, void *data)
 /* Fills err with "<file>: <where>: <message>", plus the innermost message of this
  * thread's HDF5 error stack when there is one (the stack is cleared), and returns code.
  * `where` (a dataset) may be NULL. */
+SW_PRINTF(4, 5)
 static int fail(const ectx *e, int code, const char *where, const char *fmt, ...)
 {
     char what[512], detail[200] = "";

@@ -43,6 +43,7 @@
 #include "atomicio.h"
 #include "model.h"
 #include "record.h"
+#include "sweepspec.h"
 #include "version.h"
 
 #define RUN_FORMAT "sweep-run"
@@ -107,6 +108,7 @@ typedef struct {
     bool checksum;     /* datasets get the Fletcher-32 filter (run files) */
 } wctx;
 
+SW_PRINTF(3, 4)
 static int wfail(wctx *w, int code, const char *fmt, ...)
 {
     if (w->rc) return w->rc;
@@ -911,7 +913,9 @@ static int get_i64_array(hid_t loc, const char *name, long long **out, int *n)
     return rc;
 }
 
-/* A 1-D string array (attribute when is_attr, else dataset) into malloc'ed strings. */
+/* A 1-D string array (attribute when is_attr, else dataset) into malloc'ed strings. More
+ * than a sweep's runs (SW_MAX_RUNS) is SW_EFORMAT: no list sweep writes is that long, and
+ * the count is the file's claim, checked before it sizes an allocation. */
 static int get_strs(hid_t obj, int is_attr, char ***out, int *n)
 {
     *out = NULL;

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,11 +185,16 @@ static void print_keys(FILE *f)
     sw_search_print_keys(f);
 }
 
-static int usage_error(const char *fmt, const char *arg)
+/* "sweep: MESSAGE", the usage and a pointer to --help on stderr; returns EXIT_USAGE. */
+SW_PRINTF(1, 2)
+static int usage_error(const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
     fprintf(stderr, "sweep: ");
-    fprintf(stderr, fmt, arg);
+    vfprintf(stderr, fmt, ap);
     fprintf(stderr, "\n%s(see sweep --help)\n", usage_text);
+    va_end(ap);
     return EXIT_USAGE;
 }
 
@@ -447,7 +453,7 @@ static int parse_run_args(int argc, char **argv, run_args *r)
             return usage_error("unknown option '%s'", a);
         }
     }
-    if (!r->config) return usage_error("%sno config file given", "");
+    if (!r->config) return usage_error("no config file given");
     if (r->shard_n > 0 && g_ranks > 1) {
         fprintf(stderr, "sweep: --shard and mpirun with several ranks do not combine: use one or the other\n");
         return EXIT_USAGE;
@@ -545,7 +551,7 @@ static int index_command(int argc, char **argv)
         fputs(help_index_text, stdout);
         return EXIT_DONE;
     }
-    if (argc != 1 || argv[0][0] == '-') return usage_error("%sindex takes one directory: sweep index DIR", "");
+    if (argc != 1 || argv[0][0] == '-') return usage_error("index takes one directory: sweep index DIR");
     char err[1024] = "";
     int rc = sw_sweep_rebuild_index(argv[0], stdout, stderr, err, sizeof err);
     if (rc) {
@@ -634,16 +640,18 @@ static int dispatch(int argc, char **argv)
     }
     const char *first = argv[1];
     if (!strcmp(first, "--help") || !strcmp(first, "-h")) {
-        if (argc > 2) return usage_error("%s--help takes no arguments (sweep help TOPIC for one command)", "");
+        if (argc > 2) return usage_error("--help takes no arguments (sweep help TOPIC for one command)");
         return help(NULL);
     }
     if (!strcmp(first, "--version") || !strcmp(first, "-V")) {
-        if (argc > 2) return usage_error("%s--version takes no arguments", "");
-        printf("%s\nkernels: %s (SWEEP_KERNELS=avx2|avx512|auto chooses)\n", sw_version_string(), sw_kernels_name());
+        if (argc > 2) return usage_error("--version takes no arguments");
+        printf("%s
+kernels: %s (SWEEP_KERNELS=avx2|avx512|auto chooses)
+", sw_version_string(), sw_kernels_name());
         return EXIT_DONE;
     }
     if (!strcmp(first, "help")) {
-        if (argc > 3) return usage_error("%shelp takes one topic", "");
+        if (argc > 3) return usage_error("help takes one topic");
         return help(argc > 2 ? argv[2] : NULL);
     }
     if (!strcmp(first, "summarize")) return g_rank == 0 ? sw_summarize_main(argc - 1, argv + 1) : EXIT_DONE;

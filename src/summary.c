@@ -194,12 +194,20 @@ static cell *tab_cell(const table *t, int row, int col)
 /* CSV numbers: full precision, whole numbers in plain digits ("50", not "5e+01"). */
 #define CSV_NUMBER(buf, v) sw_format_shortest(buf, sizeof buf, v, 1e15)
 
-/* Number cells. */
-static void set_num(table *t, int row, int col, double v, const char *fmt)
+/* Number cells: fmt is a printf format of one double, the cell's value (so the compiler
+ * checks every call's format against it); "-" when the value is not finite. */
+SW_PRINTF(4, 5)
+static void set_num(table *t, int row, int col, const char *fmt, ...)
 {
     char text[64] = "-", csv[64] = "";
+    va_list ap;
+    va_start(ap, fmt);
+    double v = va_arg(ap, double);
+    va_end(ap);
     if (isfinite(v)) {
-        snprintf(text, sizeof text, fmt, v);
+        va_start(ap, fmt);
+        vsnprintf(text, sizeof text, fmt, ap);
+        va_end(ap);
         CSV_NUMBER(csv, v);
     }
     tab_set(t, row, col, text, csv, v);
@@ -208,7 +216,7 @@ static void set_num(table *t, int row, int col, double v, const char *fmt)
 /* Seconds: enough digits for tiny test runs, no false precision for long ones. */
 static void set_seconds(table *t, int row, int col, double v)
 {
-    set_num(t, row, col, v, !isfinite(v) || v >= 100 ? "%.0f" : v >= 1 ? "%.1f" : "%.3f");
+    set_num(t, row, col, !isfinite(v) || v >= 100 ? "%.0f" : v >= 1 ? "%.1f" : "%.3f", v);
 }
 
 static void set_int(table *t, int row, int col, long long v)
@@ -954,17 +962,17 @@ static void group_row(table *t, int row, const int *col, const run_set *rs, cons
     else
         snprintf(text, sizeof text, "-");
     tab_set(t, row, col[G_RANGE], text, "", sb.max - sb.min);
-    set_num(t, row, col[G_BEST_MEAN], sb.mean, "%.2f");
-    set_num(t, row, col[G_BEST_STD], sb.std, "%.2f");
-    set_num(t, row, col[G_BEST_MIN], sb.min, "%.2f");
-    set_num(t, row, col[G_BEST_MAX], sb.max, "%.2f");
-    set_num(t, row, col[G_EPOCH], se.median, se.median == floor(se.median) ? "%.0f" : "%.1f");
+    set_num(t, row, col[G_BEST_MEAN], "%.2f", sb.mean);
+    set_num(t, row, col[G_BEST_STD], "%.2f", sb.std);
+    set_num(t, row, col[G_BEST_MIN], "%.2f", sb.min);
+    set_num(t, row, col[G_BEST_MAX], "%.2f", sb.max);
+    set_num(t, row, col[G_EPOCH], se.median == floor(se.median) ? "%.0f" : "%.1f", se.median);
     mean_pm_std(text, sizeof text, sf);
     CSV_NUMBER(csv, sf.mean);
     tab_set(t, row, col[G_FINAL], text, sf.n ? csv : "", sf.mean);
-    set_num(t, row, col[G_FINAL_MEAN], sf.mean, "%.2f");
-    set_num(t, row, col[G_FINAL_STD], sf.std, "%.2f");
-    set_num(t, row, col[G_TRAIN], st.mean, "%.2f");
+    set_num(t, row, col[G_FINAL_MEAN], "%.2f", sf.mean);
+    set_num(t, row, col[G_FINAL_STD], "%.2f", sf.std);
+    set_num(t, row, col[G_TRAIN], "%.2f", st.mean);
 
     /* Losses: lower is better, so the range reads best-worst and sorting puts the lowest first. */
     stats sl = stats_of(v[V_LBEST], m), slf = stats_of(v[V_LFINAL], m), slt = stats_of(v[V_LTRAIN], m);
@@ -974,22 +982,22 @@ static void group_row(table *t, int row, const int *col, const run_set *rs, cons
     else
         snprintf(text, sizeof text, "-");
     tab_set(t, row, col[G_LRANGE], text, "", sl.max - sl.min);
-    set_num(t, row, col[G_LBEST_MEAN], sl.mean, LOSS_FMT);
-    set_num(t, row, col[G_LBEST_STD], sl.std, LOSS_FMT);
-    set_num(t, row, col[G_LBEST_MIN], sl.min, LOSS_FMT);
-    set_num(t, row, col[G_LBEST_MAX], sl.max, LOSS_FMT);
+    set_num(t, row, col[G_LBEST_MEAN], LOSS_FMT, sl.mean);
+    set_num(t, row, col[G_LBEST_STD], LOSS_FMT, sl.std);
+    set_num(t, row, col[G_LBEST_MIN], LOSS_FMT, sl.min);
+    set_num(t, row, col[G_LBEST_MAX], LOSS_FMT, sl.max);
     if (bmin == bmax || bmin > bmax) {
-        set_num(t, row, col[G_BASELINE], bmin == bmax ? bmin : NAN, LOSS_FMT);
+        set_num(t, row, col[G_BASELINE], LOSS_FMT, bmin == bmax ? bmin : NAN);
     } else { /* a group over several lengths or tasks: their range, no single number */
         snprintf(text, sizeof text, LOSS_FMT "-" LOSS_FMT, bmin, bmax);
         tab_set(t, row, col[G_BASELINE], text, "", NAN);
     }
     set_loss_stat(t, row, col[G_LFINAL], slf);
-    set_num(t, row, col[G_LFINAL_MEAN], slf.mean, LOSS_FMT);
-    set_num(t, row, col[G_LFINAL_STD], slf.std, LOSS_FMT);
-    set_num(t, row, col[G_LTRAIN], slt.mean, LOSS_FMT);
+    set_num(t, row, col[G_LFINAL_MEAN], LOSS_FMT, slf.mean);
+    set_num(t, row, col[G_LFINAL_STD], LOSS_FMT, slf.std);
+    set_num(t, row, col[G_LTRAIN], LOSS_FMT, slt.mean);
 
-    set_num(t, row, col[G_VANISHING], geometric_mean(v[V_VAN], m), "%.3g");
+    set_num(t, row, col[G_VANISHING], "%.3g", geometric_mean(v[V_VAN], m));
     set_seconds(t, row, col[G_SECONDS], ss.mean);
 }
 
@@ -1073,19 +1081,19 @@ static int run_table(const run_set *rs, table *t)
         set_text(t, row, c_id, r->run_id);
         for (int k = 0; k < rs->nkeys; k++) key_cell(t, row, c_keys + k, sw_schema_find(rs->keys[k]), &r->config);
         set_text(t, row, col[R_STATUS], sw_run_status_name(r->status));
-        set_num(t, row, col[R_BEST], l->by_loss ? NAN : pct(r->best_test_acc), "%.2f");
-        set_num(t, row, col[R_LBEST], l->shows_loss ? l->best_loss : NAN, LOSS_FMT);
-        set_num(t, row, col[R_BASELINE], l->baseline, LOSS_FMT);
+        set_num(t, row, col[R_BEST], "%.2f", l->by_loss ? NAN : pct(r->best_test_acc));
+        set_num(t, row, col[R_LBEST], LOSS_FMT, l->shows_loss ? l->best_loss : NAN);
+        set_num(t, row, col[R_BASELINE], LOSS_FMT, l->baseline);
         if (r->best_epoch > 0)
             set_int(t, row, col[R_EPOCH], r->best_epoch);
         else
             tab_set(t, row, col[R_EPOCH], "-", "", NAN);
-        set_num(t, row, col[R_FINAL], l->by_loss ? NAN : pct(r->final_test_acc), "%.2f");
-        set_num(t, row, col[R_LFINAL], l->shows_loss ? l->final_loss : NAN, LOSS_FMT);
-        set_num(t, row, col[R_TRAIN], l->by_loss ? NAN : pct(r->final_train_acc), "%.2f");
-        set_num(t, row, col[R_LTRAIN], l->shows_loss ? l->final_train_loss : NAN, LOSS_FMT);
+        set_num(t, row, col[R_FINAL], "%.2f", l->by_loss ? NAN : pct(r->final_test_acc));
+        set_num(t, row, col[R_LFINAL], LOSS_FMT, l->shows_loss ? l->final_loss : NAN);
+        set_num(t, row, col[R_TRAIN], "%.2f", l->by_loss ? NAN : pct(r->final_train_acc));
+        set_num(t, row, col[R_LTRAIN], LOSS_FMT, l->shows_loss ? l->final_train_loss : NAN);
         set_int(t, row, col[R_EPOCHS], r->epochs);
-        set_num(t, row, col[R_VANISHING], r->vanishing_ratio, "%.3g");
+        set_num(t, row, col[R_VANISHING], "%.3g", r->vanishing_ratio);
         set_seconds(t, row, col[R_SECONDS], r->wall_seconds);
         set_text(t, row, col[R_ERROR], r->error ? r->error : "");
     }
@@ -1097,7 +1105,6 @@ static int run_table(const run_set *rs, table *t)
 static int history_table(const sw_run_file *r, int regression, table *t)
 {
     int acc = regression ? 0 : IN_BOTH;
-    const char *loss_fmt = regression ? LOSS_FMT : "%.4f";
     int c_epoch = tab_col(t, "epoch", "epoch", 1, 0, IN_BOTH);
     int c_lr = tab_col(t, "lr", "lr", 1, 0, IN_BOTH);
     int c_trl = tab_col(t, "train_loss", "train loss", 1, 0, IN_BOTH);
@@ -1113,12 +1120,12 @@ static int history_table(const sw_run_file *r, int regression, table *t)
         int row = tab_row(t);
         if (row < 0) break;
         set_int(t, row, c_epoch, e + 1);
-        set_num(t, row, c_lr, h->lr[e], "%.3g");
-        set_num(t, row, c_trl, h->train_loss[e], loss_fmt);
-        set_num(t, row, c_tra, pct(h->train_acc[e]), "%.2f");
-        set_num(t, row, c_tel, h->test_loss[e], loss_fmt);
-        set_num(t, row, c_tea, pct(h->test_acc[e]), "%.2f");
-        set_num(t, row, c_gn, h->grad_norm[e], "%#.4g");
+        set_num(t, row, c_lr, "%.3g", h->lr[e]);
+        set_num(t, row, c_trl, regression ? LOSS_FMT : "%.4f", h->train_loss[e]);
+        set_num(t, row, c_tra, "%.2f", pct(h->train_acc[e]));
+        set_num(t, row, c_tel, regression ? LOSS_FMT : "%.4f", h->test_loss[e]);
+        set_num(t, row, c_tea, "%.2f", pct(h->test_acc[e]));
+        set_num(t, row, c_gn, "%#.4g", h->grad_norm[e]);
         set_seconds(t, row, c_sec, h->seconds[e]);
         int is_best = e + 1 == r->best_epoch;
         tab_set(t, row, c_best, is_best ? "*" : "", is_best ? "1" : "0", is_best);

@@ -14,6 +14,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "sweep.h"
 
+#include <errno.h>
 #include <omp.h>
 #include <pthread.h>
 #include <signal.h>
@@ -37,7 +38,9 @@
 /* ---- Ctrl-C -------------------------------------------------------------------------- */
 
 static atomic_int g_stop;           /* read by every run at each epoch boundary */
-static volatile sig_atomic_t g_sigints;
+static volatile sig_atomic_t g_sigints; /* written by on_sigint only, never nested (sa_mask) */
+/* The handler stores to g_stop: only a lock-free atomic is safe in a signal handler. */
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "atomic_int must be lock-free");
 
 static void on_sigint(int sig)
 {
@@ -57,23 +60,40 @@ typedef struct {
 } signal_guard;
 
 /* Clears the stop flag and, when `sigint`, installs on_sigint for SIGINT, and for SIGTERM
- * too when `sigterm`, until signals_restore. */
-static void signals_install(signal_guard *g, bool sigint, bool sigterm)
+ * too when `sigterm`, until signals_restore. Returns 0, or -1 (errno set) when sigaction
+ * failed; then no handler stays installed and the signals keep their previous action. */
+static int signals_install(signal_guard *g, bool sigint, bool sigterm)
 {
-    g->sigint = sigint;
-    g->sigterm = sigint && sigterm;
+    g->sigint = g->sigterm = false;
     atomic_store(&g_stop, 0);
     g_sigints = 0;
-    if (!g->sigint) return;
+    if (!sigint) return 0;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
+    /* Blocked while it runs: a SIGTERM arriving in the SIGINT handler (or the reverse)
+     * would otherwise interleave the two updates of the counter. */
     sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, SIGINT);
+    sigaddset(&sa.sa_mask, SIGTERM);
     sa.sa_flags = SA_RESTART;
-    sigaction(SIGINT, &sa, &g->old_int);
-    if (g->sigterm) sigaction(SIGTERM, &sa, &g->old_term);
+    if (sigaction(SIGINT, &sa, &g->old_int) != 0) return -1;
+    g->sigint = true;
+    if (sigterm) {
+        if (sigaction(SIGTERM, &sa, &g->old_term) != 0) {
+            int saved = errno;
+            sigaction(SIGINT, &g->old_int, NULL);
+            g->sigint = false;
+            errno = saved;
+            return -1;
+        }
+        g->sigterm = true;
+    }
+    return 0;
 }
 
+/* Puts back the actions signals_install replaced. A failure here cannot be acted upon:
+ * restoring a valid previous action only fails for an invalid signal number. */
 static void signals_restore(signal_guard *g)
 {
     if (g->sigint) sigaction(SIGINT, &g->old_int, NULL);
@@ -391,7 +411,9 @@ static void run_all(sweep_loop *L, const sw_sweep_options *opt, int threads, int
     /* mpirun turns Ctrl-C into SIGTERM to every rank (then SIGKILL a few seconds later),
      * and Slurm sends SIGTERM at a job's time limit: under MPI it stops the sweep the same
      * way, so that what can finish in time (the index, finished runs) does. */
-    signals_install(&sig, opt->handle_sigint, opt->mpi);
+    if (signals_install(&sig, opt->handle_sigint, opt->mpi) != 0)
+        fprintf(stderr, "sweep: warning: cannot handle Ctrl-C (sigaction: %s); it will stop the sweep at once, "
+                "and the runs in progress will be redone by the same command\n", strerror(errno));
     if (L->n_pending > 0) sw_progress_start_ticker(L->p);
     sw_mpi_loop hooks = {L, hook_take, hook_finish, hook_interrupt, L->spec->n_runs};
     sw_mpi_dispatcher *disp = L->rank == 0 && remote_threads > 0 ? sw_mpi_dispatch_start(&hooks, remote_threads) : NULL;

@@ -78,6 +78,7 @@ typedef struct {
 } errbuf;
 
 /* "FILE:LINE:COL: message", or "--set K=V: message" for nodes from the command line. */
+SW_PRINTF(3, 4)
 static int fail_at(errbuf *e, const node *where, const char *fmt, ...)
 {
     char text[1024];
@@ -95,6 +96,7 @@ static int fail_at(errbuf *e, const node *where, const char *fmt, ...)
     return SW_ECONFIG;
 }
 
+SW_PRINTF(5, 6)
 static int fail_mark(errbuf *e, const char *src, bool cli, yaml_mark_t mark, const char *fmt, ...)
 {
     node where = {0};

@@ -938,6 +938,7 @@ static void test_index(void)
         sw_run_result r2;
         synth_result(&r2, &cfgs[2], 6, SW_RUN_DONE, 0);
         write_or_die(sub, ids[2], &cfgs[2], &r2); /* the failed run, redone */
+        sw_run_result_free(&r2);
         synth_result(&r2, &cfgs[3], 6, SW_RUN_DONE, 0);
         write_or_die(sub, ids[3], &cfgs[3], &r2); /* the pending one, done */
         sw_run_result_free(&r2);
