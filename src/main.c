@@ -645,9 +645,7 @@ static int dispatch(int argc, char **argv)
     }
     if (!strcmp(first, "--version") || !strcmp(first, "-V")) {
         if (argc > 2) return usage_error("--version takes no arguments");
-        printf("%s
-kernels: %s (SWEEP_KERNELS=avx2|avx512|auto chooses)
-", sw_version_string(), sw_kernels_name());
+        printf("%s\nkernels: %s (SWEEP_KERNELS=avx2|avx512|auto chooses)\n", sw_version_string(), sw_kernels_name());
         return EXIT_DONE;
     }
     if (!strcmp(first, "help")) {
