@@ -1342,6 +1342,27 @@ static int read_config_and_summary(hid_t f, sw_run_file *out, char *err, size_t 
     return SW_OK;
 }
 
+/* A file task's head size and target kind come from its data file, not from config keys,
+ * so /config lacks them (and a run file must be readable where the data is not): a run
+ * file says them through its arrays. The outputs are the length of /weights/final/fc/bias;
+ * the target is values at the last step when the run is selected by its test loss, a
+ * class at every step when /probe/targets has T > 1 columns, else a class at the last
+ * step. A failed run's file has neither, and needs neither. */
+static void file_task_layout(hid_t f, sw_run_file *out)
+{
+    sw_task_config *task = &out->config.task;
+    hsize_t dims[2];
+    if (task->kind != SW_TASK_FILE) return;
+    if (dset_dims(f, "/weights/final/fc/bias", dims, 1) == 1 && dims[0] <= INT_MAX) task->file_outputs = (int)dims[0];
+    if (!strcmp(out->metric, "test_loss"))
+        task->file_target = SW_TARGET_VALUE_LAST;
+    else if (dset_dims(f, "/probe/targets", dims, 2) == 2 && dims[1] > 1 && dims[1] == (hsize_t)task->seq_len)
+        task->file_target = SW_TARGET_CLASS_STEPS;
+    else
+        task->file_target = SW_TARGET_CLASS_LAST;
+    H5Eclear2(H5E_DEFAULT);
+}
+
 /* ---- verification: reading a run file through ----------------------------------------- */
 
 /* "[3,7]" */
@@ -1563,6 +1584,7 @@ int sw_h5_read_run(const char *path, unsigned what, sw_run_file *out, char *err,
     }
     int rc = read_root(f, out, err, errlen);
     if (rc == SW_OK) rc = read_config_and_summary(f, out, err, errlen);
+    if (rc == SW_OK) file_task_layout(f, out);
     if (rc == SW_OK && (what & SW_READ_VERIFY)) rc = verify_record(f, out, err, errlen);
     if (rc == SW_OK && (what & SW_READ_HISTORY)) rc = read_history(f, out, err, errlen);
     if (rc == SW_OK) rc = read_gradients(f, out, what, err, errlen);

@@ -7,7 +7,8 @@
 # its reason; resuming moves each damaged run file to NAME.h5.damaged (never deleted,
 # never overwritten: .damaged.1 when the name is taken) and redoes the run, bit-identical
 # to the undamaged sweep. A file written before the checksum (no filters; made here with
-# h5repack) still counts as complete and is kept.
+# h5repack) still counts as complete and is kept, and so does a run file of a file task
+# (whose head and target are not config keys). Absurd sizes are refused with a reason.
 set -u
 SWEEP=$(realpath "${1:?usage: test_hdf5_damaged.sh SWEEP}")
 source "$(dirname "$0")/testlib.sh"
@@ -141,6 +142,28 @@ PYEOF
 check "summarize of absurd sizes exits 1, nothing readable ($st)" test $st = 1
 check "a config value out of its range is named" has err.txt "skipping huge/seed=1.h5: /config/model.hidden not of its key's type and range"
 check "an array of absurd shape is named" has err.txt "skipping huge/seed=2.h5: /gradients/dloss_dh_norm has shape [2147483648,2147483648,2147483648]; its config implies"
+
+# runs of file tasks: their head and target come from the data file, not from /config;
+# their run files still verify (a class at the last step, at every step, K values)
+$PY - <<'PYEOF'
+import h5py, numpy as np
+r = np.random.default_rng(0)
+for name, y in [("cls", lambda n: r.integers(0, 4, n)), ("steps", lambda n: r.integers(0, 3, (n, 5))),
+                ("reg", lambda n: r.standard_normal((n, 3)).astype("f4"))]:
+    with h5py.File(f"{name}.h5", "w") as f:
+        for part, n in (("train", 32), ("test", 16)):
+            f[f"{part}/x"] = r.standard_normal((n, 5, 3)).astype("f4")
+            f[f"{part}/y"] = y(n)
+PYEOF
+for k in cls steps reg; do
+    printf 'name: f%s\nbase:\n  task: {kind: file, path: %s}\n  model: {hidden: 8}\n  train: {epochs: 2, batch: 16, steps_per_epoch: 1}\n  record: {probe_size: 4}\n' \
+        "$k" "$work/$k.h5" > "$k.yaml"
+    "$SWEEP" "$k.yaml" -o "f$k" -q > /dev/null 2>&1; check "file task $k: the sweep runs" test $? = 0
+    "$SWEEP" index "f$k" > out.txt 2> err.txt
+    check "file task $k: its run file verifies" has out.txt "1 run in the manifest's order, 1 with a complete file"
+    "$SWEEP" "$k.yaml" -o "f$k" > out.txt 2> err.txt
+    check "file task $k: resume keeps it" has err.txt "1 already complete in f$k, 0 to run"
+done
 
 echo "hdf5 damaged: $passed passed, $failed failed"
 [ $failed -eq 0 ]
