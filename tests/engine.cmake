@@ -92,3 +92,9 @@ add_test(NAME engine_adding COMMAND test_engine_task_regression
 add_test(NAME engine_copy COMMAND test_engine_task_regression
          ${PROJECT_SOURCE_DIR}/tests/data/regression-copy.yaml min-best-acc 0.90)
 set_tests_properties(engine_adding engine_copy PROPERTIES LABELS "regression;engine")
+
+# The validation set: its stream, selection by it, a file task's split, and a run with one.
+sweep_test_executable(test_engine_val test_engine_val.c)
+target_link_libraries(test_engine_val PRIVATE sweep_engine)
+add_test(NAME engine_val COMMAND test_engine_val)
+set_tests_properties(engine_val PROPERTIES LABELS "unit;engine")
