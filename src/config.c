@@ -68,6 +68,11 @@ const sw_key_info sw_schema[] = {
      "task's own (5000; a file's all)"},
     {"task.test_size", SW_TYPE_INT, OFF(task.test_size), 0, NULL, 0, INT_MAX, false, false, "0",
      "test sequences, evaluated after every epoch; 0: the task's own (1000; a file's all)"},
+    {"task.val_size", SW_TYPE_INT, OFF(task.val_size), 0, NULL, 0, INT_MAX, false, false, "0",
+     "validation sequences, evaluated after every epoch and used to choose best_epoch (the test set is "
+     "then only reported); generated from their own stream of the run's seed (file: the last ones of the "
+     "file's training set, which training then leaves out; less than the file's training sequences); "
+     "0: none, best_epoch is chosen on the test set"},
     {"task.signal_steps", SW_TYPE_INT, OFF(task.signal_steps), 0, NULL, 1, SW_MAX_SEQ_LEN, false, false,
      "5", "first_sign: number k of leading steps that carry the label (k <= seq_len)"},
     {"task.path", SW_TYPE_STRING, OFF(task.path), 0, NULL, 0, SW_MAX_PATH - 1, false, false, "\"\"",
@@ -585,7 +590,8 @@ double sw_config_memory_bytes(const sw_config *cfg)
     double activations = L * T * B * G * H * 6 * real + T * B * I * real * 2;
     /* The data sets, stored as float (a file's are shared by every run of the process and
      * counted once by the sweep, not here). */
-    double seqs = (cfg->task.kind == SW_TASK_FILE ? 0 : (double)resolved_task(cfg).train_size + resolved_task(cfg).test_size) + P;
+    double seqs = (cfg->task.kind == SW_TASK_FILE ? 0 : (double)resolved_task(cfg).train_size + resolved_task(cfg).test_size +
+                   cfg->task.val_size) + P;
     double data = seqs * T * I * sizeof(float) + seqs * 8 * (lay.target == SW_TARGET_CLASS_STEPS ? T : 1);
     /* Parameters, gradients, two optimizer moments, packed copies. */
     double params = param_count(cfg) * real * 6;
@@ -609,10 +615,10 @@ double sw_config_cost_flops(const sw_config *cfg)
     fwd += 2 * lay.outputs * H * (lay.target == SW_TARGET_CLASS_STEPS ? T : 1);
     double E = cfg->train.epochs;
     /* Training: forward plus backward (about twice the forward) for every sequence seen;
-     * evaluation: forward of the test set each epoch; recording: forward and backward of
+     * evaluation: forward of the test and validation sets each epoch; recording: forward and backward of
      * the probe set at recorded epochs and two forward passes for hidden states. */
     double train = 3 * fwd * train_seqs_per_epoch(cfg) * E;
-    double eval = fwd * resolved_task(cfg).test_size * E;
+    double eval = fwd * ((double)resolved_task(cfg).test_size + cfg->task.val_size) * E;
     double record = 3 * fwd * cfg->record.probe_size * grad_records(cfg) + 2 * fwd * cfg->record.probe_size;
     return train + eval + record;
 }
@@ -731,7 +737,8 @@ int sw_config_validate(const sw_config *cfg, char *err, size_t errlen, const cha
         human_bytes(need, a, sizeof a);
         human_bytes(phys, b, sizeof b);
         /* Point at the biggest factor the user is likely to have changed. */
-        *bad_key = cfg->task.train_size > 100000 ? "task.train_size" : cfg->task.seq_len > 1000 ? "task.seq_len"
+        *bad_key = cfg->task.train_size > 100000 ? "task.train_size" : cfg->task.val_size > 100000 ? "task.val_size"
+                   : cfg->task.seq_len > 1000 ? "task.seq_len"
                    : "model.hidden";
         sw_set_error(err, errlen, "%s: this run would need about %s of memory, more than 3/4 of the %s this machine "
             "has (task.seq_len %d, model.hidden %d, model.layers %d, train.batch %d, task.train_size %d); "

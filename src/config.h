@@ -50,6 +50,7 @@ typedef struct {
     int input_size;   /* I */
     int train_size;
     int test_size;
+    int val_size;     /* validation sequences; 0: none (selection reads the test set) */
     int signal_steps; /* first_sign: the label depends on the first k steps only */
     char path[SW_MAX_PATH]; /* file: the data file (HDF5) or IDX directory */
     /* file: what the data file holds, filled in when it is read (not keys; see

@@ -610,7 +610,7 @@ static int write_record(wctx *w, hid_t file, const sw_config *cfg, const sw_run_
     record_group g = {.id = -1};
     for (size_t i = 0; i < sw_record_len && !w->rc; i++) {
         const sw_record_row *row = &sw_record[i];
-        if (!full && (row->flags & SW_REC_RESULTS_ONLY)) continue;
+        if (!sw_record_written(row, cfg, full)) continue;
         char path[64];
         sw_record_group(row, path, sizeof path);
         if (strcmp(path, g.path) != 0) {
@@ -646,7 +646,7 @@ static int check_result(wctx *w, const sw_config *cfg, const sw_run_result *r, i
                      r->grad_records, planned.n[SW_SIZE_RECORDS]);
     for (size_t i = 0; i < sw_record_len; i++) {
         const sw_record_row *row = &sw_record[i];
-        if (!sw_record_is_array(row) || (!full && (row->flags & SW_REC_RESULTS_ONLY))) continue;
+        if (!sw_record_is_array(row) || !sw_record_written(row, cfg, full)) continue;
         if (sw_record_count(row, &s) > 0 && !sw_record_array(sw_record_field_const(row, r)))
             return wfail(w, SW_EINVAL, "the result has no %s", row->path);
     }

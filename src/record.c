@@ -56,10 +56,14 @@ const sw_record_row sw_record[] = {
      SW_REC_ADDED, "largest global gradient norm of the epoch's steps, before clipping"},
     {"/history/seconds", SW_REC_DATASET, SW_REC_F64, 1, {E}, {"epoch"}, HIST(seconds), 0,
      "wall seconds of the epoch (training and evaluation)"},
+    {"/history/val_loss", SW_REC_DATASET, SW_REC_F64, 1, {E}, {"epoch"}, HIST(val_loss), SW_REC_ADDED | SW_REC_NEEDS_VAL,
+     "mean validation loss (evaluation mode; cross-entropy, regression: mean squared error)"},
+    {"/history/val_acc", SW_REC_DATASET, SW_REC_F64, 1, {E}, {"epoch"}, HIST(val_acc), SW_REC_ADDED | SW_REC_NEEDS_VAL,
+     "validation accuracy (fraction; NaN for a regression)"},
 
     {"/summary/best_epoch", SW_REC_ATTRIBUTE, SW_REC_I32, 0, {0}, {NULL}, RES(best_epoch), EPOCH,
      "epoch (from 1) of the best value of the run's metric (highest test accuracy; regression: "
-     "lowest test loss), earliest on ties; 0 when none"},
+     "lowest test loss; with task.val_size > 0 the validation set's), earliest on ties; 0 when none"},
     {"/summary/best_metric", SW_REC_ATTRIBUTE, SW_REC_F64, 0, {0}, {NULL}, RES(best_metric),
      EPOCH | SW_REC_ADDED, "the value of the run's selection metric (attribute metric) at best_epoch; "
      "NaN when none"},
@@ -146,7 +150,8 @@ static const char *metric_name(const sw_config *cfg) { return sw_task_metric_of(
 static const char *metric_mode(const sw_config *cfg) { return sw_metric_mode_name(sw_task_metric_of(&cfg->task).mode); }
 
 const sw_record_text_row sw_record_text[] = {
-    {"/summary/metric", metric_name, "what best_epoch is chosen by: test_acc or test_loss"},
+    {"/summary/metric", metric_name, "what best_epoch is chosen by: test_acc or test_loss; with task.val_size > 0, "
+     "val_acc or val_loss"},
     {"/summary/metric_mode", metric_mode, "max or min: whether a higher or a lower metric is better"},
 };
 const size_t sw_record_text_len = SW_ARRAY_LEN(sw_record_text);
@@ -390,7 +395,7 @@ double sw_record_file_bytes(const sw_config *cfg)
     sw_record_sizes_planned(cfg, &s);
     double bytes = 0;
     for (size_t i = 0; i < sw_record_len; i++)
-        if (sw_record[i].kind != SW_REC_ATTRIBUTE)
+        if (sw_record[i].kind != SW_REC_ATTRIBUTE && sw_record_written(&sw_record[i], cfg, 1))
             bytes += (double)sw_record_count(&sw_record[i], &s) * (double)sw_record_file_size(sw_record[i].type);
     return bytes;
 }
@@ -418,6 +423,33 @@ void sw_record_print(FILE *out)
             used += (size_t)snprintf(scales + used, sizeof scales - used, "%s%s", d ? "," : "", row->scales[d]);
         fprintf(out, "%-28s %-9s %-7s %-9s %-23s %s%s\n", row->path, kind_names[row->kind],
                 sw_record_type_name(row->type), shape, scales[0] ? scales : "-", row->long_name,
-                row->flags & SW_REC_ADDED ? " (added later: absent from older files)" : "");
+                row->flags & SW_REC_NEEDS_VAL ? " (added later: written only with task.val_size > 0)"
+                : row->flags & SW_REC_ADDED ? " (added later: absent from older files)" : "");
     }
+}
+
+int sw_record_written(const sw_record_row *row, const sw_config *cfg, int full)
+{
+    if (!full && (row->flags & SW_REC_RESULTS_ONLY)) return 0;
+    return !(row->flags & SW_REC_NEEDS_VAL) || cfg->task.val_size > 0;
+}
+
+const double *sw_history_column(const sw_history *h, const char *name)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/history/%s", name ? name : "");
+    const sw_record_row *row = sw_record_find(path);
+    if (!row || row->from != SW_FROM_HISTORY || row->type != SW_REC_F64) return NULL;
+    return sw_record_array((const char *)h + row->offset);
+}
+
+int sw_history_best_epoch(const sw_history *h, int epochs, sw_task_metric metric)
+{
+    const double *v = sw_history_column(h, metric.name);
+    int best = 0;
+    for (int e = 0; v && e < epochs; e++) {
+        if (!isfinite(v[e])) continue;
+        if (best == 0 || (metric.mode == SW_METRIC_MIN ? v[e] < v[best - 1] : v[e] > v[best - 1])) best = e + 1;
+    }
+    return best;
 }

@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "task.h"
 #include "train.h"
 
 /* The sizes every dimension is expressed in. */
@@ -89,9 +90,12 @@ typedef enum {
 enum {
     SW_REC_RESULTS_ONLY = 1, /* written for done and diverged runs only (not failed) */
     SW_REC_NEEDS_EPOCH = 2,  /* written as 0 / NaN when no epoch completed */
-    SW_REC_ADDED = 4         /* added to format 1 after files were written: readers take a
+    SW_REC_ADDED = 4,        /* added to format 1 after files were written: readers take a
                                 file without it (a resumed sweep keeps older run files) and
                                 read NaN (0 for integers) */
+    SW_REC_NEEDS_VAL = 8     /* written only when task.val_size > 0 (so a run without a
+                                validation set writes the files it always did); also ADDED,
+                                so readers read NaN where it is absent */
 };
 
 #define SW_RECORD_MAX_RANK 4
@@ -129,6 +133,19 @@ extern const size_t sw_record_text_len;
 
 /* The text row of `path`, or NULL. */
 const sw_record_text_row *sw_record_text_find(const char *path);
+
+/* 1 when a run of `cfg` writes the row: `full` for done and diverged runs (every row), 0
+ * for failed ones (no SW_REC_RESULTS_ONLY row); SW_REC_NEEDS_VAL rows need task.val_size > 0. */
+int sw_record_written(const sw_record_row *row, const sw_config *cfg, int full);
+
+/* The /history column `name` ("val_acc") of `h` (its array, borrowed), or NULL when the
+ * table has no such float64 column. */
+const double *sw_history_column(const sw_history *h, const char *name);
+
+/* The epoch (from 1) of the best value of `metric` in the first `epochs` entries of h's
+ * column metric.name: the highest for SW_METRIC_MAX, the lowest for MIN, the earliest on
+ * ties; NaN never counts. 0 when no entry is finite or the column is unknown. */
+int sw_history_best_epoch(const sw_history *h, int epochs, sw_task_metric metric);
 
 /* The row of `path`, or NULL. */
 const sw_record_row *sw_record_find(const char *path);

@@ -1,7 +1,7 @@
 /* rng.h: counter-based random streams (Philox4x32-10, Salmon et al., SC'11).
  *
  * A stream is (seed, stream id); its n-th value depends on nothing but those and n, so
- * the training data, test data, initialisation, batch order, dropout and probe streams
+ * the training data, test data, initialisation, batch order, dropout, probe and validation streams
  * never depend on how much another stream consumed, and a config change that draws more
  * from one stream leaves every other stream unchanged. */
 #ifndef SWEEP_RNG_H
@@ -17,6 +17,7 @@ typedef enum {
     SW_STREAM_BATCH_ORDER,
     SW_STREAM_DROPOUT,
     SW_STREAM_PROBE,
+    SW_STREAM_VAL_DATA, /* last, so the ids of the streams files were made with stay */
     SW_STREAM_COUNT
 } sw_stream_id;
 

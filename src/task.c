@@ -54,8 +54,10 @@ sw_task_layout sw_task_layout_of(const sw_task_config *given)
 
 sw_task_metric sw_task_metric_of(const sw_task_config *task)
 {
-    if (sw_task_layout_of(task).target == SW_TARGET_VALUE_LAST) return (sw_task_metric){"test_loss", SW_METRIC_MIN};
-    return (sw_task_metric){"test_acc", SW_METRIC_MAX};
+    bool val = task->val_size > 0;
+    if (sw_task_layout_of(task).target == SW_TARGET_VALUE_LAST)
+        return (sw_task_metric){val ? "val_loss" : "test_loss", SW_METRIC_MIN};
+    return (sw_task_metric){val ? "val_acc" : "test_acc", SW_METRIC_MAX};
 }
 
 const char *sw_metric_mode_name(sw_metric_mode mode)
@@ -112,7 +114,16 @@ int sw_task_resolve(sw_task_config *t, const sw_data_shape *file, char *err, siz
     }
     int own_T = is_file ? file->seq_len : task_table[t->kind].seq_len;
     int own_I = is_file ? file->input : task_table[t->kind].input;
-    int own_train = is_file ? file->n_train : task_table[t->kind].train_size;
+    /* A file's validation set is the end of its training set, so training keeps the rows
+     * before it and at least one is left. */
+    if (is_file && t->val_size >= file->n_train) {
+        *bad_key = "task.val_size";
+        sw_set_error(err, errlen, "task.val_size: %d is not less than the %d training sequences in the file (the "
+                     "validation set is the last task.val_size of them); allowed: 0 to %d", t->val_size,
+                     file->n_train, file->n_train - 1);
+        return SW_ECONFIG;
+    }
+    int own_train = is_file ? file->n_train - t->val_size : task_table[t->kind].train_size;
     int own_test = is_file ? file->n_test : task_table[t->kind].test_size;
     bool input_fixed = t->kind != SW_TASK_MEAN_SIGN && t->kind != SW_TASK_FIRST_SIGN;
     const char *steps = is_file ? "steps per sequence in the file" : "steps";
@@ -121,7 +132,8 @@ int sw_task_resolve(sw_task_config *t, const sw_data_shape *file, char *err, siz
         (rc = resolve_size(&t->input_size, own_I, input_fixed, false, "task.input_size", "input features", err,
                            errlen, bad_key)) ||
         (rc = resolve_size(&t->train_size, own_train, false, is_file, "task.train_size",
-                           "training sequences in the file", err, errlen, bad_key)) ||
+                           t->val_size ? "training sequences in the file before its validation set"
+                                       : "training sequences in the file", err, errlen, bad_key)) ||
         (rc = resolve_size(&t->test_size, own_test, false, is_file, "task.test_size", "test sequences in the file",
                            err, errlen, bad_key)))
         return rc;

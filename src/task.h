@@ -47,16 +47,19 @@ typedef struct {
  * input_size, train_size, test_size; for a file task, its file's) and records a file's
  * targets; checks explicit ones against what the task fixes (adding has 2 inputs, copy
  * 10, a file its own T and I; a file's train/test sizes take at most its sequences, the
- * first ones). `file` is NULL except for file tasks. Idempotent. Returns SW_OK or
+ * first ones; task.val_size takes the file's last training sequences, which the training
+ * set then leaves out). `file` is NULL except for file tasks. Idempotent. Returns SW_OK or
  * SW_ECONFIG with the message in err and the key most responsible in *bad_key. */
 int sw_task_resolve(sw_task_config *task, const sw_data_shape *file, char *err, size_t errlen,
                     const char **bad_key);
 
 /* The quantity a task's runs are selected by: test accuracy (higher is better) for
- * classification, test loss (lower is better) for regression. */
+ * classification, test loss (lower is better) for regression; with a validation set
+ * (task.val_size > 0) the validation accuracy or loss instead, so that selection never
+ * reads the test set. */
 typedef enum { SW_METRIC_MAX, SW_METRIC_MIN, SW_METRIC_MODE_COUNT } sw_metric_mode;
 typedef struct {
-    const char *name;    /* a /history column: "test_acc" or "test_loss" */
+    const char *name;    /* a /history column: "test_acc", "test_loss", "val_acc" or "val_loss" */
     sw_metric_mode mode;
 } sw_task_metric;
 

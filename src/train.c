@@ -34,7 +34,7 @@ typedef struct {
     sw_real *flat;                 /* params | grads, 2n values */
     sw_params params, grads;
     sw_optimizer opt;
-    sw_dataset train, test, probe;
+    sw_dataset train, test, probe, val; /* val: n == 0 without a validation set */
     sw_model_work *work;
     int *order;                    /* (train_size) batch-order permutation */
     int order_pos;
@@ -52,6 +52,7 @@ static void run_state_free(run_state *st)
     sw_dataset_free(&st->train);
     sw_dataset_free(&st->test);
     sw_dataset_free(&st->probe);
+    sw_dataset_free(&st->val);
     sw_model_work_free(st->work);
     free(st->order);
     free(st->batch_index);
@@ -249,9 +250,10 @@ static void restore_float_mode(unsigned old)
 #endif
 }
 
-/* The run's train, test and probe sets: generated from the seed, or for a file task
- * borrowed views of the process's shared copy (the first train_size / test_size rows;
- * the probe set is the first P test sequences). */
+/* The run's train, test, probe and validation sets: generated from the seed, or for a
+ * file task borrowed views of the process's shared copy (the first train_size / test_size
+ * rows; the probe set is the first P test sequences; the validation set the last val_size
+ * training sequences, which sw_task_resolve kept out of train_size). */
 static int load_data(run_state *st, const sw_config *cfg, const sw_train_hooks *hooks)
 {
     const sw_task_config *task = &cfg->task;
@@ -259,9 +261,11 @@ static int load_data(run_state *st, const sw_config *cfg, const sw_train_hooks *
     uint64_t seed = (uint64_t)cfg->seed;
     if (task->kind == SW_TASK_FILE) {
         const sw_dataset *train = hooks ? hooks->train_data : NULL, *test = hooks ? hooks->test_data : NULL;
-        if (!train || !test || train->n < task->train_size || test->n < task->test_size || test->n < P)
+        if (!train || !test || train->n < task->train_size + task->val_size || test->n < task->test_size ||
+            test->n < P)
             return SW_EINVAL;
         st->train = sw_dataset_view(train, 0, task->train_size);
+        st->val = sw_dataset_view(train, train->n - task->val_size, task->val_size);
         st->test = sw_dataset_view(test, 0, task->test_size);
         st->probe = sw_dataset_view(test, 0, P);
         return SW_OK;
@@ -269,7 +273,8 @@ static int load_data(run_state *st, const sw_config *cfg, const sw_train_hooks *
     int rc;
     if ((rc = sw_dataset_generate(&st->train, task, task->train_size, seed, SW_STREAM_TRAIN_DATA)) ||
         (rc = sw_dataset_generate(&st->test, task, task->test_size, seed, SW_STREAM_TEST_DATA)) ||
-        (rc = sw_dataset_generate(&st->probe, task, P, seed, SW_STREAM_PROBE)))
+        (rc = sw_dataset_generate(&st->probe, task, P, seed, SW_STREAM_PROBE)) ||
+        (task->val_size > 0 && (rc = sw_dataset_generate(&st->val, task, task->val_size, seed, SW_STREAM_VAL_DATA))))
         return rc;
     return SW_OK;
 }
@@ -378,12 +383,13 @@ static int train_epoch(run_state *st, const sw_config *cfg, sw_run_result *res, 
     epoch_sums sums = {0};
     restart_order(st);
     if (train_steps(st, cfg, res, epoch, steps, lr, &sums)) return 1;
-    double test_loss, test_acc;
+    double test_loss, test_acc, val_loss = NAN, val_acc = NAN;
     evaluate(st, &st->test, &test_loss, &test_acc);
-    if (!isfinite(test_loss)) {
+    if (st->val.n > 0) evaluate(st, &st->val, &val_loss, &val_acc);
+    if (!isfinite(test_loss) || (st->val.n > 0 && !isfinite(val_loss))) {
         res->status = SW_RUN_DIVERGED;
-        snprintf(res->error, sizeof res->error, "test loss became %s at epoch %d",
-                 isnan(test_loss) ? "NaN" : "infinite", epoch);
+        snprintf(res->error, sizeof res->error, "%s loss became %s at epoch %d", isfinite(test_loss) ? "validation" : "test",
+                 isnan(isfinite(test_loss) ? val_loss : test_loss) ? "NaN" : "infinite", epoch);
         return 1;
     }
     sw_history *h = &res->history;
@@ -392,14 +398,15 @@ static int train_epoch(run_state *st, const sw_config *cfg, sw_run_result *res, 
     h->train_acc[e] = accuracy_of(st, sums.right, sums.seen);
     h->test_loss[e] = test_loss;
     h->test_acc[e] = test_acc;
+    h->val_loss[e] = val_loss;
+    h->val_acc[e] = val_acc;
     h->lr[e] = lr;
     h->grad_norm[e] = sums.norm_sum / steps;
     h->grad_norm_max[e] = sums.norm_max;
-    int minimize = sw_task_metric_of(&cfg->task).mode == SW_METRIC_MIN;
-    double metric = minimize ? test_loss : test_acc;
-    if (res->best_epoch == 0 || (minimize ? metric < res->best_metric : metric > res->best_metric)) {
+    sw_task_metric metric = sw_task_metric_of(&cfg->task);
+    if (sw_history_best_epoch(h, e + 1, metric) == epoch) {
         res->best_epoch = epoch;
-        res->best_metric = metric;
+        res->best_metric = sw_history_column(h, metric.name)[e];
         res->best_test_acc = test_acc;
         res->best_test_loss = test_loss;
         memcpy(res->weights_best, st->flat, st->n * sizeof(sw_real));

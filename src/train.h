@@ -38,6 +38,8 @@ typedef struct {
     double *grad_norm;  /* mean global gradient norm over the epoch's steps (before clipping) */
     double *grad_norm_max; /* largest global gradient norm of the epoch's steps (before clipping) */
     double *seconds;    /* wall seconds of the epoch (training and evaluation) */
+    double *val_loss;   /* validation set (task.val_size > 0), evaluation mode; NaN without one */
+    double *val_acc;
 } sw_history;
 
 typedef struct {
@@ -46,7 +48,8 @@ typedef struct {
 
     sw_history history;
     /* The best epoch by the task's metric (task.h: test accuracy, highest; regression: test
-     * loss, lowest), earliest on ties; 0 if none. best_test_* are that epoch's values. */
+     * loss, lowest; with a validation set, its accuracy or loss), earliest on ties; 0 if
+     * none. best_metric is the metric's value there, best_test_* the test set's. */
     int best_epoch;
     double best_metric;
     double best_test_acc, best_test_loss, final_test_acc, final_train_acc;
@@ -87,7 +90,8 @@ typedef struct {
     const atomic_int *stop;
     /* task.kind file: the data file's training and test sets, loaded once per process and
      * shared read-only by every run (the run takes the first task.train_size and
-     * task.test_size rows, and its probe set from the first test rows). */
+     * task.test_size rows, its probe set from the first test rows and its validation set
+     * from the last task.val_size training rows). */
     const struct sw_dataset *train_data, *test_data;
 } sw_train_hooks;
 

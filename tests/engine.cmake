@@ -107,3 +107,9 @@ if(SWEEP_KERNEL_DISPATCH AND TARGET sweep)
                          TIMEOUT 300)
   endforeach()
 endif()
+
+# The validation set: its stream, selection by it, a file task's split, and a run with one.
+sweep_test_executable(test_engine_val test_engine_val.c)
+target_link_libraries(test_engine_val PRIVATE sweep_engine)
+add_test(NAME engine_val COMMAND test_engine_val)
+set_tests_properties(engine_val PROPERTIES LABELS "unit;engine")

@@ -146,7 +146,25 @@ with h5py.File(sys.argv[1], "w") as f:
         f[f"{part}/y"] = np.arange(8, dtype=np.int32) % 2
 PY
     case_ file_nan     "$(printf 'name: t\nbase:\n  task: {kind: file, path: %s}\n' "$work/nan.h5")" "nan.h5: /train/x: value [2,1,0] is NaN"
+    # A file's validation set is the end of its training set: it must leave training rows.
+    /usr/bin/python3 - "$work/ok.h5" <<'PY'
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "w") as f:
+    for part in ("train", "test"):
+        f[f"{part}/x"] = np.zeros((8, 3, 2), np.float32)
+        f[f"{part}/y"] = np.arange(8, dtype=np.int32) % 2
+PY
+    case_ file_val_all "$(printf 'name: t\nbase:\n  task: {kind: file, path: %s, val_size: 8}\n  train: {batch: 2}\n' "$work/ok.h5")" \
+        "task.val_size: 8 is not less than the 8 training sequences in the file"
+    case_ file_val_overlap "$(printf 'name: t\nbase:\n  task: {kind: file, path: %s, val_size: 4, train_size: 6}\n  train: {batch: 2}\n' "$work/ok.h5")" \
+        "task.train_size: 6 is more than the 4 training sequences in the file before its validation set"
 fi
+# the validation set's size
+case_ val_negative     $'name: t\nbase:\n  task: {seq_len: 3, train_size: 32, test_size: 8, val_size: -1}\n' \
+    "c.yaml:3:62: task.val_size: -1 is out of range; allowed: an integer >= 0"
+case_ val_too_large    $'name: t\nbase:\n  task: {seq_len: 3, train_size: 32, test_size: 8, val_size: 2000000000}\n' \
+    "c.yaml:3:62: task.val_size: this run would need about"
+case_ val_grid_negative $'name: t\nbase:\n  task: {seq_len: 3}\ngrid:\n  task.val_size: [10, -5]\n' "c.yaml:5:23: task.val_size: -5 is out of range"
 
 echo "sweep errors: $passed passed, $failed failed"
 [ $failed -eq 0 ]
