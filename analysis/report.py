@@ -34,7 +34,7 @@ import numpy as np
 from . import load, plots
 
 # Most lines or panels a figure holds before its groups are merged (coarsen()).
-MAX_LINES = 10
+MAX_LINES = 15
 MAX_PANELS = 36
 # Failed and diverged runs listed one per row; beyond this a count and the command that lists all.
 MAX_PROBLEM_ROWS = 200
