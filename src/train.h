@@ -9,6 +9,7 @@
 #define SWEEP_TRAIN_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common.h"
@@ -89,6 +90,15 @@ typedef struct {
      * shared read-only by every run (the run takes the first task.train_size and
      * task.test_size rows, and its probe set from the first test rows). */
     const struct sw_dataset *train_data, *test_data;
+    /* When non-NULL: how many threads the run may use, asked before every training step
+     * and every evaluation or recording pass (a pass shares its batch between them, see
+     * model.h). The answer may change during the run: results do not depend on it. The run
+     * uses that many threads when threads_exact, else that many or one, whichever its
+     * training steps have measured faster (on a machine busy with other work, passes split
+     * between threads wait for each other's preempted threads and can be slower). */
+    int (*threads)(void *threads_ctx);
+    void *threads_ctx;
+    bool threads_exact;
 } sw_train_hooks;
 
 /* Trains one run of `cfg` (which must have passed sw_config_validate).
