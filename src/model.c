@@ -717,7 +717,7 @@ static void rnn_steps_backward(sw_model_work *w, int l, int b0, int b1)
 {
     int T = w->seq_len, B = w->batch, H = w->shape.hidden, R = b1 - b0;
     size_t step = (size_t)B * H, n = (size_t)R * H, off = (size_t)b0 * H;
-    sw_real *restrict dh = w->dh + off;
+    sw_real *dh = w->dh + off; /* not restrict: add_incoming writes it too */
     for (int t = T - 1; t >= 0; t--) {
         add_incoming(w, l, t, b0, b1);
         const sw_real *restrict h = w->h[l] + t * step + off;
