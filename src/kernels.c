@@ -262,7 +262,8 @@ void sw_matmul_acc_tanh(sw_real *out, const sw_real *a, const sw_real *b, int R,
     matmul_unpacked(out, a, b, NULL, R, K, N, 1, 1);
 }
 
-void sw_matmul_at_acc_cols(sw_real *out, const sw_real *a, const sw_real *b, int R, int K, int N, int p0, int p1)
+/* sw_matmul_at_acc on the columns of panels p0..p1-1. */
+static void at_acc_panels(sw_real *out, const sw_real *a, const sw_real *b, int R, int K, int N, int p0, int p1)
 {
     /* The chunk of s is shortened for a wide a, so that a chunk of it (KC x K values,
      * read once per panel) stays in L2. */
@@ -286,14 +287,32 @@ void sw_matmul_at_acc_cols(sw_real *out, const sw_real *a, const sw_real *b, int
     }
 }
 
-int sw_matmul_panels(int N)
+/* Panels [*p0, *p1) of part `part` of `parts`: the first N % parts parts one more. */
+static void part_panels(int N, int part, int parts, int *p0, int *p1)
 {
-    return panels_of(N);
+    int P = panels_of(N), each = P / parts, extra = P % parts;
+    *p0 = part * each + (part < extra ? part : extra);
+    *p1 = *p0 + each + (part < extra);
+}
+
+void sw_matmul_part_cols(int N, int part, int parts, int *c0, int *c1)
+{
+    int p0, p1;
+    part_panels(N, part, parts, &p0, &p1);
+    *c0 = p0 * NR < N ? p0 * NR : N;
+    *c1 = p1 * NR < N ? p1 * NR : N;
+}
+
+void sw_matmul_at_acc_part(sw_real *out, const sw_real *a, const sw_real *b, int R, int K, int N, int part, int parts)
+{
+    int p0, p1;
+    part_panels(N, part, parts, &p0, &p1);
+    at_acc_panels(out, a, b, R, K, N, p0, p1);
 }
 
 void sw_matmul_at_acc(sw_real *out, const sw_real *a, const sw_real *b, int R, int K, int N)
 {
-    sw_matmul_at_acc_cols(out, a, b, R, K, N, 0, panels_of(N));
+    at_acc_panels(out, a, b, R, K, N, 0, panels_of(N));
 }
 
 void sw_colsum_acc(sw_real *restrict out, const sw_real *restrict a, int rows, int cols)
@@ -363,7 +382,7 @@ double sw_kernels_fma_peak(long iters)
 #ifdef SW_KERNELS_SUFFIX
 const sw_kernel_table sw_kernels_table_of_this_build = {
     VARIANT_NAME,     sw_matmul,        sw_matmul_acc_tanh,    sw_packed_size,  sw_pack,
-    sw_pack_transposed, sw_matmul_packed, sw_matmul_at_acc,    sw_matmul_panels, sw_matmul_at_acc_cols,
+    sw_pack_transposed, sw_matmul_packed, sw_matmul_at_acc,    sw_matmul_part_cols, sw_matmul_at_acc_part,
     sw_colsum_acc,    sw_transpose,     sw_tanh_inplace,       sw_sigmoid_inplace, sw_kernels_fma_peak,
 };
 #else

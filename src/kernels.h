@@ -38,11 +38,13 @@ void sw_matmul_packed(sw_real *out, const sw_real *a, const sw_real *bp, const s
 /* out (K,N) += a^T @ b, with a (R,K) and b (R,N): the weight-gradient form. */
 void sw_matmul_at_acc(sw_real *out, const sw_real *a, const sw_real *b, int R, int K, int N);
 
-/* sw_matmul_at_acc restricted to the output columns of panels p0..p1-1 out of
- * sw_matmul_panels(N): what one of several threads computes; the panels of one product
- * may be shared out between threads in any way. */
-int sw_matmul_panels(int N);
-void sw_matmul_at_acc_cols(sw_real *out, const sw_real *a, const sw_real *b, int R, int K, int N, int p0, int p1);
+/* What part `part` of `parts` (threads) computes of a sw_matmul_at_acc with N columns:
+ * the output columns [*c0, *c1) (whole panels; a part may be empty), and that product on
+ * those columns only. Every element is still computed whole, by one part, so the result
+ * does not depend on `parts`. */
+void sw_matmul_part_cols(int N, int part, int parts, int *c0, int *c1);
+void sw_matmul_at_acc_part(sw_real *out, const sw_real *a, const sw_real *b, int R, int K, int N, int part,
+                           int parts);
 
 /* out (cols) += sum over rows of a (rows,cols). */
 void sw_colsum_acc(sw_real *out, const sw_real *a, int rows, int cols);

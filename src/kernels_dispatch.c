@@ -116,14 +116,14 @@ void sw_matmul_at_acc(sw_real *out, const sw_real *a, const sw_real *b, int R, i
     kernels()->matmul_at_acc(out, a, b, R, K, N);
 }
 
-int sw_matmul_panels(int N)
+void sw_matmul_part_cols(int N, int part, int parts, int *c0, int *c1)
 {
-    return kernels()->matmul_panels(N);
+    kernels()->matmul_part_cols(N, part, parts, c0, c1);
 }
 
-void sw_matmul_at_acc_cols(sw_real *out, const sw_real *a, const sw_real *b, int R, int K, int N, int p0, int p1)
+void sw_matmul_at_acc_part(sw_real *out, const sw_real *a, const sw_real *b, int R, int K, int N, int part, int parts)
 {
-    kernels()->matmul_at_acc_cols(out, a, b, R, K, N, p0, p1);
+    kernels()->matmul_at_acc_part(out, a, b, R, K, N, part, parts);
 }
 
 void sw_colsum_acc(sw_real *out, const sw_real *a, int rows, int cols)

@@ -35,8 +35,8 @@ typedef struct {
     void (*pack_transposed)(sw_real *, const sw_real *, int, int);
     void (*matmul_packed)(sw_real *, const sw_real *, const sw_real *, const sw_real *, int, int, int, int, int);
     void (*matmul_at_acc)(sw_real *, const sw_real *, const sw_real *, int, int, int);
-    int (*matmul_panels)(int);
-    void (*matmul_at_acc_cols)(sw_real *, const sw_real *, const sw_real *, int, int, int, int, int);
+    void (*matmul_part_cols)(int, int, int, int *, int *);
+    void (*matmul_at_acc_part)(sw_real *, const sw_real *, const sw_real *, int, int, int, int, int);
     void (*colsum_acc)(sw_real *, const sw_real *, int, int);
     void (*transpose)(sw_real *, const sw_real *, int, int);
     void (*tanh_inplace)(sw_real *, size_t);
@@ -54,8 +54,8 @@ typedef struct {
 #define sw_pack_transposed SW_KERNELS_CAT(sw_pack_transposed, SW_KERNELS_SUFFIX)
 #define sw_matmul_packed SW_KERNELS_CAT(sw_matmul_packed, SW_KERNELS_SUFFIX)
 #define sw_matmul_at_acc SW_KERNELS_CAT(sw_matmul_at_acc, SW_KERNELS_SUFFIX)
-#define sw_matmul_panels SW_KERNELS_CAT(sw_matmul_panels, SW_KERNELS_SUFFIX)
-#define sw_matmul_at_acc_cols SW_KERNELS_CAT(sw_matmul_at_acc_cols, SW_KERNELS_SUFFIX)
+#define sw_matmul_part_cols SW_KERNELS_CAT(sw_matmul_part_cols, SW_KERNELS_SUFFIX)
+#define sw_matmul_at_acc_part SW_KERNELS_CAT(sw_matmul_at_acc_part, SW_KERNELS_SUFFIX)
 #define sw_colsum_acc SW_KERNELS_CAT(sw_colsum_acc, SW_KERNELS_SUFFIX)
 #define sw_transpose SW_KERNELS_CAT(sw_transpose, SW_KERNELS_SUFFIX)
 #define sw_tanh_inplace SW_KERNELS_CAT(sw_tanh_inplace, SW_KERNELS_SUFFIX)

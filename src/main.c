@@ -40,7 +40,7 @@ enum { EXIT_DONE = 0, EXIT_RUNS_FAILED = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 1
 
 static const char usage_text[] =
     "usage: sweep CONFIG.yaml [-j N] [-o DIR] [--set KEY=VALUE]... [--dry-run] [--force] [--quiet] [--fail-fast]\n"
-    "                         [--shard K/N]\n"
+    "                         [--shard K/N] [--threads-per-run M|auto]\n"
     "       sweep summarize DIR [...]\n"
     "       sweep index DIR\n"
     "       sweep report DIR [--out FILE] [--run RUN_ID]\n"
@@ -68,8 +68,12 @@ static const char help_text[] =
     "  sweep --version, -V           version and library versions\n"
     "\n"
     "Options of a run:\n"
-    "  -j, --jobs N          runs trained at the same time, one thread each\n"
-    "                        (default: OMP_NUM_THREADS, else every core)\n"
+    "  -j, --jobs N          threads in all (default: OMP_NUM_THREADS, else every core):\n"
+    "                        N runs at a time, one thread each; when fewer runs remain\n"
+    "                        than threads, the runs left share the idle ones\n"
+    "  --threads-per-run M   each run on M threads (its batch split between them), N/M\n"
+    "                        runs at a time; default auto (as above). Results are\n"
+    "                        identical for any number of threads\n"
     "  -o, --output DIR      output directory (default: runs/<name>)\n"
     "  --set KEY=VALUE       override a key for every run (--set train.epochs=5) or sweep it\n"
     "                        (--set seed=[1,2,3]); repeatable, applied in order\n"
@@ -108,7 +112,7 @@ static const char help_text[] =
 
 static const char help_run_text[] =
     "sweep CONFIG.yaml [-j N] [-o DIR] [--set KEY=VALUE]... [--dry-run] [--force] [--quiet] [--fail-fast]\n"
-    "                  [--shard K/N]\n"
+    "                  [--shard K/N] [--threads-per-run M|auto]\n"
     "\n"
     "Reads CONFIG.yaml, expands its grid into runs and trains them, -j at a time, longest\n"
     "first. Each run is written to DIR/<run id>.h5 when it ends (status done, diverged or\n"
@@ -372,7 +376,7 @@ static int agree(int status)
 typedef struct {
     const char *config, *dir;
     const char **sets; /* argc + 1 entries, the caller's */
-    int n_sets, threads, shard_k, shard_n;
+    int n_sets, threads, threads_per_run, shard_k, shard_n;
     bool dry_run, force, quiet, fail_fast;
 } run_args;
 
@@ -418,6 +422,14 @@ static int parse_run_args(int argc, char **argv, run_args *r)
             if (!val) return usage_error("%s needs a number of threads", a);
             if (parse_jobs(val, &r->threads)) {
                 fprintf(stderr, "sweep: -j expects a number of threads from 1 to 4096, got '%s'\n", val);
+                return EXIT_USAGE;
+            }
+        } else if (value_option(a, NULL, "--threads-per-run", false, argc, argv, &i, &val)) {
+            if (!val) return usage_error("%s needs a number of threads or auto", a);
+            r->threads_per_run = 0;
+            if (strcmp(val, "auto") && parse_jobs(val, &r->threads_per_run)) {
+                fprintf(stderr, "sweep: --threads-per-run expects auto or a number of threads from 1 to 4096, got "
+                                "'%s'\n", val);
                 return EXIT_USAGE;
             }
         } else if (value_option(a, "-o", "--output", false, argc, argv, &i, &val)) {
@@ -499,7 +511,8 @@ static void print_dry_run(const sw_sweep_spec *spec, const run_args *r)
 static int run_sweep(const sw_sweep_spec *spec, const run_args *r)
 {
     char err[2048] = "";
-    sw_sweep_options opt = {.dir = r->dir, .threads = r->threads, .force = r->force, .quiet = r->quiet,
+    sw_sweep_options opt = {.dir = r->dir, .threads = r->threads, .threads_per_run = r->threads_per_run,
+                            .force = r->force, .quiet = r->quiet,
                             .fail_fast = r->fail_fast, .handle_sigint = true, .shard_index = r->shard_k,
                             .shard_count = r->shard_n, .mpi = g_mpi};
     /* Under MPI rank 0 alone prepares DIR (and holds its lock); the others wait for it. */

@@ -17,9 +17,14 @@
 #include "model.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
 
 #include "kernels.h"
 #include "rng.h"
@@ -600,18 +605,89 @@ static double readout_class_steps(sw_model_work *w, const sw_params *p, const sw
     return total;
 }
 
+/* ---- threads ------------------------------------------------------------------- */
+
+/* A pass on several threads: each takes a share of the batch's sequences in the time
+ * loops, of the T*B rows in whole-sequence products, and of the output columns in weight
+ * gradients, with barriers between the phases. Every value is computed by one thread in
+ * the order one thread would use, so results are bit-identical for any thread count. */
+
+/* A pass takes another thread only when each thread keeps at least 4 rows (a tile is 4-6)
+ * and about a million multiply-adds of recurrent products (some 20 us: a barrier costs a
+ * few us on an idle core, and a pass has two per layer). */
+#define SW_MIN_ROWS_PER_THREAD 4
+#define SW_MIN_FMAS_PER_THREAD 1e6
+
+static int pass_threads(const sw_model_work *w)
+{
+    const sw_model_shape *s = &w->shape;
+    double fmas = (double)w->seq_len * w->batch * s->gates * s->hidden * s->hidden * s->layers;
+    int n = w->threads, rows = w->batch / SW_MIN_ROWS_PER_THREAD, work = (int)(fmas / SW_MIN_FMAS_PER_THREAD);
+    if (n > rows) n = rows;
+    if (n > work) n = work;
+    return n > 1 ? n : 1;
+}
+
+/* [*lo, *hi) of part k of n of count items. */
+static void share(int count, int k, int n, int *lo, int *hi)
+{
+    int each = count / n, extra = count % n;
+    *lo = k * each + (k < extra ? k : extra);
+    *hi = *lo + each + (k < extra);
+}
+
+/* Subnormal flushing (train.c) is a per-thread mode: the pass's threads take the calling
+ * thread's, or their results would differ from one thread's. */
+static unsigned float_mode_get(void)
+{
+#if defined(__SSE__)
+    return _mm_getcsr();
+#else
+    return 0;
+#endif
+}
+
+static void float_mode_set(unsigned mode)
+{
+#if defined(__SSE__)
+    _mm_setcsr(mode);
+#else
+    (void)mode;
+#endif
+}
+
+/* The layers' forward pass, part k of n. */
+static void forward_layers(sw_model_work *w, const sw_params *p, int k, int n)
+{
+    const sw_model_shape *s = &w->shape;
+    int T = w->seq_len, B = w->batch, H = s->hidden, r0, r1, b0, b1;
+    share(T * B, k, n, &r0, &r1);
+    share(B, k, n, &b0, &b1);
+    for (int l = 0; l < s->layers; l++) {
+        if (l > 0 && w->train)
+            for (size_t i = (size_t)r0 * H; i < (size_t)r1 * H; i++) w->xin[l][i] = w->h[l - 1][i] * w->mask[l - 1][i];
+        layer_input_product(w, p, l, r0, r1);
+#pragma omp barrier
+        layer_steps_forward(w, p, l, b0, b1);
+        if (l + 1 < s->layers) { /* the last layer's ends with the parallel region */
+#pragma omp barrier
+        }
+    }
+}
+
 double sw_model_forward(sw_model_work *w, const sw_params *p, const sw_targets *y, int train,
                         int *correct, double *per_sample)
 {
     const sw_model_shape *s = &w->shape;
-    int T = w->seq_len, B = w->batch, H = s->hidden, L = s->layers;
-    size_t seq = (size_t)T * B * H;
+    int n = pass_threads(w);
+    unsigned mode = float_mode_get();
     w->train = train;
-    for (int l = 0; l < L; l++) {
-        if (l > 0 && train)
-            for (size_t i = 0; i < seq; i++) w->xin[l][i] = w->h[l - 1][i] * w->mask[l - 1][i];
-        layer_input_product(w, p, l, 0, T * B);
-        layer_steps_forward(w, p, l, 0, B);
+#pragma omp parallel num_threads(n) if (n > 1)
+    {
+        unsigned own = float_mode_get();
+        float_mode_set(mode);
+        forward_layers(w, p, omp_get_thread_num(), omp_get_num_threads());
+        float_mode_set(own);
     }
     switch (s->head) {
     case SW_TARGET_CLASS_LAST: return readout_class_last(w, p, y, correct, per_sample);
@@ -641,7 +717,7 @@ static void rnn_steps_backward(sw_model_work *w, int l, int b0, int b1)
 {
     int T = w->seq_len, B = w->batch, H = w->shape.hidden, R = b1 - b0;
     size_t step = (size_t)B * H, n = (size_t)R * H, off = (size_t)b0 * H;
-    sw_real *restrict dh = w->dh + off;
+    sw_real *dh = w->dh + off; /* not restrict: add_incoming writes it too */
     for (int t = T - 1; t >= 0; t--) {
         add_incoming(w, l, t, b0, b1);
         const sw_real *restrict h = w->h[l] + t * step + off;
@@ -738,10 +814,10 @@ static void layer_steps_backward(sw_model_work *w, int l, int b0, int b1)
     }
 }
 
-/* grad (rows,cols) += scratch^T where scratch is (cols,rows). */
-static void add_transposed(sw_real *grad, const sw_real *scratch, int rows, int cols)
+/* Rows [r0, r1) of grad (rows,cols) += scratch^T where scratch is (cols,rows). */
+static void add_transposed(sw_real *grad, const sw_real *scratch, int rows, int cols, int r0, int r1)
 {
-    for (int r = 0; r < rows; r++)
+    for (int r = r0; r < r1; r++)
         for (int c = 0; c < cols; c++) grad[(size_t)r * cols + c] += scratch[(size_t)c * rows + r];
 }
 
@@ -802,40 +878,77 @@ static void readout_backward(sw_model_work *w, const sw_params *p, const sw_para
     for (size_t i = 0; i < step; i++) dlast[i] = w->train ? w->dfeat[i] * w->mask_final[i] : w->dfeat[i];
 }
 
-void sw_model_backward(sw_model_work *w, const sw_params *p, const sw_params *grad,
-                       const sw_targets *y, double *dwhh_step_norms)
+/* Rows [rows_from, rows_from + rows) of a (.., ld) summed into out, columns [c0, c1): the
+ * bias gradients of one thread's columns (each column summed in row order). */
+static void colsum_cols(sw_real *restrict out, const sw_real *restrict a, int rows, int ld, int c0, int c1)
+{
+    for (int r = 0; r < rows; r++) {
+        const sw_real *restrict row = a + (size_t)r * ld;
+        for (int c = c0; c < c1; c++) out[c] += row[c];
+    }
+}
+
+/* The layers' backward pass, part k of n (the readout's is done). */
+static void backward_layers(sw_model_work *w, const sw_params *grad, double *dwhh_step_norms, int k, int n)
 {
     const sw_model_shape *s = &w->shape;
-    int T = w->seq_len, B = w->batch, H = s->hidden, L = s->layers, GH = s->gates * H;
-    size_t step = (size_t)B * H, seq = (size_t)T * step;
-
-    (void)y; /* the forward pass kept what the loss's gradient needs */
-    readout_backward(w, p, grad);
-    for (int l = L - 1; l >= 0; l--) {
+    int T = w->seq_len, B = w->batch, H = s->hidden, GH = s->gates * H, r0, r1, b0, b1, c0, c1;
+    share(T * B, k, n, &r0, &r1);
+    share(B, k, n, &b0, &b1);
+    sw_matmul_part_cols(GH, k, n, &c0, &c1);
+    for (int l = s->layers - 1; l >= 0; l--) {
         int in = l == 0 ? s->input : H;
         const sw_real *xin = layer_input(w, l);
-        memset(w->dh, 0, step * sizeof(sw_real));
-        layer_steps_backward(w, l, 0, B);
-        if (dwhh_step_norms) step_norms(w, l, dwhh_step_norms + (size_t)l * T);
-
-        /* Whole-sequence weight gradients, accumulated transposed so the inner loop
-         * runs over the G*H gate units, then added in PyTorch layout. */
-        memset(w->dw_scratch, 0, (size_t)in * GH * sizeof(sw_real));
-        sw_matmul_at_acc(w->dw_scratch, xin, w->dpre, T * B, in, GH);
-        add_transposed(grad->layer[l].w_ih, w->dw_scratch, GH, in);
-        if (T > 1) {
-            memset(w->dw_scratch, 0, (size_t)H * GH * sizeof(sw_real));
-            sw_matmul_at_acc(w->dw_scratch, w->h[l], w->dhp + (size_t)B * GH, (T - 1) * B, H, GH);
-            add_transposed(grad->layer[l].w_hh, w->dw_scratch, GH, H);
+        memset(w->dh + (size_t)b0 * H, 0, (size_t)(b1 - b0) * H * sizeof(sw_real));
+        layer_steps_backward(w, l, b0, b1);
+#pragma omp barrier
+        if (dwhh_step_norms) {
+            /* A recording pass only; its scratch is the weight gradients' too. */
+#pragma omp single
+            step_norms(w, l, dwhh_step_norms + (size_t)l * T);
         }
-        sw_colsum_acc(grad->layer[l].b_ih, w->dpre, T * B, GH);
-        sw_colsum_acc(grad->layer[l].b_hh, w->dhp, T * B, GH);
+
+        /* Whole-sequence weight gradients of this part's gate units, accumulated
+         * transposed so the inner loop runs over them, then added in PyTorch layout
+         * (by the same thread: no barrier). */
+        for (int i = 0; i < in; i++) memset(w->dw_scratch + (size_t)i * GH + c0, 0, (size_t)(c1 - c0) * sizeof(sw_real));
+        sw_matmul_at_acc_part(w->dw_scratch, xin, w->dpre, T * B, in, GH, k, n);
+        add_transposed(grad->layer[l].w_ih, w->dw_scratch, GH, in, c0, c1);
+        if (T > 1) {
+            for (int i = 0; i < H; i++) memset(w->dw_scratch + (size_t)i * GH + c0, 0, (size_t)(c1 - c0) * sizeof(sw_real));
+            sw_matmul_at_acc_part(w->dw_scratch, w->h[l], w->dhp + (size_t)B * GH, (T - 1) * B, H, GH, k, n);
+            add_transposed(grad->layer[l].w_hh, w->dw_scratch, GH, H, c0, c1);
+        }
+        colsum_cols(grad->layer[l].b_ih, w->dpre, T * B, GH, c0, c1);
+        colsum_cols(grad->layer[l].b_hh, w->dhp, T * B, GH, c0, c1);
 
         if (l > 0) {
             /* Into the layer below, through W_ih and the dropout mask. */
-            sw_matmul_packed(w->dxin, w->dpre, w->w_ih_bwd[l], NULL, T * B, GH, H, 0, 0);
+            sw_matmul_packed(w->dxin + (size_t)r0 * H, w->dpre + (size_t)r0 * GH, w->w_ih_bwd[l], NULL, r1 - r0, GH, H,
+                             0, 0);
             const sw_real *mask = w->mask[l - 1];
-            for (size_t i = 0; i < seq; i++) w->dout[i] = w->train ? w->dxin[i] * mask[i] : w->dxin[i];
+            for (size_t i = (size_t)r0 * H; i < (size_t)r1 * H; i++)
+                w->dout[i] = w->train ? w->dxin[i] * mask[i] : w->dxin[i];
         }
+        /* The scratch (dw_scratch) and dout are read and written by others next. */
+        if (l > 0) {
+#pragma omp barrier
+        }
+    }
+}
+
+void sw_model_backward(sw_model_work *w, const sw_params *p, const sw_params *grad,
+                       const sw_targets *y, double *dwhh_step_norms)
+{
+    (void)y; /* the forward pass kept what the loss's gradient needs */
+    readout_backward(w, p, grad);
+    int n = pass_threads(w);
+    unsigned mode = float_mode_get();
+#pragma omp parallel num_threads(n) if (n > 1)
+    {
+        unsigned own = float_mode_get();
+        float_mode_set(mode);
+        backward_layers(w, grad, dwhh_step_norms, omp_get_thread_num(), omp_get_num_threads());
+        float_mode_set(own);
     }
 }

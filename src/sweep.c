@@ -4,13 +4,15 @@
  * directory (prepare, lock, manifest, resume scan, `sweep index`), progress.c the lines on
  * stderr, sweep_mpi.c the ranks of an MPI job (sweep_nompi.c without MPI).
  *
- * Threads: the run loop is one OpenMP parallel region whose threads take the pending
- * runs, longest-estimated first, from a shared queue (an atomic position: the same as a
- * dynamic schedule); each run is one whole run on one thread. Under MPI the threads of
- * ranks > 0 ask rank 0 for the next run instead (sweep_mpi.h). Nested parallelism is
- * switched off so an engine that ever used OpenMP inside a run could not oversubscribe the
- * machine. Counting a finished run, writing the index and printing its line happen under
- * one lock (finish_run), on every rank. */
+ * Threads: the run loop's worker threads (POSIX threads, so that each run's own OpenMP
+ * regions are top-level ones with a thread pool of their own) take the pending runs,
+ * longest-estimated first, from a shared queue (an atomic position: the same as a dynamic
+ * schedule); each run is trained by the worker that took it. Under MPI the workers of
+ * ranks > 0 ask rank 0 for the next run instead (sweep_mpi.h). A worker with nothing left
+ * to take ends; the runs still training then take the threads it leaves (run_threads),
+ * so one long run at the end of a sweep does not leave cores idle. Counting a finished
+ * run, writing the index and printing its line happen under one lock (finish_run), on
+ * every rank. */
 #define _POSIX_C_SOURCE 200809L
 #include "sweep.h"
 
@@ -289,7 +291,32 @@ typedef struct {
     atomic_int fail_stop; /* --fail-fast saw a failure: hand out nothing more */
     atomic_int not_run;   /* runs stopped by Ctrl-C */
     pthread_mutex_t lock; /* serialises finish_run */
+    /* Threads: `threads` in all, `workers` of them take runs; working[w] is 1 while
+     * worker w may still take or is training a run. */
+    int threads, workers, per_run;
+    atomic_int *working;
 } sweep_loop;
+
+/* What one worker's runs are told through their hooks. */
+typedef struct {
+    sweep_loop *L;
+    int slot;
+} worker_ctx;
+
+/* Threads the run of worker c->slot may use now (sw_train_hooks.threads): the fixed
+ * --threads-per-run, or an equal share of all threads between the workers still working,
+ * the lowest slots taking the remainder. */
+static int run_threads(void *ctx)
+{
+    const worker_ctx *c = ctx;
+    const sweep_loop *L = c->L;
+    if (L->per_run > 0) return L->per_run;
+    int active = 0, before = 0;
+    for (int s = 0; s < L->workers; s++)
+        if (atomic_load(&L->working[s])) active++, before += s < c->slot;
+    if (active == 0) return 1;
+    return L->threads / active + (before < L->threads % active);
+}
 
 /* The next run (spec index) to start, or -1 when none is left or the sweep stops. */
 static int queue_take(sweep_loop *L)
@@ -323,7 +350,9 @@ static void run_one(sweep_loop *L, int slot, int i, sw_run_report *rep)
 {
     const sw_sweep_spec *spec = L->spec;
     const sw_run_spec *run = &spec->runs[i];
-    sw_train_hooks hooks = {sw_progress_on_epoch, &L->p->slots[slot], &g_stop, NULL, NULL};
+    worker_ctx wc = {L, slot};
+    sw_train_hooks hooks = {sw_progress_on_epoch, &L->p->slots[slot], &g_stop, NULL, NULL, run_threads, &wc,
+                            L->per_run > 0};
     if (run->cfg.task.kind == SW_TASK_FILE) {
         /* loaded (and checked) when the sweep was expanded; here only looked up */
         const sw_data_file *data = NULL;
@@ -368,8 +397,9 @@ static void run_one(sweep_loop *L, int slot, int i, sw_run_report *rep)
     sw_run_result_free(&res);
 }
 
-/* One OpenMP thread: runs from the queue (rank 0) or from rank 0 (other ranks, whose
- * requests carry the report of their previous run) until there are none. */
+/* One worker: runs from the queue (rank 0) or from rank 0 (other ranks, whose requests
+ * carry the report of their previous run) until there are none; then its threads go to
+ * the runs still training. */
 static void worker(sweep_loop *L, int slot)
 {
     sw_run_report rep;
@@ -383,6 +413,19 @@ static void worker(sweep_loop *L, int slot)
         sw_progress_run_ended(L->p, slot);
         finish_run(L, &rep);
     }
+    atomic_store(&L->working[slot], 0);
+}
+
+typedef struct {
+    sweep_loop *L;
+    int slot;
+} worker_arg;
+
+static void *worker_main(void *arg)
+{
+    worker_arg *a = arg;
+    worker(a->L, a->slot);
+    return NULL;
 }
 
 /* What rank 0's MPI dispatcher calls. */
@@ -402,10 +445,10 @@ static void hook_interrupt(void *L)
     atomic_store(&g_stop, 1);
 }
 
-/* Runs the queue on `threads` threads of this process, and on rank 0 hands runs to the
- * `remote_threads` worker threads of the other ranks; adds the counts to *out. */
-static void run_all(sweep_loop *L, const sw_sweep_options *opt, int threads, int remote_threads,
-                    sw_sweep_outcome *out)
+/* Runs the queue on L->workers workers of this process (the calling thread is worker 0;
+ * workers that cannot be created leave their share to the others), and on rank 0 hands
+ * runs to the `remote_threads` worker threads of the other ranks; adds the counts to *out. */
+static void run_all(sweep_loop *L, const sw_sweep_options *opt, int remote_threads, sw_sweep_outcome *out)
 {
     signal_guard sig;
     /* mpirun turns Ctrl-C into SIGTERM to every rank (then SIGKILL a few seconds later),
@@ -418,9 +461,23 @@ static void run_all(sweep_loop *L, const sw_sweep_options *opt, int threads, int
     sw_mpi_loop hooks = {L, hook_take, hook_finish, hook_interrupt, L->spec->n_runs};
     sw_mpi_dispatcher *disp = L->rank == 0 && remote_threads > 0 ? sw_mpi_dispatch_start(&hooks, remote_threads) : NULL;
 
-    omp_set_max_active_levels(1);
-#pragma omp parallel num_threads(threads)
-    worker(L, omp_get_thread_num());
+    pthread_t *tid = calloc((size_t)L->workers, sizeof *tid);
+    worker_arg *args = calloc((size_t)L->workers, sizeof *args);
+    int started = 1;
+    for (int s = 0; s < L->workers; s++) atomic_store(&L->working[s], s == 0);
+    for (int s = 1; tid && args && s < L->workers; s++) {
+        args[s] = (worker_arg){L, s};
+        atomic_store(&L->working[s], 1);
+        if (pthread_create(&tid[s], NULL, worker_main, &args[s])) {
+            atomic_store(&L->working[s], 0);
+            break;
+        }
+        started++;
+    }
+    worker(L, 0);
+    for (int s = 1; s < started; s++) pthread_join(tid[s], NULL);
+    free(tid);
+    free(args);
 
     sw_mpi_dispatch_join(disp);
     sw_progress_stop_ticker(L->p);
@@ -501,6 +558,7 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
     bool quiet = opt->quiet || rank != 0;
     index_keeper ix;
     sw_progress p = {0};
+    atomic_int *working = NULL;
     order_item *order = calloc((size_t)(spec->n_runs ? spec->n_runs : 1), sizeof *order);
     if ((rc = index_init(&ix, spec, opt->dir)) || !order) {
         rc = SW_ENOMEM;
@@ -516,21 +574,30 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
         rc = n_pending;
         goto done;
     }
-    int threads = opt->threads >= 1 ? opt->threads : 1;
-    if (threads > n_pending) threads = n_pending > 0 ? n_pending : 1;
-    threads = fit_memory(spec, order, n_pending, threads, opt->quiet);
+    /* threads in all; workers: runs at a time (fewer when memory or the runs are fewer) */
+    int threads = opt->threads >= 1 ? opt->threads : 1, per_run = opt->threads_per_run > 0 ? opt->threads_per_run : 0;
+    int workers = per_run ? threads / per_run : threads;
+    if (workers < 1) workers = 1;
+    if (workers > n_pending) workers = n_pending > 0 ? n_pending : 1;
+    workers = fit_memory(spec, order, n_pending, workers, opt->quiet);
+    if (per_run) threads = workers * per_run;
     double work = 0;
     for (int q = 0; q < n_pending; q++) work += spec->runs[order[q].idx].cost;
-    rc = sw_progress_init(&p, spec, threads, out->total, out->skipped, work, t0, !quiet && isatty(STDERR_FILENO));
+    rc = sw_progress_init(&p, spec, workers, out->total, out->skipped, work, t0, !quiet && isatty(STDERR_FILENO));
     if (rc) goto done;
-    int remote_threads = ranks > 1 ? sw_mpi_remote_threads(threads) : 0;
+    if (!(working = calloc((size_t)workers, sizeof *working))) {
+        rc = SW_ENOMEM;
+        goto done;
+    }
+    int remote_threads = ranks > 1 ? sw_mpi_remote_threads(workers) : 0;
     if ((rc = open_index(&ix, rank, ranks, err, errlen))) goto done;
-    if (!quiet) sw_progress_print_start(spec, opt, out, n_pending, threads, ranks, threads + remote_threads);
+    if (!quiet) sw_progress_print_start(spec, opt, out, n_pending, threads, ranks, workers + remote_threads);
 
     sweep_loop L = {.spec = spec, .dir = opt->dir, .rank = rank, .quiet = quiet, .fail_fast = opt->fail_fast,
-                    .p = &p, .index = &ix, .order = order, .n_pending = n_pending};
+                    .p = &p, .index = &ix, .order = order, .n_pending = n_pending, .threads = threads,
+                    .workers = workers, .per_run = per_run, .working = working};
     pthread_mutex_init(&L.lock, NULL);
-    run_all(&L, opt, threads, remote_threads, out);
+    run_all(&L, opt, remote_threads, out);
     pthread_mutex_destroy(&L.lock);
     if (ranks > 1) out->interrupted = sw_mpi_any(out->interrupted);
     if (rank == 0) rc = index_last(&ix, err, errlen);
@@ -540,5 +607,6 @@ done:
     sw_progress_free(&p);
     index_free(&ix);
     free(order);
+    free(working);
     return rc;
 }

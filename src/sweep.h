@@ -4,8 +4,10 @@
  * fails), compares the runs with the directory's manifest (refusing a changed sweep
  * unless forced), and removes temporaries of an interrupted earlier invocation.
  * sw_sweep_execute() then runs every run that has no complete file, longest-estimated
- * first, one OpenMP thread per run (dynamic schedule, no nested parallelism); each
- * finished run is written by h5io and the index DIR/sweep.h5 is rewritten.
+ * first, one worker thread per run at a time; when fewer runs remain than threads, the
+ * runs left share the idle threads (a run's passes split its batch, model.h: results do
+ * not change). Each finished run is written by h5io and the index DIR/sweep.h5 is
+ * rewritten.
  *
  * Ctrl-C: the first SIGINT stops launching runs and asks in-flight runs to stop at their
  * next epoch boundary (they write nothing); sw_sweep_execute then returns with
@@ -35,7 +37,11 @@
 
 typedef struct {
     const char *dir;  /* output directory */
-    int threads;      /* >= 1 */
+    int threads;      /* >= 1: threads in all */
+    /* Threads each run uses: 0 (auto) one per run while there are more runs than threads,
+     * then the idle threads shared between the runs left; N >= 1: threads / N runs at a
+     * time (at least one), each on N threads. */
+    int threads_per_run;
     bool force;       /* accept a directory whose runs differ from the config's */
     bool quiet;       /* no progress output */
     bool fail_fast;   /* stop launching runs after the first failed or diverged one */

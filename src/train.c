@@ -43,6 +43,14 @@ typedef struct {
     float *batch_values;           /* regression targets (max_batch,K) */
     double *step_norms;            /* (L,T) */
     sw_rng batch_rng, dropout_rng;
+    const sw_train_hooks *hooks;   /* may be NULL */
+    /* Threads of the passes (hooks->threads): 1 or `allowed`, whichever full training
+     * steps took less wall time on (sec[0], sec[1]: moving averages, 0 until measured);
+     * the other choice is tried again after about PROBE_EVERY of its own step times. */
+    struct {
+        int allowed, use_many;
+        double sec[2], since_probe;
+    } tune;
 } run_state;
 
 static void run_state_free(run_state *st)
@@ -116,6 +124,48 @@ static double accuracy_of(const run_state *st, long correct, long sequences)
     return per > 0 ? (double)correct / ((double)sequences * per) : NAN;
 }
 
+/* A choice of thread count is tried again after this many of its step times have gone to
+ * the other: at most about 2% of the time goes to the slower choice. */
+#define PROBE_EVERY 50
+
+/* Before a pass: the threads the hooks allow now (one without hooks), or one when the
+ * training steps have measured one faster (see run_state.tune). For a training step
+ * (`step`), also picks the choice to measure. */
+static void take_threads(run_state *st, int step)
+{
+    const sw_train_hooks *h = st->hooks;
+    int n = h && h->threads ? h->threads(h->threads_ctx) : 1;
+    n = n > 1 ? n : 1;
+    if (n == 1 || h->threads_exact) {
+        st->work->threads = n;
+        return;
+    }
+    if (n != st->tune.allowed) { /* a new count: measure it afresh */
+        st->tune.allowed = n;
+        st->tune.sec[1] = st->tune.since_probe = 0;
+        st->tune.use_many = 1;
+    } else if (step) {
+        const double *sec = st->tune.sec;
+        if (sec[0] == 0 || sec[1] == 0) { /* measure each once */
+            st->tune.use_many = sec[1] == 0;
+        } else {
+            int best = sec[1] < sec[0], other = !best;
+            st->tune.use_many = st->tune.since_probe >= PROBE_EVERY * sec[other] ? other : best;
+            if (st->tune.use_many == other) st->tune.since_probe = 0;
+        }
+    }
+    st->work->threads = st->tune.use_many ? n : 1;
+}
+
+/* After a full training step of `seconds` on the chosen thread count. */
+static void tell_step_time(run_state *st, double seconds)
+{
+    if (st->tune.allowed <= 1) return;
+    double *sec = &st->tune.sec[st->tune.use_many];
+    *sec = *sec > 0 ? 0.7 * *sec + 0.3 * seconds : seconds;
+    st->tune.since_probe += seconds;
+}
+
 /* One optimizer step on batch `index[0..B)`. Returns the summed loss (NaN/Inf when the
  * run diverged: the update is then skipped), and the gradient norm before clipping. */
 static double train_step(run_state *st, const sw_config *cfg, int *index, int B, double lr,
@@ -124,6 +174,7 @@ static double train_step(run_state *st, const sw_config *cfg, int *index, int B,
     sw_model_work *w = st->work;
     sw_real *grad_flat = st->flat + st->n;
     sw_targets y = gather_targets(st, &st->train, index, B);
+    take_threads(st, 1);
     sw_model_load_input(w, st->train.x, index, B);
     int dropout = cfg->model.dropout > 0;
     if (dropout) sw_model_sample_dropout(w, &st->dropout_rng, B, cfg->model.dropout);
@@ -151,6 +202,7 @@ static void evaluate(run_state *st, const sw_dataset *d, double *mean_loss, doub
     long right = 0;
     int chunk = w->max_batch;
     int *index = st->batch_index;
+    take_threads(st, 0);
     for (int start = 0; start < d->n; start += chunk) {
         int B = d->n - start < chunk ? d->n - start : chunk;
         for (int b = 0; b < B; b++) index[b] = start + b;
@@ -171,6 +223,7 @@ static void probe_forward(run_state *st, float *hidden)
     sw_model_work *w = st->work;
     const sw_dataset *p = &st->probe;
     int T = p->seq_len, P = p->n, H = st->shape.hidden;
+    take_threads(st, 0);
     sw_model_load_input(w, p->x, NULL, P);
     for (int b = 0; b < P; b++) st->batch_index[b] = b;
     sw_targets y = gather_targets(st, p, st->batch_index, P);
@@ -356,8 +409,9 @@ static int train_steps(run_state *st, const sw_config *cfg, sw_run_result *res, 
             nb = train_size - s * B; /* last, partial batch of a full pass */
         for (int b = 0; b < nb; b++) index[b] = next_index(st);
         int correct = 0;
-        double norm = 0;
+        double norm = 0, t0 = sw_now();
         double loss = train_step(st, cfg, index, nb, lr, &correct, &norm);
+        if (nb == B) tell_step_time(st, sw_now() - t0);
         if (!isfinite(loss)) {
             res->status = SW_RUN_DIVERGED;
             snprintf(res->error, sizeof res->error, "loss or gradient became %s at epoch %d, step %d",
@@ -466,6 +520,7 @@ int sw_train_run(const sw_config *given, const sw_train_hooks *hooks, sw_run_res
     memset(res, 0, sizeof *res);
     run_state st;
     memset(&st, 0, sizeof st);
+    st.hooks = hooks;
     int rc = run_setup(&st, cfg, hooks, res);
     if (rc == SW_OK) rc = train_epochs(&st, cfg, hooks, res);
     if (rc == SW_OK) run_finish(&st, res);

@@ -9,6 +9,7 @@
 #define SWEEP_TRAIN_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common.h"
@@ -93,6 +94,15 @@ typedef struct {
      * task.test_size rows, its probe set from the first test rows and its validation set
      * from the last task.val_size training rows). */
     const struct sw_dataset *train_data, *test_data;
+    /* When non-NULL: how many threads the run may use, asked before every training step
+     * and every evaluation or recording pass (a pass shares its batch between them, see
+     * model.h). The answer may change during the run: results do not depend on it. The run
+     * uses that many threads when threads_exact, else that many or one, whichever its
+     * training steps have measured faster (on a machine busy with other work, passes split
+     * between threads wait for each other's preempted threads and can be slower). */
+    int (*threads)(void *threads_ctx);
+    void *threads_ctx;
+    bool threads_exact;
 } sw_train_hooks;
 
 /* Trains one run of `cfg` (which must have passed sw_config_validate).

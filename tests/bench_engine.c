@@ -16,8 +16,10 @@
  * two), the best of a few repeats, and so is the peak's: on a shared machine the CPU time
  * of a thread is what it did while it had a core, and the best repeat is the closest to
  * what the code can do. The two-thread speed-up is of wall time (one thread's wall time
- * over two threads'), meaningful only on an otherwise idle machine. Whole-process figures
- * are `sweep`'s, not these.
+ * over two threads'), meaningful only on an otherwise idle machine: `cores` (CPU time over
+ * wall time of the two-thread steps) says how many cores the process actually got (near
+ * 1.0: the second thread mostly waited for a core, e.g. the scheduler's fair share
+ * between sessions gave this one a single core). Whole-process figures are `sweep`'s.
  *
  * Usage: bench_engine [--quick | --size CELL:H:T] [REPEATS]
  *   REPEATS (default 3): seeds per reference run, and repeats per size.
@@ -221,8 +223,8 @@ static int bench_sizes(int repeats, int quick, double peak, int only_cell, int o
     if (only_cell >= 0) Hs = &only_H, Ts = &only_T, nH = nT = 1;
     printf("\nTraining steps (seed protocol's model: 2 layers, batch 32, I=10, dropout 0.2, Adam; "
            "best of %d repeats)\n", repeats);
-    printf("%-5s %4s %4s %9s %6s %10s %9s %7s %10s %10s %8s\n", "cell", "H", "T", "GFLOP/st", "steps",
-           "CPU s/step", "GFLOP/s", "peak", "1 thr wall", "2 thr wall", "speed-up");
+    printf("%-5s %4s %4s %9s %6s %10s %9s %7s %10s %10s %8s %6s\n", "cell", "H", "T", "GFLOP/st", "steps",
+           "CPU s/step", "GFLOP/s", "peak", "1 thr wall", "2 thr wall", "speed-up", "cores");
     for (int cell = 0; cell < SW_CELL_COUNT; cell++)
         for (int h = 0; h < nH && (only_cell < 0 || cell == only_cell); h++)
             for (int t = 0; t < nT; t++) {
@@ -239,9 +241,9 @@ static int bench_sizes(int repeats, int quick, double peak, int only_cell, int o
                 time_steps(&s, 1, steps, repeats, &wall1, &cpu1);
                 time_steps(&s, 2, steps, repeats, &wall2, &cpu2);
                 double rate = flops / cpu1;
-                printf("%-5s %4d %4d %9.2f %6d %10.4f %9.1f %6.0f%% %10.4f %10.4f %7.2fx\n",
+                printf("%-5s %4d %4d %9.2f %6d %10.4f %9.1f %6.0f%% %10.4f %10.4f %7.2fx %6.2f\n",
                        sw_cell_name((sw_cell_kind)cell), Hs[h], Ts[t], flops * 1e-9, steps, cpu1, rate * 1e-9,
-                       100 * rate / peak, wall1, wall2, wall1 / wall2);
+                       100 * rate / peak, wall1, wall2, wall1 / wall2, cpu2 / wall2);
                 fflush(stdout);
                 step_bench_free(&s);
             }

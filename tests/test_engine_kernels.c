@@ -151,10 +151,17 @@ static int check_kernels(const sw_kernel_table *kt)
         kt->matmul_at_acc(gw, a, g, R, K, N);
         KCHECK(!memcmp(gw, bt, sizeof(sw_real) * K * N), "matmul_at_acc is one FMA chain per element %dx%dx%d", R,
               K, N);
-        int P = kt->matmul_panels(N), cut = P / 3;
-        kt->matmul_at_acc_cols(gw2, a, g, R, K, N, cut, P);
-        kt->matmul_at_acc_cols(gw2, a, g, R, K, N, 0, cut);
-        KCHECK(!memcmp(gw, gw2, sizeof(sw_real) * K * N), "matmul_at_acc by panels %dx%dx%d", R, K, N);
+        int covered = 0;
+        for (int part = 2; part >= 0; part--) { /* 3 parts, in reverse order */
+            int c0, c1;
+            kt->matmul_part_cols(N, part, 3, &c0, &c1);
+            covered += c1 - c0;
+            KCHECK(c0 <= c1 && (part < 2 || c1 == N) && (part > 0 || c0 == 0), "part %d of 3 of %d columns", part,
+                   N);
+            kt->matmul_at_acc_part(gw2, a, g, R, K, N, part, 3);
+        }
+        KCHECK(covered == N, "3 parts cover the %d columns", N);
+        KCHECK(!memcmp(gw, gw2, sizeof(sw_real) * K * N), "matmul_at_acc in 3 parts %dx%dx%d", R, K, N);
         free(a), free(b), free(bias), free(out), free(fused), free(row), free(g), free(gw), free(gw2);
         free(bp), free(bp2), free(bt), free(pk);
     }
@@ -177,7 +184,7 @@ int main(void)
     /* one build of the kernels: the public functions */
     const sw_kernel_table kernels = {
         sw_kernels_name(), sw_matmul,        sw_matmul_acc_tanh, sw_packed_size, sw_pack,
-        sw_pack_transposed, sw_matmul_packed, sw_matmul_at_acc, sw_matmul_panels, sw_matmul_at_acc_cols,
+        sw_pack_transposed, sw_matmul_packed, sw_matmul_at_acc, sw_matmul_part_cols, sw_matmul_at_acc_part,
         sw_colsum_acc,     sw_transpose,     sw_tanh_inplace,   sw_sigmoid_inplace, sw_kernels_fma_peak};
     if (check_kernels(&kernels)) return 1;
 #endif

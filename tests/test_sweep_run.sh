@@ -1,7 +1,8 @@
 #!/bin/bash
 # test_sweep_run.sh SWEEP MODE: end-to-end behaviour of `sweep` on tiny configs.
 #   cli        --help, --version, help per verb, --dry-run (lists, writes nothing)
-#   threads    -j 1 and -j 2 give bit-identical run files and index (timings aside)
+#   threads    -j 1 and -j 2 give bit-identical run files and index (timings aside), and
+#              so do runs on 2 and 3 threads each (--threads-per-run)
 #   resume     re-running skips complete runs, redoes missing/partial ones, cleans
 #              temporaries; a changed config is refused without --force
 #   interrupt  SIGINT: exit 130, nothing incomplete under a final name, resumable;
@@ -81,6 +82,26 @@ threads)
     check "the comparison sees a different seed" test $? = 1
     OMP_NUM_THREADS=3 "$SWEEP" tiny.yaml -o j3 > out.txt 2> err.txt
     check "OMP_NUM_THREADS sets -j" has err.txt "8 runs on 3 threads"
+    # runs big enough for their passes to take 3 threads (model.c's SW_MIN_FMAS_PER_THREAD)
+    cat > wide.yaml <<'YAML'
+name: wide
+base:
+  task: {seq_len: 16, train_size: 128, test_size: 64}
+  model: {hidden: 64}
+  train: {epochs: 2, batch: 32, steps_per_epoch: 2}
+  record: {probe_size: 16}
+grid:
+  model.cell: [rnn, lstm]
+YAML
+    "$SWEEP" wide.yaml -o w1 -j 1 -q; check "wide -j 1 exits 0" test $? = 0
+    for per in 2 3; do
+        "$SWEEP" wide.yaml -o p$per -j $per --threads-per-run $per -q
+        check "--threads-per-run $per exits 0" test $? = 0
+        $PY "$HERE/test_sweep_h5diff.py" w1 p$per > diff.txt; check "runs on $per threads each identical" test $? = 0
+    done
+    "$SWEEP" tiny.yaml -o pa -j 2 --threads-per-run 0 > out.txt 2> err.txt
+    check "--threads-per-run 0 is refused" test $? = 2
+    check "--threads-per-run 0 says why" has err.txt "expects auto or a number of threads"
     ;;
 resume)
     "$SWEEP" tiny.yaml -o r -j 2 -q; check "first run exits 0" test $? = 0
