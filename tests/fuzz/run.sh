@@ -49,13 +49,16 @@ min)
     targets=${*:-$all}
     configure $targets
     mkdir -p "$build/fuzz-artifacts"
+    # The targets' scratch directories: a fuzzer stopped by a crash, a timeout or a signal
+    # leaves its own behind, so they are kept here, not in /dev/shm, and emptied at each start.
+    rm -rf "$build/fuzz-tmp" && mkdir -p "$build/fuzz-tmp"
     for t in $targets; do
         mkdir -p "$build/fuzz-corpus/$t"
         # Recipes are short and slow to run: full length from the start, not grown slowly.
         extra=
         [ "$t" = sweepspec ] || extra="-len_control=0 -max_len=1024"
         # halt_on_error and no recovery: the first report is a crash libFuzzer saves.
-        ASAN_OPTIONS=halt_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+        TMPDIR="$PWD/$build/fuzz-tmp" ASAN_OPTIONS=halt_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         nice -n 19 "$build/tests/fuzz_$t" -max_total_time="$seconds" -timeout=60 -rss_limit_mb=2048 \
             -print_final_stats=1 $extra -artifact_prefix="$build/fuzz-artifacts/$t-" \
             "$build/fuzz-corpus/$t" "tests/fuzz/$t" >"$build/fuzz-$t.log" 2>&1 &
