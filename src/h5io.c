@@ -1211,20 +1211,21 @@ static int read_history(hid_t f, sw_run_file *out, char *err, size_t errlen)
     return SW_OK;
 }
 
-/* ||dl/dh_1|| / ||dl/dh_T|| of the last layer at the last record: one row of
- * /gradients/dloss_dh_norm [R,L,T], without reading the rest. NaN when unreadable. */
+/* ||dl/dh_1|| / ||dl/dh_T|| of the last layer at the last record: the first and last
+ * elements of one row of /gradients/dloss_dh_norm [R,L,T], without reading the rest. Only
+ * those two points are read, so T (the file's claim, up to INT_MAX) sizes no allocation.
+ * NaN when unreadable. */
 static double read_vanishing_ratio(hid_t f, const char *path, hsize_t R, hsize_t L, hsize_t T)
 {
     double ratio = NAN;
     hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
     hid_t fs = d >= 0 ? H5Dget_space(d) : -1;
-    hsize_t start[3] = {R - 1, L - 1, 0}, count[3] = {1, 1, T};
-    hid_t ms = H5Screate_simple(1, &T, NULL);
-    float *row = malloc((size_t)T * sizeof *row);
-    if (row && fs >= 0 && ms >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
-        H5Dread(d, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, row) >= 0)
-        ratio = (double)row[0] / (double)row[T - 1];
-    free(row);
+    hsize_t points[2][3] = {{R - 1, L - 1, 0}, {R - 1, L - 1, T - 1}}, n = T > 1 ? 2 : 1;
+    hid_t ms = H5Screate_simple(1, &n, NULL);
+    float ends[2];
+    if (fs >= 0 && ms >= 0 && H5Sselect_elements(fs, H5S_SELECT_SET, (size_t)n, &points[0][0]) >= 0 &&
+        H5Dread(d, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, ends) >= 0)
+        ratio = (double)ends[0] / (double)ends[n - 1];
     if (ms >= 0) H5Sclose(ms);
     if (fs >= 0) H5Sclose(fs);
     if (d >= 0) H5Dclose(d);
