@@ -47,9 +47,10 @@ static const char usage_text[] =
     "       sweep help [run|summarize|index|report|keys|layout]\n"
     "       sweep --help | --version\n";
 
+/* Two strings: C99 guarantees string literals only up to 4095 characters. */
 static const char help_text[] =
     "usage: sweep CONFIG.yaml [-j N] [-o DIR] [--set KEY=VALUE]... [--dry-run] [--force] [--quiet] [--fail-fast]\n"
-    "                         [--shard K/N]\n"
+    "                         [--shard K/N] [--threads-per-run M|auto]\n"
     "\n"
     "sweep: train grids of small recurrent networks (rnn, lstm, gru) in parallel and record\n"
     "their histories, weights and per-timestep gradients in HDF5.\n"
@@ -88,7 +89,9 @@ static const char help_text[] =
     "                        (ties in grid order). Shards may run into one DIR at the same\n"
     "                        time (Slurm: --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT\n"
     "                        with --array=0-(N-1)); each rewrites the index from the files\n"
-    "                        present; `sweep index DIR` afterwards gives the complete one\n"
+    "                        present; `sweep index DIR` afterwards gives the complete one\n";
+
+static const char help_notes_text[] =
     "\n"
     "MPI (builds with MPI): `mpirun -np N sweep CONFIG.yaml -j M` shares the runs between\n"
     "the ranks: rank 0 hands out runs longest first as ranks ask, each rank trains up to\n"
@@ -106,6 +109,9 @@ static const char help_text[] =
     "Exit status: 0 every run done; 1 some runs failed or diverged, or a file could not be\n"
     "written (a full disk: one line per run; the same command later completes the sweep);\n"
     "2 usage or config error (nothing run, nothing written); 130 interrupted.\n"
+    "\n"
+    "Environment: SWEEP_KERNELS=avx2|avx512|auto picks the compiled kernels (auto: the best\n"
+    "the CPU runs; all give identical results; --version names the one in use).\n"
     "\n"
     "Config files: configs/*.yaml are commented examples; docs/config.md lists every key\n"
     "(also `sweep help keys`); docs/hdf5-layout.md describes the output files.\n";
@@ -310,6 +316,7 @@ static int help(const char *topic)
 {
     if (!topic) {
         fputs(help_text, stdout);
+        fputs(help_notes_text, stdout);
         return EXIT_DONE;
     }
     if (!strcmp(topic, "run")) {
