@@ -392,7 +392,7 @@ static int parse_int_list_text(const sw_key_info *k, const char *text, long long
     return SW_OK;
 }
 
-static int set_int(sw_config *cfg, const sw_key_info *k, const char *text, bool quoted, char *err,
+static int set_int(void *record, const sw_key_info *k, const char *text, bool quoted, char *err,
                    size_t errlen)
 {
     if (quoted || !is_int_text(text)) {
@@ -407,7 +407,7 @@ static int set_int(sw_config *cfg, const sw_key_info *k, const char *text, bool 
     errno = 0;
     long long v = strtoll(text, NULL, 10);
     if (errno == ERANGE || v < (long long)k->min || (double)v > k->max) return range_error(k, text, err, errlen);
-    char *field = (char *)cfg + k->offset;
+    char *field = (char *)record + k->offset;
     if (k->type == SW_TYPE_INT)
         *(int *)field = (int)v;
     else
@@ -415,7 +415,7 @@ static int set_int(sw_config *cfg, const sw_key_info *k, const char *text, bool 
     return SW_OK;
 }
 
-static int set_float(sw_config *cfg, const sw_key_info *k, const char *text, bool quoted, char *err,
+static int set_float(void *record, const sw_key_info *k, const char *text, bool quoted, char *err,
                      size_t errlen)
 {
     if (!quoted && (!strcmp(text, ".inf") || !strcmp(text, "-.inf") || !strcmp(text, ".nan") ||
@@ -436,14 +436,14 @@ static int set_float(sw_config *cfg, const sw_key_info *k, const char *text, boo
         }
     }
     if (!in_range(k, v)) return range_error(k, text, err, errlen);
-    *(double *)((char *)cfg + k->offset) = v;
+    *(double *)((char *)record + k->offset) = v;
     return SW_OK;
 }
 
-static int set_bool(sw_config *cfg, const sw_key_info *k, const char *text, bool quoted, char *err,
+static int set_bool(void *record, const sw_key_info *k, const char *text, bool quoted, char *err,
                     size_t errlen)
 {
-    bool *field = (bool *)((char *)cfg + k->offset);
+    bool *field = (bool *)((char *)record + k->offset);
     if (!quoted && !strcmp(text, "true")) { *field = true; return SW_OK; }
     if (!quoted && !strcmp(text, "false")) { *field = false; return SW_OK; }
     static const char *const yaml11[] = {"yes", "no", "on", "off", "y", "n", "Yes", "No", "On", "Off",
@@ -457,11 +457,11 @@ static int set_bool(sw_config *cfg, const sw_key_info *k, const char *text, bool
     return type_error(k, "a boolean", text, quoted, err, errlen);
 }
 
-static int set_enum(sw_config *cfg, const sw_key_info *k, const char *text, char *err, size_t errlen)
+static int set_enum(void *record, const sw_key_info *k, const char *text, char *err, size_t errlen)
 {
     for (int i = 0; k->choices[i]; i++)
         if (!strcmp(text, k->choices[i])) {
-            *(int *)((char *)cfg + k->offset) = i;
+            *(int *)((char *)record + k->offset) = i;
             return SW_OK;
         }
     char allowed[200];
@@ -479,19 +479,24 @@ static int set_enum(sw_config *cfg, const sw_key_info *k, const char *text, char
 int sw_config_set(sw_config *cfg, const sw_key_info *k, const char *text, bool quoted, char *err,
                   size_t errlen)
 {
-    SW_ASSERT(cfg && k && text);
+    return sw_key_set(cfg, k, text, quoted, err, errlen);
+}
+
+int sw_key_set(void *record, const sw_key_info *k, const char *text, bool quoted, char *err, size_t errlen)
+{
+    SW_ASSERT(record && k && text);
     switch (k->type) {
     case SW_TYPE_INT:
-    case SW_TYPE_INT64: return set_int(cfg, k, text, quoted, err, errlen);
-    case SW_TYPE_FLOAT: return set_float(cfg, k, text, quoted, err, errlen);
-    case SW_TYPE_BOOL: return set_bool(cfg, k, text, quoted, err, errlen);
-    case SW_TYPE_ENUM: return set_enum(cfg, k, text, err, errlen);
+    case SW_TYPE_INT64: return set_int(record, k, text, quoted, err, errlen);
+    case SW_TYPE_FLOAT: return set_float(record, k, text, quoted, err, errlen);
+    case SW_TYPE_BOOL: return set_bool(record, k, text, quoted, err, errlen);
+    case SW_TYPE_ENUM: return set_enum(record, k, text, err, errlen);
     case SW_TYPE_STRING: {
         if (strlen(text) > (size_t)k->max) return range_error(k, "the text given", err, errlen);
         if (!quoted && (!strcmp(text, "true") || !strcmp(text, "false")))
             return type_error(k, "a string", text, quoted, err, errlen);
         /* The schema writes an empty default as YAML does, "" (it reaches here unquoted). */
-        snprintf((char *)cfg + k->offset, (size_t)k->max + 1, "%s", !quoted && !strcmp(text, "\"\"") ? "" : text);
+        snprintf((char *)record + k->offset, (size_t)k->max + 1, "%s", !quoted && !strcmp(text, "\"\"") ? "" : text);
         return SW_OK;
     }
     case SW_TYPE_INT_LIST: {
@@ -500,7 +505,7 @@ int sw_config_set(sw_config *cfg, const sw_key_info *k, const char *text, bool q
         int n = 0;
         int rc = parse_int_list_text(k, text, vals, &n, err, errlen);
         if (rc) return rc;
-        return sw_config_set_list(cfg, k, vals, n, err, errlen);
+        return sw_config_set_list(record, k, vals, n, err, errlen);
     }
     default: SW_ASSERT(!"unknown key type");
     }
@@ -794,8 +799,13 @@ const char *sw_config_get_string(const sw_config *cfg, const sw_key_info *key)
 
 void sw_config_format(const sw_config *cfg, const sw_key_info *k, char *out, size_t outlen)
 {
+    sw_key_format(cfg, k, out, outlen);
+}
+
+void sw_key_format(const void *record, const sw_key_info *k, char *out, size_t outlen)
+{
     if (!outlen) return;
-    const char *field = (const char *)cfg + k->offset;
+    const char *field = (const char *)record + k->offset;
     switch (k->type) {
     case SW_TYPE_INT: snprintf(out, outlen, "%d", *(const int *)field); break;
     case SW_TYPE_INT64: snprintf(out, outlen, "%lld", (long long)*(const int64_t *)field); break;
@@ -803,12 +813,12 @@ void sw_config_format(const sw_config *cfg, const sw_key_info *k, char *out, siz
     case SW_TYPE_BOOL: snprintf(out, outlen, "%s", *(const bool *)field ? "true" : "false"); break;
     case SW_TYPE_STRING: format_string(field, out, outlen); break;
     case SW_TYPE_ENUM: {
-        const char *name = sw_config_get_enum(cfg, k);
+        const char *name = sw_config_get_enum(record, k);
         snprintf(out, outlen, "%s", name ? name : "?");
         break;
     }
     case SW_TYPE_INT_LIST: {
-        int n = *(const int *)((const char *)cfg + k->count_offset);
+        int n = *(const int *)((const char *)record + k->count_offset);
         const int *v = (const int *)field;
         size_t used = (size_t)snprintf(out, outlen, "[");
         for (int i = 0; i < n && used < outlen; i++)
@@ -818,6 +828,38 @@ void sw_config_format(const sw_config *cfg, const sw_key_info *k, char *out, siz
     }
     default: snprintf(out, outlen, "?");
     }
+}
+
+void sw_key_print_row(FILE *f, const sw_key_info *k)
+{
+    static const char *const types[SW_TYPE_COUNT] = {"int", "int", "float", "bool", "enum", "int list", "string"};
+    char allowed[160];
+    switch (k->type) {
+    case SW_TYPE_ENUM: {
+        size_t n = 0;
+        allowed[0] = 0;
+        for (int c = 0; k->choices[c] && n < sizeof allowed; c++)
+            n += (size_t)snprintf(allowed + n, sizeof allowed - n, "%s%s", c ? "|" : "", k->choices[c]);
+        break;
+    }
+    case SW_TYPE_BOOL: snprintf(allowed, sizeof allowed, "true|false"); break;
+    case SW_TYPE_INT_LIST: snprintf(allowed, sizeof allowed, "ascending, >= %.0f", k->min); break;
+    case SW_TYPE_STRING: snprintf(allowed, sizeof allowed, "text, <= %.0f bytes", k->max); break;
+    case SW_TYPE_FLOAT:
+        if (isinf(k->max))
+            snprintf(allowed, sizeof allowed, "%s %g", k->min_exclusive ? ">" : ">=", k->min);
+        else
+            snprintf(allowed, sizeof allowed, "%c%g, %g%c", k->min_exclusive ? '(' : '[', k->min, k->max,
+                     k->max_exclusive ? ')' : ']');
+        break;
+    default:
+        if (k->max >= (double)INT_MAX)
+            snprintf(allowed, sizeof allowed, ">= %.0f", k->min);
+        else
+            snprintf(allowed, sizeof allowed, "%.0f..%.0f", k->min, k->max);
+    }
+    fprintf(f, "%-27s %-9s %-10s %-22s %s\n", k->key, types[k->type], k->default_text ? k->default_text : "none",
+            allowed, k->doc);
 }
 
 char *sw_config_to_yaml(const sw_config *cfg)

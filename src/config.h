@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef enum {
     SW_TASK_MEAN_SIGN,
@@ -169,6 +170,14 @@ int sw_config_validate(const sw_config *cfg, char *err, size_t errlen, const cha
 
 /* Formats the value of `key` in `cfg` as YAML scalar text (lists as "[20, 40]"). */
 void sw_config_format(const sw_config *cfg, const sw_key_info *key, char *out, size_t outlen);
+
+/* The same three for any key table whose offsets point into another struct (`record`): the
+ * sweep-level search keys (sample.c) are parsed, checked and printed by the schema's rules.
+ * sw_key_set: as sw_config_set; sw_key_format: as sw_config_format; sw_key_print_row: the
+ * key's line of `sweep help keys` (key, type, default or "none", allowed values, meaning). */
+int sw_key_set(void *record, const sw_key_info *key, const char *text, bool quoted, char *err, size_t errlen);
+void sw_key_format(const void *record, const sw_key_info *key, char *out, size_t outlen);
+void sw_key_print_row(FILE *f, const sw_key_info *key);
 
 /* Writes the resolved config as a YAML document (nested sections, every key) into a
  * newly malloc'ed string the caller frees; NULL when out of memory. */

@@ -161,37 +161,8 @@ static const char help_run_text[] =
 
 static void print_keys(FILE *f)
 {
-    static const char *const types[SW_TYPE_COUNT] = {"int", "int", "float", "bool", "enum", "int list", "string"};
     fprintf(f, "%-27s %-9s %-10s %-22s %s\n", "key", "type", "default", "allowed", "meaning");
-    for (size_t i = 0; i < sw_schema_len; i++) {
-        const sw_key_info *k = &sw_schema[i];
-        char allowed[160];
-        switch (k->type) {
-        case SW_TYPE_ENUM: {
-            size_t n = 0;
-            allowed[0] = 0;
-            for (int c = 0; k->choices[c] && n < sizeof allowed; c++)
-                n += (size_t)snprintf(allowed + n, sizeof allowed - n, "%s%s", c ? "|" : "", k->choices[c]);
-            break;
-        }
-        case SW_TYPE_BOOL: snprintf(allowed, sizeof allowed, "true|false"); break;
-        case SW_TYPE_INT_LIST: snprintf(allowed, sizeof allowed, "ascending, >= %.0f", k->min); break;
-        case SW_TYPE_STRING: snprintf(allowed, sizeof allowed, "text, <= %.0f bytes", k->max); break;
-        case SW_TYPE_FLOAT:
-            if (isinf(k->max))
-                snprintf(allowed, sizeof allowed, "%s %g", k->min_exclusive ? ">" : ">=", k->min);
-            else
-                snprintf(allowed, sizeof allowed, "%c%g, %g%c", k->min_exclusive ? '(' : '[', k->min, k->max,
-                         k->max_exclusive ? ')' : ']');
-            break;
-        default:
-            if (k->max >= (double)INT_MAX)
-                snprintf(allowed, sizeof allowed, ">= %.0f", k->min);
-            else
-                snprintf(allowed, sizeof allowed, "%.0f..%.0f", k->min, k->max);
-        }
-        fprintf(f, "%-27s %-9s %-10s %-22s %s\n", k->key, types[k->type], k->default_text, allowed, k->doc);
-    }
+    for (size_t i = 0; i < sw_schema_len; i++) sw_key_print_row(f, &sw_schema[i]);
     sw_search_print_keys(f);
 }
 

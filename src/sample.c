@@ -9,8 +9,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "sample.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,17 +29,18 @@ _Static_assert(sizeof(sw_search_kind) == sizeof(int), "enum size");
 /* Columns: key, type, offset, choices, min, max, default (YAML text; NULL: none, the key is
  * required where it applies), meaning. */
 const sw_search_key sw_search_keys[] = {
-    {"search.kind", SW_SEARCH_KEY_ENUM, SOFF(kind), search_kinds, 0, 0, "grid",
-     "grid: the cartesian product of grid/zip (no space:); random: independent uniform points; sobol: "
-     "the Sobol sequence (Joe-Kuo new-joe-kuo-6.21201), even coverage in sets of 2^m points"},
-    {"search.samples", SW_SEARCH_KEY_INT, SOFF(samples), NULL, 1, SW_MAX_RUNS, NULL,
-     "points drawn from space: (required by random and sobol); each is crossed with every grid/zip "
-     "combination"},
-    {"search.seed", SW_SEARCH_KEY_INT64, SOFF(seed), NULL, 0, 9223372036854775807.0, "0",
-     "seed of the random points and of sobol's digital shift (not the runs' seed)"},
-    {"search.digital_shift", SW_SEARCH_KEY_BOOL, SOFF(digital_shift), NULL, 0, 0, "false",
-     "sobol: XOR every coordinate with a random 32-bit word per dimension drawn from search.seed "
-     "(a randomised Sobol set that keeps its balance; without it point 0 is every axis' low end)"},
+    {.key = "search.kind", .type = SW_TYPE_ENUM, .offset = SOFF(kind), .choices = search_kinds,
+     .default_text = "grid",
+     .doc = "grid: the cartesian product of grid/zip (no space:); random: independent uniform points; sobol: "
+            "the Sobol sequence (Joe-Kuo new-joe-kuo-6.21201), even coverage in sets of 2^m points"},
+    {.key = "search.samples", .type = SW_TYPE_INT, .offset = SOFF(samples), .min = 1, .max = SW_MAX_RUNS,
+     .doc = "points drawn from space: (required by random and sobol); each is crossed with every grid/zip "
+            "combination"},
+    {.key = "search.seed", .type = SW_TYPE_INT64, .offset = SOFF(seed), .min = 0, .max = 9223372036854775807.0,
+     .default_text = "0", .doc = "seed of the random points and of sobol's digital shift (not the runs' seed)"},
+    {.key = "search.digital_shift", .type = SW_TYPE_BOOL, .offset = SOFF(digital_shift), .default_text = "false",
+     .doc = "sobol: XOR every coordinate with a random 32-bit word per dimension drawn from search.seed "
+            "(a randomised Sobol set that keeps its balance; without it point 0 is every axis' low end)"},
 };
 const size_t sw_search_keys_len = SW_ARRAY_LEN(sw_search_keys);
 
@@ -64,79 +63,15 @@ void sw_search_defaults(sw_search_config *c)
         }
 }
 
-static bool is_int_text(const char *s)
-{
-    if (*s == '-' || *s == '+') s++;
-    if (!isdigit((unsigned char)*s)) return false;
-    while (isdigit((unsigned char)*s)) s++;
-    return *s == 0;
-}
-
 int sw_search_set(sw_search_config *c, const sw_search_key *k, const char *text, bool quoted, char *err,
                   size_t errlen)
 {
-    char *field = (char *)c + k->offset;
-    switch (k->type) {
-    case SW_SEARCH_KEY_ENUM:
-        for (int i = 0; k->choices[i]; i++)
-            if (!quoted && !strcmp(text, k->choices[i])) {
-                *(int *)field = i;
-                return SW_OK;
-            }
-        {
-            char list[128];
-            size_t n = 0;
-            list[0] = 0;
-            for (int i = 0; k->choices[i] && n < sizeof list; i++)
-                n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "", k->choices[i]);
-            sw_set_error(err, errlen, "%s: unknown value \"%s\"; allowed: one of %s", k->key, text, list);
-        }
-        return SW_ECONFIG;
-    case SW_SEARCH_KEY_INT:
-    case SW_SEARCH_KEY_INT64: {
-        if (quoted || !is_int_text(text)) {
-            sw_set_error(err, errlen, "%s: expected an integer, got %s\"%s\"", k->key, quoted ? "the quoted string " : "",
-                         text);
-            return SW_ECONFIG;
-        }
-        errno = 0;
-        long long v = strtoll(text, NULL, 10);
-        if (errno == ERANGE || v < (long long)k->min || (double)v > k->max) {
-            if (k->max > 1e18)
-                sw_set_error(err, errlen, "%s: %s is out of range; allowed: an integer >= %.0f", k->key, text, k->min);
-            else
-                sw_set_error(err, errlen, "%s: %s is out of range; allowed: an integer from %.0f to %.0f", k->key, text,
-                             k->min, k->max);
-            return SW_ECONFIG;
-        }
-        if (k->type == SW_SEARCH_KEY_INT)
-            *(int *)field = (int)v;
-        else
-            *(int64_t *)field = (int64_t)v;
-        return SW_OK;
-    }
-    case SW_SEARCH_KEY_BOOL:
-        if (!quoted && (!strcmp(text, "true") || !strcmp(text, "false"))) {
-            *(bool *)field = text[0] == 't';
-            return SW_OK;
-        }
-        sw_set_error(err, errlen, "%s: \"%s\" is not accepted as a boolean; allowed: true or false", k->key, text);
-        return SW_ECONFIG;
-    default:
-        SW_ASSERT(0);
-        return SW_EINVAL;
-    }
+    return sw_key_set(c, k, text, quoted, err, errlen);
 }
 
 void sw_search_format(const sw_search_config *c, const sw_search_key *k, char *out, size_t outlen)
 {
-    const char *field = (const char *)c + k->offset;
-    switch (k->type) {
-    case SW_SEARCH_KEY_ENUM: snprintf(out, outlen, "%s", k->choices[*(const int *)field]); break;
-    case SW_SEARCH_KEY_INT: snprintf(out, outlen, "%d", *(const int *)field); break;
-    case SW_SEARCH_KEY_INT64: snprintf(out, outlen, "%lld", (long long)*(const int64_t *)field); break;
-    default: snprintf(out, outlen, "%s", *(const bool *)field ? "true" : "false");
-    }
+    sw_key_format(c, k, out, outlen);
 }
 
 /* ---- distributions ------------------------------------------------------------------- */
@@ -316,26 +251,8 @@ double sw_search_unit(const sw_search_points *p, uint64_t index, int dim)
 
 void sw_search_print_keys(FILE *f)
 {
-    static const char *const types[SW_SEARCH_KEY_TYPE_COUNT] = {"enum", "int", "int", "bool"};
     fprintf(f, "\nsearch: (a sampled search; see docs/config.md)\n");
-    for (size_t i = 0; i < sw_search_keys_len; i++) {
-        const sw_search_key *k = &sw_search_keys[i];
-        char allowed[160];
-        if (k->type == SW_SEARCH_KEY_ENUM) {
-            size_t n = 0;
-            allowed[0] = 0;
-            for (int c = 0; k->choices[c] && n < sizeof allowed; c++)
-                n += (size_t)snprintf(allowed + n, sizeof allowed - n, "%s%s", c ? "|" : "", k->choices[c]);
-        } else if (k->type == SW_SEARCH_KEY_BOOL) {
-            snprintf(allowed, sizeof allowed, "true|false");
-        } else if (k->max > 1e18) {
-            snprintf(allowed, sizeof allowed, ">= %.0f", k->min);
-        } else {
-            snprintf(allowed, sizeof allowed, "%.0f..%.0f", k->min, k->max);
-        }
-        fprintf(f, "%-27s %-9s %-10s %-22s %s\n", k->key, types[k->type], k->default_text ? k->default_text : "none",
-                allowed, k->doc);
-    }
+    for (size_t i = 0; i < sw_search_keys_len; i++) sw_key_print_row(f, &sw_search_keys[i]);
     fprintf(f, "\nspace: KEY: DISTRIBUTION (one per sampled key)\n");
     for (int d = 0; d < SW_DIST_COUNT; d++)
         fprintf(f, "%-30s %s\n", sw_samplers[d].syntax, sw_samplers[d].doc);

@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "config.h"
+
 typedef enum { SW_SEARCH_GRID, SW_SEARCH_RANDOM, SW_SEARCH_SOBOL, SW_SEARCH_COUNT } sw_search_kind;
 
 /* The `search:` section. */
@@ -27,24 +29,9 @@ typedef struct {
     bool digital_shift; /* sobol: XOR every coordinate with a random word per dimension */
 } sw_search_config;
 
-typedef enum {
-    SW_SEARCH_KEY_ENUM,
-    SW_SEARCH_KEY_INT,   /* int field */
-    SW_SEARCH_KEY_INT64, /* int64_t field */
-    SW_SEARCH_KEY_BOOL,
-    SW_SEARCH_KEY_TYPE_COUNT
-} sw_search_key_type;
-
-/* One key of `search:`. */
-typedef struct {
-    const char *key;            /* dotted, as in docs and --set: "search.kind" */
-    sw_search_key_type type;
-    size_t offset;              /* of the field in sw_search_config */
-    const char *const *choices; /* ENUM: names, index = enum value, NULL-terminated */
-    double min, max;            /* INT: inclusive range */
-    const char *default_text;
-    const char *doc;
-} sw_search_key;
+/* One key of `search:`: a row of the schema's kind (config.h), its offset into
+ * sw_search_config, parsed, checked and printed by the schema's own rules. */
+typedef sw_key_info sw_search_key;
 
 extern const sw_search_key sw_search_keys[];
 extern const size_t sw_search_keys_len;
