@@ -440,10 +440,12 @@ static int train_epoch(run_state *st, const sw_config *cfg, sw_run_result *res, 
     double test_loss, test_acc, val_loss = NAN, val_acc = NAN;
     evaluate(st, &st->test, &test_loss, &test_acc);
     if (st->val.n > 0) evaluate(st, &st->val, &val_loss, &val_acc);
-    if (!isfinite(test_loss) || (st->val.n > 0 && !isfinite(val_loss))) {
+    int test_bad = !isfinite(test_loss);
+    if (test_bad || (st->val.n > 0 && !isfinite(val_loss))) {
+        double bad = test_bad ? test_loss : val_loss;
         res->status = SW_RUN_DIVERGED;
-        snprintf(res->error, sizeof res->error, "%s loss became %s at epoch %d", isfinite(test_loss) ? "validation" : "test",
-                 isnan(isfinite(test_loss) ? val_loss : test_loss) ? "NaN" : "infinite", epoch);
+        snprintf(res->error, sizeof res->error, "%s loss became %s at epoch %d", test_bad ? "test" : "validation",
+                 isnan(bad) ? "NaN" : "infinite", epoch);
         return 1;
     }
     sw_history *h = &res->history;
