@@ -351,8 +351,12 @@ static void run_one(sweep_loop *L, int slot, int i, sw_run_report *rep)
     const sw_sweep_spec *spec = L->spec;
     const sw_run_spec *run = &spec->runs[i];
     worker_ctx wc = {L, slot};
-    sw_train_hooks hooks = {sw_progress_on_epoch, &L->p->slots[slot], &g_stop, NULL, NULL, run_threads, &wc,
-                            L->per_run > 0};
+    sw_train_hooks hooks = {.on_epoch = sw_progress_on_epoch,
+                            .ctx = &L->p->slots[slot],
+                            .stop = &g_stop,
+                            .threads = run_threads,
+                            .threads_ctx = &wc,
+                            .threads_exact = L->per_run > 0};
     if (run->cfg.task.kind == SW_TASK_FILE) {
         /* loaded (and checked) when the sweep was expanded; here only looked up */
         const sw_data_file *data = NULL;

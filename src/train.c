@@ -23,7 +23,7 @@
 
 const char *sw_run_status_name(sw_run_status status)
 {
-    static const char *names[SW_RUN_STATUS_COUNT] = {"done", "diverged", "failed"};
+    static const char *names[SW_RUN_STATUS_COUNT] = {"done", "diverged", "failed", "stopped"};
     return (unsigned)status < SW_RUN_STATUS_COUNT ? names[status] : "unknown";
 }
 
@@ -480,11 +480,13 @@ static int train_epochs(run_state *st, const sw_config *cfg, const sw_train_hook
 {
     int steps = cfg->train.steps_per_epoch;
     if (steps == 0) steps = (cfg->task.train_size + cfg->train.batch - 1) / cfg->train.batch; /* one full pass */
-    res->status = SW_RUN_DONE;
-    for (int epoch = 1; epoch <= cfg->train.epochs; epoch++) {
+    int last = cfg->train.epochs;
+    if (hooks && hooks->until_epoch > 0 && hooks->until_epoch < last) last = hooks->until_epoch;
+    res->status = last < cfg->train.epochs ? SW_RUN_STOPPED : SW_RUN_DONE;
+    for (int epoch = 1; epoch <= last; epoch++) {
         if (train_epoch(st, cfg, res, epoch, steps)) return SW_OK;
         if (hooks && hooks->on_epoch) hooks->on_epoch(hooks->ctx, epoch, &res->history);
-        if (hooks && hooks->stop && atomic_load(hooks->stop) && epoch < cfg->train.epochs)
+        if (hooks && hooks->stop && atomic_load(hooks->stop) && epoch < last)
             return fail(res, SW_EINTERRUPTED, "training");
     }
     return SW_OK;

@@ -19,10 +19,12 @@ typedef enum {
     SW_RUN_DONE,     /* all epochs completed */
     SW_RUN_DIVERGED, /* loss became NaN/Inf; history holds the epochs before it */
     SW_RUN_FAILED,   /* an error stopped it; `error` says why */
+    SW_RUN_STOPPED,  /* trained up to hooks->until_epoch < train.epochs (early stopping's rungs):
+                        an exact prefix of the same run trained to the end */
     SW_RUN_STATUS_COUNT
 } sw_run_status;
 
-/* "done", "diverged", "failed". */
+/* "done", "diverged", "failed", "stopped". */
 const char *sw_run_status_name(sw_run_status status);
 
 /* Per-epoch record (index e is epoch e+1). Every array here and in sw_run_result is a row
@@ -103,6 +105,11 @@ typedef struct {
     int (*threads)(void *threads_ctx);
     void *threads_ctx;
     bool threads_exact;
+    /* 0: train for train.epochs. 1 <= until_epoch < train.epochs: stop after that epoch with
+     * status SW_RUN_STOPPED; the result is what the full run holds at that epoch (history,
+     * best weights and gradient records so far; final weights and the probe's hidden states
+     * at that epoch), since learning-rate schedules are defined on train.epochs. */
+    int until_epoch;
 } sw_train_hooks;
 
 /* Trains one run of `cfg` (which must have passed sw_config_validate).
