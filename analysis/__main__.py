@@ -1,4 +1,4 @@
-"""python3 -m analysis {curves,hidden,gradients,vanishing} ... -> PNG figures;
+"""python3 -m analysis {curves,hidden,gradients,vanishing,rungs} ... -> PNG figures;
 python3 -m analysis report DIR -> DIR/report.html (also `sweep report DIR`).
 
 Errors the user can fix (missing directory, no run files, a file that is
@@ -17,6 +17,7 @@ workflow:
   python3 -m analysis curves runs/vanishing --where task.kind=mean_sign
   python3 -m analysis gradients runs/vanishing --out figs/
   python3 -m analysis hidden runs/vanishing/RUN.h5
+  python3 -m analysis rungs runs/search            # early stopping: who was promoted or stopped where
   python3 -m analysis report runs/vanishing       # everything in one page: runs/vanishing/report.html
 
 Needs Debian's python3-h5py, python3-numpy, python3-matplotlib (/usr/bin/python3).
@@ -123,6 +124,14 @@ def build_parser():
     _filters(p)
     _common(p, "vanishing.png")
 
+    p = sub.add_parser("rungs", help="early stopping: each run's metric per rung, promoted or stopped, cutoffs",
+                       description="The decisions of an early-stopping sweep (sweep.h5 /decisions): one panel "
+                                   "per bracket, the rung's epoch on x, each run's metric there on y; promoted "
+                                   "runs green, stopped runs red crosses, each rung's cutoff a black dash. "
+                                   "Prints the account per rung (runs, promoted, stopped, cutoff).")
+    p.add_argument("dir", metavar="DIR", help="sweep output directory (its sweep.h5)")
+    _common(p, "rungs.png")
+
     p = sub.add_parser("report", help="one self-contained HTML page about a sweep: DIR/report.html",
                        description="Writes DIR/report.html: the sweep's name, description, config, run counts, "
                                    "versions; the best-epoch table of `sweep summarize` (sortable); the best "
@@ -220,6 +229,22 @@ def run(args):
         print("wrote %s" % out)
         return 0
 
+    if args.cmd == "rungs":
+        dec = load.load_decisions(args.dir)
+        if dec is None:
+            raise load.AnalysisError("%s: no early-stopping decisions (no sweep.h5 with /decisions: the sweep's "
+                                     "stop.kind is none, or no rung was reached yet)" % args.dir)
+        pct = dec.metric.endswith("_acc")
+        for r in dec.rungs():
+            cut = "-" if r["cutoff"] != r["cutoff"] else ("%.2f%%" % (100 * r["cutoff"]) if pct else
+                                                          "%.4g" % r["cutoff"])
+            print("%srung %d, epoch %d: %d runs, %d promoted, %d stopped, cutoff %s"
+                  % ("bracket %d, " % r["bracket"] if len(set(dec.bracket.tolist())) > 1 else "", r["rung"],
+                     r["epoch"], r["runs"], r["promoted"], r["stopped"], cut))
+        name = load.index_attrs(args.dir).get("sweep") or os.path.basename(os.path.normpath(args.dir))
+        out = plots.save(plots.rungs(dec, name), args.out, "rungs.png", args.dpi)
+        print("wrote %s" % out)
+        return 0
     runs = load.load_runs(args.dir)
     where = load.parse_where(args.where)
     runs = load.filter_runs(runs, where)

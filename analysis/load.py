@@ -30,6 +30,15 @@ def baseline_loss(config):
     return None if f is None else f(config.get("task.seq_len", 0))
 
 
+# The statuses of a complete run file: 'stopped' is a run early stopping ended at a rung (its
+# history an exact prefix of the same run trained to the end), not a failure.
+STATUSES = ("done", "stopped", "diverged", "failed")
+
+# Validation history columns: written only with task.val_size > 0; the loader gives NaN where
+# a file has none (docs/hdf5-layout.md).
+VAL_COLUMNS = ("val_loss", "val_acc")
+
+
 class AnalysisError(Exception):
     """A user-facing problem (missing directory, wrong file, no data).
 
@@ -63,15 +72,17 @@ class Run:
     """One run file.
 
     Attributes: path, attrs (every root attribute, plain values), run_id, status ('done',
-    'diverged', 'failed'), error,
+    'stopped' (ended by early stopping at a rung), 'diverged', 'failed'), error,
     config (dict: dotted key -> value), swept_keys (list of str; empty
     when the sweep varied nothing), has_swept_keys (False when the file has
     no `swept_keys` attribute; load.swept_keys(runs) then infers them),
-    history (dict: column -> numpy array, e.g. 'test_acc'), summary (dict of
+    history (dict: column -> numpy array, e.g. 'test_acc'; 'val_loss' and
+    'val_acc' always, NaN without a validation set), summary (dict of
     /summary attributes), has_results (False for failed runs: no /weights,
-    /probe, /gradients); metric ('test_acc' or 'test_loss') and metric_mode
-    ('max' or 'min'), what its best epoch was chosen by (files written before
-    /summary named them: 'test_acc', 'max'), best_metric (its value there).
+    /probe, /gradients); metric ('test_acc' or 'test_loss'; with a validation
+    set 'val_acc' or 'val_loss') and metric_mode ('max' or 'min'), what its
+    best epoch was chosen by (files written before /summary named them:
+    'test_acc', 'max'), best_metric (its value there).
     """
 
     def __init__(self, path):
@@ -105,10 +116,50 @@ class Run:
                         self.history[k] = d[()]
             self.summary = {k: _plain(v) for k, v in f["summary"].attrs.items()} if "summary" in f else {}
             self.has_results = "probe" in f and "gradients" in f
+        # the same columns for every run: a run without a validation set has NaN there
+        n = len(self.history.get("epoch", []))
+        for k in VAL_COLUMNS:
+            if k not in self.history:
+                self.history[k] = np.full(n, np.nan)
         self.metric = str(self.summary.get("metric", "test_acc"))
         self.metric_mode = str(self.summary.get("metric_mode", "max"))
         best = self.summary.get("best_test_loss" if self.lower_is_better else "best_test_acc", float("nan"))
         self.best_metric = float(self.summary.get("best_metric", best))
+
+    @property
+    def has_validation(self):
+        """True when the run has a validation set (task.val_size > 0): its best epoch was
+        chosen by val_acc or val_loss, and the test metrics are reported at that epoch."""
+        return self.metric.startswith("val_") or bool(self.config.get("task.val_size", 0))
+
+    @property
+    def best_test(self):
+        """The test metric at the best epoch: accuracy as a fraction, or for a run selected
+        by a loss (lower_is_better) the test loss. NaN when the run has none."""
+        if self.lower_is_better:
+            v = self.summary.get("best_test_loss", np.nan) if self.has_validation else self.best_metric
+        else:
+            v = self.summary.get("best_test_acc", np.nan)
+        return float(v)
+
+    @property
+    def best_val(self):
+        """The validation metric the best epoch was chosen by (val_acc as a fraction, or
+        val_loss), NaN for a run without a validation set."""
+        return float(self.best_metric) if self.metric.startswith("val_") else float("nan")
+
+    @property
+    def stopped(self):
+        """True for a run early stopping ended at a rung (status 'stopped')."""
+        return self.status == "stopped"
+
+    @property
+    def epochs_completed(self):
+        return int(self.summary.get("epochs_completed", len(self.history.get("epoch", []))))
+
+    @property
+    def epochs_planned(self):
+        return int(self.summary.get("epochs_planned", self.config.get("train.epochs", 0)))
 
     @property
     def lower_is_better(self):
@@ -123,7 +174,7 @@ class Run:
     @property
     def loss_name(self):
         """'MSE' for a regression (selected by its loss), else 'cross-entropy'."""
-        return "MSE" if self.metric == "test_loss" else "cross-entropy"
+        return "MSE" if self.metric in ("test_loss", "val_loss") else "cross-entropy"
 
     def array(self, name):
         """Read dataset `name` (e.g. 'probe/hidden_best') as a numpy array.
@@ -206,6 +257,93 @@ def load_table(target):
                 v = np.array([_str(x) for x in v], dtype=object)
             cols[k] = v
         return cols
+
+
+class Decisions:
+    """The early-stopping decisions of DIR/sweep.h5 (/decisions, docs/hdf5-layout.md).
+
+    Attributes: kind ('sha', 'hyperband', 'median'), metric (e.g. 'val_acc'), eta,
+    min_epochs, and one numpy array per column, all of one length, rows ordered by
+    bracket, rung, run id: bracket, rung, epoch (int), run (str), metric_value (float64,
+    the 'metric' column), cutoff (float64, NaN when nobody was promoted), promoted (bool).
+    """
+
+    COLUMNS = ("bracket", "rung", "epoch", "run", "metric", "cutoff", "promoted")
+
+    def __init__(self, attrs, cols):
+        self.kind = str(attrs.get("kind", ""))
+        self.metric = str(attrs.get("metric", ""))
+        self.eta = int(attrs.get("eta", 0))
+        self.min_epochs = int(attrs.get("min_epochs", 0))
+        self.bracket = np.asarray(cols["bracket"], dtype=np.int64)
+        self.rung = np.asarray(cols["rung"], dtype=np.int64)
+        self.epoch = np.asarray(cols["epoch"], dtype=np.int64)
+        self.run = np.asarray(cols["run"], dtype=object)
+        self.metric_value = np.asarray(cols["metric"], dtype=np.float64)
+        self.cutoff = np.asarray(cols["cutoff"], dtype=np.float64)
+        self.promoted = np.asarray(cols["promoted"]).astype(bool)
+
+    def __len__(self):
+        return len(self.run)
+
+    @property
+    def lower_is_better(self):
+        """A loss metric: the promoted runs are the lowest."""
+        return self.metric.endswith("_loss")
+
+    def rungs(self):
+        """One dict per (bracket, rung) in the file's order: bracket, rung, epoch, runs (how
+        many reached it), promoted, stopped, cutoff (NaN: nobody promoted)."""
+        out = []
+        for i in range(len(self)):
+            key = (int(self.bracket[i]), int(self.rung[i]))
+            if not out or (out[-1]["bracket"], out[-1]["rung"]) != key:
+                out.append({"bracket": key[0], "rung": key[1], "epoch": int(self.epoch[i]), "runs": 0,
+                            "promoted": 0, "stopped": 0, "cutoff": float("nan")})
+            r = out[-1]
+            r["runs"] += 1
+            r["promoted" if self.promoted[i] else "stopped"] += 1
+            if np.isnan(r["cutoff"]):
+                r["cutoff"] = float(self.cutoff[i])
+        return out
+
+
+def index_attrs(target):
+    """The root attributes of DIR/sweep.h5 (or the index itself) as plain values; {} when
+    there is no readable index."""
+    path = os.path.join(target, "sweep.h5") if os.path.isdir(target) else target
+    try:
+        with h5py.File(path, "r") as f:
+            return {k: _plain(v) for k, v in f.attrs.items()}
+    except (OSError, IOError):
+        return {}
+
+
+def load_decisions(target):
+    """DIR/sweep.h5 (or the index itself) -> Decisions, or None when there is no index or it
+    has no /decisions (a sweep without early stopping). A malformed /decisions raises
+    AnalysisError."""
+    path = os.path.join(target, "sweep.h5") if os.path.isdir(target) else target
+    if not os.path.exists(path):
+        return None
+    try:
+        f = h5py.File(path, "r")
+    except (OSError, IOError):
+        return None
+    with f:
+        if "decisions" not in f:
+            return None
+        g = f["decisions"]
+        missing = [c for c in Decisions.COLUMNS if c not in g]
+        if missing or not isinstance(g, h5py.Group):
+            raise AnalysisError("%s: /decisions lacks %s" % (path, ", ".join(missing) or "its columns"))
+        cols = {}
+        for c in Decisions.COLUMNS:
+            v = g[c][()]
+            cols[c] = np.array([_str(x) for x in v], dtype=object) if v.dtype.kind in "SO" else v
+        if len({len(v) for v in cols.values()}) != 1:
+            raise AnalysisError("%s: the columns of /decisions differ in length" % path)
+        return Decisions({k: _plain(v) for k, v in g.attrs.items()}, cols)
 
 
 def group_runs(runs, by):

@@ -133,12 +133,26 @@ def _title_suffix(where):
     return " (%s)" % "; ".join("%s=%s" % (k, ",".join(v)) for k, v in where) if where else ""
 
 
+def _mark_stopped(ax, rs, col, scale, color):
+    """A cross where each early-stopped run of rs ended (its last epoch's value of col):
+    the mean line goes on with the runs that were promoted. Returns how many were marked."""
+    pts = [(len(r.history[col]), r.history[col][-1] * scale) for r in rs
+           if r.stopped and len(r.history[col]) and np.isfinite(r.history[col][-1])]
+    if pts:
+        x, y = zip(*pts)
+        ax.plot(x, y, ls="none", marker="x", ms=6, mew=1.4, color=color, zorder=4,
+                label="_nolegend_")[0].set_gid("stopped")
+    return len(pts)
+
+
 def curves(runs, by, title, where=()):
     """2x2 panels: train/test loss and accuracy per epoch; per group of
     `by` keys, the mean over its runs (seeds) with a min-max band. Runs
     selected by their test loss (regression) have no accuracy: 1x2 loss
     panels, lower is better. Tasks with a baseline loss get it as a dashed
-    line in the loss panels."""
+    line in the loss panels. Runs with a validation set add a third column
+    (validation loss and accuracy, what chose their best epoch); a cross
+    marks where each early-stopped run ended."""
     runs = [r for r in runs if len(r.history.get("epoch", [])) > 0]
     if not runs:
         raise AnalysisError("no run has a completed epoch")
@@ -148,17 +162,24 @@ def curves(runs, by, title, where=()):
                          "--by KEY[,KEY] make it easier to read\n" % len(groups))
     styles = group_styles(by, groups)
     mode, unit = _mode(runs), _loss_unit(runs)
+    val = any(np.isfinite(r.history["val_loss"]).any() or np.isfinite(r.history["val_acc"]).any() for r in runs)
+    ncols = 3 if val else 2
     if mode == "loss":
-        fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.6), sharex=True, squeeze=False)
+        fig, axes = plt.subplots(1, ncols, figsize=(4.75 * ncols, 3.6), sharex=True, squeeze=False)
         panels = [("train_loss", "train loss", unit, 1),
-                  ("test_loss", "test loss (the metric)", "%s, lower is better" % unit, 1)]
+                  ("test_loss", "test loss" if val else "test loss (the metric)", "%s, lower is better" % unit, 1)]
+        if val:
+            panels.append(("val_loss", "validation loss (the metric)", "%s, lower is better" % unit, 1))
     else:
-        fig, axes = plt.subplots(2, 2, figsize=(9.5, 6), sharex=True)
+        fig, axes = plt.subplots(2, ncols, figsize=(4.75 * ncols, 6), sharex=True)
         panels = [("train_loss", "train loss", unit, 1),
-                  ("test_loss", "test loss", unit if mode == "acc" else "%s, lower is better" % unit, 1),
-                  ("train_acc", "train accuracy", "accuracy (%)", 100),
-                  ("test_acc", "test accuracy", "accuracy (%)", 100)]
-    nbase = 0
+                  ("test_loss", "test loss", unit if mode == "acc" else "%s, lower is better" % unit, 1)]
+        panels += [("val_loss", "validation loss", unit if mode == "acc" else "%s, lower is better" % unit, 1)] \
+            if val else []
+        panels += [("train_acc", "train accuracy", "accuracy (%)", 100),
+                   ("test_acc", "test accuracy", "accuracy (%)", 100)]
+        panels += [("val_acc", "validation accuracy", "accuracy (%)", 100)] if val else []
+    nbase = nstopped = 0
     for ax, (col, name, unit, scale) in zip(axes.flat, panels):
         plotted = []
         for (vals, rs), (color, ls) in zip(groups, styles):
@@ -175,6 +196,7 @@ def curves(runs, by, title, where=()):
             ax.plot(ep, mean, color=color, ls=ls, lw=1.4, label=lab)
             if len(rs) > 1:
                 ax.fill_between(ep, lo, hi, color=color, alpha=0.18, lw=0)
+            nstopped = max(nstopped, _mark_stopped(ax, rs, col, scale, color))
             plotted.append(a)
         if col.endswith("loss"):
             nbase = max(nbase, _draw_baselines(ax, groups))
@@ -189,9 +211,12 @@ def curves(runs, by, title, where=()):
     nseeds = max(len(rs) for _, rs in groups)
     band = "; line = mean, band = min-max over %d seeds" % nseeds if nseeds > 1 else ""
     base = "; dashed = baseline (a constant answer's loss)" if nbase else ""
-    fig.suptitle("%s: training curves%s%s%s" % (title, _title_suffix(where), band, base))
+    stop = "; x = a run stopped early there" if nstopped else ""
+    fig.suptitle("%s: training curves%s%s%s%s" % (title, _title_suffix(where), band, base, stop))
     fig.tight_layout()
-    _legend(fig, axes[0, 1], len(groups) + (nbase > 0))
+    if nstopped:   # one legend entry for every cross, in no group's colour
+        axes[0, -1].plot([], [], ls="none", marker="x", ms=6, mew=1.4, color="0.2", label="stopped early")
+    _legend(fig, axes[0, -1], len(groups) + (nbase > 0) + (nstopped > 0))
     return fig
 
 
@@ -399,8 +424,8 @@ def vanishing(runs, xkey, by, panel_key, title, where=()):
             xs = sorted({r.config[xkey] for r in rs})
             mean, sd, n = [], [], []
             for xv in xs:
-                if loss:   # the lowest test loss of each run
-                    acc = np.array([r.best_metric for r in rs if r.config[xkey] == xv], dtype=float)
+                if loss:   # the lowest test loss of each run (with validation: at the epoch it chose)
+                    acc = np.array([r.best_test for r in rs if r.config[xkey] == xv], dtype=float)
                 else:
                     acc = np.array([r.summary.get("best_test_acc", np.nan) for r in rs if r.config[xkey] == xv],
                                    dtype=float) * 100
@@ -419,7 +444,7 @@ def vanishing(runs, xkey, by, panel_key, title, where=()):
             elif pts:   # a baseline that depends on the x key
                 ax.plot([float(x) for x, _ in pts], [b for _, b in pts], color="0.3", ls="--", lw=1.1,
                         label="baseline")[0].set_gid("baseline")
-            _log_if_positive(ax, [r.best_metric for r in sub] + [b for _, b in pts])
+            _log_if_positive(ax, [r.best_test for r in sub] + [b for _, b in pts])
             ax.set_ylabel("best test %s (lower is better)" % _loss_unit(sub))
         else:
             kinds = {r.config.get("task.kind") for r in sub}
@@ -473,10 +498,11 @@ def save(fig, out, default_name, dpi):
 
 def metric_value(run):
     """A run's best metric as plotted: the best test accuracy in percent, or (runs selected
-    by their lowest test loss) the lowest test loss. NaN when the run has none."""
+    by their lowest test loss) the lowest test loss; with a validation set, the test set's
+    at the epoch validation chose. NaN when the run has none."""
     if run.lower_is_better:
-        return float(run.best_metric)
-    return float(run.summary.get("best_test_acc", np.nan)) * 100
+        return run.best_test
+    return run.best_test * 100
 
 
 def metric_label(lower_is_better, runs=()):
@@ -612,6 +638,7 @@ def curves_grid(runs, by, title, max_panels=36):
                 ax.vlines(ep, lo, hi, color=color, lw=4, alpha=0.3)
             else:
                 ax.fill_between(ep, lo, hi, color=color, alpha=0.22, lw=0)
+        _mark_stopped(ax, rs, test, scale, "k")
         if low:
             _log_if_positive(ax, [a, b])
         title_ = "%s (%d)" % (label(by, vals), len(rs))
@@ -726,5 +753,64 @@ def parallel(runs, keys, title):
     left = len(runs) - len(same)
     fig.suptitle("%s: every run's configuration, epochs and best metric (%d runs%s); darker = better"
                  % (title, n, ", %d selected by another metric left out" % left if left else ""))
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------- early stopping
+
+def rungs(dec, title):
+    """The early-stopping decisions of a sweep (load.Decisions): one panel per bracket; x =
+    the rung's epoch (log scale: rungs grow by eta), y = each run's metric there (percent
+    for an accuracy). A gray line follows each run across the rungs it reached; promoted
+    runs are green dots, runs stopped at the rung red crosses, and a black dash is the
+    rung's cutoff. Points of one rung are spread a little sideways so that they do not
+    hide each other."""
+    if dec is None or not len(dec):
+        raise AnalysisError("no early-stopping decisions (sweep.h5 has no /decisions: the sweep's stop.kind "
+                            "is none, or no rung was reached yet)")
+    scale = 100 if dec.metric.endswith("_acc") else 1
+    brackets = sorted(set(dec.bracket.tolist()))
+    fig, axes = plt.subplots(1, len(brackets), figsize=(5.2 * len(brackets) + 1.2, 4.4), squeeze=False,
+                             sharey=True)
+    ids = list(dict.fromkeys(dec.run.tolist()))
+    spread = {rid: 1 + 0.12 * (((i * 0.618034) % 1.0) - 0.5) for i, rid in enumerate(ids)}
+    x = dec.epoch * np.array([spread[rid] for rid in dec.run])
+    y = dec.metric_value * scale
+    rungs_ = dec.rungs()
+    for ax, b in zip(axes[0], brackets):
+        m = dec.bracket == b
+        for rid in dict.fromkeys(dec.run[m].tolist()):
+            k = m & (dec.run == rid)
+            if k.sum() > 1:
+                ax.plot(x[k], y[k], color="0.72", lw=0.7, zorder=1)
+        p, s = m & dec.promoted, m & ~dec.promoted
+        ax.scatter(x[p], y[p], marker="o", s=24, color="tab:green", zorder=3,
+                   label="promoted (%d)" % p.sum()).set_gid("promoted")
+        ax.scatter(x[s], y[s], marker="x", s=30, color="tab:red", linewidths=1.4, zorder=3,
+                   label="stopped (%d)" % s.sum()).set_gid("stopped")
+        first = True
+        for r in rungs_:
+            if r["bracket"] != b or not np.isfinite(r["cutoff"]):
+                continue
+            ax.hlines(r["cutoff"] * scale, r["epoch"] / 1.12, r["epoch"] * 1.12, color="k", lw=1.8, zorder=4,
+                      label="cutoff" if first else "_nolegend_").set_gid("cutoff")
+            first = False
+        epochs = sorted(set(dec.epoch[m].tolist()))
+        if epochs and epochs[0] > 0:
+            ax.set_xscale("log")
+            ax.set_xlim(epochs[0] / 1.6, epochs[-1] * 1.6)
+        ax.set_xticks(epochs)
+        ax.set_xticklabels([str(e) for e in epochs])
+        ax.minorticks_off()
+        ax.set_xlabel("epoch of the rung")
+        ax.grid(alpha=0.3)
+        if len(brackets) > 1:
+            ax.set_title("bracket %d" % b)
+        ax.legend(fontsize="small", loc="best")
+    axes[0, 0].set_ylabel("%s at the rung%s%s" % (dec.metric, " (%)" if scale == 100 else "",
+                                                 ", lower is better" if dec.lower_is_better else ""))
+    fig.suptitle("%s: early stopping, %s on %s (eta %d, min_epochs %d): %d decisions about %d runs"
+                 % (title, dec.kind, dec.metric, dec.eta, dec.min_epochs, len(dec), len(ids)))
     fig.tight_layout()
     return fig

@@ -39,7 +39,7 @@ MAX_PANELS = 36
 # Failed and diverged runs listed one per row; beyond this a count and the command that lists all.
 MAX_PROBLEM_ROWS = 200
 # Statuses a complete run file may carry; 'stopped' is an early-stopped run, not a failure.
-STATUSES = ("done", "stopped", "diverged", "failed")
+STATUSES = load.STATUSES
 
 
 def _e(s):
@@ -57,7 +57,8 @@ class Sweep:
     (messages about files that are not complete run files), index (root attributes of
     sweep.h5, {} without one), table (its /table columns, {}), pending (run ids the index
     lists without a complete file), name, description, config_text, keys (swept keys),
-    group_keys (the swept keys except seed: what makes a configuration)."""
+    group_keys (the swept keys except seed: what makes a configuration), decisions
+    (load.Decisions of an early-stopping sweep, or None)."""
 
     def __init__(self, d):
         self.dir = d
@@ -92,6 +93,11 @@ class Sweep:
         self.name = self.index.get("sweep") or (self.runs[0].sweep if self.runs else "") or \
             os.path.basename(os.path.normpath(d))
         self.description = yaml_scalar(self.config_text, "description")
+        try:
+            self.decisions = load.load_decisions(d)
+        except load.AnalysisError as e:   # the runs still make a page
+            self.decisions = None
+            self.skipped.append(str(e))
 
     def search(self):
         """The sampled-search setting when the sweep has one (an index or run attribute
@@ -161,8 +167,10 @@ def find_sweep(explicit=None):
 TABLE_COLUMNS = (
     ("runs", "runs", None, 0), ("done", "done", None, 0), ("stopped", "stopped", None, 0),
     ("failed", "failed", None, 0), ("diverged", "diverged", None, 0),
+    ("val_acc_pct_mean", "val acc %", "val_acc_pct_std", 2),
     ("best_acc_pct_mean", "best acc %", "best_acc_pct_std", 2),
     ("best_acc_pct_min", "lowest acc %", None, 2), ("best_acc_pct_max", "highest acc %", None, 2),
+    ("val_loss_mean", "val loss", "val_loss_std", 4),
     ("best_loss_mean", "best loss", "best_loss_std", 4),
     ("best_loss_min", "lowest loss", None, 4), ("best_loss_max", "highest loss", None, 4),
     ("baseline_loss", "baseline", None, 4),
@@ -193,16 +201,19 @@ def summarize_csv(sweep_bin, d):
 
 def python_table(sw):
     """The table's fallback without a `sweep` program: runs grouped as summarize groups them
-    (the swept keys except seed), counts by status and the best metric over done runs."""
+    (the swept keys except seed), counts by status and the best metric over done and
+    stopped runs (as summarize averages them), with the validation metric when there is one."""
     rows = []
     for vals, rs in load.group_runs(sw.runs, sw.group_keys):
         row = dict(zip(sw.group_keys, [str(v) for v in vals]))
         row["runs"] = str(len(rs))
         for s in STATUSES:
             row[s] = str(sum(r.status == s for r in rs))
-        ok = [r for r in rs if r.status == "done"]
-        for low, col in ((False, "best_acc_pct"), (True, "best_loss")):
-            v = np.array([plots.metric_value(r) for r in ok if r.lower_is_better == low], dtype=float)
+        ok = [r for r in rs if r.status in ("done", "stopped")]
+        for low, col, val in ((False, "best_acc_pct", False), (True, "best_loss", False),
+                              (False, "val_acc_pct", True), (True, "val_loss", True)):
+            v = np.array([(r.best_val * (1 if low else 100)) if val else plots.metric_value(r)
+                          for r in ok if r.lower_is_better == low], dtype=float)
             v = v[np.isfinite(v)]
             if len(v):
                 row[col + "_mean"] = repr(float(v.mean()))
@@ -356,8 +367,11 @@ def fig_curves(sw, ctx):
                  "the band their spread) and the training metric dashed. From <code>/history</code> of %d "
                  "run files (<code>test_acc</code>, <code>train_acc</code>; <code>test_loss</code>, "
                  "<code>train_loss</code> for runs selected by their loss); epochs a diverged run did not "
-                 "complete are left out.%s" % (", ".join("<code>%s</code>" % _e(k) for k in by) or "all runs",
-                                                len(ran), _merged(dropped)))
+                 "complete are left out.%s%s" % (", ".join("<code>%s</code>" % _e(k) for k in by) or "all runs",
+                                                  len(ran), _merged(dropped),
+                                                  " A black cross marks where a run stopped early (status "
+                                                  "<code>stopped</code>): the line goes on with the promoted runs."
+                                                  if any(r.stopped for r in ran) else ""))
 
 
 def fig_gradients(sw, ctx):
@@ -407,6 +421,37 @@ def fig_parallel(sw, ctx):
                     len(sw.runs)))
 
 
+def rungs_table_html(dec):
+    """The per-rung account of the decisions as a small HTML table."""
+    pct = dec.metric.endswith("_acc")
+    hyper = len(set(dec.bracket.tolist())) > 1
+    out = ['<table id="rungs"><thead><tr>%s<th>rung</th><th>epoch</th><th>runs</th><th>promoted</th>'
+           '<th>stopped</th><th>cutoff%s</th></tr></thead><tbody>' % ("<th>bracket</th>" if hyper else "",
+                                                                      " (%)" if pct else "")]
+    for r in dec.rungs():
+        cut = "-" if not math.isfinite(r["cutoff"]) else ("%.2f" % (100 * r["cutoff"]) if pct else
+                                                           "%.4g" % r["cutoff"])
+        out.append("<tr>%s%s</tr>" % ('<td class="n">%d</td>' % r["bracket"] if hyper else "", "".join(
+            '<td class="n">%s</td>' % v for v in (r["rung"], r["epoch"], r["runs"], r["promoted"], r["stopped"], cut))))
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def fig_rungs(sw, ctx):
+    dec = sw.decisions
+    if dec is None or not len(dec):
+        return None
+    fig = plots.rungs(dec, sw.name)
+    stopped = sum(r.stopped for r in sw.runs)
+    return fig, ("Early stopping (%s on <code>%s</code>, eta %d, min_epochs %d): every decision made at a rung, "
+                 "each run's metric at the rung's epoch, green if it was promoted, a red cross if it stopped "
+                 "there; the black dash is the rung's cutoff. %d of %d complete runs have status "
+                 "<code>stopped</code>. From <code>/decisions</code> of <code>sweep.h5</code> (%d rows); the "
+                 "same per rung: %s Same as <code>python3 -m analysis rungs</code>."
+                 % (_e(dec.kind), _e(dec.metric), dec.eta, dec.min_epochs, stopped, len(sw.runs), len(dec),
+                    rungs_table_html(dec)))
+
+
 # The figures, in page order: (anchor, heading, function, crop). A function returns
 # (figure, caption) or None when the figure does not apply to this sweep. crop: the figure
 # may put a legend outside its axes (plots._legend), so its PNG is cropped to what is drawn.
@@ -414,6 +459,7 @@ FIGURES = (
     ("metric", "Best metric against each swept key", fig_metric, False),
     ("vanishing", "Best metric against sequence length", fig_vanishing, True),
     ("curves", "Learning curves", fig_curves, False),
+    ("rungs", "Early stopping", fig_rungs, False),
     ("gradients", "Gradient flow", fig_gradients, True),
     ("hidden", "Hidden units", fig_hidden, False),
     ("parallel", "Configurations (parallel coordinates)", fig_parallel, False),
@@ -460,6 +506,7 @@ tbody tr:nth-child(even){background:#fafaf8}
 .status span{display:inline-block;padding:0 7px;margin-right:5px;border-radius:9px;background:#eee}
 .s-done{background:#d8f0d8!important}.s-failed{background:#f6d0cc!important}
 .s-diverged{background:#f8e3c0!important}.s-pending{background:#e3e7f3!important}
+.s-stopped{background:#e9e1f4!important}
 figure{margin:1.2em 0;break-inside:avoid}figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{color:#444;font-size:.92em;max-width:70em}.note{color:#8a5a00}
 .wide{overflow-x:auto}.tall{max-height:34em;overflow-y:auto;border-bottom:1px solid #ddd}
@@ -594,9 +641,12 @@ def build(d, out=None, run_id=None, sweep_bin=None, dpi=80, log=None):
                % _e(why))
     else:
         cap = ("<code>sweep summarize %s</code>: one row per configuration (the swept keys except the seed), in "
-               "grid order; statistics over done runs, mean &plusmn; sample standard deviation over seeds "
-               "(docs/summarize.md). Click a column title to sort by it, # for grid order again."
-               % _e(os.path.basename(os.path.normpath(d))))
+               "grid order; statistics over done runs%s, mean &plusmn; sample standard deviation over seeds "
+               "(docs/summarize.md).%s Click a column title to sort by it, # for grid order again."
+               % (_e(os.path.basename(os.path.normpath(d))),
+                  " and early-stopped runs (with their best epoch so far)" if any(r.stopped for r in sw.runs) else "",
+                  " The best epoch is chosen on the validation set: <i>val</i> is the metric that chose it, "
+                  "<i>best</i> the test set's at that epoch." if any(r.has_validation for r in sw.runs) else ""))
     log("table: %d rows from %s (%s)" % (len(rows), sweep_bin or "python", _clock(t1)))
 
     ctx = {}

@@ -2110,3 +2110,117 @@ int sw_h5_write_index(const char *dir, const sw_index_spec *spec, char *err, siz
     sw_h5_free_names(listed, spec->run_ids ? 0 : n);
     return w.rc;
 }
+
+/* ---- early-stopping decisions: /decisions of the index -------------------------------- */
+
+void sw_decisions_free(sw_decisions *d)
+{
+    if (!d) return;
+    free(d->bracket);
+    free(d->rung);
+    free(d->epoch);
+    sw_h5_free_names(d->run, d->run ? d->n : 0);
+    free(d->value);
+    free(d->cutoff);
+    free(d->promoted);
+    memset(d, 0, sizeof *d);
+}
+
+/* Reads the columns of the open group /decisions into *out (out->n from /decisions/run,
+ * which every other column must match in length). Returns SW_OK, SW_EFORMAT (reason in
+ * err) or SW_ENOMEM; what was read stays in *out for sw_decisions_free. */
+static int read_decision_columns(hid_t g, sw_decisions *out, const char *path, char *err, size_t errlen)
+{
+    hsize_t dims[2];
+    int rank = dset_dims(g, "run", dims, 2);
+    if (rank != 1 || dims[0] > READ_MAX_LIST) {
+        sw_set_error(err, errlen, "%s: /decisions/run is missing or not 1-D", path);
+        return SW_EFORMAT;
+    }
+    size_t n = (size_t)dims[0];
+    hid_t d = H5Dopen2(g, "run", H5P_DEFAULT);
+    int nrun = 0, rc = d >= 0 ? get_strs(d, 0, &out->run, &nrun) : SW_EFORMAT;
+    if (d >= 0) H5Dclose(d);
+    if (rc) {
+        if (rc != SW_ENOMEM) sw_set_error(err, errlen, "%s: /decisions/run is not a list of run ids", path);
+        return rc;
+    }
+    out->n = nrun;
+    size_t bytes = n ? n : 1;
+    out->bracket = malloc(bytes * sizeof *out->bracket);
+    out->rung = malloc(bytes * sizeof *out->rung);
+    out->epoch = malloc(bytes * sizeof *out->epoch);
+    out->value = malloc(bytes * sizeof *out->value);
+    out->cutoff = malloc(bytes * sizeof *out->cutoff);
+    out->promoted = malloc(bytes * sizeof *out->promoted);
+    if (!out->bracket || !out->rung || !out->epoch || !out->value || !out->cutoff || !out->promoted)
+        return SW_ENOMEM;
+    const struct {
+        const char *name;
+        hid_t type;
+        void *buf;
+    } cols[] = {{"bracket", H5T_NATIVE_INT32, out->bracket}, {"rung", H5T_NATIVE_INT32, out->rung},
+                {"epoch", H5T_NATIVE_INT32, out->epoch},     {"metric", H5T_NATIVE_DOUBLE, out->value},
+                {"cutoff", H5T_NATIVE_DOUBLE, out->cutoff},  {"promoted", H5T_NATIVE_INT8, out->promoted}};
+    for (size_t k = 0; k < SW_ARRAY_LEN(cols); k++) {
+        if (H5Lexists(g, cols[k].name, H5P_DEFAULT) <= 0 || dset_dims(g, cols[k].name, dims, 2) != 1 ||
+            dims[0] != n || read_dset(g, cols[k].name, cols[k].type, cols[k].buf, n) != SW_OK) {
+            sw_set_error(err, errlen, "%s: /decisions/%s is missing, unreadable or not of the %zu rows of "
+                         "/decisions/run", path, cols[k].name, n);
+            return SW_EFORMAT;
+        }
+    }
+    return SW_OK;
+}
+
+int sw_h5_read_decisions(const char *dir, sw_decisions *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof path, "%s/" INDEX_NAME, dir) >= (int)sizeof path) {
+        sw_set_error(err, errlen, "path too long: %s", dir);
+        return SW_EINVAL;
+    }
+    struct stat st;
+    if (stat(path, &st) != 0) return SW_ENOTFOUND;
+    h5_quiet();
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return SW_ENOTFOUND;
+    }
+    int rc = SW_ENOTFOUND;
+    char *format = NULL, *s = NULL;
+    hid_t g = -1;
+    if (get_str(f, "format", &format) != SW_OK || strcmp(format, INDEX_FORMAT) != 0 ||
+        H5Lexists(f, "decisions", H5P_DEFAULT) <= 0)
+        goto done;
+    g = H5Gopen2(f, "decisions", H5P_DEFAULT);
+    rc = SW_EFORMAT;
+    if (g < 0) {
+        sw_set_error(err, errlen, "%s: /decisions is not a group", path);
+        goto done;
+    }
+    long long eta = 0, min_epochs = 0;
+    if (get_str(g, "kind", &s) == SW_OK) snprintf(out->kind, sizeof out->kind, "%s", s);
+    free(s);
+    s = NULL;
+    if (get_str(g, "metric", &s) == SW_OK) snprintf(out->metric, sizeof out->metric, "%s", s);
+    if (!out->kind[0] || !out->metric[0] || get_i64(g, "eta", &eta) != SW_OK ||
+        get_i64(g, "min_epochs", &min_epochs) != SW_OK || eta < 0 || eta > 1000000 || min_epochs < 0 ||
+        min_epochs > 1000000) {
+        sw_set_error(err, errlen, "%s: /decisions lacks one of its attributes kind, metric, eta, min_epochs", path);
+        goto done;
+    }
+    out->eta = (int)eta;
+    out->min_epochs = (int)min_epochs;
+    rc = read_decision_columns(g, out, path, err, errlen);
+done:
+    free(format);
+    free(s);
+    if (g >= 0) H5Gclose(g);
+    H5Fclose(f);
+    H5Eclear2(H5E_DEFAULT);
+    if (rc == SW_ENOMEM) sw_set_error(err, errlen, "out of memory");
+    return rc;
+}

@@ -167,4 +167,33 @@ int sw_h5_read_index_order(const char *dir, char ***run_ids);
  * comparable with `sha256sum`). */
 void sw_sha256_hex(const void *data, size_t len, char out[65]);
 
+/* ---- early-stopping decisions: /decisions of the index -------------------------------- */
+
+/* The decisions an early-stopping sweep made at its rung barriers, as DIR/sweep.h5 keeps
+ * them under /decisions (docs/hdf5-layout.md): one row per (bracket, rung, run), in that
+ * order. Every pointer is owned by the struct (sw_decisions_free). */
+typedef struct {
+    char kind[16];     /* sha, hyperband, median */
+    char metric[16];   /* what the rungs compare, e.g. val_acc */
+    int eta, min_epochs;
+    int n;             /* rows */
+    int32_t *bracket;  /* (n) from 0; 0 except in hyperband */
+    int32_t *rung;     /* (n) from 0 */
+    int32_t *epoch;    /* (n) the rung's epoch */
+    char **run;        /* (n) run ids */
+    double *value;     /* (n) the run's metric at that epoch */
+    double *cutoff;    /* (n) the rung's cutoff; NaN when nobody was promoted */
+    int8_t *promoted;  /* (n) 1 promoted, 0 stopped there */
+} sw_decisions;
+
+/* Reads /decisions of DIR/sweep.h5 into *out (initialised here; release it with
+ * sw_decisions_free whatever the return). Returns SW_OK; SW_ENOTFOUND when there is no
+ * readable index or it has no /decisions (a sweep without early stopping); SW_EFORMAT when
+ * /decisions is malformed (a missing column, columns of different lengths; reason in
+ * err); SW_ENOMEM. Reads only; thread-safe. */
+int sw_h5_read_decisions(const char *dir, sw_decisions *out, char *err, size_t errlen);
+
+/* Frees what *d owns; NULL-tolerant; leaves *d zeroed. */
+void sw_decisions_free(sw_decisions *d);
+
 #endif

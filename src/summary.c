@@ -429,6 +429,9 @@ static int find_column(const table *t, const char *name)
         {"train", "final_train_loss_mean"},  {"loss", "best_loss_mean"},
         {"mse", "best_loss_mean"},           {"best_loss", "best_loss_mean"},
         {"final_loss", "final_loss_mean"},   {"baseline", "baseline_loss"},
+        /* the validation metric that chose the best epoch */
+        {"val", "val_acc_pct_mean"},         {"val", "val_loss_mean"},
+        {"val_acc", "val_acc_pct_mean"},
     };
     for (int j = 0; j < t->ncols; j++)
         if (!strcmp(t->cols[j].id, name) || !strcmp(t->cols[j].title, name)) return j;
@@ -492,6 +495,8 @@ typedef struct {
     double best_loss; /* test loss at the best epoch */
     double final_loss, final_train_loss; /* of the last epoch in /history; NaN when unread */
     double baseline;  /* sw_task_baseline_loss; NaN when the task has none */
+    int val;          /* selected on its validation set (/summary metric val_acc or val_loss) */
+    double val_best;  /* that metric at the best epoch (accuracy as a fraction); NaN without */
 } run_loss;
 
 /* The families of columns a table can have: a column is there when the runs have every
@@ -503,7 +508,10 @@ enum {
     FAM_LOSS = 2,        /* a run shows its loss (run_loss.shows_loss) */
     FAM_LOSS_METRIC = 4, /* a run is selected by test loss */
     FAM_BASELINE = 8,    /* a run's task has a baseline loss */
-    FAM_NEVER = 16       /* no run: the column is not in that format */
+    FAM_NEVER = 16,      /* no run: the column is not in that format */
+    FAM_VAL_ACC = 32,    /* a run is selected by validation accuracy (task.val_size > 0) */
+    FAM_VAL_LOSS = 64,   /* a run is selected by validation loss (a regression with val_size) */
+    FAM_STOPPED = 128    /* a run was stopped early at a rung */
 };
 
 typedef struct {
@@ -704,12 +712,17 @@ static int collect_losses(run_set *rs)
         l->by_loss = r->metric_mode == SW_METRIC_MIN;
         l->baseline = sw_task_baseline_loss(&r->config.task);
         l->shows_loss = l->by_loss || isfinite(l->baseline);
-        l->best_loss = l->by_loss && isfinite(r->best_metric) ? r->best_metric : r->best_test_loss;
+        l->val = !strncmp(r->metric, "val_", 4);
+        /* best_metric is the test loss only when the test set chose the epoch */
+        l->best_loss = l->by_loss && !l->val && isfinite(r->best_metric) ? r->best_metric : r->best_test_loss;
+        l->val_best = l->val ? r->best_metric : NAN;
         l->final_loss = h->epochs > 0 && h->test_loss ? h->test_loss[h->epochs - 1] : NAN;
         l->final_train_loss = h->epochs > 0 && h->train_loss ? h->train_loss[h->epochs - 1] : NAN;
         rs->fams |= l->by_loss ? FAM_LOSS_METRIC : FAM_ACC;
         if (l->shows_loss) rs->fams |= FAM_LOSS;
         if (isfinite(l->baseline)) rs->fams |= FAM_BASELINE;
+        if (l->val) rs->fams |= l->by_loss ? FAM_VAL_LOSS : FAM_VAL_ACC;
+        if (r->status == SW_RUN_STOPPED) rs->fams |= FAM_STOPPED;
         /* only regression tasks are selected by their loss, which is then the MSE */
         if (l->shows_loss && !l->by_loss) mse = 0;
     }
@@ -844,8 +857,10 @@ static void add_columns(table *t, const column_spec *specs, int n, const run_set
  * "mean +- std" and a range; CSV gives each statistic a column of raw numbers. Accuracies
  * sort high first, losses low first. */
 enum {
-    G_RUNS, G_DONE, G_FAILED, G_DIVERGED,
+    G_RUNS, G_DONE, G_STOPPED, G_FAILED, G_DIVERGED,
+    G_VAL, G_VAL_MEAN, G_VAL_STD,
     G_BEST, G_RANGE, G_BEST_MEAN, G_BEST_STD, G_BEST_MIN, G_BEST_MAX,
+    G_LVAL, G_LVAL_MEAN, G_LVAL_STD,
     G_LBEST, G_LRANGE, G_LBEST_MEAN, G_LBEST_STD, G_LBEST_MIN, G_LBEST_MAX, G_BASELINE,
     G_EPOCH, G_FINAL, G_FINAL_MEAN, G_FINAL_STD, G_LFINAL, G_LFINAL_MEAN, G_LFINAL_STD,
     G_TRAIN, G_LTRAIN, G_VANISHING, G_SECONDS, G_COUNT
@@ -856,14 +871,22 @@ enum {
 static const column_spec group_columns[G_COUNT] = {
     [G_RUNS] = {"runs", "runs", 1, 1, ALL, ALL, 0},
     [G_DONE] = {"done", "done", 1, 1, ALL, ALL, 0},
+    [G_STOPPED] = {"stopped", "stopped", 1, 0, FAM_STOPPED, FAM_STOPPED, 0},
     [G_FAILED] = {"failed", "failed", 1, 0, ALL, ALL, 0},
     [G_DIVERGED] = {"diverged", "diverged", 1, 0, ALL, ALL, 0},
+    /* the validation metric the best epoch was chosen by, before the test set's value there */
+    [G_VAL] = {"val_acc", "val acc %", 1, 1, FAM_VAL_ACC, NEVER, 0},
+    [G_VAL_MEAN] = {"val_acc_pct_mean", "val acc mean", 1, 1, NEVER, FAM_VAL_ACC, 0},
+    [G_VAL_STD] = {"val_acc_pct_std", "val acc std", 1, 0, NEVER, FAM_VAL_ACC, 0},
     [G_BEST] = {"best_acc", "best acc %", 1, 1, FAM_ACC, NEVER, 0},
     [G_RANGE] = {"best_acc_range", "min-max", 1, 1, FAM_ACC, NEVER, 0},
     [G_BEST_MEAN] = {"best_acc_pct_mean", "best acc mean", 1, 1, NEVER, FAM_ACC, 0},
     [G_BEST_STD] = {"best_acc_pct_std", "best acc std", 1, 0, NEVER, FAM_ACC, 0},
     [G_BEST_MIN] = {"best_acc_pct_min", "best acc min", 1, 1, NEVER, FAM_ACC, 0},
     [G_BEST_MAX] = {"best_acc_pct_max", "best acc max", 1, 1, NEVER, FAM_ACC, 0},
+    [G_LVAL] = {"val_loss", "val", 1, 0, FAM_VAL_LOSS, NEVER, 1},
+    [G_LVAL_MEAN] = {"val_loss_mean", "val loss mean", 1, 0, NEVER, FAM_VAL_LOSS, 0},
+    [G_LVAL_STD] = {"val_loss_std", "val loss std", 1, 0, NEVER, FAM_VAL_LOSS, 0},
     [G_LBEST] = {"best_loss", "best", 1, 0, FAM_LOSS, NEVER, 1},
     [G_LRANGE] = {"best_loss_range", "min-max", 1, 0, FAM_LOSS_METRIC, NEVER, 0},
     [G_LBEST_MEAN] = {"best_loss_mean", "best loss mean", 1, 0, NEVER, FAM_LOSS, 0},
@@ -884,8 +907,16 @@ static const column_spec group_columns[G_COUNT] = {
     [G_SECONDS] = {"seconds_per_run", "s/run", 1, 0, ALL, ALL, 0},
 };
 
-/* Numbers over the done runs of one group, one array per statistic (n each). */
-enum { V_BEST, V_EPOCH, V_FINAL, V_TRAIN, V_VAN, V_SEC, V_LBEST, V_LFINAL, V_LTRAIN, V_COUNT };
+/* Numbers over the averaged runs of one group, one array per statistic (n each). */
+enum { V_BEST, V_EPOCH, V_FINAL, V_TRAIN, V_VAN, V_SEC, V_LBEST, V_LFINAL, V_LTRAIN, V_VAL, V_LVAL, V_COUNT };
+
+/* Whether a run's numbers enter a group's statistics: done runs, and early-stopped ones with
+ * their best epoch so far. A stopped run is a result of the search, not a failure; leaving
+ * it out would average only the seeds that survived the rungs, the lucky ones. */
+static int in_statistics(sw_run_status status)
+{
+    return status == SW_RUN_DONE || status == SW_RUN_STOPPED;
+}
 
 /* Puts in group[i] the group of run i (runs with equal values of every gkey share one,
  * numbered in order of first appearance) and in first[g] the first run of group g.
@@ -934,7 +965,7 @@ static void group_row(table *t, int row, const int *col, const run_set *rs, cons
             bmin = fmin(bmin, l->baseline);
             bmax = fmax(bmax, l->baseline);
         }
-        if (r->status != SW_RUN_DONE) continue;
+        if (!in_statistics(r->status)) continue;
         /* a run selected by its loss has no accuracy to average */
         v[V_BEST][m] = l->by_loss ? NAN : pct(r->best_test_acc);
         v[V_EPOCH][m] = r->best_epoch > 0 ? r->best_epoch : NAN;
@@ -945,15 +976,27 @@ static void group_row(table *t, int row, const int *col, const run_set *rs, cons
         v[V_LBEST][m] = l->shows_loss ? l->best_loss : NAN;
         v[V_LFINAL][m] = l->shows_loss ? l->final_loss : NAN;
         v[V_LTRAIN][m] = l->shows_loss ? l->final_train_loss : NAN;
+        v[V_VAL][m] = l->val && !l->by_loss ? pct(l->val_best) : NAN;
+        v[V_LVAL][m] = l->val && l->by_loss ? l->val_best : NAN;
         m++;
     }
     set_int(t, row, col[G_RUNS], total);
     set_int(t, row, col[G_DONE], counts[SW_RUN_DONE]);
+    set_int(t, row, col[G_STOPPED], counts[SW_RUN_STOPPED]);
     set_int(t, row, col[G_FAILED], counts[SW_RUN_FAILED]);
     set_int(t, row, col[G_DIVERGED], counts[SW_RUN_DIVERGED]);
     stats sb = stats_of(v[V_BEST], m), se = stats_of(v[V_EPOCH], m), sf = stats_of(v[V_FINAL], m),
           st = stats_of(v[V_TRAIN], m), ss = stats_of(v[V_SEC], m);
     char text[96], csv[32];
+    stats sv = stats_of(v[V_VAL], m), slv = stats_of(v[V_LVAL], m);
+    mean_pm_std(text, sizeof text, sv);
+    CSV_NUMBER(csv, sv.mean);
+    tab_set(t, row, col[G_VAL], text, sv.n ? csv : "", sv.mean);
+    set_num(t, row, col[G_VAL_MEAN], "%.2f", sv.mean);
+    set_num(t, row, col[G_VAL_STD], "%.2f", sv.std);
+    set_loss_stat(t, row, col[G_LVAL], slv);
+    set_num(t, row, col[G_LVAL_MEAN], LOSS_FMT, slv.mean);
+    set_num(t, row, col[G_LVAL_STD], LOSS_FMT, slv.std);
     mean_pm_std(text, sizeof text, sb);
     CSV_NUMBER(csv, sb.mean);
     tab_set(t, row, col[G_BEST], text, sb.n ? csv : "", sb.mean);
@@ -1041,13 +1084,15 @@ static int group_table(const run_set *rs, const char *const *gkeys, int ngk, tab
 
 /* The columns of the per-run table after its id and key columns, in order. */
 enum {
-    R_STATUS, R_BEST, R_LBEST, R_BASELINE, R_EPOCH, R_FINAL, R_LFINAL, R_TRAIN, R_LTRAIN, R_EPOCHS,
+    R_STATUS, R_VAL, R_BEST, R_LVAL, R_LBEST, R_BASELINE, R_EPOCH, R_FINAL, R_LFINAL, R_TRAIN, R_LTRAIN, R_EPOCHS,
     R_VANISHING, R_SECONDS, R_ERROR, R_COUNT
 };
 
 static const column_spec run_columns[R_COUNT] = {
     [R_STATUS] = {"status", "status", 0, 0, ALL, ALL, 0},
+    [R_VAL] = {"val_acc_pct", "val acc %", 1, 1, FAM_VAL_ACC, FAM_VAL_ACC, 0},
     [R_BEST] = {"best_acc_pct", "best acc %", 1, 1, FAM_ACC, FAM_ACC, 0},
+    [R_LVAL] = {"val_loss", "val", 1, 0, FAM_VAL_LOSS, FAM_VAL_LOSS, 1},
     [R_LBEST] = {"best_loss", "best", 1, 0, FAM_LOSS, FAM_LOSS, 1},
     [R_BASELINE] = {"baseline_loss", "baseline", 1, 0, FAM_BASELINE, FAM_BASELINE, 0},
     [R_EPOCH] = {"best_epoch", "best epoch", 1, 0, ALL, ALL, 0},
@@ -1080,7 +1125,15 @@ static int run_table(const run_set *rs, table *t)
         if (row < 0) break;
         set_text(t, row, c_id, r->run_id);
         for (int k = 0; k < rs->nkeys; k++) key_cell(t, row, c_keys + k, sw_schema_find(rs->keys[k]), &r->config);
-        set_text(t, row, col[R_STATUS], sw_run_status_name(r->status));
+        if (r->status == SW_RUN_STOPPED) { /* where: the text says it, CSV keeps the status word */
+            char where[64];
+            snprintf(where, sizeof where, "stopped at %d/%d", r->epochs, r->epochs_planned);
+            tab_set(t, row, col[R_STATUS], where, sw_run_status_name(r->status), NAN);
+        } else {
+            set_text(t, row, col[R_STATUS], sw_run_status_name(r->status));
+        }
+        set_num(t, row, col[R_VAL], "%.2f", l->val && !l->by_loss ? pct(l->val_best) : NAN);
+        set_num(t, row, col[R_LVAL], LOSS_FMT, l->val && l->by_loss ? l->val_best : NAN);
         set_num(t, row, col[R_BEST], "%.2f", l->by_loss ? NAN : pct(r->best_test_acc));
         set_num(t, row, col[R_LBEST], LOSS_FMT, l->shows_loss ? l->best_loss : NAN);
         set_num(t, row, col[R_BASELINE], LOSS_FMT, l->baseline);
@@ -1101,8 +1154,9 @@ static int run_table(const run_set *rs, table *t)
 }
 
 /* One run's per-epoch table. A regression run (`regression`: selected by its loss, no
- * accuracy recorded) has no accuracy columns, and its losses get significant digits. */
-static int history_table(const sw_run_file *r, int regression, table *t)
+ * accuracy recorded) has no accuracy columns, and its losses get significant digits. A run
+ * with a validation set (`val`) gets its loss and accuracy after the test set's. */
+static int history_table(const sw_run_file *r, int regression, int val, table *t)
 {
     int acc = regression ? 0 : IN_BOTH;
     int c_epoch = tab_col(t, "epoch", "epoch", 1, 0, IN_BOTH);
@@ -1111,6 +1165,8 @@ static int history_table(const sw_run_file *r, int regression, table *t)
     int c_tra = acc ? tab_col(t, "train_acc_pct", "train acc %", 1, 1, acc) : -1;
     int c_tel = tab_col(t, "test_loss", "test loss", 1, 0, IN_BOTH);
     int c_tea = acc ? tab_col(t, "test_acc_pct", "test acc %", 1, 1, acc) : -1;
+    int c_vl = val ? tab_col(t, "val_loss", "val loss", 1, 0, IN_BOTH) : -1;
+    int c_va = val && acc ? tab_col(t, "val_acc_pct", "val acc %", 1, 1, IN_BOTH) : -1;
     int c_gn = tab_col(t, "grad_norm", "grad norm", 1, 0, IN_BOTH);
     int c_sec = tab_col(t, "seconds", "seconds", 1, 0, IN_BOTH);
     int c_best = tab_col(t, "best", "best", 0, 0, IN_BOTH);
@@ -1125,12 +1181,120 @@ static int history_table(const sw_run_file *r, int regression, table *t)
         set_num(t, row, c_tra, "%.2f", pct(h->train_acc[e]));
         set_num(t, row, c_tel, regression ? LOSS_FMT : "%.4f", h->test_loss[e]);
         set_num(t, row, c_tea, "%.2f", pct(h->test_acc[e]));
+        if (val) {
+            set_num(t, row, c_vl, regression ? LOSS_FMT : "%.4f", h->val_loss ? h->val_loss[e] : NAN);
+            set_num(t, row, c_va, "%.2f", h->val_acc ? pct(h->val_acc[e]) : NAN);
+        }
         set_num(t, row, c_gn, "%#.4g", h->grad_norm[e]);
         set_seconds(t, row, c_sec, h->seconds[e]);
         int is_best = e + 1 == r->best_epoch;
         tab_set(t, row, c_best, is_best ? "*" : "", is_best ? "1" : "0", is_best);
     }
     return t->oom ? SW_ENOMEM : SW_OK;
+}
+
+/* ---- early stopping: the rungs of sweep.h5's /decisions --------------------------------- */
+
+/* An accuracy metric (val_acc, test_acc): shown in percent like the tables' accuracies. */
+static int metric_is_acc(const char *metric)
+{
+    size_t n = strlen(metric);
+    return n >= 4 && !strcmp(metric + n - 4, "_acc");
+}
+
+/* One row per (bracket, rung) of d, in d's order: the rung's epoch, the runs that reached
+ * it, how many were promoted and how many stopped there, and the cutoff. A bracket column
+ * only when there is more than one bracket (hyperband). */
+static int rung_table(const sw_decisions *d, table *t)
+{
+    int brackets = 0;
+    for (int i = 1; i < d->n; i++) brackets |= d->bracket[i] != d->bracket[0];
+    int acc = metric_is_acc(d->metric);
+    int c_bracket = brackets ? tab_col(t, "bracket", "bracket", 1, 0, IN_BOTH) : -1;
+    int c_rung = tab_col(t, "rung", "rung", 1, 0, IN_BOTH);
+    int c_epoch = tab_col(t, "epoch", "epoch", 1, 0, IN_BOTH);
+    int c_runs = tab_col(t, "runs", "runs", 1, 1, IN_BOTH);
+    int c_promoted = tab_col(t, "promoted", "promoted", 1, 1, IN_BOTH);
+    int c_stopped = tab_col(t, "stopped", "stopped", 1, 1, IN_BOTH);
+    int c_cutoff = tab_col(t, acc ? "cutoff_pct" : "cutoff", acc ? "cutoff %" : "cutoff", 1, 0, IN_BOTH);
+    if (t->oom) return SW_ENOMEM;
+    for (int i = 0; i < d->n;) {
+        int j = i, promoted = 0;
+        double cutoff = NAN;
+        for (; j < d->n && d->bracket[j] == d->bracket[i] && d->rung[j] == d->rung[i]; j++) {
+            promoted += d->promoted[j] != 0;
+            if (!isfinite(cutoff)) cutoff = d->cutoff[j];
+        }
+        int row = tab_row(t);
+        if (row < 0) break;
+        if (c_bracket >= 0) set_int(t, row, c_bracket, d->bracket[i]);
+        set_int(t, row, c_rung, d->rung[i]);
+        set_int(t, row, c_epoch, d->epoch[i]);
+        set_int(t, row, c_runs, j - i);
+        set_int(t, row, c_promoted, promoted);
+        set_int(t, row, c_stopped, j - i - promoted);
+        if (acc)
+            set_num(t, row, c_cutoff, "%.2f", pct(cutoff));
+        else
+            set_num(t, row, c_cutoff, LOSS_FMT, cutoff);
+        i = j;
+    }
+    return t->oom ? SW_ENOMEM : SW_OK;
+}
+
+/* The line above the rung table: the rule, its metric and where the numbers come from. */
+static void rungs_note(char *note, size_t len, const sw_decisions *d)
+{
+    snprintf(note, len, "early stopping: %s on %s%s, eta %d, min_epochs %d; %d decision%s in sweep.h5 /decisions "
+             "(cutoff: the rung's threshold, - when nobody was promoted)", d->kind, d->metric,
+             metric_is_acc(d->metric) ? " (percent)" : "", d->eta, d->min_epochs, d->n, sw_plural(d->n));
+}
+
+/* Below a sweep's table (text, markdown): the per-rung account of DIR/sweep.h5's /decisions,
+ * when it has them. A malformed /decisions is said on diag (may be NULL) and left out: the
+ * table above stands on the run files alone. */
+static void rungs_account(const char *dir, sw_table_format format, FILE *out, FILE *diag)
+{
+    sw_decisions d;
+    char err[512] = "", note[512];
+    int rc = sw_h5_read_decisions(dir, &d, err, sizeof err);
+    if (rc && rc != SW_ENOTFOUND && diag)
+        fprintf(diag, "summarize: early-stopping decisions left out: %s\n", err[0] ? err : sw_strerror(rc));
+    if (rc == SW_OK && d.n > 0) {
+        table t;
+        memset(&t, 0, sizeof t);
+        if (rung_table(&d, &t) == SW_OK) {
+            rungs_note(note, sizeof note, &d);
+            const char *notes[1] = {note};
+            fputc('\n', out);
+            tab_print(&t, format, out, notes, 1, 0);
+        }
+        tab_free(&t);
+    }
+    sw_decisions_free(&d);
+}
+
+/* --rungs: the per-rung table alone, in any format. SW_ENOTFOUND when DIR has no decisions. */
+static int rungs_summary(const char *dir, const sw_summary_options *opt, FILE *out, char *err, size_t errlen)
+{
+    sw_decisions d;
+    int rc = sw_h5_read_decisions(dir, &d, err, errlen);
+    if (rc == SW_ENOTFOUND)
+        sw_set_error(err, errlen, "%s: no early-stopping decisions (sweep.h5 has no /decisions: the sweep's "
+                     "stop.kind is none, or no rung was reached yet)", dir);
+    table t;
+    memset(&t, 0, sizeof t);
+    if (rc == SW_OK && (rc = rung_table(&d, &t)) == SW_ENOMEM) sw_set_error(err, errlen, "out of memory");
+    if (rc == SW_OK && opt->sort) rc = tab_sort(&t, opt->sort, err, errlen);
+    if (rc == SW_OK) {
+        char note[512];
+        rungs_note(note, sizeof note, &d);
+        const char *notes[1] = {note};
+        tab_print(&t, opt->format, out, notes, opt->format == SW_TABLE_CSV ? 0 : 1, 0);
+    }
+    tab_free(&t);
+    sw_decisions_free(&d);
+    return rc;
 }
 
 /* ---- entry points ------------------------------------------------------------------------ */
@@ -1185,14 +1349,31 @@ static int history_summary(const run_set *rs, const sw_summary_options *opt, con
     int regression = l->by_loss;
     for (int e = 0; e < r->history.epochs && regression; e++)
         regression = !isfinite(r->history.test_acc[e]) && !isfinite(r->history.train_acc[e]);
-    int rc = history_table(r, regression, &t);
+    int rc = history_table(r, regression, l->val || r->config.task.val_size > 0, &t);
     if (rc) goto done;
-    snprintf(note[0], sizeof note[0], "run %s: %s, %d of %d epochs", r->run_id, sw_run_status_name(r->status),
-             r->epochs, r->epochs_planned);
+    snprintf(note[0], sizeof note[0], "run %s: %s, %d of %d epochs", r->run_id,
+             r->status == SW_RUN_STOPPED ? "stopped early at a rung" : sw_run_status_name(r->status), r->epochs,
+             r->epochs_planned);
     notes[nnotes++] = note[0];
     char baseline[64] = "";
     if (isfinite(l->baseline)) snprintf(baseline, sizeof baseline, "; baseline " LOSS_FMT, l->baseline);
-    if (r->best_epoch > 0 && l->by_loss) {
+    if (r->best_epoch > 0 && l->val && l->by_loss) {
+        const char *name = regression ? "MSE" : "loss";
+        snprintf(note[1], sizeof note[1], "best epoch %d by the lowest validation %s " LOSS_FMT "; test %s there "
+                 LOSS_FMT "%s; final " LOSS_FMT " (train " LOSS_FMT ")", r->best_epoch, name, l->val_best, name,
+                 l->best_loss, baseline, l->final_loss, l->final_train_loss);
+        notes[nnotes++] = note[1];
+    } else if (r->best_epoch > 0 && l->val) {
+        snprintf(note[1], sizeof note[1], "best epoch %d by validation accuracy %.2f%%; test accuracy there %.2f%%; "
+                 "final %.2f%% (train %.2f%%)", r->best_epoch, pct(l->val_best), pct(r->best_test_acc),
+                 pct(r->final_test_acc), pct(r->final_train_acc));
+        notes[nnotes++] = note[1];
+        if (baseline[0]) {
+            snprintf(note[2], sizeof note[2], "test loss at the best epoch " LOSS_FMT "%s (a constant answer's loss)",
+                     l->best_loss, baseline);
+            notes[nnotes++] = note[2];
+        }
+    } else if (r->best_epoch > 0 && l->by_loss) {
         const char *name = regression ? "MSE" : "loss";
         snprintf(note[1], sizeof note[1], "best test %s " LOSS_FMT " at epoch %d (lowest)%s; final " LOSS_FMT
                  " (train " LOSS_FMT ")", name, l->best_loss, r->best_epoch, baseline, l->final_loss, l->final_train_loss);
@@ -1226,10 +1407,13 @@ static void sweep_note(char *note, size_t len, const run_set *rs, const char *di
 {
     int counts[SW_RUN_STATUS_COUNT] = {0};
     for (int i = 0; i < rs->n; i++) counts[rs->runs[i].status]++;
-    size_t used = (size_t)snprintf(note, len, "%s%s%s%s: %d run%s (%d done, %d diverged, %d failed)",
+    /* "stopped" only when a run was: the line of a sweep without early stopping stays as it was */
+    char stopped[32] = "";
+    if (counts[SW_RUN_STOPPED]) snprintf(stopped, sizeof stopped, "%d stopped, ", counts[SW_RUN_STOPPED]);
+    size_t used = (size_t)snprintf(note, len, "%s%s%s%s: %d run%s (%d done, %s%d diverged, %d failed)",
                                    rs->sweep ? "sweep " : "", rs->sweep ? rs->sweep : "", rs->sweep ? " in " : "",
-                                   dir, rs->n, sw_plural(rs->n), counts[SW_RUN_DONE], counts[SW_RUN_DIVERGED],
-                                   counts[SW_RUN_FAILED]);
+                                   dir, rs->n, sw_plural(rs->n), counts[SW_RUN_DONE], stopped,
+                                   counts[SW_RUN_DIVERGED], counts[SW_RUN_FAILED]);
     if (!per_run && used < len)
         used += (size_t)snprintf(note + used, len - used, ", %d configuration%s", nrows, sw_plural(nrows));
     if (rs->unreadable && used < len)
@@ -1253,8 +1437,9 @@ static const struct {
  * better, and what the baselines are. */
 static void loss_note(char *note, size_t len, const run_set *rs)
 {
-    const char *at = !(rs->fams & FAM_ACC) ? "the lowest"
-                     : rs->fams & FAM_LOSS_METRIC ? "by each run's metric" : "the highest accuracy";
+    const char *at = !(rs->fams & FAM_ACC) ? (rs->fams & FAM_VAL_LOSS ? "the lowest validation loss" : "the lowest")
+                     : rs->fams & FAM_LOSS_METRIC ? "by each run's metric"
+                     : rs->fams & FAM_VAL_ACC ? "the highest validation accuracy" : "the highest accuracy";
     size_t used = (size_t)snprintf(note, len, "best %s: test %s at the best epoch (%s), lower is better", rs->loss_name,
                                    rs->loss_name, at);
     int first = 1;
@@ -1272,7 +1457,7 @@ static void loss_note(char *note, size_t len, const run_set *rs)
 /* The table of a sweep: per configuration (grouped by gkeys, or by every swept key but the
  * seed when opt->by is NULL) or per run. */
 static int sweep_summary(const run_set *rs, const sw_summary_options *opt, const char **gkeys, int ngk,
-                         const char *dir, FILE *out, char *err, size_t errlen)
+                         const char *dir, FILE *out, FILE *diag, char *err, size_t errlen)
 {
     if (rs->n == 0) {
         sw_set_error(err, errlen, "%s: no readable run files%s", dir, rs->unreadable ? " (see the messages above)" : "");
@@ -1289,23 +1474,33 @@ static int sweep_summary(const run_set *rs, const sw_summary_options *opt, const
         goto done;
     }
     if (opt->sort && (rc = tab_sort(&t, opt->sort, err, errlen))) goto done;
-    char note[3][512];
-    const char *notes[3];
+    char note[4][512];
+    const char *notes[4];
     int nnotes = 0;
     sweep_note(note[0], sizeof note[0], rs, dir, opt->per_run, t.nrows);
     notes[nnotes++] = note[0];
     if (!opt->per_run) {
         snprintf(note[1], sizeof note[1],
-                 "statistics over done runs (mean +- sample std over seeds)%s; "
+                 "statistics over %s (mean +- sample std over seeds)%s; "
                  "dh1/dhT: ||dl/dh_1|| / ||dl/dh_T||, last layer, last recorded epoch, geometric mean",
+                 rs->fams & FAM_STOPPED ? "done and stopped runs (a stopped run with its best epoch so far)"
+                                        : "done runs",
                  rs->fams & FAM_ACC ? ", accuracies in percent" : "");
         notes[nnotes++] = note[1];
+    }
+    if (rs->fams & (FAM_VAL_ACC | FAM_VAL_LOSS)) {
+        snprintf(note[3], sizeof note[3], "the best epoch is chosen on the validation set: %s%s%s",
+                 rs->fams & FAM_VAL_ACC ? "val acc % chose it, best acc % is the test accuracy there" : "",
+                 (rs->fams & FAM_VAL_ACC) && (rs->fams & FAM_VAL_LOSS) ? "; " : "",
+                 rs->fams & FAM_VAL_LOSS ? "the lowest val loss chose it, best is the test loss there" : "");
+        notes[nnotes++] = note[3];
     }
     if (rs->fams & FAM_LOSS) {
         loss_note(note[2], sizeof note[2], rs);
         notes[nnotes++] = note[2];
     }
     tab_print(&t, opt->format, out, notes, opt->format == SW_TABLE_CSV ? 0 : nnotes, 1);
+    if (opt->format != SW_TABLE_CSV) rungs_account(dir, opt->format, out, diag);
 done:
     tab_free(&t);
     return rc;
@@ -1314,7 +1509,7 @@ done:
 int sw_summarize(const char *dir, const sw_summary_options *opt, FILE *out, FILE *diag, char *err,
                  size_t errlen)
 {
-    sw_summary_options defaults = {NULL, NULL, SW_TABLE_TEXT, 0, NULL};
+    sw_summary_options defaults = {NULL, NULL, SW_TABLE_TEXT, 0, NULL, 0};
     if (!opt) opt = &defaults;
     if (!dir || !out) {
         sw_set_error(err, errlen, "sw_summarize: missing argument");
@@ -1328,11 +1523,20 @@ int sw_summarize(const char *dir, const sw_summary_options *opt, FILE *out, FILE
         free(gkeys);
         return rc;
     }
+    if (opt->rungs) {
+        struct stat st;
+        free(gkeys);
+        if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            sw_set_error(err, errlen, "%s: no such directory", dir);
+            return SW_ENOTFOUND;
+        }
+        return rungs_summary(dir, opt, out, err, errlen);
+    }
     run_set rs;
     rc = load_runs(dir, opt->history_run ? SW_READ_HISTORY : 0, &rs, diag, err, errlen);
     if (!rc)
         rc = opt->history_run ? history_summary(&rs, opt, dir, out, err, errlen)
-                              : sweep_summary(&rs, opt, gkeys, ngk, dir, out, err, errlen);
+                              : sweep_summary(&rs, opt, gkeys, ngk, dir, out, diag, err, errlen);
     run_set_free(&rs);
     free(gkeys);
     return rc;
@@ -1341,18 +1545,22 @@ int sw_summarize(const char *dir, const sw_summary_options *opt, FILE *out, FILE
 const char *sw_summarize_usage(void)
 {
     return "usage: sweep summarize DIR [--by KEYS] [--sort [-|+]COLUMN] [--format text|markdown|csv]\n"
-           "                       [--runs] [--history RUN_ID]\n"
+           "                       [--runs] [--history RUN_ID] [--rungs]\n"
            "\n"
            "Prints the best-epoch table of the sweep in DIR from its HDF5 files alone: one row per\n"
            "configuration (runs grouped by every swept key except seed), with runs done / failed /\n"
            "diverged, best test accuracy mean +- std and min-max over seeds (percent), median best\n"
            "epoch, final test and train accuracy, the vanishing-gradient figure dh1/dhT\n"
            "(||dl/dh_1|| / ||dl/dh_T|| of the last layer at the last recorded epoch, geometric mean\n"
-           "over seeds) and seconds per run. Statistics use the done runs; columns with the same\n"
-           "value in every row are stated once above the table.\n"
+           "over seeds) and seconds per run. Statistics use the done (and stopped) runs; columns\n"
+           "with the same value in every row are stated once above the table.\n"
            "Runs selected by their test loss (regression: adding) show best, final and train MSE\n"
            "instead of accuracies, lower is better; tasks with a baseline loss (adding, copy) show\n"
            "it and the test loss at the best epoch. Runs of other tasks keep their own columns.\n"
+           "With a validation set (task.val_size) the best epoch is chosen by it: val acc % (or val\n"
+           "loss) shows that metric, best acc % the test accuracy at that epoch. Early-stopped runs\n"
+           "(status stopped) get a stopped count and enter the statistics with their best epoch so\n"
+           "far; when sweep.h5 has early-stopping decisions, a per-rung account follows the table.\n"
            "\n"
            "  --by KEYS          group by these comma-separated keys instead (e.g. model.cell);\n"
            "                     --by '' puts all runs in one row\n"
@@ -1363,13 +1571,14 @@ const char *sw_summarize_usage(void)
            "  --format FORMAT    text (aligned, default), markdown, or csv (every column, raw numbers)\n"
            "  --runs             one row per run (with its status and error)\n"
            "  --history RUN_ID   one run's per-epoch table, best epoch marked\n"
+           "  --rungs            the early-stopping decisions per rung (sweep.h5 /decisions) alone\n"
            "\n"
            "Exit status: 0 printed; 1 no readable run file; 2 usage error.\n";
 }
 
 int sw_summarize_main(int argc, char **argv)
 {
-    sw_summary_options opt = {NULL, NULL, SW_TABLE_TEXT, 0, NULL};
+    sw_summary_options opt = {NULL, NULL, SW_TABLE_TEXT, 0, NULL, 0};
     const char *dir = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -1401,6 +1610,8 @@ int sw_summarize_main(int argc, char **argv)
             }
         } else if (!strcmp(a, "--runs")) {
             opt.per_run = 1;
+        } else if (!strcmp(a, "--rungs")) {
+            opt.rungs = 1;
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(sw_summarize_usage(), stdout);
             return 0;

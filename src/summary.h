@@ -2,8 +2,9 @@
  * computed from the run files alone (no config needed; works on a copied directory).
  *
  * Rows group the runs by every swept key except the seed (or by --by KEYS). Counts cover
- * all runs of a group; every other statistic covers its `done` runs only (diverged and
- * failed runs are counted, not averaged). Accuracies are printed in percent. Each run
+ * all runs of a group; every other statistic covers its `done` runs and its early-stopped
+ * ones (with their best epoch so far); diverged and failed runs are counted, not averaged.
+ * Runs with a validation set show the validation metric their best epoch was chosen by. Accuracies are printed in percent. Each run
  * is summarized by its own metric (/summary metric): runs selected by the lowest test loss
  * (regression) get loss columns instead of accuracies, tasks with a baseline loss get it. */
 #ifndef SWEEP_SUMMARY_H
@@ -21,6 +22,7 @@ typedef struct {
     sw_table_format format;
     int per_run;             /* one row per run instead of per configuration */
     const char *history_run; /* non-NULL: print this run's per-epoch table instead */
+    int rungs;               /* print the early-stopping decisions per rung instead */
 } sw_summary_options;
 
 /* Prints the table for the run files of `dir` on `out`; unreadable files and other notes

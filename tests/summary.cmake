@@ -57,3 +57,17 @@ if(TARGET sweep)
   set_tests_properties(summary_mixed_tasks PROPERTIES LABELS "unit;summary"
                        FIXTURES_REQUIRED "summary_sweep;summary_adding;summary_copy" SKIP_RETURN_CODE 77)
 endif()
+
+# An early-stopping search with a validation set (tests/test_summary_fixture.c: 9 synthetic
+# runs, 8 stopped at rungs, sweep.h5 with /decisions): the val columns, the stopped counts
+# and statistics, "stopped at E/N" rows and the per-rung account, recomputed with h5py.
+sweep_test_executable(test_summary_fixture test_summary_fixture.c)
+target_link_libraries(test_summary_fixture PRIVATE sweep_lib)
+set(SWEEP_SUMMARY_SEARCH ${CMAKE_CURRENT_BINARY_DIR}/summary-scratch/search)
+add_test(NAME summary_search_fixture COMMAND test_summary_fixture ${SWEEP_SUMMARY_SEARCH})
+set_tests_properties(summary_search_fixture PROPERTIES LABELS "unit;summary" FIXTURES_SETUP summary_search)
+add_test(NAME summary_search
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_summary.py
+                 $<TARGET_FILE:test_summary_cli> ${SWEEP_SUMMARY_SEARCH} early-stopping)
+set_tests_properties(summary_search PROPERTIES LABELS "unit;summary"
+                     FIXTURES_REQUIRED summary_search SKIP_RETURN_CODE 77)

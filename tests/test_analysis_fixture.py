@@ -23,10 +23,16 @@ with tests/check-run-file.py, and then checks that
     only and "lower is better" for adding, the baselines (1/6, 10 ln 8/(T+20))
     as dashed lines, the lowest MSE per run in `vanishing`, gradient lines as
     long as the arrays; the classification files (which have no metric
-    attributes) are drawn as before.
+    attributes) are drawn as before;
+  - an early-stopping search with a validation set (runs with status
+    'stopped', /history/val_*, sweep.h5 /decisions): the loader's val columns
+    (NaN for runs without validation), best_val and best_test, the decisions
+    and their account per rung; curves get validation panels and a cross
+    where each stopped run ended; `rungs` draws and prints the decisions.
 
 Usage: test_analysis_fixture.py              run the test (exit 0 / 1; 77 = skipped)
        test_analysis_fixture.py --write DIR  only write the fixture sweep into DIR
+       test_analysis_fixture.py --write-search DIR   only write the early-stopping search
 """
 import hashlib
 import os
@@ -176,17 +182,29 @@ def target_acc(cfg):
     return float(np.clip(0.95 - drop - 0.01 * (cfg["seed"] % 3), 0.5, 1.0))
 
 
+def val_acc_curve(cfg, ep):
+    """Validation accuracy at epochs ep (a fixture run with a validation set): a curve of its
+    own, peaking one epoch later than the test accuracy, so that it chooses another epoch."""
+    acc_best, peak = target_acc(cfg), max(1, (cfg["train.epochs"] + 1) // 2)
+    ep = np.asarray(ep)
+    return np.clip(np.where(ep < peak + 1, 0.5 + (acc_best - 0.51) * ep / (peak + 1),
+                            acc_best - 0.01 - 0.015 * ((ep - peak - 1) % 2 + (ep > peak + 1))), 0, 1).astype(np.float64)
+
+
 def attach(ds, scales):
     for axis, sc in enumerate(scales):
         if sc is not None:
             ds.dims[axis].attach_scale(sc)
 
 
-def write_run(path, cfg, *, sweep="fixture", swept_keys=None, status="done", epochs_done=None):
+def write_run(path, cfg, *, sweep="fixture", swept_keys=None, status="done", epochs_done=None, val=False):
     """Write one run file at `path` following docs/hdf5-layout.md.
 
     status 'failed' writes only the root attributes, /config, an empty
-    /history and /summary with NaNs; 'diverged' stops after epochs_done epochs.
+    /history and /summary with NaNs; 'diverged' and 'stopped' (early stopping
+    ended it at a rung) end after epochs_done epochs. val: a validation set
+    (cfg task.val_size > 0): /history/val_loss and val_acc, the best epoch
+    chosen by validation accuracy (metric val_acc), the test set reported there.
     swept_keys None leaves the root attribute out (files from another writer).
     Returns (run_id, summary dict)."""
     run_id = os.path.basename(path)[:-3]
@@ -205,7 +223,7 @@ def write_run(path, cfg, *, sweep="fixture", swept_keys=None, status="done", epo
         f.attrs["run_id"] = run_id
         f.attrs["sweep"] = sweep
         f.attrs["status"] = status
-        f.attrs["error"] = {"done": "", "failed": "fixture: planted failure",
+        f.attrs["error"] = {"done": "", "stopped": "", "failed": "fixture: planted failure",
                             "diverged": "loss became NaN at epoch %d, step 1" % (E + 1)}[status]
         f.attrs["seed"] = np.int64(seed)
         if swept_keys is not None:
@@ -240,6 +258,9 @@ def write_run(path, cfg, *, sweep="fixture", swept_keys=None, status="done", epo
         elif kind == "copy":   # cross-entropy over T+20 steps, from above the baseline to below it
             hist["test_loss"] = 3 * baseline(kind, cfg["task.seq_len"]) * np.exp(-0.3 * ep)
             hist["train_loss"] = 0.95 * hist["test_loss"]
+        if val:
+            hist["val_acc"] = val_acc_curve(cfg, ep)
+            hist["val_loss"] = 0.74 * np.exp(-0.14 * ep)
         hg = f.create_group("history", track_order=True)
         escale = None
         for k, v in hist.items():
@@ -253,8 +274,10 @@ def write_run(path, cfg, *, sweep="fixture", swept_keys=None, status="done", epo
         best = int(np.argmax(test_acc)) + 1 if E else 0
         if kind == "adding":
             best = int(np.argmin(hist["test_loss"])) + 1 if E else 0
+        if val:
+            best = int(np.argmax(hist["val_acc"])) + 1 if E else 0
         nan = float("nan")
-        summary = {"best_epoch": np.int32(best), "best_test_acc": float(hist["test_acc"].max()) if E else nan,
+        summary = {"best_epoch": np.int32(best), "best_test_acc": float(hist["test_acc"][best - 1]) if E else nan,
                    "best_test_loss": float(hist["test_loss"][best - 1]) if E else nan,
                    "final_test_acc": float(hist["test_acc"][-1]) if E else nan,
                    "final_train_acc": float(hist["train_acc"][-1]) if E else nan,
@@ -264,6 +287,9 @@ def write_run(path, cfg, *, sweep="fixture", swept_keys=None, status="done", epo
             summary["metric"] = "test_loss" if by_loss else "test_acc"
             summary["metric_mode"] = "min" if by_loss else "max"
             summary["best_metric"] = summary["best_test_loss" if by_loss else "best_test_acc"]
+        if val:
+            summary["metric"], summary["metric_mode"] = "val_acc", "max"
+            summary["best_metric"] = float(hist["val_acc"][best - 1]) if E else nan
         if status != "failed":
             nparam = 0
             for which in ("final", "best"):
@@ -369,6 +395,56 @@ def write_sweep(d, *, kinds=("mean_sign", "first_sign"), cells=("rnn", "gru"), l
     return rows
 
 
+def write_search(d, *, cells=("rnn", "lstm", "gru"), seeds=(1, 2, 3), eta=3, min_epochs=1, epochs=9):
+    """An early-stopping search with a validation set into directory d: cells x seeds at T=40,
+    successive halving on val_acc (rungs at min_epochs * eta^k below `epochs`; at each, the
+    best third promoted, ties by run id; the cutoff is the last promoted run's value), the
+    runs that stop at a rung with status 'stopped', and sweep.h5 with /decisions and
+    runs_stopped as docs/hdf5-layout.md describes. Returns (rows, decisions) where
+    decisions is a list of (bracket, rung, epoch, run_id, metric, cutoff, promoted)."""
+    os.makedirs(d, exist_ok=True)
+    keys = ["model.cell", "seed"]
+    cfgs = {}
+    for cell in cells:
+        for seed in seeds:
+            cfg = dict(BASE, **{"model.cell": cell, "task.seq_len": 40, "seed": seed, "train.epochs": epochs,
+                                "task.val_size": 16})
+            cfgs[run_id_of(cfg, keys)] = cfg
+    ends = {rid: epochs for rid in cfgs}
+    decisions, alive, rung, epoch = [], sorted(cfgs), 0, min_epochs
+    while epoch < epochs and len(alive) > 1:
+        v = {rid: float(val_acc_curve(cfgs[rid], [epoch])[0]) for rid in alive}
+        ranked = sorted(alive, key=lambda rid: (-v[rid], rid))
+        keep = ranked[:len(alive) // eta]
+        cutoff = v[keep[-1]] if keep else float("nan")
+        for rid in alive:            # rows in run-id order
+            decisions.append((0, rung, epoch, rid, v[rid], cutoff, rid in keep))
+            if rid not in keep:
+                ends[rid] = epoch
+        alive, rung, epoch = sorted(keep), rung + 1, epoch * eta
+    rows = []
+    for rid, cfg in cfgs.items():
+        status = "done" if ends[rid] == epochs else "stopped"
+        _, summ = write_run(os.path.join(d, rid + ".h5"), cfg, sweep="search-fixture", swept_keys=keys,
+                            status=status, epochs_done=ends[rid], val=True)
+        rows.append((rid, cfg, status, summ))
+    write_index(d, rows, keys, name="search-fixture")
+    with h5py.File(os.path.join(d, "sweep.h5"), "a") as f:
+        g = f.create_group("decisions", track_order=True)
+        g.attrs["kind"] = "sha"
+        g.attrs["metric"] = "val_acc"
+        g.attrs["eta"] = np.int32(eta)
+        g.attrs["min_epochs"] = np.int32(min_epochs)
+        g["bracket"] = np.array([x[0] for x in decisions], np.int32)
+        g["rung"] = np.array([x[1] for x in decisions], np.int32)
+        g["epoch"] = np.array([x[2] for x in decisions], np.int32)
+        g["run"] = strs(x[3] for x in decisions)
+        g["metric"] = np.array([x[4] for x in decisions], np.float64)
+        g["cutoff"] = np.array([x[5] for x in decisions], np.float64)
+        g["promoted"] = np.array([x[6] for x in decisions], np.int8)
+    return rows, decisions
+
+
 def write_index(d, rows, keys, name="fixture"):
     """DIR/sweep.h5: root attributes, /runs external links, /table columns (grid order)."""
     text = "name: %s\n# fixture sweep written by tests/test_analysis_fixture.py\n" % name
@@ -386,6 +462,8 @@ def write_index(d, rows, keys, name="fixture"):
         st = [r[2] for r in rows]
         for s in ("done", "diverged", "failed", "pending"):
             f.attrs["runs_" + s] = np.int64(st.count(s))
+        if "stopped" in st:
+            f.attrs["runs_stopped"] = np.int64(st.count("stopped"))
         f.attrs["runs_total"] = np.int64(len(rows))
         g = f.create_group("runs")
         for rid, _, _, _ in rows:
@@ -598,6 +676,82 @@ def check_tasks(tmp, classification_dir):
     plt.close(fig)
 
 
+def check_search(tmp):
+    """An early-stopping search with a validation set: the loader's val columns and stopped
+    status, the crosses of the curves, the rungs view and command, and their errors."""
+    from analysis import load, plots
+    import matplotlib.pyplot as plt
+    d = os.path.join(tmp, "search")
+    rows, dec = write_search(d)
+    runs = load.load_runs(d)
+    stopped = [r for r in runs if r.status == "stopped"]
+    check(len(stopped) == sum(r[2] == "stopped" for r in rows) >= 2 and all(r.stopped for r in stopped)
+          and not any(r.stopped for r in runs if r.status == "done"),
+          "loader: status stopped for the runs that ended at a rung (%d)" % len(stopped))
+    ok = True
+    for r in runs:
+        E = r.epochs_completed
+        ok &= r.has_validation and r.metric == "val_acc" and len(r.history["val_acc"]) == E
+        ok &= np.allclose(r.history["val_acc"], val_acc_curve(r.config, np.arange(1, E + 1)))
+        b = int(r.summary["best_epoch"])
+        ok &= r.best_val == r.history["val_acc"][b - 1] == r.history["val_acc"].max()
+        ok &= r.best_test == r.history["test_acc"][b - 1] and plots.metric_value(r) == 100 * r.best_test
+        ok &= r.epochs_planned == 9 and (E < 9) == r.stopped
+    check(ok, "loader: val_loss/val_acc, best_val (what chose the epoch), best_test (the test set there)")
+    got = load.load_decisions(d)
+    want_rungs = []
+    for b, rung, ep, rid, m, cut, prom in dec:
+        if not want_rungs or want_rungs[-1][:2] != [b, rung]:
+            want_rungs.append([b, rung, ep, 0, 0, 0, cut])
+        want_rungs[-1][3] += 1
+        want_rungs[-1][4 if prom else 5] += 1
+    check(got is not None and got.kind == "sha" and got.metric == "val_acc" and got.eta == 3
+          and list(got.run) == [x[3] for x in dec] and list(got.promoted) == [x[6] for x in dec]
+          and [[r["bracket"], r["rung"], r["epoch"], r["runs"], r["promoted"], r["stopped"], r["cutoff"]]
+               for r in got.rungs()] == want_rungs,
+          "load_decisions: attributes, columns and the account per rung", (got and got.rungs(), want_rungs))
+    check(load.load_decisions(os.path.join(tmp, "sweep")) is None, "load_decisions: None without /decisions")
+
+    fig = plots.curves(runs, ["model.cell"], "t")
+    titles = [ax.get_title() for ax in fig.axes]
+    check("validation accuracy" in titles and "validation loss" in titles and len(titles) >= 6,
+          "curves: validation panels next to the test ones (%s)" % titles)
+    ax = fig.axes[titles.index("test accuracy")]
+    pts = sorted((float(x), round(float(y), 9)) for ln in ax.lines if ln.get_gid() == "stopped"
+                 for x, y in zip(ln.get_xdata(), ln.get_ydata()))
+    want = sorted((float(r.epochs_completed), round(100 * float(r.history["test_acc"][-1]), 9)) for r in stopped)
+    check(pts == want, "curves: a cross where every stopped run ended (%d)" % len(pts), (pts, want))
+    plt.close(fig)
+    fig = plots.rungs(got, "t")
+    ax = fig.axes[0]
+    n = {g: sum(len(c.get_offsets()) for c in ax.collections if c.get_gid() == g) for g in ("promoted", "stopped")}
+    ncut = sum(1 for c in ax.collections if c.get_gid() == "cutoff")
+    check(n["promoted"] == sum(x[6] for x in dec) and n["stopped"] == sum(not x[6] for x in dec)
+          and ncut == sum(1 for r in want_rungs if np.isfinite(r[6])),
+          "rungs: a dot per promotion, a cross per stop, a cutoff per rung (%s, %d)" % (n, ncut))
+    plt.close(fig)
+
+    png = os.path.join(tmp, "rungs.png")
+    code, out, secs = cli("rungs", d, "--out", png)
+    lines = [l for l in out.splitlines() if l.startswith("rung ")]
+    want_lines = ["rung %d, epoch %d: %d runs, %d promoted, %d stopped, cutoff %s"
+                  % (r[1], r[2], r[3], r[4], r[5], "-" if not np.isfinite(r[6]) else "%.2f%%" % (100 * r[6]))
+                  for r in want_rungs]
+    check(code == 0 and is_png(png) and lines == want_lines, "rungs writes a PNG and prints the account per rung",
+          out)
+    code, out = cli_inprocess("rungs", os.path.join(tmp, "sweep"), "--out", png)
+    check(code == 2 and "no early-stopping decisions" in out and "Traceback" not in out,
+          "rungs without /decisions -> status 2, one line", out)
+    bad = os.path.join(tmp, "search-bad")
+    shutil.copytree(d, bad)
+    with h5py.File(os.path.join(bad, "sweep.h5"), "a") as f:
+        del f["decisions/cutoff"]
+    code, out = cli_inprocess("rungs", bad, "--out", png)
+    check(code == 2 and "/decisions lacks cutoff" in out, "rungs on a malformed /decisions -> status 2", out)
+    code, out, secs = cli("curves", d, "--out", os.path.join(tmp, "search-curves.png"))
+    check(code == 0 and "Warning" not in out and "Traceback" not in out, "curves of the search: no warning", out)
+
+
 def main():
     sys.path.insert(0, ROOT)
     from analysis import load
@@ -721,7 +875,11 @@ def main():
             check(code == 2 and "error" in out and "Traceback" not in out,
                   "%s -> status 2: %s" % (what, out.strip().splitlines()[-1] if out.strip() else ""), out)
 
+        check(all(np.isnan(r.history["val_acc"]).all() and len(r.history["val_loss"]) == len(r.history["epoch"])
+                  and not r.has_validation and not r.stopped for r in runs),
+              "runs without a validation set: NaN val_loss/val_acc of their history's length")
         check_tasks(tmp, d)
+        check_search(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("%d failure(s)" % failures)
@@ -732,6 +890,10 @@ if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--write":
         rows = write_sweep(sys.argv[2])
         print("wrote %d runs and sweep.h5 into %s" % (len(rows), sys.argv[2]))
+        sys.exit(0)
+    if len(sys.argv) == 3 and sys.argv[1] == "--write-search":
+        rows, dec = write_search(sys.argv[2])
+        print("wrote %d runs, %d decisions and sweep.h5 into %s" % (len(rows), len(dec), sys.argv[2]))
         sys.exit(0)
     if len(sys.argv) != 1:
         sys.exit(__doc__)

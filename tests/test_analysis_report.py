@@ -13,6 +13,9 @@ writes them to the HDF5 contract), read back as HTML:
   - failed and diverged runs listed with their errors;
   - a directory a sweep is still writing (runs missing, a hidden temporary, a file without a
     status): only complete runs, the rest counted as pending; a directory with no run yet;
+  - an early-stopping search with a validation set: stopped runs counted (not failures), the
+    val and stopped columns, an "Early stopping" section with the rung figure and the account
+    per rung of sweep.h5's /decisions (none without it);
   - figures aggregate: coarsen() never leaves more groups than asked.
 
 Usage: test_analysis_report.py [SWEEP_BINARY]    (exit 0 / 1; 77 = skipped)
@@ -291,6 +294,44 @@ def main():
         code, out, text = report(sdir, "--dpi", "30", sweep=sweep, inprocess=True)
         check(code == 0 and "sampled search" in section(text, "parallel") and "sobol" in section(text, "parallel"),
               "parallel coordinates for a sampled search (search attribute) of 2 numeric keys", out)
+
+        # ---- an early-stopping search with a validation set
+        edir = os.path.join(tmp, "early")
+        erows, dec = fx.write_search(edir)
+        code, out, text = report(edir, "--dpi", "30", sweep=sweep, inprocess=True)
+        nstop = sum(r[2] == "stopped" for r in erows)
+        ov = section(text, "overview")
+        check(code == 0 and "stopped %d" % nstop in ov and "s-stopped" in ov,
+              "early stopping: the overview counts the %d stopped runs" % nstop, out + ov[:600])
+        sec = section(text, "rungs")
+        rr = re.findall(r"<tr>(.*?)</tr>", re.search(r'<table id="rungs">.*?<tbody>(.*?)</tbody>', sec, re.S).group(1)
+                        if '<table id="rungs">' in sec else "", re.S)
+        want = [[str(r["rung"]), str(r["epoch"]), str(r["runs"]), str(r["promoted"]), str(r["stopped"]),
+                 "-" if not np.isfinite(r["cutoff"]) else "%.2f" % (100 * r["cutoff"])]
+                for r in load.load_decisions(edir).rungs()]
+        check("<img" in sec and "/decisions" in sec and [cells(r) for r in rr] == want,
+              "an Early stopping section: the rung figure and the account per rung of /decisions",
+              (sec[-1500:], [cells(r) for r in rr], want))
+        check(not any(r[0] in section(text, "problems") for r in erows if r[2] == "stopped"),
+              "no stopped run in the failed-and-diverged list")
+        check("cross marks where a run stopped early" in section(text, "curves"), "the curves' caption names the crosses")
+        heads = re.findall(r"<th[^>]*>([^<]*)</th>", re.search(r'<table id="summary".*?</thead>', text, re.S).group(0))
+        same_line = re.search(r'<p class="muted">Same in every row: (.*?)</p>', section(text, "table"))
+        shown = heads + ([same_line.group(1)] if same_line else [])
+        check("val acc %" in " ".join(shown) and "stopped" in " ".join(shown),
+              "the table has the val acc %% and stopped columns (%s)" % shown)
+        check("validation set" in section(text, "table") and "early-stopped" in section(text, "table"),
+              "the table's caption says the epoch is chosen on validation and stopped runs are averaged")
+        py = R.python_table(R.Sweep(edir))
+        check(all("val_acc_pct_mean" in r for r in py) and sum(int(r["stopped"]) for r in py) == nstop,
+              "the fallback table has the validation metric and the stopped counts")
+        nodec = os.path.join(tmp, "early-nodec")
+        shutil.copytree(edir, nodec)
+        os.remove(os.path.join(nodec, "report.html"))
+        with h5py.File(os.path.join(nodec, "sweep.h5"), "a") as f:
+            del f["decisions"]
+        code, out, text = report(nodec, "--dpi", "30", sweep=sweep, inprocess=True)
+        check(code == 0 and 'id="rungs"' not in text, "no Early stopping section without /decisions")
 
         # ---- aggregation
         class Fake:

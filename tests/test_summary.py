@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Summarizer tests: every aggregated number recomputed from /history and /gradients with h5py.
 
-Usage: test_summary.py SUMMARIZE_CMD DIR [all-statuses]
+Usage: test_summary.py SUMMARIZE_CMD DIR [all-statuses|early-stopping]
        test_summary.py SUMMARIZE_CMD --mixed DIR DIR...
   SUMMARIZE_CMD  a program taking the `summarize` arguments (test_summary_cli, or "sweep summarize")
   DIR            a sweep output directory with done, diverged and failed runs (the HDF5 fixture
@@ -10,6 +10,10 @@ Usage: test_summary.py SUMMARIZE_CMD DIR [all-statuses]
                  (adding): every number is recomputed by the run's own metric, the best epoch
                  as the argmax of the accuracy or the argmin of the loss
   all-statuses   DIR must hold done, diverged and failed runs (the fixture does)
+  early-stopping DIR is an early-stopping search with a validation set (test_summary_fixture):
+                 runs selected by validation accuracy, runs with status stopped, and
+                 sweep.h5 with /decisions; the val and stopped columns, "stopped at E/N"
+                 rows and the per-rung account are checked against the files too
   --mixed        the run files of several sweeps (of different tasks) copied into one
                  directory: rows per task, each with the columns of its metric
 Exit 0 when every check passes, 1 on a failure, 77 when h5py/numpy are missing."""
@@ -59,6 +63,11 @@ def metric_of(f):
     return str(a.get("metric", "test_acc")), str(a.get("metric_mode", "max"))
 
 
+# The statuses whose runs enter the statistics: done, and early-stopped runs with their best
+# epoch so far (docs/summarize.md).
+AVERAGED = ("done", "stopped")
+
+
 def recompute(d, by_file=False):
     """Per run, from the files alone: status, swept values, and the numbers the summarizer prints.
     Keyed by run id, or by file name (by_file: run ids of several sweeps may repeat)."""
@@ -79,20 +88,30 @@ def recompute(d, by_file=False):
             train_loss = f["history/train_loss"][()]
             cfg = f["config"].attrs
             metric, mode = metric_of(f)
-            check((metric, mode) in (("test_acc", "max"), ("test_loss", "min")), f"{name}: metric {metric}/{mode}")
+            check((metric, mode) in (("test_acc", "max"), ("test_loss", "min"), ("val_acc", "max"), ("val_loss", "min")),
+                  f"{name}: metric {metric}/{mode}")
+            val = metric.startswith("val_")
             r = {"status": f.attrs["status"], "cell": cfg["model.cell"], "kind": str(cfg["task.kind"]),
                  "seed": int(cfg["seed"]), "wall": float(f.attrs["wall_seconds"]),
-                 "error": f.attrs["error"], "epochs": len(acc), "by_loss": mode == "min",
+                 "error": f.attrs["error"], "epochs": len(acc), "by_loss": mode == "min", "val": val,
+                 "planned": int(f["summary"].attrs["epochs_planned"]),
                  "baseline": baseline_of(str(cfg["task.kind"]), int(cfg["task.seq_len"]))}
             r["shows_loss"] = r["by_loss"] or r["baseline"] is not None
             r["regression"] = r["by_loss"] and not np.isfinite(acc).any()
+            # with a validation set the epoch is chosen by it, and the test set is read there
+            sel = f["history/" + metric][()] if val else (loss if r["by_loss"] else acc)
             if len(acc) and r["by_loss"]:
-                i = int(np.nanargmin(loss))  # lower is better: the first lowest test loss
+                i = int(np.nanargmin(sel))  # lower is better: the first lowest (test or validation) loss
                 r["best_epoch"] = i + 1
                 r["best_loss"] = float(loss[i])
+                if val:
+                    r["val_loss"] = float(sel[i])
             elif len(acc):
-                r["best"] = 100 * acc.max()
-                r["best_epoch"] = int(np.argmax(acc)) + 1
+                i = int(np.argmax(sel))
+                r["best"] = 100 * acc[i]
+                r["best_epoch"] = i + 1
+                if val:
+                    r["val"] = 100 * float(sel[i])
                 r["final"] = 100 * acc[-1]
                 r["train"] = 100 * train[-1]
                 if r["shows_loss"]:
@@ -116,15 +135,20 @@ def families(runs):
     """Which families of columns the table must have (docs/summarize.md)."""
     rs = list(runs.values())
     return {"acc": any(not r["by_loss"] for r in rs), "loss": any(r["shows_loss"] for r in rs),
-            "loss_metric": any(r["by_loss"] for r in rs), "baseline": any(r["baseline"] is not None for r in rs)}
+            "loss_metric": any(r["by_loss"] for r in rs), "baseline": any(r["baseline"] is not None for r in rs),
+            "val_acc": any(r["val"] and not r["by_loss"] for r in rs),
+            "val_loss": any(r["val"] and r["by_loss"] for r in rs),
+            "stopped": any(r["status"] == "stopped" for r in rs)}
 
 
 def group_columns(fam):
     """The CSV header after the key columns, as docs/summarize.md lists it: the accuracy
     columns exactly when a run is selected by accuracy, the loss ones when a run shows a loss."""
     acc, loss = fam["acc"], fam["loss"]
-    return (["runs", "done", "failed", "diverged"]
+    return (["runs", "done"] + (["stopped"] if fam["stopped"] else []) + ["failed", "diverged"]
+            + (["val_acc_pct_mean", "val_acc_pct_std"] if fam["val_acc"] else [])
             + (["best_acc_pct_mean", "best_acc_pct_std", "best_acc_pct_min", "best_acc_pct_max"] if acc else [])
+            + (["val_loss_mean", "val_loss_std"] if fam["val_loss"] else [])
             + (["best_loss_mean", "best_loss_std", "best_loss_min", "best_loss_max"] if loss else [])
             + (["baseline_loss"] if fam["baseline"] else []) + ["best_epoch_median"]
             + (["final_acc_pct_mean", "final_acc_pct_std"] if acc else [])
@@ -154,13 +178,18 @@ def check_groups(cmd, d, runs):
     check([r["model.cell"] for r in rows] == cells_in_order, f"row order {[r['model.cell'] for r in rows]} != {cells_in_order}")
     for row in rows:
         mine = [r for r in runs.values() if r["cell"] == row["model.cell"]]
-        done = [r for r in mine if r["status"] == "done"]
+        done = [r for r in mine if r["status"] in AVERAGED]
         check(int(row["runs"]) == len(mine), f"{row['model.cell']}: runs")
-        for s in ("done", "failed", "diverged"):
-            check(int(row[s]) == sum(r["status"] == s for r in mine), f"{row['model.cell']}: {s} count")
+        for s in ("done", "failed", "diverged", "stopped"):
+            if s in row or s != "stopped":
+                check(int(row[s]) == sum(r["status"] == s for r in mine), f"{row['model.cell']}: {s} count")
         best = [r["best"] for r in done if "best" in r]
         acc_done = [r for r in done if "final" in r]
+        vals = [r["val"] for r in done if "val" in r]
+        lvals = [r["val_loss"] for r in done if "val_loss" in r]
         expect = {
+            "val_acc_pct_mean": mean(vals), "val_acc_pct_std": sample_std(vals),
+            "val_loss_mean": mean(lvals), "val_loss_std": sample_std(lvals),
             "best_acc_pct_mean": mean(best),
             "best_acc_pct_std": sample_std(best),
             "best_acc_pct_min": min(best) if best else None,
@@ -197,7 +226,8 @@ def check_runs(cmd, d, runs, all_statuses):
     header = out.splitlines()[0].split(",") if out else []
     for col, want in (("best_acc_pct", fam["acc"]), ("final_acc_pct", fam["acc"]), ("best_loss", fam["loss"]),
                       ("final_loss", fam["loss"]), ("final_train_loss", fam["loss"]),
-                      ("baseline_loss", fam["baseline"])):
+                      ("baseline_loss", fam["baseline"]), ("val_acc_pct", fam["val_acc"]),
+                      ("val_loss", fam["val_loss"])):
         check((col in header) == want, f"--runs csv: column {col} {'missing' if want else 'unexpected'}: {header}")
     for row in rows:
         r = runs.get(row["run_id"])
@@ -216,20 +246,36 @@ def check_runs(cmd, d, runs, all_statuses):
             check(close(num(row["final_train_loss"]), r.get("train_loss")), f"{row['run_id']}: train loss")
         if fam["baseline"]:
             check(close(num(row["baseline_loss"]), r["baseline"]), f"{row['run_id']}: baseline {row['baseline_loss']}")
+        if fam["val_acc"]:
+            check(close(num(row["val_acc_pct"]), r.get("val")),
+                  f"{row['run_id']}: val acc {row['val_acc_pct']}, recomputed {r.get('val')}")
+        if fam["val_loss"]:
+            check(close(num(row["val_loss"]), r.get("val_loss")), f"{row['run_id']}: val loss {row['val_loss']}")
+        check(int(row["epochs"]) == r["epochs"], f"{row['run_id']}: epochs {row['epochs']}")
         check((row["best_epoch"] or None) == (str(r["best_epoch"]) if "best_epoch" in r else None), f"{row['run_id']}: best epoch")
         check(close(num(row["vanishing_ratio"]), r["ratio"]), f"{row['run_id']}: vanishing ratio")
     statuses = {r["status"] for r in rows}
     if all_statuses:
         check({"done", "diverged", "failed"} <= statuses, f"fixture should hold every status, has {statuses}")
-    # text: the failed and diverged runs are visible with their reasons
+    # text: the failed and diverged runs are visible with their reasons, the stopped ones with
+    # where they stopped
     rc, out, err = run(cmd, d, "--runs")
     for rid, r in runs.items():
         if r["status"] != "done":
             line = next((l for l in out.splitlines() if l.startswith(rid + " ")), "")
             check(r["status"] in line and r["error"] in line, f"text --runs line for {rid}: {line!r}")
+        if r["status"] == "stopped":
+            check(f"stopped at {r['epochs']}/{r['planned']}" in line, f"text --runs says where {rid} stopped: {line!r}")
 
 
 def check_history(cmd, d, runs):
+    for rid in [k for k, r in runs.items() if r["status"] == "stopped"][:1]:
+        rc, out, err = run(cmd, d, "--history", rid, "--format", "csv")
+        check(rc == 0 and len(list(csv.DictReader(io.StringIO(out)))) == runs[rid]["epochs"],
+              f"--history of the stopped run {rid}: its {runs[rid]['epochs']} epochs")
+        rc, out, err = run(cmd, d, "--history", rid)
+        check(f"stopped early at a rung, {runs[rid]['epochs']} of {runs[rid]['planned']} epochs" in out,
+              f"--history says where {rid} stopped: {out[:200]!r}")
     rid = next(k for k, r in runs.items() if r["status"] == "done")
     r = runs[rid]
     rc, out, err = run(cmd, d, "--history", rid, "--format", "csv")
@@ -239,19 +285,24 @@ def check_history(cmd, d, runs):
         h = {k: f["history"][k][()] for k in f["history"]}
     check(len(rows) == len(h["epoch"]), "history length")
     cols = [("test_loss", "test_loss", 1), ("lr", "lr", 1), ("grad_norm", "grad_norm", 1)]
+    if r["val"]:
+        cols += [("val_loss", "val_loss", 1)] + ([] if r["regression"] else [("val_acc", "val_acc_pct", 100)])
+    else:
+        check(rows and "val_loss" not in rows[0], "no validation columns in the history of a run without validation")
     if r["regression"]:  # NaN accuracies say nothing: no columns for them
         check(rows and "test_acc_pct" not in rows[0] and "train_acc_pct" not in rows[0],
               f"regression history has no accuracy columns: {list(rows[0]) if rows else None}")
     else:
         cols += [("test_acc", "test_acc_pct", 100), ("train_acc", "train_acc_pct", 100)]
-    best = int(np.nanargmin(h["test_loss"])) if r["by_loss"] else int(np.argmax(h["test_acc"]))
+    best = r["best_epoch"] - 1
     for i, row in enumerate(rows):
         check(int(row["epoch"]) == h["epoch"][i], "epoch column")
         for k, col, scale in cols:
             check(close(float(row[col]), scale * h[k][i], rel=1e-6), f"history {col} epoch {i + 1}")
         check(row["best"] == ("1" if i == best else "0"), f"best mark at epoch {i + 1}")
     rc, out, err = run(cmd, d, "--history", rid)
-    title = "best test MSE" if r["regression"] else "best test accuracy"
+    title = ("by the lowest validation" if r["by_loss"] else "by validation accuracy") if r["val"] else \
+        "best test MSE" if r["regression"] else "best test accuracy"
     check(rc == 0 and title in out and "*" in out, f"text history says {title!r}: {out[:300]!r}")
     if r["baseline"] is not None:
         check(f"baseline {r['baseline']:.4g}" in out, f"text history states the baseline {r['baseline']:.4g}")
@@ -281,7 +332,7 @@ def check_text(cmd, d, runs):
         if fam["loss"]:
             check(any("lower is better" in l for l in notes), f"the notes say lower is better: {notes}")
         else:  # classification: the two notes and the columns of before losses were summarized
-            check(len(notes) <= 3 and not any("MSE" in l or "baseline" in l or "lower is better" in l for l in notes),
+            check(len(notes) <= 3 + (fam["val_acc"] or fam["val_loss"]) and not any("MSE" in l or "baseline" in l or "lower is better" in l for l in notes),
                   f"classification notes unchanged: {notes}")
         bases = {round(r["baseline"], 12) for r in runs.values() if r["baseline"] is not None}
         if len(bases) == 1:  # one baseline: stated above the table or in a column
@@ -300,14 +351,17 @@ def check_constant_and_unreadable(cmd, d, runs):
         rnn = [k for k, r in runs.items() if r["cell"] == "rnn"]
         for rid in rnn:
             shutil.copy(os.path.join(d, rid + ".h5"), tmp)
-        # one row per seed: runs/done/failed/diverged and the cell are constant
+        # one row per seed: runs/failed/diverged (and done, when every rnn run is) and the cell are constant
         rc, out, err = run(cmd, tmp, "--by", "seed")
         check(rc == 0, f"--by seed exit {rc}: {err}")
         same = next((l for l in out.splitlines() if l.startswith("same in every row:")), "")
-        for part in ("runs 1", "done 1", "failed 0", "diverged 0"):
+        ndone = {runs[k]["status"] == "done" for k in rnn}
+        for part in ("runs 1", "failed 0", "diverged 0") + (("done 1",) if ndone == {True} else ()):
             check(part in same, f"constant column '{part}' not stated above the table: {same!r}")
         header = next((l for l in out.splitlines() if l.startswith("seed")), "")
         check(header and "failed" not in header and "runs" not in header, f"constant columns still in the header: {header!r}")
+        if len(ndone) > 1:   # some rnn seeds stopped early, some not: the counts differ per row
+            check("done" in header and "stopped" in header, f"varying done/stopped columns shown: {header!r}")
         rc, out, err = run(cmd, tmp, "--by", "seed", "--format", "csv")
         check("failed" in out.splitlines()[0], "csv keeps every column")
         # unreadable files are reported, not fatal
@@ -350,7 +404,7 @@ def check_constant_and_unreadable(cmd, d, runs):
 def check_best_run(cmd, d, runs):
     """The best run and configuration come first when sorted by `best`: the highest accuracy,
     or, in a table of runs selected by their loss, the lowest loss."""
-    done = {k: r for k, r in runs.items() if r["status"] == "done"}
+    done = {k: r for k, r in runs.items() if r["status"] in AVERAGED}
     by_acc = any(not r["by_loss"] for r in runs.values())
     key = (lambda k: -done[k]["best"]) if by_acc else (lambda k: done[k]["best_loss"])
     want = min((k for k in done if ("best" if by_acc else "best_loss") in done[k]), key=key)
@@ -377,8 +431,8 @@ def check_best_run(cmd, d, runs):
 def check_legacy(cmd, d, runs):
     """Files written before /summary named its metric: for tasks selected by accuracy they
     summarize exactly as with the attributes."""
-    if any(r["by_loss"] for r in runs.values()):
-        return
+    if any(r["by_loss"] or r["val"] for r in runs.values()):
+        return  # validation came after the metric attributes: no legacy file has it
     tmp = tempfile.mkdtemp(prefix="sweep-summary-legacy-")
     try:
         old = os.path.join(tmp, "old")
@@ -392,6 +446,102 @@ def check_legacy(cmd, d, runs):
         for args in ([], ["--format", "csv"], ["--runs", "--format", "csv"]):
             a, b = run(cmd, d, *args)[1], run(cmd, old, *args)[1]
             check(a.replace(d, "DIR") == b.replace(old, "DIR"), f"files without metric attributes, {args}:\n{a}\n{b}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def rungs_of(d):
+    """The per-rung account recomputed from DIR/sweep.h5's /decisions: [(bracket, rung, epoch,
+    runs, promoted, stopped, cutoff)] in the file's order, and its attributes."""
+    with h5py.File(os.path.join(d, "sweep.h5"), "r") as f:
+        g = f["decisions"]
+        attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in g.attrs.items()}
+        cols = {k: g[k][()] for k in ("bracket", "rung", "epoch", "promoted", "cutoff")}
+        ids = list(g["run"].asstr()[()])
+    out = []
+    for i in range(len(ids)):
+        key = (int(cols["bracket"][i]), int(cols["rung"][i]))
+        if not out or out[-1][:2] != key:
+            out.append([key[0], key[1], int(cols["epoch"][i]), 0, 0, 0, float("nan")])
+        row = out[-1]
+        row[3] += 1
+        row[4] += int(cols["promoted"][i])
+        row[5] += 1 - int(cols["promoted"][i])
+        if math.isnan(row[6]):
+            row[6] = float(cols["cutoff"][i])
+    return [tuple(r) for r in out], attrs, ids, cols
+
+
+def check_early_stopping(cmd, d, runs):
+    """Runs stopped at rungs and the decisions of sweep.h5: counted, located, accounted per rung."""
+    stopped = {k: r for k, r in runs.items() if r["status"] == "stopped"}
+    check(stopped and any(r["status"] == "done" for r in runs.values()) and all(r["val"] for r in runs.values()),
+          f"the early-stopping fixture has stopped and done runs selected by validation: {sorted(runs)}")
+    rungs, attrs, ids, cols = rungs_of(d)
+    # the decisions agree with the run files: a stopped run was not promoted at the rung it ended at
+    for k, r in stopped.items():
+        mine = [i for i, rid in enumerate(ids) if rid == k]
+        check(mine and int(cols["epoch"][mine[-1]]) == r["epochs"] and int(cols["promoted"][mine[-1]]) == 0,
+              f"{k}: its last decision stopped it at epoch {r['epochs']}")
+    rc, out, err = run(cmd, d)
+    check(rc == 0, f"summarize exit {rc}: {err}")
+    lines = out.splitlines()
+    n = {s: sum(r["status"] == s for r in runs.values()) for s in ("done", "stopped", "diverged", "failed")}
+    check(f"({n['done']} done, {n['stopped']} stopped, {n['diverged']} diverged, {n['failed']} failed)" in lines[0],
+          f"the first line counts the stopped runs: {lines[0]!r}")
+    check(any("statistics over done and stopped runs" in l for l in lines[:4]), "the notes say stopped runs are averaged")
+    check(any("chosen on the validation set" in l and "val acc %" in l for l in lines[:5]),
+          "a note says the validation set chose the epoch", lines[:5])
+    header = next((l for l in lines if l.startswith("cell")), "")
+    check("val acc %" in header and header.index("val acc %") < header.index("best acc %") and "stopped" in header,
+          f"text columns: val acc % before best acc %, stopped: {header!r}")
+    # the per-rung account below the table
+    at = next((i for i, l in enumerate(lines) if l.startswith("early stopping: ")), None)
+    check(at is not None and f"{attrs['kind']} on {attrs['metric']}" in lines[at]
+          and f"eta {attrs['eta']}, min_epochs {attrs['min_epochs']}" in lines[at],
+          f"the rung account's line names rule, metric, eta, min_epochs: {lines[at] if at is not None else out!r}")
+    if at is not None:
+        body = [l.split() for l in lines[at + 4:] if l.strip()]
+        want = [[str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]),
+                 "-" if math.isnan(r[6]) else f"{100 * r[6]:.2f}"] for r in rungs]
+        check(body == want, f"text rungs: {body} != recomputed {want}")
+    rc, out, err = run(cmd, d, "--rungs", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    ok = rc == 0 and len(rows) == len(rungs)
+    for row, r in zip(rows, rungs):
+        ok &= [int(row[c]) for c in ("rung", "epoch", "runs", "promoted", "stopped")] == list(r[1:6])
+        ok &= close(num(row["cutoff_pct"]), None if math.isnan(r[6]) else 100 * r[6])
+    check(ok, f"--rungs --format csv: every rung recomputed from /decisions ({rc}: {out!r} {err!r})")
+    check(sum(r[5] for r in rungs) == len(stopped), "the rungs stopped as many runs as have status stopped")
+    rc, out, err = run(cmd, d, "--format", "csv")
+    check("early stopping" not in out and len(list(csv.reader(io.StringIO(out)))) == len(out.splitlines()),
+          "CSV stays one table (no rung account)")
+    rc, out, err = run(cmd, d, "--sort", "val", "--format", "csv")
+    vals = [float(r["val_acc_pct_mean"]) for r in csv.DictReader(io.StringIO(out)) if r["val_acc_pct_mean"]]
+    check(rc == 0 and vals == sorted(vals, reverse=True), f"--sort val: highest validation accuracy first: {vals}")
+
+    tmp = tempfile.mkdtemp(prefix="sweep-summary-rungs-")
+    try:
+        # no /decisions: no account, and --rungs says there is nothing to show
+        plain = os.path.join(tmp, "plain")
+        shutil.copytree(d, plain)
+        with h5py.File(os.path.join(plain, "sweep.h5"), "a") as f:
+            del f["decisions"]
+        rc, out, err = run(cmd, plain)
+        check(rc == 0 and "early stopping" not in out and not err, f"without /decisions: no rung account ({err!r})")
+        rc, out, err = run(cmd, plain, "--rungs")
+        check(rc == 1 and "no early-stopping decisions" in err, f"--rungs without /decisions: exit 1 ({rc}, {err!r})")
+        # a malformed /decisions: the table still prints, the account is left out with a message
+        bad = os.path.join(tmp, "bad")
+        shutil.copytree(d, bad)
+        with h5py.File(os.path.join(bad, "sweep.h5"), "a") as f:
+            del f["decisions/cutoff"]
+            f["decisions/cutoff"] = np.zeros(1)
+        rc, out, err = run(cmd, bad)
+        check(rc == 0 and "early stopping" not in out and "decisions left out" in err and "cutoff" in err,
+              f"a malformed /decisions is named on stderr, the table printed ({rc}, {err!r})")
+        rc, out, err = run(cmd, bad, "--rungs")
+        check(rc == 1 and "cutoff" in err, f"--rungs on a malformed /decisions: exit 1 and why ({rc}, {err!r})")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -452,6 +602,11 @@ def main():
         check(len(runs) >= 3, f"only {len(runs)} runs in {d}")
         check_groups(cmd, d, runs)
         check_runs(cmd, d, runs, sys.argv[3:] == ["all-statuses"])
+        if sys.argv[3:] == ["early-stopping"]:
+            check_early_stopping(cmd, d, runs)
+        else:  # a sweep without validation or early stopping has none of their columns
+            fam = families(runs)
+            check(not (fam["val_acc"] or fam["val_loss"] or fam["stopped"]), f"no val/stopped runs expected: {fam}")
         check_history(cmd, d, runs)
         check_text(cmd, d, runs)
         check_constant_and_unreadable(cmd, d, runs)
