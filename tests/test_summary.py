@@ -315,7 +315,9 @@ def check_text(cmd, d, runs):
     sep = next((i for i, l in enumerate(lines) if l and set(l) <= {"-", " "}), None)
     check(sep is not None and sep > 0, "text table has a header rule")
     if sep:
-        header, rule, body = lines[sep - 1], lines[sep], lines[sep + 1:]
+        header, rule = lines[sep - 1], lines[sep]
+        end = next((i for i in range(sep + 1, len(lines)) if not lines[i].strip()), len(lines))
+        body = lines[sep + 1:end]   # the table; an account per rung may follow a blank line
         starts = [i for i, ch in enumerate(rule) if ch == "-" and (i == 0 or rule[i - 1] == " ")]
         ends = [i for i, ch in enumerate(rule) if ch == "-" and (i + 1 == len(rule) or rule[i + 1] == " ")]
         for l in body:  # aligned: every cell lies within its column's rule
@@ -340,7 +342,13 @@ def check_text(cmd, d, runs):
             check(f"baseline {b}" in out or ("baseline" in header and b in "\n".join(body)),
                   f"the baseline {b} is stated: {out[:600]!r}")
     rc, md, err = run(cmd, d, "--format", "markdown")
-    rows = [l for l in md.splitlines() if l.startswith("|")]
+    mdl = md.splitlines()
+    first = next((i for i, l in enumerate(mdl) if l.startswith("|")), len(mdl))
+    rows = []
+    for l in mdl[first:]:   # the first table: an account per rung may follow
+        if not l.startswith("|"):
+            break
+        rows.append(l)
     check(len(rows) >= 3 and rows[1].startswith("|---"), "markdown table")
     check(len({l.count("|") for l in rows}) == 1, "markdown rows have equal cell counts")
 
