@@ -1481,10 +1481,10 @@ static int sweep_summary(const run_set *rs, const sw_summary_options *opt, const
     notes[nnotes++] = note[0];
     if (!opt->per_run) {
         snprintf(note[1], sizeof note[1],
-                 "statistics over %s (mean +- sample std over seeds)%s; "
+                 "statistics over %s (%smean +- sample std over seeds)%s; "
                  "dh1/dhT: ||dl/dh_1|| / ||dl/dh_T||, last layer, last recorded epoch, geometric mean",
-                 rs->fams & FAM_STOPPED ? "done and stopped runs (a stopped run with its best epoch so far)"
-                                        : "done runs",
+                 rs->fams & FAM_STOPPED ? "done and stopped runs" : "done runs",
+                 rs->fams & FAM_STOPPED ? "a stopped run with its best epoch so far; " : "",
                  rs->fams & FAM_ACC ? ", accuracies in percent" : "");
         notes[nnotes++] = note[1];
     }

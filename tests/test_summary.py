@@ -469,7 +469,7 @@ def rungs_of(d):
     out = []
     for i in range(len(ids)):
         key = (int(cols["bracket"][i]), int(cols["rung"][i]))
-        if not out or out[-1][:2] != key:
+        if not out or tuple(out[-1][:2]) != key:
             out.append([key[0], key[1], int(cols["epoch"][i]), 0, 0, 0, float("nan")])
         row = out[-1]
         row[3] += 1
@@ -499,7 +499,7 @@ def check_early_stopping(cmd, d, runs):
           f"the first line counts the stopped runs: {lines[0]!r}")
     check(any("statistics over done and stopped runs" in l for l in lines[:4]), "the notes say stopped runs are averaged")
     check(any("chosen on the validation set" in l and "val acc %" in l for l in lines[:5]),
-          "a note says the validation set chose the epoch", lines[:5])
+          f"a note says the validation set chose the epoch: {lines[:5]}")
     header = next((l for l in lines if l.startswith("cell")), "")
     check("val acc %" in header and header.index("val acc %") < header.index("best acc %") and "stopped" in header,
           f"text columns: val acc % before best acc %, stopped: {header!r}")
