@@ -17,6 +17,7 @@
 #include "sweep.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <omp.h>
 #include <pthread.h>
 #include <signal.h>
@@ -26,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "checkpoint.h"
 #include "common.h"
 #include "data.h"
 #include "h5io.h"
@@ -50,8 +52,8 @@ static void on_sigint(int sig)
     g_sigints++;
     if (g_sigints >= 2) _exit(130);
     atomic_store(&g_stop, 1);
-    static const char text[] = "\nsweep: interrupted; finishing the current epoch of running runs "
-                               "(press Ctrl-C again to quit at once)\n";
+    static const char text[] = "\nsweep: interrupted; finishing the current epoch of running runs, which "
+                               "save a checkpoint to resume from (press Ctrl-C again to quit at once)\n";
     ssize_t ignored = write(STDERR_FILENO, text, sizeof text - 1);
     (void)ignored;
 }
@@ -344,19 +346,63 @@ static void finish_run(sweep_loop *L, const sw_run_report *r)
     pthread_mutex_unlock(&L->lock);
 }
 
-/* Trains run i on the calling thread (slot `slot` of the progress), writes its file and
- * fills *rep with how it ended. */
+/* A run's checkpoints (sw_train_hooks.on_checkpoint): where they go, for which config, and
+ * the message of a failed write (the run's error then). */
+typedef struct {
+    const char *path;
+    const sw_config *cfg;
+    int saved_epoch; /* of the last checkpoint written, 0 for none */
+    char err[512];
+} checkpoint_ctx;
+
+static int save_checkpoint(void *ctx, const sw_train_state *state)
+{
+    checkpoint_ctx *c = ctx;
+    int rc = sw_checkpoint_write(c->path, state, c->cfg, c->err, sizeof c->err);
+    if (rc == SW_OK) c->saved_epoch = sw_train_state_epoch(state);
+    return rc;
+}
+
+/* The state to resume run `run` from: its checkpoint at `path`, or NULL when there is none.
+ * One that does not read through or is not this run's (another config or program version)
+ * is named on stderr and removed: the run starts over, and its next checkpoint is sound. */
+static sw_train_state *load_checkpoint(sweep_loop *L, const sw_run_spec *run, const char *path)
+{
+    sw_train_state *st = NULL;
+    char why[1024];
+    int rc = sw_checkpoint_read(path, &run->cfg, &st, why, sizeof why);
+    if (rc == SW_OK || rc == SW_ENOTFOUND) return st;
+    pthread_mutex_lock(&L->p->out_lock);
+    if (L->p->tty && L->p->line_shown) fprintf(stderr, "\r\033[K");
+    fprintf(stderr, "sweep: checkpoint ignored: %s; run %s starts over\n", why, run->id);
+    pthread_mutex_unlock(&L->p->out_lock);
+    if (rc != SW_ENOMEM) unlink(path);
+    return NULL;
+}
+
+/* Trains run i on the calling thread (slot `slot` of the progress), from its checkpoint
+ * when it has one, writes its file (then removes the checkpoint) and fills *rep with how
+ * it ended. */
 static void run_one(sweep_loop *L, int slot, int i, sw_run_report *rep)
 {
     const sw_sweep_spec *spec = L->spec;
     const sw_run_spec *run = &spec->runs[i];
     worker_ctx wc = {L, slot};
+    char ckpt[PATH_MAX];
+    checkpoint_ctx cc = {ckpt, &run->cfg, 0, ""};
+    bool checkpoints = sw_outdir_checkpoint_path(L->dir, run->id, ckpt, sizeof ckpt) == SW_OK;
+    sw_train_state *resume = checkpoints ? load_checkpoint(L, run, ckpt) : NULL;
+    int resumed_at = resume ? sw_train_state_epoch(resume) : 0;
+    if (resumed_at) sw_progress_on_epoch(&L->p->slots[slot], resumed_at, NULL);
     sw_train_hooks hooks = {.on_epoch = sw_progress_on_epoch,
                             .ctx = &L->p->slots[slot],
                             .stop = &g_stop,
                             .threads = run_threads,
                             .threads_ctx = &wc,
-                            .threads_exact = L->per_run > 0};
+                            .threads_exact = L->per_run > 0,
+                            .resume = resume,
+                            .on_checkpoint = checkpoints ? save_checkpoint : NULL,
+                            .checkpoint_ctx = &cc};
     if (run->cfg.task.kind == SW_TASK_FILE) {
         /* loaded (and checked) when the sweep was expanded; here only looked up */
         const sw_data_file *data = NULL;
@@ -368,19 +414,29 @@ static void run_one(sweep_loop *L, int slot, int i, sw_run_report *rep)
     }
     sw_run_result res;
     int trc = sw_train_run(&run->cfg, &hooks, &res);
+    sw_train_state_free(resume);
     rep->run = i;
     rep->detail[0] = 0;
+    if (cc.err[0]) snprintf(res.error, sizeof res.error, "saving a checkpoint: %s", cc.err);
     if (trc == SW_EINTERRUPTED) {
         rep->end = SW_END_STOPPED;
-        snprintf(rep->detail, sizeof rep->detail, "interrupted after epoch %d; will be redone on resume",
-                 res.history.epochs);
+        if (cc.saved_epoch == res.history.epochs)
+            snprintf(rep->detail, sizeof rep->detail, "interrupted after epoch %d; checkpoint saved, the run "
+                     "resumes there", res.history.epochs);
+        else
+            snprintf(rep->detail, sizeof rep->detail, "interrupted after epoch %d; will be redone on resume",
+                     res.history.epochs);
     } else {
         const char *swept[64];
         int n_sw = spec->n_swept < 64 ? spec->n_swept : 64;
         for (int j = 0; j < n_sw; j++) swept[j] = spec->swept_keys[j];
         sw_run_meta meta = {run->id, spec->name, swept, n_sw};
         char werr[512] = "";
-        if (sw_h5_write_run(L->dir, &meta, &run->cfg, &res, werr, sizeof werr)) {
+        int wrc = sw_h5_write_run(L->dir, &meta, &run->cfg, &res, werr, sizeof werr);
+        /* its file is complete: the checkpoint has served (a stopped run, at an early-stopping
+         * rung, keeps it to continue from) */
+        if (wrc == SW_OK && checkpoints && res.status != SW_RUN_STOPPED) unlink(ckpt);
+        if (wrc) {
             rep->end = SW_END_FAILED;
             snprintf(rep->detail, sizeof rep->detail, "could not write its file: %s", werr);
         } else if (res.status == SW_RUN_DONE) {
@@ -392,6 +448,10 @@ static void run_one(sweep_loop *L, int slot, int i, sw_run_report *rep)
             rep->end = SW_END_FAILED;
             snprintf(rep->detail, sizeof rep->detail, "%s", res.error[0] ? res.error : sw_strerror(trc));
         }
+    }
+    if (resumed_at && rep->end != SW_END_STOPPED) {
+        size_t used = strlen(rep->detail);
+        snprintf(rep->detail + used, sizeof rep->detail - used, "%sresumed at epoch %d", used ? "; " : "", resumed_at);
     }
     rep->best_epoch = res.best_epoch;
     rep->best_test_acc = res.best_test_acc;
