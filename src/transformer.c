@@ -119,9 +119,17 @@ static sw_real *carve(char *base, size_t *used, size_t n)
 /* Values rounded up to whole 64-byte lines, so the scratch's pieces stay aligned. */
 static size_t lines(size_t n) { return (n + 15) & ~(size_t)15; }
 
-/* One (sequence, head) of attention: q, k, k^T or v^T, v, o or dO, dq, dk, dv (T,dh) each
- * and two (T,T). */
-static size_t scratch_values(size_t T, size_t dh) { return 8 * lines(T * dh) + 2 * lines(T * T); }
+/* The attention takes query rows in blocks of QB: block [r0, r1) needs the keys [0, r1)
+ * only (the causal mask), so the (T,T) products are done as (QB, r1) ones and about half
+ * of their work, and of the softmax's, is never done. A multiple of the kernels' MR = 6. */
+#define QB 48
+
+/* One (sequence, head) of attention: q, k, v, o or dO, dq, dk, dv (T,dh) each, a packed
+ * (dh, T) operand and two (QB, T) blocks. */
+static size_t scratch_values(size_t T, size_t dh)
+{
+    return 7 * lines(T * dh) + lines(sw_packed_size((int)dh, (int)T)) + 2 * lines(QB * T);
+}
 
 void sw_tf_layout(sw_model_work *w, char *base, size_t *used)
 {
@@ -284,35 +292,44 @@ static void causal_softmax_row(sw_real *restrict p, const sw_real *restrict s, i
     for (int j = t + 1; j < T; j++) p[j] = 0;
 }
 
-/* Sequence b's attention in layer l: every head's weights into att and its output into
- * ctx, through the thread's scratch. */
+/* Sequence b's attention in layer l: every head's weights into att (zeros above the
+ * diagonal included) and its output into ctx, through the thread's scratch. */
 static void attention_forward(sw_model_work *w, int l, int b, sw_real *scratch)
 {
     const sw_model_shape *s = &w->shape;
     sw_tf_work *tf = w->tf;
     int T = w->seq_len, B = w->batch, d = s->hidden, A = s->heads, dh = d / A;
     size_t piece = lines((size_t)T * dh), d3 = 3 * (size_t)d;
-    sw_real *q = scratch, *kt = q + piece, *v = kt + piece, *o = v + piece, *sc = scratch + 8 * piece;
+    sw_real *q = scratch, *k = q + piece, *v = k + piece, *o = v + piece, *kp = scratch + 7 * piece;
+    sw_real *blk = kp + lines(sw_packed_size(dh, T));
     sw_real scale = (sw_real)(1.0 / sqrt((double)dh));
     for (int h = 0; h < A; h++) {
         for (int t = 0; t < T; t++) {
             const sw_real *row = tf->qkv[l] + ((size_t)t * B + b) * d3 + (size_t)h * dh;
             for (int j = 0; j < dh; j++) {
                 q[(size_t)t * dh + j] = row[j] * scale;
-                kt[(size_t)j * T + t] = row[d + j];
+                k[(size_t)t * dh + j] = row[d + j];
                 v[(size_t)t * dh + j] = row[2 * d + j];
             }
         }
-        sw_matmul(sc, q, kt, NULL, T, dh, T, 0); /* (T,T) scores */
         sw_real *p = tf->att[l] + ((size_t)b * A + h) * T * T;
-        for (int t = 0; t < T; t++) causal_softmax_row(p + (size_t)t * T, sc + (size_t)t * T, t, T);
-        const sw_real *weights = p;
-        if (w->train) {
-            const unsigned char *keep = tf->att_keep[l] + ((size_t)b * A + h) * T * T;
-            for (size_t i = 0; i < (size_t)T * T; i++) sc[i] = keep[i] ? p[i] * tf->keep_scale : 0;
-            weights = sc;
+        const unsigned char *keep = tf->att_keep[l] + ((size_t)b * A + h) * T * T;
+        for (int r0 = 0; r0 < T; r0 += QB) {
+            int r1 = r0 + QB < T ? r0 + QB : T, R = r1 - r0, N = r1;
+            sw_pack_transposed(kp, k, dh, N);                                     /* k[0:N]^T (dh,N) */
+            sw_matmul_packed(blk, q + (size_t)r0 * dh, kp, NULL, R, dh, N, 0, 0); /* scores (R,N) */
+            for (int i = 0; i < R; i++) {
+                int t = r0 + i;
+                sw_real *pr = p + (size_t)t * T, *br = blk + (size_t)i * N;
+                causal_softmax_row(pr, br, t, T);
+                /* The block becomes the weights the values are mixed with (dropped in training). */
+                if (w->train)
+                    for (int j = 0; j < N; j++) br[j] = keep[(size_t)t * T + j] ? pr[j] * tf->keep_scale : 0;
+                else
+                    memcpy(br, pr, (size_t)N * sizeof(sw_real));
+            }
+            sw_matmul(o + (size_t)r0 * dh, blk, v, NULL, R, N, dh, 0); /* (R,dh) */
         }
-        sw_matmul(o, weights, v, NULL, T, T, dh, 0); /* (T,dh) */
         for (int t = 0; t < T; t++)
             memcpy(tf->ctx[l] + ((size_t)t * B + b) * d + (size_t)h * dh, o + (size_t)t * dh, (size_t)dh * sizeof(sw_real));
     }
@@ -409,16 +426,16 @@ static void layer_norm_param_grads(sw_real *restrict gw, sw_real *restrict gb, c
 }
 
 /* Sequence b's attention backward in layer l: from dctx, every head's d loss / d q, k, v
- * into dqkv. */
+ * into dqkv, query block by query block as forward. */
 static void attention_backward(sw_model_work *w, int l, int b, sw_real *scratch)
 {
     const sw_model_shape *s = &w->shape;
     sw_tf_work *tf = w->tf;
     int T = w->seq_len, B = w->batch, d = s->hidden, A = s->heads, dh = d / A;
     size_t piece = lines((size_t)T * dh), d3 = 3 * (size_t)d, TT = (size_t)T * T;
-    sw_real *q = scratch, *kk = q + piece, *vt = kk + piece, *dout = vt + piece, *dq = dout + piece, *dk = dq + piece,
-            *dv = dk + piece;
-    sw_real *dropped = scratch + 8 * piece, *dw = dropped + lines(TT);
+    sw_real *q = scratch, *kk = q + piece, *v = kk + piece, *dout = v + piece, *dq = dout + piece, *dk = dq + piece,
+            *dv = dk + piece, *vp = scratch + 7 * piece;
+    sw_real *weights = vp + lines(sw_packed_size(dh, T)), *g = weights + lines(QB * (size_t)T);
     sw_real scale = (sw_real)(1.0 / sqrt((double)dh));
     for (int h = 0; h < A; h++) {
         for (int t = 0; t < T; t++) {
@@ -427,33 +444,42 @@ static void attention_backward(sw_model_work *w, int l, int b, sw_real *scratch)
             for (int j = 0; j < dh; j++) {
                 q[(size_t)t * dh + j] = row[j] * scale;
                 kk[(size_t)t * dh + j] = row[d + j];
-                vt[(size_t)j * T + t] = row[2 * d + j];
+                v[(size_t)t * dh + j] = row[2 * d + j];
             }
             memcpy(dout + (size_t)t * dh, tf->dctx + r * d + (size_t)h * dh, (size_t)dh * sizeof(sw_real));
         }
-        const sw_real *p = tf->att[l] + ((size_t)b * A + h) * TT, *weights = p;
+        const sw_real *p = tf->att[l] + ((size_t)b * A + h) * TT;
         const unsigned char *keep = tf->att_keep[l] + ((size_t)b * A + h) * TT;
-        if (w->train) {
-            for (size_t i = 0; i < TT; i++) dropped[i] = keep[i] ? p[i] * tf->keep_scale : 0;
-            weights = dropped;
-        }
-        sw_matmul(dw, dout, vt, NULL, T, dh, T, 0); /* d loss / d weights (T,T) */
-        memset(dv, 0, (size_t)T * dh * sizeof(sw_real));
-        sw_matmul_at_acc(dv, weights, dout, T, T, dh); /* (T,dh) */
-        if (w->train)
-            for (size_t i = 0; i < TT; i++) dw[i] = keep[i] ? dw[i] * tf->keep_scale : 0;
-        for (int t = 0; t < T; t++) { /* softmax backward: ds = p (dp - sum p dp), in place */
-            sw_real *g = dw + (size_t)t * T;
-            const sw_real *pr = p + (size_t)t * T;
-            double dot = 0;
-            for (int j = 0; j <= t; j++) dot += pr[j] * g[j];
-            sw_real dt = (sw_real)dot;
-            for (int j = 0; j <= t; j++) g[j] = pr[j] * (g[j] - dt);
-            for (int j = t + 1; j < T; j++) g[j] = 0;
-        }
-        sw_matmul(dq, dw, kk, NULL, T, T, dh, 0); /* d loss / d (q scale) */
         memset(dk, 0, (size_t)T * dh * sizeof(sw_real));
-        sw_matmul_at_acc(dk, dw, q, T, T, dh);
+        memset(dv, 0, (size_t)T * dh * sizeof(sw_real));
+        for (int r0 = 0; r0 < T; r0 += QB) {
+            int r1 = r0 + QB < T ? r0 + QB : T, R = r1 - r0, N = r1;
+            for (int i = 0; i < R; i++) { /* the weights the forward used, (R,N) */
+                const sw_real *pr = p + (size_t)(r0 + i) * T;
+                sw_real *wr = weights + (size_t)i * N;
+                if (w->train)
+                    for (int j = 0; j < N; j++) wr[j] = keep[(size_t)(r0 + i) * T + j] ? pr[j] * tf->keep_scale : 0;
+                else
+                    memcpy(wr, pr, (size_t)N * sizeof(sw_real));
+            }
+            sw_pack_transposed(vp, v, dh, N);                                          /* v[0:N]^T (dh,N) */
+            sw_matmul_packed(g, dout + (size_t)r0 * dh, vp, NULL, R, dh, N, 0, 0);     /* d weights (R,N) */
+            sw_matmul_at_acc(dv, weights, dout + (size_t)r0 * dh, R, N, dh);           /* dv[0:N] (N,dh) */
+            for (int i = 0; i < R; i++) { /* softmax backward: ds = p (dp - sum p dp), in place */
+                int t = r0 + i;
+                sw_real *gr = g + (size_t)i * N;
+                const sw_real *pr = p + (size_t)t * T;
+                if (w->train)
+                    for (int j = 0; j <= t; j++) gr[j] = keep[(size_t)t * T + j] ? gr[j] * tf->keep_scale : 0;
+                double dot = 0;
+                for (int j = 0; j <= t; j++) dot += pr[j] * gr[j];
+                sw_real dt = (sw_real)dot;
+                for (int j = 0; j <= t; j++) gr[j] = pr[j] * (gr[j] - dt);
+                for (int j = t + 1; j < N; j++) gr[j] = 0;
+            }
+            sw_matmul(dq + (size_t)r0 * dh, g, kk, NULL, R, N, dh, 0); /* d loss / d (q scale), (R,dh) */
+            sw_matmul_at_acc(dk, g, q + (size_t)r0 * dh, R, N, dh);     /* dk[0:N] (N,dh) */
+        }
         for (int t = 0; t < T; t++) {
             sw_real *row = tf->dqkv + ((size_t)t * B + b) * d3 + (size_t)h * dh;
             for (int j = 0; j < dh; j++) {

@@ -1,7 +1,8 @@
 /* Finite-difference gradient check of the transformer cell (double build).
  *
  * For heads (a class at the last step, C = 3; K = 2 regression values; C = 4 classes at
- * every step), L in {1, 2}, T in {1, 4, 9}, dropout off and with fixed masks (attention
+ * every step), L in {1, 2}, T in {1, 4, 9} (and L = 1, T = 60: more than one of the
+ * attention's 48-row query blocks), dropout off and with fixed masks (attention
  * weights, dropout1, the feed-forward block's, dropout2 and the readout's, p = 0.3):
  *   - the engine's forward loss and per-sample losses agree with an independent, naive
  *     per-sequence implementation written below from the equations (transformer.c's
@@ -28,7 +29,7 @@
 #endif
 
 static const double FD_STEP = 1e-5, ATOL = 1e-8, RTOL = 1e-6, RELU_MARGIN = 1e-3;
-enum { I = 3, D = 8, HEADS = 2, FF = 12, B = 3, MAX_T = 9, MAX_C = 4 };
+enum { I = 3, D = 8, HEADS = 2, FF = 12, B = 3, MAX_T = 60, MAX_C = 4 };
 
 typedef struct {
     int layer, t, b, j;
@@ -270,5 +271,6 @@ int main(void)
             for (size_t t = 0; t < SW_ARRAY_LEN(lengths); t++)
                 for (int dropout = 0; dropout <= 1; dropout++)
                     check_case(heads[h].head, heads[h].outputs, L, lengths[t], dropout);
+    for (int dropout = 0; dropout <= 1; dropout++) check_case(SW_TARGET_CLASS_STEPS, 4, 1, 60, dropout);
     return check_report("engine transformer gradcheck");
 }
