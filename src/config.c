@@ -611,9 +611,9 @@ double sw_config_memory_bytes(const sw_config *cfg)
         /* Per layer and row: q,k,v, the attention's output, residual sums, normalised
          * values, dropout masks and their gradients (~24 d + 4 ff values); per sequence and
          * head the (T,T) attention weights and their dropout mask (a byte), kept for backward,
-         * plus the per-thread (T,T) scratch of the attention's backward. */
+         * plus a thread's scratch of two (48,T) blocks (two threads). */
         double F = sw_model_ff_width(&cfg->model), A = cfg->model.heads;
-        activations = L * T * B * (24 * H + 4 * F) * real + L * B * A * T * T * (real + 1) + 3 * T * T * real * 2 +
+        activations = L * T * B * (24 * H + 4 * F) * real + L * B * A * T * T * (real + 1) + 2 * 48 * T * real * 2 +
                       T * B * I * real * 2;
     }
     /* The data sets, stored as float (a file's are shared by every run of the process and

@@ -233,7 +233,8 @@ static void fill_keep(unsigned char *keep, size_t n, sw_rng *rng, uint64_t thres
 }
 
 /* Per layer: the attention weights' (B,A,T,T), dropout1's, the feed-forward block's and
- * dropout2's masks, in that order. */
+ * dropout2's masks, in that order. Attention weights above the diagonal are 0 whatever
+ * the mask: only row t's first t+1 entries are drawn (the rest are 0). */
 void sw_tf_sample_dropout(sw_model_work *w, sw_rng *rng, int B, double p)
 {
     const sw_model_shape *s = &w->shape;
@@ -242,7 +243,12 @@ void sw_tf_sample_dropout(sw_model_work *w, sw_rng *rng, int B, double p)
     uint64_t threshold = (uint64_t)(p * 4294967296.0);
     w->tf->keep_scale = keep;
     for (int l = 0; l < s->layers; l++) {
-        fill_keep(w->tf->att_keep[l], (size_t)B * s->heads * T * T, rng, threshold);
+        for (size_t row = 0; row < (size_t)B * s->heads * T; row++) {
+            size_t t = row % T;
+            unsigned char *keep_row = w->tf->att_keep[l] + row * T;
+            fill_keep(keep_row, t + 1, rng, threshold);
+            memset(keep_row + t + 1, 0, T - t - 1);
+        }
         fill_mask(w->tf->m1[l], rows * d, rng, threshold, keep);
         fill_mask(w->tf->mf[l], rows * F, rng, threshold, keep);
         fill_mask(w->tf->m2[l], rows * d, rng, threshold, keep);
