@@ -34,7 +34,7 @@ _Static_assert(sizeof(sw_optimizer_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(sw_schedule_kind) == sizeof(int), "enum size");
 
 static const char *const task_kinds[] = {"mean_sign", "first_sign", "adding", "copy", "file", NULL};
-static const char *const cell_kinds[] = {"rnn", "lstm", "gru", NULL};
+static const char *const cell_kinds[] = {"rnn", "lstm", "gru", "transformer", NULL};
 static const char *const optim_kinds[] = {"adam", "sgd", "rmsprop", "adamw", NULL};
 static const char *const activation_kinds[] = {"tanh", "relu", NULL};
 static const char *const init_kinds[] = {"xavier", "orthogonal", "identity", NULL};
@@ -81,7 +81,8 @@ const sw_key_info sw_schema[] = {
      "files (images as row sequences); relative paths are from the config file's directory"},
 
     {"model.cell", SW_TYPE_ENUM, OFF(model.cell), 0, cell_kinds, 0, 0, false, false, "rnn",
-     "recurrent cell: rnn (tanh), lstm or gru"},
+     "recurrent cell: rnn (tanh), lstm or gru; or transformer: causal self-attention encoder layers "
+     "(PyTorch's TransformerEncoderLayer, post-norm, relu) on a linear embedding plus sinusoidal positions"},
     {"model.hidden", SW_TYPE_INT, OFF(model.hidden), 0, NULL, 1, SW_MAX_HIDDEN, false, false, "64",
      "hidden units H per layer"},
     {"model.layers", SW_TYPE_INT, OFF(model.layers), 0, NULL, 1, SW_MAX_LAYERS, false, false, "2",
@@ -89,16 +90,23 @@ const sw_key_info sw_schema[] = {
     {"model.dropout", SW_TYPE_FLOAT, OFF(model.dropout), 0, NULL, 0, 1, false, true, "0.2",
      "inverted dropout probability between layers and before the readout (training only)"},
     {"model.forget_bias", SW_TYPE_FLOAT, OFF(model.forget_bias), 0, NULL, -10, 10, false, false, "0.0",
-     "initial b_ih of the lstm forget gate / gru update gate (rnn: ignored); e.g. 1 or 2 helps "
+     "initial b_ih of the lstm forget gate / gru update gate (rnn, transformer: ignored); e.g. 1 or 2 helps "
      "gated cells carry information over long sequences"},
     {"model.activation", SW_TYPE_ENUM, OFF(model.activation), 0, activation_kinds, 0, 0, false, false, "tanh",
      "rnn cell nonlinearity: tanh or relu (PyTorch's nonlinearity; lstm and gru have their own)"},
     {"model.init", SW_TYPE_ENUM, OFF(model.init), 0, init_kinds, 0, 0, false, false, "xavier",
      "recurrent weights' initialisation: xavier (uniform, whole tensors), orthogonal (each gate "
      "block of W_hh orthogonal, times init_scale), identity (each gate block of W_hh = init_scale * I, "
-     "W_ih ~ N(0, 0.001^2): the IRNN of Le et al. 2015, with activation relu)"},
+     "W_ih ~ N(0, 0.001^2): the IRNN of Le et al. 2015, with activation relu); transformer: ignored "
+     "(PyTorch's own initialisation)"},
     {"model.init_scale", SW_TYPE_FLOAT, OFF(model.init_scale), 0, NULL, 0, 10, true, false, "1.0",
-     "orthogonal: gain; identity: the diagonal value (xavier: ignored)"},
+     "orthogonal: gain; identity: the diagonal value (xavier, transformer: ignored)"},
+    {"model.heads", SW_TYPE_INT, OFF(model.heads), 0, NULL, 1, 64, false, false, "4",
+     "transformer: attention heads per layer (must divide model.hidden); another value with a recurrent "
+     "cell is an error"},
+    {"model.ff", SW_TYPE_INT, OFF(model.ff), 0, NULL, 0, 16384, false, false, "0",
+     "transformer: feed-forward width (dim_feedforward); 0: 4 * model.hidden; another value with a "
+     "recurrent cell is an error"},
 
     {"train.epochs", SW_TYPE_INT, OFF(train.epochs), 0, NULL, 1, 1000000, false, false, "50",
      "epochs; the test set is evaluated after each"},
@@ -575,6 +583,12 @@ static double param_count(const sw_config *cfg)
     sw_task_layout lay = layout(cfg);
     double G = sw_cell_gates(cfg->model.cell), H = cfg->model.hidden, I = lay.input, C = lay.outputs;
     double n = 0;
+    if (cfg->model.cell == SW_CELL_TRANSFORMER) {
+        /* embed; per layer in_proj, out_proj, linear1, linear2, two layer norms */
+        double F = sw_model_ff_width(&cfg->model);
+        n = H * I + H + cfg->model.layers * (3 * H * H + 3 * H + H * H + H + F * H + F + H * F + H + 4 * H);
+        return n + C * H + C;
+    }
     for (int l = 0; l < cfg->model.layers; l++) {
         double in = l == 0 ? I : H;
         n += G * H * in + G * H * H + 2 * G * H;
@@ -607,6 +621,15 @@ double sw_config_memory_bytes(const sw_config *cfg)
     /* Training activations and their gradients: gate pre-activations, states and their
      * derivatives per layer, step and sample; ~6 values per gate unit errs high. */
     double activations = L * T * B * G * H * 6 * real + T * B * I * real * 2;
+    if (cfg->model.cell == SW_CELL_TRANSFORMER) {
+        /* Per layer and row: q,k,v, the attention's output, residual sums, normalised
+         * values, dropout masks and their gradients (~24 d + 4 ff values); per sequence and
+         * head the (T,T) attention weights and their dropout mask (a byte), kept for backward,
+         * plus a thread's scratch of two (48,T) blocks (two threads). */
+        double F = sw_model_ff_width(&cfg->model), A = cfg->model.heads;
+        activations = L * T * B * (24 * H + 4 * F) * real + L * B * A * T * T * (real + 1) + 2 * 48 * T * real * 2 +
+                      T * B * I * real * 2;
+    }
     /* The data sets, stored as float (a file's are shared by every run of the process and
      * counted once by the sweep, not here). */
     double seqs = (cfg->task.kind == SW_TASK_FILE ? 0 : (double)resolved_task(cfg).train_size + resolved_task(cfg).test_size +
@@ -630,6 +653,13 @@ double sw_config_cost_flops(const sw_config *cfg)
     for (int l = 0; l < cfg->model.layers; l++) {
         double in = l == 0 ? I : H;
         fwd += 2 * T * G * H * (in + H);
+    }
+    if (cfg->model.cell == SW_CELL_TRANSFORMER) {
+        /* The embedding, then per layer the q,k,v and output projections, the feed-forward
+         * block, and the attention's two (T,T) products per sequence (computed whole: the
+         * causal mask zeroes half of them after the fact). */
+        double F = sw_model_ff_width(&cfg->model);
+        fwd = 2 * T * I * H + cfg->model.layers * (2 * T * (4 * H * H + 2 * H * F) + 4 * T * T * H);
     }
     fwd += 2 * lay.outputs * H * (lay.target == SW_TARGET_CLASS_STEPS ? T : 1);
     double E = cfg->train.epochs;
@@ -659,8 +689,33 @@ static void human_bytes(double b, char *out, size_t outlen)
     snprintf(out, outlen, u ? "%.1f %s" : "%.0f %s", b, unit[u]);
 }
 
+/* The transformer's keys: heads must divide hidden; with a recurrent cell, heads and ff
+ * must keep their defaults (a value there would silently do nothing). The recurrent-only
+ * keys forget_bias, init and init_scale are ignored by a transformer, as forget_bias is by
+ * the rnn cell: they concern weights it does not have. */
+static int check_transformer(const sw_config *cfg, char *err, size_t errlen, const char **bad_key)
+{
+    const sw_model_config *m = &cfg->model;
+    if (m->cell != SW_CELL_TRANSFORMER) {
+        const char *key = m->heads != 4 ? "model.heads" : m->ff != 0 ? "model.ff" : NULL;
+        if (!key) return SW_OK;
+        *bad_key = key;
+        sw_set_error(err, errlen, "%s: %d applies to the transformer only (model.cell is %s); remove it or use "
+            "model.cell: transformer", key, key[6] == 'h' ? m->heads : m->ff, sw_cell_name(m->cell));
+        return SW_ECONFIG;
+    }
+    if (m->hidden % m->heads != 0) {
+        *bad_key = "model.heads";
+        sw_set_error(err, errlen, "model.heads: %d does not divide model.hidden (%d); allowed: a divisor of "
+            "model.hidden (each head has model.hidden / model.heads units)", m->heads, m->hidden);
+        return SW_ECONFIG;
+    }
+    return SW_OK;
+}
+
 /* The task's sizes (resolved in *cfg when the config left them to the task; a file
- * task's must have been resolved when its file was read) and the cell's activation. */
+ * task's must have been resolved when its file was read), the cell's activation and the
+ * transformer's keys. */
 static int check_task_and_cell(sw_config *cfg, char *err, size_t errlen, const char **bad_key)
 {
     if (cfg->task.kind != SW_TASK_FILE) {
@@ -679,7 +734,7 @@ static int check_task_and_cell(sw_config *cfg, char *err, size_t errlen, const c
             sw_config_get_enum(cfg, sw_schema_find("model.activation")), sw_cell_name(cfg->model.cell));
         return SW_ECONFIG;
     }
-    return SW_OK;
+    return check_transformer(cfg, err, errlen, bad_key);
 }
 
 int sw_config_validate(const sw_config *cfg, char *err, size_t errlen, const char **bad_key)
@@ -958,9 +1013,15 @@ int sw_cell_gates(sw_cell_kind cell)
     case SW_CELL_RNN: return 1;
     case SW_CELL_LSTM: return 4;
     case SW_CELL_GRU: return 3;
+    case SW_CELL_TRANSFORMER: return 0;
     default: SW_ASSERT(!"unknown cell");
     }
     return 1;
+}
+
+int sw_model_ff_width(const sw_model_config *m)
+{
+    return m->ff > 0 ? m->ff : 4 * m->hidden;
 }
 
 const char *sw_cell_name(sw_cell_kind cell)

@@ -19,7 +19,9 @@ typedef enum {
     SW_TASK_FILE,
     SW_TASK_COUNT
 } sw_task_kind;
-typedef enum { SW_CELL_RNN, SW_CELL_LSTM, SW_CELL_GRU, SW_CELL_COUNT } sw_cell_kind;
+/* SW_CELL_TRANSFORMER is not recurrent: a stack of causal self-attention encoder layers
+ * (model.h) that takes the place of the recurrent layers under the same heads. */
+typedef enum { SW_CELL_RNN, SW_CELL_LSTM, SW_CELL_GRU, SW_CELL_TRANSFORMER, SW_CELL_COUNT } sw_cell_kind;
 typedef enum { SW_OPTIM_ADAM, SW_OPTIM_SGD, SW_OPTIM_RMSPROP, SW_OPTIM_ADAMW, SW_OPTIM_COUNT } sw_optimizer_kind;
 /* What a task asks the network to predict; decides the model's head and loss. */
 typedef enum {
@@ -69,6 +71,8 @@ typedef struct {
     sw_activation_kind activation; /* rnn: tanh or relu */
     sw_init_kind init;  /* recurrent-matrix initialisation */
     double init_scale;  /* identity: diagonal value; orthogonal: gain */
+    int heads;          /* transformer: attention heads (divide hidden) */
+    int ff;             /* transformer: feed-forward width; 0: 4 * hidden */
 } sw_model_config;
 
 typedef struct {
@@ -198,9 +202,12 @@ double sw_config_get_float(const sw_config *cfg, const sw_key_info *key);
 const char *sw_config_get_enum(const sw_config *cfg, const sw_key_info *key);
 const char *sw_config_get_string(const sw_config *cfg, const sw_key_info *key); /* NULL: not a string key */
 
-/* Number of gates per cell (rnn 1, lstm 4, gru 3) and the cell's name. */
+/* Number of gates per cell (rnn 1, lstm 4, gru 3; transformer 0: no gates) and the cell's name. */
 int sw_cell_gates(sw_cell_kind cell);
 const char *sw_cell_name(sw_cell_kind cell);
+
+/* The transformer's feed-forward width: model.ff, or 4 * model.hidden when it is 0. */
+int sw_model_ff_width(const sw_model_config *m);
 
 /* Bytes of memory one run of this config needs while training (an estimate that errs
  * high); used to refuse runs that would not fit. */

@@ -13,6 +13,9 @@
  *   gru:  r,z = s(W_i{r,z} x + b_i{r,z} + W_h{r,z} h' + b_h{r,z})
  *         n = tanh(W_in x + b_in + r (W_hn h' + b_hn));  h = (1 - z) n + z h'
  * where h', c' are the previous step's states (0 at t = 0) and s is the logistic sigmoid.
+ *
+ * The transformer cell's layers are transformer.c's; the entry points, work area, dropout
+ * and readout heads below serve both.
  */
 #include "model.h"
 
@@ -29,6 +32,7 @@
 #include "kernels.h"
 #include "rng.h"
 #include "task.h"
+#include "transformer.h"
 
 static const char *cell_prefix = "rnn"; /* PyTorch module name in the state dict */
 
@@ -45,6 +49,8 @@ sw_model_shape sw_model_shape_from_config(const sw_config *cfg)
     s.gates = sw_cell_gates(cfg->model.cell);
     s.outputs = lay.outputs;
     s.scored_from = lay.scored_from;
+    s.heads = s.cell == SW_CELL_TRANSFORMER ? cfg->model.heads : 0;
+    s.ff = s.cell == SW_CELL_TRANSFORMER ? sw_model_ff_width(&cfg->model) : 0;
     return s;
 }
 
@@ -57,11 +63,35 @@ int sw_model_scored_steps(const sw_model_shape *s, int seq_len)
     }
 }
 
-int sw_tensor_count(const sw_model_shape *shape) { return 4 * shape->layers + 2; }
+int sw_tensor_count(const sw_model_shape *shape)
+{
+    return shape->cell == SW_CELL_TRANSFORMER ? 2 + 12 * shape->layers + 2 : 4 * shape->layers + 2;
+}
+
+/* The transformer's table: its own tensors in order (transformer.c), then the readout. */
+static sw_tensor_info tf_tensor_describe(const sw_model_shape *s, int index)
+{
+    sw_tensor_info t;
+    memset(&t, 0, sizeof t);
+    int own = 2 + 12 * s->layers;
+    for (int i = 0; i <= index; i++) {
+        t.offset += t.count;
+        if (i < own) {
+            sw_tf_tensor(s, i, t.name, sizeof t.name, &t.rows, &t.cols);
+        } else {
+            snprintf(t.name, sizeof t.name, "%s", i == own ? "fc/weight" : "fc/bias");
+            t.rows = s->outputs;
+            t.cols = i == own ? s->hidden : 0;
+        }
+        t.count = (size_t)t.rows * (size_t)(t.cols ? t.cols : 1);
+    }
+    return t;
+}
 
 sw_tensor_info sw_tensor_describe(const sw_model_shape *s, int index)
 {
     SW_ASSERT(index >= 0 && index < sw_tensor_count(s));
+    if (s->cell == SW_CELL_TRANSFORMER) return tf_tensor_describe(s, index);
     sw_tensor_info t;
     memset(&t, 0, sizeof t);
     int GH = s->gates * s->hidden;
@@ -108,6 +138,12 @@ size_t sw_param_count(const sw_model_shape *s)
 void sw_params_bind(sw_params *p, sw_real *flat, const sw_model_shape *s)
 {
     memset(p, 0, sizeof *p);
+    if (s->cell == SW_CELL_TRANSFORMER) {
+        for (int i = 0; i < 2 + 12 * s->layers; i++) *sw_tf_slot(p, i) = flat + sw_tensor_describe(s, i).offset;
+        p->fc_w = flat + sw_tensor_describe(s, 2 + 12 * s->layers).offset;
+        p->fc_b = flat + sw_tensor_describe(s, 3 + 12 * s->layers).offset;
+        return;
+    }
     for (int l = 0; l < s->layers; l++) {
         p->layer[l].w_ih = flat + sw_tensor_describe(s, 4 * l + 0).offset;
         p->layer[l].w_hh = flat + sw_tensor_describe(s, 4 * l + 1).offset;
@@ -173,7 +209,8 @@ static void fill_normal(sw_real *x, size_t n, double stddev, sw_rng *rng)
 int sw_model_init_params(const sw_params *p, const sw_model_shape *s, const sw_model_config *m, sw_rng *rng)
 {
     int GH = s->gates * s->hidden, H = s->hidden;
-    for (int l = 0; l < s->layers; l++) {
+    if (s->cell == SW_CELL_TRANSFORMER) sw_tf_init_params(p, s, rng);
+    for (int l = 0; l < s->layers && s->cell != SW_CELL_TRANSFORMER; l++) {
         int in = l == 0 ? s->input : H;
         if (m->init == SW_INIT_IDENTITY)
             fill_normal(p->layer[l].w_ih, (size_t)GH * in, 0.001, rng);
@@ -259,6 +296,7 @@ static void layout_work(sw_model_work *w, char *base, size_t *used, int record_d
     w->dlogits = carve(base, used, readout_steps * B * C);
     w->dfc_scratch = carve(base, used, H * C);
     w->dw_scratch = carve(base, used, widest * GH);
+    if (s->cell == SW_CELL_TRANSFORMER) sw_tf_layout(w, base, used);
 }
 
 int sw_model_work_create(sw_model_work **out, const sw_model_shape *shape, int max_batch,
@@ -300,7 +338,8 @@ void sw_model_pack(sw_model_work *w, const sw_params *p)
 {
     const sw_model_shape *s = &w->shape;
     int H = s->hidden, GH = s->gates * H;
-    for (int l = 0; l < s->layers; l++) {
+    if (s->cell == SW_CELL_TRANSFORMER) sw_tf_pack(w, p);
+    for (int l = 0; l < s->layers && s->cell != SW_CELL_TRANSFORMER; l++) {
         int in = l == 0 ? s->input : H;
         sw_pack_transposed(w->w_ih_t[l], p->layer[l].w_ih, in, GH);
         sw_pack_transposed(w->w_hh_t[l], p->layer[l].w_hh, H, GH);
@@ -354,7 +393,9 @@ void sw_model_sample_dropout(sw_model_work *w, sw_rng *rng, int B, double p)
     sw_real keep = (sw_real)(1.0 / (1.0 - p));
     uint64_t threshold = (uint64_t)(p * 4294967296.0);
     size_t readout_steps = w->shape.head == SW_TARGET_CLASS_STEPS ? (size_t)T : 1;
-    for (int l = 0; l < w->shape.layers - 1; l++) fill_mask(w->mask[l], (size_t)T * B * H, rng, threshold, keep);
+    if (w->shape.cell == SW_CELL_TRANSFORMER) sw_tf_sample_dropout(w, rng, B, p);
+    for (int l = 0; l < w->shape.layers - 1 && w->shape.cell != SW_CELL_TRANSFORMER; l++)
+        fill_mask(w->mask[l], (size_t)T * B * H, rng, threshold, keep);
     fill_mask(w->mask_final, readout_steps * B * H, rng, threshold, keep);
 }
 
@@ -622,7 +663,15 @@ static int pass_threads(const sw_model_work *w)
 {
     const sw_model_shape *s = &w->shape;
     double fmas = (double)w->seq_len * w->batch * s->gates * s->hidden * s->hidden * s->layers;
-    int n = w->threads, rows = w->batch / SW_MIN_ROWS_PER_THREAD, work = (int)(fmas / SW_MIN_FMAS_PER_THREAD);
+    int n = w->threads, rows = w->batch / SW_MIN_ROWS_PER_THREAD;
+    if (s->cell == SW_CELL_TRANSFORMER) {
+        /* Its products are whole-sequence ones and the attention's two (T,T) per sequence;
+         * its scratch has room for tf->max_threads. */
+        double T = w->seq_len;
+        fmas = T * w->batch * s->layers * (4.0 * s->hidden * s->hidden + 2.0 * s->hidden * s->ff + 2 * T * s->hidden);
+        if (n > w->tf->max_threads) n = w->tf->max_threads;
+    }
+    int work = (int)(fmas / SW_MIN_FMAS_PER_THREAD);
     if (n > rows) n = rows;
     if (n > work) n = work;
     return n > 1 ? n : 1;
@@ -686,7 +735,10 @@ double sw_model_forward(sw_model_work *w, const sw_params *p, const sw_targets *
     {
         unsigned own = float_mode_get();
         float_mode_set(mode);
-        forward_layers(w, p, omp_get_thread_num(), omp_get_num_threads());
+        if (s->cell == SW_CELL_TRANSFORMER)
+            sw_tf_forward_layers(w, p, omp_get_thread_num(), omp_get_num_threads());
+        else
+            forward_layers(w, p, omp_get_thread_num(), omp_get_num_threads());
         float_mode_set(own);
     }
     switch (s->head) {
@@ -948,7 +1000,10 @@ void sw_model_backward(sw_model_work *w, const sw_params *p, const sw_params *gr
     {
         unsigned own = float_mode_get();
         float_mode_set(mode);
-        backward_layers(w, grad, dwhh_step_norms, omp_get_thread_num(), omp_get_num_threads());
+        if (w->shape.cell == SW_CELL_TRANSFORMER)
+            sw_tf_backward_layers(w, p, grad, dwhh_step_norms, omp_get_thread_num(), omp_get_num_threads());
+        else
+            backward_layers(w, grad, dwhh_step_norms, omp_get_thread_num(), omp_get_num_threads());
         float_mode_set(own);
     }
 }

@@ -1,4 +1,5 @@
-/* model.h: stacked recurrent network (rnn | lstm | gru layers) with a Linear readout head.
+/* model.h: stacked recurrent network (rnn | lstm | gru layers) with a Linear readout head,
+ * or in their place a causal transformer encoder (cell transformer, below).
  *
  * The head follows from the task (config.h's sw_target_kind): a classifier on the last
  * step (cross-entropy), a regression on the last step (mean squared error), or a
@@ -8,7 +9,19 @@
  * sw_param_count() values; sw_params is a struct of views into such a buffer. The layout
  * of every tensor is that of PyTorch's state dict (torch.nn.RNN/LSTM/GRU with
  * batch_first=True, then torch.nn.Linear), so the flat buffer is also what the HDF5 file
- * stores, tensor by tensor, in the order of the tensor table below. */
+ * stores, tensor by tensor, in the order of the tensor table below.
+ *
+ * The transformer (cell SW_CELL_TRANSFORMER, d = hidden) is PyTorch's modules:
+ *   embed: Linear(I, d), plus fixed sinusoidal positions PE[t,2i] = sin(t / 10000^(2i/d)),
+ *          PE[t,2i+1] = cos(t / 10000^(2i/d)), t from 0;
+ *   transformer.layers.{k}: TransformerEncoderLayer(d, nhead=heads, dim_feedforward=ff,
+ *          dropout, activation relu, batch_first, norm_first False, layer norm eps 1e-5)
+ *          with a causal mask (step t attends to steps <= t);
+ *   the task's head on its last layer's output, exactly as on a recurrent stack (h below),
+ *          with the same dropout on the readout's input.
+ * Its tensors are named as the state dict of a module with attributes embed, transformer
+ * (a TransformerEncoder) and fc: "embed/weight", "transformer/layers.0.self_attn.in_proj_weight",
+ * ..., "fc/bias". */
 #ifndef SWEEP_MODEL_H
 #define SWEEP_MODEL_H
 
@@ -25,7 +38,9 @@ typedef struct {
     int input;       /* I */
     int hidden;      /* H */
     int layers;      /* L */
-    int gates;       /* G: 1 rnn, 4 lstm (i,f,g,o), 3 gru (r,z,n) */
+    int gates;       /* G: 1 rnn, 4 lstm (i,f,g,o), 3 gru (r,z,n), 0 transformer */
+    int heads;       /* transformer: attention heads (divide H) */
+    int ff;          /* transformer: feed-forward width */
     int outputs;     /* C classes or K regression values: the readout's rows */
     int scored_from; /* SW_TARGET_CLASS_STEPS: first step whose prediction counts in the
                         accuracy (the loss counts every step) */
@@ -44,15 +59,27 @@ typedef struct {
     sw_real *b_hh; /* (G*H) */
 } sw_layer_params;
 
+/* One transformer encoder layer, PyTorch's tensors (d = H, F = ff). */
 typedef struct {
-    sw_layer_params layer[SW_MAX_LAYERS];
+    sw_real *in_w, *in_b;   /* self_attn.in_proj_weight (3d,d): q, k, v rows; in_proj_bias (3d) */
+    sw_real *out_w, *out_b; /* self_attn.out_proj.weight (d,d), .bias (d) */
+    sw_real *ff1_w, *ff1_b; /* linear1.weight (F,d), .bias (F) */
+    sw_real *ff2_w, *ff2_b; /* linear2.weight (d,F), .bias (d) */
+    sw_real *n1_w, *n1_b;   /* norm1.weight (d), .bias (d) */
+    sw_real *n2_w, *n2_b;   /* norm2.weight (d), .bias (d) */
+} sw_tf_layer_params;
+
+typedef struct {
+    sw_layer_params layer[SW_MAX_LAYERS];   /* recurrent cells */
+    sw_real *embed_w, *embed_b;             /* transformer: (d, I), (d) */
+    sw_tf_layer_params tf[SW_MAX_LAYERS];   /* transformer */
     sw_real *fc_w; /* (C, H) */
     sw_real *fc_b; /* (C) */
 } sw_params;
 
 /* One tensor of the parameter buffer, for generic loops (HDF5 dump, tests). */
 typedef struct {
-    char name[32];  /* "rnn/weight_ih_l0", ..., "fc/weight", "fc/bias" */
+    char name[64];  /* "rnn/weight_ih_l0", ..., "fc/weight", "fc/bias" */
     int rows, cols; /* cols == 0 for a vector */
     size_t offset;  /* into the flat buffer */
     size_t count;   /* rows * max(cols, 1) */
@@ -67,7 +94,8 @@ int sw_model_scored_steps(const sw_model_shape *shape, int seq_len);
 /* Number of parameters (13,314 for the reference model). */
 size_t sw_param_count(const sw_model_shape *shape);
 
-/* Number of tensors: 4 per layer plus 2 for the readout. */
+/* Number of tensors: 4 per layer plus 2 for the readout (transformer: 2 for the
+ * embedding, 12 per layer, 2 for the readout). */
 int sw_tensor_count(const sw_model_shape *shape);
 
 /* Describes tensor `index` (0 <= index < sw_tensor_count). */
@@ -86,9 +114,57 @@ struct sw_rng;
  *               Le, Jaitly & Hinton 2015).
  * Biases are 0 except the gate that keeps the state (lstm forget gate f, gru update gate
  * z), whose b_ih is forget_bias; readout weight and bias U(-1/sqrt(H), 1/sqrt(H)).
+ * The transformer as PyTorch initialises its modules: in_proj_weight Xavier-uniform, its
+ * bias and out_proj's 0; every other Linear's weight and bias U(-1/sqrt(in), 1/sqrt(in))
+ * (kaiming_uniform with a = sqrt(5), and its bias rule); layer norms weight 1, bias 0.
  * Returns SW_OK or SW_ENOMEM (orthogonal's scratch). */
 int sw_model_init_params(const sw_params *p, const sw_model_shape *shape, const sw_model_config *m,
                          struct sw_rng *rng);
+
+/* A transformer's activations and scratch (transformer.c lays them out), time-major like
+ * the rest: row r = t*B + b. d = H, F = ff, A = heads, dh = d / A. The layers' outputs are
+ * the work's h[l], so heads, records and tests read them as a recurrent layer's. */
+typedef struct {
+    sw_real *in_w_t[SW_MAX_LAYERS];  /* packed transposes for forward products: in_proj (d,3d) */
+    sw_real *out_w_t[SW_MAX_LAYERS]; /* out_proj (d,d) */
+    sw_real *ff1_w_t[SW_MAX_LAYERS]; /* linear1 (d,F) */
+    sw_real *ff2_w_t[SW_MAX_LAYERS]; /* linear2 (F,d) */
+    sw_real *in_w_p[SW_MAX_LAYERS];  /* packed as stored, for backward products: (3d,d) */
+    sw_real *out_w_p[SW_MAX_LAYERS]; /* (d,d) */
+    sw_real *ff1_w_p[SW_MAX_LAYERS]; /* (F,d) */
+    sw_real *ff2_w_p[SW_MAX_LAYERS]; /* (d,F) */
+    sw_real *embed_w_t;              /* (I,d) */
+    sw_real *pe;                     /* (T,d) sinusoidal positions */
+    sw_real *emb;                    /* (T,B,d) embed(x) + PE: layer 0's input */
+    sw_real *qkv[SW_MAX_LAYERS];     /* (T,B,3d) q | k | v, head h at columns h*dh.. of each */
+    sw_real *att[SW_MAX_LAYERS];     /* (B,A,T,T) softmax weights (0 above the diagonal) */
+    unsigned char *att_keep[SW_MAX_LAYERS]; /* (B,A,T,T) attention dropout: 1 kept, 0 dropped */
+    sw_real *ctx[SW_MAX_LAYERS];     /* (T,B,d) heads' outputs, concatenated */
+    sw_real *res1[SW_MAX_LAYERS];    /* (T,B,d) x + dropout1(out_proj(ctx)): norm1's input */
+    sw_real *y1[SW_MAX_LAYERS];      /* (T,B,d) norm1's output */
+    sw_real *f[SW_MAX_LAYERS];       /* (T,B,F) relu(linear1(y1)) */
+    sw_real *fd[SW_MAX_LAYERS];      /* (T,B,F) dropout(f): linear2's input (training) */
+    sw_real *res2[SW_MAX_LAYERS];    /* (T,B,d) y1 + dropout2(linear2(fd)): norm2's input */
+    sw_real *stats[SW_MAX_LAYERS];   /* (T*B,4) mean and 1/std of norm1's and norm2's rows */
+    sw_real *m1[SW_MAX_LAYERS];      /* (T,B,d) dropout1 multipliers */
+    sw_real *mf[SW_MAX_LAYERS];      /* (T,B,F) the feed-forward block's dropout multipliers */
+    sw_real *m2[SW_MAX_LAYERS];      /* (T,B,d) dropout2 multipliers */
+    sw_real keep_scale;              /* 1/(1-p): a kept attention weight's multiplier */
+    int pe_ready;                    /* pe holds the positions */
+    /* backward: d loss / d ... of the current layer */
+    sw_real *dr2;                    /* (T,B,d) norm2's input (then, below layer 0, the embedding's output) */
+    sw_real *dg;                     /* (T,B,d) linear2's output (dropout2 applied) */
+    sw_real *dff;                    /* (T,B,F) linear1's output (before relu) */
+    sw_real *dy;                     /* (T,B,d) norm1's output */
+    sw_real *dr1;                    /* (T,B,d) norm1's input */
+    sw_real *da;                     /* (T,B,d) out_proj's output (dropout1 applied) */
+    sw_real *dctx;                   /* (T,B,d) the heads' concatenated outputs */
+    sw_real *dqkv;                   /* (T,B,3d) */
+    sw_real *dw;                     /* (d,3d) one step's term of in_proj's gradient (step norms) */
+    sw_real *scratch;                /* per thread: one (sequence, head)'s q, k, v, ... and two (48,T) */
+    size_t scratch_per_thread;
+    int max_threads;                 /* threads the scratch is laid out for */
+} sw_tf_work;
 
 /* Activations and scratch for forward and backward passes of up to max_batch sequences
  * of length seq_len. Everything is time-major, (T,B,...), so each step's batch block is
@@ -135,6 +211,7 @@ typedef struct {
     sw_real *dfeat, *dlogits;     /* shaped as feat and logits */
     sw_real *dfc_scratch;         /* (H,C) transposed readout-weight gradient */
     sw_real *dw_scratch;          /* (max(I,H), G*H) transposed weight-gradient tile */
+    sw_tf_work *tf;               /* transformer only (NULL otherwise): its activations */
     sw_real *dh_total[SW_MAX_LAYERS]; /* (T,B,H) d loss / d h_t, total derivative through
                                          later steps and layers, when record_dh */
     sw_real *dh_outer[SW_MAX_LAYERS]; /* (T,B,H) the part through the layer above (or the
@@ -142,6 +219,9 @@ typedef struct {
                                          as the gradient of a layer's output sequence */
     void *block;
 } sw_model_work;
+
+/* Number of threads a transformer's pass may use at most (its per-thread scratch). */
+#define SW_TF_MAX_THREADS 64
 
 /* Allocates a work area; record_dh also keeps every layer's d loss / d h_t from backward
  * (dh_total and dh_outer) and turns w->record_dh on.
@@ -177,7 +257,9 @@ double sw_model_forward(sw_model_work *w, const sw_params *p, const sw_targets *
 /* Backward pass of the batch mean of the last forward's loss; ADDS the gradients into
  * `grad` (the caller zeroes it). Fills w->dh_total when the work records it. When
  * dwhh_step_norms is not NULL it receives (L,T) values: the Frobenius norm of time step
- * t's term of d loss / d W_hh of layer l, || sum_b dpre_hh[t,b] (x) h[t-1,b] || (0 at t=0). */
+ * t's term of d loss / d W_hh of layer l, || sum_b dpre_hh[t,b] (x) h[t-1,b] || (0 at t=0);
+ * for a transformer, of d loss / d in_proj_weight (the weight that makes the attention's
+ * q, k, v): || sum_b dqkv[t,b] (x) x_in[t,b] ||. */
 void sw_model_backward(sw_model_work *w, const sw_params *p, const sw_params *grad,
                        const sw_targets *y, double *dwhh_step_norms);
 

@@ -26,6 +26,7 @@ _Static_assert(sizeof(int) == sizeof(int32_t), "int is 32 bits");
 #define I SW_SIZE_INPUTS
 #define Y SW_SIZE_TARGETS
 #define H SW_SIZE_HIDDEN
+#define A SW_SIZE_HEADS
 #define N SW_SIZE_PARAMS
 
 #define RANGE(first) SW_FROM_RANGE, 0, first
@@ -35,6 +36,7 @@ _Static_assert(sizeof(int) == sizeof(int32_t), "int is 32 bits");
 #define SIZE(size) SW_FROM_SIZE, size, 0
 #define ONLY SW_REC_RESULTS_ONLY
 #define EPOCH SW_REC_NEEDS_EPOCH
+#define ATTN (SW_REC_NEEDS_ATTENTION | SW_REC_ADDED)
 
 /* Columns: path, kind, type, rank, dims, scales, source (from, offset, first), flags,
  * long_name. The order is the file's creation order (h5py lists members in it). */
@@ -111,6 +113,14 @@ const sw_record_row sw_record[] = {
      RES(hidden_final), ONLY, "hidden state h_t of every layer, evaluation mode, final weights"},
     {"/probe/hidden_best", SW_REC_DATASET, SW_REC_F32, 4, {L, P, T, H}, {"layer", "sample", "time", "unit"},
      RES(hidden_best), ONLY, "hidden state h_t of every layer, evaluation mode, best weights"},
+    {"/probe/head", SW_REC_SCALE, SW_REC_I32, 1, {A}, {NULL}, RANGE(0), ONLY | ATTN, "attention head"},
+    {"/probe/key", SW_REC_SCALE, SW_REC_I32, 1, {T}, {NULL}, RANGE(0), ONLY | ATTN,
+     "time step attended to (0 = first)"},
+    {"/probe/attention_final", SW_REC_DATASET, SW_REC_F32, 4, {L, A, T, T}, {"layer", "head", "time", "key"},
+     RES(attention_final), ONLY | ATTN, "attention weight of step time on step key (softmax, causal: 0 for "
+     "key > time), mean over the probe sequences, evaluation mode, final weights"},
+    {"/probe/attention_best", SW_REC_DATASET, SW_REC_F32, 4, {L, A, T, T}, {"layer", "head", "time", "key"},
+     RES(attention_best), ONLY | ATTN, "attention weights as attention_final, best weights"},
 
     {"/gradients/epoch", SW_REC_SCALE, SW_REC_I32, 1, {R}, {NULL}, RES(grad_epoch), ONLY,
      "epoch at whose end the gradients were recorded (from 1; 0: the initial weights of a run "
@@ -137,6 +147,7 @@ const size_t sw_record_len = SW_ARRAY_LEN(sw_record);
 #undef I
 #undef Y
 #undef H
+#undef A
 #undef N
 #undef RANGE
 #undef RES
@@ -145,6 +156,7 @@ const size_t sw_record_len = SW_ARRAY_LEN(sw_record);
 #undef SIZE
 #undef ONLY
 #undef EPOCH
+#undef ATTN
 
 static const char *metric_name(const sw_config *cfg) { return sw_task_metric_of(&cfg->task).name; }
 static const char *metric_mode(const sw_config *cfg) { return sw_metric_mode_name(sw_task_metric_of(&cfg->task).mode); }
@@ -176,6 +188,7 @@ static const struct {
     [SW_SIZE_INPUTS] = {"I", "input features (task.input_size)"},
     [SW_SIZE_TARGETS] = {"Y", "targets per sequence (1, the K values, or T)"},
     [SW_SIZE_HIDDEN] = {"H", "hidden units (model.hidden)"},
+    [SW_SIZE_HEADS] = {"A", "attention heads (model.heads; transformer only)"},
     [SW_SIZE_PARAMS] = {"N", "parameters"},
 };
 
@@ -204,6 +217,7 @@ void sw_record_sizes_planned(const sw_config *cfg, sw_record_sizes *s)
     s->n[SW_SIZE_TARGETS] = lay.target == SW_TARGET_VALUE_LAST ? lay.outputs
                             : lay.target == SW_TARGET_CLASS_STEPS ? lay.steps : 1;
     s->n[SW_SIZE_HIDDEN] = cfg->model.hidden;
+    s->n[SW_SIZE_HEADS] = cfg->model.cell == SW_CELL_TRANSFORMER ? cfg->model.heads : 0;
     s->n[SW_SIZE_PARAMS] = (long long)sw_param_count(&shape);
 }
 
@@ -424,6 +438,7 @@ void sw_record_print(FILE *out)
         fprintf(out, "%-28s %-9s %-7s %-9s %-23s %s%s\n", row->path, kind_names[row->kind],
                 sw_record_type_name(row->type), shape, scales[0] ? scales : "-", row->long_name,
                 row->flags & SW_REC_NEEDS_VAL ? " (added later: written only with task.val_size > 0)"
+                : row->flags & SW_REC_NEEDS_ATTENTION ? " (added later: written only with model.cell transformer)"
                 : row->flags & SW_REC_ADDED ? " (added later: absent from older files)" : "");
     }
 }
@@ -431,6 +446,7 @@ void sw_record_print(FILE *out)
 int sw_record_written(const sw_record_row *row, const sw_config *cfg, int full)
 {
     if (!full && (row->flags & SW_REC_RESULTS_ONLY)) return 0;
+    if ((row->flags & SW_REC_NEEDS_ATTENTION) && cfg->model.cell != SW_CELL_TRANSFORMER) return 0;
     return !(row->flags & SW_REC_NEEDS_VAL) || cfg->task.val_size > 0;
 }
 

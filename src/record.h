@@ -31,6 +31,7 @@ typedef enum {
     SW_SIZE_TARGETS, /* Y: targets per sequence: 1 (a class at the last step), K (values),
                         or T (a class per step) */
     SW_SIZE_HIDDEN,  /* H: model.hidden */
+    SW_SIZE_HEADS,   /* A: attention heads (model.heads with the transformer, else 0) */
     SW_SIZE_PARAMS,  /* N: parameters of the model */
     SW_SIZE_COUNT
 } sw_record_size;
@@ -93,9 +94,11 @@ enum {
     SW_REC_ADDED = 4,        /* added to format 1 after files were written: readers take a
                                 file without it (a resumed sweep keeps older run files) and
                                 read NaN (0 for integers) */
-    SW_REC_NEEDS_VAL = 8     /* written only when task.val_size > 0 (so a run without a
+    SW_REC_NEEDS_VAL = 8,    /* written only when task.val_size > 0 (so a run without a
                                 validation set writes the files it always did); also ADDED,
                                 so readers read NaN where it is absent */
+    SW_REC_NEEDS_ATTENTION = 16 /* written only for model.cell transformer (recurrent runs
+                                write the files they always did); also ADDED */
 };
 
 #define SW_RECORD_MAX_RANK 4
@@ -135,7 +138,8 @@ extern const size_t sw_record_text_len;
 const sw_record_text_row *sw_record_text_find(const char *path);
 
 /* 1 when a run of `cfg` writes the row: `full` for done and diverged runs (every row), 0
- * for failed ones (no SW_REC_RESULTS_ONLY row); SW_REC_NEEDS_VAL rows need task.val_size > 0. */
+ * for failed ones (no SW_REC_RESULTS_ONLY row); SW_REC_NEEDS_VAL rows need task.val_size > 0,
+ * SW_REC_NEEDS_ATTENTION rows the transformer. */
 int sw_record_written(const sw_record_row *row, const sw_config *cfg, int full);
 
 /* The /history column `name` ("val_acc") of `h` (its array, borrowed), or NULL when the

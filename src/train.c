@@ -220,8 +220,10 @@ static void evaluate(run_state *st, const sw_dataset *d, double *mean_loss, doub
 }
 
 /* Forward of the probe set in evaluation mode; copies every layer's h_t into hidden
- * (L,P,T,H). The work's time-major (T,P,H) caches are transposed to batch-first here. */
-static void probe_forward(run_state *st, float *hidden)
+ * (L,P,T,H). The work's time-major (T,P,H) caches are transposed to batch-first here. A
+ * transformer's attention weights, averaged over the probe sequences, go to attention
+ * (L,A,T,T) when it is not NULL. */
+static void probe_forward(run_state *st, float *hidden, float *attention)
 {
     sw_model_work *w = st->work;
     const sw_dataset *p = &st->probe;
@@ -231,6 +233,17 @@ static void probe_forward(run_state *st, float *hidden)
     for (int b = 0; b < P; b++) st->batch_index[b] = b;
     sw_targets y = gather_targets(st, p, st->batch_index, P);
     sw_model_forward(w, &st->params, &y, 0, NULL, NULL);
+    if (attention && st->shape.cell == SW_CELL_TRANSFORMER) {
+        size_t per = (size_t)st->shape.heads * T * T; /* one sequence's (A,T,T) */
+        for (int l = 0; l < st->shape.layers; l++) {
+            const sw_real *att = w->tf->att[l];
+            float *out = attention + (size_t)l * per;
+            for (size_t i = 0; i < per; i++) out[i] = 0;
+            for (int b = 0; b < P; b++) /* sequence by sequence: each one's (A,T,T) is contiguous */
+                for (size_t i = 0; i < per; i++) out[i] += (float)att[(size_t)b * per + i];
+            for (size_t i = 0; i < per; i++) out[i] /= (float)P;
+        }
+    }
     if (!hidden) return;
     for (int l = 0; l < st->shape.layers; l++)
         for (int b = 0; b < P; b++)
@@ -245,7 +258,7 @@ static void record_gradients(run_state *st, sw_run_result *res, int r, int epoch
 {
     sw_model_work *w = st->work;
     int T = st->probe.seq_len, P = st->probe.n, H = st->shape.hidden, L = st->shape.layers;
-    probe_forward(st, NULL);
+    probe_forward(st, NULL, NULL);
     /* The parameter gradients are not needed: accumulate them into the grads buffer,
      * which the next training step zeroes anyway. Only this pass keeps d loss / d h_t. */
     w->record_dh = 1;
@@ -766,10 +779,10 @@ static void run_finish(run_state *st, sw_run_result *res)
         res->final_train_acc = h->train_acc[h->epochs - 1];
     }
     memcpy(res->weights_final, st->flat, st->n * sizeof(sw_real));
-    probe_forward(st, res->hidden_final);
+    probe_forward(st, res->hidden_final, res->attention_final);
     memcpy(st->flat, res->weights_best, st->n * sizeof(sw_real));
     sw_model_pack(st->work, &st->params);
-    probe_forward(st, res->hidden_best);
+    probe_forward(st, res->hidden_best, res->attention_best);
     /* A run that diverged before its first gradient record gets one at its best epoch (0:
      * the initial weights, when no epoch completed): the gradient flow it diverged from,
      * rather than an empty /gradients. */

@@ -72,6 +72,9 @@ typedef struct {
                                 step, or T classes, one per step */
     float *hidden_final;     /* (L,P,T,H) every layer's h_t, eval mode, final weights */
     float *hidden_best;      /* (L,P,T,H) same with the best weights */
+    float *attention_final;  /* (L,A,T,T) transformer: attention weights, mean over the
+                                probe set, eval mode, final weights (A = 0 otherwise) */
+    float *attention_best;   /* (L,A,T,T) same with the best weights */
 
     /* Per-timestep gradients on the probe set, eval mode, at the end of recorded epochs. */
     int grad_records;        /* R */

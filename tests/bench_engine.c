@@ -86,7 +86,7 @@ static int bench_reference(int repeats, double peak)
     printf("\nReference runs (the seed protocol, whole sw_train_run, one thread, median of %d seeds; CPU s)\n",
            repeats);
     printf("%-5s %8s %9s %9s %9s %7s %9s\n", "cell", "GFLOP", "median s", "min s", "GFLOP/s", "peak", "best acc");
-    for (int cell = 0; cell < SW_CELL_COUNT; cell++) {
+    for (int cell = 0; cell < SW_CELL_TRANSFORMER; cell++) { /* the recurrent cells */
         sw_config cfg;
         sw_config_defaults(&cfg);
         cfg.model.cell = (sw_cell_kind)cell;
@@ -178,6 +178,8 @@ static double step_flops(const step_bench *s)
     const sw_model_shape *sh = &s->shape;
     double T = s->cfg.task.seq_len, G = sh->gates, H = sh->hidden, fwd = 0;
     for (int l = 0; l < sh->layers; l++) fwd += 2 * T * G * H * ((l == 0 ? sh->input : H) + H);
+    if (sh->cell == SW_CELL_TRANSFORMER) /* as config.c's estimate: projections, feed-forward, two (T,T) products */
+        fwd = 2 * T * sh->input * H + sh->layers * (2 * T * (4 * H * H + 2 * H * sh->ff) + 4 * T * T * H);
     fwd += 2 * sh->outputs * H;
     return 3 * fwd * s->cfg.train.batch;
 }
@@ -226,7 +228,7 @@ static int bench_sizes(int repeats, int quick, double peak, int only_cell, int o
     printf("%-5s %4s %4s %9s %6s %10s %9s %7s %10s %10s %8s %6s\n", "cell", "H", "T", "GFLOP/st", "steps",
            "CPU s/step", "GFLOP/s", "peak", "1 thr wall", "2 thr wall", "speed-up", "cores");
     for (int cell = 0; cell < SW_CELL_COUNT; cell++)
-        for (int h = 0; h < nH && (only_cell < 0 || cell == only_cell); h++)
+        for (int h = 0; h < nH && (only_cell < 0 ? cell != SW_CELL_TRANSFORMER : cell == only_cell); h++)
             for (int t = 0; t < nT; t++) {
                 step_bench s;
                 if (step_bench_init(&s, (sw_cell_kind)cell, Hs[h], Ts[t])) {

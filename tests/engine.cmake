@@ -113,3 +113,24 @@ sweep_test_executable(test_engine_val test_engine_val.c)
 target_link_libraries(test_engine_val PRIVATE sweep_engine)
 add_test(NAME engine_val COMMAND test_engine_val)
 set_tests_properties(engine_val PROPERTIES LABELS "unit;engine")
+
+# The transformer cell against PyTorch (tests/data/torch-transformer.h5, from
+# tests/make_torch_vectors.py --transformer), and its operations by finite differences.
+foreach(flavour f64 f32)
+  sweep_test_executable(test_engine_transformer_${flavour} test_engine_transformer.c)
+  if(flavour STREQUAL "f64")
+    target_link_libraries(test_engine_transformer_${flavour} PRIVATE sweep_engine_f64)
+  else()
+    target_link_libraries(test_engine_transformer_${flavour} PRIVATE sweep_engine)
+  endif()
+  target_include_directories(test_engine_transformer_${flavour} SYSTEM PRIVATE ${HDF5_INCLUDE_DIRS})
+  target_link_libraries(test_engine_transformer_${flavour} PRIVATE ${HDF5_C_LIBRARIES})
+  add_test(NAME engine_transformer_${flavour}
+           COMMAND test_engine_transformer_${flavour} ${SWEEP_TEST_DATA}/torch-transformer.h5)
+  set_tests_properties(engine_transformer_${flavour} PROPERTIES LABELS "unit;engine")
+endforeach()
+
+sweep_test_executable(test_engine_tf_gradcheck test_engine_tf_gradcheck.c)
+target_link_libraries(test_engine_tf_gradcheck PRIVATE sweep_engine_f64)
+add_test(NAME engine_tf_gradcheck COMMAND test_engine_tf_gradcheck)
+set_tests_properties(engine_tf_gradcheck PROPERTIES LABELS "unit;engine")

@@ -78,3 +78,12 @@ if(TARGET sweep)
   add_test(NAME hdf5_disk_full COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/test_hdf5_diskfull.sh $<TARGET_FILE:sweep>)
   set_tests_properties(hdf5_disk_full PROPERTIES LABELS "hdf5;reliability" SKIP_RETURN_CODE 77 TIMEOUT 300)
 endif()
+
+# A transformer run's weights load into PyTorch's modules and reproduce its probe outputs
+# and attention weights (skipped without torch, which CI's runtime lacks).
+if(TARGET sweep)
+  add_test(NAME hdf5_torch_transformer
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_hdf5_torch_transformer.py
+                   $<TARGET_FILE:sweep> ${SWEEP_TEST_DATA}/transformer-tiny.yaml ${SWEEP_HDF5_SCRATCH}/torch-transformer)
+  set_tests_properties(hdf5_torch_transformer PROPERTIES LABELS "unit;hdf5" SKIP_RETURN_CODE 77)
+endif()

@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """Writes tests/data/torch-heads.h5: PyTorch reference vectors (float64) for the engine's
 readout heads, the relu rnn cell and the RMSprop and AdamW optimizers. Read by
-tests/test_engine_heads.c.
+tests/test_engine_heads.c. With --transformer, the transformer cell's (below).
 
 Regenerate (needs PyTorch, h5py and numpy; only here, never at test time):
     /usr/bin/python3 tests/make_torch_vectors.py tests/data/torch-heads.h5
+    /usr/bin/python3 tests/make_torch_vectors.py --transformer tests/data/torch-transformer.h5
 The output is the same bytes at every run of a given PyTorch version (1.13 wrote the
 committed file).
 
@@ -32,6 +33,20 @@ Model groups /<head>/<cell>_L<layers>[_dropout], each from PyTorch autograd:
   and every scored arg max leads by 1e-3, so a float engine's rounding cannot flip either.
   The layer stack is run one nn.RNN/LSTM/GRU layer at a time (to read every layer's output
   and its gradient); without dropout it is checked here against the multi-layer module.
+
+With --transformer, writes tests/data/torch-transformer.h5 instead (read by
+tests/test_engine_transformer.c): groups /<head>/transformer_L<layers>[_dropout] for the same
+heads, d = 8 (model.hidden), 2 heads, ff 16, I = 3, B = 4: embed Linear(I, d) plus sinusoidal
+positions, then nn.TransformerEncoderLayer(d, 2, 16, activation relu, batch_first, post-norm)
+with a causal mask, layer by layer, then the head on the last layer's output. The layers are
+written out from their equations (so that explicit dropout masks can be applied, and each
+layer's output read) and checked here against nn.TransformerEncoderLayer without dropout.
+Datasets as above (hidden and dloss_dh are the layers' outputs and their gradients), plus
+attention (L,B,A,T,T) the softmax weights before dropout, weights/grads named as the engine's
+table ("embed/weight", "transformer/layers.0.self_attn.in_proj_weight", ..., "fc/bias"), and
+with dropout (p = 0.3) the masks as multipliers (0 or 1/(1-p)): mask_att (L,B,A,T,T),
+mask_attn_out (L,B,T,d), mask_ff (L,B,T,ff), mask_ff_out (L,B,T,d), mask_final as above.
+Layer norm weights and all biases are drawn away from their initial 1 and 0.
 
 Optimizer groups /optim/<name>: params0 (n), grads (S,n), lr (S), params (S,n) after each
 of S = 3 torch.optim steps with these gradients and learning rates; attributes optimizer
@@ -264,9 +279,170 @@ def optim_group(f, name, kind, settings):
     put(g, "params", torch.stack(after).numpy())
 
 
+TF_D, TF_HEADS, TF_FF = 8, 2, 16
+TF_NAMES = ["self_attn.in_proj_weight", "self_attn.in_proj_bias", "self_attn.out_proj.weight",
+            "self_attn.out_proj.bias", "linear1.weight", "linear1.bias", "linear2.weight", "linear2.bias",
+            "norm1.weight", "norm1.bias", "norm2.weight", "norm2.bias"]
+
+
+def positions(T, d):
+    """PE[t,2i] = sin(t / 10000^(2i/d)), PE[t,2i+1] = cos(the same)."""
+    t = torch.arange(T, dtype=torch.float64)[:, None]
+    j = torch.arange(d)
+    angle = t / torch.pow(torch.tensor(10000.0), (j - j % 2).double() / d)
+    return torch.where(j % 2 == 0, torch.sin(angle), torch.cos(angle))
+
+
+def encoder_layer(layer, x, masks):
+    """nn.TransformerEncoderLayer's forward (post-norm, relu, causal) from its parameters,
+    with explicit dropout multipliers (masks: att, attn_out, ff, ff_out, or None). Returns
+    the output, the softmax weights before dropout and linear1's pre-activation."""
+    Bn, T, d = x.shape
+    A, dh = TF_HEADS, d // TF_HEADS
+    qkv = x @ layer.self_attn.in_proj_weight.T + layer.self_attn.in_proj_bias
+    q, k, v = [z.reshape(Bn, T, A, dh).transpose(1, 2) for z in qkv.split(d, -1)]
+    scores = (q / dh ** 0.5) @ k.transpose(-2, -1)
+    scores = scores.masked_fill(torch.triu(torch.ones(T, T, dtype=torch.bool), 1), float("-inf"))
+    att = scores.softmax(-1)
+    o = ((att * masks["att"] if masks else att) @ v).transpose(1, 2).reshape(Bn, T, d)
+    a = layer.self_attn.out_proj(o)
+    y1 = layer.norm1(x + (a * masks["attn_out"] if masks else a))
+    pre = layer.linear1(y1)
+    f = torch.relu(pre)
+    g = layer.linear2(f * masks["ff"] if masks else f)
+    return layer.norm2(y1 + (g * masks["ff_out"] if masks else g)), att, pre
+
+
+def transformer_group(f, head, L, dropout, seed):
+    hname, kind, C, T, scored_from = head
+    d, F = TF_D, TF_FF
+    for attempt in range(1000):
+        gen = torch.Generator().manual_seed(seed * 1000 + attempt)
+        torch.manual_seed(seed * 1000 + attempt)
+        embed = torch.nn.Linear(I, d)
+        layers = [torch.nn.TransformerEncoderLayer(d, TF_HEADS, F, dropout=DROPOUT_P, activation="relu",
+                                                   batch_first=True, norm_first=False) for _ in range(L)]
+        fc = torch.nn.Linear(d, C)
+        with torch.no_grad():
+            for m in [embed] + layers + [fc]:
+                for name, p in m.named_parameters():
+                    if "norm" in name and name.endswith("weight"):
+                        p.uniform_(0.5, 1.5, generator=gen)
+                    elif "bias" in name:
+                        p.uniform_(-0.5, 0.5, generator=gen)
+        x = torch.randn(B, T, I, generator=gen)
+        masks = None
+        if dropout:
+            keep = lambda *shape: (torch.rand(*shape, generator=gen) >= DROPOUT_P).double() / (1 - DROPOUT_P)
+            masks = [dict(att=keep(B, TF_HEADS, T, T), attn_out=keep(B, T, d), ff=keep(B, T, F), ff_out=keep(B, T, d))
+                     for _ in range(L)]
+            final = keep(B, T, d) if kind == "class_steps" else keep(B, d)
+        inp = embed(x) + positions(T, d)
+        outs, atts, margin = [], [], float("inf")
+        for l, layer in enumerate(layers):
+            out, att, pre = encoder_layer(layer, inp, masks[l] if dropout else None)
+            out.retain_grad()
+            outs.append(out)
+            atts.append(att)
+            margin = min(margin, pre.detach().abs().min().item())
+            inp = out
+        if margin < MARGIN:
+            continue
+        top = outs[-1]
+        feat = top if kind == "class_steps" else top[:, -1]
+        logits = fc(feat * final if dropout else feat)
+        if kind == "value":
+            values = torch.randn(B, C, generator=gen).float().double()
+            per_sample = ((logits - values) ** 2).mean(1)
+            loss = torch.nn.MSELoss()(logits, values)
+        else:
+            pred = logits.detach().argmax(-1)
+            rand = torch.randint(0, C, pred.shape, generator=gen)
+            pick = torch.rand(pred.shape, generator=gen) < 0.5
+            labels = torch.where(pick, pred, rand)
+            if lead(logits.detach()) < MARGIN:
+                continue
+            if kind == "class_last":
+                per_sample = torch.nn.functional.cross_entropy(logits, labels, reduction="none")
+                loss = per_sample.mean()
+                correct = int((pred == labels).sum())
+            else:
+                ce = torch.nn.functional.cross_entropy(logits.reshape(B * T, C), labels.reshape(-1),
+                                                       reduction="none").view(B, T)
+                per_sample = ce.mean(1)
+                loss = ce.mean()
+                correct = int((pred == labels)[:, scored_from:].sum())
+        loss.backward()
+        break
+    else:
+        raise RuntimeError("no draw met the margins")
+
+    if not dropout:  # the equations are PyTorch's module, causal mask and all
+        causal = torch.triu(torch.full((T, T), float("-inf")), 1)
+        with torch.no_grad():
+            ref = embed(x) + positions(T, d)
+            for layer in layers:
+                layer.train()  # the slow path: the equations, not the fused kernel
+                layer.dropout.p = layer.dropout1.p = layer.dropout2.p = 0.0
+                layer.self_attn.dropout = 0.0
+                ref = layer(ref, src_mask=causal)
+        assert torch.allclose(ref, top.detach(), rtol=0, atol=1e-12), (ref - top).abs().max()
+
+    g = require(f, "%s/transformer_L%d%s" % (hname, L, "_dropout" if dropout else ""))
+    for k, v in dict(input=I, hidden=d, heads=TF_HEADS, ff=F, seq_len=T, batch=B, outputs=C,
+                     scored_from=scored_from).items():
+        g.attrs[k] = np.int32(v)
+    put_t = lambda name, t: put(g, name, t.detach().numpy())
+    put_t("inputs", x)
+    if kind == "value":
+        put_t("values", values)
+        put_t("outputs", logits)
+    else:
+        put(g, "labels", labels.numpy().astype(np.int32))
+        put_t("logits", logits)
+        put(g, "correct", np.int32(correct))
+    put_t("per_sample_loss", per_sample)
+    put_t("loss", loss)
+    put_t("hidden", torch.stack(outs))
+    put_t("dloss_dh", torch.stack([o.grad for o in outs]))
+    put_t("attention", torch.stack(atts))
+    if dropout:
+        for key, name in [("att", "mask_att"), ("attn_out", "mask_attn_out"), ("ff", "mask_ff"),
+                          ("ff_out", "mask_ff_out")]:
+            put_t(name, torch.stack([m[key] for m in masks]))
+        put_t("mask_final", final)
+    tensors = [("embed/weight", embed.weight), ("embed/bias", embed.bias)]
+    for l, layer in enumerate(layers):
+        params = dict(layer.named_parameters())
+        tensors += [("transformer/layers.%d.%s" % (l, n), params[n]) for n in TF_NAMES]
+    tensors += [("fc/weight", fc.weight), ("fc/bias", fc.bias)]
+    for name, p in tensors:
+        put_t("weights/" + name, p)
+        put_t("grads/" + name, p.grad if p.grad is not None else torch.zeros_like(p))
+
+
+def create(path):
+    fcpl = h5py.h5p.create(h5py.h5p.FILE_CREATE)
+    fcpl.set_obj_track_times(False)
+    fapl = h5py.h5p.create(h5py.h5p.FILE_ACCESS)
+    fapl.set_libver_bounds(h5py.h5f.LIBVER_LATEST, h5py.h5f.LIBVER_LATEST)
+    return h5py.File(h5py.h5f.create(path.encode(), h5py.h5f.ACC_TRUNC, fcpl=fcpl, fapl=fapl))
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--transformer":
+        with create(sys.argv[2]) as f:
+            minimize_headers(f)
+            f.attrs["generator"] = ("tests/make_torch_vectors.py --transformer, PyTorch %s autograd, float64"
+                                    % torch.__version__)
+            seed = 500
+            for head in HEADS:
+                for L, dropout in [(1, False), (2, False), (2, True)]:
+                    transformer_group(f, head, L, dropout, seed)
+                    seed += 1
+        return
     if len(sys.argv) != 2:
-        sys.exit("usage: make_torch_vectors.py OUT.h5")
+        sys.exit("usage: make_torch_vectors.py OUT.h5 | --transformer OUT.h5")
     fcpl = h5py.h5p.create(h5py.h5p.FILE_CREATE)
     fcpl.set_obj_track_times(False)
     fapl = h5py.h5p.create(h5py.h5p.FILE_ACCESS)

@@ -130,7 +130,7 @@ int main(void)
     expect_error("train.nesterov", "True", false, "write true or false");
     expect_error("train.nesterov", "true", true, "quoted string");
     expect_error("model.cell", "grue", false, "did you mean \"gru\"");
-    expect_error("model.cell", "transformer", false, "allowed: one of rnn, lstm, gru");
+    expect_error("model.cell", "transformers", false, "allowed: one of rnn, lstm, gru, transformer");
     expect_error("task.seq_len", "10001", false, "from 0 to 10000");
     expect_error("seed", "-1", false, "an integer >= 0");
     expect_error("seed", "99999999999999999999", false, "out of range");

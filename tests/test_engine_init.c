@@ -233,7 +233,7 @@ int main(void)
     check_xavier_pinned();
     static const int hidden[] = {1, 5, 16, 64};
     static const double scales[] = {1.0, 0.5, 1.7};
-    for (int cell = 0; cell < SW_CELL_COUNT; cell++)
+    for (int cell = 0; cell < SW_CELL_TRANSFORMER; cell++) /* the recurrent cells' initialisations */
         for (size_t h = 0; h < SW_ARRAY_LEN(hidden); h++)
             for (size_t s = 0; s < SW_ARRAY_LEN(scales); s++) {
                 check_orthogonal((sw_cell_kind)cell, hidden[h], 1 + (int)(s % 2), scales[s]);

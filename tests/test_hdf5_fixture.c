@@ -81,8 +81,8 @@ int main(int argc, char **argv)
     const char *ids[9];
     sw_config cfgs[9];
     int n = 0;
-    /* real runs, one per cell */
-    for (int cell = 0; cell < SW_CELL_COUNT; cell++) {
+    /* real runs, one per recurrent cell */
+    for (int cell = 0; cell < SW_CELL_TRANSFORMER; cell++) {
         static char names[SW_CELL_COUNT][64];
         snprintf(names[cell], sizeof names[cell], "cell=%s,seed=1", sw_cell_name((sw_cell_kind)cell));
         tiny_config(&cfgs[n], (sw_cell_kind)cell, 1);

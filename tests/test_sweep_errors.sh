@@ -60,7 +60,7 @@ case_ float_for_int    $'name: t\nbase:\n  train: {epochs: 2.5}\n' "c.yaml:3:19:
 case_ text_for_float   $'name: t\nbase:\n  train: {lr: fast}\n' 'c.yaml:3:15: train.lr: expected a number, got "fast"; allowed: a number > 0'
 case_ bool_yes         $'name: t\nbase:\n  train: {nesterov: yes}\n' 'c.yaml:3:21: train.nesterov: "yes" is not accepted as a boolean'
 case_ bool_on          $'name: t\nbase:\n  train:\n    nesterov: on\n' 'c.yaml:4:15: train.nesterov: "on" is not accepted as a boolean'
-case_ bad_enum         $'name: t\nbase:\n  model: {cell: grue}\n' 'c.yaml:3:17: model.cell: unknown value "grue"; allowed: one of rnn, lstm, gru (did you mean "gru"?)'
+case_ bad_enum         $'name: t\nbase:\n  model: {cell: grue}\n' 'c.yaml:3:17: model.cell: unknown value "grue"; allowed: one of rnn, lstm, gru, transformer (did you mean "gru"?)'
 case_ list_in_base     $'name: t\nbase:\n  model: {hidden: [8, 16]}\n' "c.yaml:3:19: model.hidden: expected a single value, got a list; to sweep over several values put the key under grid:"
 case_ section_scalar   $'name: t\nbase:\n  model: 5\n' "c.yaml:3:10: model is a section: expected a mapping of its keys"
 case_ missing_value    $'name: t\nbase:\n  train:\n    epochs:\n' "c.yaml:4:12: train.epochs: expected an integer, got no value"
@@ -133,6 +133,10 @@ cd "$work" || exit 1
 case_ unknown_task     $'name: t\nbase:\n  task: {kind: addding}\n' 'c.yaml:3:16: task.kind: unknown value "addding"; allowed: one of mean_sign, first_sign, adding, copy, file (did you mean "adding"?)'
 case_ fixed_input      $'name: t\nbase:\n  task: {kind: adding, input_size: 10}\n' "c.yaml:3:36: task.input_size: 10 differs from the task's 2 input features"
 case_ relu_lstm        $'name: t\nbase:\n  model: {cell: lstm, activation: relu}\n' "c.yaml:3:35: model.activation: relu applies to the rnn cell only"
+case_ heads_gru        $'name: t\nbase:\n  model: {cell: gru, heads: 2}\n' "c.yaml:3:29: model.heads: 2 applies to the transformer only (model.cell is gru)"
+case_ ff_lstm          $'name: t\nbase:\n  model: {cell: lstm, ff: 32}\n' "c.yaml:3:27: model.ff: 32 applies to the transformer only (model.cell is lstm)"
+case_ heads_divide     $'name: t\nbase:\n  model: {cell: transformer, hidden: 10, heads: 4}\n' "c.yaml:3:49: model.heads: 4 does not divide model.hidden (10)"
+case_ ff_negative      $'name: t\nbase:\n  model: {cell: transformer, ff: -1}\n' "c.yaml:3:34: model.ff: -1 is out of range"
 case_ path_not_file    $'name: t\nbase:\n  task: {path: d.h5}\n' "c.yaml:3:16: task.path: only task.kind file reads a data file"
 case_ file_no_path     $'name: t\nbase:\n  task: {kind: file}\n' "c.yaml:3:16: task.kind: task.kind file needs task.path"
 case_ file_missing     $'name: t\nbase:\n  task: {kind: file, path: nothing.h5}\n' "c.yaml:3:28: task.path: "

@@ -132,7 +132,7 @@ static void test_suggestions(void)
     longer[64] = 0;
     CHECK(sw_edit_distance(longer, "a") == SW_EDIT_DISTANCE_FAR, "long names are far");
     expect_fail("base: {model: {hiden: 3}}\n", NULL, 0, "unknown key \"model.hiden\"; did you mean \"model.hidden\"?");
-    expect_fail("base: {model: {cell: gruu}}\n", NULL, 0, "unknown value \"gruu\"; allowed: one of rnn, lstm, gru "
+    expect_fail("base: {model: {cell: gruu}}\n", NULL, 0, "unknown value \"gruu\"; allowed: one of rnn, lstm, gru, transformer "
                 "(did you mean \"gru\"?)");
     const char *sets[] = {"sede=3"};
     expect_fail("name: x\n", sets, 1, "--set sede=3: unknown key \"sede\"; did you mean \"seed\"?");

@@ -1,0 +1,49 @@
+/* transformer.h: the transformer cell's parts of model.c's contract (engine-internal).
+ *
+ * model.c keeps the public entry points (model.h) and the readout heads, and calls these
+ * for a shape whose cell is SW_CELL_TRANSFORMER. The layers' outputs are the work's h[l]
+ * (T,B,d), so everything downstream of the layers (heads, records) is the recurrent
+ * stack's. */
+#ifndef SWEEP_TRANSFORMER_H
+#define SWEEP_TRANSFORMER_H
+
+#include <stddef.h>
+
+#include "model.h"
+
+struct sw_rng;
+
+/* Tensor `index` (0 <= index < 2 + 12 L: the embedding's two, then each layer's twelve in
+ * PyTorch's state-dict order) without the readout: its name, rows and cols (0: a vector). */
+void sw_tf_tensor(const sw_model_shape *s, int index, char *name, size_t namelen, int *rows, int *cols);
+
+/* The view of `p` that tensor `index` (as above) binds. */
+sw_real **sw_tf_slot(sw_params *p, int index);
+
+/* PyTorch's initialisation of the embedding and the layers, drawn from rng in table order. */
+void sw_tf_init_params(const sw_params *p, const sw_model_shape *s, struct sw_rng *rng);
+
+/* Carves the transformer's buffers (and w->tf itself) out of the work's block as
+ * model.c's layout does (base NULL: only counts *used). */
+void sw_tf_layout(sw_model_work *w, char *base, size_t *used);
+
+/* Packs the weights for the products (forward and backward); sets the positions table. */
+void sw_tf_pack(sw_model_work *w, const sw_params *p);
+
+/* Draws the layers' dropout masks for a batch of B (before the readout's). */
+void sw_tf_sample_dropout(sw_model_work *w, struct sw_rng *rng, int B, double p);
+
+/* Threads a pass uses (results do not depend on it). */
+int sw_tf_pass_threads(const sw_model_work *w);
+
+/* Forward of the embedding and every layer into w->h: part k of n threads, inside the
+ * caller's parallel region. */
+void sw_tf_forward_layers(sw_model_work *w, const sw_params *p, int k, int n);
+
+/* Backward from w->dout (d loss / d top layer's output, which the readout wrote) through
+ * every layer and the embedding, adding parameter gradients into grad; part k of n.
+ * step_norms (L,T) as sw_model_backward's, or NULL. */
+void sw_tf_backward_layers(sw_model_work *w, const sw_params *p, const sw_params *grad, double *step_norms,
+                           int k, int n);
+
+#endif
