@@ -149,6 +149,10 @@ const sw_key_info sw_schema[] = {
      "record per-timestep gradients on the probe set every N epochs (and at the last)"},
     {"record.probe_size", SW_TYPE_INT, OFF(record.probe_size), 0, NULL, 1, 4096, false, false, "64",
      "probe sequences P for hidden states and per-timestep gradients"},
+    {"record.checkpoint_every", SW_TYPE_INT, OFF(record.checkpoint_every), 0, NULL, 0, INT_MAX, false, false, "1",
+     "save what a run needs to resume after every N epochs (at most about once per second of its work); "
+     "an interrupted or killed sweep resumes each run from its last checkpoint, bit-identically; 0: only "
+     "when a run is stopped (Ctrl-C). Not recorded in run files or hashes: changing it changes no result"},
 
     {"seed", SW_TYPE_INT64, OFF(seed), 0, NULL, 0, NOMAX, false, false, "0",
      "random seed: data, initialisation, batch order and dropout all derive from it"},
@@ -156,6 +160,16 @@ const sw_key_info sw_schema[] = {
 const size_t sw_schema_len = SW_ARRAY_LEN(sw_schema);
 
 const char *const sw_schema_sections[] = {"task", "model", "train", "train.schedule", "record", NULL};
+
+/* The runtime keys (sw_key_is_runtime). */
+static const char *const runtime_keys[] = {"record.checkpoint_every"};
+
+bool sw_key_is_runtime(const sw_key_info *key)
+{
+    for (size_t i = 0; key && i < SW_ARRAY_LEN(runtime_keys); i++)
+        if (!strcmp(key->key, runtime_keys[i])) return true;
+    return false;
+}
 
 const sw_key_info *sw_schema_find(const char *key)
 {
@@ -870,6 +884,7 @@ char *sw_config_to_yaml(const sw_config *cfg)
     text[0] = 0;
     const char *prev = "";
     for (size_t i = 0; i < sw_schema_len; i++) {
+        if (sw_key_is_runtime(&sw_schema[i])) continue; /* not part of what the run is */
         const char *key = sw_schema[i].key;
         /* Open the sections this key needs that the previous key did not share. */
         size_t common = 0; /* length of the shared section prefix, ending at a '.' */

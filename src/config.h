@@ -100,6 +100,8 @@ typedef struct {
 typedef struct {
     int grad_every; /* per-timestep gradients every N epochs (and at the last epoch) */
     int probe_size; /* P probe sequences for hidden states and gradients */
+    int checkpoint_every; /* a checkpoint every N epochs (train.h's rule); 0: only when a run stops
+                             early (Ctrl-C, a rung). Not part of the run's identity (sw_key_is_runtime) */
 } sw_record_config;
 
 typedef struct {
@@ -142,6 +144,12 @@ extern const size_t sw_schema_len;
 /* The sections the keys live in ("task", ..., "train.schedule"), NULL-terminated. */
 extern const char *const sw_schema_sections[];
 
+/* True for the keys that say how a run is executed rather than what it computes (its
+ * results never depend on them: record.checkpoint_every). They are left out of the run's
+ * YAML text, hence of its hash and the sweep's manifest, and out of its file's /config, so
+ * that changing one neither makes a sweep "changed" nor changes a byte of its files. */
+bool sw_key_is_runtime(const sw_key_info *key);
+
 /* Looks a dotted key up; NULL when unknown. */
 const sw_key_info *sw_schema_find(const char *key);
 
@@ -179,7 +187,8 @@ int sw_key_set(void *record, const sw_key_info *key, const char *text, bool quot
 void sw_key_format(const void *record, const sw_key_info *key, char *out, size_t outlen);
 void sw_key_print_row(FILE *f, const sw_key_info *key);
 
-/* Writes the resolved config as a YAML document (nested sections, every key) into a
+/* Writes the resolved config as a YAML document (nested sections, every key but the
+ * sw_key_is_runtime ones: the text is the run's identity, hashed for manifests) into a
  * newly malloc'ed string the caller frees; NULL when out of memory. */
 char *sw_config_to_yaml(const sw_config *cfg);
 

@@ -428,6 +428,7 @@ static int write_config_group(wctx *w, hid_t root, const sw_config *cfg)
     if (g < 0) return w->rc;
     for (size_t i = 0; i < sw_schema_len && !w->rc; i++) {
         const sw_key_info *k = &sw_schema[i];
+        if (sw_key_is_runtime(k)) continue; /* how it ran, not what it is */
         switch (k->type) {
         case SW_TYPE_INT:
         case SW_TYPE_INT64: attr_i64(w, g, k->key, sw_config_get_int(cfg, k)); break;
@@ -1027,6 +1028,7 @@ static void read_config(hid_t g, sw_run_file *out)
     sw_config *cfg = &out->config;
     for (size_t i = 0; i < sw_schema_len; i++) {
         const sw_key_info *k = &sw_schema[i];
+        if (sw_key_is_runtime(k)) continue; /* never written */
         char *field = (char *)cfg + k->offset;
         int rc = SW_ENOTFOUND;
         switch (k->type) {
@@ -1858,8 +1860,9 @@ static void write_id_columns(wctx *w, hid_t g, const index_row *rows, table_cols
     for (int i = 0; i < n; i++)
         c->strs[i] = rows[i].have ? sw_run_status_name(rows[i].file->status)
                                   : rows[i].unreadable ? "unreadable" : "pending";
-    put_array(w, g, "status", c->st, c->st, 1, c->dims, c->strs,
-              "done | diverged | failed | stopped | pending | unreadable");
+    /* the long_name predates status stopped (early stopping): kept, so that an index is
+     * the same bytes as before for sweeps without stop: */
+    put_array(w, g, "status", c->st, c->st, 1, c->dims, c->strs, "done | diverged | failed | pending | unreadable");
     for (int i = 0; i < n && !w->rc; i++) {
         if (rows[i].have) {
             size_t len = strlen(rows[i].id) + 4;

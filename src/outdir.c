@@ -29,6 +29,11 @@ int sw_outdir_path(char *out, size_t outlen, const char *dir, const char *name, 
     return n < 0 || (size_t)n >= outlen ? SW_EINVAL : SW_OK;
 }
 
+int sw_outdir_checkpoint_path(const char *dir, const char *run_id, char *out, size_t outlen)
+{
+    return sw_outdir_path(out, outlen, dir, run_id, SW_CHECKPOINT_EXT);
+}
+
 /* ---- creating the directory --------------------------------------------------------- */
 
 /* mkdir -p that remembers what it created, so a failure can undo it. */
@@ -389,7 +394,8 @@ static int take_lock(const char *dir, bool shard, char *err, size_t errlen)
     return SW_ECONFIG;
 }
 
-/* Forced over a changed sweep: the files of runs whose config changed are outdated. */
+/* Forced over a changed sweep: the files and checkpoints of runs whose config changed are
+ * outdated. */
 static void remove_changed_runs(const sw_sweep_spec *spec, const manifest *old, const char *dir)
 {
     for (int i = 0; i < spec->n_runs && old->n; i++) {
@@ -397,8 +403,29 @@ static void remove_changed_runs(const sw_sweep_spec *spec, const manifest *old, 
         if (j >= 0 && strcmp(old->hashes[j], spec->runs[i].hash)) {
             char path[PATH_MAX];
             if (!sw_outdir_path(path, sizeof path, dir, spec->runs[i].id, ".h5")) unlink(path);
+            if (!sw_outdir_checkpoint_path(dir, spec->runs[i].id, path, sizeof path)) unlink(path);
         }
     }
+}
+
+/* Checkpoints of runs the sweep no longer has (forced over a changed sweep) can never be
+ * resumed: removed with the other leftovers. A run's completed file keeps its id. */
+static void remove_orphan_checkpoints(const sw_sweep_spec *spec, const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    size_t ext = strlen(SW_CHECKPOINT_EXT);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (e->d_name[0] == '.' || len <= ext || strcmp(e->d_name + len - ext, SW_CHECKPOINT_EXT)) continue;
+        bool known = false;
+        for (int i = 0; i < spec->n_runs && !known; i++)
+            known = strlen(spec->runs[i].id) == len - ext && !strncmp(spec->runs[i].id, e->d_name, len - ext);
+        char path[PATH_MAX];
+        if (!known && !sw_outdir_path(path, sizeof path, dir, e->d_name, "")) unlink(path);
+    }
+    closedir(d);
 }
 
 int sw_sweep_prepare(const sw_sweep_spec *spec, const sw_sweep_options *opt, char *err, size_t errlen)
@@ -424,6 +451,7 @@ int sw_sweep_prepare(const sw_sweep_spec *spec, const sw_sweep_options *opt, cha
         if (rc) goto out;
     }
     remove_changed_runs(spec, &old, dir);
+    remove_orphan_checkpoints(spec, dir);
     /* Shards share DIR with processes that may be writing right now: their temporaries
      * are not stale. A later whole-sweep invocation removes what killed shards left. */
     rc = opt->shard_count > 0 ? 0 : sw_h5_remove_temporaries(dir);

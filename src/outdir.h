@@ -17,6 +17,14 @@
 /* Writes "DIR/<name><ext>" into out. Returns SW_OK, or SW_EINVAL when it does not fit. */
 int sw_outdir_path(char *out, size_t outlen, const char *dir, const char *name, const char *ext);
 
+/* A run's checkpoint (checkpoint.h): "DIR/<run_id>.ckpt" into out. Not ".h5", so that
+ * nothing taking DIR's *.h5 for run files (sw_h5_list_runs, analysis) sees it; not hidden,
+ * so that the removal of temporaries leaves it alone. It lives until the run's file is
+ * written; sw_sweep_prepare removes those of runs that are no longer the sweep's (or whose
+ * config changed, on --force). Returns SW_OK, or SW_EINVAL when it does not fit. */
+#define SW_CHECKPOINT_EXT ".ckpt"
+int sw_outdir_checkpoint_path(const char *dir, const char *run_id, char *out, size_t outlen);
+
 /* Moves the file at PATH to "PATH.damaged" (or ".damaged.1", ".damaged.2", ... when that
  * name is taken: nothing is overwritten), the name into `moved`. Returns SW_OK, or
  * SW_EINVAL (name too long) or SW_EIO (errno says why). */

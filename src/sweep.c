@@ -25,6 +25,7 @@
 #include "sweep.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <omp.h>
 #include <pthread.h>
@@ -36,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checkpoint.h"
 #include "common.h"
 #include "data.h"
 #include "h5io.h"
@@ -503,8 +505,10 @@ static const sw_stop_decision *stop_row(const stop_sched *S, int i)
 
 /* Evaluates the state again: the queue of jobs this process can hand out, and (announce)
  * a line per rung newly decided and one per run of this shard newly stopped, counted as
- * finished in p. Caller holds the loop's lock. Returns SW_OK or SW_ENOMEM. */
-static int stop_refresh(const sw_sweep_spec *spec, stop_sched *S, sw_progress *p, bool quiet, bool announce)
+ * finished in p. A run of this shard stopped for good no longer needs its checkpoint in
+ * DIR: it is removed. Caller holds the loop's lock. Returns SW_OK or SW_ENOMEM. */
+static int stop_refresh(const sw_sweep_spec *spec, const char *dir, stop_sched *S, sw_progress *p, bool quiet,
+                        bool announce)
 {
     int rc = sw_stop_evaluate(&S->plan, S->st, &S->now);
     if (rc) return rc;
@@ -537,7 +541,10 @@ static int stop_refresh(const sw_sweep_spec *spec, stop_sched *S, sw_progress *p
     for (int i = 0; i < spec->n_runs; i++) {
         if (S->now.fate[i] != SW_FATE_STOPPED || S->reported[i]) continue;
         S->reported[i] = true;
-        if (!announce || !S->mine[i]) continue;
+        if (!S->mine[i]) continue;
+        char ckpt[PATH_MAX];
+        if (sw_outdir_checkpoint_path(dir, spec->runs[i].id, ckpt, sizeof ckpt) == SW_OK) unlink(ckpt);
+        if (!announce) continue;
         const sw_stop_decision *x = stop_row(S, i);
         char detail[256];
         snprintf(detail, sizeof detail, "at epoch %d (rung %d): %s %.6g, %s %.6g to go on", x ? x->epoch : 0,
@@ -579,7 +586,7 @@ static int stop_take(sweep_loop *L, int slot, int *until)
             break;
         }
         if (S->in_flight == 0) {
-            if (!reread || stop_reread_others(L, S) || stop_refresh(L->spec, S, L->p, L->quiet, true) ||
+            if (!reread || stop_reread_others(L, S) || stop_refresh(L->spec, L->dir, S, L->p, L->quiet, true) ||
                 S->n_queue == 0)
                 break;
             reread = false;
@@ -620,7 +627,7 @@ static void stop_job_read(sweep_loop *L, sw_run_report *r)
 static void stop_job_decide(sweep_loop *L)
 {
     stop_sched *S = L->stop;
-    if (stop_refresh(L->spec, S, L->p, L->quiet, true) != SW_OK) /* out of memory: hand out nothing more */
+    if (stop_refresh(L->spec, L->dir, S, L->p, L->quiet, true) != SW_OK) /* out of memory: hand out nothing more */
         S->n_queue = S->next = 0;
     pthread_cond_broadcast(&S->changed);
 }
@@ -656,29 +663,77 @@ static void finish_run(sweep_loop *L, const sw_run_report *r)
     pthread_mutex_unlock(&L->lock);
 }
 
-/* Where a job starts: from the beginning. Runs are deterministic, so training a promoted
- * run again from its first epoch up to its next rung gives the very file continuing it
- * from its rung would. */
-static void job_start(sweep_loop *L, int i, int until, sw_train_hooks *hooks)
+/* A run's checkpoints (sw_train_hooks.on_checkpoint): where they go, for which config, and
+ * the message of a failed write (the run's error then). */
+typedef struct {
+    const char *path;
+    const sw_config *cfg;
+    int saved_epoch; /* of the last checkpoint written, 0 for none */
+    char err[512];
+} checkpoint_ctx;
+
+static int save_checkpoint(void *ctx, const sw_train_state *state)
 {
-    (void)L, (void)i;
-    hooks->until_epoch = until;
+    checkpoint_ctx *c = ctx;
+    int rc = sw_checkpoint_write(c->path, state, c->cfg, c->err, sizeof c->err);
+    if (rc == SW_OK) c->saved_epoch = sw_train_state_epoch(state);
+    return rc;
+}
+
+/* The state to resume run `run` from: its checkpoint at `path`, or NULL when there is none.
+ * One that does not read through or is not this run's (another config or program version)
+ * is named on stderr and removed: the run starts over, and its next checkpoint is sound. */
+static sw_train_state *load_checkpoint(sweep_loop *L, const sw_run_spec *run, const char *path)
+{
+    sw_train_state *st = NULL;
+    char why[1024];
+    int rc = sw_checkpoint_read(path, &run->cfg, &st, why, sizeof why);
+    if (rc == SW_OK || rc == SW_ENOTFOUND) return st;
+    pthread_mutex_lock(&L->p->out_lock);
+    if (L->p->tty && L->p->line_shown) fprintf(stderr, "\r\033[K");
+    fprintf(stderr, "sweep: checkpoint ignored: %s; run %s starts over\n", why, run->id);
+    pthread_mutex_unlock(&L->p->out_lock);
+    if (rc != SW_ENOMEM) unlink(path);
+    return NULL;
+}
+
+/* Where a job of run `run` to epoch `until` (0: the end) starts: its checkpoint, which a
+ * run stopped at an early-stopping rung keeps, so that a promoted run continues from its
+ * rung; a checkpoint at or beyond `until` (left by other stop: settings) is not used, and
+ * the run starts over (runs are deterministic: the same file). Frees what it drops. */
+static sw_train_state *job_start(sw_train_state *resume, int until)
+{
+    if (resume && until > 0 && sw_train_state_epoch(resume) >= until) {
+        sw_train_state_free(resume);
+        return NULL;
+    }
+    return resume;
 }
 
 /* Trains run i (up to epoch `until`, 0: to the end) on the calling thread (slot `slot` of
- * the progress), writes its file and fills *rep with how it ended. */
+ * the progress), from its checkpoint when it has one, writes its file (then removes the
+ * checkpoint, unless the run stopped at a rung) and fills *rep with how it ended. */
 static void run_one(sweep_loop *L, int slot, int i, int until, sw_run_report *rep)
 {
     const sw_sweep_spec *spec = L->spec;
     const sw_run_spec *run = &spec->runs[i];
     worker_ctx wc = {L, slot};
+    char ckpt[PATH_MAX];
+    checkpoint_ctx cc = {ckpt, &run->cfg, 0, ""};
+    bool checkpoints = sw_outdir_checkpoint_path(L->dir, run->id, ckpt, sizeof ckpt) == SW_OK;
+    sw_train_state *resume = job_start(checkpoints ? load_checkpoint(L, run, ckpt) : NULL, until);
+    int resumed_at = resume ? sw_train_state_epoch(resume) : 0;
+    if (resumed_at) sw_progress_on_epoch(&L->p->slots[slot], resumed_at, NULL);
     sw_train_hooks hooks = {.on_epoch = sw_progress_on_epoch,
                             .ctx = &L->p->slots[slot],
                             .stop = &g_stop,
                             .threads = run_threads,
                             .threads_ctx = &wc,
-                            .threads_exact = L->per_run > 0};
-    job_start(L, i, until, &hooks);
+                            .threads_exact = L->per_run > 0,
+                            .until_epoch = until,
+                            .resume = resume,
+                            .on_checkpoint = checkpoints ? save_checkpoint : NULL,
+                            .checkpoint_ctx = &cc};
     if (run->cfg.task.kind == SW_TASK_FILE) {
         /* loaded (and checked) when the sweep was expanded; here only looked up */
         const sw_data_file *data = NULL;
@@ -690,20 +745,30 @@ static void run_one(sweep_loop *L, int slot, int i, int until, sw_run_report *re
     }
     sw_run_result res;
     int trc = sw_train_run(&run->cfg, &hooks, &res);
+    sw_train_state_free(resume);
     rep->run = i;
     rep->until = until;
     rep->detail[0] = 0;
+    if (cc.err[0]) snprintf(res.error, sizeof res.error, "saving a checkpoint: %s", cc.err);
     if (trc == SW_EINTERRUPTED) {
         rep->end = SW_END_STOPPED;
-        snprintf(rep->detail, sizeof rep->detail, "interrupted after epoch %d; will be redone on resume",
-                 res.history.epochs);
+        if (cc.saved_epoch == res.history.epochs)
+            snprintf(rep->detail, sizeof rep->detail, "interrupted after epoch %d; checkpoint saved, the run "
+                     "resumes there", res.history.epochs);
+        else
+            snprintf(rep->detail, sizeof rep->detail, "interrupted after epoch %d; will be redone on resume",
+                     res.history.epochs);
     } else {
         const char *swept[64];
         int n_sw = spec->n_swept < 64 ? spec->n_swept : 64;
         for (int j = 0; j < n_sw; j++) swept[j] = spec->swept_keys[j];
         sw_run_meta meta = {run->id, spec->name, swept, n_sw};
         char werr[512] = "";
-        if (sw_h5_write_run(L->dir, &meta, &run->cfg, &res, werr, sizeof werr)) {
+        int wrc = sw_h5_write_run(L->dir, &meta, &run->cfg, &res, werr, sizeof werr);
+        /* its file is complete: the checkpoint has served (a stopped run, at an early-stopping
+         * rung, keeps it to continue from) */
+        if (wrc == SW_OK && checkpoints && res.status != SW_RUN_STOPPED) unlink(ckpt);
+        if (wrc) {
             rep->end = SW_END_FAILED;
             snprintf(rep->detail, sizeof rep->detail, "could not write its file: %s", werr);
         } else if (res.status == SW_RUN_DONE) {
@@ -717,6 +782,10 @@ static void run_one(sweep_loop *L, int slot, int i, int until, sw_run_report *re
             rep->end = SW_END_FAILED;
             snprintf(rep->detail, sizeof rep->detail, "%s", res.error[0] ? res.error : sw_strerror(trc));
         }
+    }
+    if (resumed_at && rep->end != SW_END_STOPPED) {
+        size_t used = strlen(rep->detail);
+        snprintf(rep->detail + used, sizeof rep->detail - used, "%sresumed at epoch %d", used ? "; " : "", resumed_at);
     }
     rep->best_epoch = res.best_epoch;
     rep->best_test_acc = res.best_test_acc;
@@ -857,9 +926,10 @@ static int list_pending(const sw_sweep_spec *spec, const sw_sweep_options *opt, 
 /* Early stopping's resume: every run's state evaluated; this shard's runs that are done,
  * diverged or stopped at a rung are kept, the open ones go into order[], longest first.
  * Returns their count, or SW_ENOMEM. */
-static int stop_pending(const sw_sweep_spec *spec, stop_sched *S, sw_sweep_outcome *out, order_item *order)
+static int stop_pending(const sw_sweep_spec *spec, const char *dir, stop_sched *S, sw_sweep_outcome *out,
+                        order_item *order)
 {
-    int rc = stop_refresh(spec, S, NULL, true, false);
+    int rc = stop_refresh(spec, dir, S, NULL, true, false);
     if (rc) return rc;
     out->total = out->skipped = out->done = out->diverged = out->stopped = 0;
     int n = 0;
@@ -955,7 +1025,7 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
         if (rank == 0) ix.decisions = &S->table;
     }
     int n_pending = list_pending(spec, opt, &scan, out, order, err, errlen);
-    if (n_pending >= 0 && S) n_pending = stop_pending(spec, S, out, order);
+    if (n_pending >= 0 && S) n_pending = stop_pending(spec, opt->dir, S, out, order);
     if (n_pending < 0) {
         rc = n_pending;
         goto done;

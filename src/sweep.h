@@ -9,8 +9,12 @@
  * not change). Each finished run is written by h5io and the index DIR/sweep.h5 is
  * rewritten.
  *
+ * Checkpoints: a run saves its state to DIR/<run id>.ckpt at the epochs train.h's rule
+ * picks (record.checkpoint_every), and a later invocation resumes it from there with a
+ * bit-identical result (the checkpoint is removed once the run's file is written).
+ *
  * Ctrl-C: the first SIGINT stops launching runs and asks in-flight runs to stop at their
- * next epoch boundary (they write nothing); sw_sweep_execute then returns with
+ * next epoch boundary, where they save a checkpoint; sw_sweep_execute then returns with
  * `interrupted` set. A second SIGINT exits the process at once with status 130; files
  * under their final names are complete whatever moment the process dies, since h5io
  * writes temporaries and renames them.

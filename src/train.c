@@ -20,6 +20,7 @@
 #include "record.h"
 #include "rng.h"
 #include "task.h"
+#include "train_state.h"
 
 const char *sw_run_status_name(sw_run_status status)
 {
@@ -44,6 +45,8 @@ typedef struct {
     double *step_norms;            /* (L,T) */
     sw_rng batch_rng, dropout_rng;
     const sw_train_hooks *hooks;   /* may be NULL */
+    double t_start;                /* sw_now() when sw_train_run started */
+    double seconds_before;         /* wall seconds of the work before a resumed state */
     /* Threads of the passes (hooks->threads): 1 or `allowed`, whichever full training
      * steps took less wall time on (sec[0], sec[1]: moving averages, 0 until measured);
      * the other choice is tried again after about PROBE_EVERY of its own step times. */
@@ -390,6 +393,255 @@ static int run_setup(run_state *st, const sw_config *cfg, const sw_train_hooks *
     return SW_OK;
 }
 
+/* ---- the state at an epoch boundary (train.h, train_state.h) ------------------------- */
+
+/* The streams training draws from after setup: their positions are part of a state. The
+ * data, initialisation and probe streams are spent in setup, which a resumed run redoes. */
+enum { SAVED_BATCH, SAVED_DROPOUT, SAVED_STREAM_COUNT };
+static const struct {
+    const char *path;
+    uint32_t id;
+} saved_streams[SAVED_STREAM_COUNT] = {
+    [SAVED_BATCH] = {"/state/rng/batch_order", SW_STREAM_BATCH_ORDER},
+    [SAVED_DROPOUT] = {"/state/rng/dropout", SW_STREAM_DROPOUT},
+};
+
+/* An sw_rng as integers: key[2], stream, block, buf[4], used, has_spare, spare's bits. */
+#define RNG_WORDS 11
+
+struct sw_train_state {
+    int epoch;
+    size_t n;                /* parameters */
+    sw_record_sizes sizes;   /* E = epoch, R = its gradient records, the others the run's */
+    double seconds;          /* wall seconds of the run's work up to the end of `epoch` */
+    sw_real *weights;        /* (n) */
+    sw_real *moments;        /* (3n) the optimizer's m | v | g (optim.h's one buffer) */
+    int64_t opt_steps;
+    int64_t rng[SAVED_STREAM_COUNT][RNG_WORDS];
+    sw_run_result *result;   /* best_*, weights_best, history and gradient records so far */
+    /* A state made by create or clone owns its arrays (own); one taken from a running run
+     * (state_view) points into the run and lives on its stack. */
+    bool owned;
+    sw_run_result own;
+};
+
+static void pack_rng(const sw_rng *r, int64_t w[RNG_WORDS])
+{
+    uint64_t spare;
+    memcpy(&spare, &r->spare, sizeof spare);
+    int64_t v[RNG_WORDS] = {r->key[0], r->key[1], r->stream, (int64_t)r->block, r->buf[0], r->buf[1], r->buf[2],
+                            r->buf[3], r->used, r->has_spare, (int64_t)spare};
+    memcpy(w, v, sizeof v);
+}
+
+/* The stream of `w` into *r when it is a valid position of stream `id` of `seed`. */
+static bool unpack_rng(const int64_t w[RNG_WORDS], uint64_t seed, uint32_t id, sw_rng *r)
+{
+    sw_rng fresh;
+    sw_rng_init(&fresh, seed, id);
+    if ((uint32_t)w[0] != fresh.key[0] || (uint32_t)w[1] != fresh.key[1] || (uint32_t)w[2] != id || w[8] < 0 ||
+        w[8] > 4 || (w[9] != 0 && w[9] != 1))
+        return false;
+    *r = fresh;
+    r->block = (uint64_t)w[3];
+    for (int i = 0; i < 4; i++) r->buf[i] = (uint32_t)w[4 + i];
+    r->used = (int)w[8];
+    r->has_spare = (int)w[9];
+    uint64_t spare = (uint64_t)w[10];
+    memcpy(&r->spare, &spare, sizeof spare);
+    return true;
+}
+
+/* The record rows that grow epoch by epoch (history columns, gradient records): what a
+ * state holds of the run's record besides the best epoch's values and weights. */
+static bool is_progress_row(const sw_record_row *row)
+{
+    return sw_record_is_array(row) && row->rank >= 1 &&
+           (row->dims[0] == SW_SIZE_EPOCHS || row->dims[0] == SW_SIZE_RECORDS);
+}
+
+int sw_train_state_parts(const sw_train_state *cst, sw_train_state_part *parts, int max)
+{
+    sw_train_state *st = (sw_train_state *)cst; /* readers fill their own states through it */
+    sw_run_result *r = st->result;
+    sw_train_state_part all[SW_TRAIN_STATE_MAX_PARTS];
+    int k = 0;
+    all[k++] = (sw_train_state_part){"/state/weights", SW_REC_REAL, st->n, st->weights};
+    all[k++] = (sw_train_state_part){"/state/optimizer/moments", SW_REC_REAL, 3 * st->n, st->moments};
+    all[k++] = (sw_train_state_part){"/state/optimizer/steps", SW_REC_I64, 1, &st->opt_steps};
+    for (int s = 0; s < SAVED_STREAM_COUNT; s++)
+        all[k++] = (sw_train_state_part){saved_streams[s].path, SW_REC_I64, RNG_WORDS, st->rng[s]};
+    all[k++] = (sw_train_state_part){"/state/seconds", SW_REC_F64, 1, &st->seconds};
+    all[k++] = (sw_train_state_part){"/state/best/epoch", SW_REC_I32, 1, &r->best_epoch};
+    all[k++] = (sw_train_state_part){"/state/best/metric", SW_REC_F64, 1, &r->best_metric};
+    all[k++] = (sw_train_state_part){"/state/best/test_acc", SW_REC_F64, 1, &r->best_test_acc};
+    all[k++] = (sw_train_state_part){"/state/best/test_loss", SW_REC_F64, 1, &r->best_test_loss};
+    all[k++] = (sw_train_state_part){"/state/best/weights", SW_REC_REAL, st->n, r->weights_best};
+    for (size_t i = 0; i < sw_record_len; i++) {
+        const sw_record_row *row = &sw_record[i];
+        if (!is_progress_row(row)) continue;
+        SW_ASSERT(k < SW_TRAIN_STATE_MAX_PARTS);
+        all[k++] = (sw_train_state_part){row->path, row->type, sw_record_count(row, &st->sizes),
+                                         sw_record_array(sw_record_field(row, r))};
+    }
+    for (int i = 0; i < k && i < max; i++) parts[i] = all[i];
+    return k;
+}
+
+int sw_train_state_epoch(const sw_train_state *st)
+{
+    return st->epoch;
+}
+
+int sw_train_state_records(const sw_train_state *st)
+{
+    return (int)st->sizes.n[SW_SIZE_RECORDS];
+}
+
+void sw_train_state_free(sw_train_state *st)
+{
+    if (!st) return;
+    if (st->owned) {
+        free(st->weights);
+        free(st->moments);
+        sw_record_free(&st->own);
+    }
+    free(st);
+}
+
+/* An owned, zeroed state of these sizes (E = epoch); NULL when out of memory. Allocates
+ * exactly what the parts hold, not a whole result. */
+static sw_train_state *state_alloc(const sw_record_sizes *sizes, int epoch)
+{
+    sw_train_state *st = calloc(1, sizeof *st);
+    if (!st) return NULL;
+    st->owned = true;
+    st->epoch = epoch;
+    st->sizes = *sizes;
+    st->n = (size_t)sizes->n[SW_SIZE_PARAMS];
+    st->result = &st->own;
+    st->weights = calloc(st->n + 1, sizeof(sw_real));
+    st->moments = calloc(3 * st->n + 1, sizeof(sw_real));
+    st->own.weights_best = calloc(st->n + 1, sizeof(sw_real));
+    bool ok = st->weights && st->moments && st->own.weights_best;
+    for (size_t i = 0; i < sw_record_len && ok; i++) {
+        const sw_record_row *row = &sw_record[i];
+        if (!is_progress_row(row)) continue;
+        void *a = calloc(sw_record_count(row, sizes) + 1, sw_record_mem_size(row->type));
+        sw_record_set_array(sw_record_field(row, &st->own), a);
+        ok = a != NULL;
+    }
+    if (!ok) {
+        sw_train_state_free(st);
+        return NULL;
+    }
+    return st;
+}
+
+/* Copies every part of `from` into `to` (states of the same sizes). */
+static void copy_parts(sw_train_state *to, const sw_train_state *from)
+{
+    sw_train_state_part a[SW_TRAIN_STATE_MAX_PARTS], b[SW_TRAIN_STATE_MAX_PARTS];
+    int n = sw_train_state_parts(to, a, SW_TRAIN_STATE_MAX_PARTS);
+    SW_ASSERT(n == sw_train_state_parts(from, b, SW_TRAIN_STATE_MAX_PARTS));
+    for (int i = 0; i < n; i++) {
+        SW_ASSERT(a[i].count == b[i].count && a[i].type == b[i].type);
+        if (a[i].count) memcpy(a[i].data, b[i].data, a[i].count * sw_record_mem_size(a[i].type));
+    }
+}
+
+int sw_train_state_clone(const sw_train_state *from, sw_train_state **out)
+{
+    *out = state_alloc(&from->sizes, from->epoch);
+    if (!*out) return SW_ENOMEM;
+    copy_parts(*out, from);
+    return SW_OK;
+}
+
+/* The config a run trains with: sizes left at 0 are the task's own. A sweep resolved them
+ * already; code may not have. */
+static sw_config resolve_config(const sw_config *given)
+{
+    sw_config resolved = *given;
+    if (resolved.task.kind != SW_TASK_FILE) sw_task_resolve(&resolved.task, NULL, NULL, 0, NULL);
+    return resolved;
+}
+
+/* The sizes of a state of a run of `cfg` after `epoch` epochs, when that is a state such a
+ * run can have (1 <= epoch < train.epochs, `records` its gradient records). */
+static bool state_sizes(const sw_config *cfg, int epoch, int records, sw_record_sizes *sizes)
+{
+    if (epoch < 1 || epoch >= cfg->train.epochs) return false;
+    sw_record_sizes_of_run(cfg, epoch, sizes);
+    return sizes->n[SW_SIZE_RECORDS] == records;
+}
+
+int sw_train_state_create(const sw_config *given, int epoch, int records, sw_train_state **out)
+{
+    *out = NULL;
+    sw_config cfg = resolve_config(given);
+    sw_record_sizes sizes;
+    if (!state_sizes(&cfg, epoch, records, &sizes)) return SW_EINVAL;
+    *out = state_alloc(&sizes, epoch);
+    return *out ? SW_OK : SW_ENOMEM;
+}
+
+/* The running run's state after `epoch` epochs and `records` gradient records, as a view:
+ * the big parts point into the run (nothing is copied), so it is valid until the run moves
+ * on. Also the destination a resumed state is copied into. */
+static void state_view(sw_train_state *v, run_state *st, sw_run_result *res, const sw_config *cfg, int epoch,
+                       int records)
+{
+    memset(v, 0, sizeof *v);
+    v->epoch = epoch;
+    v->n = st->n;
+    sw_record_sizes_of_run(cfg, epoch, &v->sizes);
+    v->sizes.n[SW_SIZE_RECORDS] = records;
+    v->seconds = st->seconds_before + (sw_now() - st->t_start);
+    v->weights = st->flat;
+    v->moments = st->opt.m;
+    v->opt_steps = st->opt.steps;
+    pack_rng(&st->batch_rng, v->rng[SAVED_BATCH]);
+    pack_rng(&st->dropout_rng, v->rng[SAVED_DROPOUT]);
+    v->result = res;
+}
+
+/* Puts the run where hooks->resume left it, after run_setup: weights, optimizer, streams,
+ * the record so far. Returns SW_OK, or SW_EINVAL (res FAILED) for a state of another run. */
+static int resume_from(run_state *st, const sw_config *cfg, const sw_train_hooks *hooks, sw_run_result *res)
+{
+    const sw_train_state *from = hooks->resume;
+    sw_record_sizes want;
+    bool same = state_sizes(cfg, from->epoch, sw_train_state_records(from), &want) && from->n == st->n;
+    for (int s = 0; s < SW_SIZE_COUNT && same; s++) same = want.n[s] == from->sizes.n[s];
+    if (!same) return fail(res, SW_EINVAL, "resuming (the state is not one of this run's)");
+    if (hooks->until_epoch > 0 && hooks->until_epoch <= from->epoch)
+        return fail(res, SW_EINVAL, "resuming (until_epoch is not after the state's epoch)");
+    sw_train_state to;
+    state_view(&to, st, res, cfg, from->epoch, sw_train_state_records(from));
+    copy_parts(&to, from);
+    uint64_t seed = (uint64_t)cfg->seed;
+    if (!unpack_rng(to.rng[SAVED_BATCH], seed, saved_streams[SAVED_BATCH].id, &st->batch_rng) ||
+        !unpack_rng(to.rng[SAVED_DROPOUT], seed, saved_streams[SAVED_DROPOUT].id, &st->dropout_rng))
+        return fail(res, SW_EINVAL, "resuming (the state's random streams are not this run's)");
+    st->opt.steps = (long)to.opt_steps;
+    st->seconds_before = to.seconds;
+    res->history.epochs = from->epoch;
+    res->grad_records = sw_train_state_records(from);
+    sw_model_pack(st->work, &st->params);
+    return SW_OK;
+}
+
+/* Hands the state after `epoch` to hooks->on_checkpoint. Returns SW_OK, or its code with
+ * res FAILED. */
+static int checkpoint(run_state *st, const sw_config *cfg, const sw_train_hooks *hooks, sw_run_result *res, int epoch)
+{
+    sw_train_state view;
+    state_view(&view, st, res, cfg, epoch, res->grad_records);
+    int rc = hooks->on_checkpoint(hooks->checkpoint_ctx, &view);
+    return rc ? fail(res, rc < 0 ? rc : SW_EIO, "saving a checkpoint") : SW_OK;
+}
+
 /* What an epoch's training steps add up. */
 typedef struct {
     double loss_sum, norm_sum, norm_max;
@@ -474,8 +726,10 @@ static int train_epoch(run_state *st, const sw_config *cfg, sw_run_result *res, 
     return 0;
 }
 
-/* Every epoch, until the last or a divergence (res->status says which). Returns SW_OK, or
- * SW_EINTERRUPTED when hooks->stop asked to stop. */
+/* The epochs after those already in the result (none, or a resumed state's), until the
+ * last or a divergence (res->status says which), with checkpoints where train.h's rule
+ * puts them. Returns SW_OK, SW_EINTERRUPTED when hooks->stop asked to stop, or the code
+ * of a failed checkpoint. */
 static int train_epochs(run_state *st, const sw_config *cfg, const sw_train_hooks *hooks, sw_run_result *res)
 {
     int steps = cfg->train.steps_per_epoch;
@@ -483,11 +737,20 @@ static int train_epochs(run_state *st, const sw_config *cfg, const sw_train_hook
     int last = cfg->train.epochs;
     if (hooks && hooks->until_epoch > 0 && hooks->until_epoch < last) last = hooks->until_epoch;
     res->status = last < cfg->train.epochs ? SW_RUN_STOPPED : SW_RUN_DONE;
-    for (int epoch = 1; epoch <= last; epoch++) {
+    int every = cfg->record.checkpoint_every;
+    double since = sw_now(); /* the end of the previous checkpoint, or the start */
+    for (int epoch = res->history.epochs + 1; epoch <= last; epoch++) {
         if (train_epoch(st, cfg, res, epoch, steps)) return SW_OK;
         if (hooks && hooks->on_epoch) hooks->on_epoch(hooks->ctx, epoch, &res->history);
-        if (hooks && hooks->stop && atomic_load(hooks->stop) && epoch < last)
-            return fail(res, SW_EINTERRUPTED, "training");
+        bool stopping = hooks && hooks->stop && atomic_load(hooks->stop) && epoch < last;
+        bool due = every > 0 && epoch % every == 0 && epoch < last && sw_now() - since >= SW_CHECKPOINT_MIN_SECONDS;
+        bool rung = epoch == last && last < cfg->train.epochs;
+        if (hooks && hooks->on_checkpoint && (stopping || due || rung)) {
+            int rc = checkpoint(st, cfg, hooks, res, epoch);
+            if (rc) return rc;
+            since = sw_now();
+        }
+        if (stopping) return fail(res, SW_EINTERRUPTED, "training");
     }
     return SW_OK;
 }
@@ -517,20 +780,19 @@ static void run_finish(run_state *st, sw_run_result *res)
 
 int sw_train_run(const sw_config *given, const sw_train_hooks *hooks, sw_run_result *res)
 {
-    /* Sizes left at 0 are the task's own; a sweep resolved them already, code may not have. */
-    sw_config resolved = *given;
-    if (resolved.task.kind != SW_TASK_FILE) sw_task_resolve(&resolved.task, NULL, NULL, 0, NULL);
+    sw_config resolved = resolve_config(given);
     const sw_config *cfg = &resolved;
-    double t_start = sw_now();
     unsigned float_mode = flush_subnormals();
     memset(res, 0, sizeof *res);
     run_state st;
     memset(&st, 0, sizeof st);
     st.hooks = hooks;
+    st.t_start = sw_now();
     int rc = run_setup(&st, cfg, hooks, res);
+    if (rc == SW_OK && hooks && hooks->resume) rc = resume_from(&st, cfg, hooks, res);
     if (rc == SW_OK) rc = train_epochs(&st, cfg, hooks, res);
     if (rc == SW_OK) run_finish(&st, res);
-    res->wall_seconds = sw_now() - t_start;
+    res->wall_seconds = st.seconds_before + (sw_now() - st.t_start);
     run_state_free(&st);
     restore_float_mode(float_mode);
     return rc;

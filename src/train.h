@@ -82,6 +82,34 @@ typedef struct {
     float *dW_hh_norm;       /* (R,L,T) Frobenius norm of step t's term of d(mean l)/dW_hh */
 } sw_run_result;
 
+/* Everything a run needs to continue from the end of an epoch as if it had never stopped:
+ * its weights, the optimizer's moments and step count, the positions of its random streams
+ * (batch order, dropout; the data streams are regenerated from the seed), and what it
+ * recorded so far (history, best epoch and weights, gradient records). Opaque;
+ * train_state.h lists its contents for checkpoint.c, which saves it to disk. */
+typedef struct sw_train_state sw_train_state;
+
+/* The epochs the run had completed when the state was taken (>= 1). */
+int sw_train_state_epoch(const sw_train_state *state);
+
+/* A copy of `state` that the caller owns (a state passed to on_checkpoint is only valid
+ * during the call): SW_OK, or SW_ENOMEM with *out NULL. */
+int sw_train_state_clone(const sw_train_state *state, sw_train_state **out);
+
+/* Frees a state made by sw_train_state_clone or sw_checkpoint_read; NULL-tolerant. */
+void sw_train_state_free(sw_train_state *state);
+
+/* The checkpoint rule: after epoch e a run calls hooks->on_checkpoint when
+ *   - e is a multiple of record.checkpoint_every (> 0), e is not its last epoch, and the
+ *     epochs since its previous checkpoint (or its start, or its resumption) took at least
+ *     SW_CHECKPOINT_MIN_SECONDS of wall time, so that short epochs are not slowed down by
+ *     writing one after each; or
+ *   - e is hooks->until_epoch < train.epochs (the run stops there; early stopping resumes
+ *     a promoted run from it), whatever checkpoint_every; or
+ *   - hooks->stop asked it to stop after e (Ctrl-C), whatever checkpoint_every,
+ * once per epoch at most. Where checkpoints fall never changes a result. */
+#define SW_CHECKPOINT_MIN_SECONDS 1.0
+
 /* Reported after every epoch; may be NULL. Called from the thread running the run. */
 typedef void (*sw_epoch_callback)(void *ctx, int epoch, const sw_history *history);
 
@@ -110,13 +138,25 @@ typedef struct {
      * best weights and gradient records so far; final weights and the probe's hidden states
      * at that epoch), since learning-rate schedules are defined on train.epochs. */
     int until_epoch;
+    /* Non-NULL: continue from this state (taken from a run of the same config) instead of
+     * starting at epoch 0; the result is then bit-identical to the uninterrupted run's,
+     * history and gradient records included. until_epoch, when set, must be later than its
+     * epoch. The caller keeps ownership. */
+    const sw_train_state *resume;
+    /* Called at the epochs the checkpoint rule above picks, on the run's thread, with the
+     * state at the end of that epoch, valid only during the call (the callee writes it out
+     * or clones it). A non-zero return (an SW_E* code) fails the run: status FAILED, error
+     * "saving a checkpoint: ...". */
+    int (*on_checkpoint)(void *checkpoint_ctx, const sw_train_state *state);
+    void *checkpoint_ctx;
 } sw_train_hooks;
 
 /* Trains one run of `cfg` (which must have passed sw_config_validate).
  * `result` is initialised here; the caller releases it with sw_run_result_free() whatever
  * the return value. Returns SW_OK when the run completed or diverged (result->status says
  * which), SW_EINTERRUPTED when stopped through hooks->stop, or another SW_E* code (result->
- * status is FAILED and result->error says why). */
+ * status is FAILED and result->error says why). With hooks->resume, wall_seconds counts
+ * the work before the state too. */
 int sw_train_run(const sw_config *cfg, const sw_train_hooks *hooks, sw_run_result *result);
 
 /* Frees what a result owns; NULL-tolerant; leaves *result zeroed. */

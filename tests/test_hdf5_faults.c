@@ -6,12 +6,12 @@
  * high-level library's calls into HDF5, to these definitions; each forwards to the real
  * function (dlsym RTLD_NEXT) unless the current operation is armed and this call is the
  * one chosen to fail: an HDF5 call then fails without doing anything, a system call with
- * ENOSPC. For every writer (a done run's file, a failed run's, the index, the manifest
- * through sw_sweep_prepare) the operation runs once to count its calls, then again with
+ * ENOSPC. For every writer (a done run's file, a failed run's, the index, a run's
+ * checkpoint, the manifest through sw_sweep_prepare) the operation runs once to count its calls, then again with
  * one call failing: every system call in turn, and of the HDF5 calls the first made from
  * each call site (the return address: one line of h5io.c, or of HDF5's high-level
- * library); `test_hdf5_faults DIR all` fails every HDF5 call in turn (some minutes). A
- * reader (sw_h5_read_run with everything) the same way. No hook in the program itself:
+ * library); `test_hdf5_faults DIR all` fails every HDF5 call in turn (some minutes). The
+ * readers (sw_h5_read_run with everything, sw_checkpoint_read) the same way. No hook in the program itself:
  * what is tested is exactly what runs.
  *
  * After every failure: the error is one line naming the file (and "No space left on
@@ -35,11 +35,13 @@
 #include <hdf5_hl.h>
 
 #include "check.h"
+#include "checkpoint.h"
 #include "common.h"
 #include "h5io.h"
 #include "hdf5_synth.h"
 #include "sweep.h"
 #include "sweepspec.h"
+#include "train.h"
 
 /* ---- the injector ------------------------------------------------------------------------ */
 
@@ -292,6 +294,8 @@ static void arm(int kind, long fail_at)
     inj.armed = true;
 }
 
+static int read_checkpoint(void *vctx, char *err, size_t errlen);
+
 /* Runs t once per call of each kind, that call failing. */
 static void fail_everywhere(const target *t)
 {
@@ -340,7 +344,10 @@ static void fail_everywhere(const target *t)
             }
             /* the directory's fsync comes after the rename: the file is in place, complete */
             bool after_rename = kind == KIND_SYS && strstr(err, "flushing directory");
-            if (after_rename && t->final && strstr(t->final, "seed="))
+            if (after_rename && t->final && strstr(t->final, ".ckpt"))
+                CHECK(read_checkpoint(t->ctx, err, sizeof err) == SW_OK, "%s: the checkpoint in place does not read",
+                      what);
+            else if (after_rename && t->final && strstr(t->final, "seed="))
                 CHECK(sw_h5_run_is_complete(t->final), "%s: the file in place does not verify", what);
             CHECK(rc != SW_OK, "%s: reported success", what);
             CHECK(err[0] && !strchr(err, '\n'), "%s: the message is not one line: '%s'", what, err);
@@ -392,6 +399,34 @@ static int write_index(void *vctx, char *err, size_t errlen)
 {
     index_ctx *c = vctx;
     return sw_h5_write_index(c->dir, &c->spec, err, errlen);
+}
+
+/* A run's checkpoint: the state of a real run stopped after its third epoch. */
+typedef struct {
+    const char *path;
+    sw_config cfg;
+    sw_train_state *state;
+} checkpoint_ctx;
+
+static int keep_state(void *vctx, const sw_train_state *st)
+{
+    checkpoint_ctx *c = vctx;
+    return sw_train_state_clone(st, &c->state);
+}
+
+static int write_checkpoint(void *vctx, char *err, size_t errlen)
+{
+    checkpoint_ctx *c = vctx;
+    return sw_checkpoint_write(c->path, c->state, &c->cfg, err, errlen);
+}
+
+static int read_checkpoint(void *vctx, char *err, size_t errlen)
+{
+    checkpoint_ctx *c = vctx;
+    sw_train_state *st = NULL;
+    int rc = sw_checkpoint_read(c->path, &c->cfg, &st, err, errlen);
+    sw_train_state_free(st);
+    return rc;
 }
 
 typedef struct {
@@ -471,6 +506,32 @@ int main(int argc, char **argv)
     target t_index = {"index", write_index, &ix, dir, index_path, false, false};
     fail_everywhere(&t_index);
     sw_index_cache_free(cache);
+
+    /* a checkpoint, new, then replacing one; and reading it back */
+    checkpoint_ctx ck;
+    char ckpt[700];
+    snprintf(ckpt, sizeof ckpt, "%s/seed=4.ckpt", dir);
+    ck.path = ckpt;
+    synth_config(&ck.cfg, SW_CELL_LSTM, 4);
+    ck.cfg.task.train_size = 64;
+    ck.cfg.task.test_size = 32;
+    ck.cfg.model.dropout = 0.1;
+    ck.state = NULL;
+    sw_train_hooks stop = {.until_epoch = 3, .on_checkpoint = keep_state, .checkpoint_ctx = &ck};
+    sw_run_result stopped;
+    CHECK(sw_train_run(&ck.cfg, &stop, &stopped) == SW_OK && ck.state, "a stopped run's state");
+    sw_run_result_free(&stopped);
+    if (ck.state) {
+        target t_ck_new = {"new checkpoint", write_checkpoint, &ck, dir, ckpt, false, true};
+        fail_everywhere(&t_ck_new);
+        target t_ck_replace = {"replacing a checkpoint", write_checkpoint, &ck, dir, ckpt, false, false};
+        fail_everywhere(&t_ck_replace);
+        target t_ck_read = {"reading a checkpoint", read_checkpoint, &ck, dir, NULL, true, false};
+        fail_everywhere(&t_ck_read);
+        CHECK(read_checkpoint(&ck, err, sizeof err) == SW_OK, "the checkpoint does not read after the failures: %s",
+              err);
+    }
+    sw_train_state_free(ck.state);
 
     /* the manifest (and the lock and directory sw_sweep_prepare makes) */
     char yaml[700], sub[600];

@@ -1,0 +1,315 @@
+/* Runs that resume mid-way: the state at an epoch boundary (train.h) and its checkpoint
+ * file (checkpoint.h).
+ *
+ * - For rnn, lstm and gru (two layers, dropout, a validation set, gradient records every
+ *   2 epochs so that records straddle the checkpoint): a run stopped at until_epoch = k
+ *   hands its state to on_checkpoint; written with sw_checkpoint_write, read back with
+ *   sw_checkpoint_read and resumed to the end, it gives a result bit-identical to the
+ *   uninterrupted run's: every history column, the best epoch and its values, the final
+ *   and best weights, the probe's hidden states, every gradient record.
+ * - until_epoch alone: the stopped run's history is a prefix of the full run's.
+ * - A state resumed straight from memory (sw_train_state_clone) gives the same result.
+ * - Checkpoints refused: none at the path (SW_ENOTFOUND), another config (SW_ECONFIG),
+ *   a truncated file and a file with one flipped byte (SW_EFORMAT).
+ * - Ctrl-C (hooks->stop) makes a run save a state at the epoch it stops after. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "checkpoint.h"
+#include "common.h"
+#include "h5io.h"
+#include "record.h"
+#include "train.h"
+#include "train_state.h"
+
+static char g_dir[256];
+
+static sw_config small_config(sw_cell_kind cell)
+{
+    sw_config cfg;
+    sw_config_defaults(&cfg);
+    cfg.task.seq_len = 7;
+    cfg.task.train_size = 96;
+    cfg.task.test_size = 40;
+    cfg.task.val_size = 24;
+    cfg.model.cell = cell;
+    cfg.model.hidden = 12;
+    cfg.model.layers = 2;
+    cfg.model.dropout = 0.25;
+    cfg.train.epochs = 7;
+    cfg.train.batch = 16;
+    cfg.train.steps_per_epoch = 3;
+    cfg.train.schedule.kind = SW_SCHED_COSINE;
+    cfg.record.grad_every = 2;
+    cfg.record.probe_size = 5;
+    cfg.seed = 11;
+    return cfg;
+}
+
+/* Every array and value of two results (timings aside) is the same, byte for byte. */
+static void check_same(const sw_config *cfg, const sw_run_result *a, const sw_run_result *b, const char *what)
+{
+    CHECK(a->status == b->status, "%s: status %d vs %d", what, a->status, b->status);
+    CHECK(a->best_epoch == b->best_epoch, "%s: best epoch %d vs %d", what, a->best_epoch, b->best_epoch);
+    CHECK(!memcmp(&a->best_metric, &b->best_metric, sizeof(double)) &&
+              !memcmp(&a->best_test_acc, &b->best_test_acc, sizeof(double)) &&
+              !memcmp(&a->best_test_loss, &b->best_test_loss, sizeof(double)) &&
+              !memcmp(&a->final_test_acc, &b->final_test_acc, sizeof(double)) &&
+              !memcmp(&a->final_train_acc, &b->final_train_acc, sizeof(double)),
+          "%s: the summary values differ", what);
+    CHECK(a->history.epochs == b->history.epochs && a->grad_records == b->grad_records,
+          "%s: %d epochs, %d records vs %d, %d", what, a->history.epochs, a->grad_records, b->history.epochs,
+          b->grad_records);
+    sw_record_sizes sa, sb;
+    sw_record_sizes_recorded(cfg, a, &sa);
+    sw_record_sizes_recorded(cfg, b, &sb);
+    int arrays = 0;
+    for (size_t i = 0; i < sw_record_len; i++) {
+        const sw_record_row *row = &sw_record[i];
+        if (!sw_record_is_array(row) || !strcmp(sw_record_name(row), "seconds")) continue;
+        size_t n = sw_record_count(row, &sa);
+        if (n != sw_record_count(row, &sb)) {
+            CHECK(0, "%s: %s has %zu vs %zu values", what, row->path, n, sw_record_count(row, &sb));
+            continue;
+        }
+        const void *x = sw_record_array(sw_record_field_const(row, a)), *y = sw_record_array(sw_record_field_const(row, b));
+        CHECK(!memcmp(x, y, n * sw_record_mem_size(row->type)), "%s: %s differs", what, row->path);
+        arrays++;
+    }
+    CHECK(arrays >= 20, "%s: only %d arrays compared", what, arrays);
+}
+
+typedef struct {
+    const sw_config *cfg;
+    const char *path;      /* write it there when set */
+    sw_train_state *kept;  /* else a clone of the last one */
+    int calls, last_epoch;
+    int write_rc;          /* of the last write */
+    char err[512];
+} capture;
+
+static int on_checkpoint(void *ctx, const sw_train_state *st)
+{
+    capture *c = ctx;
+    c->calls++;
+    c->last_epoch = sw_train_state_epoch(st);
+    if (c->path) return c->write_rc = sw_checkpoint_write(c->path, st, c->cfg, c->err, sizeof c->err);
+    sw_train_state_free(c->kept);
+    return sw_train_state_clone(st, &c->kept);
+}
+
+static void test_resume(sw_cell_kind cell, int k)
+{
+    char what[64], path[512];
+    snprintf(what, sizeof what, "%s resumed at %d", sw_cell_name(cell), k);
+    snprintf(path, sizeof path, "%s/%s.ckpt", g_dir, sw_cell_name(cell));
+    sw_config cfg = small_config(cell);
+
+    sw_run_result full, stopped, resumed, from_memory;
+    CHECK(sw_train_run(&cfg, NULL, &full) == SW_OK && full.status == SW_RUN_DONE, "%s: full run", what);
+
+    /* stopped at k: the state goes to disk */
+    capture c = {.cfg = &cfg, .path = path};
+    sw_train_hooks stop = {.until_epoch = k, .on_checkpoint = on_checkpoint, .checkpoint_ctx = &c};
+    CHECK(sw_train_run(&cfg, &stop, &stopped) == SW_OK && stopped.status == SW_RUN_STOPPED, "%s: stopped run", what);
+    CHECK(c.write_rc == SW_OK, "%s: sw_checkpoint_write: %s", what, c.err);
+    CHECK(c.calls == 1 && c.last_epoch == k, "%s: %d checkpoints, the last at %d (want 1 at %d)", what, c.calls,
+          c.last_epoch, k);
+    CHECK(stopped.history.epochs == k, "%s: stopped after %d epochs", what, stopped.history.epochs);
+    /* until_epoch alone: a prefix of the full run */
+    for (size_t i = 0; i < sw_record_len; i++) {
+        const sw_record_row *row = &sw_record[i];
+        if (row->from != SW_FROM_HISTORY || !sw_record_is_array(row) || !strcmp(sw_record_name(row), "seconds"))
+            continue;
+        const double *x = sw_record_array(sw_record_field_const(row, &stopped)),
+                     *y = sw_record_array(sw_record_field_const(row, &full));
+        CHECK(!memcmp(x, y, (size_t)k * sizeof *x), "%s: stopped %s is not a prefix of the full run's", what, row->path);
+    }
+    /* the records made by epoch k (a run stopped before its first gets one at its best
+     * epoch from run_finish, as a diverged one does: not one of the full run's) */
+    sw_record_sizes at_k;
+    sw_record_sizes_of_run(&cfg, k, &at_k);
+    int R = (int)at_k.n[SW_SIZE_RECORDS];
+    CHECK(stopped.grad_records == (R ? R : 1), "%s: %d gradient records at epoch %d", what, stopped.grad_records, k);
+    CHECK(!memcmp(stopped.grad_epoch, full.grad_epoch, (size_t)R * sizeof(int32_t)) &&
+              !memcmp(stopped.dloss_dh, full.dloss_dh,
+                      (size_t)R * cfg.model.layers * cfg.task.seq_len * cfg.model.hidden * sizeof(float)),
+          "%s: the stopped run's gradient records are not the full run's", what);
+
+    /* read back and resumed to the end */
+    sw_train_state *st = NULL;
+    char err[512];
+    CHECK(sw_checkpoint_read(path, &cfg, &st, err, sizeof err) == SW_OK, "%s: read: %s", what, err);
+    if (st) {
+        CHECK(sw_train_state_epoch(st) == k, "%s: the checkpoint is at epoch %d", what, sw_train_state_epoch(st));
+        sw_train_hooks go = {.resume = st};
+        CHECK(sw_train_run(&cfg, &go, &resumed) == SW_OK, "%s: resumed run: %s", what, resumed.error);
+        check_same(&cfg, &full, &resumed, what);
+        sw_run_result_free(&resumed);
+    }
+    sw_train_state_free(st);
+
+    /* the same straight from memory, through a clone */
+    capture m = {.cfg = &cfg};
+    sw_train_hooks keep = {.until_epoch = k, .on_checkpoint = on_checkpoint, .checkpoint_ctx = &m};
+    sw_run_result again;
+    CHECK(sw_train_run(&cfg, &keep, &again) == SW_OK && m.kept, "%s: stopped run kept in memory", what);
+    if (m.kept) {
+        sw_train_hooks go = {.resume = m.kept};
+        CHECK(sw_train_run(&cfg, &go, &from_memory) == SW_OK, "%s: resumed from memory", what);
+        check_same(&cfg, &full, &from_memory, "from memory");
+        sw_run_result_free(&from_memory);
+    }
+    sw_train_state_free(m.kept);
+    sw_run_result_free(&again);
+    sw_run_result_free(&stopped);
+    sw_run_result_free(&full);
+    unlink(path);
+}
+
+/* Copies the file at `from` to `to` with its length cut to `len` (or all of it) and the
+ * byte at `flip` (when >= 0) inverted. */
+static void copy_damaged(const char *from, const char *to, long len, long flip)
+{
+    FILE *f = fopen(from, "rb");
+    CHECK(f != NULL, "open %s", from);
+    if (!f) return;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    unsigned char *buf = malloc((size_t)n);
+    CHECK(buf && fread(buf, 1, (size_t)n, f) == (size_t)n, "read %s", from);
+    fclose(f);
+    if (!buf) return;
+    if (flip >= 0 && flip < n) buf[flip] ^= 0xff;
+    FILE *g = fopen(to, "wb");
+    CHECK(g && fwrite(buf, 1, (size_t)(len >= 0 && len < n ? len : n), g) > 0, "write %s", to);
+    if (g) fclose(g);
+    free(buf);
+}
+
+/* Offset of the last occurrence of `v`'s bytes in the file (-1: none). */
+static long find_bytes(const char *path, const void *v, size_t len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f), at = -1;
+    rewind(f);
+    unsigned char *buf = malloc((size_t)n);
+    if (buf && fread(buf, 1, (size_t)n, f) == (size_t)n)
+        for (long i = 0; i + (long)len <= n; i++)
+            if (!memcmp(buf + i, v, len)) at = i;
+    free(buf);
+    fclose(f);
+    return at;
+}
+
+static void test_refused(void)
+{
+    sw_config cfg = small_config(SW_CELL_GRU);
+    char path[512], bad[512], err[512];
+    snprintf(path, sizeof path, "%s/refused.ckpt", g_dir);
+    snprintf(bad, sizeof bad, "%s/bad.ckpt", g_dir);
+    sw_train_state *st = (sw_train_state *)1;
+    CHECK(sw_checkpoint_read(path, &cfg, &st, err, sizeof err) == SW_ENOTFOUND && !st, "absent: SW_ENOTFOUND");
+
+    capture c = {.cfg = &cfg, .path = path};
+    sw_train_hooks stop = {.until_epoch = 3, .on_checkpoint = on_checkpoint, .checkpoint_ctx = &c};
+    sw_run_result r;
+    sw_train_run(&cfg, &stop, &r);
+    sw_config other = cfg;
+    other.train.lr *= 2;
+    int rc = sw_checkpoint_read(path, &other, &st, err, sizeof err);
+    CHECK(rc == SW_ECONFIG && !st, "another config: %s (%d)", err, rc);
+    sw_config same = cfg;
+    same.record.checkpoint_every = 5; /* not part of the run's identity */
+    rc = sw_checkpoint_read(path, &same, &st, err, sizeof err);
+    CHECK(rc == SW_OK && st, "another checkpoint_every: %s", err);
+    sw_train_state_free(st);
+
+    copy_damaged(path, bad, 1000, -1);
+    rc = sw_checkpoint_read(bad, &cfg, &st, err, sizeof err);
+    CHECK(rc == SW_EFORMAT && !st, "truncated: %d (%s)", rc, err);
+    printf("truncated: %s\n", err);
+    /* one byte of the final weights' last value flipped: the checksum finds it */
+    sw_real w = r.weights_final[r.param_count - 1];
+    long at = find_bytes(path, &w, sizeof w);
+    CHECK(at > 0, "the last weight is in the file");
+    copy_damaged(path, bad, -1, at);
+    rc = sw_checkpoint_read(bad, &cfg, &st, err, sizeof err);
+    CHECK(rc == SW_EFORMAT && !st, "flipped byte: %d (%s)", rc, err);
+    printf("flipped byte: %s\n", err);
+    sw_run_result_free(&r);
+    unlink(path);
+    unlink(bad);
+}
+
+static void test_interrupt(void)
+{
+    sw_config cfg = small_config(SW_CELL_RNN);
+    cfg.record.checkpoint_every = 0; /* no periodic ones: the stop alone makes one */
+    atomic_int stop = 1;
+    capture c = {.cfg = &cfg};
+    sw_train_hooks h = {.stop = &stop, .on_checkpoint = on_checkpoint, .checkpoint_ctx = &c};
+    sw_run_result r;
+    CHECK(sw_train_run(&cfg, &h, &r) == SW_EINTERRUPTED, "interrupted");
+    CHECK(c.calls == 1 && c.last_epoch == 1 && r.history.epochs == 1, "a state at the stop: %d calls, epoch %d",
+          c.calls, c.last_epoch);
+    sw_run_result_free(&r);
+    if (c.kept) {
+        sw_run_result full, resumed;
+        sw_train_run(&cfg, NULL, &full);
+        sw_train_hooks go = {.resume = c.kept};
+        CHECK(sw_train_run(&cfg, &go, &resumed) == SW_OK, "resumed after the stop");
+        check_same(&cfg, &full, &resumed, "after Ctrl-C");
+        sw_run_result_free(&full);
+        sw_run_result_free(&resumed);
+    }
+    /* a state that is not this run's is refused */
+    if (c.kept) {
+        sw_config other = cfg;
+        other.model.hidden = 13;
+        sw_train_hooks go = {.resume = c.kept};
+        CHECK(sw_train_run(&other, &go, &r) == SW_EINVAL && r.status == SW_RUN_FAILED, "another run's state: %s",
+              r.error);
+        sw_run_result_free(&r);
+    }
+    sw_train_state_free(c.kept);
+    /* a failing checkpoint fails the run */
+    stop = 1;
+    capture nowhere = {.cfg = &cfg, .path = "/nonexistent/dir/x.ckpt"};
+    sw_train_hooks bad = {.stop = &stop, .on_checkpoint = on_checkpoint, .checkpoint_ctx = &nowhere};
+    int rc = sw_train_run(&cfg, &bad, &r);
+    printf("failed write: %s\n", nowhere.err);
+    CHECK(rc == SW_EIO && r.status == SW_RUN_FAILED && strstr(r.error, "saving a checkpoint"), "failed write: %d %s",
+          rc, r.error);
+    sw_run_result_free(&r);
+}
+
+int main(void)
+{
+    char err[256];
+    if (sw_h5_init(err, sizeof err)) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    snprintf(g_dir, sizeof g_dir, "checkpoint-test.%ld", (long)getpid());
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s", g_dir);
+    if (system(cmd) != 0) return 1;
+    test_resume(SW_CELL_RNN, 3);
+    test_resume(SW_CELL_LSTM, 4);
+    test_resume(SW_CELL_GRU, 1);
+    test_resume(SW_CELL_GRU, 6);
+    test_refused();
+    test_interrupt();
+    rmdir(g_dir);
+    return check_report("engine_checkpoint");
+}
