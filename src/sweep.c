@@ -619,9 +619,12 @@ static void stop_job_read(sweep_loop *L, sw_run_report *r)
     if (stop_reread(S, L->spec, L->dir, i) != SW_OK) S->failed[i] = true; /* out of memory: not again */
     /* written but not read back up to its rung (damaged since?): not handed out again now */
     if (r->end != SW_END_STOPPED && !S->st[i].final && S->st[i].epochs < r->until) S->failed[i] = true;
-    if (r->end == SW_END_RUNG && r->until >= 1 && S->st[i].epochs >= r->until)
-        snprintf(r->detail, sizeof r->detail, "%s %.6g", sw_stop_metric_name(L->spec->stop.metric),
-                 S->st[i].values[r->until - 1]);
+    if (r->end == SW_END_RUNG && r->until >= 1 && S->st[i].epochs >= r->until) { /* "val_acc 0.8; resumed ..." */
+        char was[sizeof r->detail];
+        snprintf(was, sizeof was, "%s", r->detail);
+        snprintf(r->detail, sizeof r->detail, "%s %.6g%s%.500s", sw_stop_metric_name(L->spec->stop.metric),
+                 S->st[i].values[r->until - 1], was[0] ? "; " : "", was);
+    }
 }
 
 static void stop_job_decide(sweep_loop *L)

@@ -83,6 +83,9 @@ files)
     check "progress: a rung's decision" has j1.txt "rung 0 (epoch 1): 5 of 16 runs go on"
     check "progress: stopped runs counted" has j1.txt "stopped  "
     check "the end line counts stopped runs" has j1.txt "stopped early (sha)"
+    check "a promoted run continues from its rung's checkpoint" has j1.txt "reached epoch 3/9; val_acc"
+    check "... resumed at epoch 1" grep -q "reached epoch 3/9.*resumed at epoch 1" j1.txt
+    check "no checkpoint is left (stopped runs' removed)" test -z "$(ls j1 | grep -F .ckpt)"
     ls -li --time-style=full-iso j1/*.h5 | grep -v sweep.h5 > before.txt
     "$SWEEP" "$CFG" -o j1 -j 2 2> again.txt > /dev/null; check "rerun exits 0" test $? = 0
     check "rerun: every run complete already" has again.txt "16 already complete in j1, 0 to run"
