@@ -541,6 +541,10 @@ int sw_outdir_scan(const sw_sweep_spec *spec, const sw_sweep_options *opt, const
                                       why, moved);
         }
         if (rc == SW_OK && (status == SW_RUN_DONE || status == SW_RUN_DIVERGED)) {
+            /* a process killed between writing the file and removing the checkpoint left it */
+            char ckpt[PATH_MAX];
+            if (scan->move_aside && !sw_outdir_checkpoint_path(opt->dir, spec->runs[i].id, ckpt, sizeof ckpt))
+                unlink(ckpt);
             out->skipped++;
             if (status == SW_RUN_DONE) out->done++;
             else out->diverged++;

@@ -50,7 +50,8 @@ typedef struct {
  * damaged, failed: failures can be transient; stopped, which only early stopping's
  * decisions can keep) are listed in pending[] (spec->n_runs
  * entries, the caller's) as spec indices in grid order; with scan->move_aside a damaged
- * file is first moved aside and reported. Returns their count, or a negative code with
+ * file is first moved aside and reported, and a kept run's checkpoint, if one was left,
+ * removed. Returns their count, or a negative code with
  * the message in err (a run's path too long, a damaged file that cannot be moved aside,
  * out of memory). */
 int sw_outdir_scan(const sw_sweep_spec *spec, const sw_sweep_options *opt, const sw_outdir_scan_options *scan,

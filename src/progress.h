@@ -17,9 +17,10 @@
 #include "sweep.h"
 #include "train.h"
 
-/* How a run ended. STOPPED: interrupted by Ctrl-C, nothing written, redone on resume.
- * RUNG: it reached its rung (early stopping) and waits for the rung's decision; its file
- * says stopped until it goes on. */
+/* How a run ended. STOPPED: interrupted by Ctrl-C, no run file written; the next invocation
+ * resumes it from the checkpoint it saved (or redoes it when it has none). RUNG: it reached
+ * its rung (early stopping) and waits for the rung's decision; its file says stopped until
+ * it goes on. */
 typedef enum { SW_END_DONE, SW_END_DIVERGED, SW_END_FAILED, SW_END_STOPPED, SW_END_RUNG, SW_END_COUNT } sw_run_end;
 
 /* A finished run, as far as counting, indexing and printing it go. Plain data without

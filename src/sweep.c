@@ -63,8 +63,8 @@ static void on_sigint(int sig)
     g_sigints++;
     if (g_sigints >= 2) _exit(130);
     atomic_store(&g_stop, 1);
-    static const char text[] = "\nsweep: interrupted; finishing the current epoch of running runs "
-                               "(press Ctrl-C again to quit at once)\n";
+    static const char text[] = "\nsweep: interrupted; finishing the current epoch of running runs, which "
+                               "save a checkpoint to resume from (press Ctrl-C again to quit at once)\n";
     ssize_t ignored = write(STDERR_FILENO, text, sizeof text - 1);
     (void)ignored;
 }
