@@ -1481,7 +1481,7 @@ static int verify_record(hid_t f, sw_run_file *out, char *err, size_t errlen)
     const char *file = out->path;
     const sw_config *cfg = &out->config;
     if (out->status >= SW_RUN_STATUS_COUNT) {
-        sw_set_error(err, errlen, "%s: status is not done, diverged or failed", file);
+        sw_set_error(err, errlen, "%s: status is not done, diverged, failed or stopped", file);
         return SW_EFORMAT;
     }
     if (out->config_bad[0]) {
@@ -1495,7 +1495,9 @@ static int verify_record(hid_t f, sw_run_file *out, char *err, size_t errlen)
         H5Gclose(g);
     }
     H5Eclear2(H5E_DEFAULT);
-    if (E < 0 || E > cfg->train.epochs || (out->status == SW_RUN_DONE && E != cfg->train.epochs)) {
+    /* a stopped run stopped at a rung: after one epoch at least, before the last */
+    if (E < 0 || E > cfg->train.epochs || (out->status == SW_RUN_DONE && E != cfg->train.epochs) ||
+        (out->status == SW_RUN_STOPPED && (E < 1 || E >= cfg->train.epochs))) {
         sw_set_error(err, errlen, "%s: /summary/epochs_completed is %s%lld for a %s run of train.epochs %d", file,
                      E < 0 ? "missing or " : "", E, sw_run_status_name(out->status), cfg->train.epochs);
         return SW_EFORMAT;
@@ -1858,6 +1860,8 @@ static void write_id_columns(wctx *w, hid_t g, const index_row *rows, table_cols
     for (int i = 0; i < n; i++)
         c->strs[i] = rows[i].have ? sw_run_status_name(rows[i].file->status)
                                   : rows[i].unreadable ? "unreadable" : "pending";
+    /* the long_name predates status stopped (early stopping): kept, so that an index is
+     * the same bytes as before for sweeps without stop: */
     put_array(w, g, "status", c->st, c->st, 1, c->dims, c->strs, "done | diverged | failed | pending | unreadable");
     for (int i = 0; i < n && !w->rc; i++) {
         if (rows[i].have) {
@@ -2033,6 +2037,61 @@ static int index_keys(wctx *w, const sw_index_spec *spec, const index_row *rows,
     return SW_OK;
 }
 
+/* /decisions: the stop settings as attributes, one row per decision in parallel 1-D
+ * datasets (docs/hdf5-layout.md). */
+static int write_decisions(wctx *w, hid_t root, const sw_index_decisions *d)
+{
+    hid_t g = make_group(w, root, "decisions");
+    if (g < 0) return w->rc;
+    attr_str(w, g, "kind", sw_stop_kind_name(d->kind));
+    attr_str(w, g, "metric", sw_stop_metric_name(d->metric));
+    attr_i64(w, g, "eta", d->eta);
+    attr_i64(w, g, "min_epochs", d->min_epochs);
+    int n = d->n_rows;
+    size_t cn = (size_t)(n ? n : 1);
+    hsize_t dims[1] = {(hsize_t)n};
+    int32_t *ints = malloc(cn * sizeof *ints);
+    double *dbls = malloc(cn * sizeof *dbls);
+    int8_t *flags = malloc(cn * sizeof *flags);
+    const char **strs = malloc(cn * sizeof *strs);
+    hid_t st = str_type();
+    if (!ints || !dbls || !flags || !strs || st < 0) {
+        wfail(w, SW_ENOMEM, "out of memory");
+        goto done;
+    }
+    static const struct {
+        const char *name, *long_name;
+        size_t off;
+    } icols[] = {
+        {"bracket", "hyperband bracket (0 for sha and median)", offsetof(sw_stop_decision, bracket)},
+        {"rung", "rung of the decision (from 0: sha's rung k is at min_epochs * eta^k epochs)",
+         offsetof(sw_stop_decision, rung)},
+        {"epoch", "the rung's epoch: the decision reads the metric there", offsetof(sw_stop_decision, epoch)},
+    };
+    for (size_t c = 0; c < SW_ARRAY_LEN(icols); c++) {
+        for (int i = 0; i < n; i++) ints[i] = *(const int *)((const char *)&d->rows[i] + icols[c].off);
+        put_array(w, g, icols[c].name, H5T_STD_I32LE, H5T_NATIVE_INT32, 1, dims, ints, icols[c].long_name);
+    }
+    for (int i = 0; i < n; i++) strs[i] = d->run_ids[d->rows[i].run];
+    put_array(w, g, "run", st, st, 1, dims, strs, "run id (file name without .h5)");
+    for (int i = 0; i < n; i++) dbls[i] = d->rows[i].metric;
+    put_array(w, g, "metric", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, dbls,
+              "the run's metric at the rung (median: its best up to the rung); NaN: it diverged before");
+    for (int i = 0; i < n; i++) dbls[i] = d->rows[i].cutoff;
+    put_array(w, g, "cutoff", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, dbls,
+              "the worst metric still promoted at the rung; NaN when none was");
+    for (int i = 0; i < n; i++) flags[i] = d->rows[i].promoted ? 1 : 0;
+    put_array(w, g, "promoted", H5T_STD_I8LE, H5T_NATIVE_INT8, 1, dims, flags, "1 promoted, 0 stopped");
+done:
+    if (st >= 0) H5Tclose(st);
+    free(ints);
+    free(dbls);
+    free(flags);
+    free(strs);
+    H5Gclose(g);
+    return w->rc;
+}
+
 /* Writes the index under a temporary name and renames it: root attributes, /runs links,
  * /table. */
 static int write_index_file(wctx *w, const char *dir, const sw_index_spec *spec,
@@ -2065,6 +2124,7 @@ static int write_index_file(wctx *w, const char *dir, const sw_index_spec *spec,
     attr_i64(w, file, "runs_diverged", counts[SW_RUN_DIVERGED]);
     attr_i64(w, file, "runs_failed", counts[SW_RUN_FAILED]);
     attr_i64(w, file, "runs_pending", pending);
+    if (spec->decisions || counts[SW_RUN_STOPPED]) attr_i64(w, file, "runs_stopped", counts[SW_RUN_STOPPED]);
 
     hid_t runs = make_group(w, file, "runs");
     for (int i = 0; i < n && !w->rc; i++) {
@@ -2076,6 +2136,7 @@ static int write_index_file(wctx *w, const char *dir, const sw_index_spec *spec,
     }
     if (runs >= 0) H5Gclose(runs);
     write_index_table(w, file, rows, n, keys, nkeys);
+    if (spec->decisions) write_decisions(w, file, spec->decisions);
     return finish_file(w, file, dir, tmp);
 }
 

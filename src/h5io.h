@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "stopping.h"
 #include "train.h"
 
 /* Checks H5is_library_threadsafe() and turns HDF5's own error printing off.
@@ -32,7 +33,7 @@ typedef struct {
     int n_swept;
 } sw_run_meta;
 
-/* Writes DIR/<run_id>.h5 atomically from a finished (done, diverged or failed) run.
+/* Writes DIR/<run_id>.h5 atomically from a finished (done, diverged, failed or stopped) run.
  * Returns SW_OK or a negative code with a message in err; on error nothing is left
  * under the final name (and the temporary is removed). Thread-safe. */
 int sw_h5_write_run(const char *dir, const sw_run_meta *meta, const sw_config *cfg,
@@ -62,6 +63,16 @@ sw_index_cache *sw_index_cache_create(int n_runs);
 /* Frees the cache and every summary in it; NULL is accepted. */
 void sw_index_cache_free(sw_index_cache *cache);
 
+/* The early-stopping decisions of a sweep, for the index's /decisions group. */
+typedef struct {
+    sw_stop_kind kind;
+    sw_stop_metric metric;          /* resolved (not auto) */
+    int eta, min_epochs;
+    const sw_stop_decision *rows;   /* by bracket, rung and run id (sw_stop_evaluate's order) */
+    int n_rows;
+    const char *const *run_ids;     /* rows[i].run indexes this */
+} sw_index_decisions;
+
 /* What the sweep index is made of. Rows come from the run files present in dir. */
 typedef struct {
     const char *sweep_name;
@@ -81,10 +92,13 @@ typedef struct {
     /* Optional (may be NULL): one line per run whose file is present but does not verify
      * (the reason; the row says "unreadable"). */
     FILE *diag;
+    /* Optional (NULL: a sweep without early stopping): written as /decisions, and the root
+     * attribute runs_stopped with it. */
+    const sw_index_decisions *decisions;
 } sw_index_spec;
 
 /* (Re)writes DIR/sweep.h5 atomically: /runs/<id> external links, /table columns, root
- * attributes. Runs in the list without a complete file appear with status "pending".
+ * attributes, /decisions (spec->decisions). Runs in the list without a complete file appear with status "pending".
  * Thread-safe; call it from one thread at a time. */
 int sw_h5_write_index(const char *dir, const sw_index_spec *spec, char *err, size_t errlen);
 

@@ -33,6 +33,7 @@
 #include "summary.h"
 #include "sweep.h"
 #include "sweep_mpi.h"
+#include "stopping.h"
 #include "sweepspec.h"
 #include "version.h"
 
@@ -148,6 +149,15 @@ static const char help_run_text[] =
     "Its run ids are the point's index and a hash of its values (p007-1a2b3c4d,seed=1);\n"
     "--dry-run lists every point's values. `sweep help keys` lists the search keys.\n"
     "\n"
+    "Early stopping decides at rung barriers, from the recorded metric alone:\n"
+    "  stop: {kind: sha, metric: val_acc, eta: 3, min_epochs: 5}  # none, sha, hyperband, median\n"
+    "Rungs at min_epochs * eta^k epochs; a stopped run keeps its file (status stopped), a\n"
+    "promoted one continues; DIR/sweep.h5 /decisions records every decision. The stopped\n"
+    "runs and every file are the same for any -j, MPI ranks, shards and resumes. With\n"
+    "--shard each invocation runs its share of the rungs it can reach and exits when the\n"
+    "next rung waits for other shards: run the shards again (one job per rung) until none\n"
+    "says it waits. --dry-run shows the rungs and the epochs planned.\n"
+    "\n"
     "Keys in grid, zip, exclude and --set may be short when unambiguous (seq_len, cell,\n"
     "hidden, lr, seed, schedule.kind). Run ids are made of the swept values, e.g.\n"
     "cell=gru,seed=3; too long ones become an index plus a hash (r007-1a2b3c4d).\n"
@@ -164,6 +174,7 @@ static void print_keys(FILE *f)
     fprintf(f, "%-27s %-9s %-10s %-22s %s\n", "key", "type", "default", "allowed", "meaning");
     for (size_t i = 0; i < sw_schema_len; i++) sw_key_print_row(f, &sw_schema[i]);
     sw_search_print_keys(f);
+    sw_stop_print_keys(f);
 }
 
 /* "sweep: MESSAGE", the usage and a pointer to --help on stderr; returns EXIT_USAGE. */

@@ -17,6 +17,8 @@
 #include "atomicio.h"
 #include "common.h"
 #include "h5io.h"
+#include "record.h"
+#include "stopping.h"
 
 /* The lock file: its name also keeps it out of dir_has_entries' account. */
 #define SW_LOCK_NAME ".sweep.lock"
@@ -98,6 +100,10 @@ typedef struct {
     int n;
     char *name; /* the sweep's name (NULL if the manifest has none) */
     char *text; /* the sweep file's text (NULL in manifests written before it was kept) */
+    /* early stopping: the line "stop KIND METRIC ETA MIN_EPOCHS EPOCHS" (has_stop) */
+    bool has_stop;
+    sw_stop_config stop;
+    int stop_epochs;
 } manifest;
 
 static void manifest_free(manifest *m)
@@ -169,6 +175,22 @@ static int manifest_read(const char *dir, manifest *m, char *err, size_t errlen)
             }
             continue;
         }
+        if (!strncmp(line, "stop ", 5)) {
+            char kind[32], metric[32];
+            int eta, min_epochs, epochs;
+            sw_stop_config c;
+            sw_stop_defaults(&c);
+            if (sscanf(line, "stop %31s %31s %d %d %d", kind, metric, &eta, &min_epochs, &epochs) == 5 &&
+                sw_stop_set(&c, sw_stop_key_find("kind"), kind, false, NULL, 0) == SW_OK &&
+                sw_stop_set(&c, sw_stop_key_find("metric"), metric, false, NULL, 0) == SW_OK && eta >= 2 &&
+                min_epochs >= 1 && epochs > min_epochs) {
+                c.eta = eta, c.min_epochs = min_epochs;
+                m->has_stop = c.kind != SW_STOP_NONE && c.metric != SW_STOP_METRIC_AUTO;
+                m->stop = c;
+                m->stop_epochs = epochs;
+                continue;
+            }
+        }
         if (sscanf(line, "run %511s %63s", id, hash) != 2) {
             snprintf(err, errlen, "%s:%d: malformed manifest line; remove the file to start afresh", path, lineno);
             rc = SW_EFORMAT;
@@ -223,6 +245,10 @@ static int manifest_write(const sw_sweep_spec *spec, const char *dir, char *err,
     fputs("config ", f);
     write_escaped(f, spec->text ? spec->text : "");
     fputc('\n', f);
+    /* early stopping's settings, so that `sweep index DIR` can put /decisions back */
+    if (spec->stop.kind != SW_STOP_NONE)
+        fprintf(f, "stop %s %s %d %d %d\n", sw_stop_kind_name(spec->stop.kind), sw_stop_metric_name(spec->stop.metric),
+                spec->stop.eta, spec->stop.min_epochs, spec->stop_epochs);
     for (int i = 0; i < spec->n_runs; i++) fprintf(f, "run %s %s\n", spec->runs[i].id, spec->runs[i].hash);
     int bad = ferror(f) != 0;
     bad |= fclose(f) != 0;
@@ -461,27 +487,49 @@ int sw_outdir_move_aside(const char *path, char *moved, size_t movedlen)
     return SW_EIO;
 }
 
+int sw_outdir_stop_state(const sw_run_file *f, const char *metric, sw_stop_run_state *st, double **values)
+{
+    *values = NULL;
+    *st = (sw_stop_run_state){0, false, NULL};
+    if (!f || f->status == SW_RUN_FAILED || f->status >= SW_RUN_STATUS_COUNT) return SW_OK;
+    const double *col = sw_history_column(&f->history, metric);
+    int e = f->epochs < f->history.epochs ? f->epochs : f->history.epochs;
+    if (e > 0 && col) {
+        if (!(*values = malloc((size_t)e * sizeof **values))) return SW_ENOMEM;
+        memcpy(*values, col, (size_t)e * sizeof **values);
+    } else {
+        e = 0;
+    }
+    st->epochs = e;
+    st->final = f->status == SW_RUN_DONE || f->status == SW_RUN_DIVERGED;
+    st->values = *values;
+    return SW_OK;
+}
+
 int sw_outdir_scan(const sw_sweep_spec *spec, const sw_sweep_options *opt, const sw_outdir_scan_options *scan,
                    sw_sweep_outcome *out, int *pending, char *err, size_t errlen)
 {
     int n_pending = 0;
     for (int i = 0; i < spec->n_runs; i++) {
-        if (!sw_sweep_in_shard(spec, i, opt->shard_index, opt->shard_count)) continue;
-        out->total++;
+        bool mine = sw_sweep_in_shard(spec, i, opt->shard_index, opt->shard_count);
+        if (!mine && !scan->all_runs) continue;
         char path[PATH_MAX], why[PATH_MAX + 256], moved[PATH_MAX + 32];
         if (sw_outdir_path(path, sizeof path, opt->dir, spec->runs[i].id, ".h5")) {
             snprintf(err, errlen, "path too long for run %s in %s", spec->runs[i].id, opt->dir);
             return SW_EINVAL;
         }
         sw_run_file f;
-        int rc = sw_h5_read_run(path, SW_READ_VERIFY, &f, why, sizeof why);
+        int rc = sw_h5_read_run(path, SW_READ_VERIFY | (scan->on_file ? SW_READ_HISTORY : 0), &f, why, sizeof why);
         sw_run_status status = f.status;
-        if (rc == SW_OK) sw_index_cache_put(scan->cache, i, path, &f);
+        if (rc == SW_OK && scan->on_file) scan->on_file(scan->ctx, i, &f);
+        if (rc == SW_OK && mine) sw_index_cache_put(scan->cache, i, path, &f);
         sw_run_file_free(&f);
         if (rc == SW_ENOMEM) {
             snprintf(err, errlen, "%s", why);
             return rc;
         }
+        if (!mine) continue;
+        out->total++;
         if (rc == SW_EFORMAT && scan->move_aside) {
             /* Never deleted (it may be all that is left of a run), never trusted: moved out of
              * the way of the run's new file. */
@@ -502,8 +550,8 @@ int sw_outdir_scan(const sw_sweep_spec *spec, const sw_sweep_options *opt, const
             else out->diverged++;
             continue;
         }
-        /* missing, damaged or failed (failures can be transient): redone, its file replaced
-         * atomically */
+        /* missing, damaged, failed (failures can be transient) or stopped: redone, its file
+         * replaced atomically */
         pending[n_pending++] = i;
     }
     return n_pending;
@@ -561,6 +609,38 @@ static int read_dir_files(const char *dir, char **names, int n_files, const char
     return rc;
 }
 
+/* The decisions early stopping has taken in DIR, recomputed from the run files of the
+ * manifest's runs (m->has_stop). Fills *d (rows owned by *o, ids by m). Returns SW_OK or
+ * SW_ENOMEM. */
+static int rebuild_decisions(const char *dir, const manifest *m, sw_stop_plan *plan, sw_stop_outcome *o,
+                             sw_index_decisions *d)
+{
+    sw_stop_run_state *st = calloc((size_t)(m->n ? m->n : 1), sizeof *st);
+    double **values = calloc((size_t)(m->n ? m->n : 1), sizeof *values);
+    sw_metric_mode mode = strstr(sw_stop_metric_name(m->stop.metric), "_acc") ? SW_METRIC_MAX : SW_METRIC_MIN;
+    int rc = st && values ? sw_stop_plan_init(plan, m->stop.kind, mode, m->stop.eta, m->stop.min_epochs,
+                                              m->stop_epochs, m->n, (const char *const *)m->ids)
+                          : SW_ENOMEM;
+    for (int i = 0; i < m->n && rc == SW_OK; i++) {
+        char path[PATH_MAX], why[PATH_MAX + 256];
+        if (sw_outdir_path(path, sizeof path, dir, m->ids[i], ".h5")) continue;
+        sw_run_file f;
+        int got = sw_h5_read_run(path, SW_READ_VERIFY | SW_READ_HISTORY, &f, why, sizeof why);
+        if (got == SW_ENOMEM) rc = got;
+        else rc = sw_outdir_stop_state(got == SW_OK ? &f : NULL, sw_stop_metric_name(m->stop.metric), &st[i],
+                                       &values[i]);
+        sw_run_file_free(&f);
+    }
+    if (rc == SW_OK) rc = sw_stop_evaluate(plan, st, o);
+    if (rc == SW_OK)
+        *d = (sw_index_decisions){m->stop.kind, m->stop.metric, m->stop.eta, m->stop.min_epochs, o->decisions,
+                                  o->n_decisions, (const char *const *)m->ids};
+    for (int i = 0; values && i < m->n; i++) free(values[i]);
+    free(values);
+    free(st);
+    return rc;
+}
+
 int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, char *err, size_t errlen)
 {
     int rc = sw_h5_init(err, errlen);
@@ -591,6 +671,8 @@ int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, char *err,
     const char *const *ids = got == 1 ? (const char *const *)m.ids : (const char *const *)listed_ids;
     sw_index_cache *cache = sw_index_cache_create(n_ids);
     dir_reading rd = {0};
+    sw_stop_plan plan = {0};
+    sw_stop_outcome stop_out = {0};
     if (!cache || (n_ids > 0 && !ids)) {
         snprintf(err, errlen, "out of memory");
         rc = SW_ENOMEM;
@@ -609,6 +691,14 @@ int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, char *err,
     ix.run_ids = ids;
     ix.n_runs = n_ids;
     ix.cache = cache;
+    sw_index_decisions dec;
+    if (got == 1 && m.has_stop) {
+        if ((rc = rebuild_decisions(dir, &m, &plan, &stop_out, &dec))) {
+            snprintf(err, errlen, "out of memory");
+            goto out;
+        }
+        ix.decisions = &dec;
+    }
     rc = sw_h5_write_index(dir, &ix, err, errlen);
     if (rc == SW_OK && report) {
         fprintf(report, "sweep index: wrote %s/sweep.h5: %d run%s%s, %d with a complete file", dir, n_ids,
@@ -620,6 +710,8 @@ int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, char *err,
         fprintf(report, "\n");
     }
 out:
+    sw_stop_outcome_free(&stop_out);
+    sw_stop_plan_free(&plan);
     free(rd.name);
     sw_index_cache_free(cache);
     sw_h5_free_names(listed_ids, listed_ids ? n_files : 0);

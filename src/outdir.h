@@ -36,13 +36,19 @@ typedef struct {
                                  one process per directory (MPI: rank 0; shards: each its own runs) */
     FILE *report;             /* a line per file moved aside (may be NULL) */
     sw_index_cache *cache;    /* gets the summary of every complete file (may be NULL) */
+    /* Early stopping: every run's file is read (not only the shard's), with its history,
+     * and handed to on_file (ctx, spec index, the file as read) when it is complete. */
+    bool all_runs;
+    void (*on_file)(void *ctx, int run, const sw_run_file *file);
+    void *ctx;
 } sw_outdir_scan_options;
 
 /* The resume scan: which runs of `spec` this invocation has to run. Considers only the
  * runs of its shard (opt->shard_*); each is counted in out->total, and a run whose file
  * in opt->dir is complete (it reads through: sw_h5_verify_run) with status done or
  * diverged is kept (out->skipped and out->done or out->diverged). The others (missing,
- * damaged, failed: failures can be transient) are listed in pending[] (spec->n_runs
+ * damaged, failed: failures can be transient; stopped, which only early stopping's
+ * decisions can keep) are listed in pending[] (spec->n_runs
  * entries, the caller's) as spec indices in grid order; with scan->move_aside a damaged
  * file is first moved aside and reported, and a kept run's checkpoint, if one was left,
  * removed. Returns their count, or a negative code with
@@ -50,5 +56,11 @@ typedef struct {
  * out of memory). */
 int sw_outdir_scan(const sw_sweep_spec *spec, const sw_sweep_options *opt, const sw_outdir_scan_options *scan,
                    sw_sweep_outcome *out, int *pending, char *err, size_t errlen);
+
+/* What a run file tells early stopping (stopping.h): its epochs and whether it is done or
+ * diverged, and `metric`'s values (a /history column) copied into *values (malloc'ed, the
+ * caller's; NULL when none). A failed file, or none (f NULL), counts as no epoch. Returns
+ * SW_OK or SW_ENOMEM. */
+int sw_outdir_stop_state(const sw_run_file *f, const char *metric, sw_stop_run_state *st, double **values);
 
 #endif

@@ -12,7 +12,7 @@
 
 #include "common.h"
 
-static const char *const end_names[SW_END_COUNT] = {"done", "diverged", "failed", "stopped"};
+static const char *const end_names[SW_END_COUNT] = {"done", "diverged", "failed", "stopped", "rung"};
 
 void sw_format_duration(double s, char *out, size_t outlen)
 {
@@ -114,7 +114,8 @@ static void draw_line(sw_progress *p, double finished_work)
         sw_format_duration((p->work_total - w) * elapsed / w, eta, sizeof eta);
     else
         snprintf(eta, sizeof eta, "--");
-    int done = atomic_load(&p->done), div = atomic_load(&p->diverged), fail = atomic_load(&p->failed);
+    int done = atomic_load(&p->done) + atomic_load(&p->stopped), div = atomic_load(&p->diverged),
+        fail = atomic_load(&p->failed);
     size_t n = (size_t)snprintf(line, sizeof line, "%d/%d done, %d running, %d failed%s | %s elapsed, ETA %s |",
                                 done + div + fail + p->finished_before, p->total, atomic_load(&p->running), fail + div,
                                 div ? " or diverged" : "", el, eta);
@@ -166,6 +167,32 @@ void sw_progress_stop_ticker(sw_progress *p)
     }
 }
 
+/* Prints one line above the live line. */
+static void put_line(sw_progress *p, const char *line)
+{
+    pthread_mutex_lock(&p->out_lock);
+    if (p->tty && p->line_shown) fprintf(stderr, "\r\033[K");
+    fprintf(stderr, "%s\n", line);
+    if (p->tty) draw_line(p, p->work_finished);
+    fflush(stderr);
+    pthread_mutex_unlock(&p->out_lock);
+}
+
+void sw_progress_note(sw_progress *p, const char *line)
+{
+    put_line(p, line);
+}
+
+void sw_progress_stopped(sw_progress *p, int run, const char *detail, bool quiet)
+{
+    atomic_fetch_add(&p->stopped, 1);
+    int k = atomic_fetch_add(&p->finished, 1) + 1 + p->finished_before;
+    if (quiet) return;
+    char line[1024];
+    snprintf(line, sizeof line, "[%d/%d] %-8s %s  %s", k, p->total, "stopped", p->spec->runs[run].id, detail);
+    put_line(p, line);
+}
+
 void sw_progress_print_finished(sw_progress *p, const sw_run_report *r)
 {
     char line[1024];
@@ -184,15 +211,13 @@ void sw_progress_print_finished(sw_progress *p, const sw_run_report *r)
         else
             snprintf(line, sizeof line, "[%d/%d] %-8s %s  no epoch completed, %.3g s%s%s", k, p->total, status,
                      run->id, r->wall_seconds, sep, detail);
+    } else if (r->end == SW_END_RUNG) {
+        snprintf(line, sizeof line, "[%d/%d] %-8s %s  reached epoch %d/%d%s%s, %.3g s", k, p->total, status, run->id,
+                 r->until, run->cfg.train.epochs, sep, detail, r->wall_seconds);
     } else {
         snprintf(line, sizeof line, "[%d/%d] %-8s %s  %s", k, p->total, status, run->id, detail);
     }
-    pthread_mutex_lock(&p->out_lock);
-    if (p->tty && p->line_shown) fprintf(stderr, "\r\033[K");
-    fprintf(stderr, "%s\n", line);
-    if (p->tty) draw_line(p, p->work_finished);
-    fflush(stderr);
-    pthread_mutex_unlock(&p->out_lock);
+    put_line(p, line);
 }
 
 void sw_progress_print_start(const sw_sweep_spec *spec, const sw_sweep_options *opt, const sw_sweep_outcome *out,
@@ -219,12 +244,24 @@ void sw_progress_print_end(const sw_sweep_spec *spec, const char *dir, const sw_
     sw_format_duration(out->seconds, d, sizeof d);
     if (out->interrupted)
         fprintf(stderr, "sweep %s: interrupted after %s: %d of %d run%s complete, %d pending; run the same command "
-                        "again to resume\n", spec->name, d, out->done + out->diverged + out->failed, out->total,
+                        "again to resume\n", spec->name, d, out->done + out->diverged + out->failed + out->stopped, out->total,
                 sw_plural(out->total), out->not_run);
+    else if (spec->stop.kind != SW_STOP_NONE)
+        fprintf(stderr, "sweep %s: %d run%s: %d done, %d stopped early (%s), %d diverged, %d failed in %s; results "
+                        "in %s\n", spec->name, out->total, sw_plural(out->total), out->done, out->stopped,
+                sw_stop_kind_name(spec->stop.kind), out->diverged, out->failed, d, dir);
     else
         fprintf(stderr, "sweep %s: %d run%s: %d done, %d diverged, %d failed in %s; results in %s\n", spec->name,
                 out->total, sw_plural(out->total), out->done, out->diverged, out->failed, d, dir);
-    if (!out->interrupted && out->not_run)
+    if (!out->interrupted && out->waiting)
+        fprintf(stderr, "sweep %s: %d run%s of this shard wait%s at a rung for other shards' runs; run this command "
+                        "again once the other shards have run (one invocation per rung)\n", spec->name,
+                out->waiting, sw_plural(out->waiting), out->waiting == 1 ? "s" : "");
+    if (!out->interrupted && out->not_run && spec->stop.kind != SW_STOP_NONE)
+        fprintf(stderr, "sweep %s: %d run%s not finished: %s rung waits for a failed run (or --fail-fast stopped "
+                        "the sweep); run the same command again to retry\n", spec->name, out->not_run,
+                out->not_run == 1 ? " is" : "s are", out->not_run == 1 ? "its" : "their");
+    else if (!out->interrupted && out->not_run)
         fprintf(stderr, "sweep %s: %d run%s not started because of --fail-fast; run again without it to "
                         "finish %s\n", spec->name, out->not_run, out->not_run == 1 ? " was" : "s were",
                 out->not_run == 1 ? "it" : "them");

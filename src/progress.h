@@ -18,8 +18,10 @@
 #include "train.h"
 
 /* How a run ended. STOPPED: interrupted by Ctrl-C, no run file written; the next invocation
- * resumes it from the checkpoint it saved (or redoes it when it has none). */
-typedef enum { SW_END_DONE, SW_END_DIVERGED, SW_END_FAILED, SW_END_STOPPED, SW_END_COUNT } sw_run_end;
+ * resumes it from the checkpoint it saved (or redoes it when it has none). RUNG: it reached
+ * its rung (early stopping) and waits for the rung's decision; its file says stopped until
+ * it goes on. */
+typedef enum { SW_END_DONE, SW_END_DIVERGED, SW_END_FAILED, SW_END_STOPPED, SW_END_RUNG, SW_END_COUNT } sw_run_end;
 
 /* A finished run, as far as counting, indexing and printing it go. Plain data without
  * pointers: ranks > 0 send it to rank 0 as bytes (sweep_mpi.c). */
@@ -29,6 +31,7 @@ typedef struct {
     int best_epoch;
     double best_test_acc, final_test_acc, wall_seconds;
     double best_test_loss;  /* for a regression, which has no accuracy */
+    int until;        /* early stopping: the epoch the job trained to (0: the whole run) */
     char detail[600]; /* why it failed, diverged or stopped ("" for none) */
 } sw_run_report;
 
@@ -43,7 +46,7 @@ typedef struct {
     sw_progress_slot *slots; /* one per worker thread of this process */
     int n_slots;
     int total, finished_before; /* runs of this invocation; complete before it */
-    atomic_int done, diverged, failed, running, finished;
+    atomic_int done, diverged, failed, stopped, running, finished;
     double t0;            /* sw_now() at the start of execute */
     double work_total;    /* flops of the runs pending at the start */
     double work_finished; /* flops of runs finished in this invocation (under out_lock) */
@@ -78,6 +81,12 @@ void sw_progress_run_ended(sw_progress *p, int slot);
 
 /* Counts a run that ended done, diverged or failed (not a stopped one). */
 void sw_progress_count(sw_progress *p, const sw_run_report *r);
+
+/* Counts run `run` stopped early at a rung, and prints its line: `detail` says where. */
+void sw_progress_stopped(sw_progress *p, int run, const char *detail, bool quiet);
+
+/* A line of its own (a rung's decision), above the live line. */
+void sw_progress_note(sw_progress *p, const char *line);
 
 /* The line of a finished run (on a terminal above the live line, which is redrawn). */
 void sw_progress_print_finished(sw_progress *p, const sw_run_report *r);

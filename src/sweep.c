@@ -12,12 +12,21 @@
  * to take ends; the runs still training then take the threads it leaves (run_threads),
  * so one long run at the end of a sweep does not leave cores idle. Counting a finished
  * run, writing the index and printing its line happen under one lock (finish_run), on
- * every rank. */
+ * every rank.
+ *
+ * Early stopping (stop:, stopping.h): the queue holds jobs, (run, epoch to train it to),
+ * from sw_stop_evaluate over the runs' files; after each job the run's file is read back,
+ * the state evaluated again, and rungs whose barrier passed are decided. A worker with
+ * nothing to take while jobs are still training waits for them (its threads go to the
+ * runs training); rank 0 tells remote workers to ask again. Shards: each process reads
+ * every run's file, runs the jobs of its own runs and ends when the next ones wait for
+ * another shard's runs (re-reading those once first). */
 #define _POSIX_C_SOURCE 200809L
 #include "sweep.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <omp.h>
 #include <pthread.h>
 #include <signal.h>
@@ -25,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "checkpoint.h"
@@ -33,6 +43,7 @@
 #include "h5io.h"
 #include "outdir.h"
 #include "progress.h"
+#include "stopping.h"
 #include "sweep_mpi.h"
 #include "train.h"
 
@@ -112,6 +123,50 @@ int sw_sweep_default_threads(void)
     return n >= 1 ? n : 1;
 }
 
+/* The ids of spec's runs as an array (for stopping.h's ties); NULL when out of memory. */
+static const char **run_ids(const sw_sweep_spec *spec)
+{
+    const char **ids = calloc((size_t)(spec->n_runs ? spec->n_runs : 1), sizeof *ids);
+    for (int i = 0; ids && i < spec->n_runs; i++) ids[i] = spec->runs[i].id;
+    return ids;
+}
+
+/* --dry-run's account of early stopping: the rungs (per bracket), the epochs planned if no
+ * run diverges against those of every run trained to the end. */
+static void print_stop_plan(const sw_sweep_spec *spec, FILE *f)
+{
+    if (spec->stop.kind == SW_STOP_NONE) return;
+    const char **ids = run_ids(spec);
+    sw_stop_plan p;
+    if (!ids || sw_stop_plan_init(&p, spec->stop.kind, spec->stop_mode, spec->stop.eta, spec->stop.min_epochs,
+                                  spec->stop_epochs, spec->n_runs, ids)) {
+        free(ids);
+        return;
+    }
+    fprintf(f, "\nearly stopping: %s on %s (%s is better), eta %d, min_epochs %d\n", sw_stop_kind_name(p.kind),
+            sw_stop_metric_name(spec->stop.metric), p.mode == SW_METRIC_MAX ? "higher" : "lower", p.eta,
+            p.min_epochs);
+    for (int b = 0; b < p.n_brackets; b++) {
+        int n = 0;
+        for (int i = 0; i < p.n_runs; i++) n += p.bracket[i] == b;
+        if (p.n_brackets > 1) fprintf(f, "  bracket %d: %d run%s, ", b, n, sw_plural(n));
+        else fprintf(f, "  ");
+        fprintf(f, "rungs at epochs");
+        for (int k = sw_stop_bracket_first_rung(&p, b); k < p.n_rungs; k++) {
+            fprintf(f, " %d", p.rung[k]);
+            if (p.kind != SW_STOP_MEDIAN && k < p.n_rungs - 1) fprintf(f, " (%d)", n);
+            if (p.kind != SW_STOP_MEDIAN) n = n / p.eta > 1 ? n / p.eta : 1;
+        }
+        fprintf(f, "%s\n", p.kind != SW_STOP_MEDIAN ? " (the end); (n): runs deciding there" : " (the end)");
+    }
+    long long planned = sw_stop_planned_epochs(&p), full = (long long)p.n_runs * p.epochs;
+    fprintf(f, "epochs planned: %s%lld of %lld (%.0f%%) if no run diverges%s\n",
+            p.kind == SW_STOP_MEDIAN ? "at most " : "", planned, full, 100.0 * (double)planned / (double)full,
+            p.kind == SW_STOP_MEDIAN ? " (median stops as the values fall)" : "");
+    sw_stop_plan_free(&p);
+    free(ids);
+}
+
 void sw_sweep_print_plan(const sw_sweep_spec *spec, int threads, const char *dir, FILE *f)
 {
     double total = 0, longest = 0;
@@ -151,6 +206,7 @@ void sw_sweep_print_plan(const sw_sweep_spec *spec, int threads, const char *dir
     sw_format_duration(seconds, d, sizeof d);
     fprintf(f, "\ntotal: %d run%s, %.1f GFLOP; roughly %s on %d thread%s (assuming ~%.0f GFLOP/s per thread)\n",
             spec->n_runs, sw_plural(spec->n_runs), total / 1e9, d, t, sw_plural(t), SW_ASSUMED_FLOPS_PER_THREAD / 1e9);
+    print_stop_plan(spec, f);
 }
 
 bool sw_sweep_in_shard(const sw_sweep_spec *spec, int i, int k, int n)
@@ -180,6 +236,7 @@ typedef struct {
     double cost;           /* seconds the last write took */
     int rc;                /* the first failed write after the first one, with its message */
     char err[512];
+    const sw_index_decisions *decisions; /* early stopping's (NULL without) */
 } index_keeper;
 
 /* Sets up *ix for spec's runs (no write yet; the resume scan fills the cache). Returns
@@ -220,6 +277,7 @@ static int index_write(index_keeper *ix, char *err, size_t errlen)
     s.n_swept = spec->n_swept;
     s.configs = ix->configs;
     s.cache = ix->cache;
+    s.decisions = ix->decisions;
     double t0 = sw_now();
     int rc = sw_h5_write_index(ix->dir, &s, err, errlen);
     ix->written_at = sw_now();
@@ -277,6 +335,30 @@ static int by_cost_desc(const void *a, const void *b)
     return x->idx - y->idx;
 }
 
+/* Early stopping's view of the runs (stopping.h): every run's state from its file, the
+ * latest evaluation and the jobs ready to hand out. Every rank builds it from the same
+ * files (so they agree on what is pending); rank 0 alone updates it, under the loop's
+ * lock. */
+typedef struct {
+    sw_stop_plan plan;
+    const char **ids;
+    sw_stop_run_state *st;  /* per run */
+    double **values;        /* per run: its metric by epoch (st[i].values), owned */
+    sw_run_status *status;  /* per run: its file's status (SW_RUN_STATUS_COUNT: none) */
+    sw_stop_outcome now;    /* the latest evaluation */
+    sw_index_decisions table; /* now's decisions, for the index */
+    bool *busy;             /* a job of the run is training */
+    bool *failed;           /* its job failed in this invocation: not handed out again */
+    bool *mine;             /* in this invocation's shard */
+    bool *reported;         /* its stop was counted and printed */
+    int *decided;           /* per bracket: rungs decided and announced */
+    sw_stop_job *queue;     /* jobs ready, longest first; next: the next to hand out */
+    int n_queue, next;
+    int in_flight;
+    bool shards;            /* other processes run other runs: re-read theirs before giving up */
+    pthread_cond_t changed; /* a job ended (the queue may have grown, or nothing is left) */
+} stop_sched;
+
 /* One invocation's run loop, shared by its worker threads and rank 0's dispatcher. */
 typedef struct {
     const sw_sweep_spec *spec;
@@ -292,11 +374,12 @@ typedef struct {
     atomic_int handed;    /* runs handed out (to this process or, under MPI, to any rank) */
     atomic_int fail_stop; /* --fail-fast saw a failure: hand out nothing more */
     atomic_int not_run;   /* runs stopped by Ctrl-C */
-    pthread_mutex_t lock; /* serialises finish_run */
+    pthread_mutex_t lock; /* serialises finish_run (and early stopping's queue) */
     /* Threads: `threads` in all, `workers` of them take runs; working[w] is 1 while
      * worker w may still take or is training a run. */
     int threads, workers, per_run;
     atomic_int *working;
+    stop_sched *stop;     /* early stopping (rank 0; NULL without, and on other ranks) */
 } sweep_loop;
 
 /* What one worker's runs are told through their hooks. */
@@ -330,19 +413,256 @@ static int queue_take(sweep_loop *L)
     return L->order[k].idx;
 }
 
+/* ---- early stopping's jobs */
+
+static void stop_free(stop_sched *S)
+{
+    if (!S) return;
+    for (int i = 0; S->values && i < S->plan.n_runs; i++) free(S->values[i]);
+    sw_stop_outcome_free(&S->now);
+    sw_stop_plan_free(&S->plan);
+    free(S->ids), free(S->st), free(S->values), free(S->status), free(S->busy), free(S->failed), free(S->mine);
+    free(S->reported), free(S->decided), free(S->queue);
+    pthread_cond_destroy(&S->changed);
+    free(S);
+}
+
+static stop_sched *stop_create(const sw_sweep_spec *spec, const sw_sweep_options *opt)
+{
+    stop_sched *S = calloc(1, sizeof *S);
+    if (!S) return NULL;
+    pthread_cond_init(&S->changed, NULL);
+    size_t n = (size_t)(spec->n_runs ? spec->n_runs : 1);
+    S->ids = run_ids(spec);
+    S->st = calloc(n, sizeof *S->st), S->values = calloc(n, sizeof *S->values);
+    S->status = calloc(n, sizeof *S->status);
+    S->busy = calloc(n, sizeof *S->busy), S->failed = calloc(n, sizeof *S->failed);
+    S->mine = calloc(n, sizeof *S->mine), S->reported = calloc(n, sizeof *S->reported);
+    S->decided = calloc(SW_STOP_MAX_RUNGS, sizeof *S->decided), S->queue = calloc(n, sizeof *S->queue);
+    if (!S->ids || !S->st || !S->values || !S->status || !S->busy || !S->failed || !S->mine || !S->reported ||
+        !S->decided || !S->queue ||
+        sw_stop_plan_init(&S->plan, spec->stop.kind, spec->stop_mode, spec->stop.eta, spec->stop.min_epochs,
+                          spec->stop_epochs, spec->n_runs, S->ids)) {
+        stop_free(S);
+        return NULL;
+    }
+    for (int i = 0; i < spec->n_runs; i++) {
+        S->status[i] = SW_RUN_STATUS_COUNT;
+        S->mine[i] = sw_sweep_in_shard(spec, i, opt->shard_index, opt->shard_count);
+    }
+    S->shards = opt->shard_count > 1;
+    S->table = (sw_index_decisions){spec->stop.kind, spec->stop.metric, spec->stop.eta, spec->stop.min_epochs,
+                                    NULL, 0, S->ids};
+    return S;
+}
+
+/* Run i's state from its file as read (f NULL: no complete file). */
+static int stop_take_file(stop_sched *S, const sw_sweep_spec *spec, int i, const sw_run_file *f)
+{
+    free(S->values[i]);
+    S->values[i] = NULL;
+    S->status[i] = f ? f->status : SW_RUN_STATUS_COUNT;
+    return sw_outdir_stop_state(f, sw_stop_metric_name(spec->stop.metric), &S->st[i], &S->values[i]);
+}
+
+/* The resume scan's callback: every complete run file, with its history. */
+static void stop_on_file(void *ctx, int run, const sw_run_file *f)
+{
+    void **pair = ctx;
+    stop_take_file(pair[0], pair[1], run, f);
+}
+
+/* Reads run i's file again (after a job, or another shard's). Returns SW_OK or SW_ENOMEM. */
+static int stop_reread(stop_sched *S, const sw_sweep_spec *spec, const char *dir, int i)
+{
+    char path[4096], why[4352];
+    if (sw_outdir_path(path, sizeof path, dir, spec->runs[i].id, ".h5")) return SW_OK;
+    sw_run_file f;
+    int rc = sw_h5_read_run(path, SW_READ_VERIFY | SW_READ_HISTORY, &f, why, sizeof why);
+    if (rc != SW_ENOMEM) rc = stop_take_file(S, spec, i, rc == SW_OK ? &f : NULL);
+    sw_run_file_free(&f);
+    return rc;
+}
+
+static const sw_sweep_spec *g_queue_spec; /* by_job_cost's: qsort has no context argument */
+
+/* Longest first: the epochs to train (from the start) times the run's cost per epoch. */
+static int by_job_cost(const void *a, const void *b)
+{
+    const sw_stop_job *x = a, *y = b;
+    double cx = g_queue_spec->runs[x->run].cost * x->until, cy = g_queue_spec->runs[y->run].cost * y->until;
+    if (cx != cy) return cx > cy ? -1 : 1;
+    return x->run - y->run;
+}
+
+/* The decision row where run i stopped, or NULL. */
+static const sw_stop_decision *stop_row(const stop_sched *S, int i)
+{
+    for (int d = 0; d < S->now.n_decisions; d++)
+        if (S->now.decisions[d].run == i && !S->now.decisions[d].promoted) return &S->now.decisions[d];
+    return NULL;
+}
+
+/* Evaluates the state again: the queue of jobs this process can hand out, and (announce)
+ * a line per rung newly decided and one per run of this shard newly stopped, counted as
+ * finished in p. A run of this shard stopped for good no longer needs its checkpoint in
+ * DIR: it is removed. Caller holds the loop's lock. Returns SW_OK or SW_ENOMEM. */
+static int stop_refresh(const sw_sweep_spec *spec, const char *dir, stop_sched *S, sw_progress *p, bool quiet,
+                        bool announce)
+{
+    int rc = sw_stop_evaluate(&S->plan, S->st, &S->now);
+    if (rc) return rc;
+    S->table.rows = S->now.decisions;
+    S->table.n_rows = S->now.n_decisions;
+    S->n_queue = S->next = 0;
+    for (int j = 0; j < S->now.n_jobs; j++) {
+        const sw_stop_job *job = &S->now.jobs[j];
+        if (S->mine[job->run] && !S->busy[job->run] && !S->failed[job->run]) S->queue[S->n_queue++] = *job;
+    }
+    g_queue_spec = spec;
+    qsort(S->queue, (size_t)S->n_queue, sizeof *S->queue, by_job_cost);
+    const char *metric = sw_stop_metric_name(spec->stop.metric);
+    /* the rungs decided since the last evaluation: one line each (rows come by bracket and
+     * rung, so each rung's rows are one block) */
+    const sw_stop_decision *dec = S->now.decisions;
+    for (int d = 0, e; d < S->now.n_decisions; d = e) {
+        int b = dec[d].bracket, k = dec[d].rung, up = 0;
+        for (e = d; e < S->now.n_decisions && dec[e].bracket == b && dec[e].rung == k; e++) up += dec[e].promoted;
+        int ordinal = k - sw_stop_bracket_first_rung(&S->plan, b);
+        if (ordinal < S->decided[b]) continue;
+        S->decided[b] = ordinal + 1;
+        char line[512], where[32] = "";
+        if (S->plan.n_brackets > 1) snprintf(where, sizeof where, "bracket %d ", b);
+        snprintf(line, sizeof line, "sweep %s: %srung %d (epoch %d): %d of %d run%s go on (%s %s %.6g)", spec->name,
+                 where, k, dec[d].epoch, up, e - d, sw_plural(e - d), metric,
+                 S->plan.mode == SW_METRIC_MAX ? ">=" : "<=", dec[d].cutoff);
+        if (announce && !quiet) sw_progress_note(p, line);
+    }
+    for (int i = 0; i < spec->n_runs; i++) {
+        if (S->now.fate[i] != SW_FATE_STOPPED || S->reported[i]) continue;
+        S->reported[i] = true;
+        if (!S->mine[i]) continue;
+        char ckpt[PATH_MAX];
+        if (sw_outdir_checkpoint_path(dir, spec->runs[i].id, ckpt, sizeof ckpt) == SW_OK) unlink(ckpt);
+        if (!announce) continue;
+        const sw_stop_decision *x = stop_row(S, i);
+        char detail[256];
+        snprintf(detail, sizeof detail, "at epoch %d (rung %d): %s %.6g, %s %.6g to go on", x ? x->epoch : 0,
+                 x ? x->rung : 0, metric, x ? x->metric : NAN, S->plan.mode == SW_METRIC_MAX ? "at least" : "at most",
+                 x ? x->cutoff : NAN);
+        sw_progress_stopped(p, i, detail, quiet);
+    }
+    return SW_OK;
+}
+
+/* Shards: other processes' runs may have reached their rungs since they were read; read
+ * the files of those still open again. Returns SW_OK or SW_ENOMEM. */
+static int stop_reread_others(sweep_loop *L, stop_sched *S)
+{
+    int rc = SW_OK;
+    for (int i = 0; i < L->spec->n_runs && rc == SW_OK; i++)
+        if (!S->mine[i] && S->now.fate[i] == SW_FATE_OPEN) rc = stop_reread(S, L->spec, L->dir, i);
+    return rc;
+}
+
+/* The next job: the run and (*until) the epoch to train it to. slot < 0 (the MPI
+ * dispatcher) never waits: SW_MPI_WAIT when jobs are training but none is ready; a worker
+ * waits for them, its threads lent to the runs training meanwhile. -1: nothing left to
+ * run (or the sweep stops). */
+static int stop_take(sweep_loop *L, int slot, int *until)
+{
+    stop_sched *S = L->stop;
+    int run = -1;
+    bool reread = S->shards;
+    pthread_mutex_lock(&L->lock);
+    for (;;) {
+        if (atomic_load(&g_stop) || atomic_load(&L->fail_stop)) break;
+        if (S->next < S->n_queue) {
+            const sw_stop_job *job = &S->queue[S->next++];
+            run = job->run;
+            *until = job->until;
+            S->busy[run] = true;
+            S->in_flight++;
+            break;
+        }
+        if (S->in_flight == 0) {
+            if (!reread || stop_reread_others(L, S) || stop_refresh(L->spec, L->dir, S, L->p, L->quiet, true) ||
+                S->n_queue == 0)
+                break;
+            reread = false;
+            continue;
+        }
+        if (slot < 0) {
+            run = SW_MPI_WAIT;
+            break;
+        }
+        atomic_store(&L->working[slot], 0);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 100 * 1000 * 1000;
+        if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+        pthread_cond_timedwait(&S->changed, &L->lock, &ts);
+    }
+    if (slot >= 0) atomic_store(&L->working[slot], 1);
+    pthread_mutex_unlock(&L->lock);
+    return run;
+}
+
+/* A job ended (caller holds L->lock): the run's file read back into the state, a rung's
+ * detail for its line, then the state evaluated again. */
+static void stop_job_read(sweep_loop *L, sw_run_report *r)
+{
+    stop_sched *S = L->stop;
+    int i = r->run;
+    if (S->busy[i]) S->busy[i] = false, S->in_flight--;
+    if (r->end == SW_END_FAILED) S->failed[i] = true;
+    if (stop_reread(S, L->spec, L->dir, i) != SW_OK) S->failed[i] = true; /* out of memory: not again */
+    /* written but not read back up to its rung (damaged since?): not handed out again now */
+    if (r->end != SW_END_STOPPED && !S->st[i].final && S->st[i].epochs < r->until) S->failed[i] = true;
+    if (r->end == SW_END_RUNG && r->until >= 1 && S->st[i].epochs >= r->until) { /* "val_acc 0.8; resumed ..." */
+        char was[sizeof r->detail];
+        snprintf(was, sizeof was, "%s", r->detail);
+        snprintf(r->detail, sizeof r->detail, "%s %.6g%s%.500s", sw_stop_metric_name(L->spec->stop.metric),
+                 S->st[i].values[r->until - 1], was[0] ? "; " : "", was);
+    }
+}
+
+static void stop_job_decide(sweep_loop *L)
+{
+    stop_sched *S = L->stop;
+    if (stop_refresh(L->spec, L->dir, S, L->p, L->quiet, true) != SW_OK) /* out of memory: hand out nothing more */
+        S->n_queue = S->next = 0;
+    pthread_cond_broadcast(&S->changed);
+}
+
+/* The next job for worker `slot` (-1: the MPI dispatcher, which must not wait). */
+static int take(sweep_loop *L, int slot, int *until)
+{
+    *until = 0;
+    return L->stop ? stop_take(L, slot, until) : queue_take(L);
+}
+
 /* Counts a finished run (of this process, or on rank 0 one another rank reported),
  * rewrites the index (rank 0) and prints its line. */
 static void finish_run(sweep_loop *L, const sw_run_report *r)
 {
+    sw_run_report rep = *r;
     pthread_mutex_lock(&L->lock);
-    if (r->end == SW_END_STOPPED) {
+    if (L->stop) stop_job_read(L, &rep);
+    if (rep.end == SW_END_STOPPED) {
         atomic_fetch_add(&L->not_run, 1);
+    } else if (rep.end == SW_END_RUNG) { /* not finished: its rung decides; its epochs are done */
+        const sw_run_spec *run = &L->spec->runs[rep.run];
+        pthread_mutex_lock(&L->p->out_lock);
+        L->p->work_finished += run->cost * rep.until / run->cfg.train.epochs;
+        pthread_mutex_unlock(&L->p->out_lock);
     } else {
-        sw_progress_count(L->p, r);
-        if (L->fail_fast && r->end != SW_END_DONE) atomic_store(&L->fail_stop, 1);
-        if (L->rank == 0) index_after_run(L->index);
+        sw_progress_count(L->p, &rep);
+        if (L->fail_fast && rep.end != SW_END_DONE) atomic_store(&L->fail_stop, 1);
     }
-    if (!L->quiet) sw_progress_print_finished(L->p, r);
+    if (!L->quiet) sw_progress_print_finished(L->p, &rep);
+    if (L->stop) stop_job_decide(L);
+    if (L->rank == 0 && rep.end != SW_END_STOPPED) index_after_run(L->index);
     pthread_mutex_unlock(&L->lock);
 }
 
@@ -380,10 +700,23 @@ static sw_train_state *load_checkpoint(sweep_loop *L, const sw_run_spec *run, co
     return NULL;
 }
 
-/* Trains run i on the calling thread (slot `slot` of the progress), from its checkpoint
- * when it has one, writes its file (then removes the checkpoint) and fills *rep with how
- * it ended. */
-static void run_one(sweep_loop *L, int slot, int i, sw_run_report *rep)
+/* Where a job of run `run` to epoch `until` (0: the end) starts: its checkpoint, which a
+ * run stopped at an early-stopping rung keeps, so that a promoted run continues from its
+ * rung; a checkpoint at or beyond `until` (left by other stop: settings) is not used, and
+ * the run starts over (runs are deterministic: the same file). Frees what it drops. */
+static sw_train_state *job_start(sw_train_state *resume, int until)
+{
+    if (resume && until > 0 && sw_train_state_epoch(resume) >= until) {
+        sw_train_state_free(resume);
+        return NULL;
+    }
+    return resume;
+}
+
+/* Trains run i (up to epoch `until`, 0: to the end) on the calling thread (slot `slot` of
+ * the progress), from its checkpoint when it has one, writes its file (then removes the
+ * checkpoint, unless the run stopped at a rung) and fills *rep with how it ended. */
+static void run_one(sweep_loop *L, int slot, int i, int until, sw_run_report *rep)
 {
     const sw_sweep_spec *spec = L->spec;
     const sw_run_spec *run = &spec->runs[i];
@@ -391,7 +724,7 @@ static void run_one(sweep_loop *L, int slot, int i, sw_run_report *rep)
     char ckpt[PATH_MAX];
     checkpoint_ctx cc = {ckpt, &run->cfg, 0, ""};
     bool checkpoints = sw_outdir_checkpoint_path(L->dir, run->id, ckpt, sizeof ckpt) == SW_OK;
-    sw_train_state *resume = checkpoints ? load_checkpoint(L, run, ckpt) : NULL;
+    sw_train_state *resume = job_start(checkpoints ? load_checkpoint(L, run, ckpt) : NULL, until);
     int resumed_at = resume ? sw_train_state_epoch(resume) : 0;
     if (resumed_at) sw_progress_on_epoch(&L->p->slots[slot], resumed_at, NULL);
     sw_train_hooks hooks = {.on_epoch = sw_progress_on_epoch,
@@ -400,6 +733,7 @@ static void run_one(sweep_loop *L, int slot, int i, sw_run_report *rep)
                             .threads = run_threads,
                             .threads_ctx = &wc,
                             .threads_exact = L->per_run > 0,
+                            .until_epoch = until,
                             .resume = resume,
                             .on_checkpoint = checkpoints ? save_checkpoint : NULL,
                             .checkpoint_ctx = &cc};
@@ -416,6 +750,7 @@ static void run_one(sweep_loop *L, int slot, int i, sw_run_report *rep)
     int trc = sw_train_run(&run->cfg, &hooks, &res);
     sw_train_state_free(resume);
     rep->run = i;
+    rep->until = until;
     rep->detail[0] = 0;
     if (cc.err[0]) snprintf(res.error, sizeof res.error, "saving a checkpoint: %s", cc.err);
     if (trc == SW_EINTERRUPTED) {
@@ -441,6 +776,8 @@ static void run_one(sweep_loop *L, int slot, int i, sw_run_report *rep)
             snprintf(rep->detail, sizeof rep->detail, "could not write its file: %s", werr);
         } else if (res.status == SW_RUN_DONE) {
             rep->end = SW_END_DONE;
+        } else if (res.status == SW_RUN_STOPPED) {
+            rep->end = SW_END_RUNG;
         } else if (res.status == SW_RUN_DIVERGED) {
             rep->end = SW_END_DIVERGED;
             snprintf(rep->detail, sizeof rep->detail, "%s", res.error);
@@ -470,10 +807,19 @@ static void worker(sweep_loop *L, int slot)
     memset(&rep, 0, sizeof rep);
     rep.end = -1;
     for (;;) {
-        int i = L->rank > 0 ? sw_mpi_request(&rep, atomic_load(&g_stop) != 0) : queue_take(L);
+        int until = 0;
+        int i = L->rank > 0 ? sw_mpi_request(&rep, atomic_load(&g_stop) != 0, &until) : take(L, slot, &until);
+        if (i == SW_MPI_WAIT) { /* a rung barrier on rank 0: ask again, lending the threads meanwhile */
+            rep.end = -1;
+            atomic_store(&L->working[slot], 0);
+            struct timespec ts = {0, 20 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+            atomic_store(&L->working[slot], 1);
+            continue;
+        }
         if (i < 0) break;
         sw_progress_run_started(L->p, slot, i);
-        run_one(L, slot, i, &rep);
+        run_one(L, slot, i, until, &rep);
         sw_progress_run_ended(L->p, slot);
         finish_run(L, &rep);
     }
@@ -493,9 +839,9 @@ static void *worker_main(void *arg)
 }
 
 /* What rank 0's MPI dispatcher calls. */
-static int hook_take(void *L)
+static int hook_take(void *L, int *until)
 {
-    return queue_take(L);
+    return take(L, -1, until);
 }
 
 static void hook_finish(void *L, const sw_run_report *r)
@@ -549,9 +895,19 @@ static void run_all(sweep_loop *L, const sw_sweep_options *opt, int remote_threa
     out->done += atomic_load(&L->p->done);
     out->diverged += atomic_load(&L->p->diverged);
     out->failed += atomic_load(&L->p->failed);
-    /* Rank 0 (or a lone process) heard of every run: the ones never handed out are pending. */
-    out->not_run = atomic_load(&L->not_run) + (L->rank == 0 ? L->n_pending - atomic_load(&L->handed) : 0);
+    out->stopped += atomic_load(&L->p->stopped);
     out->interrupted = atomic_load(&g_stop) != 0;
+    /* Rank 0 (or a lone process) heard of every run: the ones never handed out are pending. */
+    out->not_run = atomic_load(&L->not_run) + (L->rank == 0 && !L->stop ? L->n_pending - atomic_load(&L->handed) : 0);
+    if (L->stop) { /* the runs still open, besides those that failed now (counted as failed) */
+        const stop_sched *S = L->stop;
+        int open = 0;
+        for (int i = 0; i < L->spec->n_runs; i++) open += S->mine[i] && S->now.fate[i] == SW_FATE_OPEN && !S->failed[i];
+        if (S->shards && !out->interrupted && !atomic_load(&L->fail_stop))
+            out->waiting = open, out->not_run = 0;
+        else
+            out->not_run = open;
+    }
 }
 
 /* ---- sw_sweep_execute ------------------------------------------------------------------- */
@@ -566,6 +922,32 @@ static int list_pending(const sw_sweep_spec *spec, const sw_sweep_options *opt, 
     int n = sw_outdir_scan(spec, opt, scan, out, pending, err, errlen);
     for (int q = 0; q < n; q++) order[q] = (order_item){spec, pending[q]};
     free(pending);
+    if (n > 0) qsort(order, (size_t)n, sizeof *order, by_cost_desc);
+    return n;
+}
+
+/* Early stopping's resume: every run's state evaluated; this shard's runs that are done,
+ * diverged or stopped at a rung are kept, the open ones go into order[], longest first.
+ * Returns their count, or SW_ENOMEM. */
+static int stop_pending(const sw_sweep_spec *spec, const char *dir, stop_sched *S, sw_sweep_outcome *out,
+                        order_item *order)
+{
+    int rc = stop_refresh(spec, dir, S, NULL, true, false);
+    if (rc) return rc;
+    out->total = out->skipped = out->done = out->diverged = out->stopped = 0;
+    int n = 0;
+    for (int i = 0; i < spec->n_runs; i++) {
+        if (!S->mine[i]) continue;
+        out->total++;
+        if (S->now.fate[i] == SW_FATE_OPEN) {
+            order[n++] = (order_item){spec, i};
+            continue;
+        }
+        out->skipped++;
+        if (S->now.fate[i] == SW_FATE_STOPPED) out->stopped++;
+        else if (S->status[i] == SW_RUN_DONE) out->done++;
+        else out->diverged++;
+    }
     if (n > 0) qsort(order, (size_t)n, sizeof *order, by_cost_desc);
     return n;
 }
@@ -623,6 +1005,7 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
     index_keeper ix;
     sw_progress p = {0};
     atomic_int *working = NULL;
+    stop_sched *S = NULL;
     order_item *order = calloc((size_t)(spec->n_runs ? spec->n_runs : 1), sizeof *order);
     if ((rc = index_init(&ix, spec, opt->dir)) || !order) {
         rc = SW_ENOMEM;
@@ -633,7 +1016,19 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
      * through; rank 0 alone moves damaged ones aside, and whether another rank finds such
      * a file damaged or already gone, the run is pending all the same. */
     sw_outdir_scan_options scan = {.move_aside = rank == 0, .report = stderr, .cache = rank == 0 ? ix.cache : NULL};
+    /* Early stopping reads every run's file with its history: decisions need them all. */
+    void *stop_ctx[2] = {NULL, (void *)spec};
+    if (spec->stop.kind != SW_STOP_NONE) {
+        if (!(S = stop_create(spec, opt))) {
+            rc = SW_ENOMEM;
+            goto done;
+        }
+        stop_ctx[0] = S;
+        scan.all_runs = true, scan.on_file = stop_on_file, scan.ctx = stop_ctx;
+        if (rank == 0) ix.decisions = &S->table;
+    }
     int n_pending = list_pending(spec, opt, &scan, out, order, err, errlen);
+    if (n_pending >= 0 && S) n_pending = stop_pending(spec, opt->dir, S, out, order);
     if (n_pending < 0) {
         rc = n_pending;
         goto done;
@@ -647,6 +1042,8 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
     if (per_run) threads = workers * per_run;
     double work = 0;
     for (int q = 0; q < n_pending; q++) work += spec->runs[order[q].idx].cost;
+    if (S) /* roughly: the share of the epochs the plan trains */
+        work *= (double)sw_stop_planned_epochs(&S->plan) / ((double)spec->n_runs * spec->stop_epochs);
     rc = sw_progress_init(&p, spec, workers, out->total, out->skipped, work, t0, !quiet && isatty(STDERR_FILENO));
     if (rc) goto done;
     if (!(working = calloc((size_t)workers, sizeof *working))) {
@@ -659,7 +1056,7 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
 
     sweep_loop L = {.spec = spec, .dir = opt->dir, .rank = rank, .quiet = quiet, .fail_fast = opt->fail_fast,
                     .p = &p, .index = &ix, .order = order, .n_pending = n_pending, .threads = threads,
-                    .workers = workers, .per_run = per_run, .working = working};
+                    .workers = workers, .per_run = per_run, .working = working, .stop = rank == 0 ? S : NULL};
     pthread_mutex_init(&L.lock, NULL);
     run_all(&L, opt, remote_threads, out);
     pthread_mutex_destroy(&L.lock);
@@ -670,6 +1067,7 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
 done:
     sw_progress_free(&p);
     index_free(&ix);
+    stop_free(S);
     free(order);
     free(working);
     return rc;

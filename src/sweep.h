@@ -69,7 +69,9 @@ typedef struct {
     int total;        /* runs in the sweep */
     int skipped;      /* complete before this invocation */
     int done, diverged, failed; /* over all runs with a complete file (skipped ones included) */
-    int not_run;      /* left pending (interrupted, or --fail-fast) */
+    int stopped;      /* stopped early at a rung (stop:), skipped ones included */
+    int not_run;      /* left pending (interrupted, --fail-fast, or behind a failed run's rung) */
+    int waiting;      /* --shard with stop:: runs whose next rung waits for other shards' runs */
     bool interrupted; /* stopped by SIGINT */
     double seconds;   /* wall time of execute */
 } sw_sweep_outcome;

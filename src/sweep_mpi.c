@@ -17,7 +17,7 @@
 #include "common.h"
 
 #define SW_TAG_REQ 711 /* rank > 0 -> rank 0: a request carrying the previous run's report */
-#define SW_TAG_RUN 712 /* rank 0 -> rank > 0: the next run index, -1 for stop */
+#define SW_TAG_RUN 712 /* rank 0 -> rank > 0: {next run index, epoch to train to}; -1 stop, SW_MPI_WAIT */
 
 static pthread_mutex_t g_mpi_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -99,10 +99,11 @@ static void *dispatcher(void *arg)
             req.prev.detail[sizeof req.prev.detail - 1] = 0;
             loop->finish(loop->ctx, r);
         }
-        int next = loop->take(loop->ctx);
-        if (next < 0) d->stops_left--;
+        int job[2] = {0, 0};
+        job[0] = loop->take(loop->ctx, &job[1]);
+        if (job[0] < 0 && job[0] != SW_MPI_WAIT) d->stops_left--;
         pthread_mutex_lock(&g_mpi_lock);
-        MPI_Send(&next, 1, MPI_INT, source, SW_TAG_RUN, MPI_COMM_WORLD);
+        MPI_Send(job, 2, MPI_INT, source, SW_TAG_RUN, MPI_COMM_WORLD);
         pthread_mutex_unlock(&g_mpi_lock);
     }
     return NULL;
@@ -129,16 +130,17 @@ void sw_mpi_dispatch_join(sw_mpi_dispatcher *d)
     free(d);
 }
 
-int sw_mpi_request(const sw_run_report *prev, bool interrupted)
+int sw_mpi_request(const sw_run_report *prev, bool interrupted, int *until)
 {
     request req;
     memset(&req, 0, sizeof req);
     req.prev = *prev;
     req.interrupted = interrupted;
-    int next = -1;
+    int job[2] = {-1, 0};
     pthread_mutex_lock(&g_mpi_lock);
     MPI_Send(&req, (int)sizeof req, MPI_BYTE, 0, SW_TAG_REQ, MPI_COMM_WORLD);
-    MPI_Recv(&next, 1, MPI_INT, 0, SW_TAG_RUN, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    MPI_Recv(job, 2, MPI_INT, 0, SW_TAG_RUN, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     pthread_mutex_unlock(&g_mpi_lock);
-    return next;
+    *until = job[1];
+    return job[0];
 }

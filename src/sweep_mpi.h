@@ -7,7 +7,9 @@
  * (the same files, the same order). Rank 0 holds the queue, longest first: its own worker
  * threads take from it directly, and a dispatcher thread answers the worker threads of the
  * other ranks. Each of those sends a request carrying the report of its previous run and
- * receives the index of its next run, or -1: stop. Rank 0 counts, prints and indexes a
+ * receives its next job: a run index and the epoch to train it to (0: to the end; early
+ * stopping's rungs otherwise), or -1: stop, or SW_MPI_WAIT: nothing yet (a rung barrier
+ * waits for runs still training), ask again. Rank 0 counts, prints and indexes a
  * reported run like one of its own, and the dispatcher ends once it has told every remote
  * worker thread to stop. Run files are written by whichever rank trains the run. */
 #ifndef SWEEP_SWEEP_MPI_H
@@ -34,10 +36,15 @@ bool sw_mpi_any(bool mine);
  * of the other ranks added up; 0 on the others. */
 int sw_mpi_remote_threads(int threads);
 
+/* A job's answer when none can start yet but the sweep goes on. */
+#define SW_MPI_WAIT (-2)
+
 /* What rank 0's dispatcher needs from the run loop. Called from the dispatcher thread. */
 typedef struct {
     void *ctx;
-    int (*take)(void *ctx);   /* the next run to hand out, -1 when none is left or the sweep stops */
+    /* the next run to hand out and the epoch to train it to (*until), -1 when none is left
+     * or the sweep stops, SW_MPI_WAIT when none can start yet; never blocks */
+    int (*take)(void *ctx, int *until);
     void (*finish)(void *ctx, const sw_run_report *r); /* count, index and print a remote run */
     void (*interrupt)(void *ctx); /* a rank got Ctrl-C (or SIGTERM): stop handing out runs */
     int n_runs;               /* reports of runs outside 0..n_runs-1 are dropped */
@@ -55,8 +62,9 @@ sw_mpi_dispatcher *sw_mpi_dispatch_start(const sw_mpi_loop *loop, int remote_thr
 void sw_mpi_dispatch_join(sw_mpi_dispatcher *d);
 
 /* A worker thread of a rank > 0: sends rank 0 the report of its previous run (prev->end
- * -1: none) and whether this rank was interrupted; returns the next run to start, or -1
- * when there is none (the thread then has nothing left to report). */
-int sw_mpi_request(const sw_run_report *prev, bool interrupted);
+ * -1: none) and whether this rank was interrupted; returns the next run to start with the
+ * epoch to train it to in *until, SW_MPI_WAIT (ask again shortly, reporting nothing), or
+ * -1 when there is none (the thread then has nothing left to report). */
+int sw_mpi_request(const sw_run_report *prev, bool interrupted, int *until);
 
 #endif

@@ -45,8 +45,9 @@ void sw_mpi_dispatch_join(sw_mpi_dispatcher *d)
     (void)d;
 }
 
-int sw_mpi_request(const sw_run_report *prev, bool interrupted)
+int sw_mpi_request(const sw_run_report *prev, bool interrupted, int *until)
 {
     (void)prev, (void)interrupted;
+    *until = 0;
     return -1;
 }

@@ -10,6 +10,7 @@
 #include "sweepspec.h"
 #include "data.h"
 #include "sample.h"
+#include "stopping.h"
 #include "task.h"
 
 #include <ctype.h>
@@ -1013,6 +1014,10 @@ typedef struct {
     uint64_t *point_index;     /* per point of the search: its index in the sequence */
     uint32_t *point_hash;      /* and a hash of its values (run ids) */
     int id_width;              /* digits of the largest point index in run ids */
+    /* early stopping */
+    sw_stop_config stop;
+    const node *stop_node;     /* stop: (or the --set that wrote it last) */
+    const node *stop_at[8];    /* where each sw_stop_keys row was written; NULL: default */
 } loader;
 
 /* Where to point for a validation error about `bad` in a run built from `pick`. */
@@ -1163,6 +1168,96 @@ static int search_entries(loader *L, const node *v)
         int rc = search_entry(L, MAP_KEY(v, i), MAP_KEY(v, i)->text, MAP_VAL(v, i));
         if (rc) return rc;
     }
+    return SW_OK;
+}
+
+/* ---- stop: */
+
+/* "kind, metric, eta, min_epochs" */
+static void stop_key_list(char *out, size_t outlen)
+{
+    size_t used = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < sw_stop_keys_len && used < outlen; i++)
+        used += (size_t)snprintf(out + used, outlen - used, "%s%s", i ? ", " : "", sw_stop_keys[i].key + 5);
+}
+
+/* One entry of stop: (or a --set stop.KEY=VALUE): name is the key without "stop.". */
+static int stop_entry(loader *L, const node *keynode, const char *name, const node *v)
+{
+    const sw_key_info *k = sw_stop_key_find(name);
+    if (!k || strchr(name, '.')) {
+        const char *best = NULL;
+        int best_d = 3;
+        for (size_t i = 0; i < sw_stop_keys_len; i++) {
+            int d = sw_edit_distance(name, sw_stop_keys[i].key + 5);
+            if (d < best_d) best_d = d, best = sw_stop_keys[i].key + 5;
+        }
+        char list[128];
+        stop_key_list(list, sizeof list);
+        if (best) return fail_at(&L->e, keynode, "stop: unknown key \"%s\"; did you mean \"%s\"?", name, best);
+        return fail_at(&L->e, keynode, "stop: unknown key \"%s\"; allowed: %s", name, list);
+    }
+    if (v->kind != NODE_SCALAR) return fail_at(&L->e, v, "%s: expected a single value, got %s", k->key, describe_node(v));
+    char err[600];
+    if (sw_stop_set(&L->stop, k, v->text, v->quoted, err, sizeof err)) return fail_at(&L->e, v, "%s", err);
+    SW_ASSERT(sw_stop_keys_len <= SW_ARRAY_LEN(L->stop_at));
+    L->stop_at[k - sw_stop_keys] = v;
+    return SW_OK;
+}
+
+static int stop_entries(loader *L, const node *v)
+{
+    if (v->kind != NODE_MAP || MAP_LEN(v) == 0) {
+        char list[128];
+        stop_key_list(list, sizeof list);
+        return fail_at(&L->e, v, "stop: expected a mapping of %s, e.g. stop: {kind: sha, metric: val_acc, eta: 3, "
+                       "min_epochs: 5}, got %s", list, v->kind == NODE_MAP ? "an empty mapping" : describe_node(v));
+    }
+    L->stop_node = v;
+    for (int i = 0; i < MAP_LEN(v); i++) {
+        int rc = stop_entry(L, MAP_KEY(v, i), MAP_KEY(v, i)->text, MAP_VAL(v, i));
+        if (rc) return rc;
+    }
+    return SW_OK;
+}
+
+/* Where stop key `name` was written (its value), else stop: itself (NULL without). */
+static const node *stop_written(const loader *L, const char *name)
+{
+    const node *at = L->stop_at[sw_stop_key_find(name) - sw_stop_keys];
+    return at ? at : L->stop_node;
+}
+
+/* After the runs are built: the stop settings fit every run (one train.epochs, above
+ * min_epochs; a metric every run records, the same one for all). Fills s->stop*. */
+static int check_stop(loader *L, sw_sweep_spec *s)
+{
+    s->stop = L->stop;
+    if (L->stop.kind == SW_STOP_NONE) return SW_OK;
+    const sw_config *first = &s->runs[0].cfg;
+    for (int i = 0; i < s->n_runs; i++) {
+        const sw_run_spec *run = &s->runs[i];
+        if (run->cfg.train.epochs != first->train.epochs)
+            return fail_at(&L->e, stop_written(L, "kind"), "stop: the runs' rungs are epochs of one train.epochs, but "
+                           "it varies (run %s has %d, run %s %d); sweep train.epochs in separate sweeps",
+                           s->runs[0].id, first->train.epochs, run->id, run->cfg.train.epochs);
+        char err[512];
+        sw_stop_metric m;
+        sw_metric_mode mode;
+        if (sw_stop_resolve_metric(&L->stop, &run->cfg, &m, &mode, err, sizeof err))
+            return fail_at(&L->e, stop_written(L, "metric"), "%s", err);
+        if (i > 0 && m != s->stop.metric)
+            return fail_at(&L->e, stop_written(L, "metric"), "stop.metric auto means %s for run %s but %s for run %s "
+                           "(their tasks differ); name the metric", sw_stop_metric_name(s->stop.metric),
+                           s->runs[0].id, sw_stop_metric_name(m), run->id);
+        s->stop.metric = m;
+        s->stop_mode = mode;
+    }
+    if (L->stop.min_epochs >= first->train.epochs)
+        return fail_at(&L->e, stop_written(L, "min_epochs"), "stop.min_epochs: %d is not below train.epochs %d: the "
+                       "first rung must come before the end", L->stop.min_epochs, first->train.epochs);
+    s->stop_epochs = first->train.epochs;
     return SW_OK;
 }
 
@@ -1721,6 +1816,11 @@ static int apply_set(loader *L, const char *set)
     if (rc) return rc;
     /* --set search.samples=8, --set 'search={kind: random, samples: 8}' */
     if (!strcmp(keynode->text, "search")) return search_entries(L, v);
+    if (!strcmp(keynode->text, "stop")) return stop_entries(L, v);
+    if (!strncmp(keynode->text, "stop.", 5)) {
+        L->stop_node = keynode;
+        return stop_entry(L, keynode, keynode->text + 5, v);
+    }
     if (!strncmp(keynode->text, "search.", 7)) {
         L->search_node = keynode;
         return search_entry(L, keynode, keynode->text + 7, v);
@@ -1993,7 +2093,8 @@ static int expand(loader *L, sw_sweep_spec *s)
     rc = s->runs && pick ? SW_OK : SW_ENOMEM;
     for (int r = 0; r < n_total && !rc; r++) rc = add_run(L, s, pick, r, n_total);
     free(pick);
-    return rc ? rc : check_runs(L, s, n_total);
+    if (!rc) rc = check_runs(L, s, n_total);
+    return rc ? rc : check_stop(L, s);
 }
 
 static int top_name(loader *L, sw_sweep_spec *s, const node *v)
@@ -2055,6 +2156,12 @@ static int top_search(loader *L, sw_sweep_spec *s, const node *v)
     return search_entries(L, v);
 }
 
+static int top_stop(loader *L, sw_sweep_spec *s, const node *v)
+{
+    (void)s;
+    return stop_entries(L, v);
+}
+
 static int top_space(loader *L, sw_sweep_spec *s, const node *v)
 {
     (void)s;
@@ -2091,10 +2198,10 @@ static const struct {
 } top_keys[] = {
     {"name", top_name}, {"description", top_description}, {"base", top_base},
     {"grid", top_grid}, {"zip", top_zip},                 {"exclude", top_exclude},
-    {"search", top_search}, {"space", top_space},
+    {"search", top_search}, {"space", top_space}, {"stop", top_stop},
 };
 
-/* "name, description, base, grid, zip, exclude, search, space" */
+/* "name, description, base, grid, zip, exclude, search, space, stop" */
 static void top_key_list(char *out, size_t outlen)
 {
     size_t used = 0;
@@ -2159,6 +2266,7 @@ int sw_sweep_spec_parse(const char *path, const char *text, size_t len, const ch
     L.path = path;
     L.e = (errbuf){err, errlen};
     sw_search_defaults(&L.search);
+    sw_stop_defaults(&L.stop);
     sw_sweep_spec *s = calloc(1, sizeof *s);
     if (!s) return SW_ENOMEM;
     int rc;

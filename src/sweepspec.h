@@ -8,6 +8,8 @@
  * slowest axis of the product. `--set KEY=VALUE` overrides are applied on top: a scalar
  * sets the key for every run (replacing a grid axis on that key, or taking it out of the
  * space), a list makes the key a grid axis; `--set search.KEY=VALUE` changes the search.
+ * `stop` (kind sha, hyperband or median, metric, eta, min_epochs; stopping.h) stops runs
+ * early at rung barriers; `--set stop.KEY=VALUE` changes it.
  * docs/config.md describes the language with examples.
  *
  * Every error is reported as "FILE:LINE:COLUMN: message" (or "--set KEY=VALUE: message")
@@ -18,6 +20,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "stopping.h"
 
 /* One run of the sweep. */
 typedef struct {
@@ -45,6 +48,11 @@ typedef struct {
     int n_runs;
     char **warnings;     /* non-fatal remarks (e.g. an exclude entry matching no run) */
     int n_warnings;
+    /* `stop:` (kind SW_STOP_NONE: none), its metric resolved (never auto) and checked to be
+     * recorded by every run; every run then has train.epochs == stop_epochs. */
+    sw_stop_config stop;
+    sw_metric_mode stop_mode;
+    int stop_epochs;
 } sw_sweep_spec;
 
 /* Upper limit on the number of runs a sweep may expand into. */

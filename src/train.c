@@ -770,7 +770,8 @@ static int train_epochs(run_state *st, const sw_config *cfg, const sw_train_hook
 
 /* After the last epoch or the divergence: final accuracies and weights, the probe's hidden
  * states with the final and the best weights, and a gradient record for a run that
- * diverged before its first. */
+ * diverged before its first (not for one stopped at a rung before it: that file must stay
+ * an exact prefix of the full run's). */
 static void run_finish(run_state *st, sw_run_result *res)
 {
     const sw_history *h = &res->history;
@@ -786,7 +787,8 @@ static void run_finish(run_state *st, sw_run_result *res)
     /* A run that diverged before its first gradient record gets one at its best epoch (0:
      * the initial weights, when no epoch completed): the gradient flow it diverged from,
      * rather than an empty /gradients. */
-    if (res->grad_records == 0 && res->grad_capacity > 0) record_gradients(st, res, 0, res->best_epoch);
+    if (res->status == SW_RUN_DIVERGED && res->grad_records == 0 && res->grad_capacity > 0)
+        record_gradients(st, res, 0, res->best_epoch);
 }
 
 int sw_train_run(const sw_config *given, const sw_train_hooks *hooks, sw_run_result *res)

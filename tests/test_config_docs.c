@@ -1,7 +1,7 @@
 /* test_config_docs.c DOCS/config.md: the key reference stays in step with the schema:
  * every key has a table row giving its default, and no row names a key that does not
  * exist; the same for the search keys (sample.h), and every distribution a space can
- * name has its row. */
+ * name has its row; the same for the stop keys (stopping.h). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +9,7 @@
 #include "common.h"
 #include "config.h"
 #include "sample.h"
+#include "stopping.h"
 
 int main(int argc, char **argv)
 {
@@ -20,7 +21,7 @@ int main(int argc, char **argv)
     CHECK(f != NULL, "cannot open %s", argv[1]);
     if (!f) return check_report("config docs");
     char line[4096];
-    int found[256] = {0}, found_search[16] = {0}, found_dist[SW_DIST_COUNT] = {0};
+    int found[256] = {0}, found_search[16] = {0}, found_stop[16] = {0}, found_dist[SW_DIST_COUNT] = {0};
     while (fgets(line, sizeof line, f)) {
         for (int d = 0; d < SW_DIST_COUNT; d++) {
             char row[64];
@@ -48,6 +49,16 @@ int main(int argc, char **argv)
             CHECK(strstr(line, want) != NULL, "docs row of %s lacks its default %s", key, want);
             continue;
         }
+        if (!strncmp(key, "stop.", 5)) {
+            const sw_key_info *sk = sw_stop_key_find(key);
+            CHECK(sk && !strcmp(sk->key, key), "docs row for unknown stop key %s", key);
+            if (!sk) continue;
+            found_stop[sk - sw_stop_keys]++;
+            char want[160];
+            snprintf(want, sizeof want, "| `%s` |", sk->default_text);
+            CHECK(strstr(line, want) != NULL, "docs row of %s lacks its default %s", key, want);
+            continue;
+        }
         const sw_key_info *k = sw_schema_find(key);
         static const char *const top[] = {"name", "description", "base", "grid", "zip", "exclude", NULL};
         int is_top = 0;
@@ -66,6 +77,8 @@ int main(int argc, char **argv)
     CHECK(sw_search_keys_len <= SW_ARRAY_LEN(found_search), "more search keys than the test counts");
     for (size_t i = 0; i < sw_search_keys_len && i < SW_ARRAY_LEN(found_search); i++)
         CHECK(found_search[i] == 1, "%s has %d rows in the docs (want 1)", sw_search_keys[i].key, found_search[i]);
+    for (size_t i = 0; i < sw_stop_keys_len && i < SW_ARRAY_LEN(found_stop); i++)
+        CHECK(found_stop[i] == 1, "%s has %d rows in the docs (want 1)", sw_stop_keys[i].key, found_stop[i]);
     for (int d = 0; d < SW_DIST_COUNT; d++)
         CHECK(found_dist[d] == 1, "distribution %s has %d rows in the docs (want 1)", sw_samplers[d].name,
               found_dist[d]);

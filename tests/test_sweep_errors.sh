@@ -170,5 +170,20 @@ case_ val_too_large    $'name: t\nbase:\n  task: {seq_len: 3, train_size: 32, te
     "c.yaml:3:62: task.val_size: this run would need about"
 case_ val_grid_negative $'name: t\nbase:\n  task: {seq_len: 3}\ngrid:\n  task.val_size: [10, -5]\n' "c.yaml:5:23: task.val_size: -5 is out of range"
 
+# early stopping (stop:)
+stop_base=$'name: t\nbase:\n  task: {seq_len: 3, train_size: 32, test_size: 8}\n  model: {hidden: 4}\n  train: {epochs: 4, batch: 8, steps_per_epoch: 1}\n'
+case_ stop_bad_kind     "$stop_base"$'stop: {kind: asha}\n' 'c.yaml:6:14: stop.kind: unknown value "asha"; allowed: one of none, sha, hyperband, median'
+case_ stop_eta_1        "$stop_base"$'stop: {kind: sha, eta: 1}\n' "c.yaml:6:24: stop.eta: 1 is out of range"
+case_ stop_min_0        "$stop_base"$'stop: {kind: sha, min_epochs: 0}\n' "c.yaml:6:31: stop.min_epochs: 0 is out of range"
+case_ stop_min_epochs   "$stop_base"$'stop: {kind: sha, min_epochs: 4}\n' "c.yaml:6:31: stop.min_epochs: 4 is not below train.epochs 4"
+case_ stop_unknown_key  "$stop_base"$'stop: {kind: sha, etta: 2}\n' 'c.yaml:6:19: stop: unknown key "etta"; did you mean "eta"?'
+case_ stop_not_recorded "$stop_base"$'stop: {kind: sha, metric: f1}\n' 'c.yaml:6:27: stop.metric: unknown value "f1"'
+case_ stop_regression   $'name: t\nbase:\n  task: {kind: adding, seq_len: 3, train_size: 32, test_size: 8}\n  train: {epochs: 4, batch: 8}\nstop: {kind: sha, metric: test_acc}\n' \
+    "c.yaml:5:27: stop.metric: test_acc is not recorded by task adding (a regression has no accuracy); use test_loss"
+case_ stop_val_no_size  "$stop_base"$'stop: {kind: sha, metric: val_acc}\n' "c.yaml:6:27: stop.metric: val_acc is not recorded without a validation set; set task.val_size > 0"
+case_ stop_test_with_val "$stop_base"$'stop: {kind: median, metric: test_acc}\n' "c.yaml:6:30: stop.metric: test_acc would select runs by the test set" --set task.val_size=8
+case_ stop_epochs_vary  "$stop_base"$'grid:\n  train.epochs: [4, 8]\nstop: {kind: sha}\n' "c.yaml:8:14: stop: the runs' rungs are epochs of one train.epochs, but it varies"
+case_ stop_set_eta      "$stop_base"$'stop: {kind: sha}\n' "--set stop.eta=0: stop.eta: 0 is out of range" --set stop.eta=0
+
 echo "sweep errors: $passed passed, $failed failed"
 [ $failed -eq 0 ]

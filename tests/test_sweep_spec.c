@@ -142,7 +142,7 @@ static void test_suggestions(void)
                 "unknown top-level key \"qqq\"; allowed: name, description, base, grid, zip, exclude");
     expect_fail("hidden: 8\n", NULL, 0, "unknown top-level key \"hidden\"; config keys go under base:");
     expect_fail("- name\n", NULL, 0, "the top level must be a mapping with keys name, description, base, grid, zip, "
-                "exclude, search, space; got a list");
+                "exclude, search, space, stop; got a list");
 }
 
 int main(void)

@@ -1,0 +1,189 @@
+#!/bin/bash
+# test_sweep_stop.sh SWEEP MODE [MPI_BUILT]: early stopping (stop:) end to end on
+# tests/data/stop-small.yaml (16 runs, sha, rungs at epochs 1, 3, 9).
+#   files  --dry-run shows the rungs and the planned epochs; -j 1 and -j 2 give identical
+#          files and /decisions; the decisions follow the rule from the files' own metric
+#          (checked in Python); stopped files end at their rung; a rerun redoes nothing;
+#          two shards run rung by rung (each exits when it must wait for the other) and,
+#          with `sweep index`, give the same files; hyperband and median run and are the
+#          same for -j 1 and -j 2.
+#   kill9  kill -9 right after a rung's decision (stopped runs, promoted runs waiting and
+#          one training) and a rerun give the same files; the stopped runs' files are not
+#          rewritten (same inode and mtime).
+#   mpi    mpirun -np 2 gives the same files and /decisions as one process (status 77
+#          without MPI or mpirun).
+set -u
+SWEEP=$(realpath "${1:?usage: test_sweep_stop.sh SWEEP MODE [MPI_BUILT]}")
+MODE=${2:?mode}
+MPI_BUILT=${3:-0}
+source "$(dirname "$0")/testlib.sh"
+CFG="$HERE/data/stop-small.yaml"
+
+# check_decisions DIR: /decisions follows sha from the run files' val_acc; prints "ok".
+check_decisions() {
+    $PY - "$1" <<'PYEOF'
+import sys, math, h5py, numpy as np
+d = sys.argv[1]
+bad = []
+with h5py.File(f"{d}/sweep.h5", "r") as ix:
+    g = ix["decisions"]
+    a = dict(g.attrs)
+    if (a["kind"], a["metric"], int(a["eta"]), int(a["min_epochs"])) != ("sha", "val_acc", 3, 1):
+        bad.append(f"attributes {a}")
+    rows = list(zip(g["bracket"][:], g["rung"][:], g["epoch"][:], [r.decode() if isinstance(r, bytes) else r for r in g["run"][:]],
+                    g["metric"][:], g["cutoff"][:], g["promoted"][:]))
+    ids = [r.decode() if isinstance(r, bytes) else r for r in ix["table/run_id"][:]]
+    status = dict(zip(ids, [s.decode() if isinstance(s, bytes) else s for s in ix["table/status"][:]]))
+    stopped_attr = int(ix.attrs["runs_stopped"])
+def val_acc(rid, epoch):
+    with h5py.File(f"{d}/{rid}.h5", "r") as f:
+        h = f["history/val_acc"][:]
+        return h[epoch - 1] if len(h) >= epoch else float("nan")
+members = sorted(ids)
+for rung, epoch in [(0, 1), (1, 3)]:
+    mine = [r for r in rows if r[1] == rung]
+    if [r[3] for r in mine] != sorted(members): bad.append(f"rung {rung}: rows {[r[3] for r in mine]}, want {members}")
+    vals = {rid: val_acc(rid, epoch) for rid in members}
+    for r in mine:
+        if r[2] != epoch or not (r[4] == vals[r[3]] or (math.isnan(r[4]) and math.isnan(vals[r[3]]))):
+            bad.append(f"rung {rung} {r[3]}: metric {r[4]} epoch {r[2]}, file says {vals[r[3]]}")
+    ranked = sorted(members, key=lambda rid: (math.isnan(vals[rid]), -vals[rid] if not math.isnan(vals[rid]) else 0, rid))
+    keep = [rid for rid in ranked[:max(1, len(members) // 3)] if not math.isnan(vals[rid])]
+    got = [r[3] for r in mine if r[6] == 1]
+    if sorted(keep) != got: bad.append(f"rung {rung}: promoted {got}, want {sorted(keep)}")
+    members = sorted(keep)
+if len(rows) != 21: bad.append(f"{len(rows)} rows, want 16 + 5")
+final = members
+for rid in ids:
+    with h5py.File(f"{d}/{rid}.h5", "r") as f:
+        st, e = f.attrs["status"], int(f["summary"].attrs["epochs_completed"])
+    st = st.decode() if isinstance(st, bytes) else st
+    last = [r for r in rows if r[3] == rid]
+    if rid in final:
+        if st != "done" or e != 9: bad.append(f"{rid}: {st} at {e}, want done at 9")
+    elif st == "stopped":
+        if e != last[-1][2] or last[-1][6] != 0: bad.append(f"{rid}: stopped at {e}, decisions {last}")
+    elif st != "diverged":
+        bad.append(f"{rid}: status {st}")
+if stopped_attr != sum(1 for s in status.values() if s == "stopped"): bad.append(f"runs_stopped {stopped_attr}")
+if stopped_attr < 10: bad.append(f"only {stopped_attr} stopped")
+print("\n".join(bad) if bad else "ok")
+PYEOF
+}
+
+case $MODE in
+files)
+    "$SWEEP" "$CFG" --dry-run > plan.txt; check "--dry-run exits 0" test $? = 0
+    check "--dry-run shows the rungs" has plan.txt "rungs at epochs 1 (16) 3 (5) 9 (the end)"
+    check "--dry-run shows the epochs planned" has plan.txt "epochs planned: 32 of 144 (22%)"
+    "$SWEEP" "$CFG" -o j1 -j 1 2> j1.txt > /dev/null; check "-j 1 exits 0" test $? = 0
+    "$SWEEP" "$CFG" -o j2 -j 2 -q; check "-j 2 exits 0" test $? = 0
+    check "-j 1 and -j 2 identical (files and /decisions)" same j1 j2
+    check "/decisions follows sha from the files" has <(check_decisions j1) "ok"
+    check "progress: a rung's decision" has j1.txt "rung 0 (epoch 1): 5 of 16 runs go on"
+    check "progress: stopped runs counted" has j1.txt "stopped  "
+    check "the end line counts stopped runs" has j1.txt "stopped early (sha)"
+    check "a promoted run continues from its rung's checkpoint" has j1.txt "reached epoch 3/9; val_acc"
+    check "... resumed at epoch 1" grep -q "reached epoch 3/9.*resumed at epoch 1" j1.txt
+    check "no checkpoint is left (stopped runs' removed)" test -z "$(ls j1 | grep -F .ckpt)"
+    ls -li --time-style=full-iso j1/*.h5 | grep -v sweep.h5 > before.txt
+    "$SWEEP" "$CFG" -o j1 -j 2 2> again.txt > /dev/null; check "rerun exits 0" test $? = 0
+    check "rerun: every run complete already" has again.txt "16 already complete in j1, 0 to run"
+    ls -li --time-style=full-iso j1/*.h5 | grep -v sweep.h5 > after.txt
+    check "rerun rewrites no run file" cmp -s before.txt after.txt
+    # shards: each runs what it can and exits when its next rung waits for the other
+    "$SWEEP" "$CFG" -o sh --shard 0/2 2> s0.txt > /dev/null; check "shard 0/2 exits 0 while waiting" test $? = 0
+    check "shard 0/2 says it waits for the other" has s0.txt "at a rung for other shards' runs"
+    rounds=0
+    while [ $rounds -lt 6 ]; do
+        rounds=$((rounds + 1))
+        "$SWEEP" "$CFG" -o sh --shard 1/2 2> s1.txt > /dev/null || break
+        "$SWEEP" "$CFG" -o sh --shard 0/2 2> s0.txt > /dev/null || break
+        grep -q "at a rung for other shards" s0.txt s1.txt || break
+    done
+    check "shards finish within a few rounds ($rounds)" test $rounds -lt 6
+    "$SWEEP" index sh > /dev/null
+    check "shards and an index give the same files and /decisions" same j1 sh
+    for kind in hyperband median; do
+        "$SWEEP" "$CFG" -o $kind-1 -j 1 -q --set stop.kind=$kind; check "$kind -j 1 exits 0" test $? = 0
+        "$SWEEP" "$CFG" -o $kind-2 -j 2 -q --set stop.kind=$kind; check "$kind -j 2 exits 0" test $? = 0
+        check "$kind: -j 1 and -j 2 identical" same $kind-1 $kind-2
+        check "$kind: /decisions kind" test "$($PY -c "import h5py,sys; print(h5py.File(sys.argv[1]+'/sweep.h5')['decisions'].attrs['kind'])" $kind-1)" = $kind
+    done
+    "$SWEEP" "$CFG" --dry-run --set stop.kind=hyperband > hb.txt
+    check "hyperband --dry-run lists its brackets" has hb.txt "bracket 2: "
+    ;;
+kill9)
+    # slower epochs, so that a job is training when the kill comes (the same for ref2)
+    SLOW=(--set task.train_size=2048 --set train.steps_per_epoch=64)
+    "$SWEEP" "$CFG" -o ref2 -j 1 -q "${SLOW[@]}" || { echo "FAIL: the slow reference sweep"; exit 1; }
+    "$SWEEP" "$CFG" -o k -j 1 "${SLOW[@]}" 2> k.txt &
+    pid=$!
+    for _ in $(seq 1 6000); do grep -q "rung 0 (epoch 1)" k.txt && break; kill -0 $pid 2> /dev/null || break; sleep 0.01; done
+    kill -9 $pid 2> /dev/null; wait $pid 2> /dev/null
+    check "killed right after rung 0's decision" has k.txt "rung 0 (epoch 1)"
+    "$SWEEP" index k > /dev/null 2>&1 # the index may lag the files after kill -9: /decisions as of now
+    $PY - k > state.txt <<'PYEOF'
+import sys, glob, h5py
+d = sys.argv[1]
+n = {"stopped-final": 0, "promoted-waiting": 0, "done": 0}
+with h5py.File(f"{d}/sweep.h5") as ix:
+    dec = ix["decisions"]
+    promoted = {(r.decode() if isinstance(r, bytes) else r) for r, p in zip(dec["run"][:], dec["promoted"][:]) if p}
+for p in glob.glob(f"{d}/*.h5"):
+    if p.endswith("sweep.h5"): continue
+    with h5py.File(p) as f:
+        st = f.attrs["status"]; st = st.decode() if isinstance(st, bytes) else st
+        rid = p.split("/")[-1][:-3]
+        e = int(f["summary"].attrs["epochs_completed"])
+    if st == "stopped" and rid in promoted and e == 1: n["promoted-waiting"] += 1
+    elif st == "stopped": n["stopped-final"] += 1
+    else: n["done"] += 1
+print(" ".join(f"{k}={v}" for k, v in sorted(n.items())))
+PYEOF
+    check "at the kill: runs stopped for good" grep -q "stopped-final=[1-9]" state.txt
+    check "at the kill: promoted runs not yet at their next rung" grep -q "promoted-waiting=[1-9]" state.txt
+    ls -li --time-style=full-iso k/*.h5 > k-before.txt
+    $PY - k k-before.txt > stopped-before.txt <<'PYEOF'
+import sys, h5py
+for line in open(sys.argv[2]):
+    p = line.split()[-1]
+    if p.endswith("sweep.h5"): continue
+    with h5py.File(p) as f:
+        st = f.attrs["status"]; st = st.decode() if isinstance(st, bytes) else st
+        if st == "stopped" and int(f["summary"].attrs["epochs_completed"]) == 1: print(line.strip())
+PYEOF
+    "$SWEEP" "$CFG" -o k -j 2 "${SLOW[@]}" -q; check "rerun after kill -9 exits 0" test $? = 0
+    check "rerun after kill -9: the same files and /decisions" same ref2 k
+    # the runs stopped at rung 0 before the kill: never rewritten
+    $PY - k > stopped0.txt <<'PYEOF'
+import sys, h5py
+with h5py.File(sys.argv[1] + "/sweep.h5") as ix:
+    dec = ix["decisions"]
+    for r, k, p in zip(dec["run"][:], dec["rung"][:], dec["promoted"][:]):
+        if k == 0 and not p: print(r.decode() if isinstance(r, bytes) else r)
+PYEOF
+    ok=1
+    while read -r rid; do
+        a=$(grep -F "/$rid.h5" stopped-before.txt | awk '{print $1, $7, $8}')
+        b=$(ls -li --time-style=full-iso "k/$rid.h5" | awk '{print $1, $7, $8}')
+        [ -n "$a" ] && [ "$a" = "$b" ] || { echo "  $rid: before '$a', after '$b'"; ok=0; }
+    done < stopped0.txt
+    check "stopped runs keep their files (inode, mtime)" test $ok = 1
+    ;;
+mpi)
+    if [ "$MPI_BUILT" != 1 ]; then echo "SKIP: sweep was built without MPI"; exit 77; fi
+    if ! command -v mpirun > /dev/null; then echo "SKIP: mpirun is not on PATH"; exit 77; fi
+    export OMPI_MCA_rmaps_base_oversubscribe=1
+    root=(); [ "$(id -u)" = 0 ] && root=(--allow-run-as-root)
+    "$SWEEP" "$CFG" -o one -j 1 -q || { echo "FAIL: the one-process sweep"; exit 1; }
+    mpirun "${root[@]}" --bind-to none -np 2 "$SWEEP" "$CFG" -o m2 -j 1 -q; check "mpirun -np 2 -j 1 exits 0" test $? = 0
+    check "mpirun -np 2 -j 1: the same files and /decisions" same one m2
+    mpirun "${root[@]}" --bind-to none -np 2 "$SWEEP" "$CFG" -o m22 -j 2 -q; check "mpirun -np 2 -j 2 exits 0" test $? = 0
+    check "mpirun -np 2 -j 2: the same files and /decisions" same one m22
+    ;;
+*) echo "unknown mode $MODE"; exit 2 ;;
+esac
+
+echo "sweep stop $MODE: $passed passed, $failed failed"
+[ $failed -eq 0 ]
