@@ -86,6 +86,8 @@ files)
     check "a promoted run continues from its rung's checkpoint" has j1.txt "reached epoch 3/9; val_acc"
     check "... resumed at epoch 1" grep -q "reached epoch 3/9.*resumed at epoch 1" j1.txt
     check "no checkpoint is left (stopped runs' removed)" test -z "$(ls j1 | grep -F .ckpt)"
+    check "every file, stopped ones included, meets the run-file contract" \
+        $PY "$HERE/check-run-file.py" $(ls j1/*.h5 | grep -v sweep.h5)
     ls -li --time-style=full-iso j1/*.h5 | grep -v sweep.h5 > before.txt
     "$SWEEP" "$CFG" -o j1 -j 2 2> again.txt > /dev/null; check "rerun exits 0" test $? = 0
     check "rerun: every run complete already" has again.txt "16 already complete in j1, 0 to run"
