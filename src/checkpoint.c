@@ -44,28 +44,6 @@
 
 /* ---- HDF5 helpers ----------------------------------------------------------------------- */
 
-/* HDF5 prints its error stack per thread unless told not to. */
-static void h5_quiet(void)
-{
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    H5Eclear2(H5E_DEFAULT);
-}
-
-static herr_t innermost_cb(unsigned n, const H5E_error2_t *e, void *data)
-{
-    char *buf = data;
-    if (n == 0 && e->desc && e->desc[0]) snprintf(buf, 200, "%.*s", (int)strcspn(e->desc, "\r\n"), e->desc);
-    return 0;
-}
-
-/* The innermost HDF5 message of this thread (or ""), then clears the stack. */
-static void h5_detail(char buf[200])
-{
-    buf[0] = 0;
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost_cb, buf);
-    H5Eclear2(H5E_DEFAULT);
-}
-
 static hid_t file_type(sw_record_type t)
 {
     switch (t) {
@@ -123,7 +101,7 @@ static void wfail(writer *w, int code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    h5_detail(detail);
+    sw_h5_detail(detail);
     if (detail[0])
         sw_set_error(w->err, w->errlen, "cannot write %s: %s (HDF5: %s)", w->path, what, detail);
     else
@@ -177,7 +155,7 @@ static void put_part(writer *w, hid_t file, const sw_train_state_part *p)
 int sw_checkpoint_write(const char *path, const sw_train_state *state, const sw_config *cfg, char *err,
                         size_t errlen)
 {
-    h5_quiet();
+    sw_h5_quiet();
     writer w = {path, err, errlen, SW_OK};
     /* the directory and the temporary there: ".<name>.h5.tmp.<host>.<pid>.<serial>" */
     static atomic_uint serial;
@@ -278,7 +256,7 @@ static int read_part(hid_t file, const char *path, const sw_train_state_part *p,
     bool shaped = s >= 0 && H5Sget_simple_extent_ndims(s) == 1 && H5Sget_simple_extent_dims(s, dims, NULL) == 1 &&
                   dims[0] == p->count && ft >= 0 && H5Tequal(ft, file_type(p->type)) > 0;
     bool ok = shaped && (p->count == 0 || H5Dread(d, mem_type(p->type), H5S_ALL, H5S_ALL, H5P_DEFAULT, p->data) >= 0);
-    h5_detail(detail);
+    sw_h5_detail(detail);
     if (ft >= 0) H5Tclose(ft);
     if (s >= 0) H5Sclose(s);
     if (d >= 0) H5Dclose(d);
@@ -294,7 +272,7 @@ static int read_part(hid_t file, const char *path, const sw_train_state_part *p,
 int sw_checkpoint_read(const char *path, const sw_config *cfg, sw_train_state **out, char *err, size_t errlen)
 {
     *out = NULL;
-    h5_quiet();
+    sw_h5_quiet();
     struct stat sb;
     if (stat(path, &sb) != 0) {
         int missing = errno == ENOENT || errno == ENOTDIR;
@@ -309,7 +287,7 @@ int sw_checkpoint_read(const char *path, const sw_config *cfg, sw_train_state **
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (file < 0) {
         char detail[200];
-        h5_detail(detail);
+        sw_h5_detail(detail);
         sw_set_error(err, errlen, "%s: does not open as an HDF5 file (truncated or damaged)%s%s", path,
                      detail[0] ? "; HDF5: " : "", detail);
         return SW_EFORMAT;

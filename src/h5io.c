@@ -75,7 +75,7 @@ static pthread_mutex_t hl_lock = PTHREAD_MUTEX_INITIALIZER;
 /* ---- errors ------------------------------------------------------------------------ */
 
 /* HDF5's automatic error printing is per thread in the thread-safe build. */
-static void h5_quiet(void)
+void sw_h5_quiet(void)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     H5Eclear2(H5E_DEFAULT);
@@ -91,7 +91,7 @@ static herr_t innermost_cb(unsigned n, const H5E_error2_t *e, void *data)
 }
 
 /* The most specific message on this thread's HDF5 error stack (or ""), then clears it. */
-static void h5_detail(char buf[200])
+void sw_h5_detail(char buf[200])
 {
     buf[0] = 0;
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost_cb, buf);
@@ -116,7 +116,7 @@ static int wfail(wctx *w, int code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    h5_detail(detail);
+    sw_h5_detail(detail);
     if (detail[0])
         sw_set_error(w->err, w->errlen, "cannot write %s: %s (HDF5: %s)", w->where, what, detail);
     else
@@ -395,7 +395,7 @@ static int finish_file(wctx *w, hid_t file, const char *dir, const char *tmp)
 
 int sw_h5_init(char *err, size_t errlen)
 {
-    h5_quiet();
+    sw_h5_quiet();
     if (H5open() < 0) {
         sw_set_error(err, errlen, "the HDF5 library failed to initialise");
         return SW_EHDF5;
@@ -682,7 +682,7 @@ static void write_metric_names(wctx *w, hid_t file, const sw_config *cfg)
 int sw_h5_write_run(const char *dir, const sw_run_meta *meta, const sw_config *cfg,
                     const sw_run_result *result, char *err, size_t errlen)
 {
-    h5_quiet();
+    sw_h5_quiet();
     if (!dir || !meta || !cfg || !result) {
         sw_set_error(err, errlen, "sw_h5_write_run: missing argument");
         return SW_EINVAL;
@@ -1101,7 +1101,7 @@ static void read_config(hid_t g, sw_run_file *out)
             out->config_missing++;
         } else if (rc != SW_OK && !out->config_bad[0]) {
             char detail[200];
-            h5_detail(detail);
+            sw_h5_detail(detail);
             snprintf(out->config_bad, sizeof out->config_bad, "/config/%s %s%s%s", k->key,
                      detail[0] ? "unreadable (HDF5: " : "not of its key's type and range", detail, detail[0] ? ")" : "");
         }
@@ -1270,7 +1270,7 @@ static int read_root(hid_t f, sw_run_file *out, char *err, size_t errlen)
     long long version = 0;
     int rc = SW_EFORMAT, got = get_str(f, "format", &format);
     char detail[200];
-    if (got == SW_EFORMAT && (h5_detail(detail), detail[0]))
+    if (got == SW_EFORMAT && (sw_h5_detail(detail), detail[0]))
         sw_set_error(err, errlen, "%s: root attribute format unreadable (HDF5: %s)", path, detail);
     else if (got != SW_OK || strcmp(format, RUN_FORMAT) != 0)
         sw_set_error(err, errlen, "%s: not a sweep run file (root attribute format is not '" RUN_FORMAT "')", path);
@@ -1394,7 +1394,7 @@ static int verify_array(hid_t f, const char *file, const char *path, sw_record_t
     long long have[H5S_MAX_RANK];
     bool is_float = type == SW_REC_F64 || type == SW_REC_F32 || type == SW_REC_REAL;
     if (d < 0 || t < 0 || sp < 0 || r < 0 || H5Sget_simple_extent_dims(sp, dims, NULL) < 0) {
-        h5_detail(detail);
+        sw_h5_detail(detail);
         sw_set_error(err, errlen, "%s: %s unreadable%s%s%s", file, path, detail[0] ? " (HDF5: " : "", detail,
                      detail[0] ? ")" : "");
         goto done;
@@ -1428,7 +1428,7 @@ static int verify_array(hid_t f, const char *file, const char *path, sw_record_t
         goto done;
     }
     if (count > 0 && H5Dread(d, record_mem_type(type), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
-        h5_detail(detail);
+        sw_h5_detail(detail);
         sw_set_error(err, errlen, "%s: %s unreadable%s%s%s", file, path, detail[0] ? " (HDF5: " : "", detail,
                      detail[0] ? ")" : "");
     } else {
@@ -1566,7 +1566,7 @@ int sw_h5_read_run(const char *path, unsigned what, sw_run_file *out, char *err,
     out->best_metric = NAN;
     out->wall_seconds = out->vanishing_ratio = NAN;
     sw_config_defaults(&out->config);
-    h5_quiet();
+    sw_h5_quiet();
     out->path = strdup(path ? path : "");
     if (!out->path) return SW_ENOMEM;
     struct stat st;
@@ -1581,7 +1581,7 @@ int sw_h5_read_run(const char *path, unsigned what, sw_run_file *out, char *err,
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) {
         char detail[200];
-        h5_detail(detail);
+        sw_h5_detail(detail);
         sw_set_error(err, errlen, "%s: not a readable HDF5 file (truncated or foreign?)%s%s%s", path,
                 detail[0] ? " (HDF5: " : "", detail, detail[0] ? ")" : "");
         return SW_EFORMAT;
@@ -1672,7 +1672,7 @@ int sw_h5_read_index_order(const char *dir, char ***run_ids)
     if (snprintf(path, sizeof path, "%s/" INDEX_NAME, dir) >= (int)sizeof path) return SW_EINVAL;
     struct stat st;
     if (stat(path, &st) != 0) return SW_ENOTFOUND;
-    h5_quiet();
+    sw_h5_quiet();
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) {
         H5Eclear2(H5E_DEFAULT);
@@ -2142,7 +2142,7 @@ static int write_index_file(wctx *w, const char *dir, const sw_index_spec *spec,
 
 int sw_h5_write_index(const char *dir, const sw_index_spec *spec, char *err, size_t errlen)
 {
-    h5_quiet();
+    sw_h5_quiet();
     if (!dir || !spec) {
         sw_set_error(err, errlen, "sw_h5_write_index: missing argument");
         return SW_EINVAL;
@@ -2246,7 +2246,7 @@ int sw_h5_read_decisions(const char *dir, sw_decisions *out, char *err, size_t e
     }
     struct stat st;
     if (stat(path, &st) != 0) return SW_ENOTFOUND;
-    h5_quiet();
+    sw_h5_quiet();
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) {
         H5Eclear2(H5E_DEFAULT);
