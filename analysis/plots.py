@@ -345,7 +345,11 @@ def gradients(runs, by, panel_key, layer, align, title, where=()):
             if align == "end":
                 x = (T - 1) - x
             gm = np.ma.masked_invalid(np.where(gm > 0, gm, np.nan))
-            ax.plot(x, gm, color=color, ls=ls, lw=1.3, label=label(by, vals))
+            # a point between masked zeros draws no segment (the transformer's last step): a dot
+            ok = ~np.ma.getmaskarray(gm)
+            iso = ok & ~np.r_[False, ok[:-1]] & ~np.r_[ok[1:], False]
+            ax.plot(x, gm, color=color, ls=ls, lw=1.3, label=label(by, vals),
+                    marker="o" if iso.any() else None, markersize=4, markevery=list(np.flatnonzero(iso)))
         ax.set_yscale("log")
         longest = max(len(x[1]) for x in sub) if sub else 0
         if align == "end":
@@ -355,6 +359,8 @@ def gradients(runs, by, panel_key, layer, align, title, where=()):
             ax.set_xlim(left=0)
         else:
             ax.set_xlabel("time step t")
+        if sub and all(not np.any(np.asarray(x[1]) > 0) or np.sum(np.asarray(x[1]) > 0) == 1 for x in sub):
+            ax.set_xlim(-0.5, max(longest - 1, 1) + 0.5)   # single points (masked zeros): the whole sequence
         if longest <= 20:
             ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.grid(alpha=0.3, which="both")
@@ -408,10 +414,11 @@ def gradient_heatmap(run, layer):
     return fig
 
 
-def attention(run, layer=-1, head=None, weights="final"):
+def attention(run, layer=-1, head=None, weights="final", max_heads=None):
     """Heatmaps of a transformer run's attention weights [T, T] (query step t on y, key step
-    on x; averaged over the probe sequences), one panel per head of one layer, or only `head`.
-    Keys after the query (the causal mask: weight 0) are blank."""
+    on x; averaged over the probe sequences), one panel per head of one layer (the first
+    max_heads when given), or only `head`. Keys after the query (the causal mask: weight 0)
+    are blank."""
     att = run.attention(weights)
     if att is None:
         raise AnalysisError("%s: no /probe/attention_%s (attention maps are recorded for model.cell: "
@@ -423,7 +430,7 @@ def attention(run, layer=-1, head=None, weights="final"):
     if head is not None and not 0 <= head < A:
         raise AnalysisError("--head %d: the run has %d head(s) (0..%d)" % (head, A, A - 1))
     li = layer % L
-    heads = list(range(A)) if head is None else [head]
+    heads = list(range(A if max_heads is None else min(A, max_heads))) if head is None else [head]
     ncols = min(4, len(heads))
     nrows = -(-len(heads) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols + 1.2, 3.4 * nrows + 0.9), squeeze=False)
