@@ -152,7 +152,8 @@ def build_parser():
                        description="Writes DIR/report.html: the sweep's name, description, config, run counts, "
                                    "versions; the best-epoch table of `sweep summarize` (sortable); the best "
                                    "metric against each swept key, learning curves, gradient flow, hidden units "
-                                   "of one run, attention maps of one transformer run, parallel coordinates for searches over numeric keys; failed and "
+                                   "of one run, attention maps of one transformer run, parallel coordinates for "
+                                   "searches over numeric keys; failed and "
                                    "diverged runs with their errors. One file with every figure inside, no "
                                    "network needed to open it. Works on a directory a sweep is still writing.")
     p.add_argument("dir", metavar="DIR", help="sweep output directory")
