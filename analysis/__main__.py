@@ -1,4 +1,4 @@
-"""python3 -m analysis {curves,hidden,gradients,vanishing,rungs} ... -> PNG figures;
+"""python3 -m analysis {curves,hidden,gradients,vanishing,rungs,attention} ... -> PNG figures;
 python3 -m analysis report DIR -> DIR/report.html (also `sweep report DIR`).
 
 Errors the user can fix (missing directory, no run files, a file that is
@@ -18,6 +18,7 @@ workflow:
   python3 -m analysis gradients runs/vanishing --out figs/
   python3 -m analysis hidden runs/vanishing/RUN.h5
   python3 -m analysis rungs runs/search            # early stopping: who was promoted or stopped where
+  python3 -m analysis attention runs/vanishing --where model.cell=transformer   # attention maps
   python3 -m analysis report runs/vanishing       # everything in one page: runs/vanishing/report.html
 
 Needs Debian's python3-h5py, python3-numpy, python3-matplotlib (/usr/bin/python3).
@@ -132,11 +133,27 @@ def build_parser():
     p.add_argument("dir", metavar="DIR", help="sweep output directory (its sweep.h5)")
     _common(p, "rungs.png")
 
+    p = sub.add_parser("attention", help="heatmaps of a transformer run's attention weights [T, T], one per head",
+                       description="The attention weights of one transformer run (/probe/attention_final, "
+                                   "or /probe/attention_best with --best), averaged over the probe sequences: "
+                                   "one heatmap per head of one layer, query step t down, key step across, "
+                                   "keys after the query (the causal mask) blank. Of a directory, the first "
+                                   "run (after --where) with attention maps is drawn. Exit 2 when no run has "
+                                   "them (recurrent cells record none).")
+    p.add_argument("dir", metavar="DIR", help="sweep output directory (or one run file)")
+    p.add_argument("--where", action="append", metavar="KEY=V[,V...]", default=[],
+                   help="keep only runs whose config KEY has one of the values (repeatable)")
+    p.add_argument("--layer", type=int, default=-1, help="layer, from 0; -1 = last (default)")
+    p.add_argument("--head", type=int, default=None, help="only this head, from 0 (default: every head)")
+    p.add_argument("--best", action="store_true", help="the best-epoch weights' maps instead of the final ones")
+    _common(p, "attention.png")
+
     p = sub.add_parser("report", help="one self-contained HTML page about a sweep: DIR/report.html",
                        description="Writes DIR/report.html: the sweep's name, description, config, run counts, "
                                    "versions; the best-epoch table of `sweep summarize` (sortable); the best "
                                    "metric against each swept key, learning curves, gradient flow, hidden units "
-                                   "of one run, parallel coordinates for searches over numeric keys; failed and "
+                                   "of one run, attention maps of one transformer run, parallel coordinates for "
+                                   "searches over numeric keys; failed and "
                                    "diverged runs with their errors. One file with every figure inside, no "
                                    "network needed to open it. Works on a directory a sweep is still writing.")
     p.add_argument("dir", metavar="DIR", help="sweep output directory")
@@ -243,6 +260,21 @@ def run(args):
                      r["epoch"], r["runs"], r["promoted"], r["stopped"], cut))
         name = load.index_attrs(args.dir).get("sweep") or os.path.basename(os.path.normpath(args.dir))
         out = plots.save(plots.rungs(dec, name), args.out, "rungs.png", args.dpi)
+        print("wrote %s" % out)
+        return 0
+    if args.cmd == "attention":
+        runs = load.filter_runs(load.load_runs(args.dir), load.parse_where(args.where))
+        weights = "best" if args.best else "final"
+        ok = [r for r in runs if weights in r.attention_sets]
+        if not ok:
+            cells = sorted({str(r.config.get("model.cell", "?")) for r in runs})
+            raise load.AnalysisError("%s: no run has attention maps (/probe/attention_%s; recorded by "
+                                     "model.cell: transformer runs only, these runs are %s)"
+                                     % (args.dir, weights, ", ".join(cells)))
+        r = ok[0]
+        if len(runs) > 1:
+            print("using %s (%d of %d runs have attention maps; --where picks another)" % (r.path, len(ok), len(runs)))
+        out = plots.save(plots.attention(r, args.layer, args.head, weights), args.out, "attention.png", args.dpi)
         print("wrote %s" % out)
         return 0
     runs = load.load_runs(args.dir)

@@ -39,6 +39,11 @@ STATUSES = ("done", "stopped", "diverged", "failed")
 VAL_COLUMNS = ("val_loss", "val_acc")
 
 
+# The weight sets a transformer run records attention maps for: /probe/attention_final and
+# /probe/attention_best.
+ATTENTION_SETS = ("final", "best")
+
+
 class AnalysisError(Exception):
     """A user-facing problem (missing directory, wrong file, no data).
 
@@ -116,6 +121,9 @@ class Run:
                         self.history[k] = d[()]
             self.summary = {k: _plain(v) for k, v in f["summary"].attrs.items()} if "summary" in f else {}
             self.has_results = "probe" in f and "gradients" in f
+            # the transformer's attention maps (docs/hdf5-layout.md), [L, A, T, T] per weight set
+            self.attention_sets = tuple(w for w in ATTENTION_SETS
+                                        if "probe" in f and "attention_" + w in f["probe"])
         # the same columns for every run: a run without a validation set has NaN there
         n = len(self.history.get("epoch", []))
         for k in VAL_COLUMNS:
@@ -186,6 +194,31 @@ class Run:
             if name not in f:
                 raise AnalysisError("%s (status %s) has no /%s" % (self.path, self.status, name))
             return f[name][()]
+
+    @property
+    def has_attention(self):
+        """True when the run recorded attention maps (a transformer with results)."""
+        return bool(self.attention_sets)
+
+    def attention(self, weights="final"):
+        """The attention weights /probe/attention_<weights> ('final' or 'best') as a float
+        array [L, A, T, T] (query step, key step; averaged over the probe sequences), or None
+        when the run has none (a recurrent cell, a failed run, or a file without that set)."""
+        if weights not in self.attention_sets:
+            return None
+        return self.array("probe/attention_" + weights)
+
+    def weight_names(self, weights="final"):
+        """The dataset paths under /weights/<weights>, relative to it and in file order, e.g.
+        'rnn/weight_ih_l0' or 'transformer/layers.0.self_attn.in_proj_weight' (the
+        transformer's PyTorch state-dict names keep their dots: they are one HDF5 name, not
+        nested groups). Empty when the run has no such weights (a failed run)."""
+        names = []
+        with h5py.File(self.path, "r") as f:
+            g = f.get("weights/" + weights)
+            if isinstance(g, h5py.Group):
+                g.visititems(lambda n, o: names.append(n) if isinstance(o, h5py.Dataset) else None)
+        return names
 
     def key(self, keys):
         """Tuple of this run's config values for `keys`."""

@@ -15,7 +15,7 @@ import numpy as np  # noqa: E402
 from .load import AnalysisError, group_runs, label  # noqa: E402
 from . import units as U  # noqa: E402
 
-CELL_COLORS = {"rnn": "tab:red", "lstm": "tab:blue", "gru": "tab:green"}
+CELL_COLORS = {"rnn": "tab:red", "lstm": "tab:blue", "gru": "tab:green", "transformer": "tab:purple"}
 CLASS_COLORS = {"accumulator": "tab:blue", "transient": "tab:orange",
                 "oscillator": "tab:purple", "other": "0.35"}
 
@@ -241,6 +241,8 @@ def hidden(run, layer, probe, weights, nshow=16, first_unit=0):
         raise AnalysisError("--first-unit %d: the layer has %d units" % (first_unit, H))
     m = U.running_input_mean(x)[probe]
     t = np.arange(T)
+    # a transformer layer's output is layer-normed (unbounded), a recurrent cell's h_t a tanh
+    bounded = run.config.get("model.cell") != "transformer"
     ncols = min(4, len(unit_ids))
     nrows = -(-len(unit_ids) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(2.5 * ncols, 2 * nrows + 0.8), sharex=True, sharey=True,
@@ -254,7 +256,8 @@ def hidden(run, layer, probe, weights, nshow=16, first_unit=0):
         ax.plot(t, m, color="0.6", lw=0.9, ls="--")
         ax.plot(t, h[probe, :, u], color=CLASS_COLORS[classes[u]], lw=1.5)
         ax.set_title("unit %d: %s" % (u, classes[u]), color=CLASS_COLORS[classes[u]], fontsize="small")
-        ax.set_ylim(-1.05, 1.05)
+        if bounded:
+            ax.set_ylim(-1.05, 1.05)
         ax.grid(alpha=0.25)
     # the lowest panel of each column carries the time axis (the last row may be short)
     for col in range(ncols):
@@ -263,7 +266,7 @@ def hidden(run, layer, probe, weights, nshow=16, first_unit=0):
         axes[bottom, col].xaxis.set_tick_params(labelbottom=True)
         axes[bottom, col].xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     for ax in axes[:, 0]:
-        ax.set_ylabel("h_t (tanh units)")
+        ax.set_ylabel("h_t (tanh units)" if bounded else "layer output at t")
     c = U.counts(classes)
     fig.suptitle("%s: layer %d hidden units on probe sequence %d%s, %s weights\n"
                  "classes over all %d probe sequences and %d units: %s; gray dashed = running mean of the input"
@@ -318,6 +321,10 @@ def gradients(runs, by, panel_key, layer, align, title, where=()):
                              sharey=True)
     nlines = 0
     epochs = sorted({e for _, _, e in recs})
+    # exact zeros have no logarithm: a transformer's top layer with a last-step head gets no
+    # gradient at t < T-1 (its output there does not reach the loss); they are left out, and said
+    zeros = sum(int(np.sum(~(g > 0))) for _, g, _ in recs)
+    nvals = sum(g.size for _, g, _ in recs)
     for ax, pv in zip(axes[0], pvals):
         sub = [x for x in recs if panel_key is None or x[0].config.get(panel_key) == pv]
         groups = _sort_groups(group_runs([x[0] for x in sub], by))
@@ -338,7 +345,11 @@ def gradients(runs, by, panel_key, layer, align, title, where=()):
             if align == "end":
                 x = (T - 1) - x
             gm = np.ma.masked_invalid(np.where(gm > 0, gm, np.nan))
-            ax.plot(x, gm, color=color, ls=ls, lw=1.3, label=label(by, vals))
+            # a point between masked zeros draws no segment (the transformer's last step): a dot
+            ok = ~np.ma.getmaskarray(gm)
+            iso = ok & ~np.r_[False, ok[:-1]] & ~np.r_[ok[1:], False]
+            ax.plot(x, gm, color=color, ls=ls, lw=1.3, label=label(by, vals),
+                    marker="o" if iso.any() else None, markersize=4, markevery=list(np.flatnonzero(iso)))
         ax.set_yscale("log")
         longest = max(len(x[1]) for x in sub) if sub else 0
         if align == "end":
@@ -348,6 +359,8 @@ def gradients(runs, by, panel_key, layer, align, title, where=()):
             ax.set_xlim(left=0)
         else:
             ax.set_xlabel("time step t")
+        if sub and all(not np.any(np.asarray(x[1]) > 0) or np.sum(np.asarray(x[1]) > 0) == 1 for x in sub):
+            ax.set_xlim(-0.5, max(longest - 1, 1) + 0.5)   # single points (masked zeros): the whole sequence
         if longest <= 20:
             ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.grid(alpha=0.3, which="both")
@@ -357,8 +370,11 @@ def gradients(runs, by, panel_key, layer, align, title, where=()):
     axes[0, 0].set_ylabel("||dl/dh_t|| (L2 norm, nats per unit of h)" if unit.startswith("cross") else
                           "||dMSE/dh_t|| (L2 norm)" if unit == "MSE" else "||dloss/dh_t|| (L2 norm)")
     ep_txt = "epoch %d" % epochs[0] if len(epochs) == 1 else "last recorded epoch (%s)" % ", ".join(map(str, epochs))
-    fig.suptitle("%s: gradient reaching h_t, %s, %s; geometric mean over seeds%s"
-                 % (title, "last layer" if layer == -1 else "layer %d" % layer, ep_txt, _title_suffix(where)))
+    note = ("\n%d of %d values are 0 (or not finite) and not drawn on the log axis%s"
+            % (zeros, nvals, ": a transformer's top layer gets no gradient before the last step"
+               if any(r.config.get("model.cell") == "transformer" for r, _, _ in recs) else "")) if zeros else ""
+    fig.suptitle("%s: gradient reaching h_t, %s, %s; geometric mean over seeds%s%s"
+                 % (title, "last layer" if layer == -1 else "layer %d" % layer, ep_txt, _title_suffix(where), note))
     fig.tight_layout()
     _legend(fig, axes[0, -1], nlines, axes[0])
     return fig
@@ -390,8 +406,54 @@ def gradient_heatmap(run, layer):
     ax.set_xlabel("time step t")
     ax.set_ylabel("epoch (recorded)")
     fig.colorbar(mesh, ax=ax, label="||dl/dh_t|| (log scale)")
-    ax.set_title("%s: gradient reaching h_t, layer %d, per recorded epoch" % (run.run_id, layer % L))
+    zeros = int(np.sum(np.ma.getmaskarray(z)))
+    ax.set_title("%s: gradient reaching h_t, layer %d, per recorded epoch%s"
+                 % (run.run_id, layer % L, "\n%d of %d values are 0 (or not finite): blank, no log color"
+                    % (zeros, z.size) if zeros else ""))
     fig.tight_layout()
+    return fig
+
+
+def attention(run, layer=-1, head=None, weights="final", max_heads=None):
+    """Heatmaps of a transformer run's attention weights [T, T] (query step t on y, key step
+    on x; averaged over the probe sequences), one panel per head of one layer (the first
+    max_heads when given), or only `head`. Keys after the query (the causal mask: weight 0)
+    are blank."""
+    att = run.attention(weights)
+    if att is None:
+        raise AnalysisError("%s: no /probe/attention_%s (attention maps are recorded for model.cell: "
+                            "transformer runs with results; this run is %s, status %s)"
+                            % (run.path, weights, run.config.get("model.cell", "?"), run.status))
+    L, A, T, _ = att.shape
+    if not -L <= layer < L:
+        raise AnalysisError("--layer %d: the run has %d layer(s) (0..%d, or -1 for the last)" % (layer, L, L - 1))
+    if head is not None and not 0 <= head < A:
+        raise AnalysisError("--head %d: the run has %d head(s) (0..%d)" % (head, A, A - 1))
+    li = layer % L
+    heads = list(range(A if max_heads is None else min(A, max_heads))) if head is None else [head]
+    ncols = min(4, len(heads))
+    nrows = -(-len(heads) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols + 1.2, 3.4 * nrows + 0.9), squeeze=False)
+    causal = np.triu(np.ones((T, T), dtype=bool), 1)
+    vmax = max(float(np.nanmax(att[li, heads])), 1e-12)
+    mesh = None
+    for k, ax in enumerate(axes.flat):
+        if k >= len(heads):
+            ax.axis("off")
+            continue
+        z = np.ma.masked_where(causal | ~np.isfinite(att[li, heads[k]]), att[li, heads[k]])
+        mesh = ax.imshow(z, origin="upper", cmap="viridis", vmin=0, vmax=vmax, interpolation="nearest",
+                         aspect="equal")
+        ax.set_title("head %d" % heads[k], fontsize="small")
+        ax.set_xlabel("key step (attended to)")
+        ax.set_ylabel("query step t")
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    fig.suptitle("%s: attention weights of layer %d, %s weights, mean over the probe sequences\n"
+                 "row t = how query step t spreads its attention over key steps <= t (each row sums to 1); "
+                 "blank = causal mask" % (run.run_id, li, weights), fontsize="medium")
+    fig.tight_layout()
+    fig.colorbar(mesh, ax=axes.ravel().tolist(), label="attention weight", shrink=0.8)
     return fig
 
 

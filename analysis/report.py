@@ -404,6 +404,28 @@ def fig_hidden(sw, ctx):
                     _e(os.path.basename(r.path))))
 
 
+def fig_attention(sw, ctx):
+    # One representative transformer run keeps the page small: the hidden-units run when it
+    # has attention maps, else the transformer run with the best metric; its last layer, at
+    # most 4 heads.
+    cand = [r for r in sw.runs if "final" in r.attention_sets]
+    if not cand:
+        return None
+    r = ctx["hidden_run"] if ctx["hidden_run"] in cand else None
+    why = ctx["hidden_why"] if r is not None else ""
+    if r is None:
+        fin = [x for x in cand if np.isfinite(plots.metric_value(x))] or cand
+        r = min(fin, key=lambda x: (plots.metric_value(x) if x.lower_is_better else -plots.metric_value(x))
+                if np.isfinite(plots.metric_value(x)) else 0)
+        why = "the best of the %d transformer run%s with attention maps" % (len(cand), "" if len(cand) == 1 else "s")
+    fig = plots.attention(r, -1, None, "final", max_heads=4)
+    return fig, ("Attention weights of run <code>%s</code> (%s): the last layer with the final weights, one "
+                 "heatmap per head (at most 4), averaged over the probe sequences; row t is how query step t "
+                 "spreads its attention over the key steps up to t. From <code>/probe/attention_final</code> of "
+                 "<code>%s</code>. Same as <code>python3 -m analysis attention</code> (other runs, layers, heads, "
+                 "<code>--best</code>)." % (_e(r.run_id), _e(why), _e(os.path.basename(r.path))))
+
+
 def fig_parallel(sw, ctx):
     numeric = [k for k in sw.group_keys if all(_num(r.config.get(k)) for r in sw.runs)]
     search = sw.search()
@@ -462,6 +484,7 @@ FIGURES = (
     ("rungs", "Early stopping", fig_rungs, False),
     ("gradients", "Gradient flow", fig_gradients, True),
     ("hidden", "Hidden units", fig_hidden, False),
+    ("attention", "Attention maps", fig_attention, False),
     ("parallel", "Configurations (parallel coordinates)", fig_parallel, False),
 )
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Every `python3 -m analysis` command on a tiny real sweep writes a non-empty PNG,
 # and user errors exit 2 with one line (no traceback); adding and copy sweeps are drawn by
-# their metric, with their baselines.
+# their metric, with their baselines; transformer runs, alone and mixed with recurrent ones.
 # Usage: test_analysis_commands.sh SWEEP_BINARY   (run from the repository root)
 # Exit 77 (skipped) when /usr/bin/python3 lacks h5py, numpy or matplotlib.
 set -u
@@ -129,5 +129,69 @@ for r in rc:
 fig = plots.gradients(rc, ["model.cell"], None, -1, "start", "copy")
 assert {len(ln.get_xdata()) for ln in fig.axes[0].lines} == {28}, [len(ln.get_xdata()) for ln in fig.axes[0].lines]
 PYEOF
+# Transformer runs (tests/data/transformer-tiny.yaml: a class at the last step, and copy), alone
+# and mixed with the recurrent runs: every figure command draws them, the attention command
+# draws their maps and exits 2 where no run has any, the report shows one attention figure.
+OMP_NUM_THREADS=2 "$SWEEP" tests/data/transformer-tiny.yaml -o "$tmp/tf" -q \
+    || { echo "FAIL: the transformer sweep did not run"; exit 1; }
+mkdir "$tmp/mixed" && cp $(ls "$tmp"/runs/*.h5 "$tmp"/tf/*.h5 | grep -v '/sweep.h5$') "$tmp/mixed/"
+tfrun=$(ls "$tmp"/tf/*.h5 | grep -v '/sweep.h5$' | head -n 1)
+png tf-attention attention "$tmp/mixed"
+err "attention on recurrent runs only" attention "$tmp/runs"
+grep -q "no run has attention maps" "$tmp/log" && ok "attention: the message says why" || bad "attention: message"
+# The rest in one process (a command line each would cost a second of imports): every command
+# through analysis.__main__.main writes a PNG, on the transformer runs alone and mixed.
+"$PY" - "$tmp" "$tfrun" "$SWEEP" <<'PYEOF' && ok "transformer: every command, attention maps, weight names, zero gradients masked and said, report" || bad "transformer"
+import contextlib, io, os, sys, types
+import numpy as np
+from analysis import load, plots, report
+from analysis.__main__ import main
+d, tfrun, sweep = sys.argv[1:]
+rid = os.path.basename(tfrun)[:-3]
+cmds = []
+for sub in ("tf", "mixed"):
+    D = os.path.join(d, sub)
+    cmds += [["curves", D], ["gradients", D], ["gradients", D, "--align", "start"], ["vanishing", D],
+             ["hidden", D], ["attention", D]]
+cmds += [["gradients", d + "/tf", "--run", rid], ["hidden", tfrun, "--weights", "final", "--layer", "0"],
+         ["attention", tfrun, "--best", "--layer", "0", "--head", "1"],
+         ["attention", d + "/mixed", "--where", "task.kind=copy"]]
+for i, c in enumerate(cmds):
+    out = os.path.join(d, "tf-%d.png" % i)
+    with contextlib.redirect_stdout(io.StringIO()):
+        rc = main(c + ["--out", out, "--dpi", "40"])
+    assert rc == 0 and open(out, "rb").read(4) == b"\x89PNG", (c, rc)
+for c in (["attention", tfrun, "--head", "7"], ["attention", tfrun, "--layer", "2"],
+          ["attention", d + "/runs"]):
+    with contextlib.redirect_stderr(io.StringIO()) as e:
+        rc = main(c)
+    assert rc == 2 and ("error: --" in e.getvalue() or "no run has attention" in e.getvalue()), (c, e.getvalue())
+tf, rec = load.load_runs(d + "/tf"), load.load_runs(d + "/runs")
+assert len(tf) == 2 and all(r.has_attention and r.attention_sets == ("final", "best") for r in tf), tf
+assert not any(r.has_attention or r.attention() is not None for r in rec), rec
+for r in tf:
+    a = r.attention("best")
+    T = r.array("probe/hidden_final").shape[2]
+    assert a.shape == (2, 2, T, T), a.shape
+    assert np.allclose(a.sum(-1), 1, atol=1e-4) and not np.triu(a, 1).any()
+    names = r.weight_names()
+    assert "transformer/layers.1.self_attn.in_proj_weight" in names and "fc/weight" in names, names
+    assert names == r.weight_names("best"), names
+assert "rnn/weight_hh_l0" in rec[0].weight_names(), rec[0].weight_names()
+# mean_sign: the top layer's gradient is exactly 0 before the last step; the figure says so
+ms = [r for r in tf if r.config["task.kind"] == "mean_sign"]
+g = ms[0].array("gradients/dloss_dh_norm")[-1, -1]
+assert (g[:-1] == 0).all() and g[-1] > 0, g
+fig = plots.gradients(ms, [], None, -1, "end", "tf")
+assert "%d of %d values are 0" % (len(g) - 1, len(g)) in fig._suptitle.get_text(), fig._suptitle.get_text()
+fig = plots.attention(ms[0], -1, None, "final")
+assert len([ax for ax in fig.axes if ax.get_title().startswith("head")]) == 2
+assert fig.axes[0].get_ylabel().startswith("query") and fig.axes[0].get_xlabel().startswith("key")
+# the report: one attention section with transformer runs, none without
+out, st = report.build(d + "/mixed", None, None, sweep, 40)
+assert '<section id="attention">' in open(out).read()
+assert report.fig_attention(types.SimpleNamespace(runs=rec), {"hidden_run": None, "hidden_why": ""}) is None
+PYEOF
+
 [ $fail -eq 0 ] && echo "all passed"
 exit $fail
