@@ -12,13 +12,13 @@ set_tests_properties(analysis_units PROPERTIES LABELS "unit;analysis" SKIP_RETUR
 add_test(NAME analysis_fixture
          COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_analysis_fixture.py
          WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
-set_tests_properties(analysis_fixture PROPERTIES LABELS "unit;analysis" SKIP_RETURN_CODE 77
+set_tests_properties(analysis_fixture PROPERTIES LABELS "unit;analysis;slow" SKIP_RETURN_CODE 77
                      ENVIRONMENT PYTHONDONTWRITEBYTECODE=1)
 
 if(TARGET sweep)
   add_test(NAME analysis_commands
            COMMAND /bin/sh ${CMAKE_CURRENT_SOURCE_DIR}/test_analysis_commands.sh $<TARGET_FILE:sweep>
            WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
-  set_tests_properties(analysis_commands PROPERTIES LABELS "unit;analysis" SKIP_RETURN_CODE 77
+  set_tests_properties(analysis_commands PROPERTIES LABELS "unit;analysis;slow" SKIP_RETURN_CODE 77
                        ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1;PYTHON=/usr/bin/python3")
 endif()

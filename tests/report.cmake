@@ -6,7 +6,7 @@ if(TARGET sweep)
   add_test(NAME analysis_report
            COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_analysis_report.py $<TARGET_FILE:sweep>
            WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
-  set_tests_properties(analysis_report PROPERTIES LABELS "unit;analysis" SKIP_RETURN_CODE 77 TIMEOUT 600
+  set_tests_properties(analysis_report PROPERTIES LABELS "unit;analysis;slow" SKIP_RETURN_CODE 77 TIMEOUT 600
                        ENVIRONMENT PYTHONDONTWRITEBYTECODE=1)
 
   # The page in headless Chromium: no script error, every image loaded, one table row per
