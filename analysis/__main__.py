@@ -100,10 +100,16 @@ def build_parser():
                        description="The norm of the loss gradient reaching h_t (/gradients/dloss_dh_norm) "
                                    "at the last recorded epoch, one line per configuration (geometric "
                                    "mean over seeds; zeros are left out), one panel per task.kind when it "
-                                   "varies. With --run, a heatmap recorded epoch x t of one run.")
+                                   "varies. With --run, a heatmap recorded epoch x t of one run. "
+                                   "--wrt input draws the gradient reaching the inputs x_t instead "
+                                   "(/gradients/dloss_dx_norm), comparable across every cell.")
     p.add_argument("dir", metavar="DIR", help="sweep output directory (or one run file)")
     p.add_argument("--run", metavar="RUN_ID|RUN.h5", help="heatmap epoch x t of this run instead")
     p.add_argument("--layer", type=int, default=-1, help="layer, from 0; -1 = last (default)")
+    p.add_argument("--wrt", choices=("hidden", "input"), default="hidden",
+                   help="the gradient reaching each layer's h_t (default; --layer picks the layer) or "
+                        "the one reaching the inputs x_t (/gradients/dloss_dx_norm): the same measure for "
+                        "every cell, where a transformer's top layer gets no gradient before the last step")
     p.add_argument("--align", choices=("end", "start"), default="end",
                    help="x axis: steps before the end T-1-t (default; lines of different T line up "
                         "where the loss is) or time step t")
@@ -292,12 +298,12 @@ def run(args):
                 cand = os.path.join(args.dir, args.run if args.run.endswith(".h5") else args.run + ".h5")
             if not os.path.isfile(cand):
                 raise load.AnalysisError("--run %s: no such run id in %s, nor a file" % (args.run, args.dir))
-            fig = plots.gradient_heatmap(load.Run(cand), args.layer)
+            fig = plots.gradient_heatmap(load.Run(cand), args.layer, args.wrt)
             name = "gradients-heatmap.png"
         else:
             panel = _panel(runs, args.panel)
             by = _by(runs, args.by, (panel,))
-            fig = plots.gradients(runs, by, panel, args.layer, args.align, title, where)
+            fig = plots.gradients(runs, by, panel, args.layer, args.align, title, where, args.wrt)
             name = "gradients.png"
     elif args.cmd == "vanishing":
         if all(args.x not in r.config for r in runs):

@@ -121,6 +121,8 @@ class Run:
                         self.history[k] = d[()]
             self.summary = {k: _plain(v) for k, v in f["summary"].attrs.items()} if "summary" in f else {}
             self.has_results = "probe" in f and "gradients" in f
+            # the gradient reaching the inputs, recorded since the transformer came (older files lack it)
+            self.has_input_gradient = self.has_results and "dloss_dx_norm" in f["gradients"]
             # the transformer's attention maps (docs/hdf5-layout.md), [L, A, T, T] per weight set
             self.attention_sets = tuple(w for w in ATTENTION_SETS
                                         if "probe" in f and "attention_" + w in f["probe"])

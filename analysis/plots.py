@@ -299,14 +299,29 @@ def _gmean(a):
             return np.exp(np.nanmean(la, axis=0))
 
 
-def gradients(runs, by, panel_key, layer, align, title, where=()):
-    """||dl/dh_t|| of the last recorded epoch against t (or steps before the
-    end), log y, one line per group (geometric mean over its runs), one
-    panel per value of panel_key."""
+def _gradient_norms(run, wrt):
+    """[R, L, T] norms of the gradient reaching h_t (wrt 'hidden'), or [R, 1, T] of the one
+    reaching the inputs x_t (wrt 'input': /gradients/dloss_dx_norm, which files written before
+    sweep recorded it lack)."""
+    if wrt == "hidden":
+        return run.array("gradients/dloss_dh_norm")
+    try:
+        return run.array("gradients/dloss_dx_norm")[:, None, :]
+    except AnalysisError:
+        raise AnalysisError("%s has no /gradients/dloss_dx_norm (written before sweep recorded the "
+                            "input's gradient; run it again, or use --wrt hidden)" % run.path) from None
+
+
+def gradients(runs, by, panel_key, layer, align, title, where=(), wrt="hidden"):
+    """||dl/dh_t|| (wrt 'hidden', of `layer`) or ||dl/dx_t|| (wrt 'input') of the last
+    recorded epoch against t (or steps before the end), log y, one line per group
+    (geometric mean over its runs), one panel per value of panel_key."""
     runs = [r for r in runs if r.has_results]
     recs = []
+    if wrt == "input":
+        layer = 0
     for r in runs:
-        g = r.array("gradients/dloss_dh_norm")            # [R, L, T]
+        g = _gradient_norms(r, wrt)                        # [R, L, T]
         if g.shape[0] == 0:
             continue
         L = g.shape[1]
@@ -367,24 +382,29 @@ def gradients(runs, by, panel_key, layer, align, title, where=()):
         if pv is not None:
             ax.set_title("%s=%s" % (panel_key.split(".")[-1], pv))
     unit = _loss_unit([x[0] for x in recs])
-    axes[0, 0].set_ylabel("||dl/dh_t|| (L2 norm, nats per unit of h)" if unit.startswith("cross") else
-                          "||dMSE/dh_t|| (L2 norm)" if unit == "MSE" else "||dloss/dh_t|| (L2 norm)")
+    v = "h" if wrt == "hidden" else "x"
+    axes[0, 0].set_ylabel("||dl/d%s_t|| (L2 norm, nats per unit of %s)" % (v, v) if unit.startswith("cross") else
+                          "||dMSE/d%s_t|| (L2 norm)" % v if unit == "MSE" else "||dloss/d%s_t|| (L2 norm)" % v)
     ep_txt = "epoch %d" % epochs[0] if len(epochs) == 1 else "last recorded epoch (%s)" % ", ".join(map(str, epochs))
     note = ("\n%d of %d values are 0 (or not finite) and not drawn on the log axis%s"
             % (zeros, nvals, ": a transformer's top layer gets no gradient before the last step"
                if any(r.config.get("model.cell") == "transformer" for r, _, _ in recs) else "")) if zeros else ""
-    fig.suptitle("%s: gradient reaching h_t, %s, %s; geometric mean over seeds%s%s"
-                 % (title, "last layer" if layer == -1 else "layer %d" % layer, ep_txt, _title_suffix(where), note))
+    fig.suptitle("%s: gradient reaching %s, %s, %s; geometric mean over seeds%s%s"
+                 % (title, "h_t" if wrt == "hidden" else "the inputs x_t",
+                    ("last layer" if layer == -1 else "layer %d" % layer) if wrt == "hidden" else "every cell",
+                    ep_txt, _title_suffix(where), note))
     fig.tight_layout()
     _legend(fig, axes[0, -1], nlines, axes[0])
     return fig
 
 
-def gradient_heatmap(run, layer):
-    """Heatmap recorded epoch x t of ||dl/dh_t|| for one run, log colors."""
+def gradient_heatmap(run, layer, wrt="hidden"):
+    """Heatmap recorded epoch x t of ||dl/dh_t|| (or ||dl/dx_t||) for one run, log colors."""
     if not run.has_results:
         raise AnalysisError("%s: status %s, no /gradients (%s)" % (run.path, run.status, run.error))
-    g = run.array("gradients/dloss_dh_norm")
+    g = _gradient_norms(run, wrt)
+    if wrt == "input":
+        layer = 0
     ep = run.array("gradients/epoch")
     if g.shape[0] == 0:
         raise AnalysisError("%s: no gradient records" % run.path)
@@ -405,10 +425,11 @@ def gradient_heatmap(run, layer):
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_xlabel("time step t")
     ax.set_ylabel("epoch (recorded)")
-    fig.colorbar(mesh, ax=ax, label="||dl/dh_t|| (log scale)")
+    v = "h" if wrt == "hidden" else "x"
+    fig.colorbar(mesh, ax=ax, label="||dl/d%s_t|| (log scale)" % v)
     zeros = int(np.sum(np.ma.getmaskarray(z)))
-    ax.set_title("%s: gradient reaching h_t, layer %d, per recorded epoch%s"
-                 % (run.run_id, layer % L, "\n%d of %d values are 0 (or not finite): blank, no log color"
+    ax.set_title("%s: gradient reaching %s, per recorded epoch%s"
+                 % (run.run_id, "h_t, layer %d" % (layer % L) if wrt == "hidden" else "the inputs x_t", "\n%d of %d values are 0 (or not finite): blank, no log color"
                     % (zeros, z.size) if zeros else ""))
     fig.tight_layout()
     return fig

@@ -380,13 +380,20 @@ def fig_gradients(sw, ctx):
         return None
     panel = "task.kind" if len({r.config.get("task.kind") for r in withres}) > 1 else None
     by, dropped = coarsen(withres, [k for k in sw.group_keys if k != panel], MAX_LINES)
-    fig = plots.gradients(withres, by, panel, -1, "end", sw.name)
-    return fig, ("Gradient flow: the norm of d loss / d h<sub>t</sub> of the last layer at the last recorded "
+    # A transformer's top layer gets no gradient before the last step (a last-step head): the
+    # gradient reaching the inputs is then the measure every cell shares.
+    wrt = ("input" if any(r.config.get("model.cell") == "transformer" for r in withres)
+           and all(r.has_input_gradient for r in withres) else "hidden")
+    fig = plots.gradients(withres, by, panel, -1, "end", sw.name, wrt=wrt)
+    what = ("d loss / d h<sub>t</sub> of the last layer" if wrt == "hidden" else
+            "d loss / d x<sub>t</sub>, the gradient reaching the inputs (drawn instead of the last layer's "
+            "d loss / d h<sub>t</sub>, which a transformer with a last-step head has only at the last step)")
+    return fig, ("Gradient flow: the norm of %s at the last recorded "
                  "epoch against the number of steps before the end of the sequence, geometric mean over the "
                  "seeds (zeros, i.e. values flushed below 1e-38, left out), log scale. A line that falls "
                  "steeply to the left is a gradient that vanishes before reaching early steps. From "
-                 "<code>/gradients/dloss_dh_norm</code> of %d run files (failed runs have none).%s"
-                 % (len(withres), _merged(dropped)))
+                 "<code>/gradients/%s</code> of %d run files (failed runs have none).%s"
+                 % (what, "dloss_dh_norm" if wrt == "hidden" else "dloss_dx_norm", len(withres), _merged(dropped)))
 
 
 def fig_hidden(sw, ctx):

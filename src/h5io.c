@@ -1213,25 +1213,44 @@ static int read_history(hid_t f, sw_run_file *out, char *err, size_t errlen)
     return SW_OK;
 }
 
-/* ||dl/dh_1|| / ||dl/dh_T|| of the last layer at the last record: the first and last
- * elements of one row of /gradients/dloss_dh_norm [R,L,T], without reading the rest. Only
- * those two points are read, so T (the file's claim, up to INT_MAX) sizes no allocation.
- * NaN when unreadable. */
-static double read_vanishing_ratio(hid_t f, const char *path, hsize_t R, hsize_t L, hsize_t T)
+/* first / last of one row of a norm array, [R,L,T] or [R,T]: the row at `prefix` (the
+ * last record, and for dloss_dh_norm the last layer), its elements 0 and T-1, without
+ * reading the rest. Only those two points are read, so T (the file's claim, up to INT_MAX)
+ * sizes no allocation. NaN when unreadable. */
+static double read_end_ratio(hid_t f, const char *path, int rank, const hsize_t *prefix, hsize_t T)
 {
     double ratio = NAN;
     hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
     hid_t fs = d >= 0 ? H5Dget_space(d) : -1;
-    hsize_t points[2][3] = {{R - 1, L - 1, 0}, {R - 1, L - 1, T - 1}}, n = T > 1 ? 2 : 1;
+    hsize_t coords[2 * 3], n = T > 1 ? 2 : 1; /* two points of `rank` coordinates each */
+    SW_ASSERT(rank >= 2 && rank <= 3);
+    for (int k = 0; k < rank - 1; k++) coords[k] = coords[rank + k] = prefix[k];
+    coords[rank - 1] = 0;
+    coords[2 * rank - 1] = T - 1;
     hid_t ms = H5Screate_simple(1, &n, NULL);
     float ends[2];
-    if (fs >= 0 && ms >= 0 && H5Sselect_elements(fs, H5S_SELECT_SET, (size_t)n, &points[0][0]) >= 0 &&
+    if (fs >= 0 && ms >= 0 && H5Sselect_elements(fs, H5S_SELECT_SET, (size_t)n, coords) >= 0 &&
         H5Dread(d, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, ends) >= 0)
         ratio = (double)ends[0] / (double)ends[n - 1];
     if (ms >= 0) H5Sclose(ms);
     if (fs >= 0) H5Sclose(fs);
     if (d >= 0) H5Dclose(d);
     return ratio;
+}
+
+/* input_ratio from /gradients/dloss_dx_norm [R,T], when the file has it (files from before
+ * it was recorded do not: NaN). */
+static void read_input_ratio(hid_t f, sw_run_file *out)
+{
+    const sw_record_row *row = sw_record_find("/gradients/dloss_dx_norm");
+    SW_ASSERT(row && row->rank == 2);
+    if (H5Lexists(f, row->path, H5P_DEFAULT) <= 0) return;
+    sw_record_sizes s;
+    sizes_unknown(&s);
+    if (read_row(f, out->path, row, &s, NULL, NULL, 0)) return;
+    long long R = s.n[row->dims[0]], T = s.n[row->dims[1]];
+    hsize_t last = (hsize_t)R - 1;
+    if (R > 0 && T > 0) out->input_ratio = read_end_ratio(f, row->path, 2, &last, (hsize_t)T);
 }
 
 /* The vanishing figure always; with SW_READ_GRADIENTS also /gradients/epoch and
@@ -1247,8 +1266,9 @@ static int read_gradients(hid_t f, sw_run_file *out, unsigned what, char *err, s
     int rc = read_row(f, out->path, norm, &s, NULL, wanted ? err : NULL, errlen);
     if (rc) return wanted ? rc : SW_OK;
     long long R = s.n[norm->dims[0]], L = s.n[norm->dims[1]], T = s.n[norm->dims[2]];
-    if (R > 0 && L > 0 && T > 0)
-        out->vanishing_ratio = read_vanishing_ratio(f, norm->path, (hsize_t)R, (hsize_t)L, (hsize_t)T);
+    hsize_t last[2] = {(hsize_t)R - 1, (hsize_t)L - 1};
+    if (R > 0 && L > 0 && T > 0) out->vanishing_ratio = read_end_ratio(f, norm->path, 3, last, (hsize_t)T);
+    read_input_ratio(f, out);
     if (!wanted) return SW_OK;
     void *epochs = NULL, *norms = NULL;
     rc = read_row(f, out->path, epoch, &s, &epochs, err, errlen);
@@ -1564,7 +1584,7 @@ int sw_h5_read_run(const char *path, unsigned what, sw_run_file *out, char *err,
     out->status = SW_RUN_STATUS_COUNT;
     out->best_test_acc = out->best_test_loss = out->final_test_acc = out->final_train_acc = NAN;
     out->best_metric = NAN;
-    out->wall_seconds = out->vanishing_ratio = NAN;
+    out->wall_seconds = out->vanishing_ratio = out->input_ratio = NAN;
     sw_config_defaults(&out->config);
     sw_h5_quiet();
     out->path = strdup(path ? path : "");

@@ -151,6 +151,9 @@ typedef struct {
     /* ||dl/dh_1|| / ||dl/dh_T|| of the last layer at the last recorded epoch, from
      * /gradients/dloss_dh_norm (always read; NaN when the file has no gradient record) */
     double vanishing_ratio;
+    /* ||dl/dx_1|| / ||dl/dx_T||, the gradient reaching the input, at the last recorded epoch,
+     * from /gradients/dloss_dx_norm (always read; NaN when the file has none: older files) */
+    double input_ratio;
     /* SW_READ_HISTORY: `epochs` entries per array (one block, owned) */
     sw_history history;
     /* SW_READ_GRADIENTS */

@@ -279,6 +279,7 @@ static void layout_work(sw_model_work *w, char *base, size_t *used, int record_d
     }
     size_t C = (size_t)s->outputs, readout_steps = s->head == SW_TARGET_CLASS_STEPS ? T : 1;
     w->x = carve(base, used, T * B * I);
+    w->dx_total = record_dh ? carve(base, used, T * B * I) : NULL;
     w->mask_final = carve(base, used, readout_steps * B * H);
     w->feat = carve(base, used, readout_steps * B * H);
     w->logits = carve(base, used, readout_steps * B * C);
@@ -989,6 +990,27 @@ static void backward_layers(sw_model_work *w, const sw_params *grad, double *dwh
     }
 }
 
+/* dx_total = d loss / d x_t for a recording pass: the input enters the network through one
+ * matrix only (layer 0's W_ih, or the transformer's embedding), so it is that matrix's
+ * transpose times the gradient at its output, which backward has left in dpre or dr2. */
+static void input_gradient(sw_model_work *w, const sw_params *p)
+{
+    int rows = w->seq_len * w->batch, I = w->shape.input, n;
+    const sw_real *dy, *W; /* (rows,n) and PyTorch's (n,I) */
+    if (w->shape.cell == SW_CELL_TRANSFORMER) {
+        dy = w->tf->dr2, W = p->embed_w, n = w->shape.hidden;
+    } else {
+        dy = w->dpre, W = p->layer[0].w_ih, n = w->shape.gates * w->shape.hidden;
+    }
+    for (int r = 0; r < rows; r++) {
+        sw_real *out = w->dx_total + (size_t)r * I;
+        const sw_real *g = dy + (size_t)r * n;
+        for (int i = 0; i < I; i++) out[i] = 0;
+        for (int j = 0; j < n; j++)
+            for (int i = 0; i < I; i++) out[i] += g[j] * W[(size_t)j * I + i];
+    }
+}
+
 void sw_model_backward(sw_model_work *w, const sw_params *p, const sw_params *grad,
                        const sw_targets *y, double *dwhh_step_norms)
 {
@@ -1006,4 +1028,5 @@ void sw_model_backward(sw_model_work *w, const sw_params *p, const sw_params *gr
             backward_layers(w, grad, dwhh_step_norms, omp_get_thread_num(), omp_get_num_threads());
         float_mode_set(own);
     }
+    if (w->record_dh) input_gradient(w, p);
 }

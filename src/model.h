@@ -217,14 +217,18 @@ typedef struct {
     sw_real *dh_outer[SW_MAX_LAYERS]; /* (T,B,H) the part through the layer above (or the
                                          readout) only, when record_dh: what PyTorch gives
                                          as the gradient of a layer's output sequence */
+    sw_real *dx_total;            /* (T,B,I) d loss / d x_t, the input sequence, when record_dh:
+                                     the one per-step gradient every cell has (a transformer
+                                     with a last-step head has none at its top layer's
+                                     earlier outputs, whose dh_total is exactly 0) */
     void *block;
 } sw_model_work;
 
 /* Number of threads a transformer's pass may use at most (its per-thread scratch). */
 #define SW_TF_MAX_THREADS 64
 
-/* Allocates a work area; record_dh also keeps every layer's d loss / d h_t from backward
- * (dh_total and dh_outer) and turns w->record_dh on.
+/* Allocates a work area; record_dh also keeps every layer's d loss / d h_t and the input's
+ * d loss / d x_t from backward (dh_total, dh_outer, dx_total) and turns w->record_dh on.
  * Returns SW_OK, SW_ENOMEM. *out is NULL on failure. */
 int sw_model_work_create(sw_model_work **out, const sw_model_shape *shape, int max_batch,
                          int seq_len, int record_dh);

@@ -134,6 +134,9 @@ const sw_record_row sw_record[] = {
      "(1/P) sum_b ||d l_b / d h_t||_2, total derivative, evaluation mode, probe set"},
     {"/gradients/dloss_dh", SW_REC_DATASET, SW_REC_F32, 4, {R, L, T, H}, {"epoch", "layer", "time", "unit"},
      RES(dloss_dh), ONLY, "(1/P) sum_b d l_b / d h_t, total derivative, evaluation mode, probe set"},
+    {"/gradients/dloss_dx_norm", SW_REC_DATASET, SW_REC_F32, 2, {R, T}, {"epoch", "time"}, RES(dloss_dx_norm),
+     ONLY | SW_REC_ADDED, "(1/P) sum_b ||d l_b / d x_t||_2, the gradient reaching the input at step t (total "
+     "derivative, evaluation mode, probe set): every cell's, the transformer's included"},
     {"/gradients/dW_hh_norm", SW_REC_DATASET, SW_REC_F32, 3, {R, L, T}, {"epoch", "layer", "time"},
      RES(dW_hh_norm), ONLY, "Frobenius norm of time step t's term of d(mean_b l_b)/dW_hh"},
 };

@@ -422,7 +422,7 @@ static int find_column(const table *t, const char *name)
         {"best_test_acc", "best_acc_pct_mean"}, {"final", "final_acc_pct_mean"},
         {"final_acc", "final_acc_pct_mean"}, {"final_test_acc", "final_acc_pct_mean"},
         {"train", "final_train_acc_pct_mean"}, {"epoch", "best_epoch_median"},
-        {"best_epoch", "best_epoch_median"}, {"vanishing", "vanishing_ratio"},
+        {"best_epoch", "best_epoch_median"}, {"vanishing", "vanishing_ratio"}, {"input", "input_ratio"},
         {"seconds", "seconds_per_run"},      {"time", "seconds_per_run"},
         /* tables of runs selected by their loss have no accuracy: the same names find the loss */
         {"best", "best_loss_mean"},          {"final", "final_loss_mean"},
@@ -511,7 +511,8 @@ enum {
     FAM_NEVER = 16,      /* no run: the column is not in that format */
     FAM_VAL_ACC = 32,    /* a run is selected by validation accuracy (task.val_size > 0) */
     FAM_VAL_LOSS = 64,   /* a run is selected by validation loss (a regression with val_size) */
-    FAM_STOPPED = 128    /* a run was stopped early at a rung */
+    FAM_STOPPED = 128,   /* a run was stopped early at a rung */
+    FAM_INPUT_GRAD = 256 /* a run file records the input's gradient (/gradients/dloss_dx_norm) */
 };
 
 typedef struct {
@@ -723,6 +724,7 @@ static int collect_losses(run_set *rs)
         if (isfinite(l->baseline)) rs->fams |= FAM_BASELINE;
         if (l->val) rs->fams |= l->by_loss ? FAM_VAL_LOSS : FAM_VAL_ACC;
         if (r->status == SW_RUN_STOPPED) rs->fams |= FAM_STOPPED;
+        if (isfinite(r->input_ratio)) rs->fams |= FAM_INPUT_GRAD;
         /* only regression tasks are selected by their loss, which is then the MSE */
         if (l->shows_loss && !l->by_loss) mse = 0;
     }
@@ -863,7 +865,7 @@ enum {
     G_LVAL, G_LVAL_MEAN, G_LVAL_STD,
     G_LBEST, G_LRANGE, G_LBEST_MEAN, G_LBEST_STD, G_LBEST_MIN, G_LBEST_MAX, G_BASELINE,
     G_EPOCH, G_FINAL, G_FINAL_MEAN, G_FINAL_STD, G_LFINAL, G_LFINAL_MEAN, G_LFINAL_STD,
-    G_TRAIN, G_LTRAIN, G_VANISHING, G_SECONDS, G_COUNT
+    G_TRAIN, G_LTRAIN, G_VANISHING, G_INPUT, G_SECONDS, G_COUNT
 };
 
 #define ALL FAM_ALWAYS
@@ -904,11 +906,12 @@ static const column_spec group_columns[G_COUNT] = {
     [G_TRAIN] = {"final_train_acc_pct_mean", "train acc %", 1, 1, FAM_ACC, FAM_ACC, 0},
     [G_LTRAIN] = {"final_train_loss_mean", "train", 1, 0, FAM_LOSS_METRIC, FAM_LOSS, 1},
     [G_VANISHING] = {"vanishing_ratio", "dh1/dhT", 1, 0, ALL, ALL, 0},
+    [G_INPUT] = {"input_ratio", "dx1/dxT", 1, 0, FAM_INPUT_GRAD, FAM_INPUT_GRAD, 0},
     [G_SECONDS] = {"seconds_per_run", "s/run", 1, 0, ALL, ALL, 0},
 };
 
 /* Numbers over the averaged runs of one group, one array per statistic (n each). */
-enum { V_BEST, V_EPOCH, V_FINAL, V_TRAIN, V_VAN, V_SEC, V_LBEST, V_LFINAL, V_LTRAIN, V_VAL, V_LVAL, V_COUNT };
+enum { V_BEST, V_EPOCH, V_FINAL, V_TRAIN, V_VAN, V_INPUT, V_SEC, V_LBEST, V_LFINAL, V_LTRAIN, V_VAL, V_LVAL, V_COUNT };
 
 /* Whether a run's numbers enter a group's statistics: done runs, and early-stopped ones with
  * their best epoch so far. A stopped run is a result of the search, not a failure; leaving
@@ -972,6 +975,7 @@ static void group_row(table *t, int row, const int *col, const run_set *rs, cons
         v[V_FINAL][m] = l->by_loss ? NAN : pct(r->final_test_acc);
         v[V_TRAIN][m] = l->by_loss ? NAN : pct(r->final_train_acc);
         v[V_VAN][m] = r->vanishing_ratio;
+        v[V_INPUT][m] = r->input_ratio;
         v[V_SEC][m] = r->wall_seconds;
         v[V_LBEST][m] = l->shows_loss ? l->best_loss : NAN;
         v[V_LFINAL][m] = l->shows_loss ? l->final_loss : NAN;
@@ -1041,6 +1045,7 @@ static void group_row(table *t, int row, const int *col, const run_set *rs, cons
     set_num(t, row, col[G_LTRAIN], LOSS_FMT, slt.mean);
 
     set_num(t, row, col[G_VANISHING], "%.3g", geometric_mean(v[V_VAN], m));
+    set_num(t, row, col[G_INPUT], "%.3g", geometric_mean(v[V_INPUT], m));
     set_seconds(t, row, col[G_SECONDS], ss.mean);
 }
 
@@ -1085,7 +1090,7 @@ static int group_table(const run_set *rs, const char *const *gkeys, int ngk, tab
 /* The columns of the per-run table after its id and key columns, in order. */
 enum {
     R_STATUS, R_VAL, R_BEST, R_LVAL, R_LBEST, R_BASELINE, R_EPOCH, R_FINAL, R_LFINAL, R_TRAIN, R_LTRAIN, R_EPOCHS,
-    R_VANISHING, R_SECONDS, R_ERROR, R_COUNT
+    R_VANISHING, R_INPUT, R_SECONDS, R_ERROR, R_COUNT
 };
 
 static const column_spec run_columns[R_COUNT] = {
@@ -1102,6 +1107,7 @@ static const column_spec run_columns[R_COUNT] = {
     [R_LTRAIN] = {"final_train_loss", "train", 1, 0, FAM_LOSS_METRIC, FAM_LOSS, 1},
     [R_EPOCHS] = {"epochs", "epochs", 1, 0, ALL, ALL, 0},
     [R_VANISHING] = {"vanishing_ratio", "dh1/dhT", 1, 0, ALL, ALL, 0},
+    [R_INPUT] = {"input_ratio", "dx1/dxT", 1, 0, FAM_INPUT_GRAD, FAM_INPUT_GRAD, 0},
     [R_SECONDS] = {"wall_seconds", "seconds", 1, 0, ALL, ALL, 0},
     [R_ERROR] = {"error", "error", 0, 0, ALL, ALL, 0},
 };
@@ -1147,6 +1153,7 @@ static int run_table(const run_set *rs, table *t)
         set_num(t, row, col[R_LTRAIN], LOSS_FMT, l->shows_loss ? l->final_train_loss : NAN);
         set_int(t, row, col[R_EPOCHS], r->epochs);
         set_num(t, row, col[R_VANISHING], "%.3g", r->vanishing_ratio);
+        set_num(t, row, col[R_INPUT], "%.3g", r->input_ratio);
         set_seconds(t, row, col[R_SECONDS], r->wall_seconds);
         set_text(t, row, col[R_ERROR], r->error ? r->error : "");
     }
@@ -1482,10 +1489,11 @@ static int sweep_summary(const run_set *rs, const sw_summary_options *opt, const
     if (!opt->per_run) {
         snprintf(note[1], sizeof note[1],
                  "statistics over %s (%smean +- sample std over seeds)%s; "
-                 "dh1/dhT: ||dl/dh_1|| / ||dl/dh_T||, last layer, last recorded epoch, geometric mean",
+                 "dh1/dhT: ||dl/dh_1|| / ||dl/dh_T||, last layer, last recorded epoch, geometric mean%s",
                  rs->fams & FAM_STOPPED ? "done and stopped runs" : "done runs",
                  rs->fams & FAM_STOPPED ? "a stopped run with its best epoch so far; " : "",
-                 rs->fams & FAM_ACC ? ", accuracies in percent" : "");
+                 rs->fams & FAM_ACC ? ", accuracies in percent" : "",
+                 rs->fams & FAM_INPUT_GRAD ? "; dx1/dxT: the same for the gradient reaching the inputs x_t" : "");
         notes[nnotes++] = note[1];
     }
     if (rs->fams & (FAM_VAL_ACC | FAM_VAL_LOSS)) {
@@ -1552,7 +1560,9 @@ const char *sw_summarize_usage(void)
            "diverged, best test accuracy mean +- std and min-max over seeds (percent), median best\n"
            "epoch, final test and train accuracy, the vanishing-gradient figure dh1/dhT\n"
            "(||dl/dh_1|| / ||dl/dh_T|| of the last layer at the last recorded epoch, geometric mean\n"
-           "over seeds) and seconds per run. Statistics use the done (and stopped) runs; columns\n"
+           "over seeds), dx1/dxT (the same ratio for the gradient reaching the inputs x_1 and x_T:\n"
+           "every cell's, where a transformer's dh1/dhT is 0 by construction) and seconds per run.\n"
+           "Statistics use the done (and stopped) runs; columns\n"
            "with the same value in every row are stated once above the table.\n"
            "Runs selected by their test loss (regression: adding) show best, final and train MSE\n"
            "instead of accuracies, lower is better; tasks with a baseline loss (adding, copy) show\n"
@@ -1565,7 +1575,7 @@ const char *sw_summarize_usage(void)
            "  --by KEYS          group by these comma-separated keys instead (e.g. model.cell);\n"
            "                     --by '' puts all runs in one row\n"
            "  --sort COLUMN      sort rows by a column (CSV header name, key, or best, final, epoch,\n"
-           "                     train, loss, baseline, vanishing, seconds); accuracies sort high\n"
+           "                     train, loss, baseline, vanishing, input, seconds); accuracies sort high\n"
            "                     first, losses and the rest low first; a leading - or + forces\n"
            "                     descending or ascending\n"
            "  --format FORMAT    text (aligned, default), markdown, or csv (every column, raw numbers)\n"

@@ -285,6 +285,17 @@ static void record_gradients(run_state *st, sw_run_result *res, int r, int epoch
             res->dloss_dh_norm[((size_t)r * L + l) * T + t] = (float)norm_sum;
             res->dW_hh_norm[((size_t)r * L + l) * T + t] = (float)st->step_norms[(size_t)l * T + t];
         }
+    int I = st->shape.input;
+    for (int t = 0; t < T; t++) {
+        const sw_real *dx = w->dx_total + (size_t)t * P * I;
+        double norm_sum = 0;
+        for (int b = 0; b < P; b++) {
+            double sq = 0;
+            for (int i = 0; i < I; i++) sq += (double)dx[(size_t)b * I + i] * dx[(size_t)b * I + i];
+            norm_sum += sqrt(sq);
+        }
+        res->dloss_dx_norm[(size_t)r * T + t] = (float)norm_sum;
+    }
     res->grad_records = r + 1;
 }
 

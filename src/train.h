@@ -82,6 +82,7 @@ typedef struct {
     int32_t *grad_epoch;     /* (R) epochs recorded, from 1 */
     float *dloss_dh_norm;    /* (R,L,T) (1/P) sum_b ||d l_b / d h_{b,t}||_2 */
     float *dloss_dh;         /* (R,L,T,H) (1/P) sum_b d l_b / d h_{b,t} */
+    float *dloss_dx_norm;    /* (R,T) (1/P) sum_b ||d l_b / d x_{b,t}||_2 */
     float *dW_hh_norm;       /* (R,L,T) Frobenius norm of step t's term of d(mean l)/dW_hh */
 } sw_run_result;
 

@@ -166,6 +166,12 @@ static inline int synth_result(sw_run_result *r, const sw_config *cfg, int epoch
                 for (int j = 0; j < H; j++)
                     r->dloss_dh[at * H + j] = (float)synth_value(seed + 16, at * H + j);
             }
+    /* dloss_dx_norm decays more gently: first/last is 10^-0.5 (times a per-seed factor). */
+    for (int k = 0; k < R; k++)
+        for (int t = 0; t < T; t++)
+            r->dloss_dx_norm[(size_t)k * T + t] =
+                (float)(pow(10.0, -0.5 * (double)(T - 1 - t) / (T > 1 ? T - 1 : 1) * (1 + 0.1 * (seed % 2))) *
+                        (1 + 0.002 * (double)seed));
     return 0;
 }
 

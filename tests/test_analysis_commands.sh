@@ -152,8 +152,8 @@ cmds = []
 for sub in ("tf", "mixed"):
     D = os.path.join(d, sub)
     cmds += [["curves", D], ["gradients", D], ["gradients", D, "--align", "start"], ["vanishing", D],
-             ["hidden", D], ["attention", D]]
-cmds += [["gradients", d + "/tf", "--run", rid], ["hidden", tfrun, "--weights", "final", "--layer", "0"],
+             ["hidden", D], ["attention", D], ["gradients", D, "--wrt", "input"]]
+cmds += [["gradients", d + "/tf", "--run", rid], ["gradients", d + "/tf", "--run", rid, "--wrt", "input"], ["hidden", tfrun, "--weights", "final", "--layer", "0"],
          ["attention", tfrun, "--best", "--layer", "0", "--head", "1"],
          ["attention", d + "/mixed", "--where", "task.kind=copy"]]
 for i, c in enumerate(cmds):
@@ -184,12 +184,22 @@ g = ms[0].array("gradients/dloss_dh_norm")[-1, -1]
 assert (g[:-1] == 0).all() and g[-1] > 0, g
 fig = plots.gradients(ms, [], None, -1, "end", "tf")
 assert "%d of %d values are 0" % (len(g) - 1, len(g)) in fig._suptitle.get_text(), fig._suptitle.get_text()
+# the gradient reaching the inputs has no such zeros: every step's input reaches the loss
+gx = ms[0].array("gradients/dloss_dx_norm")[-1]
+assert gx.shape == g.shape and (gx > 0).all(), gx
+fig = plots.gradients(ms, [], None, -1, "end", "tf", wrt="input")
+t = fig._suptitle.get_text()
+assert "the inputs x_t" in t and "values are 0" not in t, t
+assert fig.axes[0].get_ylabel().startswith("||dl/dx_t||"), fig.axes[0].get_ylabel()
 fig = plots.attention(ms[0], -1, None, "final")
 assert len([ax for ax in fig.axes if ax.get_title().startswith("head")]) == 2
 assert fig.axes[0].get_ylabel().startswith("query") and fig.axes[0].get_xlabel().startswith("key")
 # the report: one attention section with transformer runs, none without
 out, st = report.build(d + "/mixed", None, None, sweep, 40)
-assert '<section id="attention">' in open(out).read()
+html = open(out).read()
+assert '<section id="attention">' in html
+# with a transformer among the runs, the report's gradient figure is the inputs' one
+assert "dloss_dx_norm</code>" in html, "report: gradient section not on the inputs"
 assert report.fig_attention(types.SimpleNamespace(runs=rec), {"hidden_run": None, "hidden_why": ""}) is None
 PYEOF
 

@@ -9,7 +9,9 @@
  *   - every parameter: central difference of the engine's own forward loss against the
  *     analytic gradient of sw_model_backward;
  *   - every d loss / d h_t of every layer: central difference of the naive model,
- *     perturbing h_t itself, against w->dh_total.
+ *     perturbing h_t itself, against w->dh_total;
+ *   - every d loss / d x_t (w->dx_total): central difference of the engine's forward,
+ *     perturbing the input sequence.
  * The class labels are the naive model's own predictions for half the steps, so the
  * per-step head has hits both before and after scored_from, and a count that included
  * the early steps would differ (checked to be so).
@@ -283,6 +285,29 @@ static void check_case(const head_case *hc, sw_cell_kind cell, sw_activation_kin
     CHECK(bad == 0, "%s: %d of %zu dloss/dh_t off; worst #%zu fd %.12g analytic %.12g", what, bad, nh, worst,
           fdh[worst], ah[worst]);
 
+    /* d loss / d x_t: perturb the input, (B,T,I) here, (T,B,I) in dx_total. */
+    size_t nx = (size_t)B * T * I;
+    double *fdx = malloc(nx * sizeof(double)), *ax = malloc(nx * sizeof(double));
+    for (size_t i = 0; i < nx; i++) {
+        size_t b = i / ((size_t)T * I), t = i / I % (size_t)T, f = i % I;
+        ax[i] = w->dx_total[(t * B + b) * I + f];
+    }
+    for (size_t i = 0; i < nx; i++) {
+        double keep = x[i];
+        x[i] = keep + FD_STEP;
+        sw_model_load_input_real(w, x, B);
+        double up = sw_model_forward(w, &params, &targets, dropout, NULL, NULL) / B;
+        x[i] = keep - FD_STEP;
+        sw_model_load_input_real(w, x, B);
+        double down = sw_model_forward(w, &params, &targets, dropout, NULL, NULL) / B;
+        x[i] = keep;
+        fdx[i] = (up - down) / (2 * FD_STEP);
+    }
+    sw_model_load_input_real(w, x, B);
+    bad = count_mismatches(fdx, ax, nx, &worst);
+    CHECK(bad == 0, "%s: %d of %zu dloss/dx_t off; worst #%zu fd %.12g analytic %.12g", what, bad, nx, worst,
+          fdx[worst], ax[worst]);
+
     /* The checker itself: one entry wrong by 1e-4 must be caught, in each kind. */
     if (L == 2 && T == 3 && !dropout) {
         flat[n + n / 2] += 1e-4;
@@ -291,8 +316,10 @@ static void check_case(const head_case *hc, sw_cell_kind cell, sw_activation_kin
         flat[n + n / 2] -= 1e-4;
         ah[nh / 3] += 1e-4;
         CHECK(count_mismatches(fdh, ah, nh, &worst) == 1, "%s: a corrupted dloss/dh_t went unnoticed", what);
+        ax[nx / 2] += 1e-4;
+        CHECK(count_mismatches(fdx, ax, nx, &worst) == 1, "%s: a corrupted dloss/dx_t went unnoticed", what);
     }
-    free(fd), free(fdh), free(ah), free(flat);
+    free(fd), free(fdh), free(ah), free(fdx), free(ax), free(flat);
     sw_model_work_free(w);
 }
 

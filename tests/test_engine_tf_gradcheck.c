@@ -13,7 +13,9 @@
  *     linear1 and linear2, the two layer norms, the readout), so a failure names the
  *     operation whose backward is wrong;
  *   - every d loss / d (layer output at t) (w->dh_total): central difference of the naive
- *     model, perturbing that output.
+ *     model, perturbing that output;
+ *   - every d loss / d x_t (w->dx_total, through the embedding): central difference of the
+ *     engine's forward, perturbing the input sequence.
  * Tolerance as test_engine_gradcheck.c: |fd - analytic| <= 1e-8 + 1e-6 |analytic|, step
  * 1e-5. Draws are repeated until every linear1 pre-activation is at least 1e-3 from relu's
  * kink. Finally the checker is shown to catch a gradient wrong by 1e-4 in one entry. */
@@ -247,6 +249,29 @@ static void check_case(sw_target_kind head, int C, int L, int T, int dropout)
     CHECK(bad == 0, "%s: %d of %zu dloss/d(layer output) off; worst #%zu fd %.12g analytic %.12g", what, bad, nh,
           worst, fdh[worst], ah[worst]);
 
+    /* d loss / d x_t: perturb the input, (B,T,I) here, (T,B,I) in dx_total. */
+    size_t nx = (size_t)B * T * I;
+    double *fdx = malloc(nx * sizeof(double)), *ax = malloc(nx * sizeof(double));
+    for (size_t i = 0; i < nx; i++) {
+        size_t b = i / ((size_t)T * I), t = i / I % (size_t)T, f = i % I;
+        ax[i] = w->dx_total[(t * B + b) * I + f];
+    }
+    for (size_t i = 0; i < nx; i++) {
+        double keep = x[i];
+        x[i] = keep + FD_STEP;
+        sw_model_load_input_real(w, x, B);
+        double up = sw_model_forward(w, &params, &targets, dropout, NULL, NULL) / B;
+        x[i] = keep - FD_STEP;
+        sw_model_load_input_real(w, x, B);
+        double down = sw_model_forward(w, &params, &targets, dropout, NULL, NULL) / B;
+        x[i] = keep;
+        fdx[i] = (up - down) / (2 * FD_STEP);
+    }
+    sw_model_load_input_real(w, x, B);
+    bad = count_mismatches(fdx, ax, nx, &worst);
+    CHECK(bad == 0, "%s: %d of %zu dloss/dx_t off; worst #%zu fd %.12g analytic %.12g", what, bad, nx, worst,
+          fdx[worst], ax[worst]);
+
     if (L == 2 && T == 4 && !dropout) { /* the checker catches one wrong entry */
         flat[n + n / 2] += 1e-4;
         CHECK(count_mismatches(fd, flat + n, n, &worst) == 1, "%s: a corrupted parameter gradient went unnoticed",
@@ -254,8 +279,10 @@ static void check_case(sw_target_kind head, int C, int L, int T, int dropout)
         flat[n + n / 2] -= 1e-4;
         ah[nh / 3] += 1e-4;
         CHECK(count_mismatches(fdh, ah, nh, &worst) == 1, "%s: a corrupted dloss/dh went unnoticed", what);
+        ax[nx / 2] += 1e-4;
+        CHECK(count_mismatches(fdx, ax, nx, &worst) == 1, "%s: a corrupted dloss/dx_t went unnoticed", what);
     }
-    free(fd), free(fdh), free(ah), free(flat);
+    free(fd), free(fdh), free(ah), free(fdx), free(ax), free(flat);
     sw_model_work_free(w);
 }
 

@@ -9,7 +9,10 @@ config's heads, ff, relu, batch_first, post-norm) and fc (nn.Linear), names as t
 with the first '/' read as '.'; the forward of /probe/inputs (embed + sinusoidal positions,
 causal mask, evaluation mode) reproduces /probe/hidden_final, layer by layer, and the heads'
 attention weights averaged over the probe sequences reproduce /probe/attention_final (float32
-files: tolerance 1e-4).
+files: tolerance 1e-4). For the run with a class at the last step, torch's autograd of the
+per-sequence cross-entropy reproduces the last gradient record (taken with the final weights):
+/gradients/dloss_dx_norm, the gradient reaching the inputs, and the top layer's
+/gradients/dloss_dh_norm, 0 before the last step (relative tolerance 1e-4).
 Exit 0 when every check passes, 1 on a failure, 77 (skip) without torch, h5py or numpy
 (CI's runtime has no torch: tests/test_engine_transformer.c compares the engine with PyTorch
 there, through vectors made in advance)."""
@@ -52,6 +55,11 @@ def check_run(path):
         x = torch.tensor(f["probe/inputs"][()]).double()
         hidden = f["probe/hidden_final"][()]
         attention = f["probe/attention_final"][()]
+        kind, epochs = text(c["task.kind"]), int(f["history/epoch"][-1])
+        labels = torch.tensor(f["probe/labels"][()]).long()
+        grad_epoch = int(f["gradients/epoch"][-1])
+        dx_norm = f["gradients/dloss_dx_norm"][-1]
+        dh_norm = f["gradients/dloss_dh_norm"][-1, -1]
     P, T, I = x.shape
     C = state["fc.weight"].shape[0]
     model = torch.nn.Module()
@@ -73,7 +81,25 @@ def check_run(path):
             h = lay(h, src_mask=causal)
             err = float(np.abs(h.numpy() - hidden[l]).max())
             check(err < 1e-4, f"{path}: layer {l} output differs from torch's by {err:.3g}")
-    print(f"{path}: {L} layers, d {d}, {A} heads, ff {F}: outputs and attention as torch's")
+    if kind == "mean_sign":
+        check(grad_epoch == epochs, f"{path}: last gradient record at epoch {grad_epoch}, not the last ({epochs})")
+        xg = x.clone().requires_grad_(True)
+        h = model.embed(xg) + positions(T, d)
+        outs = []
+        for lay in model.transformer.layers:
+            h = lay(h, src_mask=causal)
+            h.retain_grad()
+            outs.append(h)
+        loss = torch.nn.functional.cross_entropy(model.fc(h[:, -1]), labels, reduction="sum")
+        loss.backward()
+        want_dx = xg.grad.norm(dim=2).mean(0).numpy()            # (1/P) sum_b ||d l_b / d x_{b,t}||
+        want_dh = outs[-1].grad.norm(dim=2).mean(0).numpy()
+        err = float(np.abs(want_dx - dx_norm).max() / np.abs(want_dx).max())
+        check(err < 1e-4, f"{path}: dloss_dx_norm differs from torch's autograd by {err:.3g} (relative)")
+        err = float(np.abs(want_dh - dh_norm).max() / np.abs(want_dh).max())
+        check(err < 1e-4 and not dh_norm[:-1].any(),
+              f"{path}: top layer's dloss_dh_norm differs from torch's by {err:.3g} or is not 0 before T-1")
+    print(f"{path}: {L} layers, d {d}, {A} heads, ff {F}: outputs, attention{' and gradients' if kind == 'mean_sign' else ''} as torch's")
 
 
 def main():

@@ -119,10 +119,14 @@ def recompute(d, by_file=False):
             if len(acc) and r["shows_loss"]:
                 r["final_loss"] = float(loss[-1])
                 r["train_loss"] = float(train_loss[-1])
-            r["ratio"] = None
+            r["ratio"] = r["input_ratio"] = None
+            r["has_input_gradient"] = "gradients" in f and "dloss_dx_norm" in f["gradients"]
             if "gradients" in f and f["gradients/dloss_dh_norm"].shape[0] > 0:
                 g = f["gradients/dloss_dh_norm"][()].astype(np.float64)
                 r["ratio"] = g[-1, -1, 0] / g[-1, -1, -1]
+                if r["has_input_gradient"]:
+                    gx = f["gradients/dloss_dx_norm"][()].astype(np.float64)
+                    r["input_ratio"] = gx[-1, 0] / gx[-1, -1]
             runs[name if by_file else f.attrs["run_id"]] = r
     return runs
 
@@ -138,7 +142,8 @@ def families(runs):
             "loss_metric": any(r["by_loss"] for r in rs), "baseline": any(r["baseline"] is not None for r in rs),
             "val_acc": any(r["val"] and not r["by_loss"] for r in rs),
             "val_loss": any(r["val"] and r["by_loss"] for r in rs),
-            "stopped": any(r["status"] == "stopped" for r in rs)}
+            "stopped": any(r["status"] == "stopped" for r in rs),
+            "input": any(r["input_ratio"] is not None for r in rs)}
 
 
 def group_columns(fam):
@@ -154,7 +159,7 @@ def group_columns(fam):
             + (["final_acc_pct_mean", "final_acc_pct_std"] if acc else [])
             + (["final_loss_mean", "final_loss_std"] if loss else [])
             + (["final_train_acc_pct_mean"] if acc else []) + (["final_train_loss_mean"] if loss else [])
-            + ["vanishing_ratio", "seconds_per_run"])
+            + ["vanishing_ratio"] + (["input_ratio"] if fam["input"] else []) + ["seconds_per_run"])
 
 
 def mean(v):
@@ -212,6 +217,8 @@ def check_groups(cmd, d, runs):
         expect["baseline_loss"] = bases.pop() if len(bases) == 1 else None
         ratios = [r["ratio"] for r in done if r["ratio"] is not None]
         expect["vanishing_ratio"] = float(np.exp(np.mean(np.log(ratios)))) if ratios else None
+        inputs = [r["input_ratio"] for r in done if r["input_ratio"] is not None]
+        expect["input_ratio"] = float(np.exp(np.mean(np.log(inputs)))) if inputs else None
         for k, v in expect.items():
             if k in row:
                 check(close(num(row[k]), v), f"{row['model.cell']}: {k} = {row[k]}, recomputed {v}")
@@ -227,7 +234,7 @@ def check_runs(cmd, d, runs, all_statuses):
     for col, want in (("best_acc_pct", fam["acc"]), ("final_acc_pct", fam["acc"]), ("best_loss", fam["loss"]),
                       ("final_loss", fam["loss"]), ("final_train_loss", fam["loss"]),
                       ("baseline_loss", fam["baseline"]), ("val_acc_pct", fam["val_acc"]),
-                      ("val_loss", fam["val_loss"])):
+                      ("val_loss", fam["val_loss"]), ("input_ratio", fam["input"])):
         check((col in header) == want, f"--runs csv: column {col} {'missing' if want else 'unexpected'}: {header}")
     for row in rows:
         r = runs.get(row["run_id"])
@@ -254,6 +261,8 @@ def check_runs(cmd, d, runs, all_statuses):
         check(int(row["epochs"]) == r["epochs"], f"{row['run_id']}: epochs {row['epochs']}")
         check((row["best_epoch"] or None) == (str(r["best_epoch"]) if "best_epoch" in r else None), f"{row['run_id']}: best epoch")
         check(close(num(row["vanishing_ratio"]), r["ratio"]), f"{row['run_id']}: vanishing ratio")
+        if fam["input"]:
+            check(close(num(row["input_ratio"]), r["input_ratio"]), f"{row['run_id']}: input ratio")
     statuses = {r["status"] for r in rows}
     if all_statuses:
         check({"done", "diverged", "failed"} <= statuses, f"fixture should hold every status, has {statuses}")
