@@ -47,6 +47,20 @@ target_link_libraries(bench_engine PRIVATE sweep_engine)
 add_custom_target(bench COMMAND bench_engine 3 DEPENDS bench_engine USES_TERMINAL
                   COMMENT "Engine benchmark (a few minutes)")
 
+# Benchmark, not a test: `cmake --build build --target bench_scaling` runs one whole `sweep`
+# per cell (rnn, lstm, gru, transformer at ~13,300 parameters each) and length T = 20..2000
+# on one thread and prints seconds per epoch, peak memory and the fitted exponents of both
+# against T (the README's table; about 8 minutes, most of it the transformer at T = 2000).
+add_custom_target(bench_scaling
+                  COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/bench_scaling.py --sweep $<TARGET_FILE:sweep>
+                          --figure ${CMAKE_BINARY_DIR}/scaling.png
+                  DEPENDS sweep USES_TERMINAL COMMENT "Speed and memory against T, per cell (about 8 minutes)")
+# ... and that it keeps working (two short lengths, two cells; its figures mean nothing here)
+add_test(NAME bench_scaling_runs
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/bench_scaling.py --sweep $<TARGET_FILE:sweep>
+                 --lengths 20,40 --cells rnn,transformer)
+set_tests_properties(bench_scaling_runs PROPERTIES LABELS "bench" PASS_REGULAR_EXPRESSION "transformer +[0-9]+ +40 +[0-9.]+ +[0-9.]+")
+
 sweep_test_executable(test_engine_regression test_engine_regression.c)
 target_link_libraries(test_engine_regression PRIVATE sweep_lib)
 add_test(NAME engine_regression COMMAND test_engine_regression ${SWEEP_CONFIGS}/reference.yaml)
