@@ -211,9 +211,11 @@ void sw_progress_print_finished(sw_progress *p, const sw_run_report *r)
         else
             snprintf(line, sizeof line, "[%d/%d] %-8s %s  no epoch completed, %.3g s%s%s", k, p->total, status,
                      run->id, r->wall_seconds, sep, detail);
-    } else if (r->end == SW_END_RUNG) {
-        snprintf(line, sizeof line, "[%d/%d] %-8s %s  reached epoch %d/%d%s%s, %.3g s", k, p->total, status, run->id,
+    } else if (r->end == SW_END_RUNG) { /* not finished (it comes back, and is counted then): no position */
+        snprintf(line, sizeof line, "[-/%d] %-8s %s  reached epoch %d/%d%s%s, %.3g s", p->total, status, run->id,
                  r->until, run->cfg.train.epochs, sep, detail, r->wall_seconds);
+    } else if (r->end == SW_END_STOPPED) { /* interrupted: not counted, resumed by the next sweep */
+        snprintf(line, sizeof line, "[-/%d] %-8s %s  %s", p->total, status, run->id, detail);
     } else {
         snprintf(line, sizeof line, "[%d/%d] %-8s %s  %s", k, p->total, status, run->id, detail);
     }
