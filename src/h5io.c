@@ -1,9 +1,9 @@
 /* h5io.c: run files and the sweep index (see h5io.h and docs/hdf5-layout.md).
  *
- * Writing: every file is built in memory (HDF5's core driver, no backing store) and then
- * written by atomicio.c: a hidden temporary in the final directory
- * (".<name>.h5.tmp.<host>.<pid>.<serial>"), fsync'ed, renamed over the final name, and the
- * directory fsync'ed. So a file under a final name is always complete, a crash leaves at
+ * Writing (through h5write.c, shared with checkpoints): every file is built in memory
+ * (HDF5's core driver, no backing store) and then written by atomicio.c: a hidden
+ * temporary in the final directory (".<name>.h5.tmp.<host>.<pid>.<serial>"), fsync'ed,
+ * renamed over the final name, and the directory fsync'ed. So a file under a final name is always complete, a crash leaves at
  * most a temporary (sw_h5_remove_temporaries deletes them), and HDF5 itself never writes
  * to the disk: HDF5 1.10 does not recover from a failed write of its own (after a write
  * error inside H5Dclose or H5Fclose the file stays open half-closed and the library
@@ -28,8 +28,6 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
-#include <stdarg.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -39,7 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "atomicio.h"
+#include "h5write.h"
 #include "model.h"
 #include "record.h"
 #include "sweepspec.h"
@@ -49,26 +47,10 @@
 #define INDEX_FORMAT "sweep-index"
 #define FORMAT_VERSION 1
 #define INDEX_NAME "sweep.h5"
-#define TMP_MARK ".h5.tmp."
-
-/* Datasets with at least this many elements are chunked, shuffled and deflated; below it
- * the filter overhead outweighs the gain. Chunks aim at about CHUNK_BYTES. */
-#define COMPRESS_MIN_ELEMENTS 1024
-#define CHUNK_BYTES (256 * 1024)
-#define DEFLATE_LEVEL 4
-
-/* Half the number of chunks a node of a chunked dataset's index (a B-tree) holds. HDF5's
- * default, 32, makes every node 2-3 KB; with the checksum every array is chunked, most
- * into one chunk, and nodes of 16 chunks keep run files as small as they were without it
- * (the largest arrays have some tens of chunks). Needs superblock version 1 (HDF5 1.6). */
-#define CHUNK_BTREE_K 8
 
 /* The most elements a list or string read from a file may have (attributes, the index's
  * run ids): beyond it the file is refused before anything is allocated. */
 #define READ_MAX_LIST (1 << 24)
-
-/* Files are built in memory, which grows by this much at a time. */
-#define CORE_INCREMENT (1024 * 1024)
 
 static pthread_mutex_t hl_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -98,206 +80,8 @@ void sw_h5_detail(char buf[200])
     H5Eclear2(H5E_DEFAULT);
 }
 
-/* Writer state: the first failure is kept (later ones are usually its consequences). */
-typedef struct {
-    const char *where; /* final path, for messages */
-    char *err;
-    size_t errlen;
-    int rc;
-    bool checksum;     /* datasets get the Fletcher-32 filter (run files) */
-} wctx;
-
-SW_PRINTF(3, 4)
-static int wfail(wctx *w, int code, const char *fmt, ...)
-{
-    if (w->rc) return w->rc;
-    char what[256], detail[200];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    sw_h5_detail(detail);
-    if (detail[0])
-        sw_set_error(w->err, w->errlen, "cannot write %s: %s (HDF5: %s)", w->where, what, detail);
-    else
-        sw_set_error(w->err, w->errlen, "cannot write %s: %s", w->where, what);
-    w->rc = code;
-    return code;
-}
-
-/* ---- small HDF5 helpers ------------------------------------------------------------ */
-
-static hid_t make_space(int rank, const hsize_t *dims)
-{
-    return rank == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(rank, dims, NULL);
-}
-
-/* Variable-length UTF-8 strings: h5py returns them as str. */
-static hid_t str_type(void)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    if (t < 0) return t;
-    if (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
-        H5Tclose(t);
-        return -1;
-    }
-    return t;
-}
-
-/* The enum h5py uses for numpy bool (FALSE=0, TRUE=1 on int8), so h5py reads bool. */
-static hid_t bool_type(void)
-{
-    hid_t t = H5Tenum_create(H5T_NATIVE_INT8);
-    if (t < 0) return t;
-    int8_t v = 0;
-    herr_t a = H5Tenum_insert(t, "FALSE", &v);
-    v = 1;
-    herr_t b = H5Tenum_insert(t, "TRUE", &v);
-    if (a < 0 || b < 0) {
-        H5Tclose(t);
-        return -1;
-    }
-    return t;
-}
-
-static size_t count_of(int rank, const hsize_t *dims)
-{
-    size_t n = 1;
-    for (int i = 0; i < rank; i++) n *= (size_t)dims[i];
-    return n;
-}
-
-/* Creates attribute `name` on loc with file type ftype and writes buf (memory type mtype).
- * rank 0 is a scalar. */
-static int put_attr(wctx *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank,
-                    const hsize_t *dims, const void *buf)
-{
-    if (w->rc) return w->rc;
-    hid_t s = make_space(rank, dims), a = -1;
-    int ok = 0;
-    if (s >= 0) a = H5Acreate2(loc, name, ftype, s, H5P_DEFAULT, H5P_DEFAULT);
-    if (a >= 0) ok = count_of(rank, dims) == 0 || H5Awrite(a, mtype, buf) >= 0;
-    if (a >= 0) H5Aclose(a);
-    if (s >= 0) H5Sclose(s);
-    return ok ? SW_OK : wfail(w, SW_EHDF5, "attribute '%s'", name);
-}
-
-static int attr_str(wctx *w, hid_t loc, const char *name, const char *value)
-{
-    hid_t t = str_type();
-    if (t < 0) return wfail(w, SW_EHDF5, "string type");
-    const char *v = value ? value : "";
-    int rc = put_attr(w, loc, name, t, t, 0, NULL, &v);
-    H5Tclose(t);
-    return rc;
-}
-
-static int attr_strs(wctx *w, hid_t loc, const char *name, const char *const *values, int n)
-{
-    hid_t t = str_type();
-    if (t < 0) return wfail(w, SW_EHDF5, "string type");
-    hsize_t dims[1] = {(hsize_t)n};
-    const char *dummy = "";
-    int rc = put_attr(w, loc, name, t, t, 1, dims, n ? (const void *)values : (const void *)&dummy);
-    H5Tclose(t);
-    return rc;
-}
-
-static int attr_i64(wctx *w, hid_t loc, const char *name, long long v)
-{
-    int64_t x = (int64_t)v;
-    return put_attr(w, loc, name, H5T_STD_I64LE, H5T_NATIVE_INT64, 0, NULL, &x);
-}
-
-static int attr_i32(wctx *w, hid_t loc, const char *name, int v)
-{
-    int32_t x = v;
-    return put_attr(w, loc, name, H5T_STD_I32LE, H5T_NATIVE_INT32, 0, NULL, &x);
-}
-
-static int attr_f64(wctx *w, hid_t loc, const char *name, double v)
-{
-    return put_attr(w, loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 0, NULL, &v);
-}
-
-static int attr_bool(wctx *w, hid_t loc, const char *name, int v)
-{
-    hid_t t = bool_type();
-    if (t < 0) return wfail(w, SW_EHDF5, "bool type");
-    int8_t x = v != 0;
-    int rc = put_attr(w, loc, name, t, t, 0, NULL, &x);
-    H5Tclose(t);
-    return rc;
-}
-
-/* Chunk shape of about CHUNK_BYTES: whole trailing dimensions, leading ones cut first,
- * so a chunk holds complete rows (e.g. one sequence's T x H block). */
-static void choose_chunks(int rank, const hsize_t *dims, size_t elem, hsize_t *chunk)
-{
-    size_t bytes = elem;
-    for (int i = 0; i < rank; i++) {
-        chunk[i] = dims[i];
-        bytes *= (size_t)dims[i];
-    }
-    for (int i = 0; i < rank && bytes > CHUNK_BYTES; i++) {
-        size_t rest = bytes / (size_t)chunk[i];
-        if (rest >= CHUNK_BYTES) {
-            chunk[i] = 1;
-            bytes = rest;
-        } else {
-            chunk[i] = (hsize_t)(CHUNK_BYTES / rest);
-            if (chunk[i] < 1) chunk[i] = 1;
-            break;
-        }
-    }
-}
-
-/* Creates dataset `name` (intermediate groups too) under loc and writes buf into it.
- * Large arrays get shuffle+deflate; with w->checksum every non-empty one is chunked (HDF5
- * filters need chunks; a small array is one chunk) and gets Fletcher-32, last, so that the
- * checksum covers the bytes as stored. Returns the open dataset (caller closes) or -1. */
-static hid_t put_dset(wctx *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank,
-                      const hsize_t *dims, const void *buf)
-{
-    if (w->rc) return -1;
-    hid_t s = make_space(rank, dims), lcpl = H5Pcreate(H5P_LINK_CREATE),
-          dcpl = H5Pcreate(H5P_DATASET_CREATE), d = -1;
-    int ok = s >= 0 && lcpl >= 0 && dcpl >= 0 && H5Pset_create_intermediate_group(lcpl, 1) >= 0;
-    size_t n = count_of(rank, dims);
-    bool compress = rank > 0 && n >= COMPRESS_MIN_ELEMENTS, checksum = w->checksum && rank > 0 && n > 0;
-    if (ok && (compress || checksum)) {
-        hsize_t chunk[H5S_MAX_RANK];
-        size_t elem = H5Tget_size(ftype);
-        choose_chunks(rank, dims, elem, chunk);
-        ok = elem > 0 && H5Pset_chunk(dcpl, rank, chunk) >= 0;
-        if (ok && compress) ok = H5Pset_shuffle(dcpl) >= 0 && H5Pset_deflate(dcpl, DEFLATE_LEVEL) >= 0;
-        if (ok && checksum) ok = H5Pset_fletcher32(dcpl) >= 0;
-    }
-    if (ok) d = H5Dcreate2(loc, name, ftype, s, lcpl, dcpl, H5P_DEFAULT);
-    if (d >= 0 && n > 0 && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
-        H5Dclose(d);
-        d = -1;
-    }
-    if (s >= 0) H5Sclose(s);
-    if (lcpl >= 0) H5Pclose(lcpl);
-    if (dcpl >= 0) H5Pclose(dcpl);
-    if (d < 0) wfail(w, SW_EHDF5, "dataset '%s'", name);
-    return d;
-}
-
-/* put_dset for arrays that need nothing more than a long_name: writes and closes. */
-static int put_array(wctx *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank,
-                     const hsize_t *dims, const void *buf, const char *long_name)
-{
-    hid_t d = put_dset(w, loc, name, ftype, mtype, rank, dims, buf);
-    if (d < 0) return w->rc;
-    if (long_name) attr_str(w, d, "long_name", long_name);
-    H5Dclose(d);
-    return w->rc;
-}
-
 /* Attaches scales[i] to dimension i of d (skipping negative ids). */
-static int attach_scales(wctx *w, hid_t d, const hid_t *scales, int rank, const char *name)
+static int attach_scales(sw_h5w *w, hid_t d, const hid_t *scales, int rank, const char *name)
 {
     if (w->rc) return w->rc;
     pthread_mutex_lock(&hl_lock);
@@ -305,11 +89,11 @@ static int attach_scales(wctx *w, hid_t d, const hid_t *scales, int rank, const 
     for (int i = 0; i < rank && ok; i++)
         if (scales[i] >= 0) ok = H5DSattach_scale(d, scales[i], (unsigned)i) >= 0;
     pthread_mutex_unlock(&hl_lock);
-    return ok ? SW_OK : wfail(w, SW_EHDF5, "attaching dimension scales to '%s'", name);
+    return ok ? SW_OK : sw_h5w_fail(w, SW_EHDF5, "attaching dimension scales to '%s'", name);
 }
 
 /* Groups list their links and attributes in creation order (h5py follows it). */
-static hid_t make_group(wctx *w, hid_t loc, const char *name)
+static hid_t make_group(sw_h5w *w, hid_t loc, const char *name)
 {
     if (w->rc) return -1;
     hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE), g = -1;
@@ -318,7 +102,7 @@ static hid_t make_group(wctx *w, hid_t loc, const char *name)
         H5Pset_attr_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0)
         g = H5Gcreate2(loc, name, H5P_DEFAULT, gcpl, H5P_DEFAULT);
     if (gcpl >= 0) H5Pclose(gcpl);
-    if (g < 0) wfail(w, SW_EHDF5, "group '%s'", name);
+    if (g < 0) sw_h5w_fail(w, SW_EHDF5, "group '%s'", name);
     return g;
 }
 
@@ -342,53 +126,6 @@ static void iso_time_utc(char out[32])
 static hid_t real_mem_type(void)
 {
     return sizeof(sw_real) == sizeof(float) ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
-}
-
-/* ---- atomic file creation ---------------------------------------------------------- */
-
-/* A new HDF5 file in memory (nothing on disk until finish_file), named after the temporary
- * finish_file will write it to (`tmp`, tmplen bytes, for the final name <base>.h5 in dir):
- * HDF5 first tries to open a file of that name from disk, and a name that does not exist
- * yet keeps it from reading an older run file under the final name. */
-static hid_t create_in_memory(wctx *w, const char *dir, const char *base, char *tmp, size_t tmplen)
-{
-    static atomic_uint serial;
-    char owner[128];
-    sw_atomic_owner(owner, sizeof owner);
-    int n = snprintf(tmp, tmplen, "%s/.%s" TMP_MARK "%s.%u", dir, base, owner, atomic_fetch_add(&serial, 1u));
-    if (n < 0 || (size_t)n >= tmplen) {
-        wfail(w, SW_EINVAL, "path too long");
-        return -1;
-    }
-    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = H5Pcreate(H5P_FILE_ACCESS), f = -1;
-    if (fcpl >= 0 && fapl >= 0 &&
-        H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0 &&
-        H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0 &&
-        H5Pset_istore_k(fcpl, CHUNK_BTREE_K) >= 0 &&
-        H5Pset_fapl_core(fapl, CORE_INCREMENT, 0) >= 0 && H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) >= 0)
-        f = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl);
-    if (fcpl >= 0) H5Pclose(fcpl);
-    if (fapl >= 0) H5Pclose(fapl);
-    if (f < 0) wfail(w, SW_EHDF5, "creating the file in memory");
-    return f;
-}
-
-/* Takes the in-memory file's image, closes the file (whatever happened: the strong close
- * degree closes every object still open in it) and, when nothing failed, writes the image
- * atomically to w->where through the temporary `tmp` (see atomicio.h). */
-static int finish_file(wctx *w, hid_t file, const char *dir, const char *tmp)
-{
-    void *image = NULL;
-    /* H5Fget_file_image copies the buffer as it is: the metadata still cached must be in it */
-    if (!w->rc && H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) wfail(w, SW_EHDF5, "flushing the file");
-    ssize_t len = w->rc ? -1 : H5Fget_file_image(file, NULL, 0);
-    if (!w->rc && len <= 0) wfail(w, SW_EHDF5, "the file's image");
-    if (!w->rc && !(image = malloc((size_t)len))) wfail(w, SW_ENOMEM, "out of memory for the file's image");
-    if (!w->rc && H5Fget_file_image(file, image, (size_t)len) != len) wfail(w, SW_EHDF5, "the file's image");
-    if (H5Fclose(file) < 0) wfail(w, SW_EHDF5, "closing the file");
-    if (!w->rc) w->rc = sw_atomic_write(dir, w->where, tmp, image, (size_t)len, w->err, w->errlen);
-    free(image);
-    return w->rc;
 }
 
 /* ---- run files ----------------------------------------------------------------------- */
@@ -422,7 +159,7 @@ static int valid_run_id(const char *id)
     return 1;
 }
 
-static int write_config_group(wctx *w, hid_t root, const sw_config *cfg)
+static int write_config_group(sw_h5w *w, hid_t root, const sw_config *cfg)
 {
     hid_t g = make_group(w, root, "config");
     if (g < 0) return w->rc;
@@ -431,13 +168,13 @@ static int write_config_group(wctx *w, hid_t root, const sw_config *cfg)
         if (sw_key_is_runtime(k)) continue; /* how it ran, not what it is */
         switch (k->type) {
         case SW_TYPE_INT:
-        case SW_TYPE_INT64: attr_i64(w, g, k->key, sw_config_get_int(cfg, k)); break;
-        case SW_TYPE_FLOAT: attr_f64(w, g, k->key, sw_config_get_float(cfg, k)); break;
-        case SW_TYPE_BOOL: attr_bool(w, g, k->key, (int)sw_config_get_int(cfg, k)); break;
-        case SW_TYPE_STRING: attr_str(w, g, k->key, sw_config_get_string(cfg, k)); break;
+        case SW_TYPE_INT64: sw_h5w_attr_i64(w, g, k->key, sw_config_get_int(cfg, k)); break;
+        case SW_TYPE_FLOAT: sw_h5w_attr_f64(w, g, k->key, sw_config_get_float(cfg, k)); break;
+        case SW_TYPE_BOOL: sw_h5w_attr_bool(w, g, k->key, (int)sw_config_get_int(cfg, k)); break;
+        case SW_TYPE_STRING: sw_h5w_attr_str(w, g, k->key, sw_config_get_string(cfg, k)); break;
         case SW_TYPE_ENUM: {
             const char *name = sw_config_get_enum(cfg, k);
-            attr_str(w, g, k->key, name ? name : "");
+            sw_h5w_attr_str(w, g, k->key, name ? name : "");
             break;
         }
         case SW_TYPE_INT_LIST: {
@@ -446,10 +183,10 @@ static int write_config_group(wctx *w, hid_t root, const sw_config *cfg)
             int64_t vals[SW_MAX_MILESTONES + 1];
             for (int j = 0; j < n && j < SW_MAX_MILESTONES; j++) vals[j] = v[j];
             hsize_t dims[1] = {(hsize_t)n};
-            put_attr(w, g, k->key, H5T_STD_I64LE, H5T_NATIVE_INT64, 1, dims, vals);
+            sw_h5w_attr(w, g, k->key, H5T_STD_I64LE, H5T_NATIVE_INT64, 1, dims, vals);
             break;
         }
-        default: wfail(w, SW_EINVAL, "config key '%s' has an unknown type", k->key);
+        default: sw_h5w_fail(w, SW_EINVAL, "config key '%s' has an unknown type", k->key);
         }
     }
     H5Gclose(g);
@@ -500,7 +237,7 @@ static void close_record_group(record_group *g)
 
 /* Opens the group at `path` (absolute), creating it and its parents as needed with
  * make_group, so that every level lists its members in creation order. */
-static void open_record_group(wctx *w, hid_t file, const char *path, record_group *g)
+static void open_record_group(sw_h5w *w, hid_t file, const char *path, record_group *g)
 {
     snprintf(g->path, sizeof g->path, "%s", path);
     hid_t loc = file;
@@ -510,7 +247,7 @@ static void open_record_group(wctx *w, hid_t file, const char *path, record_grou
         snprintf(part, sizeof part, "%.*s", (int)n, p);
         htri_t exists = H5Lexists(loc, part, H5P_DEFAULT);
         hid_t next = exists > 0 ? H5Gopen2(loc, part, H5P_DEFAULT) : exists == 0 ? make_group(w, loc, part) : -1;
-        if (next < 0) wfail(w, SW_EHDF5, "group '%s'", path);
+        if (next < 0) sw_h5w_fail(w, SW_EHDF5, "group '%s'", path);
         if (loc != file) H5Gclose(loc);
         loc = next;
         p += n + (p[n] == '/');
@@ -529,29 +266,29 @@ static hid_t find_scale(const record_group *g, const char *name)
 /* A coordinate: int32 dataset [n] holding the row's array or first, first+1, ..., made a
  * dimension scale named like the dataset (netCDF-4 convention, so h5netcdf/xarray name
  * the axis) and kept open in g for the arrays that follow. */
-static void write_scale_row(wctx *w, record_group *g, const sw_record_row *row, const void *array,
+static void write_scale_row(sw_h5w *w, record_group *g, const sw_record_row *row, const void *array,
                             size_t n)
 {
     const char *name = sw_record_name(row);
     int32_t *range = NULL;
     if (row->from == SW_FROM_RANGE) {
         if (!(range = malloc((n ? n : 1) * sizeof *range))) {
-            wfail(w, SW_ENOMEM, "out of memory for '%s'", name);
+            sw_h5w_fail(w, SW_ENOMEM, "out of memory for '%s'", name);
             return;
         }
         for (size_t i = 0; i < n; i++) range[i] = row->first + (int32_t)i;
         array = range;
     }
     hsize_t dims[1] = {(hsize_t)n};
-    hid_t d = put_dset(w, g->id, name, record_file_type(row->type), record_mem_type(row->type), 1, dims, array);
+    hid_t d = sw_h5w_dset(w, g->id, name, record_file_type(row->type), record_mem_type(row->type), 1, dims, array);
     free(range);
     if (d < 0) return;
-    attr_str(w, d, "long_name", row->long_name);
+    sw_h5w_attr_str(w, d, "long_name", row->long_name);
     pthread_mutex_lock(&hl_lock);
     herr_t s = H5DSset_scale(d, name);
     pthread_mutex_unlock(&hl_lock);
     if (s < 0 || w->rc || g->n_scales == (int)SW_ARRAY_LEN(g->scales)) {
-        wfail(w, SW_EHDF5, "dimension scale '%s'", name);
+        sw_h5w_fail(w, SW_EHDF5, "dimension scale '%s'", name);
         H5Dclose(d);
         return;
     }
@@ -560,7 +297,7 @@ static void write_scale_row(wctx *w, record_group *g, const sw_record_row *row, 
 }
 
 /* A data array with its dimension scales attached and a long_name. */
-static void write_array_row(wctx *w, const record_group *g, const sw_record_row *row, const void *array,
+static void write_array_row(sw_h5w *w, const record_group *g, const sw_record_row *row, const void *array,
                             const sw_record_sizes *s)
 {
     const char *name = sw_record_name(row);
@@ -570,39 +307,39 @@ static void write_array_row(wctx *w, const record_group *g, const sw_record_row 
         dims[i] = (hsize_t)s->n[row->dims[i]];
         scales[i] = find_scale(g, row->scales[i]);
     }
-    hid_t d = put_dset(w, g->id, name, record_file_type(row->type), record_mem_type(row->type), row->rank, dims,
+    hid_t d = sw_h5w_dset(w, g->id, name, record_file_type(row->type), record_mem_type(row->type), row->rank, dims,
                        array);
     if (d < 0) return;
     attach_scales(w, d, scales, row->rank, name);
-    attr_str(w, d, "long_name", row->long_name);
+    sw_h5w_attr_str(w, d, "long_name", row->long_name);
     H5Dclose(d);
 }
 
-static void write_attribute_row(wctx *w, hid_t loc, const sw_record_row *row, const sw_config *cfg,
+static void write_attribute_row(sw_h5w *w, hid_t loc, const sw_record_row *row, const sw_config *cfg,
                                 const sw_run_result *r, const sw_record_sizes *s)
 {
     double v = sw_record_value(row, cfg, r, s);
     switch (row->type) {
-    case SW_REC_F64: attr_f64(w, loc, sw_record_name(row), v); break;
-    case SW_REC_I32: attr_i32(w, loc, sw_record_name(row), (int)v); break;
-    case SW_REC_I64: attr_i64(w, loc, sw_record_name(row), (long long)v); break;
-    default: wfail(w, SW_EINVAL, "attribute %s has an array type", row->path);
+    case SW_REC_F64: sw_h5w_attr_f64(w, loc, sw_record_name(row), v); break;
+    case SW_REC_I32: sw_h5w_attr_i32(w, loc, sw_record_name(row), (int)v); break;
+    case SW_REC_I64: sw_h5w_attr_i64(w, loc, sw_record_name(row), (long long)v); break;
+    default: sw_h5w_fail(w, SW_EINVAL, "attribute %s has an array type", row->path);
     }
 }
 
 /* The parameters tensor by tensor, with the names and shapes of model.h's table. */
-static void write_weights_row(wctx *w, hid_t group, const sw_model_shape *shape, const sw_real *flat)
+static void write_weights_row(sw_h5w *w, hid_t group, const sw_model_shape *shape, const sw_real *flat)
 {
     int nt = sw_tensor_count(shape);
     for (int i = 0; i < nt && !w->rc; i++) {
         sw_tensor_info t = sw_tensor_describe(shape, i);
         hsize_t dims[2] = {(hsize_t)t.rows, (hsize_t)t.cols};
-        put_array(w, group, t.name, H5T_IEEE_F32LE, real_mem_type(), t.cols ? 2 : 1, dims, flat + t.offset, NULL);
+        sw_h5w_array(w, group, t.name, H5T_IEEE_F32LE, real_mem_type(), t.cols ? 2 : 1, dims, flat + t.offset, NULL);
     }
 }
 
 /* Every row of the table that a run of this status has, in table order. */
-static int write_record(wctx *w, hid_t file, const sw_config *cfg, const sw_run_result *r, int full)
+static int write_record(sw_h5w *w, hid_t file, const sw_config *cfg, const sw_run_result *r, int full)
 {
     sw_record_sizes s;
     sw_record_sizes_recorded(cfg, r, &s);
@@ -624,7 +361,7 @@ static int write_record(wctx *w, hid_t file, const sw_config *cfg, const sw_run_
         case SW_REC_DATASET: write_array_row(w, &g, row, array, &s); break;
         case SW_REC_ATTRIBUTE: write_attribute_row(w, g.id, row, cfg, r, &s); break;
         case SW_REC_WEIGHTS: write_weights_row(w, g.id, &shape, array); break;
-        default: wfail(w, SW_EINVAL, "%s has an unknown kind", row->path);
+        default: sw_h5w_fail(w, SW_EINVAL, "%s has an unknown kind", row->path);
         }
     }
     close_record_group(&g);
@@ -633,36 +370,36 @@ static int write_record(wctx *w, hid_t file, const sw_config *cfg, const sw_run_
 
 /* Checks that a result carries every array its file needs (for a failed run, the
  * history), with the counts its config's arrays were allocated for. */
-static int check_result(wctx *w, const sw_config *cfg, const sw_run_result *r, int full)
+static int check_result(sw_h5w *w, const sw_config *cfg, const sw_run_result *r, int full)
 {
     sw_record_sizes planned, s;
     sw_record_sizes_planned(cfg, &planned);
     sw_record_sizes_recorded(cfg, r, &s);
     if (r->history.epochs < 0 || r->history.epochs > cfg->train.epochs)
-        return wfail(w, SW_EINVAL, "the result has %d epochs of history for %d planned",
+        return sw_h5w_fail(w, SW_EINVAL, "the result has %d epochs of history for %d planned",
                      r->history.epochs, cfg->train.epochs);
     if (full && (r->grad_records < 0 || r->grad_records > planned.n[SW_SIZE_RECORDS]))
-        return wfail(w, SW_EINVAL, "the result has %d gradient records for at most %lld",
+        return sw_h5w_fail(w, SW_EINVAL, "the result has %d gradient records for at most %lld",
                      r->grad_records, planned.n[SW_SIZE_RECORDS]);
     for (size_t i = 0; i < sw_record_len; i++) {
         const sw_record_row *row = &sw_record[i];
         if (!sw_record_is_array(row) || !sw_record_written(row, cfg, full)) continue;
         if (sw_record_count(row, &s) > 0 && !sw_record_array(sw_record_field_const(row, r)))
-            return wfail(w, SW_EINVAL, "the result has no %s", row->path);
+            return sw_h5w_fail(w, SW_EINVAL, "the result has no %s", row->path);
     }
     if (!full) return SW_OK;
     if (r->param_count != (size_t)s.n[SW_SIZE_PARAMS])
-        return wfail(w, SW_EINVAL, "the result has %zu parameters, the config's model %lld",
+        return sw_h5w_fail(w, SW_EINVAL, "the result has %zu parameters, the config's model %lld",
                      r->param_count, s.n[SW_SIZE_PARAMS]);
     if (r->probe_size != s.n[SW_SIZE_PROBE])
-        return wfail(w, SW_EINVAL, "the result has %d probe sequences, the config %lld", r->probe_size,
+        return sw_h5w_fail(w, SW_EINVAL, "the result has %d probe sequences, the config %lld", r->probe_size,
                      s.n[SW_SIZE_PROBE]);
     return SW_OK;
 }
 
 /* The record's text attributes (record.c's sw_record_text), into groups the table's
  * rows created. */
-static void write_metric_names(wctx *w, hid_t file, const sw_config *cfg)
+static void write_metric_names(sw_h5w *w, hid_t file, const sw_config *cfg)
 {
     for (size_t i = 0; i < sw_record_text_len && !w->rc; i++) {
         const sw_record_text_row *row = &sw_record_text[i];
@@ -671,10 +408,10 @@ static void write_metric_names(wctx *w, hid_t file, const sw_config *cfg)
         snprintf(group, sizeof group, "%.*s", (int)(slash - row->path), row->path);
         hid_t g = H5Gopen2(file, group, H5P_DEFAULT);
         if (g < 0) {
-            wfail(w, SW_EHDF5, "group %s", group);
+            sw_h5w_fail(w, SW_EHDF5, "group %s", group);
             return;
         }
-        attr_str(w, g, slash + 1, row->value(cfg));
+        sw_h5w_attr_str(w, g, slash + 1, row->value(cfg));
         H5Gclose(g);
     }
 }
@@ -698,44 +435,44 @@ int sw_h5_write_run(const char *dir, const sw_run_meta *meta, const sw_config *c
         sw_set_error(err, errlen, "path too long: %s/%s.h5", dir, meta->run_id);
         return SW_EINVAL;
     }
-    wctx w = {final, err, errlen, SW_OK, true};
+    sw_h5w w = {final, err, errlen, SW_OK, true, true};
     int full = result->status != SW_RUN_FAILED;
     if (check_result(&w, cfg, result, full)) return w.rc;
 
     char tmp[PATH_MAX];
-    hid_t file = create_in_memory(&w, dir, meta->run_id, tmp, sizeof tmp);
+    hid_t file = sw_h5w_create(&w, dir, meta->run_id, tmp, sizeof tmp);
     if (file < 0) return w.rc;
 
     char *yaml = sw_config_to_yaml(cfg);
-    if (!yaml) wfail(&w, SW_ENOMEM, "out of memory");
+    if (!yaml) sw_h5w_fail(&w, SW_ENOMEM, "out of memory");
     char created[32];
     iso_time_utc(created);
     const char *status = sw_run_status_name(result->status);
-    attr_str(&w, file, "format", RUN_FORMAT);
-    attr_i32(&w, file, "format_version", FORMAT_VERSION);
-    attr_str(&w, file, "run_id", meta->run_id);
-    attr_str(&w, file, "sweep", meta->sweep_name ? meta->sweep_name : "");
-    attr_str(&w, file, "status", status);
-    attr_str(&w, file, "error", result->status == SW_RUN_DONE ? "" : result->error);
-    attr_i64(&w, file, "seed", (long long)cfg->seed);
-    attr_strs(&w, file, "swept_keys", meta->swept_keys, meta->swept_keys ? meta->n_swept : 0);
-    attr_str(&w, file, "config", yaml);
-    attr_str(&w, file, "program_version", SWEEP_VERSION);
-    attr_str(&w, file, "program", sw_version_string());
-    attr_str(&w, file, "library_versions", sw_library_versions());
-    attr_str(&w, file, "created", created);
-    attr_f64(&w, file, "wall_seconds", result->wall_seconds);
+    sw_h5w_attr_str(&w, file, "format", RUN_FORMAT);
+    sw_h5w_attr_i32(&w, file, "format_version", FORMAT_VERSION);
+    sw_h5w_attr_str(&w, file, "run_id", meta->run_id);
+    sw_h5w_attr_str(&w, file, "sweep", meta->sweep_name ? meta->sweep_name : "");
+    sw_h5w_attr_str(&w, file, "status", status);
+    sw_h5w_attr_str(&w, file, "error", result->status == SW_RUN_DONE ? "" : result->error);
+    sw_h5w_attr_i64(&w, file, "seed", (long long)cfg->seed);
+    sw_h5w_attr_strs(&w, file, "swept_keys", meta->swept_keys, meta->swept_keys ? meta->n_swept : 0);
+    sw_h5w_attr_str(&w, file, "config", yaml);
+    sw_h5w_attr_str(&w, file, "program_version", SWEEP_VERSION);
+    sw_h5w_attr_str(&w, file, "program", sw_version_string());
+    sw_h5w_attr_str(&w, file, "library_versions", sw_library_versions());
+    sw_h5w_attr_str(&w, file, "created", created);
+    sw_h5w_attr_f64(&w, file, "wall_seconds", result->wall_seconds);
     free(yaml);
 
     write_config_group(&w, file, cfg);
     write_record(&w, file, cfg, result, full);
     write_metric_names(&w, file, cfg);
-    return finish_file(&w, file, dir, tmp);
+    return sw_h5w_finish(&w, file, dir, tmp);
 }
 
 static int is_temporary_name(const char *name)
 {
-    return name[0] == '.' && strstr(name, TMP_MARK) != NULL;
+    return name[0] == '.' && strstr(name, SW_H5_TMP_MARK) != NULL;
 }
 
 static const char *base_name(const char *path)
@@ -758,7 +495,7 @@ static int get_str(hid_t loc, const char *name, char **out)
     int rc = SW_EFORMAT;
     if (ft >= 0 && s >= 0 && H5Tget_class(ft) == H5T_STRING && H5Sget_simple_extent_npoints(s) == 1) {
         if (H5Tis_variable_str(ft) > 0) {
-            hid_t mt = str_type();
+            hid_t mt = sw_h5w_str_type();
             char *v = NULL;
             if (mt >= 0 && H5Aread(a, mt, &v) >= 0) {
                 *out = strdup(v ? v : "");
@@ -936,7 +673,7 @@ static int get_strs(hid_t obj, int is_attr, char ***out, int *n)
         goto done;
     }
     if (H5Tis_variable_str(ft) > 0) {
-        hid_t mt = str_type();
+        hid_t mt = sw_h5w_str_type();
         char **raw = calloc((size_t)np, sizeof *raw);
         herr_t r = -1;
         if (mt >= 0 && raw)
@@ -1872,34 +1609,34 @@ static void free_owned(table_cols *c)
 }
 
 /* run_id, status and path. */
-static void write_id_columns(wctx *w, hid_t g, const index_row *rows, table_cols *c)
+static void write_id_columns(sw_h5w *w, hid_t g, const index_row *rows, table_cols *c)
 {
     int n = c->n;
     for (int i = 0; i < n; i++) c->strs[i] = rows[i].id;
-    put_array(w, g, "run_id", c->st, c->st, 1, c->dims, c->strs, "run id (file name without .h5)");
+    sw_h5w_array(w, g, "run_id", c->st, c->st, 1, c->dims, c->strs, "run id (file name without .h5)");
     for (int i = 0; i < n; i++)
         c->strs[i] = rows[i].have ? sw_run_status_name(rows[i].file->status)
                                   : rows[i].unreadable ? "unreadable" : "pending";
     /* the long_name predates status stopped (early stopping): kept, so that an index is
      * the same bytes as before for sweeps without stop: */
-    put_array(w, g, "status", c->st, c->st, 1, c->dims, c->strs, "done | diverged | failed | pending | unreadable");
+    sw_h5w_array(w, g, "status", c->st, c->st, 1, c->dims, c->strs, "done | diverged | failed | pending | unreadable");
     for (int i = 0; i < n && !w->rc; i++) {
         if (rows[i].have) {
             size_t len = strlen(rows[i].id) + 4;
             if (!(c->owned[i] = malloc(len))) {
-                wfail(w, SW_ENOMEM, "out of memory");
+                sw_h5w_fail(w, SW_ENOMEM, "out of memory");
                 break;
             }
             snprintf(c->owned[i], len, "%s.h5", rows[i].id);
         }
         c->strs[i] = c->owned[i] ? c->owned[i] : "";
     }
-    put_array(w, g, "path", c->st, c->st, 1, c->dims, c->strs, "run file, relative to this file's directory");
+    sw_h5w_array(w, g, "path", c->st, c->st, 1, c->dims, c->strs, "run file, relative to this file's directory");
     free_owned(c);
 }
 
 /* The column of one swept key, typed like the key (lists and choices as text). */
-static void write_key_column(wctx *w, hid_t g, const index_row *rows, table_cols *c, const sw_key_info *k)
+static void write_key_column(sw_h5w *w, hid_t g, const index_row *rows, table_cols *c, const sw_key_info *k)
 {
     for (int i = 0; i < c->n && !w->rc; i++) {
         const sw_config *cfg = rows[i].cfg;
@@ -1914,23 +1651,23 @@ static void write_key_column(wctx *w, hid_t g, const index_row *rows, table_cols
                 snprintf(text, sizeof text, "%s", sw_config_get_string(cfg, k));
             else if (cfg)
                 sw_config_format(cfg, k, text, sizeof text);
-            if (!(c->owned[i] = strdup(text))) wfail(w, SW_ENOMEM, "out of memory");
+            if (!(c->owned[i] = strdup(text))) sw_h5w_fail(w, SW_ENOMEM, "out of memory");
             c->strs[i] = c->owned[i];
         }
         }
     }
     switch (k->type) {
     case SW_TYPE_INT:
-    case SW_TYPE_INT64: put_array(w, g, k->key, H5T_STD_I64LE, H5T_NATIVE_INT64, 1, c->dims, c->ints, k->doc); break;
-    case SW_TYPE_FLOAT: put_array(w, g, k->key, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, c->dims, c->dbls, k->doc); break;
-    case SW_TYPE_BOOL: put_array(w, g, k->key, c->bt, c->bt, 1, c->dims, c->bools, k->doc); break;
-    default: put_array(w, g, k->key, c->st, c->st, 1, c->dims, c->strs, k->doc);
+    case SW_TYPE_INT64: sw_h5w_array(w, g, k->key, H5T_STD_I64LE, H5T_NATIVE_INT64, 1, c->dims, c->ints, k->doc); break;
+    case SW_TYPE_FLOAT: sw_h5w_array(w, g, k->key, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, c->dims, c->dbls, k->doc); break;
+    case SW_TYPE_BOOL: sw_h5w_array(w, g, k->key, c->bt, c->bt, 1, c->dims, c->bools, k->doc); break;
+    default: sw_h5w_array(w, g, k->key, c->st, c->st, 1, c->dims, c->strs, k->doc);
     }
     free_owned(c);
 }
 
 /* The summary columns; NaN / 0 for runs without a readable file. */
-static void write_summary_columns(wctx *w, hid_t g, const index_row *rows, table_cols *c)
+static void write_summary_columns(sw_h5w *w, hid_t g, const index_row *rows, table_cols *c)
 {
     struct {
         const char *name, *long_name;
@@ -1946,34 +1683,34 @@ static void write_summary_columns(wctx *w, hid_t g, const index_row *rows, table
     for (size_t k = 0; k < SW_ARRAY_LEN(dcols) && !w->rc; k++) {
         for (int i = 0; i < c->n; i++)
             c->dbls[i] = rows[i].have ? *(const double *)((const char *)rows[i].file + dcols[k].off) : NAN;
-        put_array(w, g, dcols[k].name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, c->dims, c->dbls, dcols[k].long_name);
+        sw_h5w_array(w, g, dcols[k].name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, c->dims, c->dbls, dcols[k].long_name);
         if (k == 0) { /* keep best_epoch beside best_test_acc */
             for (int i = 0; i < c->n; i++) c->ints[i] = rows[i].have ? rows[i].file->best_epoch : 0;
-            put_array(w, g, "best_epoch", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, c->dims, c->ints,
+            sw_h5w_array(w, g, "best_epoch", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, c->dims, c->ints,
                       "epoch of the best value of the run's metric (from 1); 0 when unknown");
         }
     }
     for (int i = 0; i < c->n; i++) c->ints[i] = rows[i].have ? rows[i].file->epochs : 0;
-    put_array(w, g, "epochs", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, c->dims, c->ints, "epochs completed");
+    sw_h5w_array(w, g, "epochs", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, c->dims, c->ints, "epochs completed");
 }
 
-static int write_index_table(wctx *w, hid_t root, const index_row *rows, int n, const char *const *keys,
+static int write_index_table(sw_h5w *w, hid_t root, const index_row *rows, int n, const char *const *keys,
                              int nkeys)
 {
     hid_t g = make_group(w, root, "table");
     if (g < 0) return w->rc;
     size_t cn = (size_t)(n ? n : 1);
-    table_cols c = {n, {(hsize_t)n}, str_type(), bool_type(), calloc(cn, sizeof *c.strs), calloc(cn, sizeof *c.owned),
+    table_cols c = {n, {(hsize_t)n}, sw_h5w_str_type(), sw_h5w_bool_type(), calloc(cn, sizeof *c.strs), calloc(cn, sizeof *c.owned),
                     calloc(cn, sizeof *c.ints), calloc(cn, sizeof *c.dbls), calloc(cn, sizeof *c.bools)};
     if (c.st < 0 || c.bt < 0 || !c.strs || !c.owned || !c.ints || !c.dbls || !c.bools) {
-        wfail(w, SW_ENOMEM, "out of memory");
+        sw_h5w_fail(w, SW_ENOMEM, "out of memory");
         goto done;
     }
     write_id_columns(w, g, rows, &c);
     for (int k = 0; k < nkeys && !w->rc; k++) {
         const sw_key_info *key = sw_schema_find(keys[k]);
         if (!key) {
-            wfail(w, SW_EINVAL, "swept key '%s' is not a config key", keys[k]);
+            sw_h5w_fail(w, SW_EINVAL, "swept key '%s' is not a config key", keys[k]);
             break;
         }
         write_key_column(w, g, rows, &c, key);
@@ -1995,7 +1732,7 @@ done:
 
 /* Fills row i: the run's id and, when its file is complete and readable, its summary
  * (from spec->cache while the file is unchanged; a newly read one goes into the cache). */
-static int collect_row(wctx *w, const char *dir, const sw_index_spec *spec, char **listed, int i,
+static int collect_row(sw_h5w *w, const char *dir, const sw_index_spec *spec, char **listed, int i,
                        index_row *r)
 {
     if (spec->run_ids) {
@@ -2004,7 +1741,7 @@ static int collect_row(wctx *w, const char *dir, const sw_index_spec *spec, char
         listed[i][strlen(listed[i]) - 3] = 0; /* strip .h5 */
         r->id = listed[i];
     }
-    if (!valid_run_id(r->id)) return wfail(w, SW_EINVAL, "invalid run id '%s'", r->id ? r->id : "(null)");
+    if (!valid_run_id(r->id)) return sw_h5w_fail(w, SW_EINVAL, "invalid run id '%s'", r->id ? r->id : "(null)");
     char path[PATH_MAX], msg[PATH_MAX + 256];
     snprintf(path, sizeof path, "%s/%s.h5", dir, r->id);
     struct stat st;
@@ -2024,7 +1761,7 @@ static int collect_row(wctx *w, const char *dir, const sw_index_spec *spec, char
             r->file = &cached->file;
         }
     } else {
-        if (rc == SW_ENOMEM) return wfail(w, SW_ENOMEM, "out of memory");
+        if (rc == SW_ENOMEM) return sw_h5w_fail(w, SW_ENOMEM, "out of memory");
         if (exists && spec->diag) fprintf(spec->diag, "%s; listed as unreadable\n", msg);
         sw_run_file_free(&r->own);
         r->file = NULL;
@@ -2037,7 +1774,7 @@ static int collect_row(wctx *w, const char *dir, const sw_index_spec *spec, char
 
 /* The key columns: the spec's swept keys, else those of the first run file read. *keys
  * is a new array of borrowed strings (the caller frees the array). */
-static int index_keys(wctx *w, const sw_index_spec *spec, const index_row *rows, int n, const char ***keys,
+static int index_keys(sw_h5w *w, const sw_index_spec *spec, const index_row *rows, int n, const char ***keys,
                       int *nkeys)
 {
     const char *const *from = spec->swept_keys;
@@ -2050,23 +1787,23 @@ static int index_keys(wctx *w, const sw_index_spec *spec, const index_row *rows,
         }
     *nkeys = 0;
     if (!found) return SW_OK; /* *keys stays NULL: no key columns */
-    if (!(*keys = calloc((size_t)(count + 1), sizeof **keys))) return wfail(w, SW_ENOMEM, "out of memory");
+    if (!(*keys = calloc((size_t)(count + 1), sizeof **keys))) return sw_h5w_fail(w, SW_ENOMEM, "out of memory");
     for (int i = 0; i < count; i++) (*keys)[(*nkeys)++] = from[i];
     for (int i = 0; i < *nkeys; i++)
-        if (!sw_schema_find((*keys)[i])) return wfail(w, SW_EINVAL, "swept key '%s' is not a config key", (*keys)[i]);
+        if (!sw_schema_find((*keys)[i])) return sw_h5w_fail(w, SW_EINVAL, "swept key '%s' is not a config key", (*keys)[i]);
     return SW_OK;
 }
 
 /* /decisions: the stop settings as attributes, one row per decision in parallel 1-D
  * datasets (docs/hdf5-layout.md). */
-static int write_decisions(wctx *w, hid_t root, const sw_index_decisions *d)
+static int write_decisions(sw_h5w *w, hid_t root, const sw_index_decisions *d)
 {
     hid_t g = make_group(w, root, "decisions");
     if (g < 0) return w->rc;
-    attr_str(w, g, "kind", sw_stop_kind_name(d->kind));
-    attr_str(w, g, "metric", sw_stop_metric_name(d->metric));
-    attr_i64(w, g, "eta", d->eta);
-    attr_i64(w, g, "min_epochs", d->min_epochs);
+    sw_h5w_attr_str(w, g, "kind", sw_stop_kind_name(d->kind));
+    sw_h5w_attr_str(w, g, "metric", sw_stop_metric_name(d->metric));
+    sw_h5w_attr_i64(w, g, "eta", d->eta);
+    sw_h5w_attr_i64(w, g, "min_epochs", d->min_epochs);
     int n = d->n_rows;
     size_t cn = (size_t)(n ? n : 1);
     hsize_t dims[1] = {(hsize_t)n};
@@ -2074,9 +1811,9 @@ static int write_decisions(wctx *w, hid_t root, const sw_index_decisions *d)
     double *dbls = malloc(cn * sizeof *dbls);
     int8_t *flags = malloc(cn * sizeof *flags);
     const char **strs = malloc(cn * sizeof *strs);
-    hid_t st = str_type();
+    hid_t st = sw_h5w_str_type();
     if (!ints || !dbls || !flags || !strs || st < 0) {
-        wfail(w, SW_ENOMEM, "out of memory");
+        sw_h5w_fail(w, SW_ENOMEM, "out of memory");
         goto done;
     }
     static const struct {
@@ -2090,18 +1827,18 @@ static int write_decisions(wctx *w, hid_t root, const sw_index_decisions *d)
     };
     for (size_t c = 0; c < SW_ARRAY_LEN(icols); c++) {
         for (int i = 0; i < n; i++) ints[i] = *(const int *)((const char *)&d->rows[i] + icols[c].off);
-        put_array(w, g, icols[c].name, H5T_STD_I32LE, H5T_NATIVE_INT32, 1, dims, ints, icols[c].long_name);
+        sw_h5w_array(w, g, icols[c].name, H5T_STD_I32LE, H5T_NATIVE_INT32, 1, dims, ints, icols[c].long_name);
     }
     for (int i = 0; i < n; i++) strs[i] = d->run_ids[d->rows[i].run];
-    put_array(w, g, "run", st, st, 1, dims, strs, "run id (file name without .h5)");
+    sw_h5w_array(w, g, "run", st, st, 1, dims, strs, "run id (file name without .h5)");
     for (int i = 0; i < n; i++) dbls[i] = d->rows[i].metric;
-    put_array(w, g, "metric", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, dbls,
+    sw_h5w_array(w, g, "metric", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, dbls,
               "the run's metric at the rung (median: its best up to the rung); NaN: it diverged before");
     for (int i = 0; i < n; i++) dbls[i] = d->rows[i].cutoff;
-    put_array(w, g, "cutoff", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, dbls,
+    sw_h5w_array(w, g, "cutoff", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, dbls,
               "the worst metric still promoted at the rung; NaN when none was");
     for (int i = 0; i < n; i++) flags[i] = d->rows[i].promoted ? 1 : 0;
-    put_array(w, g, "promoted", H5T_STD_I8LE, H5T_NATIVE_INT8, 1, dims, flags, "1 promoted, 0 stopped");
+    sw_h5w_array(w, g, "promoted", H5T_STD_I8LE, H5T_NATIVE_INT8, 1, dims, flags, "1 promoted, 0 stopped");
 done:
     if (st >= 0) H5Tclose(st);
     free(ints);
@@ -2114,7 +1851,7 @@ done:
 
 /* Writes the index under a temporary name and renames it: root attributes, /runs links,
  * /table. */
-static int write_index_file(wctx *w, const char *dir, const sw_index_spec *spec,
+static int write_index_file(sw_h5w *w, const char *dir, const sw_index_spec *spec,
                             const index_row *rows, int n, const char *const *keys, int nkeys)
 {
     int counts[SW_RUN_STATUS_COUNT] = {0}, pending = 0;
@@ -2125,26 +1862,26 @@ static int write_index_file(wctx *w, const char *dir, const sw_index_spec *spec,
             pending++;
     }
     char tmp[PATH_MAX];
-    hid_t file = create_in_memory(w, dir, "sweep", tmp, sizeof tmp);
+    hid_t file = sw_h5w_create(w, dir, "sweep", tmp, sizeof tmp);
     if (file < 0) return w->rc;
     char created[32], hash[65] = "";
     iso_time_utc(created);
     if (spec->config_text) sw_sha256_hex(spec->config_text, strlen(spec->config_text), hash);
-    attr_str(w, file, "format", INDEX_FORMAT);
-    attr_i32(w, file, "format_version", FORMAT_VERSION);
-    attr_str(w, file, "sweep", spec->sweep_name ? spec->sweep_name : "");
-    attr_str(w, file, "config", spec->config_text ? spec->config_text : "");
-    attr_str(w, file, "config_sha256", hash);
-    attr_strs(w, file, "swept_keys", keys, nkeys);
-    attr_str(w, file, "created", created);
-    attr_str(w, file, "program_version", SWEEP_VERSION);
-    attr_str(w, file, "library_versions", sw_library_versions());
-    attr_i64(w, file, "runs_total", n);
-    attr_i64(w, file, "runs_done", counts[SW_RUN_DONE]);
-    attr_i64(w, file, "runs_diverged", counts[SW_RUN_DIVERGED]);
-    attr_i64(w, file, "runs_failed", counts[SW_RUN_FAILED]);
-    attr_i64(w, file, "runs_pending", pending);
-    if (spec->decisions || counts[SW_RUN_STOPPED]) attr_i64(w, file, "runs_stopped", counts[SW_RUN_STOPPED]);
+    sw_h5w_attr_str(w, file, "format", INDEX_FORMAT);
+    sw_h5w_attr_i32(w, file, "format_version", FORMAT_VERSION);
+    sw_h5w_attr_str(w, file, "sweep", spec->sweep_name ? spec->sweep_name : "");
+    sw_h5w_attr_str(w, file, "config", spec->config_text ? spec->config_text : "");
+    sw_h5w_attr_str(w, file, "config_sha256", hash);
+    sw_h5w_attr_strs(w, file, "swept_keys", keys, nkeys);
+    sw_h5w_attr_str(w, file, "created", created);
+    sw_h5w_attr_str(w, file, "program_version", SWEEP_VERSION);
+    sw_h5w_attr_str(w, file, "library_versions", sw_library_versions());
+    sw_h5w_attr_i64(w, file, "runs_total", n);
+    sw_h5w_attr_i64(w, file, "runs_done", counts[SW_RUN_DONE]);
+    sw_h5w_attr_i64(w, file, "runs_diverged", counts[SW_RUN_DIVERGED]);
+    sw_h5w_attr_i64(w, file, "runs_failed", counts[SW_RUN_FAILED]);
+    sw_h5w_attr_i64(w, file, "runs_pending", pending);
+    if (spec->decisions || counts[SW_RUN_STOPPED]) sw_h5w_attr_i64(w, file, "runs_stopped", counts[SW_RUN_STOPPED]);
 
     hid_t runs = make_group(w, file, "runs");
     for (int i = 0; i < n && !w->rc; i++) {
@@ -2152,12 +1889,12 @@ static int write_index_file(wctx *w, const char *dir, const sw_index_spec *spec,
         char target[PATH_MAX];
         snprintf(target, sizeof target, "%s.h5", rows[i].id);
         if (H5Lcreate_external(target, "/", runs, rows[i].id, H5P_DEFAULT, H5P_DEFAULT) < 0)
-            wfail(w, SW_EHDF5, "external link /runs/%s", rows[i].id);
+            sw_h5w_fail(w, SW_EHDF5, "external link /runs/%s", rows[i].id);
     }
     if (runs >= 0) H5Gclose(runs);
     write_index_table(w, file, rows, n, keys, nkeys);
     if (spec->decisions) write_decisions(w, file, spec->decisions);
-    return finish_file(w, file, dir, tmp);
+    return sw_h5w_finish(w, file, dir, tmp);
 }
 
 int sw_h5_write_index(const char *dir, const sw_index_spec *spec, char *err, size_t errlen)
@@ -2172,7 +1909,7 @@ int sw_h5_write_index(const char *dir, const sw_index_spec *spec, char *err, siz
         sw_set_error(err, errlen, "path too long: %s", dir);
         return SW_EINVAL;
     }
-    wctx w = {final, err, errlen, SW_OK, false};
+    sw_h5w w = {final, err, errlen, SW_OK, false, true};
     char **listed = NULL;
     int n = spec->n_runs;
     if (!spec->run_ids && (n = sw_h5_list_runs(dir, &listed)) < 0) {
@@ -2182,7 +1919,7 @@ int sw_h5_write_index(const char *dir, const sw_index_spec *spec, char *err, siz
     const char **keys = NULL;
     int nkeys = 0;
     index_row *rows = calloc((size_t)(n ? n : 1), sizeof *rows);
-    if (!rows) wfail(&w, SW_ENOMEM, "out of memory");
+    if (!rows) sw_h5w_fail(&w, SW_ENOMEM, "out of memory");
     for (int i = 0; i < n && !w.rc; i++) collect_row(&w, dir, spec, listed, i, &rows[i]);
     if (!w.rc) index_keys(&w, spec, rows, n, &keys, &nkeys);
     if (!w.rc) write_index_file(&w, dir, spec, rows, n, keys, nkeys);
