@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "fd_input.h"
 #include "model.h"
 #include "rng.h"
 
@@ -249,25 +250,10 @@ static void check_case(sw_target_kind head, int C, int L, int T, int dropout)
     CHECK(bad == 0, "%s: %d of %zu dloss/d(layer output) off; worst #%zu fd %.12g analytic %.12g", what, bad, nh,
           worst, fdh[worst], ah[worst]);
 
-    /* d loss / d x_t: perturb the input, (B,T,I) here, (T,B,I) in dx_total. */
+    /* d loss / d x_t: perturb the input (fd_input.h). */
     size_t nx = (size_t)B * T * I;
     double *fdx = malloc(nx * sizeof(double)), *ax = malloc(nx * sizeof(double));
-    for (size_t i = 0; i < nx; i++) {
-        size_t b = i / ((size_t)T * I), t = i / I % (size_t)T, f = i % I;
-        ax[i] = w->dx_total[(t * B + b) * I + f];
-    }
-    for (size_t i = 0; i < nx; i++) {
-        double keep = x[i];
-        x[i] = keep + FD_STEP;
-        sw_model_load_input_real(w, x, B);
-        double up = sw_model_forward(w, &params, &targets, dropout, NULL, NULL) / B;
-        x[i] = keep - FD_STEP;
-        sw_model_load_input_real(w, x, B);
-        double down = sw_model_forward(w, &params, &targets, dropout, NULL, NULL) / B;
-        x[i] = keep;
-        fdx[i] = (up - down) / (2 * FD_STEP);
-    }
-    sw_model_load_input_real(w, x, B);
+    fd_input_gradient(w, &params, &targets, x, B, T, I, dropout, FD_STEP, fdx, ax);
     bad = count_mismatches(fdx, ax, nx, &worst);
     CHECK(bad == 0, "%s: %d of %zu dloss/dx_t off; worst #%zu fd %.12g analytic %.12g", what, bad, nx, worst,
           fdx[worst], ax[worst]);
