@@ -106,6 +106,36 @@ void sw_tf_init_params(const sw_params *p, const sw_model_shape *s, sw_rng *rng)
     }
 }
 
+/* ---- benchmark ---------------------------------------------------------------------- */
+
+const char *sw_tf_product_name(sw_tf_product kind)
+{
+    static const char *const names[SW_TF_PRODUCTS] = {
+        "embed", "in", "qk", "av", "out", "ff", "ff_dx", "ff_dw", "out_dx", "out_dw",
+        "dp", "dv", "dq", "dk", "in_dx", "in_dw", "embed_dw",
+    };
+    return kind >= 0 && kind < SW_TF_PRODUCTS ? names[kind] : "?";
+}
+
+void sw_tf_profile(sw_model_work *w, unsigned kinds, double *fmas)
+{
+    w->tf->only = kinds;
+    w->tf->fmas = fmas;
+}
+
+/* Whether product `kind`, R K N multiply-adds, runs: always, unless the benchmark chose
+ * some (sw_tf_profile); then it is counted. */
+static inline int product(sw_tf_work *tf, sw_tf_product kind, int R, int K, int N)
+{
+    if (!tf->only) return 1;
+    if (!(tf->only >> kind & 1u)) return 0;
+    tf->fmas[kind] += (double)R * K * N;
+    return 1;
+}
+
+/* Whether the work besides the products runs: always, but in the benchmark's passes. */
+#define OTHERS(tf) (!(tf)->only)
+
 /* ---- work area -------------------------------------------------------------------- */
 
 static sw_real *carve(char *base, size_t *used, size_t n)
@@ -178,6 +208,8 @@ void sw_tf_layout(sw_model_work *w, char *base, size_t *used)
     tf->scratch_per_thread = scratch_values(T, d / A);
     tf->scratch = carve(base, used, tf->scratch_per_thread * (size_t)tf->max_threads);
     tf->keep_scale = 1;
+    tf->only = 0;
+    tf->fmas = NULL;
     w->tf = base ? tf : NULL;
 }
 
@@ -310,7 +342,7 @@ static void attention_forward(sw_model_work *w, int l, int b, sw_real *scratch)
     sw_real *blk = kp + lines(sw_packed_size(dh, T));
     sw_real scale = (sw_real)(1.0 / sqrt((double)dh));
     for (int h = 0; h < A; h++) {
-        for (int t = 0; t < T; t++) {
+        for (int t = 0; t < T && OTHERS(tf); t++) {
             const sw_real *row = tf->qkv[l] + ((size_t)t * B + b) * d3 + (size_t)h * dh;
             for (int j = 0; j < dh; j++) {
                 q[(size_t)t * dh + j] = row[j] * scale;
@@ -322,9 +354,11 @@ static void attention_forward(sw_model_work *w, int l, int b, sw_real *scratch)
         const unsigned char *keep = tf->att_keep[l] + ((size_t)b * A + h) * T * T;
         for (int r0 = 0; r0 < T; r0 += QB) {
             int r1 = r0 + QB < T ? r0 + QB : T, R = r1 - r0, N = r1;
-            sw_pack_transposed(kp, k, dh, N);                                     /* k[0:N]^T (dh,N) */
-            sw_matmul_packed(blk, q + (size_t)r0 * dh, kp, NULL, R, dh, N, 0, 0); /* scores (R,N) */
-            for (int i = 0; i < R; i++) {
+            if (product(tf, SW_TF_QK, R, dh, N)) {
+                sw_pack_transposed(kp, k, dh, N);                                     /* k[0:N]^T (dh,N) */
+                sw_matmul_packed(blk, q + (size_t)r0 * dh, kp, NULL, R, dh, N, 0, 0); /* scores (R,N) */
+            }
+            for (int i = 0; i < R && OTHERS(tf); i++) {
                 int t = r0 + i;
                 sw_real *pr = p + (size_t)t * T, *br = blk + (size_t)i * N;
                 causal_softmax_row(pr, br, t, T);
@@ -334,9 +368,9 @@ static void attention_forward(sw_model_work *w, int l, int b, sw_real *scratch)
                 else
                     memcpy(br, pr, (size_t)N * sizeof(sw_real));
             }
-            sw_matmul(o + (size_t)r0 * dh, blk, v, NULL, R, N, dh, 0); /* (R,dh) */
+            if (product(tf, SW_TF_AV, R, N, dh)) sw_matmul(o + (size_t)r0 * dh, blk, v, NULL, R, N, dh, 0); /* (R,dh) */
         }
-        for (int t = 0; t < T; t++)
+        for (int t = 0; t < T && OTHERS(tf); t++)
             memcpy(tf->ctx[l] + ((size_t)t * B + b) * d + (size_t)h * dh, o + (size_t)t * dh, (size_t)dh * sizeof(sw_real));
     }
 }
@@ -363,8 +397,9 @@ void sw_tf_forward_layers(sw_model_work *w, const sw_params *p, int k, int n)
     size_t e0 = (size_t)r0 * d, e1 = (size_t)r1 * d;
     sw_real *scratch = tf->scratch + (size_t)k * tf->scratch_per_thread;
 
-    sw_matmul_packed(tf->emb + e0, w->x + (size_t)r0 * I, tf->embed_w_t, p->embed_b, R, I, d, 0, 0); // (T,B,d)
-    for (int r = r0; r < r1; r++) {
+    if (product(tf, SW_TF_EMBED, R, I, d))
+        sw_matmul_packed(tf->emb + e0, w->x + (size_t)r0 * I, tf->embed_w_t, p->embed_b, R, I, d, 0, 0); // (T,B,d)
+    for (int r = r0; r < r1 && OTHERS(tf); r++) {
         const sw_real *pe = tf->pe + (size_t)(r / B) * d;
         sw_real *e = tf->emb + (size_t)r * d;
         for (int j = 0; j < d; j++) e[j] += pe[j];
@@ -372,26 +407,36 @@ void sw_tf_forward_layers(sw_model_work *w, const sw_params *p, int k, int n)
     for (int l = 0; l < s->layers; l++) {
         const sw_tf_layer_params *lp = &p->tf[l];
         const sw_real *xin = l == 0 ? tf->emb : w->h[l - 1];
-        sw_matmul_packed(tf->qkv[l] + (size_t)r0 * 3 * d, xin + e0, tf->in_w_t[l], lp->in_b, R, d, 3 * d, 0, 0); // (T,B,3d)
+        if (product(tf, SW_TF_IN, R, d, 3 * d))
+            sw_matmul_packed(tf->qkv[l] + (size_t)r0 * 3 * d, xin + e0, tf->in_w_t[l], lp->in_b, R, d, 3 * d, 0, 0); // (T,B,3d)
 #pragma omp barrier
         for (int b = b0; b < b1; b++) attention_forward(w, l, b, scratch); // ctx (T,B,d), att (B,A,T,T)
 #pragma omp barrier
         sw_real *res1 = tf->res1[l], *res2 = tf->res2[l];
-        sw_matmul_packed(res1 + e0, tf->ctx[l] + e0, tf->out_w_t[l], lp->out_b, R, d, d, 0, 0);
-        residual(res1, xin, w->train ? tf->m1[l] : NULL, e0, e1); // (T,B,d)
-        layer_norm_forward(tf->y1[l], tf->stats[l], res1, lp->n1_w, lp->n1_b, d, r0, r1);
+        if (product(tf, SW_TF_OUT, R, d, d))
+            sw_matmul_packed(res1 + e0, tf->ctx[l] + e0, tf->out_w_t[l], lp->out_b, R, d, d, 0, 0);
+        if (OTHERS(tf)) {
+            residual(res1, xin, w->train ? tf->m1[l] : NULL, e0, e1); // (T,B,d)
+            layer_norm_forward(tf->y1[l], tf->stats[l], res1, lp->n1_w, lp->n1_b, d, r0, r1);
+        }
         sw_real *f = tf->f[l];
         size_t f0 = (size_t)r0 * F, f1 = (size_t)r1 * F;
-        sw_matmul_packed(f + f0, tf->y1[l] + e0, tf->ff1_w_t[l], lp->ff1_b, R, d, F, 0, 0); // (T,B,F)
-        for (size_t i = f0; i < f1; i++) f[i] = f[i] > 0 ? f[i] : 0;
+        if (product(tf, SW_TF_FF, R, d, F))
+            sw_matmul_packed(f + f0, tf->y1[l] + e0, tf->ff1_w_t[l], lp->ff1_b, R, d, F, 0, 0); // (T,B,F)
+        if (OTHERS(tf))
+            for (size_t i = f0; i < f1; i++) f[i] = f[i] > 0 ? f[i] : 0;
         const sw_real *fin = f;
         if (w->train) {
-            for (size_t i = f0; i < f1; i++) tf->fd[l][i] = f[i] * tf->mf[l][i];
+            if (OTHERS(tf))
+                for (size_t i = f0; i < f1; i++) tf->fd[l][i] = f[i] * tf->mf[l][i];
             fin = tf->fd[l];
         }
-        sw_matmul_packed(res2 + e0, fin + f0, tf->ff2_w_t[l], lp->ff2_b, R, F, d, 0, 0);
-        residual(res2, tf->y1[l], w->train ? tf->m2[l] : NULL, e0, e1); // (T,B,d)
-        layer_norm_forward(w->h[l], tf->stats[l] + 2, res2, lp->n2_w, lp->n2_b, d, r0, r1);
+        if (product(tf, SW_TF_FF, R, F, d))
+            sw_matmul_packed(res2 + e0, fin + f0, tf->ff2_w_t[l], lp->ff2_b, R, F, d, 0, 0);
+        if (OTHERS(tf)) {
+            residual(res2, tf->y1[l], w->train ? tf->m2[l] : NULL, e0, e1); // (T,B,d)
+            layer_norm_forward(w->h[l], tf->stats[l] + 2, res2, lp->n2_w, lp->n2_b, d, r0, r1);
+        }
         /* The next layer's projections read these rows only: no barrier until its attention. */
     }
 }
@@ -444,7 +489,7 @@ static void attention_backward(sw_model_work *w, int l, int b, sw_real *scratch)
     sw_real *weights = vp + lines(sw_packed_size(dh, T)), *g = weights + lines(QB * (size_t)T);
     sw_real scale = (sw_real)(1.0 / sqrt((double)dh));
     for (int h = 0; h < A; h++) {
-        for (int t = 0; t < T; t++) {
+        for (int t = 0; t < T && OTHERS(tf); t++) {
             size_t r = (size_t)t * B + b;
             const sw_real *row = tf->qkv[l] + r * d3 + (size_t)h * dh;
             for (int j = 0; j < dh; j++) {
@@ -456,11 +501,13 @@ static void attention_backward(sw_model_work *w, int l, int b, sw_real *scratch)
         }
         const sw_real *p = tf->att[l] + ((size_t)b * A + h) * TT;
         const unsigned char *keep = tf->att_keep[l] + ((size_t)b * A + h) * TT;
-        memset(dk, 0, (size_t)T * dh * sizeof(sw_real));
-        memset(dv, 0, (size_t)T * dh * sizeof(sw_real));
+        if (OTHERS(tf)) {
+            memset(dk, 0, (size_t)T * dh * sizeof(sw_real));
+            memset(dv, 0, (size_t)T * dh * sizeof(sw_real));
+        }
         for (int r0 = 0; r0 < T; r0 += QB) {
             int r1 = r0 + QB < T ? r0 + QB : T, R = r1 - r0, N = r1;
-            for (int i = 0; i < R; i++) { /* the weights the forward used, (R,N) */
+            for (int i = 0; i < R && OTHERS(tf); i++) { /* the weights the forward used, (R,N) */
                 const sw_real *pr = p + (size_t)(r0 + i) * T;
                 sw_real *wr = weights + (size_t)i * N;
                 if (w->train)
@@ -468,10 +515,13 @@ static void attention_backward(sw_model_work *w, int l, int b, sw_real *scratch)
                 else
                     memcpy(wr, pr, (size_t)N * sizeof(sw_real));
             }
-            sw_pack_transposed(vp, v, dh, N);                                          /* v[0:N]^T (dh,N) */
-            sw_matmul_packed(g, dout + (size_t)r0 * dh, vp, NULL, R, dh, N, 0, 0);     /* d weights (R,N) */
-            sw_matmul_at_acc(dv, weights, dout + (size_t)r0 * dh, R, N, dh);           /* dv[0:N] (N,dh) */
-            for (int i = 0; i < R; i++) { /* softmax backward: ds = p (dp - sum p dp), in place */
+            if (product(tf, SW_TF_DP, R, dh, N)) {
+                sw_pack_transposed(vp, v, dh, N);                                      /* v[0:N]^T (dh,N) */
+                sw_matmul_packed(g, dout + (size_t)r0 * dh, vp, NULL, R, dh, N, 0, 0); /* d weights (R,N) */
+            }
+            if (product(tf, SW_TF_DV, R, N, dh))
+                sw_matmul_at_acc(dv, weights, dout + (size_t)r0 * dh, R, N, dh); /* dv[0:N] (N,dh) */
+            for (int i = 0; i < R && OTHERS(tf); i++) { /* softmax backward: ds = p (dp - sum p dp), in place */
                 int t = r0 + i;
                 sw_real *gr = g + (size_t)i * N;
                 const sw_real *pr = p + (size_t)t * T;
@@ -483,10 +533,11 @@ static void attention_backward(sw_model_work *w, int l, int b, sw_real *scratch)
                 for (int j = 0; j <= t; j++) gr[j] = pr[j] * (gr[j] - dt);
                 for (int j = t + 1; j < N; j++) gr[j] = 0;
             }
-            sw_matmul(dq + (size_t)r0 * dh, g, kk, NULL, R, N, dh, 0); /* d loss / d (q scale), (R,dh) */
-            sw_matmul_at_acc(dk, g, q + (size_t)r0 * dh, R, N, dh);     /* dk[0:N] (N,dh) */
+            if (product(tf, SW_TF_DQ, R, N, dh))
+                sw_matmul(dq + (size_t)r0 * dh, g, kk, NULL, R, N, dh, 0); /* d loss / d (q scale), (R,dh) */
+            if (product(tf, SW_TF_DK, R, N, dh)) sw_matmul_at_acc(dk, g, q + (size_t)r0 * dh, R, N, dh); /* dk[0:N] (N,dh) */
         }
-        for (int t = 0; t < T; t++) {
+        for (int t = 0; t < T && OTHERS(tf); t++) {
             sw_real *row = tf->dqkv + ((size_t)t * B + b) * d3 + (size_t)h * dh;
             for (int j = 0; j < dh; j++) {
                 row[j] = dq[(size_t)t * dh + j] * scale;
@@ -549,53 +600,63 @@ void sw_tf_backward_layers(sw_model_work *w, const sw_params *p, const sw_params
         const sw_real *fin = train ? tf->fd[l] : tf->f[l];
         /* w->dout: d loss / d this layer's output, whole (no path but through the layers
          * above and the readout), so the total and the outer derivative coincide. */
-        if (w->record_dh) {
+        if (w->record_dh && OTHERS(tf)) {
             memcpy(w->dh_total[l] + e0, w->dout + e0, (size_t)R * d * sizeof(sw_real));
             memcpy(w->dh_outer[l] + e0, w->dout + e0, (size_t)R * d * sizeof(sw_real));
         }
-        layer_norm_backward(tf->dr2, w->dout, tf->res2[l], tf->stats[l] + 2, lp->n2_w, d, r0, r1); // (T,B,d)
-        if (train) apply_mask(dg, tf->dr2, tf->m2[l], e0, e1);
-        sw_matmul_packed(tf->dff + f0, dg + e0, tf->ff2_w_p[l], NULL, R, d, F, 0, 0); // (T,B,F)
-        for (size_t i = f0; i < f1; i++) {
+        if (OTHERS(tf)) {
+            layer_norm_backward(tf->dr2, w->dout, tf->res2[l], tf->stats[l] + 2, lp->n2_w, d, r0, r1); // (T,B,d)
+            if (train) apply_mask(dg, tf->dr2, tf->m2[l], e0, e1);
+        }
+        if (product(tf, SW_TF_FF_DX, R, d, F))
+            sw_matmul_packed(tf->dff + f0, dg + e0, tf->ff2_w_p[l], NULL, R, d, F, 0, 0); // (T,B,F)
+        for (size_t i = f0; i < f1 && OTHERS(tf); i++) {
             sw_real g = train ? tf->dff[i] * tf->mf[l][i] : tf->dff[i];
             tf->dff[i] = tf->f[l][i] > 0 ? g : 0;
         }
-        memcpy(tf->dy + e0, tf->dr2 + e0, (size_t)R * d * sizeof(sw_real));
-        sw_matmul_packed(tf->dy + e0, tf->dff + f0, tf->ff1_w_p[l], NULL, R, F, d, 1, 0); // (T,B,d)
-        layer_norm_backward(tf->dr1, tf->dy, tf->res1[l], tf->stats[l], lp->n1_w, d, r0, r1);
-        if (train) apply_mask(da, tf->dr1, tf->m1[l], e0, e1);
-        sw_matmul_packed(tf->dctx + e0, da + e0, tf->out_w_p[l], NULL, R, d, d, 0, 0); // (T,B,d)
+        if (OTHERS(tf)) memcpy(tf->dy + e0, tf->dr2 + e0, (size_t)R * d * sizeof(sw_real));
+        if (product(tf, SW_TF_FF_DX, R, F, d))
+            sw_matmul_packed(tf->dy + e0, tf->dff + f0, tf->ff1_w_p[l], NULL, R, F, d, 1, 0); // (T,B,d)
+        if (OTHERS(tf)) {
+            layer_norm_backward(tf->dr1, tf->dy, tf->res1[l], tf->stats[l], lp->n1_w, d, r0, r1);
+            if (train) apply_mask(da, tf->dr1, tf->m1[l], e0, e1);
+        }
+        if (product(tf, SW_TF_OUT_DX, R, d, d))
+            sw_matmul_packed(tf->dctx + e0, da + e0, tf->out_w_p[l], NULL, R, d, d, 0, 0); // (T,B,d)
 #pragma omp barrier
         for (int b = b0; b < b1; b++) attention_backward(w, l, b, scratch); // dqkv (T,B,3d)
 #pragma omp barrier
-        if (norms) {
+        if (norms && OTHERS(tf)) {
 #pragma omp single
             step_norms(w, xin, norms + (size_t)l * T);
         }
         /* Weight gradients: this part's output columns of each, over all T*B rows. */
-        sw_matmul_at_acc_part(gp->in_w, tf->dqkv, xin, TB, 3 * d, d, k, n);
-        sw_matmul_at_acc_part(gp->out_w, da, tf->ctx[l], TB, d, d, k, n);
-        sw_matmul_at_acc_part(gp->ff1_w, tf->dff, tf->y1[l], TB, F, d, k, n);
-        sw_matmul_at_acc_part(gp->ff2_w, dg, fin, TB, d, F, k, n);
-        sw_matmul_part_cols(3 * d, k, n, &c0, &c1);
-        colsum_cols(gp->in_b, tf->dqkv, TB, 3 * d, c0, c1);
-        sw_matmul_part_cols(F, k, n, &c0, &c1);
-        colsum_cols(gp->ff1_b, tf->dff, TB, F, c0, c1);
-        sw_matmul_part_cols(d, k, n, &c0, &c1);
-        colsum_cols(gp->out_b, da, TB, d, c0, c1);
-        colsum_cols(gp->ff2_b, dg, TB, d, c0, c1);
-        layer_norm_param_grads(gp->n1_w, gp->n1_b, tf->dy, tf->res1[l], tf->stats[l], d, TB, c0, c1);
-        layer_norm_param_grads(gp->n2_w, gp->n2_b, w->dout, tf->res2[l], tf->stats[l] + 2, d, TB, c0, c1);
+        if (product(tf, SW_TF_IN_DW, TB, 3 * d, d)) sw_matmul_at_acc_part(gp->in_w, tf->dqkv, xin, TB, 3 * d, d, k, n);
+        if (product(tf, SW_TF_OUT_DW, TB, d, d)) sw_matmul_at_acc_part(gp->out_w, da, tf->ctx[l], TB, d, d, k, n);
+        if (product(tf, SW_TF_FF_DW, TB, F, d)) sw_matmul_at_acc_part(gp->ff1_w, tf->dff, tf->y1[l], TB, F, d, k, n);
+        if (product(tf, SW_TF_FF_DW, TB, d, F)) sw_matmul_at_acc_part(gp->ff2_w, dg, fin, TB, d, F, k, n);
+        if (OTHERS(tf)) { /* bias and norm gradients */
+            sw_matmul_part_cols(3 * d, k, n, &c0, &c1);
+            colsum_cols(gp->in_b, tf->dqkv, TB, 3 * d, c0, c1);
+            sw_matmul_part_cols(F, k, n, &c0, &c1);
+            colsum_cols(gp->ff1_b, tf->dff, TB, F, c0, c1);
+            sw_matmul_part_cols(d, k, n, &c0, &c1);
+            colsum_cols(gp->out_b, da, TB, d, c0, c1);
+            colsum_cols(gp->ff2_b, dg, TB, d, c0, c1);
+            layer_norm_param_grads(gp->n1_w, gp->n1_b, tf->dy, tf->res1[l], tf->stats[l], d, TB, c0, c1);
+            layer_norm_param_grads(gp->n2_w, gp->n2_b, w->dout, tf->res2[l], tf->stats[l] + 2, d, TB, c0, c1);
+        }
 #pragma omp barrier
         /* Into the layer below (its dout) or the embedding (dr2): the residual path plus
          * the path through q, k and v. */
         sw_real *below = l > 0 ? w->dout : tf->dr2;
-        memcpy(below + e0, tf->dr1 + e0, (size_t)R * d * sizeof(sw_real));
-        sw_matmul_packed(below + e0, tf->dqkv + (size_t)r0 * 3 * d, tf->in_w_p[l], NULL, R, 3 * d, d, 1, 0);
+        if (OTHERS(tf)) memcpy(below + e0, tf->dr1 + e0, (size_t)R * d * sizeof(sw_real));
+        if (product(tf, SW_TF_IN_DX, R, 3 * d, d))
+            sw_matmul_packed(below + e0, tf->dqkv + (size_t)r0 * 3 * d, tf->in_w_p[l], NULL, R, 3 * d, d, 1, 0);
         /* The next layer down reads and writes these rows only until its first barrier. */
     }
 #pragma omp barrier
-    sw_matmul_at_acc_part(grad->embed_w, tf->dr2, w->x, TB, d, I, k, n);
+    if (product(tf, SW_TF_EMBED_DW, TB, d, I)) sw_matmul_at_acc_part(grad->embed_w, tf->dr2, w->x, TB, d, I, k, n);
     sw_matmul_part_cols(d, k, n, &c0, &c1);
-    colsum_cols(grad->embed_b, tf->dr2, TB, d, c0, c1);
+    if (OTHERS(tf)) colsum_cols(grad->embed_b, tf->dr2, TB, d, c0, c1);
 }
