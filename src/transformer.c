@@ -151,14 +151,22 @@ static size_t lines(size_t n) { return (n + 15) & ~(size_t)15; }
 
 /* The attention takes query rows in blocks of QB: block [r0, r1) needs the keys [0, r1)
  * only (the causal mask), so the (T,T) products are done as (QB, r1) ones and about half
- * of their work, and of the softmax's, is never done. A multiple of the kernels' MR = 6. */
+ * of their work, and of the softmax's, is never done. A multiple of the kernels' MR = 6.
+ * Within a block, the products whose output or inner index is the key (q k^T, P v and,
+ * backward, dO v^T and dS k) go by strips of STRIP rows (one row of the kernels' tiles),
+ * strip [i, i + STRIP) over the keys [0, r0 + i + STRIP) only: the diagonal block's upper
+ * part, zeros, is left out too but for the strips' own. The weight-gradient-like products
+ * (P^T dO, dS^T q) sum over the block's rows and take it whole. Their operands (k^T, v^T,
+ * v, k) are packed once per (sequence, head): a block's or strip's are leading parts. */
 #define QB 48
+#define STRIP 6
 
-/* One (sequence, head) of attention: q, k, v, o or dO, dq, dk, dv (T,dh) each, a packed
- * (dh, T) operand and two (QB, T) blocks. */
+/* One (sequence, head) of attention: q, k, v, o or dO, dq, dk, dv (T,dh) each, packed
+ * (dh, T) and (T, dh) operands and two (QB, T) blocks. */
 static size_t scratch_values(size_t T, size_t dh)
 {
-    return 7 * lines(T * dh) + lines(sw_packed_size((int)dh, (int)T)) + 2 * lines(QB * T);
+    return 7 * lines(T * dh) + lines(sw_packed_size((int)dh, (int)T)) + 2 * lines(QB * T) +
+           lines(sw_packed_size((int)T, (int)dh));
 }
 
 void sw_tf_layout(sw_model_work *w, char *base, size_t *used)
@@ -339,7 +347,7 @@ static void attention_forward(sw_model_work *w, int l, int b, sw_real *scratch)
     int T = w->seq_len, B = w->batch, d = s->hidden, A = s->heads, dh = d / A;
     size_t piece = lines((size_t)T * dh), d3 = 3 * (size_t)d;
     sw_real *q = scratch, *k = q + piece, *v = k + piece, *o = v + piece, *kp = scratch + 7 * piece;
-    sw_real *blk = kp + lines(sw_packed_size(dh, T));
+    sw_real *blk = kp + lines(sw_packed_size(dh, T)), *vpk = blk + 2 * lines(QB * (size_t)T);
     sw_real scale = (sw_real)(1.0 / sqrt((double)dh));
     for (int h = 0; h < A; h++) {
         for (int t = 0; t < T && OTHERS(tf); t++) {
@@ -352,11 +360,16 @@ static void attention_forward(sw_model_work *w, int l, int b, sw_real *scratch)
         }
         sw_real *p = tf->att[l] + ((size_t)b * A + h) * T * T;
         const unsigned char *keep = tf->att_keep[l] + ((size_t)b * A + h) * T * T;
+        /* k^T (dh,T) packed once; a block's keys 0..N-1 are its first N columns. */
+        if (product(tf, SW_TF_QK, 0, 0, 0)) sw_pack_transposed(kp, k, dh, T);
+        if (product(tf, SW_TF_AV, 0, 0, 0)) sw_pack(vpk, v, T, dh); /* v (T,dh) */
         for (int r0 = 0; r0 < T; r0 += QB) {
             int r1 = r0 + QB < T ? r0 + QB : T, R = r1 - r0, N = r1;
-            if (product(tf, SW_TF_QK, R, dh, N)) {
-                sw_pack_transposed(kp, k, dh, N);                                     /* k[0:N]^T (dh,N) */
-                sw_matmul_packed(blk, q + (size_t)r0 * dh, kp, NULL, R, dh, N, 0, 0); /* scores (R,N) */
+            for (int i = 0; i < R; i += STRIP) { /* scores (R,N), row stride N; in strips */
+                int m = R - i < STRIP ? R - i : STRIP, Ns = r0 + i + m;
+                if (product(tf, SW_TF_QK, m, dh, Ns))
+                    sw_matmul_packed_sub(blk + (size_t)i * N, (size_t)N, q + (size_t)(r0 + i) * dh, (size_t)dh, kp, dh,
+                                         m, dh, Ns, 0);
             }
             for (int i = 0; i < R && OTHERS(tf); i++) {
                 int t = r0 + i;
@@ -368,7 +381,12 @@ static void attention_forward(sw_model_work *w, int l, int b, sw_real *scratch)
                 else
                     memcpy(br, pr, (size_t)N * sizeof(sw_real));
             }
-            if (product(tf, SW_TF_AV, R, N, dh)) sw_matmul(o + (size_t)r0 * dh, blk, v, NULL, R, N, dh, 0); /* (R,dh) */
+            for (int i = 0; i < R; i += STRIP) { /* o (R,dh) */
+                int m = R - i < STRIP ? R - i : STRIP, Ns = r0 + i + m;
+                if (product(tf, SW_TF_AV, m, Ns, dh))
+                    sw_matmul_packed_sub(o + (size_t)(r0 + i) * dh, (size_t)dh, blk + (size_t)i * N, (size_t)N, vpk, T,
+                                         m, Ns, dh, 0);
+            }
         }
         for (int t = 0; t < T && OTHERS(tf); t++)
             memcpy(tf->ctx[l] + ((size_t)t * B + b) * d + (size_t)h * dh, o + (size_t)t * dh, (size_t)dh * sizeof(sw_real));
@@ -487,6 +505,7 @@ static void attention_backward(sw_model_work *w, int l, int b, sw_real *scratch)
     sw_real *q = scratch, *kk = q + piece, *v = kk + piece, *dout = v + piece, *dq = dout + piece, *dk = dq + piece,
             *dv = dk + piece, *vp = scratch + 7 * piece;
     sw_real *weights = vp + lines(sw_packed_size(dh, T)), *g = weights + lines(QB * (size_t)T);
+    sw_real *kpk = g + lines(QB * (size_t)T);
     sw_real scale = (sw_real)(1.0 / sqrt((double)dh));
     for (int h = 0; h < A; h++) {
         for (int t = 0; t < T && OTHERS(tf); t++) {
@@ -505,6 +524,8 @@ static void attention_backward(sw_model_work *w, int l, int b, sw_real *scratch)
             memset(dk, 0, (size_t)T * dh * sizeof(sw_real));
             memset(dv, 0, (size_t)T * dh * sizeof(sw_real));
         }
+        if (product(tf, SW_TF_DP, 0, 0, 0)) sw_pack_transposed(vp, v, dh, T); /* v^T (dh,T), as k^T forward */
+        if (product(tf, SW_TF_DQ, 0, 0, 0)) sw_pack(kpk, kk, T, dh);          /* k (T,dh) */
         for (int r0 = 0; r0 < T; r0 += QB) {
             int r1 = r0 + QB < T ? r0 + QB : T, R = r1 - r0, N = r1;
             for (int i = 0; i < R && OTHERS(tf); i++) { /* the weights the forward used, (R,N) */
@@ -515,9 +536,11 @@ static void attention_backward(sw_model_work *w, int l, int b, sw_real *scratch)
                 else
                     memcpy(wr, pr, (size_t)N * sizeof(sw_real));
             }
-            if (product(tf, SW_TF_DP, R, dh, N)) {
-                sw_pack_transposed(vp, v, dh, N);                                      /* v[0:N]^T (dh,N) */
-                sw_matmul_packed(g, dout + (size_t)r0 * dh, vp, NULL, R, dh, N, 0, 0); /* d weights (R,N) */
+            for (int i = 0; i < R; i += STRIP) { /* d weights (R,N), in strips as forward's scores */
+                int m = R - i < STRIP ? R - i : STRIP, Ns = r0 + i + m;
+                if (product(tf, SW_TF_DP, m, dh, Ns))
+                    sw_matmul_packed_sub(g + (size_t)i * N, (size_t)N, dout + (size_t)(r0 + i) * dh, (size_t)dh, vp, dh,
+                                         m, dh, Ns, 0);
             }
             if (product(tf, SW_TF_DV, R, N, dh))
                 sw_matmul_at_acc(dv, weights, dout + (size_t)r0 * dh, R, N, dh); /* dv[0:N] (N,dh) */
@@ -533,8 +556,12 @@ static void attention_backward(sw_model_work *w, int l, int b, sw_real *scratch)
                 for (int j = 0; j <= t; j++) gr[j] = pr[j] * (gr[j] - dt);
                 for (int j = t + 1; j < N; j++) gr[j] = 0;
             }
-            if (product(tf, SW_TF_DQ, R, N, dh))
-                sw_matmul(dq + (size_t)r0 * dh, g, kk, NULL, R, N, dh, 0); /* d loss / d (q scale), (R,dh) */
+            for (int i = 0; i < R; i += STRIP) { /* d loss / d (q scale), (R,dh) */
+                int m = R - i < STRIP ? R - i : STRIP, Ns = r0 + i + m;
+                if (product(tf, SW_TF_DQ, m, Ns, dh))
+                    sw_matmul_packed_sub(dq + (size_t)(r0 + i) * dh, (size_t)dh, g + (size_t)i * N, (size_t)N, kpk, T,
+                                         m, Ns, dh, 0);
+            }
             if (product(tf, SW_TF_DK, R, N, dh)) sw_matmul_at_acc(dk, g, q + (size_t)r0 * dh, R, N, dh); /* dk[0:N] (N,dh) */
         }
         for (int t = 0; t < T && OTHERS(tf); t++) {
