@@ -230,7 +230,8 @@ void sw_matmul_packed_sub(sw_real *out, size_t ldo, const sw_real *a, size_t lda
                           int K, int N, int accumulate)
 {
     tile_init init = accumulate ? INIT_OUT : INIT_ZERO;
-    int P = panels_of(N), rows = block_rows(K);
+    /* A few rows (a strip) are one block: no division to find out. */
+    int P = panels_of(N), rows = R <= 4 * MR ? R : block_rows(K);
     for (int r0 = 0; r0 < R; r0 += rows) {
         int r1 = R - r0 < rows ? R : r0 + rows;
         for (int p = 0; p < P; p++) {
