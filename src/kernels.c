@@ -226,6 +226,26 @@ void sw_matmul_packed(sw_real *out, const sw_real *a, const sw_real *bp, const s
     }
 }
 
+void sw_matmul_packed_sub(sw_real *out, size_t ldo, const sw_real *a, size_t lda, const sw_real *bp, int Kp, int R,
+                          int K, int N, int accumulate)
+{
+    tile_init init = accumulate ? INIT_OUT : INIT_ZERO;
+    /* A few rows (a strip) are one block: no division to find out. */
+    int P = panels_of(N), rows = R <= 4 * MR ? R : block_rows(K);
+    for (int r0 = 0; r0 < R; r0 += rows) {
+        int r1 = R - r0 < rows ? R : r0 + rows;
+        for (int p = 0; p < P; p++) {
+            int c0 = p * NR, nc = N - c0 < NR ? N - c0 : NR;
+            const sw_real *panel = bp + (size_t)p * Kp * NR;
+            for (int r = r0, mr; r < r1; r += mr) {
+                mr = tile_rows(r1 - r);
+                tile_any(mr, out + (size_t)r * ldo + c0, ldo, nc, a + (size_t)r * lda, lda, 1, panel, NR, K, NULL, init,
+                         0);
+            }
+        }
+    }
+}
+
 /* out (R,N) (+)= a (R,K) @ b (K,N) with b packed on the fly, KC rows of a panel at a time
  * (the sums are stored between chunks, which leaves each element's chain unchanged). */
 static void matmul_unpacked(sw_real *out, const sw_real *a, const sw_real *b, const sw_real *bias, int R, int K,
@@ -384,6 +404,7 @@ const sw_kernel_table sw_kernels_table_of_this_build = {
     VARIANT_NAME,     sw_matmul,        sw_matmul_acc_tanh,    sw_packed_size,  sw_pack,
     sw_pack_transposed, sw_matmul_packed, sw_matmul_at_acc,    sw_matmul_part_cols, sw_matmul_at_acc_part,
     sw_colsum_acc,    sw_transpose,     sw_tanh_inplace,       sw_sigmoid_inplace, sw_kernels_fma_peak,
+    sw_matmul_packed_sub,
 };
 #else
 /* One build of the kernels, no choice: only its own name (or auto) is accepted. */

@@ -30,10 +30,20 @@ size_t sw_packed_size(int K, int N);
 void sw_pack(sw_real *packed, const sw_real *b, int K, int N);
 void sw_pack_transposed(sw_real *packed, const sw_real *bt, int K, int N);
 
+/* The first N' <= N columns of a packed (K,N) operand are a packed (K,N') one: a product
+ * with the leading columns only may be given the whole packed operand. */
+
 /* sw_matmul with b packed, and with apply_tanh != 0 tanh applied to the result (as
  * sw_tanh_inplace would); bit-identical to sw_matmul (then sw_tanh_inplace). */
 void sw_matmul_packed(sw_real *out, const sw_real *a, const sw_real *bp, const sw_real *bias, int R, int K,
                       int N, int accumulate, int apply_tanh);
+
+/* out (R,N) (+)= a (R,K) @ b, with b the first K rows and N columns of a packed (Kp, Np)
+ * operand bp (K <= Kp, N <= Np), out's rows ldo values apart and a's lda apart: a product
+ * with a part of bigger matrices (the attention's causal blocks). Each element as
+ * sw_matmul_packed computes it (one chain over s = 0..K-1 from 0, or from out). */
+void sw_matmul_packed_sub(sw_real *out, size_t ldo, const sw_real *a, size_t lda, const sw_real *bp, int Kp, int R,
+                          int K, int N, int accumulate);
 
 /* out (K,N) += a^T @ b, with a (R,K) and b (R,N): the weight-gradient form. */
 void sw_matmul_at_acc(sw_real *out, const sw_real *a, const sw_real *b, int R, int K, int N);

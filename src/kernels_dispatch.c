@@ -111,6 +111,12 @@ void sw_matmul_packed(sw_real *out, const sw_real *a, const sw_real *bp, const s
     kernels()->matmul_packed(out, a, bp, bias, R, K, N, accumulate, apply_tanh);
 }
 
+void sw_matmul_packed_sub(sw_real *out, size_t ldo, const sw_real *a, size_t lda, const sw_real *bp, int Kp, int R,
+                          int K, int N, int accumulate)
+{
+    kernels()->matmul_packed_sub(out, ldo, a, lda, bp, Kp, R, K, N, accumulate);
+}
+
 void sw_matmul_at_acc(sw_real *out, const sw_real *a, const sw_real *b, int R, int K, int N)
 {
     kernels()->matmul_at_acc(out, a, b, R, K, N);

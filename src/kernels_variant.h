@@ -42,6 +42,7 @@ typedef struct {
     void (*tanh_inplace)(sw_real *, size_t);
     void (*sigmoid_inplace)(sw_real *, size_t);
     double (*fma_peak)(long);
+    void (*matmul_packed_sub)(sw_real *, size_t, const sw_real *, size_t, const sw_real *, int, int, int, int, int);
 } sw_kernel_table;
 
 #ifdef SW_KERNELS_SUFFIX
@@ -53,6 +54,7 @@ typedef struct {
 #define sw_pack SW_KERNELS_CAT(sw_pack, SW_KERNELS_SUFFIX)
 #define sw_pack_transposed SW_KERNELS_CAT(sw_pack_transposed, SW_KERNELS_SUFFIX)
 #define sw_matmul_packed SW_KERNELS_CAT(sw_matmul_packed, SW_KERNELS_SUFFIX)
+#define sw_matmul_packed_sub SW_KERNELS_CAT(sw_matmul_packed_sub, SW_KERNELS_SUFFIX)
 #define sw_matmul_at_acc SW_KERNELS_CAT(sw_matmul_at_acc, SW_KERNELS_SUFFIX)
 #define sw_matmul_part_cols SW_KERNELS_CAT(sw_matmul_part_cols, SW_KERNELS_SUFFIX)
 #define sw_matmul_at_acc_part SW_KERNELS_CAT(sw_matmul_at_acc_part, SW_KERNELS_SUFFIX)

@@ -161,9 +161,11 @@ typedef struct {
     sw_real *dctx;                   /* (T,B,d) the heads' concatenated outputs */
     sw_real *dqkv;                   /* (T,B,3d) */
     sw_real *dw;                     /* (d,3d) one step's term of in_proj's gradient (step norms) */
-    sw_real *scratch;                /* per thread: one (sequence, head)'s q, k, v, ... and two (48,T) */
+    sw_real *scratch;                /* per thread: one (sequence, head)'s q, k, v, ..., packed k and v, two (48,T) */
     size_t scratch_per_thread;
     int max_threads;                 /* threads the scratch is laid out for */
+    unsigned only;                   /* benchmark (sw_tf_profile): products to run, 0 = everything */
+    double *fmas;                    /* benchmark: multiply-adds counted per product kind */
 } sw_tf_work;
 
 /* Activations and scratch for forward and backward passes of up to max_batch sequences

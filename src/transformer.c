@@ -106,6 +106,36 @@ void sw_tf_init_params(const sw_params *p, const sw_model_shape *s, sw_rng *rng)
     }
 }
 
+/* ---- benchmark ---------------------------------------------------------------------- */
+
+const char *sw_tf_product_name(sw_tf_product kind)
+{
+    static const char *const names[SW_TF_PRODUCTS] = {
+        "embed", "in", "qk", "av", "out", "ff", "ff_dx", "ff_dw", "out_dx", "out_dw",
+        "dp", "dv", "dq", "dk", "in_dx", "in_dw", "embed_dw",
+    };
+    return kind >= 0 && kind < SW_TF_PRODUCTS ? names[kind] : "?";
+}
+
+void sw_tf_profile(sw_model_work *w, unsigned kinds, double *fmas)
+{
+    w->tf->only = kinds;
+    w->tf->fmas = fmas;
+}
+
+/* Whether product `kind`, R K N multiply-adds, runs: always, unless the benchmark chose
+ * some (sw_tf_profile); then it is counted. */
+static inline int product(sw_tf_work *tf, sw_tf_product kind, int R, int K, int N)
+{
+    if (!tf->only) return 1;
+    if (!(tf->only >> kind & 1u)) return 0;
+    tf->fmas[kind] += (double)R * K * N;
+    return 1;
+}
+
+/* Whether the work besides the products runs: always, but in the benchmark's passes. */
+#define OTHERS(tf) (!(tf)->only)
+
 /* ---- work area -------------------------------------------------------------------- */
 
 static sw_real *carve(char *base, size_t *used, size_t n)
@@ -121,14 +151,22 @@ static size_t lines(size_t n) { return (n + 15) & ~(size_t)15; }
 
 /* The attention takes query rows in blocks of QB: block [r0, r1) needs the keys [0, r1)
  * only (the causal mask), so the (T,T) products are done as (QB, r1) ones and about half
- * of their work, and of the softmax's, is never done. A multiple of the kernels' MR = 6. */
+ * of their work, and of the softmax's, is never done. A multiple of the kernels' MR = 6.
+ * Within a block, the products whose output or inner index is the key (q k^T, P v and,
+ * backward, dO v^T and dS k) go by strips of STRIP rows (one row of the kernels' tiles),
+ * strip [i, i + STRIP) over the keys [0, r0 + i + STRIP) only: the diagonal block's upper
+ * part, zeros, is left out too but for the strips' own. The weight-gradient-like products
+ * (P^T dO, dS^T q) sum over the block's rows and take it whole. Their operands (k^T, v^T,
+ * v, k) are packed once per (sequence, head): a block's or strip's are leading parts. */
 #define QB 48
+#define STRIP 6
 
-/* One (sequence, head) of attention: q, k, v, o or dO, dq, dk, dv (T,dh) each, a packed
- * (dh, T) operand and two (QB, T) blocks. */
+/* One (sequence, head) of attention: q, k, v, o or dO, dq, dk, dv (T,dh) each, packed
+ * (dh, T) and (T, dh) operands and two (QB, T) blocks. */
 static size_t scratch_values(size_t T, size_t dh)
 {
-    return 7 * lines(T * dh) + lines(sw_packed_size((int)dh, (int)T)) + 2 * lines(QB * T);
+    return 7 * lines(T * dh) + lines(sw_packed_size((int)dh, (int)T)) + 2 * lines(QB * T) +
+           lines(sw_packed_size((int)T, (int)dh));
 }
 
 void sw_tf_layout(sw_model_work *w, char *base, size_t *used)
@@ -178,6 +216,8 @@ void sw_tf_layout(sw_model_work *w, char *base, size_t *used)
     tf->scratch_per_thread = scratch_values(T, d / A);
     tf->scratch = carve(base, used, tf->scratch_per_thread * (size_t)tf->max_threads);
     tf->keep_scale = 1;
+    tf->only = 0;
+    tf->fmas = NULL;
     w->tf = base ? tf : NULL;
 }
 
@@ -307,10 +347,10 @@ static void attention_forward(sw_model_work *w, int l, int b, sw_real *scratch)
     int T = w->seq_len, B = w->batch, d = s->hidden, A = s->heads, dh = d / A;
     size_t piece = lines((size_t)T * dh), d3 = 3 * (size_t)d;
     sw_real *q = scratch, *k = q + piece, *v = k + piece, *o = v + piece, *kp = scratch + 7 * piece;
-    sw_real *blk = kp + lines(sw_packed_size(dh, T));
+    sw_real *blk = kp + lines(sw_packed_size(dh, T)), *vpk = blk + 2 * lines(QB * (size_t)T);
     sw_real scale = (sw_real)(1.0 / sqrt((double)dh));
     for (int h = 0; h < A; h++) {
-        for (int t = 0; t < T; t++) {
+        for (int t = 0; t < T && OTHERS(tf); t++) {
             const sw_real *row = tf->qkv[l] + ((size_t)t * B + b) * d3 + (size_t)h * dh;
             for (int j = 0; j < dh; j++) {
                 q[(size_t)t * dh + j] = row[j] * scale;
@@ -320,11 +360,18 @@ static void attention_forward(sw_model_work *w, int l, int b, sw_real *scratch)
         }
         sw_real *p = tf->att[l] + ((size_t)b * A + h) * T * T;
         const unsigned char *keep = tf->att_keep[l] + ((size_t)b * A + h) * T * T;
+        /* k^T (dh,T) packed once; a block's keys 0..N-1 are its first N columns. */
+        if (product(tf, SW_TF_QK, 0, 0, 0)) sw_pack_transposed(kp, k, dh, T);
+        if (product(tf, SW_TF_AV, 0, 0, 0)) sw_pack(vpk, v, T, dh); /* v (T,dh) */
         for (int r0 = 0; r0 < T; r0 += QB) {
             int r1 = r0 + QB < T ? r0 + QB : T, R = r1 - r0, N = r1;
-            sw_pack_transposed(kp, k, dh, N);                                     /* k[0:N]^T (dh,N) */
-            sw_matmul_packed(blk, q + (size_t)r0 * dh, kp, NULL, R, dh, N, 0, 0); /* scores (R,N) */
-            for (int i = 0; i < R; i++) {
+            for (int i = 0; i < R; i += STRIP) { /* scores (R,N), row stride N; in strips */
+                int m = R - i < STRIP ? R - i : STRIP, Ns = r0 + i + m;
+                if (product(tf, SW_TF_QK, m, dh, Ns))
+                    sw_matmul_packed_sub(blk + (size_t)i * N, (size_t)N, q + (size_t)(r0 + i) * dh, (size_t)dh, kp, dh,
+                                         m, dh, Ns, 0);
+            }
+            for (int i = 0; i < R && OTHERS(tf); i++) {
                 int t = r0 + i;
                 sw_real *pr = p + (size_t)t * T, *br = blk + (size_t)i * N;
                 causal_softmax_row(pr, br, t, T);
@@ -334,9 +381,14 @@ static void attention_forward(sw_model_work *w, int l, int b, sw_real *scratch)
                 else
                     memcpy(br, pr, (size_t)N * sizeof(sw_real));
             }
-            sw_matmul(o + (size_t)r0 * dh, blk, v, NULL, R, N, dh, 0); /* (R,dh) */
+            for (int i = 0; i < R; i += STRIP) { /* o (R,dh) */
+                int m = R - i < STRIP ? R - i : STRIP, Ns = r0 + i + m;
+                if (product(tf, SW_TF_AV, m, Ns, dh))
+                    sw_matmul_packed_sub(o + (size_t)(r0 + i) * dh, (size_t)dh, blk + (size_t)i * N, (size_t)N, vpk, T,
+                                         m, Ns, dh, 0);
+            }
         }
-        for (int t = 0; t < T; t++)
+        for (int t = 0; t < T && OTHERS(tf); t++)
             memcpy(tf->ctx[l] + ((size_t)t * B + b) * d + (size_t)h * dh, o + (size_t)t * dh, (size_t)dh * sizeof(sw_real));
     }
 }
@@ -363,8 +415,9 @@ void sw_tf_forward_layers(sw_model_work *w, const sw_params *p, int k, int n)
     size_t e0 = (size_t)r0 * d, e1 = (size_t)r1 * d;
     sw_real *scratch = tf->scratch + (size_t)k * tf->scratch_per_thread;
 
-    sw_matmul_packed(tf->emb + e0, w->x + (size_t)r0 * I, tf->embed_w_t, p->embed_b, R, I, d, 0, 0); // (T,B,d)
-    for (int r = r0; r < r1; r++) {
+    if (product(tf, SW_TF_EMBED, R, I, d))
+        sw_matmul_packed(tf->emb + e0, w->x + (size_t)r0 * I, tf->embed_w_t, p->embed_b, R, I, d, 0, 0); // (T,B,d)
+    for (int r = r0; r < r1 && OTHERS(tf); r++) {
         const sw_real *pe = tf->pe + (size_t)(r / B) * d;
         sw_real *e = tf->emb + (size_t)r * d;
         for (int j = 0; j < d; j++) e[j] += pe[j];
@@ -372,26 +425,36 @@ void sw_tf_forward_layers(sw_model_work *w, const sw_params *p, int k, int n)
     for (int l = 0; l < s->layers; l++) {
         const sw_tf_layer_params *lp = &p->tf[l];
         const sw_real *xin = l == 0 ? tf->emb : w->h[l - 1];
-        sw_matmul_packed(tf->qkv[l] + (size_t)r0 * 3 * d, xin + e0, tf->in_w_t[l], lp->in_b, R, d, 3 * d, 0, 0); // (T,B,3d)
+        if (product(tf, SW_TF_IN, R, d, 3 * d))
+            sw_matmul_packed(tf->qkv[l] + (size_t)r0 * 3 * d, xin + e0, tf->in_w_t[l], lp->in_b, R, d, 3 * d, 0, 0); // (T,B,3d)
 #pragma omp barrier
         for (int b = b0; b < b1; b++) attention_forward(w, l, b, scratch); // ctx (T,B,d), att (B,A,T,T)
 #pragma omp barrier
         sw_real *res1 = tf->res1[l], *res2 = tf->res2[l];
-        sw_matmul_packed(res1 + e0, tf->ctx[l] + e0, tf->out_w_t[l], lp->out_b, R, d, d, 0, 0);
-        residual(res1, xin, w->train ? tf->m1[l] : NULL, e0, e1); // (T,B,d)
-        layer_norm_forward(tf->y1[l], tf->stats[l], res1, lp->n1_w, lp->n1_b, d, r0, r1);
+        if (product(tf, SW_TF_OUT, R, d, d))
+            sw_matmul_packed(res1 + e0, tf->ctx[l] + e0, tf->out_w_t[l], lp->out_b, R, d, d, 0, 0);
+        if (OTHERS(tf)) {
+            residual(res1, xin, w->train ? tf->m1[l] : NULL, e0, e1); // (T,B,d)
+            layer_norm_forward(tf->y1[l], tf->stats[l], res1, lp->n1_w, lp->n1_b, d, r0, r1);
+        }
         sw_real *f = tf->f[l];
         size_t f0 = (size_t)r0 * F, f1 = (size_t)r1 * F;
-        sw_matmul_packed(f + f0, tf->y1[l] + e0, tf->ff1_w_t[l], lp->ff1_b, R, d, F, 0, 0); // (T,B,F)
-        for (size_t i = f0; i < f1; i++) f[i] = f[i] > 0 ? f[i] : 0;
+        if (product(tf, SW_TF_FF, R, d, F))
+            sw_matmul_packed(f + f0, tf->y1[l] + e0, tf->ff1_w_t[l], lp->ff1_b, R, d, F, 0, 0); // (T,B,F)
+        if (OTHERS(tf))
+            for (size_t i = f0; i < f1; i++) f[i] = f[i] > 0 ? f[i] : 0;
         const sw_real *fin = f;
         if (w->train) {
-            for (size_t i = f0; i < f1; i++) tf->fd[l][i] = f[i] * tf->mf[l][i];
+            if (OTHERS(tf))
+                for (size_t i = f0; i < f1; i++) tf->fd[l][i] = f[i] * tf->mf[l][i];
             fin = tf->fd[l];
         }
-        sw_matmul_packed(res2 + e0, fin + f0, tf->ff2_w_t[l], lp->ff2_b, R, F, d, 0, 0);
-        residual(res2, tf->y1[l], w->train ? tf->m2[l] : NULL, e0, e1); // (T,B,d)
-        layer_norm_forward(w->h[l], tf->stats[l] + 2, res2, lp->n2_w, lp->n2_b, d, r0, r1);
+        if (product(tf, SW_TF_FF, R, F, d))
+            sw_matmul_packed(res2 + e0, fin + f0, tf->ff2_w_t[l], lp->ff2_b, R, F, d, 0, 0);
+        if (OTHERS(tf)) {
+            residual(res2, tf->y1[l], w->train ? tf->m2[l] : NULL, e0, e1); // (T,B,d)
+            layer_norm_forward(w->h[l], tf->stats[l] + 2, res2, lp->n2_w, lp->n2_b, d, r0, r1);
+        }
         /* The next layer's projections read these rows only: no barrier until its attention. */
     }
 }
@@ -442,9 +505,10 @@ static void attention_backward(sw_model_work *w, int l, int b, sw_real *scratch)
     sw_real *q = scratch, *kk = q + piece, *v = kk + piece, *dout = v + piece, *dq = dout + piece, *dk = dq + piece,
             *dv = dk + piece, *vp = scratch + 7 * piece;
     sw_real *weights = vp + lines(sw_packed_size(dh, T)), *g = weights + lines(QB * (size_t)T);
+    sw_real *kpk = g + lines(QB * (size_t)T);
     sw_real scale = (sw_real)(1.0 / sqrt((double)dh));
     for (int h = 0; h < A; h++) {
-        for (int t = 0; t < T; t++) {
+        for (int t = 0; t < T && OTHERS(tf); t++) {
             size_t r = (size_t)t * B + b;
             const sw_real *row = tf->qkv[l] + r * d3 + (size_t)h * dh;
             for (int j = 0; j < dh; j++) {
@@ -456,11 +520,15 @@ static void attention_backward(sw_model_work *w, int l, int b, sw_real *scratch)
         }
         const sw_real *p = tf->att[l] + ((size_t)b * A + h) * TT;
         const unsigned char *keep = tf->att_keep[l] + ((size_t)b * A + h) * TT;
-        memset(dk, 0, (size_t)T * dh * sizeof(sw_real));
-        memset(dv, 0, (size_t)T * dh * sizeof(sw_real));
+        if (OTHERS(tf)) {
+            memset(dk, 0, (size_t)T * dh * sizeof(sw_real));
+            memset(dv, 0, (size_t)T * dh * sizeof(sw_real));
+        }
+        if (product(tf, SW_TF_DP, 0, 0, 0)) sw_pack_transposed(vp, v, dh, T); /* v^T (dh,T), as k^T forward */
+        if (product(tf, SW_TF_DQ, 0, 0, 0)) sw_pack(kpk, kk, T, dh);          /* k (T,dh) */
         for (int r0 = 0; r0 < T; r0 += QB) {
             int r1 = r0 + QB < T ? r0 + QB : T, R = r1 - r0, N = r1;
-            for (int i = 0; i < R; i++) { /* the weights the forward used, (R,N) */
+            for (int i = 0; i < R && OTHERS(tf); i++) { /* the weights the forward used, (R,N) */
                 const sw_real *pr = p + (size_t)(r0 + i) * T;
                 sw_real *wr = weights + (size_t)i * N;
                 if (w->train)
@@ -468,10 +536,15 @@ static void attention_backward(sw_model_work *w, int l, int b, sw_real *scratch)
                 else
                     memcpy(wr, pr, (size_t)N * sizeof(sw_real));
             }
-            sw_pack_transposed(vp, v, dh, N);                                          /* v[0:N]^T (dh,N) */
-            sw_matmul_packed(g, dout + (size_t)r0 * dh, vp, NULL, R, dh, N, 0, 0);     /* d weights (R,N) */
-            sw_matmul_at_acc(dv, weights, dout + (size_t)r0 * dh, R, N, dh);           /* dv[0:N] (N,dh) */
-            for (int i = 0; i < R; i++) { /* softmax backward: ds = p (dp - sum p dp), in place */
+            for (int i = 0; i < R; i += STRIP) { /* d weights (R,N), in strips as forward's scores */
+                int m = R - i < STRIP ? R - i : STRIP, Ns = r0 + i + m;
+                if (product(tf, SW_TF_DP, m, dh, Ns))
+                    sw_matmul_packed_sub(g + (size_t)i * N, (size_t)N, dout + (size_t)(r0 + i) * dh, (size_t)dh, vp, dh,
+                                         m, dh, Ns, 0);
+            }
+            if (product(tf, SW_TF_DV, R, N, dh))
+                sw_matmul_at_acc(dv, weights, dout + (size_t)r0 * dh, R, N, dh); /* dv[0:N] (N,dh) */
+            for (int i = 0; i < R && OTHERS(tf); i++) { /* softmax backward: ds = p (dp - sum p dp), in place */
                 int t = r0 + i;
                 sw_real *gr = g + (size_t)i * N;
                 const sw_real *pr = p + (size_t)t * T;
@@ -483,10 +556,15 @@ static void attention_backward(sw_model_work *w, int l, int b, sw_real *scratch)
                 for (int j = 0; j <= t; j++) gr[j] = pr[j] * (gr[j] - dt);
                 for (int j = t + 1; j < N; j++) gr[j] = 0;
             }
-            sw_matmul(dq + (size_t)r0 * dh, g, kk, NULL, R, N, dh, 0); /* d loss / d (q scale), (R,dh) */
-            sw_matmul_at_acc(dk, g, q + (size_t)r0 * dh, R, N, dh);     /* dk[0:N] (N,dh) */
+            for (int i = 0; i < R; i += STRIP) { /* d loss / d (q scale), (R,dh) */
+                int m = R - i < STRIP ? R - i : STRIP, Ns = r0 + i + m;
+                if (product(tf, SW_TF_DQ, m, Ns, dh))
+                    sw_matmul_packed_sub(dq + (size_t)(r0 + i) * dh, (size_t)dh, g + (size_t)i * N, (size_t)N, kpk, T,
+                                         m, Ns, dh, 0);
+            }
+            if (product(tf, SW_TF_DK, R, N, dh)) sw_matmul_at_acc(dk, g, q + (size_t)r0 * dh, R, N, dh); /* dk[0:N] (N,dh) */
         }
-        for (int t = 0; t < T; t++) {
+        for (int t = 0; t < T && OTHERS(tf); t++) {
             sw_real *row = tf->dqkv + ((size_t)t * B + b) * d3 + (size_t)h * dh;
             for (int j = 0; j < dh; j++) {
                 row[j] = dq[(size_t)t * dh + j] * scale;
@@ -549,53 +627,63 @@ void sw_tf_backward_layers(sw_model_work *w, const sw_params *p, const sw_params
         const sw_real *fin = train ? tf->fd[l] : tf->f[l];
         /* w->dout: d loss / d this layer's output, whole (no path but through the layers
          * above and the readout), so the total and the outer derivative coincide. */
-        if (w->record_dh) {
+        if (w->record_dh && OTHERS(tf)) {
             memcpy(w->dh_total[l] + e0, w->dout + e0, (size_t)R * d * sizeof(sw_real));
             memcpy(w->dh_outer[l] + e0, w->dout + e0, (size_t)R * d * sizeof(sw_real));
         }
-        layer_norm_backward(tf->dr2, w->dout, tf->res2[l], tf->stats[l] + 2, lp->n2_w, d, r0, r1); // (T,B,d)
-        if (train) apply_mask(dg, tf->dr2, tf->m2[l], e0, e1);
-        sw_matmul_packed(tf->dff + f0, dg + e0, tf->ff2_w_p[l], NULL, R, d, F, 0, 0); // (T,B,F)
-        for (size_t i = f0; i < f1; i++) {
+        if (OTHERS(tf)) {
+            layer_norm_backward(tf->dr2, w->dout, tf->res2[l], tf->stats[l] + 2, lp->n2_w, d, r0, r1); // (T,B,d)
+            if (train) apply_mask(dg, tf->dr2, tf->m2[l], e0, e1);
+        }
+        if (product(tf, SW_TF_FF_DX, R, d, F))
+            sw_matmul_packed(tf->dff + f0, dg + e0, tf->ff2_w_p[l], NULL, R, d, F, 0, 0); // (T,B,F)
+        for (size_t i = f0; i < f1 && OTHERS(tf); i++) {
             sw_real g = train ? tf->dff[i] * tf->mf[l][i] : tf->dff[i];
             tf->dff[i] = tf->f[l][i] > 0 ? g : 0;
         }
-        memcpy(tf->dy + e0, tf->dr2 + e0, (size_t)R * d * sizeof(sw_real));
-        sw_matmul_packed(tf->dy + e0, tf->dff + f0, tf->ff1_w_p[l], NULL, R, F, d, 1, 0); // (T,B,d)
-        layer_norm_backward(tf->dr1, tf->dy, tf->res1[l], tf->stats[l], lp->n1_w, d, r0, r1);
-        if (train) apply_mask(da, tf->dr1, tf->m1[l], e0, e1);
-        sw_matmul_packed(tf->dctx + e0, da + e0, tf->out_w_p[l], NULL, R, d, d, 0, 0); // (T,B,d)
+        if (OTHERS(tf)) memcpy(tf->dy + e0, tf->dr2 + e0, (size_t)R * d * sizeof(sw_real));
+        if (product(tf, SW_TF_FF_DX, R, F, d))
+            sw_matmul_packed(tf->dy + e0, tf->dff + f0, tf->ff1_w_p[l], NULL, R, F, d, 1, 0); // (T,B,d)
+        if (OTHERS(tf)) {
+            layer_norm_backward(tf->dr1, tf->dy, tf->res1[l], tf->stats[l], lp->n1_w, d, r0, r1);
+            if (train) apply_mask(da, tf->dr1, tf->m1[l], e0, e1);
+        }
+        if (product(tf, SW_TF_OUT_DX, R, d, d))
+            sw_matmul_packed(tf->dctx + e0, da + e0, tf->out_w_p[l], NULL, R, d, d, 0, 0); // (T,B,d)
 #pragma omp barrier
         for (int b = b0; b < b1; b++) attention_backward(w, l, b, scratch); // dqkv (T,B,3d)
 #pragma omp barrier
-        if (norms) {
+        if (norms && OTHERS(tf)) {
 #pragma omp single
             step_norms(w, xin, norms + (size_t)l * T);
         }
         /* Weight gradients: this part's output columns of each, over all T*B rows. */
-        sw_matmul_at_acc_part(gp->in_w, tf->dqkv, xin, TB, 3 * d, d, k, n);
-        sw_matmul_at_acc_part(gp->out_w, da, tf->ctx[l], TB, d, d, k, n);
-        sw_matmul_at_acc_part(gp->ff1_w, tf->dff, tf->y1[l], TB, F, d, k, n);
-        sw_matmul_at_acc_part(gp->ff2_w, dg, fin, TB, d, F, k, n);
-        sw_matmul_part_cols(3 * d, k, n, &c0, &c1);
-        colsum_cols(gp->in_b, tf->dqkv, TB, 3 * d, c0, c1);
-        sw_matmul_part_cols(F, k, n, &c0, &c1);
-        colsum_cols(gp->ff1_b, tf->dff, TB, F, c0, c1);
-        sw_matmul_part_cols(d, k, n, &c0, &c1);
-        colsum_cols(gp->out_b, da, TB, d, c0, c1);
-        colsum_cols(gp->ff2_b, dg, TB, d, c0, c1);
-        layer_norm_param_grads(gp->n1_w, gp->n1_b, tf->dy, tf->res1[l], tf->stats[l], d, TB, c0, c1);
-        layer_norm_param_grads(gp->n2_w, gp->n2_b, w->dout, tf->res2[l], tf->stats[l] + 2, d, TB, c0, c1);
+        if (product(tf, SW_TF_IN_DW, TB, 3 * d, d)) sw_matmul_at_acc_part(gp->in_w, tf->dqkv, xin, TB, 3 * d, d, k, n);
+        if (product(tf, SW_TF_OUT_DW, TB, d, d)) sw_matmul_at_acc_part(gp->out_w, da, tf->ctx[l], TB, d, d, k, n);
+        if (product(tf, SW_TF_FF_DW, TB, F, d)) sw_matmul_at_acc_part(gp->ff1_w, tf->dff, tf->y1[l], TB, F, d, k, n);
+        if (product(tf, SW_TF_FF_DW, TB, d, F)) sw_matmul_at_acc_part(gp->ff2_w, dg, fin, TB, d, F, k, n);
+        if (OTHERS(tf)) { /* bias and norm gradients */
+            sw_matmul_part_cols(3 * d, k, n, &c0, &c1);
+            colsum_cols(gp->in_b, tf->dqkv, TB, 3 * d, c0, c1);
+            sw_matmul_part_cols(F, k, n, &c0, &c1);
+            colsum_cols(gp->ff1_b, tf->dff, TB, F, c0, c1);
+            sw_matmul_part_cols(d, k, n, &c0, &c1);
+            colsum_cols(gp->out_b, da, TB, d, c0, c1);
+            colsum_cols(gp->ff2_b, dg, TB, d, c0, c1);
+            layer_norm_param_grads(gp->n1_w, gp->n1_b, tf->dy, tf->res1[l], tf->stats[l], d, TB, c0, c1);
+            layer_norm_param_grads(gp->n2_w, gp->n2_b, w->dout, tf->res2[l], tf->stats[l] + 2, d, TB, c0, c1);
+        }
 #pragma omp barrier
         /* Into the layer below (its dout) or the embedding (dr2): the residual path plus
          * the path through q, k and v. */
         sw_real *below = l > 0 ? w->dout : tf->dr2;
-        memcpy(below + e0, tf->dr1 + e0, (size_t)R * d * sizeof(sw_real));
-        sw_matmul_packed(below + e0, tf->dqkv + (size_t)r0 * 3 * d, tf->in_w_p[l], NULL, R, 3 * d, d, 1, 0);
+        if (OTHERS(tf)) memcpy(below + e0, tf->dr1 + e0, (size_t)R * d * sizeof(sw_real));
+        if (product(tf, SW_TF_IN_DX, R, 3 * d, d))
+            sw_matmul_packed(below + e0, tf->dqkv + (size_t)r0 * 3 * d, tf->in_w_p[l], NULL, R, 3 * d, d, 1, 0);
         /* The next layer down reads and writes these rows only until its first barrier. */
     }
 #pragma omp barrier
-    sw_matmul_at_acc_part(grad->embed_w, tf->dr2, w->x, TB, d, I, k, n);
+    if (product(tf, SW_TF_EMBED_DW, TB, d, I)) sw_matmul_at_acc_part(grad->embed_w, tf->dr2, w->x, TB, d, I, k, n);
     sw_matmul_part_cols(d, k, n, &c0, &c1);
-    colsum_cols(grad->embed_b, tf->dr2, TB, d, c0, c1);
+    if (OTHERS(tf)) colsum_cols(grad->embed_b, tf->dr2, TB, d, c0, c1);
 }

@@ -1,6 +1,6 @@
 /* Engine benchmark: how close the engine comes to this core's FMA peak, per cell and size.
  *
- * Three parts, each printed as a table:
+ * Four parts, each printed as a table:
  *  1. peak: the FP32 rate of an unrolled loop of independent vector FMAs, measured here, so
  *     the shares below are of this machine's peak under the same conditions (load, clock).
  *  2. reference runs: the seed protocol (2 layers, H=64, T=20, I=10, 50 epochs of 10
@@ -21,10 +21,22 @@
  * 1.0: the second thread mostly waited for a core, e.g. the scheduler's fair share
  * between sessions gave this one a single core). Whole-process figures are `sweep`'s.
  *
- * Usage: bench_engine [--quick | --size CELL:H:T] [REPEATS]
+ *  4. transformer products: the matrix products of the transformer's layers (one layer,
+ *     d = 64..512, 4 heads, F = 4d, T = 20..500, batch 32, training), kind by kind, each
+ *     timed alone in the layers' own passes (sw_tf_profile: the same calls, kernels, block
+ *     shapes and packing as training, with everything else left out), then all of the
+ *     attention's (q k^T, P v and their four backward products) together, and the whole
+ *     layers' forward and backward. GFLOP counts the multiply-adds the calls perform,
+ *     twice: for the attention's causal query blocks that is about half of T^2 per head
+ *     (`causal`: the share of it on or below the diagonal, the rest being the diagonal
+ *     blocks' upper parts). The peak is measured again before each size and the highest
+ *     measured so far is the one the shares are of (the clock follows the machine's load).
+ * Usage: bench_engine [--quick | --size CELL:H:T | --attention | --attention-size D:T] [REPEATS]
  *   REPEATS (default 3): seeds per reference run, and repeats per size.
  *   --quick: only H = 64, 256 and T = 20, 100 (for a look in under a minute).
- *   --size CELL:H:T: only that size's training steps (for a profiler). */
+ *   --size CELL:H:T: only that size's training steps (for a profiler).
+ *   --attention: only part 4 (with --quick: d = 64, 256 and T = 20, 100);
+ *   --attention-size D:T: only part 4 at that size. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
 #include <stdio.h>
@@ -37,6 +49,7 @@
 #include "optim.h"
 #include "rng.h"
 #include "train.h"
+#include "transformer.h"
 
 /* Work per timed repeat of a size, in seconds at the peak: enough steps that the clock and
  * the caches settle, few enough that the whole table takes a few minutes. */
@@ -144,10 +157,11 @@ static void step_bench_free(step_bench *s)
 
 /* The seed protocol's model and optimizer at hidden size H and length T, random inputs
  * and labels. Returns 0, or 1 when out of memory. */
-static int step_bench_init(step_bench *s, sw_cell_kind cell, int H, int T)
+static int step_bench_init_layers(step_bench *s, sw_cell_kind cell, int H, int T, int layers)
 {
     memset(s, 0, sizeof *s);
     sw_config_defaults(&s->cfg);
+    if (layers > 0) s->cfg.model.layers = layers;
     s->cfg.model.cell = cell;
     s->cfg.model.hidden = H;
     s->cfg.task.seq_len = T;
@@ -170,6 +184,11 @@ static int step_bench_init(step_bench *s, sw_cell_kind cell, int H, int T)
     sw_rng_init(&s->dropout_rng, 1, SW_STREAM_DROPOUT);
     sw_model_pack(s->work, &s->params);
     return 0;
+}
+
+static int step_bench_init(step_bench *s, sw_cell_kind cell, int H, int T)
+{
+    return step_bench_init_layers(s, cell, H, T, 0);
 }
 
 /* Matrix FLOPs of one training step (forward and backward of the batch). */
@@ -252,13 +271,121 @@ static int bench_sizes(int repeats, int quick, double peak, int only_cell, int o
     return 0;
 }
 
+/* ---- 4. transformer products ---------------------------------------------------------- */
+
+/* Forward's kinds come before SW_TF_FF_DX, backward's from it. */
+static int is_backward(int kind) { return kind >= SW_TF_FF_DX; }
+
+static int is_attention(int kind)
+{
+    return kind == SW_TF_QK || kind == SW_TF_AV || kind == SW_TF_DP || kind == SW_TF_DV || kind == SW_TF_DQ ||
+           kind == SW_TF_DK;
+}
+
+/* One pass of the layers (forward if fwd, backward if bwd, or both) with only `kinds`'
+ * products (0: everything), on one thread; multiply-adds into fmas. */
+static void tf_pass(step_bench *s, unsigned kinds, int fwd, int bwd, double *fmas)
+{
+    sw_tf_profile(s->work, kinds, fmas);
+    if (fwd) sw_tf_forward_layers(s->work, &s->params, 0, 1);
+    if (bwd) sw_tf_backward_layers(s->work, &s->params, &s->grads, NULL, 0, 1);
+    sw_tf_profile(s->work, 0, NULL);
+}
+
+/* Best CPU seconds per pass (as tf_pass) over `repeats` repeats of enough passes for
+ * RUN_SECONDS at the peak; multiply-adds of one pass into *fma (all kinds'). */
+static double time_tf_pass(step_bench *s, unsigned kinds, int fwd, int bwd, int repeats, double peak, double *fma)
+{
+    double fmas[SW_TF_PRODUCTS] = {0}, best = 1e300;
+    tf_pass(s, kinds ? kinds : ~0u, fwd, bwd, fmas); /* warms the caches, counts */
+    *fma = 0;
+    for (int k = 0; k < SW_TF_PRODUCTS; k++)
+        if (!kinds || (kinds >> k & 1u)) *fma += fmas[k];
+    int passes = (int)(RUN_SECONDS * peak / (2 * *fma));
+    if (passes < 1) passes = 1;
+    for (int r = 0; r < repeats; r++) {
+        double t0 = thread_cpu();
+        for (int k = 0; k < passes; k++) tf_pass(s, kinds, fwd, bwd, fmas);
+        double c = (thread_cpu() - t0) / passes;
+        if (c < best) best = c;
+    }
+    return best;
+}
+
+static void tf_row(int d, int T, int dh, const char *what, double fma, double causal, double secs, double peak)
+{
+    double rate = 2 * fma / secs;
+    char share[16] = "-";
+    if (causal > 0) snprintf(share, sizeof share, "%.0f%%", 100 * causal);
+    printf("%4d %4d %3d  %-14s %9.3f %7s %10.5f %9.1f %6.0f%%\n", d, T, dh, what, 2e-9 * fma, share, secs,
+           rate * 1e-9, 100 * rate / peak);
+    fflush(stdout);
+}
+
+static int bench_attention(int repeats, int quick, double peak, int only_d, int only_T)
+{
+    static const int all_d[] = {64, 128, 256, 512}, all_T[] = {20, 100, 500};
+    static const int quick_d[] = {64, 256}, quick_T[] = {20, 100};
+    const int *ds = quick ? quick_d : all_d, *Ts = quick ? quick_T : all_T;
+    int nd = quick ? 2 : 4, nT = 2 + !quick;
+    if (only_d > 0) ds = &only_d, Ts = &only_T, nd = nT = 1;
+    printf("\nTransformer products (1 layer, 4 heads of dh = d/4, F = 4d, batch 32, training; one thread, "
+           "CPU s per pass, best of %d)\n", repeats);
+    printf("%4s %4s %3s  %-14s %9s %7s %10s %9s %7s\n", "d", "T", "dh", "product", "GFLOP", "causal", "CPU s",
+           "GFLOP/s", "peak");
+    for (int i = 0; i < nd; i++)
+        for (int j = 0; j < nT; j++) {
+            int d = ds[i], T = Ts[j];
+            step_bench s;
+            if (step_bench_init_layers(&s, SW_CELL_TRANSFORMER, d, T, 1)) {
+                fprintf(stderr, "out of memory at transformer d=%d T=%d\n", d, T);
+                step_bench_free(&s);
+                return 1;
+            }
+            /* The clock moves with the machine's load: the peak is measured again, and the
+             * highest measured so far is the one shares are of. */
+            double again = measure_peak();
+            if (again > peak) peak = again;
+            printf("(d=%d T=%d: peak measured now %.1f GFLOP/s, shares of %.1f)\n", d, T, again * 1e-9, peak * 1e-9);
+            int A = s.shape.heads, dh = d / A, B = s.cfg.train.batch;
+            double useful = (double)s.shape.layers * B * A * ((double)T * (T + 1) / 2) * dh;
+            s.work->threads = 1;
+            step_once(&s); /* real values everywhere (and w->train set) */
+            double fma, secs, sum_fma = 0, sum_secs = 0, att_fma = 0;
+            for (int k = 0; k < SW_TF_PRODUCTS; k++) {
+                secs = time_tf_pass(&s, 1u << k, !is_backward(k), is_backward(k), repeats, peak, &fma);
+                tf_row(d, T, dh, sw_tf_product_name((sw_tf_product)k), fma, is_attention(k) ? useful / fma : 0, secs,
+                       peak);
+                sum_fma += fma, sum_secs += secs;
+                if (is_attention(k)) att_fma += fma;
+            }
+            unsigned att = 1u << SW_TF_QK | 1u << SW_TF_AV | 1u << SW_TF_DP | 1u << SW_TF_DV | 1u << SW_TF_DQ |
+                           1u << SW_TF_DK;
+            secs = time_tf_pass(&s, att, 1, 1, repeats, peak, &fma);
+            tf_row(d, T, dh, "attention", fma, 6 * useful / fma, secs, peak);
+            tf_row(d, T, dh, "sum above", sum_fma, 0, sum_secs, peak);
+            secs = time_tf_pass(&s, 0, 1, 1, repeats, peak, &fma);
+            tf_row(d, T, dh, "whole layers", fma, 0, secs, peak);
+            step_bench_free(&s);
+        }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    int repeats = 3, quick = 0, only_cell = -1, only_H = 0, only_T = 0;
+    int repeats = 3, quick = 0, only_cell = -1, only_H = 0, only_T = 0, attention = 0, att_d = 0, att_T = 0;
     for (int i = 1; i < argc; i++) {
         char cell[16];
         if (!strcmp(argv[i], "--quick")) {
             quick = 1;
+        } else if (!strcmp(argv[i], "--attention")) {
+            attention = 1;
+        } else if (!strcmp(argv[i], "--attention-size") && i + 1 < argc) {
+            attention = 1;
+            if (sscanf(argv[++i], "%d:%d", &att_d, &att_T) != 2 || att_d < 4 || att_d % 4 || att_T < 1) {
+                fprintf(stderr, "%s: --attention-size wants D:T, D a multiple of 4, e.g. 256:100\n", argv[0]);
+                return 2;
+            }
         } else if (!strcmp(argv[i], "--size") && i + 1 < argc) {
             if (sscanf(argv[++i], "%15[a-z]:%d:%d", cell, &only_H, &only_T) != 3 || only_H < 1 || only_T < 1) {
                 fprintf(stderr, "%s: --size wants CELL:H:T, e.g. lstm:256:100\n", argv[0]);
@@ -273,7 +400,8 @@ int main(int argc, char **argv)
         } else {
             repeats = atoi(argv[i]);
             if (repeats < 1 || repeats > 100) {
-                fprintf(stderr, "usage: %s [--quick | --size CELL:H:T] [REPEATS 1..100]\n", argv[0]);
+                fprintf(stderr, "usage: %s [--quick | --size CELL:H:T | --attention | --attention-size D:T] "
+                                "[REPEATS 1..100]\n", argv[0]);
                 return 2;
             }
         }
@@ -281,7 +409,9 @@ int main(int argc, char **argv)
     double peak = measure_peak();
     printf("Kernels: %s. FP32 FMA peak of one core, measured: %.1f GFLOP/s\n", sw_kernels_name(), peak * 1e-9);
     fflush(stdout);
+    if (attention) return bench_attention(repeats, quick, peak, att_d, att_T) ? 1 : 0;
     if ((only_cell < 0 && bench_reference(repeats, peak)) || bench_sizes(repeats, quick, peak, only_cell, only_H, only_T))
         return 1;
+    if (only_cell < 0 && bench_attention(repeats, quick, peak, 0, 0)) return 1;
     return 0;
 }

@@ -3,7 +3,8 @@
  * sw_matmul_at_acc against a naive double product; every output element bit-identical to
  * one fused multiply-add chain in increasing order from its initial value (the property
  * that makes results independent of tiling, vector width and threads); the packed
- * kernels bit-identical to the unpacked ones; the fused recurrent step bit-identical to a
+ * kernels bit-identical to the unpacked ones (and a product with a leading part of a packed
+ * operand, sw_matmul_packed_sub, one chain per element too); the fused recurrent step bit-identical to a
  * product followed by tanh; and every result independent of how rows are blocked (a row
  * computed alone equals the same row computed in a batch) or how panels are shared.
  * Every build of the kernels this CPU runs is checked (avx2, avx512, avx512emu), each
@@ -105,6 +106,37 @@ static int check_kernels(const sw_kernel_table *kt)
         kt->matmul_packed(pk, a, bp, bias, R, K, N, 0, 0);
         KCHECK(!memcmp(pk, out, sizeof(sw_real) * R * N), "packed == unpacked %dx%dx%d", R, K, N);
 
+        /* matmul_packed_sub: the leading Ks rows and Ns columns of the packed b, with a and
+         * out parts of wider matrices (rows lda and ldo apart): each element one FMA chain
+         * from 0 or (accumulating) from its value, the rest of out untouched */
+        {
+            int Ks = K - K / 3, Ns = N - N / 2;
+            size_t lda = (size_t)K + 3, ldo = (size_t)N + 5, n = (size_t)R * ldo;
+            sw_real *aw = malloc(sizeof(sw_real) * R * lda), *o0 = malloc(sizeof(sw_real) * n);
+            sw_real *o1 = malloc(sizeof(sw_real) * n), *o2 = malloc(sizeof(sw_real) * n);
+            if (!aw || !o0 || !o1 || !o2) return 1;
+            fill(aw, (size_t)R * lda, &r), fill(o0, n, &r);
+            memcpy(o1, o0, sizeof(sw_real) * n), memcpy(o2, o0, sizeof(sw_real) * n);
+            kt->matmul_packed_sub(o1, ldo, aw, lda, bp, K, R, Ks, Ns, 0);
+            kt->matmul_packed_sub(o2, ldo, aw, lda, bp, K, R, Ks, Ns, 1);
+            bool sub = true;
+            for (int i = 0; i < R; i++)
+                for (size_t j = 0; j < ldo; j++) {
+                    sw_real want1 = o0[i * ldo + j], want2 = want1;
+                    if (j < (size_t)Ns) {
+                        want1 = 0;
+                        for (int k = 0; k < Ks; k++) {
+                            want1 = FMA(aw[i * lda + k], b[k * N + j], want1);
+                            want2 = FMA(aw[i * lda + k], b[k * N + j], want2);
+                        }
+                    }
+                    sub &= !memcmp(&want1, &o1[i * ldo + j], sizeof want1) &&
+                           !memcmp(&want2, &o2[i * ldo + j], sizeof want2);
+                }
+            KCHECK(sub, "matmul_packed_sub %dx%dx%d of %dx%dx%d", R, Ks, Ns, R, K, N);
+            free(aw), free(o0), free(o1), free(o2);
+        }
+
         /* a row alone == the same row in the batch, bitwise */
         bool same_rows = true;
         for (int i = 0; i < R; i++) {
@@ -185,7 +217,8 @@ int main(void)
     const sw_kernel_table kernels = {
         sw_kernels_name(), sw_matmul,        sw_matmul_acc_tanh, sw_packed_size, sw_pack,
         sw_pack_transposed, sw_matmul_packed, sw_matmul_at_acc, sw_matmul_part_cols, sw_matmul_at_acc_part,
-        sw_colsum_acc,     sw_transpose,     sw_tanh_inplace,   sw_sigmoid_inplace, sw_kernels_fma_peak};
+        sw_colsum_acc,     sw_transpose,     sw_tanh_inplace,   sw_sigmoid_inplace, sw_kernels_fma_peak,
+        sw_matmul_packed_sub};
     if (check_kernels(&kernels)) return 1;
 #endif
     return check_report("engine_kernels");
