@@ -388,7 +388,8 @@ def gradients(runs, by, panel_key, layer, align, title, where=(), wrt="hidden"):
     ep_txt = "epoch %d" % epochs[0] if len(epochs) == 1 else "last recorded epoch (%s)" % ", ".join(map(str, epochs))
     note = ("\n%d of %d values are 0 (or not finite) and not drawn on the log axis%s"
             % (zeros, nvals, ": a transformer's top layer gets no gradient before the last step"
-               if any(r.config.get("model.cell") == "transformer" for r, _, _ in recs) else "")) if zeros else ""
+               if wrt == "hidden" and any(r.config.get("model.cell") == "transformer" for r, _, _ in recs)
+               else "")) if zeros else ""
     fig.suptitle("%s: gradient reaching %s, %s, %s; geometric mean over seeds%s%s"
                  % (title, "h_t" if wrt == "hidden" else "the inputs x_t",
                     ("last layer" if layer == -1 else "layer %d" % layer) if wrt == "hidden" else "every cell",
