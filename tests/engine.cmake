@@ -40,12 +40,13 @@ add_test(NAME engine_determinism COMMAND test_engine_determinism)
 set_tests_properties(engine_determinism PROPERTIES LABELS "unit;engine")
 
 # Benchmark, not a test: `cmake --build build --target bench` prints the measured FMA
-# peak, seconds and GFLOP/s of reference runs, and of training steps per cell and size
-# (H = 64..512, T = 20..500) on one and two threads, each as a share of that peak.
+# peak, seconds and GFLOP/s of reference runs, of training steps per cell and size
+# (H = 64..512, T = 20..500) on one and two threads, and of the transformer's matrix
+# products kind by kind (d = 64..512, T = 20..500), each as a share of that peak.
 sweep_test_executable(bench_engine bench_engine.c)
 target_link_libraries(bench_engine PRIVATE sweep_engine)
 add_custom_target(bench COMMAND bench_engine 3 DEPENDS bench_engine USES_TERMINAL
-                  COMMENT "Engine benchmark (a few minutes)")
+                  COMMENT "Engine benchmark (about 12 minutes)")
 
 # Benchmark, not a test: `cmake --build build --target bench_scaling` runs one whole `sweep`
 # per cell (rnn, lstm, gru, transformer at ~13,300 parameters each) and length T = 20..2000
