@@ -1002,13 +1002,7 @@ static void input_gradient(sw_model_work *w, const sw_params *p)
     } else {
         dy = w->dpre, W = p->layer[0].w_ih, n = w->shape.gates * w->shape.hidden;
     }
-    for (int r = 0; r < rows; r++) {
-        sw_real *out = w->dx_total + (size_t)r * I;
-        const sw_real *g = dy + (size_t)r * n;
-        for (int i = 0; i < I; i++) out[i] = 0;
-        for (int j = 0; j < n; j++)
-            for (int i = 0; i < I; i++) out[i] += g[j] * W[(size_t)j * I + i];
-    }
+    sw_matmul(w->dx_total, dy, W, NULL, rows, n, I, 0); // (T,B,I)
 }
 
 void sw_model_backward(sw_model_work *w, const sw_params *p, const sw_params *grad,

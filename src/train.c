@@ -253,6 +253,19 @@ static void probe_forward(run_state *st, float *hidden, float *attention)
                         (float)w->h[l][((size_t)t * P + b) * H + j];
 }
 
+/* sum over the P rows of v (P,n) of each row's L2 norm: (1/P) sum_b ||d l_b / d .|| when v
+ * is a gradient of the mean loss over the P sequences. */
+static double sum_of_row_norms(const sw_real *v, int P, int n)
+{
+    double sum = 0;
+    for (int b = 0; b < P; b++) {
+        double sq = 0;
+        for (int j = 0; j < n; j++) sq += (double)v[(size_t)b * n + j] * v[(size_t)b * n + j];
+        sum += sqrt(sq);
+    }
+    return sum;
+}
+
 /* Per-timestep gradients on the probe set with the current weights, into record r. */
 static void record_gradients(run_state *st, sw_run_result *res, int r, int epoch)
 {
@@ -270,32 +283,16 @@ static void record_gradients(run_state *st, sw_run_result *res, int r, int epoch
     for (int l = 0; l < L; l++)
         for (int t = 0; t < T; t++) {
             const sw_real *dh = w->dh_total[l] + (size_t)t * P * H;
-            double norm_sum = 0;
             float *mean = res->dloss_dh + (((size_t)r * L + l) * T + t) * H;
             for (int j = 0; j < H; j++) mean[j] = 0;
-            for (int b = 0; b < P; b++) {
-                double sq = 0;
-                for (int j = 0; j < H; j++) {
-                    sw_real v = dh[(size_t)b * H + j];
-                    sq += (double)v * v;
-                    mean[j] += (float)v;
-                }
-                norm_sum += sqrt(sq);
-            }
-            res->dloss_dh_norm[((size_t)r * L + l) * T + t] = (float)norm_sum;
+            for (int b = 0; b < P; b++)
+                for (int j = 0; j < H; j++) mean[j] += (float)dh[(size_t)b * H + j];
+            res->dloss_dh_norm[((size_t)r * L + l) * T + t] = (float)sum_of_row_norms(dh, P, H);
             res->dW_hh_norm[((size_t)r * L + l) * T + t] = (float)st->step_norms[(size_t)l * T + t];
         }
     int I = st->shape.input;
-    for (int t = 0; t < T; t++) {
-        const sw_real *dx = w->dx_total + (size_t)t * P * I;
-        double norm_sum = 0;
-        for (int b = 0; b < P; b++) {
-            double sq = 0;
-            for (int i = 0; i < I; i++) sq += (double)dx[(size_t)b * I + i] * dx[(size_t)b * I + i];
-            norm_sum += sqrt(sq);
-        }
-        res->dloss_dx_norm[(size_t)r * T + t] = (float)norm_sum;
-    }
+    for (int t = 0; t < T; t++)
+        res->dloss_dx_norm[(size_t)r * T + t] = (float)sum_of_row_norms(w->dx_total + (size_t)t * P * I, P, I);
     res->grad_records = r + 1;
 }
 
