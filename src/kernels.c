@@ -4,6 +4,9 @@
 
 #include <math.h>
 #include <string.h>
+#if defined(__AVX__) && !defined(SW_REAL_DOUBLE)
+#include <immintrin.h>
+#endif
 
 /* Register tiles. The right-hand operand b (S,N) is read in panels of NR columns, each
  * stored as S rows of NR contiguous values (packed once, or on the fly into a buffer on
@@ -79,6 +82,76 @@ static inline vec splat(sw_real x)
     return x - (vec){0};
 }
 
+#ifndef SW_REAL_DOUBLE
+/* bound > x ? bound : x, and bound < x ? bound : x, lane by lane: x86's maxps and minps
+ * exactly (a NaN x passes through, as in tanh_one's selects). GCC does not make them of
+ * vectorised selects when NaNs are honoured: it compares, masks and blends, which cost
+ * tanh_one more than its division. */
+static inline vec lanes_max(vec bound, vec x)
+{
+#if VEC_BYTES == 32 && defined(__AVX__)
+    return (vec)_mm256_max_ps((__m256)bound, (__m256)x);
+#elif VEC_BYTES == 64 && defined(__AVX512F__)
+    return (vec)_mm512_max_ps((__m512)bound, (__m512)x);
+#elif VEC_BYTES == 64 && defined(__AVX__) /* avx512emu: two AVX halves */
+    union { vec v; __m256 h[2]; } b = {bound}, u = {x};
+    u.h[0] = _mm256_max_ps(b.h[0], u.h[0]), u.h[1] = _mm256_max_ps(b.h[1], u.h[1]);
+    return u.v;
+#else
+    for (int l = 0; l < LANES; l++) x[l] = bound[l] > x[l] ? bound[l] : x[l];
+    return x;
+#endif
+}
+
+static inline vec lanes_min(vec bound, vec x)
+{
+#if VEC_BYTES == 32 && defined(__AVX__)
+    return (vec)_mm256_min_ps((__m256)bound, (__m256)x);
+#elif VEC_BYTES == 64 && defined(__AVX512F__)
+    return (vec)_mm512_min_ps((__m512)bound, (__m512)x);
+#elif VEC_BYTES == 64 && defined(__AVX__)
+    union { vec v; __m256 h[2]; } b = {bound}, u = {x};
+    u.h[0] = _mm256_min_ps(b.h[0], u.h[0]), u.h[1] = _mm256_min_ps(b.h[1], u.h[1]);
+    return u.v;
+#else
+    for (int l = 0; l < LANES; l++) x[l] = bound[l] < x[l] ? bound[l] : x[l];
+    return x;
+#endif
+}
+
+/* tanh_one of every lane, the same operations in the same order (bit-identical; the
+ * kernels test compares the vector body with the scalar tail on the same values). */
+static inline vec tanh_vec(vec x)
+{
+    x = lanes_max(splat(-8.75f), x); /* x < -8.75 ? -8.75 : x */
+    x = lanes_min(splat(8.75f), x);  /* x > 8.75 ? 8.75 : x */
+    vec u = x * x;
+    vec p = splat(1.264885555749117e-13f);
+    p = p * u + 5.179706350792634e-10f;
+    p = p * u + 3.2286836253274086e-07f;
+    p = p * u + 6.625258799171843e-05f;
+    p = p * u + 0.0052173913043478265f;
+    p = p * u + 0.14666666666666667f;
+    p = p * u + 1.0f;
+    vec q = splat(1.1510458557316966e-11f);
+    q = q * u + 1.5193805295658393e-08f;
+    q = q * u + 5.230467473030402e-06f;
+    q = q * u + 0.0006625258799171842f;
+    q = q * u + 0.03188405797101449f;
+    q = q * u + 0.48f;
+    q = q * u + 1.0f;
+    vec t = x * p / q;
+    t = lanes_min(splat(1.0f), t);
+    return lanes_max(splat(-1.0f), t);
+}
+#else
+static inline vec tanh_vec(vec x)
+{
+    for (int l = 0; l < LANES; l++) x[l] = tanh_one(x[l]);
+    return x;
+}
+#endif
+
 /* How a tile's sums start. */
 typedef enum { INIT_ZERO, INIT_BIAS, INIT_OUT } tile_init;
 
@@ -119,14 +192,9 @@ static inline __attribute__((always_inline)) void tile(const int mr, sw_real *re
             acc[i][1] += av * b1;
         }
     }
-    if (apply_tanh) {
+    if (apply_tanh)
         for (int i = 0; i < mr; i++)
-            for (int v = 0; v < 2; v++) memcpy(&tmp[i][v * LANES], &acc[i][v], sizeof(vec));
-        for (int i = 0; i < mr; i++)
-            for (int c = 0; c < NR; c++) tmp[i][c] = tanh_one(tmp[i][c]);
-        for (int i = 0; i < mr; i++)
-            for (int v = 0; v < 2; v++) memcpy(&acc[i][v], &tmp[i][v * LANES], sizeof(vec));
-    }
+            for (int v = 0; v < 2; v++) acc[i][v] = tanh_vec(acc[i][v]);
     if (nc == NR) {
         for (int i = 0; i < mr; i++)
             for (int v = 0; v < 2; v++) *(vec_u *)(out + i * ldo + v * LANES) = acc[i][v];
@@ -351,7 +419,9 @@ void sw_transpose(sw_real *restrict dst, const sw_real *restrict src, int rows, 
 
 void sw_tanh_inplace(sw_real *x, size_t n)
 {
-    for (size_t i = 0; i < n; i++) x[i] = tanh_one(x[i]);
+    size_t i = 0;
+    for (; i + LANES <= n; i += LANES) *(vec_u *)(x + i) = tanh_vec(*(const vec_u *)(x + i));
+    for (; i < n; i++) x[i] = tanh_one(x[i]);
 }
 
 #ifdef SW_REAL_DOUBLE
@@ -362,8 +432,11 @@ void sw_sigmoid_inplace(sw_real *x, size_t n)
 #else
 void sw_sigmoid_inplace(sw_real *x, size_t n)
 {
-    /* sigmoid(x) = (1 + tanh(x/2)) / 2: one vectorisable approximation serves both. */
-    for (size_t i = 0; i < n; i++) x[i] = 0.5f + 0.5f * tanh_one(0.5f * x[i]);
+    /* sigmoid(x) = (1 + tanh(x/2)) / 2: one approximation serves both. */
+    size_t i = 0;
+    for (; i + LANES <= n; i += LANES)
+        *(vec_u *)(x + i) = splat(0.5f) + splat(0.5f) * tanh_vec(splat(0.5f) * *(const vec_u *)(x + i));
+    for (; i < n; i++) x[i] = 0.5f + 0.5f * tanh_one(0.5f * x[i]);
 }
 #endif
 

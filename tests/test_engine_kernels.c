@@ -58,6 +58,32 @@ static int check_kernels(const sw_kernel_table *kt)
         KCHECK(!memcmp(first_tanh, th, sizeof th), "tanh identical to the first build's");
         KCHECK(!memcmp(first_sigmoid, sg, sizeof sg), "sigmoid identical to the first build's");
     }
+    /* The activations' vector body and their scalar tail give the same bits for the same
+     * value: each value once in a long call (the body) and once alone (the tail), over a
+     * sweep of ordinary values and the edge cases (signed zeros, the clamps and values
+     * next to them, infinities, NaN, subnormals). */
+    {
+        enum { EDGE_N = 4096 };
+        static sw_real body_t[EDGE_N], body_s[EDGE_N];
+        for (int i = 0; i < EDGE_N; i++) body_t[i] = (sw_real)(-20.0 + 40.0 * i / EDGE_N);
+        const double edges[] = {0.0, -0.0, 8.75, -8.75, 8.7499, -8.7499, 8.7501, -8.7501, 17.5, -17.5, 1e-40,
+                                -1e-40, 1e30, -1e30, HUGE_VAL, -HUGE_VAL, NAN, 1.0, -1.0, 0.5, 4.0, -4.0};
+        for (size_t e = 0; e < sizeof edges / sizeof edges[0]; e++) body_t[e * 7] = (sw_real)edges[e];
+        memcpy(body_s, body_t, sizeof body_t);
+        sw_real alone_t[EDGE_N], alone_s[EDGE_N];
+        memcpy(alone_t, body_t, sizeof body_t), memcpy(alone_s, body_t, sizeof body_t);
+        kt->tanh_inplace(body_t, EDGE_N);
+        kt->sigmoid_inplace(body_s, EDGE_N);
+        int differ_t = 0, differ_s = 0;
+        for (int i = 0; i < EDGE_N; i++) {
+            kt->tanh_inplace(&alone_t[i], 1);
+            kt->sigmoid_inplace(&alone_s[i], 1);
+            differ_t += memcmp(&alone_t[i], &body_t[i], sizeof(sw_real)) != 0;
+            differ_s += memcmp(&alone_s[i], &body_s[i], sizeof(sw_real)) != 0;
+        }
+        KCHECK(differ_t == 0, "tanh: vector body and scalar tail differ on %d of %d values", differ_t, EDGE_N);
+        KCHECK(differ_s == 0, "sigmoid: vector body and scalar tail differ on %d of %d values", differ_s, EDGE_N);
+    }
 
     static const int shapes[][3] = {{1, 1, 1},    {5, 7, 3},      {32, 64, 64}, {13, 10, 64}, {7, 64, 33},
                                     {6, 17, 95},  {29, 3, 256},   {100, 64, 40}, {3, 300, 20}, {40, 600, 17},
