@@ -153,24 +153,31 @@ shard)
     check "shard resume skips its runs" has s1.err "3 already complete in sh, 0 to run"
     # shards share DIR with shards only: a whole sweep's exclusive lock keeps them out, and
     # a shard's shared lock keeps a whole sweep out (it removes temporaries)
-    # (the holder execs into sleep, so killing it releases the lock)
-    ( flock -x 9 && exec sleep 5 ) 9> sh/.sweep.lock &
-    holder=$!
-    sleep 0.5
+    # (hold_lock: a holder that takes the lock, then says so with a file outside sh, then
+    # execs into a sleep longer than any test, so that it holds the lock until killed, and
+    # killing it releases the lock; the checks run only once the lock is held)
+    hold_lock() { # hold_lock -x|-s: the holder in $holder, the lock held (0) or not (1)
+        rm -f held
+        ( flock $1 9 && : > held && exec sleep 600 ) 9> sh/.sweep.lock > /dev/null 2>&1 &
+        holder=$!
+        await 60 "the lock holder (flock $1) to hold sh/.sweep.lock" test -e held
+    }
+    release_lock() { [ -n "$holder" ] || return 0; kill $holder 2> /dev/null; wait $holder 2> /dev/null; holder=; }
+    holder=
+    trap 'release_lock; rm -rf "$work"' EXIT   # testlib's trap, and no holder left behind
+    check "an exclusive lock held on sh/.sweep.lock" hold_lock -x
     "$SWEEP" tiny.yaml -j 1 -o sh --shard 0/2 > out.txt 2> err.txt
     check "shard refused beside a whole sweep (exit 2)" test $? = 2
     check "shard refusal explained" has err.txt "shards can share a directory only with other shards"
-    kill $holder 2> /dev/null; wait $holder 2> /dev/null
-    ( flock -s 9 && exec sleep 5 ) 9> sh/.sweep.lock &
-    holder=$!
-    sleep 0.5
+    release_lock
+    check "a shared lock held on sh/.sweep.lock" hold_lock -s
     "$SWEEP" tiny.yaml -j 1 -o sh > out.txt 2> err.txt
     check "whole sweep refused beside shards (exit 2)" test $? = 2
     check "whole sweep refusal explained" has err.txt "another sweep process is writing to sh (a whole sweep, an MPI job or shards of one)"
     "$SWEEP" tiny.yaml -j 1 -o sh --shard 1/2 > out.txt 2> err.txt
     r=$?; [ $r = 0 ] || { echo "  (exit $r)"; sed "s/^/    | /" err.txt | head; }
     check "a shard beside a shard is accepted" test $r = 0
-    kill $holder 2> /dev/null; wait $holder 2> /dev/null
+    release_lock
     # --dry-run lists a shard's runs; the split covers every run exactly once
     "$SWEEP" tiny.yaml --shard 0/3 --dry-run > d0.txt && "$SWEEP" tiny.yaml --shard 1/3 --dry-run > d1.txt &&
         "$SWEEP" tiny.yaml --shard 2/3 --dry-run > d2.txt
