@@ -108,14 +108,17 @@ resume)
     keep="r/cell=gru,seed=1,hidden=8,lr=0.01.h5"
     gone="r/cell=rnn,seed=2,hidden=6,lr=0.005.h5"
     part="r/cell=gru,seed=2,hidden=8,lr=0.01.h5"
-    before=$(stat -c %i.%Y.%s "$keep"); sleep 1.1
+    # not rewritten: the same inode (the sweep writes a temporary and renames it), mtime
+    # to the nanosecond (no need to wait out a one-second %Y) and size
+    stamp() { stat -c %i.%.9Y.%s "$1"; }
+    before=$(stamp "$keep")
     rm "$gone"
     head -c 1000 "$part" > r/tmp && mv r/tmp "$part"           # a truncated file
     touch "r/.cell=rnn,seed=1,hidden=8,lr=0.01.h5.tmp.12345.0"   # an old temporary (h5io's pattern)
     ls -a r > ls-before.txt
     "$SWEEP" tiny.yaml -o r -j 2 > out.txt 2> err.txt; check "resume exits 0" test $? = 0
     check "resume reports skipped runs" has err.txt "8 runs, 6 already complete in r, 2 to run"
-    check "untouched run not rewritten" test "$(stat -c %i.%Y.%s "$keep")" = "$before"
+    check "untouched run not rewritten" test "$(stamp "$keep")" = "$before"
     check "missing run redone" test "$(complete_files r | grep -c 'rnn,seed=2,hidden=6')" = 1
     check "truncated run redone" test "$(complete_files r | grep -c 'gru,seed=2,hidden=8')" = 1
     check "all complete" test "$(complete_files r | grep -c ' done$')" = 8
@@ -129,7 +132,7 @@ with h5py.File('$keep', 'r+') as f:
     "$SWEEP" tiny.yaml -o r -j 2 > out.txt 2> err.txt; check "resume after a failed run exits 0" test $? = 0
     check "the failed run is redone" has err.txt "8 runs, 7 already complete in r, 1 to run"
     check "the failed run is now done" test "$(complete_files r | grep -c ' done$')" = 8
-    before=$(stat -c %i.%Y.%s "$keep")
+    before=$(stamp "$keep")
     # a changed config is refused, and nothing changes
     ls -l --time-style=+%s.%N r > ls1.txt
     "$SWEEP" tiny.yaml -o r --set train.epochs=4 > out.txt 2> err.txt; check "changed config refused with 2" test $? = 2
@@ -140,7 +143,7 @@ with h5py.File('$keep', 'r+') as f:
     "$SWEEP" tiny.yaml -o r --set seed=[1,2,3] > out.txt 2> err.txt; check "added runs refused" test $? = 2
     check "added runs named" has err.txt "4 runs added (e.g. cell=rnn,seed=3,hidden=8,lr=0.01)"
     "$SWEEP" tiny.yaml -o r --set seed=[1,2,3] --force -q; check "--force runs the new config" test $? = 0
-    check "--force keeps unchanged runs" test "$(stat -c %i.%Y.%s "$keep")" = "$before"
+    check "--force keeps unchanged runs" test "$(stamp "$keep")" = "$before"
     check "--force adds runs" test "$(complete_files r | grep -c ' done$')" = 12
     "$SWEEP" tiny.yaml -o r --set seed=[1,2,3] > out.txt 2> err.txt; check "nothing left to do" test $? = 0
     check "nothing left to do: all skipped" has err.txt "12 already complete"
@@ -160,7 +163,7 @@ YAML
     pid=$!
     # interrupt once the first run has finished (each takes about a second): then runs are
     # in flight and others not yet started, whatever the machine's speed
-    for i in $(seq 300); do grep -q '^\[1/6\] done' err.txt && break; sleep 0.05; done
+    check "a first run finished" await 60 "the first run to finish ([1/6] done)" grep -q '^\[1/6\] done' err.txt
     "$SWEEP" slow.yaml -o s -j 2 > out2.txt 2> err2.txt; st=$?
     check "a second sweep on the same directory is refused" test $st = 2
     check "refusal names the other process" has err2.txt "another sweep process is writing to s"
@@ -174,26 +177,41 @@ YAML
     check "every run file under a final name is complete" test "$n_files" = $((n_complete + 1))
     check "some runs were left to do" test "$n_complete" -lt 6
     check "no temporaries left" test -z "$(ls -a s | grep -F '.tmp')"
-    # a second SIGINT quits at once, without waiting for the epoch (epochs of ~5 s here)
+    # a second SIGINT quits at once, without waiting for the epoch (epochs of a few seconds
+    # here, and many of them, so that no run can reach its last)
     cat > long.yaml <<'YAML'
 name: long
 base:
-  task: {seq_len: 100, train_size: 40000, test_size: 128}
+  task: {seq_len: 100, train_size: 16000, test_size: 128}
   model: {hidden: 64}
-  train: {epochs: 2, batch: 32, steps_per_epoch: 0}
-  record: {probe_size: 4}
+  train: {epochs: 20, batch: 32, steps_per_epoch: 0}
+  record: {probe_size: 4, checkpoint_every: 1}
 grid:
   seed: [1, 2]
 YAML
     "$SWEEP" long.yaml -o l -j 2 > out.txt 2> err2.txt &
     pid=$!
-    for i in $(seq 50); do [ -e l/sweep.h5 ] && break; sleep 0.1; done
-    sleep 0.5
-    kill -INT $pid; sleep 0.2
+    # the first SIGINT once a run is training (its first checkpoint, written at an epoch's
+    # end, has appeared: it is in the next epoch now, with the SIGINT handler installed)
+    # (the waits end early, and the check after them fails, if the sweep ends instead)
+    has_ckpt() { ls l 2> /dev/null | grep -q '\.ckpt$'; }
+    took_sigint() { grep -q "sweep: interrupted; finishing the current epoch" err2.txt; }
+    ended() { ! kill -0 $pid 2> /dev/null; }
+    either() { "$1" || "$2"; }
+    await 60 "a first checkpoint (l/*.ckpt)" either has_ckpt ended
+    check "a run saved a checkpoint while the sweep ran" has_ckpt
+    kill -INT $pid
+    # the second once the sweep has taken the first (its message): it now finishes the epoch
+    await 30 "the first SIGINT's message in the sweep's stderr" either took_sigint ended
+    check "first SIGINT message" took_sigint
     t0=$(date +%s.%N)
     kill -INT $pid
     wait $pid; st=$?
     t1=$(date +%s.%N)
+    # had the sweep finished the epoch (and stopped its runs) before the second SIGINT, it
+    # would have reported the stopped runs and the resume hint
+    check "the second SIGINT came while the runs finished their epoch" \
+        test -z "$(grep -e 'interrupted after epoch' -e 'run the same command again' err2.txt)"
     check "second SIGINT exits 130" test $st = 130
     check "second SIGINT exits at once" $PY -c "import sys; sys.exit(0 if $t1 - $t0 < 1.5 else 1)"
     check "after a double SIGINT nothing looks complete" test -z "$(complete_files l)"
