@@ -106,7 +106,7 @@ YAML
     "${MPIRUN[@]}" "$SWEEP" mid.yaml -j 1 -o midint > out.txt 2> err.txt &
     mp=$!
     # interrupt once the first run has finished: the runs then in flight take seconds more
-    for i in $(seq 600); do grep -q '^\[1/4\] done' err.txt && break; sleep 0.05; done
+    check "a first run finished under MPI" await 120 "the first run to finish ([1/4] done)" grep -q '^\[1/4\] done' err.txt
     kill -INT $mp
     wait $mp
     $PY - midint <<'PYEOF' > partial.txt
