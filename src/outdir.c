@@ -22,6 +22,7 @@
 
 /* The lock file: its name also keeps it out of dir_has_entries' account. */
 #define SW_LOCK_NAME ".sweep.lock"
+#define SW_INDEX_LOCK_NAME ".sweep.index.lock"
 
 int sw_outdir_path(char *out, size_t outlen, const char *dir, const char *name, const char *ext)
 {
@@ -279,7 +280,7 @@ static bool dir_has_entries(const char *dir)
     while (!any && (e = readdir(d)))
         any = strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
               strncmp(e->d_name, "." SW_MANIFEST_NAME ".tmp.", sizeof SW_MANIFEST_NAME + 5) &&
-              strcmp(e->d_name, SW_LOCK_NAME);
+              strcmp(e->d_name, SW_LOCK_NAME) && strcmp(e->d_name, SW_INDEX_LOCK_NAME);
     closedir(d);
     return any;
 }
@@ -392,6 +393,29 @@ static int take_lock(const char *dir, bool shard, char *err, size_t errlen)
                  "of one); wait for it to finish (or stop it) before starting this one", dir);
     close(fd);
     return SW_ECONFIG;
+}
+
+int sw_outdir_index_lock(const char *dir, char *err, size_t errlen)
+{
+    char lock[PATH_MAX] = "";
+    int fd = sw_outdir_path(lock, sizeof lock, dir, SW_INDEX_LOCK_NAME, "")
+                 ? -1
+                 : open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot create the index lock file %s: %s", lock, strerror(errno));
+        return SW_EIO;
+    }
+    int rc;
+    while ((rc = flock(fd, LOCK_EX)) != 0 && errno == EINTR) continue; /* a signal is not a reason to give up */
+    if (rc == 0) return fd;
+    snprintf(err, errlen, "cannot lock %s: %s", lock, strerror(errno));
+    close(fd);
+    return SW_EIO;
+}
+
+void sw_outdir_index_unlock(int fd)
+{
+    if (fd >= 0) close(fd); /* closing the only descriptor releases the flock */
 }
 
 /* Forced over a changed sweep: the files and checkpoints of runs whose config changed are
@@ -699,7 +723,13 @@ int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, char *err,
         }
         ix.decisions = &dec;
     }
+    int lock = sw_outdir_index_lock(dir, err, errlen);
+    if (lock < 0) {
+        rc = lock;
+        goto out;
+    }
     rc = sw_h5_write_index(dir, &ix, err, errlen);
+    sw_outdir_index_unlock(lock);
     if (rc == SW_OK && report) {
         fprintf(report, "sweep index: wrote %s/sweep.h5: %d run%s%s, %d with a complete file", dir, n_ids,
                 sw_plural(n_ids), got == 1 ? " in the manifest's order" : " (no manifest: every run file present)",

@@ -25,6 +25,18 @@ int sw_outdir_path(char *out, size_t outlen, const char *dir, const char *name, 
 #define SW_CHECKPOINT_EXT ".ckpt"
 int sw_outdir_checkpoint_path(const char *dir, const char *run_id, char *out, size_t outlen);
 
+/* Writers of DIR/sweep.h5 take turns. Each write reads the run files present and then
+ * replaces the index; shards of one sweep write it concurrently, and were two of those
+ * writes to interleave, the index renamed in last could predate the other shard's last
+ * run file (it then listed that run as pending). Under this lock, the index written last
+ * has read every run file completed before it began. Blocks until the lock is free (a
+ * write takes milliseconds; a killed holder's lock is released by the kernel). Returns a
+ * descriptor >= 0 for sw_outdir_index_unlock, or SW_EIO with the message in err. */
+int sw_outdir_index_lock(const char *dir, char *err, size_t errlen);
+
+/* Releases a lock from sw_outdir_index_lock; a negative descriptor is ignored. */
+void sw_outdir_index_unlock(int fd);
+
 /* Moves the file at PATH to "PATH.damaged" (or ".damaged.1", ".damaged.2", ... when that
  * name is taken: nothing is overwritten), the name into `moved`. Returns SW_OK, or
  * SW_EINVAL (name too long) or SW_EIO (errno says why). */

@@ -279,7 +279,10 @@ static int index_write(index_keeper *ix, char *err, size_t errlen)
     s.cache = ix->cache;
     s.decisions = ix->decisions;
     double t0 = sw_now();
+    int lock = sw_outdir_index_lock(ix->dir, err, errlen); /* shards of this sweep write it too */
+    if (lock < 0) return lock;
     int rc = sw_h5_write_index(ix->dir, &s, err, errlen);
+    sw_outdir_index_unlock(lock);
     ix->written_at = sw_now();
     ix->cost = ix->written_at - t0;
     return rc;
