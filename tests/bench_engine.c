@@ -31,10 +31,14 @@
  *     (`causal`: the share of it on or below the diagonal, the rest being the diagonal
  *     blocks' upper parts). The peak is measured again before each size and the highest
  *     measured so far is the one the shares are of (the clock follows the machine's load).
- * Usage: bench_engine [--quick | --size CELL:H:T | --attention | --attention-size D:T] [REPEATS]
+ *  3b. the kernels alone: the training step's three matrix products (recurrent step, its
+ *     backward, the weight gradient over T*32 rows), each timed alone at the step's shapes:
+ *     the ceiling the steps of part 3 sit under.
+ * Usage: bench_engine [--quick | --size CELL:H:T | --kernels | --attention | --attention-size D:T] [REPEATS]
  *   REPEATS (default 3): seeds per reference run, and repeats per size.
  *   --quick: only H = 64, 256 and T = 20, 100 (for a look in under a minute).
  *   --size CELL:H:T: only that size's training steps (for a profiler).
+ *   --kernels: only part 3b.
  *   --attention: only part 4 (with --quick: d = 64, 256 and T = 20, 100);
  *   --attention-size D:T: only part 4 at that size. */
 #define _POSIX_C_SOURCE 200809L
@@ -234,6 +238,90 @@ static void time_steps(step_bench *s, int threads, int steps, int repeats, doubl
     }
 }
 
+/* ---- 3b. the kernels alone ------------------------------------------------------------- */
+
+/* The three matrix products of a recurrent layer's training step, each timed alone on
+ * random operands of the step's shapes (batch 32): the step's recurrent product h W_hh^T
+ * (32,H)x(H,GH), rnn's with its tanh fused, the backward's dpre W_hh (32,GH)x(GH,H), and
+ * the whole sequence's weight gradient h^T dpre (T*32 rows) for T = 20, 100, 500. What a
+ * training step reaches (part 3) is below these: the rest of its time is the element-wise
+ * work, activations, dropout masks and the optimizer. CPU seconds of one thread, best of
+ * `repeats`; the operands of the weight gradient at T = 500 come from memory, not cache. */
+typedef enum { KERNEL_STEP, KERNEL_STEP_TANH, KERNEL_BACK_STEP, KERNEL_WEIGHT_GRAD, KERNEL_COUNT } kernel_kind;
+
+static const char *const kernel_names[KERNEL_COUNT] = {"step h W^T", "step + tanh", "back dpre W", "weight grad"};
+
+static double time_kernel(kernel_kind kind, int H, int GH, int T, int repeats, double peak, double *flop_out)
+{
+    enum { B = 32 };
+    int R = kind == KERNEL_WEIGHT_GRAD ? T * B : B;
+    int K = kind == KERNEL_BACK_STEP ? GH : H, N = kind == KERNEL_BACK_STEP ? H : GH;
+    size_t na = (size_t)R * K, nb = kind == KERNEL_WEIGHT_GRAD ? (size_t)R * N : (size_t)K * N;
+    size_t nout = kind == KERNEL_WEIGHT_GRAD ? (size_t)K * N : (size_t)R * N;
+    sw_real *a = malloc(na * sizeof *a), *b = malloc(nb * sizeof *b), *out = calloc(nout, sizeof *out);
+    sw_real *bp = malloc(sw_packed_size(K, N) * sizeof *bp);
+    double best = -1, flop = 2.0 * R * K * N;
+    if (a && b && out && bp) {
+        sw_rng r;
+        sw_rng_init(&r, 5, SW_STREAM_INIT);
+        for (size_t i = 0; i < na; i++) a[i] = (sw_real)(sw_rng_uniform(&r) - 0.5) * 0.1f;
+        for (size_t i = 0; i < nb; i++) b[i] = (sw_real)(sw_rng_uniform(&r) - 0.5) * 0.1f;
+        if (kind != KERNEL_WEIGHT_GRAD) sw_pack(bp, b, K, N);
+        long calls = (long)(0.1 * peak / flop) + 1;
+        for (int rep = 0; rep < repeats; rep++) {
+            double t0 = thread_cpu();
+            for (long c = 0; c < calls; c++) {
+                if (kind == KERNEL_WEIGHT_GRAD)
+                    sw_matmul_at_acc(out, a, b, R, K, N);
+                else /* accumulate (as the step adds to the input product), tanh for rnn's fused step */
+                    sw_matmul_packed(out, a, bp, NULL, R, K, N, kind != KERNEL_BACK_STEP, kind == KERNEL_STEP_TANH);
+                if (kind == KERNEL_STEP) /* keep the sums from growing without bound */
+                    for (size_t i = 0; i < nout; i += 97) out[i] *= 0.5f;
+            }
+            double dt = (thread_cpu() - t0) / (double)calls;
+            if (best < 0 || dt < best) best = dt;
+        }
+    }
+    free(a), free(b), free(out), free(bp);
+    *flop_out = flop;
+    return best;
+}
+
+static int bench_kernels(int repeats, int quick, double peak)
+{
+    static const int Hs[] = {64, 128, 256, 512}, Ts[] = {20, 100, 500};
+    printf("\nThe matrix products alone (batch 32; one thread, best of %d; share of the peak)\n", repeats);
+    printf("%-5s %4s %-12s %6s %5s %5s %6s %9s %7s\n", "gates", "H", "product", "rows", "K", "N", "T", "GFLOP/s",
+           "peak");
+    for (int g = 0; g < 2; g++) {
+        int G = g ? 4 : 1; /* rnn's shapes and lstm's (gru's 3H lies between) */
+        for (size_t h = 0; h < sizeof Hs / sizeof Hs[0]; h++) {
+            int H = Hs[h], GH = G * H;
+            if (quick && H != 64 && H != 256) continue;
+            for (int k = 0; k < KERNEL_COUNT; k++) {
+                if (k == KERNEL_STEP_TANH && G != 1) continue;
+                for (size_t t = 0; t < (k == KERNEL_WEIGHT_GRAD ? sizeof Ts / sizeof Ts[0] : 1); t++) {
+                    int T = k == KERNEL_WEIGHT_GRAD ? Ts[t] : 1;
+                    if (quick && T == 500) continue;
+                    double flop, secs = time_kernel((kernel_kind)k, H, GH, T, repeats, peak, &flop);
+                    if (secs <= 0) {
+                        fprintf(stderr, "bench_engine: out of memory for the kernels at H=%d\n", H);
+                        return 1;
+                    }
+                    int R = k == KERNEL_WEIGHT_GRAD ? T * 32 : 32;
+                    int K = k == KERNEL_BACK_STEP ? GH : H, N = k == KERNEL_BACK_STEP ? H : GH;
+                    char tcol[8] = "-";
+                    if (k == KERNEL_WEIGHT_GRAD) snprintf(tcol, sizeof tcol, "%d", T);
+                    printf("%-5d %4d %-12s %6d %5d %5d %6s %9.1f %6.0f%%\n", G, H, kernel_names[k], R, K, N, tcol,
+                           flop / secs * 1e-9, 100 * flop / secs / peak);
+                    fflush(stdout);
+                }
+            }
+        }
+    }
+    return 0;
+}
+
 /* Training steps of every cell and size, or (only_cell >= 0) of one. */
 static int bench_sizes(int repeats, int quick, double peak, int only_cell, int only_H, int only_T)
 {
@@ -374,12 +462,15 @@ static int bench_attention(int repeats, int quick, double peak, int only_d, int 
 int main(int argc, char **argv)
 {
     int repeats = 3, quick = 0, only_cell = -1, only_H = 0, only_T = 0, attention = 0, att_d = 0, att_T = 0;
+    int kernels_only = 0;
     for (int i = 1; i < argc; i++) {
         char cell[16];
         if (!strcmp(argv[i], "--quick")) {
             quick = 1;
         } else if (!strcmp(argv[i], "--attention")) {
             attention = 1;
+        } else if (!strcmp(argv[i], "--kernels")) {
+            kernels_only = 1;
         } else if (!strcmp(argv[i], "--attention-size") && i + 1 < argc) {
             attention = 1;
             if (sscanf(argv[++i], "%d:%d", &att_d, &att_T) != 2 || att_d < 4 || att_d % 4 || att_T < 1) {
@@ -400,7 +491,7 @@ int main(int argc, char **argv)
         } else {
             repeats = atoi(argv[i]);
             if (repeats < 1 || repeats > 100) {
-                fprintf(stderr, "usage: %s [--quick | --size CELL:H:T | --attention | --attention-size D:T] "
+                fprintf(stderr, "usage: %s [--quick | --size CELL:H:T | --kernels | --attention | --attention-size D:T] "
                                 "[REPEATS 1..100]\n", argv[0]);
                 return 2;
             }
@@ -410,8 +501,10 @@ int main(int argc, char **argv)
     printf("Kernels: %s. FP32 FMA peak of one core, measured: %.1f GFLOP/s\n", sw_kernels_name(), peak * 1e-9);
     fflush(stdout);
     if (attention) return bench_attention(repeats, quick, peak, att_d, att_T) ? 1 : 0;
+    if (kernels_only) return bench_kernels(repeats, quick, peak) ? 1 : 0;
     if ((only_cell < 0 && bench_reference(repeats, peak)) || bench_sizes(repeats, quick, peak, only_cell, only_H, only_T))
         return 1;
+    if (only_cell < 0 && bench_kernels(repeats, quick, peak)) return 1;
     if (only_cell < 0 && bench_attention(repeats, quick, peak, 0, 0)) return 1;
     return 0;
 }
