@@ -15,7 +15,9 @@
  * Rates are per second of CPU time (the calling thread's for one thread, the process's for
  * two), the best of a few repeats, and so is the peak's: on a shared machine the CPU time
  * of a thread is what it did while it had a core, and the best repeat is the closest to
- * what the code can do. The two-thread speed-up is of wall time (one thread's wall time
+ * what the code can do. Parts 3 and 3b repeat in passes over all their sizes, so that the
+ * repeats of one size lie minutes apart (another machine's load comes in phases of
+ * seconds). The two-thread speed-up is of wall time (one thread's wall time
  * over two threads'), meaningful only on an otherwise idle machine: `cores` (CPU time over
  * wall time of the two-thread steps) says how many cores the process actually got (near
  * 1.0: the second thread mostly waited for a core, e.g. the scheduler's fair share
@@ -290,35 +292,49 @@ static double time_kernel(kernel_kind kind, int H, int GH, int T, int repeats, d
 static int bench_kernels(int repeats, int quick, double peak)
 {
     static const int Hs[] = {64, 128, 256, 512}, Ts[] = {20, 100, 500};
-    printf("\nThe matrix products alone (batch 32; one thread, best of %d; share of the peak)\n", repeats);
-    printf("%-5s %4s %-12s %6s %5s %5s %6s %9s %7s\n", "gates", "H", "product", "rows", "K", "N", "T", "GFLOP/s",
-           "peak");
+    typedef struct {
+        int G, H, kind, T;
+        double flop, secs;
+    } kernel_result;
+    kernel_result res[2 * 4 * (KERNEL_COUNT + 2)];
+    int n = 0;
     for (int g = 0; g < 2; g++) {
         int G = g ? 4 : 1; /* rnn's shapes and lstm's (gru's 3H lies between) */
         for (size_t h = 0; h < sizeof Hs / sizeof Hs[0]; h++) {
-            int H = Hs[h], GH = G * H;
-            if (quick && H != 64 && H != 256) continue;
+            if (quick && Hs[h] != 64 && Hs[h] != 256) continue;
             for (int k = 0; k < KERNEL_COUNT; k++) {
                 if (k == KERNEL_STEP_TANH && G != 1) continue;
                 for (size_t t = 0; t < (k == KERNEL_WEIGHT_GRAD ? sizeof Ts / sizeof Ts[0] : 1); t++) {
                     int T = k == KERNEL_WEIGHT_GRAD ? Ts[t] : 1;
                     if (quick && T == 500) continue;
-                    double flop, secs = time_kernel((kernel_kind)k, H, GH, T, repeats, peak, &flop);
-                    if (secs <= 0) {
-                        fprintf(stderr, "bench_engine: out of memory for the kernels at H=%d\n", H);
-                        return 1;
-                    }
-                    int R = k == KERNEL_WEIGHT_GRAD ? T * 32 : 32;
-                    int K = k == KERNEL_BACK_STEP ? GH : H, N = k == KERNEL_BACK_STEP ? H : GH;
-                    char tcol[8] = "-";
-                    if (k == KERNEL_WEIGHT_GRAD) snprintf(tcol, sizeof tcol, "%d", T);
-                    printf("%-5d %4d %-12s %6d %5d %5d %6s %9.1f %6.0f%%\n", G, H, kernel_names[k], R, K, N, tcol,
-                           flop / secs * 1e-9, 100 * flop / secs / peak);
-                    fflush(stdout);
+                    res[n++] = (kernel_result){G, Hs[h], k, T, 0, 1e300};
                 }
             }
         }
     }
+    /* Passes over every product, as for the training steps. */
+    for (int pass = 0; pass < repeats; pass++)
+        for (int i = 0; i < n; i++) {
+            kernel_result *r = &res[i];
+            double secs = time_kernel((kernel_kind)r->kind, r->H, r->G * r->H, r->T, 1, peak, &r->flop);
+            if (secs <= 0) {
+                fprintf(stderr, "bench_engine: out of memory for the kernels at H=%d\n", r->H);
+                return 1;
+            }
+            if (secs < r->secs) r->secs = secs;
+        }
+    printf("\nThe matrix products alone (batch 32; one thread, best of %d passes; share of the peak)\n", repeats);
+    printf("%-5s %4s %-12s %6s %5s %5s %6s %9s %7s\n", "gates", "H", "product", "rows", "K", "N", "T", "GFLOP/s",
+           "peak");
+    for (int i = 0; i < n; i++) {
+        const kernel_result *r = &res[i];
+        int GH = r->G * r->H, back = r->kind == KERNEL_BACK_STEP, wg = r->kind == KERNEL_WEIGHT_GRAD;
+        char tcol[8] = "-";
+        if (wg) snprintf(tcol, sizeof tcol, "%d", r->T);
+        printf("%-5d %4d %-12s %6d %5d %5d %6s %9.1f %6.0f%%\n", r->G, r->H, kernel_names[r->kind], wg ? r->T * 32 : 32,
+               back ? GH : r->H, back ? r->H : GH, tcol, r->flop / r->secs * 1e-9, 100 * r->flop / r->secs / peak);
+    }
+    fflush(stdout);
     return 0;
 }
 
@@ -330,32 +346,51 @@ static int bench_sizes(int repeats, int quick, double peak, int only_cell, int o
     const int *Hs = quick ? quick_H : all_H, *Ts = quick ? quick_T : all_T;
     int nH = quick ? 2 : 4, nT = 2 + !quick;
     if (only_cell >= 0) Hs = &only_H, Ts = &only_T, nH = nT = 1;
-    printf("\nTraining steps (seed protocol's model: 2 layers, batch 32, I=10, dropout 0.2, Adam; "
-           "best of %d repeats)\n", repeats);
-    printf("%-5s %4s %4s %9s %6s %10s %9s %7s %10s %10s %8s %6s\n", "cell", "H", "T", "GFLOP/st", "steps",
-           "CPU s/step", "GFLOP/s", "peak", "1 thr wall", "2 thr wall", "speed-up", "cores");
+    /* The repeats are passes over every size, not back to back: on a machine shared with
+     * others, a slow phase lasts seconds and would spoil every repeat of one size. */
+    typedef struct {
+        int cell, H, T, steps;
+        double flops, wall1, cpu1, wall2, cpu2;
+    } size_result;
+    size_result res[SW_CELL_COUNT * 4 * 3];
+    int n = 0;
     for (int cell = 0; cell < SW_CELL_COUNT; cell++)
         for (int h = 0; h < nH && (only_cell < 0 ? cell != SW_CELL_TRANSFORMER : cell == only_cell); h++)
-            for (int t = 0; t < nT; t++) {
-                step_bench s;
-                if (step_bench_init(&s, (sw_cell_kind)cell, Hs[h], Ts[t])) {
-                    fprintf(stderr, "out of memory at %s H=%d T=%d\n", sw_cell_name((sw_cell_kind)cell), Hs[h], Ts[t]);
-                    step_bench_free(&s);
-                    return 1;
-                }
-                double flops = step_flops(&s);
-                int steps = (int)(RUN_SECONDS * peak / flops);
-                if (steps < 1) steps = 1;
-                double wall1, cpu1, wall2, cpu2;
-                time_steps(&s, 1, steps, repeats, &wall1, &cpu1);
-                time_steps(&s, 2, steps, repeats, &wall2, &cpu2);
-                double rate = flops / cpu1;
-                printf("%-5s %4d %4d %9.2f %6d %10.4f %9.1f %6.0f%% %10.4f %10.4f %7.2fx %6.2f\n",
-                       sw_cell_name((sw_cell_kind)cell), Hs[h], Ts[t], flops * 1e-9, steps, cpu1, rate * 1e-9,
-                       100 * rate / peak, wall1, wall2, wall1 / wall2, cpu2 / wall2);
-                fflush(stdout);
+            for (int t = 0; t < nT; t++)
+                res[n++] = (size_result){cell, Hs[h], Ts[t], 0, 0, 1e300, 1e300, 1e300, 1e300};
+    for (int pass = 0; pass < repeats; pass++) {
+        fprintf(stderr, "(training steps: pass %d of %d)\n", pass + 1, repeats);
+        for (int i = 0; i < n; i++) {
+            size_result *r = &res[i];
+            step_bench s;
+            if (step_bench_init(&s, (sw_cell_kind)r->cell, r->H, r->T)) {
+                fprintf(stderr, "out of memory at %s H=%d T=%d\n", sw_cell_name((sw_cell_kind)r->cell), r->H, r->T);
                 step_bench_free(&s);
+                return 1;
             }
+            r->flops = step_flops(&s);
+            r->steps = (int)(RUN_SECONDS * peak / r->flops);
+            if (r->steps < 1) r->steps = 1;
+            double wall1, cpu1, wall2, cpu2;
+            time_steps(&s, 1, r->steps, 1, &wall1, &cpu1);
+            time_steps(&s, 2, r->steps, 1, &wall2, &cpu2);
+            if (cpu1 < r->cpu1) r->cpu1 = cpu1, r->wall1 = wall1;
+            if (wall2 < r->wall2) r->wall2 = wall2, r->cpu2 = cpu2;
+            step_bench_free(&s);
+        }
+    }
+    printf("\nTraining steps (seed protocol's model: 2 layers, batch 32, I=10, dropout 0.2, Adam; "
+           "best of %d passes)\n", repeats);
+    printf("%-5s %4s %4s %9s %6s %10s %9s %7s %10s %10s %8s %6s\n", "cell", "H", "T", "GFLOP/st", "steps",
+           "CPU s/step", "GFLOP/s", "peak", "1 thr wall", "2 thr wall", "speed-up", "cores");
+    for (int i = 0; i < n; i++) {
+        const size_result *r = &res[i];
+        double rate = r->flops / r->cpu1;
+        printf("%-5s %4d %4d %9.2f %6d %10.4f %9.1f %6.0f%% %10.4f %10.4f %7.2fx %6.2f\n",
+               sw_cell_name((sw_cell_kind)r->cell), r->H, r->T, r->flops * 1e-9, r->steps, r->cpu1, rate * 1e-9,
+               100 * rate / peak, r->wall1, r->wall2, r->wall1 / r->wall2, r->cpu2 / r->wall2);
+    }
+    fflush(stdout);
     return 0;
 }
 
