@@ -44,40 +44,6 @@
 typedef sw_real vec __attribute__((vector_size(VEC_BYTES)));
 typedef sw_real vec_u __attribute__((vector_size(VEC_BYTES), aligned(sizeof(sw_real))));
 
-/* tanh of one element, as sw_tanh_inplace computes it (the fused step below must give
- * bit-identical results to a product followed by sw_tanh_inplace). */
-#ifdef SW_REAL_DOUBLE
-static inline sw_real tanh_one(sw_real x) { return tanh(x); }
-#else
-/* tanh x = x P(x^2) / Q(x^2): Lambert's continued fraction for tanh truncated after 12
- * terms and expanded into polynomials; beyond |x| = 8.75 it is clamped (error there is
- * below float resolution of 1 - tanh). Max abs error in float: 3.6e-7. The clamps are
- * selects, not branches, so loops over it vectorise (with -fno-trapping-math, which the
- * build sets: an ordered compare may otherwise not be executed speculatively). */
-static inline float tanh_one(float x)
-{
-    const float clamp = 8.75f;
-    x = x < -clamp ? -clamp : (x > clamp ? clamp : x);
-    float u = x * x;
-    float p = 1.264885555749117e-13f;
-    p = p * u + 5.179706350792634e-10f;
-    p = p * u + 3.2286836253274086e-07f;
-    p = p * u + 6.625258799171843e-05f;
-    p = p * u + 0.0052173913043478265f;
-    p = p * u + 0.14666666666666667f;
-    p = p * u + 1.0f;
-    float q = 1.1510458557316966e-11f;
-    q = q * u + 1.5193805295658393e-08f;
-    q = q * u + 5.230467473030402e-06f;
-    q = q * u + 0.0006625258799171842f;
-    q = q * u + 0.03188405797101449f;
-    q = q * u + 0.48f;
-    q = q * u + 1.0f;
-    float t = x * p / q;
-    return t > 1.0f ? 1.0f : (t < -1.0f ? -1.0f : t);
-}
-#endif
-
 /* x in every lane: x - 0 is x for every x, -0 included (x + 0 is not), so the compiler
  * drops the subtraction and keeps a broadcast. */
 static inline vec splat(sw_real x)
@@ -87,9 +53,9 @@ static inline vec splat(sw_real x)
 
 #ifndef SW_REAL_DOUBLE
 /* bound > x ? bound : x, and bound < x ? bound : x, lane by lane: x86's maxps and minps
- * exactly (a NaN x passes through, as in tanh_one's selects). GCC does not make them of
+ * exactly (a NaN x passes through, as the selects x < b ? b : x do). GCC does not make them of
  * vectorised selects when NaNs are honoured: it compares, masks and blends, which cost
- * tanh_one more than its division. */
+ * tanh more than its division. */
 static inline vec lanes_max(vec bound, vec x)
 {
 #if VEC_BYTES == 32 && defined(__AVX__)
@@ -122,8 +88,13 @@ static inline vec lanes_min(vec bound, vec x)
 #endif
 }
 
-/* tanh_one of every lane, the same operations in the same order (bit-identical; the
- * kernels test compares the vector body with the scalar tail on the same values). */
+/* tanh of every lane, as sw_tanh_inplace computes it (the fused step below must give
+ * bit-identical results to a product followed by sw_tanh_inplace).
+ * tanh x = x P(x^2) / Q(x^2): Lambert's continued fraction for tanh truncated after 12
+ * terms and expanded into polynomials; beyond |x| = 8.75 it is clamped (error there is
+ * below float resolution of 1 - tanh). Max abs error in float: 3.6e-7. These are the
+ * operations, in this order, that every earlier build applied element by element: run
+ * files made before the vector form are reproduced bit for bit. */
 static inline vec tanh_vec(vec x)
 {
     x = lanes_max(splat(-8.75f), x); /* x < -8.75 ? -8.75 : x */
@@ -147,7 +118,15 @@ static inline vec tanh_vec(vec x)
     t = lanes_min(splat(1.0f), t);
     return lanes_max(splat(-1.0f), t);
 }
+
+/* One element (the tails of the vector loops): lane 0 of the same vector operations. */
+static inline float tanh_one(float x)
+{
+    return tanh_vec(splat(x))[0];
+}
 #else
+static inline sw_real tanh_one(sw_real x) { return tanh(x); }
+
 static inline vec tanh_vec(vec x)
 {
     for (int l = 0; l < LANES; l++) x[l] = tanh_one(x[l]);
