@@ -41,12 +41,21 @@ set_tests_properties(engine_determinism PROPERTIES LABELS "unit;engine")
 
 # Benchmark, not a test: `cmake --build build --target bench` prints the measured FMA
 # peak, seconds and GFLOP/s of reference runs, of training steps per cell and size
-# (H = 64..512, T = 20..500) on one and two threads, and of the transformer's matrix
-# products kind by kind (d = 64..512, T = 20..500), each as a share of that peak.
+# (H = 64..512, T = 20..500) on one and two threads, of the steps' matrix products alone,
+# and of the transformer's matrix products kind by kind (d = 64..512, T = 20..500), each
+# as a share of that peak.
 sweep_test_executable(bench_engine bench_engine.c)
 target_link_libraries(bench_engine PRIVATE sweep_engine)
 add_custom_target(bench COMMAND bench_engine 3 DEPENDS bench_engine USES_TERMINAL
                   COMMENT "Engine benchmark (about 12 minutes)")
+# ... and that it keeps working: one size's steps and the products alone, one pass (their
+# figures mean nothing here; the regular expressions want a row of each table).
+add_test(NAME bench_engine_runs COMMAND bench_engine --size rnn:64:20 1)
+set_tests_properties(bench_engine_runs PROPERTIES LABELS "bench" TIMEOUT 120
+                     PASS_REGULAR_EXPRESSION "rnn +64 +20 +[0-9.]+ +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9]+%")
+add_test(NAME bench_engine_kernels_runs COMMAND bench_engine --kernels --quick 1)
+set_tests_properties(bench_engine_kernels_runs PROPERTIES LABELS "bench" TIMEOUT 300
+                     PASS_REGULAR_EXPRESSION "4 +256 weight grad +3200 +256 +1024 +100 +[0-9.]+ +[0-9]+%")
 
 # Benchmark, not a test: `cmake --build build --target bench_scaling` runs one whole `sweep`
 # per cell (rnn, lstm, gru, transformer at ~13,300 parameters each) and length T = 20..2000
