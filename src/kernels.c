@@ -339,21 +339,23 @@ void sw_matmul_acc_tanh(sw_real *out, const sw_real *a, const sw_real *b, int R,
  * chunk's rows are therefore asked for while this one computes, a few rows before each
  * tile. Prefetches change no value. */
 typedef struct {
-    const char *a, *a_end, *b;  /* next lines of a's rows (one contiguous range), b's rows */
-    size_t b_row, b_seg, b_step; /* b: row stride, the part columns' bytes, their offset */
+    const char *a, *a_end, *b; /* next lines of a's rows (one contiguous range), b's rows */
+    size_t b_row, b_seg;       /* b: row stride, the bytes of this part's columns */
     int row, end, steps_left;
 } next_chunk_fetch;
 
-static void next_chunk_start(next_chunk_fetch *f, const sw_real *a, const sw_real *b, int R, int K, int N, int s,
-                             int kc, int p0, int p1, int steps)
+/* The next chunk (rows s .. s+kc-1, columns of panels p0..p1-1) to fetch over `steps`
+ * steps; with `enabled` 0, nothing to fetch. */
+static void next_chunk_start(next_chunk_fetch *f, int enabled, const sw_real *a, const sw_real *b, int R, int K,
+                             int N, int s, int kc, int p0, int p1, int steps)
 {
-    int end = R - s < kc ? R : s + kc;
+    int end = !enabled ? s : R - s < kc ? R : s + kc;
     int c0 = p0 * NR, c1 = p1 * NR < N ? p1 * NR : N;
     f->a = (const char *)(a + (size_t)s * K), f->a_end = (const char *)(a + (size_t)end * K);
     f->b_row = (size_t)N * sizeof(sw_real), f->b_seg = (size_t)(c1 - c0) * sizeof(sw_real);
-    f->b = (const char *)(b + (size_t)s * N + c0), f->b_step = 0;
+    f->b = (const char *)(b + (size_t)s * N + c0);
     f->row = s, f->end = end, f->steps_left = steps > 0 ? steps : 1;
-    if (f->b_seg == f->b_row) { /* whole rows: one contiguous range, like a's */
+    if (f->b_seg == f->b_row && end > s) { /* whole rows: one contiguous range, like a's */
         f->b_seg = (size_t)(end - s) * f->b_row;
         f->end = s + 1;
     }
@@ -389,8 +391,7 @@ static void at_acc_panels(sw_real *out, const sw_real *a, const sw_real *b, int 
     for (int s0 = 0; s0 < R; s0 += kc) {
         int S = R - s0 < kc ? R - s0 : kc;
         next_chunk_fetch fetch;
-        next_chunk_start(&fetch, a, b, R, K, N, s0 + S, kc, p0, p1, tiles);
-        if (!fetch_next) fetch.a = fetch.a_end, fetch.end = fetch.row;
+        next_chunk_start(&fetch, fetch_next, a, b, R, K, N, s0 + S, kc, p0, p1, tiles);
         for (int p = p0; p < p1; p++) {
             int c0 = p * NR, nc = N - c0 < NR ? N - c0 : NR;
             /* A panel used by one or two tiles is not worth its copy: read b in place. */

@@ -369,6 +369,19 @@ static int check_existing(const sw_sweep_spec *spec, const sw_sweep_options *opt
     return got == 1 && !opt->force ? check_same_sweep(spec, old, dir, err, errlen) : SW_OK;
 }
 
+/* DIR/NAME opened (created if need be) for an flock, its path into lock (PATH_MAX).
+ * Returns the descriptor, or SW_EIO with the message in err. */
+static int open_lock_file(const char *dir, const char *name, char *lock, char *err, size_t errlen)
+{
+    lock[0] = 0;
+    int fd = sw_outdir_path(lock, PATH_MAX, dir, name, "") ? -1 : open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot create the lock file %s: %s", lock, strerror(errno));
+        return SW_EIO;
+    }
+    return fd;
+}
+
 /* One process per directory: two sweeps writing the same runs and index would race. The
  * lock is an flock on a hidden file, released by the kernel when the process ends however
  * it ends; the descriptor is kept open on purpose. Shards of one sweep share the directory
@@ -377,13 +390,9 @@ static int check_existing(const sw_sweep_spec *spec, const sw_sweep_options *opt
  * SW_ECONFIG (another process holds the directory), with the message in err. */
 static int take_lock(const char *dir, bool shard, char *err, size_t errlen)
 {
-    char lock[PATH_MAX] = "";
-    int fd = sw_outdir_path(lock, sizeof lock, dir, SW_LOCK_NAME, "") ? -1
-                                                                      : open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-    if (fd < 0) {
-        snprintf(err, errlen, "cannot create the lock file %s: %s", lock, strerror(errno));
-        return SW_EIO;
-    }
+    char lock[PATH_MAX];
+    int fd = open_lock_file(dir, SW_LOCK_NAME, lock, err, errlen);
+    if (fd < 0) return fd;
     if (flock(fd, (shard ? LOCK_SH : LOCK_EX) | LOCK_NB) == 0) return SW_OK;
     if (shard)
         snprintf(err, errlen, "a whole-sweep (or MPI) process is writing to %s; shards can share a directory "
@@ -397,14 +406,9 @@ static int take_lock(const char *dir, bool shard, char *err, size_t errlen)
 
 int sw_outdir_index_lock(const char *dir, char *err, size_t errlen)
 {
-    char lock[PATH_MAX] = "";
-    int fd = sw_outdir_path(lock, sizeof lock, dir, SW_INDEX_LOCK_NAME, "")
-                 ? -1
-                 : open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-    if (fd < 0) {
-        snprintf(err, errlen, "cannot create the index lock file %s: %s", lock, strerror(errno));
-        return SW_EIO;
-    }
+    char lock[PATH_MAX];
+    int fd = open_lock_file(dir, SW_INDEX_LOCK_NAME, lock, err, errlen);
+    if (fd < 0) return fd;
     int rc;
     while ((rc = flock(fd, LOCK_EX)) != 0 && errno == EINTR) continue; /* a signal is not a reason to give up */
     if (rc == 0) return fd;

@@ -37,7 +37,7 @@
  *     backward, the weight gradient over T*32 rows), each timed alone at the step's shapes:
  *     the ceiling the steps of part 3 sit under.
  * Usage: bench_engine [--quick | --size CELL:H:T | --kernels | --attention | --attention-size D:T] [REPEATS]
- *   REPEATS (default 3): seeds per reference run, and repeats per size.
+ *   REPEATS (default 3): seeds per reference run, and passes over the sizes (parts 3, 3b; repeats per size in part 4).
  *   --quick: only H = 64, 256 and T = 20, 100 (for a look in under a minute).
  *   --size CELL:H:T: only that size's training steps (for a profiler).
  *   --kernels: only part 3b.
@@ -224,20 +224,16 @@ static void step_once(step_bench *s)
     sw_model_pack(w, &s->params);
 }
 
-/* Best seconds per step over `repeats` timed repeats of `steps` steps on `threads`: wall
- * time into *wall, CPU time (the thread's on one thread, else the process's) into *cpu. */
-static void time_steps(step_bench *s, int threads, int steps, int repeats, double *wall, double *cpu)
+/* Seconds per step of `steps` steps on `threads` (after one untimed step): wall time into
+ * *wall, CPU time (the thread's on one thread, else the process's) into *cpu. */
+static void time_steps(step_bench *s, int threads, int steps, double *wall, double *cpu)
 {
     s->work->threads = threads;
     step_once(s); /* warm the caches and the thread team */
-    *wall = *cpu = 1e300;
-    for (int r = 0; r < repeats; r++) {
-        double w0 = sw_now(), c0 = threads == 1 ? thread_cpu() : process_cpu();
-        for (int k = 0; k < steps; k++) step_once(s);
-        double c = ((threads == 1 ? thread_cpu() : process_cpu()) - c0) / steps, w = (sw_now() - w0) / steps;
-        if (w < *wall) *wall = w;
-        if (c < *cpu) *cpu = c;
-    }
+    double w0 = sw_now(), c0 = threads == 1 ? thread_cpu() : process_cpu();
+    for (int k = 0; k < steps; k++) step_once(s);
+    *cpu = ((threads == 1 ? thread_cpu() : process_cpu()) - c0) / steps;
+    *wall = (sw_now() - w0) / steps;
 }
 
 /* ---- 3b. the kernels alone ------------------------------------------------------------- */
@@ -247,13 +243,13 @@ static void time_steps(step_bench *s, int threads, int steps, int repeats, doubl
  * (32,H)x(H,GH), rnn's with its tanh fused, the backward's dpre W_hh (32,GH)x(GH,H), and
  * the whole sequence's weight gradient h^T dpre (T*32 rows) for T = 20, 100, 500. What a
  * training step reaches (part 3) is below these: the rest of its time is the element-wise
- * work, activations, dropout masks and the optimizer. CPU seconds of one thread, best of
- * `repeats`; the operands of the weight gradient at T = 500 come from memory, not cache. */
+ * work, activations, dropout masks and the optimizer. CPU seconds of one thread per call
+ * (time_kernel: one timing of ~0.1 s; bench_kernels keeps the best of its passes); the operands of the weight gradient at T = 500 come from memory, not cache. */
 typedef enum { KERNEL_STEP, KERNEL_STEP_TANH, KERNEL_BACK_STEP, KERNEL_WEIGHT_GRAD, KERNEL_COUNT } kernel_kind;
 
 static const char *const kernel_names[KERNEL_COUNT] = {"step h W^T", "step + tanh", "back dpre W", "weight grad"};
 
-static double time_kernel(kernel_kind kind, int H, int GH, int T, int repeats, double peak, double *flop_out)
+static double time_kernel(kernel_kind kind, int H, int GH, int T, double peak, double *flop_out)
 {
     enum { B = 32 };
     int R = kind == KERNEL_WEIGHT_GRAD ? T * B : B;
@@ -262,7 +258,7 @@ static double time_kernel(kernel_kind kind, int H, int GH, int T, int repeats, d
     size_t nout = kind == KERNEL_WEIGHT_GRAD ? (size_t)K * N : (size_t)R * N;
     sw_real *a = malloc(na * sizeof *a), *b = malloc(nb * sizeof *b), *out = calloc(nout, sizeof *out);
     sw_real *bp = malloc(sw_packed_size(K, N) * sizeof *bp);
-    double best = -1, flop = 2.0 * R * K * N;
+    double secs = -1, flop = 2.0 * R * K * N;
     if (a && b && out && bp) {
         sw_rng r;
         sw_rng_init(&r, 5, SW_STREAM_INIT);
@@ -270,23 +266,20 @@ static double time_kernel(kernel_kind kind, int H, int GH, int T, int repeats, d
         for (size_t i = 0; i < nb; i++) b[i] = (sw_real)(sw_rng_uniform(&r) - 0.5) * 0.1f;
         if (kind != KERNEL_WEIGHT_GRAD) sw_pack(bp, b, K, N);
         long calls = (long)(0.1 * peak / flop) + 1;
-        for (int rep = 0; rep < repeats; rep++) {
-            double t0 = thread_cpu();
-            for (long c = 0; c < calls; c++) {
-                if (kind == KERNEL_WEIGHT_GRAD)
-                    sw_matmul_at_acc(out, a, b, R, K, N);
-                else /* accumulate (as the step adds to the input product), tanh for rnn's fused step */
-                    sw_matmul_packed(out, a, bp, NULL, R, K, N, kind != KERNEL_BACK_STEP, kind == KERNEL_STEP_TANH);
-                if (kind == KERNEL_STEP) /* keep the sums from growing without bound */
-                    for (size_t i = 0; i < nout; i += 97) out[i] *= 0.5f;
-            }
-            double dt = (thread_cpu() - t0) / (double)calls;
-            if (best < 0 || dt < best) best = dt;
+        double t0 = thread_cpu();
+        for (long c = 0; c < calls; c++) {
+            if (kind == KERNEL_WEIGHT_GRAD)
+                sw_matmul_at_acc(out, a, b, R, K, N);
+            else /* accumulate (as the step adds to the input product), tanh for rnn's fused step */
+                sw_matmul_packed(out, a, bp, NULL, R, K, N, kind != KERNEL_BACK_STEP, kind == KERNEL_STEP_TANH);
+            if (kind == KERNEL_STEP) /* keep the sums from growing without bound */
+                for (size_t i = 0; i < nout; i += 97) out[i] *= 0.5f;
         }
+        secs = (thread_cpu() - t0) / (double)calls;
     }
     free(a), free(b), free(out), free(bp);
     *flop_out = flop;
-    return best;
+    return secs;
 }
 
 static int bench_kernels(int repeats, int quick, double peak)
@@ -316,7 +309,7 @@ static int bench_kernels(int repeats, int quick, double peak)
     for (int pass = 0; pass < repeats; pass++)
         for (int i = 0; i < n; i++) {
             kernel_result *r = &res[i];
-            double secs = time_kernel((kernel_kind)r->kind, r->H, r->G * r->H, r->T, 1, peak, &r->flop);
+            double secs = time_kernel((kernel_kind)r->kind, r->H, r->G * r->H, r->T, peak, &r->flop);
             if (secs <= 0) {
                 fprintf(stderr, "bench_engine: out of memory for the kernels at H=%d\n", r->H);
                 return 1;
@@ -372,8 +365,8 @@ static int bench_sizes(int repeats, int quick, double peak, int only_cell, int o
             r->steps = (int)(RUN_SECONDS * peak / r->flops);
             if (r->steps < 1) r->steps = 1;
             double wall1, cpu1, wall2, cpu2;
-            time_steps(&s, 1, r->steps, 1, &wall1, &cpu1);
-            time_steps(&s, 2, r->steps, 1, &wall2, &cpu2);
+            time_steps(&s, 1, r->steps, &wall1, &cpu1);
+            time_steps(&s, 2, r->steps, &wall2, &cpu2);
             if (cpu1 < r->cpu1) r->cpu1 = cpu1, r->wall1 = wall1;
             if (wall2 < r->wall2) r->wall2 = wall2, r->cpu2 = cpu2;
             step_bench_free(&s);
