@@ -298,12 +298,16 @@ class Decisions:
     """The early-stopping decisions of DIR/sweep.h5 (/decisions, docs/hdf5-layout.md).
 
     Attributes: kind ('sha', 'hyperband', 'median'), metric (e.g. 'val_acc'), eta,
-    min_epochs, and one numpy array per column, all of one length, rows ordered by
-    bracket, rung, run id: bracket, rung, epoch (int), run (str), metric_value (float64,
-    the 'metric' column), cutoff (float64, NaN when nobody was promoted), promoted (bool).
+    min_epochs, by ('configuration' or 'run'; 'run' in indexes from before stop.by), and
+    one numpy array per column, all of one length, rows ordered by bracket, rung, run id:
+    bracket, rung, epoch (int), run (str), metric_value (float64, the 'metric' column: the
+    value ranked, by configuration the mean of its seeds), cutoff (float64, NaN when nobody
+    was promoted), promoted (bool); configuration (int) and run_value (float64, the run's
+    own metric) when the index has them (None in older ones).
     """
 
     COLUMNS = ("bracket", "rung", "epoch", "run", "metric", "cutoff", "promoted")
+    OPTIONAL = ("configuration", "run_metric")
 
     def __init__(self, attrs, cols):
         self.kind = str(attrs.get("kind", ""))
@@ -317,6 +321,18 @@ class Decisions:
         self.metric_value = np.asarray(cols["metric"], dtype=np.float64)
         self.cutoff = np.asarray(cols["cutoff"], dtype=np.float64)
         self.promoted = np.asarray(cols["promoted"]).astype(bool)
+        self.by = str(attrs.get("by", "run"))
+        self.configuration = (np.asarray(cols["configuration"], dtype=np.int64)
+                              if "configuration" in cols else None)
+        self.run_value = np.asarray(cols["run_metric"], dtype=np.float64) if "run_metric" in cols else None
+
+    @property
+    def by_configuration(self):
+        """Decided by configuration, and some configuration has several runs."""
+        if self.by != "configuration" or self.configuration is None or not len(self):
+            return False
+        first = (self.bracket == self.bracket[0]) & (self.rung == self.rung[0])
+        return len(set(self.configuration[first].tolist())) < int(first.sum())
 
     def __len__(self):
         return len(self.run)
@@ -373,7 +389,7 @@ def load_decisions(target):
         if missing or not isinstance(g, h5py.Group):
             raise AnalysisError("%s: /decisions lacks %s" % (path, ", ".join(missing) or "its columns"))
         cols = {}
-        for c in Decisions.COLUMNS:
+        for c in Decisions.COLUMNS + tuple(c for c in Decisions.OPTIONAL if c in g):
             v = g[c][()]
             cols[c] = np.array([_str(x) for x in v], dtype=object) if v.dtype.kind in "SO" else v
         if len({len(v) for v in cols.values()}) != 1:

@@ -472,12 +472,15 @@ def fig_rungs(sw, ctx):
         return None
     fig = plots.rungs(dec, sw.name)
     stopped = sum(r.stopped for r in sw.runs)
+    what = ("each run's configuration's metric at the rung's epoch (the mean of its seeds, which go on or stop "
+            "together: <code>stop.by: configuration</code>)" if dec.by_configuration else
+            "each run's metric at the rung's epoch")
     return fig, ("Early stopping (%s on <code>%s</code>, eta %d, min_epochs %d): every decision made at a rung, "
-                 "each run's metric at the rung's epoch, green if it was promoted, a red cross if it stopped "
+                 "%s, green if it was promoted, a red cross if it stopped "
                  "there; the black dash is the rung's cutoff. %d of %d complete runs have status "
                  "<code>stopped</code>. From <code>/decisions</code> of <code>sweep.h5</code> (%d rows); the "
                  "same per rung: %s Same as <code>python3 -m analysis rungs</code>."
-                 % (_e(dec.kind), _e(dec.metric), dec.eta, dec.min_epochs, stopped, len(sw.runs), len(dec),
+                 % (_e(dec.kind), _e(dec.metric), dec.eta, dec.min_epochs, what, stopped, len(sw.runs), len(dec),
                     rungs_table_html(dec)))
 
 

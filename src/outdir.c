@@ -98,10 +98,12 @@ static void free_strings(char **s, int n)
 
 typedef struct {
     char **ids, **hashes;
+    int *configs; /* per run: its configuration (sw_run_spec.config); -1 when its line has none */
     int n;
     char *name; /* the sweep's name (NULL if the manifest has none) */
     char *text; /* the sweep file's text (NULL in manifests written before it was kept) */
-    /* early stopping: the line "stop KIND METRIC ETA MIN_EPOCHS EPOCHS" (has_stop) */
+    /* early stopping: the line "stop KIND METRIC ETA MIN_EPOCHS EPOCHS [BY]" (has_stop; BY
+     * absent in manifests from before stop.by, which ranked runs) */
     bool has_stop;
     sw_stop_config stop;
     int stop_epochs;
@@ -111,6 +113,7 @@ static void manifest_free(manifest *m)
 {
     free_strings(m->ids, m->n);
     free_strings(m->hashes, m->n);
+    free(m->configs);
     free(m->name);
     free(m->text);
     memset(m, 0, sizeof *m);
@@ -177,11 +180,12 @@ static int manifest_read(const char *dir, manifest *m, char *err, size_t errlen)
             continue;
         }
         if (!strncmp(line, "stop ", 5)) {
-            char kind[32], metric[32];
+            char kind[32], metric[32], by[32] = "run";
             int eta, min_epochs, epochs;
             sw_stop_config c;
             sw_stop_defaults(&c);
-            if (sscanf(line, "stop %31s %31s %d %d %d", kind, metric, &eta, &min_epochs, &epochs) == 5 &&
+            if (sscanf(line, "stop %31s %31s %d %d %d %31s", kind, metric, &eta, &min_epochs, &epochs, by) >= 5 &&
+                sw_stop_set(&c, sw_stop_key_find("by"), by, false, NULL, 0) == SW_OK &&
                 sw_stop_set(&c, sw_stop_key_find("kind"), kind, false, NULL, 0) == SW_OK &&
                 sw_stop_set(&c, sw_stop_key_find("metric"), metric, false, NULL, 0) == SW_OK && eta >= 2 &&
                 min_epochs >= 1 && epochs > min_epochs) {
@@ -192,7 +196,8 @@ static int manifest_read(const char *dir, manifest *m, char *err, size_t errlen)
                 continue;
             }
         }
-        if (sscanf(line, "run %511s %63s", id, hash) != 2) {
+        int config = -1;
+        if (sscanf(line, "run %511s %63s %d", id, hash, &config) < 2) {
             snprintf(err, errlen, "%s:%d: malformed manifest line; remove the file to start afresh", path, lineno);
             rc = SW_EFORMAT;
             break;
@@ -201,10 +206,13 @@ static int manifest_read(const char *dir, manifest *m, char *err, size_t errlen)
         if (ids) m->ids = ids;
         char **hashes = realloc(m->hashes, (size_t)(m->n + 1) * sizeof *hashes);
         if (hashes) m->hashes = hashes;
-        if (!ids || !hashes) {
+        int *configs = realloc(m->configs, (size_t)(m->n + 1) * sizeof *configs);
+        if (configs) m->configs = configs;
+        if (!ids || !hashes || !configs) {
             rc = SW_ENOMEM;
             break;
         }
+        m->configs[m->n] = config;
         m->ids[m->n] = strdup(id);
         m->hashes[m->n] = strdup(hash);
         m->n++;
@@ -248,9 +256,12 @@ static int manifest_write(const sw_sweep_spec *spec, const char *dir, char *err,
     fputc('\n', f);
     /* early stopping's settings, so that `sweep index DIR` can put /decisions back */
     if (spec->stop.kind != SW_STOP_NONE)
-        fprintf(f, "stop %s %s %d %d %d\n", sw_stop_kind_name(spec->stop.kind), sw_stop_metric_name(spec->stop.metric),
-                spec->stop.eta, spec->stop.min_epochs, spec->stop_epochs);
-    for (int i = 0; i < spec->n_runs; i++) fprintf(f, "run %s %s\n", spec->runs[i].id, spec->runs[i].hash);
+        fprintf(f, "stop %s %s %d %d %d %s\n", sw_stop_kind_name(spec->stop.kind),
+                sw_stop_metric_name(spec->stop.metric), spec->stop.eta, spec->stop.min_epochs, spec->stop_epochs,
+                sw_stop_by_name(spec->stop.by));
+    /* each run's configuration too, so that `sweep index DIR` can decide as the sweep did */
+    for (int i = 0; i < spec->n_runs; i++)
+        fprintf(f, "run %s %s %d\n", spec->runs[i].id, spec->runs[i].hash, spec->runs[i].config);
     int bad = ferror(f) != 0;
     bad |= fclose(f) != 0;
     int rc = SW_ENOMEM;
@@ -646,8 +657,13 @@ static int rebuild_decisions(const char *dir, const manifest *m, sw_stop_plan *p
     sw_stop_run_state *st = calloc((size_t)(m->n ? m->n : 1), sizeof *st);
     double **values = calloc((size_t)(m->n ? m->n : 1), sizeof *values);
     sw_metric_mode mode = strstr(sw_stop_metric_name(m->stop.metric), "_acc") ? SW_METRIC_MAX : SW_METRIC_MIN;
-    int rc = st && values ? sw_stop_plan_init(plan, m->stop.kind, mode, m->stop.eta, m->stop.min_epochs,
-                                              m->stop_epochs, m->n, (const char *const *)m->ids)
+    bool configs = m->n > 0;
+    for (int i = 0; i < m->n; i++) configs &= m->configs[i] >= 0;
+    /* a manifest without configurations (before stop.by) ranked runs */
+    sw_stop_by by = configs ? m->stop.by : SW_STOP_BY_RUN;
+    int rc = st && values ? sw_stop_plan_init(plan, m->stop.kind, mode, by, m->stop.eta, m->stop.min_epochs,
+                                              m->stop_epochs, m->n, (const char *const *)m->ids,
+                                              configs ? m->configs : NULL)
                           : SW_ENOMEM;
     for (int i = 0; i < m->n && rc == SW_OK; i++) {
         char path[PATH_MAX], why[PATH_MAX + 256];
@@ -662,7 +678,7 @@ static int rebuild_decisions(const char *dir, const manifest *m, sw_stop_plan *p
     if (rc == SW_OK) rc = sw_stop_evaluate(plan, st, o);
     if (rc == SW_OK)
         *d = (sw_index_decisions){m->stop.kind, m->stop.metric, m->stop.eta, m->stop.min_epochs, o->decisions,
-                                  o->n_decisions, (const char *const *)m->ids};
+                                  o->n_decisions, (const char *const *)m->ids, by};
     for (int i = 0; values && i < m->n; i++) free(values[i]);
     free(values);
     free(st);

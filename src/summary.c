@@ -1252,9 +1252,23 @@ static int rung_table(const sw_decisions *d, table *t)
 /* The line above the rung table: the rule, its metric and where the numbers come from. */
 static void rungs_note(char *note, size_t len, const sw_decisions *d)
 {
-    snprintf(note, len, "early stopping: %s on %s%s, eta %d, min_epochs %d; %d decision%s in sweep.h5 /decisions "
+    /* configurations of several runs: fewer configurations than rows at the first rung */
+    bool seeds = false;
+    int n = 0, max = -1, distinct = 0;
+    while (d->configuration && n < d->n && d->rung[n] == d->rung[0] && d->bracket[n] == d->bracket[0]) {
+        if (d->configuration[n] > max) max = d->configuration[n];
+        n++;
+    }
+    bool *seen = n > 0 && max >= 0 && max < 100000000 ? calloc((size_t)max + 1, 1) : NULL;
+    for (int i = 0; seen && i < n; i++)
+        if (d->configuration[i] >= 0 && !seen[d->configuration[i]]) seen[d->configuration[i]] = true, distinct++;
+    seeds = seen && distinct < n;
+    free(seen);
+    snprintf(note, len, "early stopping: %s on %s%s, eta %d, min_epochs %d%s; %d decision%s in sweep.h5 /decisions "
              "(cutoff: the rung's threshold, - when nobody was promoted)", d->kind, d->metric,
-             metric_is_acc(d->metric) ? " (percent)" : "", d->eta, d->min_epochs, d->n, sw_plural(d->n));
+             metric_is_acc(d->metric) ? " (percent)" : "", d->eta, d->min_epochs,
+             seeds && !strcmp(d->by, "configuration") ? ", by configuration (the mean of its seeds)" : "", d->n,
+             sw_plural(d->n));
 }
 
 /* Below a sweep's table (text, markdown): the per-rung account of DIR/sweep.h5's /decisions,
