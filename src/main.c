@@ -81,8 +81,10 @@ static const char help_text[] =
     "                        (--set seed=[1,2,3]); repeatable, applied in order\n"
     "  --dry-run             list every run (id, swept values, estimated cost) and exit;\n"
     "                        writes nothing\n"
-    "  --force               run even if DIR holds a different sweep (runs whose config\n"
-    "                        changed are redone; unchanged complete runs are kept)\n"
+    "  --force               run even if DIR holds a different sweep: runs removed or\n"
+    "                        changed, or stop: changed (added runs need no --force). The\n"
+    "                        files of removed and changed runs move to DIR/dropped-N\n"
+    "                        (never deleted), changed runs are redone, unchanged kept\n"
     "  --fail-fast           start no more runs after one fails or diverges\n"
     "  -q, --quiet           no progress output and no table at the end\n"
     "  --shard K/N           run only shard K of N (0 <= K < N): the runs at positions p\n"
@@ -128,7 +130,9 @@ static const char help_run_text[] =
     "first. Each run is written to DIR/<run id>.h5 when it ends (status done, diverged or\n"
     "failed); DIR/sweep.h5 indexes them and is rewritten after every run.\n"
     "DIR/" SW_MANIFEST_NAME " lists the runs so that a later invocation resumes only the\n"
-    "same sweep.\n"
+    "same sweep. Runs added to it (a grid value more) simply run; runs removed or changed\n"
+    "need --force (the refusal names which key of which run changed), which moves their\n"
+    "files into DIR/dropped-N, never deleting one.\n"
     "\n"
     "A sweep file:\n"
     "  name: vanishing                 # output goes to runs/vanishing\n"
@@ -154,6 +158,8 @@ static const char help_run_text[] =
     "\n"
     "Early stopping decides at rung barriers, from the recorded metric alone:\n"
     "  stop: {kind: sha, metric: val_acc, eta: 3, min_epochs: 5}  # none, sha, hyperband, median\n"
+    "With seeds swept, the seeds of a configuration go on or stop together, ranked by their\n"
+    "mean (stop.by: configuration, the default; stop.by: run ranks every run alone).\n"
     "Rungs at min_epochs * eta^k epochs; a stopped run keeps its file (status stopped), a\n"
     "promoted one continues; DIR/sweep.h5 /decisions records every decision. The stopped\n"
     "runs and every file are the same for any -j, MPI ranks, shards and resumes. With\n"
@@ -504,7 +510,7 @@ static int run_sweep(const sw_sweep_spec *spec, const run_args *r)
 {
     char err[2048] = "";
     sw_sweep_options opt = {.dir = r->dir, .threads = r->threads, .threads_per_run = r->threads_per_run,
-                            .force = r->force, .quiet = r->quiet,
+                            .force = r->force, .quiet = r->quiet, .report = stderr,
                             .fail_fast = r->fail_fast, .handle_sigint = true, .shard_index = r->shard_k,
                             .shard_count = r->shard_n, .mpi = g_mpi};
     /* Under MPI rank 0 alone prepares DIR (and holds its lock); the others wait for it. */

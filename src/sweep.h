@@ -46,7 +46,11 @@ typedef struct {
      * then the idle threads shared between the runs left; N >= 1: threads / N runs at a
      * time (at least one), each on N threads. */
     int threads_per_run;
-    bool force;       /* accept a directory whose runs differ from the config's */
+    bool force;       /* accept a directory whose runs differ from the config's (beyond added
+                         runs, which need no force): the files of removed and changed runs
+                         are moved into DIR/dropped-N */
+    FILE *report;     /* lines on what sw_sweep_prepare did to DIR: runs moved, runs added
+                         (NULL: none) */
     bool quiet;       /* no progress output */
     bool fail_fast;   /* stop launching runs after the first failed or diverged one */
     bool handle_sigint; /* install the Ctrl-C handler for the duration of execute */
@@ -78,7 +82,11 @@ typedef struct {
 
 /* Checks and creates opt->dir, takes its lock (held until the process exits: a second
  * sweep on the same directory is refused; shards share it), compares its manifest, removes stale
- * temporaries and writes the manifest. On error (directory cannot be created, a different sweep is there and
+ * temporaries and writes the manifest. Runs added to the sweep need no force; changed or
+ * removed runs (naming which keys of which run changed), changed stop settings, and runs
+ * added to an early-stopping sweep need opt->force, which moves the files of removed and
+ * changed runs into a new DIR/dropped-N (never deleting one), out of every reader's view.
+ * On error (directory cannot be created, a different sweep is there and
  * !force, ...) returns a negative code with the message in err, and leaves no file or
  * directory it created behind. */
 int sw_sweep_prepare(const sw_sweep_spec *spec, const sw_sweep_options *opt, char *err, size_t errlen);

@@ -145,6 +145,14 @@ files)
     check "rerun: every run complete already" has again.txt "16 already complete in j1, 0 to run"
     ls -li --time-style=full-iso j1/*.h5 | grep -v sweep.h5 > after.txt
     check "rerun rewrites no run file" cmp -s before.txt after.txt
+    # changed stop settings, or runs added to an early-stopping sweep, change its decisions
+    "$SWEEP" "$CFG" -o j1 --set stop.eta=2 > /dev/null 2> eta.txt; check "a changed stop.eta needs --force" test $? = 2
+    check "... and the refusal names it" has eta.txt "j1 holds the results of a different sweep: stop.eta 3 -> 2."
+    "$SWEEP" "$CFG" -o j1 --set stop.by=run > /dev/null 2> by.txt; check "a changed stop.by needs --force" test $? = 2
+    check "... named" has by.txt "stop.by configuration -> run"
+    "$SWEEP" "$CFG" -o j1 --set 'seed=[1,2,3]' > /dev/null 2> add.txt; check "runs added to a stop sweep need --force" test $? = 2
+    check "... and the refusal says why" has add.txt "8 runs added (e.g. p000-"
+    check "... to an early-stopping sweep" has add.txt "to an early-stopping sweep, whose rungs rank all its runs"
     # shards: each runs what it can and exits when its next rung waits for the other
     "$SWEEP" "$CFG" -o sh --shard 0/2 2> s0.txt > /dev/null; check "shard 0/2 exits 0 while waiting" test $? = 0
     check "shard 0/2 says it waits for the other" has s0.txt "at a rung for other shards' runs"
