@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -119,7 +120,9 @@ static const char help_notes_text[] =
     "Environment: SWEEP_KERNELS=avx2|avx512|auto picks the compiled kernels (auto: the best\n"
     "the CPU runs; all give identical results; --version names the one in use).\n"
     "\n"
-    "Config files: configs/*.yaml are commented examples; docs/config.md lists every key\n"
+    "Config files: configs/*.yaml are commented examples, installed in PREFIX/share/sweep/\n"
+    "configs: `sweep reference` (a one-run sweep of seconds) or `sweep vanishing` runs one by\n"
+    "name from any directory. docs/config.md lists every key\n"
     "(also `sweep help keys`); docs/hdf5-layout.md describes the output files.\n";
 
 static const char help_run_text[] =
@@ -227,6 +230,27 @@ static bool g_mpi = false;
 #ifndef SWEEP_SOURCE_DIR
 #define SWEEP_SOURCE_DIR "."
 #endif
+/* Where the example configs are installed, relative to the prefix (CMakeLists.txt). */
+#ifndef SWEEP_CONFIGDIR
+#define SWEEP_CONFIGDIR "share/sweep/configs"
+#endif
+
+/* This program's path (/proc/self/exe) into exe (PATH_MAX); "" when unknown. */
+static void own_path(char *exe)
+{
+    ssize_t n = readlink("/proc/self/exe", exe, PATH_MAX - 1);
+    exe[n > 0 ? n : 0] = '\0';
+}
+
+/* PREFIX of the program PREFIX/bin/sweep into prefix (PATH_MAX). */
+static void install_prefix(const char *exe, char *prefix)
+{
+    snprintf(prefix, PATH_MAX, "%s", exe);
+    for (int up = 0; up < 2; up++) { /* PREFIX/bin/sweep -> PREFIX */
+        char *slash = strrchr(prefix, '/');
+        *(slash ? slash : prefix) = '\0';
+    }
+}
 
 /* Writes into `out` the directory holding analysis/report.py: PREFIX/SWEEP_PYTHONDIR for
  * the program PREFIX/bin/sweep (`exe`, may be empty), else SWEEP_SOURCE_DIR. Returns 0, or
@@ -234,11 +258,7 @@ static bool g_mpi = false;
 static int find_analysis(const char *exe, char *out, size_t len)
 {
     char prefix[PATH_MAX], installed[PATH_MAX + 64], probe[PATH_MAX + 128];
-    snprintf(prefix, sizeof prefix, "%s", exe);
-    for (int up = 0; up < 2; up++) { /* PREFIX/bin/sweep -> PREFIX */
-        char *slash = strrchr(prefix, '/');
-        *(slash ? slash : prefix) = '\0';
-    }
+    install_prefix(exe, prefix);
     snprintf(installed, sizeof installed, "%s/%s", prefix, SWEEP_PYTHONDIR);
     const char *dirs[2] = {exe[0] ? installed : NULL, SWEEP_SOURCE_DIR};
     for (int i = 0; i < 2; i++) {
@@ -264,8 +284,7 @@ static int report_command(int argc, char **argv)
         return EXIT_USAGE;
     }
     char exe[PATH_MAX] = "", dir[2 * PATH_MAX + 64];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    exe[n > 0 ? n : 0] = '\0';
+    own_path(exe);
     if (find_analysis(exe, dir, sizeof dir)) {
         fprintf(stderr, "sweep report: the analysis package is neither in %s; install it with "
                         "`cmake --install build` (see README)\n", dir);
@@ -471,14 +490,115 @@ static int parse_run_args(int argc, char **argv, run_args *r)
     return ARGS_PARSED;
 }
 
+/* ---- the example configs ------------------------------------------------------------ */
+
+/* The first directory holding the example configs into out (PATH_MAX): PREFIX/
+ * SWEEP_CONFIGDIR of the installed program, else the source tree's configs/ (a program run
+ * from its build directory). Returns 0, or -1 when neither exists. */
+static int example_dir(char *out)
+{
+    char exe[PATH_MAX] = "", prefix[PATH_MAX];
+    own_path(exe);
+    install_prefix(exe, prefix);
+    char installed[PATH_MAX + 64], source[PATH_MAX + 16];
+    snprintf(installed, sizeof installed, "%s/%s", prefix, SWEEP_CONFIGDIR);
+    snprintf(source, sizeof source, "%s/configs", SWEEP_SOURCE_DIR);
+    const char *dirs[2] = {exe[0] ? installed : NULL, source};
+    for (int i = 0; i < 2; i++) {
+        char probe[PATH_MAX + 64];
+        if (!dirs[i] || snprintf(probe, sizeof probe, "%s/reference.yaml", dirs[i]) >= (int)sizeof probe) continue;
+        if (access(probe, R_OK) == 0) {
+            snprintf(out, PATH_MAX, "%s", dirs[i]);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* "adding, copy, ...": the examples in dir (their names without .yaml) into out; the one
+ * nearest to `near` (may be NULL) within two edits into best ("" when none). */
+static void list_examples(const char *dir, const char *near, char *out, size_t outlen, char *best, size_t bestlen)
+{
+    char *names[64];
+    int n = 0, best_d = 3;
+    out[0] = 0;
+    if (best) best[0] = 0;
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && n < 64 && (e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len > 5 && !strcmp(e->d_name + len - 5, ".yaml") && e->d_name[0] != '.')
+            if ((names[n] = strndup(e->d_name, len - 5))) n++;
+    }
+    if (d) closedir(d);
+    qsort(names, (size_t)n, sizeof *names, cmp_names);
+    size_t used = 0;
+    for (int i = 0; i < n; i++) {
+        if (used < outlen) used += (size_t)snprintf(out + used, outlen - used, "%s%s", i ? ", " : "", names[i]);
+        int dist = near && best ? sw_edit_distance(near, names[i]) : 99;
+        if (dist < best_d) best_d = dist, snprintf(best, bestlen, "%s", names[i]);
+        free(names[i]);
+    }
+}
+
+/* A config named on the command line that is not there: `sweep reference` or `sweep
+ * configs/reference.yaml` from any directory means the example of that name. Writes the
+ * file to use into out (PATH_MAX) and returns 1 (out is the example), 0 (use `given` as
+ * it is: it exists, or names no example, or is some other path) or -1 (an example was
+ * meant but none has that name: the message is printed). */
+static int find_example(const char *given, char *out)
+{
+    if (access(given, F_OK) == 0 || errno != ENOENT) return 0;
+    const char *name = !strncmp(given, "configs/", 8) ? given + 8 : given;
+    if (strchr(name, '/') || !*name) return 0; /* some other path: its own error */
+    char dir[PATH_MAX], list[1024];
+    size_t len = strlen(name);
+    bool ext = (len > 5 && !strcmp(name + len - 5, ".yaml")) || (len > 4 && !strcmp(name + len - 4, ".yml"));
+    if (example_dir(dir) == 0 &&
+        snprintf(out, PATH_MAX, "%s/%s%s", dir, name, ext ? "" : ".yaml") < PATH_MAX && access(out, R_OK) == 0)
+        return 1;
+    if (ext && name == given) return 0; /* a file of the user's that is not there */
+    if (example_dir(dir) != 0) {
+        fprintf(stderr, "sweep: %s: no such file, and the example configs are not installed (`cmake --install "
+                        "build` puts them in PREFIX/%s)\n", given, SWEEP_CONFIGDIR);
+        return -1;
+    }
+    char stem[256], best[256], hint[300] = "";
+    snprintf(stem, sizeof stem, "%.*s", (int)(ext ? len - (name[len - 4] == '.' ? 4 : 5) : len), name);
+    list_examples(dir, stem, list, sizeof list, best, sizeof best);
+    static const char *const commands[] = {"summarize", "index", "report", "help", "run"};
+    for (size_t c = 0; c < SW_ARRAY_LEN(commands) && !best[0] && name == given; c++)
+        if (sw_edit_distance(name, commands[c]) <= 2) snprintf(best, sizeof best, "%s ...", commands[c]);
+    if (best[0]) snprintf(hint, sizeof hint, "did you mean `sweep %s`? ", best);
+    fprintf(stderr, "sweep: %s: no such file, nor an example config of that name; %sthe examples are in %s: %s "
+                    "(e.g. `sweep reference`, a one-run sweep of a few seconds)\n", given, hint, dir, list);
+    return -1;
+}
+
 /* Loads the sweep file and prints its warnings. Under MPI it is loaded by every rank, and
  * fails on all when one could not. Returns NULL on failure (message printed). */
 static sw_sweep_spec *load_spec(const run_args *r)
 {
-    char err[2048] = "";
+    char err[2048] = "", example[PATH_MAX];
     sw_sweep_spec *spec = NULL;
-    int rc = sw_sweep_spec_load(r->config, r->sets, r->n_sets, &spec, err, sizeof err);
-    if (rc) fprintf(stderr, "%s\n", err);
+    int found = find_example(r->config, example);
+    if (found > 0) fprintf(stderr, "sweep: %s is not here; using the example %s\n", r->config, example);
+    int rc = found < 0 ? SW_EIO : sw_sweep_spec_load(found ? example : r->config, r->sets, r->n_sets, &spec, err,
+                                                     sizeof err);
+    if (rc && found == 0) {
+        fprintf(stderr, "%s\n", err);
+        char dir[PATH_MAX], list[1024];
+        if (access(r->config, F_OK) != 0 && example_dir(dir) == 0) {
+            list_examples(dir, NULL, list, sizeof list, NULL, 0);
+            fprintf(stderr, "sweep: the example configs are in %s (%s); `sweep NAME` runs one from any directory, "
+                            "e.g. `sweep reference`\n", dir, list);
+        }
+    }
     if (g_mpi && sw_mpi_any(rc != 0) && !rc) {
         if (g_rank == 0)
             fprintf(stderr, "sweep: another MPI rank could not read %s (is it on a filesystem every rank sees?)\n",
