@@ -764,6 +764,75 @@ out:
     return rc < 0 ? rc : SW_OK;
 }
 
+/* ---- what a mistaken directory argument meant --------------------------------------- */
+
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The subdirectory of `parent` nearest to `name` (within two edits; not `name` itself)
+ * into best (PATH_MAX). Returns true when there is one. */
+static bool nearest_dir(const char *parent, const char *name, char *best)
+{
+    DIR *d = opendir(parent);
+    if (!d) return false;
+    int best_d = 3;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char path[PATH_MAX];
+        if (e->d_name[0] == '.' || !strcmp(e->d_name, name)) continue;
+        int dist = sw_edit_distance(name, e->d_name);
+        if (dist >= best_d || snprintf(path, sizeof path, "%s/%s", parent, e->d_name) >= (int)sizeof path ||
+            !is_dir(path))
+            continue;
+        best_d = dist;
+        snprintf(best, PATH_MAX, "%s", !strcmp(parent, ".") ? e->d_name : path);
+    }
+    closedir(d);
+    return best_d < 3;
+}
+
+void sw_outdir_hint(const char *dir, char *out, size_t outlen)
+{
+    out[0] = 0;
+    size_t len = strlen(dir);
+    int ext = len > 5 && !strcmp(dir + len - 5, ".yaml") ? 5 : len > 4 && !strcmp(dir + len - 4, ".yml") ? 4 : 0;
+    char runs[PATH_MAX], near[PATH_MAX];
+    if (ext) { /* a sweep file: its output directory */
+        struct stat st;
+        sw_sweep_spec *spec = NULL;
+        char err[512];
+        bool there = stat(dir, &st) == 0 && S_ISREG(st.st_mode);
+        if (there && sw_sweep_spec_load(dir, NULL, 0, &spec, err, sizeof err) != SW_OK) spec = NULL;
+        const char *base = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
+        if (spec) snprintf(runs, sizeof runs, "runs/%s", spec->name);
+        else snprintf(runs, sizeof runs, "runs/%.*s", (int)(strlen(base) - (size_t)ext), base);
+        sw_sweep_spec_free(spec);
+        if (is_dir(runs))
+            snprintf(out, outlen, "; %s is a sweep file, its results are in %s: sweep summarize %s", dir, runs, runs);
+        else if (there)
+            snprintf(out, outlen, "; %s is a sweep file, its results would be in %s (not there: run `sweep %s` "
+                     "first, or give the directory its -o named)", dir, runs, dir);
+        return;
+    }
+    char parent[PATH_MAX], name[PATH_MAX];
+    const char *slash = strrchr(dir, '/');
+    snprintf(parent, sizeof parent, "%.*s", slash ? (int)(slash - dir) : 1, slash ? dir : ".");
+    snprintf(name, sizeof name, "%s", slash ? slash + 1 : dir);
+    if (!slash && snprintf(runs, sizeof runs, "runs/%s", dir) < (int)sizeof runs && is_dir(runs)) {
+        snprintf(out, outlen, "; did you mean %s?", runs);
+    } else if (name[0] && nearest_dir(parent[0] ? parent : "/", name, near)) {
+        snprintf(out, outlen, "; did you mean %s?", near);
+    } else if (name[0] && slash && !strchr(parent, '/') && parent[0] && !is_dir(parent) &&
+               nearest_dir(".", parent, near)) { /* rnus/t: the parent misspelt */
+        char both[2 * PATH_MAX + 2];
+        snprintf(both, sizeof both, "%s/%s", near, name);
+        if (is_dir(both)) snprintf(out, outlen, "; did you mean %s?", both);
+    }
+}
+
 /* ---- resume ----------------------------------------------------------------------------- */
 
 int sw_outdir_move_aside(const char *path, char *moved, size_t movedlen)
@@ -945,7 +1014,9 @@ int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, char *err,
     if (rc) return rc;
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "%s is not a directory", dir);
+        char hint[PATH_MAX + 256];
+        sw_outdir_hint(dir, hint, sizeof hint);
+        snprintf(err, errlen, "%s is not a directory%s", dir, hint);
         return SW_ENOTFOUND;
     }
     manifest m;

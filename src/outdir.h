@@ -75,4 +75,11 @@ int sw_outdir_scan(const sw_sweep_spec *spec, const sw_sweep_options *opt, const
  * SW_OK or SW_ENOMEM. */
 int sw_outdir_stop_state(const sw_run_file *f, const char *metric, sw_stop_run_state *st, double **values);
 
+/* For a directory argument that is not a directory (`sweep summarize DIR`, `sweep index
+ * DIR`): "; ..." into out saying what was probably meant, else "". A sweep file (NAME.yaml,
+ * there or not) points to its output directory runs/<name> (the name inside the file when
+ * it reads); a missing DIR to the nearest name beside it (within two edits) or to
+ * runs/DIR. Reads only. */
+void sw_outdir_hint(const char *dir, char *out, size_t outlen);
+
 #endif

@@ -18,6 +18,7 @@
 #include "common.h"
 #include "config.h"
 #include "h5io.h"
+#include "outdir.h"
 #include "task.h"
 
 /* ---- small utilities ------------------------------------------------------------------ */
@@ -583,7 +584,9 @@ static int read_run_files(const char *dir, unsigned what, run_set *rs, FILE *dia
 {
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        sw_set_error(err, errlen, "%s: no such directory", dir);
+        char hint[4096 + 256];
+        sw_outdir_hint(dir, hint, sizeof hint);
+        sw_set_error(err, errlen, "%s: no such directory%s", dir, hint);
         return SW_ENOTFOUND;
     }
     char **names = NULL;

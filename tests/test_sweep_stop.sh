@@ -136,6 +136,7 @@ files)
     check "progress: stopped runs counted" has j1.txt "stopped  "
     check "the end line counts stopped runs" has j1.txt "stopped early (sha)"
     check "a promoted run continues from its rung's checkpoint" has j1.txt "reached epoch 3/9; val_acc"
+    check "... its metric in percent, as the table prints it" grep -q "reached epoch 3/9; val_acc [0-9]*\.[0-9][0-9]%" j1.txt
     check "... resumed at epoch 1" grep -q "reached epoch 3/9.*resumed at epoch 1" j1.txt
     check "no checkpoint is left (stopped runs' removed)" test -z "$(ls j1 | grep -F .ckpt)"
     check "every file, stopped ones included, meets the run-file contract" \
