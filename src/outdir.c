@@ -4,6 +4,7 @@
 #include "outdir.h"
 
 #include <dirent.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -343,27 +344,39 @@ static void diff_free(run_diff *d)
 
 /* "stop.eta 3 -> 2, ..." into out: how spec's stop settings differ from old's ("" when
  * they do not). stop.by counts only where it decides: when seeds make configurations. */
+SW_PRINTF(4, 5)
+static void append_item(char *out, size_t outlen, size_t *n, const char *fmt, ...)
+{
+    if (*n + 2 >= outlen) return;
+    if (*n) *n += (size_t)snprintf(out + *n, outlen - *n, ", ");
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(out + *n, outlen - *n, fmt, ap);
+    va_end(ap);
+    *n = k < 0 ? outlen : *n + (size_t)k;
+}
+
 static void diff_stop(const sw_sweep_spec *spec, const manifest *old, char *out, size_t outlen)
 {
     out[0] = 0;
     sw_stop_config was, now = spec->stop;
     sw_stop_defaults(&was);
     if (old->has_stop) was = old->stop;
-    if (now.kind == SW_STOP_NONE && was.kind == SW_STOP_NONE) return;
     size_t n = 0;
-#define STOP_DIFF(cond, ...) \
-    if ((cond) && n < outlen) n += (size_t)snprintf(out + n, outlen - n, "%s", n ? ", " : ""), \
-                              n += n < outlen ? (size_t)snprintf(out + n, outlen - n, __VA_ARGS__) : 0
-    STOP_DIFF(was.kind != now.kind, "stop.kind %s -> %s", sw_stop_kind_name(was.kind), sw_stop_kind_name(now.kind));
+    if (was.kind != now.kind)
+        append_item(out, outlen, &n, "stop.kind %s -> %s", sw_stop_kind_name(was.kind), sw_stop_kind_name(now.kind));
     if (was.kind == SW_STOP_NONE || now.kind == SW_STOP_NONE) return;
-    STOP_DIFF(was.metric != now.metric, "stop.metric %s -> %s", sw_stop_metric_name(was.metric),
-              sw_stop_metric_name(now.metric));
-    STOP_DIFF(was.eta != now.eta, "stop.eta %d -> %d", was.eta, now.eta);
-    STOP_DIFF(was.min_epochs != now.min_epochs, "stop.min_epochs %d -> %d", was.min_epochs, now.min_epochs);
-    STOP_DIFF(was.by != now.by && spec->n_configs < spec->n_runs, "stop.by %s -> %s%s", sw_stop_by_name(was.by),
-              sw_stop_by_name(now.by), old->configs && old->n && old->configs[0] < 0
-                  ? " (this directory was run before stop.by, ranking runs; --set stop.by=run goes on so)" : "");
-#undef STOP_DIFF
+    if (was.metric != now.metric)
+        append_item(out, outlen, &n, "stop.metric %s -> %s", sw_stop_metric_name(was.metric),
+                    sw_stop_metric_name(now.metric));
+    if (was.eta != now.eta) append_item(out, outlen, &n, "stop.eta %d -> %d", was.eta, now.eta);
+    if (was.min_epochs != now.min_epochs)
+        append_item(out, outlen, &n, "stop.min_epochs %d -> %d", was.min_epochs, now.min_epochs);
+    bool before_by = old->configs && old->n && old->configs[0] < 0; /* a manifest from before stop.by */
+    if (was.by != now.by && spec->n_configs < spec->n_runs)
+        append_item(out, outlen, &n, "stop.by %s -> %s%s", sw_stop_by_name(was.by), sw_stop_by_name(now.by),
+                    before_by ? " (this directory was run before stop.by, ranking runs; --set stop.by=run goes on "
+                                "so)" : "");
 }
 
 /* Fills *d. Returns SW_OK or SW_ENOMEM. */
@@ -476,6 +489,31 @@ static void describe_changed(const sw_sweep_spec *spec, const manifest *old, con
                  spec->runs[d->changed[0]].id);
 }
 
+/* Removed runs whose config is that of an added run (a new grid axis renames the runs:
+ * seed=1 becomes hidden=8,seed=1): ", N of them ... under new ids, e.g. A is now B" into
+ * out. Returns true when there are such runs. */
+static bool describe_renamed(const sw_sweep_spec *spec, const manifest *old, const run_diff *d, char *out,
+                             size_t outlen)
+{
+    const char **hashes = malloc((size_t)(d->n_added ? d->n_added : 1) * sizeof *hashes);
+    id_pos *added = NULL;
+    if (!hashes) return false;
+    for (int i = 0; i < d->n_added; i++) hashes[i] = spec->runs[d->added[i]].hash;
+    added = sort_ids(hashes, d->n_added);
+    int same = 0, first = -1, as = -1;
+    for (int j = 0; added && j < d->n_removed; j++) {
+        int k = find_id(added, d->n_added, old->hashes[d->removed[j]]);
+        if (k < 0) continue;
+        if (!same++) first = d->removed[j], as = d->added[k];
+    }
+    if (same)
+        snprintf(out, outlen, ", %d of them the same config under a new id (e.g. %s is now %s: a new grid axis "
+                 "renames runs; --force redoes them under their new ids)", same, old->ids[first], spec->runs[as].id);
+    free(added);
+    free(hashes);
+    return same > 0;
+}
+
 /* Does the difference need --force? Changed and removed runs, changed stop settings, and
  * runs added to an early-stopping sweep (its rungs rank all its runs: decisions already
  * taken would change) do; runs added to a plain sweep do not. */
@@ -493,9 +531,13 @@ static int check_same_sweep(const sw_sweep_spec *spec, const manifest *old, cons
     size_t n = 0;
     what[0] = 0;
     if (d->n_changed) describe_changed(spec, old, d, dir, what, sizeof what), n = strlen(what);
-    if (d->n_removed && n < sizeof what)
+    if (d->n_removed && n < sizeof what) {
         n += (size_t)snprintf(what + n, sizeof what - n, "%s%d run%s removed (e.g. %s)", n ? "; " : "", d->n_removed,
                               sw_plural(d->n_removed), old->ids[d->removed[0]]);
+        char renamed[1024];
+        if (n < sizeof what && describe_renamed(spec, old, d, renamed, sizeof renamed))
+            n += (size_t)snprintf(what + n, sizeof what - n, "%s", renamed);
+    }
     if (d->stop[0] && n < sizeof what) n += (size_t)snprintf(what + n, sizeof what - n, "%s%s", n ? "; " : "", d->stop);
     if (d->n_added && spec->stop.kind != SW_STOP_NONE && n < sizeof what)
         n += (size_t)snprintf(what + n, sizeof what - n, "%s%d run%s added (e.g. %s) to an early-stopping sweep, "

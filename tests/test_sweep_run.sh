@@ -193,6 +193,10 @@ changed)
     check "r/dropped-1 is untouched" test "$(ls r/dropped-1 | grep -c '\.h5$')" = 4
     check "the changed runs are redone with 4 epochs" \
         test "$($PY -c "import h5py, glob; print(sorted({int(h5py.File(p)['summary'].attrs['epochs_completed']) for p in glob.glob('r/*.h5') if not p.endswith('sweep.h5')}))")" = "[4]"
+    # a new grid axis renames the runs (same configs, new ids): the refusal says so
+    "$SWEEP" tiny.yaml -o r --set 'seed=[1,2]' --set train.epochs=4 --set 'model.layers=[2,1]' > out.txt 2> err.txt
+    check "a new axis: refused with 2" test $? = 2
+    check "the refusal names the renamed runs" has err.txt "8 runs removed (e.g. cell=rnn,seed=1,hidden=8,lr=0.01), 8 of them the same config under a new id (e.g. cell=rnn,seed=1,hidden=8,lr=0.01 is now cell=rnn,seed=1,hidden=8,lr=0.01,layers=2: a new grid axis renames runs"
     ;;
 interrupt)
     cat > slow.yaml <<'YAML'
