@@ -1022,9 +1022,13 @@ static int rebuild_decisions(const char *dir, const manifest *m, sw_stop_plan *p
     sw_stop_run_state *st = calloc((size_t)(m->n ? m->n : 1), sizeof *st);
     double **values = calloc((size_t)(m->n ? m->n : 1), sizeof *values);
     sw_metric_mode mode = strstr(sw_stop_metric_name(m->stop.metric), "_acc") ? SW_METRIC_MAX : SW_METRIC_MIN;
+    /* configurations numbered from 0 in order of first run, as sweep writes them */
     bool configs = m->n > 0;
-    for (int i = 0; i < m->n; i++) configs &= m->configs[i] >= 0;
-    /* a manifest without configurations (before stop.by) ranked runs */
+    for (int i = 0, next = 0; i < m->n && configs; i++) {
+        configs = m->configs[i] >= 0 && m->configs[i] <= next;
+        next += m->configs[i] == next;
+    }
+    /* a manifest without them (before stop.by) ranked runs */
     sw_stop_by by = configs ? m->stop.by : SW_STOP_BY_RUN;
     int rc = st && values ? sw_stop_plan_init(plan, m->stop.kind, mode, by, m->stop.eta, m->stop.min_epochs,
                                               m->stop_epochs, m->n, (const char *const *)m->ids,
