@@ -64,7 +64,7 @@ static hid_t mem_type(sw_record_type t)
 static int config_hash(const sw_config *given, char out[65])
 {
     sw_config cfg = *given;
-    if (cfg.task.kind != SW_TASK_FILE) sw_task_resolve(&cfg.task, NULL, NULL, 0, NULL);
+    if (!sw_task_reads_file(cfg.task.kind)) sw_task_resolve(&cfg.task, NULL, NULL, 0, NULL);
     char *yaml = sw_config_to_yaml(&cfg);
     if (!yaml) return SW_ENOMEM;
     sw_sha256_hex(yaml, strlen(yaml), out);

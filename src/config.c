@@ -32,8 +32,10 @@ _Static_assert(sizeof(sw_task_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(sw_cell_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(sw_optimizer_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(sw_schedule_kind) == sizeof(int), "enum size");
+_Static_assert(sizeof(sw_sequence_kind) == sizeof(int), "enum size");
 
-static const char *const task_kinds[] = {"mean_sign", "first_sign", "adding", "copy", "file", NULL};
+static const char *const task_kinds[] = {"mean_sign", "first_sign", "adding", "copy", "file", "text", NULL};
+static const char *const sequence_kinds[] = {"rows", "pixels", NULL};
 static const char *const cell_kinds[] = {"rnn", "lstm", "gru", "transformer", NULL};
 static const char *const optim_kinds[] = {"adam", "sgd", "rmsprop", "adamw", NULL};
 static const char *const activation_kinds[] = {"tanh", "relu", NULL};
@@ -42,6 +44,7 @@ static const char *const sched_kinds[] = {"constant", "step", "multistep", "expo
 
 _Static_assert(SW_ARRAY_LEN(task_kinds) == SW_TASK_COUNT + 1, "task kinds");
 _Static_assert(SW_ARRAY_LEN(cell_kinds) == SW_CELL_COUNT + 1, "cell kinds");
+_Static_assert(SW_ARRAY_LEN(sequence_kinds) == SW_SEQUENCE_COUNT + 1, "sequence kinds");
 _Static_assert(SW_ARRAY_LEN(optim_kinds) == SW_OPTIM_COUNT + 1, "optimizer kinds");
 _Static_assert(SW_ARRAY_LEN(sched_kinds) == SW_SCHED_COUNT + 1, "schedule kinds");
 
@@ -56,29 +59,51 @@ const sw_key_info sw_schema[] = {
      "mean_sign: label is the sign of the mean of all T*I inputs; first_sign: the sign of the "
      "mean of the first signal_steps steps only (later steps are noise); adding: the sum of the two "
      "marked values of T (value, marker) pairs (MSE, baseline 1/6); copy: recall 10 symbols after T "
-     "blanks (T+20 steps, a prediction at every step); file: the data in task.path"},
+     "blanks (T+20 steps, a prediction at every step); file: the data in task.path; text: predict the next "
+     "character of the text in task.path at every step (bits per character)"},
     {"task.seq_len", SW_TYPE_INT, OFF(task.seq_len), 0, NULL, 0, SW_MAX_SEQ_LEN, false, false, "0",
      "sequence length T (copy: the delay; its sequences have T+20 steps); 0: the task's own (20; a "
-     "file's T, which an explicit value must equal)"},
+     "file's T, which an explicit value must equal, H*W with task.sequence pixels; text: 50, the "
+     "characters per window)"},
     {"task.input_size", SW_TYPE_INT, OFF(task.input_size), 0, NULL, 0, 4096, false, false, "0",
-     "input features I per time step; 0: the task's own (10; adding 2, copy 10, a file's I; only "
-     "mean_sign and first_sign accept another value)"},
+     "input features I per time step; 0: the task's own (10; adding 2, copy 10, a file's I, 1 with "
+     "task.sequence pixels; text: the characters of its vocabulary; only mean_sign and first_sign accept "
+     "another value)"},
     {"task.train_size", SW_TYPE_INT, OFF(task.train_size), 0, NULL, 0, INT_MAX, false, false, "0",
-     "training sequences, generated from the run's seed (file: the first ones of the file); 0: the "
-     "task's own (5000; a file's all)"},
+     "training sequences, generated from the run's seed (file: the first ones of the file; text: the first "
+     "windows of its training part); 0: the task's own (5000; a file's all; every window of the text's "
+     "training part)"},
     {"task.test_size", SW_TYPE_INT, OFF(task.test_size), 0, NULL, 0, INT_MAX, false, false, "0",
-     "test sequences, evaluated after every epoch; 0: the task's own (1000; a file's all)"},
+     "test sequences, evaluated after every epoch; 0: the task's own (1000; a file's all; every window of "
+     "the text's test part)"},
     {"task.val_size", SW_TYPE_INT, OFF(task.val_size), 0, NULL, 0, INT_MAX, false, false, "0",
      "validation sequences, evaluated after every epoch and used to choose best_epoch (the test set is "
      "then only reported); generated from their own stream of the run's seed (file: the last ones of the "
-     "file's training set, which training then leaves out; less than the file's training sequences); "
-     "0: none, best_epoch is chosen on the test set"},
+     "file's training set, which training then leaves out; less than the file's training sequences; text: "
+     "the first windows of its validation part, task.val_fraction); 0: none, best_epoch is chosen on the "
+     "test set (text: every window of the validation part, none when task.val_fraction is 0)"},
     {"task.signal_steps", SW_TYPE_INT, OFF(task.signal_steps), 0, NULL, 1, SW_MAX_SEQ_LEN, false, false,
      "5", "first_sign: number k of leading steps that carry the label (k <= seq_len)"},
     {"task.path", SW_TYPE_STRING, OFF(task.path), 0, NULL, 0, SW_MAX_PATH - 1, false, false, "\"\"",
      "file: an HDF5 file (/train/x, /test/x float32 [N,T,I]; /train/y, /test/y int32 [N] classes, "
      "float32 [N] or [N,K] values, or int32 [N,T] a class per step) or a directory of MNIST-style IDX "
-     "files (images as row sequences); relative paths are from the config file's directory"},
+     "files (images as row sequences); text: a text file (UTF-8, else read as bytes); relative paths are "
+     "from the config file's directory"},
+    {"task.sequence", SW_TYPE_ENUM, OFF(task.sequence), 0, sequence_kinds, 0, 0, false, false, "rows",
+     "file of images (IDX, or HDF5 with one target per sequence): rows reads an [H,W] image as H steps of "
+     "W pixels; pixels as H*W steps of one pixel (sequential MNIST: T = 784, I = 1)"},
+    {"task.permute", SW_TYPE_BOOL, OFF(task.permute), 0, NULL, 0, 1, false, false, "false",
+     "file of images: feed every sequence's steps in one fixed random order (permuted MNIST with "
+     "task.sequence pixels), drawn from task.permute_seed and recorded in /task/permutation"},
+    {"task.permute_seed", SW_TYPE_INT64, OFF(task.permute_seed), 0, NULL, 0, NOMAX, false, false, "0",
+     "task.permute: the seed of the permutation (not the run's seed: every run of a sweep sees the same "
+     "one, as in the papers)"},
+    {"task.val_fraction", SW_TYPE_FLOAT, OFF(task.val_fraction), 0, NULL, 0, 0.5, false, false, "0.05",
+     "text: the part of the text before its test part that is the validation text (consecutive parts: "
+     "training | validation | test); 0: no validation text"},
+    {"task.test_fraction", SW_TYPE_FLOAT, OFF(task.test_fraction), 0, NULL, 0, 0.5, true, false, "0.05",
+     "text: the last part of the text, the test text (every part is cut into windows of task.seq_len "
+     "characters, each with the next character as the target of every step)"},
 
     {"model.cell", SW_TYPE_ENUM, OFF(model.cell), 0, cell_kinds, 0, 0, false, false, "rnn",
      "recurrent cell: rnn (tanh), lstm or gru; or transformer: causal self-attention encoder layers "
@@ -568,7 +593,7 @@ int sw_config_set_list(sw_config *cfg, const sw_key_info *k, const long long *va
 static sw_task_config resolved_task(const sw_config *cfg)
 {
     sw_task_config t = cfg->task;
-    if (t.kind != SW_TASK_FILE) sw_task_resolve(&t, NULL, NULL, 0, NULL);
+    if (!sw_task_reads_file(t.kind)) sw_task_resolve(&t, NULL, NULL, 0, NULL);
     return t;
 }
 
@@ -718,14 +743,23 @@ static int check_transformer(const sw_config *cfg, char *err, size_t errlen, con
  * transformer's keys. */
 static int check_task_and_cell(sw_config *cfg, char *err, size_t errlen, const char **bad_key)
 {
-    if (cfg->task.kind != SW_TASK_FILE) {
+    if (!sw_task_reads_file(cfg->task.kind)) {
         int rc = sw_task_resolve(&cfg->task, NULL, err, errlen, bad_key);
         if (rc) return rc;
     } else if (!cfg->task.seq_len || !cfg->task.input_size || !cfg->task.train_size || !cfg->task.test_size ||
-               !cfg->task.file_outputs) {
+               (cfg->task.kind == SW_TASK_FILE && !cfg->task.file_outputs)) {
         *bad_key = "task.path";
-        sw_set_error(err, errlen, "task.path: the data file's sizes were not read before the config was checked");
+        sw_set_error(err, errlen, "task.path: the %s's sizes were not read before the config was checked",
+                     cfg->task.kind == SW_TASK_FILE ? "data file" : "text");
         return SW_EINVAL;
+    }
+    /* a text's probe sequences are its first test windows */
+    if (cfg->task.kind == SW_TASK_TEXT && cfg->record.probe_size > cfg->task.test_size) {
+        *bad_key = "record.probe_size";
+        sw_set_error(err, errlen, "record.probe_size: %d is more than the %d test windows of %s (task.test_size; the "
+                     "probe sequences are the first test windows); allowed: at most %d", cfg->record.probe_size,
+                     cfg->task.test_size, cfg->task.path, cfg->task.test_size);
+        return SW_ECONFIG;
     }
     if (cfg->model.activation != SW_ACT_TANH && cfg->model.cell != SW_CELL_RNN) {
         *bad_key = "model.activation";

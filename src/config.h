@@ -17,6 +17,7 @@ typedef enum {
     SW_TASK_ADDING,
     SW_TASK_COPY,
     SW_TASK_FILE,
+    SW_TASK_TEXT, /* character-level language modelling on a text file */
     SW_TASK_COUNT
 } sw_task_kind;
 /* SW_CELL_TRANSFORMER is not recurrent: a stack of causal self-attention encoder layers
@@ -31,6 +32,9 @@ typedef enum {
     SW_TARGET_COUNT
 } sw_target_kind;
 typedef enum { SW_ACT_TANH, SW_ACT_RELU, SW_ACT_COUNT } sw_activation_kind;
+/* How an image file's [H,W] images become sequences: H steps of a row of W pixels, or
+ * H*W steps of one pixel (sequential MNIST). */
+typedef enum { SW_SEQUENCE_ROWS, SW_SEQUENCE_PIXELS, SW_SEQUENCE_COUNT } sw_sequence_kind;
 typedef enum { SW_INIT_XAVIER, SW_INIT_ORTHOGONAL, SW_INIT_IDENTITY, SW_INIT_COUNT } sw_init_kind;
 typedef enum {
     SW_SCHED_CONSTANT,
@@ -55,11 +59,21 @@ typedef struct {
     int test_size;
     int val_size;     /* validation sequences; 0: none (selection reads the test set) */
     int signal_steps; /* first_sign: the label depends on the first k steps only */
-    char path[SW_MAX_PATH]; /* file: the data file (HDF5) or IDX directory */
+    char path[SW_MAX_PATH]; /* file: the data file (HDF5) or IDX directory; text: the text */
+    sw_sequence_kind sequence; /* file (images): rows or pixels */
+    bool permute;              /* file (images): one fixed permutation of the time steps */
+    int64_t permute_seed;      /* ... drawn from this seed (the same for every run) */
+    double val_fraction;       /* text: the part of the text before the test part that
+                                  validates (consecutive: train | val | test) */
+    double test_fraction;      /* text: the last part of the text, the test text */
     /* file: what the data file holds, filled in when it is read (not keys; see
      * task.h's sw_task_layout for every task's targets) */
     sw_target_kind file_target;
     int file_outputs; /* classes C or regression values K */
+    bool file_images; /* the file's sequences are images (task.sequence and permute apply) */
+    /* text: what the text holds, filled in when it is read (not keys) */
+    double text_unigram; /* entropy of the text's character frequencies, nats per character */
+    int text_utf8;       /* 1: the characters are UTF-8 code points; 0: bytes */
 } sw_task_config;
 
 typedef struct {

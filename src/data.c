@@ -662,6 +662,8 @@ static int load(const char *path, const char *key, sw_data_file *f, char *err, s
     f->input = d[SPLIT_TRAIN].input;
     f->n_train = d[SPLIT_TRAIN].n;
     f->n_test = d[SPLIT_TEST].n;
+    /* rank-3 x is [N,H,W]; per-step targets would not follow reordered steps */
+    f->images = f->target != SW_TARGET_CLASS_STEPS;
     f->train = d[SPLIT_TRAIN];
     f->test = d[SPLIT_TEST];
     return SW_OK;
@@ -700,6 +702,196 @@ int sw_data_open(const char *path, const sw_data_file **out, char *err, size_t e
     return rc;
 }
 
+sw_data_shape sw_data_shape_of(const sw_data_file *f)
+{
+    return (sw_data_shape){.target = f->target, .outputs = f->outputs, .seq_len = f->seq_len, .input = f->input,
+                           .n_train = f->n_train, .n_test = f->n_test, .images = f->images};
+}
+
+sw_data_shape sw_text_shape_of(const sw_text *t)
+{
+    return (sw_data_shape){.target = SW_TARGET_CLASS_STEPS, .outputs = t->vocab_size, .input = t->vocab_size,
+                           .chars = t->n, .vocab = t->vocab_size, .unigram = t->unigram, .utf8 = t->utf8};
+}
+
+/* ---- texts ------------------------------------------------------------------------- */
+
+/* The code point of the UTF-8 sequence at b[0..len) and its length, or 0 when b does not
+ * start with a well-formed one (overlong forms, surrogates and values past U+10FFFF are
+ * not). */
+static int utf8_decode(const unsigned char *b, size_t len, int32_t *cp)
+{
+    static const struct {
+        unsigned char lead_mask, lead_bits;
+        int32_t min;
+    } form[5] = {{0, 0, 0}, {0x80, 0x00, 0}, {0xE0, 0xC0, 0x80}, {0xF0, 0xE0, 0x800}, {0xF8, 0xF0, 0x10000}};
+    for (int n = 1; n <= 4; n++) {
+        if ((b[0] & form[n].lead_mask) != form[n].lead_bits) continue;
+        if ((size_t)n > len) return 0;
+        int32_t c = b[0] & (0x7F >> (n - 1 + (n > 1)));
+        for (int k = 1; k < n; k++) {
+            if ((b[k] & 0xC0) != 0x80) return 0;
+            c = c << 6 | (b[k] & 0x3F);
+        }
+        if (c < form[n].min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return 0;
+        *cp = c;
+        return n;
+    }
+    return 0;
+}
+
+/* The characters of bytes[0..len): code points when the whole is UTF-8 (*utf8 = 1), else
+ * the bytes; their count into *n. */
+static void text_characters(const unsigned char *bytes, size_t len, int32_t *chars, long long *n, int *utf8)
+{
+    *utf8 = 1;
+    *n = 0;
+    for (size_t i = 0; i < len;) {
+        int k = utf8_decode(bytes + i, len - i, &chars[*n]);
+        if (!k) {
+            *utf8 = 0;
+            break;
+        }
+        i += (size_t)k;
+        ++*n;
+    }
+    if (*utf8) return;
+    for (size_t i = 0; i < len; i++) chars[i] = bytes[i];
+    *n = (long long)len;
+}
+
+/* " ('a')" or " (U+00E9)": a character for messages. */
+static void describe_char(int32_t c, char *out, size_t len)
+{
+    if (c >= 0x21 && c < 0x7F)
+        snprintf(out, len, "'%c'", (char)c);
+    else
+        snprintf(out, len, "U+%04X", (unsigned)c);
+}
+
+/* The vocabulary of t's characters (t->codes holds the characters on entry, their indices
+ * into the vocabulary on return) and the unigram entropy. */
+static int text_vocabulary(const ectx *e, sw_text *t)
+{
+    enum { CODE_POINTS = 0x110000 };
+    int32_t *index = malloc(CODE_POINTS * sizeof *index);
+    if (!index) return fail(e, SW_ENOMEM, NULL, "out of memory");
+    for (int32_t c = 0; c < CODE_POINTS; c++) index[c] = -1;
+    for (long long i = 0; i < t->n; i++) index[t->codes[i]] = 0;
+    int V = 0;
+    for (int32_t c = 0; c < CODE_POINTS; c++)
+        if (index[c] == 0) index[c] = V++;
+    int rc = SW_OK;
+    char one[16];
+    describe_char(t->codes[0], one, sizeof one);
+    if (V > SW_TEXT_MAX_VOCAB)
+        rc = fail(e, SW_EFORMAT, NULL, "%d distinct characters, more than the limit of %d (each is an input and an "
+                  "output of the network)", V, SW_TEXT_MAX_VOCAB);
+    else if (V < 2)
+        rc = fail(e, SW_EFORMAT, NULL, "every character is %s: one character leaves nothing to predict", one);
+    else if (!(t->vocab = malloc((size_t)V * sizeof *t->vocab)))
+        rc = fail(e, SW_ENOMEM, NULL, "out of memory");
+    double *count = rc ? NULL : calloc((size_t)V, sizeof *count);
+    if (!rc && !count) rc = fail(e, SW_ENOMEM, NULL, "out of memory");
+    if (!rc) {
+        for (int32_t c = 0; c < CODE_POINTS; c++)
+            if (index[c] >= 0) t->vocab[index[c]] = c;
+        for (long long i = 0; i < t->n; i++) count[t->codes[i] = index[t->codes[i]]]++;
+        t->vocab_size = V;
+        t->unigram = 0;
+        for (int v = 0; v < V; v++) t->unigram -= count[v] / (double)t->n * log(count[v] / (double)t->n);
+    }
+    free(count);
+    free(index);
+    return rc;
+}
+
+static void text_free(sw_text *t)
+{
+    free(t->codes);
+    free(t->vocab);
+    memset(t, 0, sizeof *t);
+}
+
+/* Reads the text at `key` (resolved); messages name `path` (as given). */
+static int text_load(const char *path, const char *key, sw_text *t, char *err, size_t errlen)
+{
+    ectx e = {path, err, errlen};
+    struct stat st;
+    if (stat(key, &st) != 0) return fail(&e, SW_ENOTFOUND, NULL, "%s", strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return fail(&e, SW_EFORMAT, NULL, "is a directory; task.kind text reads a text file (a directory of IDX "
+                    "files is task.kind file)");
+    if (st.st_size > SW_TEXT_MAX_BYTES)
+        return fail(&e, SW_EFORMAT, NULL, "%lld bytes, more than the limit of %lld (1 GiB)", (long long)st.st_size,
+                    SW_TEXT_MAX_BYTES);
+    FILE *f = fopen(key, "rb");
+    if (!f) return fail(&e, SW_EIO, NULL, "cannot be opened: %s", strerror(errno));
+    size_t cap = (size_t)st.st_size + 1, len = 0;
+    unsigned char *bytes = malloc(cap);
+    int rc = bytes ? SW_OK : fail(&e, SW_ENOMEM, NULL, "out of memory");
+    /* read to the end, not to the size stat saw (a file that grows or a pipe-like file) */
+    while (!rc && !feof(f)) {
+        if (len == cap && !rc) {
+            unsigned char *more = cap > (size_t)SW_TEXT_MAX_BYTES ? NULL : realloc(bytes, cap * 2);
+            if (!more) rc = fail(&e, SW_EFORMAT, NULL, "longer than the limit of %lld bytes", SW_TEXT_MAX_BYTES);
+            else bytes = more, cap *= 2;
+        }
+        if (!rc) len += fread(bytes + len, 1, cap - len, f);
+        if (!rc && ferror(f)) rc = fail(&e, SW_EIO, NULL, "cannot be read: %s", strerror(errno));
+    }
+    fclose(f);
+    if (!rc && len == 0) rc = fail(&e, SW_EFORMAT, NULL, "empty file: there is no text to learn from");
+    if (!rc && !(t->codes = malloc(len * sizeof *t->codes))) rc = fail(&e, SW_ENOMEM, NULL, "out of memory");
+    if (!rc) {
+        text_characters(bytes, len, t->codes, &t->n, &t->utf8);
+        rc = text_vocabulary(&e, t);
+    }
+    free(bytes);
+    if (rc) text_free(t);
+    return rc;
+}
+
+typedef struct text_entry {
+    struct text_entry *next;
+    char key[PATH_MAX];
+    sw_text text;
+} text_entry;
+
+static text_entry *text_head; /* under cache_lock */
+
+int sw_text_open(const char *path, const sw_text **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    ectx e = {path, err, errlen};
+    if (strlen(path) >= SW_MAX_PATH) return fail(&e, SW_EINVAL, NULL, "path longer than %d bytes", SW_MAX_PATH - 1);
+    char key[PATH_MAX];
+    if (!realpath(path, key)) {
+        int code = errno == ENOENT || errno == ENOTDIR ? SW_ENOTFOUND : SW_EIO;
+        return fail(&e, code, NULL, "%s", strerror(errno));
+    }
+    int rc = SW_OK;
+    pthread_mutex_lock(&cache_lock);
+    text_entry *c = text_head;
+    while (c && strcmp(c->key, key) != 0) c = c->next;
+    if (!c) {
+        c = calloc(1, sizeof *c);
+        if (!c) {
+            rc = fail(&e, SW_ENOMEM, NULL, "out of memory");
+        } else if ((rc = text_load(path, key, &c->text, err, errlen))) {
+            free(c);
+            c = NULL;
+        } else {
+            snprintf(c->key, sizeof c->key, "%s", key);
+            c->next = text_head;
+            text_head = c;
+        }
+    }
+    if (c) *out = &c->text;
+    pthread_mutex_unlock(&cache_lock);
+    return rc;
+}
+
 void sw_data_cache_clear(void)
 {
     pthread_mutex_lock(&cache_lock);
@@ -708,6 +900,12 @@ void sw_data_cache_clear(void)
         cache_head = c->next;
         sw_dataset_free(&c->file.train);
         sw_dataset_free(&c->file.test);
+        free(c);
+    }
+    while (text_head) {
+        text_entry *c = text_head;
+        text_head = c->next;
+        text_free(&c->text);
         free(c);
     }
     pthread_mutex_unlock(&cache_lock);

@@ -18,6 +18,14 @@
  * its label is a class at the last step; C = 10, or the largest label + 1 when larger
  * (a subset may lack some of the 10 classes, which must not shrink the head).
  *
+ * Both are images ([H,W] per sequence, with one target each; an HDF5 file's sequences
+ * count as images unless its targets are one per step), which task.sequence can read
+ * pixel by pixel and task.permute permute (task.c; the same floats, no copy).
+ *
+ * A text file (task.kind text, sw_text_open): UTF-8 when it decodes as UTF-8 (ASCII
+ * included), its characters Unicode code points; else read as bytes. Its vocabulary is
+ * the set of characters present, in ascending order, at most SW_TEXT_MAX_VOCAB.
+ *
  * The data stays in memory until sw_data_cache_clear(): every run of the process takes
  * borrowed views of it (sw_dataset_view), so a 60,000 x 28 x 28 set exists once. */
 #ifndef SWEEP_DATA_H
@@ -33,6 +41,10 @@
  * a head of more than SW_DATA_MAX_OUTPUTS classes or values likewise. */
 #define SW_DATA_MAX_VALUES ((size_t)1 << 31)
 #define SW_DATA_MAX_OUTPUTS 10000
+/* A text's characters are one-hot inputs: at most task.input_size's limit of them, and a
+ * text of at most 1 GiB (its characters as int32 take four times that). */
+#define SW_TEXT_MAX_VOCAB 4096
+#define SW_TEXT_MAX_BYTES ((long long)1 << 30)
 
 typedef enum { SW_DATA_HDF5, SW_DATA_IDX, SW_DATA_FORMAT_COUNT } sw_data_format;
 
@@ -44,6 +56,7 @@ typedef struct {
     int outputs;        /* classes C, or regression values K */
     int seq_len, input; /* T, I */
     int n_train, n_test;
+    bool images;        /* [H,W] images with one target each (seq_len = H, input = W) */
     sw_dataset train, test; /* owned (borrowed == 0); take sw_dataset_view()s of them */
 } sw_data_file;
 
@@ -56,8 +69,19 @@ typedef struct {
  * the contents), SW_ENOMEM or SW_EINVAL (path longer than SW_MAX_PATH). */
 int sw_data_open(const char *path, const sw_data_file **out, char *err, size_t errlen);
 
-/* Frees every loaded file. Call when no run uses the data any more (process end); every
- * pointer and view obtained before becomes invalid. Idempotent. */
+/* The shape sw_task_resolve needs of a loaded file or text. */
+sw_data_shape sw_data_shape_of(const sw_data_file *f);
+sw_data_shape sw_text_shape_of(const sw_text *t);
+
+/* Loads the text file at `path` (task.kind text), or finds it already loaded; cached and
+ * locked as sw_data_open. On failure *out is NULL and err holds one line that starts with
+ * the file: SW_ENOTFOUND (no such file), SW_EFORMAT (a directory, an empty file, a single
+ * distinct character, more than SW_TEXT_MAX_VOCAB of them, longer than SW_TEXT_MAX_BYTES),
+ * SW_EIO, SW_ENOMEM or SW_EINVAL (path longer than SW_MAX_PATH). */
+int sw_text_open(const char *path, const sw_text **out, char *err, size_t errlen);
+
+/* Frees every loaded file and text. Call when no run uses the data any more (process
+ * end); every pointer and view obtained before becomes invalid. Idempotent. */
 void sw_data_cache_clear(void);
 
 /* "hdf5", "idx". */

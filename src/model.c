@@ -351,16 +351,17 @@ void sw_model_pack(sw_model_work *w, const sw_params *p)
     sw_transpose(w->fc_w_t, p->fc_w, s->outputs, H);
 }
 
-void sw_model_load_input(sw_model_work *w, const float *data, const int *index, int B)
+void sw_model_load_input(sw_model_work *w, const float *data, const int32_t *steps, const int *index, int B)
 {
     SW_ASSERT(B >= 1 && B <= w->max_batch);
     int T = w->seq_len, I = w->shape.input;
     w->batch = B;
     for (int b = 0; b < B; b++) {
         const float *seq = data + (size_t)(index ? index[b] : b) * T * I;
-        for (int t = 0; t < T; t++)
-            for (int i = 0; i < I; i++)
-                w->x[((size_t)t * B + b) * I + i] = (sw_real)seq[(size_t)t * I + i];
+        for (int t = 0; t < T; t++) {
+            const float *step = seq + (size_t)(steps ? steps[t] : t) * I;
+            for (int i = 0; i < I; i++) w->x[((size_t)t * B + b) * I + i] = (sw_real)step[i];
+        }
     }
 }
 

@@ -241,8 +241,9 @@ void sw_model_work_free(sw_model_work *w);
 void sw_model_pack(sw_model_work *w, const sw_params *p);
 
 /* Loads B sequences into w->x: either rows `index[0..B)` of `data` (N,T,I) floats, or
- * (index NULL) the first B rows. */
-void sw_model_load_input(sw_model_work *w, const float *data, const int *index, int B);
+ * (index NULL) the first B rows; step t of each is its stored step steps[t] (a permutation
+ * of 0..T-1), or step t when steps is NULL. */
+void sw_model_load_input(sw_model_work *w, const float *data, const int32_t *steps, const int *index, int B);
 
 /* Same from batch-first sw_real values (B,T,I) (tests, reference vectors). */
 void sw_model_load_input_real(sw_model_work *w, const sw_real *x, int B);

@@ -37,6 +37,8 @@ _Static_assert(sizeof(int) == sizeof(int32_t), "int is 32 bits");
 #define ONLY SW_REC_RESULTS_ONLY
 #define EPOCH SW_REC_NEEDS_EPOCH
 #define ATTN (SW_REC_NEEDS_ATTENTION | SW_REC_ADDED)
+#define PERM (SW_REC_NEEDS_PERMUTE | SW_REC_ADDED)
+#define TEXT (SW_REC_NEEDS_TEXT | SW_REC_ADDED)
 
 /* Columns: path, kind, type, rank, dims, scales, source (from, offset, first), flags,
  * long_name. The order is the file's creation order (h5py lists members in it). */
@@ -83,6 +85,18 @@ const sw_record_row sw_record[] = {
      "epochs completed (E)"},
     {"/summary/epochs_planned", SW_REC_ATTRIBUTE, SW_REC_I32, 0, {0}, {NULL}, CONF(train.epochs), 0,
      "train.epochs"},
+
+    {"/task/permutation", SW_REC_DATASET, SW_REC_I32, 1, {T}, {NULL}, RES(permutation), ONLY | PERM,
+     "task.permute: the step of the stored sequence (with task.sequence pixels, the pixel index row * W + col) "
+     "fed at each time step; the same for every run of task.permute_seed"},
+    {"/task/vocabulary", SW_REC_DATASET, SW_REC_I32, 1, {I}, {NULL}, RES(vocabulary), ONLY | TEXT,
+     "task.kind text: the characters of the text in ascending order, the order of the one-hot inputs and of "
+     "the outputs: Unicode code points (utf8 = 1) or byte values (utf8 = 0)"},
+    {"/task/utf8", SW_REC_ATTRIBUTE, SW_REC_I32, 0, {0}, {NULL}, CONF(task.text_utf8), ONLY | TEXT,
+     "1 when the text is UTF-8 (vocabulary holds code points), 0 when it was read as bytes"},
+    {"/task/unigram_entropy", SW_REC_ATTRIBUTE, SW_REC_F64, 0, {0}, {NULL}, CONF(task.text_unigram), ONLY | TEXT,
+     "entropy of the text's character frequencies in nats per character: the loss of predicting those "
+     "frequencies at every step, the baseline of the losses (divide by ln 2 for bits per character)"},
 
     {"/weights/final/epoch", SW_REC_ATTRIBUTE, SW_REC_I32, 0, {0}, {NULL}, HIST(epochs), ONLY,
      "the epoch of the final weights (the last completed; 0 when none)"},
@@ -160,6 +174,8 @@ const size_t sw_record_len = SW_ARRAY_LEN(sw_record);
 #undef ONLY
 #undef EPOCH
 #undef ATTN
+#undef PERM
+#undef TEXT
 
 static const char *metric_name(const sw_config *cfg) { return sw_task_metric_of(&cfg->task).name; }
 static const char *metric_mode(const sw_config *cfg) { return sw_metric_mode_name(sw_task_metric_of(&cfg->task).mode); }
@@ -442,6 +458,8 @@ void sw_record_print(FILE *out)
                 sw_record_type_name(row->type), shape, scales[0] ? scales : "-", row->long_name,
                 row->flags & SW_REC_NEEDS_VAL ? " (added later: written only with task.val_size > 0)"
                 : row->flags & SW_REC_NEEDS_ATTENTION ? " (added later: written only with model.cell transformer)"
+                : row->flags & SW_REC_NEEDS_PERMUTE ? " (added later: written only with task.permute)"
+                : row->flags & SW_REC_NEEDS_TEXT ? " (added later: written only for task.kind text)"
                 : row->flags & SW_REC_ADDED ? " (added later: absent from older files)" : "");
     }
 }
@@ -450,6 +468,8 @@ int sw_record_written(const sw_record_row *row, const sw_config *cfg, int full)
 {
     if (!full && (row->flags & SW_REC_RESULTS_ONLY)) return 0;
     if ((row->flags & SW_REC_NEEDS_ATTENTION) && cfg->model.cell != SW_CELL_TRANSFORMER) return 0;
+    if ((row->flags & SW_REC_NEEDS_PERMUTE) && !cfg->task.permute) return 0;
+    if ((row->flags & SW_REC_NEEDS_TEXT) && cfg->task.kind != SW_TASK_TEXT) return 0;
     return !(row->flags & SW_REC_NEEDS_VAL) || cfg->task.val_size > 0;
 }
 

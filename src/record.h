@@ -97,8 +97,10 @@ enum {
     SW_REC_NEEDS_VAL = 8,    /* written only when task.val_size > 0 (so a run without a
                                 validation set writes the files it always did); also ADDED,
                                 so readers read NaN where it is absent */
-    SW_REC_NEEDS_ATTENTION = 16 /* written only for model.cell transformer (recurrent runs
-                                write the files they always did); also ADDED */
+    SW_REC_NEEDS_ATTENTION = 16, /* written only for model.cell transformer (recurrent runs
+                                    write the files they always did); also ADDED */
+    SW_REC_NEEDS_PERMUTE = 32,   /* written only with task.permute; also ADDED */
+    SW_REC_NEEDS_TEXT = 64       /* written only for task.kind text; also ADDED */
 };
 
 #define SW_RECORD_MAX_RANK 4
@@ -139,7 +141,8 @@ const sw_record_text_row *sw_record_text_find(const char *path);
 
 /* 1 when a run of `cfg` writes the row: `full` for done and diverged runs (every row), 0
  * for failed ones (no SW_REC_RESULTS_ONLY row); SW_REC_NEEDS_VAL rows need task.val_size > 0,
- * SW_REC_NEEDS_ATTENTION rows the transformer. */
+ * SW_REC_NEEDS_ATTENTION rows the transformer, SW_REC_NEEDS_PERMUTE task.permute and
+ * SW_REC_NEEDS_TEXT task.kind text. */
 int sw_record_written(const sw_record_row *row, const sw_config *cfg, int full);
 
 /* The /history column `name` ("val_acc") of `h` (its array, borrowed), or NULL when the

@@ -800,6 +800,10 @@ static void run_one(sweep_loop *L, int slot, int i, int until, sw_run_report *re
             hooks.train_data = &data->train;
             hooks.test_data = &data->test;
         }
+    } else if (run->cfg.task.kind == SW_TASK_TEXT) {
+        const sw_text *text = NULL; /* as a data file: loaded when the sweep was expanded */
+        char why[1024];
+        if (sw_text_open(run->cfg.task.path, &text, why, sizeof why) == SW_OK) hooks.text = text;
     }
     sw_run_result res;
     int trc = sw_train_run(&run->cfg, &hooks, &res);

@@ -1996,12 +1996,12 @@ static size_t readable_id(const loader *L, const int *pick, const sw_config *cfg
 /* Fills run r of n_total (its config cfg, built from points pick) after validating cfg:
  * the swept values, the id (index + hash when the readable one is long), hash and cost. */
 /* Fills in the sizes a run's config left to its task (sw_task_resolve). A file task's
- * data file is read here, once per process (data.h caches it), so that a bad file stops
+ * data file (a text task's text) is read here, once per process (data.h caches it), so that a bad file stops
  * the sweep before any run starts; a relative task.path is taken from the config file's
  * directory and recorded as the absolute path it names. */
 static int resolve_task(const loader *L, sw_config *cfg, char *err, size_t errlen, const char **bad)
 {
-    if (cfg->task.kind != SW_TASK_FILE || !cfg->task.path[0]) return sw_task_resolve(&cfg->task, NULL, err, errlen, bad);
+    if (!sw_task_reads_file(cfg->task.kind) || !cfg->task.path[0]) return sw_task_resolve(&cfg->task, NULL, err, errlen, bad);
     char joined[2 * SW_MAX_PATH], real[PATH_MAX];
     const char *slash = L->path ? strrchr(L->path, '/') : NULL;
     if (cfg->task.path[0] != '/' && slash)
@@ -2010,13 +2010,15 @@ static int resolve_task(const loader *L, sw_config *cfg, char *err, size_t errle
         snprintf(joined, sizeof joined, "%s", cfg->task.path);
     if (realpath(joined, real) && strlen(real) < sizeof cfg->task.path) snprintf(cfg->task.path, sizeof cfg->task.path, "%s", real);
     const sw_data_file *data = NULL;
+    const sw_text *text = NULL;
     char why[1024];
-    if (sw_data_open(cfg->task.path, &data, why, sizeof why)) {
+    bool is_text = cfg->task.kind == SW_TASK_TEXT;
+    if (is_text ? sw_text_open(cfg->task.path, &text, why, sizeof why) : sw_data_open(cfg->task.path, &data, why, sizeof why)) {
         *bad = "task.path";
         sw_set_error(err, errlen, "task.path: %s", why);
         return SW_ECONFIG;
     }
-    sw_data_shape shape = {data->target, data->outputs, data->seq_len, data->input, data->n_train, data->n_test};
+    sw_data_shape shape = is_text ? sw_text_shape_of(text) : sw_data_shape_of(data);
     return sw_task_resolve(&cfg->task, &shape, err, errlen, bad);
 }
 

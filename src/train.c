@@ -35,7 +35,7 @@ typedef struct {
     sw_real *flat;                 /* params | grads, 2n values */
     sw_params params, grads;
     sw_optimizer opt;
-    sw_dataset train, test, probe, val; /* val: n == 0 without a validation set */
+    sw_task_data data;             /* train, val (n == 0 without one), test, probe */
     sw_model_work *work;
     int *order;                    /* (train_size) batch-order permutation */
     int order_pos;
@@ -60,10 +60,7 @@ static void run_state_free(run_state *st)
 {
     free(st->flat);
     sw_optimizer_free(&st->opt);
-    sw_dataset_free(&st->train);
-    sw_dataset_free(&st->test);
-    sw_dataset_free(&st->probe);
-    sw_dataset_free(&st->val);
+    sw_task_data_free(&st->data);
     sw_model_work_free(st->work);
     free(st->order);
     free(st->batch_index);
@@ -84,7 +81,7 @@ void sw_run_result_free(sw_run_result *r)
  * an epoch's samples are drawn without replacement (and a full pass sees each once). */
 static int next_index(run_state *st)
 {
-    int N = st->train.n;
+    int N = st->data.train.n;
     if (st->order_pos == N) st->order_pos = 0;
     int i = st->order_pos;
     int j = i + (int)sw_rng_below(&st->batch_rng, (uint32_t)(N - i));
@@ -97,7 +94,7 @@ static int next_index(run_state *st)
 
 static void restart_order(run_state *st)
 {
-    for (int i = 0; i < st->train.n; i++) st->order[i] = i;
+    for (int i = 0; i < st->data.train.n; i++) st->order[i] = i;
     st->order_pos = 0;
 }
 
@@ -176,9 +173,9 @@ static double train_step(run_state *st, const sw_config *cfg, int *index, int B,
 {
     sw_model_work *w = st->work;
     sw_real *grad_flat = st->flat + st->n;
-    sw_targets y = gather_targets(st, &st->train, index, B);
+    sw_targets y = gather_targets(st, &st->data.train, index, B);
     take_threads(st, 1);
-    sw_model_load_input(w, st->train.x, index, B);
+    sw_model_load_input(w, st->data.train.x, st->data.train.steps, index, B);
     int dropout = cfg->model.dropout > 0;
     if (dropout) sw_model_sample_dropout(w, &st->dropout_rng, B, cfg->model.dropout);
     double loss = sw_model_forward(w, &st->params, &y, dropout, correct, NULL);
@@ -209,7 +206,7 @@ static void evaluate(run_state *st, const sw_dataset *d, double *mean_loss, doub
     for (int start = 0; start < d->n; start += chunk) {
         int B = d->n - start < chunk ? d->n - start : chunk;
         for (int b = 0; b < B; b++) index[b] = start + b;
-        sw_model_load_input(w, d->x, index, B);
+        sw_model_load_input(w, d->x, d->steps, index, B);
         int correct = 0;
         sw_targets y = gather_targets(st, d, index, B);
         total += sw_model_forward(w, &st->params, &y, 0, &correct, NULL);
@@ -226,10 +223,10 @@ static void evaluate(run_state *st, const sw_dataset *d, double *mean_loss, doub
 static void probe_forward(run_state *st, float *hidden, float *attention)
 {
     sw_model_work *w = st->work;
-    const sw_dataset *p = &st->probe;
+    const sw_dataset *p = &st->data.probe;
     int T = p->seq_len, P = p->n, H = st->shape.hidden;
     take_threads(st, 0);
-    sw_model_load_input(w, p->x, NULL, P);
+    sw_model_load_input(w, p->x, p->steps, NULL, P);
     for (int b = 0; b < P; b++) st->batch_index[b] = b;
     sw_targets y = gather_targets(st, p, st->batch_index, P);
     sw_model_forward(w, &st->params, &y, 0, NULL, NULL);
@@ -270,7 +267,7 @@ static double sum_of_row_norms(const sw_real *v, int P, int n)
 static void record_gradients(run_state *st, sw_run_result *res, int r, int epoch)
 {
     sw_model_work *w = st->work;
-    int T = st->probe.seq_len, P = st->probe.n, H = st->shape.hidden, L = st->shape.layers;
+    int T = st->data.probe.seq_len, P = st->data.probe.n, H = st->shape.hidden, L = st->shape.layers;
     probe_forward(st, NULL, NULL);
     /* The parameter gradients are not needed: accumulate them into the grads buffer,
      * which the next training step zeroes anyway. Only this pass keeps d loss / d h_t. */
@@ -327,33 +324,22 @@ static void restore_float_mode(unsigned old)
 #endif
 }
 
-/* The run's train, test, probe and validation sets: generated from the seed, or for a
- * file task borrowed views of the process's shared copy (the first train_size / test_size
- * rows; the probe set is the first P test sequences; the validation set the last val_size
- * training sequences, which sw_task_resolve kept out of train_size). */
+/* The run's sets (task.h's sw_task_data_make): generated from the seed, or taken from the
+ * data file or text the hooks hand over. */
 static int load_data(run_state *st, const sw_config *cfg, const sw_train_hooks *hooks)
 {
-    const sw_task_config *task = &cfg->task;
-    int P = cfg->record.probe_size;
-    uint64_t seed = (uint64_t)cfg->seed;
-    if (task->kind == SW_TASK_FILE) {
-        const sw_dataset *train = hooks ? hooks->train_data : NULL, *test = hooks ? hooks->test_data : NULL;
-        if (!train || !test || train->n < task->train_size + task->val_size || test->n < task->test_size ||
-            test->n < P)
-            return SW_EINVAL;
-        st->train = sw_dataset_view(train, 0, task->train_size);
-        st->val = sw_dataset_view(train, train->n - task->val_size, task->val_size);
-        st->test = sw_dataset_view(test, 0, task->test_size);
-        st->probe = sw_dataset_view(test, 0, P);
-        return SW_OK;
-    }
-    int rc;
-    if ((rc = sw_dataset_generate(&st->train, task, task->train_size, seed, SW_STREAM_TRAIN_DATA)) ||
-        (rc = sw_dataset_generate(&st->test, task, task->test_size, seed, SW_STREAM_TEST_DATA)) ||
-        (rc = sw_dataset_generate(&st->probe, task, P, seed, SW_STREAM_PROBE)) ||
-        (task->val_size > 0 && (rc = sw_dataset_generate(&st->val, task, task->val_size, seed, SW_STREAM_VAL_DATA))))
-        return rc;
-    return SW_OK;
+    sw_task_source src = {hooks ? hooks->train_data : NULL, hooks ? hooks->test_data : NULL,
+                          hooks ? hooks->text : NULL};
+    return sw_task_data_make(&st->data, &cfg->task, cfg->record.probe_size, (uint64_t)cfg->seed, &src);
+}
+
+/* /task: the permutation of task.permute, a text's vocabulary. */
+static void copy_task_record(sw_run_result *res, const run_state *st, const sw_config *cfg, const sw_train_hooks *hooks)
+{
+    if (res->permutation && st->data.steps)
+        memcpy(res->permutation, st->data.steps, (size_t)cfg->task.seq_len * sizeof *res->permutation);
+    if (res->vocabulary && cfg->task.kind == SW_TASK_TEXT && hooks && hooks->text)
+        memcpy(res->vocabulary, hooks->text->vocab, (size_t)cfg->task.input_size * sizeof *res->vocabulary);
 }
 
 /* /probe/labels (the class of a last-step classifier, else -1) and /probe/targets (P,Y):
@@ -398,8 +384,9 @@ static int run_setup(run_state *st, const sw_config *cfg, const sw_train_hooks *
         return fail(res, rc, "allocating the model");
     sw_params_bind(&st->params, st->flat, &st->shape);
     sw_params_bind(&st->grads, st->flat + st->n, &st->shape);
-    memcpy(res->probe_inputs, st->probe.x, (size_t)P * T * lay.input * sizeof(float));
-    copy_probe_targets(res, &st->probe);
+    sw_dataset_copy_inputs(&st->data.probe, 0, P, res->probe_inputs);
+    copy_probe_targets(res, &st->data.probe);
+    copy_task_record(res, st, cfg, hooks);
 
     sw_rng init_rng;
     sw_rng_init(&init_rng, seed, SW_STREAM_INIT);
@@ -584,7 +571,7 @@ int sw_train_state_clone(const sw_train_state *from, sw_train_state **out)
 static sw_config resolve_config(const sw_config *given)
 {
     sw_config resolved = *given;
-    if (resolved.task.kind != SW_TASK_FILE) sw_task_resolve(&resolved.task, NULL, NULL, 0, NULL);
+    if (!sw_task_reads_file(resolved.task.kind)) sw_task_resolve(&resolved.task, NULL, NULL, 0, NULL);
     return resolved;
 }
 
@@ -711,10 +698,10 @@ static int train_epoch(run_state *st, const sw_config *cfg, sw_run_result *res, 
     restart_order(st);
     if (train_steps(st, cfg, res, epoch, steps, lr, &sums)) return 1;
     double test_loss, test_acc, val_loss = NAN, val_acc = NAN;
-    evaluate(st, &st->test, &test_loss, &test_acc);
-    if (st->val.n > 0) evaluate(st, &st->val, &val_loss, &val_acc);
+    evaluate(st, &st->data.test, &test_loss, &test_acc);
+    if (st->data.val.n > 0) evaluate(st, &st->data.val, &val_loss, &val_acc);
     int test_bad = !isfinite(test_loss);
-    if (test_bad || (st->val.n > 0 && !isfinite(val_loss))) {
+    if (test_bad || (st->data.val.n > 0 && !isfinite(val_loss))) {
         double bad = test_bad ? test_loss : val_loss;
         res->status = SW_RUN_DIVERGED;
         snprintf(res->error, sizeof res->error, "%s loss became %s at epoch %d", test_bad ? "test" : "validation",

@@ -76,6 +76,10 @@ typedef struct {
                                 probe set, eval mode, final weights (A = 0 otherwise) */
     float *attention_best;   /* (L,A,T,T) same with the best weights */
 
+    /* The task as the run saw it (rows of record.c's table written for these tasks only). */
+    int32_t *permutation;    /* (T) task.permute: the stored step fed at each step */
+    int32_t *vocabulary;     /* (I) task.kind text: the characters, in the one-hot order */
+
     /* Per-timestep gradients on the probe set, eval mode, at the end of recorded epochs. */
     int grad_records;        /* R */
     int grad_capacity;
@@ -128,6 +132,9 @@ typedef struct {
      * task.test_size rows, its probe set from the first test rows and its validation set
      * from the last task.val_size training rows). */
     const struct sw_dataset *train_data, *test_data;
+    /* task.kind text: the text, loaded once per process and shared read-only; each run
+     * cuts its own windows from it (task.seq_len is the run's). */
+    const struct sw_text *text;
     /* When non-NULL: how many threads the run may use, asked before every training step
      * and every evaluation or recording pass (a pass shares its batch between them, see
      * model.h). The answer may change during the run: results do not depend on it. The run

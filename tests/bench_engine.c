@@ -215,7 +215,7 @@ static void step_once(step_bench *s)
     sw_model_work *w = s->work;
     int B = s->cfg.train.batch;
     sw_targets y = {s->labels, NULL};
-    sw_model_load_input(w, s->x, NULL, B);
+    sw_model_load_input(w, s->x, NULL, NULL, B);
     sw_model_sample_dropout(w, &s->dropout_rng, B, s->cfg.model.dropout);
     sw_model_forward(w, &s->params, &y, 1, NULL, NULL);
     memset(s->flat + s->n, 0, s->n * sizeof(sw_real));
