@@ -716,10 +716,7 @@ sw_data_shape sw_text_shape_of(const sw_text *t)
 
 /* ---- texts ------------------------------------------------------------------------- */
 
-/* The code point of the UTF-8 sequence at b[0..len) and its length, or 0 when b does not
- * start with a well-formed one (overlong forms, surrogates and values past U+10FFFF are
- * not). */
-static int utf8_decode(const unsigned char *b, size_t len, int32_t *cp)
+int sw_utf8_decode(const unsigned char *b, size_t len, int32_t *cp)
 {
     static const struct {
         unsigned char lead_mask, lead_bits;
@@ -740,6 +737,19 @@ static int utf8_decode(const unsigned char *b, size_t len, int32_t *cp)
     return 0;
 }
 
+int sw_utf8_encode(int32_t cp, char out[4])
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    int n = cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    static const unsigned char lead[5] = {0, 0, 0xC0, 0xE0, 0xF0};
+    for (int k = n - 1; k > 0; k--, cp >>= 6) out[k] = (char)(0x80 | (cp & 0x3F));
+    out[0] = (char)(lead[n] | cp);
+    return n;
+}
+
 /* The characters of bytes[0..len): code points when the whole is UTF-8 (*utf8 = 1), else
  * the bytes; their count into *n. */
 static void text_characters(const unsigned char *bytes, size_t len, int32_t *chars, long long *n, int *utf8)
@@ -747,7 +757,7 @@ static void text_characters(const unsigned char *bytes, size_t len, int32_t *cha
     *utf8 = 1;
     *n = 0;
     for (size_t i = 0; i < len;) {
-        int k = utf8_decode(bytes + i, len - i, &chars[*n]);
+        int k = sw_utf8_decode(bytes + i, len - i, &chars[*n]);
         if (!k) {
             *utf8 = 0;
             break;

@@ -80,6 +80,14 @@ sw_data_shape sw_text_shape_of(const sw_text *t);
  * SW_EIO, SW_ENOMEM or SW_EINVAL (path longer than SW_MAX_PATH). */
 int sw_text_open(const char *path, const sw_text **out, char *err, size_t errlen);
 
+/* The code point of the UTF-8 sequence at b[0..len) into *cp, and its length in bytes; 0
+ * when b does not start with a well-formed one (overlong forms, surrogates and values
+ * past U+10FFFF are not). */
+int sw_utf8_decode(const unsigned char *b, size_t len, int32_t *cp);
+
+/* The UTF-8 bytes of code point cp (0..U+10FFFF) into out; returns their number (1-4). */
+int sw_utf8_encode(int32_t cp, char out[4]);
+
 /* Frees every loaded file and text. Call when no run uses the data any more (process
  * end); every pointer and view obtained before becomes invalid. Idempotent. */
 void sw_data_cache_clear(void);

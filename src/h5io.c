@@ -1111,6 +1111,17 @@ static void file_task_layout(hid_t f, sw_run_file *out)
 {
     sw_task_config *task = &out->config.task;
     hsize_t dims[2];
+    if (task->kind == SW_TASK_TEXT) {
+        /* a text's layout is in /config (input_size: its vocabulary); its baseline and
+         * encoding are in /task, which a failed run's file lacks */
+        hid_t g = H5Lexists(f, "/task", H5P_DEFAULT) > 0 ? H5Gopen2(f, "/task", H5P_DEFAULT) : -1;
+        double v;
+        if (g >= 0 && get_f64(g, "unigram_entropy", &v) == SW_OK && isfinite(v) && v > 0) task->text_unigram = v;
+        if (g >= 0 && get_f64(g, "utf8", &v) == SW_OK) task->text_utf8 = v != 0;
+        if (g >= 0) H5Gclose(g);
+        H5Eclear2(H5E_DEFAULT);
+        return;
+    }
     if (task->kind != SW_TASK_FILE) return;
     if (dset_dims(f, "/weights/final/fc/bias", dims, 1) == 1 && dims[0] <= INT_MAX) task->file_outputs = (int)dims[0];
     if (!strcmp(out->metric, "test_loss"))
@@ -1350,6 +1361,76 @@ int sw_h5_read_run(const char *path, unsigned what, sw_run_file *out, char *err,
     if (rc == SW_OK && (what & SW_READ_HISTORY)) rc = read_history(f, out, err, errlen);
     if (rc == SW_OK) rc = read_gradients(f, out, what, err, errlen);
     if (rc == SW_ENOMEM) sw_set_error(err, errlen, "%s: out of memory", path);
+    H5Fclose(f);
+    H5Eclear2(H5E_DEFAULT);
+    return rc;
+}
+
+/* The run file at path, opened read-only, or -1 with the reason in err. */
+static hid_t open_run_file(const char *path, char *err, size_t errlen)
+{
+    sw_h5_quiet();
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        sw_set_error(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    hid_t f = S_ISREG(st.st_mode) ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT) : -1;
+    if (f < 0) sw_set_error(err, errlen, "%s: not a readable HDF5 file", path);
+    H5Eclear2(H5E_DEFAULT);
+    return f;
+}
+
+int sw_h5_read_weights(const char *path, const sw_config *cfg, const char *group, sw_real *flat, char *err,
+                       size_t errlen)
+{
+    hid_t f = open_run_file(path, err, errlen);
+    if (f < 0) return SW_EFORMAT;
+    sw_model_shape shape = sw_model_shape_from_config(cfg);
+    int rc = SW_OK;
+    for (int i = 0; i < sw_tensor_count(&shape) && !rc; i++) {
+        sw_tensor_info t = sw_tensor_describe(&shape, i);
+        char name[160];
+        hsize_t dims[2] = {0, 0};
+        snprintf(name, sizeof name, "/weights/%s/%s", group, t.name);
+        int rank = dset_dims(f, name, dims, 2);
+        bool fits = rank == (t.cols ? 2 : 1) && dims[0] == (hsize_t)t.rows && (!t.cols || dims[1] == (hsize_t)t.cols);
+        if (!fits || read_dset(f, name, real_mem_type(), flat + t.offset, t.count) != SW_OK) {
+            sw_set_error(err, errlen, "%s: %s %s", path, name, fits ? "cannot be read" : "is missing or not of the "
+                         "shape its /config implies (a failed run's file has no weights)");
+            rc = SW_EFORMAT;
+        }
+    }
+    H5Fclose(f);
+    H5Eclear2(H5E_DEFAULT);
+    return rc;
+}
+
+int sw_h5_read_int_array(const char *path, const char *name, int32_t **out, size_t *count, char *err, size_t errlen)
+{
+    *out = NULL;
+    *count = 0;
+    hid_t f = open_run_file(path, err, errlen);
+    if (f < 0) return SW_EFORMAT;
+    hsize_t dims[SW_RECORD_MAX_RANK];
+    int rank = dset_dims(f, name, dims, SW_RECORD_MAX_RANK), rc = SW_OK;
+    size_t n = 1;
+    for (int i = 0; i < rank; i++) n *= (size_t)dims[i];
+    if (rank < 0) {
+        sw_set_error(err, errlen, "%s: no dataset %s", path, name);
+        rc = SW_ENOTFOUND;
+    } else if (!(*out = malloc((n ? n : 1) * sizeof **out))) {
+        rc = SW_ENOMEM;
+    } else if (read_dset(f, name, H5T_NATIVE_INT32, *out, n) != SW_OK) {
+        sw_set_error(err, errlen, "%s: %s cannot be read as integers", path, name);
+        rc = SW_EFORMAT;
+    }
+    if (rc) {
+        free(*out);
+        *out = NULL;
+    } else {
+        *count = n;
+    }
     H5Fclose(f);
     H5Eclear2(H5E_DEFAULT);
     return rc;

@@ -172,6 +172,19 @@ int sw_h5_read_run(const char *path, unsigned what, sw_run_file *out, char *err,
 /* Frees what *f owns; NULL-tolerant; leaves *f zeroed. */
 void sw_run_file_free(sw_run_file *f);
 
+/* The parameters /weights/<group> ("best" or "final") of the run file at PATH, a run of
+ * `cfg` (its /config, as sw_h5_read_run read it), into flat (model.h's layout, every tensor
+ * checked against the shape cfg implies). Returns SW_OK, or SW_EFORMAT with the reason in
+ * err (no such file, a failed run's file without weights, a tensor of another shape).
+ * Thread-safe. */
+int sw_h5_read_weights(const char *path, const sw_config *cfg, const char *group, sw_real *flat, char *err,
+                       size_t errlen);
+
+/* The integer dataset `name` ("/task/vocabulary") of the HDF5 file at PATH, whole, as a
+ * newly allocated int32 array (*count elements; the caller frees it). Returns SW_OK,
+ * SW_ENOTFOUND (no such dataset), SW_EFORMAT or SW_ENOMEM; *out is NULL on failure. */
+int sw_h5_read_int_array(const char *path, const char *name, int32_t **out, size_t *count, char *err, size_t errlen);
+
 /* Keeps *file, run i's summary just read and verified from PATH (sw_h5_read_run with
  * SW_READ_VERIFY, without history or gradients), for the next index write, which then
  * does not read the file again while it is unchanged. Takes *file over (it is zeroed, or

@@ -4,6 +4,7 @@
  *   sweep summarize DIR ...
  *   sweep index DIR
  *   sweep report DIR ...                 (the HTML report: runs python3 -m analysis report)
+ *   sweep sample RUN.h5 [--chars N] [--temperature T] [--prime TEXT] [--seed S]
  *   sweep help [run|summarize|keys]      sweep --help      sweep --version
  *
  * Exit status: 0 every run done; 1 the sweep finished but some runs failed or diverged
@@ -28,7 +29,10 @@
 
 #include "common.h"
 #include "config.h"
+#include "data.h"
+#include "h5io.h"
 #include "kernels.h"
+#include "model.h"
 #include "record.h"
 #include "sample.h"
 #include "summary.h"
@@ -36,6 +40,7 @@
 #include "sweep_mpi.h"
 #include "stopping.h"
 #include "sweepspec.h"
+#include "textgen.h"
 #include "version.h"
 
 enum { EXIT_DONE = 0, EXIT_RUNS_FAILED = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
@@ -46,7 +51,8 @@ static const char usage_text[] =
     "       sweep summarize DIR [...]\n"
     "       sweep index DIR\n"
     "       sweep report DIR [--out FILE] [--run RUN_ID]\n"
-    "       sweep help [run|summarize|index|report|keys|layout]\n"
+    "       sweep sample RUN.h5 [--chars N] [--temperature T] [--prime TEXT] [--seed S]\n"
+    "       sweep help [run|summarize|index|report|sample|keys|layout]\n"
     "       sweep --help | --version\n";
 
 /* Two strings: C99 guarantees string literals only up to 4095 characters. */
@@ -65,8 +71,10 @@ static const char help_text[] =
     "                                order of DIR/" SW_MANIFEST_NAME " when there is one)\n"
     "  sweep report DIR              write DIR/report.html: the table, figures, failed runs and\n"
     "                                config in one self-contained page (Python: analysis/)\n"
-    "  sweep help TOPIC              details of a command (run, summarize, index, report), every\n"
-    "                                config key (keys) or what a run file records (layout)\n"
+    "  sweep sample RUN.h5           print text written by a character-level model (task.kind\n"
+    "                                text) with the run's best weights\n"
+    "  sweep help TOPIC              details of a command (run, summarize, index, report, sample),\n"
+    "                                every config key (keys) or what a run file records (layout)\n"
     "  sweep --help, -h              this text\n"
     "  sweep --version, -V           version and library versions\n"
     "\n"
@@ -213,6 +221,18 @@ static const char help_index_text[] =
     "was lost. Exit status: 0 written; 1 it could not be written; 2 usage error or\n"
     "DIR is not a sweep's output directory.\n";
 
+static const char help_sample_text[] =
+    "sweep sample RUN.h5 [--chars N] [--temperature T] [--prime TEXT] [--seed S]\n\n"
+    "Prints text written by the character-level model of RUN.h5 (a run of task.kind text)\n"
+    "with its best weights (/weights/best): the prime, then N characters (default 500), each\n"
+    "drawn from the model's prediction given the task.seq_len characters before it (the\n"
+    "windows it was trained on), divided by the temperature T before the softmax (default\n"
+    "1.0; lower is more conservative, 0 takes the most likely character every time). The\n"
+    "prime (default: the first character of the run's test text) must use characters of\n"
+    "the run's vocabulary (/task/vocabulary). The same seed S (default 0) gives the same\n"
+    "text. Exit status: 0 written; 2 usage error, or RUN.h5 is not a text run's complete\n"
+    "file, or the prime has a character the run never saw.\n";
+
 /* MPI_COMM_WORLD rank and size (0 and 1 when not under MPI). */
 static int g_rank = 0, g_ranks = 1;
 static bool g_mpi = false;
@@ -353,7 +373,11 @@ static int help(const char *topic)
         char *args[] = {"--help", NULL};
         return report_command(1, args);
     }
-    return usage_error("no help on '%s'; topics: run, summarize, index, keys, layout, report", topic);
+    if (!strcmp(topic, "sample")) {
+        fputs(help_sample_text, stdout);
+        return EXIT_DONE;
+    }
+    return usage_error("no help on '%s'; topics: run, summarize, index, keys, layout, report, sample", topic);
 }
 
 /* Parses a positive int option value. */
@@ -490,6 +514,173 @@ static int parse_run_args(int argc, char **argv, run_args *r)
     return ARGS_PARSED;
 }
 
+/* ---- sweep sample --------------------------------------------------------------------- */
+
+/* The options of `sweep sample`. */
+typedef struct {
+    const char *file, *prime;
+    long long chars, seed;
+    double temperature;
+} sample_args;
+
+/* Parses a number option of `sweep sample` into *out within [lo, hi]. */
+static int sample_number(const char *opt, const char *val, double lo, double hi, bool integer, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = val ? strtod(val, &end) : 0;
+    if (!val || errno || end == val || *end || !(v >= lo && v <= hi) || (integer && v != floor(v)))
+        return usage_error("%s expects %s from %g to %g, got '%s'", opt, integer ? "an integer" : "a number", lo, hi,
+                           val ? val : "nothing");
+    *out = v;
+    return EXIT_DONE;
+}
+
+static int parse_sample_args(int argc, char **argv, sample_args *a)
+{
+    *a = (sample_args){NULL, NULL, 500, 0, 1.0};
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i], *val = NULL;
+        double v = 0;
+        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+            fputs(help_sample_text, stdout);
+            return EXIT_DONE;
+        } else if (value_option(arg, NULL, "--chars", false, argc, argv, &i, &val)) {
+            if (sample_number("--chars", val, 0, 10000000, true, &v)) return EXIT_USAGE;
+            a->chars = (long long)v;
+        } else if (value_option(arg, NULL, "--temperature", false, argc, argv, &i, &val)) {
+            if (sample_number("--temperature", val, 0, 100, false, &a->temperature)) return EXIT_USAGE;
+        } else if (value_option(arg, NULL, "--seed", false, argc, argv, &i, &val)) {
+            if (sample_number("--seed", val, 0, 9007199254740992.0, true, &v)) return EXIT_USAGE;
+            a->seed = (long long)v;
+        } else if (value_option(arg, NULL, "--prime", false, argc, argv, &i, &val)) {
+            if (!val || !*val) return usage_error("--prime needs some text");
+            a->prime = val;
+        } else if (arg[0] == '-' && arg[1]) {
+            return usage_error("sample: unknown option '%s'", arg);
+        } else if (a->file) {
+            return usage_error("sample takes one run file, got '%s' and '%s'", a->file, arg);
+        } else {
+            a->file = arg;
+        }
+    }
+    return a->file ? ARGS_PARSED : usage_error("sample needs a run file: sweep sample RUN.h5");
+}
+
+/* The prime as indices into the vocabulary (UTF-8 or bytes as the run's text was); the
+ * default prime is the first character of the run's first probe (test) window. Returns
+ * the count, or -1 after printing what is wrong. */
+static int sample_prime(const sample_args *a, const sw_run_file *run, const int32_t *vocab, int V, int32_t *out)
+{
+    int n = 0;
+    if (!a->prime) {
+        int32_t *x = NULL;
+        size_t count = 0;
+        char err[512];
+        if (sw_h5_read_int_array(a->file, "/probe/inputs", &x, &count, err, sizeof err) || count < (size_t)V) {
+            fprintf(stderr, "sweep sample: %s\n", err);
+            free(x);
+            return -1;
+        }
+        for (int v = 0; v < V; v++)
+            if (x[v]) out[n = 1, 0] = v;
+        free(x);
+        return n;
+    }
+    const unsigned char *p = (const unsigned char *)a->prime;
+    for (size_t i = 0, len = strlen(a->prime); i < len; n++) {
+        int32_t c = p[i];
+        int k = run->config.task.text_utf8 ? sw_utf8_decode(p + i, len - i, &c) : 1;
+        int at = -1;
+        for (int v = 0; v < V && k; v++)
+            if (vocab[v] == c) at = v;
+        if (at < 0 && !k) {
+            fprintf(stderr, "sweep sample: --prime: invalid UTF-8 at byte %zu (the text of %s is UTF-8)\n", i, a->file);
+            return -1;
+        }
+        if (at < 0) {
+            fprintf(stderr, "sweep sample: --prime: '%.*s' (%s%04X) at byte %zu is not one of the %d characters of the "
+                            "text %s learned (/task/vocabulary)\n", k, a->prime + i,
+                    run->config.task.text_utf8 ? "U+" : "byte 0x", (unsigned)c, i, V, a->file);
+            return -1;
+        }
+        out[n] = at;
+        i += (size_t)k;
+    }
+    return n;
+}
+
+/* Writes the characters (indices into vocab) to stdout: UTF-8, or the bytes. */
+static void print_text(const int32_t *text, long long n, const int32_t *vocab, int utf8)
+{
+    for (long long i = 0; i < n; i++) {
+        char b[4];
+        int k = utf8 ? sw_utf8_encode(vocab[text[i]], b) : (b[0] = (char)vocab[text[i]], 1);
+        fwrite(b, 1, (size_t)k, stdout);
+    }
+}
+
+/* The model, vocabulary and prime of the run file; then the text. */
+static int sample_run(const sample_args *a, const sw_run_file *run)
+{
+    char err[1024];
+    const sw_config *cfg = &run->config;
+    int V = cfg->task.input_size;
+    sw_model_shape shape = sw_model_shape_from_config(cfg);
+    int32_t *vocab = NULL;
+    size_t nv = 0;
+    sw_real *w = malloc(sw_param_count(&shape) * sizeof *w);
+    int32_t *text = malloc((strlen(a->prime ? a->prime : "") + 1 + (size_t)a->chars) * sizeof *text);
+    int status = w && text ? EXIT_DONE : EXIT_RUNS_FAILED;
+    if (!status && (sw_h5_read_weights(a->file, cfg, "best", w, err, sizeof err) ||
+                    sw_h5_read_int_array(a->file, "/task/vocabulary", &vocab, &nv, err, sizeof err) || nv != (size_t)V)) {
+        fprintf(stderr, "sweep sample: %s\n", nv != (size_t)V && vocab ? "/task/vocabulary does not match its /config" : err);
+        status = EXIT_USAGE;
+    }
+    int n = status ? -1 : sample_prime(a, run, vocab, V, text);
+    if (!status && n < 1) status = EXIT_USAGE;
+    sw_textgen_options opt = {(int)a->chars, a->temperature, (uint64_t)a->seed};
+    if (!status && sw_textgen(cfg, w, text, n, &opt, text + n)) {
+        fprintf(stderr, "sweep sample: out of memory\n");
+        status = EXIT_RUNS_FAILED;
+    }
+    if (!status) {
+        print_text(text, n + a->chars, vocab, cfg->task.text_utf8);
+        printf("\n");
+    }
+    free(w);
+    free(text);
+    free(vocab);
+    return status;
+}
+
+/* sweep sample RUN.h5 [options] */
+static int sample_command(int argc, char **argv)
+{
+    sample_args a;
+    int status = parse_sample_args(argc, argv, &a);
+    if (status != ARGS_PARSED) return status;
+    sw_run_file run;
+    char err[1024];
+    int rc = sw_h5_read_run(a.file, SW_READ_VERIFY, &run, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "sweep sample: %s\n", err);
+        status = rc == SW_ENOMEM ? EXIT_RUNS_FAILED : EXIT_USAGE;
+    } else if (run.config.task.kind != SW_TASK_TEXT) {
+        fprintf(stderr, "sweep sample: %s: a run of task.kind %s; sample writes text with a character-level model "
+                        "(task.kind text)\n", a.file, sw_task_name(run.config.task.kind));
+        status = EXIT_USAGE;
+    } else if (run.status == SW_RUN_FAILED) {
+        fprintf(stderr, "sweep sample: %s: the run failed (%s); its file has no weights\n", a.file,
+                run.error ? run.error : "no reason recorded");
+        status = EXIT_USAGE;
+    } else {
+        status = sample_run(&a, &run);
+    }
+    sw_run_file_free(&run);
+    return status;
+}
+
 /* ---- the example configs ------------------------------------------------------------ */
 
 /* The first directory holding the example configs into out (PATH_MAX): PREFIX/
@@ -571,7 +762,7 @@ static int find_example(const char *given, char *out)
     char stem[256], best[256], hint[300] = "";
     snprintf(stem, sizeof stem, "%.*s", (int)(ext ? len - (name[len - 4] == '.' ? 4 : 5) : len), name);
     list_examples(dir, stem, list, sizeof list, best, sizeof best);
-    static const char *const commands[] = {"summarize", "index", "report", "help", "run"};
+    static const char *const commands[] = {"summarize", "index", "report", "sample", "help", "run"};
     for (size_t c = 0; c < SW_ARRAY_LEN(commands) && !best[0] && name == given; c++)
         if (sw_edit_distance(name, commands[c]) <= 2) snprintf(best, sizeof best, "%s ...", commands[c]);
     if (best[0]) snprintf(hint, sizeof hint, "did you mean `sweep %s`? ", best);
@@ -786,6 +977,7 @@ static int dispatch(int argc, char **argv)
     if (!strcmp(first, "summarize")) return g_rank == 0 ? sw_summarize_main(argc - 1, argv + 1) : EXIT_DONE;
     if (!strcmp(first, "index")) return g_rank == 0 ? index_command(argc - 2, argv + 2) : EXIT_DONE;
     if (!strcmp(first, "report")) return report_command(argc - 2, argv + 2);
+    if (!strcmp(first, "sample")) return g_rank == 0 ? sample_command(argc - 2, argv + 2) : EXIT_DONE;
     if (!strcmp(first, "run")) return run_command(argc - 2, argv + 2);
     return run_command(argc - 1, argv + 1);
 }

@@ -18,8 +18,9 @@ typedef enum {
     SW_STREAM_DROPOUT,
     SW_STREAM_PROBE,
     SW_STREAM_VAL_DATA,
-    SW_STREAM_PERMUTE, /* of task.permute_seed, not of the run's seed; new streams go last,
-                          so the ids of the streams files were made with stay */
+    SW_STREAM_PERMUTE,  /* of task.permute_seed, not of the run's seed */
+    SW_STREAM_GENERATE, /* `sweep sample --seed`; new streams go last, so the ids of the
+                           streams files were made with stay */
     SW_STREAM_COUNT
 } sw_stream_id;
 
