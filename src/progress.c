@@ -3,6 +3,7 @@
 #include "progress.h"
 #include "task.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,7 +208,12 @@ void sw_progress_print_finished(sw_progress *p, const sw_run_report *r)
     const char *status = end_names[r->end], *detail = r->detail, *sep = *detail ? "; " : "";
     int k = atomic_load(&p->finished) + p->finished_before;
     if (r->end == SW_END_DONE || r->end == SW_END_DIVERGED) {
-        if (r->best_epoch > 0 && sw_task_metric_of(&run->cfg.task).mode == SW_METRIC_MIN)
+        if (r->best_epoch > 0 && run->cfg.task.kind == SW_TASK_TEXT) /* bits per character */
+            snprintf(line, sizeof line, "[%d/%d] %-8s %s  best test %.4g bits/char at epoch %d/%d (unigram baseline "
+                     "%.4g), %.3g s%s%s", k, p->total, status, run->id, r->best_test_loss / log(2.0), r->best_epoch,
+                     run->cfg.train.epochs, sw_task_baseline_loss(&run->cfg.task) / log(2.0), r->wall_seconds, sep,
+                     detail);
+        else if (r->best_epoch > 0 && sw_task_metric_of(&run->cfg.task).mode == SW_METRIC_MIN)
             snprintf(line, sizeof line, "[%d/%d] %-8s %s  best test loss %.4g at epoch %d/%d (baseline %.4g), %.3g s%s%s",
                      k, p->total, status, run->id, r->best_test_loss, r->best_epoch, run->cfg.train.epochs,
                      sw_task_baseline_loss(&run->cfg.task), r->wall_seconds, sep, detail);

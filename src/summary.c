@@ -496,6 +496,7 @@ typedef struct {
     double best_loss; /* test loss at the best epoch */
     double final_loss, final_train_loss; /* of the last epoch in /history; NaN when unread */
     double baseline;  /* sw_task_baseline_loss; NaN when the task has none */
+    int bits;         /* a text run: every loss here is in bits per character (nats / ln 2) */
     int val;          /* selected on its validation set (/summary metric val_acc or val_loss) */
     double val_best;  /* that metric at the best epoch (accuracy as a fraction); NaN without */
 } run_loss;
@@ -708,7 +709,7 @@ static int collect_losses(run_set *rs)
 {
     rs->loss = calloc((size_t)(rs->n > 0 ? rs->n : 1), sizeof *rs->loss);
     if (!rs->loss) return SW_ENOMEM;
-    int mse = 1;
+    int mse = 1, bits = 1;
     for (int i = 0; i < rs->n; i++) {
         const sw_run_file *r = &rs->runs[i];
         run_loss *l = &rs->loss[i];
@@ -728,10 +729,20 @@ static int collect_losses(run_set *rs)
         if (l->val) rs->fams |= l->by_loss ? FAM_VAL_LOSS : FAM_VAL_ACC;
         if (r->status == SW_RUN_STOPPED) rs->fams |= FAM_STOPPED;
         if (isfinite(r->input_ratio)) rs->fams |= FAM_INPUT_GRAD;
-        /* only regression tasks are selected by their loss, which is then the MSE */
-        if (l->shows_loss && !l->by_loss) mse = 0;
+        /* a text is measured in bits per character */
+        l->bits = r->config.task.kind == SW_TASK_TEXT;
+        double to_bits = l->bits ? 1 / log(2.0) : 1;
+        l->baseline *= to_bits;
+        l->best_loss *= to_bits;
+        l->final_loss *= to_bits;
+        l->final_train_loss *= to_bits;
+        if (l->by_loss) l->val_best *= to_bits;
+        /* regression tasks and texts are selected by their loss, which is then the MSE or
+         * the bits per character */
+        if (l->shows_loss && (!l->by_loss || l->bits)) mse = 0;
+        if (l->shows_loss && !l->bits) bits = 0;
     }
-    rs->loss_name = mse ? "MSE" : "loss";
+    rs->loss_name = mse ? "MSE" : bits ? "bits/char" : "loss";
     /* Files of different tasks copied into one directory share no swept task.kind, yet
      * averaging a copy accuracy with a mean_sign one, or an MSE with a cross-entropy, says
      * nothing: when tasks with losses to show are among them, the task tells rows apart. */
@@ -1378,11 +1389,14 @@ static int history_summary(const run_set *rs, const sw_summary_options *opt, con
     snprintf(note[0], sizeof note[0], "run %s: %s, %d of %d epochs", r->run_id,
              r->status == SW_RUN_STOPPED ? "stopped early at a rung" : sw_run_status_name(r->status), r->epochs,
              r->epochs_planned);
+    if (l->bits)
+        snprintf(note[0] + strlen(note[0]), sizeof note[0] - strlen(note[0]), "; the losses per epoch are nats per "
+                 "character, the others bits (nats / ln 2)");
     notes[nnotes++] = note[0];
     char baseline[64] = "";
     if (isfinite(l->baseline)) snprintf(baseline, sizeof baseline, "; baseline " LOSS_FMT, l->baseline);
     if (r->best_epoch > 0 && l->val && l->by_loss) {
-        const char *name = regression ? "MSE" : "loss";
+        const char *name = regression ? "MSE" : l->bits ? "bits/char" : "loss";
         snprintf(note[1], sizeof note[1], "best epoch %d by the lowest validation %s " LOSS_FMT "; test %s there "
                  LOSS_FMT "%s; final " LOSS_FMT " (train " LOSS_FMT ")", r->best_epoch, name, l->val_best, name,
                  l->best_loss, baseline, l->final_loss, l->final_train_loss);
@@ -1398,7 +1412,7 @@ static int history_summary(const run_set *rs, const sw_summary_options *opt, con
             notes[nnotes++] = note[2];
         }
     } else if (r->best_epoch > 0 && l->by_loss) {
-        const char *name = regression ? "MSE" : "loss";
+        const char *name = regression ? "MSE" : l->bits ? "bits/char" : "loss";
         snprintf(note[1], sizeof note[1], "best test %s " LOSS_FMT " at epoch %d (lowest)%s; final " LOSS_FMT
                  " (train " LOSS_FMT ")", name, l->best_loss, r->best_epoch, baseline, l->final_loss, l->final_train_loss);
         notes[nnotes++] = note[1];
@@ -1455,6 +1469,7 @@ static const struct {
 } baseline_notes[] = {
     {SW_TASK_ADDING, "adding: always answering 1, MSE 1/6"},
     {SW_TASK_COPY, "copy: blanks, then uniform guesses, 10 ln 8 / (T+20)"},
+    {SW_TASK_TEXT, "text: its characters' frequencies at every step, the unigram entropy"},
 };
 
 /* The note above a table with loss columns: which epoch the loss is taken at, which way is
@@ -1514,10 +1529,11 @@ static int sweep_summary(const run_set *rs, const sw_summary_options *opt, const
         notes[nnotes++] = note[1];
     }
     if (rs->fams & (FAM_VAL_ACC | FAM_VAL_LOSS)) {
-        snprintf(note[3], sizeof note[3], "the best epoch is chosen on the validation set: %s%s%s",
+        snprintf(note[3], sizeof note[3], "the best epoch is chosen on the validation set: %s%s%s%s%s",
                  rs->fams & FAM_VAL_ACC ? "val acc % chose it, best acc % is the test accuracy there" : "",
                  (rs->fams & FAM_VAL_ACC) && (rs->fams & FAM_VAL_LOSS) ? "; " : "",
-                 rs->fams & FAM_VAL_LOSS ? "the lowest val loss chose it, best is the test loss there" : "");
+                 rs->fams & FAM_VAL_LOSS ? "the lowest val " : "", rs->fams & FAM_VAL_LOSS ? rs->loss_name : "",
+                 rs->fams & FAM_VAL_LOSS ? " chose it, best is the test's there" : "");
         notes[nnotes++] = note[3];
     }
     if (rs->fams & FAM_LOSS) {
