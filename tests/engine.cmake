@@ -102,6 +102,26 @@ foreach(flavour f64 f32)
   set_tests_properties(engine_heads_${flavour} PROPERTIES LABELS "unit;engine")
 endforeach()
 
+# The long-sequence workloads against PyTorch (tests/data/torch-sequences.h5, from
+# tests/make_torch_vectors.py --sequences): images pixel by pixel (T = 784) in order and
+# permuted, and a text in windows, the inputs built by sweep's own readers (data.c, compiled
+# in: it does not depend on the engine's precision).
+foreach(flavour f64 f32)
+  sweep_test_executable(test_engine_sequences_${flavour} test_engine_sequences.c ${PROJECT_SOURCE_DIR}/src/data.c)
+  if(flavour STREQUAL "f64")
+    target_link_libraries(test_engine_sequences_${flavour} PRIVATE sweep_engine_f64)
+  else()
+    target_link_libraries(test_engine_sequences_${flavour} PRIVATE sweep_engine)
+  endif()
+  target_include_directories(test_engine_sequences_${flavour} PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  target_include_directories(test_engine_sequences_${flavour} SYSTEM PRIVATE ${HDF5_INCLUDE_DIRS})
+  target_link_libraries(test_engine_sequences_${flavour} PRIVATE ${HDF5_C_LIBRARIES} ZLIB::ZLIB)
+  add_test(NAME engine_sequences_${flavour}
+           COMMAND test_engine_sequences_${flavour} ${SWEEP_TEST_DATA}/torch-sequences.h5
+                   ${CMAKE_CURRENT_BINARY_DIR}/data-scratch/sequences-${flavour})
+  set_tests_properties(engine_sequences_${flavour} PROPERTIES LABELS "unit;engine")
+endforeach()
+
 sweep_test_executable(test_engine_init test_engine_init.c)
 target_link_libraries(test_engine_init PRIVATE sweep_engine)
 add_test(NAME engine_init COMMAND test_engine_init)

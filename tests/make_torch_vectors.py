@@ -53,6 +53,7 @@ of S = 3 torch.optim steps with these gradients and learning rates; attributes o
 ("rmsprop" or "adamw") and alpha, eps, momentum, centered, weight_decay, beta1, beta2.
 """
 import ctypes
+import math
 import sys
 
 import h5py
@@ -421,6 +422,171 @@ def transformer_group(f, head, L, dropout, seed):
         put_t("grads/" + name, p.grad if p.grad is not None else torch.zeros_like(p))
 
 
+# ---- --sequences: images pixel by pixel (and permuted) at T = 784, and a text ------------
+
+SEQ_H, SEQ_B, IMG = 4, 2, 28
+TEXT_T, TEXT_B, TEXT_VAL, TEXT_TEST = 12, 4, 0.1, 0.2
+STREAM_PERMUTE = 8  # src/rng.h
+
+
+def philox(ctr, key):
+    """Philox4x32-10 (src/rng.c's bijection), for task.permute's permutation."""
+    c0, c1, c2, c3 = ctr
+    k0, k1 = key
+    m = 0xFFFFFFFF
+    for _ in range(10):
+        p0, p1 = 0xD2511F53 * c0, 0xCD9E8D57 * c2
+        c0, c1, c2, c3 = ((p1 >> 32) ^ c1 ^ k0) & m, p1 & m, ((p0 >> 32) ^ c3 ^ k1) & m, p0 & m
+        k0, k1 = (k0 + 0x9E3779B9) & m, (k1 + 0xBB67AE85) & m
+    return [c0, c1, c2, c3]
+
+
+def permutation(seed, T):
+    """task.permute's order: Fisher-Yates from the end with Lemire's bounded draws on the
+    stream (seed, STREAM_PERMUTE), as src/task.c documents it."""
+    words, block = [], 0
+
+    def u32():
+        nonlocal block
+        if not words:
+            words.extend(philox((block & 0xFFFFFFFF, block >> 32, STREAM_PERMUTE, 0x5357),
+                                (seed & 0xFFFFFFFF, seed >> 32)))
+            block += 1
+        return words.pop(0)
+
+    p = list(range(T))
+    for t in range(T - 1, 0, -1):
+        n, m = t + 1, u32() * (t + 1)
+        if (m & 0xFFFFFFFF) < n:
+            while (m & 0xFFFFFFFF) < (2**32 - n) % n:
+                m = u32() * n
+        j = m >> 32
+        p[t], p[j] = p[j], p[t]
+    return p
+
+
+def idx_bytes(array):
+    """An IDX file of unsigned bytes: magic 0x0000080R, big-endian sizes, the data."""
+    header = bytes([0, 0, 8, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+    return np.frombuffer(header + array.astype(np.uint8).tobytes(), np.uint8)
+
+
+def recurrent_stack(cell, n_in, x, gen, carry=False):
+    """One layer of `cell` with drawn biases on x (B,T,n_in); returns the layer, its output.
+    carry: weights that keep the gradient alive over hundreds of steps (an orthogonal W_hh
+    with small biases for the rnn, the lstm's forget gate and the gru's update gate biased
+    to 4), so that the first steps' gradients are compared as numbers, not as underflow."""
+    layer = torch.nn.RNN(n_in, SEQ_H, 1, nonlinearity="tanh", batch_first=True) if cell == "rnn_tanh" else \
+        {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell](n_in, SEQ_H, 1, batch_first=True)
+    with torch.no_grad():
+        for name, p in layer.named_parameters():
+            if "bias" in name:
+                p.uniform_(-0.1 if carry else -0.5, 0.1 if carry else 0.5, generator=gen)
+        if carry and cell == "rnn_tanh":
+            q, _ = torch.linalg.qr(torch.randn(SEQ_H, SEQ_H, generator=gen))
+            layer.weight_hh_l0.copy_(q)
+        if carry and cell in ("lstm", "gru"):  # gates i,f,g,o and r,z,n: f and z are chunk 1
+            layer.bias_ih_l0[SEQ_H:2 * SEQ_H] += 4.0
+    out, _ = layer(x)
+    out.retain_grad()
+    return layer, out
+
+
+def put_model(g, layer_tensors, fc, x, out, logits, loss):
+    d = lambda name, t: put(g, name, t.detach().numpy())
+    d("logits", logits)
+    d("loss", loss)
+    d("hidden", out[None])
+    d("dloss_dh", out.grad[None])
+    d("dloss_dx", x.grad)  # the total derivative reaching each input step
+    for name, p in layer_tensors + [("fc/weight", fc.weight), ("fc/bias", fc.bias)]:
+        d("weights/" + name, p)
+        d("grads/" + name, p.grad)
+
+
+def pixel_groups(f):
+    """/pixels: the first SEQ_B training images of a 28x28 IDX fixture (kept whole in the file,
+    so the test reads it through sweep's own IDX reader) as 784 pixel steps, in order and
+    permuted with task.permute_seed 5; one layer, a class at the last step."""
+    rng = np.random.default_rng(784)
+    images = {"train": rng.integers(0, 256, (4, IMG, IMG)), "t10k": rng.integers(0, 256, (2, IMG, IMG))}
+    labels = {"train": np.array([3, 9, 0, 7]), "t10k": np.array([1, 2])}
+    top = require(f, "pixels")
+    top.attrs["permute_seed"] = np.int64(5)
+    for split in images:
+        put(top, "idx/%s-images-idx3-ubyte" % split, idx_bytes(images[split]))
+        put(top, "idx/%s-labels-idx1-ubyte" % split, idx_bytes(labels[split]))
+    pixels = torch.tensor(images["train"][:SEQ_B].reshape(SEQ_B, IMG * IMG, 1).astype(np.float32) / np.float32(255),
+                          dtype=torch.float64)
+    y = torch.tensor(labels["train"][:SEQ_B])
+    for k, (cell, order) in enumerate([("rnn_tanh", "sequential"), ("lstm", "sequential"), ("gru", "sequential"),
+                                       ("lstm", "permuted")]):
+        steps = permutation(5, IMG * IMG) if order == "permuted" else list(range(IMG * IMG))
+        if True:
+            gen = torch.Generator().manual_seed(7840 + k)
+            torch.manual_seed(7840 + k)
+            x = pixels[:, steps].clone().requires_grad_(True)
+            layer, out = recurrent_stack(cell, 1, x, gen, carry=True)
+            fc = torch.nn.Linear(SEQ_H, 10)
+            logits = fc(out[:, -1])
+            loss = torch.nn.functional.cross_entropy(logits, y)
+            loss.backward()
+            g = require(top, "%s_%s" % (cell, order))
+            for key, v in dict(input=1, hidden=SEQ_H, seq_len=IMG * IMG, batch=SEQ_B, outputs=10).items():
+                g.attrs[key] = np.int32(v)
+            put(g, "inputs", x.detach().numpy())
+            put(g, "labels", y.numpy().astype(np.int32))
+            if order == "permuted":
+                put(g, "steps", np.array(steps, np.int32))
+            names = [("rnn/%s_l0" % n, getattr(layer, n + "_l0")) for n in ["weight_ih", "weight_hh", "bias_ih",
+                                                                               "bias_hh"]]
+            put_model(g, names, fc, x, out, logits, loss)
+
+
+def text_groups(f):
+    """/text: a short UTF-8 text cut as task.kind text cuts one (training | validation |
+    test, windows of TEXT_T characters, the next character the target of each step); its
+    first TEXT_B training windows through one layer of each cell and a per-step head."""
+    rng = np.random.default_rng(12)
+    words = ["the", "über", "naïve", "café", "and", "of", "program", "license", "free", "—", "“work”"]
+    text = " ".join(rng.choice(words, 60)) + ".\n"
+    chars = list(text)
+    vocab = sorted(set(chars))
+    V, n = len(vocab), len(chars)
+    n_train = n - math.floor(n * TEXT_VAL) - math.floor(n * TEXT_TEST)
+    codes = np.array([vocab.index(c) for c in chars])
+    counts = np.bincount(codes, minlength=V) / n
+    top = require(f, "text")
+    put(top, "text", np.frombuffer(text.encode("utf-8"), np.uint8))
+    put(top, "vocabulary", np.array([ord(c) for c in vocab], np.int32))
+    for key, v in dict(seq_len=TEXT_T, batch=TEXT_B, chars=n, train_chars=n_train).items():
+        top.attrs[key] = np.int32(v)
+    top.attrs["val_fraction"], top.attrs["test_fraction"] = TEXT_VAL, TEXT_TEST
+    top.attrs["unigram_entropy"] = float(-(counts * np.log(counts)).sum())
+    assert (n_train - 1) // TEXT_T >= TEXT_B
+    windows = np.stack([codes[s * TEXT_T:(s + 1) * TEXT_T + 1] for s in range(TEXT_B)])
+    onehot = torch.nn.functional.one_hot(torch.tensor(windows[:, :-1]), V).double()
+    y = torch.tensor(windows[:, 1:])
+    for k, cell in enumerate(["rnn_tanh", "lstm", "gru"]):
+        gen = torch.Generator().manual_seed(1200 + k)
+        torch.manual_seed(1200 + k)
+        x = onehot.clone().requires_grad_(True)
+        layer, out = recurrent_stack(cell, V, x, gen)
+        fc = torch.nn.Linear(SEQ_H, V)
+        logits = fc(out)
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, V), y.reshape(-1))
+        loss.backward()
+        g = require(top, cell)
+        for key, v in dict(input=V, hidden=SEQ_H, seq_len=TEXT_T, batch=TEXT_B, outputs=V).items():
+            g.attrs[key] = np.int32(v)
+        put(g, "inputs", x.detach().numpy())
+        put(g, "labels", y.numpy().astype(np.int32))
+        put(g, "bits_per_char", np.float64(loss.item() / math.log(2)))
+        names = [("rnn/%s_l0" % n, getattr(layer, n + "_l0")) for n in ["weight_ih", "weight_hh", "bias_ih",
+                                                                           "bias_hh"]]
+        put_model(g, names, fc, x, out, logits, loss)
+
+
 def create(path):
     fcpl = h5py.h5p.create(h5py.h5p.FILE_CREATE)
     fcpl.set_obj_track_times(False)
@@ -441,8 +607,16 @@ def main():
                     transformer_group(f, head, L, dropout, seed)
                     seed += 1
         return
+    if len(sys.argv) == 3 and sys.argv[1] == "--sequences":
+        with create(sys.argv[2]) as f:
+            minimize_headers(f)
+            f.attrs["generator"] = ("tests/make_torch_vectors.py --sequences, PyTorch %s autograd, float64"
+                                    % torch.__version__)
+            pixel_groups(f)
+            text_groups(f)
+        return
     if len(sys.argv) != 2:
-        sys.exit("usage: make_torch_vectors.py OUT.h5 | --transformer OUT.h5")
+        sys.exit("usage: make_torch_vectors.py OUT.h5 | --transformer OUT.h5 | --sequences OUT.h5")
     fcpl = h5py.h5p.create(h5py.h5p.FILE_CREATE)
     fcpl.set_obj_track_times(False)
     fapl = h5py.h5p.create(h5py.h5p.FILE_ACCESS)
