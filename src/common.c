@@ -55,6 +55,14 @@ const char *sw_plural(long n)
     return n == 1 ? "" : "s";
 }
 
+void sw_format_bytes(double b, char *out, size_t outlen)
+{
+    static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    int u = 0;
+    while (b >= 1024 && u < 6) b /= 1024, u++;
+    snprintf(out, outlen, u ? "%.1f %s" : "%.0f %s", b, unit[u]);
+}
+
 void sw_format_shortest(char *out, size_t outlen, double v, double plain_below)
 {
     if (v == floor(v) && fabs(v) < plain_below) {

@@ -76,6 +76,9 @@ const char *sw_plural(long n);
  * with |v| < plain_below in plain digits ("30", not "3e+01"). */
 void sw_format_shortest(char *out, size_t outlen, double v, double plain_below);
 
+/* A byte count for people: "812 B", "3.4 MiB", "1.2 GiB". */
+void sw_format_bytes(double bytes, char *out, size_t outlen);
+
 /* Levenshtein distance between a and b, for "did you mean" suggestions. Names are short:
  * when either string is longer than 63 characters the result is SW_EDIT_DISTANCE_FAR,
  * more than any suggestion accepts (and small enough to add to). */

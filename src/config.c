@@ -706,14 +706,6 @@ static double physical_memory_bytes(void)
     return (double)pages * (double)size;
 }
 
-static void human_bytes(double b, char *out, size_t outlen)
-{
-    const char *unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-    int u = 0;
-    while (b >= 1024 && u < 6) b /= 1024, u++;
-    snprintf(out, outlen, u ? "%.1f %s" : "%.0f %s", b, unit[u]);
-}
-
 /* The transformer's keys: heads must divide hidden; with a recurrent cell, heads and ff
  * must keep their defaults (a value there would silently do nothing). The recurrent-only
  * keys forget_bias, init and init_scale are ignored by a transformer, as forget_bias is by
@@ -842,8 +834,8 @@ int sw_config_validate(const sw_config *cfg, char *err, size_t errlen, const cha
     double need = sw_config_memory_bytes(cfg), phys = physical_memory_bytes();
     if (phys > 0 && need > 0.75 * phys) {
         char a[32], b[32];
-        human_bytes(need, a, sizeof a);
-        human_bytes(phys, b, sizeof b);
+        sw_format_bytes(need, a, sizeof a);
+        sw_format_bytes(phys, b, sizeof b);
         /* Point at the biggest factor the user is likely to have changed. */
         *bad_key = cfg->task.train_size > 100000 ? "task.train_size" : cfg->task.val_size > 100000 ? "task.val_size"
                    : cfg->task.seq_len > 1000 ? "task.seq_len"

@@ -902,6 +902,27 @@ int sw_text_open(const char *path, const sw_text **out, char *err, size_t errlen
     return rc;
 }
 
+double sw_data_loaded_bytes(const char *path)
+{
+    char key[PATH_MAX];
+    if (!realpath(path, key)) return 0;
+    double bytes = 0;
+    pthread_mutex_lock(&cache_lock);
+    for (const cache_entry *c = cache_head; c; c = c->next) {
+        if (strcmp(c->key, key)) continue;
+        const sw_dataset *d[2] = {&c->file.train, &c->file.test};
+        for (int s = 0; s < 2; s++) {
+            size_t per = d[s]->target == SW_TARGET_CLASS_STEPS ? (size_t)d[s]->seq_len : 1;
+            bytes += (double)d[s]->n * d[s]->seq_len * d[s]->input * sizeof(float);
+            bytes += (double)d[s]->n * (d[s]->v ? (size_t)d[s]->outputs * sizeof(float) : per * sizeof(int32_t));
+        }
+    }
+    for (const text_entry *c = text_head; c; c = c->next)
+        if (!strcmp(c->key, key)) bytes += (double)c->text.n * sizeof(int32_t) + c->text.vocab_size * sizeof(int32_t);
+    pthread_mutex_unlock(&cache_lock);
+    return bytes;
+}
+
 void sw_data_cache_clear(void)
 {
     pthread_mutex_lock(&cache_lock);

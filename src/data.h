@@ -88,6 +88,9 @@ int sw_utf8_decode(const unsigned char *b, size_t len, int32_t *cp);
 /* The UTF-8 bytes of code point cp (0..U+10FFFF) into out; returns their number (1-4). */
 int sw_utf8_encode(int32_t cp, char out[4]);
 
+/* Bytes the file or text at `path` holds in memory (its arrays) when it is loaded, else 0. */
+double sw_data_loaded_bytes(const char *path);
+
 /* Frees every loaded file and text. Call when no run uses the data any more (process
  * end); every pointer and view obtained before becomes invalid. Idempotent. */
 void sw_data_cache_clear(void);

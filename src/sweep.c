@@ -43,8 +43,10 @@
 #include "h5io.h"
 #include "outdir.h"
 #include "progress.h"
+#include "record.h"
 #include "stopping.h"
 #include "sweep_mpi.h"
+#include "task.h"
 #include "train.h"
 
 /* A rough single-thread speed of the engine, only for --dry-run's time estimate. */
@@ -204,6 +206,24 @@ static void print_stop_plan(const sw_sweep_spec *spec, FILE *f)
     free(ids);
 }
 
+/* The data files and texts of the sweep's runs, each in memory once per process (data.h),
+ * besides what each run needs (its "memory" column). */
+static void print_shared_data(const sw_sweep_spec *spec, FILE *f)
+{
+    for (int i = 0; i < spec->n_runs; i++) {
+        const sw_task_config *t = &spec->runs[i].cfg.task;
+        if (!sw_task_reads_file(t->kind)) continue;
+        bool seen = false;
+        for (int j = 0; j < i && !seen; j++)
+            seen = sw_task_reads_file(spec->runs[j].cfg.task.kind) && !strcmp(spec->runs[j].cfg.task.path, t->path);
+        char b[32];
+        if (seen) continue;
+        sw_format_bytes(sw_data_loaded_bytes(t->path), b, sizeof b);
+        fprintf(f, "%s %s: %s in memory, once for every run of the process\n",
+                t->kind == SW_TASK_TEXT ? "text" : "data", t->path, b);
+    }
+}
+
 void sw_sweep_print_plan(const sw_sweep_spec *spec, int threads, const char *dir, FILE *f)
 {
     double total = 0, longest = 0;
@@ -228,13 +248,17 @@ void sw_sweep_print_plan(const sw_sweep_spec *spec, int threads, const char *dir
             if ((int)strlen(spec->runs[i].values[j]) > w[j]) w[j] = (int)strlen(spec->runs[i].values[j]);
         fprintf(f, "  %*s", w[j], spec->swept_short[j]);
     }
-    fprintf(f, "  %10s\n", "est. GFLOP");
+    fprintf(f, "  %10s  %10s  %10s\n", "est. GFLOP", "memory", "file");
     for (int i = 0; i < spec->n_runs; i++) {
         fprintf(f, "%5d  %-*s", i + 1, (int)idw, spec->runs[i].id);
         for (int j = 0; w && j < spec->n_swept; j++) fprintf(f, "  %*s", w[j], spec->runs[i].values[j]);
-        fprintf(f, "  %10.1f\n", spec->runs[i].cost / 1e9);
+        char mem[32], bytes[32];
+        sw_format_bytes(sw_config_memory_bytes(&spec->runs[i].cfg), mem, sizeof mem);
+        sw_format_bytes(sw_record_file_bytes(&spec->runs[i].cfg), bytes, sizeof bytes);
+        fprintf(f, "  %10.1f  %10s  %10s\n", spec->runs[i].cost / 1e9, mem, bytes);
     }
     free(w);
+    print_shared_data(spec, f);
     int t = threads < spec->n_runs ? threads : spec->n_runs;
     double seconds = total / SW_ASSUMED_FLOPS_PER_THREAD / t;
     double floor_s = longest / SW_ASSUMED_FLOPS_PER_THREAD;
