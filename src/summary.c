@@ -583,6 +583,7 @@ typedef struct {
     char *origin; /* the real directory of its files (with the name, its identity) */
     char *label;  /* what the table shows: the name, or "name (DIR)" when sweeps share it */
     int runs;
+    int at_arg;   /* its files are in the directory argument they were read from (not links) */
 } sweep_origin;
 
 /* The `sweep` pseudo-key: the group keys are schema key strings, or this one (a pointer
@@ -845,9 +846,9 @@ static char *real_dir(const char *path)
 }
 
 /* How a sweep's directory is shown: the directory argument its first file was read from
- * when that is where its files are, else the real directory, relative to the current one
- * when it is below it. */
-static void where_of(const run_set *rs, int i, const char *origin, char *out, size_t len)
+ * when that is where its files are (then returns 1), else the real directory, relative to
+ * the current one when it is below it. */
+static int where_of(const run_set *rs, int i, const char *origin, char *out, size_t len)
 {
     const char *dir = rs->dirs[rs->source[i]];
     char *real = realpath(dir, NULL), cwd[4096];
@@ -860,6 +861,7 @@ static void where_of(const run_set *rs, int i, const char *origin, char *out, si
         snprintf(out, len, "%s", origin + n + 1);
     else
         snprintf(out, len, "%s", origin);
+    return same;
 }
 
 /* rs->sweeps and rs->sweep_of: which sweep each run belongs to (its name and real directory),
@@ -879,7 +881,7 @@ static int identify_sweeps(run_set *rs)
         while (s < rs->nsweeps && (strcmp(rs->sweeps[s].name, name) || strcmp(rs->sweeps[s].origin, origin))) s++;
         if (s == rs->nsweeps) {
             char where[4096];
-            where_of(rs, i, origin, where, sizeof where);
+            rs->sweeps[s].at_arg = where_of(rs, i, origin, where, sizeof where);
             rs->sweeps[s].origin = origin;
             rs->sweeps[s].name = strdup(name);
             rs->sweeps[s].label = strdup(where); /* replaced by the name below when it is unique */
@@ -1746,7 +1748,9 @@ static void sweep_note(char *note, size_t len, const run_set *rs, int per_run, i
     dirs_text(rs, dirs, sizeof dirs);
     size_t used;
     if (rs->nsweeps > 1) { /* say so first: their runs are not one sweep's */
-        used = (size_t)snprintf(note, len, "%d sweeps in %s:", rs->nsweeps, dirs);
+        int said = 1; /* every label names the directory argument it is in: no need to repeat them */
+        for (int s = 0; s < rs->nsweeps; s++) said &= rs->sweeps[s].at_arg && strcmp(rs->sweeps[s].label, rs->sweeps[s].name);
+        used = (size_t)snprintf(note, len, "%d sweeps%s%s:", rs->nsweeps, said ? "" : " in ", said ? "" : dirs);
         for (int s = 0; s < rs->nsweeps && s < 8 && used < len; s++)
             used += (size_t)snprintf(note + used, len - used, "%s %s (%d run%s)", s ? "," : "", rs->sweeps[s].label,
                                      rs->sweeps[s].runs, sw_plural(rs->sweeps[s].runs));
@@ -2050,9 +2054,9 @@ const char *sw_summarize_usage(void)
     return "usage: sweep summarize DIR [DIR...] [--by KEYS] [--sort [-|+]COLUMN] [--top N] [--legend]\n"
            "                       [--format text|markdown|csv] [--runs] [--history RUN_ID] [--rungs]\n"
            "\n"
-           "Prints the best-epoch table of the runs in DIR (or in several directories, each a column's\n"
-           "sweep) from their HDF5 files alone: one row per configuration, with the runs done / failed\n"
-           "/ diverged, the parameter count, best test accuracy mean +- std and min-max over seeds\n"
+           "Prints the best-epoch table of the runs in DIR (or in several directories, to compare\n"
+           "sweeps) from their HDF5 files alone: one row per configuration, with the runs done /\n"
+           "failed / diverged, the parameter count, best test accuracy mean +- std and min-max over seeds\n"
            "(percent), median best epoch, final test and train accuracy, the vanishing-gradient\n"
            "figures dh1/dhT and dx1/dxT and seconds per run (--legend: every column's meaning, one\n"
            "line each, under the table; all of them below).\n"
