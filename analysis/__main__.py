@@ -199,6 +199,9 @@ def _by(runs, arg, exclude):
 
 
 def _title(target, runs):
+    sweeps = list(dict.fromkeys(r.config["sweep"] for r in runs if "sweep" in r.config))
+    if len(sweeps) > 1:   # runs of several sweeps: name them all
+        return " + ".join(sweeps)
     name = runs[0].sweep if runs and runs[0].sweep else ""
     return name or os.path.basename(os.path.normpath(target))
 
