@@ -1789,7 +1789,7 @@ static int grouping_note(char *note, size_t len, const run_set *rs, const char *
     char unswept[512] = "";
     size_t u = 0;
     for (int k = 0; k < rs->nunswept && u < sizeof unswept; k++)
-        for (int g = 0; g < ngk; g++)
+        for (int g = 0; g < ngk && u < sizeof unswept; g++)
             if (gkeys[g] == rs->keys[k])
                 u += (size_t)snprintf(unswept + u, sizeof unswept - u, "%s%s", u ? ", " : "",
                                       key_title(gkeys[g], gkeys, ngk));
