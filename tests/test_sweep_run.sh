@@ -56,6 +56,8 @@ case $MODE in
 cli)
     "$SWEEP" --help > out.txt; check "--help exits 0" test $? = 0
     check "--help shows the usage" has out.txt "sweep CONFIG.yaml [-j N] [-o DIR] [--set KEY=VALUE]..."
+    check "--help names the transformer beside the recurrent cells" has out.txt "transformer"
+    check "--help: summarize takes several directories" has out.txt "sweep summarize DIR [DIR...]"
     "$SWEEP" --version > out.txt; check "--version exits 0" test $? = 0
     check "--version names libraries" has out.txt "libyaml"
     "$SWEEP" help run > out.txt; check "help run" test $? = 0
