@@ -185,5 +185,12 @@ case_ stop_test_with_val "$stop_base"$'stop: {kind: median, metric: test_acc}\n'
 case_ stop_epochs_vary  "$stop_base"$'grid:\n  train.epochs: [4, 8]\nstop: {kind: sha}\n' "c.yaml:8:14: stop: the runs' rungs are epochs of one train.epochs, but it varies"
 case_ stop_set_eta      "$stop_base"$'stop: {kind: sha}\n' "--set stop.eta=0: stop.eta: 0 is out of range" --set stop.eta=0
 
+# the test suite's hooks (src/testhook.h): a misspelt or bad one is an error, not ignored
+SWEEP_TEST_HOLD=epochs case_ test_hold_event "$ok_base" \
+    "SWEEP_TEST_HOLD=epochs: expects EVENT or EVENT:N with N >= 1, EVENT one of epoch, checkpoint, run"
+SWEEP_TEST_HOLD=run:0 case_ test_hold_count "$ok_base" "SWEEP_TEST_HOLD=run:0: expects EVENT or EVENT:N with N >= 1"
+SWEEP_TEST_CHECKPOINTS=always case_ test_checkpoints "$ok_base" "SWEEP_TEST_CHECKPOINTS=always: expects unthrottled"
+SWEEP_TEST_HOLDS=run case_ test_unknown "$ok_base" "SWEEP_TEST_HOLDS: unknown test variable"
+
 echo "sweep errors: $passed passed, $failed failed"
 [ $failed -eq 0 ]
