@@ -1,7 +1,7 @@
 /* main.c: the `sweep` command line.
  *
  *   sweep CONFIG.yaml [-j N] [-o DIR] [--set KEY=VALUE]... [--dry-run] [--force] [--quiet] [--fail-fast]
- *   sweep summarize DIR ...
+ *   sweep summarize DIR [DIR...] ...
  *   sweep index DIR
  *   sweep report DIR ...                 (the HTML report: runs python3 -m analysis report)
  *   sweep sample RUN.h5 [--chars N] [--temperature T] [--prime TEXT] [--seed S]
@@ -40,6 +40,7 @@
 #include "sweep_mpi.h"
 #include "stopping.h"
 #include "sweepspec.h"
+#include "testhook.h"
 #include "textgen.h"
 #include "version.h"
 
@@ -48,7 +49,7 @@ enum { EXIT_DONE = 0, EXIT_RUNS_FAILED = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 1
 static const char usage_text[] =
     "usage: sweep CONFIG.yaml [-j N] [-o DIR] [--set KEY=VALUE]... [--dry-run] [--force] [--quiet] [--fail-fast]\n"
     "                         [--shard K/N] [--threads-per-run M|auto]\n"
-    "       sweep summarize DIR [...]\n"
+    "       sweep summarize DIR [DIR...] [...]\n"
     "       sweep index DIR\n"
     "       sweep report DIR [--out FILE] [--run RUN_ID]\n"
     "       sweep sample RUN.h5 [--chars N] [--temperature T] [--prime TEXT] [--seed S]\n"
@@ -60,13 +61,15 @@ static const char help_text[] =
     "usage: sweep CONFIG.yaml [-j N] [-o DIR] [--set KEY=VALUE]... [--dry-run] [--force] [--quiet] [--fail-fast]\n"
     "                         [--shard K/N] [--threads-per-run M|auto]\n"
     "\n"
-    "sweep: train grids of small recurrent networks (rnn, lstm, gru) in parallel and record\n"
-    "their histories, weights and per-timestep gradients in HDF5.\n"
+    "sweep: train grids of small recurrent networks (rnn, lstm, gru; and, to compare, a causal\n"
+    "transformer encoder: model.cell: transformer) in parallel and record their histories,\n"
+    "weights and per-timestep gradients in HDF5.\n"
     "\n"
     "Commands:\n"
     "  sweep CONFIG.yaml [options]   run every run of the sweep described by CONFIG.yaml\n"
     "                                (`sweep run CONFIG.yaml` is the same)\n"
-    "  sweep summarize DIR           print the best-epoch table of a sweep's output directory\n"
+    "  sweep summarize DIR [DIR...]  print the best-epoch table of a sweep's output directory\n"
+    "                                (or of several, to compare sweeps; --top N, --legend)\n"
     "  sweep index DIR               rebuild DIR/sweep.h5 from the run files present (in the\n"
     "                                order of DIR/" SW_MANIFEST_NAME " when there is one)\n"
     "  sweep report DIR              write DIR/report.html: the table, figures, failed runs and\n"
@@ -953,6 +956,12 @@ static int dispatch(int argc, char **argv)
     char kerr[256];
     if (kernels && sw_kernels_select(kernels, kerr, sizeof kerr)) {
         fprintf(stderr, "sweep: SWEEP_KERNELS=%s: %s\n", kernels, kerr);
+        return EXIT_USAGE;
+    }
+    /* the test suite's hooks (testhook.h): unset, as for every user, they do nothing */
+    char terr[512];
+    if (sw_test_hooks_init(terr, sizeof terr) != SW_OK) {
+        fprintf(stderr, "sweep: %s\n", terr);
         return EXIT_USAGE;
     }
     if (argc < 2) {

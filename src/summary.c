@@ -5,7 +5,7 @@
  * sweep's grid order), build a table of cells, then sort and print it as text, markdown or
  * CSV. A cell keeps its display text, its CSV text and a number for sorting, so one table
  * serves every format. */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "summary.h"
 
 #include <ctype.h>
@@ -14,11 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common.h"
 #include "config.h"
 #include "h5io.h"
 #include "outdir.h"
+#include "sweepspec.h"
 #include "task.h"
 
 /* ---- small utilities ------------------------------------------------------------------ */
@@ -109,6 +111,9 @@ typedef struct {
     int numeric;     /* right-aligned; sorted by number */
     int desc;        /* sorted descending unless told otherwise */
     int where;       /* IN_TEXT, IN_CSV or both */
+    int keep;        /* a metric: shown even when it is the same in every row */
+    int is_key;      /* a group key's column (or the run id's) */
+    char legend[256];/* what it means, one line (--legend); "" when it needs none */
 } column;
 
 typedef struct {
@@ -292,7 +297,8 @@ static int choose_columns(const table *t, int drop_constant, int *show, char *co
     for (int j = 0; j < t->ncols; j++) {
         if (!(t->cols[j].where & IN_TEXT)) continue;
         show[j] = 1;
-        if (drop_constant && t->nrows >= 2) {
+        /* A metric column stays: a table without its main numbers says nothing. */
+        if (drop_constant && t->nrows >= 2 && !t->cols[j].keep) {
             int same = 1;
             for (int i = 1; i < t->nrows && same; i++)
                 same = strcmp(tab_cell(t, i, j)->text, tab_cell(t, 0, j)->text) == 0;
@@ -416,33 +422,37 @@ static int cmp_rows(void *vctx, int a, int b)
     return c->desc ? -r : r;
 }
 
-static int find_column(const table *t, const char *name)
+/* --sort's names beyond a column's CSV id and text title. */
+static const char *const sort_aliases[][2] = {
+    {"best", "best_acc_pct_mean"},      {"best_acc", "best_acc_pct_mean"},
+    {"best_test_acc", "best_acc_pct_mean"}, {"final", "final_acc_pct_mean"},
+    {"final_acc", "final_acc_pct_mean"}, {"final_test_acc", "final_acc_pct_mean"},
+    {"train", "final_train_acc_pct_mean"}, {"epoch", "best_epoch_median"},
+    {"best_epoch", "best_epoch_median"}, {"vanishing", "vanishing_ratio"}, {"input", "input_ratio"},
+    {"seconds", "seconds_per_run"},      {"time", "seconds_per_run"},
+    {"params", "param_count"},           {"parameters", "param_count"},
+    /* tables of runs selected by their loss have no accuracy: the same names find the loss */
+    {"best", "best_loss_mean"},          {"final", "final_loss_mean"},
+    {"train", "final_train_loss_mean"},  {"loss", "best_loss_mean"},
+    {"mse", "best_loss_mean"},           {"best_loss", "best_loss_mean"},
+    {"final_loss", "final_loss_mean"},   {"baseline", "baseline_loss"},
+    /* the validation metric that chose the best epoch */
+    {"val", "val_acc_pct_mean"},         {"val", "val_loss_mean"},
+    {"val_acc", "val_acc_pct_mean"},
+};
+
+/* The column named by its CSV id (exactly), its text title or an alias; per-run tables
+ * name the same things without the statistic. -1 when none. */
+static int find_named_column(const table *t, const char *name)
 {
-    static const char *const aliases[][2] = {
-        {"best", "best_acc_pct_mean"},      {"best_acc", "best_acc_pct_mean"},
-        {"best_test_acc", "best_acc_pct_mean"}, {"final", "final_acc_pct_mean"},
-        {"final_acc", "final_acc_pct_mean"}, {"final_test_acc", "final_acc_pct_mean"},
-        {"train", "final_train_acc_pct_mean"}, {"epoch", "best_epoch_median"},
-        {"best_epoch", "best_epoch_median"}, {"vanishing", "vanishing_ratio"}, {"input", "input_ratio"},
-        {"seconds", "seconds_per_run"},      {"time", "seconds_per_run"},
-        /* tables of runs selected by their loss have no accuracy: the same names find the loss */
-        {"best", "best_loss_mean"},          {"final", "final_loss_mean"},
-        {"train", "final_train_loss_mean"},  {"loss", "best_loss_mean"},
-        {"mse", "best_loss_mean"},           {"best_loss", "best_loss_mean"},
-        {"final_loss", "final_loss_mean"},   {"baseline", "baseline_loss"},
-        /* the validation metric that chose the best epoch */
-        {"val", "val_acc_pct_mean"},         {"val", "val_loss_mean"},
-        {"val_acc", "val_acc_pct_mean"},
-    };
     for (int j = 0; j < t->ncols; j++)
         if (!strcmp(t->cols[j].id, name) || !strcmp(t->cols[j].title, name)) return j;
-    for (size_t a = 0; a < SW_ARRAY_LEN(aliases); a++)
-        if (!strcmp(aliases[a][0], name)) {
+    for (size_t a = 0; a < SW_ARRAY_LEN(sort_aliases); a++)
+        if (!strcmp(sort_aliases[a][0], name)) {
             for (int j = 0; j < t->ncols; j++)
-                if (!strcmp(t->cols[j].id, aliases[a][1])) return j;
-            /* per-run tables name the same things without the statistic */
+                if (!strcmp(t->cols[j].id, sort_aliases[a][1])) return j;
             char alt[96];
-            snprintf(alt, sizeof alt, "%s", aliases[a][1]);
+            snprintf(alt, sizeof alt, "%s", sort_aliases[a][1]);
             char *m = strstr(alt, "_mean");
             if (m) *m = 0;
             if (!strcmp(alt, "best_epoch_median")) snprintf(alt, sizeof alt, "best_epoch");
@@ -453,20 +463,47 @@ static int find_column(const table *t, const char *name)
     return -1;
 }
 
-static int tab_sort(table *t, const char *spec, char *err, size_t errlen)
+/* The column --sort NAME means: a column's name, or a config key written as anywhere else
+ * (its short form: lr, cell, schedule.kind). On failure -1, with why in err: the nearest
+ * name, or that a known key is not a column of this table. */
+static int find_column(const table *t, const char *name, char *err, size_t errlen)
 {
-    int dir = 0; /* 0 default, 1 ascending, -1 descending */
-    if (spec[0] == '-') dir = -1, spec++;
-    else if (spec[0] == '+') dir = 1, spec++;
-    int col = find_column(t, spec);
-    if (col < 0) {
-        size_t used = (size_t)snprintf(err, errlen, "unknown --sort column '%s'; columns:", spec);
-        for (int j = 0; j < t->ncols && used < errlen; j++)
-            if (t->cols[j].where & IN_CSV)
-                used += (size_t)snprintf(err + used, errlen - used, " %s", t->cols[j].id);
-        return SW_EINVAL;
+    int j = find_named_column(t, name);
+    if (j >= 0) return j;
+    const sw_key_info *k = sw_resolve_key(name);
+    if (k && (j = find_named_column(t, k->key)) >= 0) return j;
+    if (k) {
+        sw_set_error(err, errlen, "--sort: %s is not a column of this table (its rows are not told apart by it; "
+                     "--by %s groups by it)", k->key, name);
+        return -1;
     }
-    sort_ctx ctx = {t, col, dir ? dir < 0 : t->cols[col].desc};
+    const char *near = NULL;
+    int best = 1000;
+    for (int c = 0; c < t->ncols; c++)
+        for (int w = 0; w < 2; w++) {
+            const char *cand = w ? t->cols[c].title : t->cols[c].id;
+            int d = sw_edit_distance(name, cand);
+            if (d < best && (t->cols[c].where & (w ? IN_TEXT : IN_CSV))) best = d, near = cand;
+        }
+    for (size_t a = 0; a < SW_ARRAY_LEN(sort_aliases); a++) {
+        int d = sw_edit_distance(name, sort_aliases[a][0]);
+        if (d < best && find_named_column(t, sort_aliases[a][0]) >= 0) best = d, near = sort_aliases[a][0];
+    }
+    int limit = (int)strlen(name) / 3;
+    limit = limit < 1 ? 1 : limit > 3 ? 3 : limit; /* a typo, as config keys count one */
+    size_t used = (size_t)snprintf(err, errlen, "unknown --sort column '%s'", name);
+    if (near && best <= limit && used < errlen)
+        used += (size_t)snprintf(err + used, errlen - used, " (did you mean '%s'?)", near);
+    if (used < errlen) used += (size_t)snprintf(err + used, errlen - used, "; columns:");
+    for (int c = 0; c < t->ncols && used < errlen; c++)
+        if (t->cols[c].where & IN_CSV) used += (size_t)snprintf(err + used, errlen - used, " %s", t->cols[c].id);
+    return -1;
+}
+
+/* Sorts the rows stably by column col, descending when desc. */
+static int tab_sort_column(table *t, int col, int desc, char *err, size_t errlen)
+{
+    sort_ctx ctx = {t, col, desc};
     int *idx = malloc((size_t)(t->nrows ? t->nrows : 1) * sizeof *idx);
     cell *sorted = malloc((size_t)(t->nrows ? t->nrows : 1) * t->ncols * sizeof *sorted);
     if (!idx || !sorted) {
@@ -483,6 +520,28 @@ static int tab_sort(table *t, const char *spec, char *err, size_t errlen)
     free(sorted);
     free(idx);
     return SW_OK;
+}
+
+/* --sort [-|+]NAME: the column's own direction unless a sign forces one. */
+static int tab_sort(table *t, const char *spec, char *err, size_t errlen)
+{
+    int dir = 0; /* 0 default, 1 ascending, -1 descending */
+    if (spec[0] == '-') dir = -1, spec++;
+    else if (spec[0] == '+') dir = 1, spec++;
+    int col = find_column(t, spec, err, errlen);
+    if (col < 0) return SW_EINVAL;
+    return tab_sort_column(t, col, dir ? dir < 0 : t->cols[col].desc, err, errlen);
+}
+
+/* Keeps the first n rows (--top). */
+static void tab_truncate(table *t, int n)
+{
+    for (int i = n; i < t->nrows; i++)
+        for (int j = 0; j < t->ncols; j++) {
+            free(tab_cell(t, i, j)->text);
+            free(tab_cell(t, i, j)->csv);
+        }
+    if (n < t->nrows) t->nrows = n;
 }
 
 /* ---- the runs of a directory ---------------------------------------------------------- */
@@ -517,30 +576,63 @@ enum {
     FAM_INPUT_GRAD = 256 /* a run file records the input's gradient (/gradients/dloss_dx_norm) */
 };
 
+/* The sweeps the runs come from. A sweep is its name (the run files' root attribute `sweep`)
+ * and the directory its files really are in (links resolved), so that the files of two
+ * sweeps linked or copied into one directory, or given as several directories, are never
+ * taken for one sweep, even when both sweeps have the same name. */
 typedef struct {
-    sw_run_file *runs; /* in grid order */
+    char *name;   /* the runs' `sweep` attribute ("" when absent) */
+    char *origin; /* the real directory of its files (with the name, its identity) */
+    char *label;  /* what the table shows: the name, or "name (DIR)" when sweeps share it */
+    int runs;
+    int at_arg;   /* its files are in the directory argument they were read from (not links) */
+} sweep_origin;
+
+/* The `sweep` pseudo-key: the group keys are schema key strings, or this one (a pointer
+ * compared by address) for the column of the sweep a run belongs to. */
+static const char SWEEP_KEY[] = "sweep";
+
+typedef struct {
+    sw_run_file *runs; /* in grid order, directory by directory */
     run_loss *loss;    /* parallel to runs */
+    int *source;       /* parallel to runs: the index in dirs of the directory it was read from */
+    int *sweep_of;     /* parallel to runs: its entry in sweeps */
     int n;
-    const char **keys; /* swept keys (union over runs, first-seen order); point into runs */
-    int nkeys;
-    int unreadable, pending, in_index;
+    const char **keys; /* schema key strings: first the nunswept keys whose values differ between
+                          the runs though no file lists them as swept (schema order), then the
+                          swept keys the files list (their union, first-seen order) */
+    int nkeys, nunswept;
+    sweep_origin *sweeps; /* in order of first appearance */
+    int nsweeps;
+    const char *const *dirs; /* the directories read, as given */
+    int ndirs;
+    int unreadable, pending;
     char *sweep;       /* name from the first run that has one */
     unsigned fams;     /* FAM_* bits the runs have */
     const char *loss_name; /* "MSE" when every run in the loss columns is a regression run
                               (selected by test loss), else "loss" */
+    int sampled;       /* every run is a point of a sampled search (its id names the point) */
 } run_set;
 
 static void run_set_free(run_set *rs)
 {
     for (int i = 0; i < rs->n; i++) sw_run_file_free(&rs->runs[i]);
+    for (int s = 0; s < rs->nsweeps; s++) {
+        free(rs->sweeps[s].name);
+        free(rs->sweeps[s].origin);
+        free(rs->sweeps[s].label);
+    }
+    free(rs->sweeps);
     free(rs->runs);
     free(rs->loss);
+    free(rs->source);
+    free(rs->sweep_of);
     free(rs->keys);
     memset(rs, 0, sizeof *rs);
 }
 
 /* Compares the values of `key` in two configs: numbers numerically, choices by their order
- * in the schema (rnn < lstm < gru), lists by text. */
+ * in the schema (rnn < lstm < gru), lists and text by text. */
 static int cmp_key(const sw_key_info *k, const sw_config *a, const sw_config *b)
 {
     switch (k->type) {
@@ -548,6 +640,7 @@ static int cmp_key(const sw_key_info *k, const sw_config *a, const sw_config *b)
         double x = sw_config_get_float(a, k), y = sw_config_get_float(b, k);
         return (x > y) - (x < y);
     }
+    case SW_TYPE_STRING: return strcmp(sw_config_get_string(a, k), sw_config_get_string(b, k));
     case SW_TYPE_INT_LIST: {
         char x[256], y[256];
         sw_config_format(a, k, x, sizeof x);
@@ -561,6 +654,13 @@ static int cmp_key(const sw_key_info *k, const sw_config *a, const sw_config *b)
     }
 }
 
+/* Compares runs a and b by a group key: a config key, or SWEEP_KEY (first appearance). */
+static int cmp_group_key(const run_set *rs, const char *key, int a, int b)
+{
+    if (key == SWEEP_KEY) return (rs->sweep_of[a] > rs->sweep_of[b]) - (rs->sweep_of[a] < rs->sweep_of[b]);
+    return cmp_key(sw_schema_find(key), &rs->runs[a].config, &rs->runs[b].config);
+}
+
 typedef struct {
     run_set *rs;
     int *pos; /* index position, or INT_MAX when not listed */
@@ -571,9 +671,7 @@ static int cmp_runs(void *vctx, int a, int b)
     order_ctx *c = vctx;
     if (c->pos[a] != c->pos[b]) return (c->pos[a] > c->pos[b]) - (c->pos[a] < c->pos[b]);
     for (int k = 0; k < c->rs->nkeys; k++) {
-        const sw_key_info *key = sw_schema_find(c->rs->keys[k]);
-        if (!key) continue;
-        int r = cmp_key(key, &c->rs->runs[a].config, &c->rs->runs[b].config);
+        int r = cmp_key(sw_schema_find(c->rs->keys[k]), &c->rs->runs[a].config, &c->rs->runs[b].config);
         if (r) return r;
     }
     return strcmp(c->rs->runs[a].run_id, c->rs->runs[b].run_id);
@@ -633,32 +731,44 @@ static int read_run_files(const char *dir, unsigned what, run_set *rs, FILE *dia
     return SW_OK;
 }
 
-/* rs->keys: the swept keys the files list, their union in first-seen order; for files
- * that list none, the keys whose values differ between runs. */
+/* Whether some run's value of k differs from the first run's. */
+static int key_differs(const run_set *rs, const sw_key_info *k)
+{
+    for (int i = 1; i < rs->n; i++)
+        if (cmp_key(k, &rs->runs[0].config, &rs->runs[i].config)) return 1;
+    return 0;
+}
+
+/* rs->keys: the keys that tell the runs' configurations apart. The swept keys the files
+ * list (their union, first-seen order) are not enough: files of several sweeps (linked or
+ * copied into one directory, or several directories) may differ in a key none of them
+ * swept (two sweeps at T=20 and T=50), and averaging such runs together would be wrong
+ * without a word. So every key whose value differs between the runs comes too, before the
+ * swept ones (it is constant within each sweep, so it varies slowest). */
 static int collect_keys(run_set *rs)
 {
-    int cap = 0;
-    for (int i = 0; i < rs->n; i++) cap += rs->runs[i].n_swept;
-    rs->keys = calloc((size_t)(cap ? cap : 1), sizeof *rs->keys);
-    if (!rs->keys) return SW_ENOMEM;
+    const char **swept = calloc(sw_schema_len, sizeof *swept);
+    rs->keys = calloc(sw_schema_len, sizeof *rs->keys);
+    if (!swept || !rs->keys) {
+        free(swept);
+        return SW_ENOMEM;
+    }
+    int nswept = 0;
     for (int i = 0; i < rs->n; i++)
         for (int k = 0; k < rs->runs[i].n_swept; k++) {
-            const char *key = rs->runs[i].swept_keys[k];
-            int seen = 0;
-            for (int j = 0; j < rs->nkeys && !seen; j++) seen = !strcmp(rs->keys[j], key);
-            if (!seen && sw_schema_find(key)) rs->keys[rs->nkeys++] = key;
+            const sw_key_info *key = sw_schema_find(rs->runs[i].swept_keys[k]);
+            int seen = !key;
+            for (int j = 0; j < nswept && !seen; j++) seen = swept[j] == key->key;
+            if (!seen) swept[nswept++] = key->key;
         }
-    if (rs->nkeys == 0 && rs->n > 1) {
-        free(rs->keys);
-        rs->keys = calloc(sw_schema_len, sizeof *rs->keys);
-        if (!rs->keys) return SW_ENOMEM;
-        for (size_t k = 0; k < sw_schema_len; k++)
-            for (int i = 1; i < rs->n; i++)
-                if (cmp_key(&sw_schema[k], &rs->runs[0].config, &rs->runs[i].config)) {
-                    rs->keys[rs->nkeys++] = sw_schema[k].key;
-                    break;
-                }
+    for (size_t k = 0; k < sw_schema_len; k++) {
+        int listed = 0;
+        for (int j = 0; j < nswept && !listed; j++) listed = swept[j] == sw_schema[k].key;
+        if (!listed && key_differs(rs, &sw_schema[k])) rs->keys[rs->nkeys++] = sw_schema[k].key;
     }
+    rs->nunswept = rs->nkeys;
+    for (int j = 0; j < nswept; j++) rs->keys[rs->nkeys++] = swept[j];
+    free(swept);
     return SW_OK;
 }
 
@@ -683,7 +793,6 @@ static int order_runs(const char *dir, run_set *rs)
             }
     }
     if (norder > 0 && !rc) {
-        rs->in_index = 1;
         for (int j = 0; j < norder; j++) {
             int found = 0;
             for (int i = 0; i < rs->n && !found; i++) found = !strcmp(order[j], rs->runs[i].run_id);
@@ -702,6 +811,124 @@ static int order_runs(const char *dir, run_set *rs)
     free(pos);
     sw_h5_free_names(order, norder > 0 ? norder : 0);
     return rc;
+}
+
+/* Reads the run files of dirs[d] in that directory's grid order and appends them to rs. */
+static int load_dir(int d, unsigned what, run_set *rs, FILE *diag, char *err, size_t errlen)
+{
+    run_set one;
+    memset(&one, 0, sizeof one);
+    int rc = read_run_files(rs->dirs[d], what, &one, diag, err, errlen);
+    if (!rc) rc = collect_keys(&one);
+    if (!rc) rc = order_runs(rs->dirs[d], &one);
+    rs->unreadable += one.unreadable;
+    rs->pending += one.pending;
+    size_t n = (size_t)(rs->n + one.n ? rs->n + one.n : 1);
+    sw_run_file *runs = rc ? NULL : realloc(rs->runs, n * sizeof *runs);
+    if (runs) rs->runs = runs;
+    int *source = runs ? realloc(rs->source, n * sizeof *source) : NULL;
+    if (source) rs->source = source;
+    if (!rc && (!runs || !source)) rc = SW_ENOMEM;
+    if (!rc) { /* the files move over to rs */
+        memcpy(rs->runs + rs->n, one.runs, (size_t)one.n * sizeof *one.runs);
+        for (int i = 0; i < one.n; i++) rs->source[rs->n + i] = d;
+        rs->n += one.n;
+        one.n = 0;
+    }
+    run_set_free(&one);
+    return rc;
+}
+
+/* The real directory of the file at path (symbolic links resolved), malloc'ed; NULL when it
+ * cannot be resolved. */
+static char *real_dir(const char *path)
+{
+    char *real = realpath(path, NULL);
+    char *slash = real ? strrchr(real, '/') : NULL;
+    if (slash) *(slash == real ? slash + 1 : slash) = '\0';
+    return real;
+}
+
+/* How a sweep's directory is shown: the directory argument its first file was read from
+ * when that is where its files are (then returns 1), else the real directory, relative to
+ * the current one when it is below it. */
+static int where_of(const run_set *rs, int i, const char *origin, char *out, size_t len)
+{
+    const char *dir = rs->dirs[rs->source[i]];
+    char *real = realpath(dir, NULL), cwd[4096];
+    int same = real && !strcmp(real, origin);
+    free(real);
+    size_t n = getcwd(cwd, sizeof cwd) ? strlen(cwd) : 0;
+    if (same)
+        snprintf(out, len, "%s", dir);
+    else if (n > 1 && !strncmp(origin, cwd, n) && origin[n] == '/')
+        snprintf(out, len, "%s", origin + n + 1);
+    else
+        snprintf(out, len, "%s", origin);
+    return same;
+}
+
+/* rs->sweeps and rs->sweep_of: which sweep each run belongs to (its name and real directory),
+ * and each sweep's label (its name, or "name (DIR)" when another sweep has the same name). */
+static int identify_sweeps(run_set *rs)
+{
+    size_t n = (size_t)(rs->n ? rs->n : 1);
+    rs->sweep_of = malloc(n * sizeof *rs->sweep_of);
+    rs->sweeps = calloc(n, sizeof *rs->sweeps);
+    if (!rs->sweep_of || !rs->sweeps) return SW_ENOMEM;
+    for (int i = 0; i < rs->n; i++) {
+        const char *name = rs->runs[i].sweep ? rs->runs[i].sweep : "";
+        char *origin = real_dir(rs->runs[i].path);
+        if (!origin) origin = strdup(rs->dirs[rs->source[i]]);
+        if (!origin) return SW_ENOMEM;
+        int s = 0;
+        while (s < rs->nsweeps && (strcmp(rs->sweeps[s].name, name) || strcmp(rs->sweeps[s].origin, origin))) s++;
+        if (s == rs->nsweeps) {
+            char where[4096];
+            rs->sweeps[s].at_arg = where_of(rs, i, origin, where, sizeof where);
+            rs->sweeps[s].origin = origin;
+            rs->sweeps[s].name = strdup(name);
+            rs->sweeps[s].label = strdup(where); /* replaced by the name below when it is unique */
+            rs->nsweeps++;
+            if (!rs->sweeps[s].name || !rs->sweeps[s].label) return SW_ENOMEM;
+        } else {
+            free(origin);
+        }
+        rs->sweep_of[i] = s;
+        rs->sweeps[s].runs++;
+    }
+    for (int s = 0; s < rs->nsweeps; s++) {
+        sweep_origin *sw = &rs->sweeps[s];
+        int shared = 0;
+        for (int o = 0; o < rs->nsweeps && !shared; o++) shared = o != s && !strcmp(rs->sweeps[o].name, sw->name);
+        if (!sw->name[0]) continue; /* no name: its directory says which */
+        size_t len = strlen(sw->name) + strlen(sw->label) + 4;
+        char *label = malloc(len);
+        if (!label) return SW_ENOMEM;
+        if (shared)
+            snprintf(label, len, "%s (%s)", sw->name, sw->label);
+        else
+            snprintf(label, len, "%s", sw->name);
+        free(sw->label);
+        sw->label = label;
+    }
+    return SW_OK;
+}
+
+/* Whether a run id names a point of a sampled search: one of its comma-separated parts is
+ * "p" + digits + "-" + 8 hex digits (sweepspec.c's readable ids, e.g. p007-1a2b3c4d,seed=1). */
+static int is_sampled_id(const char *id)
+{
+    for (const char *p = id; *p;) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p), digits = 1;
+        while (digits < len && isdigit((unsigned char)p[digits])) digits++;
+        int ok = p[0] == 'p' && digits > 1 && digits + 9 == len && p[digits] == '-';
+        for (size_t h = digits + 1; ok && h < len; h++) ok = isxdigit((unsigned char)p[h]) != 0;
+        if (ok) return 1;
+        p = e ? e + 1 : p + len;
+    }
+    return 0;
 }
 
 /* rs->loss, rs->fams and rs->loss_name from the runs (in their final order). */
@@ -743,33 +970,24 @@ static int collect_losses(run_set *rs)
         if (l->shows_loss && !l->bits) bits = 0;
     }
     rs->loss_name = mse ? "MSE" : bits ? "bits/char" : "loss";
-    /* Files of different tasks copied into one directory share no swept task.kind, yet
-     * averaging a copy accuracy with a mean_sign one, or an MSE with a cross-entropy, says
-     * nothing: when tasks with losses to show are among them, the task tells rows apart. */
-    const sw_key_info *kind = sw_schema_find("task.kind");
-    SW_ASSERT(kind);
-    int listed = 0, varies = 0;
-    for (int k = 0; k < rs->nkeys; k++) listed |= !strcmp(rs->keys[k], kind->key);
-    for (int i = 1; i < rs->n && !varies; i++) varies = rs->runs[i].config.task.kind != rs->runs[0].config.task.kind;
-    if ((rs->fams & FAM_LOSS) && varies && !listed) {
-        const char **keys = realloc(rs->keys, (size_t)(rs->nkeys + 1) * sizeof *keys);
-        if (!keys) return SW_ENOMEM;
-        memmove(keys + 1, keys, (size_t)rs->nkeys * sizeof *keys);
-        keys[0] = kind->key;
-        rs->keys = keys;
-        rs->nkeys++;
-    }
+    rs->sampled = rs->n > 0;
+    for (int i = 0; i < rs->n && rs->sampled; i++) rs->sampled = is_sampled_id(rs->runs[i].run_id);
     return SW_OK;
 }
 
-/* Reads the run files of dir into *rs (released with run_set_free whatever the return),
- * in grid order, with their swept keys, what their metrics add and the sweep's name. */
-static int load_runs(const char *dir, unsigned what, run_set *rs, FILE *diag, char *err, size_t errlen)
+/* Reads the run files of dirs[0..ndirs) into *rs (released with run_set_free whatever the
+ * return), directory by directory, each in its grid order, with the keys that tell their
+ * configurations apart, the sweeps they come from and what their metrics add. */
+static int load_runs(const char *const *dirs, int ndirs, unsigned what, run_set *rs, FILE *diag, char *err,
+                     size_t errlen)
 {
     memset(rs, 0, sizeof *rs);
-    int rc = read_run_files(dir, what, rs, diag, err, errlen);
+    rs->dirs = dirs;
+    rs->ndirs = ndirs;
+    int rc = SW_OK;
+    for (int d = 0; d < ndirs && !rc; d++) rc = load_dir(d, what, rs, diag, err, errlen);
     if (!rc) rc = collect_keys(rs);
-    if (!rc) rc = order_runs(dir, rs);
+    if (!rc) rc = identify_sweeps(rs);
     if (!rc) rc = collect_losses(rs);
     if (rc == SW_ENOMEM) sw_set_error(err, errlen, "out of memory");
     for (int i = 0; i < rs->n && !rs->sweep && !rc; i++)
@@ -784,20 +1002,30 @@ static double pct(double fraction)
     return 100.0 * fraction;
 }
 
-static void key_cell(table *t, int row, int col, const sw_key_info *k, const sw_config *cfg)
+/* The cell of group key `key` (a config key or SWEEP_KEY) for run i. */
+static void key_cell(table *t, int row, int col, const char *key, const run_set *rs, int i)
 {
-    char text[256];
-    sw_config_format(cfg, k, text, sizeof text);
-    double num = NAN;
+    if (key == SWEEP_KEY) {
+        tab_set(t, row, col, rs->sweeps[rs->sweep_of[i]].label, rs->sweeps[rs->sweep_of[i]].label, rs->sweep_of[i]);
+        return;
+    }
+    const sw_key_info *k = sw_schema_find(key);
+    const sw_config *cfg = &rs->runs[i].config;
+    char text[SW_MAX_PATH + 8];
+    if (k->type == SW_TYPE_STRING)
+        snprintf(text, sizeof text, "%s", sw_config_get_string(cfg, k));
+    else
+        sw_config_format(cfg, k, text, sizeof text);
+    double num = NAN; /* choices sort in schema order, lists and text by text */
     if (k->type == SW_TYPE_FLOAT) num = sw_config_get_float(cfg, k);
-    else if (k->type != SW_TYPE_INT_LIST && k->type != SW_TYPE_ENUM) num = (double)sw_config_get_int(cfg, k);
-    else if (k->type == SW_TYPE_ENUM) num = (double)sw_config_get_int(cfg, k); /* schema order */
+    else if (k->type != SW_TYPE_INT_LIST && k->type != SW_TYPE_STRING) num = (double)sw_config_get_int(cfg, k);
     tab_set(t, row, col, text, text, num);
 }
 
-static int key_numeric(const sw_key_info *k)
+static int key_numeric(const char *key)
 {
-    return k->type == SW_TYPE_INT || k->type == SW_TYPE_INT64 || k->type == SW_TYPE_FLOAT;
+    const sw_key_info *k = key == SWEEP_KEY ? NULL : sw_schema_find(key);
+    return k && (k->type == SW_TYPE_INT || k->type == SW_TYPE_INT64 || k->type == SW_TYPE_FLOAT);
 }
 
 /* Short column titles: the last part of a dotted key (task.seq_len -> seq_len) unless two
@@ -812,6 +1040,22 @@ static const char *key_title(const char *key, const char *const *keys, int nkeys
         if (!strcmp(d ? d + 1 : keys[i], s)) return key;
     }
     return s;
+}
+
+/* Adds the columns of the group keys; their legend is the key's meaning. */
+static void add_key_columns(table *t, const char *const *keys, int nkeys)
+{
+    for (int k = 0; k < nkeys; k++) {
+        int c = tab_col(t, keys[k], key_title(keys[k], keys, nkeys), key_numeric(keys[k]), 0, IN_BOTH);
+        if (c < 0) continue;
+        t->cols[c].is_key = 1;
+        const sw_key_info *ki = keys[k] == SWEEP_KEY ? NULL : sw_schema_find(keys[k]);
+        if (ki)
+            snprintf(t->cols[c].legend, sizeof t->cols[c].legend, "%s: %s", ki->key, ki->doc);
+        else
+            snprintf(t->cols[c].legend, sizeof t->cols[c].legend,
+                     "the sweep the runs come from (its name; and its directory when several sweeps share it)");
+    }
 }
 
 static void mean_pm_std(char *out, size_t len, stats s)
@@ -841,12 +1085,15 @@ static void loss_pm_std(char *out, size_t len, stats s)
 /* A column of the per-configuration or per-run table. It is in text when the runs have
  * every family of text_fam, in CSV when they have csv_fam's (FAM_NEVER: not in that
  * format), so a table only has the columns its runs' metrics give values to. `named`
- * titles end in the name of the loss ("best" -> "best MSE"). */
+ * titles end in the name of the loss ("best" -> "best MSE"). A `metric` column stays in the
+ * text table even when every row has the same value. `legend`: its meaning in one line
+ * (--legend, `sweep help summarize`); NULL for the CSV-only columns. */
 typedef struct {
     const char *id, *title;
     int numeric, desc;
     unsigned text_fam, csv_fam;
-    int named;
+    int named, metric;
+    const char *legend;
 } column_spec;
 
 static int has_fams(unsigned have, unsigned want)
@@ -866,6 +1113,9 @@ static void add_columns(table *t, const column_spec *specs, int n, const run_set
         char title[96];
         snprintf(title, sizeof title, "%s%s%s", c->title, c->named ? " " : "", c->named ? rs->loss_name : "");
         col[k] = tab_col(t, c->id, title, c->numeric, c->desc, where);
+        if (col[k] < 0) continue;
+        t->cols[col[k]].keep = c->metric;
+        snprintf(t->cols[col[k]].legend, sizeof t->cols[col[k]].legend, "%s", c->legend ? c->legend : "");
     }
 }
 
@@ -873,7 +1123,7 @@ static void add_columns(table *t, const column_spec *specs, int n, const run_set
  * "mean +- std" and a range; CSV gives each statistic a column of raw numbers. Accuracies
  * sort high first, losses low first. */
 enum {
-    G_RUNS, G_DONE, G_STOPPED, G_FAILED, G_DIVERGED,
+    G_RUNS, G_DONE, G_STOPPED, G_FAILED, G_DIVERGED, G_PARAMS,
     G_VAL, G_VAL_MEAN, G_VAL_STD,
     G_BEST, G_RANGE, G_BEST_MEAN, G_BEST_STD, G_BEST_MIN, G_BEST_MAX,
     G_LVAL, G_LVAL_MEAN, G_LVAL_STD,
@@ -882,46 +1132,68 @@ enum {
     G_TRAIN, G_LTRAIN, G_VANISHING, G_INPUT, G_SECONDS, G_COUNT
 };
 
+/* Meanings shared by the per-configuration and per-run tables (--legend). */
+#define LEG_VAL_ACC "validation accuracy at the best epoch (the validation set chose that epoch)"
+#define LEG_BEST_ACC "test accuracy at the best epoch (/summary/best_test_acc); with a validation set, at the epoch it chose"
+#define LEG_VAL_LOSS "validation loss at the best epoch (the lowest: it chose that epoch)"
+#define LEG_BEST_LOSS "test loss at the best epoch (for a regression the lowest, i.e. the MSE); lower is better"
+#define LEG_BASELINE "a constant answer's loss: adding 1/6 (always 1), copy 10 ln 8 / (T+20); a model must get below it"
+#define LEG_FINAL_ACC "test accuracy after the last epoch the run completed"
+#define LEG_FINAL_LOSS "test loss after the last epoch the run completed"
+#define LEG_TRAIN_ACC "training accuracy of the last epoch (dropout on)"
+#define LEG_TRAIN_LOSS "training loss of the last epoch"
+#define LEG_VANISHING "||dl/dh_1|| / ||dl/dh_T||, last layer, last recorded epoch: near 1 the gradient reaches the " \
+                      "first step, far below 1 it vanishes"
+#define LEG_INPUT "||dl/dx_1|| / ||dl/dx_T||: the same for the gradient reaching the inputs (every cell, transformer included)"
+#define LEG_PARAMS "trainable parameters of the model (/summary/param_count): what a configuration costs"
+#define STAT "; mean +- sample std over the row's runs"
+
 #define ALL FAM_ALWAYS
 #define NEVER FAM_NEVER
 static const column_spec group_columns[G_COUNT] = {
-    [G_RUNS] = {"runs", "runs", 1, 1, ALL, ALL, 0},
-    [G_DONE] = {"done", "done", 1, 1, ALL, ALL, 0},
-    [G_STOPPED] = {"stopped", "stopped", 1, 0, FAM_STOPPED, FAM_STOPPED, 0},
-    [G_FAILED] = {"failed", "failed", 1, 0, ALL, ALL, 0},
-    [G_DIVERGED] = {"diverged", "diverged", 1, 0, ALL, ALL, 0},
+    [G_RUNS] = {"runs", "runs", 1, 1, ALL, ALL, 0, 0, "run files in the row, whatever their status"},
+    [G_DONE] = {"done", "done", 1, 1, ALL, ALL, 0, 0, "runs that completed every epoch"},
+    [G_STOPPED] = {"stopped", "stopped", 1, 0, FAM_STOPPED, FAM_STOPPED, 0, 0,
+                   "runs early stopping ended at a rung (averaged with their best epoch so far)"},
+    [G_FAILED] = {"failed", "failed", 1, 0, ALL, ALL, 0, 0, "runs an error ended (counted, not averaged; --runs says why)"},
+    [G_DIVERGED] = {"diverged", "diverged", 1, 0, ALL, ALL, 0, 0,
+                    "runs whose loss or gradient became NaN or Inf (counted, not averaged)"},
+    [G_PARAMS] = {"param_count", "params", 1, 0, ALL, ALL, 0, 0, LEG_PARAMS "; a range when the row's runs differ"},
     /* the validation metric the best epoch was chosen by, before the test set's value there */
-    [G_VAL] = {"val_acc", "val acc %", 1, 1, FAM_VAL_ACC, NEVER, 0},
-    [G_VAL_MEAN] = {"val_acc_pct_mean", "val acc mean", 1, 1, NEVER, FAM_VAL_ACC, 0},
-    [G_VAL_STD] = {"val_acc_pct_std", "val acc std", 1, 0, NEVER, FAM_VAL_ACC, 0},
-    [G_BEST] = {"best_acc", "best acc %", 1, 1, FAM_ACC, NEVER, 0},
-    [G_RANGE] = {"best_acc_range", "min-max", 1, 1, FAM_ACC, NEVER, 0},
-    [G_BEST_MEAN] = {"best_acc_pct_mean", "best acc mean", 1, 1, NEVER, FAM_ACC, 0},
-    [G_BEST_STD] = {"best_acc_pct_std", "best acc std", 1, 0, NEVER, FAM_ACC, 0},
-    [G_BEST_MIN] = {"best_acc_pct_min", "best acc min", 1, 1, NEVER, FAM_ACC, 0},
-    [G_BEST_MAX] = {"best_acc_pct_max", "best acc max", 1, 1, NEVER, FAM_ACC, 0},
-    [G_LVAL] = {"val_loss", "val", 1, 0, FAM_VAL_LOSS, NEVER, 1},
-    [G_LVAL_MEAN] = {"val_loss_mean", "val loss mean", 1, 0, NEVER, FAM_VAL_LOSS, 0},
-    [G_LVAL_STD] = {"val_loss_std", "val loss std", 1, 0, NEVER, FAM_VAL_LOSS, 0},
-    [G_LBEST] = {"best_loss", "best", 1, 0, FAM_LOSS, NEVER, 1},
-    [G_LRANGE] = {"best_loss_range", "min-max", 1, 0, FAM_LOSS_METRIC, NEVER, 0},
-    [G_LBEST_MEAN] = {"best_loss_mean", "best loss mean", 1, 0, NEVER, FAM_LOSS, 0},
-    [G_LBEST_STD] = {"best_loss_std", "best loss std", 1, 0, NEVER, FAM_LOSS, 0},
-    [G_LBEST_MIN] = {"best_loss_min", "best loss min", 1, 0, NEVER, FAM_LOSS, 0},
-    [G_LBEST_MAX] = {"best_loss_max", "best loss max", 1, 0, NEVER, FAM_LOSS, 0},
-    [G_BASELINE] = {"baseline_loss", "baseline", 1, 0, FAM_BASELINE, FAM_BASELINE, 0},
-    [G_EPOCH] = {"best_epoch_median", "best epoch", 1, 0, ALL, ALL, 0},
-    [G_FINAL] = {"final_acc", "final acc %", 1, 1, FAM_ACC, NEVER, 0},
-    [G_FINAL_MEAN] = {"final_acc_pct_mean", "final acc mean", 1, 1, NEVER, FAM_ACC, 0},
-    [G_FINAL_STD] = {"final_acc_pct_std", "final acc std", 1, 0, NEVER, FAM_ACC, 0},
-    [G_LFINAL] = {"final_loss", "final", 1, 0, FAM_LOSS_METRIC, NEVER, 1},
-    [G_LFINAL_MEAN] = {"final_loss_mean", "final loss mean", 1, 0, NEVER, FAM_LOSS, 0},
-    [G_LFINAL_STD] = {"final_loss_std", "final loss std", 1, 0, NEVER, FAM_LOSS, 0},
-    [G_TRAIN] = {"final_train_acc_pct_mean", "train acc %", 1, 1, FAM_ACC, FAM_ACC, 0},
-    [G_LTRAIN] = {"final_train_loss_mean", "train", 1, 0, FAM_LOSS_METRIC, FAM_LOSS, 1},
-    [G_VANISHING] = {"vanishing_ratio", "dh1/dhT", 1, 0, ALL, ALL, 0},
-    [G_INPUT] = {"input_ratio", "dx1/dxT", 1, 0, FAM_INPUT_GRAD, FAM_INPUT_GRAD, 0},
-    [G_SECONDS] = {"seconds_per_run", "s/run", 1, 0, ALL, ALL, 0},
+    [G_VAL] = {"val_acc", "val acc %", 1, 1, FAM_VAL_ACC, NEVER, 0, 1, LEG_VAL_ACC STAT},
+    [G_VAL_MEAN] = {"val_acc_pct_mean", "val acc mean", 1, 1, NEVER, FAM_VAL_ACC, 0, 0, NULL},
+    [G_VAL_STD] = {"val_acc_pct_std", "val acc std", 1, 0, NEVER, FAM_VAL_ACC, 0, 0, NULL},
+    [G_BEST] = {"best_acc", "best acc %", 1, 1, FAM_ACC, NEVER, 0, 1, LEG_BEST_ACC STAT},
+    [G_RANGE] = {"best_acc_range", "min-max", 1, 1, FAM_ACC, NEVER, 0, 1,
+                 "the lowest and highest best acc % of the row's runs"},
+    [G_BEST_MEAN] = {"best_acc_pct_mean", "best acc mean", 1, 1, NEVER, FAM_ACC, 0, 0, NULL},
+    [G_BEST_STD] = {"best_acc_pct_std", "best acc std", 1, 0, NEVER, FAM_ACC, 0, 0, NULL},
+    [G_BEST_MIN] = {"best_acc_pct_min", "best acc min", 1, 1, NEVER, FAM_ACC, 0, 0, NULL},
+    [G_BEST_MAX] = {"best_acc_pct_max", "best acc max", 1, 1, NEVER, FAM_ACC, 0, 0, NULL},
+    [G_LVAL] = {"val_loss", "val", 1, 0, FAM_VAL_LOSS, NEVER, 1, 1, LEG_VAL_LOSS STAT},
+    [G_LVAL_MEAN] = {"val_loss_mean", "val loss mean", 1, 0, NEVER, FAM_VAL_LOSS, 0, 0, NULL},
+    [G_LVAL_STD] = {"val_loss_std", "val loss std", 1, 0, NEVER, FAM_VAL_LOSS, 0, 0, NULL},
+    [G_LBEST] = {"best_loss", "best", 1, 0, FAM_LOSS, NEVER, 1, 1, LEG_BEST_LOSS STAT},
+    [G_LRANGE] = {"best_loss_range", "min-max", 1, 0, FAM_LOSS_METRIC, NEVER, 0, 1,
+                  "the lowest and highest best loss of the row's runs selected by their loss"},
+    [G_LBEST_MEAN] = {"best_loss_mean", "best loss mean", 1, 0, NEVER, FAM_LOSS, 0, 0, NULL},
+    [G_LBEST_STD] = {"best_loss_std", "best loss std", 1, 0, NEVER, FAM_LOSS, 0, 0, NULL},
+    [G_LBEST_MIN] = {"best_loss_min", "best loss min", 1, 0, NEVER, FAM_LOSS, 0, 0, NULL},
+    [G_LBEST_MAX] = {"best_loss_max", "best loss max", 1, 0, NEVER, FAM_LOSS, 0, 0, NULL},
+    [G_BASELINE] = {"baseline_loss", "baseline", 1, 0, FAM_BASELINE, FAM_BASELINE, 0, 0, LEG_BASELINE},
+    [G_EPOCH] = {"best_epoch_median", "best epoch", 1, 0, ALL, ALL, 0, 0,
+                 "median of the runs' best epochs (the epoch their metric was best, from 1)"},
+    [G_FINAL] = {"final_acc", "final acc %", 1, 1, FAM_ACC, NEVER, 0, 1, LEG_FINAL_ACC STAT},
+    [G_FINAL_MEAN] = {"final_acc_pct_mean", "final acc mean", 1, 1, NEVER, FAM_ACC, 0, 0, NULL},
+    [G_FINAL_STD] = {"final_acc_pct_std", "final acc std", 1, 0, NEVER, FAM_ACC, 0, 0, NULL},
+    [G_LFINAL] = {"final_loss", "final", 1, 0, FAM_LOSS_METRIC, NEVER, 1, 1, LEG_FINAL_LOSS STAT},
+    [G_LFINAL_MEAN] = {"final_loss_mean", "final loss mean", 1, 0, NEVER, FAM_LOSS, 0, 0, NULL},
+    [G_LFINAL_STD] = {"final_loss_std", "final loss std", 1, 0, NEVER, FAM_LOSS, 0, 0, NULL},
+    [G_TRAIN] = {"final_train_acc_pct_mean", "train acc %", 1, 1, FAM_ACC, FAM_ACC, 0, 1, LEG_TRAIN_ACC "; mean over the row's runs"},
+    [G_LTRAIN] = {"final_train_loss_mean", "train", 1, 0, FAM_LOSS_METRIC, FAM_LOSS, 1, 1, LEG_TRAIN_LOSS "; mean over the row's runs"},
+    [G_VANISHING] = {"vanishing_ratio", "dh1/dhT", 1, 0, ALL, ALL, 0, 0, LEG_VANISHING "; geometric mean"},
+    [G_INPUT] = {"input_ratio", "dx1/dxT", 1, 0, FAM_INPUT_GRAD, FAM_INPUT_GRAD, 0, 0, LEG_INPUT "; geometric mean"},
+    [G_SECONDS] = {"seconds_per_run", "s/run", 1, 0, ALL, ALL, 0, 0, "mean wall seconds per run"},
 };
 
 /* Numbers over the averaged runs of one group, one array per statistic (n each). */
@@ -946,7 +1218,7 @@ static int assign_groups(const run_set *rs, const char *const *gkeys, int ngk, i
         for (int g = 0; g < ngroups && group[i] < 0; g++) {
             int same = 1;
             for (int k = 0; k < ngk && same; k++)
-                same = cmp_key(sw_schema_find(gkeys[k]), &rs->runs[i].config, &rs->runs[first[g]].config) == 0;
+                same = cmp_group_key(rs, gkeys[k], i, first[g]) == 0;
             if (same) group[i] = g;
         }
         if (group[i] < 0) {
@@ -964,6 +1236,28 @@ static void set_loss_stat(table *t, int row, int col, stats s)
     loss_pm_std(text, sizeof text, s);
     CSV_NUMBER(csv, s.mean);
     tab_set(t, row, col, text, s.n ? csv : "", s.mean);
+}
+
+/* The parameter count of the runs of group g (those whose file records one): one number,
+ * or its range in text (CSV: empty) when they differ (a --by that merges model sizes). */
+static void set_params(table *t, int row, int col, const run_set *rs, const int *group, int g)
+{
+    long long lo = 0, hi = 0;
+    for (int i = 0; i < rs->n; i++) {
+        long long p = rs->runs[i].param_count;
+        if (group[i] != g || p <= 0) continue;
+        if (!lo || p < lo) lo = p;
+        if (p > hi) hi = p;
+    }
+    if (lo == hi && lo > 0) {
+        set_int(t, row, col, lo);
+    } else if (lo) {
+        char text[64];
+        snprintf(text, sizeof text, "%lld-%lld", lo, hi);
+        tab_set(t, row, col, text, "", (double)hi);
+    } else {
+        tab_set(t, row, col, "-", "", NAN);
+    }
 }
 
 /* Fills the statistics columns col[G_*] of `row` for group g; v[V_*] are scratch arrays
@@ -1003,6 +1297,7 @@ static void group_row(table *t, int row, const int *col, const run_set *rs, cons
     set_int(t, row, col[G_STOPPED], counts[SW_RUN_STOPPED]);
     set_int(t, row, col[G_FAILED], counts[SW_RUN_FAILED]);
     set_int(t, row, col[G_DIVERGED], counts[SW_RUN_DIVERGED]);
+    set_params(t, row, col[G_PARAMS], rs, group, g);
     stats sb = stats_of(v[V_BEST], m), se = stats_of(v[V_EPOCH], m), sf = stats_of(v[V_FINAL], m),
           st = stats_of(v[V_TRAIN], m), ss = stats_of(v[V_SEC], m);
     char text[96], csv[32];
@@ -1067,10 +1362,7 @@ static void group_row(table *t, int row, const int *col, const run_set *rs, cons
 static int group_table(const run_set *rs, const char *const *gkeys, int ngk, table *t)
 {
     int c_keys = t->ncols;
-    for (int k = 0; k < ngk; k++) {
-        const sw_key_info *ki = sw_schema_find(gkeys[k]);
-        tab_col(t, gkeys[k], key_title(gkeys[k], gkeys, ngk), key_numeric(ki), 0, IN_BOTH);
-    }
+    add_key_columns(t, gkeys, ngk);
     int col[G_COUNT];
     add_columns(t, group_columns, G_COUNT, rs, col);
     if (t->oom) return SW_ENOMEM;
@@ -1092,7 +1384,7 @@ static int group_table(const run_set *rs, const char *const *gkeys, int ngk, tab
         int row = tab_row(t);
         if (row < 0) break;
         for (int k = 0; k < ngk; k++)
-            key_cell(t, row, c_keys + k, sw_schema_find(gkeys[k]), &rs->runs[first[g]].config);
+            key_cell(t, row, c_keys + k, gkeys[k], rs, first[g]);
         group_row(t, row, col, rs, group, g, v);
     }
     free(group);
@@ -1103,38 +1395,43 @@ static int group_table(const run_set *rs, const char *const *gkeys, int ngk, tab
 
 /* The columns of the per-run table after its id and key columns, in order. */
 enum {
-    R_STATUS, R_VAL, R_BEST, R_LVAL, R_LBEST, R_BASELINE, R_EPOCH, R_FINAL, R_LFINAL, R_TRAIN, R_LTRAIN, R_EPOCHS,
-    R_VANISHING, R_INPUT, R_SECONDS, R_ERROR, R_COUNT
+    R_STATUS, R_PARAMS, R_VAL, R_BEST, R_LVAL, R_LBEST, R_BASELINE, R_EPOCH, R_FINAL, R_LFINAL, R_TRAIN, R_LTRAIN,
+    R_EPOCHS, R_VANISHING, R_INPUT, R_SECONDS, R_ERROR, R_COUNT
 };
 
 static const column_spec run_columns[R_COUNT] = {
-    [R_STATUS] = {"status", "status", 0, 0, ALL, ALL, 0},
-    [R_VAL] = {"val_acc_pct", "val acc %", 1, 1, FAM_VAL_ACC, FAM_VAL_ACC, 0},
-    [R_BEST] = {"best_acc_pct", "best acc %", 1, 1, FAM_ACC, FAM_ACC, 0},
-    [R_LVAL] = {"val_loss", "val", 1, 0, FAM_VAL_LOSS, FAM_VAL_LOSS, 1},
-    [R_LBEST] = {"best_loss", "best", 1, 0, FAM_LOSS, FAM_LOSS, 1},
-    [R_BASELINE] = {"baseline_loss", "baseline", 1, 0, FAM_BASELINE, FAM_BASELINE, 0},
-    [R_EPOCH] = {"best_epoch", "best epoch", 1, 0, ALL, ALL, 0},
-    [R_FINAL] = {"final_acc_pct", "final acc %", 1, 1, FAM_ACC, FAM_ACC, 0},
-    [R_LFINAL] = {"final_loss", "final", 1, 0, FAM_LOSS_METRIC, FAM_LOSS, 1},
-    [R_TRAIN] = {"final_train_acc_pct", "train acc %", 1, 1, FAM_ACC, FAM_ACC, 0},
-    [R_LTRAIN] = {"final_train_loss", "train", 1, 0, FAM_LOSS_METRIC, FAM_LOSS, 1},
-    [R_EPOCHS] = {"epochs", "epochs", 1, 0, ALL, ALL, 0},
-    [R_VANISHING] = {"vanishing_ratio", "dh1/dhT", 1, 0, ALL, ALL, 0},
-    [R_INPUT] = {"input_ratio", "dx1/dxT", 1, 0, FAM_INPUT_GRAD, FAM_INPUT_GRAD, 0},
-    [R_SECONDS] = {"wall_seconds", "seconds", 1, 0, ALL, ALL, 0},
-    [R_ERROR] = {"error", "error", 0, 0, ALL, ALL, 0},
+    [R_STATUS] = {"status", "status", 0, 0, ALL, ALL, 0, 0,
+                  "done, stopped (at epochs completed/planned), diverged or failed"},
+    [R_PARAMS] = {"param_count", "params", 1, 0, ALL, ALL, 0, 0, LEG_PARAMS},
+    [R_VAL] = {"val_acc_pct", "val acc %", 1, 1, FAM_VAL_ACC, FAM_VAL_ACC, 0, 1, LEG_VAL_ACC},
+    [R_BEST] = {"best_acc_pct", "best acc %", 1, 1, FAM_ACC, FAM_ACC, 0, 1, LEG_BEST_ACC},
+    [R_LVAL] = {"val_loss", "val", 1, 0, FAM_VAL_LOSS, FAM_VAL_LOSS, 1, 1, LEG_VAL_LOSS},
+    [R_LBEST] = {"best_loss", "best", 1, 0, FAM_LOSS, FAM_LOSS, 1, 1, LEG_BEST_LOSS},
+    [R_BASELINE] = {"baseline_loss", "baseline", 1, 0, FAM_BASELINE, FAM_BASELINE, 0, 0, LEG_BASELINE},
+    [R_EPOCH] = {"best_epoch", "best epoch", 1, 0, ALL, ALL, 0, 0, "the epoch the run's metric was best (from 1)"},
+    [R_FINAL] = {"final_acc_pct", "final acc %", 1, 1, FAM_ACC, FAM_ACC, 0, 1, LEG_FINAL_ACC},
+    [R_LFINAL] = {"final_loss", "final", 1, 0, FAM_LOSS_METRIC, FAM_LOSS, 1, 1, LEG_FINAL_LOSS},
+    [R_TRAIN] = {"final_train_acc_pct", "train acc %", 1, 1, FAM_ACC, FAM_ACC, 0, 1, LEG_TRAIN_ACC},
+    [R_LTRAIN] = {"final_train_loss", "train", 1, 0, FAM_LOSS_METRIC, FAM_LOSS, 1, 1, LEG_TRAIN_LOSS},
+    [R_EPOCHS] = {"epochs", "epochs", 1, 0, ALL, ALL, 0, 0, "epochs the run completed"},
+    [R_VANISHING] = {"vanishing_ratio", "dh1/dhT", 1, 0, ALL, ALL, 0, 0, LEG_VANISHING},
+    [R_INPUT] = {"input_ratio", "dx1/dxT", 1, 0, FAM_INPUT_GRAD, FAM_INPUT_GRAD, 0, 0, LEG_INPUT},
+    [R_SECONDS] = {"wall_seconds", "seconds", 1, 0, ALL, ALL, 0, 0, "wall seconds of the run"},
+    [R_ERROR] = {"error", "error", 0, 0, ALL, ALL, 0, 0, "why a run failed or diverged"},
 };
 #undef ALL
 #undef NEVER
 
-static int run_table(const run_set *rs, table *t)
+/* One row per run: its id, the values of keys[0..nkeys) and its numbers. */
+static int run_table(const run_set *rs, const char *const *keys, int nkeys, table *t)
 {
     int c_id = tab_col(t, "run_id", "run", 0, 0, IN_BOTH);
+    if (c_id >= 0) {
+        t->cols[c_id].is_key = 1;
+        snprintf(t->cols[c_id].legend, sizeof t->cols[c_id].legend, "the run's id (its file name without .h5)");
+    }
     int c_keys = t->ncols;
-    for (int k = 0; k < rs->nkeys; k++)
-        tab_col(t, rs->keys[k], key_title(rs->keys[k], rs->keys, rs->nkeys), key_numeric(sw_schema_find(rs->keys[k])),
-                0, IN_BOTH);
+    add_key_columns(t, keys, nkeys);
     int col[R_COUNT];
     add_columns(t, run_columns, R_COUNT, rs, col);
     if (t->oom) return SW_ENOMEM;
@@ -1144,7 +1441,7 @@ static int run_table(const run_set *rs, table *t)
         int row = tab_row(t);
         if (row < 0) break;
         set_text(t, row, c_id, r->run_id);
-        for (int k = 0; k < rs->nkeys; k++) key_cell(t, row, c_keys + k, sw_schema_find(rs->keys[k]), &r->config);
+        for (int k = 0; k < nkeys; k++) key_cell(t, row, c_keys + k, keys[k], rs, i);
         if (r->status == SW_RUN_STOPPED) { /* where: the text says it, CSV keeps the status word */
             char where[64];
             snprintf(where, sizeof where, "stopped at %d/%d", r->epochs, r->epochs_planned);
@@ -1152,6 +1449,10 @@ static int run_table(const run_set *rs, table *t)
         } else {
             set_text(t, row, col[R_STATUS], sw_run_status_name(r->status));
         }
+        if (r->param_count > 0)
+            set_int(t, row, col[R_PARAMS], r->param_count);
+        else
+            tab_set(t, row, col[R_PARAMS], "-", "", NAN);
         set_num(t, row, col[R_VAL], "%.2f", l->val && !l->by_loss ? pct(l->val_best) : NAN);
         set_num(t, row, col[R_LVAL], LOSS_FMT, l->val && l->by_loss ? l->val_best : NAN);
         set_num(t, row, col[R_BEST], "%.2f", l->by_loss ? NAN : pct(r->best_test_acc));
@@ -1263,8 +1564,9 @@ static int rung_table(const sw_decisions *d, table *t)
     return t->oom ? SW_ENOMEM : SW_OK;
 }
 
-/* The line above the rung table: the rule, its metric and where the numbers come from. */
-static void rungs_note(char *note, size_t len, const sw_decisions *d)
+/* The line above the rung table: the rule, its metric and where the numbers come from
+ * (`dir` named when the table covers several directories; NULL otherwise). */
+static void rungs_note(char *note, size_t len, const sw_decisions *d, const char *dir)
 {
     /* configurations of several runs: fewer configurations than rows at the first rung */
     bool seeds = false;
@@ -1278,20 +1580,20 @@ static void rungs_note(char *note, size_t len, const sw_decisions *d)
         if (d->configuration[i] >= 0 && !seen[d->configuration[i]]) seen[d->configuration[i]] = true, distinct++;
     seeds = seen && distinct < n;
     free(seen);
-    snprintf(note, len, "early stopping: %s on %s%s, eta %d, min_epochs %d%s; %d decision%s in sweep.h5 /decisions "
-             "(cutoff: the rung's threshold, - when nobody was promoted)", d->kind, d->metric,
-             metric_is_acc(d->metric) ? " (percent)" : "", d->eta, d->min_epochs,
+    snprintf(note, len, "early stopping%s%s: %s on %s%s, eta %d, min_epochs %d%s; %d decision%s in sweep.h5 /decisions "
+             "(cutoff: the rung's threshold, - when nobody was promoted)", dir ? " in " : "", dir ? dir : "", d->kind,
+             d->metric, metric_is_acc(d->metric) ? " (percent)" : "", d->eta, d->min_epochs,
              seeds && !strcmp(d->by, "configuration") ? ", by configuration (the mean of its seeds)" : "", d->n,
              sw_plural(d->n));
 }
 
 /* Below a sweep's table (text, markdown): the per-rung account of DIR/sweep.h5's /decisions,
  * when it has them. A malformed /decisions is said on diag (may be NULL) and left out: the
- * table above stands on the run files alone. */
-static void rungs_account(const char *dir, sw_table_format format, FILE *out, FILE *diag)
+ * table above stands on the run files alone. `named`: say which directory it is. */
+static void rungs_account(const char *dir, int named, sw_table_format format, FILE *out, FILE *diag)
 {
     sw_decisions d;
-    char err[512] = "", note[512];
+    char err[512] = "", note[1024];
     int rc = sw_h5_read_decisions(dir, &d, err, sizeof err);
     if (rc && rc != SW_ENOTFOUND && diag)
         fprintf(diag, "summarize: early-stopping decisions left out: %s\n", err[0] ? err : sw_strerror(rc));
@@ -1299,7 +1601,7 @@ static void rungs_account(const char *dir, sw_table_format format, FILE *out, FI
         table t;
         memset(&t, 0, sizeof t);
         if (rung_table(&d, &t) == SW_OK) {
-            rungs_note(note, sizeof note, &d);
+            rungs_note(note, sizeof note, &d, named ? dir : NULL);
             const char *notes[1] = {note};
             fputc('\n', out);
             tab_print(&t, format, out, notes, 1, 0);
@@ -1322,8 +1624,8 @@ static int rungs_summary(const char *dir, const sw_summary_options *opt, FILE *o
     if (rc == SW_OK && (rc = rung_table(&d, &t)) == SW_ENOMEM) sw_set_error(err, errlen, "out of memory");
     if (rc == SW_OK && opt->sort) rc = tab_sort(&t, opt->sort, err, errlen);
     if (rc == SW_OK) {
-        char note[512];
-        rungs_note(note, sizeof note, &d);
+        char note[1024];
+        rungs_note(note, sizeof note, &d, NULL);
         const char *notes[1] = {note};
         tab_print(&t, opt->format, out, notes, opt->format == SW_TABLE_CSV ? 0 : 1, 0);
     }
@@ -1334,7 +1636,8 @@ static int rungs_summary(const char *dir, const sw_summary_options *opt, FILE *o
 
 /* ---- entry points ------------------------------------------------------------------------ */
 
-/* Splits "a,b,c" into schema keys (pointers into the schema). */
+/* Splits "a,b,c" into group keys: schema key strings (a key written as in a config file or
+ * --set: canonical or its unambiguous short form, lr, cell, schedule.kind) or SWEEP_KEY. */
 static int parse_by(const char *by, const char **keys, int *n, char *err, size_t errlen)
 {
     *n = 0;
@@ -1344,38 +1647,54 @@ static int parse_by(const char *by, const char **keys, int *n, char *err, size_t
         if (!*p) break;
         const char *e = p;
         while (*e && *e != ',' && !isspace((unsigned char)*e)) e++;
-        char key[128];
-        snprintf(key, sizeof key, "%.*s", (int)(e - p), p);
-        const sw_key_info *k = sw_schema_find(key);
-        if (!k) {
-            const char *near = sw_schema_suggest(key);
-            sw_set_error(err, errlen, "--by: unknown key '%s'%s%s%s", key, near ? " (did you mean '" : "",
-                    near ? near : "", near ? "'?)" : "");
+        char name[128], why[600];
+        snprintf(name, sizeof name, "%.*s", (int)(e - p), p);
+        const sw_key_info *k = strcmp(name, SWEEP_KEY) ? sw_resolve_key_explained(name, why, sizeof why) : NULL;
+        if (!k && strcmp(name, SWEEP_KEY)) {
+            sw_set_error(err, errlen, "--by: %s", why);
             return SW_EINVAL;
         }
+        const char *key = k ? k->key : SWEEP_KEY;
         int dup = 0;
-        for (int i = 0; i < *n; i++) dup |= keys[i] == k->key;
-        if (!dup && *n < (int)sw_schema_len) keys[(*n)++] = k->key;
+        for (int i = 0; i < *n; i++) dup |= keys[i] == key;
+        if (!dup && *n < (int)sw_schema_len + 1) keys[(*n)++] = key;
         p = e;
     }
     return SW_OK;
 }
 
-/* --history RUN_ID: that run's per-epoch table, with notes on its outcome above it. */
-static int history_summary(const run_set *rs, const sw_summary_options *opt, const char *dir, FILE *out, char *err,
-                           size_t errlen)
+/* The run --history names: its index in rs, or -1 with why in err (no such run; or runs of
+ * that id in several sweeps, which one directory at a time tells apart). */
+static int find_history_run(const run_set *rs, const char *id, char *err, size_t errlen)
 {
-    const sw_run_file *r = NULL;
-    const run_loss *l = NULL;
-    for (int i = 0; i < rs->n && !r; i++)
-        if (!strcmp(rs->runs[i].run_id, opt->history_run)) r = &rs->runs[i], l = &rs->loss[i];
-    if (!r) {
-        size_t used = (size_t)snprintf(err, errlen, "no run '%s' in %s; runs:", opt->history_run, dir);
+    int found = -1, also = -1;
+    for (int i = 0; i < rs->n; i++)
+        if (!strcmp(rs->runs[i].run_id, id)) {
+            if (found < 0) found = i;
+            else if (also < 0) also = i;
+        }
+    if (also >= 0) {
+        sw_set_error(err, errlen, "run '%s' is in several sweeps (%s and %s): summarize its directory alone", id,
+                     rs->sweeps[rs->sweep_of[found]].label, rs->sweeps[rs->sweep_of[also]].label);
+        return -1;
+    }
+    if (found < 0) {
+        size_t used = (size_t)snprintf(err, errlen, "no run '%s' in %s%s; runs:", id, rs->dirs[0],
+                                       rs->ndirs > 1 ? " and the other directories" : "");
         for (int i = 0; i < rs->n && i < 20 && used < errlen; i++)
             used += (size_t)snprintf(err + used, errlen - used, " %s", rs->runs[i].run_id);
         if (rs->n > 20 && used < errlen) snprintf(err + used, errlen - used, " ...");
-        return SW_EINVAL;
     }
+    return found;
+}
+
+/* --history RUN_ID: that run's per-epoch table, with notes on its outcome above it. */
+static int history_summary(const run_set *rs, const sw_summary_options *opt, FILE *out, char *err, size_t errlen)
+{
+    int i = find_history_run(rs, opt->history_run, err, errlen);
+    if (i < 0) return SW_EINVAL;
+    const sw_run_file *r = &rs->runs[i];
+    const run_loss *l = &rs->loss[i];
     table t;
     memset(&t, 0, sizeof t);
     const char *notes[4];
@@ -1440,25 +1759,82 @@ done:
     return rc;
 }
 
-/* The first note above a sweep's table: its name, the runs by status, what was skipped. */
-static void sweep_note(char *note, size_t len, const run_set *rs, const char *dir, int per_run, int nrows)
+/* "runs/a" or "runs/a, runs/b": the directories read. */
+static void dirs_text(const run_set *rs, char *out, size_t len)
+{
+    size_t used = 0;
+    out[0] = 0;
+    for (int d = 0; d < rs->ndirs && used < len; d++)
+        used += (size_t)snprintf(out + used, len - used, "%s%s", d ? ", " : "", rs->dirs[d]);
+}
+
+/* The first note above a sweep's table: the sweep (or the sweeps, with their runs), the
+ * runs by status, the rows (`shown` of `nrows` with --top), what was skipped. */
+static void sweep_note(char *note, size_t len, const run_set *rs, int per_run, int nrows, int shown,
+                       const char *ranked_by, int by_sort)
 {
     int counts[SW_RUN_STATUS_COUNT] = {0};
     for (int i = 0; i < rs->n; i++) counts[rs->runs[i].status]++;
+    char dirs[1024];
+    dirs_text(rs, dirs, sizeof dirs);
+    size_t used;
+    if (rs->nsweeps > 1) { /* say so first: their runs are not one sweep's */
+        int said = 1; /* every label names the directory argument it is in: no need to repeat them */
+        for (int s = 0; s < rs->nsweeps; s++) said &= rs->sweeps[s].at_arg && strcmp(rs->sweeps[s].label, rs->sweeps[s].name);
+        used = (size_t)snprintf(note, len, "%d sweeps%s%s:", rs->nsweeps, said ? "" : " in ", said ? "" : dirs);
+        for (int s = 0; s < rs->nsweeps && s < 8 && used < len; s++)
+            used += (size_t)snprintf(note + used, len - used, "%s %s (%d run%s)", s ? "," : "", rs->sweeps[s].label,
+                                     rs->sweeps[s].runs, sw_plural(rs->sweeps[s].runs));
+        if (rs->nsweeps > 8 && used < len) used += (size_t)snprintf(note + used, len - used, ", ...");
+        if (used < len) used += (size_t)snprintf(note + used, len - used, "; ");
+    } else {
+        used = (size_t)snprintf(note, len, "%s%s%s%s: ", rs->sweep ? "sweep " : "", rs->sweep ? rs->sweep : "",
+                                rs->sweep ? " in " : "", dirs);
+    }
     /* "stopped" only when a run was: the line of a sweep without early stopping stays as it was */
     char stopped[32] = "";
     if (counts[SW_RUN_STOPPED]) snprintf(stopped, sizeof stopped, "%d stopped, ", counts[SW_RUN_STOPPED]);
-    size_t used = (size_t)snprintf(note, len, "%s%s%s%s: %d run%s (%d done, %s%d diverged, %d failed)",
-                                   rs->sweep ? "sweep " : "", rs->sweep ? rs->sweep : "", rs->sweep ? " in " : "",
-                                   dir, rs->n, sw_plural(rs->n), counts[SW_RUN_DONE], stopped,
-                                   counts[SW_RUN_DIVERGED], counts[SW_RUN_FAILED]);
+    if (used < len)
+        used += (size_t)snprintf(note + used, len - used, "%d run%s (%d done, %s%d diverged, %d failed)", rs->n,
+                                 sw_plural(rs->n), counts[SW_RUN_DONE], stopped, counts[SW_RUN_DIVERGED],
+                                 counts[SW_RUN_FAILED]);
     if (!per_run && used < len)
         used += (size_t)snprintf(note + used, len - used, ", %d configuration%s", nrows, sw_plural(nrows));
+    if (shown < nrows && used < len)
+        used += (size_t)snprintf(note + used, len - used, " (the %s %d by %s%s shown)", by_sort ? "first" : "best",
+                                 shown, by_sort ? "--sort " : "", ranked_by);
+    else if (per_run && ranked_by[0] && !by_sort && used < len)
+        used += (size_t)snprintf(note + used, len - used, "; sorted best first by %s", ranked_by);
     if (rs->unreadable && used < len)
         used += (size_t)snprintf(note + used, len - used, "; %d unreadable file%s skipped", rs->unreadable,
                                  sw_plural(rs->unreadable));
     if (rs->pending && used < len)
         snprintf(note + used, len - used, "; %d listed in sweep.h5 without a file (pending)", rs->pending);
+}
+
+/* The note on what keeps the rows apart, when it is more than one sweep's swept keys: the
+ * sweep, and the keys whose values differ between the files though no sweep swept them.
+ * Returns 0 (and writes nothing) when there is nothing to say. */
+static int grouping_note(char *note, size_t len, const run_set *rs, const char *const *gkeys, int ngk)
+{
+    char unswept[512] = "";
+    size_t u = 0;
+    for (int k = 0; k < rs->nunswept && u < sizeof unswept; k++)
+        for (int g = 0; g < ngk && u < sizeof unswept; g++)
+            if (gkeys[g] == rs->keys[k])
+                u += (size_t)snprintf(unswept + u, sizeof unswept - u, "%s%s", u ? ", " : "",
+                                      key_title(gkeys[g], gkeys, ngk));
+    int by_sweep = 0;
+    for (int g = 0; g < ngk; g++) by_sweep |= gkeys[g] == SWEEP_KEY;
+    if (!u && !by_sweep) return 0;
+    size_t used = 0;
+    if (by_sweep)
+        used = (size_t)snprintf(note, len, "runs of %d sweeps: a row holds one sweep's runs", rs->nsweeps);
+    if (u && used < len)
+        snprintf(note + used, len - used, "%s%s%s: %s between the files though no sweep swept %s", used ? "; " : "",
+                 used ? "also grouped by " : "grouped also by ", unswept, strchr(unswept, ',') ? "they differ" : "it differs",
+                 strchr(unswept, ',') ? "them" : "it");
+    return 1;
 }
 
 /* What a constant answer scores, per task kind with a baseline loss (task.h's
@@ -1493,71 +1869,188 @@ static void loss_note(char *note, size_t len, const run_set *rs)
     if (!first && used < len) snprintf(note + used, len - used, ")");
 }
 
-/* The table of a sweep: per configuration (grouped by gkeys, or by every swept key but the
- * seed when opt->by is NULL) or per run. */
-static int sweep_summary(const run_set *rs, const sw_summary_options *opt, const char **gkeys, int ngk,
-                         const char *dir, FILE *out, FILE *diag, char *err, size_t errlen)
+/* The metric that ranks configurations (--top, and searches' default order): the one their
+ * best epoch was chosen by, in order of preference when runs differ. Its column in t
+ * (the per-run or per-configuration table), or -1 when t has none. */
+static int metric_column(const table *t, const run_set *rs, int per_run)
 {
-    if (rs->n == 0) {
-        sw_set_error(err, errlen, "%s: no readable run files%s", dir, rs->unreadable ? " (see the messages above)" : "");
-        return SW_ENOTFOUND;
+    static const struct {
+        unsigned fam;
+        const char *group_id, *run_id;
+    } metrics[] = {
+        {FAM_VAL_ACC, "val_acc_pct_mean", "val_acc_pct"},
+        {FAM_ACC, "best_acc_pct_mean", "best_acc_pct"},
+        {FAM_VAL_LOSS, "val_loss_mean", "val_loss"},
+        {FAM_LOSS_METRIC, "best_loss_mean", "best_loss"},
+    };
+    for (size_t m = 0; m < SW_ARRAY_LEN(metrics); m++)
+        if (rs->fams & metrics[m].fam)
+            for (int j = 0; j < t->ncols; j++)
+                if (!strcmp(t->cols[j].id, per_run ? metrics[m].run_id : metrics[m].group_id)) return j;
+    return -1;
+}
+
+/* The text title of the column that shows what CSV column j holds ("val acc %" for
+ * val_acc_pct_mean), for the notes. */
+static const char *shown_title(const table *t, int j)
+{
+    char stem[96];
+    snprintf(stem, sizeof stem, "%s", t->cols[j].id);
+    char *m = strstr(stem, "_pct_mean");
+    if (!m) m = strstr(stem, "_mean");
+    if (m) *m = 0;
+    for (int c = 0; c < t->ncols; c++)
+        if ((t->cols[c].where & IN_TEXT) && !strcmp(t->cols[c].id, stem)) return t->cols[c].title;
+    return t->cols[j].title;
+}
+
+/* Orders the rows and keeps opt->top of them: --sort, else for --top or a search (a sampled
+ * one, or early stopping) the metric best first, else grid order. ranked_by (for the
+ * notes): the metric's title when it ordered the rows, --sort's column when that did, ""
+ * for grid order. With --top the key columns stay in the table: they say which rows won. */
+static int order_rows(table *t, const run_set *rs, const sw_summary_options *opt, char *ranked_by, size_t len,
+                      char *err, size_t errlen)
+{
+    ranked_by[0] = 0;
+    int rc = SW_OK;
+    if (opt->sort) {
+        rc = tab_sort(t, opt->sort, err, errlen);
+        snprintf(ranked_by, len, "%s", opt->sort);
+    } else if (opt->top > 0 || rs->sampled || (rs->fams & FAM_STOPPED)) {
+        int col = metric_column(t, rs, opt->per_run);
+        if (col >= 0) {
+            rc = tab_sort_column(t, col, t->cols[col].desc, err, errlen);
+            snprintf(ranked_by, len, "%s", shown_title(t, col));
+        }
     }
-    if (!opt->by)
-        for (int k = 0; k < rs->nkeys; k++)
-            if (strcmp(rs->keys[k], "seed") != 0) gkeys[ngk++] = rs->keys[k];
-    table t;
-    memset(&t, 0, sizeof t);
-    int rc = opt->per_run ? run_table(rs, &t) : group_table(rs, gkeys, ngk, &t);
-    if (rc) {
-        sw_set_error(err, errlen, "out of memory");
-        goto done;
+    if (!rc && opt->top > 0) {
+        tab_truncate(t, opt->top);
+        for (int j = 0; j < t->ncols; j++) t->cols[j].keep |= t->cols[j].is_key;
     }
-    if (opt->sort && (rc = tab_sort(&t, opt->sort, err, errlen))) goto done;
-    char note[4][512];
-    const char *notes[4];
-    int nnotes = 0;
-    sweep_note(note[0], sizeof note[0], rs, dir, opt->per_run, t.nrows);
-    notes[nnotes++] = note[0];
+    return rc;
+}
+
+/* Below the table (--legend; text and markdown): one line per column shown or stated above
+ * it, with its meaning. */
+static void print_legend(const table *t, sw_table_format format, FILE *out)
+{
+    int w = 0;
+    for (int j = 0; j < t->ncols; j++)
+        if ((t->cols[j].where & IN_TEXT) && t->cols[j].legend[0] && text_width(t->cols[j].title) > w)
+            w = text_width(t->cols[j].title);
+    fputs(format == SW_TABLE_MARKDOWN ? "\nColumns:\n\n" : "\ncolumns:\n", out);
+    for (int j = 0; j < t->ncols; j++) {
+        const column *c = &t->cols[j];
+        int any = 0;
+        for (int i = 0; i < t->nrows && !any; i++) any = tab_cell(t, i, j)->text[0] != 0;
+        if (!(c->where & IN_TEXT) || !c->legend[0] || !any) continue;
+        if (format == SW_TABLE_MARKDOWN)
+            fprintf(out, "- `%s`: %s\n", c->title, c->legend);
+        else
+            fprintf(out, "  %s%*s  %s\n", c->title, w - text_width(c->title), "", c->legend);
+    }
+}
+
+/* The notes above a sweep's table, into note[] (each len bytes); returns how many. */
+static int sweep_notes(char (*note)[1024], const char **notes, const run_set *rs, const sw_summary_options *opt,
+                       const char *const *gkeys, int ngk, int nrows, int shown, const char *ranked_by)
+{
+    int n = 0, by_sort = opt->sort != NULL;
+    sweep_note(note[n], sizeof note[n], rs, opt->per_run, nrows, shown, ranked_by, by_sort);
+    notes[n] = note[n];
+    n++;
+    if (!opt->per_run && grouping_note(note[n], sizeof note[n], rs, gkeys, ngk)) notes[n] = note[n], n++;
     if (!opt->per_run) {
-        snprintf(note[1], sizeof note[1],
-                 "statistics over %s (%smean +- sample std over seeds)%s; "
-                 "dh1/dhT: ||dl/dh_1|| / ||dl/dh_T||, last layer, last recorded epoch, geometric mean%s",
+        snprintf(note[n], sizeof note[n], "statistics over %s (%smean +- sample std over seeds)%s%s%s",
                  rs->fams & FAM_STOPPED ? "done and stopped runs" : "done runs",
                  rs->fams & FAM_STOPPED ? "a stopped run with its best epoch so far; " : "",
-                 rs->fams & FAM_ACC ? ", accuracies in percent" : "",
-                 rs->fams & FAM_INPUT_GRAD ? "; dx1/dxT: the same for the gradient reaching the inputs x_t" : "");
-        notes[nnotes++] = note[1];
+                 rs->fams & FAM_ACC ? ", accuracies in percent" : "", ranked_by[0] && !by_sort ?
+                 "; sorted best first by " : "", ranked_by[0] && !by_sort ? ranked_by : "");
+        if (!opt->legend) snprintf(note[n] + strlen(note[n]), sizeof note[n] - strlen(note[n]), "%s",
+                                   "; --legend explains the columns");
+        notes[n] = note[n];
+        n++;
     }
     if (rs->fams & (FAM_VAL_ACC | FAM_VAL_LOSS)) {
-        snprintf(note[3], sizeof note[3], "the best epoch is chosen on the validation set: %s%s%s%s%s",
+        snprintf(note[n], sizeof note[n], "the best epoch is chosen on the validation set: %s%s%s%s%s",
                  rs->fams & FAM_VAL_ACC ? "val acc % chose it, best acc % is the test accuracy there" : "",
                  (rs->fams & FAM_VAL_ACC) && (rs->fams & FAM_VAL_LOSS) ? "; " : "",
                  rs->fams & FAM_VAL_LOSS ? "the lowest val " : "", rs->fams & FAM_VAL_LOSS ? rs->loss_name : "",
                  rs->fams & FAM_VAL_LOSS ? " chose it, best is the test's there" : "");
-        notes[nnotes++] = note[3];
+        notes[n] = note[n];
+        n++;
     }
     if (rs->fams & FAM_LOSS) {
-        loss_note(note[2], sizeof note[2], rs);
-        notes[nnotes++] = note[2];
+        loss_note(note[n], sizeof note[n], rs);
+        notes[n] = note[n];
+        n++;
     }
+    return n;
+}
+
+/* The table of the runs: per configuration (grouped by gkeys, or when opt->by is NULL by the
+ * sweep when there are several and every key that tells their configurations apart, but
+ * the seed) or per run. */
+static int sweep_summary(const run_set *rs, const sw_summary_options *opt, const char **gkeys, int ngk, FILE *out,
+                         FILE *diag, char *err, size_t errlen)
+{
+    if (rs->n == 0) {
+        char dirs[1024];
+        dirs_text(rs, dirs, sizeof dirs);
+        sw_set_error(err, errlen, "%s: no readable run files%s", dirs, rs->unreadable ? " (see the messages above)" : "");
+        return SW_ENOTFOUND;
+    }
+    const char **rkeys = calloc((size_t)rs->nkeys + 1, sizeof *rkeys); /* --runs: the sweep, every key */
+    if (!rkeys) return SW_ENOMEM;
+    int nrk = 0;
+    if (rs->nsweeps > 1) rkeys[nrk++] = SWEEP_KEY;
+    for (int k = 0; k < rs->nkeys; k++) rkeys[nrk++] = rs->keys[k];
+    if (!opt->by)
+        for (int k = 0; k < nrk; k++)
+            if (strcmp(rkeys[k], "seed") != 0) gkeys[ngk++] = rkeys[k];
+    table t;
+    memset(&t, 0, sizeof t);
+    int rc = opt->per_run ? run_table(rs, rkeys, nrk, &t) : group_table(rs, gkeys, ngk, &t);
+    if (rc) {
+        sw_set_error(err, errlen, "out of memory");
+        goto done;
+    }
+    int nrows = t.nrows;
+    char ranked_by[128];
+    if ((rc = order_rows(&t, rs, opt, ranked_by, sizeof ranked_by, err, errlen))) goto done;
+    char note[6][1024];
+    const char *notes[6];
+    int nnotes = sweep_notes(note, notes, rs, opt, gkeys, ngk, nrows, t.nrows, ranked_by);
     tab_print(&t, opt->format, out, notes, opt->format == SW_TABLE_CSV ? 0 : nnotes, 1);
-    if (opt->format != SW_TABLE_CSV) rungs_account(dir, opt->format, out, diag);
+    if (opt->legend && opt->format != SW_TABLE_CSV) print_legend(&t, opt->format, out);
+    if (opt->format != SW_TABLE_CSV)
+        for (int d = 0; d < rs->ndirs; d++) rungs_account(rs->dirs[d], rs->ndirs > 1, opt->format, out, diag);
 done:
     tab_free(&t);
+    free(rkeys);
     return rc;
 }
 
-int sw_summarize(const char *dir, const sw_summary_options *opt, FILE *out, FILE *diag, char *err,
-                 size_t errlen)
+int sw_summarize_dirs(const char *const *dirs, int ndirs, const sw_summary_options *opt, FILE *out, FILE *diag,
+                      char *err, size_t errlen)
 {
-    sw_summary_options defaults = {NULL, NULL, SW_TABLE_TEXT, 0, NULL, 0};
+    sw_summary_options defaults = {NULL, NULL, SW_TABLE_TEXT, 0, NULL, 0, 0, 0};
     if (!opt) opt = &defaults;
-    if (!dir || !out) {
+    if (!dirs || ndirs < 1 || !out) {
         sw_set_error(err, errlen, "sw_summarize: missing argument");
         return SW_EINVAL;
     }
+    for (int d = 0; d < ndirs; d++)
+        if (!dirs[d]) {
+            sw_set_error(err, errlen, "sw_summarize: missing argument");
+            return SW_EINVAL;
+        }
+    if (opt->rungs && ndirs > 1) {
+        sw_set_error(err, errlen, "--rungs reads one directory at a time");
+        return SW_EINVAL;
+    }
     /* validate --by before reading anything */
-    const char **gkeys = calloc(sw_schema_len + 1, sizeof *gkeys);
+    const char **gkeys = calloc(sw_schema_len + 2, sizeof *gkeys);
     if (!gkeys) return SW_ENOMEM;
     int ngk = 0, rc;
     if (opt->by && (rc = parse_by(opt->by, gkeys, &ngk, err, errlen))) {
@@ -1567,36 +2060,45 @@ int sw_summarize(const char *dir, const sw_summary_options *opt, FILE *out, FILE
     if (opt->rungs) {
         struct stat st;
         free(gkeys);
-        if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-            sw_set_error(err, errlen, "%s: no such directory", dir);
+        if (stat(dirs[0], &st) != 0 || !S_ISDIR(st.st_mode)) {
+            sw_set_error(err, errlen, "%s: no such directory", dirs[0]);
             return SW_ENOTFOUND;
         }
-        return rungs_summary(dir, opt, out, err, errlen);
+        return rungs_summary(dirs[0], opt, out, err, errlen);
     }
     run_set rs;
-    rc = load_runs(dir, opt->history_run ? SW_READ_HISTORY : 0, &rs, diag, err, errlen);
+    rc = load_runs(dirs, ndirs, opt->history_run ? SW_READ_HISTORY : 0, &rs, diag, err, errlen);
     if (!rc)
-        rc = opt->history_run ? history_summary(&rs, opt, dir, out, err, errlen)
-                              : sweep_summary(&rs, opt, gkeys, ngk, dir, out, diag, err, errlen);
+        rc = opt->history_run ? history_summary(&rs, opt, out, err, errlen)
+                              : sweep_summary(&rs, opt, gkeys, ngk, out, diag, err, errlen);
     run_set_free(&rs);
     free(gkeys);
     return rc;
 }
 
+int sw_summarize(const char *dir, const sw_summary_options *opt, FILE *out, FILE *diag, char *err, size_t errlen)
+{
+    const char *dirs[1] = {dir};
+    return sw_summarize_dirs(dirs, 1, opt, out, diag, err, errlen);
+}
+
 const char *sw_summarize_usage(void)
 {
-    return "usage: sweep summarize DIR [--by KEYS] [--sort [-|+]COLUMN] [--format text|markdown|csv]\n"
-           "                       [--runs] [--history RUN_ID] [--rungs]\n"
+    return "usage: sweep summarize DIR [DIR...] [--by KEYS] [--sort [-|+]COLUMN] [--top N] [--legend]\n"
+           "                       [--format text|markdown|csv] [--runs] [--history RUN_ID] [--rungs]\n"
            "\n"
-           "Prints the best-epoch table of the sweep in DIR from its HDF5 files alone: one row per\n"
-           "configuration (runs grouped by every swept key except seed), with runs done / failed /\n"
-           "diverged, best test accuracy mean +- std and min-max over seeds (percent), median best\n"
-           "epoch, final test and train accuracy, the vanishing-gradient figure dh1/dhT\n"
-           "(||dl/dh_1|| / ||dl/dh_T|| of the last layer at the last recorded epoch, geometric mean\n"
-           "over seeds), dx1/dxT (the same ratio for the gradient reaching the inputs x_1 and x_T:\n"
-           "every cell's, where a transformer's dh1/dhT is 0 by construction) and seconds per run.\n"
-           "Statistics use the done (and stopped) runs; columns\n"
-           "with the same value in every row are stated once above the table.\n"
+           "Prints the best-epoch table of the runs in DIR (or in several directories, to compare\n"
+           "sweeps) from their HDF5 files alone: one row per configuration, with the runs done /\n"
+           "failed / diverged, the parameter count, best test accuracy mean +- std and min-max over seeds\n"
+           "(percent), median best epoch, final test and train accuracy, the vanishing-gradient\n"
+           "figures dh1/dhT and dx1/dxT and seconds per run (--legend: every column's meaning, one\n"
+           "line each, under the table; all of them below).\n"
+           "A configuration is every key whose value differs between the runs, but the seed: the\n"
+           "keys the sweep swept and any other (files of two sweeps at T=20 and T=50 linked into one\n"
+           "directory are two rows per cell, not one average). Runs of several sweeps (their name and\n"
+           "the directory their files are in) get a `sweep` column, and a note says so.\n"
+           "Statistics use the done (and stopped) runs. Columns with the same value in every row are\n"
+           "stated once above the table, except the metrics, which always stay in it.\n"
            "Runs selected by their test loss (regression: adding) show best, final and train MSE\n"
            "instead of accuracies, lower is better; tasks with a baseline loss (adding, copy) show\n"
            "it and the test loss at the best epoch. Runs of other tasks keep their own columns.\n"
@@ -1604,31 +2106,65 @@ const char *sw_summarize_usage(void)
            "loss) shows that metric, best acc % the test accuracy at that epoch. Early-stopped runs\n"
            "(status stopped) get a stopped count and enter the statistics with their best epoch so\n"
            "far; when sweep.h5 has early-stopping decisions, a per-rung account follows the table.\n"
+           "Rows come in grid order; a search (sampled points, or early stopping) sorts them best\n"
+           "first by its metric (the validation one when there is a validation set).\n"
            "\n"
-           "  --by KEYS          group by these comma-separated keys instead (e.g. model.cell);\n"
-           "                     --by '' puts all runs in one row\n"
-           "  --sort COLUMN      sort rows by a column (CSV header name, key, or best, final, epoch,\n"
-           "                     train, loss, baseline, vanishing, input, seconds); accuracies sort high\n"
-           "                     first, losses and the rest low first; a leading - or + forces\n"
-           "                     descending or ascending\n"
+           "  --by KEYS          group by these comma-separated keys instead (e.g. cell or model.cell,\n"
+           "                     written as in a config; `sweep` for the sweep); --by '' puts all runs\n"
+           "                     in one row\n"
+           "  --sort COLUMN      sort rows by a column (CSV header name, text title, key, or best,\n"
+           "                     final, epoch, train, loss, baseline, vanishing, input, params,\n"
+           "                     seconds); accuracies sort high first, losses and the rest low first; a\n"
+           "                     leading - or + forces descending or ascending\n"
+           "  --top N            only the first N rows: the best N configurations (or runs, with\n"
+           "                     --runs) by the metric, or the first N in --sort's order\n"
+           "  --legend           every column's meaning under the table (text, markdown)\n"
            "  --format FORMAT    text (aligned, default), markdown, or csv (every column, raw numbers)\n"
            "  --runs             one row per run (with its status and error)\n"
            "  --history RUN_ID   one run's per-epoch table, best epoch marked\n"
            "  --rungs            the early-stopping decisions per rung (sweep.h5 /decisions) alone\n"
+           "                     (one directory)\n"
            "\n"
            "Exit status: 0 printed; 1 no readable run file; 2 usage error.\n";
 }
 
-int sw_summarize_main(int argc, char **argv)
+/* `sweep help summarize`: the columns of the per-configuration table, one line each. */
+static void print_column_help(FILE *f)
 {
-    sw_summary_options opt = {NULL, NULL, SW_TABLE_TEXT, 0, NULL, 0};
-    const char *dir = NULL;
+    fputs("\nColumns (text titles; CSV names are in docs/summarize.md):\n", f);
+    fprintf(f, "  %-15s %s\n", "<keys>", "the configuration: every key whose value differs between the runs but "
+            "the seed (cell, seq_len, ...)");
+    fprintf(f, "  %-15s %s\n", "sweep", "with runs of several sweeps: the sweep (its name; and its directory when "
+            "names repeat)");
+    for (int g = 0; g < G_COUNT; g++) {
+        const column_spec *c = &group_columns[g];
+        if (c->text_fam == FAM_NEVER || !c->legend) continue;
+        char title[96];
+        snprintf(title, sizeof title, "%s%s", c->title, c->named ? " MSE|loss" : "");
+        fprintf(f, "  %-15s %s\n", title, c->legend);
+    }
+}
+
+/* Parses the value of --top: a whole number from 1. */
+static int parse_top(const char *val, int *top)
+{
+    char *end;
+    long v = strtol(val, &end, 10);
+    if (end == val || *end || v < 1 || v > 1000000000L) return -1;
+    *top = (int)v;
+    return 0;
+}
+
+/* Fills opt and dirs (argc entries) from argv; returns -1 when parsed, else the exit status
+ * (0 after --help, 2 after a usage error, its message printed). */
+static int parse_summarize_args(int argc, char **argv, sw_summary_options *opt, const char **dirs, int *ndirs)
+{
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *val = NULL;
-        const char *names[] = {"--by", "--sort", "--format", "--history"};
+        const char *names[] = {"--by", "--sort", "--format", "--history", "--top"};
         int which = -1;
-        for (int k = 0; k < 4; k++) {
+        for (int k = 0; k < 5; k++) {
             size_t n = strlen(names[k]);
             if (!strncmp(a, names[k], n) && (a[n] == 0 || a[n] == '=')) {
                 which = k;
@@ -1640,47 +2176,72 @@ int sw_summarize_main(int argc, char **argv)
                 }
             }
         }
-        if (which == 0) opt.by = val;
-        else if (which == 1) opt.sort = val;
-        else if (which == 3) opt.history_run = val;
-        else if (which == 2) {
-            if (!strcmp(val, "text")) opt.format = SW_TABLE_TEXT;
-            else if (!strcmp(val, "markdown") || !strcmp(val, "md")) opt.format = SW_TABLE_MARKDOWN;
-            else if (!strcmp(val, "csv")) opt.format = SW_TABLE_CSV;
+        if (which == 0) opt->by = val;
+        else if (which == 1) opt->sort = val;
+        else if (which == 3) opt->history_run = val;
+        else if (which == 4) {
+            if (parse_top(val, &opt->top)) {
+                fprintf(stderr, "sweep summarize: --top takes a number of rows from 1, got '%s'\n", val);
+                return 2;
+            }
+        } else if (which == 2) {
+            if (!strcmp(val, "text")) opt->format = SW_TABLE_TEXT;
+            else if (!strcmp(val, "markdown") || !strcmp(val, "md")) opt->format = SW_TABLE_MARKDOWN;
+            else if (!strcmp(val, "csv")) opt->format = SW_TABLE_CSV;
             else {
                 fprintf(stderr, "sweep summarize: unknown --format '%s' (text, markdown or csv)\n", val);
                 return 2;
             }
         } else if (!strcmp(a, "--runs")) {
-            opt.per_run = 1;
+            opt->per_run = 1;
         } else if (!strcmp(a, "--rungs")) {
-            opt.rungs = 1;
+            opt->rungs = 1;
+        } else if (!strcmp(a, "--legend")) {
+            opt->legend = 1;
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(sw_summarize_usage(), stdout);
+            print_column_help(stdout);
             return 0;
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "sweep summarize: unknown option '%s'\n%s", a, sw_summarize_usage());
             return 2;
-        } else if (!dir) {
-            dir = a;
         } else {
-            fprintf(stderr, "sweep summarize: one directory at a time ('%s' and '%s')\n", dir, a);
-            return 2;
+            dirs[(*ndirs)++] = a;
         }
     }
-    if (!dir) {
+    if (!*ndirs) {
         fprintf(stderr, "sweep summarize: which directory?\n%s", sw_summarize_usage());
         return 2;
     }
-    char err[2048] = "";
-    int rc = sw_summarize(dir, &opt, stdout, stderr, err, sizeof err);
-    fflush(stdout);
-    if (rc == SW_OK) return 0;
-    fprintf(stderr, "sweep summarize: %s\n", err[0] ? err : sw_strerror(rc));
-    if (rc == SW_EINVAL) return 2;
-    if (rc == SW_ENOTFOUND) {
-        struct stat st;
-        return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) ? 1 : 2;
+    return -1;
+}
+
+int sw_summarize_main(int argc, char **argv)
+{
+    sw_summary_options opt = {NULL, NULL, SW_TABLE_TEXT, 0, NULL, 0, 0, 0};
+    const char **dirs = calloc((size_t)(argc > 0 ? argc : 1), sizeof *dirs);
+    if (!dirs) {
+        fprintf(stderr, "sweep summarize: out of memory\n");
+        return 1;
     }
-    return 1;
+    int ndirs = 0, status = parse_summarize_args(argc, argv, &opt, dirs, &ndirs);
+    if (status >= 0) {
+        free(dirs);
+        return status;
+    }
+    char err[2048] = "";
+    int rc = sw_summarize_dirs(dirs, ndirs, &opt, stdout, stderr, err, sizeof err);
+    fflush(stdout);
+    status = 0;
+    if (rc != SW_OK) {
+        fprintf(stderr, "sweep summarize: %s\n", err[0] ? err : sw_strerror(rc));
+        status = 1;
+        if (rc == SW_EINVAL) status = 2;
+        for (int d = 0; d < ndirs && rc == SW_ENOTFOUND; d++) { /* a directory that is not there: usage */
+            struct stat st;
+            if (stat(dirs[d], &st) != 0 || !S_ISDIR(st.st_mode)) status = 2;
+        }
+    }
+    free(dirs);
+    return status;
 }

@@ -371,6 +371,28 @@ const sw_key_info *sw_resolve_key(const char *name)
     return found;
 }
 
+const sw_key_info *sw_resolve_key_explained(const char *name, char *err, size_t errlen)
+{
+    const sw_key_info *k = sw_resolve_key(name);
+    if (k) return k;
+    char candidates[512] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < sw_schema_len && used < sizeof candidates; i++)
+        if (*name && ends_with_component(sw_schema[i].key, name))
+            used += (size_t)snprintf(candidates + used, sizeof candidates - used, "%s%s", used ? ", " : "",
+                                     sw_schema[i].key);
+    if (used) {
+        sw_set_error(err, errlen, "key '%s' is ambiguous: it could be %s; write the full name", name, candidates);
+        return NULL;
+    }
+    const char *near = sw_schema_suggest(name);
+    if (near)
+        sw_set_error(err, errlen, "unknown key '%s' (did you mean '%s'?)", name, near);
+    else
+        sw_set_error(err, errlen, "unknown key '%s'; `sweep help keys` lists the keys", name);
+    return NULL;
+}
+
 void sw_short_key(const char *canonical, char *out, size_t outlen)
 {
     /* Try suffixes from the last component outward. */

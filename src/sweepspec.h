@@ -80,6 +80,11 @@ void sw_sweep_spec_free(sw_sweep_spec *spec);
  * "schedule.kind"). NULL when unknown or ambiguous. */
 const sw_key_info *sw_resolve_key(const char *name);
 
+/* sw_resolve_key for commands that take a key by name (summarize --by, --sort): the key, or
+ * NULL with the reason in err: "unknown key 'cel' (did you mean 'model.cell'?)", or "key
+ * 'kind' is ambiguous: it could be task.kind, train.schedule.kind; write the full name". */
+const sw_key_info *sw_resolve_key_explained(const char *name, char *err, size_t errlen);
+
 /* The shortest dotted suffix of a canonical key that no other key ends with ("seq_len",
  * "schedule.kind"); written into out. */
 void sw_short_key(const char *canonical, char *out, size_t outlen);
