@@ -25,9 +25,15 @@ BASELINES = {
 
 
 def baseline_loss(config):
-    """The baseline loss of a run's task (config: dotted key -> value), or None."""
+    """The baseline loss of a run's task (config: dotted key -> value), or None. A text's
+    baseline is in its run file (/task unigram_entropy): Run.baseline reads it."""
     f = BASELINES.get(config.get("task.kind"))
     return None if f is None else f(config.get("task.seq_len", 0))
+
+
+# task.kind text is measured in bits per character: a text run's losses (history, summary,
+# baseline) are the file's nats divided by ln 2 once read.
+LOSS_COLUMNS = ("train_loss", "test_loss", "val_loss")
 
 
 # The statuses of a complete run file: 'stopped' is a run early stopping ended at a rung (its
@@ -82,7 +88,8 @@ class Run:
     when the sweep varied nothing), has_swept_keys (False when the file has
     no `swept_keys` attribute; load.swept_keys(runs) then infers them),
     history (dict: column -> numpy array, e.g. 'test_acc'; 'val_loss' and
-    'val_acc' always, NaN without a validation set), summary (dict of
+    'val_acc' always, NaN without a validation set; a text run's losses in bits
+    per character (bits True), the file's nats / ln 2), summary (dict of
     /summary attributes), has_results (False for failed runs: no /weights,
     /probe, /gradients); metric ('test_acc' or 'test_loss'; with a validation
     set 'val_acc' or 'val_loss') and metric_mode ('max' or 'min'), what its
@@ -126,11 +133,22 @@ class Run:
             # the transformer's attention maps (docs/hdf5-layout.md), [L, A, T, T] per weight set
             self.attention_sets = tuple(w for w in ATTENTION_SETS
                                         if "probe" in f and "attention_" + w in f["probe"])
+            # a text's baseline: the entropy of its character frequencies (nats)
+            self._unigram = float(f["task"].attrs["unigram_entropy"]) \
+                if "task" in f and "unigram_entropy" in f["task"].attrs else None
         # the same columns for every run: a run without a validation set has NaN there
         n = len(self.history.get("epoch", []))
         for k in VAL_COLUMNS:
             if k not in self.history:
                 self.history[k] = np.full(n, np.nan)
+        self.bits = self.config.get("task.kind") == "text"
+        if self.bits:
+            for k in LOSS_COLUMNS:
+                if k in self.history:
+                    self.history[k] = self.history[k] / math.log(2)
+            for k in ("best_test_loss", "best_metric"):
+                if k in self.summary:
+                    self.summary[k] = float(self.summary[k]) / math.log(2)
         self.metric = str(self.summary.get("metric", "test_acc"))
         self.metric_mode = str(self.summary.get("metric_mode", "max"))
         best = self.summary.get("best_test_loss" if self.lower_is_better else "best_test_acc", float("nan"))
@@ -178,13 +196,17 @@ class Run:
 
     @property
     def baseline(self):
-        """Its task's baseline loss (a constant answer's), or None."""
+        """Its task's baseline loss (a constant answer's), or None: for a text the unigram
+        entropy in bits per character."""
+        if self.bits:
+            return self._unigram / math.log(2) if self._unigram else None
         return baseline_loss(self.config)
 
     @property
     def loss_name(self):
-        """'MSE' for a regression (selected by its loss), else 'cross-entropy'."""
-        return "MSE" if self.metric in ("test_loss", "val_loss") else "cross-entropy"
+        """'bits/char' for a text, 'MSE' for a regression (selected by its loss), else
+        'cross-entropy'."""
+        return "bits/char" if self.bits else "MSE" if self.metric in ("test_loss", "val_loss") else "cross-entropy"
 
     def array(self, name):
         """Read dataset `name` (e.g. 'probe/hidden_best') as a numpy array.

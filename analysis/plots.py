@@ -101,7 +101,7 @@ def _loss_unit(runs):
     """The loss axis' unit: what the runs' losses are."""
     names = {r.loss_name for r in runs}
     return "MSE" if names == {"MSE"} else "cross-entropy (nats)" if names <= {"cross-entropy"} else \
-        "loss (cross-entropy or MSE)"
+        "bits per character" if names == {"bits/char"} else "loss (cross-entropy or MSE)"
 
 
 def _draw_baselines(ax, groups):

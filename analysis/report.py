@@ -291,11 +291,12 @@ def _cell(r, col, spread, digits):
     return (v if math.isfinite(v) else None), text
 
 
-def table_html(rows, keys, caption):
+def table_html(rows, keys, caption, loss_name="loss"):
     """The sortable best-epoch table. Cells sort by their data-v (numbers) or their text;
     rows start in summarize's order, which a click on # restores. As in summarize's text,
     a column with the same value in every row is stated once above the table instead,
-    except the metrics, which always stay."""
+    except the metrics, which always stay. loss_name titles the loss columns (summarize
+    gives a text's losses in bits per character: "bits/char")."""
     cols = list(rows[0].keys()) if rows else []
     # summarize's CSV starts with the row keys (the swept keys but seed, and task.kind when it
     # separates metrics that must not be averaged together), then `runs`
@@ -307,6 +308,7 @@ def table_html(rows, keys, caption):
         if all(r.get(lo) == r.get(hi) for r in rows):
             spec = [c for c in spec if c[0] not in (lo, hi)]
     spec += [(c, c, None, 4) for c in cols if c not in known and c not in SPREAD_COLUMNS and c not in keycols]
+    spec = [(c[0], c[1].replace("loss", loss_name)) + tuple(c[2:]) for c in spec]
     same, shown = [], []
     for c in spec:
         texts = {_cell(r, c[0], c[2], c[3])[1] for r in rows}
@@ -781,7 +783,8 @@ def build(d, out=None, run_id=None, sweep_bin=None, dpi=80, log=None):
     parts.append('<nav class="noprint">%s</nav>' % "".join('<a href="#%s">%s</a>' % (a, _e(h)) for a, h in nav))
     parts.append('<section id="overview"><h2>Overview</h2>%s</section>' % overview_html(sw, made))
     parts.append('<section id="table"><h2>Best epoch per configuration</h2>')
-    parts.append('%s</section>' % table_html(rows, sw.keys, cap) if rows else
+    bits = bool(sw.runs) and all(r.bits for r in sw.runs)
+    parts.append('%s</section>' % table_html(rows, sw.keys, cap, "bits/char" if bits else "loss") if rows else
                  "<p>No complete run yet.</p></section>")
     for anchor, heading, img, caption in figs:
         parts.append('<section id="%s"><h2>%s</h2><figure>' % (anchor, _e(heading)))
