@@ -71,6 +71,20 @@ add_test(NAME bench_scaling_runs
                  --lengths 20,40 --cells rnn,transformer)
 set_tests_properties(bench_scaling_runs PROPERTIES LABELS "bench" PASS_REGULAR_EXPRESSION "transformer +[0-9]+ +40 +[0-9.]+ +[0-9.]+")
 
+# Benchmark, not a test: `cmake --build build --target bench_pixels` runs Fashion-MNIST pixel by
+# pixel (T = 784) for the four cells of configs/pixel-fashion.yaml, each on one thread and on
+# two, and prints seconds per epoch, the two-thread speed-up, and peak memory against the
+# --dry-run estimate (README, "Pixel by pixel"; about 10 minutes on an idle machine).
+add_custom_target(bench_pixels
+                  COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/bench_pixels.py --sweep $<TARGET_FILE:sweep>
+                  DEPENDS sweep USES_TERMINAL COMMENT "Speed and memory at T = 784, per cell, 1 and 2 threads")
+# ... and that it keeps working (one cell, 64 images; its figures mean nothing here)
+add_test(NAME bench_pixels_runs
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/bench_pixels.py --sweep $<TARGET_FILE:sweep>
+                 --train 64 --cells gru)
+set_tests_properties(bench_pixels_runs PROPERTIES LABELS "bench" SKIP_RETURN_CODE 77
+                     PASS_REGULAR_EXPRESSION "gru +10482 +2 +[0-9.]+ +[0-9.]+ +[0-9]+s +[0-9.]+x")
+
 sweep_test_executable(test_engine_regression test_engine_regression.c)
 target_link_libraries(test_engine_regression PRIVATE sweep_lib)
 add_test(NAME engine_regression COMMAND test_engine_regression ${SWEEP_CONFIGS}/reference.yaml)
