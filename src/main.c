@@ -533,8 +533,8 @@ static int sample_number(const char *opt, const char *val, double lo, double hi,
     errno = 0;
     double v = val ? strtod(val, &end) : 0;
     if (!val || errno || end == val || *end || !(v >= lo && v <= hi) || (integer && v != floor(v)))
-        return usage_error("%s expects %s from %g to %g, got '%s'", opt, integer ? "an integer" : "a number", lo, hi,
-                           val ? val : "nothing");
+        return usage_error(integer ? "%s expects an integer from %.0f to %.0f, got '%s'"
+                                   : "%s expects a number from %g to %g, got '%s'", opt, lo, hi, val ? val : "nothing");
     *out = v;
     return EXIT_DONE;
 }

@@ -15,3 +15,10 @@ if(TARGET sweep)
     set_tests_properties(sweep_${mode} PROPERTIES LABELS "unit;sweep" TIMEOUT 120)
   endforeach()
 endif()
+
+# sweep sample on a small character model (determinism by seed, --prime, temperature 0, bad
+# input), and text and permuted-pixel sweeps identical on one and two threads per run.
+add_test(NAME sweep_text_sample
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_text_sample.py $<TARGET_FILE:sweep>
+                 ${CMAKE_CURRENT_SOURCE_DIR}/test_sweep_h5diff.py ${CMAKE_CURRENT_BINARY_DIR}/sweep-scratch/text-sample)
+set_tests_properties(sweep_text_sample PROPERTIES LABELS "unit;sweep" ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1")
