@@ -133,14 +133,14 @@ if [ $st -eq 2 ] && grep -qF "is not empty, but holds no sweep-manifest.txt" err
 cd "$work" || exit 1
 
 # tasks and their data
-case_ unknown_task     $'name: t\nbase:\n  task: {kind: addding}\n' 'c.yaml:3:16: task.kind: unknown value "addding"; allowed: one of mean_sign, first_sign, adding, copy, file (did you mean "adding"?)'
+case_ unknown_task     $'name: t\nbase:\n  task: {kind: addding}\n' 'c.yaml:3:16: task.kind: unknown value "addding"; allowed: one of mean_sign, first_sign, adding, copy, file, text (did you mean "adding"?)'
 case_ fixed_input      $'name: t\nbase:\n  task: {kind: adding, input_size: 10}\n' "c.yaml:3:36: task.input_size: 10 differs from the task's 2 input features"
 case_ relu_lstm        $'name: t\nbase:\n  model: {cell: lstm, activation: relu}\n' "c.yaml:3:35: model.activation: relu applies to the rnn cell only"
 case_ heads_gru        $'name: t\nbase:\n  model: {cell: gru, heads: 2}\n' "c.yaml:3:29: model.heads: 2 applies to the transformer only (model.cell is gru)"
 case_ ff_lstm          $'name: t\nbase:\n  model: {cell: lstm, ff: 32}\n' "c.yaml:3:27: model.ff: 32 applies to the transformer only (model.cell is lstm)"
 case_ heads_divide     $'name: t\nbase:\n  model: {cell: transformer, hidden: 10, heads: 4}\n' "c.yaml:3:49: model.heads: 4 does not divide model.hidden (10)"
 case_ ff_negative      $'name: t\nbase:\n  model: {cell: transformer, ff: -1}\n' "c.yaml:3:34: model.ff: -1 is out of range"
-case_ path_not_file    $'name: t\nbase:\n  task: {path: d.h5}\n' "c.yaml:3:16: task.path: only task.kind file reads a data file"
+case_ path_not_file    $'name: t\nbase:\n  task: {path: d.h5}\n' "c.yaml:3:16: task.path: only task.kind file and text read a file"
 case_ file_no_path     $'name: t\nbase:\n  task: {kind: file}\n' "c.yaml:3:16: task.kind: task.kind file needs task.path"
 case_ file_missing     $'name: t\nbase:\n  task: {kind: file, path: nothing.h5}\n' "c.yaml:3:28: task.path: "
 if /usr/bin/python3 -c 'import h5py, numpy' 2>/dev/null; then
