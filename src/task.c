@@ -3,6 +3,7 @@
 
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -108,12 +109,19 @@ static int resolve_size(int *value, int own, bool fixed, bool at_most, const cha
 /* The keys that apply to some tasks only keep their defaults on the others (a value there
  * would silently do nothing): task.sequence, permute and permute_seed belong to images,
  * val_fraction and test_fraction to a text, task.path to the tasks that read it. */
+static sw_config key_defaults; /* the schema's defaults, parsed once (resolving is frequent) */
+static pthread_once_t key_defaults_once = PTHREAD_ONCE_INIT;
+
+static void parse_key_defaults(void)
+{
+    sw_config_defaults(&key_defaults);
+}
+
 static int check_task_keys(const sw_task_config *t, const sw_data_shape *file, char *err, size_t errlen,
                            const char **bad_key)
 {
-    sw_config defaults;
-    sw_config_defaults(&defaults);
-    const sw_task_config *d = &defaults.task;
+    pthread_once(&key_defaults_once, parse_key_defaults);
+    const sw_task_config *d = &key_defaults.task;
     bool images = t->kind == SW_TASK_FILE && (!file || file->images);
     if (!sw_task_reads_file(t->kind) && t->path[0]) {
         *bad_key = "task.path";
