@@ -15,7 +15,7 @@ import h5py
 import numpy as np
 
 
-# What a constant answer's loss is, per task.kind (src/task.h, sw_task_baseline_loss): the
+# What a constant answer's loss is, per task.kind (src/engine/task.h, sw_task_baseline_loss): the
 # line a trained network must get below. T is the task.seq_len of the config (copy sequences
 # have T+20 steps). Tasks not listed have no baseline.
 BASELINES = {

@@ -162,7 +162,7 @@ TASK_SHAPES = {"adding": (2, 1, 0), "copy": (10, 9, 20)}
 
 
 def baseline(kind, T):
-    """The baseline loss, recomputed here from the task descriptions (src/task.h)."""
+    """The baseline loss, recomputed here from the task descriptions (src/engine/task.h)."""
     return {"adding": 1.0 / 6.0, "copy": 10 * np.log(8) / (T + 20)}.get(kind)
 
 
