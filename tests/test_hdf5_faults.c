@@ -39,7 +39,7 @@
 #include "common.h"
 #include "h5io.h"
 #include "hdf5_synth.h"
-#include "sweep.h"
+#include "outdir.h"
 #include "sweepspec.h"
 #include "train.h"
 

@@ -10,7 +10,7 @@
 #include "check.h"
 #include "common.h"
 #include "sample.h"
-#include "sweep.h"
+#include "options.h"
 #include "sweepspec.h"
 
 static char err[2048];

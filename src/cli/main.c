@@ -28,6 +28,7 @@
 #include "common.h"
 #include "config.h"
 #include "kernels.h"
+#include "outdir.h"
 #include "record.h"
 #include "sample.h"
 #include "summary.h"

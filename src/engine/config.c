@@ -1,6 +1,6 @@
 /* config.c: the schema of every config key, its defaults (the seed protocol), parsing of
- * scalar values with their ranges, cross-key validation, formatting, and the memory and
- * cost estimates a sweep uses to refuse runs and to order them.
+ * scalar values with their ranges, each key's own range check, and formatting. The rules
+ * across keys are validate.c's, the memory and cost estimates estimate.c's.
  *
  * This file is part of the engine library, so it stays free of YAML and HDF5: callers
  * hand it scalar text and it answers with values or with a message that names the key,
@@ -16,15 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common.h"
-#include "task.h"
-#include "record.h"
 
-/* Values are written as the user should read them back (messages, config text, run ids):
- * the shortest text that round-trips, whole numbers below a million in plain digits. */
-#define CONFIG_PLAIN_BELOW 1e6
 
 /* Enum fields are read and written through int pointers; gcc gives these enums the size
  * of an int, and the build would silently corrupt neighbouring fields if that changed. */
@@ -277,8 +271,8 @@ static void describe_allowed(const sw_key_info *k, char *out, size_t outlen)
             snprintf(out, outlen, "an integer from %.0f to %.0f", k->min, k->max);
         return;
     case SW_TYPE_FLOAT:
-        sw_format_shortest(lo, sizeof lo, k->min, CONFIG_PLAIN_BELOW);
-        sw_format_shortest(hi, sizeof hi, k->max, CONFIG_PLAIN_BELOW);
+        sw_format_shortest(lo, sizeof lo, k->min, SW_CONFIG_PLAIN_BELOW);
+        sw_format_shortest(hi, sizeof hi, k->max, SW_CONFIG_PLAIN_BELOW);
         if (isinf(k->max))
             snprintf(out, outlen, "a number %s %s", k->min_exclusive ? ">" : ">=", lo);
         else
@@ -325,7 +319,7 @@ static bool is_yaml_null(const char *s)
     return !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL");
 }
 
-static bool in_range(const sw_key_info *k, double v)
+bool sw_key_in_range(const sw_key_info *k, double v)
 {
     if (k->min_exclusive ? !(v > k->min) : !(v >= k->min)) return false;
     if (k->max_exclusive ? !(v < k->max) : !(v <= k->max)) return false;
@@ -457,7 +451,7 @@ static int set_float(void *record, const sw_key_info *k, const char *text, bool 
             return SW_ECONFIG;
         }
     }
-    if (!in_range(k, v)) return range_error(k, text, err, errlen);
+    if (!sw_key_in_range(k, v)) return range_error(k, text, err, errlen);
     *(double *)((char *)record + k->offset) = v;
     return SW_OK;
 }
@@ -561,197 +555,19 @@ int sw_config_set_list(sw_config *cfg, const sw_key_info *k, const long long *va
     return SW_OK;
 }
 
-/* ---- estimates ---------------------------------------------------------------- */
-
-/* The task with the sizes a config left at 0 filled in (the estimates may be asked
- * before a sweep resolved its configs; a file task's are resolved by then). */
-static sw_task_config resolved_task(const sw_config *cfg)
-{
-    sw_task_config t = cfg->task;
-    if (t.kind != SW_TASK_FILE) sw_task_resolve(&t, NULL, NULL, 0, NULL);
-    return t;
-}
-
-static sw_task_layout layout(const sw_config *cfg)
-{
-    sw_task_config t = resolved_task(cfg);
-    return sw_task_layout_of(&t);
-}
-
-static double param_count(const sw_config *cfg)
-{
-    sw_task_layout lay = layout(cfg);
-    double G = sw_cell_gates(cfg->model.cell), H = cfg->model.hidden, I = lay.input, C = lay.outputs;
-    double n = 0;
-    if (cfg->model.cell == SW_CELL_TRANSFORMER) {
-        /* embed; per layer in_proj, out_proj, linear1, linear2, two layer norms */
-        double F = sw_model_ff_width(&cfg->model);
-        n = H * I + H + cfg->model.layers * (3 * H * H + 3 * H + H * H + H + F * H + F + H * F + H + 4 * H);
-        return n + C * H + C;
-    }
-    for (int l = 0; l < cfg->model.layers; l++) {
-        double in = l == 0 ? I : H;
-        n += G * H * in + G * H * H + 2 * G * H;
-    }
-    return n + C * H + C;
-}
-
-/* Epochs at which per-timestep gradients are recorded (record.c counts them). */
-static double grad_records(const sw_config *cfg)
-{
-    sw_record_sizes s;
-    sw_record_sizes_planned(cfg, &s);
-    return (double)s.n[SW_SIZE_RECORDS];
-}
-
-static double train_seqs_per_epoch(const sw_config *cfg)
-{
-    if (cfg->train.steps_per_epoch == 0) return resolved_task(cfg).train_size;
-    return (double)cfg->train.steps_per_epoch * cfg->train.batch;
-}
-
-double sw_config_memory_bytes(const sw_config *cfg)
-{
-    sw_task_layout lay = layout(cfg);
-    double T = lay.steps, I = lay.input, H = cfg->model.hidden;
-    double L = cfg->model.layers, G = sw_cell_gates(cfg->model.cell);
-    double P = cfg->record.probe_size;
-    double B = cfg->train.batch > cfg->record.probe_size ? cfg->train.batch : cfg->record.probe_size;
-    double real = sizeof(sw_real);
-    /* Training activations and their gradients: gate pre-activations, states and their
-     * derivatives per layer, step and sample; ~6 values per gate unit errs high. */
-    double activations = L * T * B * G * H * 6 * real + T * B * I * real * 2;
-    if (cfg->model.cell == SW_CELL_TRANSFORMER) {
-        /* Per layer and row: q,k,v, the attention's output, residual sums, normalised
-         * values, dropout masks and their gradients (~24 d + 4 ff values); per sequence and
-         * head the (T,T) attention weights and their dropout mask (a byte), kept for backward,
-         * plus a thread's scratch of two (48,T) blocks (two threads). */
-        double F = sw_model_ff_width(&cfg->model), A = cfg->model.heads;
-        activations = L * T * B * (24 * H + 4 * F) * real + L * B * A * T * T * (real + 1) + 2 * 48 * T * real * 2 +
-                      T * B * I * real * 2;
-    }
-    /* The data sets, stored as float (a file's are shared by every run of the process and
-     * counted once by the sweep, not here). */
-    double seqs = (cfg->task.kind == SW_TASK_FILE ? 0 : (double)resolved_task(cfg).train_size + resolved_task(cfg).test_size +
-                   cfg->task.val_size) + P;
-    double data = seqs * T * I * sizeof(float) + seqs * 8 * (lay.target == SW_TARGET_CLASS_STEPS ? T : 1);
-    /* Parameters, gradients, two optimizer moments, packed copies. */
-    double params = param_count(cfg) * real * 6;
-    /* What the run records (record.c's table): history, final and best weights, the
-     * probe set's hidden states, per-timestep gradients. */
-    return activations + data + params + sw_record_memory_bytes(cfg) + (1 << 20); /* + fixed overhead */
-}
-
-double sw_config_cost_flops(const sw_config *cfg)
-{
-    sw_task_layout lay = layout(cfg);
-    double T = lay.steps, I = lay.input, H = cfg->model.hidden;
-    double G = sw_cell_gates(cfg->model.cell);
-    /* Forward matrix work of one sequence: per step and layer, the input and recurrent
-     * products (2 flops per multiply-add), then the readout once. */
-    double fwd = 0;
-    for (int l = 0; l < cfg->model.layers; l++) {
-        double in = l == 0 ? I : H;
-        fwd += 2 * T * G * H * (in + H);
-    }
-    if (cfg->model.cell == SW_CELL_TRANSFORMER) {
-        /* The embedding, then per layer the q,k,v and output projections, the feed-forward
-         * block, and the attention's two (T,T) products per sequence (computed whole: the
-         * causal mask zeroes half of them after the fact). */
-        double F = sw_model_ff_width(&cfg->model);
-        fwd = 2 * T * I * H + cfg->model.layers * (2 * T * (4 * H * H + 2 * H * F) + 4 * T * T * H);
-    }
-    fwd += 2 * lay.outputs * H * (lay.target == SW_TARGET_CLASS_STEPS ? T : 1);
-    double E = cfg->train.epochs;
-    /* Training: forward plus backward (about twice the forward) for every sequence seen;
-     * evaluation: forward of the test and validation sets each epoch; recording: forward and backward of
-     * the probe set at recorded epochs and two forward passes for hidden states. */
-    double train = 3 * fwd * train_seqs_per_epoch(cfg) * E;
-    double eval = fwd * ((double)resolved_task(cfg).test_size + cfg->task.val_size) * E;
-    double record = 3 * fwd * cfg->record.probe_size * grad_records(cfg) + 2 * fwd * cfg->record.probe_size;
-    return train + eval + record;
-}
-
-/* ---- validation ------------------------------------------------------------------ */
-
-static double physical_memory_bytes(void)
-{
-    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
-    if (pages <= 0 || size <= 0) return 0;
-    return (double)pages * (double)size;
-}
-
-static void human_bytes(double b, char *out, size_t outlen)
-{
-    const char *unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-    int u = 0;
-    while (b >= 1024 && u < 6) b /= 1024, u++;
-    snprintf(out, outlen, u ? "%.1f %s" : "%.0f %s", b, unit[u]);
-}
-
-/* The transformer's keys: heads must divide hidden; with a recurrent cell, heads and ff
- * must keep their defaults (a value there would silently do nothing). The recurrent-only
- * keys forget_bias, init and init_scale are ignored by a transformer, as forget_bias is by
- * the rnn cell: they concern weights it does not have. */
-static int check_transformer(const sw_config *cfg, char *err, size_t errlen, const char **bad_key)
-{
-    const sw_model_config *m = &cfg->model;
-    if (m->cell != SW_CELL_TRANSFORMER) {
-        const char *key = m->heads != 4 ? "model.heads" : m->ff != 0 ? "model.ff" : NULL;
-        if (!key) return SW_OK;
-        *bad_key = key;
-        sw_set_error(err, errlen, "%s: %d applies to the transformer only (model.cell is %s); remove it or use "
-            "model.cell: transformer", key, key[6] == 'h' ? m->heads : m->ff, sw_cell_name(m->cell));
-        return SW_ECONFIG;
-    }
-    if (m->hidden % m->heads != 0) {
-        *bad_key = "model.heads";
-        sw_set_error(err, errlen, "model.heads: %d does not divide model.hidden (%d); allowed: a divisor of "
-            "model.hidden (each head has model.hidden / model.heads units)", m->heads, m->hidden);
-        return SW_ECONFIG;
-    }
-    return SW_OK;
-}
-
-/* The task's sizes (resolved in *cfg when the config left them to the task; a file
- * task's must have been resolved when its file was read), the cell's activation and the
- * transformer's keys. */
-static int check_task_and_cell(sw_config *cfg, char *err, size_t errlen, const char **bad_key)
-{
-    if (cfg->task.kind != SW_TASK_FILE) {
-        int rc = sw_task_resolve(&cfg->task, NULL, err, errlen, bad_key);
-        if (rc) return rc;
-    } else if (!cfg->task.seq_len || !cfg->task.input_size || !cfg->task.train_size || !cfg->task.test_size ||
-               !cfg->task.file_outputs) {
-        *bad_key = "task.path";
-        sw_set_error(err, errlen, "task.path: the data file's sizes were not read before the config was checked");
-        return SW_EINVAL;
-    }
-    if (cfg->model.activation != SW_ACT_TANH && cfg->model.cell != SW_CELL_RNN) {
-        *bad_key = "model.activation";
-        sw_set_error(err, errlen, "model.activation: %s applies to the rnn cell only (model.cell is %s, whose gates "
-            "have their own nonlinearities); remove it or use model.cell: rnn",
-            sw_config_get_enum(cfg, sw_schema_find("model.activation")), sw_cell_name(cfg->model.cell));
-        return SW_ECONFIG;
-    }
-    return check_transformer(cfg, err, errlen, bad_key);
-}
-
-int sw_config_validate(const sw_config *cfg, char *err, size_t errlen, const char **bad_key)
+int sw_config_check_keys(const sw_config *cfg, char *err, size_t errlen, const char **bad_key)
 {
     const char *dummy;
     if (!bad_key) bad_key = &dummy;
     *bad_key = NULL;
-    /* Every key's own range first: a config built in code (not through sw_config_set) gets
-     * the same checks as one read from a file. */
     for (size_t i = 0; i < sw_schema_len; i++) {
         const sw_key_info *k = &sw_schema[i];
         char text[64];
         bool ok = true;
         switch (k->type) {
         case SW_TYPE_INT:
-        case SW_TYPE_INT64: ok = in_range(k, (double)sw_config_get_int(cfg, k)); break;
-        case SW_TYPE_FLOAT: ok = isfinite(sw_config_get_float(cfg, k)) && in_range(k, sw_config_get_float(cfg, k)); break;
+        case SW_TYPE_INT64: ok = sw_key_in_range(k, (double)sw_config_get_int(cfg, k)); break;
+        case SW_TYPE_FLOAT: ok = isfinite(sw_config_get_float(cfg, k)) && sw_key_in_range(k, sw_config_get_float(cfg, k)); break;
         case SW_TYPE_ENUM: ok = sw_config_get_enum(cfg, k) != NULL; break;
         case SW_TYPE_BOOL: break;
         case SW_TYPE_STRING: ok = memchr((const char *)cfg + k->offset, 0, (size_t)k->max + 1) != NULL; break;
@@ -770,56 +586,6 @@ int sw_config_validate(const sw_config *cfg, char *err, size_t errlen, const cha
             return range_error(k, text, err, errlen);
         }
     }
-    sw_config resolved = *cfg;
-    int rc = check_task_and_cell(&resolved, err, errlen, bad_key);
-    if (rc) return rc;
-    cfg = &resolved;
-    if (cfg->train.batch > cfg->task.train_size) {
-        *bad_key = "train.batch";
-        sw_set_error(err, errlen, "train.batch: %d is larger than the training set (task.train_size = %d); allowed: "
-            "a batch of at most task.train_size", cfg->train.batch, cfg->task.train_size);
-        return SW_ECONFIG;
-    }
-    if (cfg->task.kind == SW_TASK_FIRST_SIGN && cfg->task.signal_steps > cfg->task.seq_len) {
-        *bad_key = "task.signal_steps";
-        sw_set_error(err, errlen, "task.signal_steps: %d is longer than the sequence (task.seq_len = %d); allowed: "
-            "at most task.seq_len", cfg->task.signal_steps, cfg->task.seq_len);
-        return SW_ECONFIG;
-    }
-    if (cfg->train.schedule.kind == SW_SCHED_MULTISTEP && cfg->train.schedule.n_milestones == 0) {
-        *bad_key = "train.schedule.milestones";
-        sw_set_error(err, errlen, "train.schedule.milestones: the multistep schedule needs at least one milestone, "
-            "e.g. milestones: [20, 40]");
-        return SW_ECONFIG;
-    }
-    if (cfg->train.schedule.kind == SW_SCHED_COSINE && cfg->train.schedule.min_lr > cfg->train.lr) {
-        *bad_key = "train.schedule.min_lr";
-        char a[40], b[40];
-        sw_format_shortest(a, sizeof a, cfg->train.schedule.min_lr, CONFIG_PLAIN_BELOW);
-        sw_format_shortest(b, sizeof b, cfg->train.lr, CONFIG_PLAIN_BELOW);
-        sw_set_error(err, errlen, "train.schedule.min_lr: %s is above train.lr (%s); allowed: 0 <= min_lr <= lr", a, b);
-        return SW_ECONFIG;
-    }
-    if (cfg->train.optimizer == SW_OPTIM_SGD && cfg->train.nesterov && !(cfg->train.momentum > 0)) {
-        *bad_key = "train.nesterov";
-        sw_set_error(err, errlen, "train.nesterov: true needs train.momentum > 0 (it is 0)");
-        return SW_ECONFIG;
-    }
-    double need = sw_config_memory_bytes(cfg), phys = physical_memory_bytes();
-    if (phys > 0 && need > 0.75 * phys) {
-        char a[32], b[32];
-        human_bytes(need, a, sizeof a);
-        human_bytes(phys, b, sizeof b);
-        /* Point at the biggest factor the user is likely to have changed. */
-        *bad_key = cfg->task.train_size > 100000 ? "task.train_size" : cfg->task.val_size > 100000 ? "task.val_size"
-                   : cfg->task.seq_len > 1000 ? "task.seq_len"
-                   : "model.hidden";
-        sw_set_error(err, errlen, "%s: this run would need about %s of memory, more than 3/4 of the %s this machine "
-            "has (task.seq_len %d, model.hidden %d, model.layers %d, train.batch %d, task.train_size %d); "
-            "make the run smaller", *bad_key, a, b, cfg->task.seq_len, cfg->model.hidden, cfg->model.layers,
-            cfg->train.batch, cfg->task.train_size);
-        return SW_ECONFIG;
-    }
     return SW_OK;
 }
 
@@ -830,7 +596,7 @@ int sw_config_validate(const sw_config *cfg, char *err, size_t errlen, const cha
 static void format_float(double v, char *out, size_t outlen)
 {
     char buf[64];
-    sw_format_shortest(buf, sizeof buf, v, CONFIG_PLAIN_BELOW);
+    sw_format_shortest(buf, sizeof buf, v, SW_CONFIG_PLAIN_BELOW);
     char *e = strchr(buf, 'e');
     if (!e) {
         if (!strchr(buf, '.') && isfinite(v))

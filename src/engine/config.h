@@ -47,6 +47,10 @@ typedef enum {
 #define SW_MAX_MILESTONES 16
 #define SW_MAX_PATH 1024
 
+/* Values are written as the user should read them back (messages, config text, run ids):
+ * the shortest text that round-trips, whole numbers below a million in plain digits. */
+#define SW_CONFIG_PLAIN_BELOW 1e6
+
 typedef struct {
     sw_task_kind kind;
     int seq_len;      /* T */
@@ -175,10 +179,14 @@ int sw_config_set(sw_config *cfg, const sw_key_info *key, const char *text, bool
 int sw_config_set_list(sw_config *cfg, const sw_key_info *key, const long long *values,
                        int n, char *err, size_t errlen);
 
-/* Checks rules that involve several keys (batch <= train_size, signal_steps <= seq_len,
- * memory estimate, ...). On error returns SW_ECONFIG, the message in err, and the key
- * most responsible in *bad_key (so a caller can point at its position in a file). */
-int sw_config_validate(const sw_config *cfg, char *err, size_t errlen, const char **bad_key);
+/* Checks every key's value against its own type and range (a config built in code gets
+ * the checks of one read from a file; the rules across keys are validate.h's). On error
+ * returns SW_ECONFIG, the message in err and the key in *bad_key (may be NULL). */
+int sw_config_check_keys(const sw_config *cfg, char *err, size_t errlen, const char **bad_key);
+
+/* Whether v lies in the key's range (min, max, inclusive unless the key says otherwise);
+ * NaN never does. */
+bool sw_key_in_range(const sw_key_info *key, double v);
 
 /* Formats the value of `key` in `cfg` as YAML scalar text (lists as "[20, 40]"). */
 void sw_config_format(const sw_config *cfg, const sw_key_info *key, char *out, size_t outlen);
@@ -208,13 +216,5 @@ const char *sw_cell_name(sw_cell_kind cell);
 
 /* The transformer's feed-forward width: model.ff, or 4 * model.hidden when it is 0. */
 int sw_model_ff_width(const sw_model_config *m);
-
-/* Bytes of memory one run of this config needs while training (an estimate that errs
- * high); used to refuse runs that would not fit. */
-double sw_config_memory_bytes(const sw_config *cfg);
-
-/* Relative cost of one run (floating-point operations of training and evaluation);
- * used to order runs longest-first and to estimate time remaining. */
-double sw_config_cost_flops(const sw_config *cfg);
 
 #endif

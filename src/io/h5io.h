@@ -46,14 +46,6 @@ int sw_h5_write_run(const char *dir, const sw_run_meta *meta, const sw_config *c
  * SW_ENOMEM. Thread-safe. */
 int sw_h5_verify_run(const char *path, sw_run_status *status, char *err, size_t errlen);
 
-/* For modules that call HDF5 themselves (checkpoint.c): turns off HDF5's own printing of
- * its error stack for the calling thread (it is per thread in the thread-safe build). */
-void sw_h5_quiet(void);
-
-/* The first line of the innermost message on the calling thread's HDF5 error stack (or
- * "") into buf, then clears the stack. */
-void sw_h5_detail(char buf[200]);
-
 /* 1 when sw_h5_verify_run(PATH) is SW_OK, 0 otherwise. */
 int sw_h5_run_is_complete(const char *path);
 

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "atomicio.h"
-#include "h5io.h"
 
 /* Datasets with at least this many elements are chunked, shuffled and deflated (when the
  * writer compresses); below it the filter overhead outweighs the gain. Chunks aim at about
@@ -27,6 +26,32 @@
 
 /* Files are built in memory, which grows by this much at a time. */
 #define CORE_INCREMENT (1024 * 1024)
+
+/* ---- HDF5's error text -------------------------------------------------------------- */
+
+/* HDF5's automatic error printing is per thread in the thread-safe build. */
+void sw_h5_quiet(void)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    H5Eclear2(H5E_DEFAULT);
+}
+
+/* Keeps the first line of the innermost message: some (the sec2 driver's) run over
+ * several lines of addresses and buffers, which belong in no message of ours. */
+static herr_t innermost_cb(unsigned n, const H5E_error2_t *e, void *data)
+{
+    char *buf = data;
+    if (n == 0 && e->desc && e->desc[0]) snprintf(buf, 200, "%.*s", (int)strcspn(e->desc, "\r\n"), e->desc);
+    return 0;
+}
+
+/* The most specific message on this thread's HDF5 error stack (or ""), then clears it. */
+void sw_h5_detail(char buf[200])
+{
+    buf[0] = 0;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost_cb, buf);
+    H5Eclear2(H5E_DEFAULT);
+}
 
 SW_PRINTF(3, 4)
 int sw_h5w_fail(sw_h5w *w, int code, const char *fmt, ...)

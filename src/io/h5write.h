@@ -1,5 +1,6 @@
 /* h5write.h: writing an HDF5 file whole and atomically, shared by run files, the sweep index
- * (h5io.c) and checkpoints (checkpoint.c).
+ * (h5io.c) and checkpoints (checkpoint.c); and HDF5's own error text, which every message
+ * about an HDF5 file carries.
  *
  * A file is built in memory (HDF5's core driver, no backing store: sw_h5w_create) and then
  * written by atomicio.c (sw_h5w_finish): a hidden temporary in the final directory
@@ -21,6 +22,15 @@
 
 /* What temporaries carry in their names; sw_h5_remove_temporaries recognises it. */
 #define SW_H5_TMP_MARK ".h5.tmp."
+
+/* For every module that calls HDF5 (run files, the index, checkpoints): turns off HDF5's
+ * own printing of its error stack for the calling thread (it is per thread in the
+ * thread-safe build). */
+void sw_h5_quiet(void);
+
+/* The first line of the innermost message on the calling thread's HDF5 error stack (or
+ * "") into buf, then clears the stack. */
+void sw_h5_detail(char buf[200]);
 
 /* Writer state: the first failure is kept (later ones are usually its consequences). */
 typedef struct {

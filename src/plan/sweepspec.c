@@ -9,9 +9,11 @@
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "sweepspec.h"
 #include "data.h"
+#include "estimate.h"
 #include "sample.h"
 #include "stopping.h"
 #include "task.h"
+#include "validate.h"
 
 #include <ctype.h>
 #include <limits.h>

@@ -3,7 +3,7 @@
  * outdir.c owns everything about DIR besides the run files themselves (h5io writes those):
  * creating it, its lock (DIR/.sweep.lock), its manifest (DIR/sweep-manifest.txt: which runs
  * the directory is for), which runs it already holds (resume), and rebuilding its index.
- * It implements sweep.h's sw_sweep_prepare and sw_sweep_rebuild_index. */
+ * sw_sweep_prepare and sw_sweep_rebuild_index are its entry points. */
 #ifndef SWEEP_OUTDIR_H
 #define SWEEP_OUTDIR_H
 
@@ -12,7 +12,27 @@
 #include <stdio.h>
 
 #include "h5io.h"
-#include "sweep.h"
+#include "options.h"
+#include "stopping.h"
+
+/* The file in DIR listing the sweep's runs (id and config hash), to detect a changed sweep. */
+#define SW_MANIFEST_NAME "sweep-manifest.txt"
+
+/* Checks and creates opt->dir, takes its lock (held until the process exits: a second
+ * sweep on the same directory is refused; shards share it), compares its manifest, removes stale
+ * temporaries and writes the manifest. On error (directory cannot be created, a different sweep is there and
+ * !force, ...) returns a negative code with the message in err, and leaves no file or
+ * directory it created behind. */
+int sw_sweep_prepare(const sw_sweep_spec *spec, const sw_sweep_options *opt, char *err, size_t errlen);
+
+/* Rebuilds DIR/sweep.h5 from the run files present: in the manifest's grid order when
+ * DIR holds one (rows of runs without a file are "pending"), with the config text of the
+ * existing index when it is readable; otherwise every run file present, by name. Every
+ * file is read through once (sw_h5_verify_run); each that does not verify (damaged,
+ * truncated, empty, foreign) is named with the reason on `diag` (may be NULL) and its row
+ * says "unreadable". Writes a one-line account to `report` (may be NULL). Returns SW_OK or
+ * a negative code with the message in err. */
+int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, char *err, size_t errlen);
 
 /* Writes "DIR/<name><ext>" into out. Returns SW_OK, or SW_EINVAL when it does not fit. */
 int sw_outdir_path(char *out, size_t outlen, const char *dir, const char *name, const char *ext);

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "sweep.h"
+#include "options.h"
 #include "train.h"
 
 /* How a run ended. STOPPED: interrupted by Ctrl-C, no run file written; the next invocation

@@ -40,6 +40,7 @@
 #include "checkpoint.h"
 #include "common.h"
 #include "data.h"
+#include "estimate.h"
 #include "h5io.h"
 #include "outdir.h"
 #include "progress.h"
@@ -207,20 +208,6 @@ void sw_sweep_print_plan(const sw_sweep_spec *spec, int threads, const char *dir
     fprintf(f, "\ntotal: %d run%s, %.1f GFLOP; roughly %s on %d thread%s (assuming ~%.0f GFLOP/s per thread)\n",
             spec->n_runs, sw_plural(spec->n_runs), total / 1e9, d, t, sw_plural(t), SW_ASSUMED_FLOPS_PER_THREAD / 1e9);
     print_stop_plan(spec, f);
-}
-
-bool sw_sweep_in_shard(const sw_sweep_spec *spec, int i, int k, int n)
-{
-    if (n <= 1) return true;
-    /* Position of run i in the whole sweep sorted longest first (ties in grid order):
-     * the runs before it are the costlier ones and the equally costly earlier ones. */
-    double c = spec->runs[i].cost;
-    int pos = 0;
-    for (int j = 0; j < spec->n_runs; j++) {
-        double cj = spec->runs[j].cost;
-        if (cj > c || (cj == c && j < i)) pos++;
-    }
-    return pos % n == k;
 }
 
 /* ---- the index ------------------------------------------------------------------------ */

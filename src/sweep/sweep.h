@@ -24,9 +24,10 @@
  * dynamically, rank 0 handing out runs longest first (protocol in sweep_mpi.h).
  * Either way each run's file is what `-j 1` in one process would write.
  *
- * Where it lives: sweep.c the run loop, Ctrl-C and the --dry-run plan; outdir.c the output
- * directory (prepare, lock, manifest, resume, rebuild_index); progress.c the lines on
- * stderr; sweep_mpi.c (sweep_nompi.c without MPI) the ranks of an MPI job. */
+ * Where it lives: sweep.c the run loop, Ctrl-C and the --dry-run plan; options.h what a
+ * sweep is asked to do and what it did; outdir.h the output directory (sw_sweep_prepare,
+ * lock, manifest, resume, sw_sweep_rebuild_index); progress.h the lines on stderr;
+ * sweep_mpi.h (sweep_nompi.c without MPI) the ranks of an MPI job. */
 #ifndef SWEEP_SWEEP_H
 #define SWEEP_SWEEP_H
 
@@ -34,54 +35,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "options.h"
 #include "sweepspec.h"
-
-/* The file in DIR listing the sweep's runs (id and config hash), to detect a changed sweep. */
-#define SW_MANIFEST_NAME "sweep-manifest.txt"
-
-typedef struct {
-    const char *dir;  /* output directory */
-    int threads;      /* >= 1: threads in all */
-    /* Threads each run uses: 0 (auto) one per run while there are more runs than threads,
-     * then the idle threads shared between the runs left; N >= 1: threads / N runs at a
-     * time (at least one), each on N threads. */
-    int threads_per_run;
-    bool force;       /* accept a directory whose runs differ from the config's */
-    bool quiet;       /* no progress output */
-    bool fail_fast;   /* stop launching runs after the first failed or diverged one */
-    bool handle_sigint; /* install the Ctrl-C handler for the duration of execute */
-    bool no_lock;     /* skip the DIR/.sweep.lock that keeps two processes out of one
-                         directory (for cooperating processes, e.g. MPI ranks) */
-    /* --shard K/N: this process runs only the runs at positions p with p % N == K of the
-     * whole sweep sorted longest-estimated first (ties in grid order), so every shard gets
-     * a similar share of the work and the split never depends on what is complete yet.
-     * shard_count 0: no sharding. Shards of one sweep may run into one DIR at the same
-     * time: prepare then takes a shared lock on DIR/.sweep.lock (a whole sweep takes it
-     * exclusively) and leaves other processes' temporaries alone. */
-    int shard_index, shard_count;
-    /* Cooperate with the other ranks of MPI_COMM_WORLD (builds with SWEEP_HAVE_MPI only;
-     * MPI initialised with at least MPI_THREAD_SERIALIZED). Rank 0 alone calls
-     * sw_sweep_prepare; every rank calls sw_sweep_execute collectively. See sweep_mpi.h. */
-    bool mpi;
-} sw_sweep_options;
-
-typedef struct {
-    int total;        /* runs in the sweep */
-    int skipped;      /* complete before this invocation */
-    int done, diverged, failed; /* over all runs with a complete file (skipped ones included) */
-    int stopped;      /* stopped early at a rung (stop:), skipped ones included */
-    int not_run;      /* left pending (interrupted, --fail-fast, or behind a failed run's rung) */
-    int waiting;      /* --shard with stop:: runs whose next rung waits for other shards' runs */
-    bool interrupted; /* stopped by SIGINT */
-    double seconds;   /* wall time of execute */
-} sw_sweep_outcome;
-
-/* Checks and creates opt->dir, takes its lock (held until the process exits: a second
- * sweep on the same directory is refused; shards share it), compares its manifest, removes stale
- * temporaries and writes the manifest. On error (directory cannot be created, a different sweep is there and
- * !force, ...) returns a negative code with the message in err, and leaves no file or
- * directory it created behind. */
-int sw_sweep_prepare(const sw_sweep_spec *spec, const sw_sweep_options *opt, char *err, size_t errlen);
 
 /* Runs what is not complete yet (runs whose file says `failed` are retried: failures
  * can be transient; done and diverged runs are kept; a file that does not read through
@@ -91,18 +46,6 @@ int sw_sweep_prepare(const sw_sweep_spec *spec, const sw_sweep_options *opt, cha
  * not errors here: they are counted in out. */
 int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_sweep_outcome *out, char *err,
                      size_t errlen);
-
-/* Rebuilds DIR/sweep.h5 from the run files present: in the manifest's grid order when
- * DIR holds one (rows of runs without a file are "pending"), with the config text of the
- * existing index when it is readable; otherwise every run file present, by name. Every
- * file is read through once (sw_h5_verify_run); each that does not verify (damaged,
- * truncated, empty, foreign) is named with the reason on `diag` (may be NULL) and its row
- * says "unreadable". Writes a one-line account to `report` (may be NULL). Returns SW_OK or
- * a negative code with the message in err. */
-int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, char *err, size_t errlen);
-
-/* True when run `i` of `spec` belongs to shard k of n (see sw_sweep_options). */
-bool sw_sweep_in_shard(const sw_sweep_spec *spec, int i, int k, int n);
 
 /* Prints the --dry-run listing (every run: id, swept values, estimated cost; totals). */
 void sw_sweep_print_plan(const sw_sweep_spec *spec, int threads, const char *dir, FILE *f);
