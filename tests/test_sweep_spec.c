@@ -8,6 +8,7 @@
 
 #include "check.h"
 #include "common.h"
+#include "keys.h"
 #include "sweepspec.h"
 #include "task.h"
 

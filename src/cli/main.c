@@ -31,7 +31,7 @@
 #include "outdir.h"
 #include "record.h"
 #include "sample.h"
-#include "summary.h"
+#include "summarize.h"
 #include "sweep.h"
 #include "sweep_mpi.h"
 #include "stopping.h"

@@ -1,10 +1,9 @@
 /* summary.c: best-epoch tables from run files (see summary.h).
  *
- * Flow: read every run file of the directory (root, /config, /summary and the vanishing
- * figure; /history only for --history), order the runs as the index lists them (the
- * sweep's grid order), build a table of cells, then sort and print it as text, markdown or
- * CSV. A cell keeps its display text, its CSV text and a number for sorting, so one table
- * serves every format. */
+ * Flow: read every run file of the directory (runset.c: root, /config, /summary and the
+ * vanishing figure; /history only for --history), in the order the index lists them (the
+ * sweep's grid order), build a table of cells (table.c), then sort and print it as text,
+ * markdown or CSV. */
 #define _POSIX_C_SOURCE 200809L
 #include "summary.h"
 
@@ -17,31 +16,13 @@
 
 #include "common.h"
 #include "config.h"
-#include "h5io.h"
+#include "runset.h"
+#include "table.h"
+#include "index.h"
+#include "runfile.h"
 #include "task.h"
 
-/* ---- small utilities ------------------------------------------------------------------ */
-
-/* Stable merge sort of idx[0..n) by cmp(ctx, a, b). Returns -1 when out of memory (idx is
- * then left as it was). */
-static int sort_indices(int *idx, int n, int (*cmp)(void *, int, int), void *ctx)
-{
-    if (n < 2) return 0;
-    int *tmp = malloc((size_t)n * sizeof *tmp);
-    if (!tmp) return -1;
-    for (int width = 1; width < n; width *= 2) {
-        for (int lo = 0; lo < n; lo += 2 * width) {
-            int mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
-            int i = lo, j = mid, k = lo;
-            while (i < mid && j < hi) tmp[k++] = cmp(ctx, idx[j], idx[i]) < 0 ? idx[j++] : idx[i++];
-            while (i < mid) tmp[k++] = idx[i++];
-            while (j < hi) tmp[k++] = idx[j++];
-        }
-        memcpy(idx, tmp, (size_t)n * sizeof *idx);
-    }
-    free(tmp);
-    return 0;
-}
+/* ---- statistics ----------------------------------------------------------------------- */
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -98,323 +79,7 @@ static double geometric_mean(const double *v, int n)
     return zero ? 0.0 : exp(logs / m);
 }
 
-/* ---- tables ---------------------------------------------------------------------------- */
-
-enum { IN_TEXT = 1, IN_CSV = 2, IN_BOTH = 3 };
-
-typedef struct {
-    char id[96];     /* CSV header and --sort name */
-    char title[96];  /* text/markdown header */
-    int numeric;     /* right-aligned; sorted by number */
-    int desc;        /* sorted descending unless told otherwise */
-    int where;       /* IN_TEXT, IN_CSV or both */
-} column;
-
-typedef struct {
-    char *text; /* display text ("-" when missing) */
-    char *csv;  /* CSV field ("" when missing) */
-    double num; /* sort key; NaN when missing */
-} cell;
-
-typedef struct {
-    column *cols;
-    int ncols, capcols;
-    cell *cells; /* nrows x ncols */
-    int nrows, caprows;
-    int oom;
-} table;
-
-static int tab_col(table *t, const char *id, const char *title, int numeric, int desc, int where)
-{
-    if (t->ncols == t->capcols) {
-        int cap = t->capcols ? 2 * t->capcols : 16;
-        column *c = realloc(t->cols, (size_t)cap * sizeof *c);
-        if (!c) {
-            t->oom = 1;
-            return -1;
-        }
-        t->cols = c;
-        t->capcols = cap;
-    }
-    column *c = &t->cols[t->ncols];
-    memset(c, 0, sizeof *c);
-    snprintf(c->id, sizeof c->id, "%s", id);
-    snprintf(c->title, sizeof c->title, "%s", title);
-    c->numeric = numeric;
-    c->desc = desc;
-    c->where = where;
-    return t->ncols++;
-}
-
-/* Adds an empty row (columns must all exist). Returns its index or -1. */
-static int tab_row(table *t)
-{
-    if (t->nrows == t->caprows) {
-        int cap = t->caprows ? 2 * t->caprows : 16;
-        cell *c = realloc(t->cells, (size_t)cap * t->ncols * sizeof *c);
-        if (!c) {
-            t->oom = 1;
-            return -1;
-        }
-        t->cells = c;
-        t->caprows = cap;
-    }
-    for (int j = 0; j < t->ncols; j++) t->cells[(size_t)t->nrows * t->ncols + j] = (cell){NULL, NULL, NAN};
-    return t->nrows++;
-}
-
-static void tab_set(table *t, int row, int col, const char *text, const char *csv, double num)
-{
-    if (row < 0 || col < 0) return;
-    cell *c = &t->cells[(size_t)row * t->ncols + col];
-    free(c->text);
-    free(c->csv);
-    c->text = strdup(text);
-    c->csv = strdup(csv);
-    c->num = num;
-    if (!c->text || !c->csv) t->oom = 1;
-}
-
-static void tab_free(table *t)
-{
-    for (int i = 0; i < t->nrows * t->ncols; i++) {
-        free(t->cells[i].text);
-        free(t->cells[i].csv);
-    }
-    free(t->cells);
-    free(t->cols);
-    memset(t, 0, sizeof *t);
-}
-
-static cell *tab_cell(const table *t, int row, int col)
-{
-    return &t->cells[(size_t)row * t->ncols + col];
-}
-
-/* CSV numbers: full precision, whole numbers in plain digits ("50", not "5e+01"). */
-#define CSV_NUMBER(buf, v) sw_format_shortest(buf, sizeof buf, v, 1e15)
-
-/* Number cells: fmt is a printf format of one double, the cell's value (so the compiler
- * checks every call's format against it); "-" when the value is not finite. */
-SW_PRINTF(4, 5)
-static void set_num(table *t, int row, int col, const char *fmt, ...)
-{
-    char text[64] = "-", csv[64] = "";
-    va_list ap;
-    va_start(ap, fmt);
-    double v = va_arg(ap, double);
-    va_end(ap);
-    if (isfinite(v)) {
-        va_start(ap, fmt);
-        vsnprintf(text, sizeof text, fmt, ap);
-        va_end(ap);
-        CSV_NUMBER(csv, v);
-    }
-    tab_set(t, row, col, text, csv, v);
-}
-
-/* Seconds: enough digits for tiny test runs, no false precision for long ones. */
-static void set_seconds(table *t, int row, int col, double v)
-{
-    set_num(t, row, col, !isfinite(v) || v >= 100 ? "%.0f" : v >= 1 ? "%.1f" : "%.3f", v);
-}
-
-static void set_int(table *t, int row, int col, long long v)
-{
-    char s[32];
-    snprintf(s, sizeof s, "%lld", v);
-    tab_set(t, row, col, s, s, (double)v);
-}
-
-static void set_text(table *t, int row, int col, const char *s)
-{
-    tab_set(t, row, col, s, s, NAN);
-}
-
-/* Display width of UTF-8 text (code points). */
-static int text_width(const char *s)
-{
-    int w = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80) w++;
-    return w;
-}
-
-static void put_csv_field(FILE *out, const char *s)
-{
-    int quote = s[0] == ' ' || (s[0] && s[strlen(s) - 1] == ' ');
-    for (const char *p = s; *p && !quote; p++) quote = *p == ',' || *p == '"' || *p == '\n' || *p == '\r';
-    if (!quote) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (const char *p = s; *p; p++) {
-        if (*p == '"') fputc('"', out);
-        fputc(*p, out);
-    }
-    fputc('"', out);
-}
-
-/* Markdown cells: escape the pipe. */
-static void put_md_cell(FILE *out, const char *s)
-{
-    for (const char *p = s; *p; p++) {
-        if (*p == '|') fputc('\\', out);
-        fputc(*p == '\n' ? ' ' : *p, out);
-    }
-}
-
-/* CSV: the header of CSV ids, then every row; every IN_CSV column. */
-static void print_csv(const table *t, FILE *out)
-{
-    for (int i = -1; i < t->nrows; i++) {
-        int first = 1;
-        for (int j = 0; j < t->ncols; j++)
-            if (t->cols[j].where & IN_CSV) {
-                if (!first) fputc(',', out);
-                put_csv_field(out, i < 0 ? t->cols[j].id : tab_cell(t, i, j)->csv);
-                first = 0;
-            }
-        fputc('\n', out);
-    }
-}
-
-/* Chooses the IN_TEXT columns to print (show[j] = 1). With drop_constant and at least two
- * rows, a column whose text is the same in every row is left out and stated in `constant`
- * ("title value, ..."; "" when none). Returns the number of columns shown. */
-static int choose_columns(const table *t, int drop_constant, int *show, char *constant, size_t len)
-{
-    size_t used = 0;
-    int nshown = 0;
-    constant[0] = 0;
-    for (int j = 0; j < t->ncols; j++) {
-        if (!(t->cols[j].where & IN_TEXT)) continue;
-        show[j] = 1;
-        if (drop_constant && t->nrows >= 2) {
-            int same = 1;
-            for (int i = 1; i < t->nrows && same; i++)
-                same = strcmp(tab_cell(t, i, j)->text, tab_cell(t, 0, j)->text) == 0;
-            if (same) {
-                show[j] = 0;
-                /* An all-empty column (no run has an error) says nothing: hide it quietly. */
-                if (used < len && tab_cell(t, 0, j)->text[0])
-                    used += (size_t)snprintf(constant + used, len - used, "%s%s %s", used ? ", " : "",
-                                             t->cols[j].title, tab_cell(t, 0, j)->text);
-            }
-        }
-        nshown += show[j];
-    }
-    return nshown;
-}
-
-static void print_markdown(const table *t, const int *show, FILE *out)
-{
-    fputc('|', out);
-    for (int j = 0; j < t->ncols; j++)
-        if (show[j]) {
-            fputc(' ', out);
-            put_md_cell(out, t->cols[j].title);
-            fputs(" |", out);
-        }
-    fputs("\n|", out);
-    for (int j = 0; j < t->ncols; j++)
-        if (show[j]) fputs(t->cols[j].numeric ? "---:|" : "---|", out);
-    fputc('\n', out);
-    for (int i = 0; i < t->nrows; i++) {
-        fputc('|', out);
-        for (int j = 0; j < t->ncols; j++)
-            if (show[j]) {
-                fputc(' ', out);
-                put_md_cell(out, tab_cell(t, i, j)->text);
-                fputs(" |", out);
-            }
-        fputc('\n', out);
-    }
-}
-
-/* Aligned text: the titles, a rule of dashes, the rows; numbers right-aligned. */
-static void print_text(const table *t, const int *show, FILE *out)
-{
-    int *width = calloc((size_t)(t->ncols ? t->ncols : 1), sizeof *width);
-    if (!width) return;
-    int last = -1; /* the last column shown is not padded on the right */
-    for (int j = 0; j < t->ncols; j++) {
-        if (!show[j]) continue;
-        last = j;
-        width[j] = text_width(t->cols[j].title);
-        for (int i = 0; i < t->nrows; i++) {
-            int w = text_width(tab_cell(t, i, j)->text);
-            if (w > width[j]) width[j] = w;
-        }
-    }
-    for (int pass = 0; pass < t->nrows + 2; pass++) {
-        int first = 1;
-        for (int j = 0; j < t->ncols; j++) {
-            if (!show[j]) continue;
-            if (!first) fputs("  ", out);
-            first = 0;
-            if (pass == 1) {
-                for (int k = 0; k < width[j]; k++) fputc('-', out);
-                continue;
-            }
-            const char *s = pass == 0 ? t->cols[j].title : tab_cell(t, pass - 2, j)->text;
-            int pad = width[j] - text_width(s);
-            if (t->cols[j].numeric)
-                fprintf(out, "%*s%s", pad, "", s);
-            else
-                fprintf(out, "%s%*s", s, j == last ? 0 : pad, "");
-        }
-        fputc('\n', out);
-    }
-    free(width);
-}
-
-/* Prints the table. notes: lines printed above it (text/markdown only). In text and
- * markdown, with drop_constant and at least two rows, columns whose text is the same in
- * every row are left out and stated once above the table. */
-static void tab_print(const table *t, sw_table_format format, FILE *out, const char *const *notes,
-                      int nnotes, int drop_constant)
-{
-    if (format == SW_TABLE_CSV) {
-        print_csv(t, out);
-        return;
-    }
-    int *show = calloc((size_t)(t->ncols ? t->ncols : 1), sizeof *show);
-    if (!show) return;
-    char constant[2048];
-    int nshown = choose_columns(t, drop_constant, show, constant, sizeof constant);
-    for (int k = 0; k < nnotes; k++) fprintf(out, format == SW_TABLE_MARKDOWN ? "%s  \n" : "%s\n", notes[k]);
-    if (constant[0])
-        fprintf(out, format == SW_TABLE_MARKDOWN ? "Same in every row: %s  \n" : "same in every row: %s\n", constant);
-    if (nnotes || constant[0]) fputc('\n', out);
-    if (nshown && format == SW_TABLE_MARKDOWN)
-        print_markdown(t, show, out);
-    else if (nshown)
-        print_text(t, show, out);
-    free(show);
-}
-
-/* --sort: finds the column (by CSV id, text title or alias) and sorts rows stably. */
-typedef struct {
-    const table *t;
-    int col, desc;
-} sort_ctx;
-
-static int cmp_rows(void *vctx, int a, int b)
-{
-    sort_ctx *c = vctx;
-    const cell *x = tab_cell(c->t, a, c->col), *y = tab_cell(c->t, b, c->col);
-    if (c->t->cols[c->col].numeric) {
-        int nx = isnan(x->num), ny = isnan(y->num);
-        if (nx || ny) return nx - ny; /* missing last, whatever the direction */
-        int r = (x->num > y->num) - (x->num < y->num);
-        return c->desc ? -r : r;
-    }
-    int r = strcmp(x->csv, y->csv);
-    return c->desc ? -r : r;
-}
-
+/* --sort: the column a name means: a CSV id, a text title, or an alias. */
 static int find_column(const table *t, const char *name)
 {
     static const char *const aliases[][2] = {
@@ -452,317 +117,6 @@ static int find_column(const table *t, const char *name)
     return -1;
 }
 
-static int tab_sort(table *t, const char *spec, char *err, size_t errlen)
-{
-    int dir = 0; /* 0 default, 1 ascending, -1 descending */
-    if (spec[0] == '-') dir = -1, spec++;
-    else if (spec[0] == '+') dir = 1, spec++;
-    int col = find_column(t, spec);
-    if (col < 0) {
-        size_t used = (size_t)snprintf(err, errlen, "unknown --sort column '%s'; columns:", spec);
-        for (int j = 0; j < t->ncols && used < errlen; j++)
-            if (t->cols[j].where & IN_CSV)
-                used += (size_t)snprintf(err + used, errlen - used, " %s", t->cols[j].id);
-        return SW_EINVAL;
-    }
-    sort_ctx ctx = {t, col, dir ? dir < 0 : t->cols[col].desc};
-    int *idx = malloc((size_t)(t->nrows ? t->nrows : 1) * sizeof *idx);
-    cell *sorted = malloc((size_t)(t->nrows ? t->nrows : 1) * t->ncols * sizeof *sorted);
-    if (!idx || !sorted) {
-        free(idx);
-        free(sorted);
-        sw_set_error(err, errlen, "out of memory");
-        return SW_ENOMEM;
-    }
-    for (int i = 0; i < t->nrows; i++) idx[i] = i;
-    sort_indices(idx, t->nrows, cmp_rows, &ctx);
-    for (int i = 0; i < t->nrows; i++)
-        memcpy(sorted + (size_t)i * t->ncols, t->cells + (size_t)idx[i] * t->ncols, (size_t)t->ncols * sizeof *sorted);
-    memcpy(t->cells, sorted, (size_t)t->nrows * t->ncols * sizeof *sorted);
-    free(sorted);
-    free(idx);
-    return SW_OK;
-}
-
-/* ---- the runs of a directory ---------------------------------------------------------- */
-
-/* What a run's metric adds to the tables. A run selected by the lowest test loss (a
- * regression task: its loss is the MSE) has no accuracy to show; a run whose task has a
- * baseline loss (what a constant answer scores) is shown with its test loss next to it. */
-typedef struct {
-    int by_loss;      /* metric_mode min: the best epoch is the lowest test loss */
-    int shows_loss;   /* by_loss, or a baseline to compare the loss with: in the loss columns */
-    double best_loss; /* test loss at the best epoch */
-    double final_loss, final_train_loss; /* of the last epoch in /history; NaN when unread */
-    double baseline;  /* sw_task_baseline_loss; NaN when the task has none */
-    int val;          /* selected on its validation set (/summary metric val_acc or val_loss) */
-    double val_best;  /* that metric at the best epoch (accuracy as a fraction); NaN without */
-} run_loss;
-
-/* The families of columns a table can have: a column is there when the runs have every
- * family it names (FAM_ALWAYS: none), so a directory of classification runs gets exactly
- * the accuracy columns and regression or copy runs add theirs. */
-enum {
-    FAM_ALWAYS = 0,
-    FAM_ACC = 1,         /* a run is selected by test accuracy */
-    FAM_LOSS = 2,        /* a run shows its loss (run_loss.shows_loss) */
-    FAM_LOSS_METRIC = 4, /* a run is selected by test loss */
-    FAM_BASELINE = 8,    /* a run's task has a baseline loss */
-    FAM_NEVER = 16,      /* no run: the column is not in that format */
-    FAM_VAL_ACC = 32,    /* a run is selected by validation accuracy (task.val_size > 0) */
-    FAM_VAL_LOSS = 64,   /* a run is selected by validation loss (a regression with val_size) */
-    FAM_STOPPED = 128,   /* a run was stopped early at a rung */
-    FAM_INPUT_GRAD = 256 /* a run file records the input's gradient (/gradients/dloss_dx_norm) */
-};
-
-typedef struct {
-    sw_run_file *runs; /* in grid order */
-    run_loss *loss;    /* parallel to runs */
-    int n;
-    const char **keys; /* swept keys (union over runs, first-seen order); point into runs */
-    int nkeys;
-    int unreadable, pending, in_index;
-    char *sweep;       /* name from the first run that has one */
-    unsigned fams;     /* FAM_* bits the runs have */
-    const char *loss_name; /* "MSE" when every run in the loss columns is a regression run
-                              (selected by test loss), else "loss" */
-} run_set;
-
-static void run_set_free(run_set *rs)
-{
-    for (int i = 0; i < rs->n; i++) sw_run_file_free(&rs->runs[i]);
-    free(rs->runs);
-    free(rs->loss);
-    free(rs->keys);
-    memset(rs, 0, sizeof *rs);
-}
-
-/* Compares the values of `key` in two configs: numbers numerically, choices by their order
- * in the schema (rnn < lstm < gru), lists by text. */
-static int cmp_key(const sw_key_info *k, const sw_config *a, const sw_config *b)
-{
-    switch (k->type) {
-    case SW_TYPE_FLOAT: {
-        double x = sw_config_get_float(a, k), y = sw_config_get_float(b, k);
-        return (x > y) - (x < y);
-    }
-    case SW_TYPE_INT_LIST: {
-        char x[256], y[256];
-        sw_config_format(a, k, x, sizeof x);
-        sw_config_format(b, k, y, sizeof y);
-        return strcmp(x, y);
-    }
-    default: {
-        long long x = sw_config_get_int(a, k), y = sw_config_get_int(b, k);
-        return (x > y) - (x < y);
-    }
-    }
-}
-
-typedef struct {
-    run_set *rs;
-    int *pos; /* index position, or INT_MAX when not listed */
-} order_ctx;
-
-static int cmp_runs(void *vctx, int a, int b)
-{
-    order_ctx *c = vctx;
-    if (c->pos[a] != c->pos[b]) return (c->pos[a] > c->pos[b]) - (c->pos[a] < c->pos[b]);
-    for (int k = 0; k < c->rs->nkeys; k++) {
-        const sw_key_info *key = sw_schema_find(c->rs->keys[k]);
-        if (!key) continue;
-        int r = cmp_key(key, &c->rs->runs[a].config, &c->rs->runs[b].config);
-        if (r) return r;
-    }
-    return strcmp(c->rs->runs[a].run_id, c->rs->runs[b].run_id);
-}
-
-/* Reads every run file of dir into rs->runs (what: SW_READ_* parts beyond the summary).
- * A file that cannot be read is reported on diag and counted in rs->unreadable. */
-static int read_run_files(const char *dir, unsigned what, run_set *rs, FILE *diag, char *err, size_t errlen)
-{
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        sw_set_error(err, errlen, "%s: no such directory", dir);
-        return SW_ENOTFOUND;
-    }
-    char **names = NULL;
-    int n = sw_h5_list_runs(dir, &names);
-    if (n < 0) {
-        sw_set_error(err, errlen, "cannot list %s: %s", dir, sw_strerror(n));
-        return n;
-    }
-    int rc = SW_OK;
-    rs->runs = calloc((size_t)(n ? n : 1), sizeof *rs->runs);
-    for (int i = 0; i < n && rs->runs; i++) {
-        char path[4096], msg[4200];
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        sw_run_file *rf = &rs->runs[rs->n];
-        /* Only a file that reads through counts (a damaged one is named and skipped). */
-        rc = sw_h5_read_run(path, what | SW_READ_VERIFY, rf, msg, sizeof msg);
-        /* The final losses are only in /history: read it for the runs that show them. */
-        if (rc == SW_OK && !(what & SW_READ_HISTORY) &&
-            (rf->metric_mode == SW_METRIC_MIN || isfinite(sw_task_baseline_loss(&rf->config.task)))) {
-            sw_run_file_free(rf);
-            rc = sw_h5_read_run(path, what | SW_READ_HISTORY, rf, msg, sizeof msg);
-        }
-        if (rc == SW_OK && rf->status >= SW_RUN_STATUS_COUNT) {
-            snprintf(msg, sizeof msg, "%s: unknown status", path);
-            rc = SW_EFORMAT;
-        }
-        if (rc == SW_OK) {
-            rs->n++;
-            continue;
-        }
-        sw_run_file_free(rf);
-        if (rc == SW_ENOMEM) break;
-        /* A summarizer that dies on one bad file is useless after a crash: say so and go on. */
-        if (diag) fprintf(diag, "summarize: skipping %s\n", msg);
-        rs->unreadable++;
-        rc = SW_OK;
-    }
-    sw_h5_free_names(names, n);
-    if (!rs->runs || rc == SW_ENOMEM) {
-        sw_set_error(err, errlen, "out of memory");
-        return SW_ENOMEM;
-    }
-    return SW_OK;
-}
-
-/* rs->keys: the swept keys the files list, their union in first-seen order; for files
- * that list none, the keys whose values differ between runs. */
-static int collect_keys(run_set *rs)
-{
-    int cap = 0;
-    for (int i = 0; i < rs->n; i++) cap += rs->runs[i].n_swept;
-    rs->keys = calloc((size_t)(cap ? cap : 1), sizeof *rs->keys);
-    if (!rs->keys) return SW_ENOMEM;
-    for (int i = 0; i < rs->n; i++)
-        for (int k = 0; k < rs->runs[i].n_swept; k++) {
-            const char *key = rs->runs[i].swept_keys[k];
-            int seen = 0;
-            for (int j = 0; j < rs->nkeys && !seen; j++) seen = !strcmp(rs->keys[j], key);
-            if (!seen && sw_schema_find(key)) rs->keys[rs->nkeys++] = key;
-        }
-    if (rs->nkeys == 0 && rs->n > 1) {
-        free(rs->keys);
-        rs->keys = calloc(sw_schema_len, sizeof *rs->keys);
-        if (!rs->keys) return SW_ENOMEM;
-        for (size_t k = 0; k < sw_schema_len; k++)
-            for (int i = 1; i < rs->n; i++)
-                if (cmp_key(&sw_schema[k], &rs->runs[0].config, &rs->runs[i].config)) {
-                    rs->keys[rs->nkeys++] = sw_schema[k].key;
-                    break;
-                }
-    }
-    return SW_OK;
-}
-
-/* Puts rs->runs in the grid order of dir's index (runs it does not list after them, by
- * their key values, then id), and counts the runs it lists without a file (pending). */
-static int order_runs(const char *dir, run_set *rs)
-{
-    char **order = NULL;
-    int norder = sw_h5_read_index_order(dir, &order);
-    size_t n = (size_t)(rs->n > 0 ? rs->n : 1);
-    int *pos = malloc(n * sizeof *pos);
-    int *idx = malloc(n * sizeof *idx);
-    sw_run_file *sorted = malloc(n * sizeof *sorted);
-    int rc = pos && idx && sorted ? SW_OK : SW_ENOMEM;
-    for (int i = 0; i < rs->n && !rc; i++) {
-        pos[i] = 0x7fffffff;
-        idx[i] = i;
-        for (int j = 0; j < norder; j++)
-            if (!strcmp(order[j], rs->runs[i].run_id)) {
-                pos[i] = j;
-                break;
-            }
-    }
-    if (norder > 0 && !rc) {
-        rs->in_index = 1;
-        for (int j = 0; j < norder; j++) {
-            int found = 0;
-            for (int i = 0; i < rs->n && !found; i++) found = !strcmp(order[j], rs->runs[i].run_id);
-            rs->pending += !found;
-        }
-        rs->pending -= rs->unreadable < rs->pending ? rs->unreadable : rs->pending;
-    }
-    if (!rc) {
-        order_ctx ctx = {rs, pos};
-        sort_indices(idx, rs->n, cmp_runs, &ctx);
-        for (int i = 0; i < rs->n; i++) sorted[i] = rs->runs[idx[i]];
-        memcpy(rs->runs, sorted, (size_t)rs->n * sizeof *sorted);
-    }
-    free(sorted);
-    free(idx);
-    free(pos);
-    sw_h5_free_names(order, norder > 0 ? norder : 0);
-    return rc;
-}
-
-/* rs->loss, rs->fams and rs->loss_name from the runs (in their final order). */
-static int collect_losses(run_set *rs)
-{
-    rs->loss = calloc((size_t)(rs->n > 0 ? rs->n : 1), sizeof *rs->loss);
-    if (!rs->loss) return SW_ENOMEM;
-    int mse = 1;
-    for (int i = 0; i < rs->n; i++) {
-        const sw_run_file *r = &rs->runs[i];
-        run_loss *l = &rs->loss[i];
-        const sw_history *h = &r->history;
-        l->by_loss = r->metric_mode == SW_METRIC_MIN;
-        l->baseline = sw_task_baseline_loss(&r->config.task);
-        l->shows_loss = l->by_loss || isfinite(l->baseline);
-        l->val = !strncmp(r->metric, "val_", 4);
-        /* best_metric is the test loss only when the test set chose the epoch */
-        l->best_loss = l->by_loss && !l->val && isfinite(r->best_metric) ? r->best_metric : r->best_test_loss;
-        l->val_best = l->val ? r->best_metric : NAN;
-        l->final_loss = h->epochs > 0 && h->test_loss ? h->test_loss[h->epochs - 1] : NAN;
-        l->final_train_loss = h->epochs > 0 && h->train_loss ? h->train_loss[h->epochs - 1] : NAN;
-        rs->fams |= l->by_loss ? FAM_LOSS_METRIC : FAM_ACC;
-        if (l->shows_loss) rs->fams |= FAM_LOSS;
-        if (isfinite(l->baseline)) rs->fams |= FAM_BASELINE;
-        if (l->val) rs->fams |= l->by_loss ? FAM_VAL_LOSS : FAM_VAL_ACC;
-        if (r->status == SW_RUN_STOPPED) rs->fams |= FAM_STOPPED;
-        if (isfinite(r->input_ratio)) rs->fams |= FAM_INPUT_GRAD;
-        /* only regression tasks are selected by their loss, which is then the MSE */
-        if (l->shows_loss && !l->by_loss) mse = 0;
-    }
-    rs->loss_name = mse ? "MSE" : "loss";
-    /* Files of different tasks copied into one directory share no swept task.kind, yet
-     * averaging a copy accuracy with a mean_sign one, or an MSE with a cross-entropy, says
-     * nothing: when tasks with losses to show are among them, the task tells rows apart. */
-    const sw_key_info *kind = sw_schema_find("task.kind");
-    SW_ASSERT(kind);
-    int listed = 0, varies = 0;
-    for (int k = 0; k < rs->nkeys; k++) listed |= !strcmp(rs->keys[k], kind->key);
-    for (int i = 1; i < rs->n && !varies; i++) varies = rs->runs[i].config.task.kind != rs->runs[0].config.task.kind;
-    if ((rs->fams & FAM_LOSS) && varies && !listed) {
-        const char **keys = realloc(rs->keys, (size_t)(rs->nkeys + 1) * sizeof *keys);
-        if (!keys) return SW_ENOMEM;
-        memmove(keys + 1, keys, (size_t)rs->nkeys * sizeof *keys);
-        keys[0] = kind->key;
-        rs->keys = keys;
-        rs->nkeys++;
-    }
-    return SW_OK;
-}
-
-/* Reads the run files of dir into *rs (released with run_set_free whatever the return),
- * in grid order, with their swept keys, what their metrics add and the sweep's name. */
-static int load_runs(const char *dir, unsigned what, run_set *rs, FILE *diag, char *err, size_t errlen)
-{
-    memset(rs, 0, sizeof *rs);
-    int rc = read_run_files(dir, what, rs, diag, err, errlen);
-    if (!rc) rc = collect_keys(rs);
-    if (!rc) rc = order_runs(dir, rs);
-    if (!rc) rc = collect_losses(rs);
-    if (rc == SW_ENOMEM) sw_set_error(err, errlen, "out of memory");
-    for (int i = 0; i < rs->n && !rs->sweep && !rc; i++)
-        if (rs->runs[i].sweep && rs->runs[i].sweep[0]) rs->sweep = rs->runs[i].sweep;
-    return rc;
-}
-
 /* ---- the three tables ------------------------------------------------------------------ */
 
 static double pct(double fraction)
@@ -778,7 +132,7 @@ static void key_cell(table *t, int row, int col, const sw_key_info *k, const sw_
     if (k->type == SW_TYPE_FLOAT) num = sw_config_get_float(cfg, k);
     else if (k->type != SW_TYPE_INT_LIST && k->type != SW_TYPE_ENUM) num = (double)sw_config_get_int(cfg, k);
     else if (k->type == SW_TYPE_ENUM) num = (double)sw_config_get_int(cfg, k); /* schema order */
-    tab_set(t, row, col, text, text, num);
+    sw_tab_set(t, row, col, text, text, num);
 }
 
 static int key_numeric(const sw_key_info *k)
@@ -851,7 +205,7 @@ static void add_columns(table *t, const column_spec *specs, int n, const run_set
         if (!where) continue;
         char title[96];
         snprintf(title, sizeof title, "%s%s%s", c->title, c->named ? " " : "", c->named ? rs->loss_name : "");
-        col[k] = tab_col(t, c->id, title, c->numeric, c->desc, where);
+        col[k] = sw_tab_col(t, c->id, title, c->numeric, c->desc, where);
     }
 }
 
@@ -932,7 +286,7 @@ static int assign_groups(const run_set *rs, const char *const *gkeys, int ngk, i
         for (int g = 0; g < ngroups && group[i] < 0; g++) {
             int same = 1;
             for (int k = 0; k < ngk && same; k++)
-                same = cmp_key(sw_schema_find(gkeys[k]), &rs->runs[i].config, &rs->runs[first[g]].config) == 0;
+                same = sw_runset_cmp_key(sw_schema_find(gkeys[k]), &rs->runs[i].config, &rs->runs[first[g]].config) == 0;
             if (same) group[i] = g;
         }
         if (group[i] < 0) {
@@ -949,7 +303,7 @@ static void set_loss_stat(table *t, int row, int col, stats s)
     char text[96], csv[32];
     loss_pm_std(text, sizeof text, s);
     CSV_NUMBER(csv, s.mean);
-    tab_set(t, row, col, text, s.n ? csv : "", s.mean);
+    sw_tab_set(t, row, col, text, s.n ? csv : "", s.mean);
 }
 
 /* Fills the statistics columns col[G_*] of `row` for group g; v[V_*] are scratch arrays
@@ -984,42 +338,42 @@ static void group_row(table *t, int row, const int *col, const run_set *rs, cons
         v[V_LVAL][m] = l->val && l->by_loss ? l->val_best : NAN;
         m++;
     }
-    set_int(t, row, col[G_RUNS], total);
-    set_int(t, row, col[G_DONE], counts[SW_RUN_DONE]);
-    set_int(t, row, col[G_STOPPED], counts[SW_RUN_STOPPED]);
-    set_int(t, row, col[G_FAILED], counts[SW_RUN_FAILED]);
-    set_int(t, row, col[G_DIVERGED], counts[SW_RUN_DIVERGED]);
+    sw_tab_int(t, row, col[G_RUNS], total);
+    sw_tab_int(t, row, col[G_DONE], counts[SW_RUN_DONE]);
+    sw_tab_int(t, row, col[G_STOPPED], counts[SW_RUN_STOPPED]);
+    sw_tab_int(t, row, col[G_FAILED], counts[SW_RUN_FAILED]);
+    sw_tab_int(t, row, col[G_DIVERGED], counts[SW_RUN_DIVERGED]);
     stats sb = stats_of(v[V_BEST], m), se = stats_of(v[V_EPOCH], m), sf = stats_of(v[V_FINAL], m),
           st = stats_of(v[V_TRAIN], m), ss = stats_of(v[V_SEC], m);
     char text[96], csv[32];
     stats sv = stats_of(v[V_VAL], m), slv = stats_of(v[V_LVAL], m);
     mean_pm_std(text, sizeof text, sv);
     CSV_NUMBER(csv, sv.mean);
-    tab_set(t, row, col[G_VAL], text, sv.n ? csv : "", sv.mean);
-    set_num(t, row, col[G_VAL_MEAN], "%.2f", sv.mean);
-    set_num(t, row, col[G_VAL_STD], "%.2f", sv.std);
+    sw_tab_set(t, row, col[G_VAL], text, sv.n ? csv : "", sv.mean);
+    sw_tab_num(t, row, col[G_VAL_MEAN], "%.2f", sv.mean);
+    sw_tab_num(t, row, col[G_VAL_STD], "%.2f", sv.std);
     set_loss_stat(t, row, col[G_LVAL], slv);
-    set_num(t, row, col[G_LVAL_MEAN], LOSS_FMT, slv.mean);
-    set_num(t, row, col[G_LVAL_STD], LOSS_FMT, slv.std);
+    sw_tab_num(t, row, col[G_LVAL_MEAN], LOSS_FMT, slv.mean);
+    sw_tab_num(t, row, col[G_LVAL_STD], LOSS_FMT, slv.std);
     mean_pm_std(text, sizeof text, sb);
     CSV_NUMBER(csv, sb.mean);
-    tab_set(t, row, col[G_BEST], text, sb.n ? csv : "", sb.mean);
+    sw_tab_set(t, row, col[G_BEST], text, sb.n ? csv : "", sb.mean);
     if (sb.n)
         snprintf(text, sizeof text, "%.2f-%.2f", sb.min, sb.max);
     else
         snprintf(text, sizeof text, "-");
-    tab_set(t, row, col[G_RANGE], text, "", sb.max - sb.min);
-    set_num(t, row, col[G_BEST_MEAN], "%.2f", sb.mean);
-    set_num(t, row, col[G_BEST_STD], "%.2f", sb.std);
-    set_num(t, row, col[G_BEST_MIN], "%.2f", sb.min);
-    set_num(t, row, col[G_BEST_MAX], "%.2f", sb.max);
-    set_num(t, row, col[G_EPOCH], se.median == floor(se.median) ? "%.0f" : "%.1f", se.median);
+    sw_tab_set(t, row, col[G_RANGE], text, "", sb.max - sb.min);
+    sw_tab_num(t, row, col[G_BEST_MEAN], "%.2f", sb.mean);
+    sw_tab_num(t, row, col[G_BEST_STD], "%.2f", sb.std);
+    sw_tab_num(t, row, col[G_BEST_MIN], "%.2f", sb.min);
+    sw_tab_num(t, row, col[G_BEST_MAX], "%.2f", sb.max);
+    sw_tab_num(t, row, col[G_EPOCH], se.median == floor(se.median) ? "%.0f" : "%.1f", se.median);
     mean_pm_std(text, sizeof text, sf);
     CSV_NUMBER(csv, sf.mean);
-    tab_set(t, row, col[G_FINAL], text, sf.n ? csv : "", sf.mean);
-    set_num(t, row, col[G_FINAL_MEAN], "%.2f", sf.mean);
-    set_num(t, row, col[G_FINAL_STD], "%.2f", sf.std);
-    set_num(t, row, col[G_TRAIN], "%.2f", st.mean);
+    sw_tab_set(t, row, col[G_FINAL], text, sf.n ? csv : "", sf.mean);
+    sw_tab_num(t, row, col[G_FINAL_MEAN], "%.2f", sf.mean);
+    sw_tab_num(t, row, col[G_FINAL_STD], "%.2f", sf.std);
+    sw_tab_num(t, row, col[G_TRAIN], "%.2f", st.mean);
 
     /* Losses: lower is better, so the range reads best-worst and sorting puts the lowest first. */
     stats sl = stats_of(v[V_LBEST], m), slf = stats_of(v[V_LFINAL], m), slt = stats_of(v[V_LTRAIN], m);
@@ -1028,25 +382,25 @@ static void group_row(table *t, int row, const int *col, const run_set *rs, cons
         snprintf(text, sizeof text, LOSS_FMT "-" LOSS_FMT, sl.min, sl.max);
     else
         snprintf(text, sizeof text, "-");
-    tab_set(t, row, col[G_LRANGE], text, "", sl.max - sl.min);
-    set_num(t, row, col[G_LBEST_MEAN], LOSS_FMT, sl.mean);
-    set_num(t, row, col[G_LBEST_STD], LOSS_FMT, sl.std);
-    set_num(t, row, col[G_LBEST_MIN], LOSS_FMT, sl.min);
-    set_num(t, row, col[G_LBEST_MAX], LOSS_FMT, sl.max);
+    sw_tab_set(t, row, col[G_LRANGE], text, "", sl.max - sl.min);
+    sw_tab_num(t, row, col[G_LBEST_MEAN], LOSS_FMT, sl.mean);
+    sw_tab_num(t, row, col[G_LBEST_STD], LOSS_FMT, sl.std);
+    sw_tab_num(t, row, col[G_LBEST_MIN], LOSS_FMT, sl.min);
+    sw_tab_num(t, row, col[G_LBEST_MAX], LOSS_FMT, sl.max);
     if (bmin == bmax || bmin > bmax) {
-        set_num(t, row, col[G_BASELINE], LOSS_FMT, bmin == bmax ? bmin : NAN);
+        sw_tab_num(t, row, col[G_BASELINE], LOSS_FMT, bmin == bmax ? bmin : NAN);
     } else { /* a group over several lengths or tasks: their range, no single number */
         snprintf(text, sizeof text, LOSS_FMT "-" LOSS_FMT, bmin, bmax);
-        tab_set(t, row, col[G_BASELINE], text, "", NAN);
+        sw_tab_set(t, row, col[G_BASELINE], text, "", NAN);
     }
     set_loss_stat(t, row, col[G_LFINAL], slf);
-    set_num(t, row, col[G_LFINAL_MEAN], LOSS_FMT, slf.mean);
-    set_num(t, row, col[G_LFINAL_STD], LOSS_FMT, slf.std);
-    set_num(t, row, col[G_LTRAIN], LOSS_FMT, slt.mean);
+    sw_tab_num(t, row, col[G_LFINAL_MEAN], LOSS_FMT, slf.mean);
+    sw_tab_num(t, row, col[G_LFINAL_STD], LOSS_FMT, slf.std);
+    sw_tab_num(t, row, col[G_LTRAIN], LOSS_FMT, slt.mean);
 
-    set_num(t, row, col[G_VANISHING], "%.3g", geometric_mean(v[V_VAN], m));
-    set_num(t, row, col[G_INPUT], "%.3g", geometric_mean(v[V_INPUT], m));
-    set_seconds(t, row, col[G_SECONDS], ss.mean);
+    sw_tab_num(t, row, col[G_VANISHING], "%.3g", geometric_mean(v[V_VAN], m));
+    sw_tab_num(t, row, col[G_INPUT], "%.3g", geometric_mean(v[V_INPUT], m));
+    sw_tab_seconds(t, row, col[G_SECONDS], ss.mean);
 }
 
 /* One row per configuration: the runs grouped by the values of gkeys. */
@@ -1055,7 +409,7 @@ static int group_table(const run_set *rs, const char *const *gkeys, int ngk, tab
     int c_keys = t->ncols;
     for (int k = 0; k < ngk; k++) {
         const sw_key_info *ki = sw_schema_find(gkeys[k]);
-        tab_col(t, gkeys[k], key_title(gkeys[k], gkeys, ngk), key_numeric(ki), 0, IN_BOTH);
+        sw_tab_col(t, gkeys[k], key_title(gkeys[k], gkeys, ngk), key_numeric(ki), 0, IN_BOTH);
     }
     int col[G_COUNT];
     add_columns(t, group_columns, G_COUNT, rs, col);
@@ -1075,7 +429,7 @@ static int group_table(const run_set *rs, const char *const *gkeys, int ngk, tab
     for (int k = 0; k < V_COUNT; k++) v[k] = b + (size_t)k * (n ? n : 1);
     int ngroups = assign_groups(rs, gkeys, ngk, group, first);
     for (int g = 0; g < ngroups; g++) {
-        int row = tab_row(t);
+        int row = sw_tab_row(t);
         if (row < 0) break;
         for (int k = 0; k < ngk; k++)
             key_cell(t, row, c_keys + k, sw_schema_find(gkeys[k]), &rs->runs[first[g]].config);
@@ -1116,10 +470,10 @@ static const column_spec run_columns[R_COUNT] = {
 
 static int run_table(const run_set *rs, table *t)
 {
-    int c_id = tab_col(t, "run_id", "run", 0, 0, IN_BOTH);
+    int c_id = sw_tab_col(t, "run_id", "run", 0, 0, IN_BOTH);
     int c_keys = t->ncols;
     for (int k = 0; k < rs->nkeys; k++)
-        tab_col(t, rs->keys[k], key_title(rs->keys[k], rs->keys, rs->nkeys), key_numeric(sw_schema_find(rs->keys[k])),
+        sw_tab_col(t, rs->keys[k], key_title(rs->keys[k], rs->keys, rs->nkeys), key_numeric(sw_schema_find(rs->keys[k])),
                 0, IN_BOTH);
     int col[R_COUNT];
     add_columns(t, run_columns, R_COUNT, rs, col);
@@ -1127,35 +481,35 @@ static int run_table(const run_set *rs, table *t)
     for (int i = 0; i < rs->n; i++) {
         const sw_run_file *r = &rs->runs[i];
         const run_loss *l = &rs->loss[i];
-        int row = tab_row(t);
+        int row = sw_tab_row(t);
         if (row < 0) break;
-        set_text(t, row, c_id, r->run_id);
+        sw_tab_text(t, row, c_id, r->run_id);
         for (int k = 0; k < rs->nkeys; k++) key_cell(t, row, c_keys + k, sw_schema_find(rs->keys[k]), &r->config);
         if (r->status == SW_RUN_STOPPED) { /* where: the text says it, CSV keeps the status word */
             char where[64];
             snprintf(where, sizeof where, "stopped at %d/%d", r->epochs, r->epochs_planned);
-            tab_set(t, row, col[R_STATUS], where, sw_run_status_name(r->status), NAN);
+            sw_tab_set(t, row, col[R_STATUS], where, sw_run_status_name(r->status), NAN);
         } else {
-            set_text(t, row, col[R_STATUS], sw_run_status_name(r->status));
+            sw_tab_text(t, row, col[R_STATUS], sw_run_status_name(r->status));
         }
-        set_num(t, row, col[R_VAL], "%.2f", l->val && !l->by_loss ? pct(l->val_best) : NAN);
-        set_num(t, row, col[R_LVAL], LOSS_FMT, l->val && l->by_loss ? l->val_best : NAN);
-        set_num(t, row, col[R_BEST], "%.2f", l->by_loss ? NAN : pct(r->best_test_acc));
-        set_num(t, row, col[R_LBEST], LOSS_FMT, l->shows_loss ? l->best_loss : NAN);
-        set_num(t, row, col[R_BASELINE], LOSS_FMT, l->baseline);
+        sw_tab_num(t, row, col[R_VAL], "%.2f", l->val && !l->by_loss ? pct(l->val_best) : NAN);
+        sw_tab_num(t, row, col[R_LVAL], LOSS_FMT, l->val && l->by_loss ? l->val_best : NAN);
+        sw_tab_num(t, row, col[R_BEST], "%.2f", l->by_loss ? NAN : pct(r->best_test_acc));
+        sw_tab_num(t, row, col[R_LBEST], LOSS_FMT, l->shows_loss ? l->best_loss : NAN);
+        sw_tab_num(t, row, col[R_BASELINE], LOSS_FMT, l->baseline);
         if (r->best_epoch > 0)
-            set_int(t, row, col[R_EPOCH], r->best_epoch);
+            sw_tab_int(t, row, col[R_EPOCH], r->best_epoch);
         else
-            tab_set(t, row, col[R_EPOCH], "-", "", NAN);
-        set_num(t, row, col[R_FINAL], "%.2f", l->by_loss ? NAN : pct(r->final_test_acc));
-        set_num(t, row, col[R_LFINAL], LOSS_FMT, l->shows_loss ? l->final_loss : NAN);
-        set_num(t, row, col[R_TRAIN], "%.2f", l->by_loss ? NAN : pct(r->final_train_acc));
-        set_num(t, row, col[R_LTRAIN], LOSS_FMT, l->shows_loss ? l->final_train_loss : NAN);
-        set_int(t, row, col[R_EPOCHS], r->epochs);
-        set_num(t, row, col[R_VANISHING], "%.3g", r->vanishing_ratio);
-        set_num(t, row, col[R_INPUT], "%.3g", r->input_ratio);
-        set_seconds(t, row, col[R_SECONDS], r->wall_seconds);
-        set_text(t, row, col[R_ERROR], r->error ? r->error : "");
+            sw_tab_set(t, row, col[R_EPOCH], "-", "", NAN);
+        sw_tab_num(t, row, col[R_FINAL], "%.2f", l->by_loss ? NAN : pct(r->final_test_acc));
+        sw_tab_num(t, row, col[R_LFINAL], LOSS_FMT, l->shows_loss ? l->final_loss : NAN);
+        sw_tab_num(t, row, col[R_TRAIN], "%.2f", l->by_loss ? NAN : pct(r->final_train_acc));
+        sw_tab_num(t, row, col[R_LTRAIN], LOSS_FMT, l->shows_loss ? l->final_train_loss : NAN);
+        sw_tab_int(t, row, col[R_EPOCHS], r->epochs);
+        sw_tab_num(t, row, col[R_VANISHING], "%.3g", r->vanishing_ratio);
+        sw_tab_num(t, row, col[R_INPUT], "%.3g", r->input_ratio);
+        sw_tab_seconds(t, row, col[R_SECONDS], r->wall_seconds);
+        sw_tab_text(t, row, col[R_ERROR], r->error ? r->error : "");
     }
     return t->oom ? SW_ENOMEM : SW_OK;
 }
@@ -1166,36 +520,36 @@ static int run_table(const run_set *rs, table *t)
 static int history_table(const sw_run_file *r, int regression, int val, table *t)
 {
     int acc = regression ? 0 : IN_BOTH;
-    int c_epoch = tab_col(t, "epoch", "epoch", 1, 0, IN_BOTH);
-    int c_lr = tab_col(t, "lr", "lr", 1, 0, IN_BOTH);
-    int c_trl = tab_col(t, "train_loss", "train loss", 1, 0, IN_BOTH);
-    int c_tra = acc ? tab_col(t, "train_acc_pct", "train acc %", 1, 1, acc) : -1;
-    int c_tel = tab_col(t, "test_loss", "test loss", 1, 0, IN_BOTH);
-    int c_tea = acc ? tab_col(t, "test_acc_pct", "test acc %", 1, 1, acc) : -1;
-    int c_vl = val ? tab_col(t, "val_loss", "val loss", 1, 0, IN_BOTH) : -1;
-    int c_va = val && acc ? tab_col(t, "val_acc_pct", "val acc %", 1, 1, IN_BOTH) : -1;
-    int c_gn = tab_col(t, "grad_norm", "grad norm", 1, 0, IN_BOTH);
-    int c_sec = tab_col(t, "seconds", "seconds", 1, 0, IN_BOTH);
-    int c_best = tab_col(t, "best", "best", 0, 0, IN_BOTH);
+    int c_epoch = sw_tab_col(t, "epoch", "epoch", 1, 0, IN_BOTH);
+    int c_lr = sw_tab_col(t, "lr", "lr", 1, 0, IN_BOTH);
+    int c_trl = sw_tab_col(t, "train_loss", "train loss", 1, 0, IN_BOTH);
+    int c_tra = acc ? sw_tab_col(t, "train_acc_pct", "train acc %", 1, 1, acc) : -1;
+    int c_tel = sw_tab_col(t, "test_loss", "test loss", 1, 0, IN_BOTH);
+    int c_tea = acc ? sw_tab_col(t, "test_acc_pct", "test acc %", 1, 1, acc) : -1;
+    int c_vl = val ? sw_tab_col(t, "val_loss", "val loss", 1, 0, IN_BOTH) : -1;
+    int c_va = val && acc ? sw_tab_col(t, "val_acc_pct", "val acc %", 1, 1, IN_BOTH) : -1;
+    int c_gn = sw_tab_col(t, "grad_norm", "grad norm", 1, 0, IN_BOTH);
+    int c_sec = sw_tab_col(t, "seconds", "seconds", 1, 0, IN_BOTH);
+    int c_best = sw_tab_col(t, "best", "best", 0, 0, IN_BOTH);
     if (t->oom) return SW_ENOMEM;
     const sw_history *h = &r->history;
     for (int e = 0; e < h->epochs; e++) {
-        int row = tab_row(t);
+        int row = sw_tab_row(t);
         if (row < 0) break;
-        set_int(t, row, c_epoch, e + 1);
-        set_num(t, row, c_lr, "%.3g", h->lr[e]);
-        set_num(t, row, c_trl, regression ? LOSS_FMT : "%.4f", h->train_loss[e]);
-        set_num(t, row, c_tra, "%.2f", pct(h->train_acc[e]));
-        set_num(t, row, c_tel, regression ? LOSS_FMT : "%.4f", h->test_loss[e]);
-        set_num(t, row, c_tea, "%.2f", pct(h->test_acc[e]));
+        sw_tab_int(t, row, c_epoch, e + 1);
+        sw_tab_num(t, row, c_lr, "%.3g", h->lr[e]);
+        sw_tab_num(t, row, c_trl, regression ? LOSS_FMT : "%.4f", h->train_loss[e]);
+        sw_tab_num(t, row, c_tra, "%.2f", pct(h->train_acc[e]));
+        sw_tab_num(t, row, c_tel, regression ? LOSS_FMT : "%.4f", h->test_loss[e]);
+        sw_tab_num(t, row, c_tea, "%.2f", pct(h->test_acc[e]));
         if (val) {
-            set_num(t, row, c_vl, regression ? LOSS_FMT : "%.4f", h->val_loss ? h->val_loss[e] : NAN);
-            set_num(t, row, c_va, "%.2f", h->val_acc ? pct(h->val_acc[e]) : NAN);
+            sw_tab_num(t, row, c_vl, regression ? LOSS_FMT : "%.4f", h->val_loss ? h->val_loss[e] : NAN);
+            sw_tab_num(t, row, c_va, "%.2f", h->val_acc ? pct(h->val_acc[e]) : NAN);
         }
-        set_num(t, row, c_gn, "%#.4g", h->grad_norm[e]);
-        set_seconds(t, row, c_sec, h->seconds[e]);
+        sw_tab_num(t, row, c_gn, "%#.4g", h->grad_norm[e]);
+        sw_tab_seconds(t, row, c_sec, h->seconds[e]);
         int is_best = e + 1 == r->best_epoch;
-        tab_set(t, row, c_best, is_best ? "*" : "", is_best ? "1" : "0", is_best);
+        sw_tab_set(t, row, c_best, is_best ? "*" : "", is_best ? "1" : "0", is_best);
     }
     return t->oom ? SW_ENOMEM : SW_OK;
 }
@@ -1217,13 +571,13 @@ static int rung_table(const sw_decisions *d, table *t)
     int brackets = 0;
     for (int i = 1; i < d->n; i++) brackets |= d->bracket[i] != d->bracket[0];
     int acc = metric_is_acc(d->metric);
-    int c_bracket = brackets ? tab_col(t, "bracket", "bracket", 1, 0, IN_BOTH) : -1;
-    int c_rung = tab_col(t, "rung", "rung", 1, 0, IN_BOTH);
-    int c_epoch = tab_col(t, "epoch", "epoch", 1, 0, IN_BOTH);
-    int c_runs = tab_col(t, "runs", "runs", 1, 1, IN_BOTH);
-    int c_promoted = tab_col(t, "promoted", "promoted", 1, 1, IN_BOTH);
-    int c_stopped = tab_col(t, "stopped", "stopped", 1, 1, IN_BOTH);
-    int c_cutoff = tab_col(t, acc ? "cutoff_pct" : "cutoff", acc ? "cutoff %" : "cutoff", 1, 0, IN_BOTH);
+    int c_bracket = brackets ? sw_tab_col(t, "bracket", "bracket", 1, 0, IN_BOTH) : -1;
+    int c_rung = sw_tab_col(t, "rung", "rung", 1, 0, IN_BOTH);
+    int c_epoch = sw_tab_col(t, "epoch", "epoch", 1, 0, IN_BOTH);
+    int c_runs = sw_tab_col(t, "runs", "runs", 1, 1, IN_BOTH);
+    int c_promoted = sw_tab_col(t, "promoted", "promoted", 1, 1, IN_BOTH);
+    int c_stopped = sw_tab_col(t, "stopped", "stopped", 1, 1, IN_BOTH);
+    int c_cutoff = sw_tab_col(t, acc ? "cutoff_pct" : "cutoff", acc ? "cutoff %" : "cutoff", 1, 0, IN_BOTH);
     if (t->oom) return SW_ENOMEM;
     for (int i = 0; i < d->n;) {
         int j = i, promoted = 0;
@@ -1232,18 +586,18 @@ static int rung_table(const sw_decisions *d, table *t)
             promoted += d->promoted[j] != 0;
             if (!isfinite(cutoff)) cutoff = d->cutoff[j];
         }
-        int row = tab_row(t);
+        int row = sw_tab_row(t);
         if (row < 0) break;
-        if (c_bracket >= 0) set_int(t, row, c_bracket, d->bracket[i]);
-        set_int(t, row, c_rung, d->rung[i]);
-        set_int(t, row, c_epoch, d->epoch[i]);
-        set_int(t, row, c_runs, j - i);
-        set_int(t, row, c_promoted, promoted);
-        set_int(t, row, c_stopped, j - i - promoted);
+        if (c_bracket >= 0) sw_tab_int(t, row, c_bracket, d->bracket[i]);
+        sw_tab_int(t, row, c_rung, d->rung[i]);
+        sw_tab_int(t, row, c_epoch, d->epoch[i]);
+        sw_tab_int(t, row, c_runs, j - i);
+        sw_tab_int(t, row, c_promoted, promoted);
+        sw_tab_int(t, row, c_stopped, j - i - promoted);
         if (acc)
-            set_num(t, row, c_cutoff, "%.2f", pct(cutoff));
+            sw_tab_num(t, row, c_cutoff, "%.2f", pct(cutoff));
         else
-            set_num(t, row, c_cutoff, LOSS_FMT, cutoff);
+            sw_tab_num(t, row, c_cutoff, LOSS_FMT, cutoff);
         i = j;
     }
     return t->oom ? SW_ENOMEM : SW_OK;
@@ -1274,9 +628,9 @@ static void rungs_account(const char *dir, sw_table_format format, FILE *out, FI
             rungs_note(note, sizeof note, &d);
             const char *notes[1] = {note};
             fputc('\n', out);
-            tab_print(&t, format, out, notes, 1, 0);
+            sw_tab_print(&t, format, out, notes, 1, 0);
         }
-        tab_free(&t);
+        sw_tab_free(&t);
     }
     sw_decisions_free(&d);
 }
@@ -1292,14 +646,14 @@ static int rungs_summary(const char *dir, const sw_summary_options *opt, FILE *o
     table t;
     memset(&t, 0, sizeof t);
     if (rc == SW_OK && (rc = rung_table(&d, &t)) == SW_ENOMEM) sw_set_error(err, errlen, "out of memory");
-    if (rc == SW_OK && opt->sort) rc = tab_sort(&t, opt->sort, err, errlen);
+    if (rc == SW_OK && opt->sort) rc = sw_tab_sort(&t, opt->sort, find_column, err, errlen);
     if (rc == SW_OK) {
         char note[512];
         rungs_note(note, sizeof note, &d);
         const char *notes[1] = {note};
-        tab_print(&t, opt->format, out, notes, opt->format == SW_TABLE_CSV ? 0 : 1, 0);
+        sw_tab_print(&t, opt->format, out, notes, opt->format == SW_TABLE_CSV ? 0 : 1, 0);
     }
-    tab_free(&t);
+    sw_tab_free(&t);
     sw_decisions_free(&d);
     return rc;
 }
@@ -1402,10 +756,10 @@ static int history_summary(const run_set *rs, const sw_summary_options *opt, con
         snprintf(note[3], sizeof note[3], "%s: %s", r->status == SW_RUN_FAILED ? "error" : "note", r->error);
         notes[nnotes++] = note[3];
     }
-    if (opt->sort && (rc = tab_sort(&t, opt->sort, err, errlen))) goto done;
-    tab_print(&t, opt->format, out, notes, opt->format == SW_TABLE_CSV ? 0 : nnotes, 0);
+    if (opt->sort && (rc = sw_tab_sort(&t, opt->sort, find_column, err, errlen))) goto done;
+    sw_tab_print(&t, opt->format, out, notes, opt->format == SW_TABLE_CSV ? 0 : nnotes, 0);
 done:
-    tab_free(&t);
+    sw_tab_free(&t);
     return rc;
 }
 
@@ -1480,7 +834,7 @@ static int sweep_summary(const run_set *rs, const sw_summary_options *opt, const
         sw_set_error(err, errlen, "out of memory");
         goto done;
     }
-    if (opt->sort && (rc = tab_sort(&t, opt->sort, err, errlen))) goto done;
+    if (opt->sort && (rc = sw_tab_sort(&t, opt->sort, find_column, err, errlen))) goto done;
     char note[4][512];
     const char *notes[4];
     int nnotes = 0;
@@ -1507,10 +861,10 @@ static int sweep_summary(const run_set *rs, const sw_summary_options *opt, const
         loss_note(note[2], sizeof note[2], rs);
         notes[nnotes++] = note[2];
     }
-    tab_print(&t, opt->format, out, notes, opt->format == SW_TABLE_CSV ? 0 : nnotes, 1);
+    sw_tab_print(&t, opt->format, out, notes, opt->format == SW_TABLE_CSV ? 0 : nnotes, 1);
     if (opt->format != SW_TABLE_CSV) rungs_account(dir, opt->format, out, diag);
 done:
-    tab_free(&t);
+    sw_tab_free(&t);
     return rc;
 }
 
@@ -1541,113 +895,11 @@ int sw_summarize(const char *dir, const sw_summary_options *opt, FILE *out, FILE
         return rungs_summary(dir, opt, out, err, errlen);
     }
     run_set rs;
-    rc = load_runs(dir, opt->history_run ? SW_READ_HISTORY : 0, &rs, diag, err, errlen);
+    rc = sw_runset_load(dir, opt->history_run ? SW_READ_HISTORY : 0, &rs, diag, err, errlen);
     if (!rc)
         rc = opt->history_run ? history_summary(&rs, opt, dir, out, err, errlen)
                               : sweep_summary(&rs, opt, gkeys, ngk, dir, out, diag, err, errlen);
-    run_set_free(&rs);
+    sw_runset_free(&rs);
     free(gkeys);
     return rc;
-}
-
-const char *sw_summarize_usage(void)
-{
-    return "usage: sweep summarize DIR [--by KEYS] [--sort [-|+]COLUMN] [--format text|markdown|csv]\n"
-           "                       [--runs] [--history RUN_ID] [--rungs]\n"
-           "\n"
-           "Prints the best-epoch table of the sweep in DIR from its HDF5 files alone: one row per\n"
-           "configuration (runs grouped by every swept key except seed), with runs done / failed /\n"
-           "diverged, best test accuracy mean +- std and min-max over seeds (percent), median best\n"
-           "epoch, final test and train accuracy, the vanishing-gradient figure dh1/dhT\n"
-           "(||dl/dh_1|| / ||dl/dh_T|| of the last layer at the last recorded epoch, geometric mean\n"
-           "over seeds), dx1/dxT (the same ratio for the gradient reaching the inputs x_1 and x_T:\n"
-           "every cell's, where a transformer's dh1/dhT is 0 by construction) and seconds per run.\n"
-           "Statistics use the done (and stopped) runs; columns\n"
-           "with the same value in every row are stated once above the table.\n"
-           "Runs selected by their test loss (regression: adding) show best, final and train MSE\n"
-           "instead of accuracies, lower is better; tasks with a baseline loss (adding, copy) show\n"
-           "it and the test loss at the best epoch. Runs of other tasks keep their own columns.\n"
-           "With a validation set (task.val_size) the best epoch is chosen by it: val acc % (or val\n"
-           "loss) shows that metric, best acc % the test accuracy at that epoch. Early-stopped runs\n"
-           "(status stopped) get a stopped count and enter the statistics with their best epoch so\n"
-           "far; when sweep.h5 has early-stopping decisions, a per-rung account follows the table.\n"
-           "\n"
-           "  --by KEYS          group by these comma-separated keys instead (e.g. model.cell);\n"
-           "                     --by '' puts all runs in one row\n"
-           "  --sort COLUMN      sort rows by a column (CSV header name, key, or best, final, epoch,\n"
-           "                     train, loss, baseline, vanishing, input, seconds); accuracies sort high\n"
-           "                     first, losses and the rest low first; a leading - or + forces\n"
-           "                     descending or ascending\n"
-           "  --format FORMAT    text (aligned, default), markdown, or csv (every column, raw numbers)\n"
-           "  --runs             one row per run (with its status and error)\n"
-           "  --history RUN_ID   one run's per-epoch table, best epoch marked\n"
-           "  --rungs            the early-stopping decisions per rung (sweep.h5 /decisions) alone\n"
-           "\n"
-           "Exit status: 0 printed; 1 no readable run file; 2 usage error.\n";
-}
-
-int sw_summarize_main(int argc, char **argv)
-{
-    sw_summary_options opt = {NULL, NULL, SW_TABLE_TEXT, 0, NULL, 0};
-    const char *dir = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = NULL;
-        const char *names[] = {"--by", "--sort", "--format", "--history"};
-        int which = -1;
-        for (int k = 0; k < 4; k++) {
-            size_t n = strlen(names[k]);
-            if (!strncmp(a, names[k], n) && (a[n] == 0 || a[n] == '=')) {
-                which = k;
-                if (a[n] == '=') val = a + n + 1;
-                else if (i + 1 < argc) val = argv[++i];
-                else {
-                    fprintf(stderr, "sweep summarize: %s needs a value\n%s", names[k], sw_summarize_usage());
-                    return 2;
-                }
-            }
-        }
-        if (which == 0) opt.by = val;
-        else if (which == 1) opt.sort = val;
-        else if (which == 3) opt.history_run = val;
-        else if (which == 2) {
-            if (!strcmp(val, "text")) opt.format = SW_TABLE_TEXT;
-            else if (!strcmp(val, "markdown") || !strcmp(val, "md")) opt.format = SW_TABLE_MARKDOWN;
-            else if (!strcmp(val, "csv")) opt.format = SW_TABLE_CSV;
-            else {
-                fprintf(stderr, "sweep summarize: unknown --format '%s' (text, markdown or csv)\n", val);
-                return 2;
-            }
-        } else if (!strcmp(a, "--runs")) {
-            opt.per_run = 1;
-        } else if (!strcmp(a, "--rungs")) {
-            opt.rungs = 1;
-        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(sw_summarize_usage(), stdout);
-            return 0;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "sweep summarize: unknown option '%s'\n%s", a, sw_summarize_usage());
-            return 2;
-        } else if (!dir) {
-            dir = a;
-        } else {
-            fprintf(stderr, "sweep summarize: one directory at a time ('%s' and '%s')\n", dir, a);
-            return 2;
-        }
-    }
-    if (!dir) {
-        fprintf(stderr, "sweep summarize: which directory?\n%s", sw_summarize_usage());
-        return 2;
-    }
-    char err[2048] = "";
-    int rc = sw_summarize(dir, &opt, stdout, stderr, err, sizeof err);
-    fflush(stdout);
-    if (rc == SW_OK) return 0;
-    fprintf(stderr, "sweep summarize: %s\n", err[0] ? err : sw_strerror(rc));
-    if (rc == SW_EINVAL) return 2;
-    if (rc == SW_ENOTFOUND) {
-        struct stat st;
-        return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) ? 1 : 2;
-    }
-    return 1;
 }

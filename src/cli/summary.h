@@ -10,9 +10,10 @@
 #ifndef SWEEP_SUMMARY_H
 #define SWEEP_SUMMARY_H
 
+#include <stddef.h>
 #include <stdio.h>
 
-typedef enum { SW_TABLE_TEXT, SW_TABLE_MARKDOWN, SW_TABLE_CSV, SW_TABLE_FORMAT_COUNT } sw_table_format;
+#include "table.h"
 
 typedef struct {
     const char *by;          /* comma-separated dotted keys to group by; NULL: every swept
@@ -31,13 +32,5 @@ typedef struct {
  * readable run file (message in err). Reads files only; thread-safe. */
 int sw_summarize(const char *dir, const sw_summary_options *opt, FILE *out, FILE *diag, char *err,
                  size_t errlen);
-
-/* The `summarize` verb: argv[0] is "summarize", then DIR and options (see --help).
- * Returns the process exit status: 0 table printed, 1 nothing readable to summarize,
- * 2 usage error (bad option, unknown key/column/run, missing directory). */
-int sw_summarize_main(int argc, char **argv);
-
-/* The verb's usage text (for `sweep --help` and `sweep summarize --help`). */
-const char *sw_summarize_usage(void);
 
 #endif

@@ -17,6 +17,12 @@
 /* Scalar int fields are read through int; the file type is int32. */
 _Static_assert(sizeof(int) == sizeof(int32_t), "int is 32 bits");
 
+const char *sw_run_status_name(sw_run_status status)
+{
+    static const char *names[SW_RUN_STATUS_COUNT] = {"done", "diverged", "failed", "stopped"};
+    return (unsigned)status < SW_RUN_STATUS_COUNT ? names[status] : "unknown";
+}
+
 /* Sizes as the table writes them, so a row reads like docs/hdf5-layout.md's "[R, L, T]". */
 #define E SW_SIZE_EPOCHS
 #define R SW_SIZE_RECORDS

@@ -16,9 +16,82 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <stdint.h>
+
+#include "common.h"
 #include "config.h"
 #include "task.h"
-#include "train.h"
+
+typedef enum {
+    SW_RUN_DONE,     /* all epochs completed */
+    SW_RUN_DIVERGED, /* loss became NaN/Inf; history holds the epochs before it */
+    SW_RUN_FAILED,   /* an error stopped it; `error` says why */
+    SW_RUN_STOPPED,  /* trained up to hooks->until_epoch < train.epochs (early stopping's rungs):
+                        an exact prefix of the same run trained to the end */
+    SW_RUN_STATUS_COUNT
+} sw_run_status;
+
+/* "done", "diverged", "failed", "stopped". */
+const char *sw_run_status_name(sw_run_status status);
+
+/* Per-epoch record (index e is epoch e+1). Every array here and in sw_run_result is a row
+ * of record.c's table, which allocates, frees, writes and reads them: a new recorded array
+ * is a field here plus a row there. */
+typedef struct {
+    int epochs;         /* epochs completed (length of every array below) */
+    int capacity;
+    double *train_loss; /* mean over the epoch's batches */
+    double *train_acc;  /* fraction in [0,1] over the samples seen */
+    double *test_loss;
+    double *test_acc;
+    double *lr;         /* learning rate used in the epoch */
+    double *grad_norm;  /* mean global gradient norm over the epoch's steps (before clipping) */
+    double *grad_norm_max; /* largest global gradient norm of the epoch's steps (before clipping) */
+    double *seconds;    /* wall seconds of the epoch (training and evaluation) */
+    double *val_loss;   /* validation set (task.val_size > 0), evaluation mode; NaN without one */
+    double *val_acc;
+} sw_history;
+
+typedef struct {
+    sw_run_status status;
+    char error[256];      /* FAILED: the reason; DIVERGED: where it happened */
+
+    sw_history history;
+    /* The best epoch by the task's metric (task.h: test accuracy, highest; regression: test
+     * loss, lowest; with a validation set, its accuracy or loss), earliest on ties; 0 if
+     * none. best_metric is the metric's value there, best_test_* the test set's. */
+    int best_epoch;
+    double best_metric;
+    double best_test_acc, best_test_loss, final_test_acc, final_train_acc;
+    double wall_seconds;  /* whole run, including data generation */
+
+    /* Parameters, each a flat buffer of param_count values in the order and layout of
+     * model.h's tensor table (PyTorch state-dict layout). */
+    size_t param_count;
+    sw_real *weights_final;
+    sw_real *weights_best;   /* copy taken at the end of the best epoch */
+
+    /* Probe set: P sequences from the test distribution with their own random stream. */
+    int probe_size;          /* P */
+    float *probe_inputs;     /* (P,T,I) */
+    int32_t *probe_labels;   /* (P) a last-step classifier's classes; -1 for other tasks */
+    float *probe_targets;    /* (P,Y) the task's targets: Y = 1 class or K values at the last
+                                step, or T classes, one per step */
+    float *hidden_final;     /* (L,P,T,H) every layer's h_t, eval mode, final weights */
+    float *hidden_best;      /* (L,P,T,H) same with the best weights */
+    float *attention_final;  /* (L,A,T,T) transformer: attention weights, mean over the
+                                probe set, eval mode, final weights (A = 0 otherwise) */
+    float *attention_best;   /* (L,A,T,T) same with the best weights */
+
+    /* Per-timestep gradients on the probe set, eval mode, at the end of recorded epochs. */
+    int grad_records;        /* R */
+    int grad_capacity;
+    int32_t *grad_epoch;     /* (R) epochs recorded, from 1 */
+    float *dloss_dh_norm;    /* (R,L,T) (1/P) sum_b ||d l_b / d h_{b,t}||_2 */
+    float *dloss_dh;         /* (R,L,T,H) (1/P) sum_b d l_b / d h_{b,t} */
+    float *dloss_dx_norm;    /* (R,T) (1/P) sum_b ||d l_b / d x_{b,t}||_2 */
+    float *dW_hh_norm;       /* (R,L,T) Frobenius norm of step t's term of d(mean l)/dW_hh */
+} sw_run_result;
 
 /* The sizes every dimension is expressed in. */
 typedef enum {

@@ -20,13 +20,6 @@
 #include "record.h"
 #include "rng.h"
 #include "task.h"
-#include "train_state.h"
-
-const char *sw_run_status_name(sw_run_status status)
-{
-    static const char *names[SW_RUN_STATUS_COUNT] = {"done", "diverged", "failed", "stopped"};
-    return (unsigned)status < SW_RUN_STATUS_COUNT ? names[status] : "unknown";
-}
 
 /* Everything a run owns while it trains; released in one place. */
 typedef struct {
@@ -414,7 +407,7 @@ static int run_setup(run_state *st, const sw_config *cfg, const sw_train_hooks *
     return SW_OK;
 }
 
-/* ---- the state at an epoch boundary (train.h, train_state.h) ------------------------- */
+/* ---- the state at an epoch boundary (train.h) --------------------------------------- */
 
 /* The streams training draws from after setup: their positions are part of a state. The
  * data, initialisation and probe streams are spent in setup, which a resumed run redoes. */

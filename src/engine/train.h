@@ -14,83 +14,14 @@
 
 #include "common.h"
 #include "config.h"
-
-typedef enum {
-    SW_RUN_DONE,     /* all epochs completed */
-    SW_RUN_DIVERGED, /* loss became NaN/Inf; history holds the epochs before it */
-    SW_RUN_FAILED,   /* an error stopped it; `error` says why */
-    SW_RUN_STOPPED,  /* trained up to hooks->until_epoch < train.epochs (early stopping's rungs):
-                        an exact prefix of the same run trained to the end */
-    SW_RUN_STATUS_COUNT
-} sw_run_status;
-
-/* "done", "diverged", "failed", "stopped". */
-const char *sw_run_status_name(sw_run_status status);
-
-/* Per-epoch record (index e is epoch e+1). Every array here and in sw_run_result is a row
- * of record.c's table, which allocates, frees, writes and reads them: a new recorded array
- * is a field here plus a row there. */
-typedef struct {
-    int epochs;         /* epochs completed (length of every array below) */
-    int capacity;
-    double *train_loss; /* mean over the epoch's batches */
-    double *train_acc;  /* fraction in [0,1] over the samples seen */
-    double *test_loss;
-    double *test_acc;
-    double *lr;         /* learning rate used in the epoch */
-    double *grad_norm;  /* mean global gradient norm over the epoch's steps (before clipping) */
-    double *grad_norm_max; /* largest global gradient norm of the epoch's steps (before clipping) */
-    double *seconds;    /* wall seconds of the epoch (training and evaluation) */
-    double *val_loss;   /* validation set (task.val_size > 0), evaluation mode; NaN without one */
-    double *val_acc;
-} sw_history;
-
-typedef struct {
-    sw_run_status status;
-    char error[256];      /* FAILED: the reason; DIVERGED: where it happened */
-
-    sw_history history;
-    /* The best epoch by the task's metric (task.h: test accuracy, highest; regression: test
-     * loss, lowest; with a validation set, its accuracy or loss), earliest on ties; 0 if
-     * none. best_metric is the metric's value there, best_test_* the test set's. */
-    int best_epoch;
-    double best_metric;
-    double best_test_acc, best_test_loss, final_test_acc, final_train_acc;
-    double wall_seconds;  /* whole run, including data generation */
-
-    /* Parameters, each a flat buffer of param_count values in the order and layout of
-     * model.h's tensor table (PyTorch state-dict layout). */
-    size_t param_count;
-    sw_real *weights_final;
-    sw_real *weights_best;   /* copy taken at the end of the best epoch */
-
-    /* Probe set: P sequences from the test distribution with their own random stream. */
-    int probe_size;          /* P */
-    float *probe_inputs;     /* (P,T,I) */
-    int32_t *probe_labels;   /* (P) a last-step classifier's classes; -1 for other tasks */
-    float *probe_targets;    /* (P,Y) the task's targets: Y = 1 class or K values at the last
-                                step, or T classes, one per step */
-    float *hidden_final;     /* (L,P,T,H) every layer's h_t, eval mode, final weights */
-    float *hidden_best;      /* (L,P,T,H) same with the best weights */
-    float *attention_final;  /* (L,A,T,T) transformer: attention weights, mean over the
-                                probe set, eval mode, final weights (A = 0 otherwise) */
-    float *attention_best;   /* (L,A,T,T) same with the best weights */
-
-    /* Per-timestep gradients on the probe set, eval mode, at the end of recorded epochs. */
-    int grad_records;        /* R */
-    int grad_capacity;
-    int32_t *grad_epoch;     /* (R) epochs recorded, from 1 */
-    float *dloss_dh_norm;    /* (R,L,T) (1/P) sum_b ||d l_b / d h_{b,t}||_2 */
-    float *dloss_dh;         /* (R,L,T,H) (1/P) sum_b d l_b / d h_{b,t} */
-    float *dloss_dx_norm;    /* (R,T) (1/P) sum_b ||d l_b / d x_{b,t}||_2 */
-    float *dW_hh_norm;       /* (R,L,T) Frobenius norm of step t's term of d(mean l)/dW_hh */
-} sw_run_result;
+#include "record.h"
 
 /* Everything a run needs to continue from the end of an epoch as if it had never stopped:
  * its weights, the optimizer's moments and step count, the positions of its random streams
  * (batch order, dropout; the data streams are regenerated from the seed), and what it
- * recorded so far (history, best epoch and weights, gradient records). Opaque;
- * train_state.h lists its contents for checkpoint.c, which saves it to disk. */
+ * recorded so far (history, best epoch and weights, gradient records). Opaque; its
+ * contents are listed below as a table of flat parts, for the code that stores states
+ * (checkpoint.c) and the tests. */
 typedef struct sw_train_state sw_train_state;
 
 /* The epochs the run had completed when the state was taken (>= 1). */
@@ -102,6 +33,37 @@ int sw_train_state_clone(const sw_train_state *state, sw_train_state **out);
 
 /* Frees a state made by sw_train_state_clone or sw_checkpoint_read; NULL-tolerant. */
 void sw_train_state_free(sw_train_state *state);
+
+/* A state as flat parts. A state is its parts and two numbers: the epochs completed (E)
+ * and the gradient records made in them (R), which fix every part's length. The parts are
+ * a few of the run's own (weights, optimizer moments and step count, random stream
+ * positions, best epoch and its values, seconds of work) and every row of record.c's table
+ * that grows epoch by epoch (the /history columns, the /gradients arrays): a new recorded
+ * quantity is checkpointed without a change here. */
+typedef struct {
+    const char *path;    /* a name for it, as a dataset path: "/state/weights", "/history/lr" */
+    sw_record_type type; /* record.h's element types (SW_REC_REAL: sw_real) */
+    size_t count;        /* elements (may be 0: no gradient record yet) */
+    void *data;          /* count elements of `type`, inside the state */
+} sw_train_state_part;
+
+/* More than any state has. */
+#define SW_TRAIN_STATE_MAX_PARTS 64
+
+/* The parts of `state` in a fixed order (the same for every state of one config), into
+ * parts[0..max). Returns their number (at most SW_TRAIN_STATE_MAX_PARTS). The data
+ * pointers point into the state: a writer only reads them; a reader fills a state it
+ * made with sw_train_state_create through them. */
+int sw_train_state_parts(const sw_train_state *state, sw_train_state_part *parts, int max);
+
+/* Gradient records made in the state's epochs (R). */
+int sw_train_state_records(const sw_train_state *state);
+
+/* A zeroed state for a run of `cfg` (resolved as sw_train_run resolves it) at the end of
+ * epoch `epoch` with `records` gradient records, to be filled through its parts. Returns
+ * SW_OK; SW_EINVAL when epoch is not within 1..train.epochs-1 or records is not the number
+ * of gradient records such a run makes by then; SW_ENOMEM. *out is NULL on error. */
+int sw_train_state_create(const sw_config *cfg, int epoch, int records, sw_train_state **out);
 
 /* The checkpoint rule: after epoch e a run calls hooks->on_checkpoint when
  *   - e is a multiple of record.checkpoint_every (> 0), e is not its last epoch, and the

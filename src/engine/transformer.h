@@ -33,9 +33,6 @@ void sw_tf_pack(sw_model_work *w, const sw_params *p);
 /* Draws the layers' dropout masks for a batch of B (before the readout's). */
 void sw_tf_sample_dropout(sw_model_work *w, struct sw_rng *rng, int B, double p);
 
-/* Threads a pass uses (results do not depend on it). */
-int sw_tf_pass_threads(const sw_model_work *w);
-
 /* Forward of the embedding and every layer into w->h: part k of n threads, inside the
  * caller's parallel region. */
 void sw_tf_forward_layers(sw_model_work *w, const sw_params *p, int k, int n);

@@ -1,6 +1,6 @@
 /* checkpoint.c: a run's state in an HDF5 file (see checkpoint.h).
  *
- * The file is the state's parts (train_state.h), each a 1-D array at the part's path, in
+ * The file is the state's parts (train.h), each a 1-D array at the part's path, in
  * the element type of the run record's table, chunked with a Fletcher-32 checksum so
  * that reading it back finds damaged bytes; not compressed (a checkpoint is written up to
  * once a second and read once: deflate would cost more than the bytes it saves). Root
@@ -22,10 +22,9 @@
 #include <time.h>
 
 #include "common.h"
-#include "h5io.h"
+#include "hash.h"
 #include "h5write.h"
 #include "task.h"
-#include "train_state.h"
 
 #define CKPT_FORMAT "sweep-checkpoint"
 #define CKPT_FORMAT_VERSION 1

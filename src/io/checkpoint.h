@@ -2,7 +2,7 @@
  * that a killed or interrupted sweep resumes its runs where they were.
  *
  * A checkpoint is an HDF5 file (docs/hdf5-layout.md, "Checkpoints": internal, not a
- * contract) holding every part of the state (train_state.h) as a 1-D array with a
+ * contract) holding every part of the state (train.h's parts) as a 1-D array with a
  * Fletcher-32 checksum, and root attributes naming the config it belongs to (a SHA-256 of
  * the run's YAML text, sw_config_to_yaml) and the program version that wrote it. Like run
  * files it is built in memory and written atomically (atomicio.h): under its final name

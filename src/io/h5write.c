@@ -2,12 +2,17 @@
 #define _POSIX_C_SOURCE 200809L
 #include "h5write.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "atomicio.h"
 
@@ -26,6 +31,28 @@
 
 /* Files are built in memory, which grows by this much at a time. */
 #define CORE_INCREMENT (1024 * 1024)
+
+/* ---- the library ------------------------------------------------------------------ */
+
+int sw_h5_init(char *err, size_t errlen)
+{
+    sw_h5_quiet();
+    if (H5open() < 0) {
+        sw_set_error(err, errlen, "the HDF5 library failed to initialise");
+        return SW_EHDF5;
+    }
+    hbool_t safe = 0;
+    if (H5is_library_threadsafe(&safe) < 0 || !safe) {
+        unsigned maj = 0, min = 0, rel = 0;
+        H5get_libversion(&maj, &min, &rel);
+        sw_set_error(err, errlen,
+                "the HDF5 library in use (%u.%u.%u) is not the thread-safe build; sweep writes "
+                "results from several threads and needs it (Debian: libhdf5-dev, serial flavour, "
+                "which is built thread-safe)", maj, min, rel);
+        return SW_EHDF5;
+    }
+    return SW_OK;
+}
 
 /* ---- HDF5's error text -------------------------------------------------------------- */
 
@@ -52,6 +79,31 @@ void sw_h5_detail(char buf[200])
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost_cb, buf);
     H5Eclear2(H5E_DEFAULT);
 }
+
+/* ---- the run record's element types ------------------------------------------------- */
+
+hid_t sw_h5_record_file_type(sw_record_type t)
+{
+    switch (t) {
+    case SW_REC_F64: return H5T_IEEE_F64LE;
+    case SW_REC_I32: return H5T_STD_I32LE;
+    case SW_REC_I64: return H5T_STD_I64LE;
+    default: return H5T_IEEE_F32LE; /* F32, REAL */
+    }
+}
+
+hid_t sw_h5_record_mem_type(sw_record_type t)
+{
+    switch (t) {
+    case SW_REC_F64: return H5T_NATIVE_DOUBLE;
+    case SW_REC_F32: return H5T_NATIVE_FLOAT;
+    case SW_REC_I32: return H5T_NATIVE_INT32;
+    case SW_REC_I64: return H5T_NATIVE_INT64;
+    default: return sizeof(sw_real) == sizeof(float) ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE; /* REAL */
+    }
+}
+
+/* ---- writing ------------------------------------------------------------------------ */
 
 SW_PRINTF(3, 4)
 int sw_h5w_fail(sw_h5w *w, int code, const char *fmt, ...)
@@ -176,6 +228,17 @@ int sw_h5w_attr_bool(sw_h5w *w, hid_t loc, const char *name, int v)
     return rc;
 }
 
+/* The time now, UTC, as ISO 8601: "2024-05-01T12:00:00Z". */
+int sw_h5w_attr_created(sw_h5w *w, hid_t loc)
+{
+    char created[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return sw_h5w_attr_str(w, loc, "created", created);
+}
+
 /* Chunk shape of about CHUNK_BYTES: whole trailing dimensions, leading ones cut first,
  * so a chunk holds complete rows (e.g. one sequence's T x H block). */
 static void choose_chunks(int rank, const hsize_t *dims, size_t elem, hsize_t *chunk)
@@ -242,6 +305,20 @@ int sw_h5w_array(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, hid_t mtyp
     return w->rc;
 }
 
+/* Groups list their links and attributes in creation order (h5py follows it). */
+hid_t sw_h5w_group(sw_h5w *w, hid_t loc, const char *name)
+{
+    if (w->rc) return -1;
+    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE), g = -1;
+    if (gcpl >= 0 &&
+        H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0 &&
+        H5Pset_attr_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0)
+        g = H5Gcreate2(loc, name, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    if (gcpl >= 0) H5Pclose(gcpl);
+    if (g < 0) sw_h5w_fail(w, SW_EHDF5, "group '%s'", name);
+    return g;
+}
+
 /* ---- atomic file creation ---------------------------------------------------------- */
 
 /* A new HDF5 file in memory (nothing on disk until sw_h5w_finish), named after the temporary
@@ -289,3 +366,28 @@ int sw_h5w_finish(sw_h5w *w, hid_t file, const char *dir, const char *tmp)
     return w->rc;
 }
 
+/* ---- temporaries ------------------------------------------------------------------ */
+
+bool sw_h5w_is_temporary(const char *name)
+{
+    return name[0] == '.' && strstr(name, SW_H5_TMP_MARK) != NULL;
+}
+
+int sw_h5_remove_temporaries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return errno == ENOENT ? 0 : SW_EIO;
+    int removed = 0, rc = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!sw_h5w_is_temporary(e->d_name)) continue;
+        char path[PATH_MAX];
+        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path) continue;
+        if (unlink(path) == 0)
+            removed++;
+        else if (errno != ENOENT)
+            rc = SW_EIO;
+    }
+    closedir(d);
+    return rc ? rc : removed;
+}

@@ -19,9 +19,15 @@
 #include <stddef.h>
 
 #include "common.h"
+#include "record.h"
 
 /* What temporaries carry in their names; sw_h5_remove_temporaries recognises it. */
 #define SW_H5_TMP_MARK ".h5.tmp."
+
+/* Checks H5is_library_threadsafe() and turns HDF5's own error printing off. Call it once
+ * from the main thread before any other HDF5 work. Returns SW_OK, or SW_EHDF5 with a
+ * message in err when the library is not thread-safe. */
+int sw_h5_init(char *err, size_t errlen);
 
 /* For every module that calls HDF5 (run files, the index, checkpoints): turns off HDF5's
  * own printing of its error stack for the calling thread (it is per thread in the
@@ -31,6 +37,11 @@ void sw_h5_quiet(void);
 /* The first line of the innermost message on the calling thread's HDF5 error stack (or
  * "") into buf, then clears the stack. */
 void sw_h5_detail(char buf[200]);
+
+/* The HDF5 types of the run record's element types (record.h): the type in a run file
+ * (SW_REC_REAL is stored as float32) and the type in memory (sw_real for SW_REC_REAL). */
+hid_t sw_h5_record_file_type(sw_record_type t);
+hid_t sw_h5_record_mem_type(sw_record_type t);
 
 /* Writer state: the first failure is kept (later ones are usually its consequences). */
 typedef struct {
@@ -63,6 +74,13 @@ int sw_h5w_attr_i32(sw_h5w *w, hid_t loc, const char *name, int v);
 int sw_h5w_attr_f64(sw_h5w *w, hid_t loc, const char *name, double v);
 int sw_h5w_attr_bool(sw_h5w *w, hid_t loc, const char *name, int v);
 
+/* Attribute "created": the time now, UTC, ISO 8601 ("2024-05-01T12:00:00Z"). */
+int sw_h5w_attr_created(sw_h5w *w, hid_t loc);
+
+/* Group `name` under loc, listing its links and attributes in creation order (h5py follows
+ * it); the caller closes it. -1 on failure. */
+hid_t sw_h5w_group(sw_h5w *w, hid_t loc, const char *name);
+
 /* Dataset `name` under loc (intermediate groups created), written from buf. With
  * w->compress large ones are shuffled and deflated; with w->checksum every non-empty one is
  * chunked and gets Fletcher-32 last, so the checksum covers the bytes as stored. _dset
@@ -83,5 +101,12 @@ hid_t sw_h5w_create(sw_h5w *w, const char *dir, const char *base, char *tmp, siz
  * open in it goes too) and, when nothing failed, writes the image atomically to w->where
  * through `tmp` in `dir`. Returns w->rc. */
 int sw_h5w_finish(sw_h5w *w, hid_t file, const char *dir, const char *tmp);
+
+/* True for the name (not path) of a temporary: hidden, with SW_H5_TMP_MARK. */
+bool sw_h5w_is_temporary(const char *name);
+
+/* Removes temporaries left in DIR by an interrupted or killed writer. Returns the
+ * number removed, or a negative code. */
+int sw_h5_remove_temporaries(const char *dir);
 
 #endif

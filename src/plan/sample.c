@@ -16,7 +16,7 @@
 #include "common.h"
 #include "rng.h"
 #include "sobol_joe_kuo.h"
-#include "sweepspec.h"
+#include "plan.h"
 
 /* ---- search keys --------------------------------------------------------------------- */
 

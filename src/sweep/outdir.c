@@ -16,7 +16,10 @@
 
 #include "atomicio.h"
 #include "common.h"
-#include "h5io.h"
+#include "h5read.h"
+#include "h5write.h"
+#include "index.h"
+#include "runfile.h"
 #include "record.h"
 #include "stopping.h"
 

@@ -11,7 +11,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "h5io.h"
+#include "index.h"
+#include "runfile.h"
 #include "options.h"
 #include "stopping.h"
 

@@ -1,0 +1,80 @@
+/* keys.h: the keys of a sweep file (base:, grid:, zip:, exclude:, space:, --set) resolved
+ * against the config schema (config.h): canonical ("model.hidden"), any dotted suffix that
+ * names one key ("hidden"), or a section ("model") holding a mapping of its keys; and what
+ * they assign: (key, value node) pairs applied to a config, messages pointing at the value.
+ * sw_resolve_key and sw_short_key are public (run ids, the command line); the rest is
+ * internal to the plan's files. */
+#ifndef SWEEP_KEYS_H
+#define SWEEP_KEYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "yamltree.h"
+
+/* Resolves a key as a user may write it on the command line or in grid/zip/exclude:
+ * canonical ("model.hidden") or any dotted suffix that names one key ("hidden",
+ * "schedule.kind"). NULL when unknown or ambiguous. */
+const sw_key_info *sw_resolve_key(const char *name);
+
+/* The shortest dotted suffix of a canonical key that no other key ends with ("seq_len",
+ * "schedule.kind"); written into out. */
+void sw_short_key(const char *canonical, char *out, size_t outlen);
+
+/* What a key in the file names: one config key, or a section of them. */
+typedef struct {
+    const sw_key_info *leaf;
+    char section[160];
+} resolved;
+
+/* True when name is a section: a proper dotted prefix of some key (task, model, train,
+ * train.schedule, record). */
+bool sw_is_section(const char *name);
+
+/* Resolves keynode within `prefix` ("" at the top) into *out: a key or a section. Short
+ * forms (any unambiguous dotted suffix) are accepted when allow_short. SW_ECONFIG with a
+ * message (did you mean, the section's keys) pointing at keynode. */
+int sw_resolve_key_at(errbuf *e, const char *prefix, const node *keynode, bool allow_short, resolved *out);
+
+typedef struct {
+    const sw_key_info *key;
+    const node *value;
+    const node *keynode;
+} assign;
+
+typedef struct {
+    assign *a;
+    int n, cap;
+} assigns;
+
+int sw_assigns_push(assigns *s, const sw_key_info *key, const node *keynode, const node *value);
+
+/* The assignment of `key` (dotted, canonical) in s, or NULL. */
+const assign *sw_assigns_find(const assigns *s, const char *key);
+
+/* Whether v, the value of key k (NULL for a section), lists several values rather than
+ * being one (see keys.c). */
+bool sw_lists_values(const sw_key_info *k, const node *v);
+
+/* Sets key k of cfg from the value node v; messages point at v. */
+int sw_apply_value(errbuf *e, sw_config *cfg, const sw_key_info *k, const node *v);
+
+/* Applies every assignment of s to cfg, in order. */
+int sw_apply_all(errbuf *e, sw_config *cfg, const assigns *s);
+
+/* Adds to out what the mapping `map` under prefix assigns (each key once). */
+int sw_collect(errbuf *e, const char *prefix, const node *map, bool allow_short, assigns *out);
+
+/* Adds what one (key, value) entry under prefix assigns: a key, a section's mapping, or a
+ * section's one-value shorthand (`schedule: cosine`). */
+int sw_collect_entry(errbuf *e, const char *prefix, const node *k, const node *v, bool allow_short, assigns *out);
+
+/* Whether v can be the value of what r names: anything for a key (its type is checked when
+ * applied), a mapping of its keys or its shorthand for a section. */
+bool sw_fits(const resolved *r, const node *v);
+
+/* Adds to out what v, the value of key node k resolved as r, assigns (sw_fits checked). */
+int sw_value_assigns(errbuf *e, const resolved *r, const node *k, const node *v, assigns *out);
+
+#endif

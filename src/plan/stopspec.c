@@ -1,0 +1,96 @@
+/* stopspec.c: the stop: section of a sweep file, and its check against the runs (see
+ * stopspec.h; the rules themselves are stopping.c's). */
+#include "stopspec.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common.h"
+
+/* "kind, metric, eta, min_epochs" */
+static void stop_key_list(char *out, size_t outlen)
+{
+    size_t used = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < sw_stop_keys_len && used < outlen; i++)
+        used += (size_t)snprintf(out + used, outlen - used, "%s%s", i ? ", " : "", sw_stop_keys[i].key + 5);
+}
+
+/* One entry of stop: (or a --set stop.KEY=VALUE): name is the key without "stop.". */
+int sw_stopspec_entry(stop_spec *T, errbuf *e, const node *keynode, const char *name, const node *v)
+{
+    const sw_key_info *k = sw_stop_key_find(name);
+    if (!k || strchr(name, '.')) {
+        const char *best = NULL;
+        int best_d = 3;
+        for (size_t i = 0; i < sw_stop_keys_len; i++) {
+            int d = sw_edit_distance(name, sw_stop_keys[i].key + 5);
+            if (d < best_d) best_d = d, best = sw_stop_keys[i].key + 5;
+        }
+        char list[128];
+        stop_key_list(list, sizeof list);
+        if (best) return sw_fail_at(e, keynode, "stop: unknown key \"%s\"; did you mean \"%s\"?", name, best);
+        return sw_fail_at(e, keynode, "stop: unknown key \"%s\"; allowed: %s", name, list);
+    }
+    if (v->kind != NODE_SCALAR) return sw_fail_at(e, v, "%s: expected a single value, got %s", k->key, sw_node_describe(v));
+    char err[600];
+    if (sw_stop_set(&T->config, k, v->text, v->quoted, err, sizeof err)) return sw_fail_at(e, v, "%s", err);
+    SW_ASSERT(sw_stop_keys_len <= SW_ARRAY_LEN(T->at));
+    T->at[k - sw_stop_keys] = v;
+    return SW_OK;
+}
+
+int sw_stopspec_entries(stop_spec *T, errbuf *e, const node *v)
+{
+    if (v->kind != NODE_MAP || MAP_LEN(v) == 0) {
+        char list[128];
+        stop_key_list(list, sizeof list);
+        return sw_fail_at(e, v, "stop: expected a mapping of %s, e.g. stop: {kind: sha, metric: val_acc, eta: 3, "
+                       "min_epochs: 5}, got %s", list, v->kind == NODE_MAP ? "an empty mapping" : sw_node_describe(v));
+    }
+    T->node = v;
+    for (int i = 0; i < MAP_LEN(v); i++) {
+        int rc = sw_stopspec_entry(T, e, MAP_KEY(v, i), MAP_KEY(v, i)->text, MAP_VAL(v, i));
+        if (rc) return rc;
+    }
+    return SW_OK;
+}
+
+/* Where stop key `name` was written (its value), else stop: itself (NULL without). */
+static const node *stop_written(const stop_spec *T, const char *name)
+{
+    const node *at = T->at[sw_stop_key_find(name) - sw_stop_keys];
+    return at ? at : T->node;
+}
+
+/* After the runs are built: the stop settings fit every run (one train.epochs, above
+ * min_epochs; a metric every run records, the same one for all). Fills s->stop*. */
+int sw_stopspec_check(stop_spec *T, errbuf *e, sw_sweep_spec *s)
+{
+    s->stop = T->config;
+    if (T->config.kind == SW_STOP_NONE) return SW_OK;
+    const sw_config *first = &s->runs[0].cfg;
+    for (int i = 0; i < s->n_runs; i++) {
+        const sw_run_spec *run = &s->runs[i];
+        if (run->cfg.train.epochs != first->train.epochs)
+            return sw_fail_at(e, stop_written(T, "kind"), "stop: the runs' rungs are epochs of one train.epochs, but "
+                           "it varies (run %s has %d, run %s %d); sweep train.epochs in separate sweeps",
+                           s->runs[0].id, first->train.epochs, run->id, run->cfg.train.epochs);
+        char err[512];
+        sw_stop_metric m;
+        sw_metric_mode mode;
+        if (sw_stop_resolve_metric(&T->config, &run->cfg, &m, &mode, err, sizeof err))
+            return sw_fail_at(e, stop_written(T, "metric"), "%s", err);
+        if (i > 0 && m != s->stop.metric)
+            return sw_fail_at(e, stop_written(T, "metric"), "stop.metric auto means %s for run %s but %s for run %s "
+                           "(their tasks differ); name the metric", sw_stop_metric_name(s->stop.metric),
+                           s->runs[0].id, sw_stop_metric_name(m), run->id);
+        s->stop.metric = m;
+        s->stop_mode = mode;
+    }
+    if (T->config.min_epochs >= first->train.epochs)
+        return sw_fail_at(e, stop_written(T, "min_epochs"), "stop.min_epochs: %d is not below train.epochs %d: the "
+                       "first rung must come before the end", T->config.min_epochs, first->train.epochs);
+    s->stop_epochs = first->train.epochs;
+    return SW_OK;
+}
