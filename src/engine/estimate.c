@@ -4,6 +4,7 @@
 #include "estimate.h"
 
 #include "common.h"
+#include "model.h"
 #include "record.h"
 #include "task.h"
 
@@ -22,22 +23,13 @@ static sw_task_layout layout(const sw_config *cfg)
     return sw_task_layout_of(&t);
 }
 
+/* The model's parameters (model.h's tensor table), of the config with its task resolved. */
 static double param_count(const sw_config *cfg)
 {
-    sw_task_layout lay = layout(cfg);
-    double G = sw_cell_gates(cfg->model.cell), H = cfg->model.hidden, I = lay.input, C = lay.outputs;
-    double n = 0;
-    if (cfg->model.cell == SW_CELL_TRANSFORMER) {
-        /* embed; per layer in_proj, out_proj, linear1, linear2, two layer norms */
-        double F = sw_model_ff_width(&cfg->model);
-        n = H * I + H + cfg->model.layers * (3 * H * H + 3 * H + H * H + H + F * H + F + H * F + H + 4 * H);
-        return n + C * H + C;
-    }
-    for (int l = 0; l < cfg->model.layers; l++) {
-        double in = l == 0 ? I : H;
-        n += G * H * in + G * H * H + 2 * G * H;
-    }
-    return n + C * H + C;
+    sw_config resolved = *cfg;
+    resolved.task = resolved_task(cfg);
+    sw_model_shape shape = sw_model_shape_from_config(&resolved);
+    return (double)sw_param_count(&shape);
 }
 
 /* Epochs at which per-timestep gradients are recorded (record.c counts them). */

@@ -29,6 +29,7 @@
 #include <xmmintrin.h>
 #endif
 
+#include "dropout.h"
 #include "kernels.h"
 #include "rng.h"
 #include "task.h"
@@ -377,27 +378,17 @@ void sw_model_load_input_real(sw_model_work *w, const sw_real *x, int B)
 
 /* mask[i] = keep_scale when a 32-bit draw is >= p * 2^32, else 0: one draw per element,
  * drawn in chunks so the generator runs vectorised. */
-static void fill_mask(sw_real *mask, size_t n, sw_rng *rng, uint64_t threshold, sw_real keep_scale)
-{
-    uint32_t draws[1024];
-    for (size_t start = 0; start < n; start += 1024) {
-        size_t len = n - start < 1024 ? n - start : 1024;
-        sw_rng_fill_u32(rng, draws, len);
-        for (size_t i = 0; i < len; i++) mask[start + i] = draws[i] >= threshold ? keep_scale : 0;
-    }
-}
-
 void sw_model_sample_dropout(sw_model_work *w, sw_rng *rng, int B, double p)
 {
     SW_ASSERT(p >= 0.0 && p < 1.0);
     int T = w->seq_len, H = w->shape.hidden;
-    sw_real keep = (sw_real)(1.0 / (1.0 - p));
-    uint64_t threshold = (uint64_t)(p * 4294967296.0);
+    sw_real keep = sw_dropout_keep_scale(p);
+    uint64_t threshold = sw_dropout_threshold(p);
     size_t readout_steps = w->shape.head == SW_TARGET_CLASS_STEPS ? (size_t)T : 1;
     if (w->shape.cell == SW_CELL_TRANSFORMER) sw_tf_sample_dropout(w, rng, B, p);
     for (int l = 0; l < w->shape.layers - 1 && w->shape.cell != SW_CELL_TRANSFORMER; l++)
-        fill_mask(w->mask[l], (size_t)T * B * H, rng, threshold, keep);
-    fill_mask(w->mask_final, readout_steps * B * H, rng, threshold, keep);
+        sw_dropout_fill(w->mask[l], (size_t)T * B * H, rng, threshold, keep);
+    sw_dropout_fill(w->mask_final, readout_steps * B * H, rng, threshold, keep);
 }
 
 /* ---- forward -------------------------------------------------------------------- */

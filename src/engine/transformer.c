@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dropout.h"
 #include "kernels.h"
 #include "rng.h"
 
@@ -252,26 +253,6 @@ void sw_tf_pack(sw_model_work *w, const sw_params *p)
 }
 
 /* As model.c's masks: one 32-bit draw per element, kept when >= threshold. */
-static void fill_mask(sw_real *mask, size_t n, sw_rng *rng, uint64_t threshold, sw_real keep_scale)
-{
-    uint32_t draws[1024];
-    for (size_t start = 0; start < n; start += 1024) {
-        size_t len = n - start < 1024 ? n - start : 1024;
-        sw_rng_fill_u32(rng, draws, len);
-        for (size_t i = 0; i < len; i++) mask[start + i] = draws[i] >= threshold ? keep_scale : 0;
-    }
-}
-
-static void fill_keep(unsigned char *keep, size_t n, sw_rng *rng, uint64_t threshold)
-{
-    uint32_t draws[1024];
-    for (size_t start = 0; start < n; start += 1024) {
-        size_t len = n - start < 1024 ? n - start : 1024;
-        sw_rng_fill_u32(rng, draws, len);
-        for (size_t i = 0; i < len; i++) keep[start + i] = draws[i] >= threshold;
-    }
-}
-
 /* Per layer: the attention weights' (B,A,T,T), dropout1's, the feed-forward block's and
  * dropout2's masks, in that order. Attention weights above the diagonal are 0 whatever
  * the mask: only row t's first t+1 entries are drawn (the rest are 0). */
@@ -279,19 +260,19 @@ void sw_tf_sample_dropout(sw_model_work *w, sw_rng *rng, int B, double p)
 {
     const sw_model_shape *s = &w->shape;
     size_t T = (size_t)w->seq_len, rows = T * (size_t)B, d = (size_t)s->hidden, F = (size_t)s->ff;
-    sw_real keep = (sw_real)(1.0 / (1.0 - p));
-    uint64_t threshold = (uint64_t)(p * 4294967296.0);
+    sw_real keep = sw_dropout_keep_scale(p);
+    uint64_t threshold = sw_dropout_threshold(p);
     w->tf->keep_scale = keep;
     for (int l = 0; l < s->layers; l++) {
         for (size_t row = 0; row < (size_t)B * s->heads * T; row++) {
             size_t t = row % T;
             unsigned char *keep_row = w->tf->att_keep[l] + row * T;
-            fill_keep(keep_row, t + 1, rng, threshold);
+            sw_dropout_fill_keep(keep_row, t + 1, rng, threshold);
             memset(keep_row + t + 1, 0, T - t - 1);
         }
-        fill_mask(w->tf->m1[l], rows * d, rng, threshold, keep);
-        fill_mask(w->tf->mf[l], rows * F, rng, threshold, keep);
-        fill_mask(w->tf->m2[l], rows * d, rng, threshold, keep);
+        sw_dropout_fill(w->tf->m1[l], rows * d, rng, threshold, keep);
+        sw_dropout_fill(w->tf->mf[l], rows * F, rng, threshold, keep);
+        sw_dropout_fill(w->tf->m2[l], rows * d, rng, threshold, keep);
     }
 }
 

@@ -19,10 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "common.h"
 #include "hash.h"
+#include "h5read.h"
 #include "h5write.h"
 #include "task.h"
 
@@ -33,29 +33,12 @@
 
 /* ---- HDF5 helpers ----------------------------------------------------------------------- */
 
+/* The element types of the run record (h5write.h), with every bit of the engine's own
+ * precision: a resumed run must continue exactly (run files store sw_real as float32). */
 static hid_t file_type(sw_record_type t)
 {
-    switch (t) {
-    case SW_REC_F64: return H5T_IEEE_F64LE;
-    case SW_REC_F32: return H5T_IEEE_F32LE;
-    case SW_REC_I32: return H5T_STD_I32LE;
-    case SW_REC_I64: return H5T_STD_I64LE;
-    /* every bit of the engine's own precision: a resumed run must continue exactly */
-    case SW_REC_REAL: return sizeof(sw_real) == sizeof(float) ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
-    default: return -1;
-    }
-}
-
-static hid_t mem_type(sw_record_type t)
-{
-    switch (t) {
-    case SW_REC_F64: return H5T_NATIVE_DOUBLE;
-    case SW_REC_F32: return H5T_NATIVE_FLOAT;
-    case SW_REC_I32: return H5T_NATIVE_INT32;
-    case SW_REC_I64: return H5T_NATIVE_INT64;
-    case SW_REC_REAL: return sizeof(sw_real) == sizeof(float) ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
-    default: return -1;
-    }
+    if (t == SW_REC_REAL && sizeof(sw_real) != sizeof(float)) return H5T_IEEE_F64LE;
+    return sw_h5_record_file_type(t);
 }
 
 /* SHA-256 of the run's YAML text (its identity: what the manifest's hash is made of),
@@ -80,16 +63,12 @@ int sw_checkpoint_write(const char *path, const sw_train_state *state, const sw_
     /* not compressed: written up to once a second and read once, deflate would cost more than
      * the bytes it saves; checksummed, so that reading it back finds damaged bytes */
     sw_h5w w = {path, err, errlen, SW_OK, true, false};
-    char dir[PATH_MAX], tmp[PATH_MAX], hash[65], created[32];
+    char dir[PATH_MAX], tmp[PATH_MAX], hash[65];
     const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
     int dirlen = slash ? (int)(slash - path) : 1;
     if (snprintf(dir, sizeof dir, "%.*s", dirlen, slash ? path : ".") >= (int)sizeof dir)
         return sw_h5w_fail(&w, SW_EINVAL, "path too long");
     if (config_hash(cfg, hash)) return sw_h5w_fail(&w, SW_ENOMEM, "out of memory");
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
 
     hid_t file = sw_h5w_create(&w, dir, base, tmp, sizeof tmp);
     if (file < 0) return w.rc;
@@ -99,13 +78,13 @@ int sw_checkpoint_write(const char *path, const sw_train_state *state, const sw_
     sw_h5w_attr_str(&w, file, "program_version", SWEEP_VERSION);
     sw_h5w_attr_i32(&w, file, "epoch", sw_train_state_epoch(state));
     sw_h5w_attr_i32(&w, file, "grad_records", sw_train_state_records(state));
-    sw_h5w_attr_str(&w, file, "created", created);
+    sw_h5w_attr_created(&w, file);
     sw_train_state_part parts[SW_TRAIN_STATE_MAX_PARTS];
     int n = sw_train_state_parts(state, parts, SW_TRAIN_STATE_MAX_PARTS);
     for (int i = 0; i < n; i++) { /* each part a 1-D dataset, its groups created on the way */
         hsize_t dims[1] = {parts[i].count};
-        hid_t d = sw_h5w_dset(&w, file, parts[i].path, file_type(parts[i].type), mem_type(parts[i].type), 1, dims,
-                              parts[i].data);
+        hid_t d = sw_h5w_dset(&w, file, parts[i].path, file_type(parts[i].type),
+                              sw_h5_record_mem_type(parts[i].type), 1, dims, parts[i].data);
         if (d >= 0) H5Dclose(d);
     }
     return sw_h5w_finish(&w, file, dir, tmp);
@@ -113,44 +92,25 @@ int sw_checkpoint_write(const char *path, const sw_train_state *state, const sw_
 
 /* ---- reading -------------------------------------------------------------------------------- */
 
-/* A scalar string attribute into buf (at most MAX_TEXT bytes): variable-length, as this
- * program writes them, or fixed-length, as it wrote them before h5write.c. False when
- * absent or not a string. */
+/* The scalar string attribute `name` of loc (this program writes variable-length ones; it
+ * wrote fixed-length ones before h5write.c) into buf, "" when absent, not a string, or
+ * longer than buflen - 1 bytes; false then. */
 static bool get_text(hid_t loc, const char *name, char *buf, size_t buflen)
 {
-    buf[0] = 0;
-    if (H5Aexists(loc, name) <= 0) return false;
-    hid_t a = H5Aopen(loc, name, H5P_DEFAULT), ft = a >= 0 ? H5Aget_type(a) : -1, mt = -1,
-          sp = a >= 0 ? H5Aget_space(a) : -1;
-    bool ok = ft >= 0 && sp >= 0 && H5Tget_class(ft) == H5T_STRING && H5Sget_simple_extent_npoints(sp) == 1;
-    if (ok && H5Tis_variable_str(ft) > 0) {
-        char *v = NULL;
-        /* the file's own type (its character set too: HDF5 does not convert between them) */
-        ok = (mt = H5Tcopy(ft)) >= 0 && H5Aread(a, mt, &v) >= 0 && v && strlen(v) < buflen;
-        if (ok) memcpy(buf, v, strlen(v) + 1);
-        if (v) H5free_memory(v);
-    } else if (ok) {
-        size_t n = H5Tget_size(ft);
-        ok = n > 0 && n < buflen && (mt = H5Tcopy(H5T_C_S1)) >= 0 && H5Tset_size(mt, n + 1) >= 0 &&
-             H5Aread(a, mt, buf) >= 0;
-    }
-    if (mt >= 0) H5Tclose(mt);
-    if (sp >= 0) H5Sclose(sp);
-    if (ft >= 0) H5Tclose(ft);
-    if (a >= 0) H5Aclose(a);
-    if (!ok) buf[0] = 0;
+    char *v = NULL;
+    bool ok = sw_h5r_str(loc, name, &v) == SW_OK && strlen(v) < buflen;
+    snprintf(buf, buflen, "%s", ok ? v : "");
+    free(v);
     return ok;
 }
 
+/* The scalar integer attribute `name` of loc into *out; false when absent or not an
+ * integer of an int's range. */
 static bool get_int(hid_t loc, const char *name, int *out)
 {
-    if (H5Aexists(loc, name) <= 0) return false;
-    hid_t a = H5Aopen(loc, name, H5P_DEFAULT), ft = a >= 0 ? H5Aget_type(a) : -1;
-    int32_t v = 0;
-    bool ok = ft >= 0 && H5Tget_class(ft) == H5T_INTEGER && H5Aread(a, H5T_NATIVE_INT32, &v) >= 0;
-    if (ft >= 0) H5Tclose(ft);
-    if (a >= 0) H5Aclose(a);
-    *out = v;
+    long long v = 0;
+    bool ok = sw_h5r_i64(loc, name, &v) == SW_OK && v >= INT_MIN && v <= INT_MAX;
+    *out = ok ? (int)v : 0;
     return ok;
 }
 
@@ -169,7 +129,8 @@ static int read_part(hid_t file, const char *path, const sw_train_state_part *p,
     hsize_t dims[1] = {0};
     bool shaped = s >= 0 && H5Sget_simple_extent_ndims(s) == 1 && H5Sget_simple_extent_dims(s, dims, NULL) == 1 &&
                   dims[0] == p->count && ft >= 0 && H5Tequal(ft, file_type(p->type)) > 0;
-    bool ok = shaped && (p->count == 0 || H5Dread(d, mem_type(p->type), H5S_ALL, H5S_ALL, H5P_DEFAULT, p->data) >= 0);
+    bool ok = shaped &&
+              (p->count == 0 || H5Dread(d, sw_h5_record_mem_type(p->type), H5S_ALL, H5S_ALL, H5P_DEFAULT, p->data) >= 0);
     sw_h5_detail(detail);
     if (ft >= 0) H5Tclose(ft);
     if (s >= 0) H5Sclose(s);

@@ -35,18 +35,10 @@ static const char *base_name(const char *path)
 
 /* ---- reading ------------------------------------------------------------------------- */
 
-/* Within the key's own range (the schema's), so that an int narrows without loss and the
- * sizes a file's config implies are the ones a config could have. */
-static bool key_in_range(const sw_key_info *k, double v)
-{
-    if (!(v == v)) return false;
-    if (k->min_exclusive ? !(v > k->min) : !(v >= k->min)) return false;
-    return k->max_exclusive ? v < k->max : v <= k->max;
-}
-
 /* Every schema key /config has, into out->config (the others keep their defaults and
  * count in config_missing); a value of the wrong type or outside the key's range is not
- * used, and the first such key is named in out->config_bad. */
+ * used (so that an int narrows without loss and the sizes a file's config implies are the
+ * ones a config could have), and the first such key is named in out->config_bad. */
 static void read_config(hid_t g, sw_run_file *out)
 {
     sw_config *cfg = &out->config;
@@ -58,19 +50,19 @@ static void read_config(hid_t g, sw_run_file *out)
         switch (k->type) {
         case SW_TYPE_INT: {
             long long v;
-            if ((rc = sw_h5r_i64(g, k->key, &v)) == SW_OK && (rc = key_in_range(k, (double)v) ? SW_OK : SW_EFORMAT) == SW_OK)
+            if ((rc = sw_h5r_i64(g, k->key, &v)) == SW_OK && (rc = sw_key_in_range(k, (double)v) ? SW_OK : SW_EFORMAT) == SW_OK)
                 *(int *)field = (int)v;
             break;
         }
         case SW_TYPE_INT64: {
             long long v;
-            if ((rc = sw_h5r_i64(g, k->key, &v)) == SW_OK && (rc = key_in_range(k, (double)v) ? SW_OK : SW_EFORMAT) == SW_OK)
+            if ((rc = sw_h5r_i64(g, k->key, &v)) == SW_OK && (rc = sw_key_in_range(k, (double)v) ? SW_OK : SW_EFORMAT) == SW_OK)
                 *(int64_t *)field = v;
             break;
         }
         case SW_TYPE_FLOAT: {
             double v;
-            if ((rc = sw_h5r_f64(g, k->key, &v)) == SW_OK && (rc = key_in_range(k, v) ? SW_OK : SW_EFORMAT) == SW_OK)
+            if ((rc = sw_h5r_f64(g, k->key, &v)) == SW_OK && (rc = sw_key_in_range(k, v) ? SW_OK : SW_EFORMAT) == SW_OK)
                 *(double *)field = v;
             break;
         }
@@ -111,7 +103,7 @@ static void read_config(hid_t g, sw_run_file *out)
             int n = 0;
             if ((rc = sw_h5r_i64_array(g, k->key, &v, &n)) == SW_OK && n > SW_MAX_MILESTONES) rc = SW_EFORMAT;
             for (int j = 0; rc == SW_OK && j < n; j++)
-                if (!key_in_range(k, (double)v[j]) || v[j] > INT_MAX) rc = SW_EFORMAT;
+                if (!sw_key_in_range(k, (double)v[j]) || v[j] > INT_MAX) rc = SW_EFORMAT;
             if (rc == SW_OK) {
                 for (int j = 0; j < n; j++) ((int *)field)[j] = (int)v[j];
                 *(int *)((char *)cfg + k->count_offset) = n;

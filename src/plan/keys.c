@@ -263,3 +263,55 @@ int sw_apply_all(errbuf *e, sw_config *cfg, const assigns *s)
     }
     return SW_OK;
 }
+
+/* ---- sections with a key table of their own (search:, stop:) -------------------------- */
+
+/* "kind, samples, seed, digital_shift": the table's keys without "SECTION." */
+static void section_key_list(const sw_section_keys *t, char *out, size_t outlen)
+{
+    size_t used = 0, skip = strlen(t->section) + 1;
+    out[0] = 0;
+    for (size_t i = 0; i < t->n && used < outlen; i++)
+        used += (size_t)snprintf(out + used, outlen - used, "%s%s", i ? ", " : "", t->keys[i].key + skip);
+}
+
+int sw_section_entry(const sw_section_keys *t, errbuf *e, const node *keynode, const char *name, const node *v)
+{
+    size_t skip = strlen(t->section) + 1, found = t->n;
+    for (size_t i = 0; i < t->n && !strchr(name, '.'); i++)
+        if (!strcmp(name, t->keys[i].key + skip)) found = i;
+    if (found == t->n) {
+        const char *best = NULL;
+        int best_d = 3;
+        for (size_t i = 0; i < t->n; i++) {
+            int d = sw_edit_distance(name, t->keys[i].key + skip);
+            if (d < best_d) best_d = d, best = t->keys[i].key + skip;
+        }
+        char list[128];
+        section_key_list(t, list, sizeof list);
+        if (best) return sw_fail_at(e, keynode, "%s: unknown key \"%s\"; did you mean \"%s\"?", t->section, name, best);
+        return sw_fail_at(e, keynode, "%s: unknown key \"%s\"; allowed: %s", t->section, name, list);
+    }
+    const sw_key_info *k = &t->keys[found];
+    if (v->kind != NODE_SCALAR) return sw_fail_at(e, v, "%s: expected a single value, got %s", k->key, sw_node_describe(v));
+    char err[600];
+    if (sw_key_set(t->values, k, v->text, v->quoted, err, sizeof err)) return sw_fail_at(e, v, "%s", err);
+    t->at[found] = v;
+    return SW_OK;
+}
+
+int sw_section_entries(const sw_section_keys *t, errbuf *e, const node *v, const node **section)
+{
+    if (v->kind != NODE_MAP || MAP_LEN(v) == 0) {
+        char list[128];
+        section_key_list(t, list, sizeof list);
+        return sw_fail_at(e, v, "%s: expected a mapping of %s, e.g. %s: %s, got %s", t->section, list, t->section,
+                          t->example, v->kind == NODE_MAP ? "an empty mapping" : sw_node_describe(v));
+    }
+    *section = v;
+    for (int i = 0; i < MAP_LEN(v); i++) {
+        int rc = sw_section_entry(t, e, MAP_KEY(v, i), MAP_KEY(v, i)->text, MAP_VAL(v, i));
+        if (rc) return rc;
+    }
+    return SW_OK;
+}

@@ -77,4 +77,22 @@ bool sw_fits(const resolved *r, const node *v);
 /* Adds to out what v, the value of key node k resolved as r, assigns (sw_fits checked). */
 int sw_value_assigns(errbuf *e, const resolved *r, const node *k, const node *v, assigns *out);
 
+/* A section of a sweep file with a key table of its own (search:, stop:), and where to put
+ * what it says. */
+typedef struct {
+    const char *section;      /* "search": its keys are "search.KEY" */
+    const sw_key_info *keys;  /* the table (sw_key_set's rules; offsets into *values) */
+    size_t n;
+    void *values;             /* the section's settings */
+    const node **at;          /* [n]: where each key was written (its value node) */
+    const char *example;      /* a mapping for messages: "{kind: sobol, samples: 32}" */
+} sw_section_keys;
+
+/* One entry of the section (or a --set SECTION.KEY=VALUE): name is the key without
+ * "SECTION."; an unknown name gets "did you mean" within two edits, else the list. */
+int sw_section_entry(const sw_section_keys *t, errbuf *e, const node *keynode, const char *name, const node *v);
+
+/* The section's mapping v, entry by entry; *section = v once it is one. */
+int sw_section_entries(const sw_section_keys *t, errbuf *e, const node *v, const node **section);
+
 #endif

@@ -59,53 +59,24 @@ static const space_entry *space_find(const search_spec *S, const sw_key_info *k)
 
 /* ---- search: ---------------------------------------------------------------------- */
 
-/* "kind, samples, seed, digital_shift" */
-static void search_key_list(char *out, size_t outlen)
+/* The search: section's keys (sample.h), written into S. */
+static sw_section_keys search_section(search_spec *S)
 {
-    size_t used = 0;
-    out[0] = 0;
-    for (size_t i = 0; i < sw_search_keys_len && used < outlen; i++)
-        used += (size_t)snprintf(out + used, outlen - used, "%s%s", i ? ", " : "", sw_search_keys[i].key + 7);
+    SW_ASSERT(sw_search_keys_len <= SW_ARRAY_LEN(S->at));
+    return (sw_section_keys){"search", sw_search_keys, sw_search_keys_len, &S->config, S->at,
+                             "{kind: sobol, samples: 32}"};
 }
 
-/* One entry of search: (or a --set search.KEY=VALUE): name is the key without "search.". */
 int sw_searchspec_entry(search_spec *S, errbuf *e, const node *keynode, const char *name, const node *v)
 {
-    const sw_search_key *k = sw_search_key_find(name);
-    if (!k || strchr(name, '.')) {
-        const char *best = NULL;
-        int best_d = 3;
-        for (size_t i = 0; i < sw_search_keys_len; i++) {
-            int d = sw_edit_distance(name, sw_search_keys[i].key + 7);
-            if (d < best_d) best_d = d, best = sw_search_keys[i].key + 7;
-        }
-        char list[128];
-        search_key_list(list, sizeof list);
-        if (best) return sw_fail_at(e, keynode, "search: unknown key \"%s\"; did you mean \"%s\"?", name, best);
-        return sw_fail_at(e, keynode, "search: unknown key \"%s\"; allowed: %s", name, list);
-    }
-    if (v->kind != NODE_SCALAR) return sw_fail_at(e, v, "%s: expected a single value, got %s", k->key, sw_node_describe(v));
-    char err[600];
-    if (sw_search_set(&S->config, k, v->text, v->quoted, err, sizeof err)) return sw_fail_at(e, v, "%s", err);
-    SW_ASSERT(sw_search_keys_len <= SW_ARRAY_LEN(S->at));
-    S->at[k - sw_search_keys] = v;
-    return SW_OK;
+    sw_section_keys t = search_section(S);
+    return sw_section_entry(&t, e, keynode, name, v);
 }
 
 int sw_searchspec_entries(search_spec *S, errbuf *e, const node *v)
 {
-    if (v->kind != NODE_MAP || MAP_LEN(v) == 0) {
-        char list[128];
-        search_key_list(list, sizeof list);
-        return sw_fail_at(e, v, "search: expected a mapping of %s, e.g. search: {kind: sobol, samples: 32}, got %s",
-                       list, v->kind == NODE_MAP ? "an empty mapping" : sw_node_describe(v));
-    }
-    S->node = v;
-    for (int i = 0; i < MAP_LEN(v); i++) {
-        int rc = sw_searchspec_entry(S, e, MAP_KEY(v, i), MAP_KEY(v, i)->text, MAP_VAL(v, i));
-        if (rc) return rc;
-    }
-    return SW_OK;
+    sw_section_keys t = search_section(S);
+    return sw_section_entries(&t, e, v, &S->node);
 }
 
 /* ---- space: ----------------------------------------------------------------------- */

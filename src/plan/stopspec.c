@@ -6,54 +6,26 @@
 #include <string.h>
 
 #include "common.h"
+#include "keys.h"
 
-/* "kind, metric, eta, min_epochs" */
-static void stop_key_list(char *out, size_t outlen)
+/* The stop: section's keys (stopping.h), written into T. */
+static sw_section_keys stop_section(stop_spec *T)
 {
-    size_t used = 0;
-    out[0] = 0;
-    for (size_t i = 0; i < sw_stop_keys_len && used < outlen; i++)
-        used += (size_t)snprintf(out + used, outlen - used, "%s%s", i ? ", " : "", sw_stop_keys[i].key + 5);
+    SW_ASSERT(sw_stop_keys_len <= SW_ARRAY_LEN(T->at));
+    return (sw_section_keys){"stop", sw_stop_keys, sw_stop_keys_len, &T->config, T->at,
+                             "{kind: sha, metric: val_acc, eta: 3, min_epochs: 5}"};
 }
 
-/* One entry of stop: (or a --set stop.KEY=VALUE): name is the key without "stop.". */
 int sw_stopspec_entry(stop_spec *T, errbuf *e, const node *keynode, const char *name, const node *v)
 {
-    const sw_key_info *k = sw_stop_key_find(name);
-    if (!k || strchr(name, '.')) {
-        const char *best = NULL;
-        int best_d = 3;
-        for (size_t i = 0; i < sw_stop_keys_len; i++) {
-            int d = sw_edit_distance(name, sw_stop_keys[i].key + 5);
-            if (d < best_d) best_d = d, best = sw_stop_keys[i].key + 5;
-        }
-        char list[128];
-        stop_key_list(list, sizeof list);
-        if (best) return sw_fail_at(e, keynode, "stop: unknown key \"%s\"; did you mean \"%s\"?", name, best);
-        return sw_fail_at(e, keynode, "stop: unknown key \"%s\"; allowed: %s", name, list);
-    }
-    if (v->kind != NODE_SCALAR) return sw_fail_at(e, v, "%s: expected a single value, got %s", k->key, sw_node_describe(v));
-    char err[600];
-    if (sw_stop_set(&T->config, k, v->text, v->quoted, err, sizeof err)) return sw_fail_at(e, v, "%s", err);
-    SW_ASSERT(sw_stop_keys_len <= SW_ARRAY_LEN(T->at));
-    T->at[k - sw_stop_keys] = v;
-    return SW_OK;
+    sw_section_keys t = stop_section(T);
+    return sw_section_entry(&t, e, keynode, name, v);
 }
 
 int sw_stopspec_entries(stop_spec *T, errbuf *e, const node *v)
 {
-    if (v->kind != NODE_MAP || MAP_LEN(v) == 0) {
-        char list[128];
-        stop_key_list(list, sizeof list);
-        return sw_fail_at(e, v, "stop: expected a mapping of %s, e.g. stop: {kind: sha, metric: val_acc, eta: 3, "
-                       "min_epochs: 5}, got %s", list, v->kind == NODE_MAP ? "an empty mapping" : sw_node_describe(v));
-    }
-    T->node = v;
-    for (int i = 0; i < MAP_LEN(v); i++) {
-        int rc = sw_stopspec_entry(T, e, MAP_KEY(v, i), MAP_KEY(v, i)->text, MAP_VAL(v, i));
-        if (rc) return rc;
-    }
-    return SW_OK;
+    sw_section_keys t = stop_section(T);
+    return sw_section_entries(&t, e, v, &T->node);
 }
 
 /* Where stop key `name` was written (its value), else stop: itself (NULL without). */
