@@ -55,11 +55,12 @@ def _common(p, what):
 def _filters(p):
     p.add_argument("--where", action="append", metavar="KEY=V[,V...]", default=[],
                    help="keep only runs whose config KEY has one of the values (repeatable), "
-                        "e.g. --where task.kind=mean_sign --where model.cell=rnn,gru")
+                        "e.g. --where task.kind=mean_sign --where cell=rnn,gru; keys as in a config: "
+                        "dotted or short (lr, cell, seq_len)")
     p.add_argument("--by", metavar="KEY[,KEY...]",
-                   help="config keys that define a line (default: the swept keys except seed"
-                        " and the panel/x keys; without the swept_keys attribute: the config keys"
-                        " that differ across runs); runs that share them are averaged over")
+                   help="config keys that define a line (default: every key whose value differs "
+                        "between the runs, swept or not, except seed and the panel/x keys; 'sweep' "
+                        "first for runs of several sweeps); runs that share them are averaged over")
 
 
 def build_parser():
@@ -73,10 +74,13 @@ def build_parser():
 
     p = sub.add_parser("curves", help="train/test loss and accuracy per epoch, mean and min-max band over seeds",
                        description="2x2 panels: train loss, test loss, train accuracy, test accuracy per "
-                                   "epoch; one line per configuration (the mean over its seeds) with a "
-                                   "band from the minimum to the maximum. Runs selected by their test loss "
-                                   "(regression: adding) get the two loss panels only, lower is better; "
-                                   "a task's baseline loss (adding 1/6, copy 10 ln 8/(T+20)) is a dashed line.")
+                                   "epoch; with a validation set (task.val_size) 2x3, the third column "
+                                   "validation loss and accuracy (what chose the best epoch). One line per "
+                                   "configuration (the mean over its seeds) with a band from the minimum to "
+                                   "the maximum; a cross where a run stopped early. Runs selected by their "
+                                   "test loss (regression: adding) get the loss panels only (one row: train, "
+                                   "test and, with a validation set, validation loss), lower is better; a "
+                                   "task's baseline loss (adding 1/6, copy 10 ln 8/(T+20)) is a dashed line.")
     p.add_argument("dir", metavar="DIR", help="sweep output directory (or one run file)")
     _filters(p)
     _common(p, "curves.png")
@@ -148,21 +152,24 @@ def build_parser():
                                    "them (recurrent cells record none).")
     p.add_argument("dir", metavar="DIR", help="sweep output directory (or one run file)")
     p.add_argument("--where", action="append", metavar="KEY=V[,V...]", default=[],
-                   help="keep only runs whose config KEY has one of the values (repeatable)")
+                   help="keep only runs whose config KEY (dotted or short) has one of the values (repeatable)")
     p.add_argument("--layer", type=int, default=-1, help="layer, from 0; -1 = last (default)")
     p.add_argument("--head", type=int, default=None, help="only this head, from 0 (default: every head)")
     p.add_argument("--best", action="store_true", help="the best-epoch weights' maps instead of the final ones")
     _common(p, "attention.png")
 
     p = sub.add_parser("report", help="one self-contained HTML page about a sweep: DIR/report.html",
-                       description="Writes DIR/report.html: the sweep's name, description, config, run counts, "
+                       description="Writes DIR/report.html (of several directories: --out FILE) with their "
+                                   "runs kept apart by sweep and by every key that differs: the sweep's name, "
+                                   "description, config, run counts, "
                                    "versions; the best-epoch table of `sweep summarize` (sortable); the best "
                                    "metric against each swept key, learning curves, gradient flow, hidden units "
                                    "of one run, attention maps of one transformer run, parallel coordinates for "
                                    "searches over numeric keys; failed and "
                                    "diverged runs with their errors. One file with every figure inside, no "
                                    "network needed to open it. Works on a directory a sweep is still writing.")
-    p.add_argument("dir", metavar="DIR", help="sweep output directory")
+    p.add_argument("dir", metavar="DIR", nargs="+",
+                   help="sweep output directory; several to compare sweeps in one page (then --out is needed)")
     p.add_argument("--out", "-o", metavar="FILE", help="where to write the page (default DIR/report.html)")
     p.add_argument("--run", metavar="RUN_ID", help="the run whose hidden units are shown (default: the best)")
     p.add_argument("--sweep", metavar="PATH", help="the sweep program that prints the table (default: $SWEEP_BIN, "
@@ -180,25 +187,21 @@ def _panel(runs, arg):
     if arg == "none":
         return None
     if arg:
-        if all(arg not in r.config for r in runs):
-            raise load.AnalysisError("--panel: unknown config key %r" % arg)
-        return arg
+        return load.resolve_key(arg, runs, "--panel")
     return "task.kind" if _varies(runs, "task.kind") else None
 
 
 def _by(runs, arg, exclude):
     if arg:
-        keys = _keys(arg)
-        for k in keys:
-            if all(k not in r.config for r in runs):
-                raise load.AnalysisError("--by: unknown config key %r (known: %s)"
-                                         % (k, ", ".join(sorted(runs[0].config))))
-        return keys
+        return [load.resolve_key(k, runs, "--by") for k in _keys(arg)]
     # keys the filters left constant would only repeat themselves in every label
     return [k for k in load.default_grouping(runs) if k not in exclude and _varies(runs, k)]
 
 
 def _title(target, runs):
+    sweeps = list(dict.fromkeys(r.config["sweep"] for r in runs if "sweep" in r.config))
+    if len(sweeps) > 1:   # runs of several sweeps: name them all
+        return " + ".join(sweeps)
     name = runs[0].sweep if runs and runs[0].sweep else ""
     return name or os.path.basename(os.path.normpath(target))
 
@@ -306,8 +309,7 @@ def run(args):
             fig = plots.gradients(runs, by, panel, args.layer, args.align, title, where, args.wrt)
             name = "gradients.png"
     elif args.cmd == "vanishing":
-        if all(args.x not in r.config for r in runs):
-            raise load.AnalysisError("--x: unknown config key %r" % args.x)
+        args.x = load.resolve_key(args.x, runs, "--x")
         panel = _panel(runs, args.panel)
         by = _by(runs, args.by, (panel, args.x))
         fig = plots.vanishing(runs, args.x, by, panel, title, where)

@@ -246,12 +246,24 @@ def run_files(target):
 
 
 def load_runs(target):
-    """A sweep directory or one run file -> list of Run, in name order.
+    """A sweep directory, one run file, or a list of them -> list of Run, in name order
+    (a list: target by target, in its order).
 
     A directory whose index lists a grid order uses that order. Hidden
     temporaries and sweep.h5 are skipped; in a directory, files that are
-    not sweep run files are skipped with a warning on stderr.
+    not sweep run files are skipped with a warning on stderr. When the runs
+    come from several sweeps (label_sweeps), each run's config has a 'sweep'
+    entry naming its sweep, which tells them apart like a config key.
     """
+    targets = [target] if isinstance(target, str) else list(target)
+    runs = []
+    for t in targets:
+        runs += _load_one(t)
+    label_sweeps(runs, targets)
+    return runs
+
+
+def _load_one(target):
     if not os.path.isdir(target):
         return [Run(p) for p in run_files(target)]
     runs = []
@@ -298,12 +310,16 @@ class Decisions:
     """The early-stopping decisions of DIR/sweep.h5 (/decisions, docs/hdf5-layout.md).
 
     Attributes: kind ('sha', 'hyperband', 'median'), metric (e.g. 'val_acc'), eta,
-    min_epochs, and one numpy array per column, all of one length, rows ordered by
-    bracket, rung, run id: bracket, rung, epoch (int), run (str), metric_value (float64,
-    the 'metric' column), cutoff (float64, NaN when nobody was promoted), promoted (bool).
+    min_epochs, by ('configuration' or 'run'; 'run' in indexes from before stop.by), and
+    one numpy array per column, all of one length, rows ordered by bracket, rung, run id:
+    bracket, rung, epoch (int), run (str), metric_value (float64, the 'metric' column: the
+    value ranked, by configuration the mean of its seeds), cutoff (float64, NaN when nobody
+    was promoted), promoted (bool); configuration (int) and run_value (float64, the run's
+    own metric) when the index has them (None in older ones).
     """
 
     COLUMNS = ("bracket", "rung", "epoch", "run", "metric", "cutoff", "promoted")
+    OPTIONAL = ("configuration", "run_metric")
 
     def __init__(self, attrs, cols):
         self.kind = str(attrs.get("kind", ""))
@@ -317,6 +333,18 @@ class Decisions:
         self.metric_value = np.asarray(cols["metric"], dtype=np.float64)
         self.cutoff = np.asarray(cols["cutoff"], dtype=np.float64)
         self.promoted = np.asarray(cols["promoted"]).astype(bool)
+        self.by = str(attrs.get("by", "run"))
+        self.configuration = (np.asarray(cols["configuration"], dtype=np.int64)
+                              if "configuration" in cols else None)
+        self.run_value = np.asarray(cols["run_metric"], dtype=np.float64) if "run_metric" in cols else None
+
+    @property
+    def by_configuration(self):
+        """Decided by configuration, and some configuration has several runs."""
+        if self.by != "configuration" or self.configuration is None or not len(self):
+            return False
+        first = (self.bracket == self.bracket[0]) & (self.rung == self.rung[0])
+        return len(set(self.configuration[first].tolist())) < int(first.sum())
 
     def __len__(self):
         return len(self.run)
@@ -373,7 +401,7 @@ def load_decisions(target):
         if missing or not isinstance(g, h5py.Group):
             raise AnalysisError("%s: /decisions lacks %s" % (path, ", ".join(missing) or "its columns"))
         cols = {}
-        for c in Decisions.COLUMNS:
+        for c in Decisions.COLUMNS + tuple(c for c in Decisions.OPTIONAL if c in g):
             v = g[c][()]
             cols[c] = np.array([_str(x) for x in v], dtype=object) if v.dtype.kind in "SO" else v
         if len({len(v) for v in cols.values()}) != 1:
@@ -411,9 +439,113 @@ def swept_keys(runs):
     return keys
 
 
+def config_keys(runs):
+    """The config keys that tell the runs' configurations apart, as `sweep summarize` groups
+    them: every key whose value differs between the runs though no file lists it as swept
+    (in /config's order; files of two sweeps at T=20 and T=50 differ in task.seq_len, which
+    neither swept), then the swept keys. 'sweep' first when the runs come from several
+    sweeps (label_sweeps)."""
+    swept = [k for k in swept_keys(runs) if k != "sweep"] if any(r.has_swept_keys for r in runs) else []
+    order = []
+    for r in runs:
+        order += [k for k in r.config if k not in order and k != "sweep"]
+    differ = [k for k in order if k not in swept and len({repr(r.config.get(k)) for r in runs}) > 1]
+    lead = ["sweep"] if any("sweep" in r.config for r in runs) else []
+    return lead + differ + swept
+
+
 def default_grouping(runs):
-    """The swept keys except `seed` (what distinguishes configurations)."""
-    return [k for k in swept_keys(runs) if k != "seed"]
+    """config_keys except `seed` (what distinguishes configurations)."""
+    return [k for k in config_keys(runs) if k != "seed"]
+
+
+def label_sweeps(runs, targets=()):
+    """Which sweep each run comes from: its name (root attribute `sweep`) and the directory its
+    file really is in (links resolved), as `sweep summarize` tells sweeps apart. With several,
+    each run's config gets 'sweep': the sweep's name, or 'name (DIR)' when sweeps share a name
+    (DIR: the target the file was read from when it is there, else its real directory).
+    Returns [(label, number of runs)] in order of first appearance."""
+    sweeps = {}
+    for r in runs:
+        origin = os.path.dirname(os.path.realpath(r.path))
+        sweeps.setdefault((r.sweep, origin), []).append(r)
+    names = [name for name, _ in sweeps]
+    out = []
+    for (name, origin), rs in sweeps.items():
+        where = next((t for t in targets if os.path.isdir(t) and os.path.realpath(t) == origin), None)
+        if where is None:
+            rel = os.path.relpath(origin)
+            where = rel if not rel.startswith("..") else origin
+        lab = where if not name else ("%s (%s)" % (name, where) if names.count(name) > 1 else name)
+        out.append((lab, len(rs)))
+        if len(sweeps) > 1:
+            for r in rs:
+                r.config["sweep"] = lab
+    return out
+
+
+def _edit_distance(a, b):
+    """Levenshtein distance, as src/common.c's sw_edit_distance (words over 63 characters are far)."""
+    if len(a) > 63 or len(b) > 63:
+        return 1 << 20
+    row = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        diag, row[0] = row[0], i
+        for j in range(1, len(b) + 1):
+            up = row[j]
+            row[j] = min(diag + (a[i - 1] != b[j - 1]), up + 1, row[j - 1] + 1)
+            diag = up
+    return row[len(b)]
+
+
+def _suggest(name, keys):
+    """The key or section nearest to name, by src/config.c's sw_schema_suggest (a distance of
+    whole names, or of the last parts plus one; a limit of a third of the last part's length
+    plus one, from 2 to 4), or None."""
+    sections = []
+    for k in keys:
+        parts = k.split(".")
+        for n in range(1, len(parts)):
+            sec = ".".join(parts[:n])
+            if sec not in sections:
+                sections.append(sec)
+    tail = name.split(".")[-1]
+    best, best_d = None, 1000
+    for cand in list(keys) + sections:
+        d = min(_edit_distance(name, cand), _edit_distance(tail, cand.split(".")[-1]) + 1)
+        if d < best_d:
+            best, best_d = cand, d
+    limit = min(max(len(tail) // 3 + 1, 2), 4)
+    return best if best_d <= limit else None
+
+
+# Config keys that say how a run is executed, not what it computes (src/config.c's
+# runtime_keys): in no run file's /config, yet names the resolver knows (so that "every" is
+# as ambiguous here as in a config file).
+RUNTIME_KEYS = ("record.checkpoint_every",)
+
+
+def resolve_key(name, runs, option="--where"):
+    """The config key `name` means for these runs, as a config file, --set and `sweep
+    summarize --by` take it (src/sweepspec.c's sw_resolve_key): the dotted key itself, or the
+    one key whose last dotted parts it is (lr, cell, seq_len, schedule.kind); 'sweep' when the
+    runs come from several sweeps. AnalysisError otherwise, naming the candidates of an
+    ambiguous name or the nearest key (the same answers as summarize: tests/test_key_names.py)."""
+    keys = []
+    for r in runs:
+        keys += [k for k in r.config if k not in keys]
+    known = [k for k in keys if k != "sweep"] + [k for k in RUNTIME_KEYS if k not in keys]
+    found = [name] if name in keys else [k for k in known if k.endswith("." + name)]
+    if len(found) == 1 and found[0] in RUNTIME_KEYS:
+        raise AnalysisError("%s: %s says how a run is executed and is not recorded in run files" % (option, found[0]))
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise AnalysisError("%s: key '%s' is ambiguous: it could be %s; write the full name"
+                            % (option, name, ", ".join(found)))
+    near = _suggest(name, [k for k in known if k not in RUNTIME_KEYS] + list(RUNTIME_KEYS))
+    raise AnalysisError("%s: unknown key '%s'%s" % (option, name, " (did you mean '%s'?)" % near if near else
+                                                    "; `sweep help keys` lists the keys"))
 
 
 def parse_where(items):
@@ -444,11 +576,11 @@ def _matches(value, wanted):
 
 
 def filter_runs(runs, where):
-    """Keep the runs whose config matches every (key, values) of `where`."""
+    """Keep the runs whose config matches every (key, values) of `where`; a key may be short
+    (resolve_key)."""
     for k, vals in where:
-        if runs and all(k not in r.config for r in runs):
-            raise AnalysisError("--where: unknown config key %r (known: %s)"
-                                % (k, ", ".join(sorted(runs[0].config))))
+        if runs:
+            k = resolve_key(k, runs)
         runs = [r for r in runs if _matches(r.config.get(k), vals)]
     if not runs:
         raise AnalysisError("no run matches the --where filters")

@@ -24,6 +24,7 @@ import io
 import math
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -53,19 +54,58 @@ def _num(v):
 # ---------------------------------------------------------------- reading the directory
 
 class Sweep:
-    """What the report knows about DIR: runs (complete run files, grid order), skipped
-    (messages about files that are not complete run files), index (root attributes of
-    sweep.h5, {} without one), table (its /table columns, {}), pending (run ids the index
-    lists without a complete file), name, description, config_text, keys (swept keys),
-    group_keys (the swept keys except seed: what makes a configuration), decisions
-    (load.Decisions of an early-stopping sweep, or None)."""
+    """What the report knows about DIR (or several directories, dirs): runs (complete run
+    files, grid order, directory by directory), skipped (messages about files that are not
+    complete run files), index (root attributes of the first sweep.h5, {} without one), table
+    (its /table columns, {}), pending (run ids the indexes list without a complete file),
+    name, description, config_text (the first sweep's), configs ([(name, dir, config text)]
+    per directory), sweeps (load.label_sweeps: [(label, runs)]), keys (load.config_keys: the
+    keys that tell configurations apart, 'sweep' first for several sweeps), group_keys (keys
+    without seed: what makes a configuration), decisions (load.Decisions of the first
+    early-stopping sweep, or None)."""
 
     def __init__(self, d):
-        self.dir = d
-        if not os.path.isdir(d):
-            raise load.AnalysisError("%s: no such directory" % d)
-        self.index, self.table = _read_index(d)
-        self.runs, self.skipped = [], []
+        self.dirs = [d] if isinstance(d, str) else list(d)
+        self.dir = ", ".join(self.dirs)
+        for dd in self.dirs:
+            if not os.path.isdir(dd):
+                raise load.AnalysisError("%s: no such directory" % dd)
+        self.runs, self.skipped, self.pending, self.configs = [], [], [], []
+        self.index, self.table, self.decisions = {}, {}, None
+        for dd in self.dirs:   # directory by directory, each in its grid order
+            index, table = _read_index(dd)
+            runs = self._read_runs(dd)
+            order = {rid: i for i, rid in enumerate(table.get("run_id", []))}
+            runs.sort(key=lambda r: (order.get(r.run_id, len(order)), r.run_id))
+            have = {r.run_id for r in runs}
+            self.pending += [rid for rid in table.get("run_id", []) if rid not in have]
+            self.runs += runs
+            self.index, self.table = self.index or index, self.table or table
+            name = index.get("sweep") or (runs[0].sweep if runs else "") or os.path.basename(os.path.normpath(dd))
+            self.configs.append((name, dd, index.get("config", "")))
+            try:
+                self.decisions = self.decisions or load.load_decisions(dd)
+            except load.AnalysisError as e:   # the runs still make a page
+                self.skipped.append(str(e))
+        if not self.runs and not self.table:
+            raise load.AnalysisError("%s: no complete run file and no sweep.h5; run `sweep CONFIG -o %s` first"
+                                     % (self.dir, self.dirs[0]))
+        # the sweeps the runs come from (a directory of links may hold several): a 'sweep' key
+        self.sweeps = load.label_sweeps(self.runs, self.dirs) if self.runs else []
+        self.keys = load.config_keys(self.runs) if self.runs else list(self.index.get("swept_keys", []))
+        self.group_keys = [k for k in self.keys if k != "seed"]
+        self.config_text = self.configs[0][2]
+        if len(self.sweeps) > 1:
+            self.name = " + ".join(label for label, _ in self.sweeps)
+            self.description = "; ".join("%s: %s" % (n, yaml_scalar(t, "description")) for n, _, t in self.configs
+                                         if yaml_scalar(t, "description"))
+        else:
+            self.name = self.configs[0][0]
+            self.description = yaml_scalar(self.config_text, "description")
+
+    def _read_runs(self, d):
+        """The complete run files of d; the others named in self.skipped."""
+        runs = []
         try:
             paths = load.run_files(d)
         except load.AnalysisError:
@@ -79,25 +119,8 @@ class Sweep:
             if r.status not in STATUSES:
                 self.skipped.append("%s: status %r is not that of a complete run" % (p, r.status))
                 continue
-            self.runs.append(r)
-        if not self.runs and not self.table:
-            raise load.AnalysisError("%s: no complete run file and no sweep.h5; run `sweep CONFIG -o %s` first"
-                                     % (d, d))
-        order = {rid: i for i, rid in enumerate(self.table.get("run_id", []))}
-        self.runs.sort(key=lambda r: (order.get(r.run_id, len(order)), r.run_id))
-        have = {r.run_id for r in self.runs}
-        self.pending = [rid for rid in self.table.get("run_id", []) if rid not in have]
-        self.keys = load.swept_keys(self.runs) if self.runs else list(self.index.get("swept_keys", []))
-        self.group_keys = [k for k in self.keys if k != "seed"]
-        self.config_text = self.index.get("config", "")
-        self.name = self.index.get("sweep") or (self.runs[0].sweep if self.runs else "") or \
-            os.path.basename(os.path.normpath(d))
-        self.description = yaml_scalar(self.config_text, "description")
-        try:
-            self.decisions = load.load_decisions(d)
-        except load.AnalysisError as e:   # the runs still make a page
-            self.decisions = None
-            self.skipped.append(str(e))
+            runs.append(r)
+        return runs
 
     def search(self):
         """The sampled-search setting when the sweep has one (an index or run attribute
@@ -166,7 +189,7 @@ def find_sweep(explicit=None):
 # not listed are shown as they come, after these.
 TABLE_COLUMNS = (
     ("runs", "runs", None, 0), ("done", "done", None, 0), ("stopped", "stopped", None, 0),
-    ("failed", "failed", None, 0), ("diverged", "diverged", None, 0),
+    ("failed", "failed", None, 0), ("diverged", "diverged", None, 0), ("param_count", "params", None, 0),
     ("val_acc_pct_mean", "val acc %", "val_acc_pct_std", 2),
     ("best_acc_pct_mean", "best acc %", "best_acc_pct_std", 2),
     ("best_acc_pct_min", "lowest acc %", None, 2), ("best_acc_pct_max", "highest acc %", None, 2),
@@ -179,18 +202,23 @@ TABLE_COLUMNS = (
     ("final_train_acc_pct_mean", "train acc %", None, 2),
     ("final_loss_mean", "final loss", "final_loss_std", 4),
     ("final_train_loss_mean", "train loss", None, 4),
-    ("vanishing_ratio", "dh1/dhT", None, 3),
+    ("vanishing_ratio", "dh1/dhT", None, 3), ("input_ratio", "dx1/dxT", None, 3),
     ("seconds_per_run", "s/run", None, 3),
 )
 SPREAD_COLUMNS = {c[2] for c in TABLE_COLUMNS if c[2]}
+# The metrics: in the table even when every row has the same value (as in summarize's text).
+METRIC_COLUMNS = {"val_acc_pct_mean", "best_acc_pct_mean", "best_acc_pct_min", "best_acc_pct_max", "val_loss_mean",
+                  "best_loss_mean", "best_loss_min", "best_loss_max", "final_acc_pct_mean",
+                  "final_train_acc_pct_mean", "final_loss_mean", "final_train_loss_mean"}
 
 
-def summarize_csv(sweep_bin, d):
-    """Rows (dicts) of `sweep summarize DIR --format csv`, or (None, why)."""
+def summarize_csv(sweep_bin, dirs):
+    """Rows (dicts) of `sweep summarize DIR... --format csv`, or (None, why)."""
     if not sweep_bin:
         return None, "no `sweep` program found (not on the PATH; --sweep PATH names one)"
+    dirs = [dirs] if isinstance(dirs, str) else list(dirs)
     try:
-        p = subprocess.run([sweep_bin, "summarize", d, "--format", "csv"], stdout=subprocess.PIPE,
+        p = subprocess.run([sweep_bin, "summarize"] + dirs + ["--format", "csv"], stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, universal_newlines=True, timeout=600)
     except (OSError, subprocess.TimeoutExpired) as e:
         return None, "%s summarize: %s" % (sweep_bin, e)
@@ -199,9 +227,16 @@ def summarize_csv(sweep_bin, d):
     return list(csv.DictReader(io.StringIO(p.stdout))), ""
 
 
+def _is_search(runs):
+    """A search, whose table summarize sorts best first: early-stopped runs, or every run id
+    naming a point of a sampled search (p007-1a2b3c4d,seed=1)."""
+    point = re.compile(r"(^|,)p[0-9]+-[0-9a-f]{8}(,|$)")
+    return bool(runs) and (any(r.stopped for r in runs) or all(point.search(r.run_id) for r in runs))
+
+
 def python_table(sw):
     """The table's fallback without a `sweep` program: runs grouped as summarize groups them
-    (the swept keys except seed), counts by status and the best metric over done and
+    (the sweep and every key that differs, except seed), counts by status and the best metric over done and
     stopped runs (as summarize averages them), with the validation metric when there is one."""
     rows = []
     for vals, rs in load.group_runs(sw.runs, sw.group_keys):
@@ -259,7 +294,8 @@ def _cell(r, col, spread, digits):
 def table_html(rows, keys, caption):
     """The sortable best-epoch table. Cells sort by their data-v (numbers) or their text;
     rows start in summarize's order, which a click on # restores. As in summarize's text,
-    a column with the same value in every row is stated once above the table instead."""
+    a column with the same value in every row is stated once above the table instead,
+    except the metrics, which always stay."""
     cols = list(rows[0].keys()) if rows else []
     # summarize's CSV starts with the row keys (the swept keys but seed, and task.kind when it
     # separates metrics that must not be averaged together), then `runs`
@@ -274,7 +310,7 @@ def table_html(rows, keys, caption):
     same, shown = [], []
     for c in spec:
         texts = {_cell(r, c[0], c[2], c[3])[1] for r in rows}
-        (same if len(rows) > 1 and len(texts) == 1 else shown).append(c)
+        (same if len(rows) > 1 and len(texts) == 1 and c[0] not in METRIC_COLUMNS else shown).append(c)
     out = []
     if same:
         out.append('<p class="muted">Same in every row: %s.</p>' % ", ".join(
@@ -472,12 +508,15 @@ def fig_rungs(sw, ctx):
         return None
     fig = plots.rungs(dec, sw.name)
     stopped = sum(r.stopped for r in sw.runs)
+    what = ("each run's configuration's metric at the rung's epoch (the mean of its seeds, which go on or stop "
+            "together: <code>stop.by: configuration</code>)" if dec.by_configuration else
+            "each run's metric at the rung's epoch")
     return fig, ("Early stopping (%s on <code>%s</code>, eta %d, min_epochs %d): every decision made at a rung, "
-                 "each run's metric at the rung's epoch, green if it was promoted, a red cross if it stopped "
+                 "%s, green if it was promoted, a red cross if it stopped "
                  "there; the black dash is the rung's cutoff. %d of %d complete runs have status "
                  "<code>stopped</code>. From <code>/decisions</code> of <code>sweep.h5</code> (%d rows); the "
                  "same per rung: %s Same as <code>python3 -m analysis rungs</code>."
-                 % (_e(dec.kind), _e(dec.metric), dec.eta, dec.min_epochs, stopped, len(sw.runs), len(dec),
+                 % (_e(dec.kind), _e(dec.metric), dec.eta, dec.min_epochs, what, stopped, len(sw.runs), len(dec),
                     rungs_table_html(dec)))
 
 
@@ -610,7 +649,8 @@ def overview_html(sw, made):
     rows = [("runs", '%d <span class="status">%s</span>%s' % (
         total, chips, ' <span class="muted">(still running, or stopped early: %d of %d runs have a complete '
                       'file)</span>' % (len(sw.runs), total) if sw.pending else "")),
-        ("swept keys", ", ".join("<code>%s</code> (%d values)" % (_e(k), len({repr(r.config.get(k)) for r in sw.runs}))
+        ("sweeps", ", ".join("%s (%d runs)" % (_e(lab), n) for lab, n in sw.sweeps)),
+        ("swept keys" if set(sw.keys) <= set(load.swept_keys(sw.runs)) else "configuration keys", ", ".join("<code>%s</code> (%d values)" % (_e(k), len({repr(r.config.get(k)) for r in sw.runs}))
                                  for k in sw.keys) or "none"),
         ("written", "%s to %s (UTC), %.0f s of run time in all (%.1f h)" % (_e(times[0]), _e(times[-1]), secs,
                                                                            secs / 3600)
@@ -619,6 +659,8 @@ def overview_html(sw, made):
         ("libraries", "<br>".join(_e(p) for p in libs) or "-"),
         ("machine", "<br>".join(_e(h) for h in hosts) if hosts else
          'not recorded in the run files; this report was made on %s' % _e(made["host"]))]
+    if len(sw.sweeps) < 2:
+        rows = [r for r in rows if r[0] != "sweeps"]
     if sw.skipped:
         rows.append(("skipped files", "<br>".join(_e(s) for s in sw.skipped[:20]) +
                      (" and %d more" % (len(sw.skipped) - 20) if len(sw.skipped) > 20 else "")))
@@ -650,33 +692,56 @@ def problems_html(sw):
     return "".join(out)
 
 
+def config_html(sw):
+    """The config file of each directory's sweep (as its sweep.h5 keeps it; without one, the
+    first run's resolved config), under its name when there are several."""
+    out = []
+    for name, dd, text in sw.configs:
+        first = next((r for r in sw.runs if os.path.dirname(os.path.realpath(r.path)) == os.path.realpath(dd)),
+                     sw.runs[0] if sw.runs else None)
+        src = "the sweep's config file as <code>sweep.h5</code> keeps it" if text else \
+            "no sweep.h5 with the config file: the first run's resolved config"
+        text = text or (str(first.attrs.get("config", "")) if first else "")
+        head = "<h3>%s (<code>%s</code>)</h3>" % (_e(name), _e(dd)) if len(sw.configs) > 1 else ""
+        out.append('%s<p class="muted">%s</p><pre>%s</pre>' % (head, src, _e(text)))
+    return "".join(out)
+
+
 def build(d, out=None, run_id=None, sweep_bin=None, dpi=80, log=None):
-    """Writes the report of sweep directory d to `out` (default d/report.html) and returns
+    """Writes the report of sweep directory d (or of a list of directories, compared in one
+    page) to `out` (default d/report.html; required for several) and returns
     (path, {"seconds": ..., "bytes": ..., "figures": n, "rows": n})."""
     t0 = time.time()
     log = log or (lambda msg: None)
-    sw = Sweep(d)
+    dirs = [d] if isinstance(d, str) else list(d)
+    if len(dirs) > 1 and not out:
+        raise load.AnalysisError("%d directories: say where the page goes with --out FILE" % len(dirs))
+    sw = Sweep(dirs)
     log("analysis package %s; %d complete runs read (%s)" % (os.path.dirname(os.path.abspath(__file__)),
                                                              len(sw.runs), _clock(t0)))
     t1 = time.time()
     made = {"host": "%s (%s, %d cores)" % (platform.node(), _cpu_model(), os.cpu_count() or 0),
             "time": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
     sweep_bin = find_sweep(sweep_bin)
-    rows, why = summarize_csv(sweep_bin, d) if sw.runs else ([], "")
+    rows, why = summarize_csv(sweep_bin, sw.dirs) if sw.runs else ([], "")
     if rows is None:
         sys.stderr.write("analysis report: warning: %s; the table is computed here instead\n" % why)
         rows = python_table(sw)
-        cap = ("One row per configuration (the swept keys except the seed), in grid order; %s, so this table "
-               "was computed by the report itself (counts and the best metric only). Click a column to sort."
-               % _e(why))
+        cap = ("One row per configuration (every key that differs between the runs, except the seed), in grid "
+               "order; %s, so this table was computed by the report itself (counts and the best metric only). "
+               "Click a column to sort." % _e(why))
     else:
-        cap = ("<code>sweep summarize %s</code>: one row per configuration (the swept keys except the seed), in "
-               "grid order; statistics over done runs%s, mean &plusmn; sample standard deviation over seeds "
-               "(docs/summarize.md).%s Click a column title to sort by it, # for grid order again."
-               % (_e(os.path.basename(os.path.normpath(d))),
+        search = _is_search(sw.runs)
+        cap = ("<code>sweep summarize %s</code>: one row per configuration (%severy key that differs between the "
+               "runs, except the seed), %s; statistics over done runs%s, mean &plusmn; sample standard deviation "
+               "over seeds (docs/summarize.md).%s Click a column title to sort by it, # for %s again."
+               % (" ".join(_e(os.path.basename(os.path.normpath(x))) for x in sw.dirs),
+                  "the sweep and " if len(sw.sweeps) > 1 else "",
+                  "best first by the metric (a search)" if search else "in grid order",
                   " and early-stopped runs (with their best epoch so far)" if any(r.stopped for r in sw.runs) else "",
                   " The best epoch is chosen on the validation set: <i>val</i> is the metric that chose it, "
-                  "<i>best</i> the test set's at that epoch." if any(r.has_validation for r in sw.runs) else ""))
+                  "<i>best</i> the test set's at that epoch." if any(r.has_validation for r in sw.runs) else "",
+                  "that order" if search else "grid order"))
     log("table: %d rows from %s (%s)" % (len(rows), sweep_bin or "python", _clock(t1)))
 
     ctx = {}
@@ -708,8 +773,9 @@ def build(d, out=None, run_id=None, sweep_bin=None, dpi=80, log=None):
              "<header><h1>%s</h1>" % _e(sw.name)]
     if sw.description:
         parts.append('<p class="desc">%s</p>' % _e(sw.description))
-    parts.append('<p class="muted">Directory <code>%s</code>; report made %s from the files alone.</p></header>'
-                 % (_e(os.path.abspath(d)), made["time"]))
+    parts.append('<p class="muted">%s <code>%s</code>; report made %s from the files alone.</p></header>'
+                 % ("Directories" if len(dirs) > 1 else "Directory",
+                    "</code>, <code>".join(_e(os.path.abspath(x)) for x in dirs), made["time"]))
     nav = [("overview", "Overview"), ("table", "Table")] + [(a, h) for a, h, _, _ in figs] + \
         [("problems", "Failed and diverged"), ("config", "Config")]
     parts.append('<nav class="noprint">%s</nav>' % "".join('<a href="#%s">%s</a>' % (a, _e(h)) for a, h in nav))
@@ -727,17 +793,13 @@ def build(d, out=None, run_id=None, sweep_bin=None, dpi=80, log=None):
             parts.append('<figcaption class="note">%s</figcaption>' % caption)
         parts.append("</figure></section>")
     parts.append('<section id="problems"><h2>Failed and diverged runs</h2>%s</section>' % problems_html(sw))
-    text = sw.config_text or (str(sw.runs[0].attrs.get("config", "")) if sw.runs else "")
-    src = "the sweep's config file as <code>sweep.h5</code> keeps it" if sw.config_text else \
-        "no sweep.h5 with the config file: the first run's resolved config"
-    parts.append('<section id="config"><h2>Config</h2><p class="muted">%s</p><pre>%s</pre></section>'
-                 % (src, _e(text)))
+    parts.append('<section id="config"><h2>Config</h2>%s</section>' % config_html(sw))
     parts.append('<footer class="muted"><p>Made by <code>sweep report</code> (analysis/report.py): every figure '
                  'is a PNG inside this file; the page needs no network.</p></footer>')
     parts.append("<script>%s</script></body></html>\n" % SCRIPT)
     page = "\n".join(parts)
 
-    out = out or os.path.join(d, "report.html")
+    out = out or os.path.join(dirs[0], "report.html")
     odir = os.path.dirname(out) or "."
     if not os.path.isdir(odir):
         raise load.AnalysisError("--out %s: directory %s does not exist" % (out, odir))

@@ -21,7 +21,7 @@ if(TARGET sweep)
   # sweep, sweep report, sweep-analysis and python3 -m analysis from outside the checkout.
   add_test(NAME install_layout
            COMMAND /bin/bash ${CMAKE_CURRENT_SOURCE_DIR}/test_install.sh ${PROJECT_BINARY_DIR}
-                   ${SWEEP_INSTALL_PYTHONDIR} ${PROJECT_SOURCE_DIR})
+                   ${SWEEP_INSTALL_PYTHONDIR} ${PROJECT_SOURCE_DIR} ${SWEEP_INSTALL_CONFIGDIR})
   set_tests_properties(install_layout PROPERTIES LABELS "unit;install" SKIP_RETURN_CODE 77 TIMEOUT 600)
 
   # 1,000 one-epoch runs (tests/data/tiny-1000.yaml), then their report: it must finish,

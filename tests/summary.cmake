@@ -48,6 +48,15 @@ if(TARGET sweep)
                          FIXTURES_REQUIRED summary_${kind} SKIP_RETURN_CODE 77)
   endforeach()
 
+  # Runs of several sweeps (T=10 and T=20 linked into one directory, two directories, the
+  # same name or not) are never averaged together; metric columns stay when every row has
+  # the same value; short keys in --by and --sort; --top, the params column, --legend.
+  add_test(NAME summary_sweeps
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_summary_sweeps.py $<TARGET_FILE:sweep>
+                   ${SWEEP_TEST_DATA}/summary-tiny.yaml ${CMAKE_CURRENT_BINARY_DIR}/summary-scratch/sweeps)
+  set_tests_properties(summary_sweeps PROPERTIES LABELS "unit;summary" SKIP_RETURN_CODE 77
+                       ENVIRONMENT OMP_NUM_THREADS=2)
+
   # The three sweeps' files in one directory: a row per task, each with its metric's columns.
   add_test(NAME summary_mixed_tasks
            COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_summary.py

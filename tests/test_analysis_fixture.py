@@ -716,6 +716,10 @@ def check_search(tmp):
     titles = [ax.get_title() for ax in fig.axes]
     check("validation accuracy" in titles and "validation loss" in titles and len(titles) >= 6,
           "curves: validation panels next to the test ones (%s)" % titles)
+    from analysis.__main__ import build_parser   # its --help says what it draws
+    sub = next(a for a in build_parser()._actions if a.dest == "cmd").choices["curves"]
+    check("2x3" in sub.description and len(titles) == 6, "curves --help names the 2x3 panels it draws with a "
+          "validation set (%d panels): %s" % (len(titles), sub.description))
     ax = fig.axes[titles.index("test accuracy")]
     pts = sorted((float(x), round(float(y), 9)) for ln in ax.lines if ln.get_gid() == "stopped"
                  for x, y in zip(ln.get_xdata(), ln.get_ydata()))

@@ -5,13 +5,17 @@
 #   - sweep --help and --version run, and `sweep` on the PATH runs a tiny sweep;
 #   - sweep report DIR uses the installed analysis package (PREFIX/PYTHONDIR), not the source tree;
 #   - sweep-analysis (the package's command line) and `python3 -m analysis` with PYTHONPATH work;
-#   - the installed package is the source's (same files).
-# Usage: test_install.sh BUILD_DIR PYTHONDIR SOURCE_DIR    (PYTHONDIR relative to the prefix)
+#   - the installed package is the source's (same files);
+#   - the example configs are installed (PREFIX/CONFIGDIR, the source's files), and `sweep
+#     reference` or `sweep configs/reference.yaml` from elsewhere runs the installed one,
+#     saying so; a name that is no example lists them.
+# Usage: test_install.sh BUILD_DIR PYTHONDIR SOURCE_DIR [CONFIGDIR]    (both relative to the prefix)
 # Exit 77 (skipped) when /usr/bin/python3 lacks h5py, numpy or matplotlib.
 set -u
 build=${1:?usage: $0 BUILD_DIR PYTHONDIR SOURCE_DIR}
 pydir=${2:?}
 src=${3:?}
+configdir=${4:-share/sweep/configs}
 PY=/usr/bin/python3
 if ! "$PY" -c "import h5py, numpy, matplotlib" 2>/dev/null; then
     echo "SKIP: $PY cannot import h5py, numpy and matplotlib"
@@ -40,6 +44,12 @@ done
 for f in "$src"/analysis/*.py; do
     cmp -s "$f" "$prefix/$pydir/analysis/$(basename "$f")" || bad "installed $(basename "$f") differs from the source"
 done
+n_configs=0
+for f in "$src"/configs/*.yaml; do
+    cmp -s "$f" "$prefix/$configdir/$(basename "$f")" && n_configs=$((n_configs + 1)) \
+        || bad "example config $(basename "$f") not installed in $prefix/$configdir"
+done
+[ $n_configs -ge 5 ] && ok "the $n_configs example configs are installed in $prefix/$configdir" || bad "example configs"
 
 # A directory outside the checkout, with the installed bin first on the PATH.
 mkdir "$tmp/elsewhere" && cd "$tmp/elsewhere" || exit 1
@@ -48,6 +58,19 @@ export PATH="$prefix/bin:$PATH"
 sweep --help > help.txt 2>&1 && grep -q "sweep report DIR" help.txt \
     && ok "sweep --help from another directory (lists report)" || bad "sweep --help"
 sweep --version | grep -q "^sweep " && ok "sweep --version" || bad "sweep --version"
+
+# The installed examples, by name or by the README's path, from here (no configs/ here).
+sweep reference --dry-run > ex.txt 2> ex.err && grep -q "^sweep reference: 1 run" ex.txt \
+    && grep -qF "sweep: reference is not here; using the example $prefix/$configdir/reference.yaml" ex.err \
+    && ok "sweep reference runs the installed example, saying which file" || { bad "sweep reference"; cat ex.txt ex.err; }
+sweep configs/vanishing.yaml --dry-run > ex.txt 2> ex.err && grep -q "^sweep vanishing: " ex.txt \
+    && grep -qF "using the example $prefix/$configdir/vanishing.yaml" ex.err \
+    && ok "sweep configs/vanishing.yaml from elsewhere falls back to the installed copy" || { bad "configs/ fallback"; cat ex.err; }
+OMP_NUM_THREADS=2 sweep reference -o ref -q --set train.epochs=2 2> /dev/null && [ -f "ref/run.h5" ] \
+    && ok "sweep reference (2 epochs) writes ref/run.h5" || bad "sweep reference run"
+sweep referense > ex.txt 2> ex.err; st=$?
+[ $st = 2 ] && grep -qF "did you mean \`sweep reference\`?" ex.err && grep -qF "the examples are in $prefix/$configdir: adding, copy," ex.err \
+    && ok "a misspelt example: status 2, did-you-mean and the list" || { bad "misspelt example ($st)"; cat ex.err; }
 
 # A tiny sweep from a config written here, then its report through the installed package.
 cat > tiny.yaml <<'EOF'

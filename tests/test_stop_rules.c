@@ -1,7 +1,8 @@
 /* test_stop_rules.c: the early-stopping rules (stopping.c) against hand-computed cases:
  * sha's promoted sets rung by rung with ties broken by run id and NaN (diverged) runs
  * stopped, the median rule, hyperband's brackets and their sizes, the rungs, the planned
- * epochs, and the jobs each state of the runs leaves to do. */
+ * epochs, and the jobs each state of the runs leaves to do; the same rules over
+ * configurations of several seeds (stop.by: configuration) against per-run decisions. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +61,9 @@ static void test_sha(void)
     fake_run runs[9];
     memset(runs, 0, sizeof runs);
     sw_stop_plan p;
-    CHECK(sw_stop_plan_init(&p, SW_STOP_SHA, SW_METRIC_MAX, 3, 1, 9, 9, ids) == SW_OK, "plan");
+    /* without configurations of several runs, by configuration is by run */
+    CHECK(sw_stop_plan_init(&p, SW_STOP_SHA, SW_METRIC_MAX, SW_STOP_BY_CONFIGURATION, 3, 1, 9, 9, ids, NULL) == SW_OK,
+          "plan");
     CHECK(sw_stop_planned_epochs(&p) == 9 * 1 + 3 * 2 + 1 * 6, "planned epochs 21, got %lld",
           sw_stop_planned_epochs(&p));
     sw_stop_run_state st[9];
@@ -120,7 +123,7 @@ static void test_sha(void)
     /* the same states in another order of ids give the same sets (ties follow ids) */
     const char *rev[] = {"i", "h", "g", "f", "e", "d", "c", "b", "a"}; /* run 1 is now "h", 2 "g", 8 "a" */
     sw_stop_plan q;
-    sw_stop_plan_init(&q, SW_STOP_SHA, SW_METRIC_MAX, 3, 1, 9, 9, rev);
+    sw_stop_plan_init(&q, SW_STOP_SHA, SW_METRIC_MAX, SW_STOP_BY_CONFIGURATION, 3, 1, 9, 9, rev, NULL);
     runs[2].epochs = 3, runs[2].final = false;
     states_of(runs, 9, st);
     sw_stop_evaluate(&q, st, &o);
@@ -149,7 +152,7 @@ static void test_median(void)
                         {{0.625, 0.25, 0.125}, 1, false},
                         {{0.0}, 0, true}}; /* w diverged in epoch 1 */
     sw_stop_plan p;
-    sw_stop_plan_init(&p, SW_STOP_MEDIAN, SW_METRIC_MIN, 3, 1, 5, 4, ids);
+    sw_stop_plan_init(&p, SW_STOP_MEDIAN, SW_METRIC_MIN, SW_STOP_BY_CONFIGURATION, 3, 1, 5, 4, ids, NULL);
     sw_stop_run_state st[4];
     sw_stop_outcome o = {0};
     char got[128];
@@ -193,7 +196,7 @@ static void test_hyperband(void)
     const char *ids[17];
     for (int i = 0; i < 17; i++) snprintf(names[i], sizeof names[i], "r%02d", i), ids[i] = names[i];
     sw_stop_plan p;
-    sw_stop_plan_init(&p, SW_STOP_HYPERBAND, SW_METRIC_MAX, 3, 1, 9, 17, ids);
+    sw_stop_plan_init(&p, SW_STOP_HYPERBAND, SW_METRIC_MAX, SW_STOP_BY_CONFIGURATION, 3, 1, 9, 17, ids, NULL);
     CHECK(p.n_brackets == 3, "3 brackets");
     int count[3] = {0};
     for (int i = 0; i < 17; i++) count[p.bracket[i]]++;
@@ -232,22 +235,124 @@ static void test_hyperband(void)
     sw_stop_plan_free(&p);
     /* 10 runs: 10*9/17, 10*5/17, 10*3/17 = 5.29, 2.94, 1.76: floors 5 2 1, the largest
      * remainders (16 and 13 of 17) get the two left: 5 3 2 */
-    sw_stop_plan_init(&p, SW_STOP_HYPERBAND, SW_METRIC_MAX, 3, 1, 9, 10, ids);
+    sw_stop_plan_init(&p, SW_STOP_HYPERBAND, SW_METRIC_MAX, SW_STOP_BY_CONFIGURATION, 3, 1, 9, 10, ids, NULL);
     int c2[3] = {0};
     for (int i = 0; i < 10; i++) c2[p.bracket[i]]++;
     CHECK(c2[0] == 5 && c2[1] == 3 && c2[2] == 2, "10 runs: 5 3 2, got %d %d %d", c2[0], c2[1], c2[2]);
     sw_stop_plan_free(&p);
 }
 
+/* 4 configurations of 3 seeds, sha eta 3 (rungs 1, 3, 9), higher is better: by
+ * configuration the seeds' mean decides for all three; by run the lucky seeds go on. */
+static void test_by_configuration(void)
+{
+    const char *ids[12] = {"c0s1", "c0s2", "c0s3", "c1s1", "c1s2", "c1s3",
+                           "c2s1", "c2s2", "c2s3", "c3s1", "c3s2", "c3s3"};
+    const int config[12] = {0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3};
+    /* means: c0 0.6333, c1 0.7, c2 0.6, c3 0.6833; best single runs: c3s3 0.95, c0s1 0.9 */
+    const double at1[12] = {0.9, 0.5, 0.5, 0.7, 0.7, 0.7, 0.6, 0.6, 0.6, 0.55, 0.55, 0.95};
+    fake_run runs[12];
+    memset(runs, 0, sizeof runs);
+    for (int i = 0; i < 12; i++) runs[i].v[0] = at1[i], runs[i].epochs = 1;
+    sw_stop_run_state st[12];
+    states_of(runs, 12, st);
+    sw_stop_outcome o = {0};
+    char got[256];
+    sw_stop_plan p;
+    CHECK(sw_stop_plan_init(&p, SW_STOP_SHA, SW_METRIC_MAX, SW_STOP_BY_CONFIGURATION, 3, 1, 9, 12, ids, config) ==
+              SW_OK && p.n_units == 4, "plan of 4 configurations");
+    CHECK(sw_stop_planned_epochs(&p) == 12 * 1 + 3 * 2 + 3 * 6, "planned 36 (whole configurations), got %lld",
+          sw_stop_planned_epochs(&p));
+    sw_stop_evaluate(&p, st, &o);
+    promoted_at(&o, ids, 0, 0, got, sizeof got);
+    CHECK(!strcmp(got, "c1s1 c1s2 c1s3"), "by configuration: quota 4/3 = 1 configuration, c1 (mean 0.7): got %s", got);
+    CHECK(o.n_decisions == 12, "a row per run: %d", o.n_decisions);
+    bool rows_ok = true;
+    for (int d = 0; d < o.n_decisions; d++) {
+        const sw_stop_decision *x = &o.decisions[d];
+        double mean = (at1[3 * config[x->run]] + at1[3 * config[x->run] + 1] + at1[3 * config[x->run] + 2]) / 3;
+        rows_ok &= x->config == config[x->run] && fabs(x->metric - mean) < 1e-12 && x->run_metric == at1[x->run] &&
+                   fabs(x->cutoff - 0.7) < 1e-12;
+    }
+    CHECK(rows_ok, "rows: metric the configuration's mean, run_metric the run's own, cutoff c1's mean");
+    jobs_of(&o, ids, got, sizeof got);
+    CHECK(!strcmp(got, "c1s1@3 c1s2@3 c1s3@3"), "the three seeds of c1 go on: %s", got);
+    /* rung 1: one configuration left, it goes on whole */
+    for (int i = 3; i < 6; i++) runs[i].epochs = 3, runs[i].v[1] = 0.8, runs[i].v[2] = 0.5 + 0.1 * i;
+    states_of(runs, 12, st);
+    sw_stop_evaluate(&p, st, &o);
+    promoted_at(&o, ids, 0, 1, got, sizeof got);
+    CHECK(!strcmp(got, "c1s1 c1s2 c1s3"), "rung 1 keeps the whole configuration: %s", got);
+    /* a seed that diverged before the rung makes its configuration's mean NaN: c3 goes on */
+    runs[4].epochs = 0, runs[4].final = true;
+    for (int i = 3; i < 6; i++)
+        if (i != 4) runs[i].epochs = 1;
+    states_of(runs, 12, st);
+    sw_stop_evaluate(&p, st, &o);
+    promoted_at(&o, ids, 0, 0, got, sizeof got);
+    CHECK(!strcmp(got, "c3s1 c3s2 c3s3"), "a diverged seed stops its configuration: %s", got);
+    CHECK(o.fate[3] == SW_FATE_STOPPED && o.fate[4] == SW_FATE_FINAL, "its other seeds stop, the diverged stays final");
+    sw_stop_plan_free(&p);
+    runs[4].epochs = 1, runs[4].final = false;
+    states_of(runs, 12, st);
+    /* by run: the best 4 runs, whatever their configuration */
+    sw_stop_plan_init(&p, SW_STOP_SHA, SW_METRIC_MAX, SW_STOP_BY_RUN, 3, 1, 9, 12, ids, config);
+    sw_stop_evaluate(&p, st, &o);
+    promoted_at(&o, ids, 0, 0, got, sizeof got);
+    CHECK(!strcmp(got, "c0s1 c1s1 c1s2 c3s3"), "by run: 0.95, 0.9 and two of the 0.7s by id: %s", got);
+    CHECK(o.decisions[0].config == 0 && o.decisions[0].metric == 0.9 && o.decisions[0].run_metric == 0.9,
+          "by run: metric is the run's");
+    sw_stop_plan_free(&p);
+
+    /* median over configurations (lower is better): A mean .3 < median(B .5, C .5) goes on;
+     * B and C (.5) are worse than the median of the others (.4) */
+    const char *mids[6] = {"a1", "a2", "b1", "b2", "c1", "c2"};
+    const int mconf[6] = {0, 0, 1, 1, 2, 2};
+    const double m1[6] = {0.2, 0.4, 0.5, 0.5, 0.1, 0.9};
+    fake_run mr[6];
+    memset(mr, 0, sizeof mr);
+    for (int i = 0; i < 6; i++) mr[i].v[0] = m1[i], mr[i].epochs = 1;
+    states_of(mr, 6, st);
+    sw_stop_plan_init(&p, SW_STOP_MEDIAN, SW_METRIC_MIN, SW_STOP_BY_CONFIGURATION, 3, 1, 5, 6, mids, mconf);
+    sw_stop_evaluate(&p, st, &o);
+    promoted_at(&o, mids, 0, 0, got, sizeof got);
+    CHECK(!strcmp(got, "a1 a2"), "median by configuration promotes a's seeds (c1 alone, 0.1, would go on): %s", got);
+    sw_stop_plan_free(&p);
+
+    /* hyperband: 17 configurations of 2 seeds: the brackets are of configurations */
+    static char names[34][8];
+    const char *hid[34];
+    int hconf[34];
+    for (int i = 0; i < 34; i++) snprintf(names[i], sizeof names[i], "h%02d", i), hid[i] = names[i], hconf[i] = i / 2;
+    sw_stop_plan_init(&p, SW_STOP_HYPERBAND, SW_METRIC_MAX, SW_STOP_BY_CONFIGURATION, 3, 1, 9, 34, hid, hconf);
+    int count[3] = {0};
+    bool together = true;
+    for (int i = 0; i < 34; i++) count[p.bracket[i]]++, together &= p.bracket[i] == p.bracket[i - i % 2];
+    CHECK(together && count[0] == 18 && count[1] == 10 && count[2] == 6, "brackets of 9 5 3 configurations: %d %d %d",
+          count[0], count[1], count[2]);
+    sw_stop_plan_free(&p);
+    /* configurations must be numbered in the order of their first runs */
+    const int bad[3] = {1, 0, 1};
+    CHECK(sw_stop_plan_init(&p, SW_STOP_SHA, SW_METRIC_MAX, SW_STOP_BY_CONFIGURATION, 3, 1, 9, 3, ids, bad) ==
+              SW_EINVAL, "misnumbered configurations refused");
+    sw_stop_plan_free(&p);
+    sw_stop_outcome_free(&o);
+}
+
 static void test_keys(void)
 {
     sw_stop_config c;
     sw_stop_defaults(&c);
-    CHECK(c.kind == SW_STOP_NONE && c.eta == 3 && c.min_epochs == 1 && c.metric == SW_STOP_METRIC_AUTO, "defaults");
+    CHECK(c.kind == SW_STOP_NONE && c.eta == 3 && c.min_epochs == 1 && c.metric == SW_STOP_METRIC_AUTO &&
+              c.by == SW_STOP_BY_CONFIGURATION, "defaults");
     char err[256];
     CHECK(sw_stop_set(&c, sw_stop_key_find("eta"), "1", false, err, sizeof err) == SW_ECONFIG, "eta 1 refused");
     CHECK(strstr(err, "stop.eta") != NULL, "message names stop.eta: %s", err);
     CHECK(sw_stop_set(&c, sw_stop_key_find("kind"), "asha", false, err, sizeof err) == SW_ECONFIG, "unknown kind");
+    CHECK(sw_stop_set(&c, sw_stop_key_find("by"), "run", false, err, sizeof err) == SW_OK && c.by == SW_STOP_BY_RUN,
+          "stop.by run");
+    CHECK(sw_stop_set(&c, sw_stop_key_find("stop.by"), "seed", false, err, sizeof err) == SW_ECONFIG &&
+              strstr(err, "configuration"), "stop.by seed refused, naming the choices: %s", err);
     sw_config cfg;
     sw_config_defaults(&cfg);
     sw_stop_metric m;
@@ -270,6 +375,7 @@ int main(void)
     test_sha();
     test_median();
     test_hyperband();
+    test_by_configuration();
     test_keys();
     return check_report("stop rules");
 }

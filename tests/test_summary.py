@@ -5,7 +5,9 @@ Usage: test_summary.py SUMMARIZE_CMD DIR [all-statuses|early-stopping]
        test_summary.py SUMMARIZE_CMD --mixed DIR DIR...
   SUMMARIZE_CMD  a program taking the `summarize` arguments (test_summary_cli, or "sweep summarize")
   DIR            a sweep output directory with done, diverged and failed runs (the HDF5 fixture
-                 or a real sweep) grouped by model.cell; it is copied, never modified. Its runs
+                 or a real sweep) that sweeps model.cell; it is copied, never modified. Rows
+                 are expected per value of every /config key that differs between its runs
+                 (the seed aside; docs/summarize.md), recomputed here from /config. Its runs
                  may be selected by test accuracy (classification, copy) or by test loss
                  (adding): every number is recomputed by the run's own metric, the best epoch
                  as the argmax of the accuracy or the argmin of the loss
@@ -92,6 +94,9 @@ def recompute(d, by_file=False):
                   f"{name}: metric {metric}/{mode}")
             val = metric.startswith("val_")
             r = {"status": f.attrs["status"], "cell": cfg["model.cell"], "kind": str(cfg["task.kind"]),
+                 "config": {k: plain(v) for k, v in cfg.items()},   # creation order: the schema's
+                 "swept_keys": [str(k) for k in f.attrs.get("swept_keys", [])],
+                 "params": int(f["summary"].attrs["param_count"]),
                  "seed": int(cfg["seed"]), "wall": float(f.attrs["wall_seconds"]),
                  "error": f.attrs["error"], "epochs": len(acc), "by_loss": mode == "min", "val": val,
                  "planned": int(f["summary"].attrs["epochs_planned"]),
@@ -131,6 +136,49 @@ def recompute(d, by_file=False):
     return runs
 
 
+def plain(v):
+    """An attribute value as a plain Python value (str, int, float, bool, list)."""
+    if isinstance(v, bytes):
+        return v.decode()
+    if isinstance(v, np.ndarray):
+        return [plain(x) for x in v.tolist()]
+    if isinstance(v, np.bool_):
+        return bool(v)
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.floating):
+        return float(v)
+    return v
+
+
+def group_keys(runs):
+    """The row keys docs/summarize.md promises, recomputed from /config: every key whose value
+    differs between the runs though no file lists it as swept (in the schema's order, which is
+    /config's), then the swept keys the files list; the seed aside."""
+    order = list(next(iter(runs.values()))["config"])
+    swept = []
+    for r in runs.values():
+        swept += [k for k in r["swept_keys"] if k not in swept]
+    differ = [k for k in order if k not in swept and len({repr(r["config"][k]) for r in runs.values()}) > 1]
+    return [k for k in differ + swept if k != "seed"]
+
+
+def value_text_matches(text, v):
+    """Whether a key cell of the CSV (sw_config_format's text) holds the value v."""
+    if isinstance(v, bool):
+        return text == ("true" if v else "false")
+    if isinstance(v, (int, float)):
+        return text != "" and float(text) == float(v)
+    if isinstance(v, list):
+        return text == "[" + ", ".join(str(x) for x in v) + "]"
+    return text == str(v)
+
+
+def members(row, runs, keys):
+    """The run ids whose values of keys are the row's."""
+    return {rid for rid, r in runs.items() if all(value_text_matches(row[k], r["config"][k]) for k in keys)}
+
+
 def sample_std(v):
     return float(np.std(v, ddof=1)) if len(v) > 1 else None
 
@@ -150,7 +198,7 @@ def group_columns(fam):
     """The CSV header after the key columns, as docs/summarize.md lists it: the accuracy
     columns exactly when a run is selected by accuracy, the loss ones when a run shows a loss."""
     acc, loss = fam["acc"], fam["loss"]
-    return (["runs", "done"] + (["stopped"] if fam["stopped"] else []) + ["failed", "diverged"]
+    return (["runs", "done"] + (["stopped"] if fam["stopped"] else []) + ["failed", "diverged", "param_count"]
             + (["val_acc_pct_mean", "val_acc_pct_std"] if fam["val_acc"] else [])
             + (["best_acc_pct_mean", "best_acc_pct_std", "best_acc_pct_min", "best_acc_pct_max"] if acc else [])
             + (["val_loss_mean", "val_loss_std"] if fam["val_loss"] else [])
@@ -171,23 +219,35 @@ def check_groups(cmd, d, runs):
     check(rc == 0, f"csv exit {rc}: {err}")
     rows = list(csv.DictReader(io.StringIO(out)))
     header = out.splitlines()[0].split(",") if out else []
-    check(header == ["model.cell"] + group_columns(families(runs)), f"csv header {header}")
-    check(len(rows) == len({r["cell"] for r in runs.values()}), f"{len(rows)} groups")
-    # grid order: the index's order (first appearance of each cell)
+    keys = group_keys(runs)
+    check("model.cell" in keys, f"the fixture sweeps model.cell: {keys}")
+    check(header == keys + group_columns(families(runs)), f"csv header {header}, keys {keys}")
+    # every run in exactly one row, each row the runs that share its values of every key
+    groups = [members(row, runs, keys) for row in rows]
+    combos = {tuple(repr(r["config"][k]) for k in keys) for r in runs.values()}
+    check(len(rows) == len(combos), f"{len(rows)} groups, {len(combos)} configurations")
+    check(sorted(rid for g in groups for rid in g) == sorted(runs), "each run is in exactly one row")
+    # grid order (the index's, first appearance of each configuration); a search (early
+    # stopping) best first by the metric its best epoch was chosen by
     with h5py.File(os.path.join(d, "sweep.h5"), "r") as f:
-        order = list(f["table/run_id"].asstr()[()])
-    cells_in_order = []
-    for rid in order:
-        if rid in runs and runs[rid]["cell"] not in cells_in_order:
-            cells_in_order.append(runs[rid]["cell"])
-    check([r["model.cell"] for r in rows] == cells_in_order, f"row order {[r['model.cell'] for r in rows]} != {cells_in_order}")
-    for row in rows:
-        mine = [r for r in runs.values() if r["cell"] == row["model.cell"]]
+        order = [rid for rid in f["table/run_id"].asstr()[()] if rid in runs]
+    first = [min(order.index(rid) for rid in g) if g else -1 for g in groups]
+    if any(r["status"] == "stopped" for r in runs.values()):
+        col = "val_acc_pct_mean" if families(runs)["val_acc"] else "best_acc_pct_mean"
+        vals = [num(row[col]) for row in rows]
+        check(vals == sorted(vals, reverse=True), f"a search's rows: best {col} first: {vals}")
+    else:
+        check(first == sorted(first), f"rows in grid order: first runs at {first}")
+    for row, ids in zip(rows, groups):
+        mine = [runs[rid] for rid in ids]
+        what = "/".join(row[k] for k in keys)
         done = [r for r in mine if r["status"] in AVERAGED]
-        check(int(row["runs"]) == len(mine), f"{row['model.cell']}: runs")
+        check(int(row["runs"]) == len(mine), f"{what}: runs")
         for s in ("done", "failed", "diverged", "stopped"):
             if s in row or s != "stopped":
-                check(int(row[s]) == sum(r["status"] == s for r in mine), f"{row['model.cell']}: {s} count")
+                check(int(row[s]) == sum(r["status"] == s for r in mine), f"{what}: {s} count")
+        params = {r["params"] for r in mine if r["params"] > 0}
+        check(num(row["param_count"]) == (params.pop() if len(params) == 1 else None), f"{what}: param_count")
         best = [r["best"] for r in done if "best" in r]
         acc_done = [r for r in done if "final" in r]
         vals = [r["val"] for r in done if "val" in r]
@@ -221,7 +281,7 @@ def check_groups(cmd, d, runs):
         expect["input_ratio"] = float(np.exp(np.mean(np.log(inputs)))) if inputs else None
         for k, v in expect.items():
             if k in row:
-                check(close(num(row[k]), v), f"{row['model.cell']}: {k} = {row[k]}, recomputed {v}")
+                check(close(num(row[k]), v), f"{what}: {k} = {row[k]}, recomputed {v}")
 
 
 def check_runs(cmd, d, runs, all_statuses):
@@ -333,7 +393,9 @@ def check_text(cmd, d, runs):
             for s, e in zip(starts, ends):
                 check(s == 0 or l[s - 1] == " ", f"cell crosses column start: {l!r}")
                 check(e + 1 >= len(l) or l[e + 1] == " ", f"cell crosses column end: {l!r}")
-        check(header.split()[0] == "cell", f"first column is the swept key: {header!r}")
+        keys = group_keys(runs)
+        check(header.split()[0] == keys[0].split(".")[-1] or "same in every row: " + keys[0].split(".")[-1] in out,
+              f"first column is the first key {keys[0]}: {header!r}")
         fam = families(runs)
         notes = lines[:next((i for i, l in enumerate(lines) if not l), len(lines))]
         name = "MSE" if all(r["by_loss"] for r in runs.values() if r["shows_loss"]) else "loss"
@@ -442,7 +504,8 @@ def check_best_run(cmd, d, runs):
         rc, out, err = run(cmd, d, "--sort", "best")
         lines = out.splitlines()
         sep = next((i for i, l in enumerate(lines) if l and set(l) <= {"-", " "}), None)
-        check(sep and lines[sep + 1].split()[0] == rows[0]["model.cell"], "text --sort best: lowest MSE first")
+        first = group_keys(runs)[0]
+        check(sep and lines[sep + 1].split()[0] == rows[0][first], "text --sort best: lowest MSE first")
 
 
 def check_legacy(cmd, d, runs):
@@ -509,7 +572,7 @@ def check_early_stopping(cmd, d, runs):
     check(any("statistics over done and stopped runs" in l for l in lines[:4]), "the notes say stopped runs are averaged")
     check(any("chosen on the validation set" in l and "val acc %" in l for l in lines[:5]),
           f"a note says the validation set chose the epoch: {lines[:5]}")
-    header = next((l for l in lines if l.startswith("cell")), "")
+    header = next((l for l in lines if l.startswith(group_keys(runs)[0].split(".")[-1])), "")
     check("val acc %" in header and header.index("val acc %") < header.index("best acc %") and "stopped" in header,
           f"text columns: val acc % before best acc %, stopped: {header!r}")
     # the per-rung account below the table

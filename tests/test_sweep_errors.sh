@@ -37,7 +37,8 @@ ok_base=$'name: t\nbase:\n  task: {seq_len: 3, train_size: 32, test_size: 8}\n  
 # YAML syntax and structure
 case_ syntax_flow      $'name: t\nbase:\n  model: {hidden: 32\n' "c.yaml:4:1: YAML syntax error"
 case_ syntax_indent    $'name: t\nbase:\n  model:\n    hidden: 32\n   cell: rnn\n' "c.yaml:5:4: YAML syntax error"
-case_ tab_indent       $'name: t\nbase:\n\tmodel: {hidden: 32}\n' "c.yaml:3:1: YAML syntax error"
+case_ tab_indent       $'name: t\nbase:\n\tmodel: {hidden: 32}\n' "c.yaml:3:1: tabs are not allowed in YAML indentation; indent with spaces"
+case_ tab_nested       $'name: t\nbase:\n  model:\n  \thidden: 32\n' "c.yaml:4:3: tabs are not allowed in YAML indentation"
 case_ duplicate_key    $'name: t\nbase:\n  model:\n    hidden: 32\n    hidden: 64\n' 'c.yaml:5:5: duplicate key "hidden" (first at line 4, column 5)'
 case_ duplicate_top    $'name: t\nname: u\n' 'c.yaml:2:1: duplicate key "name"'
 case_ anchor           $'name: t\nbase:\n  model: &m {hidden: 32}\n' "c.yaml:3:10: anchors (&m) are not supported"
@@ -111,6 +112,8 @@ case_ set_bad_value    "$ok_base" '--set train.lr=abc: train.lr: expected a numb
 case_ set_no_equals    "$ok_base" "--set epochs: expected KEY=VALUE" --set epochs
 case_ set_range        "$ok_base" "--set hidden=[4,2000]: model.hidden: 2000 is out of range" --set 'hidden=[4,2000]'
 case_ set_bool         "$ok_base" '--set nesterov=no: train.nesterov: "no" is not accepted as a boolean' --set nesterov=no
+case_ set_comma_values "$ok_base" "--set lr=0.001,0.01: train.lr: expected a number, got \"0.001,0.01\"; allowed: a number > 0; for several values (a grid axis) write --set 'lr=[0.001, 0.01]'" --set lr=0.001,0.01
+case_ set_comma_list   "$ok_base" "a list is written in brackets: --set 'milestones=[20, 40]'" --set milestones=20,40
 # files, directories, usage
 case_ unreadable_file  - "c.yaml: cannot read the sweep file: No such file or directory"
 touch "$work/plainfile"
@@ -184,6 +187,27 @@ case_ stop_val_no_size  "$stop_base"$'stop: {kind: sha, metric: val_acc}\n' "c.y
 case_ stop_test_with_val "$stop_base"$'stop: {kind: median, metric: test_acc}\n' "c.yaml:6:30: stop.metric: test_acc would select runs by the test set" --set task.val_size=8
 case_ stop_epochs_vary  "$stop_base"$'grid:\n  train.epochs: [4, 8]\nstop: {kind: sha}\n' "c.yaml:8:14: stop: the runs' rungs are epochs of one train.epochs, but it varies"
 case_ stop_set_eta      "$stop_base"$'stop: {kind: sha}\n' "--set stop.eta=0: stop.eta: 0 is out of range" --set stop.eta=0
+case_ stop_bad_by       "$stop_base"$'stop: {kind: sha, by: seed}\n' 'c.yaml:6:23: stop.by: unknown value "seed"; allowed: one of configuration, run'
+
+# what was meant: an example config by name, a directory for summarize and index
+# (exit 2, a suggestion, nothing written)
+mkdir -p "$work/s3/runs/t" && cd "$work/s3" && printf '%s' "$ok_base" > t.yaml
+: > runs/t/sweep-manifest.txt
+before=$(find . | sort)
+meant() { # NAME EXPECTED COMMAND...: status 2, EXPECTED on stderr, nothing written
+    local name=$1 expected=$2; shift 2
+    "$@" > out.txt 2> err.txt; local st=$?
+    if [ $st -eq 2 ] && grep -qF -- "$expected" err.txt && [ "$(find . | grep -v -e '^./out.txt$' -e '^./err.txt$' | sort)" = "$before" ]; then
+        passed=$((passed + 1)); else echo "FAIL $name: status $st: $(cat err.txt)"; failed=$((failed + 1)); fi
+}
+meant summarize_near "sweep summarize: runs/tt: no such directory; did you mean runs/t?" "$SWEEP" summarize runs/tt
+meant summarize_yaml "t.yaml is a sweep file, its results are in runs/t: sweep summarize runs/t" "$SWEEP" summarize t.yaml
+meant summarize_bare "sweep summarize: t: no such directory; did you mean runs/t?" "$SWEEP" summarize t
+meant index_near "sweep index: rnus/t is not a directory; did you mean runs/t?" "$SWEEP" index rnus/t
+meant example_misspelt "configs/refrence.yaml: no such file, nor an example config of that name; did you mean \`sweep reference\`?" \
+    "$SWEEP" configs/refrence.yaml
+meant missing_points_to_examples "\`sweep NAME\` runs one from any directory, e.g. \`sweep reference\`" "$SWEEP" ./nothere.yaml
+cd "$work" || exit 1
 
 echo "sweep errors: $passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -5,6 +5,11 @@
 #              so do runs on 2 and 3 threads each (--threads-per-run)
 #   resume     re-running skips complete runs, redoes missing/partial ones, cleans
 #              temporaries; a changed config is refused without --force
+#   changed    a changed sweep in an existing directory: added runs need no --force;
+#              removed and changed runs do, the refusal naming which key of which run
+#              changed; --force moves the files of removed and changed runs into
+#              DIR/dropped-N (never deleted) and names them, and summarize, the index,
+#              `sweep index` and the analysis loader then count the same runs
 #   interrupt  SIGINT: exit 130, nothing incomplete under a final name, resumable;
 #              a second SIGINT quits at once
 #   diverged   a diverging run is recorded as diverged, the others finish, exit 1;
@@ -51,6 +56,8 @@ case $MODE in
 cli)
     "$SWEEP" --help > out.txt; check "--help exits 0" test $? = 0
     check "--help shows the usage" has out.txt "sweep CONFIG.yaml [-j N] [-o DIR] [--set KEY=VALUE]..."
+    check "--help names the transformer beside the recurrent cells" has out.txt "transformer"
+    check "--help: summarize takes several directories" has out.txt "sweep summarize DIR [DIR...]"
     "$SWEEP" --version > out.txt; check "--version exits 0" test $? = 0
     check "--version names libraries" has out.txt "libyaml"
     "$SWEEP" help run > out.txt; check "help run" test $? = 0
@@ -136,17 +143,62 @@ with h5py.File('$keep', 'r+') as f:
     # a changed config is refused, and nothing changes
     ls -l --time-style=+%s.%N r > ls1.txt
     "$SWEEP" tiny.yaml -o r --set train.epochs=4 > out.txt 2> err.txt; check "changed config refused with 2" test $? = 2
-    check "refusal explains" has err.txt "r holds the results of a different sweep: 8 with a changed config"
+    check "refusal explains" has err.txt "r holds the results of a different sweep: 8 runs with a changed config (in train.epochs; e.g. run cell=rnn,seed=1,hidden=8,lr=0.01: train.epochs 3 -> 4)"
     check "refusal suggests --force" has err.txt "--force"
     ls -l --time-style=+%s.%N r > ls2.txt
     check "refusal wrote nothing" cmp -s ls1.txt ls2.txt
-    "$SWEEP" tiny.yaml -o r --set seed=[1,2,3] > out.txt 2> err.txt; check "added runs refused" test $? = 2
-    check "added runs named" has err.txt "4 runs added (e.g. cell=rnn,seed=3,hidden=8,lr=0.01)"
-    "$SWEEP" tiny.yaml -o r --set seed=[1,2,3] --force -q; check "--force runs the new config" test $? = 0
-    check "--force keeps unchanged runs" test "$(stamp "$keep")" = "$before"
-    check "--force adds runs" test "$(complete_files r | grep -c ' done$')" = 12
+    "$SWEEP" tiny.yaml -o r --set seed=[1,2,3] -q 2> err.txt; check "added runs need no --force" test $? = 0
+    check "added runs named" has err.txt "4 runs added to the sweep in r (cell=rnn,seed=3,hidden=8,lr=0.01, "
+    check "adding keeps the runs there" test "$(stamp "$keep")" = "$before"
+    check "adding runs them" test "$(complete_files r | grep -c ' done$')" = 12
     "$SWEEP" tiny.yaml -o r --set seed=[1,2,3] > out.txt 2> err.txt; check "nothing left to do" test $? = 0
     check "nothing left to do: all skipped" has err.txt "12 already complete"
+    ;;
+changed)
+    "$SWEEP" tiny.yaml -o r -q; check "first run exits 0" test $? = 0
+    # one grid value more: no --force, the 8 runs kept, 4 added
+    "$SWEEP" tiny.yaml -o r --set 'seed=[1,2,3]' 2> err.txt > /dev/null; check "a seed added: no --force needed" test $? = 0
+    check "the added runs are named" has err.txt "sweep tiny: 4 runs added to the sweep in r (cell=rnn,seed=3,hidden=8,lr=0.01, "
+    check "... and only they run" has err.txt "12 runs, 8 already complete in r, 4 to run"
+    # a seed removed (from a sweep run with 3 seeds from the start): refused without
+    # --force, naming what was removed
+    "$SWEEP" tiny.yaml -o d --set 'seed=[1,2,3]' -q; check "a 3-seed sweep exits 0" test $? = 0
+    ls -l --time-style=+%s.%N d > ls1.txt
+    "$SWEEP" tiny.yaml -o d --set 'seed=[1,2]' > out.txt 2> err.txt; check "a seed removed: refused with 2" test $? = 2
+    check "the refusal names the removed runs" has err.txt "d holds the results of a different sweep: 4 runs removed (e.g. cell=rnn,seed=3,hidden=8,lr=0.01)"
+    ls -l --time-style=+%s.%N d > ls2.txt
+    check "the refusal wrote nothing" cmp -s ls1.txt ls2.txt
+    # --force: the removed runs leave the view, into d/dropped-1, never deleted
+    "$SWEEP" tiny.yaml -o d --force --set 'seed=[1,2]' > out.txt 2> err.txt; check "--force with a seed removed exits 0" test $? = 0
+    check "--force names the runs moved and where" has err.txt "sweep tiny: moved the files of 4 runs this sweep no longer has to d/dropped-1 (cell=rnn,seed=3,hidden=8,lr=0.01, "
+    check "the removed runs' files are in d/dropped-1" test "$(ls d/dropped-1 2> /dev/null | grep -c 'seed=3.*\.h5$')" = 4
+    check "and no longer in d" test "$(complete_files d | grep -c 'seed=3')" = 0
+    check "the table at the end counts 8 runs" has out.txt "sweep tiny in d: 8 runs (8 done"
+    "$SWEEP" summarize d > sum.txt; check "summarize counts 8 runs" has sum.txt "sweep tiny in d: 8 runs (8 done"
+    count_index() { $PY -c "import h5py, sys; f = h5py.File(sys.argv[1] + '/sweep.h5'); print(len(f['table/run_id']), int(f.attrs['runs_total']), len(f['runs']))" "$1"; }
+    check "sweep.h5 lists 8 runs" test "$(count_index d)" = "8 8 8"
+    "$SWEEP" index d > /dev/null; check "sweep index DIR lists 8 runs" test "$(count_index d)" = "8 8 8"
+    check "the analysis loader (the report's) reads 8 runs" \
+        test "$(PYTHONPATH="$HERE/.." $PY -c "import sys; from analysis import load; print(len(load.load_runs(sys.argv[1])))" d)" = 8
+    rm -rf r && mv d r
+    # a changed key: refused naming the key, the run and both values
+    "$SWEEP" tiny.yaml -o r --set 'seed=[1,2]' --set train.epochs=4 --set model.layers=1 > out.txt 2> err.txt
+    check "a changed key: refused with 2" test $? = 2
+    check "the refusal names the keys, a run and the values" has err.txt "8 runs with a changed config (in model.layers, train.epochs; e.g. run cell=rnn,seed=1,hidden=8,lr=0.01: model.layers 2 -> 1, train.epochs 3 -> 4)"
+    # ... also for runs without a file (the old config read from the manifest)
+    rm r/cell=rnn,seed=1,hidden=8,lr=0.01.h5
+    "$SWEEP" tiny.yaml -o r --set 'seed=[1,2]' --set train.epochs=4 > out.txt 2> err.txt
+    check "the refusal compares a run without a file too" has err.txt "(in train.epochs; e.g. run cell=rnn,seed=1,hidden=8,lr=0.01: train.epochs 3 -> 4)"
+    "$SWEEP" tiny.yaml -o r --set 'seed=[1,2]' --set train.epochs=4 --force -q 2> err.txt; check "--force with a changed key exits 0" test $? = 0
+    check "the changed runs' files are moved, named" has err.txt "moved the files of 7 runs whose config changed to r/dropped-2 (cell=rnn,seed=1,hidden=6,lr=0.005, "
+    check "r/dropped-2 holds them" test "$(ls r/dropped-2 | grep -c '\.h5$')" = 7
+    check "r/dropped-1 is untouched" test "$(ls r/dropped-1 | grep -c '\.h5$')" = 4
+    check "the changed runs are redone with 4 epochs" \
+        test "$($PY -c "import h5py, glob; print(sorted({int(h5py.File(p)['summary'].attrs['epochs_completed']) for p in glob.glob('r/*.h5') if not p.endswith('sweep.h5')}))")" = "[4]"
+    # a new grid axis renames the runs (same configs, new ids): the refusal says so
+    "$SWEEP" tiny.yaml -o r --set 'seed=[1,2]' --set train.epochs=4 --set 'model.layers=[2,1]' > out.txt 2> err.txt
+    check "a new axis: refused with 2" test $? = 2
+    check "the refusal names the renamed runs" has err.txt "8 runs removed (e.g. cell=rnn,seed=1,hidden=8,lr=0.01), 8 of them the same config under a new id (e.g. cell=rnn,seed=1,hidden=8,lr=0.01 is now cell=rnn,seed=1,hidden=8,lr=0.01,layers=2: a new grid axis renames runs"
     ;;
 interrupt)
     cat > slow.yaml <<'YAML'

@@ -8,7 +8,7 @@
 
 #include "check.h"
 #include "common.h"
-#include "keys.h"
+#include "config.h"
 #include "spec_text.h"
 #include "sweepspec.h"
 #include "task.h"

@@ -1,7 +1,7 @@
 /* main.c: the `sweep` command line.
  *
  *   sweep CONFIG.yaml [-j N] [-o DIR] [--set KEY=VALUE]... [--dry-run] [--force] [--quiet] [--fail-fast]
- *   sweep summarize DIR ...
+ *   sweep summarize DIR [DIR...] ...
  *   sweep index DIR
  *   sweep report DIR ...                 (the HTML report: runs python3 -m analysis report)
  *   sweep help [run|summarize|keys]      sweep --help      sweep --version
@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -43,7 +44,7 @@ enum { EXIT_DONE = 0, EXIT_RUNS_FAILED = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 1
 static const char usage_text[] =
     "usage: sweep CONFIG.yaml [-j N] [-o DIR] [--set KEY=VALUE]... [--dry-run] [--force] [--quiet] [--fail-fast]\n"
     "                         [--shard K/N] [--threads-per-run M|auto]\n"
-    "       sweep summarize DIR [...]\n"
+    "       sweep summarize DIR [DIR...] [...]\n"
     "       sweep index DIR\n"
     "       sweep report DIR [--out FILE] [--run RUN_ID]\n"
     "       sweep help [run|summarize|index|report|keys|layout]\n"
@@ -54,13 +55,15 @@ static const char help_text[] =
     "usage: sweep CONFIG.yaml [-j N] [-o DIR] [--set KEY=VALUE]... [--dry-run] [--force] [--quiet] [--fail-fast]\n"
     "                         [--shard K/N] [--threads-per-run M|auto]\n"
     "\n"
-    "sweep: train grids of small recurrent networks (rnn, lstm, gru) in parallel and record\n"
-    "their histories, weights and per-timestep gradients in HDF5.\n"
+    "sweep: train grids of small recurrent networks (rnn, lstm, gru; and, to compare, a causal\n"
+    "transformer encoder: model.cell: transformer) in parallel and record their histories,\n"
+    "weights and per-timestep gradients in HDF5.\n"
     "\n"
     "Commands:\n"
     "  sweep CONFIG.yaml [options]   run every run of the sweep described by CONFIG.yaml\n"
     "                                (`sweep run CONFIG.yaml` is the same)\n"
-    "  sweep summarize DIR           print the best-epoch table of a sweep's output directory\n"
+    "  sweep summarize DIR [DIR...]  print the best-epoch table of a sweep's output directory\n"
+    "                                (or of several, to compare sweeps; --top N, --legend)\n"
     "  sweep index DIR               rebuild DIR/sweep.h5 from the run files present (in the\n"
     "                                order of DIR/" SW_MANIFEST_NAME " when there is one)\n"
     "  sweep report DIR              write DIR/report.html: the table, figures, failed runs and\n"
@@ -82,8 +85,10 @@ static const char help_text[] =
     "                        (--set seed=[1,2,3]); repeatable, applied in order\n"
     "  --dry-run             list every run (id, swept values, estimated cost) and exit;\n"
     "                        writes nothing\n"
-    "  --force               run even if DIR holds a different sweep (runs whose config\n"
-    "                        changed are redone; unchanged complete runs are kept)\n"
+    "  --force               run even if DIR holds a different sweep: runs removed or\n"
+    "                        changed, or stop: changed (added runs need no --force). The\n"
+    "                        files of removed and changed runs move to DIR/dropped-N\n"
+    "                        (never deleted), changed runs are redone, unchanged kept\n"
     "  --fail-fast           start no more runs after one fails or diverges\n"
     "  -q, --quiet           no progress output and no table at the end\n"
     "  --shard K/N           run only shard K of N (0 <= K < N): the runs at positions p\n"
@@ -118,7 +123,9 @@ static const char help_notes_text[] =
     "Environment: SWEEP_KERNELS=avx2|avx512|auto picks the compiled kernels (auto: the best\n"
     "the CPU runs; all give identical results; --version names the one in use).\n"
     "\n"
-    "Config files: configs/*.yaml are commented examples; docs/config.md lists every key\n"
+    "Config files: configs/*.yaml are commented examples, installed in PREFIX/share/sweep/\n"
+    "configs: `sweep reference` (a one-run sweep of seconds) or `sweep vanishing` runs one by\n"
+    "name from any directory. docs/config.md lists every key\n"
     "(also `sweep help keys`); docs/hdf5-layout.md describes the output files.\n";
 
 static const char help_run_text[] =
@@ -129,7 +136,9 @@ static const char help_run_text[] =
     "first. Each run is written to DIR/<run id>.h5 when it ends (status done, diverged or\n"
     "failed); DIR/sweep.h5 indexes them and is rewritten after every run.\n"
     "DIR/" SW_MANIFEST_NAME " lists the runs so that a later invocation resumes only the\n"
-    "same sweep.\n"
+    "same sweep. Runs added to it (a grid value more) simply run; runs removed or changed\n"
+    "need --force (the refusal names which key of which run changed), which moves their\n"
+    "files into DIR/dropped-N, never deleting one.\n"
     "\n"
     "A sweep file:\n"
     "  name: vanishing                 # output goes to runs/vanishing\n"
@@ -155,6 +164,8 @@ static const char help_run_text[] =
     "\n"
     "Early stopping decides at rung barriers, from the recorded metric alone:\n"
     "  stop: {kind: sha, metric: val_acc, eta: 3, min_epochs: 5}  # none, sha, hyperband, median\n"
+    "With seeds swept, the seeds of a configuration go on or stop together, ranked by their\n"
+    "mean (stop.by: configuration, the default; stop.by: run ranks every run alone).\n"
     "Rungs at min_epochs * eta^k epochs; a stopped run keeps its file (status stopped), a\n"
     "promoted one continues; DIR/sweep.h5 /decisions records every decision. The stopped\n"
     "runs and every file are the same for any -j, MPI ranks, shards and resumes. With\n"
@@ -222,6 +233,27 @@ static bool g_mpi = false;
 #ifndef SWEEP_SOURCE_DIR
 #define SWEEP_SOURCE_DIR "."
 #endif
+/* Where the example configs are installed, relative to the prefix (CMakeLists.txt). */
+#ifndef SWEEP_CONFIGDIR
+#define SWEEP_CONFIGDIR "share/sweep/configs"
+#endif
+
+/* This program's path (/proc/self/exe) into exe (PATH_MAX); "" when unknown. */
+static void own_path(char *exe)
+{
+    ssize_t n = readlink("/proc/self/exe", exe, PATH_MAX - 1);
+    exe[n > 0 ? n : 0] = '\0';
+}
+
+/* PREFIX of the program PREFIX/bin/sweep into prefix (PATH_MAX). */
+static void install_prefix(const char *exe, char *prefix)
+{
+    snprintf(prefix, PATH_MAX, "%s", exe);
+    for (int up = 0; up < 2; up++) { /* PREFIX/bin/sweep -> PREFIX */
+        char *slash = strrchr(prefix, '/');
+        *(slash ? slash : prefix) = '\0';
+    }
+}
 
 /* Writes into `out` the directory holding analysis/report.py: PREFIX/SWEEP_PYTHONDIR for
  * the program PREFIX/bin/sweep (`exe`, may be empty), else SWEEP_SOURCE_DIR. Returns 0, or
@@ -229,11 +261,7 @@ static bool g_mpi = false;
 static int find_analysis(const char *exe, char *out, size_t len)
 {
     char prefix[PATH_MAX], installed[PATH_MAX + 64], probe[PATH_MAX + 128];
-    snprintf(prefix, sizeof prefix, "%s", exe);
-    for (int up = 0; up < 2; up++) { /* PREFIX/bin/sweep -> PREFIX */
-        char *slash = strrchr(prefix, '/');
-        *(slash ? slash : prefix) = '\0';
-    }
+    install_prefix(exe, prefix);
     snprintf(installed, sizeof installed, "%s/%s", prefix, SWEEP_PYTHONDIR);
     const char *dirs[2] = {exe[0] ? installed : NULL, SWEEP_SOURCE_DIR};
     for (int i = 0; i < 2; i++) {
@@ -259,8 +287,7 @@ static int report_command(int argc, char **argv)
         return EXIT_USAGE;
     }
     char exe[PATH_MAX] = "", dir[2 * PATH_MAX + 64];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    exe[n > 0 ? n : 0] = '\0';
+    own_path(exe);
     if (find_analysis(exe, dir, sizeof dir)) {
         fprintf(stderr, "sweep report: the analysis package is neither in %s; install it with "
                         "`cmake --install build` (see README)\n", dir);
@@ -466,14 +493,115 @@ static int parse_run_args(int argc, char **argv, run_args *r)
     return ARGS_PARSED;
 }
 
+/* ---- the example configs ------------------------------------------------------------ */
+
+/* The first directory holding the example configs into out (PATH_MAX): PREFIX/
+ * SWEEP_CONFIGDIR of the installed program, else the source tree's configs/ (a program run
+ * from its build directory). Returns 0, or -1 when neither exists. */
+static int example_dir(char *out)
+{
+    char exe[PATH_MAX] = "", prefix[PATH_MAX];
+    own_path(exe);
+    install_prefix(exe, prefix);
+    char installed[PATH_MAX + 64], source[PATH_MAX + 16];
+    snprintf(installed, sizeof installed, "%s/%s", prefix, SWEEP_CONFIGDIR);
+    snprintf(source, sizeof source, "%s/configs", SWEEP_SOURCE_DIR);
+    const char *dirs[2] = {exe[0] ? installed : NULL, source};
+    for (int i = 0; i < 2; i++) {
+        char probe[PATH_MAX + 64];
+        if (!dirs[i] || snprintf(probe, sizeof probe, "%s/reference.yaml", dirs[i]) >= (int)sizeof probe) continue;
+        if (access(probe, R_OK) == 0) {
+            snprintf(out, PATH_MAX, "%s", dirs[i]);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* "adding, copy, ...": the examples in dir (their names without .yaml) into out; the one
+ * nearest to `near` (may be NULL) within two edits into best ("" when none). */
+static void list_examples(const char *dir, const char *near, char *out, size_t outlen, char *best, size_t bestlen)
+{
+    char *names[64];
+    int n = 0, best_d = 3;
+    out[0] = 0;
+    if (best) best[0] = 0;
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && n < 64 && (e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len > 5 && !strcmp(e->d_name + len - 5, ".yaml") && e->d_name[0] != '.')
+            if ((names[n] = strndup(e->d_name, len - 5))) n++;
+    }
+    if (d) closedir(d);
+    qsort(names, (size_t)n, sizeof *names, cmp_names);
+    size_t used = 0;
+    for (int i = 0; i < n; i++) {
+        if (used < outlen) used += (size_t)snprintf(out + used, outlen - used, "%s%s", i ? ", " : "", names[i]);
+        int dist = near && best ? sw_edit_distance(near, names[i]) : 99;
+        if (dist < best_d) best_d = dist, snprintf(best, bestlen, "%s", names[i]);
+        free(names[i]);
+    }
+}
+
+/* A config named on the command line that is not there: `sweep reference` or `sweep
+ * configs/reference.yaml` from any directory means the example of that name. Writes the
+ * file to use into out (PATH_MAX) and returns 1 (out is the example), 0 (use `given` as
+ * it is: it exists, or names no example, or is some other path) or -1 (an example was
+ * meant but none has that name: the message is printed). */
+static int find_example(const char *given, char *out)
+{
+    if (access(given, F_OK) == 0 || errno != ENOENT) return 0;
+    const char *name = !strncmp(given, "configs/", 8) ? given + 8 : given;
+    if (strchr(name, '/') || !*name) return 0; /* some other path: its own error */
+    char dir[PATH_MAX], list[1024];
+    size_t len = strlen(name);
+    bool ext = (len > 5 && !strcmp(name + len - 5, ".yaml")) || (len > 4 && !strcmp(name + len - 4, ".yml"));
+    if (example_dir(dir) == 0 &&
+        snprintf(out, PATH_MAX, "%s/%s%s", dir, name, ext ? "" : ".yaml") < PATH_MAX && access(out, R_OK) == 0)
+        return 1;
+    if (ext && name == given) return 0; /* a file of the user's that is not there */
+    if (example_dir(dir) != 0) {
+        fprintf(stderr, "sweep: %s: no such file, and the example configs are not installed (`cmake --install "
+                        "build` puts them in PREFIX/%s)\n", given, SWEEP_CONFIGDIR);
+        return -1;
+    }
+    char stem[256], best[256], hint[300] = "";
+    snprintf(stem, sizeof stem, "%.*s", (int)(ext ? len - (name[len - 4] == '.' ? 4 : 5) : len), name);
+    list_examples(dir, stem, list, sizeof list, best, sizeof best);
+    static const char *const commands[] = {"summarize", "index", "report", "help", "run"};
+    for (size_t c = 0; c < SW_ARRAY_LEN(commands) && !best[0] && name == given; c++)
+        if (sw_edit_distance(name, commands[c]) <= 2) snprintf(best, sizeof best, "%s ...", commands[c]);
+    if (best[0]) snprintf(hint, sizeof hint, "did you mean `sweep %s`? ", best);
+    fprintf(stderr, "sweep: %s: no such file, nor an example config of that name; %sthe examples are in %s: %s "
+                    "(e.g. `sweep reference`, a one-run sweep of a few seconds)\n", given, hint, dir, list);
+    return -1;
+}
+
 /* Loads the sweep file and prints its warnings. Under MPI it is loaded by every rank, and
  * fails on all when one could not. Returns NULL on failure (message printed). */
 static sw_sweep_spec *load_spec(const run_args *r)
 {
-    char err[2048] = "";
+    char err[2048] = "", example[PATH_MAX];
     sw_sweep_spec *spec = NULL;
-    int rc = sw_sweep_spec_load(r->config, r->sets, r->n_sets, &spec, err, sizeof err);
-    if (rc) fprintf(stderr, "%s\n", err);
+    int found = find_example(r->config, example);
+    if (found > 0) fprintf(stderr, "sweep: %s is not here; using the example %s\n", r->config, example);
+    int rc = found < 0 ? SW_EIO : sw_sweep_spec_load(found ? example : r->config, r->sets, r->n_sets, &spec, err,
+                                                     sizeof err);
+    if (rc && found == 0) {
+        fprintf(stderr, "%s\n", err);
+        char dir[PATH_MAX], list[1024];
+        if (access(r->config, F_OK) != 0 && example_dir(dir) == 0) {
+            list_examples(dir, NULL, list, sizeof list, NULL, 0);
+            fprintf(stderr, "sweep: the example configs are in %s (%s); `sweep NAME` runs one from any directory, "
+                            "e.g. `sweep reference`\n", dir, list);
+        }
+    }
     if (g_mpi && sw_mpi_any(rc != 0) && !rc) {
         if (g_rank == 0)
             fprintf(stderr, "sweep: another MPI rank could not read %s (is it on a filesystem every rank sees?)\n",
@@ -505,7 +633,7 @@ static int run_sweep(const sw_sweep_spec *spec, const run_args *r)
 {
     char err[2048] = "";
     sw_sweep_options opt = {.dir = r->dir, .threads = r->threads, .threads_per_run = r->threads_per_run,
-                            .force = r->force, .quiet = r->quiet,
+                            .force = r->force, .quiet = r->quiet, .report = stderr,
                             .fail_fast = r->fail_fast, .handle_sigint = true, .shard_index = r->shard_k,
                             .shard_count = r->shard_n, .mpi = g_mpi};
     /* Under MPI rank 0 alone prepares DIR (and holds its lock); the others wait for it. */

@@ -1,7 +1,8 @@
-/* runset.h: the run files of a directory as the summaries see them: every file that reads
- * through (damaged ones named and skipped), in the grid order of the directory's index,
- * with the keys they vary and what each run's metric adds to the tables (its losses, its
- * baseline, its validation metric). Internal to the command line (cli/). */
+/* runset.h: the run files of one or more directories as the summaries see them: every file
+ * that reads through (damaged ones named and skipped), in the grid order of each
+ * directory's index, with the keys that tell them apart, the sweeps they come from, and
+ * what each run's metric adds to the tables (its losses, its baseline, its validation
+ * metric). Internal to the command line (cli/). */
 #ifndef SWEEP_RUNSET_H
 #define SWEEP_RUNSET_H
 
@@ -39,30 +40,57 @@ enum {
     FAM_INPUT_GRAD = 256 /* a run file records the input's gradient (/gradients/dloss_dx_norm) */
 };
 
+/* The sweeps the runs come from. A sweep is its name (the run files' root attribute `sweep`)
+ * and the directory its files really are in (links resolved), so that the files of two
+ * sweeps linked or copied into one directory, or given as several directories, are never
+ * taken for one sweep, even when both sweeps have the same name. */
 typedef struct {
-    sw_run_file *runs; /* in grid order */
+    char *name;   /* the runs' `sweep` attribute ("" when absent) */
+    char *origin; /* the real directory of its files (with the name, its identity) */
+    char *label;  /* what the table shows: the name, or "name (DIR)" when sweeps share it */
+    int runs;
+    int at_arg;   /* its files are in the directory argument they were read from (not links) */
+} sweep_origin;
+
+typedef struct {
+    sw_run_file *runs; /* in grid order, directory by directory */
     run_loss *loss;    /* parallel to runs */
+    int *source;       /* parallel to runs: the index in dirs of the directory it was read from */
+    int *sweep_of;     /* parallel to runs: its entry in sweeps */
     int n;
-    const char **keys; /* swept keys (union over runs, first-seen order); point into runs */
-    int nkeys;
-    int unreadable, pending, in_index;
+    const char **keys; /* schema key strings: first the nunswept keys whose values differ between
+                          the runs though no file lists them as swept (schema order), then the
+                          swept keys the files list (their union, first-seen order) */
+    int nkeys, nunswept;
+    sweep_origin *sweeps; /* in order of first appearance */
+    int nsweeps;
+    const char *const *dirs; /* the directories read, as given */
+    int ndirs;
+    int unreadable, pending;
     char *sweep;       /* name from the first run that has one */
     unsigned fams;     /* FAM_* bits the runs have */
     const char *loss_name; /* "MSE" when every run in the loss columns is a regression run
                               (selected by test loss), else "loss" */
+    int sampled;       /* every run is a point of a sampled search (its id names the point) */
 } run_set;
 
-/* Reads the run files of dir into *rs (released with sw_runset_free whatever the return),
- * in grid order, with their swept keys, what their metrics add and the sweep's name; what:
- * SW_READ_* parts beyond the summary. SW_ENOTFOUND when dir is no directory; messages in
- * err, a line per skipped file on diag (may be NULL). */
-int sw_runset_load(const char *dir, unsigned what, run_set *rs, FILE *diag, char *err, size_t errlen);
+/* The `sweep` pseudo-key: the group keys are schema key strings, or this one (a pointer
+ * compared by address) for the column of the sweep a run belongs to. */
+extern const char sw_sweep_key[];
+
+/* Reads the run files of dirs[0..ndirs) into *rs (released with sw_runset_free whatever the
+ * return), each directory's in its grid order, with the keys that tell them apart, their
+ * sweeps and what their metrics add; what: SW_READ_* parts beyond the summary. SW_ENOTFOUND
+ * when a directory is missing; messages in err, a line per skipped file on diag (may be
+ * NULL). */
+int sw_runset_load(const char *const *dirs, int ndirs, unsigned what, run_set *rs, FILE *diag, char *err,
+                   size_t errlen);
 
 /* Frees what rs owns and zeroes it. */
 void sw_runset_free(run_set *rs);
 
-/* Compares the values of key k in two configs: numbers numerically, choices by their order
- * in the schema (rnn < lstm < gru), lists by text. */
-int sw_runset_cmp_key(const sw_key_info *k, const sw_config *a, const sw_config *b);
+/* Compares runs a and b by a group key: a config key's values, or sw_sweep_key (the order
+ * the sweeps first appear in). */
+int sw_runset_cmp_group_key(const run_set *rs, const char *key, int a, int b);
 
 #endif

@@ -1,15 +1,15 @@
 /* summary.c: best-epoch tables from run files (see summary.h).
  *
- * Flow: read every run file of the directory (runset.c: root, /config, /summary and the
- * vanishing figure; /history only for --history), in the order the index lists them (the
- * sweep's grid order), build a table of cells (table.c), then sort and print it as text,
- * markdown or CSV. */
+ * Flow: read every run file of the directories (runset.c: root, /config, /summary and the
+ * vanishing figure; /history only for --history), each in the order its index lists them
+ * (the sweep's grid order), build a table (summary_tables.c, table.c), then order, cut and
+ * print it as text, markdown or CSV with the notes above it that say what it holds. */
 #define _POSIX_C_SOURCE 200809L
 #include "summary.h"
 
 #include <ctype.h>
 #include <math.h>
-#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,650 +17,14 @@
 #include "common.h"
 #include "config.h"
 #include "runset.h"
+#include "summary_tables.h"
 #include "table.h"
-#include "index.h"
-#include "runfile.h"
 #include "task.h"
-
-/* ---- statistics ----------------------------------------------------------------------- */
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-typedef struct {
-    int n;
-    double mean, std, min, max, median;
-} stats;
-
-/* Statistics of the finite values among v[0..n); std is the sample standard deviation
- * (n-1), NaN for fewer than two values; everything NaN when there is no value. */
-static stats stats_of(const double *v, int n)
-{
-    stats s = {0, NAN, NAN, NAN, NAN, NAN};
-    double *w = malloc((size_t)(n ? n : 1) * sizeof *w);
-    if (!w) return s;
-    for (int i = 0; i < n; i++)
-        if (isfinite(v[i])) w[s.n++] = v[i];
-    if (s.n) {
-        double sum = 0;
-        for (int i = 0; i < s.n; i++) sum += w[i];
-        s.mean = sum / s.n;
-        if (s.n > 1) {
-            double ss = 0;
-            for (int i = 0; i < s.n; i++) ss += (w[i] - s.mean) * (w[i] - s.mean);
-            s.std = sqrt(ss / (s.n - 1));
-        }
-        qsort(w, (size_t)s.n, sizeof *w, cmp_double);
-        s.min = w[0];
-        s.max = w[s.n - 1];
-        s.median = s.n % 2 ? w[s.n / 2] : 0.5 * (w[s.n / 2 - 1] + w[s.n / 2]);
-    }
-    free(w);
-    return s;
-}
-
-/* Geometric mean of the finite, non-negative values (0 when one is 0); NaN when none. */
-static double geometric_mean(const double *v, int n)
-{
-    double logs = 0;
-    int m = 0, zero = 0;
-    for (int i = 0; i < n; i++) {
-        if (!isfinite(v[i]) || v[i] < 0) continue;
-        if (v[i] == 0)
-            zero = 1;
-        else
-            logs += log(v[i]);
-        m++;
-    }
-    if (!m) return NAN;
-    return zero ? 0.0 : exp(logs / m);
-}
-
-/* --sort: the column a name means: a CSV id, a text title, or an alias. */
-static int find_column(const table *t, const char *name)
-{
-    static const char *const aliases[][2] = {
-        {"best", "best_acc_pct_mean"},      {"best_acc", "best_acc_pct_mean"},
-        {"best_test_acc", "best_acc_pct_mean"}, {"final", "final_acc_pct_mean"},
-        {"final_acc", "final_acc_pct_mean"}, {"final_test_acc", "final_acc_pct_mean"},
-        {"train", "final_train_acc_pct_mean"}, {"epoch", "best_epoch_median"},
-        {"best_epoch", "best_epoch_median"}, {"vanishing", "vanishing_ratio"}, {"input", "input_ratio"},
-        {"seconds", "seconds_per_run"},      {"time", "seconds_per_run"},
-        /* tables of runs selected by their loss have no accuracy: the same names find the loss */
-        {"best", "best_loss_mean"},          {"final", "final_loss_mean"},
-        {"train", "final_train_loss_mean"},  {"loss", "best_loss_mean"},
-        {"mse", "best_loss_mean"},           {"best_loss", "best_loss_mean"},
-        {"final_loss", "final_loss_mean"},   {"baseline", "baseline_loss"},
-        /* the validation metric that chose the best epoch */
-        {"val", "val_acc_pct_mean"},         {"val", "val_loss_mean"},
-        {"val_acc", "val_acc_pct_mean"},
-    };
-    for (int j = 0; j < t->ncols; j++)
-        if (!strcmp(t->cols[j].id, name) || !strcmp(t->cols[j].title, name)) return j;
-    for (size_t a = 0; a < SW_ARRAY_LEN(aliases); a++)
-        if (!strcmp(aliases[a][0], name)) {
-            for (int j = 0; j < t->ncols; j++)
-                if (!strcmp(t->cols[j].id, aliases[a][1])) return j;
-            /* per-run tables name the same things without the statistic */
-            char alt[96];
-            snprintf(alt, sizeof alt, "%s", aliases[a][1]);
-            char *m = strstr(alt, "_mean");
-            if (m) *m = 0;
-            if (!strcmp(alt, "best_epoch_median")) snprintf(alt, sizeof alt, "best_epoch");
-            if (!strcmp(alt, "seconds_per_run")) snprintf(alt, sizeof alt, "wall_seconds");
-            for (int j = 0; j < t->ncols; j++)
-                if (!strcmp(t->cols[j].id, alt)) return j;
-        }
-    return -1;
-}
-
-/* ---- the three tables ------------------------------------------------------------------ */
-
-static double pct(double fraction)
-{
-    return 100.0 * fraction;
-}
-
-static void key_cell(table *t, int row, int col, const sw_key_info *k, const sw_config *cfg)
-{
-    char text[256];
-    sw_config_format(cfg, k, text, sizeof text);
-    double num = NAN;
-    if (k->type == SW_TYPE_FLOAT) num = sw_config_get_float(cfg, k);
-    else if (k->type != SW_TYPE_INT_LIST && k->type != SW_TYPE_ENUM) num = (double)sw_config_get_int(cfg, k);
-    else if (k->type == SW_TYPE_ENUM) num = (double)sw_config_get_int(cfg, k); /* schema order */
-    sw_tab_set(t, row, col, text, text, num);
-}
-
-static int key_numeric(const sw_key_info *k)
-{
-    return k->type == SW_TYPE_INT || k->type == SW_TYPE_INT64 || k->type == SW_TYPE_FLOAT;
-}
-
-/* Short column titles: the last part of a dotted key (task.seq_len -> seq_len) unless two
- * keys would share it. */
-static const char *key_title(const char *key, const char *const *keys, int nkeys)
-{
-    const char *dot = strrchr(key, '.');
-    const char *s = dot ? dot + 1 : key;
-    for (int i = 0; i < nkeys; i++) {
-        if (keys[i] == key || !strcmp(keys[i], key)) continue;
-        const char *d = strrchr(keys[i], '.');
-        if (!strcmp(d ? d + 1 : keys[i], s)) return key;
-    }
-    return s;
-}
-
-static void mean_pm_std(char *out, size_t len, stats s)
-{
-    if (!s.n)
-        snprintf(out, len, "-");
-    else if (s.n < 2)
-        snprintf(out, len, "%.2f", s.mean);
-    else
-        snprintf(out, len, "%.2f +- %.2f", s.mean, s.std);
-}
-
-/* Losses span orders of magnitude (an MSE of 1e-5 is a solved adding problem): they are
- * printed with significant digits, not decimals. */
-#define LOSS_FMT "%.4g"
-
-static void loss_pm_std(char *out, size_t len, stats s)
-{
-    if (!s.n)
-        snprintf(out, len, "-");
-    else if (s.n < 2)
-        snprintf(out, len, LOSS_FMT, s.mean);
-    else
-        snprintf(out, len, LOSS_FMT " +- %.2g", s.mean, s.std);
-}
-
-/* A column of the per-configuration or per-run table. It is in text when the runs have
- * every family of text_fam, in CSV when they have csv_fam's (FAM_NEVER: not in that
- * format), so a table only has the columns its runs' metrics give values to. `named`
- * titles end in the name of the loss ("best" -> "best MSE"). */
-typedef struct {
-    const char *id, *title;
-    int numeric, desc;
-    unsigned text_fam, csv_fam;
-    int named;
-} column_spec;
-
-static int has_fams(unsigned have, unsigned want)
-{
-    return (have & want) == want;
-}
-
-/* Adds the columns of specs[0..n) that rs's runs have; col[k] is spec k's column, or -1
- * when it is not in the table (the cell setters ignore -1). */
-static void add_columns(table *t, const column_spec *specs, int n, const run_set *rs, int *col)
-{
-    for (int k = 0; k < n; k++) {
-        const column_spec *c = &specs[k];
-        int where = (has_fams(rs->fams, c->text_fam) ? IN_TEXT : 0) | (has_fams(rs->fams, c->csv_fam) ? IN_CSV : 0);
-        col[k] = -1;
-        if (!where) continue;
-        char title[96];
-        snprintf(title, sizeof title, "%s%s%s", c->title, c->named ? " " : "", c->named ? rs->loss_name : "");
-        col[k] = sw_tab_col(t, c->id, title, c->numeric, c->desc, where);
-    }
-}
-
-/* The columns of the per-configuration table after its key columns, in order. Text shows
- * "mean +- std" and a range; CSV gives each statistic a column of raw numbers. Accuracies
- * sort high first, losses low first. */
-enum {
-    G_RUNS, G_DONE, G_STOPPED, G_FAILED, G_DIVERGED,
-    G_VAL, G_VAL_MEAN, G_VAL_STD,
-    G_BEST, G_RANGE, G_BEST_MEAN, G_BEST_STD, G_BEST_MIN, G_BEST_MAX,
-    G_LVAL, G_LVAL_MEAN, G_LVAL_STD,
-    G_LBEST, G_LRANGE, G_LBEST_MEAN, G_LBEST_STD, G_LBEST_MIN, G_LBEST_MAX, G_BASELINE,
-    G_EPOCH, G_FINAL, G_FINAL_MEAN, G_FINAL_STD, G_LFINAL, G_LFINAL_MEAN, G_LFINAL_STD,
-    G_TRAIN, G_LTRAIN, G_VANISHING, G_INPUT, G_SECONDS, G_COUNT
-};
-
-#define ALL FAM_ALWAYS
-#define NEVER FAM_NEVER
-static const column_spec group_columns[G_COUNT] = {
-    [G_RUNS] = {"runs", "runs", 1, 1, ALL, ALL, 0},
-    [G_DONE] = {"done", "done", 1, 1, ALL, ALL, 0},
-    [G_STOPPED] = {"stopped", "stopped", 1, 0, FAM_STOPPED, FAM_STOPPED, 0},
-    [G_FAILED] = {"failed", "failed", 1, 0, ALL, ALL, 0},
-    [G_DIVERGED] = {"diverged", "diverged", 1, 0, ALL, ALL, 0},
-    /* the validation metric the best epoch was chosen by, before the test set's value there */
-    [G_VAL] = {"val_acc", "val acc %", 1, 1, FAM_VAL_ACC, NEVER, 0},
-    [G_VAL_MEAN] = {"val_acc_pct_mean", "val acc mean", 1, 1, NEVER, FAM_VAL_ACC, 0},
-    [G_VAL_STD] = {"val_acc_pct_std", "val acc std", 1, 0, NEVER, FAM_VAL_ACC, 0},
-    [G_BEST] = {"best_acc", "best acc %", 1, 1, FAM_ACC, NEVER, 0},
-    [G_RANGE] = {"best_acc_range", "min-max", 1, 1, FAM_ACC, NEVER, 0},
-    [G_BEST_MEAN] = {"best_acc_pct_mean", "best acc mean", 1, 1, NEVER, FAM_ACC, 0},
-    [G_BEST_STD] = {"best_acc_pct_std", "best acc std", 1, 0, NEVER, FAM_ACC, 0},
-    [G_BEST_MIN] = {"best_acc_pct_min", "best acc min", 1, 1, NEVER, FAM_ACC, 0},
-    [G_BEST_MAX] = {"best_acc_pct_max", "best acc max", 1, 1, NEVER, FAM_ACC, 0},
-    [G_LVAL] = {"val_loss", "val", 1, 0, FAM_VAL_LOSS, NEVER, 1},
-    [G_LVAL_MEAN] = {"val_loss_mean", "val loss mean", 1, 0, NEVER, FAM_VAL_LOSS, 0},
-    [G_LVAL_STD] = {"val_loss_std", "val loss std", 1, 0, NEVER, FAM_VAL_LOSS, 0},
-    [G_LBEST] = {"best_loss", "best", 1, 0, FAM_LOSS, NEVER, 1},
-    [G_LRANGE] = {"best_loss_range", "min-max", 1, 0, FAM_LOSS_METRIC, NEVER, 0},
-    [G_LBEST_MEAN] = {"best_loss_mean", "best loss mean", 1, 0, NEVER, FAM_LOSS, 0},
-    [G_LBEST_STD] = {"best_loss_std", "best loss std", 1, 0, NEVER, FAM_LOSS, 0},
-    [G_LBEST_MIN] = {"best_loss_min", "best loss min", 1, 0, NEVER, FAM_LOSS, 0},
-    [G_LBEST_MAX] = {"best_loss_max", "best loss max", 1, 0, NEVER, FAM_LOSS, 0},
-    [G_BASELINE] = {"baseline_loss", "baseline", 1, 0, FAM_BASELINE, FAM_BASELINE, 0},
-    [G_EPOCH] = {"best_epoch_median", "best epoch", 1, 0, ALL, ALL, 0},
-    [G_FINAL] = {"final_acc", "final acc %", 1, 1, FAM_ACC, NEVER, 0},
-    [G_FINAL_MEAN] = {"final_acc_pct_mean", "final acc mean", 1, 1, NEVER, FAM_ACC, 0},
-    [G_FINAL_STD] = {"final_acc_pct_std", "final acc std", 1, 0, NEVER, FAM_ACC, 0},
-    [G_LFINAL] = {"final_loss", "final", 1, 0, FAM_LOSS_METRIC, NEVER, 1},
-    [G_LFINAL_MEAN] = {"final_loss_mean", "final loss mean", 1, 0, NEVER, FAM_LOSS, 0},
-    [G_LFINAL_STD] = {"final_loss_std", "final loss std", 1, 0, NEVER, FAM_LOSS, 0},
-    [G_TRAIN] = {"final_train_acc_pct_mean", "train acc %", 1, 1, FAM_ACC, FAM_ACC, 0},
-    [G_LTRAIN] = {"final_train_loss_mean", "train", 1, 0, FAM_LOSS_METRIC, FAM_LOSS, 1},
-    [G_VANISHING] = {"vanishing_ratio", "dh1/dhT", 1, 0, ALL, ALL, 0},
-    [G_INPUT] = {"input_ratio", "dx1/dxT", 1, 0, FAM_INPUT_GRAD, FAM_INPUT_GRAD, 0},
-    [G_SECONDS] = {"seconds_per_run", "s/run", 1, 0, ALL, ALL, 0},
-};
-
-/* Numbers over the averaged runs of one group, one array per statistic (n each). */
-enum { V_BEST, V_EPOCH, V_FINAL, V_TRAIN, V_VAN, V_INPUT, V_SEC, V_LBEST, V_LFINAL, V_LTRAIN, V_VAL, V_LVAL, V_COUNT };
-
-/* Whether a run's numbers enter a group's statistics: done runs, and early-stopped ones with
- * their best epoch so far. A stopped run is a result of the search, not a failure; leaving
- * it out would average only the seeds that survived the rungs, the lucky ones. */
-static int in_statistics(sw_run_status status)
-{
-    return status == SW_RUN_DONE || status == SW_RUN_STOPPED;
-}
-
-/* Puts in group[i] the group of run i (runs with equal values of every gkey share one,
- * numbered in order of first appearance) and in first[g] the first run of group g.
- * Returns the number of groups. */
-static int assign_groups(const run_set *rs, const char *const *gkeys, int ngk, int *group, int *first)
-{
-    int ngroups = 0;
-    for (int i = 0; i < rs->n; i++) {
-        group[i] = -1;
-        for (int g = 0; g < ngroups && group[i] < 0; g++) {
-            int same = 1;
-            for (int k = 0; k < ngk && same; k++)
-                same = sw_runset_cmp_key(sw_schema_find(gkeys[k]), &rs->runs[i].config, &rs->runs[first[g]].config) == 0;
-            if (same) group[i] = g;
-        }
-        if (group[i] < 0) {
-            first[ngroups] = i;
-            group[i] = ngroups++;
-        }
-    }
-    return ngroups;
-}
-
-/* "mean +- std" of a loss in text, its mean in CSV. */
-static void set_loss_stat(table *t, int row, int col, stats s)
-{
-    char text[96], csv[32];
-    loss_pm_std(text, sizeof text, s);
-    CSV_NUMBER(csv, s.mean);
-    sw_tab_set(t, row, col, text, s.n ? csv : "", s.mean);
-}
-
-/* Fills the statistics columns col[G_*] of `row` for group g; v[V_*] are scratch arrays
- * of rs->n values each. */
-static void group_row(table *t, int row, const int *col, const run_set *rs, const int *group, int g, double *const *v)
-{
-    int m = 0, counts[SW_RUN_STATUS_COUNT] = {0}, total = 0;
-    double bmin = INFINITY, bmax = -INFINITY;
-    for (int i = 0; i < rs->n; i++) {
-        if (group[i] != g) continue;
-        const sw_run_file *r = &rs->runs[i];
-        const run_loss *l = &rs->loss[i];
-        total++;
-        counts[r->status]++;
-        if (isfinite(l->baseline)) {
-            bmin = fmin(bmin, l->baseline);
-            bmax = fmax(bmax, l->baseline);
-        }
-        if (!in_statistics(r->status)) continue;
-        /* a run selected by its loss has no accuracy to average */
-        v[V_BEST][m] = l->by_loss ? NAN : pct(r->best_test_acc);
-        v[V_EPOCH][m] = r->best_epoch > 0 ? r->best_epoch : NAN;
-        v[V_FINAL][m] = l->by_loss ? NAN : pct(r->final_test_acc);
-        v[V_TRAIN][m] = l->by_loss ? NAN : pct(r->final_train_acc);
-        v[V_VAN][m] = r->vanishing_ratio;
-        v[V_INPUT][m] = r->input_ratio;
-        v[V_SEC][m] = r->wall_seconds;
-        v[V_LBEST][m] = l->shows_loss ? l->best_loss : NAN;
-        v[V_LFINAL][m] = l->shows_loss ? l->final_loss : NAN;
-        v[V_LTRAIN][m] = l->shows_loss ? l->final_train_loss : NAN;
-        v[V_VAL][m] = l->val && !l->by_loss ? pct(l->val_best) : NAN;
-        v[V_LVAL][m] = l->val && l->by_loss ? l->val_best : NAN;
-        m++;
-    }
-    sw_tab_int(t, row, col[G_RUNS], total);
-    sw_tab_int(t, row, col[G_DONE], counts[SW_RUN_DONE]);
-    sw_tab_int(t, row, col[G_STOPPED], counts[SW_RUN_STOPPED]);
-    sw_tab_int(t, row, col[G_FAILED], counts[SW_RUN_FAILED]);
-    sw_tab_int(t, row, col[G_DIVERGED], counts[SW_RUN_DIVERGED]);
-    stats sb = stats_of(v[V_BEST], m), se = stats_of(v[V_EPOCH], m), sf = stats_of(v[V_FINAL], m),
-          st = stats_of(v[V_TRAIN], m), ss = stats_of(v[V_SEC], m);
-    char text[96], csv[32];
-    stats sv = stats_of(v[V_VAL], m), slv = stats_of(v[V_LVAL], m);
-    mean_pm_std(text, sizeof text, sv);
-    CSV_NUMBER(csv, sv.mean);
-    sw_tab_set(t, row, col[G_VAL], text, sv.n ? csv : "", sv.mean);
-    sw_tab_num(t, row, col[G_VAL_MEAN], "%.2f", sv.mean);
-    sw_tab_num(t, row, col[G_VAL_STD], "%.2f", sv.std);
-    set_loss_stat(t, row, col[G_LVAL], slv);
-    sw_tab_num(t, row, col[G_LVAL_MEAN], LOSS_FMT, slv.mean);
-    sw_tab_num(t, row, col[G_LVAL_STD], LOSS_FMT, slv.std);
-    mean_pm_std(text, sizeof text, sb);
-    CSV_NUMBER(csv, sb.mean);
-    sw_tab_set(t, row, col[G_BEST], text, sb.n ? csv : "", sb.mean);
-    if (sb.n)
-        snprintf(text, sizeof text, "%.2f-%.2f", sb.min, sb.max);
-    else
-        snprintf(text, sizeof text, "-");
-    sw_tab_set(t, row, col[G_RANGE], text, "", sb.max - sb.min);
-    sw_tab_num(t, row, col[G_BEST_MEAN], "%.2f", sb.mean);
-    sw_tab_num(t, row, col[G_BEST_STD], "%.2f", sb.std);
-    sw_tab_num(t, row, col[G_BEST_MIN], "%.2f", sb.min);
-    sw_tab_num(t, row, col[G_BEST_MAX], "%.2f", sb.max);
-    sw_tab_num(t, row, col[G_EPOCH], se.median == floor(se.median) ? "%.0f" : "%.1f", se.median);
-    mean_pm_std(text, sizeof text, sf);
-    CSV_NUMBER(csv, sf.mean);
-    sw_tab_set(t, row, col[G_FINAL], text, sf.n ? csv : "", sf.mean);
-    sw_tab_num(t, row, col[G_FINAL_MEAN], "%.2f", sf.mean);
-    sw_tab_num(t, row, col[G_FINAL_STD], "%.2f", sf.std);
-    sw_tab_num(t, row, col[G_TRAIN], "%.2f", st.mean);
-
-    /* Losses: lower is better, so the range reads best-worst and sorting puts the lowest first. */
-    stats sl = stats_of(v[V_LBEST], m), slf = stats_of(v[V_LFINAL], m), slt = stats_of(v[V_LTRAIN], m);
-    set_loss_stat(t, row, col[G_LBEST], sl);
-    if (sl.n)
-        snprintf(text, sizeof text, LOSS_FMT "-" LOSS_FMT, sl.min, sl.max);
-    else
-        snprintf(text, sizeof text, "-");
-    sw_tab_set(t, row, col[G_LRANGE], text, "", sl.max - sl.min);
-    sw_tab_num(t, row, col[G_LBEST_MEAN], LOSS_FMT, sl.mean);
-    sw_tab_num(t, row, col[G_LBEST_STD], LOSS_FMT, sl.std);
-    sw_tab_num(t, row, col[G_LBEST_MIN], LOSS_FMT, sl.min);
-    sw_tab_num(t, row, col[G_LBEST_MAX], LOSS_FMT, sl.max);
-    if (bmin == bmax || bmin > bmax) {
-        sw_tab_num(t, row, col[G_BASELINE], LOSS_FMT, bmin == bmax ? bmin : NAN);
-    } else { /* a group over several lengths or tasks: their range, no single number */
-        snprintf(text, sizeof text, LOSS_FMT "-" LOSS_FMT, bmin, bmax);
-        sw_tab_set(t, row, col[G_BASELINE], text, "", NAN);
-    }
-    set_loss_stat(t, row, col[G_LFINAL], slf);
-    sw_tab_num(t, row, col[G_LFINAL_MEAN], LOSS_FMT, slf.mean);
-    sw_tab_num(t, row, col[G_LFINAL_STD], LOSS_FMT, slf.std);
-    sw_tab_num(t, row, col[G_LTRAIN], LOSS_FMT, slt.mean);
-
-    sw_tab_num(t, row, col[G_VANISHING], "%.3g", geometric_mean(v[V_VAN], m));
-    sw_tab_num(t, row, col[G_INPUT], "%.3g", geometric_mean(v[V_INPUT], m));
-    sw_tab_seconds(t, row, col[G_SECONDS], ss.mean);
-}
-
-/* One row per configuration: the runs grouped by the values of gkeys. */
-static int group_table(const run_set *rs, const char *const *gkeys, int ngk, table *t)
-{
-    int c_keys = t->ncols;
-    for (int k = 0; k < ngk; k++) {
-        const sw_key_info *ki = sw_schema_find(gkeys[k]);
-        sw_tab_col(t, gkeys[k], key_title(gkeys[k], gkeys, ngk), key_numeric(ki), 0, IN_BOTH);
-    }
-    int col[G_COUNT];
-    add_columns(t, group_columns, G_COUNT, rs, col);
-    if (t->oom) return SW_ENOMEM;
-
-    int n = rs->n;
-    int *group = malloc((size_t)(n ? n : 1) * sizeof *group);
-    int *first = malloc((size_t)(n ? n : 1) * sizeof *first);
-    double *b = malloc((size_t)(n ? n : 1) * V_COUNT * sizeof *b);
-    if (!group || !first || !b) {
-        free(group);
-        free(first);
-        free(b);
-        return SW_ENOMEM;
-    }
-    double *v[V_COUNT];
-    for (int k = 0; k < V_COUNT; k++) v[k] = b + (size_t)k * (n ? n : 1);
-    int ngroups = assign_groups(rs, gkeys, ngk, group, first);
-    for (int g = 0; g < ngroups; g++) {
-        int row = sw_tab_row(t);
-        if (row < 0) break;
-        for (int k = 0; k < ngk; k++)
-            key_cell(t, row, c_keys + k, sw_schema_find(gkeys[k]), &rs->runs[first[g]].config);
-        group_row(t, row, col, rs, group, g, v);
-    }
-    free(group);
-    free(first);
-    free(b);
-    return t->oom ? SW_ENOMEM : SW_OK;
-}
-
-/* The columns of the per-run table after its id and key columns, in order. */
-enum {
-    R_STATUS, R_VAL, R_BEST, R_LVAL, R_LBEST, R_BASELINE, R_EPOCH, R_FINAL, R_LFINAL, R_TRAIN, R_LTRAIN, R_EPOCHS,
-    R_VANISHING, R_INPUT, R_SECONDS, R_ERROR, R_COUNT
-};
-
-static const column_spec run_columns[R_COUNT] = {
-    [R_STATUS] = {"status", "status", 0, 0, ALL, ALL, 0},
-    [R_VAL] = {"val_acc_pct", "val acc %", 1, 1, FAM_VAL_ACC, FAM_VAL_ACC, 0},
-    [R_BEST] = {"best_acc_pct", "best acc %", 1, 1, FAM_ACC, FAM_ACC, 0},
-    [R_LVAL] = {"val_loss", "val", 1, 0, FAM_VAL_LOSS, FAM_VAL_LOSS, 1},
-    [R_LBEST] = {"best_loss", "best", 1, 0, FAM_LOSS, FAM_LOSS, 1},
-    [R_BASELINE] = {"baseline_loss", "baseline", 1, 0, FAM_BASELINE, FAM_BASELINE, 0},
-    [R_EPOCH] = {"best_epoch", "best epoch", 1, 0, ALL, ALL, 0},
-    [R_FINAL] = {"final_acc_pct", "final acc %", 1, 1, FAM_ACC, FAM_ACC, 0},
-    [R_LFINAL] = {"final_loss", "final", 1, 0, FAM_LOSS_METRIC, FAM_LOSS, 1},
-    [R_TRAIN] = {"final_train_acc_pct", "train acc %", 1, 1, FAM_ACC, FAM_ACC, 0},
-    [R_LTRAIN] = {"final_train_loss", "train", 1, 0, FAM_LOSS_METRIC, FAM_LOSS, 1},
-    [R_EPOCHS] = {"epochs", "epochs", 1, 0, ALL, ALL, 0},
-    [R_VANISHING] = {"vanishing_ratio", "dh1/dhT", 1, 0, ALL, ALL, 0},
-    [R_INPUT] = {"input_ratio", "dx1/dxT", 1, 0, FAM_INPUT_GRAD, FAM_INPUT_GRAD, 0},
-    [R_SECONDS] = {"wall_seconds", "seconds", 1, 0, ALL, ALL, 0},
-    [R_ERROR] = {"error", "error", 0, 0, ALL, ALL, 0},
-};
-#undef ALL
-#undef NEVER
-
-static int run_table(const run_set *rs, table *t)
-{
-    int c_id = sw_tab_col(t, "run_id", "run", 0, 0, IN_BOTH);
-    int c_keys = t->ncols;
-    for (int k = 0; k < rs->nkeys; k++)
-        sw_tab_col(t, rs->keys[k], key_title(rs->keys[k], rs->keys, rs->nkeys), key_numeric(sw_schema_find(rs->keys[k])),
-                0, IN_BOTH);
-    int col[R_COUNT];
-    add_columns(t, run_columns, R_COUNT, rs, col);
-    if (t->oom) return SW_ENOMEM;
-    for (int i = 0; i < rs->n; i++) {
-        const sw_run_file *r = &rs->runs[i];
-        const run_loss *l = &rs->loss[i];
-        int row = sw_tab_row(t);
-        if (row < 0) break;
-        sw_tab_text(t, row, c_id, r->run_id);
-        for (int k = 0; k < rs->nkeys; k++) key_cell(t, row, c_keys + k, sw_schema_find(rs->keys[k]), &r->config);
-        if (r->status == SW_RUN_STOPPED) { /* where: the text says it, CSV keeps the status word */
-            char where[64];
-            snprintf(where, sizeof where, "stopped at %d/%d", r->epochs, r->epochs_planned);
-            sw_tab_set(t, row, col[R_STATUS], where, sw_run_status_name(r->status), NAN);
-        } else {
-            sw_tab_text(t, row, col[R_STATUS], sw_run_status_name(r->status));
-        }
-        sw_tab_num(t, row, col[R_VAL], "%.2f", l->val && !l->by_loss ? pct(l->val_best) : NAN);
-        sw_tab_num(t, row, col[R_LVAL], LOSS_FMT, l->val && l->by_loss ? l->val_best : NAN);
-        sw_tab_num(t, row, col[R_BEST], "%.2f", l->by_loss ? NAN : pct(r->best_test_acc));
-        sw_tab_num(t, row, col[R_LBEST], LOSS_FMT, l->shows_loss ? l->best_loss : NAN);
-        sw_tab_num(t, row, col[R_BASELINE], LOSS_FMT, l->baseline);
-        if (r->best_epoch > 0)
-            sw_tab_int(t, row, col[R_EPOCH], r->best_epoch);
-        else
-            sw_tab_set(t, row, col[R_EPOCH], "-", "", NAN);
-        sw_tab_num(t, row, col[R_FINAL], "%.2f", l->by_loss ? NAN : pct(r->final_test_acc));
-        sw_tab_num(t, row, col[R_LFINAL], LOSS_FMT, l->shows_loss ? l->final_loss : NAN);
-        sw_tab_num(t, row, col[R_TRAIN], "%.2f", l->by_loss ? NAN : pct(r->final_train_acc));
-        sw_tab_num(t, row, col[R_LTRAIN], LOSS_FMT, l->shows_loss ? l->final_train_loss : NAN);
-        sw_tab_int(t, row, col[R_EPOCHS], r->epochs);
-        sw_tab_num(t, row, col[R_VANISHING], "%.3g", r->vanishing_ratio);
-        sw_tab_num(t, row, col[R_INPUT], "%.3g", r->input_ratio);
-        sw_tab_seconds(t, row, col[R_SECONDS], r->wall_seconds);
-        sw_tab_text(t, row, col[R_ERROR], r->error ? r->error : "");
-    }
-    return t->oom ? SW_ENOMEM : SW_OK;
-}
-
-/* One run's per-epoch table. A regression run (`regression`: selected by its loss, no
- * accuracy recorded) has no accuracy columns, and its losses get significant digits. A run
- * with a validation set (`val`) gets its loss and accuracy after the test set's. */
-static int history_table(const sw_run_file *r, int regression, int val, table *t)
-{
-    int acc = regression ? 0 : IN_BOTH;
-    int c_epoch = sw_tab_col(t, "epoch", "epoch", 1, 0, IN_BOTH);
-    int c_lr = sw_tab_col(t, "lr", "lr", 1, 0, IN_BOTH);
-    int c_trl = sw_tab_col(t, "train_loss", "train loss", 1, 0, IN_BOTH);
-    int c_tra = acc ? sw_tab_col(t, "train_acc_pct", "train acc %", 1, 1, acc) : -1;
-    int c_tel = sw_tab_col(t, "test_loss", "test loss", 1, 0, IN_BOTH);
-    int c_tea = acc ? sw_tab_col(t, "test_acc_pct", "test acc %", 1, 1, acc) : -1;
-    int c_vl = val ? sw_tab_col(t, "val_loss", "val loss", 1, 0, IN_BOTH) : -1;
-    int c_va = val && acc ? sw_tab_col(t, "val_acc_pct", "val acc %", 1, 1, IN_BOTH) : -1;
-    int c_gn = sw_tab_col(t, "grad_norm", "grad norm", 1, 0, IN_BOTH);
-    int c_sec = sw_tab_col(t, "seconds", "seconds", 1, 0, IN_BOTH);
-    int c_best = sw_tab_col(t, "best", "best", 0, 0, IN_BOTH);
-    if (t->oom) return SW_ENOMEM;
-    const sw_history *h = &r->history;
-    for (int e = 0; e < h->epochs; e++) {
-        int row = sw_tab_row(t);
-        if (row < 0) break;
-        sw_tab_int(t, row, c_epoch, e + 1);
-        sw_tab_num(t, row, c_lr, "%.3g", h->lr[e]);
-        sw_tab_num(t, row, c_trl, regression ? LOSS_FMT : "%.4f", h->train_loss[e]);
-        sw_tab_num(t, row, c_tra, "%.2f", pct(h->train_acc[e]));
-        sw_tab_num(t, row, c_tel, regression ? LOSS_FMT : "%.4f", h->test_loss[e]);
-        sw_tab_num(t, row, c_tea, "%.2f", pct(h->test_acc[e]));
-        if (val) {
-            sw_tab_num(t, row, c_vl, regression ? LOSS_FMT : "%.4f", h->val_loss ? h->val_loss[e] : NAN);
-            sw_tab_num(t, row, c_va, "%.2f", h->val_acc ? pct(h->val_acc[e]) : NAN);
-        }
-        sw_tab_num(t, row, c_gn, "%#.4g", h->grad_norm[e]);
-        sw_tab_seconds(t, row, c_sec, h->seconds[e]);
-        int is_best = e + 1 == r->best_epoch;
-        sw_tab_set(t, row, c_best, is_best ? "*" : "", is_best ? "1" : "0", is_best);
-    }
-    return t->oom ? SW_ENOMEM : SW_OK;
-}
-
-/* ---- early stopping: the rungs of sweep.h5's /decisions --------------------------------- */
-
-/* An accuracy metric (val_acc, test_acc): shown in percent like the tables' accuracies. */
-static int metric_is_acc(const char *metric)
-{
-    size_t n = strlen(metric);
-    return n >= 4 && !strcmp(metric + n - 4, "_acc");
-}
-
-/* One row per (bracket, rung) of d, in d's order: the rung's epoch, the runs that reached
- * it, how many were promoted and how many stopped there, and the cutoff. A bracket column
- * only when there is more than one bracket (hyperband). */
-static int rung_table(const sw_decisions *d, table *t)
-{
-    int brackets = 0;
-    for (int i = 1; i < d->n; i++) brackets |= d->bracket[i] != d->bracket[0];
-    int acc = metric_is_acc(d->metric);
-    int c_bracket = brackets ? sw_tab_col(t, "bracket", "bracket", 1, 0, IN_BOTH) : -1;
-    int c_rung = sw_tab_col(t, "rung", "rung", 1, 0, IN_BOTH);
-    int c_epoch = sw_tab_col(t, "epoch", "epoch", 1, 0, IN_BOTH);
-    int c_runs = sw_tab_col(t, "runs", "runs", 1, 1, IN_BOTH);
-    int c_promoted = sw_tab_col(t, "promoted", "promoted", 1, 1, IN_BOTH);
-    int c_stopped = sw_tab_col(t, "stopped", "stopped", 1, 1, IN_BOTH);
-    int c_cutoff = sw_tab_col(t, acc ? "cutoff_pct" : "cutoff", acc ? "cutoff %" : "cutoff", 1, 0, IN_BOTH);
-    if (t->oom) return SW_ENOMEM;
-    for (int i = 0; i < d->n;) {
-        int j = i, promoted = 0;
-        double cutoff = NAN;
-        for (; j < d->n && d->bracket[j] == d->bracket[i] && d->rung[j] == d->rung[i]; j++) {
-            promoted += d->promoted[j] != 0;
-            if (!isfinite(cutoff)) cutoff = d->cutoff[j];
-        }
-        int row = sw_tab_row(t);
-        if (row < 0) break;
-        if (c_bracket >= 0) sw_tab_int(t, row, c_bracket, d->bracket[i]);
-        sw_tab_int(t, row, c_rung, d->rung[i]);
-        sw_tab_int(t, row, c_epoch, d->epoch[i]);
-        sw_tab_int(t, row, c_runs, j - i);
-        sw_tab_int(t, row, c_promoted, promoted);
-        sw_tab_int(t, row, c_stopped, j - i - promoted);
-        if (acc)
-            sw_tab_num(t, row, c_cutoff, "%.2f", pct(cutoff));
-        else
-            sw_tab_num(t, row, c_cutoff, LOSS_FMT, cutoff);
-        i = j;
-    }
-    return t->oom ? SW_ENOMEM : SW_OK;
-}
-
-/* The line above the rung table: the rule, its metric and where the numbers come from. */
-static void rungs_note(char *note, size_t len, const sw_decisions *d)
-{
-    snprintf(note, len, "early stopping: %s on %s%s, eta %d, min_epochs %d; %d decision%s in sweep.h5 /decisions "
-             "(cutoff: the rung's threshold, - when nobody was promoted)", d->kind, d->metric,
-             metric_is_acc(d->metric) ? " (percent)" : "", d->eta, d->min_epochs, d->n, sw_plural(d->n));
-}
-
-/* Below a sweep's table (text, markdown): the per-rung account of DIR/sweep.h5's /decisions,
- * when it has them. A malformed /decisions is said on diag (may be NULL) and left out: the
- * table above stands on the run files alone. */
-static void rungs_account(const char *dir, sw_table_format format, FILE *out, FILE *diag)
-{
-    sw_decisions d;
-    char err[512] = "", note[512];
-    int rc = sw_h5_read_decisions(dir, &d, err, sizeof err);
-    if (rc && rc != SW_ENOTFOUND && diag)
-        fprintf(diag, "summarize: early-stopping decisions left out: %s\n", err[0] ? err : sw_strerror(rc));
-    if (rc == SW_OK && d.n > 0) {
-        table t;
-        memset(&t, 0, sizeof t);
-        if (rung_table(&d, &t) == SW_OK) {
-            rungs_note(note, sizeof note, &d);
-            const char *notes[1] = {note};
-            fputc('\n', out);
-            sw_tab_print(&t, format, out, notes, 1, 0);
-        }
-        sw_tab_free(&t);
-    }
-    sw_decisions_free(&d);
-}
-
-/* --rungs: the per-rung table alone, in any format. SW_ENOTFOUND when DIR has no decisions. */
-static int rungs_summary(const char *dir, const sw_summary_options *opt, FILE *out, char *err, size_t errlen)
-{
-    sw_decisions d;
-    int rc = sw_h5_read_decisions(dir, &d, err, errlen);
-    if (rc == SW_ENOTFOUND)
-        sw_set_error(err, errlen, "%s: no early-stopping decisions (sweep.h5 has no /decisions: the sweep's "
-                     "stop.kind is none, or no rung was reached yet)", dir);
-    table t;
-    memset(&t, 0, sizeof t);
-    if (rc == SW_OK && (rc = rung_table(&d, &t)) == SW_ENOMEM) sw_set_error(err, errlen, "out of memory");
-    if (rc == SW_OK && opt->sort) rc = sw_tab_sort(&t, opt->sort, find_column, err, errlen);
-    if (rc == SW_OK) {
-        char note[512];
-        rungs_note(note, sizeof note, &d);
-        const char *notes[1] = {note};
-        sw_tab_print(&t, opt->format, out, notes, opt->format == SW_TABLE_CSV ? 0 : 1, 0);
-    }
-    sw_tab_free(&t);
-    sw_decisions_free(&d);
-    return rc;
-}
 
 /* ---- entry points ------------------------------------------------------------------------ */
 
-/* Splits "a,b,c" into schema keys (pointers into the schema). */
+/* Splits "a,b,c" into group keys: schema key strings (a key written as in a config file or
+ * --set: canonical or its unambiguous short form, lr, cell, schedule.kind) or sw_sweep_key. */
 static int parse_by(const char *by, const char **keys, int *n, char *err, size_t errlen)
 {
     *n = 0;
@@ -670,38 +34,54 @@ static int parse_by(const char *by, const char **keys, int *n, char *err, size_t
         if (!*p) break;
         const char *e = p;
         while (*e && *e != ',' && !isspace((unsigned char)*e)) e++;
-        char key[128];
-        snprintf(key, sizeof key, "%.*s", (int)(e - p), p);
-        const sw_key_info *k = sw_schema_find(key);
-        if (!k) {
-            const char *near = sw_schema_suggest(key);
-            sw_set_error(err, errlen, "--by: unknown key '%s'%s%s%s", key, near ? " (did you mean '" : "",
-                    near ? near : "", near ? "'?)" : "");
+        char name[128], why[600];
+        snprintf(name, sizeof name, "%.*s", (int)(e - p), p);
+        const sw_key_info *k = strcmp(name, sw_sweep_key) ? sw_resolve_key_explained(name, why, sizeof why) : NULL;
+        if (!k && strcmp(name, sw_sweep_key)) {
+            sw_set_error(err, errlen, "--by: %s", why);
             return SW_EINVAL;
         }
+        const char *key = k ? k->key : sw_sweep_key;
         int dup = 0;
-        for (int i = 0; i < *n; i++) dup |= keys[i] == k->key;
-        if (!dup && *n < (int)sw_schema_len) keys[(*n)++] = k->key;
+        for (int i = 0; i < *n; i++) dup |= keys[i] == key;
+        if (!dup && *n < (int)sw_schema_len + 1) keys[(*n)++] = key;
         p = e;
     }
     return SW_OK;
 }
 
-/* --history RUN_ID: that run's per-epoch table, with notes on its outcome above it. */
-static int history_summary(const run_set *rs, const sw_summary_options *opt, const char *dir, FILE *out, char *err,
-                           size_t errlen)
+/* The run --history names: its index in rs, or -1 with why in err (no such run; or runs of
+ * that id in several sweeps, which one directory at a time tells apart). */
+static int find_history_run(const run_set *rs, const char *id, char *err, size_t errlen)
 {
-    const sw_run_file *r = NULL;
-    const run_loss *l = NULL;
-    for (int i = 0; i < rs->n && !r; i++)
-        if (!strcmp(rs->runs[i].run_id, opt->history_run)) r = &rs->runs[i], l = &rs->loss[i];
-    if (!r) {
-        size_t used = (size_t)snprintf(err, errlen, "no run '%s' in %s; runs:", opt->history_run, dir);
+    int found = -1, also = -1;
+    for (int i = 0; i < rs->n; i++)
+        if (!strcmp(rs->runs[i].run_id, id)) {
+            if (found < 0) found = i;
+            else if (also < 0) also = i;
+        }
+    if (also >= 0) {
+        sw_set_error(err, errlen, "run '%s' is in several sweeps (%s and %s): summarize its directory alone", id,
+                     rs->sweeps[rs->sweep_of[found]].label, rs->sweeps[rs->sweep_of[also]].label);
+        return -1;
+    }
+    if (found < 0) {
+        size_t used = (size_t)snprintf(err, errlen, "no run '%s' in %s%s; runs:", id, rs->dirs[0],
+                                       rs->ndirs > 1 ? " and the other directories" : "");
         for (int i = 0; i < rs->n && i < 20 && used < errlen; i++)
             used += (size_t)snprintf(err + used, errlen - used, " %s", rs->runs[i].run_id);
         if (rs->n > 20 && used < errlen) snprintf(err + used, errlen - used, " ...");
-        return SW_EINVAL;
     }
+    return found;
+}
+
+/* --history RUN_ID: that run's per-epoch table, with notes on its outcome above it. */
+static int history_summary(const run_set *rs, const sw_summary_options *opt, FILE *out, char *err, size_t errlen)
+{
+    int i = find_history_run(rs, opt->history_run, err, errlen);
+    if (i < 0) return SW_EINVAL;
+    const sw_run_file *r = &rs->runs[i];
+    const run_loss *l = &rs->loss[i];
     table t;
     memset(&t, 0, sizeof t);
     const char *notes[4];
@@ -710,7 +90,7 @@ static int history_summary(const run_set *rs, const sw_summary_options *opt, con
     int regression = l->by_loss;
     for (int e = 0; e < r->history.epochs && regression; e++)
         regression = !isfinite(r->history.test_acc[e]) && !isfinite(r->history.train_acc[e]);
-    int rc = history_table(r, regression, l->val || r->config.task.val_size > 0, &t);
+    int rc = sw_summary_history_table(r, regression, l->val || r->config.task.val_size > 0, &t);
     if (rc) goto done;
     snprintf(note[0], sizeof note[0], "run %s: %s, %d of %d epochs", r->run_id,
              r->status == SW_RUN_STOPPED ? "stopped early at a rung" : sw_run_status_name(r->status), r->epochs,
@@ -726,8 +106,8 @@ static int history_summary(const run_set *rs, const sw_summary_options *opt, con
         notes[nnotes++] = note[1];
     } else if (r->best_epoch > 0 && l->val) {
         snprintf(note[1], sizeof note[1], "best epoch %d by validation accuracy %.2f%%; test accuracy there %.2f%%; "
-                 "final %.2f%% (train %.2f%%)", r->best_epoch, pct(l->val_best), pct(r->best_test_acc),
-                 pct(r->final_test_acc), pct(r->final_train_acc));
+                 "final %.2f%% (train %.2f%%)", r->best_epoch, sw_pct(l->val_best), sw_pct(r->best_test_acc),
+                 sw_pct(r->final_test_acc), sw_pct(r->final_train_acc));
         notes[nnotes++] = note[1];
         if (baseline[0]) {
             snprintf(note[2], sizeof note[2], "test loss at the best epoch " LOSS_FMT "%s (a constant answer's loss)",
@@ -741,7 +121,7 @@ static int history_summary(const run_set *rs, const sw_summary_options *opt, con
         notes[nnotes++] = note[1];
     } else if (r->best_epoch > 0) {
         snprintf(note[1], sizeof note[1], "best test accuracy %.2f%% at epoch %d; final %.2f%% (train %.2f%%)",
-                 pct(r->best_test_acc), r->best_epoch, pct(r->final_test_acc), pct(r->final_train_acc));
+                 sw_pct(r->best_test_acc), r->best_epoch, sw_pct(r->final_test_acc), sw_pct(r->final_train_acc));
         notes[nnotes++] = note[1];
         if (baseline[0]) {
             snprintf(note[2], sizeof note[2], "test loss at the best epoch " LOSS_FMT "%s (a constant answer's loss)",
@@ -756,32 +136,89 @@ static int history_summary(const run_set *rs, const sw_summary_options *opt, con
         snprintf(note[3], sizeof note[3], "%s: %s", r->status == SW_RUN_FAILED ? "error" : "note", r->error);
         notes[nnotes++] = note[3];
     }
-    if (opt->sort && (rc = sw_tab_sort(&t, opt->sort, find_column, err, errlen))) goto done;
+    if (opt->sort && (rc = sw_summary_sort(&t, opt->sort, err, errlen))) goto done;
     sw_tab_print(&t, opt->format, out, notes, opt->format == SW_TABLE_CSV ? 0 : nnotes, 0);
 done:
     sw_tab_free(&t);
     return rc;
 }
 
-/* The first note above a sweep's table: its name, the runs by status, what was skipped. */
-static void sweep_note(char *note, size_t len, const run_set *rs, const char *dir, int per_run, int nrows)
+/* "runs/a" or "runs/a, runs/b": the directories read. */
+static void dirs_text(const run_set *rs, char *out, size_t len)
+{
+    size_t used = 0;
+    out[0] = 0;
+    for (int d = 0; d < rs->ndirs && used < len; d++)
+        used += (size_t)snprintf(out + used, len - used, "%s%s", d ? ", " : "", rs->dirs[d]);
+}
+
+/* The first note above a sweep's table: the sweep (or the sweeps, with their runs), the
+ * runs by status, the rows (`shown` of `nrows` with --top), what was skipped. */
+static void sweep_note(char *note, size_t len, const run_set *rs, int per_run, int nrows, int shown,
+                       const char *ranked_by, int by_sort)
 {
     int counts[SW_RUN_STATUS_COUNT] = {0};
     for (int i = 0; i < rs->n; i++) counts[rs->runs[i].status]++;
+    char dirs[1024];
+    dirs_text(rs, dirs, sizeof dirs);
+    size_t used;
+    if (rs->nsweeps > 1) { /* say so first: their runs are not one sweep's */
+        int said = 1; /* every label names the directory argument it is in: no need to repeat them */
+        for (int s = 0; s < rs->nsweeps; s++) said &= rs->sweeps[s].at_arg && strcmp(rs->sweeps[s].label, rs->sweeps[s].name);
+        used = (size_t)snprintf(note, len, "%d sweeps%s%s:", rs->nsweeps, said ? "" : " in ", said ? "" : dirs);
+        for (int s = 0; s < rs->nsweeps && s < 8 && used < len; s++)
+            used += (size_t)snprintf(note + used, len - used, "%s %s (%d run%s)", s ? "," : "", rs->sweeps[s].label,
+                                     rs->sweeps[s].runs, sw_plural(rs->sweeps[s].runs));
+        if (rs->nsweeps > 8 && used < len) used += (size_t)snprintf(note + used, len - used, ", ...");
+        if (used < len) used += (size_t)snprintf(note + used, len - used, "; ");
+    } else {
+        used = (size_t)snprintf(note, len, "%s%s%s%s: ", rs->sweep ? "sweep " : "", rs->sweep ? rs->sweep : "",
+                                rs->sweep ? " in " : "", dirs);
+    }
     /* "stopped" only when a run was: the line of a sweep without early stopping stays as it was */
     char stopped[32] = "";
     if (counts[SW_RUN_STOPPED]) snprintf(stopped, sizeof stopped, "%d stopped, ", counts[SW_RUN_STOPPED]);
-    size_t used = (size_t)snprintf(note, len, "%s%s%s%s: %d run%s (%d done, %s%d diverged, %d failed)",
-                                   rs->sweep ? "sweep " : "", rs->sweep ? rs->sweep : "", rs->sweep ? " in " : "",
-                                   dir, rs->n, sw_plural(rs->n), counts[SW_RUN_DONE], stopped,
-                                   counts[SW_RUN_DIVERGED], counts[SW_RUN_FAILED]);
+    if (used < len)
+        used += (size_t)snprintf(note + used, len - used, "%d run%s (%d done, %s%d diverged, %d failed)", rs->n,
+                                 sw_plural(rs->n), counts[SW_RUN_DONE], stopped, counts[SW_RUN_DIVERGED],
+                                 counts[SW_RUN_FAILED]);
     if (!per_run && used < len)
         used += (size_t)snprintf(note + used, len - used, ", %d configuration%s", nrows, sw_plural(nrows));
+    if (shown < nrows && used < len)
+        used += (size_t)snprintf(note + used, len - used, " (the %s %d by %s%s shown)", by_sort ? "first" : "best",
+                                 shown, by_sort ? "--sort " : "", ranked_by);
+    else if (per_run && ranked_by[0] && !by_sort && used < len)
+        used += (size_t)snprintf(note + used, len - used, "; sorted best first by %s", ranked_by);
     if (rs->unreadable && used < len)
         used += (size_t)snprintf(note + used, len - used, "; %d unreadable file%s skipped", rs->unreadable,
                                  sw_plural(rs->unreadable));
     if (rs->pending && used < len)
         snprintf(note + used, len - used, "; %d listed in sweep.h5 without a file (pending)", rs->pending);
+}
+
+/* The note on what keeps the rows apart, when it is more than one sweep's swept keys: the
+ * sweep, and the keys whose values differ between the files though no sweep swept them.
+ * Returns 0 (and writes nothing) when there is nothing to say. */
+static int grouping_note(char *note, size_t len, const run_set *rs, const char *const *gkeys, int ngk)
+{
+    char unswept[512] = "";
+    size_t u = 0;
+    for (int k = 0; k < rs->nunswept && u < sizeof unswept; k++)
+        for (int g = 0; g < ngk && u < sizeof unswept; g++)
+            if (gkeys[g] == rs->keys[k])
+                u += (size_t)snprintf(unswept + u, sizeof unswept - u, "%s%s", u ? ", " : "",
+                                      sw_summary_key_title(gkeys[g], gkeys, ngk));
+    int by_sweep = 0;
+    for (int g = 0; g < ngk; g++) by_sweep |= gkeys[g] == sw_sweep_key;
+    if (!u && !by_sweep) return 0;
+    size_t used = 0;
+    if (by_sweep)
+        used = (size_t)snprintf(note, len, "runs of %d sweeps: a row holds one sweep's runs", rs->nsweeps);
+    if (u && used < len)
+        snprintf(note + used, len - used, "%s%s%s: %s between the files though no sweep swept %s", used ? "; " : "",
+                 used ? "also grouped by " : "grouped also by ", unswept, strchr(unswept, ',') ? "they differ" : "it differs",
+                 strchr(unswept, ',') ? "them" : "it");
+    return 1;
 }
 
 /* What a constant answer scores, per task kind with a baseline loss (task.h's
@@ -815,70 +252,187 @@ static void loss_note(char *note, size_t len, const run_set *rs)
     if (!first && used < len) snprintf(note + used, len - used, ")");
 }
 
-/* The table of a sweep: per configuration (grouped by gkeys, or by every swept key but the
- * seed when opt->by is NULL) or per run. */
-static int sweep_summary(const run_set *rs, const sw_summary_options *opt, const char **gkeys, int ngk,
-                         const char *dir, FILE *out, FILE *diag, char *err, size_t errlen)
+/* The metric that ranks configurations (--top, and searches' default order): the one their
+ * best epoch was chosen by, in order of preference when runs differ. Its column in t
+ * (the per-run or per-configuration table), or -1 when t has none. */
+static int metric_column(const table *t, const run_set *rs, int per_run)
+{
+    static const struct {
+        unsigned fam;
+        const char *group_id, *run_id;
+    } metrics[] = {
+        {FAM_VAL_ACC, "val_acc_pct_mean", "val_acc_pct"},
+        {FAM_ACC, "best_acc_pct_mean", "best_acc_pct"},
+        {FAM_VAL_LOSS, "val_loss_mean", "val_loss"},
+        {FAM_LOSS_METRIC, "best_loss_mean", "best_loss"},
+    };
+    for (size_t m = 0; m < SW_ARRAY_LEN(metrics); m++)
+        if (rs->fams & metrics[m].fam)
+            for (int j = 0; j < t->ncols; j++)
+                if (!strcmp(t->cols[j].id, per_run ? metrics[m].run_id : metrics[m].group_id)) return j;
+    return -1;
+}
+
+/* The text title of the column that shows what CSV column j holds ("val acc %" for
+ * val_acc_pct_mean), for the notes. */
+static const char *shown_title(const table *t, int j)
+{
+    char stem[96];
+    snprintf(stem, sizeof stem, "%s", t->cols[j].id);
+    char *m = strstr(stem, "_pct_mean");
+    if (!m) m = strstr(stem, "_mean");
+    if (m) *m = 0;
+    for (int c = 0; c < t->ncols; c++)
+        if ((t->cols[c].where & IN_TEXT) && !strcmp(t->cols[c].id, stem)) return t->cols[c].title;
+    return t->cols[j].title;
+}
+
+/* Orders the rows and keeps opt->top of them: --sort, else for --top or a search (a sampled
+ * one, or early stopping) the metric best first, else grid order. ranked_by (for the
+ * notes): the metric's title when it ordered the rows, --sort's column when that did, ""
+ * for grid order. With --top the key columns stay in the table: they say which rows won. */
+static int order_rows(table *t, const run_set *rs, const sw_summary_options *opt, char *ranked_by, size_t len,
+                      char *err, size_t errlen)
+{
+    ranked_by[0] = 0;
+    int rc = SW_OK;
+    if (opt->sort) {
+        rc = sw_summary_sort(t, opt->sort, err, errlen);
+        snprintf(ranked_by, len, "%s", opt->sort);
+    } else if (opt->top > 0 || rs->sampled || (rs->fams & FAM_STOPPED)) {
+        int col = metric_column(t, rs, opt->per_run);
+        if (col >= 0) {
+            rc = sw_tab_sort_column(t, col, t->cols[col].desc, err, errlen);
+            snprintf(ranked_by, len, "%s", shown_title(t, col));
+        }
+    }
+    if (!rc && opt->top > 0) {
+        sw_tab_truncate(t, opt->top);
+        for (int j = 0; j < t->ncols; j++) t->cols[j].keep |= t->cols[j].is_key;
+    }
+    return rc;
+}
+
+/* Below the table (--legend; text and markdown): one line per column shown or stated above
+ * it, with its meaning. */
+static void print_legend(const table *t, sw_table_format format, FILE *out)
+{
+    int w = 0;
+    for (int j = 0; j < t->ncols; j++)
+        if ((t->cols[j].where & IN_TEXT) && t->cols[j].legend[0] && sw_text_width(t->cols[j].title) > w)
+            w = sw_text_width(t->cols[j].title);
+    fputs(format == SW_TABLE_MARKDOWN ? "\nColumns:\n\n" : "\ncolumns:\n", out);
+    for (int j = 0; j < t->ncols; j++) {
+        const column *c = &t->cols[j];
+        int any = 0;
+        for (int i = 0; i < t->nrows && !any; i++) any = sw_tab_cell(t, i, j)->text[0] != 0;
+        if (!(c->where & IN_TEXT) || !c->legend[0] || !any) continue;
+        if (format == SW_TABLE_MARKDOWN)
+            fprintf(out, "- `%s`: %s\n", c->title, c->legend);
+        else
+            fprintf(out, "  %s%*s  %s\n", c->title, w - sw_text_width(c->title), "", c->legend);
+    }
+}
+
+/* The notes above a sweep's table, into note[] (each len bytes); returns how many. */
+static int sweep_notes(char (*note)[1024], const char **notes, const run_set *rs, const sw_summary_options *opt,
+                       const char *const *gkeys, int ngk, int nrows, int shown, const char *ranked_by)
+{
+    int n = 0, by_sort = opt->sort != NULL;
+    sweep_note(note[n], sizeof note[n], rs, opt->per_run, nrows, shown, ranked_by, by_sort);
+    notes[n] = note[n];
+    n++;
+    if (!opt->per_run && grouping_note(note[n], sizeof note[n], rs, gkeys, ngk)) notes[n] = note[n], n++;
+    if (!opt->per_run) {
+        snprintf(note[n], sizeof note[n], "statistics over %s (%smean +- sample std over seeds)%s%s%s",
+                 rs->fams & FAM_STOPPED ? "done and stopped runs" : "done runs",
+                 rs->fams & FAM_STOPPED ? "a stopped run with its best epoch so far; " : "",
+                 rs->fams & FAM_ACC ? ", accuracies in percent" : "", ranked_by[0] && !by_sort ?
+                 "; sorted best first by " : "", ranked_by[0] && !by_sort ? ranked_by : "");
+        if (!opt->legend) snprintf(note[n] + strlen(note[n]), sizeof note[n] - strlen(note[n]), "%s",
+                                   "; --legend explains the columns");
+        notes[n] = note[n];
+        n++;
+    }
+    if (rs->fams & (FAM_VAL_ACC | FAM_VAL_LOSS)) {
+        snprintf(note[n], sizeof note[n], "the best epoch is chosen on the validation set: %s%s%s",
+                 rs->fams & FAM_VAL_ACC ? "val acc % chose it, best acc % is the test accuracy there" : "",
+                 (rs->fams & FAM_VAL_ACC) && (rs->fams & FAM_VAL_LOSS) ? "; " : "",
+                 rs->fams & FAM_VAL_LOSS ? "the lowest val loss chose it, best is the test loss there" : "");
+        notes[n] = note[n];
+        n++;
+    }
+    if (rs->fams & FAM_LOSS) {
+        loss_note(note[n], sizeof note[n], rs);
+        notes[n] = note[n];
+        n++;
+    }
+    return n;
+}
+
+/* The table of the runs: per configuration (grouped by gkeys, or when opt->by is NULL by the
+ * sweep when there are several and every key that tells their configurations apart, but
+ * the seed) or per run. */
+static int sweep_summary(const run_set *rs, const sw_summary_options *opt, const char **gkeys, int ngk, FILE *out,
+                         FILE *diag, char *err, size_t errlen)
 {
     if (rs->n == 0) {
-        sw_set_error(err, errlen, "%s: no readable run files%s", dir, rs->unreadable ? " (see the messages above)" : "");
+        char dirs[1024];
+        dirs_text(rs, dirs, sizeof dirs);
+        sw_set_error(err, errlen, "%s: no readable run files%s", dirs, rs->unreadable ? " (see the messages above)" : "");
         return SW_ENOTFOUND;
     }
+    const char **rkeys = calloc((size_t)rs->nkeys + 1, sizeof *rkeys); /* --runs: the sweep, every key */
+    if (!rkeys) return SW_ENOMEM;
+    int nrk = 0;
+    if (rs->nsweeps > 1) rkeys[nrk++] = sw_sweep_key;
+    for (int k = 0; k < rs->nkeys; k++) rkeys[nrk++] = rs->keys[k];
     if (!opt->by)
-        for (int k = 0; k < rs->nkeys; k++)
-            if (strcmp(rs->keys[k], "seed") != 0) gkeys[ngk++] = rs->keys[k];
+        for (int k = 0; k < nrk; k++)
+            if (strcmp(rkeys[k], "seed") != 0) gkeys[ngk++] = rkeys[k];
     table t;
     memset(&t, 0, sizeof t);
-    int rc = opt->per_run ? run_table(rs, &t) : group_table(rs, gkeys, ngk, &t);
+    int rc = opt->per_run ? sw_summary_run_table(rs, rkeys, nrk, &t) : sw_summary_group_table(rs, gkeys, ngk, &t);
     if (rc) {
         sw_set_error(err, errlen, "out of memory");
         goto done;
     }
-    if (opt->sort && (rc = sw_tab_sort(&t, opt->sort, find_column, err, errlen))) goto done;
-    char note[4][512];
-    const char *notes[4];
-    int nnotes = 0;
-    sweep_note(note[0], sizeof note[0], rs, dir, opt->per_run, t.nrows);
-    notes[nnotes++] = note[0];
-    if (!opt->per_run) {
-        snprintf(note[1], sizeof note[1],
-                 "statistics over %s (%smean +- sample std over seeds)%s; "
-                 "dh1/dhT: ||dl/dh_1|| / ||dl/dh_T||, last layer, last recorded epoch, geometric mean%s",
-                 rs->fams & FAM_STOPPED ? "done and stopped runs" : "done runs",
-                 rs->fams & FAM_STOPPED ? "a stopped run with its best epoch so far; " : "",
-                 rs->fams & FAM_ACC ? ", accuracies in percent" : "",
-                 rs->fams & FAM_INPUT_GRAD ? "; dx1/dxT: the same for the gradient reaching the inputs x_t" : "");
-        notes[nnotes++] = note[1];
-    }
-    if (rs->fams & (FAM_VAL_ACC | FAM_VAL_LOSS)) {
-        snprintf(note[3], sizeof note[3], "the best epoch is chosen on the validation set: %s%s%s",
-                 rs->fams & FAM_VAL_ACC ? "val acc % chose it, best acc % is the test accuracy there" : "",
-                 (rs->fams & FAM_VAL_ACC) && (rs->fams & FAM_VAL_LOSS) ? "; " : "",
-                 rs->fams & FAM_VAL_LOSS ? "the lowest val loss chose it, best is the test loss there" : "");
-        notes[nnotes++] = note[3];
-    }
-    if (rs->fams & FAM_LOSS) {
-        loss_note(note[2], sizeof note[2], rs);
-        notes[nnotes++] = note[2];
-    }
+    int nrows = t.nrows;
+    char ranked_by[128];
+    if ((rc = order_rows(&t, rs, opt, ranked_by, sizeof ranked_by, err, errlen))) goto done;
+    char note[6][1024];
+    const char *notes[6];
+    int nnotes = sweep_notes(note, notes, rs, opt, gkeys, ngk, nrows, t.nrows, ranked_by);
     sw_tab_print(&t, opt->format, out, notes, opt->format == SW_TABLE_CSV ? 0 : nnotes, 1);
-    if (opt->format != SW_TABLE_CSV) rungs_account(dir, opt->format, out, diag);
+    if (opt->legend && opt->format != SW_TABLE_CSV) print_legend(&t, opt->format, out);
+    if (opt->format != SW_TABLE_CSV)
+        for (int d = 0; d < rs->ndirs; d++) sw_summary_rungs_account(rs->dirs[d], rs->ndirs > 1, opt->format, out, diag);
 done:
     sw_tab_free(&t);
+    free(rkeys);
     return rc;
 }
 
-int sw_summarize(const char *dir, const sw_summary_options *opt, FILE *out, FILE *diag, char *err,
-                 size_t errlen)
+int sw_summarize_dirs(const char *const *dirs, int ndirs, const sw_summary_options *opt, FILE *out, FILE *diag,
+                      char *err, size_t errlen)
 {
-    sw_summary_options defaults = {NULL, NULL, SW_TABLE_TEXT, 0, NULL, 0};
+    sw_summary_options defaults = {NULL, NULL, SW_TABLE_TEXT, 0, NULL, 0, 0, 0};
     if (!opt) opt = &defaults;
-    if (!dir || !out) {
+    if (!dirs || ndirs < 1 || !out) {
         sw_set_error(err, errlen, "sw_summarize: missing argument");
         return SW_EINVAL;
     }
+    for (int d = 0; d < ndirs; d++)
+        if (!dirs[d]) {
+            sw_set_error(err, errlen, "sw_summarize: missing argument");
+            return SW_EINVAL;
+        }
+    if (opt->rungs && ndirs > 1) {
+        sw_set_error(err, errlen, "--rungs reads one directory at a time");
+        return SW_EINVAL;
+    }
     /* validate --by before reading anything */
-    const char **gkeys = calloc(sw_schema_len + 1, sizeof *gkeys);
+    const char **gkeys = calloc(sw_schema_len + 2, sizeof *gkeys);
     if (!gkeys) return SW_ENOMEM;
     int ngk = 0, rc;
     if (opt->by && (rc = parse_by(opt->by, gkeys, &ngk, err, errlen))) {
@@ -888,18 +442,25 @@ int sw_summarize(const char *dir, const sw_summary_options *opt, FILE *out, FILE
     if (opt->rungs) {
         struct stat st;
         free(gkeys);
-        if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-            sw_set_error(err, errlen, "%s: no such directory", dir);
+        if (stat(dirs[0], &st) != 0 || !S_ISDIR(st.st_mode)) {
+            sw_set_error(err, errlen, "%s: no such directory", dirs[0]);
             return SW_ENOTFOUND;
         }
-        return rungs_summary(dir, opt, out, err, errlen);
+        return sw_summary_rungs(dirs[0], opt, out, err, errlen);
     }
     run_set rs;
-    rc = sw_runset_load(dir, opt->history_run ? SW_READ_HISTORY : 0, &rs, diag, err, errlen);
+    rc = sw_runset_load(dirs, ndirs, opt->history_run ? SW_READ_HISTORY : 0, &rs, diag, err, errlen);
     if (!rc)
-        rc = opt->history_run ? history_summary(&rs, opt, dir, out, err, errlen)
-                              : sweep_summary(&rs, opt, gkeys, ngk, dir, out, diag, err, errlen);
+        rc = opt->history_run ? history_summary(&rs, opt, out, err, errlen)
+                              : sweep_summary(&rs, opt, gkeys, ngk, out, diag, err, errlen);
     sw_runset_free(&rs);
     free(gkeys);
     return rc;
 }
+
+int sw_summarize(const char *dir, const sw_summary_options *opt, FILE *out, FILE *diag, char *err, size_t errlen)
+{
+    const char *dirs[1] = {dir};
+    return sw_summarize_dirs(dirs, 1, opt, out, diag, err, errlen);
+}
+

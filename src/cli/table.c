@@ -136,7 +136,7 @@ void sw_tab_text(table *t, int row, int col, const char *s)
 }
 
 /* Display width of UTF-8 text (code points). */
-static int text_width(const char *s)
+int sw_text_width(const char *s)
 {
     int w = 0;
     for (; *s; s++)
@@ -195,7 +195,8 @@ static int choose_columns(const table *t, int drop_constant, int *show, char *co
     for (int j = 0; j < t->ncols; j++) {
         if (!(t->cols[j].where & IN_TEXT)) continue;
         show[j] = 1;
-        if (drop_constant && t->nrows >= 2) {
+        /* A metric column stays: a table without its main numbers says nothing. */
+        if (drop_constant && t->nrows >= 2 && !t->cols[j].keep) {
             int same = 1;
             for (int i = 1; i < t->nrows && same; i++)
                 same = strcmp(sw_tab_cell(t, i, j)->text, sw_tab_cell(t, 0, j)->text) == 0;
@@ -246,9 +247,9 @@ static void print_text(const table *t, const int *show, FILE *out)
     for (int j = 0; j < t->ncols; j++) {
         if (!show[j]) continue;
         last = j;
-        width[j] = text_width(t->cols[j].title);
+        width[j] = sw_text_width(t->cols[j].title);
         for (int i = 0; i < t->nrows; i++) {
-            int w = text_width(sw_tab_cell(t, i, j)->text);
+            int w = sw_text_width(sw_tab_cell(t, i, j)->text);
             if (w > width[j]) width[j] = w;
         }
     }
@@ -263,7 +264,7 @@ static void print_text(const table *t, const int *show, FILE *out)
                 continue;
             }
             const char *s = pass == 0 ? t->cols[j].title : sw_tab_cell(t, pass - 2, j)->text;
-            int pad = width[j] - text_width(s);
+            int pad = width[j] - sw_text_width(s);
             if (t->cols[j].numeric)
                 fprintf(out, "%*s%s", pad, "", s);
             else
@@ -319,20 +320,10 @@ static int cmp_rows(void *vctx, int a, int b)
     return c->desc ? -r : r;
 }
 
-int sw_tab_sort(table *t, const char *spec, int (*find)(const table *t, const char *name), char *err, size_t errlen)
+/* Sorts the rows stably by column col, descending when desc. */
+int sw_tab_sort_column(table *t, int col, int desc, char *err, size_t errlen)
 {
-    int dir = 0; /* 0 default, 1 ascending, -1 descending */
-    if (spec[0] == '-') dir = -1, spec++;
-    else if (spec[0] == '+') dir = 1, spec++;
-    int col = find(t, spec);
-    if (col < 0) {
-        size_t used = (size_t)snprintf(err, errlen, "unknown --sort column '%s'; columns:", spec);
-        for (int j = 0; j < t->ncols && used < errlen; j++)
-            if (t->cols[j].where & IN_CSV)
-                used += (size_t)snprintf(err + used, errlen - used, " %s", t->cols[j].id);
-        return SW_EINVAL;
-    }
-    sort_ctx ctx = {t, col, dir ? dir < 0 : t->cols[col].desc};
+    sort_ctx ctx = {t, col, desc};
     int *idx = malloc((size_t)(t->nrows ? t->nrows : 1) * sizeof *idx);
     cell *sorted = malloc((size_t)(t->nrows ? t->nrows : 1) * t->ncols * sizeof *sorted);
     if (!idx || !sorted) {
@@ -349,4 +340,15 @@ int sw_tab_sort(table *t, const char *spec, int (*find)(const table *t, const ch
     free(sorted);
     free(idx);
     return SW_OK;
+}
+
+/* Keeps the first n rows (--top). */
+void sw_tab_truncate(table *t, int n)
+{
+    for (int i = n; i < t->nrows; i++)
+        for (int j = 0; j < t->ncols; j++) {
+            free(sw_tab_cell(t, i, j)->text);
+            free(sw_tab_cell(t, i, j)->csv);
+        }
+    if (n < t->nrows) t->nrows = n;
 }

@@ -20,6 +20,9 @@ typedef struct {
     int numeric;     /* right-aligned; sorted by number */
     int desc;        /* sorted descending unless told otherwise */
     int where;       /* IN_TEXT, IN_CSV or both */
+    int keep;        /* a metric: shown even when it is the same in every row */
+    int is_key;      /* a group key's column (or the run id's) */
+    char legend[256];/* what it means, one line (--legend); "" when it needs none */
 } column;
 
 typedef struct {
@@ -64,6 +67,9 @@ void sw_tab_seconds(table *t, int row, int col, double v);
 void sw_tab_int(table *t, int row, int col, long long v);
 void sw_tab_text(table *t, int row, int col, const char *s);
 
+/* Display width of UTF-8 text (code points). */
+int sw_text_width(const char *s);
+
 /* The cell at (row, col). */
 cell *sw_tab_cell(const table *t, int row, int col);
 
@@ -76,9 +82,11 @@ void sw_tab_free(table *t);
 void sw_tab_print(const table *t, sw_table_format format, FILE *out, const char *const *notes, int nnotes,
                   int drop_constant);
 
-/* Sorts the rows stably by the column find(t, name) names, spec being the name with an
- * optional leading '-' (descending) or '+' (ascending; else the column's own direction);
- * missing values last. SW_EINVAL with the CSV columns listed in err when find finds none. */
-int sw_tab_sort(table *t, const char *spec, int (*find)(const table *t, const char *name), char *err, size_t errlen);
+/* Sorts the rows stably by column col, descending when desc; missing values last. SW_OK or
+ * SW_ENOMEM (message in err). */
+int sw_tab_sort_column(table *t, int col, int desc, char *err, size_t errlen);
+
+/* Keeps the first n rows. */
+void sw_tab_truncate(table *t, int n);
 
 #endif

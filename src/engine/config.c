@@ -232,6 +232,63 @@ const char *sw_schema_suggest(const char *key)
     return best_d <= limit ? best : NULL;
 }
 
+bool sw_key_has_suffix(const char *key, const char *suffix)
+{
+    size_t k = strlen(key), s = strlen(suffix);
+    if (s > k) return false;
+    if (strcmp(key + k - s, suffix)) return false;
+    return s == k || key[k - s - 1] == '.';
+}
+
+const sw_key_info *sw_resolve_key(const char *name)
+{
+    const sw_key_info *k = sw_schema_find(name);
+    if (k) return k;
+    const sw_key_info *found = NULL;
+    for (size_t i = 0; i < sw_schema_len; i++)
+        if (sw_key_has_suffix(sw_schema[i].key, name)) {
+            if (found) return NULL;
+            found = &sw_schema[i];
+        }
+    return found;
+}
+
+const sw_key_info *sw_resolve_key_explained(const char *name, char *err, size_t errlen)
+{
+    const sw_key_info *k = sw_resolve_key(name);
+    if (k) return k;
+    char candidates[512] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < sw_schema_len && used < sizeof candidates; i++)
+        if (*name && sw_key_has_suffix(sw_schema[i].key, name))
+            used += (size_t)snprintf(candidates + used, sizeof candidates - used, "%s%s", used ? ", " : "",
+                                     sw_schema[i].key);
+    if (used) {
+        sw_set_error(err, errlen, "key '%s' is ambiguous: it could be %s; write the full name", name, candidates);
+        return NULL;
+    }
+    const char *near = sw_schema_suggest(name);
+    if (near)
+        sw_set_error(err, errlen, "unknown key '%s' (did you mean '%s'?)", name, near);
+    else
+        sw_set_error(err, errlen, "unknown key '%s'; `sweep help keys` lists the keys", name);
+    return NULL;
+}
+
+void sw_short_key(const char *canonical, char *out, size_t outlen)
+{
+    /* Try suffixes from the last component outward. */
+    const char *p = canonical + strlen(canonical);
+    for (;;) {
+        while (p > canonical && p[-1] != '.') p--;
+        int matches = 0;
+        for (size_t i = 0; i < sw_schema_len; i++) matches += sw_key_has_suffix(sw_schema[i].key, p);
+        if (matches == 1 || p == canonical) break;
+        p--; /* step over the dot to take one more component */
+    }
+    snprintf(out, outlen, "%s", p);
+}
+
 /* The seed protocol is the schema's default column: a key's default is written once, as
  * the YAML text docs/config.md shows, and parsed here like a value from a file. */
 void sw_config_defaults(sw_config *cfg)

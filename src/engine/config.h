@@ -161,6 +161,24 @@ bool sw_key_is_runtime(const sw_key_info *key);
 /* Looks a dotted key up; NULL when unknown. */
 const sw_key_info *sw_schema_find(const char *key);
 
+/* Whether `key` ends with the dotted components `suffix` ("schedule.kind" ends
+ * "train.schedule.kind"; "kind" does not end "task.kinds"). */
+bool sw_key_has_suffix(const char *key, const char *suffix);
+
+/* Resolves a key as a user may write it on the command line or in grid/zip/exclude:
+ * canonical ("model.hidden") or any dotted suffix that names one key ("hidden",
+ * "schedule.kind"). NULL when unknown or ambiguous. */
+const sw_key_info *sw_resolve_key(const char *name);
+
+/* The shortest dotted suffix of a canonical key that no other key ends with ("seq_len",
+ * "schedule.kind"); written into out. */
+void sw_short_key(const char *canonical, char *out, size_t outlen);
+
+/* sw_resolve_key for commands that take a key by name (summarize --by, --sort): the key, or
+ * NULL with the reason in err: "unknown key 'cel' (did you mean 'model.cell'?)", or "key
+ * 'kind' is ambiguous: it could be task.kind, train.schedule.kind; write the full name". */
+const sw_key_info *sw_resolve_key_explained(const char *name, char *err, size_t errlen);
+
 /* The known key or section nearest to `key` by edit distance (for "did you mean"), or
  * NULL when nothing is reasonably close. */
 const char *sw_schema_suggest(const char *key);

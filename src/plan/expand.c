@@ -303,6 +303,60 @@ static int check_runs(loader *L, sw_sweep_spec *s, int n_total)
     return SW_OK;
 }
 
+/* Sorting runs by their swept values without the seed (keys[i]), then grid order. */
+typedef struct {
+    const char *key;
+    int index;
+} config_key;
+
+static int by_key_then_index(const void *x, const void *y)
+{
+    const config_key *a = x, *b = y;
+    int c = strcmp(a->key, b->key);
+    return c ? c : a->index - b->index;
+}
+
+/* Numbers the configurations (sw_run_spec.config): runs whose swept values other than
+ * `seed` are equal share one, numbered in the grid order of their first runs. */
+static int number_configs(sw_sweep_spec *s)
+{
+    int seed = -1;
+    for (int j = 0; j < s->n_swept; j++)
+        if (!strcmp(s->swept_keys[j], "seed")) seed = j;
+    s->n_configs = 0;
+    if (seed < 0) { /* every run its own */
+        for (int i = 0; i < s->n_runs; i++) s->runs[i].config = s->n_configs++;
+        return SW_OK;
+    }
+    config_key *k = calloc((size_t)(s->n_runs ? s->n_runs : 1), sizeof *k);
+    int *first = malloc((size_t)(s->n_runs ? s->n_runs : 1) * sizeof *first);
+    int rc = k && first ? SW_OK : SW_ENOMEM;
+    for (int i = 0; i < s->n_runs && !rc; i++) {
+        size_t len = 1;
+        for (int j = 0; j < s->n_swept; j++) len += j == seed ? 0 : strlen(s->runs[i].values[j]) + 1;
+        char *t = malloc(len), *o = t;
+        if (!t) {
+            rc = SW_ENOMEM;
+            break;
+        }
+        for (int j = 0; j < s->n_swept; j++)
+            if (j != seed) o += sprintf(o, "%s\x1f", s->runs[i].values[j]); /* a separator no value holds */
+        *o = 0;
+        k[i] = (config_key){t, i};
+    }
+    if (!rc) {
+        qsort(k, (size_t)s->n_runs, sizeof *k, by_key_then_index);
+        for (int i = 0; i < s->n_runs; i++) /* each run's group starts with its first run */
+            first[k[i].index] = i > 0 && !strcmp(k[i].key, k[i - 1].key) ? first[k[i - 1].index] : k[i].index;
+        for (int i = 0; i < s->n_runs; i++)
+            s->runs[i].config = first[i] == i ? s->n_configs++ : s->runs[first[i]].config;
+    }
+    for (int i = 0; k && i < s->n_runs; i++) free((char *)k[i].key);
+    free(k);
+    free(first);
+    return rc;
+}
+
 /* Expands the axes into s's runs, in grid order. */
 int sw_expand(loader *L, sw_sweep_spec *s)
 {
@@ -316,5 +370,6 @@ int sw_expand(loader *L, sw_sweep_spec *s)
     for (int r = 0; r < n_total && !rc; r++) rc = add_run(L, s, pick, r, n_total);
     free(pick);
     if (!rc) rc = check_runs(L, s, n_total);
+    if (!rc) rc = number_configs(s);
     return rc ? rc : sw_stopspec_check(&L->stop, &L->e, s);
 }

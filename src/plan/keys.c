@@ -11,14 +11,6 @@
 
 /* ---- keys ------------------------------------------------------------------------- */
 
-static bool ends_with_component(const char *key, const char *suffix)
-{
-    size_t k = strlen(key), s = strlen(suffix);
-    if (s > k) return false;
-    if (strcmp(key + k - s, suffix)) return false;
-    return s == k || key[k - s - 1] == '.';
-}
-
 /* A section is a proper dotted prefix of some key: task, model, train, train.schedule,
  * record. */
 bool sw_is_section(const char *name)
@@ -28,33 +20,6 @@ bool sw_is_section(const char *name)
     for (size_t i = 0; i < sw_schema_len; i++)
         if (!strncmp(sw_schema[i].key, name, n) && sw_schema[i].key[n] == '.') return true;
     return false;
-}
-
-const sw_key_info *sw_resolve_key(const char *name)
-{
-    const sw_key_info *k = sw_schema_find(name);
-    if (k) return k;
-    const sw_key_info *found = NULL;
-    for (size_t i = 0; i < sw_schema_len; i++)
-        if (ends_with_component(sw_schema[i].key, name)) {
-            if (found) return NULL;
-            found = &sw_schema[i];
-        }
-    return found;
-}
-
-void sw_short_key(const char *canonical, char *out, size_t outlen)
-{
-    /* Try suffixes from the last component outward. */
-    const char *p = canonical + strlen(canonical);
-    for (;;) {
-        while (p > canonical && p[-1] != '.') p--;
-        int matches = 0;
-        for (size_t i = 0; i < sw_schema_len; i++) matches += ends_with_component(sw_schema[i].key, p);
-        if (matches == 1 || p == canonical) break;
-        p--; /* step over the dot to take one more component */
-    }
-    snprintf(out, outlen, "%s", p);
 }
 
 /* Lists the keys of a section ("cell, hidden, layers, dropout") for a message. */
@@ -88,14 +53,14 @@ int sw_resolve_key_at(errbuf *e, const char *prefix, const node *keynode, bool a
         int count = 0;
         const char *const *sections = sw_schema_sections;
         for (size_t i = 0; i < sw_schema_len; i++)
-            if (ends_with_component(sw_schema[i].key, name)) {
+            if (sw_key_has_suffix(sw_schema[i].key, name)) {
                 leaf = &sw_schema[i];
                 count++;
                 size_t u = strlen(candidates);
                 snprintf(candidates + u, sizeof candidates - u, "%s%s", u ? ", " : "", sw_schema[i].key);
             }
         for (int i = 0; sections[i]; i++)
-            if (ends_with_component(sections[i], name)) {
+            if (sw_key_has_suffix(sections[i], name)) {
                 sec = sections[i];
                 count++;
                 size_t u = strlen(candidates);

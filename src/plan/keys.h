@@ -2,8 +2,7 @@
  * against the config schema (config.h): canonical ("model.hidden"), any dotted suffix that
  * names one key ("hidden"), or a section ("model") holding a mapping of its keys; and what
  * they assign: (key, value node) pairs applied to a config, messages pointing at the value.
- * sw_resolve_key and sw_short_key are public (run ids, the command line); the rest is
- * internal to the plan's files. */
+ * Internal to the plan's files (config.h resolves a key by name alone). */
 #ifndef SWEEP_KEYS_H
 #define SWEEP_KEYS_H
 
@@ -12,15 +11,6 @@
 
 #include "config.h"
 #include "yamltree.h"
-
-/* Resolves a key as a user may write it on the command line or in grid/zip/exclude:
- * canonical ("model.hidden") or any dotted suffix that names one key ("hidden",
- * "schedule.kind"). NULL when unknown or ambiguous. */
-const sw_key_info *sw_resolve_key(const char *name);
-
-/* The shortest dotted suffix of a canonical key that no other key ends with ("seq_len",
- * "schedule.kind"); written into out. */
-void sw_short_key(const char *canonical, char *out, size_t outlen);
 
 /* What a key in the file names: one config key, or a section of them. */
 typedef struct {

@@ -21,6 +21,8 @@ typedef struct {
     char **values;   /* n_swept values as text, parallel to sw_sweep_spec.swept_keys */
     double cost;     /* sw_config_cost_flops(&cfg) */
     char hash[17];   /* 16 hex digits identifying the resolved config (changes if any key does) */
+    int config;      /* its configuration: the runs whose swept values differ only in `seed`
+                        share one; numbered from 0 in the grid order of their first runs */
 } sw_run_spec;
 
 typedef struct {
@@ -34,6 +36,7 @@ typedef struct {
     int n_swept;
     sw_run_spec *runs;   /* in grid order: the first axis varies slowest */
     int n_runs;
+    int n_configs;       /* configurations (sw_run_spec.config): n_runs without a swept seed */
     char **warnings;     /* non-fatal remarks (e.g. an exclude entry matching no run) */
     int n_warnings;
     /* `stop:` (kind SW_STOP_NONE: none), its metric resolved (never auto) and checked to be

@@ -15,7 +15,10 @@ _Static_assert(SW_ARRAY_LEN(stop_kinds) == SW_STOP_KIND_COUNT + 1, "stop kinds")
 static const char *const stop_metrics[] = {"auto", "val_acc", "val_loss", "test_acc", "test_loss", "train_acc",
                                            "train_loss", NULL};
 _Static_assert(SW_ARRAY_LEN(stop_metrics) == SW_STOP_METRIC_COUNT + 1, "stop metrics");
-_Static_assert(sizeof(sw_stop_kind) == sizeof(int) && sizeof(sw_stop_metric) == sizeof(int), "enum size");
+static const char *const stop_bys[] = {"configuration", "run", NULL};
+_Static_assert(SW_ARRAY_LEN(stop_bys) == SW_STOP_BY_COUNT + 1, "stop.by values");
+_Static_assert(sizeof(sw_stop_kind) == sizeof(int) && sizeof(sw_stop_metric) == sizeof(int) &&
+               sizeof(sw_stop_by) == sizeof(int), "enum size");
 
 #define TOFF(field) offsetof(sw_stop_config, field)
 
@@ -32,6 +35,10 @@ const sw_key_info sw_stop_keys[] = {
      .doc = "reduction factor: rungs at min_epochs * eta^k; sha and hyperband keep the best 1/eta at each rung"},
     {.key = "stop.min_epochs", .type = SW_TYPE_INT, .offset = TOFF(min_epochs), .min = 1, .max = 1000000,
      .default_text = "1", .doc = "epoch of the first rung (below train.epochs)"},
+    {.key = "stop.by", .type = SW_TYPE_ENUM, .offset = TOFF(by), .choices = stop_bys,
+     .default_text = "configuration",
+     .doc = "what the rule ranks: configuration: the runs differing only in seed together, by their mean metric "
+            "(all promoted or stopped together); run: every run on its own. Alike without a swept seed"},
 };
 const size_t sw_stop_keys_len = SW_ARRAY_LEN(sw_stop_keys);
 
@@ -66,6 +73,11 @@ const char *sw_stop_kind_name(sw_stop_kind kind)
 const char *sw_stop_metric_name(sw_stop_metric metric)
 {
     return (unsigned)metric < SW_STOP_METRIC_COUNT ? stop_metrics[metric] : "unknown";
+}
+
+const char *sw_stop_by_name(sw_stop_by by)
+{
+    return (unsigned)by < SW_STOP_BY_COUNT ? stop_bys[by] : "unknown";
 }
 
 int sw_stop_resolve_metric(const sw_stop_config *c, const sw_config *cfg, sw_stop_metric *metric,
@@ -148,12 +160,35 @@ static void bracket_counts(int K, int eta, int n, long long *count)
     }
 }
 
-int sw_stop_plan_init(sw_stop_plan *p, sw_stop_kind kind, sw_metric_mode mode, int eta, int min_epochs, int epochs,
-                      int n_runs, const char *const *ids)
+/* Sets p->unit, unit_id and unit_size from p->config (by configuration) or the runs.
+ * Returns SW_OK, SW_EINVAL (configurations not numbered from 0 in order of first run) or
+ * SW_ENOMEM. */
+static int plan_units(sw_stop_plan *p)
+{
+    size_t n = (size_t)(p->n_runs ? p->n_runs : 1);
+    p->unit = malloc(n * sizeof *p->unit);
+    p->unit_id = calloc(n, sizeof *p->unit_id);
+    p->unit_size = calloc(n, sizeof *p->unit_size);
+    if (!p->unit || !p->unit_id || !p->unit_size) return SW_ENOMEM;
+    p->n_units = 0;
+    for (int i = 0; i < p->n_runs; i++) {
+        int u = p->by == SW_STOP_BY_CONFIGURATION ? p->config[i] : i;
+        if (u < 0 || u > p->n_units) return SW_EINVAL;
+        if (u == p->n_units) p->n_units++;
+        p->unit[i] = u;
+        p->unit_size[u]++;
+        if (!p->unit_id[u] || strcmp(p->ids[i], p->unit_id[u]) < 0) p->unit_id[u] = p->ids[i];
+    }
+    return SW_OK;
+}
+
+int sw_stop_plan_init(sw_stop_plan *p, sw_stop_kind kind, sw_metric_mode mode, sw_stop_by by, int eta,
+                      int min_epochs, int epochs, int n_runs, const char *const *ids, const int *config)
 {
     memset(p, 0, sizeof *p);
     p->kind = kind;
     p->mode = mode;
+    p->by = by;
     p->eta = eta;
     p->min_epochs = min_epochs;
     p->epochs = epochs;
@@ -161,12 +196,19 @@ int sw_stop_plan_init(sw_stop_plan *p, sw_stop_kind kind, sw_metric_mode mode, i
     p->ids = ids;
     p->n_rungs = sw_stop_rungs(min_epochs, eta, epochs, p->rung);
     p->n_brackets = kind == SW_STOP_HYPERBAND ? p->n_rungs : 1;
-    p->bracket = calloc((size_t)(n_runs ? n_runs : 1), sizeof *p->bracket);
-    if (!p->bracket) return SW_ENOMEM;
-    if (p->n_brackets == 1) return SW_OK;
+    size_t n = (size_t)(n_runs ? n_runs : 1);
+    p->bracket = calloc(n, sizeof *p->bracket);
+    p->config = malloc(n * sizeof *p->config);
+    if (!p->bracket || !p->config) return SW_ENOMEM;
+    for (int i = 0; i < n_runs; i++) p->config[i] = config ? config[i] : i;
+    int rc = plan_units(p);
+    if (rc || p->n_brackets == 1) return rc;
+    /* hyperband: the units (in order of their first runs) into brackets */
     long long count[SW_STOP_MAX_RUNGS] = {0}, assigned[SW_STOP_MAX_RUNGS] = {0};
-    bracket_counts(p->n_brackets - 1, eta, n_runs, count);
-    for (int i = 0; i < n_runs; i++) {
+    bracket_counts(p->n_brackets - 1, eta, p->n_units, count);
+    int *of_unit = malloc((size_t)(p->n_units ? p->n_units : 1) * sizeof *of_unit);
+    if (!of_unit) return SW_ENOMEM;
+    for (int u = 0; u < p->n_units; u++) {
         /* the bracket whose (2 * assigned + 1) / count is smallest: the most behind its share */
         int best = -1;
         for (int b = 0; b < p->n_brackets; b++) {
@@ -174,9 +216,11 @@ int sw_stop_plan_init(sw_stop_plan *p, sw_stop_kind kind, sw_metric_mode mode, i
             if (best < 0 || (2 * assigned[b] + 1) * count[best] < (2 * assigned[best] + 1) * count[b]) best = b;
         }
         SW_ASSERT(best >= 0);
-        p->bracket[i] = best;
+        of_unit[u] = best;
         assigned[best]++;
     }
+    for (int i = 0; i < n_runs; i++) p->bracket[i] = of_unit[p->unit[i]];
+    free(of_unit);
     return SW_OK;
 }
 
@@ -184,20 +228,49 @@ void sw_stop_plan_free(sw_stop_plan *p)
 {
     if (!p) return;
     free(p->bracket);
-    p->bracket = NULL;
+    free(p->config);
+    free(p->unit);
+    free(p->unit_id);
+    free(p->unit_size);
+    p->bracket = p->config = p->unit = p->unit_size = NULL;
+    p->unit_id = NULL;
+}
+
+void sw_stop_plan_counts(const sw_stop_plan *p, int b, int *runs, int *units)
+{
+    long long n_runs = 0, n_units = 0;
+    /* units are numbered in the order of their first runs: run i opens unit `next` */
+    for (int i = 0, next = 0; i < p->n_runs; i++) {
+        bool first = p->unit[i] == next;
+        next += first;
+        if (p->bracket[i] != b) continue;
+        n_runs++;
+        n_units += first;
+    }
+    int first = sw_stop_bracket_first_rung(p, b);
+    long long u = n_units;
+    for (int k = 0; k < p->n_rungs; k++) {
+        if (k < first) {
+            runs[k] = units[k] = 0;
+            continue;
+        }
+        units[k] = (int)u;
+        /* equal shares of the bracket's runs (exact when every unit has as many runs) */
+        runs[k] = n_units ? (int)((u * n_runs + n_units / 2) / n_units) : 0;
+        if (p->kind != SW_STOP_MEDIAN) u = u / p->eta > 1 ? u / p->eta : (u > 0 ? 1 : 0);
+    }
 }
 
 long long sw_stop_planned_epochs(const sw_stop_plan *p)
 {
     long long total = 0;
+    int runs[SW_STOP_MAX_RUNGS], units[SW_STOP_MAX_RUNGS];
     for (int b = 0; b < p->n_brackets; b++) {
-        long long n = 0;
-        for (int i = 0; i < p->n_runs; i++) n += p->bracket[i] == b;
+        sw_stop_plan_counts(p, b, runs, units);
         int prev = 0;
-        for (int k = sw_stop_bracket_first_rung(p, b); k < p->n_rungs && n > 0; k++) {
-            total += n * (p->rung[k] - prev);
+        for (int k = sw_stop_bracket_first_rung(p, b); k < p->n_rungs; k++) {
+            total += (long long)runs[k] * (p->rung[k] - prev);
             prev = p->rung[k];
-            if (p->kind != SW_STOP_MEDIAN) n = n / p->eta > 1 ? n / p->eta : 1;
         }
     }
     return total;
@@ -213,10 +286,11 @@ static bool better(double a, double b, sw_metric_mode mode)
     return mode == SW_METRIC_MAX ? a > b : a < b;
 }
 
-/* One run at a rung: its value there (median: its best so far), for sorting. */
+/* One unit (a configuration, or a run) at a rung: its value there (median: its best so
+ * far), for sorting. */
 typedef struct {
-    const char *id;
-    int run;
+    const char *id; /* the unit's id (ties) */
+    int unit;
     double v;
     sw_metric_mode mode;
     bool keep;
@@ -231,33 +305,41 @@ static int by_value_then_id(const void *x, const void *y)
     return strcmp(a->id, b->id);
 }
 
-static int by_id(const void *x, const void *y)
-{
-    return strcmp(((const candidate *)x)->id, ((const candidate *)y)->id);
-}
-
 static int by_value(const void *x, const void *y)
 {
     const candidate *a = x, *b = y;
     return better(a->v, b->v, a->mode) ? -1 : better(b->v, a->v, a->mode) ? 1 : 0;
 }
 
-/* Value of run i at epoch r (NaN when its file does not reach it). */
-static double value_at(const sw_stop_run_state *s, int r)
+/* A decision row being made: the run, by id. */
+typedef struct {
+    const char *id;
+    int run;
+} member;
+
+static int member_by_id(const void *x, const void *y)
 {
-    return s->epochs >= r && s->values ? s->values[r - 1] : NAN;
+    return strcmp(((const member *)x)->id, ((const member *)y)->id);
 }
 
-/* Best of epochs 1..r, and their mean (NaN when the file does not reach r; the mean is NaN
- * when a value is). */
-static void best_and_mean(const sw_stop_run_state *s, int r, sw_metric_mode mode, double *best, double *mean)
+/* A unit's curve over epochs 1..r: the mean of its runs' values epoch by epoch (runs[0..n)
+ * in grid order, so that the sums are the same in every process); its value at r, its
+ * best of epochs 1..r and the mean of those. All NaN when a run does not reach r. A unit of
+ * one run has that run's values exactly. */
+static void unit_curve(const sw_stop_run_state *st, const int *runs, int n, int r, sw_metric_mode mode, double *at,
+                       double *best, double *mean)
 {
-    *best = *mean = NAN;
-    if (s->epochs < r || !s->values) return;
+    *at = *best = *mean = NAN;
+    for (int j = 0; j < n; j++)
+        if (st[runs[j]].epochs < r || !st[runs[j]].values) return;
     double sum = 0;
     for (int e = 0; e < r; e++) {
-        if (better(s->values[e], *best, mode)) *best = s->values[e];
-        sum += s->values[e];
+        double s = st[runs[0]].values[e];
+        for (int j = 1; j < n; j++) s += st[runs[j]].values[e];
+        double m = n > 1 ? s / n : s;
+        if (better(m, *best, mode)) *best = m;
+        sum += m;
+        if (e == r - 1) *at = m;
     }
     *mean = sum / r;
 }
@@ -270,47 +352,92 @@ static double median_of(candidate *c, int n)
     return n % 2 ? c[n / 2].v : (c[n / 2 - 1].v + c[n / 2].v) / 2;
 }
 
-/* Decides rung k of bracket b over members[0..n): rows appended to out (by run id), the
- * promoted runs written back into members (by run id). Returns their count or SW_ENOMEM. */
-static int decide(const sw_stop_plan *p, const sw_stop_run_state *st, int b, int k, int *members, int n,
-                  sw_stop_outcome *out)
+/* The runs of every unit in grid order: runs[start[u] .. start[u + 1]) (arrays malloc'ed,
+ * the caller's). Returns SW_OK or SW_ENOMEM. */
+static int unit_runs(const sw_stop_plan *p, int **start_out, int **runs_out)
 {
-    int r = p->rung[k];
-    candidate *c = malloc((size_t)n * sizeof *c), *others = malloc((size_t)n * sizeof *others);
-    double *avg = malloc((size_t)n * sizeof *avg);
-    sw_stop_decision *grown = realloc(out->decisions, (size_t)(out->n_decisions + n) * sizeof *grown);
-    if (grown) out->decisions = grown;
-    int kept = SW_ENOMEM;
-    if (!c || !others || !avg || !grown) goto done;
-    for (int i = 0; i < n; i++) c[i] = (candidate){p->ids[members[i]], members[i], NAN, p->mode, false};
+    int *start = calloc((size_t)p->n_units + 1, sizeof *start);
+    int *runs = malloc((size_t)(p->n_runs ? p->n_runs : 1) * sizeof *runs);
+    int *fill = calloc((size_t)(p->n_units ? p->n_units : 1), sizeof *fill);
+    if (!start || !runs || !fill) {
+        free(start), free(runs), free(fill);
+        return SW_ENOMEM;
+    }
+    for (int u = 0; u < p->n_units; u++) start[u + 1] = start[u] + p->unit_size[u];
+    for (int i = 0; i < p->n_runs; i++) runs[start[p->unit[i]] + fill[p->unit[i]]++] = i;
+    free(fill);
+    *start_out = start;
+    *runs_out = runs;
+    return SW_OK;
+}
+
+/* The rule over the units c[0..m) (values set; median: avg[] their curves' means): sets
+ * c[].keep. Reorders c. */
+static void apply_rule(const sw_stop_plan *p, candidate *c, const double *avg, candidate *others, int m)
+{
     if (p->kind == SW_STOP_MEDIAN) {
-        for (int i = 0; i < n; i++) best_and_mean(&st[c[i].run], r, p->mode, &c[i].v, &avg[i]);
-        for (int i = 0; i < n; i++) {
-            int m = 0;
-            for (int j = 0; j < n; j++)
-                if (j != i) others[m++] = (candidate){NULL, 0, avg[j], p->mode, false};
-            double med = m ? median_of(others, m) : NAN;
+        for (int i = 0; i < m; i++) {
+            int o = 0;
+            for (int j = 0; j < m; j++)
+                if (j != i) others[o++] = (candidate){NULL, 0, avg[j], p->mode, false};
+            double med = o ? median_of(others, o) : NAN;
             c[i].keep = !isnan(c[i].v) && !better(med, c[i].v, p->mode);
         }
     } else {
-        for (int i = 0; i < n; i++) c[i].v = value_at(&st[c[i].run], r);
-        qsort(c, (size_t)n, sizeof *c, by_value_then_id);
-        int quota = n / p->eta > 1 ? n / p->eta : 1;
+        qsort(c, (size_t)m, sizeof *c, by_value_then_id);
+        int quota = m / p->eta > 1 ? m / p->eta : 1;
         for (int i = 0; i < quota; i++) c[i].keep = !isnan(c[i].v);
     }
+}
+
+/* Decides rung k of bracket b over members[0..n) (whole units): rows appended to out (by
+ * run id), the promoted runs written back into members (by run id). Returns their count
+ * or SW_ENOMEM. */
+static int decide(const sw_stop_plan *p, const sw_stop_run_state *st, const int *start, const int *runs, int b,
+                  int k, int *members, int n, sw_stop_outcome *out)
+{
+    int r = p->rung[k], m = 0, kept = SW_ENOMEM;
+    candidate *c = malloc((size_t)n * sizeof *c), *others = malloc((size_t)n * sizeof *others);
+    double *avg = malloc((size_t)n * sizeof *avg);
+    int *slot = malloc((size_t)(p->n_units ? p->n_units : 1) * sizeof *slot);
+    member *rows = malloc((size_t)n * sizeof *rows);
+    sw_stop_decision *grown = realloc(out->decisions, (size_t)(out->n_decisions + n) * sizeof *grown);
+    if (grown) out->decisions = grown;
+    if (!c || !others || !avg || !slot || !rows || !grown) goto done;
+    for (int u = 0; u < p->n_units; u++) slot[u] = -1;
+    for (int i = 0; i < n; i++) {
+        int u = p->unit[members[i]];
+        if (slot[u] >= 0) continue;
+        double at, best;
+        c[m] = (candidate){p->unit_id[u], u, NAN, p->mode, false};
+        unit_curve(st, runs + start[u], start[u + 1] - start[u], r, p->mode, &at, &best, &avg[m]);
+        c[m].v = p->kind == SW_STOP_MEDIAN ? best : at;
+        slot[u] = m++;
+    }
+    apply_rule(p, c, avg, others, m);
     double cutoff = NAN;
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < m; i++) {
         if (c[i].keep && (isnan(cutoff) || better(cutoff, c[i].v, p->mode))) cutoff = c[i].v;
-    qsort(c, (size_t)n, sizeof *c, by_id);
+        slot[c[i].unit] = i; /* apply_rule reordered c */
+    }
+    for (int i = 0; i < n; i++) rows[i] = (member){p->ids[members[i]], members[i]};
+    qsort(rows, (size_t)n, sizeof *rows, member_by_id);
     kept = 0;
     for (int i = 0; i < n; i++) {
-        out->decisions[out->n_decisions++] = (sw_stop_decision){b, k, r, c[i].run, c[i].v, cutoff, c[i].keep};
-        if (c[i].keep) members[kept++] = c[i].run;
+        int run = rows[i].run;
+        const candidate *u = &c[slot[p->unit[run]]];
+        double own, best, mean;
+        unit_curve(st, &run, 1, r, p->mode, &own, &best, &mean);
+        out->decisions[out->n_decisions++] = (sw_stop_decision){b, k, r, run, u->v, cutoff, u->keep, p->config[run],
+                                                                p->kind == SW_STOP_MEDIAN ? best : own};
+        if (u->keep) members[kept++] = run;
     }
 done:
     free(c);
     free(others);
     free(avg);
+    free(slot);
+    free(rows);
     return kept;
 }
 
@@ -329,8 +456,8 @@ int sw_stop_evaluate(const sw_stop_plan *p, const sw_stop_run_state *st, sw_stop
     size_t n = (size_t)(p->n_runs ? p->n_runs : 1);
     out->jobs = malloc(n * sizeof *out->jobs);
     out->fate = malloc(n * sizeof *out->fate);
-    int *members = malloc(n * sizeof *members);
-    if (!out->jobs || !out->fate || !members) {
+    int *members = malloc(n * sizeof *members), *start = NULL, *runs = NULL;
+    if (!out->jobs || !out->fate || !members || unit_runs(p, &start, &runs)) {
         free(members);
         return SW_ENOMEM;
     }
@@ -348,9 +475,9 @@ int sw_stop_evaluate(const sw_stop_plan *p, const sw_stop_run_state *st, sw_stop
                 waiting++;
             }
             if (waiting || k == p->n_rungs - 1) break; /* the barrier; the last rung decides nothing */
-            int kept = decide(p, st, b, k, members, m, out);
+            int kept = decide(p, st, start, runs, b, k, members, m, out);
             if (kept < 0) {
-                free(members);
+                free(members), free(start), free(runs);
                 return kept;
             }
             /* the runs not kept stop here (unless their file is done or diverged) */
@@ -360,6 +487,6 @@ int sw_stop_evaluate(const sw_stop_plan *p, const sw_stop_run_state *st, sw_stop
             m = kept;
         }
     }
-    free(members);
+    free(members), free(start), free(runs);
     return SW_OK;
 }

@@ -27,7 +27,15 @@
  *              middle values). NaN ranks below every number; a median that involves a NaN
  *              is NaN and nothing is worse than it; a run with no other runs goes on.
  * In every rule a run whose value is NaN (it diverged before the rung) is stopped, and
- * ties are broken by run id (strcmp order: the smaller id ranks first). */
+ * ties are broken by run id (strcmp order: the smaller id ranks first).
+ *
+ * What a rule ranks (stop.by): `configuration` (the default) decides about the runs that
+ * differ only in their seed together: the configuration's curve is the mean of its runs'
+ * metric epoch by epoch, the rule above ranks those curves (counts, quotas and hyperband's
+ * brackets are of configurations; ties by the smallest run id of each), and every run of a
+ * configuration is promoted or stopped with it. A run that diverged before the rung makes
+ * its configuration's mean NaN. `run` ranks every run on its own. Without a swept seed
+ * every configuration is one run, and both decide alike. */
 #ifndef SWEEP_STOPPING_H
 #define SWEEP_STOPPING_H
 
@@ -39,6 +47,9 @@
 #include "task.h"
 
 typedef enum { SW_STOP_NONE, SW_STOP_SHA, SW_STOP_HYPERBAND, SW_STOP_MEDIAN, SW_STOP_KIND_COUNT } sw_stop_kind;
+
+/* What the rules rank: configurations (their seeds' mean) or single runs. */
+typedef enum { SW_STOP_BY_CONFIGURATION, SW_STOP_BY_RUN, SW_STOP_BY_COUNT } sw_stop_by;
 
 /* The metrics a rule can read: /history columns. Index 0 is "auto", the runs' own
  * selection metric (task.h's sw_task_metric_of). */
@@ -59,6 +70,7 @@ typedef struct {
     sw_stop_metric metric;
     int eta;        /* the reduction factor (>= 2) */
     int min_epochs; /* the first rung's epoch (>= 1, < train.epochs) */
+    sw_stop_by by;  /* what the rules rank */
 } sw_stop_config;
 
 /* The keys of `stop:`: schema rows (config.h) with offsets into sw_stop_config. */
@@ -74,9 +86,11 @@ void sw_stop_defaults(sw_stop_config *c);
 /* Sets one stop key from a YAML scalar's text; type and range checked ("stop.eta: ..."). */
 int sw_stop_set(sw_stop_config *c, const sw_key_info *k, const char *text, bool quoted, char *err, size_t errlen);
 
-/* "none", "sha", "hyperband", "median"; "val_acc", ... ("auto" for SW_STOP_METRIC_AUTO). */
+/* "none", "sha", "hyperband", "median"; "val_acc", ... ("auto" for SW_STOP_METRIC_AUTO);
+ * "configuration", "run". */
 const char *sw_stop_kind_name(sw_stop_kind kind);
 const char *sw_stop_metric_name(sw_stop_metric metric);
+const char *sw_stop_by_name(sw_stop_by by);
 
 /* The metric c->metric means for the runs of `cfg` (auto: the task's selection metric),
  * with its direction. Returns SW_OK, or SW_ECONFIG with "stop.metric: ..." in err when the
@@ -97,23 +111,38 @@ void sw_stop_print_keys(FILE *f);
  * (SW_STOP_MAX_RUNGS entries). Returns their count (>= 1). */
 int sw_stop_rungs(int min_epochs, int eta, int epochs, int *rung);
 
-/* One sweep's plan: its rule, brackets and which run is in which. */
+/* One sweep's plan: its rule, brackets and which run is in which. The rules rank units:
+ * the configurations (by configuration) or the runs (by run). */
 typedef struct {
     sw_stop_kind kind;
     sw_metric_mode mode;
+    sw_stop_by by;
     int eta, min_epochs, epochs;
     int n_rungs;                     /* sha's rungs, the last one `epochs` */
     int rung[SW_STOP_MAX_RUNGS];
     int n_brackets;                  /* 1, or hyperband's n_rungs */
     int n_runs;
     const char *const *ids;          /* borrowed: the runs' ids, for ties */
-    int *bracket;                    /* per run */
+    int *bracket;                    /* per run (the same for every run of a unit) */
+    int *config;                     /* per run: its configuration, from 0 in grid order */
+    int n_units;
+    int *unit;                       /* per run: its unit (config[i] by configuration, else i) */
+    const char **unit_id;            /* per unit: the smallest id of its runs (ties; borrowed) */
+    int *unit_size;                  /* per unit: its runs */
 } sw_stop_plan;
 
 /* Sets up the plan of n_runs runs (ids borrowed, kept by the caller while the plan lives)
- * trained for `epochs` epochs. Returns SW_OK or SW_ENOMEM; sw_stop_plan_free either way. */
-int sw_stop_plan_init(sw_stop_plan *p, sw_stop_kind kind, sw_metric_mode mode, int eta, int min_epochs, int epochs,
-                      int n_runs, const char *const *ids);
+ * trained for `epochs` epochs. config[i] (copied; NULL: every run its own) is run i's
+ * configuration, numbered from 0 in the order of their first runs (the runs of one
+ * configuration differ only in seed); `by` says whether the rules rank those or the runs.
+ * Returns SW_OK, SW_EINVAL (config not numbered so) or SW_ENOMEM; sw_stop_plan_free
+ * either way. */
+int sw_stop_plan_init(sw_stop_plan *p, sw_stop_kind kind, sw_metric_mode mode, sw_stop_by by, int eta,
+                      int min_epochs, int epochs, int n_runs, const char *const *ids, const int *config);
+
+/* The runs and units of bracket b that decide at each of its rungs if no run diverges:
+ * runs[k], units[k] for rung k (index into p->rung; 0 before the bracket's first rung). */
+void sw_stop_plan_counts(const sw_stop_plan *p, int b, int *runs, int *units);
 void sw_stop_plan_free(sw_stop_plan *p);
 
 /* Bracket b's first rung (an index into p->rung): b for hyperband, else 0. */
@@ -135,9 +164,13 @@ typedef struct {
 /* One decision: run `run` at rung `rung` (epoch `epoch`) of bracket `bracket`. */
 typedef struct {
     int bracket, rung, epoch, run;
-    double metric;  /* median: the run's best value of epochs 1..epoch; else the value there */
+    double metric;  /* the value ranked: its unit's (by configuration: the mean curve of the
+                       configuration's runs; median: its best of epochs 1..epoch, else the
+                       value there) */
     double cutoff;  /* the worst metric still promoted at that rung; NaN when none is */
     bool promoted;
+    int config;     /* the run's configuration (sw_stop_plan.config) */
+    double run_metric; /* the run's own value, as `metric` is its unit's */
 } sw_stop_decision;
 
 /* A training job the plan can run now: run `run` up to epoch `until` (its rung). */

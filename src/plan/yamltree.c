@@ -42,20 +42,45 @@ static int node_push(node *parent, node *child)
 
 /* ---- messages --------------------------------------------------------------------- */
 
+/* A --set value "0.001,0.01" (a plain scalar with commas) that did not fit its key was
+ * probably meant as several values: "; for several values (a grid axis) write --set
+ * 'lr=[0.001, 0.01]'" into out, else "". */
+static void comma_hint(const node *where, char *out, size_t outlen)
+{
+    out[0] = 0;
+    const char *eq = where && where->src ? strchr(where->src, '=') : NULL;
+    if (!where || !where->cli || where->kind != NODE_SCALAR || where->quoted || !where->text ||
+        !strchr(where->text, ',') || strncmp(where->src, "--set ", 6) || !eq)
+        return;
+    char key[256];
+    snprintf(key, sizeof key, "%.*s", (int)(eq - where->src - 6), where->src + 6);
+    const sw_key_info *k = sw_resolve_key(key);
+    size_t n = (size_t)snprintf(out, outlen, "; %s --set '%s=[",
+                                k && k->type == SW_TYPE_INT_LIST ? "a list is written in brackets:"
+                                                                 : "for several values (a grid axis) write",
+                                key);
+    for (const char *t = where->text; *t && n < outlen; t++) {
+        if (*t == ',') n += (size_t)snprintf(out + n, outlen - n, ", ");
+        else if (*t != ' ') n += (size_t)snprintf(out + n, outlen - n, "%c", *t);
+    }
+    if (n < outlen) snprintf(out + n, outlen - n, "]'");
+}
+
 /* "FILE:LINE:COL: message", or "--set K=V: message" for nodes from the command line. */
 SW_PRINTF(3, 4)
 int sw_fail_at(errbuf *e, const node *where, const char *fmt, ...)
 {
-    char text[1024];
+    char text[1024], hint[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
     if (!e->err || !e->errlen) return SW_ECONFIG;
+    comma_hint(where, hint, sizeof hint);
     if (!where)
         snprintf(e->err, e->errlen, "%s", text);
     else if (where->cli)
-        snprintf(e->err, e->errlen, "%s: %s", where->src, text);
+        snprintf(e->err, e->errlen, "%s: %s%s", where->src, text, hint);
     else
         snprintf(e->err, e->errlen, "%s:%d:%d: %s", where->src, where->line, where->col, text);
     return SW_ECONFIG;
@@ -110,13 +135,31 @@ typedef struct {
     const char *src;
     bool cli;
     errbuf *e;
+    const char *text; /* what is read (for messages about tabs) */
+    size_t len;
 } reader;
+
+/* libyaml's message when a tab stops it ("found character that cannot start any token"
+ * at a tab, or its own words about a tab) made plain: YAML indents with spaces only. */
+static int tab_error(reader *r, yaml_mark_t mark)
+{
+    size_t at = mark.index < r->len ? mark.index : r->len;
+    size_t start = at;
+    while (start > 0 && r->text[start - 1] != '\n') start--;
+    bool indent = true; /* only blanks before the tab on its line */
+    for (size_t i = start; i < at; i++) indent &= r->text[i] == ' ' || r->text[i] == '\t';
+    return fail_mark(r->e, r->src, r->cli, mark, "%s",
+                     indent ? "tabs are not allowed in YAML indentation; indent with spaces"
+                            : "a tab is not allowed here in YAML; use spaces (a tab may only separate values)");
+}
 
 static int next_event(reader *r, yaml_event_t *ev)
 {
     if (yaml_parser_parse(&r->parser, ev)) return SW_OK;
     const yaml_parser_t *p = &r->parser;
     const char *problem = p->problem ? p->problem : "malformed YAML";
+    size_t at = p->problem_mark.index;
+    if ((r->text && at < r->len && r->text[at] == '\t') || strstr(problem, "tab")) return tab_error(r, p->problem_mark);
     if (p->context)
         return fail_mark(r->e, r->src, r->cli, p->problem_mark, "YAML syntax error: %s (%s at line %d, column %d)",
                          problem, p->context, (int)p->context_mark.line + 1, (int)p->context_mark.column + 1);
@@ -236,7 +279,7 @@ static int read_node(reader *r, yaml_event_t *ev, int depth, node **out)
 int sw_yaml_read(const char *text, size_t len, const char *src, bool cli, errbuf *e, node **root)
 {
     *root = NULL;
-    reader r = {.src = src, .cli = cli, .e = e};
+    reader r = {.src = src, .cli = cli, .e = e, .text = text, .len = len};
     if (!yaml_parser_initialize(&r.parser)) return SW_ENOMEM;
     yaml_parser_set_input_string(&r.parser, (const unsigned char *)text, len);
     yaml_event_t ev;

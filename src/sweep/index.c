@@ -320,6 +320,7 @@ static int write_decisions(sw_h5w *w, hid_t root, const sw_index_decisions *d)
     sw_h5w_attr_str(w, g, "metric", sw_stop_metric_name(d->metric));
     sw_h5w_attr_i64(w, g, "eta", d->eta);
     sw_h5w_attr_i64(w, g, "min_epochs", d->min_epochs);
+    sw_h5w_attr_str(w, g, "by", sw_stop_by_name(d->by));
     int n = d->n_rows;
     size_t cn = (size_t)(n ? n : 1);
     hsize_t dims[1] = {(hsize_t)n};
@@ -340,6 +341,8 @@ static int write_decisions(sw_h5w *w, hid_t root, const sw_index_decisions *d)
         {"rung", "rung of the decision (from 0: sha's rung k is at min_epochs * eta^k epochs)",
          offsetof(sw_stop_decision, rung)},
         {"epoch", "the rung's epoch: the decision reads the metric there", offsetof(sw_stop_decision, epoch)},
+        {"configuration", "the run's configuration (from 0, in grid order): runs differing only in seed share it",
+         offsetof(sw_stop_decision, config)},
     };
     for (size_t c = 0; c < SW_ARRAY_LEN(icols); c++) {
         for (int i = 0; i < n; i++) ints[i] = *(const int *)((const char *)&d->rows[i] + icols[c].off);
@@ -349,7 +352,11 @@ static int write_decisions(sw_h5w *w, hid_t root, const sw_index_decisions *d)
     sw_h5w_array(w, g, "run", st, st, 1, dims, strs, "run id (file name without .h5)");
     for (int i = 0; i < n; i++) dbls[i] = d->rows[i].metric;
     sw_h5w_array(w, g, "metric", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, dbls,
-              "the run's metric at the rung (median: its best up to the rung); NaN: it diverged before");
+              "the metric ranked at the rung (by configuration: the mean of its runs' curves; median: the best up "
+              "to the rung); NaN: a run diverged before");
+    for (int i = 0; i < n; i++) dbls[i] = d->rows[i].run_metric;
+    sw_h5w_array(w, g, "run_metric", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, dbls,
+              "the run's own metric at the rung (median: its best up to the rung); NaN: it diverged before");
     for (int i = 0; i < n; i++) dbls[i] = d->rows[i].cutoff;
     sw_h5w_array(w, g, "cutoff", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, dbls,
               "the worst metric still promoted at the rung; NaN when none was");
@@ -487,6 +494,8 @@ void sw_decisions_free(sw_decisions *d)
     free(d->value);
     free(d->cutoff);
     free(d->promoted);
+    free(d->configuration);
+    free(d->run_value);
     memset(d, 0, sizeof *d);
 }
 
@@ -534,6 +543,24 @@ static int read_decision_columns(hid_t g, sw_decisions *out, const char *path, c
             return SW_EFORMAT;
         }
     }
+    /* written since stop.by: absent from older indexes, malformed when present otherwise */
+    if (H5Lexists(g, "configuration", H5P_DEFAULT) > 0 || H5Lexists(g, "run_metric", H5P_DEFAULT) > 0) {
+        out->configuration = malloc(bytes * sizeof *out->configuration);
+        out->run_value = malloc(bytes * sizeof *out->run_value);
+        if (!out->configuration || !out->run_value) return SW_ENOMEM;
+        const char *bad = NULL;
+        if (sw_h5r_dims(g, "configuration", dims, 2) != 1 || dims[0] != n ||
+            sw_h5r_dset(g, "configuration", H5T_NATIVE_INT32, out->configuration, n) != SW_OK)
+            bad = "configuration";
+        else if (sw_h5r_dims(g, "run_metric", dims, 2) != 1 || dims[0] != n ||
+                 sw_h5r_dset(g, "run_metric", H5T_NATIVE_DOUBLE, out->run_value, n) != SW_OK)
+            bad = "run_metric";
+        if (bad) {
+            sw_set_error(err, errlen, "%s: /decisions/%s is unreadable or not of the %zu rows of /decisions/run",
+                         path, bad, n);
+            return SW_EFORMAT;
+        }
+    }
     return SW_OK;
 }
 
@@ -578,6 +605,9 @@ int sw_h5_read_decisions(const char *dir, sw_decisions *out, char *err, size_t e
     }
     out->eta = (int)eta;
     out->min_epochs = (int)min_epochs;
+    free(s);
+    s = NULL;
+    snprintf(out->by, sizeof out->by, "%s", sw_h5r_str(g, "by", &s) == SW_OK ? s : "run");
     rc = read_decision_columns(g, out, path, err, errlen);
 done:
     free(format);

@@ -38,6 +38,7 @@ typedef struct {
     const sw_stop_decision *rows;   /* by bracket, rung and run id (sw_stop_evaluate's order) */
     int n_rows;
     const char *const *run_ids;     /* rows[i].run indexes this */
+    sw_stop_by by;                  /* what the rule ranked (attribute `by`) */
 } sw_index_decisions;
 
 /* What the sweep index is made of. Rows come from the run files present in dir. */
@@ -88,9 +89,12 @@ typedef struct {
     int32_t *rung;     /* (n) from 0 */
     int32_t *epoch;    /* (n) the rung's epoch */
     char **run;        /* (n) run ids */
-    double *value;     /* (n) the run's metric at that epoch */
+    double *value;     /* (n) the metric ranked at that epoch (by configuration: its configuration's) */
     double *cutoff;    /* (n) the rung's cutoff; NaN when nobody was promoted */
     int8_t *promoted;  /* (n) 1 promoted, 0 stopped there */
+    char by[16];       /* configuration or run ("run" in indexes from before stop.by) */
+    int32_t *configuration; /* (n) the run's configuration; NULL in indexes from before stop.by */
+    double *run_value; /* (n) the run's own metric; NULL in indexes from before stop.by */
 } sw_decisions;
 
 /* Reads /decisions of DIR/sweep.h5 into *out (initialised here; release it with

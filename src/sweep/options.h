@@ -6,6 +6,7 @@
 #define SWEEP_OPTIONS_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "sweepspec.h"
 
@@ -16,7 +17,11 @@ typedef struct {
      * then the idle threads shared between the runs left; N >= 1: threads / N runs at a
      * time (at least one), each on N threads. */
     int threads_per_run;
-    bool force;       /* accept a directory whose runs differ from the config's */
+    bool force;       /* accept a directory whose runs differ from the config's (beyond added
+                         runs, which need no force): the files of removed and changed runs
+                         are moved into DIR/dropped-N */
+    FILE *report;     /* lines on what sw_sweep_prepare did to DIR: runs moved, runs added
+                         (NULL: none) */
     bool quiet;       /* no progress output */
     bool fail_fast;   /* stop launching runs after the first failed or diverged one */
     bool handle_sigint; /* install the Ctrl-C handler for the duration of execute */

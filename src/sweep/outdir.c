@@ -4,6 +4,7 @@
 #include "outdir.h"
 
 #include <dirent.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -99,12 +100,43 @@ static void free_strings(char **s, int n)
 
 /* ---- the manifest ------------------------------------------------------------------- */
 
+/* An id and its position, for lookups by id (sorted by id: find_id). */
+typedef struct {
+    const char *id;
+    int i;
+} id_pos;
+
+static int cmp_id_pos(const void *a, const void *b)
+{
+    return strcmp(((const id_pos *)a)->id, ((const id_pos *)b)->id);
+}
+
+/* ids[0..n) sorted for find_id (malloc'ed; NULL when out of memory). */
+static id_pos *sort_ids(const char *const *ids, int n)
+{
+    id_pos *s = malloc((size_t)(n ? n : 1) * sizeof *s);
+    for (int i = 0; s && i < n; i++) s[i] = (id_pos){ids[i], i};
+    if (s) qsort(s, (size_t)n, sizeof *s, cmp_id_pos);
+    return s;
+}
+
+/* The position of `id` in what sort_ids sorted; -1 when absent. */
+static int find_id(const id_pos *sorted, int n, const char *id)
+{
+    id_pos key = {id, 0};
+    const id_pos *at = n ? bsearch(&key, sorted, (size_t)n, sizeof *sorted, cmp_id_pos) : NULL;
+    return at ? at->i : -1;
+}
+
 typedef struct {
     char **ids, **hashes;
+    int *configs; /* per run: its configuration (sw_run_spec.config); -1 when its line has none */
     int n;
+    id_pos *by_id; /* ids sorted (manifest_find) */
     char *name; /* the sweep's name (NULL if the manifest has none) */
     char *text; /* the sweep file's text (NULL in manifests written before it was kept) */
-    /* early stopping: the line "stop KIND METRIC ETA MIN_EPOCHS EPOCHS" (has_stop) */
+    /* early stopping: the line "stop KIND METRIC ETA MIN_EPOCHS EPOCHS [BY]" (has_stop; BY
+     * absent in manifests from before stop.by, which ranked runs) */
     bool has_stop;
     sw_stop_config stop;
     int stop_epochs;
@@ -114,6 +146,8 @@ static void manifest_free(manifest *m)
 {
     free_strings(m->ids, m->n);
     free_strings(m->hashes, m->n);
+    free(m->configs);
+    free(m->by_id);
     free(m->name);
     free(m->text);
     memset(m, 0, sizeof *m);
@@ -180,11 +214,12 @@ static int manifest_read(const char *dir, manifest *m, char *err, size_t errlen)
             continue;
         }
         if (!strncmp(line, "stop ", 5)) {
-            char kind[32], metric[32];
+            char kind[32], metric[32], by[32] = "run";
             int eta, min_epochs, epochs;
             sw_stop_config c;
             sw_stop_defaults(&c);
-            if (sscanf(line, "stop %31s %31s %d %d %d", kind, metric, &eta, &min_epochs, &epochs) == 5 &&
+            if (sscanf(line, "stop %31s %31s %d %d %d %31s", kind, metric, &eta, &min_epochs, &epochs, by) >= 5 &&
+                sw_stop_set(&c, sw_stop_key_find("by"), by, false, NULL, 0) == SW_OK &&
                 sw_stop_set(&c, sw_stop_key_find("kind"), kind, false, NULL, 0) == SW_OK &&
                 sw_stop_set(&c, sw_stop_key_find("metric"), metric, false, NULL, 0) == SW_OK && eta >= 2 &&
                 min_epochs >= 1 && epochs > min_epochs) {
@@ -195,7 +230,8 @@ static int manifest_read(const char *dir, manifest *m, char *err, size_t errlen)
                 continue;
             }
         }
-        if (sscanf(line, "run %511s %63s", id, hash) != 2) {
+        int config = -1;
+        if (sscanf(line, "run %511s %63s %d", id, hash, &config) < 2) {
             snprintf(err, errlen, "%s:%d: malformed manifest line; remove the file to start afresh", path, lineno);
             rc = SW_EFORMAT;
             break;
@@ -204,10 +240,13 @@ static int manifest_read(const char *dir, manifest *m, char *err, size_t errlen)
         if (ids) m->ids = ids;
         char **hashes = realloc(m->hashes, (size_t)(m->n + 1) * sizeof *hashes);
         if (hashes) m->hashes = hashes;
-        if (!ids || !hashes) {
+        int *configs = realloc(m->configs, (size_t)(m->n + 1) * sizeof *configs);
+        if (configs) m->configs = configs;
+        if (!ids || !hashes || !configs) {
             rc = SW_ENOMEM;
             break;
         }
+        m->configs[m->n] = config;
         m->ids[m->n] = strdup(id);
         m->hashes[m->n] = strdup(hash);
         m->n++;
@@ -218,6 +257,7 @@ static int manifest_read(const char *dir, manifest *m, char *err, size_t errlen)
     }
     free(line);
     fclose(f);
+    if (rc == 1 && !(m->by_id = sort_ids((const char *const *)m->ids, m->n))) rc = SW_ENOMEM;
     if (rc < 0) manifest_free(m);
     return rc;
 }
@@ -251,9 +291,12 @@ static int manifest_write(const sw_sweep_spec *spec, const char *dir, char *err,
     fputc('\n', f);
     /* early stopping's settings, so that `sweep index DIR` can put /decisions back */
     if (spec->stop.kind != SW_STOP_NONE)
-        fprintf(f, "stop %s %s %d %d %d\n", sw_stop_kind_name(spec->stop.kind), sw_stop_metric_name(spec->stop.metric),
-                spec->stop.eta, spec->stop.min_epochs, spec->stop_epochs);
-    for (int i = 0; i < spec->n_runs; i++) fprintf(f, "run %s %s\n", spec->runs[i].id, spec->runs[i].hash);
+        fprintf(f, "stop %s %s %d %d %d %s\n", sw_stop_kind_name(spec->stop.kind),
+                sw_stop_metric_name(spec->stop.metric), spec->stop.eta, spec->stop.min_epochs, spec->stop_epochs,
+                sw_stop_by_name(spec->stop.by));
+    /* each run's configuration too, so that `sweep index DIR` can decide as the sweep did */
+    for (int i = 0; i < spec->n_runs; i++)
+        fprintf(f, "run %s %s %d\n", spec->runs[i].id, spec->runs[i].hash, spec->runs[i].config);
     int bad = ferror(f) != 0;
     bad |= fclose(f) != 0;
     int rc = SW_ENOMEM;
@@ -267,9 +310,7 @@ static int manifest_write(const sw_sweep_spec *spec, const char *dir, char *err,
 
 static int manifest_find(const manifest *m, const char *id)
 {
-    for (int i = 0; i < m->n; i++)
-        if (!strcmp(m->ids[i], id)) return i;
-    return -1;
+    return m->by_id ? find_id(m->by_id, m->n, id) : -1;
 }
 
 /* True when DIR has entries besides . and .. */
@@ -290,64 +331,234 @@ static bool dir_has_entries(const char *dir)
 
 /* ---- sw_sweep_prepare ----------------------------------------------------------------- */
 
-/* How the runs of `spec` differ from those of a manifest, with one example of each kind. */
+/* How the runs of `spec` differ from those of a manifest: the runs added, removed (the
+ * manifest's) and changed (spec's), in grid order, and a change of the stop settings. */
 typedef struct {
-    int added, removed, changed;
-    const char *ex_added, *ex_removed, *ex_changed;
+    int *added, *removed, *changed; /* indices: spec, manifest, spec */
+    int n_added, n_removed, n_changed;
+    char stop[320]; /* "" or what changed in stop:, e.g. "stop.eta 3 -> 2" */
 } run_diff;
 
-static run_diff diff_runs(const sw_sweep_spec *spec, const manifest *old)
+static void diff_free(run_diff *d)
 {
-    run_diff d = {0};
-    for (int i = 0; i < spec->n_runs; i++) {
-        int j = manifest_find(old, spec->runs[i].id);
-        if (j < 0) {
-            d.added++;
-            if (!d.ex_added) d.ex_added = spec->runs[i].id;
-        } else if (strcmp(old->hashes[j], spec->runs[i].hash)) {
-            d.changed++;
-            if (!d.ex_changed) d.ex_changed = spec->runs[i].id;
-        }
-    }
-    for (int j = 0; j < old->n; j++) {
-        bool found = false;
-        for (int i = 0; i < spec->n_runs && !found; i++) found = !strcmp(old->ids[j], spec->runs[i].id);
-        if (!found) {
-            d.removed++;
-            if (!d.ex_removed) d.ex_removed = old->ids[j];
-        }
-    }
-    return d;
+    free(d->added), free(d->removed), free(d->changed);
+    memset(d, 0, sizeof *d);
 }
 
-/* SW_ECONFIG with the message in err when DIR's manifest lists other runs or other configs. */
-static int check_same_sweep(const sw_sweep_spec *spec, const manifest *old, const char *dir, char *err, size_t errlen)
+/* "stop.eta 3 -> 2, ..." into out: how spec's stop settings differ from old's ("" when
+ * they do not). stop.by counts only where it decides: when seeds make configurations. */
+SW_PRINTF(4, 5)
+static void append_item(char *out, size_t outlen, size_t *n, const char *fmt, ...)
 {
-    run_diff d = diff_runs(spec, old);
-    if (!d.added && !d.removed && !d.changed) return SW_OK;
-    char what[1024];
+    if (*n + 2 >= outlen) return;
+    if (*n) *n += (size_t)snprintf(out + *n, outlen - *n, ", ");
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(out + *n, outlen - *n, fmt, ap);
+    va_end(ap);
+    *n = k < 0 ? outlen : *n + (size_t)k;
+}
+
+static void diff_stop(const sw_sweep_spec *spec, const manifest *old, char *out, size_t outlen)
+{
+    out[0] = 0;
+    sw_stop_config was, now = spec->stop;
+    sw_stop_defaults(&was);
+    if (old->has_stop) was = old->stop;
     size_t n = 0;
-    if (d.added)
-        n += (size_t)snprintf(what + n, sizeof what - n, "%d run%s added (e.g. %s)", d.added, d.added > 1 ? "s" : "",
-                              d.ex_added);
-    if (d.removed && n < sizeof what)
-        n += (size_t)snprintf(what + n, sizeof what - n, "%s%d removed (e.g. %s)", n ? ", " : "", d.removed,
-                              d.ex_removed);
-    if (d.changed && n < sizeof what)
-        n += (size_t)snprintf(what + n, sizeof what - n, "%s%d with a changed config (e.g. %s)", n ? ", " : "",
-                              d.changed, d.ex_changed);
+    if (was.kind != now.kind)
+        append_item(out, outlen, &n, "stop.kind %s -> %s", sw_stop_kind_name(was.kind), sw_stop_kind_name(now.kind));
+    if (was.kind == SW_STOP_NONE || now.kind == SW_STOP_NONE) return;
+    if (was.metric != now.metric)
+        append_item(out, outlen, &n, "stop.metric %s -> %s", sw_stop_metric_name(was.metric),
+                    sw_stop_metric_name(now.metric));
+    if (was.eta != now.eta) append_item(out, outlen, &n, "stop.eta %d -> %d", was.eta, now.eta);
+    if (was.min_epochs != now.min_epochs)
+        append_item(out, outlen, &n, "stop.min_epochs %d -> %d", was.min_epochs, now.min_epochs);
+    bool before_by = old->configs && old->n && old->configs[0] < 0; /* a manifest from before stop.by */
+    if (was.by != now.by && spec->n_configs < spec->n_runs)
+        append_item(out, outlen, &n, "stop.by %s -> %s%s", sw_stop_by_name(was.by), sw_stop_by_name(now.by),
+                    before_by ? " (this directory was run before stop.by, ranking runs; --set stop.by=run goes on "
+                                "so)" : "");
+}
+
+/* Fills *d. Returns SW_OK or SW_ENOMEM. */
+static int diff_runs(const sw_sweep_spec *spec, const manifest *old, run_diff *d)
+{
+    memset(d, 0, sizeof *d);
+    const char **ids = calloc((size_t)(spec->n_runs ? spec->n_runs : 1), sizeof *ids);
+    for (int i = 0; ids && i < spec->n_runs; i++) ids[i] = spec->runs[i].id;
+    id_pos *mine = ids ? sort_ids(ids, spec->n_runs) : NULL;
+    d->added = malloc((size_t)(spec->n_runs ? spec->n_runs : 1) * sizeof *d->added);
+    d->changed = malloc((size_t)(spec->n_runs ? spec->n_runs : 1) * sizeof *d->changed);
+    d->removed = malloc((size_t)(old->n ? old->n : 1) * sizeof *d->removed);
+    int rc = mine && d->added && d->changed && d->removed ? SW_OK : SW_ENOMEM;
+    for (int i = 0; i < spec->n_runs && !rc; i++) {
+        int j = manifest_find(old, spec->runs[i].id);
+        if (j < 0) d->added[d->n_added++] = i;
+        else if (strcmp(old->hashes[j], spec->runs[i].hash)) d->changed[d->n_changed++] = i;
+    }
+    for (int j = 0; j < old->n && !rc; j++)
+        if (find_id(mine, spec->n_runs, old->ids[j]) < 0) d->removed[d->n_removed++] = j;
+    if (!rc) diff_stop(spec, old, d->stop, sizeof d->stop);
+    free(mine);
+    free(ids);
+    if (rc) diff_free(d);
+    return rc;
+}
+
+/* The config run `id` had before: from its file in DIR (its /config), else from the old
+ * sweep (re-read from the manifest's text; may be NULL). Returns true when found. */
+static bool old_config(const char *dir, const char *id, const sw_sweep_spec *was, sw_config *cfg)
+{
+    char path[PATH_MAX], why[256];
+    sw_run_file f;
+    bool got = !sw_outdir_path(path, sizeof path, dir, id, ".h5") && sw_h5_read_run(path, 0, &f, why, sizeof why) == SW_OK &&
+               !f.config_bad[0];
+    if (got) *cfg = f.config;
+    sw_run_file_free(&f);
+    for (int i = 0; !got && was && i < was->n_runs; i++)
+        if (!strcmp(was->runs[i].id, id)) *cfg = was->runs[i].cfg, got = true;
+    return got;
+}
+
+/* The sweep the manifest's config text described (the file's text, then the "# --set
+ * KEY=VALUE" lines its --set overrides left), read again as if from spec's file (relative
+ * data paths alike); NULL when there is no text or it does not read now. */
+static sw_sweep_spec *old_sweep(const sw_sweep_spec *spec, const manifest *old)
+{
+    if (!old->text) return NULL;
+    const char *sets[64];
+    int n_sets = 0;
+    for (const char *at = strstr(old->text, "\n# --set "); at && n_sets < 64; at = strstr(at + 1, "\n# --set ")) {
+        const char *end = strchr(at + 1, '\n');
+        char *one = strndup(at + 9, end ? (size_t)(end - at - 9) : strlen(at + 9));
+        if (!one) break;
+        sets[n_sets++] = one;
+    }
+    sw_sweep_spec *was = NULL;
+    char err[256];
+    if (sw_sweep_spec_parse(spec->path, old->text, strlen(old->text), sets, n_sets, &was, err, sizeof err))
+        was = NULL;
+    for (int i = 0; i < n_sets; i++) free((char *)sets[i]);
+    return was;
+}
+
+/* "9 runs with a changed config (in train.lr; e.g. run X: train.lr 0.001 -> 0.01)" into
+ * out: which keys of which runs changed, compared for the first few changed runs. */
+static void describe_changed(const sw_sweep_spec *spec, const manifest *old, const run_diff *d, const char *dir,
+                             char *out, size_t outlen)
+{
+    enum { COMPARED = 64 };
+    bool differs[512] = {false}; /* per schema key: changed in a run compared */
+    SW_ASSERT(sw_schema_len <= SW_ARRAY_LEN(differs));
+    char example[640] = "";
+    sw_sweep_spec *was = NULL;
+    bool tried_old = false;
+    for (int c = 0; c < d->n_changed && c < COMPARED; c++) {
+        const sw_run_spec *run = &spec->runs[d->changed[c]];
+        sw_config before;
+        bool found = old_config(dir, run->id, was, &before);
+        if (!found && !tried_old) {
+            tried_old = true;
+            was = old_sweep(spec, old);
+            found = old_config(dir, run->id, was, &before);
+        }
+        if (!found) continue;
+        char list[512] = "";
+        size_t n = 0;
+        for (size_t k = 0; k < sw_schema_len; k++) {
+            char a[128], b[128];
+            if (sw_key_is_runtime(&sw_schema[k])) continue;
+            sw_config_format(&before, &sw_schema[k], a, sizeof a);
+            sw_config_format(&run->cfg, &sw_schema[k], b, sizeof b);
+            if (!strcmp(a, b)) continue;
+            differs[k] = true;
+            if (n < sizeof list)
+                n += (size_t)snprintf(list + n, sizeof list - n, "%s%s %s -> %s", n ? ", " : "", sw_schema[k].key, a, b);
+        }
+        if (!example[0] && list[0]) snprintf(example, sizeof example, "run %s: %s", run->id, list);
+    }
+    sw_sweep_spec_free(was);
+    size_t n = (size_t)snprintf(out, outlen, "%d run%s with a changed config", d->n_changed, sw_plural(d->n_changed));
+    int keys = 0;
+    for (size_t k = 0; k < sw_schema_len && n < outlen; k++)
+        if (differs[k]) n += (size_t)snprintf(out + n, outlen - n, "%s%s", keys++ ? ", " : " (in ", sw_schema[k].key);
+    if (n >= outlen) return;
+    if (keys)
+        snprintf(out + n, outlen - n, "; e.g. %s)", example);
+    else
+        snprintf(out + n, outlen - n, " (e.g. run %s; no complete file or readable old config to compare it with)",
+                 spec->runs[d->changed[0]].id);
+}
+
+/* Removed runs whose config is that of an added run (a new grid axis renames the runs:
+ * seed=1 becomes hidden=8,seed=1): ", N of them ... under new ids, e.g. A is now B" into
+ * out. Returns true when there are such runs. */
+static bool describe_renamed(const sw_sweep_spec *spec, const manifest *old, const run_diff *d, char *out,
+                             size_t outlen)
+{
+    const char **hashes = malloc((size_t)(d->n_added ? d->n_added : 1) * sizeof *hashes);
+    id_pos *added = NULL;
+    if (!hashes) return false;
+    for (int i = 0; i < d->n_added; i++) hashes[i] = spec->runs[d->added[i]].hash;
+    added = sort_ids(hashes, d->n_added);
+    int same = 0, first = -1, as = -1;
+    for (int j = 0; added && j < d->n_removed; j++) {
+        int k = find_id(added, d->n_added, old->hashes[d->removed[j]]);
+        if (k < 0) continue;
+        if (!same++) first = d->removed[j], as = d->added[k];
+    }
+    if (same)
+        snprintf(out, outlen, ", %d of them the same config under a new id (e.g. %s is now %s: a new grid axis "
+                 "renames runs; --force redoes them under their new ids)", same, old->ids[first], spec->runs[as].id);
+    free(added);
+    free(hashes);
+    return same > 0;
+}
+
+/* Does the difference need --force? Changed and removed runs, changed stop settings, and
+ * runs added to an early-stopping sweep (its rungs rank all its runs: decisions already
+ * taken would change) do; runs added to a plain sweep do not. */
+static bool needs_force(const sw_sweep_spec *spec, const run_diff *d)
+{
+    return d->n_changed || d->n_removed || d->stop[0] || (d->n_added && spec->stop.kind != SW_STOP_NONE);
+}
+
+/* SW_ECONFIG with the message in err when the differences d need --force. */
+static int check_same_sweep(const sw_sweep_spec *spec, const manifest *old, const run_diff *d, const char *dir,
+                            char *err, size_t errlen)
+{
+    if (!needs_force(spec, d)) return SW_OK;
+    char what[1536];
+    size_t n = 0;
+    what[0] = 0;
+    if (d->n_changed) describe_changed(spec, old, d, dir, what, sizeof what), n = strlen(what);
+    if (d->n_removed && n < sizeof what) {
+        n += (size_t)snprintf(what + n, sizeof what - n, "%s%d run%s removed (e.g. %s)", n ? "; " : "", d->n_removed,
+                              sw_plural(d->n_removed), old->ids[d->removed[0]]);
+        char renamed[1024];
+        if (n < sizeof what && describe_renamed(spec, old, d, renamed, sizeof renamed))
+            n += (size_t)snprintf(what + n, sizeof what - n, "%s", renamed);
+    }
+    if (d->stop[0] && n < sizeof what) n += (size_t)snprintf(what + n, sizeof what - n, "%s%s", n ? "; " : "", d->stop);
+    if (d->n_added && spec->stop.kind != SW_STOP_NONE && n < sizeof what)
+        n += (size_t)snprintf(what + n, sizeof what - n, "%s%d run%s added (e.g. %s) to an early-stopping sweep, "
+                              "whose rungs rank all its runs", n ? "; " : "", d->n_added, sw_plural(d->n_added),
+                              spec->runs[d->added[0]].id);
     snprintf(err, errlen,
-             "%s holds the results of a different sweep: %s. Use --force to run this config there "
-             "(complete runs whose config did not change are kept, changed ones are redone), or choose "
-             "another directory with -o", dir, what);
+             "%s holds the results of a different sweep: %s. Use --force to run this config there (complete runs "
+             "whose config did not change are kept; the files of changed and removed runs are moved to a "
+             "subdirectory %s/dropped-N, never deleted, and changed runs redone), or choose another directory "
+             "with -o", dir, what, dir);
     return SW_ECONFIG;
 }
 
 /* The checks made before anything is written: DIR is named, is a directory or absent, and
- * what it holds is this sweep's (or opt->force). Reads its manifest into *old (left empty
- * when there is none). */
-static int check_existing(const sw_sweep_spec *spec, const sw_sweep_options *opt, manifest *old, char *err,
-                          size_t errlen)
+ * what it holds is this sweep's, or differs only by added runs (or opt->force). Reads its
+ * manifest into *old (left empty when there is none) and the difference into *d. */
+static int check_existing(const sw_sweep_spec *spec, const sw_sweep_options *opt, manifest *old, run_diff *d,
+                          char *err, size_t errlen)
 {
     const char *dir = opt->dir;
     if (!*dir) {
@@ -369,7 +580,12 @@ static int check_existing(const sw_sweep_spec *spec, const sw_sweep_options *opt
                  "choose another directory with -o, or use --force to write there anyway", dir, SW_MANIFEST_NAME);
         return SW_ECONFIG;
     }
-    return got == 1 && !opt->force ? check_same_sweep(spec, old, dir, err, errlen) : SW_OK;
+    if (got == 0) return SW_OK;
+    if (diff_runs(spec, old, d)) {
+        snprintf(err, errlen, "out of memory");
+        return SW_ENOMEM;
+    }
+    return opt->force ? SW_OK : check_same_sweep(spec, old, d, dir, err, errlen);
 }
 
 /* DIR/NAME opened (created if need be) for an flock, its path into lock (PATH_MAX).
@@ -425,18 +641,98 @@ void sw_outdir_index_unlock(int fd)
     if (fd >= 0) close(fd); /* closing the only descriptor releases the flock */
 }
 
-/* Forced over a changed sweep: the files and checkpoints of runs whose config changed are
- * outdated. */
-static void remove_changed_runs(const sw_sweep_spec *spec, const manifest *old, const char *dir)
+/* DIR/dropped-N, the first N free, created; its path into out. Returns SW_OK, or SW_EIO
+ * (errno says why). */
+static int make_dropped_dir(const char *dir, char *out, size_t outlen)
 {
-    for (int i = 0; i < spec->n_runs && old->n; i++) {
-        int j = manifest_find(old, spec->runs[i].id);
-        if (j >= 0 && strcmp(old->hashes[j], spec->runs[i].hash)) {
-            char path[PATH_MAX];
-            if (!sw_outdir_path(path, sizeof path, dir, spec->runs[i].id, ".h5")) unlink(path);
-            if (!sw_outdir_checkpoint_path(dir, spec->runs[i].id, path, sizeof path)) unlink(path);
+    for (int k = 1; k < 100000; k++) {
+        int n = snprintf(out, outlen, "%s/dropped-%d", dir, k);
+        if (n < 0 || (size_t)n >= outlen) {
+            errno = ENAMETOOLONG;
+            return SW_EIO;
+        }
+        if (mkdir(out, 0777) == 0) return SW_OK;
+        if (errno != EEXIST) return SW_EIO;
+    }
+    errno = EEXIST;
+    return SW_EIO;
+}
+
+/* "a, b, c, d, ... (9 in all)" of ids[0..n) into out. */
+static void list_ids(const char *const *ids, int n, char *out, size_t outlen)
+{
+    size_t used = 0;
+    out[0] = 0;
+    for (int i = 0; i < n && i < 4 && used < outlen; i++)
+        used += (size_t)snprintf(out + used, outlen - used, "%s%s", i ? ", " : "", ids[i]);
+    if (n > 4 && used < outlen) snprintf(out + used, outlen - used, ", ... (%d in all)", n);
+}
+
+/* Moves the files of `n` runs (ids) into DIR/dropped-N (*moved_to, created on the first
+ * file: "" when none had one) and removes their checkpoints (never resumable). A file gone
+ * meanwhile (a shard moved it) is skipped. The ids moved are gathered into moved[] (room
+ * for n), their count returned; SW_EIO with the message in err. */
+static int move_runs(const char *dir, const char *const *ids, int n, char *moved_to, size_t tolen,
+                     const char **moved, char *err, size_t errlen)
+{
+    int count = 0;
+    for (int i = 0; i < n; i++) {
+        char path[PATH_MAX], to[PATH_MAX + 32];
+        struct stat st;
+        if (!sw_outdir_checkpoint_path(dir, ids[i], path, sizeof path)) unlink(path);
+        if (sw_outdir_path(path, sizeof path, dir, ids[i], ".h5") || lstat(path, &st) != 0) continue;
+        if (!moved_to[0] && make_dropped_dir(dir, moved_to, tolen)) {
+            snprintf(err, errlen, "cannot create a directory %s/dropped-N for the runs this sweep no longer has: %s",
+                     dir, strerror(errno));
+            moved_to[0] = 0;
+            return SW_EIO;
+        }
+        snprintf(to, sizeof to, "%s/%s.h5", moved_to, ids[i]);
+        if (rename(path, to) == 0) moved[count++] = ids[i];
+        else if (errno != ENOENT) {
+            snprintf(err, errlen, "cannot move %s to %s: %s", path, to, strerror(errno));
+            return SW_EIO;
         }
     }
+    return count;
+}
+
+/* Forced over a changed sweep: the files of the runs it no longer has (removed) and of
+ * those whose config changed leave its view, moved (never deleted) into one new
+ * DIR/dropped-N, so that summarize, index, report and the run loop count the same runs;
+ * their checkpoints are removed. Says what moved where on `report` (may be NULL).
+ * Returns SW_OK, SW_EIO or SW_ENOMEM with the message in err. */
+static int drop_runs(const sw_sweep_spec *spec, const manifest *old, const run_diff *d, const char *dir, FILE *report,
+                     char *err, size_t errlen)
+{
+    int n = d->n_removed + d->n_changed, rc = SW_OK;
+    if (!n) return SW_OK;
+    const char **ids = malloc((size_t)n * sizeof *ids), **moved = malloc((size_t)n * sizeof *moved);
+    if (!ids || !moved) {
+        free(ids), free(moved);
+        snprintf(err, errlen, "out of memory");
+        return SW_ENOMEM;
+    }
+    for (int i = 0; i < d->n_removed; i++) ids[i] = old->ids[d->removed[i]];
+    for (int i = 0; i < d->n_changed; i++) ids[d->n_removed + i] = spec->runs[d->changed[i]].id;
+    char to[PATH_MAX] = "", list[1024];
+    int removed = move_runs(dir, ids, d->n_removed, to, sizeof to, moved, err, errlen);
+    int changed = removed < 0 ? removed : move_runs(dir, ids + d->n_removed, d->n_changed, to, sizeof to,
+                                                    moved + removed, err, errlen);
+    if (removed < 0 || changed < 0) rc = SW_EIO;
+    if (removed > 0 && report) {
+        list_ids(moved, removed, list, sizeof list);
+        fprintf(report, "sweep %s: moved the files of %d run%s this sweep no longer has to %s (%s): summarize, "
+                "index and report leave them out\n", spec->name, removed, sw_plural(removed), to, list);
+    }
+    if (changed > 0 && report) {
+        list_ids(moved + removed, changed, list, sizeof list);
+        fprintf(report, "sweep %s: moved the files of %d run%s whose config changed to %s (%s); %s redone\n",
+                spec->name, changed, sw_plural(changed), to, list, changed == 1 ? "it is" : "they are");
+    }
+    free(ids);
+    free(moved);
+    return rc;
 }
 
 /* Checkpoints of runs the sweep no longer has (forced over a changed sweep) can never be
@@ -463,12 +759,13 @@ int sw_sweep_prepare(const sw_sweep_spec *spec, const sw_sweep_options *opt, cha
 {
     const char *dir = opt->dir;
     manifest old = {0};
+    run_diff diff = {0};
     char **created = NULL;
     int n_created = 0;
     bool locked = false, theirs = false; /* theirs: another process holds DIR */
     int rc = sw_h5_init(err, errlen);
     if (rc) return rc;
-    if ((rc = check_existing(spec, opt, &old, err, errlen))) goto out;
+    if ((rc = check_existing(spec, opt, &old, &diff, err, errlen))) goto out;
     if ((rc = make_dirs(dir, err, errlen, &created, &n_created))) goto out;
     if (access(dir, W_OK | X_OK) != 0) {
         snprintf(err, errlen, "cannot write to the output directory %s: %s", dir, strerror(errno));
@@ -481,7 +778,16 @@ int sw_sweep_prepare(const sw_sweep_spec *spec, const sw_sweep_options *opt, cha
         theirs = rc == SW_ECONFIG;
         if (rc) goto out;
     }
-    remove_changed_runs(spec, &old, dir);
+    if ((rc = drop_runs(spec, &old, &diff, dir, opt->report, err, errlen))) goto out;
+    if (diff.n_added && opt->report) {
+        char list[1024];
+        const char **added = malloc((size_t)diff.n_added * sizeof *added);
+        for (int i = 0; added && i < diff.n_added; i++) added[i] = spec->runs[diff.added[i]].id;
+        if (added) list_ids(added, diff.n_added, list, sizeof list);
+        fprintf(opt->report, "sweep %s: %d run%s added to the sweep in %s (%s)\n", spec->name, diff.n_added,
+                sw_plural(diff.n_added), dir, added ? list : "");
+        free(added);
+    }
     remove_orphan_checkpoints(spec, dir);
     /* Shards share DIR with processes that may be writing right now: their temporaries
      * are not stale. A later whole-sweep invocation removes what killed shards left. */
@@ -498,8 +804,78 @@ out:
         undo_dirs(created, n_created);
     }
     free_strings(created, n_created);
+    diff_free(&diff);
     manifest_free(&old);
     return rc < 0 ? rc : SW_OK;
+}
+
+/* ---- what a mistaken directory argument meant --------------------------------------- */
+
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The subdirectory of `parent` nearest to `name` (within two edits; not `name` itself)
+ * into best (PATH_MAX). Returns true when there is one. */
+static bool nearest_dir(const char *parent, const char *name, char *best)
+{
+    DIR *d = opendir(parent);
+    if (!d) return false;
+    int best_d = 3;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char path[PATH_MAX];
+        if (e->d_name[0] == '.' || !strcmp(e->d_name, name)) continue;
+        int dist = sw_edit_distance(name, e->d_name);
+        if (dist >= best_d || snprintf(path, sizeof path, "%s/%s", parent, e->d_name) >= (int)sizeof path ||
+            !is_dir(path))
+            continue;
+        best_d = dist;
+        snprintf(best, PATH_MAX, "%s", !strcmp(parent, ".") ? e->d_name : path);
+    }
+    closedir(d);
+    return best_d < 3;
+}
+
+void sw_outdir_hint(const char *dir, char *out, size_t outlen)
+{
+    out[0] = 0;
+    size_t len = strlen(dir);
+    int ext = len > 5 && !strcmp(dir + len - 5, ".yaml") ? 5 : len > 4 && !strcmp(dir + len - 4, ".yml") ? 4 : 0;
+    char runs[PATH_MAX], near[PATH_MAX];
+    if (ext) { /* a sweep file: its output directory */
+        struct stat st;
+        sw_sweep_spec *spec = NULL;
+        char err[512];
+        bool there = stat(dir, &st) == 0 && S_ISREG(st.st_mode);
+        if (there && sw_sweep_spec_load(dir, NULL, 0, &spec, err, sizeof err) != SW_OK) spec = NULL;
+        const char *base = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
+        if (spec) snprintf(runs, sizeof runs, "runs/%s", spec->name);
+        else snprintf(runs, sizeof runs, "runs/%.*s", (int)(strlen(base) - (size_t)ext), base);
+        sw_sweep_spec_free(spec);
+        if (is_dir(runs))
+            snprintf(out, outlen, "; %s is a sweep file, its results are in %s: sweep summarize %s", dir, runs, runs);
+        else if (there)
+            snprintf(out, outlen, "; %s is a sweep file, its results would be in %s (not there: run `sweep %s` "
+                     "first, or give the directory its -o named)", dir, runs, dir);
+        return;
+    }
+    char parent[PATH_MAX], name[PATH_MAX];
+    const char *slash = strrchr(dir, '/');
+    snprintf(parent, sizeof parent, "%.*s", slash ? (int)(slash - dir) : 1, slash ? dir : ".");
+    snprintf(name, sizeof name, "%s", slash ? slash + 1 : dir);
+    if (!slash && snprintf(runs, sizeof runs, "runs/%s", dir) < (int)sizeof runs && is_dir(runs)) {
+        snprintf(out, outlen, "; did you mean %s?", runs);
+    } else if (name[0] && nearest_dir(parent[0] ? parent : "/", name, near)) {
+        snprintf(out, outlen, "; did you mean %s?", near);
+    } else if (name[0] && slash && !strchr(parent, '/') && parent[0] && !is_dir(parent) &&
+               nearest_dir(".", parent, near)) { /* rnus/t: the parent misspelt */
+        char both[2 * PATH_MAX + 2];
+        snprintf(both, sizeof both, "%s/%s", near, name);
+        if (is_dir(both)) snprintf(out, outlen, "; did you mean %s?", both);
+    }
 }
 
 /* ---- resume ----------------------------------------------------------------------------- */
@@ -649,8 +1025,17 @@ static int rebuild_decisions(const char *dir, const manifest *m, sw_stop_plan *p
     sw_stop_run_state *st = calloc((size_t)(m->n ? m->n : 1), sizeof *st);
     double **values = calloc((size_t)(m->n ? m->n : 1), sizeof *values);
     sw_metric_mode mode = strstr(sw_stop_metric_name(m->stop.metric), "_acc") ? SW_METRIC_MAX : SW_METRIC_MIN;
-    int rc = st && values ? sw_stop_plan_init(plan, m->stop.kind, mode, m->stop.eta, m->stop.min_epochs,
-                                              m->stop_epochs, m->n, (const char *const *)m->ids)
+    /* configurations numbered from 0 in order of first run, as sweep writes them */
+    bool configs = m->n > 0;
+    for (int i = 0, next = 0; i < m->n && configs; i++) {
+        configs = m->configs[i] >= 0 && m->configs[i] <= next;
+        next += m->configs[i] == next;
+    }
+    /* a manifest without them (before stop.by) ranked runs */
+    sw_stop_by by = configs ? m->stop.by : SW_STOP_BY_RUN;
+    int rc = st && values ? sw_stop_plan_init(plan, m->stop.kind, mode, by, m->stop.eta, m->stop.min_epochs,
+                                              m->stop_epochs, m->n, (const char *const *)m->ids,
+                                              configs ? m->configs : NULL)
                           : SW_ENOMEM;
     for (int i = 0; i < m->n && rc == SW_OK; i++) {
         char path[PATH_MAX], why[PATH_MAX + 256];
@@ -665,7 +1050,7 @@ static int rebuild_decisions(const char *dir, const manifest *m, sw_stop_plan *p
     if (rc == SW_OK) rc = sw_stop_evaluate(plan, st, o);
     if (rc == SW_OK)
         *d = (sw_index_decisions){m->stop.kind, m->stop.metric, m->stop.eta, m->stop.min_epochs, o->decisions,
-                                  o->n_decisions, (const char *const *)m->ids};
+                                  o->n_decisions, (const char *const *)m->ids, by};
     for (int i = 0; values && i < m->n; i++) free(values[i]);
     free(values);
     free(st);
@@ -678,7 +1063,9 @@ int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, char *err,
     if (rc) return rc;
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "%s is not a directory", dir);
+        char hint[PATH_MAX + 256];
+        sw_outdir_hint(dir, hint, sizeof hint);
+        snprintf(err, errlen, "%s is not a directory%s", dir, hint);
         return SW_ENOTFOUND;
     }
     manifest m;

@@ -21,7 +21,11 @@
 
 /* Checks and creates opt->dir, takes its lock (held until the process exits: a second
  * sweep on the same directory is refused; shards share it), compares its manifest, removes stale
- * temporaries and writes the manifest. On error (directory cannot be created, a different sweep is there and
+ * temporaries and writes the manifest. Runs added to the sweep need no force; changed or
+ * removed runs (naming which keys of which run changed), changed stop settings, and runs
+ * added to an early-stopping sweep need opt->force, which moves the files of removed and
+ * changed runs into a new DIR/dropped-N (never deleting one), out of every reader's view.
+ * On error (directory cannot be created, a different sweep is there and
  * !force, ...) returns a negative code with the message in err, and leaves no file or
  * directory it created behind. */
 int sw_sweep_prepare(const sw_sweep_spec *spec, const sw_sweep_options *opt, char *err, size_t errlen);
@@ -95,5 +99,12 @@ int sw_outdir_scan(const sw_sweep_spec *spec, const sw_sweep_options *opt, const
  * caller's; NULL when none). A failed file, or none (f NULL), counts as no epoch. Returns
  * SW_OK or SW_ENOMEM. */
 int sw_outdir_stop_state(const sw_run_file *f, const char *metric, sw_stop_run_state *st, double **values);
+
+/* For a directory argument that is not a directory (`sweep summarize DIR`, `sweep index
+ * DIR`): "; ..." into out saying what was probably meant, else "". A sweep file (NAME.yaml,
+ * there or not) points to its output directory runs/<name> (the name inside the file when
+ * it reads); a missing DIR to the nearest name beside it (within two edits) or to
+ * runs/DIR. Reads only. */
+void sw_outdir_hint(const char *dir, char *out, size_t outlen);
 
 #endif

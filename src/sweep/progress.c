@@ -14,6 +14,13 @@
 
 static const char *const end_names[SW_END_COUNT] = {"done", "diverged", "failed", "stopped", "rung"};
 
+void sw_format_metric(const char *metric, double v, char *out, size_t outlen)
+{
+    if (v != v) snprintf(out, outlen, "NaN");
+    else if (strstr(metric, "_acc")) snprintf(out, outlen, "%.2f%%", 100 * v);
+    else snprintf(out, outlen, "%.4g", v);
+}
+
 void sw_format_duration(double s, char *out, size_t outlen)
 {
     if (!(s >= 0) || s > 1e8) {

@@ -98,6 +98,10 @@ void sw_progress_print_start(const sw_sweep_spec *spec, const sw_sweep_options *
 /* The closing lines: counts and time, or how to resume after Ctrl-C or --fail-fast. */
 void sw_progress_print_end(const sw_sweep_spec *spec, const char *dir, const sw_sweep_outcome *out);
 
+/* A metric's value as the summary table prints it: an accuracy (a name with "_acc") in
+ * percent with two decimals ("93.70%"), a loss with four significant digits; "NaN". */
+void sw_format_metric(const char *metric, double v, char *out, size_t outlen);
+
 /* Seconds as "42s", "3m07s" or "2h05m"; "--" when unknown or absurd. */
 void sw_format_duration(double s, char *out, size_t outlen);
 

@@ -134,33 +134,70 @@ static const char **run_ids(const sw_sweep_spec *spec)
     return ids;
 }
 
+/* Early stopping's plan of spec (stopping.h): its runs' ids and configurations. Returns
+ * SW_OK or SW_ENOMEM; *ids is the caller's (free) either way, and the plan too
+ * (sw_stop_plan_free). */
+static int stop_plan_of(const sw_sweep_spec *spec, sw_stop_plan *p, const char ***ids)
+{
+    memset(p, 0, sizeof *p);
+    int *configs = calloc((size_t)(spec->n_runs ? spec->n_runs : 1), sizeof *configs);
+    *ids = run_ids(spec);
+    int rc = SW_ENOMEM;
+    if (configs && *ids) {
+        for (int i = 0; i < spec->n_runs; i++) configs[i] = spec->runs[i].config;
+        rc = sw_stop_plan_init(p, spec->stop.kind, spec->stop_mode, spec->stop.by, spec->stop.eta,
+                               spec->stop.min_epochs, spec->stop_epochs, spec->n_runs, *ids, configs);
+    }
+    free(configs);
+    return rc;
+}
+
+/* True when the plan decides about configurations of several runs. */
+static bool by_configurations(const sw_stop_plan *p)
+{
+    return p->by == SW_STOP_BY_CONFIGURATION && p->n_units < p->n_runs;
+}
+
 /* --dry-run's account of early stopping: the rungs (per bracket), the epochs planned if no
  * run diverges against those of every run trained to the end. */
 static void print_stop_plan(const sw_sweep_spec *spec, FILE *f)
 {
     if (spec->stop.kind == SW_STOP_NONE) return;
-    const char **ids = run_ids(spec);
+    const char **ids = NULL;
     sw_stop_plan p;
-    if (!ids || sw_stop_plan_init(&p, spec->stop.kind, spec->stop_mode, spec->stop.eta, spec->stop.min_epochs,
-                                  spec->stop_epochs, spec->n_runs, ids)) {
+    if (stop_plan_of(spec, &p, &ids)) {
+        sw_stop_plan_free(&p);
         free(ids);
         return;
     }
+    bool configs = by_configurations(&p);
     fprintf(f, "\nearly stopping: %s on %s (%s is better), eta %d, min_epochs %d\n", sw_stop_kind_name(p.kind),
             sw_stop_metric_name(spec->stop.metric), p.mode == SW_METRIC_MAX ? "higher" : "lower", p.eta,
             p.min_epochs);
+    if (configs)
+        fprintf(f, "  by configuration: %d configurations of %d runs; the runs of one (they differ only in seed) "
+                   "go on or stop together, by their mean\n", p.n_units, p.n_runs);
+    int runs[SW_STOP_MAX_RUNGS], units[SW_STOP_MAX_RUNGS];
     for (int b = 0; b < p.n_brackets; b++) {
-        int n = 0;
-        for (int i = 0; i < p.n_runs; i++) n += p.bracket[i] == b;
-        if (p.n_brackets > 1) fprintf(f, "  bracket %d: %d run%s, ", b, n, sw_plural(n));
-        else fprintf(f, "  ");
+        sw_stop_plan_counts(&p, b, runs, units);
+        int first = sw_stop_bracket_first_rung(&p, b);
+        if (p.n_brackets > 1 && configs)
+            fprintf(f, "  bracket %d: %d configuration%s (%d runs), ", b, units[first], sw_plural(units[first]),
+                    runs[first]);
+        else if (p.n_brackets > 1)
+            fprintf(f, "  bracket %d: %d run%s, ", b, runs[first], sw_plural(runs[first]));
+        else
+            fprintf(f, "  ");
         fprintf(f, "rungs at epochs");
-        for (int k = sw_stop_bracket_first_rung(&p, b); k < p.n_rungs; k++) {
+        for (int k = first; k < p.n_rungs; k++) {
             fprintf(f, " %d", p.rung[k]);
-            if (p.kind != SW_STOP_MEDIAN && k < p.n_rungs - 1) fprintf(f, " (%d)", n);
-            if (p.kind != SW_STOP_MEDIAN) n = n / p.eta > 1 ? n / p.eta : 1;
+            if (p.kind == SW_STOP_MEDIAN || k == p.n_rungs - 1) continue;
+            if (configs) fprintf(f, " (%d: %d)", units[k], runs[k]);
+            else fprintf(f, " (%d)", runs[k]);
         }
-        fprintf(f, "%s\n", p.kind != SW_STOP_MEDIAN ? " (the end); (n): runs deciding there" : " (the end)");
+        fprintf(f, "%s\n", p.kind == SW_STOP_MEDIAN ? " (the end)"
+                           : configs ? " (the end); (c: n): configurations and runs deciding there"
+                                     : " (the end); (n): runs deciding there");
     }
     long long planned = sw_stop_planned_epochs(&p), full = (long long)p.n_runs * p.epochs;
     fprintf(f, "epochs planned: %s%lld of %lld (%.0f%%) if no run diverges%s\n",
@@ -425,16 +462,14 @@ static stop_sched *stop_create(const sw_sweep_spec *spec, const sw_sweep_options
     if (!S) return NULL;
     pthread_cond_init(&S->changed, NULL);
     size_t n = (size_t)(spec->n_runs ? spec->n_runs : 1);
-    S->ids = run_ids(spec);
+    int planned = stop_plan_of(spec, &S->plan, &S->ids);
     S->st = calloc(n, sizeof *S->st), S->values = calloc(n, sizeof *S->values);
     S->status = calloc(n, sizeof *S->status);
     S->busy = calloc(n, sizeof *S->busy), S->failed = calloc(n, sizeof *S->failed);
     S->mine = calloc(n, sizeof *S->mine), S->reported = calloc(n, sizeof *S->reported);
     S->decided = calloc(SW_STOP_MAX_RUNGS, sizeof *S->decided), S->queue = calloc(n, sizeof *S->queue);
     if (!S->ids || !S->st || !S->values || !S->status || !S->busy || !S->failed || !S->mine || !S->reported ||
-        !S->decided || !S->queue ||
-        sw_stop_plan_init(&S->plan, spec->stop.kind, spec->stop_mode, spec->stop.eta, spec->stop.min_epochs,
-                          spec->stop_epochs, spec->n_runs, S->ids)) {
+        !S->decided || !S->queue || planned) {
         stop_free(S);
         return NULL;
     }
@@ -444,7 +479,7 @@ static stop_sched *stop_create(const sw_sweep_spec *spec, const sw_sweep_options
     }
     S->shards = opt->shard_count > 1;
     S->table = (sw_index_decisions){spec->stop.kind, spec->stop.metric, spec->stop.eta, spec->stop.min_epochs,
-                                    NULL, 0, S->ids};
+                                    NULL, 0, S->ids, spec->stop.by};
     return S;
 }
 
@@ -514,20 +549,31 @@ static int stop_refresh(const sw_sweep_spec *spec, const char *dir, stop_sched *
     g_queue_spec = spec;
     qsort(S->queue, (size_t)S->n_queue, sizeof *S->queue, by_job_cost);
     const char *metric = sw_stop_metric_name(spec->stop.metric);
+    bool configs = by_configurations(&S->plan);
+    char cut[32], val[32], mine[32];
     /* the rungs decided since the last evaluation: one line each (rows come by bracket and
      * rung, so each rung's rows are one block) */
     const sw_stop_decision *dec = S->now.decisions;
     for (int d = 0, e; d < S->now.n_decisions; d = e) {
-        int b = dec[d].bracket, k = dec[d].rung, up = 0;
+        int b = dec[d].bracket, k = dec[d].rung, up = 0, units = 0, units_up = 0;
         for (e = d; e < S->now.n_decisions && dec[e].bracket == b && dec[e].rung == k; e++) up += dec[e].promoted;
+        for (int x = d; x < e; x++) /* a unit counted at its smallest id, its first row */
+            if (!strcmp(S->ids[dec[x].run], S->plan.unit_id[S->plan.unit[dec[x].run]]))
+                units++, units_up += dec[x].promoted;
         int ordinal = k - sw_stop_bracket_first_rung(&S->plan, b);
         if (ordinal < S->decided[b]) continue;
         S->decided[b] = ordinal + 1;
-        char line[512], where[32] = "";
+        char line[512], where[32] = "", who[96];
         if (S->plan.n_brackets > 1) snprintf(where, sizeof where, "bracket %d ", b);
-        snprintf(line, sizeof line, "sweep %s: %srung %d (epoch %d): %d of %d run%s go on (%s %s %.6g)", spec->name,
-                 where, k, dec[d].epoch, up, e - d, sw_plural(e - d), metric,
-                 S->plan.mode == SW_METRIC_MAX ? ">=" : "<=", dec[d].cutoff);
+        if (configs)
+            snprintf(who, sizeof who, "%d of %d configuration%s (%d of %d runs) go on", units_up, units,
+                     sw_plural(units), up, e - d);
+        else
+            snprintf(who, sizeof who, "%d of %d run%s go on", up, e - d, sw_plural(e - d));
+        sw_format_metric(metric, dec[d].cutoff, cut, sizeof cut);
+        snprintf(line, sizeof line, "sweep %s: %srung %d (epoch %d): %s (%s%s %s %s)", spec->name, where, k,
+                 dec[d].epoch, who, metric, configs ? " mean" : "", S->plan.mode == SW_METRIC_MAX ? ">=" : "<=",
+                 cut);
         if (announce && !quiet) sw_progress_note(p, line);
     }
     for (int i = 0; i < spec->n_runs; i++) {
@@ -538,10 +584,15 @@ static int stop_refresh(const sw_sweep_spec *spec, const char *dir, stop_sched *
         if (sw_outdir_checkpoint_path(dir, spec->runs[i].id, ckpt, sizeof ckpt) == SW_OK) unlink(ckpt);
         if (!announce) continue;
         const sw_stop_decision *x = stop_row(S, i);
-        char detail[256];
-        snprintf(detail, sizeof detail, "at epoch %d (rung %d): %s %.6g, %s %.6g to go on", x ? x->epoch : 0,
-                 x ? x->rung : 0, metric, x ? x->metric : NAN, S->plan.mode == SW_METRIC_MAX ? "at least" : "at most",
-                 x ? x->cutoff : NAN);
+        char detail[256], of[96] = "";
+        sw_format_metric(metric, x ? x->cutoff : NAN, cut, sizeof cut);
+        sw_format_metric(metric, x ? x->metric : NAN, val, sizeof val);
+        sw_format_metric(metric, x ? x->run_metric : NAN, mine, sizeof mine);
+        if (configs && S->plan.unit_size[S->plan.unit[i]] > 1)
+            snprintf(of, sizeof of, " (its configuration's mean over %d runs: %s)",
+                     S->plan.unit_size[S->plan.unit[i]], val);
+        snprintf(detail, sizeof detail, "at epoch %d (rung %d): %s %s%s, %s %s to go on", x ? x->epoch : 0,
+                 x ? x->rung : 0, metric, mine, of, S->plan.mode == SW_METRIC_MAX ? "at least" : "at most", cut);
         sw_progress_stopped(p, i, detail, quiet);
     }
     return SW_OK;
@@ -612,10 +663,11 @@ static void stop_job_read(sweep_loop *L, sw_run_report *r)
     /* written but not read back up to its rung (damaged since?): not handed out again now */
     if (r->end != SW_END_STOPPED && !S->st[i].final && S->st[i].epochs < r->until) S->failed[i] = true;
     if (r->end == SW_END_RUNG && r->until >= 1 && S->st[i].epochs >= r->until) { /* "val_acc 0.8; resumed ..." */
-        char was[sizeof r->detail];
+        char was[sizeof r->detail], v[32];
         snprintf(was, sizeof was, "%s", r->detail);
-        snprintf(r->detail, sizeof r->detail, "%s %.6g%s%.500s", sw_stop_metric_name(L->spec->stop.metric),
-                 S->st[i].values[r->until - 1], was[0] ? "; " : "", was);
+        sw_format_metric(sw_stop_metric_name(L->spec->stop.metric), S->st[i].values[r->until - 1], v, sizeof v);
+        snprintf(r->detail, sizeof r->detail, "%s %s%s%.500s", sw_stop_metric_name(L->spec->stop.metric), v,
+                 was[0] ? "; " : "", was);
     }
 }
 
