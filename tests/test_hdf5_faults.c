@@ -43,6 +43,7 @@
 #include "runwrite.h"
 #include "hdf5_synth.h"
 #include "outdir.h"
+#include "prepare.h"
 #include "sweepspec.h"
 #include "train.h"
 

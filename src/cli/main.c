@@ -30,6 +30,8 @@
 #include "config.h"
 #include "kernels.h"
 #include "outdir.h"
+#include "prepare.h"
+#include "rebuild.h"
 #include "record.h"
 #include "sample.h"
 #include "summarize.h"

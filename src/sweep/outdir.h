@@ -3,7 +3,8 @@
  * outdir.c owns everything about DIR besides the run files themselves (h5io writes those):
  * creating it, its lock (DIR/.sweep.lock), its manifest (DIR/sweep-manifest.txt: which runs
  * the directory is for), which runs it already holds (resume), and rebuilding its index.
- * sw_sweep_prepare and sw_sweep_rebuild_index are its entry points. */
+ * prepare.h makes it ready for a sweep; manifest.h reads and writes its manifest;
+ * rebuild.h rebuilds its index. */
 #ifndef SWEEP_OUTDIR_H
 #define SWEEP_OUTDIR_H
 
@@ -13,31 +14,17 @@
 
 #include "index.h"
 #include "runfile.h"
+#include "manifest.h"
 #include "options.h"
 #include "stopping.h"
 
-/* The file in DIR listing the sweep's runs (id and config hash), to detect a changed sweep. */
-#define SW_MANIFEST_NAME "sweep-manifest.txt"
+/* The lock files in DIR (hidden, so that no reader takes them for data). */
+#define SW_LOCK_NAME ".sweep.lock"
+#define SW_INDEX_LOCK_NAME ".sweep.index.lock"
 
-/* Checks and creates opt->dir, takes its lock (held until the process exits: a second
- * sweep on the same directory is refused; shards share it), compares its manifest, removes stale
- * temporaries and writes the manifest. Runs added to the sweep need no force; changed or
- * removed runs (naming which keys of which run changed), changed stop settings, and runs
- * added to an early-stopping sweep need opt->force, which moves the files of removed and
- * changed runs into a new DIR/dropped-N (never deleting one), out of every reader's view.
- * On error (directory cannot be created, a different sweep is there and
- * !force, ...) returns a negative code with the message in err, and leaves no file or
- * directory it created behind. */
-int sw_sweep_prepare(const sw_sweep_spec *spec, const sw_sweep_options *opt, char *err, size_t errlen);
-
-/* Rebuilds DIR/sweep.h5 from the run files present: in the manifest's grid order when
- * DIR holds one (rows of runs without a file are "pending"), with the config text of the
- * existing index when it is readable; otherwise every run file present, by name. Every
- * file is read through once (sw_h5_verify_run); each that does not verify (damaged,
- * truncated, empty, foreign) is named with the reason on `diag` (may be NULL) and its row
- * says "unreadable". Writes a one-line account to `report` (may be NULL). Returns SW_OK or
- * a negative code with the message in err. */
-int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, char *err, size_t errlen);
+/* DIR/NAME opened (created if need be) for an flock, its path into lock (PATH_MAX bytes).
+ * Returns the descriptor, or SW_EIO with the message in err. */
+int sw_outdir_open_lock(const char *dir, const char *name, char *lock, char *err, size_t errlen);
 
 /* Writes "DIR/<name><ext>" into out. Returns SW_OK, or SW_EINVAL when it does not fit. */
 int sw_outdir_path(char *out, size_t outlen, const char *dir, const char *name, const char *ext);
