@@ -28,6 +28,7 @@
 
 #include "common.h"
 #include "config.h"
+#include "dryrun.h"
 #include "kernels.h"
 #include "outdir.h"
 #include "prepare.h"

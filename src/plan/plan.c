@@ -47,3 +47,29 @@ int sw_dup_string(char **dst, const char *src)
     *dst = strdup(src ? src : "");
     return *dst ? SW_OK : SW_ENOMEM;
 }
+
+/* The ids of spec's runs as an array (for stopping.h's ties); NULL when out of memory. */
+const char **sw_sweep_spec_ids(const sw_sweep_spec *spec)
+{
+    const char **ids = calloc((size_t)(spec->n_runs ? spec->n_runs : 1), sizeof *ids);
+    for (int i = 0; ids && i < spec->n_runs; i++) ids[i] = spec->runs[i].id;
+    return ids;
+}
+
+/* Early stopping's plan of spec (stopping.h): its runs' ids and configurations. Returns
+ * SW_OK or SW_ENOMEM; *ids is the caller's (free) either way, and the plan too
+ * (sw_stop_plan_free). */
+int sw_sweep_spec_stop_plan(const sw_sweep_spec *spec, sw_stop_plan *p, const char ***ids)
+{
+    memset(p, 0, sizeof *p);
+    int *configs = calloc((size_t)(spec->n_runs ? spec->n_runs : 1), sizeof *configs);
+    *ids = sw_sweep_spec_ids(spec);
+    int rc = SW_ENOMEM;
+    if (configs && *ids) {
+        for (int i = 0; i < spec->n_runs; i++) configs[i] = spec->runs[i].config;
+        rc = sw_stop_plan_init(p, spec->stop.kind, spec->stop_mode, spec->stop.by, spec->stop.eta,
+                               spec->stop.min_epochs, spec->stop_epochs, spec->n_runs, *ids, configs);
+    }
+    free(configs);
+    return rc;
+}

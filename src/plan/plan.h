@@ -55,6 +55,15 @@ void sw_sweep_spec_free(sw_sweep_spec *spec);
 /* Appends a copy of `text` to s's warnings. Returns SW_OK or SW_ENOMEM. */
 int sw_sweep_spec_warn(sw_sweep_spec *s, const char *text);
 
+/* The ids of spec's runs as an array (for stopping.h's ties): malloc'ed, the strings
+ * borrowed; NULL when out of memory. */
+const char **sw_sweep_spec_ids(const sw_sweep_spec *spec);
+
+/* Early stopping's plan of spec (stopping.h): its runs' ids and configurations. Returns
+ * SW_OK or SW_ENOMEM; *ids is the caller's (free) either way, and the plan too
+ * (sw_stop_plan_free). */
+int sw_sweep_spec_stop_plan(const sw_sweep_spec *spec, sw_stop_plan *p, const char ***ids);
+
 /* *dst = a malloc'ed copy of src (NULL copies as ""). Returns SW_OK or SW_ENOMEM. */
 int sw_dup_string(char **dst, const char *src);
 

@@ -490,3 +490,9 @@ int sw_stop_evaluate(const sw_stop_plan *p, const sw_stop_run_state *st, sw_stop
     free(members), free(start), free(runs);
     return SW_OK;
 }
+
+/* True when the plan decides about configurations of several runs. */
+bool sw_stop_plan_by_configurations(const sw_stop_plan *p)
+{
+    return p->by == SW_STOP_BY_CONFIGURATION && p->n_units < p->n_runs;
+}

@@ -201,4 +201,8 @@ typedef struct {
 int sw_stop_evaluate(const sw_stop_plan *p, const sw_stop_run_state *st, sw_stop_outcome *out);
 void sw_stop_outcome_free(sw_stop_outcome *out);
 
+/* True when the plan decides about configurations of several runs (stop.by configuration
+ * with seeds swept). */
+bool sw_stop_plan_by_configurations(const sw_stop_plan *p);
+
 #endif

@@ -42,6 +42,7 @@
 #include "data.h"
 #include "estimate.h"
 #include "index.h"
+#include "keeper.h"
 #include "runfile.h"
 #include "runwrite.h"
 #include "outdir.h"
@@ -50,9 +51,6 @@
 #include "sweep_mpi.h"
 #include "testhook.h"
 #include "train.h"
-
-/* A rough single-thread speed of the engine, only for --dry-run's time estimate. */
-#define SW_ASSUMED_FLOPS_PER_THREAD 40e9
 
 /* ---- Ctrl-C -------------------------------------------------------------------------- */
 
@@ -119,235 +117,12 @@ static void signals_restore(signal_guard *g)
     if (g->sigterm) sigaction(SIGTERM, &g->old_term, NULL);
 }
 
-/* ---- the plan ------------------------------------------------------------------------ */
+/* ---- threads ------------------------------------------------------------------------- */
 
 int sw_sweep_default_threads(void)
 {
     int n = omp_get_max_threads();
     return n >= 1 ? n : 1;
-}
-
-/* The ids of spec's runs as an array (for stopping.h's ties); NULL when out of memory. */
-static const char **run_ids(const sw_sweep_spec *spec)
-{
-    const char **ids = calloc((size_t)(spec->n_runs ? spec->n_runs : 1), sizeof *ids);
-    for (int i = 0; ids && i < spec->n_runs; i++) ids[i] = spec->runs[i].id;
-    return ids;
-}
-
-/* Early stopping's plan of spec (stopping.h): its runs' ids and configurations. Returns
- * SW_OK or SW_ENOMEM; *ids is the caller's (free) either way, and the plan too
- * (sw_stop_plan_free). */
-static int stop_plan_of(const sw_sweep_spec *spec, sw_stop_plan *p, const char ***ids)
-{
-    memset(p, 0, sizeof *p);
-    int *configs = calloc((size_t)(spec->n_runs ? spec->n_runs : 1), sizeof *configs);
-    *ids = run_ids(spec);
-    int rc = SW_ENOMEM;
-    if (configs && *ids) {
-        for (int i = 0; i < spec->n_runs; i++) configs[i] = spec->runs[i].config;
-        rc = sw_stop_plan_init(p, spec->stop.kind, spec->stop_mode, spec->stop.by, spec->stop.eta,
-                               spec->stop.min_epochs, spec->stop_epochs, spec->n_runs, *ids, configs);
-    }
-    free(configs);
-    return rc;
-}
-
-/* True when the plan decides about configurations of several runs. */
-static bool by_configurations(const sw_stop_plan *p)
-{
-    return p->by == SW_STOP_BY_CONFIGURATION && p->n_units < p->n_runs;
-}
-
-/* --dry-run's account of early stopping: the rungs (per bracket), the epochs planned if no
- * run diverges against those of every run trained to the end. */
-static void print_stop_plan(const sw_sweep_spec *spec, FILE *f)
-{
-    if (spec->stop.kind == SW_STOP_NONE) return;
-    const char **ids = NULL;
-    sw_stop_plan p;
-    if (stop_plan_of(spec, &p, &ids)) {
-        sw_stop_plan_free(&p);
-        free(ids);
-        return;
-    }
-    bool configs = by_configurations(&p);
-    fprintf(f, "\nearly stopping: %s on %s (%s is better), eta %d, min_epochs %d\n", sw_stop_kind_name(p.kind),
-            sw_stop_metric_name(spec->stop.metric), p.mode == SW_METRIC_MAX ? "higher" : "lower", p.eta,
-            p.min_epochs);
-    if (configs)
-        fprintf(f, "  by configuration: %d configurations of %d runs; the runs of one (they differ only in seed) "
-                   "go on or stop together, by their mean\n", p.n_units, p.n_runs);
-    int runs[SW_STOP_MAX_RUNGS], units[SW_STOP_MAX_RUNGS];
-    for (int b = 0; b < p.n_brackets; b++) {
-        sw_stop_plan_counts(&p, b, runs, units);
-        int first = sw_stop_bracket_first_rung(&p, b);
-        if (p.n_brackets > 1 && configs)
-            fprintf(f, "  bracket %d: %d configuration%s (%d runs), ", b, units[first], sw_plural(units[first]),
-                    runs[first]);
-        else if (p.n_brackets > 1)
-            fprintf(f, "  bracket %d: %d run%s, ", b, runs[first], sw_plural(runs[first]));
-        else
-            fprintf(f, "  ");
-        fprintf(f, "rungs at epochs");
-        for (int k = first; k < p.n_rungs; k++) {
-            fprintf(f, " %d", p.rung[k]);
-            if (p.kind == SW_STOP_MEDIAN || k == p.n_rungs - 1) continue;
-            if (configs) fprintf(f, " (%d: %d)", units[k], runs[k]);
-            else fprintf(f, " (%d)", runs[k]);
-        }
-        fprintf(f, "%s\n", p.kind == SW_STOP_MEDIAN ? " (the end)"
-                           : configs ? " (the end); (c: n): configurations and runs deciding there"
-                                     : " (the end); (n): runs deciding there");
-    }
-    long long planned = sw_stop_planned_epochs(&p), full = (long long)p.n_runs * p.epochs;
-    fprintf(f, "epochs planned: %s%lld of %lld (%.0f%%) if no run diverges%s\n",
-            p.kind == SW_STOP_MEDIAN ? "at most " : "", planned, full, 100.0 * (double)planned / (double)full,
-            p.kind == SW_STOP_MEDIAN ? " (median stops as the values fall)" : "");
-    sw_stop_plan_free(&p);
-    free(ids);
-}
-
-void sw_sweep_print_plan(const sw_sweep_spec *spec, int threads, const char *dir, FILE *f)
-{
-    double total = 0, longest = 0;
-    for (int i = 0; i < spec->n_runs; i++) {
-        total += spec->runs[i].cost;
-        if (spec->runs[i].cost > longest) longest = spec->runs[i].cost;
-    }
-    fprintf(f, "sweep %s: %d run%s", spec->name, spec->n_runs, sw_plural(spec->n_runs));
-    if (spec->n_swept) {
-        fprintf(f, " over ");
-        for (int j = 0; j < spec->n_swept; j++) fprintf(f, "%s%s", j ? ", " : "", spec->swept_keys[j]);
-    }
-    fprintf(f, "\noutput: %s (nothing is written by --dry-run)\n\n", dir);
-    size_t idw = 6;
-    for (int i = 0; i < spec->n_runs; i++)
-        if (strlen(spec->runs[i].id) > idw) idw = strlen(spec->runs[i].id);
-    fprintf(f, "%5s  %-*s", "#", (int)idw, "run id");
-    int *w = calloc((size_t)(spec->n_swept ? spec->n_swept : 1), sizeof *w);
-    for (int j = 0; w && j < spec->n_swept; j++) {
-        w[j] = (int)strlen(spec->swept_short[j]);
-        for (int i = 0; i < spec->n_runs; i++)
-            if ((int)strlen(spec->runs[i].values[j]) > w[j]) w[j] = (int)strlen(spec->runs[i].values[j]);
-        fprintf(f, "  %*s", w[j], spec->swept_short[j]);
-    }
-    fprintf(f, "  %10s\n", "est. GFLOP");
-    for (int i = 0; i < spec->n_runs; i++) {
-        fprintf(f, "%5d  %-*s", i + 1, (int)idw, spec->runs[i].id);
-        for (int j = 0; w && j < spec->n_swept; j++) fprintf(f, "  %*s", w[j], spec->runs[i].values[j]);
-        fprintf(f, "  %10.1f\n", spec->runs[i].cost / 1e9);
-    }
-    free(w);
-    int t = threads < spec->n_runs ? threads : spec->n_runs;
-    double seconds = total / SW_ASSUMED_FLOPS_PER_THREAD / t;
-    double floor_s = longest / SW_ASSUMED_FLOPS_PER_THREAD;
-    if (seconds < floor_s) seconds = floor_s;
-    char d[32];
-    sw_format_duration(seconds, d, sizeof d);
-    fprintf(f, "\ntotal: %d run%s, %.1f GFLOP; roughly %s on %d thread%s (assuming ~%.0f GFLOP/s per thread)\n",
-            spec->n_runs, sw_plural(spec->n_runs), total / 1e9, d, t, sw_plural(t), SW_ASSUMED_FLOPS_PER_THREAD / 1e9);
-    print_stop_plan(spec, f);
-}
-
-/* ---- the index ------------------------------------------------------------------------ */
-
-/* DIR/sweep.h5, kept by rank 0 (or a lone process). */
-typedef struct {
-    const sw_sweep_spec *spec;
-    const char *dir;
-    const char **ids;
-    sw_config *configs;
-    sw_index_cache *cache; /* so that each run file is read once, not at every write */
-    double written_at;     /* sw_now() after the last write */
-    double cost;           /* seconds the last write took */
-    int rc;                /* the first failed write after the first one, with its message */
-    char err[512];
-    const sw_index_decisions *decisions; /* early stopping's (NULL without) */
-} index_keeper;
-
-/* Sets up *ix for spec's runs (no write yet; the resume scan fills the cache). Returns
- * SW_OK or SW_ENOMEM; index_free either way. */
-static int index_init(index_keeper *ix, const sw_sweep_spec *spec, const char *dir)
-{
-    memset(ix, 0, sizeof *ix);
-    ix->spec = spec;
-    ix->dir = dir;
-    ix->ids = calloc((size_t)spec->n_runs, sizeof *ix->ids);
-    ix->configs = calloc((size_t)spec->n_runs, sizeof *ix->configs);
-    ix->cache = sw_index_cache_create(spec->n_runs); /* so that each run file is read once */
-    if (!ix->ids || !ix->configs || !ix->cache) return SW_ENOMEM;
-    for (int i = 0; i < spec->n_runs; i++) ix->ids[i] = spec->runs[i].id, ix->configs[i] = spec->runs[i].cfg;
-    return SW_OK;
-}
-
-/* NULL-tolerant, as is every field. */
-static void index_free(index_keeper *ix)
-{
-    if (!ix) return;
-    sw_index_cache_free(ix->cache);
-    free(ix->ids);
-    free(ix->configs);
-    memset(ix, 0, sizeof *ix);
-}
-
-/* Writes the index now, noting when and how long it took. */
-static int index_write(index_keeper *ix, char *err, size_t errlen)
-{
-    const sw_sweep_spec *spec = ix->spec;
-    sw_index_spec s = {0};
-    s.sweep_name = spec->name;
-    s.config_text = spec->text;
-    s.run_ids = ix->ids;
-    s.n_runs = spec->n_runs;
-    s.swept_keys = spec->n_swept ? (const char *const *)spec->swept_keys : NULL;
-    s.n_swept = spec->n_swept;
-    s.configs = ix->configs;
-    s.cache = ix->cache;
-    s.decisions = ix->decisions;
-    double t0 = sw_now();
-    int lock = sw_outdir_index_lock(ix->dir, err, errlen); /* shards of this sweep write it too */
-    if (lock < 0) return lock;
-    int rc = sw_h5_write_index(ix->dir, &s, err, errlen);
-    sw_outdir_index_unlock(lock);
-    ix->written_at = sw_now();
-    ix->cost = ix->written_at - t0;
-    return rc;
-}
-
-/* The first write, before any run: its failure is the sweep's error. */
-static int index_first(index_keeper *ix, char *err, size_t errlen)
-{
-    return index_write(ix, err, errlen);
-}
-
-/* The index is rewritten after every finished run, except that when runs finish faster
- * than it can be written (thousands of tiny runs: a write of n rows costs O(n)), a write
- * waits until ten times the last write's duration has passed, so the index never costs
- * more than about a tenth of the sweep. It is always rewritten when the sweep ends. */
-#define SW_INDEX_MAX_SHARE 0.1
-
-/* After a finished run (caller serialises): a failure is kept for index_last. */
-static void index_after_run(index_keeper *ix)
-{
-    if (sw_now() - ix->written_at < ix->cost / SW_INDEX_MAX_SHARE) return;
-    char ierr[512];
-    int irc = index_write(ix, ierr, sizeof ierr);
-    if (irc && ix->rc == SW_OK) {
-        ix->rc = irc;
-        snprintf(ix->err, sizeof ix->err, "%s", ierr);
-    }
-}
-
-/* The index once more, so it is current whatever happened; reports this write's failure
- * or else an earlier one. */
-static int index_last(index_keeper *ix, char *err, size_t errlen)
-{
-    char ierr[512];
-    int irc = index_write(ix, ierr, sizeof ierr);
-    if (!irc && !ix->rc) return SW_OK;
-    snprintf(err, errlen, "%s", irc ? ierr : ix->err); /* names the index's path */
-    return irc ? irc : ix->rc;
 }
 
 /* ---- the run loop ------------------------------------------------------------------- */
@@ -463,7 +238,7 @@ static stop_sched *stop_create(const sw_sweep_spec *spec, const sw_sweep_options
     if (!S) return NULL;
     pthread_cond_init(&S->changed, NULL);
     size_t n = (size_t)(spec->n_runs ? spec->n_runs : 1);
-    int planned = stop_plan_of(spec, &S->plan, &S->ids);
+    int planned = sw_sweep_spec_stop_plan(spec, &S->plan, &S->ids);
     S->st = calloc(n, sizeof *S->st), S->values = calloc(n, sizeof *S->values);
     S->status = calloc(n, sizeof *S->status);
     S->busy = calloc(n, sizeof *S->busy), S->failed = calloc(n, sizeof *S->failed);
@@ -550,7 +325,7 @@ static int stop_refresh(const sw_sweep_spec *spec, const char *dir, stop_sched *
     g_queue_spec = spec;
     qsort(S->queue, (size_t)S->n_queue, sizeof *S->queue, by_job_cost);
     const char *metric = sw_stop_metric_name(spec->stop.metric);
-    bool configs = by_configurations(&S->plan);
+    bool configs = sw_stop_plan_by_configurations(&S->plan);
     char cut[32], val[32], mine[32];
     /* the rungs decided since the last evaluation: one line each (rows come by bracket and
      * rung, so each rung's rows are one block) */
@@ -707,7 +482,7 @@ static void finish_run(sweep_loop *L, const sw_run_report *r)
     }
     if (!L->quiet) sw_progress_print_finished(L->p, &rep);
     if (L->stop) stop_job_decide(L);
-    if (L->rank == 0 && rep.end != SW_END_STOPPED) index_after_run(L->index);
+    if (L->rank == 0 && rep.end != SW_END_STOPPED) sw_index_keeper_after_run(L->index);
     if (rep.end != SW_END_STOPPED) sw_test_note(SW_TEST_RUN, L->spec->runs[rep.run].id);
     pthread_mutex_unlock(&L->lock);
 }
@@ -1055,7 +830,7 @@ static int fit_memory(const sw_sweep_spec *spec, const order_item *order, int n_
  * for a dispatcher. */
 static int open_index(index_keeper *ix, int rank, int ranks, char *err, size_t errlen)
 {
-    int rc = rank == 0 ? index_first(ix, err, errlen) : SW_OK;
+    int rc = rank == 0 ? sw_index_keeper_first(ix, err, errlen) : SW_OK;
     if (ranks > 1) rc = sw_mpi_share(rc);
     if (rc && rank != 0) snprintf(err, errlen, "rank 0 could not write the index");
     return rc;
@@ -1075,7 +850,7 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
     atomic_int *working = NULL;
     stop_sched *S = NULL;
     order_item *order = calloc((size_t)(spec->n_runs ? spec->n_runs : 1), sizeof *order);
-    if ((rc = index_init(&ix, spec, opt->dir)) || !order) {
+    if ((rc = sw_index_keeper_init(&ix, spec, opt->dir)) || !order) {
         rc = SW_ENOMEM;
         goto done;
     }
@@ -1129,12 +904,12 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
     run_all(&L, opt, remote_threads, out);
     pthread_mutex_destroy(&L.lock);
     if (ranks > 1) out->interrupted = sw_mpi_any(out->interrupted);
-    if (rank == 0) rc = index_last(&ix, err, errlen);
+    if (rank == 0) rc = sw_index_keeper_last(&ix, err, errlen);
     out->seconds = sw_now() - t0;
     if (!quiet) sw_progress_print_end(spec, opt->dir, out);
 done:
     sw_progress_free(&p);
-    index_free(&ix);
+    sw_index_keeper_free(&ix);
     stop_free(S);
     free(order);
     free(working);

@@ -24,7 +24,7 @@
  * dynamically, rank 0 handing out runs longest first (protocol in sweep_mpi.h).
  * Either way each run's file is what `-j 1` in one process would write.
  *
- * Where it lives: sweep.c the run loop, Ctrl-C and the --dry-run plan; options.h what a
+ * Where it lives: sweep.c the run loop and Ctrl-C; dryrun.h the --dry-run plan; options.h what a
  * sweep is asked to do and what it did; outdir.h the output directory (sw_sweep_prepare,
  * lock, manifest, resume, sw_sweep_rebuild_index); progress.h the lines on stderr;
  * sweep_mpi.h (sweep_nompi.c without MPI) the ranks of an MPI job. */
@@ -46,9 +46,6 @@
  * not errors here: they are counted in out. */
 int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_sweep_outcome *out, char *err,
                      size_t errlen);
-
-/* Prints the --dry-run listing (every run: id, swept values, estimated cost; totals). */
-void sw_sweep_print_plan(const sw_sweep_spec *spec, int threads, const char *dir, FILE *f);
 
 /* Threads for -j when not given: omp_get_max_threads() (OMP_NUM_THREADS, else all cores). */
 int sw_sweep_default_threads(void);
