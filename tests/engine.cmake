@@ -121,13 +121,13 @@ endforeach()
 # permuted, and a text in windows, the inputs built by sweep's own readers (data.c, compiled
 # in: it does not depend on the engine's precision).
 foreach(flavour f64 f32)
-  sweep_test_executable(test_engine_sequences_${flavour} test_engine_sequences.c ${PROJECT_SOURCE_DIR}/src/data.c)
+  sweep_test_executable(test_engine_sequences_${flavour} test_engine_sequences.c ${PROJECT_SOURCE_DIR}/src/io/data.c)
   if(flavour STREQUAL "f64")
     target_link_libraries(test_engine_sequences_${flavour} PRIVATE sweep_engine_f64)
   else()
     target_link_libraries(test_engine_sequences_${flavour} PRIVATE sweep_engine)
   endif()
-  target_include_directories(test_engine_sequences_${flavour} PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  target_include_directories(test_engine_sequences_${flavour} PRIVATE ${PROJECT_SOURCE_DIR}/src/io)
   target_include_directories(test_engine_sequences_${flavour} SYSTEM PRIVATE ${HDF5_INCLUDE_DIRS})
   target_link_libraries(test_engine_sequences_${flavour} PRIVATE ${HDF5_C_LIBRARIES} ZLIB::ZLIB)
   add_test(NAME engine_sequences_${flavour}

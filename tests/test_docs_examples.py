@@ -34,8 +34,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pyharness import check, failures, h5py  # noqa: E402
 
 # What every training example gets appended: a few sequences, 2 epochs of 2 steps, a small
-# probe; the grid, and so the run ids the examples name, stay as written.
-SHRINK = ["--set", "task.train_size=64", "--set", "task.test_size=32", "--set", "train.batch=16",
+# probe; the grid, and so the run ids the examples name, stay as written. The test set is one
+# every example has (configs/text.yaml's text has 17 test windows).
+SHRINK = ["--set", "task.train_size=64", "--set", "task.test_size=16", "--set", "train.batch=16",
           "--set", "train.steps_per_epoch=2", "--set", "train.epochs=2", "--set", "record.probe_size=4",
           "-j", "2", "--quiet"]
 # Commands that read or draw: run as written.
@@ -113,6 +114,11 @@ def shell_lines(kind, body):
     return out
 
 
+def is_config(repo, word):
+    """A sweep file, or the name of an example config (`sweep reference`)."""
+    return word.endswith(".yaml") or os.path.exists(os.path.join(repo, "configs", word + ".yaml"))
+
+
 def examples(repo):
     """(where, what, payload): what is 'train', 'command', 'python', 'yaml' or 'listed'."""
     out = []
@@ -130,13 +136,14 @@ def examples(repo):
                 if "#SBATCH" in body:
                     out.append((where, "listed", "a Slurm script (tests/test_slurm.sh runs the real one)"))
                     continue
-                for cmd in shell_lines(kind, body):
+                # `A && B` is two examples, run in that order
+                for cmd in (c.strip() for l in shell_lines(kind, body) for c in l.split(" && ")):
                     if not cmd.startswith(RUNNABLE):
                         if kind != "indented" or re.match(r"^(bash|cmake|ctest|sudo|apt|SWEEP_|xargs)\b", cmd):
                             out.append((where, "listed", cmd))
                         continue
                     words = shlex.split(cmd)
-                    train = words[0] == "sweep" and len(words) > 1 and words[1].endswith(".yaml")
+                    train = words[0] == "sweep" and len(words) > 1 and is_config(repo, words[1])
                     out.append((where, "train" if train else "command", cmd))
     return out
 

@@ -10,28 +10,9 @@
 #include "check.h"
 #include "common.h"
 #include "sample.h"
-#include "sweep.h"
+#include "options.h"
+#include "spec_text.h"
 #include "sweepspec.h"
-
-static char err[2048];
-
-static sw_sweep_spec *load(const char *text, const char *const *sets, int n_sets)
-{
-    sw_sweep_spec *s = NULL;
-    err[0] = 0;
-    int rc = sw_sweep_spec_parse("t.yaml", text, strlen(text), sets, n_sets, &s, err, sizeof err);
-    CHECK(rc == SW_OK && s, "parse failed (%d): %s\n--- text:\n%s", rc, err, text);
-    return rc == SW_OK ? s : NULL;
-}
-
-static void expect_fail(const char *text, const char *const *sets, int n_sets, const char *substring)
-{
-    sw_sweep_spec *s = NULL;
-    int rc = sw_sweep_spec_parse("t.yaml", text, strlen(text), sets, n_sets, &s, err, sizeof err);
-    CHECK(rc == SW_ECONFIG && s == NULL, "expected a config error for:\n%s", text);
-    CHECK(strstr(err, substring) != NULL, "message \"%s\" lacks \"%s\"", err, substring);
-    sw_sweep_spec_free(s);
-}
 
 #define BASE                                                                                                      \
     "name: t\nbase:\n  task: {seq_len: 3, train_size: 64, test_size: 8}\n  model: {hidden: 4}\n"                 \
