@@ -389,7 +389,7 @@ sw_dataset sw_dataset_view(const sw_dataset *d, int first, int n)
     sw_dataset v = *d;
     size_t per_target = d->target == SW_TARGET_CLASS_STEPS ? (size_t)d->seq_len : 1;
     v.n = n;
-    v.x = d->x + (size_t)first * d->seq_len * d->input;
+    v.x = d->x ? d->x + (size_t)first * d->seq_len * d->input : NULL;
     v.y = d->y ? d->y + (size_t)first * per_target : NULL;
     v.v = d->v ? d->v + (size_t)first * d->outputs : NULL;
     v.borrowed = 1;
@@ -410,6 +410,7 @@ void sw_dataset_free(sw_dataset *d)
 void sw_dataset_copy_inputs(const sw_dataset *d, int first, int n, float *out)
 {
     SW_ASSERT(first >= 0 && n >= 0 && first + n <= d->n);
+    if (n == 0) return; /* an empty set (a text without validation windows) has no x */
     size_t T = (size_t)d->seq_len, I = (size_t)d->input;
     const float *x = d->x + (size_t)first * T * I;
     if (!d->steps) {
