@@ -426,11 +426,11 @@ def transformer_group(f, head, L, dropout, seed):
 
 SEQ_H, SEQ_B, IMG = 4, 2, 28
 TEXT_T, TEXT_B, TEXT_VAL, TEXT_TEST = 12, 4, 0.1, 0.2
-STREAM_PERMUTE = 8  # src/rng.h
+STREAM_PERMUTE = 8  # src/base/rng.h
 
 
 def philox(ctr, key):
-    """Philox4x32-10 (src/rng.c's bijection), for task.permute's permutation."""
+    """Philox4x32-10 (src/base/rng.c's bijection), for task.permute's permutation."""
     c0, c1, c2, c3 = ctr
     k0, k1 = key
     m = 0xFFFFFFFF
@@ -443,7 +443,7 @@ def philox(ctr, key):
 
 def permutation(seed, T):
     """task.permute's order: Fisher-Yates from the end with Lemire's bounded draws on the
-    stream (seed, STREAM_PERMUTE), as src/task.c documents it."""
+    stream (seed, STREAM_PERMUTE), as src/engine/task.c documents it."""
     words, block = [], 0
 
     def u32():

@@ -22,7 +22,7 @@ import numpy as np
 
 DUMP, SWEEP, SCRATCH = sys.argv[1:4]
 FAILURES = []
-STREAM_PERMUTE = 8  # src/rng.h: TRAIN_DATA = 1, ..., VAL_DATA = 7, PERMUTE
+STREAM_PERMUTE = 8  # src/base/rng.h: TRAIN_DATA = 1, ..., VAL_DATA = 7, PERMUTE
 
 
 def check(ok, what):
@@ -31,7 +31,7 @@ def check(ok, what):
         FAILURES.append(what)
 
 
-# ---- an independent Philox4x32-10 stream (src/rng.h's counter layout) and the permutation
+# ---- an independent Philox4x32-10 stream (src/base/rng.h's counter layout) and the permutation
 
 def philox(ctr, key):
     c0, c1, c2, c3 = ctr
