@@ -83,9 +83,7 @@ static double index_of(double u, double n)
     return k > n - 1 ? n - 1 : k < 0 ? 0 : k;
 }
 
-/* v rounded to SW_SAMPLE_DIGITS significant digits, unless that leaves [lo, hi] (possible
- * only when a bound has more digits); then v itself, clamped. */
-static double rounded(double v, double lo, double hi)
+double sw_sample_round(double v, double lo, double hi)
 {
     if (v < lo) v = lo;
     if (v > hi) v = hi;
@@ -97,12 +95,12 @@ static double rounded(double v, double lo, double hi)
 
 static double map_uniform(double u, double lo, double hi)
 {
-    return rounded(lo + u * (hi - lo), lo, hi);
+    return sw_sample_round(lo + u * (hi - lo), lo, hi);
 }
 
 static double map_loguniform(double u, double lo, double hi)
 {
-    return rounded(exp(log(lo) + u * (log(hi) - log(lo))), lo, hi);
+    return sw_sample_round(exp(log(lo) + u * (log(hi) - log(lo))), lo, hi);
 }
 
 static double map_int_uniform(double u, double lo, double hi)

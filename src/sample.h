@@ -82,6 +82,10 @@ sw_dist_kind sw_sampler_find(const char *name);
  * shows in --dry-run and writes to its config read back exactly. */
 #define SW_SAMPLE_DIGITS 6
 
+/* v rounded to SW_SAMPLE_DIGITS significant digits, unless that leaves [lo, hi] (possible
+ * only when a bound has more digits); then v itself, clamped to [lo, hi]. */
+double sw_sample_round(double v, double lo, double hi);
+
 /* Integer bounds are exact in a double up to here. */
 #define SW_SAMPLE_INT_LIMIT 9007199254740992.0 /* 2^53 */
 

@@ -14,3 +14,14 @@ if(TARGET sweep)
   add_test(NAME sweep_search_cli COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/test_sweep_search.sh $<TARGET_FILE:sweep>)
   set_tests_properties(sweep_search_cli PROPERTIES LABELS "unit;sweep" TIMEOUT 120)
 endif()
+
+# TPE (src/tpe.c): hand-computed cases, and (python3-optuna installed) Optuna's own
+# estimator on the same observations.
+sweep_test_executable(test_sweep_tpe test_sweep_tpe.c)
+target_link_libraries(test_sweep_tpe PRIVATE sweep_lib)
+add_test(NAME sweep_tpe COMMAND test_sweep_tpe)
+set_tests_properties(sweep_tpe PROPERTIES LABELS "unit;sweep")
+add_test(NAME sweep_tpe_optuna
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_sweep_tpe_optuna.py $<TARGET_FILE:test_sweep_tpe>)
+set_tests_properties(sweep_tpe_optuna PROPERTIES LABELS "unit;sweep" SKIP_RETURN_CODE 77
+                     ENVIRONMENT PYTHONDONTWRITEBYTECODE=1)
