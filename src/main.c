@@ -36,6 +36,7 @@
 #include "sweep_mpi.h"
 #include "stopping.h"
 #include "sweepspec.h"
+#include "testhook.h"
 #include "version.h"
 
 enum { EXIT_DONE = 0, EXIT_RUNS_FAILED = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
@@ -764,6 +765,12 @@ static int dispatch(int argc, char **argv)
     char kerr[256];
     if (kernels && sw_kernels_select(kernels, kerr, sizeof kerr)) {
         fprintf(stderr, "sweep: SWEEP_KERNELS=%s: %s\n", kernels, kerr);
+        return EXIT_USAGE;
+    }
+    /* the test suite's hooks (testhook.h): unset, as for every user, they do nothing */
+    char terr[512];
+    if (sw_test_hooks_init(terr, sizeof terr) != SW_OK) {
+        fprintf(stderr, "sweep: %s\n", terr);
         return EXIT_USAGE;
     }
     if (argc < 2) {

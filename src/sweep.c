@@ -45,6 +45,7 @@
 #include "progress.h"
 #include "stopping.h"
 #include "sweep_mpi.h"
+#include "testhook.h"
 #include "train.h"
 
 /* A rough single-thread speed of the engine, only for --dry-run's time estimate. */
@@ -718,6 +719,7 @@ static void finish_run(sweep_loop *L, const sw_run_report *r)
     if (!L->quiet) sw_progress_print_finished(L->p, &rep);
     if (L->stop) stop_job_decide(L);
     if (L->rank == 0 && rep.end != SW_END_STOPPED) index_after_run(L->index);
+    if (rep.end != SW_END_STOPPED) sw_test_note(SW_TEST_RUN, L->spec->runs[rep.run].id);
     pthread_mutex_unlock(&L->lock);
 }
 
@@ -726,6 +728,7 @@ static void finish_run(sweep_loop *L, const sw_run_report *r)
 typedef struct {
     const char *path;
     const sw_config *cfg;
+    const char *run_id;
     int saved_epoch; /* of the last checkpoint written, 0 for none */
     char err[512];
 } checkpoint_ctx;
@@ -734,8 +737,26 @@ static int save_checkpoint(void *ctx, const sw_train_state *state)
 {
     checkpoint_ctx *c = ctx;
     int rc = sw_checkpoint_write(c->path, state, c->cfg, c->err, sizeof c->err);
-    if (rc == SW_OK) c->saved_epoch = sw_train_state_epoch(state);
+    if (rc == SW_OK) {
+        c->saved_epoch = sw_train_state_epoch(state);
+        sw_test_note(SW_TEST_CHECKPOINT, c->run_id);
+        sw_test_hold_point();
+    }
     return rc;
+}
+
+/* sw_train_hooks.on_epoch: the progress slot, and a test hook (testhook.h). */
+typedef struct {
+    sw_progress_slot *slot;
+    const char *run_id;
+} epoch_ctx;
+
+static void on_epoch(void *ctx, int epoch, const sw_history *h)
+{
+    epoch_ctx *c = ctx;
+    sw_progress_on_epoch(c->slot, epoch, h);
+    sw_test_note(SW_TEST_EPOCH, c->run_id);
+    sw_test_hold_point();
 }
 
 /* The state to resume run `run` from: its checkpoint at `path`, or NULL when there is none.
@@ -777,13 +798,14 @@ static void run_one(sweep_loop *L, int slot, int i, int until, sw_run_report *re
     const sw_run_spec *run = &spec->runs[i];
     worker_ctx wc = {L, slot};
     char ckpt[PATH_MAX];
-    checkpoint_ctx cc = {ckpt, &run->cfg, 0, ""};
+    checkpoint_ctx cc = {ckpt, &run->cfg, run->id, 0, ""};
+    epoch_ctx ec = {&L->p->slots[slot], run->id};
     bool checkpoints = sw_outdir_checkpoint_path(L->dir, run->id, ckpt, sizeof ckpt) == SW_OK;
     sw_train_state *resume = job_start(checkpoints ? load_checkpoint(L, run, ckpt) : NULL, until);
     int resumed_at = resume ? sw_train_state_epoch(resume) : 0;
     if (resumed_at) sw_progress_on_epoch(&L->p->slots[slot], resumed_at, NULL);
-    sw_train_hooks hooks = {.on_epoch = sw_progress_on_epoch,
-                            .ctx = &L->p->slots[slot],
+    sw_train_hooks hooks = {.on_epoch = on_epoch,
+                            .ctx = &ec,
                             .stop = &g_stop,
                             .threads = run_threads,
                             .threads_ctx = &wc,
@@ -791,7 +813,8 @@ static void run_one(sweep_loop *L, int slot, int i, int until, sw_run_report *re
                             .until_epoch = until,
                             .resume = resume,
                             .on_checkpoint = checkpoints ? save_checkpoint : NULL,
-                            .checkpoint_ctx = &cc};
+                            .checkpoint_ctx = &cc,
+                            .checkpoint_unthrottled = sw_test_checkpoints_unthrottled()};
     if (run->cfg.task.kind == SW_TASK_FILE) {
         /* loaded (and checked) when the sweep was expanded; here only looked up */
         const sw_data_file *data = NULL;
@@ -877,6 +900,7 @@ static void worker(sweep_loop *L, int slot)
         run_one(L, slot, i, until, &rep);
         sw_progress_run_ended(L->p, slot);
         finish_run(L, &rep);
+        sw_test_hold_point();
     }
     atomic_store(&L->working[slot], 0);
 }

@@ -764,7 +764,8 @@ static int train_epochs(run_state *st, const sw_config *cfg, const sw_train_hook
         if (train_epoch(st, cfg, res, epoch, steps)) return SW_OK;
         if (hooks && hooks->on_epoch) hooks->on_epoch(hooks->ctx, epoch, &res->history);
         bool stopping = hooks && hooks->stop && atomic_load(hooks->stop) && epoch < last;
-        bool due = every > 0 && epoch % every == 0 && epoch < last && sw_now() - since >= SW_CHECKPOINT_MIN_SECONDS;
+        bool due = every > 0 && epoch % every == 0 && epoch < last &&
+                   ((hooks && hooks->checkpoint_unthrottled) || sw_now() - since >= SW_CHECKPOINT_MIN_SECONDS);
         bool rung = epoch == last && last < cfg->train.epochs;
         if (hooks && hooks->on_checkpoint && (stopping || due || rung)) {
             int rc = checkpoint(st, cfg, hooks, res, epoch);

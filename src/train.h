@@ -111,7 +111,8 @@ void sw_train_state_free(sw_train_state *state);
  *   - e is hooks->until_epoch < train.epochs (the run stops there; early stopping resumes
  *     a promoted run from it), whatever checkpoint_every; or
  *   - hooks->stop asked it to stop after e (Ctrl-C), whatever checkpoint_every,
- * once per epoch at most. Where checkpoints fall never changes a result. */
+ * once per epoch at most (hooks->checkpoint_unthrottled drops the floor of the first case).
+ * Where checkpoints fall never changes a result. */
 #define SW_CHECKPOINT_MIN_SECONDS 1.0
 
 /* Reported after every epoch; may be NULL. Called from the thread running the run. */
@@ -153,6 +154,10 @@ typedef struct {
      * "saving a checkpoint: ...". */
     int (*on_checkpoint)(void *checkpoint_ctx, const sw_train_state *state);
     void *checkpoint_ctx;
+    /* For tests only (testhook.h, SWEEP_TEST_CHECKPOINTS): true drops the rule's floor of
+     * SW_CHECKPOINT_MIN_SECONDS, so that record.checkpoint_every alone places checkpoints,
+     * however fast the machine. false (zero-initialised) everywhere else. */
+    bool checkpoint_unthrottled;
 } sw_train_hooks;
 
 /* Trains one run of `cfg` (which must have passed sw_config_validate).

@@ -110,6 +110,9 @@ static void test_resume(sw_cell_kind cell, int k)
     snprintf(what, sizeof what, "%s resumed at %d", sw_cell_name(cell), k);
     snprintf(path, sizeof path, "%s/%s.ckpt", g_dir, sw_cell_name(cell));
     sw_config cfg = small_config(cell);
+    /* no periodic checkpoints (a slow machine would write them before k): the stop at k
+     * alone makes one */
+    cfg.record.checkpoint_every = 0;
 
     sw_run_result full, stopped, resumed, from_memory;
     CHECK(sw_train_run(&cfg, NULL, &full) == SW_OK && full.status == SW_RUN_DONE, "%s: full run", what);
@@ -293,6 +296,29 @@ static void test_interrupt(void)
     sw_run_result_free(&r);
 }
 
+/* The periodic checkpoints without their floor of SW_CHECKPOINT_MIN_SECONDS (the test
+ * hook): at every record.checkpoint_every-th epoch but the last, however short the epochs,
+ * and the run resumed from the last is the uninterrupted one. */
+static void test_unthrottled(void)
+{
+    sw_config cfg = small_config(SW_CELL_GRU);
+    cfg.record.checkpoint_every = 2;
+    capture c = {.cfg = &cfg};
+    sw_train_hooks h = {.on_checkpoint = on_checkpoint, .checkpoint_ctx = &c, .checkpoint_unthrottled = true};
+    sw_run_result full, r;
+    CHECK(sw_train_run(&cfg, &h, &full) == SW_OK && full.status == SW_RUN_DONE, "unthrottled: the run");
+    CHECK(c.calls == 3 && c.last_epoch == 6, "unthrottled: %d checkpoints, the last at %d (want 3, at 2, 4, 6)",
+          c.calls, c.last_epoch);
+    if (c.kept) {
+        sw_train_hooks go = {.resume = c.kept};
+        CHECK(sw_train_run(&cfg, &go, &r) == SW_OK, "unthrottled: resumed at epoch 6: %s", r.error);
+        check_same(&cfg, &full, &r, "unthrottled, resumed at 6");
+        sw_run_result_free(&r);
+    }
+    sw_train_state_free(c.kept);
+    sw_run_result_free(&full);
+}
+
 int main(void)
 {
     char err[256];
@@ -310,6 +336,7 @@ int main(void)
     test_resume(SW_CELL_GRU, 6);
     test_refused();
     test_interrupt();
+    test_unthrottled();
     rmdir(g_dir);
     return check_report("engine_checkpoint");
 }

@@ -50,32 +50,36 @@ PY
 }
 
 # The kills come at events, not after fixed delays (which land elsewhere on a faster or a
-# loaded machine, or after the end): each sweep below resumes what the previous one left.
-#   1. sweep.h5 written, runs training, no run finished
-#   2. the first run file just renamed into place (about when the index is rewritten for
-#      it and the other thread's run ends)
-#   3. three more runs finished in a resumed sweep
-#   4. the first run file of a resumed sweep (as 2, over complete files)
+# loaded machine, or after the end), and each event holds the sweep (SWEEP_TEST_HOLD,
+# src/testhook.h: the sweep stops there, says so on stderr, and waits to be killed), so that
+# the kill finds it in that state however fast the machine. Each sweep below resumes what
+# the previous one left:
+#   epoch:1  sweep.h5 written, runs training, none finished
+#   run:1    the first run file just renamed into place and the index rewritten for it
+#   run:3    three more runs finished in a resumed sweep
+#   run:1    the first run file of a resumed sweep (as 2, over complete files)
 # A kill inside a file's write cannot be aimed at from here (a temporary lives a few
 # milliseconds); a crash there leaves only a hidden temporary, as any failure does:
 # test_hdf5_faults makes every step of every writer fail, and check_state counts what
 # temporaries these kills leave.
 n_runs() { ls "$work/run" 2>/dev/null | grep '\.h5$' | grep -vc '^sweep\.h5$'; }
 alive() { [ -e /proc/$1 ] && ! grep -q '^State:[[:space:]]*Z' /proc/$1/status 2>/dev/null; }
+held() { grep -q '^sweep: test hold at' "$work/err.txt" 2>/dev/null; }
 killed=0
-for event in index first-run 3-runs first-run; do
+for event in epoch:1 run:1 run:3 run:1; do
     before=$(n_runs)
     case $event in
-    index) ready() { [ -e "$work/run/sweep.h5" ]; } ;;
-    first-run) ready() { [ "$(n_runs)" -ge $((before + 1)) ]; } ;;
-    3-runs) ready() { [ "$(n_runs)" -ge $((before + 3)) ]; } ;;
+    epoch:1) ready() { [ -e "$work/run/sweep.h5" ] && [ "$(n_runs)" -eq 0 ]; } ;;
+    run:1) ready() { [ "$(n_runs)" -ge $((before + 1)) ]; } ;;
+    run:3) ready() { [ "$(n_runs)" -ge $((before + 3)) ]; } ;;
     esac
-    "$sweep" "$config" -o "$work/run" -j 2 --quiet >/dev/null 2>&1 &
+    SWEEP_TEST_HOLD=$event "$sweep" "$config" -o "$work/run" -j 2 --quiet >/dev/null 2>"$work/err.txt" &
     pid=$!
-    # bounded (3000 x 0.02 s: a minute at least), and over as soon as the sweep ends
+    # bounded (6000 x 0.02 s: two minutes at least, for a hang), and over as soon as the sweep ends
     i=0
-    until ready || ! alive $pid || [ $i -ge 3000 ]; do i=$((i + 1)); sleep 0.02; done
-    ready || { echo "FAIL: no $event event (the sweep $(alive $pid && echo still ran || echo ended))"; fail=1; }
+    until held || ! alive $pid || [ $i -ge 6000 ]; do i=$((i + 1)); sleep 0.02; done
+    held || { echo "FAIL: no hold at $event (the sweep $(alive $pid && echo still ran || echo ended))"; fail=1; }
+    ready || { echo "FAIL: at the hold at $event, $(n_runs) run files ($before before)"; fail=1; }
     kill -9 $pid 2>/dev/null
     wait $pid 2>/dev/null
     if [ $? -eq 137 ]; then

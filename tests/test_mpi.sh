@@ -79,35 +79,45 @@ YAML
     check "a diverged run under MPI: exit 1" test $? = 1
     check "a diverged run under MPI: reported" has err.txt "diverged lr=1e30"
     check "a diverged run under MPI: counted" has err.txt "4 runs: 3 done, 1 diverged, 0 failed"
-    # --fail-fast can only stop what has not started when the divergence reaches rank 0:
-    # the healthy runs here take about a second, the diverging one a few milliseconds, so
-    # neither rank can finish a healthy run and take another before the stop (with tiny
-    # runs a rank could, legitimately, and the count below would be a race)
-    sed 's/epochs: 3, batch: 16, steps_per_epoch: 2/epochs: 1000, batch: 16/; s/train_size: 64/train_size: 1024/' \
-        div.yaml > slow.yaml
-    "${MPIRUN[@]}" "$SWEEP" slow.yaml -o f -j 1 --fail-fast > out.txt 2> err.txt
-    check "--fail-fast under MPI: exit 1" test $? = 1
+    # --fail-fast can only stop what has not started when the divergence reaches rank 0: the
+    # healthy runs hold at the end of their first epoch (SWEEP_TEST_HOLD, src/testhook.h) until
+    # rank 0 has printed the divergence, so that neither rank can finish a healthy run and
+    # take another before the stop, however fast the machine (without the hold, with tiny
+    # runs, a rank could, legitimately, and the count below would be a race)
+    HOLD=(-x SWEEP_TEST_RELEASE="$RELEASE")
+    "${MPIRUN[@]}" "${HOLD[@]}" -x SWEEP_TEST_HOLD=epoch:1 "$SWEEP" div.yaml -o f -j 1 --fail-fast > out.txt 2> err.txt &
+    mp=$!
+    check "--fail-fast under MPI: the divergence reported" await 120 "rank 0's line for the diverged run" \
+        grep -q "diverged lr=1e30" err.txt
+    release
+    wait $mp; st=$?
+    rm -f "$RELEASE"
+    check "--fail-fast under MPI: exit 1" test $st = 1
     check "--fail-fast under MPI: the rest not started" has err.txt "not started because of --fail-fast"
     check "--fail-fast under MPI: at most one run per rank" test "$(ls f | grep -c '^lr=.*\.h5$')" -le 2
     # Ctrl-C on mpirun (it sends SIGTERM to every rank, SIGKILL a little later): whatever
     # the ranks manage, nothing incomplete looks complete, and the same command resumes to
-    # the files of an uninterrupted sweep
+    # the files of an uninterrupted sweep. Each rank holds once it has counted a finished run
+    # (rank 0 counts every rank's), so that the signal finds runs done, runs in flight and
+    # runs not started, whatever the machine's speed; released once rank 0 has taken it.
     cat > mid.yaml <<'YAML'
 name: mid
 base:
-  task: {seq_len: 60, train_size: 2048, test_size: 64}
-  model: {hidden: 48}
-  train: {epochs: 60}
+  task: {seq_len: 20, train_size: 256, test_size: 64}
+  model: {hidden: 16}
+  train: {epochs: 8}
   record: {probe_size: 4}
 grid:
   seed: [1, 2, 3, 4]
 YAML
     "$SWEEP" mid.yaml -j 2 -o midref -q
-    "${MPIRUN[@]}" "$SWEEP" mid.yaml -j 1 -o midint > out.txt 2> err.txt &
+    "${MPIRUN[@]}" "${HOLD[@]}" -x SWEEP_TEST_HOLD=run:1 "$SWEEP" mid.yaml -j 1 -o midint > out.txt 2> err.txt &
     mp=$!
-    # interrupt once the first run has finished: the runs then in flight take seconds more
-    check "a first run finished under MPI" await 120 "the first run to finish ([1/4] done)" grep -q '^\[1/4\] done' err.txt
+    check "held under MPI once a first run finished" await_hold err.txt $mp
+    check "... which rank 0 printed" grep -q '^\[1/4\] done' err.txt
     kill -INT $mp
+    check "rank 0 takes the interruption" await 120 "rank 0's message" grep -q "sweep: interrupted" err.txt
+    release
     wait $mp
     $PY - midint <<'PYEOF' > partial.txt
 import os, sys, h5py
@@ -164,7 +174,7 @@ shard)
         rm -f held
         ( flock $1 9 && : > held && exec sleep 600 ) 9> sh/.sweep.lock > /dev/null 2>&1 &
         holder=$!
-        await 60 "the lock holder (flock $1) to hold sh/.sweep.lock" test -e held
+        await 120 "the lock holder (flock $1) to hold sh/.sweep.lock" test -e held
     }
     release_lock() { [ -n "$holder" ] || return 0; kill $holder 2> /dev/null; wait $holder 2> /dev/null; holder=; }
     holder=

@@ -3,9 +3,9 @@
 # on a real one-node Slurm started here, configured entirely in the scratch directory (its
 # own munge key and socket, ports, state, spool, logs) and stopped on exit, also on failure.
 #   array   submitted with 2 array tasks, then `sweep index`: the same files as one process.
-#   cancel  one task cancelled (scancel) between its first and its second run; the whole
-#           array submitted again completes the sweep with the same files as one process,
-#           keeping the runs that were complete.
+#   cancel  one task cancelled (scancel) between its first and its second run (held there
+#           by SWEEP_TEST_HOLD); the whole array submitted again completes the sweep with the
+#           same files as one process, keeping the runs that were complete.
 #   readme  README.md shows SCRIPT verbatim (needs no Slurm).
 # Skipped (status 77) only where Slurm cannot start: not root (slurmd must be), or the
 # Debian packages munge, slurmctld, slurmd, slurm-client missing. Once they are there, a
@@ -95,7 +95,7 @@ dd if=/dev/urandom of="$S/munge.key" bs=1024 count=1 2> /dev/null && chmod 400 "
 munged -F --key-file="$S/munge.key" --socket="$S/munge.sock" --pid-file="$S/munged.pid" \
     --log-file="$S/munged.log" --seed-file="$S/munged.seed" > "$S/munged.out" 2>&1 &
 pids+=($!)
-wait_until 30 munge_up || fail_start "munged did not start"
+wait_until 120 munge_up || fail_start "munged did not start"
 
 # two free ports on the loopback (the kernel picks them; the probe closes them again)
 read -r ctld_port slurmd_port < <($PY -c '
@@ -140,7 +140,7 @@ pids+=($!)
 slurmd -D -f "$SLURM_CONF" -N sweepnode > "$S/slurmd.out" 2>&1 &
 pids+=($!)
 started=1
-wait_until 60 node_idle || fail_start "the node did not come up idle (slurmctld, slurmd)"
+wait_until 120 node_idle || fail_start "the node did not come up idle (slurmctld, slurmd)"
 
 # ---- the sweep --------------------------------------------------------------------------
 # four equal runs of about 1.3 s of CPU each: two per shard, run one after the other by each task
@@ -192,13 +192,19 @@ array)
     check "the array's files are those of one process" same one arr
     ;;
 cancel)
-    jid=$(submit)
+    # every task holds once its first run is complete (SWEEP_TEST_HOLD, src/testhook.h): task
+    # 0 is cancelled there, its second run not begun however fast the machine; once it is
+    # gone, task 1 is released and completes
+    jid=$(export SWEEP_TEST_HOLD=run:1 SWEEP_TEST_RELEASE="$RELEASE"; submit)
     check "sbatch accepts the script" test -n "$jid"
-    # task 0 is cancelled once its first run is complete: its second has just begun
-    first_done() { [ -e "arr/${ids0[0]}.h5" ] || [ -z "$(squeue -h -j "$jid" -o %i 2> /dev/null)" ]; }
-    wait_until 120 first_done && [ -e "arr/${ids0[0]}.h5" ] ||
-        { echo "FAIL: no ${ids0[0]}.h5 while the array ran"; cat slurm-"$jid"_*.out; exit 1; }
+    task0_held() { grep -q '^sweep: test hold at run 1' "slurm-${jid}_0.out" 2> /dev/null || no_jobs; }
+    wait_until 120 task0_held && grep -q '^sweep: test hold at run 1' "slurm-${jid}_0.out" ||
+        { echo "FAIL: task 0 did not hold after its first run"; cat slurm-"$jid"_*.out; exit 1; }
+    check "task 0 held with its first run complete" test -e "arr/${ids0[0]}.h5"
     scancel "${jid}_0"
+    task0_gone() { [ -z "$(squeue -h -j "${jid}_0" -o %i 2> /dev/null)" ]; }
+    wait_until 120 task0_gone || { echo "FAIL: task 0 still there 120 s after scancel"; squeue; exit 1; }
+    release
     wait_array "$jid"
     states "$jid" > states.txt
     check "task 0 cancelled" test "$(sed -n 1p states.txt | cut -d' ' -f2)" = CANCELLED

@@ -10,8 +10,8 @@
 #          with `sweep index`, give the same files; hyperband and median run and are the
 #          same for -j 1 and -j 2.
 #   kill9  kill -9 right after a rung's decision (stopped runs, promoted runs waiting and
-#          one training) and a rerun give the same files; the stopped runs' files are not
-#          rewritten (same inode and mtime).
+#          one training, held there by SWEEP_TEST_HOLD) and a rerun give the same files; the
+#          stopped runs' files are not rewritten (same inode and mtime).
 #   mpi    mpirun -np 2 gives the same files and /decisions as one process (status 77
 #          without MPI or mpirun).
 set -u
@@ -178,12 +178,14 @@ files)
     check "hyperband --dry-run lists its brackets" has hb.txt "bracket 2: "
     ;;
 kill9)
-    # slower epochs, so that a job is training when the kill comes (the same for ref2)
-    SLOW=(--set task.train_size=2048 --set train.steps_per_epoch=64)
-    "$SWEEP" "$CFG" -o ref2 -j 1 -q "${SLOW[@]}" || { echo "FAIL: the slow reference sweep"; exit 1; }
-    "$SWEEP" "$CFG" -o k -j 1 "${SLOW[@]}" 2> k.txt &
+    # -j 1 trains the 16 runs to rung 0 (16 epochs), decides it, and holds (SWEEP_TEST_HOLD,
+    # src/testhook.h) at the end of the next epoch, the first of a promoted run's job, until
+    # killed: whatever the machine's speed, the kill finds runs stopped for good, promoted
+    # runs waiting and one training
+    "$SWEEP" "$CFG" -o ref2 -j 1 -q || { echo "FAIL: the reference sweep"; exit 1; }
+    env SWEEP_TEST_HOLD=epoch:17 SWEEP_TEST_RELEASE="$RELEASE" "$SWEEP" "$CFG" -o k -j 1 2> k.txt &
     pid=$!
-    for _ in $(seq 1 6000); do grep -q "rung 0 (epoch 1)" k.txt && break; kill -0 $pid 2> /dev/null || break; sleep 0.01; done
+    check "held in the first job after rung 0" await_hold k.txt $pid
     kill -9 $pid 2> /dev/null; wait $pid 2> /dev/null
     check "killed right after rung 0's decision" has k.txt "rung 0 (epoch 1)"
     "$SWEEP" index k > /dev/null 2>&1 # the index may lag the files after kill -9: /decisions as of now
@@ -217,7 +219,7 @@ for line in open(sys.argv[2]):
         st = f.attrs["status"]; st = st.decode() if isinstance(st, bytes) else st
         if st == "stopped" and int(f["summary"].attrs["epochs_completed"]) == 1: print(line.strip())
 PYEOF
-    "$SWEEP" "$CFG" -o k -j 2 "${SLOW[@]}" -q; check "rerun after kill -9 exits 0" test $? = 0
+    "$SWEEP" "$CFG" -o k -j 2 -q; check "rerun after kill -9 exits 0" test $? = 0
     check "rerun after kill -9: the same files and /decisions" same ref2 k
     # the runs stopped at rung 0 before the kill: never rewritten
     $PY - k > stopped0.txt <<'PYEOF'

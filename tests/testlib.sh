@@ -30,3 +30,25 @@ await() {
         sleep 0.05
     done
 }
+
+# Test holds (src/testhook.h): a sweep started with SWEEP_TEST_HOLD=EVENT[:N] and
+# SWEEP_TEST_RELEASE="$RELEASE" in its environment stops at that event (a checkpoint written,
+# a run's file written, an epoch completed), says so on stderr, and stays in that state until
+# `release`, however fast or slow the machine. Start it with `env` (`env SWEEP_TEST_HOLD=run:1
+# SWEEP_TEST_RELEASE="$RELEASE" "$SWEEP" ... &`) so that $! is the sweep's own pid.
+RELEASE=$work/release
+release() { : > "$RELEASE"; }
+
+# await_hold ERRFILE PID: waits for the hold's line in ERRFILE (the stderr of the sweep PID);
+# fails, showing ERRFILE, when PID ends first, or after 120 s (a hang).
+await_hold() {
+    local end=$((SECONDS + 120))
+    until grep -q '^sweep: test hold at ' "$1" 2> /dev/null; do
+        if ! kill -0 "$2" 2> /dev/null || [ $SECONDS -ge $end ]; then
+            kill -0 "$2" 2> /dev/null && echo "  (no test hold after 120 s)" || echo "  (the sweep ended before its test hold)"
+            sed 's/^/    | /' "$1" | tail -20
+            return 1
+        fi
+        sleep 0.05
+    done
+}
