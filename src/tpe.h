@@ -59,7 +59,9 @@ typedef struct {
     double *weight;   /* (n) mixture weights, summing to 1 */
     double *mu;       /* (n) ranges: centres, in the estimator's space */
     double *sigma;    /* (n) and bandwidths */
-    double *log_mass; /* (n) log of each component's mass inside [low, high] */
+    double *log_coef; /* (n) ranges: log(weight / mass inside [low, high]), and for float
+                         ranges - log(sigma sqrt(2 pi)): what its log density adds to
+                         -z^2 / 2 (int_uniform: to the log mass of x's interval) */
     double *cat;      /* (n, n_choices) choice: each component's probabilities */
     double low, high; /* the estimator's bounds: [lo, hi], [log lo, log hi], integers
                          widened by 1/2 on each side (log: log(lo - 1/2), log(hi + 1/2)) */

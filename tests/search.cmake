@@ -25,3 +25,11 @@ add_test(NAME sweep_tpe_optuna
          COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_sweep_tpe_optuna.py $<TARGET_FILE:test_sweep_tpe>)
 set_tests_properties(sweep_tpe_optuna PROPERTIES LABELS "unit;sweep" SKIP_RETURN_CODE 77
                      ENVIRONMENT PYTHONDONTWRITEBYTECODE=1)
+
+# Benchmark, not a test: how long TPE takes to propose a round after 10, 100 and 1,000
+# points (`cmake --build build --target bench_tpe`; bench_search.py sets it against a
+# round's training time).
+sweep_test_executable(bench_tpe bench_tpe.c)
+target_link_libraries(bench_tpe PRIVATE sweep_lib)
+add_test(NAME bench_tpe_runs COMMAND bench_tpe --points 50 --repeats 1)
+set_tests_properties(bench_tpe_runs PROPERTIES LABELS "bench" PASS_REGULAR_EXPRESSION " +50 +[0-9.]+ +[0-9.]+")
