@@ -177,7 +177,7 @@ static void print_stop_plan(const sw_sweep_spec *spec, FILE *f)
                    "go on or stop together, by their mean\n", p.n_units, p.n_runs);
     int runs[SW_STOP_MAX_RUNGS], units[SW_STOP_MAX_RUNGS];
     for (int b = 0; b < p.n_brackets; b++) {
-        sw_stop_plan_counts(&p, b, runs, units);
+        sw_stop_plan_counts(&p, 0, b, runs, units);
         int first = sw_stop_bracket_first_rung(&p, b);
         if (p.n_brackets > 1 && configs)
             fprintf(f, "  bracket %d: %d configuration%s (%d runs), ", b, units[first], sw_plural(units[first]),
