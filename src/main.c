@@ -35,6 +35,7 @@
 #include "sweep.h"
 #include "sweep_mpi.h"
 #include "stopping.h"
+#include "rounds.h"
 #include "sweepspec.h"
 #include "testhook.h"
 #include "version.h"
@@ -627,22 +628,31 @@ static void print_dry_run(const sw_sweep_spec *spec, const run_args *r)
     printf("\n");
 }
 
-/* Prepares the output directory, runs the sweep, then prints its table. Returns the exit
+/* Prepares the output directory, runs the sweep (a tpe search round by round: *spec is
+ * then the sweep with every round chosen), then prints its table. Returns the exit
  * status. */
-static int run_sweep(const sw_sweep_spec *spec, const run_args *r)
+static int run_sweep(sw_sweep_spec **spec, const run_args *r)
 {
     char err[2048] = "";
     sw_sweep_options opt = {.dir = r->dir, .threads = r->threads, .threads_per_run = r->threads_per_run,
                             .force = r->force, .quiet = r->quiet, .report = stderr,
                             .fail_fast = r->fail_fast, .handle_sigint = true, .shard_index = r->shard_k,
                             .shard_count = r->shard_n, .mpi = g_mpi};
-    /* Under MPI rank 0 alone prepares DIR (and holds its lock); the others wait for it. */
-    int rc = g_rank == 0 ? sw_sweep_prepare(spec, &opt, err, sizeof err) : SW_OK;
-    if (rc) fprintf(stderr, "sweep: %s\n", err);
-    if (agree(rc)) return EXIT_USAGE;
     sw_sweep_outcome out;
-    rc = sw_sweep_execute(spec, &opt, &out, err, sizeof err);
-    if (rc) fprintf(stderr, "sweep: %s\n", err);
+    int rc;
+    if ((*spec)->search.kind == SW_SEARCH_TPE) {
+        rc = sw_rounds_run(spec, r->sets, r->n_sets, &opt, &out, err, sizeof err);
+        if (rc) fprintf(stderr, "sweep: %s\n", err);
+        /* refused before anything was written (the directory holds another sweep, ...) */
+        if (rc && out.total == 0 && !out.interrupted) return EXIT_USAGE;
+    } else {
+        /* Under MPI rank 0 alone prepares DIR (and holds its lock); the others wait for it. */
+        rc = g_rank == 0 ? sw_sweep_prepare(*spec, &opt, err, sizeof err) : SW_OK;
+        if (rc) fprintf(stderr, "sweep: %s\n", err);
+        if (agree(rc)) return EXIT_USAGE;
+        rc = sw_sweep_execute(*spec, &opt, &out, err, sizeof err);
+        if (rc) fprintf(stderr, "sweep: %s\n", err);
+    }
     if (out.interrupted) return EXIT_INTERRUPTED;
     if (g_rank == 0 && !r->quiet && out.done + out.diverged + out.failed > 0) {
         fflush(stderr);
@@ -669,7 +679,7 @@ static int run_command(int argc, char **argv)
         }
         if (r.threads == 0) r.threads = sw_sweep_default_threads();
         if (r.dry_run) print_dry_run(spec, &r);
-        status = r.dry_run ? EXIT_DONE : run_sweep(spec, &r);
+        status = r.dry_run ? EXIT_DONE : run_sweep(&spec, &r);
         sw_sweep_spec_free(spec);
     } else if (status == ARGS_PARSED) {
         status = EXIT_USAGE;

@@ -128,6 +128,7 @@ static int find_id(const id_pos *sorted, int n, const char *id)
 typedef struct {
     char **ids, **hashes;
     int *configs; /* per run: its configuration (sw_run_spec.config); -1 when its line has none */
+    int *rounds;  /* per run: its round (sw_run_spec.round); -1 when its line has none */
     int n;
     id_pos *by_id; /* ids sorted (manifest_find) */
     char *name; /* the sweep's name (NULL if the manifest has none) */
@@ -144,6 +145,7 @@ static void manifest_free(manifest *m)
     free_strings(m->ids, m->n);
     free_strings(m->hashes, m->n);
     free(m->configs);
+    free(m->rounds);
     free(m->by_id);
     free(m->name);
     free(m->text);
@@ -227,8 +229,8 @@ static int manifest_read(const char *dir, manifest *m, char *err, size_t errlen)
                 continue;
             }
         }
-        int config = -1;
-        if (sscanf(line, "run %511s %63s %d", id, hash, &config) < 2) {
+        int config = -1, round = -1;
+        if (sscanf(line, "run %511s %63s %d %d", id, hash, &config, &round) < 2) {
             snprintf(err, errlen, "%s:%d: malformed manifest line; remove the file to start afresh", path, lineno);
             rc = SW_EFORMAT;
             break;
@@ -239,11 +241,14 @@ static int manifest_read(const char *dir, manifest *m, char *err, size_t errlen)
         if (hashes) m->hashes = hashes;
         int *configs = realloc(m->configs, (size_t)(m->n + 1) * sizeof *configs);
         if (configs) m->configs = configs;
-        if (!ids || !hashes || !configs) {
+        int *rounds = realloc(m->rounds, (size_t)(m->n + 1) * sizeof *rounds);
+        if (rounds) m->rounds = rounds;
+        if (!ids || !hashes || !configs || !rounds) {
             rc = SW_ENOMEM;
             break;
         }
         m->configs[m->n] = config;
+        m->rounds[m->n] = round;
         m->ids[m->n] = strdup(id);
         m->hashes[m->n] = strdup(hash);
         m->n++;
@@ -259,11 +264,23 @@ static int manifest_read(const char *dir, manifest *m, char *err, size_t errlen)
     return rc;
 }
 
+static int manifest_find(const manifest *m, const char *id);
+
+/* Whether run j of manifest `old` belongs to a round of spec's tpe search not chosen yet
+ * here (another shard has gone further, or a file of an earlier round is missing now):
+ * the same sweep, and a round spec does not know. Such runs are neither added nor removed. */
+static bool future_run(const sw_sweep_spec *spec, const manifest *old, int j)
+{
+    return spec->search.kind == SW_SEARCH_TPE && old->rounds && old->rounds[j] >= spec->rounds_known && old->text &&
+           spec->text && !strcmp(old->text, spec->text);
+}
+
 /* Writes the manifest through atomicio (temporary, fsync, rename): never half-written,
  * and a full disk is one message with nothing left behind. The temporary's name holds
  * the host and pid: shards of one sweep write the same manifest into one directory at the
- * same time, and each rename installs a complete one. */
-static int manifest_write(const sw_sweep_spec *spec, const char *dir, char *err, size_t errlen)
+ * same time, and each rename installs a complete one. The runs of later rounds `old`
+ * lists (future_run; old may be NULL) are kept. */
+static int manifest_write(const sw_sweep_spec *spec, const manifest *old, const char *dir, char *err, size_t errlen)
 {
     char path[PATH_MAX], tmp[PATH_MAX], owner[128], suffix[160];
     sw_atomic_owner(owner, sizeof owner);
@@ -293,7 +310,11 @@ static int manifest_write(const sw_sweep_spec *spec, const char *dir, char *err,
                 sw_stop_by_name(spec->stop.by));
     /* each run's configuration too, so that `sweep index DIR` can decide as the sweep did */
     for (int i = 0; i < spec->n_runs; i++)
-        fprintf(f, "run %s %s %d\n", spec->runs[i].id, spec->runs[i].hash, spec->runs[i].config);
+        fprintf(f, "run %s %s %d %d\n", spec->runs[i].id, spec->runs[i].hash, spec->runs[i].config,
+                spec->runs[i].round);
+    for (int j = 0; old && j < old->n; j++)
+        if (future_run(spec, old, j))
+            fprintf(f, "run %s %s %d %d\n", old->ids[j], old->hashes[j], old->configs[j], old->rounds[j]);
     int bad = ferror(f) != 0;
     bad |= fclose(f) != 0;
     int rc = SW_ENOMEM;
@@ -396,7 +417,7 @@ static int diff_runs(const sw_sweep_spec *spec, const manifest *old, run_diff *d
         else if (strcmp(old->hashes[j], spec->runs[i].hash)) d->changed[d->n_changed++] = i;
     }
     for (int j = 0; j < old->n && !rc; j++)
-        if (find_id(mine, spec->n_runs, old->ids[j]) < 0) d->removed[d->n_removed++] = j;
+        if (find_id(mine, spec->n_runs, old->ids[j]) < 0 && !future_run(spec, old, j)) d->removed[d->n_removed++] = j;
     if (!rc) diff_stop(spec, old, d->stop, sizeof d->stop);
     free(mine);
     free(ids);
@@ -516,10 +537,12 @@ static bool describe_renamed(const sw_sweep_spec *spec, const manifest *old, con
 
 /* Does the difference need --force? Changed and removed runs, changed stop settings, and
  * runs added to an early-stopping sweep (its rungs rank all its runs: decisions already
- * taken would change) do; runs added to a plain sweep do not. */
+ * taken would change) do; runs added to a plain sweep do not, nor the rounds a tpe search
+ * adds (each round's rungs rank its own runs). */
 static bool needs_force(const sw_sweep_spec *spec, const run_diff *d)
 {
-    return d->n_changed || d->n_removed || d->stop[0] || (d->n_added && spec->stop.kind != SW_STOP_NONE);
+    bool ranked_together = spec->stop.kind != SW_STOP_NONE && spec->search.kind != SW_SEARCH_TPE;
+    return d->n_changed || d->n_removed || d->stop[0] || (d->n_added && ranked_together);
 }
 
 /* SW_ECONFIG with the message in err when the differences d need --force. */
@@ -539,7 +562,7 @@ static int check_same_sweep(const sw_sweep_spec *spec, const manifest *old, cons
             n += (size_t)snprintf(what + n, sizeof what - n, "%s", renamed);
     }
     if (d->stop[0] && n < sizeof what) n += (size_t)snprintf(what + n, sizeof what - n, "%s%s", n ? "; " : "", d->stop);
-    if (d->n_added && spec->stop.kind != SW_STOP_NONE && n < sizeof what)
+    if (d->n_added && spec->stop.kind != SW_STOP_NONE && spec->search.kind != SW_SEARCH_TPE && n < sizeof what)
         n += (size_t)snprintf(what + n, sizeof what - n, "%s%d run%s added (e.g. %s) to an early-stopping sweep, "
                               "whose rungs rank all its runs", n ? "; " : "", d->n_added, sw_plural(d->n_added),
                               spec->runs[d->added[0]].id);
@@ -792,7 +815,7 @@ int sw_sweep_prepare(const sw_sweep_spec *spec, const sw_sweep_options *opt, cha
     if (rc < 0)
         snprintf(err, errlen, "cannot remove temporary files in %s: %s", dir, sw_strerror(rc));
     else
-        rc = manifest_write(spec, dir, err, errlen);
+        rc = manifest_write(spec, &old, dir, err, errlen);
 out:
     if (rc < 0 && n_created && !theirs) {
         /* This invocation made the directory: leave nothing of it behind. */

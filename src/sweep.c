@@ -43,6 +43,7 @@
 #include "h5io.h"
 #include "outdir.h"
 #include "progress.h"
+#include "rounds.h"
 #include "stopping.h"
 #include "sweep_mpi.h"
 #include "testhook.h"
@@ -145,6 +146,9 @@ static int stop_plan_of(const sw_sweep_spec *spec, sw_stop_plan *p, const char *
         for (int i = 0; i < spec->n_runs; i++) configs[i] = spec->runs[i].config;
         rc = sw_stop_plan_init(p, spec->stop.kind, spec->stop_mode, spec->stop.by, spec->stop.eta,
                                spec->stop.min_epochs, spec->stop_epochs, spec->n_runs, *ids, configs);
+        /* a tpe search's rounds decide each among its own runs */
+        for (int i = 0; !rc && spec->search.kind == SW_SEARCH_TPE && i < spec->n_runs; i++) configs[i] = spec->runs[i].round;
+        if (!rc && spec->search.kind == SW_SEARCH_TPE) rc = sw_stop_plan_set_groups(p, configs);
     }
     free(configs);
     return rc;
@@ -250,13 +254,15 @@ void sw_sweep_print_plan(const sw_sweep_spec *spec, int threads, const char *dir
 bool sw_sweep_in_shard(const sw_sweep_spec *spec, int i, int k, int n)
 {
     if (n <= 1) return true;
-    /* Position of run i in the whole sweep sorted longest first (ties in grid order):
-     * the runs before it are the costlier ones and the equally costly earlier ones. */
+    /* Position of run i in its round (the whole sweep but in a tpe search) sorted longest
+     * first (ties in grid order): the runs before it are the costlier ones and the equally
+     * costly earlier ones. By round, so that a round's split never depends on the rounds
+     * chosen after it. */
     double c = spec->runs[i].cost;
-    int pos = 0;
+    int pos = 0, round = spec->runs[i].round;
     for (int j = 0; j < spec->n_runs; j++) {
         double cj = spec->runs[j].cost;
-        if (cj > c || (cj == c && j < i)) pos++;
+        if (spec->runs[j].round == round && (cj > c || (cj == c && j < i))) pos++;
     }
     return pos % n == k;
 }
@@ -275,6 +281,7 @@ typedef struct {
     int rc;                /* the first failed write after the first one, with its message */
     char err[512];
     const sw_index_decisions *decisions; /* early stopping's (NULL without) */
+    sw_search_index search; /* a sampled search's points (/search) */
 } index_keeper;
 
 /* Sets up *ix for spec's runs (no write yet; the resume scan fills the cache). Returns
@@ -289,7 +296,7 @@ static int index_init(index_keeper *ix, const sw_sweep_spec *spec, const char *d
     ix->cache = sw_index_cache_create(spec->n_runs); /* so that each run file is read once */
     if (!ix->ids || !ix->configs || !ix->cache) return SW_ENOMEM;
     for (int i = 0; i < spec->n_runs; i++) ix->ids[i] = spec->runs[i].id, ix->configs[i] = spec->runs[i].cfg;
-    return SW_OK;
+    return sw_search_index_init(&ix->search, spec);
 }
 
 /* NULL-tolerant, as is every field. */
@@ -299,6 +306,7 @@ static void index_free(index_keeper *ix)
     sw_index_cache_free(ix->cache);
     free(ix->ids);
     free(ix->configs);
+    sw_search_index_free(&ix->search);
     memset(ix, 0, sizeof *ix);
 }
 
@@ -316,6 +324,7 @@ static int index_write(index_keeper *ix, char *err, size_t errlen)
     s.configs = ix->configs;
     s.cache = ix->cache;
     s.decisions = ix->decisions;
+    s.search = ix->search.active ? &ix->search.s : NULL;
     double t0 = sw_now();
     int lock = sw_outdir_index_lock(ix->dir, err, errlen); /* shards of this sweep write it too */
     if (lock < 0) return lock;
@@ -392,7 +401,7 @@ typedef struct {
     bool *failed;           /* its job failed in this invocation: not handed out again */
     bool *mine;             /* in this invocation's shard */
     bool *reported;         /* its stop was counted and printed */
-    int *decided;           /* per bracket: rungs decided and announced */
+    int *decided;           /* per group and bracket: rungs decided and announced */
     sw_stop_job *queue;     /* jobs ready, longest first; next: the next to hand out */
     int n_queue, next;
     int in_flight;
@@ -479,7 +488,8 @@ static stop_sched *stop_create(const sw_sweep_spec *spec, const sw_sweep_options
     S->status = calloc(n, sizeof *S->status);
     S->busy = calloc(n, sizeof *S->busy), S->failed = calloc(n, sizeof *S->failed);
     S->mine = calloc(n, sizeof *S->mine), S->reported = calloc(n, sizeof *S->reported);
-    S->decided = calloc(SW_STOP_MAX_RUNGS, sizeof *S->decided), S->queue = calloc(n, sizeof *S->queue);
+    S->decided = calloc((size_t)S->plan.n_groups * SW_STOP_MAX_RUNGS + 1, sizeof *S->decided);
+    S->queue = calloc(n, sizeof *S->queue);
     if (!S->ids || !S->st || !S->values || !S->status || !S->busy || !S->failed || !S->mine || !S->reported ||
         !S->decided || !S->queue || planned) {
         stop_free(S);
@@ -567,16 +577,20 @@ static int stop_refresh(const sw_sweep_spec *spec, const char *dir, stop_sched *
      * rung, so each rung's rows are one block) */
     const sw_stop_decision *dec = S->now.decisions;
     for (int d = 0, e; d < S->now.n_decisions; d = e) {
-        int b = dec[d].bracket, k = dec[d].rung, up = 0, units = 0, units_up = 0;
-        for (e = d; e < S->now.n_decisions && dec[e].bracket == b && dec[e].rung == k; e++) up += dec[e].promoted;
+        int g = dec[d].group, b = dec[d].bracket, k = dec[d].rung, up = 0, units = 0, units_up = 0;
+        for (e = d; e < S->now.n_decisions && dec[e].group == g && dec[e].bracket == b && dec[e].rung == k; e++)
+            up += dec[e].promoted;
         for (int x = d; x < e; x++) /* a unit counted at its smallest id, its first row */
             if (!strcmp(S->ids[dec[x].run], S->plan.unit_id[S->plan.unit[dec[x].run]]))
                 units++, units_up += dec[x].promoted;
         int ordinal = k - sw_stop_bracket_first_rung(&S->plan, b);
-        if (ordinal < S->decided[b]) continue;
-        S->decided[b] = ordinal + 1;
-        char line[512], where[32] = "", who[96];
-        if (S->plan.n_brackets > 1) snprintf(where, sizeof where, "bracket %d ", b);
+        int *decided = &S->decided[g * SW_STOP_MAX_RUNGS + b];
+        if (ordinal < *decided) continue;
+        *decided = ordinal + 1;
+        char line[512], where[64] = "", who[96];
+        size_t w = 0;
+        if (spec->search.kind == SW_SEARCH_TPE) w += (size_t)snprintf(where, sizeof where, "round %d ", g + 1);
+        if (S->plan.n_brackets > 1) snprintf(where + w, sizeof where - w, "bracket %d ", b);
         if (configs)
             snprintf(who, sizeof who, "%d of %d configuration%s (%d of %d runs) go on", units_up, units,
                      sw_plural(units), up, e - d);
@@ -1142,7 +1156,7 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
     if (ranks > 1) out->interrupted = sw_mpi_any(out->interrupted);
     if (rank == 0) rc = index_last(&ix, err, errlen);
     out->seconds = sw_now() - t0;
-    if (!quiet) sw_progress_print_end(spec, opt->dir, out);
+    if (!quiet && !opt->in_rounds) sw_progress_print_end(spec, opt->dir, out);
 done:
     sw_progress_free(&p);
     index_free(&ix);

@@ -1017,6 +1017,10 @@ void sw_sweep_spec_free(sw_sweep_spec *s)
     free(s->swept_short);
     for (int j = 0; j < s->n_warnings; j++) free(s->warnings[j]);
     free(s->warnings);
+    for (int k = 0; s->points && k < s->n_points; k++) free(s->points[k].values);
+    free(s->points);
+    free(s->space);
+    free(s->space_sobol_dim);
     free(s->name);
     free(s->description);
     free(s->path);
@@ -1079,6 +1083,9 @@ typedef struct {
     uint64_t *point_index;     /* per point of the search: its index in the sequence */
     uint32_t *point_hash;      /* and a hash of its values (run ids) */
     int id_width;              /* digits of the largest point index in run ids */
+    const sw_search_chosen *chosen; /* tpe: the points chosen after the startup (may be NULL) */
+    double *point_values;      /* per point: its internal values, one per space entry */
+    int n_points;
     /* early stopping */
     sw_stop_config stop;
     const node *stop_node;     /* stop: (or the --set that wrote it last) */
@@ -1161,6 +1168,7 @@ static void search_clear(loader *L)
     free(L->synth);
     free(L->point_index);
     free(L->point_hash);
+    free(L->point_values);
 }
 
 /* The keys entry e sets: its range's key, or every key its choice's values write. */
@@ -1514,12 +1522,17 @@ static int check_search(loader *L, sw_sweep_spec *s)
     const node *kind_at = search_written(L, "kind") ? search_written(L, "kind") : L->search_node;
     const node *samples_at = search_written(L, "samples"), *shift_at = search_written(L, "digital_shift");
     const char *kind = sw_search_keys[0].choices[c->kind];
+    const node *startup_at = search_written(L, "startup"), *batch_at = search_written(L, "batch");
+    if (c->kind != SW_SEARCH_TPE && (startup_at || batch_at))
+        return fail_at(&L->e, startup_at ? startup_at : batch_at, "search.%s applies to kind tpe only, not %s",
+                       startup_at ? "startup" : "batch", kind);
     if (c->kind == SW_SEARCH_GRID) {
         if (L->space_node)
-            return fail_at(&L->e, L->space_node, "space: is sampled by a search of kind random or sobol; add e.g. "
-                           "search: {kind: sobol, samples: 32}");
-        if (samples_at) return fail_at(&L->e, samples_at, "search.samples applies to kind random and sobol, not grid");
-        if (c->digital_shift) return fail_at(&L->e, shift_at, "search.digital_shift applies to kind sobol only");
+            return fail_at(&L->e, L->space_node, "space: is sampled by a search of kind random, sobol or tpe; add "
+                           "e.g. search: {kind: sobol, samples: 32}");
+        if (samples_at)
+            return fail_at(&L->e, samples_at, "search.samples applies to kind random, sobol and tpe, not grid");
+        if (c->digital_shift) return fail_at(&L->e, shift_at, "search.digital_shift applies to kind sobol and tpe only");
         return SW_OK;
     }
     if (!L->n_space)
@@ -1529,11 +1542,17 @@ static int check_search(loader *L, sw_sweep_spec *s)
     if (!c->samples)
         return fail_at(&L->e, kind_at, "search.kind %s needs samples, the number of points: e.g. search: {kind: %s, "
                        "samples: 32}", kind, kind);
-    if (c->digital_shift && c->kind != SW_SEARCH_SOBOL)
-        return fail_at(&L->e, shift_at, "search.digital_shift applies to kind sobol only");
-    if (c->kind == SW_SEARCH_SOBOL && L->n_dims > sw_sobol_max_dims())
-        return fail_at(&L->e, L->space_node, "space: %d keys; sobol points have at most %d dimensions", L->n_dims,
-                       sw_sobol_max_dims());
+    if (c->digital_shift && c->kind == SW_SEARCH_RANDOM)
+        return fail_at(&L->e, shift_at, "search.digital_shift applies to kind sobol and tpe only");
+    if (c->kind != SW_SEARCH_RANDOM && L->n_dims > sw_sobol_max_dims())
+        return fail_at(&L->e, L->space_node, "space: %d keys; %s points have at most %d dimensions", L->n_dims,
+                       c->kind == SW_SEARCH_TPE ? "tpe's startup (Sobol)" : "sobol", sw_sobol_max_dims());
+    if (c->kind == SW_SEARCH_TPE) {
+        if (c->samples < c->startup)
+            return fail_at(&L->e, samples_at, "search.samples: %d is fewer than search.startup %d; tpe runs its "
+                           "startup points first (lower startup, or raise samples)", c->samples, c->startup);
+        if (!shift_at) L->search.digital_shift = true; /* so that tpe's seeds start from different points */
+    }
     if (c->kind == SW_SEARCH_SOBOL && (c->samples & (c->samples - 1))) {
         int below = 1;
         while (below * 2 < c->samples) below *= 2;
@@ -1574,29 +1593,39 @@ static int check_search(loader *L, sw_sweep_spec *s)
     return SW_OK;
 }
 
-/* Point idx's values into pt: scalar nodes for ranges (from synth, one per range entry)
- * and the chosen value's assignments for choices. */
-static int draw_point(loader *L, const sw_search_points *P, uint64_t idx, node *synth, assigns *pt)
+/* Point idx's internal values (one per space entry: a float, an integer, a choice's
+ * index) from the unit cube of P. */
+static void unit_point(const loader *L, const sw_search_points *P, uint64_t idx, double *v)
+{
+    for (int i = 0; i < L->n_space; i++) {
+        const space_entry *e = &L->space[i];
+        double u = sw_search_unit(P, idx, e->dim);
+        v[i] = e->dist == SW_DIST_CHOICE ? sw_samplers[e->dist].map(u, 0, e->options.n_points - 1)
+                                         : sw_samplers[e->dist].map(u, e->lo, e->hi);
+    }
+}
+
+/* The point with internal values v into pt: scalar nodes for ranges (from synth, one per
+ * range entry) and the chosen value's assignments for choices. */
+static int point_assigns(loader *L, const double *v, node *synth, assigns *pt)
 {
     pt->n = 0;
     int r = 0;
     for (int i = 0; i < L->n_space; i++) {
         const space_entry *e = &L->space[i];
         const sw_sampler_info *d = &sw_samplers[e->dist];
-        double u = sw_search_unit(P, idx, e->dim);
         int rc;
         if (e->dist == SW_DIST_CHOICE) {
-            const assigns *opt = &e->options.points[(int)d->map(u, 0, e->options.n_points - 1)];
+            const assigns *opt = &e->options.points[(int)v[i]];
             for (int q = 0; q < opt->n; q++)
                 if ((rc = assigns_push(pt, opt->a[q].key, opt->a[q].keynode, opt->a[q].value))) return rc;
             continue;
         }
-        double v = d->map(u, e->lo, e->hi);
         char text[64];
         if (d->integer)
-            snprintf(text, sizeof text, "%.0f", v);
+            snprintf(text, sizeof text, "%.0f", v[i]);
         else
-            sw_format_shortest(text, sizeof text, v, 1e6);
+            sw_format_shortest(text, sizeof text, v[i], 1e6);
         node *n = &synth[r++];
         free(n->text);
         if (!(n->text = strdup(text))) return SW_ENOMEM;
@@ -1627,81 +1656,139 @@ static int point_signature(loader *L, const assigns *pt, char *out, size_t outle
     return used < outlen ? SW_OK : fail_at(&L->e, L->space_node, "space: a point's values exceed %zu bytes", outlen);
 }
 
-/* The points of a random or sobol search as the first axis of the product (the slowest:
- * every grid/zip combination of point 0, then of point 1, ...). Point indices run from 0;
- * a point whose values repeat an earlier point's (only possible when every key is a choice
- * or an integer range, or by rounding) is skipped for the next index, so that the search
- * has `samples` distinct points that depend on nothing but the seed, the kind and the
- * space. */
-static int build_search(loader *L, sw_sweep_spec *s)
+/* The points a tpe search has chosen so far (L->chosen) must be whole rounds after the
+ * startup. Returns their count, or SW_EINVAL with the message in err. */
+static int chosen_points(loader *L, int n_start)
 {
-    int rc = check_search(L, s);
-    if (rc || L->search.kind == SW_SEARCH_GRID) return rc;
-    const int n = L->search.samples;
-    int n_range = 0;
-    for (int i = 0; i < L->n_space; i++) n_range += L->space[i].dist != SW_DIST_CHOICE;
+    const sw_search_config *c = &L->search;
+    int n = c->kind == SW_SEARCH_TPE && L->chosen ? L->chosen->n : 0, whole = 0;
+    for (int r = 1, first, k; whole < n && (k = sw_search_round_points(c, r, &first)) > 0; r++) whole += k;
+    if (n < 0 || n > c->samples - n_start || whole != n)
+        return fail_at(&L->e, L->search_node, "search: %d chosen points are not whole rounds of this search (samples "
+                       "%d, startup %d, batch %d)", n, c->samples, c->startup, c->batch);
+    return n;
+}
+
+/* A table of the points kept so far, by the text of their values. */
+typedef struct {
+    uint32_t *slot; /* open addressing: kept point + 1, or 0 */
+    size_t n_slots;
+    uint64_t *hash; /* per kept point */
+    char **sig;     /* per kept point */
+} point_table;
+
+/* Whether sig (hash h) is a point kept before; else keeps it as point `kept`. Returns 1
+ * (seen), 0 (kept) or SW_ENOMEM. */
+static int point_seen(point_table *t, const char *sig, uint64_t h, int kept)
+{
+    size_t slot = (size_t)h & (t->n_slots - 1);
+    for (; t->slot[slot]; slot = (slot + 1) & (t->n_slots - 1))
+        if (t->hash[t->slot[slot] - 1] == h && !strcmp(t->sig[t->slot[slot] - 1], sig)) return 1;
+    if (!(t->sig[kept] = strdup(sig))) return SW_ENOMEM;
+    t->slot[slot] = (uint32_t)kept + 1;
+    t->hash[kept] = h;
+    return 0;
+}
+
+/* Point `kept` of the search from its internal values v: its assignments in axis a, its
+ * values kept, its hash for run ids. Returns 1 when it repeats an earlier point (nothing
+ * kept), 0, or a negative code. */
+static int add_point(loader *L, point_table *t, axis *a, int kept, const double *v, int n_range)
+{
+    char sig[4096];
+    assigns *pt = &a->points[kept];
+    int rc = point_assigns(L, v, &L->synth[(size_t)kept * (size_t)n_range], pt);
+    if (!rc) rc = point_signature(L, pt, sig, sizeof sig);
+    if (rc) return rc;
+    uint64_t h = fnv1a(sig);
+    if ((rc = point_seen(t, sig, h, kept))) return rc;
+    memcpy(&L->point_values[(size_t)kept * (size_t)L->n_space], v, (size_t)L->n_space * sizeof *v);
+    L->point_hash[kept] = (uint32_t)(h & 0xffffffffu);
+    return 0;
+}
+
+/* The startup points: Sobol or random draws, a draw repeating an earlier point skipped
+ * (so that the points are n distinct ones that depend on nothing but the seed, the kind
+ * and the space). Returns the last index drawn + 1, or a negative code. */
+static int64_t draw_points(loader *L, sw_sweep_spec *s, point_table *t, axis *a, int n, int n_range)
+{
     char err[512];
     sw_search_points P;
-    if ((rc = sw_search_points_init(&P, &L->search, L->n_dims, err, sizeof err)))
-        return rc == SW_ENOMEM ? rc : fail_at(&L->e, L->space_node, "%s", err);
-    axis a;
-    size_t slots = 1;
-    while (slots < 2 * (size_t)n) slots *= 2;
-    uint32_t *table = calloc(slots, sizeof *table); /* open addressing: kept point + 1, or 0 */
-    uint64_t *sig_hash = calloc((size_t)n, sizeof *sig_hash);
-    char **sigs = calloc((size_t)n + 1, sizeof *sigs);
-    L->point_index = calloc((size_t)n, sizeof *L->point_index);
-    L->point_hash = calloc((size_t)n, sizeof *L->point_hash);
-    L->n_synth = (size_t)n * (size_t)n_range;
-    L->synth = calloc(L->n_synth ? L->n_synth : 1, sizeof *L->synth);
-    rc = axis_alloc(&a, n, L->space_node, false);
-    if (!rc && (!table || !sig_hash || !sigs || !L->point_index || !L->point_hash || !L->synth)) rc = SW_ENOMEM;
-    a.sampled = true;
+    int rc = sw_search_points_init(&P, &L->search, L->n_dims, err, sizeof err);
+    if (rc) return rc == SW_ENOMEM ? rc : fail_at(&L->e, L->space_node, "%s", err);
+    double *v = malloc((size_t)L->n_space * sizeof *v);
     /* Enough draws for any space with n distinct points but a few (checked above), and
      * bounded when rounding makes the values of a float range collide. */
     uint64_t limit = (uint64_t)n * 64 + 4096, idx = 0;
-    if (L->search.kind == SW_SEARCH_SOBOL && limit > UINT32_MAX) limit = UINT32_MAX;
+    if (L->search.kind != SW_SEARCH_RANDOM && limit > UINT32_MAX) limit = UINT32_MAX;
     int kept = 0, skipped = 0;
-    char sig[4096];
+    rc = v ? SW_OK : SW_ENOMEM;
     for (; !rc && kept < n && idx < limit; idx++) {
-        assigns *pt = &a.points[kept];
-        if ((rc = draw_point(L, &P, idx, &L->synth[(size_t)kept * (size_t)n_range], pt)) ||
-            (rc = point_signature(L, pt, sig, sizeof sig)))
-            break;
-        uint64_t h = fnv1a(sig);
-        size_t slot = (size_t)h & (slots - 1);
-        bool seen = false;
-        for (; table[slot]; slot = (slot + 1) & (slots - 1))
-            if (sig_hash[table[slot] - 1] == h && !strcmp(sigs[table[slot] - 1], sig)) {
-                seen = true;
-                break;
-            }
-        if (seen) {
-            skipped++;
-            continue;
-        }
-        if (!(sigs[kept] = strdup(sig))) {
-            rc = SW_ENOMEM;
-            break;
-        }
-        table[slot] = (uint32_t)kept + 1;
-        sig_hash[kept] = h;
-        L->point_index[kept] = idx;
-        L->point_hash[kept] = (uint32_t)(h & 0xffffffffu);
-        kept++;
+        unit_point(L, &P, idx, v);
+        rc = add_point(L, t, a, kept, v, n_range);
+        if (rc == 1) skipped++, rc = SW_OK;
+        else if (!rc) L->point_index[kept++] = idx;
     }
+    free(v);
+    sw_search_points_clear(&P);
     if (!rc && kept < n)
-        rc = fail_at(&L->e, search_written(L, "samples"), "search.samples: only %d distinct points came out of %llu draws from this "
-                     "space (its values repeat, e.g. from few choices or narrow ranges); lower samples or widen the space",
-                     kept, (unsigned long long)idx);
+        rc = fail_at(&L->e, search_written(L, "samples"), "search.samples: only %d distinct points came out of %llu "
+                     "draws from this space (its values repeat, e.g. from few choices or narrow ranges); lower samples "
+                     "or widen the space", kept, (unsigned long long)idx);
     if (!rc && skipped)
         rc = warn_at(L, s, L->space_node, "%d drawn point%s repeated an earlier point and %s skipped (the space's "
                      "choices and integer ranges allow few combinations); the search uses points 0..%llu less those",
                      skipped, sw_plural(skipped), skipped == 1 ? "was" : "were", (unsigned long long)(idx - 1));
+    return rc ? rc : (int64_t)idx;
+}
+
+/* The points of a sampled search as the first axis of the product (the slowest: every
+ * grid/zip combination of point 0, then of point 1, ...). random and sobol: `samples`
+ * points drawn from the seed (draw_points), named by their index in the sequence; tpe:
+ * its startup points drawn so, then the points chosen in its later rounds (L->chosen),
+ * named by their number. */
+static int build_search(loader *L, sw_sweep_spec *s)
+{
+    int rc = check_search(L, s);
+    if (rc || L->search.kind == SW_SEARCH_GRID) return rc;
+    bool tpe = L->search.kind == SW_SEARCH_TPE;
+    int n_start = tpe ? L->search.startup : L->search.samples;
+    int n_chosen = chosen_points(L, n_start);
+    if (n_chosen < 0) return n_chosen;
+    const int n = n_start + n_chosen;
+    int n_range = 0;
+    for (int i = 0; i < L->n_space; i++) n_range += L->space[i].dist != SW_DIST_CHOICE;
+    axis a;
+    point_table t = {0};
+    t.n_slots = 1;
+    while (t.n_slots < 2 * (size_t)n) t.n_slots *= 2;
+    t.slot = calloc(t.n_slots, sizeof *t.slot);
+    t.hash = calloc((size_t)n, sizeof *t.hash);
+    t.sig = calloc((size_t)n + 1, sizeof *t.sig);
+    L->n_points = n;
+    L->point_index = calloc((size_t)n, sizeof *L->point_index);
+    L->point_hash = calloc((size_t)n, sizeof *L->point_hash);
+    L->point_values = calloc((size_t)n * (size_t)(L->n_space ? L->n_space : 1), sizeof *L->point_values);
+    L->n_synth = (size_t)n * (size_t)n_range;
+    L->synth = calloc(L->n_synth ? L->n_synth : 1, sizeof *L->synth);
+    rc = axis_alloc(&a, n, L->space_node, false);
+    if (!rc && (!t.slot || !t.hash || !t.sig || !L->point_index || !L->point_hash || !L->point_values || !L->synth))
+        rc = SW_ENOMEM;
+    a.sampled = true;
+    int64_t drawn = rc ? rc : draw_points(L, s, &t, &a, n_start, n_range);
+    if (drawn < 0) rc = (int)drawn;
+    for (int j = 0; !rc && j < n_chosen; j++) {
+        int k = n_start + j;
+        if ((rc = add_point(L, &t, &a, k, &L->chosen->values[(size_t)j * (size_t)L->n_space], n_range)) == 1)
+            rc = fail_at(&L->e, L->search_node, "search: chosen point %d repeats an earlier point", k);
+    }
     if (!rc) rc = axis_finish_keys(&a);
     if (!rc) {
+        uint64_t top = tpe ? (uint64_t)L->search.samples - 1 : (uint64_t)drawn - 1;
+        if (tpe)
+            for (int k = 0; k < n; k++) L->point_index[k] = (uint64_t)k; /* numbered as proposed */
         L->id_width = 3;
-        for (uint64_t top = idx - 1; top >= 1000; top /= 10) L->id_width++;
+        for (; top >= 1000; top /= 10) L->id_width++;
         rc = axes_push(&L->ax, &a);
     }
     if (!rc) {
@@ -1712,11 +1799,10 @@ static int build_search(loader *L, sw_sweep_spec *s)
     } else {
         axis_clear(&a);
     }
-    for (int i = 0; i < n; i++) free(sigs ? sigs[i] : NULL);
-    free(sigs);
-    free(sig_hash);
-    free(table);
-    sw_search_points_clear(&P);
+    for (int i = 0; t.sig && i < n; i++) free(t.sig[i]);
+    free(t.sig);
+    free(t.hash);
+    free(t.slot);
     return rc;
 }
 
@@ -2103,6 +2189,7 @@ static int add_run(loader *L, sw_sweep_spec *s, int *pick, int r, int n_total)
     sw_run_spec *run = &s->runs[s->n_runs];
     run->cfg = cfg;
     run->index = s->n_runs++;
+    run->point = L->ax.n > 0 && L->ax.ax[0].sampled ? pick[0] : -1;
     return fill_run(L, s, run, pick, r, n_total);
 }
 
@@ -2202,6 +2289,80 @@ static int number_configs(sw_sweep_spec *s)
     return rc;
 }
 
+const char *sw_point_origin_name(sw_point_origin o)
+{
+    static const char *const names[] = {"random", "sobol", "tpe", "fallback"};
+    _Static_assert(SW_ARRAY_LEN(names) == SW_POINT_ORIGIN_COUNT, "point origins");
+    return (unsigned)o < SW_POINT_ORIGIN_COUNT ? names[o] : "unknown";
+}
+
+/* The round of point k of search c. */
+static int round_of_point(const sw_search_config *c, int k)
+{
+    return c->kind != SW_SEARCH_TPE || k < c->startup ? 0 : 1 + (k - c->startup) / c->batch;
+}
+
+/* tpe ranks points by their runs' selection metric: it must be one for all. */
+static int check_search_metric(loader *L, sw_sweep_spec *s)
+{
+    s->search_metric = sw_task_metric_of(&s->runs[0].cfg.task);
+    for (int i = 1; i < s->n_runs; i++) {
+        sw_task_metric m = sw_task_metric_of(&s->runs[i].cfg.task);
+        if (strcmp(m.name, s->search_metric.name) || m.mode != s->search_metric.mode)
+            return fail_at(&L->e, search_written(L, "kind") ? search_written(L, "kind") : L->search_node,
+                           "search.kind tpe ranks its points by the runs' selection metric, but that is %s for run %s "
+                           "and %s for run %s (their tasks differ); search them in separate sweeps",
+                           s->search_metric.name, s->runs[0].id, m.name, s->runs[i].id);
+    }
+    return SW_OK;
+}
+
+/* After the runs are built: the search's space, points and rounds into s (grid: none). */
+static int finish_search(loader *L, sw_sweep_spec *s)
+{
+    const sw_search_config *c = &L->search;
+    s->search = *c;
+    if (c->kind == SW_SEARCH_GRID) return SW_OK;
+    size_t dims = (size_t)(L->n_space ? L->n_space : 1);
+    s->n_dims = L->n_space;
+    s->n_space_keys = L->ax.ax[0].n_keys;
+    s->space = calloc(dims, sizeof *s->space);
+    s->space_sobol_dim = calloc(dims, sizeof *s->space_sobol_dim);
+    s->points = calloc((size_t)(L->n_points ? L->n_points : 1), sizeof *s->points);
+    if (!s->space || !s->space_sobol_dim || !s->points) return SW_ENOMEM;
+    for (int i = 0; i < L->n_space; i++) {
+        const space_entry *e = &L->space[i];
+        bool choice = e->dist == SW_DIST_CHOICE;
+        s->space[i] = (sw_tpe_dim){e->dist, choice ? 0 : e->lo, choice ? e->options.n_points - 1 : e->hi,
+                                   choice ? e->options.n_points : 0};
+        s->space_sobol_dim[i] = e->dim;
+    }
+    int n_start = c->kind == SW_SEARCH_TPE ? c->startup : c->samples;
+    for (int k = 0; k < L->n_points; k++) {
+        sw_search_point *p = &s->points[k];
+        s->n_points++;
+        p->round = round_of_point(c, k);
+        p->origin = c->kind == SW_SEARCH_RANDOM ? SW_POINT_RANDOM : SW_POINT_SOBOL;
+        p->score = NAN;
+        if (k >= n_start) {
+            p->origin = L->chosen->origin ? L->chosen->origin[k - n_start] : SW_POINT_TPE;
+            p->score = L->chosen->score ? L->chosen->score[k - n_start] : NAN;
+        }
+        p->first_run = s->n_runs;
+        if (!(p->values = malloc(dims * sizeof *p->values))) return SW_ENOMEM;
+        memcpy(p->values, &L->point_values[(size_t)k * L->n_space], (size_t)L->n_space * sizeof *p->values);
+        if (p->round + 1 > s->rounds_known) s->rounds_known = p->round + 1;
+    }
+    for (int i = s->n_runs - 1; i >= 0; i--) { /* a point's runs are consecutive */
+        sw_search_point *p = &s->points[s->runs[i].point];
+        p->first_run = i;
+        p->n_runs++;
+        s->runs[i].round = p->round;
+    }
+    s->n_rounds = sw_search_rounds(c);
+    return c->kind == SW_SEARCH_TPE ? check_search_metric(L, s) : SW_OK;
+}
+
 /* Expands the axes into s's runs, in grid order. */
 static int expand(loader *L, sw_sweep_spec *s)
 {
@@ -2214,6 +2375,7 @@ static int expand(loader *L, sw_sweep_spec *s)
     free(pick);
     if (!rc) rc = check_runs(L, s, n_total);
     if (!rc) rc = number_configs(s);
+    if (!rc) rc = finish_search(L, s);
     return rc ? rc : check_stop(L, s);
 }
 
@@ -2376,14 +2538,16 @@ static int load_top(loader *L, sw_sweep_spec *s)
     return SW_OK;
 }
 
-int sw_sweep_spec_parse(const char *path, const char *text, size_t len, const char *const *sets, int n_sets,
-                        sw_sweep_spec **out, char *err, size_t errlen)
+/* sw_sweep_spec_parse with a tpe search's chosen points (may be NULL). */
+static int parse_search(const char *path, const char *text, size_t len, const char *const *sets, int n_sets,
+                        const sw_search_chosen *chosen, sw_sweep_spec **out, char *err, size_t errlen)
 {
     *out = NULL;
     if (err && errlen) err[0] = 0;
     loader L;
     memset(&L, 0, sizeof L);
     L.path = path;
+    L.chosen = chosen;
     L.e = (errbuf){err, errlen};
     sw_search_defaults(&L.search);
     sw_stop_defaults(&L.stop);
@@ -2408,6 +2572,7 @@ int sw_sweep_spec_parse(const char *path, const char *text, size_t len, const ch
     s->text = malloc(total + 2);
     if (!s->text) { rc = SW_ENOMEM; goto done; }
     memcpy(s->text, text, len);
+    s->file_len = len;
     size_t used = len;
     if (n_sets && used && s->text[used - 1] != '\n') s->text[used++] = '\n';
     for (int i = 0; i < n_sets; i++) used += (size_t)snprintf(s->text + used, total + 2 - used, "# --set %s\n", sets[i]);
@@ -2432,6 +2597,18 @@ done:
     }
     *out = s;
     return SW_OK;
+}
+
+int sw_sweep_spec_parse(const char *path, const char *text, size_t len, const char *const *sets, int n_sets,
+                        sw_sweep_spec **out, char *err, size_t errlen)
+{
+    return parse_search(path, text, len, sets, n_sets, NULL, out, err, errlen);
+}
+
+int sw_sweep_spec_reload(const sw_sweep_spec *spec, const char *const *sets, int n_sets,
+                         const sw_search_chosen *chosen, sw_sweep_spec **out, char *err, size_t errlen)
+{
+    return parse_search(spec->path, spec->text, spec->file_len, sets, n_sets, chosen, out, err, errlen);
 }
 
 int sw_sweep_spec_load(const char *path, const char *const *sets, int n_sets, sw_sweep_spec **out, char *err,

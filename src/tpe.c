@@ -360,6 +360,23 @@ static int by_rank(const void *ctx, int i, int j)
     return lx < ly ? -1 : lx > ly ? 1 : 0;
 }
 
+bool sw_tpe_point_result(const sw_tpe_run *runs, int n, sw_metric_mode mode, sw_tpe_result *r, double *metric)
+{
+    double sum = 0;
+    int depth = INT32_MAX;
+    bool done = true;
+    for (int i = 0; i < n; i++) {
+        if (!runs[i].final) return false;
+        done &= runs[i].done;
+        sum += runs[i].metric;
+        if (runs[i].epochs < depth) depth = runs[i].epochs;
+    }
+    *metric = n > 0 ? sum / n : NAN;
+    *r = (sw_tpe_result){done ? SW_TPE_DONE : SW_TPE_STOPPED, done || n == 0 ? 0 : depth,
+                         mode == SW_METRIC_MAX ? -*metric : *metric};
+    return true;
+}
+
 int sw_tpe_rank_points(const sw_tpe_result *r, int n, int *order)
 {
     int ran = 0;
@@ -481,7 +498,7 @@ static int fallback_point(const sw_tpe_space *s, const double *x, int n, double 
     for (uint64_t idx = 0; idx < limit && idx <= UINT32_MAX; idx++) {
         for (int d = 0; d < s->dims; d++) {
             const sw_tpe_dim *dim = &s->dim[d];
-            double u = sw_search_unit(s->fallback, idx, d);
+            double u = sw_search_unit(s->fallback, idx, s->fallback_dim ? s->fallback_dim[d] : d);
             out[d] = dim->dist == SW_DIST_CHOICE ? sw_samplers[dim->dist].map(u, 0, dim->n_choices - 1)
                                                  : sw_samplers[dim->dist].map(u, dim->lo, dim->hi);
         }

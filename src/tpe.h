@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "sample.h"
+#include "task.h"
 
 /* Optuna's defaults (TPESampler.__init__). */
 #define SW_TPE_CANDIDATES 24  /* n_ei_candidates */
@@ -120,6 +121,20 @@ typedef struct {
                     number of its group */
 } sw_tpe_result;
 
+/* One run of a point, as its file says. */
+typedef struct {
+    bool final;     /* its file is done, diverged or stopped (early stopping's rung) */
+    bool done;      /* trained to its last epoch */
+    int epochs;     /* epochs it trained */
+    double metric;  /* its selection metric at its best epoch (/summary/best_metric) */
+} sw_tpe_run;
+
+/* What a point of n runs came to: false while one of them is not final. Else *r: done
+ * when every run is, else stopped at the fewest epochs any run trained; the loss is the
+ * mean of the runs' metrics (NaN when one is NaN, or n is 0), negated for a metric to
+ * maximise (mode SW_METRIC_MAX); that mean into *metric. */
+bool sw_tpe_point_result(const sw_tpe_run *runs, int n, sw_metric_mode mode, sw_tpe_result *r, double *metric);
+
 /* Orders the n points best first into order[0..n): done points by loss, then stopped ones
  * by depth (deeper first) and loss, then pending ones; ties by index (a stable sort).
  * Returns the number of points that ran (not pending), or SW_ENOMEM. */
@@ -134,6 +149,7 @@ typedef struct {
     const sw_tpe_dim *dim;
     uint64_t seed;
     const sw_search_points *fallback; /* Sobol points of the same space */
+    const int *fallback_dim;          /* each key's dimension of them (NULL: d itself) */
 } sw_tpe_space;
 
 /* How a point was chosen. */

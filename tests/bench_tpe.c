@@ -43,7 +43,7 @@ int main(int argc, char **argv)
                                 {SW_DIST_UNIFORM, 0, 0.5, 0},
                                 {SW_DIST_LOGUNIFORM, 0.1, 10, 0},
                                 {SW_DIST_CHOICE, 0, 2, 3}};
-    sw_tpe_space s = {5, dims, 1, NULL};
+    sw_tpe_space s = {5, dims, 1, NULL, NULL};
     printf("TPE: one round of %d points after N earlier ones (5 keys, one thread), median of %d\n", batch, repeats);
     printf("%8s %14s %14s\n", "N", "ms per round", "ms per point");
     for (char *tok = strtok(points, ","); tok; tok = strtok(NULL, ",")) {

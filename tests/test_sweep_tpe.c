@@ -246,7 +246,7 @@ static void test_propose(void)
     const sw_tpe_dim dims[2] = {{SW_DIST_CHOICE, 0, 2, 3}, {SW_DIST_UNIFORM, 0, 1, 0}};
     double x[2 * 12] = {1, 0.15, 2, 0.9, 2, 0.8, 2, 0.7};
     sw_tpe_result r[12] = {{SW_TPE_DONE, 0, 0}, {SW_TPE_DONE, 0, 1}, {SW_TPE_DONE, 0, 2}, {SW_TPE_DONE, 0, 3}};
-    sw_tpe_space s = {2, dims, 7, NULL};
+    sw_tpe_space s = {2, dims, 7, NULL, NULL};
     double out[2], again[2], score, score2;
     sw_tpe_origin how;
     CHECK(sw_tpe_propose(&s, x, r, 4, 4, out, &score, &how) == SW_OK && how == SW_TPE_BY_MODEL, "propose");
@@ -279,7 +279,7 @@ static void test_propose(void)
     sw_search_points P;
     char err[128];
     CHECK(sw_search_points_init(&P, &c, 1, err, sizeof err) == SW_OK, "%s", err);
-    sw_tpe_space s1 = {1, one, 7, &P};
+    sw_tpe_space s1 = {1, one, 7, &P, NULL};
     CHECK(sw_tpe_propose(&s1, y, r, 4, 4, out, &score, &how) == SW_OK, "propose");
     CHECK(how == SW_TPE_BY_FALLBACK && out[0] == 0 && isnan(score), "fallback: %g (how %d, score %g)", out[0], how,
           score);
