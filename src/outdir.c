@@ -2,6 +2,7 @@
  * (see outdir.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "outdir.h"
+#include "rounds.h"
 
 #include <dirent.h>
 #include <stdarg.h>
@@ -440,25 +441,44 @@ static bool old_config(const char *dir, const char *id, const sw_sweep_spec *was
     return got;
 }
 
-/* The sweep the manifest's config text described (the file's text, then the "# --set
- * KEY=VALUE" lines its --set overrides left), read again as if from spec's file (relative
- * data paths alike); NULL when there is no text or it does not read now. */
+/* The sweep a config text (as the manifest and the index keep it: the file's text, then
+ * the "# --set KEY=VALUE" lines its --set overrides left) describes, read again as if
+ * from the file at `path` (relative data paths alike); its overrides into sets[0..*n_sets)
+ * (room for 64, malloc'ed, the caller frees them). NULL when it does not read now. */
+static sw_sweep_spec *sweep_of_text(const char *path, const char *text, char **sets, int *n_sets)
+{
+    *n_sets = 0;
+    /* the overrides' lines are the last ones: back over them to the end of the file's text */
+    size_t len = strlen(text), file_len = len;
+    while (file_len > 0) {
+        size_t start = file_len - 1; /* file_len ends a line ("\n" at file_len - 1) */
+        while (start > 0 && text[start - 1] != '\n') start--;
+        if (strncmp(text + start, "# --set ", 8) || text[file_len - 1] != '\n') break;
+        file_len = start;
+    }
+    for (const char *at = text + file_len; *at && *n_sets < 64;) {
+        const char *end = strchr(at, '\n');
+        char *one = strndup(at + 8, (size_t)(end - at - 8));
+        if (!one) break;
+        sets[(*n_sets)++] = one;
+        at = end + 1;
+    }
+    len = file_len; /* parse appends the overrides' lines again */
+    sw_sweep_spec *was = NULL;
+    char err[256];
+    if (sw_sweep_spec_parse(path, text, len, (const char *const *)sets, *n_sets, &was, err, sizeof err)) was = NULL;
+    return was;
+}
+
+/* The sweep the manifest's config text described, read again as if from spec's file;
+ * NULL when there is no text or it does not read now. */
 static sw_sweep_spec *old_sweep(const sw_sweep_spec *spec, const manifest *old)
 {
     if (!old->text) return NULL;
-    const char *sets[64];
+    char *sets[64];
     int n_sets = 0;
-    for (const char *at = strstr(old->text, "\n# --set "); at && n_sets < 64; at = strstr(at + 1, "\n# --set ")) {
-        const char *end = strchr(at + 1, '\n');
-        char *one = strndup(at + 9, end ? (size_t)(end - at - 9) : strlen(at + 9));
-        if (!one) break;
-        sets[n_sets++] = one;
-    }
-    sw_sweep_spec *was = NULL;
-    char err[256];
-    if (sw_sweep_spec_parse(spec->path, old->text, strlen(old->text), sets, n_sets, &was, err, sizeof err))
-        was = NULL;
-    for (int i = 0; i < n_sets; i++) free((char *)sets[i]);
+    sw_sweep_spec *was = sweep_of_text(spec->path, old->text, sets, &n_sets);
+    for (int i = 0; i < n_sets; i++) free(sets[i]);
     return was;
 }
 
@@ -1057,6 +1077,11 @@ static int rebuild_decisions(const char *dir, const manifest *m, sw_stop_plan *p
                                               m->stop_epochs, m->n, (const char *const *)m->ids,
                                               configs ? m->configs : NULL)
                           : SW_ENOMEM;
+    /* a tpe search's rounds decided each among its own runs */
+    bool rounds = m->rounds && m->n > 0;
+    for (int i = 0; i < m->n && rounds; i++) rounds = m->rounds[i] >= 0;
+    if (rc == SW_OK && rounds && m->rounds[m->n - 1] > 0) rc = sw_stop_plan_set_groups(plan, m->rounds);
+    if (rc == SW_EINVAL) rc = SW_OK; /* rounds out of order: decided as one group */
     for (int i = 0; i < m->n && rc == SW_OK; i++) {
         char path[PATH_MAX], why[PATH_MAX + 256];
         if (sw_outdir_path(path, sizeof path, dir, m->ids[i], ".h5")) continue;
@@ -1074,6 +1099,39 @@ static int rebuild_decisions(const char *dir, const manifest *m, sw_stop_plan *p
     for (int i = 0; values && i < m->n; i++) free(values[i]);
     free(values);
     free(st);
+    return rc;
+}
+
+/* A sampled search's /search for the index `sweep index DIR` rebuilds over the manifest's
+ * runs: its sweep read again from the manifest's text, a tpe search's rounds chosen again
+ * from the files (rounds.h). Fills *x when that sweep's runs are the manifest's, in its
+ * order; *spec (the caller frees it) keeps what x borrows. Says on diag why not (may be
+ * NULL). Returns SW_OK (x->active false when there is nothing to write) or SW_ENOMEM. */
+static int rebuild_search(const char *dir, const manifest *m, FILE *diag, sw_sweep_spec **spec, sw_search_index *x)
+{
+    memset(x, 0, sizeof *x);
+    *spec = NULL;
+    if (!m->text || !strstr(m->text, "search")) return SW_OK;
+    char path[PATH_MAX], *sets[64], err[512];
+    int n_sets = 0, rc = SW_OK;
+    snprintf(path, sizeof path, "%s/%s.yaml", dir, m->name ? m->name : "sweep");
+    sw_sweep_spec *s = sweep_of_text(path, m->text, sets, &n_sets);
+    if (s && s->search.kind == SW_SEARCH_TPE) {
+        sw_rounds *R = sw_rounds_create(s);
+        rc = R ? sw_rounds_catch_up(R, &s, (const char *const *)sets, n_sets, dir, false, NULL, err, sizeof err)
+               : SW_ENOMEM;
+        sw_rounds_free(R);
+        if (rc && rc != SW_ENOMEM && diag) fprintf(diag, "sweep index: /search left out: %s\n", err);
+        if (rc && rc != SW_ENOMEM) rc = SW_OK, sw_sweep_spec_free(s), s = NULL;
+    }
+    bool same = s && s->search.kind != SW_SEARCH_GRID && s->n_runs <= m->n;
+    for (int i = 0; same && i < s->n_runs; i++) same = !strcmp(s->runs[i].id, m->ids[i]);
+    if (s && s->search.kind != SW_SEARCH_GRID && !same && diag)
+        fprintf(diag, "sweep index: /search left out: the sweep in the manifest's config text has other runs than "
+                      "its run list\n");
+    if (rc == SW_OK && same) rc = sw_search_index_init(x, s);
+    for (int i = 0; i < n_sets; i++) free(sets[i]);
+    *spec = s;
     return rc;
 }
 
@@ -1111,6 +1169,8 @@ int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, char *err,
     dir_reading rd = {0};
     sw_stop_plan plan = {0};
     sw_stop_outcome stop_out = {0};
+    sw_sweep_spec *search_spec = NULL;
+    sw_search_index search = {0};
     if (!cache || (n_ids > 0 && !ids)) {
         snprintf(err, errlen, "out of memory");
         rc = SW_ENOMEM;
@@ -1137,6 +1197,11 @@ int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, char *err,
         }
         ix.decisions = &dec;
     }
+    if (got == 1 && (rc = rebuild_search(dir, &m, diag, &search_spec, &search))) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    if (search.active) ix.search = &search.s;
     int lock = sw_outdir_index_lock(dir, err, errlen);
     if (lock < 0) {
         rc = lock;
@@ -1154,6 +1219,8 @@ int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, char *err,
         fprintf(report, "\n");
     }
 out:
+    sw_search_index_free(&search);
+    sw_sweep_spec_free(search_spec);
     sw_stop_outcome_free(&stop_out);
     sw_stop_plan_free(&plan);
     free(rd.name);

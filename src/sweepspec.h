@@ -3,7 +3,7 @@
  * A sweep file has the top-level keys `name`, `description`, `base` (nested sections
  * task/model/train/record and `seed`), `grid` (key -> list: cartesian product), `zip`
  * (groups of equal-length lists that vary together) and `exclude` (partial assignments
- * whose runs are dropped), and for a sampled search `search` (kind random or sobol,
+ * whose runs are dropped), and for a sampled search `search` (kind random, sobol or tpe,
  * samples, seed; sample.h) and `space` (key -> distribution), whose points are the first,
  * slowest axis of the product. `--set KEY=VALUE` overrides are applied on top: a scalar
  * sets the key for every run (replacing a grid axis on that key, or taking it out of the

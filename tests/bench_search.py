@@ -15,7 +15,8 @@ sequences, 3 full passes with Adam at a constant rate, 1 layer, run seed 1; the 
     model.cell     choice         [rnn, lstm, gru]
 
 sweep's samplers run as `sweep CONFIG --set search.kind=... -o DIR` (sobol and tpe with
-search.digital_shift so that their seeds differ; tpe's startup and batch as given). Optuna's
+search.digital_shift so that their seeds differ; tpe's startup and batch as given, and
+tpe-b1 with batch 1, one point per round as Optuna proposes them sequentially). Optuna's
 TPESampler (seed = the search seed, n_startup_trials = tpe's startup, sequential, everything
 else its default) suggests the same five keys, and each trial is scored by running that point
 through `sweep CONFIG --set KEY=VALUE ...` into a scratch directory: the objective is the same
@@ -33,7 +34,7 @@ Every search's result is kept in WORK/results.json: a second invocation with the
 runs only what is missing (the whole benchmark takes about an hour of one core).
 
 Usage: bench_search.py [--sweep PATH] [--work DIR] [--seeds K] [--budget N] [--startup S]
-                       [--batch B] [--samplers random,sobol,tpe,optuna] [--figure PNG] [-j J]
+                       [--batch B] [--samplers random,sobol,tpe,optuna,tpe-b1] [--figure PNG] [-j J]
 Needs numpy and h5py; optuna for the optuna sampler, matplotlib for --figure.
 """
 import argparse
@@ -66,8 +67,10 @@ space:
   model.cell: {choice: [rnn, lstm, gru]}
 """
 CELLS = ["rnn", "lstm", "gru"]
-SAMPLERS = ["random", "sobol", "tpe", "optuna"]
-LABELS = {"random": "sweep random", "sobol": "sweep sobol", "tpe": "sweep tpe", "optuna": "optuna tpe"}
+SAMPLERS = ["random", "sobol", "tpe", "optuna", "tpe-b1"]
+FIGURE = ["random", "sobol", "tpe", "optuna"]  # tpe-b1 (sweep's tpe one point per round) is in the table only
+LABELS = {"random": "sweep random", "sobol": "sweep sobol", "tpe": "sweep tpe", "optuna": "optuna tpe",
+          "tpe-b1": "sweep tpe b=1"}
 
 
 def run_sweep(sweep, config, sets, out, jobs):
@@ -87,13 +90,14 @@ def points_of(out):
     return [float(metric[i]) for i in order], [float(test[i]) for i in order]
 
 
-def sweep_search(args, config, kind, seed, work):
-    out = os.path.join(work, f"{kind}-{seed}")
+def sweep_search(args, config, sampler, seed, work):
+    out = os.path.join(work, f"{sampler}-{seed}")
+    kind = "tpe" if sampler.startswith("tpe") else sampler
     sets = [f"search.kind={kind}", f"search.seed={seed}", f"search.samples={args.budget}"]
     if kind in ("sobol", "tpe"):
         sets.append("search.digital_shift=true")
     if kind == "tpe":
-        sets += [f"search.startup={args.startup}", f"search.batch={args.batch}"]
+        sets += [f"search.startup={args.startup}", f"search.batch={1 if sampler == 'tpe-b1' else args.batch}"]
     run_sweep(args.sweep, config, sets, out, args.jobs)
     return points_of(out)
 
@@ -219,6 +223,8 @@ def figure(curves, path, budget):
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     n = np.arange(1, budget + 1)
     for s, c in curves.items():
+        if s not in FIGURE:
+            continue
         m = c.mean(axis=0)
         e = c.std(axis=0, ddof=1) / math.sqrt(len(c)) if len(c) > 1 else np.zeros_like(m)
         line, = ax.plot(n, m, label=f"{LABELS[s]} ({len(c)} seeds)")

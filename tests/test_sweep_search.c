@@ -296,13 +296,13 @@ static void test_errors(void)
     expect_fail(BASE "search: {kind: sobol, samples: 8}\n", NULL, 0,
                 "t.yaml:6:16: search.kind sobol samples the keys of space:, and there is none");
     expect_fail(BASE "space:\n  lr: {uniform: [0.1, 0.2]}\n", NULL, 0,
-                "t.yaml:7:3: space: is sampled by a search of kind random or sobol");
+                "t.yaml:7:3: space: is sampled by a search of kind random, sobol or tpe");
     const char *set_both[] = {"schedule.kind=cosine"};
     expect_fail(BASE "search: {kind: sobol, samples: 8}\nspace:\n  schedule: {choice: [cosine, {kind: step, step: 2}]}\n",
                 set_both, 1, "--set schedule.kind=cosine: train.schedule.kind is sampled together with other keys");
     const char *set_kind[] = {"search.kind=grid"};
     expect_fail(BASE "search: {kind: sobol, samples: 8}\nspace:\n  lr: {uniform: [0.1, 0.2]}\n", set_kind, 1,
-                "t.yaml:8:3: space: is sampled by a search of kind random or sobol");
+                "t.yaml:8:3: space: is sampled by a search of kind random, sobol or tpe");
     const char *set_bad[] = {"search.seed=-3"};
     expect_fail(BASE, set_bad, 1, "--set search.seed=-3: search.seed: -3 is out of range");
 }
