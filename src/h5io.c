@@ -1832,6 +1832,11 @@ static int write_decisions(sw_h5w *w, hid_t root, const sw_index_decisions *d)
         for (int i = 0; i < n; i++) ints[i] = *(const int *)((const char *)&d->rows[i] + icols[c].off);
         sw_h5w_array(w, g, icols[c].name, H5T_STD_I32LE, H5T_NATIVE_INT32, 1, dims, ints, icols[c].long_name);
     }
+    if (d->rounds) {
+        for (int i = 0; i < n; i++) ints[i] = d->rows[i].group;
+        sw_h5w_array(w, g, "round", H5T_STD_I32LE, H5T_NATIVE_INT32, 1, dims, ints,
+                     "a tpe search's round: each round's rungs rank its own runs");
+    }
     for (int i = 0; i < n; i++) strs[i] = d->run_ids[d->rows[i].run];
     sw_h5w_array(w, g, "run", st, st, 1, dims, strs, "run id (file name without .h5)");
     for (int i = 0; i < n; i++) dbls[i] = d->rows[i].metric;

@@ -80,6 +80,7 @@ typedef struct {
     int n_rows;
     const char *const *run_ids;     /* rows[i].run indexes this */
     sw_stop_by by;                  /* what the rule ranked (attribute `by`) */
+    bool rounds;                    /* a tpe search: rows carry their round (rows[i].group) */
 } sw_index_decisions;
 
 /* A sampled search's points, for the index's /search group (docs/hdf5-layout.md): its

@@ -1059,7 +1059,7 @@ static int read_dir_files(const char *dir, char **names, int n_files, const char
 /* The decisions early stopping has taken in DIR, recomputed from the run files of the
  * manifest's runs (m->has_stop). Fills *d (rows owned by *o, ids by m). Returns SW_OK or
  * SW_ENOMEM. */
-static int rebuild_decisions(const char *dir, const manifest *m, sw_stop_plan *plan, sw_stop_outcome *o,
+static int rebuild_decisions(const char *dir, const manifest *m, bool tpe, sw_stop_plan *plan, sw_stop_outcome *o,
                              sw_index_decisions *d)
 {
     sw_stop_run_state *st = calloc((size_t)(m->n ? m->n : 1), sizeof *st);
@@ -1078,9 +1078,9 @@ static int rebuild_decisions(const char *dir, const manifest *m, sw_stop_plan *p
                                               configs ? m->configs : NULL)
                           : SW_ENOMEM;
     /* a tpe search's rounds decided each among its own runs */
-    bool rounds = m->rounds && m->n > 0;
+    bool rounds = tpe && m->rounds && m->n > 0;
     for (int i = 0; i < m->n && rounds; i++) rounds = m->rounds[i] >= 0;
-    if (rc == SW_OK && rounds && m->rounds[m->n - 1] > 0) rc = sw_stop_plan_set_groups(plan, m->rounds);
+    if (rc == SW_OK && rounds) rc = sw_stop_plan_set_groups(plan, m->rounds);
     if (rc == SW_EINVAL) rc = SW_OK; /* rounds out of order: decided as one group */
     for (int i = 0; i < m->n && rc == SW_OK; i++) {
         char path[PATH_MAX], why[PATH_MAX + 256];
@@ -1095,7 +1095,7 @@ static int rebuild_decisions(const char *dir, const manifest *m, sw_stop_plan *p
     if (rc == SW_OK) rc = sw_stop_evaluate(plan, st, o);
     if (rc == SW_OK)
         *d = (sw_index_decisions){m->stop.kind, m->stop.metric, m->stop.eta, m->stop.min_epochs, o->decisions,
-                                  o->n_decisions, (const char *const *)m->ids, by};
+                                  o->n_decisions, (const char *const *)m->ids, by, plan->group != NULL};
     for (int i = 0; values && i < m->n; i++) free(values[i]);
     free(values);
     free(st);
@@ -1189,19 +1189,20 @@ int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, char *err,
     ix.run_ids = ids;
     ix.n_runs = n_ids;
     ix.cache = cache;
-    sw_index_decisions dec;
-    if (got == 1 && m.has_stop) {
-        if ((rc = rebuild_decisions(dir, &m, &plan, &stop_out, &dec))) {
-            snprintf(err, errlen, "out of memory");
-            goto out;
-        }
-        ix.decisions = &dec;
-    }
     if (got == 1 && (rc = rebuild_search(dir, &m, diag, &search_spec, &search))) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
     if (search.active) ix.search = &search.s;
+    sw_index_decisions dec;
+    if (got == 1 && m.has_stop) {
+        bool tpe = search_spec && search_spec->search.kind == SW_SEARCH_TPE;
+        if ((rc = rebuild_decisions(dir, &m, tpe, &plan, &stop_out, &dec))) {
+            snprintf(err, errlen, "out of memory");
+            goto out;
+        }
+        ix.decisions = &dec;
+    }
     int lock = sw_outdir_index_lock(dir, err, errlen);
     if (lock < 0) {
         rc = lock;

@@ -234,35 +234,53 @@ int sw_rounds_catch_up(sw_rounds *R, sw_sweep_spec **spec, const char *const *se
 
 /* ---- running the rounds -------------------------------------------------------------------- */
 
-/* After the last round run: what is left to do. Runs of points not known yet that belong
- * to other shards are counted as waiting; a line says why no further round was chosen. */
+/* Whether run i of spec has a final file in dir (done, diverged, stopped at a rung). */
+static bool run_final(const sw_sweep_spec *spec, int i, const char *dir)
+{
+    char path[PATH_MAX], why[256];
+    sw_run_status st = SW_RUN_STATUS_COUNT;
+    if (sw_outdir_path(path, sizeof path, dir, spec->runs[i].id, ".h5") ||
+        sw_h5_verify_run(path, &st, why, sizeof why) != SW_OK)
+        return false;
+    return st == SW_RUN_DONE || st == SW_RUN_DIVERGED || st == SW_RUN_STOPPED;
+}
+
+/* After the last round run: what is left to do. The runs the next round waits for that
+ * belong to other shards are counted as waiting; a line says why no further round was
+ * chosen. */
 static void say_rounds_end(const sw_rounds *R, const sw_sweep_spec *spec, const sw_sweep_options *opt,
                            sw_sweep_outcome *out, bool quiet)
 {
-    int others = 0, open = 0;
+    int others = 0, mine = 0, round = 0;
     for (int k = 0; k < spec->n_points; k++) {
         if (R->known[k]) continue;
         const sw_search_point *p = &spec->points[k];
-        open += p->n_runs;
-        for (int j = 0; j < p->n_runs; j++)
-            others += !sw_sweep_in_shard(spec, p->first_run + j, opt->shard_index, opt->shard_count);
+        round = p->round;
+        for (int j = 0; j < p->n_runs; j++) {
+            int i = p->first_run + j;
+            if (run_final(spec, i, opt->dir)) continue;
+            if (sw_sweep_in_shard(spec, i, opt->shard_index, opt->shard_count)) mine++;
+            else others++;
+        }
     }
     if (!out->interrupted && opt->shard_count > 1) out->waiting = others;
-    char best[128];
+    char best[128], next[64] = "";
     best_note(R, spec, best, sizeof best);
-    if (quiet) return;
-    if (spec->rounds_known >= spec->n_rounds && open == 0)
+    if (quiet || out->interrupted) return;
+    if (spec->rounds_known < spec->n_rounds)
+        snprintf(next, sizeof next, "round %d of %d", spec->rounds_known + 1, spec->n_rounds);
+    else
+        snprintf(next, sizeof next, "the end of the search");
+    if (others + mine == 0)
         fprintf(stderr, "sweep %s: tpe search complete: %d round%s, %d points%s\n", spec->name, spec->n_rounds,
                 sw_plural(spec->n_rounds), spec->n_points, best);
-    else if (!out->interrupted && others > 0 && others == open)
-        fprintf(stderr, "sweep %s: round %d of %d waits for %d run%s of other shards; run this command again once "
-                "they have run (one invocation per round)%s\n", spec->name, spec->rounds_known + 1 - (open > 0),
-                spec->n_rounds, others, sw_plural(others), best);
-    else if (!out->interrupted && open > 0)
-        fprintf(stderr, "sweep %s: rounds %d-%d of the tpe search are not chosen yet: %d run%s of round %d %s not "
-                "final (failed, or not run); run the same command again to go on%s\n", spec->name,
-                spec->rounds_known + 1, spec->n_rounds, open, sw_plural(open), spec->rounds_known,
-                open == 1 ? "is" : "are", best);
+    else if (mine == 0)
+        fprintf(stderr, "sweep %s: %s waits for %d run%s of other shards; run this command again once they have "
+                "run (one invocation per round)%s\n", spec->name, next, others, sw_plural(others), best);
+    else
+        fprintf(stderr, "sweep %s: %s waits for %d run%s of round %d that %s not finished (failed, or not run); run "
+                "the same command again to go on%s\n", spec->name, next, mine + others, sw_plural(mine + others),
+                round + 1, mine + others == 1 ? "has" : "have", best);
 }
 
 int sw_rounds_run(sw_sweep_spec **spec, const char *const *sets, int n_sets, const sw_sweep_options *opt,

@@ -524,7 +524,7 @@ static stop_sched *stop_create(const sw_sweep_spec *spec, const sw_sweep_options
     }
     S->shards = opt->shard_count > 1;
     S->table = (sw_index_decisions){spec->stop.kind, spec->stop.metric, spec->stop.eta, spec->stop.min_epochs,
-                                    NULL, 0, S->ids, spec->stop.by};
+                                    NULL, 0, S->ids, spec->stop.by, spec->search.kind == SW_SEARCH_TPE};
     return S;
 }
 
