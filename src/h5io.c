@@ -2065,6 +2065,7 @@ void sw_decisions_free(sw_decisions *d)
     free(d->promoted);
     free(d->configuration);
     free(d->run_value);
+    free(d->round);
     memset(d, 0, sizeof *d);
 }
 
@@ -2127,6 +2128,15 @@ static int read_decision_columns(hid_t g, sw_decisions *out, const char *path, c
         if (bad) {
             sw_set_error(err, errlen, "%s: /decisions/%s is unreadable or not of the %zu rows of /decisions/run",
                          path, bad, n);
+            return SW_EFORMAT;
+        }
+    }
+    if (H5Lexists(g, "round", H5P_DEFAULT) > 0) { /* a tpe search's */
+        if (!(out->round = malloc(bytes * sizeof *out->round))) return SW_ENOMEM;
+        if (dset_dims(g, "round", dims, 2) != 1 || dims[0] != n ||
+            read_dset(g, "round", H5T_NATIVE_INT32, out->round, n) != SW_OK) {
+            sw_set_error(err, errlen, "%s: /decisions/round is unreadable or not of the %zu rows of /decisions/run",
+                         path, n);
             return SW_EFORMAT;
         }
     }

@@ -235,6 +235,7 @@ typedef struct {
     char by[16];       /* configuration or run ("run" in indexes from before stop.by) */
     int32_t *configuration; /* (n) the run's configuration; NULL in indexes from before stop.by */
     double *run_value; /* (n) the run's own metric; NULL in indexes from before stop.by */
+    int32_t *round;    /* (n) a tpe search's round of the run; NULL in other sweeps */
 } sw_decisions;
 
 /* Reads /decisions of DIR/sweep.h5 into *out (initialised here; release it with

@@ -1521,6 +1521,7 @@ static int rung_table(const sw_decisions *d, table *t)
     int brackets = 0;
     for (int i = 1; i < d->n; i++) brackets |= d->bracket[i] != d->bracket[0];
     int acc = metric_is_acc(d->metric);
+    int c_round = d->round ? tab_col(t, "round", "round", 1, 0, IN_BOTH) : -1;
     int c_bracket = brackets ? tab_col(t, "bracket", "bracket", 1, 0, IN_BOTH) : -1;
     int c_rung = tab_col(t, "rung", "rung", 1, 0, IN_BOTH);
     int c_epoch = tab_col(t, "epoch", "epoch", 1, 0, IN_BOTH);
@@ -1532,12 +1533,15 @@ static int rung_table(const sw_decisions *d, table *t)
     for (int i = 0; i < d->n;) {
         int j = i, promoted = 0;
         double cutoff = NAN;
-        for (; j < d->n && d->bracket[j] == d->bracket[i] && d->rung[j] == d->rung[i]; j++) {
+        for (; j < d->n && d->bracket[j] == d->bracket[i] && d->rung[j] == d->rung[i] &&
+               (!d->round || d->round[j] == d->round[i]);
+             j++) {
             promoted += d->promoted[j] != 0;
             if (!isfinite(cutoff)) cutoff = d->cutoff[j];
         }
         int row = tab_row(t);
         if (row < 0) break;
+        if (c_round >= 0) set_int(t, row, c_round, d->round[i] + 1);
         if (c_bracket >= 0) set_int(t, row, c_bracket, d->bracket[i]);
         set_int(t, row, c_rung, d->rung[i]);
         set_int(t, row, c_epoch, d->epoch[i]);
@@ -1598,6 +1602,96 @@ static void rungs_account(const char *dir, int named, sw_table_format format, FI
         tab_free(&t);
     }
     sw_decisions_free(&d);
+}
+
+/* ---- a sampled search: sweep.h5's /search ------------------------------------------------ */
+
+/* The numbers of points the best-so-far table shows: 1, 2, 4, ... and every round's end
+ * (at most 24 of those, evenly), and the last, ascending into n_at (room for 64). */
+static int search_marks(const sw_search_table *s, int *at)
+{
+    int n = 0, ends = 0;
+    for (int k = 0; k < s->n; k++) ends += k == s->n - 1 || s->round[k + 1] != s->round[k];
+    int step = ends > 24 ? (ends + 23) / 24 : 1;
+    for (int k = 0, end = 0; k < s->n && n < 60; k++) {
+        bool pow2 = ((k + 1) & k) == 0;
+        bool round_end = k == s->n - 1 || s->round[k + 1] != s->round[k];
+        if (round_end) end++;
+        if (pow2 || k == s->n - 1 || (round_end && end % step == 0)) at[n++] = k + 1;
+    }
+    return n;
+}
+
+/* One row per mark: points evaluated, the round they reach, the best metric so far and
+ * the point holding it. */
+static int search_table(const sw_search_table *s, table *t)
+{
+    int acc = metric_is_acc(s->metric);
+    int c_n = tab_col(t, "points", "points", 1, 0, IN_BOTH);
+    int c_round = tab_col(t, "round", "round", 1, 0, IN_BOTH);
+    int c_best = tab_col(t, acc ? "best_so_far_pct" : "best_so_far", acc ? "best so far %" : "best so far", 1,
+                         s->mode == SW_METRIC_MAX, IN_BOTH);
+    int c_point = tab_col(t, "point", "at point", 1, 0, IN_BOTH);
+    int c_origin = tab_col(t, "origin", "chosen by", 0, 0, IN_BOTH);
+    if (t->oom) return SW_ENOMEM;
+    int at[64], marks = search_marks(s, at);
+    for (int m = 0; m < marks; m++) {
+        int k = at[m] - 1, holder = -1;
+        for (int j = 0; j <= k; j++)
+            if (!isnan(s->metric_of[j]) && s->metric_of[j] == s->best_so_far[k]) {
+                holder = j;
+                break;
+            }
+        int row = tab_row(t);
+        if (row < 0) break;
+        set_int(t, row, c_n, at[m]);
+        set_int(t, row, c_round, s->round[k] + 1);
+        if (acc)
+            set_num(t, row, c_best, "%.2f", pct(s->best_so_far[k]));
+        else
+            set_num(t, row, c_best, LOSS_FMT, s->best_so_far[k]);
+        if (holder >= 0) {
+            set_int(t, row, c_point, holder);
+            tab_set(t, row, c_origin, s->origin[holder], s->origin[holder], NAN);
+        } else {
+            tab_set(t, row, c_point, "-", "", NAN);
+            tab_set(t, row, c_origin, "-", "", NAN);
+        }
+    }
+    return t->oom ? SW_ENOMEM : SW_OK;
+}
+
+/* Below a sampled search's table (text, markdown): its best metric so far against the
+ * number of points evaluated, from DIR/sweep.h5's /search. A malformed /search is said on
+ * diag (may be NULL) and left out. */
+static void search_account(const char *dir, int named, sw_table_format format, FILE *out, FILE *diag)
+{
+    sw_search_table s;
+    char err[512] = "", note[1024];
+    int rc = sw_h5_read_search(dir, &s, err, sizeof err);
+    if (rc && rc != SW_ENOTFOUND && diag)
+        fprintf(diag, "summarize: the search's points left out: %s\n", err[0] ? err : sw_strerror(rc));
+    if (rc == SW_OK && s.n > 0 && s.metric[0]) {
+        table t;
+        memset(&t, 0, sizeof t);
+        if (search_table(&s, &t) == SW_OK) {
+            int pending = 0;
+            for (int k = 0; k < s.n; k++) pending += !strcmp(s.status[k], "pending");
+            char rounds[160] = "";
+            if (!strcmp(s.kind, "tpe"))
+                snprintf(rounds, sizeof rounds, ", round %d of %d (%d startup points, then rounds of %d)",
+                         s.rounds_known, s.rounds, s.startup, s.batch);
+            snprintf(note, sizeof note, "best so far (%s%s, %s is better) against points evaluated%s%s: %s search, %d "
+                     "of %d points%s%s (sweep.h5 /search)", s.metric, metric_is_acc(s.metric) ? ", percent" : "",
+                     s.mode == SW_METRIC_MAX ? "higher" : "lower", named ? " in " : "", named ? dir : "", s.kind,
+                     s.n, s.samples, rounds, pending ? "; points still running count once they are final" : "");
+            const char *notes[1] = {note};
+            fputc('\n', out);
+            tab_print(&t, format, out, notes, 1, 0);
+        }
+        tab_free(&t);
+    }
+    sw_search_table_free(&s);
 }
 
 /* --rungs: the per-rung table alone, in any format. SW_ENOTFOUND when DIR has no decisions. */
@@ -2008,7 +2102,10 @@ static int sweep_summary(const run_set *rs, const sw_summary_options *opt, const
     tab_print(&t, opt->format, out, notes, opt->format == SW_TABLE_CSV ? 0 : nnotes, 1);
     if (opt->legend && opt->format != SW_TABLE_CSV) print_legend(&t, opt->format, out);
     if (opt->format != SW_TABLE_CSV)
-        for (int d = 0; d < rs->ndirs; d++) rungs_account(rs->dirs[d], rs->ndirs > 1, opt->format, out, diag);
+        for (int d = 0; d < rs->ndirs; d++) {
+            rungs_account(rs->dirs[d], rs->ndirs > 1, opt->format, out, diag);
+            search_account(rs->dirs[d], rs->ndirs > 1, opt->format, out, diag);
+        }
 done:
     tab_free(&t);
     free(rkeys);

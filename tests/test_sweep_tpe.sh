@@ -79,7 +79,8 @@ files)
     check "--dry-run lists the startup points' runs" has plan.txt "total: 8 runs"
     check "--dry-run: the rounds after them" has plan.txt "then 2 rounds of 4, chosen from the results (TPE on val_acc, higher is better; 8 points, 16 runs more)"
     check "--dry-run: startup points are shifted Sobol points" has plan.txt "the 4 above are its startup points (Sobol, digitally shifted)"
-    "$SWEEP" "$CFG" --dry-run --set search.kind=sobol --set search.samples=4 --set search.digital_shift=true > sobol.txt
+    sed 's/^search: .*/search: {kind: sobol, samples: 4, seed: 5, digital_shift: true}/' "$CFG" > sobol.yaml
+    "$SWEEP" sobol.yaml --dry-run > sobol.txt
     grep -E '^ +[0-9]+  p0' plan.txt > tpe_rows.txt; grep -E '^ +[0-9]+  p0' sobol.txt > sobol_rows.txt
     check "the startup points are kind sobol's with the same seed" cmp -s tpe_rows.txt sobol_rows.txt
     check "... 8 runs of them" test "$(wc -l < tpe_rows.txt)" = 8
@@ -97,7 +98,7 @@ files)
     cp -r ref ix && rm ix/sweep.h5 && "$SWEEP" index ix > /dev/null
     check "sweep index rebuilds the same index, /search included" same ref ix
     "$SWEEP" summarize ref > sum.txt 2>&1; check "summarize exits 0" test $? = 0
-    check "summarize: best so far against the points" has sum.txt "best so far (val_acc) against points evaluated"
+    check "summarize: best so far against the points" has sum.txt "best so far (val_acc, percent, higher is better) against points evaluated: tpe search, 12 of 12 points, round 3 of 3"
     # a changed search needs --force; a changed seed chooses other points
     "$SWEEP" "$CFG" -o ref --set search.seed=6 > /dev/null 2> seed.txt; check "another seed needs --force" test $? = 2
     # early stopping: each round's rungs rank its own runs
