@@ -283,6 +283,17 @@ static void say_rounds_end(const sw_rounds *R, const sw_sweep_spec *spec, const 
                 round + 1, mine + others == 1 ? "has" : "have", best);
 }
 
+/* Prepares DIR for *spec (rank 0; under MPI every rank learns how it went). Returns SW_OK
+ * or the error, with the message in err. */
+static int prepare(const sw_sweep_spec *spec, const sw_sweep_options *o, int rank, int ranks, char *err,
+                   size_t errlen)
+{
+    int rc = rank == 0 ? sw_sweep_prepare(spec, o, err, errlen) : SW_OK;
+    if (ranks > 1) rc = sw_mpi_share(rc);
+    if (rc && rank != 0) sw_set_error(err, errlen, "rank 0 could not prepare the output directory");
+    return rc;
+}
+
 int sw_rounds_run(sw_sweep_spec **spec, const char *const *sets, int n_sets, const sw_sweep_options *opt,
                   sw_sweep_outcome *out, char *err, size_t errlen)
 {
@@ -291,6 +302,7 @@ int sw_rounds_run(sw_sweep_spec **spec, const char *const *sets, int n_sets, con
     int rc = sw_mpi_world(opt->mpi, &rank, &ranks, err, errlen);
     if (rc) return rc;
     bool quiet = opt->quiet || rank != 0;
+    FILE *note = quiet ? NULL : stderr;
     sw_rounds *R = sw_rounds_create(*spec);
     if (!R) {
         sw_set_error(err, errlen, "out of memory");
@@ -298,26 +310,28 @@ int sw_rounds_run(sw_sweep_spec **spec, const char *const *sets, int n_sets, con
     }
     sw_sweep_options o = *opt;
     o.in_rounds = true;
+    /* First the directory is checked to be this sweep's (changed runs moved aside with
+     * --force), so that the rounds are chosen again from this sweep's files only. The
+     * lock taken then is kept; the manifest gains each round's runs as it is chosen. */
     int skipped = -1;
     double seconds = 0;
-    rc = sw_rounds_catch_up(R, spec, sets, n_sets, opt->dir, opt->mpi, quiet ? NULL : stderr, err, errlen);
+    rc = prepare(*spec, &o, rank, ranks, err, errlen);
+    o.no_lock = true;
+    o.report = NULL; /* the added rounds are announced by their own lines */
+    int known = rc ? 0 : (*spec)->rounds_known;
+    if (rc == SW_OK) rc = sw_rounds_catch_up(R, spec, sets, n_sets, opt->dir, opt->mpi, note, err, errlen);
+    if (rc == SW_OK && (*spec)->rounds_known != known) rc = prepare(*spec, &o, rank, ranks, err, errlen);
     while (rc == SW_OK) {
-        /* rank 0 alone prepares DIR (and the first time takes its lock, which it keeps) */
-        int prc = rank == 0 ? sw_sweep_prepare(*spec, &o, err, errlen) : SW_OK;
-        if (ranks > 1) prc = sw_mpi_share(prc);
-        if (prc && rank != 0) sw_set_error(err, errlen, "rank 0 could not prepare the output directory");
-        if ((rc = prc)) break;
-        o.no_lock = true;
-        o.report = NULL; /* the added rounds were announced by their own line */
         sw_sweep_outcome round;
         rc = sw_sweep_execute(*spec, &o, &round, err, errlen);
         if (skipped < 0) skipped = round.skipped;
         seconds += round.seconds;
         *out = round;
         if (rc || round.interrupted) break;
-        int known = (*spec)->rounds_known;
-        rc = sw_rounds_catch_up(R, spec, sets, n_sets, opt->dir, opt->mpi, quiet ? NULL : stderr, err, errlen);
+        known = (*spec)->rounds_known;
+        rc = sw_rounds_catch_up(R, spec, sets, n_sets, opt->dir, opt->mpi, note, err, errlen);
         if (rc || (*spec)->rounds_known == known) break;
+        rc = prepare(*spec, &o, rank, ranks, err, errlen);
     }
     out->skipped = skipped > 0 ? skipped : 0;
     out->seconds = seconds;

@@ -99,8 +99,12 @@ files)
     check "sweep index rebuilds the same index, /search included" same ref ix
     "$SWEEP" summarize ref > sum.txt 2>&1; check "summarize exits 0" test $? = 0
     check "summarize: best so far against the points" has sum.txt "best so far (val_acc, percent, higher is better) against points evaluated: tpe search, 12 of 12 points, round 3 of 3"
-    # a changed search needs --force; a changed seed chooses other points
+    # a changed search needs --force; forced, its rounds are chosen from its own results only
     "$SWEEP" "$CFG" -o ref --set search.seed=6 > /dev/null 2> seed.txt; check "another seed needs --force" test $? = 2
+    cp -r ref forced
+    "$SWEEP" "$CFG" -o forced --set train.epochs=3 --force -q 2> forced.txt; check "forced over changed epochs: exits 0" test $? = 0
+    "$SWEEP" "$CFG" -o fresh --set train.epochs=3 -q
+    check "... the same files as a fresh search of the changed config" same fresh forced
     # early stopping: each round's rungs rank its own runs
     "$SWEEP" "$CFG" -o s1 -j 1 -q --set stop.kind=sha --set stop.eta=2; check "tpe with stop: sha exits 0" test $? = 0
     "$SWEEP" "$CFG" -o s2 -j 2 -q --set stop.kind=sha --set stop.eta=2; check "... -j 2 exits 0" test $? = 0
