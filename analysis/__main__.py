@@ -85,6 +85,7 @@ def build_parser():
     p.add_argument("dir", metavar="DIR", help="sweep output directory (or one run file)")
     _filters(p)
     _common(p, "curves.png")
+    p.set_defaults(func=cmd_curves)
 
     p = sub.add_parser("hidden", help="4x4 hidden-unit trajectories and unit classes of one run",
                        description="Trajectories h_t of 16 hidden units on one probe sequence, and every "
@@ -100,6 +101,7 @@ def build_parser():
     p.add_argument("--first-unit", type=int, default=0, metavar="U",
                    help="draw units U..U+15 (default 0)")
     _common(p, "hidden.png")
+    p.set_defaults(func=cmd_hidden)
 
     p = sub.add_parser("gradients", help="||dl/dh_t|| against t on a log axis; --run: heatmap epoch x t",
                        description="The norm of the loss gradient reaching h_t (/gradients/dloss_dh_norm) "
@@ -122,6 +124,7 @@ def build_parser():
                                                   "'none' for one panel)")
     _filters(p)
     _common(p, "gradients.png")
+    p.set_defaults(func=cmd_gradients)
 
     p = sub.add_parser("vanishing", help="best test accuracy (or MSE) against sequence length per cell, std over seeds",
                        description="Best test accuracy (%%) against the sequence length (log axis), one "
@@ -135,6 +138,7 @@ def build_parser():
                                                   "'none' for one panel)")
     _filters(p)
     _common(p, "vanishing.png")
+    p.set_defaults(func=cmd_vanishing)
 
     p = sub.add_parser("rungs", help="early stopping: each run's metric per rung, promoted or stopped, cutoffs",
                        description="The decisions of an early-stopping sweep (sweep.h5 /decisions): one panel "
@@ -143,6 +147,7 @@ def build_parser():
                                    "Prints the account per rung (runs, promoted, stopped, cutoff).")
     p.add_argument("dir", metavar="DIR", help="sweep output directory (its sweep.h5)")
     _common(p, "rungs.png")
+    p.set_defaults(func=cmd_rungs)
 
     p = sub.add_parser("search", help="a sampled search: each point's metric and the best so far, by round",
                        description="The points of a sampled search (sweep.h5 /search) in the order they were "
@@ -152,6 +157,7 @@ def build_parser():
                                    "round's end.")
     p.add_argument("dir", metavar="DIR", help="sweep output directory (its sweep.h5)")
     _common(p, "search.png")
+    p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("attention", help="heatmaps of a transformer run's attention weights [T, T], one per head",
                        description="The attention weights of one transformer run (/probe/attention_final, "
@@ -167,6 +173,7 @@ def build_parser():
     p.add_argument("--head", type=int, default=None, help="only this head, from 0 (default: every head)")
     p.add_argument("--best", action="store_true", help="the best-epoch weights' maps instead of the final ones")
     _common(p, "attention.png")
+    p.set_defaults(func=cmd_attention)
 
     p = sub.add_parser("report", help="one self-contained HTML page about a sweep: DIR/report.html",
                        description="Writes DIR/report.html (of several directories: --out FILE) with their "
@@ -186,6 +193,7 @@ def build_parser():
                                                    "then sweep on the PATH)")
     p.add_argument("--dpi", type=int, default=80, help="resolution of the figures (default 80)")
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+    p.set_defaults(func=cmd_report)
     return ap
 
 
@@ -219,7 +227,7 @@ def _title(target, runs):
 def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
-        return run(args)
+        return args.func(args)
     except load.AnalysisError as e:
         print("analysis %s: error: %s" % (args.cmd, e), file=sys.stderr)
         return 2
@@ -230,123 +238,133 @@ def main(argv=None):
         return 0
 
 
-def run(args):
-    if args.cmd == "report":
-        from . import report
-        say = (lambda m: None) if args.quiet else (lambda m: print("  " + m, file=sys.stderr))
-        out, st = report.build(args.dir, args.out, args.run, args.sweep, args.dpi,
-                               log=say if os.environ.get("SWEEP_REPORT_VERBOSE") else None)
-        if not args.quiet:
-            print("wrote %s: %d runs%s, %d table rows, %d figures, %.1f MB in %.1f s"
-                  % (out, st["runs"], " (%d pending)" % st["pending"] if st["pending"] else "", st["rows"],
-                     st["figures"], st["bytes"] / 1e6, st["seconds"]))
-        return 0
-    if args.cmd == "hidden":
-        target = args.run
-        runs = load.load_runs(target)
-        if os.path.isdir(target):
-            ok = [r for r in runs if r.has_results]
-            if not ok:
-                raise load.AnalysisError("%s: no run with /probe (all failed?)" % target)
-            print("using %s" % ok[0].path)
-            r = ok[0]
-        else:
-            r = runs[0]
-        fig, classes, st = plots.hidden(r, args.layer, args.probe, args.weights, first_unit=args.first_unit)
-        c = units.counts(classes)
-        L = int(r.config.get("model.layers", 1))
-        print("%s: layer %d, %d units: %s" % (r.run_id, args.layer % L, len(classes),
-                                               ", ".join("%d %s" % (c[k], k) for k in units.CLASSES)))
-        acc = [u for u, k in enumerate(classes) if k == "accumulator"]
-        if acc:
-            print("accumulators' correlation with the running mean of the input:")
-            print("  " + ", ".join("unit %d: %+.2f" % (u, st["corr"][u]) for u in acc))
-        out = plots.save(fig, args.out, "hidden.png", args.dpi)
-        print("wrote %s" % out)
-        return 0
-
-    if args.cmd == "rungs":
-        dec = load.load_decisions(args.dir)
-        if dec is None:
-            raise load.AnalysisError("%s: no early-stopping decisions (no sweep.h5 with /decisions: the sweep's "
-                                     "stop.kind is none, or no rung was reached yet)" % args.dir)
-        pct = dec.metric.endswith("_acc")
-        for r in dec.rungs():
-            cut = "-" if r["cutoff"] != r["cutoff"] else ("%.2f%%" % (100 * r["cutoff"]) if pct else
-                                                          "%.4g" % r["cutoff"])
-            print("%s%srung %d, epoch %d: %d runs, %d promoted, %d stopped, cutoff %s"
-                  % ("round %d, " % (r["round"] + 1) if dec.round is not None else "",
-                     "bracket %d, " % r["bracket"] if len(set(dec.bracket.tolist())) > 1 else "", r["rung"],
-                     r["epoch"], r["runs"], r["promoted"], r["stopped"], cut))
-        name = load.index_attrs(args.dir).get("sweep") or os.path.basename(os.path.normpath(args.dir))
-        out = plots.save(plots.rungs(dec, name), args.out, "rungs.png", args.dpi)
-        print("wrote %s" % out)
-        return 0
-    if args.cmd == "search":
-        search = load.load_search(args.dir)
-        if search is None:
-            raise load.AnalysisError("%s: no sampled search (no sweep.h5 with /search: the sweep's search.kind is "
-                                     "grid, or it has not started)" % args.dir)
-        pct = search.metric.endswith("_acc")
-        marks = sorted({n for n in range(1, len(search) + 1) if n & (n - 1) == 0} | {len(search)} |
-                       {int(k) + 1 for k in range(len(search)) if k + 1 == len(search) or
-                        search.round[k + 1] != search.round[k]})
-        print("%s search, %d of %d points; best %s so far (%s is better):"
-              % (search.kind, len(search), search.samples, search.metric, "higher" if search.mode == "max" else "lower"))
-        for n in marks:
-            v = search.best_so_far[n - 1]
-            print("  %4d points (round %d): %s" % (n, search.round[n - 1] + 1, "-" if v != v else
-                                                   "%.2f%%" % (100 * v) if pct else "%.4g" % v))
-        name = load.index_attrs(args.dir).get("sweep") or os.path.basename(os.path.normpath(args.dir))
-        out = plots.save(plots.search_progress(search, name), args.out, "search.png", args.dpi)
-        print("wrote %s" % out)
-        return 0
-    if args.cmd == "attention":
-        runs = load.filter_runs(load.load_runs(args.dir), load.parse_where(args.where))
-        weights = "best" if args.best else "final"
-        ok = [r for r in runs if weights in r.attention_sets]
-        if not ok:
-            cells = sorted({str(r.config.get("model.cell", "?")) for r in runs})
-            raise load.AnalysisError("%s: no run has attention maps (/probe/attention_%s; recorded by "
-                                     "model.cell: transformer runs only, these runs are %s)"
-                                     % (args.dir, weights, ", ".join(cells)))
-        r = ok[0]
-        if len(runs) > 1:
-            print("using %s (%d of %d runs have attention maps; --where picks another)" % (r.path, len(ok), len(runs)))
-        out = plots.save(plots.attention(r, args.layer, args.head, weights), args.out, "attention.png", args.dpi)
-        print("wrote %s" % out)
-        return 0
-    runs = load.load_runs(args.dir)
-    where = load.parse_where(args.where)
-    runs = load.filter_runs(runs, where)
-    title = _title(args.dir, runs)
-    if args.cmd == "curves":
-        by = _by(runs, args.by, ())
-        fig = plots.curves(runs, by, title, where)
-        name = "curves.png"
-    elif args.cmd == "gradients":
-        if args.run:
-            cand = args.run
-            if not os.path.exists(cand):
-                cand = os.path.join(args.dir, args.run if args.run.endswith(".h5") else args.run + ".h5")
-            if not os.path.isfile(cand):
-                raise load.AnalysisError("--run %s: no such run id in %s, nor a file" % (args.run, args.dir))
-            fig = plots.gradient_heatmap(load.Run(cand), args.layer, args.wrt)
-            name = "gradients-heatmap.png"
-        else:
-            panel = _panel(runs, args.panel)
-            by = _by(runs, args.by, (panel,))
-            fig = plots.gradients(runs, by, panel, args.layer, args.align, title, where, args.wrt)
-            name = "gradients.png"
-    elif args.cmd == "vanishing":
-        args.x = load.resolve_key(args.x, runs, "--x")
-        panel = _panel(runs, args.panel)
-        by = _by(runs, args.by, (panel, args.x))
-        fig = plots.vanishing(runs, args.x, by, panel, title, where)
-        name = "vanishing.png"
-    out = plots.save(fig, args.out, name, args.dpi)
+def _wrote(out):
     print("wrote %s" % out)
     return 0
+
+
+def cmd_report(args):
+    from . import report
+    say = (lambda m: None) if args.quiet else (lambda m: print("  " + m, file=sys.stderr))
+    out, st = report.build(args.dir, args.out, args.run, args.sweep, args.dpi,
+                           log=say if os.environ.get("SWEEP_REPORT_VERBOSE") else None)
+    if not args.quiet:
+        print("wrote %s: %d runs%s, %d table rows, %d figures, %.1f MB in %.1f s"
+              % (out, st["runs"], " (%d pending)" % st["pending"] if st["pending"] else "", st["rows"],
+                 st["figures"], st["bytes"] / 1e6, st["seconds"]))
+    return 0
+
+
+def cmd_hidden(args):
+    target = args.run
+    runs = load.load_runs(target)
+    if os.path.isdir(target):
+        ok = [r for r in runs if r.has_results]
+        if not ok:
+            raise load.AnalysisError("%s: no run with /probe (all failed?)" % target)
+        print("using %s" % ok[0].path)
+        r = ok[0]
+    else:
+        r = runs[0]
+    fig, classes, st = plots.hidden(r, args.layer, args.probe, args.weights, first_unit=args.first_unit)
+    c = units.counts(classes)
+    L = int(r.config.get("model.layers", 1))
+    print("%s: layer %d, %d units: %s" % (r.run_id, args.layer % L, len(classes),
+                                           ", ".join("%d %s" % (c[k], k) for k in units.CLASSES)))
+    acc = [u for u, k in enumerate(classes) if k == "accumulator"]
+    if acc:
+        print("accumulators' correlation with the running mean of the input:")
+        print("  " + ", ".join("unit %d: %+.2f" % (u, st["corr"][u]) for u in acc))
+    return _wrote(plots.save(fig, args.out, "hidden.png", args.dpi))
+
+
+def cmd_rungs(args):
+    dec = load.load_decisions(args.dir)
+    if dec is None:
+        raise load.AnalysisError("%s: no early-stopping decisions (no sweep.h5 with /decisions: the sweep's "
+                                 "stop.kind is none, or no rung was reached yet)" % args.dir)
+    pct = dec.metric.endswith("_acc")
+    for r in dec.rungs():
+        cut = "-" if r["cutoff"] != r["cutoff"] else ("%.2f%%" % (100 * r["cutoff"]) if pct else
+                                                      "%.4g" % r["cutoff"])
+        print("%s%srung %d, epoch %d: %d runs, %d promoted, %d stopped, cutoff %s"
+              % ("round %d, " % (r["round"] + 1) if dec.round is not None else "",
+                 "bracket %d, " % r["bracket"] if len(set(dec.bracket.tolist())) > 1 else "", r["rung"],
+                 r["epoch"], r["runs"], r["promoted"], r["stopped"], cut))
+    name = load.index_attrs(args.dir).get("sweep") or os.path.basename(os.path.normpath(args.dir))
+    return _wrote(plots.save(plots.rungs(dec, name), args.out, "rungs.png", args.dpi))
+
+
+def cmd_search(args):
+    search = load.load_search(args.dir)
+    if search is None:
+        raise load.AnalysisError("%s: no sampled search (no sweep.h5 with /search: the sweep's search.kind is grid, "
+                                 "or it has not started)" % args.dir)
+    pct = search.metric.endswith("_acc")
+    ends = {k + 1 for k in range(len(search)) if k + 1 == len(search) or search.round[k + 1] != search.round[k]}
+    marks = sorted({n for n in range(1, len(search) + 1) if n & (n - 1) == 0} | ends)
+    print("%s search, %d of %d points; best %s so far (%s is better):"
+          % (search.kind, len(search), search.samples, search.metric, "higher" if search.mode == "max" else "lower"))
+    for n in marks:
+        v = search.best_so_far[n - 1]
+        print("  %4d points (round %d): %s" % (n, search.round[n - 1] + 1,
+                                               "-" if v != v else "%.2f%%" % (100 * v) if pct else "%.4g" % v))
+    name = load.index_attrs(args.dir).get("sweep") or os.path.basename(os.path.normpath(args.dir))
+    return _wrote(plots.save(plots.search_progress(search, name), args.out, "search.png", args.dpi))
+
+
+def cmd_attention(args):
+    runs = load.filter_runs(load.load_runs(args.dir), load.parse_where(args.where))
+    weights = "best" if args.best else "final"
+    ok = [r for r in runs if weights in r.attention_sets]
+    if not ok:
+        cells = sorted({str(r.config.get("model.cell", "?")) for r in runs})
+        raise load.AnalysisError("%s: no run has attention maps (/probe/attention_%s; recorded by "
+                                 "model.cell: transformer runs only, these runs are %s)"
+                                 % (args.dir, weights, ", ".join(cells)))
+    r = ok[0]
+    if len(runs) > 1:
+        print("using %s (%d of %d runs have attention maps; --where picks another)" % (r.path, len(ok), len(runs)))
+    return _wrote(plots.save(plots.attention(r, args.layer, args.head, weights), args.out, "attention.png",
+                             args.dpi))
+
+
+def _selected(args):
+    """The runs of args.dir that --where keeps, the --where terms, and the figures' title."""
+    where = load.parse_where(args.where)
+    runs = load.filter_runs(load.load_runs(args.dir), where)
+    return runs, where, _title(args.dir, runs)
+
+
+def cmd_curves(args):
+    runs, where, title = _selected(args)
+    fig = plots.curves(runs, _by(runs, args.by, ()), title, where)
+    return _wrote(plots.save(fig, args.out, "curves.png", args.dpi))
+
+
+def cmd_gradients(args):
+    runs, where, title = _selected(args)
+    if args.run:
+        cand = args.run
+        if not os.path.exists(cand):
+            cand = os.path.join(args.dir, args.run if args.run.endswith(".h5") else args.run + ".h5")
+        if not os.path.isfile(cand):
+            raise load.AnalysisError("--run %s: no such run id in %s, nor a file" % (args.run, args.dir))
+        fig = plots.gradient_heatmap(load.Run(cand), args.layer, args.wrt)
+        return _wrote(plots.save(fig, args.out, "gradients-heatmap.png", args.dpi))
+    panel = _panel(runs, args.panel)
+    by = _by(runs, args.by, (panel,))
+    fig = plots.gradients(runs, by, panel, args.layer, args.align, title, where, args.wrt)
+    return _wrote(plots.save(fig, args.out, "gradients.png", args.dpi))
+
+
+def cmd_vanishing(args):
+    runs, where, title = _selected(args)
+    x = load.resolve_key(args.x, runs, "--x")
+    panel = _panel(runs, args.panel)
+    by = _by(runs, args.by, (panel, x))
+    fig = plots.vanishing(runs, x, by, panel, title, where)
+    return _wrote(plots.save(fig, args.out, "vanishing.png", args.dpi))
 
 
 try:

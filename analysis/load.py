@@ -15,7 +15,7 @@ import h5py
 import numpy as np
 
 
-# What a constant answer's loss is, per task.kind (src/task.h, sw_task_baseline_loss): the
+# What a constant answer's loss is, per task.kind (src/engine/task.h, sw_task_baseline_loss): the
 # line a trained network must get below. T is the task.seq_len of the config (copy sequences
 # have T+20 steps). Tasks not listed have no baseline.
 BASELINES = {
@@ -442,6 +442,45 @@ def index_attrs(target):
             return {k: _plain(v) for k, v in f.attrs.items()}
     except (OSError, IOError):
         return {}
+
+
+def read_index(target):
+    """DIR/sweep.h5 (or the index itself) -> (its root attributes as plain values, its
+    /table columns); ({}, {}) when there is none. AnalysisError when it cannot be read."""
+    path = os.path.join(target, "sweep.h5") if os.path.isdir(target) else target
+    if not os.path.exists(path):
+        return {}, {}
+    try:
+        with h5py.File(path, "r") as f:
+            attrs = {k: _plain(v) for k, v in f.attrs.items()}
+    except OSError as e:
+        raise AnalysisError("%s: %s" % (path, e))
+    return attrs, load_table(target)
+
+
+def sweep_file_field(text, key):
+    """The value of a top-level `key:` of a sweep file's text (sweep.h5 keeps the text), as
+    one line: plain, quoted, flow ({...}) or block (| and >) scalars with their indented
+    continuation lines; '' when absent. For what a sweep file says about itself and no run
+    file records as a value (its description, its search line): a run's config is read from
+    its file's /config (Run.config), never from this text."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if not line.startswith(key + ":"):
+            continue
+        first = line[len(key) + 1:].split(" #")[0].strip()
+        rest = []
+        for more in lines[i + 1:]:
+            if more.strip() and not more[:1].isspace():
+                break
+            if more.strip() and not more.strip().startswith("#"):
+                rest.append(more.strip())
+        if first in ("|", ">", "|-", ">-", ""):
+            return " ".join(rest)
+        if first[:1] in "'\"" and first[-1:] == first[:1] and len(first) > 1:
+            return first[1:-1]
+        return " ".join([first] + rest)
+    return ""
 
 
 def load_decisions(target):

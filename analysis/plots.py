@@ -13,6 +13,7 @@ from matplotlib.colors import LogNorm, to_rgb  # noqa: E402
 import numpy as np  # noqa: E402
 
 from .load import AnalysisError, group_runs, label  # noqa: E402
+from . import metrics as M  # noqa: E402
 from . import units as U  # noqa: E402
 
 CELL_COLORS = {"rnn": "tab:red", "lstm": "tab:blue", "gru": "tab:green", "transformer": "tab:purple"}
@@ -89,19 +90,8 @@ def _legend(fig, ax, n, axes=None):
                    ncol=1 if n <= 30 else 2)
 
 
-def _mode(runs):
-    """'loss' when every run was selected by its lowest test loss (regression: there is no
-    accuracy to plot), 'acc' when none was (classification, copy, files without the metric
-    attributes), 'mixed' otherwise."""
-    low = {r.lower_is_better for r in runs}
-    return "loss" if low == {True} else "mixed" if low == {True, False} else "acc"
 
 
-def _loss_unit(runs):
-    """The loss axis' unit: what the runs' losses are."""
-    names = {r.loss_name for r in runs}
-    return "MSE" if names == {"MSE"} else "cross-entropy (nats)" if names <= {"cross-entropy"} else \
-        "loss (cross-entropy or MSE)"
 
 
 def _draw_baselines(ax, groups):
@@ -161,7 +151,7 @@ def curves(runs, by, title, where=()):
         sys.stderr.write("analysis curves: %d configurations in one figure; --where KEY=VALUE or "
                          "--by KEY[,KEY] make it easier to read\n" % len(groups))
     styles = group_styles(by, groups)
-    mode, unit = _mode(runs), _loss_unit(runs)
+    mode, unit = M.mode(runs), M.loss_unit(runs)
     val = any(np.isfinite(r.history["val_loss"]).any() or np.isfinite(r.history["val_acc"]).any() for r in runs)
     ncols = 3 if val else 2
     if mode == "loss":
@@ -381,7 +371,7 @@ def gradients(runs, by, panel_key, layer, align, title, where=(), wrt="hidden"):
         ax.grid(alpha=0.3, which="both")
         if pv is not None:
             ax.set_title("%s=%s" % (panel_key.split(".")[-1], pv))
-    unit = _loss_unit([x[0] for x in recs])
+    unit = M.loss_unit([x[0] for x in recs])
     v = "h" if wrt == "hidden" else "x"
     axes[0, 0].set_ylabel("||dl/d%s_t|| (L2 norm, nats per unit of %s)" % (v, v) if unit.startswith("cross") else
                           "||dMSE/d%s_t|| (L2 norm)" % v if unit == "MSE" else "||dloss/d%s_t|| (L2 norm)" % v)
@@ -493,7 +483,7 @@ def vanishing(runs, xkey, by, panel_key, title, where=()):
     if not runs:
         raise AnalysisError("no run has the config key %s" % xkey)
     pvals = sorted({r.config.get(panel_key) for r in runs}, key=str) if panel_key else [None]
-    modes = [_mode([r for r in runs if panel_key is None or r.config.get(panel_key) == pv]) for pv in pvals]
+    modes = [M.mode([r for r in runs if panel_key is None or r.config.get(panel_key) == pv]) for pv in pvals]
     fig, axes = plt.subplots(1, len(pvals), figsize=(5 * len(pvals) + 1.5, 4.4), squeeze=False,
                              sharey=len(set(modes)) == 1)
     nlines = 0
@@ -529,7 +519,7 @@ def vanishing(runs, xkey, by, panel_key, title, where=()):
                 ax.plot([float(x) for x, _ in pts], [b for _, b in pts], color="0.3", ls="--", lw=1.1,
                         label="baseline")[0].set_gid("baseline")
             _log_if_positive(ax, [r.best_test for r in sub] + [b for _, b in pts])
-            ax.set_ylabel("best test %s (lower is better)" % _loss_unit(sub))
+            ax.set_ylabel(M.label(True, sub))
         else:
             kinds = {r.config.get("task.kind") for r in sub}
             ax.axhline(CHANCE.get(kinds.pop(), 50) if len(kinds) == 1 else 50, color="0.5", ls=":", lw=1)
@@ -549,7 +539,7 @@ def vanishing(runs, xkey, by, panel_key, title, where=()):
         axes[0, 0].set_ylabel("best test accuracy (%)")
     nseeds = max(len(rs) for _, rs in group_runs(runs, by + [xkey] + ([panel_key] if panel_key else [])))
     what = ("best test accuracy" if "loss" not in modes else
-            "best test %s (lower is better)" % _loss_unit(runs) if set(modes) == {"loss"} else
+            M.label(True, runs) if set(modes) == {"loss"} else
             "best test accuracy or loss")
     refs = ("dotted = chance" if "loss" not in modes else "dashed = baseline" if set(modes) == {"loss"} else
             "dotted = chance, dashed = baseline")
@@ -580,30 +570,6 @@ def save(fig, out, default_name, dpi):
 # They draw any number of runs without one line per run: configurations are points, groups
 # are panels or bands, and a figure that would hold too many of either aggregates first.
 
-def metric_value(run):
-    """A run's best metric as plotted: the best test accuracy in percent, or (runs selected
-    by their lowest test loss) the lowest test loss; with a validation set, the test set's
-    at the epoch validation chose. NaN when the run has none."""
-    if run.lower_is_better:
-        return run.best_test
-    return run.best_test * 100
-
-
-def metric_label(lower_is_better, runs=()):
-    return ("best test %s (lower is better)" % _loss_unit(runs) if lower_is_better else
-            "best test accuracy (%)")
-
-
-def _modes(runs):
-    """The runs split by how their metric reads: [(lower_is_better, runs)], accuracy first."""
-    out = []
-    for low in (False, True):
-        sub = [r for r in runs if r.lower_is_better == low]
-        if sub:
-            out.append((low, sub))
-    return out
-
-
 def _axis_values(values):
     """How a key's values go on an axis: ('cat', sorted distinct values) for text, booleans
     and up to 12 distinct numbers; ('log' or 'lin', None) for more numbers (log when all are
@@ -620,13 +586,13 @@ def metric_by_key(runs, keys, group_keys, title):
     i.e. the seeds of one grid point) is a dot at its mean best metric, with a vertical bar
     from its lowest to its highest seed; a black dash is the mean over every run with that
     value. Runs selected by their loss get their own row of panels."""
-    runs = [r for r in runs if np.isfinite(metric_value(r))]
+    runs = [r for r in runs if np.isfinite(M.value(r))]
     if not runs:
         raise AnalysisError("no run has a best metric (none completed an epoch)")
     keys = list(keys)[:8]
     if not keys:
         raise AnalysisError("the sweep varies no key but the seed")
-    modes = _modes(runs)
+    modes = M.by_mode(runs)
     ncols = min(4, len(keys))
     per = -(-len(keys) // ncols)
     fig, axes = plt.subplots(per * len(modes), ncols, figsize=(3.3 * ncols + 0.4, 2.9 * per * len(modes) + 0.6),
@@ -640,7 +606,7 @@ def metric_by_key(runs, keys, group_keys, title):
             many = len(groups) > 200
             xs, ys, lo, hi, colors = [], [], [], [], []
             for gi, (vals, rs) in enumerate(groups):
-                y = np.array([metric_value(r) for r in rs])
+                y = np.array([M.value(r) for r in rs])
                 xv = rs[0].config.get(key)
                 # a fixed spread inside a category keeps configurations apart, reproducibly
                 xs.append(cats.index(xv) + 0.6 * (((gi * 0.618034) % 1.0) - 0.5) if kind == "cat" else float(xv))
@@ -655,7 +621,7 @@ def metric_by_key(runs, keys, group_keys, title):
             ax.scatter(xs, ys, s=6 if many else 12, c=colors, alpha=0.45 if many else 0.85, linewidths=0)
             if kind == "cat":
                 for ci, c in enumerate(cats):
-                    y = [metric_value(r) for r in sub if r.config.get(key) == c]
+                    y = [M.value(r) for r in sub if r.config.get(key) == c]
                     ax.plot([ci - 0.38, ci + 0.38], [np.mean(y)] * 2, color="k", lw=1.6)
                 ax.set_xticks(range(len(cats)))
                 ax.set_xticklabels([str(c) for c in cats], rotation=30 if len(cats) > 6 else 0,
@@ -664,11 +630,11 @@ def metric_by_key(runs, keys, group_keys, title):
             elif kind == "log":
                 ax.set_xscale("log")
             if low:
-                _log_if_positive(ax, [[metric_value(r) for r in sub]])
+                _log_if_positive(ax, [[M.value(r) for r in sub]])
             ax.set_xlabel(key, fontsize="small")
             ax.grid(alpha=0.3)
             if k % ncols == 0:
-                ax.set_ylabel(metric_label(low, sub), fontsize="small")
+                ax.set_ylabel(M.label(low, sub), fontsize="small")
         for k in range(len(keys), per * ncols):
             axes[m * per + k // ncols, k % ncols].axis("off")
     nseeds = max(len(rs) for _, rs in group_runs(runs, group_keys))
@@ -764,7 +730,7 @@ def parallel(runs, keys, title):
         raise AnalysisError("no run to draw")
     low = sum(r.lower_is_better for r in runs) > len(runs) / 2
     same = [r for r in runs if r.lower_is_better == low]
-    metric = np.array([metric_value(r) for r in same])
+    metric = np.array([M.value(r) for r in same])
     cols, names, ticks = [], [], []
     for key in keys:
         vals = [r.config.get(key) for r in same]
@@ -796,7 +762,7 @@ def parallel(runs, keys, title):
         mlo, mhi = 0.0, 1.0
     span = mhi - mlo if mhi > mlo else 1.0
     cols.append(np.where(ok, (metric - mlo) / span, 0.0))
-    names.append(metric_label(low, same))
+    names.append(M.label(low, same))
     ticks.append([((v - mlo) / span, "%.3g" % v) for v in np.linspace(mlo, mhi, 4)])
     P = np.stack(cols, axis=1)                       # [runs, axes] in [0, 1]
     xs = np.arange(P.shape[1])
@@ -833,7 +799,7 @@ def parallel(runs, keys, title):
     for s in ("top", "right", "left"):
         ax.spines[s].set_visible(False)
     sm = plt.cm.ScalarMappable(cmap=cmap if not low else plt.get_cmap("viridis"), norm=norm)
-    fig.colorbar(sm, ax=ax, pad=0.01, fraction=0.03).set_label(metric_label(low, same), fontsize="small")
+    fig.colorbar(sm, ax=ax, pad=0.01, fraction=0.03).set_label(M.label(low, same), fontsize="small")
     left = len(runs) - len(same)
     fig.suptitle("%s: every run's configuration, epochs and best metric (%d runs%s); darker = better"
                  % (title, n, ", %d selected by another metric left out" % left if left else ""))

@@ -32,7 +32,7 @@ import time
 
 import numpy as np
 
-from . import load, plots
+from . import load, metrics, plots
 
 # Most lines or panels a figure holds before its groups are merged (coarsen()).
 MAX_LINES = 15
@@ -102,11 +102,11 @@ class Sweep:
         self.config_text = self.configs[0][2]
         if len(self.sweeps) > 1:
             self.name = " + ".join(label for label, _ in self.sweeps)
-            self.description = "; ".join("%s: %s" % (n, yaml_scalar(t, "description")) for n, _, t in self.configs
-                                         if yaml_scalar(t, "description"))
+            described = [(n, load.sweep_file_field(t, "description")) for n, _, t in self.configs]
+            self.description = "; ".join("%s: %s" % (n, text) for n, text in described if text)
         else:
             self.name = self.configs[0][0]
-            self.description = yaml_scalar(self.config_text, "description")
+            self.description = load.sweep_file_field(self.config_text, "description")
 
     def _read_runs(self, d):
         """The complete run files of d; the others named in self.skipped."""
@@ -133,48 +133,18 @@ class Sweep:
         for attrs in [self.index] + [r.attrs for r in self.runs[:1]]:
             if attrs.get("search"):
                 return str(attrs["search"])
-        s = yaml_scalar(self.config_text, "search")
+        s = load.sweep_file_field(self.config_text, "search")
         return "" if s in ("", "grid") or "kind: grid" in s else s
 
 
 def _read_index(d):
     """DIR/sweep.h5 -> (root attributes as plain values, /table columns); ({}, {}) when it
     is absent or unreadable (a sweep's index may lag its run files: they are the truth)."""
-    path = os.path.join(d, "sweep.h5")
-    if not os.path.exists(path):
-        return {}, {}
     try:
-        import h5py
-        with h5py.File(path, "r") as f:
-            attrs = {k: load._plain(v) for k, v in f.attrs.items()}
-        return attrs, load.load_table(d)
-    except (OSError, load.AnalysisError) as e:
-        sys.stderr.write("analysis report: warning: %s: %s; using the run files alone\n" % (path, e))
+        return load.read_index(d)
+    except load.AnalysisError as e:
+        sys.stderr.write("analysis report: warning: %s; using the run files alone\n" % e)
         return {}, {}
-
-
-def yaml_scalar(text, key):
-    """The value of a top-level `key:` in a YAML text, as one line of text: plain, quoted,
-    flow ({...}) or block (| and >) scalars with their indented continuation lines. Enough
-    for a sweep file's name, description or search line without a YAML library; '' when
-    absent."""
-    lines = text.splitlines()
-    for i, line in enumerate(lines):
-        if not line.startswith(key + ":"):
-            continue
-        first = line[len(key) + 1:].split(" #")[0].strip()
-        rest = []
-        for more in lines[i + 1:]:
-            if more.strip() and not more[:1].isspace():
-                break
-            if more.strip() and not more.strip().startswith("#"):
-                rest.append(more.strip())
-        if first in ("|", ">", "|-", ">-", ""):
-            return " ".join(rest)
-        if first[:1] in "'\"" and first[-1:] == first[:1] and len(first) > 1:
-            return first[1:-1]
-        return " ".join([first] + rest)
-    return ""
 
 
 # ---------------------------------------------------------------- the best-epoch table
@@ -237,31 +207,6 @@ def _is_search(runs):
     naming a point of a sampled search (p007-1a2b3c4d,seed=1)."""
     point = re.compile(r"(^|,)p[0-9]+-[0-9a-f]{8}(,|$)")
     return bool(runs) and (any(r.stopped for r in runs) or all(point.search(r.run_id) for r in runs))
-
-
-def python_table(sw):
-    """The table's fallback without a `sweep` program: runs grouped as summarize groups them
-    (the sweep and every key that differs, except seed), counts by status and the best metric over done and
-    stopped runs (as summarize averages them), with the validation metric when there is one."""
-    rows = []
-    for vals, rs in load.group_runs(sw.runs, sw.group_keys):
-        row = dict(zip(sw.group_keys, [str(v) for v in vals]))
-        row["runs"] = str(len(rs))
-        for s in STATUSES:
-            row[s] = str(sum(r.status == s for r in rs))
-        ok = [r for r in rs if r.status in ("done", "stopped")]
-        for low, col, val in ((False, "best_acc_pct", False), (True, "best_loss", False),
-                              (False, "val_acc_pct", True), (True, "val_loss", True)):
-            v = np.array([(r.best_val * (1 if low else 100)) if val else plots.metric_value(r)
-                          for r in ok if r.lower_is_better == low], dtype=float)
-            v = v[np.isfinite(v)]
-            if len(v):
-                row[col + "_mean"] = repr(float(v.mean()))
-                row[col + "_std"] = repr(float(v.std(ddof=1))) if len(v) > 1 else ""
-        be = [r.summary.get("best_epoch", 0) for r in ok]
-        row["best_epoch_median"] = repr(float(np.median(be))) if be else ""
-        rows.append(row)
-    return rows
 
 
 def _fmt(v, digits):
@@ -376,7 +321,7 @@ def _files(n, what):
 def fig_metric(sw, ctx):
     keys = [k for k in sw.group_keys]
     fig = plots.metric_by_key(sw.runs, keys, sw.group_keys, sw.name)
-    n = sum(np.isfinite(plots.metric_value(r)) for r in sw.runs)
+    n = sum(np.isfinite(metrics.value(r)) for r in sw.runs)
     more = " (the first 8 of %d keys)" % len(keys) if len(keys) > 8 else ""
     return fig, ("Each run's best metric against every swept key%s: one dot per configuration (its seeds' "
                  "mean), the bar its seeds' range, the black dash the mean over all runs with that value. "
@@ -462,9 +407,7 @@ def fig_attention(sw, ctx):
     r = ctx["hidden_run"] if ctx["hidden_run"] in cand else None
     why = ctx["hidden_why"] if r is not None else ""
     if r is None:
-        fin = [x for x in cand if np.isfinite(plots.metric_value(x))] or cand
-        r = min(fin, key=lambda x: (plots.metric_value(x) if x.lower_is_better else -plots.metric_value(x))
-                if np.isfinite(plots.metric_value(x)) else 0)
+        r = metrics.best(cand) or cand[0]
         why = "the best of the %d transformer run%s with attention maps" % (len(cand), "" if len(cand) == 1 else "s")
     fig = plots.attention(r, -1, None, "final", max_heads=4)
     return fig, ("Attention weights of run <code>%s</code> (%s): the last layer with the final weights, one "
@@ -576,11 +519,10 @@ def pick_hidden_run(sw, run_id):
                     raise load.AnalysisError("--run %s: status %s, no /probe (%s)" % (run_id, r.status, r.error))
                 return r, "chosen with --run"
         raise load.AnalysisError("--run %s: no such complete run in %s" % (run_id, sw.dir))
-    cand = [r for r in sw.runs if r.has_results and np.isfinite(plots.metric_value(r))]
-    if not cand:
+    best = metrics.best([r for r in sw.runs if r.has_results])
+    if best is None:
         return None, ""
-    best = min(cand, key=lambda r: plots.metric_value(r) if r.lower_is_better else -plots.metric_value(r))
-    v = plots.metric_value(best)
+    v = metrics.value(best)
     return best, ("the sweep's best run: lowest test loss %.4g" % v if best.lower_is_better
                   else "the sweep's best run: %.2f%% best test accuracy" % v)
 
@@ -756,11 +698,8 @@ def build(d, out=None, run_id=None, sweep_bin=None, dpi=80, log=None):
     sweep_bin = find_sweep(sweep_bin)
     rows, why = summarize_csv(sweep_bin, sw.dirs) if sw.runs else ([], "")
     if rows is None:
-        sys.stderr.write("analysis report: warning: %s; the table is computed here instead\n" % why)
-        rows = python_table(sw)
-        cap = ("One row per configuration (every key that differs between the runs, except the seed), in grid "
-               "order; %s, so this table was computed by the report itself (counts and the best metric only). "
-               "Click a column to sort." % _e(why))
+        sys.stderr.write("analysis report: warning: %s; the page has no table\n" % why)
+        cap = ""
     else:
         search = _is_search(sw.runs)
         cap = ("<code>sweep summarize %s</code>: one row per configuration (%severy key that differs between the "
@@ -773,7 +712,7 @@ def build(d, out=None, run_id=None, sweep_bin=None, dpi=80, log=None):
                   " The best epoch is chosen on the validation set: <i>val</i> is the metric that chose it, "
                   "<i>best</i> the test set's at that epoch." if any(r.has_validation for r in sw.runs) else "",
                   "that order" if search else "grid order"))
-    log("table: %d rows from %s (%s)" % (len(rows), sweep_bin or "python", _clock(t1)))
+    log("table: %d rows from %s (%s)" % (len(rows or []), sweep_bin or "no program", _clock(t1)))
 
     ctx = {}
     ctx["hidden_run"], ctx["hidden_why"] = pick_hidden_run(sw, run_id) if sw.runs else (None, "")
@@ -812,8 +751,12 @@ def build(d, out=None, run_id=None, sweep_bin=None, dpi=80, log=None):
     parts.append('<nav class="noprint">%s</nav>' % "".join('<a href="#%s">%s</a>' % (a, _e(h)) for a, h in nav))
     parts.append('<section id="overview"><h2>Overview</h2>%s</section>' % overview_html(sw, made))
     parts.append('<section id="table"><h2>Best epoch per configuration</h2>')
-    parts.append('%s</section>' % table_html(rows, sw.keys, cap) if rows else
-                 "<p>No complete run yet.</p></section>")
+    if rows is None:
+        parts.append("<p>No table: %s. <code>sweep summarize %s</code> prints it.</p></section>"
+                     % (_e(why), " ".join(_e(x) for x in sw.dirs)))
+    else:
+        parts.append('%s</section>' % table_html(rows, sw.keys, cap) if rows else
+                     "<p>No complete run yet.</p></section>")
     for anchor, heading, img, caption in figs:
         parts.append('<section id="%s"><h2>%s</h2><figure>' % (anchor, _e(heading)))
         if img:
@@ -839,7 +782,7 @@ def build(d, out=None, run_id=None, sweep_bin=None, dpi=80, log=None):
         f.write(page)
     os.replace(tmp, out)
     return out, {"seconds": time.time() - t0, "bytes": len(page.encode("utf-8")),
-                 "figures": sum(1 for f in figs if f[2]), "rows": len(rows), "runs": len(sw.runs),
+                 "figures": sum(1 for f in figs if f[2]), "rows": len(rows or []), "runs": len(sw.runs),
                  "pending": len(sw.pending)}
 
 

@@ -50,6 +50,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "estimate.h"
 #include "kernels.h"
 #include "model.h"
 #include "optim.h"

@@ -7,7 +7,7 @@ add_test(NAME engine_checkpoint COMMAND test_engine_checkpoint)
 set_tests_properties(engine_checkpoint PROPERTIES LABELS "unit;engine")
 
 # A few seconds each (an uninterrupted sweep, then the interrupted one and its resumption):
-# the interrupted sweeps hold at a checkpoint (SWEEP_TEST_HOLD, src/testhook.h), so the runs
+# the interrupted sweeps hold at a checkpoint (SWEEP_TEST_HOLD, src/sweep/testhook.h), so the runs
 # can be small whatever the machine's speed, and every mode is in the fast suite.
 if(TARGET sweep)
   foreach(mode kill9 sigint damaged shard)

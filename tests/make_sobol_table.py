@@ -1,11 +1,11 @@
 #!/usr/bin/python3
-"""Writes src/sobol_joe_kuo.h (the direction numbers of the first DIMS Sobol dimensions)
+"""Writes src/plan/sobol_joe_kuo.h (the direction numbers of the first DIMS Sobol dimensions)
 and tests/sobol_reference.h (reference points that tests/test_sweep_sample.c compares
-src/sample.c's Sobol points with).
+src/plan/sample.c's Sobol points with).
 
 Both come from Debian's python3-scipy (1.10.1 wrote the committed files), only here, never
 at build or test time:
-    /usr/bin/python3 tests/make_sobol_table.py src/sobol_joe_kuo.h tests/sobol_reference.h
+    /usr/bin/python3 tests/make_sobol_table.py src/plan/sobol_joe_kuo.h tests/sobol_reference.h
 (some minutes: scipy reaches the far points by stepping through the sequence).
 
 The direction numbers are Joe and Kuo's new-joe-kuo-6.21201 set (S. Joe and F. Y. Kuo,
@@ -38,7 +38,7 @@ FAR = [1000, 4095, 4096, 65535, 99999, 1234567, (1 << 31) + 12345, (1 << 32) - 1
 
 def main():
     if len(sys.argv) != 3:
-        sys.exit("usage: make_sobol_table.py src/sobol_joe_kuo.h tests/sobol_reference.h")
+        sys.exit("usage: make_sobol_table.py src/plan/sobol_joe_kuo.h tests/sobol_reference.h")
     npz = np.load(os.path.join(os.path.dirname(scipy.stats.__file__), "_sobol_direction_numbers.npz"))
     poly, vinit = npz["poly"], npz["vinit"]
     rows = []

@@ -1,4 +1,4 @@
-# Sampled searches (search:, space:): the points and distributions of src/sample.c, sweep
+# Sampled searches (search:, space:): the points and distributions of src/plan/sample.c, sweep
 # files expanded into sampled runs, and the command line on a small search.
 sweep_test_executable(test_sweep_sample test_sweep_sample.c)
 target_link_libraries(test_sweep_sample PRIVATE sweep_lib)

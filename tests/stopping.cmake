@@ -1,4 +1,4 @@
-# Early stopping (stop:): the rules of src/stopping.c against hand-computed cases, and whole
+# Early stopping (stop:): the rules of src/plan/stopping.c against hand-computed cases, and whole
 # sweeps that stop runs: the same files and decisions for -j 1, -j 2, shards and MPI ranks,
 # and after kill -9 and a rerun.
 sweep_test_executable(test_stop_rules test_stop_rules.c)

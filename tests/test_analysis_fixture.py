@@ -162,7 +162,7 @@ TASK_SHAPES = {"adding": (2, 1, 0), "copy": (10, 9, 20)}
 
 
 def baseline(kind, T):
-    """The baseline loss, recomputed here from the task descriptions (src/task.h)."""
+    """The baseline loss, recomputed here from the task descriptions (src/engine/task.h)."""
     return {"adding": 1.0 / 6.0, "copy": 10 * np.log(8) / (T + 20)}.get(kind)
 
 
@@ -679,7 +679,7 @@ def check_tasks(tmp, classification_dir):
 def check_search(tmp):
     """An early-stopping search with a validation set: the loader's val columns and stopped
     status, the crosses of the curves, the rungs view and command, and their errors."""
-    from analysis import load, plots
+    from analysis import load, metrics, plots
     import matplotlib.pyplot as plt
     d = os.path.join(tmp, "search")
     rows, dec = write_search(d)
@@ -695,7 +695,7 @@ def check_search(tmp):
         ok &= np.allclose(r.history["val_acc"], val_acc_curve(r.config, np.arange(1, E + 1)))
         b = int(r.summary["best_epoch"])
         ok &= r.best_val == r.history["val_acc"][b - 1] == r.history["val_acc"].max()
-        ok &= r.best_test == r.history["test_acc"][b - 1] and plots.metric_value(r) == 100 * r.best_test
+        ok &= r.best_test == r.history["test_acc"][b - 1] and metrics.value(r) == 100 * r.best_test
         ok &= r.epochs_planned == 9 and (E < 9) == r.stopped
     check(ok, "loader: val_loss/val_acc, best_val (what chose the epoch), best_test (the test set there)")
     got = load.load_decisions(d)

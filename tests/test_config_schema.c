@@ -8,7 +8,9 @@
 #include "check.h"
 #include "common.h"
 #include "config.h"
+#include "estimate.h"
 #include "task.h"
+#include "validate.h"
 
 static char err[512];
 

@@ -23,10 +23,9 @@
 #include "check.h"
 #include "checkpoint.h"
 #include "common.h"
-#include "h5io.h"
+#include "h5write.h"
 #include "record.h"
 #include "train.h"
-#include "train_state.h"
 
 static char g_dir[256];
 

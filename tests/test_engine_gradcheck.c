@@ -24,7 +24,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "fd_input.h"
+#include "fd_check.h"
 #include "model.h"
 #include "rng.h"
 
@@ -32,7 +32,7 @@
 #error "the gradient check needs the double-precision engine"
 #endif
 
-static const double FD_STEP = 1e-5, ATOL = 1e-8, RTOL = 1e-6, RELU_MARGIN = 1e-3;
+static const double RELU_MARGIN = 1e-3;
 enum { I = 3, H = 4, B = 3, MAX_T = 20, MAX_C = 5 };
 
 typedef struct {
@@ -163,19 +163,6 @@ static double naive_loss(const sw_model_shape *s, const sw_params *p, const doub
     return total / B;
 }
 
-/* Number of entries where fd and analytic disagree beyond the tolerance. */
-static int count_mismatches(const double *fd, const double *analytic, size_t n, size_t *worst)
-{
-    int bad = 0;
-    double worst_err = -1;
-    for (size_t i = 0; i < n; i++) {
-        double err = fabs(fd[i] - analytic[i]) - RTOL * fabs(analytic[i]);
-        if (err > ATOL) bad++;
-        if (err > worst_err) worst_err = err, *worst = i;
-    }
-    return bad;
-}
-
 typedef struct {
     const char *name;
     sw_target_kind head;
@@ -251,20 +238,9 @@ static void check_case(const head_case *hc, sw_cell_kind cell, sw_activation_kin
 
     /* Parameters: central differences of the engine's forward. */
     double *fd = malloc(n * sizeof(double));
-    for (size_t i = 0; i < n; i++) {
-        double keep = flat[i];
-        flat[i] = keep + FD_STEP;
-        sw_model_pack(w, &params);
-        double up = sw_model_forward(w, &params, &targets, dropout, NULL, NULL) / B;
-        flat[i] = keep - FD_STEP;
-        sw_model_pack(w, &params);
-        double down = sw_model_forward(w, &params, &targets, dropout, NULL, NULL) / B;
-        flat[i] = keep;
-        fd[i] = (up - down) / (2 * FD_STEP);
-    }
-    sw_model_pack(w, &params);
+    fd_params(w, &params, flat, n, &targets, B, dropout, fd);
     size_t worst = 0;
-    int bad = count_mismatches(fd, flat + n, n, &worst);
+    int bad = fd_mismatches(fd, flat + n, n, &worst);
     CHECK(bad == 0, "%s: %d of %zu parameter gradients off; worst #%zu fd %.12g analytic %.12g", what, bad, n, worst,
           fd[worst], flat[n + worst]);
 
@@ -282,29 +258,20 @@ static void check_case(const head_case *hc, sw_cell_kind cell, sw_activation_kin
                     fdh[k] = (lu - ld) / (2 * FD_STEP);
                     ah[k] = w->dh_total[l][((size_t)t * B + b) * H + j];
                 }
-    bad = count_mismatches(fdh, ah, nh, &worst);
+    bad = fd_mismatches(fdh, ah, nh, &worst);
     CHECK(bad == 0, "%s: %d of %zu dloss/dh_t off; worst #%zu fd %.12g analytic %.12g", what, bad, nh, worst,
           fdh[worst], ah[worst]);
 
-    /* d loss / d x_t: perturb the input (fd_input.h). */
+    /* d loss / d x_t: perturb the input (fd_check.h). */
     size_t nx = (size_t)B * T * I;
     double *fdx = malloc(nx * sizeof(double)), *ax = malloc(nx * sizeof(double));
-    fd_input_gradient(w, &params, &targets, x, B, T, I, dropout, FD_STEP, fdx, ax);
-    bad = count_mismatches(fdx, ax, nx, &worst);
+    fd_input_gradient(w, &params, &targets, x, B, T, I, dropout, fdx, ax);
+    bad = fd_mismatches(fdx, ax, nx, &worst);
     CHECK(bad == 0, "%s: %d of %zu dloss/dx_t off; worst #%zu fd %.12g analytic %.12g", what, bad, nx, worst,
           fdx[worst], ax[worst]);
 
     /* The checker itself: one entry wrong by 1e-4 must be caught, in each kind. */
-    if (L == 2 && T == 3 && !dropout) {
-        flat[n + n / 2] += 1e-4;
-        CHECK(count_mismatches(fd, flat + n, n, &worst) == 1, "%s: a corrupted parameter gradient went unnoticed",
-              what);
-        flat[n + n / 2] -= 1e-4;
-        ah[nh / 3] += 1e-4;
-        CHECK(count_mismatches(fdh, ah, nh, &worst) == 1, "%s: a corrupted dloss/dh_t went unnoticed", what);
-        ax[nx / 2] += 1e-4;
-        CHECK(count_mismatches(fdx, ax, nx, &worst) == 1, "%s: a corrupted dloss/dx_t went unnoticed", what);
-    }
+    if (L == 2 && T == 3 && !dropout) fd_self_check(what, fd, flat + n, n, fdh, ah, nh, "dloss/dh_t", fdx, ax, nx);
     free(fd), free(fdh), free(ah), free(fdx), free(ax), free(flat);
     sw_model_work_free(w);
 }

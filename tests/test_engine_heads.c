@@ -21,16 +21,8 @@
 #include "check.h"
 #include "model.h"
 #include "optim.h"
+#include "torch_ref.h"
 
-#ifdef SW_REAL_DOUBLE
-static const double ATOL = 1e-9, RTOL = 1e-9;
-#define FLAVOUR "double"
-#else
-static const double ATOL = 2e-6, RTOL = 2e-5;
-#define FLAVOUR "float"
-#endif
-
-static hid_t file;
 
 /* The file's groups, as the generator writes them: /<head>/<cell>_L<layers>[_dropout]. */
 static const struct {
@@ -63,96 +55,12 @@ static const char *optim_groups[] = {
     "adamw_betas",      "adamw_no_decay",
 };
 
-static void fail_file(const char *what, const char *path)
-{
-    fprintf(stderr, "%s: %s\n", what, path);
-    exit(2);
-}
-
-/* Reads dataset `path` (n values, asserted) into buf as memtype. */
-static void read_into(const char *path, hid_t memtype, void *buf, size_t expect)
-{
-    hid_t d = H5Dopen2(file, path, H5P_DEFAULT);
-    if (d < 0) fail_file("missing dataset", path);
-    hid_t sp = H5Dget_space(d);
-    hssize_t n = H5Sget_simple_extent_npoints(sp);
-    if (n < 0 || (size_t)n != expect) {
-        fprintf(stderr, "%s has %lld values, expected %zu\n", path, (long long)n, expect);
-        exit(2);
-    }
-    if (H5Dread(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) fail_file("cannot read", path);
-    H5Sclose(sp);
-    H5Dclose(d);
-}
-
-/* A new array of the n float64 values of <group>/<name>. */
-static double *read_doubles(const char *group, const char *name, size_t n)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", group, name);
-    double *v = malloc(n * sizeof *v + 1);
-    read_into(path, H5T_NATIVE_DOUBLE, v, n);
-    return v;
-}
-
-static void read_attr(const char *group, const char *name, hid_t memtype, void *out)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", group, name);
-    hid_t a = H5Aopen_by_name(file, group, name, H5P_DEFAULT, H5P_DEFAULT);
-    if (a < 0) fail_file("missing attribute", path);
-    if (H5Aread(a, memtype, out) < 0) fail_file("cannot read attribute", path);
-    H5Aclose(a);
-}
-
-static int read_int_attr(const char *group, const char *name)
-{
-    int v;
-    read_attr(group, name, H5T_NATIVE_INT, &v);
-    return v;
-}
-
-static double read_double_attr(const char *group, const char *name)
-{
-    double v;
-    read_attr(group, name, H5T_NATIVE_DOUBLE, &v);
-    return v;
-}
-
-/* Number of links (groups, datasets) in group `path`. */
-static long long count_members(const char *path)
-{
-    H5G_info_t info;
-    if (H5Gget_info_by_name(file, path, &info, H5P_DEFAULT) < 0) fail_file("missing group", path);
-    return (long long)info.nlinks;
-}
-
-/* Counts mismatches of n engine values against the reference; reports the worst. */
-static int compare(const char *what, const sw_real *got, const double *want, size_t n)
-{
-    int bad = 0;
-    double worst = 0;
-    size_t worst_i = 0;
-    for (size_t i = 0; i < n; i++) {
-        double err = fabs((double)got[i] - want[i]);
-        if (!check_close(got[i], want[i], ATOL, RTOL)) bad++;
-        if (!(err <= worst)) worst = err, worst_i = i;
-    }
-    CHECK(bad == 0, "%s %s: %d of %zu values differ; worst at %zu: %.12g vs %.12g", FLAVOUR, what, bad, n,
-          worst_i, (double)got[worst_i], want[worst_i]);
-    return bad;
-}
-
-/* (B,T,X) batch-first <-> the engine's (T,B,X). */
-static size_t time_major(int b, int t, int x, int B, int X) { return ((size_t)t * B + b) * X + x; }
-static size_t batch_first(int b, int t, int x, int T, int X) { return ((size_t)b * T + t) * X + x; }
-
 static void check_model_group(const char *group, sw_target_kind head, sw_cell_kind cell, sw_activation_kind act,
                               int L, int dropout)
 {
-    const int I = read_int_attr(group, "input"), H = read_int_attr(group, "hidden");
-    const int T = read_int_attr(group, "seq_len"), B = read_int_attr(group, "batch");
-    const int C = read_int_attr(group, "outputs"), from = read_int_attr(group, "scored_from");
+    const int I = torch_int_attr(group, "input"), H = torch_int_attr(group, "hidden");
+    const int T = torch_int_attr(group, "seq_len"), B = torch_int_attr(group, "batch");
+    const int C = torch_int_attr(group, "outputs"), from = torch_int_attr(group, "scored_from");
     sw_model_shape shape = {.cell = cell, .activation = act, .head = head, .input = I, .hidden = H, .layers = L,
                             .gates = sw_cell_gates(cell), .outputs = C, .scored_from = from};
     size_t n = sw_param_count(&shape);
@@ -161,31 +69,15 @@ static void check_model_group(const char *group, sw_target_kind head, sw_cell_ki
     sw_params_bind(&params, flat, &shape);
     sw_params_bind(&grads, flat + n, &shape);
     char name[128], what[256];
-    for (int k = 0; k < sw_tensor_count(&shape); k++) {
-        sw_tensor_info t = sw_tensor_describe(&shape, k);
-        snprintf(name, sizeof name, "weights/%s", t.name);
-        double *v = read_doubles(group, name, t.count);
-        for (size_t i = 0; i < t.count; i++) flat[t.offset + i] = (sw_real)v[i];
-        free(v);
-    }
+    torch_weights(group, &shape, flat);
     size_t nx = (size_t)B * T * I, nseq = (size_t)B * T * H;
-    double *x = read_doubles(group, "inputs", nx);
+    double *x = torch_doubles(group, "inputs", nx);
     sw_real *xr = malloc(nx * sizeof *xr);
     for (size_t i = 0; i < nx; i++) xr[i] = (sw_real)x[i];
 
     /* Targets as the engine takes them: int32 labels or float values. */
-    size_t n_labels = head == SW_TARGET_CLASS_STEPS ? (size_t)B * T : (size_t)B;
-    int32_t *labels = NULL;
-    float *values = NULL;
-    snprintf(name, sizeof name, "%s/%s", group, head == SW_TARGET_VALUE_LAST ? "values" : "labels");
-    if (head == SW_TARGET_VALUE_LAST) {
-        values = malloc((size_t)B * C * sizeof *values);
-        read_into(name, H5T_NATIVE_FLOAT, values, (size_t)B * C);
-    } else {
-        labels = malloc(n_labels * sizeof *labels);
-        read_into(name, H5T_NATIVE_INT32, labels, n_labels);
-    }
-    sw_targets targets = {labels, values};
+    sw_targets targets;
+    torch_targets(group, head, B, T, C, &targets);
 
     sw_model_work *w = NULL;
     CHECK(sw_model_work_create(&w, &shape, B, T, 1) == SW_OK, "work");
@@ -194,7 +86,7 @@ static void check_model_group(const char *group, sw_target_kind head, sw_cell_ki
     if (dropout) {
         /* The file's masks replace the engine's own draws. */
         if (L > 1) {
-            double *m = read_doubles(group, "mask_layers", (size_t)(L - 1) * nseq);
+            double *m = torch_doubles(group, "mask_layers", (size_t)(L - 1) * nseq);
             for (int l = 0; l < L - 1; l++)
                 for (int b = 0; b < B; b++)
                     for (int t = 0; t < T; t++)
@@ -204,7 +96,7 @@ static void check_model_group(const char *group, sw_target_kind head, sw_cell_ki
             free(m);
         }
         int steps = head == SW_TARGET_CLASS_STEPS ? T : 1;
-        double *m = read_doubles(group, "mask_final", (size_t)steps * B * H);
+        double *m = torch_doubles(group, "mask_final", (size_t)steps * B * H);
         for (int b = 0; b < B; b++)
             for (int t = 0; t < steps; t++)
                 for (int j = 0; j < H; j++)
@@ -215,26 +107,26 @@ static void check_model_group(const char *group, sw_target_kind head, sw_cell_ki
     int correct = -1;
     double total = sw_model_forward(w, &params, &targets, dropout, &correct, per_sample);
 
-    double *want_loss = read_doubles(group, "loss", 1);
+    double *want_loss = torch_doubles(group, "loss", 1);
     sw_real loss = (sw_real)(total / B);
     snprintf(what, sizeof what, "%s loss", group);
-    compare(what, &loss, want_loss, 1);
-    double *want_ps = read_doubles(group, "per_sample_loss", (size_t)B);
+    torch_compare(what, &loss, want_loss, 1);
+    double *want_ps = torch_doubles(group, "per_sample_loss", (size_t)B);
     sw_real *ps = malloc((size_t)B * sizeof *ps);
     for (int b = 0; b < B; b++) ps[b] = (sw_real)per_sample[b];
     snprintf(what, sizeof what, "%s per_sample_loss", group);
-    compare(what, ps, want_ps, (size_t)B);
+    torch_compare(what, ps, want_ps, (size_t)B);
 
     /* Readout outputs: (B,C) at the last step, or (B,T,C) against the engine's (T,B,C). */
     int steps = head == SW_TARGET_CLASS_STEPS ? T : 1;
     size_t nout = (size_t)steps * B * C;
-    double *want_out = read_doubles(group, head == SW_TARGET_VALUE_LAST ? "outputs" : "logits", nout);
+    double *want_out = torch_doubles(group, head == SW_TARGET_VALUE_LAST ? "outputs" : "logits", nout);
     sw_real *got = malloc(((size_t)L * nseq > nout ? (size_t)L * nseq : nout) * sizeof *got);
     for (int b = 0; b < B; b++)
         for (int t = 0; t < steps; t++)
             for (int c = 0; c < C; c++) got[batch_first(b, t, c, steps, C)] = w->logits[time_major(b, t, c, B, C)];
     snprintf(what, sizeof what, "%s %s", group, head == SW_TARGET_VALUE_LAST ? "outputs" : "logits");
-    compare(what, got, want_out, nout);
+    torch_compare(what, got, want_out, nout);
 
     if (head == SW_TARGET_VALUE_LAST) {
         CHECK(correct == 0, "%s: a regression counts %d correct predictions", group, correct);
@@ -242,31 +134,31 @@ static void check_model_group(const char *group, sw_target_kind head, sw_cell_ki
     } else {
         int want_correct = -1;
         snprintf(name, sizeof name, "%s/correct", group);
-        read_into(name, H5T_NATIVE_INT, &want_correct, 1);
+        torch_read_into(name, H5T_NATIVE_INT, &want_correct, 1);
         CHECK(correct == want_correct, "%s %s: %d correct, torch counts %d", FLAVOUR, group, correct, want_correct);
         int scored = sw_model_scored_steps(&shape, T);
         CHECK(scored == (head == SW_TARGET_CLASS_STEPS ? T - from : 1), "%s: %d scored steps", group, scored);
     }
 
     /* hidden and dloss_dh are (L,B,T,H); the engine keeps (T,B,H) per layer. */
-    double *want_h = read_doubles(group, "hidden", (size_t)L * nseq);
+    double *want_h = torch_doubles(group, "hidden", (size_t)L * nseq);
     for (int l = 0; l < L; l++)
         for (int b = 0; b < B; b++)
             for (int t = 0; t < T; t++)
                 for (int j = 0; j < H; j++)
                     got[(size_t)l * nseq + batch_first(b, t, j, T, H)] = w->h[l][time_major(b, t, j, B, H)];
     snprintf(what, sizeof what, "%s hidden", group);
-    compare(what, got, want_h, (size_t)L * nseq);
+    torch_compare(what, got, want_h, (size_t)L * nseq);
 
     sw_model_backward(w, &params, &grads, &targets, NULL);
-    double *want_dh = read_doubles(group, "dloss_dh", (size_t)L * nseq);
+    double *want_dh = torch_doubles(group, "dloss_dh", (size_t)L * nseq);
     for (int l = 0; l < L; l++)
         for (int b = 0; b < B; b++)
             for (int t = 0; t < T; t++)
                 for (int j = 0; j < H; j++)
                     got[(size_t)l * nseq + batch_first(b, t, j, T, H)] = w->dh_outer[l][time_major(b, t, j, B, H)];
     snprintf(what, sizeof what, "%s dloss_dh (through the layer above)", group);
-    compare(what, got, want_dh, (size_t)L * nseq);
+    torch_compare(what, got, want_dh, (size_t)L * nseq);
     int last_bad = 0;
     for (int l = 0; l < L; l++)
         for (int b = 0; b < B; b++)
@@ -276,16 +168,9 @@ static void check_model_group(const char *group, sw_target_kind head, sw_cell_ki
             }
     CHECK(last_bad == 0, "%s: total and outer d loss / d h_T differ at the last step", group);
 
-    for (int k = 0; k < sw_tensor_count(&shape); k++) {
-        sw_tensor_info t = sw_tensor_describe(&shape, k);
-        snprintf(name, sizeof name, "grads/%s", t.name);
-        double *v = read_doubles(group, name, t.count);
-        snprintf(what, sizeof what, "%s %s", group, name);
-        compare(what, flat + n + t.offset, v, t.count);
-        free(v);
-    }
+    torch_compare_tensors(group, "grads", &shape, flat + n);
     free(want_loss), free(want_ps), free(want_out), free(want_h), free(want_dh);
-    free(got), free(ps), free(per_sample), free(x), free(xr), free(labels), free(values), free(flat);
+    free(got), free(ps), free(per_sample), free(x), free(xr), free((void *)targets.labels), free((void *)targets.values), free(flat);
     sw_model_work_free(w);
 }
 
@@ -298,7 +183,7 @@ static void check_optim_group(const char *group)
     H5Tset_size(str, H5T_VARIABLE);
     H5Tset_cset(str, H5T_CSET_UTF8); /* h5py writes str attributes as UTF-8 */
     char *text = NULL;
-    read_attr(group, "optimizer", str, &text);
+    torch_attr(group, "optimizer", str, &text);
     if (text) snprintf(kind_name, sizeof kind_name, "%s", text);
     H5free_memory(text);
     H5Tclose(str);
@@ -312,24 +197,24 @@ static void check_optim_group(const char *group)
     sw_config_defaults(&cfg);
     sw_train_config *t = &cfg.train;
     t->optimizer = kind;
-    t->alpha = read_double_attr(group, "alpha");
-    t->eps = read_double_attr(group, "eps");
-    t->momentum = read_double_attr(group, "momentum");
-    t->weight_decay = read_double_attr(group, "weight_decay");
-    t->beta1 = read_double_attr(group, "beta1");
-    t->beta2 = read_double_attr(group, "beta2");
-    t->centered = read_int_attr(group, "centered") != 0;
+    t->alpha = torch_double_attr(group, "alpha");
+    t->eps = torch_double_attr(group, "eps");
+    t->momentum = torch_double_attr(group, "momentum");
+    t->weight_decay = torch_double_attr(group, "weight_decay");
+    t->beta1 = torch_double_attr(group, "beta1");
+    t->beta2 = torch_double_attr(group, "beta2");
+    t->centered = torch_int_attr(group, "centered") != 0;
 
     char path[256];
     snprintf(path, sizeof path, "%s/params0", group);
-    hid_t d = H5Dopen2(file, path, H5P_DEFAULT);
-    if (d < 0) fail_file("missing dataset", path);
+    hid_t d = H5Dopen2(torch_file, path, H5P_DEFAULT);
+    if (d < 0) torch_fail("missing dataset", path);
     hid_t sp = H5Dget_space(d);
     size_t n = (size_t)H5Sget_simple_extent_npoints(sp);
     H5Sclose(sp);
     H5Dclose(d);
-    double *p0 = read_doubles(group, "params0", n), *g = read_doubles(group, "grads", STEPS * n);
-    double *lr = read_doubles(group, "lr", STEPS), *want = read_doubles(group, "params", STEPS * n);
+    double *p0 = torch_doubles(group, "params0", n), *g = torch_doubles(group, "grads", STEPS * n);
+    double *lr = torch_doubles(group, "lr", STEPS), *want = torch_doubles(group, "params", STEPS * n);
     sw_real *params = malloc(n * sizeof *params), *grads = malloc(n * sizeof *grads);
     for (size_t i = 0; i < n; i++) params[i] = (sw_real)p0[i];
     sw_optimizer opt;
@@ -339,7 +224,7 @@ static void check_optim_group(const char *group)
         sw_optimizer_step(&opt, t, params, grads, lr[s]);
         char what[256];
         snprintf(what, sizeof what, "%s: parameters after step %d", group, s + 1);
-        compare(what, params, want + (size_t)s * n, n);
+        torch_compare(what, params, want + (size_t)s * n, n);
     }
     sw_optimizer_free(&opt);
     free(p0), free(g), free(lr), free(want), free(params), free(grads);
@@ -351,21 +236,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s torch-heads.h5\n", argv[0]);
         return 2;
     }
-    file = H5Fopen(argv[1], H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (file < 0) {
-        fprintf(stderr, "cannot open %s\n", argv[1]);
-        return 2;
-    }
+    torch_open(argv[1]);
     /* Every group the file holds is one this test knows (and checks) below. */
-    CHECK(count_members("/") == (long long)SW_ARRAY_LEN(heads) + 1, "the file has %lld top-level groups",
-          count_members("/"));
-    CHECK(count_members("/optim") == (long long)SW_ARRAY_LEN(optim_groups), "the file has %lld optimizer groups",
-          count_members("/optim"));
+    CHECK(torch_count_members("/") == (long long)SW_ARRAY_LEN(heads) + 1, "the file has %lld top-level groups",
+          torch_count_members("/"));
+    CHECK(torch_count_members("/optim") == (long long)SW_ARRAY_LEN(optim_groups), "the file has %lld optimizer groups",
+          torch_count_members("/optim"));
     char group[128];
     for (size_t h = 0; h < SW_ARRAY_LEN(heads); h++) {
         snprintf(group, sizeof group, "/%s", heads[h].name);
-        CHECK(count_members(group) == (long long)(SW_ARRAY_LEN(cells) * SW_ARRAY_LEN(variants)),
-              "%s has %lld groups", group, count_members(group));
+        CHECK(torch_count_members(group) == (long long)(SW_ARRAY_LEN(cells) * SW_ARRAY_LEN(variants)),
+              "%s has %lld groups", group, torch_count_members(group));
         for (size_t c = 0; c < SW_ARRAY_LEN(cells); c++)
             for (size_t v = 0; v < SW_ARRAY_LEN(variants); v++) {
                 snprintf(group, sizeof group, "/%s/%s_%s", heads[h].name, cells[c].name, variants[v].suffix);
@@ -377,6 +258,6 @@ int main(int argc, char **argv)
         snprintf(group, sizeof group, "/optim/%s", optim_groups[o]);
         check_optim_group(group);
     }
-    H5Fclose(file);
+    H5Fclose(torch_file);
     return check_report("engine heads and optimizers vs PyTorch (" FLAVOUR ")");
 }

@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "fd_input.h"
+#include "fd_check.h"
 #include "model.h"
 #include "rng.h"
 
@@ -31,7 +31,7 @@
 #error "the gradient check needs the double-precision engine"
 #endif
 
-static const double FD_STEP = 1e-5, ATOL = 1e-8, RTOL = 1e-6, RELU_MARGIN = 1e-3;
+static const double RELU_MARGIN = 1e-3;
 enum { I = 3, D = 8, HEADS = 2, FF = 12, B = 3, MAX_T = 60, MAX_C = 4 };
 
 typedef struct {
@@ -142,18 +142,6 @@ static double naive_loss(const sw_model_shape *s, const sw_params *p, const doub
     return total / B;
 }
 
-static int count_mismatches(const double *fd, const double *an, size_t n, size_t *worst)
-{
-    int bad = 0;
-    double worst_err = -1;
-    for (size_t i = 0; i < n; i++) {
-        double err = fabs(fd[i] - an[i]);
-        if (!(err <= ATOL + RTOL * fabs(an[i]))) bad++;
-        if (!(err <= worst_err)) worst_err = err, *worst = i;
-    }
-    return bad;
-}
-
 /* The operation a tensor's gradient checks ("transformer/layers.0.linear1.weight" ->
  * "feed-forward"). */
 static const char *operation(const char *name)
@@ -212,22 +200,11 @@ static void check_case(sw_target_kind head, int C, int L, int T, int dropout)
 
     /* Parameters: central differences of the engine's forward, tensor by tensor. */
     double *fd = malloc(n * sizeof(double));
-    for (size_t i = 0; i < n; i++) {
-        double keep = flat[i];
-        flat[i] = keep + FD_STEP;
-        sw_model_pack(w, &params);
-        double up = sw_model_forward(w, &params, &targets, dropout, NULL, NULL) / B;
-        flat[i] = keep - FD_STEP;
-        sw_model_pack(w, &params);
-        double down = sw_model_forward(w, &params, &targets, dropout, NULL, NULL) / B;
-        flat[i] = keep;
-        fd[i] = (up - down) / (2 * FD_STEP);
-    }
-    sw_model_pack(w, &params);
+    fd_params(w, &params, flat, n, &targets, B, dropout, fd);
     size_t worst = 0;
     for (int k = 0; k < sw_tensor_count(&s); k++) {
         sw_tensor_info t = sw_tensor_describe(&s, k);
-        int bad = count_mismatches(fd + t.offset, flat + n + t.offset, t.count, &worst);
+        int bad = fd_mismatches(fd + t.offset, flat + n + t.offset, t.count, &worst);
         CHECK(bad == 0, "%s: %s: %d of %zu gradients of %s off; worst #%zu fd %.12g analytic %.12g", what,
               operation(t.name), bad, t.count, t.name, worst, fd[t.offset + worst], flat[n + t.offset + worst]);
     }
@@ -246,28 +223,20 @@ static void check_case(sw_target_kind head, int C, int L, int T, int dropout)
                     fdh[k] = (lu - ld) / (2 * FD_STEP);
                     ah[k] = w->dh_total[l][((size_t)t * B + b) * D + j];
                 }
-    int bad = count_mismatches(fdh, ah, nh, &worst);
+    int bad = fd_mismatches(fdh, ah, nh, &worst);
     CHECK(bad == 0, "%s: %d of %zu dloss/d(layer output) off; worst #%zu fd %.12g analytic %.12g", what, bad, nh,
           worst, fdh[worst], ah[worst]);
 
-    /* d loss / d x_t: perturb the input (fd_input.h). */
+    /* d loss / d x_t: perturb the input (fd_check.h). */
     size_t nx = (size_t)B * T * I;
     double *fdx = malloc(nx * sizeof(double)), *ax = malloc(nx * sizeof(double));
-    fd_input_gradient(w, &params, &targets, x, B, T, I, dropout, FD_STEP, fdx, ax);
-    bad = count_mismatches(fdx, ax, nx, &worst);
+    fd_input_gradient(w, &params, &targets, x, B, T, I, dropout, fdx, ax);
+    bad = fd_mismatches(fdx, ax, nx, &worst);
     CHECK(bad == 0, "%s: %d of %zu dloss/dx_t off; worst #%zu fd %.12g analytic %.12g", what, bad, nx, worst,
           fdx[worst], ax[worst]);
 
-    if (L == 2 && T == 4 && !dropout) { /* the checker catches one wrong entry */
-        flat[n + n / 2] += 1e-4;
-        CHECK(count_mismatches(fd, flat + n, n, &worst) == 1, "%s: a corrupted parameter gradient went unnoticed",
-              what);
-        flat[n + n / 2] -= 1e-4;
-        ah[nh / 3] += 1e-4;
-        CHECK(count_mismatches(fdh, ah, nh, &worst) == 1, "%s: a corrupted dloss/dh went unnoticed", what);
-        ax[nx / 2] += 1e-4;
-        CHECK(count_mismatches(fdx, ax, nx, &worst) == 1, "%s: a corrupted dloss/dx_t went unnoticed", what);
-    }
+    /* the checker catches one wrong entry */
+    if (L == 2 && T == 4 && !dropout) fd_self_check(what, fd, flat + n, n, fdh, ah, nh, "dloss/dh", fdx, ax, nx);
     free(fd), free(fdh), free(ah), free(fdx), free(ax), free(flat);
     sw_model_work_free(w);
 }

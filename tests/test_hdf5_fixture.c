@@ -12,7 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "h5io.h"
+#include "h5write.h"
+#include "index.h"
+#include "runwrite.h"
 #include "hdf5_synth.h"
 #include "train.h"
 

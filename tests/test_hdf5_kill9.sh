@@ -51,7 +51,7 @@ PY
 
 # The kills come at events, not after fixed delays (which land elsewhere on a faster or a
 # loaded machine, or after the end), and each event holds the sweep (SWEEP_TEST_HOLD,
-# src/testhook.h: the sweep stops there, says so on stderr, and waits to be killed), so that
+# src/sweep/testhook.h: the sweep stops there, says so on stderr, and waits to be killed), so that
 # the kill finds it in that state however fast the machine. Each sweep below resumes what
 # the previous one left:
 #   epoch:1  sweep.h5 written, runs training, none finished

@@ -19,7 +19,12 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "h5io.h"
+#include "h5read.h"
+#include "h5write.h"
+#include "hash.h"
+#include "index.h"
+#include "runfile.h"
+#include "runwrite.h"
 #include "hdf5_synth.h"
 #include "model.h"
 #include "record.h"

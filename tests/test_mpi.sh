@@ -80,7 +80,7 @@ YAML
     check "a diverged run under MPI: reported" has err.txt "diverged lr=1e30"
     check "a diverged run under MPI: counted" has err.txt "4 runs: 3 done, 1 diverged, 0 failed"
     # --fail-fast can only stop what has not started when the divergence reaches rank 0: the
-    # healthy runs hold at the end of their first epoch (SWEEP_TEST_HOLD, src/testhook.h) until
+    # healthy runs hold at the end of their first epoch (SWEEP_TEST_HOLD, src/sweep/testhook.h) until
     # rank 0 has printed the divergence, so that neither rank can finish a healthy run and
     # take another before the stop, however fast the machine (without the hold, with tiny
     # runs, a rank could, legitimately, and the count below would be a race)

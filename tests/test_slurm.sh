@@ -192,7 +192,7 @@ array)
     check "the array's files are those of one process" same one arr
     ;;
 cancel)
-    # every task holds once its first run is complete (SWEEP_TEST_HOLD, src/testhook.h): task
+    # every task holds once its first run is complete (SWEEP_TEST_HOLD, src/sweep/testhook.h): task
     # 0 is cancelled there, its second run not begun however fast the machine; once it is
     # gone, task 1 is released and completes
     jid=$(export SWEEP_TEST_HOLD=run:1 SWEEP_TEST_RELEASE="$RELEASE"; submit)

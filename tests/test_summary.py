@@ -51,7 +51,7 @@ def num(s):
 
 
 def baseline_of(kind, T):
-    """What a constant answer's loss is (the task descriptions of src/task.h), recomputed here."""
+    """What a constant answer's loss is (the task descriptions of src/engine/task.h), recomputed here."""
     if kind == "adding":
         return 1.0 / 6.0  # E[(a+b-1)^2] with a, b ~ U[0,1]
     if kind == "copy":

@@ -1,6 +1,6 @@
 /* test_summary_cli: the `summarize` verb on its own (argv as after `sweep`), so the
  * summarizer's tests do not depend on the sweep executable. */
-#include "summary.h"
+#include "summarize.h"
 
 int main(int argc, char **argv)
 {

@@ -19,7 +19,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "h5io.h"
+#include "h5write.h"
+#include "index.h"
+#include "runwrite.h"
 #include "hdf5_synth.h"
 #include "train.h"
 

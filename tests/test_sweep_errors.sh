@@ -226,7 +226,7 @@ meant example_misspelt "configs/refrence.yaml: no such file, nor an example conf
 meant missing_points_to_examples "\`sweep NAME\` runs one from any directory, e.g. \`sweep reference\`" "$SWEEP" ./nothere.yaml
 cd "$work" || exit 1
 
-# the test suite's hooks (src/testhook.h): a misspelt or bad one is an error, not ignored
+# the test suite's hooks (src/sweep/testhook.h): a misspelt or bad one is an error, not ignored
 SWEEP_TEST_HOLD=epochs case_ test_hold_event "$ok_base" \
     "SWEEP_TEST_HOLD=epochs: expects EVENT or EVENT:N with N >= 1, EVENT one of epoch, checkpoint, run"
 SWEEP_TEST_HOLD=run:0 case_ test_hold_count "$ok_base" "SWEEP_TEST_HOLD=run:0: expects EVENT or EVENT:N with N >= 1"

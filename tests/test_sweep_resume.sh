@@ -12,7 +12,7 @@
 # speed: the interrupted sweep writes its checkpoints whatever its epochs take
 # (SWEEP_TEST_CHECKPOINTS=unthrottled; a user's sweep writes one per second of work at most,
 # so a fast machine writes none in these runs), and holds once it has written the N-th
-# (SWEEP_TEST_HOLD=checkpoint:N, src/testhook.h) until the test kills, interrupts or releases it.
+# (SWEEP_TEST_HOLD=checkpoint:N, src/sweep/testhook.h) until the test kills, interrupts or releases it.
 set -u
 SWEEP=$(realpath "${1:?usage: test_sweep_resume.sh SWEEP MODE}")
 MODE=${2:?mode}

@@ -202,7 +202,7 @@ changed)
     ;;
 interrupt)
     # Every wait below is for an event, and the events do not depend on the machine's speed:
-    # the sweeps interrupted hold (SWEEP_TEST_HOLD, src/testhook.h) in the state the checks
+    # the sweeps interrupted hold (SWEEP_TEST_HOLD, src/sweep/testhook.h) in the state the checks
     # want until the test has sent its signals and releases them.
     cat > slow.yaml <<'YAML'
 name: slow

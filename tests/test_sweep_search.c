@@ -12,28 +12,9 @@
 #include "check.h"
 #include "common.h"
 #include "sample.h"
-#include "sweep.h"
+#include "options.h"
+#include "spec_text.h"
 #include "sweepspec.h"
-
-static char err[2048];
-
-static sw_sweep_spec *load(const char *text, const char *const *sets, int n_sets)
-{
-    sw_sweep_spec *s = NULL;
-    err[0] = 0;
-    int rc = sw_sweep_spec_parse("t.yaml", text, strlen(text), sets, n_sets, &s, err, sizeof err);
-    CHECK(rc == SW_OK && s, "parse failed (%d): %s\n--- text:\n%s", rc, err, text);
-    return rc == SW_OK ? s : NULL;
-}
-
-static void expect_fail(const char *text, const char *const *sets, int n_sets, const char *substring)
-{
-    sw_sweep_spec *s = NULL;
-    int rc = sw_sweep_spec_parse("t.yaml", text, strlen(text), sets, n_sets, &s, err, sizeof err);
-    CHECK(rc == SW_ECONFIG && s == NULL, "expected a config error for:\n%s", text);
-    CHECK(strstr(err, substring) != NULL, "message \"%s\" lacks \"%s\"", err, substring);
-    sw_sweep_spec_free(s);
-}
 
 #define BASE                                                                                                      \
     "name: t\nbase:\n  task: {seq_len: 3, train_size: 64, test_size: 8}\n  model: {hidden: 4}\n"                 \
@@ -342,7 +323,7 @@ static void test_tpe_points(void)
     const sw_point_origin origin[3] = {SW_POINT_TPE, SW_POINT_TPE, SW_POINT_FALLBACK};
     sw_search_chosen chosen = {3, values, score, origin};
     sw_sweep_spec *r = NULL;
-    CHECK(sw_sweep_spec_reload(t, NULL, 0, &chosen, &r, err, sizeof err) == SW_OK && r, "reload: %s", err);
+    CHECK(sw_sweep_spec_reload(t, NULL, 0, &chosen, &r, spec_err, sizeof spec_err) == SW_OK && r, "reload: %s", spec_err);
     if (r) {
         CHECK(r->n_points == 7 && r->rounds_known == 2 && r->n_runs == 14, "7 points, 2 rounds, 14 runs");
         for (int i = 0; i < t->n_runs; i++) CHECK(!strcmp(r->runs[i].id, t->runs[i].id), "run %d kept", i);
@@ -356,9 +337,9 @@ static void test_tpe_points(void)
     sw_sweep_spec_free(r);
     r = NULL;
     chosen.n = 2; /* not a whole round */
-    CHECK(sw_sweep_spec_reload(t, NULL, 0, &chosen, &r, err, sizeof err) == SW_ECONFIG && !r &&
-              strstr(err, "not whole rounds"),
-          "part of a round refused: %s", err);
+    CHECK(sw_sweep_spec_reload(t, NULL, 0, &chosen, &r, spec_err, sizeof spec_err) == SW_ECONFIG && !r &&
+              strstr(spec_err, "not whole rounds"),
+          "part of a round refused: %s", spec_err);
     sw_sweep_spec_free(r);
     const char *noshift = BASE "search: {kind: tpe, samples: 4, startup: 4, digital_shift: false}\nspace:\n"
                                "  lr: {loguniform: [0.001, 0.1]}\n";

@@ -8,27 +8,10 @@
 
 #include "check.h"
 #include "common.h"
+#include "config.h"
+#include "spec_text.h"
 #include "sweepspec.h"
 #include "task.h"
-
-static char err[2048];
-
-static sw_sweep_spec *load(const char *text, const char *const *sets, int n_sets)
-{
-    sw_sweep_spec *s = NULL;
-    err[0] = 0;
-    int rc = sw_sweep_spec_parse("t.yaml", text, strlen(text), sets, n_sets, &s, err, sizeof err);
-    CHECK(rc == SW_OK && s, "parse failed (%d): %s\n--- text:\n%s", rc, err, text);
-    return rc == SW_OK ? s : NULL;
-}
-
-static void expect_fail(const char *text, const char *const *sets, int n_sets, const char *substring)
-{
-    sw_sweep_spec *s = NULL;
-    int rc = sw_sweep_spec_parse("t.yaml", text, strlen(text), sets, n_sets, &s, err, sizeof err);
-    CHECK(rc == SW_ECONFIG && s == NULL, "expected a config error for:\n%s", text);
-    CHECK(strstr(err, substring) != NULL, "message \"%s\" lacks \"%s\"", err, substring);
-}
 
 static const char *ids(const sw_sweep_spec *s)
 {
@@ -150,8 +133,8 @@ int main(void)
     sw_sweep_spec *s;
 
     /* No grid: one run with the defaults, named after the file. */
-    s = sw_sweep_spec_parse("dir/my-sweep.yaml", "description: x\n", 15, NULL, 0, &s, err, sizeof err) == SW_OK ? s : NULL;
-    CHECK(s && s->n_runs == 1 && !strcmp(s->runs[0].id, "run") && !strcmp(s->name, "my-sweep"), "single run: %s", err);
+    s = sw_sweep_spec_parse("dir/my-sweep.yaml", "description: x\n", 15, NULL, 0, &s, spec_err, sizeof spec_err) == SW_OK ? s : NULL;
+    CHECK(s && s->n_runs == 1 && !strcmp(s->runs[0].id, "run") && !strcmp(s->name, "my-sweep"), "single run: %s", spec_err);
     if (s) {
         sw_config d;
         sw_config_defaults(&d);

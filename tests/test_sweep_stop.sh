@@ -179,7 +179,7 @@ files)
     ;;
 kill9)
     # -j 1 trains the 16 runs to rung 0 (16 epochs), decides it, and holds (SWEEP_TEST_HOLD,
-    # src/testhook.h) at the end of the next epoch, the first of a promoted run's job, until
+    # src/sweep/testhook.h) at the end of the next epoch, the first of a promoted run's job, until
     # killed: whatever the machine's speed, the kill finds runs stopped for good, promoted
     # runs waiting and one training
     "$SWEEP" "$CFG" -o ref2 -j 1 -q || { echo "FAIL: the reference sweep"; exit 1; }

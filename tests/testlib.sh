@@ -31,7 +31,7 @@ await() {
     done
 }
 
-# Test holds (src/testhook.h): a sweep started with SWEEP_TEST_HOLD=EVENT[:N] and
+# Test holds (src/sweep/testhook.h): a sweep started with SWEEP_TEST_HOLD=EVENT[:N] and
 # SWEEP_TEST_RELEASE="$RELEASE" in its environment stops at that event (a checkpoint written,
 # a run's file written, an epoch completed), says so on stderr, and stays in that state until
 # `release`, however fast or slow the machine. Start it with `env` (`env SWEEP_TEST_HOLD=run:1

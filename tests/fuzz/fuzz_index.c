@@ -13,7 +13,8 @@
 #include "common.h"
 #include "fuzz.h"
 #include "fuzz_runs.h"
-#include "h5io.h"
+#include "h5read.h"
+#include "index.h"
 #include "h5recipe.h"
 #include "summary.h"
 

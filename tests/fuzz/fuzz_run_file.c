@@ -14,7 +14,7 @@
 #include "common.h"
 #include "fuzz.h"
 #include "fuzz_runs.h"
-#include "h5io.h"
+#include "runfile.h"
 #include "h5recipe.h"
 #include "record.h"
 #include "summary.h"

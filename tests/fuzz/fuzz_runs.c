@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "h5io.h"
+#include "h5write.h"
+#include "runwrite.h"
 #include "hdf5_synth.h"
 #include "task.h"
 

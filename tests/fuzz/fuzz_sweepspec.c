@@ -16,7 +16,7 @@
 
 #include "common.h"
 #include "fuzz.h"
-#include "sweep.h"
+#include "dryrun.h"
 #include "sweepspec.h"
 
 #define MAX_SETS 8

@@ -1,0 +1,109 @@
+/* estimate.c: what one run of a config costs: the memory it needs while training (to refuse
+ * runs that would not fit) and its floating-point operations (to order runs longest-first
+ * and to estimate the time left). See estimate.h. */
+#include "estimate.h"
+
+#include "common.h"
+#include "model.h"
+#include "record.h"
+#include "task.h"
+
+/* The task with the sizes a config left at 0 filled in (the estimates may be asked
+ * before a sweep resolved its configs; a file task's are resolved by then). */
+static sw_task_config resolved_task(const sw_config *cfg)
+{
+    sw_task_config t = cfg->task;
+    if (t.kind != SW_TASK_FILE) sw_task_resolve(&t, NULL, NULL, 0, NULL);
+    return t;
+}
+
+static sw_task_layout layout(const sw_config *cfg)
+{
+    sw_task_config t = resolved_task(cfg);
+    return sw_task_layout_of(&t);
+}
+
+/* The model's parameters (model.h's tensor table), of the config with its task resolved. */
+static double param_count(const sw_config *cfg)
+{
+    sw_config resolved = *cfg;
+    resolved.task = resolved_task(cfg);
+    sw_model_shape shape = sw_model_shape_from_config(&resolved);
+    return (double)sw_param_count(&shape);
+}
+
+/* Epochs at which per-timestep gradients are recorded (record.c counts them). */
+static double grad_records(const sw_config *cfg)
+{
+    sw_record_sizes s;
+    sw_record_sizes_planned(cfg, &s);
+    return (double)s.n[SW_SIZE_RECORDS];
+}
+
+static double train_seqs_per_epoch(const sw_config *cfg)
+{
+    if (cfg->train.steps_per_epoch == 0) return resolved_task(cfg).train_size;
+    return (double)cfg->train.steps_per_epoch * cfg->train.batch;
+}
+
+double sw_config_memory_bytes(const sw_config *cfg)
+{
+    sw_task_layout lay = layout(cfg);
+    double T = lay.steps, I = lay.input, H = cfg->model.hidden;
+    double L = cfg->model.layers, G = sw_cell_gates(cfg->model.cell);
+    double P = cfg->record.probe_size;
+    double B = cfg->train.batch > cfg->record.probe_size ? cfg->train.batch : cfg->record.probe_size;
+    double real = sizeof(sw_real);
+    /* Training activations and their gradients: gate pre-activations, states and their
+     * derivatives per layer, step and sample; ~6 values per gate unit errs high. */
+    double activations = L * T * B * G * H * 6 * real + T * B * I * real * 2;
+    if (cfg->model.cell == SW_CELL_TRANSFORMER) {
+        /* Per layer and row: q,k,v, the attention's output, residual sums, normalised
+         * values, dropout masks and their gradients (~24 d + 4 ff values); per sequence and
+         * head the (T,T) attention weights and their dropout mask (a byte), kept for backward,
+         * plus a thread's scratch of two (48,T) blocks (two threads). */
+        double F = sw_model_ff_width(&cfg->model), A = cfg->model.heads;
+        activations = L * T * B * (24 * H + 4 * F) * real + L * B * A * T * T * (real + 1) + 2 * 48 * T * real * 2 +
+                      T * B * I * real * 2;
+    }
+    /* The data sets, stored as float (a file's are shared by every run of the process and
+     * counted once by the sweep, not here). */
+    double seqs = (cfg->task.kind == SW_TASK_FILE ? 0 : (double)resolved_task(cfg).train_size + resolved_task(cfg).test_size +
+                   cfg->task.val_size) + P;
+    double data = seqs * T * I * sizeof(float) + seqs * 8 * (lay.target == SW_TARGET_CLASS_STEPS ? T : 1);
+    /* Parameters, gradients, two optimizer moments, packed copies. */
+    double params = param_count(cfg) * real * 6;
+    /* What the run records (record.c's table): history, final and best weights, the
+     * probe set's hidden states, per-timestep gradients. */
+    return activations + data + params + sw_record_memory_bytes(cfg) + (1 << 20); /* + fixed overhead */
+}
+
+double sw_config_cost_flops(const sw_config *cfg)
+{
+    sw_task_layout lay = layout(cfg);
+    double T = lay.steps, I = lay.input, H = cfg->model.hidden;
+    double G = sw_cell_gates(cfg->model.cell);
+    /* Forward matrix work of one sequence: per step and layer, the input and recurrent
+     * products (2 flops per multiply-add), then the readout once. */
+    double fwd = 0;
+    for (int l = 0; l < cfg->model.layers; l++) {
+        double in = l == 0 ? I : H;
+        fwd += 2 * T * G * H * (in + H);
+    }
+    if (cfg->model.cell == SW_CELL_TRANSFORMER) {
+        /* The embedding, then per layer the q,k,v and output projections, the feed-forward
+         * block, and the attention's two (T,T) products per sequence (computed whole: the
+         * causal mask zeroes half of them after the fact). */
+        double F = sw_model_ff_width(&cfg->model);
+        fwd = 2 * T * I * H + cfg->model.layers * (2 * T * (4 * H * H + 2 * H * F) + 4 * T * T * H);
+    }
+    fwd += 2 * lay.outputs * H * (lay.target == SW_TARGET_CLASS_STEPS ? T : 1);
+    double E = cfg->train.epochs;
+    /* Training: forward plus backward (about twice the forward) for every sequence seen;
+     * evaluation: forward of the test and validation sets each epoch; recording: forward and backward of
+     * the probe set at recorded epochs and two forward passes for hidden states. */
+    double train = 3 * fwd * train_seqs_per_epoch(cfg) * E;
+    double eval = fwd * ((double)resolved_task(cfg).test_size + cfg->task.val_size) * E;
+    double record = 3 * fwd * cfg->record.probe_size * grad_records(cfg) + 2 * fwd * cfg->record.probe_size;
+    return train + eval + record;
+}

@@ -1,0 +1,1017 @@
+/* model.c: the stacked recurrent classifier, forward and backward.
+ *
+ * Each layer is computed over the whole sequence before the next one starts, so the
+ * input projection x @ W_ih^T of all T steps is one large matrix product and only the
+ * recurrent product h_{t-1} @ W_hh^T stays inside the time loop. Backward mirrors it:
+ * the time loop produces d(pre-activation) for every step, and the weight gradients and
+ * the gradient into the layer below are again whole-sequence products.
+ *
+ * Equations (PyTorch's, gate order as its state dicts):
+ *   rnn:  h = tanh(W_ih x + b_ih + W_hh h' + b_hh)
+ *   lstm: i,f,g,o = s(.), s(.), tanh(.), s(.) of W_ih x + b_ih + W_hh h' + b_hh
+ *         c = f c' + i g;  h = o tanh(c)
+ *   gru:  r,z = s(W_i{r,z} x + b_i{r,z} + W_h{r,z} h' + b_h{r,z})
+ *         n = tanh(W_in x + b_in + r (W_hn h' + b_hn));  h = (1 - z) n + z h'
+ * where h', c' are the previous step's states (0 at t = 0) and s is the logistic sigmoid.
+ *
+ * The transformer cell's layers are transformer.c's; the entry points, work area, dropout
+ * and readout heads below serve both.
+ */
+#include "model.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
+
+#include "dropout.h"
+#include "kernels.h"
+#include "rng.h"
+#include "task.h"
+#include "transformer.h"
+
+static const char *cell_prefix = "rnn"; /* PyTorch module name in the state dict */
+
+sw_model_shape sw_model_shape_from_config(const sw_config *cfg)
+{
+    sw_task_layout lay = sw_task_layout_of(&cfg->task);
+    sw_model_shape s;
+    s.cell = cfg->model.cell;
+    s.activation = cfg->model.activation;
+    s.head = lay.target;
+    s.input = lay.input;
+    s.hidden = cfg->model.hidden;
+    s.layers = cfg->model.layers;
+    s.gates = sw_cell_gates(cfg->model.cell);
+    s.outputs = lay.outputs;
+    s.scored_from = lay.scored_from;
+    s.heads = s.cell == SW_CELL_TRANSFORMER ? cfg->model.heads : 0;
+    s.ff = s.cell == SW_CELL_TRANSFORMER ? sw_model_ff_width(&cfg->model) : 0;
+    return s;
+}
+
+int sw_model_scored_steps(const sw_model_shape *s, int seq_len)
+{
+    switch (s->head) {
+    case SW_TARGET_CLASS_LAST: return 1;
+    case SW_TARGET_CLASS_STEPS: return seq_len - s->scored_from;
+    default: return 0;
+    }
+}
+
+int sw_tensor_count(const sw_model_shape *shape)
+{
+    return shape->cell == SW_CELL_TRANSFORMER ? 2 + 12 * shape->layers + 2 : 4 * shape->layers + 2;
+}
+
+/* The transformer's table: its own tensors in order (transformer.c), then the readout. */
+static sw_tensor_info tf_tensor_describe(const sw_model_shape *s, int index)
+{
+    sw_tensor_info t;
+    memset(&t, 0, sizeof t);
+    int own = 2 + 12 * s->layers;
+    for (int i = 0; i <= index; i++) {
+        t.offset += t.count;
+        if (i < own) {
+            sw_tf_tensor(s, i, t.name, sizeof t.name, &t.rows, &t.cols);
+        } else {
+            snprintf(t.name, sizeof t.name, "%s", i == own ? "fc/weight" : "fc/bias");
+            t.rows = s->outputs;
+            t.cols = i == own ? s->hidden : 0;
+        }
+        t.count = (size_t)t.rows * (size_t)(t.cols ? t.cols : 1);
+    }
+    return t;
+}
+
+sw_tensor_info sw_tensor_describe(const sw_model_shape *s, int index)
+{
+    SW_ASSERT(index >= 0 && index < sw_tensor_count(s));
+    if (s->cell == SW_CELL_TRANSFORMER) return tf_tensor_describe(s, index);
+    sw_tensor_info t;
+    memset(&t, 0, sizeof t);
+    int GH = s->gates * s->hidden;
+    size_t offset = 0;
+    for (int l = 0; l < s->layers; l++) {
+        int in = l == 0 ? s->input : s->hidden;
+        static const char *names[4] = {"weight_ih", "weight_hh", "bias_ih", "bias_hh"};
+        int rows[4] = {GH, GH, GH, GH}, cols[4] = {in, s->hidden, 0, 0};
+        for (int k = 0; k < 4; k++) {
+            size_t count = (size_t)rows[k] * (size_t)(cols[k] ? cols[k] : 1);
+            if (index == 4 * l + k) {
+                snprintf(t.name, sizeof t.name, "%s/%s_l%d", cell_prefix, names[k], l);
+                t.rows = rows[k];
+                t.cols = cols[k];
+                t.offset = offset;
+                t.count = count;
+                return t;
+            }
+            offset += count;
+        }
+    }
+    if (index == 4 * s->layers) {
+        snprintf(t.name, sizeof t.name, "fc/weight");
+        t.rows = s->outputs;
+        t.cols = s->hidden;
+        t.count = (size_t)s->outputs * (size_t)s->hidden;
+    } else {
+        snprintf(t.name, sizeof t.name, "fc/bias");
+        t.rows = s->outputs;
+        t.cols = 0;
+        t.count = (size_t)s->outputs;
+        offset += (size_t)s->outputs * (size_t)s->hidden;
+    }
+    t.offset = offset;
+    return t;
+}
+
+size_t sw_param_count(const sw_model_shape *s)
+{
+    sw_tensor_info last = sw_tensor_describe(s, sw_tensor_count(s) - 1);
+    return last.offset + last.count;
+}
+
+void sw_params_bind(sw_params *p, sw_real *flat, const sw_model_shape *s)
+{
+    memset(p, 0, sizeof *p);
+    if (s->cell == SW_CELL_TRANSFORMER) {
+        for (int i = 0; i < 2 + 12 * s->layers; i++) *sw_tf_slot(p, i) = flat + sw_tensor_describe(s, i).offset;
+        p->fc_w = flat + sw_tensor_describe(s, 2 + 12 * s->layers).offset;
+        p->fc_b = flat + sw_tensor_describe(s, 3 + 12 * s->layers).offset;
+        return;
+    }
+    for (int l = 0; l < s->layers; l++) {
+        p->layer[l].w_ih = flat + sw_tensor_describe(s, 4 * l + 0).offset;
+        p->layer[l].w_hh = flat + sw_tensor_describe(s, 4 * l + 1).offset;
+        p->layer[l].b_ih = flat + sw_tensor_describe(s, 4 * l + 2).offset;
+        p->layer[l].b_hh = flat + sw_tensor_describe(s, 4 * l + 3).offset;
+    }
+    p->fc_w = flat + sw_tensor_describe(s, 4 * s->layers).offset;
+    p->fc_b = flat + sw_tensor_describe(s, 4 * s->layers + 1).offset;
+}
+
+static void fill_uniform(sw_real *x, size_t n, double bound, sw_rng *rng)
+{
+    for (size_t i = 0; i < n; i++) x[i] = (sw_real)((2.0 * sw_rng_uniform(rng) - 1.0) * bound);
+}
+
+/* An (n,n) block of a row-major matrix with row stride `stride`: a random orthogonal
+ * matrix times gain, as torch.nn.init.orthogonal_ makes it: Q of the QR decomposition of
+ * a standard normal matrix, its columns' signs fixed by R's diagonal so that Q is
+ * uniformly (Haar) distributed. QR by Householder reflections in double precision. */
+static int fill_orthogonal(sw_real *block, int n, size_t stride, double gain, sw_rng *rng)
+{
+    double *a = malloc((size_t)n * n * sizeof *a), *q = malloc((size_t)n * n * sizeof *q);
+    double *v = malloc((size_t)n * sizeof *v), *diag = malloc((size_t)n * sizeof *diag);
+    if (!a || !q || !v || !diag) {
+        free(a), free(q), free(v), free(diag);
+        return SW_ENOMEM;
+    }
+    for (size_t i = 0; i < (size_t)n * n; i++) a[i] = sw_rng_normal(rng);
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++) q[(size_t)i * n + j] = i == j;
+    for (int k = 0; k < n; k++) {
+        /* Householder vector v zeroing column k of a below the diagonal. */
+        double norm = 0;
+        for (int i = k; i < n; i++) norm += a[(size_t)i * n + k] * a[(size_t)i * n + k];
+        norm = sqrt(norm);
+        double alpha = a[(size_t)k * n + k] > 0 ? -norm : norm, vnorm = 0;
+        for (int i = k; i < n; i++) v[i] = a[(size_t)i * n + k] - (i == k ? alpha : 0);
+        for (int i = k; i < n; i++) vnorm += v[i] * v[i];
+        if (vnorm > 0)
+            for (int c = 0; c < n; c++) {
+                double da = 0, dq = 0;
+                for (int i = k; i < n; i++) da += v[i] * a[(size_t)i * n + c], dq += v[i] * q[(size_t)i * n + c];
+                for (int i = k; i < n; i++) {
+                    a[(size_t)i * n + c] -= 2 * v[i] * da / vnorm;
+                    q[(size_t)i * n + c] -= 2 * v[i] * dq / vnorm;
+                }
+            }
+        diag[k] = a[(size_t)k * n + k];
+    }
+    /* q now holds Q^T (the product of the reflections applied to I). */
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+            block[(size_t)i * stride + j] = (sw_real)(gain * q[(size_t)j * n + i] * (diag[j] < 0 ? -1.0 : 1.0));
+    free(a), free(q), free(v), free(diag);
+    return SW_OK;
+}
+
+static void fill_normal(sw_real *x, size_t n, double stddev, sw_rng *rng)
+{
+    for (size_t i = 0; i < n; i++) x[i] = (sw_real)(stddev * sw_rng_normal(rng));
+}
+
+int sw_model_init_params(const sw_params *p, const sw_model_shape *s, const sw_model_config *m, sw_rng *rng)
+{
+    int GH = s->gates * s->hidden, H = s->hidden;
+    if (s->cell == SW_CELL_TRANSFORMER) sw_tf_init_params(p, s, rng);
+    for (int l = 0; l < s->layers && s->cell != SW_CELL_TRANSFORMER; l++) {
+        int in = l == 0 ? s->input : H;
+        if (m->init == SW_INIT_IDENTITY)
+            fill_normal(p->layer[l].w_ih, (size_t)GH * in, 0.001, rng);
+        else
+            fill_uniform(p->layer[l].w_ih, (size_t)GH * in, sqrt(6.0 / (double)(in + GH)), rng);
+        sw_real *w_hh = p->layer[l].w_hh;
+        switch (m->init) {
+        case SW_INIT_ORTHOGONAL:
+            for (int g = 0; g < s->gates; g++)
+                if (fill_orthogonal(w_hh + (size_t)g * H * H, H, (size_t)H, m->init_scale, rng)) return SW_ENOMEM;
+            break;
+        case SW_INIT_IDENTITY:
+            memset(w_hh, 0, (size_t)GH * H * sizeof(sw_real));
+            for (int g = 0; g < s->gates; g++)
+                for (int j = 0; j < H; j++) w_hh[((size_t)g * H + j) * H + j] = (sw_real)m->init_scale;
+            break;
+        default: fill_uniform(w_hh, (size_t)GH * H, sqrt(6.0 / (double)(H + GH)), rng); break;
+        }
+        memset(p->layer[l].b_ih, 0, (size_t)GH * sizeof(sw_real));
+        memset(p->layer[l].b_hh, 0, (size_t)GH * sizeof(sw_real));
+        /* Gate order puts f (lstm: i,f,g,o) and z (gru: r,z,n) second: units H..2H-1. A
+         * positive bias starts the cell out remembering, which is what lets gradients
+         * reach early steps of long sequences from the first update on. */
+        if (s->cell != SW_CELL_RNN)
+            for (int j = H; j < 2 * H; j++) p->layer[l].b_ih[j] = (sw_real)m->forget_bias;
+    }
+    double bound = 1.0 / sqrt((double)H);
+    fill_uniform(p->fc_w, (size_t)s->outputs * H, bound, rng);
+    fill_uniform(p->fc_b, (size_t)s->outputs, bound, rng);
+    return SW_OK;
+}
+
+/* ---- work area ------------------------------------------------------------------ */
+
+/* Carves n values out of the block, 64-byte aligned; with base NULL it only counts. */
+static sw_real *carve(char *base, size_t *used, size_t n)
+{
+    size_t bytes = (n * sizeof(sw_real) + 63) & ~(size_t)63;
+    sw_real *ptr = base ? (sw_real *)(base + *used) : NULL;
+    *used += bytes;
+    return ptr;
+}
+
+static void layout_work(sw_model_work *w, char *base, size_t *used, int record_dh)
+{
+    const sw_model_shape *s = &w->shape;
+    size_t T = (size_t)w->seq_len, B = (size_t)w->max_batch, H = (size_t)s->hidden;
+    size_t GH = (size_t)s->gates * H, I = (size_t)s->input;
+    size_t widest = I > H ? I : H;
+    for (int l = 0; l < s->layers; l++) {
+        size_t in = l == 0 ? I : H;
+        w->w_ih_t[l] = carve(base, used, sw_packed_size((int)in, (int)GH));
+        w->w_hh_t[l] = carve(base, used, sw_packed_size((int)H, (int)GH));
+        w->w_ih_bwd[l] = l > 0 ? carve(base, used, sw_packed_size((int)GH, (int)in)) : NULL;
+        w->w_hh_bwd[l] = carve(base, used, sw_packed_size((int)GH, (int)H));
+        w->bias_sum[l] = carve(base, used, GH);
+        w->act[l] = s->cell == SW_CELL_RNN ? NULL : carve(base, used, T * B * GH);
+        w->h[l] = carve(base, used, T * B * H);
+        w->cell[l] = s->cell == SW_CELL_LSTM ? carve(base, used, T * B * H) : NULL;
+        w->tanh_cell[l] = s->cell == SW_CELL_LSTM ? carve(base, used, T * B * H) : NULL;
+        w->hn[l] = s->cell == SW_CELL_GRU ? carve(base, used, T * B * H) : NULL;
+        w->xin[l] = l > 0 ? carve(base, used, T * B * H) : NULL;
+        w->mask[l] = l < s->layers - 1 ? carve(base, used, T * B * H) : NULL;
+        w->dh_total[l] = record_dh ? carve(base, used, T * B * H) : NULL;
+        w->dh_outer[l] = record_dh ? carve(base, used, T * B * H) : NULL;
+    }
+    size_t C = (size_t)s->outputs, readout_steps = s->head == SW_TARGET_CLASS_STEPS ? T : 1;
+    w->x = carve(base, used, T * B * I);
+    w->dx_total = record_dh ? carve(base, used, T * B * I) : NULL;
+    w->mask_final = carve(base, used, readout_steps * B * H);
+    w->feat = carve(base, used, readout_steps * B * H);
+    w->logits = carve(base, used, readout_steps * B * C);
+    w->fc_w_t = carve(base, used, H * C);
+    w->labels = (int32_t *)carve(base, used, (readout_steps * B * sizeof(int32_t) + sizeof(sw_real) - 1) / sizeof(sw_real));
+    w->hproj = carve(base, used, B * GH);
+    w->zeros = carve(base, used, B * GH);
+    w->dpre = carve(base, used, T * B * GH);
+    w->dhp = s->cell == SW_CELL_GRU ? carve(base, used, T * B * GH) : w->dpre;
+    w->dout = carve(base, used, T * B * H);
+    w->dxin = carve(base, used, T * B * widest);
+    w->dh = carve(base, used, B * H);
+    w->dcell = carve(base, used, B * H);
+    w->dfeat = carve(base, used, readout_steps * B * H);
+    w->dlogits = carve(base, used, readout_steps * B * C);
+    w->dfc_scratch = carve(base, used, H * C);
+    w->dw_scratch = carve(base, used, widest * GH);
+    if (s->cell == SW_CELL_TRANSFORMER) sw_tf_layout(w, base, used);
+}
+
+int sw_model_work_create(sw_model_work **out, const sw_model_shape *shape, int max_batch,
+                         int seq_len, int record_dh)
+{
+    *out = NULL;
+    SW_ASSERT(shape->layers >= 1 && shape->layers <= SW_MAX_LAYERS);
+    SW_ASSERT(max_batch >= 1 && seq_len >= 1);
+    sw_model_work *w = calloc(1, sizeof *w);
+    if (!w) return SW_ENOMEM;
+    w->shape = *shape;
+    w->max_batch = max_batch;
+    w->seq_len = seq_len;
+    size_t bytes = 0;
+    layout_work(w, NULL, &bytes, record_dh);
+    w->block = aligned_alloc(64, bytes);
+    if (!w->block) {
+        free(w);
+        return SW_ENOMEM;
+    }
+    /* Zeroed once so unused tails never hold NaN garbage that a kernel could read. */
+    memset(w->block, 0, bytes);
+    bytes = 0;
+    layout_work(w, w->block, &bytes, record_dh);
+    w->record_dh = record_dh != 0;
+    w->threads = 1;
+    *out = w;
+    return SW_OK;
+}
+
+void sw_model_work_free(sw_model_work *w)
+{
+    if (!w) return;
+    free(w->block);
+    free(w);
+}
+
+void sw_model_pack(sw_model_work *w, const sw_params *p)
+{
+    const sw_model_shape *s = &w->shape;
+    int H = s->hidden, GH = s->gates * H;
+    if (s->cell == SW_CELL_TRANSFORMER) sw_tf_pack(w, p);
+    for (int l = 0; l < s->layers && s->cell != SW_CELL_TRANSFORMER; l++) {
+        int in = l == 0 ? s->input : H;
+        sw_pack_transposed(w->w_ih_t[l], p->layer[l].w_ih, in, GH);
+        sw_pack_transposed(w->w_hh_t[l], p->layer[l].w_hh, H, GH);
+        if (l > 0) sw_pack(w->w_ih_bwd[l], p->layer[l].w_ih, GH, in);
+        sw_pack(w->w_hh_bwd[l], p->layer[l].w_hh, GH, H);
+        for (int j = 0; j < GH; j++) w->bias_sum[l][j] = p->layer[l].b_ih[j] + p->layer[l].b_hh[j];
+    }
+    sw_transpose(w->fc_w_t, p->fc_w, s->outputs, H);
+}
+
+void sw_model_load_input(sw_model_work *w, const float *data, const int *index, int B)
+{
+    SW_ASSERT(B >= 1 && B <= w->max_batch);
+    int T = w->seq_len, I = w->shape.input;
+    w->batch = B;
+    for (int b = 0; b < B; b++) {
+        const float *seq = data + (size_t)(index ? index[b] : b) * T * I;
+        for (int t = 0; t < T; t++)
+            for (int i = 0; i < I; i++)
+                w->x[((size_t)t * B + b) * I + i] = (sw_real)seq[(size_t)t * I + i];
+    }
+}
+
+void sw_model_load_input_real(sw_model_work *w, const sw_real *x, int B)
+{
+    SW_ASSERT(B >= 1 && B <= w->max_batch);
+    int T = w->seq_len, I = w->shape.input;
+    w->batch = B;
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t < T; t++)
+            for (int i = 0; i < I; i++)
+                w->x[((size_t)t * B + b) * I + i] = x[((size_t)b * T + t) * I + i];
+}
+
+/* mask[i] = keep_scale when a 32-bit draw is >= p * 2^32, else 0: one draw per element,
+ * drawn in chunks so the generator runs vectorised. */
+void sw_model_sample_dropout(sw_model_work *w, sw_rng *rng, int B, double p)
+{
+    SW_ASSERT(p >= 0.0 && p < 1.0);
+    int T = w->seq_len, H = w->shape.hidden;
+    sw_real keep = sw_dropout_keep_scale(p);
+    uint64_t threshold = sw_dropout_threshold(p);
+    size_t readout_steps = w->shape.head == SW_TARGET_CLASS_STEPS ? (size_t)T : 1;
+    if (w->shape.cell == SW_CELL_TRANSFORMER) sw_tf_sample_dropout(w, rng, B, p);
+    for (int l = 0; l < w->shape.layers - 1 && w->shape.cell != SW_CELL_TRANSFORMER; l++)
+        sw_dropout_fill(w->mask[l], (size_t)T * B * H, rng, threshold, keep);
+    sw_dropout_fill(w->mask_final, readout_steps * B * H, rng, threshold, keep);
+}
+
+/* ---- forward -------------------------------------------------------------------- */
+
+/* Input of layer l for the current pass: x, the layer below's output, or its dropped
+ * version in training. */
+static const sw_real *layer_input(const sw_model_work *w, int l)
+{
+    if (l == 0) return w->x;
+    return w->train ? w->xin[l] : w->h[l - 1];
+}
+
+static void relu_inplace(sw_real *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++) x[i] = x[i] > 0 ? x[i] : 0;
+}
+
+/* The time loops below work on rows [b0, b1) of the batch: sequences are independent, so
+ * a range is computed the same whether alone or with the others. */
+
+static void rnn_steps_forward(sw_model_work *w, int l, int b0, int b1)
+{
+    int T = w->seq_len, B = w->batch, H = w->shape.hidden, R = b1 - b0;
+    size_t step = (size_t)B * H, n = (size_t)R * H;
+    sw_real *h = w->h[l] + (size_t)b0 * H; /* (T,B,H), rows from b0 */
+    if (w->shape.activation == SW_ACT_RELU) {
+        relu_inplace(h, n); /* t = 0: h_{-1} = 0 */
+        for (int t = 1; t < T; t++) {
+            sw_matmul_packed(h + t * step, h + (t - 1) * step, w->w_hh_t[l], NULL, R, H, H, 1, 0);
+            relu_inplace(h + t * step, n);
+        }
+        return;
+    }
+    sw_tanh_inplace(h, n); /* t = 0: h_{-1} = 0 */
+    for (int t = 1; t < T; t++) sw_matmul_packed(h + t * step, h + (t - 1) * step, w->w_hh_t[l], NULL, R, H, H, 1, 1);
+}
+
+/* One sequence's lstm step from its gate pre-activations a (4H), which become the gates. */
+static void lstm_cell_forward(int H, sw_real *restrict a, const sw_real *restrict c_prev, sw_real *restrict c,
+                              sw_real *restrict tc, sw_real *restrict h)
+{
+    sw_sigmoid_inplace(a, 2 * (size_t)H);    /* i, f */
+    sw_tanh_inplace(a + 2 * H, (size_t)H);   /* g */
+    sw_sigmoid_inplace(a + 3 * H, (size_t)H); /* o */
+    const sw_real *restrict ig = a, *restrict fg = a + H, *restrict gg = a + 2 * H, *restrict og = a + 3 * H;
+    for (int j = 0; j < H; j++) c[j] = fg[j] * c_prev[j] + ig[j] * gg[j];
+    memcpy(tc, c, (size_t)H * sizeof(sw_real));
+    sw_tanh_inplace(tc, (size_t)H);
+    for (int j = 0; j < H; j++) h[j] = og[j] * tc[j];
+}
+
+static void lstm_steps_forward(sw_model_work *w, int l, int b0, int b1)
+{
+    int T = w->seq_len, B = w->batch, H = w->shape.hidden, GH = 4 * H;
+    size_t step = (size_t)B * H, gstep = (size_t)B * GH;
+    for (int t = 0; t < T; t++) {
+        sw_real *a = w->act[l] + t * gstep; /* (T,B,4H) */
+        const sw_real *h_prev = t > 0 ? w->h[l] + (t - 1) * step : w->zeros;
+        const sw_real *c_prev = t > 0 ? w->cell[l] + (t - 1) * step : w->zeros;
+        if (t > 0)
+            sw_matmul_packed(a + (size_t)b0 * GH, h_prev + (size_t)b0 * H, w->w_hh_t[l], NULL, b1 - b0, H, GH, 1, 0);
+        for (int b = b0; b < b1; b++) {
+            size_t o = t * step + (size_t)b * H;
+            lstm_cell_forward(H, a + (size_t)b * GH, c_prev + (size_t)b * H, w->cell[l] + o, w->tanh_cell[l] + o,
+                              w->h[l] + o);
+        }
+    }
+}
+
+/* One sequence's gru step: a (3H) holds W_i x + b_i and becomes r, z, n; hp (3H) is
+ * W_h h' + b_h. */
+static void gru_cell_forward(int H, sw_real *restrict a, const sw_real *restrict hp, const sw_real *restrict h_prev,
+                             sw_real *restrict hn, sw_real *restrict h)
+{
+    for (int j = 0; j < 2 * H; j++) a[j] += hp[j];
+    sw_sigmoid_inplace(a, 2 * (size_t)H); /* r, z */
+    for (int j = 0; j < H; j++) {
+        hn[j] = hp[2 * H + j];
+        a[2 * H + j] += a[j] * hn[j];
+    }
+    sw_tanh_inplace(a + 2 * H, (size_t)H); /* n */
+    const sw_real *restrict zg = a + H, *restrict ng = a + 2 * H;
+    for (int j = 0; j < H; j++) h[j] = ng[j] + zg[j] * (h_prev[j] - ng[j]);
+}
+
+static void gru_steps_forward(sw_model_work *w, const sw_params *p, int l, int b0, int b1)
+{
+    int T = w->seq_len, B = w->batch, H = w->shape.hidden, GH = 3 * H;
+    size_t step = (size_t)B * H, gstep = (size_t)B * GH;
+    sw_real *hp = w->hproj + (size_t)b0 * GH; /* (B,3H), rows from b0 */
+    for (int t = 0; t < T; t++) {
+        sw_real *a = w->act[l] + t * gstep; /* (T,B,3H) */
+        const sw_real *h_prev = t > 0 ? w->h[l] + (t - 1) * step : w->zeros;
+        sw_matmul_packed(hp, h_prev + (size_t)b0 * H, w->w_hh_t[l], p->layer[l].b_hh, b1 - b0, H, GH, 0, 0);
+        for (int b = b0; b < b1; b++) {
+            size_t o = t * step + (size_t)b * H;
+            gru_cell_forward(H, a + (size_t)b * GH, hp + (size_t)(b - b0) * GH, h_prev + (size_t)b * H,
+                             w->hn[l] + o, w->h[l] + o);
+        }
+    }
+}
+
+/* Layer l over the whole sequence: the input products of all T steps as one product
+ * (rows [r0, r1) of the T*B), then the time loop. */
+static void layer_input_product(sw_model_work *w, const sw_params *p, int l, int r0, int r1)
+{
+    int H = w->shape.hidden, GH = w->shape.gates * H, in = l == 0 ? w->shape.input : H;
+    sw_real *out = w->shape.cell == SW_CELL_RNN ? w->h[l] : w->act[l];
+    const sw_real *bias = w->shape.cell == SW_CELL_GRU ? p->layer[l].b_ih : w->bias_sum[l];
+    sw_matmul_packed(out + (size_t)r0 * GH, layer_input(w, l) + (size_t)r0 * in, w->w_ih_t[l], bias, r1 - r0, in, GH,
+                     0, 0);
+}
+
+static void layer_steps_forward(sw_model_work *w, const sw_params *p, int l, int b0, int b1)
+{
+    switch (w->shape.cell) {
+    case SW_CELL_RNN: rnn_steps_forward(w, l, b0, b1); break;
+    case SW_CELL_LSTM: lstm_steps_forward(w, l, b0, b1); break;
+    case SW_CELL_GRU: gru_steps_forward(w, p, l, b0, b1); break;
+    default: SW_ASSERT(!"unknown cell");
+    }
+}
+
+/* ---- readout heads ----------------------------------------------------------- */
+
+/* feat (B,H) = the top layer's last step, through the final dropout mask in training. */
+static void last_step_features(sw_model_work *w)
+{
+    int T = w->seq_len, B = w->batch, H = w->shape.hidden;
+    const sw_real *last = w->h[w->shape.layers - 1] + (size_t)(T - 1) * B * H;
+    for (size_t i = 0; i < (size_t)B * H; i++) w->feat[i] = w->train ? last[i] * w->mask_final[i] : last[i];
+}
+
+/* logits (B,C) = fc_b + fc_w feat, one row at a time. */
+static void last_step_logits(sw_model_work *w, const sw_params *p)
+{
+    int B = w->batch, H = w->shape.hidden, C = w->shape.outputs;
+    for (int b = 0; b < B; b++) {
+        const sw_real *f = w->feat + (size_t)b * H;
+        sw_real *z = w->logits + (size_t)b * C;
+        for (int c = 0; c < C; c++) {
+            sw_real acc = p->fc_b[c];
+            const sw_real *wr = p->fc_w + (size_t)c * H;
+            for (int j = 0; j < H; j++) acc += wr[j] * f[j];
+            z[c] = acc;
+        }
+    }
+}
+
+/* Softmax cross-entropy of one row of C logits against `label`; *hit is 1 when the
+ * arg max (the first, on ties, as torch.argmax) is the label. */
+static double cross_entropy(const sw_real *z, int C, int label, int *hit)
+{
+    int best = 0;
+    for (int c = 1; c < C; c++)
+        if (z[c] > z[best]) best = c;
+    double m = z[best], sum = 0;
+    for (int c = 0; c < C; c++) sum += exp(z[c] - m);
+    *hit = best == label;
+    return m + log(sum) - z[label];
+}
+
+/* d CE / d logits of one row, divided by `count`: (softmax - onehot) / count. Class 0's
+ * probability is taken as 1 minus the others', which is exact in exact arithmetic and
+ * keeps two-class results what they were when the engine had only that case. */
+static void cross_entropy_grad(sw_real *dz, const sw_real *z, int C, int label, double count)
+{
+    double m = z[0];
+    for (int c = 1; c < C; c++) m = z[c] > m ? z[c] : m;
+    double sum = 0, rest = 0;
+    for (int c = 0; c < C; c++) sum += exp(z[c] - m);
+    for (int c = 1; c < C; c++) {
+        double pc = exp(z[c] - m) / sum;
+        rest += pc;
+        dz[c] = (sw_real)((pc - (label == c)) / count);
+    }
+    dz[0] = (sw_real)(((1.0 - rest) - (label == 0)) / count);
+}
+
+static double readout_class_last(sw_model_work *w, const sw_params *p, const sw_targets *y, int *correct,
+                                 double *per_sample)
+{
+    int B = w->batch, C = w->shape.outputs;
+    last_step_features(w);
+    last_step_logits(w, p);
+    double total = 0;
+    int right = 0;
+    for (int b = 0; b < B; b++) {
+        w->labels[b] = y->labels[b];
+        int hit;
+        double loss = cross_entropy(w->logits + (size_t)b * C, C, y->labels[b], &hit);
+        if (per_sample) per_sample[b] = loss;
+        total += loss;
+        right += hit;
+    }
+    if (correct) *correct = right;
+    return total;
+}
+
+/* Each sequence's loss is the mean over its K outputs of the squared error (so the batch
+ * mean is torch.nn.MSELoss's). The targets are kept in the logits' twin, dlogits. */
+static double readout_value_last(sw_model_work *w, const sw_params *p, const sw_targets *y, int *correct,
+                                 double *per_sample)
+{
+    int B = w->batch, K = w->shape.outputs;
+    last_step_features(w);
+    last_step_logits(w, p);
+    double total = 0;
+    for (int b = 0; b < B; b++) {
+        double sq = 0;
+        for (int k = 0; k < K; k++) {
+            double e = (double)w->logits[(size_t)b * K + k] - (double)y->values[(size_t)b * K + k];
+            w->dlogits[(size_t)b * K + k] = (sw_real)e;
+            sq += e * e;
+        }
+        if (per_sample) per_sample[b] = sq / K;
+        total += sq / K;
+    }
+    if (correct) *correct = 0;
+    return total;
+}
+
+/* A prediction at every step: feat (T,B,H) is the top layer's whole output through its
+ * dropout mask, logits (T,B,C) one product; each sequence's loss is its steps' mean. */
+static double readout_class_steps(sw_model_work *w, const sw_params *p, const sw_targets *y, int *correct,
+                                  double *per_sample)
+{
+    int T = w->seq_len, B = w->batch, H = w->shape.hidden, C = w->shape.outputs;
+    size_t n = (size_t)T * B * H;
+    const sw_real *top = w->h[w->shape.layers - 1];
+    for (size_t i = 0; i < n; i++) w->feat[i] = w->train ? top[i] * w->mask_final[i] : top[i];
+    sw_matmul(w->logits, w->feat, w->fc_w_t, p->fc_b, T * B, H, C, 0);
+    double total = 0;
+    int right = 0;
+    for (int b = 0; b < B; b++) {
+        double seq = 0;
+        for (int t = 0; t < T; t++) {
+            int label = y->labels[(size_t)b * T + t], hit;
+            w->labels[(size_t)t * B + b] = label;
+            seq += cross_entropy(w->logits + ((size_t)t * B + b) * C, C, label, &hit);
+            if (t >= w->shape.scored_from) right += hit;
+        }
+        if (per_sample) per_sample[b] = seq / T;
+        total += seq / T;
+    }
+    if (correct) *correct = right;
+    return total;
+}
+
+/* ---- threads ------------------------------------------------------------------- */
+
+/* A pass on several threads: each takes a share of the batch's sequences in the time
+ * loops, of the T*B rows in whole-sequence products, and of the output columns in weight
+ * gradients, with barriers between the phases. Every value is computed by one thread in
+ * the order one thread would use, so results are bit-identical for any thread count. */
+
+/* A pass takes another thread only when each thread keeps at least 4 rows (a tile is 4-6)
+ * and about a million multiply-adds of recurrent products (some 20 us: a barrier costs a
+ * few us on an idle core, and a pass has two per layer). */
+#define SW_MIN_ROWS_PER_THREAD 4
+#define SW_MIN_FMAS_PER_THREAD 1e6
+
+static int pass_threads(const sw_model_work *w)
+{
+    const sw_model_shape *s = &w->shape;
+    double fmas = (double)w->seq_len * w->batch * s->gates * s->hidden * s->hidden * s->layers;
+    int n = w->threads, rows = w->batch / SW_MIN_ROWS_PER_THREAD;
+    if (s->cell == SW_CELL_TRANSFORMER) {
+        /* Its products are whole-sequence ones and the attention's two (T,T) per sequence;
+         * its scratch has room for tf->max_threads. */
+        double T = w->seq_len;
+        fmas = T * w->batch * s->layers * (4.0 * s->hidden * s->hidden + 2.0 * s->hidden * s->ff + 2 * T * s->hidden);
+        if (n > w->tf->max_threads) n = w->tf->max_threads;
+    }
+    int work = (int)(fmas / SW_MIN_FMAS_PER_THREAD);
+    if (n > rows) n = rows;
+    if (n > work) n = work;
+    return n > 1 ? n : 1;
+}
+
+/* [*lo, *hi) of part k of n of count items. */
+static void share(int count, int k, int n, int *lo, int *hi)
+{
+    int each = count / n, extra = count % n;
+    *lo = k * each + (k < extra ? k : extra);
+    *hi = *lo + each + (k < extra);
+}
+
+/* Subnormal flushing (train.c) is a per-thread mode: the pass's threads take the calling
+ * thread's, or their results would differ from one thread's. */
+static unsigned float_mode_get(void)
+{
+#if defined(__SSE__)
+    return _mm_getcsr();
+#else
+    return 0;
+#endif
+}
+
+static void float_mode_set(unsigned mode)
+{
+#if defined(__SSE__)
+    _mm_setcsr(mode);
+#else
+    (void)mode;
+#endif
+}
+
+/* The layers' forward pass, part k of n. */
+static void forward_layers(sw_model_work *w, const sw_params *p, int k, int n)
+{
+    const sw_model_shape *s = &w->shape;
+    int T = w->seq_len, B = w->batch, H = s->hidden, r0, r1, b0, b1;
+    share(T * B, k, n, &r0, &r1);
+    share(B, k, n, &b0, &b1);
+    for (int l = 0; l < s->layers; l++) {
+        if (l > 0 && w->train)
+            for (size_t i = (size_t)r0 * H; i < (size_t)r1 * H; i++) w->xin[l][i] = w->h[l - 1][i] * w->mask[l - 1][i];
+        layer_input_product(w, p, l, r0, r1);
+#pragma omp barrier
+        layer_steps_forward(w, p, l, b0, b1);
+        if (l + 1 < s->layers) { /* the last layer's ends with the parallel region */
+#pragma omp barrier
+        }
+    }
+}
+
+double sw_model_forward(sw_model_work *w, const sw_params *p, const sw_targets *y, int train,
+                        int *correct, double *per_sample)
+{
+    const sw_model_shape *s = &w->shape;
+    int n = pass_threads(w);
+    unsigned mode = float_mode_get();
+    w->train = train;
+#pragma omp parallel num_threads(n) if (n > 1)
+    {
+        unsigned own = float_mode_get();
+        float_mode_set(mode);
+        if (s->cell == SW_CELL_TRANSFORMER)
+            sw_tf_forward_layers(w, p, omp_get_thread_num(), omp_get_num_threads());
+        else
+            forward_layers(w, p, omp_get_thread_num(), omp_get_num_threads());
+        float_mode_set(own);
+    }
+    switch (s->head) {
+    case SW_TARGET_CLASS_LAST: return readout_class_last(w, p, y, correct, per_sample);
+    case SW_TARGET_VALUE_LAST: return readout_value_last(w, p, y, correct, per_sample);
+    case SW_TARGET_CLASS_STEPS: return readout_class_steps(w, p, y, correct, per_sample);
+    default: SW_ASSERT(!"unknown head"); return NAN;
+    }
+}
+
+/* ---- backward ------------------------------------------------------------------- */
+
+/* d loss / d h_t of rows [b0, b1) enters from above (dout) and from step t+1 (w->dh);
+ * returns it in dh. */
+static void add_incoming(sw_model_work *w, int l, int t, int b0, int b1)
+{
+    size_t H = (size_t)w->shape.hidden, o = ((size_t)t * w->batch + b0) * H, n = (size_t)(b1 - b0) * H;
+    const sw_real *restrict from_above = w->dout + o;
+    sw_real *restrict dh = w->dh + (size_t)b0 * H;
+    for (size_t i = 0; i < n; i++) dh[i] += from_above[i];
+    if (w->record_dh) {
+        memcpy(w->dh_outer[l] + o, from_above, n * sizeof(sw_real));
+        memcpy(w->dh_total[l] + o, dh, n * sizeof(sw_real));
+    }
+}
+
+static void rnn_steps_backward(sw_model_work *w, int l, int b0, int b1)
+{
+    int T = w->seq_len, B = w->batch, H = w->shape.hidden, R = b1 - b0;
+    size_t step = (size_t)B * H, n = (size_t)R * H, off = (size_t)b0 * H;
+    sw_real *dh = w->dh + off; /* not restrict: add_incoming writes it too */
+    for (int t = T - 1; t >= 0; t--) {
+        add_incoming(w, l, t, b0, b1);
+        const sw_real *restrict h = w->h[l] + t * step + off;
+        sw_real *restrict da = w->dpre + t * step + off;
+        if (w->shape.activation == SW_ACT_RELU)
+            for (size_t i = 0; i < n; i++) da[i] = h[i] > 0 ? dh[i] : 0;
+        else
+            for (size_t i = 0; i < n; i++) da[i] = dh[i] * (1 - h[i] * h[i]);
+        sw_matmul_packed(dh, da, w->w_hh_bwd[l], NULL, R, H, H, 0, 0);
+    }
+}
+
+/* One sequence's lstm step backward: from dh (H) and the running dcell (H, updated to
+ * d loss / d c_{t-1}), d loss / d gate pre-activations into da (4H). */
+static void lstm_cell_backward(int H, const sw_real *restrict a, const sw_real *restrict tc,
+                               const sw_real *restrict c_prev, const sw_real *restrict dh, sw_real *restrict dcell,
+                               sw_real *restrict da)
+{
+    const sw_real *restrict ig = a, *restrict fg = a + H, *restrict gg = a + 2 * H, *restrict og = a + 3 * H;
+    sw_real *restrict di = da, *restrict df = da + H, *restrict dg = da + 2 * H, *restrict dov = da + 3 * H;
+    for (int j = 0; j < H; j++) {
+        sw_real dc = dcell[j] + dh[j] * og[j] * (1 - tc[j] * tc[j]);
+        dov[j] = dh[j] * tc[j] * og[j] * (1 - og[j]);
+        di[j] = dc * gg[j] * ig[j] * (1 - ig[j]);
+        dg[j] = dc * ig[j] * (1 - gg[j] * gg[j]);
+        df[j] = dc * c_prev[j] * fg[j] * (1 - fg[j]);
+        dcell[j] = dc * fg[j];
+    }
+}
+
+static void lstm_steps_backward(sw_model_work *w, int l, int b0, int b1)
+{
+    int T = w->seq_len, B = w->batch, H = w->shape.hidden, GH = 4 * H;
+    size_t step = (size_t)B * H, gstep = (size_t)B * GH;
+    memset(w->dcell + (size_t)b0 * H, 0, (size_t)(b1 - b0) * H * sizeof(sw_real));
+    for (int t = T - 1; t >= 0; t--) {
+        add_incoming(w, l, t, b0, b1);
+        const sw_real *c_prev = t > 0 ? w->cell[l] + (t - 1) * step : w->zeros;
+        for (int b = b0; b < b1; b++) {
+            size_t o = t * step + (size_t)b * H, og = t * gstep + (size_t)b * GH;
+            lstm_cell_backward(H, w->act[l] + og, w->tanh_cell[l] + o, c_prev + (size_t)b * H, w->dh + (size_t)b * H,
+                               w->dcell + (size_t)b * H, w->dpre + og);
+        }
+        sw_matmul_packed(w->dh + (size_t)b0 * H, w->dpre + t * gstep + (size_t)b0 * GH, w->w_hh_bwd[l], NULL, b1 - b0,
+                         GH, H, 0, 0);
+    }
+}
+
+/* One sequence's gru step backward: from dh (H; left holding the direct path h' -> h),
+ * the input-side (dx) and recurrent-side (dhh) pre-activation gradients (3H each). */
+static void gru_cell_backward(int H, const sw_real *restrict a, const sw_real *restrict hn,
+                              const sw_real *restrict h_prev, sw_real *restrict dh, sw_real *restrict dx,
+                              sw_real *restrict dhh)
+{
+    const sw_real *restrict rg = a, *restrict zg = a + H, *restrict ng = a + 2 * H;
+    sw_real *restrict dxr = dx, *restrict dxz = dx + H, *restrict dxn = dx + 2 * H;
+    sw_real *restrict dhr = dhh, *restrict dhz = dhh + H, *restrict dhn = dhh + 2 * H;
+    for (int j = 0; j < H; j++) {
+        sw_real dn = dh[j] * (1 - zg[j]) * (1 - ng[j] * ng[j]);
+        sw_real dz = dh[j] * (h_prev[j] - ng[j]) * zg[j] * (1 - zg[j]);
+        sw_real dr = dn * hn[j] * rg[j] * (1 - rg[j]);
+        dxr[j] = dhr[j] = dr;
+        dxz[j] = dhz[j] = dz;
+        dxn[j] = dn;
+        dhn[j] = dn * rg[j];
+        dh[j] *= zg[j]; /* direct path h' -> h, before the W_hh term is added */
+    }
+}
+
+static void gru_steps_backward(sw_model_work *w, int l, int b0, int b1)
+{
+    int T = w->seq_len, B = w->batch, H = w->shape.hidden, GH = 3 * H;
+    size_t step = (size_t)B * H, gstep = (size_t)B * GH;
+    for (int t = T - 1; t >= 0; t--) {
+        add_incoming(w, l, t, b0, b1);
+        const sw_real *h_prev = t > 0 ? w->h[l] + (t - 1) * step : w->zeros;
+        for (int b = b0; b < b1; b++) {
+            size_t o = t * step + (size_t)b * H, og = t * gstep + (size_t)b * GH;
+            gru_cell_backward(H, w->act[l] + og, w->hn[l] + o, h_prev + (size_t)b * H, w->dh + (size_t)b * H,
+                              w->dpre + og, w->dhp + og);
+        }
+        sw_matmul_packed(w->dh + (size_t)b0 * H, w->dhp + t * gstep + (size_t)b0 * GH, w->w_hh_bwd[l], NULL, b1 - b0,
+                         GH, H, 1, 0);
+    }
+}
+
+static void layer_steps_backward(sw_model_work *w, int l, int b0, int b1)
+{
+    switch (w->shape.cell) {
+    case SW_CELL_RNN: rnn_steps_backward(w, l, b0, b1); break;
+    case SW_CELL_LSTM: lstm_steps_backward(w, l, b0, b1); break;
+    case SW_CELL_GRU: gru_steps_backward(w, l, b0, b1); break;
+    default: SW_ASSERT(!"unknown cell");
+    }
+}
+
+/* Rows [r0, r1) of grad (rows,cols) += scratch^T where scratch is (cols,rows). */
+static void add_transposed(sw_real *grad, const sw_real *scratch, int rows, int cols, int r0, int r1)
+{
+    for (int r = r0; r < r1; r++)
+        for (int c = 0; c < cols; c++) grad[(size_t)r * cols + c] += scratch[(size_t)c * rows + r];
+}
+
+static void step_norms(sw_model_work *w, int l, double *out)
+{
+    int T = w->seq_len, B = w->batch, H = w->shape.hidden, GH = w->shape.gates * H;
+    size_t step = (size_t)B * H, gstep = (size_t)B * GH, n = (size_t)H * GH;
+    out[0] = 0; /* h_{-1} = 0: step 0 contributes nothing to d loss / d W_hh */
+    for (int t = 1; t < T; t++) {
+        memset(w->dw_scratch, 0, n * sizeof(sw_real));
+        sw_matmul_at_acc(w->dw_scratch, w->h[l] + (t - 1) * step, w->dhp + t * gstep, B, H, GH);
+        double sq = 0;
+        for (size_t i = 0; i < n; i++) sq += (double)w->dw_scratch[i] * w->dw_scratch[i];
+        out[t] = sqrt(sq);
+    }
+}
+
+/* d (batch mean loss) / d logits into dlogits, the readout's parameter gradients into
+ * grad, and d loss / d (top layer output) into dout. */
+static void readout_backward(sw_model_work *w, const sw_params *p, const sw_params *grad)
+{
+    int T = w->seq_len, B = w->batch, H = w->shape.hidden, C = w->shape.outputs;
+    size_t step = (size_t)B * H, seq = (size_t)T * step;
+    if (w->shape.head == SW_TARGET_CLASS_STEPS) {
+        for (int t = 0; t < T; t++)
+            for (int b = 0; b < B; b++) {
+                size_t row = (size_t)t * B + b;
+                cross_entropy_grad(w->dlogits + row * C, w->logits + row * C, C, w->labels[row], (double)B * T);
+            }
+        sw_colsum_acc(grad->fc_b, w->dlogits, T * B, C);
+        memset(w->dfc_scratch, 0, (size_t)H * C * sizeof(sw_real));
+        sw_matmul_at_acc(w->dfc_scratch, w->feat, w->dlogits, T * B, H, C);
+        for (int c = 0; c < C; c++)
+            for (int j = 0; j < H; j++) grad->fc_w[(size_t)c * H + j] += w->dfc_scratch[(size_t)j * C + c];
+        sw_matmul(w->dfeat, w->dlogits, p->fc_w, NULL, T * B, C, H, 0);
+        for (size_t i = 0; i < seq; i++) w->dout[i] = w->train ? w->dfeat[i] * w->mask_final[i] : w->dfeat[i];
+        return;
+    }
+    for (int b = 0; b < B; b++) {
+        sw_real *dz = w->dlogits + (size_t)b * C;
+        if (w->shape.head == SW_TARGET_CLASS_LAST)
+            cross_entropy_grad(dz, w->logits + (size_t)b * C, C, w->labels[b], B);
+        else /* the forward left the errors here: d mean_k e^2 / d o = 2 e / K, over B */
+            for (int k = 0; k < C; k++) dz[k] = (sw_real)(2.0 * (double)dz[k] / ((double)C * B));
+    }
+    for (int b = 0; b < B; b++)
+        for (int c = 0; c < C; c++) {
+            sw_real d = w->dlogits[b * C + c];
+            grad->fc_b[c] += d;
+            const sw_real *f = w->feat + (size_t)b * H;
+            for (int j = 0; j < H; j++) grad->fc_w[(size_t)c * H + j] += d * f[j];
+        }
+    sw_matmul(w->dfeat, w->dlogits, p->fc_w, NULL, B, C, H, 0);
+
+    /* Into the top layer: only its last step feeds the readout. */
+    memset(w->dout, 0, seq * sizeof(sw_real));
+    sw_real *dlast = w->dout + (size_t)(T - 1) * step;
+    for (size_t i = 0; i < step; i++) dlast[i] = w->train ? w->dfeat[i] * w->mask_final[i] : w->dfeat[i];
+}
+
+/* Rows [rows_from, rows_from + rows) of a (.., ld) summed into out, columns [c0, c1): the
+ * bias gradients of one thread's columns (each column summed in row order). */
+static void colsum_cols(sw_real *restrict out, const sw_real *restrict a, int rows, int ld, int c0, int c1)
+{
+    for (int r = 0; r < rows; r++) {
+        const sw_real *restrict row = a + (size_t)r * ld;
+        for (int c = c0; c < c1; c++) out[c] += row[c];
+    }
+}
+
+/* The layers' backward pass, part k of n (the readout's is done). */
+static void backward_layers(sw_model_work *w, const sw_params *grad, double *dwhh_step_norms, int k, int n)
+{
+    const sw_model_shape *s = &w->shape;
+    int T = w->seq_len, B = w->batch, H = s->hidden, GH = s->gates * H, r0, r1, b0, b1, c0, c1;
+    share(T * B, k, n, &r0, &r1);
+    share(B, k, n, &b0, &b1);
+    sw_matmul_part_cols(GH, k, n, &c0, &c1);
+    for (int l = s->layers - 1; l >= 0; l--) {
+        int in = l == 0 ? s->input : H;
+        const sw_real *xin = layer_input(w, l);
+        memset(w->dh + (size_t)b0 * H, 0, (size_t)(b1 - b0) * H * sizeof(sw_real));
+        layer_steps_backward(w, l, b0, b1);
+#pragma omp barrier
+        if (dwhh_step_norms) {
+            /* A recording pass only; its scratch is the weight gradients' too. */
+#pragma omp single
+            step_norms(w, l, dwhh_step_norms + (size_t)l * T);
+        }
+
+        /* Whole-sequence weight gradients of this part's gate units, accumulated
+         * transposed so the inner loop runs over them, then added in PyTorch layout
+         * (by the same thread: no barrier). */
+        for (int i = 0; i < in; i++) memset(w->dw_scratch + (size_t)i * GH + c0, 0, (size_t)(c1 - c0) * sizeof(sw_real));
+        sw_matmul_at_acc_part(w->dw_scratch, xin, w->dpre, T * B, in, GH, k, n);
+        add_transposed(grad->layer[l].w_ih, w->dw_scratch, GH, in, c0, c1);
+        if (T > 1) {
+            for (int i = 0; i < H; i++) memset(w->dw_scratch + (size_t)i * GH + c0, 0, (size_t)(c1 - c0) * sizeof(sw_real));
+            sw_matmul_at_acc_part(w->dw_scratch, w->h[l], w->dhp + (size_t)B * GH, (T - 1) * B, H, GH, k, n);
+            add_transposed(grad->layer[l].w_hh, w->dw_scratch, GH, H, c0, c1);
+        }
+        colsum_cols(grad->layer[l].b_ih, w->dpre, T * B, GH, c0, c1);
+        colsum_cols(grad->layer[l].b_hh, w->dhp, T * B, GH, c0, c1);
+
+        if (l > 0) {
+            /* Into the layer below, through W_ih and the dropout mask. */
+            sw_matmul_packed(w->dxin + (size_t)r0 * H, w->dpre + (size_t)r0 * GH, w->w_ih_bwd[l], NULL, r1 - r0, GH, H,
+                             0, 0);
+            const sw_real *mask = w->mask[l - 1];
+            for (size_t i = (size_t)r0 * H; i < (size_t)r1 * H; i++)
+                w->dout[i] = w->train ? w->dxin[i] * mask[i] : w->dxin[i];
+        }
+        /* The scratch (dw_scratch) and dout are read and written by others next. */
+        if (l > 0) {
+#pragma omp barrier
+        }
+    }
+}
+
+/* dx_total = d loss / d x_t for a recording pass: the input enters the network through one
+ * matrix only (layer 0's W_ih, or the transformer's embedding), so it is that matrix's
+ * transpose times the gradient at its output, which backward has left in dpre or dr2. */
+static void input_gradient(sw_model_work *w, const sw_params *p)
+{
+    int rows = w->seq_len * w->batch, I = w->shape.input, n;
+    const sw_real *dy, *W; /* (rows,n) and PyTorch's (n,I) */
+    if (w->shape.cell == SW_CELL_TRANSFORMER) {
+        dy = w->tf->dr2, W = p->embed_w, n = w->shape.hidden;
+    } else {
+        dy = w->dpre, W = p->layer[0].w_ih, n = w->shape.gates * w->shape.hidden;
+    }
+    sw_matmul(w->dx_total, dy, W, NULL, rows, n, I, 0); // (T,B,I)
+}
+
+void sw_model_backward(sw_model_work *w, const sw_params *p, const sw_params *grad,
+                       const sw_targets *y, double *dwhh_step_norms)
+{
+    (void)y; /* the forward pass kept what the loss's gradient needs */
+    readout_backward(w, p, grad);
+    int n = pass_threads(w);
+    unsigned mode = float_mode_get();
+#pragma omp parallel num_threads(n) if (n > 1)
+    {
+        unsigned own = float_mode_get();
+        float_mode_set(mode);
+        if (w->shape.cell == SW_CELL_TRANSFORMER)
+            sw_tf_backward_layers(w, p, grad, dwhh_step_norms, omp_get_thread_num(), omp_get_num_threads());
+        else
+            backward_layers(w, grad, dwhh_step_norms, omp_get_thread_num(), omp_get_num_threads());
+        float_mode_set(own);
+    }
+    if (w->record_dh) input_gradient(w, p);
+}

@@ -1,0 +1,814 @@
+/* train.c: one run, start to finish: data, initialisation, the training step, evaluation,
+ * and everything recorded along the way (see train.h for the contract).
+ *
+ * The training step (train_step below): forward with fresh dropout masks, backward of
+ * the mean cross-entropy, global gradient norm, optional clipping, optimizer update,
+ * repacking of the transposed weights. Everything is allocated before the first epoch. */
+#include "train.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
+
+#include "model.h"
+#include "optim.h"
+#include "record.h"
+#include "rng.h"
+#include "task.h"
+
+/* Everything a run owns while it trains; released in one place. */
+typedef struct {
+    sw_model_shape shape;
+    size_t n;                      /* parameter count */
+    sw_real *flat;                 /* params | grads, 2n values */
+    sw_params params, grads;
+    sw_optimizer opt;
+    sw_dataset train, test, probe, val; /* val: n == 0 without a validation set */
+    sw_model_work *work;
+    int *order;                    /* (train_size) batch-order permutation */
+    int order_pos;
+    int *batch_index;              /* (max_batch) */
+    int32_t *batch_labels;         /* (max_batch) or, per-step targets, (max_batch,T) */
+    float *batch_values;           /* regression targets (max_batch,K) */
+    double *step_norms;            /* (L,T) */
+    sw_rng batch_rng, dropout_rng;
+    const sw_train_hooks *hooks;   /* may be NULL */
+    double t_start;                /* sw_now() when sw_train_run started */
+    double seconds_before;         /* wall seconds of the work before a resumed state */
+    /* Threads of the passes (hooks->threads): 1 or `allowed`, whichever full training
+     * steps took less wall time on (sec[0], sec[1]: moving averages, 0 until measured);
+     * the other choice is tried again after about PROBE_EVERY of its own step times. */
+    struct {
+        int allowed, use_many;
+        double sec[2], since_probe;
+    } tune;
+} run_state;
+
+static void run_state_free(run_state *st)
+{
+    free(st->flat);
+    sw_optimizer_free(&st->opt);
+    sw_dataset_free(&st->train);
+    sw_dataset_free(&st->test);
+    sw_dataset_free(&st->probe);
+    sw_dataset_free(&st->val);
+    sw_model_work_free(st->work);
+    free(st->order);
+    free(st->batch_index);
+    free(st->batch_labels);
+    free(st->batch_values);
+    free(st->step_norms);
+    memset(st, 0, sizeof *st);
+}
+
+void sw_run_result_free(sw_run_result *r)
+{
+    if (!r) return;
+    sw_record_free(r);
+    memset(r, 0, sizeof *r);
+}
+
+/* Next training index: a lazy Fisher-Yates shuffle that is restarted at every epoch, so
+ * an epoch's samples are drawn without replacement (and a full pass sees each once). */
+static int next_index(run_state *st)
+{
+    int N = st->train.n;
+    if (st->order_pos == N) st->order_pos = 0;
+    int i = st->order_pos;
+    int j = i + (int)sw_rng_below(&st->batch_rng, (uint32_t)(N - i));
+    int tmp = st->order[i];
+    st->order[i] = st->order[j];
+    st->order[j] = tmp;
+    st->order_pos++;
+    return st->order[i];
+}
+
+static void restart_order(run_state *st)
+{
+    for (int i = 0; i < st->train.n; i++) st->order[i] = i;
+    st->order_pos = 0;
+}
+
+/* The targets of rows index[0..B) of `d`, batch-first in the run's batch buffers. */
+static sw_targets gather_targets(run_state *st, const sw_dataset *d, const int *index, int B)
+{
+    sw_targets y = {NULL, NULL};
+    if (d->target == SW_TARGET_VALUE_LAST) {
+        int K = d->outputs;
+        for (int b = 0; b < B; b++)
+            memcpy(st->batch_values + (size_t)b * K, d->v + (size_t)index[b] * K, (size_t)K * sizeof(float));
+        y.values = st->batch_values;
+    } else {
+        size_t per = d->target == SW_TARGET_CLASS_STEPS ? (size_t)d->seq_len : 1;
+        for (int b = 0; b < B; b++)
+            memcpy(st->batch_labels + (size_t)b * per, d->y + (size_t)index[b] * per, per * sizeof(int32_t));
+        y.labels = st->batch_labels;
+    }
+    return y;
+}
+
+/* Fraction of correct predictions among those scored in `sequences` sequences; NaN for a
+ * regression, which has none. */
+static double accuracy_of(const run_state *st, long correct, long sequences)
+{
+    int per = sw_model_scored_steps(&st->shape, st->work->seq_len);
+    return per > 0 ? (double)correct / ((double)sequences * per) : NAN;
+}
+
+/* A choice of thread count is tried again after this many of its step times have gone to
+ * the other: at most about 2% of the time goes to the slower choice. */
+#define PROBE_EVERY 50
+
+/* Before a pass: the threads the hooks allow now (one without hooks), or one when the
+ * training steps have measured one faster (see run_state.tune). For a training step
+ * (`step`), also picks the choice to measure. */
+static void take_threads(run_state *st, int step)
+{
+    const sw_train_hooks *h = st->hooks;
+    int n = h && h->threads ? h->threads(h->threads_ctx) : 1;
+    n = n > 1 ? n : 1;
+    if (n == 1 || h->threads_exact) {
+        st->work->threads = n;
+        return;
+    }
+    if (n != st->tune.allowed) { /* a new count: measure it afresh */
+        st->tune.allowed = n;
+        st->tune.sec[1] = st->tune.since_probe = 0;
+        st->tune.use_many = 1;
+    } else if (step) {
+        const double *sec = st->tune.sec;
+        if (sec[0] == 0 || sec[1] == 0) { /* measure each once */
+            st->tune.use_many = sec[1] == 0;
+        } else {
+            int best = sec[1] < sec[0], other = !best;
+            st->tune.use_many = st->tune.since_probe >= PROBE_EVERY * sec[other] ? other : best;
+            if (st->tune.use_many == other) st->tune.since_probe = 0;
+        }
+    }
+    st->work->threads = st->tune.use_many ? n : 1;
+}
+
+/* After a full training step of `seconds` on the chosen thread count. */
+static void tell_step_time(run_state *st, double seconds)
+{
+    if (st->tune.allowed <= 1) return;
+    double *sec = &st->tune.sec[st->tune.use_many];
+    *sec = *sec > 0 ? 0.7 * *sec + 0.3 * seconds : seconds;
+    st->tune.since_probe += seconds;
+}
+
+/* One optimizer step on batch `index[0..B)`. Returns the summed loss (NaN/Inf when the
+ * run diverged: the update is then skipped), and the gradient norm before clipping. */
+static double train_step(run_state *st, const sw_config *cfg, int *index, int B, double lr,
+                         int *correct, double *grad_norm)
+{
+    sw_model_work *w = st->work;
+    sw_real *grad_flat = st->flat + st->n;
+    sw_targets y = gather_targets(st, &st->train, index, B);
+    take_threads(st, 1);
+    sw_model_load_input(w, st->train.x, index, B);
+    int dropout = cfg->model.dropout > 0;
+    if (dropout) sw_model_sample_dropout(w, &st->dropout_rng, B, cfg->model.dropout);
+    double loss = sw_model_forward(w, &st->params, &y, dropout, correct, NULL);
+    if (!isfinite(loss)) return loss;
+    memset(grad_flat, 0, st->n * sizeof(sw_real));
+    sw_model_backward(w, &st->params, &st->grads, &y, NULL);
+    double norm = sw_global_norm(grad_flat, st->n);
+    *grad_norm = norm;
+    if (!isfinite(norm)) return NAN;
+    if (cfg->train.clip > 0 && norm > cfg->train.clip) {
+        sw_real scale = (sw_real)(cfg->train.clip / (norm + 1e-6)); /* torch clip_grad_norm_ */
+        for (size_t i = 0; i < st->n; i++) grad_flat[i] *= scale;
+    }
+    sw_optimizer_step(&st->opt, &cfg->train, st->flat, grad_flat, lr);
+    sw_model_pack(w, &st->params);
+    return loss;
+}
+
+/* Mean loss and accuracy over a dataset, in evaluation mode (no dropout). */
+static void evaluate(run_state *st, const sw_dataset *d, double *mean_loss, double *accuracy)
+{
+    sw_model_work *w = st->work;
+    double total = 0;
+    long right = 0;
+    int chunk = w->max_batch;
+    int *index = st->batch_index;
+    take_threads(st, 0);
+    for (int start = 0; start < d->n; start += chunk) {
+        int B = d->n - start < chunk ? d->n - start : chunk;
+        for (int b = 0; b < B; b++) index[b] = start + b;
+        sw_model_load_input(w, d->x, index, B);
+        int correct = 0;
+        sw_targets y = gather_targets(st, d, index, B);
+        total += sw_model_forward(w, &st->params, &y, 0, &correct, NULL);
+        right += correct;
+    }
+    *mean_loss = total / d->n;
+    *accuracy = accuracy_of(st, right, d->n);
+}
+
+/* Forward of the probe set in evaluation mode; copies every layer's h_t into hidden
+ * (L,P,T,H). The work's time-major (T,P,H) caches are transposed to batch-first here. A
+ * transformer's attention weights, averaged over the probe sequences, go to attention
+ * (L,A,T,T) when it is not NULL. */
+static void probe_forward(run_state *st, float *hidden, float *attention)
+{
+    sw_model_work *w = st->work;
+    const sw_dataset *p = &st->probe;
+    int T = p->seq_len, P = p->n, H = st->shape.hidden;
+    take_threads(st, 0);
+    sw_model_load_input(w, p->x, NULL, P);
+    for (int b = 0; b < P; b++) st->batch_index[b] = b;
+    sw_targets y = gather_targets(st, p, st->batch_index, P);
+    sw_model_forward(w, &st->params, &y, 0, NULL, NULL);
+    if (attention && st->shape.cell == SW_CELL_TRANSFORMER) {
+        size_t per = (size_t)st->shape.heads * T * T; /* one sequence's (A,T,T) */
+        for (int l = 0; l < st->shape.layers; l++) {
+            const sw_real *att = w->tf->att[l];
+            float *out = attention + (size_t)l * per;
+            for (size_t i = 0; i < per; i++) out[i] = 0;
+            for (int b = 0; b < P; b++) /* sequence by sequence: each one's (A,T,T) is contiguous */
+                for (size_t i = 0; i < per; i++) out[i] += (float)att[(size_t)b * per + i];
+            for (size_t i = 0; i < per; i++) out[i] /= (float)P;
+        }
+    }
+    if (!hidden) return;
+    for (int l = 0; l < st->shape.layers; l++)
+        for (int b = 0; b < P; b++)
+            for (int t = 0; t < T; t++)
+                for (int j = 0; j < H; j++)
+                    hidden[(((size_t)l * P + b) * T + t) * H + j] =
+                        (float)w->h[l][((size_t)t * P + b) * H + j];
+}
+
+/* sum over the P rows of v (P,n) of each row's L2 norm: (1/P) sum_b ||d l_b / d .|| when v
+ * is a gradient of the mean loss over the P sequences. */
+static double sum_of_row_norms(const sw_real *v, int P, int n)
+{
+    double sum = 0;
+    for (int b = 0; b < P; b++) {
+        double sq = 0;
+        for (int j = 0; j < n; j++) sq += (double)v[(size_t)b * n + j] * v[(size_t)b * n + j];
+        sum += sqrt(sq);
+    }
+    return sum;
+}
+
+/* Per-timestep gradients on the probe set with the current weights, into record r. */
+static void record_gradients(run_state *st, sw_run_result *res, int r, int epoch)
+{
+    sw_model_work *w = st->work;
+    int T = st->probe.seq_len, P = st->probe.n, H = st->shape.hidden, L = st->shape.layers;
+    probe_forward(st, NULL, NULL);
+    /* The parameter gradients are not needed: accumulate them into the grads buffer,
+     * which the next training step zeroes anyway. Only this pass keeps d loss / d h_t. */
+    w->record_dh = 1;
+    sw_model_backward(w, &st->params, &st->grads, NULL, st->step_norms);
+    w->record_dh = 0;
+    res->grad_epoch[r] = epoch;
+    /* dh_total is d(mean_b l_b)/dh = (1/P) d l_b/dh, so sums over b give the contract's
+     * (1/P) sum_b quantities directly. */
+    for (int l = 0; l < L; l++)
+        for (int t = 0; t < T; t++) {
+            const sw_real *dh = w->dh_total[l] + (size_t)t * P * H;
+            float *mean = res->dloss_dh + (((size_t)r * L + l) * T + t) * H;
+            for (int j = 0; j < H; j++) mean[j] = 0;
+            for (int b = 0; b < P; b++)
+                for (int j = 0; j < H; j++) mean[j] += (float)dh[(size_t)b * H + j];
+            res->dloss_dh_norm[((size_t)r * L + l) * T + t] = (float)sum_of_row_norms(dh, P, H);
+            res->dW_hh_norm[((size_t)r * L + l) * T + t] = (float)st->step_norms[(size_t)l * T + t];
+        }
+    int I = st->shape.input;
+    for (int t = 0; t < T; t++)
+        res->dloss_dx_norm[(size_t)r * T + t] = (float)sum_of_row_norms(w->dx_total + (size_t)t * P * I, P, I);
+    res->grad_records = r + 1;
+}
+
+static int fail(sw_run_result *res, int code, const char *what)
+{
+    res->status = SW_RUN_FAILED;
+    snprintf(res->error, sizeof res->error, "%s: %s", what, sw_strerror(code));
+    return code;
+}
+
+/* Subnormal floats (below 1.2e-38) cost x86 cores about a hundred times a normal operation,
+ * and a vanishing gradient is exactly a stream of them: a vanilla RNN at T=500 trained 15x
+ * slower with them. Flushing them to zero (FTZ, DAZ) changes only values that small. The
+ * mode is per thread, so it is set for the run and restored after it. */
+static unsigned flush_subnormals(void)
+{
+#if defined(__SSE__)
+    unsigned old = _mm_getcsr();
+    _mm_setcsr(old | 0x8040u); /* FTZ (bit 15) | DAZ (bit 6) */
+    return old;
+#else
+    return 0;
+#endif
+}
+
+static void restore_float_mode(unsigned old)
+{
+#if defined(__SSE__)
+    _mm_setcsr(old);
+#else
+    (void)old;
+#endif
+}
+
+/* The run's train, test, probe and validation sets: generated from the seed, or for a
+ * file task borrowed views of the process's shared copy (the first train_size / test_size
+ * rows; the probe set is the first P test sequences; the validation set the last val_size
+ * training sequences, which sw_task_resolve kept out of train_size). */
+static int load_data(run_state *st, const sw_config *cfg, const sw_train_hooks *hooks)
+{
+    const sw_task_config *task = &cfg->task;
+    int P = cfg->record.probe_size;
+    uint64_t seed = (uint64_t)cfg->seed;
+    if (task->kind == SW_TASK_FILE) {
+        const sw_dataset *train = hooks ? hooks->train_data : NULL, *test = hooks ? hooks->test_data : NULL;
+        if (!train || !test || train->n < task->train_size + task->val_size || test->n < task->test_size ||
+            test->n < P)
+            return SW_EINVAL;
+        st->train = sw_dataset_view(train, 0, task->train_size);
+        st->val = sw_dataset_view(train, train->n - task->val_size, task->val_size);
+        st->test = sw_dataset_view(test, 0, task->test_size);
+        st->probe = sw_dataset_view(test, 0, P);
+        return SW_OK;
+    }
+    int rc;
+    if ((rc = sw_dataset_generate(&st->train, task, task->train_size, seed, SW_STREAM_TRAIN_DATA)) ||
+        (rc = sw_dataset_generate(&st->test, task, task->test_size, seed, SW_STREAM_TEST_DATA)) ||
+        (rc = sw_dataset_generate(&st->probe, task, P, seed, SW_STREAM_PROBE)) ||
+        (task->val_size > 0 && (rc = sw_dataset_generate(&st->val, task, task->val_size, seed, SW_STREAM_VAL_DATA))))
+        return rc;
+    return SW_OK;
+}
+
+/* /probe/labels (the class of a last-step classifier, else -1) and /probe/targets (P,Y):
+ * the class or the K values at the last step, or the class at every step. */
+static void copy_probe_targets(sw_run_result *res, const sw_dataset *probe)
+{
+    int P = probe->n;
+    size_t Y = probe->target == SW_TARGET_VALUE_LAST ? (size_t)probe->outputs
+               : probe->target == SW_TARGET_CLASS_STEPS ? (size_t)probe->seq_len : 1;
+    for (int b = 0; b < P; b++) {
+        res->probe_labels[b] = probe->target == SW_TARGET_CLASS_LAST ? probe->y[b] : -1;
+        for (size_t k = 0; k < Y; k++)
+            res->probe_targets[(size_t)b * Y + k] =
+                probe->v ? probe->v[(size_t)b * Y + k] : (float)probe->y[(size_t)b * Y + k];
+    }
+}
+
+/* Allocates the result, the data sets, the model and the buffers, and initialises the
+ * parameters from the seed. Returns SW_OK, or a code with res->status FAILED. */
+static int run_setup(run_state *st, const sw_config *cfg, const sw_train_hooks *hooks, sw_run_result *res)
+{
+    uint64_t seed = (uint64_t)cfg->seed;
+    const sw_task_config *task = &cfg->task;
+    sw_task_layout lay = sw_task_layout_of(task);
+    int B = cfg->train.batch, P = cfg->record.probe_size, T = lay.steps;
+    int max_batch = B > P ? B : P;
+    int rc;
+    st->shape = sw_model_shape_from_config(cfg);
+    st->n = sw_param_count(&st->shape);
+    if ((rc = sw_record_alloc(res, cfg))) return fail(res, rc, "allocating results");
+    if ((rc = load_data(st, cfg, hooks))) return fail(res, rc, "loading the data");
+    st->flat = malloc(2 * st->n * sizeof(sw_real));
+    st->order = malloc((size_t)task->train_size * sizeof(int));
+    st->batch_index = malloc((size_t)max_batch * sizeof(int));
+    st->batch_labels = malloc((size_t)max_batch * T * sizeof(int32_t));
+    st->batch_values = malloc((size_t)max_batch * lay.outputs * sizeof(float));
+    st->step_norms = malloc((size_t)st->shape.layers * T * sizeof(double));
+    if (!st->flat || !st->order || !st->batch_index || !st->batch_labels || !st->batch_values || !st->step_norms)
+        return fail(res, SW_ENOMEM, "allocating the model");
+    if ((rc = sw_optimizer_init(&st->opt, cfg->train.optimizer, st->n)) ||
+        (rc = sw_model_work_create(&st->work, &st->shape, max_batch, T, 1)))
+        return fail(res, rc, "allocating the model");
+    sw_params_bind(&st->params, st->flat, &st->shape);
+    sw_params_bind(&st->grads, st->flat + st->n, &st->shape);
+    memcpy(res->probe_inputs, st->probe.x, (size_t)P * T * lay.input * sizeof(float));
+    copy_probe_targets(res, &st->probe);
+
+    sw_rng init_rng;
+    sw_rng_init(&init_rng, seed, SW_STREAM_INIT);
+    sw_rng_init(&st->batch_rng, seed, SW_STREAM_BATCH_ORDER);
+    sw_rng_init(&st->dropout_rng, seed, SW_STREAM_DROPOUT);
+    if ((rc = sw_model_init_params(&st->params, &st->shape, &cfg->model, &init_rng)))
+        return fail(res, rc, "initialising the model");
+    sw_model_pack(st->work, &st->params);
+    st->work->record_dh = 0; /* training steps need no d loss / d h_t; record_gradients asks */
+    /* Until an epoch completes, "best" is the initial model. */
+    memcpy(res->weights_best, st->flat, st->n * sizeof(sw_real));
+    return SW_OK;
+}
+
+/* ---- the state at an epoch boundary (train.h) --------------------------------------- */
+
+/* The streams training draws from after setup: their positions are part of a state. The
+ * data, initialisation and probe streams are spent in setup, which a resumed run redoes. */
+enum { SAVED_BATCH, SAVED_DROPOUT, SAVED_STREAM_COUNT };
+static const struct {
+    const char *path;
+    uint32_t id;
+} saved_streams[SAVED_STREAM_COUNT] = {
+    [SAVED_BATCH] = {"/state/rng/batch_order", SW_STREAM_BATCH_ORDER},
+    [SAVED_DROPOUT] = {"/state/rng/dropout", SW_STREAM_DROPOUT},
+};
+
+/* An sw_rng as integers: key[2], stream, block, buf[4], used, has_spare, spare's bits. */
+#define RNG_WORDS 11
+
+struct sw_train_state {
+    int epoch;
+    size_t n;                /* parameters */
+    sw_record_sizes sizes;   /* E = epoch, R = its gradient records, the others the run's */
+    double seconds;          /* wall seconds of the run's work up to the end of `epoch` */
+    sw_real *weights;        /* (n) */
+    sw_real *moments;        /* (3n) the optimizer's m | v | g (optim.h's one buffer) */
+    int64_t opt_steps;
+    int64_t rng[SAVED_STREAM_COUNT][RNG_WORDS];
+    sw_run_result *result;   /* best_*, weights_best, history and gradient records so far */
+    /* A state made by create or clone owns its arrays (own); one taken from a running run
+     * (state_view) points into the run and lives on its stack. */
+    bool owned;
+    sw_run_result own;
+};
+
+static void pack_rng(const sw_rng *r, int64_t w[RNG_WORDS])
+{
+    uint64_t spare;
+    memcpy(&spare, &r->spare, sizeof spare);
+    int64_t v[RNG_WORDS] = {r->key[0], r->key[1], r->stream, (int64_t)r->block, r->buf[0], r->buf[1], r->buf[2],
+                            r->buf[3], r->used, r->has_spare, (int64_t)spare};
+    memcpy(w, v, sizeof v);
+}
+
+/* The stream of `w` into *r when it is a valid position of stream `id` of `seed`. */
+static bool unpack_rng(const int64_t w[RNG_WORDS], uint64_t seed, uint32_t id, sw_rng *r)
+{
+    sw_rng fresh;
+    sw_rng_init(&fresh, seed, id);
+    if ((uint32_t)w[0] != fresh.key[0] || (uint32_t)w[1] != fresh.key[1] || (uint32_t)w[2] != id || w[8] < 0 ||
+        w[8] > 4 || (w[9] != 0 && w[9] != 1))
+        return false;
+    *r = fresh;
+    r->block = (uint64_t)w[3];
+    for (int i = 0; i < 4; i++) r->buf[i] = (uint32_t)w[4 + i];
+    r->used = (int)w[8];
+    r->has_spare = (int)w[9];
+    uint64_t spare = (uint64_t)w[10];
+    memcpy(&r->spare, &spare, sizeof spare);
+    return true;
+}
+
+/* The record rows that grow epoch by epoch (history columns, gradient records): what a
+ * state holds of the run's record besides the best epoch's values and weights. */
+static bool is_progress_row(const sw_record_row *row)
+{
+    return sw_record_is_array(row) && row->rank >= 1 &&
+           (row->dims[0] == SW_SIZE_EPOCHS || row->dims[0] == SW_SIZE_RECORDS);
+}
+
+int sw_train_state_parts(const sw_train_state *cst, sw_train_state_part *parts, int max)
+{
+    sw_train_state *st = (sw_train_state *)cst; /* readers fill their own states through it */
+    sw_run_result *r = st->result;
+    sw_train_state_part all[SW_TRAIN_STATE_MAX_PARTS];
+    int k = 0;
+    all[k++] = (sw_train_state_part){"/state/weights", SW_REC_REAL, st->n, st->weights};
+    all[k++] = (sw_train_state_part){"/state/optimizer/moments", SW_REC_REAL, 3 * st->n, st->moments};
+    all[k++] = (sw_train_state_part){"/state/optimizer/steps", SW_REC_I64, 1, &st->opt_steps};
+    for (int s = 0; s < SAVED_STREAM_COUNT; s++)
+        all[k++] = (sw_train_state_part){saved_streams[s].path, SW_REC_I64, RNG_WORDS, st->rng[s]};
+    all[k++] = (sw_train_state_part){"/state/seconds", SW_REC_F64, 1, &st->seconds};
+    all[k++] = (sw_train_state_part){"/state/best/epoch", SW_REC_I32, 1, &r->best_epoch};
+    all[k++] = (sw_train_state_part){"/state/best/metric", SW_REC_F64, 1, &r->best_metric};
+    all[k++] = (sw_train_state_part){"/state/best/test_acc", SW_REC_F64, 1, &r->best_test_acc};
+    all[k++] = (sw_train_state_part){"/state/best/test_loss", SW_REC_F64, 1, &r->best_test_loss};
+    all[k++] = (sw_train_state_part){"/state/best/weights", SW_REC_REAL, st->n, r->weights_best};
+    for (size_t i = 0; i < sw_record_len; i++) {
+        const sw_record_row *row = &sw_record[i];
+        if (!is_progress_row(row)) continue;
+        SW_ASSERT(k < SW_TRAIN_STATE_MAX_PARTS);
+        all[k++] = (sw_train_state_part){row->path, row->type, sw_record_count(row, &st->sizes),
+                                         sw_record_array(sw_record_field(row, r))};
+    }
+    for (int i = 0; i < k && i < max; i++) parts[i] = all[i];
+    return k;
+}
+
+int sw_train_state_epoch(const sw_train_state *st)
+{
+    return st->epoch;
+}
+
+int sw_train_state_records(const sw_train_state *st)
+{
+    return (int)st->sizes.n[SW_SIZE_RECORDS];
+}
+
+void sw_train_state_free(sw_train_state *st)
+{
+    if (!st) return;
+    if (st->owned) {
+        free(st->weights);
+        free(st->moments);
+        sw_record_free(&st->own);
+    }
+    free(st);
+}
+
+/* An owned, zeroed state of these sizes (E = epoch); NULL when out of memory. Allocates
+ * exactly what the parts hold, not a whole result. */
+static sw_train_state *state_alloc(const sw_record_sizes *sizes, int epoch)
+{
+    sw_train_state *st = calloc(1, sizeof *st);
+    if (!st) return NULL;
+    st->owned = true;
+    st->epoch = epoch;
+    st->sizes = *sizes;
+    st->n = (size_t)sizes->n[SW_SIZE_PARAMS];
+    st->result = &st->own;
+    st->weights = calloc(st->n + 1, sizeof(sw_real));
+    st->moments = calloc(3 * st->n + 1, sizeof(sw_real));
+    st->own.weights_best = calloc(st->n + 1, sizeof(sw_real));
+    bool ok = st->weights && st->moments && st->own.weights_best;
+    for (size_t i = 0; i < sw_record_len && ok; i++) {
+        const sw_record_row *row = &sw_record[i];
+        if (!is_progress_row(row)) continue;
+        void *a = calloc(sw_record_count(row, sizes) + 1, sw_record_mem_size(row->type));
+        sw_record_set_array(sw_record_field(row, &st->own), a);
+        ok = a != NULL;
+    }
+    if (!ok) {
+        sw_train_state_free(st);
+        return NULL;
+    }
+    return st;
+}
+
+/* Copies every part of `from` into `to` (states of the same sizes). */
+static void copy_parts(sw_train_state *to, const sw_train_state *from)
+{
+    sw_train_state_part a[SW_TRAIN_STATE_MAX_PARTS], b[SW_TRAIN_STATE_MAX_PARTS];
+    int n = sw_train_state_parts(to, a, SW_TRAIN_STATE_MAX_PARTS);
+    SW_ASSERT(n == sw_train_state_parts(from, b, SW_TRAIN_STATE_MAX_PARTS));
+    for (int i = 0; i < n; i++) {
+        SW_ASSERT(a[i].count == b[i].count && a[i].type == b[i].type);
+        if (a[i].count) memcpy(a[i].data, b[i].data, a[i].count * sw_record_mem_size(a[i].type));
+    }
+}
+
+int sw_train_state_clone(const sw_train_state *from, sw_train_state **out)
+{
+    *out = state_alloc(&from->sizes, from->epoch);
+    if (!*out) return SW_ENOMEM;
+    copy_parts(*out, from);
+    return SW_OK;
+}
+
+/* The config a run trains with: sizes left at 0 are the task's own. A sweep resolved them
+ * already; code may not have. */
+static sw_config resolve_config(const sw_config *given)
+{
+    sw_config resolved = *given;
+    if (resolved.task.kind != SW_TASK_FILE) sw_task_resolve(&resolved.task, NULL, NULL, 0, NULL);
+    return resolved;
+}
+
+/* The sizes of a state of a run of `cfg` after `epoch` epochs, when that is a state such a
+ * run can have (1 <= epoch < train.epochs, `records` its gradient records). */
+static bool state_sizes(const sw_config *cfg, int epoch, int records, sw_record_sizes *sizes)
+{
+    if (epoch < 1 || epoch >= cfg->train.epochs) return false;
+    sw_record_sizes_of_run(cfg, epoch, sizes);
+    return sizes->n[SW_SIZE_RECORDS] == records;
+}
+
+int sw_train_state_create(const sw_config *given, int epoch, int records, sw_train_state **out)
+{
+    *out = NULL;
+    sw_config cfg = resolve_config(given);
+    sw_record_sizes sizes;
+    if (!state_sizes(&cfg, epoch, records, &sizes)) return SW_EINVAL;
+    *out = state_alloc(&sizes, epoch);
+    return *out ? SW_OK : SW_ENOMEM;
+}
+
+/* The running run's state after `epoch` epochs and `records` gradient records, as a view:
+ * the big parts point into the run (nothing is copied), so it is valid until the run moves
+ * on. Also the destination a resumed state is copied into. */
+static void state_view(sw_train_state *v, run_state *st, sw_run_result *res, const sw_config *cfg, int epoch,
+                       int records)
+{
+    memset(v, 0, sizeof *v);
+    v->epoch = epoch;
+    v->n = st->n;
+    sw_record_sizes_of_run(cfg, epoch, &v->sizes);
+    v->sizes.n[SW_SIZE_RECORDS] = records;
+    v->seconds = st->seconds_before + (sw_now() - st->t_start);
+    v->weights = st->flat;
+    v->moments = st->opt.m;
+    v->opt_steps = st->opt.steps;
+    pack_rng(&st->batch_rng, v->rng[SAVED_BATCH]);
+    pack_rng(&st->dropout_rng, v->rng[SAVED_DROPOUT]);
+    v->result = res;
+}
+
+/* Puts the run where hooks->resume left it, after run_setup: weights, optimizer, streams,
+ * the record so far. Returns SW_OK, or SW_EINVAL (res FAILED) for a state of another run. */
+static int resume_from(run_state *st, const sw_config *cfg, const sw_train_hooks *hooks, sw_run_result *res)
+{
+    const sw_train_state *from = hooks->resume;
+    sw_record_sizes want;
+    bool same = state_sizes(cfg, from->epoch, sw_train_state_records(from), &want) && from->n == st->n;
+    for (int s = 0; s < SW_SIZE_COUNT && same; s++) same = want.n[s] == from->sizes.n[s];
+    if (!same) return fail(res, SW_EINVAL, "resuming (the state is not one of this run's)");
+    if (hooks->until_epoch > 0 && hooks->until_epoch <= from->epoch)
+        return fail(res, SW_EINVAL, "resuming (until_epoch is not after the state's epoch)");
+    sw_train_state to;
+    state_view(&to, st, res, cfg, from->epoch, sw_train_state_records(from));
+    copy_parts(&to, from);
+    uint64_t seed = (uint64_t)cfg->seed;
+    if (!unpack_rng(to.rng[SAVED_BATCH], seed, saved_streams[SAVED_BATCH].id, &st->batch_rng) ||
+        !unpack_rng(to.rng[SAVED_DROPOUT], seed, saved_streams[SAVED_DROPOUT].id, &st->dropout_rng))
+        return fail(res, SW_EINVAL, "resuming (the state's random streams are not this run's)");
+    st->opt.steps = (long)to.opt_steps;
+    st->seconds_before = to.seconds;
+    res->history.epochs = from->epoch;
+    res->grad_records = sw_train_state_records(from);
+    sw_model_pack(st->work, &st->params);
+    return SW_OK;
+}
+
+/* Hands the state after `epoch` to hooks->on_checkpoint. Returns SW_OK, or its code with
+ * res FAILED. */
+static int checkpoint(run_state *st, const sw_config *cfg, const sw_train_hooks *hooks, sw_run_result *res, int epoch)
+{
+    sw_train_state view;
+    state_view(&view, st, res, cfg, epoch, res->grad_records);
+    int rc = hooks->on_checkpoint(hooks->checkpoint_ctx, &view);
+    return rc ? fail(res, rc < 0 ? rc : SW_EIO, "saving a checkpoint") : SW_OK;
+}
+
+/* What an epoch's training steps add up. */
+typedef struct {
+    double loss_sum, norm_sum, norm_max;
+    long seen, right;
+} epoch_sums;
+
+/* The training steps of one epoch. Returns 1 when the loss or gradient diverged (the
+ * result's status and error say where), else 0. */
+static int train_steps(run_state *st, const sw_config *cfg, sw_run_result *res, int epoch, int steps,
+                       double lr, epoch_sums *sums)
+{
+    int B = cfg->train.batch, train_size = cfg->task.train_size;
+    int *index = st->batch_index;
+    for (int s = 0; s < steps; s++) {
+        int nb = B;
+        if (cfg->train.steps_per_epoch == 0 && train_size - s * B < B)
+            nb = train_size - s * B; /* last, partial batch of a full pass */
+        for (int b = 0; b < nb; b++) index[b] = next_index(st);
+        int correct = 0;
+        double norm = 0, t0 = sw_now();
+        double loss = train_step(st, cfg, index, nb, lr, &correct, &norm);
+        if (nb == B) tell_step_time(st, sw_now() - t0);
+        if (!isfinite(loss)) {
+            res->status = SW_RUN_DIVERGED;
+            snprintf(res->error, sizeof res->error, "loss or gradient became %s at epoch %d, step %d",
+                     isnan(loss) ? "NaN" : "infinite", epoch, s + 1);
+            return 1;
+        }
+        sums->loss_sum += loss / nb;
+        sums->norm_sum += norm;
+        sums->norm_max = fmax(sums->norm_max, norm);
+        sums->right += correct;
+        sums->seen += nb;
+    }
+    return 0;
+}
+
+/* One epoch: its training steps, the test set, the history entry, the best weights and
+ * the gradient record when one is due. Returns 1 when the run diverged (the history is
+ * not extended), else 0. */
+static int train_epoch(run_state *st, const sw_config *cfg, sw_run_result *res, int epoch, int steps)
+{
+    double t_epoch = sw_now();
+    double lr = sw_schedule_lr(&cfg->train, epoch);
+    epoch_sums sums = {0};
+    restart_order(st);
+    if (train_steps(st, cfg, res, epoch, steps, lr, &sums)) return 1;
+    double test_loss, test_acc, val_loss = NAN, val_acc = NAN;
+    evaluate(st, &st->test, &test_loss, &test_acc);
+    if (st->val.n > 0) evaluate(st, &st->val, &val_loss, &val_acc);
+    int test_bad = !isfinite(test_loss);
+    if (test_bad || (st->val.n > 0 && !isfinite(val_loss))) {
+        double bad = test_bad ? test_loss : val_loss;
+        res->status = SW_RUN_DIVERGED;
+        snprintf(res->error, sizeof res->error, "%s loss became %s at epoch %d", test_bad ? "test" : "validation",
+                 isnan(bad) ? "NaN" : "infinite", epoch);
+        return 1;
+    }
+    sw_history *h = &res->history;
+    int e = h->epochs;
+    h->train_loss[e] = sums.loss_sum / steps;
+    h->train_acc[e] = accuracy_of(st, sums.right, sums.seen);
+    h->test_loss[e] = test_loss;
+    h->test_acc[e] = test_acc;
+    h->val_loss[e] = val_loss;
+    h->val_acc[e] = val_acc;
+    h->lr[e] = lr;
+    h->grad_norm[e] = sums.norm_sum / steps;
+    h->grad_norm_max[e] = sums.norm_max;
+    sw_task_metric metric = sw_task_metric_of(&cfg->task);
+    if (sw_history_best_epoch(h, e + 1, metric) == epoch) {
+        res->best_epoch = epoch;
+        res->best_metric = sw_history_column(h, metric.name)[e];
+        res->best_test_acc = test_acc;
+        res->best_test_loss = test_loss;
+        memcpy(res->weights_best, st->flat, st->n * sizeof(sw_real));
+    }
+    if (epoch % cfg->record.grad_every == 0 || epoch == cfg->train.epochs)
+        record_gradients(st, res, res->grad_records, epoch);
+    h->seconds[e] = sw_now() - t_epoch;
+    h->epochs = e + 1;
+    return 0;
+}
+
+/* The epochs after those already in the result (none, or a resumed state's), until the
+ * last or a divergence (res->status says which), with checkpoints where train.h's rule
+ * puts them. Returns SW_OK, SW_EINTERRUPTED when hooks->stop asked to stop, or the code
+ * of a failed checkpoint. */
+static int train_epochs(run_state *st, const sw_config *cfg, const sw_train_hooks *hooks, sw_run_result *res)
+{
+    int steps = cfg->train.steps_per_epoch;
+    if (steps == 0) steps = (cfg->task.train_size + cfg->train.batch - 1) / cfg->train.batch; /* one full pass */
+    int last = cfg->train.epochs;
+    if (hooks && hooks->until_epoch > 0 && hooks->until_epoch < last) last = hooks->until_epoch;
+    res->status = last < cfg->train.epochs ? SW_RUN_STOPPED : SW_RUN_DONE;
+    int every = cfg->record.checkpoint_every;
+    double since = sw_now(); /* the end of the previous checkpoint, or the start */
+    for (int epoch = res->history.epochs + 1; epoch <= last; epoch++) {
+        if (train_epoch(st, cfg, res, epoch, steps)) return SW_OK;
+        if (hooks && hooks->on_epoch) hooks->on_epoch(hooks->ctx, epoch, &res->history);
+        bool stopping = hooks && hooks->stop && atomic_load(hooks->stop) && epoch < last;
+        bool due = every > 0 && epoch % every == 0 && epoch < last &&
+                   ((hooks && hooks->checkpoint_unthrottled) || sw_now() - since >= SW_CHECKPOINT_MIN_SECONDS);
+        bool rung = epoch == last && last < cfg->train.epochs;
+        if (hooks && hooks->on_checkpoint && (stopping || due || rung)) {
+            int rc = checkpoint(st, cfg, hooks, res, epoch);
+            if (rc) return rc;
+            since = sw_now();
+        }
+        if (stopping) return fail(res, SW_EINTERRUPTED, "training");
+    }
+    return SW_OK;
+}
+
+/* After the last epoch or the divergence: final accuracies and weights, the probe's hidden
+ * states with the final and the best weights, and a gradient record for a run that
+ * diverged before its first (not for one stopped at a rung before it: that file must stay
+ * an exact prefix of the full run's). */
+static void run_finish(run_state *st, sw_run_result *res)
+{
+    const sw_history *h = &res->history;
+    if (h->epochs > 0) {
+        res->final_test_acc = h->test_acc[h->epochs - 1];
+        res->final_train_acc = h->train_acc[h->epochs - 1];
+    }
+    memcpy(res->weights_final, st->flat, st->n * sizeof(sw_real));
+    probe_forward(st, res->hidden_final, res->attention_final);
+    memcpy(st->flat, res->weights_best, st->n * sizeof(sw_real));
+    sw_model_pack(st->work, &st->params);
+    probe_forward(st, res->hidden_best, res->attention_best);
+    /* A run that diverged before its first gradient record gets one at its best epoch (0:
+     * the initial weights, when no epoch completed): the gradient flow it diverged from,
+     * rather than an empty /gradients. */
+    if (res->status == SW_RUN_DIVERGED && res->grad_records == 0 && res->grad_capacity > 0)
+        record_gradients(st, res, 0, res->best_epoch);
+}
+
+int sw_train_run(const sw_config *given, const sw_train_hooks *hooks, sw_run_result *res)
+{
+    sw_config resolved = resolve_config(given);
+    const sw_config *cfg = &resolved;
+    unsigned float_mode = flush_subnormals();
+    memset(res, 0, sizeof *res);
+    run_state st;
+    memset(&st, 0, sizeof st);
+    st.hooks = hooks;
+    st.t_start = sw_now();
+    int rc = run_setup(&st, cfg, hooks, res);
+    if (rc == SW_OK && hooks && hooks->resume) rc = resume_from(&st, cfg, hooks, res);
+    if (rc == SW_OK) rc = train_epochs(&st, cfg, hooks, res);
+    if (rc == SW_OK) run_finish(&st, res);
+    res->wall_seconds = st.seconds_before + (sw_now() - st.t_start);
+    run_state_free(&st);
+    restore_float_mode(float_mode);
+    return rc;
+}

@@ -1,0 +1,34 @@
+/* checkpoint.h: a run's state at an epoch boundary (train.h's sw_train_state) on disk, so
+ * that a killed or interrupted sweep resumes its runs where they were.
+ *
+ * A checkpoint is an HDF5 file (docs/hdf5-layout.md, "Checkpoints": internal, not a
+ * contract) holding every part of the state (train.h's parts) as a 1-D array with a
+ * Fletcher-32 checksum, and root attributes naming the config it belongs to (a SHA-256 of
+ * the run's YAML text, sw_config_to_yaml) and the program version that wrote it. Like run
+ * files it is built in memory and written atomically (atomicio.h): under its final name
+ * there is only ever a complete checkpoint, and a killed writer leaves at most a temporary
+ * that sw_h5_remove_temporaries removes. Thread-safe (the thread-safe HDF5 build). */
+#ifndef SWEEP_CHECKPOINT_H
+#define SWEEP_CHECKPOINT_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "train.h"
+
+/* Writes `state` of a run of `cfg` to PATH atomically, replacing what was there. Returns
+ * SW_OK, or a negative code with the message in err (SW_EIO: "cannot write PATH: No space
+ * left on device"; SW_EHDF5; SW_ENOMEM; SW_EINVAL: path too long); PATH is then unchanged
+ * and no temporary is left. */
+int sw_checkpoint_write(const char *path, const sw_train_state *state, const sw_config *cfg, char *err,
+                        size_t errlen);
+
+/* Reads the checkpoint at PATH for a run of `cfg` into *out (the caller frees it with
+ * sw_train_state_free). Returns SW_OK; SW_ENOTFOUND when there is no file there;
+ * SW_ECONFIG when it was written for another config or by another program version (its
+ * state would not continue this run bit-identically); SW_EFORMAT when it is damaged,
+ * truncated or not a checkpoint; SW_ENOMEM. On error *out is NULL and err says why,
+ * naming PATH. */
+int sw_checkpoint_read(const char *path, const sw_config *cfg, sw_train_state **out, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,393 @@
+/* h5write.c: writing an HDF5 file whole and atomically (see h5write.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "h5write.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "atomicio.h"
+
+/* Datasets with at least this many elements are chunked, shuffled and deflated (when the
+ * writer compresses); below it the filter overhead outweighs the gain. Chunks aim at about
+ * CHUNK_BYTES. */
+#define COMPRESS_MIN_ELEMENTS 1024
+#define CHUNK_BYTES (256 * 1024)
+#define DEFLATE_LEVEL 4
+
+/* Half the number of chunks a node of a chunked dataset's index (a B-tree) holds. HDF5's
+ * default, 32, makes every node 2-3 KB; with the checksum every array is chunked, most
+ * into one chunk, and nodes of 16 chunks keep run files as small as they were without it
+ * (the largest arrays have some tens of chunks). Needs superblock version 1 (HDF5 1.6). */
+#define CHUNK_BTREE_K 8
+
+/* Files are built in memory, which grows by this much at a time. */
+#define CORE_INCREMENT (1024 * 1024)
+
+/* ---- the library ------------------------------------------------------------------ */
+
+int sw_h5_init(char *err, size_t errlen)
+{
+    sw_h5_quiet();
+    if (H5open() < 0) {
+        sw_set_error(err, errlen, "the HDF5 library failed to initialise");
+        return SW_EHDF5;
+    }
+    hbool_t safe = 0;
+    if (H5is_library_threadsafe(&safe) < 0 || !safe) {
+        unsigned maj = 0, min = 0, rel = 0;
+        H5get_libversion(&maj, &min, &rel);
+        sw_set_error(err, errlen,
+                "the HDF5 library in use (%u.%u.%u) is not the thread-safe build; sweep writes "
+                "results from several threads and needs it (Debian: libhdf5-dev, serial flavour, "
+                "which is built thread-safe)", maj, min, rel);
+        return SW_EHDF5;
+    }
+    return SW_OK;
+}
+
+/* ---- HDF5's error text -------------------------------------------------------------- */
+
+/* HDF5's automatic error printing is per thread in the thread-safe build. */
+void sw_h5_quiet(void)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    H5Eclear2(H5E_DEFAULT);
+}
+
+/* Keeps the first line of the innermost message: some (the sec2 driver's) run over
+ * several lines of addresses and buffers, which belong in no message of ours. */
+static herr_t innermost_cb(unsigned n, const H5E_error2_t *e, void *data)
+{
+    char *buf = data;
+    if (n == 0 && e->desc && e->desc[0]) snprintf(buf, 200, "%.*s", (int)strcspn(e->desc, "\r\n"), e->desc);
+    return 0;
+}
+
+/* The most specific message on this thread's HDF5 error stack (or ""), then clears it. */
+void sw_h5_detail(char buf[200])
+{
+    buf[0] = 0;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost_cb, buf);
+    H5Eclear2(H5E_DEFAULT);
+}
+
+/* ---- the run record's element types ------------------------------------------------- */
+
+hid_t sw_h5_record_file_type(sw_record_type t)
+{
+    switch (t) {
+    case SW_REC_F64: return H5T_IEEE_F64LE;
+    case SW_REC_I32: return H5T_STD_I32LE;
+    case SW_REC_I64: return H5T_STD_I64LE;
+    default: return H5T_IEEE_F32LE; /* F32, REAL */
+    }
+}
+
+hid_t sw_h5_record_mem_type(sw_record_type t)
+{
+    switch (t) {
+    case SW_REC_F64: return H5T_NATIVE_DOUBLE;
+    case SW_REC_F32: return H5T_NATIVE_FLOAT;
+    case SW_REC_I32: return H5T_NATIVE_INT32;
+    case SW_REC_I64: return H5T_NATIVE_INT64;
+    default: return sizeof(sw_real) == sizeof(float) ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE; /* REAL */
+    }
+}
+
+/* ---- writing ------------------------------------------------------------------------ */
+
+SW_PRINTF(3, 4)
+int sw_h5w_fail(sw_h5w *w, int code, const char *fmt, ...)
+{
+    if (w->rc) return w->rc;
+    char what[256], detail[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    sw_h5_detail(detail);
+    if (detail[0])
+        sw_set_error(w->err, w->errlen, "cannot write %s: %s (HDF5: %s)", w->where, what, detail);
+    else
+        sw_set_error(w->err, w->errlen, "cannot write %s: %s", w->where, what);
+    w->rc = code;
+    return code;
+}
+
+/* ---- small HDF5 helpers ------------------------------------------------------------ */
+
+static hid_t make_space(int rank, const hsize_t *dims)
+{
+    return rank == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(rank, dims, NULL);
+}
+
+/* Variable-length UTF-8 strings: h5py returns them as str. */
+hid_t sw_h5w_str_type(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t < 0) return t;
+    if (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
+        H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
+
+/* The enum h5py uses for numpy bool (FALSE=0, TRUE=1 on int8), so h5py reads bool. */
+hid_t sw_h5w_bool_type(void)
+{
+    hid_t t = H5Tenum_create(H5T_NATIVE_INT8);
+    if (t < 0) return t;
+    int8_t v = 0;
+    herr_t a = H5Tenum_insert(t, "FALSE", &v);
+    v = 1;
+    herr_t b = H5Tenum_insert(t, "TRUE", &v);
+    if (a < 0 || b < 0) {
+        H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
+
+static size_t count_of(int rank, const hsize_t *dims)
+{
+    size_t n = 1;
+    for (int i = 0; i < rank; i++) n *= (size_t)dims[i];
+    return n;
+}
+
+/* Creates attribute `name` on loc with file type ftype and writes buf (memory type mtype).
+ * rank 0 is a scalar. */
+int sw_h5w_attr(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank,
+                    const hsize_t *dims, const void *buf)
+{
+    if (w->rc) return w->rc;
+    hid_t s = make_space(rank, dims), a = -1;
+    int ok = 0;
+    if (s >= 0) a = H5Acreate2(loc, name, ftype, s, H5P_DEFAULT, H5P_DEFAULT);
+    if (a >= 0) ok = count_of(rank, dims) == 0 || H5Awrite(a, mtype, buf) >= 0;
+    if (a >= 0) H5Aclose(a);
+    if (s >= 0) H5Sclose(s);
+    return ok ? SW_OK : sw_h5w_fail(w, SW_EHDF5, "attribute '%s'", name);
+}
+
+int sw_h5w_attr_str(sw_h5w *w, hid_t loc, const char *name, const char *value)
+{
+    hid_t t = sw_h5w_str_type();
+    if (t < 0) return sw_h5w_fail(w, SW_EHDF5, "string type");
+    const char *v = value ? value : "";
+    int rc = sw_h5w_attr(w, loc, name, t, t, 0, NULL, &v);
+    H5Tclose(t);
+    return rc;
+}
+
+int sw_h5w_attr_strs(sw_h5w *w, hid_t loc, const char *name, const char *const *values, int n)
+{
+    hid_t t = sw_h5w_str_type();
+    if (t < 0) return sw_h5w_fail(w, SW_EHDF5, "string type");
+    hsize_t dims[1] = {(hsize_t)n};
+    const char *dummy = "";
+    int rc = sw_h5w_attr(w, loc, name, t, t, 1, dims, n ? (const void *)values : (const void *)&dummy);
+    H5Tclose(t);
+    return rc;
+}
+
+int sw_h5w_attr_i64(sw_h5w *w, hid_t loc, const char *name, long long v)
+{
+    int64_t x = (int64_t)v;
+    return sw_h5w_attr(w, loc, name, H5T_STD_I64LE, H5T_NATIVE_INT64, 0, NULL, &x);
+}
+
+int sw_h5w_attr_i32(sw_h5w *w, hid_t loc, const char *name, int v)
+{
+    int32_t x = v;
+    return sw_h5w_attr(w, loc, name, H5T_STD_I32LE, H5T_NATIVE_INT32, 0, NULL, &x);
+}
+
+int sw_h5w_attr_f64(sw_h5w *w, hid_t loc, const char *name, double v)
+{
+    return sw_h5w_attr(w, loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 0, NULL, &v);
+}
+
+int sw_h5w_attr_bool(sw_h5w *w, hid_t loc, const char *name, int v)
+{
+    hid_t t = sw_h5w_bool_type();
+    if (t < 0) return sw_h5w_fail(w, SW_EHDF5, "bool type");
+    int8_t x = v != 0;
+    int rc = sw_h5w_attr(w, loc, name, t, t, 0, NULL, &x);
+    H5Tclose(t);
+    return rc;
+}
+
+/* The time now, UTC, as ISO 8601: "2024-05-01T12:00:00Z". */
+int sw_h5w_attr_created(sw_h5w *w, hid_t loc)
+{
+    char created[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return sw_h5w_attr_str(w, loc, "created", created);
+}
+
+/* Chunk shape of about CHUNK_BYTES: whole trailing dimensions, leading ones cut first,
+ * so a chunk holds complete rows (e.g. one sequence's T x H block). */
+static void choose_chunks(int rank, const hsize_t *dims, size_t elem, hsize_t *chunk)
+{
+    size_t bytes = elem;
+    for (int i = 0; i < rank; i++) {
+        chunk[i] = dims[i];
+        bytes *= (size_t)dims[i];
+    }
+    for (int i = 0; i < rank && bytes > CHUNK_BYTES; i++) {
+        size_t rest = bytes / (size_t)chunk[i];
+        if (rest >= CHUNK_BYTES) {
+            chunk[i] = 1;
+            bytes = rest;
+        } else {
+            chunk[i] = (hsize_t)(CHUNK_BYTES / rest);
+            if (chunk[i] < 1) chunk[i] = 1;
+            break;
+        }
+    }
+}
+
+/* Creates dataset `name` (intermediate groups too) under loc and writes buf into it.
+ * Large arrays get shuffle+deflate; with w->checksum every non-empty one is chunked (HDF5
+ * filters need chunks; a small array is one chunk) and gets Fletcher-32, last, so that the
+ * checksum covers the bytes as stored. Returns the open dataset (caller closes) or -1. */
+hid_t sw_h5w_dset(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank,
+                      const hsize_t *dims, const void *buf)
+{
+    if (w->rc) return -1;
+    hid_t s = make_space(rank, dims), lcpl = H5Pcreate(H5P_LINK_CREATE),
+          dcpl = H5Pcreate(H5P_DATASET_CREATE), d = -1;
+    int ok = s >= 0 && lcpl >= 0 && dcpl >= 0 && H5Pset_create_intermediate_group(lcpl, 1) >= 0;
+    size_t n = count_of(rank, dims);
+    bool compress = w->compress && rank > 0 && n >= COMPRESS_MIN_ELEMENTS, checksum = w->checksum && rank > 0 && n > 0;
+    if (ok && (compress || checksum)) {
+        hsize_t chunk[H5S_MAX_RANK];
+        size_t elem = H5Tget_size(ftype);
+        choose_chunks(rank, dims, elem, chunk);
+        ok = elem > 0 && H5Pset_chunk(dcpl, rank, chunk) >= 0;
+        if (ok && compress) ok = H5Pset_shuffle(dcpl) >= 0 && H5Pset_deflate(dcpl, DEFLATE_LEVEL) >= 0;
+        if (ok && checksum) ok = H5Pset_fletcher32(dcpl) >= 0;
+    }
+    if (ok) d = H5Dcreate2(loc, name, ftype, s, lcpl, dcpl, H5P_DEFAULT);
+    if (d >= 0 && n > 0 && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+        H5Dclose(d);
+        d = -1;
+    }
+    if (s >= 0) H5Sclose(s);
+    if (lcpl >= 0) H5Pclose(lcpl);
+    if (dcpl >= 0) H5Pclose(dcpl);
+    if (d < 0) sw_h5w_fail(w, SW_EHDF5, "dataset '%s'", name);
+    return d;
+}
+
+/* sw_h5w_dset for arrays that need nothing more than a long_name: writes and closes. */
+int sw_h5w_array(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank,
+                     const hsize_t *dims, const void *buf, const char *long_name)
+{
+    hid_t d = sw_h5w_dset(w, loc, name, ftype, mtype, rank, dims, buf);
+    if (d < 0) return w->rc;
+    if (long_name) sw_h5w_attr_str(w, d, "long_name", long_name);
+    H5Dclose(d);
+    return w->rc;
+}
+
+/* Groups list their links and attributes in creation order (h5py follows it). */
+hid_t sw_h5w_group(sw_h5w *w, hid_t loc, const char *name)
+{
+    if (w->rc) return -1;
+    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE), g = -1;
+    if (gcpl >= 0 &&
+        H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0 &&
+        H5Pset_attr_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0)
+        g = H5Gcreate2(loc, name, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    if (gcpl >= 0) H5Pclose(gcpl);
+    if (g < 0) sw_h5w_fail(w, SW_EHDF5, "group '%s'", name);
+    return g;
+}
+
+/* ---- atomic file creation ---------------------------------------------------------- */
+
+/* A new HDF5 file in memory (nothing on disk until sw_h5w_finish), named after the temporary
+ * sw_h5w_finish will write it to (`tmp`, tmplen bytes, for the final name <base>.h5 in dir):
+ * HDF5 first tries to open a file of that name from disk, and a name that does not exist
+ * yet keeps it from reading an older run file under the final name. */
+hid_t sw_h5w_create(sw_h5w *w, const char *dir, const char *base, char *tmp, size_t tmplen)
+{
+    static atomic_uint serial;
+    char owner[128];
+    sw_atomic_owner(owner, sizeof owner);
+    int n = snprintf(tmp, tmplen, "%s/.%s" SW_H5_TMP_MARK "%s.%u", dir, base, owner, atomic_fetch_add(&serial, 1u));
+    if (n < 0 || (size_t)n >= tmplen) {
+        sw_h5w_fail(w, SW_EINVAL, "path too long");
+        return -1;
+    }
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = H5Pcreate(H5P_FILE_ACCESS), f = -1;
+    if (fcpl >= 0 && fapl >= 0 &&
+        H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0 &&
+        H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0 &&
+        H5Pset_istore_k(fcpl, CHUNK_BTREE_K) >= 0 &&
+        H5Pset_fapl_core(fapl, CORE_INCREMENT, 0) >= 0 && H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) >= 0)
+        f = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl);
+    if (fcpl >= 0) H5Pclose(fcpl);
+    if (fapl >= 0) H5Pclose(fapl);
+    if (f < 0) sw_h5w_fail(w, SW_EHDF5, "creating the file in memory");
+    return f;
+}
+
+/* Takes the in-memory file's image, closes the file (whatever happened: the strong close
+ * degree closes every object still open in it) and, when nothing failed, writes the image
+ * atomically to w->where through the temporary `tmp` (see atomicio.h). */
+int sw_h5w_finish(sw_h5w *w, hid_t file, const char *dir, const char *tmp)
+{
+    void *image = NULL;
+    /* H5Fget_file_image copies the buffer as it is: the metadata still cached must be in it */
+    if (!w->rc && H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) sw_h5w_fail(w, SW_EHDF5, "flushing the file");
+    ssize_t len = w->rc ? -1 : H5Fget_file_image(file, NULL, 0);
+    if (!w->rc && len <= 0) sw_h5w_fail(w, SW_EHDF5, "the file's image");
+    if (!w->rc && !(image = malloc((size_t)len))) sw_h5w_fail(w, SW_ENOMEM, "out of memory for the file's image");
+    if (!w->rc && H5Fget_file_image(file, image, (size_t)len) != len) sw_h5w_fail(w, SW_EHDF5, "the file's image");
+    if (H5Fclose(file) < 0) sw_h5w_fail(w, SW_EHDF5, "closing the file");
+    if (!w->rc) w->rc = sw_atomic_write(dir, w->where, tmp, image, (size_t)len, w->err, w->errlen);
+    free(image);
+    return w->rc;
+}
+
+/* ---- temporaries ------------------------------------------------------------------ */
+
+bool sw_h5w_is_temporary(const char *name)
+{
+    return name[0] == '.' && strstr(name, SW_H5_TMP_MARK) != NULL;
+}
+
+int sw_h5_remove_temporaries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return errno == ENOENT ? 0 : SW_EIO;
+    int removed = 0, rc = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!sw_h5w_is_temporary(e->d_name)) continue;
+        char path[PATH_MAX];
+        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path) continue;
+        if (unlink(path) == 0)
+            removed++;
+        else if (errno != ENOENT)
+            rc = SW_EIO;
+    }
+    closedir(d);
+    return rc ? rc : removed;
+}

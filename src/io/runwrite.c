@@ -1,0 +1,357 @@
+/* runwrite.c: a run's file, written whole (see runwrite.h and docs/hdf5-layout.md).
+ *
+ * Writing (through h5write.c, shared with the index and checkpoints): every file is built
+ * in memory (HDF5's core driver, no backing store) and then written by atomicio.c: a hidden
+ * temporary in the final directory (".<name>.h5.tmp.<host>.<pid>.<serial>"), fsync'ed,
+ * renamed over the final name, and the directory fsync'ed. So a file under a final name is
+ * always complete, a crash leaves at most a temporary (sw_h5_remove_temporaries deletes
+ * them), and HDF5 itself never writes to the disk: HDF5 1.10 does not recover from a failed
+ * write of its own (after a write error inside H5Dclose or H5Fclose the file stays open
+ * half-closed and the library crashes at exit), whereas a failed write(2) of ours is one
+ * errno and one message. Datasets carry HDF5's Fletcher-32 checksum, so that reading a run
+ * file through (runfile.h's SW_READ_VERIFY) detects damaged data as well as damaged
+ * metadata.
+ *
+ * Threads: the thread-safe HDF5 build serialises its own API, but the high-level H5DS
+ * calls do several API calls per operation and are not covered, so they run under
+ * `hl_lock`. */
+#define _POSIX_C_SOURCE 200809L
+#include "runwrite.h"
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "h5write.h"
+#include "model.h"
+#include "record.h"
+#include "runfile.h"
+#include "version.h"
+
+static pthread_mutex_t hl_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Attaches scales[i] to dimension i of d (skipping negative ids). */
+static int attach_scales(sw_h5w *w, hid_t d, const hid_t *scales, int rank, const char *name)
+{
+    if (w->rc) return w->rc;
+    pthread_mutex_lock(&hl_lock);
+    int ok = 1;
+    for (int i = 0; i < rank && ok; i++)
+        if (scales[i] >= 0) ok = H5DSattach_scale(d, scales[i], (unsigned)i) >= 0;
+    pthread_mutex_unlock(&hl_lock);
+    return ok ? SW_OK : sw_h5w_fail(w, SW_EHDF5, "attaching dimension scales to '%s'", name);
+}
+
+static void close_ids(hid_t *ids, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (ids[i] >= 0) {
+            H5Oclose(ids[i]);
+            ids[i] = -1;
+        }
+}
+
+bool sw_run_id_valid(const char *id)
+{
+    if (!id || !id[0] || id[0] == '.' || strlen(id) > 200) return 0;
+    if (strcmp(id, "sweep") == 0) return 0; /* would be the index */
+    for (const char *p = id; *p; p++)
+        if (*p == '/' || (unsigned char)*p < 0x20) return 0;
+    return 1;
+}
+
+/* ---- the file ---------------------------------------------------------------------- */
+
+static int write_config_group(sw_h5w *w, hid_t root, const sw_config *cfg)
+{
+    hid_t g = sw_h5w_group(w, root, "config");
+    if (g < 0) return w->rc;
+    for (size_t i = 0; i < sw_schema_len && !w->rc; i++) {
+        const sw_key_info *k = &sw_schema[i];
+        if (sw_key_is_runtime(k)) continue; /* how it ran, not what it is */
+        switch (k->type) {
+        case SW_TYPE_INT:
+        case SW_TYPE_INT64: sw_h5w_attr_i64(w, g, k->key, sw_config_get_int(cfg, k)); break;
+        case SW_TYPE_FLOAT: sw_h5w_attr_f64(w, g, k->key, sw_config_get_float(cfg, k)); break;
+        case SW_TYPE_BOOL: sw_h5w_attr_bool(w, g, k->key, (int)sw_config_get_int(cfg, k)); break;
+        case SW_TYPE_STRING: sw_h5w_attr_str(w, g, k->key, sw_config_get_string(cfg, k)); break;
+        case SW_TYPE_ENUM: {
+            const char *name = sw_config_get_enum(cfg, k);
+            sw_h5w_attr_str(w, g, k->key, name ? name : "");
+            break;
+        }
+        case SW_TYPE_INT_LIST: {
+            int n = *(const int *)((const char *)cfg + k->count_offset);
+            const int *v = (const int *)((const char *)cfg + k->offset);
+            int64_t vals[SW_MAX_MILESTONES + 1];
+            for (int j = 0; j < n && j < SW_MAX_MILESTONES; j++) vals[j] = v[j];
+            hsize_t dims[1] = {(hsize_t)n};
+            sw_h5w_attr(w, g, k->key, H5T_STD_I64LE, H5T_NATIVE_INT64, 1, dims, vals);
+            break;
+        }
+        default: sw_h5w_fail(w, SW_EINVAL, "config key '%s' has an unknown type", k->key);
+        }
+    }
+    H5Gclose(g);
+    return w->rc;
+}
+
+/* ---- the run record: record.c's table, written row by row ------------------------------ */
+
+/* The group the writer is filling and the dimension scales made in it so far (a group's
+ * scales come before the arrays that use them, so these are all an array can need). */
+typedef struct {
+    char path[64];
+    hid_t id;
+    int n_scales;
+    hid_t scales[8];
+    const char *scale_names[8];
+} record_group;
+
+static void close_record_group(record_group *g)
+{
+    close_ids(g->scales, g->n_scales);
+    if (g->id >= 0) H5Gclose(g->id);
+    g->id = -1;
+    g->n_scales = 0;
+    g->path[0] = 0;
+}
+
+/* Opens the group at `path` (absolute), creating it and its parents as needed with
+ * make_group, so that every level lists its members in creation order. */
+static void open_record_group(sw_h5w *w, hid_t file, const char *path, record_group *g)
+{
+    snprintf(g->path, sizeof g->path, "%s", path);
+    hid_t loc = file;
+    char part[64];
+    for (const char *p = path + 1; *p && !w->rc;) {
+        size_t n = strcspn(p, "/");
+        snprintf(part, sizeof part, "%.*s", (int)n, p);
+        htri_t exists = H5Lexists(loc, part, H5P_DEFAULT);
+        hid_t next = exists > 0 ? H5Gopen2(loc, part, H5P_DEFAULT) : exists == 0 ? sw_h5w_group(w, loc, part) : -1;
+        if (next < 0) sw_h5w_fail(w, SW_EHDF5, "group '%s'", path);
+        if (loc != file) H5Gclose(loc);
+        loc = next;
+        p += n + (p[n] == '/');
+    }
+    g->id = loc != file && !w->rc ? loc : -1;
+    if (w->rc && loc >= 0 && loc != file) H5Gclose(loc);
+}
+
+static hid_t find_scale(const record_group *g, const char *name)
+{
+    for (int i = 0; name && i < g->n_scales; i++)
+        if (strcmp(g->scale_names[i], name) == 0) return g->scales[i];
+    return -1;
+}
+
+/* A coordinate: int32 dataset [n] holding the row's array or first, first+1, ..., made a
+ * dimension scale named like the dataset (netCDF-4 convention, so h5netcdf/xarray name
+ * the axis) and kept open in g for the arrays that follow. */
+static void write_scale_row(sw_h5w *w, record_group *g, const sw_record_row *row, const void *array,
+                            size_t n)
+{
+    const char *name = sw_record_name(row);
+    int32_t *range = NULL;
+    if (row->from == SW_FROM_RANGE) {
+        if (!(range = malloc((n ? n : 1) * sizeof *range))) {
+            sw_h5w_fail(w, SW_ENOMEM, "out of memory for '%s'", name);
+            return;
+        }
+        for (size_t i = 0; i < n; i++) range[i] = row->first + (int32_t)i;
+        array = range;
+    }
+    hsize_t dims[1] = {(hsize_t)n};
+    hid_t d = sw_h5w_dset(w, g->id, name, sw_h5_record_file_type(row->type), sw_h5_record_mem_type(row->type), 1, dims, array);
+    free(range);
+    if (d < 0) return;
+    sw_h5w_attr_str(w, d, "long_name", row->long_name);
+    pthread_mutex_lock(&hl_lock);
+    herr_t s = H5DSset_scale(d, name);
+    pthread_mutex_unlock(&hl_lock);
+    if (s < 0 || w->rc || g->n_scales == (int)SW_ARRAY_LEN(g->scales)) {
+        sw_h5w_fail(w, SW_EHDF5, "dimension scale '%s'", name);
+        H5Dclose(d);
+        return;
+    }
+    g->scales[g->n_scales] = d;
+    g->scale_names[g->n_scales++] = name;
+}
+
+/* A data array with its dimension scales attached and a long_name. */
+static void write_array_row(sw_h5w *w, const record_group *g, const sw_record_row *row, const void *array,
+                            const sw_record_sizes *s)
+{
+    const char *name = sw_record_name(row);
+    hsize_t dims[SW_RECORD_MAX_RANK];
+    hid_t scales[SW_RECORD_MAX_RANK];
+    for (int i = 0; i < row->rank; i++) {
+        dims[i] = (hsize_t)s->n[row->dims[i]];
+        scales[i] = find_scale(g, row->scales[i]);
+    }
+    hid_t d = sw_h5w_dset(w, g->id, name, sw_h5_record_file_type(row->type), sw_h5_record_mem_type(row->type), row->rank, dims,
+                       array);
+    if (d < 0) return;
+    attach_scales(w, d, scales, row->rank, name);
+    sw_h5w_attr_str(w, d, "long_name", row->long_name);
+    H5Dclose(d);
+}
+
+static void write_attribute_row(sw_h5w *w, hid_t loc, const sw_record_row *row, const sw_config *cfg,
+                                const sw_run_result *r, const sw_record_sizes *s)
+{
+    double v = sw_record_value(row, cfg, r, s);
+    switch (row->type) {
+    case SW_REC_F64: sw_h5w_attr_f64(w, loc, sw_record_name(row), v); break;
+    case SW_REC_I32: sw_h5w_attr_i32(w, loc, sw_record_name(row), (int)v); break;
+    case SW_REC_I64: sw_h5w_attr_i64(w, loc, sw_record_name(row), (long long)v); break;
+    default: sw_h5w_fail(w, SW_EINVAL, "attribute %s has an array type", row->path);
+    }
+}
+
+/* The parameters tensor by tensor, with the names and shapes of model.h's table. */
+static void write_weights_row(sw_h5w *w, hid_t group, const sw_model_shape *shape, const sw_real *flat)
+{
+    int nt = sw_tensor_count(shape);
+    for (int i = 0; i < nt && !w->rc; i++) {
+        sw_tensor_info t = sw_tensor_describe(shape, i);
+        hsize_t dims[2] = {(hsize_t)t.rows, (hsize_t)t.cols};
+        sw_h5w_array(w, group, t.name, H5T_IEEE_F32LE, sw_h5_record_mem_type(SW_REC_REAL), t.cols ? 2 : 1, dims, flat + t.offset, NULL);
+    }
+}
+
+/* Every row of the table that a run of this status has, in table order. */
+static int write_record(sw_h5w *w, hid_t file, const sw_config *cfg, const sw_run_result *r, int full)
+{
+    sw_record_sizes s;
+    sw_record_sizes_recorded(cfg, r, &s);
+    sw_model_shape shape = sw_model_shape_from_config(cfg);
+    record_group g = {.id = -1};
+    for (size_t i = 0; i < sw_record_len && !w->rc; i++) {
+        const sw_record_row *row = &sw_record[i];
+        if (!sw_record_written(row, cfg, full)) continue;
+        char path[64];
+        sw_record_group(row, path, sizeof path);
+        if (strcmp(path, g.path) != 0) {
+            close_record_group(&g);
+            open_record_group(w, file, path, &g);
+        }
+        const void *field = sw_record_field_const(row, r);
+        const void *array = field && sw_record_is_array(row) ? sw_record_array(field) : NULL;
+        switch (row->kind) {
+        case SW_REC_SCALE: write_scale_row(w, &g, row, array, sw_record_count(row, &s)); break;
+        case SW_REC_DATASET: write_array_row(w, &g, row, array, &s); break;
+        case SW_REC_ATTRIBUTE: write_attribute_row(w, g.id, row, cfg, r, &s); break;
+        case SW_REC_WEIGHTS: write_weights_row(w, g.id, &shape, array); break;
+        default: sw_h5w_fail(w, SW_EINVAL, "%s has an unknown kind", row->path);
+        }
+    }
+    close_record_group(&g);
+    return w->rc;
+}
+
+/* Checks that a result carries every array its file needs (for a failed run, the
+ * history), with the counts its config's arrays were allocated for. */
+static int check_result(sw_h5w *w, const sw_config *cfg, const sw_run_result *r, int full)
+{
+    sw_record_sizes planned, s;
+    sw_record_sizes_planned(cfg, &planned);
+    sw_record_sizes_recorded(cfg, r, &s);
+    if (r->history.epochs < 0 || r->history.epochs > cfg->train.epochs)
+        return sw_h5w_fail(w, SW_EINVAL, "the result has %d epochs of history for %d planned",
+                     r->history.epochs, cfg->train.epochs);
+    if (full && (r->grad_records < 0 || r->grad_records > planned.n[SW_SIZE_RECORDS]))
+        return sw_h5w_fail(w, SW_EINVAL, "the result has %d gradient records for at most %lld",
+                     r->grad_records, planned.n[SW_SIZE_RECORDS]);
+    for (size_t i = 0; i < sw_record_len; i++) {
+        const sw_record_row *row = &sw_record[i];
+        if (!sw_record_is_array(row) || !sw_record_written(row, cfg, full)) continue;
+        if (sw_record_count(row, &s) > 0 && !sw_record_array(sw_record_field_const(row, r)))
+            return sw_h5w_fail(w, SW_EINVAL, "the result has no %s", row->path);
+    }
+    if (!full) return SW_OK;
+    if (r->param_count != (size_t)s.n[SW_SIZE_PARAMS])
+        return sw_h5w_fail(w, SW_EINVAL, "the result has %zu parameters, the config's model %lld",
+                     r->param_count, s.n[SW_SIZE_PARAMS]);
+    if (r->probe_size != s.n[SW_SIZE_PROBE])
+        return sw_h5w_fail(w, SW_EINVAL, "the result has %d probe sequences, the config %lld", r->probe_size,
+                     s.n[SW_SIZE_PROBE]);
+    return SW_OK;
+}
+
+/* The record's text attributes (record.c's sw_record_text), into groups the table's
+ * rows created. */
+static void write_metric_names(sw_h5w *w, hid_t file, const sw_config *cfg)
+{
+    for (size_t i = 0; i < sw_record_text_len && !w->rc; i++) {
+        const sw_record_text_row *row = &sw_record_text[i];
+        char group[64];
+        const char *slash = strrchr(row->path, '/');
+        snprintf(group, sizeof group, "%.*s", (int)(slash - row->path), row->path);
+        hid_t g = H5Gopen2(file, group, H5P_DEFAULT);
+        if (g < 0) {
+            sw_h5w_fail(w, SW_EHDF5, "group %s", group);
+            return;
+        }
+        sw_h5w_attr_str(w, g, slash + 1, row->value(cfg));
+        H5Gclose(g);
+    }
+}
+
+int sw_h5_write_run(const char *dir, const sw_run_meta *meta, const sw_config *cfg,
+                    const sw_run_result *result, char *err, size_t errlen)
+{
+    sw_h5_quiet();
+    if (!dir || !meta || !cfg || !result) {
+        sw_set_error(err, errlen, "sw_h5_write_run: missing argument");
+        return SW_EINVAL;
+    }
+    if (!sw_run_id_valid(meta->run_id)) {
+        sw_set_error(err, errlen, "invalid run id '%s' (must be non-empty, at most 200 bytes, not start "
+                "with '.', contain no '/' or control characters, and not be 'sweep')",
+                meta->run_id ? meta->run_id : "(null)");
+        return SW_EINVAL;
+    }
+    char final[PATH_MAX];
+    if (snprintf(final, sizeof final, "%s/%s.h5", dir, meta->run_id) >= (int)sizeof final) {
+        sw_set_error(err, errlen, "path too long: %s/%s.h5", dir, meta->run_id);
+        return SW_EINVAL;
+    }
+    sw_h5w w = {final, err, errlen, SW_OK, true, true};
+    int full = result->status != SW_RUN_FAILED;
+    if (check_result(&w, cfg, result, full)) return w.rc;
+
+    char tmp[PATH_MAX];
+    hid_t file = sw_h5w_create(&w, dir, meta->run_id, tmp, sizeof tmp);
+    if (file < 0) return w.rc;
+
+    char *yaml = sw_config_to_yaml(cfg);
+    if (!yaml) sw_h5w_fail(&w, SW_ENOMEM, "out of memory");
+    const char *status = sw_run_status_name(result->status);
+    sw_h5w_attr_str(&w, file, "format", SW_RUN_FORMAT);
+    sw_h5w_attr_i32(&w, file, "format_version", SW_RUN_FORMAT_VERSION);
+    sw_h5w_attr_str(&w, file, "run_id", meta->run_id);
+    sw_h5w_attr_str(&w, file, "sweep", meta->sweep_name ? meta->sweep_name : "");
+    sw_h5w_attr_str(&w, file, "status", status);
+    sw_h5w_attr_str(&w, file, "error", result->status == SW_RUN_DONE ? "" : result->error);
+    sw_h5w_attr_i64(&w, file, "seed", (long long)cfg->seed);
+    sw_h5w_attr_strs(&w, file, "swept_keys", meta->swept_keys, meta->swept_keys ? meta->n_swept : 0);
+    sw_h5w_attr_str(&w, file, "config", yaml);
+    sw_h5w_attr_str(&w, file, "program_version", SWEEP_VERSION);
+    sw_h5w_attr_str(&w, file, "program", sw_version_string());
+    sw_h5w_attr_str(&w, file, "library_versions", sw_library_versions());
+    sw_h5w_attr_created(&w, file);
+    sw_h5w_attr_f64(&w, file, "wall_seconds", result->wall_seconds);
+    free(yaml);
+
+    write_config_group(&w, file, cfg);
+    write_record(&w, file, cfg, result, full);
+    write_metric_names(&w, file, cfg);
+    return sw_h5w_finish(&w, file, dir, tmp);
+}

@@ -1,0 +1,127 @@
+/* dryrun.c: `sweep CONFIG --dry-run`: the runs, their estimated cost and time, and early
+ * stopping's rungs (see dryrun.h). */
+#include "dryrun.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "progress.h"
+#include "stopping.h"
+
+/* A rough single-thread speed of the engine, only for --dry-run's time estimate. */
+#define SW_ASSUMED_FLOPS_PER_THREAD 40e9
+
+/* --dry-run's account of early stopping: the rungs (per bracket), the epochs planned if no
+ * run diverges against those of every run trained to the end. */
+static void print_stop_plan(const sw_sweep_spec *spec, FILE *f)
+{
+    if (spec->stop.kind == SW_STOP_NONE) return;
+    const char **ids = NULL;
+    sw_stop_plan p;
+    if (sw_sweep_spec_stop_plan(spec, &p, &ids)) {
+        sw_stop_plan_free(&p);
+        free(ids);
+        return;
+    }
+    bool configs = sw_stop_plan_by_configurations(&p);
+    fprintf(f, "\nearly stopping: %s on %s (%s is better), eta %d, min_epochs %d\n", sw_stop_kind_name(p.kind),
+            sw_stop_metric_name(spec->stop.metric), p.mode == SW_METRIC_MAX ? "higher" : "lower", p.eta,
+            p.min_epochs);
+    if (configs)
+        fprintf(f, "  by configuration: %d configurations of %d runs; the runs of one (they differ only in seed) "
+                   "go on or stop together, by their mean\n", p.n_units, p.n_runs);
+    int runs[SW_STOP_MAX_RUNGS], units[SW_STOP_MAX_RUNGS];
+    for (int b = 0; b < p.n_brackets; b++) {
+        sw_stop_plan_counts(&p, 0, b, runs, units);
+        int first = sw_stop_bracket_first_rung(&p, b);
+        if (p.n_brackets > 1 && configs)
+            fprintf(f, "  bracket %d: %d configuration%s (%d runs), ", b, units[first], sw_plural(units[first]),
+                    runs[first]);
+        else if (p.n_brackets > 1)
+            fprintf(f, "  bracket %d: %d run%s, ", b, runs[first], sw_plural(runs[first]));
+        else
+            fprintf(f, "  ");
+        fprintf(f, "rungs at epochs");
+        for (int k = first; k < p.n_rungs; k++) {
+            fprintf(f, " %d", p.rung[k]);
+            if (p.kind == SW_STOP_MEDIAN || k == p.n_rungs - 1) continue;
+            if (configs) fprintf(f, " (%d: %d)", units[k], runs[k]);
+            else fprintf(f, " (%d)", runs[k]);
+        }
+        fprintf(f, "%s\n", p.kind == SW_STOP_MEDIAN ? " (the end)"
+                           : configs ? " (the end); (c: n): configurations and runs deciding there"
+                                     : " (the end); (n): runs deciding there");
+    }
+    long long planned = sw_stop_planned_epochs(&p), full = (long long)p.n_runs * p.epochs;
+    fprintf(f, "epochs planned: %s%lld of %lld (%.0f%%) if no run diverges%s\n",
+            p.kind == SW_STOP_MEDIAN ? "at most " : "", planned, full, 100.0 * (double)planned / (double)full,
+            p.kind == SW_STOP_MEDIAN ? " (median stops as the values fall)" : "");
+    sw_stop_plan_free(&p);
+    free(ids);
+}
+
+/* --dry-run's account of a tpe search: the points listed are its startup (or the rounds
+ * known), the rounds after them are chosen from the results. */
+static void print_rounds_plan(const sw_sweep_spec *spec, FILE *f)
+{
+    const sw_search_config *c = &spec->search;
+    if (c->kind != SW_SEARCH_TPE) return;
+    int later = spec->n_rounds - spec->rounds_known, first, last = 0;
+    if (later > 0) last = sw_search_round_points(c, spec->n_rounds - 1, &first);
+    int per_point = spec->n_points ? spec->n_runs / spec->n_points : 0;
+    fprintf(f, "\ntpe search: %d points, seed %lld: the %d above are %s", c->samples, (long long)c->seed,
+            spec->n_points, spec->rounds_known == 1 ? "its startup points (Sobol" : "its startup and chosen points (");
+    fprintf(f, "%s)\n", spec->rounds_known == 1 && c->digital_shift ? ", digitally shifted" : "");
+    if (later <= 0) return;
+    if (later > 1 && last != c->batch)
+        fprintf(f, "then %d rounds of %d and one of %d, chosen from the results", later - 1, c->batch, last);
+    else
+        fprintf(f, "then %d round%s of %d, chosen from the results", later, sw_plural(later), c->batch);
+    int more = c->samples - spec->n_points;
+    fprintf(f, " (TPE on %s, %s is better; %d points, %d runs more)\n", spec->search_metric.name,
+            spec->search_metric.mode == SW_METRIC_MAX ? "higher" : "lower", more, more * per_point);
+}
+
+void sw_sweep_print_plan(const sw_sweep_spec *spec, int threads, const char *dir, FILE *f)
+{
+    double total = 0, longest = 0;
+    for (int i = 0; i < spec->n_runs; i++) {
+        total += spec->runs[i].cost;
+        if (spec->runs[i].cost > longest) longest = spec->runs[i].cost;
+    }
+    fprintf(f, "sweep %s: %d run%s", spec->name, spec->n_runs, sw_plural(spec->n_runs));
+    if (spec->n_swept) {
+        fprintf(f, " over ");
+        for (int j = 0; j < spec->n_swept; j++) fprintf(f, "%s%s", j ? ", " : "", spec->swept_keys[j]);
+    }
+    fprintf(f, "\noutput: %s (nothing is written by --dry-run)\n\n", dir);
+    size_t idw = 6;
+    for (int i = 0; i < spec->n_runs; i++)
+        if (strlen(spec->runs[i].id) > idw) idw = strlen(spec->runs[i].id);
+    fprintf(f, "%5s  %-*s", "#", (int)idw, "run id");
+    int *w = calloc((size_t)(spec->n_swept ? spec->n_swept : 1), sizeof *w);
+    for (int j = 0; w && j < spec->n_swept; j++) {
+        w[j] = (int)strlen(spec->swept_short[j]);
+        for (int i = 0; i < spec->n_runs; i++)
+            if ((int)strlen(spec->runs[i].values[j]) > w[j]) w[j] = (int)strlen(spec->runs[i].values[j]);
+        fprintf(f, "  %*s", w[j], spec->swept_short[j]);
+    }
+    fprintf(f, "  %10s\n", "est. GFLOP");
+    for (int i = 0; i < spec->n_runs; i++) {
+        fprintf(f, "%5d  %-*s", i + 1, (int)idw, spec->runs[i].id);
+        for (int j = 0; w && j < spec->n_swept; j++) fprintf(f, "  %*s", w[j], spec->runs[i].values[j]);
+        fprintf(f, "  %10.1f\n", spec->runs[i].cost / 1e9);
+    }
+    free(w);
+    int t = threads < spec->n_runs ? threads : spec->n_runs;
+    double seconds = total / SW_ASSUMED_FLOPS_PER_THREAD / t;
+    double floor_s = longest / SW_ASSUMED_FLOPS_PER_THREAD;
+    if (seconds < floor_s) seconds = floor_s;
+    char d[32];
+    sw_format_duration(seconds, d, sizeof d);
+    fprintf(f, "\ntotal: %d run%s, %.1f GFLOP; roughly %s on %d thread%s (assuming ~%.0f GFLOP/s per thread)\n",
+            spec->n_runs, sw_plural(spec->n_runs), total / 1e9, d, t, sw_plural(t), SW_ASSUMED_FLOPS_PER_THREAD / 1e9);
+    print_rounds_plan(spec, f);
+    print_stop_plan(spec, f);
+}
