@@ -113,6 +113,11 @@ def shell_lines(kind, body):
     return out
 
 
+def is_config(repo, word):
+    """A sweep file, or the name of an example config (`sweep reference`)."""
+    return word.endswith(".yaml") or os.path.exists(os.path.join(repo, "configs", word + ".yaml"))
+
+
 def examples(repo):
     """(where, what, payload): what is 'train', 'command', 'python', 'yaml' or 'listed'."""
     out = []
@@ -130,13 +135,14 @@ def examples(repo):
                 if "#SBATCH" in body:
                     out.append((where, "listed", "a Slurm script (tests/test_slurm.sh runs the real one)"))
                     continue
-                for cmd in shell_lines(kind, body):
+                # `A && B` is two examples, run in that order
+                for cmd in (c.strip() for l in shell_lines(kind, body) for c in l.split(" && ")):
                     if not cmd.startswith(RUNNABLE):
                         if kind != "indented" or re.match(r"^(bash|cmake|ctest|sudo|apt|SWEEP_|xargs)\b", cmd):
                             out.append((where, "listed", cmd))
                         continue
                     words = shlex.split(cmd)
-                    train = words[0] == "sweep" and len(words) > 1 and words[1].endswith(".yaml")
+                    train = words[0] == "sweep" and len(words) > 1 and is_config(repo, words[1])
                     out.append((where, "train" if train else "command", cmd))
     return out
 
