@@ -31,16 +31,24 @@ default for these sizes) of sweep's tpe against each other sampler at N. --figur
 best-so-far against n, a line per sampler with a band of +- one standard error.
 
 Every search's result is kept in WORK/results.json: a second invocation with the same WORK
-runs only what is missing (the whole benchmark takes about an hour of one core).
+runs only what is missing (the whole benchmark, 10 seeds of the five samplers at N = 48, is
+2,400 runs: about 75 minutes of one core on a shared machine).
+
+--tpe-cost BENCH_TPE (the bench_tpe executable) also sets the time TPE takes to choose a round
+of --batch points after 1,000 earlier ones against the time a round trains, measured
+alternately in one run: R times (--cost-repeats) one point of the objective (its cheapest:
+rnn, hidden 8), then one round of bench_tpe; printed as medians and their ratio.
 
 Usage: bench_search.py [--sweep PATH] [--work DIR] [--seeds K] [--budget N] [--startup S]
                        [--batch B] [--samplers random,sobol,tpe,optuna,tpe-b1] [--figure PNG] [-j J]
+                       [--tpe-cost BENCH_TPE [--cost-repeats R]]
 Needs numpy and h5py; optuna for the optuna sampler, matplotlib for --figure.
 """
 import argparse
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -239,6 +247,28 @@ def figure(curves, path, budget):
     print(f"\nfigure: {path}")
 
 
+def tpe_cost(args, point_config, work):
+    """Median seconds to train the objective's cheapest point and to choose a round after
+    1,000 points, measured alternately so that both see the same load; printed with the ratio."""
+    cheapest = ["model.cell=rnn", "model.hidden=8", "train.lr=0.003", "model.dropout=0.0", "train.clip=1.0"]
+    point_s, round_s = [], []
+    for i in range(args.cost_repeats):
+        out = os.path.join(work, "cost")
+        shutil.rmtree(out, ignore_errors=True)  # a finished run would not train again
+        t = time.perf_counter()
+        run_sweep(args.sweep, point_config, cheapest, out, 1)
+        point_s.append(time.perf_counter() - t)
+        proc = subprocess.run([args.tpe_cost, "--points", "1000", "--batch", str(args.batch), "--repeats", "1"],
+                              capture_output=True, text=True, check=True)
+        row = [line.split() for line in proc.stdout.splitlines() if line.split()[:1] == ["1000"]]
+        round_s.append(float(row[0][1]) / 1000)
+    p, r = float(np.median(point_s)), float(np.median(round_s))
+    print(f"\nTPE's cost, medians of {args.cost_repeats} alternating measurements (one thread):")
+    print(f"  one point of the objective (rnn, hidden 8, its cheapest)   {p:8.3f} s")
+    print(f"  choosing a round of {args.batch} after 1,000 points (bench_tpe)    {r * 1000:8.1f} ms")
+    print(f"  ratio to training that round ({args.batch} such points)            {r / (args.batch * p) * 100:8.2f} %")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sweep", default="sweep")
@@ -249,6 +279,8 @@ def main():
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--samplers", default=",".join(SAMPLERS))
     p.add_argument("--figure", default=None)
+    p.add_argument("--tpe-cost", default=None, metavar="BENCH_TPE", help="also time TPE's round against training")
+    p.add_argument("--cost-repeats", type=int, default=7)
     p.add_argument("-j", "--jobs", type=int, default=1, help="threads of each sweep (results do not depend on it)")
     args = p.parse_args()
     args.samplers = [s for s in args.samplers.split(",") if s]
@@ -288,6 +320,8 @@ def main():
     curves = report(args, results)
     if args.figure and curves:
         figure(curves, args.figure, args.budget)
+    if args.tpe_cost:
+        tpe_cost(args, point_config, work)
 
 
 if __name__ == "__main__":
