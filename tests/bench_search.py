@@ -24,8 +24,9 @@ deterministic function whichever sampler proposes a point.
 
 Printed: per sampler the mean +- standard error over seeds of the best validation accuracy
 among the first n points (n = 8, 16, 32, N), the area under that curve (the mean of
-best-so-far over n = 1..N), and the test accuracy at the best epoch of each search's pick
-(its best point by validation accuracy, the earliest of ties); then the two-sided
+best-so-far over n = 1..N), the test accuracy at the best epoch of each search's pick
+(its best point by validation accuracy, the earliest of ties) and the mean validation
+accuracy of the points after the startup (how much a sampler exploits); then the two-sided
 Mann-Whitney U test (normal approximation with tie and continuity corrections, as scipy's
 default for these sizes) of sweep's tpe against each other sampler at N. --figure draws
 best-so-far against n, a line per sampler with a band of +- one standard error.
@@ -191,7 +192,7 @@ def mean_se(v):
 
 def report(args, results):
     marks = [n for n in (8, 16, 32) if n < args.budget] + [args.budget]
-    head = f"{'sampler':<13}" + "".join(f"{'best@' + str(n):>16}" for n in marks) + f"{'AUC':>16}{'test acc':>16}"
+    head = f"{'sampler':<13}" + "".join(f"{'best@' + str(n):>16}" for n in marks) + f"{'AUC':>16}{'test acc':>16}{'mean >startup':>16}"
     print(f"\nbest-so-far validation accuracy (%), mean +- s.e. over {args.seeds} search seeds; budget N = {args.budget}")
     print(head)
     print("-" * len(head))
@@ -209,6 +210,8 @@ def report(args, results):
         m, e = mean_se(curves[s].mean(axis=1))
         row += f"{m:10.2f} +-{e:4.2f}"
         m, e = mean_se(finals[s])
+        row += f"{m:10.2f} +-{e:4.2f}"
+        m, e = mean_se([np.nanmean(np.array(r["metric"][args.startup:args.budget], float)) * 100 for r in runs])
         row += f"{m:10.2f} +-{e:4.2f}"
         print(row + (f"   ({len(runs)} seeds)" if len(runs) != args.seeds else ""))
     if "tpe" in curves:
