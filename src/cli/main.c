@@ -38,6 +38,7 @@
 #include "summarize.h"
 #include "sweep.h"
 #include "sweep_mpi.h"
+#include "status.h"
 #include "stopping.h"
 #include "sweepspec.h"
 #include "testhook.h"
@@ -280,51 +281,60 @@ static int find_analysis(const char *exe, char *out, size_t len)
     return -1;
 }
 
+/* Makes this process's environment the analysis package's (PYTHONPATH leading to it,
+ * SWEEP_BIN naming this program, which prints the report's table) for the Python it
+ * returns: $SWEEP_PYTHON, else the build's. NULL when the package is not found or the
+ * environment cannot be set (the message printed, `who` first). Call it before any thread
+ * starts (setenv). */
+static const char *analysis_env(const char *who)
+{
+    char exe[PATH_MAX] = "", dir[2 * PATH_MAX + 64];
+    own_path(exe);
+    if (find_analysis(exe, dir, sizeof dir)) {
+        fprintf(stderr, "%s: the analysis package is neither in %s; install it with `cmake --install build` (see "
+                        "README)\n", who, dir);
+        return NULL;
+    }
+    const char *old = getenv("PYTHONPATH");
+    size_t len = strlen(dir) + (old ? strlen(old) + 1 : 0) + 1;
+    char *path = malloc(len);
+    if (!path) {
+        fprintf(stderr, "%s: out of memory\n", who);
+        return NULL;
+    }
+    snprintf(path, len, "%s%s%s", dir, old && *old ? ":" : "", old && *old ? old : "");
+    int bad = setenv("PYTHONPATH", path, 1) || (exe[0] && setenv("SWEEP_BIN", exe, 1)) ||
+              setenv("SWEEP_ANALYSIS_PROG", "sweep", 1);
+    free(path);
+    if (bad) {
+        fprintf(stderr, "%s: cannot set the environment: %s\n", who, strerror(errno));
+        return NULL;
+    }
+    return getenv("SWEEP_PYTHON") && *getenv("SWEEP_PYTHON") ? getenv("SWEEP_PYTHON") : SWEEP_PYTHON;
+}
+
 /* sweep report DIR [options]: the HTML report is drawn by the analysis package (Python,
- * matplotlib), so this replaces the process with `PYTHON -m analysis report ARGS`, with
- * PYTHONPATH leading to the package and SWEEP_BIN naming this program (which prints the
- * report's table). PYTHON is $SWEEP_PYTHON, else the build's. Returns only on failure. */
+ * matplotlib), so this replaces the process with `PYTHON -m analysis report ARGS`
+ * (analysis_env). Returns only on failure. */
 static int report_command(int argc, char **argv)
 {
     if (g_mpi) {
         fprintf(stderr, "sweep report: run it without mpirun (it reads the files, it trains nothing)\n");
         return EXIT_USAGE;
     }
-    char exe[PATH_MAX] = "", dir[2 * PATH_MAX + 64];
-    own_path(exe);
-    if (find_analysis(exe, dir, sizeof dir)) {
-        fprintf(stderr, "sweep report: the analysis package is neither in %s; install it with "
-                        "`cmake --install build` (see README)\n", dir);
-        return EXIT_USAGE;
-    }
-    const char *old = getenv("PYTHONPATH");
-    size_t len = strlen(dir) + (old ? strlen(old) + 1 : 0) + 1;
-    char *path = malloc(len);
-    const char **args = calloc((size_t)argc + 5, sizeof *args);
-    if (!path || !args) {
-        free(path);
-        free(args);
-        fprintf(stderr, "sweep report: out of memory\n");
-        return EXIT_RUNS_FAILED;
-    }
-    snprintf(path, len, "%s%s%s", dir, old && *old ? ":" : "", old && *old ? old : "");
-    const char *python = getenv("SWEEP_PYTHON") && *getenv("SWEEP_PYTHON") ? getenv("SWEEP_PYTHON") : SWEEP_PYTHON;
+    const char *python = analysis_env("sweep report");
+    const char **args = python ? calloc((size_t)argc + 5, sizeof *args) : NULL;
+    if (!args) return python ? EXIT_RUNS_FAILED : EXIT_USAGE;
     args[0] = python;
     args[1] = "-m";
     args[2] = "analysis";
     args[3] = "report";
     for (int i = 0; i < argc; i++) args[4 + i] = argv[i];
-    if (setenv("PYTHONPATH", path, 1) || (exe[0] && setenv("SWEEP_BIN", exe, 1)) ||
-        setenv("SWEEP_ANALYSIS_PROG", "sweep", 1)) {
-        fprintf(stderr, "sweep report: cannot set the environment: %s\n", strerror(errno));
-    } else {
-        fflush(stdout);
-        fflush(stderr);
-        execvp(python, (char *const *)args);
-        fprintf(stderr, "sweep report: cannot run %s: %s (set SWEEP_PYTHON to a python3 with h5py, numpy and "
-                        "matplotlib)\n", python, strerror(errno));
-    }
-    free(path);
+    fflush(stdout);
+    fflush(stderr);
+    execvp(python, (char *const *)args);
+    fprintf(stderr, "sweep report: cannot run %s: %s (set SWEEP_PYTHON to a python3 with h5py, numpy and "
+                    "matplotlib)\n", python, strerror(errno));
     free(args);
     return EXIT_USAGE;
 }
@@ -402,6 +412,8 @@ typedef struct {
     const char **sets; /* argc + 1 entries, the caller's */
     int n_sets, threads, threads_per_run, shard_k, shard_n;
     bool dry_run, force, quiet, fail_fast;
+    bool report;         /* --report */
+    double report_every; /* --report-every; 0: record.report_every */
 } run_args;
 
 enum { ARGS_PARSED = -1 };
@@ -482,6 +494,17 @@ static int parse_run_args(int argc, char **argv, run_args *r)
             r->quiet = true;
         } else if (!strcmp(a, "--fail-fast")) {
             r->fail_fast = true;
+        } else if (!strcmp(a, "--report")) {
+            r->report = true;
+        } else if (value_option(a, NULL, "--report-every", false, argc, argv, &i, &val)) {
+            char *end = NULL;
+            double v = val ? strtod(val, &end) : 0;
+            if (!val || end == val || *end || !(v > 0) || v > 86400) {
+                fprintf(stderr, "sweep: --report-every expects seconds, more than 0 and at most 86400 (e.g. "
+                                "--report-every 30), got '%s'\n", val ? val : "");
+                return EXIT_USAGE;
+            }
+            r->report_every = v;
         } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             fputs(help_run_text, stdout);
             return EXIT_DONE;
@@ -578,7 +601,7 @@ static int find_example(const char *given, char *out)
     char stem[256], best[256], hint[300] = "";
     snprintf(stem, sizeof stem, "%.*s", (int)(ext ? len - (name[len - 4] == '.' ? 4 : 5) : len), name);
     list_examples(dir, stem, list, sizeof list, best, sizeof best);
-    static const char *const commands[] = {"summarize", "index", "report", "help", "run"};
+    static const char *const commands[] = {"summarize", "index", "report", "status", "help", "run"};
     for (size_t c = 0; c < SW_ARRAY_LEN(commands) && !best[0] && name == given; c++)
         if (sw_edit_distance(name, commands[c]) <= 2) snprintf(best, sizeof best, "%s ...", commands[c]);
     if (best[0]) snprintf(hint, sizeof hint, "did you mean `sweep %s`? ", best);
@@ -631,15 +654,36 @@ static void print_dry_run(const sw_sweep_spec *spec, const run_args *r)
     printf("\n");
 }
 
+/* The live report's command into argv[0..9) (every_text: its buffer for the seconds), or
+ * NULL when the sweep keeps none: --report or record.report asks for one (rank 0 starts
+ * it); --report-every, else record.report_every, says how often it rewrites at most. */
+static const char *const *live_report(const sw_sweep_spec *spec, const run_args *r, const char *argv[10],
+                                      char every_text[32])
+{
+    const sw_record_config *rec = spec->n_runs > 0 ? &spec->runs[0].cfg.record : NULL;
+    if (g_rank != 0 || !(r->report || (rec && rec->report))) return NULL;
+    const char *python = analysis_env("sweep --report");
+    if (!python) {
+        fprintf(stderr, "sweep: the sweep runs without its live report\n");
+        return NULL;
+    }
+    snprintf(every_text, 32, "%g", r->report_every > 0 ? r->report_every : rec ? rec->report_every : 60.0);
+    const char *args[] = {python, "-m", "analysis", "report", r->dir, "--live", "--report-every", every_text, NULL};
+    memcpy(argv, args, sizeof args);
+    return argv;
+}
+
 /* Prepares the output directory, runs the sweep, then prints its table. Returns the exit
  * status. */
 static int run_sweep(const sw_sweep_spec *spec, const run_args *r)
 {
-    char err[2048] = "";
+    char err[2048] = "", every[32];
+    const char *report_argv[10];
     sw_sweep_options opt = {.dir = r->dir, .threads = r->threads, .threads_per_run = r->threads_per_run,
                             .force = r->force, .quiet = r->quiet, .report = stderr,
                             .fail_fast = r->fail_fast, .handle_sigint = true, .shard_index = r->shard_k,
-                            .shard_count = r->shard_n, .mpi = g_mpi};
+                            .shard_count = r->shard_n, .mpi = g_mpi,
+                            .report_argv = live_report(spec, r, report_argv, every)};
     /* Under MPI rank 0 alone prepares DIR (and holds its lock); the others wait for it. */
     int rc = g_rank == 0 ? sw_sweep_prepare(spec, &opt, err, sizeof err) : SW_OK;
     if (rc) fprintf(stderr, "sweep: %s\n", err);
@@ -798,6 +842,7 @@ static int dispatch(int argc, char **argv)
     }
     if (!strcmp(first, "summarize")) return g_rank == 0 ? sw_summarize_main(argc - 1, argv + 1) : EXIT_DONE;
     if (!strcmp(first, "index")) return g_rank == 0 ? index_command(argc - 2, argv + 2) : EXIT_DONE;
+    if (!strcmp(first, "status")) return g_rank == 0 ? sw_status_main(argc - 1, argv + 1) : EXIT_DONE;
     if (!strcmp(first, "report")) return report_command(argc - 2, argv + 2);
     if (!strcmp(first, "run")) return run_command(argc - 2, argv + 2);
     return run_command(argc - 1, argv + 1);
