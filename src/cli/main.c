@@ -4,6 +4,7 @@
  *   sweep summarize DIR [DIR...] ...
  *   sweep index DIR
  *   sweep report DIR ...                 (the HTML report: runs python3 -m analysis report)
+ *   sweep status DIR [--json]            (where a sweep stands, from its files: cli/status.c)
  *   sweep help [run|summarize|keys]      sweep --help      sweep --version
  *
  * Exit status: 0 every run done; 1 the sweep finished but some runs failed or diverged
@@ -51,8 +52,9 @@ static const char usage_text[] =
     "                         [--shard K/N] [--threads-per-run M|auto]\n"
     "       sweep summarize DIR [DIR...] [...]\n"
     "       sweep index DIR\n"
-    "       sweep report DIR [--out FILE] [--run RUN_ID]\n"
-    "       sweep help [run|summarize|index|report|keys|layout]\n"
+    "       sweep report DIR [--out FILE] [--run RUN_ID] [--watch [--report-every S]]\n"
+    "       sweep status DIR [--json]\n"
+    "       sweep help [run|summarize|index|status|report|keys|layout]\n"
     "       sweep --help | --version\n";
 
 /* Two strings: C99 guarantees string literals only up to 4095 characters. */
@@ -72,9 +74,12 @@ static const char help_text[] =
     "  sweep index DIR               rebuild DIR/sweep.h5 from the run files present (in the\n"
     "                                order of DIR/" SW_MANIFEST_NAME " when there is one)\n"
     "  sweep report DIR              write DIR/report.html: the table, figures, failed runs and\n"
-    "                                config in one self-contained page (Python: analysis/)\n"
-    "  sweep help TOPIC              details of a command (run, summarize, index, report), every\n"
-    "                                config key (keys) or what a run file records (layout)\n"
+    "                                config in one self-contained page (Python: analysis/);\n"
+    "                                --watch keeps it current while others write DIR\n"
+    "  sweep status DIR [--json]     where a sweep stands, from its files (safe while it runs):\n"
+    "                                done/running/pending/failed, best so far, ETAs\n"
+    "  sweep help TOPIC              details of a command (run, summarize, index, status, report),\n"
+    "                                every config key (keys) or what a run file records (layout)\n"
     "  sweep --help, -h              this text\n"
     "  sweep --version, -V           version and library versions\n"
     "\n"
@@ -96,6 +101,10 @@ static const char help_text[] =
     "                        (never deleted), changed runs are redone, unchanged kept\n"
     "  --fail-fast           start no more runs after one fails or diverges\n"
     "  -q, --quiet           no progress output and no table at the end\n"
+    "  --report              keep DIR/report.html current while the sweep runs (also\n"
+    "                        record.report: true): rewritten when a run finishes or a rung\n"
+    "                        closes, else at most every --report-every S seconds (default\n"
+    "                        60); the page reloads itself until the sweep ends\n"
     "  --shard K/N           run only shard K of N (0 <= K < N): the runs at positions p\n"
     "                        with p % N == K in the sweep sorted longest-estimated first\n"
     "                        (ties in grid order). Shards may run into one DIR at the same\n"
@@ -185,6 +194,11 @@ static const char help_run_text[] =
     "--set KEY=VALUE: a single value sets KEY for every run and replaces a grid axis on it;\n"
     "a list ([1,2,3]) makes KEY a grid axis (replacing one on the same key). A mapping sets\n"
     "a section: --set 'train.schedule={kind: cosine, min_lr: 0.0001}'.\n"
+    "\n"
+    "--report keeps DIR/report.html current while the sweep runs (record.report: true for a\n"
+    "sweep a batch system starts): running runs' curves from their checkpoints, epochs,\n"
+    "ETAs, pending runs counted; the page reloads itself (a pause switch stops it) until\n"
+    "the last page. `sweep status DIR` shows the same on a terminal.\n"
     "\n"
     "Errors in the file are reported as FILE:LINE:COLUMN: message, and nothing is run.\n"
     "See docs/config.md for every key with its type, default and range.\n";
@@ -370,7 +384,11 @@ static int help(const char *topic)
         char *args[] = {"--help", NULL};
         return report_command(1, args);
     }
-    return usage_error("no help on '%s'; topics: run, summarize, index, keys, layout, report", topic);
+    if (!strcmp(topic, "status")) {
+        char *args[] = {"status", "--help", NULL};
+        return sw_status_main(2, args);
+    }
+    return usage_error("no help on '%s'; topics: run, summarize, index, status, keys, layout, report", topic);
 }
 
 /* Parses a positive int option value. */
