@@ -348,12 +348,14 @@ class Live:
             return ('<p class="muted">No checkpoint with a history yet (a run writes one every '
                     'record.checkpoint_every epochs, at most about once per second of its work).</p>')
         import matplotlib.pyplot as plt
+        import matplotlib.ticker
         metric = running[0][0]["metric"]
         fig, ax = plt.subplots(figsize=(7.5, 3.2))
         for rid, col in curves:
             y = 100 * col if metric.endswith("_acc") else col
             ax.plot(np.arange(1, len(col) + 1), y, marker="o", ms=2.5, lw=1.2, label=rid)
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.set_ylabel(metric + (" (%)" if metric.endswith("_acc") else ""))
         ax.grid(alpha=.3)
         if len(curves) <= 8:
