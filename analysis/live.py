@@ -289,7 +289,11 @@ class Live:
         parts = ['<section id="live"><h2>%s</h2>' % ("Now" if not final else "The sweep")]
         if final:
             parts.append('<p class="live-state">Final page, written %s%s: it no longer reloads. %d runs complete, '
-                         '%d pending.</p>' % (_e(when), _e(note), len(sw.runs), n_pending))
+                         '%d pending.%s</p>' % (_e(when), _e(note), len(sw.runs), n_pending, (
+                             " The pending runs wait for the same command (which resumes them), or for other "
+                             "processes (shards) still running: <code>sweep report %s --watch</code> follows "
+                             "them, <code>sweep status %s</code> says which." % (_e(sw.dirs[0]), _e(sw.dirs[0])))
+                             if n_pending else ""))
         else:
             parts.append('<p class="live-state">Written %s while the sweep runs: <b id="live-running">%d running'
                          '</b>, %d complete, %d pending; sweep ETA %s. Rewritten when a run finishes and otherwise '

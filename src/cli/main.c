@@ -674,12 +674,13 @@ static void print_dry_run(const sw_sweep_spec *spec, const run_args *r)
 
 /* The live report's command into argv[0..9) (every_text: its buffer for the seconds), or
  * NULL when the sweep keeps none: --report or record.report asks for one (rank 0 starts
- * it); --report-every, else record.report_every, says how often it rewrites at most. */
+ * it; of shards, shard 0 alone, so that one process writes the page); --report-every,
+ * else record.report_every, says how often it rewrites at most. */
 static const char *const *live_report(const sw_sweep_spec *spec, const run_args *r, const char *argv[10],
                                       char every_text[32])
 {
     const sw_record_config *rec = spec->n_runs > 0 ? &spec->runs[0].cfg.record : NULL;
-    if (g_rank != 0 || !(r->report || (rec && rec->report))) return NULL;
+    if (g_rank != 0 || (r->shard_n > 0 && r->shard_k != 0) || !(r->report || (rec && rec->report))) return NULL;
     const char *python = analysis_env("sweep --report");
     if (!python) {
         fprintf(stderr, "sweep: the sweep runs without its live report\n");

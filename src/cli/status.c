@@ -506,8 +506,15 @@ static const char status_usage[] =
     "and its runs count as pending. Checkpoints of runs no process trains say how far an\n"
     "interrupted run got; a damaged file is named, and its run counts as pending.\n"
     "\n"
-    "  --json   everything as one JSON object (every list whole; \"states\" maps each run to\n"
-    "           done, running, pending, stopped, failed or diverged)\n"
+    "  --json   everything as one JSON object, every list whole: dir, sweep, time (UNIX s),\n"
+    "           runs, complete, counts {done, running, pending, stopped, failed, diverged},\n"
+    "           metric, lower_is_better, best {run, value, running}, eta_seconds,\n"
+    "           elapsed_seconds, running [{run, epoch, epochs, resumed_at, metric, value,\n"
+    "           best, eta_seconds, started, host, pid, rank}], checkpoints [{run, epoch,\n"
+    "           metric, value, best, written}], damaged [{run, error}], processes [{file,\n"
+    "           host, pid, rank, ranks, shard, threads, alive, gone, updated, age_seconds,\n"
+    "           runs, finished, pending, running, report, eta_seconds}], states {run: state};\n"
+    "           null where unknown\n"
     "\n"
     "Exit status: 0 printed; 2 usage error or DIR is not a sweep's output directory.\n";
 
