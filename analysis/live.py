@@ -17,10 +17,12 @@ it was written and what still runs: each running run's curve so far (from its ch
 reload.
 
 Cost: run files and checkpoints are read again only when their size or mtime changed
-(RunCache). The parts that read every run, the table (`sweep summarize`) and the figures,
-are redrawn when the runs changed, at most every max(--report-every, HEAVY_FACTOR times
-their last cost) seconds, at a barrier and at the end; each rewrite in between redraws only
-the live part and lists the runs finished since.
+(RunCache). The parts that cost more, the table (`sweep summarize`, which reads every run),
+the figures and the running runs' curves, are redrawn when the runs changed and only while
+the rewrites stay within CPU_BUDGET of the sweep's own CPU time (--watch, or without
+/proc: at most every max(--report-every, HEAVY_FACTOR times their last cost) seconds, or
+at a barrier); the last page redraws everything. Each rewrite in between keeps them and
+counts and lists the runs finished since.
 """
 
 import glob
@@ -41,8 +43,14 @@ HEARTBEAT_PREFIX = ".sweep-live."
 HEARTBEAT_VERSION = "1"
 HEARTBEAT_STALE = 60.0      # src/sweep/live.h SW_LIVE_STALE
 # The table and figures are redrawn at most every HEAVY_FACTOR times what their last drawing
-# cost (CPU seconds): at most 1/HEAVY_FACTOR of one core spent on them.
+# cost (CPU seconds): at most 1/HEAVY_FACTOR of one core spent on them (--watch, or where
+# the sweep's CPU time cannot be read).
 HEAVY_FACTOR = 40.0
+# The sweep's own live report spends on its rewrites between the first page and the last
+# at most this fraction of the CPU time the sweep has used meanwhile (read from
+# /proc/PPID/stat): a run that finished is always counted and listed, but the table, the
+# figures and the running runs' curves wait until the budget allows them.
+CPU_BUDGET = 0.015
 # The page's reload interval is the rewrite interval, between these (seconds).
 RELOAD_MIN, RELOAD_MAX = 2, 10
 # --watch looks at the directory at least this often (seconds).
@@ -217,6 +225,9 @@ class Live:
         self.heavy_at, self.heavy_cost = 0.0, 0.0
         self.fingerprint = None
         self.started = time.time()
+        self.parent = os.getppid() if mode == "live" else None
+        self.budget_base = None      # (own CPU, the sweep's CPU) after the first page
+        self.running_img = None      # the running runs' figure as last drawn (html)
         self.last = {}               # what the last rewrite measured: runs, read, seconds, cpu, heavy
 
     # ---- what changed
@@ -241,6 +252,26 @@ class Live:
     def changed(self):
         return self.snapshot() != self.fingerprint
 
+    def sweep_cpu(self):
+        """The sweep process's CPU seconds so far (all its threads), None where unknown."""
+        if not self.parent:
+            return None
+        try:
+            with open("/proc/%d/stat" % self.parent) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def affordable(self, cost):
+        """Whether spending `cost` more CPU seconds keeps the rewrites within CPU_BUDGET of
+        the sweep's CPU time; None when the sweep's CPU time is unknown (then the rule of
+        time applies)."""
+        s = self.sweep_cpu()
+        if s is None or self.budget_base is None:
+            return None
+        return (_cpu() - self.budget_base[0]) + cost <= CPU_BUDGET * (s - self.budget_base[1])
+
     # ---- the page
     def rewrite(self, final=False, force_heavy=False, note=""):
         """Writes the page now (final: the last one, which does not reload). Returns the Sweep read."""
@@ -250,8 +281,9 @@ class Live:
         sw = report.Sweep(self.dirs, cache=self.cache)
         beats = [p for d in self.dirs for p in read_heartbeats(d)]
         paths = frozenset(r.path for r in sw.runs)
-        due = self.heavy is None or final or force_heavy or (
-            paths != self.heavy[0] and time.time() - self.heavy_at >= max(self.every, HEAVY_FACTOR * self.heavy_cost))
+        budget = self.affordable(self.heavy_cost)
+        due = self.heavy is None or final or (budget if budget is not None else force_heavy or (
+            time.time() - self.heavy_at >= max(self.every, HEAVY_FACTOR * self.heavy_cost)))
         if self.heavy is None or (due and paths != self.heavy[0]):
             h0 = _cpu()
             rows, table = report.table_section(sw, self.sweep_bin, self.log)
@@ -266,6 +298,9 @@ class Live:
         live = self._live_parts(sw, beats, fresh, final, note)
         page = report.page_html(sw, report.made_now(), table, figs, live)
         report.write_page(self.out, page)
+        if self.budget_base is None and self.parent:
+            s = self.sweep_cpu()
+            self.budget_base = (_cpu(), s) if s is not None else None
         self.last = {"runs": len(sw.runs), "read": len(self.cache.reads), "seconds": time.time() - t0,
                      "cpu": _cpu() - c0, "heavy": heavy, "running": live["n_running"], "pending": live["n_pending"]}
         self.log("rewrote %s: %d runs (%d files read), %s, %.2f s (CPU %.2f s)%s"
@@ -308,12 +343,13 @@ class Live:
                 for p in gone))
         if running:
             parts.append(self._running_table(running, now))
-            img = self._running_figure(running)
-            if img:
-                parts.append(img)
+            if final or self.running_img is None or self.affordable(0.3) is not False:
+                self.running_img = self._running_figure(running)
+            parts.append(self.running_img)
         if fresh:
-            parts.append('<p>Finished since the table and figures below were drawn (they are redrawn at most '
-                         'every %s): %s.</p>' % (_duration(max(self.every, HEAVY_FACTOR * self.heavy_cost)), ", ".join(
+            parts.append('<p>Finished since the table and figures below were drawn (they are redrawn %s): %s.</p>'
+                         % ("within %.1f%% of the sweep's CPU time" % (100 * CPU_BUDGET) if self.budget_base else
+                            "at most every %s" % _duration(max(self.every, HEAVY_FACTOR * self.heavy_cost)), ", ".join(
                              "<code>%s</code> %s %s" % (_e(r.run_id), _e(r.status), _metric(r.metric, r.best_metric))
                              for r in fresh[:50]) + (" and %d more" % (len(fresh) - 50) if len(fresh) > 50 else "")))
         parts.append("</section>")
@@ -367,8 +403,9 @@ class Live:
         uri, w, h = report._png(fig, self.dpi, False)
         return ('<figure id="running-curves"><img src="%s" width="%d" height="%d" alt="running runs\' curves">'
                 '<figcaption>The running runs\' <code>%s</code> so far (%d of %d), from their checkpoints\' '
-                '<code>/history</code>: they end at the last checkpoint, not at the epoch above.</figcaption>'
-                '</figure>' % (uri, w, h, _e(metric), len(curves), len(running)))
+                '<code>/history</code> as of %s: they end at the last checkpoint, not at the epoch above.'
+                '</figcaption></figure>' % (uri, w, h, _e(metric), len(curves), len(running),
+                                            time.strftime("%H:%M:%S UTC", time.gmtime())))
 
     def complete(self, sw, beats):
         """No run pending and no process alive: the sweep is over (for --watch)."""
@@ -411,7 +448,7 @@ def serve(lv, stream=None):
         wait = max(0.0, last + lv.every - time.time())
         ready, _, _ = select.select([fd], [], [], wait)
         if not ready:
-            if lv.changed():
+            if lv.changed() and lv.affordable(lv.last.get("cpu", 0.1)) is not False:
                 lv.rewrite()
             last = time.time()
             continue
