@@ -388,7 +388,7 @@ static int help(const char *topic)
         char *args[] = {"status", "--help", NULL};
         return sw_status_main(2, args);
     }
-    return usage_error("no help on '%s'; topics: run, summarize, index, status, keys, layout, report", topic);
+    return usage_error("no help on '%s'; topics: run, summarize, index, keys, layout, report, status", topic);
 }
 
 /* Parses a positive int option value. */
