@@ -22,3 +22,15 @@ add_test(NAME sweep_text_sample
          COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_text_sample.py $<TARGET_FILE:sweep>
                  ${CMAKE_CURRENT_SOURCE_DIR}/test_sweep_h5diff.py ${CMAKE_CURRENT_BINARY_DIR}/sweep-scratch/text-sample)
 set_tests_properties(sweep_text_sample PROPERTIES LABELS "unit;sweep" ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1")
+
+# Watching a sweep while it runs (tests/test_sweep_live.sh): `sweep status`, the live report
+# of --report and record.report, `sweep report --watch`, and the report's file cache.
+# Python with h5py, numpy, matplotlib for the report (exit 77 without).
+if(TARGET sweep)
+  foreach(mode status report watch cache)
+    add_test(NAME sweep_live_${mode}
+             COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/test_sweep_live.sh $<TARGET_FILE:sweep> ${mode})
+    set_tests_properties(sweep_live_${mode} PROPERTIES LABELS "unit;sweep;analysis" TIMEOUT 300
+                         SKIP_RETURN_CODE 77 ENVIRONMENT PYTHONDONTWRITEBYTECODE=1)
+  endforeach()
+endif()
