@@ -8,7 +8,8 @@
  *
  * Exit status: 0 every run done; 1 the sweep finished but some runs failed or diverged
  * (or its index could not be written); 2 usage or config error (nothing run, nothing
- * written); 130 interrupted. Only this file exits. */
+ * written); 75 stopped by a stop signal (checkpoints saved: run the same command again);
+ * 130 a second Ctrl-C quit at once. Only this file exits. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <limits.h>
@@ -43,11 +44,11 @@
 #include "testhook.h"
 #include "version.h"
 
-enum { EXIT_DONE = 0, EXIT_RUNS_FAILED = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
+enum { EXIT_DONE = 0, EXIT_RUNS_FAILED = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = SW_EXIT_INTERRUPTED };
 
 static const char usage_text[] =
     "usage: sweep CONFIG.yaml [-j N] [-o DIR] [--set KEY=VALUE]... [--dry-run] [--force] [--quiet] [--fail-fast]\n"
-    "                         [--shard K/N] [--threads-per-run M|auto]\n"
+    "                         [--shard K/N] [--threads-per-run M|auto] [--stop-signals LIST]\n"
     "       sweep summarize DIR [DIR...] [...]\n"
     "       sweep index DIR\n"
     "       sweep report DIR [--out FILE] [--run RUN_ID]\n"
@@ -57,7 +58,7 @@ static const char usage_text[] =
 /* Two strings: C99 guarantees string literals only up to 4095 characters. */
 static const char help_text[] =
     "usage: sweep CONFIG.yaml [-j N] [-o DIR] [--set KEY=VALUE]... [--dry-run] [--force] [--quiet] [--fail-fast]\n"
-    "                         [--shard K/N] [--threads-per-run M|auto]\n"
+    "                         [--shard K/N] [--threads-per-run M|auto] [--stop-signals LIST]\n"
     "\n"
     "sweep: train grids of small recurrent networks (rnn, lstm, gru; and, to compare, a causal\n"
     "transformer encoder: model.cell: transformer) in parallel and record their histories,\n"
@@ -100,7 +101,10 @@ static const char help_text[] =
     "                        (ties in grid order). Shards may run into one DIR at the same\n"
     "                        time (Slurm: --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT\n"
     "                        with --array=0-(N-1)); each rewrites the index from the files\n"
-    "                        present; `sweep index DIR` afterwards gives the complete one\n";
+    "                        present; `sweep index DIR` afterwards gives the complete one\n"
+    "  --stop-signals LIST   the signals that stop the sweep with checkpoints (below);\n"
+    "                        default INT,TERM,USR1; any of HUP, INT, TERM, USR1, USR2,\n"
+    "                        XCPU, ALRM, comma-separated\n";
 
 static const char help_notes_text[] =
     "\n"
@@ -116,13 +120,18 @@ static const char help_notes_text[] =
     "shapes); a damaged one is moved to NAME.h5.damaged (never deleted) and the run redone.\n"
     "One sweep process per directory at a time.\n"
     "A killed job (kill -9, MPI or shards) resumes the same way: run the same command again.\n"
-    "Ctrl-C stops launching runs and lets running ones save a checkpoint and stop at the\n"
-    "next epoch boundary (nothing incomplete is left looking complete); a second Ctrl-C\n"
-    "quits at once.\n"
+    "Stop signals (SIGINT = Ctrl-C, SIGTERM, SIGUSR1; --stop-signals), in every mode (one\n"
+    "process, --shard, each MPI rank): no run is started any more, each running run stops\n"
+    "at its next training step and saves a checkpoint there (its place in the epoch\n"
+    "included), the index is written and the process exits 75; the same command then\n"
+    "resumes every run where it stopped, with files identical to an uninterrupted sweep's.\n"
+    "It takes one training step and a checkpoint's write (Slurm: KillWait, 30 s by default,\n"
+    "is the bound; --signal=B:USR1@120 warns earlier). A second Ctrl-C quits at once (130).\n"
     "\n"
     "Exit status: 0 every run done; 1 some runs failed or diverged, or a file could not be\n"
     "written (a full disk: one line per run; the same command later completes the sweep);\n"
-    "2 usage or config error (nothing run, nothing written); 130 interrupted.\n"
+    "2 usage or config error (nothing run, nothing written); 75 stopped by a signal (rerun\n"
+    "to continue); 130 a second Ctrl-C quit at once (rerun: runs resume from checkpoints).\n"
     "\n"
     "Environment: SWEEP_KERNELS=avx2|avx512|auto picks the compiled kernels (auto: the best\n"
     "the CPU runs; all give identical results; --version names the one in use).\n"
@@ -134,7 +143,7 @@ static const char help_notes_text[] =
 
 static const char help_run_text[] =
     "sweep CONFIG.yaml [-j N] [-o DIR] [--set KEY=VALUE]... [--dry-run] [--force] [--quiet] [--fail-fast]\n"
-    "                  [--shard K/N] [--threads-per-run M|auto]\n"
+    "                  [--shard K/N] [--threads-per-run M|auto] [--stop-signals LIST]\n"
     "\n"
     "Reads CONFIG.yaml, expands its grid into runs and trains them, -j at a time, longest\n"
     "first. Each run is written to DIR/<run id>.h5 when it ends (status done, diverged or\n"
@@ -401,6 +410,7 @@ typedef struct {
     const char *config, *dir;
     const char **sets; /* argc + 1 entries, the caller's */
     int n_sets, threads, threads_per_run, shard_k, shard_n;
+    int stop_signals[SW_MAX_STOP_SIGNALS], n_stop_signals; /* 0: the defaults */
     bool dry_run, force, quiet, fail_fast;
 } run_args;
 
@@ -472,6 +482,14 @@ static int parse_run_args(int argc, char **argv, run_args *r)
                 fprintf(stderr, "sweep: --shard expects K/N with integers 0 <= K < N (e.g. --shard 0/4, or "
                                 "--shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT with --array=0-3), got '%s'\n",
                         val);
+                return EXIT_USAGE;
+            }
+        } else if (value_option(a, NULL, "--stop-signals", false, argc, argv, &i, &val)) {
+            if (!val) return usage_error("%s needs a list of signals (e.g. TERM,USR1)", a);
+            char why[256];
+            r->n_stop_signals = sw_stop_signals_parse(val, r->stop_signals, SW_MAX_STOP_SIGNALS, why, sizeof why);
+            if (r->n_stop_signals < 0) {
+                fprintf(stderr, "sweep: --stop-signals %s: %s\n", val, why);
                 return EXIT_USAGE;
             }
         } else if (!strcmp(a, "--dry-run") || !strcmp(a, "-n")) {
@@ -638,8 +656,9 @@ static int run_sweep(const sw_sweep_spec *spec, const run_args *r)
     char err[2048] = "";
     sw_sweep_options opt = {.dir = r->dir, .threads = r->threads, .threads_per_run = r->threads_per_run,
                             .force = r->force, .quiet = r->quiet, .report = stderr,
-                            .fail_fast = r->fail_fast, .handle_sigint = true, .shard_index = r->shard_k,
-                            .shard_count = r->shard_n, .mpi = g_mpi};
+                            .fail_fast = r->fail_fast, .handle_signals = true, .shard_index = r->shard_k,
+                            .shard_count = r->shard_n, .mpi = g_mpi, .n_stop_signals = r->n_stop_signals};
+    memcpy(opt.stop_signals, r->stop_signals, sizeof opt.stop_signals);
     /* Under MPI rank 0 alone prepares DIR (and holds its lock); the others wait for it. */
     int rc = g_rank == 0 ? sw_sweep_prepare(spec, &opt, err, sizeof err) : SW_OK;
     if (rc) fprintf(stderr, "sweep: %s\n", err);
