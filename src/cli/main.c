@@ -226,7 +226,8 @@ static const char help_index_text[] =
     "Every file is read through; one that does not (damaged, truncated, empty, not a\n"
     "run file) is named with the reason on stderr and its row says \"unreadable\".\n"
     "Use it after shards of a job array (--shard) have finished, or when sweep.h5\n"
-    "was lost. Exit status: 0 written; 1 it could not be written; 2 usage error or\n"
+    "was lost. Exit status: 0 written, every file verified; 1 written, but some files\n"
+    "did not verify (named on stderr), or it could not be written; 2 usage error or\n"
     "DIR is not a sweep's output directory.\n";
 
 /* MPI_COMM_WORLD rank and size (0 and 1 when not under MPI). */
@@ -710,12 +711,13 @@ static int index_command(int argc, char **argv)
     }
     if (argc != 1 || argv[0][0] == '-') return usage_error("index takes one directory: sweep index DIR");
     char err[1024] = "";
-    int rc = sw_sweep_rebuild_index(argv[0], stdout, stderr, err, sizeof err);
+    int damaged = 0;
+    int rc = sw_sweep_rebuild_index(argv[0], stdout, stderr, &damaged, err, sizeof err);
     if (rc) {
         fprintf(stderr, "sweep index: %s\n", err);
         return rc == SW_ENOTFOUND || rc == SW_EFORMAT ? EXIT_USAGE : EXIT_RUNS_FAILED;
     }
-    return EXIT_DONE;
+    return damaged ? EXIT_RUNS_FAILED : EXIT_DONE;
 }
 
 #ifdef SWEEP_HAVE_MPI

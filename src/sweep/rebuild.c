@@ -110,7 +110,7 @@ static int rebuild_decisions(const char *dir, const manifest *m, sw_stop_plan *p
     return rc;
 }
 
-int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, char *err, size_t errlen)
+int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, int *damaged, char *err, size_t errlen)
 {
     int rc = sw_h5_init(err, errlen);
     if (rc) return rc;
@@ -187,6 +187,7 @@ int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, char *err,
         fprintf(report, "\n");
     }
 out:
+    if (damaged) *damaged = rd.damaged;
     sw_stop_outcome_free(&stop_out);
     sw_stop_plan_free(&plan);
     free(rd.name);
