@@ -29,7 +29,7 @@ set_tests_properties(hdf5_h5py PROPERTIES LABELS "unit;hdf5"
 # kill -9 at several moments of a sweep, then resume (needs the sweep executable).
 if(TARGET sweep)
   add_test(NAME hdf5_kill9
-           COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/test_hdf5_kill9.sh $<TARGET_FILE:sweep>
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_hdf5_kill9.sh $<TARGET_FILE:sweep>
                    ${SWEEP_TEST_DATA}/hdf5-kill9.yaml ${SWEEP_HDF5_SCRATCH}/kill9
                    ${CMAKE_CURRENT_SOURCE_DIR}/check-run-file.py
                    ${CMAKE_CURRENT_SOURCE_DIR}/test_sweep_h5diff.py)

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # kill -9 mid-sweep leaves only complete run files (plus hidden temporaries), the next
 # invocation removes the temporaries and resumes, and the result is bit-identical to an
 # uninterrupted sweep (ignoring wall-clock fields).
@@ -63,15 +63,20 @@ PY
 # test_hdf5_faults makes every step of every writer fail, and check_state counts what
 # temporaries these kills leave.
 n_runs() { ls "$work/run" 2>/dev/null | grep '\.h5$' | grep -vc '^sweep\.h5$'; }
-alive() { [ -e /proc/$1 ] && ! grep -q '^State:[[:space:]]*Z' /proc/$1/status 2>/dev/null; }
+# bash reaps a background sweep as soon as it ends, so kill -0 fails from then on (a /proc
+# state read raced the sweep's start under load: it once saw a running sweep as ended)
+alive() { kill -0 "$1" 2>/dev/null; }
 held() { grep -q '^sweep: test hold at' "$work/err.txt" 2>/dev/null; }
 killed=0
 for event in epoch:1 run:1 run:3 run:1; do
     before=$(n_runs)
+    # At a run hold, the run the hold line names has its file under its final name. The
+    # count of files is no measure of that: a run whose file is there but not done (failed,
+    # or stopped) is redone and its file replaced, and the other thread may finish runs too.
+    held_run() { sed -n 's/^sweep: test hold at run [0-9]* (\(.*\); SWEEP_TEST_HOLD).*/\1/p' "$work/err.txt"; }
     case $event in
     epoch:1) ready() { [ -e "$work/run/sweep.h5" ] && [ "$(n_runs)" -eq 0 ]; } ;;
-    run:1) ready() { [ "$(n_runs)" -ge $((before + 1)) ]; } ;;
-    run:3) ready() { [ "$(n_runs)" -ge $((before + 3)) ]; } ;;
+    run:*) ready() { [ -n "$(held_run)" ] && [ -e "$work/run/$(held_run).h5" ] && [ "$(n_runs)" -ge "$before" ]; } ;;
     esac
     SWEEP_TEST_HOLD=$event "$sweep" "$config" -o "$work/run" -j 2 --quiet >/dev/null 2>"$work/err.txt" &
     pid=$!
@@ -79,7 +84,8 @@ for event in epoch:1 run:1 run:3 run:1; do
     i=0
     until held || ! alive $pid || [ $i -ge 6000 ]; do i=$((i + 1)); sleep 0.02; done
     held || { echo "FAIL: no hold at $event (the sweep $(alive $pid && echo still ran || echo ended))"; fail=1; }
-    ready || { echo "FAIL: at the hold at $event, $(n_runs) run files ($before before)"; fail=1; }
+    ready || { echo "FAIL: at the hold at $event ($(held 2>/dev/null && held_run)), $(n_runs) run files ($before before)"
+               sed 's/^/  stderr: /' "$work/err.txt"; ls "$work/run" | sed 's/^/  file: /'; fail=1; }
     kill -9 $pid 2>/dev/null
     wait $pid 2>/dev/null
     if [ $? -eq 137 ]; then
