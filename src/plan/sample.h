@@ -81,6 +81,7 @@ sw_dist_kind sw_sampler_find(const char *name);
 /* Sampled floats keep this many significant digits, so that the values a run records,
  * shows in --dry-run and writes to its config read back exactly. */
 #define SW_SAMPLE_DIGITS 6
+#define SW_SAMPLE_DIGITS_TEXT "6"
 
 /* Integer bounds are exact in a double up to here. */
 #define SW_SAMPLE_INT_LIMIT 9007199254740992.0 /* 2^53 */

@@ -445,10 +445,23 @@ int sw_searchspec_build(search_spec *S, errbuf *e, axes *ax, const sw_config *ba
         rc = sw_fail_at(e, search_written(S, "samples"), "search.samples: only %d distinct points came out of %llu draws from this "
                      "space (its values repeat, e.g. from few choices or narrow ranges); lower samples or widen the space",
                      kept, (unsigned long long)idx);
-    if (!rc && skipped)
-        rc = sw_warn_at(s, S->space_node, "%d drawn point%s repeated an earlier point and %s skipped (the space's "
-                     "choices and integer ranges allow few combinations); the search uses points 0..%llu less those",
-                     skipped, sw_plural(skipped), skipped == 1 ? "was" : "were", (unsigned long long)(idx - 1));
+    if (!rc && skipped) {
+        /* why points repeat: float ranges are kept to SW_SAMPLE_DIGITS significant digits
+         * (close draws coincide), choices and integer ranges have few values */
+        bool floats = false, discrete = false;
+        for (int i = 0; i < S->n_space; i++) {
+            bool d = S->space[i].dist == SW_DIST_CHOICE || sw_samplers[S->space[i].dist].integer;
+            discrete |= d;
+            floats |= !d;
+        }
+        char why[200];
+        snprintf(why, sizeof why, "%s%s%s", floats ? "sampled floats are kept to " SW_SAMPLE_DIGITS_TEXT
+                 " significant digits, so close draws coincide" : "", floats && discrete ? "; " : "",
+                 discrete ? "the space's choices and integer ranges allow few combinations" : "");
+        rc = sw_warn_at(s, S->space_node, "%d drawn point%s repeated an earlier point and %s skipped (%s); the search "
+                        "uses points 0..%llu less those", skipped, sw_plural(skipped), skipped == 1 ? "was" : "were", why,
+                        (unsigned long long)(idx - 1));
+    }
     if (!rc) rc = sw_axis_finish_keys(&a);
     if (!rc) {
         S->id_width = 3;
