@@ -94,6 +94,7 @@ typedef struct {
     int calls, last_epoch;
     int write_rc;          /* of the last write */
     char err[512];
+    atomic_int *stop;      /* set after the first checkpoint, when not NULL */
 } capture;
 
 static int on_checkpoint(void *ctx, const sw_train_state *st)
@@ -101,6 +102,7 @@ static int on_checkpoint(void *ctx, const sw_train_state *st)
     capture *c = ctx;
     c->calls++;
     c->last_epoch = sw_train_state_epoch(st);
+    if (c->stop) atomic_store(c->stop, 1);
     if (c->path) return c->write_rc = sw_checkpoint_write(c->path, st, c->cfg, c->err, sizeof c->err);
     sw_train_state_free(c->kept);
     return sw_train_state_clone(st, &c->kept);
@@ -422,6 +424,17 @@ static void test_unthrottled(void)
         sw_run_result_free(&r);
     }
     sw_train_state_free(c.kept);
+    /* a stop heard right after a periodic checkpoint (before the next epoch's first step)
+     * finds that state saved: no second checkpoint of it */
+    atomic_int stop = 0;
+    capture once = {.cfg = &cfg, .stop = &stop};
+    sw_train_hooks s = {.stop = &stop, .on_checkpoint = on_checkpoint, .checkpoint_ctx = &once,
+                        .checkpoint_unthrottled = true};
+    CHECK(sw_train_run(&cfg, &s, &r) == SW_EINTERRUPTED, "stopped after a checkpoint");
+    CHECK(once.calls == 1 && once.kept && sw_train_state_epoch(once.kept) == 2 && sw_train_state_step(once.kept) == 0,
+          "one checkpoint, at epoch 2 (%d calls)", once.calls);
+    sw_run_result_free(&r);
+    sw_train_state_free(once.kept);
     sw_run_result_free(&full);
 }
 
