@@ -1,4 +1,4 @@
-"""python3 -m analysis {curves,hidden,gradients,vanishing,rungs,attention} ... -> PNG figures;
+"""python3 -m analysis {curves,hidden,gradients,vanishing,rungs,search,attention} ... -> PNG figures;
 python3 -m analysis report DIR -> DIR/report.html (also `sweep report DIR`).
 
 Errors the user can fix (missing directory, no run files, a file that is
@@ -18,6 +18,7 @@ workflow:
   python3 -m analysis gradients runs/vanishing --out figs/
   python3 -m analysis hidden runs/vanishing/RUN.h5
   python3 -m analysis rungs runs/search            # early stopping: who was promoted or stopped where
+  python3 -m analysis search runs/search           # a sampled search: each point and the best so far
   python3 -m analysis attention runs/vanishing --where model.cell=transformer   # attention maps
   python3 -m analysis report runs/vanishing       # everything in one page: runs/vanishing/report.html
 
@@ -148,6 +149,16 @@ def build_parser():
     _common(p, "rungs.png")
     p.set_defaults(func=cmd_rungs)
 
+    p = sub.add_parser("search", help="a sampled search: each point's metric and the best so far, by round",
+                       description="The points of a sampled search (sweep.h5 /search) in the order they were "
+                                   "chosen: each point's metric (the mean of its runs), colored by round (a tpe "
+                                   "search's rounds are chosen from the results of every earlier point), and "
+                                   "the best so far. Prints the best so far at 1, 2, 4, ... points and at each "
+                                   "round's end.")
+    p.add_argument("dir", metavar="DIR", help="sweep output directory (its sweep.h5)")
+    _common(p, "search.png")
+    p.set_defaults(func=cmd_search)
+
     p = sub.add_parser("attention", help="heatmaps of a transformer run's attention weights [T, T], one per head",
                        description="The attention weights of one transformer run (/probe/attention_final, "
                                    "or /probe/attention_best with --best), averaged over the probe sequences: "
@@ -276,11 +287,30 @@ def cmd_rungs(args):
     for r in dec.rungs():
         cut = "-" if r["cutoff"] != r["cutoff"] else ("%.2f%%" % (100 * r["cutoff"]) if pct else
                                                       "%.4g" % r["cutoff"])
-        print("%srung %d, epoch %d: %d runs, %d promoted, %d stopped, cutoff %s"
-              % ("bracket %d, " % r["bracket"] if len(set(dec.bracket.tolist())) > 1 else "", r["rung"],
+        print("%s%srung %d, epoch %d: %d runs, %d promoted, %d stopped, cutoff %s"
+              % ("round %d, " % (r["round"] + 1) if dec.round is not None else "",
+                 "bracket %d, " % r["bracket"] if len(set(dec.bracket.tolist())) > 1 else "", r["rung"],
                  r["epoch"], r["runs"], r["promoted"], r["stopped"], cut))
     name = load.index_attrs(args.dir).get("sweep") or os.path.basename(os.path.normpath(args.dir))
     return _wrote(plots.save(plots.rungs(dec, name), args.out, "rungs.png", args.dpi))
+
+
+def cmd_search(args):
+    search = load.load_search(args.dir)
+    if search is None:
+        raise load.AnalysisError("%s: no sampled search (no sweep.h5 with /search: the sweep's search.kind is grid, "
+                                 "or it has not started)" % args.dir)
+    pct = search.metric.endswith("_acc")
+    ends = {k + 1 for k in range(len(search)) if k + 1 == len(search) or search.round[k + 1] != search.round[k]}
+    marks = sorted({n for n in range(1, len(search) + 1) if n & (n - 1) == 0} | ends)
+    print("%s search, %d of %d points; best %s so far (%s is better):"
+          % (search.kind, len(search), search.samples, search.metric, "higher" if search.mode == "max" else "lower"))
+    for n in marks:
+        v = search.best_so_far[n - 1]
+        print("  %4d points (round %d): %s" % (n, search.round[n - 1] + 1,
+                                               "-" if v != v else "%.2f%%" % (100 * v) if pct else "%.4g" % v))
+    name = load.index_attrs(args.dir).get("sweep") or os.path.basename(os.path.normpath(args.dir))
+    return _wrote(plots.save(plots.search_progress(search, name), args.out, "search.png", args.dpi))
 
 
 def cmd_attention(args):

@@ -319,7 +319,7 @@ class Decisions:
     """
 
     COLUMNS = ("bracket", "rung", "epoch", "run", "metric", "cutoff", "promoted")
-    OPTIONAL = ("configuration", "run_metric")
+    OPTIONAL = ("configuration", "run_metric", "round")
 
     def __init__(self, attrs, cols):
         self.kind = str(attrs.get("kind", ""))
@@ -337,6 +337,8 @@ class Decisions:
         self.configuration = (np.asarray(cols["configuration"], dtype=np.int64)
                               if "configuration" in cols else None)
         self.run_value = np.asarray(cols["run_metric"], dtype=np.float64) if "run_metric" in cols else None
+        # a tpe search's round of each row (each round's rungs rank its own runs); None otherwise
+        self.round = np.asarray(cols["round"], dtype=np.int64) if "round" in cols else None
 
     @property
     def by_configuration(self):
@@ -355,13 +357,15 @@ class Decisions:
         return self.metric.endswith("_loss")
 
     def rungs(self):
-        """One dict per (bracket, rung) in the file's order: bracket, rung, epoch, runs (how
-        many reached it), promoted, stopped, cutoff (NaN: nobody promoted)."""
+        """One dict per (round, bracket, rung) in the file's order: round (a tpe search's, from
+        0; 0 otherwise), bracket, rung, epoch, runs (how many reached it), promoted, stopped,
+        cutoff (NaN: nobody promoted)."""
         out = []
         for i in range(len(self)):
-            key = (int(self.bracket[i]), int(self.rung[i]))
-            if not out or (out[-1]["bracket"], out[-1]["rung"]) != key:
-                out.append({"bracket": key[0], "rung": key[1], "epoch": int(self.epoch[i]), "runs": 0,
+            rnd = int(self.round[i]) if self.round is not None else 0
+            key = (rnd, int(self.bracket[i]), int(self.rung[i]))
+            if not out or (out[-1]["round"], out[-1]["bracket"], out[-1]["rung"]) != key:
+                out.append({"round": rnd, "bracket": key[1], "rung": key[2], "epoch": int(self.epoch[i]), "runs": 0,
                             "promoted": 0, "stopped": 0, "cutoff": float("nan")})
             r = out[-1]
             r["runs"] += 1
@@ -369,6 +373,64 @@ class Decisions:
             if np.isnan(r["cutoff"]):
                 r["cutoff"] = float(self.cutoff[i])
         return out
+
+
+class Search:
+    """A sampled search's points from DIR/sweep.h5 (/search, docs/hdf5-layout.md).
+
+    Attributes: kind ('random', 'sobol', 'tpe'), metric (e.g. 'val_acc'), mode ('max' or
+    'min'), samples, rounds, rounds_known, startup, batch, seed, and one numpy array per
+    column, one entry per point in the order chosen: point, round (int), origin, status
+    (str), score, metric_value (the 'metric' column), best_so_far (float64), epochs (int),
+    and values {key: array} for the space's keys."""
+
+    COLUMNS = ("point", "round", "origin", "score", "metric", "epochs", "status", "best_so_far")
+
+    def __init__(self, attrs, cols, values):
+        self.kind = str(attrs.get("kind", ""))
+        self.metric = str(attrs.get("metric", ""))
+        self.mode = str(attrs.get("mode", "max"))
+        for k in ("samples", "rounds", "rounds_known", "startup", "batch", "seed"):
+            setattr(self, k, int(attrs.get(k, 0)))
+        self.point = np.asarray(cols["point"], dtype=np.int64)
+        self.round = np.asarray(cols["round"], dtype=np.int64)
+        self.origin = np.asarray(cols["origin"], dtype=object)
+        self.status = np.asarray(cols["status"], dtype=object)
+        self.score = np.asarray(cols["score"], dtype=np.float64)
+        self.metric_value = np.asarray(cols["metric"], dtype=np.float64)
+        self.best_so_far = np.asarray(cols["best_so_far"], dtype=np.float64)
+        self.epochs = np.asarray(cols["epochs"], dtype=np.int64)
+        self.values = values
+
+    def __len__(self):
+        return len(self.point)
+
+
+def load_search(target):
+    """DIR/sweep.h5 (or the index itself) -> Search, or None when there is no index or it has
+    no /search (not a sampled search). A malformed /search raises AnalysisError."""
+    path = os.path.join(target, "sweep.h5") if os.path.isdir(target) else target
+    if not os.path.exists(path):
+        return None
+    try:
+        f = h5py.File(path, "r")
+    except (OSError, IOError):
+        return None
+    with f:
+        if "search" not in f:
+            return None
+        g = f["search"]
+        missing = [c for c in Search.COLUMNS if c not in g] if isinstance(g, h5py.Group) else ["its columns"]
+        if missing:
+            raise AnalysisError("%s: /search lacks %s" % (path, ", ".join(missing)))
+        cols, values = {}, {}
+        for c in g:
+            v = g[c][()]
+            v = np.array([_str(x) for x in v], dtype=object) if v.dtype.kind in "SO" else v
+            (cols if c in Search.COLUMNS else values)[c] = v
+        if len({len(v) for v in list(cols.values()) + list(values.values())}) != 1:
+            raise AnalysisError("%s: the columns of /search differ in length" % path)
+        return Search({k: _plain(v) for k, v in g.attrs.items()}, cols, values)
 
 
 def index_attrs(target):

@@ -864,3 +864,43 @@ def rungs(dec, title):
                  % (title, dec.kind, dec.metric, dec.eta, dec.min_epochs, len(dec), len(ids)))
     fig.tight_layout()
     return fig
+
+
+def search_progress(search, title):
+    """A sampled search (load.Search): each point's metric against its number (dots, colored
+    by round; a tpe round's points chosen from the results of every earlier one) and the
+    best so far as a step line; the rounds' borders as faint vertical lines."""
+    if search is None or not len(search):
+        raise AnalysisError("no sampled search (sweep.h5 has no /search: the sweep's search.kind is grid)")
+    scale = 100 if search.metric.endswith("_acc") else 1
+    n = search.point + 1
+    fig, ax = plt.subplots(figsize=(6.6, 4.2))
+    known = np.isfinite(search.metric_value)
+    rounds = sorted(set(search.round.tolist()))
+    cmap = plt.get_cmap("viridis")
+    for i, r in enumerate(rounds):
+        m = known & (search.round == r)
+        color = cmap(i / max(1, len(rounds) - 1)) if len(rounds) > 1 else "tab:blue"
+        what = ("round 1: startup (Sobol)" if search.kind == "tpe" else search.kind) if r == 0 else "round %d (tpe)" % (r + 1)
+        if len(rounds) <= 8 or r in (rounds[0], rounds[-1]):
+            lab = "%s: %d point%s" % (what, m.sum(), "" if m.sum() == 1 else "s")
+        else:
+            lab = "_nolegend_"
+        ax.scatter(n[m], search.metric_value[m] * scale, s=18, color=color, zorder=3, label=lab).set_gid("point")
+        if r > 0:
+            ax.axvline(n[search.round == r].min() - 0.5, color="0.85", lw=0.8, zorder=1)
+    stopped = known & (search.status != "done")
+    if stopped.any():
+        ax.scatter(n[stopped], search.metric_value[stopped] * scale, s=40, facecolors="none", edgecolors="tab:red",
+                   zorder=4, label="stopped early or diverged (%d)" % stopped.sum()).set_gid("stopped")
+    ok = np.isfinite(search.best_so_far)
+    ax.step(n[ok], search.best_so_far[ok] * scale, where="post", color="k", lw=1.6, zorder=5,
+            label="best so far")[0].set_gid("best_so_far")
+    ax.set_xlabel("points evaluated (n)")
+    ax.set_ylabel("%s%s (%s is better)" % (search.metric, " (%)" if scale == 100 else "",
+                                           "higher" if search.mode == "max" else "lower"))
+    ax.set_title("%s: %s search, %d of %d points" % (title, search.kind, len(search), search.samples))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right" if search.mode == "max" else "upper right")
+    fig.tight_layout()
+    return fig

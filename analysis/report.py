@@ -62,7 +62,8 @@ class Sweep:
     per directory), sweeps (load.label_sweeps: [(label, runs)]), keys (load.config_keys: the
     keys that tell configurations apart, 'sweep' first for several sweeps), group_keys (keys
     without seed: what makes a configuration), decisions (load.Decisions of the first
-    early-stopping sweep, or None)."""
+    early-stopping sweep, or None), search_points (load.Search of the first sampled search, or
+    None)."""
 
     def __init__(self, d):
         self.dirs = [d] if isinstance(d, str) else list(d)
@@ -71,7 +72,7 @@ class Sweep:
             if not os.path.isdir(dd):
                 raise load.AnalysisError("%s: no such directory" % dd)
         self.runs, self.skipped, self.pending, self.configs = [], [], [], []
-        self.index, self.table, self.decisions = {}, {}, None
+        self.index, self.table, self.decisions, self.search_points = {}, {}, None, None
         for dd in self.dirs:   # directory by directory, each in its grid order
             index, table = _read_index(dd)
             runs = self._read_runs(dd)
@@ -86,6 +87,10 @@ class Sweep:
             try:
                 self.decisions = self.decisions or load.load_decisions(dd)
             except load.AnalysisError as e:   # the runs still make a page
+                self.skipped.append(str(e))
+            try:
+                self.search_points = getattr(self, "search_points", None) or load.load_search(dd)
+            except load.AnalysisError as e:
                 self.skipped.append(str(e))
         if not self.runs and not self.table:
             raise load.AnalysisError("%s: no complete run file and no sweep.h5; run `sweep CONFIG -o %s` first"
@@ -433,13 +438,16 @@ def rungs_table_html(dec):
     """The per-rung account of the decisions as a small HTML table."""
     pct = dec.metric.endswith("_acc")
     hyper = len(set(dec.bracket.tolist())) > 1
-    out = ['<table id="rungs"><thead><tr>%s<th>rung</th><th>epoch</th><th>runs</th><th>promoted</th>'
-           '<th>stopped</th><th>cutoff%s</th></tr></thead><tbody>' % ("<th>bracket</th>" if hyper else "",
+    rounds = dec.round is not None
+    out = ['<table id="rungs"><thead><tr>%s%s<th>rung</th><th>epoch</th><th>runs</th><th>promoted</th>'
+           '<th>stopped</th><th>cutoff%s</th></tr></thead><tbody>' % ("<th>round</th>" if rounds else "",
+                                                                      "<th>bracket</th>" if hyper else "",
                                                                       " (%)" if pct else "")]
     for r in dec.rungs():
         cut = "-" if not math.isfinite(r["cutoff"]) else ("%.2f" % (100 * r["cutoff"]) if pct else
                                                            "%.4g" % r["cutoff"])
-        out.append("<tr>%s%s</tr>" % ('<td class="n">%d</td>' % r["bracket"] if hyper else "", "".join(
+        out.append("<tr>%s%s%s</tr>" % ('<td class="n">%d</td>' % (r["round"] + 1) if rounds else "",
+                                        '<td class="n">%d</td>' % r["bracket"] if hyper else "", "".join(
             '<td class="n">%s</td>' % v for v in (r["rung"], r["epoch"], r["runs"], r["promoted"], r["stopped"], cut))))
     out.append("</tbody></table>")
     return "".join(out)
@@ -463,6 +471,28 @@ def fig_rungs(sw, ctx):
                     rungs_table_html(dec)))
 
 
+def fig_search(sw, ctx):
+    search = sw.search_points
+    if search is None or not len(search) or not search.metric:
+        return None
+    fig = plots.search_progress(search, sw.name)
+    known = np.isfinite(search.metric_value)
+    best = int(np.nanargmax(search.metric_value) if search.mode == "max" else np.nanargmin(search.metric_value)) \
+        if known.any() else -1
+    pct = search.metric.endswith("_acc")
+    best_text = ("; the best, point %d (%s, round %d): %s %s" % (
+        best, _e(str(search.origin[best])), search.round[best] + 1, _e(search.metric),
+        "%.2f%%" % (100 * search.metric_value[best]) if pct else "%.4g" % search.metric_value[best])
+        if best >= 0 else "")
+    rounds = ("%d startup points (Sobol), then rounds of %d chosen by TPE from every earlier point's result "
+              "(round %d of %d so far)" % (search.startup, search.batch, search.rounds_known, search.rounds)
+              if search.kind == "tpe" else "every point drawn before any run")
+    return fig, ("The sampled search point by point: each point's %s (the mean of its runs) in the order the "
+                 "points were chosen, colored by round, and the best so far; %s%s. From <code>/search</code> of "
+                 "<code>sweep.h5</code> (%d points). Same as <code>python3 -m analysis search</code>."
+                 % (_e(search.metric), rounds, best_text, len(search)))
+
+
 # The figures, in page order: (anchor, heading, function, crop). A function returns
 # (figure, caption) or None when the figure does not apply to this sweep. crop: the figure
 # may put a legend outside its axes (plots._legend), so its PNG is cropped to what is drawn.
@@ -470,6 +500,7 @@ FIGURES = (
     ("metric", "Best metric against each swept key", fig_metric, False),
     ("vanishing", "Best metric against sequence length", fig_vanishing, True),
     ("curves", "Learning curves", fig_curves, False),
+    ("search", "Search: best so far against points evaluated", fig_search, False),
     ("rungs", "Early stopping", fig_rungs, False),
     ("gradients", "Gradient flow", fig_gradients, True),
     ("hidden", "Hidden units", fig_hidden, False),

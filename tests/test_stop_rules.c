@@ -2,7 +2,8 @@
  * sha's promoted sets rung by rung with ties broken by run id and NaN (diverged) runs
  * stopped, the median rule, hyperband's brackets and their sizes, the rungs, the planned
  * epochs, and the jobs each state of the runs leaves to do; the same rules over
- * configurations of several seeds (stop.by: configuration) against per-run decisions. */
+ * configurations of several seeds (stop.by: configuration) against per-run decisions; groups
+ * (a tpe search's rounds) that decide each on its own. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -339,6 +340,69 @@ static void test_by_configuration(void)
     sw_stop_outcome_free(&o);
 }
 
+/* Groups (the rounds of a tpe search): 9 runs in group 0 and 3 in group 1, sha eta 3 at
+ * epochs 1, 3, 9. Each group decides among its own runs: group 0 keeps 3 at rung 0 (as
+ * a plan of its 9 runs alone), group 1 keeps 1 of its 3 although its values beat every
+ * run of group 0; hyperband assigns brackets within each group as it would to the group
+ * alone. */
+static void test_groups(void)
+{
+    const char *ids[] = {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"};
+    const int group[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1};
+    fake_run runs[12];
+    memset(runs, 0, sizeof runs);
+    for (int i = 0; i < 12; i++) runs[i].epochs = 1, runs[i].v[0] = i < 9 ? 0.1 * i : 0.95 + 0.01 * i;
+    sw_stop_run_state st[12];
+    states_of(runs, 12, st);
+    sw_stop_plan p, alone;
+    sw_stop_outcome o = {0}, oa = {0};
+    CHECK(sw_stop_plan_init(&p, SW_STOP_SHA, SW_METRIC_MAX, SW_STOP_BY_RUN, 3, 1, 9, 12, ids, NULL) == SW_OK &&
+              sw_stop_plan_set_groups(&p, group) == SW_OK && p.n_groups == 2,
+          "groups");
+    sw_stop_plan_init(&alone, SW_STOP_SHA, SW_METRIC_MAX, SW_STOP_BY_RUN, 3, 1, 9, 9, ids, NULL);
+    CHECK(sw_stop_evaluate(&p, st, &o) == SW_OK && sw_stop_evaluate(&alone, st, &oa) == SW_OK, "evaluate");
+    char got[128], want[128];
+    promoted_at(&oa, ids, 0, 0, want, sizeof want);
+    size_t n = 0;
+    got[0] = 0;
+    for (int d = 0; d < o.n_decisions; d++)
+        if (o.decisions[d].group == 0 && o.decisions[d].promoted)
+            n += (size_t)snprintf(got + n, sizeof got - n, "%s%s", n ? " " : "", ids[o.decisions[d].run]);
+    CHECK(!strcmp(got, "g h i") && !strcmp(got, want), "group 0 promotes %s (alone: %s), want g h i", got, want);
+    int up1 = 0, rows1 = 0;
+    for (int d = 0; d < o.n_decisions; d++) {
+        if (o.decisions[d].group != 1) continue;
+        rows1++;
+        up1 += o.decisions[d].promoted;
+        CHECK(d >= 9, "group 1's rows after group 0's (row %d)", d);
+    }
+    CHECK(rows1 == 3 && up1 == 1 && o.fate[11] == SW_FATE_OPEN && o.fate[9] == SW_FATE_STOPPED,
+          "group 1: %d rows, %d promoted (want 3, 1: l)", rows1, up1);
+    long long planned = sw_stop_planned_epochs(&p);
+    CHECK(planned == (9 * 1 + 3 * 2 + 1 * 6) + (3 * 1 + 1 * 2 + 1 * 6), "planned epochs per group: %lld", planned);
+    const int bad[12] = {0, 0, 1, 0};
+    CHECK(sw_stop_plan_set_groups(&p, bad) == SW_EINVAL, "groups going back refused");
+    sw_stop_outcome_free(&o);
+    sw_stop_outcome_free(&oa);
+    sw_stop_plan_free(&p);
+    sw_stop_plan_free(&alone);
+
+    int hg[27];
+    for (int i = 0; i < 27; i++) hg[i] = i < 17 ? 0 : 1;
+    const char *hid[27];
+    char names[27][4];
+    for (int i = 0; i < 27; i++) snprintf(names[i], sizeof names[i], "r%02d", i), hid[i] = names[i];
+    sw_stop_plan h, h0, h1;
+    sw_stop_plan_init(&h, SW_STOP_HYPERBAND, SW_METRIC_MAX, SW_STOP_BY_RUN, 3, 1, 9, 27, hid, NULL);
+    CHECK(sw_stop_plan_set_groups(&h, hg) == SW_OK, "hyperband groups");
+    sw_stop_plan_init(&h0, SW_STOP_HYPERBAND, SW_METRIC_MAX, SW_STOP_BY_RUN, 3, 1, 9, 17, hid, NULL);
+    sw_stop_plan_init(&h1, SW_STOP_HYPERBAND, SW_METRIC_MAX, SW_STOP_BY_RUN, 3, 1, 9, 10, hid + 17, NULL);
+    int same = 0;
+    for (int i = 0; i < 27; i++) same += h.bracket[i] == (i < 17 ? h0.bracket[i] : h1.bracket[i - 17]);
+    CHECK(same == 27, "brackets as each group alone: %d of 27", same);
+    sw_stop_plan_free(&h), sw_stop_plan_free(&h0), sw_stop_plan_free(&h1);
+}
+
 static void test_keys(void)
 {
     sw_stop_config c;
@@ -376,6 +440,7 @@ int main(void)
     test_median();
     test_hyperband();
     test_by_configuration();
+    test_groups();
     test_keys();
     return check_report("stop rules");
 }

@@ -98,13 +98,30 @@ case_ space_and_grid      "$ok_base$srch"$'  hidden: {int_uniform: [4, 8]}\ngrid
 case_ space_wrong_type    "$ok_base$srch"$'  hidden: {uniform: [4, 8]}\n' "c.yaml:8:12: space: model.hidden is an integer key; uniform draws floats"
 case_ space_bound_range   "$ok_base$srch"$'  dropout: {uniform: [0, 1]}\n' "c.yaml:8:26: model.dropout: 1 is out of range; allowed: a number in [0, 1)"
 case_ space_list          "$ok_base$srch"$'  lr: [0.1, 0.2]\n' "c.yaml:8:7: space: train.lr: expected a distribution"
-case_ space_no_search     "$ok_base"$'space:\n  lr: {uniform: [0.1, 0.2]}\n' "c.yaml:7:3: space: is sampled by a search of kind random or sobol"
+case_ space_no_search     "$ok_base"$'space:\n  lr: {uniform: [0.1, 0.2]}\n' "c.yaml:7:3: space: is sampled by a search of kind random, sobol or tpe"
 case_ search_no_samples   "$ok_base"$'search: {kind: random}\nspace:\n  lr: {uniform: [0.1, 0.2]}\n' "c.yaml:6:16: search.kind random needs samples"
 case_ search_no_space     "$ok_base"$'search: {kind: sobol, samples: 4}\n' "c.yaml:6:16: search.kind sobol samples the keys of space:, and there is none"
 case_ search_unknown_key  "$ok_base"$'search: {kind: sobol, smaples: 4}\n' 'c.yaml:6:23: search: unknown key "smaples"; did you mean "samples"?'
-case_ search_bad_kind     "$ok_base"$'search: {kind: bayes, samples: 4}\n' 'c.yaml:6:16: search.kind: unknown value "bayes"; allowed: one of grid, random, sobol'
+case_ search_bad_kind     "$ok_base"$'search: {kind: bayes, samples: 4}\n' 'c.yaml:6:16: search.kind: unknown value "bayes"; allowed: one of grid, random, sobol, tpe'
 case_ search_too_many     "$ok_base"$'search: {kind: random, samples: 7}\nspace:\n  cell: {choice: [rnn, gru]}\n  layers: {int_uniform: [1, 3]}\n' "c.yaml:6:33: search.samples: 7 is more than the 6 distinct points of this space"
 case_ search_set_samples  "$ok_base$srch"$'  lr: {uniform: [0.1, 0.2]}\n' "--set search.samples=0: search.samples: 0 is out of range" --set search.samples=0
+# tpe searches: each refusal is one line, at the value's position
+one_line() { # the last case's stderr is one line
+    if [ "$(wc -l < "$work/s/stderr.txt")" -eq 1 ]; then passed=$((passed + 1)); else
+        echo "FAIL $1: stderr is not one line:"; sed 's/^/    stderr: /' "$work/s/stderr.txt"; failed=$((failed + 1)); fi
+}
+tpe_space=$'space:\n  lr: {loguniform: [0.001, 0.1]}\n'
+case_ tpe_batch_zero      "$ok_base"$'search: {kind: tpe, samples: 8, startup: 4, batch: 0}\n'"$tpe_space" "c.yaml:6:52: search.batch: 0 is out of range; allowed: an integer from 1 to 100000"
+one_line tpe_batch_zero
+case_ tpe_startup_one     "$ok_base"$'search: {kind: tpe, samples: 8, startup: 1}\n'"$tpe_space" "c.yaml:6:42: search.startup: 1 is out of range; allowed: an integer from 2 to 100000"
+one_line tpe_startup_one
+case_ tpe_no_space        "$ok_base"$'search: {kind: tpe, samples: 8}\n' "c.yaml:6:16: search.kind tpe samples the keys of space:, and there is none"
+one_line tpe_no_space
+case_ tpe_samples_startup "$ok_base"$'search: {kind: tpe, samples: 8, startup: 10}\n'"$tpe_space" "c.yaml:6:30: search.samples: 8 is fewer than search.startup 10"
+one_line tpe_samples_startup
+case_ tpe_no_samples      "$ok_base"$'search: {kind: tpe}\n'"$tpe_space" "c.yaml:6:16: search.kind tpe needs samples"
+case_ batch_not_tpe       "$ok_base"$'search: {kind: sobol, samples: 8, batch: 4}\n'"$tpe_space" "c.yaml:6:42: search.batch applies to kind tpe only, not sobol"
+case_ tpe_two_metrics     "$ok_base"$'search: {kind: tpe, samples: 4, startup: 2}\n'"$tpe_space"$'grid:\n  task.val_size: [0, 8]\n' "c.yaml:6:16: search.kind tpe ranks its points by the runs' selection metric, but that is test_acc for run"
 # --set
 case_ set_unknown      "$ok_base" '--set model.hiden=3: unknown key "model.hiden"; did you mean "model.hidden"?' --set model.hiden=3
 case_ set_malformed    "$ok_base" "--set seed=[1,2: YAML syntax error" --set 'seed=[1,2'

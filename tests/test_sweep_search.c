@@ -2,8 +2,10 @@
  * runs: values within their distributions' ranges and equal to the points of sample.c,
  * distinct points, the crossing with grid/zip/exclude, ids, determinism (the same spec
  * gives the same runs on every load, a point does not depend on how many were asked, and
- * --shard partitions identically), --set on search and space keys, warnings and errors.
+ * --shard partitions identically), --set on search and space keys, warnings and errors; a
+ * tpe search's startup points and the rounds chosen after them.
  * Parses text in memory; writes nothing. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -284,15 +286,77 @@ static void test_errors(void)
     expect_fail(BASE "search: {kind: sobol, samples: 8}\n", NULL, 0,
                 "t.yaml:6:16: search.kind sobol samples the keys of space:, and there is none");
     expect_fail(BASE "space:\n  lr: {uniform: [0.1, 0.2]}\n", NULL, 0,
-                "t.yaml:7:3: space: is sampled by a search of kind random or sobol");
+                "t.yaml:7:3: space: is sampled by a search of kind random, sobol or tpe");
     const char *set_both[] = {"schedule.kind=cosine"};
     expect_fail(BASE "search: {kind: sobol, samples: 8}\nspace:\n  schedule: {choice: [cosine, {kind: step, step: 2}]}\n",
                 set_both, 1, "--set schedule.kind=cosine: train.schedule.kind is sampled together with other keys");
     const char *set_kind[] = {"search.kind=grid"};
     expect_fail(BASE "search: {kind: sobol, samples: 8}\nspace:\n  lr: {uniform: [0.1, 0.2]}\n", set_kind, 1,
-                "t.yaml:8:3: space: is sampled by a search of kind random or sobol");
+                "t.yaml:8:3: space: is sampled by a search of kind random, sobol or tpe");
     const char *set_bad[] = {"search.seed=-3"};
     expect_fail(BASE, set_bad, 1, "--set search.seed=-3: search.seed: -3 is out of range");
+}
+
+/* A tpe search: its startup points are kind sobol's with the same seed (shifted unless
+ * digital_shift: false), numbered p000..; rounds of `batch` after them; the points chosen
+ * later come in with their values, numbers, origins and scores, the earlier ones unchanged,
+ * and must be whole rounds. */
+static void test_tpe_points(void)
+{
+    const char *tpe = BASE "search: {kind: tpe, samples: 11, startup: 4, batch: 3, seed: 9}\nspace:\n"
+                           "  lr: {loguniform: [0.001, 0.1]}\n  cell: {choice: [rnn, gru]}\ngrid:\n  seed: [1, 2]\n";
+    const char *sobol = BASE "search: {kind: sobol, samples: 4, seed: 9, digital_shift: true}\nspace:\n"
+                             "  lr: {loguniform: [0.001, 0.1]}\n  cell: {choice: [rnn, gru]}\ngrid:\n  seed: [1, 2]\n";
+    sw_sweep_spec *t = load(tpe, NULL, 0), *s = load(sobol, NULL, 0);
+    if (!t || !s) goto out;
+    CHECK(same_runs(t, s), "tpe's startup runs are kind sobol's (digitally shifted)");
+    CHECK(t->n_points == 4 && t->rounds_known == 1 && t->n_rounds == 4 && t->search.digital_shift,
+          "4 startup points, round 1 of 4 (4 + 3 + 3 + 1): %d points, %d of %d rounds", t->n_points, t->rounds_known,
+          t->n_rounds);
+    int first, n = sw_search_round_points(&t->search, 3, &first);
+    CHECK(n == 1 && first == 10, "the last round is point 10 alone: %d from %d", n, first);
+    CHECK(sw_search_round_points(&t->search, 4, &first) == 0, "no fifth round");
+    CHECK(t->n_dims == 2 && t->space[0].dist == SW_DIST_LOGUNIFORM && t->space[1].dist == SW_DIST_CHOICE &&
+              t->space[1].n_choices == 2 && t->n_space_keys == 2,
+          "the space as TPE sees it");
+    CHECK(!strcmp(t->search_metric.name, "test_acc") && t->search_metric.mode == SW_METRIC_MAX, "metric %s",
+          t->search_metric.name);
+    for (int k = 0; k < t->n_points; k++)
+        CHECK(t->points[k].round == 0 && t->points[k].origin == SW_POINT_SOBOL && isnan(t->points[k].score) &&
+                  t->points[k].n_runs == 2 && t->points[k].first_run == 2 * k,
+              "startup point %d", k);
+    const double values[6] = {0.0123, 1, 0.0456, 0, 0.0789, 1};
+    const double score[3] = {1.5, 0.25, NAN};
+    const sw_point_origin origin[3] = {SW_POINT_TPE, SW_POINT_TPE, SW_POINT_FALLBACK};
+    sw_search_chosen chosen = {3, values, score, origin};
+    sw_sweep_spec *r = NULL;
+    CHECK(sw_sweep_spec_reload(t, NULL, 0, &chosen, &r, spec_err, sizeof spec_err) == SW_OK && r, "reload: %s", spec_err);
+    if (r) {
+        CHECK(r->n_points == 7 && r->rounds_known == 2 && r->n_runs == 14, "7 points, 2 rounds, 14 runs");
+        for (int i = 0; i < t->n_runs; i++) CHECK(!strcmp(r->runs[i].id, t->runs[i].id), "run %d kept", i);
+        CHECK(!strncmp(r->runs[8].id, "p004-", 5) && !strcmp(r->runs[8].values[0], "0.0123") &&
+                  !strcmp(r->runs[8].values[1], "gru") && r->runs[8].round == 1 && r->runs[8].point == 4,
+              "the first chosen point's run: %s %s %s", r->runs[8].id, r->runs[8].values[0], r->runs[8].values[1]);
+        CHECK(r->points[4].origin == SW_POINT_TPE && r->points[4].score == 1.5 && r->points[6].origin ==
+                  SW_POINT_FALLBACK && isnan(r->points[6].score),
+              "origins and scores kept");
+    }
+    sw_sweep_spec_free(r);
+    r = NULL;
+    chosen.n = 2; /* not a whole round */
+    CHECK(sw_sweep_spec_reload(t, NULL, 0, &chosen, &r, spec_err, sizeof spec_err) == SW_ECONFIG && !r &&
+              strstr(spec_err, "not whole rounds"),
+          "part of a round refused: %s", spec_err);
+    sw_sweep_spec_free(r);
+    const char *noshift = BASE "search: {kind: tpe, samples: 4, startup: 4, digital_shift: false}\nspace:\n"
+                               "  lr: {loguniform: [0.001, 0.1]}\n";
+    sw_sweep_spec *u = load(noshift, NULL, 0);
+    CHECK(u && !u->search.digital_shift && u->n_rounds == 1 && !strcmp(u->runs[0].values[0], "0.001"),
+          "digital_shift: false: point 0 is the low end");
+    sw_sweep_spec_free(u);
+out:
+    sw_sweep_spec_free(t);
+    sw_sweep_spec_free(s);
 }
 
 int main(void)
@@ -303,5 +367,6 @@ int main(void)
     test_determinism();
     test_forms_and_warnings();
     test_errors();
+    test_tpe_points();
     return check_report("sweep search");
 }

@@ -40,6 +40,7 @@
 #include "sweep.h"
 #include "sweep_mpi.h"
 #include "stopping.h"
+#include "rounds.h"
 #include "sweepspec.h"
 #include "testhook.h"
 #include "version.h"
@@ -91,14 +92,16 @@ static const char help_text[] =
     "  --dry-run             list every run (id, swept values, estimated cost) and exit;\n"
     "                        writes nothing\n"
     "  --force               run even if DIR holds a different sweep: runs removed or\n"
-    "                        changed, or stop: changed (added runs need no --force). The\n"
+    "                        changed, or stop: changed (added runs, a tpe search's new\n"
+    "                        rounds, need no --force). The\n"
     "                        files of removed and changed runs move to DIR/dropped-N\n"
     "                        (never deleted), changed runs are redone, unchanged kept\n"
     "  --fail-fast           start no more runs after one fails or diverges\n"
     "  -q, --quiet           no progress output and no table at the end\n"
     "  --shard K/N           run only shard K of N (0 <= K < N): the runs at positions p\n"
-    "                        with p % N == K in the sweep sorted longest-estimated first\n"
-    "                        (ties in grid order). Shards may run into one DIR at the same\n"
+    "                        with p % N == K in the sweep (a tpe search: in each round)\n"
+    "                        sorted longest-estimated first (ties in grid order). Shards\n"
+    "                        may run into one DIR at the same\n"
     "                        time (Slurm: --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT\n"
     "                        with --array=0-(N-1)); each rewrites the index from the files\n"
     "                        present; `sweep index DIR` afterwards gives the complete one\n"
@@ -174,6 +177,12 @@ static const char help_run_text[] =
     "    model.hidden: {int_uniform: [16, 128]}      # also uniform, int_loguniform, choice\n"
     "Its run ids are the point's index and a hash of its values (p007-1a2b3c4d,seed=1);\n"
     "--dry-run lists every point's values. `sweep help keys` lists the search keys.\n"
+    "search: {kind: tpe, samples: 48, startup: 16, batch: 8} runs 16 Sobol points, then\n"
+    "rounds of 8 chosen from the results by TPE (Optuna 3.1's defaults): each round from the\n"
+    "metric of every earlier point, once all of them are final, so the points are the same\n"
+    "for any -j, MPI ranks, shards and resumes; a shard exits when its next round waits for\n"
+    "other shards. --dry-run shows the startup points and the rounds to come; DIR/sweep.h5\n"
+    "/search keeps every point (round, values, metric, l/g score, best so far).\n"
     "\n"
     "Early stopping decides at rung barriers, from the recorded metric alone:\n"
     "  stop: {kind: sha, metric: val_acc, eta: 3, min_epochs: 5}  # none, sha, hyperband, median\n"
@@ -650,9 +659,10 @@ static void print_dry_run(const sw_sweep_spec *spec, const run_args *r)
     printf("\n");
 }
 
-/* Prepares the output directory, runs the sweep, then prints its table. Returns the exit
+/* Prepares the output directory, runs the sweep (a tpe search round by round: *spec is
+ * then the sweep with every round chosen), then prints its table. Returns the exit
  * status. */
-static int run_sweep(const sw_sweep_spec *spec, const run_args *r)
+static int run_sweep(sw_sweep_spec **spec, const run_args *r)
 {
     char err[2048] = "";
     sw_sweep_options opt = {.dir = r->dir, .threads = r->threads, .threads_per_run = r->threads_per_run,
@@ -660,13 +670,21 @@ static int run_sweep(const sw_sweep_spec *spec, const run_args *r)
                             .fail_fast = r->fail_fast, .handle_signals = true, .shard_index = r->shard_k,
                             .shard_count = r->shard_n, .mpi = g_mpi, .n_stop_signals = r->n_stop_signals};
     memcpy(opt.stop_signals, r->stop_signals, sizeof opt.stop_signals);
-    /* Under MPI rank 0 alone prepares DIR (and holds its lock); the others wait for it. */
-    int rc = g_rank == 0 ? sw_sweep_prepare(spec, &opt, err, sizeof err) : SW_OK;
-    if (rc) fprintf(stderr, "sweep: %s\n", err);
-    if (agree(rc)) return EXIT_USAGE;
     sw_sweep_outcome out;
-    rc = sw_sweep_execute(spec, &opt, &out, err, sizeof err);
-    if (rc) fprintf(stderr, "sweep: %s\n", err);
+    int rc;
+    if ((*spec)->search.kind == SW_SEARCH_TPE) {
+        rc = sw_rounds_run(spec, r->sets, r->n_sets, &opt, &out, err, sizeof err);
+        if (rc) fprintf(stderr, "sweep: %s\n", err);
+        /* refused before anything was written (the directory holds another sweep, ...) */
+        if (rc && out.total == 0 && !out.interrupted) return EXIT_USAGE;
+    } else {
+        /* Under MPI rank 0 alone prepares DIR (and holds its lock); the others wait for it. */
+        rc = g_rank == 0 ? sw_sweep_prepare(*spec, &opt, err, sizeof err) : SW_OK;
+        if (rc) fprintf(stderr, "sweep: %s\n", err);
+        if (agree(rc)) return EXIT_USAGE;
+        rc = sw_sweep_execute(*spec, &opt, &out, err, sizeof err);
+        if (rc) fprintf(stderr, "sweep: %s\n", err);
+    }
     if (out.interrupted) return EXIT_INTERRUPTED;
     if (g_rank == 0 && !r->quiet && out.done + out.diverged + out.failed > 0) {
         fflush(stderr);
@@ -693,7 +711,7 @@ static int run_command(int argc, char **argv)
         }
         if (r.threads == 0) r.threads = sw_sweep_default_threads();
         if (r.dry_run) print_dry_run(spec, &r);
-        status = r.dry_run ? EXIT_DONE : run_sweep(spec, &r);
+        status = r.dry_run ? EXIT_DONE : run_sweep(&spec, &r);
         sw_sweep_spec_free(spec);
     } else if (status == ARGS_PARSED) {
         status = EXIT_USAGE;

@@ -17,6 +17,7 @@
 #include "common.h"
 #include "config.h"
 #include "runset.h"
+#include "summary_search.h"
 #include "summary_tables.h"
 #include "table.h"
 #include "task.h"
@@ -406,7 +407,10 @@ static int sweep_summary(const run_set *rs, const sw_summary_options *opt, const
     sw_tab_print(&t, opt->format, out, notes, opt->format == SW_TABLE_CSV ? 0 : nnotes, 1);
     if (opt->legend && opt->format != SW_TABLE_CSV) print_legend(&t, opt->format, out);
     if (opt->format != SW_TABLE_CSV)
-        for (int d = 0; d < rs->ndirs; d++) sw_summary_rungs_account(rs->dirs[d], rs->ndirs > 1, opt->format, out, diag);
+        for (int d = 0; d < rs->ndirs; d++) {
+            sw_summary_rungs_account(rs->dirs[d], rs->ndirs > 1, opt->format, out, diag);
+            sw_summary_search_account(rs->dirs[d], rs->ndirs > 1, opt->format, out, diag);
+        }
 done:
     sw_tab_free(&t);
     free(rkeys);

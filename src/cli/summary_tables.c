@@ -588,21 +588,22 @@ int sw_summary_history_table(const sw_run_file *r, int regression, int val, tabl
 
 /* ---- early stopping: the rungs of sweep.h5's /decisions --------------------------------- */
 
-/* An accuracy metric (val_acc, test_acc): shown in percent like the tables' accuracies. */
-static int metric_is_acc(const char *metric)
+int sw_metric_is_acc(const char *metric)
 {
     size_t n = strlen(metric);
     return n >= 4 && !strcmp(metric + n - 4, "_acc");
 }
 
-/* One row per (bracket, rung) of d, in d's order: the rung's epoch, the runs that reached
- * it, how many were promoted and how many stopped there, and the cutoff. A bracket column
- * only when there is more than one bracket (hyperband). */
+/* One row per (round, bracket, rung) of d, in d's order: the rung's epoch, the runs that
+ * reached it, how many were promoted and how many stopped there, and the cutoff. A round
+ * column for a tpe search's decisions, a bracket column only when there is more than one
+ * bracket (hyperband). */
 static int rung_table(const sw_decisions *d, table *t)
 {
     int brackets = 0;
     for (int i = 1; i < d->n; i++) brackets |= d->bracket[i] != d->bracket[0];
-    int acc = metric_is_acc(d->metric);
+    int acc = sw_metric_is_acc(d->metric);
+    int c_round = d->round ? sw_tab_col(t, "round", "round", 1, 0, IN_BOTH) : -1;
     int c_bracket = brackets ? sw_tab_col(t, "bracket", "bracket", 1, 0, IN_BOTH) : -1;
     int c_rung = sw_tab_col(t, "rung", "rung", 1, 0, IN_BOTH);
     int c_epoch = sw_tab_col(t, "epoch", "epoch", 1, 0, IN_BOTH);
@@ -614,12 +615,15 @@ static int rung_table(const sw_decisions *d, table *t)
     for (int i = 0; i < d->n;) {
         int j = i, promoted = 0;
         double cutoff = NAN;
-        for (; j < d->n && d->bracket[j] == d->bracket[i] && d->rung[j] == d->rung[i]; j++) {
+        for (; j < d->n && d->bracket[j] == d->bracket[i] && d->rung[j] == d->rung[i] &&
+               (!d->round || d->round[j] == d->round[i]);
+             j++) {
             promoted += d->promoted[j] != 0;
             if (!isfinite(cutoff)) cutoff = d->cutoff[j];
         }
         int row = sw_tab_row(t);
         if (row < 0) break;
+        if (c_round >= 0) sw_tab_int(t, row, c_round, d->round[i] + 1);
         if (c_bracket >= 0) sw_tab_int(t, row, c_bracket, d->bracket[i]);
         sw_tab_int(t, row, c_rung, d->rung[i]);
         sw_tab_int(t, row, c_epoch, d->epoch[i]);
@@ -653,7 +657,7 @@ static void rungs_note(char *note, size_t len, const sw_decisions *d, const char
     free(seen);
     snprintf(note, len, "early stopping%s%s: %s on %s%s, eta %d, min_epochs %d%s; %d decision%s in sweep.h5 /decisions "
              "(cutoff: the rung's threshold, - when nobody was promoted)", dir ? " in " : "", dir ? dir : "", d->kind,
-             d->metric, metric_is_acc(d->metric) ? " (percent)" : "", d->eta, d->min_epochs,
+             d->metric, sw_metric_is_acc(d->metric) ? " (percent)" : "", d->eta, d->min_epochs,
              seeds && !strcmp(d->by, "configuration") ? ", by configuration (the mean of its seeds)" : "", d->n,
              sw_plural(d->n));
 }

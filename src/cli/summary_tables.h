@@ -19,6 +19,9 @@
 /* A fraction in percent. */
 double sw_pct(double fraction);
 
+/* An accuracy metric (val_acc, test_acc): shown in percent like the tables' accuracies. */
+int sw_metric_is_acc(const char *metric);
+
 /* Short column titles: the last part of a dotted key (task.seq_len -> seq_len) unless two
  * of keys[0..nkeys) would share it. */
 const char *sw_summary_key_title(const char *key, const char *const *keys, int nkeys);

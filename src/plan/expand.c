@@ -258,6 +258,7 @@ static int add_run(loader *L, sw_sweep_spec *s, int *pick, int r, int n_total)
     sw_run_spec *run = &s->runs[s->n_runs];
     run->cfg = cfg;
     run->index = s->n_runs++;
+    run->point = L->ax.n > 0 && L->ax.ax[0].sampled ? pick[0] : -1;
     return fill_run(L, s, run, pick, r, n_total);
 }
 
@@ -371,5 +372,6 @@ int sw_expand(loader *L, sw_sweep_spec *s)
     free(pick);
     if (!rc) rc = check_runs(L, s, n_total);
     if (!rc) rc = number_configs(s);
+    if (!rc) rc = sw_searchspec_finish(&L->search, &L->e, s);
     return rc ? rc : sw_stopspec_check(&L->stop, &L->e, s);
 }

@@ -25,6 +25,10 @@ void sw_sweep_spec_free(sw_sweep_spec *s)
     free(s->swept_short);
     for (int j = 0; j < s->n_warnings; j++) free(s->warnings[j]);
     free(s->warnings);
+    for (int k = 0; s->points && k < s->n_points; k++) free(s->points[k].values);
+    free(s->points);
+    free(s->space);
+    free(s->space_sobol_dim);
     free(s->name);
     free(s->description);
     free(s->path);
@@ -56,9 +60,7 @@ const char **sw_sweep_spec_ids(const sw_sweep_spec *spec)
     return ids;
 }
 
-/* Early stopping's plan of spec (stopping.h): its runs' ids and configurations. Returns
- * SW_OK or SW_ENOMEM; *ids is the caller's (free) either way, and the plan too
- * (sw_stop_plan_free). */
+/* Early stopping's plan of spec (plan.h). */
 int sw_sweep_spec_stop_plan(const sw_sweep_spec *spec, sw_stop_plan *p, const char ***ids)
 {
     memset(p, 0, sizeof *p);
@@ -69,7 +71,18 @@ int sw_sweep_spec_stop_plan(const sw_sweep_spec *spec, sw_stop_plan *p, const ch
         for (int i = 0; i < spec->n_runs; i++) configs[i] = spec->runs[i].config;
         rc = sw_stop_plan_init(p, spec->stop.kind, spec->stop_mode, spec->stop.by, spec->stop.eta,
                                spec->stop.min_epochs, spec->stop_epochs, spec->n_runs, *ids, configs);
+        /* a tpe search's rounds decide each among its own runs */
+        bool tpe = spec->search.kind == SW_SEARCH_TPE;
+        for (int i = 0; !rc && tpe && i < spec->n_runs; i++) configs[i] = spec->runs[i].round;
+        if (!rc && tpe) rc = sw_stop_plan_set_groups(p, configs);
     }
     free(configs);
     return rc;
+}
+
+const char *sw_point_origin_name(sw_point_origin o)
+{
+    static const char *const names[] = {"random", "sobol", "tpe", "fallback"};
+    _Static_assert(SW_ARRAY_LEN(names) == SW_POINT_ORIGIN_COUNT, "point origins");
+    return (unsigned)o < SW_POINT_ORIGIN_COUNT ? names[o] : "unknown";
 }

@@ -8,7 +8,9 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "sample.h"
 #include "stopping.h"
+#include "tpe.h"
 
 /* One run of the sweep. */
 typedef struct {
@@ -23,13 +25,47 @@ typedef struct {
     char hash[17];   /* 16 hex digits identifying the resolved config (changes if any key does) */
     int config;      /* its configuration: the runs whose swept values differ only in `seed`
                         share one; numbered from 0 in the grid order of their first runs */
+    int point;       /* a sampled search's point it runs (sw_sweep_spec.points); -1 without */
+    int round;       /* that point's round (0 without a search) */
 } sw_run_spec;
+
+/* How a point of a sampled search was chosen. */
+typedef enum {
+    SW_POINT_RANDOM,   /* kind random */
+    SW_POINT_SOBOL,    /* kind sobol; tpe's startup points */
+    SW_POINT_TPE,      /* tpe: the candidates with the best log l - log g */
+    SW_POINT_FALLBACK, /* tpe: every candidate repeated an earlier point; the next Sobol one */
+    SW_POINT_ORIGIN_COUNT
+} sw_point_origin;
+
+/* "random", "sobol", "tpe", "fallback". */
+const char *sw_point_origin_name(sw_point_origin o);
+
+/* One point of a sampled search, in the order the points were chosen (its index in
+ * sw_sweep_spec.points is its number, the p<number> of its runs' ids for tpe). */
+typedef struct {
+    int round;              /* 0: drawn before any run; tpe: r >= 1, chosen from rounds < r */
+    sw_point_origin origin;
+    double score;           /* tpe: sum over keys of log l(x) - log g(x) at its values; else NaN */
+    double *values;         /* (n_dims) internal values: a float, an integer, a choice's index */
+    int first_run, n_runs;  /* its runs, spec->runs[first_run ..] (exclude: may be 0) */
+} sw_search_point;
+
+/* The points a tpe search has chosen after its startup points: whole rounds, in order
+ * (sw_sweep_spec_reload). */
+typedef struct {
+    int n;
+    const double *values;           /* (n, n_dims) internal values */
+    const double *score;            /* (n) */
+    const sw_point_origin *origin;  /* (n) */
+} sw_search_chosen;
 
 typedef struct {
     char *name;          /* `name`, or the file's base name without extension */
     char *description;   /* `description` or "" */
     char *path;          /* the sweep file as given */
     char *text;          /* the file's text, verbatim, then one "# --set KEY=VALUE" line per override */
+    size_t file_len;     /* the length of the file's text in `text` */
     char **swept_keys;   /* canonical dotted keys varied by the search's points (first) and
                             grid/zip axes, in axis order */
     char **swept_short;  /* the shortest unambiguous name of each (used in run ids) */
@@ -44,6 +80,18 @@ typedef struct {
     sw_stop_config stop;
     sw_metric_mode stop_mode;
     int stop_epochs;
+    /* A sampled search (search.kind random, sobol or tpe; kind grid: all empty). Its points
+     * are the first, slowest axis: a point's runs are consecutive. */
+    sw_search_config search;
+    sw_tpe_dim *space;         /* (n_dims) the space's keys in file order, as TPE sees them */
+    int *space_sobol_dim;      /* (n_dims) each one's Sobol dimension (--set may leave gaps) */
+    int n_dims;
+    int n_space_keys;          /* swept_keys[0 .. n_space_keys) are the keys the space sets */
+    sw_search_point *points;   /* the points known: every one, or tpe's rounds chosen so far */
+    int n_points;
+    int n_rounds;              /* rounds of the whole search (sw_search_rounds) */
+    int rounds_known;          /* rounds whose points are in `points` */
+    sw_task_metric search_metric; /* tpe: the selection metric of every run (one for all) */
 } sw_sweep_spec;
 
 /* Upper limit on the number of runs a sweep may expand into. */
@@ -59,7 +107,8 @@ int sw_sweep_spec_warn(sw_sweep_spec *s, const char *text);
  * borrowed; NULL when out of memory. */
 const char **sw_sweep_spec_ids(const sw_sweep_spec *spec);
 
-/* Early stopping's plan of spec (stopping.h): its runs' ids and configurations. Returns
+/* Early stopping's plan of spec (stopping.h): its runs' ids and configurations (a tpe
+ * search: its rounds as groups, each decided among its own runs). Returns
  * SW_OK or SW_ENOMEM; *ids is the caller's (free) either way, and the plan too
  * (sw_stop_plan_free). */
 int sw_sweep_spec_stop_plan(const sw_sweep_spec *spec, sw_stop_plan *p, const char ***ids);

@@ -20,7 +20,7 @@
 
 /* ---- search keys --------------------------------------------------------------------- */
 
-static const char *const search_kinds[] = {"grid", "random", "sobol", NULL};
+static const char *const search_kinds[] = {"grid", "random", "sobol", "tpe", NULL};
 _Static_assert(SW_ARRAY_LEN(search_kinds) == SW_SEARCH_COUNT + 1, "search kinds");
 _Static_assert(sizeof(sw_search_kind) == sizeof(int), "enum size");
 
@@ -32,16 +32,43 @@ const sw_search_key sw_search_keys[] = {
     {.key = "search.kind", .type = SW_TYPE_ENUM, .offset = SOFF(kind), .choices = search_kinds,
      .default_text = "grid",
      .doc = "grid: the cartesian product of grid/zip (no space:); random: independent uniform points; sobol: "
-            "the Sobol sequence (Joe-Kuo new-joe-kuo-6.21201), even coverage in sets of 2^m points"},
+            "the Sobol sequence (Joe-Kuo new-joe-kuo-6.21201), even coverage in sets of 2^m points; tpe: "
+            "`startup` Sobol points, then rounds of `batch` points chosen from the results by TPE (Optuna 3.1's "
+            "defaults), the same for any -j, MPI, shards and resume"},
     {.key = "search.samples", .type = SW_TYPE_INT, .offset = SOFF(samples), .min = 1, .max = SW_MAX_RUNS,
-     .doc = "points drawn from space: (required by random and sobol); each is crossed with every grid/zip "
-            "combination"},
+     .doc = "points drawn from space: (required by random, sobol and tpe; tpe: startup ones included); each is "
+            "crossed with every grid/zip combination"},
     {.key = "search.seed", .type = SW_TYPE_INT64, .offset = SOFF(seed), .min = 0, .max = 9223372036854775807.0,
-     .default_text = "0", .doc = "seed of the random points and of sobol's digital shift (not the runs' seed)"},
+     .default_text = "0", .doc = "seed of the random points, of the digital shift and of tpe's candidates (not the "
+                                 "runs' seed)"},
     {.key = "search.digital_shift", .type = SW_TYPE_BOOL, .offset = SOFF(digital_shift), .default_text = "false",
-     .doc = "sobol: XOR every coordinate with a random 32-bit word per dimension drawn from search.seed "
-            "(a randomised Sobol set that keeps its balance; without it point 0 is every axis' low end)"},
+     .doc = "sobol and tpe's startup points: XOR every coordinate with a random 32-bit word per dimension drawn "
+            "from search.seed (a randomised Sobol set that keeps its balance; without it point 0 is every axis' "
+            "low end). Off for sobol unless given; on for tpe unless given, so that its seeds differ"},
+    {.key = "search.startup", .type = SW_TYPE_INT, .offset = SOFF(startup), .min = 2, .max = SW_MAX_RUNS,
+     .default_text = "16", .doc = "tpe: Sobol points (as kind sobol with this seed) run before the model chooses "
+                                  "any (Optuna's n_startup_trials); at most samples"},
+    {.key = "search.batch", .type = SW_TYPE_INT, .offset = SOFF(batch), .min = 1, .max = SW_MAX_RUNS,
+     .default_text = "8", .doc = "tpe: points chosen per round, each round from the results of every earlier "
+                                 "point (inside a round a constant liar keeps them apart); rounds are barriers"},
 };
+
+int sw_search_rounds(const sw_search_config *c)
+{
+    if (c->kind != SW_SEARCH_TPE || c->samples <= c->startup) return 1;
+    return 1 + (c->samples - c->startup + c->batch - 1) / c->batch;
+}
+
+int sw_search_round_points(const sw_search_config *c, int r, int *first)
+{
+    *first = 0;
+    if (r < 0 || r >= sw_search_rounds(c)) return 0;
+    if (c->kind != SW_SEARCH_TPE) return c->samples;
+    int start = c->startup < c->samples ? c->startup : c->samples;
+    if (r == 0) return start;
+    *first = start + (r - 1) * c->batch;
+    return c->samples - *first < c->batch ? c->samples - *first : c->batch;
+}
 const size_t sw_search_keys_len = SW_ARRAY_LEN(sw_search_keys);
 
 const sw_search_key *sw_search_key_find(const char *name)
@@ -83,9 +110,7 @@ static double index_of(double u, double n)
     return k > n - 1 ? n - 1 : k < 0 ? 0 : k;
 }
 
-/* v rounded to SW_SAMPLE_DIGITS significant digits, unless that leaves [lo, hi] (possible
- * only when a bound has more digits); then v itself, clamped. */
-static double rounded(double v, double lo, double hi)
+double sw_sample_round(double v, double lo, double hi)
 {
     if (v < lo) v = lo;
     if (v > hi) v = hi;
@@ -97,12 +122,12 @@ static double rounded(double v, double lo, double hi)
 
 static double map_uniform(double u, double lo, double hi)
 {
-    return rounded(lo + u * (hi - lo), lo, hi);
+    return sw_sample_round(lo + u * (hi - lo), lo, hi);
 }
 
 static double map_loguniform(double u, double lo, double hi)
 {
-    return rounded(exp(log(lo) + u * (log(hi) - log(lo))), lo, hi);
+    return sw_sample_round(exp(log(lo) + u * (log(hi) - log(lo))), lo, hi);
 }
 
 static double map_int_uniform(double u, double lo, double hi)
@@ -199,10 +224,10 @@ int sw_search_points_init(sw_search_points *p, const sw_search_config *c, int di
         sw_set_error(err, errlen, "search: kind %s with %d dimensions samples no points", search_kinds[c->kind], dims);
         return SW_EINVAL;
     }
-    p->kind = c->kind;
+    p->kind = c->kind == SW_SEARCH_TPE ? SW_SEARCH_SOBOL : c->kind; /* tpe's startup and fallback points */
     p->seed = (uint64_t)c->seed;
     p->dims = dims;
-    if (c->kind != SW_SEARCH_SOBOL) return SW_OK;
+    if (p->kind != SW_SEARCH_SOBOL) return SW_OK;
     if (dims > SW_SOBOL_DIMS) {
         sw_set_error(err, errlen, "search: sobol points have at most %d dimensions here, the space has %d", SW_SOBOL_DIMS,
                      dims);

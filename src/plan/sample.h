@@ -5,7 +5,9 @@
  * takes one Philox block per (index, dimension) under the search seed, the sobol kind the
  * index-th point of the Sobol sequence (Joe and Kuo's direction numbers, Gray-code order as
  * theirs and scipy's), optionally XORed with a random digital shift drawn from the seed.
- * So every process, shard and MPI rank computes the same points, in any order.
+ * So every process, shard and MPI rank computes the same points, in any order. A tpe
+ * search starts with such Sobol points and chooses the later ones in rounds from the
+ * results (tpe.h).
  *
  * Both families are declared as tables (sw_search_keys, sw_samplers), one row each, which
  * drive the parsing in sweepspec.c, the ranges, `sweep help keys` and the docs test. */
@@ -19,15 +21,27 @@
 
 #include "config.h"
 
-typedef enum { SW_SEARCH_GRID, SW_SEARCH_RANDOM, SW_SEARCH_SOBOL, SW_SEARCH_COUNT } sw_search_kind;
+typedef enum { SW_SEARCH_GRID, SW_SEARCH_RANDOM, SW_SEARCH_SOBOL, SW_SEARCH_TPE, SW_SEARCH_COUNT } sw_search_kind;
 
 /* The `search:` section. */
 typedef struct {
     sw_search_kind kind;
     int samples;        /* points to draw (0: not given) */
-    int64_t seed;       /* of the random points and of sobol's digital shift */
-    bool digital_shift; /* sobol: XOR every coordinate with a random word per dimension */
+    int64_t seed;       /* of the random points, sobol's digital shift and tpe's candidates */
+    bool digital_shift; /* sobol, tpe's startup: XOR every coordinate with a random word per
+                           dimension (tpe: on unless written) */
+    int startup;        /* tpe: the Sobol points before the model chooses any */
+    int batch;          /* tpe: the points of each round after them */
 } sw_search_config;
+
+/* The number of rounds of a search: 1 (its points are drawn before any run), or for tpe
+ * 1 + ceil((samples - startup) / batch): the startup points, then rounds of `batch` (the
+ * last one what is left). */
+int sw_search_rounds(const sw_search_config *c);
+
+/* The points of round r (0-based) of search c: the first into *first, the count
+ * returned (0 past the last round). */
+int sw_search_round_points(const sw_search_config *c, int r, int *first);
 
 /* One key of `search:`: a row of the schema's kind (config.h), its offset into
  * sw_search_config, parsed, checked and printed by the schema's own rules. */
@@ -83,6 +97,10 @@ sw_dist_kind sw_sampler_find(const char *name);
 #define SW_SAMPLE_DIGITS 6
 #define SW_SAMPLE_DIGITS_TEXT "6"
 
+/* v rounded to SW_SAMPLE_DIGITS significant digits, unless that leaves [lo, hi] (possible
+ * only when a bound has more digits); then v itself, clamped to [lo, hi]. */
+double sw_sample_round(double v, double lo, double hi);
+
 /* Integer bounds are exact in a double up to here. */
 #define SW_SAMPLE_INT_LIMIT 9007199254740992.0 /* 2^53 */
 
@@ -110,7 +128,7 @@ typedef struct {
     uint32_t *shift;   /* sobol: per-dimension digital shift (all 0 without) */
 } sw_search_points;
 
-/* Prepares the points of search c over `dims` dimensions. Returns SW_EINVAL when c's kind
+/* Prepares the points of search c over `dims` dimensions (tpe: its Sobol points). Returns SW_EINVAL when c's kind
  * samples nothing or dims is out of range (sobol: more than sw_sobol_max_dims()), with
  * the message in err, SW_ENOMEM when out of memory. Free with sw_search_points_clear. */
 int sw_search_points_init(sw_search_points *p, const sw_search_config *c, int dims, char *err, size_t errlen);

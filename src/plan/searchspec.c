@@ -33,6 +33,7 @@ void sw_searchspec_clear(search_spec *S)
     free(S->synth);
     free(S->point_index);
     free(S->point_hash);
+    free(S->point_values);
 }
 
 /* The keys entry e sets: its range's key, or every key its choice's values write. */
@@ -264,12 +265,18 @@ static int check_search(search_spec *S, errbuf *err, axes *ax, const sw_config *
     const node *kind_at = search_written(S, "kind") ? search_written(S, "kind") : S->node;
     const node *samples_at = search_written(S, "samples"), *shift_at = search_written(S, "digital_shift");
     const char *kind = sw_search_keys[0].choices[c->kind];
+    const node *startup_at = search_written(S, "startup"), *batch_at = search_written(S, "batch");
+    if (c->kind != SW_SEARCH_TPE && (startup_at || batch_at))
+        return sw_fail_at(err, startup_at ? startup_at : batch_at, "search.%s applies to kind tpe only, not %s",
+                          startup_at ? "startup" : "batch", kind);
     if (c->kind == SW_SEARCH_GRID) {
         if (S->space_node)
-            return sw_fail_at(err, S->space_node, "space: is sampled by a search of kind random or sobol; add e.g. "
-                           "search: {kind: sobol, samples: 32}");
-        if (samples_at) return sw_fail_at(err, samples_at, "search.samples applies to kind random and sobol, not grid");
-        if (c->digital_shift) return sw_fail_at(err, shift_at, "search.digital_shift applies to kind sobol only");
+            return sw_fail_at(err, S->space_node, "space: is sampled by a search of kind random, sobol or tpe; add "
+                              "e.g. search: {kind: sobol, samples: 32}");
+        if (samples_at)
+            return sw_fail_at(err, samples_at, "search.samples applies to kind random, sobol and tpe, not grid");
+        if (c->digital_shift)
+            return sw_fail_at(err, shift_at, "search.digital_shift applies to kind sobol and tpe only");
         return SW_OK;
     }
     if (!S->n_space)
@@ -279,11 +286,17 @@ static int check_search(search_spec *S, errbuf *err, axes *ax, const sw_config *
     if (!c->samples)
         return sw_fail_at(err, kind_at, "search.kind %s needs samples, the number of points: e.g. search: {kind: %s, "
                        "samples: 32}", kind, kind);
-    if (c->digital_shift && c->kind != SW_SEARCH_SOBOL)
-        return sw_fail_at(err, shift_at, "search.digital_shift applies to kind sobol only");
-    if (c->kind == SW_SEARCH_SOBOL && S->n_dims > sw_sobol_max_dims())
-        return sw_fail_at(err, S->space_node, "space: %d keys; sobol points have at most %d dimensions", S->n_dims,
-                       sw_sobol_max_dims());
+    if (c->digital_shift && c->kind == SW_SEARCH_RANDOM)
+        return sw_fail_at(err, shift_at, "search.digital_shift applies to kind sobol and tpe only");
+    if (c->kind != SW_SEARCH_RANDOM && S->n_dims > sw_sobol_max_dims())
+        return sw_fail_at(err, S->space_node, "space: %d keys; %s points have at most %d dimensions", S->n_dims,
+                          c->kind == SW_SEARCH_TPE ? "tpe's startup (Sobol)" : "sobol", sw_sobol_max_dims());
+    if (c->kind == SW_SEARCH_TPE) {
+        if (c->samples < c->startup)
+            return sw_fail_at(err, samples_at, "search.samples: %d is fewer than search.startup %d; tpe runs its "
+                              "startup points first (lower startup, or raise samples)", c->samples, c->startup);
+        if (!shift_at) S->config.digital_shift = true; /* so that tpe's seeds start from different points */
+    }
     if (c->kind == SW_SEARCH_SOBOL && (c->samples & (c->samples - 1))) {
         int below = 1;
         while (below * 2 < c->samples) below *= 2;
@@ -324,29 +337,39 @@ static int check_search(search_spec *S, errbuf *err, axes *ax, const sw_config *
     return SW_OK;
 }
 
-/* Point idx's values into pt: scalar nodes for ranges (from synth, one per range entry)
- * and the chosen value's assignments for choices. */
-static int draw_point(const search_spec *S, const sw_search_points *P, uint64_t idx, node *synth, assigns *pt)
+/* Point idx's internal values (one per space entry: a float, an integer, a choice's
+ * index) from the unit cube of P. */
+static void unit_point(const search_spec *S, const sw_search_points *P, uint64_t idx, double *v)
+{
+    for (int i = 0; i < S->n_space; i++) {
+        const space_entry *e = &S->space[i];
+        double u = sw_search_unit(P, idx, e->dim);
+        v[i] = e->dist == SW_DIST_CHOICE ? sw_samplers[e->dist].map(u, 0, e->options.n_points - 1)
+                                         : sw_samplers[e->dist].map(u, e->lo, e->hi);
+    }
+}
+
+/* The point with internal values v into pt: scalar nodes for ranges (from synth, one per
+ * range entry) and the chosen value's assignments for choices. */
+static int point_assigns(const search_spec *S, const double *v, node *synth, assigns *pt)
 {
     pt->n = 0;
     int r = 0;
     for (int i = 0; i < S->n_space; i++) {
         const space_entry *e = &S->space[i];
         const sw_sampler_info *d = &sw_samplers[e->dist];
-        double u = sw_search_unit(P, idx, e->dim);
         int rc;
         if (e->dist == SW_DIST_CHOICE) {
-            const assigns *opt = &e->options.points[(int)d->map(u, 0, e->options.n_points - 1)];
+            const assigns *opt = &e->options.points[(int)v[i]];
             for (int q = 0; q < opt->n; q++)
                 if ((rc = sw_assigns_push(pt, opt->a[q].key, opt->a[q].keynode, opt->a[q].value))) return rc;
             continue;
         }
-        double v = d->map(u, e->lo, e->hi);
         char text[64];
         if (d->integer)
-            snprintf(text, sizeof text, "%.0f", v);
+            snprintf(text, sizeof text, "%.0f", v[i]);
         else
-            sw_format_shortest(text, sizeof text, v, 1e6);
+            sw_format_shortest(text, sizeof text, v[i], 1e6);
         node *n = &synth[r++];
         free(n->text);
         if (!(n->text = strdup(text))) return SW_ENOMEM;
@@ -378,94 +401,162 @@ static int point_signature(const search_spec *S, errbuf *e, const sw_config *bas
     return used < outlen ? SW_OK : sw_fail_at(e, S->space_node, "space: a point's values exceed %zu bytes", outlen);
 }
 
-/* The points of a random or sobol search as the first axis of the product (the slowest:
- * every grid/zip combination of point 0, then of point 1, ...). Point indices run from 0;
- * a point whose values repeat an earlier point's (only possible when every key is a choice
- * or an integer range, or by rounding) is skipped for the next index, so that the search
- * has `samples` distinct points that depend on nothing but the seed, the kind and the
- * space. */
+/* The points a tpe search has chosen so far (S->chosen) must be whole rounds after the
+ * startup. Returns their count, or SW_ECONFIG with the message in e. */
+static int chosen_points(search_spec *S, errbuf *e, int n_start)
+{
+    const sw_search_config *c = &S->config;
+    int n = c->kind == SW_SEARCH_TPE && S->chosen ? S->chosen->n : 0, whole = 0;
+    for (int r = 1, first, k; whole < n && (k = sw_search_round_points(c, r, &first)) > 0; r++) whole += k;
+    if (n < 0 || n > c->samples - n_start || whole != n)
+        return sw_fail_at(e, S->node, "search: %d chosen points are not whole rounds of this search (samples %d, "
+                          "startup %d, batch %d)", n, c->samples, c->startup, c->batch);
+    return n;
+}
+
+/* A table of the points kept so far, by the text of their values. */
+typedef struct {
+    uint32_t *slot; /* open addressing: kept point + 1, or 0 */
+    size_t n_slots;
+    uint64_t *hash; /* per kept point */
+    char **sig;     /* per kept point */
+} point_table;
+
+/* Whether sig (hash h) is a point kept before; else keeps it as point `kept`. Returns 1
+ * (seen), 0 (kept) or SW_ENOMEM. */
+static int point_seen(point_table *t, const char *sig, uint64_t h, int kept)
+{
+    size_t slot = (size_t)h & (t->n_slots - 1);
+    for (; t->slot[slot]; slot = (slot + 1) & (t->n_slots - 1))
+        if (t->hash[t->slot[slot] - 1] == h && !strcmp(t->sig[t->slot[slot] - 1], sig)) return 1;
+    if (!(t->sig[kept] = strdup(sig))) return SW_ENOMEM;
+    t->slot[slot] = (uint32_t)kept + 1;
+    t->hash[kept] = h;
+    return 0;
+}
+
+/* Point `kept` of the search from its internal values v: its assignments in axis a, its
+ * values kept, its hash for run ids. Returns 1 when it repeats an earlier point (nothing
+ * kept), 0, or a negative code. */
+static int add_point(search_spec *S, errbuf *e, const sw_config *base_cfg, point_table *t, axis *a, int kept,
+                     const double *v, int n_range)
+{
+    char sig[4096];
+    assigns *pt = &a->points[kept];
+    int rc = point_assigns(S, v, &S->synth[(size_t)kept * (size_t)n_range], pt);
+    if (!rc) rc = point_signature(S, e, base_cfg, pt, sig, sizeof sig);
+    if (rc) return rc;
+    uint64_t h = sw_fnv1a(sig);
+    if ((rc = point_seen(t, sig, h, kept))) return rc;
+    memcpy(&S->point_values[(size_t)kept * (size_t)S->n_space], v, (size_t)S->n_space * sizeof *v);
+    S->point_hash[kept] = (uint32_t)(h & 0xffffffffu);
+    return 0;
+}
+
+/* Why drawn points of S's space repeat, for the warning: sampled floats keep
+ * SW_SAMPLE_DIGITS significant digits (close draws coincide), choices and integer ranges
+ * have few values; either or both. */
+static void repeat_cause(const search_spec *S, char *why, size_t len)
+{
+    bool floats = false, discrete = false;
+    for (int i = 0; i < S->n_space; i++) {
+        bool d = S->space[i].dist == SW_DIST_CHOICE || sw_samplers[S->space[i].dist].integer;
+        discrete |= d;
+        floats |= !d;
+    }
+    snprintf(why, len, "%s%s%s", floats ? "sampled floats are kept to " SW_SAMPLE_DIGITS_TEXT
+             " significant digits, so close draws coincide" : "", floats && discrete ? "; " : "",
+             discrete ? "the space's choices and integer ranges allow few combinations" : "");
+}
+
+/* The points drawn from the seed (random, sobol; tpe's startup): n of them, a draw
+ * repeating an earlier point skipped (so that they are n distinct points that depend on
+ * nothing but the seed, the kind and the space). Returns the number of draws, or a
+ * negative code. */
+static int64_t draw_points(search_spec *S, errbuf *e, const sw_config *base_cfg, sw_sweep_spec *s, point_table *t,
+                           axis *a, int n, int n_range)
+{
+    char err[512];
+    sw_search_points P;
+    int rc = sw_search_points_init(&P, &S->config, S->n_dims, err, sizeof err);
+    if (rc) return rc == SW_ENOMEM ? rc : sw_fail_at(e, S->space_node, "%s", err);
+    double *v = malloc((size_t)(S->n_space ? S->n_space : 1) * sizeof *v);
+    /* Enough draws for any space with n distinct points but a few (checked above), and
+     * bounded when rounding makes the values of a float range collide. */
+    uint64_t limit = (uint64_t)n * 64 + 4096, idx = 0;
+    if (S->config.kind != SW_SEARCH_RANDOM && limit > UINT32_MAX) limit = UINT32_MAX;
+    int kept = 0, skipped = 0;
+    rc = v ? SW_OK : SW_ENOMEM;
+    for (; !rc && kept < n && idx < limit; idx++) {
+        unit_point(S, &P, idx, v);
+        rc = add_point(S, e, base_cfg, t, a, kept, v, n_range);
+        if (rc == 1) skipped++, rc = SW_OK;
+        else if (!rc) S->point_index[kept++] = idx;
+    }
+    free(v);
+    sw_search_points_clear(&P);
+    if (!rc && kept < n)
+        rc = sw_fail_at(e, search_written(S, "samples"), "search.samples: only %d distinct points came out of %llu "
+                        "draws from this space (its values repeat, e.g. from few choices or narrow ranges); lower "
+                        "samples or widen the space", kept, (unsigned long long)idx);
+    if (!rc && skipped) {
+        char why[200];
+        repeat_cause(S, why, sizeof why);
+        rc = sw_warn_at(s, S->space_node, "%d drawn point%s repeated an earlier point and %s skipped (%s); the search "
+                        "uses points 0..%llu less those", skipped, sw_plural(skipped), skipped == 1 ? "was" : "were",
+                        why, (unsigned long long)(idx - 1));
+    }
+    return rc ? rc : (int64_t)idx;
+}
+
+/* The points of a sampled search as the first axis of the product (the slowest: every
+ * grid/zip combination of point 0, then of point 1, ...). random and sobol: `samples`
+ * points drawn from the seed (draw_points), named by their index in the sequence; tpe:
+ * its startup points drawn so, then the points chosen in its later rounds (S->chosen),
+ * named by their number. */
 int sw_searchspec_build(search_spec *S, errbuf *e, axes *ax, const sw_config *base_cfg, sw_sweep_spec *s)
 {
     int rc = check_search(S, e, ax, base_cfg, s);
     if (rc || S->config.kind == SW_SEARCH_GRID) return rc;
-    const int n = S->config.samples;
+    bool tpe = S->config.kind == SW_SEARCH_TPE;
+    int n_start = tpe ? S->config.startup : S->config.samples;
+    int n_chosen = chosen_points(S, e, n_start);
+    if (n_chosen < 0) return n_chosen;
+    const int n = n_start + n_chosen;
     int n_range = 0;
     for (int i = 0; i < S->n_space; i++) n_range += S->space[i].dist != SW_DIST_CHOICE;
-    char err[512];
-    sw_search_points P;
-    if ((rc = sw_search_points_init(&P, &S->config, S->n_dims, err, sizeof err)))
-        return rc == SW_ENOMEM ? rc : sw_fail_at(e, S->space_node, "%s", err);
     axis a;
-    size_t slots = 1;
-    while (slots < 2 * (size_t)n) slots *= 2;
-    uint32_t *table = calloc(slots, sizeof *table); /* open addressing: kept point + 1, or 0 */
-    uint64_t *sig_hash = calloc((size_t)n, sizeof *sig_hash);
-    char **sigs = calloc((size_t)n + 1, sizeof *sigs);
+    point_table t = {0};
+    t.n_slots = 1;
+    while (t.n_slots < 2 * (size_t)n) t.n_slots *= 2;
+    t.slot = calloc(t.n_slots, sizeof *t.slot);
+    t.hash = calloc((size_t)n, sizeof *t.hash);
+    t.sig = calloc((size_t)n + 1, sizeof *t.sig);
+    S->n_points = n;
     S->point_index = calloc((size_t)n, sizeof *S->point_index);
     S->point_hash = calloc((size_t)n, sizeof *S->point_hash);
+    S->point_values = calloc((size_t)n * (size_t)(S->n_space ? S->n_space : 1), sizeof *S->point_values);
     S->n_synth = (size_t)n * (size_t)n_range;
     S->synth = calloc(S->n_synth ? S->n_synth : 1, sizeof *S->synth);
     rc = sw_axis_alloc(&a, n, S->space_node, false);
-    if (!rc && (!table || !sig_hash || !sigs || !S->point_index || !S->point_hash || !S->synth)) rc = SW_ENOMEM;
+    if (!rc && (!t.slot || !t.hash || !t.sig || !S->point_index || !S->point_hash || !S->point_values || !S->synth))
+        rc = SW_ENOMEM;
     a.sampled = true;
-    /* Enough draws for any space with n distinct points but a few (checked above), and
-     * bounded when rounding makes the values of a float range collide. */
-    uint64_t limit = (uint64_t)n * 64 + 4096, idx = 0;
-    if (S->config.kind == SW_SEARCH_SOBOL && limit > UINT32_MAX) limit = UINT32_MAX;
-    int kept = 0, skipped = 0;
-    char sig[4096];
-    for (; !rc && kept < n && idx < limit; idx++) {
-        assigns *pt = &a.points[kept];
-        if ((rc = draw_point(S, &P, idx, &S->synth[(size_t)kept * (size_t)n_range], pt)) ||
-            (rc = point_signature(S, e, base_cfg, pt, sig, sizeof sig)))
-            break;
-        uint64_t h = sw_fnv1a(sig);
-        size_t slot = (size_t)h & (slots - 1);
-        bool seen = false;
-        for (; table[slot]; slot = (slot + 1) & (slots - 1))
-            if (sig_hash[table[slot] - 1] == h && !strcmp(sigs[table[slot] - 1], sig)) {
-                seen = true;
-                break;
-            }
-        if (seen) {
-            skipped++;
-            continue;
-        }
-        if (!(sigs[kept] = strdup(sig))) {
-            rc = SW_ENOMEM;
-            break;
-        }
-        table[slot] = (uint32_t)kept + 1;
-        sig_hash[kept] = h;
-        S->point_index[kept] = idx;
-        S->point_hash[kept] = (uint32_t)(h & 0xffffffffu);
-        kept++;
-    }
-    if (!rc && kept < n)
-        rc = sw_fail_at(e, search_written(S, "samples"), "search.samples: only %d distinct points came out of %llu draws from this "
-                     "space (its values repeat, e.g. from few choices or narrow ranges); lower samples or widen the space",
-                     kept, (unsigned long long)idx);
-    if (!rc && skipped) {
-        /* why points repeat: float ranges are kept to SW_SAMPLE_DIGITS significant digits
-         * (close draws coincide), choices and integer ranges have few values */
-        bool floats = false, discrete = false;
-        for (int i = 0; i < S->n_space; i++) {
-            bool d = S->space[i].dist == SW_DIST_CHOICE || sw_samplers[S->space[i].dist].integer;
-            discrete |= d;
-            floats |= !d;
-        }
-        char why[200];
-        snprintf(why, sizeof why, "%s%s%s", floats ? "sampled floats are kept to " SW_SAMPLE_DIGITS_TEXT
-                 " significant digits, so close draws coincide" : "", floats && discrete ? "; " : "",
-                 discrete ? "the space's choices and integer ranges allow few combinations" : "");
-        rc = sw_warn_at(s, S->space_node, "%d drawn point%s repeated an earlier point and %s skipped (%s); the search "
-                        "uses points 0..%llu less those", skipped, sw_plural(skipped), skipped == 1 ? "was" : "were", why,
-                        (unsigned long long)(idx - 1));
+    int64_t drawn = rc ? rc : draw_points(S, e, base_cfg, s, &t, &a, n_start, n_range);
+    if (drawn < 0) rc = (int)drawn;
+    for (int j = 0; !rc && j < n_chosen; j++) {
+        int k = n_start + j;
+        if ((rc = add_point(S, e, base_cfg, &t, &a, k, &S->chosen->values[(size_t)j * (size_t)S->n_space],
+                            n_range)) == 1)
+            rc = sw_fail_at(e, S->node, "search: chosen point %d repeats an earlier point", k);
     }
     if (!rc) rc = sw_axis_finish_keys(&a);
     if (!rc) {
+        uint64_t top = tpe ? (uint64_t)S->config.samples - 1 : (uint64_t)drawn - 1;
+        if (tpe)
+            for (int k = 0; k < n; k++) S->point_index[k] = (uint64_t)k; /* numbered as chosen */
         S->id_width = 3;
-        for (uint64_t top = idx - 1; top >= 1000; top /= 10) S->id_width++;
+        for (; top >= 1000; top /= 10) S->id_width++;
         rc = sw_axes_push(ax, &a);
     }
     if (!rc) {
@@ -476,10 +567,85 @@ int sw_searchspec_build(search_spec *S, errbuf *e, axes *ax, const sw_config *ba
     } else {
         sw_axis_clear(&a);
     }
-    for (int i = 0; i < n; i++) free(sigs ? sigs[i] : NULL);
-    free(sigs);
-    free(sig_hash);
-    free(table);
-    sw_search_points_clear(&P);
+    for (int i = 0; t.sig && i < n; i++) free(t.sig[i]);
+    free(t.sig);
+    free(t.hash);
+    free(t.slot);
     return rc;
+}
+
+/* The round of point k of search c. */
+static int round_of_point(const sw_search_config *c, int k)
+{
+    return c->kind != SW_SEARCH_TPE || k < c->startup ? 0 : 1 + (k - c->startup) / c->batch;
+}
+
+/* tpe ranks points by their runs' selection metric: it must be one for all. */
+static int check_search_metric(search_spec *S, errbuf *e, sw_sweep_spec *s)
+{
+    s->search_metric = sw_task_metric_of(&s->runs[0].cfg.task);
+    for (int i = 1; i < s->n_runs; i++) {
+        sw_task_metric m = sw_task_metric_of(&s->runs[i].cfg.task);
+        if (strcmp(m.name, s->search_metric.name) || m.mode != s->search_metric.mode)
+            return sw_fail_at(e, search_written(S, "kind") ? search_written(S, "kind") : S->node,
+                              "search.kind tpe ranks its points by the runs' selection metric, but that is %s for "
+                              "run %s and %s for run %s (their tasks differ); search them in separate sweeps",
+                              s->search_metric.name, s->runs[0].id, m.name, s->runs[i].id);
+    }
+    return SW_OK;
+}
+
+/* A point's description in s from what S built: its round, origin, score, values. */
+static int describe_point(const search_spec *S, sw_sweep_spec *s, int k, int n_start)
+{
+    const sw_search_config *c = &S->config;
+    sw_search_point *p = &s->points[k];
+    p->round = round_of_point(c, k);
+    p->origin = c->kind == SW_SEARCH_RANDOM ? SW_POINT_RANDOM : SW_POINT_SOBOL;
+    p->score = NAN;
+    if (k >= n_start) {
+        p->origin = S->chosen->origin ? S->chosen->origin[k - n_start] : SW_POINT_TPE;
+        p->score = S->chosen->score ? S->chosen->score[k - n_start] : NAN;
+    }
+    p->first_run = s->n_runs;
+    size_t dims = (size_t)(S->n_space ? S->n_space : 1);
+    if (!(p->values = malloc(dims * sizeof *p->values))) return SW_ENOMEM;
+    memcpy(p->values, &S->point_values[(size_t)k * S->n_space], (size_t)S->n_space * sizeof *p->values);
+    if (p->round + 1 > s->rounds_known) s->rounds_known = p->round + 1;
+    return SW_OK;
+}
+
+int sw_searchspec_finish(search_spec *S, errbuf *e, sw_sweep_spec *s)
+{
+    const sw_search_config *c = &S->config;
+    s->search = *c;
+    if (c->kind == SW_SEARCH_GRID) return SW_OK;
+    size_t dims = (size_t)(S->n_space ? S->n_space : 1);
+    s->n_dims = S->n_space;
+    s->space = calloc(dims, sizeof *s->space);
+    s->space_sobol_dim = calloc(dims, sizeof *s->space_sobol_dim);
+    s->points = calloc((size_t)(S->n_points ? S->n_points : 1), sizeof *s->points);
+    if (!s->space || !s->space_sobol_dim || !s->points) return SW_ENOMEM;
+    for (int i = 0; i < S->n_space; i++) {
+        const space_entry *en = &S->space[i];
+        bool choice = en->dist == SW_DIST_CHOICE;
+        s->space[i] = (sw_tpe_dim){en->dist, choice ? 0 : en->lo, choice ? en->options.n_points - 1 : en->hi,
+                                   choice ? en->options.n_points : 0};
+        s->space_sobol_dim[i] = en->dim;
+        if (!choice) s->n_space_keys++;
+        else s->n_space_keys += en->options.n_keys;
+    }
+    int n_start = c->kind == SW_SEARCH_TPE ? c->startup : c->samples;
+    for (int k = 0; k < S->n_points; k++, s->n_points++) {
+        int rc = describe_point(S, s, k, n_start);
+        if (rc) return rc;
+    }
+    for (int i = s->n_runs - 1; i >= 0; i--) { /* a point's runs are consecutive */
+        sw_search_point *p = &s->points[s->runs[i].point];
+        p->first_run = i;
+        p->n_runs++;
+        s->runs[i].round = p->round;
+    }
+    s->n_rounds = sw_search_rounds(c);
+    return c->kind == SW_SEARCH_TPE ? check_search_metric(S, e, s) : SW_OK;
 }

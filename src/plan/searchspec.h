@@ -1,4 +1,4 @@
-/* searchspec.h: a sampled search, from the search: section (kind random or sobol, samples,
+/* searchspec.h: a sampled search, from the search: section (kind random, sobol or tpe, samples,
  * seed; sample.h's keys) and the space: section (key -> distribution): its points, drawn as
  * a function of the search's settings alone, become the first (slowest) axis of the
  * product. --set can change the search (search.KEY=VALUE) and take keys out of the space.
@@ -41,6 +41,9 @@ typedef struct {
     uint64_t *point_index;     /* per point of the search: its index in the sequence */
     uint32_t *point_hash;      /* and a hash of its values (run ids) */
     int id_width;              /* digits of the largest point index in run ids */
+    const sw_search_chosen *chosen; /* tpe: the points chosen after the startup (may be NULL) */
+    double *point_values;      /* per point: its internal values, one per space entry */
+    int n_points;
 } search_spec;
 
 /* One entry of search: (or a --set search.KEY=VALUE): name is the key without "search.". */
@@ -56,9 +59,15 @@ int sw_searchspec_space(search_spec *S, errbuf *e, const char *prefix, const nod
  * refused when k is sampled together with other keys (a choice of sections). */
 int sw_searchspec_release(search_spec *S, errbuf *e, const char *path, const sw_key_info *k, const node *at);
 
-/* Checks the search against the file (its axes ax, base_cfg) and, for kind random or sobol,
- * draws its points and puts them first in ax; warnings go to s. */
+/* Checks the search against the file (its axes ax, base_cfg) and, for kind random, sobol or
+ * tpe, draws its points (tpe: its startup points, then those S->chosen holds) and puts them
+ * first in ax; warnings go to s. */
 int sw_searchspec_build(search_spec *S, errbuf *e, axes *ax, const sw_config *base_cfg, sw_sweep_spec *s);
+
+/* After s's runs are built (each run's `point` set): the search's space, points and rounds
+ * into s (kind grid: nothing), and each run's round; a tpe search's runs must share one
+ * selection metric. Returns SW_OK, SW_ECONFIG (message in e) or SW_ENOMEM. */
+int sw_searchspec_finish(search_spec *S, errbuf *e, sw_sweep_spec *s);
 
 /* Frees what S owns. */
 void sw_searchspec_clear(search_spec *S);

@@ -137,6 +137,7 @@ int sw_stop_bracket_first_rung(const sw_stop_plan *p, int b)
  * eta^s), s = K - b, by largest remainders (ties to the lower bracket). */
 static void bracket_counts(int K, int eta, int n, long long *count)
 {
+    SW_ASSERT(K >= 0 && K < SW_STOP_MAX_RUNGS);
     long long w[SW_STOP_MAX_RUNGS], total = 0;
     for (int b = 0; b <= K; b++) {
         int s = K - b;
@@ -182,6 +183,48 @@ static int plan_units(sw_stop_plan *p)
     return SW_OK;
 }
 
+/* Run i's group. */
+static int group_of(const sw_stop_plan *p, int i)
+{
+    return p->group ? p->group[i] : 0;
+}
+
+/* Hyperband: each group's units (in order of their first runs) into brackets, each
+ * bracket's share by bracket_counts; every run in its unit's bracket. Others: bracket 0. */
+static int assign_brackets(sw_stop_plan *p)
+{
+    if (p->n_brackets == 1) return SW_OK;
+    int *of_unit = malloc((size_t)(p->n_units ? p->n_units : 1) * sizeof *of_unit);
+    int *unit_group = malloc((size_t)(p->n_units ? p->n_units : 1) * sizeof *unit_group);
+    if (!of_unit || !unit_group) {
+        free(of_unit), free(unit_group);
+        return SW_ENOMEM;
+    }
+    for (int i = 0; i < p->n_runs; i++) unit_group[p->unit[i]] = group_of(p, i);
+    for (int g = 0; g < p->n_groups; g++) {
+        int n = 0;
+        for (int u = 0; u < p->n_units; u++) n += unit_group[u] == g;
+        long long count[SW_STOP_MAX_RUNGS] = {0}, assigned[SW_STOP_MAX_RUNGS] = {0};
+        bracket_counts(p->n_brackets - 1, p->eta, n, count);
+        for (int u = 0; u < p->n_units; u++) {
+            if (unit_group[u] != g) continue;
+            /* the bracket whose (2 * assigned + 1) / count is smallest: the most behind its share */
+            int best = -1;
+            for (int b = 0; b < p->n_brackets; b++) {
+                if (assigned[b] >= count[b]) continue;
+                if (best < 0 || (2 * assigned[b] + 1) * count[best] < (2 * assigned[best] + 1) * count[b]) best = b;
+            }
+            SW_ASSERT(best >= 0);
+            of_unit[u] = best;
+            assigned[best]++;
+        }
+    }
+    for (int i = 0; i < p->n_runs; i++) p->bracket[i] = of_unit[p->unit[i]];
+    free(of_unit);
+    free(unit_group);
+    return SW_OK;
+}
+
 int sw_stop_plan_init(sw_stop_plan *p, sw_stop_kind kind, sw_metric_mode mode, sw_stop_by by, int eta,
                       int min_epochs, int epochs, int n_runs, const char *const *ids, const int *config)
 {
@@ -201,27 +244,30 @@ int sw_stop_plan_init(sw_stop_plan *p, sw_stop_kind kind, sw_metric_mode mode, s
     p->config = malloc(n * sizeof *p->config);
     if (!p->bracket || !p->config) return SW_ENOMEM;
     for (int i = 0; i < n_runs; i++) p->config[i] = config ? config[i] : i;
+    p->n_groups = 1;
     int rc = plan_units(p);
-    if (rc || p->n_brackets == 1) return rc;
-    /* hyperband: the units (in order of their first runs) into brackets */
-    long long count[SW_STOP_MAX_RUNGS] = {0}, assigned[SW_STOP_MAX_RUNGS] = {0};
-    bracket_counts(p->n_brackets - 1, eta, p->n_units, count);
-    int *of_unit = malloc((size_t)(p->n_units ? p->n_units : 1) * sizeof *of_unit);
-    if (!of_unit) return SW_ENOMEM;
-    for (int u = 0; u < p->n_units; u++) {
-        /* the bracket whose (2 * assigned + 1) / count is smallest: the most behind its share */
-        int best = -1;
-        for (int b = 0; b < p->n_brackets; b++) {
-            if (assigned[b] >= count[b]) continue;
-            if (best < 0 || (2 * assigned[b] + 1) * count[best] < (2 * assigned[best] + 1) * count[b]) best = b;
-        }
-        SW_ASSERT(best >= 0);
-        of_unit[u] = best;
-        assigned[best]++;
+    return rc ? rc : assign_brackets(p);
+}
+
+int sw_stop_plan_set_groups(sw_stop_plan *p, const int *group)
+{
+    free(p->group);
+    p->group = malloc((size_t)(p->n_runs ? p->n_runs : 1) * sizeof *p->group);
+    if (!p->group) return SW_ENOMEM;
+    int *unit_group = malloc((size_t)(p->n_units ? p->n_units : 1) * sizeof *unit_group);
+    if (!unit_group) return SW_ENOMEM;
+    for (int u = 0; u < p->n_units; u++) unit_group[u] = -1;
+    p->n_groups = 1;
+    int rc = SW_OK;
+    for (int i = 0; i < p->n_runs && !rc; i++) {
+        int g = group[i], u = p->unit[i];
+        if (g < 0 || (i > 0 && g < group[i - 1]) || (unit_group[u] >= 0 && unit_group[u] != g)) rc = SW_EINVAL;
+        unit_group[u] = g;
+        p->group[i] = g;
+        if (g + 1 > p->n_groups) p->n_groups = g + 1;
     }
-    for (int i = 0; i < n_runs; i++) p->bracket[i] = of_unit[p->unit[i]];
-    free(of_unit);
-    return SW_OK;
+    free(unit_group);
+    return rc ? rc : assign_brackets(p);
 }
 
 void sw_stop_plan_free(sw_stop_plan *p)
@@ -232,18 +278,19 @@ void sw_stop_plan_free(sw_stop_plan *p)
     free(p->unit);
     free(p->unit_id);
     free(p->unit_size);
-    p->bracket = p->config = p->unit = p->unit_size = NULL;
+    free(p->group);
+    p->bracket = p->config = p->unit = p->unit_size = p->group = NULL;
     p->unit_id = NULL;
 }
 
-void sw_stop_plan_counts(const sw_stop_plan *p, int b, int *runs, int *units)
+void sw_stop_plan_counts(const sw_stop_plan *p, int g, int b, int *runs, int *units)
 {
     long long n_runs = 0, n_units = 0;
     /* units are numbered in the order of their first runs: run i opens unit `next` */
     for (int i = 0, next = 0; i < p->n_runs; i++) {
         bool first = p->unit[i] == next;
         next += first;
-        if (p->bracket[i] != b) continue;
+        if (p->bracket[i] != b || group_of(p, i) != g) continue;
         n_runs++;
         n_units += first;
     }
@@ -265,14 +312,15 @@ long long sw_stop_planned_epochs(const sw_stop_plan *p)
 {
     long long total = 0;
     int runs[SW_STOP_MAX_RUNGS], units[SW_STOP_MAX_RUNGS];
-    for (int b = 0; b < p->n_brackets; b++) {
-        sw_stop_plan_counts(p, b, runs, units);
-        int prev = 0;
-        for (int k = sw_stop_bracket_first_rung(p, b); k < p->n_rungs; k++) {
-            total += (long long)runs[k] * (p->rung[k] - prev);
-            prev = p->rung[k];
+    for (int g = 0; g < p->n_groups; g++)
+        for (int b = 0; b < p->n_brackets; b++) {
+            sw_stop_plan_counts(p, g, b, runs, units);
+            int prev = 0;
+            for (int k = sw_stop_bracket_first_rung(p, b); k < p->n_rungs; k++) {
+                total += (long long)runs[k] * (p->rung[k] - prev);
+                prev = p->rung[k];
+            }
         }
-    }
     return total;
 }
 
@@ -429,7 +477,8 @@ static int decide(const sw_stop_plan *p, const sw_stop_run_state *st, const int 
         double own, best, mean;
         unit_curve(st, &run, 1, r, p->mode, &own, &best, &mean);
         out->decisions[out->n_decisions++] = (sw_stop_decision){b, k, r, run, u->v, cutoff, u->keep, p->config[run],
-                                                                p->kind == SW_STOP_MEDIAN ? best : own};
+                                                                p->kind == SW_STOP_MEDIAN ? best : own,
+                                                                group_of(p, run)};
         if (u->keep) members[kept++] = run;
     }
 done:
@@ -462,10 +511,10 @@ int sw_stop_evaluate(const sw_stop_plan *p, const sw_stop_run_state *st, sw_stop
         return SW_ENOMEM;
     }
     for (int i = 0; i < p->n_runs; i++) out->fate[i] = st[i].final ? SW_FATE_FINAL : SW_FATE_OPEN;
-    for (int b = 0; b < p->n_brackets; b++) {
-        int m = 0;
+    for (int gb = 0; gb < p->n_groups * p->n_brackets; gb++) {
+        int g = gb / p->n_brackets, b = gb % p->n_brackets, m = 0;
         for (int i = 0; i < p->n_runs; i++)
-            if (p->bracket[i] == b) members[m++] = i;
+            if (p->bracket[i] == b && group_of(p, i) == g) members[m++] = i;
         for (int k = sw_stop_bracket_first_rung(p, b); k < p->n_rungs && m > 0; k++) {
             int r = p->rung[k], waiting = 0;
             for (int j = 0; j < m; j++) {

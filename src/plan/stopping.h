@@ -29,6 +29,11 @@
  * In every rule a run whose value is NaN (it diverged before the rung) is stopped, and
  * ties are broken by run id (strcmp order: the smaller id ranks first).
  *
+ * Groups: a model-based search (search.kind tpe) decides each round's runs among
+ * themselves (sw_stop_plan_set_groups): every rule above applies within a group as if its
+ * runs were the whole sweep (hyperband's brackets too), so that a later round's runs never
+ * change a decision already taken about an earlier round's.
+ *
  * What a rule ranks (stop.by): `configuration` (the default) decides about the runs that
  * differ only in their seed together: the configuration's curve is the mean of its runs'
  * metric epoch by epoch, the rule above ranks those curves (counts, quotas and hyperband's
@@ -125,6 +130,8 @@ typedef struct {
     const char *const *ids;          /* borrowed: the runs' ids, for ties */
     int *bracket;                    /* per run (the same for every run of a unit) */
     int *config;                     /* per run: its configuration, from 0 in grid order */
+    int n_groups;                    /* 1, or the rounds of a tpe search */
+    int *group;                      /* per run: its group, non-decreasing (NULL: all 0) */
     int n_units;
     int *unit;                       /* per run: its unit (config[i] by configuration, else i) */
     const char **unit_id;            /* per unit: the smallest id of its runs (ties; borrowed) */
@@ -140,9 +147,16 @@ typedef struct {
 int sw_stop_plan_init(sw_stop_plan *p, sw_stop_kind kind, sw_metric_mode mode, sw_stop_by by, int eta,
                       int min_epochs, int epochs, int n_runs, const char *const *ids, const int *config);
 
-/* The runs and units of bracket b that decide at each of its rungs if no run diverges:
- * runs[k], units[k] for rung k (index into p->rung; 0 before the bracket's first rung). */
-void sw_stop_plan_counts(const sw_stop_plan *p, int b, int *runs, int *units);
+/* Makes the runs decide in groups: group[i] (copied) is run i's, from 0 and
+ * non-decreasing in run order, the same for every run of a unit; each group is decided on
+ * its own (hyperband's brackets are assigned again, within each group). Returns SW_OK,
+ * SW_EINVAL (groups not so) or SW_ENOMEM. */
+int sw_stop_plan_set_groups(sw_stop_plan *p, const int *group);
+
+/* The runs and units of bracket b of group g that decide at each of its rungs if no run
+ * diverges: runs[k], units[k] for rung k (index into p->rung; 0 before the bracket's first
+ * rung). */
+void sw_stop_plan_counts(const sw_stop_plan *p, int g, int b, int *runs, int *units);
 void sw_stop_plan_free(sw_stop_plan *p);
 
 /* Bracket b's first rung (an index into p->rung): b for hyperband, else 0. */
@@ -171,6 +185,7 @@ typedef struct {
     bool promoted;
     int config;     /* the run's configuration (sw_stop_plan.config) */
     double run_metric; /* the run's own value, as `metric` is its unit's */
+    int group;      /* the run's group (0 without groups) */
 } sw_stop_decision;
 
 /* A training job the plan can run now: run `run` up to epoch `until` (its rung). */
@@ -187,7 +202,7 @@ typedef enum {
 } sw_stop_fate;
 
 typedef struct {
-    sw_stop_decision *decisions; /* every decision taken, by bracket, rung and run id */
+    sw_stop_decision *decisions; /* every decision taken, by group, bracket, rung and run id */
     int n_decisions;
     sw_stop_job *jobs;           /* the jobs that can run now (every barrier before them passed) */
     int n_jobs;

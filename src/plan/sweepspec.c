@@ -367,14 +367,16 @@ static int apply_set(loader *L, const char *set)
 
 /* ---- the whole file ----------------------------------------------------------------- */
 
-int sw_sweep_spec_parse(const char *path, const char *text, size_t len, const char *const *sets, int n_sets,
-                        sw_sweep_spec **out, char *err, size_t errlen)
+/* sw_sweep_spec_parse with a tpe search's chosen points (may be NULL). */
+static int parse_search(const char *path, const char *text, size_t len, const char *const *sets, int n_sets,
+                        const sw_search_chosen *chosen, sw_sweep_spec **out, char *err, size_t errlen)
 {
     *out = NULL;
     if (err && errlen) err[0] = 0;
     loader L;
     memset(&L, 0, sizeof L);
     L.path = path;
+    L.search.chosen = chosen;
     L.e = (errbuf){err, errlen};
     sw_search_defaults(&L.search.config);
     sw_stop_defaults(&L.stop.config);
@@ -399,6 +401,7 @@ int sw_sweep_spec_parse(const char *path, const char *text, size_t len, const ch
     s->text = malloc(total + 2);
     if (!s->text) { rc = SW_ENOMEM; goto done; }
     memcpy(s->text, text, len);
+    s->file_len = len;
     size_t used = len;
     if (n_sets && used && s->text[used - 1] != '\n') s->text[used++] = '\n';
     for (int i = 0; i < n_sets; i++) used += (size_t)snprintf(s->text + used, total + 2 - used, "# --set %s\n", sets[i]);
@@ -423,6 +426,18 @@ done:
     }
     *out = s;
     return SW_OK;
+}
+
+int sw_sweep_spec_parse(const char *path, const char *text, size_t len, const char *const *sets, int n_sets,
+                        sw_sweep_spec **out, char *err, size_t errlen)
+{
+    return parse_search(path, text, len, sets, n_sets, NULL, out, err, errlen);
+}
+
+int sw_sweep_spec_reload(const sw_sweep_spec *spec, const char *const *sets, int n_sets,
+                         const sw_search_chosen *chosen, sw_sweep_spec **out, char *err, size_t errlen)
+{
+    return parse_search(spec->path, spec->text, spec->file_len, sets, n_sets, chosen, out, err, errlen);
 }
 
 int sw_sweep_spec_load(const char *path, const char *const *sets, int n_sets, sw_sweep_spec **out, char *err,

@@ -33,7 +33,7 @@ static void print_stop_plan(const sw_sweep_spec *spec, FILE *f)
                    "go on or stop together, by their mean\n", p.n_units, p.n_runs);
     int runs[SW_STOP_MAX_RUNGS], units[SW_STOP_MAX_RUNGS];
     for (int b = 0; b < p.n_brackets; b++) {
-        sw_stop_plan_counts(&p, b, runs, units);
+        sw_stop_plan_counts(&p, 0, b, runs, units);
         int first = sw_stop_bracket_first_rung(&p, b);
         if (p.n_brackets > 1 && configs)
             fprintf(f, "  bracket %d: %d configuration%s (%d runs), ", b, units[first], sw_plural(units[first]),
@@ -59,6 +59,28 @@ static void print_stop_plan(const sw_sweep_spec *spec, FILE *f)
             p.kind == SW_STOP_MEDIAN ? " (median stops as the values fall)" : "");
     sw_stop_plan_free(&p);
     free(ids);
+}
+
+/* --dry-run's account of a tpe search: the points listed are its startup (or the rounds
+ * known), the rounds after them are chosen from the results. */
+static void print_rounds_plan(const sw_sweep_spec *spec, FILE *f)
+{
+    const sw_search_config *c = &spec->search;
+    if (c->kind != SW_SEARCH_TPE) return;
+    int later = spec->n_rounds - spec->rounds_known, first, last = 0;
+    if (later > 0) last = sw_search_round_points(c, spec->n_rounds - 1, &first);
+    int per_point = spec->n_points ? spec->n_runs / spec->n_points : 0;
+    fprintf(f, "\ntpe search: %d points, seed %lld: the %d above are %s", c->samples, (long long)c->seed,
+            spec->n_points, spec->rounds_known == 1 ? "its startup points (Sobol" : "its startup and chosen points (");
+    fprintf(f, "%s)\n", spec->rounds_known == 1 && c->digital_shift ? ", digitally shifted" : "");
+    if (later <= 0) return;
+    if (later > 1 && last != c->batch)
+        fprintf(f, "then %d rounds of %d and one of %d, chosen from the results", later - 1, c->batch, last);
+    else
+        fprintf(f, "then %d round%s of %d, chosen from the results", later, sw_plural(later), c->batch);
+    int more = c->samples - spec->n_points;
+    fprintf(f, " (TPE on %s, %s is better; %d points, %d runs more)\n", spec->search_metric.name,
+            spec->search_metric.mode == SW_METRIC_MAX ? "higher" : "lower", more, more * per_point);
 }
 
 void sw_sweep_print_plan(const sw_sweep_spec *spec, int threads, const char *dir, FILE *f)
@@ -100,5 +122,6 @@ void sw_sweep_print_plan(const sw_sweep_spec *spec, int threads, const char *dir
     sw_format_duration(seconds, d, sizeof d);
     fprintf(f, "\ntotal: %d run%s, %.1f GFLOP; roughly %s on %d thread%s (assuming ~%.0f GFLOP/s per thread)\n",
             spec->n_runs, sw_plural(spec->n_runs), total / 1e9, d, t, sw_plural(t), SW_ASSUMED_FLOPS_PER_THREAD / 1e9);
+    print_rounds_plan(spec, f);
     print_stop_plan(spec, f);
 }

@@ -22,6 +22,8 @@
 #include "h5write.h"
 #include "hash.h"
 #include "runwrite.h"
+#include "plan.h"
+#include "tpe.h"
 #include "version.h"
 
 #define INDEX_FORMAT "sweep-index"
@@ -348,6 +350,11 @@ static int write_decisions(sw_h5w *w, hid_t root, const sw_index_decisions *d)
         for (int i = 0; i < n; i++) ints[i] = *(const int *)((const char *)&d->rows[i] + icols[c].off);
         sw_h5w_array(w, g, icols[c].name, H5T_STD_I32LE, H5T_NATIVE_INT32, 1, dims, ints, icols[c].long_name);
     }
+    if (d->rounds) {
+        for (int i = 0; i < n; i++) ints[i] = d->rows[i].group;
+        sw_h5w_array(w, g, "round", H5T_STD_I32LE, H5T_NATIVE_INT32, 1, dims, ints,
+                     "a tpe search's round: each round's rungs rank its own runs");
+    }
     for (int i = 0; i < n; i++) strs[i] = d->run_ids[d->rows[i].run];
     sw_h5w_array(w, g, "run", st, st, 1, dims, strs, "run id (file name without .h5)");
     for (int i = 0; i < n; i++) dbls[i] = d->rows[i].metric;
@@ -368,6 +375,113 @@ done:
     free(dbls);
     free(flags);
     free(strs);
+    H5Gclose(g);
+    return w->rc;
+}
+
+/* What a point of the search came to, from the rows of its runs: "pending" while one has
+ * no final file (done, diverged or stopped), else "done", "diverged" or "stopped"
+ * (sw_tpe_point_result's metric); "excluded" without runs. */
+static const char *point_outcome(const index_row *rows, int first, int n, sw_metric_mode mode, double *metric,
+                                 int *epochs)
+{
+    *metric = NAN, *epochs = 0;
+    if (n <= 0) return "excluded";
+    sw_tpe_run *runs = malloc((size_t)n * sizeof *runs);
+    if (!runs) return "pending";
+    bool diverged = false;
+    for (int i = 0; i < n; i++) {
+        const index_row *r = &rows[first + i];
+        sw_run_status st = r->have ? r->file->status : SW_RUN_STATUS_COUNT;
+        runs[i] = (sw_tpe_run){st == SW_RUN_DONE || st == SW_RUN_DIVERGED || st == SW_RUN_STOPPED, st == SW_RUN_DONE,
+                               r->have ? r->file->epochs : 0, r->have ? r->file->best_metric : NAN};
+        diverged |= st == SW_RUN_DIVERGED;
+    }
+    sw_tpe_result res;
+    bool known = sw_tpe_point_result(runs, n, mode, &res, metric);
+    free(runs);
+    if (!known) return "pending";
+    *epochs = res.state == SW_TPE_DONE ? rows[first].file->epochs : res.depth;
+    return res.state == SW_TPE_DONE ? "done" : diverged ? "diverged" : "stopped";
+}
+
+/* /search: the search's settings as attributes, one row per point (docs/hdf5-layout.md):
+ * its number, round, origin and score, the space's values (as /table's columns of its
+ * first run), its metric, epochs and status from its runs, and the best metric so far. */
+static int write_search(sw_h5w *w, hid_t root, const sw_index_search *S, const index_row *rows, int n_rows,
+                        const char *const *keys, int nkeys)
+{
+    hid_t g = sw_h5w_group(w, root, "search");
+    if (g < 0) return w->rc;
+    sw_h5w_attr_str(w, g, "kind", S->kind);
+    sw_h5w_attr_i64(w, g, "samples", S->samples);
+    sw_h5w_attr_i64(w, g, "seed", S->seed);
+    sw_h5w_attr_bool(w, g, "digital_shift", S->digital_shift);
+    sw_h5w_attr_i64(w, g, "startup", S->startup);
+    sw_h5w_attr_i64(w, g, "batch", S->batch);
+    sw_h5w_attr_i64(w, g, "rounds", S->rounds);
+    sw_h5w_attr_i64(w, g, "rounds_known", S->rounds_known);
+    sw_h5w_attr_str(w, g, "metric", S->metric);
+    sw_h5w_attr_str(w, g, "mode", sw_metric_mode_name(S->mode));
+    int n = S->n_points;
+    size_t cn = (size_t)(n ? n : 1);
+    index_row *first = calloc(cn, sizeof *first); /* each point's first run, for its values */
+    int32_t *rounds = malloc(cn * sizeof *rounds);
+    double *metric = malloc(cn * sizeof *metric), *best = malloc(cn * sizeof *best);
+    int64_t *epochs = malloc(cn * sizeof *epochs);
+    const char **status = malloc(cn * sizeof *status);
+    table_cols c = {n, {(hsize_t)n}, sw_h5w_str_type(), sw_h5w_bool_type(), calloc(cn, sizeof *c.strs),
+                    calloc(cn, sizeof *c.owned), calloc(cn, sizeof *c.ints), calloc(cn, sizeof *c.dbls),
+                    calloc(cn, sizeof *c.bools)};
+    if (!first || !rounds || !metric || !best || !epochs || !status || c.st < 0 || c.bt < 0 || !c.strs || !c.owned || !c.ints ||
+        !c.dbls || !c.bools) {
+        sw_h5w_fail(w, SW_ENOMEM, "out of memory");
+        goto done;
+    }
+    double so_far = NAN;
+    for (int k = 0; k < n; k++) {
+        int f = S->first_run[k], m = S->n_runs[k];
+        if (f < 0 || f + m > n_rows) {
+            sw_h5w_fail(w, SW_EINVAL, "search point %d has runs beyond the table", k);
+            goto done;
+        }
+        first[k] = m > 0 ? rows[f] : (index_row){0};
+        c.ints[k] = k;
+        rounds[k] = S->round[k];
+        int e;
+        status[k] = point_outcome(rows, f, m, S->mode, &metric[k], &e);
+        epochs[k] = e;
+        if (!isnan(metric[k]) && (isnan(so_far) || (S->mode == SW_METRIC_MAX ? metric[k] > so_far : metric[k] < so_far)))
+            so_far = metric[k];
+        best[k] = so_far;
+    }
+    hsize_t *dims = c.dims;
+    sw_h5w_array(w, g, "point", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, dims, c.ints,
+                 "the point's number: the order the points were chosen in (tpe: p<number> of its runs' ids)");
+    sw_h5w_array(w, g, "round", H5T_STD_I32LE, H5T_NATIVE_INT32, 1, dims, rounds,
+                 "0: drawn before any run; tpe: round r >= 1, chosen from the results of rounds < r");
+    sw_h5w_array(w, g, "origin", c.st, c.st, 1, dims, S->origin, "random, sobol, tpe (the best l/g candidate) or "
+                 "fallback (every candidate repeated a point: the next Sobol point)");
+    sw_h5w_array(w, g, "score", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, S->score,
+                 "tpe: the sum over keys of log l(x) - log g(x) at the point; NaN for other points");
+    for (int j = 0; j < S->n_keys && j < nkeys && !w->rc; j++) {
+        const sw_key_info *key = sw_schema_find(keys[j]);
+        if (key) write_key_column(w, g, first, &c, key);
+    }
+    sw_h5w_array(w, g, "metric", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, metric,
+                 "the mean of its runs' best_metric once every one is final; NaN before");
+    sw_h5w_array(w, g, "epochs", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, dims, epochs,
+                 "epochs it trained: its runs' (a point stopped early: the fewest of them); 0 while pending");
+    sw_h5w_array(w, g, "status", c.st, c.st, 1, dims, status, "done, stopped (early, at a rung), diverged, pending "
+                 "(a run is not final), excluded (exclude: dropped every run)");
+    sw_h5w_array(w, g, "best_so_far", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, best,
+                 "the best metric of points 0..this one (NaN until one has a value)");
+done:
+    if (c.st >= 0) H5Tclose(c.st);
+    if (c.bt >= 0) H5Tclose(c.bt);
+    if (c.owned) free_owned(&c);
+    free(c.strs), free(c.owned), free(c.ints), free(c.dbls), free(c.bools);
+    free(first), free(rounds), free(metric), free(best), free(epochs), free(status);
     H5Gclose(g);
     return w->rc;
 }
@@ -416,6 +530,7 @@ static int write_index_file(sw_h5w *w, const char *dir, const sw_index_spec *spe
     if (runs >= 0) H5Gclose(runs);
     write_index_table(w, file, rows, n, keys, nkeys);
     if (spec->decisions) write_decisions(w, file, spec->decisions);
+    if (spec->search && spec->run_ids) write_search(w, file, spec->search, rows, n, keys, nkeys);
     return sw_h5w_finish(w, file, dir, tmp);
 }
 
@@ -496,6 +611,7 @@ void sw_decisions_free(sw_decisions *d)
     free(d->promoted);
     free(d->configuration);
     free(d->run_value);
+    free(d->round);
     memset(d, 0, sizeof *d);
 }
 
@@ -561,6 +677,15 @@ static int read_decision_columns(hid_t g, sw_decisions *out, const char *path, c
             return SW_EFORMAT;
         }
     }
+    if (H5Lexists(g, "round", H5P_DEFAULT) > 0) { /* a tpe search's */
+        if (!(out->round = malloc(bytes * sizeof *out->round))) return SW_ENOMEM;
+        if (sw_h5r_dims(g, "round", dims, 2) != 1 || dims[0] != n ||
+            sw_h5r_dset(g, "round", H5T_NATIVE_INT32, out->round, n) != SW_OK) {
+            sw_set_error(err, errlen, "%s: /decisions/round is unreadable or not of the %zu rows of /decisions/run",
+                         path, n);
+            return SW_EFORMAT;
+        }
+    }
     return SW_OK;
 }
 
@@ -612,6 +737,124 @@ int sw_h5_read_decisions(const char *dir, sw_decisions *out, char *err, size_t e
 done:
     free(format);
     free(s);
+    if (g >= 0) H5Gclose(g);
+    H5Fclose(f);
+    H5Eclear2(H5E_DEFAULT);
+    if (rc == SW_ENOMEM) sw_set_error(err, errlen, "out of memory");
+    return rc;
+}
+
+/* ---- a sampled search's points: /search of the index -------------------------------------- */
+
+void sw_search_table_free(sw_search_table *t)
+{
+    if (!t) return;
+    free(t->round);
+    free(t->metric_of);
+    free(t->best_so_far);
+    free(t->score);
+    sw_h5_free_names(t->origin, t->origin ? t->n : 0);
+    sw_h5_free_names(t->status, t->status ? t->n : 0);
+    memset(t, 0, sizeof *t);
+}
+
+/* The attributes and columns of the open group /search into *out. */
+static int read_search_group(hid_t g, sw_search_table *out, const char *path, char *err, size_t errlen)
+{
+    char *s = NULL;
+    if (sw_h5r_str(g, "kind", &s) == SW_OK) snprintf(out->kind, sizeof out->kind, "%s", s);
+    free(s), s = NULL;
+    if (sw_h5r_str(g, "metric", &s) == SW_OK) snprintf(out->metric, sizeof out->metric, "%s", s);
+    free(s), s = NULL;
+    out->mode = sw_h5r_str(g, "mode", &s) == SW_OK && !strcmp(s, "min") ? SW_METRIC_MIN : SW_METRIC_MAX;
+    free(s);
+    long long v[5] = {0};
+    const char *ints[] = {"samples", "rounds", "rounds_known", "startup", "batch"};
+    for (int k = 0; k < 5; k++)
+        if (sw_h5r_i64(g, ints[k], &v[k]) != SW_OK || v[k] < 0 || v[k] > SW_MAX_RUNS) {
+            sw_set_error(err, errlen, "%s: /search lacks its attribute %s", path, ints[k]);
+            return SW_EFORMAT;
+        }
+    out->samples = (int)v[0], out->rounds = (int)v[1], out->rounds_known = (int)v[2];
+    out->startup = (int)v[3], out->batch = (int)v[4];
+    hsize_t dims[2];
+    if (sw_h5r_dims(g, "origin", dims, 2) != 1 || dims[0] > SW_MAX_RUNS) {
+        sw_set_error(err, errlen, "%s: /search/origin is missing or not 1-D", path);
+        return SW_EFORMAT;
+    }
+    size_t n = (size_t)dims[0], bytes = n ? n : 1;
+    int got = 0;
+    hid_t d = H5Dopen2(g, "origin", H5P_DEFAULT);
+    int rc = d >= 0 ? sw_h5r_strs(d, 0, &out->origin, &got) : SW_EFORMAT;
+    if (d >= 0) H5Dclose(d);
+    out->n = got;
+    if (!rc && (size_t)got == n) {
+        int got_status = 0;
+        d = H5Dopen2(g, "status", H5P_DEFAULT);
+        rc = d >= 0 ? sw_h5r_strs(d, 0, &out->status, &got_status) : SW_EFORMAT;
+        if (d >= 0) H5Dclose(d);
+        if (!rc && got_status != got) {
+            sw_h5_free_names(out->status, got_status);
+            out->status = NULL;
+            rc = SW_EFORMAT;
+        }
+    }
+    if (rc) {
+        if (rc != SW_ENOMEM) sw_set_error(err, errlen, "%s: /search/origin or /search/status is not a list of names "
+                                          "of one length", path);
+        return rc;
+    }
+    out->round = malloc(bytes * sizeof *out->round);
+    out->metric_of = malloc(bytes * sizeof *out->metric_of);
+    out->best_so_far = malloc(bytes * sizeof *out->best_so_far);
+    out->score = malloc(bytes * sizeof *out->score);
+    if (!out->round || !out->metric_of || !out->best_so_far || !out->score) return SW_ENOMEM;
+    const struct {
+        const char *name;
+        hid_t type;
+        void *buf;
+    } cols[] = {{"round", H5T_NATIVE_INT32, out->round}, {"metric", H5T_NATIVE_DOUBLE, out->metric_of},
+                {"best_so_far", H5T_NATIVE_DOUBLE, out->best_so_far}, {"score", H5T_NATIVE_DOUBLE, out->score}};
+    for (size_t k = 0; k < SW_ARRAY_LEN(cols); k++)
+        if (H5Lexists(g, cols[k].name, H5P_DEFAULT) <= 0 || sw_h5r_dims(g, cols[k].name, dims, 2) != 1 ||
+            dims[0] != n || sw_h5r_dset(g, cols[k].name, cols[k].type, cols[k].buf, n) != SW_OK) {
+            sw_set_error(err, errlen, "%s: /search/%s is missing, unreadable or not of the %zu rows of /search/origin",
+                         path, cols[k].name, n);
+            return SW_EFORMAT;
+        }
+    return SW_OK;
+}
+
+int sw_h5_read_search(const char *dir, sw_search_table *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof path, "%s/" SW_INDEX_NAME, dir) >= (int)sizeof path) {
+        sw_set_error(err, errlen, "path too long: %s", dir);
+        return SW_EINVAL;
+    }
+    struct stat st;
+    if (stat(path, &st) != 0) return SW_ENOTFOUND;
+    sw_h5_quiet();
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return SW_ENOTFOUND;
+    }
+    int rc = SW_ENOTFOUND;
+    char *format = NULL;
+    hid_t g = -1;
+    if (sw_h5r_str(f, "format", &format) == SW_OK && !strcmp(format, INDEX_FORMAT) &&
+        H5Lexists(f, "search", H5P_DEFAULT) > 0) {
+        g = H5Gopen2(f, "search", H5P_DEFAULT);
+        if (g < 0) {
+            sw_set_error(err, errlen, "%s: /search is not a group", path);
+            rc = SW_EFORMAT;
+        } else {
+            rc = read_search_group(g, out, path, err, errlen);
+        }
+    }
+    free(format);
     if (g >= 0) H5Gclose(g);
     H5Fclose(f);
     H5Eclear2(H5E_DEFAULT);

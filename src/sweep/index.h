@@ -1,11 +1,13 @@
 /* index.h: DIR/sweep.h5, the index of a sweep's output directory: one row per run (its
  * status, swept values and best-epoch summary, read from its file), external links to the
- * run files, the config's text, and the early-stopping decisions (/decisions). The layout
+ * run files, the config's text, the early-stopping decisions (/decisions) and a sampled
+ * search's points (/search). The layout
  * is a public contract, documented in docs/hdf5-layout.md. It is written atomically, as
  * run files are (h5write.h), and rewritten after every finished run. */
 #ifndef SWEEP_INDEX_H
 #define SWEEP_INDEX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -39,7 +41,27 @@ typedef struct {
     int n_rows;
     const char *const *run_ids;     /* rows[i].run indexes this */
     sw_stop_by by;                  /* what the rule ranked (attribute `by`) */
+    bool rounds;                    /* a tpe search: rows carry their round (rows[i].group) */
 } sw_index_decisions;
+
+/* A sampled search's points, for the index's /search group (docs/hdf5-layout.md): its
+ * settings, and per point (in the order the points were chosen) its round, how it was
+ * chosen, its l/g score and its runs (rows of /table, whose summaries give its metric). */
+typedef struct {
+    const char *kind;              /* random, sobol, tpe */
+    int samples, startup, batch;   /* startup, batch: tpe's (0 otherwise) */
+    int rounds, rounds_known;      /* of the whole search; whose points are known */
+    long long seed;
+    bool digital_shift;
+    const char *metric;            /* the runs' selection metric ("" when they differ) */
+    sw_metric_mode mode;
+    int n_points;
+    const int *round;              /* (n_points) */
+    const char *const *origin;     /* (n_points) random, sobol, tpe, fallback */
+    const double *score;           /* (n_points) log l - log g; NaN but for tpe's model points */
+    const int *first_run, *n_runs; /* (n_points) its rows of /table: run_ids[first_run ..] */
+    int n_keys;                    /* the first n_keys swept keys are the space's */
+} sw_index_search;
 
 /* What the sweep index is made of. Rows come from the run files present in dir. */
 typedef struct {
@@ -63,6 +85,8 @@ typedef struct {
     /* Optional (NULL: a sweep without early stopping): written as /decisions, and the root
      * attribute runs_stopped with it. */
     const sw_index_decisions *decisions;
+    /* Optional (NULL: not a sampled search; used only with run_ids): written as /search. */
+    const sw_index_search *search;
 } sw_index_spec;
 
 /* (Re)writes DIR/sweep.h5 atomically: /runs/<id> external links, /table columns, root
@@ -95,6 +119,7 @@ typedef struct {
     char by[16];       /* configuration or run ("run" in indexes from before stop.by) */
     int32_t *configuration; /* (n) the run's configuration; NULL in indexes from before stop.by */
     double *run_value; /* (n) the run's own metric; NULL in indexes from before stop.by */
+    int32_t *round;    /* (n) a tpe search's round of the run; NULL in other sweeps */
 } sw_decisions;
 
 /* Reads /decisions of DIR/sweep.h5 into *out (initialised here; release it with
@@ -106,5 +131,31 @@ int sw_h5_read_decisions(const char *dir, sw_decisions *out, char *err, size_t e
 
 /* Frees what *d owns; NULL-tolerant; leaves *d zeroed. */
 void sw_decisions_free(sw_decisions *d);
+
+/* ---- a sampled search's points: /search of the index ------------------------------------ */
+
+/* /search of DIR/sweep.h5 as read back (the columns summaries and reports need). Every
+ * pointer is owned by the struct (sw_search_table_free). */
+typedef struct {
+    char kind[16];     /* random, sobol, tpe */
+    char metric[16];   /* the points' metric ("" when the runs' differ) */
+    int mode;          /* sw_metric_mode */
+    int samples, rounds, rounds_known, startup, batch;
+    int n;             /* points known */
+    int32_t *round;    /* (n) */
+    double *metric_of; /* (n) the point's metric; NaN while pending */
+    double *best_so_far; /* (n) */
+    double *score;     /* (n) */
+    char **origin;     /* (n) */
+    char **status;     /* (n) done, stopped, diverged, pending, excluded */
+} sw_search_table;
+
+/* Reads /search of DIR/sweep.h5 into *out (initialised here; sw_search_table_free whatever
+ * the return). Returns SW_OK; SW_ENOTFOUND when there is no readable index or no /search;
+ * SW_EFORMAT (reason in err) when /search is malformed; SW_ENOMEM. */
+int sw_h5_read_search(const char *dir, sw_search_table *out, char *err, size_t errlen);
+
+/* NULL-tolerant; leaves *t zeroed. */
+void sw_search_table_free(sw_search_table *t);
 
 #endif

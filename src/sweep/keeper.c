@@ -8,6 +8,43 @@
 #include "common.h"
 #include "outdir.h"
 
+/* ---- /search ---------------------------------------------------------------------------- */
+
+void sw_search_index_free(sw_search_index *x)
+{
+    if (!x) return;
+    free(x->round), free(x->first_run), free(x->n_runs), free(x->origin), free(x->score);
+    memset(x, 0, sizeof *x);
+}
+
+int sw_search_index_init(sw_search_index *x, const sw_sweep_spec *spec)
+{
+    memset(x, 0, sizeof *x);
+    const sw_search_config *c = &spec->search;
+    if (c->kind == SW_SEARCH_GRID) return SW_OK;
+    size_t n = (size_t)(spec->n_points ? spec->n_points : 1);
+    x->round = malloc(n * sizeof *x->round), x->first_run = malloc(n * sizeof *x->first_run);
+    x->n_runs = malloc(n * sizeof *x->n_runs), x->origin = malloc(n * sizeof *x->origin);
+    x->score = malloc(n * sizeof *x->score);
+    if (!x->round || !x->first_run || !x->n_runs || !x->origin || !x->score) {
+        sw_search_index_free(x);
+        return SW_ENOMEM;
+    }
+    for (int k = 0; k < spec->n_points; k++) {
+        const sw_search_point *p = &spec->points[k];
+        x->round[k] = p->round, x->first_run[k] = p->first_run, x->n_runs[k] = p->n_runs;
+        x->origin[k] = sw_point_origin_name(p->origin), x->score[k] = p->score;
+    }
+    bool tpe = c->kind == SW_SEARCH_TPE;
+    x->active = true;
+    x->s = (sw_index_search){sw_search_keys[0].choices[c->kind], c->samples, tpe ? c->startup : 0,
+                             tpe ? c->batch : 0, spec->n_rounds, spec->rounds_known, (long long)c->seed,
+                             c->digital_shift, spec->search_metric.name ? spec->search_metric.name : "",
+                             spec->search_metric.mode, spec->n_points, x->round, x->origin, x->score, x->first_run,
+                             x->n_runs, spec->n_space_keys};
+    return SW_OK;
+}
+
 /* Sets up *ix for spec's runs (no write yet; the resume scan fills the cache). Returns
  * SW_OK or SW_ENOMEM; sw_index_keeper_free either way. */
 int sw_index_keeper_init(index_keeper *ix, const sw_sweep_spec *spec, const char *dir)
@@ -20,7 +57,7 @@ int sw_index_keeper_init(index_keeper *ix, const sw_sweep_spec *spec, const char
     ix->cache = sw_index_cache_create(spec->n_runs); /* so that each run file is read once */
     if (!ix->ids || !ix->configs || !ix->cache) return SW_ENOMEM;
     for (int i = 0; i < spec->n_runs; i++) ix->ids[i] = spec->runs[i].id, ix->configs[i] = spec->runs[i].cfg;
-    return SW_OK;
+    return sw_search_index_init(&ix->search, spec);
 }
 
 /* NULL-tolerant, as is every field. */
@@ -30,6 +67,7 @@ void sw_index_keeper_free(index_keeper *ix)
     sw_index_cache_free(ix->cache);
     free(ix->ids);
     free(ix->configs);
+    sw_search_index_free(&ix->search);
     memset(ix, 0, sizeof *ix);
 }
 
@@ -47,6 +85,7 @@ static int index_write(index_keeper *ix, char *err, size_t errlen)
     s.configs = ix->configs;
     s.cache = ix->cache;
     s.decisions = ix->decisions;
+    s.search = ix->search.active ? &ix->search.s : NULL;
     double t0 = sw_now();
     int lock = sw_outdir_index_lock(ix->dir, err, errlen); /* shards of this sweep write it too */
     if (lock < 0) return lock;

@@ -5,11 +5,30 @@
 #ifndef SWEEP_KEEPER_H
 #define SWEEP_KEEPER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
 #include "index.h"
 #include "plan.h"
+
+/* /search of the index for spec's points: s points into arrays owned by the struct, and
+ * into spec (borrowed, kept while it lives). A spec without a sampled search leaves active
+ * false. */
+typedef struct {
+    bool active;
+    sw_index_search s;
+    int *round, *first_run, *n_runs;
+    const char **origin;
+    double *score;
+} sw_search_index;
+
+/* Fills *x for spec. Returns SW_OK or SW_ENOMEM (then x is empty); sw_search_index_free
+ * either way. */
+int sw_search_index_init(sw_search_index *x, const sw_sweep_spec *spec);
+
+/* NULL-tolerant; leaves x empty. */
+void sw_search_index_free(sw_search_index *x);
 
 /* DIR/sweep.h5, kept by rank 0 (or a lone process). */
 typedef struct {
@@ -23,6 +42,7 @@ typedef struct {
     int rc;                /* the first failed write after the first one, with its message */
     char err[512];
     const sw_index_decisions *decisions; /* early stopping's (NULL without) */
+    sw_search_index search; /* a sampled search's points (/search) */
 } index_keeper;
 
 /* Sets up *ix for spec's runs in DIR (no write yet; the resume scan fills the cache).

@@ -2,6 +2,7 @@
  * manifest.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "manifest.h"
+#include "sweepspec.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -41,6 +42,7 @@ void sw_manifest_free(manifest *m)
     sw_h5_free_names(m->ids, m->n);
     sw_h5_free_names(m->hashes, m->n);
     free(m->configs);
+    free(m->rounds);
     free(m->by_id);
     free(m->name);
     free(m->text);
@@ -124,8 +126,8 @@ int sw_manifest_read(const char *dir, manifest *m, char *err, size_t errlen)
                 continue;
             }
         }
-        int config = -1;
-        if (sscanf(line, "run %511s %63s %d", id, hash, &config) < 2) {
+        int config = -1, round = -1;
+        if (sscanf(line, "run %511s %63s %d %d", id, hash, &config, &round) < 2) {
             snprintf(err, errlen, "%s:%d: malformed manifest line; remove the file to start afresh", path, lineno);
             rc = SW_EFORMAT;
             break;
@@ -136,11 +138,14 @@ int sw_manifest_read(const char *dir, manifest *m, char *err, size_t errlen)
         if (hashes) m->hashes = hashes;
         int *configs = realloc(m->configs, (size_t)(m->n + 1) * sizeof *configs);
         if (configs) m->configs = configs;
-        if (!ids || !hashes || !configs) {
+        int *rounds = realloc(m->rounds, (size_t)(m->n + 1) * sizeof *rounds);
+        if (rounds) m->rounds = rounds;
+        if (!ids || !hashes || !configs || !rounds) {
             rc = SW_ENOMEM;
             break;
         }
         m->configs[m->n] = config;
+        m->rounds[m->n] = round;
         m->ids[m->n] = strdup(id);
         m->hashes[m->n] = strdup(hash);
         m->n++;
@@ -156,11 +161,17 @@ int sw_manifest_read(const char *dir, manifest *m, char *err, size_t errlen)
     return rc;
 }
 
+bool sw_manifest_future_run(const sw_sweep_spec *spec, const manifest *old, int j)
+{
+    return spec->search.kind == SW_SEARCH_TPE && old->rounds && old->rounds[j] >= spec->rounds_known && old->text &&
+           spec->text && !strcmp(old->text, spec->text);
+}
+
 /* Writes the manifest through atomicio (temporary, fsync, rename): never half-written,
  * and a full disk is one message with nothing left behind. The temporary's name holds
  * the host and pid: shards of one sweep write the same manifest into one directory at the
  * same time, and each rename installs a complete one. */
-int sw_manifest_write(const sw_sweep_spec *spec, const char *dir, char *err, size_t errlen)
+int sw_manifest_write(const sw_sweep_spec *spec, const manifest *old, const char *dir, char *err, size_t errlen)
 {
     char path[PATH_MAX], tmp[PATH_MAX], owner[128], suffix[160];
     sw_atomic_owner(owner, sizeof owner);
@@ -190,7 +201,11 @@ int sw_manifest_write(const sw_sweep_spec *spec, const char *dir, char *err, siz
                 sw_stop_by_name(spec->stop.by));
     /* each run's configuration too, so that `sweep index DIR` can decide as the sweep did */
     for (int i = 0; i < spec->n_runs; i++)
-        fprintf(f, "run %s %s %d\n", spec->runs[i].id, spec->runs[i].hash, spec->runs[i].config);
+        fprintf(f, "run %s %s %d %d\n", spec->runs[i].id, spec->runs[i].hash, spec->runs[i].config,
+                spec->runs[i].round);
+    for (int j = 0; old && j < old->n; j++) /* a tpe search's later rounds, chosen elsewhere */
+        if (sw_manifest_future_run(spec, old, j))
+            fprintf(f, "run %s %s %d %d\n", old->ids[j], old->hashes[j], old->configs[j], old->rounds[j]);
     int bad = ferror(f) != 0;
     bad |= fclose(f) != 0;
     int rc = SW_ENOMEM;
@@ -205,4 +220,30 @@ int sw_manifest_write(const sw_sweep_spec *spec, const char *dir, char *err, siz
 int sw_manifest_find(const manifest *m, const char *id)
 {
     return m->by_id ? sw_ids_find(m->by_id, m->n, id) : -1;
+}
+
+sw_sweep_spec *sw_manifest_sweep(const char *path, const char *text, char **sets, int *n_sets)
+{
+    *n_sets = 0;
+    /* the overrides' lines are the last ones: back over them to the end of the file's text */
+    size_t file_len = strlen(text);
+    while (file_len > 0) {
+        size_t start = file_len - 1; /* file_len ends a line ("\n" at file_len - 1) */
+        while (start > 0 && text[start - 1] != '\n') start--;
+        if (strncmp(text + start, "# --set ", 8) || text[file_len - 1] != '\n') break;
+        file_len = start;
+    }
+    for (const char *at = text + file_len; *at && *n_sets < 64;) {
+        const char *end = strchr(at, '\n');
+        char *one = strndup(at + 8, (size_t)(end - at - 8));
+        if (!one) break;
+        sets[(*n_sets)++] = one;
+        at = end + 1;
+    }
+    sw_sweep_spec *was = NULL;
+    char err[256];
+    /* parse appends the overrides' lines again */
+    if (sw_sweep_spec_parse(path, text, file_len, (const char *const *)sets, *n_sets, &was, err, sizeof err))
+        was = NULL;
+    return was;
 }

@@ -1,5 +1,5 @@
 /* manifest.h: DIR/sweep-manifest.txt, the file that says which sweep an output directory is
- * for: one line per run (its id, config hash and configuration), the sweep's name and
+ * for: one line per run (its id, config hash, configuration and round), the sweep's name and
  * text, and its early-stopping settings; so that a later invocation resumes only the same
  * sweep, tells what changed, and `sweep index DIR` can rebuild the index in grid order.
  * Internal to src/sweep/. */
@@ -24,6 +24,7 @@ typedef struct {
 typedef struct {
     char **ids, **hashes;
     int *configs; /* per run: its configuration (sw_run_spec.config); -1 when its line has none */
+    int *rounds;  /* per run: its round (sw_run_spec.round); -1 when its line has none */
     int n;
     id_pos *by_id; /* ids sorted (manifest_find) */
     char *name; /* the sweep's name (NULL if the manifest has none) */
@@ -46,9 +47,22 @@ int sw_ids_find(const id_pos *sorted, int n, const char *id);
  * malformed; SW_ENOMEM. */
 int sw_manifest_read(const char *dir, manifest *m, char *err, size_t errlen);
 
-/* Writes the manifest of spec into DIR, atomically. SW_OK or a negative code with the
+/* Whether run j of manifest `old` belongs to a round of spec's tpe search not chosen yet
+ * here (another shard has gone further, or a file of an earlier round is missing now): the
+ * same sweep (the same text), and a round spec does not know. Such runs are neither added
+ * nor removed, and the manifest keeps them. */
+bool sw_manifest_future_run(const sw_sweep_spec *spec, const manifest *old, int j);
+
+/* Writes the manifest of spec into DIR, atomically, with the runs of later rounds `old`
+ * lists (sw_manifest_future_run; old may be NULL). SW_OK or a negative code with the
  * message in err. */
-int sw_manifest_write(const sw_sweep_spec *spec, const char *dir, char *err, size_t errlen);
+int sw_manifest_write(const sw_sweep_spec *spec, const manifest *old, const char *dir, char *err, size_t errlen);
+
+/* The sweep a config text (as the manifest and the index keep it: the file's text, then
+ * the "# --set KEY=VALUE" lines its --set overrides left) describes, read again as if from
+ * the file at `path` (relative data paths alike); its overrides into sets[0..*n_sets)
+ * (room for 64, malloc'ed, the caller frees them). NULL when it does not read now. */
+sw_sweep_spec *sw_manifest_sweep(const char *path, const char *text, char **sets, int *n_sets);
 
 /* The position of run `id` in m; -1 when it has none. */
 int sw_manifest_find(const manifest *m, const char *id);

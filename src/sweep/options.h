@@ -51,12 +51,16 @@ typedef struct {
     bool no_lock;     /* skip the DIR/.sweep.lock that keeps two processes out of one
                          directory (for cooperating processes, e.g. MPI ranks) */
     /* --shard K/N: this process runs only the runs at positions p with p % N == K of the
-     * whole sweep sorted longest-estimated first (ties in grid order), so every shard gets
+     * whole sweep (a tpe search: of each round) sorted longest-estimated first (ties in
+     * grid order), so every shard gets
      * a similar share of the work and the split never depends on what is complete yet.
      * shard_count 0: no sharding. Shards of one sweep may run into one DIR at the same
      * time: prepare then takes a shared lock on DIR/.sweep.lock (a whole sweep takes it
      * exclusively) and leaves other processes' temporaries alone. */
     int shard_index, shard_count;
+    /* A tpe search's round (rounds.h): execute prints no start and end lines of its own
+     * (the caller prints them for the whole search). */
+    bool in_rounds;
     /* Cooperate with the other ranks of MPI_COMM_WORLD (builds with SWEEP_HAVE_MPI only;
      * MPI initialised with at least MPI_THREAD_SERIALIZED). Rank 0 alone calls
      * sw_sweep_prepare; every rank calls sw_sweep_execute collectively. See sweep_mpi.h. */
@@ -69,12 +73,14 @@ typedef struct {
     int done, diverged, failed; /* over all runs with a complete file (skipped ones included) */
     int stopped;      /* stopped early at a rung (stop:), skipped ones included */
     int not_run;      /* left pending (interrupted, --fail-fast, or behind a failed run's rung) */
-    int waiting;      /* --shard with stop:: runs whose next rung waits for other shards' runs */
+    int waiting;      /* --shard with stop:: runs whose next rung waits for other shards' runs;
+                         a tpe search: other shards' runs its next round waits for */
     bool interrupted; /* stopped by a stop signal (on any MPI rank) */
     double seconds;   /* wall time of execute */
 } sw_sweep_outcome;
 
-/* True when run `i` of `spec` belongs to shard k of n (see sw_sweep_options). */
+/* True when run `i` of `spec` belongs to shard k of n (see sw_sweep_options; a tpe
+ * search splits each round so). */
 bool sw_sweep_in_shard(const sw_sweep_spec *spec, int i, int k, int n);
 
 #endif

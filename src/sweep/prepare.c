@@ -161,7 +161,8 @@ static int diff_runs(const sw_sweep_spec *spec, const manifest *old, run_diff *d
         else if (strcmp(old->hashes[j], spec->runs[i].hash)) d->changed[d->n_changed++] = i;
     }
     for (int j = 0; j < old->n && !rc; j++)
-        if (sw_ids_find(mine, spec->n_runs, old->ids[j]) < 0) d->removed[d->n_removed++] = j;
+        if (sw_ids_find(mine, spec->n_runs, old->ids[j]) < 0 && !sw_manifest_future_run(spec, old, j))
+            d->removed[d->n_removed++] = j;
     if (!rc) diff_stop(spec, old, d->stop, sizeof d->stop);
     free(mine);
     free(ids);
@@ -184,25 +185,15 @@ static bool old_config(const char *dir, const char *id, const sw_sweep_spec *was
     return got;
 }
 
-/* The sweep the manifest's config text described (the file's text, then the "# --set
- * KEY=VALUE" lines its --set overrides left), read again as if from spec's file (relative
- * data paths alike); NULL when there is no text or it does not read now. */
+/* The sweep the manifest's config text described, read again as if from spec's file
+ * (relative data paths alike); NULL when there is no text or it does not read now. */
 static sw_sweep_spec *old_sweep(const sw_sweep_spec *spec, const manifest *old)
 {
     if (!old->text) return NULL;
-    const char *sets[64];
+    char *sets[64];
     int n_sets = 0;
-    for (const char *at = strstr(old->text, "\n# --set "); at && n_sets < 64; at = strstr(at + 1, "\n# --set ")) {
-        const char *end = strchr(at + 1, '\n');
-        char *one = strndup(at + 9, end ? (size_t)(end - at - 9) : strlen(at + 9));
-        if (!one) break;
-        sets[n_sets++] = one;
-    }
-    sw_sweep_spec *was = NULL;
-    char err[256];
-    if (sw_sweep_spec_parse(spec->path, old->text, strlen(old->text), sets, n_sets, &was, err, sizeof err))
-        was = NULL;
-    for (int i = 0; i < n_sets; i++) free((char *)sets[i]);
+    sw_sweep_spec *was = sw_manifest_sweep(spec->path, old->text, sets, &n_sets);
+    for (int i = 0; i < n_sets; i++) free(sets[i]);
     return was;
 }
 
@@ -281,10 +272,12 @@ static bool describe_renamed(const sw_sweep_spec *spec, const manifest *old, con
 
 /* Does the difference need --force? Changed and removed runs, changed stop settings, and
  * runs added to an early-stopping sweep (its rungs rank all its runs: decisions already
- * taken would change) do; runs added to a plain sweep do not. */
+ * taken would change) do; runs added to a plain sweep do not, nor the rounds a tpe search
+ * adds (each round's rungs rank its own runs). */
 static bool needs_force(const sw_sweep_spec *spec, const run_diff *d)
 {
-    return d->n_changed || d->n_removed || d->stop[0] || (d->n_added && spec->stop.kind != SW_STOP_NONE);
+    bool ranked_together = spec->stop.kind != SW_STOP_NONE && spec->search.kind != SW_SEARCH_TPE;
+    return d->n_changed || d->n_removed || d->stop[0] || (d->n_added && ranked_together);
 }
 
 /* SW_ECONFIG with the message in err when the differences d need --force. */
@@ -304,7 +297,7 @@ static int check_same_sweep(const sw_sweep_spec *spec, const manifest *old, cons
             n += (size_t)snprintf(what + n, sizeof what - n, "%s", renamed);
     }
     if (d->stop[0] && n < sizeof what) n += (size_t)snprintf(what + n, sizeof what - n, "%s%s", n ? "; " : "", d->stop);
-    if (d->n_added && spec->stop.kind != SW_STOP_NONE && n < sizeof what)
+    if (d->n_added && spec->stop.kind != SW_STOP_NONE && spec->search.kind != SW_SEARCH_TPE && n < sizeof what)
         n += (size_t)snprintf(what + n, sizeof what - n, "%s%d run%s added (e.g. %s) to an early-stopping sweep, "
                               "whose rungs rank all its runs", n ? "; " : "", d->n_added, sw_plural(d->n_added),
                               spec->runs[d->added[0]].id);
@@ -526,7 +519,7 @@ int sw_sweep_prepare(const sw_sweep_spec *spec, const sw_sweep_options *opt, cha
     if (rc < 0)
         snprintf(err, errlen, "cannot remove temporary files in %s: %s", dir, sw_strerror(rc));
     else
-        rc = sw_manifest_write(spec, dir, err, errlen);
+        rc = sw_manifest_write(spec, &old, dir, err, errlen);
 out:
     if (rc < 0 && n_created && !theirs) {
         /* This invocation made the directory: leave nothing of it behind. */

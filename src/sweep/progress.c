@@ -239,12 +239,15 @@ void sw_progress_print_start(const sw_sweep_spec *spec, const sw_sweep_options *
         snprintf(where, sizeof where, "%d thread%s", threads, sw_plural(threads));
     if (opt->shard_count > 1)
         snprintf(shard, sizeof shard, " (shard %d/%d of %d)", opt->shard_index, opt->shard_count, spec->n_runs);
+    char round[64] = "";
+    if (spec->search.kind == SW_SEARCH_TPE)
+        snprintf(round, sizeof round, " round %d of %d:", spec->rounds_known, spec->n_rounds);
     if (out->skipped)
-        fprintf(stderr, "sweep %s: %d run%s%s, %d already complete in %s, %d to run on %s\n", spec->name, out->total,
-                sw_plural(out->total), shard, out->skipped, opt->dir, n_pending, where);
+        fprintf(stderr, "sweep %s:%s %d run%s%s, %d already complete in %s, %d to run on %s\n", spec->name, round,
+                out->total, sw_plural(out->total), shard, out->skipped, opt->dir, n_pending, where);
     else
-        fprintf(stderr, "sweep %s: %d run%s%s on %s into %s\n", spec->name, out->total, sw_plural(out->total), shard,
-                where, opt->dir);
+        fprintf(stderr, "sweep %s:%s %d run%s%s on %s into %s\n", spec->name, round, out->total,
+                sw_plural(out->total), shard, where, opt->dir);
 }
 
 void sw_progress_print_end(const sw_sweep_spec *spec, const char *dir, const sw_sweep_outcome *out)

@@ -14,8 +14,10 @@
 #include "h5read.h"
 #include "h5write.h"
 #include "index.h"
+#include "keeper.h"
 #include "manifest.h"
 #include "outdir.h"
+#include "rounds.h"
 #include "runfile.h"
 #include "stopping.h"
 
@@ -70,9 +72,9 @@ static int read_dir_files(const char *dir, char **names, int n_files, const char
 }
 
 /* The decisions early stopping has taken in DIR, recomputed from the run files of the
- * manifest's runs (m->has_stop). Fills *d (rows owned by *o, ids by m). Returns SW_OK or
- * SW_ENOMEM. */
-static int rebuild_decisions(const char *dir, const manifest *m, sw_stop_plan *plan, sw_stop_outcome *o,
+ * manifest's runs (m->has_stop; a tpe search's rounds each among its own runs). Fills *d
+ * (rows owned by *o, ids by m). Returns SW_OK or SW_ENOMEM. */
+static int rebuild_decisions(const char *dir, const manifest *m, bool tpe, sw_stop_plan *plan, sw_stop_outcome *o,
                              sw_index_decisions *d)
 {
     sw_stop_run_state *st = calloc((size_t)(m->n ? m->n : 1), sizeof *st);
@@ -90,6 +92,10 @@ static int rebuild_decisions(const char *dir, const manifest *m, sw_stop_plan *p
                                               m->stop_epochs, m->n, (const char *const *)m->ids,
                                               configs ? m->configs : NULL)
                           : SW_ENOMEM;
+    bool rounds = tpe && m->rounds && m->n > 0;
+    for (int i = 0; i < m->n && rounds; i++) rounds = m->rounds[i] >= 0;
+    if (rc == SW_OK && rounds) rc = sw_stop_plan_set_groups(plan, m->rounds);
+    if (rc == SW_EINVAL) rc = SW_OK; /* rounds out of order: decided as one group */
     for (int i = 0; i < m->n && rc == SW_OK; i++) {
         char path[PATH_MAX], why[PATH_MAX + 256];
         if (sw_outdir_path(path, sizeof path, dir, m->ids[i], ".h5")) continue;
@@ -103,10 +109,43 @@ static int rebuild_decisions(const char *dir, const manifest *m, sw_stop_plan *p
     if (rc == SW_OK) rc = sw_stop_evaluate(plan, st, o);
     if (rc == SW_OK)
         *d = (sw_index_decisions){m->stop.kind, m->stop.metric, m->stop.eta, m->stop.min_epochs, o->decisions,
-                                  o->n_decisions, (const char *const *)m->ids, by};
+                                  o->n_decisions, (const char *const *)m->ids, by, plan->group != NULL};
     for (int i = 0; values && i < m->n; i++) free(values[i]);
     free(values);
     free(st);
+    return rc;
+}
+
+/* A sampled search's /search for the index `sweep index DIR` rebuilds over the manifest's
+ * runs: its sweep read again from the manifest's text, a tpe search's rounds chosen again
+ * from the files (rounds.h). Fills *x when that sweep's runs are the manifest's, in its
+ * order; *spec (the caller frees it) keeps what x borrows. Says on diag why not (may be
+ * NULL). Returns SW_OK (x->active false when there is nothing to write) or SW_ENOMEM. */
+static int rebuild_search(const char *dir, const manifest *m, FILE *diag, sw_sweep_spec **spec, sw_search_index *x)
+{
+    memset(x, 0, sizeof *x);
+    *spec = NULL;
+    if (!m->text || !strstr(m->text, "search")) return SW_OK;
+    char path[PATH_MAX], *sets[64], err[512];
+    int n_sets = 0, rc = SW_OK;
+    snprintf(path, sizeof path, "%s/%s.yaml", dir, m->name ? m->name : "sweep");
+    sw_sweep_spec *s = sw_manifest_sweep(path, m->text, sets, &n_sets);
+    if (s && s->search.kind == SW_SEARCH_TPE) {
+        sw_rounds *R = sw_rounds_create(s);
+        rc = R ? sw_rounds_catch_up(R, &s, (const char *const *)sets, n_sets, dir, false, NULL, err, sizeof err)
+               : SW_ENOMEM;
+        sw_rounds_free(R);
+        if (rc && rc != SW_ENOMEM && diag) fprintf(diag, "sweep index: /search left out: %s\n", err);
+        if (rc && rc != SW_ENOMEM) rc = SW_OK, sw_sweep_spec_free(s), s = NULL;
+    }
+    bool same = s && s->search.kind != SW_SEARCH_GRID && s->n_runs <= m->n;
+    for (int i = 0; same && i < s->n_runs; i++) same = !strcmp(s->runs[i].id, m->ids[i]);
+    if (s && s->search.kind != SW_SEARCH_GRID && !same && diag)
+        fprintf(diag, "sweep index: /search left out: the sweep in the manifest's config text has other runs than "
+                      "its run list\n");
+    if (rc == SW_OK && same) rc = sw_search_index_init(x, s);
+    for (int i = 0; i < n_sets; i++) free(sets[i]);
+    *spec = s;
     return rc;
 }
 
@@ -144,6 +183,8 @@ int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, int *damag
     dir_reading rd = {0};
     sw_stop_plan plan = {0};
     sw_stop_outcome stop_out = {0};
+    sw_sweep_spec *search_spec = NULL;
+    sw_search_index search = {0};
     if (!cache || (n_ids > 0 && !ids)) {
         snprintf(err, errlen, "out of memory");
         rc = SW_ENOMEM;
@@ -162,14 +203,18 @@ int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, int *damag
     ix.run_ids = ids;
     ix.n_runs = n_ids;
     ix.cache = cache;
-    sw_index_decisions dec;
-    if (got == 1 && m.has_stop) {
-        if ((rc = rebuild_decisions(dir, &m, &plan, &stop_out, &dec))) {
-            snprintf(err, errlen, "out of memory");
-            goto out;
-        }
-        ix.decisions = &dec;
+    if (got == 1 && (rc = rebuild_search(dir, &m, diag, &search_spec, &search))) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
     }
+    if (search.active) ix.search = &search.s;
+    sw_index_decisions dec;
+    bool tpe = search_spec && search_spec->search.kind == SW_SEARCH_TPE;
+    if (got == 1 && m.has_stop && (rc = rebuild_decisions(dir, &m, tpe, &plan, &stop_out, &dec))) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    if (got == 1 && m.has_stop) ix.decisions = &dec;
     int lock = sw_outdir_index_lock(dir, err, errlen);
     if (lock < 0) {
         rc = lock;
@@ -188,6 +233,8 @@ int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, int *damag
     }
 out:
     if (damaged) *damaged = rd.damaged;
+    sw_search_index_free(&search);
+    sw_sweep_spec_free(search_spec);
     sw_stop_outcome_free(&stop_out);
     sw_stop_plan_free(&plan);
     free(rd.name);

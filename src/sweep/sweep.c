@@ -164,7 +164,7 @@ typedef struct {
     bool *failed;           /* its job failed in this invocation: not handed out again */
     bool *mine;             /* in this invocation's shard */
     bool *reported;         /* its stop was counted and printed */
-    int *decided;           /* per bracket: rungs decided and announced */
+    int *decided;           /* per group and bracket: rungs decided and announced */
     sw_stop_job *queue;     /* jobs ready, longest first; next: the next to hand out */
     int n_queue, next;
     int in_flight;
@@ -251,7 +251,8 @@ static stop_sched *stop_create(const sw_sweep_spec *spec, const sw_sweep_options
     S->status = calloc(n, sizeof *S->status);
     S->busy = calloc(n, sizeof *S->busy), S->failed = calloc(n, sizeof *S->failed);
     S->mine = calloc(n, sizeof *S->mine), S->reported = calloc(n, sizeof *S->reported);
-    S->decided = calloc(SW_STOP_MAX_RUNGS, sizeof *S->decided), S->queue = calloc(n, sizeof *S->queue);
+    S->decided = calloc((size_t)S->plan.n_groups * SW_STOP_MAX_RUNGS + 1, sizeof *S->decided);
+    S->queue = calloc(n, sizeof *S->queue);
     if (!S->ids || !S->st || !S->values || !S->status || !S->busy || !S->failed || !S->mine || !S->reported ||
         !S->decided || !S->queue || planned) {
         stop_free(S);
@@ -263,7 +264,7 @@ static stop_sched *stop_create(const sw_sweep_spec *spec, const sw_sweep_options
     }
     S->shards = opt->shard_count > 1;
     S->table = (sw_index_decisions){spec->stop.kind, spec->stop.metric, spec->stop.eta, spec->stop.min_epochs,
-                                    NULL, 0, S->ids, spec->stop.by};
+                                    NULL, 0, S->ids, spec->stop.by, spec->search.kind == SW_SEARCH_TPE};
     return S;
 }
 
@@ -339,16 +340,20 @@ static int stop_refresh(const sw_sweep_spec *spec, const char *dir, stop_sched *
      * rung, so each rung's rows are one block) */
     const sw_stop_decision *dec = S->now.decisions;
     for (int d = 0, e; d < S->now.n_decisions; d = e) {
-        int b = dec[d].bracket, k = dec[d].rung, up = 0, units = 0, units_up = 0;
-        for (e = d; e < S->now.n_decisions && dec[e].bracket == b && dec[e].rung == k; e++) up += dec[e].promoted;
+        int g = dec[d].group, b = dec[d].bracket, k = dec[d].rung, up = 0, units = 0, units_up = 0;
+        for (e = d; e < S->now.n_decisions && dec[e].group == g && dec[e].bracket == b && dec[e].rung == k; e++)
+            up += dec[e].promoted;
         for (int x = d; x < e; x++) /* a unit counted at its smallest id, its first row */
             if (!strcmp(S->ids[dec[x].run], S->plan.unit_id[S->plan.unit[dec[x].run]]))
                 units++, units_up += dec[x].promoted;
         int ordinal = k - sw_stop_bracket_first_rung(&S->plan, b);
-        if (ordinal < S->decided[b]) continue;
-        S->decided[b] = ordinal + 1;
-        char line[512], where[32] = "", who[96];
-        if (S->plan.n_brackets > 1) snprintf(where, sizeof where, "bracket %d ", b);
+        int *decided = &S->decided[g * SW_STOP_MAX_RUNGS + b];
+        if (ordinal < *decided) continue;
+        *decided = ordinal + 1;
+        char line[512], where[64] = "", who[96];
+        size_t w = 0;
+        if (spec->search.kind == SW_SEARCH_TPE) w += (size_t)snprintf(where, sizeof where, "round %d ", g + 1);
+        if (S->plan.n_brackets > 1) snprintf(where + w, sizeof where - w, "bracket %d ", b);
         if (configs)
             snprintf(who, sizeof who, "%d of %d configuration%s (%d of %d runs) go on", units_up, units,
                      sw_plural(units), up, e - d);
@@ -951,7 +956,7 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
     if (ranks > 1) out->interrupted = sw_mpi_any(out->interrupted);
     if (rank == 0) rc = sw_index_keeper_last(&ix, err, errlen);
     out->seconds = sw_now() - t0;
-    if (!quiet) sw_progress_print_end(spec, opt->dir, out);
+    if (!quiet && !opt->in_rounds) sw_progress_print_end(spec, opt->dir, out);
 done:
     sw_progress_free(&p);
     sw_index_keeper_free(&ix);

@@ -50,6 +50,11 @@ int sw_mpi_share(int value)
     return value;
 }
 
+void sw_mpi_share_doubles(double *v, int n)
+{
+    if (n > 0) MPI_Bcast(v, n, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+}
+
 bool sw_mpi_any(bool mine)
 {
     int m = mine, any = 0;

@@ -28,6 +28,9 @@ int sw_mpi_world(bool use, int *rank, int *ranks, char *err, size_t errlen);
 /* Collective. Returns rank 0's `value` on every rank. */
 int sw_mpi_share(int value);
 
+/* Collective. Rank 0's v[0..n) into v on every rank. */
+void sw_mpi_share_doubles(double *v, int n);
+
 /* Collective. True on every rank when `mine` is true on any. */
 bool sw_mpi_any(bool mine);
 
