@@ -193,6 +193,16 @@ def build_parser():
                                                    "then sweep on the PATH)")
     p.add_argument("--dpi", type=int, default=80, help="resolution of the figures (default 80)")
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+    p.add_argument("--watch", action="store_true",
+                   help="keep the page current while other processes write DIR (shards, MPI ranks, array tasks): "
+                        "poll, rewrite when something changed, end when the sweep is complete; never takes the "
+                        "sweep's lock. The page reloads itself until then")
+    p.add_argument("--report-every", metavar="SECONDS", type=float, default=60.0,
+                   help="with --watch (or --live): the longest time between two rewrites while something "
+                        "changes; a run that finished is shown at once (default 60)")
+    p.add_argument("--live", action="store_true",
+                   help="the sweep's own live report (`sweep CONFIG --report` starts it): events on standard "
+                        "input, see analysis/live.py")
     p.set_defaults(func=cmd_report)
     return ap
 
@@ -246,6 +256,8 @@ def _wrote(out):
 def cmd_report(args):
     from . import report
     say = (lambda m: None) if args.quiet else (lambda m: print("  " + m, file=sys.stderr))
+    if args.watch or args.live:
+        return _live_report(args, say)
     out, st = report.build(args.dir, args.out, args.run, args.sweep, args.dpi,
                            log=say if os.environ.get("SWEEP_REPORT_VERBOSE") else None)
     if not args.quiet:
@@ -253,6 +265,30 @@ def cmd_report(args):
               % (out, st["runs"], " (%d pending)" % st["pending"] if st["pending"] else "", st["rows"],
                  st["figures"], st["bytes"] / 1e6, st["seconds"]))
     return 0
+
+
+def _live_report(args, say):
+    from . import live
+    if args.watch and args.live:
+        raise load.AnalysisError("--watch and --live exclude each other (--live is the sweep's own)")
+    if not (0 < args.report_every <= 86400):
+        raise load.AnalysisError("--report-every expects seconds, more than 0 and at most 86400, got %g"
+                                 % args.report_every)
+    if len(args.dir) > 1 and not args.out:
+        raise load.AnalysisError("%d directories: say where the page goes with --out FILE" % len(args.dir))
+    for d in args.dir:
+        if not os.path.isdir(d):
+            raise load.AnalysisError("%s: no such directory" % d)
+    out = args.out or os.path.join(args.dir[0], "report.html")
+    verbose = os.environ.get("SWEEP_REPORT_VERBOSE")
+    lv = live.Live(args.dir, out, args.report_every, args.sweep, args.dpi, "live" if args.live else "watch",
+                   log=say if verbose or (args.watch and not args.quiet) else None)
+    if args.live:
+        return live.serve(lv)
+    rc = live.watch(lv)
+    if rc == 0 and not args.quiet:
+        print("wrote %s: the sweep is complete" % out)
+    return rc
 
 
 def cmd_hidden(args):

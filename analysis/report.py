@@ -65,7 +65,8 @@ class Sweep:
     early-stopping sweep, or None), search_points (load.Search of the first sampled search, or
     None)."""
 
-    def __init__(self, d):
+    def __init__(self, d, cache=None):
+        self.cache = cache          # live.RunCache: files unchanged since the last page are not read again
         self.dirs = [d] if isinstance(d, str) else list(d)
         self.dir = ", ".join(self.dirs)
         for dd in self.dirs:
@@ -117,7 +118,7 @@ class Sweep:
             paths = []                      # a sweep that has not finished a run yet
         for p in paths:
             try:
-                r = load.Run(p)
+                r = self.cache.run(p) if self.cache else load.Run(p)
             except load.AnalysisError as e:
                 self.skipped.append(str(e))
                 continue
@@ -692,9 +693,25 @@ def build(d, out=None, run_id=None, sweep_bin=None, dpi=80, log=None):
     sw = Sweep(dirs)
     log("analysis package %s; %d complete runs read (%s)" % (os.path.dirname(os.path.abspath(__file__)),
                                                              len(sw.runs), _clock(t0)))
+    made = made_now()
+    rows, table = table_section(sw, sweep_bin, log)
+    figs = draw_figures(sw, run_id, dpi, log)
+    page = page_html(sw, made, table, figs)
+    out = write_page(out or os.path.join(dirs[0], "report.html"), page)
+    return out, {"seconds": time.time() - t0, "bytes": len(page.encode("utf-8")),
+                 "figures": sum(1 for f in figs if f[2]), "rows": len(rows or []), "runs": len(sw.runs),
+                 "pending": len(sw.pending)}
+
+
+def made_now():
+    """Where and when a page is made: {"host": ..., "time": ...}."""
+    return {"host": "%s (%s, %d cores)" % (platform.node(), _cpu_model(), os.cpu_count() or 0),
+            "time": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")}
+
+
+def table_section(sw, sweep_bin, log):
+    """The best-epoch table's section (`sweep summarize --format csv`): (rows or None, html)."""
     t1 = time.time()
-    made = {"host": "%s (%s, %d cores)" % (platform.node(), _cpu_model(), os.cpu_count() or 0),
-            "time": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
     sweep_bin = find_sweep(sweep_bin)
     rows, why = summarize_csv(sweep_bin, sw.dirs) if sw.runs else ([], "")
     if rows is None:
@@ -713,7 +730,18 @@ def build(d, out=None, run_id=None, sweep_bin=None, dpi=80, log=None):
                   "<i>best</i> the test set's at that epoch." if any(r.has_validation for r in sw.runs) else "",
                   "that order" if search else "grid order"))
     log("table: %d rows from %s (%s)" % (len(rows or []), sweep_bin or "no program", _clock(t1)))
+    parts = ['<section id="table"><h2>Best epoch per configuration</h2>']
+    if rows is None:
+        parts.append("<p>No table: %s. <code>sweep summarize %s</code> prints it.</p></section>"
+                     % (_e(why), " ".join(_e(x) for x in sw.dirs)))
+    else:
+        parts.append('%s</section>' % table_html(rows, sw.keys, cap) if rows else
+                     "<p>No complete run yet.</p></section>")
+    return rows, "".join(parts)
 
+
+def draw_figures(sw, run_id, dpi, log):
+    """The figures of FIGURES that apply: [(anchor, heading, (uri, w, h) or None, caption)]."""
     ctx = {}
     ctx["hidden_run"], ctx["hidden_why"] = pick_hidden_run(sw, run_id) if sw.runs else (None, "")
     figs = []
@@ -735,10 +763,29 @@ def build(d, out=None, run_id=None, sweep_bin=None, dpi=80, log=None):
         fig, caption = res
         figs.append((anchor, heading, _png(fig, dpi, crop), caption))
         log("figure %s (%s)" % (anchor, _clock(t1)))
+    return figs
 
+
+def figure_html(anchor, heading, img, caption):
+    parts = ['<section id="%s"><h2>%s</h2><figure>' % (anchor, _e(heading))]
+    if img:
+        uri, w, h = img
+        parts.append('<img src="%s" width="%d" height="%d" alt="%s">' % (uri, w, h, _e(heading)))
+        parts.append("<figcaption>%s</figcaption>" % caption)
+    else:
+        parts.append('<figcaption class="note">%s</figcaption>' % caption)
+    parts.append("</figure></section>")
+    return "".join(parts)
+
+
+def page_html(sw, made, table, figs, live=None):
+    """The whole page. live (the live report's, live.py): {"head": extra <head> markup (the
+    reload), "nav": [(anchor, title)], "top": html before the overview, "script": js}."""
+    live = live or {}
+    dirs = sw.dirs
     parts = ["<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
-             "<meta name=\"generator\" content=\"sweep analysis report\">",
+             "<meta name=\"generator\" content=\"sweep analysis report\">", live.get("head", ""),
              "<title>%s: sweep report</title><style>%s</style></head><body>" % (_e(sw.name), STYLE),
              "<header><h1>%s</h1>" % _e(sw.name)]
     if sw.description:
@@ -746,44 +793,39 @@ def build(d, out=None, run_id=None, sweep_bin=None, dpi=80, log=None):
     parts.append('<p class="muted">%s <code>%s</code>; report made %s from the files alone.</p></header>'
                  % ("Directories" if len(dirs) > 1 else "Directory",
                     "</code>, <code>".join(_e(os.path.abspath(x)) for x in dirs), made["time"]))
-    nav = [("overview", "Overview"), ("table", "Table")] + [(a, h) for a, h, _, _ in figs] + \
-        [("problems", "Failed and diverged"), ("config", "Config")]
+    nav = live.get("nav", []) + [("overview", "Overview"), ("table", "Table")] + \
+        [(a, h) for a, h, _, _ in figs] + [("problems", "Failed and diverged"), ("config", "Config")]
     parts.append('<nav class="noprint">%s</nav>' % "".join('<a href="#%s">%s</a>' % (a, _e(h)) for a, h in nav))
+    parts.append(live.get("top", ""))
     parts.append('<section id="overview"><h2>Overview</h2>%s</section>' % overview_html(sw, made))
-    parts.append('<section id="table"><h2>Best epoch per configuration</h2>')
-    if rows is None:
-        parts.append("<p>No table: %s. <code>sweep summarize %s</code> prints it.</p></section>"
-                     % (_e(why), " ".join(_e(x) for x in sw.dirs)))
-    else:
-        parts.append('%s</section>' % table_html(rows, sw.keys, cap) if rows else
-                     "<p>No complete run yet.</p></section>")
-    for anchor, heading, img, caption in figs:
-        parts.append('<section id="%s"><h2>%s</h2><figure>' % (anchor, _e(heading)))
-        if img:
-            uri, w, h = img
-            parts.append('<img src="%s" width="%d" height="%d" alt="%s">' % (uri, w, h, _e(heading)))
-            parts.append("<figcaption>%s</figcaption>" % caption)
-        else:
-            parts.append('<figcaption class="note">%s</figcaption>' % caption)
-        parts.append("</figure></section>")
+    parts.append(table)
+    parts += [figure_html(*f) for f in figs]
     parts.append('<section id="problems"><h2>Failed and diverged runs</h2>%s</section>' % problems_html(sw))
     parts.append('<section id="config"><h2>Config</h2>%s</section>' % config_html(sw))
     parts.append('<footer class="muted"><p>Made by <code>sweep report</code> (analysis/report.py): every figure '
                  'is a PNG inside this file; the page needs no network.</p></footer>')
-    parts.append("<script>%s</script></body></html>\n" % SCRIPT)
-    page = "\n".join(parts)
+    parts.append("<script>%s%s</script></body></html>\n" % (SCRIPT, live.get("script", "")))
+    return "\n".join(parts)
 
-    out = out or os.path.join(dirs[0], "report.html")
+
+def write_page(out, page):
+    """Writes page to out through a temporary in the same directory and a rename, so that a
+    reader (a browser reloading it) sees the old page or the new one, never half of one."""
     odir = os.path.dirname(out) or "."
     if not os.path.isdir(odir):
         raise load.AnalysisError("--out %s: directory %s does not exist" % (out, odir))
     tmp = os.path.join(odir, ".%s.tmp.%d" % (os.path.basename(out), os.getpid()))
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(page)
-    os.replace(tmp, out)
-    return out, {"seconds": time.time() - t0, "bytes": len(page.encode("utf-8")),
-                 "figures": sum(1 for f in figs if f[2]), "rows": len(rows or []), "runs": len(sw.runs),
-                 "pending": len(sw.pending)}
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(page)
+        os.replace(tmp, out)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return out
 
 
 def _clock(since):

@@ -17,6 +17,15 @@ if(TARGET sweep)
   set_tests_properties(report_browser PROPERTIES LABELS "browser;analysis" SKIP_RETURN_CODE 77 TIMEOUT 900
                        ENVIRONMENT PYTHONDONTWRITEBYTECODE=1)
 
+  # A real sweep with --report, its page open in headless Chromium while it runs (DevTools
+  # pipe): it reloads by itself up to the last page, which does not; the pause switch and
+  # the scroll position hold across a reload; no script or console error.
+  add_test(NAME report_live_browser
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_report_live_browser.py $<TARGET_FILE:sweep>
+                   ${CMAKE_CURRENT_SOURCE_DIR}/data/summary-tiny.yaml)
+  set_tests_properties(report_live_browser PROPERTIES LABELS "browser;analysis" SKIP_RETURN_CODE 77 TIMEOUT 900
+                       ENVIRONMENT PYTHONDONTWRITEBYTECODE=1)
+
   # cmake --install into a prefix and a DESTDIR under a temporary directory (no root needed);
   # sweep, sweep report, sweep-analysis and python3 -m analysis from outside the checkout.
   add_test(NAME install_layout

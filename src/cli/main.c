@@ -4,6 +4,7 @@
  *   sweep summarize DIR [DIR...] ...
  *   sweep index DIR
  *   sweep report DIR ...                 (the HTML report: runs python3 -m analysis report)
+ *   sweep status DIR [--json]            (where a sweep stands, from its files: cli/status.c)
  *   sweep help [run|summarize|keys]      sweep --help      sweep --version
  *
  * Exit status: 0 every run done; 1 the sweep finished but some runs failed or diverged
@@ -39,6 +40,7 @@
 #include "summarize.h"
 #include "sweep.h"
 #include "sweep_mpi.h"
+#include "status.h"
 #include "stopping.h"
 #include "rounds.h"
 #include "sweepspec.h"
@@ -52,8 +54,9 @@ static const char usage_text[] =
     "                         [--shard K/N] [--threads-per-run M|auto] [--stop-signals LIST]\n"
     "       sweep summarize DIR [DIR...] [...]\n"
     "       sweep index DIR\n"
-    "       sweep report DIR [--out FILE] [--run RUN_ID]\n"
-    "       sweep help [run|summarize|index|report|keys|layout]\n"
+    "       sweep report DIR [--out FILE] [--run RUN_ID] [--watch [--report-every S]]\n"
+    "       sweep status DIR [--json]\n"
+    "       sweep help [run|summarize|index|status|report|keys|layout]\n"
     "       sweep --help | --version\n";
 
 /* Two strings: C99 guarantees string literals only up to 4095 characters. */
@@ -73,9 +76,12 @@ static const char help_text[] =
     "  sweep index DIR               rebuild DIR/sweep.h5 from the run files present (in the\n"
     "                                order of DIR/" SW_MANIFEST_NAME " when there is one)\n"
     "  sweep report DIR              write DIR/report.html: the table, figures, failed runs and\n"
-    "                                config in one self-contained page (Python: analysis/)\n"
-    "  sweep help TOPIC              details of a command (run, summarize, index, report), every\n"
-    "                                config key (keys) or what a run file records (layout)\n"
+    "                                config in one self-contained page (Python: analysis/);\n"
+    "                                --watch keeps it current while others write DIR\n"
+    "  sweep status DIR [--json]     where a sweep stands, from its files (safe while it runs):\n"
+    "                                done/running/pending/failed, best so far, ETAs\n"
+    "  sweep help TOPIC              details of a command (run, summarize, index, status, report),\n"
+    "                                every config key (keys) or what a run file records (layout)\n"
     "  sweep --help, -h              this text\n"
     "  sweep --version, -V           version and library versions\n"
     "\n"
@@ -98,13 +104,20 @@ static const char help_text[] =
     "                        (never deleted), changed runs are redone, unchanged kept\n"
     "  --fail-fast           start no more runs after one fails or diverges\n"
     "  -q, --quiet           no progress output and no table at the end\n"
+    "  --report              keep DIR/report.html current while the sweep runs (also\n"
+    "                        record.report: true): rewritten when a run finishes or a rung\n"
+    "                        closes, else at most every --report-every S seconds (default\n"
+    "                        60); the page reloads itself until the sweep ends\n"
     "  --shard K/N           run only shard K of N (0 <= K < N): the runs at positions p\n"
     "                        with p % N == K in the sweep (a tpe search: in each round)\n"
     "                        sorted longest-estimated first (ties in grid order). Shards\n"
     "                        may run into one DIR at the same\n"
     "                        time (Slurm: --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT\n"
     "                        with --array=0-(N-1)); each rewrites the index from the files\n"
-    "                        present; `sweep index DIR` afterwards gives the complete one\n"
+    "                        present; `sweep index DIR` afterwards gives the complete one\n";
+
+/* help_text's last option (C99 guarantees string literals only up to 4095 characters) */
+static const char help_stop_text[] =
     "  --stop-signals LIST   the signals that stop the sweep with checkpoints (below);\n"
     "                        default INT,TERM,USR1; any of HUP, INT, TERM, USR1, USR2,\n"
     "                        XCPU, ALRM, comma-separated\n";
@@ -201,7 +214,15 @@ static const char help_run_text[] =
     "\n"
     "--set KEY=VALUE: a single value sets KEY for every run and replaces a grid axis on it;\n"
     "a list ([1,2,3]) makes KEY a grid axis (replacing one on the same key). A mapping sets\n"
-    "a section: --set 'train.schedule={kind: cosine, min_lr: 0.0001}'.\n"
+    "a section: --set 'train.schedule={kind: cosine, min_lr: 0.0001}'.\n";
+
+/* help_run_text's end (the 4095-character limit of C99 string literals) */
+static const char help_run_end_text[] =
+    "\n"
+    "--report keeps DIR/report.html current while the sweep runs (record.report: true for a\n"
+    "sweep a batch system starts): running runs' curves from their checkpoints, epochs,\n"
+    "ETAs, pending runs counted; the page reloads itself (a pause switch stops it) until\n"
+    "the last page. `sweep status DIR` shows the same on a terminal.\n"
     "\n"
     "Errors in the file are reported as FILE:LINE:COLUMN: message, and nothing is run.\n"
     "See docs/config.md for every key with its type, default and range.\n";
@@ -299,51 +320,60 @@ static int find_analysis(const char *exe, char *out, size_t len)
     return -1;
 }
 
+/* Makes this process's environment the analysis package's (PYTHONPATH leading to it,
+ * SWEEP_BIN naming this program, which prints the report's table) for the Python it
+ * returns: $SWEEP_PYTHON, else the build's. NULL when the package is not found or the
+ * environment cannot be set (the message printed, `who` first). Call it before any thread
+ * starts (setenv). */
+static const char *analysis_env(const char *who)
+{
+    char exe[PATH_MAX] = "", dir[2 * PATH_MAX + 64];
+    own_path(exe);
+    if (find_analysis(exe, dir, sizeof dir)) {
+        fprintf(stderr, "%s: the analysis package is neither in %s; install it with `cmake --install build` (see "
+                        "README)\n", who, dir);
+        return NULL;
+    }
+    const char *old = getenv("PYTHONPATH");
+    size_t len = strlen(dir) + (old ? strlen(old) + 1 : 0) + 1;
+    char *path = malloc(len);
+    if (!path) {
+        fprintf(stderr, "%s: out of memory\n", who);
+        return NULL;
+    }
+    snprintf(path, len, "%s%s%s", dir, old && *old ? ":" : "", old && *old ? old : "");
+    int bad = setenv("PYTHONPATH", path, 1) || (exe[0] && setenv("SWEEP_BIN", exe, 1)) ||
+              setenv("SWEEP_ANALYSIS_PROG", "sweep", 1);
+    free(path);
+    if (bad) {
+        fprintf(stderr, "%s: cannot set the environment: %s\n", who, strerror(errno));
+        return NULL;
+    }
+    return getenv("SWEEP_PYTHON") && *getenv("SWEEP_PYTHON") ? getenv("SWEEP_PYTHON") : SWEEP_PYTHON;
+}
+
 /* sweep report DIR [options]: the HTML report is drawn by the analysis package (Python,
- * matplotlib), so this replaces the process with `PYTHON -m analysis report ARGS`, with
- * PYTHONPATH leading to the package and SWEEP_BIN naming this program (which prints the
- * report's table). PYTHON is $SWEEP_PYTHON, else the build's. Returns only on failure. */
+ * matplotlib), so this replaces the process with `PYTHON -m analysis report ARGS`
+ * (analysis_env). Returns only on failure. */
 static int report_command(int argc, char **argv)
 {
     if (g_mpi) {
         fprintf(stderr, "sweep report: run it without mpirun (it reads the files, it trains nothing)\n");
         return EXIT_USAGE;
     }
-    char exe[PATH_MAX] = "", dir[2 * PATH_MAX + 64];
-    own_path(exe);
-    if (find_analysis(exe, dir, sizeof dir)) {
-        fprintf(stderr, "sweep report: the analysis package is neither in %s; install it with "
-                        "`cmake --install build` (see README)\n", dir);
-        return EXIT_USAGE;
-    }
-    const char *old = getenv("PYTHONPATH");
-    size_t len = strlen(dir) + (old ? strlen(old) + 1 : 0) + 1;
-    char *path = malloc(len);
-    const char **args = calloc((size_t)argc + 5, sizeof *args);
-    if (!path || !args) {
-        free(path);
-        free(args);
-        fprintf(stderr, "sweep report: out of memory\n");
-        return EXIT_RUNS_FAILED;
-    }
-    snprintf(path, len, "%s%s%s", dir, old && *old ? ":" : "", old && *old ? old : "");
-    const char *python = getenv("SWEEP_PYTHON") && *getenv("SWEEP_PYTHON") ? getenv("SWEEP_PYTHON") : SWEEP_PYTHON;
+    const char *python = analysis_env("sweep report");
+    const char **args = python ? calloc((size_t)argc + 5, sizeof *args) : NULL;
+    if (!args) return python ? EXIT_RUNS_FAILED : EXIT_USAGE;
     args[0] = python;
     args[1] = "-m";
     args[2] = "analysis";
     args[3] = "report";
     for (int i = 0; i < argc; i++) args[4 + i] = argv[i];
-    if (setenv("PYTHONPATH", path, 1) || (exe[0] && setenv("SWEEP_BIN", exe, 1)) ||
-        setenv("SWEEP_ANALYSIS_PROG", "sweep", 1)) {
-        fprintf(stderr, "sweep report: cannot set the environment: %s\n", strerror(errno));
-    } else {
-        fflush(stdout);
-        fflush(stderr);
-        execvp(python, (char *const *)args);
-        fprintf(stderr, "sweep report: cannot run %s: %s (set SWEEP_PYTHON to a python3 with h5py, numpy and "
-                        "matplotlib)\n", python, strerror(errno));
-    }
-    free(path);
+    fflush(stdout);
+    fflush(stderr);
+    execvp(python, (char *const *)args);
+    fprintf(stderr, "sweep report: cannot run %s: %s (set SWEEP_PYTHON to a python3 with h5py, numpy and "
+                    "matplotlib)\n", python, strerror(errno));
     free(args);
     return EXIT_USAGE;
 }
@@ -352,11 +382,13 @@ static int help(const char *topic)
 {
     if (!topic) {
         fputs(help_text, stdout);
+        fputs(help_stop_text, stdout);
         fputs(help_notes_text, stdout);
         return EXIT_DONE;
     }
     if (!strcmp(topic, "run")) {
         fputs(help_run_text, stdout);
+        fputs(help_run_end_text, stdout);
         return EXIT_DONE;
     }
     if (!strcmp(topic, "keys")) {
@@ -379,7 +411,11 @@ static int help(const char *topic)
         char *args[] = {"--help", NULL};
         return report_command(1, args);
     }
-    return usage_error("no help on '%s'; topics: run, summarize, index, keys, layout, report", topic);
+    if (!strcmp(topic, "status")) {
+        char *args[] = {"status", "--help", NULL};
+        return sw_status_main(2, args);
+    }
+    return usage_error("no help on '%s'; topics: run, summarize, index, keys, layout, report, status", topic);
 }
 
 /* Parses a positive int option value. */
@@ -422,6 +458,8 @@ typedef struct {
     int n_sets, threads, threads_per_run, shard_k, shard_n;
     int stop_signals[SW_MAX_STOP_SIGNALS], n_stop_signals; /* 0: the defaults */
     bool dry_run, force, quiet, fail_fast;
+    bool report;         /* --report */
+    double report_every; /* --report-every; 0: record.report_every */
 } run_args;
 
 enum { ARGS_PARSED = -1 };
@@ -510,8 +548,20 @@ static int parse_run_args(int argc, char **argv, run_args *r)
             r->quiet = true;
         } else if (!strcmp(a, "--fail-fast")) {
             r->fail_fast = true;
+        } else if (!strcmp(a, "--report")) {
+            r->report = true;
+        } else if (value_option(a, NULL, "--report-every", false, argc, argv, &i, &val)) {
+            char *end = NULL;
+            double v = val ? strtod(val, &end) : 0;
+            if (!val || end == val || *end || !(v > 0) || v > 86400) {
+                fprintf(stderr, "sweep: --report-every expects seconds, more than 0 and at most 86400 (e.g. "
+                                "--report-every 30), got '%s'\n", val ? val : "");
+                return EXIT_USAGE;
+            }
+            r->report_every = v;
         } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             fputs(help_run_text, stdout);
+            fputs(help_run_end_text, stdout);
             return EXIT_DONE;
         } else {
             return usage_error("unknown option '%s'", a);
@@ -606,7 +656,7 @@ static int find_example(const char *given, char *out)
     char stem[256], best[256], hint[300] = "";
     snprintf(stem, sizeof stem, "%.*s", (int)(ext ? len - (name[len - 4] == '.' ? 4 : 5) : len), name);
     list_examples(dir, stem, list, sizeof list, best, sizeof best);
-    static const char *const commands[] = {"summarize", "index", "report", "help", "run"};
+    static const char *const commands[] = {"summarize", "index", "report", "status", "help", "run"};
     for (size_t c = 0; c < SW_ARRAY_LEN(commands) && !best[0] && name == given; c++)
         if (sw_edit_distance(name, commands[c]) <= 2) snprintf(best, sizeof best, "%s ...", commands[c]);
     if (best[0]) snprintf(hint, sizeof hint, "did you mean `sweep %s`? ", best);
@@ -659,16 +709,38 @@ static void print_dry_run(const sw_sweep_spec *spec, const run_args *r)
     printf("\n");
 }
 
+/* The live report's command into argv[0..9) (every_text: its buffer for the seconds), or
+ * NULL when the sweep keeps none: --report or record.report asks for one (rank 0 starts
+ * it; of shards, shard 0 alone, so that one process writes the page); --report-every,
+ * else record.report_every, says how often it rewrites at most. */
+static const char *const *live_report(const sw_sweep_spec *spec, const run_args *r, const char *argv[10],
+                                      char every_text[32])
+{
+    const sw_record_config *rec = spec->n_runs > 0 ? &spec->runs[0].cfg.record : NULL;
+    if (g_rank != 0 || (r->shard_n > 0 && r->shard_k != 0) || !(r->report || (rec && rec->report))) return NULL;
+    const char *python = analysis_env("sweep --report");
+    if (!python) {
+        fprintf(stderr, "sweep: the sweep runs without its live report\n");
+        return NULL;
+    }
+    snprintf(every_text, 32, "%g", r->report_every > 0 ? r->report_every : rec ? rec->report_every : 60.0);
+    const char *args[] = {python, "-m", "analysis", "report", r->dir, "--live", "--report-every", every_text, NULL};
+    memcpy(argv, args, sizeof args);
+    return argv;
+}
+
 /* Prepares the output directory, runs the sweep (a tpe search round by round: *spec is
  * then the sweep with every round chosen), then prints its table. Returns the exit
  * status. */
 static int run_sweep(sw_sweep_spec **spec, const run_args *r)
 {
-    char err[2048] = "";
+    char err[2048] = "", every[32];
+    const char *report_argv[10];
     sw_sweep_options opt = {.dir = r->dir, .threads = r->threads, .threads_per_run = r->threads_per_run,
                             .force = r->force, .quiet = r->quiet, .report = stderr,
                             .fail_fast = r->fail_fast, .handle_signals = true, .shard_index = r->shard_k,
-                            .shard_count = r->shard_n, .mpi = g_mpi, .n_stop_signals = r->n_stop_signals};
+                            .shard_count = r->shard_n, .mpi = g_mpi, .n_stop_signals = r->n_stop_signals,
+                            .report_argv = live_report(*spec, r, report_argv, every)};
     memcpy(opt.stop_signals, r->stop_signals, sizeof opt.stop_signals);
     sw_sweep_outcome out;
     int rc;
@@ -837,6 +909,7 @@ static int dispatch(int argc, char **argv)
     }
     if (!strcmp(first, "summarize")) return g_rank == 0 ? sw_summarize_main(argc - 1, argv + 1) : EXIT_DONE;
     if (!strcmp(first, "index")) return g_rank == 0 ? index_command(argc - 2, argv + 2) : EXIT_DONE;
+    if (!strcmp(first, "status")) return g_rank == 0 ? sw_status_main(argc - 1, argv + 1) : EXIT_DONE;
     if (!strcmp(first, "report")) return report_command(argc - 2, argv + 2);
     if (!strcmp(first, "run")) return run_command(argc - 2, argv + 2);
     return run_command(argc - 1, argv + 1);

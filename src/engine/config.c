@@ -155,6 +155,15 @@ const sw_key_info sw_schema[] = {
      "save what a run needs to resume after every N epochs (at most about once per second of its work); "
      "an interrupted or killed sweep resumes each run from its last checkpoint, bit-identically; 0: only "
      "when a run is stopped (Ctrl-C). Not recorded in run files or hashes: changing it changes no result"},
+    {"record.report", SW_TYPE_BOOL, OFF(record.report), 0, NULL, 0, 1, false, false, "false",
+     "keep DIR/report.html current while the sweep runs, as `sweep CONFIG --report` does (for sweeps "
+     "started by a batch system): rewritten when a run finishes or a barrier closes, and otherwise at "
+     "most every record.report_every seconds. A setting of the whole sweep (set it in base: or with --set, "
+     "never in grid); not recorded in run files or hashes"},
+    {"record.report_every", SW_TYPE_FLOAT, OFF(record.report_every), 0, NULL, 0, 86400, true, false, "60",
+     "with record.report (or --report): the longest time in seconds between two rewrites of the live "
+     "report while something changes (--report-every overrides it). A setting of the whole sweep; not "
+     "recorded in run files or hashes"},
 
     {"seed", SW_TYPE_INT64, OFF(seed), 0, NULL, 0, NOMAX, false, false, "0",
      "random seed: data, initialisation, batch order and dropout all derive from it"},
@@ -164,12 +173,21 @@ const size_t sw_schema_len = SW_ARRAY_LEN(sw_schema);
 const char *const sw_schema_sections[] = {"task", "model", "train", "train.schedule", "record", NULL};
 
 /* The runtime keys (sw_key_is_runtime). */
-static const char *const runtime_keys[] = {"record.checkpoint_every"};
+static const char *const runtime_keys[] = {"record.checkpoint_every", "record.report", "record.report_every"};
+/* The runtime keys that are settings of the whole sweep (sw_key_is_sweep_setting). */
+static const char *const sweep_settings[] = {"record.report", "record.report_every"};
 
 bool sw_key_is_runtime(const sw_key_info *key)
 {
     for (size_t i = 0; key && i < SW_ARRAY_LEN(runtime_keys); i++)
         if (!strcmp(key->key, runtime_keys[i])) return true;
+    return false;
+}
+
+bool sw_key_is_sweep_setting(const sw_key_info *key)
+{
+    for (size_t i = 0; key && i < SW_ARRAY_LEN(sweep_settings); i++)
+        if (!strcmp(key->key, sweep_settings[i])) return true;
     return false;
 }
 

@@ -110,6 +110,8 @@ typedef struct {
     int probe_size; /* P probe sequences for hidden states and gradients */
     int checkpoint_every; /* a checkpoint every N epochs (train.h's rule); 0: only when a run stops
                              early (Ctrl-C, a rung). Not part of the run's identity (sw_key_is_runtime) */
+    bool report;          /* keep DIR/report.html current while the sweep runs (a sweep setting) */
+    double report_every;  /* the live report's longest gap between rewrites, seconds (a sweep setting) */
 } sw_record_config;
 
 typedef struct {
@@ -157,6 +159,11 @@ extern const char *const sw_schema_sections[];
  * YAML text, hence of its hash and the sweep's manifest, and out of its file's /config, so
  * that changing one neither makes a sweep "changed" nor changes a byte of its files. */
 bool sw_key_is_runtime(const sw_key_info *key);
+
+/* True for the runtime keys that are settings of the whole sweep rather than of its runs
+ * (record.report, record.report_every): they cannot vary between runs (grid, zip, a
+ * search space), and the sweep reads them from its runs' common value. */
+bool sw_key_is_sweep_setting(const sw_key_info *key);
 
 /* Looks a dotted key up; NULL when unknown. */
 const sw_key_info *sw_schema_find(const char *key);

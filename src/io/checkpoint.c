@@ -13,6 +13,7 @@
 #include <hdf5.h>
 
 #include <errno.h>
+#include <math.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -207,5 +208,68 @@ int sw_checkpoint_read(const char *path, const sw_config *cfg, sw_train_state **
         st = NULL;
     }
     *out = st;
+    return rc;
+}
+
+/* ---- a reader's look --------------------------------------------------------------------- */
+
+/* /history/<metric> of file into out: its last value and best, NaN when it has none. */
+static void peek_history(hid_t file, const char *metric, int epoch, int lower_is_better, sw_checkpoint_info *out)
+{
+    out->value = out->best = NAN;
+    snprintf(out->metric, sizeof out->metric, "%s", metric);
+    out->lower_is_better = lower_is_better;
+    char name[64];
+    hsize_t dims[1] = {0};
+    snprintf(name, sizeof name, "/history/%s", metric);
+    if (H5Lexists(file, "/history", H5P_DEFAULT) <= 0 || sw_h5r_dims(file, name, dims, 1) != 1 || dims[0] == 0 ||
+        dims[0] > (hsize_t)epoch) {
+        H5Eclear2(H5E_DEFAULT);
+        return;
+    }
+    double *v = malloc((size_t)dims[0] * sizeof *v);
+    if (v && sw_h5r_dset(file, name, H5T_NATIVE_DOUBLE, v, (size_t)dims[0]) == SW_OK) {
+        out->value = v[dims[0] - 1];
+        for (hsize_t e = 0; e < dims[0]; e++)
+            if (v[e] == v[e] && (out->best != out->best || (lower_is_better ? v[e] < out->best : v[e] > out->best)))
+                out->best = v[e];
+    }
+    H5Eclear2(H5E_DEFAULT);
+    free(v);
+}
+
+int sw_checkpoint_peek(const char *path, const char *metric, int lower_is_better, sw_checkpoint_info *out, char *err,
+                       size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    out->value = out->best = NAN;
+    sw_h5_quiet();
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        sw_set_error(err, errlen, "%s: %s", path, strerror(errno));
+        return errno == ENOENT || errno == ENOTDIR ? SW_ENOTFOUND : SW_EFORMAT;
+    }
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        sw_set_error(err, errlen, "%s: does not open as an HDF5 file (truncated or damaged)", path);
+        return SW_EFORMAT;
+    }
+    char text[MAX_TEXT];
+    int rc = SW_OK;
+    if (!get_text(file, "format", text, sizeof text) || strcmp(text, CKPT_FORMAT) ||
+        !get_int(file, "epoch", &out->epoch) || out->epoch < 1) {
+        sw_set_error(err, errlen, "%s: not a sweep checkpoint (no format %s with an epoch)", path, CKPT_FORMAT);
+        rc = SW_EFORMAT;
+    } else {
+        if (get_text(file, "created", text, sizeof text)) snprintf(out->created, sizeof out->created, "%.31s", text);
+        static const char *const by[] = {"val_acc", "val_loss", "test_acc", "test_loss"};
+        for (int i = 0; !metric && i < 4 && out->value != out->value; i++)
+            peek_history(file, by[i], out->epoch, i % 2, out);
+        if (metric) peek_history(file, metric, out->epoch, lower_is_better, out);
+        else if (out->value != out->value) out->metric[0] = 0;
+    }
+    H5Eclear2(H5E_DEFAULT);
+    H5Fclose(file);
     return rc;
 }

@@ -32,4 +32,25 @@ int sw_checkpoint_write(const char *path, const sw_train_state *state, const sw_
  * naming PATH. */
 int sw_checkpoint_read(const char *path, const sw_config *cfg, sw_train_state **out, char *err, size_t errlen);
 
+/* What a reader of a sweep's directory learns from a run's checkpoint without the run's
+ * config: how far the run got and how its metric went (the checkpoint holds the history,
+ * train.h's parts). Safe while a sweep writes: checkpoints are replaced whole. */
+typedef struct {
+    int epoch;          /* epochs completed */
+    char created[32];   /* when it was written, ISO 8601 UTC ("" when absent) */
+    char metric[16];    /* the /history column read ("": none) */
+    int lower_is_better;
+    double value, best; /* the metric at the last epoch, and its best (NaN: not recorded) */
+} sw_checkpoint_info;
+
+/* Reads the epoch, the time of writing and /history/<metric> (a /history column name,
+ * e.g. "test_acc"; best by `lower_is_better`) of the checkpoint at PATH into *out; metric
+ * NULL: the metric the run is selected by, as the history shows it (val_acc, val_loss,
+ * test_acc, test_loss: the first with a finite last value; a regression records no
+ * accuracy, a run without a validation set none of its values). Returns
+ * SW_OK; SW_ENOTFOUND when there is no such file; SW_EFORMAT when it is damaged or not a
+ * checkpoint (reason in err); SW_ENOMEM. Reads only its attributes and that column. */
+int sw_checkpoint_peek(const char *path, const char *metric, int lower_is_better, sw_checkpoint_info *out,
+                       char *err, size_t errlen);
+
 #endif

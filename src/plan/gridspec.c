@@ -69,6 +69,12 @@ int sw_entry_points(errbuf *e, const char *where_name, const node *k, const reso
                            sw_node_describe(item));
         int rc = sw_value_assigns(e, r, k, item, &points[p]);
         if (rc) return rc;
+        for (int i = 0; i < points[p].n; i++)
+            if (sw_key_is_sweep_setting(points[p].a[i].key))
+                return sw_fail_at(e, k, "%s: %s is a setting of the whole sweep, not of a run: it cannot vary "
+                                  "between runs (set it under base: or with --set %s=VALUE)",
+                                  where_name ? where_name : "--set", points[p].a[i].key->key,
+                                  points[p].a[i].key->key);
     }
     return SW_OK;
 }

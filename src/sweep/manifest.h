@@ -2,7 +2,7 @@
  * for: one line per run (its id, config hash, configuration and round), the sweep's name and
  * text, and its early-stopping settings; so that a later invocation resumes only the same
  * sweep, tells what changed, and `sweep index DIR` can rebuild the index in grid order.
- * Internal to src/sweep/. */
+ * Internal to src/sweep/ and `sweep status` (cli/status.c), which reads it. */
 #ifndef SWEEP_MANIFEST_H
 #define SWEEP_MANIFEST_H
 
@@ -43,7 +43,7 @@ id_pos *sw_ids_sort(const char *const *ids, int n);
 int sw_ids_find(const id_pos *sorted, int n, const char *id);
 
 /* Reads DIR's manifest into *m (zeroed first; released with sw_manifest_free whatever the
- * return). SW_OK; SW_ENOTFOUND when DIR has none; SW_EFORMAT (message in err) when it is
+ * return). 1 when read; 0 when DIR has none; SW_EFORMAT (message in err) when it is
  * malformed; SW_ENOMEM. */
 int sw_manifest_read(const char *dir, manifest *m, char *err, size_t errlen);
 

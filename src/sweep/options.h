@@ -65,6 +65,9 @@ typedef struct {
      * MPI initialised with at least MPI_THREAD_SERIALIZED). Rank 0 alone calls
      * sw_sweep_prepare; every rank calls sw_sweep_execute collectively. See sweep_mpi.h. */
     bool mpi;
+    /* The live report (live.h): the command rank 0 starts to keep DIR/report.html current
+     * while the sweep runs, NULL-terminated; NULL: none. */
+    const char *const *report_argv;
 } sw_sweep_options;
 
 typedef struct {

@@ -20,6 +20,7 @@
 #include "h5read.h"
 #include "h5write.h"
 #include "manifest.h"
+#include "live.h"
 #include "outdir.h"
 #include "runfile.h"
 #include "sweepspec.h"
@@ -517,6 +518,8 @@ int sw_sweep_prepare(const sw_sweep_spec *spec, const sw_sweep_options *opt, cha
         free(added);
     }
     remove_orphan_checkpoints(spec, dir);
+    /* heartbeats of processes that are gone (a whole sweep holds DIR alone: all of them) */
+    sw_live_remove_stale(dir, opt->shard_count == 0);
     /* Shards share DIR with processes that may be writing right now: their temporaries
      * are not stale. A later whole-sweep invocation removes what killed shards left. */
     rc = opt->shard_count > 0 ? 0 : sw_h5_remove_temporaries(dir);

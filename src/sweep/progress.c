@@ -111,14 +111,29 @@ static int terminal_width(void)
     return 100;
 }
 
+/* Seconds left at the rate seen so far, -1 when unknown (too early). */
+static double eta_of(sw_progress *p, double finished_work)
+{
+    double elapsed = sw_now() - p->t0, w = work_done(p, finished_work);
+    return w > 0 && elapsed > 1 ? (p->work_total - w) * elapsed / w : -1;
+}
+
+double sw_progress_eta(sw_progress *p)
+{
+    pthread_mutex_lock(&p->out_lock);
+    double finished = p->work_finished;
+    pthread_mutex_unlock(&p->out_lock);
+    return eta_of(p, finished);
+}
+
 /* The live line, cut to the terminal's width. Caller holds out_lock. */
 static void draw_line(sw_progress *p, double finished_work)
 {
     char line[2048], el[32], eta[32];
-    double elapsed = sw_now() - p->t0, w = work_done(p, finished_work);
+    double elapsed = sw_now() - p->t0, left = eta_of(p, finished_work);
     sw_format_duration(elapsed, el, sizeof el);
-    if (w > 0 && elapsed > 1)
-        sw_format_duration((p->work_total - w) * elapsed / w, eta, sizeof eta);
+    if (left >= 0)
+        sw_format_duration(left, eta, sizeof eta);
     else
         snprintf(eta, sizeof eta, "--");
     int done = atomic_load(&p->done) + atomic_load(&p->stopped), div = atomic_load(&p->diverged),

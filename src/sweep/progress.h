@@ -66,6 +66,10 @@ int sw_progress_init(sw_progress *p, const sw_sweep_spec *spec, int n_slots, int
 /* Releases what init took (the ticker must be stopped). NULL-tolerant. */
 void sw_progress_free(sw_progress *p);
 
+/* The estimated seconds left (the live line's ETA): the work left at the rate seen so far;
+ * -1 while unknown (the first second). Any thread. */
+double sw_progress_eta(sw_progress *p);
+
 /* Starts the ticker thread when p->tty (quietly none when it cannot start). */
 void sw_progress_start_ticker(sw_progress *p);
 

@@ -43,6 +43,7 @@
 #include "estimate.h"
 #include "index.h"
 #include "keeper.h"
+#include "live.h"
 #include "runfile.h"
 #include "runwrite.h"
 #include "outdir.h"
@@ -169,6 +170,7 @@ typedef struct {
     int n_queue, next;
     int in_flight;
     bool shards;            /* other processes run other runs: re-read theirs before giving up */
+    sw_live *live;          /* told when a rung closes (NULL: nobody to tell) */
     pthread_cond_t changed; /* a job ended (the queue may have grown, or nothing is left) */
 } stop_sched;
 
@@ -193,6 +195,7 @@ typedef struct {
     int threads, workers, per_run;
     atomic_int *working;
     stop_sched *stop;     /* early stopping (rank 0; NULL without, and on other ranks) */
+    sw_live *live;        /* the heartbeat and the live report (live.h; NULL-tolerant) */
 } sweep_loop;
 
 /* What one worker's runs are told through their hooks. */
@@ -350,6 +353,7 @@ static int stop_refresh(const sw_sweep_spec *spec, const char *dir, stop_sched *
         int *decided = &S->decided[g * SW_STOP_MAX_RUNGS + b];
         if (ordinal < *decided) continue;
         *decided = ordinal + 1;
+        sw_live_notify(S->live, SW_LIVE_BARRIER); /* a rung's barrier closed */
         char line[512], where[64] = "", who[96];
         size_t w = 0;
         if (spec->search.kind == SW_SEARCH_TPE) w += (size_t)snprintf(where, sizeof where, "round %d ", g + 1);
@@ -496,7 +500,10 @@ static void finish_run(sweep_loop *L, const sw_run_report *r)
     if (!L->quiet) sw_progress_print_finished(L->p, &rep);
     if (L->stop) stop_job_decide(L);
     if (L->rank == 0 && rep.end != SW_END_STOPPED) sw_index_keeper_after_run(L->index);
-    if (rep.end != SW_END_STOPPED) sw_test_note(SW_TEST_RUN, L->spec->runs[rep.run].id);
+    if (rep.end != SW_END_STOPPED) {
+        sw_live_notify(L->live, SW_LIVE_RUN_FINISHED);
+        sw_test_note(SW_TEST_RUN, L->spec->runs[rep.run].id);
+    }
     pthread_mutex_unlock(&L->lock);
 }
 
@@ -525,16 +532,19 @@ static int save_checkpoint(void *ctx, const sw_train_state *state)
     return rc;
 }
 
-/* sw_train_hooks.on_epoch: the progress slot, and a test hook (testhook.h). */
+/* sw_train_hooks.on_epoch: the progress slot, the heartbeat, and a test hook (testhook.h). */
 typedef struct {
     sw_progress_slot *slot;
     const char *run_id;
+    sw_live *live;
+    int live_slot;
 } epoch_ctx;
 
 static void on_epoch(void *ctx, int epoch, const sw_history *h)
 {
     epoch_ctx *c = ctx;
     sw_progress_on_epoch(c->slot, epoch, h);
+    sw_live_epoch(c->live, c->live_slot, epoch, h);
     sw_test_note(SW_TEST_EPOCH, c->run_id);
     sw_test_hold_point();
 }
@@ -598,15 +608,16 @@ static void run_one(sweep_loop *L, int slot, int i, int until, sw_run_report *re
     worker_ctx wc = {L, slot};
     char ckpt[PATH_MAX];
     checkpoint_ctx cc = {.path = ckpt, .cfg = &run->cfg, .run_id = run->id};
-    epoch_ctx ec = {&L->p->slots[slot], run->id};
+    epoch_ctx ec = {&L->p->slots[slot], run->id, L->live, slot};
     bool checkpoints = sw_outdir_checkpoint_path(L->dir, run->id, ckpt, sizeof ckpt) == SW_OK;
     sw_train_state *resume = job_start(checkpoints ? load_checkpoint(L, run, ckpt) : NULL, until);
     char resumed[96] = "";
     bool was_resumed = resume != NULL;
-    if (resume) {
-        position_text(resumed, sizeof resumed, &run->cfg, sw_train_state_epoch(resume), sw_train_state_step(resume));
-        if (sw_train_state_epoch(resume) > 0) sw_progress_on_epoch(&L->p->slots[slot], sw_train_state_epoch(resume), NULL);
-    }
+    int resumed_at = resume ? sw_train_state_epoch(resume) : 0;
+    if (resume)
+        position_text(resumed, sizeof resumed, &run->cfg, resumed_at, sw_train_state_step(resume));
+    if (resumed_at) sw_progress_on_epoch(&L->p->slots[slot], resumed_at, NULL);
+    sw_live_run_started(L->live, slot, i, until, resumed_at);
     sw_train_hooks hooks = {.on_epoch = on_epoch,
                             .on_step = on_step,
                             .ctx = &ec,
@@ -709,6 +720,7 @@ static void worker(sweep_loop *L, int slot)
         sw_progress_run_started(L->p, slot, i);
         run_one(L, slot, i, until, &rep);
         sw_progress_run_ended(L->p, slot);
+        sw_live_run_ended(L->live, slot);
         finish_run(L, &rep);
         sw_test_hold_point();
     }
@@ -899,6 +911,7 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
     sw_progress p = {0};
     atomic_int *working = NULL;
     stop_sched *S = NULL;
+    sw_live *live = NULL;
     order_item *order = calloc((size_t)(spec->n_runs ? spec->n_runs : 1), sizeof *order);
     if ((rc = sw_index_keeper_init(&ix, spec, opt->dir)) || !order) {
         rc = SW_ENOMEM;
@@ -946,18 +959,29 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
     int remote_threads = ranks > 1 ? sw_mpi_remote_threads(workers) : 0;
     if ((rc = open_index(&ix, rank, ranks, err, errlen))) goto done;
     if (!quiet) sw_progress_print_start(spec, opt, out, n_pending, threads, ranks, workers + remote_threads);
+    sw_live_options lo = {opt->dir, spec, &p, rank, ranks, opt->shard_index, opt->shard_count, threads,
+                          opt->report_argv, quiet};
+    if (sw_live_start(&lo, &live) != SW_OK && !quiet)
+        fprintf(stderr, "sweep: warning: out of memory for the heartbeat; `sweep status` will not see this process\n");
+    if (S) S->live = live;
 
     sweep_loop L = {.spec = spec, .dir = opt->dir, .rank = rank, .quiet = quiet, .fail_fast = opt->fail_fast,
                     .p = &p, .index = &ix, .order = order, .n_pending = n_pending, .threads = threads,
-                    .workers = workers, .per_run = per_run, .working = working, .stop = rank == 0 ? S : NULL};
+                    .workers = workers, .per_run = per_run, .working = working, .stop = rank == 0 ? S : NULL,
+                    .live = live};
     pthread_mutex_init(&L.lock, NULL);
     run_all(&L, opt, remote_threads, out);
     pthread_mutex_destroy(&L.lock);
     if (ranks > 1) out->interrupted = sw_mpi_any(out->interrupted);
     if (rank == 0) rc = sw_index_keeper_last(&ix, err, errlen);
+    /* after the index's last write: the report's last page reads it */
+    if (S) S->live = NULL;
+    sw_live_stop(live, out->interrupted);
+    live = NULL;
     out->seconds = sw_now() - t0;
     if (!quiet && !opt->in_rounds) sw_progress_print_end(spec, opt->dir, out);
 done:
+    sw_live_stop(live, true);
     sw_progress_free(&p);
     sw_index_keeper_free(&ix);
     stop_free(S);
