@@ -222,8 +222,9 @@ def main():
         # ---- figures and captions
         figs = re.findall(r'<section id="(\w+)"><h2>[^<]*</h2><figure>\s*<img[^>]*>\s*<figcaption>(.*?)</figcaption>',
                           text, re.S)
-        check([f[0] for f in figs] == ["metric", "vanishing", "curves", "gradients", "hidden"],
-              "figures: metric by key, vanishing, curves, gradients, hidden units (%s)" % [f[0] for f in figs])
+        check([f[0] for f in figs] == ["metric", "vanishing", "curves", "gradients", "hidden", "pareto"],
+              "figures: metric by key, vanishing, curves, gradients, hidden units, metric against cost (%s)"
+              % [f[0] for f in figs])
         check(all(re.search(r"From .*<code>/\w+", c) for _, c in figs),
               "every caption says which files' paths it read", [c for _, c in figs])
         check("parallel" not in [f[0] for f in figs], "no parallel coordinates for a grid of one numeric key")
