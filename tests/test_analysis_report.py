@@ -170,7 +170,7 @@ def main():
         check(not external_refs(text), "nothing fetched from elsewhere: src/href only data: or #anchors",
               external_refs(text))
         ok, nimg = images(text)
-        check(ok and nimg == 5, "5 figures, each an inline PNG that decodes to its declared size (%d)" % nimg)
+        check(ok and nimg == 6, "6 figures, each an inline PNG that decodes to its declared size (%d)" % nimg)
         check("<script>" in text and "<style>" in text and 'charset="utf-8"' in text,
               "styles and script inline, UTF-8 declared")
         check("Not drawn" not in text and "Traceback" not in out, "every figure drawn, no traceback", out)
