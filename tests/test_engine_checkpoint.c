@@ -11,7 +11,10 @@
  * - A state resumed straight from memory (sw_train_state_clone) gives the same result.
  * - Checkpoints refused: none at the path (SW_ENOTFOUND), another config (SW_ECONFIG),
  *   a truncated file and a file with one flipped byte (SW_EFORMAT).
- * - Ctrl-C (hooks->stop) makes a run save a state at the epoch it stops after. */
+ * - A stop request (hooks->stop: a signal) makes a run save its state where it stops:
+ *   before its next training step, inside an epoch, with the epoch's batch order and sums
+ *   (or in the epoch's evaluation, after its last step); resumed from there, once or
+ *   twice, rnn, lstm, gru and transformer runs are bit-identical to uninterrupted ones. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdatomic.h>
@@ -91,6 +94,7 @@ typedef struct {
     int calls, last_epoch;
     int write_rc;          /* of the last write */
     char err[512];
+    atomic_int *stop;      /* set after the first checkpoint, when not NULL */
 } capture;
 
 static int on_checkpoint(void *ctx, const sw_train_state *st)
@@ -98,6 +102,7 @@ static int on_checkpoint(void *ctx, const sw_train_state *st)
     capture *c = ctx;
     c->calls++;
     c->last_epoch = sw_train_state_epoch(st);
+    if (c->stop) atomic_store(c->stop, 1);
     if (c->path) return c->write_rc = sw_checkpoint_write(c->path, st, c->cfg, c->err, sizeof c->err);
     sw_train_state_free(c->kept);
     return sw_train_state_clone(st, &c->kept);
@@ -253,6 +258,102 @@ static void test_refused(void)
     unlink(bad);
 }
 
+/* A stop request after the n-th training step of a run (counted from its start or its
+ * resumption), as a signal handler would set it. */
+typedef struct {
+    atomic_int *stop;
+    int steps, stop_after;
+} step_stopper;
+
+static void stop_at_step(void *ctx, int epoch, int step)
+{
+    (void)epoch, (void)step;
+    step_stopper *s = ctx;
+    if (++s->steps == s->stop_after) atomic_store(s->stop, 1);
+}
+
+static void stop_at_epoch(void *ctx, int epoch, const sw_history *h)
+{
+    (void)h;
+    step_stopper *s = ctx;
+    if (epoch == s->stop_after) atomic_store(s->stop, 1);
+}
+
+/* Runs `cfg` (from `from`, may be NULL) until it stops after its n-th step; the state it
+ * saves goes through a checkpoint file and comes back (the caller frees it). */
+static sw_train_state *interrupt_after(const sw_config *cfg, const sw_train_state *from, int n, const char *path,
+                                       const char *what)
+{
+    atomic_int stop = 0;
+    step_stopper s = {&stop, 0, n};
+    capture c = {.cfg = cfg, .path = path};
+    sw_train_hooks h = {.on_step = stop_at_step, .ctx = &s, .stop = &stop, .resume = from,
+                        .on_checkpoint = on_checkpoint, .checkpoint_ctx = &c};
+    sw_run_result r;
+    int rc = sw_train_run(cfg, &h, &r);
+    CHECK(rc == SW_EINTERRUPTED, "%s: interrupted (%d: %s)", what, rc, r.error);
+    CHECK(c.calls == 1 && c.write_rc == SW_OK, "%s: one checkpoint at the stop (%d; %s)", what, c.calls, c.err);
+    sw_run_result_free(&r);
+    sw_train_state *st = NULL;
+    char err[512];
+    CHECK(sw_checkpoint_read(path, cfg, &st, err, sizeof err) == SW_OK, "%s: read back: %s", what, err);
+    return st;
+}
+
+/* A stop request inside an epoch (train.h): the run stops before its next step, its
+ * state there (the epoch's batch order and sums) goes through a checkpoint file, and the
+ * run resumed from it is bit-identical to the uninterrupted run, also after a second
+ * stop inside the resumed run; for every cell, with dropout and a validation set. A stop
+ * after the epoch's last step is heard in its evaluation: the state then has every step
+ * done and the evaluation is redone. */
+static void test_stop_inside_epoch(sw_cell_kind cell)
+{
+    char what[96], path[512];
+    snprintf(path, sizeof path, "%s/inside-%s.ckpt", g_dir, sw_cell_name(cell));
+    sw_config cfg = small_config(cell);
+    cfg.record.checkpoint_every = 0; /* no periodic ones: the stop alone makes one */
+    if (cell == SW_CELL_TRANSFORMER) cfg.model.heads = 2;
+    int steps = sw_train_steps_per_epoch(&cfg);
+    CHECK(steps == 3, "3 steps per epoch (%d)", steps);
+    sw_run_result full;
+    CHECK(sw_train_run(&cfg, NULL, &full) == SW_OK && full.status == SW_RUN_DONE, "%s: full run", sw_cell_name(cell));
+    /* after step 1 of epoch 1, step 2 of epoch 3 (a gradient record behind), the last step
+     * of epoch 4 (in its evaluation), step 1 of the last epoch */
+    const int stops[][3] = {{1, 0, 1}, {8, 2, 2}, {12, 3, 3}, {19, 6, 1}};
+    for (size_t k = 0; k < SW_ARRAY_LEN(stops); k++) {
+        int n = stops[k][0];
+        snprintf(what, sizeof what, "%s stopped after step %d", sw_cell_name(cell), n);
+        sw_train_state *st = interrupt_after(&cfg, NULL, n, path, what);
+        if (!st) continue;
+        CHECK(sw_train_state_epoch(st) == stops[k][1] && sw_train_state_step(st) == stops[k][2],
+              "%s: the state is at epoch %d step %d (want %d, %d)", what, sw_train_state_epoch(st),
+              sw_train_state_step(st), stops[k][1], stops[k][2]);
+        sw_run_result resumed;
+        sw_train_hooks go = {.resume = st};
+        CHECK(sw_train_run(&cfg, &go, &resumed) == SW_OK, "%s: resumed: %s", what, resumed.error);
+        check_same(&cfg, &full, &resumed, what);
+        sw_run_result_free(&resumed);
+        /* stopped again two steps after the resumption, and resumed again */
+        snprintf(what, sizeof what, "%s stopped after step %d, then 2 more", sw_cell_name(cell), n);
+        sw_train_state *again = interrupt_after(&cfg, st, 2, path, what);
+        if (again) {
+            int at = sw_train_state_epoch(again) * steps + sw_train_state_step(again);
+            CHECK(at == n + 2 || (at == n + 1 && sw_train_state_step(again) == steps), "%s: at step %d", what, at);
+            sw_train_hooks go2 = {.resume = again};
+            CHECK(sw_train_run(&cfg, &go2, &resumed) == SW_OK, "%s: resumed: %s", what, resumed.error);
+            check_same(&cfg, &full, &resumed, what);
+            sw_run_result_free(&resumed);
+        }
+        sw_train_state_free(again);
+        sw_train_state_free(st);
+    }
+    sw_run_result_free(&full);
+    unlink(path);
+}
+
+/* A stop heard at an epoch's end saves the state there; one heard before the first step
+ * (nothing done) saves none; a state that is not the run's is refused; a failing
+ * checkpoint fails the run. */
 static void test_interrupt(void)
 {
     sw_config cfg = small_config(SW_CELL_RNN);
@@ -261,19 +362,19 @@ static void test_interrupt(void)
     capture c = {.cfg = &cfg};
     sw_train_hooks h = {.stop = &stop, .on_checkpoint = on_checkpoint, .checkpoint_ctx = &c};
     sw_run_result r;
-    CHECK(sw_train_run(&cfg, &h, &r) == SW_EINTERRUPTED, "interrupted");
-    CHECK(c.calls == 1 && c.last_epoch == 1 && r.history.epochs == 1, "a state at the stop: %d calls, epoch %d",
-          c.calls, c.last_epoch);
+    CHECK(sw_train_run(&cfg, &h, &r) == SW_EINTERRUPTED, "interrupted before the first step");
+    CHECK(c.calls == 0 && r.history.epochs == 0, "nothing done, nothing saved: %d calls", c.calls);
     sw_run_result_free(&r);
-    if (c.kept) {
-        sw_run_result full, resumed;
-        sw_train_run(&cfg, NULL, &full);
-        sw_train_hooks go = {.resume = c.kept};
-        CHECK(sw_train_run(&cfg, &go, &resumed) == SW_OK, "resumed after the stop");
-        check_same(&cfg, &full, &resumed, "after Ctrl-C");
-        sw_run_result_free(&full);
-        sw_run_result_free(&resumed);
-    }
+    /* heard at the end of epoch 2 (set by the epoch's callback): the state is at the boundary */
+    stop = 0;
+    step_stopper s = {&stop, 0, 2};
+    sw_train_hooks at_end = {.on_epoch = stop_at_epoch, .ctx = &s, .stop = &stop, .on_checkpoint = on_checkpoint,
+                             .checkpoint_ctx = &c};
+    CHECK(sw_train_run(&cfg, &at_end, &r) == SW_EINTERRUPTED, "interrupted at the end of epoch 2");
+    CHECK(c.calls == 1 && c.kept && sw_train_state_epoch(c.kept) == 2 && sw_train_state_step(c.kept) == 0,
+          "the state at the end of epoch 2: epoch %d step %d", c.kept ? sw_train_state_epoch(c.kept) : -1,
+          c.kept ? sw_train_state_step(c.kept) : -1);
+    sw_run_result_free(&r);
     /* a state that is not this run's is refused */
     if (c.kept) {
         sw_config other = cfg;
@@ -282,12 +383,20 @@ static void test_interrupt(void)
         CHECK(sw_train_run(&other, &go, &r) == SW_EINVAL && r.status == SW_RUN_FAILED, "another run's state: %s",
               r.error);
         sw_run_result_free(&r);
+        /* and one of the same run at a step it cannot reach */
+        sw_train_state *bad = NULL;
+        CHECK(sw_train_state_create(&cfg, 1, 4, 0, &bad) == SW_EINVAL && !bad, "step 4 of 3: refused");
+        CHECK(sw_train_state_create(&cfg, 0, 0, 0, &bad) == SW_EINVAL && !bad, "epoch 0 step 0: refused");
+        CHECK(sw_train_state_create(&cfg, 0, 2, 0, &bad) == SW_OK && bad, "epoch 0 step 2: a state");
+        sw_train_state_free(bad);
     }
     sw_train_state_free(c.kept);
     /* a failing checkpoint fails the run */
-    stop = 1;
+    stop = 0;
+    s = (step_stopper){&stop, 0, 2};
     capture nowhere = {.cfg = &cfg, .path = "/nonexistent/dir/x.ckpt"};
-    sw_train_hooks bad = {.stop = &stop, .on_checkpoint = on_checkpoint, .checkpoint_ctx = &nowhere};
+    sw_train_hooks bad = {.on_step = stop_at_step, .ctx = &s, .stop = &stop, .on_checkpoint = on_checkpoint,
+                          .checkpoint_ctx = &nowhere};
     int rc = sw_train_run(&cfg, &bad, &r);
     printf("failed write: %s\n", nowhere.err);
     CHECK(rc == SW_EIO && r.status == SW_RUN_FAILED && strstr(r.error, "saving a checkpoint"), "failed write: %d %s",
@@ -315,6 +424,17 @@ static void test_unthrottled(void)
         sw_run_result_free(&r);
     }
     sw_train_state_free(c.kept);
+    /* a stop heard right after a periodic checkpoint (before the next epoch's first step)
+     * finds that state saved: no second checkpoint of it */
+    atomic_int stop = 0;
+    capture once = {.cfg = &cfg, .stop = &stop};
+    sw_train_hooks s = {.stop = &stop, .on_checkpoint = on_checkpoint, .checkpoint_ctx = &once,
+                        .checkpoint_unthrottled = true};
+    CHECK(sw_train_run(&cfg, &s, &r) == SW_EINTERRUPTED, "stopped after a checkpoint");
+    CHECK(once.calls == 1 && once.kept && sw_train_state_epoch(once.kept) == 2 && sw_train_state_step(once.kept) == 0,
+          "one checkpoint, at epoch 2 (%d calls)", once.calls);
+    sw_run_result_free(&r);
+    sw_train_state_free(once.kept);
     sw_run_result_free(&full);
 }
 
@@ -335,6 +455,10 @@ int main(void)
     test_resume(SW_CELL_GRU, 6);
     test_refused();
     test_interrupt();
+    test_stop_inside_epoch(SW_CELL_RNN);
+    test_stop_inside_epoch(SW_CELL_LSTM);
+    test_stop_inside_epoch(SW_CELL_GRU);
+    test_stop_inside_epoch(SW_CELL_TRANSFORMER);
     test_unthrottled();
     rmdir(g_dir);
     return check_report("engine_checkpoint");

@@ -89,6 +89,12 @@ static void check_schedules(void)
     CHECK(check_close(sw_schedule_lr(&t, 1), 1.0, 0, 1e-12), "cosine starts at lr");
     CHECK(check_close(sw_schedule_lr(&t, 6), 0.55, 0, 1e-12), "cosine midpoint: %g", sw_schedule_lr(&t, 6));
     CHECK(check_close(sw_schedule_lr(&t, 11), 0.1, 0, 1e-12), "cosine ends at min_lr: %g", sw_schedule_lr(&t, 11));
+    {
+        sw_train_config one = t;
+        one.epochs = 1;
+        CHECK(check_close(sw_schedule_lr(&one, 1), 1.0, 0, 1e-12), "a one-epoch cosine trains at lr, not min_lr: %g",
+              sw_schedule_lr(&one, 1));
+    }
 
     /* warmup 2: lr/2, lr, then the schedule from its own epoch 1 */
     t.schedule.warmup = 2;

@@ -79,9 +79,9 @@ check "summarize: foreign beside the runs" has err.txt "skipping d/notes.h5: not
 check "summarize counts the old-format run" has out.txt "1 run (1 done, 0 diverged, 0 failed)"
 check "summarize: 7 unreadable files" has out.txt "7 unreadable files skipped"
 
-# index: the same names, the runs' rows unreadable, exit 0
+# index: the same names, the runs' rows unreadable, exit 1 (the index is written)
 "$SWEEP" index d > out.txt 2> err.txt; st=$?
-check "index exits 0" test $st = 0
+check "index exits 1 when files do not verify" test $st = 1
 check "index: overwritten metadata" has err.txt "sweep index: d/seed=1.h5: "
 check "index: wrong shape" has err.txt "sweep index: d/seed=2.h5: /history/test_acc has shape [3,7]; its config implies [2]; listed as unreadable"
 check "index: checksum" has err.txt "sweep index: d/seed=3.h5: /probe/hidden_final unreadable (HDF5: data error detected by Fletcher32 checksum); listed as unreadable"

@@ -6,6 +6,11 @@
 #   cancel  one task cancelled (scancel) between its first and its second run (held there
 #           by SWEEP_TEST_HOLD); the whole array submitted again completes the sweep with the
 #           same files as one process, keeping the runs that were complete.
+#   requeue both tasks held after a training step inside their first run; task 0 is sent
+#           `scancel --signal=TERM --full` (as at a time limit or a preemption): its sweep
+#           stops the run at its next step with a checkpoint and exits 75, the script
+#           requeues the task (`scontrol requeue`), and the task, run again, resumes the run
+#           there; the array ends with the same files as one process.
 #   readme  README.md shows SCRIPT verbatim (needs no Slurm).
 # Skipped (status 77) only where Slurm cannot start: not root (slurmd must be), or the
 # Debian packages munge, slurmctld, slurmd, slurm-client missing. Once they are there, a
@@ -223,6 +228,36 @@ cancel)
     check "sweep index exits 0" test $? = 0
     check "sweep index counts every run" has out.txt "4 with a complete file"
     check "the resubmitted array's files are those of one process" same one arr
+    ;;
+requeue)
+    # each task holds after its 40th training step (epoch 2 of its first run; 32 steps an
+    # epoch); the output of both executions of a requeued task is kept (--open-mode=append)
+    jid=$(export SWEEP_TEST_HOLD=step:40 SWEEP_TEST_RELEASE="$RELEASE"
+          sbatch --parsable --array=0-1 --cpus-per-task=1 --open-mode=append "$SCRIPT" arr.yaml arr)
+    check "sbatch accepts the script" test -n "$jid"
+    held() { grep -q '^sweep: test hold at step 40' "slurm-${jid}_$1.out" 2> /dev/null || no_jobs; }
+    wait_until 120 held 0 && grep -q '^sweep: test hold at step 40' "slurm-${jid}_0.out" ||
+        { echo "FAIL: task 0 did not hold after a training step"; cat slurm-"$jid"_*.out; exit 1; }
+    scancel --signal=TERM --full "${jid}_0"
+    took() { grep -q 'sweep: interrupted (SIG' "slurm-${jid}_0.out"; }
+    check "task 0's sweep takes the signal" wait_until 120 took
+    release
+    restarted() { scontrol -o show job "${jid}_0" | grep -q 'Restarts=[1-9]'; }
+    check "task 0 requeued itself" wait_until 120 restarted
+    # Slurm holds a requeued batch job back for a while (Reason=BeginTime, 2 minutes here)
+    # before it may start again: let it start now
+    pending() { scontrol -o show job "${jid}_0" | grep -q 'JobState=PENDING'; }
+    wait_until 120 pending && scontrol update JobId="${jid}_0" StartTime=now
+    wait_array "$jid"
+    states "$jid" > states.txt
+    check "both tasks completed with exit 0" test "$(cat states.txt)" = "$(printf '0 COMPLETED 0:0\n1 COMPLETED 0:0')"
+    check "task 0 ran twice" test "$(grep -c '^sweep: test hold at step 40' "slurm-${jid}_0.out")" = 2
+    check "task 1 ran once" test "$(scontrol -o show job "${jid}_1" | grep -o 'Restarts=[0-9]*')" = Restarts=0
+    "$SWEEP" index arr > out.txt 2> err.txt
+    check "sweep index exits 0" test $? = 0
+    check "sweep index counts every run" has out.txt "4 with a complete file"
+    check "the requeued array's files are those of one process" same one arr
+    check "no checkpoint left" test -z "$(ls arr | grep -F .ckpt)"
     ;;
 *) echo "unknown mode $MODE"; exit 2 ;;
 esac

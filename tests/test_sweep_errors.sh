@@ -228,7 +228,7 @@ cd "$work" || exit 1
 
 # the test suite's hooks (src/sweep/testhook.h): a misspelt or bad one is an error, not ignored
 SWEEP_TEST_HOLD=epochs case_ test_hold_event "$ok_base" \
-    "SWEEP_TEST_HOLD=epochs: expects EVENT or EVENT:N with N >= 1, EVENT one of epoch, checkpoint, run"
+    "SWEEP_TEST_HOLD=epochs: expects EVENT or EVENT:N with N >= 1, EVENT one of step, epoch, checkpoint, run"
 SWEEP_TEST_HOLD=run:0 case_ test_hold_count "$ok_base" "SWEEP_TEST_HOLD=run:0: expects EVENT or EVENT:N with N >= 1"
 SWEEP_TEST_CHECKPOINTS=always case_ test_checkpoints "$ok_base" "SWEEP_TEST_CHECKPOINTS=always: expects unthrottled"
 SWEEP_TEST_HOLDS=run case_ test_unknown "$ok_base" "SWEEP_TEST_HOLDS: unknown test variable"

@@ -3,9 +3,12 @@
 # are bit-identical (timings aside) to those of a sweep that was never interrupted.
 #   kill9    kill -9 (the process group) once runs have saved checkpoints: the next
 #            invocation says "resumed at epoch K", and no checkpoint is left at the end
-#   sigint   one Ctrl-C: running runs save a checkpoint at the epoch they stop after
-#            (record.checkpoint_every 4 makes that epoch tell the two kinds apart), the
-#            sweep exits 130, and the next invocation resumes them there
+#   sigint   one Ctrl-C (SIGINT) in the middle of an epoch: each running run stops before
+#            its next training step and saves a checkpoint there (its place in the epoch
+#            included), the sweep exits 75, and the next invocation resumes them there
+#   sigterm  the same with SIGTERM (a batch system's time limit), and SIGUSR1 (its warning)
+#   signals  --stop-signals USR2: USR2 stops the sweep the same way; SIGUSR1 is then left
+#            to its default action (the process ends at once; the runs redo their steps)
 #   damaged  a truncated checkpoint: one line names it, the run starts over
 #   shard    a shard killed mid-run resumes its runs the same way
 # Every mode waits for events, never a time, and the events do not depend on the machine's
@@ -36,11 +39,12 @@ check "uninterrupted sweep" test $? = 0
 check "no checkpoint left by a sweep that ran through" test -z "$(ls ref | grep -F .ckpt)"
 
 has_checkpoint() { ls "$1" 2> /dev/null | grep -q '\.ckpt$'; }
-# start DIR N ARGS...: the sweep in the background, in a process group of its own ($pid),
-# writing a checkpoint at every record.checkpoint_every-th epoch and held after its N-th.
+# start DIR HOLD ARGS...: the sweep in the background, in a process group of its own ($pid),
+# writing a checkpoint at every record.checkpoint_every-th epoch and held at HOLD
+# (EVENT:N, e.g. checkpoint:4 after its 4th checkpoint, step:40 after its 40th training step).
 start() {
-    local dir=$1 n=$2; shift 2
-    env SWEEP_TEST_CHECKPOINTS=unthrottled SWEEP_TEST_HOLD=checkpoint:$n SWEEP_TEST_RELEASE="$RELEASE" \
+    local dir=$1 hold=$2; shift 2
+    env SWEEP_TEST_CHECKPOINTS=unthrottled SWEEP_TEST_HOLD=$hold SWEEP_TEST_RELEASE="$RELEASE" \
         setsid "$SWEEP" r.yaml -o "$dir" "$@" > out.txt 2> err.txt &
     pid=$!
 }
@@ -57,7 +61,7 @@ case $MODE in
 kill9)
     # held at the 12th checkpoint: about epoch 6 of both runs training (one a checkpoint
     # ahead), past their gradient record at epoch 5
-    start k 12 -j 2
+    start k checkpoint:12 -j 2
     check "the sweep holds after a checkpoint" await_hold err.txt "$pid"
     kill -9 -- -"$pid"
     wait "$pid" 2> /dev/null
@@ -65,28 +69,59 @@ kill9)
     resume k
     check "a run says where it resumed" grep -qE 'resumed at epoch [0-9]+' err2.txt
     ;;
-sigint)
-    # held at the first checkpoint (epoch 4 of a run; the other run holds at the end of its
-    # epoch), interrupted there, then released: the runs stop at their next epoch boundary
-    start s 1 -j 2 --set record.checkpoint_every=4
-    check "the sweep holds after a checkpoint" await_hold err.txt "$pid"
-    kill -INT "$pid"
-    check "the sweep takes the SIGINT" await 120 "the SIGINT's message" grep -q "sweep: interrupted" err.txt
+sigint|sigterm)
+    # held after the 40th training step of the sweep (16 steps an epoch, two runs training:
+    # the run that made it is inside an epoch, past a checkpoint at epoch 1 at least),
+    # signalled there, then released: each running run stops before its next training step
+    sig=INT; [ "$MODE" = sigterm ] && sig=TERM
+    start s step:40 -j 2
+    check "the sweep holds after a training step" await_hold err.txt "$pid"
+    kill -$sig "$pid"
+    check "the sweep takes the SIG$sig" await 120 "the signal's message" grep -q "sweep: interrupted (SIG$sig)" err.txt
+    # further stop signals (a batch system's TERM after its USR1 warning) change nothing
+    [ "$MODE" = sigterm ] && kill -USR1 "$pid"
     release
     wait "$pid"
-    check "SIGINT exits 130" test $? = 130
+    check "SIG$sig exits 75" test $? = 75
     check "the stopped runs saved a checkpoint" grep -q 'checkpoint saved, the run resumes there' err.txt
-    # the epochs the runs stopped after, and the epochs they resume at, are the same
-    sed -nE 's/.*stopped +([^ ]+) +interrupted after epoch ([0-9]+); checkpoint saved.*/\1 \2/p' err.txt |
+    check "the end line says how to continue" has err.txt "run the same command again to resume"
+    # where the runs stopped ("after epoch E" or "in epoch E after step S of 16") is where
+    # they resume ("at epoch E", "in epoch E after step S of 16")
+    sed -nE 's/.*stopped +([^ ]+) +interrupted (after epoch|in epoch) ([^;]*); checkpoint saved.*/\1 \3/p' err.txt |
         sort > stopped.txt
     resume s
-    sed -nE 's/.*done +([^ ]+) .*resumed at epoch ([0-9]+).*/\1 \2/p' err2.txt | sort > resumed.txt
+    sed -nE 's/.*done +([^ ]+) .*resumed (at epoch|in epoch) ([^;]*).*/\1 \3/p' err2.txt | sort > resumed.txt
     check "every stopped run resumes where it stopped" cmp -s stopped.txt resumed.txt
-    check "some run was stopped mid-way" test -s stopped.txt
-    check "a run stopped after an epoch that is no multiple of 4" grep -qvE ' (4|8)$' stopped.txt
+    check "a run stopped inside an epoch, after a training step" \
+        grep -qE 'interrupted in epoch [0-9]+ after step [0-9]+ of 16; checkpoint saved' err.txt
+    check "its resumption says so" grep -qE 'resumed in epoch [0-9]+ after step [0-9]+ of 16' err2.txt
+    ;;
+signals)
+    start g step:40 -j 2 --stop-signals USR2
+    check "the sweep holds after a training step" await_hold err.txt "$pid"
+    kill -USR2 "$pid"
+    check "the sweep takes the SIGUSR2" await 120 "the signal's message" grep -q "sweep: interrupted (SIGUSR2)" err.txt
+    release
+    wait "$pid"
+    check "SIGUSR2 exits 75" test $? = 75
+    check "a run stopped inside an epoch" grep -qE 'interrupted in epoch [0-9]+ after step' err.txt
+    rm -f "$RELEASE"
+    start u step:40 -j 2 --stop-signals USR2
+    check "the second sweep holds" await_hold err.txt "$pid"
+    kill -USR1 "$pid"
+    wait "$pid"
+    check "SIGUSR1, not listed, ends the process at once (128 + 10)" test $? = 138
+    check "... without the stop's message" test -z "$(grep 'sweep: interrupted' err.txt)"
+    resume g
+    "$SWEEP" r.yaml -o u -j 2 > /dev/null 2>&1
+    check "the sweep ended by SIGUSR1 completes" test $? = 0
+    check "... with files identical to the uninterrupted sweep's" same ref u
+    "$SWEEP" r.yaml -o x --stop-signals TERM,KILL > /dev/null 2> bad.txt
+    check "--stop-signals with an uncatchable signal: exit 2" test $? = 2
+    check "... naming the allowed ones" has bad.txt "unknown signal 'KILL'; allowed: HUP, INT, TERM, USR1, USR2, XCPU, ALRM"
     ;;
 damaged)
-    start d 4 -j 2
+    start d checkpoint:4 -j 2
     check "the sweep holds after a checkpoint" await_hold err.txt "$pid"
     kill -9 -- -"$pid"
     wait "$pid" 2> /dev/null
@@ -99,7 +134,7 @@ damaged)
 shard)
     # shard 0/2 of the three runs (lstm and rnn, longest first), killed mid-run: held at
     # lstm's checkpoint after epoch 6
-    start h 6 -j 1 --shard 0/2
+    start h checkpoint:6 -j 1 --shard 0/2
     check "the shard holds after a checkpoint" await_hold err.txt "$pid"
     kill -9 -- -"$pid"
     wait "$pid" 2> /dev/null

@@ -10,7 +10,7 @@
 #              changed; --force moves the files of removed and changed runs into
 #              DIR/dropped-N (never deleted) and names them, and summarize, the index,
 #              `sweep index` and the analysis loader then count the same runs
-#   interrupt  SIGINT: exit 130, nothing incomplete under a final name, resumable;
+#   interrupt  SIGINT: exit 75, nothing incomplete under a final name, resumable;
 #              a second SIGINT quits at once
 #   diverged   a diverging run is recorded as diverged, the others finish, exit 1;
 #              --fail-fast starts nothing after it
@@ -227,21 +227,21 @@ YAML
     check "the sweep takes the SIGINT" await 120 "the SIGINT's message" grep -q "sweep: interrupted" err.txt
     release
     wait $pid; st=$?
-    check "SIGINT exits 130" test $st = 130
-    check "SIGINT message" has err.txt "interrupted; finishing the current epoch"
+    check "SIGINT exits 75" test $st = 75
+    check "SIGINT message" has err.txt "sweep: interrupted (SIGINT); each running run stops at its next training step"
     check "resume hint" has err.txt "run the same command again to resume"
     n_complete=$(complete_files s | wc -l)
     n_files=$(ls s | grep -c '\.h5$')
     check "every run file under a final name is complete" test "$n_files" = $((n_complete + 1))
     check "some runs were left to do" test "$n_complete" -lt 6
     check "no temporaries left" test -z "$(ls -a s | grep -F '.tmp')"
-    # a second SIGINT quits at once, without waiting for the epoch: both runs are held at the
-    # end of an epoch (before their checkpoint and the stop check) until the process ends, so
-    # only quitting at once ends it
+    # a second SIGINT quits at once, without waiting for the runs' next step: both runs are
+    # held (at the end of an epoch or after a training step, before the stop check) until the
+    # process ends, so only quitting at once ends it
     rm -f "$RELEASE"
     env SWEEP_TEST_HOLD=epoch:1 SWEEP_TEST_RELEASE="$RELEASE" "$SWEEP" slow.yaml -o l -j 2 > out.txt 2> err2.txt &
     pid=$!
-    took_sigint() { grep -q "sweep: interrupted; finishing the current epoch" err2.txt; }
+    took_sigint() { grep -q "sweep: interrupted (SIGINT)" err2.txt; }
     ended() { ! kill -0 $pid 2> /dev/null; }
     check "held at the end of a first epoch" await_hold err2.txt $pid
     kill -INT $pid
@@ -254,10 +254,10 @@ YAML
     # no run reached its epoch's end after the signals (none reports itself stopped) and the
     # sweep did not finish its loop (no resume hint)
     quit_early() {
-        ! grep -q 'interrupted after epoch' err2.txt && ! grep -q 'run the same command again' err2.txt ||
+        ! grep -qE 'interrupted (after|in) epoch' err2.txt && ! grep -q 'run the same command again to resume' err2.txt ||
             { sed 's/^/    | /' err2.txt; return 1; }
     }
-    check "the second SIGINT came while the runs were finishing their epoch" quit_early
+    check "the second SIGINT came before the runs could stop" quit_early
     check "second SIGINT exits 130" test $st = 130
     check "after a double SIGINT nothing looks complete" test -z "$(complete_files l)"
     check "after a double SIGINT no run file under a final name" test -z "$(ls l | grep -v '^sweep' | grep '\.h5$')"

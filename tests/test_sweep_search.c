@@ -138,8 +138,15 @@ static void test_uniqueness(void)
     /* random draws of 3 x 4 combinations repeat early (birthday): skipped, and said */
     sw_sweep_spec *s = load(BASE "search: {kind: random, samples: 12}\nspace:\n  cell: {choice: [rnn, lstm, gru]}\n"
                                  "  hidden: {int_uniform: [4, 7]}\n", NULL, 0);
-    CHECK(s && s->n_warnings == 1 && strstr(s->warnings[0], "t.yaml:8:3: warning: "), "%s",
-          s && s->n_warnings ? s->warnings[0] : "no warning");
+    CHECK(s && s->n_warnings == 1 && strstr(s->warnings[0], "t.yaml:8:3: warning: ") &&
+              strstr(s->warnings[0], "(the space's choices and integer ranges allow few combinations)"),
+          "%s", s && s->n_warnings ? s->warnings[0] : "no warning");
+    sw_sweep_spec_free(s);
+    /* a float range repeats because sampled floats keep 6 significant digits: said so */
+    s = load(BASE "search: {kind: random, samples: 40}\nspace:\n  lr: {uniform: [0.1, 0.1001]}\n", NULL, 0);
+    CHECK(s && s->n_warnings == 1 &&
+              strstr(s->warnings[0], "(sampled floats are kept to 6 significant digits, so close draws coincide)"),
+          "float repeats: %s", s && s->n_warnings ? s->warnings[0] : "no warning");
     sw_sweep_spec_free(s);
     expect_fail(BASE "search: {kind: random, samples: 13}\nspace:\n  cell: {choice: [rnn, lstm, gru]}\n"
                      "  hidden: {int_uniform: [4, 7]}\n",

@@ -12,6 +12,9 @@
 #   kill9  kill -9 right after a rung's decision (stopped runs, promoted runs waiting and
 #          one training, held there by SWEEP_TEST_HOLD) and a rerun give the same files; the
 #          stopped runs' files are not rewritten (same inode and mtime).
+#   signal SIGTERM inside rung 0's barrier (some runs at the rung, waiting, others not yet
+#          there) and inside a promoted run's epoch after it (held at a training step by
+#          SWEEP_TEST_HOLD): exit 75, and a rerun gives the same files and /decisions.
 #   mpi    mpirun -np 2 gives the same files and /decisions as one process (status 77
 #          without MPI or mpirun).
 set -u
@@ -236,6 +239,28 @@ PYEOF
         [ -n "$a" ] && [ "$a" = "$b" ] || { echo "  $rid: before '$a', after '$b'"; ok=0; }
     done < stopped0.txt
     check "stopped runs keep their files (inode, mtime)" test $ok = 1
+    ;;
+signal)
+    "$SWEEP" "$CFG" -o ref3 -j 1 -q || { echo "FAIL: the reference sweep"; exit 1; }
+    # rung 0 is 16 runs of one epoch of 2 steps (32 steps): step 20 is inside its barrier,
+    # step 35 inside a promoted run's second or third epoch
+    for at in 20 35; do
+        rm -f "$RELEASE"
+        env SWEEP_TEST_HOLD=step:$at SWEEP_TEST_RELEASE="$RELEASE" "$SWEEP" "$CFG" -o t$at -j 2 2> t$at.txt &
+        pid=$!
+        check "held at step $at" await_hold t$at.txt $pid
+        kill -TERM $pid
+        check "step $at: the sweep takes the SIGTERM" await 120 "the signal's message" grep -q "sweep: interrupted (SIGTERM)" t$at.txt
+        release
+        wait $pid; st=$?
+        check "step $at: SIGTERM exits 75" test $st = 75
+        check "step $at: a run stopped inside an epoch" grep -qE 'interrupted in epoch [0-9]+ after step [12] of 2; checkpoint saved' t$at.txt
+        "$SWEEP" "$CFG" -o t$at -j 2 2> t$at-2.txt; check "step $at: the rerun exits 0" test $? = 0
+        check "step $at: the rerun resumes a run inside its epoch" grep -qE 'resumed in epoch [0-9]+ after step [12] of 2' t$at-2.txt
+        check "step $at: the same files and /decisions as one uninterrupted process" same ref3 t$at
+    done
+    check "step 20 was inside rung 0" grep -q "interrupted in epoch 1 after step" t20.txt
+    check "step 35 was after rung 0" grep -qE "interrupted in epoch [23] after step" t35.txt
     ;;
 mpi)
     if [ "$MPI_BUILT" != 1 ]; then echo "SKIP: sweep was built without MPI"; exit 77; fi

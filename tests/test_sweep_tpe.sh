@@ -12,6 +12,8 @@
 #           the same files as one process.
 #   kill9   kill -9 in the middle of round 1 (held there by SWEEP_TEST_HOLD after a run of
 #           that round) and a rerun give the same files.
+#   signal  SIGTERM inside a run of round 2 (held by SWEEP_TEST_HOLD after its 70th training
+#           step: round 1 is 8 runs of 8 steps), exit 75, and a rerun gives the same files.
 #   mpi     mpirun -np 2 gives the same files as one process (status 77 without MPI or
 #           mpirun).
 set -u
@@ -156,6 +158,21 @@ kill9)
     check "... with runs of it complete" test "$(ls k/p00[4-7]-*.h5 2> /dev/null | wc -l)" -ge 1
     "$SWEEP" "$CFG" -o k -j 2 2> k2.txt > /dev/null; check "the rerun exits 0" test $? = 0
     check "the rerun: the same files and /search as without the kill" same ref k
+    ;;
+signal)
+    env SWEEP_TEST_HOLD=step:70 SWEEP_TEST_RELEASE="$RELEASE" "$SWEEP" "$CFG" -o t -j 1 2> t.txt > /dev/null &
+    pid=$!
+    check "held in round 2" await_hold t.txt $pid
+    kill -TERM $pid
+    check "the sweep takes the SIGTERM" await 120 "the signal's message" grep -q "sweep: interrupted (SIGTERM)" t.txt
+    release
+    wait $pid; st=$?
+    check "SIGTERM exits 75" test $st = 75
+    check "stopped in round 2 of 3" has t.txt "round 2 of 3"
+    check "a run stopped inside an epoch" grep -qE 'interrupted in epoch [0-9]+ after step [12] of 2; checkpoint saved' t.txt
+    "$SWEEP" "$CFG" -o t -j 2 2> t2.txt > /dev/null; check "the rerun exits 0" test $? = 0
+    check "the rerun resumes that run inside its epoch" grep -qE 'resumed in epoch [0-9]+ after step [12] of 2' t2.txt
+    check "the rerun: the same files and /search as without the signal" same ref t
     ;;
 mpi)
     if [ "$MPI_BUILT" != 1 ]; then echo "SKIP: sweep was built without MPI (no MPI library found by CMake)"; exit 77; fi

@@ -9,7 +9,8 @@
  *
  * Exit status: 0 every run done; 1 the sweep finished but some runs failed or diverged
  * (or its index could not be written); 2 usage or config error (nothing run, nothing
- * written); 130 interrupted. Only this file exits. */
+ * written); 75 stopped by a stop signal (checkpoints saved: run the same command again);
+ * 130 a second Ctrl-C quit at once. Only this file exits. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <limits.h>
@@ -46,11 +47,11 @@
 #include "testhook.h"
 #include "version.h"
 
-enum { EXIT_DONE = 0, EXIT_RUNS_FAILED = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
+enum { EXIT_DONE = 0, EXIT_RUNS_FAILED = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = SW_EXIT_INTERRUPTED };
 
 static const char usage_text[] =
     "usage: sweep CONFIG.yaml [-j N] [-o DIR] [--set KEY=VALUE]... [--dry-run] [--force] [--quiet] [--fail-fast]\n"
-    "                         [--shard K/N] [--threads-per-run M|auto]\n"
+    "                         [--shard K/N] [--threads-per-run M|auto] [--stop-signals LIST]\n"
     "       sweep summarize DIR [DIR...] [...]\n"
     "       sweep index DIR\n"
     "       sweep report DIR [--out FILE] [--run RUN_ID] [--watch [--report-every S]]\n"
@@ -61,7 +62,7 @@ static const char usage_text[] =
 /* Two strings: C99 guarantees string literals only up to 4095 characters. */
 static const char help_text[] =
     "usage: sweep CONFIG.yaml [-j N] [-o DIR] [--set KEY=VALUE]... [--dry-run] [--force] [--quiet] [--fail-fast]\n"
-    "                         [--shard K/N] [--threads-per-run M|auto]\n"
+    "                         [--shard K/N] [--threads-per-run M|auto] [--stop-signals LIST]\n"
     "\n"
     "sweep: train grids of small recurrent networks (rnn, lstm, gru; and, to compare, a causal\n"
     "transformer encoder: model.cell: transformer) in parallel and record their histories,\n"
@@ -115,6 +116,12 @@ static const char help_text[] =
     "                        with --array=0-(N-1)); each rewrites the index from the files\n"
     "                        present; `sweep index DIR` afterwards gives the complete one\n";
 
+/* help_text's last option (C99 guarantees string literals only up to 4095 characters) */
+static const char help_stop_text[] =
+    "  --stop-signals LIST   the signals that stop the sweep with checkpoints (below);\n"
+    "                        default INT,TERM,USR1; any of HUP, INT, TERM, USR1, USR2,\n"
+    "                        XCPU, ALRM, comma-separated\n";
+
 static const char help_notes_text[] =
     "\n"
     "MPI (builds with MPI): `mpirun -np N sweep CONFIG.yaml -j M` shares the runs between\n"
@@ -129,13 +136,18 @@ static const char help_notes_text[] =
     "shapes); a damaged one is moved to NAME.h5.damaged (never deleted) and the run redone.\n"
     "One sweep process per directory at a time.\n"
     "A killed job (kill -9, MPI or shards) resumes the same way: run the same command again.\n"
-    "Ctrl-C stops launching runs and lets running ones save a checkpoint and stop at the\n"
-    "next epoch boundary (nothing incomplete is left looking complete); a second Ctrl-C\n"
-    "quits at once.\n"
+    "Stop signals (SIGINT = Ctrl-C, SIGTERM, SIGUSR1; --stop-signals), in every mode (one\n"
+    "process, --shard, each MPI rank): no run is started any more, each running run stops\n"
+    "at its next training step and saves a checkpoint there (its place in the epoch\n"
+    "included), the index is written and the process exits 75; the same command then\n"
+    "resumes every run where it stopped, with files identical to an uninterrupted sweep's.\n"
+    "It takes one training step and a checkpoint's write (Slurm: KillWait, 30 s by default,\n"
+    "is the bound; --signal=B:USR1@120 warns earlier). A second Ctrl-C quits at once (130).\n"
     "\n"
     "Exit status: 0 every run done; 1 some runs failed or diverged, or a file could not be\n"
     "written (a full disk: one line per run; the same command later completes the sweep);\n"
-    "2 usage or config error (nothing run, nothing written); 130 interrupted.\n"
+    "2 usage or config error (nothing run, nothing written); 75 stopped by a signal (rerun\n"
+    "to continue); 130 a second Ctrl-C quit at once (rerun: runs resume from checkpoints).\n"
     "\n"
     "Environment: SWEEP_KERNELS=avx2|avx512|auto picks the compiled kernels (auto: the best\n"
     "the CPU runs; all give identical results; --version names the one in use).\n"
@@ -147,7 +159,7 @@ static const char help_notes_text[] =
 
 static const char help_run_text[] =
     "sweep CONFIG.yaml [-j N] [-o DIR] [--set KEY=VALUE]... [--dry-run] [--force] [--quiet] [--fail-fast]\n"
-    "                  [--shard K/N] [--threads-per-run M|auto]\n"
+    "                  [--shard K/N] [--threads-per-run M|auto] [--stop-signals LIST]\n"
     "\n"
     "Reads CONFIG.yaml, expands its grid into runs and trains them, -j at a time, longest\n"
     "first. Each run is written to DIR/<run id>.h5 when it ends (status done, diverged or\n"
@@ -202,7 +214,10 @@ static const char help_run_text[] =
     "\n"
     "--set KEY=VALUE: a single value sets KEY for every run and replaces a grid axis on it;\n"
     "a list ([1,2,3]) makes KEY a grid axis (replacing one on the same key). A mapping sets\n"
-    "a section: --set 'train.schedule={kind: cosine, min_lr: 0.0001}'.\n"
+    "a section: --set 'train.schedule={kind: cosine, min_lr: 0.0001}'.\n";
+
+/* help_run_text's end (the 4095-character limit of C99 string literals) */
+static const char help_run_end_text[] =
     "\n"
     "--report keeps DIR/report.html current while the sweep runs (record.report: true for a\n"
     "sweep a batch system starts): running runs' curves from their checkpoints, epochs,\n"
@@ -241,7 +256,8 @@ static const char help_index_text[] =
     "Every file is read through; one that does not (damaged, truncated, empty, not a\n"
     "run file) is named with the reason on stderr and its row says \"unreadable\".\n"
     "Use it after shards of a job array (--shard) have finished, or when sweep.h5\n"
-    "was lost. Exit status: 0 written; 1 it could not be written; 2 usage error or\n"
+    "was lost. Exit status: 0 written, every file verified; 1 written, but some files\n"
+    "did not verify (named on stderr), or it could not be written; 2 usage error or\n"
     "DIR is not a sweep's output directory.\n";
 
 /* MPI_COMM_WORLD rank and size (0 and 1 when not under MPI). */
@@ -366,11 +382,13 @@ static int help(const char *topic)
 {
     if (!topic) {
         fputs(help_text, stdout);
+        fputs(help_stop_text, stdout);
         fputs(help_notes_text, stdout);
         return EXIT_DONE;
     }
     if (!strcmp(topic, "run")) {
         fputs(help_run_text, stdout);
+        fputs(help_run_end_text, stdout);
         return EXIT_DONE;
     }
     if (!strcmp(topic, "keys")) {
@@ -438,6 +456,7 @@ typedef struct {
     const char *config, *dir;
     const char **sets; /* argc + 1 entries, the caller's */
     int n_sets, threads, threads_per_run, shard_k, shard_n;
+    int stop_signals[SW_MAX_STOP_SIGNALS], n_stop_signals; /* 0: the defaults */
     bool dry_run, force, quiet, fail_fast;
     bool report;         /* --report */
     double report_every; /* --report-every; 0: record.report_every */
@@ -513,6 +532,14 @@ static int parse_run_args(int argc, char **argv, run_args *r)
                         val);
                 return EXIT_USAGE;
             }
+        } else if (value_option(a, NULL, "--stop-signals", false, argc, argv, &i, &val)) {
+            if (!val) return usage_error("%s needs a list of signals (e.g. TERM,USR1)", a);
+            char why[256];
+            r->n_stop_signals = sw_stop_signals_parse(val, r->stop_signals, SW_MAX_STOP_SIGNALS, why, sizeof why);
+            if (r->n_stop_signals < 0) {
+                fprintf(stderr, "sweep: --stop-signals %s: %s\n", val, why);
+                return EXIT_USAGE;
+            }
         } else if (!strcmp(a, "--dry-run") || !strcmp(a, "-n")) {
             r->dry_run = true;
         } else if (!strcmp(a, "--force")) {
@@ -534,6 +561,7 @@ static int parse_run_args(int argc, char **argv, run_args *r)
             r->report_every = v;
         } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             fputs(help_run_text, stdout);
+            fputs(help_run_end_text, stdout);
             return EXIT_DONE;
         } else {
             return usage_error("unknown option '%s'", a);
@@ -710,9 +738,10 @@ static int run_sweep(sw_sweep_spec **spec, const run_args *r)
     const char *report_argv[10];
     sw_sweep_options opt = {.dir = r->dir, .threads = r->threads, .threads_per_run = r->threads_per_run,
                             .force = r->force, .quiet = r->quiet, .report = stderr,
-                            .fail_fast = r->fail_fast, .handle_sigint = true, .shard_index = r->shard_k,
-                            .shard_count = r->shard_n, .mpi = g_mpi,
+                            .fail_fast = r->fail_fast, .handle_signals = true, .shard_index = r->shard_k,
+                            .shard_count = r->shard_n, .mpi = g_mpi, .n_stop_signals = r->n_stop_signals,
                             .report_argv = live_report(*spec, r, report_argv, every)};
+    memcpy(opt.stop_signals, r->stop_signals, sizeof opt.stop_signals);
     sw_sweep_outcome out;
     int rc;
     if ((*spec)->search.kind == SW_SEARCH_TPE) {
@@ -772,12 +801,13 @@ static int index_command(int argc, char **argv)
     }
     if (argc != 1 || argv[0][0] == '-') return usage_error("index takes one directory: sweep index DIR");
     char err[1024] = "";
-    int rc = sw_sweep_rebuild_index(argv[0], stdout, stderr, err, sizeof err);
+    int damaged = 0;
+    int rc = sw_sweep_rebuild_index(argv[0], stdout, stderr, &damaged, err, sizeof err);
     if (rc) {
         fprintf(stderr, "sweep index: %s\n", err);
         return rc == SW_ENOTFOUND || rc == SW_EFORMAT ? EXIT_USAGE : EXIT_RUNS_FAILED;
     }
-    return EXIT_DONE;
+    return damaged ? EXIT_RUNS_FAILED : EXIT_DONE;
 }
 
 #ifdef SWEEP_HAVE_MPI

@@ -20,7 +20,8 @@ double sw_schedule_lr(const sw_train_config *t, int epoch)
     case SW_SCHED_EXPONENTIAL: return t->lr * pow(s->gamma, (double)(e - 1));
     case SW_SCHED_COSINE: {
         int span = t->epochs - (s->warmup > 0 ? s->warmup : 0) - 1;
-        double progress = span > 0 ? (double)(e - 1) / (double)span : 1.0;
+        /* a single cosine epoch trains at lr, as PyTorch's CosineAnnealingLR at its first step */
+        double progress = span > 0 ? (double)(e - 1) / (double)span : 0.0;
         return s->min_lr + (t->lr - s->min_lr) * 0.5 * (1.0 + cos(3.141592653589793 * progress));
     }
     default: SW_ASSERT(!"unknown schedule");

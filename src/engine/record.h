@@ -283,7 +283,8 @@ double sw_record_memory_bytes(const sw_config *cfg);
 
 /* Bytes of data in the datasets of a done run's file (every planned epoch and record),
  * before compression and without HDF5's own metadata: the file's size, give or take the
- * compression (15-30% on hidden states and gradients) and some kilobytes. */
+ * compression of the arrays that deflate shrinks by 1.3x or more (not hidden states,
+ * gradients or weights, which are stored as they are) and some kilobytes. */
 double sw_record_file_bytes(const sw_config *cfg);
 
 /* Prints the table (`sweep help layout`): a legend of the sizes, then one line per row:

@@ -21,6 +21,13 @@
 #include "rng.h"
 #include "task.h"
 
+/* What an epoch's training steps add up (and the seconds it has taken, when a resumed
+ * state carries its first part). Part of a state taken inside an epoch. */
+typedef struct {
+    double loss_sum, norm_sum, norm_max, seconds;
+    int64_t seen, right;
+} epoch_sums;
+
 /* Everything a run owns while it trains; released in one place. */
 typedef struct {
     sw_model_shape shape;
@@ -32,6 +39,14 @@ typedef struct {
     sw_model_work *work;
     int *order;                    /* (train_size) batch-order permutation */
     int order_pos;
+    /* The epoch under way: what its training steps added up so far, and where a resumed
+     * state left it (start_epoch, start_step: the run's first step; 1, 0 from the start), and
+     * the last state the run has on disk (saved_epoch, saved_step: E, S; the resumed one, or
+     * 0, 0 for none) so that a stop does not write the same state twice. */
+    epoch_sums sums;
+    double t_epoch;                /* sw_now() when the epoch (or its resumption) began */
+    int start_epoch, start_step;
+    int saved_epoch, saved_step;
     int *batch_index;              /* (max_batch) */
     int32_t *batch_labels;         /* (max_batch) or, per-step targets, (max_batch,T) */
     float *batch_values;           /* regression targets (max_batch,K) */
@@ -190,8 +205,17 @@ static double train_step(run_state *st, const sw_config *cfg, int *index, int B,
     return loss;
 }
 
-/* Mean loss and accuracy over a dataset, in evaluation mode (no dropout). */
-static void evaluate(run_state *st, const sw_dataset *d, double *mean_loss, double *accuracy)
+/* True when hooks->stop asks the run to stop (a signal, Ctrl-C): read before every
+ * training step and every evaluation chunk. */
+static bool stop_requested(const run_state *st)
+{
+    return st->hooks && st->hooks->stop && atomic_load(st->hooks->stop);
+}
+
+/* Mean loss and accuracy over a dataset, in evaluation mode (no dropout). With
+ * `interruptible`, gives up between two chunks when the run is asked to stop and returns
+ * false (nothing computed is kept: the evaluation is redone whole on resumption). */
+static bool evaluate(run_state *st, const sw_dataset *d, bool interruptible, double *mean_loss, double *accuracy)
 {
     sw_model_work *w = st->work;
     double total = 0;
@@ -200,6 +224,7 @@ static void evaluate(run_state *st, const sw_dataset *d, double *mean_loss, doub
     int *index = st->batch_index;
     take_threads(st, 0);
     for (int start = 0; start < d->n; start += chunk) {
+        if (interruptible && stop_requested(st)) return false;
         int B = d->n - start < chunk ? d->n - start : chunk;
         for (int b = 0; b < B; b++) index[b] = start + b;
         sw_model_load_input(w, d->x, index, B);
@@ -210,6 +235,7 @@ static void evaluate(run_state *st, const sw_dataset *d, double *mean_loss, doub
     }
     *mean_loss = total / d->n;
     *accuracy = accuracy_of(st, right, d->n);
+    return true;
 }
 
 /* Forward of the probe set in evaluation mode; copies every layer's h_t into hidden
@@ -407,7 +433,7 @@ static int run_setup(run_state *st, const sw_config *cfg, const sw_train_hooks *
     return SW_OK;
 }
 
-/* ---- the state at an epoch boundary (train.h) --------------------------------------- */
+/* ---- the state at an epoch boundary or inside an epoch (train.h) ---------------------- */
 
 /* The streams training draws from after setup: their positions are part of a state. The
  * data, initialisation and probe streams are spent in setup, which a resumed run redoes. */
@@ -423,15 +449,23 @@ static const struct {
 /* An sw_rng as integers: key[2], stream, block, buf[4], used, has_spare, spare's bits. */
 #define RNG_WORDS 11
 
+/* The batch order is stored as int32 (SW_REC_I32) straight from the run's int array. */
+_Static_assert(sizeof(int) == sizeof(int32_t), "the batch order is stored as int32");
+
 struct sw_train_state {
-    int epoch;
+    int epoch;               /* epochs completed (E) */
+    int step;                /* training steps of epoch E+1 done (S; 0 at the boundary) */
     size_t n;                /* parameters */
+    int order_len;           /* task.train_size: the batch order's length */
     sw_record_sizes sizes;   /* E = epoch, R = its gradient records, the others the run's */
-    double seconds;          /* wall seconds of the run's work up to the end of `epoch` */
+    double seconds;          /* wall seconds of the run's work up to the state */
     sw_real *weights;        /* (n) */
     sw_real *moments;        /* (3n) the optimizer's m | v | g (optim.h's one buffer) */
     int64_t opt_steps;
     int64_t rng[SAVED_STREAM_COUNT][RNG_WORDS];
+    int *order;              /* (order_len) the batch-order permutation ... */
+    int order_pos;           /* ... and the position of its lazy shuffle */
+    epoch_sums sums;         /* epoch E+1's steps so far (zero at a boundary) */
     sw_run_result *result;   /* best_*, weights_best, history and gradient records so far */
     /* A state made by create or clone owns its arrays (own); one taken from a running run
      * (state_view) points into the run and lives on its stack. */
@@ -491,6 +525,15 @@ int sw_train_state_parts(const sw_train_state *cst, sw_train_state_part *parts, 
     all[k++] = (sw_train_state_part){"/state/best/test_acc", SW_REC_F64, 1, &r->best_test_acc};
     all[k++] = (sw_train_state_part){"/state/best/test_loss", SW_REC_F64, 1, &r->best_test_loss};
     all[k++] = (sw_train_state_part){"/state/best/weights", SW_REC_REAL, st->n, r->weights_best};
+    /* the epoch under way: where its batches come from, and what its steps added up */
+    all[k++] = (sw_train_state_part){"/state/epoch/order", SW_REC_I32, (size_t)st->order_len, st->order};
+    all[k++] = (sw_train_state_part){"/state/epoch/order_pos", SW_REC_I32, 1, &st->order_pos};
+    all[k++] = (sw_train_state_part){"/state/epoch/loss_sum", SW_REC_F64, 1, &st->sums.loss_sum};
+    all[k++] = (sw_train_state_part){"/state/epoch/grad_norm_sum", SW_REC_F64, 1, &st->sums.norm_sum};
+    all[k++] = (sw_train_state_part){"/state/epoch/grad_norm_max", SW_REC_F64, 1, &st->sums.norm_max};
+    all[k++] = (sw_train_state_part){"/state/epoch/seconds", SW_REC_F64, 1, &st->sums.seconds};
+    all[k++] = (sw_train_state_part){"/state/epoch/seen", SW_REC_I64, 1, &st->sums.seen};
+    all[k++] = (sw_train_state_part){"/state/epoch/correct", SW_REC_I64, 1, &st->sums.right};
     for (size_t i = 0; i < sw_record_len; i++) {
         const sw_record_row *row = &sw_record[i];
         if (!is_progress_row(row)) continue;
@@ -507,6 +550,11 @@ int sw_train_state_epoch(const sw_train_state *st)
     return st->epoch;
 }
 
+int sw_train_state_step(const sw_train_state *st)
+{
+    return st->step;
+}
+
 int sw_train_state_records(const sw_train_state *st)
 {
     return (int)st->sizes.n[SW_SIZE_RECORDS];
@@ -518,26 +566,30 @@ void sw_train_state_free(sw_train_state *st)
     if (st->owned) {
         free(st->weights);
         free(st->moments);
+        free(st->order);
         sw_record_free(&st->own);
     }
     free(st);
 }
 
-/* An owned, zeroed state of these sizes (E = epoch); NULL when out of memory. Allocates
- * exactly what the parts hold, not a whole result. */
-static sw_train_state *state_alloc(const sw_record_sizes *sizes, int epoch)
+/* An owned, zeroed state of these sizes (E = epoch, S = step, a batch order of order_len);
+ * NULL when out of memory. Allocates exactly what the parts hold, not a whole result. */
+static sw_train_state *state_alloc(const sw_record_sizes *sizes, int epoch, int step, int order_len)
 {
     sw_train_state *st = calloc(1, sizeof *st);
     if (!st) return NULL;
     st->owned = true;
     st->epoch = epoch;
+    st->step = step;
+    st->order_len = order_len;
     st->sizes = *sizes;
     st->n = (size_t)sizes->n[SW_SIZE_PARAMS];
     st->result = &st->own;
     st->weights = calloc(st->n + 1, sizeof(sw_real));
     st->moments = calloc(3 * st->n + 1, sizeof(sw_real));
+    st->order = calloc((size_t)order_len + 1, sizeof(int));
     st->own.weights_best = calloc(st->n + 1, sizeof(sw_real));
-    bool ok = st->weights && st->moments && st->own.weights_best;
+    bool ok = st->weights && st->moments && st->order && st->own.weights_best;
     for (size_t i = 0; i < sw_record_len && ok; i++) {
         const sw_record_row *row = &sw_record[i];
         if (!is_progress_row(row)) continue;
@@ -552,7 +604,8 @@ static sw_train_state *state_alloc(const sw_record_sizes *sizes, int epoch)
     return st;
 }
 
-/* Copies every part of `from` into `to` (states of the same sizes). */
+/* Copies every part of `from` into `to` (states of the same sizes), and the values a view
+ * keeps in itself rather than in the run. */
 static void copy_parts(sw_train_state *to, const sw_train_state *from)
 {
     sw_train_state_part a[SW_TRAIN_STATE_MAX_PARTS], b[SW_TRAIN_STATE_MAX_PARTS];
@@ -566,7 +619,7 @@ static void copy_parts(sw_train_state *to, const sw_train_state *from)
 
 int sw_train_state_clone(const sw_train_state *from, sw_train_state **out)
 {
-    *out = state_alloc(&from->sizes, from->epoch);
+    *out = state_alloc(&from->sizes, from->epoch, from->step, from->order_len);
     if (!*out) return SW_ENOMEM;
     copy_parts(*out, from);
     return SW_OK;
@@ -581,95 +634,161 @@ static sw_config resolve_config(const sw_config *given)
     return resolved;
 }
 
-/* The sizes of a state of a run of `cfg` after `epoch` epochs, when that is a state such a
- * run can have (1 <= epoch < train.epochs, `records` its gradient records). */
-static bool state_sizes(const sw_config *cfg, int epoch, int records, sw_record_sizes *sizes)
+int sw_train_steps_per_epoch(const sw_config *given)
 {
-    if (epoch < 1 || epoch >= cfg->train.epochs) return false;
+    sw_config cfg = resolve_config(given);
+    if (cfg.train.steps_per_epoch > 0) return cfg.train.steps_per_epoch;
+    return (cfg.task.train_size + cfg.train.batch - 1) / cfg.train.batch; /* one full pass */
+}
+
+/* The sizes of a state of a run of `cfg` after `epoch` epochs and `step` steps of the next,
+ * when that is a state such a run can have (0 <= epoch < train.epochs, 0 <= step <= its
+ * steps per epoch, not both 0; `records` its gradient records). */
+static bool state_sizes(const sw_config *cfg, int epoch, int step, int records, sw_record_sizes *sizes)
+{
+    if (epoch < 0 || epoch >= cfg->train.epochs || step < 0 || step > sw_train_steps_per_epoch(cfg) ||
+        (epoch == 0 && step == 0))
+        return false;
     sw_record_sizes_of_run(cfg, epoch, sizes);
     return sizes->n[SW_SIZE_RECORDS] == records;
 }
 
-int sw_train_state_create(const sw_config *given, int epoch, int records, sw_train_state **out)
+int sw_train_state_create(const sw_config *given, int epoch, int step, int records, sw_train_state **out)
 {
     *out = NULL;
     sw_config cfg = resolve_config(given);
     sw_record_sizes sizes;
-    if (!state_sizes(&cfg, epoch, records, &sizes)) return SW_EINVAL;
-    *out = state_alloc(&sizes, epoch);
+    if (!state_sizes(&cfg, epoch, step, records, &sizes)) return SW_EINVAL;
+    *out = state_alloc(&sizes, epoch, step, cfg.task.train_size);
     return *out ? SW_OK : SW_ENOMEM;
 }
 
-/* The running run's state after `epoch` epochs and `records` gradient records, as a view:
- * the big parts point into the run (nothing is copied), so it is valid until the run moves
- * on. Also the destination a resumed state is copied into. */
+/* The running run's state after `epoch` epochs, `step` steps of the next and `records`
+ * gradient records, as a view: the big parts point into the run (nothing is copied), so it
+ * is valid until the run moves on. Also the destination a resumed state is copied into. */
 static void state_view(sw_train_state *v, run_state *st, sw_run_result *res, const sw_config *cfg, int epoch,
-                       int records)
+                       int step, int records)
 {
     memset(v, 0, sizeof *v);
     v->epoch = epoch;
+    v->step = step;
     v->n = st->n;
+    v->order_len = cfg->task.train_size;
     sw_record_sizes_of_run(cfg, epoch, &v->sizes);
     v->sizes.n[SW_SIZE_RECORDS] = records;
-    v->seconds = st->seconds_before + (sw_now() - st->t_start);
+    double now = sw_now();
+    v->seconds = st->seconds_before + (now - st->t_start);
     v->weights = st->flat;
     v->moments = st->opt.m;
     v->opt_steps = st->opt.steps;
     pack_rng(&st->batch_rng, v->rng[SAVED_BATCH]);
     pack_rng(&st->dropout_rng, v->rng[SAVED_DROPOUT]);
+    v->order = st->order;
+    v->order_pos = st->order_pos;
+    if (step > 0) { /* at a boundary the epoch's sums are those of the one completed: not kept */
+        v->sums = st->sums;
+        v->sums.seconds += now - st->t_epoch;
+    }
     v->result = res;
 }
 
+/* A batch order as the run makes it: a permutation of 0..N-1, its position within 0..N. */
+static bool order_valid(const int *order, int pos, int N)
+{
+    if (pos < 0 || pos > N) return false;
+    unsigned char *seen = calloc((size_t)N + 1, 1);
+    bool ok = seen != NULL;
+    for (int i = 0; i < N && ok; i++) {
+        ok = order[i] >= 0 && order[i] < N && !seen[order[i]];
+        if (ok) seen[order[i]] = 1;
+    }
+    free(seen);
+    return ok;
+}
+
 /* Puts the run where hooks->resume left it, after run_setup: weights, optimizer, streams,
- * the record so far. Returns SW_OK, or SW_EINVAL (res FAILED) for a state of another run. */
+ * the record so far, and inside an epoch its batch order and sums. Returns SW_OK, or
+ * SW_EINVAL (res FAILED) for a state of another run. */
 static int resume_from(run_state *st, const sw_config *cfg, const sw_train_hooks *hooks, sw_run_result *res)
 {
     const sw_train_state *from = hooks->resume;
     sw_record_sizes want;
-    bool same = state_sizes(cfg, from->epoch, sw_train_state_records(from), &want) && from->n == st->n;
+    bool same = state_sizes(cfg, from->epoch, from->step, sw_train_state_records(from), &want) &&
+                from->n == st->n && from->order_len == cfg->task.train_size;
     for (int s = 0; s < SW_SIZE_COUNT && same; s++) same = want.n[s] == from->sizes.n[s];
     if (!same) return fail(res, SW_EINVAL, "resuming (the state is not one of this run's)");
     if (hooks->until_epoch > 0 && hooks->until_epoch <= from->epoch)
         return fail(res, SW_EINVAL, "resuming (until_epoch is not after the state's epoch)");
     sw_train_state to;
-    state_view(&to, st, res, cfg, from->epoch, sw_train_state_records(from));
+    state_view(&to, st, res, cfg, from->epoch, from->step, sw_train_state_records(from));
     copy_parts(&to, from);
     uint64_t seed = (uint64_t)cfg->seed;
     if (!unpack_rng(to.rng[SAVED_BATCH], seed, saved_streams[SAVED_BATCH].id, &st->batch_rng) ||
         !unpack_rng(to.rng[SAVED_DROPOUT], seed, saved_streams[SAVED_DROPOUT].id, &st->dropout_rng))
         return fail(res, SW_EINVAL, "resuming (the state's random streams are not this run's)");
+    if (from->step > 0 && !order_valid(st->order, to.order_pos, st->train.n))
+        return fail(res, SW_EINVAL, "resuming (the state's batch order is not a permutation of the training set)");
     st->opt.steps = (long)to.opt_steps;
     st->seconds_before = to.seconds;
+    st->order_pos = to.order_pos;
+    st->sums = to.sums;
+    st->start_epoch = from->epoch + 1;
+    st->start_step = from->step;
+    st->saved_epoch = from->epoch;
+    st->saved_step = from->step;
     res->history.epochs = from->epoch;
     res->grad_records = sw_train_state_records(from);
     sw_model_pack(st->work, &st->params);
     return SW_OK;
 }
 
-/* Hands the state after `epoch` to hooks->on_checkpoint. Returns SW_OK, or its code with
- * res FAILED. */
-static int checkpoint(run_state *st, const sw_config *cfg, const sw_train_hooks *hooks, sw_run_result *res, int epoch)
+/* Hands the state after `epoch` epochs and `step` steps of the next to
+ * hooks->on_checkpoint. Returns SW_OK, or its code with res FAILED. */
+static int checkpoint(run_state *st, const sw_config *cfg, const sw_train_hooks *hooks, sw_run_result *res, int epoch,
+                      int step)
 {
     sw_train_state view;
-    state_view(&view, st, res, cfg, epoch, res->grad_records);
+    state_view(&view, st, res, cfg, epoch, step, res->grad_records);
     int rc = hooks->on_checkpoint(hooks->checkpoint_ctx, &view);
-    return rc ? fail(res, rc < 0 ? rc : SW_EIO, "saving a checkpoint") : SW_OK;
+    if (rc) return fail(res, rc < 0 ? rc : SW_EIO, "saving a checkpoint");
+    st->saved_epoch = epoch;
+    st->saved_step = step;
+    return SW_OK;
 }
 
-/* What an epoch's training steps add up. */
-typedef struct {
-    double loss_sum, norm_sum, norm_max;
-    long seen, right;
-} epoch_sums;
-
-/* The training steps of one epoch. Returns 1 when the loss or gradient diverged (the
- * result's status and error say where), else 0. */
-static int train_steps(run_state *st, const sw_config *cfg, sw_run_result *res, int epoch, int steps,
-                       double lr, epoch_sums *sums)
+/* The run was asked to stop after `epoch` epochs and `step` steps of the next: it saves
+ * that state (unless the last checkpoint, or the state it resumed from, already holds it,
+ * or nothing was done) and returns SW_EINTERRUPTED, or the failed checkpoint's code. */
+static int stop_here(run_state *st, const sw_config *cfg, const sw_train_hooks *hooks, sw_run_result *res, int epoch,
+                     int step)
 {
+    bool saved = epoch == st->saved_epoch && step == st->saved_step; /* (0, 0): nothing done */
+    if (!saved && hooks->on_checkpoint) {
+        int rc = checkpoint(st, cfg, hooks, res, epoch, step);
+        if (rc) return rc;
+    }
+    return fail(res, SW_EINTERRUPTED, "training");
+}
+
+/* How an epoch ended. */
+typedef enum { EPOCH_DONE, EPOCH_DIVERGED, EPOCH_STOPPED } epoch_end;
+
+/* The training steps of one epoch from step `first` (0, or where a resumed state left it),
+ * adding to st->sums. Before each step, a stop request ends it: EPOCH_STOPPED with *done
+ * the steps done. EPOCH_DIVERGED when the loss or gradient diverged (the result's status
+ * and error say where). */
+static epoch_end train_steps(run_state *st, const sw_config *cfg, sw_run_result *res, int epoch, int steps,
+                             int first, double lr, int *done)
+{
+    const sw_train_hooks *hooks = st->hooks;
     int B = cfg->train.batch, train_size = cfg->task.train_size;
     int *index = st->batch_index;
-    for (int s = 0; s < steps; s++) {
+    epoch_sums *sums = &st->sums;
+    for (int s = first; s < steps; s++) {
+        if (stop_requested(st)) {
+            *done = s;
+            return EPOCH_STOPPED;
+        }
         int nb = B;
         if (cfg->train.steps_per_epoch == 0 && train_size - s * B < B)
             nb = train_size - s * B; /* last, partial batch of a full pass */
@@ -682,49 +801,58 @@ static int train_steps(run_state *st, const sw_config *cfg, sw_run_result *res, 
             res->status = SW_RUN_DIVERGED;
             snprintf(res->error, sizeof res->error, "loss or gradient became %s at epoch %d, step %d",
                      isnan(loss) ? "NaN" : "infinite", epoch, s + 1);
-            return 1;
+            return EPOCH_DIVERGED;
         }
         sums->loss_sum += loss / nb;
         sums->norm_sum += norm;
         sums->norm_max = fmax(sums->norm_max, norm);
         sums->right += correct;
         sums->seen += nb;
+        if (hooks && hooks->on_step) hooks->on_step(hooks->ctx, epoch, s + 1);
     }
-    return 0;
+    *done = steps;
+    return EPOCH_DONE;
 }
 
-/* One epoch: its training steps, the test set, the history entry, the best weights and
- * the gradient record when one is due. Returns 1 when the run diverged (the history is
- * not extended), else 0. */
-static int train_epoch(run_state *st, const sw_config *cfg, sw_run_result *res, int epoch, int steps)
+/* One epoch from step `first`: its training steps, the test (and validation) set, the
+ * history entry, the best weights and the gradient record when one is due. A stop request
+ * ends it before a step or an evaluation chunk (EPOCH_STOPPED, *done the steps done; the
+ * evaluation is redone whole on resumption); EPOCH_DIVERGED leaves the history as it was. */
+static epoch_end train_epoch(run_state *st, const sw_config *cfg, sw_run_result *res, int epoch, int steps, int first,
+                             int *done)
 {
-    double t_epoch = sw_now();
+    st->t_epoch = sw_now();
     double lr = sw_schedule_lr(&cfg->train, epoch);
-    epoch_sums sums = {0};
-    restart_order(st);
-    if (train_steps(st, cfg, res, epoch, steps, lr, &sums)) return 1;
+    if (first == 0) {
+        memset(&st->sums, 0, sizeof st->sums);
+        restart_order(st);
+    }
+    epoch_end end = train_steps(st, cfg, res, epoch, steps, first, lr, done);
+    if (end != EPOCH_DONE) return end;
     double test_loss, test_acc, val_loss = NAN, val_acc = NAN;
-    evaluate(st, &st->test, &test_loss, &test_acc);
-    if (st->val.n > 0) evaluate(st, &st->val, &val_loss, &val_acc);
+    if (!evaluate(st, &st->test, true, &test_loss, &test_acc) ||
+        (st->val.n > 0 && !evaluate(st, &st->val, true, &val_loss, &val_acc)))
+        return EPOCH_STOPPED;
     int test_bad = !isfinite(test_loss);
     if (test_bad || (st->val.n > 0 && !isfinite(val_loss))) {
         double bad = test_bad ? test_loss : val_loss;
         res->status = SW_RUN_DIVERGED;
         snprintf(res->error, sizeof res->error, "%s loss became %s at epoch %d", test_bad ? "test" : "validation",
                  isnan(bad) ? "NaN" : "infinite", epoch);
-        return 1;
+        return EPOCH_DIVERGED;
     }
+    const epoch_sums *sums = &st->sums;
     sw_history *h = &res->history;
     int e = h->epochs;
-    h->train_loss[e] = sums.loss_sum / steps;
-    h->train_acc[e] = accuracy_of(st, sums.right, sums.seen);
+    h->train_loss[e] = sums->loss_sum / steps;
+    h->train_acc[e] = accuracy_of(st, (long)sums->right, (long)sums->seen);
     h->test_loss[e] = test_loss;
     h->test_acc[e] = test_acc;
     h->val_loss[e] = val_loss;
     h->val_acc[e] = val_acc;
     h->lr[e] = lr;
-    h->grad_norm[e] = sums.norm_sum / steps;
-    h->grad_norm_max[e] = sums.norm_max;
+    h->grad_norm[e] = sums->norm_sum / steps;
+    h->grad_norm_max[e] = sums->norm_max;
     sw_task_metric metric = sw_task_metric_of(&cfg->task);
     if (sw_history_best_epoch(h, e + 1, metric) == epoch) {
         res->best_epoch = epoch;
@@ -735,9 +863,9 @@ static int train_epoch(run_state *st, const sw_config *cfg, sw_run_result *res, 
     }
     if (epoch % cfg->record.grad_every == 0 || epoch == cfg->train.epochs)
         record_gradients(st, res, res->grad_records, epoch);
-    h->seconds[e] = sw_now() - t_epoch;
+    h->seconds[e] = sums->seconds + (sw_now() - st->t_epoch);
     h->epochs = e + 1;
-    return 0;
+    return EPOCH_DONE;
 }
 
 /* The epochs after those already in the result (none, or a resumed state's), until the
@@ -746,26 +874,27 @@ static int train_epoch(run_state *st, const sw_config *cfg, sw_run_result *res, 
  * of a failed checkpoint. */
 static int train_epochs(run_state *st, const sw_config *cfg, const sw_train_hooks *hooks, sw_run_result *res)
 {
-    int steps = cfg->train.steps_per_epoch;
-    if (steps == 0) steps = (cfg->task.train_size + cfg->train.batch - 1) / cfg->train.batch; /* one full pass */
+    int steps = sw_train_steps_per_epoch(cfg);
     int last = cfg->train.epochs;
     if (hooks && hooks->until_epoch > 0 && hooks->until_epoch < last) last = hooks->until_epoch;
     res->status = last < cfg->train.epochs ? SW_RUN_STOPPED : SW_RUN_DONE;
     int every = cfg->record.checkpoint_every;
     double since = sw_now(); /* the end of the previous checkpoint, or the start */
     for (int epoch = res->history.epochs + 1; epoch <= last; epoch++) {
-        if (train_epoch(st, cfg, res, epoch, steps)) return SW_OK;
+        int done = 0;
+        epoch_end end = train_epoch(st, cfg, res, epoch, steps, epoch == st->start_epoch ? st->start_step : 0, &done);
+        if (end == EPOCH_DIVERGED) return SW_OK;
+        if (end == EPOCH_STOPPED) return stop_here(st, cfg, hooks, res, epoch - 1, done);
         if (hooks && hooks->on_epoch) hooks->on_epoch(hooks->ctx, epoch, &res->history);
-        bool stopping = hooks && hooks->stop && atomic_load(hooks->stop) && epoch < last;
+        if (epoch < last && stop_requested(st)) return stop_here(st, cfg, hooks, res, epoch, 0);
         bool due = every > 0 && epoch % every == 0 && epoch < last &&
                    ((hooks && hooks->checkpoint_unthrottled) || sw_now() - since >= SW_CHECKPOINT_MIN_SECONDS);
         bool rung = epoch == last && last < cfg->train.epochs;
-        if (hooks && hooks->on_checkpoint && (stopping || due || rung)) {
-            int rc = checkpoint(st, cfg, hooks, res, epoch);
+        if (hooks && hooks->on_checkpoint && (due || rung)) {
+            int rc = checkpoint(st, cfg, hooks, res, epoch, 0);
             if (rc) return rc;
             since = sw_now();
         }
-        if (stopping) return fail(res, SW_EINTERRUPTED, "training");
     }
     return SW_OK;
 }
@@ -803,6 +932,7 @@ int sw_train_run(const sw_config *given, const sw_train_hooks *hooks, sw_run_res
     memset(&st, 0, sizeof st);
     st.hooks = hooks;
     st.t_start = sw_now();
+    st.start_epoch = 1;
     int rc = run_setup(&st, cfg, hooks, res);
     if (rc == SW_OK && hooks && hooks->resume) rc = resume_from(&st, cfg, hooks, res);
     if (rc == SW_OK) rc = train_epochs(&st, cfg, hooks, res);

@@ -16,16 +16,27 @@
 #include "config.h"
 #include "record.h"
 
-/* Everything a run needs to continue from the end of an epoch as if it had never stopped:
- * its weights, the optimizer's moments and step count, the positions of its random streams
- * (batch order, dropout; the data streams are regenerated from the seed), and what it
- * recorded so far (history, best epoch and weights, gradient records). Opaque; its
- * contents are listed below as a table of flat parts, for the code that stores states
- * (checkpoint.c) and the tests. */
+/* Everything a run needs to continue from the end of an epoch, or from between two
+ * training steps of an epoch, as if it had never stopped: its weights, the optimizer's
+ * moments and step count, the positions of its random streams (batch order, dropout; the
+ * data streams are regenerated from the seed), and what it recorded so far (history, best
+ * epoch and weights, gradient records); inside an epoch also the epoch's batch order (the
+ * permutation and its position) and what its steps added up so far (loss, gradient norms,
+ * samples and correct predictions, seconds). Opaque; its contents are listed below as a
+ * table of flat parts, for the code that stores states (checkpoint.c) and the tests. */
 typedef struct sw_train_state sw_train_state;
 
-/* The epochs the run had completed when the state was taken (>= 1). */
+/* The epochs the run had completed when the state was taken (E >= 0). */
 int sw_train_state_epoch(const sw_train_state *state);
+
+/* The training steps of epoch E+1 done when the state was taken: 0 at an epoch boundary,
+ * up to the steps per epoch (all done, the epoch's evaluation not yet). E and S are never
+ * both 0. */
+int sw_train_state_step(const sw_train_state *state);
+
+/* Training steps per epoch of a run of `cfg`: train.steps_per_epoch, or with 0 one full
+ * pass over task.train_size in batches of train.batch (the last one partial). */
+int sw_train_steps_per_epoch(const sw_config *cfg);
 
 /* A copy of `state` that the caller owns (a state passed to on_checkpoint is only valid
  * during the call): SW_OK, or SW_ENOMEM with *out NULL. */
@@ -34,8 +45,9 @@ int sw_train_state_clone(const sw_train_state *state, sw_train_state **out);
 /* Frees a state made by sw_train_state_clone or sw_checkpoint_read; NULL-tolerant. */
 void sw_train_state_free(sw_train_state *state);
 
-/* A state as flat parts. A state is its parts and two numbers: the epochs completed (E)
- * and the gradient records made in them (R), which fix every part's length. The parts are
+/* A state as flat parts. A state is its parts and three numbers: the epochs completed (E),
+ * the steps of the next epoch done (S) and the gradient records made (R), which fix every
+ * part's length (with the config's sizes; the batch order has task.train_size values). The parts are
  * a few of the run's own (weights, optimizer moments and step count, random stream
  * positions, best epoch and its values, seconds of work) and every row of record.c's table
  * that grows epoch by epoch (the /history columns, the /gradients arrays): a new recorded
@@ -59,11 +71,12 @@ int sw_train_state_parts(const sw_train_state *state, sw_train_state_part *parts
 /* Gradient records made in the state's epochs (R). */
 int sw_train_state_records(const sw_train_state *state);
 
-/* A zeroed state for a run of `cfg` (resolved as sw_train_run resolves it) at the end of
- * epoch `epoch` with `records` gradient records, to be filled through its parts. Returns
- * SW_OK; SW_EINVAL when epoch is not within 1..train.epochs-1 or records is not the number
- * of gradient records such a run makes by then; SW_ENOMEM. *out is NULL on error. */
-int sw_train_state_create(const sw_config *cfg, int epoch, int records, sw_train_state **out);
+/* A zeroed state for a run of `cfg` (resolved as sw_train_run resolves it) after `epoch`
+ * epochs and `step` steps of the next with `records` gradient records, to be filled
+ * through its parts. Returns SW_OK; SW_EINVAL when epoch is not within 0..train.epochs-1,
+ * step not within 0..steps per epoch, both are 0, or records is not the number of
+ * gradient records such a run makes by then; SW_ENOMEM. *out is NULL on error. */
+int sw_train_state_create(const sw_config *cfg, int epoch, int step, int records, sw_train_state **out);
 
 /* The checkpoint rule: after epoch e a run calls hooks->on_checkpoint when
  *   - e is a multiple of record.checkpoint_every (> 0), e is not its last epoch, and the
@@ -72,19 +85,30 @@ int sw_train_state_create(const sw_config *cfg, int epoch, int records, sw_train
  *     writing one after each; or
  *   - e is hooks->until_epoch < train.epochs (the run stops there; early stopping resumes
  *     a promoted run from it), whatever checkpoint_every; or
- *   - hooks->stop asked it to stop after e (Ctrl-C), whatever checkpoint_every,
+ *   - hooks->stop asked it to stop (a signal), whatever checkpoint_every,
  * once per epoch at most (hooks->checkpoint_unthrottled drops the floor of the first case).
- * Where checkpoints fall never changes a result. */
+ * A stop request is also heard inside an epoch: before every training step and every chunk
+ * of the epoch's evaluation. The run then saves its state there (E epochs and S steps of the
+ * next; S = the steps per epoch when it stopped in the evaluation, which is redone whole),
+ * unless that is where it started (nothing to save) and returns SW_EINTERRUPTED: so a run
+ * stops within one training step (or evaluation chunk) of the request, whatever its epochs
+ * take. Where checkpoints fall never changes a result. */
 #define SW_CHECKPOINT_MIN_SECONDS 1.0
 
 /* Reported after every epoch; may be NULL. Called from the thread running the run. */
 typedef void (*sw_epoch_callback)(void *ctx, int epoch, const sw_history *history);
 
+/* Reported after every training step (`step` of epoch `epoch`, from 1); may be NULL. Called
+ * from the thread running the run, so it must cost little (a step can take 1 ms). */
+typedef void (*sw_step_callback)(void *ctx, int epoch, int step);
+
 typedef struct {
     sw_epoch_callback on_epoch;
-    void *ctx;
-    /* When non-NULL and set non-zero by another thread or a signal handler, the run
-     * stops at the next epoch boundary and returns SW_EINTERRUPTED. */
+    sw_step_callback on_step;
+    void *ctx; /* on_epoch's and on_step's */
+    /* When non-NULL and set non-zero by another thread or a signal handler, the run stops
+     * before its next training step (or evaluation chunk), saves its state there through
+     * on_checkpoint (the rule above) and returns SW_EINTERRUPTED. */
     const atomic_int *stop;
     /* task.kind file: the data file's training and test sets, loaded once per process and
      * shared read-only by every run (the run takes the first task.train_size and

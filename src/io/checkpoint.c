@@ -4,8 +4,8 @@
  * the element type of the run record's table, chunked with a Fletcher-32 checksum so
  * that reading it back finds damaged bytes; not compressed (a checkpoint is written up to
  * once a second and read once: deflate would cost more than the bytes it saves). Root
- * attributes: format, format_version, config_hash, program_version, epoch, grad_records,
- * created. Built in memory and written atomically by h5write.c, as run files are, under a
+ * attributes: format, format_version, config_hash, program_version, epoch, step (the
+ * training steps of the next epoch done: 0 at an epoch boundary), grad_records, created. Built in memory and written atomically by h5write.c, as run files are, under a
  * temporary name that h5io's sw_h5_remove_temporaries recognises. */
 #define _POSIX_C_SOURCE 200809L
 #include "checkpoint.h"
@@ -28,7 +28,7 @@
 #include "task.h"
 
 #define CKPT_FORMAT "sweep-checkpoint"
-#define CKPT_FORMAT_VERSION 1
+#define CKPT_FORMAT_VERSION 2 /* 2: the step attribute and the /state/epoch parts */
 /* The longest string attribute read back. */
 #define MAX_TEXT 4096
 
@@ -78,6 +78,7 @@ int sw_checkpoint_write(const char *path, const sw_train_state *state, const sw_
     sw_h5w_attr_str(&w, file, "config_hash", hash);
     sw_h5w_attr_str(&w, file, "program_version", SWEEP_VERSION);
     sw_h5w_attr_i32(&w, file, "epoch", sw_train_state_epoch(state));
+    sw_h5w_attr_i32(&w, file, "step", sw_train_state_step(state));
     sw_h5w_attr_i32(&w, file, "grad_records", sw_train_state_records(state));
     sw_h5w_attr_created(&w, file);
     sw_train_state_part parts[SW_TRAIN_STATE_MAX_PARTS];
@@ -168,7 +169,7 @@ int sw_checkpoint_read(const char *path, const sw_config *cfg, sw_train_state **
                      detail[0] ? "; HDF5: " : "", detail);
         return SW_EFORMAT;
     }
-    int rc = SW_OK, version = 0, epoch = 0, records = 0;
+    int rc = SW_OK, version = 0, epoch = 0, step = 0, records = 0;
     sw_train_state *st = NULL;
     if (!get_text(file, "format", text, sizeof text) || strcmp(text, CKPT_FORMAT) ||
         !get_int(file, "format_version", &version) || version != CKPT_FORMAT_VERSION) {
@@ -180,13 +181,14 @@ int sw_checkpoint_read(const char *path, const sw_config *cfg, sw_train_state **
     } else if (!get_text(file, "program_version", text, sizeof text) || strcmp(text, SWEEP_VERSION)) {
         sw_set_error(err, errlen, "%s: written by sweep %s, not %s", path, text[0] ? text : "(unknown)", SWEEP_VERSION);
         rc = SW_ECONFIG;
-    } else if (!get_int(file, "epoch", &epoch) || !get_int(file, "grad_records", &records)) {
-        sw_set_error(err, errlen, "%s: the attributes epoch and grad_records are missing", path);
+    } else if (!get_int(file, "epoch", &epoch) || !get_int(file, "step", &step) ||
+               !get_int(file, "grad_records", &records)) {
+        sw_set_error(err, errlen, "%s: the attributes epoch, step and grad_records are missing", path);
         rc = SW_EFORMAT;
-    } else if ((rc = sw_train_state_create(cfg, epoch, records, &st)) != SW_OK) {
+    } else if ((rc = sw_train_state_create(cfg, epoch, step, records, &st)) != SW_OK) {
         if (rc == SW_EINVAL) {
-            sw_set_error(err, errlen, "%s: epoch %d with %d gradient records is not a state of this run", path, epoch,
-                         records);
+            sw_set_error(err, errlen, "%s: epoch %d, step %d with %d gradient records is not a state of this run",
+                         path, epoch, step, records);
             rc = SW_EFORMAT;
         } else {
             sw_set_error(err, errlen, "%s: out of memory", path);

@@ -1,5 +1,6 @@
-/* checkpoint.h: a run's state at an epoch boundary (train.h's sw_train_state) on disk, so
- * that a killed or interrupted sweep resumes its runs where they were.
+/* checkpoint.h: a run's state at an epoch boundary or between two training steps
+ * (train.h's sw_train_state) on disk, so that a killed or interrupted sweep resumes its
+ * runs where they were.
  *
  * A checkpoint is an HDF5 file (docs/hdf5-layout.md, "Checkpoints": internal, not a
  * contract) holding every part of the state (train.h's parts) as a 1-D array with a

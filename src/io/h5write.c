@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "h5write.h"
 
+#include <zlib.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -22,6 +24,14 @@
 #define COMPRESS_MIN_ELEMENTS 1024
 #define CHUNK_BYTES (256 * 1024)
 #define DEFLATE_LEVEL 4
+
+/* Deflate pays only where it shrinks an array by at least DEFLATE_MIN_RATIO: float tensors
+ * of trained networks (weights, hidden states, gradients) shrink 1.15-1.2x and cost most of
+ * a file's writing time (and its reading back), while integer arrays and saturated or
+ * sparse values shrink 2-50x. Each large array's first DEFLATE_TRIAL_BYTES are shuffled and
+ * deflated as HDF5 would to decide; the rest of the array is assumed alike. */
+#define DEFLATE_MIN_RATIO 1.3
+#define DEFLATE_TRIAL_BYTES (64 * 1024)
 
 /* Half the number of chunks a node of a chunked dataset's index (a B-tree) holds. HDF5's
  * default, 32, makes every node 2-3 KB; with the checksum every array is chunked, most
@@ -240,7 +250,9 @@ int sw_h5w_attr_created(sw_h5w *w, hid_t loc)
 }
 
 /* Chunk shape of about CHUNK_BYTES: whole trailing dimensions, leading ones cut first,
- * so a chunk holds complete rows (e.g. one sequence's T x H block). */
+ * so a chunk holds complete rows (e.g. one sequence's T x H block). The cut dimension is
+ * split evenly (100 rows of which 30 fit: chunks of 25, not 30), because an edge chunk is
+ * stored whole: undeflated, its padding would take room in the file. */
 static void choose_chunks(int rank, const hsize_t *dims, size_t elem, hsize_t *chunk)
 {
     size_t bytes = elem;
@@ -254,15 +266,54 @@ static void choose_chunks(int rank, const hsize_t *dims, size_t elem, hsize_t *c
             chunk[i] = 1;
             bytes = rest;
         } else {
-            chunk[i] = (hsize_t)(CHUNK_BYTES / rest);
-            if (chunk[i] < 1) chunk[i] = 1;
+            hsize_t fit = (hsize_t)(CHUNK_BYTES / rest);
+            if (fit < 1) fit = 1;
+            hsize_t pieces = (dims[i] + fit - 1) / fit;
+            chunk[i] = (dims[i] + pieces - 1) / pieces;
             break;
         }
     }
 }
 
+/* HDF5's shuffle filter: byte k of every element, for k = 0..size-1, one plane after the
+ * other. */
+static void shuffle_bytes(unsigned char *out, const unsigned char *in, size_t n, size_t size)
+{
+    for (size_t k = 0; k < size; k++)
+        for (size_t i = 0; i < n; i++) out[k * n + i] = in[i * size + k];
+}
+
+/* Whether deflate shrinks the array at buf (n elements of mtype, stored as ftype) by at
+ * least DEFLATE_MIN_RATIO, judged on its first DEFLATE_TRIAL_BYTES as stored: converted to
+ * ftype, shuffled, deflated at DEFLATE_LEVEL. When the trial cannot be made (no memory, a
+ * conversion HDF5 refuses), deflates, as before the trial existed. */
+static bool deflate_pays(hid_t ftype, hid_t mtype, size_t n, const void *buf)
+{
+    size_t fsize = H5Tget_size(ftype), msize = H5Tget_size(mtype);
+    if (fsize == 0 || msize == 0) return true;
+    size_t take = DEFLATE_TRIAL_BYTES / fsize;
+    if (take > n) take = n;
+    size_t big = fsize > msize ? fsize : msize;
+    uLong bound = compressBound((uLong)(take * fsize));
+    unsigned char *conv = malloc(take * big), *shuf = malloc(take * fsize), *out = malloc(bound);
+    bool pays = true;
+    if (conv && shuf && out) {
+        memcpy(conv, buf, take * msize);
+        if (H5Tequal(ftype, mtype) > 0 || H5Tconvert(mtype, ftype, take, conv, NULL, H5P_DEFAULT) >= 0) {
+            shuffle_bytes(shuf, conv, take, fsize);
+            uLongf len = bound;
+            if (compress2(out, &len, shuf, (uLong)(take * fsize), DEFLATE_LEVEL) == Z_OK)
+                pays = (double)(take * fsize) >= DEFLATE_MIN_RATIO * (double)len;
+        }
+    }
+    free(conv);
+    free(shuf);
+    free(out);
+    return pays;
+}
+
 /* Creates dataset `name` (intermediate groups too) under loc and writes buf into it.
- * Large arrays get shuffle+deflate; with w->checksum every non-empty one is chunked (HDF5
+ * Large arrays get shuffle+deflate where it pays (deflate_pays); with w->checksum every non-empty one is chunked (HDF5
  * filters need chunks; a small array is one chunk) and gets Fletcher-32, last, so that the
  * checksum covers the bytes as stored. Returns the open dataset (caller closes) or -1. */
 hid_t sw_h5w_dset(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank,
@@ -273,7 +324,8 @@ hid_t sw_h5w_dset(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, hid_t mty
           dcpl = H5Pcreate(H5P_DATASET_CREATE), d = -1;
     int ok = s >= 0 && lcpl >= 0 && dcpl >= 0 && H5Pset_create_intermediate_group(lcpl, 1) >= 0;
     size_t n = count_of(rank, dims);
-    bool compress = w->compress && rank > 0 && n >= COMPRESS_MIN_ELEMENTS, checksum = w->checksum && rank > 0 && n > 0;
+    bool compress = w->compress && rank > 0 && n >= COMPRESS_MIN_ELEMENTS && deflate_pays(ftype, mtype, n, buf),
+         checksum = w->checksum && rank > 0 && n > 0;
     if (ok && (compress || checksum)) {
         hsize_t chunk[H5S_MAX_RANK];
         size_t elem = H5Tget_size(ftype);

@@ -50,7 +50,8 @@ typedef struct {
     size_t errlen;
     int rc;
     bool checksum;     /* datasets get the Fletcher-32 filter (run files, checkpoints) */
-    bool compress;     /* large datasets are shuffled and deflated (run files, the index) */
+    bool compress;     /* large datasets are shuffled and deflated where that shrinks them
+                          by 1.3x or more (run files, the index) */
 } sw_h5w;
 
 /* Records a failure (when none is recorded yet): "cannot write <where>: <what> (HDF5: ...)"
@@ -82,7 +83,8 @@ int sw_h5w_attr_created(sw_h5w *w, hid_t loc);
 hid_t sw_h5w_group(sw_h5w *w, hid_t loc, const char *name);
 
 /* Dataset `name` under loc (intermediate groups created), written from buf. With
- * w->compress large ones are shuffled and deflated; with w->checksum every non-empty one is
+ * w->compress large ones are shuffled and deflated where it pays (by 1.3x or more, judged
+ * on their first 64 KB); with w->checksum every non-empty one is
  * chunked and gets Fletcher-32 last, so the checksum covers the bytes as stored. _dset
  * returns the open dataset (the caller closes it); _array closes it after setting its
  * long_name attribute (when not NULL). */

@@ -95,6 +95,7 @@ sw_dist_kind sw_sampler_find(const char *name);
 /* Sampled floats keep this many significant digits, so that the values a run records,
  * shows in --dry-run and writes to its config read back exactly. */
 #define SW_SAMPLE_DIGITS 6
+#define SW_SAMPLE_DIGITS_TEXT "6"
 
 /* v rounded to SW_SAMPLE_DIGITS significant digits, unless that leaves [lo, hi] (possible
  * only when a bound has more digits); then v itself, clamped to [lo, hi]. */

@@ -453,6 +453,22 @@ static int add_point(search_spec *S, errbuf *e, const sw_config *base_cfg, point
     return 0;
 }
 
+/* Why drawn points of S's space repeat, for the warning: sampled floats keep
+ * SW_SAMPLE_DIGITS significant digits (close draws coincide), choices and integer ranges
+ * have few values; either or both. */
+static void repeat_cause(const search_spec *S, char *why, size_t len)
+{
+    bool floats = false, discrete = false;
+    for (int i = 0; i < S->n_space; i++) {
+        bool d = S->space[i].dist == SW_DIST_CHOICE || sw_samplers[S->space[i].dist].integer;
+        discrete |= d;
+        floats |= !d;
+    }
+    snprintf(why, len, "%s%s%s", floats ? "sampled floats are kept to " SW_SAMPLE_DIGITS_TEXT
+             " significant digits, so close draws coincide" : "", floats && discrete ? "; " : "",
+             discrete ? "the space's choices and integer ranges allow few combinations" : "");
+}
+
 /* The points drawn from the seed (random, sobol; tpe's startup): n of them, a draw
  * repeating an earlier point skipped (so that they are n distinct points that depend on
  * nothing but the seed, the kind and the space). Returns the number of draws, or a
@@ -483,11 +499,13 @@ static int64_t draw_points(search_spec *S, errbuf *e, const sw_config *base_cfg,
         rc = sw_fail_at(e, search_written(S, "samples"), "search.samples: only %d distinct points came out of %llu "
                         "draws from this space (its values repeat, e.g. from few choices or narrow ranges); lower "
                         "samples or widen the space", kept, (unsigned long long)idx);
-    if (!rc && skipped)
-        rc = sw_warn_at(s, S->space_node, "%d drawn point%s repeated an earlier point and %s skipped (the space's "
-                        "choices and integer ranges allow few combinations); the search uses points 0..%llu less "
-                        "those", skipped, sw_plural(skipped), skipped == 1 ? "was" : "were",
-                        (unsigned long long)(idx - 1));
+    if (!rc && skipped) {
+        char why[200];
+        repeat_cause(S, why, sizeof why);
+        rc = sw_warn_at(s, S->space_node, "%d drawn point%s repeated an earlier point and %s skipped (%s); the search "
+                        "uses points 0..%llu less those", skipped, sw_plural(skipped), skipped == 1 ? "was" : "were",
+                        why, (unsigned long long)(idx - 1));
+    }
     return rc ? rc : (int64_t)idx;
 }
 

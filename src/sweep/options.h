@@ -1,7 +1,7 @@
 /* options.h: how a sweep is asked to run (sw_sweep_options: directory, threads, shards,
- * MPI) and what an invocation did (sw_sweep_outcome), shared by the run loop (sweep.h), the
- * output directory (outdir.h) and the progress lines (progress.h); and which runs a shard
- * takes. */
+ * MPI, stop signals) and what an invocation did (sw_sweep_outcome), shared by the run loop
+ * (sweep.h), the output directory (outdir.h) and the progress lines (progress.h); which
+ * runs a shard takes; the signals that stop a sweep. */
 #ifndef SWEEP_OPTIONS_H
 #define SWEEP_OPTIONS_H
 
@@ -9,6 +9,25 @@
 #include <stdio.h>
 
 #include "sweepspec.h"
+
+/* The exit status of a sweep stopped by a stop signal: every run under way saved a
+ * checkpoint where it stopped (or had nothing to save); the same command continues. 75 is
+ * EX_TEMPFAIL of sysexits.h, "a temporary failure: retry later". */
+#define SW_EXIT_INTERRUPTED 75
+#define SW_EXIT_INTERRUPTED_TEXT "75"
+
+/* The signals a sweep may be told to stop on (--stop-signals). */
+#define SW_MAX_STOP_SIGNALS 8
+
+/* "SIGTERM" for a signal of the table in options.c, "a signal" for another;
+ * async-signal-safe (a constant string). */
+const char *sw_signal_name(int sig);
+
+/* Parses --stop-signals' LIST: names of the table (HUP, INT, TERM, USR1, USR2, XCPU, ALRM;
+ * case-insensitive, with or without SIG), comma-separated, each at most once. Fills
+ * out[0..max) and returns the count, or -1 with err saying what was wrong and what is
+ * allowed. */
+int sw_stop_signals_parse(const char *list, int *out, int max, char *err, size_t errlen);
 
 typedef struct {
     const char *dir;  /* output directory */
@@ -24,7 +43,11 @@ typedef struct {
                          (NULL: none) */
     bool quiet;       /* no progress output */
     bool fail_fast;   /* stop launching runs after the first failed or diverged one */
-    bool handle_sigint; /* install the Ctrl-C handler for the duration of execute */
+    /* Install the stop-signal handler for the duration of execute, for stop_signals[0..n)
+     * (n_stop_signals 0: SIGINT, SIGTERM, SIGUSR1). */
+    bool handle_signals;
+    int stop_signals[SW_MAX_STOP_SIGNALS];
+    int n_stop_signals;
     bool no_lock;     /* skip the DIR/.sweep.lock that keeps two processes out of one
                          directory (for cooperating processes, e.g. MPI ranks) */
     /* --shard K/N: this process runs only the runs at positions p with p % N == K of the
@@ -59,7 +82,7 @@ typedef struct {
     int not_run;      /* left pending (interrupted, --fail-fast, or behind a failed run's rung) */
     int waiting;      /* --shard with stop:: runs whose next rung waits for other shards' runs;
                          a tpe search: other shards' runs its next round waits for */
-    bool interrupted; /* stopped by SIGINT */
+    bool interrupted; /* stopped by a stop signal (on any MPI rank) */
     double seconds;   /* wall time of execute */
 } sw_sweep_outcome;
 

@@ -461,9 +461,13 @@ static int drop_runs(const sw_sweep_spec *spec, const manifest *old, const run_d
 }
 
 /* Checkpoints of runs the sweep no longer has (forced over a changed sweep) can never be
- * resumed: removed with the other leftovers. A run's completed file keeps its id. */
+ * resumed: removed with the other leftovers. A run's completed file keeps its id. Not for
+ * a tpe search: its spec holds the rounds chosen so far, and a run of a later round
+ * stopped by a signal has its checkpoint there (one of another config is refused when
+ * read). */
 static void remove_orphan_checkpoints(const sw_sweep_spec *spec, const char *dir)
 {
+    if (spec->search.kind == SW_SEARCH_TPE) return;
     DIR *d = opendir(dir);
     if (!d) return;
     size_t ext = strlen(SW_CHECKPOINT_EXT);

@@ -149,7 +149,7 @@ static int rebuild_search(const char *dir, const manifest *m, FILE *diag, sw_swe
     return rc;
 }
 
-int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, char *err, size_t errlen)
+int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, int *damaged, char *err, size_t errlen)
 {
     int rc = sw_h5_init(err, errlen);
     if (rc) return rc;
@@ -232,6 +232,7 @@ int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, char *err,
         fprintf(report, "\n");
     }
 out:
+    if (damaged) *damaged = rd.damaged;
     sw_search_index_free(&search);
     sw_sweep_spec_free(search_spec);
     sw_stop_outcome_free(&stop_out);

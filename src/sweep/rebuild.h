@@ -12,7 +12,8 @@
  * file is read through once (sw_h5_verify_run); each that does not verify (damaged,
  * truncated, empty, foreign) is named with the reason on `diag` (may be NULL) and its row
  * says "unreadable". Writes a one-line account to `report` (may be NULL). Returns SW_OK or
- * a negative code with the message in err. */
-int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, char *err, size_t errlen);
+ * a negative code with the message in err; *damaged (may be NULL) is the number of files
+ * that did not verify (also on SW_OK: the index is written, those files named in it). */
+int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, int *damaged, char *err, size_t errlen);
 
 #endif

@@ -53,59 +53,68 @@
 #include "testhook.h"
 #include "train.h"
 
-/* ---- Ctrl-C -------------------------------------------------------------------------- */
+/* ---- stop signals ----------------------------------------------------------------- */
 
-static atomic_int g_stop;           /* read by every run at each epoch boundary */
-static volatile sig_atomic_t g_sigints; /* written by on_sigint only, never nested (sa_mask) */
+static atomic_int g_stop;               /* read by every run before each training step */
+static volatile sig_atomic_t g_stopping; /* a stop signal came; written by on_stop_signal only */
 /* The handler stores to g_stop: only a lock-free atomic is safe in a signal handler. */
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "atomic_int must be lock-free");
 
-static void on_sigint(int sig)
+/* A stop signal (options.h's stop_signals): the first asks every running run to stop at
+ * its next training step and save a checkpoint there, and the sweep to start nothing more;
+ * the process then exits with SW_EXIT_INTERRUPTED. Further ones change nothing (a batch
+ * system may send TERM after its warning signal, and the checkpoints being written must
+ * not be lost), except a second SIGINT: a user pressing Ctrl-C again means "now". Never
+ * nested: every stop signal is blocked while it runs (sa_mask). */
+static void on_stop_signal(int sig)
 {
-    (void)sig;
-    g_sigints++;
-    if (g_sigints >= 2) _exit(130);
+    if (g_stopping) {
+        if (sig == SIGINT) _exit(130);
+        return;
+    }
+    g_stopping = 1;
     atomic_store(&g_stop, 1);
-    static const char text[] = "\nsweep: interrupted; finishing the current epoch of running runs, which "
-                               "save a checkpoint to resume from (press Ctrl-C again to quit at once)\n";
-    ssize_t ignored = write(STDERR_FILENO, text, sizeof text - 1);
+    /* async-signal-safe: only write(2), of text put together without stdio */
+    char text[400];
+    size_t n = 0;
+    const char *parts[] = {"\nsweep: interrupted (", sw_signal_name(sig),
+                           "); each running run stops at its next training step and saves a checkpoint there, then "
+                           "the sweep exits " SW_EXIT_INTERRUPTED_TEXT " (run the same command again to continue)",
+                           sig == SIGINT ? "; press Ctrl-C again to quit at once" : "", "\n"};
+    for (size_t i = 0; i < SW_ARRAY_LEN(parts); i++)
+        for (const char *c = parts[i]; *c && n < sizeof text; c++) text[n++] = *c;
+    ssize_t ignored = write(STDERR_FILENO, text, n);
     (void)ignored;
 }
 
 typedef struct {
-    bool sigint, sigterm; /* handlers installed */
-    struct sigaction old_int, old_term;
+    int n;
+    int sig[SW_MAX_STOP_SIGNALS];
+    struct sigaction old[SW_MAX_STOP_SIGNALS];
 } signal_guard;
 
-/* Clears the stop flag and, when `sigint`, installs on_sigint for SIGINT, and for SIGTERM
- * too when `sigterm`, until signals_restore. Returns 0, or -1 (errno set) when sigaction
- * failed; then no handler stays installed and the signals keep their previous action. */
-static int signals_install(signal_guard *g, bool sigint, bool sigterm)
+/* Clears the stop flag and installs on_stop_signal for `signals` (n of them), until
+ * signals_restore. Returns 0, or -1 (errno set) when sigaction failed; then no handler
+ * stays installed and the signals keep their previous action. */
+static int signals_install(signal_guard *g, const int *signals, int n)
 {
-    g->sigint = g->sigterm = false;
+    g->n = 0;
     atomic_store(&g_stop, 0);
-    g_sigints = 0;
-    if (!sigint) return 0;
+    g_stopping = 0;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigint;
-    /* Blocked while it runs: a SIGTERM arriving in the SIGINT handler (or the reverse)
-     * would otherwise interleave the two updates of the counter. */
+    sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
-    sigaddset(&sa.sa_mask, SIGINT);
-    sigaddset(&sa.sa_mask, SIGTERM);
+    for (int i = 0; i < n; i++) sigaddset(&sa.sa_mask, signals[i]);
     sa.sa_flags = SA_RESTART;
-    if (sigaction(SIGINT, &sa, &g->old_int) != 0) return -1;
-    g->sigint = true;
-    if (sigterm) {
-        if (sigaction(SIGTERM, &sa, &g->old_term) != 0) {
+    for (int i = 0; i < n && i < SW_MAX_STOP_SIGNALS; i++) {
+        if (sigaction(signals[i], &sa, &g->old[g->n]) != 0) {
             int saved = errno;
-            sigaction(SIGINT, &g->old_int, NULL);
-            g->sigint = false;
+            while (g->n > 0) --g->n, sigaction(g->sig[g->n], &g->old[g->n], NULL);
             errno = saved;
             return -1;
         }
-        g->sigterm = true;
+        g->sig[g->n++] = signals[i];
     }
     return 0;
 }
@@ -114,8 +123,7 @@ static int signals_install(signal_guard *g, bool sigint, bool sigterm)
  * restoring a valid previous action only fails for an invalid signal number. */
 static void signals_restore(signal_guard *g)
 {
-    if (g->sigint) sigaction(SIGINT, &g->old_int, NULL);
-    if (g->sigterm) sigaction(SIGTERM, &g->old_term, NULL);
+    while (g->n > 0) --g->n, sigaction(g->sig[g->n], &g->old[g->n], NULL);
 }
 
 /* ---- threads ------------------------------------------------------------------------- */
@@ -505,7 +513,8 @@ typedef struct {
     const char *path;
     const sw_config *cfg;
     const char *run_id;
-    int saved_epoch; /* of the last checkpoint written, 0 for none */
+    bool saved;                  /* a checkpoint was written by this job */
+    int saved_epoch, saved_step; /* where the last one was taken */
     char err[512];
 } checkpoint_ctx;
 
@@ -514,7 +523,9 @@ static int save_checkpoint(void *ctx, const sw_train_state *state)
     checkpoint_ctx *c = ctx;
     int rc = sw_checkpoint_write(c->path, state, c->cfg, c->err, sizeof c->err);
     if (rc == SW_OK) {
+        c->saved = true;
         c->saved_epoch = sw_train_state_epoch(state);
+        c->saved_step = sw_train_state_step(state);
         sw_test_note(SW_TEST_CHECKPOINT, c->run_id);
         sw_test_hold_point();
     }
@@ -536,6 +547,25 @@ static void on_epoch(void *ctx, int epoch, const sw_history *h)
     sw_live_epoch(c->live, c->live_slot, epoch, h);
     sw_test_note(SW_TEST_EPOCH, c->run_id);
     sw_test_hold_point();
+}
+
+/* sw_train_hooks.on_step: a test hook only (an atomic load when none is set). */
+static void on_step(void *ctx, int epoch, int step)
+{
+    (void)epoch, (void)step;
+    epoch_ctx *c = ctx;
+    sw_test_note(SW_TEST_STEP, c->run_id);
+    sw_test_hold_point();
+}
+
+/* Where a state of run `cfg` is, for its lines: "after epoch 4" at a boundary, "in epoch 5
+ * after step 17 of 40" inside an epoch. */
+static void position_text(char *out, size_t len, const sw_config *cfg, int epoch, int step)
+{
+    if (step == 0)
+        snprintf(out, len, "after epoch %d", epoch);
+    else
+        snprintf(out, len, "in epoch %d after step %d of %d", epoch + 1, step, sw_train_steps_per_epoch(cfg));
 }
 
 /* The state to resume run `run` from: its checkpoint at `path`, or NULL when there is none.
@@ -577,14 +607,19 @@ static void run_one(sweep_loop *L, int slot, int i, int until, sw_run_report *re
     const sw_run_spec *run = &spec->runs[i];
     worker_ctx wc = {L, slot};
     char ckpt[PATH_MAX];
-    checkpoint_ctx cc = {ckpt, &run->cfg, run->id, 0, ""};
+    checkpoint_ctx cc = {.path = ckpt, .cfg = &run->cfg, .run_id = run->id};
     epoch_ctx ec = {&L->p->slots[slot], run->id, L->live, slot};
     bool checkpoints = sw_outdir_checkpoint_path(L->dir, run->id, ckpt, sizeof ckpt) == SW_OK;
     sw_train_state *resume = job_start(checkpoints ? load_checkpoint(L, run, ckpt) : NULL, until);
+    char resumed[96] = "";
+    bool was_resumed = resume != NULL;
     int resumed_at = resume ? sw_train_state_epoch(resume) : 0;
+    if (resume)
+        position_text(resumed, sizeof resumed, &run->cfg, resumed_at, sw_train_state_step(resume));
     if (resumed_at) sw_progress_on_epoch(&L->p->slots[slot], resumed_at, NULL);
     sw_live_run_started(L->live, slot, i, until, resumed_at);
     sw_train_hooks hooks = {.on_epoch = on_epoch,
+                            .on_step = on_step,
                             .ctx = &ec,
                             .stop = &g_stop,
                             .threads = run_threads,
@@ -610,15 +645,19 @@ static void run_one(sweep_loop *L, int slot, int i, int until, sw_run_report *re
     rep->run = i;
     rep->until = until;
     rep->detail[0] = 0;
-    if (cc.err[0]) snprintf(res.error, sizeof res.error, "saving a checkpoint: %s", cc.err);
+    if (cc.err[0]) snprintf(res.error, sizeof res.error, "saving a checkpoint: %.230s", cc.err);
     if (trc == SW_EINTERRUPTED) {
         rep->end = SW_END_STOPPED;
-        if (cc.saved_epoch == res.history.epochs)
-            snprintf(rep->detail, sizeof rep->detail, "interrupted after epoch %d; checkpoint saved, the run "
-                     "resumes there", res.history.epochs);
-        else
-            snprintf(rep->detail, sizeof rep->detail, "interrupted after epoch %d; will be redone on resume",
-                     res.history.epochs);
+        char at[96];
+        if (cc.saved) {
+            position_text(at, sizeof at, &run->cfg, cc.saved_epoch, cc.saved_step);
+            snprintf(rep->detail, sizeof rep->detail, "interrupted %s; checkpoint saved, the run resumes there", at);
+        } else if (was_resumed) {
+            snprintf(rep->detail, sizeof rep->detail, "interrupted before its next step; the run resumes from its "
+                     "checkpoint (%s)", resumed);
+        } else {
+            snprintf(rep->detail, sizeof rep->detail, "interrupted before a checkpoint; the run will be redone");
+        }
     } else {
         const char *swept[64];
         int n_sw = spec->n_swept < 64 ? spec->n_swept : 64;
@@ -644,9 +683,11 @@ static void run_one(sweep_loop *L, int slot, int i, int until, sw_run_report *re
             snprintf(rep->detail, sizeof rep->detail, "%s", res.error[0] ? res.error : sw_strerror(trc));
         }
     }
-    if (resumed_at && rep->end != SW_END_STOPPED) {
+    if (was_resumed && rep->end != SW_END_STOPPED) { /* "resumed at epoch 4", "resumed in epoch 5 after step 17 of 40" */
         size_t used = strlen(rep->detail);
-        snprintf(rep->detail + used, sizeof rep->detail - used, "%sresumed at epoch %d", used ? "; " : "", resumed_at);
+        bool boundary = !strncmp(resumed, "after ", 6);
+        snprintf(rep->detail + used, sizeof rep->detail - used, "%sresumed %s%s", used ? "; " : "",
+                 boundary ? "at epoch " : "", boundary ? resumed + strlen("after epoch ") : resumed);
     }
     rep->best_epoch = res.best_epoch;
     rep->best_test_acc = res.best_test_acc;
@@ -721,12 +762,16 @@ static void hook_interrupt(void *L)
 static void run_all(sweep_loop *L, const sw_sweep_options *opt, int remote_threads, sw_sweep_outcome *out)
 {
     signal_guard sig;
-    /* mpirun turns Ctrl-C into SIGTERM to every rank (then SIGKILL a few seconds later),
-     * and Slurm sends SIGTERM at a job's time limit: under MPI it stops the sweep the same
-     * way, so that what can finish in time (the index, finished runs) does. */
-    if (signals_install(&sig, opt->handle_sigint, opt->mpi) != 0)
-        fprintf(stderr, "sweep: warning: cannot handle Ctrl-C (sigaction: %s); it will stop the sweep at once, "
-                "and the runs in progress will be redone by the same command\n", strerror(errno));
+    /* Every mode (one process, a shard, every MPI rank: mpirun turns Ctrl-C into SIGTERM to
+     * every rank, Slurm sends SIGTERM at a job's time limit and on scancel, and the warning
+     * signal of --signal=B:USR1@120 before it) stops the same way. */
+    int defaults[] = {SIGINT, SIGTERM, SIGUSR1};
+    const int *signals = opt->n_stop_signals > 0 ? opt->stop_signals : defaults;
+    int n_signals = opt->n_stop_signals > 0 ? opt->n_stop_signals : (int)SW_ARRAY_LEN(defaults);
+    if (signals_install(&sig, signals, opt->handle_signals ? n_signals : 0) != 0)
+        fprintf(stderr, "sweep: warning: cannot handle stop signals (sigaction: %s); they will end the sweep at "
+                "once, and the runs in progress will be redone from their last checkpoints by the same command\n",
+                strerror(errno));
     if (L->n_pending > 0) sw_progress_start_ticker(L->p);
     sw_mpi_loop hooks = {L, hook_take, hook_finish, hook_interrupt, L->spec->n_runs};
     sw_mpi_dispatcher *disp = L->rank == 0 && remote_threads > 0 ? sw_mpi_dispatch_start(&hooks, remote_threads) : NULL;

@@ -17,7 +17,7 @@
 
 extern char **environ;
 
-static const char *const event_names[SW_TEST_EVENT_COUNT] = {"epoch", "checkpoint", "run"};
+static const char *const event_names[SW_TEST_EVENT_COUNT] = {"step", "epoch", "checkpoint", "run"};
 
 /* What the variables asked for; written by sw_test_hooks_init alone, before any thread. */
 static struct {
@@ -57,7 +57,7 @@ static int parse_hold(const char *v, char *err, size_t errlen)
     }
     if (g_want.hold_event < 0 || n < 1) {
         g_want.hold_event = -1;
-        sw_set_error(err, errlen, "expects EVENT or EVENT:N with N >= 1, EVENT one of epoch, checkpoint, run");
+        sw_set_error(err, errlen, "expects EVENT or EVENT:N with N >= 1, EVENT one of step, epoch, checkpoint, run");
         return SW_EINVAL;
     }
     g_want.hold_at = n;

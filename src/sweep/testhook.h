@@ -14,10 +14,14 @@
  *       at the N-th (default first) EVENT of this process, the sweep prints one line on
  *       stderr, "sweep: test hold at EVENT N (...)", even with --quiet, and holds: the thread
  *       that saw the event stops there, and every other worker thread at its next hold
- *       point (the end of an epoch, after a checkpoint, after a run's file), so the sweep
+ *       point (a training step, the end of an epoch, after a checkpoint, after a run's
+ *       file), so the sweep
  *       stays in that state (a checkpoint on disk, runs half done, others not started) for
  *       as long as the test needs, however fast the machine. Signals still work as usual
- *       (Ctrl-C sets the stop flag; held runs act on it once released). EVENTs:
+ *       (a stop signal sets the stop flag; held runs act on it once released: each stops
+ *       at its next training step). EVENTs:
+ *         step        a run completed a training step (of any epoch, counted over every
+ *                     run of the process)
  *         epoch       a run completed an epoch (its history entry is in memory)
  *         checkpoint  a run's checkpoint was written (DIR/<run id>.ckpt)
  *         run         a run's file was written, counted and printed (on MPI rank 0: any
@@ -36,7 +40,7 @@
 
 #define SW_TEST_HOLD_MAX_SECONDS 600.0
 
-typedef enum { SW_TEST_EPOCH, SW_TEST_CHECKPOINT, SW_TEST_RUN, SW_TEST_EVENT_COUNT } sw_test_event;
+typedef enum { SW_TEST_STEP, SW_TEST_EPOCH, SW_TEST_CHECKPOINT, SW_TEST_RUN, SW_TEST_EVENT_COUNT } sw_test_event;
 
 /* Reads the SWEEP_TEST_* variables (call once, before any thread starts). Returns SW_OK, or
  * SW_EINVAL with err naming the variable, what was wrong and what is allowed (a misspelt
