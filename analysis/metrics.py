@@ -52,3 +52,18 @@ def best(runs):
     if not cand:
         return None
     return min(cand, key=lambda r: value(r) if r.lower_is_better else -value(r))
+
+
+def pareto(values, costs, lower_is_better):
+    """The indices of the points (values[i], costs[i]) no other beats on both: at least as
+    good a value (by lower_is_better) and at most the cost, better on one; equal points
+    both stay, points without both numbers are left out. `sweep summarize --pareto`'s rule,
+    cheapest first."""
+    ok = [i for i in range(len(values)) if np.isfinite(values[i]) and np.isfinite(costs[i])]
+    sign = -1.0 if lower_is_better else 1.0
+
+    def beats(a, b):
+        return (sign * values[a] >= sign * values[b] and costs[a] <= costs[b]
+                and (values[a] != values[b] or costs[a] != costs[b]))
+    front = [i for i in ok if not any(beats(j, i) for j in ok if j != i)]
+    return sorted(front, key=lambda i: costs[i])

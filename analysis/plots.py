@@ -900,3 +900,33 @@ def search_progress(search, title):
     ax.legend(fontsize=8, loc="lower right" if search.mode == "max" else "upper right")
     fig.tight_layout()
     return fig
+
+
+def pareto(configs, costs, lower_is_better, ylabel, title):
+    """The configurations' metric against each cost, one panel per cost: configs is a list
+    of (label, value, {cost name: cost}), costs a list of (cost name, axis label, log axis).
+    The Pareto frontier (metrics.pareto: no other configuration is better on both) is
+    drawn as black-ringed points joined by a step line, the others as gray dots."""
+    fig, axes = plt.subplots(1, len(costs), figsize=(4.6 * len(costs) + 0.4, 3.9), squeeze=False)
+    values = np.array([c[1] for c in configs], dtype=float)
+    for ax, (name, xlabel, log) in zip(axes[0], costs):
+        x = np.array([c[2].get(name, np.nan) for c in configs], dtype=float)
+        front = M.pareto(values, x, lower_is_better)
+        rest = [i for i in range(len(configs)) if i not in front and np.isfinite(x[i]) and np.isfinite(values[i])]
+        ax.scatter(x[rest], values[rest], s=18, color="0.6", zorder=2,
+                   label="beaten on both (%d)" % len(rest)).set_gid("beaten")
+        ax.scatter(x[front], values[front], s=36, color="tab:blue", edgecolors="k", zorder=4,
+                   label="Pareto frontier (%d)" % len(front)).set_gid("frontier")
+        if front:
+            ax.step(x[front], values[front], where="post", color="k", lw=1.0, zorder=3)
+        for i in front[:12]:
+            ax.annotate(configs[i][0], (x[i], values[i]), fontsize=6, xytext=(3, 3), textcoords="offset points")
+        if log and np.all(x[np.isfinite(x)] > 0):
+            ax.set_xscale("log")
+        ax.set_xlabel(xlabel + " (lower is better)")
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="lower right" if not lower_is_better else "upper right")
+    fig.suptitle("%s: metric against cost" % title, fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -496,6 +496,50 @@ def fig_search(sw, ctx):
                  % (_e(search.metric), rounds, best_text, len(search)))
 
 
+# The costs the Pareto figure weighs the metric against (`sweep summarize --pareto`'s):
+# (name, axis label, how a run gives it, log axis).
+PARETO_COSTS = (
+    ("s/run", "wall seconds per run (mean)", lambda r: r.attrs.get("wall_seconds"), True),
+    ("params", "parameters", lambda r: r.summary.get("param_count"), True),
+)
+
+
+def _pareto_configs(sw, runs):
+    """[(label, mean metric, {cost: mean cost})] of runs grouped by the sweep's keys, over
+    their done and stopped runs (summarize's statistics)."""
+    out = []
+    for vals, group in load.group_runs(runs, sw.group_keys):
+        used = [r for r in group if r.status in ("done", "stopped") and np.isfinite(metrics.value(r))]
+        if not used:
+            continue
+        costs = {}
+        for name, _, get, _ in PARETO_COSTS:
+            c = [float(get(r)) for r in used if get(r) is not None and np.isfinite(float(get(r)))]
+            costs[name] = float(np.mean(c)) if c else float("nan")
+        lab = ",".join("%s=%s" % (k.split(".")[-1], v) for k, v in zip(sw.group_keys, vals))
+        out.append((lab, float(np.mean([metrics.value(r) for r in used])), costs))
+    return out
+
+
+def fig_pareto(sw, ctx):
+    modes = metrics.by_mode(sw.runs)
+    if len(modes) != 1:
+        return None
+    low, runs = modes[0]
+    configs = _pareto_configs(sw, runs)
+    if len(configs) < 3:
+        return None
+    fig = plots.pareto(configs, [c[:2] + (c[3],) for c in PARETO_COSTS], low, metrics.label(low, runs), sw.name)
+    values = [c[1] for c in configs]
+    fronts = ["%d on the frontier against %s" % (len(metrics.pareto(values, [c[2][n] for c in configs], low)), n)
+              for n, _, _, _ in PARETO_COSTS]
+    return fig, ("The best metric against what a configuration costs, one dot per configuration (its runs' mean): "
+                 "ringed and joined, the Pareto frontier, the configurations no other beats on both (as good or "
+                 "better, and as cheap or cheaper); %d configurations, %s. From <code>/summary</code> and the "
+                 "root attribute <code>wall_seconds</code>. Same as <code>sweep summarize DIR --pareto "
+                 "best,s/run</code> (or <code>best,params</code>)." % (len(configs), "; ".join(fronts)))
+
+
 # The figures, in page order: (anchor, heading, function, crop). A function returns
 # (figure, caption) or None when the figure does not apply to this sweep. crop: the figure
 # may put a legend outside its axes (plots._legend), so its PNG is cropped to what is drawn.
@@ -509,6 +553,7 @@ FIGURES = (
     ("hidden", "Hidden units", fig_hidden, False),
     ("attention", "Attention maps", fig_attention, False),
     ("parallel", "Configurations (parallel coordinates)", fig_parallel, False),
+    ("pareto", "Metric against cost (Pareto frontier)", fig_pareto, False),
 )
 
 

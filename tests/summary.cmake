@@ -57,6 +57,13 @@ if(TARGET sweep)
   set_tests_properties(summary_sweeps PROPERTIES LABELS "unit;summary" SKIP_RETURN_CODE 77
                        ENVIRONMENT OMP_NUM_THREADS=2)
 
+  # --pareto METRIC,COST: a hand-checked frontier on real files (their numbers set by h5py),
+  # the params frontier recomputed from the files, bad names refused.
+  add_test(NAME summary_pareto
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_summary_pareto.py $<TARGET_FILE:sweep>
+                   ${SWEEP_TEST_DATA}/summary-tiny.yaml ${CMAKE_CURRENT_BINARY_DIR}/summary-scratch/pareto)
+  set_tests_properties(summary_pareto PROPERTIES LABELS "unit;summary" SKIP_RETURN_CODE 77)
+
   # The three sweeps' files in one directory: a row per task, each with its metric's columns.
   add_test(NAME summary_mixed_tasks
            COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_summary.py

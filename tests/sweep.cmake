@@ -24,10 +24,11 @@ add_test(NAME sweep_text_sample
 set_tests_properties(sweep_text_sample PROPERTIES LABELS "unit;sweep" ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1")
 
 # Watching a sweep while it runs (tests/test_sweep_live.sh): `sweep status`, the live report
-# of --report and record.report, `sweep report --watch`, and the report's file cache.
+# of --report and record.report (one for all the rounds of a tpe search), `sweep report --watch`,
+# and the report's file cache.
 # Python with h5py, numpy, matplotlib for the report (exit 77 without).
 if(TARGET sweep)
-  foreach(mode status report watch cache)
+  foreach(mode status report watch cache rounds)
     add_test(NAME sweep_live_${mode}
              COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/test_sweep_live.sh $<TARGET_FILE:sweep> ${mode})
     set_tests_properties(sweep_live_${mode} PROPERTIES LABELS "unit;sweep;analysis" TIMEOUT 300

@@ -170,7 +170,7 @@ def main():
         check(not external_refs(text), "nothing fetched from elsewhere: src/href only data: or #anchors",
               external_refs(text))
         ok, nimg = images(text)
-        check(ok and nimg == 5, "5 figures, each an inline PNG that decodes to its declared size (%d)" % nimg)
+        check(ok and nimg == 6, "6 figures, each an inline PNG that decodes to its declared size (%d)" % nimg)
         check("<script>" in text and "<style>" in text and 'charset="utf-8"' in text,
               "styles and script inline, UTF-8 declared")
         check("Not drawn" not in text and "Traceback" not in out, "every figure drawn, no traceback", out)
@@ -222,8 +222,9 @@ def main():
         # ---- figures and captions
         figs = re.findall(r'<section id="(\w+)"><h2>[^<]*</h2><figure>\s*<img[^>]*>\s*<figcaption>(.*?)</figcaption>',
                           text, re.S)
-        check([f[0] for f in figs] == ["metric", "vanishing", "curves", "gradients", "hidden"],
-              "figures: metric by key, vanishing, curves, gradients, hidden units (%s)" % [f[0] for f in figs])
+        check([f[0] for f in figs] == ["metric", "vanishing", "curves", "gradients", "hidden", "pareto"],
+              "figures: metric by key, vanishing, curves, gradients, hidden units, metric against cost (%s)"
+              % [f[0] for f in figs])
         check(all(re.search(r"From .*<code>/\w+", c) for _, c in figs),
               "every caption says which files' paths it read", [c for _, c in figs])
         check("parallel" not in [f[0] for f in figs], "no parallel coordinates for a grid of one numeric key")

@@ -14,6 +14,9 @@
 #   watch   `sweep report DIR --watch` on a sweep another process runs: a live page while
 #           it is held, and --watch ends by itself, with the last page, once it completes.
 #   cache   a rewrite after one more run finished reads that run file alone.
+#   rounds  a tpe search (tests/data/tpe-small.yaml, rounds of 8 runs) with --report, held
+#           after the first run of its second round: one report process spans the rounds
+#           (no last page yet, the page still reloads), and its one last page comes at the end.
 set -u
 SWEEP=$(realpath "${1:?usage: test_sweep_live.sh SWEEP MODE}")
 MODE=${2:?mode}
@@ -176,11 +179,27 @@ sys.exit(0 if first == 5 and [os.path.basename(p) for p in second] == ["cell=gru
 PYEOF
 }
 
+rounds_mode() {
+    # SWEEP_REPORT_VERBOSE: the report says on stderr each page it writes, "(final)" for a last one
+    env SWEEP_REPORT_VERBOSE=1 SWEEP_TEST_HOLD=run:9 SWEEP_TEST_RELEASE="$RELEASE" \
+        "$SWEEP" "$HERE/data/tpe-small.yaml" -o t -j 1 -q --report --report-every 1 2> t.err &
+    local pid=$!
+    check "the search holds in its second round" await_hold t.err $pid
+    check "the page of the second round reloads" await 120 "a live page with 9 runs" live_page t/report.html "9 complete"
+    check "no last page was written between the rounds" [ "$(grep -c '(final)' t.err)" = 0 ]
+    release
+    check "the search ends well" wait $pid
+    check "its last page does not reload" final_page t/report.html
+    check "it has every run" has t/report.html "24 runs complete"
+    check "one last page in all" [ "$(grep -c '(final)' t.err)" = 1 ]
+}
+
 case $MODE in
     status) status_mode ;;
     report) report_mode ;;
     watch) watch_mode ;;
     cache) cache_mode ;;
+    rounds) rounds_mode ;;
     *) echo "unknown mode $MODE"; exit 2 ;;
 esac
 echo "$passed passed, $failed failed"

@@ -16,6 +16,7 @@ const char *sw_summarize_usage(void)
 {
     return "usage: sweep summarize DIR [DIR...] [--by KEYS] [--sort [-|+]COLUMN] [--top N] [--legend]\n"
            "                       [--format text|markdown|csv] [--runs] [--history RUN_ID] [--rungs]\n"
+           "                       [--pareto METRIC,COST]\n"
            "\n"
            "Prints the best-epoch table of the runs in DIR (or in several directories, to compare\n"
            "sweeps) from their HDF5 files alone: one row per configuration, with the runs done /\n"
@@ -56,6 +57,12 @@ const char *sw_summarize_usage(void)
            "  --history RUN_ID   one run's per-epoch table, best epoch marked\n"
            "  --rungs            the early-stopping decisions per rung (sweep.h5 /decisions) alone\n"
            "                     (one directory)\n"
+           "  --pareto METRIC,COST  only the configurations no other beats on both METRIC (named as\n"
+           "                     for --sort: best, val, final, loss, ...; better by its own direction)\n"
+           "                     and COST, lower is better: s/run (mean wall seconds per run) or params\n"
+           "                     (parameter count); equal rows both stay; cheapest first (docs/summarize.md).\n"
+           "                     Peak memory is not recorded in run files; `sweep report` marks the\n"
+           "                     frontier on a scatter of the metric against each cost\n"
            "\n"
            "Exit status: 0 printed; 1 no readable run file; 2 usage error.\n";
 }
@@ -77,9 +84,9 @@ static int parse_summarize_args(int argc, char **argv, sw_summary_options *opt, 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *val = NULL;
-        const char *names[] = {"--by", "--sort", "--format", "--history", "--top"};
+        const char *names[] = {"--by", "--sort", "--format", "--history", "--top", "--pareto"};
         int which = -1;
-        for (int k = 0; k < 5; k++) {
+        for (int k = 0; k < 6; k++) {
             size_t n = strlen(names[k]);
             if (!strncmp(a, names[k], n) && (a[n] == 0 || a[n] == '=')) {
                 which = k;
@@ -94,6 +101,7 @@ static int parse_summarize_args(int argc, char **argv, sw_summary_options *opt, 
         if (which == 0) opt->by = val;
         else if (which == 1) opt->sort = val;
         else if (which == 3) opt->history_run = val;
+        else if (which == 5) opt->pareto = val;
         else if (which == 4) {
             if (parse_top(val, &opt->top)) {
                 fprintf(stderr, "sweep summarize: --top takes a number of rows from 1, got '%s'\n", val);
@@ -133,7 +141,7 @@ static int parse_summarize_args(int argc, char **argv, sw_summary_options *opt, 
 
 int sw_summarize_main(int argc, char **argv)
 {
-    sw_summary_options opt = {NULL, NULL, SW_TABLE_TEXT, 0, NULL, 0, 0, 0};
+    sw_summary_options opt = {NULL, NULL, SW_TABLE_TEXT, 0, NULL, 0, 0, 0, NULL};
     const char **dirs = calloc((size_t)(argc > 0 ? argc : 1), sizeof *dirs);
     if (!dirs) {
         fprintf(stderr, "sweep summarize: out of memory\n");

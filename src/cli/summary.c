@@ -304,7 +304,7 @@ static int order_rows(table *t, const run_set *rs, const sw_summary_options *opt
     if (opt->sort) {
         rc = sw_summary_sort(t, opt->sort, err, errlen);
         snprintf(ranked_by, len, "%s", opt->sort);
-    } else if (opt->top > 0 || rs->sampled || (rs->fams & FAM_STOPPED)) {
+    } else if (!opt->pareto && (opt->top > 0 || rs->sampled || (rs->fams & FAM_STOPPED))) {
         int col = metric_column(t, rs, opt->per_run);
         if (col >= 0) {
             rc = sw_tab_sort_column(t, col, t->cols[col].desc, err, errlen);
@@ -404,11 +404,14 @@ static int sweep_summary(const run_set *rs, const sw_summary_options *opt, const
         goto done;
     }
     int nrows = t.nrows;
-    char ranked_by[128];
+    char ranked_by[128], pareto[1024] = "";
+    if (opt->pareto && (rc = sw_summary_pareto(&t, opt->pareto, pareto, sizeof pareto, err, errlen))) goto done;
+    if (opt->pareto) nrows = t.nrows; /* the frontier's rows; the note says of how many */
     if ((rc = order_rows(&t, rs, opt, ranked_by, sizeof ranked_by, err, errlen))) goto done;
-    char note[6][1024];
-    const char *notes[6];
+    char note[7][1024];
+    const char *notes[7];
     int nnotes = sweep_notes(note, notes, rs, opt, gkeys, ngk, nrows, t.nrows, ranked_by);
+    if (pareto[0]) notes[nnotes++] = pareto;
     sw_tab_print(&t, opt->format, out, notes, opt->format == SW_TABLE_CSV ? 0 : nnotes, 1);
     if (opt->legend && opt->format != SW_TABLE_CSV) print_legend(&t, opt->format, out);
     if (opt->format != SW_TABLE_CSV)
@@ -425,7 +428,7 @@ done:
 int sw_summarize_dirs(const char *const *dirs, int ndirs, const sw_summary_options *opt, FILE *out, FILE *diag,
                       char *err, size_t errlen)
 {
-    sw_summary_options defaults = {NULL, NULL, SW_TABLE_TEXT, 0, NULL, 0, 0, 0};
+    sw_summary_options defaults = {NULL, NULL, SW_TABLE_TEXT, 0, NULL, 0, 0, 0, NULL};
     if (!opt) opt = &defaults;
     if (!dirs || ndirs < 1 || !out) {
         sw_set_error(err, errlen, "sw_summarize: missing argument");
@@ -436,6 +439,11 @@ int sw_summarize_dirs(const char *const *dirs, int ndirs, const sw_summary_optio
             sw_set_error(err, errlen, "sw_summarize: missing argument");
             return SW_EINVAL;
         }
+    if (opt->pareto && (opt->per_run || opt->history_run || opt->rungs)) {
+        sw_set_error(err, errlen, "--pareto compares configurations: it goes with neither --runs, --history nor "
+                     "--rungs");
+        return SW_EINVAL;
+    }
     if (opt->rungs && ndirs > 1) {
         sw_set_error(err, errlen, "--rungs reads one directory at a time");
         return SW_EINVAL;

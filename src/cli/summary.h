@@ -30,6 +30,8 @@ typedef struct {
     int top;                 /* > 0: only the first `top` rows: the best by the metric unless
                                 `sort` says otherwise */
     int legend;              /* text and markdown: every column's meaning under the table */
+    const char *pareto;      /* "METRIC,COST": only the configurations no other beats on both
+                                (summary_tables.h's sw_summary_pareto); NULL: every one */
 } sw_summary_options;
 
 /* Prints the table for the run files of `dir` on `out`; unreadable files and other notes

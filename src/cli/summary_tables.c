@@ -755,15 +755,15 @@ static int find_named_column(const table *t, const char *name)
 /* The column --sort NAME means: a column's name, or a config key written as anywhere else
  * (its short form: lr, cell, schedule.kind). On failure -1, with why in err: the nearest
  * name, or that a known key is not a column of this table. */
-static int find_column(const table *t, const char *name, char *err, size_t errlen)
+static int find_column(const table *t, const char *name, const char *option, char *err, size_t errlen)
 {
     int j = find_named_column(t, name);
     if (j >= 0) return j;
     const sw_key_info *k = sw_resolve_key(name);
     if (k && (j = find_named_column(t, k->key)) >= 0) return j;
     if (k) {
-        sw_set_error(err, errlen, "--sort: %s is not a column of this table (its rows are not told apart by it; "
-                     "--by %s groups by it)", k->key, name);
+        sw_set_error(err, errlen, "%s: %s is not a column of this table (its rows are not told apart by it; "
+                     "--by %s groups by it)", option, k->key, name);
         return -1;
     }
     const char *near = NULL;
@@ -780,7 +780,7 @@ static int find_column(const table *t, const char *name, char *err, size_t errle
     }
     int limit = (int)strlen(name) / 3;
     limit = limit < 1 ? 1 : limit > 3 ? 3 : limit; /* a typo, as config keys count one */
-    size_t used = (size_t)snprintf(err, errlen, "unknown --sort column '%s'", name);
+    size_t used = (size_t)snprintf(err, errlen, "unknown %s column '%s'", option, name);
     if (near && best <= limit && used < errlen)
         used += (size_t)snprintf(err + used, errlen - used, " (did you mean '%s'?)", near);
     if (used < errlen) used += (size_t)snprintf(err + used, errlen - used, "; columns:");
@@ -795,9 +795,90 @@ int sw_summary_sort(table *t, const char *spec, char *err, size_t errlen)
     int dir = 0; /* 0 default, 1 ascending, -1 descending */
     if (spec[0] == '-') dir = -1, spec++;
     else if (spec[0] == '+') dir = 1, spec++;
-    int col = find_column(t, spec, err, errlen);
+    int col = find_column(t, spec, "--sort", err, errlen);
     if (col < 0) return SW_EINVAL;
     return sw_tab_sort_column(t, col, dir ? dir < 0 : t->cols[col].desc, err, errlen);
+}
+
+/* ---- --pareto METRIC,COST ------------------------------------------------------------- */
+
+/* The costs --pareto weighs a metric against: the names it takes, the per-configuration
+ * column it reads, what it means. Peak memory joins them as a row once run files record
+ * it (they do not: /summary has no such attribute). */
+static const struct {
+    const char *name, *alias, *column, *meaning;
+} pareto_costs[] = {
+    {"s/run", "seconds", "seconds_per_run", "mean wall seconds per run"},
+    {"params", "param_count", "param_count", "trainable parameters"},
+};
+
+/* Whether row a beats row b: at least as good on both, better on one. desc: the metric's
+ * higher is better. */
+static int pareto_beats(const double *m, const double *c, int a, int b, int desc)
+{
+    int no_worse = (desc ? m[a] >= m[b] : m[a] <= m[b]) && c[a] <= c[b];
+    return no_worse && (m[a] != m[b] || c[a] != c[b]);
+}
+
+/* The cost named `name`: its index in pareto_costs and its column in t, or -1 with why in err. */
+static int pareto_cost(const table *t, const char *name, int *col, char *err, size_t errlen)
+{
+    for (size_t k = 0; k < SW_ARRAY_LEN(pareto_costs); k++) {
+        if (strcmp(name, pareto_costs[k].name) && strcmp(name, pareto_costs[k].alias)) continue;
+        for (int j = 0; j < t->ncols; j++)
+            if (!strcmp(t->cols[j].id, pareto_costs[k].column)) return *col = j, (int)k;
+        sw_set_error(err, errlen, "--pareto: these run files record no %s", pareto_costs[k].meaning);
+        return -1;
+    }
+    size_t used = (size_t)snprintf(err, errlen, "--pareto: unknown cost '%s'; costs:", name);
+    for (size_t k = 0; k < SW_ARRAY_LEN(pareto_costs) && used < errlen; k++)
+        used += (size_t)snprintf(err + used, errlen - used, "%s %s (%s)", k ? "," : "", pareto_costs[k].name,
+                                 pareto_costs[k].meaning);
+    if (used < errlen) snprintf(err + used, errlen - used, "; peak memory is not recorded in run files");
+    return -1;
+}
+
+int sw_summary_pareto(table *t, const char *spec, char *note, size_t notelen, char *err, size_t errlen)
+{
+    char metric[128];
+    const char *comma = strrchr(spec, ',');
+    if (!comma || comma == spec || !comma[1] || (size_t)(comma - spec) >= sizeof metric) {
+        sw_set_error(err, errlen, "--pareto takes METRIC,COST (e.g. best,s/run or val,params), got '%s'", spec);
+        return SW_EINVAL;
+    }
+    snprintf(metric, sizeof metric, "%.*s", (int)(comma - spec), spec);
+    int mcol = find_column(t, metric, "--pareto", err, errlen), ccol = -1;
+    if (mcol < 0) return SW_EINVAL;
+    int k = pareto_cost(t, comma + 1, &ccol, err, errlen);
+    if (k < 0) return SW_EINVAL;
+    int n = t->nrows, desc = t->cols[mcol].desc, kept = 0, missing = 0;
+    double *m = malloc((size_t)(n ? n : 1) * sizeof *m), *c = malloc((size_t)(n ? n : 1) * sizeof *c);
+    int *rows = malloc((size_t)(n ? n : 1) * sizeof *rows);
+    if (!m || !c || !rows) {
+        free(m), free(c), free(rows);
+        sw_set_error(err, errlen, "out of memory");
+        return SW_ENOMEM;
+    }
+    for (int i = 0; i < n; i++) m[i] = sw_tab_cell(t, i, mcol)->num, c[i] = sw_tab_cell(t, i, ccol)->num;
+    for (int i = 0; i < n; i++) {
+        if (!isfinite(m[i]) || !isfinite(c[i])) {
+            missing++;
+            continue;
+        }
+        int beaten = 0;
+        for (int j = 0; j < n && !beaten; j++)
+            beaten = j != i && isfinite(m[j]) && isfinite(c[j]) && pareto_beats(m, c, j, i, desc);
+        if (!beaten) rows[kept++] = i;
+    }
+    int rc = sw_tab_select(t, rows, kept);
+    if (rc == SW_OK) rc = sw_tab_sort_column(t, ccol, 0, err, errlen); /* cheapest first */
+    else sw_set_error(err, errlen, "out of memory");
+    snprintf(note, notelen, "Pareto frontier of %s (%s is better) against %s (lower is better): the %d of %d "
+             "configuration%s no other beats on both, cheapest first%s", t->cols[mcol].title,
+             desc ? "higher" : "lower", pareto_costs[k].meaning, kept, n - missing, sw_plural(n - missing),
+             missing ? "; configurations without both numbers left out" : "");
+    free(m), free(c), free(rows);
+    return rc;
 }
 
 /* `sweep help summarize`: the columns of the per-configuration table, one line each. */

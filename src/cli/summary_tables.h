@@ -50,6 +50,13 @@ int sw_summary_rungs(const char *dir, const sw_summary_options *opt, FILE *out, 
  * forces one. SW_EINVAL with the nearest name and the columns in err. */
 int sw_summary_sort(table *t, const char *spec, char *err, size_t errlen);
 
+/* --pareto METRIC,COST on a per-configuration table: keeps the rows no other beats on both
+ * (at least as good on the metric, by its own direction, and on the cost, lower is better,
+ * and better on one: equal rows both stay), cheapest first, and says so in note. METRIC is
+ * named as for --sort; COST is one of the costs it knows (s/run, params). Rows without
+ * both numbers are left out. SW_EINVAL (message in err) for a bad name, or SW_ENOMEM. */
+int sw_summary_pareto(table *t, const char *spec, char *note, size_t notelen, char *err, size_t errlen);
+
 /* `sweep help summarize`: the columns of the per-configuration table, one line each. */
 void sw_summary_print_columns(FILE *f);
 

@@ -342,6 +342,29 @@ int sw_tab_sort_column(table *t, int col, int desc, char *err, size_t errlen)
     return SW_OK;
 }
 
+int sw_tab_select(table *t, const int *rows, int n)
+{
+    cell *kept = malloc((size_t)(n ? n : 1) * t->ncols * sizeof *kept);
+    char *used = calloc((size_t)(t->nrows ? t->nrows : 1), 1);
+    if (!kept || !used) {
+        free(kept), free(used);
+        return SW_ENOMEM;
+    }
+    for (int i = 0; i < n; i++) {
+        memcpy(kept + (size_t)i * t->ncols, t->cells + (size_t)rows[i] * t->ncols, (size_t)t->ncols * sizeof *kept);
+        used[rows[i]] = 1;
+    }
+    for (int i = 0; i < t->nrows; i++)
+        for (int j = 0; j < t->ncols && !used[i]; j++) {
+            free(sw_tab_cell(t, i, j)->text);
+            free(sw_tab_cell(t, i, j)->csv);
+        }
+    memcpy(t->cells, kept, (size_t)n * t->ncols * sizeof *kept);
+    t->nrows = n;
+    free(kept), free(used);
+    return SW_OK;
+}
+
 /* Keeps the first n rows (--top). */
 void sw_tab_truncate(table *t, int n)
 {

@@ -89,4 +89,8 @@ int sw_tab_sort_column(table *t, int col, int desc, char *err, size_t errlen);
 /* Keeps the first n rows. */
 void sw_tab_truncate(table *t, int n);
 
+/* Keeps rows[0..n) (distinct row indices), in that order; frees the others. SW_OK or
+ * SW_ENOMEM (t unchanged). */
+int sw_tab_select(table *t, const int *rows, int n);
+
 #endif

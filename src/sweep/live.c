@@ -59,9 +59,16 @@ struct sw_live {
     unsigned events;    /* bit per sw_live_event not yet told to the report */
     double written;     /* wall clock of the last heartbeat write */
     bool warned_write;
-    /* the report: */
-    pid_t child;        /* 0: none (never started, or ended) */
+    sw_live_report *report; /* NULL: none */
+    bool own_report;    /* started by sw_live_start, ended by sw_live_stop */
+};
+
+/* The live report's process. Its fields are used by one thread at a time: the heartbeat
+ * thread of the sw_live that uses it, or its owner while no sw_live does. */
+struct sw_live_report {
+    pid_t child;        /* 0: none (ended) */
     int sock;           /* its standard input, -1: none */
+    char dir[PATH_MAX]; /* for the messages */
 };
 
 static double wall_now(void)
@@ -94,7 +101,7 @@ static char *heartbeat_text(sw_live *lv, const live_slot *slots, size_t *len)
     fprintf(f, "sweep-live %d\nsweep %s\nhost %s\npid %ld\nrank %d %d\nshard %d %d\nthreads %d\n", SW_LIVE_VERSION,
             o->spec->name, lv->host, (long)getpid(), o->rank, o->ranks, o->shard_index, o->shard_count, o->threads);
     fprintf(f, "started %.3f\nupdated %.3f\ninterval %g\nreport %d\nruns %d\nfinished %d\npending %d\neta",
-            lv->started, wall_now(), SW_LIVE_INTERVAL, o->report_argv != NULL, runs, finished,
+            lv->started, wall_now(), SW_LIVE_INTERVAL, lv->report != NULL, runs, finished,
             pending > 0 ? pending : 0);
     if (eta >= 0) fprintf(f, " %.1f\n", eta);
     else fputs(" -\n", f);
@@ -138,7 +145,7 @@ static void heartbeat_write(sw_live *lv, const live_slot *slots)
 
 /* Starts the report command with a socket as its standard input, in a process group of its
  * own. Returns 0, or -1 with errno set. */
-static int report_spawn(sw_live *lv)
+static int report_spawn(sw_live_report *rep, const char *const *argv)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return -1;
@@ -158,7 +165,7 @@ static int report_spawn(sw_live *lv)
     posix_spawnattr_setpgroup(&at, 0);
     posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     pid_t pid;
-    int rc = posix_spawnp(&pid, lv->o.report_argv[0], &fa, &at, (char *const *)lv->o.report_argv, environ);
+    int rc = posix_spawnp(&pid, argv[0], &fa, &at, (char *const *)argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
     close(sv[1]);
@@ -167,47 +174,86 @@ static int report_spawn(sw_live *lv)
         errno = rc;
         return -1;
     }
-    lv->child = pid;
-    lv->sock = sv[0];
+    rep->child = pid;
+    rep->sock = sv[0];
     return 0;
 }
 
 /* One line to the report. Never blocks and never raises SIGPIPE: when the report is busy
  * and its input full, the line is dropped (it rewrites anyway once it reads the others). */
-static void report_tell(sw_live *lv, const char *line)
+static void report_tell(sw_live_report *rep, const char *line)
 {
-    if (lv->sock < 0) return;
-    ssize_t n = send(lv->sock, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (!rep || rep->sock < 0) return;
+    ssize_t n = send(rep->sock, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT);
     (void)n;
 }
 
 /* Whether the report process ended; if so, says how (once) and forgets it. */
-static void report_check(sw_live *lv, bool wait, double limit)
+static void report_check(sw_live_report *rep, bool wait, double limit)
 {
-    if (lv->child <= 0) return;
+    if (!rep || rep->child <= 0) return;
     int status = 0;
     double until = wall_now() + limit;
     pid_t r;
-    while ((r = waitpid(lv->child, &status, WNOHANG)) == 0 && wait && wall_now() < until) {
+    while ((r = waitpid(rep->child, &status, WNOHANG)) == 0 && wait && wall_now() < until) {
         struct timespec ts = {0, 50 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
     if (r == 0 && !wait) return;
     if (r == 0) { /* it did not finish its page in time */
-        kill(-lv->child, SIGTERM);
-        waitpid(lv->child, &status, 0);
+        kill(-rep->child, SIGTERM);
+        waitpid(rep->child, &status, 0);
         fprintf(stderr, "sweep: warning: the report did not finish its last page within %.0f s and was stopped; "
-                        "`sweep report %s` writes it\n", limit, lv->o.dir);
+                        "`sweep report %s` writes it\n", limit, rep->dir);
     } else if (r > 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
         char how[64];
         if (WIFSIGNALED(status)) snprintf(how, sizeof how, "killed by signal %d", WTERMSIG(status));
         else snprintf(how, sizeof how, "exit status %d", WEXITSTATUS(status));
         fprintf(stderr, "sweep: warning: the live report stopped (%s; its message is above); the sweep goes on "
-                        "without it, and `sweep report %s` writes the page\n", how, lv->o.dir);
+                        "without it, and `sweep report %s` writes the page\n", how, rep->dir);
     }
-    lv->child = 0;
-    if (lv->sock >= 0) close(lv->sock);
-    lv->sock = -1;
+    rep->child = 0;
+    if (rep->sock >= 0) close(rep->sock);
+    rep->sock = -1;
+}
+
+sw_live_report *sw_live_report_start(const char *const *argv, const char *dir)
+{
+    if (!argv || !argv[0]) return NULL;
+    sw_live_report *rep = calloc(1, sizeof *rep);
+    if (!rep) {
+        fprintf(stderr, "sweep: warning: out of memory for the live report; `sweep report %s` writes the page "
+                        "afterwards\n", dir);
+        return NULL;
+    }
+    rep->sock = -1;
+    snprintf(rep->dir, sizeof rep->dir, "%s", dir);
+    if (report_spawn(rep, argv) != 0) {
+        fprintf(stderr, "sweep: warning: cannot start the live report (%s: %s); the sweep runs without it, and "
+                        "`sweep report %s` writes the page afterwards\n", argv[0], strerror(errno), dir);
+        free(rep);
+        return NULL;
+    }
+    return rep;
+}
+
+void sw_live_report_notify(sw_live_report *rep, sw_live_event ev)
+{
+    if (ev < 0 || ev >= SW_LIVE_EVENT_COUNT) return;
+    report_tell(rep, ev == SW_LIVE_BARRIER ? "barrier\n" : "run\n");
+    report_check(rep, false, 0);
+}
+
+void sw_live_report_end(sw_live_report *rep, bool interrupted)
+{
+    if (!rep) return;
+    if (rep->child > 0) {
+        report_tell(rep, interrupted ? "interrupted\n" : "end\n");
+        shutdown(rep->sock, SHUT_WR);
+        report_check(rep, true, REPORT_WAIT);
+    }
+    if (rep->sock >= 0) close(rep->sock);
+    free(rep);
 }
 
 /* ---- the thread -------------------------------------------------------------------- */
@@ -237,9 +283,9 @@ static void *live_main(void *arg)
         }
         pthread_mutex_unlock(&lv->lock);
         if (write && copy) heartbeat_write(lv, copy);
-        if (events & (1u << SW_LIVE_BARRIER)) report_tell(lv, "barrier\n");
-        else if (events) report_tell(lv, "run\n");
-        report_check(lv, false, 0);
+        if (events & (1u << SW_LIVE_BARRIER)) report_tell(lv->report, "barrier\n");
+        else if (events) report_tell(lv->report, "run\n");
+        report_check(lv->report, false, 0);
         pthread_mutex_lock(&lv->lock);
         if (lv->stopping || lv->events) continue;
         double wait = lv->dirty ? MIN_GAP - (wall_now() - lv->written) : 1.0;
@@ -264,9 +310,7 @@ int sw_live_start(const sw_live_options *o, sw_live **out)
         return SW_ENOMEM;
     }
     lv->o = *o;
-    if (o->rank > 0) lv->o.report_argv = NULL;
     lv->n_slots = n;
-    lv->sock = -1;
     for (int s = 0; s < n; s++) lv->slots[s].run = -1;
     lv->started = wall_now();
     if (gethostname(lv->host, sizeof lv->host - 1) != 0 || !lv->host[0]) snprintf(lv->host, sizeof lv->host, "-");
@@ -280,10 +324,9 @@ int sw_live_start(const sw_live_options *o, sw_live **out)
     pthread_cond_init(&lv->wake, NULL);
     heartbeat_write(lv, lv->slots);
     lv->written = wall_now();
-    if (lv->o.report_argv && report_spawn(lv) != 0)
-        fprintf(stderr, "sweep: warning: cannot start the live report (%s: %s); the sweep runs without it, and "
-                        "`sweep report %s` writes the page afterwards\n", lv->o.report_argv[0], strerror(errno),
-                o->dir);
+    if (o->rank == 0 && o->report) lv->report = o->report;
+    else if (o->rank == 0 && o->report_argv) lv->report = sw_live_report_start(o->report_argv, o->dir);
+    lv->own_report = lv->report && !o->report;
     lv->running = pthread_create(&lv->thread, NULL, live_main, lv) == 0;
     *out = lv;
     return SW_OK;
@@ -360,11 +403,7 @@ void sw_live_stop(sw_live *lv, bool interrupted)
     pthread_mutex_unlock(&lv->lock);
     if (lv->running) pthread_join(lv->thread, NULL);
     unlink(lv->path); /* this process is no longer running anything: before the last page */
-    if (lv->child > 0) {
-        report_tell(lv, interrupted ? "interrupted\n" : "end\n");
-        shutdown(lv->sock, SHUT_WR);
-        report_check(lv, true, REPORT_WAIT);
-    }
+    if (lv->own_report) sw_live_report_end(lv->report, interrupted);
     pthread_cond_destroy(&lv->wake);
     pthread_mutex_destroy(&lv->lock);
     free(lv->slots);

@@ -36,7 +36,9 @@
  * that have them), and, when the sweep ends, "end" or "interrupted", after which it writes
  * its last page and exits. How often it rewrites otherwise is its own affair
  * (analysis/report.py, --report-every). A report that fails or cannot start costs the sweep
- * nothing but a warning. */
+ * nothing but a warning. A sweep made of several executions (a tpe search's rounds) keeps
+ * one report for all of them (sw_live_report_start, sw_live_options.report), so that its
+ * page reloads until the whole sweep ends: between two rounds it is told "barrier". */
 #ifndef SWEEP_LIVE_H
 #define SWEEP_LIVE_H
 
@@ -54,6 +56,9 @@
 /* What makes the live report rewrite itself at once. */
 typedef enum { SW_LIVE_RUN_FINISHED, SW_LIVE_BARRIER, SW_LIVE_EVENT_COUNT } sw_live_event;
 
+/* A live report process (see above). */
+typedef struct sw_live_report sw_live_report;
+
 typedef struct {
     const char *dir;
     const sw_sweep_spec *spec;
@@ -64,6 +69,9 @@ typedef struct {
     /* The live report's command, NULL-terminated (NULL: no live report; ranks > 0 never
      * start one). The caller keeps it alive until sw_live_stop. */
     const char *const *report_argv;
+    /* A live report the caller keeps (sw_live_report_start; rank 0 only): used instead of
+     * report_argv, told this sweep's events, and left running by sw_live_stop. */
+    sw_live_report *report;
     bool quiet;             /* no notes on stderr about the report's own progress */
 } sw_live_options;
 
@@ -94,6 +102,20 @@ void sw_live_notify(sw_live *lv, sw_live_event ev);
  * (`interrupted`: by Ctrl-C or a signal) and waits for its last page. Frees lv;
  * NULL-tolerant. */
 void sw_live_stop(sw_live *lv, bool interrupted);
+
+/* Starts the live report command argv (NULL-terminated) for the sweep writing dir, as
+ * sw_live_start does, for a caller that keeps it across several sw_live_start/stop. Returns
+ * it, or NULL when argv is NULL or it cannot start (a warning on stderr says so): the sweep
+ * then runs without. End it with sw_live_report_end. */
+sw_live_report *sw_live_report_start(const char *const *argv, const char *dir);
+
+/* Tells the report `ev` (its page is rewritten now). Only while no sw_live uses it (the
+ * heartbeat thread tells it the events of its own sweep). NULL-tolerant. */
+void sw_live_report_notify(sw_live_report *rep, sw_live_event ev);
+
+/* Tells the report the sweep ended (`interrupted`: by Ctrl-C, a signal or an error), waits
+ * for its last page and frees rep. Only while no sw_live uses it. NULL-tolerant. */
+void sw_live_report_end(sw_live_report *rep, bool interrupted);
 
 /* ---- reading heartbeats (`sweep status`) ---- */
 

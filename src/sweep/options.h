@@ -68,6 +68,10 @@ typedef struct {
     /* The live report (live.h): the command rank 0 starts to keep DIR/report.html current
      * while the sweep runs, NULL-terminated; NULL: none. */
     const char *const *report_argv;
+    /* A live report kept by the caller across several sw_sweep_execute (a tpe search's
+     * rounds; live.h's sw_live_report_start): used instead of report_argv and left running
+     * when execute returns. NULL: execute starts and ends its own from report_argv. */
+    struct sw_live_report *live_report;
 } sw_sweep_options;
 
 typedef struct {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "live.h"
 #include "outdir.h"
 #include "prepare.h"
 #include "progress.h"
@@ -286,6 +287,9 @@ int sw_rounds_run(sw_sweep_spec **spec, const char *const *sets, int n_sets, con
     int known = rc ? 0 : (*spec)->rounds_known;
     if (rc == SW_OK) rc = sw_rounds_catch_up(R, spec, sets, n_sets, opt->dir, opt->mpi, note, err, errlen);
     if (rc == SW_OK && (*spec)->rounds_known != known) rc = prepare(*spec, &o, rank, ranks, err, errlen);
+    /* One live report for the whole search: its page reloads until the last round ends. */
+    if (rc == SW_OK && rank == 0) o.live_report = sw_live_report_start(opt->report_argv, opt->dir);
+    o.report_argv = NULL;
     while (rc == SW_OK) {
         sw_sweep_outcome round;
         rc = sw_sweep_execute(*spec, &o, &round, err, errlen);
@@ -297,7 +301,10 @@ int sw_rounds_run(sw_sweep_spec **spec, const char *const *sets, int n_sets, con
         rc = sw_rounds_catch_up(R, spec, sets, n_sets, opt->dir, opt->mpi, note, err, errlen);
         if (rc || (*spec)->rounds_known == known) break;
         rc = prepare(*spec, &o, rank, ranks, err, errlen);
+        sw_live_report_notify(o.live_report, SW_LIVE_BARRIER); /* a round closed */
     }
+    /* after the last round's index write: the report's last page reads it */
+    sw_live_report_end(o.live_report, out->interrupted || rc != SW_OK);
     out->skipped = skipped > 0 ? skipped : 0;
     out->seconds = seconds;
     if (!quiet && skipped >= 0) sw_progress_print_end(*spec, opt->dir, out);

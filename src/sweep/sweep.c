@@ -964,7 +964,7 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
     if ((rc = open_index(&ix, rank, ranks, err, errlen))) goto done;
     if (!quiet) sw_progress_print_start(spec, opt, out, n_pending, threads, ranks, workers + remote_threads);
     sw_live_options lo = {opt->dir, spec, &p, rank, ranks, opt->shard_index, opt->shard_count, threads,
-                          opt->report_argv, quiet};
+                          opt->report_argv, opt->live_report, quiet};
     if (sw_live_start(&lo, &live) != SW_OK && !quiet)
         fprintf(stderr, "sweep: warning: out of memory for the heartbeat; `sweep status` will not see this process\n");
     if (S) S->live = live;
