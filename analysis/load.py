@@ -428,15 +428,23 @@ class Search:
         return len(self.point)
 
 
-def load_search(target):
-    """DIR/sweep.h5 (or the index itself) -> Search, or None when there is no index or it has
-    no /search (not a sampled search). A malformed /search raises AnalysisError."""
+def _open_index(target):
+    """DIR/sweep.h5 (or the index itself) opened read-only, or None when it is missing or does
+    not open as HDF5 (the caller closes it)."""
     path = os.path.join(target, "sweep.h5") if os.path.isdir(target) else target
     if not os.path.exists(path):
         return None
     try:
-        f = h5py.File(path, "r")
+        return h5py.File(path, "r")
     except (OSError, IOError):
+        return None
+
+
+def load_search(target):
+    """DIR/sweep.h5 (or the index itself) -> Search, or None when there is no index or it has
+    no /search (not a sampled search). A malformed /search raises AnalysisError."""
+    f = _open_index(target)
+    if f is None:
         return None
     with f:
         if "search" not in f:
@@ -444,14 +452,14 @@ def load_search(target):
         g = f["search"]
         missing = [c for c in Search.COLUMNS if c not in g] if isinstance(g, h5py.Group) else ["its columns"]
         if missing:
-            raise AnalysisError("%s: /search lacks %s" % (path, ", ".join(missing)))
+            raise AnalysisError("%s: /search lacks %s" % (f.filename, ", ".join(missing)))
         cols, values = {}, {}
         for c in g:
             v = g[c][()]
             v = np.array([_str(x) for x in v], dtype=object) if v.dtype.kind in "SO" else v
             (cols if c in Search.COLUMNS else values)[c] = v
         if len({len(v) for v in list(cols.values()) + list(values.values())}) != 1:
-            raise AnalysisError("%s: the columns of /search differ in length" % path)
+            raise AnalysisError("%s: the columns of /search differ in length" % f.filename)
         return Search({k: _plain(v) for k, v in g.attrs.items()}, cols, values)
 
 
@@ -509,12 +517,8 @@ def load_decisions(target):
     """DIR/sweep.h5 (or the index itself) -> Decisions, or None when there is no index or it
     has no /decisions (a sweep without early stopping). A malformed /decisions raises
     AnalysisError."""
-    path = os.path.join(target, "sweep.h5") if os.path.isdir(target) else target
-    if not os.path.exists(path):
-        return None
-    try:
-        f = h5py.File(path, "r")
-    except (OSError, IOError):
+    f = _open_index(target)
+    if f is None:
         return None
     with f:
         if "decisions" not in f:
@@ -522,13 +526,13 @@ def load_decisions(target):
         g = f["decisions"]
         missing = [c for c in Decisions.COLUMNS if c not in g]
         if missing or not isinstance(g, h5py.Group):
-            raise AnalysisError("%s: /decisions lacks %s" % (path, ", ".join(missing) or "its columns"))
+            raise AnalysisError("%s: /decisions lacks %s" % (f.filename, ", ".join(missing) or "its columns"))
         cols = {}
         for c in Decisions.COLUMNS + tuple(c for c in Decisions.OPTIONAL if c in g):
             v = g[c][()]
             cols[c] = np.array([_str(x) for x in v], dtype=object) if v.dtype.kind in "SO" else v
         if len({len(v) for v in cols.values()}) != 1:
-            raise AnalysisError("%s: the columns of /decisions differ in length" % path)
+            raise AnalysisError("%s: the columns of /decisions differ in length" % f.filename)
         return Decisions({k: _plain(v) for k, v in g.attrs.items()}, cols)
 
 

@@ -93,8 +93,17 @@ class Chromium:
                 return m.get("result", {})
             self.events.append(m)
 
+    # What Chromium answers when an evaluation meets the page in the middle of reloading itself,
+    # as the live page does: no value yet, ask again.
+    NAVIGATING = ("navigated or closed", "Cannot find context", "Execution context was destroyed")
+
     def js(self, expr):
-        r = self.call("Runtime.evaluate", session=True, expression=expr, returnByValue=True)
+        try:
+            r = self.call("Runtime.evaluate", session=True, expression=expr, returnByValue=True)
+        except RuntimeError as e:
+            if any(n in str(e) for n in self.NAVIGATING):
+                return None
+            raise
         if "exceptionDetails" in r:
             return None
         return r["result"].get("value")
@@ -181,15 +190,29 @@ def main():
         check("the page opened mid-sweep is live (pause switch, reload, '1 complete'): %r" % s["text"][:90],
               not s["final"] and "1 complete" in s["text"] and s["noscript"] == 1)
         # the pause switch and the scroll position survive a reload
-        browser.js("document.getElementById('live-pause').click(); window.scrollTo(0, 400);")
+        # Actions are idempotent and repeated until seen: the page may be reloading itself when
+        # one is sent (it then answers nothing and the action is lost).
+        await_("the pause switch ticked", lambda: browser.js(
+            "(function () { var b = document.getElementById('live-pause'); if (!b) return null;"
+            " if (!b.checked) b.click(); window.scrollTo(0, 400); return b.checked; })()"))
         browser.js("location.reload()")
         s = await_("the reloaded page", lambda: (lambda x: x if x.get("ready") == "complete" and x.get("paused")
                                                  is not None else None)(state()))
-        check("the pause switch holds across a reload", s["paused"] is True and "paused" in
-              (browser.js("document.getElementById('live-paused').textContent") or ""))
+        # (the state read just after location.reload() may still be the old page's: wait for the
+        # new one to say it is paused, or fail after the limit)
+        paused_text = lambda: browser.js(   # noqa: E731
+            "(function () { var p = document.getElementById('live-paused'), b = document.getElementById('live-pause');"
+            " return document.readyState == 'complete' && b && b.checked && p ? p.textContent : null; })()")
+        try:
+            held_paused = "paused" in await_("the reloaded page to say it is paused", paused_text)
+        except AssertionError:
+            held_paused = False
+        check("the pause switch holds across a reload", s["paused"] is not None and held_paused)
         check("the scroll position is kept (%s of 400)" % s["y"], s["height"] < 1300 or abs(s["y"] - 400) < 2)
-        browser.js("document.getElementById('live-pause').click()")
-        check("unticked, it reloads again", browser.js("document.getElementById('live-pause').checked") is False)
+        unticked = lambda: browser.js(   # noqa: E731
+            "(function () { var b = document.getElementById('live-pause'); if (!b) return null;"
+            " if (b.checked) b.click(); return !b.checked; })()")
+        check("unticked, it reloads again", await_("the pause switch unticked", unticked))
         # the sweep goes on: the page must change by itself, up to its last page
         open(release, "w").close()
         s = await_("the page to reload by itself into the last page",

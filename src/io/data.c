@@ -601,10 +601,15 @@ static int idx_load(const ectx *dir, sw_dataset d[SPLIT_COUNT], int *classes)
 
 /* ---- the cache --------------------------------------------------------------------- */
 
+/* One list for both kinds of file a process loads once: images and texts. */
+typedef enum { CACHED_IMAGES, CACHED_TEXT } cached_kind;
+
 typedef struct cache_entry {
     struct cache_entry *next;
+    cached_kind kind;
     char key[PATH_MAX]; /* realpath of the file */
-    sw_data_file file;
+    sw_data_file file;  /* CACHED_IMAGES */
+    sw_text text;       /* CACHED_TEXT */
 } cache_entry;
 
 /* Held for a whole load: a second caller of the same path waits and then finds it. */
@@ -669,7 +674,12 @@ static int load(const char *path, const char *key, sw_data_file *f, char *err, s
     return SW_OK;
 }
 
-int sw_data_open(const char *path, const sw_data_file **out, char *err, size_t errlen)
+static int text_load(const char *path, const char *key, sw_text *t, char *err, size_t errlen);
+
+/* The entry of `path` (by its realpath) and `kind`, loaded on first use; every later caller
+ * shares it until sw_data_cache_clear. Returns SW_OK with *out set, or an error with err
+ * naming the file (nothing is cached then). */
+static int cache_open(const char *path, cached_kind kind, cache_entry **out, char *err, size_t errlen)
 {
     *out = NULL;
     ectx e = {path, err, errlen};
@@ -683,22 +693,32 @@ int sw_data_open(const char *path, const sw_data_file **out, char *err, size_t e
     int rc = SW_OK;
     pthread_mutex_lock(&cache_lock);
     cache_entry *c = cache_head;
-    while (c && strcmp(c->key, key) != 0) c = c->next;
+    while (c && (c->kind != kind || strcmp(c->key, key) != 0)) c = c->next;
     if (!c) {
         c = calloc(1, sizeof *c);
         if (!c) {
             rc = fail(&e, SW_ENOMEM, NULL, "out of memory");
-        } else if ((rc = load(path, key, &c->file, err, errlen))) {
+        } else if ((rc = kind == CACHED_TEXT ? text_load(path, key, &c->text, err, errlen)
+                                              : load(path, key, &c->file, err, errlen))) {
             free(c);
             c = NULL;
         } else {
+            c->kind = kind;
             snprintf(c->key, sizeof c->key, "%s", key);
             c->next = cache_head;
             cache_head = c;
         }
     }
-    if (c) *out = &c->file;
+    *out = c;
     pthread_mutex_unlock(&cache_lock);
+    return rc;
+}
+
+int sw_data_open(const char *path, const sw_data_file **out, char *err, size_t errlen)
+{
+    cache_entry *c;
+    int rc = cache_open(path, CACHED_IMAGES, &c, err, errlen);
+    *out = c ? &c->file : NULL;
     return rc;
 }
 
@@ -862,43 +882,11 @@ static int text_load(const char *path, const char *key, sw_text *t, char *err, s
     return rc;
 }
 
-typedef struct text_entry {
-    struct text_entry *next;
-    char key[PATH_MAX];
-    sw_text text;
-} text_entry;
-
-static text_entry *text_head; /* under cache_lock */
-
 int sw_text_open(const char *path, const sw_text **out, char *err, size_t errlen)
 {
-    *out = NULL;
-    ectx e = {path, err, errlen};
-    if (strlen(path) >= SW_MAX_PATH) return fail(&e, SW_EINVAL, NULL, "path longer than %d bytes", SW_MAX_PATH - 1);
-    char key[PATH_MAX];
-    if (!realpath(path, key)) {
-        int code = errno == ENOENT || errno == ENOTDIR ? SW_ENOTFOUND : SW_EIO;
-        return fail(&e, code, NULL, "%s", strerror(errno));
-    }
-    int rc = SW_OK;
-    pthread_mutex_lock(&cache_lock);
-    text_entry *c = text_head;
-    while (c && strcmp(c->key, key) != 0) c = c->next;
-    if (!c) {
-        c = calloc(1, sizeof *c);
-        if (!c) {
-            rc = fail(&e, SW_ENOMEM, NULL, "out of memory");
-        } else if ((rc = text_load(path, key, &c->text, err, errlen))) {
-            free(c);
-            c = NULL;
-        } else {
-            snprintf(c->key, sizeof c->key, "%s", key);
-            c->next = text_head;
-            text_head = c;
-        }
-    }
-    if (c) *out = &c->text;
-    pthread_mutex_unlock(&cache_lock);
+    cache_entry *c;
+    int rc = cache_open(path, CACHED_TEXT, &c, err, errlen);
+    *out = c ? &c->text : NULL;
     return rc;
 }
 
@@ -910,6 +898,10 @@ double sw_data_loaded_bytes(const char *path)
     pthread_mutex_lock(&cache_lock);
     for (const cache_entry *c = cache_head; c; c = c->next) {
         if (strcmp(c->key, key)) continue;
+        if (c->kind == CACHED_TEXT) {
+            bytes += (double)c->text.n * sizeof(int32_t) + c->text.vocab_size * sizeof(int32_t);
+            continue;
+        }
         const sw_dataset *d[2] = {&c->file.train, &c->file.test};
         for (int s = 0; s < 2; s++) {
             size_t per = d[s]->target == SW_TARGET_CLASS_STEPS ? (size_t)d[s]->seq_len : 1;
@@ -917,8 +909,6 @@ double sw_data_loaded_bytes(const char *path)
             bytes += (double)d[s]->n * (d[s]->v ? (size_t)d[s]->outputs * sizeof(float) : per * sizeof(int32_t));
         }
     }
-    for (const text_entry *c = text_head; c; c = c->next)
-        if (!strcmp(c->key, key)) bytes += (double)c->text.n * sizeof(int32_t) + c->text.vocab_size * sizeof(int32_t);
     pthread_mutex_unlock(&cache_lock);
     return bytes;
 }
@@ -929,14 +919,12 @@ void sw_data_cache_clear(void)
     while (cache_head) {
         cache_entry *c = cache_head;
         cache_head = c->next;
-        sw_dataset_free(&c->file.train);
-        sw_dataset_free(&c->file.test);
-        free(c);
-    }
-    while (text_head) {
-        text_entry *c = text_head;
-        text_head = c->next;
-        text_free(&c->text);
+        if (c->kind == CACHED_TEXT) {
+            text_free(&c->text);
+        } else {
+            sw_dataset_free(&c->file.train);
+            sw_dataset_free(&c->file.test);
+        }
         free(c);
     }
     pthread_mutex_unlock(&cache_lock);

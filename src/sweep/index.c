@@ -570,6 +570,27 @@ int sw_h5_write_index(const char *dir, const sw_index_spec *spec, char *err, siz
 
 /* ---- reading it back ---------------------------------------------------------------------- */
 
+/* DIR's index opened read-only for the table readers below (path: PATH_MAX bytes, set to
+ * its path). Returns SW_OK with *f open (the caller closes it), SW_ENOTFOUND when there is
+ * no index or it does not open as HDF5, SW_EINVAL (err set) when the path is too long. */
+static int open_index_readonly(const char *dir, char *path, hid_t *f, char *err, size_t errlen)
+{
+    *f = -1;
+    if (snprintf(path, PATH_MAX, "%s/" SW_INDEX_NAME, dir) >= PATH_MAX) {
+        sw_set_error(err, errlen, "path too long: %s", dir);
+        return SW_EINVAL;
+    }
+    struct stat st;
+    if (stat(path, &st) != 0) return SW_ENOTFOUND;
+    sw_h5_quiet();
+    *f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (*f < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return SW_ENOTFOUND;
+    }
+    return SW_OK;
+}
+
 int sw_h5_read_index_order(const char *dir, char ***run_ids)
 {
     *run_ids = NULL;
@@ -693,18 +714,9 @@ int sw_h5_read_decisions(const char *dir, sw_decisions *out, char *err, size_t e
 {
     memset(out, 0, sizeof *out);
     char path[PATH_MAX];
-    if (snprintf(path, sizeof path, "%s/" SW_INDEX_NAME, dir) >= (int)sizeof path) {
-        sw_set_error(err, errlen, "path too long: %s", dir);
-        return SW_EINVAL;
-    }
-    struct stat st;
-    if (stat(path, &st) != 0) return SW_ENOTFOUND;
-    sw_h5_quiet();
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0) {
-        H5Eclear2(H5E_DEFAULT);
-        return SW_ENOTFOUND;
-    }
+    hid_t f;
+    int opened = open_index_readonly(dir, path, &f, err, errlen);
+    if (opened != SW_OK) return opened;
     int rc = SW_ENOTFOUND;
     char *format = NULL, *s = NULL;
     hid_t g = -1;
@@ -829,18 +841,9 @@ int sw_h5_read_search(const char *dir, sw_search_table *out, char *err, size_t e
 {
     memset(out, 0, sizeof *out);
     char path[PATH_MAX];
-    if (snprintf(path, sizeof path, "%s/" SW_INDEX_NAME, dir) >= (int)sizeof path) {
-        sw_set_error(err, errlen, "path too long: %s", dir);
-        return SW_EINVAL;
-    }
-    struct stat st;
-    if (stat(path, &st) != 0) return SW_ENOTFOUND;
-    sw_h5_quiet();
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0) {
-        H5Eclear2(H5E_DEFAULT);
-        return SW_ENOTFOUND;
-    }
+    hid_t f;
+    int opened = open_index_readonly(dir, path, &f, err, errlen);
+    if (opened != SW_OK) return opened;
     int rc = SW_ENOTFOUND;
     char *format = NULL;
     hid_t g = -1;
