@@ -570,12 +570,15 @@ int sw_h5_write_index(const char *dir, const sw_index_spec *spec, char *err, siz
 
 /* ---- reading it back ---------------------------------------------------------------------- */
 
-/* DIR's index opened read-only for the table readers below (path: PATH_MAX bytes, set to
- * its path). Returns SW_OK with *f open (the caller closes it), SW_ENOTFOUND when there is
- * no index or it does not open as HDF5, SW_EINVAL (err set) when the path is too long. */
-static int open_index_readonly(const char *dir, char *path, hid_t *f, char *err, size_t errlen)
+/* The group `name` of DIR's index, opened read-only for the table readers below (path:
+ * PATH_MAX bytes, set to the index's path). Returns SW_OK with *f and *g open (the caller
+ * closes both); SW_ENOTFOUND when there is no index, it is not one or has no such group;
+ * SW_EFORMAT when `name` is there but not a group, SW_EINVAL when the path is too long (err
+ * set for both). */
+static int open_index_group(const char *dir, const char *name, char *path, hid_t *f, hid_t *g, char *err,
+                            size_t errlen)
 {
-    *f = -1;
+    *f = *g = -1;
     if (snprintf(path, PATH_MAX, "%s/" SW_INDEX_NAME, dir) >= PATH_MAX) {
         sw_set_error(err, errlen, "path too long: %s", dir);
         return SW_EINVAL;
@@ -588,7 +591,21 @@ static int open_index_readonly(const char *dir, char *path, hid_t *f, char *err,
         H5Eclear2(H5E_DEFAULT);
         return SW_ENOTFOUND;
     }
-    return SW_OK;
+    char *format = NULL;
+    int rc = SW_ENOTFOUND;
+    if (sw_h5r_str(*f, "format", &format) == SW_OK && !strcmp(format, INDEX_FORMAT) &&
+        H5Lexists(*f, name, H5P_DEFAULT) > 0) {
+        *g = H5Gopen2(*f, name, H5P_DEFAULT);
+        rc = *g >= 0 ? SW_OK : SW_EFORMAT;
+        if (rc) sw_set_error(err, errlen, "%s: /%s is not a group", path, name);
+    }
+    free(format);
+    if (rc != SW_OK) {
+        H5Fclose(*f);
+        H5Eclear2(H5E_DEFAULT);
+        *f = -1;
+    }
+    return rc;
 }
 
 int sw_h5_read_index_order(const char *dir, char ***run_ids)
@@ -714,21 +731,11 @@ int sw_h5_read_decisions(const char *dir, sw_decisions *out, char *err, size_t e
 {
     memset(out, 0, sizeof *out);
     char path[PATH_MAX];
-    hid_t f;
-    int opened = open_index_readonly(dir, path, &f, err, errlen);
-    if (opened != SW_OK) return opened;
-    int rc = SW_ENOTFOUND;
-    char *format = NULL, *s = NULL;
-    hid_t g = -1;
-    if (sw_h5r_str(f, "format", &format) != SW_OK || strcmp(format, INDEX_FORMAT) != 0 ||
-        H5Lexists(f, "decisions", H5P_DEFAULT) <= 0)
-        goto done;
-    g = H5Gopen2(f, "decisions", H5P_DEFAULT);
+    hid_t f, g;
+    int rc = open_index_group(dir, "decisions", path, &f, &g, err, errlen);
+    if (rc != SW_OK) return rc;
     rc = SW_EFORMAT;
-    if (g < 0) {
-        sw_set_error(err, errlen, "%s: /decisions is not a group", path);
-        goto done;
-    }
+    char *s = NULL;
     long long eta = 0, min_epochs = 0;
     if (sw_h5r_str(g, "kind", &s) == SW_OK) snprintf(out->kind, sizeof out->kind, "%s", s);
     free(s);
@@ -747,9 +754,8 @@ int sw_h5_read_decisions(const char *dir, sw_decisions *out, char *err, size_t e
     snprintf(out->by, sizeof out->by, "%s", sw_h5r_str(g, "by", &s) == SW_OK ? s : "run");
     rc = read_decision_columns(g, out, path, err, errlen);
 done:
-    free(format);
     free(s);
-    if (g >= 0) H5Gclose(g);
+    H5Gclose(g);
     H5Fclose(f);
     H5Eclear2(H5E_DEFAULT);
     if (rc == SW_ENOMEM) sw_set_error(err, errlen, "out of memory");
@@ -841,24 +847,11 @@ int sw_h5_read_search(const char *dir, sw_search_table *out, char *err, size_t e
 {
     memset(out, 0, sizeof *out);
     char path[PATH_MAX];
-    hid_t f;
-    int opened = open_index_readonly(dir, path, &f, err, errlen);
-    if (opened != SW_OK) return opened;
-    int rc = SW_ENOTFOUND;
-    char *format = NULL;
-    hid_t g = -1;
-    if (sw_h5r_str(f, "format", &format) == SW_OK && !strcmp(format, INDEX_FORMAT) &&
-        H5Lexists(f, "search", H5P_DEFAULT) > 0) {
-        g = H5Gopen2(f, "search", H5P_DEFAULT);
-        if (g < 0) {
-            sw_set_error(err, errlen, "%s: /search is not a group", path);
-            rc = SW_EFORMAT;
-        } else {
-            rc = read_search_group(g, out, path, err, errlen);
-        }
-    }
-    free(format);
-    if (g >= 0) H5Gclose(g);
+    hid_t f, g;
+    int rc = open_index_group(dir, "search", path, &f, &g, err, errlen);
+    if (rc != SW_OK) return rc;
+    rc = read_search_group(g, out, path, err, errlen);
+    H5Gclose(g);
     H5Fclose(f);
     H5Eclear2(H5E_DEFAULT);
     if (rc == SW_ENOMEM) sw_set_error(err, errlen, "out of memory");
