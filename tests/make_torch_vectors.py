@@ -54,11 +54,15 @@ of S = 3 torch.optim steps with these gradients and learning rates; attributes o
 """
 import ctypes
 import math
+import os
 import sys
 
 import h5py
 import numpy as np
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from philox_ref import permutation  # noqa: E402  (task.permute's order, independent of rng.c)
 
 torch.set_default_dtype(torch.float64)
 
@@ -426,43 +430,6 @@ def transformer_group(f, head, L, dropout, seed):
 
 SEQ_H, SEQ_B, IMG = 4, 2, 28
 TEXT_T, TEXT_B, TEXT_VAL, TEXT_TEST = 12, 4, 0.1, 0.2
-STREAM_PERMUTE = 8  # src/base/rng.h
-
-
-def philox(ctr, key):
-    """Philox4x32-10 (src/base/rng.c's bijection), for task.permute's permutation."""
-    c0, c1, c2, c3 = ctr
-    k0, k1 = key
-    m = 0xFFFFFFFF
-    for _ in range(10):
-        p0, p1 = 0xD2511F53 * c0, 0xCD9E8D57 * c2
-        c0, c1, c2, c3 = ((p1 >> 32) ^ c1 ^ k0) & m, p1 & m, ((p0 >> 32) ^ c3 ^ k1) & m, p0 & m
-        k0, k1 = (k0 + 0x9E3779B9) & m, (k1 + 0xBB67AE85) & m
-    return [c0, c1, c2, c3]
-
-
-def permutation(seed, T):
-    """task.permute's order: Fisher-Yates from the end with Lemire's bounded draws on the
-    stream (seed, STREAM_PERMUTE), as src/engine/task.c documents it."""
-    words, block = [], 0
-
-    def u32():
-        nonlocal block
-        if not words:
-            words.extend(philox((block & 0xFFFFFFFF, block >> 32, STREAM_PERMUTE, 0x5357),
-                                (seed & 0xFFFFFFFF, seed >> 32)))
-            block += 1
-        return words.pop(0)
-
-    p = list(range(T))
-    for t in range(T - 1, 0, -1):
-        n, m = t + 1, u32() * (t + 1)
-        if (m & 0xFFFFFFFF) < n:
-            while (m & 0xFFFFFFFF) < (2**32 - n) % n:
-                m = u32() * n
-        j = m >> 32
-        p[t], p[j] = p[j], p[t]
-    return p
 
 
 def idx_bytes(array):

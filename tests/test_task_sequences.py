@@ -20,9 +20,11 @@ import sys
 import h5py
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import philox_ref  # noqa: E402  (an independent Philox and task.permute's permutation)
+
 DUMP, SWEEP, SCRATCH = sys.argv[1:4]
 FAILURES = []
-STREAM_PERMUTE = 8  # src/base/rng.h: TRAIN_DATA = 1, ..., VAL_DATA = 7, PERMUTE
 
 
 def check(ok, what):
@@ -31,45 +33,8 @@ def check(ok, what):
         FAILURES.append(what)
 
 
-# ---- an independent Philox4x32-10 stream (src/base/rng.h's counter layout) and the permutation
-
-def philox(ctr, key):
-    c0, c1, c2, c3 = ctr
-    k0, k1 = key
-    m = 0xFFFFFFFF
-    for _ in range(10):
-        p0, p1 = 0xD2511F53 * c0, 0xCD9E8D57 * c2
-        c0, c1, c2, c3 = ((p1 >> 32) ^ c1 ^ k0) & m, p1 & m, ((p0 >> 32) ^ c3 ^ k1) & m, p0 & m
-        k0, k1 = (k0 + 0x9E3779B9) & m, (k1 + 0xBB67AE85) & m
-    return [c0, c1, c2, c3]
-
-
-class Stream:
-    def __init__(self, seed, stream):
-        self.key, self.stream, self.block, self.buf = (seed & 0xFFFFFFFF, seed >> 32), stream, 0, []
-
-    def u32(self):
-        if not self.buf:
-            self.buf = philox((self.block & 0xFFFFFFFF, self.block >> 32, self.stream, 0x5357), self.key)
-            self.block += 1
-        return self.buf.pop(0)
-
-    def below(self, n):  # Lemire's multiply-and-reject
-        m = self.u32() * n
-        if (m & 0xFFFFFFFF) < n:
-            threshold = (2**32 - n) % n
-            while (m & 0xFFFFFFFF) < threshold:
-                m = self.u32() * n
-        return m >> 32
-
-
 def permutation(seed, T):
-    """Fisher-Yates from the end, as task.permute documents it."""
-    rng, p = Stream(seed, STREAM_PERMUTE), list(range(T))
-    for t in range(T - 1, 0, -1):
-        j = rng.below(t + 1)
-        p[t], p[j] = p[j], p[t]
-    return np.array(p)
+    return np.array(philox_ref.permutation(seed, T))
 
 
 # ---- fixtures -----------------------------------------------------------------------------
