@@ -39,9 +39,6 @@
  * (the largest arrays have some tens of chunks). Needs superblock version 1 (HDF5 1.6). */
 #define CHUNK_BTREE_K 8
 
-/* Files are built in memory, which grows by this much at a time. */
-#define CORE_INCREMENT (1024 * 1024)
-
 /* ---- the library ------------------------------------------------------------------ */
 
 int sw_h5_init(char *err, size_t errlen)
@@ -373,10 +370,19 @@ hid_t sw_h5w_group(sw_h5w *w, hid_t loc, const char *name)
 
 /* ---- atomic file creation ---------------------------------------------------------- */
 
-/* A new HDF5 file in memory (nothing on disk until sw_h5w_finish), named after the temporary
- * sw_h5w_finish will write it to (`tmp`, tmplen bytes, for the final name <base>.h5 in dir):
- * HDF5 first tries to open a file of that name from disk, and a name that does not exist
- * yet keeps it from reading an older run file under the final name. */
+/* Records the driver's failed system call as the writer's failure, replacing an HDF5
+ * failure it may have caused (a read of what could not be written). */
+static void take_io_failure(sw_h5w *w)
+{
+    if (!w->io.err) return;
+    sw_set_error(w->err, w->errlen, "cannot write %s: %s", w->where, strerror(w->io.err));
+    w->rc = SW_EIO;
+}
+
+/* A new file written by HDF5 into the temporary (`tmp`, tmplen bytes, for the final name
+ * <base>.h5 in dir) through h5tmpfile.c's driver; sw_h5w_finish renames it into place. The
+ * temporary names this process (sw_atomic_owner): a file there is the leftover of a dead
+ * process whose pid this one reuses, and is replaced. */
 hid_t sw_h5w_create(sw_h5w *w, const char *dir, const char *base, char *tmp, size_t tmplen)
 {
     static atomic_uint serial;
@@ -387,34 +393,37 @@ hid_t sw_h5w_create(sw_h5w *w, const char *dir, const char *base, char *tmp, siz
         sw_h5w_fail(w, SW_EINVAL, "path too long");
         return -1;
     }
+    w->io = (sw_h5tmp_status){0, NULL};
     hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = H5Pcreate(H5P_FILE_ACCESS), f = -1;
     if (fcpl >= 0 && fapl >= 0 &&
         H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0 &&
         H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0 &&
-        H5Pset_istore_k(fcpl, CHUNK_BTREE_K) >= 0 &&
-        H5Pset_fapl_core(fapl, CORE_INCREMENT, 0) >= 0 && H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) >= 0)
+        H5Pset_istore_k(fcpl, CHUNK_BTREE_K) >= 0 && sw_h5tmp_set_fapl(fapl, &w->io) >= 0 &&
+        H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) >= 0)
         f = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl);
     if (fcpl >= 0) H5Pclose(fcpl);
     if (fapl >= 0) H5Pclose(fapl);
-    if (f < 0) sw_h5w_fail(w, SW_EHDF5, "creating the file in memory");
+    if (f < 0) {
+        sw_h5w_fail(w, SW_EHDF5, "creating the file");
+        take_io_failure(w);
+        unlink(tmp);
+    }
     return f;
 }
 
-/* Takes the in-memory file's image, closes the file (whatever happened: the strong close
- * degree closes every object still open in it) and, when nothing failed, writes the image
- * atomically to w->where through the temporary `tmp` (see atomicio.h). */
+/* Closes the file (whatever happened: the strong close degree closes every object still
+ * open in it; the driver fsync's it) and, when nothing failed, renames the temporary into
+ * place; otherwise deletes it. */
 int sw_h5w_finish(sw_h5w *w, hid_t file, const char *dir, const char *tmp)
 {
-    void *image = NULL;
-    /* H5Fget_file_image copies the buffer as it is: the metadata still cached must be in it */
-    if (!w->rc && H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) sw_h5w_fail(w, SW_EHDF5, "flushing the file");
-    ssize_t len = w->rc ? -1 : H5Fget_file_image(file, NULL, 0);
-    if (!w->rc && len <= 0) sw_h5w_fail(w, SW_EHDF5, "the file's image");
-    if (!w->rc && !(image = malloc((size_t)len))) sw_h5w_fail(w, SW_ENOMEM, "out of memory for the file's image");
-    if (!w->rc && H5Fget_file_image(file, image, (size_t)len) != len) sw_h5w_fail(w, SW_EHDF5, "the file's image");
+    /* a failure HDF5 sees while flushing is one it recovers from; inside H5Fclose, not */
+    if (!w->rc && !w->io.err && H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) sw_h5w_fail(w, SW_EHDF5, "flushing the file");
     if (H5Fclose(file) < 0) sw_h5w_fail(w, SW_EHDF5, "closing the file");
-    if (!w->rc) w->rc = sw_atomic_write(dir, w->where, tmp, image, (size_t)len, w->err, w->errlen);
-    free(image);
+    take_io_failure(w);
+    if (!w->rc)
+        w->rc = sw_atomic_commit(dir, w->where, tmp, w->err, w->errlen);
+    else
+        unlink(tmp);
     return w->rc;
 }
 
