@@ -14,6 +14,10 @@
 #              a second SIGINT quits at once
 #   diverged   a diverging run is recorded as diverged, the others finish, exit 1;
 #              --fail-fast starts nothing after it
+#   estimate   --dry-run's time estimate against the same sweep run here (CPU seconds, one
+#              thread): within 4x of it either way when a probe measured the rate, and equal to
+#              the runs' own seconds when it comes from the earlier runs in the directory;
+#              ratios measured on one machine, so no machine is too slow or fast for them
 set -u
 SWEEP=$(realpath "${1:?usage: test_sweep_run.sh SWEEP MODE}")
 MODE=${2:?mode}
@@ -303,6 +307,43 @@ sys.exit(0 if list(g['epoch'][()]) == [0] and np.isfinite(g['dloss_dh_norm'][()]
     check "--fail-fast exits 1" test $st = 1
     check "--fail-fast reports what it did not start" has err.txt "3 runs were not started because of --fail-fast"
     check "--fail-fast wrote only the diverged run" test "$(complete_files f | wc -l)" = 1
+    ;;
+estimate)
+    cat > est.yaml <<'YAML'
+name: est
+base:
+  task: {seq_len: 50, train_size: 1024, test_size: 256}
+  model: {hidden: 256}
+  train: {epochs: 5}
+grid:
+  seed: [1, 2]
+YAML
+    # seconds of "roughly 1m05s" / "roughly 7s" in a --dry-run listing
+    estimate_of() { sed -n 's/.*roughly \([0-9hms]*\) on.*/\1/p' "$1" |
+        awk '{ t = 0; s = $0; while (match(s, /^[0-9]+[hms]/)) { n = substr(s, 1, RLENGTH - 1); u = substr(s, RLENGTH, 1);
+               t += n * (u == "h" ? 3600 : u == "m" ? 60 : 1); s = substr(s, RLENGTH + 1) } print t }'; }
+    "$SWEEP" est.yaml -o fresh --dry-run -j 1 > dry1.txt 2>&1
+    check "--dry-run exits 0" test $? = 0
+    check "a fresh directory: the rate is measured by a probe" has dry1.txt "measured by training run"
+    check "--dry-run still writes nothing" test ! -e fresh
+    /usr/bin/time -f "%U %S" -o cpu.txt "$SWEEP" est.yaml -o runs -j 1 --threads-per-run 1 -q
+    check "the sweep exits 0" test $? = 0
+    cpu=$(awk '{ print $1 + $2 }' cpu.txt)
+    est=$(estimate_of dry1.txt)
+    echo "  probe estimate ${est} s, the sweep's CPU time ${cpu} s"
+    check "the probe's estimate is within 4x of the CPU time the sweep took" \
+        awk -v e="$est" -v c="$cpu" 'BEGIN { exit !(e >= c / 4 && e <= c * 4) }'
+    "$SWEEP" est.yaml -o runs --dry-run -j 1 > dry2.txt 2>&1
+    check "a directory with the runs: their rate" has dry2.txt "the rate of 2 earlier runs in runs"
+    walls=$($PY - runs <<'PYEOF'
+import glob, sys, h5py
+print(sum(h5py.File(p, "r").attrs["wall_seconds"] for p in glob.glob(sys.argv[1] + "/seed=*.h5")))
+PYEOF
+)
+    est=$(estimate_of dry2.txt)
+    echo "  estimate from the earlier runs ${est} s, their wall_seconds ${walls} s"
+    check "the earlier runs' estimate is their own seconds" \
+        awk -v e="$est" -v w="$walls" 'BEGIN { exit !(e >= w - 0.51 && e <= w + 0.51) }'
     ;;
 *) echo "unknown mode $MODE"; exit 2 ;;
 esac
