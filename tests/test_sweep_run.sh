@@ -14,6 +14,9 @@
 #              a second SIGINT quits at once
 #   diverged   a diverging run is recorded as diverged, the others finish, exit 1;
 #              --fail-fast starts nothing after it
+#   compress   record.compress: none deflates no array, deflate every large one (at
+#              record.deflate_level), auto some; every array keeps its checksum; the contents
+#              are identical; changing it never makes a sweep "changed"
 #   estimate   --dry-run's time estimate against the same sweep run here (CPU seconds, one
 #              thread): within 4x of it either way when a probe measured the rate, and equal to
 #              the runs' own seconds when it comes from the earlier runs in the directory;
@@ -307,6 +310,63 @@ sys.exit(0 if list(g['epoch'][()]) == [0] and np.isfinite(g['dloss_dh_norm'][()]
     check "--fail-fast exits 1" test $st = 1
     check "--fail-fast reports what it did not start" has err.txt "3 runs were not started because of --fail-fast"
     check "--fail-fast wrote only the diverged run" test "$(complete_files f | wc -l)" = 1
+    ;;
+compress)
+    cat > cz.yaml <<'YAML'
+name: cz
+base:
+  task: {seq_len: 20, train_size: 256, test_size: 128}
+  model: {hidden: 32, activation: relu}
+  train: {epochs: 2}
+grid:
+  seed: [1, 2]
+YAML
+    # relu: the probe's hidden states are about half zeros, which deflate shrinks; the
+    # weights and the gradients' norms are noise-like floats, which it does not
+    "$SWEEP" cz.yaml -o auto -q; check "record.compress auto (the default) exits 0" test $? = 0
+    "$SWEEP" cz.yaml -o none -q --set record.compress=none; check "none exits 0" test $? = 0
+    "$SWEEP" cz.yaml -o all -q --set record.compress=deflate --set record.deflate_level=9
+    check "deflate exits 0" test $? = 0
+    # per directory: large arrays deflated at level 9 / at any level / not deflated / lacking
+    # the checksum, and the bytes of the run files
+    $PY - <<'PYEOF' > filters.txt
+import glob, os, h5py
+for d in ("auto", "none", "all"):
+    n = {"level9": 0, "deflated": 0, "plain": 0, "nochecksum": 0}
+    size = 0
+    for p in sorted(glob.glob(d + "/seed=*.h5")):
+        size += os.path.getsize(p)
+        def visit(name, o):
+            if not isinstance(o, h5py.Dataset) or o.size == 0:
+                return
+            if not o.fletcher32:
+                n["nochecksum"] += 1
+            if o.size < 1024:
+                return
+            if o.compression == "gzip":
+                n["deflated"] += 1
+                n["level9"] += o.compression_opts == 9
+            else:
+                n["plain"] += 1
+        h5py.File(p, "r").visititems(visit)
+    print(d, " ".join(f"{k} {v}" for k, v in n.items()), "bytes", size)
+PYEOF
+    cat filters.txt
+    field() { awk -v d="$1" -v k="$2" '$1 == d { for (i = 2; i < NF; i += 2) if ($i == k) print $(i + 1) }' filters.txt; }
+    check "none: no array deflated" test "$(field none deflated)" = 0
+    check "deflate: every large array deflated" test "$(field all plain)" = 0
+    check "deflate: at record.deflate_level" test "$(field all level9)" = "$(field all deflated)"
+    check "auto: some arrays deflated" test "$(field auto deflated)" -gt 0
+    check "auto: some stored as they are" test "$(field auto plain)" -gt 0
+    check "auto: at the default level" test "$(field auto level9)" = 0
+    for d in auto none all; do check "$d: every array keeps its checksum" test "$(field $d nochecksum)" = 0; done
+    check "deflate makes the smallest files" test "$(field all bytes)" -lt "$(field none bytes)"
+    for f in seed=1.h5 seed=2.h5; do # (sweep.h5 holds the --set lines)
+        same auto/$f none/$f; check "auto and none hold the same: $f" test $? = 0
+        same auto/$f all/$f; check "auto and deflate hold the same: $f" test $? = 0
+    done
+    "$SWEEP" cz.yaml -o auto -q --set record.compress=none > out.txt 2>&1
+    check "changing record.compress is no change of the sweep" test $? = 0
     ;;
 estimate)
     cat > est.yaml <<'YAML'

@@ -23,7 +23,6 @@
  * CHUNK_BYTES. */
 #define COMPRESS_MIN_ELEMENTS 1024
 #define CHUNK_BYTES (256 * 1024)
-#define DEFLATE_LEVEL 4
 
 /* Deflate pays only where it shrinks an array by at least DEFLATE_MIN_RATIO: float tensors
  * of trained networks (weights, hidden states, gradients) shrink 1.15-1.2x and cost most of
@@ -282,9 +281,9 @@ static void shuffle_bytes(unsigned char *out, const unsigned char *in, size_t n,
 
 /* Whether deflate shrinks the array at buf (n elements of mtype, stored as ftype) by at
  * least DEFLATE_MIN_RATIO, judged on its first DEFLATE_TRIAL_BYTES as stored: converted to
- * ftype, shuffled, deflated at DEFLATE_LEVEL. When the trial cannot be made (no memory, a
+ * ftype, shuffled, deflated at `level`. When the trial cannot be made (no memory, a
  * conversion HDF5 refuses), deflates, as before the trial existed. */
-static bool deflate_pays(hid_t ftype, hid_t mtype, size_t n, const void *buf)
+static bool deflate_pays(hid_t ftype, hid_t mtype, size_t n, const void *buf, int level)
 {
     size_t fsize = H5Tget_size(ftype), msize = H5Tget_size(mtype);
     if (fsize == 0 || msize == 0) return true;
@@ -299,7 +298,7 @@ static bool deflate_pays(hid_t ftype, hid_t mtype, size_t n, const void *buf)
         if (H5Tequal(ftype, mtype) > 0 || H5Tconvert(mtype, ftype, take, conv, NULL, H5P_DEFAULT) >= 0) {
             shuffle_bytes(shuf, conv, take, fsize);
             uLongf len = bound;
-            if (compress2(out, &len, shuf, (uLong)(take * fsize), DEFLATE_LEVEL) == Z_OK)
+            if (compress2(out, &len, shuf, (uLong)(take * fsize), level) == Z_OK)
                 pays = (double)(take * fsize) >= DEFLATE_MIN_RATIO * (double)len;
         }
     }
@@ -332,7 +331,7 @@ static hid_t conversion_dxpl(hid_t ftype, hid_t mtype, size_t n)
 }
 
 /* Creates dataset `name` (intermediate groups too) under loc and writes buf into it.
- * Large arrays get shuffle+deflate where it pays (deflate_pays); with w->checksum every non-empty one is chunked (HDF5
+ * Large arrays get shuffle+deflate where it pays (deflate_pays; all with w->compress_all); with w->checksum every non-empty one is chunked (HDF5
  * filters need chunks; a small array is one chunk) and gets Fletcher-32, last, so that the
  * checksum covers the bytes as stored. Returns the open dataset (caller closes) or -1. */
 hid_t sw_h5w_dset(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank,
@@ -343,14 +342,16 @@ hid_t sw_h5w_dset(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, hid_t mty
           dcpl = H5Pcreate(H5P_DATASET_CREATE), d = -1;
     int ok = s >= 0 && lcpl >= 0 && dcpl >= 0 && H5Pset_create_intermediate_group(lcpl, 1) >= 0;
     size_t n = count_of(rank, dims);
-    bool compress = w->compress && rank > 0 && n >= COMPRESS_MIN_ELEMENTS && deflate_pays(ftype, mtype, n, buf),
+    int level = w->deflate_level > 0 ? w->deflate_level : SW_H5_DEFLATE_LEVEL;
+    bool compress = w->compress && rank > 0 && n >= COMPRESS_MIN_ELEMENTS &&
+                    (w->compress_all || deflate_pays(ftype, mtype, n, buf, level)),
          checksum = w->checksum && rank > 0 && n > 0;
     if (ok && (compress || checksum)) {
         hsize_t chunk[H5S_MAX_RANK];
         size_t elem = H5Tget_size(ftype);
         choose_chunks(rank, dims, elem, chunk);
         ok = elem > 0 && H5Pset_chunk(dcpl, rank, chunk) >= 0;
-        if (ok && compress) ok = H5Pset_shuffle(dcpl) >= 0 && H5Pset_deflate(dcpl, DEFLATE_LEVEL) >= 0;
+        if (ok && compress) ok = H5Pset_shuffle(dcpl) >= 0 && H5Pset_deflate(dcpl, (unsigned)level) >= 0;
         if (ok && checksum) ok = H5Pset_fletcher32(dcpl) >= 0;
     }
     if (ok) d = H5Dcreate2(loc, name, ftype, s, lcpl, dcpl, H5P_DEFAULT);

@@ -24,6 +24,9 @@
 #include "h5tmpfile.h"
 #include "record.h"
 
+/* zlib's level for deflated datasets unless the writer says another (sw_h5w.deflate_level). */
+#define SW_H5_DEFLATE_LEVEL 4
+
 /* What temporaries carry in their names; sw_h5_remove_temporaries recognises it. */
 #define SW_H5_TMP_MARK ".h5.tmp."
 
@@ -56,6 +59,8 @@ typedef struct {
     bool compress;     /* large datasets are shuffled and deflated where that shrinks them
                           by 1.3x or more (run files, the index) */
     sw_h5tmp_status io; /* the temporary's system calls (sw_h5w_create fills it) */
+    bool compress_all;  /* with compress: deflate every large dataset, whether it pays or not */
+    int deflate_level;  /* zlib's level 1-9; 0: SW_H5_DEFLATE_LEVEL */
 } sw_h5w;
 
 /* Records a failure (when none is recorded yet): "cannot write <where>: <what> (HDF5: ...)"
@@ -88,7 +93,7 @@ hid_t sw_h5w_group(sw_h5w *w, hid_t loc, const char *name);
 
 /* Dataset `name` under loc (intermediate groups created), written from buf. With
  * w->compress large ones are shuffled and deflated where it pays (by 1.3x or more, judged
- * on their first 64 KB); with w->checksum every non-empty one is
+ * on their first 64 KB; all of them with w->compress_all); with w->checksum every non-empty one is
  * chunked and gets Fletcher-32 last, so the checksum covers the bytes as stored. _dset
  * returns the open dataset (the caller closes it); _array closes it after setting its
  * long_name attribute (when not NULL). */

@@ -323,7 +323,8 @@ int sw_h5_write_run(const char *dir, const sw_run_meta *meta, const sw_config *c
         sw_set_error(err, errlen, "path too long: %s/%s.h5", dir, meta->run_id);
         return SW_EINVAL;
     }
-    sw_h5w w = {final, err, errlen, SW_OK, true, true, {0, NULL}};
+    sw_h5w w = {final, err, errlen, SW_OK, true, cfg->record.compress != SW_COMPRESS_NONE, {0, NULL},
+                cfg->record.compress == SW_COMPRESS_DEFLATE, cfg->record.deflate_level};
     int full = result->status != SW_RUN_FAILED;
     if (check_result(&w, cfg, result, full)) return w.rc;
 
