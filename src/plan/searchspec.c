@@ -343,6 +343,9 @@ static int check_pbt(search_spec *S, errbuf *err, const axes *ax, const sw_confi
     if (c->interval > base_cfg->train.epochs)
         return sw_fail_at(err, i_at, "search.interval: %d is more than train.epochs %d: a member would never reach "
                           "a generation's barrier", c->interval, base_cfg->train.epochs);
+    if (base_cfg->seed > INT64_MAX - c->population)
+        return sw_fail_at(err, kind_at, "seed: pbt member m trains with seed + m, and seed %lld + %d is beyond the "
+                          "largest seed", (long long)base_cfg->seed, c->population - 1);
     if (!sw_pbt_barriers(base_cfg->train.epochs, c->interval, at))
         return sw_fail_at(err, i_at, "search.interval: %d makes more than %d generations of train.epochs %d; raise "
                           "it", c->interval, SW_PBT_MAX_GENERATIONS, base_cfg->train.epochs);
@@ -759,6 +762,8 @@ int sw_searchspec_finish(search_spec *S, errbuf *e, sw_sweep_spec *s)
     if (c->kind == SW_SEARCH_PBT) {
         int rc = pbt_keys_into(S, s);
         if (rc) return rc;
+        /* member m's own seed (initial weights, data order, dropout draws): seed + m */
+        for (int m = 0; m < s->n_runs; m++) s->runs[m].cfg.seed += m;
     }
     int n_start = c->kind == SW_SEARCH_TPE ? c->startup : c->kind == SW_SEARCH_PBT ? c->population : c->samples;
     for (int k = 0; k < S->n_points; k++, s->n_points++) {

@@ -464,7 +464,7 @@ static int drop_runs(const sw_sweep_spec *spec, const manifest *old, const run_d
  * resumed: removed with the other leftovers. A run's completed file keeps its id. Not for
  * a tpe search: its spec holds the rounds chosen so far, and a run of a later round
  * stopped by a signal has its checkpoint there (one of another config is refused when
- * read). */
+ * read). A pbt search's members keep their states at its barriers (pbtrun.h). */
 static void remove_orphan_checkpoints(const sw_sweep_spec *spec, const char *dir)
 {
     if (spec->search.kind == SW_SEARCH_TPE) return;
@@ -476,8 +476,12 @@ static void remove_orphan_checkpoints(const sw_sweep_spec *spec, const char *dir
         size_t len = strlen(e->d_name);
         if (e->d_name[0] == '.' || len <= ext || strcmp(e->d_name + len - ext, SW_CHECKPOINT_EXT)) continue;
         bool known = false;
-        for (int i = 0; i < spec->n_runs && !known; i++)
-            known = strlen(spec->runs[i].id) == len - ext && !strncmp(spec->runs[i].id, e->d_name, len - ext);
+        for (int i = 0; i < spec->n_runs && !known; i++) {
+            size_t id = strlen(spec->runs[i].id);
+            known = !strncmp(spec->runs[i].id, e->d_name, id) &&
+                    (id == len - ext || /* a pbt member's state at a barrier, DIR/<run id>.at<E>[.start].ckpt */
+                     (spec->search.kind == SW_SEARCH_PBT && !strncmp(e->d_name + id, ".at", 3)));
+        }
         char path[PATH_MAX];
         if (!known && !sw_outdir_path(path, sizeof path, dir, e->d_name, "")) unlink(path);
     }
