@@ -66,6 +66,7 @@ PYEOF
 
 case $MODE in
 files)
+    "$SWEEP" "$CFG" --dry-run > plan.txt; check "--dry-run shows the barriers" has plan.txt "3 generations: barriers at epochs 2, 4; at each the bottom 2 by val_acc (higher is better) take the state of one of the top 2"
     check "the reference says each generation" has ref.txt "generation 1 (epoch 2): 2 of 6 members exploit:"
     check "... and the second" has ref.txt "generation 2 (epoch 4): 2 of 6 members exploit:"
     check "barrier states are removed at the end" test -z "$(ls ref | grep ckpt)"

@@ -217,3 +217,100 @@ void sw_pbt_remove_snapshots(const sw_sweep_spec *spec, const char *dir)
             if (!sw_pbt_snapshot_path(dir, spec->runs[i].id, at[g], true, path, sizeof path)) unlink(path);
         }
 }
+
+/* The value of key d that internal value v gives (a choice's position: its value). */
+static double key_value(const sw_sweep_spec *spec, int d, double v)
+{
+    return spec->pbt_choice[d] ? strtod(spec->pbt_choice[d][(int)v], NULL) : v;
+}
+
+/* n rows of d internal values from `from` into `to`, as the keys' values. */
+static void key_values(const sw_sweep_spec *spec, int d, const double *from, double *to)
+{
+    for (int k = 0; k < d; k++) to[k] = key_value(spec, k, from[k]);
+}
+
+void sw_pbt_record_free(sw_pbt_record *r)
+{
+    if (!r) return;
+    free(r->values), free(r->metric), free(r->donor_metric), free(r->gen_values);
+    free(r->first_epoch), free(r->rank), free(r->donor), free(r->keys);
+    memset(r, 0, sizeof *r);
+}
+
+int sw_pbt_record_init(sw_pbt_record *r, const sw_sweep_spec *spec, const sw_pbt_lineage *L, int m, int g, int epochs)
+{
+    memset(r, 0, sizeof *r);
+    SW_ASSERT(g >= 0 && g < L->generations);
+    int n = L->population, d = L->n_dims, gens = g + 1;
+    size_t rows = (size_t)(epochs > 0 ? epochs : 1), gd = (size_t)gens * (size_t)(d ? d : 1);
+    r->values = malloc(rows * (size_t)(d ? d : 1) * sizeof *r->values);
+    r->metric = malloc((size_t)gens * sizeof *r->metric), r->donor_metric = malloc((size_t)gens * sizeof *r->donor_metric);
+    r->gen_values = malloc(gd * sizeof *r->gen_values);
+    r->first_epoch = malloc((size_t)gens * sizeof *r->first_epoch), r->rank = malloc((size_t)gens * sizeof *r->rank);
+    r->donor = malloc((size_t)gens * sizeof *r->donor);
+    r->keys = malloc((size_t)(d ? d : 1) * sizeof *r->keys);
+    if (!r->keys || !r->values || !r->metric || !r->donor_metric || !r->gen_values || !r->first_epoch || !r->rank || !r->donor)
+        return SW_ENOMEM;
+    for (int k = 0; k < d; k++) r->keys[k] = spec->pbt_key[k]->key;
+    for (int k = 0; k < gens; k++) {
+        const sw_pbt_move *mv = &L->moves[(size_t)k * n + m];
+        r->first_epoch[k] = k ? L->barrier[k - 1] + 1 : 1;
+        r->donor[k] = k && mv->donor >= 0 ? spec->runs[mv->donor].id : "";
+        r->metric[k] = k ? mv->metric : NAN;
+        r->donor_metric[k] = k && mv->donor >= 0 ? L->moves[(size_t)k * n + mv->donor].metric : NAN;
+        r->rank[k] = k ? mv->rank : -1;
+        key_values(spec, d, &L->values[((size_t)k * n + m) * d], &r->gen_values[(size_t)k * d]);
+    }
+    for (int e = 0, k = 0; e < epochs; e++) {
+        while (k < g && e + 1 > L->barrier[k]) k++;
+        key_values(spec, d, &L->values[((size_t)k * n + m) * d], &r->values[(size_t)e * d]);
+    }
+    r->life = (sw_run_lineage){d, r->keys, epochs, r->values, gens, r->first_epoch,
+                               r->donor, r->metric, r->donor_metric, r->rank, r->gen_values};
+    return SW_OK;
+}
+
+void sw_pbt_index_free(sw_pbt_index *x)
+{
+    if (!x) return;
+    free(x->generation), free(x->epoch), free(x->member), free(x->rank), free(x->donor);
+    free(x->metric), free(x->old_values), free(x->new_values), free(x->keys), free(x->run_ids);
+    memset(x, 0, sizeof *x);
+}
+
+int sw_pbt_index_init(sw_pbt_index *x, const sw_sweep_spec *spec, const char *dir)
+{
+    memset(x, 0, sizeof *x);
+    sw_pbt_lineage L;
+    int rc = sw_pbt_lineage_read(spec, dir, &L);
+    int n = L.population, d = L.n_dims, rows = rc ? 0 : (L.generations - 1) * n;
+    size_t cr = (size_t)(rows ? rows : 1), cd = (size_t)(d ? d : 1);
+    x->generation = malloc(cr * sizeof *x->generation), x->epoch = malloc(cr * sizeof *x->epoch);
+    x->member = malloc(cr * sizeof *x->member), x->rank = malloc(cr * sizeof *x->rank);
+    x->donor = malloc(cr * sizeof *x->donor), x->metric = malloc(cr * sizeof *x->metric);
+    x->old_values = malloc(cr * cd * sizeof *x->old_values), x->new_values = malloc(cr * cd * sizeof *x->new_values);
+    x->keys = malloc(cd * sizeof *x->keys), x->run_ids = malloc((size_t)(n ? n : 1) * sizeof *x->run_ids);
+    if (!rc && (!x->generation || !x->epoch || !x->member || !x->rank || !x->donor || !x->metric ||
+                !x->old_values || !x->new_values || !x->keys || !x->run_ids))
+        rc = SW_ENOMEM;
+    for (int k = 0; !rc && k < d; k++) x->keys[k] = spec->pbt_key[k]->key;
+    for (int m = 0; !rc && m < n; m++) x->run_ids[m] = spec->runs[m].id;
+    for (int g = 1, r = 0; !rc && g < L.generations; g++)
+        for (int m = 0; m < n; m++, r++) {
+            const sw_pbt_move *mv = &L.moves[(size_t)g * n + m];
+            x->generation[r] = g, x->epoch[r] = L.barrier[g - 1], x->member[r] = m;
+            x->rank[r] = mv->rank, x->donor[r] = mv->donor, x->metric[r] = mv->metric;
+            key_values(spec, d, &L.values[((size_t)(g - 1) * n + m) * d], &x->old_values[(size_t)r * d]);
+            key_values(spec, d, &L.values[((size_t)g * n + m) * d], &x->new_values[(size_t)r * d]);
+        }
+    if (!rc) {
+        const sw_search_config *c = &spec->search;
+        x->index = (sw_index_pbt){n, c->interval, L.n_barriers, c->quantile, c->resample, c->factors,
+                                  (long long)c->seed, sw_stop_metric_name(spec->stop.metric), spec->stop_mode, d,
+                                  x->keys, rows, x->generation, x->epoch, x->member, x->rank, x->donor, x->metric,
+                                  x->old_values, x->new_values, x->run_ids};
+    }
+    sw_pbt_lineage_free(&L);
+    return rc;
+}

@@ -21,7 +21,9 @@
 #include <stddef.h>
 
 #include "pbt.h"
+#include "index.h"
 #include "plan.h"
+#include "runwrite.h"
 #include "stopping.h"
 #include "train.h"
 
@@ -66,6 +68,32 @@ int sw_pbt_snapshot_path(const char *dir, const char *run_id, int epoch, bool st
  * negative code with err (a snapshot missing or not this member's). */
 int sw_pbt_start_state(const sw_sweep_spec *spec, const char *dir, const sw_pbt_lineage *L, int m, int g,
                        sw_train_state **out, char *err, size_t errlen);
+
+/* What member m's file records of its life up to generation g (its job's), `epochs`
+ * epochs of it: runwrite.h's sw_run_lineage (`life`) and the arrays it points into. */
+typedef struct {
+    sw_run_lineage life;
+    double *values, *metric, *donor_metric, *gen_values;
+    int32_t *first_epoch, *rank;
+    const char **donor, **keys;
+} sw_pbt_record;
+
+/* Fills *r. Returns SW_OK or SW_ENOMEM; sw_pbt_record_free either way. */
+int sw_pbt_record_init(sw_pbt_record *r, const sw_sweep_spec *spec, const sw_pbt_lineage *L, int m, int g, int epochs);
+void sw_pbt_record_free(sw_pbt_record *r);
+
+/* /pbt of the index (index.h's sw_index_pbt in `index`) from the members' files in dir,
+ * and the arrays it points into. */
+typedef struct {
+    sw_index_pbt index;
+    int32_t *generation, *epoch, *member, *rank, *donor;
+    double *metric, *old_values, *new_values;
+    const char **keys, **run_ids;
+} sw_pbt_index;
+
+/* Fills *x for spec (a pbt search). Returns SW_OK or SW_ENOMEM; sw_pbt_index_free either way. */
+int sw_pbt_index_init(sw_pbt_index *x, const sw_sweep_spec *spec, const char *dir);
+void sw_pbt_index_free(sw_pbt_index *x);
 
 /* Removes every member's snapshots (a finished search). */
 void sw_pbt_remove_snapshots(const sw_sweep_spec *spec, const char *dir);

@@ -656,7 +656,7 @@ static sw_train_state *job_start(sw_train_state *resume, int until)
  * the generation's first barrier (with its donor's network when it exploits there).
  * Returns SW_OK, or a negative code with err. */
 static int pbt_job(sweep_loop *L, int i, int until, const char *ckpt, sw_config *cfg, sw_train_state **resume,
-                   char *err, size_t errlen)
+                   sw_pbt_lineage *lin_out, char *err, size_t errlen)
 {
     *resume = NULL;
     sw_pbt_lineage lin;
@@ -681,20 +681,23 @@ static int pbt_job(sweep_loop *L, int i, int until, const char *ckpt, sw_config 
         if (!own && g > 0) rc = sw_pbt_start_state(L->spec, L->dir, &lin, i, g, &own, err, errlen);
         *resume = own;
     }
-    sw_pbt_lineage_free(&lin);
+    if (rc) sw_pbt_lineage_free(&lin);
+    else *lin_out = lin; /* the member's file records it */
     return rc;
 }
 
 /* Where the job of run i to `until` starts (*resume, NULL: from scratch) and the config it
- * trains with (*cfg: the run's, or a pbt member's of that generation). Returns SW_OK, or a
- * negative code with err (pbt: its starting state cannot be made). */
+ * trains with (*cfg: the run's, or a pbt member's of that generation; *lin, the caller's to
+ * free: the population's lineage). Returns SW_OK, or a negative code with err (pbt: its
+ * starting state cannot be made). */
 static int job_prepare(sweep_loop *L, int i, int until, const char *ckpt, bool checkpoints, sw_config *cfg,
-                       sw_train_state **resume, char *err, size_t errlen)
+                       sw_train_state **resume, sw_pbt_lineage *lin, char *err, size_t errlen)
 {
     const sw_run_spec *run = &L->spec->runs[i];
     *cfg = run->cfg;
+    memset(lin, 0, sizeof *lin);
     if (L->spec->search.kind == SW_SEARCH_PBT)
-        return pbt_job(L, i, until, checkpoints ? ckpt : NULL, cfg, resume, err, errlen);
+        return pbt_job(L, i, until, checkpoints ? ckpt : NULL, cfg, resume, lin, err, errlen);
     *resume = job_start(checkpoints ? load_checkpoint(L, run, ckpt) : NULL, until);
     return SW_OK;
 }
@@ -715,10 +718,11 @@ static void run_one(sweep_loop *L, int slot, int i, int until, sw_run_report *re
     epoch_ctx ec = {&L->p->slots[slot], run->id, L->live, slot};
     bool checkpoints = sw_outdir_checkpoint_path(L->dir, run->id, ckpt, sizeof ckpt) == SW_OK;
     sw_train_state *resume = NULL;
+    sw_pbt_lineage lin;
     rep->run = i;
     rep->until = until;
     rep->detail[0] = 0;
-    if (job_prepare(L, i, until, ckpt, checkpoints, &cfg, &resume, rep->detail, sizeof rep->detail)) {
+    if (job_prepare(L, i, until, ckpt, checkpoints, &cfg, &resume, &lin, rep->detail, sizeof rep->detail)) {
         rep->end = SW_END_FAILED;
         return;
     }
@@ -773,9 +777,15 @@ static void run_one(sweep_loop *L, int slot, int i, int until, sw_run_report *re
         const char *swept[64];
         int n_sw = spec->n_swept < 64 ? spec->n_swept : 64;
         for (int j = 0; j < n_sw; j++) swept[j] = spec->swept_keys[j];
-        sw_run_meta meta = {run->id, spec->name, swept, n_sw};
+        sw_run_meta meta = {run->id, spec->name, swept, n_sw, NULL};
+        sw_pbt_record life = {0};
         char werr[512] = "";
-        int wrc = sw_h5_write_run(L->dir, &meta, &run->cfg, &res, werr, sizeof werr);
+        int wrc = pbt ? sw_pbt_record_init(&life, spec, &lin, i, sw_pbt_generation_of(&lin, until), res.history.epochs)
+                      : SW_OK;
+        if (pbt) meta.lineage = &life.life;
+        if (wrc == SW_OK) wrc = sw_h5_write_run(L->dir, &meta, &run->cfg, &res, werr, sizeof werr);
+        else snprintf(werr, sizeof werr, "out of memory");
+        sw_pbt_record_free(&life);
         /* its file is complete: the checkpoint has served (a stopped run, at an early-stopping
          * rung, keeps it to continue from) */
         if (wrc == SW_OK && checkpoints && res.status != SW_RUN_STOPPED) unlink(ckpt);
@@ -806,6 +816,7 @@ static void run_one(sweep_loop *L, int slot, int i, int until, sw_run_report *re
     rep->final_test_acc = res.final_test_acc;
     rep->wall_seconds = res.wall_seconds;
     sw_run_result_free(&res);
+    sw_pbt_lineage_free(&lin);
 }
 
 /* One worker: runs from the queue (rank 0) or from rank 0 (other ranks, whose requests
