@@ -64,8 +64,74 @@ print("ok" if not bad else "\n".join(bad))
 PYEOF
 }
 
+# check_pbt DIR: /pbt against the members' files (the ranking by val_acc at each barrier,
+# ties by member; the bottom 2 exploit a top 2 donor; old values are the member's, new ones
+# its donor's times 0.8 or 1.25 or drawn again within the bounds (a choice: a neighbour or
+# any), the rest keep theirs), and each file's /lineage and /history columns against /pbt.
+# Prints "ok".
+check_pbt() {
+    $PY - "$1" <<'PYEOF'
+import sys, math, h5py, numpy as np
+d = sys.argv[1]
+s = lambda x: x.decode() if isinstance(x, bytes) else x
+bad = []
+with h5py.File(f"{d}/sweep.h5", "r") as ix:
+    p = ix["pbt"]
+    a = {k: s(v) for k, v in p.attrs.items()}
+    for k, v in {"population": 6, "interval": 2, "generations": 3, "seed": 5, "metric": "val_acc", "mode": "max",
+                 "factors": "[0.8, 1.25]"}.items():
+        if a.get(k) != v: bad.append(f"attribute {k}: {a.get(k)}, want {v}")
+    keys = [s(k) for k in p.attrs["keys"]]
+    cols = {k: p[k][:] for k in ("generation", "epoch", "member", "rank", "donor", "metric")}
+    old = {k: p["old"][k][:] for k in keys}; new = {k: p["new"][k][:] for k in keys}
+    runs = [s(r) for r in p["run"][:]]; donor_runs = [s(r) for r in p["donor_run"][:]]
+    ids = [s(r) for r in ix["table/run_id"][:]]
+if keys != ["train.lr", "model.dropout", "train.clip"]: bad.append(f"keys {keys}")
+if list(cols["generation"]) != [1] * 6 + [2] * 6 or list(cols["member"]) != list(range(6)) * 2:
+    bad.append(f"rows {list(cols['generation'])} {list(cols['member'])}")
+files = {i: h5py.File(f"{d}/{ids[i]}.h5", "r") for i in range(6)}
+bounds = {"train.lr": (1e-3, 1e-1), "model.dropout": (0.0, 0.3)}
+clips = [0.5, 1.0, 5.0]
+explored = {True: 0, False: 0}
+for r in range(12):
+    g, e, m = int(cols["generation"][r]), int(cols["epoch"][r]), int(cols["member"][r])
+    va = {i: files[i]["history/val_acc"][e - 1] for i in range(6)}
+    ranked = sorted(range(6), key=lambda i: (-va[i], i))
+    if cols["rank"][r] != ranked.index(m) or cols["metric"][r] != va[m]: bad.append(f"row {r}: rank or metric")
+    if runs[r] != ids[m]: bad.append(f"row {r}: run {runs[r]}")
+    dn = int(cols["donor"][r])
+    if (dn >= 0) != (m in ranked[-2:]) or (dn >= 0 and dn not in ranked[:2]):
+        bad.append(f"row {r}: member {m} donor {dn}, ranking {ranked}")
+    if donor_runs[r] != (ids[dn] if dn >= 0 else ""): bad.append(f"row {r}: donor_run {donor_runs[r]}")
+    lin = files[m]["lineage"]
+    for k in keys:
+        if old[k][r] != lin[k][g - 1] or new[k][r] != lin[k][g]: bad.append(f"row {r}: {k} not the member's lineage")
+        hist = files[m]["history"][k][:]
+        if not np.all(hist[e - 2:e] == old[k][r]) or (len(hist) > e and hist[e] != new[k][r]):
+            bad.append(f"row {r}: /history/{k} around epoch {e}: {hist}")
+        if dn < 0:
+            if new[k][r] != old[k][r]: bad.append(f"row {r}: {k} changed without a donor")
+            continue
+        src, v = old[k][(g - 1) * 6 + dn], new[k][r]  # the donor's value before the barrier
+        if k == "train.clip":
+            if v not in clips: bad.append(f"row {r}: clip {v}")
+        elif not (bounds[k][0] <= v <= bounds[k][1]):
+            bad.append(f"row {r}: {k} {v} outside the bounds")
+        else:  # a factor of the donor's (clamped), or drawn again
+            factored = any(abs(v - min(max(src * f, bounds[k][0]), bounds[k][1])) <= 1e-5 * v for f in (0.8, 1.25))
+            explored[factored] += 1
+    if s(lin["donor"][g]) != donor_runs[r]: bad.append(f"row {r}: /lineage/donor {lin['donor'][g]}")
+    if lin["first_epoch"][g] != e + 1: bad.append(f"row {r}: first_epoch")
+if explored[True] < 4: bad.append(f"explored values: {explored[True]} from a factor, {explored[False]} drawn again")
+print("ok" if not bad else "\n".join(bad))
+PYEOF
+}
+
 case $MODE in
 files)
+    check "/pbt follows the ranking and the members' files" has <(check_pbt ref) "ok"
+    cp -r ref ix && rm ix/sweep.h5 && "$SWEEP" index ix > /dev/null
+    check "sweep index rebuilds the same index, /pbt included" same ref ix
     "$SWEEP" "$CFG" --dry-run > plan.txt; check "--dry-run shows the barriers" has plan.txt "3 generations: barriers at epochs 2, 4; at each the bottom 2 by val_acc (higher is better) take the state of one of the top 2"
     check "the reference says each generation" has ref.txt "generation 1 (epoch 2): 2 of 6 members exploit:"
     check "... and the second" has ref.txt "generation 2 (epoch 4): 2 of 6 members exploit:"
