@@ -132,6 +132,9 @@ files)
     check "/pbt follows the ranking and the members' files" has <(check_pbt ref) "ok"
     cp -r ref ix && rm ix/sweep.h5 && "$SWEEP" index ix > /dev/null
     check "sweep index rebuilds the same index, /pbt included" same ref ix
+    "$SWEEP" summarize ref > sum.txt 2>&1; check "summarize exits 0" test $? = 0
+    check "summarize: the best member's lineage" has sum.txt "pbt search: 6 members, 3 generations of 2 epochs, 4 exploits so far (sweep.h5 /pbt); the best member"
+    check "... a row per generation" grep -qE "^ +2  5-6 " sum.txt
     "$SWEEP" "$CFG" --dry-run > plan.txt; check "--dry-run shows the barriers" has plan.txt "3 generations: barriers at epochs 2, 4; at each the bottom 2 by val_acc (higher is better) take the state of one of the top 2"
     check "the reference says each generation" has ref.txt "generation 1 (epoch 2): 2 of 6 members exploit:"
     check "... and the second" has ref.txt "generation 2 (epoch 4): 2 of 6 members exploit:"

@@ -1,0 +1,18 @@
+/* summary_pbt.h: what `sweep summarize` shows of a pbt search below its table: the
+ * search's generations and exploits (sweep.h5's /pbt), and the lineage of the member with
+ * the best selection metric (its file's /lineage): whose state it continued from at each
+ * barrier and the values it trained with, which are not the starting values the table
+ * shows. Internal to the command line (cli/). */
+#ifndef SWEEP_SUMMARY_PBT_H
+#define SWEEP_SUMMARY_PBT_H
+
+#include <stdio.h>
+
+#include "table.h"
+
+/* After a table of dir's runs: its pbt search's account, when its index has /pbt. A
+ * malformed /pbt or /lineage is said on diag (may be NULL) and left out. `named`: say which
+ * directory it is. */
+void sw_summary_pbt_account(const char *dir, int named, sw_table_format format, FILE *out, FILE *diag);
+
+#endif
