@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Population-based training against fixed settings at one epoch budget (README,
-"Population-based training"): configs/pbt.yaml (adding, T = 100, a 16-unit GRU, 20 epochs,
+"Population-based training"): configs/pbt.yaml (adding, T = 200, a 24-unit GRU, 20 epochs,
 RMSprop at a constant rate; the space train.lr loguniform [1e-4, 1e-1], train.clip
 loguniform [0.1, 10]) run three ways, each spending about 320 epochs:
 
@@ -42,7 +42,7 @@ def run_arm(sweep, name, search, jobs, out):
         text = SEARCH.sub(search, text)
     cfg = os.path.join(out, f"{name}.yaml")
     with open(cfg, "w") as f:
-        f.write(text.replace("name: pbt", f"name: pbt-{name}"))
+        f.write(text if name == "pbt" else text.replace("name: pbt", f"name: pbt-{name}"))
     d = os.path.join(out, name)
     r = subprocess.run(["/usr/bin/time", "-f", "%U %S", sweep, cfg, "-o", d, "-j", str(jobs), "-q"],
                        capture_output=True, text=True)
