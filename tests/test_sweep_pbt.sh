@@ -135,6 +135,8 @@ files)
     "$SWEEP" summarize ref > sum.txt 2>&1; check "summarize exits 0" test $? = 0
     check "summarize: the best member's lineage" has sum.txt "pbt search: 6 members, 3 generations of 2 epochs, 4 exploits so far (sweep.h5 /pbt); the best member"
     check "... a row per generation" grep -qE "^ +2  5-6 " sum.txt
+    "$SWEEP" status ref > status.txt 2>&1
+    check "status: where the search stands" has status.txt "pbt search: 2 of 2 barriers decided (the latest at epoch 4), 4 exploits"
     (cd "$HERE/.." && PYTHONDONTWRITEBYTECODE=1 $PY -m analysis pbt "$work/ref" --out "$work/pbt.png") > fig.txt 2>&1
     check "analysis pbt draws the population" test "$(head -c 4 pbt.png 2> /dev/null | od -An -c | tr -d ' ')" = "211PNG"
     check "... and counts its exploits" has fig.txt "pbt search, 6 members, 6 epochs, 4 exploits"

@@ -18,7 +18,7 @@
 typedef struct {
     long long population, interval, generations;
     char *metric, *mode, **keys;
-    int n_keys, exploits;
+    int n_keys, exploits, decided, last_epoch; /* barriers decided, the latest one's epoch */
     char *best;        /* the best member's run id (NULL: none has a metric) */
     double best_value;
 } pbt_index;
@@ -77,6 +77,8 @@ static int read_pbt_index(const char *dir, pbt_index *x)
     if (!rc) rc = sw_h5r_dset(g, "donor", H5T_NATIVE_INT, donor, (size_t)rows);
     for (hsize_t i = 0; !rc && i < rows; i++) x->exploits += donor[i] >= 0;
     free(donor);
+    x->decided = x->population > 0 ? (int)(rows / (hsize_t)x->population) : 0;
+    x->last_epoch = (int)(x->decided * x->interval);
     if (!rc) rc = best_member(f, x);
     if (g >= 0) H5Gclose(g);
     H5Fclose(f);
@@ -163,4 +165,22 @@ void sw_summary_pbt_account(const char *dir, int named, sw_table_format format, 
         sw_tab_free(&t);
     }
     pbt_index_free(&x);
+}
+
+int sw_summary_pbt_line(const char *dir, char *out, size_t outlen)
+{
+    pbt_index x;
+    int ok = read_pbt_index(dir, &x) == SW_OK;
+    if (ok) {
+        char value[32] = "";
+        if (x.best) sw_format_metric(x.metric, x.best_value, value, sizeof value);
+        int n = snprintf(out, outlen, "pbt search: %d of %lld barriers decided", x.decided, x.generations - 1);
+        if (x.decided && n > 0 && (size_t)n < outlen)
+            n += snprintf(out + n, outlen - (size_t)n, " (the latest at epoch %d)", x.last_epoch);
+        if (n > 0 && (size_t)n < outlen)
+            snprintf(out + n, outlen - (size_t)n, ", %d exploit%s (sweep.h5 /pbt; `sweep summarize` shows the best "
+                     "member's lineage)", x.exploits, sw_plural(x.exploits));
+    }
+    pbt_index_free(&x);
+    return ok;
 }

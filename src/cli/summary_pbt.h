@@ -15,4 +15,9 @@
  * directory it is. */
 void sw_summary_pbt_account(const char *dir, int named, sw_table_format format, FILE *out, FILE *diag);
 
+/* One line on where dir's pbt search stands ("pbt search: 3 of 9 barriers decided (epoch
+ * 6), 12 exploits; best member ..."), for `sweep status`. Returns 1 with the line in out,
+ * 0 when dir's index has no /pbt (or it does not read). */
+int sw_summary_pbt_line(const char *dir, char *out, size_t outlen);
+
 #endif
