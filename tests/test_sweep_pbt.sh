@@ -151,6 +151,12 @@ files)
     "$SWEEP" "$CFG" -o ref -j 2 2> again.txt > /dev/null; check "rerun exits 0" test $? = 0
     ls -li --time-style=full-iso ref/*.h5 | grep -v sweep.h5 > after.txt
     check "rerun rewrites no run file" cmp -s before.txt after.txt
+    "$SWEEP" "$CFG" -o ref -q --set search.quantile=0.5 2> changed.txt; check "changed pbt settings need --force" test $? = 2
+    check "... saying what changed" has changed.txt "the pbt search's settings (interval quantile resample seed factors) changed from 2 0.34 0.25 5 [0.8, 1.25] to 2 0.5 0.25 5 [0.8, 1.25]"
+    cp -r ref forced
+    "$SWEEP" "$CFG" -o forced -q --set search.quantile=0.5 --force; check "forced: exits 0" test $? = 0
+    "$SWEEP" "$CFG" -o fresh -q --set search.quantile=0.5
+    check "... every member redone: the files of a fresh search" same fresh forced
     check "member m trains with seed m" test "$($PY -c "
 import h5py, glob
 print(sorted(int(h5py.File(p)['config'].attrs['seed']) for p in glob.glob('ref/p*.h5')))")" = "[0, 1, 2, 3, 4, 5]"

@@ -208,9 +208,21 @@ int sw_pbt_start_state(const sw_sweep_spec *spec, const char *dir, const sw_pbt_
     return rc;
 }
 
+static void remove_states(const sw_sweep_spec *spec, const char *dir, bool checkpoints);
+
 void sw_pbt_remove_snapshots(const sw_sweep_spec *spec, const char *dir)
 {
-    if (sw_test_pbt_keep()) return;
+    if (!sw_test_pbt_keep()) remove_states(spec, dir, false);
+}
+
+void sw_pbt_remove_states(const sw_sweep_spec *spec, const char *dir)
+{
+    remove_states(spec, dir, true);
+}
+
+/* Every member's barrier states (and with `checkpoints` its checkpoint) removed. */
+static void remove_states(const sw_sweep_spec *spec, const char *dir, bool checkpoints)
+{
     int at[SW_PBT_MAX_GENERATIONS + 1];
     int n = sw_pbt_barriers(spec->stop_epochs, spec->search.interval, at);
     char path[4096];
@@ -219,6 +231,8 @@ void sw_pbt_remove_snapshots(const sw_sweep_spec *spec, const char *dir)
             if (!sw_pbt_snapshot_path(dir, spec->runs[i].id, at[g], false, path, sizeof path)) unlink(path);
             if (!sw_pbt_snapshot_path(dir, spec->runs[i].id, at[g], true, path, sizeof path)) unlink(path);
         }
+    for (int i = 0; checkpoints && i < spec->n_runs; i++)
+        if (!sw_outdir_checkpoint_path(dir, spec->runs[i].id, path, sizeof path)) unlink(path);
 }
 
 /* The value of key d that internal value v gives (a choice's position: its value). */

@@ -95,7 +95,11 @@ typedef struct {
 int sw_pbt_index_init(sw_pbt_index *x, const sw_sweep_spec *spec, const char *dir);
 void sw_pbt_index_free(sw_pbt_index *x);
 
-/* Removes every member's snapshots (a finished search). */
+/* Removes every member's snapshots (a finished search; SWEEP_TEST_PBT=keep keeps them). */
 void sw_pbt_remove_snapshots(const sw_sweep_spec *spec, const char *dir);
+
+/* Removes every member's snapshots and checkpoint, whatever the test hooks (a changed
+ * search, forced: they are another population's). */
+void sw_pbt_remove_states(const sw_sweep_spec *spec, const char *dir);
 
 #endif
