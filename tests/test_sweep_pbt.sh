@@ -140,6 +140,9 @@ files)
     (cd "$HERE/.." && PYTHONDONTWRITEBYTECODE=1 $PY -m analysis pbt "$work/ref" --out "$work/pbt.png") > fig.txt 2>&1
     check "analysis pbt draws the population" test "$(head -c 4 pbt.png 2> /dev/null | od -An -c | tr -d ' ')" = "211PNG"
     check "... and counts its exploits" has fig.txt "pbt search, 6 members, 6 epochs, 4 exploits"
+    cp -r ref rep && (cd "$HERE/.." && PYTHONDONTWRITEBYTECODE=1 $PY -m analysis report "$work/rep") > rep.txt 2>&1
+    check "the report has the population's figure and the best member's lineage" \
+        grep -q "id=\"pbt\".*A pbt search of 6 members" rep/report.html
     "$SWEEP" "$CFG" --dry-run > plan.txt; check "--dry-run shows the barriers" has plan.txt "3 generations: barriers at epochs 2, 4; at each the bottom 2 by val_acc (higher is better) take the state of one of the top 2"
     check "the reference says each generation" has ref.txt "generation 1 (epoch 2): 2 of 6 members exploit:"
     check "... and the second" has ref.txt "generation 2 (epoch 4): 2 of 6 members exploit:"

@@ -702,6 +702,45 @@ static int job_prepare(sweep_loop *L, int i, int until, const char *ckpt, bool c
     return SW_OK;
 }
 
+/* Writes the file of run i's job to `until` from res (train's return code trc; lin: a pbt
+ * member's lineage, else NULL), removes its checkpoint (ckpt, NULL: none) once the run no
+ * longer needs it, and says in rep how the job ended. */
+static void write_job_file(sweep_loop *L, int i, int until, const sw_pbt_lineage *lin, const sw_run_result *res,
+                           int trc, const char *ckpt, sw_run_report *rep)
+{
+    const sw_sweep_spec *spec = L->spec;
+    const sw_run_spec *run = &spec->runs[i];
+    const char *swept[64];
+    int n_sw = spec->n_swept < 64 ? spec->n_swept : 64;
+    for (int j = 0; j < n_sw; j++) swept[j] = spec->swept_keys[j];
+    sw_run_meta meta = {run->id, spec->name, swept, n_sw, NULL};
+    sw_pbt_record life = {0};
+    char werr[512] = "";
+    int wrc = lin ? sw_pbt_record_init(&life, spec, lin, i, sw_pbt_generation_of(lin, until), res->history.epochs)
+                  : SW_OK;
+    if (lin) meta.lineage = &life.life;
+    if (wrc == SW_OK) wrc = sw_h5_write_run(L->dir, &meta, &run->cfg, res, werr, sizeof werr);
+    else snprintf(werr, sizeof werr, "out of memory");
+    sw_pbt_record_free(&life);
+    /* its file is complete: the checkpoint has served (a stopped run, at an early-stopping
+     * rung, keeps it to continue from) */
+    if (wrc == SW_OK && ckpt && res->status != SW_RUN_STOPPED) unlink(ckpt);
+    if (wrc) {
+        rep->end = SW_END_FAILED;
+        snprintf(rep->detail, sizeof rep->detail, "could not write its file: %s", werr);
+    } else if (res->status == SW_RUN_DONE) {
+        rep->end = SW_END_DONE;
+    } else if (res->status == SW_RUN_STOPPED) {
+        rep->end = SW_END_RUNG;
+    } else if (res->status == SW_RUN_DIVERGED) {
+        rep->end = SW_END_DIVERGED;
+        snprintf(rep->detail, sizeof rep->detail, "%s", res->error);
+    } else {
+        rep->end = SW_END_FAILED;
+        snprintf(rep->detail, sizeof rep->detail, "%s", res->error[0] ? res->error : sw_strerror(trc));
+    }
+}
+
 /* Trains run i (up to epoch `until`, 0: to the end) on the calling thread (slot `slot` of
  * the progress), from its checkpoint when it has one, writes its file (then removes the
  * checkpoint, unless the run stopped at a rung) and fills *rep with how it ended. */
@@ -774,35 +813,7 @@ static void run_one(sweep_loop *L, int slot, int i, int until, sw_run_report *re
             snprintf(rep->detail, sizeof rep->detail, "interrupted before a checkpoint; the run will be redone");
         }
     } else {
-        const char *swept[64];
-        int n_sw = spec->n_swept < 64 ? spec->n_swept : 64;
-        for (int j = 0; j < n_sw; j++) swept[j] = spec->swept_keys[j];
-        sw_run_meta meta = {run->id, spec->name, swept, n_sw, NULL};
-        sw_pbt_record life = {0};
-        char werr[512] = "";
-        int wrc = pbt ? sw_pbt_record_init(&life, spec, &lin, i, sw_pbt_generation_of(&lin, until), res.history.epochs)
-                      : SW_OK;
-        if (pbt) meta.lineage = &life.life;
-        if (wrc == SW_OK) wrc = sw_h5_write_run(L->dir, &meta, &run->cfg, &res, werr, sizeof werr);
-        else snprintf(werr, sizeof werr, "out of memory");
-        sw_pbt_record_free(&life);
-        /* its file is complete: the checkpoint has served (a stopped run, at an early-stopping
-         * rung, keeps it to continue from) */
-        if (wrc == SW_OK && checkpoints && res.status != SW_RUN_STOPPED) unlink(ckpt);
-        if (wrc) {
-            rep->end = SW_END_FAILED;
-            snprintf(rep->detail, sizeof rep->detail, "could not write its file: %s", werr);
-        } else if (res.status == SW_RUN_DONE) {
-            rep->end = SW_END_DONE;
-        } else if (res.status == SW_RUN_STOPPED) {
-            rep->end = SW_END_RUNG;
-        } else if (res.status == SW_RUN_DIVERGED) {
-            rep->end = SW_END_DIVERGED;
-            snprintf(rep->detail, sizeof rep->detail, "%s", res.error);
-        } else {
-            rep->end = SW_END_FAILED;
-            snprintf(rep->detail, sizeof rep->detail, "%s", res.error[0] ? res.error : sw_strerror(trc));
-        }
+        write_job_file(L, i, until, pbt ? &lin : NULL, &res, trc, checkpoints ? ckpt : NULL, rep);
     }
     if (was_resumed && rep->end != SW_END_STOPPED) { /* "resumed at epoch 4", "resumed in epoch 5 after step 17 of 40" */
         size_t used = strlen(rep->detail);
