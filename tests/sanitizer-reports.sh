@@ -1,6 +1,6 @@
 #!/bin/sh
-# Fails (printing them) when the sanitized test run left any AddressSanitizer, LeakSanitizer
-# or UndefinedBehaviorSanitizer report in DIR (one file per report: TEST.PID).
+# Fails (printing them) when the sanitized test run left any AddressSanitizer, LeakSanitizer,
+# UndefinedBehaviorSanitizer or ThreadSanitizer report in DIR (one file per report: TEST.PID).
 dir=$1
 [ -d "$dir" ] || { echo "no report directory $dir: was sanitizer_reports_clear run?"; exit 1; }
 n=0

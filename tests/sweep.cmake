@@ -9,7 +9,7 @@ set_tests_properties(sweep_spec PROPERTIES LABELS "unit;sweep")
 if(TARGET sweep)
   add_test(NAME sweep_errors COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/test_sweep_errors.sh $<TARGET_FILE:sweep>)
   set_tests_properties(sweep_errors PROPERTIES LABELS "unit;sweep")
-  foreach(mode cli threads resume changed interrupt diverged)
+  foreach(mode cli threads resume changed interrupt diverged compress estimate)
     add_test(NAME sweep_${mode}
              COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/test_sweep_run.sh $<TARGET_FILE:sweep> ${mode})
     set_tests_properties(sweep_${mode} PROPERTIES LABELS "unit;sweep" TIMEOUT 120)

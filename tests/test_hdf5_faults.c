@@ -2,7 +2,8 @@
  *
  * How failures are injected: this program defines the HDF5 functions h5io.c calls (those
  * that create, open, write or query; not the closes) and the system calls of the disk
- * writes (open, write, fsync, rename). The linker binds h5io.c's calls, and the HDF5
+ * writes (open, write, pwrite, ftruncate, fsync, rename: HDF5 writes run files through
+ * h5tmpfile.c's driver, whose system calls are sweep's code, so they are counted too). The linker binds h5io.c's calls, and the HDF5
  * high-level library's calls into HDF5, to these definitions; each forwards to the real
  * function (dlsym RTLD_NEXT) unless the current operation is armed and this call is the
  * one chosen to fail: an HDF5 call then fails without doing anything, a system call with
@@ -150,7 +151,7 @@ WRAP_ID(H5Gopen2, (hid_t l, const char *n, hid_t a), (l, n, a))
 WRAP_VAL(herr_t, -1, H5Pset_link_creation_order, (hid_t p, unsigned f), (p, f))
 WRAP_VAL(herr_t, -1, H5Pset_attr_creation_order, (hid_t p, unsigned f), (p, f))
 WRAP_VAL(herr_t, -1, H5Pset_istore_k, (hid_t p, unsigned k), (p, k))
-WRAP_VAL(herr_t, -1, H5Pset_fapl_core, (hid_t p, size_t i, hbool_t b), (p, i, b))
+WRAP_VAL(herr_t, -1, H5Pset_driver, (hid_t p, hid_t d, const void *i), (p, d, i))
 WRAP_VAL(herr_t, -1, H5Pset_fclose_degree, (hid_t p, H5F_close_degree_t d), (p, d))
 WRAP_VAL(herr_t, -1, H5Pset_chunk, (hid_t p, int r, const hsize_t *d), (p, r, d))
 WRAP_VAL(herr_t, -1, H5Pset_shuffle, (hid_t p), (p))
@@ -176,7 +177,6 @@ WRAP_VAL(herr_t, -1, H5Sselect_hyperslab,
 WRAP_VAL(htri_t, -1, H5Lexists, (hid_t l, const char *n, hid_t a), (l, n, a))
 WRAP_VAL(htri_t, -1, H5Aexists, (hid_t l, const char *n), (l, n))
 WRAP_VAL(htri_t, -1, H5Tis_variable_str, (hid_t t), (t))
-WRAP_VAL(ssize_t, -1, H5Fget_file_image, (hid_t f, void *b, size_t n), (f, b, n))
 WRAP_VAL(H5T_class_t, H5T_NO_CLASS, H5Tget_class, (hid_t t), (t))
 WRAP_VAL(size_t, 0, H5Tget_size, (hid_t t), (t))
 WRAP_VAL(hssize_t, -1, H5Sget_simple_extent_npoints, (hid_t s), (s))
@@ -211,6 +211,28 @@ ssize_t write(int fd, const void *buf, size_t n)
     }
     /* short writes too: the writer must carry on from where one stopped */
     return real_write(fd, buf, inj.armed && n > 1 ? n / 2 : n);
+}
+
+/* HDF5's writes into a file's temporary (h5tmpfile.c's driver) */
+ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+    REAL(ssize_t, pwrite, (int, const void *, size_t, off_t));
+    if (should_fail(KIND_SYS, __builtin_return_address(0))) {
+        errno = ENOSPC;
+        return -1;
+    }
+    /* short writes too: the driver must carry on from where one stopped */
+    return real_pwrite(fd, buf, inj.armed && n > 1 ? n / 2 : n, off);
+}
+
+int ftruncate(int fd, off_t len)
+{
+    REAL(int, ftruncate, (int, off_t));
+    if (should_fail(KIND_SYS, __builtin_return_address(0))) {
+        errno = ENOSPC;
+        return -1;
+    }
+    return real_ftruncate(fd, len);
 }
 
 int fsync(int fd)

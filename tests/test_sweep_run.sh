@@ -14,6 +14,13 @@
 #              a second SIGINT quits at once
 #   diverged   a diverging run is recorded as diverged, the others finish, exit 1;
 #              --fail-fast starts nothing after it
+#   compress   record.compress: none deflates no array, deflate every large one (at
+#              record.deflate_level), auto some; every array keeps its checksum; the contents
+#              are identical; changing it never makes a sweep "changed"
+#   estimate   --dry-run's time estimate against the same sweep run here (CPU seconds, one
+#              thread): within 4x of it either way when a probe measured the rate, and equal to
+#              the runs' own seconds when it comes from the earlier runs in the directory;
+#              ratios measured on one machine, so no machine is too slow or fast for them
 set -u
 SWEEP=$(realpath "${1:?usage: test_sweep_run.sh SWEEP MODE}")
 MODE=${2:?mode}
@@ -303,6 +310,100 @@ sys.exit(0 if list(g['epoch'][()]) == [0] and np.isfinite(g['dloss_dh_norm'][()]
     check "--fail-fast exits 1" test $st = 1
     check "--fail-fast reports what it did not start" has err.txt "3 runs were not started because of --fail-fast"
     check "--fail-fast wrote only the diverged run" test "$(complete_files f | wc -l)" = 1
+    ;;
+compress)
+    cat > cz.yaml <<'YAML'
+name: cz
+base:
+  task: {seq_len: 20, train_size: 256, test_size: 128}
+  model: {hidden: 32, activation: relu}
+  train: {epochs: 2}
+grid:
+  seed: [1, 2]
+YAML
+    # relu: the probe's hidden states are about half zeros, which deflate shrinks; the
+    # weights and the gradients' norms are noise-like floats, which it does not
+    "$SWEEP" cz.yaml -o auto -q; check "record.compress auto (the default) exits 0" test $? = 0
+    "$SWEEP" cz.yaml -o none -q --set record.compress=none; check "none exits 0" test $? = 0
+    "$SWEEP" cz.yaml -o all -q --set record.compress=deflate --set record.deflate_level=9
+    check "deflate exits 0" test $? = 0
+    # per directory: large arrays deflated at level 9 / at any level / not deflated / lacking
+    # the checksum, and the bytes of the run files
+    $PY - <<'PYEOF' > filters.txt
+import glob, os, h5py
+for d in ("auto", "none", "all"):
+    n = {"level9": 0, "deflated": 0, "plain": 0, "nochecksum": 0}
+    size = 0
+    for p in sorted(glob.glob(d + "/seed=*.h5")):
+        size += os.path.getsize(p)
+        def visit(name, o):
+            if not isinstance(o, h5py.Dataset) or o.size == 0:
+                return
+            if not o.fletcher32:
+                n["nochecksum"] += 1
+            if o.size < 1024:
+                return
+            if o.compression == "gzip":
+                n["deflated"] += 1
+                n["level9"] += o.compression_opts == 9
+            else:
+                n["plain"] += 1
+        h5py.File(p, "r").visititems(visit)
+    print(d, " ".join(f"{k} {v}" for k, v in n.items()), "bytes", size)
+PYEOF
+    cat filters.txt
+    field() { awk -v d="$1" -v k="$2" '$1 == d { for (i = 2; i < NF; i += 2) if ($i == k) print $(i + 1) }' filters.txt; }
+    check "none: no array deflated" test "$(field none deflated)" = 0
+    check "deflate: every large array deflated" test "$(field all plain)" = 0
+    check "deflate: at record.deflate_level" test "$(field all level9)" = "$(field all deflated)"
+    check "auto: some arrays deflated" test "$(field auto deflated)" -gt 0
+    check "auto: some stored as they are" test "$(field auto plain)" -gt 0
+    check "auto: at the default level" test "$(field auto level9)" = 0
+    for d in auto none all; do check "$d: every array keeps its checksum" test "$(field $d nochecksum)" = 0; done
+    check "deflate makes the smallest files" test "$(field all bytes)" -lt "$(field none bytes)"
+    for f in seed=1.h5 seed=2.h5; do # (sweep.h5 holds the --set lines)
+        same auto/$f none/$f; check "auto and none hold the same: $f" test $? = 0
+        same auto/$f all/$f; check "auto and deflate hold the same: $f" test $? = 0
+    done
+    "$SWEEP" cz.yaml -o auto -q --set record.compress=none > out.txt 2>&1
+    check "changing record.compress is no change of the sweep" test $? = 0
+    ;;
+estimate)
+    cat > est.yaml <<'YAML'
+name: est
+base:
+  task: {seq_len: 50, train_size: 1024, test_size: 256}
+  model: {hidden: 256}
+  train: {epochs: 5}
+grid:
+  seed: [1, 2]
+YAML
+    # seconds of "roughly 1m05s" / "roughly 7s" in a --dry-run listing
+    estimate_of() { sed -n 's/.*roughly \([0-9hms]*\) on.*/\1/p' "$1" |
+        awk '{ t = 0; s = $0; while (match(s, /^[0-9]+[hms]/)) { n = substr(s, 1, RLENGTH - 1); u = substr(s, RLENGTH, 1);
+               t += n * (u == "h" ? 3600 : u == "m" ? 60 : 1); s = substr(s, RLENGTH + 1) } print t }'; }
+    "$SWEEP" est.yaml -o fresh --dry-run -j 1 > dry1.txt 2>&1
+    check "--dry-run exits 0" test $? = 0
+    check "a fresh directory: the rate is measured by a probe" has dry1.txt "measured by training run"
+    check "--dry-run still writes nothing" test ! -e fresh
+    /usr/bin/time -f "%U %S" -o cpu.txt "$SWEEP" est.yaml -o runs -j 1 --threads-per-run 1 -q
+    check "the sweep exits 0" test $? = 0
+    cpu=$(awk '{ print $1 + $2 }' cpu.txt)
+    est=$(estimate_of dry1.txt)
+    echo "  probe estimate ${est} s, the sweep's CPU time ${cpu} s"
+    check "the probe's estimate is within 4x of the CPU time the sweep took" \
+        awk -v e="$est" -v c="$cpu" 'BEGIN { exit !(e >= c / 4 && e <= c * 4) }'
+    "$SWEEP" est.yaml -o runs --dry-run -j 1 > dry2.txt 2>&1
+    check "a directory with the runs: their rate" has dry2.txt "the rate of 2 earlier runs in runs"
+    walls=$($PY - runs <<'PYEOF'
+import glob, sys, h5py
+print(sum(h5py.File(p, "r").attrs["wall_seconds"] for p in glob.glob(sys.argv[1] + "/seed=*.h5")))
+PYEOF
+)
+    est=$(estimate_of dry2.txt)
+    echo "  estimate from the earlier runs ${est} s, their wall_seconds ${walls} s"
+    check "the earlier runs' estimate is their own seconds" \
+        awk -v e="$est" -v w="$walls" 'BEGIN { exit !(e >= w - 0.51 && e <= w + 0.51) }'
     ;;
 *) echo "unknown mode $MODE"; exit 2 ;;
 esac

@@ -102,8 +102,10 @@ static const char help_text[] =
     "  -o, --output DIR      output directory (default: runs/<name>)\n"
     "  --set KEY=VALUE       override a key for every run (--set train.epochs=5) or sweep it\n"
     "                        (--set seed=[1,2,3]); repeatable, applied in order\n"
-    "  --dry-run             list every run (id, swept values, estimated cost) and exit;\n"
-    "                        writes nothing\n"
+    "  --dry-run             list every run (id, swept values, estimated cost, memory,\n"
+    "                        file size) and the time the sweep should take, at the rate\n"
+    "                        of its runs already in DIR, else of a short training probe\n"
+    "                        (it says which); writes nothing\n"
     "  --force               run even if DIR holds a different sweep: runs removed or\n"
     "                        changed, or stop: changed (added runs, a tpe search's new\n"
     "                        rounds, need no --force). The\n"
@@ -114,17 +116,17 @@ static const char help_text[] =
     "  --report              keep DIR/report.html current while the sweep runs (also\n"
     "                        record.report: true): rewritten when a run finishes or a rung\n"
     "                        closes, else at most every --report-every S seconds (default\n"
-    "                        60); the page reloads itself until the sweep ends\n"
+    "                        60); the page reloads itself until the sweep ends\n";
+
+/* help_text's last options (C99 guarantees string literals only up to 4095 characters) */
+static const char help_stop_text[] =
     "  --shard K/N           run only shard K of N (0 <= K < N): the runs at positions p\n"
     "                        with p % N == K in the sweep (a tpe search: in each round)\n"
     "                        sorted longest-estimated first (ties in grid order). Shards\n"
     "                        may run into one DIR at the same\n"
     "                        time (Slurm: --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT\n"
     "                        with --array=0-(N-1)); each rewrites the index from the files\n"
-    "                        present; `sweep index DIR` afterwards gives the complete one\n";
-
-/* help_text's last option (C99 guarantees string literals only up to 4095 characters) */
-static const char help_stop_text[] =
+    "                        present; `sweep index DIR` afterwards gives the complete one\n"
     "  --stop-signals LIST   the signals that stop the sweep with checkpoints (below);\n"
     "                        default INT,TERM,USR1; any of HUP, INT, TERM, USR1, USR2,\n"
     "                        XCPU, ALRM, comma-separated\n";

@@ -27,6 +27,7 @@ _Static_assert(sizeof(sw_cell_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(sw_optimizer_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(sw_schedule_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(sw_sequence_kind) == sizeof(int), "enum size");
+_Static_assert(sizeof(sw_compress_kind) == sizeof(int), "enum size");
 
 static const char *const task_kinds[] = {"mean_sign", "first_sign", "adding", "copy", "file", "text", NULL};
 static const char *const sequence_kinds[] = {"rows", "pixels", NULL};
@@ -35,12 +36,14 @@ static const char *const optim_kinds[] = {"adam", "sgd", "rmsprop", "adamw", NUL
 static const char *const activation_kinds[] = {"tanh", "relu", NULL};
 static const char *const init_kinds[] = {"xavier", "orthogonal", "identity", NULL};
 static const char *const sched_kinds[] = {"constant", "step", "multistep", "exponential", "cosine", NULL};
+static const char *const compress_kinds[] = {"auto", "none", "deflate", NULL};
 
 _Static_assert(SW_ARRAY_LEN(task_kinds) == SW_TASK_COUNT + 1, "task kinds");
 _Static_assert(SW_ARRAY_LEN(cell_kinds) == SW_CELL_COUNT + 1, "cell kinds");
 _Static_assert(SW_ARRAY_LEN(sequence_kinds) == SW_SEQUENCE_COUNT + 1, "sequence kinds");
 _Static_assert(SW_ARRAY_LEN(optim_kinds) == SW_OPTIM_COUNT + 1, "optimizer kinds");
 _Static_assert(SW_ARRAY_LEN(sched_kinds) == SW_SCHED_COUNT + 1, "schedule kinds");
+_Static_assert(SW_ARRAY_LEN(compress_kinds) == SW_COMPRESS_COUNT + 1, "compress kinds");
 
 #define OFF(field) offsetof(sw_config, field)
 #define NOMAX HUGE_VAL
@@ -180,6 +183,15 @@ const sw_key_info sw_schema[] = {
      "save what a run needs to resume after every N epochs (at most about once per second of its work); "
      "an interrupted or killed sweep resumes each run from its last checkpoint, bit-identically; 0: only "
      "when a run is stopped (Ctrl-C). Not recorded in run files or hashes: changing it changes no result"},
+    {"record.compress", SW_TYPE_ENUM, OFF(record.compress), 0, compress_kinds, 0, 0, false, false, "auto",
+     "how run files store their large arrays (1024 values or more): auto deflates those it shrinks by "
+     "1.3x or more (judged on their first 64 KiB; trained float tensors shrink less and are stored as "
+     "they are), none deflates nothing (the fastest to write and read), deflate deflates them all. "
+     "Every array keeps its Fletcher-32 checksum and reads with any HDF5 reader. Not recorded in run "
+     "files or hashes: it changes how a file is stored, not what it holds"},
+    {"record.deflate_level", SW_TYPE_INT, OFF(record.deflate_level), 0, NULL, 1, 9, false, false, "4",
+     "zlib's level (1 fastest, 9 smallest) for the arrays record.compress deflates. Not recorded in run "
+     "files or hashes"},
     {"record.report", SW_TYPE_BOOL, OFF(record.report), 0, NULL, 0, 1, false, false, "false",
      "keep DIR/report.html current while the sweep runs, as `sweep CONFIG --report` does (for sweeps "
      "started by a batch system): rewritten when a run finishes or a barrier closes, and otherwise at "
@@ -198,7 +210,8 @@ const size_t sw_schema_len = SW_ARRAY_LEN(sw_schema);
 const char *const sw_schema_sections[] = {"task", "model", "train", "train.schedule", "record", NULL};
 
 /* The runtime keys (sw_key_is_runtime). */
-static const char *const runtime_keys[] = {"record.checkpoint_every", "record.report", "record.report_every"};
+static const char *const runtime_keys[] = {"record.checkpoint_every", "record.compress", "record.deflate_level",
+                                           "record.report", "record.report_every"};
 /* The runtime keys that are settings of the whole sweep (sw_key_is_sweep_setting). */
 static const char *const sweep_settings[] = {"record.report", "record.report_every"};
 

@@ -119,6 +119,10 @@ typedef struct {
     sw_schedule_config schedule;
 } sw_train_config;
 
+/* How a run file's large arrays are stored (record.compress): deflated where that shrinks
+ * them by 1.3x or more (judged on their first 64 KiB), never, or always. */
+typedef enum { SW_COMPRESS_AUTO, SW_COMPRESS_NONE, SW_COMPRESS_DEFLATE, SW_COMPRESS_COUNT } sw_compress_kind;
+
 typedef struct {
     int grad_every; /* per-timestep gradients every N epochs (and at the last epoch) */
     int probe_size; /* P probe sequences for hidden states and gradients */
@@ -126,6 +130,8 @@ typedef struct {
                              early (Ctrl-C, a rung). Not part of the run's identity (sw_key_is_runtime) */
     bool report;          /* keep DIR/report.html current while the sweep runs (a sweep setting) */
     double report_every;  /* the live report's longest gap between rewrites, seconds (a sweep setting) */
+    sw_compress_kind compress; /* how run files store large arrays; not part of the run's identity */
+    int deflate_level;         /* zlib's level 1-9 where they are deflated; likewise */
 } sw_record_config;
 
 typedef struct {

@@ -61,6 +61,12 @@ int sw_atomic_write(const char *dir, const char *final, const char *tmp, const v
         sw_set_error(err, errlen, "cannot write %s: %s", final, strerror(saved));
         return SW_EIO;
     }
+    return sw_atomic_commit(dir, final, tmp, err, errlen);
+}
+
+int sw_atomic_commit(const char *dir, const char *final, const char *tmp, char *err, size_t errlen)
+{
+    int saved;
     if (rename(tmp, final) != 0) {
         saved = errno;
         unlink(tmp);

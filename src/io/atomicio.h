@@ -4,9 +4,9 @@
  * the final name; then the directory is fsync'ed. Every step is a plain system call whose
  * errno becomes the message ("cannot write DIR/x.h5: No space left on device"), and any
  * failure removes the temporary, so a full disk or an I/O error leaves the directory as
- * it was. h5io builds its HDF5 files in memory and writes them through here (the HDF5
- * library does not recover from a failed write of its own); outdir writes the manifest
- * the same way. */
+ * it was. HDF5 files are written into their temporary by h5write.c (through a driver that
+ * keeps failures from the HDF5 library, which does not recover from a failed write of its
+ * own) and committed here; outdir writes the manifest through sw_atomic_write. */
 #ifndef SWEEP_ATOMICIO_H
 #define SWEEP_ATOMICIO_H
 
@@ -21,6 +21,12 @@
  * then in place, complete, but might not survive a power loss. Thread-safe. */
 int sw_atomic_write(const char *dir, const char *final, const char *tmp, const void *data, size_t len, char *err,
                     size_t errlen);
+
+/* The last steps of sw_atomic_write, for a temporary `tmp` already written and made durable
+ * (h5write.c's files, which HDF5 writes there itself): renames it to `final` and fsync's
+ * `dir`. Returns SW_OK or SW_EIO with a message as sw_atomic_write does; a failed rename
+ * removes the temporary. */
+int sw_atomic_commit(const char *dir, const char *final, const char *tmp, char *err, size_t errlen);
 
 /* "<host>.<pid>": what temporaries' names carry so that processes on several hosts (MPI
  * ranks, shards) sharing a directory never pick the same one. Characters that cannot be

@@ -23,7 +23,6 @@
  * CHUNK_BYTES. */
 #define COMPRESS_MIN_ELEMENTS 1024
 #define CHUNK_BYTES (256 * 1024)
-#define DEFLATE_LEVEL 4
 
 /* Deflate pays only where it shrinks an array by at least DEFLATE_MIN_RATIO: float tensors
  * of trained networks (weights, hidden states, gradients) shrink 1.15-1.2x and cost most of
@@ -38,9 +37,6 @@
  * into one chunk, and nodes of 16 chunks keep run files as small as they were without it
  * (the largest arrays have some tens of chunks). Needs superblock version 1 (HDF5 1.6). */
 #define CHUNK_BTREE_K 8
-
-/* Files are built in memory, which grows by this much at a time. */
-#define CORE_INCREMENT (1024 * 1024)
 
 /* ---- the library ------------------------------------------------------------------ */
 
@@ -285,9 +281,9 @@ static void shuffle_bytes(unsigned char *out, const unsigned char *in, size_t n,
 
 /* Whether deflate shrinks the array at buf (n elements of mtype, stored as ftype) by at
  * least DEFLATE_MIN_RATIO, judged on its first DEFLATE_TRIAL_BYTES as stored: converted to
- * ftype, shuffled, deflated at DEFLATE_LEVEL. When the trial cannot be made (no memory, a
+ * ftype, shuffled, deflated at `level`. When the trial cannot be made (no memory, a
  * conversion HDF5 refuses), deflates, as before the trial existed. */
-static bool deflate_pays(hid_t ftype, hid_t mtype, size_t n, const void *buf)
+static bool deflate_pays(hid_t ftype, hid_t mtype, size_t n, const void *buf, int level)
 {
     size_t fsize = H5Tget_size(ftype), msize = H5Tget_size(mtype);
     if (fsize == 0 || msize == 0) return true;
@@ -302,7 +298,7 @@ static bool deflate_pays(hid_t ftype, hid_t mtype, size_t n, const void *buf)
         if (H5Tequal(ftype, mtype) > 0 || H5Tconvert(mtype, ftype, take, conv, NULL, H5P_DEFAULT) >= 0) {
             shuffle_bytes(shuf, conv, take, fsize);
             uLongf len = bound;
-            if (compress2(out, &len, shuf, (uLong)(take * fsize), DEFLATE_LEVEL) == Z_OK)
+            if (compress2(out, &len, shuf, (uLong)(take * fsize), level) == Z_OK)
                 pays = (double)(take * fsize) >= DEFLATE_MIN_RATIO * (double)len;
         }
     }
@@ -312,8 +308,30 @@ static bool deflate_pays(hid_t ftype, hid_t mtype, size_t n, const void *buf)
     return pays;
 }
 
+/* A transfer property list whose type-conversion buffer fits n elements of ftype and mtype
+ * (at most HDF5's default 1 MiB). HDF5 allocates and zeroes the whole buffer for every
+ * write that converts (strings, bools): at its default size, the index's columns of one
+ * value each cost 1 MiB of memset and page faults apiece (5% of a reference run's CPU).
+ * H5P_DEFAULT for larger writes, -1 on failure. */
+static hid_t conversion_dxpl(hid_t ftype, hid_t mtype, size_t n)
+{
+    size_t fsize = H5Tget_size(ftype), msize = H5Tget_size(mtype), elem = fsize > msize ? fsize : msize;
+    if (fsize == 0 || msize == 0) return -1;
+    if (n >= (size_t)1 << 20) return H5P_DEFAULT;
+    /* twice the sizes: a variable-length string takes 16 bytes in a file, 8 in memory, and
+     * H5Tget_size says 8 for both; at least 4 KiB, far below the default */
+    size_t bytes = 2 * n * elem < 4096 ? 4096 : 2 * n * elem;
+    if (bytes >= (size_t)1 << 20) return H5P_DEFAULT;
+    hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
+    if (dxpl >= 0 && H5Pset_buffer(dxpl, bytes, NULL, NULL) < 0) {
+        H5Pclose(dxpl);
+        dxpl = -1;
+    }
+    return dxpl;
+}
+
 /* Creates dataset `name` (intermediate groups too) under loc and writes buf into it.
- * Large arrays get shuffle+deflate where it pays (deflate_pays); with w->checksum every non-empty one is chunked (HDF5
+ * Large arrays get shuffle+deflate where it pays (deflate_pays; all with w->compress_all); with w->checksum every non-empty one is chunked (HDF5
  * filters need chunks; a small array is one chunk) and gets Fletcher-32, last, so that the
  * checksum covers the bytes as stored. Returns the open dataset (caller closes) or -1. */
 hid_t sw_h5w_dset(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank,
@@ -324,21 +342,25 @@ hid_t sw_h5w_dset(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, hid_t mty
           dcpl = H5Pcreate(H5P_DATASET_CREATE), d = -1;
     int ok = s >= 0 && lcpl >= 0 && dcpl >= 0 && H5Pset_create_intermediate_group(lcpl, 1) >= 0;
     size_t n = count_of(rank, dims);
-    bool compress = w->compress && rank > 0 && n >= COMPRESS_MIN_ELEMENTS && deflate_pays(ftype, mtype, n, buf),
+    int level = w->deflate_level > 0 ? w->deflate_level : SW_H5_DEFLATE_LEVEL;
+    bool compress = w->compress && rank > 0 && n >= COMPRESS_MIN_ELEMENTS &&
+                    (w->compress_all || deflate_pays(ftype, mtype, n, buf, level)),
          checksum = w->checksum && rank > 0 && n > 0;
     if (ok && (compress || checksum)) {
         hsize_t chunk[H5S_MAX_RANK];
         size_t elem = H5Tget_size(ftype);
         choose_chunks(rank, dims, elem, chunk);
         ok = elem > 0 && H5Pset_chunk(dcpl, rank, chunk) >= 0;
-        if (ok && compress) ok = H5Pset_shuffle(dcpl) >= 0 && H5Pset_deflate(dcpl, DEFLATE_LEVEL) >= 0;
+        if (ok && compress) ok = H5Pset_shuffle(dcpl) >= 0 && H5Pset_deflate(dcpl, (unsigned)level) >= 0;
         if (ok && checksum) ok = H5Pset_fletcher32(dcpl) >= 0;
     }
     if (ok) d = H5Dcreate2(loc, name, ftype, s, lcpl, dcpl, H5P_DEFAULT);
-    if (d >= 0 && n > 0 && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+    hid_t dxpl = d >= 0 && n > 0 ? conversion_dxpl(ftype, mtype, n) : H5P_DEFAULT;
+    if (d >= 0 && n > 0 && (dxpl < 0 || H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, dxpl, buf) < 0)) {
         H5Dclose(d);
         d = -1;
     }
+    if (dxpl > 0 && dxpl != H5P_DEFAULT) H5Pclose(dxpl);
     if (s >= 0) H5Sclose(s);
     if (lcpl >= 0) H5Pclose(lcpl);
     if (dcpl >= 0) H5Pclose(dcpl);
@@ -373,10 +395,19 @@ hid_t sw_h5w_group(sw_h5w *w, hid_t loc, const char *name)
 
 /* ---- atomic file creation ---------------------------------------------------------- */
 
-/* A new HDF5 file in memory (nothing on disk until sw_h5w_finish), named after the temporary
- * sw_h5w_finish will write it to (`tmp`, tmplen bytes, for the final name <base>.h5 in dir):
- * HDF5 first tries to open a file of that name from disk, and a name that does not exist
- * yet keeps it from reading an older run file under the final name. */
+/* Records the driver's failed system call as the writer's failure, replacing an HDF5
+ * failure it may have caused (a read of what could not be written). */
+static void take_io_failure(sw_h5w *w)
+{
+    if (!w->io.err) return;
+    sw_set_error(w->err, w->errlen, "cannot write %s: %s", w->where, strerror(w->io.err));
+    w->rc = SW_EIO;
+}
+
+/* A new file written by HDF5 into the temporary (`tmp`, tmplen bytes, for the final name
+ * <base>.h5 in dir) through h5tmpfile.c's driver; sw_h5w_finish renames it into place. The
+ * temporary names this process (sw_atomic_owner): a file there is the leftover of a dead
+ * process whose pid this one reuses, and is replaced. */
 hid_t sw_h5w_create(sw_h5w *w, const char *dir, const char *base, char *tmp, size_t tmplen)
 {
     static atomic_uint serial;
@@ -387,34 +418,37 @@ hid_t sw_h5w_create(sw_h5w *w, const char *dir, const char *base, char *tmp, siz
         sw_h5w_fail(w, SW_EINVAL, "path too long");
         return -1;
     }
+    w->io = (sw_h5tmp_status){0, NULL};
     hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = H5Pcreate(H5P_FILE_ACCESS), f = -1;
     if (fcpl >= 0 && fapl >= 0 &&
         H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0 &&
         H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0 &&
-        H5Pset_istore_k(fcpl, CHUNK_BTREE_K) >= 0 &&
-        H5Pset_fapl_core(fapl, CORE_INCREMENT, 0) >= 0 && H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) >= 0)
+        H5Pset_istore_k(fcpl, CHUNK_BTREE_K) >= 0 && sw_h5tmp_set_fapl(fapl, &w->io) >= 0 &&
+        H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) >= 0)
         f = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl);
     if (fcpl >= 0) H5Pclose(fcpl);
     if (fapl >= 0) H5Pclose(fapl);
-    if (f < 0) sw_h5w_fail(w, SW_EHDF5, "creating the file in memory");
+    if (f < 0) {
+        sw_h5w_fail(w, SW_EHDF5, "creating the file");
+        take_io_failure(w);
+        unlink(tmp);
+    }
     return f;
 }
 
-/* Takes the in-memory file's image, closes the file (whatever happened: the strong close
- * degree closes every object still open in it) and, when nothing failed, writes the image
- * atomically to w->where through the temporary `tmp` (see atomicio.h). */
+/* Closes the file (whatever happened: the strong close degree closes every object still
+ * open in it; the driver fsync's it) and, when nothing failed, renames the temporary into
+ * place; otherwise deletes it. */
 int sw_h5w_finish(sw_h5w *w, hid_t file, const char *dir, const char *tmp)
 {
-    void *image = NULL;
-    /* H5Fget_file_image copies the buffer as it is: the metadata still cached must be in it */
-    if (!w->rc && H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) sw_h5w_fail(w, SW_EHDF5, "flushing the file");
-    ssize_t len = w->rc ? -1 : H5Fget_file_image(file, NULL, 0);
-    if (!w->rc && len <= 0) sw_h5w_fail(w, SW_EHDF5, "the file's image");
-    if (!w->rc && !(image = malloc((size_t)len))) sw_h5w_fail(w, SW_ENOMEM, "out of memory for the file's image");
-    if (!w->rc && H5Fget_file_image(file, image, (size_t)len) != len) sw_h5w_fail(w, SW_EHDF5, "the file's image");
+    /* a failure HDF5 sees while flushing is one it recovers from; inside H5Fclose, not */
+    if (!w->rc && !w->io.err && H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) sw_h5w_fail(w, SW_EHDF5, "flushing the file");
     if (H5Fclose(file) < 0) sw_h5w_fail(w, SW_EHDF5, "closing the file");
-    if (!w->rc) w->rc = sw_atomic_write(dir, w->where, tmp, image, (size_t)len, w->err, w->errlen);
-    free(image);
+    take_io_failure(w);
+    if (!w->rc)
+        w->rc = sw_atomic_commit(dir, w->where, tmp, w->err, w->errlen);
+    else
+        unlink(tmp);
     return w->rc;
 }
 

@@ -2,10 +2,12 @@
  * (h5io.c) and checkpoints (checkpoint.c); and HDF5's own error text, which every message
  * about an HDF5 file carries.
  *
- * A file is built in memory (HDF5's core driver, no backing store: sw_h5w_create) and then
- * written by atomicio.c (sw_h5w_finish): a hidden temporary in the final directory
- * (".<name>" SW_H5_TMP_MARK "<host>.<pid>.<serial>"), fsync'ed, renamed over the final name,
- * and the directory fsync'ed. HDF5 itself never writes to the disk.
+ * A file is written by HDF5 into a hidden temporary in the final directory (".<name>"
+ * SW_H5_TMP_MARK "<host>.<pid>.<serial>", sw_h5w_create) through h5tmpfile.c's driver, which
+ * writes each block at once and keeps the first failed system call's errno instead of
+ * failing inside HDF5; sw_h5w_finish closes it (the driver fsync's it) and, when nothing
+ * failed, renames it over the final name and fsync's the directory (atomicio.c), or else
+ * deletes it. The file is never held in memory.
  *
  * Every function takes the writer and does nothing once it holds a failure: the first one
  * is kept, with its message, because later ones are usually its consequences. So a writer
@@ -19,7 +21,11 @@
 #include <stddef.h>
 
 #include "common.h"
+#include "h5tmpfile.h"
 #include "record.h"
+
+/* zlib's level for deflated datasets unless the writer says another (sw_h5w.deflate_level). */
+#define SW_H5_DEFLATE_LEVEL 4
 
 /* What temporaries carry in their names; sw_h5_remove_temporaries recognises it. */
 #define SW_H5_TMP_MARK ".h5.tmp."
@@ -52,6 +58,9 @@ typedef struct {
     bool checksum;     /* datasets get the Fletcher-32 filter (run files, checkpoints) */
     bool compress;     /* large datasets are shuffled and deflated where that shrinks them
                           by 1.3x or more (run files, the index) */
+    sw_h5tmp_status io; /* the temporary's system calls (sw_h5w_create fills it) */
+    bool compress_all;  /* with compress: deflate every large dataset, whether it pays or not */
+    int deflate_level;  /* zlib's level 1-9; 0: SW_H5_DEFLATE_LEVEL */
 } sw_h5w;
 
 /* Records a failure (when none is recorded yet): "cannot write <where>: <what> (HDF5: ...)"
@@ -84,7 +93,7 @@ hid_t sw_h5w_group(sw_h5w *w, hid_t loc, const char *name);
 
 /* Dataset `name` under loc (intermediate groups created), written from buf. With
  * w->compress large ones are shuffled and deflated where it pays (by 1.3x or more, judged
- * on their first 64 KB); with w->checksum every non-empty one is
+ * on their first 64 KB; all of them with w->compress_all); with w->checksum every non-empty one is
  * chunked and gets Fletcher-32 last, so the checksum covers the bytes as stored. _dset
  * returns the open dataset (the caller closes it); _array closes it after setting its
  * long_name attribute (when not NULL). */
@@ -93,15 +102,15 @@ hid_t sw_h5w_dset(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, hid_t mty
 int sw_h5w_array(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank, const hsize_t *dims,
                  const void *buf, const char *long_name);
 
-/* A new file in memory for the final name <dir>/<base> (w->where), named after its future
- * temporary, which goes into tmp (tmplen bytes): HDF5 first tries to open a file of that
- * name from disk, and a name that does not exist yet keeps it from reading an older file.
- * Groups and attributes keep their creation order. Returns the file, or -1. */
+/* A new file for the final name <dir>/<base> (w->where), created under its temporary name,
+ * which goes into tmp (tmplen bytes); nothing is left there on failure. Groups and
+ * attributes keep their creation order. Returns the file, or -1. */
 hid_t sw_h5w_create(sw_h5w *w, const char *dir, const char *base, char *tmp, size_t tmplen);
 
-/* Takes the in-memory file's image, closes the file (whatever happened: every object still
- * open in it goes too) and, when nothing failed, writes the image atomically to w->where
- * through `tmp` in `dir`. Returns w->rc. */
+/* Closes the file (whatever happened: every object still open in it goes too) and, when
+ * nothing failed (no HDF5 call, no system call of the driver), renames the temporary `tmp`
+ * over w->where and fsync's `dir` (atomicio.h); otherwise deletes the temporary. Returns
+ * w->rc. */
 int sw_h5w_finish(sw_h5w *w, hid_t file, const char *dir, const char *tmp);
 
 /* True for the name (not path) of a temporary: hidden, with SW_H5_TMP_MARK. */

@@ -422,6 +422,47 @@ static void format_dims(char *out, size_t outlen, int rank, const long long *dim
     if (n < outlen) snprintf(out + n, outlen - n, "]");
 }
 
+/* Verification reads an array in pieces of at most this many bytes (whole rows of its first
+ * dimension, at least one): enough to read a few chunks at a time, and the pages of one
+ * small buffer are reused instead of a buffer the array's size being faulted in. */
+#define VERIFY_PIECE_BYTES (1024 * 1024)
+
+/* Reads the whole (non-empty) dataset d, as mtype of elem bytes, piece by piece along its
+ * first dimension (dims: its rank dims), so that every chunk is decompressed and passes its
+ * checksum. SW_OK, SW_ENOMEM, or SW_EFORMAT with HDF5's error on its stack. */
+static int read_through(hid_t d, hid_t mtype, int rank, const hsize_t *dims, size_t elem)
+{
+    size_t row = elem;
+    for (int i = 1; i < rank; i++) row *= (size_t)dims[i];
+    hsize_t rows = rank > 0 ? dims[0] : 1, per = row < VERIFY_PIECE_BYTES ? VERIFY_PIECE_BYTES / row : 1;
+    if (per > rows) per = rows;
+    void *buf = malloc((size_t)per * row);
+    if (!buf) return SW_ENOMEM;
+    if (per == rows) { /* one piece: the whole array */
+        int rc = H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0 ? SW_EFORMAT : SW_OK;
+        free(buf);
+        return rc;
+    }
+    hsize_t start[H5S_MAX_RANK] = {0}, count[H5S_MAX_RANK];
+    for (int i = 0; i < rank; i++) count[i] = dims[i];
+    hid_t fs = H5Dget_space(d), ms = -1;
+    int rc = fs < 0 ? SW_EFORMAT : SW_OK;
+    for (start[0] = 0; rc == SW_OK && start[0] < rows; start[0] += per) {
+        count[0] = rows - start[0] < per ? rows - start[0] : per;
+        if (ms < 0 || count[0] != per) { /* the last piece may be shorter */
+            if (ms >= 0) H5Sclose(ms);
+            ms = H5Screate_simple(rank, count, NULL);
+        }
+        if (ms < 0 || H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+            H5Dread(d, mtype, ms, fs, H5P_DEFAULT, buf) < 0)
+            rc = SW_EFORMAT;
+    }
+    if (ms >= 0) H5Sclose(ms);
+    if (fs >= 0) H5Sclose(fs);
+    free(buf);
+    return rc;
+}
+
 /* The array at `path` (absolute) exists (else SW_ENOTFOUND, no message), holds numbers of
  * the row type's class with exactly the dims `want`, and reads back whole: every chunk
  * decompresses and passes its Fletcher-32 checksum. SW_EFORMAT with the reason in err. */
@@ -468,20 +509,14 @@ static int verify_array(hid_t f, const char *file, const char *path, sw_record_t
         sw_set_error(err, errlen, "%s: %s has more elements than this program can hold", file, path);
         goto done;
     }
-    void *buf = malloc((count ? count : 1) * elem);
-    if (!buf) {
+    rc = count > 0 ? read_through(d, sw_h5_record_mem_type(type), r, dims, elem) : SW_OK;
+    if (rc == SW_ENOMEM) {
         sw_set_error(err, errlen, "%s: out of memory reading %s", file, path);
-        rc = SW_ENOMEM;
-        goto done;
-    }
-    if (count > 0 && H5Dread(d, sw_h5_record_mem_type(type), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+    } else if (rc != SW_OK) {
         sw_h5_detail(detail);
         sw_set_error(err, errlen, "%s: %s unreadable%s%s%s", file, path, detail[0] ? " (HDF5: " : "", detail,
                      detail[0] ? ")" : "");
-    } else {
-        rc = SW_OK;
     }
-    free(buf);
 done:
     if (sp >= 0) H5Sclose(sp);
     if (t >= 0) H5Tclose(t);

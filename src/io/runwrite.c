@@ -1,14 +1,14 @@
 /* runwrite.c: a run's file, written whole (see runwrite.h and docs/hdf5-layout.md).
  *
- * Writing (through h5write.c, shared with the index and checkpoints): every file is built
- * in memory (HDF5's core driver, no backing store) and then written by atomicio.c: a hidden
- * temporary in the final directory (".<name>.h5.tmp.<host>.<pid>.<serial>"), fsync'ed,
- * renamed over the final name, and the directory fsync'ed. So a file under a final name is
- * always complete, a crash leaves at most a temporary (sw_h5_remove_temporaries deletes
- * them), and HDF5 itself never writes to the disk: HDF5 1.10 does not recover from a failed
- * write of its own (after a write error inside H5Dclose or H5Fclose the file stays open
- * half-closed and the library crashes at exit), whereas a failed write(2) of ours is one
- * errno and one message. Datasets carry HDF5's Fletcher-32 checksum, so that reading a run
+ * Writing (through h5write.c, shared with the index and checkpoints): HDF5 writes every
+ * file into a hidden temporary in the final directory (".<name>.h5.tmp.<host>.<pid>.<serial>")
+ * through h5tmpfile.c's driver, which is fsync'ed, renamed over the final name, and the
+ * directory fsync'ed. So a file under a final name is always complete, and a crash leaves
+ * at most a temporary (sw_h5_remove_temporaries deletes them). The driver never reports a
+ * failed system call to HDF5 (HDF5 1.10 does not recover from a failed write of its own:
+ * after a write error inside H5Dclose or H5Fclose the file stays open half-closed and the
+ * library crashes at exit); it keeps the errno, and the writer turns it into one message
+ * and deletes the temporary. Datasets carry HDF5's Fletcher-32 checksum, so that reading a run
  * file through (runfile.h's SW_READ_VERIFY) detects damaged data as well as damaged
  * metadata.
  *
@@ -377,7 +377,8 @@ int sw_h5_write_run(const char *dir, const sw_run_meta *meta, const sw_config *c
         sw_set_error(err, errlen, "path too long: %s/%s.h5", dir, meta->run_id);
         return SW_EINVAL;
     }
-    sw_h5w w = {final, err, errlen, SW_OK, true, true};
+    sw_h5w w = {final, err, errlen, SW_OK, true, cfg->record.compress != SW_COMPRESS_NONE, {0, NULL},
+                cfg->record.compress == SW_COMPRESS_DEFLATE, cfg->record.deflate_level};
     int full = result->status != SW_RUN_FAILED;
     if (check_result(&w, cfg, result, full)) return w.rc;
 

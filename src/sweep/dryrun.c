@@ -11,11 +11,9 @@
 #include "estimate.h"
 #include "record.h"
 #include "progress.h"
+#include "speed.h"
 #include "stopping.h"
 #include "task.h"
-
-/* A rough single-thread speed of the engine, only for --dry-run's time estimate. */
-#define SW_ASSUMED_FLOPS_PER_THREAD 40e9
 
 /* --dry-run's account of early stopping: the rungs (per bracket), the epochs planned if no
  * run diverges against those of every run trained to the end. */
@@ -163,13 +161,16 @@ void sw_sweep_print_plan(const sw_sweep_spec *spec, int threads, const char *dir
     free(w);
     print_shared_data(spec, f);
     int t = threads < spec->n_runs ? threads : spec->n_runs;
-    double seconds = total / SW_ASSUMED_FLOPS_PER_THREAD / t;
-    double floor_s = longest / SW_ASSUMED_FLOPS_PER_THREAD;
+    sw_speed speed;
+    sw_speed_measure(spec, dir, &speed);
+    double seconds = total / speed.flops_per_second / t;
+    double floor_s = longest / speed.flops_per_second;
     if (seconds < floor_s) seconds = floor_s;
-    char d[32];
+    char d[32], how[512];
     sw_format_duration(seconds, d, sizeof d);
-    fprintf(f, "\ntotal: %d run%s, %.1f GFLOP; roughly %s on %d thread%s (assuming ~%.0f GFLOP/s per thread)\n",
-            spec->n_runs, sw_plural(spec->n_runs), total / 1e9, d, t, sw_plural(t), SW_ASSUMED_FLOPS_PER_THREAD / 1e9);
+    sw_speed_describe(&speed, spec, dir, how, sizeof how);
+    fprintf(f, "\ntotal: %d run%s, %.1f GFLOP; roughly %s on %d thread%s\n(%s)\n", spec->n_runs,
+            sw_plural(spec->n_runs), total / 1e9, d, t, sw_plural(t), how);
     print_rounds_plan(spec, f);
     print_pbt_plan(spec, f);
     print_stop_plan(spec, f);
