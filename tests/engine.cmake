@@ -58,6 +58,21 @@ add_test(NAME bench_engine_kernels_runs COMMAND bench_engine --kernels --quick 1
 set_tests_properties(bench_engine_kernels_runs PROPERTIES LABELS "bench" TIMEOUT 900
                      PASS_REGULAR_EXPRESSION "4 +256 weight grad +3200 +256 +1024 +100 +[0-9.]+ +[0-9]+%")
 
+# Benchmark, not a test: `cmake --build build --target bench_goals` prints the speed goals
+# (README, "Speed") as shares of the FMA peak measured in the same run: the training steps at
+# H = 64, the reference run as a whole process, the vanishing study on two threads, and the
+# AVX-512 kernels against the AVX2 ones at every size where the CPU has AVX-512 (about 20
+# minutes; tests/bench_goals.py --help for its parts).
+add_custom_target(bench_goals
+                  COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/bench_goals.py --build ${CMAKE_BINARY_DIR} --isa
+                  DEPENDS sweep bench_engine USES_TERMINAL COMMENT "Speed goals against the measured peak")
+# ... and that it keeps working: one step size, one repeat, the reference run as the study.
+add_test(NAME bench_goals_runs
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/bench_goals.py --build ${CMAKE_BINARY_DIR} --repeats 1
+                 --steps rnn:64:20 --study ${SWEEP_CONFIGS}/reference.yaml)
+set_tests_properties(bench_goals_runs PROPERTIES LABELS "bench" TIMEOUT 900
+                     PASS_REGULAR_EXPRESSION "study reference.yaml -j 2, wall time +[0-9.]+ GFLOP [0-9]+ s +[0-9]+% +50%")
+
 # Benchmark, not a test: `cmake --build build --target bench_scaling` runs one whole `sweep`
 # per cell (rnn, lstm, gru, transformer at ~13,300 parameters each) and length T = 20..2000
 # on one thread and prints seconds per epoch, peak memory and the fitted exponents of both

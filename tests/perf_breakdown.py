@@ -31,7 +31,7 @@ CATEGORIES = ["matrix products", "activations", "element-wise forward, loss", "e
 
 RECORDING = {"record_gradients", "probe_forward", "sum_of_row_norms", "step_norms", "input_gradient"}
 DATA = {"sw_dataset_generate", "generate_sign", "generate_adding", "generate_copy", "sw_task_resolve"}
-DROPOUT = {"philox_blocks", "sw_dropout_fill", "sw_dropout_fill_keep", "sw_rng_fill_u32", "sw_model_sample_dropout",
+DROPOUT = {"philox_blocks", "philox_blocks_generic", "philox_blocks_avx2", "philox_blocks_avx512", "sw_dropout_fill", "sw_dropout_fill_keep", "sw_rng_fill_u32", "sw_model_sample_dropout",
            "sw_tf_sample_dropout"}
 OPTIMIZER = {"adam_step", "sgd_step", "rmsprop_step", "sw_optimizer_step", "sw_global_norm", "sw_model_pack"}
 ACTIVATIONS = {"sw_tanh_inplace", "sw_sigmoid_inplace", "relu_inplace", "tanh_vec", "tanh_one", "lanes_max",

@@ -3,6 +3,7 @@
  * length, streams independent of one another, and the derived draws in range. */
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,24 +40,38 @@ int main(void)
         for (int w = 0; w < 4; w++) CHECK(sw_rng_u32(&r) == want[w], "block %d word %d", (int)block, w);
     }
 
-    /* Bulk fill == one at a time, from every phase within a block and across the
-     * vectorised chunk size, and it leaves the stream where the scalar calls would. */
+    /* Bulk fill == one at a time, for every implementation the CPU runs, from every phase
+     * within a block and across the 16-block chunk, with block numbers whose high word
+     * changes inside a chunk, and it leaves the stream where the scalar calls would. */
     enum { N = 1000 };
     uint32_t *bulk = malloc(N * sizeof *bulk), *one = malloc(N * sizeof *one);
-    bool all_equal = true;
-    for (int skip = 0; skip < 5 && bulk && one; skip++)
-        for (size_t n = 0; n <= 200; n += (n < 70 ? 1 : 13)) {
-            sw_rng a, b;
-            sw_rng_init(&a, 42, SW_STREAM_TRAIN_DATA);
-            sw_rng_init(&b, 42, SW_STREAM_TRAIN_DATA);
-            for (int k = 0; k < skip; k++) sw_rng_u32(&a), sw_rng_u32(&b);
-            sw_rng_fill_u32(&a, bulk, n);
-            for (size_t k = 0; k < n; k++) one[k] = sw_rng_u32(&b);
-            bool same = !memcmp(bulk, one, n * sizeof *bulk) && sw_rng_u32(&a) == sw_rng_u32(&b);
-            if (!same) fprintf(stderr, "  bulk differs: skip %d, n %zu\n", skip, n);
-            all_equal &= same;
+    static const uint64_t starts[] = {0, 0xFFFFFFF9u, 0x3FFFFFFFFull + 0xFFFFFFF0u};
+    int impls_run = 0;
+    for (int impl = 0; impl < SW_RNG_IMPL_COUNT; impl++) {
+        if (!sw_rng_impl_supported((sw_rng_impl)impl)) {
+            printf("  (bulk fill %s: not on this CPU)\n", sw_rng_impl_name((sw_rng_impl)impl));
+            continue;
         }
-    CHECK(all_equal, "sw_rng_fill_u32 gives what sw_rng_u32 gives");
+        impls_run++;
+        bool all_equal = true;
+        for (size_t st = 0; st < sizeof starts / sizeof starts[0]; st++)
+            for (int skip = 0; skip < 5 && bulk && one; skip++)
+                for (size_t n = 0; n <= 200; n += (n < 70 ? 1 : 13)) {
+                    sw_rng a, b;
+                    sw_rng_init(&a, 42, SW_STREAM_TRAIN_DATA);
+                    sw_rng_init(&b, 42, SW_STREAM_TRAIN_DATA);
+                    a.block = b.block = starts[st];
+                    for (int k = 0; k < skip; k++) sw_rng_u32(&a), sw_rng_u32(&b);
+                    sw_rng_fill_u32_using(&a, bulk, n, (sw_rng_impl)impl);
+                    for (size_t k = 0; k < n; k++) one[k] = sw_rng_u32(&b);
+                    bool same = !memcmp(bulk, one, n * sizeof *bulk) && sw_rng_u32(&a) == sw_rng_u32(&b);
+                    if (!same) fprintf(stderr, "  bulk differs: start %zu, skip %d, n %zu\n", st, skip, n);
+                    all_equal &= same;
+                }
+        CHECK(all_equal, "sw_rng_fill_u32 (%s) gives what sw_rng_u32 gives", sw_rng_impl_name((sw_rng_impl)impl));
+    }
+    CHECK(impls_run >= 1 && sw_rng_impl_supported(sw_rng_impl_best()), "at least the generic fill runs; best %s",
+          sw_rng_impl_name(sw_rng_impl_best()));
 
     /* Streams and seeds differ; drawing from one stream does not move another. */
     sw_rng s1, s2, s3;

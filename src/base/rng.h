@@ -45,8 +45,23 @@ void sw_rng_init(sw_rng *r, uint64_t seed, uint32_t stream);
 uint32_t sw_rng_u32(sw_rng *r);
 
 /* Fills out[0..n) with the next n values of the stream: the same values n calls of
- * sw_rng_u32 would return, generated many blocks at a time (vectorised). */
+ * sw_rng_u32 would return, generated 16 blocks at a time with the fastest implementation
+ * the CPU runs (sw_rng_impl_best). */
 void sw_rng_fill_u32(sw_rng *r, uint32_t *out, size_t n);
+
+/* The implementations of the bulk fill. All give the same values (integer operations
+ * only); they differ in speed. GENERIC is plain C (vectorised by the compiler for the
+ * build's instruction set); AVX2 and AVX512 use those instructions whatever the build
+ * targets, chosen when the CPU has them (x86 with GCC or clang; elsewhere unsupported). */
+typedef enum { SW_RNG_IMPL_GENERIC, SW_RNG_IMPL_AVX2, SW_RNG_IMPL_AVX512, SW_RNG_IMPL_COUNT } sw_rng_impl;
+
+const char *sw_rng_impl_name(sw_rng_impl impl);
+int sw_rng_impl_supported(sw_rng_impl impl);
+sw_rng_impl sw_rng_impl_best(void);
+
+/* sw_rng_fill_u32 with a given implementation, which must be supported (asserted): for the
+ * tests that compare them and for benchmarks. */
+void sw_rng_fill_u32_using(sw_rng *r, uint32_t *out, size_t n, sw_rng_impl impl);
 
 /* Uniform in [0, 1) with 53 random bits. */
 double sw_rng_uniform(sw_rng *r);
