@@ -356,7 +356,7 @@ class Live:
         head = "" if final else '<noscript><meta http-equiv="refresh" content="%d"></noscript>' % reload_s
         script = "" if final else LIVE_SCRIPT.replace("RELOAD_SECONDS", str(reload_s))
         return {"head": head, "nav": [("live", "Now" if not final else "The sweep")], "top": "".join(parts),
-                "script": script, "n_running": len(running), "n_pending": n_pending}
+                "script": script, "n_running": len(running), "n_pending": n_pending, "running": ids}
 
     def _running_table(self, running, now):
         rows = []

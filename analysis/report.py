@@ -596,7 +596,7 @@ tbody tr:nth-child(even){background:#fafaf8}
 .status span{display:inline-block;padding:0 7px;margin-right:5px;border-radius:9px;background:#eee}
 .s-done{background:#d8f0d8!important}.s-failed{background:#f6d0cc!important}
 .s-diverged{background:#f8e3c0!important}.s-pending{background:#e3e7f3!important}
-.s-stopped{background:#e9e1f4!important}
+.s-stopped{background:#e9e1f4!important}.s-running{background:#cfe6f7!important}
 figure{margin:1.2em 0;break-inside:avoid}figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{color:#444;font-size:.92em;max-width:70em}.note{color:#8a5a00}
 .wide{overflow-x:auto}.tall{max-height:34em;overflow-y:auto;border-bottom:1px solid #ddd}
@@ -636,12 +636,17 @@ document.querySelectorAll("table.sortable").forEach(function (t) {
 """
 
 
-def _status_counts(sw):
+def _status_counts(sw, running=()):
+    """Runs per status of the complete files, then those without one: running (ids in
+    `running`, which a live page knows from the heartbeats) and pending (the rest)."""
     counts = {}
     for r in sw.runs:
         counts[r.status] = counts.get(r.status, 0) + 1
-    if sw.pending:
-        counts["pending"] = len(sw.pending)
+    n_running = sum(1 for rid in sw.pending if rid in running)
+    if n_running:
+        counts["running"] = n_running
+    if len(sw.pending) > n_running:
+        counts["pending"] = len(sw.pending) - n_running
     return counts
 
 
@@ -653,12 +658,14 @@ def _distinct(values):
     return out
 
 
-def overview_html(sw, made):
-    counts = _status_counts(sw)
+def overview_html(sw, made, running=()):
+    """The overview's facts; running: ids of the runs running now (a live page's), counted
+    apart from the pending ones."""
+    counts = _status_counts(sw, running)
     total = sum(counts.values())
+    order = STATUSES + ("running", "pending")
     chips = "".join('<span class="s-%s">%s %d</span>' % (_e(s), _e(s), n)
-                    for s, n in sorted(counts.items(), key=lambda kv: (STATUSES + ("pending",)).index(kv[0])
-                                       if kv[0] in STATUSES + ("pending",) else 9))
+                    for s, n in sorted(counts.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 9))
     times = sorted(_distinct(str(r.attrs.get("created", "")) for r in sw.runs))
     secs = sum(float(r.attrs.get("wall_seconds", 0.0)) for r in sw.runs)
     programs = _distinct(str(r.attrs.get("program", "")) for r in sw.runs) or \
@@ -828,7 +835,8 @@ def figure_html(anchor, heading, img, caption):
 
 def page_html(sw, made, table, figs, live=None):
     """The whole page. live (the live report's, live.py): {"head": extra <head> markup (the
-    reload), "nav": [(anchor, title)], "top": html before the overview, "script": js}."""
+    reload), "nav": [(anchor, title)], "top": html before the overview, "script": js,
+    "running": ids of the runs running now}."""
     live = live or {}
     dirs = sw.dirs
     parts = ["<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
@@ -845,7 +853,7 @@ def page_html(sw, made, table, figs, live=None):
         [(a, h) for a, h, _, _ in figs] + [("problems", "Failed and diverged"), ("config", "Config")]
     parts.append('<nav class="noprint">%s</nav>' % "".join('<a href="#%s">%s</a>' % (a, _e(h)) for a, h in nav))
     parts.append(live.get("top", ""))
-    parts.append('<section id="overview"><h2>Overview</h2>%s</section>' % overview_html(sw, made))
+    parts.append('<section id="overview"><h2>Overview</h2>%s</section>' % overview_html(sw, made, live.get("running", ())))
     parts.append(table)
     parts += [figure_html(*f) for f in figs]
     parts.append('<section id="problems"><h2>Failed and diverged runs</h2>%s</section>' % problems_html(sw))
