@@ -540,21 +540,48 @@ def fig_pareto(sw, ctx):
                  "best,s/run</code> (or <code>best,params</code>)." % (len(configs), "; ".join(fronts)))
 
 
-# The figures, in page order: (anchor, heading, function, crop). A function returns
+# The figures, in page order: (anchor, heading, function, crop, inputs). A function returns
 # (figure, caption) or None when the figure does not apply to this sweep. crop: the figure
 # may put a legend outside its axes (plots._legend), so its PNG is cropped to what is drawn.
+# inputs: what the figure is drawn from, so that a live page redraws it only when that
+# changed (draw_figures' memo): "runs" every complete run file, "hidden" the one run whose
+# hidden units it shows, "index" the sweep's sweep.h5 alone.
 FIGURES = (
-    ("metric", "Best metric against each swept key", fig_metric, False),
-    ("vanishing", "Best metric against sequence length", fig_vanishing, True),
-    ("curves", "Learning curves", fig_curves, False),
-    ("search", "Search: best so far against points evaluated", fig_search, False),
-    ("rungs", "Early stopping", fig_rungs, False),
-    ("gradients", "Gradient flow", fig_gradients, True),
-    ("hidden", "Hidden units", fig_hidden, False),
-    ("attention", "Attention maps", fig_attention, False),
-    ("parallel", "Configurations (parallel coordinates)", fig_parallel, False),
-    ("pareto", "Metric against cost (Pareto frontier)", fig_pareto, False),
+    ("metric", "Best metric against each swept key", fig_metric, False, "runs"),
+    ("vanishing", "Best metric against sequence length", fig_vanishing, True, "runs"),
+    ("curves", "Learning curves", fig_curves, False, "runs"),
+    ("search", "Search: best so far against points evaluated", fig_search, False, "index"),
+    ("rungs", "Early stopping", fig_rungs, False, "runs"),
+    ("gradients", "Gradient flow", fig_gradients, True, "runs"),
+    ("hidden", "Hidden units", fig_hidden, False, "hidden"),
+    ("attention", "Attention maps", fig_attention, False, "runs"),
+    ("parallel", "Configurations (parallel coordinates)", fig_parallel, False, "runs"),
+    ("pareto", "Metric against cost (Pareto frontier)", fig_pareto, False, "runs"),
 )
+
+
+def file_stamp(path):
+    """(size, mtime, inode) of a file, None when it is not there: a writer that replaces a
+    file whole gives its new version another stamp."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def runs_stamp(sw):
+    """The complete run files a page is drawn from, each with its file_stamp."""
+    return frozenset((r.path, file_stamp(r.path)) for r in sw.runs)
+
+
+def _figure_inputs(sw, ctx, inputs):
+    if inputs == "hidden":
+        r = ctx["hidden_run"]
+        return ("hidden", None) if r is None else ("hidden", r.path, file_stamp(r.path), ctx["hidden_why"])
+    if inputs == "index":
+        return ("index",) + tuple(file_stamp(os.path.join(d, "sweep.h5")) for d in sw.dirs)
+    return ("runs", ctx["runs_stamp"])
 
 
 def pick_hidden_run(sw, run_id):
@@ -795,30 +822,47 @@ def table_section(sw, sweep_bin, log):
     return rows, "".join(parts)
 
 
-def draw_figures(sw, run_id, dpi, log):
-    """The figures of FIGURES that apply: [(anchor, heading, (uri, w, h) or None, caption)]."""
+def draw_figures(sw, run_id, dpi, log, memo=None):
+    """The figures of FIGURES that apply: [(anchor, heading, (uri, w, h) or None, caption)].
+    memo (a dict the caller keeps between pages, or None): each figure drawn is kept there
+    with its inputs' stamps, and one whose inputs did not change is taken from there."""
     ctx = {}
     ctx["hidden_run"], ctx["hidden_why"] = pick_hidden_run(sw, run_id) if sw.runs else (None, "")
+    ctx["runs_stamp"] = runs_stamp(sw) if memo is not None else None
     figs = []
-    for anchor, heading, f, crop in FIGURES:
-        t1 = time.time()
+    for anchor, heading, f, crop, inputs in FIGURES:
         if not sw.runs:
             break
-        try:
-            res = f(sw, ctx)
-        except load.AnalysisError as e:
-            figs.append((anchor, heading, None, "Not drawn: %s." % _e(e)))
-            continue
-        except Exception as e:        # one figure's failure must not cost the rest of the page
-            sys.stderr.write("analysis report: warning: figure %s: %s: %s\n" % (anchor, type(e).__name__, e))
-            figs.append((anchor, heading, None, "Not drawn: %s: %s." % (type(e).__name__, _e(e))))
-            continue
-        if res is None:
-            continue
-        fig, caption = res
-        figs.append((anchor, heading, _png(fig, dpi, crop), caption))
-        log("figure %s (%s)" % (anchor, _clock(t1)))
+        key = _figure_inputs(sw, ctx, inputs) if memo is not None else None
+        if memo is not None and anchor in memo and memo[anchor][0] == key:
+            entry = memo[anchor][1]
+            log("figure %s kept (its inputs did not change)" % anchor)
+        else:
+            t1 = time.time()
+            entry = _draw_figure(sw, ctx, anchor, heading, f, crop, dpi)
+            if entry and entry[2]:
+                log("figure %s (%s)" % (anchor, _clock(t1)))
+            if memo is not None:
+                memo[anchor] = (key, entry)
+        if entry:
+            figs.append(entry)
     return figs
+
+
+def _draw_figure(sw, ctx, anchor, heading, f, crop, dpi):
+    """One figure's (anchor, heading, (uri, w, h) or None, caption), None when it does not
+    apply; a figure that fails is "Not drawn" with why, never the page's failure."""
+    try:
+        res = f(sw, ctx)
+    except load.AnalysisError as e:
+        return (anchor, heading, None, "Not drawn: %s." % _e(e))
+    except Exception as e:        # one figure's failure must not cost the rest of the page
+        sys.stderr.write("analysis report: warning: figure %s: %s: %s\n" % (anchor, type(e).__name__, e))
+        return (anchor, heading, None, "Not drawn: %s: %s." % (type(e).__name__, _e(e)))
+    if res is None:
+        return None
+    fig, caption = res
+    return (anchor, heading, _png(fig, dpi, crop), caption)
 
 
 def figure_html(anchor, heading, img, caption):
