@@ -1,4 +1,4 @@
-"""python3 -m analysis {curves,hidden,gradients,vanishing,rungs,search,attention} ... -> PNG figures;
+"""python3 -m analysis {curves,hidden,gradients,vanishing,rungs,search,pbt,attention} ... -> PNG figures;
 python3 -m analysis report DIR -> DIR/report.html (also `sweep report DIR`).
 
 Errors the user can fix (missing directory, no run files, a file that is
@@ -19,6 +19,7 @@ workflow:
   python3 -m analysis hidden runs/vanishing/RUN.h5
   python3 -m analysis rungs runs/search            # early stopping: who was promoted or stopped where
   python3 -m analysis search runs/search           # a sampled search: each point and the best so far
+  python3 -m analysis pbt runs/pbt                 # a pbt search: members, exploits, the lr schedule
   python3 -m analysis attention runs/vanishing --where model.cell=transformer   # attention maps
   python3 -m analysis report runs/vanishing       # everything in one page: runs/vanishing/report.html
 
@@ -158,6 +159,16 @@ def build_parser():
     p.add_argument("dir", metavar="DIR", help="sweep output directory (its sweep.h5)")
     _common(p, "search.png")
     p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("pbt", help="a pbt search: every member's metric per epoch with its exploits, and a key's schedule",
+                       description="A pbt search (sweep.h5 /pbt and the members' files): every member's selection "
+                                   "metric per epoch, each exploit drawn as a jump at its barrier to the donor's "
+                                   "value, the best member in black; and the values of one key of the space per "
+                                   "epoch (--key, default train.lr), the best member's schedule in black.")
+    p.add_argument("dir", metavar="DIR", help="sweep output directory (its sweep.h5)")
+    p.add_argument("--key", default="train.lr", help="the key of the space whose schedule is drawn (default train.lr)")
+    _common(p, "pbt.png")
+    p.set_defaults(func=cmd_pbt)
 
     p = sub.add_parser("attention", help="heatmaps of a transformer run's attention weights [T, T], one per head",
                        description="The attention weights of one transformer run (/probe/attention_final, "
@@ -347,6 +358,13 @@ def cmd_search(args):
                                                "-" if v != v else "%.2f%%" % (100 * v) if pct else "%.4g" % v))
     name = load.index_attrs(args.dir).get("sweep") or os.path.basename(os.path.normpath(args.dir))
     return _wrote(plots.save(plots.search_progress(search, name), args.out, "search.png", args.dpi))
+
+
+def cmd_pbt(args):
+    pbt = load.load_pbt(args.dir)
+    name = load.index_attrs(args.dir).get("sweep") or os.path.basename(os.path.normpath(args.dir))
+    print("pbt search, %d members, %d epochs, %d exploits" % (len(pbt.ids), pbt.epochs, len(pbt.exploits)))
+    return _wrote(plots.save(plots.pbt_population(pbt, name, args.key), args.out, "pbt.png", args.dpi))
 
 
 def cmd_attention(args):

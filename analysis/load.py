@@ -719,3 +719,47 @@ def label(keys, values):
     if not keys:
         return "all runs"
     return ", ".join("%s=%s" % (k.split(".")[-1], v) for k, v in zip(keys, values))
+
+
+class Pbt:
+    """A pbt search (sweep.h5 /pbt and the members' files): per member its id, its metric per
+    epoch (metric[m], NaN-padded to the longest), its keys' values per epoch (values[key][m]),
+    and the exploits: (epoch, member, donor) rows."""
+
+    def __init__(self, d):
+        with h5py.File(os.path.join(d, "sweep.h5"), "r") as ix:
+            if "pbt" not in ix:
+                raise AnalysisError("%s: no pbt search (sweep.h5 has no /pbt: the sweep's search.kind is not pbt)" % d)
+            p = ix["pbt"]
+            s = lambda x: x.decode() if isinstance(x, bytes) else x
+            self.metric_name = s(p.attrs["metric"])
+            self.mode = s(p.attrs["mode"])
+            self.keys = [s(k) for k in p.attrs["keys"]]
+            self.ids = [s(x) for x in ix["table/run_id"][:]]
+            self.exploits = [(int(e), int(m), int(dn)) for e, m, dn in zip(p["epoch"][:], p["member"][:], p["donor"][:])
+                             if dn >= 0]
+        n, E = len(self.ids), 0
+        hist, vals = [], {k: [] for k in self.keys}
+        for rid in self.ids:
+            path = os.path.join(d, rid + ".h5")
+            if not os.path.exists(path):
+                hist.append(np.array([]))
+                for k in self.keys:
+                    vals[k].append(np.array([]))
+                continue
+            with h5py.File(path, "r") as f:
+                hist.append(f["history"][self.metric_name][:])
+                for k in self.keys:
+                    vals[k].append(f["history"][k][:])
+            E = max(E, len(hist[-1]))
+        pad = lambda a: np.concatenate([a, np.full(E - len(a), np.nan)])
+        self.metric = np.array([pad(h) for h in hist]) if n else np.zeros((0, 0))
+        self.values = {k: np.array([pad(v) for v in vals[k]]) for k in self.keys}
+        self.epochs = E
+
+
+def load_pbt(d):
+    """The pbt search of output directory d (Pbt); AnalysisError when there is none."""
+    if not os.path.exists(os.path.join(d, "sweep.h5")):
+        raise AnalysisError("%s: no sweep.h5" % d)
+    return Pbt(d)

@@ -902,6 +902,53 @@ def search_progress(search, title):
     return fig
 
 
+def pbt_population(pbt, title, key="train.lr"):
+    """A pbt search (load.Pbt): left, every member's metric per epoch (thin grey; the best
+    member's in black), each exploit drawn as a jump at its barrier from the member's value
+    to its donor's (whose state it continues from); right, `key` per epoch for every member
+    (grey) and the best member (black): the schedule the population found."""
+    scale = 100 if pbt.metric_name.endswith("_acc") else 1
+    x = np.arange(1, pbt.epochs + 1)
+    finite = [np.nanmin(r) if pbt.mode == "min" else np.nanmax(r) for r in pbt.metric if np.isfinite(r).any()]
+    if not finite:
+        raise AnalysisError("no member has a recorded %s yet" % pbt.metric_name)
+    score = [(np.nanmin(r) if pbt.mode == "min" else -np.nanmax(r)) if np.isfinite(r).any() else np.inf
+             for r in pbt.metric]
+    best = int(np.argmin(score))
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for m, r in enumerate(pbt.metric):
+        ax.plot(x, r * scale, color="0.7", lw=0.8, zorder=2)
+    for e, m, dn in pbt.exploits:
+        a, b = pbt.metric[m, e - 1] * scale, pbt.metric[dn, e - 1] * scale
+        ax.plot([e, e], [a, b], color="tab:orange", lw=1.2, zorder=3)
+        ax.plot([e, e + 1], [b, pbt.metric[m, e] * scale] if e < pbt.epochs else [b, b], color="tab:orange", lw=0.8,
+                ls=":", zorder=3)
+    ax.plot(x, pbt.metric[best] * scale, color="k", lw=1.8, zorder=4, label="best member %s" % pbt.ids[best])
+    ax.plot([], [], color="tab:orange", lw=1.2, label="exploit: the member jumps to its donor's state (%d)"
+            % len(pbt.exploits))
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("%s (%s is better)" % (pbt.metric_name, "higher" if pbt.mode == "max" else "lower"))
+    if pbt.mode == "min" and np.nanmin(pbt.metric) > 0:
+        ax.set_yscale("log")
+    ax.set_title("%s: %d members" % (title, len(pbt.ids)))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    v = pbt.values.get(key)
+    if v is None:
+        raise AnalysisError("%s is not a key of the pbt search's space (%s)" % (key, ", ".join(pbt.keys)))
+    for m in range(len(pbt.ids)):
+        bx.step(x, v[m], where="mid", color="0.75", lw=0.8)
+    bx.step(x, v[best], where="mid", color="k", lw=1.8, label="best member")
+    bx.set_yscale("log")
+    bx.set_xlabel("epoch")
+    bx.set_ylabel(key)
+    bx.set_title("%s per epoch: the best member's schedule in black" % key)
+    bx.grid(alpha=0.3)
+    bx.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
 def pareto(configs, costs, lower_is_better, ylabel, title):
     """The configurations' metric against each cost, one panel per cost: configs is a list
     of (label, value, {cost name: cost}), costs a list of (cost name, axis label, log axis).

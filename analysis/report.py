@@ -30,6 +30,7 @@ import subprocess
 import sys
 import time
 
+import h5py
 import numpy as np
 
 from . import load, metrics, plots
@@ -496,6 +497,33 @@ def fig_search(sw, ctx):
                  % (_e(search.metric), rounds, best_text, len(search)))
 
 
+def fig_pbt(sw, ctx):
+    """A pbt search (sweep.h5 /pbt): the population with its exploits and the schedule of its
+    first key, and the best member's lineage in the caption."""
+    d = sw.dirs[0]
+    try:
+        with h5py.File(os.path.join(d, "sweep.h5"), "r") as ix:
+            if "pbt" not in ix:
+                return None
+    except OSError:
+        return None
+    pbt = load.load_pbt(d)
+    if not pbt.ids or not pbt.epochs:
+        return None
+    fig = plots.pbt_population(pbt, sw.name, pbt.keys[0])
+    score = [(np.nanmin(r) if pbt.mode == "min" else -np.nanmax(r)) if np.isfinite(r).any() else np.inf
+             for r in pbt.metric]
+    best = int(np.argmin(score))
+    hops = ["epoch %d from %s" % (e, _e(pbt.ids[dn])) for e, m, dn in pbt.exploits if m == best]
+    return fig, ("A pbt search of %d members: every member's %s per epoch, each of the %d exploits drawn as a jump "
+                 "at its barrier to the donor's value (whose weights, optimizer moments and step count the member "
+                 "continues from), and %s per epoch, the best member (%s) in black; it continued from other "
+                 "members' states %s. From <code>/pbt</code> of <code>sweep.h5</code> and the members' "
+                 "<code>/history</code> and <code>/lineage</code>. Same as <code>python3 -m analysis pbt</code>."
+                 % (len(pbt.ids), _e(pbt.metric_name), len(pbt.exploits), _e(pbt.keys[0]), _e(pbt.ids[best]),
+                    "at " + ", ".join(hops) if hops else "never"))
+
+
 # The costs the Pareto figure weighs the metric against (`sweep summarize --pareto`'s):
 # (name, axis label, how a run gives it, log axis).
 PARETO_COSTS = (
@@ -545,12 +573,13 @@ def fig_pareto(sw, ctx):
 # may put a legend outside its axes (plots._legend), so its PNG is cropped to what is drawn.
 # inputs: what the figure is drawn from, so that a live page redraws it only when that
 # changed (draw_figures' memo): "runs" every complete run file, "hidden" the one run whose
-# hidden units it shows, "index" the sweep's sweep.h5 alone.
+# hidden units it shows, "index" the sweep's sweep.h5 alone, "runs+index" both.
 FIGURES = (
     ("metric", "Best metric against each swept key", fig_metric, False, "runs"),
     ("vanishing", "Best metric against sequence length", fig_vanishing, True, "runs"),
     ("curves", "Learning curves", fig_curves, False, "runs"),
     ("search", "Search: best so far against points evaluated", fig_search, False, "index"),
+    ("pbt", "Population-based training: members, exploits and schedules", fig_pbt, False, "runs+index"),
     ("rungs", "Early stopping", fig_rungs, False, "runs"),
     ("gradients", "Gradient flow", fig_gradients, True, "runs"),
     ("hidden", "Hidden units", fig_hidden, False, "hidden"),
@@ -579,8 +608,11 @@ def _figure_inputs(sw, ctx, inputs):
     if inputs == "hidden":
         r = ctx["hidden_run"]
         return ("hidden", None) if r is None else ("hidden", r.path, file_stamp(r.path), ctx["hidden_why"])
+    index = tuple(file_stamp(os.path.join(d, "sweep.h5")) for d in sw.dirs)
     if inputs == "index":
-        return ("index",) + tuple(file_stamp(os.path.join(d, "sweep.h5")) for d in sw.dirs)
+        return ("index",) + index
+    if inputs == "runs+index":
+        return ("runs+index", ctx["runs_stamp"]) + index
     return ("runs", ctx["runs_stamp"])
 
 

@@ -49,3 +49,20 @@ if(TARGET sweep)
   add_test(NAME sweep_tpe_mpi COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/test_sweep_tpe.sh $<TARGET_FILE:sweep> mpi ${_tpe_mpi_built})
   set_tests_properties(sweep_tpe_mpi PROPERTIES LABELS "mpi" SKIP_RETURN_CODE 77 TIMEOUT 300)
 endif()
+
+# Population-based training (src/plan/pbt.c): decisions against hand-worked populations.
+sweep_test_executable(test_sweep_pbt test_sweep_pbt.c)
+target_link_libraries(test_sweep_pbt PRIVATE sweep_lib)
+add_test(NAME sweep_pbt COMMAND test_sweep_pbt)
+set_tests_properties(sweep_pbt PROPERTIES LABELS "unit;sweep")
+
+# A pbt search end to end (tests/data/pbt-small.yaml): exploits carry the donor's state; the
+# same files for -j 1, -j 2, shards, kill -9 + resume and MPI ranks; bad settings refused.
+if(TARGET sweep)
+  foreach(mode files shards kill9 errors)
+    add_test(NAME sweep_pbt_${mode} COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/test_sweep_pbt.sh $<TARGET_FILE:sweep> ${mode})
+    set_tests_properties(sweep_pbt_${mode} PROPERTIES LABELS "unit;sweep" TIMEOUT 300)
+  endforeach()
+  add_test(NAME sweep_pbt_mpi COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/test_sweep_pbt.sh $<TARGET_FILE:sweep> mpi ${_tpe_mpi_built})
+  set_tests_properties(sweep_pbt_mpi PROPERTIES LABELS "mpi" SKIP_RETURN_CODE 77 TIMEOUT 300)
+endif()

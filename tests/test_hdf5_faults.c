@@ -381,7 +381,7 @@ static int write_run(void *vctx, char *err, size_t errlen)
 {
     run_ctx *c = vctx;
     const char *keys[] = {"seed"};
-    sw_run_meta meta = {c->id, "faults", keys, 1};
+    sw_run_meta meta = {c->id, "faults", keys, 1, NULL};
     return sw_h5_write_run(c->dir, &meta, &c->cfg, &c->res, err, errlen);
 }
 

@@ -22,7 +22,7 @@ static const char *swept[] = {"model.cell", "seed"};
 
 static int write_one(const char *dir, const char *id, const sw_config *cfg, const sw_run_result *r)
 {
-    sw_run_meta meta = {id, "fixture", swept, 2};
+    sw_run_meta meta = {id, "fixture", swept, 2, NULL};
     char err[512];
     if (sw_h5_write_run(dir, &meta, cfg, r, err, sizeof err)) {
         fprintf(stderr, "fixture: %s\n", err);

@@ -151,7 +151,7 @@ static const char *swept[] = {"model.cell", "seed"};
 
 static void write_or_die(const char *dir, const char *id, const sw_config *cfg, const sw_run_result *r)
 {
-    sw_run_meta meta = {id, "synthetic", swept, 2};
+    sw_run_meta meta = {id, "synthetic", swept, 2, NULL};
     char err[512] = "";
     int rc = sw_h5_write_run(dir, &meta, cfg, r, err, sizeof err);
     CHECK(rc == SW_OK, "writing %s: %s", id, err);
@@ -702,7 +702,7 @@ static void test_failed_and_diverged(void)
     synth_config(&cfg, SW_CELL_RNN, 9);
     CHECK(synth_result(&r, &cfg, 3, SW_RUN_FAILED, 1) == 0, "synth");
     r.status = SW_RUN_DONE;
-    sw_run_meta meta = {"bad-result", "synthetic", NULL, 0};
+    sw_run_meta meta = {"bad-result", "synthetic", NULL, 0, NULL};
     err[0] = 0;
     CHECK(sw_h5_write_run(scratch, &meta, &cfg, &r, err, sizeof err) == SW_EINVAL && strstr(err, "weights"),
           "incomplete done result: %s", err);
@@ -715,11 +715,11 @@ static void test_failed_and_diverged(void)
     synth_result(&r, &cfg, 6, SW_RUN_DONE, 0);
     const char *bad_ids[] = {"", ".hidden", "a/b", "sweep"};
     for (size_t i = 0; i < SW_ARRAY_LEN(bad_ids); i++) {
-        sw_run_meta m = {bad_ids[i], "s", NULL, 0};
+        sw_run_meta m = {bad_ids[i], "s", NULL, 0, NULL};
         CHECK(sw_h5_write_run(scratch, &m, &cfg, &r, err, sizeof err) == SW_EINVAL && strstr(err, "run id"),
               "bad id '%s' accepted", bad_ids[i]);
     }
-    sw_run_meta m = {"x", "s", NULL, 0};
+    sw_run_meta m = {"x", "s", NULL, 0, NULL};
     int rc = sw_h5_write_run("/nonexistent-dir/for/sure", &m, &cfg, &r, err, sizeof err);
     CHECK(rc == SW_EIO && strstr(err, "/nonexistent-dir/for/sure/x.h5") && strstr(err, "No such file"),
           "missing dir: %d %s", rc, err);
@@ -1024,7 +1024,7 @@ static void *writer(void *arg)
     synth_result(&r, &cfg, 6, SW_RUN_DONE, 0);
     char id[32], err[512];
     snprintf(id, sizeof id, "thread-%d", j->index);
-    sw_run_meta meta = {id, "threads", swept, 2};
+    sw_run_meta meta = {id, "threads", swept, 2, NULL};
     j->rc = sw_h5_write_run(j->dir, &meta, &cfg, &r, err, sizeof err);
     if (j->rc) fprintf(stderr, "thread %d: %s\n", j->index, err);
     sw_run_result_free(&r);

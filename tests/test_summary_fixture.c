@@ -218,7 +218,7 @@ static int write_run(const char *dir, const fixture_run *fr, sw_config *cfg)
             r.best_test_loss = h->test_loss[e];
         }
     }
-    sw_run_meta meta = {fr->id, "search-fixture", swept, 2};
+    sw_run_meta meta = {fr->id, "search-fixture", swept, 2, NULL};
     char err[512];
     int bad = 0;
     if (sw_h5_write_run(dir, &meta, cfg, &r, err, sizeof err)) {

@@ -34,6 +34,7 @@
 #include "dryrun.h"
 #include "kernels.h"
 #include "outdir.h"
+#include "pbt.h"
 #include "prepare.h"
 #include "rebuild.h"
 #include "record.h"
@@ -225,6 +226,15 @@ static const char help_run_text[] =
 /* help_run_text's end (the 4095-character limit of C99 string literals) */
 static const char help_run_end_text[] =
     "\n"
+    "Population-based training trains members side by side that copy each other:\n"
+    "  search: {kind: pbt, population: 16, interval: 2, quantile: 0.25, resample: 0.25,\n"
+    "           factors: [0.8, 1.2], seed: 0}\n"
+    "  space: {train.lr: {loguniform: [1.0e-4, 1.0e-1]}}   # keys a member can change\n"
+    "Every `interval` epochs all members reach a barrier; the bottom quantile by the\n"
+    "recorded metric takes the weights, optimizer moments and step count of a member drawn\n"
+    "from the top quantile at that epoch, and its values multiplied by a factor (or drawn\n"
+    "again, with probability resample), within the space's bounds. Every draw is keyed on\n"
+    "(seed, generation, member): the same population for any -j, MPI, shards and resumes.\n"
     "--report keeps DIR/report.html current while the sweep runs (record.report: true for a\n"
     "sweep a batch system starts): running runs' curves from their checkpoints, epochs,\n"
     "ETAs, pending runs counted; the page reloads itself (a pause switch stops it) until\n"
@@ -238,6 +248,7 @@ static void print_keys(FILE *f)
     fprintf(f, "%-27s %-9s %-10s %-22s %s\n", "key", "type", "default", "allowed", "meaning");
     for (size_t i = 0; i < sw_schema_len; i++) sw_key_print_row(f, &sw_schema[i]);
     sw_search_print_keys(f);
+    sw_pbt_print_keys(f);
     sw_stop_print_keys(f);
 }
 

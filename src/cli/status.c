@@ -1,6 +1,7 @@
 /* status.c: `sweep status DIR [--json]` (see status.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "status.h"
+#include "summary_pbt.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -291,6 +292,8 @@ static void print_counts(const st_model *m, FILE *out)
         sw_format_metric(m->metric, m->best->best, v, sizeof v);
         fprintf(out, "best so far: %s %s, %s%s\n", m->metric, v, m->best->id, m->best->live ? " (running)" : "");
     }
+    char pbt[512];
+    if (sw_summary_pbt_line(m->dir, pbt, sizeof pbt)) fprintf(out, "%s\n", pbt);
 }
 
 static void print_running(const st_model *m, FILE *out)

@@ -17,6 +17,7 @@
 #include "common.h"
 #include "config.h"
 #include "runset.h"
+#include "summary_pbt.h"
 #include "summary_search.h"
 #include "summary_tables.h"
 #include "table.h"
@@ -418,6 +419,7 @@ static int sweep_summary(const run_set *rs, const sw_summary_options *opt, const
         for (int d = 0; d < rs->ndirs; d++) {
             sw_summary_rungs_account(rs->dirs[d], rs->ndirs > 1, opt->format, out, diag);
             sw_summary_search_account(rs->dirs[d], rs->ndirs > 1, opt->format, out, diag);
+            sw_summary_pbt_account(rs->dirs[d], rs->ndirs > 1, opt->format, out, diag);
         }
 done:
     sw_tab_free(&t);

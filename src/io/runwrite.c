@@ -304,6 +304,60 @@ static void write_metric_names(sw_h5w *w, hid_t file, const sw_config *cfg)
     }
 }
 
+/* A pbt member's /history/<key> columns (on the epoch scale) and /lineage (runwrite.h). */
+static void write_lineage(sw_h5w *w, hid_t file, const sw_run_lineage *l)
+{
+    hid_t h = w->rc ? -1 : H5Gopen2(file, "history", H5P_DEFAULT);
+    hid_t epoch = h >= 0 ? H5Dopen2(h, "epoch", H5P_DEFAULT) : -1;
+    if (h < 0 || epoch < 0) sw_h5w_fail(w, SW_EHDF5, "opening /history");
+    double *col = malloc((size_t)(l->epochs > l->generations ? l->epochs : l->generations) * sizeof *col + 1);
+    if (!col) sw_h5w_fail(w, SW_ENOMEM, "out of memory");
+    for (int k = 0; k < l->n_keys && !w->rc; k++) {
+        for (int e = 0; e < l->epochs; e++) col[e] = l->values[(size_t)e * l->n_keys + k];
+        hsize_t n = (hsize_t)l->epochs;
+        hid_t d = sw_h5w_dset(w, h, l->keys[k], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &n, col);
+        if (d >= 0) {
+            attach_scales(w, d, &epoch, 1, l->keys[k]);
+            sw_h5w_attr_str(w, d, "long_name", "the value of this key the member trained with in the epoch (pbt)");
+            H5Dclose(d);
+        }
+    }
+    if (epoch >= 0) H5Dclose(epoch);
+    if (h >= 0) H5Gclose(h);
+    hid_t g = sw_h5w_group(w, file, "lineage");
+    hsize_t n = (hsize_t)l->generations;
+    int32_t *gen = malloc((size_t)(n ? n : 1) * sizeof *gen);
+    if (!gen) sw_h5w_fail(w, SW_ENOMEM, "out of memory");
+    for (hsize_t i = 0; gen && i < n; i++) gen[i] = (int32_t)i;
+    sw_h5w_array(w, g, "generation", H5T_STD_I32LE, H5T_NATIVE_INT32, 1, &n, gen, "generation (from 0)");
+    sw_h5w_array(w, g, "first_epoch", H5T_STD_I32LE, H5T_NATIVE_INT32, 1, &n, l->first_epoch,
+                 "the generation's first epoch (the barrier before it + 1)");
+    /* fixed-length strings: a checksum (every array has one) cannot cover variable-length data */
+    size_t width = 1;
+    for (hsize_t i = 0; i < n; i++)
+        if (strlen(l->donor[i]) + 1 > width) width = strlen(l->donor[i]) + 1;
+    char *ids = calloc((size_t)(n ? n : 1), width);
+    hid_t st = H5Tcopy(H5T_C_S1);
+    if (!ids || st < 0 || H5Tset_size(st, width) < 0) sw_h5w_fail(w, SW_EHDF5, "string type");
+    for (hsize_t i = 0; ids && i < n; i++) memcpy(ids + i * width, l->donor[i], strlen(l->donor[i]));
+    sw_h5w_array(w, g, "donor", st, st, 1, &n, ids, "the run whose state it continued from (empty: its own)");
+    if (st >= 0) H5Tclose(st);
+    free(ids);
+    sw_h5w_array(w, g, "metric", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &n, l->metric,
+                 "its selection metric at the barrier before the generation");
+    sw_h5w_array(w, g, "donor_metric", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &n, l->donor_metric,
+                 "its donor's metric there (NaN without a donor)");
+    sw_h5w_array(w, g, "rank", H5T_STD_I32LE, H5T_NATIVE_INT32, 1, &n, l->rank, "its rank there (0: best)");
+    for (int k = 0; k < l->n_keys && col; k++) {
+        for (hsize_t i = 0; i < n; i++) col[i] = l->gen_values[i * (hsize_t)l->n_keys + (hsize_t)k];
+        sw_h5w_array(w, g, l->keys[k], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &n, col,
+                     "the value it trained with in the generation");
+    }
+    if (g >= 0) H5Gclose(g);
+    free(gen);
+    free(col);
+}
+
 int sw_h5_write_run(const char *dir, const sw_run_meta *meta, const sw_config *cfg,
                     const sw_run_result *result, char *err, size_t errlen)
 {
@@ -352,6 +406,7 @@ int sw_h5_write_run(const char *dir, const sw_run_meta *meta, const sw_config *c
 
     write_config_group(&w, file, cfg);
     write_record(&w, file, cfg, result, full);
+    if (meta->lineage && full) write_lineage(&w, file, meta->lineage);
     write_metric_names(&w, file, cfg);
     return sw_h5w_finish(&w, file, dir, tmp);
 }

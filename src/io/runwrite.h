@@ -10,9 +10,26 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "train.h"
+
+/* A pbt member's life (the sweep's pbtrun.h): the values of the keys its search changes, per
+ * epoch (/history/<key>) and per generation with whose state it continued from (/lineage). */
+typedef struct {
+    int n_keys;
+    const char *const *keys;      /* dotted keys, e.g. "train.lr" */
+    int epochs;                   /* the epochs of values */
+    const double *values;         /* (epochs, n_keys): the values epoch e + 1 trained with */
+    int generations;              /* the generations it has begun */
+    const int32_t *first_epoch;   /* (generations) the first epoch of each: the barrier before + 1 */
+    const char *const *donor;     /* (generations) the run id whose state it continued from ("": its own) */
+    const double *metric;         /* (generations) its metric at the barrier before (NaN for 0) */
+    const double *donor_metric;   /* (generations) its donor's there (NaN without one) */
+    const int32_t *rank;          /* (generations) its rank there (0 best; -1 for 0) */
+    const double *gen_values;     /* (generations, n_keys) the values it trained with */
+} sw_run_lineage;
 
 /* What a run file records besides the result. */
 typedef struct {
@@ -21,6 +38,7 @@ typedef struct {
     const char *const *swept_keys; /* dotted keys varied by the sweep (stored in the file,
                                       so an index can be rebuilt from run files alone) */
     int n_swept;
+    const sw_run_lineage *lineage; /* a pbt member's; NULL for other runs */
 } sw_run_meta;
 
 /* Writes DIR/<run_id>.h5 atomically from a finished (done, diverged, failed or stopped) run.

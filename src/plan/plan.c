@@ -1,6 +1,7 @@
 /* plan.c: what a plan owns (see plan.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "plan.h"
+#include "pbt.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,12 @@ void sw_sweep_spec_free(sw_sweep_spec *s)
     free(s->warnings);
     for (int k = 0; s->points && k < s->n_points; k++) free(s->points[k].values);
     free(s->points);
+    for (int d = 0; s->pbt_choice && d < s->n_dims; d++) {
+        for (int v = 0; s->pbt_choice[d] && v < s->space[d].n_choices; v++) free(s->pbt_choice[d][v]);
+        free(s->pbt_choice[d]);
+    }
+    free(s->pbt_choice);
+    free(s->pbt_key);
     free(s->space);
     free(s->space_sobol_dim);
     free(s->name);
@@ -69,8 +76,17 @@ int sw_sweep_spec_stop_plan(const sw_sweep_spec *spec, sw_stop_plan *p, const ch
     int rc = SW_ENOMEM;
     if (configs && *ids) {
         for (int i = 0; i < spec->n_runs; i++) configs[i] = spec->runs[i].config;
-        rc = sw_stop_plan_init(p, spec->stop.kind, spec->stop_mode, spec->stop.by, spec->stop.eta,
-                               spec->stop.min_epochs, spec->stop_epochs, spec->n_runs, *ids, configs);
+        bool pbt = spec->search.kind == SW_SEARCH_PBT;
+        rc = sw_stop_plan_init(p, pbt ? SW_STOP_SHA : spec->stop.kind, spec->stop_mode,
+                               pbt ? SW_STOP_BY_RUN : spec->stop.by, spec->stop.eta, spec->stop.min_epochs,
+                               spec->stop_epochs, spec->n_runs, *ids, configs);
+        /* pbt: every member goes on at every barrier (eta 1 keeps all but a diverged one),
+         * the barriers every search.interval epochs */
+        if (!rc && pbt) {
+            p->eta = 1;
+            p->n_rungs = sw_pbt_barriers(spec->stop_epochs, spec->search.interval, p->rung);
+            SW_ASSERT(p->n_rungs > 0);
+        }
         /* a tpe search's rounds decide each among its own runs */
         bool tpe = spec->search.kind == SW_SEARCH_TPE;
         for (int i = 0; !rc && tpe && i < spec->n_runs; i++) configs[i] = spec->runs[i].round;

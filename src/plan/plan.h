@@ -92,6 +92,10 @@ typedef struct {
     int n_rounds;              /* rounds of the whole search (sw_search_rounds) */
     int rounds_known;          /* rounds whose points are in `points` */
     sw_task_metric search_metric; /* tpe: the selection metric of every run (one for all) */
+    /* pbt (pbt.h): per dimension of space, the key it sets and, for a choice, its values as
+     * text ([n_choices]; NULL for a range): what a member's values set in its config */
+    const sw_key_info **pbt_key;
+    char ***pbt_choice;
 } sw_sweep_spec;
 
 /* Upper limit on the number of runs a sweep may expand into. */

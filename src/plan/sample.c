@@ -20,7 +20,7 @@
 
 /* ---- search keys --------------------------------------------------------------------- */
 
-static const char *const search_kinds[] = {"grid", "random", "sobol", "tpe", NULL};
+static const char *const search_kinds[] = {"grid", "random", "sobol", "tpe", "pbt", NULL};
 _Static_assert(SW_ARRAY_LEN(search_kinds) == SW_SEARCH_COUNT + 1, "search kinds");
 _Static_assert(sizeof(sw_search_kind) == sizeof(int), "enum size");
 
@@ -34,7 +34,9 @@ const sw_search_key sw_search_keys[] = {
      .doc = "grid: the cartesian product of grid/zip (no space:); random: independent uniform points; sobol: "
             "the Sobol sequence (Joe-Kuo new-joe-kuo-6.21201), even coverage in sets of 2^m points; tpe: "
             "`startup` Sobol points, then rounds of `batch` points chosen from the results by TPE (Optuna 3.1's "
-            "defaults), the same for any -j, MPI, shards and resume"},
+            "defaults), the same for any -j, MPI, shards and resume; pbt: population-based training, `population` "
+            "members drawn at random from space: whose bottom `quantile` copies a top member's state and perturbs "
+            "its values every `interval` epochs"},
     {.key = "search.samples", .type = SW_TYPE_INT, .offset = SOFF(samples), .min = 1, .max = SW_MAX_RUNS,
      .doc = "points drawn from space: (required by random, sobol and tpe; tpe: startup ones included); each is "
             "crossed with every grid/zip combination"},
@@ -51,6 +53,23 @@ const sw_search_key sw_search_keys[] = {
     {.key = "search.batch", .type = SW_TYPE_INT, .offset = SOFF(batch), .min = 1, .max = SW_MAX_RUNS,
      .default_text = "8", .doc = "tpe: points chosen per round, each round from the results of every earlier "
                                  "point (inside a round a constant liar keeps them apart); rounds are barriers"},
+    {.key = "search.population", .type = SW_TYPE_INT, .offset = SOFF(population), .min = 2, .max = SW_MAX_RUNS,
+     .doc = "pbt: members trained side by side (required by pbt); each starts from a random point of space:"},
+    {.key = "search.interval", .type = SW_TYPE_INT, .offset = SOFF(interval), .min = 1, .max = 100000,
+     .default_text = "1", .doc = "pbt: epochs between generations; every member reaches the barrier at each "
+                                 "multiple below train.epochs, where the ranking exploits and explores (at most "
+                                 "train.epochs, at most 255 generations)"},
+    {.key = "search.quantile", .type = SW_TYPE_FLOAT, .offset = SOFF(quantile), .min = 0, .max = 0.5,
+     .min_exclusive = true, .default_text = "0.25",
+     .doc = "pbt: the share of members that exploit (the bottom ones by the selection metric, ties by member "
+            "index) and of donors (the top ones): floor(quantile * population), at least 1 each"},
+    {.key = "search.resample", .type = SW_TYPE_FLOAT, .offset = SOFF(resample), .min = 0, .max = 1,
+     .default_text = "0.25", .doc = "pbt: the probability that an exploiting member's key is drawn again from "
+                                    "space: instead of multiplied by a factor"},
+    {.key = "search.factors", .type = SW_TYPE_STRING, .offset = SOFF(factors), .max = SW_PBT_FACTORS_TEXT,
+     .default_text = "[0.8, 1.2]", .doc = "pbt: the factors an exploiting member's key is multiplied by (one drawn "
+                                          "with equal odds; the result clamped to the space's bounds; a choice "
+                                          "moves to a neighbouring value instead), each > 0, at most 8"},
 };
 
 int sw_search_rounds(const sw_search_config *c)

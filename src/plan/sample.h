@@ -21,7 +21,18 @@
 
 #include "config.h"
 
-typedef enum { SW_SEARCH_GRID, SW_SEARCH_RANDOM, SW_SEARCH_SOBOL, SW_SEARCH_TPE, SW_SEARCH_COUNT } sw_search_kind;
+typedef enum {
+    SW_SEARCH_GRID,
+    SW_SEARCH_RANDOM,
+    SW_SEARCH_SOBOL,
+    SW_SEARCH_TPE,
+    SW_SEARCH_PBT,
+    SW_SEARCH_COUNT
+} sw_search_kind;
+
+/* search.factors: at most this many, as text of at most SW_PBT_FACTORS_TEXT bytes. */
+#define SW_PBT_MAX_FACTORS 8
+#define SW_PBT_FACTORS_TEXT 127
 
 /* The `search:` section. */
 typedef struct {
@@ -32,6 +43,14 @@ typedef struct {
                            dimension (tpe: on unless written) */
     int startup;        /* tpe: the Sobol points before the model chooses any */
     int batch;          /* tpe: the points of each round after them */
+    /* pbt (pbt.h): the members, the epochs between generations, the share exploited and
+     * exploiting, the probability of a resample, and the factors as written ("0.8, 1.2";
+     * pbt.h's sw_pbt_parse_factors reads them) */
+    int population;
+    int interval;
+    double quantile;
+    double resample;
+    char factors[SW_PBT_FACTORS_TEXT + 1];
 } sw_search_config;
 
 /* The number of rounds of a search: 1 (its points are drawn before any run), or for tpe

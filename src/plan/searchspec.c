@@ -12,6 +12,7 @@
 
 #include "common.h"
 #include "hash.h"
+#include "pbt.h"
 
 /* Where search key `name` was written (its value), NULL when left at its default. */
 static const node *search_written(const search_spec *S, const char *name)
@@ -68,8 +69,32 @@ static sw_section_keys search_section(search_spec *S)
                              "{kind: sobol, samples: 32}"};
 }
 
+/* search.factors written as a list ([0.8, 1.2]): its items as the key's text, "[0.8, 1.2]"
+ * (pbt.h's sw_pbt_parse_factors reads it when the search is checked). */
+static int factors_entry(search_spec *S, errbuf *e, const node *keynode, const node *v)
+{
+    char text[SW_PBT_FACTORS_TEXT + 1];
+    size_t used = (size_t)snprintf(text, sizeof text, "[");
+    for (int i = 0; i < v->n; i++) {
+        const node *item = v->items[i];
+        if (item->kind != NODE_SCALAR || item->quoted)
+            return sw_fail_at(e, item, "search.factors: expected a list of numbers, e.g. [0.8, 1.2], got %s",
+                              sw_node_describe(item));
+        used += (size_t)snprintf(text + used, sizeof text - used, "%s%s", i ? ", " : "", item->text);
+        if (used >= sizeof text) return sw_fail_at(e, v, "search.factors: longer than %d characters", SW_PBT_FACTORS_TEXT);
+    }
+    snprintf(text + used, sizeof text - used, "]");
+    node as_text = *v;
+    as_text.kind = NODE_SCALAR, as_text.text = text, as_text.quoted = false;
+    sw_section_keys t = search_section(S);
+    int rc = sw_section_entry(&t, e, keynode, "factors", &as_text);
+    if (!rc) S->at[sw_search_key_find("factors") - sw_search_keys] = v; /* errors point at the list */
+    return rc;
+}
+
 int sw_searchspec_entry(search_spec *S, errbuf *e, const node *keynode, const char *name, const node *v)
 {
+    if (!strcmp(name, "factors") && v->kind == NODE_SEQ) return factors_entry(S, e, keynode, v);
     sw_section_keys t = search_section(S);
     return sw_section_entry(&t, e, keynode, name, v);
 }
@@ -77,7 +102,13 @@ int sw_searchspec_entry(search_spec *S, errbuf *e, const node *keynode, const ch
 int sw_searchspec_entries(search_spec *S, errbuf *e, const node *v)
 {
     sw_section_keys t = search_section(S);
-    return sw_section_entries(&t, e, v, &S->node);
+    if (v->kind != NODE_MAP || MAP_LEN(v) == 0) return sw_section_entries(&t, e, v, &S->node); /* its message */
+    S->node = v;
+    for (int i = 0; i < MAP_LEN(v); i++) {
+        int rc = sw_searchspec_entry(S, e, MAP_KEY(v, i), MAP_KEY(v, i)->text, MAP_VAL(v, i));
+        if (rc) return rc;
+    }
+    return SW_OK;
 }
 
 /* ---- space: ----------------------------------------------------------------------- */
@@ -257,6 +288,70 @@ int sw_searchspec_release(search_spec *S, errbuf *e, const char *path, const sw_
 
 /* ---- the points ------------------------------------------------------------------- */
 
+/* A pbt space: every key one a running member may change (pbt.h's table): a range of
+ * such a key, or a choice whose values each set one such key. */
+static int check_pbt_space(const search_spec *S, errbuf *err)
+{
+    char list[512];
+    sw_pbt_key_list(list, sizeof list);
+    for (int i = 0; i < S->n_space; i++) {
+        const space_entry *e = &S->space[i];
+        const sw_key_info *const *keys;
+        int n = entry_keys(e, &keys);
+        for (int j = 0; j < n; j++)
+            if (!sw_pbt_key_find(keys[j]->key))
+                return sw_fail_at(err, e->keynode, "space: %s cannot change while a pbt member trains (it changes "
+                                  "the network's shape, its data or its optimizer's state); a pbt space holds %s",
+                                  keys[j]->key, list);
+        if (e->dist == SW_DIST_CHOICE && n != 1)
+            return sw_fail_at(err, e->keynode, "space: a pbt choice sets one key, the same for each value; this one "
+                              "sets %d keys", n);
+        for (int v = 0; e->dist == SW_DIST_CHOICE && v < e->options.n_points; v++)
+            if (e->options.points[v].n != 1)
+                return sw_fail_at(err, e->keynode, "space: a pbt choice's values each set one key, but value %d sets "
+                                  "%d", v + 1, e->options.points[v].n);
+    }
+    return SW_OK;
+}
+
+/* A pbt search's settings: a population and no samples, factors that parse, no grid or zip
+ * axes (the members are the runs), an interval within train.epochs and generations the
+ * plan can hold, and a pbt space. */
+static int check_pbt(search_spec *S, errbuf *err, const axes *ax, const sw_config *base_cfg)
+{
+    const sw_search_config *c = &S->config;
+    const node *kind_at = search_written(S, "kind") ? search_written(S, "kind") : S->node;
+    if (search_written(S, "samples"))
+        return sw_fail_at(err, search_written(S, "samples"), "search.samples applies to kind random, sobol and tpe; "
+                          "a pbt search trains search.population members");
+    if (c->digital_shift)
+        return sw_fail_at(err, search_written(S, "digital_shift"), "search.digital_shift applies to kind sobol and "
+                          "tpe only");
+    if (!c->population)
+        return sw_fail_at(err, kind_at, "search.kind pbt needs population, the members trained side by side: e.g. "
+                          "search: {kind: pbt, population: 16, interval: 2}");
+    char msg[256];
+    double f[SW_PBT_MAX_FACTORS];
+    int n_f;
+    const node *f_at = search_written(S, "factors") ? search_written(S, "factors") : kind_at;
+    if (sw_pbt_parse_factors(c->factors, f, &n_f, msg, sizeof msg)) return sw_fail_at(err, f_at, "%s", msg);
+    if (ax->n > 0)
+        return sw_fail_at(err, ax->ax[0].where, "a pbt search's runs are its members; grid: and zip: do not apply "
+                          "(run one pbt sweep per setting)");
+    const node *i_at = search_written(S, "interval") ? search_written(S, "interval") : kind_at;
+    int at[SW_PBT_MAX_GENERATIONS + 1];
+    if (c->interval > base_cfg->train.epochs)
+        return sw_fail_at(err, i_at, "search.interval: %d is more than train.epochs %d: a member would never reach "
+                          "a generation's barrier", c->interval, base_cfg->train.epochs);
+    if (base_cfg->seed > INT64_MAX - c->population)
+        return sw_fail_at(err, kind_at, "seed: pbt member m trains with seed + m, and seed %lld + %d is beyond the "
+                          "largest seed", (long long)base_cfg->seed, c->population - 1);
+    if (!sw_pbt_barriers(base_cfg->train.epochs, c->interval, at))
+        return sw_fail_at(err, i_at, "search.interval: %d makes more than %d generations of train.epochs %d; raise "
+                          "it", c->interval, SW_PBT_MAX_GENERATIONS, base_cfg->train.epochs);
+    return check_pbt_space(S, err);
+}
+
 /* Whether the search's settings fit together and with the rest of the file; warns about
  * a sobol sample count that is not a power of 2. */
 static int check_search(search_spec *S, errbuf *err, axes *ax, const sw_config *base_cfg, sw_sweep_spec *s)
@@ -283,6 +378,12 @@ static int check_search(search_spec *S, errbuf *err, axes *ax, const sw_config *
         return sw_fail_at(err, kind_at, "search.kind %s samples the keys of space:, and %s; add e.g. space: "
                        "{train.lr: {loguniform: [1.0e-4, 1.0e-2]}}", kind,
                        S->space_node ? "--set took every key out of it" : "there is none");
+    if (c->kind == SW_SEARCH_PBT) return check_pbt(S, err, ax, base_cfg);
+    static const char *const pbt_only[] = {"population", "interval", "quantile", "resample", "factors"};
+    for (size_t k = 0; k < SW_ARRAY_LEN(pbt_only); k++)
+        if (search_written(S, pbt_only[k]))
+            return sw_fail_at(err, search_written(S, pbt_only[k]), "search.%s applies to kind pbt only, not %s",
+                              pbt_only[k], kind);
     if (!c->samples)
         return sw_fail_at(err, kind_at, "search.kind %s needs samples, the number of points: e.g. search: {kind: %s, "
                        "samples: 32}", kind, kind);
@@ -406,7 +507,8 @@ static int point_signature(const search_spec *S, errbuf *e, const sw_config *bas
 static int chosen_points(search_spec *S, errbuf *e, int n_start)
 {
     const sw_search_config *c = &S->config;
-    int n = c->kind == SW_SEARCH_TPE && S->chosen ? S->chosen->n : 0, whole = 0;
+    if (c->kind != SW_SEARCH_TPE) return 0;
+    int n = S->chosen ? S->chosen->n : 0, whole = 0;
     for (int r = 1, first, k; whole < n && (k = sw_search_round_points(c, r, &first)) > 0; r++) whole += k;
     if (n < 0 || n > c->samples - n_start || whole != n)
         return sw_fail_at(e, S->node, "search: %d chosen points are not whole rounds of this search (samples %d, "
@@ -519,7 +621,7 @@ int sw_searchspec_build(search_spec *S, errbuf *e, axes *ax, const sw_config *ba
     int rc = check_search(S, e, ax, base_cfg, s);
     if (rc || S->config.kind == SW_SEARCH_GRID) return rc;
     bool tpe = S->config.kind == SW_SEARCH_TPE;
-    int n_start = tpe ? S->config.startup : S->config.samples;
+    int n_start = tpe ? S->config.startup : S->config.kind == SW_SEARCH_PBT ? S->config.population : S->config.samples;
     int n_chosen = chosen_points(S, e, n_start);
     if (n_chosen < 0) return n_chosen;
     const int n = n_start + n_chosen;
@@ -601,7 +703,7 @@ static int describe_point(const search_spec *S, sw_sweep_spec *s, int k, int n_s
     const sw_search_config *c = &S->config;
     sw_search_point *p = &s->points[k];
     p->round = round_of_point(c, k);
-    p->origin = c->kind == SW_SEARCH_RANDOM ? SW_POINT_RANDOM : SW_POINT_SOBOL;
+    p->origin = c->kind == SW_SEARCH_RANDOM || c->kind == SW_SEARCH_PBT ? SW_POINT_RANDOM : SW_POINT_SOBOL;
     p->score = NAN;
     if (k >= n_start) {
         p->origin = S->chosen->origin ? S->chosen->origin[k - n_start] : SW_POINT_TPE;
@@ -612,6 +714,28 @@ static int describe_point(const search_spec *S, sw_sweep_spec *s, int k, int n_s
     if (!(p->values = malloc(dims * sizeof *p->values))) return SW_ENOMEM;
     memcpy(p->values, &S->point_values[(size_t)k * S->n_space], (size_t)S->n_space * sizeof *p->values);
     if (p->round + 1 > s->rounds_known) s->rounds_known = p->round + 1;
+    return SW_OK;
+}
+
+/* A pbt search: the key each dimension sets and a choice's values as text, into s (after
+ * s->space). Returns SW_OK or SW_ENOMEM. */
+static int pbt_keys_into(const search_spec *S, sw_sweep_spec *s)
+{
+    size_t dims = (size_t)(S->n_space ? S->n_space : 1);
+    s->pbt_key = calloc(dims, sizeof *s->pbt_key);
+    s->pbt_choice = calloc(dims, sizeof *s->pbt_choice);
+    if (!s->pbt_key || !s->pbt_choice) return SW_ENOMEM;
+    for (int i = 0; i < S->n_space; i++) {
+        const space_entry *en = &S->space[i];
+        if (en->dist != SW_DIST_CHOICE) {
+            s->pbt_key[i] = en->key;
+            continue;
+        }
+        s->pbt_key[i] = en->options.points[0].a[0].key; /* check_pbt_space: one key for every value */
+        if (!(s->pbt_choice[i] = calloc((size_t)en->options.n_points, sizeof **s->pbt_choice))) return SW_ENOMEM;
+        for (int v = 0; v < en->options.n_points; v++)
+            if (!(s->pbt_choice[i][v] = strdup(en->options.points[v].a[0].value->text))) return SW_ENOMEM;
+    }
     return SW_OK;
 }
 
@@ -635,7 +759,13 @@ int sw_searchspec_finish(search_spec *S, errbuf *e, sw_sweep_spec *s)
         if (!choice) s->n_space_keys++;
         else s->n_space_keys += en->options.n_keys;
     }
-    int n_start = c->kind == SW_SEARCH_TPE ? c->startup : c->samples;
+    if (c->kind == SW_SEARCH_PBT) {
+        int rc = pbt_keys_into(S, s);
+        if (rc) return rc;
+        /* member m's own seed (initial weights, data order, dropout draws): seed + m */
+        for (int m = 0; m < s->n_runs; m++) s->runs[m].cfg.seed += m;
+    }
+    int n_start = c->kind == SW_SEARCH_TPE ? c->startup : c->kind == SW_SEARCH_PBT ? c->population : c->samples;
     for (int k = 0; k < S->n_points; k++, s->n_points++) {
         int rc = describe_point(S, s, k, n_start);
         if (rc) return rc;

@@ -32,7 +32,7 @@ typedef struct space_entry {
 typedef struct {
     sw_search_config config;
     const node *node;          /* search: (or the --set that wrote it last) */
-    const node *at[8];         /* where each sw_search_keys row was written; NULL: default */
+    const node *at[16];        /* where each sw_search_keys row was written; NULL: default */
     const node *space_node;    /* space: */
     space_entry *space;        /* the keys of space:, in file order */
     int n_space, n_dims;       /* n_dims: entries parsed, so each keeps its dimension */

@@ -110,7 +110,7 @@ void sw_stop_print_keys(FILE *f);
 
 /* ---- rungs and brackets ------------------------------------------------------------ */
 
-#define SW_STOP_MAX_RUNGS 40
+#define SW_STOP_MAX_RUNGS 256 /* a pbt search's barriers too (pbt.h) */
 
 /* The rungs of sha: min_epochs * eta^k below `epochs`, then `epochs`, into rung[]
  * (SW_STOP_MAX_RUNGS entries). Returns their count (>= 1). */

@@ -40,7 +40,11 @@ static const node *stop_written(const stop_spec *T, const char *name)
 int sw_stopspec_check(stop_spec *T, errbuf *e, sw_sweep_spec *s)
 {
     s->stop = T->config;
-    if (T->config.kind == SW_STOP_NONE) return SW_OK;
+    bool pbt = s->search.kind == SW_SEARCH_PBT;
+    if (pbt && T->node)
+        return sw_fail_at(e, T->node, "stop: does not apply to a pbt search: every member trains to train.epochs, "
+                          "ranked at the search's own barriers (search.interval); remove stop:");
+    if (T->config.kind == SW_STOP_NONE && !pbt) return SW_OK;
     const sw_config *first = &s->runs[0].cfg;
     for (int i = 0; i < s->n_runs; i++) {
         const sw_run_spec *run = &s->runs[i];
@@ -59,6 +63,10 @@ int sw_stopspec_check(stop_spec *T, errbuf *e, sw_sweep_spec *s)
                            s->runs[0].id, sw_stop_metric_name(m), run->id);
         s->stop.metric = m;
         s->stop_mode = mode;
+    }
+    if (pbt) { /* ranked by the runs' selection metric (stop.metric auto) at the barriers */
+        s->stop_epochs = first->train.epochs;
+        return SW_OK;
     }
     if (T->config.min_epochs >= first->train.epochs)
         return sw_fail_at(e, stop_written(T, "min_epochs"), "stop.min_epochs: %d is not below train.epochs %d: the "

@@ -1,6 +1,7 @@
 /* dryrun.c: `sweep CONFIG --dry-run`: the runs, their estimated cost, memory and file size,
  * the data files they share, the time, and early stopping's rungs (see dryrun.h). */
 #include "dryrun.h"
+#include "pbtrun.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,27 @@ static void print_rounds_plan(const sw_sweep_spec *spec, FILE *f)
             spec->search_metric.mode == SW_METRIC_MAX ? "higher" : "lower", more, more * per_point);
 }
 
+/* --dry-run's account of a pbt search: the members listed start from those values; the
+ * barriers where the population is ranked, and how many exploit there. */
+static void print_pbt_plan(const sw_sweep_spec *spec, FILE *f)
+{
+    const sw_search_config *c = &spec->search;
+    if (c->kind != SW_SEARCH_PBT) return;
+    int at[SW_PBT_MAX_GENERATIONS + 1];
+    int n = sw_pbt_barriers(spec->stop_epochs, c->interval, at);
+    sw_pbt_setup s;
+    sw_pbt_setup_of(spec, &s);
+    fprintf(f, "\npbt search: %d members, seed %lld: the values above are where they start (member m trains with "
+            "seed + m)\n", spec->n_runs, (long long)c->seed);
+    fprintf(f, "%d generation%s: barriers at epoch%s", n, sw_plural(n), n > 2 ? "s" : "");
+    for (int g = 0; g + 1 < n && g < 12; g++) fprintf(f, "%s %d", g ? "," : "", at[g]);
+    if (n > 13) fprintf(f, ", ...");
+    if (n == 1) fprintf(f, " none (interval %d = train.epochs)", c->interval);
+    fprintf(f, "; at each the bottom %d by %s (%s is better) take the state of one of the top %d and perturb "
+            "their values (factors %s, resample %g)\n", sw_pbt_quota(&s), sw_stop_metric_name(spec->stop.metric),
+            spec->stop_mode == SW_METRIC_MAX ? "higher" : "lower", sw_pbt_quota(&s), c->factors, c->resample);
+}
+
 void sw_sweep_print_plan(const sw_sweep_spec *spec, int threads, const char *dir, FILE *f)
 {
     double total = 0, longest = 0;
@@ -149,5 +171,6 @@ void sw_sweep_print_plan(const sw_sweep_spec *spec, int threads, const char *dir
     fprintf(f, "\ntotal: %d run%s, %.1f GFLOP; roughly %s on %d thread%s (assuming ~%.0f GFLOP/s per thread)\n",
             spec->n_runs, sw_plural(spec->n_runs), total / 1e9, d, t, sw_plural(t), SW_ASSUMED_FLOPS_PER_THREAD / 1e9);
     print_rounds_plan(spec, f);
+    print_pbt_plan(spec, f);
     print_stop_plan(spec, f);
 }

@@ -312,6 +312,70 @@ static int index_keys(sw_h5w *w, const sw_index_spec *spec, const index_row *row
     return SW_OK;
 }
 
+/* /pbt: the search's settings as attributes, one row per member and barrier decided in
+ * parallel 1-D datasets, the keys' values before and after under old/ and new/
+ * (docs/hdf5-layout.md). */
+static int write_pbt(sw_h5w *w, hid_t root, const sw_index_pbt *P)
+{
+    hid_t g = sw_h5w_group(w, root, "pbt");
+    if (g < 0) return w->rc;
+    sw_h5w_attr_i64(w, g, "population", P->population);
+    sw_h5w_attr_i64(w, g, "interval", P->interval);
+    sw_h5w_attr_i64(w, g, "generations", P->n_generations);
+    sw_h5w_attr_f64(w, g, "quantile", P->quantile);
+    sw_h5w_attr_f64(w, g, "resample", P->resample);
+    sw_h5w_attr_str(w, g, "factors", P->factors);
+    sw_h5w_attr_i64(w, g, "seed", P->seed);
+    sw_h5w_attr_str(w, g, "metric", P->metric);
+    sw_h5w_attr_str(w, g, "mode", sw_metric_mode_name(P->mode));
+    sw_h5w_attr_strs(w, g, "keys", P->keys, P->n_keys);
+    int n = P->n_rows;
+    size_t cn = (size_t)(n ? n : 1);
+    hsize_t dims[1] = {(hsize_t)n};
+    const char **strs = malloc(cn * sizeof *strs);
+    double *dbls = malloc(cn * sizeof *dbls);
+    hid_t st = sw_h5w_str_type();
+    if (!strs || !dbls || st < 0) {
+        sw_h5w_fail(w, SW_ENOMEM, "out of memory");
+        goto done;
+    }
+    const struct {
+        const char *name, *long_name;
+        const int32_t *v;
+    } icols[] = {
+        {"generation", "the generation the barrier begins (from 1): its values hold from epoch + 1", P->generation},
+        {"epoch", "the barrier's epoch: the metric is read there", P->epoch},
+        {"member", "the member (its row of /table)", P->member},
+        {"rank", "its rank by the metric there (0: best; ties by member, NaN last)", P->rank},
+        {"donor", "the member whose state it continued from (-1: its own)", P->donor},
+    };
+    for (size_t c = 0; c < SW_ARRAY_LEN(icols); c++)
+        sw_h5w_array(w, g, icols[c].name, H5T_STD_I32LE, H5T_NATIVE_INT32, 1, dims, icols[c].v, icols[c].long_name);
+    for (int i = 0; i < n; i++) strs[i] = P->run_ids[P->member[i]];
+    sw_h5w_array(w, g, "run", st, st, 1, dims, strs, "the member's run id");
+    for (int i = 0; i < n; i++) strs[i] = P->donor[i] >= 0 ? P->run_ids[P->donor[i]] : "";
+    sw_h5w_array(w, g, "donor_run", st, st, 1, dims, strs, "the donor's run id (empty: none)");
+    sw_h5w_array(w, g, "metric", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, P->metric_value,
+                 "the member's selection metric at the barrier (NaN: diverged)");
+    const char *side[2] = {"old", "new"};
+    for (int s = 0; s < 2 && !w->rc; s++) {
+        hid_t sg = sw_h5w_group(w, g, side[s]);
+        const double *v = s ? P->new_values : P->old_values;
+        for (int k = 0; k < P->n_keys && sg >= 0; k++) {
+            for (int i = 0; i < n; i++) dbls[i] = v[(size_t)i * P->n_keys + k];
+            sw_h5w_array(w, sg, P->keys[k], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, dbls,
+                         s ? "the value it trains with after the barrier" : "the value it trained with before the barrier");
+        }
+        if (sg >= 0) H5Gclose(sg);
+    }
+done:
+    if (st >= 0) H5Tclose(st);
+    free(strs);
+    free(dbls);
+    H5Gclose(g);
+    return w->rc;
+}
+
 /* /decisions: the stop settings as attributes, one row per decision in parallel 1-D
  * datasets (docs/hdf5-layout.md). */
 static int write_decisions(sw_h5w *w, hid_t root, const sw_index_decisions *d)
@@ -531,6 +595,7 @@ static int write_index_file(sw_h5w *w, const char *dir, const sw_index_spec *spe
     write_index_table(w, file, rows, n, keys, nkeys);
     if (spec->decisions) write_decisions(w, file, spec->decisions);
     if (spec->search && spec->run_ids) write_search(w, file, spec->search, rows, n, keys, nkeys);
+    if (spec->pbt) write_pbt(w, file, spec->pbt);
     return sw_h5w_finish(w, file, dir, tmp);
 }
 

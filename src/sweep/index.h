@@ -64,6 +64,24 @@ typedef struct {
 } sw_index_search;
 
 /* What the sweep index is made of. Rows come from the run files present in dir. */
+/* A pbt search's decisions (/pbt): one row per member at each barrier decided, in
+ * generation then member order. Written by the sweep's pbtrun.h (sw_pbt_index_init). */
+typedef struct {
+    int population, interval, n_generations; /* n_generations: train.epochs' (barriers + 1) */
+    double quantile, resample;
+    const char *factors;           /* as written, "[0.8, 1.2]" */
+    long long seed;
+    const char *metric;            /* the selection metric ranked */
+    sw_metric_mode mode;
+    int n_keys;
+    const char *const *keys;       /* the space's keys */
+    int n_rows;
+    const int32_t *generation, *epoch, *member, *rank, *donor; /* (n_rows); donor -1: none */
+    const double *metric_value;    /* (n_rows) */
+    const double *old_values, *new_values; /* (n_rows, n_keys) before and after the barrier */
+    const char *const *run_ids;    /* (population) member -> run id */
+} sw_index_pbt;
+
 typedef struct {
     const char *sweep_name;
     const char *config_text;       /* the config file's text (NULL when unknown) */
@@ -87,6 +105,8 @@ typedef struct {
     const sw_index_decisions *decisions;
     /* Optional (NULL: not a sampled search; used only with run_ids): written as /search. */
     const sw_index_search *search;
+    /* Optional (NULL: not a pbt search): written as /pbt. */
+    const sw_index_pbt *pbt;
 } sw_index_spec;
 
 /* (Re)writes DIR/sweep.h5 atomically: /runs/<id> external links, /table columns, root

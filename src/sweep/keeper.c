@@ -7,6 +7,7 @@
 
 #include "common.h"
 #include "outdir.h"
+#include "pbtrun.h"
 
 /* ---- /search ---------------------------------------------------------------------------- */
 
@@ -87,10 +88,20 @@ static int index_write(index_keeper *ix, char *err, size_t errlen)
     s.decisions = ix->decisions;
     s.search = ix->search.active ? &ix->search.s : NULL;
     double t0 = sw_now();
+    sw_pbt_index pbt = {0};
+    if (spec->search.kind == SW_SEARCH_PBT) { /* decided again from the members' files */
+        if (sw_pbt_index_init(&pbt, spec, ix->dir)) {
+            sw_pbt_index_free(&pbt);
+            snprintf(err, errlen, "%s: out of memory", ix->dir);
+            return SW_ENOMEM;
+        }
+        s.pbt = &pbt.index;
+    }
     int lock = sw_outdir_index_lock(ix->dir, err, errlen); /* shards of this sweep write it too */
-    if (lock < 0) return lock;
-    int rc = sw_h5_write_index(ix->dir, &s, err, errlen);
-    sw_outdir_index_unlock(lock);
+    int rc = lock < 0 ? lock : sw_h5_write_index(ix->dir, &s, err, errlen);
+    if (lock >= 0) sw_outdir_index_unlock(lock);
+    sw_pbt_index_free(&pbt);
+    if (rc && lock < 0) return rc;
     ix->written_at = sw_now();
     ix->cost = ix->written_at - t0;
     return rc;

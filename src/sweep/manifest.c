@@ -46,6 +46,7 @@ void sw_manifest_free(manifest *m)
     free(m->by_id);
     free(m->name);
     free(m->text);
+    free(m->pbt);
     memset(m, 0, sizeof *m);
 }
 
@@ -104,6 +105,14 @@ int sw_manifest_read(const char *dir, manifest *m, char *err, size_t errlen)
             char **slot = line[0] == 'n' ? &m->name : &m->text;
             free(*slot);
             if (!(*slot = line[0] == 'n' ? strdup(line + 5) : unescape(line + 7))) {
+                rc = SW_ENOMEM;
+                break;
+            }
+            continue;
+        }
+        if (!strncmp(line, "pbt ", 4)) {
+            free(m->pbt);
+            if (!(m->pbt = strdup(line + 4))) {
                 rc = SW_ENOMEM;
                 break;
             }
@@ -194,6 +203,10 @@ int sw_manifest_write(const sw_sweep_spec *spec, const manifest *old, const char
     fputs("config ", f);
     write_escaped(f, spec->text ? spec->text : "");
     fputc('\n', f);
+    /* a pbt search's settings: its members' files follow from them (a change redoes them all) */
+    char pbt[256];
+    sw_manifest_pbt_line(spec, pbt, sizeof pbt);
+    if (pbt[0]) fprintf(f, "pbt %s\n", pbt);
     /* early stopping's settings, so that `sweep index DIR` can put /decisions back */
     if (spec->stop.kind != SW_STOP_NONE)
         fprintf(f, "stop %s %s %d %d %d %s\n", sw_stop_kind_name(spec->stop.kind),
@@ -246,4 +259,17 @@ sw_sweep_spec *sw_manifest_sweep(const char *path, const char *text, char **sets
     if (sw_sweep_spec_parse(path, text, file_len, (const char *const *)sets, *n_sets, &was, err, sizeof err))
         was = NULL;
     return was;
+}
+
+void sw_manifest_pbt_line(const sw_sweep_spec *spec, char *out, size_t outlen)
+{
+    const sw_search_config *c = &spec->search;
+    if (c->kind != SW_SEARCH_PBT) {
+        if (outlen) out[0] = 0;
+        return;
+    }
+    char q[32], r[32];
+    sw_format_shortest(q, sizeof q, c->quantile, 1e6);
+    sw_format_shortest(r, sizeof r, c->resample, 1e6);
+    snprintf(out, outlen, "%d %s %s %lld %s", c->interval, q, r, (long long)c->seed, c->factors);
 }

@@ -34,6 +34,9 @@ typedef struct {
     bool has_stop;
     sw_stop_config stop;
     int stop_epochs;
+    /* a pbt search: its settings, the line "pbt ..." after "pbt " (sw_manifest_pbt_line);
+     * NULL without one */
+    char *pbt;
 } manifest;
 
 /* ids[0..n) sorted for sw_ids_find (malloc'ed; NULL when out of memory). */
@@ -69,5 +72,9 @@ int sw_manifest_find(const manifest *m, const char *id);
 
 /* Frees what m owns and zeroes it; NULL-tolerant fields. */
 void sw_manifest_free(manifest *m);
+
+/* A pbt search's settings as the manifest keeps them ("2 0.25 0.25 0 [0.8, 1.2]": interval,
+ * quantile, resample, seed, factors) into out; "" for other sweeps. */
+void sw_manifest_pbt_line(const sw_sweep_spec *spec, char *out, size_t outlen);
 
 #endif

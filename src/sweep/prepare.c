@@ -3,6 +3,7 @@
  * that needs --force), the files of dropped runs moved aside, stale checkpoints removed. */
 #define _POSIX_C_SOURCE 200809L
 #include "prepare.h"
+#include "pbtrun.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -146,6 +147,24 @@ static void diff_stop(const sw_sweep_spec *spec, const manifest *old, char *out,
 }
 
 /* Fills *d. Returns SW_OK or SW_ENOMEM. */
+/* A pbt search's members depend on each other (every barrier ranks them all): changed
+ * settings (search.interval, quantile, resample, seed, factors), or any member added,
+ * removed or changed, change every member; all of those already in the manifest count as
+ * changed (moved aside and redone, with --force). */
+static void diff_pbt(const sw_sweep_spec *spec, const manifest *old, run_diff *d)
+{
+    char now[256];
+    sw_manifest_pbt_line(spec, now, sizeof now);
+    bool settings = !old->pbt || strcmp(old->pbt, now);
+    if (settings && !d->stop[0])
+        snprintf(d->stop, sizeof d->stop, "the pbt search's settings (interval quantile resample seed factors) "
+                 "changed from %.100s to %.100s", old->pbt ? old->pbt : "none", now);
+    if (!settings && !d->n_added && !d->n_removed && !d->n_changed) return;
+    d->n_changed = 0;
+    for (int i = 0; i < spec->n_runs; i++)
+        if (sw_manifest_find(old, spec->runs[i].id) >= 0) d->changed[d->n_changed++] = i;
+}
+
 static int diff_runs(const sw_sweep_spec *spec, const manifest *old, run_diff *d)
 {
     memset(d, 0, sizeof *d);
@@ -165,6 +184,7 @@ static int diff_runs(const sw_sweep_spec *spec, const manifest *old, run_diff *d
         if (sw_ids_find(mine, spec->n_runs, old->ids[j]) < 0 && !sw_manifest_future_run(spec, old, j))
             d->removed[d->n_removed++] = j;
     if (!rc) diff_stop(spec, old, d->stop, sizeof d->stop);
+    if (!rc && spec->search.kind == SW_SEARCH_PBT) diff_pbt(spec, old, d);
     free(mine);
     free(ids);
     if (rc) diff_free(d);
@@ -277,7 +297,8 @@ static bool describe_renamed(const sw_sweep_spec *spec, const manifest *old, con
  * adds (each round's rungs rank its own runs). */
 static bool needs_force(const sw_sweep_spec *spec, const run_diff *d)
 {
-    bool ranked_together = spec->stop.kind != SW_STOP_NONE && spec->search.kind != SW_SEARCH_TPE;
+    bool ranked_together = (spec->stop.kind != SW_STOP_NONE && spec->search.kind != SW_SEARCH_TPE) ||
+                           spec->search.kind == SW_SEARCH_PBT;
     return d->n_changed || d->n_removed || d->stop[0] || (d->n_added && ranked_together);
 }
 
@@ -464,7 +485,7 @@ static int drop_runs(const sw_sweep_spec *spec, const manifest *old, const run_d
  * resumed: removed with the other leftovers. A run's completed file keeps its id. Not for
  * a tpe search: its spec holds the rounds chosen so far, and a run of a later round
  * stopped by a signal has its checkpoint there (one of another config is refused when
- * read). */
+ * read). A pbt search's members keep their states at its barriers (pbtrun.h). */
 static void remove_orphan_checkpoints(const sw_sweep_spec *spec, const char *dir)
 {
     if (spec->search.kind == SW_SEARCH_TPE) return;
@@ -476,8 +497,12 @@ static void remove_orphan_checkpoints(const sw_sweep_spec *spec, const char *dir
         size_t len = strlen(e->d_name);
         if (e->d_name[0] == '.' || len <= ext || strcmp(e->d_name + len - ext, SW_CHECKPOINT_EXT)) continue;
         bool known = false;
-        for (int i = 0; i < spec->n_runs && !known; i++)
-            known = strlen(spec->runs[i].id) == len - ext && !strncmp(spec->runs[i].id, e->d_name, len - ext);
+        for (int i = 0; i < spec->n_runs && !known; i++) {
+            size_t id = strlen(spec->runs[i].id);
+            known = !strncmp(spec->runs[i].id, e->d_name, id) &&
+                    (id == len - ext || /* a pbt member's state at a barrier, DIR/<run id>.at<E>[.start].ckpt */
+                     (spec->search.kind == SW_SEARCH_PBT && !strncmp(e->d_name + id, ".at", 3)));
+        }
         char path[PATH_MAX];
         if (!known && !sw_outdir_path(path, sizeof path, dir, e->d_name, "")) unlink(path);
     }
@@ -508,6 +533,9 @@ int sw_sweep_prepare(const sw_sweep_spec *spec, const sw_sweep_options *opt, cha
         if (rc) goto out;
     }
     if ((rc = drop_runs(spec, &old, &diff, dir, opt->report, err, errlen))) goto out;
+    /* a changed pbt search: its members' states at the barriers and checkpoints are another
+     * population's */
+    if (spec->search.kind == SW_SEARCH_PBT && diff.n_changed) sw_pbt_remove_states(spec, dir);
     if (diff.n_added && opt->report) {
         char list[1024];
         const char **added = malloc((size_t)diff.n_added * sizeof *added);

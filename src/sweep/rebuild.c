@@ -2,6 +2,7 @@
  * rebuild.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "rebuild.h"
+#include "pbtrun.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -185,6 +186,7 @@ int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, int *damag
     sw_stop_outcome stop_out = {0};
     sw_sweep_spec *search_spec = NULL;
     sw_search_index search = {0};
+    sw_pbt_index pbt = {0};
     if (!cache || (n_ids > 0 && !ids)) {
         snprintf(err, errlen, "out of memory");
         rc = SW_ENOMEM;
@@ -208,6 +210,13 @@ int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, int *damag
         goto out;
     }
     if (search.active) ix.search = &search.s;
+    if (search.active && search_spec->search.kind == SW_SEARCH_PBT) { /* decided again from the files */
+        if ((rc = sw_pbt_index_init(&pbt, search_spec, dir))) {
+            snprintf(err, errlen, "out of memory");
+            goto out;
+        }
+        ix.pbt = &pbt.index;
+    }
     sw_index_decisions dec;
     bool tpe = search_spec && search_spec->search.kind == SW_SEARCH_TPE;
     if (got == 1 && m.has_stop && (rc = rebuild_decisions(dir, &m, tpe, &plan, &stop_out, &dec))) {
@@ -234,6 +243,7 @@ int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, int *damag
 out:
     if (damaged) *damaged = rd.damaged;
     sw_search_index_free(&search);
+    sw_pbt_index_free(&pbt);
     sw_sweep_spec_free(search_spec);
     sw_stop_outcome_free(&stop_out);
     sw_stop_plan_free(&plan);

@@ -51,6 +51,7 @@
 #include "stopping.h"
 #include "sweep_mpi.h"
 #include "testhook.h"
+#include "pbtrun.h"
 #include "train.h"
 
 /* ---- stop signals ----------------------------------------------------------------- */
@@ -318,6 +319,34 @@ static const sw_stop_decision *stop_row(const stop_sched *S, int i)
     return NULL;
 }
 
+/* pbt: the line for barrier `g` (from 1) just decided: who exploits whom, into line.
+ * Returns SW_OK or SW_ENOMEM. */
+static int pbt_line(const sw_sweep_spec *spec, const stop_sched *S, int g, char *line, size_t len)
+{
+    sw_pbt_lineage lin;
+    int rc = sw_pbt_lineage_build(spec, S->st, &lin);
+    if (rc || g >= lin.generations) {
+        sw_pbt_lineage_free(&lin);
+        return rc;
+    }
+    const char *metric = sw_stop_metric_name(spec->stop.metric);
+    int n = lin.population, exploits = 0;
+    for (int m = 0; m < n; m++) exploits += lin.moves[(size_t)g * n + m].donor >= 0;
+    size_t used = (size_t)snprintf(line, len, "sweep %s: generation %d (epoch %d): %d of %d member%s exploit%s",
+                                   spec->name, g, lin.barrier[g - 1], exploits, n, sw_plural(n), exploits ? ":" : "");
+    for (int m = 0; m < n && used < len; m++) {
+        const sw_pbt_move *mv = &lin.moves[(size_t)g * n + m];
+        if (mv->donor < 0) continue;
+        char mine[32], theirs[32];
+        sw_format_metric(metric, mv->metric, mine, sizeof mine);
+        sw_format_metric(metric, lin.moves[(size_t)g * n + mv->donor].metric, theirs, sizeof theirs);
+        used += (size_t)snprintf(line + used, len - used, " %s <- %s (%s %s, %s)", spec->runs[m].id,
+                                 spec->runs[mv->donor].id, metric, mine, theirs);
+    }
+    sw_pbt_lineage_free(&lin);
+    return SW_OK;
+}
+
 /* Evaluates the state again: the queue of jobs this process can hand out, and (announce)
  * a line per rung newly decided and one per run of this shard newly stopped, counted as
  * finished in p. A run of this shard stopped for good no longer needs its checkpoint in
@@ -367,6 +396,7 @@ static int stop_refresh(const sw_sweep_spec *spec, const char *dir, stop_sched *
         snprintf(line, sizeof line, "sweep %s: %srung %d (epoch %d): %s (%s%s %s %s)", spec->name, where, k,
                  dec[d].epoch, who, metric, configs ? " mean" : "", S->plan.mode == SW_METRIC_MAX ? ">=" : "<=",
                  cut);
+        if (spec->search.kind == SW_SEARCH_PBT && pbt_line(spec, S, k + 1, line, sizeof line)) return SW_ENOMEM;
         if (announce && !quiet) sw_progress_note(p, line);
     }
     for (int i = 0; i < spec->n_runs; i++) {
@@ -513,15 +543,37 @@ typedef struct {
     const char *path;
     const sw_config *cfg;
     const char *run_id;
+    const char *dir;
+    int snapshot_epoch;          /* pbt: the barrier the job ends at, whose state is kept (0: none) */
     bool saved;                  /* a checkpoint was written by this job */
     int saved_epoch, saved_step; /* where the last one was taken */
     char err[512];
 } checkpoint_ctx;
 
+/* pbt: the checkpoint just written at a barrier is also the member's snapshot there (a
+ * second name for it: the checkpoint is replaced, never rewritten in place). */
+static int keep_snapshot(checkpoint_ctx *c)
+{
+    char snap[PATH_MAX];
+    if (sw_pbt_snapshot_path(c->dir, c->run_id, c->snapshot_epoch, false, snap, sizeof snap)) {
+        snprintf(c->err, sizeof c->err, "%s: path too long", c->dir);
+        return SW_EINVAL;
+    }
+    if ((unlink(snap) && errno != ENOENT) || link(c->path, snap)) {
+        snprintf(c->err, sizeof c->err, "cannot keep its state at epoch %d as %.300s: %s", c->snapshot_epoch, snap,
+                 strerror(errno));
+        return SW_EIO;
+    }
+    return SW_OK;
+}
+
 static int save_checkpoint(void *ctx, const sw_train_state *state)
 {
     checkpoint_ctx *c = ctx;
     int rc = sw_checkpoint_write(c->path, state, c->cfg, c->err, sizeof c->err);
+    if (rc == SW_OK && c->snapshot_epoch && sw_train_state_epoch(state) == c->snapshot_epoch &&
+        sw_train_state_step(state) == 0)
+        rc = keep_snapshot(c);
     if (rc == SW_OK) {
         c->saved = true;
         c->saved_epoch = sw_train_state_epoch(state);
@@ -598,6 +650,97 @@ static sw_train_state *job_start(sw_train_state *resume, int until)
     return resume;
 }
 
+/* pbt: the config run i trains with in the generation that ends at `until` (its values
+ * then, from the lineage its population's files give) and where it starts: its own
+ * checkpoint when one lies inside that generation (an interrupted job), else its state at
+ * the generation's first barrier (with its donor's network when it exploits there).
+ * Returns SW_OK, or a negative code with err. */
+static int pbt_job(sweep_loop *L, int i, int until, const char *ckpt, sw_config *cfg, sw_train_state **resume,
+                   sw_pbt_lineage *lin_out, char *err, size_t errlen)
+{
+    *resume = NULL;
+    sw_pbt_lineage lin;
+    int rc = sw_pbt_lineage_read(L->spec, L->dir, &lin);
+    int g = rc ? -1 : sw_pbt_generation_of(&lin, until);
+    if (!rc && (g < 0 || g >= lin.generations)) {
+        snprintf(err, errlen, "the population's files do not decide the generation that ends at epoch %d", until);
+        rc = SW_EINVAL;
+    }
+    if (!rc) rc = sw_pbt_config(L->spec, &lin, i, g, cfg, err, errlen);
+    if (!rc) {
+        int first = g ? lin.barrier[g - 1] : 0;
+        sw_train_state *own = NULL;
+        char why[1024];
+        if (ckpt && sw_checkpoint_read(ckpt, cfg, &own, why, sizeof why) == SW_OK) {
+            int e = sw_train_state_epoch(own), s = sw_train_state_step(own);
+            if (!((e > first || (e == first && s > 0)) && e < until)) {
+                sw_train_state_free(own);
+                own = NULL;
+            }
+        }
+        if (!own && g > 0) rc = sw_pbt_start_state(L->spec, L->dir, &lin, i, g, &own, err, errlen);
+        *resume = own;
+    }
+    if (rc) sw_pbt_lineage_free(&lin);
+    else *lin_out = lin; /* the member's file records it */
+    return rc;
+}
+
+/* Where the job of run i to `until` starts (*resume, NULL: from scratch) and the config it
+ * trains with (*cfg: the run's, or a pbt member's of that generation; *lin, the caller's to
+ * free: the population's lineage). Returns SW_OK, or a negative code with err (pbt: its
+ * starting state cannot be made). */
+static int job_prepare(sweep_loop *L, int i, int until, const char *ckpt, bool checkpoints, sw_config *cfg,
+                       sw_train_state **resume, sw_pbt_lineage *lin, char *err, size_t errlen)
+{
+    const sw_run_spec *run = &L->spec->runs[i];
+    *cfg = run->cfg;
+    memset(lin, 0, sizeof *lin);
+    if (L->spec->search.kind == SW_SEARCH_PBT)
+        return pbt_job(L, i, until, checkpoints ? ckpt : NULL, cfg, resume, lin, err, errlen);
+    *resume = job_start(checkpoints ? load_checkpoint(L, run, ckpt) : NULL, until);
+    return SW_OK;
+}
+
+/* Writes the file of run i's job to `until` from res (train's return code trc; lin: a pbt
+ * member's lineage, else NULL), removes its checkpoint (ckpt, NULL: none) once the run no
+ * longer needs it, and says in rep how the job ended. */
+static void write_job_file(sweep_loop *L, int i, int until, const sw_pbt_lineage *lin, const sw_run_result *res,
+                           int trc, const char *ckpt, sw_run_report *rep)
+{
+    const sw_sweep_spec *spec = L->spec;
+    const sw_run_spec *run = &spec->runs[i];
+    const char *swept[64];
+    int n_sw = spec->n_swept < 64 ? spec->n_swept : 64;
+    for (int j = 0; j < n_sw; j++) swept[j] = spec->swept_keys[j];
+    sw_run_meta meta = {run->id, spec->name, swept, n_sw, NULL};
+    sw_pbt_record life = {0};
+    char werr[512] = "";
+    int wrc = lin ? sw_pbt_record_init(&life, spec, lin, i, sw_pbt_generation_of(lin, until), res->history.epochs)
+                  : SW_OK;
+    if (lin) meta.lineage = &life.life;
+    if (wrc == SW_OK) wrc = sw_h5_write_run(L->dir, &meta, &run->cfg, res, werr, sizeof werr);
+    else snprintf(werr, sizeof werr, "out of memory");
+    sw_pbt_record_free(&life);
+    /* its file is complete: the checkpoint has served (a stopped run, at an early-stopping
+     * rung, keeps it to continue from) */
+    if (wrc == SW_OK && ckpt && res->status != SW_RUN_STOPPED) unlink(ckpt);
+    if (wrc) {
+        rep->end = SW_END_FAILED;
+        snprintf(rep->detail, sizeof rep->detail, "could not write its file: %s", werr);
+    } else if (res->status == SW_RUN_DONE) {
+        rep->end = SW_END_DONE;
+    } else if (res->status == SW_RUN_STOPPED) {
+        rep->end = SW_END_RUNG;
+    } else if (res->status == SW_RUN_DIVERGED) {
+        rep->end = SW_END_DIVERGED;
+        snprintf(rep->detail, sizeof rep->detail, "%s", res->error);
+    } else {
+        rep->end = SW_END_FAILED;
+        snprintf(rep->detail, sizeof rep->detail, "%s", res->error[0] ? res->error : sw_strerror(trc));
+    }
+}
+
 /* Trains run i (up to epoch `until`, 0: to the end) on the calling thread (slot `slot` of
  * the progress), from its checkpoint when it has one, writes its file (then removes the
  * checkpoint, unless the run stopped at a rung) and fills *rep with how it ended. */
@@ -607,15 +750,25 @@ static void run_one(sweep_loop *L, int slot, int i, int until, sw_run_report *re
     const sw_run_spec *run = &spec->runs[i];
     worker_ctx wc = {L, slot};
     char ckpt[PATH_MAX];
-    checkpoint_ctx cc = {.path = ckpt, .cfg = &run->cfg, .run_id = run->id};
+    sw_config cfg;
+    bool pbt = spec->search.kind == SW_SEARCH_PBT;
+    checkpoint_ctx cc = {.path = ckpt, .cfg = &cfg, .run_id = run->id, .dir = L->dir,
+                         .snapshot_epoch = pbt && until < run->cfg.train.epochs ? until : 0};
     epoch_ctx ec = {&L->p->slots[slot], run->id, L->live, slot};
     bool checkpoints = sw_outdir_checkpoint_path(L->dir, run->id, ckpt, sizeof ckpt) == SW_OK;
-    sw_train_state *resume = job_start(checkpoints ? load_checkpoint(L, run, ckpt) : NULL, until);
+    sw_train_state *resume = NULL;
+    sw_pbt_lineage lin;
+    rep->run = i;
+    rep->until = until;
+    rep->detail[0] = 0;
+    if (job_prepare(L, i, until, ckpt, checkpoints, &cfg, &resume, &lin, rep->detail, sizeof rep->detail)) {
+        rep->end = SW_END_FAILED;
+        return;
+    }
     char resumed[96] = "";
     bool was_resumed = resume != NULL;
     int resumed_at = resume ? sw_train_state_epoch(resume) : 0;
-    if (resume)
-        position_text(resumed, sizeof resumed, &run->cfg, resumed_at, sw_train_state_step(resume));
+    if (resume) position_text(resumed, sizeof resumed, &cfg, resumed_at, sw_train_state_step(resume));
     if (resumed_at) sw_progress_on_epoch(&L->p->slots[slot], resumed_at, NULL);
     sw_live_run_started(L->live, slot, i, until, resumed_at);
     sw_train_hooks hooks = {.on_epoch = on_epoch,
@@ -644,11 +797,8 @@ static void run_one(sweep_loop *L, int slot, int i, int until, sw_run_report *re
         if (sw_text_open(run->cfg.task.path, &text, why, sizeof why) == SW_OK) hooks.text = text;
     }
     sw_run_result res;
-    int trc = sw_train_run(&run->cfg, &hooks, &res);
+    int trc = sw_train_run(&cfg, &hooks, &res);
     sw_train_state_free(resume);
-    rep->run = i;
-    rep->until = until;
-    rep->detail[0] = 0;
     if (cc.err[0]) snprintf(res.error, sizeof res.error, "saving a checkpoint: %.230s", cc.err);
     if (trc == SW_EINTERRUPTED) {
         rep->end = SW_END_STOPPED;
@@ -663,29 +813,7 @@ static void run_one(sweep_loop *L, int slot, int i, int until, sw_run_report *re
             snprintf(rep->detail, sizeof rep->detail, "interrupted before a checkpoint; the run will be redone");
         }
     } else {
-        const char *swept[64];
-        int n_sw = spec->n_swept < 64 ? spec->n_swept : 64;
-        for (int j = 0; j < n_sw; j++) swept[j] = spec->swept_keys[j];
-        sw_run_meta meta = {run->id, spec->name, swept, n_sw};
-        char werr[512] = "";
-        int wrc = sw_h5_write_run(L->dir, &meta, &run->cfg, &res, werr, sizeof werr);
-        /* its file is complete: the checkpoint has served (a stopped run, at an early-stopping
-         * rung, keeps it to continue from) */
-        if (wrc == SW_OK && checkpoints && res.status != SW_RUN_STOPPED) unlink(ckpt);
-        if (wrc) {
-            rep->end = SW_END_FAILED;
-            snprintf(rep->detail, sizeof rep->detail, "could not write its file: %s", werr);
-        } else if (res.status == SW_RUN_DONE) {
-            rep->end = SW_END_DONE;
-        } else if (res.status == SW_RUN_STOPPED) {
-            rep->end = SW_END_RUNG;
-        } else if (res.status == SW_RUN_DIVERGED) {
-            rep->end = SW_END_DIVERGED;
-            snprintf(rep->detail, sizeof rep->detail, "%s", res.error);
-        } else {
-            rep->end = SW_END_FAILED;
-            snprintf(rep->detail, sizeof rep->detail, "%s", res.error[0] ? res.error : sw_strerror(trc));
-        }
+        write_job_file(L, i, until, pbt ? &lin : NULL, &res, trc, checkpoints ? ckpt : NULL, rep);
     }
     if (was_resumed && rep->end != SW_END_STOPPED) { /* "resumed at epoch 4", "resumed in epoch 5 after step 17 of 40" */
         size_t used = strlen(rep->detail);
@@ -699,6 +827,7 @@ static void run_one(sweep_loop *L, int slot, int i, int until, sw_run_report *re
     rep->final_test_acc = res.final_test_acc;
     rep->wall_seconds = res.wall_seconds;
     sw_run_result_free(&res);
+    sw_pbt_lineage_free(&lin);
 }
 
 /* One worker: runs from the queue (rank 0) or from rank 0 (other ranks, whose requests
@@ -891,6 +1020,14 @@ static int fit_memory(const sw_sweep_spec *spec, const order_item *order, int n_
     return threads;
 }
 
+/* pbt: whether every member's file is final (the snapshots have served). */
+static bool pbt_finished(const stop_sched *S, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (S->now.fate[i] != SW_FATE_FINAL) return false;
+    return true;
+}
+
 /* The first index write (rank 0). Under MPI the index is rank 0's (the one the others
  * report to); when it cannot be written, every rank gives up together rather than wait
  * for a dispatcher. */
@@ -928,14 +1065,15 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
     sw_outdir_scan_options scan = {.move_aside = rank == 0, .report = stderr, .cache = rank == 0 ? ix.cache : NULL};
     /* Early stopping reads every run's file with its history: decisions need them all. */
     void *stop_ctx[2] = {NULL, (void *)spec};
-    if (spec->stop.kind != SW_STOP_NONE) {
+    bool pbt = spec->search.kind == SW_SEARCH_PBT; /* its barriers are rungs where all go on */
+    if (spec->stop.kind != SW_STOP_NONE || pbt) {
         if (!(S = stop_create(spec, opt))) {
             rc = SW_ENOMEM;
             goto done;
         }
         stop_ctx[0] = S;
         scan.all_runs = true, scan.on_file = stop_on_file, scan.ctx = stop_ctx;
-        if (rank == 0) ix.decisions = &S->table;
+        if (rank == 0 && !pbt) ix.decisions = &S->table;
     }
     int n_pending = list_pending(spec, opt, &scan, out, order, err, errlen);
     if (n_pending >= 0 && S) n_pending = stop_pending(spec, opt->dir, S, out, order);
@@ -978,6 +1116,7 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
     pthread_mutex_destroy(&L.lock);
     if (ranks > 1) out->interrupted = sw_mpi_any(out->interrupted);
     if (rank == 0) rc = sw_index_keeper_last(&ix, err, errlen);
+    if (rank == 0 && pbt && S && pbt_finished(S, spec->n_runs)) sw_pbt_remove_snapshots(spec, opt->dir);
     /* after the index's last write: the report's last page reads it */
     if (S) S->live = NULL;
     sw_live_stop(live, out->interrupted);

@@ -22,11 +22,12 @@ static const char *const event_names[SW_TEST_EVENT_COUNT] = {"step", "epoch", "c
 /* What the variables asked for; written by sw_test_hooks_init alone, before any thread. */
 static struct {
     bool checkpoints_unthrottled;
+    bool pbt_keep;
     int hold_event;            /* sw_test_event, or -1: no hold */
     long hold_at;              /* the hold comes at this occurrence (>= 1) */
     char release[PATH_MAX];    /* "" : held until killed */
     char release_dir[PATH_MAX];
-} g_want = {false, -1, 0, "", ""};
+} g_want = {false, false, -1, 0, "", ""};
 
 static atomic_long g_seen[SW_TEST_EVENT_COUNT];
 static atomic_int g_held;      /* the hold was announced */
@@ -40,6 +41,16 @@ static int parse_checkpoints(const char *v, char *err, size_t errlen)
         return SW_EINVAL;
     }
     g_want.checkpoints_unthrottled = true;
+    return SW_OK;
+}
+
+static int parse_pbt(const char *v, char *err, size_t errlen)
+{
+    if (strcmp(v, "keep") != 0) {
+        sw_set_error(err, errlen, "expects keep");
+        return SW_EINVAL;
+    }
+    g_want.pbt_keep = true;
     return SW_OK;
 }
 
@@ -87,6 +98,7 @@ static const struct {
     {"SWEEP_TEST_CHECKPOINTS", parse_checkpoints},
     {"SWEEP_TEST_HOLD", parse_hold},
     {"SWEEP_TEST_RELEASE", parse_release},
+    {"SWEEP_TEST_PBT", parse_pbt},
 };
 
 int sw_test_hooks_init(char *err, size_t errlen)
@@ -117,6 +129,11 @@ int sw_test_hooks_init(char *err, size_t errlen)
 bool sw_test_checkpoints_unthrottled(void)
 {
     return g_want.checkpoints_unthrottled;
+}
+
+bool sw_test_pbt_keep(void)
+{
+    return g_want.pbt_keep;
 }
 
 void sw_test_note(sw_test_event ev, const char *what)

@@ -10,6 +10,11 @@
  *       a run saves a checkpoint at every record.checkpoint_every-th epoch, without train.h's
  *       floor of SW_CHECKPOINT_MIN_SECONDS of work since the previous one (which makes a
  *       fast machine write none).
+ *   SWEEP_TEST_PBT=keep
+ *       a pbt search keeps its members' states at the barriers (DIR/<run id>.at<E>.ckpt)
+ *       when it ends, and writes the state each exploiting member starts its next
+ *       generation from as DIR/<run id>.at<E>.start.ckpt, for a test to compare with the
+ *       donor's.
  *   SWEEP_TEST_HOLD=EVENT[:N]
  *       at the N-th (default first) EVENT of this process, the sweep prints one line on
  *       stderr, "sweep: test hold at EVENT N (...)", even with --quiet, and holds: the thread
@@ -49,6 +54,9 @@ int sw_test_hooks_init(char *err, size_t errlen);
 
 /* SWEEP_TEST_CHECKPOINTS=unthrottled (for sw_train_hooks.checkpoint_unthrottled). */
 bool sw_test_checkpoints_unthrottled(void);
+
+/* SWEEP_TEST_PBT=keep. */
+bool sw_test_pbt_keep(void);
 
 /* Counts an occurrence of `ev` (any thread, lock held or not; `what` names the run, may be
  * NULL); the one SWEEP_TEST_HOLD names announces the hold. Does not wait itself. */

@@ -50,7 +50,7 @@ const char *fuzz_write_run(const char *dir, int i, sw_config *cfg)
         fprintf(stderr, "fuzz: base run %d: %s\n", i, err);
         abort();
     }
-    sw_run_meta meta = {runs[i].id, "fuzz", swept, 2};
+    sw_run_meta meta = {runs[i].id, "fuzz", swept, 2, NULL};
     if (sw_h5_write_run(dir, &meta, cfg, &r, err, sizeof err)) {
         fprintf(stderr, "fuzz: base run %d: %s\n", i, err);
         abort();
