@@ -18,11 +18,12 @@ reload.
 
 Cost: run files and checkpoints are read again only when their size or mtime changed
 (RunCache). The parts that cost more, the table (`sweep summarize`, which reads every run),
-the figures and the running runs' curves, are redrawn when the runs changed and only while
-the rewrites stay within CPU_BUDGET of the sweep's own CPU time (--watch, or without
+the figures and the running runs' curves, are redrawn when what they are drawn from changed,
+and only while the report's whole CPU time (from its start, imports included, with the last
+page's cost set aside) stays within CPU_BUDGET of the sweep's own (--watch, or without
 /proc: at most every max(--report-every, HEAVY_FACTOR times their last cost) seconds, or
-at a barrier); the last page redraws everything. Each rewrite in between keeps them and
-counts and lists the runs finished since.
+at a barrier). The last page redraws the table and every figure whose inputs changed. Each
+rewrite in between keeps them and counts and lists the runs finished since.
 """
 
 import glob
@@ -46,11 +47,13 @@ HEARTBEAT_STALE = 60.0      # src/sweep/live.h SW_LIVE_STALE
 # cost (CPU seconds): at most 1/HEAVY_FACTOR of one core spent on them (--watch, or where
 # the sweep's CPU time cannot be read).
 HEAVY_FACTOR = 40.0
-# The sweep's own live report spends on its rewrites between the first page and the last
-# at most this fraction of the CPU time the sweep has used meanwhile (read from
-# /proc/PPID/stat): a run that finished is always counted and listed, but the table, the
-# figures and the running runs' curves wait until the budget allows them.
-CPU_BUDGET = 0.015
+# The sweep's own live report spends at most this fraction of the CPU time the sweep has
+# used (read from /proc/PPID/stat), counted from the report's start (its imports, every
+# page) and with the last page's expected cost set aside: a run that finished is always
+# counted and listed, but the table, the figures and the running runs' curves wait until
+# the budget allows them. (The last page, which is complete, and the rewrites after each
+# run, which are cheap, are made whatever the budget.)
+CPU_BUDGET = 0.02
 # The page's reload interval is the rewrite interval, between these (seconds).
 RELOAD_MIN, RELOAD_MAX = 2, 10
 # --watch looks at the directory at least this often (seconds).
@@ -221,13 +224,16 @@ class Live:
         self.dirs, self.out, self.every, self.sweep_bin, self.dpi, self.mode = dirs, out, every, sweep_bin, dpi, mode
         self.log = log or (lambda m: None)
         self.cache = RunCache()
-        self.heavy = None            # (set of run paths drawn, rows, table html, figs)
+        self.heavy = None            # (runs drawn: report.runs_stamp, rows, table html, figs)
         self.heavy_at, self.heavy_cost = 0.0, 0.0
+        self.final_cost = 0.0        # the most a redraw of the table and figures has cost: the last page's
+        self.figures = {}            # report.draw_figures' memo: each figure with its inputs' stamps
         self.fingerprint = None
         self.started = time.time()
         self.parent = os.getppid() if mode == "live" else None
-        self.budget_base = None      # (own CPU, the sweep's CPU) after the first page
         self.running_img = None      # the running runs' figure as last drawn (html)
+        self.running_key = None      # what it was drawn from: run ids and checkpoint stamps
+        self.running_cost = 0.3      # what drawing it cost last (CPU seconds; a guess before)
         self.last = {}               # what the last rewrite measured: runs, read, seconds, cpu, heavy
 
     # ---- what changed
@@ -264,13 +270,14 @@ class Live:
             return None
 
     def affordable(self, cost):
-        """Whether spending `cost` more CPU seconds keeps the rewrites within CPU_BUDGET of
-        the sweep's CPU time; None when the sweep's CPU time is unknown (then the rule of
-        time applies)."""
+        """Whether spending `cost` more CPU seconds keeps this process's CPU time so far (its
+        children's included), with the last page's expected cost set aside, within
+        CPU_BUDGET of the sweep's CPU time; None when the sweep's CPU time is unknown (then
+        the rule of time applies)."""
         s = self.sweep_cpu()
-        if s is None or self.budget_base is None:
+        if s is None:
             return None
-        return (_cpu() - self.budget_base[0]) + cost <= CPU_BUDGET * (s - self.budget_base[1])
+        return _cpu() + cost + self.final_cost <= CPU_BUDGET * s
 
     # ---- the page
     def rewrite(self, final=False, force_heavy=False, note=""):
@@ -280,32 +287,36 @@ class Live:
         self.cache.reset_reads()
         sw = report.Sweep(self.dirs, cache=self.cache)
         beats = [p for d in self.dirs for p in read_heartbeats(d)]
-        paths = frozenset(r.path for r in sw.runs)
+        stamp = report.runs_stamp(sw)
         budget = self.affordable(self.heavy_cost)
         due = self.heavy is None or final or (budget if budget is not None else force_heavy or (
             time.time() - self.heavy_at >= max(self.every, HEAVY_FACTOR * self.heavy_cost)))
-        if self.heavy is None or (due and paths != self.heavy[0]):
+        if self.heavy is None or (due and stamp != self.heavy[0]):
             h0 = _cpu()
             rows, table = report.table_section(sw, self.sweep_bin, self.log)
-            figs = report.draw_figures(sw, None, self.dpi, self.log)
-            self.heavy = (paths, rows, table, figs)
+            figs = report.draw_figures(sw, None, self.dpi, self.log, memo=self.figures)
+            self.heavy = (stamp, rows, table, figs)
             self.heavy_at, self.heavy_cost = time.time(), _cpu() - h0
+            self.final_cost = max(self.final_cost, self.heavy_cost)
             heavy = True
         else:
             heavy = False
         _, rows, table, figs = self.heavy
-        fresh = [r for r in sw.runs if r.path not in self.heavy[0]]
+        drawn = {path for path, _ in self.heavy[0]}
+        fresh = [r for r in sw.runs if r.path not in drawn]
         live = self._live_parts(sw, beats, fresh, final, note)
         page = report.page_html(sw, report.made_now(), table, figs, live)
         report.write_page(self.out, page)
-        if self.budget_base is None and self.parent:
-            s = self.sweep_cpu()
-            self.budget_base = (_cpu(), s) if s is not None else None
         self.last = {"runs": len(sw.runs), "read": len(self.cache.reads), "seconds": time.time() - t0,
                      "cpu": _cpu() - c0, "heavy": heavy, "running": live["n_running"], "pending": live["n_pending"]}
         self.log("rewrote %s: %d runs (%d files read), %s, %.2f s (CPU %.2f s)%s"
                  % (self.out, len(sw.runs), len(self.cache.reads), "table and figures redrawn" if heavy else
                     "table and figures kept", self.last["seconds"], self.last["cpu"], " (final)" if final else ""))
+        if final:
+            s = self.sweep_cpu()
+            self.log("the report's CPU time in all: %.2f s%s" % (_cpu(), "" if s is None else
+                                                                  ", the sweep's so far: %.2f s (%.2f%%)"
+                                                                  % (s, 100 * _cpu() / s if s > 0 else 0)))
         return sw, beats
 
     def _live_parts(self, sw, beats, fresh, final, note):
@@ -343,12 +354,11 @@ class Live:
                 for p in gone))
         if running:
             parts.append(self._running_table(running, now))
-            if final or self.running_img is None or self.affordable(0.3) is not False:
-                self.running_img = self._running_figure(running)
-            parts.append(self.running_img)
+            parts.append(self._running_figure_kept(running, final))
         if fresh:
             parts.append('<p>Finished since the table and figures below were drawn (they are redrawn %s): %s.</p>'
-                         % ("within %.1f%% of the sweep's CPU time" % (100 * CPU_BUDGET) if self.budget_base else
+                         % ("while this report's CPU time stays within %g%% of the sweep's" % (100 * CPU_BUDGET)
+                            if self.parent and self.sweep_cpu() is not None else
                             "at most every %s" % _duration(max(self.every, HEAVY_FACTOR * self.heavy_cost)), ", ".join(
                              "<code>%s</code> %s %s" % (_e(r.run_id), _e(r.status), _metric(r.metric, r.best_metric))
                              for r in fresh[:50]) + (" and %d more" % (len(fresh) - 50) if len(fresh) > 50 else "")))
@@ -356,7 +366,7 @@ class Live:
         head = "" if final else '<noscript><meta http-equiv="refresh" content="%d"></noscript>' % reload_s
         script = "" if final else LIVE_SCRIPT.replace("RELOAD_SECONDS", str(reload_s))
         return {"head": head, "nav": [("live", "Now" if not final else "The sweep")], "top": "".join(parts),
-                "script": script, "n_running": len(running), "n_pending": n_pending}
+                "script": script, "n_running": len(running), "n_pending": n_pending, "running": ids}
 
     def _running_table(self, running, now):
         rows = []
@@ -371,6 +381,18 @@ class Live:
         return ('<div class="wide"><table id="running"><thead><tr><th>run</th><th>state</th><th>epoch</th>'
                 '<th>metric</th><th>now</th><th>best</th><th>ETA</th><th>where</th></tr></thead><tbody>%s'
                 '</tbody></table></div>' % "".join(rows))
+
+    def _running_figure_kept(self, running, final):
+        """The running runs' figure: drawn again when a run started or ended or a checkpoint
+        changed, and the budget allows it (the last page: always); else as last drawn."""
+        key = tuple((r["id"], report.file_stamp(os.path.join(d, r["id"] + ".ckpt")))
+                    for r, _ in running[:MAX_RUNNING_LINES] for d in self.dirs)
+        if key != self.running_key and (final or self.running_img is None or
+                                        self.affordable(self.running_cost) is not False):
+            c0 = _cpu()
+            self.running_img = self._running_figure(running)
+            self.running_key, self.running_cost = key, _cpu() - c0
+        return self.running_img
 
     def _running_figure(self, running):
         """The running runs' curves so far, from their checkpoints' /history."""

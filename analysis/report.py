@@ -568,22 +568,52 @@ def fig_pareto(sw, ctx):
                  "best,s/run</code> (or <code>best,params</code>)." % (len(configs), "; ".join(fronts)))
 
 
-# The figures, in page order: (anchor, heading, function, crop). A function returns
+# The figures, in page order: (anchor, heading, function, crop, inputs). A function returns
 # (figure, caption) or None when the figure does not apply to this sweep. crop: the figure
 # may put a legend outside its axes (plots._legend), so its PNG is cropped to what is drawn.
+# inputs: what the figure is drawn from, so that a live page redraws it only when that
+# changed (draw_figures' memo): "runs" every complete run file, "hidden" the one run whose
+# hidden units it shows, "index" the sweep's sweep.h5 alone, "runs+index" both.
 FIGURES = (
-    ("metric", "Best metric against each swept key", fig_metric, False),
-    ("vanishing", "Best metric against sequence length", fig_vanishing, True),
-    ("curves", "Learning curves", fig_curves, False),
-    ("search", "Search: best so far against points evaluated", fig_search, False),
-    ("pbt", "Population-based training: members, exploits and schedules", fig_pbt, False),
-    ("rungs", "Early stopping", fig_rungs, False),
-    ("gradients", "Gradient flow", fig_gradients, True),
-    ("hidden", "Hidden units", fig_hidden, False),
-    ("attention", "Attention maps", fig_attention, False),
-    ("parallel", "Configurations (parallel coordinates)", fig_parallel, False),
-    ("pareto", "Metric against cost (Pareto frontier)", fig_pareto, False),
+    ("metric", "Best metric against each swept key", fig_metric, False, "runs"),
+    ("vanishing", "Best metric against sequence length", fig_vanishing, True, "runs"),
+    ("curves", "Learning curves", fig_curves, False, "runs"),
+    ("search", "Search: best so far against points evaluated", fig_search, False, "index"),
+    ("pbt", "Population-based training: members, exploits and schedules", fig_pbt, False, "runs+index"),
+    ("rungs", "Early stopping", fig_rungs, False, "runs"),
+    ("gradients", "Gradient flow", fig_gradients, True, "runs"),
+    ("hidden", "Hidden units", fig_hidden, False, "hidden"),
+    ("attention", "Attention maps", fig_attention, False, "runs"),
+    ("parallel", "Configurations (parallel coordinates)", fig_parallel, False, "runs"),
+    ("pareto", "Metric against cost (Pareto frontier)", fig_pareto, False, "runs"),
 )
+
+
+def file_stamp(path):
+    """(size, mtime, inode) of a file, None when it is not there: a writer that replaces a
+    file whole gives its new version another stamp."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def runs_stamp(sw):
+    """The complete run files a page is drawn from, each with its file_stamp."""
+    return frozenset((r.path, file_stamp(r.path)) for r in sw.runs)
+
+
+def _figure_inputs(sw, ctx, inputs):
+    if inputs == "hidden":
+        r = ctx["hidden_run"]
+        return ("hidden", None) if r is None else ("hidden", r.path, file_stamp(r.path), ctx["hidden_why"])
+    index = tuple(file_stamp(os.path.join(d, "sweep.h5")) for d in sw.dirs)
+    if inputs == "index":
+        return ("index",) + index
+    if inputs == "runs+index":
+        return ("runs+index", ctx["runs_stamp"]) + index
+    return ("runs", ctx["runs_stamp"])
 
 
 def pick_hidden_run(sw, run_id):
@@ -625,7 +655,7 @@ tbody tr:nth-child(even){background:#fafaf8}
 .status span{display:inline-block;padding:0 7px;margin-right:5px;border-radius:9px;background:#eee}
 .s-done{background:#d8f0d8!important}.s-failed{background:#f6d0cc!important}
 .s-diverged{background:#f8e3c0!important}.s-pending{background:#e3e7f3!important}
-.s-stopped{background:#e9e1f4!important}
+.s-stopped{background:#e9e1f4!important}.s-running{background:#cfe6f7!important}
 figure{margin:1.2em 0;break-inside:avoid}figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{color:#444;font-size:.92em;max-width:70em}.note{color:#8a5a00}
 .wide{overflow-x:auto}.tall{max-height:34em;overflow-y:auto;border-bottom:1px solid #ddd}
@@ -665,12 +695,17 @@ document.querySelectorAll("table.sortable").forEach(function (t) {
 """
 
 
-def _status_counts(sw):
+def _status_counts(sw, running=()):
+    """Runs per status of the complete files, then those without one: running (ids in
+    `running`, which a live page knows from the heartbeats) and pending (the rest)."""
     counts = {}
     for r in sw.runs:
         counts[r.status] = counts.get(r.status, 0) + 1
-    if sw.pending:
-        counts["pending"] = len(sw.pending)
+    n_running = sum(1 for rid in sw.pending if rid in running)
+    if n_running:
+        counts["running"] = n_running
+    if len(sw.pending) > n_running:
+        counts["pending"] = len(sw.pending) - n_running
     return counts
 
 
@@ -682,12 +717,14 @@ def _distinct(values):
     return out
 
 
-def overview_html(sw, made):
-    counts = _status_counts(sw)
+def overview_html(sw, made, running=()):
+    """The overview's facts; running: ids of the runs running now (a live page's), counted
+    apart from the pending ones."""
+    counts = _status_counts(sw, running)
     total = sum(counts.values())
+    order = STATUSES + ("running", "pending")
     chips = "".join('<span class="s-%s">%s %d</span>' % (_e(s), _e(s), n)
-                    for s, n in sorted(counts.items(), key=lambda kv: (STATUSES + ("pending",)).index(kv[0])
-                                       if kv[0] in STATUSES + ("pending",) else 9))
+                    for s, n in sorted(counts.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 9))
     times = sorted(_distinct(str(r.attrs.get("created", "")) for r in sw.runs))
     secs = sum(float(r.attrs.get("wall_seconds", 0.0)) for r in sw.runs)
     programs = _distinct(str(r.attrs.get("program", "")) for r in sw.runs) or \
@@ -817,30 +854,47 @@ def table_section(sw, sweep_bin, log):
     return rows, "".join(parts)
 
 
-def draw_figures(sw, run_id, dpi, log):
-    """The figures of FIGURES that apply: [(anchor, heading, (uri, w, h) or None, caption)]."""
+def draw_figures(sw, run_id, dpi, log, memo=None):
+    """The figures of FIGURES that apply: [(anchor, heading, (uri, w, h) or None, caption)].
+    memo (a dict the caller keeps between pages, or None): each figure drawn is kept there
+    with its inputs' stamps, and one whose inputs did not change is taken from there."""
     ctx = {}
     ctx["hidden_run"], ctx["hidden_why"] = pick_hidden_run(sw, run_id) if sw.runs else (None, "")
+    ctx["runs_stamp"] = runs_stamp(sw) if memo is not None else None
     figs = []
-    for anchor, heading, f, crop in FIGURES:
-        t1 = time.time()
+    for anchor, heading, f, crop, inputs in FIGURES:
         if not sw.runs:
             break
-        try:
-            res = f(sw, ctx)
-        except load.AnalysisError as e:
-            figs.append((anchor, heading, None, "Not drawn: %s." % _e(e)))
-            continue
-        except Exception as e:        # one figure's failure must not cost the rest of the page
-            sys.stderr.write("analysis report: warning: figure %s: %s: %s\n" % (anchor, type(e).__name__, e))
-            figs.append((anchor, heading, None, "Not drawn: %s: %s." % (type(e).__name__, _e(e))))
-            continue
-        if res is None:
-            continue
-        fig, caption = res
-        figs.append((anchor, heading, _png(fig, dpi, crop), caption))
-        log("figure %s (%s)" % (anchor, _clock(t1)))
+        key = _figure_inputs(sw, ctx, inputs) if memo is not None else None
+        if memo is not None and anchor in memo and memo[anchor][0] == key:
+            entry = memo[anchor][1]
+            log("figure %s kept (its inputs did not change)" % anchor)
+        else:
+            t1 = time.time()
+            entry = _draw_figure(sw, ctx, anchor, heading, f, crop, dpi)
+            if entry and entry[2]:
+                log("figure %s (%s)" % (anchor, _clock(t1)))
+            if memo is not None:
+                memo[anchor] = (key, entry)
+        if entry:
+            figs.append(entry)
     return figs
+
+
+def _draw_figure(sw, ctx, anchor, heading, f, crop, dpi):
+    """One figure's (anchor, heading, (uri, w, h) or None, caption), None when it does not
+    apply; a figure that fails is "Not drawn" with why, never the page's failure."""
+    try:
+        res = f(sw, ctx)
+    except load.AnalysisError as e:
+        return (anchor, heading, None, "Not drawn: %s." % _e(e))
+    except Exception as e:        # one figure's failure must not cost the rest of the page
+        sys.stderr.write("analysis report: warning: figure %s: %s: %s\n" % (anchor, type(e).__name__, e))
+        return (anchor, heading, None, "Not drawn: %s: %s." % (type(e).__name__, _e(e)))
+    if res is None:
+        return None
+    fig, caption = res
+    return (anchor, heading, _png(fig, dpi, crop), caption)
 
 
 def figure_html(anchor, heading, img, caption):
@@ -857,7 +911,8 @@ def figure_html(anchor, heading, img, caption):
 
 def page_html(sw, made, table, figs, live=None):
     """The whole page. live (the live report's, live.py): {"head": extra <head> markup (the
-    reload), "nav": [(anchor, title)], "top": html before the overview, "script": js}."""
+    reload), "nav": [(anchor, title)], "top": html before the overview, "script": js,
+    "running": ids of the runs running now}."""
     live = live or {}
     dirs = sw.dirs
     parts = ["<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
@@ -874,7 +929,7 @@ def page_html(sw, made, table, figs, live=None):
         [(a, h) for a, h, _, _ in figs] + [("problems", "Failed and diverged"), ("config", "Config")]
     parts.append('<nav class="noprint">%s</nav>' % "".join('<a href="#%s">%s</a>' % (a, _e(h)) for a, h in nav))
     parts.append(live.get("top", ""))
-    parts.append('<section id="overview"><h2>Overview</h2>%s</section>' % overview_html(sw, made))
+    parts.append('<section id="overview"><h2>Overview</h2>%s</section>' % overview_html(sw, made, live.get("running", ())))
     parts.append(table)
     parts += [figure_html(*f) for f in figs]
     parts.append('<section id="problems"><h2>Failed and diverged runs</h2>%s</section>' % problems_html(sw))

@@ -12,7 +12,8 @@
 #           left), with a reload, rewritten after the next event; the last page has none;
 #           record.report in base: does the same, in grid: is refused; --report-every checked.
 #   watch   `sweep report DIR --watch` on a sweep another process runs: a live page while
-#           it is held, and --watch ends by itself, with the last page, once it completes.
+#           it is held, and --watch ends by itself, with the last page, once it completes;
+#           held with two runs mid-epoch, its overview counts them running, not pending.
 #   cache   a rewrite after one more run finished reads that run file alone.
 #   rounds  a tpe search (tests/data/tpe-small.yaml, rounds of 8 runs) with --report, held
 #           after the first run of its second round: one report process spans the rounds
@@ -158,6 +159,24 @@ watch_mode() {
     check "its last page has every run" has w/report.html "6 runs complete"
     "$SWEEP" report w --watch --live > /dev/null 2> err.txt; rc=$?
     check "--watch --live: exit 2" [ $rc = 2 ]
+    # runs running are counted as running in the overview, apart from the pending ones
+    rm -f "$RELEASE"
+    env SWEEP_TEST_CHECKPOINTS=unthrottled SWEEP_TEST_HOLD=epoch:5 SWEEP_TEST_RELEASE="$RELEASE" \
+        "$SWEEP" "$CFG" -o w2 -j 2 -q 2> w2.err &
+    pid=$!
+    check "a sweep holds with two runs running" await_hold w2.err $pid
+    check "its heartbeat shows them" await 60 "two running runs" running_in w2 2
+    "$SWEEP" report w2 --watch --report-every 1 -q > watch.out 2> watch.err &
+    watcher=$!
+    check "--watch writes a page with two runs running" await 120 "the page" live_page w2/report.html '<b id="live-running">2 running'
+    check "the overview counts them running" has w2/report.html '<span class="s-running">running 2</span>'
+    local pending
+    pending=$(json_field st.json 'j["counts"]["pending"]')
+    check "and the others pending, as status does" has w2/report.html "<span class=\"s-pending\">pending $pending</span>"
+    release
+    check "that sweep ends well" wait $pid
+    check "--watch ends by itself" await 120 "--watch to end" eval "! kill -0 $watcher 2> /dev/null"
+    check "its last page counts no run running" eval "! grep -q 'class=\"s-running\"' w2/report.html"
 }
 
 cache_mode() {
