@@ -33,35 +33,31 @@ YAML
 
 case $MODE in
 mpi)
-    if [ "$MPI_BUILT" != 1 ]; then echo "SKIP: sweep was built without MPI (no MPI library found by CMake)"; exit 77; fi
-    if ! command -v mpirun > /dev/null; then echo "SKIP: mpirun is not on PATH"; exit 77; fi
-    export OMPI_MCA_rmaps_base_oversubscribe=1
-    root=(); [ "$(id -u)" = 0 ] && root=(--allow-run-as-root)
-    MPIRUN=(mpirun "${root[@]}" --bind-to none -np 2)
-    "${MPIRUN[@]}" "$SWEEP" tiny.yaml -j 1 -o np2 > out.txt 2> err.txt
+    mpi_require
+    "${MPIRUN2[@]}" "$SWEEP" tiny.yaml -j 1 -o np2 > out.txt 2> err.txt
     check "mpirun -np 2 -j 1 exits 0" test $? = 0
     check "mpirun -np 2: same files as one process" same one np2
     check "one start line from rank 0" test "$(grep -c 'sweep tiny: 6 runs on 2 ranks' err.txt)" = 1
     check "one line per run" test "$(grep -c '^\[./6\] done' err.txt)" = 6
     check "the table is printed once" test "$(grep -c '^rnn ' out.txt)" = 1
     check "no temporaries left" test -z "$(ls -A np2 | grep '\.tmp\.')"
-    "${MPIRUN[@]}" "$SWEEP" tiny.yaml -j 2 -o np2j2 -q
+    "${MPIRUN2[@]}" "$SWEEP" tiny.yaml -j 2 -o np2j2 -q
     check "mpirun -np 2 -j 2 exits 0" test $? = 0
     check "mpirun -np 2 -j 2: same files as one process" same one np2j2
     # resume: delete two runs and the index; only those two are redone
     rm np2/cell=gru,seed=2.h5 np2/cell=rnn,seed=3.h5 np2/sweep.h5
-    "${MPIRUN[@]}" "$SWEEP" tiny.yaml -j 1 -o np2 > out.txt 2> err.txt
+    "${MPIRUN2[@]}" "$SWEEP" tiny.yaml -j 1 -o np2 > out.txt 2> err.txt
     check "resume under MPI exits 0" test $? = 0
     check "resume: 4 kept, 2 run" has err.txt "4 already complete in np2, 2 to run"
     check "resume under MPI: same files" same one np2
     # a config error: status 2 on every rank (mpirun returns it), one message, nothing written
     printf 'name: bad\nbase: {model: {hiden: 8}}\n' > bad.yaml
-    "${MPIRUN[@]}" "$SWEEP" bad.yaml -o badout > out.txt 2> err.txt
+    "${MPIRUN2[@]}" "$SWEEP" bad.yaml -o badout > out.txt 2> err.txt
     check "config error under MPI exits 2" test $? = 2
     check "config error printed once" test "$(grep -c 'hiden' err.txt)" = 1
     check "config error: nothing written" test ! -e badout
     # --dry-run under MPI: one listing
-    "${MPIRUN[@]}" "$SWEEP" tiny.yaml --dry-run > out.txt 2> err.txt
+    "${MPIRUN2[@]}" "$SWEEP" tiny.yaml --dry-run > out.txt 2> err.txt
     check "dry run under MPI exits 0" test $? = 0
     check "dry run listed once" test "$(grep -c '^total: 6 runs' out.txt)" = 1
     # a run diverging on whichever rank: exit 1, counted by rank 0; --fail-fast stops every rank
@@ -75,7 +71,7 @@ base:
 grid:
   lr: [1e30, 0.01, 0.02, 0.03]
 YAML
-    "${MPIRUN[@]}" "$SWEEP" div.yaml -o d -j 1 > out.txt 2> err.txt
+    "${MPIRUN2[@]}" "$SWEEP" div.yaml -o d -j 1 > out.txt 2> err.txt
     check "a diverged run under MPI: exit 1" test $? = 1
     check "a diverged run under MPI: reported" has err.txt "diverged lr=1e30"
     check "a diverged run under MPI: counted" has err.txt "4 runs: 3 done, 1 diverged, 0 failed"
@@ -85,7 +81,7 @@ YAML
     # take another before the stop, however fast the machine (without the hold, with tiny
     # runs, a rank could, legitimately, and the count below would be a race)
     HOLD=(-x SWEEP_TEST_RELEASE="$RELEASE")
-    "${MPIRUN[@]}" "${HOLD[@]}" -x SWEEP_TEST_HOLD=epoch:1 "$SWEEP" div.yaml -o f -j 1 --fail-fast > out.txt 2> err.txt &
+    "${MPIRUN2[@]}" "${HOLD[@]}" -x SWEEP_TEST_HOLD=epoch:1 "$SWEEP" div.yaml -o f -j 1 --fail-fast > out.txt 2> err.txt &
     mp=$!
     check "--fail-fast under MPI: the divergence reported" await 120 "rank 0's line for the diverged run" \
         grep -q "diverged lr=1e30" err.txt
@@ -111,7 +107,7 @@ grid:
   seed: [1, 2, 3, 4]
 YAML
     "$SWEEP" mid.yaml -j 2 -o midref -q
-    "${MPIRUN[@]}" "${HOLD[@]}" -x SWEEP_TEST_HOLD=run:1 "$SWEEP" mid.yaml -j 1 -o midint > out.txt 2> err.txt &
+    "${MPIRUN2[@]}" "${HOLD[@]}" -x SWEEP_TEST_HOLD=run:1 "$SWEEP" mid.yaml -j 1 -o midint > out.txt 2> err.txt &
     mp=$!
     check "held under MPI once a first run finished" await_hold err.txt $mp
     check "... which rank 0 printed" grep -q '^\[1/4\] done' err.txt
@@ -133,7 +129,7 @@ for f in sorted(os.listdir(d)):
 PYEOF
     check "interrupted MPI sweep: every file under a final name is complete" test -z "$(grep '^BAD' partial.txt)"
     check "interrupted MPI sweep: stopped before the end" test "$(grep -c '^ok seed=' partial.txt)" -lt 4
-    "${MPIRUN[@]}" "$SWEEP" mid.yaml -j 1 -o midint > out.txt 2> err.txt
+    "${MPIRUN2[@]}" "$SWEEP" mid.yaml -j 1 -o midint > out.txt 2> err.txt
     check "resume after Ctrl-C under MPI exits 0" test $? = 0
     check "resume after Ctrl-C under MPI: same files as uninterrupted" same midref midint
     # the comparison can fail: a different sweep differs

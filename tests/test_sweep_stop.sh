@@ -263,14 +263,11 @@ signal)
     check "step 35 was after rung 0" grep -qE "interrupted in epoch [23] after step" t35.txt
     ;;
 mpi)
-    if [ "$MPI_BUILT" != 1 ]; then echo "SKIP: sweep was built without MPI"; exit 77; fi
-    if ! command -v mpirun > /dev/null; then echo "SKIP: mpirun is not on PATH"; exit 77; fi
-    export OMPI_MCA_rmaps_base_oversubscribe=1
-    root=(); [ "$(id -u)" = 0 ] && root=(--allow-run-as-root)
+    mpi_require
     "$SWEEP" "$CFG" -o one -j 1 -q || { echo "FAIL: the one-process sweep"; exit 1; }
-    mpirun "${root[@]}" --bind-to none -np 2 "$SWEEP" "$CFG" -o m2 -j 1 -q; check "mpirun -np 2 -j 1 exits 0" test $? = 0
+    "${MPIRUN2[@]}" "$SWEEP" "$CFG" -o m2 -j 1 -q; check "mpirun -np 2 -j 1 exits 0" test $? = 0
     check "mpirun -np 2 -j 1: the same files and /decisions" same one m2
-    mpirun "${root[@]}" --bind-to none -np 2 "$SWEEP" "$CFG" -o m22 -j 2 -q; check "mpirun -np 2 -j 2 exits 0" test $? = 0
+    "${MPIRUN2[@]}" "$SWEEP" "$CFG" -o m22 -j 2 -q; check "mpirun -np 2 -j 2 exits 0" test $? = 0
     check "mpirun -np 2 -j 2: the same files and /decisions" same one m22
     ;;
 *) echo "unknown mode $MODE"; exit 2 ;;

@@ -175,11 +175,8 @@ signal)
     check "the rerun: the same files and /search as without the signal" same ref t
     ;;
 mpi)
-    if [ "$MPI_BUILT" != 1 ]; then echo "SKIP: sweep was built without MPI (no MPI library found by CMake)"; exit 77; fi
-    if ! command -v mpirun > /dev/null; then echo "SKIP: mpirun is not on PATH"; exit 77; fi
-    export OMPI_MCA_rmaps_base_oversubscribe=1
-    root=(); [ "$(id -u)" = 0 ] && root=(--allow-run-as-root)
-    mpirun "${root[@]}" --bind-to none -np 2 "$SWEEP" "$CFG" -j 1 -o np2 > out.txt 2> err.txt
+    mpi_require
+    "${MPIRUN2[@]}" "$SWEEP" "$CFG" -j 1 -o np2 > out.txt 2> err.txt
     check "mpirun -np 2 exits 0" test $? = 0
     check "mpirun -np 2: the same files and /search as one process" same ref np2
     check "each round said once" test "$(grep -c 'round 2 of 3: 4 points' err.txt)" = 1

@@ -52,3 +52,16 @@ await_hold() {
         sleep 0.05
     done
 }
+
+# mpi_require: skip the test (exit 77) unless sweep was built with MPI ($MPI_BUILT = 1) and
+# mpirun is on PATH; then MPIRUN2 is `mpirun -np 2` with the ranks unbound and allowed to share
+# the cores (and --allow-run-as-root when the tests run as root): "${MPIRUN2[@]}" sweep ...
+# (an array, not a function, so that $! of a backgrounded call is mpirun itself).
+mpi_require() {
+    if [ "${MPI_BUILT:-0}" != 1 ]; then echo "SKIP: sweep was built without MPI (no MPI library found by CMake)"; exit 77; fi
+    if ! command -v mpirun > /dev/null; then echo "SKIP: mpirun is not on PATH"; exit 77; fi
+    export OMPI_MCA_rmaps_base_oversubscribe=1
+    MPIRUN2=(mpirun)
+    [ "$(id -u)" = 0 ] && MPIRUN2+=(--allow-run-as-root)
+    MPIRUN2+=(--bind-to none -np 2)
+}
