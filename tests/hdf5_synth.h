@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "mkdir_p.h"
 #include "model.h"
 #include "record.h"
 #include "train.h"
@@ -38,21 +39,6 @@ static inline double synth_test_acc(unsigned long long seed, int e)
 }
 
 /* A small config: T=12, I=3, H=5, L=2, 6 epochs, gradients every 2 epochs, P=4. */
-/* mkdir -p: creates PATH and its missing parents (errors show up when the path is used).
- * Tests run in parallel under CTest, so none may rely on another having made a parent. */
-static inline void mkdir_p(const char *path)
-{
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = 0;
-            mkdir(buf, 0755);
-            *p = '/';
-        }
-    mkdir(buf, 0755);
-}
-
 static inline void synth_config(sw_config *cfg, sw_cell_kind cell, long long seed)
 {
     sw_config_defaults(cfg);

@@ -23,21 +23,9 @@
 #include "check.h"
 #include "common.h"
 #include "data.h"
+#include "mkdir_p.h"
 
 static char scratch[256];
-
-static void mkdir_p(const char *path)
-{
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = 0;
-            mkdir(buf, 0755);
-            *p = '/';
-        }
-    mkdir(buf, 0755);
-}
 
 static void scratch_path(char *out, size_t len, const char *name)
 {

@@ -28,6 +28,7 @@
 
 #include "check.h"
 #include "data.h"
+#include "mkdir_p.h"
 #include "model.h"
 #include "task.h"
 
@@ -246,25 +247,11 @@ static void check_inputs(const char *group, const sw_dataset *d, int B)
     free(x);
 }
 
-/* mkdir -p: the scratch directory's parents need not exist when this test runs alone. */
-static void make_dirs(const char *path)
-{
-    char p[512];
-    snprintf(p, sizeof p, "%s", path);
-    for (char *c = p + 1; *c; c++)
-        if (*c == '/') {
-            *c = 0;
-            mkdir(p, 0755);
-            *c = '/';
-        }
-    mkdir(p, 0755);
-}
-
 static void check_pixels(void)
 {
     char dir[512], path[1024];
     snprintf(dir, sizeof dir, "%s/idx", scratch);
-    make_dirs(dir);
+    mkdir_p(dir);
     static const char *names[] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
                                   "t10k-labels-idx1-ubyte"};
     for (size_t i = 0; i < SW_ARRAY_LEN(names); i++) {
