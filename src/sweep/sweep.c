@@ -52,6 +52,7 @@
 #include "sweep_mpi.h"
 #include "testhook.h"
 #include "pbtrun.h"
+#include "replay.h"
 #include "train.h"
 
 /* ---- stop signals ----------------------------------------------------------------- */
@@ -1028,6 +1029,17 @@ static bool pbt_finished(const stop_sched *S, int n)
     return true;
 }
 
+/* A finished pbt search: its best member's life as one run's config, DIR/pbt-replay.yaml
+ * (replay.h), for `sweep summarize` to point at. A failure costs the sweep nothing but the
+ * file (a warning says why; `sweep replay DIR` tells it again). */
+static void write_best_replay(const char *dir, bool quiet)
+{
+    char path[PATH_MAX], err[1024];
+    if (sw_outdir_path(path, sizeof path, dir, SW_PBT_REPLAY_NAME, "")) return;
+    if (sw_replay_write(dir, NULL, path, NULL, err, sizeof err) && !quiet)
+        fprintf(stderr, "sweep: warning: no %s: %s\n", SW_PBT_REPLAY_NAME, err);
+}
+
 /* The first index write (rank 0). Under MPI the index is rank 0's (the one the others
  * report to); when it cannot be written, every rank gives up together rather than wait
  * for a dispatcher. */
@@ -1116,7 +1128,10 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
     pthread_mutex_destroy(&L.lock);
     if (ranks > 1) out->interrupted = sw_mpi_any(out->interrupted);
     if (rank == 0) rc = sw_index_keeper_last(&ix, err, errlen);
-    if (rank == 0 && pbt && S && pbt_finished(S, spec->n_runs)) sw_pbt_remove_snapshots(spec, opt->dir);
+    if (rank == 0 && pbt && S && pbt_finished(S, spec->n_runs)) {
+        sw_pbt_remove_snapshots(spec, opt->dir);
+        write_best_replay(opt->dir, quiet);
+    }
     /* after the index's last write: the report's last page reads it */
     if (S) S->live = NULL;
     sw_live_stop(live, out->interrupted);
