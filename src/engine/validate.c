@@ -85,8 +85,8 @@ static int check_tables(const sw_config *cfg, char *err, size_t errlen, const ch
         const sw_key_info *k = &sw_schema[i];
         if (!sw_config_get_floats(cfg, k, &n) || n == cfg->train.epochs) continue;
         *bad_key = k->key;
-        sw_set_error(err, errlen, "%s: %d values for %d epochs (train.epochs); allowed: exactly one value per epoch",
-                     k->key, n, cfg->train.epochs);
+        sw_set_error(err, errlen, "%s: %d value%s for %d epochs (train.epochs); allowed: exactly one value per epoch",
+                     k->key, n, n == 1 ? "" : "s", cfg->train.epochs);
         return SW_ECONFIG;
     }
     sw_config_get_floats(cfg, sw_schema_find("train.schedule.values"), &n);

@@ -161,9 +161,9 @@ static int apply_table(errbuf *e, sw_config *cfg, const sw_key_info *k, const no
         if (it->kind == NODE_SCALAR && !it->quoted && *it->text) vals[i] = strtod(it->text, &end);
         if (!end || *end || !isfinite(vals[i])) {
             free(vals);
-            return sw_fail_at(e, it, "%s: item %d, %s, is not a number; allowed: a list of numbers, one per epoch, "
-                              "e.g. [0.01, 0.01, 0.005]", k->key, i + 1,
-                              it->kind == NODE_SCALAR ? it->text : sw_node_describe(it));
+            return sw_fail_at(e, it, "%s: item %d, %s%s%s, is not a number; allowed: a list of numbers, one per "
+                              "epoch, e.g. [0.01, 0.01, 0.005]", k->key, i + 1, it->quoted ? "the quoted \"" : "",
+                              it->kind == NODE_SCALAR ? it->text : sw_node_describe(it), it->quoted ? "\"" : "");
         }
     }
     int rc = sw_config_set_floats(cfg, k, vals, v->n, err, sizeof err);

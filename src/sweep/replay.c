@@ -216,7 +216,7 @@ static void write_header(FILE *f, const char *dir, const population *p, int m, c
     const int *first = lives[G - 1].first_epoch;
     fprintf(f, "# The life of pbt member %d (%s) of the sweep in %s, as one run: sweep THIS_FILE -o DIR.\n", m,
             p->ids[m], dir);
-    fprintf(f, "# Written by `sweep replay`. Its seed is the member's own (the search's seed + %d, the member's\n"
+    fprintf(f, "# Written by `sweep replay`. Its seed is the member's own (the config's seed + %d, the member's\n"
             "# index): %lld. schedule.values is the learning rate each epoch trained with (/history/lr), and\n"
             "# each schedule.<key>_values the value of a key the search changed.\n#\n", m, (long long)cfg->seed);
     fprintf(f, "# Its chain of segments (whose state trained each generation's epochs):\n");
