@@ -6,7 +6,8 @@
 #           `sweep summarize`); a member whose chain never left it replays to its file's
 #           weights (final and best) and history bit for bit; a member whose chain passed
 #           through a donor replays the chain's values (each epoch's rate and keys are those
-#           of the member that trained that epoch) and says so in its header; unknown
+#           of the member that trained that epoch) from the chain's first member's seed (its
+#           epochs up to the first change of member bit for bit), and says so in its header; unknown
 #           members and directories are refused (exit 2).
 #   tables  a table of a constant rate trains exactly as the constant schedule, a table of
 #           the rates `step` gives (exact in decimal: gamma 0.5) exactly as `step`, a
@@ -100,6 +101,11 @@ for e in range(1, len(rep["history/lr"]) + 1):
     for key, col in (("lr", "lr"), ("train.clip", "train.clip"), ("model.dropout", "model.dropout")):
         want = life(owner[k])[f"history/{col}"][e - 1]
         if rep[f"history/{col}"][e - 1] != want: print(f"  (epoch {e} {key}: {rep[f'history/{col}'][e - 1]} != {want} of {owner[k]})"); ok = False
+# the chain's first member trained its first epochs exactly as the replay (its seed)
+change = min(first[k] for k in range(G) if owner[k] != owner[0])
+for col in ("val_loss", "test_loss"):
+    a, b = rep[f"history/{col}"][:change - 1], life(owner[0])[f"history/{col}"][:change - 1]
+    if a.tobytes() != b.tobytes(): print(f"  (epochs 1-{change - 1} {col} differ from {owner[0]}'s)"); ok = False
 sys.exit(0 if ok and len(set(owner)) > 1 else 1)
 PYEOF
     "$SWEEP" replay ref --member 99 > /dev/null 2> bad.txt; st=$?

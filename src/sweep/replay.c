@@ -216,9 +216,11 @@ static void write_header(FILE *f, const char *dir, const population *p, int m, c
     const int *first = lives[G - 1].first_epoch;
     fprintf(f, "# The life of pbt member %d (%s) of the sweep in %s, as one run: sweep THIS_FILE -o DIR.\n", m,
             p->ids[m], dir);
-    fprintf(f, "# Written by `sweep replay`. Its seed is the member's own (the config's seed + %d, the member's\n"
-            "# index): %lld. schedule.values is the learning rate each epoch trained with (/history/lr), and\n"
-            "# each schedule.<key>_values the value of a key the search changed.\n#\n", m, (long long)cfg->seed);
+    fprintf(f, "# Written by `sweep replay`. Its seed, %lld, is that of the chain's first member, %s (the config's\n"
+            "# seed + its index): the initial weights, data order and dropout draws are that member's.\n"
+            "# schedule.values is the learning rate each epoch trained with (/history/lr of the member that\n"
+            "# trained it), and each schedule.<key>_values the value of a key the search changed.\n#\n",
+            (long long)cfg->seed, p->ids[owner[0]]);
     fprintf(f, "# Its chain of segments (whose state trained each generation's epochs):\n");
     for (int k = 0; k < G; k++)
         fprintf(f, "#   generation %d, epochs %d-%d: %s\n", k, first[k], k + 1 < G ? first[k + 1] - 1 : cfg->train.epochs,
@@ -226,11 +228,12 @@ static void write_header(FILE *f, const char *dir, const population *p, int m, c
     if (!changed)
         fprintf(f, "#\n# The chain never left %s: this run reproduces its file, final weights bit for bit.\n", p->ids[m]);
     else
-        fprintf(f, "#\n# The chain passed through other members: their segments started from weights copied at a\n"
-                "# barrier, which this run cannot copy. Each member had its own initial weights, data order and\n"
-                "# dropout draws (its own seed), and this run trains every segment with %s's, so it follows the\n"
-                "# chain's values, not its weights bit for bit (README, \"Population-based training\", says how\n"
-                "# close a replay came).\n", p->ids[m]);
+        fprintf(f, "#\n# The chain passed through other members, so this run cannot reproduce %s bit for bit: it\n"
+                "# trains the first member's epochs exactly, but from the first change of member on, the chain\n"
+                "# went on from weights copied at a barrier with the receiving member's own data order and\n"
+                "# dropout draws (its own seed), and one run keeps the first member's. It follows the chain's\n"
+                "# values, not its weights (README, \"Population-based training\", says how close a replay came).\n",
+                p->ids[m]);
 }
 
 /* The whole replay text (header, name, the config under base:) into a malloc'ed string. */
@@ -276,6 +279,20 @@ static int put_text(const char *path, const char *text, size_t len, char *err, s
     return sw_atomic_write(dir, path, tmp, text, len, err, errlen);
 }
 
+/* The seed of member `id` (its file's /config): a chain's first member's gave the initial
+ * weights, and the data order and dropout draws up to its first change of member. */
+static int first_member_seed(const char *dir, const char *id, int64_t *seed, char *err, size_t errlen)
+{
+    char path[PATH_MAX], why[PATH_MAX + 200];
+    snprintf(path, sizeof path, "%s/%s.h5", dir, id);
+    sw_run_file f;
+    int rc = sw_h5_read_run(path, 0, &f, why, sizeof why);
+    if (rc) sw_set_error(err, errlen, "%s", why);
+    else *seed = f.config.seed;
+    sw_run_file_free(&f);
+    return rc ? SW_EFORMAT : SW_OK;
+}
+
 /* The member's replay config written, given its population and file. */
 static int write_member(const char *dir, const population *p, int m, const sw_run_file *rf, const char *path,
                         sw_replay_info *info, char *err, size_t errlen)
@@ -294,6 +311,7 @@ static int write_member(const char *dir, const population *p, int m, const sw_ru
     if (!rc) rc = read_chain(dir, p, m, keys, n_keys, G, owner, lives, err, errlen);
     sw_config cfg = rf->config;
     if (!rc) rc = chain_config(&cfg, p, lives, owner, G, rows, n_keys, err, errlen);
+    if (!rc && owner[0] != m) rc = first_member_seed(dir, p->ids[owner[0]], &cfg.seed, err, errlen);
     bool changed = false;
     for (int k = 0; !rc && k < G; k++) changed |= owner[k] != m;
     size_t len = 0;

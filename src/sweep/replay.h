@@ -5,16 +5,18 @@
  * itself, or the donor whose state it took at the barrier (pbtrun.h). Walking the donors of
  * /lineage back from the member gives the chain; each link's run file gives the values its
  * epochs trained with: /history/lr (the rate the schedule gave) and /history/<key> for each
- * key the search changed. The replay config is the member's own /config (so its seed, seed +
- * member index) with those values as per-epoch tables (config.h: schedule kind table,
- * schedule.<key>_values). Only what the run files in DIR hold is read, so a replay can be
+ * key the search changed. The replay config is the member's own /config with those values as
+ * per-epoch tables (config.h: schedule kind table, schedule.<key>_values) and the seed of the
+ * chain's first member (the config's seed + its index), whose initial weights the chain
+ * started from. Only what the run files in DIR hold is read, so a replay can be
  * written for any finished pbt sweep, on any machine.
  *
  * When the chain never leaves the member, the replay trains exactly what the member trained
  * (the same seed, data order, dropout draws and values epoch by epoch): its file's weights
- * are the member's bit for bit. When it does, the segments of other members were trained
- * from their own initial weights and data order, which one run cannot have: the replay is
- * then the member's schedule applied from the member's own start. */
+ * are the member's bit for bit. When it does, the replay is exact up to the first change of
+ * member; from there the chain went on from copied weights with each receiving member's own
+ * data order and dropout draws, which one run cannot have: the replay follows the chain's
+ * values from the first member's start. */
 #ifndef SWEEP_REPLAY_H
 #define SWEEP_REPLAY_H
 
