@@ -59,7 +59,7 @@ set_tests_properties(sweep_pbt PROPERTIES LABELS "unit;sweep")
 # A pbt search end to end (tests/data/pbt-small.yaml): exploits carry the donor's state; the
 # same files for -j 1, -j 2, shards, kill -9 + resume and MPI ranks; bad settings refused.
 if(TARGET sweep)
-  foreach(mode files shards kill9 errors)
+  foreach(mode files shards kill9 eta errors)
     add_test(NAME sweep_pbt_${mode} COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/test_sweep_pbt.sh $<TARGET_FILE:sweep> ${mode})
     set_tests_properties(sweep_pbt_${mode} PROPERTIES LABELS "unit;sweep" TIMEOUT 300)
   endforeach()

@@ -520,10 +520,7 @@ static void finish_run(sweep_loop *L, const sw_run_report *r)
     if (rep.end == SW_END_STOPPED) {
         atomic_fetch_add(&L->not_run, 1);
     } else if (rep.end == SW_END_RUNG) { /* not finished: its rung decides; its epochs are done */
-        const sw_run_spec *run = &L->spec->runs[rep.run];
-        pthread_mutex_lock(&L->p->out_lock);
-        L->p->work_finished += run->cost * rep.until / run->cfg.train.epochs;
-        pthread_mutex_unlock(&L->p->out_lock);
+        sw_progress_add_work(L->p, rep.run, rep.from, rep.until);
     } else {
         sw_progress_count(L->p, &rep);
         if (L->fail_fast && rep.end != SW_END_DONE) atomic_store(&L->fail_stop, 1);
@@ -761,6 +758,7 @@ static void run_one(sweep_loop *L, int slot, int i, int until, sw_run_report *re
     sw_pbt_lineage lin;
     rep->run = i;
     rep->until = until;
+    rep->from = 0;
     rep->detail[0] = 0;
     if (job_prepare(L, i, until, ckpt, checkpoints, &cfg, &resume, &lin, rep->detail, sizeof rep->detail)) {
         rep->end = SW_END_FAILED;
@@ -770,7 +768,8 @@ static void run_one(sweep_loop *L, int slot, int i, int until, sw_run_report *re
     bool was_resumed = resume != NULL;
     int resumed_at = resume ? sw_train_state_epoch(resume) : 0;
     if (resume) position_text(resumed, sizeof resumed, &cfg, resumed_at, sw_train_state_step(resume));
-    if (resumed_at) sw_progress_on_epoch(&L->p->slots[slot], resumed_at, NULL);
+    rep->from = resumed_at;
+    if (resumed_at) sw_progress_run_resumed(L->p, slot, resumed_at);
     sw_live_run_started(L->live, slot, i, until, resumed_at);
     sw_train_hooks hooks = {.on_epoch = on_epoch,
                             .on_step = on_step,
