@@ -66,6 +66,8 @@ PYEOF
     check "sweep replay DIR prints the best member's, the sweep's own file" cmp -s best.yaml ref/pbt-replay.yaml
     "$SWEEP" summarize ref > sum.txt 2>&1
     check "summarize names the replay file" has sum.txt "ref/pbt-replay.yaml"
+    check "summarize says the space's columns are the starting values" has sum.txt \
+        "pbt members: the space's columns are the values each member started from"
 
     "$SWEEP" replay ref --member "$U" -o u.yaml 2> u.err
     check "replay of an unchanged chain says so" has u.yaml "The chain never left $U"

@@ -150,8 +150,8 @@ static void print_replay_line(const char *dir, const char *best, sw_table_format
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s", dir, SW_PBT_REPLAY_NAME);
     if (format == SW_TABLE_CSV || access(path, R_OK)) return;
-    fprintf(out, "\nThe best member's life as one run: %s (`sweep %s`; `sweep replay %s --member M` writes another "
-            "member's; %s says whether it replays bit for bit).\n", path, path, dir, best);
+    fprintf(out, "\nThe best member's life as one run: %s (`sweep %s`; its header says whether it replays %s bit "
+            "for bit; `sweep replay %s --member M` writes another member's).\n", path, path, best, dir);
 }
 
 void sw_summary_pbt_account(const char *dir, int named, sw_table_format format, FILE *out, FILE *diag)
