@@ -15,7 +15,8 @@
 #           tables are in /config and /history/<key>.
 #   errors  a table of the wrong length, a value out of its key's range, not a number, a
 #           table where none is taken, kind table without values, values without kind
-#           table, warmup with table, a table on a grid axis, a pbt space key with a table:
+#           table, warmup with table, a table on a grid axis or in a search space, a pbt
+#           space key with a table:
 #           one line file:line:col, exit 2, nothing written.
 set -u
 SWEEP=$(realpath "${1:?usage: test_sweep_replay.sh SWEEP MODE}")
@@ -182,6 +183,8 @@ errors)
         "train.schedule.warmup: the table schedule gives every epoch's rate itself"
     check "a table on a grid axis" refuse '' 'grid: {train.schedule.values: [[0.1, 0.1, 0.1, 0.1], [0.2, 0.2, 0.2, 0.2]]}' \
         "train.schedule.values is a per-epoch table, one run's values: it cannot be swept"
+    check "a table in a search space" refuse '' $'search: {kind: sobol, samples: 4}\nspace: {train.schedule.clip_values: {uniform: [0.1, 1.0]}}' \
+        "space: train.schedule.clip_values is a per-epoch table, one run's values: it cannot be searched"
     check "a pbt space key with a table" refuse ', schedule: {clip_values: [1, 1, 1, 1]}' \
         $'search: {kind: pbt, population: 4, interval: 2}\nspace: {train.clip: {uniform: [0.1, 1.0]}}' \
         "space: train.clip has a per-epoch table in base: (train.schedule.clip_values)"

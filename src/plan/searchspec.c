@@ -156,6 +156,9 @@ static int unknown_distribution(errbuf *e, const char *key, const node *name)
 static int check_range_key(errbuf *e, const sw_sampler_info *d, const sw_key_info *k, const node *at)
 {
     bool is_int = k->type == SW_TYPE_INT || k->type == SW_TYPE_INT64;
+    if (k->type == SW_TYPE_FLOAT_LIST)
+        return sw_fail_at(e, at, "space: %s is a per-epoch table, one run's values: it cannot be searched (search "
+                          "the key it tabulates, %s)", k->key, k->per_epoch_of);
     if (k->type == SW_TYPE_FLOAT && d->integer)
         return sw_fail_at(e, at, "space: %s takes a float; %s is for integer keys (use uniform or loguniform)", k->key,
                        d->name);
