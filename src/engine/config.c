@@ -402,8 +402,8 @@ static void describe_allowed(const sw_key_info *k, char *out, size_t outlen)
                  SW_MAX_MILESTONES, k->min);
         return;
     case SW_TYPE_FLOAT_LIST: {
-        char each[120];
-        describe_allowed(sw_key_range_of(k), each, sizeof each);
+        char each[120] = "a number";
+        if (sw_key_range_of(k) != k) describe_allowed(sw_key_range_of(k), each, sizeof each);
         snprintf(out, outlen, "a list of numbers, one per epoch, each %s, e.g. [0.01, 0.01, 0.005]", each);
         return;
     }
