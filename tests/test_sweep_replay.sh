@@ -11,8 +11,8 @@
 #           members and directories are refused (exit 2).
 #   tables  a table of a constant rate trains exactly as the constant schedule, a table of
 #           the rates `step` gives (exact in decimal: gamma 0.5) exactly as `step`, a
-#           constant clip_values as train.clip; tables that vary change the result; the
-#           tables are in /config and /history/<key>.
+#           constant clip_values as train.clip; tables that vary change the result, the
+#           same on 1 thread and 2 per run; the tables are in /config and /history/<key>.
 #   errors  a table of the wrong length, a value out of its key's range, not a number, a
 #           table where none is taken, kind table without values, values without kind
 #           table, warmup with table, a table on a grid axis or in a search space, a pbt
@@ -140,6 +140,8 @@ tables)
     run drop ', schedule: constant' ', dropout: 0.2'
     run drop_vary ', schedule: {kind: constant, dropout_values: [0.2, 0.0, 0.4, 0.2]}' ', dropout: 0.2'
     check "a dropout table that varies changes the weights" differ drop/run.h5 drop_vary/run.h5 weights/final/fc/weight
+    "$SWEEP" drop_vary.yaml -o drop_vary2 -q -j 2 --threads-per-run 2 > /dev/null 2>&1
+    check "tables: the same files on 2 threads per run" same drop_vary drop_vary2
     check "the tables in /config and /history/<key>" $PY -c '
 import sys, h5py, numpy as np
 f = h5py.File("drop_vary/run.h5", "r")
