@@ -8,7 +8,8 @@
 #           through a donor replays the chain's values (each epoch's rate and keys are those
 #           of the member that trained that epoch) from the chain's first member's seed (its
 #           epochs up to the first change of member bit for bit), and says so in its header; unknown
-#           members and directories are refused (exit 2).
+#           members and directories are refused (exit 2); a changed search redone with
+#           --force removes the old pbt-replay.yaml.
 #   tables  a table of a constant rate trains exactly as the constant schedule, a table of
 #           the rates `step` gives (exact in decimal: gamma 0.5) exactly as `step`, a
 #           constant clip_values as train.clip; tables that vary change the result, the
@@ -117,6 +118,13 @@ PYEOF
     "$SWEEP" replay nowhere > /dev/null 2> bad.txt; st=$?
     check "not a pbt directory: exit 2" test $st = 2
     check "... saying so" has bad.txt "not the output of a pbt search"
+    # a changed search redone with --force: the old population's replay goes with it
+    env SWEEP_TEST_HOLD=run:1 SWEEP_TEST_RELEASE="$RELEASE" "$SWEEP" "$HERE/data/pbt-small.yaml" -o ref -j 1 --force \
+        --set 'train.schedule={kind: exponential, gamma: 0.7}' 2> f.txt > /dev/null &
+    pid=$!
+    check "held in the forced search" await_hold f.txt $pid
+    check "the forced search removed the old population's pbt-replay.yaml" test ! -e ref/pbt-replay.yaml
+    kill -9 $pid 2> /dev/null; wait $pid 2> /dev/null
     ;;
 tables)
     # run NAME TRAIN_EXTRA [MODEL_EXTRA]: a one-run sweep of 4 epochs into NAME/run.h5
