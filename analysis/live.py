@@ -53,7 +53,7 @@ HEAVY_FACTOR = 40.0
 # counted and listed, but the table, the figures and the running runs' curves wait until
 # the budget allows them. (The last page, which is complete, and the rewrites after each
 # run, which are cheap, are made whatever the budget.)
-CPU_BUDGET = 0.02
+CPU_BUDGET = 0.0125
 # The page's reload interval is the rewrite interval, between these (seconds).
 RELOAD_MIN, RELOAD_MAX = 2, 10
 # --watch looks at the directory at least this often (seconds).
