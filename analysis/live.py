@@ -181,6 +181,14 @@ def read_heartbeats(d, now=None):
     return out
 
 
+def running_now(sw, beats):
+    """The runs the live processes among beats (read_heartbeats) train now and that have no
+    complete file in sw (a report.Sweep; a stopped run's file does not count, as it may be
+    promoted): [(run dict, process dict)], as `sweep status` counts them running."""
+    have = {r.run_id for r in sw.runs if r.status != "stopped"}
+    return [(r, p) for p in beats if p["alive"] for r in p["running"] if r["id"] not in have]
+
+
 def _pid_alive(pid):
     try:
         os.kill(pid, 0)
@@ -321,11 +329,7 @@ class Live:
 
     def _live_parts(self, sw, beats, fresh, final, note):
         now = time.time()
-        have = {r.run_id for r in sw.runs if r.status != "stopped"}   # a stopped run may be promoted
-        running = []
-        for p in beats:
-            if p["alive"]:
-                running += [(r, p) for r in p["running"] if r["id"] not in have]
+        running = running_now(sw, beats)
         ids = {r["id"] for r, _ in running}
         n_pending = len([x for x in sw.pending if x not in ids])
         eta = max([p["eta"] for p in beats if p["alive"] and p.get("runs", 0) > 0 and p["eta"] is not None],

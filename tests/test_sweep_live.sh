@@ -13,7 +13,8 @@
 #           record.report in base: does the same, in grid: is refused; --report-every checked.
 #   watch   `sweep report DIR --watch` on a sweep another process runs: a live page while
 #           it is held, and --watch ends by itself, with the last page, once it completes;
-#           held with two runs mid-epoch, its overview counts them running, not pending.
+#           held with two runs mid-epoch, its overview counts them running, not pending,
+#           and so does a plain `sweep report DIR` of the same directory.
 #   cache   a rewrite after one more run finished reads that run file alone.
 #   rounds  a tpe search (tests/data/tpe-small.yaml, rounds of 8 runs) with --report, held
 #           after the first run of its second round: one report process spans the rounds
@@ -150,6 +151,7 @@ watch_mode() {
     local watcher=$!
     check "--watch writes a live page" await 120 "the watched page" live_page w/report.html "1 complete"
     check "--watch is still watching" kill -0 $watcher
+    check "one run complete: its keys have 1 value each (not \"1 values\")" has w/report.html "<code>seed</code> (1 value)"
     release
     check "the sweep ends well" wait $pid
     check "--watch ends by itself once the sweep is complete" await 120 "--watch to end" eval "! kill -0 $watcher 2> /dev/null"
@@ -173,6 +175,11 @@ watch_mode() {
     local pending
     pending=$(json_field st.json 'j["counts"]["pending"]')
     check "and the others pending, as status does" has w2/report.html "<span class=\"s-pending\">pending $pending</span>"
+    # a plain (not live) report of the same directory reads the heartbeats too
+    "$SWEEP" report w2 --out plain.html > plain.out 2> plain.err
+    check "a plain report counts them running" has plain.html '<span class="s-running">running 2</span>'
+    check "and the others pending" has plain.html "<span class=\"s-pending\">pending $pending</span>"
+    check "and says so" has plain.out "(2 running, $pending pending)"
     release
     check "that sweep ends well" wait $pid
     check "--watch ends by itself" await 120 "--watch to end" eval "! kill -0 $watcher 2> /dev/null"
