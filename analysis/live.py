@@ -241,6 +241,7 @@ class Live:
         self.parent = os.getppid() if mode == "live" else None
         self.running_img = None      # the running runs' figure as last drawn (html)
         self.running_key = None      # what it was drawn from: run ids and checkpoint stamps
+        self.running_drawn = False   # whether running_img is a figure (not "no checkpoint yet")
         self.running_cost = 0.3      # what drawing it cost last (CPU seconds; a guess before)
         self.last = {}               # what the last rewrite measured: runs, read, seconds, cpu, heavy
 
@@ -391,11 +392,14 @@ class Live:
         changed, and the budget allows it (the last page: always); else as last drawn."""
         key = tuple((r["id"], report.file_stamp(os.path.join(d, r["id"] + ".ckpt")))
                     for r, _ in running[:MAX_RUNNING_LINES] for d in self.dirs)
-        if key != self.running_key and (final or self.running_img is None or
+        # until a first figure is drawn (no checkpoint yet when the first runs started), the
+        # next checkpoint draws one whatever the budget: else a tight budget shows none at all
+        if key != self.running_key and (final or not self.running_drawn or
                                         self.affordable(self.running_cost) is not False):
             c0 = _cpu()
             self.running_img = self._running_figure(running)
             self.running_key, self.running_cost = key, _cpu() - c0
+            self.running_drawn = self.running_img.startswith("<figure")
         return self.running_img
 
     def _running_figure(self, running):

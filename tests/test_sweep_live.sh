@@ -15,7 +15,8 @@
 #           it is held, and --watch ends by itself, with the last page, once it completes;
 #           held with two runs mid-epoch, its overview counts them running, not pending,
 #           and so does a plain `sweep report DIR` of the same directory.
-#   cache   a rewrite after one more run finished reads that run file alone.
+#   cache   a rewrite after one more run finished reads that run file alone; the running
+#           runs' curves appear with the first checkpoint even when the budget allows no redraw.
 #   rounds  a tpe search (tests/data/tpe-small.yaml, rounds of 8 runs) with --report, held
 #           after the first run of its second round: one report process spans the rounds
 #           (no last page yet, the page still reloads), and its one last page comes at the end.
@@ -219,6 +220,33 @@ second = lv.cache.reads
 print("first rewrite read %d run files, the second %s" % (first, [os.path.basename(p) for p in second]))
 sys.exit(0 if first == 5 and [os.path.basename(p) for p in second] == ["cell=gru,seed=3.h5"] else 1)
 PYEOF
+    # the running runs' curves: a first figure as soon as a checkpoint exists, even when the
+    # budget allows no redraw (a page written before the first checkpoint must not keep
+    # "no checkpoint yet" for the rest of the sweep)
+    env SWEEP_TEST_CHECKPOINTS=unthrottled SWEEP_TEST_HOLD=checkpoint:1 SWEEP_TEST_RELEASE="$RELEASE" \
+        "$SWEEP" "$CFG" -o c2 -j 1 -q 2> c2.err &
+    local pid=$!
+    check "a sweep holds after its first checkpoint" await_hold c2.err $pid
+    check "its heartbeat shows the run" await 60 "one running run" running_in c2 1
+    check "the curves are drawn once the checkpoint is there, whatever the budget" $PY - c2 <<PYEOF
+import glob, os, sys
+sys.path.insert(0, "$HERE/..")
+from analysis import live
+d = sys.argv[1]
+ck = glob.glob(os.path.join(d, "*.ckpt"))[0]
+lv = live.Live([d], os.path.join(d, "report.html"), 60.0, None, 60, mode="watch")
+lv.affordable = lambda cost: False           # a budget spent: no redraw is affordable
+os.rename(ck, ck + ".aside")
+lv.rewrite()
+before = "No checkpoint with a history yet" in open(lv.out).read()
+os.rename(ck + ".aside", ck)
+lv.rewrite()
+after = 'id="running-curves"' in open(lv.out).read()
+print("before the checkpoint: the note %s; after: the figure %s" % (before, after))
+sys.exit(0 if before and after else 1)
+PYEOF
+    release
+    check "that sweep ends well" wait $pid
 }
 
 rounds_mode() {
