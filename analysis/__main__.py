@@ -273,7 +273,8 @@ def cmd_report(args):
                            log=say if os.environ.get("SWEEP_REPORT_VERBOSE") else None)
     if not args.quiet:
         print("wrote %s: %d runs%s, %d table rows, %d figures, %.1f MB in %.1f s"
-              % (out, st["runs"], " (%d pending)" % st["pending"] if st["pending"] else "", st["rows"],
+              % (out, st["runs"], " (%s)" % ", ".join("%d %s" % (st[k], k) for k in ("running", "pending") if st[k])
+                 if st["running"] or st["pending"] else "", st["rows"],
                  st["figures"], st["bytes"] / 1e6, st["seconds"]))
     return 0
 

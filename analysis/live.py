@@ -53,7 +53,7 @@ HEAVY_FACTOR = 40.0
 # counted and listed, but the table, the figures and the running runs' curves wait until
 # the budget allows them. (The last page, which is complete, and the rewrites after each
 # run, which are cheap, are made whatever the budget.)
-CPU_BUDGET = 0.02
+CPU_BUDGET = 0.0125
 # The page's reload interval is the rewrite interval, between these (seconds).
 RELOAD_MIN, RELOAD_MAX = 2, 10
 # --watch looks at the directory at least this often (seconds).
@@ -181,6 +181,14 @@ def read_heartbeats(d, now=None):
     return out
 
 
+def running_now(sw, beats):
+    """The runs the live processes among beats (read_heartbeats) train now and that have no
+    complete file in sw (a report.Sweep; a stopped run's file does not count, as it may be
+    promoted): [(run dict, process dict)], as `sweep status` counts them running."""
+    have = {r.run_id for r in sw.runs if r.status != "stopped"}
+    return [(r, p) for p in beats if p["alive"] for r in p["running"] if r["id"] not in have]
+
+
 def _pid_alive(pid):
     try:
         os.kill(pid, 0)
@@ -233,6 +241,7 @@ class Live:
         self.parent = os.getppid() if mode == "live" else None
         self.running_img = None      # the running runs' figure as last drawn (html)
         self.running_key = None      # what it was drawn from: run ids and checkpoint stamps
+        self.running_drawn = False   # whether running_img is a figure (not "no checkpoint yet")
         self.running_cost = 0.3      # what drawing it cost last (CPU seconds; a guess before)
         self.last = {}               # what the last rewrite measured: runs, read, seconds, cpu, heavy
 
@@ -321,11 +330,7 @@ class Live:
 
     def _live_parts(self, sw, beats, fresh, final, note):
         now = time.time()
-        have = {r.run_id for r in sw.runs if r.status != "stopped"}   # a stopped run may be promoted
-        running = []
-        for p in beats:
-            if p["alive"]:
-                running += [(r, p) for r in p["running"] if r["id"] not in have]
+        running = running_now(sw, beats)
         ids = {r["id"] for r, _ in running}
         n_pending = len([x for x in sw.pending if x not in ids])
         eta = max([p["eta"] for p in beats if p["alive"] and p.get("runs", 0) > 0 and p["eta"] is not None],
@@ -387,11 +392,14 @@ class Live:
         changed, and the budget allows it (the last page: always); else as last drawn."""
         key = tuple((r["id"], report.file_stamp(os.path.join(d, r["id"] + ".ckpt")))
                     for r, _ in running[:MAX_RUNNING_LINES] for d in self.dirs)
-        if key != self.running_key and (final or self.running_img is None or
+        # until a first figure is drawn (no checkpoint yet when the first runs started), the
+        # next checkpoint draws one whatever the budget: else a tight budget shows none at all
+        if key != self.running_key and (final or not self.running_drawn or
                                         self.affordable(self.running_cost) is not False):
             c0 = _cpu()
             self.running_img = self._running_figure(running)
             self.running_key, self.running_cost = key, _cpu() - c0
+            self.running_drawn = self.running_img.startswith("<figure")
         return self.running_img
 
     def _running_figure(self, running):

@@ -709,6 +709,10 @@ def _status_counts(sw, running=()):
     return counts
 
 
+def _values(n):
+    return "1 value" if n == 1 else "%d values" % n
+
+
 def _distinct(values):
     out = []
     for v in values:
@@ -737,7 +741,7 @@ def overview_html(sw, made, running=()):
         total, chips, ' <span class="muted">(still running, or stopped early: %d of %d runs have a complete '
                       'file)</span>' % (len(sw.runs), total) if sw.pending else "")),
         ("sweeps", ", ".join("%s (%d runs)" % (_e(lab), n) for lab, n in sw.sweeps)),
-        ("swept keys" if set(sw.keys) <= set(load.swept_keys(sw.runs)) else "configuration keys", ", ".join("<code>%s</code> (%d values)" % (_e(k), len({repr(r.config.get(k)) for r in sw.runs}))
+        ("swept keys" if set(sw.keys) <= set(load.swept_keys(sw.runs)) else "configuration keys", ", ".join("<code>%s</code> (%s)" % (_e(k), _values(len({repr(r.config.get(k)) for r in sw.runs})))
                                  for k in sw.keys) or "none"),
         ("written", "%s to %s (UTC), %.0f s of run time in all (%.1f h)" % (_e(times[0]), _e(times[-1]), secs,
                                                                            secs / 3600)
@@ -758,7 +762,7 @@ def problems_html(sw):
     bad = [r for r in sw.runs if r.status not in ("done", "stopped")]
     if not bad:
         return "<p>None: every complete run finished%s.</p>" % (
-            " (%d still pending)" % len(sw.pending) if sw.pending else "")
+            " (%d not finished yet)" % len(sw.pending) if sw.pending else "")
     keys = sw.keys
     out = ['<div class="wide"><table id="problems" class="sortable"><thead><tr><th>run</th><th>status</th>']
     out += ["<th>%s</th>" % _e(k.split(".")[-1]) for k in keys]
@@ -803,17 +807,22 @@ def build(d, out=None, run_id=None, sweep_bin=None, dpi=80, log=None):
     dirs = [d] if isinstance(d, str) else list(d)
     if len(dirs) > 1 and not out:
         raise load.AnalysisError("%d directories: say where the page goes with --out FILE" % len(dirs))
+    from . import live            # live imports this module
     sw = Sweep(dirs)
     log("analysis package %s; %d complete runs read (%s)" % (os.path.dirname(os.path.abspath(__file__)),
                                                              len(sw.runs), _clock(t0)))
     made = made_now()
+    # runs that a live process trains now (its heartbeat) count as running, not pending, as
+    # on the live page and in `sweep status`
+    running = {r["id"] for r, _ in live.running_now(sw, [p for x in dirs for p in live.read_heartbeats(x)])}
+    running &= set(sw.pending)
     rows, table = table_section(sw, sweep_bin, log)
     figs = draw_figures(sw, run_id, dpi, log)
-    page = page_html(sw, made, table, figs)
+    page = page_html(sw, made, table, figs, {"running": running})
     out = write_page(out or os.path.join(dirs[0], "report.html"), page)
     return out, {"seconds": time.time() - t0, "bytes": len(page.encode("utf-8")),
                  "figures": sum(1 for f in figs if f[2]), "rows": len(rows or []), "runs": len(sw.runs),
-                 "pending": len(sw.pending)}
+                 "running": len(running), "pending": len(sw.pending) - len(running)}
 
 
 def made_now():

@@ -13,8 +13,10 @@
 #           record.report in base: does the same, in grid: is refused; --report-every checked.
 #   watch   `sweep report DIR --watch` on a sweep another process runs: a live page while
 #           it is held, and --watch ends by itself, with the last page, once it completes;
-#           held with two runs mid-epoch, its overview counts them running, not pending.
-#   cache   a rewrite after one more run finished reads that run file alone.
+#           held with two runs mid-epoch, its overview counts them running, not pending,
+#           and so does a plain `sweep report DIR` of the same directory.
+#   cache   a rewrite after one more run finished reads that run file alone; the running
+#           runs' curves appear with the first checkpoint even when the budget allows no redraw.
 #   rounds  a tpe search (tests/data/tpe-small.yaml, rounds of 8 runs) with --report, held
 #           after the first run of its second round: one report process spans the rounds
 #           (no last page yet, the page still reloads), and its one last page comes at the end.
@@ -39,23 +41,39 @@ live_page() { [ -f "$1" ] && grep -q 'http-equiv="refresh"' "$1" && grep -qF -- 
 # final_page FILE: FILE is a last page (no reload).
 final_page() { [ -f "$1" ] && ! grep -q 'http-equiv="refresh"' "$1" && grep -q 'Final page' "$1"; }
 
+# caught_up DIR: `sweep status DIR --json` (into st.json) shows two runs running, the epochs
+# of the hold (2 in all) and, for each, at least its checkpoint's epoch (the heartbeat is
+# rewritten at most twice a second, so it may lag the checkpoints for a moment).
+caught_up() {
+    running_in "$1" 2 && $PY - "$1" st.json <<'PYEOF'
+import json, sys, h5py, os
+d, j = sys.argv[1], json.load(open(sys.argv[2]))
+ok = sum(r["epoch"] for r in j["running"]) >= 2
+for r in j["running"]:
+    ck = os.path.join(d, r["run"] + ".ckpt")
+    ok &= (int(h5py.File(ck, "r").attrs["epoch"]) if os.path.exists(ck) else 0) <= r["epoch"]
+sys.exit(0 if ok else 1)
+PYEOF
+}
+
 status_mode() {
-    env SWEEP_TEST_CHECKPOINTS=unthrottled SWEEP_TEST_HOLD=epoch:5 SWEEP_TEST_RELEASE="$RELEASE" \
+    # held at the second epoch completed in all: no run of 4 epochs can have finished, however
+    # the two threads' epochs fell (one thread may run a whole run before the other's first)
+    env SWEEP_TEST_CHECKPOINTS=unthrottled SWEEP_TEST_HOLD=epoch:2 SWEEP_TEST_RELEASE="$RELEASE" \
         "$SWEEP" "$CFG" -o s -j 2 -q 2> s.err &
     local pid=$!
     check "the sweep holds mid-way" await_hold s.err $pid
-    # the heartbeat is rewritten at most twice a second: wait for it to show both runs
-    check "status --json shows the two running runs" await 60 "two running runs" running_in s 2
+    check "status --json shows the two running runs, as far as their checkpoints" \
+        await 60 "the heartbeat to show both runs at their epochs" caught_up s
     check "counts add up to 6 with 0 done" [ "$(json_field st.json 'sum(j["counts"].values()), j["counts"]["done"], j["complete"]')" = "(6, 0, False)" ]
-    check "each running run's epoch is at least its checkpoint's" $PY - s st.json <<'PYEOF'
+    check "each running run's epoch, metric and value" $PY - s st.json <<'PYEOF'
 import json, sys, h5py, os
 d, j = sys.argv[1], json.load(open(sys.argv[2]))
 ok = len(j["running"]) == 2
 for r in j["running"]:
-    ck = os.path.join(d, r["run"] + ".ckpt")
-    e = int(h5py.File(ck, "r").attrs["epoch"]) if os.path.exists(ck) else 0
-    ok &= r["epochs"] == 4 and 1 <= r["epoch"] <= 4 and e <= r["epoch"] and r["metric"] == "test_acc"
-    ok &= r["value"] is not None and 0 <= r["value"] <= 1 and j["states"][r["run"]] == "running"
+    ok &= r["epochs"] == 4 and 0 <= r["epoch"] < 4 and r["metric"] == "test_acc" and j["states"][r["run"]] == "running"
+    # a run held before its first epoch has no value yet
+    ok &= (r["value"] is not None and 0 <= r["value"] <= 1) if r["epoch"] >= 1 else r["value"] is None
 p = j["processes"]
 ok &= len(p) == 1 and p[0]["alive"] and p[0]["pid"] > 0 and p[0]["running"] == 2 and p[0]["runs"] == 6
 sys.exit(0 if ok else 1)
@@ -150,6 +168,7 @@ watch_mode() {
     local watcher=$!
     check "--watch writes a live page" await 120 "the watched page" live_page w/report.html "1 complete"
     check "--watch is still watching" kill -0 $watcher
+    check "one run complete: its keys have 1 value each (not \"1 values\")" has w/report.html "<code>seed</code> (1 value)"
     release
     check "the sweep ends well" wait $pid
     check "--watch ends by itself once the sweep is complete" await 120 "--watch to end" eval "! kill -0 $watcher 2> /dev/null"
@@ -173,6 +192,11 @@ watch_mode() {
     local pending
     pending=$(json_field st.json 'j["counts"]["pending"]')
     check "and the others pending, as status does" has w2/report.html "<span class=\"s-pending\">pending $pending</span>"
+    # a plain (not live) report of the same directory reads the heartbeats too
+    "$SWEEP" report w2 --out plain.html > plain.out 2> plain.err
+    check "a plain report counts them running" has plain.html '<span class="s-running">running 2</span>'
+    check "and the others pending" has plain.html "<span class=\"s-pending\">pending $pending</span>"
+    check "and says so" has plain.out "(2 running, $pending pending)"
     release
     check "that sweep ends well" wait $pid
     check "--watch ends by itself" await 120 "--watch to end" eval "! kill -0 $watcher 2> /dev/null"
@@ -196,6 +220,33 @@ second = lv.cache.reads
 print("first rewrite read %d run files, the second %s" % (first, [os.path.basename(p) for p in second]))
 sys.exit(0 if first == 5 and [os.path.basename(p) for p in second] == ["cell=gru,seed=3.h5"] else 1)
 PYEOF
+    # the running runs' curves: a first figure as soon as a checkpoint exists, even when the
+    # budget allows no redraw (a page written before the first checkpoint must not keep
+    # "no checkpoint yet" for the rest of the sweep)
+    env SWEEP_TEST_CHECKPOINTS=unthrottled SWEEP_TEST_HOLD=checkpoint:1 SWEEP_TEST_RELEASE="$RELEASE" \
+        "$SWEEP" "$CFG" -o c2 -j 1 -q 2> c2.err &
+    local pid=$!
+    check "a sweep holds after its first checkpoint" await_hold c2.err $pid
+    check "its heartbeat shows the run" await 60 "one running run" running_in c2 1
+    check "the curves are drawn once the checkpoint is there, whatever the budget" $PY - c2 <<PYEOF
+import glob, os, sys
+sys.path.insert(0, "$HERE/..")
+from analysis import live
+d = sys.argv[1]
+ck = glob.glob(os.path.join(d, "*.ckpt"))[0]
+lv = live.Live([d], os.path.join(d, "report.html"), 60.0, None, 60, mode="watch")
+lv.affordable = lambda cost: False           # a budget spent: no redraw is affordable
+os.rename(ck, ck + ".aside")
+lv.rewrite()
+before = "No checkpoint with a history yet" in open(lv.out).read()
+os.rename(ck + ".aside", ck)
+lv.rewrite()
+after = 'id="running-curves"' in open(lv.out).read()
+print("before the checkpoint: the note %s; after: the figure %s" % (before, after))
+sys.exit(0 if before and after else 1)
+PYEOF
+    release
+    check "that sweep ends well" wait $pid
 }
 
 rounds_mode() {
