@@ -45,6 +45,7 @@ const char *sw_run_status_name(sw_run_status status)
 #define ATTN (SW_REC_NEEDS_ATTENTION | SW_REC_ADDED)
 #define PERM (SW_REC_NEEDS_PERMUTE | SW_REC_ADDED)
 #define TEXT (SW_REC_NEEDS_TEXT | SW_REC_ADDED)
+#define TRAINED SW_REC_TRAINED
 
 /* Columns: path, kind, type, rank, dims, scales, source (from, offset, first), flags,
  * long_name. The order is the file's creation order (h5py lists members in it). */
@@ -106,11 +107,11 @@ const sw_record_row sw_record[] = {
 
     {"/weights/final/epoch", SW_REC_ATTRIBUTE, SW_REC_I32, 0, {0}, {NULL}, HIST(epochs), ONLY,
      "the epoch of the final weights (the last completed; 0 when none)"},
-    {"/weights/final", SW_REC_WEIGHTS, SW_REC_REAL, 1, {N}, {NULL}, RES(weights_final), ONLY,
+    {"/weights/final", SW_REC_WEIGHTS, SW_REC_REAL, 1, {N}, {NULL}, RES(weights_final), ONLY | TRAINED,
      "parameters after the last completed epoch, PyTorch state-dict names and shapes"},
     {"/weights/best/epoch", SW_REC_ATTRIBUTE, SW_REC_I32, 0, {0}, {NULL}, RES(best_epoch), ONLY,
      "the epoch of the best weights (0: the initial weights)"},
-    {"/weights/best", SW_REC_WEIGHTS, SW_REC_REAL, 1, {N}, {NULL}, RES(weights_best), ONLY,
+    {"/weights/best", SW_REC_WEIGHTS, SW_REC_REAL, 1, {N}, {NULL}, RES(weights_best), ONLY | TRAINED,
      "parameters at the end of the best epoch, PyTorch state-dict names and shapes"},
 
     {"/probe/layer", SW_REC_SCALE, SW_REC_I32, 1, {L}, {NULL}, RANGE(0), ONLY,
@@ -130,9 +131,9 @@ const sw_record_row sw_record[] = {
      ONLY | SW_REC_ADDED, "the task's target of each probe sequence: the class or the K values at "
      "the last step, or the class at each step (Y = 1, K or T)"},
     {"/probe/hidden_final", SW_REC_DATASET, SW_REC_F32, 4, {L, P, T, H}, {"layer", "sample", "time", "unit"},
-     RES(hidden_final), ONLY, "hidden state h_t of every layer, evaluation mode, final weights"},
+     RES(hidden_final), ONLY | TRAINED, "hidden state h_t of every layer, evaluation mode, final weights"},
     {"/probe/hidden_best", SW_REC_DATASET, SW_REC_F32, 4, {L, P, T, H}, {"layer", "sample", "time", "unit"},
-     RES(hidden_best), ONLY, "hidden state h_t of every layer, evaluation mode, best weights"},
+     RES(hidden_best), ONLY | TRAINED, "hidden state h_t of every layer, evaluation mode, best weights"},
     {"/probe/head", SW_REC_SCALE, SW_REC_I32, 1, {A}, {NULL}, RANGE(0), ONLY | ATTN, "attention head"},
     {"/probe/key", SW_REC_SCALE, SW_REC_I32, 1, {T}, {NULL}, RANGE(0), ONLY | ATTN,
      "time step attended to (0 = first)"},
@@ -153,7 +154,7 @@ const sw_record_row sw_record[] = {
      RES(dloss_dh_norm), ONLY,
      "(1/P) sum_b ||d l_b / d h_t||_2, total derivative, evaluation mode, probe set"},
     {"/gradients/dloss_dh", SW_REC_DATASET, SW_REC_F32, 4, {R, L, T, H}, {"epoch", "layer", "time", "unit"},
-     RES(dloss_dh), ONLY, "(1/P) sum_b d l_b / d h_t, total derivative, evaluation mode, probe set"},
+     RES(dloss_dh), ONLY | TRAINED, "(1/P) sum_b d l_b / d h_t, total derivative, evaluation mode, probe set"},
     {"/gradients/dloss_dx_norm", SW_REC_DATASET, SW_REC_F32, 2, {R, T}, {"epoch", "time"}, RES(dloss_dx_norm),
      ONLY | SW_REC_ADDED, "(1/P) sum_b ||d l_b / d x_t||_2, the gradient reaching the input at step t (total "
      "derivative, evaluation mode, probe set): every cell's, the transformer's included"},
@@ -182,6 +183,7 @@ const size_t sw_record_len = SW_ARRAY_LEN(sw_record);
 #undef ATTN
 #undef PERM
 #undef TEXT
+#undef TRAINED
 
 static const char *metric_name(const sw_config *cfg) { return sw_task_metric_of(&cfg->task).name; }
 static const char *metric_mode(const sw_config *cfg) { return sw_metric_mode_name(sw_task_metric_of(&cfg->task).mode); }

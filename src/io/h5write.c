@@ -30,7 +30,7 @@
  * sparse values shrink 2-50x. Each large array's first DEFLATE_TRIAL_BYTES are shuffled and
  * deflated as HDF5 would to decide; the rest of the array is assumed alike. */
 #define DEFLATE_MIN_RATIO 1.3
-#define DEFLATE_TRIAL_BYTES (64 * 1024)
+#define DEFLATE_TRIAL_BYTES (16 * 1024)
 
 /* Half the number of chunks a node of a chunked dataset's index (a B-tree) holds. HDF5's
  * default, 32, makes every node 2-3 KB; with the checksum every array is chunked, most
@@ -47,6 +47,11 @@ int sw_h5_init(char *err, size_t errlen)
         sw_set_error(err, errlen, "the HDF5 library failed to initialise");
         return SW_EHDF5;
     }
+    /* HDF5 keeps freed blocks of its internal types on free lists, a list up to 64 KiB by
+     * default: every file it opens or creates allocates a metadata cache of about 600 KiB,
+     * which a list that small never keeps, so each file's came from fresh pages (faulted in
+     * and zeroed: a tenth of writing a reference run's file). Lists of 4 MiB keep a few. */
+    H5set_free_list_limits(16 << 20, 4 << 20, 4 << 20, 256 << 10, 16 << 20, 1 << 20);
     hbool_t safe = 0;
     if (H5is_library_threadsafe(&safe) < 0 || !safe) {
         unsigned maj = 0, min = 0, rel = 0;
@@ -331,11 +336,12 @@ static hid_t conversion_dxpl(hid_t ftype, hid_t mtype, size_t n)
 }
 
 /* Creates dataset `name` (intermediate groups too) under loc and writes buf into it.
- * Large arrays get shuffle+deflate where it pays (deflate_pays; all with w->compress_all); with w->checksum every non-empty one is chunked (HDF5
+ * Large arrays get shuffle+deflate where it pays (deflate_pays, unless `trained` says it
+ * never does; all with w->compress_all); with w->checksum every non-empty one is chunked (HDF5
  * filters need chunks; a small array is one chunk) and gets Fletcher-32, last, so that the
  * checksum covers the bytes as stored. Returns the open dataset (caller closes) or -1. */
-hid_t sw_h5w_dset(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank,
-                      const hsize_t *dims, const void *buf)
+static hid_t write_dset(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank,
+                        const hsize_t *dims, const void *buf, bool trained)
 {
     if (w->rc) return -1;
     hid_t s = make_space(rank, dims), lcpl = H5Pcreate(H5P_LINK_CREATE),
@@ -344,7 +350,7 @@ hid_t sw_h5w_dset(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, hid_t mty
     size_t n = count_of(rank, dims);
     int level = w->deflate_level > 0 ? w->deflate_level : SW_H5_DEFLATE_LEVEL;
     bool compress = w->compress && rank > 0 && n >= COMPRESS_MIN_ELEMENTS &&
-                    (w->compress_all || deflate_pays(ftype, mtype, n, buf, level)),
+                    (w->compress_all || (!trained && deflate_pays(ftype, mtype, n, buf, level))),
          checksum = w->checksum && rank > 0 && n > 0;
     if (ok && (compress || checksum)) {
         hsize_t chunk[H5S_MAX_RANK];
@@ -366,6 +372,18 @@ hid_t sw_h5w_dset(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, hid_t mty
     if (dcpl >= 0) H5Pclose(dcpl);
     if (d < 0) sw_h5w_fail(w, SW_EHDF5, "dataset '%s'", name);
     return d;
+}
+
+hid_t sw_h5w_dset(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank,
+                  const hsize_t *dims, const void *buf)
+{
+    return write_dset(w, loc, name, ftype, mtype, rank, dims, buf, false);
+}
+
+hid_t sw_h5w_dset_trained(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank,
+                          const hsize_t *dims, const void *buf)
+{
+    return write_dset(w, loc, name, ftype, mtype, rank, dims, buf, true);
 }
 
 /* sw_h5w_dset for arrays that need nothing more than a long_name: writes and closes. */

@@ -99,6 +99,11 @@ hid_t sw_h5w_group(sw_h5w *w, hid_t loc, const char *name);
  * long_name attribute (when not NULL). */
 hid_t sw_h5w_dset(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank, const hsize_t *dims,
                   const void *buf);
+/* sw_h5w_dset for values deflate shrinks by less than 1.3x whatever they are: the float
+ * tensors a trained network computes (record.h's SW_REC_TRAINED). With w->compress, unless
+ * w->compress_all, they are stored as they are without judging their first bytes. */
+hid_t sw_h5w_dset_trained(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank,
+                          const hsize_t *dims, const void *buf);
 int sw_h5w_array(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank, const hsize_t *dims,
                  const void *buf, const char *long_name);
 

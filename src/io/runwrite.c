@@ -195,8 +195,9 @@ static void write_array_row(sw_h5w *w, const record_group *g, const sw_record_ro
         dims[i] = (hsize_t)s->n[row->dims[i]];
         scales[i] = find_scale(g, row->scales[i]);
     }
-    hid_t d = sw_h5w_dset(w, g->id, name, sw_h5_record_file_type(row->type), sw_h5_record_mem_type(row->type), row->rank, dims,
-                       array);
+    hid_t ftype = sw_h5_record_file_type(row->type), mtype = sw_h5_record_mem_type(row->type);
+    hid_t d = row->flags & SW_REC_TRAINED ? sw_h5w_dset_trained(w, g->id, name, ftype, mtype, row->rank, dims, array)
+                                          : sw_h5w_dset(w, g->id, name, ftype, mtype, row->rank, dims, array);
     if (d < 0) return;
     attach_scales(w, d, scales, row->rank, name);
     sw_h5w_attr_str(w, d, "long_name", row->long_name);
@@ -215,14 +216,17 @@ static void write_attribute_row(sw_h5w *w, hid_t loc, const sw_record_row *row, 
     }
 }
 
-/* The parameters tensor by tensor, with the names and shapes of model.h's table. */
+/* The parameters tensor by tensor, with the names and shapes of model.h's table (trained
+ * values: record.h's SW_REC_TRAINED). */
 static void write_weights_row(sw_h5w *w, hid_t group, const sw_model_shape *shape, const sw_real *flat)
 {
     int nt = sw_tensor_count(shape);
     for (int i = 0; i < nt && !w->rc; i++) {
         sw_tensor_info t = sw_tensor_describe(shape, i);
         hsize_t dims[2] = {(hsize_t)t.rows, (hsize_t)t.cols};
-        sw_h5w_array(w, group, t.name, H5T_IEEE_F32LE, sw_h5_record_mem_type(SW_REC_REAL), t.cols ? 2 : 1, dims, flat + t.offset, NULL);
+        hid_t d = sw_h5w_dset_trained(w, group, t.name, H5T_IEEE_F32LE, sw_h5_record_mem_type(SW_REC_REAL),
+                                      t.cols ? 2 : 1, dims, flat + t.offset);
+        if (d >= 0) H5Dclose(d);
     }
 }
 
