@@ -131,9 +131,9 @@ const sw_record_row sw_record[] = {
      ONLY | SW_REC_ADDED, "the task's target of each probe sequence: the class or the K values at "
      "the last step, or the class at each step (Y = 1, K or T)"},
     {"/probe/hidden_final", SW_REC_DATASET, SW_REC_F32, 4, {L, P, T, H}, {"layer", "sample", "time", "unit"},
-     RES(hidden_final), ONLY | TRAINED, "hidden state h_t of every layer, evaluation mode, final weights"},
+     RES(hidden_final), ONLY, "hidden state h_t of every layer, evaluation mode, final weights"},
     {"/probe/hidden_best", SW_REC_DATASET, SW_REC_F32, 4, {L, P, T, H}, {"layer", "sample", "time", "unit"},
-     RES(hidden_best), ONLY | TRAINED, "hidden state h_t of every layer, evaluation mode, best weights"},
+     RES(hidden_best), ONLY, "hidden state h_t of every layer, evaluation mode, best weights"},
     {"/probe/head", SW_REC_SCALE, SW_REC_I32, 1, {A}, {NULL}, RANGE(0), ONLY | ATTN, "attention head"},
     {"/probe/key", SW_REC_SCALE, SW_REC_I32, 1, {T}, {NULL}, RANGE(0), ONLY | ATTN,
      "time step attended to (0 = first)"},
@@ -154,7 +154,7 @@ const sw_record_row sw_record[] = {
      RES(dloss_dh_norm), ONLY,
      "(1/P) sum_b ||d l_b / d h_t||_2, total derivative, evaluation mode, probe set"},
     {"/gradients/dloss_dh", SW_REC_DATASET, SW_REC_F32, 4, {R, L, T, H}, {"epoch", "layer", "time", "unit"},
-     RES(dloss_dh), ONLY | TRAINED, "(1/P) sum_b d l_b / d h_t, total derivative, evaluation mode, probe set"},
+     RES(dloss_dh), ONLY, "(1/P) sum_b d l_b / d h_t, total derivative, evaluation mode, probe set"},
     {"/gradients/dloss_dx_norm", SW_REC_DATASET, SW_REC_F32, 2, {R, T}, {"epoch", "time"}, RES(dloss_dx_norm),
      ONLY | SW_REC_ADDED, "(1/P) sum_b ||d l_b / d x_t||_2, the gradient reaching the input at step t (total "
      "derivative, evaluation mode, probe set): every cell's, the transformer's included"},

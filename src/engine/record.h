@@ -178,10 +178,10 @@ enum {
                                     write the files they always did); also ADDED */
     SW_REC_NEEDS_PERMUTE = 32,   /* written only with task.permute; also ADDED */
     SW_REC_NEEDS_TEXT = 64,      /* written only for task.kind text; also ADDED */
-    SW_REC_TRAINED = 128         /* float values a trained network computed (weights, hidden
-                                    states, per-unit gradients): shuffled and deflated they
-                                    shrink 1.1-1.3x, so record.compress auto stores them as
-                                    they are without trying (measured: docs/hdf5-layout.md) */
+    SW_REC_TRAINED = 128         /* a trained network's parameters: dense floats, which
+                                    shuffled and deflated shrink 1.09-1.12x, so record.compress
+                                    auto stores them as they are without trying (hidden states
+                                    and gradients are tried: relu's are half zeros) */
 };
 
 #define SW_RECORD_MAX_RANK 4

@@ -216,16 +216,19 @@ static void write_attribute_row(sw_h5w *w, hid_t loc, const sw_record_row *row, 
     }
 }
 
-/* The parameters tensor by tensor, with the names and shapes of model.h's table (trained
- * values: record.h's SW_REC_TRAINED). */
-static void write_weights_row(sw_h5w *w, hid_t group, const sw_model_shape *shape, const sw_real *flat)
+/* The parameters tensor by tensor, with the names and shapes of model.h's table (`trained`:
+ * the row's SW_REC_TRAINED, record.h). */
+static void write_weights_row(sw_h5w *w, hid_t group, const sw_model_shape *shape, const sw_real *flat,
+                              bool trained)
 {
     int nt = sw_tensor_count(shape);
     for (int i = 0; i < nt && !w->rc; i++) {
         sw_tensor_info t = sw_tensor_describe(shape, i);
         hsize_t dims[2] = {(hsize_t)t.rows, (hsize_t)t.cols};
-        hid_t d = sw_h5w_dset_trained(w, group, t.name, H5T_IEEE_F32LE, sw_h5_record_mem_type(SW_REC_REAL),
-                                      t.cols ? 2 : 1, dims, flat + t.offset);
+        hid_t mtype = sw_h5_record_mem_type(SW_REC_REAL);
+        int rank = t.cols ? 2 : 1;
+        hid_t d = trained ? sw_h5w_dset_trained(w, group, t.name, H5T_IEEE_F32LE, mtype, rank, dims, flat + t.offset)
+                          : sw_h5w_dset(w, group, t.name, H5T_IEEE_F32LE, mtype, rank, dims, flat + t.offset);
         if (d >= 0) H5Dclose(d);
     }
 }
@@ -252,7 +255,7 @@ static int write_record(sw_h5w *w, hid_t file, const sw_config *cfg, const sw_ru
         case SW_REC_SCALE: write_scale_row(w, &g, row, array, sw_record_count(row, &s)); break;
         case SW_REC_DATASET: write_array_row(w, &g, row, array, &s); break;
         case SW_REC_ATTRIBUTE: write_attribute_row(w, g.id, row, cfg, r, &s); break;
-        case SW_REC_WEIGHTS: write_weights_row(w, g.id, &shape, array); break;
+        case SW_REC_WEIGHTS: write_weights_row(w, g.id, &shape, array, (row->flags & SW_REC_TRAINED) != 0); break;
         default: sw_h5w_fail(w, SW_EINVAL, "%s has an unknown kind", row->path);
         }
     }
