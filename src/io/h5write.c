@@ -344,36 +344,57 @@ static hid_t conversion_dxpl(hid_t ftype, hid_t mtype, size_t n)
  * never does; all with w->compress_all); with w->checksum every non-empty one is chunked (HDF5
  * filters need chunks; a small array is one chunk) and gets Fletcher-32, last, so that the
  * checksum covers the bytes as stored. Returns the open dataset (caller closes) or -1. */
+enum { PLIST_LINK, PLIST_PLAIN, PLIST_DEFLATE };
+
+/* The writer's property list `which` (enum above), made at its first use: HDF5's lists cost
+ * as much to create and close as a small dataset's write. The dataset creation lists carry
+ * the filters (deflate: shuffle and deflate at the writer's level; both: Fletcher-32 with
+ * w->checksum); each dataset sets its own chunk shape. -1 on failure. */
+static hid_t writer_plist(sw_h5w *w, int which, int level)
+{
+    if (w->plists[which] > 0) return w->plists[which];
+    hid_t p = H5Pcreate(which == PLIST_LINK ? H5P_LINK_CREATE : H5P_DATASET_CREATE);
+    bool ok = p >= 0;
+    if (ok && which == PLIST_LINK) ok = H5Pset_create_intermediate_group(p, 1) >= 0;
+    if (ok && which == PLIST_DEFLATE) ok = H5Pset_shuffle(p) >= 0 && H5Pset_deflate(p, (unsigned)level) >= 0;
+    if (ok && which != PLIST_LINK && w->checksum) ok = H5Pset_fletcher32(p) >= 0;
+    if (!ok) {
+        if (p >= 0) H5Pclose(p);
+        return -1;
+    }
+    return w->plists[which] = p;
+}
+
 static hid_t write_dset(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank,
                         const hsize_t *dims, const void *buf, bool trained)
 {
     if (w->rc) return -1;
-    hid_t s = make_space(rank, dims), lcpl = H5Pcreate(H5P_LINK_CREATE),
-          dcpl = H5Pcreate(H5P_DATASET_CREATE), d = -1;
-    int ok = s >= 0 && lcpl >= 0 && dcpl >= 0 && H5Pset_create_intermediate_group(lcpl, 1) >= 0;
     size_t n = count_of(rank, dims);
     int level = w->deflate_level > 0 ? w->deflate_level : SW_H5_DEFLATE_LEVEL;
     bool compress = w->compress && rank > 0 && n >= COMPRESS_MIN_ELEMENTS &&
                     (w->compress_all || (!trained && deflate_pays(ftype, mtype, n, buf, level))),
-         checksum = w->checksum && rank > 0 && n > 0;
-    if (ok && (compress || checksum)) {
+         checksum = w->checksum && rank > 0 && n > 0, chunked = compress || checksum;
+    hid_t s = make_space(rank, dims), lcpl = writer_plist(w, PLIST_LINK, level), d = -1,
+          dcpl = chunked ? writer_plist(w, compress ? PLIST_DEFLATE : PLIST_PLAIN, level) : H5P_DEFAULT;
+    int ok = s >= 0 && lcpl >= 0 && dcpl >= 0;
+    if (ok && chunked) {
         hsize_t chunk[H5S_MAX_RANK];
         size_t elem = H5Tget_size(ftype);
         choose_chunks(rank, dims, elem, chunk);
         ok = elem > 0 && H5Pset_chunk(dcpl, rank, chunk) >= 0;
-        if (ok && compress) ok = H5Pset_shuffle(dcpl) >= 0 && H5Pset_deflate(dcpl, (unsigned)level) >= 0;
-        if (ok && checksum) ok = H5Pset_fletcher32(dcpl) >= 0;
     }
     if (ok) d = H5Dcreate2(loc, name, ftype, s, lcpl, dcpl, H5P_DEFAULT);
-    hid_t dxpl = d >= 0 && n > 0 ? conversion_dxpl(ftype, mtype, n) : H5P_DEFAULT;
+    /* numbers of the same type in memory as in the file need no conversion buffer (strings
+     * always do, even of equal types) */
+    H5T_class_t cls = H5Tget_class(ftype);
+    bool same = (cls == H5T_INTEGER || cls == H5T_FLOAT) && H5Tequal(ftype, mtype) > 0;
+    hid_t dxpl = d >= 0 && n > 0 && !same ? conversion_dxpl(ftype, mtype, n) : H5P_DEFAULT;
     if (d >= 0 && n > 0 && (dxpl < 0 || H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, dxpl, buf) < 0)) {
         H5Dclose(d);
         d = -1;
     }
     if (dxpl > 0 && dxpl != H5P_DEFAULT) H5Pclose(dxpl);
     if (s >= 0) H5Sclose(s);
-    if (lcpl >= 0) H5Pclose(lcpl);
-    if (dcpl >= 0) H5Pclose(dcpl);
     if (d < 0) sw_h5w_fail(w, SW_EHDF5, "dataset '%s'", name);
     return d;
 }
@@ -463,6 +484,9 @@ hid_t sw_h5w_create(sw_h5w *w, const char *dir, const char *base, char *tmp, siz
  * place; otherwise deletes it. */
 int sw_h5w_finish(sw_h5w *w, hid_t file, const char *dir, const char *tmp)
 {
+    for (size_t i = 0; i < SW_ARRAY_LEN(w->plists); i++)
+        if (w->plists[i] > 0) H5Pclose(w->plists[i]);
+    memset(w->plists, 0, sizeof w->plists);
     /* a failure HDF5 sees while flushing is one it recovers from; inside H5Fclose, not */
     if (!w->rc && !w->io.err && H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) sw_h5w_fail(w, SW_EHDF5, "flushing the file");
     if (H5Fclose(file) < 0) sw_h5w_fail(w, SW_EHDF5, "closing the file");

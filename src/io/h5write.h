@@ -61,6 +61,9 @@ typedef struct {
     sw_h5tmp_status io; /* the temporary's system calls (sw_h5w_create fills it) */
     bool compress_all;  /* with compress: deflate every large dataset, whether it pays or not */
     int deflate_level;  /* zlib's level 1-9; 0: SW_H5_DEFLATE_LEVEL */
+    hid_t plists[3];    /* the file's property lists, made once (0: not yet; h5write.c's own,
+                           closed by sw_h5w_finish): link creation, and dataset creation
+                           without and with deflate */
 } sw_h5w;
 
 /* Records a failure (when none is recorded yet): "cannot write <where>: <what> (HDF5: ...)"
