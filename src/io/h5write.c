@@ -386,9 +386,10 @@ static hid_t write_dset(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, hid
     if (ok) d = H5Dcreate2(loc, name, ftype, s, lcpl, dcpl, H5P_DEFAULT);
     /* numbers of the same type in memory as in the file need no conversion buffer (strings
      * always do, even of equal types) */
-    H5T_class_t cls = H5Tget_class(ftype);
-    bool same = (cls == H5T_INTEGER || cls == H5T_FLOAT) && H5Tequal(ftype, mtype) > 0;
-    hid_t dxpl = d >= 0 && n > 0 && !same ? conversion_dxpl(ftype, mtype, n) : H5P_DEFAULT;
+    H5T_class_t cls = d >= 0 && n > 0 ? H5Tget_class(ftype) : H5T_NO_CLASS;
+    htri_t equal = cls == H5T_INTEGER || cls == H5T_FLOAT ? H5Tequal(ftype, mtype) : 0;
+    hid_t dxpl = d < 0 || n == 0 || equal > 0 ? H5P_DEFAULT
+                 : cls == H5T_NO_CLASS || equal < 0 ? -1 : conversion_dxpl(ftype, mtype, n);
     if (d >= 0 && n > 0 && (dxpl < 0 || H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, dxpl, buf) < 0)) {
         H5Dclose(d);
         d = -1;
