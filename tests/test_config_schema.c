@@ -37,8 +37,50 @@ static void expect_error(const char *key, const char *text, bool quoted, const c
     CHECK(memcmp(&c, &before, sizeof c) == 0, "%s=%s: a failed set changed the config", key, text);
 }
 
+/* Per-epoch tables (SW_TYPE_FLOAT_LIST): each names a float key whose range its values take;
+ * text round-trips bit for bit; an epoch's config takes each table's value; a failed set
+ * leaves the config alone. */
+static void test_tables(void)
+{
+    for (size_t i = 0; i < sw_schema_len; i++) {
+        const sw_key_info *k = &sw_schema[i];
+        if (k->type != SW_TYPE_FLOAT_LIST) continue;
+        const sw_key_info *of = sw_schema_find(k->per_epoch_of);
+        CHECK(of && of->type == SW_TYPE_FLOAT && sw_key_range_of(k) == of, "%s tabulates a float key", k->key);
+    }
+    sw_config c;
+    sw_config_defaults(&c);
+    CHECK(!sw_config_has_tables(&c), "no tables by default");
+    /* 0.1 + 0.2 and 1/3 have no short decimal: written shortest, read back the same */
+    char text[200], back[200];
+    snprintf(text, sizeof text, "[%.17g, %.17g, 0.5]", 0.1 + 0.2, 1.0 / 3.0);
+    CHECK(set(&c, "train.schedule.clip_values", text, false) == SW_OK, "clip_values %s: %s", text, err);
+    sw_config_format(&c, sw_schema_find("train.schedule.clip_values"), back, sizeof back);
+    sw_config d;
+    sw_config_defaults(&d);
+    CHECK(set(&d, "train.schedule.clip_values", back, false) == SW_OK && !memcmp(&c, &d, sizeof c),
+          "%s read back from %s: the same config", back, text);
+    int n;
+    const double *v = sw_config_get_floats(&c, sw_schema_find("train.schedule.clip_values"), &n);
+    CHECK(n == 3 && v[0] == 0.1 + 0.2 && v[1] == 1.0 / 3.0 && v[2] == 0.5, "the values as given");
+    sw_config scratch;
+    const sw_config *at = sw_config_at_epoch(&c, 2, &scratch);
+    CHECK(at == &scratch && at->train.clip == 1.0 / 3.0 && c.train.clip == 0, "epoch 2's clip: %g", at->train.clip);
+    CHECK(sw_config_at_epoch(&d, 0, &scratch) == &scratch, "a config with tables is copied");
+    sw_config_defaults(&d);
+    CHECK(sw_config_at_epoch(&d, 2, &scratch) == &d, "a config without tables is itself");
+    c.train.epochs = 4;
+    const char *bad = NULL;
+    CHECK(sw_config_validate(&c, err, sizeof err, &bad) == SW_ECONFIG && bad &&
+          !strcmp(bad, "train.schedule.clip_values") && strstr(err, "3 values for 4 epochs"), "length: %s", err);
+    expect_error("train.schedule.dropout_values", "[0.1, 1.0]", false, "out of model.dropout's range");
+    expect_error("train.schedule.values", "[0.1, x]", false, "\"x\" is not a number");
+    expect_error("train.schedule.values", "[0.1, 0]", false, "value 2 (epoch 2), 0, is out of train.lr's range");
+}
+
 int main(void)
 {
+    test_tables();
     sw_config c;
     sw_config_defaults(&c);
     /* The seed protocol: the sizes are left to the task, whose own are the seed's. */

@@ -376,6 +376,21 @@ static void check_done_file(const char *path, const sw_config *cfg, const sw_run
             H5Aclose(a);
             break;
         }
+        case SW_TYPE_FLOAT_LIST: { /* an f64 array, value for value */
+            hid_t a = H5Aopen_by_name(f, "config", k->key, H5P_DEFAULT, H5P_DEFAULT);
+            hid_t sp = H5Aget_space(a), t = H5Aget_type(a);
+            int n;
+            const double *want = sw_config_get_floats(cfg, k, &n);
+            double *v = malloc((size_t)(n + 1) * sizeof *v);
+            ok = v && H5Tget_class(t) == H5T_FLOAT && H5Sget_simple_extent_npoints(sp) == n &&
+                 (n == 0 || H5Aread(a, H5T_NATIVE_DOUBLE, v) >= 0);
+            for (int j = 0; j < n && ok; j++) ok = v[j] == want[j];
+            free(v);
+            H5Tclose(t);
+            H5Sclose(sp);
+            H5Aclose(a);
+            break;
+        }
         case SW_TYPE_INT_LIST: {
             hid_t a = H5Aopen_by_name(f, "config", k->key, H5P_DEFAULT, H5P_DEFAULT);
             hid_t sp = H5Aget_space(a), t = H5Aget_type(a);

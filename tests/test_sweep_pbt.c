@@ -185,8 +185,21 @@ static void test_barriers_and_factors(void)
           !sw_pbt_key_find("train.batch") && !sw_pbt_key_find("seed"), "the table of keys");
 }
 
+/* Every key a pbt member may change has a per-epoch table (config.h), so that `sweep
+ * replay` can write any member's life as one run. */
+static void test_keys_have_tables(void)
+{
+    for (size_t i = 0; i < sw_pbt_keys_len; i++) {
+        bool found = false;
+        for (size_t j = 0; j < sw_schema_len; j++)
+            found |= sw_schema[j].type == SW_TYPE_FLOAT_LIST && !strcmp(sw_schema[j].per_epoch_of, sw_pbt_keys[i].key);
+        CHECK(found, "pbt key %s has no per-epoch table (train.schedule.*_values)", sw_pbt_keys[i].key);
+    }
+}
+
 int main(void)
 {
+    test_keys_have_tables();
     test_ranking();
     test_closed();
     test_explore();

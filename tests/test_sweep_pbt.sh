@@ -13,6 +13,7 @@
 #           member's job), and right after a barrier's files, then a rerun: the same files.
 #   mpi     mpirun -np 2 gives the same files as one process (status 77 without MPI or
 #           mpirun).
+#   eta     `sweep status` gives an ETA in the middle of a pbt search.
 #   errors  bad pbt settings: one line file:line:col naming what is wrong, exit 2, nothing
 #           written.
 set -u
@@ -205,6 +206,21 @@ mpi)
     check "mpirun -np 2 exits 0" test $? = 0
     check "mpirun -np 2: the same files as one process" same ref np2
     check "each generation said once" test "$(grep -c 'generation 1 (epoch 2)' err.txt)" = 1
+    ;;
+eta)
+    # held after the 14th job (-j 1: the 6 jobs of generation 0, the 6 of generation 1, 2 of
+    # generation 2), `sweep status` gives an ETA once the heartbeat is rewritten (at most
+    # every 10 s): the work done counts each job's own epochs, 14/18 of the search's, where
+    # counting each job from epoch 0 had made it 16/18 + 2 whole runs, more than planned,
+    # and the ETA unknown ("--") from there to the end
+    env SWEEP_TEST_HOLD=run:14 SWEEP_TEST_RELEASE="$RELEASE" "$SWEEP" "$CFG" -o e -j 1 2> e.txt > /dev/null &
+    pid=$!
+    check "held in generation 2" await_hold e.txt $pid
+    eta_known() { "$SWEEP" status e > s.txt 2>&1; grep -qE 'ETA [0-9]' s.txt; }
+    check "sweep status gives an ETA" await 40 "an ETA in sweep status" eta_known
+    grep -q "ETA" s.txt || sed 's/^/    | /' s.txt
+    release; wait $pid; check "the held search finishes" test $? = 0
+    check "the same files as the reference" same ref e
     ;;
 errors)
     # refuse SEARCH SPACE EXTRA WANT: the file with these lines exits 2 with one line that

@@ -238,10 +238,17 @@ void sw_rng_fill_u32(sw_rng *r, uint32_t *out, size_t n)
     sw_rng_fill_u32_using(r, out, n, sw_rng_impl_best());
 }
 
+/* The uniform of two consecutive words w0, w1 of the stream: 27 + 26 bits. */
+static inline double uniform_of(uint32_t w0, uint32_t w1)
+{
+    uint64_t hi = w0 >> 5, lo = w1 >> 6;
+    return ((double)hi * 67108864.0 + (double)lo) * (1.0 / 9007199254740992.0);
+}
+
 double sw_rng_uniform(sw_rng *r)
 {
-    uint64_t hi = sw_rng_u32(r) >> 5, lo = sw_rng_u32(r) >> 6; /* 27 + 26 bits */
-    return ((double)hi * 67108864.0 + (double)lo) * (1.0 / 9007199254740992.0);
+    uint32_t w0 = sw_rng_u32(r), w1 = sw_rng_u32(r);
+    return uniform_of(w0, w1);
 }
 
 uint32_t sw_rng_below(sw_rng *r, uint32_t n)
@@ -259,17 +266,41 @@ uint32_t sw_rng_below(sw_rng *r, uint32_t n)
     return (uint32_t)(m >> 32);
 }
 
+/* Box-Muller of one block's four words: *cosine is returned first, *sine kept as spare. */
+static inline void normal_pair(const uint32_t w[4], double *cosine, double *sine)
+{
+    double u1 = 1.0 - uniform_of(w[0], w[1]); /* (0, 1]: log is finite */
+    double u2 = uniform_of(w[2], w[3]);
+    double radius = sqrt(-2.0 * log(u1));
+    double angle = 6.283185307179586 * u2;
+    *sine = radius * sin(angle);
+    *cosine = radius * cos(angle);
+}
+
 double sw_rng_normal(sw_rng *r)
 {
     if (r->has_spare) {
         r->has_spare = 0;
         return r->spare;
     }
-    double u1 = 1.0 - sw_rng_uniform(r); /* (0, 1]: log is finite */
-    double u2 = sw_rng_uniform(r);
-    double radius = sqrt(-2.0 * log(u1));
-    double angle = 6.283185307179586 * u2;
-    r->spare = radius * sin(angle);
+    uint32_t w[4];
+    for (int k = 0; k < 4; k++) w[k] = sw_rng_u32(r);
+    double cosine;
+    normal_pair(w, &cosine, &r->spare);
     r->has_spare = 1;
-    return radius * cos(angle);
+    return cosine;
+}
+
+void sw_rng_fill_normal(sw_rng *r, double *out, size_t n)
+{
+    enum { PAIRS = 64 }; /* words drawn 4 * PAIRS at a time by the bulk fill */
+    uint32_t words[4 * PAIRS];
+    size_t i = 0;
+    if (i < n && r->has_spare) out[i++] = sw_rng_normal(r);
+    while (n - i >= 2) {
+        size_t pairs = (n - i) / 2 < PAIRS ? (n - i) / 2 : PAIRS;
+        sw_rng_fill_u32(r, words, 4 * pairs);
+        for (size_t p = 0; p < pairs; p++, i += 2) normal_pair(words + 4 * p, &out[i], &out[i + 1]);
+    }
+    if (i < n) out[i] = sw_rng_normal(r); /* leaves the spare, as n calls would */
 }

@@ -72,4 +72,8 @@ uint32_t sw_rng_below(sw_rng *r, uint32_t n);
 /* Standard normal (Box-Muller in double precision). */
 double sw_rng_normal(sw_rng *r);
 
+/* Fills out[0..n) with the next n values sw_rng_normal would return, and leaves the stream
+ * (and its spare value) where those n calls would; the words are drawn by sw_rng_fill_u32. */
+void sw_rng_fill_normal(sw_rng *r, double *out, size_t n);
+
 #endif

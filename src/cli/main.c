@@ -47,6 +47,7 @@
 #include "rounds.h"
 #include "sweepspec.h"
 #include "testhook.h"
+#include "replay.h"
 #include "textsample.h"
 #include "version.h"
 
@@ -59,8 +60,9 @@ static const char usage_text[] =
     "       sweep index DIR\n"
     "       sweep report DIR [--out FILE] [--run RUN_ID] [--watch [--report-every S]]\n"
     "       sweep status DIR [--json]\n"
+    "       sweep replay DIR [--member M] [-o FILE]\n"
     "       sweep sample RUN.h5 [--chars N] [--temperature T] [--prime TEXT] [--seed S]\n"
-    "       sweep help [run|summarize|index|status|report|sample|keys|layout]\n"
+    "       sweep help [run|summarize|index|status|report|replay|sample|keys|layout]\n"
     "       sweep --help | --version\n";
 
 /* Two strings: C99 guarantees string literals only up to 4095 characters. */
@@ -84,6 +86,8 @@ static const char help_text[] =
     "                                --watch keeps it current while others write DIR\n"
     "  sweep status DIR [--json]     where a sweep stands, from its files (safe while it runs):\n"
     "                                done/running/pending/failed, best so far, ETAs\n"
+    "  sweep replay DIR              a pbt member's life (its chain of exploits) as the config of\n"
+    "                                one run, with per-epoch tables (default: the best member)\n"
     "  sweep sample RUN.h5           print text written by a character-level model (task.kind\n"
     "                                text) with the run's best weights\n"
     "  sweep help TOPIC              details of a command (run, summarize, index, status, report,\n"
@@ -267,6 +271,24 @@ static int usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
+static const char help_replay_text[] =
+    "usage: sweep replay DIR [--member M] [-o FILE]\n"
+    "\n"
+    "Writes the config of one run that trains a pbt member's life: the chain of segments its\n"
+    "lineage gives (at each barrier, whose state it continued from), with the learning rate and\n"
+    "every key the search changed as per-epoch tables (train.schedule: {kind: table, values:\n"
+    "[...]}, clip_values: [...], ...; docs/config.md) and the member's own seed (seed + member\n"
+    "index). Read from the run files in DIR alone. Its header names the members the chain passed\n"
+    "through. A chain that never left the member replays its file's weights bit for bit; one that\n"
+    "did cannot (each member had its own initial weights and data order). A finished pbt sweep\n"
+    "writes DIR/pbt-replay.yaml, its best member's.\n"
+    "\n"
+    "  --member M   the member: its index (0 .. population-1) or run id; default: the best by\n"
+    "               the sweep's metric, as `sweep summarize` names it\n"
+    "  -o FILE      write FILE (atomically) instead of printing the config\n"
+    "\n"
+    "Exit status: 0 written; 2 not a finished pbt member (or bad arguments).\n";
+
 static const char help_index_text[] =
     "sweep index DIR\n\n"
     "Rebuilds DIR/sweep.h5 from the run files present: rows in the grid order of\n"
@@ -422,6 +444,10 @@ static int help(const char *topic)
         fputs(help_index_text, stdout);
         return EXIT_DONE;
     }
+    if (!strcmp(topic, "replay")) {
+        fputs(help_replay_text, stdout);
+        return EXIT_DONE;
+    }
     if (!strcmp(topic, "layout")) {
         sw_record_print(stdout);
         return EXIT_DONE;
@@ -438,7 +464,8 @@ static int help(const char *topic)
         fputs(sw_text_sample_usage(), stdout);
         return EXIT_DONE;
     }
-    return usage_error("no help on '%s'; topics: run, summarize, index, keys, layout, report, status, sample",
+    return usage_error("no help on '%s'; topics: run, summarize, index, keys, layout, report, status, replay, "
+                       "sample",
                        topic);
 }
 
@@ -680,7 +707,8 @@ static int find_example(const char *given, char *out)
     char stem[256], best[256], hint[300] = "";
     snprintf(stem, sizeof stem, "%.*s", (int)(ext ? len - (name[len - 4] == '.' ? 4 : 5) : len), name);
     list_examples(dir, stem, list, sizeof list, best, sizeof best);
-    static const char *const commands[] = {"summarize", "index", "report", "status", "sample", "help", "run"};
+    static const char *const commands[] = {"summarize", "index", "report", "status", "replay", "sample", "help",
+                                           "run"};
     for (size_t c = 0; c < SW_ARRAY_LEN(commands) && !best[0] && name == given; c++)
         if (sw_edit_distance(name, commands[c]) <= 2) snprintf(best, sizeof best, "%s ...", commands[c]);
     if (best[0]) snprintf(hint, sizeof hint, "did you mean `sweep %s`? ", best);
@@ -817,6 +845,35 @@ static int run_command(int argc, char **argv)
 }
 
 /* sweep index DIR */
+static int replay_command(int argc, char **argv)
+{
+    const char *member = NULL, *out = NULL, *dir = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(help_replay_text, stdout);
+            return EXIT_DONE;
+        }
+        if ((!strcmp(argv[i], "--member") || !strcmp(argv[i], "-o")) && i + 1 >= argc)
+            return usage_error("replay: %s needs a value", argv[i]);
+        if (!strcmp(argv[i], "--member")) member = argv[++i];
+        else if (!strcmp(argv[i], "-o")) out = argv[++i];
+        else if (argv[i][0] == '-' || dir) return usage_error("replay: unexpected argument '%s'", argv[i]);
+        else dir = argv[i];
+    }
+    if (!dir) return usage_error("replay takes a directory: sweep replay DIR [--member M] [-o FILE]");
+    char err[1024] = "";
+    sw_replay_info info;
+    int rc = sw_replay_write(dir, member, out, &info, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "sweep replay: %s\n", err);
+        return rc == SW_EIO || rc == SW_ENOMEM ? EXIT_RUNS_FAILED : EXIT_USAGE;
+    }
+    if (out)
+        fprintf(stderr, "sweep replay: %s: member %d (%s), %d generations, %s\n", out, info.member, info.member_id,
+                info.links, info.changed ? "a chain through other members (not bit for bit)" : "its own chain (bit for bit)");
+    return EXIT_DONE;
+}
+
 static int index_command(int argc, char **argv)
 {
     if (argc == 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
@@ -934,6 +991,7 @@ static int dispatch(int argc, char **argv)
     }
     if (!strcmp(first, "summarize")) return g_rank == 0 ? sw_summarize_main(argc - 1, argv + 1) : EXIT_DONE;
     if (!strcmp(first, "index")) return g_rank == 0 ? index_command(argc - 2, argv + 2) : EXIT_DONE;
+    if (!strcmp(first, "replay")) return g_rank == 0 ? replay_command(argc - 2, argv + 2) : EXIT_DONE;
     if (!strcmp(first, "status")) return g_rank == 0 ? sw_status_main(argc - 1, argv + 1) : EXIT_DONE;
     if (!strcmp(first, "report")) return report_command(argc - 2, argv + 2);
     if (!strcmp(first, "sample")) return g_rank == 0 ? sw_text_sample_main(argc - 1, argv + 1) : EXIT_DONE;

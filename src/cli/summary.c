@@ -340,6 +340,22 @@ static void print_legend(const table *t, sw_table_format format, FILE *out)
     }
 }
 
+/* A pbt search's members change the space's values as they train, and their files' /config
+ * (hence the table's columns) keeps the values each started from: say so, and where the
+ * others are. True when a directory holds a pbt search. */
+static bool pbt_note(char *out, size_t outlen, const run_set *rs)
+{
+    char line[512];
+    for (int d = 0; d < rs->ndirs; d++)
+        if (sw_summary_pbt_line(rs->dirs[d], line, sizeof line)) {
+            snprintf(out, outlen, "pbt members: the space's columns are the values each member started from; "
+                     "they change at its exploits (the best member's lineage below, every member's per epoch in "
+                     "/history/<key> of its file)");
+            return true;
+        }
+    return false;
+}
+
 /* The notes above a sweep's table, into note[] (each len bytes); returns how many. */
 static int sweep_notes(char (*note)[1024], const char **notes, const run_set *rs, const sw_summary_options *opt,
                        const char *const *gkeys, int ngk, int nrows, int shown, const char *ranked_by)
@@ -374,6 +390,7 @@ static int sweep_notes(char (*note)[1024], const char **notes, const run_set *rs
         notes[n] = note[n];
         n++;
     }
+    if (pbt_note(note[n], sizeof note[n], rs)) notes[n] = note[n], n++;
     return n;
 }
 

@@ -8,11 +8,13 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common.h"
 #include "h5read.h"
 #include "progress.h"
 #include "summary_tables.h"
+#include "replay.h"
 
 /* What the account needs of sweep.h5: /pbt's settings and exploits, the best member. */
 typedef struct {
@@ -141,6 +143,17 @@ static int lineage_table(const char *dir, const pbt_index *x, table *t)
     return rc ? rc : t->oom ? SW_ENOMEM : SW_OK;
 }
 
+/* Names the finished search's replay file (replay.h), whose name the sweep layer keeps: a
+ * line after the text and markdown tables (a csv stays a table). */
+static void print_replay_line(const char *dir, const char *best, sw_table_format format, FILE *out)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", dir, SW_PBT_REPLAY_NAME);
+    if (format == SW_TABLE_CSV || access(path, R_OK)) return;
+    fprintf(out, "\nThe best member's life as one run: %s (`sweep %s`; its header says whether it replays %s bit "
+            "for bit; `sweep replay %s --member M` writes another member's).\n", path, path, best, dir);
+}
+
 void sw_summary_pbt_account(const char *dir, int named, sw_table_format format, FILE *out, FILE *diag)
 {
     pbt_index x;
@@ -159,6 +172,7 @@ void sw_summary_pbt_account(const char *dir, int named, sw_table_format format, 
             const char *notes[1] = {note};
             fputc('\n', out);
             sw_tab_print(&t, format, out, notes, 1, 0);
+            print_replay_line(dir, x.best, format, out);
         } else if (diag) {
             fprintf(diag, "summarize: %s/%s.h5: its /lineage is unreadable; the pbt account left out\n", dir, x.best);
         }

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "valuelist.h"
 
 
 /* Enum fields are read and written through int pointers; gcc gives these enums the size
@@ -35,7 +36,7 @@ static const char *const cell_kinds[] = {"rnn", "lstm", "gru", "transformer", NU
 static const char *const optim_kinds[] = {"adam", "sgd", "rmsprop", "adamw", NULL};
 static const char *const activation_kinds[] = {"tanh", "relu", NULL};
 static const char *const init_kinds[] = {"xavier", "orthogonal", "identity", NULL};
-static const char *const sched_kinds[] = {"constant", "step", "multistep", "exponential", "cosine", NULL};
+static const char *const sched_kinds[] = {"constant", "step", "multistep", "exponential", "cosine", "table", NULL};
 static const char *const compress_kinds[] = {"auto", "none", "deflate", NULL};
 
 _Static_assert(SW_ARRAY_LEN(task_kinds) == SW_TASK_COUNT + 1, "task kinds");
@@ -48,8 +49,19 @@ _Static_assert(SW_ARRAY_LEN(compress_kinds) == SW_COMPRESS_COUNT + 1, "compress 
 #define OFF(field) offsetof(sw_config, field)
 #define NOMAX HUGE_VAL
 
+/* Rows leave the last column, per_epoch_of, out: only a FLOAT_LIST has one. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+/* A per-epoch table of key `of`: its values are checked against that key's range. */
+#define TABLE(name, field, of)                                                                                    \
+    {"train.schedule." name, SW_TYPE_FLOAT_LIST, OFF(train.schedule.field), 0, NULL, 0, 0, false, false, "[]",    \
+     "the value of " of " in each epoch, one per epoch (as many as train.epochs; in " of "'s range), replacing " \
+     of " epoch by epoch; [] (the default): " of " in every epoch. For replaying a pbt member (sweep replay)",    \
+     of}
+
 /* Columns: key, type, offset, count_offset, choices, min, max, min_excl, max_excl,
- * default (YAML text), meaning. The defaults are the seed protocol; sw_config_defaults
+ * default (YAML text), meaning (and for a FLOAT_LIST the key it tabulates). The defaults are the seed protocol; sw_config_defaults
  * parses them from this column, so a new key is a field plus a row. */
 const sw_key_info sw_schema[] = {
     {"task.kind", SW_TYPE_ENUM, OFF(task.kind), 0, task_kinds, 0, 0, false, false, "mean_sign",
@@ -162,7 +174,8 @@ const sw_key_info sw_schema[] = {
     {"train.clip", SW_TYPE_FLOAT, OFF(train.clip), 0, NULL, 0, NOMAX, false, false, "0.0",
      "maximum global gradient norm (clip by global norm); 0 = off"},
     {"train.schedule.kind", SW_TYPE_ENUM, OFF(train.schedule.kind), 0, sched_kinds, 0, 0, false, false,
-     "step", "learning-rate schedule: constant, step, multistep, exponential or cosine"},
+     "step", "learning-rate schedule: constant, step, multistep, exponential, cosine, or table (the rate of "
+     "every epoch in train.schedule.values)"},
     {"train.schedule.step", SW_TYPE_INT, OFF(train.schedule.step), 0, NULL, 1, INT_MAX, false, false, "20",
      "step: epochs between decays (lr *= gamma after every `step` epochs)"},
     {"train.schedule.gamma", SW_TYPE_FLOAT, OFF(train.schedule.gamma), 0, NULL, 0, 1, true, false, "0.5",
@@ -173,7 +186,18 @@ const sw_key_info sw_schema[] = {
     {"train.schedule.min_lr", SW_TYPE_FLOAT, OFF(train.schedule.min_lr), 0, NULL, 0, NOMAX, false, false,
      "0.0", "cosine: learning rate reached at the last epoch (at most train.lr)"},
     {"train.schedule.warmup", SW_TYPE_INT, OFF(train.schedule.warmup), 0, NULL, 0, INT_MAX, false, false,
-     "0", "epochs of linear warmup from lr/warmup to lr before the schedule starts"},
+     "0", "epochs of linear warmup from lr/warmup to lr before the schedule starts (not with table)"},
+    {"train.schedule.values", SW_TYPE_FLOAT_LIST, OFF(train.schedule.values), 0, NULL, 0, 0, false, false, "[]",
+     "table: the learning rate of each epoch, one per epoch (as many as train.epochs, each > 0); train.lr and "
+     "warmup do not apply. Only with kind table", "train.lr"},
+    TABLE("clip_values", clip_values, "train.clip"),
+    TABLE("weight_decay_values", weight_decay_values, "train.weight_decay"),
+    TABLE("momentum_values", momentum_values, "train.momentum"),
+    TABLE("beta1_values", beta1_values, "train.beta1"),
+    TABLE("beta2_values", beta2_values, "train.beta2"),
+    TABLE("eps_values", eps_values, "train.eps"),
+    TABLE("alpha_values", alpha_values, "train.alpha"),
+    TABLE("dropout_values", dropout_values, "model.dropout"),
 
     {"record.grad_every", SW_TYPE_INT, OFF(record.grad_every), 0, NULL, 1, INT_MAX, false, false, "1",
      "record per-timestep gradients on the probe set every N epochs (and at the last)"},
@@ -205,6 +229,7 @@ const sw_key_info sw_schema[] = {
     {"seed", SW_TYPE_INT64, OFF(seed), 0, NULL, 0, NOMAX, false, false, "0",
      "random seed: data, initialisation, batch order and dropout all derive from it"},
 };
+#pragma GCC diagnostic pop
 const size_t sw_schema_len = SW_ARRAY_LEN(sw_schema);
 
 const char *const sw_schema_sections[] = {"task", "model", "train", "train.schedule", "record", NULL};
@@ -376,6 +401,12 @@ static void describe_allowed(const sw_key_info *k, char *out, size_t outlen)
         snprintf(out, outlen, "a list of at most %d strictly ascending integers >= %.0f, e.g. [20, 40]",
                  SW_MAX_MILESTONES, k->min);
         return;
+    case SW_TYPE_FLOAT_LIST: {
+        char each[120] = "a number";
+        if (sw_key_range_of(k) != k) describe_allowed(sw_key_range_of(k), each, sizeof each);
+        snprintf(out, outlen, "a list of numbers, one per epoch, each %s, e.g. [0.01, 0.01, 0.005]", each);
+        return;
+    }
     case SW_TYPE_INT:
     case SW_TYPE_INT64:
         if (k->max >= (double)INT_MAX)
@@ -605,6 +636,47 @@ static int set_enum(void *record, const sw_key_info *k, const char *text, char *
     return SW_ECONFIG;
 }
 
+/* Parses "[0.1, 0.05]", "[]" or a single number into a FLOAT_LIST key of record. */
+static int set_float_list_text(void *record, const sw_key_info *k, const char *text, char *err, size_t errlen)
+{
+    const char *s = text;
+    while (isspace((unsigned char)*s)) s++;
+    bool bracketed = *s == '[';
+    if (bracketed) s++;
+    size_t cap = 1;
+    for (const char *p = s; *p; p++) cap += *p == ',';
+    double *vals = malloc(cap * sizeof *vals);
+    if (!vals) return SW_ENOMEM;
+    int n = 0, rc = SW_OK;
+    for (;;) {
+        while (isspace((unsigned char)*s)) s++;
+        if ((bracketed && *s == ']' && n == 0) || (!bracketed && !*s && n == 0)) break;
+        char item[64];
+        size_t len = 0;
+        while (*s && *s != ',' && *s != ']' && !isspace((unsigned char)*s) && len + 1 < sizeof item) item[len++] = *s++;
+        item[len] = 0;
+        while (isspace((unsigned char)*s)) s++;
+        if (!is_float_text(item) || (size_t)n >= cap) {
+            sw_set_error(err, errlen, "%s: \"%s\" is not a number; allowed: a list of numbers, one per epoch, "
+                         "e.g. [0.01, 0.01, 0.005]", k->key, item);
+            rc = SW_ECONFIG;
+            break;
+        }
+        vals[n++] = strtod(item, NULL);
+        if (*s == ',') { s++; continue; }
+        if (bracketed && *s == ']') s++;
+        while (isspace((unsigned char)*s)) s++;
+        if (*s) {
+            sw_set_error(err, errlen, "%s: malformed list %s; write it as [0.01, 0.005]", k->key, text);
+            rc = SW_ECONFIG;
+        }
+        break;
+    }
+    if (!rc) rc = sw_config_set_floats(record, k, vals, n, err, errlen);
+    free(vals);
+    return rc;
+}
+
 int sw_config_set(sw_config *cfg, const sw_key_info *k, const char *text, bool quoted, char *err,
                   size_t errlen)
 {
@@ -635,6 +707,10 @@ int sw_key_set(void *record, const sw_key_info *k, const char *text, bool quoted
         int rc = parse_int_list_text(k, text, vals, &n, err, errlen);
         if (rc) return rc;
         return sw_config_set_list(record, k, vals, n, err, errlen);
+    }
+    case SW_TYPE_FLOAT_LIST: {
+        if (quoted) return type_error(k, "a list of numbers", text, quoted, err, errlen);
+        return set_float_list_text(record, k, text, err, errlen);
     }
     default: SW_ASSERT(!"unknown key type");
     }
@@ -668,6 +744,69 @@ int sw_config_set_list(sw_config *cfg, const sw_key_info *k, const long long *va
     return SW_OK;
 }
 
+const sw_key_info *sw_key_range_of(const sw_key_info *k)
+{
+    const sw_key_info *of = k && k->type == SW_TYPE_FLOAT_LIST ? sw_schema_find(k->per_epoch_of) : NULL;
+    return of ? of : k;
+}
+
+int sw_config_set_floats(sw_config *cfg, const sw_key_info *k, const double *values, int n, char *err,
+                         size_t errlen)
+{
+    SW_ASSERT(cfg && k && k->type == SW_TYPE_FLOAT_LIST && n >= 0);
+    const sw_key_info *of = sw_key_range_of(k);
+    if (n > SW_MAX_TABLE) {
+        sw_set_error(err, errlen, "%s: %d values; allowed: at most %d (one per epoch)", k->key, n, SW_MAX_TABLE);
+        return SW_ECONFIG;
+    }
+    for (int i = 0; i < n; i++)
+        if (!isfinite(values[i]) || !sw_key_in_range(of, values[i])) {
+            char text[40], allowed[200];
+            sw_format_shortest(text, sizeof text, values[i], SW_CONFIG_PLAIN_BELOW);
+            describe_allowed(of, allowed, sizeof allowed);
+            sw_set_error(err, errlen, "%s: value %d (epoch %d), %s, is out of %s's range; allowed: %s", k->key, i + 1,
+                         i + 1, text, of->key, allowed);
+            return SW_ECONFIG;
+        }
+    int id;
+    if (sw_values_intern(values, n, &id)) {
+        sw_set_error(err, errlen, "%s: out of memory", k->key);
+        return SW_ENOMEM;
+    }
+    *(int *)((char *)cfg + k->offset) = id;
+    return SW_OK;
+}
+
+const double *sw_config_get_floats(const sw_config *cfg, const sw_key_info *k, int *n)
+{
+    *n = 0;
+    if (k->type != SW_TYPE_FLOAT_LIST) return NULL;
+    return sw_values_get(*(const int *)((const char *)cfg + k->offset), n);
+}
+
+bool sw_config_has_tables(const sw_config *cfg)
+{
+    int n;
+    for (size_t i = 0; i < sw_schema_len; i++)
+        if (sw_config_get_floats(cfg, &sw_schema[i], &n) && n > 0) return true;
+    return false;
+}
+
+const sw_config *sw_config_at_epoch(const sw_config *cfg, int epoch, sw_config *scratch)
+{
+    if (!sw_config_has_tables(cfg)) return cfg;
+    *scratch = *cfg;
+    for (size_t i = 0; i < sw_schema_len; i++) {
+        int n;
+        const double *v = sw_config_get_floats(cfg, &sw_schema[i], &n);
+        if (!v || epoch < 1 || epoch > n) continue; /* validate.c makes n train.epochs */
+        const sw_key_info *of = sw_key_range_of(&sw_schema[i]);
+        SW_ASSERT(of->type == SW_TYPE_FLOAT);
+        *(double *)((char *)scratch + of->offset) = v[epoch - 1];
+    }
+    return scratch;
+}
+
 int sw_config_check_keys(const sw_config *cfg, char *err, size_t errlen, const char **bad_key)
 {
     const char *dummy;
@@ -689,6 +828,12 @@ int sw_config_check_keys(const sw_config *cfg, char *err, size_t errlen, const c
             const int *v = (const int *)((const char *)cfg + k->offset);
             ok = n >= 0 && n <= SW_MAX_MILESTONES;
             for (int j = 0; ok && j < n; j++) ok = v[j] >= k->min && (j == 0 || v[j] > v[j - 1]);
+            break;
+        }
+        case SW_TYPE_FLOAT_LIST: {
+            int n;
+            const double *v = sw_config_get_floats(cfg, k, &n);
+            for (int j = 0; ok && j < n; j++) ok = isfinite(v[j]) && sw_key_in_range(sw_key_range_of(k), v[j]);
             break;
         }
         default: ok = false;
@@ -745,6 +890,21 @@ const char *sw_config_get_string(const sw_config *cfg, const sw_key_info *key)
     return key->type == SW_TYPE_STRING ? (const char *)cfg + key->offset : NULL;
 }
 
+/* "[0.01, 0.005]" into out, as much as fits; returns the length the whole list needs (as
+ * snprintf does). Every value is written so that it reads back as the same double. */
+static size_t format_float_list(const double *v, int n, char *out, size_t outlen)
+{
+    size_t used = (size_t)snprintf(out, outlen, "[");
+    for (int i = 0; i < n; i++) {
+        char one[48];
+        format_float(v[i], one, sizeof one);
+        used += (size_t)snprintf(used < outlen ? out + used : NULL, used < outlen ? outlen - used : 0, "%s%s",
+                                 i ? ", " : "", one);
+    }
+    used += (size_t)snprintf(used < outlen ? out + used : NULL, used < outlen ? outlen - used : 0, "]");
+    return used;
+}
+
 void sw_config_format(const sw_config *cfg, const sw_key_info *k, char *out, size_t outlen)
 {
     sw_key_format(cfg, k, out, outlen);
@@ -774,13 +934,20 @@ void sw_key_format(const void *record, const sw_key_info *k, char *out, size_t o
         if (used < outlen) snprintf(out + used, outlen - used, "]");
         break;
     }
+    case SW_TYPE_FLOAT_LIST: {
+        int n;
+        const double *v = sw_values_get(*(const int *)field, &n);
+        if (format_float_list(v, n, out, outlen) >= outlen && outlen > 5) snprintf(out + outlen - 5, 5, "...]");
+        break;
+    }
     default: snprintf(out, outlen, "?");
     }
 }
 
 void sw_key_print_row(FILE *f, const sw_key_info *k)
 {
-    static const char *const types[SW_TYPE_COUNT] = {"int", "int", "float", "bool", "enum", "int list", "string"};
+    static const char *const types[SW_TYPE_COUNT] = {"int", "int", "float", "bool", "enum", "int list", "string",
+                                                       "float list"};
     char allowed[160];
     switch (k->type) {
     case SW_TYPE_ENUM: {
@@ -792,6 +959,7 @@ void sw_key_print_row(FILE *f, const sw_key_info *k)
     }
     case SW_TYPE_BOOL: snprintf(allowed, sizeof allowed, "true|false"); break;
     case SW_TYPE_INT_LIST: snprintf(allowed, sizeof allowed, "ascending, >= %.0f", k->min); break;
+    case SW_TYPE_FLOAT_LIST: snprintf(allowed, sizeof allowed, "%s's, per epoch", k->per_epoch_of); break;
     case SW_TYPE_STRING: snprintf(allowed, sizeof allowed, "text, <= %.0f bytes", k->max); break;
     case SW_TYPE_FLOAT:
         if (isinf(k->max))
@@ -808,6 +976,42 @@ void sw_key_print_row(FILE *f, const sw_key_info *k)
     }
     fprintf(f, "%-27s %-9s %-10s %-22s %s\n", k->key, types[k->type], k->default_text ? k->default_text : "none",
             allowed, k->doc);
+}
+
+/* Appends n bytes of line to the growing text (*text, *len, *cap); false when out of memory
+ * (the text is then freed). */
+static bool append_text(char **text, size_t *len, size_t *cap, const char *line, size_t n)
+{
+    if (*len + n + 1 > *cap) {
+        while (*len + n + 1 > *cap) *cap *= 2;
+        char *bigger = realloc(*text, *cap);
+        if (!bigger) {
+            free(*text);
+            *text = NULL;
+            return false;
+        }
+        *text = bigger;
+    }
+    memcpy(*text + *len, line, n + 1);
+    *len += n;
+    return true;
+}
+
+/* "  key: value\n" of key k at `depth` into a new string (lists whole); NULL when out of memory. */
+static char *yaml_leaf(const sw_config *cfg, const sw_key_info *k, const char *part, int depth)
+{
+    size_t cap = 256;
+    int n;
+    const double *v = sw_config_get_floats(cfg, k, &n);
+    if (v) cap = format_float_list(v, n, NULL, 0) + 1;
+    char *value = malloc(cap), *line = NULL;
+    if (value) {
+        sw_config_format(cfg, k, value, cap);
+        size_t need = (size_t)snprintf(NULL, 0, "%*s%s: %s\n", 2 * depth, "", part, value) + 1;
+        if ((line = malloc(need))) snprintf(line, need, "%*s%s: %s\n", 2 * depth, "", part, value);
+    }
+    free(value);
+    return line;
 }
 
 char *sw_config_to_yaml(const sw_config *cfg)
@@ -827,30 +1031,24 @@ char *sw_config_to_yaml(const sw_config *cfg)
         int depth = 0;
         for (size_t j = 0; j < common; j++) depth += key[j] == '.';
         const char *part = key + common;
-        char line[512], value[256];
         for (;;) {
             const char *dot = strchr(part, '.');
-            size_t n;
             if (dot) {
-                n = (size_t)snprintf(line, sizeof line, "%*s%.*s:\n", 2 * depth, "", (int)(dot - part), part);
-            } else {
-                sw_config_format(cfg, &sw_schema[i], value, sizeof value);
-                n = (size_t)snprintf(line, sizeof line, "%*s%s: %s\n", 2 * depth, "", part, value);
+                char line[512];
+                size_t n = (size_t)snprintf(line, sizeof line, "%*s%.*s:\n", 2 * depth, "", (int)(dot - part), part);
+                if (!append_text(&text, &len, &cap, line, n)) return NULL;
+                part = dot + 1;
+                depth++;
+                continue;
             }
-            if (len + n + 1 > cap) {
-                while (len + n + 1 > cap) cap *= 2;
-                char *bigger = realloc(text, cap);
-                if (!bigger) {
-                    free(text);
-                    return NULL;
-                }
-                text = bigger;
+            char *line = yaml_leaf(cfg, &sw_schema[i], part, depth);
+            bool ok = line && append_text(&text, &len, &cap, line, strlen(line));
+            free(line);
+            if (!ok) {
+                free(text);
+                return NULL;
             }
-            memcpy(text + len, line, n + 1);
-            len += n;
-            if (!dot) break;
-            part = dot + 1;
-            depth++;
+            break;
         }
         prev = key;
     }
@@ -867,6 +1065,11 @@ long long sw_config_get_int(const sw_config *cfg, const sw_key_info *k)
     case SW_TYPE_BOOL: return *(const bool *)field;
     case SW_TYPE_FLOAT: return (long long)*(const double *)field;
     case SW_TYPE_INT_LIST: return *(const int *)((const char *)cfg + k->count_offset);
+    case SW_TYPE_FLOAT_LIST: {
+        int n;
+        sw_config_get_floats(cfg, k, &n);
+        return n;
+    }
     default: return 0;
     }
 }

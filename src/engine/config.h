@@ -42,6 +42,7 @@ typedef enum {
     SW_SCHED_MULTISTEP,
     SW_SCHED_EXPONENTIAL,
     SW_SCHED_COSINE,
+    SW_SCHED_TABLE, /* the learning rate of every epoch, given (schedule.values) */
     SW_SCHED_COUNT
 } sw_schedule_kind;
 
@@ -50,6 +51,8 @@ typedef enum {
 #define SW_MAX_SEQ_LEN 10000
 #define SW_MAX_MILESTONES 16
 #define SW_MAX_PATH 1024
+/* The longest per-epoch table (an HDF5 attribute of /config holds it: 64 KiB at most) */
+#define SW_MAX_TABLE 4096
 
 /* Values are written as the user should read them back (messages, config text, run ids):
  * the shortest text that round-trips, whole numbers below a million in plain digits. */
@@ -100,7 +103,13 @@ typedef struct {
     int milestones[SW_MAX_MILESTONES]; /* multistep: epochs after which lr *= gamma */
     int n_milestones;
     double min_lr;                     /* cosine: lr reached at the last epoch */
-    int warmup;                        /* all kinds: epochs of linear warmup first */
+    int warmup;                        /* all kinds but table: epochs of linear warmup first */
+    /* Per-epoch tables (valuelist.h handles; SW_VALUES_NONE: none): value e-1 is the one
+     * epoch e trains with. `values` is the table kind's learning rate; the others, when
+     * given, replace their key's value (train.clip, model.dropout, ...) epoch by epoch. */
+    int values;
+    int clip_values, weight_decay_values, momentum_values, beta1_values, beta2_values, eps_values, alpha_values,
+        dropout_values;
 } sw_schedule_config;
 
 typedef struct {
@@ -152,6 +161,8 @@ typedef enum {
     SW_TYPE_ENUM,     /* enum field, written as one of `choices` */
     SW_TYPE_INT_LIST, /* int[SW_MAX_MILESTONES] with a count field */
     SW_TYPE_STRING,   /* char[max + 1] field (max: the longest text allowed) */
+    SW_TYPE_FLOAT_LIST, /* int handle of a list of doubles (valuelist.h): a per-epoch table of the
+                           key `per_epoch_of`, whose range each value must be in */
     SW_TYPE_COUNT
 } sw_value_type;
 
@@ -165,6 +176,7 @@ typedef struct {
     bool min_exclusive, max_exclusive;
     const char *default_text;/* the default, as written in YAML */
     const char *doc;         /* one-line meaning */
+    const char *per_epoch_of;/* FLOAT_LIST: the key whose value of each epoch it gives */
 } sw_key_info;
 
 /* The schema table and its length. Order: task, model, train, record, seed. */
@@ -224,6 +236,26 @@ int sw_config_set(sw_config *cfg, const sw_key_info *key, const char *text, bool
 int sw_config_set_list(sw_config *cfg, const sw_key_info *key, const long long *values,
                        int n, char *err, size_t errlen);
 
+/* Sets a FLOAT_LIST key from n numbers (already parsed): each must be in the range of the
+ * key it tabulates. Same error contract; SW_ENOMEM when out of memory. */
+int sw_config_set_floats(sw_config *cfg, const sw_key_info *key, const double *values, int n, char *err,
+                         size_t errlen);
+
+/* A FLOAT_LIST key's values and their number in *n (NULL and 0 when it has none). */
+const double *sw_config_get_floats(const sw_config *cfg, const sw_key_info *key, int *n);
+
+/* The key of the schema whose range a key's values must be in: its per_epoch_of for a
+ * FLOAT_LIST, else the key itself. */
+const sw_key_info *sw_key_range_of(const sw_key_info *key);
+
+/* True when some per-epoch table is given (a config whose values change by epoch). */
+bool sw_config_has_tables(const sw_config *cfg);
+
+/* The config epoch `epoch` (from 1) trains with: cfg with each tabulated key set to its
+ * table's value for that epoch (train.lr too, under the table schedule). Returns cfg
+ * itself when it has no tables, else `scratch`, filled. */
+const sw_config *sw_config_at_epoch(const sw_config *cfg, int epoch, sw_config *scratch);
+
 /* Checks every key's value against its own type and range (a config built in code gets
  * the checks of one read from a file; the rules across keys are validate.h's). On error
  * returns SW_ECONFIG, the message in err and the key in *bad_key (may be NULL). */
@@ -233,7 +265,8 @@ int sw_config_check_keys(const sw_config *cfg, char *err, size_t errlen, const c
  * NaN never does. */
 bool sw_key_in_range(const sw_key_info *key, double v);
 
-/* Formats the value of `key` in `cfg` as YAML scalar text (lists as "[20, 40]"). */
+/* Formats the value of `key` in `cfg` as YAML scalar text (lists as "[20, 40]"; a list that
+ * does not fit in outlen ends "...]": sw_config_to_yaml writes lists whole). */
 void sw_config_format(const sw_config *cfg, const sw_key_info *key, char *out, size_t outlen);
 
 /* The same three for any key table whose offsets point into another struct (`record`): the

@@ -933,6 +933,20 @@ static void colsum_cols(sw_real *restrict out, const sw_real *restrict a, int ro
     }
 }
 
+/* colsum_cols into two outputs from one read of a (it streams from memory at long
+ * sequences): each output gets the same additions in the same order as colsum_cols. */
+static void colsum_cols_twice(sw_real *restrict out1, sw_real *restrict out2, const sw_real *restrict a, int rows,
+                              int ld, int c0, int c1)
+{
+    for (int r = 0; r < rows; r++) {
+        const sw_real *restrict row = a + (size_t)r * ld;
+        for (int c = c0; c < c1; c++) {
+            out1[c] += row[c];
+            out2[c] += row[c];
+        }
+    }
+}
+
 /* The layers' backward pass, part k of n (the readout's is done). */
 static void backward_layers(sw_model_work *w, const sw_params *grad, double *dwhh_step_norms, int k, int n)
 {
@@ -964,8 +978,12 @@ static void backward_layers(sw_model_work *w, const sw_params *grad, double *dwh
             sw_matmul_at_acc_part(w->dw_scratch, w->h[l], w->dhp + (size_t)B * GH, (T - 1) * B, H, GH, k, n);
             add_transposed(grad->layer[l].w_hh, w->dw_scratch, GH, H, c0, c1);
         }
-        colsum_cols(grad->layer[l].b_ih, w->dpre, T * B, GH, c0, c1);
-        colsum_cols(grad->layer[l].b_hh, w->dhp, T * B, GH, c0, c1);
+        if (w->dhp == w->dpre) { /* rnn, lstm: both biases get the same gradient */
+            colsum_cols_twice(grad->layer[l].b_ih, grad->layer[l].b_hh, w->dpre, T * B, GH, c0, c1);
+        } else {
+            colsum_cols(grad->layer[l].b_ih, w->dpre, T * B, GH, c0, c1);
+            colsum_cols(grad->layer[l].b_hh, w->dhp, T * B, GH, c0, c1);
+        }
 
         if (l > 0) {
             /* Into the layer below, through W_ih and the dropout mask. */

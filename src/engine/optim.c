@@ -4,9 +4,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "valuelist.h"
+
 double sw_schedule_lr(const sw_train_config *t, int epoch)
 {
     const sw_schedule_config *s = &t->schedule;
+    if (s->kind == SW_SCHED_TABLE) {
+        int n;
+        const double *v = sw_values_get(s->values, &n);
+        SW_ASSERT(epoch >= 1 && epoch <= n); /* validate.c: one value per epoch */
+        return v[epoch - 1];
+    }
     if (s->warmup > 0 && epoch <= s->warmup) return t->lr * (double)epoch / (double)s->warmup;
     int e = epoch - (s->warmup > 0 ? s->warmup : 0);
     switch (s->kind) {

@@ -17,7 +17,8 @@
  *   multistep:    lr * gamma^(milestones m with m < e) (torch MultiStepLR)
  *   exponential:  lr * gamma^(e-1)                     (torch ExponentialLR)
  *   cosine:       min_lr + (lr - min_lr) (1 + cos(pi (e-1) / (E-1))) / 2, E = epochs - W,
- *                 so the first epoch uses lr and the last uses min_lr. */
+ *                 so the first epoch uses lr and the last uses min_lr;
+ *   table:        schedule.values[epoch-1], as given (train.lr and warmup do not apply). */
 double sw_schedule_lr(const sw_train_config *train, int epoch);
 
 /* Euclidean norm of n values, accumulated in double. */

@@ -299,12 +299,19 @@ static void generate_sign(sw_dataset *d, const sw_task_config *task, sw_rng *rng
         int k = task->signal_steps < task->seq_len ? task->signal_steps : task->seq_len;
         label_values = (size_t)k * (size_t)task->input_size;
     }
+    enum { CHUNK = 256 }; /* normals drawn at a time (sw_rng_fill_normal: bulk Philox) */
+    double z[CHUNK];
     for (int s = 0; s < d->n; s++) {
         float *xs = d->x + (size_t)s * per_seq;
         double sum = 0;
-        for (size_t j = 0; j < per_seq; j++) {
-            xs[j] = (float)sw_rng_normal(rng);
-            if (j < label_values) sum += xs[j];
+        for (size_t j0 = 0; j0 < per_seq; j0 += CHUNK) {
+            size_t m = per_seq - j0 < CHUNK ? per_seq - j0 : CHUNK;
+            sw_rng_fill_normal(rng, z, m);
+            for (size_t k = 0; k < m; k++) {
+                size_t j = j0 + k;
+                xs[j] = (float)z[k];
+                if (j < label_values) sum += xs[j];
+            }
         }
         d->y[s] = sum > 0.0;
     }

@@ -805,10 +805,12 @@ static epoch_end train_steps(run_state *st, const sw_config *cfg, sw_run_result 
  * history entry, the best weights and the gradient record when one is due. A stop request
  * ends it before a step or an evaluation chunk (EPOCH_STOPPED, *done the steps done; the
  * evaluation is redone whole on resumption); EPOCH_DIVERGED leaves the history as it was. */
-static epoch_end train_epoch(run_state *st, const sw_config *cfg, sw_run_result *res, int epoch, int steps, int first,
-                             int *done)
+static epoch_end train_epoch(run_state *st, const sw_config *run_cfg, sw_run_result *res, int epoch, int steps,
+                             int first, int *done)
 {
     st->t_epoch = sw_now();
+    sw_config scratch; /* the epoch's values where per-epoch tables give them (config.h) */
+    const sw_config *cfg = sw_config_at_epoch(run_cfg, epoch, &scratch);
     double lr = sw_schedule_lr(&cfg->train, epoch);
     if (first == 0) {
         memset(&st->sums, 0, sizeof st->sums);

@@ -74,6 +74,44 @@ static int check_task_and_cell(sw_config *cfg, char *err, size_t errlen, const c
     return check_transformer(cfg, err, errlen, bad_key);
 }
 
+/* The per-epoch tables: each as long as the training (a table is the value of every epoch,
+ * so one that ends early or runs on is a mistake, not a shorter run), and the learning
+ * rate's table exactly when its schedule is the table kind. */
+static int check_tables(const sw_config *cfg, char *err, size_t errlen, const char **bad_key)
+{
+    const sw_schedule_config *s = &cfg->train.schedule;
+    int n;
+    for (size_t i = 0; i < sw_schema_len; i++) {
+        const sw_key_info *k = &sw_schema[i];
+        if (!sw_config_get_floats(cfg, k, &n) || n == cfg->train.epochs) continue;
+        *bad_key = k->key;
+        sw_set_error(err, errlen, "%s: %d value%s for %d epochs (train.epochs); allowed: exactly one value per epoch",
+                     k->key, n, n == 1 ? "" : "s", cfg->train.epochs);
+        return SW_ECONFIG;
+    }
+    sw_config_get_floats(cfg, sw_schema_find("train.schedule.values"), &n);
+    if (s->kind == SW_SCHED_TABLE && n == 0) {
+        *bad_key = "train.schedule.kind";
+        sw_set_error(err, errlen, "train.schedule.kind: table needs the learning rate of every epoch in "
+                     "train.schedule.values, e.g. schedule: {kind: table, values: [0.01, 0.01, 0.005]}");
+        return SW_ECONFIG;
+    }
+    if (s->kind != SW_SCHED_TABLE && n > 0) {
+        *bad_key = "train.schedule.values";
+        sw_set_error(err, errlen, "train.schedule.values: a table of learning rates applies to schedule kind table, "
+                     "not %s; write schedule: {kind: table, values: [...]}", sw_config_get_enum(cfg,
+                     sw_schema_find("train.schedule.kind")));
+        return SW_ECONFIG;
+    }
+    if (s->kind == SW_SCHED_TABLE && s->warmup > 0) {
+        *bad_key = "train.schedule.warmup";
+        sw_set_error(err, errlen, "train.schedule.warmup: the table schedule gives every epoch's rate itself; "
+                     "allowed: 0 (write the warmup's rates into values)");
+        return SW_ECONFIG;
+    }
+    return SW_OK;
+}
+
 int sw_config_validate(const sw_config *cfg, char *err, size_t errlen, const char **bad_key)
 {
     const char *dummy;
@@ -113,6 +151,7 @@ int sw_config_validate(const sw_config *cfg, char *err, size_t errlen, const cha
         sw_set_error(err, errlen, "train.schedule.min_lr: %s is above train.lr (%s); allowed: 0 <= min_lr <= lr", a, b);
         return SW_ECONFIG;
     }
+    if ((rc = check_tables(cfg, err, errlen, bad_key))) return rc;
     if (cfg->train.optimizer == SW_OPTIM_SGD && cfg->train.nesterov && !(cfg->train.momentum > 0)) {
         *bad_key = "train.nesterov";
         sw_set_error(err, errlen, "train.nesterov: true needs train.momentum > 0 (it is 0)");

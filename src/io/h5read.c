@@ -135,6 +135,35 @@ int sw_h5r_i64_array(hid_t loc, const char *name, long long **out, int *n)
     return rc;
 }
 
+int sw_h5r_f64_array(hid_t loc, const char *name, double **out, int *n)
+{
+    *out = NULL;
+    *n = 0;
+    htri_t e;
+    if ((e = H5Aexists(loc, name)) <= 0) return e == 0 ? SW_ENOTFOUND : SW_EFORMAT;
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    if (a < 0) return SW_EFORMAT;
+    hid_t ft = H5Aget_type(a), s = H5Aget_space(a);
+    int rc = SW_EFORMAT;
+    hssize_t np = s >= 0 ? H5Sget_simple_extent_npoints(s) : -1;
+    H5T_class_t cls = ft >= 0 ? H5Tget_class(ft) : H5T_NO_CLASS;
+    if (np >= 0 && np <= SW_H5R_MAX_LIST && (cls == H5T_FLOAT || cls == H5T_INTEGER)) {
+        double *v = malloc((size_t)(np ? np : 1) * sizeof *v);
+        if (v && (np == 0 || H5Aread(a, H5T_NATIVE_DOUBLE, v) >= 0)) {
+            *out = v;
+            *n = (int)np;
+            rc = SW_OK;
+        } else {
+            rc = v ? SW_EFORMAT : SW_ENOMEM;
+            free(v);
+        }
+    }
+    if (ft >= 0) H5Tclose(ft);
+    if (s >= 0) H5Sclose(s);
+    H5Aclose(a);
+    return rc;
+}
+
 /* The count is the file's claim, checked before it sizes an allocation. */
 int sw_h5r_strs(hid_t obj, int is_attr, char ***out, int *n)
 {

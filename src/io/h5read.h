@@ -27,6 +27,10 @@ int sw_h5r_i64(hid_t loc, const char *name, long long *out);
 /* A 1-D integer attribute into a malloc'ed array of *n values (*out, the caller frees). */
 int sw_h5r_i64_array(hid_t loc, const char *name, long long **out, int *n);
 
+/* A 1-D numeric attribute as doubles into a malloc'ed array of *n values (*out, the
+ * caller frees). */
+int sw_h5r_f64_array(hid_t loc, const char *name, double **out, int *n);
+
 /* A 1-D string array, of the attribute `obj` when is_attr, else of the dataset `obj`,
  * into *n malloc'ed strings (free with sw_h5_free_names). */
 int sw_h5r_strs(hid_t obj, int is_attr, char ***out, int *n);

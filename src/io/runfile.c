@@ -111,6 +111,15 @@ static void read_config(hid_t g, sw_run_file *out)
             free(v);
             break;
         }
+        case SW_TYPE_FLOAT_LIST: {
+            double *v = NULL;
+            int n = 0;
+            if ((rc = sw_h5r_f64_array(g, k->key, &v, &n)) == SW_OK &&
+                sw_config_set_floats(cfg, k, v, n, NULL, 0) != SW_OK)
+                rc = SW_EFORMAT;
+            free(v);
+            break;
+        }
         default: break;
         }
         if (rc == SW_ENOTFOUND) {

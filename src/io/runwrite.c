@@ -95,6 +95,14 @@ static int write_config_group(sw_h5w *w, hid_t root, const sw_config *cfg)
             sw_h5w_attr(w, g, k->key, H5T_STD_I64LE, H5T_NATIVE_INT64, 1, dims, vals);
             break;
         }
+        case SW_TYPE_FLOAT_LIST: {
+            int n;
+            const double *v = sw_config_get_floats(cfg, k, &n);
+            hsize_t dims[1] = {(hsize_t)n};
+            double none = 0;
+            sw_h5w_attr(w, g, k->key, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, v ? v : &none);
+            break;
+        }
         default: sw_h5w_fail(w, SW_EINVAL, "config key '%s' has an unknown type", k->key);
         }
     }
@@ -311,6 +319,43 @@ static void write_metric_names(sw_h5w *w, hid_t file, const sw_config *cfg)
     }
 }
 
+/* Whether the pbt lineage l (may be NULL) writes the /history column of `key`. */
+static bool lineage_has(const sw_run_lineage *l, const char *key)
+{
+    for (int k = 0; l && k < l->n_keys; k++)
+        if (!strcmp(l->keys[k], key)) return true;
+    return false;
+}
+
+/* /history/<key> for each key a per-epoch table gives (config.h): the value each recorded
+ * epoch trained with, as a pbt member's file has it for the keys its search changes, so a
+ * replay's file reads like its member's. */
+static void write_table_history(sw_h5w *w, hid_t file, const sw_config *cfg, const sw_run_lineage *l, int epochs)
+{
+    if (w->rc || !sw_config_has_tables(cfg)) return;
+    hid_t h = H5Gopen2(file, "history", H5P_DEFAULT);
+    hid_t epoch = h >= 0 ? H5Dopen2(h, "epoch", H5P_DEFAULT) : -1;
+    if (h < 0 || epoch < 0) sw_h5w_fail(w, SW_EHDF5, "opening /history");
+    for (size_t i = 0; i < sw_schema_len && !w->rc; i++) {
+        int n;
+        const double *v = sw_config_get_floats(cfg, &sw_schema[i], &n);
+        const char *key = sw_schema[i].per_epoch_of;
+        if (!v || lineage_has(l, key)) continue;
+        hsize_t count = (hsize_t)(epochs < n ? epochs : n);
+        double none = 0;
+        hid_t d = sw_h5w_dset(w, h, key, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &count, count ? v : &none);
+        if (d >= 0) {
+            attach_scales(w, d, &epoch, 1, key);
+            char what[160];
+            snprintf(what, sizeof what, "the value of this key the run trained with in the epoch (%s)", sw_schema[i].key);
+            sw_h5w_attr_str(w, d, "long_name", what);
+            H5Dclose(d);
+        }
+    }
+    if (epoch >= 0) H5Dclose(epoch);
+    if (h >= 0) H5Gclose(h);
+}
+
 /* A pbt member's /history/<key> columns (on the epoch scale) and /lineage (runwrite.h). */
 static void write_lineage(sw_h5w *w, hid_t file, const sw_run_lineage *l)
 {
@@ -415,6 +460,7 @@ int sw_h5_write_run(const char *dir, const sw_run_meta *meta, const sw_config *c
     write_config_group(&w, file, cfg);
     write_record(&w, file, cfg, result, full);
     if (meta->lineage && full) write_lineage(&w, file, meta->lineage);
+    if (full) write_table_history(&w, file, cfg, meta->lineage, result->history.epochs);
     write_metric_names(&w, file, cfg);
     return sw_h5w_finish(&w, file, dir, tmp);
 }

@@ -61,6 +61,10 @@ int sw_entry_points(errbuf *e, const char *where_name, const node *k, const reso
         if (!sw_fits(r, item))
             return sw_fail_at(e, item, "%s: %s is a section: each value must be a mapping of its keys, got %s", where_name,
                            r->section, sw_node_describe(item));
+        if (r->leaf && r->leaf->type == SW_TYPE_FLOAT_LIST)
+            return sw_fail_at(e, k, "%s: %s is a per-epoch table, one run's values: it cannot be swept; write one "
+                              "config per table (or sweep the key it tabulates, %s)", where_name ? where_name : "--set",
+                              r->leaf->key, r->leaf->per_epoch_of);
         if (r->leaf && r->leaf->type == SW_TYPE_INT_LIST && item->kind != NODE_SEQ)
             return sw_fail_at(e, item, "%s: %s: each value is itself a list of epochs; write [[20, 40], [30]]",
                            where_name, r->leaf->key);

@@ -3,6 +3,7 @@
 #include "keys.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,8 +134,42 @@ static const sw_key_info *shorthand_key(const char *section, const node *v)
 bool sw_lists_values(const sw_key_info *k, const node *v)
 {
     if (v->kind != NODE_SEQ) return false;
-    if (!k || k->type != SW_TYPE_INT_LIST) return true;
+    if (!k || (k->type != SW_TYPE_INT_LIST && k->type != SW_TYPE_FLOAT_LIST)) return true;
     return v->n > 0 && v->items[0]->kind == NODE_SEQ;
+}
+
+/* The short name of the per-epoch table of key k ("clip_values"; "values" for train.lr under
+ * kind table), or NULL when no table gives k's value per epoch. */
+static const char *per_epoch_table_of(const sw_key_info *k)
+{
+    for (size_t i = 0; i < sw_schema_len; i++)
+        if (sw_schema[i].type == SW_TYPE_FLOAT_LIST && !strcmp(sw_schema[i].per_epoch_of, k->key))
+            return strrchr(sw_schema[i].key, '.') + 1;
+    return NULL;
+}
+
+/* A per-epoch table written as a YAML list: every item a number (a message at the item that
+ * is not), then the key's own checks (each value in range: at the list). */
+static int apply_table(errbuf *e, sw_config *cfg, const sw_key_info *k, const node *v)
+{
+    char err[600];
+    double *vals = malloc((size_t)(v->n ? v->n : 1) * sizeof *vals);
+    if (!vals) return sw_fail_at(e, v, "out of memory");
+    for (int i = 0; i < v->n; i++) {
+        const node *it = v->items[i];
+        char *end = NULL;
+        if (it->kind == NODE_SCALAR && !it->quoted && *it->text) vals[i] = strtod(it->text, &end);
+        if (!end || *end || !isfinite(vals[i])) {
+            free(vals);
+            return sw_fail_at(e, it, "%s: item %d, %s%s%s, is not a number; allowed: a list of numbers, one per "
+                              "epoch, e.g. [0.01, 0.01, 0.005]", k->key, i + 1, it->quoted ? "the quoted \"" : "",
+                              it->kind == NODE_SCALAR ? it->text : sw_node_describe(it), it->quoted ? "\"" : "");
+        }
+    }
+    int rc = sw_config_set_floats(cfg, k, vals, v->n, err, sizeof err);
+    free(vals);
+    if (rc) return sw_fail_at(e, v, "%s", err);
+    return SW_OK;
 }
 
 /* Applies one value node to cfg; messages point at the node. */
@@ -161,7 +196,12 @@ int sw_apply_value(errbuf *e, sw_config *cfg, const sw_key_info *k, const node *
         if (rc) return sw_fail_at(e, v, "%s", err);
         return SW_OK;
     }
+    if (k->type == SW_TYPE_FLOAT_LIST && v->kind == NODE_SEQ) return apply_table(e, cfg, k, v);
     if (v->kind != NODE_SCALAR) {
+        if (v->kind == NODE_SEQ && sw_schema_find(k->key) && per_epoch_table_of(k))
+            return sw_fail_at(e, v, "%s: expected a single value, got a list; a value per epoch is written as "
+                              "train.schedule.%s, or to sweep over several values put the key under grid:", k->key,
+                              per_epoch_table_of(k));
         if (v->kind == NODE_SEQ)
             return sw_fail_at(e, v, "%s: expected a single value, got a list; to sweep over several values put "
                            "the key under grid:", k->key);

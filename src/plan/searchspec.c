@@ -156,6 +156,9 @@ static int unknown_distribution(errbuf *e, const char *key, const node *name)
 static int check_range_key(errbuf *e, const sw_sampler_info *d, const sw_key_info *k, const node *at)
 {
     bool is_int = k->type == SW_TYPE_INT || k->type == SW_TYPE_INT64;
+    if (k->type == SW_TYPE_FLOAT_LIST)
+        return sw_fail_at(e, at, "space: %s is a per-epoch table, one run's values: it cannot be searched (search "
+                          "the key it tabulates, %s)", k->key, k->per_epoch_of);
     if (k->type == SW_TYPE_FLOAT && d->integer)
         return sw_fail_at(e, at, "space: %s takes a float; %s is for integer keys (use uniform or loguniform)", k->key,
                        d->name);
@@ -288,9 +291,21 @@ int sw_searchspec_release(search_spec *S, errbuf *e, const char *path, const sw_
 
 /* ---- the points ------------------------------------------------------------------- */
 
+/* The per-epoch table that gives key's value in cfg (config.h), or NULL: a table of it, or
+ * for train.lr the table schedule. */
+static const char *tabulated(const sw_config *cfg, const sw_key_info *key)
+{
+    int n;
+    for (size_t i = 0; i < sw_schema_len; i++)
+        if (sw_schema[i].type == SW_TYPE_FLOAT_LIST && !strcmp(sw_schema[i].per_epoch_of, key->key) &&
+            sw_config_get_floats(cfg, &sw_schema[i], &n) && n > 0)
+            return sw_schema[i].key;
+    return NULL;
+}
+
 /* A pbt space: every key one a running member may change (pbt.h's table): a range of
  * such a key, or a choice whose values each set one such key. */
-static int check_pbt_space(const search_spec *S, errbuf *err)
+static int check_pbt_space(const search_spec *S, errbuf *err, const sw_config *base_cfg)
 {
     char list[512];
     sw_pbt_key_list(list, sizeof list);
@@ -303,6 +318,11 @@ static int check_pbt_space(const search_spec *S, errbuf *err)
                 return sw_fail_at(err, e->keynode, "space: %s cannot change while a pbt member trains (it changes "
                                   "the network's shape, its data or its optimizer's state); a pbt space holds %s",
                                   keys[j]->key, list);
+        for (int j = 0; j < n; j++)
+            if (tabulated(base_cfg, keys[j]))
+                return sw_fail_at(err, e->keynode, "space: %s has a per-epoch table in base: (%s); a pbt member's "
+                                  "value would be overridden every epoch: remove one of them", keys[j]->key,
+                                  tabulated(base_cfg, keys[j]));
         if (e->dist == SW_DIST_CHOICE && n != 1)
             return sw_fail_at(err, e->keynode, "space: a pbt choice sets one key, the same for each value; this one "
                               "sets %d keys", n);
@@ -349,7 +369,7 @@ static int check_pbt(search_spec *S, errbuf *err, const axes *ax, const sw_confi
     if (!sw_pbt_barriers(base_cfg->train.epochs, c->interval, at))
         return sw_fail_at(err, i_at, "search.interval: %d makes more than %d generations of train.epochs %d; raise "
                           "it", c->interval, SW_PBT_MAX_GENERATIONS, base_cfg->train.epochs);
-    return check_pbt_space(S, err);
+    return check_pbt_space(S, err, base_cfg);
 }
 
 /* Whether the search's settings fit together and with the rest of the file; warns about

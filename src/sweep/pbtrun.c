@@ -11,6 +11,7 @@
 #include "checkpoint.h"
 #include "common.h"
 #include "outdir.h"
+#include "replay.h"
 #include "runfile.h"
 #include "testhook.h"
 
@@ -218,6 +219,8 @@ void sw_pbt_remove_snapshots(const sw_sweep_spec *spec, const char *dir)
 void sw_pbt_remove_states(const sw_sweep_spec *spec, const char *dir)
 {
     remove_states(spec, dir, true);
+    char path[4096]; /* the old population's best member's replay (replay.h) */
+    if (!sw_outdir_path(path, sizeof path, dir, SW_PBT_REPLAY_NAME, "")) unlink(path);
 }
 
 /* Every member's barrier states (and with `checkpoints` its checkpoint) removed. */

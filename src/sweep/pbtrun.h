@@ -98,8 +98,8 @@ void sw_pbt_index_free(sw_pbt_index *x);
 /* Removes every member's snapshots (a finished search; SWEEP_TEST_PBT=keep keeps them). */
 void sw_pbt_remove_snapshots(const sw_sweep_spec *spec, const char *dir);
 
-/* Removes every member's snapshots and checkpoint, whatever the test hooks (a changed
- * search, forced: they are another population's). */
+/* Removes every member's snapshots and checkpoint, and DIR/pbt-replay.yaml, whatever the
+ * test hooks (a changed search, forced: they are another population's). */
 void sw_pbt_remove_states(const sw_sweep_spec *spec, const char *dir);
 
 #endif

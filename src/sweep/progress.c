@@ -73,8 +73,27 @@ void sw_progress_on_epoch(void *slot, int epoch, const sw_history *h)
 void sw_progress_run_started(sw_progress *p, int slot, int run)
 {
     atomic_store(&p->slots[slot].epoch, 0);
+    atomic_store(&p->slots[slot].from, 0);
     atomic_store(&p->slots[slot].run, run);
     atomic_fetch_add(&p->running, 1);
+}
+
+void sw_progress_run_resumed(sw_progress *p, int slot, int epoch)
+{
+    atomic_store(&p->slots[slot].epoch, epoch);
+    atomic_store(&p->slots[slot].from, epoch);
+}
+
+/* Each job counts its own epochs only: a run trained in several jobs (the rungs of early
+ * stopping, a pbt member's generations) would otherwise count its earlier epochs again in
+ * each, and the work done outgrow the work planned (the ETA then unknown). */
+void sw_progress_add_work(sw_progress *p, int run, int from, int to)
+{
+    const sw_run_spec *r = &p->spec->runs[run];
+    double share = to > from ? (double)(to - from) / (double)r->cfg.train.epochs : 0;
+    pthread_mutex_lock(&p->out_lock);
+    p->work_finished += r->cost * share;
+    pthread_mutex_unlock(&p->out_lock);
 }
 
 void sw_progress_run_ended(sw_progress *p, int slot)
@@ -87,9 +106,8 @@ void sw_progress_count(sw_progress *p, const sw_run_report *r)
 {
     atomic_fetch_add(r->end == SW_END_DONE ? &p->done : r->end == SW_END_DIVERGED ? &p->diverged : &p->failed, 1);
     atomic_fetch_add(&p->finished, 1);
-    pthread_mutex_lock(&p->out_lock);
-    p->work_finished += p->spec->runs[r->run].cost;
-    pthread_mutex_unlock(&p->out_lock);
+    /* a run that ended early (diverged, failed) needs no more work either */
+    sw_progress_add_work(p, r->run, r->from, p->spec->runs[r->run].cfg.train.epochs);
 }
 
 /* Flops done: finished runs plus the completed epochs of the running ones. */
@@ -100,7 +118,8 @@ static double work_done(sw_progress *p, double finished)
         int r = atomic_load(&p->slots[s].run);
         if (r < 0) continue;
         const sw_run_spec *run = &p->spec->runs[r];
-        w += run->cost * atomic_load(&p->slots[s].epoch) / (double)run->cfg.train.epochs;
+        int trained = atomic_load(&p->slots[s].epoch) - atomic_load(&p->slots[s].from);
+        w += run->cost * trained / (double)run->cfg.train.epochs;
     }
     return w;
 }

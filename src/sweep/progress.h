@@ -32,6 +32,7 @@ typedef struct {
     double best_test_acc, final_test_acc, wall_seconds;
     double best_test_loss;  /* for a regression, which has no accuracy */
     int until;        /* early stopping: the epoch the job trained to (0: the whole run) */
+    int from;         /* the epochs the run had completed when the job started (0: none) */
     char detail[600]; /* why it failed, diverged or stopped ("" for none) */
 } sw_run_report;
 
@@ -39,6 +40,7 @@ typedef struct {
 typedef struct {
     atomic_int run;   /* index into spec->runs, -1 when idle */
     atomic_int epoch; /* epochs completed by that run */
+    atomic_int from;  /* ... when its job started: the job's own are epoch - from */
 } sw_progress_slot;
 
 typedef struct {
@@ -49,7 +51,7 @@ typedef struct {
     atomic_int done, diverged, failed, stopped, running, finished;
     double t0;            /* sw_now() at the start of execute */
     double work_total;    /* flops of the runs pending at the start */
-    double work_finished; /* flops of runs finished in this invocation (under out_lock) */
+    double work_finished; /* flops of the epochs jobs of this invocation trained (under out_lock) */
     bool tty;             /* draw the live line */
     pthread_mutex_t out_lock; /* every stderr write of the run loop */
     atomic_int ticker_stop;
@@ -62,6 +64,14 @@ typedef struct {
  * is a terminal and output is wanted). Returns SW_OK or SW_ENOMEM (nothing to free). */
 int sw_progress_init(sw_progress *p, const sw_sweep_spec *spec, int n_slots, int total, int finished_before,
                      double work_total, double t0, bool tty);
+
+/* The job in `slot` resumed a run that had completed `epoch` epochs (its work counts from
+ * there). */
+void sw_progress_run_resumed(sw_progress *p, int slot, int epoch);
+
+/* A job of run `run` that trained from epoch `from` to `to` (of its train.epochs) is done:
+ * its share of the run's cost is work done. */
+void sw_progress_add_work(sw_progress *p, int run, int from, int to);
 
 /* Releases what init took (the ticker must be stopped). NULL-tolerant. */
 void sw_progress_free(sw_progress *p);

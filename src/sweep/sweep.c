@@ -52,6 +52,7 @@
 #include "sweep_mpi.h"
 #include "testhook.h"
 #include "pbtrun.h"
+#include "replay.h"
 #include "train.h"
 
 /* ---- stop signals ----------------------------------------------------------------- */
@@ -519,10 +520,7 @@ static void finish_run(sweep_loop *L, const sw_run_report *r)
     if (rep.end == SW_END_STOPPED) {
         atomic_fetch_add(&L->not_run, 1);
     } else if (rep.end == SW_END_RUNG) { /* not finished: its rung decides; its epochs are done */
-        const sw_run_spec *run = &L->spec->runs[rep.run];
-        pthread_mutex_lock(&L->p->out_lock);
-        L->p->work_finished += run->cost * rep.until / run->cfg.train.epochs;
-        pthread_mutex_unlock(&L->p->out_lock);
+        sw_progress_add_work(L->p, rep.run, rep.from, rep.until);
     } else {
         sw_progress_count(L->p, &rep);
         if (L->fail_fast && rep.end != SW_END_DONE) atomic_store(&L->fail_stop, 1);
@@ -760,6 +758,7 @@ static void run_one(sweep_loop *L, int slot, int i, int until, sw_run_report *re
     sw_pbt_lineage lin;
     rep->run = i;
     rep->until = until;
+    rep->from = 0;
     rep->detail[0] = 0;
     if (job_prepare(L, i, until, ckpt, checkpoints, &cfg, &resume, &lin, rep->detail, sizeof rep->detail)) {
         rep->end = SW_END_FAILED;
@@ -769,7 +768,8 @@ static void run_one(sweep_loop *L, int slot, int i, int until, sw_run_report *re
     bool was_resumed = resume != NULL;
     int resumed_at = resume ? sw_train_state_epoch(resume) : 0;
     if (resume) position_text(resumed, sizeof resumed, &cfg, resumed_at, sw_train_state_step(resume));
-    if (resumed_at) sw_progress_on_epoch(&L->p->slots[slot], resumed_at, NULL);
+    rep->from = resumed_at;
+    if (resumed_at) sw_progress_run_resumed(L->p, slot, resumed_at);
     sw_live_run_started(L->live, slot, i, until, resumed_at);
     sw_train_hooks hooks = {.on_epoch = on_epoch,
                             .on_step = on_step,
@@ -1028,6 +1028,17 @@ static bool pbt_finished(const stop_sched *S, int n)
     return true;
 }
 
+/* A finished pbt search: its best member's life as one run's config, DIR/pbt-replay.yaml
+ * (replay.h), for `sweep summarize` to point at. A failure costs the sweep nothing but the
+ * file (a warning says why; `sweep replay DIR` tells it again). */
+static void write_best_replay(const char *dir, bool quiet)
+{
+    char path[PATH_MAX], err[1024];
+    if (sw_outdir_path(path, sizeof path, dir, SW_PBT_REPLAY_NAME, "")) return;
+    if (sw_replay_write(dir, NULL, path, NULL, err, sizeof err) && !quiet)
+        fprintf(stderr, "sweep: warning: no %s: %s\n", SW_PBT_REPLAY_NAME, err);
+}
+
 /* The first index write (rank 0). Under MPI the index is rank 0's (the one the others
  * report to); when it cannot be written, every rank gives up together rather than wait
  * for a dispatcher. */
@@ -1116,7 +1127,10 @@ int sw_sweep_execute(const sw_sweep_spec *spec, const sw_sweep_options *opt, sw_
     pthread_mutex_destroy(&L.lock);
     if (ranks > 1) out->interrupted = sw_mpi_any(out->interrupted);
     if (rank == 0) rc = sw_index_keeper_last(&ix, err, errlen);
-    if (rank == 0 && pbt && S && pbt_finished(S, spec->n_runs)) sw_pbt_remove_snapshots(spec, opt->dir);
+    if (rank == 0 && pbt && S && pbt_finished(S, spec->n_runs)) {
+        sw_pbt_remove_snapshots(spec, opt->dir);
+        write_best_replay(opt->dir, quiet);
+    }
     /* after the index's last write: the report's last page reads it */
     if (S) S->live = NULL;
     sw_live_stop(live, out->interrupted);
