@@ -10,7 +10,7 @@ For each cell (rnn, lstm, gru, transformer, about 13,300 parameters each: the se
 one probe sequence, gradients recorded at the last epoch only, no checkpoints. It prints
 
   - seconds per epoch: /history/seconds of the second epoch (training and the small evaluation);
-  - peak memory: the process's maximum resident set size (from wait4), so it includes the
+  - peak memory: the process's maximum resident set size (GNU time's %M), so it includes the
     program and its libraries (the T=20 row shows that floor);
   - the parameter count, read back from /weights/final of the run file;
 
@@ -19,13 +19,18 @@ and of peak memory ~ T^k (over T >= 500, where the T-dependent part dominates; t
 left in makes it a slight underestimate). With --figure PNG it also draws
 both against T on log-log axes.
 
-Usage: bench_scaling.py [--sweep PATH] [--lengths 20,100,...] [--figure PNG] [--keep DIR]
+Each row also sets the peak against `--dry-run`'s memory estimate for the run (which counts
+the process's own part), and the benchmark exits 1 when a peak is above its estimate (a
+ratio, whatever the machine's speed); --h512 adds the case that once was (rnn H=512 T=100).
+
+Usage: bench_scaling.py [--sweep PATH] [--lengths 20,100,...] [--h512] [--figure PNG] [--keep DIR]
 Meaningful on an otherwise idle machine; a run takes from a second (T=20) to minutes (the
 transformer at T=2000). Only numpy, h5py (and matplotlib for --figure).
 """
 import argparse
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -67,18 +72,42 @@ base:
 """
 
 
-def run_one(sweep, work, cell, keys, T):
-    """Runs one configuration; returns (seconds of the last epoch, peak RSS in MB, parameters)."""
+UNITS = {"B": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}
+
+# The issue's case for the memory estimate (--h512): rnn, 2 layers of 512, T=100, the default
+# probe (64 sequences) and data (5,000 + 1,000 sequences), 2 epochs.
+H512 = """name: h512
+base:
+  task: {kind: mean_sign, seq_len: 100}
+  model: {cell: rnn, hidden: 512}
+  train: {epochs: 2}
+"""
+
+
+def estimate_mib(sweep, cfg):
+    """--dry-run's memory of the (only) run, in MiB."""
+    out = subprocess.run([sweep, cfg, "--dry-run"], capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        m = re.search(r"([0-9.]+) ([KMGT]?i?B)\s+[0-9.]+ [KMGT]?i?B\s*$", line)
+        if m and re.match(r"\s+1\s", line):
+            return float(m.group(1)) * UNITS[m.group(2)] / 2**20
+    sys.exit(f"bench_scaling: no memory estimate in --dry-run's listing:\n{out}")
+
+
+def run_one(sweep, work, cell, keys, T, text=None):
+    """Runs one configuration (or the sweep file `text`); returns (seconds of the last epoch,
+    peak RSS in MiB, parameters, --dry-run's memory estimate in MiB)."""
     cfg = os.path.join(work, f"{cell}-{T}.yaml")
     out = os.path.join(work, f"{cell}-{T}")
     with open(cfg, "w") as f:
-        f.write(config_text(cell, keys, T))
+        f.write(text or config_text(cell, keys, T))
     env = dict(os.environ, OMP_NUM_THREADS="1")
+    rss = out + ".rss"
     with open(out + ".log", "w+") as log:
-        # wait4, not wait: the peak RSS of this child alone
-        proc = subprocess.Popen([sweep, cfg, "-o", out, "-j", "1", "-q"], env=env, stdout=log, stderr=log)
-        _, _, usage = os.wait4(proc.pid, 0)
-        proc.returncode = 0  # reaped above; Popen must not wait for it again
+        # GNU time's %M, not this process's wait4: a child forked from Python keeps Python's
+        # own resident set (40 MiB with h5py and numpy) as its peak through exec
+        subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss, sweep, cfg, "-o", out, "-j", "1", "-q"], env=env,
+                       stdout=log, stderr=log)
         log.seek(0)
         text = log.read()
     path = os.path.join(out, "run.h5")
@@ -88,7 +117,9 @@ def run_one(sweep, work, cell, keys, T):
     with h5py.File(path, "r") as f:
         seconds = float(f["/history/seconds"][-1])
         f["/weights/final"].visititems(lambda _, obj: sizes.append(obj.size) if isinstance(obj, h5py.Dataset) else None)
-    return seconds, usage.ru_maxrss / 1024.0, sum(sizes)
+    with open(rss) as f:
+        peak_kib = float(f.read().split()[-1])
+    return seconds, peak_kib / 1024.0, sum(sizes), estimate_mib(sweep, cfg)
 
 
 def fit_exponent(ts, ys):
@@ -108,6 +139,8 @@ def main():
     ap.add_argument("--cells", default=",".join(c for c, _ in CELLS))
     ap.add_argument("--figure", help="draw time and memory against T into this PNG")
     ap.add_argument("--keep", help="write the runs here (default: a temporary directory, removed)")
+    ap.add_argument("--h512", action="store_true",
+                    help="also run rnn H=512 T=100 (2 epochs, default probe and data) for the memory check")
     args = ap.parse_args()
     lengths = [int(t) for t in args.lengths.split(",")]
     wanted = args.cells.split(",")
@@ -115,18 +148,19 @@ def main():
     os.makedirs(work, exist_ok=True)
     print(f"One run per row, one thread: mean_sign, I=10, 2 layers, {TRAIN} training sequences per epoch "
           f"(batch {BATCH}), {TEST} test, probe 1; seconds of epoch {EPOCHS}; peak RSS of the whole process")
-    print(f"{'cell':<12} {'params':>7} {'T':>5} {'s/epoch':>9} {'peak MB':>8}")
-    results = {}
+    print(f"{'cell':<12} {'params':>7} {'T':>5} {'s/epoch':>9} {'peak MB':>8} {'est. MiB':>8} {'peak/est':>8}")
+    results, below = {}, []
     try:
-        for cell, keys in CELLS:
-            if cell not in wanted:
-                continue
-            rows = []
-            for T in lengths:
-                sec, mb, params = run_one(args.sweep, work, cell, keys, T)
-                rows.append((T, sec, mb))
-                print(f"{cell:<12} {params:>7} {T:>5} {sec:>9.3f} {mb:>8.1f}", flush=True)
-            results[cell] = rows
+        cases = [(cell, keys, T, None) for cell, keys in CELLS if cell in wanted for T in lengths]
+        if args.h512:
+            cases.append(("rnn-h512", {}, 100, H512))
+        for cell, keys, T, text in cases:
+            sec, mb, params, est = run_one(args.sweep, work, cell, keys, T, text)
+            if text is None:
+                results.setdefault(cell, []).append((T, sec, mb))
+            print(f"{cell:<12} {params:>7} {T:>5} {sec:>9.3f} {mb:>8.1f} {est:>8.1f} {mb / est:>8.2f}", flush=True)
+            if mb > est:
+                below.append(f"{cell} T={T}")
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -161,6 +195,11 @@ def main():
         fig.tight_layout()
         fig.savefig(args.figure, dpi=110)
         print(f"\nfigure: {args.figure}")
+    if below:
+        print(f"\nthe memory estimate (--dry-run) is below the measured peak for {', '.join(below)}: "
+              "it must err high")
+        return 1
+    print("\nthe memory estimate (--dry-run) is at least the measured peak for every run (peak/est <= 1)")
     return 0
 
 

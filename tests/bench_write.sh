@@ -1,5 +1,5 @@
 #!/bin/bash
-# bench_write.sh SWEEP [OTHER_SWEEP] [REPEATS]: what writing run files costs. For each run
+# bench_write.sh SWEEP [OTHER_SWEEP] [REPEATS] [CONFIGS]: what writing run files costs. For each run
 # below (one thread, -j 1): the whole process's CPU seconds (user + sys), its wall seconds,
 # the sum of its epochs' seconds (/history/seconds), the ratio wall / epochs (what the run
 # costs beyond training: setup, evaluation aside, recording, writing and verifying its
@@ -8,11 +8,13 @@
 #   h512   rnn, H=512, T=100, 2 epochs (its probe states are 2 x 26 MB)
 #   ref    configs/reference.yaml (the seed's run: rnn, H=64, T=20, 50 epochs)
 #   tf500  transformer, H=64, 4 heads, T=500, 2 epochs
-# Run it on an otherwise idle machine; a busy one stretches wall times (compare ratios).
+# CONFIGS: some of "h512 ref tf500" (all by default). Run it on an otherwise idle machine; a
+# busy one stretches wall times (compare ratios).
 set -u
 NEW=$(realpath "${1:?usage: bench_write.sh SWEEP [OTHER_SWEEP] [REPEATS]}")
 OLD=${2:+$(realpath "$2")}
 REPEATS=${3:-3}
+CONFIGS=${4:-h512 ref tf500}
 HERE=$(cd "$(dirname "$0")" && pwd)
 PY=/usr/bin/python3
 work=$(mktemp -d)
@@ -35,7 +37,7 @@ base:
 YAML
 binaries=(new)
 [ -n "$OLD" ] && binaries+=(old)
-for cfg in h512 ref tf500; do
+for cfg in $CONFIGS; do
     for r in $(seq "$REPEATS"); do
         for b in "${binaries[@]}"; do
             exe=$NEW; [ $b = old ] && exe=$OLD

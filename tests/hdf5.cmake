@@ -87,3 +87,10 @@ if(TARGET sweep)
                    $<TARGET_FILE:sweep> ${SWEEP_TEST_DATA}/transformer-tiny.yaml ${SWEEP_HDF5_SCRATCH}/torch-transformer)
   set_tests_properties(hdf5_torch_transformer PROPERTIES LABELS "unit;hdf5" SKIP_RETURN_CODE 77)
 endif()
+
+# Benchmark, not a test: `build/tests/bench_runfile DIR [REPEATS]` prints the CPU time of
+# writing and of verifying a reference-sized run file (synthetic values), without training.
+sweep_test_executable(bench_runfile bench_runfile.c)
+target_link_libraries(bench_runfile PRIVATE sweep_lib)
+add_test(NAME bench_runfile_runs COMMAND bench_runfile ${SWEEP_HDF5_SCRATCH}/bench 2)
+set_tests_properties(bench_runfile_runs PROPERTIES LABELS "bench;hdf5")

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 const char *sw_strerror(int err)
 {
@@ -94,4 +97,21 @@ int sw_edit_distance(const char *a, const char *b)
         }
     }
     return row[m];
+}
+
+/* glibc gives freed memory back to the system once 128 KiB lie free at the top of its
+ * heap, and serves blocks of 128 KiB or more (after the first, of the largest size freed)
+ * from fresh mappings: HDF5's chunk and filter buffers (up to 256 KiB each, for every array
+ * of every run file written or read) then came from new pages, faulted in and zeroed, file
+ * after file (measured: 40% of writing a reference run's file, 1.1% of the run's CPU time).
+ * Blocks below 4 MiB come from the heap and up to 8 MiB stay there free: the training's
+ * large buffers are still mapped apart, and what a process keeps unused is at most 8 MiB a
+ * heap. */
+void sw_malloc_tune(void)
+{
+#ifdef __GLIBC__
+    if (getenv("GLIBC_TUNABLES") || getenv("MALLOC_TRIM_THRESHOLD_") || getenv("MALLOC_MMAP_THRESHOLD_")) return;
+    mallopt(M_MMAP_THRESHOLD, 4 << 20);
+    mallopt(M_TRIM_THRESHOLD, 8 << 20);
+#endif
 }

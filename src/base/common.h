@@ -69,6 +69,12 @@ void sw_set_error(char *err, size_t errlen, const char *fmt, ...)
 /* Monotonic wall clock in seconds. */
 double sw_now(void);
 
+/* Settles the C library's allocator for a process that writes and reads many files (glibc:
+ * blocks below 4 MiB from the heap, up to 8 MiB of it kept free; see common.c). Call it once
+ * at the start of main, before any thread; it leaves the environment's own settings
+ * (MALLOC_*_, GLIBC_TUNABLES) in force. Nothing elsewhere. */
+void sw_malloc_tune(void);
+
 /* "s" unless n is 1, for counts in messages ("%d run%s", n, sw_plural(n)). */
 const char *sw_plural(long n);
 

@@ -904,6 +904,7 @@ static int dispatch(int argc, char **argv);
 
 int main(int argc, char **argv)
 {
+    sw_malloc_tune();
 #ifdef SWEEP_HAVE_MPI
     if (under_mpi_launcher()) {
         int provided = MPI_THREAD_SINGLE;

@@ -7,8 +7,17 @@
 
 #include "config.h"
 
-/* Bytes of memory one run of this config needs while training (an estimate that errs
- * high); used to refuse runs that would not fit. */
+/* What a process running runs takes besides them: the code and data of sweep and its
+ * libraries (13.3-13.8 MiB resident for `sweep --version`, without MPI), HDF5's buffers
+ * while a run's file is written and read back (1-2 MiB), and what the allocator keeps free
+ * for the next file (common.h's sw_malloc_tune). */
+#define SW_PROCESS_BYTES (20.0 * 1024 * 1024)
+
+/* Bytes of memory one run of this config needs in a process of its own, from start to its
+ * file written: the run's (training, data, parameters, what it records) plus
+ * SW_PROCESS_BYTES; an estimate that errs high, compared with measured peaks by
+ * tests/bench_scaling.py. Used to refuse runs that would not fit and to choose how many run
+ * at once (for those, the process's part is counted once per run: higher still). */
 double sw_config_memory_bytes(const sw_config *cfg);
 
 /* Relative cost of one run (floating-point operations of training and evaluation);

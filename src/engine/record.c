@@ -45,6 +45,7 @@ const char *sw_run_status_name(sw_run_status status)
 #define ATTN (SW_REC_NEEDS_ATTENTION | SW_REC_ADDED)
 #define PERM (SW_REC_NEEDS_PERMUTE | SW_REC_ADDED)
 #define TEXT (SW_REC_NEEDS_TEXT | SW_REC_ADDED)
+#define TRAINED SW_REC_TRAINED
 
 /* Columns: path, kind, type, rank, dims, scales, source (from, offset, first), flags,
  * long_name. The order is the file's creation order (h5py lists members in it). */
@@ -106,11 +107,11 @@ const sw_record_row sw_record[] = {
 
     {"/weights/final/epoch", SW_REC_ATTRIBUTE, SW_REC_I32, 0, {0}, {NULL}, HIST(epochs), ONLY,
      "the epoch of the final weights (the last completed; 0 when none)"},
-    {"/weights/final", SW_REC_WEIGHTS, SW_REC_REAL, 1, {N}, {NULL}, RES(weights_final), ONLY,
+    {"/weights/final", SW_REC_WEIGHTS, SW_REC_REAL, 1, {N}, {NULL}, RES(weights_final), ONLY | TRAINED,
      "parameters after the last completed epoch, PyTorch state-dict names and shapes"},
     {"/weights/best/epoch", SW_REC_ATTRIBUTE, SW_REC_I32, 0, {0}, {NULL}, RES(best_epoch), ONLY,
      "the epoch of the best weights (0: the initial weights)"},
-    {"/weights/best", SW_REC_WEIGHTS, SW_REC_REAL, 1, {N}, {NULL}, RES(weights_best), ONLY,
+    {"/weights/best", SW_REC_WEIGHTS, SW_REC_REAL, 1, {N}, {NULL}, RES(weights_best), ONLY | TRAINED,
      "parameters at the end of the best epoch, PyTorch state-dict names and shapes"},
 
     {"/probe/layer", SW_REC_SCALE, SW_REC_I32, 1, {L}, {NULL}, RANGE(0), ONLY,
@@ -182,6 +183,7 @@ const size_t sw_record_len = SW_ARRAY_LEN(sw_record);
 #undef ATTN
 #undef PERM
 #undef TEXT
+#undef TRAINED
 
 static const char *metric_name(const sw_config *cfg) { return sw_task_metric_of(&cfg->task).name; }
 static const char *metric_mode(const sw_config *cfg) { return sw_metric_mode_name(sw_task_metric_of(&cfg->task).mode); }

@@ -177,7 +177,11 @@ enum {
     SW_REC_NEEDS_ATTENTION = 16, /* written only for model.cell transformer (recurrent runs
                                     write the files they always did); also ADDED */
     SW_REC_NEEDS_PERMUTE = 32,   /* written only with task.permute; also ADDED */
-    SW_REC_NEEDS_TEXT = 64       /* written only for task.kind text; also ADDED */
+    SW_REC_NEEDS_TEXT = 64,      /* written only for task.kind text; also ADDED */
+    SW_REC_TRAINED = 128         /* a trained network's parameters: dense floats, which
+                                    shuffled and deflated shrink 1.09-1.12x, so record.compress
+                                    auto stores them as they are without trying (hidden states
+                                    and gradients are tried: relu's are half zeros) */
 };
 
 #define SW_RECORD_MAX_RANK 4
@@ -192,7 +196,7 @@ typedef struct {
     sw_record_source from;
     size_t offset;
     int first;                  /* SW_FROM_RANGE: the first coordinate */
-    unsigned flags;             /* SW_REC_RESULTS_ONLY | SW_REC_NEEDS_EPOCH | SW_REC_ADDED */
+    unsigned flags;             /* SW_REC_RESULTS_ONLY | SW_REC_NEEDS_EPOCH | SW_REC_ADDED | ... */
     const char *long_name;      /* datasets and scales: their long_name attribute;
                                    attributes and weights: a description (not written) */
 } sw_record_row;

@@ -61,6 +61,9 @@ typedef struct {
     sw_h5tmp_status io; /* the temporary's system calls (sw_h5w_create fills it) */
     bool compress_all;  /* with compress: deflate every large dataset, whether it pays or not */
     int deflate_level;  /* zlib's level 1-9; 0: SW_H5_DEFLATE_LEVEL */
+    hid_t plists[3];    /* the file's property lists, made once (0: not yet; h5write.c's own,
+                           closed by sw_h5w_finish): link creation, and dataset creation
+                           without and with deflate */
 } sw_h5w;
 
 /* Records a failure (when none is recorded yet): "cannot write <where>: <what> (HDF5: ...)"
@@ -93,12 +96,17 @@ hid_t sw_h5w_group(sw_h5w *w, hid_t loc, const char *name);
 
 /* Dataset `name` under loc (intermediate groups created), written from buf. With
  * w->compress large ones are shuffled and deflated where it pays (by 1.3x or more, judged
- * on their first 64 KB; all of them with w->compress_all); with w->checksum every non-empty one is
+ * on their first 4 KiB; all of them with w->compress_all); with w->checksum every non-empty one is
  * chunked and gets Fletcher-32 last, so the checksum covers the bytes as stored. _dset
  * returns the open dataset (the caller closes it); _array closes it after setting its
  * long_name attribute (when not NULL). */
 hid_t sw_h5w_dset(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank, const hsize_t *dims,
                   const void *buf);
+/* sw_h5w_dset for values deflate shrinks by less than 1.3x whatever they are: a trained
+ * network's parameters (record.h's SW_REC_TRAINED). With w->compress, unless
+ * w->compress_all, they are stored as they are without judging their first bytes. */
+hid_t sw_h5w_dset_trained(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank,
+                          const hsize_t *dims, const void *buf);
 int sw_h5w_array(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank, const hsize_t *dims,
                  const void *buf, const char *long_name);
 

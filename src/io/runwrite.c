@@ -203,8 +203,9 @@ static void write_array_row(sw_h5w *w, const record_group *g, const sw_record_ro
         dims[i] = (hsize_t)s->n[row->dims[i]];
         scales[i] = find_scale(g, row->scales[i]);
     }
-    hid_t d = sw_h5w_dset(w, g->id, name, sw_h5_record_file_type(row->type), sw_h5_record_mem_type(row->type), row->rank, dims,
-                       array);
+    hid_t ftype = sw_h5_record_file_type(row->type), mtype = sw_h5_record_mem_type(row->type);
+    hid_t d = row->flags & SW_REC_TRAINED ? sw_h5w_dset_trained(w, g->id, name, ftype, mtype, row->rank, dims, array)
+                                          : sw_h5w_dset(w, g->id, name, ftype, mtype, row->rank, dims, array);
     if (d < 0) return;
     attach_scales(w, d, scales, row->rank, name);
     sw_h5w_attr_str(w, d, "long_name", row->long_name);
@@ -223,14 +224,20 @@ static void write_attribute_row(sw_h5w *w, hid_t loc, const sw_record_row *row, 
     }
 }
 
-/* The parameters tensor by tensor, with the names and shapes of model.h's table. */
-static void write_weights_row(sw_h5w *w, hid_t group, const sw_model_shape *shape, const sw_real *flat)
+/* The parameters tensor by tensor, with the names and shapes of model.h's table (`trained`:
+ * the row's SW_REC_TRAINED, record.h). */
+static void write_weights_row(sw_h5w *w, hid_t group, const sw_model_shape *shape, const sw_real *flat,
+                              bool trained)
 {
     int nt = sw_tensor_count(shape);
     for (int i = 0; i < nt && !w->rc; i++) {
         sw_tensor_info t = sw_tensor_describe(shape, i);
         hsize_t dims[2] = {(hsize_t)t.rows, (hsize_t)t.cols};
-        sw_h5w_array(w, group, t.name, H5T_IEEE_F32LE, sw_h5_record_mem_type(SW_REC_REAL), t.cols ? 2 : 1, dims, flat + t.offset, NULL);
+        hid_t mtype = sw_h5_record_mem_type(SW_REC_REAL);
+        int rank = t.cols ? 2 : 1;
+        hid_t d = trained ? sw_h5w_dset_trained(w, group, t.name, H5T_IEEE_F32LE, mtype, rank, dims, flat + t.offset)
+                          : sw_h5w_dset(w, group, t.name, H5T_IEEE_F32LE, mtype, rank, dims, flat + t.offset);
+        if (d >= 0) H5Dclose(d);
     }
 }
 
@@ -256,7 +263,7 @@ static int write_record(sw_h5w *w, hid_t file, const sw_config *cfg, const sw_ru
         case SW_REC_SCALE: write_scale_row(w, &g, row, array, sw_record_count(row, &s)); break;
         case SW_REC_DATASET: write_array_row(w, &g, row, array, &s); break;
         case SW_REC_ATTRIBUTE: write_attribute_row(w, g.id, row, cfg, r, &s); break;
-        case SW_REC_WEIGHTS: write_weights_row(w, g.id, &shape, array); break;
+        case SW_REC_WEIGHTS: write_weights_row(w, g.id, &shape, array, (row->flags & SW_REC_TRAINED) != 0); break;
         default: sw_h5w_fail(w, SW_EINVAL, "%s has an unknown kind", row->path);
         }
     }
@@ -423,7 +430,7 @@ int sw_h5_write_run(const char *dir, const sw_run_meta *meta, const sw_config *c
         return SW_EINVAL;
     }
     sw_h5w w = {final, err, errlen, SW_OK, true, cfg->record.compress != SW_COMPRESS_NONE, {0, NULL},
-                cfg->record.compress == SW_COMPRESS_DEFLATE, cfg->record.deflate_level};
+                cfg->record.compress == SW_COMPRESS_DEFLATE, cfg->record.deflate_level, {0, 0, 0}};
     int full = result->status != SW_RUN_FAILED;
     if (check_result(&w, cfg, result, full)) return w.rc;
 
