@@ -103,39 +103,11 @@ int sw_h5r_i64(hid_t loc, const char *name, long long *out)
     return rc;
 }
 
-int sw_h5r_i64_array(hid_t loc, const char *name, long long **out, int *n)
-{
-    *out = NULL;
-    *n = 0;
-    htri_t e;
-    if ((e = H5Aexists(loc, name)) <= 0) return e == 0 ? SW_ENOTFOUND : SW_EFORMAT;
-    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-    if (a < 0) return SW_EFORMAT;
-    hid_t ft = H5Aget_type(a), s = H5Aget_space(a);
-    int rc = SW_EFORMAT;
-    hssize_t np = s >= 0 ? H5Sget_simple_extent_npoints(s) : -1;
-    if (ft >= 0 && np >= 0 && np <= SW_H5R_MAX_LIST && H5Tget_class(ft) == H5T_INTEGER) {
-        int64_t *v = malloc((size_t)(np ? np : 1) * sizeof *v);
-        long long *ll = malloc((size_t)(np ? np : 1) * sizeof *ll);
-        if (v && ll && (np == 0 || H5Aread(a, H5T_NATIVE_INT64, v) >= 0)) {
-            for (hssize_t i = 0; i < np; i++) ll[i] = v[i];
-            *out = ll;
-            ll = NULL;
-            *n = (int)np;
-            rc = SW_OK;
-        } else if (!v || !ll) {
-            rc = SW_ENOMEM;
-        }
-        free(v);
-        free(ll);
-    }
-    if (ft >= 0) H5Tclose(ft);
-    if (s >= 0) H5Sclose(s);
-    H5Aclose(a);
-    return rc;
-}
-
-int sw_h5r_f64_array(hid_t loc, const char *name, double **out, int *n)
+/* Reads a numeric array attribute of at most SW_H5R_MAX_LIST values, converted by HDF5 to
+ * mem_type (elements of elem_size bytes); integer attributes always, float ones only when
+ * floats_ok. *out is malloc'd (the caller frees it), also for zero values. */
+static int read_numeric_attr(hid_t loc, const char *name, hid_t mem_type, size_t elem_size,
+                             int floats_ok, void **out, int *n)
 {
     *out = NULL;
     *n = 0;
@@ -147,9 +119,9 @@ int sw_h5r_f64_array(hid_t loc, const char *name, double **out, int *n)
     int rc = SW_EFORMAT;
     hssize_t np = s >= 0 ? H5Sget_simple_extent_npoints(s) : -1;
     H5T_class_t cls = ft >= 0 ? H5Tget_class(ft) : H5T_NO_CLASS;
-    if (np >= 0 && np <= SW_H5R_MAX_LIST && (cls == H5T_FLOAT || cls == H5T_INTEGER)) {
-        double *v = malloc((size_t)(np ? np : 1) * sizeof *v);
-        if (v && (np == 0 || H5Aread(a, H5T_NATIVE_DOUBLE, v) >= 0)) {
+    if (np >= 0 && np <= SW_H5R_MAX_LIST && (cls == H5T_INTEGER || (floats_ok && cls == H5T_FLOAT))) {
+        void *v = malloc((size_t)(np ? np : 1) * elem_size);
+        if (v && (np == 0 || H5Aread(a, mem_type, v) >= 0)) {
             *out = v;
             *n = (int)np;
             rc = SW_OK;
@@ -161,6 +133,22 @@ int sw_h5r_f64_array(hid_t loc, const char *name, double **out, int *n)
     if (ft >= 0) H5Tclose(ft);
     if (s >= 0) H5Sclose(s);
     H5Aclose(a);
+    return rc;
+}
+
+int sw_h5r_i64_array(hid_t loc, const char *name, long long **out, int *n)
+{
+    void *v;
+    int rc = read_numeric_attr(loc, name, H5T_NATIVE_LLONG, sizeof **out, 0, &v, n);
+    *out = v;
+    return rc;
+}
+
+int sw_h5r_f64_array(hid_t loc, const char *name, double **out, int *n)
+{
+    void *v;
+    int rc = read_numeric_attr(loc, name, H5T_NATIVE_DOUBLE, sizeof **out, 1, &v, n);
+    *out = v;
     return rc;
 }
 
