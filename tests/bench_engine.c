@@ -285,17 +285,17 @@ static double time_kernel(kernel_kind kind, int H, int GH, int T, double peak, d
 
 static int bench_kernels(int repeats, int quick, double peak)
 {
-    static const int Hs[] = {64, 128, 256, 512}, Ts[] = {20, 100, 500};
+    static const int Hs[] = {32, 64, 128, 256, 512}, Ts[] = {20, 100, 500};
     typedef struct {
         int G, H, kind, T;
         double flop, secs;
     } kernel_result;
-    kernel_result res[2 * 4 * (KERNEL_COUNT + 2)];
+    kernel_result res[2 * 5 * (KERNEL_COUNT + 2)];
     int n = 0;
     for (int g = 0; g < 2; g++) {
         int G = g ? 4 : 1; /* rnn's shapes and lstm's (gru's 3H lies between) */
         for (size_t h = 0; h < sizeof Hs / sizeof Hs[0]; h++) {
-            if (quick && Hs[h] != 64 && Hs[h] != 256) continue;
+            if (quick && Hs[h] != 32 && Hs[h] != 64 && Hs[h] != 256) continue;
             for (int k = 0; k < KERNEL_COUNT; k++) {
                 if (k == KERNEL_STEP_TANH && G != 1) continue;
                 for (size_t t = 0; t < (k == KERNEL_WEIGHT_GRAD ? sizeof Ts / sizeof Ts[0] : 1); t++) {

@@ -8,7 +8,9 @@
  * product followed by tanh; and every result independent of how rows are blocked (a row
  * computed alone equals the same row computed in a batch) or how panels are shared.
  * Every build of the kernels this CPU runs is checked (avx2, avx512, avx512emu), each
- * against the same FMA chains, so passing proves them bit-identical to each other. */
+ * against the same FMA chains, so passing proves them bit-identical to each other. The
+ * engine's common sizes (batch 32; K = 10 inputs, 32..256; N = H, 3H, 4H) and every tile
+ * height are checked the same way, each product kind and start (0, bias, accumulate, tanh). */
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -42,6 +44,82 @@ static void fill(sw_real *x, size_t n, sw_rng *r)
 enum { ACT_N = 1001 };
 static sw_real first_tanh[ACT_N], first_sigmoid[ACT_N];
 static int have_first;
+
+/* out (R,N) as one FMA chain per element over k in order from init (0, bias or out's
+ * value), with tanh applied when asked: what every product must give bit for bit. */
+static void chain_product(sw_real *out, const sw_real *a, const sw_real *b, const sw_real *bias, int R, int K, int N,
+                          int accumulate, int apply_tanh, const sw_kernel_table *kt)
+{
+    for (int i = 0; i < R; i++)
+        for (int j = 0; j < N; j++) {
+            sw_real acc = accumulate ? out[i * N + j] : bias ? bias[j] : 0;
+            for (int k = 0; k < K; k++) acc = FMA(a[i * K + k], b[k * N + j], acc);
+            out[i * N + j] = acc;
+        }
+    if (apply_tanh) kt->tanh_inplace(out, (size_t)R * N);
+}
+
+/* The products at the engine's common sizes and every tile height, against FMA chains bit
+ * for bit: the packed product from 0, from the bias, accumulating, and accumulating with
+ * tanh (the rnn step), for R = 1..27 rows (every tile height up to 12, and the splits of
+ * the rows left after full tiles) and the batch of 32 at K = 10, 32, 64, 96, 128 and
+ * N = H, 3H, 4H; the weight-gradient form for K = 1..40 (tiles up to 12 columns of a
+ * tall, b read in place or packed) and at the training's shapes (T*32 rows). N includes
+ * a partial last panel where it is not a multiple of the panel width. */
+static int check_common_shapes(const sw_kernel_table *kt)
+{
+    static const int products[][3] = {
+        {32, 32, 32},  {32, 32, 96},  {32, 32, 128}, {32, 10, 32},  {32, 10, 96},  {32, 10, 128}, {32, 64, 64},
+        {32, 64, 192}, {32, 64, 256}, {32, 128, 32}, {32, 96, 32},  {32, 256, 64}, {32, 128, 128}, {32, 128, 512},
+        {16, 32, 128}, {640, 10, 128}, {33, 40, 120}, {31, 32, 40},
+    };
+    static const int grads[][3] = {
+        {640, 32, 128}, {640, 32, 32}, {640, 10, 128}, {640, 10, 96}, {640, 64, 256}, {3200, 32, 128},
+        {640, 128, 128}, {608, 32, 96}, {100, 36, 64}, {100, 37, 64}, {100, 25, 130},
+    };
+    enum { MAXR = 3200, MAXK = 256, MAXN = 512 };
+    sw_rng r;
+    sw_rng_init(&r, 23, SW_STREAM_INIT);
+    sw_real *a = malloc(sizeof(sw_real) * MAXR * MAXK), *b = malloc(sizeof(sw_real) * MAXR * MAXN);
+    sw_real *bias = malloc(sizeof(sw_real) * MAXN), *bp = malloc(sizeof(sw_real) * kt->packed_size(MAXK, MAXN));
+    sw_real *got = malloc(sizeof(sw_real) * MAXR * MAXN), *want = malloc(sizeof(sw_real) * MAXR * MAXN);
+    if (!a || !b || !bias || !bp || !got || !want) return 1;
+    fill(a, (size_t)MAXR * MAXK, &r), fill(b, (size_t)MAXR * MAXN, &r), fill(bias, MAXN, &r);
+    int nprod = (int)(sizeof products / sizeof products[0]), nheights = 27;
+    for (int p = 0; p < nprod + nheights; p++) {
+        int R = p < nprod ? products[p][0] : p - nprod + 1, K = p < nprod ? products[p][1] : 10;
+        int N = p < nprod ? products[p][2] : 69;
+        kt->pack(bp, b, K, N);
+        for (int mode = 0; mode < 4; mode++) { /* from 0, from the bias, accumulate, accumulate + tanh */
+            const sw_real *bs = mode == 1 ? bias : NULL;
+            int acc = mode >= 2, th = mode == 3;
+            fill(want, (size_t)R * N, &r);
+            memcpy(got, want, sizeof(sw_real) * R * N);
+            chain_product(want, a, b, bs, R, K, N, acc, th, kt);
+            kt->matmul_packed(got, a, bp, bs, R, K, N, acc, th);
+            KCHECK(!memcmp(got, want, sizeof(sw_real) * R * N), "packed product %dx%dx%d (%s) one FMA chain per element",
+                   R, K, N, (const char *[]){"from 0", "bias", "accumulate", "accumulate, tanh"}[mode]);
+        }
+    }
+    int ngrads = (int)(sizeof grads / sizeof grads[0]), nwidths = 40;
+    for (int g = 0; g < ngrads + nwidths; g++) {
+        int R = g < ngrads ? grads[g][0] : 300, K = g < ngrads ? grads[g][1] : g - ngrads + 1;
+        int N = g < ngrads ? grads[g][2] : 69;
+        fill(want, (size_t)K * N, &r);
+        memcpy(got, want, sizeof(sw_real) * K * N);
+        for (int k = 0; k < K; k++)
+            for (int j = 0; j < N; j++) {
+                sw_real acc = want[k * N + j];
+                for (int i = 0; i < R; i++) acc = FMA(a[i * K + k], b[i * N + j], acc);
+                want[k * N + j] = acc;
+            }
+        kt->matmul_at_acc(got, a, b, R, K, N);
+        KCHECK(!memcmp(got, want, sizeof(sw_real) * K * N), "weight-gradient form %dx%dx%d one FMA chain per element",
+               R, K, N);
+    }
+    free(a), free(b), free(bias), free(bp), free(got), free(want);
+    return 0;
+}
 
 /* Checks one build of the kernels on every shape, and its activations against the first
  * build's. */
@@ -85,6 +163,7 @@ static int check_kernels(const sw_kernel_table *kt)
         KCHECK(differ_s == 0, "sigmoid: vector body and scalar tail differ on %d of %d values", differ_s, EDGE_N);
     }
 
+    if (check_common_shapes(kt)) return 1;
     static const int shapes[][3] = {{1, 1, 1},    {5, 7, 3},      {32, 64, 64}, {13, 10, 64}, {7, 64, 33},
                                     {6, 17, 95},  {29, 3, 256},   {100, 64, 40}, {3, 300, 20}, {40, 600, 17},
                                     {700, 12, 9}, {33, 257, 130}};

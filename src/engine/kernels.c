@@ -12,9 +12,11 @@
  * stored as S rows of NR contiguous values (packed once, or on the fly into a buffer on
  * the stack), so a tile streams one contiguous block instead of rows N apart (which, N a
  * multiple of 512 bytes, fall into a handful of L1 sets and evict each other). A tile is
- * MR rows by NR columns: NR = two vectors, MR = 6, so AVX2 holds its 12 accumulators,
+ * up to MR rows by NR columns: NR = two vectors, MR = 6, so AVX2 holds its 12 accumulators,
  * the two vectors of b and the broadcast value of a in its 16 registers (the shape of
- * BLIS's Haswell and Zen kernels); AVX-512 has the same tile twice as wide.
+ * BLIS's Haswell and Zen kernels). AVX-512's tile is twice as wide and, with 32 registers,
+ * up to 12 rows tall (24 accumulators): at batch 32 and H = 32..64 a product is only a
+ * few tiles, and taller ones read each panel of b fewer times.
  *
  * Every output element is computed as ONE chain of fused multiply-adds, in the order
  * s = 0..S-1, from its initial value (0, the bias, or the output's current value), and
@@ -30,7 +32,11 @@
 #endif
 #define LANES ((int)(VEC_BYTES / sizeof(sw_real)))
 #define NR (2 * LANES)
+#if VEC_BYTES == 64
+#define MR 12
+#else
 #define MR 6
+#endif
 
 /* Rows of a's block whose products with all of b's panels are taken before moving on:
  * about 128 KB of a, so the block stays in L2 while the panels stream past it. */
@@ -40,6 +46,10 @@
 #define FETCH_NEXT_BYTES (4 * 1024 * 1024)
 /* Length of a chunk of s packed on the stack (sw_matmul, sw_matmul_at_acc). */
 #define KC 256
+/* The weight-gradient form reads b in place, not packed, when a (R,K) is at most this many
+ * tiles wide (measured at K = 32, N = 32 and 128, AVX-512: 1.1-1.2x the packed panel's
+ * rate; 3 tiles of 12 rows there, the vanishing study's H = 32). */
+#define IN_PLACE_TILES 3
 
 typedef sw_real vec __attribute__((vector_size(VEC_BYTES)));
 typedef sw_real vec_u __attribute__((vector_size(VEC_BYTES), aligned(sizeof(sw_real))));
@@ -142,30 +152,18 @@ typedef enum { INIT_ZERO, INIT_BIAS, INIT_OUT } tile_init;
  *   out[i][c] = act(init + sum over s < S of A(i,s) * bp[s*bs + c]),  A(i,s) = a[i*ai + s*as]
  * where init is 0, bias[c] or out[i][c]. The strides let one kernel read a row-major a
  * (ai = K, as = 1) or a transposed one (ai = 1, as = K), and b from a panel (bs = NR) or
- * in place (bs = N, all NR columns present). */
-static inline __attribute__((always_inline)) void tile(const int mr, sw_real *restrict out, size_t ldo, int nc,
-                                                       const sw_real *restrict a, size_t ai, size_t as,
-                                                       const sw_real *restrict bp, size_t bs, int S,
-                                                       const sw_real *restrict bias, tile_init init, int apply_tanh)
+ * in place (bs = N, all NR columns present).
+ *
+ * The tile is two functions: tile_full for a tile of all NR columns (nearly every tile)
+ * and tile_edge for the last panel's first nc < NR. Both call tile_sums for the chains,
+ * so both compute each element the same way; tile_edge goes through a buffer on the
+ * stack, and kept apart, that buffer no longer makes the compiler keep a full tile's
+ * accumulators in memory (measured: a store and a reload of each accumulator per tile,
+ * 4-5% of the product's time at K = 32). */
+static inline __attribute__((always_inline)) void tile_sums(const int mr, vec acc[MR][2], const sw_real *restrict a,
+                                                            size_t ai, size_t as, const sw_real *restrict bp,
+                                                            size_t bs, int S, int apply_tanh)
 {
-    vec acc[MR][2];
-    sw_real tmp[MR][NR];
-    if (init == INIT_OUT && nc == NR) {
-        for (int i = 0; i < mr; i++)
-            for (int v = 0; v < 2; v++) acc[i][v] = *(const vec_u *)(out + i * ldo + v * LANES);
-    } else if (init == INIT_BIAS && nc == NR) {
-        for (int i = 0; i < mr; i++)
-            for (int v = 0; v < 2; v++) acc[i][v] = *(const vec_u *)(bias + v * LANES);
-    } else if (init == INIT_OUT || init == INIT_BIAS) {
-        for (int i = 0; i < mr; i++)
-            for (int c = 0; c < NR; c++)
-                tmp[i][c] = c >= nc ? 0 : init == INIT_OUT ? out[i * ldo + c] : bias[c];
-        for (int i = 0; i < mr; i++)
-            for (int v = 0; v < 2; v++) memcpy(&acc[i][v], &tmp[i][v * LANES], sizeof(vec));
-    } else {
-        for (int i = 0; i < mr; i++)
-            for (int v = 0; v < 2; v++) acc[i][v] = (vec){0};
-    }
     for (int s = 0; s < S; s++) {
         vec b0 = *(const vec_u *)(bp + s * bs), b1 = *(const vec_u *)(bp + s * bs + LANES);
         for (int i = 0; i < mr; i++) {
@@ -174,42 +172,105 @@ static inline __attribute__((always_inline)) void tile(const int mr, sw_real *re
             acc[i][1] += av * b1;
         }
     }
+    /* Unrolled, or the compiler indexes acc in memory (tanh_vec is long). */
     if (apply_tanh)
+#pragma GCC unroll 16
         for (int i = 0; i < mr; i++)
+#pragma GCC unroll 2
             for (int v = 0; v < 2; v++) acc[i][v] = tanh_vec(acc[i][v]);
-    if (nc == NR) {
-        for (int i = 0; i < mr; i++)
-            for (int v = 0; v < 2; v++) *(vec_u *)(out + i * ldo + v * LANES) = acc[i][v];
-        return;
-    }
+}
+
+static inline __attribute__((always_inline)) void tile_full(const int mr, sw_real *restrict out, size_t ldo,
+                                                            const sw_real *restrict a, size_t ai, size_t as,
+                                                            const sw_real *restrict bp, size_t bs, int S,
+                                                            const sw_real *restrict bias, tile_init init,
+                                                            int apply_tanh)
+{
+    vec acc[MR][2];
+    for (int i = 0; i < mr; i++)
+        for (int v = 0; v < 2; v++)
+            acc[i][v] = init == INIT_OUT    ? *(const vec_u *)(out + i * ldo + v * LANES)
+                        : init == INIT_BIAS ? *(const vec_u *)(bias + v * LANES)
+                                            : (vec){0};
+    tile_sums(mr, acc, a, ai, as, bp, bs, S, apply_tanh);
+    for (int i = 0; i < mr; i++)
+        for (int v = 0; v < 2; v++) *(vec_u *)(out + i * ldo + v * LANES) = acc[i][v];
+}
+
+static inline __attribute__((always_inline)) void tile_edge(const int mr, sw_real *restrict out, size_t ldo, int nc,
+                                                            const sw_real *restrict a, size_t ai, size_t as,
+                                                            const sw_real *restrict bp, size_t bs, int S,
+                                                            const sw_real *restrict bias, tile_init init,
+                                                            int apply_tanh)
+{
+    vec acc[MR][2];
+    sw_real tmp[MR][NR];
+    for (int i = 0; i < mr; i++)
+        for (int c = 0; c < NR; c++)
+            tmp[i][c] = c >= nc ? 0 : init == INIT_OUT ? out[i * ldo + c] : init == INIT_BIAS ? bias[c] : 0;
+    for (int i = 0; i < mr; i++)
+        for (int v = 0; v < 2; v++) memcpy(&acc[i][v], &tmp[i][v * LANES], sizeof(vec));
+    tile_sums(mr, acc, a, ai, as, bp, bs, S, apply_tanh);
     for (int i = 0; i < mr; i++)
         for (int v = 0; v < 2; v++) memcpy(&tmp[i][v * LANES], &acc[i][v], sizeof(vec));
     for (int i = 0; i < mr; i++)
         for (int c = 0; c < nc; c++) out[i * ldo + c] = tmp[i][c];
 }
 
-/* tile() for any mr <= MR, each row count its own instantiation. */
+#if MR == 12
+#define TILE_ROWS_WIDE_CASES(tilefn, ...)                                                                              \
+    case 12: tilefn(12, __VA_ARGS__); break;                                                                           \
+    case 11: tilefn(11, __VA_ARGS__); break;                                                                           \
+    case 10: tilefn(10, __VA_ARGS__); break;                                                                           \
+    case 9: tilefn(9, __VA_ARGS__); break;                                                                             \
+    case 8: tilefn(8, __VA_ARGS__); break;                                                                             \
+    case 7: tilefn(7, __VA_ARGS__); break;
+#else
+#define TILE_ROWS_WIDE_CASES(tilefn, ...)
+#endif
+#define TILE_ROWS_CASES(tilefn, ...)                                                                                   \
+    switch (mr) {                                                                                                      \
+    TILE_ROWS_WIDE_CASES(tilefn, __VA_ARGS__)                                                                          \
+    case 6: tilefn(6, __VA_ARGS__); break;                                                                             \
+    case 5: tilefn(5, __VA_ARGS__); break;                                                                             \
+    case 4: tilefn(4, __VA_ARGS__); break;                                                                             \
+    case 3: tilefn(3, __VA_ARGS__); break;                                                                             \
+    case 2: tilefn(2, __VA_ARGS__); break;                                                                             \
+    case 1: tilefn(1, __VA_ARGS__); break;                                                                             \
+    default: SW_ASSERT(!"tile rows out of range");                                                                    \
+    }
+
+/* A tile of any mr <= MR rows and nc <= NR columns, each row count its own instantiation. */
 static void tile_any(int mr, sw_real *out, size_t ldo, int nc, const sw_real *a, size_t ai, size_t as,
                      const sw_real *bp, size_t bs, int S, const sw_real *bias, tile_init init, int apply_tanh)
 {
-    switch (mr) {
-    case 6: tile(6, out, ldo, nc, a, ai, as, bp, bs, S, bias, init, apply_tanh); break;
-    case 5: tile(5, out, ldo, nc, a, ai, as, bp, bs, S, bias, init, apply_tanh); break;
-    case 4: tile(4, out, ldo, nc, a, ai, as, bp, bs, S, bias, init, apply_tanh); break;
-    case 3: tile(3, out, ldo, nc, a, ai, as, bp, bs, S, bias, init, apply_tanh); break;
-    case 2: tile(2, out, ldo, nc, a, ai, as, bp, bs, S, bias, init, apply_tanh); break;
-    case 1: tile(1, out, ldo, nc, a, ai, as, bp, bs, S, bias, init, apply_tanh); break;
-    default: SW_ASSERT(!"tile rows out of range");
+    /* apply_tanh a constant in each instantiation: with it a variable, the compiler stores
+     * the sums before it tests it (the tanh needs the registers), also when it is 0. */
+    if (nc == NR && !apply_tanh) {
+        TILE_ROWS_CASES(tile_full, out, ldo, a, ai, as, bp, bs, S, bias, init, 0)
+    } else if (nc == NR) {
+        TILE_ROWS_CASES(tile_full, out, ldo, a, ai, as, bp, bs, S, bias, init, 1)
+    } else {
+        TILE_ROWS_CASES(tile_edge, out, ldo, nc, a, ai, as, bp, bs, S, bias, init, apply_tanh)
     }
 }
 
-/* Rows of the next tile when `left` rows remain: MR, except that 7 to 9 rows are split
- * 4 + the rest, so no tile of 1 to 3 rows (too few independent sums to hide the FMA
- * latency) follows full ones: 32 rows are 6+6+6+6+4+4. */
-static inline int tile_rows(int left)
+/* Rows of the next tile when `left` rows remain and tiles have at most `most` rows:
+ * `most`, except that most + 1 to most + 3 rows are split 4 + the rest, so no tile of 1
+ * to 3 rows (too few independent sums to hide the FMA latency) follows full ones: 32 rows
+ * at most 6 are 6+6+6+6+4+4. */
+static inline int tile_rows_up_to(int left, int most)
 {
-    return left > MR && left < MR + 4 ? 4 : left < MR ? left : MR;
+    return left > most && left < most + 4 ? 4 : left < most ? left : most;
 }
+
+/* Tiles of the products with a packed b (rows of a) are at most PRODUCT_MR rows; those of
+ * the weight-gradient form (columns of a) use all MR. AVX-512, measured at batch 32:
+ * 8 rows (32 = 4 x 8) beat 12 (12 + 12 + 8) by 2-5% on the step products, 12 beat 8 on the
+ * weight gradient (K = 10: one tile instead of two; b read once). */
+#define PRODUCT_MR (MR < 8 ? MR : 8)
+static inline int tile_rows(int left) { return tile_rows_up_to(left, PRODUCT_MR); }
+static inline int tile_rows_wide(int left) { return tile_rows_up_to(left, MR); }
 
 /* Panel p of b (S,N) row-major (or, from_bt, of b = bt^T with bt (N,S) row-major), rows
  * s0..s0+S-1, into dst (S,NR); columns past N are 0. */
@@ -249,12 +310,13 @@ void sw_pack_transposed(sw_real *packed, const sw_real *bt, int K, int N)
     for (int p = 0; p < panels_of(N); p++) pack_panel(packed + (size_t)p * K * NR, bt, 1, 0, K, N, p);
 }
 
-/* Rows per block of a: A_BLOCK_BYTES of it, a whole number of MR-row tiles, at least 4. */
+/* Rows per block of a: A_BLOCK_BYTES of it, a whole number of PRODUCT_MR-row tiles, at
+ * least 4. */
 static int block_rows(int K)
 {
     int rows = (int)(A_BLOCK_BYTES / ((size_t)(K > 0 ? K : 1) * sizeof(sw_real)));
-    rows -= rows % MR;
-    return rows < 4 * MR ? 4 * MR : rows;
+    rows -= rows % PRODUCT_MR;
+    return rows < 4 * PRODUCT_MR ? 4 * PRODUCT_MR : rows;
 }
 
 void sw_matmul_packed(sw_real *out, const sw_real *a, const sw_real *bp, const sw_real *bias, int R, int K, int N,
@@ -281,7 +343,7 @@ void sw_matmul_packed_sub(sw_real *out, size_t ldo, const sw_real *a, size_t lda
 {
     tile_init init = accumulate ? INIT_OUT : INIT_ZERO;
     /* A few rows (a strip) are one block: no division to find out. */
-    int P = panels_of(N), rows = R <= 4 * MR ? R : block_rows(K);
+    int P = panels_of(N), rows = R <= 4 * PRODUCT_MR ? R : block_rows(K);
     for (int r0 = 0; r0 < R; r0 += rows) {
         int r1 = R - r0 < rows ? R : r0 + rows;
         for (int p = 0; p < P; p++) {
@@ -381,8 +443,12 @@ static void at_acc_panels(sw_real *out, const sw_real *a, const sw_real *b, int 
     _Alignas(64) sw_real panel[KC * NR];
     int kc = (int)(A_BLOCK_BYTES / ((size_t)(K > 0 ? K : 1) * sizeof(sw_real)));
     kc = kc > KC ? KC : kc < 16 ? 16 : kc;
+    /* b is read in place (below) by up to IN_PLACE_TILES tiles; with three, a chunk of
+     * 256 of its rows (N = 128: 512 bytes apart, all in 16 of L1's 64 sets) no longer
+     * stays in L1 for the third: half as many rows do. */
+    if (K > 2 * MR && K <= IN_PLACE_TILES * MR && kc > KC / 2) kc = KC / 2;
     int tiles = 0; /* tiles per chunk: the next chunk's rows are fetched over as many steps */
-    for (int k = 0; k < K; k += tile_rows(K - k)) tiles++;
+    for (int k = 0; k < K; k += tile_rows_wide(K - k)) tiles++;
     tiles *= p1 - p0;
     /* Only for operands of several MB (which come from memory, not from a cache), and not
      * for a narrow a (K <= 2 MR: a read in order, b in place): there the requests cost
@@ -394,12 +460,13 @@ static void at_acc_panels(sw_real *out, const sw_real *a, const sw_real *b, int 
         next_chunk_start(&fetch, fetch_next, a, b, R, K, N, s0 + S, kc, p0, p1, tiles);
         for (int p = p0; p < p1; p++) {
             int c0 = p * NR, nc = N - c0 < NR ? N - c0 : NR;
-            /* A panel used by one or two tiles is not worth its copy: read b in place. */
-            int in_place = nc == NR && K <= 2 * MR;
+            /* A panel used by at most IN_PLACE_TILES tiles is not worth its copy: read b in
+             * place. */
+            int in_place = nc == NR && K <= IN_PLACE_TILES * MR;
             const sw_real *bp = in_place ? b + (size_t)s0 * N + c0 : panel;
             if (!in_place) pack_panel(panel, b, 0, s0, S, N, p);
             for (int k = 0, mr; k < K; k += mr) {
-                mr = tile_rows(K - k);
+                mr = tile_rows_wide(K - k);
                 next_chunk_step(&fetch);
                 tile_any(mr, out + (size_t)k * N + c0, (size_t)N, nc, a + (size_t)s0 * K + k, 1, (size_t)K, bp,
                          in_place ? (size_t)N : NR, S, NULL, INIT_OUT, 0);
