@@ -1,0 +1,56 @@
+/* h5chunk.h: HDF5's filter pipeline for chunked datasets, done by this program: the chunks
+ * of run files and checkpoints are filtered here (shuffle, deflate, Fletcher-32 in HDF5's
+ * exact formats) and handed to HDF5 as they are stored (H5Dwrite_chunk, h5write.c), and read
+ * back raw (H5Dread_chunk) to be verified. HDF5's own Fletcher-32 (H5checksum.c) sums a
+ * byte at a time and its pipeline copies every chunk twice; the files are the same, and any
+ * HDF5 reader reads them without plugins (they are HDF5's own filters). */
+#ifndef SW_H5CHUNK_H
+#define SW_H5CHUNK_H
+
+#include <hdf5.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* HDF5's Fletcher-32 of len bytes (H5_checksum_fletcher32): 16-bit big-endian words, an odd
+ * last byte as the high byte of a word, both sums reduced by end-around carry, so that a sum
+ * that is 0 modulo 65535 is 0 only when every byte is 0 and 0xffff otherwise. The same value
+ * for every input, computed some hundred words at a time. */
+uint32_t sw_h5_fletcher32(const void *data, size_t len);
+
+/* The filters of a chunked dataset this program writes: shuffle then deflate at `level`
+ * (when deflate), then Fletcher-32 (when checksum), the order of h5write.c's property
+ * lists. */
+typedef struct {
+    bool deflate;
+    int level;
+    bool checksum;
+    size_t elem; /* bytes per element (the shuffle's unit) */
+} sw_h5_filters;
+
+/* The bytes HDF5 stores for one chunk of `bytes` bytes at `in` (padding included) passed
+ * through filters f, into *out (malloc'ed, the caller frees; *outlen bytes). scratch: at
+ * least `bytes` bytes (the shuffled chunk), NULL without deflate. SW_OK or SW_ENOMEM. */
+int sw_h5_filter_chunk(const sw_h5_filters *f, const void *in, size_t bytes, void *scratch, void **out,
+                       size_t *outlen);
+
+/* Buffers for sw_h5_check_chunks, reused from dataset to dataset (the pages of one buffer
+ * are faulted in once per file); zero-initialise, free with sw_h5_chunk_bufs_free. */
+typedef struct {
+    void *raw, *plain;
+    size_t raw_size, plain_size;
+} sw_h5_chunk_bufs;
+void sw_h5_chunk_bufs_free(sw_h5_chunk_bufs *b);
+
+/* Reads every chunk of the open, non-empty dataset d (`rank` dims, file type elements of
+ * `elem` bytes) as stored and checks it: present, its Fletcher-32 right (HDF5 also takes
+ * the byte-swapped form files of HDF5 1.6.0-1.6.2 have) and, deflated, inflating to exactly
+ * the chunk's size: what reading it through HDF5 checks, without unshuffling or converting
+ * it. Only for datasets whose filters are Fletcher-32 alone or shuffle, deflate and
+ * Fletcher-32, with no filter skipped in any chunk: *handled is false otherwise (nothing
+ * reported; the caller reads the dataset through HDF5). SW_OK, SW_ENOMEM, or SW_EFORMAT with
+ * the reason in why (an HDF5 call's own is then on its error stack). */
+int sw_h5_check_chunks(hid_t d, int rank, const hsize_t *dims, size_t elem, sw_h5_chunk_bufs *b, bool *handled,
+                       char *why, size_t whylen);
+
+#endif
