@@ -106,7 +106,8 @@ static void test_dataset(const char *dir, const char *name, hid_t type, int rank
     H5Dclose(d);
     d = H5Dopen2(f, "x", H5P_DEFAULT);
     /* each chunk, as HDF5 stored it, against ours (chunks along the first dimension only) */
-    sw_h5_filters filters = {deflate, 4, true, elem};
+    void *zs = NULL;
+    sw_h5_filters filters = {deflate, 4, true, elem, &zs};
     unsigned char *in = calloc(1, cbytes), *scratch = malloc(cbytes), *stored = malloc(cbytes * 2 + 64);
     size_t row = cbytes / (size_t)chunk[0];
     int same = 0, chunks = 0;
@@ -154,6 +155,7 @@ static void test_dataset(const char *dir, const char *name, hid_t type, int rank
     H5Dclose(d);
     H5Fclose(f);
     sw_h5_chunk_bufs_free(&bufs);
+    sw_h5_deflate_free(&zs);
     free(in);
     free(scratch);
     free(stored);

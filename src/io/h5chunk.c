@@ -68,6 +68,43 @@ uint32_t sw_h5_fletcher32(const void *data, size_t len)
 
 /* ---- writing ------------------------------------------------------------------------- */
 
+typedef struct {
+    z_stream z;
+    int level;
+} deflater;
+
+void sw_h5_deflate_free(void **zs)
+{
+    deflater *d = *zs;
+    if (d) deflateEnd(&d->z);
+    free(d);
+    *zs = NULL;
+}
+
+int sw_h5_deflate(void **zs, int level, const void *in, size_t n, void *out, size_t *outlen)
+{
+    deflater *d = *zs;
+    if (d && d->level != level) sw_h5_deflate_free(zs), d = NULL;
+    if (!d) {
+        if (!(d = calloc(1, sizeof *d))) return SW_ENOMEM;
+        if (deflateInit2(&d->z, level, Z_DEFLATED, MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+            free(d);
+            return SW_ENOMEM;
+        }
+        d->level = level;
+        *zs = d;
+    } else if (deflateReset(&d->z) != Z_OK) {
+        return SW_ENOMEM;
+    }
+    d->z.next_in = (Bytef *)(uintptr_t)in;
+    d->z.avail_in = (uInt)n;
+    d->z.next_out = out;
+    d->z.avail_out = (uInt)*outlen;
+    if (deflate(&d->z, Z_FINISH) != Z_STREAM_END) return SW_EINVAL;
+    *outlen = (size_t)d->z.total_out;
+    return SW_OK;
+}
+
 /* HDF5's shuffle filter (H5Zshuffle.c): byte k of every element, for k = 0..size-1, one
  * plane after the other (a no-op for 1-byte elements and single elements, as in HDF5). */
 static void shuffle(unsigned char *out, const unsigned char *in, size_t n, size_t size)
@@ -93,10 +130,10 @@ int sw_h5_filter_chunk(const sw_h5_filters *f, const void *in, size_t bytes, voi
     if (f->deflate) {
         /* H5Zdeflate.c: compress2 at the level into compressBound bytes (never larger than
          * that, so HDF5's deflate, an optional filter, never gives up on a chunk) */
-        uLongf len = compressBound((uLong)bytes);
+        size_t len = compressBound((uLong)bytes);
         if (!(o = malloc(len + tail))) return SW_ENOMEM;
         shuffle(scratch, in, bytes / f->elem, f->elem);
-        if (compress2(o, &len, scratch, (uLong)bytes, f->level) != Z_OK) {
+        if (sw_h5_deflate(f->zs, f->level, scratch, bytes, o, &len) != SW_OK) {
             free(o);
             return SW_ENOMEM; /* zlib fails only for want of memory here */
         }

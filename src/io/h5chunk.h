@@ -18,6 +18,14 @@
  * for every input, computed some hundred words at a time. */
 uint32_t sw_h5_fletcher32(const void *data, size_t len);
 
+/* zlib's deflate as HDF5's filter and compress2 make it (windowBits 15, memLevel 8, the
+ * default strategy: the same bytes) of n bytes at in into out (*outlen: its room, then the
+ * bytes made), with a stream made once in *zs for `level` and reset for each use (zlib's
+ * set-up, 270 KB of tables, cost more than deflating 4 KiB). SW_OK, SW_ENOMEM, or SW_EINVAL
+ * when out is too small. */
+int sw_h5_deflate(void **zs, int level, const void *in, size_t n, void *out, size_t *outlen);
+void sw_h5_deflate_free(void **zs);
+
 /* The filters of a chunked dataset this program writes: shuffle then deflate at `level`
  * (when deflate), then Fletcher-32 (when checksum), the order of h5write.c's property
  * lists. */
@@ -26,6 +34,7 @@ typedef struct {
     int level;
     bool checksum;
     size_t elem; /* bytes per element (the shuffle's unit) */
+    void **zs;   /* sw_h5_deflate's stream */
 } sw_h5_filters;
 
 /* The bytes HDF5 stores for one chunk of `bytes` bytes at `in` (padding included) passed

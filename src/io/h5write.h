@@ -66,6 +66,7 @@ typedef struct {
                            without and with deflate */
     struct sw_h5w_held *held; /* chunks held until their dataset is closed (h5write.c's own) */
     int n_held, cap_held;
+    void *zs;                 /* a deflate stream, reused (h5chunk.c's sw_h5_deflate) */
 } sw_h5w;
 
 /* Records a failure (when none is recorded yet): "cannot write <where>: <what> (HDF5: ...)"
