@@ -182,8 +182,6 @@ WRAP_VAL(size_t, 0, H5Tget_size, (hid_t t), (t))
 WRAP_VAL(hssize_t, -1, H5Sget_simple_extent_npoints, (hid_t s), (s))
 WRAP_VAL(int, -1, H5Sget_simple_extent_ndims, (hid_t s), (s))
 WRAP_VAL(int, -1, H5Sget_simple_extent_dims, (hid_t s, hsize_t *d, hsize_t *m), (s, d, m))
-/* small files verified in memory (runfile.c) */
-WRAP_VAL(herr_t, -1, H5Pset_fapl_core, (hid_t p, size_t i, hbool_t b), (p, i, b))
 /* chunks filtered by h5chunk.c: written and read as stored */
 WRAP_ID(H5Dget_create_plist, (hid_t d), (d))
 WRAP_VAL(herr_t, -1, H5Dwrite_chunk, (hid_t d, hid_t x, uint32_t m, const hsize_t *o, size_t n, const void *b),

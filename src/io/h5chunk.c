@@ -218,35 +218,33 @@ static bool checksum_ok(const unsigned char *data, size_t n)
     return stored == sum || stored == swapped;
 }
 
+/* "its chunk at [3,0,7] <what>" into why; SW_EFORMAT. */
+static int chunk_fails(char *why, size_t whylen, int rank, const hsize_t *at, const char *what)
+{
+    char where[96];
+    format_offset(where, sizeof where, rank, at);
+    snprintf(why, whylen, "its chunk at %s %s", where, what);
+    return SW_EFORMAT;
+}
+
 /* Checks the chunk at `at`: see sw_h5_check_chunks. *skipped when a filter was skipped on
  * it (HDF5 then reads the dataset). */
 static int check_chunk(hid_t d, int rank, const hsize_t *at, size_t bytes, bool deflate, sw_h5_chunk_bufs *b,
                        bool *skipped, char *why, size_t whylen)
 {
     size_t most = (deflate ? compressBound((uLong)bytes) : bytes) + 4;
-    char where[96];
-    format_offset(where, sizeof where, rank, at);
     hsize_t stored = 0;
     uint32_t mask = 0;
-    if (H5Dget_chunk_storage_size(d, at, &stored) < 0) {
-        snprintf(why, whylen, "its chunk at %s unreadable", where);
-        return SW_EFORMAT;
-    }
-    if (stored == 0) {
-        snprintf(why, whylen, "its chunk at %s missing", where);
-        return SW_EFORMAT;
-    }
+    if (H5Dget_chunk_storage_size(d, at, &stored) < 0) return chunk_fails(why, whylen, rank, at, "unreadable");
+    if (stored == 0) return chunk_fails(why, whylen, rank, at, "missing");
     if (stored < 4 || stored > most || (!deflate && stored != bytes + 4)) {
-        snprintf(why, whylen, "its chunk at %s has %llu bytes stored, for %zu bytes", where, (unsigned long long)stored,
-                 bytes);
-        return SW_EFORMAT;
+        char what[96];
+        snprintf(what, sizeof what, "has %llu bytes stored, for %zu bytes", (unsigned long long)stored, bytes);
+        return chunk_fails(why, whylen, rank, at, what);
     }
     unsigned char *raw = grow(&b->raw, &b->raw_size, most);
     if (!raw) return SW_ENOMEM;
-    if (H5Dread_chunk(d, H5P_DEFAULT, at, &mask, raw) < 0) {
-        snprintf(why, whylen, "its chunk at %s unreadable", where);
-        return SW_EFORMAT;
-    }
+    if (H5Dread_chunk(d, H5P_DEFAULT, at, &mask, raw) < 0) return chunk_fails(why, whylen, rank, at, "unreadable");
     if (mask) {
         *skipped = true;
         return SW_OK;
@@ -254,8 +252,7 @@ static int check_chunk(hid_t d, int rank, const hsize_t *at, size_t bytes, bool 
     size_t n = (size_t)stored - 4;
     if (!checksum_ok(raw, n)) {
         H5Eclear2(H5E_DEFAULT);
-        snprintf(why, whylen, "its chunk at %s fails its Fletcher-32 checksum", where);
-        return SW_EFORMAT;
+        return chunk_fails(why, whylen, rank, at, "fails its Fletcher-32 checksum");
     }
     if (deflate) {
         unsigned char *plain = grow(&b->plain, &b->plain_size, bytes);
@@ -265,8 +262,7 @@ static int check_chunk(hid_t d, int rank, const hsize_t *at, size_t bytes, bool 
         if (z == Z_MEM_ERROR) return SW_ENOMEM;
         if (z != Z_OK || len != bytes) {
             H5Eclear2(H5E_DEFAULT);
-            snprintf(why, whylen, "its chunk at %s does not inflate to its %zu bytes", where, bytes);
-            return SW_EFORMAT;
+            return chunk_fails(why, whylen, rank, at, "does not inflate to its size");
         }
     }
     return SW_OK;

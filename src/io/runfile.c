@@ -695,25 +695,6 @@ static int verify_record(hid_t f, sw_run_file *out, char *err, size_t errlen)
 
 /* ---- the entry points ----------------------------------------------------------------- */
 
-/* Files up to this size are read into memory whole to be verified (HDF5's core driver):
- * verification reads every byte anyway, and one read of the file costs less than HDF5's
- * many small ones (a system call for each piece of metadata and each chunk). Larger files
- * are read piece by piece, so that verifying one needs no memory its size. */
-#define VERIFY_IN_MEMORY_BYTES (4 << 20)
-
-/* The file access properties to open a file of `size` bytes with: the core driver to
- * verify a small one, else the default (-1 on failure). */
-static hid_t verify_fapl(unsigned what, off_t size)
-{
-    if (!(what & SW_READ_VERIFY) || size > VERIFY_IN_MEMORY_BYTES) return H5P_DEFAULT;
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    if (fapl >= 0 && H5Pset_fapl_core(fapl, (size_t)1 << 20, 0) < 0) {
-        H5Pclose(fapl);
-        fapl = -1;
-    }
-    return fapl;
-}
-
 int sw_h5_read_run(const char *path, unsigned what, sw_run_file *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
@@ -734,17 +715,7 @@ int sw_h5_read_run(const char *path, unsigned what, sw_run_file *out, char *err,
         sw_set_error(err, errlen, "%s: %s", path, S_ISREG(st.st_mode) ? "empty file (0 bytes)" : "not a regular file");
         return SW_EFORMAT;
     }
-    hid_t fapl = verify_fapl(what, st.st_size);
-    hid_t f = fapl >= 0 ? H5Fopen(path, H5F_ACC_RDONLY, fapl) : -1;
-    if (fapl > 0 && fapl != H5P_DEFAULT) {
-        H5Pclose(fapl);
-        /* a file the core driver refuses, again through the default one: its reason
-         * ("truncated file") is the one to give */
-        if (f < 0) {
-            H5Eclear2(H5E_DEFAULT);
-            f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-        }
-    }
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) {
         char detail[200];
         sw_h5_detail(detail);
