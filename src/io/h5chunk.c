@@ -284,7 +284,8 @@ int sw_h5_check_chunks(hid_t d, int rank, const hsize_t *dims, size_t elem, sw_h
     }
     size_t bytes = elem;
     for (int i = 0; i < rank; i++) {
-        if (cdims[i] == 0 || bytes > ((size_t)1 << 40) / cdims[i]) {
+        /* HDF5 itself makes no chunk of 4 GiB or more */
+        if (cdims[i] == 0 || bytes > ((size_t)1 << 32) / cdims[i]) {
             snprintf(why, whylen, "its chunk shape is not one this program reads");
             return SW_EFORMAT;
         }
