@@ -174,7 +174,7 @@ typedef struct {
     const char *name;
     hid_t type;
     int rank;
-    hsize_t dims[3];
+    hsize_t dims[4];
 } layout_array;
 
 static void layout_data(const layout_array *a, unsigned char *buf, size_t bytes)
@@ -270,6 +270,7 @@ static void test_layout(const char *dir)
         {"sparse", H5T_IEEE_F32LE, 2, {700, 300}},     /* deflated */
         {"edge", H5T_IEEE_F64LE, 2, {101, 700}},       /* 2 chunks, the second an edge */
         {"tiny", H5T_IEEE_F64LE, 1, {7}},
+        {"deep", H5T_IEEE_F32LE, 4, {3, 2, 40, 4000}}, /* chunks [1,1,14,4000]: two leading dimensions */
     };
     int na = (int)(sizeof arrays / sizeof *arrays);
     write_layout(dir, "ours", arrays, na, false);

@@ -377,6 +377,7 @@ typedef struct {
     hsize_t at[H5S_MAX_RANK];
     void *bytes;
     size_t len;
+    bool partial; /* an edge chunk: H5Dwrite fills only part of it */
 } held_chunk;
 
 /* The chunks of an open dataset that HDF5 would still have in its cache. */
@@ -445,9 +446,38 @@ static void start_index(sw_h5w *w, hid_t d, const char *name, int rank, const vo
     if (fs >= 0) H5Sclose(fs);
 }
 
+/* Room for one more chunk of `bytes` in h, made as HDF5 1.10's H5D__chunk_cache_prune makes
+ * it in a dataset's cache (h: its chunks, oldest first), writing what it pushes out: a
+ * pointer goes down the list from the oldest, taking chunks filled whole (not an edge
+ * chunk); once it has passed w0 = 0.75 of them (HDF5's default), a second one takes any. */
+static void make_room(sw_h5w *w, struct sw_h5w_held *h, size_t bytes)
+{
+    int w0 = (int)(h->n * 0.75), p[2] = {h->n ? 0 : -1, -1}, next[2];
+    while ((p[0] >= 0 || p[1] >= 0) && (size_t)(h->n + 1) * bytes > HDF5_CHUNK_CACHE_BYTES) {
+        if (w0 == 0) p[1] = h->n ? 0 : -1;
+        for (int m = 0; m < 2; m++) next[m] = p[m] >= 0 && p[m] + 1 < h->n ? p[m] + 1 : -1;
+        for (int m = 0; m < 2 && (size_t)(h->n + 1) * bytes > HDF5_CHUNK_CACHE_BYTES; m++) {
+            int cur = m == 0 ? (p[0] >= 0 && !h->c[p[0]].partial ? p[0] : -1) : p[1];
+            if (cur < 0) continue;
+            write_chunk(w, h->d, h->name, &h->c[cur]);
+            free(h->c[cur].bytes);
+            memmove(&h->c[cur], &h->c[cur + 1], (size_t)(h->n - cur - 1) * sizeof *h->c);
+            h->n--;
+            for (int j = 0; j < 2; j++) { /* the pointers, on the shorter list */
+                p[j] = p[j] == cur ? -1 : p[j] > cur ? p[j] - 1 : p[j];
+                next[j] = next[j] == cur ? (cur < h->n ? cur : -1) : next[j] > cur ? next[j] - 1 : next[j];
+            }
+        }
+        p[0] = next[0];
+        p[1] = next[1];
+        w0--;
+    }
+}
+
 /* Filters the chunks of the new dataset d (buf: its n elements of `elem` bytes, in the
- * file's type; chunk: its chunk shape) and writes them as H5Dwrite would: all but the last
- * that fit HDF5's chunk cache now, in order, those last ones when d is closed. Chunks of
+ * file's type; chunk: its chunk shape) and writes them as H5Dwrite would: each goes into
+ * HDF5's chunk cache (kept in the writer, make_room) and is written when pushed out, or
+ * else when d is closed; chunks larger than the cache at once. Chunks of
  * choose_chunks' shape only (leading dimensions of 1, then one cut dimension, then whole
  * ones: each chunk a run of buf): 1 for another shape, nothing done. Else w->rc. */
 static int put_chunks(sw_h5w *w, hid_t d, const char *name, int rank, const hsize_t *dims, const hsize_t *chunk,
@@ -462,7 +492,7 @@ static int put_chunks(sw_h5w *w, hid_t d, const char *name, int rank, const hsiz
         if (i > k) inner *= (size_t)dims[i];
     }
     size_t rows = (size_t)chunk[k], pieces = ((size_t)dims[k] + rows - 1) / rows, total = outer * pieces,
-           bytes = rows * inner, keep = bytes > HDF5_CHUNK_CACHE_BYTES ? 0 : HDF5_CHUNK_CACHE_BYTES / bytes;
+           bytes = rows * inner, keep = bytes > HDF5_CHUNK_CACHE_BYTES ? 0 : HDF5_CHUNK_CACHE_BYTES / bytes + 1;
     if (keep > total) keep = total;
     sw_h5_filters f = {deflate, level, w->checksum, elem, &w->zs};
     if (keep) start_index(w, d, name, rank, buf);
@@ -480,14 +510,18 @@ static int put_chunks(sw_h5w *w, hid_t d, const char *name, int rank, const hsiz
             memcpy(edge, src, have * inner);
             src = edge;
         }
-        held_chunk c = {{0}, NULL, 0};
-        for (int j = k - 1; j >= 0; j--, o /= (size_t)dims[j]) c.at[j] = o % (size_t)dims[j];
+        held_chunk c = {{0}, NULL, 0, have < rows};
+        for (int j = k - 1; j >= 0; j--) { /* o's coordinates along the leading dimensions */
+            c.at[j] = o % (size_t)dims[j];
+            o /= (size_t)dims[j];
+        }
         c.at[k] = start;
         if (sw_h5_filter_chunk(&f, src, bytes, scratch, &c.bytes, &c.len) != SW_OK) {
             sw_h5w_fail(w, SW_ENOMEM, "out of memory for '%s'", name);
             break;
         }
-        if (h && i + keep >= total) {
+        if (h) make_room(w, h, bytes);
+        if (h && (size_t)h->n < keep) {
             h->c[h->n++] = c;
         } else {
             write_chunk(w, d, name, &c);
