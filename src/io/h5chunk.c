@@ -1,4 +1,4 @@
-/* h5chunk.c: HDF5's filter pipeline done by this program (see h5chunk.h). */
+/* h5chunk.c: HDF5's Fletcher-32 and deflate, and chunks checked as stored (see h5chunk.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "h5chunk.h"
 
@@ -66,7 +66,7 @@ uint32_t sw_h5_fletcher32(const void *data, size_t len)
     return sum2 << 16 | sum1;
 }
 
-/* ---- writing ------------------------------------------------------------------------- */
+/* ---- deflate --------------------------------------------------------------------------- */
 
 typedef struct {
     z_stream z;
@@ -102,50 +102,6 @@ int sw_h5_deflate(void **zs, int level, const void *in, size_t n, void *out, siz
     d->z.avail_out = (uInt)*outlen;
     if (deflate(&d->z, Z_FINISH) != Z_STREAM_END) return SW_EINVAL;
     *outlen = (size_t)d->z.total_out;
-    return SW_OK;
-}
-
-/* HDF5's shuffle filter (H5Zshuffle.c): byte k of every element, for k = 0..size-1, one
- * plane after the other (a no-op for 1-byte elements and single elements, as in HDF5). */
-static void shuffle(unsigned char *out, const unsigned char *in, size_t n, size_t size)
-{
-    for (size_t k = 0; k < size; k++)
-        for (size_t i = 0; i < n; i++) out[k * n + i] = in[i * size + k];
-}
-
-/* Appends HDF5's stored form of the checksum: little-endian (UINT32ENCODE). */
-static void put_checksum(unsigned char *at, uint32_t sum)
-{
-    at[0] = (unsigned char)sum;
-    at[1] = (unsigned char)(sum >> 8);
-    at[2] = (unsigned char)(sum >> 16);
-    at[3] = (unsigned char)(sum >> 24);
-}
-
-int sw_h5_filter_chunk(const sw_h5_filters *f, const void *in, size_t bytes, void *scratch, void **out,
-                       size_t *outlen)
-{
-    size_t tail = f->checksum ? 4 : 0, n;
-    unsigned char *o;
-    if (f->deflate) {
-        /* H5Zdeflate.c: compress2 at the level into compressBound bytes (never larger than
-         * that, so HDF5's deflate, an optional filter, never gives up on a chunk) */
-        size_t len = compressBound((uLong)bytes);
-        if (!(o = malloc(len + tail))) return SW_ENOMEM;
-        shuffle(scratch, in, bytes / f->elem, f->elem);
-        if (sw_h5_deflate(f->zs, f->level, scratch, bytes, o, &len) != SW_OK) {
-            free(o);
-            return SW_ENOMEM; /* zlib fails only for want of memory here */
-        }
-        n = len;
-    } else {
-        if (!(o = malloc(bytes + tail))) return SW_ENOMEM;
-        memcpy(o, in, bytes);
-        n = bytes;
-    }
-    if (f->checksum) put_checksum(o + n, sw_h5_fletcher32(o, n));
-    *out = o;
-    *outlen = n + tail;
     return SW_OK;
 }
 

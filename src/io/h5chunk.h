@@ -1,9 +1,9 @@
-/* h5chunk.h: HDF5's filter pipeline for chunked datasets, done by this program: the chunks
- * of run files and checkpoints are filtered here (shuffle, deflate, Fletcher-32 in HDF5's
- * exact formats) and handed to HDF5 as they are stored (H5Dwrite_chunk, h5write.c), and read
- * back raw (H5Dread_chunk) to be verified. HDF5's own Fletcher-32 (H5checksum.c) sums a
- * byte at a time and its pipeline copies every chunk twice; the files are the same, and any
- * HDF5 reader reads them without plugins (they are HDF5's own filters). */
+/* h5chunk.h: the chunks of run files and checkpoints verified as stored: read raw
+ * (H5Dread_chunk), their Fletcher-32 checked here in HDF5's exact format and deflated ones
+ * inflated, without HDF5's copies, unshuffling and conversion (HDF5's own Fletcher-32,
+ * H5checksum.c, sums a byte at a time). Also the deflate stream h5write.c's trials reuse.
+ * Files are written by HDF5's own pipeline (h5write.c); any HDF5 reader reads them without
+ * plugins. */
 #ifndef SW_H5CHUNK_H
 #define SW_H5CHUNK_H
 
@@ -20,28 +20,11 @@ uint32_t sw_h5_fletcher32(const void *data, size_t len);
 
 /* zlib's deflate as HDF5's filter and compress2 make it (windowBits 15, memLevel 8, the
  * default strategy: the same bytes) of n bytes at in into out (*outlen: its room, then the
- * bytes made), with a stream made once in *zs for `level` and reset for each use (zlib's
+ * bytes made; h5write.c's trials judge by their length), with a stream made once in *zs for `level` and reset for each use (zlib's
  * set-up, 270 KB of tables, cost more than deflating 4 KiB). SW_OK, SW_ENOMEM, or SW_EINVAL
  * when out is too small. */
 int sw_h5_deflate(void **zs, int level, const void *in, size_t n, void *out, size_t *outlen);
 void sw_h5_deflate_free(void **zs);
-
-/* The filters of a chunked dataset this program writes: shuffle then deflate at `level`
- * (when deflate), then Fletcher-32 (when checksum), the order of h5write.c's property
- * lists. */
-typedef struct {
-    bool deflate;
-    int level;
-    bool checksum;
-    size_t elem; /* bytes per element (the shuffle's unit) */
-    void **zs;   /* sw_h5_deflate's stream */
-} sw_h5_filters;
-
-/* The bytes HDF5 stores for one chunk of `bytes` bytes at `in` (padding included) passed
- * through filters f, into *out (malloc'ed, the caller frees; *outlen bytes). scratch: at
- * least `bytes` bytes (the shuffled chunk), NULL without deflate. SW_OK or SW_ENOMEM. */
-int sw_h5_filter_chunk(const sw_h5_filters *f, const void *in, size_t bytes, void *scratch, void **out,
-                       size_t *outlen);
 
 /* Buffers for sw_h5_check_chunks, reused from dataset to dataset (the pages of one buffer
  * are faulted in once per file); zero-initialise, free with sw_h5_chunk_bufs_free. */

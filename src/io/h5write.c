@@ -43,11 +43,6 @@
  * (the largest arrays have some tens of chunks). Needs superblock version 1 (HDF5 1.6). */
 #define CHUNK_BTREE_K 8
 
-/* HDF5's chunk cache of a dataset (H5D_CHUNK_CACHE_NBYTES_DEFAULT): H5Dwrite keeps the
- * last chunks it filled there, as many as fit, until the dataset is closed, and writes the
- * others as they are pushed out, oldest first. */
-#define HDF5_CHUNK_CACHE_BYTES (1024 * 1024)
-
 /* ---- the library ------------------------------------------------------------------ */
 
 int sw_h5_init(char *err, size_t errlen)
@@ -371,187 +366,11 @@ static hid_t writer_plist(sw_h5w *w, int which, int level)
     return w->plists[which] = p;
 }
 
-/* ---- chunks filtered here (h5chunk.c) ------------------------------------------------ */
-
-typedef struct {
-    hsize_t at[H5S_MAX_RANK];
-    void *bytes;
-    size_t len;
-    bool partial; /* an edge chunk: H5Dwrite fills only part of it */
-} held_chunk;
-
-/* The chunks of an open dataset that HDF5 would still have in its cache. */
-struct sw_h5w_held {
-    hid_t d;
-    char name[64];
-    int n;
-    held_chunk *c;
-};
-
-static void free_held(struct sw_h5w_held *h)
-{
-    for (int i = 0; i < h->n; i++) free(h->c[i].bytes);
-    free(h->c);
-}
-
-/* A new entry for dataset d with room for n chunks, or NULL (out of memory). */
-static struct sw_h5w_held *add_held(sw_h5w *w, hid_t d, const char *name, size_t n)
-{
-    if (w->n_held == w->cap_held) {
-        int cap = w->cap_held ? 2 * w->cap_held : 8;
-        struct sw_h5w_held *bigger = realloc(w->held, (size_t)cap * sizeof *bigger);
-        if (!bigger) return NULL;
-        w->held = bigger;
-        w->cap_held = cap;
-    }
-    struct sw_h5w_held *h = &w->held[w->n_held];
-    if (!(h->c = calloc(n, sizeof *h->c))) return NULL;
-    h->d = d;
-    h->n = 0;
-    snprintf(h->name, sizeof h->name, "%s", name);
-    w->n_held++;
-    return h;
-}
-
-static void write_chunk(sw_h5w *w, hid_t d, const char *name, const held_chunk *c)
-{
-    if (!w->rc && H5Dwrite_chunk(d, H5P_DEFAULT, 0, c->at, c->len, c->bytes) < 0)
-        sw_h5w_fail(w, SW_EHDF5, "dataset '%s'", name);
-}
-
-/* Writes (unless the writer failed) and forgets the chunks held for entry i. */
-static void release_held(sw_h5w *w, int i)
-{
-    struct sw_h5w_held *h = &w->held[i];
-    for (int k = 0; k < h->n; k++) write_chunk(w, h->d, h->name, &h->c[k]);
-    free_held(h);
-    w->held[i] = w->held[--w->n_held];
-}
-
-/* Has HDF5 create d's chunk index now, as its H5Dwrite would (HDF5 makes it at a dataset's
- * first write; H5Dwrite_chunk at the first chunk, which the writer holds until the close):
- * the first element written through HDF5, whose cached chunk H5Dwrite_chunk replaces
- * without writing it. */
-static void start_index(sw_h5w *w, hid_t d, const char *name, int rank, const void *buf)
-{
-    hsize_t origin[H5S_MAX_RANK] = {0}, one[H5S_MAX_RANK];
-    for (int i = 0; i < rank; i++) one[i] = 1;
-    hid_t fs = H5Dget_space(d), ms = H5Screate_simple(rank, one, NULL);
-    hid_t type = H5Dget_type(d);
-    if (fs < 0 || ms < 0 || type < 0 || H5Sselect_hyperslab(fs, H5S_SELECT_SET, origin, NULL, one, NULL) < 0 ||
-        H5Dwrite(d, type, ms, fs, H5P_DEFAULT, buf) < 0)
-        sw_h5w_fail(w, SW_EHDF5, "dataset '%s'", name);
-    if (type >= 0) H5Tclose(type);
-    if (ms >= 0) H5Sclose(ms);
-    if (fs >= 0) H5Sclose(fs);
-}
-
-/* Room for one more chunk of `bytes` in h, made as HDF5 1.10's H5D__chunk_cache_prune makes
- * it in a dataset's cache (h: its chunks, oldest first), writing what it pushes out: a
- * pointer goes down the list from the oldest, taking chunks filled whole (not an edge
- * chunk); once it has passed w0 = 0.75 of them (HDF5's default), a second one takes any. */
-static void make_room(sw_h5w *w, struct sw_h5w_held *h, size_t bytes)
-{
-    int w0 = (int)(h->n * 0.75), p[2] = {h->n ? 0 : -1, -1}, next[2];
-    while ((p[0] >= 0 || p[1] >= 0) && (size_t)(h->n + 1) * bytes > HDF5_CHUNK_CACHE_BYTES) {
-        if (w0 == 0) p[1] = h->n ? 0 : -1;
-        for (int m = 0; m < 2; m++) next[m] = p[m] >= 0 && p[m] + 1 < h->n ? p[m] + 1 : -1;
-        for (int m = 0; m < 2 && (size_t)(h->n + 1) * bytes > HDF5_CHUNK_CACHE_BYTES; m++) {
-            int cur = m == 0 ? (p[0] >= 0 && !h->c[p[0]].partial ? p[0] : -1) : p[1];
-            if (cur < 0) continue;
-            write_chunk(w, h->d, h->name, &h->c[cur]);
-            free(h->c[cur].bytes);
-            memmove(&h->c[cur], &h->c[cur + 1], (size_t)(h->n - cur - 1) * sizeof *h->c);
-            h->n--;
-            for (int j = 0; j < 2; j++) { /* the pointers, on the shorter list */
-                p[j] = p[j] == cur ? -1 : p[j] > cur ? p[j] - 1 : p[j];
-                next[j] = next[j] == cur ? (cur < h->n ? cur : -1) : next[j] > cur ? next[j] - 1 : next[j];
-            }
-        }
-        p[0] = next[0];
-        p[1] = next[1];
-        w0--;
-    }
-}
-
-/* Filters the chunks of the new dataset d (buf: its n elements of `elem` bytes, in the
- * file's type; chunk: its chunk shape) and writes them as H5Dwrite would: each goes into
- * HDF5's chunk cache (kept in the writer, make_room) and is written when pushed out, or
- * else when d is closed; chunks larger than the cache at once. Chunks of
- * choose_chunks' shape only (leading dimensions of 1, then one cut dimension, then whole
- * ones: each chunk a run of buf): 1 for another shape, nothing done. Else w->rc. */
-static int put_chunks(sw_h5w *w, hid_t d, const char *name, int rank, const hsize_t *dims, const hsize_t *chunk,
-                      size_t elem, bool deflate, int level, const void *buf)
-{
-    int k = rank - 1; /* the cut dimension (0 when none is) */
-    while (k > 0 && chunk[k] == dims[k]) k--;
-    size_t inner = elem, outer = 1;
-    for (int i = 0; i < rank; i++) {
-        if (i < k && chunk[i] != 1) return 1;
-        if (i < k) outer *= (size_t)dims[i];
-        if (i > k) inner *= (size_t)dims[i];
-    }
-    size_t rows = (size_t)chunk[k], pieces = ((size_t)dims[k] + rows - 1) / rows, total = outer * pieces,
-           bytes = rows * inner, keep = bytes > HDF5_CHUNK_CACHE_BYTES ? 0 : HDF5_CHUNK_CACHE_BYTES / bytes + 1;
-    if (keep > total) keep = total;
-    sw_h5_filters f = {deflate, level, w->checksum, elem, &w->zs};
-    if (keep) start_index(w, d, name, rank, buf);
-    unsigned char *scratch = deflate ? malloc(bytes) : NULL, *edge = NULL;
-    struct sw_h5w_held *h = keep ? add_held(w, d, name, keep) : NULL;
-    if ((deflate && !scratch) || (keep && !h)) sw_h5w_fail(w, SW_ENOMEM, "out of memory for '%s'", name);
-    for (size_t i = 0; i < total && !w->rc; i++) {
-        size_t o = i / pieces, start = i % pieces * rows, have = (size_t)dims[k] - start < rows ? (size_t)dims[k] - start : rows;
-        const unsigned char *src = (const unsigned char *)buf + (o * (size_t)dims[k] + start) * inner;
-        if (have < rows) { /* the edge chunk: HDF5 stores it whole, the rest its fill value 0 */
-            if (!edge && !(edge = calloc(1, bytes))) {
-                sw_h5w_fail(w, SW_ENOMEM, "out of memory for '%s'", name);
-                break;
-            }
-            memcpy(edge, src, have * inner);
-            src = edge;
-        }
-        held_chunk c = {{0}, NULL, 0, have < rows};
-        for (int j = k - 1; j >= 0; j--) { /* o's coordinates along the leading dimensions */
-            c.at[j] = o % (size_t)dims[j];
-            o /= (size_t)dims[j];
-        }
-        c.at[k] = start;
-        if (sw_h5_filter_chunk(&f, src, bytes, scratch, &c.bytes, &c.len) != SW_OK) {
-            sw_h5w_fail(w, SW_ENOMEM, "out of memory for '%s'", name);
-            break;
-        }
-        if (h) make_room(w, h, bytes);
-        if (h && (size_t)h->n < keep) {
-            h->c[h->n++] = c;
-        } else {
-            write_chunk(w, d, name, &c);
-            free(c.bytes);
-        }
-    }
-    free(edge);
-    free(scratch);
-    return w->rc;
-}
-
-int sw_h5w_close_dset(sw_h5w *w, hid_t d)
-{
-    if (d < 0) return w->rc;
-    for (int i = 0; i < w->n_held; i++)
-        if (w->held[i].d == d) {
-            release_held(w, i);
-            break;
-        }
-    H5Dclose(d);
-    return w->rc;
-}
-
-/* ---- datasets -------------------------------------------------------------------------- */
-
 static hid_t write_dset(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank,
                         const hsize_t *dims, const void *buf, bool trained)
 {
     if (w->rc) return -1;
-    size_t n = count_of(rank, dims), elem = 0;
+    size_t n = count_of(rank, dims);
     int level = w->deflate_level > 0 ? w->deflate_level : SW_H5_DEFLATE_LEVEL;
     bool compress = w->compress && rank > 0 && n >= COMPRESS_MIN_ELEMENTS &&
                     (w->compress_all || (!trained && deflate_pays(w, ftype, mtype, n, buf, level))),
@@ -559,23 +378,21 @@ static hid_t write_dset(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, hid
     hid_t s = make_space(rank, dims), lcpl = writer_plist(w, PLIST_LINK, level), d = -1,
           dcpl = chunked ? writer_plist(w, compress ? PLIST_DEFLATE : PLIST_PLAIN, level) : H5P_DEFAULT;
     int ok = s >= 0 && lcpl >= 0 && dcpl >= 0;
-    hsize_t chunk[H5S_MAX_RANK];
     if (ok && chunked) {
-        elem = H5Tget_size(ftype);
+        hsize_t chunk[H5S_MAX_RANK];
+        size_t elem = H5Tget_size(ftype);
         choose_chunks(rank, dims, elem, chunk);
         ok = elem > 0 && H5Pset_chunk(dcpl, rank, chunk) >= 0;
     }
     if (ok) d = H5Dcreate2(loc, name, ftype, s, lcpl, dcpl, H5P_DEFAULT);
-    /* numbers of the same type in memory as in the file need no conversion: their chunks
-     * are filtered here (strings are converted even between equal types) */
+    /* numbers of the same type in memory as in the file need no conversion buffer (strings
+     * always do, even of equal types) */
     H5T_class_t cls = d >= 0 && n > 0 ? H5Tget_class(ftype) : H5T_NO_CLASS;
     htri_t equal = cls == H5T_INTEGER || cls == H5T_FLOAT ? H5Tequal(ftype, mtype) : 0;
-    int direct = d >= 0 && n > 0 && chunked && equal > 0
-                     ? put_chunks(w, d, name, rank, dims, chunk, elem, compress, level, buf) : 1;
-    hid_t dxpl = d < 0 || n == 0 || direct <= 0 || equal > 0 ? H5P_DEFAULT
+    hid_t dxpl = d < 0 || n == 0 || equal > 0 ? H5P_DEFAULT
                  : cls == H5T_NO_CLASS || equal < 0 ? -1 : conversion_dxpl(ftype, mtype, n);
-    if (d >= 0 && n > 0 && (direct < 0 || (direct > 0 && (dxpl < 0 || H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, dxpl, buf) < 0)))) {
-        sw_h5w_close_dset(w, d);
+    if (d >= 0 && n > 0 && (dxpl < 0 || H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, dxpl, buf) < 0)) {
+        H5Dclose(d);
         d = -1;
     }
     if (dxpl > 0 && dxpl != H5P_DEFAULT) H5Pclose(dxpl);
@@ -603,7 +420,8 @@ int sw_h5w_array(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, hid_t mtyp
     hid_t d = sw_h5w_dset(w, loc, name, ftype, mtype, rank, dims, buf);
     if (d < 0) return w->rc;
     if (long_name) sw_h5w_attr_str(w, d, "long_name", long_name);
-    return sw_h5w_close_dset(w, d);
+    H5Dclose(d);
+    return w->rc;
 }
 
 /* Groups list their links and attributes in creation order (h5py follows it). */
@@ -671,11 +489,7 @@ int sw_h5w_finish(sw_h5w *w, hid_t file, const char *dir, const char *tmp)
     for (size_t i = 0; i < SW_ARRAY_LEN(w->plists); i++)
         if (w->plists[i] > 0) H5Pclose(w->plists[i]);
     memset(w->plists, 0, sizeof w->plists);
-    while (w->n_held > 0) release_held(w, w->n_held - 1); /* nothing written after a failure */
-    free(w->held);
-    w->held = NULL;
     sw_h5_deflate_free(&w->zs);
-    w->cap_held = 0;
     /* a failure HDF5 sees while flushing is one it recovers from; inside H5Fclose, not */
     if (!w->rc && !w->io.err && H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) sw_h5w_fail(w, SW_EHDF5, "flushing the file");
     if (H5Fclose(file) < 0) sw_h5w_fail(w, SW_EHDF5, "closing the file");

@@ -64,9 +64,8 @@ typedef struct {
     hid_t plists[3];    /* the file's property lists, made once (0: not yet; h5write.c's own,
                            closed by sw_h5w_finish): link creation, and dataset creation
                            without and with deflate */
-    struct sw_h5w_held *held; /* chunks held until their dataset is closed (h5write.c's own) */
-    int n_held, cap_held;
-    void *zs;                 /* a deflate stream, reused (h5chunk.c's sw_h5_deflate) */
+    void *zs;           /* a deflate stream for the trials, made once and reset for each
+                           (h5chunk.c's sw_h5_deflate; freed by sw_h5w_finish) */
 } sw_h5w;
 
 /* Records a failure (when none is recorded yet): "cannot write <where>: <what> (HDF5: ...)"
@@ -101,14 +100,8 @@ hid_t sw_h5w_group(sw_h5w *w, hid_t loc, const char *name);
  * w->compress large ones are shuffled and deflated where it pays (by 1.3x or more, judged
  * on their first 4 KiB; all of them with w->compress_all); with w->checksum every non-empty one is
  * chunked and gets Fletcher-32 last, so the checksum covers the bytes as stored. _dset
- * returns the open dataset, which the caller closes with sw_h5w_close_dset; _array closes
- * it after setting its long_name attribute (when not NULL).
- *
- * Numbers whose memory type is their file type are filtered here (h5chunk.c) and their
- * chunks handed to HDF5 as stored (H5Dwrite_chunk); HDF5 would have kept the last chunks
- * (up to its 1 MiB chunk cache) until the dataset's close, and so does the writer
- * (buf need not outlive this call), so that a file is laid out as HDF5's own pipeline lays
- * it out: the same bytes. */
+ * returns the open dataset (the caller closes it); _array closes it after setting its
+ * long_name attribute (when not NULL). */
 hid_t sw_h5w_dset(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank, const hsize_t *dims,
                   const void *buf);
 /* sw_h5w_dset for values deflate shrinks by less than 1.3x whatever they are: a trained
@@ -119,17 +112,12 @@ hid_t sw_h5w_dset_trained(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, h
 int sw_h5w_array(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank, const hsize_t *dims,
                  const void *buf, const char *long_name);
 
-/* Writes the chunks still held for dataset d (from sw_h5w_dset; none after a failure) and
- * closes it; d < 0 is ignored. Returns w->rc. */
-int sw_h5w_close_dset(sw_h5w *w, hid_t d);
-
 /* A new file for the final name <dir>/<base> (w->where), created under its temporary name,
  * which goes into tmp (tmplen bytes); nothing is left there on failure. Groups and
  * attributes keep their creation order. Returns the file, or -1. */
 hid_t sw_h5w_create(sw_h5w *w, const char *dir, const char *base, char *tmp, size_t tmplen);
 
-/* Writes any chunks still held (of datasets not closed by sw_h5w_close_dset; they fail if
- * those were closed otherwise), closes the file (whatever happened: every object still open in it goes too) and, when
+/* Closes the file (whatever happened: every object still open in it goes too) and, when
  * nothing failed (no HDF5 call, no system call of the driver), renames the temporary `tmp`
  * over w->where and fsync's `dir` (atomicio.h); otherwise deletes the temporary. Returns
  * w->rc. */

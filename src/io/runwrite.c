@@ -48,12 +48,11 @@ static int attach_scales(sw_h5w *w, hid_t d, const hid_t *scales, int rank, cons
     return ok ? SW_OK : sw_h5w_fail(w, SW_EHDF5, "attaching dimension scales to '%s'", name);
 }
 
-/* Closes the datasets ids (those >= 0), writing what the writer holds of them. */
-static void close_dsets(sw_h5w *w, hid_t *ids, int n)
+static void close_ids(hid_t *ids, int n)
 {
     for (int i = 0; i < n; i++)
         if (ids[i] >= 0) {
-            sw_h5w_close_dset(w, ids[i]);
+            H5Oclose(ids[i]);
             ids[i] = -1;
         }
 }
@@ -123,9 +122,9 @@ typedef struct {
     const char *scale_names[8];
 } record_group;
 
-static void close_record_group(sw_h5w *w, record_group *g)
+static void close_record_group(record_group *g)
 {
-    close_dsets(w, g->scales, g->n_scales);
+    close_ids(g->scales, g->n_scales);
     if (g->id >= 0) H5Gclose(g->id);
     g->id = -1;
     g->n_scales = 0;
@@ -186,7 +185,7 @@ static void write_scale_row(sw_h5w *w, record_group *g, const sw_record_row *row
     pthread_mutex_unlock(&hl_lock);
     if (s < 0 || w->rc || g->n_scales == (int)SW_ARRAY_LEN(g->scales)) {
         sw_h5w_fail(w, SW_EHDF5, "dimension scale '%s'", name);
-        sw_h5w_close_dset(w, d);
+        H5Dclose(d);
         return;
     }
     g->scales[g->n_scales] = d;
@@ -210,7 +209,7 @@ static void write_array_row(sw_h5w *w, const record_group *g, const sw_record_ro
     if (d < 0) return;
     attach_scales(w, d, scales, row->rank, name);
     sw_h5w_attr_str(w, d, "long_name", row->long_name);
-    sw_h5w_close_dset(w, d);
+    H5Dclose(d);
 }
 
 static void write_attribute_row(sw_h5w *w, hid_t loc, const sw_record_row *row, const sw_config *cfg,
@@ -238,7 +237,7 @@ static void write_weights_row(sw_h5w *w, hid_t group, const sw_model_shape *shap
         int rank = t.cols ? 2 : 1;
         hid_t d = trained ? sw_h5w_dset_trained(w, group, t.name, H5T_IEEE_F32LE, mtype, rank, dims, flat + t.offset)
                           : sw_h5w_dset(w, group, t.name, H5T_IEEE_F32LE, mtype, rank, dims, flat + t.offset);
-        sw_h5w_close_dset(w, d);
+        if (d >= 0) H5Dclose(d);
     }
 }
 
@@ -255,7 +254,7 @@ static int write_record(sw_h5w *w, hid_t file, const sw_config *cfg, const sw_ru
         char path[64];
         sw_record_group(row, path, sizeof path);
         if (strcmp(path, g.path) != 0) {
-            close_record_group(w, &g);
+            close_record_group(&g);
             open_record_group(w, file, path, &g);
         }
         const void *field = sw_record_field_const(row, r);
@@ -268,7 +267,7 @@ static int write_record(sw_h5w *w, hid_t file, const sw_config *cfg, const sw_ru
         default: sw_h5w_fail(w, SW_EINVAL, "%s has an unknown kind", row->path);
         }
     }
-    close_record_group(w, &g);
+    close_record_group(&g);
     return w->rc;
 }
 
@@ -350,7 +349,7 @@ static void write_table_history(sw_h5w *w, hid_t file, const sw_config *cfg, con
             char what[160];
             snprintf(what, sizeof what, "the value of this key the run trained with in the epoch (%s)", sw_schema[i].key);
             sw_h5w_attr_str(w, d, "long_name", what);
-            sw_h5w_close_dset(w, d);
+            H5Dclose(d);
         }
     }
     if (epoch >= 0) H5Dclose(epoch);
@@ -372,7 +371,7 @@ static void write_lineage(sw_h5w *w, hid_t file, const sw_run_lineage *l)
         if (d >= 0) {
             attach_scales(w, d, &epoch, 1, l->keys[k]);
             sw_h5w_attr_str(w, d, "long_name", "the value of this key the member trained with in the epoch (pbt)");
-            sw_h5w_close_dset(w, d);
+            H5Dclose(d);
         }
     }
     if (epoch >= 0) H5Dclose(epoch);
@@ -431,7 +430,7 @@ int sw_h5_write_run(const char *dir, const sw_run_meta *meta, const sw_config *c
         return SW_EINVAL;
     }
     sw_h5w w = {final, err, errlen, SW_OK, true, cfg->record.compress != SW_COMPRESS_NONE, {0, NULL},
-                cfg->record.compress == SW_COMPRESS_DEFLATE, cfg->record.deflate_level, {0, 0, 0}, NULL, 0, 0, NULL};
+                cfg->record.compress == SW_COMPRESS_DEFLATE, cfg->record.deflate_level, {0, 0, 0}, NULL};
     int full = result->status != SW_RUN_FAILED;
     if (check_result(&w, cfg, result, full)) return w.rc;
 
