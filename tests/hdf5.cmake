@@ -94,3 +94,10 @@ sweep_test_executable(bench_runfile bench_runfile.c)
 target_link_libraries(bench_runfile PRIVATE sweep_lib)
 add_test(NAME bench_runfile_runs COMMAND bench_runfile ${SWEEP_HDF5_SCRATCH}/bench 2)
 set_tests_properties(bench_runfile_runs PROPERTIES LABELS "bench;hdf5")
+
+# h5chunk.c's Fletcher-32 equals HDF5's own (odd lengths), and its check of stored chunks
+# passes HDF5's own chunks (edge chunks, deflated or not) and finds a flipped bit.
+sweep_test_executable(test_hdf5_chunks test_hdf5_chunks.c)
+target_link_libraries(test_hdf5_chunks PRIVATE sweep_io)
+add_test(NAME hdf5_chunks COMMAND test_hdf5_chunks ${SWEEP_HDF5_SCRATCH}/chunks)
+set_tests_properties(hdf5_chunks PROPERTIES LABELS "unit;hdf5")

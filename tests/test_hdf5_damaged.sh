@@ -71,7 +71,7 @@ mkdir saved && cp d/*.h5 saved/
 check "summarize exits 0" test $st = 0
 check "summarize: overwritten metadata" has err.txt "skipping d/seed=1.h5: "
 check "summarize: wrong shape" has err.txt "skipping d/seed=2.h5: /history/test_acc has shape [3,7]; its config implies [2]"
-check "summarize: checksum" has err.txt "skipping d/seed=3.h5: /probe/hidden_final unreadable (HDF5: data error detected by Fletcher32 checksum)"
+check "summarize: checksum" has err.txt "skipping d/seed=3.h5: /probe/hidden_final unreadable (its chunk at [0,0,0,0] fails its Fletcher-32 checksum)"
 check "summarize: truncated" has err.txt "skipping d/seed=4.h5: not a readable HDF5 file (truncated or foreign?) (HDF5: truncated file"
 check "summarize: empty" has err.txt "skipping d/seed=5.h5: empty file (0 bytes)"
 check "summarize: foreign under a run's name" has err.txt "skipping d/seed=6.h5: not a sweep run file"
@@ -84,7 +84,7 @@ check "summarize: 7 unreadable files" has out.txt "7 unreadable files skipped"
 check "index exits 1 when files do not verify" test $st = 1
 check "index: overwritten metadata" has err.txt "sweep index: d/seed=1.h5: "
 check "index: wrong shape" has err.txt "sweep index: d/seed=2.h5: /history/test_acc has shape [3,7]; its config implies [2]; listed as unreadable"
-check "index: checksum" has err.txt "sweep index: d/seed=3.h5: /probe/hidden_final unreadable (HDF5: data error detected by Fletcher32 checksum); listed as unreadable"
+check "index: checksum" has err.txt "sweep index: d/seed=3.h5: /probe/hidden_final unreadable (its chunk at [0,0,0,0] fails its Fletcher-32 checksum); listed as unreadable"
 check "index: truncated" has err.txt "sweep index: d/seed=4.h5: not a readable HDF5 file (truncated or foreign?)"
 check "index: empty" has err.txt "sweep index: d/seed=5.h5: empty file (0 bytes); listed as unreadable"
 check "index: foreign under a run's name" has err.txt "sweep index: d/seed=6.h5: not a sweep run file"

@@ -182,6 +182,16 @@ WRAP_VAL(size_t, 0, H5Tget_size, (hid_t t), (t))
 WRAP_VAL(hssize_t, -1, H5Sget_simple_extent_npoints, (hid_t s), (s))
 WRAP_VAL(int, -1, H5Sget_simple_extent_ndims, (hid_t s), (s))
 WRAP_VAL(int, -1, H5Sget_simple_extent_dims, (hid_t s, hsize_t *d, hsize_t *m), (s, d, m))
+/* chunks read as stored and checked by h5chunk.c */
+WRAP_ID(H5Dget_create_plist, (hid_t d), (d))
+WRAP_VAL(herr_t, -1, H5Dread_chunk, (hid_t d, hid_t x, const hsize_t *o, uint32_t *m, void *b), (d, x, o, m, b))
+WRAP_VAL(herr_t, -1, H5Dget_chunk_storage_size, (hid_t d, const hsize_t *o, hsize_t *n), (d, o, n))
+WRAP_VAL(H5D_layout_t, H5D_LAYOUT_ERROR, H5Pget_layout, (hid_t p), (p))
+WRAP_VAL(int, -1, H5Pget_nfilters, (hid_t p), (p))
+WRAP_VAL(int, -1, H5Pget_chunk, (hid_t p, int r, hsize_t *d), (p, r, d))
+WRAP_VAL(H5Z_filter_t, -1, H5Pget_filter2,
+         (hid_t p, unsigned i, unsigned *f, size_t *n, unsigned *c, size_t l, char *nm, unsigned *fc),
+         (p, i, f, n, c, l, nm, fc))
 
 /* The system calls of atomicio.c and outdir.c: fail with ENOSPC. */
 int open(const char *path, int flags, ...);

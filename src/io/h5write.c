@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "atomicio.h"
+#include "h5chunk.h"
 
 /* Datasets with at least this many elements are chunked, shuffled and deflated (when the
  * writer compresses); below it the filter overhead outweighs the gain. Chunks aim at about
@@ -292,7 +293,7 @@ static void shuffle_bytes(unsigned char *out, const unsigned char *in, size_t n,
  * least DEFLATE_MIN_RATIO, judged on its first DEFLATE_TRIAL_BYTES as stored: converted to
  * ftype, shuffled, deflated at `level`. When the trial cannot be made (no memory, a
  * conversion HDF5 refuses), deflates, as before the trial existed. */
-static bool deflate_pays(hid_t ftype, hid_t mtype, size_t n, const void *buf, int level)
+static bool deflate_pays(sw_h5w *w, hid_t ftype, hid_t mtype, size_t n, const void *buf, int level)
 {
     size_t fsize = H5Tget_size(ftype), msize = H5Tget_size(mtype);
     if (fsize == 0 || msize == 0) return true;
@@ -306,8 +307,8 @@ static bool deflate_pays(hid_t ftype, hid_t mtype, size_t n, const void *buf, in
         memcpy(conv, buf, take * msize);
         if (H5Tequal(ftype, mtype) > 0 || H5Tconvert(mtype, ftype, take, conv, NULL, H5P_DEFAULT) >= 0) {
             shuffle_bytes(shuf, conv, take, fsize);
-            uLongf len = bound;
-            if (compress2(out, &len, shuf, (uLong)(take * fsize), level) == Z_OK)
+            size_t len = bound;
+            if (sw_h5_deflate(&w->zs, level, shuf, take * fsize, out, &len) == SW_OK)
                 pays = (double)(take * fsize) >= DEFLATE_MIN_RATIO * (double)len;
         }
     }
@@ -372,7 +373,7 @@ static hid_t write_dset(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, hid
     size_t n = count_of(rank, dims);
     int level = w->deflate_level > 0 ? w->deflate_level : SW_H5_DEFLATE_LEVEL;
     bool compress = w->compress && rank > 0 && n >= COMPRESS_MIN_ELEMENTS &&
-                    (w->compress_all || (!trained && deflate_pays(ftype, mtype, n, buf, level))),
+                    (w->compress_all || (!trained && deflate_pays(w, ftype, mtype, n, buf, level))),
          checksum = w->checksum && rank > 0 && n > 0, chunked = compress || checksum;
     hid_t s = make_space(rank, dims), lcpl = writer_plist(w, PLIST_LINK, level), d = -1,
           dcpl = chunked ? writer_plist(w, compress ? PLIST_DEFLATE : PLIST_PLAIN, level) : H5P_DEFAULT;
@@ -488,6 +489,7 @@ int sw_h5w_finish(sw_h5w *w, hid_t file, const char *dir, const char *tmp)
     for (size_t i = 0; i < SW_ARRAY_LEN(w->plists); i++)
         if (w->plists[i] > 0) H5Pclose(w->plists[i]);
     memset(w->plists, 0, sizeof w->plists);
+    sw_h5_deflate_free(&w->zs);
     /* a failure HDF5 sees while flushing is one it recovers from; inside H5Fclose, not */
     if (!w->rc && !w->io.err && H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) sw_h5w_fail(w, SW_EHDF5, "flushing the file");
     if (H5Fclose(file) < 0) sw_h5w_fail(w, SW_EHDF5, "closing the file");

@@ -64,6 +64,8 @@ typedef struct {
     hid_t plists[3];    /* the file's property lists, made once (0: not yet; h5write.c's own,
                            closed by sw_h5w_finish): link creation, and dataset creation
                            without and with deflate */
+    void *zs;           /* a deflate stream for the trials, made once and reset for each
+                           (h5chunk.c's sw_h5_deflate; freed by sw_h5w_finish) */
 } sw_h5w;
 
 /* Records a failure (when none is recorded yet): "cannot write <where>: <what> (HDF5: ...)"

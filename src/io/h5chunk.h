@@ -1,0 +1,48 @@
+/* h5chunk.h: the chunks of run files and checkpoints verified as stored: read raw
+ * (H5Dread_chunk), their Fletcher-32 checked here in HDF5's exact format and deflated ones
+ * inflated, without HDF5's copies, unshuffling and conversion (HDF5's own Fletcher-32,
+ * H5checksum.c, sums a byte at a time). Also the deflate stream h5write.c's trials reuse.
+ * Files are written by HDF5's own pipeline (h5write.c); any HDF5 reader reads them without
+ * plugins. */
+#ifndef SW_H5CHUNK_H
+#define SW_H5CHUNK_H
+
+#include <hdf5.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* HDF5's Fletcher-32 of len bytes (H5_checksum_fletcher32): 16-bit big-endian words, an odd
+ * last byte as the high byte of a word, both sums reduced by end-around carry, so that a sum
+ * that is 0 modulo 65535 is 0 only when every byte is 0 and 0xffff otherwise. The same value
+ * for every input, computed some hundred words at a time. */
+uint32_t sw_h5_fletcher32(const void *data, size_t len);
+
+/* zlib's deflate as HDF5's filter and compress2 make it (windowBits 15, memLevel 8, the
+ * default strategy: the same bytes) of n bytes at in into out (*outlen: its room, then the
+ * bytes made; h5write.c's trials judge by their length), with a stream made once in *zs for `level` and reset for each use (zlib's
+ * set-up, 270 KB of tables, cost more than deflating 4 KiB). SW_OK, SW_ENOMEM, or SW_EINVAL
+ * when out is too small. */
+int sw_h5_deflate(void **zs, int level, const void *in, size_t n, void *out, size_t *outlen);
+void sw_h5_deflate_free(void **zs);
+
+/* Buffers for sw_h5_check_chunks, reused from dataset to dataset (the pages of one buffer
+ * are faulted in once per file); zero-initialise, free with sw_h5_chunk_bufs_free. */
+typedef struct {
+    void *raw, *plain;
+    size_t raw_size, plain_size;
+} sw_h5_chunk_bufs;
+void sw_h5_chunk_bufs_free(sw_h5_chunk_bufs *b);
+
+/* Reads every chunk of the open, non-empty dataset d (`rank` dims, file type elements of
+ * `elem` bytes) as stored and checks it: present, its Fletcher-32 right (HDF5 also takes
+ * the byte-swapped form files of HDF5 1.6.0-1.6.2 have) and, deflated, inflating to exactly
+ * the chunk's size: what reading it through HDF5 checks, without unshuffling or converting
+ * it. Only for datasets whose filters are Fletcher-32 alone or shuffle, deflate and
+ * Fletcher-32, with no filter skipped in any chunk: *handled is false otherwise (nothing
+ * reported; the caller reads the dataset through HDF5). SW_OK, SW_ENOMEM, or SW_EFORMAT with
+ * the reason in why (an HDF5 call's own is then on its error stack). */
+int sw_h5_check_chunks(hid_t d, int rank, const hsize_t *dims, size_t elem, sw_h5_chunk_bufs *b, bool *handled,
+                       char *why, size_t whylen);
+
+#endif
