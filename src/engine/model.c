@@ -287,6 +287,7 @@ static void layout_work(sw_model_work *w, char *base, size_t *used, int record_d
     w->fc_w_t = carve(base, used, H * C);
     w->labels = (int32_t *)carve(base, used, (readout_steps * B * sizeof(int32_t) + sizeof(sw_real) - 1) / sizeof(sw_real));
     w->hproj = carve(base, used, B * GH);
+    w->gate_scratch = s->cell == SW_CELL_GRU ? carve(base, used, B * GH) : NULL;
     w->zeros = carve(base, used, B * GH);
     w->dpre = carve(base, used, T * B * GH);
     w->dhp = s->cell == SW_CELL_GRU ? carve(base, used, T * B * GH) : w->dpre;
@@ -427,6 +428,7 @@ static void rnn_steps_forward(sw_model_work *w, int l, int b0, int b1)
     for (int t = 1; t < T; t++) sw_matmul_packed(h + t * step, h + (t - 1) * step, w->w_hh_t[l], NULL, R, H, H, 1, 1);
 }
 
+#if defined(SW_REAL_DOUBLE)
 /* One sequence's lstm step from its gate pre-activations a (4H), which become the gates. */
 static void lstm_cell_forward(int H, sw_real *restrict a, const sw_real *restrict c_prev, sw_real *restrict c,
                               sw_real *restrict tc, sw_real *restrict h)
@@ -440,22 +442,78 @@ static void lstm_cell_forward(int H, sw_real *restrict a, const sw_real *restric
     sw_tanh_inplace(tc, (size_t)H);
     for (int j = 0; j < H; j++) h[j] = og[j] * tc[j];
 }
+#endif
+
+#if !defined(SW_REAL_DOUBLE)
+/* The float build's sigmoid is sw_sigmoid_inplace's 0.5 + 0.5 tanh(0.5 x), operation for
+ * operation (a multiply, its tanh, a fused multiply-add): a step's gates are then scaled
+ * (i, f, o: by 0.5), activated by one tanh call over the step's whole (R,4H) block, and
+ * finished in one pass with the cell state, each value exactly as the per-gate calls made
+ * it. At the study's sizes a row's gate is one or two vectors, where the calls cost as
+ * much as the tanh. */
+static void lstm_gates_prescale(sw_real *restrict a, int R, int H)
+{
+    for (int r = 0; r < R; r++, a += 4 * H) {
+        for (int j = 0; j < 2 * H; j++) a[j] = 0.5f * a[j];
+        for (int j = 3 * H; j < 4 * H; j++) a[j] = 0.5f * a[j];
+    }
+}
+
+/* Rows of a (R,4H) of tanh values become the gates; c = f c' + i g into c and tc (whose
+ * tanh is taken next, in place). */
+static void lstm_gates_cell(sw_real *restrict a, const sw_real *restrict c_prev, sw_real *restrict c,
+                            sw_real *restrict tc, int R, int H)
+{
+    for (int r = 0; r < R; r++, a += 4 * H, c_prev += H, c += H, tc += H) {
+        for (int j = 0; j < 2 * H; j++) a[j] = 0.5f + 0.5f * a[j];
+        for (int j = 3 * H; j < 4 * H; j++) a[j] = 0.5f + 0.5f * a[j];
+        const sw_real *restrict ig = a, *restrict fg = a + H, *restrict gg = a + 2 * H;
+        for (int j = 0; j < H; j++) c[j] = fg[j] * c_prev[j] + ig[j] * gg[j];
+        memcpy(tc, c, (size_t)H * sizeof(sw_real));
+    }
+}
+
+static void lstm_output(sw_real *restrict h, const sw_real *restrict a, const sw_real *restrict tc, int R, int H)
+{
+    for (int r = 0; r < R; r++, h += H, a += 4 * H, tc += H) {
+        const sw_real *restrict og = a + 3 * H;
+        for (int j = 0; j < H; j++) h[j] = og[j] * tc[j];
+    }
+}
+
+/* Rows [b0, b1) of step t's lstm cells, from their pre-activations in a (R,4H). */
+static void lstm_step_cells(sw_model_work *w, int l, int t, sw_real *a, const sw_real *c_prev, int b0, int b1)
+{
+    int R = b1 - b0, H = w->shape.hidden;
+    size_t o = (size_t)t * w->batch * H + (size_t)b0 * H;
+    lstm_gates_prescale(a, R, H);
+    sw_tanh_inplace(a, (size_t)R * 4 * H);
+    lstm_gates_cell(a, c_prev, w->cell[l] + o, w->tanh_cell[l] + o, R, H);
+    sw_tanh_inplace(w->tanh_cell[l] + o, (size_t)R * H);
+    lstm_output(w->h[l] + o, a, w->tanh_cell[l] + o, R, H);
+}
+#else
+static void lstm_step_cells(sw_model_work *w, int l, int t, sw_real *a, const sw_real *c_prev, int b0, int b1)
+{
+    int H = w->shape.hidden;
+    for (int b = b0; b < b1; b++) {
+        size_t o = (size_t)t * w->batch * H + (size_t)b * H;
+        lstm_cell_forward(H, a + (size_t)(b - b0) * 4 * H, c_prev + (size_t)(b - b0) * H, w->cell[l] + o,
+                          w->tanh_cell[l] + o, w->h[l] + o);
+    }
+}
+#endif
 
 static void lstm_steps_forward(sw_model_work *w, int l, int b0, int b1)
 {
     int T = w->seq_len, B = w->batch, H = w->shape.hidden, GH = 4 * H;
     size_t step = (size_t)B * H, gstep = (size_t)B * GH;
     for (int t = 0; t < T; t++) {
-        sw_real *a = w->act[l] + t * gstep; /* (T,B,4H) */
+        sw_real *a = w->act[l] + t * gstep + (size_t)b0 * GH; /* (T,B,4H), rows from b0 */
         const sw_real *h_prev = t > 0 ? w->h[l] + (t - 1) * step : w->zeros;
         const sw_real *c_prev = t > 0 ? w->cell[l] + (t - 1) * step : w->zeros;
-        if (t > 0)
-            sw_matmul_packed(a + (size_t)b0 * GH, h_prev + (size_t)b0 * H, w->w_hh_t[l], NULL, b1 - b0, H, GH, 1, 0);
-        for (int b = b0; b < b1; b++) {
-            size_t o = t * step + (size_t)b * H;
-            lstm_cell_forward(H, a + (size_t)b * GH, c_prev + (size_t)b * H, w->cell[l] + o, w->tanh_cell[l] + o,
-                              w->h[l] + o);
-        }
+        if (t > 0) sw_matmul_packed(a, h_prev + (size_t)b0 * H, w->w_hh_t[l], NULL, b1 - b0, H, GH, 1, 0);
+        lstm_step_cells(w, l, t, a, c_prev + (size_t)b0 * H, b0, b1);
     }
 }
 
@@ -758,39 +816,75 @@ static void add_incoming(sw_model_work *w, int l, int t, int b0, int b1)
     }
 }
 
+/* The gradient from above of rows [b0, b1) at step t, for a step's cells to add to dh
+ * themselves (dh + above, as add_incoming adds it, in the same pass); NULL when
+ * add_incoming has done it (a recording pass keeps both). */
+static const sw_real *incoming(sw_model_work *w, int l, int t, int b0, int b1)
+{
+    if (!w->record_dh) return w->dout + ((size_t)t * w->batch + b0) * w->shape.hidden;
+    add_incoming(w, l, t, b0, b1);
+    return NULL;
+}
+
+/* da = d tanh(h) of (dh + above): one pass over the step's rows. */
+static void rnn_cells_backward(sw_real *restrict da, const sw_real *restrict dh, const sw_real *restrict above,
+                               const sw_real *restrict h, size_t n, int relu)
+{
+    if (relu && above)
+        for (size_t i = 0; i < n; i++) da[i] = h[i] > 0 ? dh[i] + above[i] : 0;
+    else if (relu)
+        for (size_t i = 0; i < n; i++) da[i] = h[i] > 0 ? dh[i] : 0;
+    else if (above)
+        for (size_t i = 0; i < n; i++) da[i] = (dh[i] + above[i]) * (1 - h[i] * h[i]);
+    else
+        for (size_t i = 0; i < n; i++) da[i] = dh[i] * (1 - h[i] * h[i]);
+}
+
 static void rnn_steps_backward(sw_model_work *w, int l, int b0, int b1)
 {
     int T = w->seq_len, B = w->batch, H = w->shape.hidden, R = b1 - b0;
     size_t step = (size_t)B * H, n = (size_t)R * H, off = (size_t)b0 * H;
-    sw_real *dh = w->dh + off; /* not restrict: add_incoming writes it too */
+    sw_real *dh = w->dh + off;
     for (int t = T - 1; t >= 0; t--) {
-        add_incoming(w, l, t, b0, b1);
-        const sw_real *restrict h = w->h[l] + t * step + off;
-        sw_real *restrict da = w->dpre + t * step + off;
-        if (w->shape.activation == SW_ACT_RELU)
-            for (size_t i = 0; i < n; i++) da[i] = h[i] > 0 ? dh[i] : 0;
-        else
-            for (size_t i = 0; i < n; i++) da[i] = dh[i] * (1 - h[i] * h[i]);
+        const sw_real *above = incoming(w, l, t, b0, b1);
+        sw_real *da = w->dpre + t * step + off;
+        rnn_cells_backward(da, dh, above, w->h[l] + t * step + off, n, w->shape.activation == SW_ACT_RELU);
         sw_matmul_packed(dh, da, w->w_hh_bwd[l], NULL, R, H, H, 0, 0);
     }
 }
 
-/* One sequence's lstm step backward: from dh (H) and the running dcell (H, updated to
- * d loss / d c_{t-1}), d loss / d gate pre-activations into da (4H). */
-static void lstm_cell_backward(int H, const sw_real *restrict a, const sw_real *restrict tc,
-                               const sw_real *restrict c_prev, const sw_real *restrict dh, sw_real *restrict dcell,
-                               sw_real *restrict da)
+/* One sequence's lstm step backward: from dh_in (H; plus above when `fused`: see
+ * incoming) and the running dcell (H, updated to d loss / d c_{t-1}), d loss / d gate
+ * pre-activations into da (4H). The body takes every gate as its own restrict pointer
+ * (offsets of H within one array would need a run-time overlap test) and is inlined with
+ * `fused` a constant: each form is one loop without a branch, which vectorises. */
+static inline __attribute__((always_inline)) void
+lstm_cell_backward_body(int H, const sw_real *restrict ig, const sw_real *restrict fg, const sw_real *restrict gg,
+                        const sw_real *restrict og, const sw_real *restrict tc, const sw_real *restrict c_prev,
+                        const sw_real *restrict dh_in, const sw_real *restrict above, sw_real *restrict dcell,
+                        sw_real *restrict di, sw_real *restrict df, sw_real *restrict dg, sw_real *restrict dov,
+                        const int fused)
 {
-    const sw_real *restrict ig = a, *restrict fg = a + H, *restrict gg = a + 2 * H, *restrict og = a + 3 * H;
-    sw_real *restrict di = da, *restrict df = da + H, *restrict dg = da + 2 * H, *restrict dov = da + 3 * H;
     for (int j = 0; j < H; j++) {
-        sw_real dc = dcell[j] + dh[j] * og[j] * (1 - tc[j] * tc[j]);
-        dov[j] = dh[j] * tc[j] * og[j] * (1 - og[j]);
+        sw_real dhj = fused ? dh_in[j] + above[j] : dh_in[j];
+        sw_real dc = dcell[j] + dhj * og[j] * (1 - tc[j] * tc[j]);
+        dov[j] = dhj * tc[j] * og[j] * (1 - og[j]);
         di[j] = dc * gg[j] * ig[j] * (1 - ig[j]);
         dg[j] = dc * ig[j] * (1 - gg[j] * gg[j]);
         df[j] = dc * c_prev[j] * fg[j] * (1 - fg[j]);
         dcell[j] = dc * fg[j];
     }
+}
+
+static void lstm_cell_backward(int H, const sw_real *a, const sw_real *tc, const sw_real *c_prev, const sw_real *dh_in,
+                               const sw_real *above, sw_real *dcell, sw_real *da)
+{
+    if (above)
+        lstm_cell_backward_body(H, a, a + H, a + 2 * H, a + 3 * H, tc, c_prev, dh_in, above, dcell, da, da + H,
+                                da + 2 * H, da + 3 * H, 1);
+    else
+        lstm_cell_backward_body(H, a, a + H, a + 2 * H, a + 3 * H, tc, c_prev, dh_in, NULL, dcell, da, da + H,
+                                da + 2 * H, da + 3 * H, 0);
 }
 
 static void lstm_steps_backward(sw_model_work *w, int l, int b0, int b1)
@@ -799,37 +893,50 @@ static void lstm_steps_backward(sw_model_work *w, int l, int b0, int b1)
     size_t step = (size_t)B * H, gstep = (size_t)B * GH;
     memset(w->dcell + (size_t)b0 * H, 0, (size_t)(b1 - b0) * H * sizeof(sw_real));
     for (int t = T - 1; t >= 0; t--) {
-        add_incoming(w, l, t, b0, b1);
+        const sw_real *above = incoming(w, l, t, b0, b1);
         const sw_real *c_prev = t > 0 ? w->cell[l] + (t - 1) * step : w->zeros;
         for (int b = b0; b < b1; b++) {
             size_t o = t * step + (size_t)b * H, og = t * gstep + (size_t)b * GH;
             lstm_cell_backward(H, w->act[l] + og, w->tanh_cell[l] + o, c_prev + (size_t)b * H, w->dh + (size_t)b * H,
-                               w->dcell + (size_t)b * H, w->dpre + og);
+                               above ? above + (size_t)(b - b0) * H : NULL, w->dcell + (size_t)b * H, w->dpre + og);
         }
         sw_matmul_packed(w->dh + (size_t)b0 * H, w->dpre + t * gstep + (size_t)b0 * GH, w->w_hh_bwd[l], NULL, b1 - b0,
                          GH, H, 0, 0);
     }
 }
 
-/* One sequence's gru step backward: from dh (H; left holding the direct path h' -> h),
- * the input-side (dx) and recurrent-side (dhh) pre-activation gradients (3H each). */
-static void gru_cell_backward(int H, const sw_real *restrict a, const sw_real *restrict hn,
-                              const sw_real *restrict h_prev, sw_real *restrict dh, sw_real *restrict dx,
-                              sw_real *restrict dhh)
+/* One sequence's gru step backward: from dh (H; plus above when `fused`, see incoming;
+ * left holding the direct path h' -> h), the input-side (dx) and recurrent-side (dhh)
+ * pre-activation gradients (3H each). Each gate its own restrict pointer, inlined with
+ * `fused` a constant, as lstm's. */
+static inline __attribute__((always_inline)) void
+gru_cell_backward_body(int H, const sw_real *restrict rg, const sw_real *restrict zg, const sw_real *restrict ng,
+                       const sw_real *restrict hn, const sw_real *restrict h_prev, const sw_real *restrict above,
+                       sw_real *restrict dh, sw_real *restrict dxr, sw_real *restrict dxz, sw_real *restrict dxn,
+                       sw_real *restrict dhr, sw_real *restrict dhz, sw_real *restrict dhn, const int fused)
 {
-    const sw_real *restrict rg = a, *restrict zg = a + H, *restrict ng = a + 2 * H;
-    sw_real *restrict dxr = dx, *restrict dxz = dx + H, *restrict dxn = dx + 2 * H;
-    sw_real *restrict dhr = dhh, *restrict dhz = dhh + H, *restrict dhn = dhh + 2 * H;
     for (int j = 0; j < H; j++) {
-        sw_real dn = dh[j] * (1 - zg[j]) * (1 - ng[j] * ng[j]);
-        sw_real dz = dh[j] * (h_prev[j] - ng[j]) * zg[j] * (1 - zg[j]);
+        sw_real dhj = fused ? dh[j] + above[j] : dh[j];
+        sw_real dn = dhj * (1 - zg[j]) * (1 - ng[j] * ng[j]);
+        sw_real dz = dhj * (h_prev[j] - ng[j]) * zg[j] * (1 - zg[j]);
         sw_real dr = dn * hn[j] * rg[j] * (1 - rg[j]);
         dxr[j] = dhr[j] = dr;
         dxz[j] = dhz[j] = dz;
         dxn[j] = dn;
         dhn[j] = dn * rg[j];
-        dh[j] *= zg[j]; /* direct path h' -> h, before the W_hh term is added */
+        dh[j] = dhj * zg[j]; /* direct path h' -> h, before the W_hh term is added */
     }
+}
+
+static void gru_cell_backward(int H, const sw_real *a, const sw_real *hn, const sw_real *h_prev, const sw_real *above,
+                              sw_real *dh, sw_real *dx, sw_real *dhh)
+{
+    if (above)
+        gru_cell_backward_body(H, a, a + H, a + 2 * H, hn, h_prev, above, dh, dx, dx + H, dx + 2 * H, dhh, dhh + H,
+                               dhh + 2 * H, 1);
+    else
+        gru_cell_backward_body(H, a, a + H, a + 2 * H, hn, h_prev, NULL, dh, dx, dx + H, dx + 2 * H, dhh, dhh + H,
+                               dhh + 2 * H, 0);
 }
 
 static void gru_steps_backward(sw_model_work *w, int l, int b0, int b1)
@@ -837,12 +944,13 @@ static void gru_steps_backward(sw_model_work *w, int l, int b0, int b1)
     int T = w->seq_len, B = w->batch, H = w->shape.hidden, GH = 3 * H;
     size_t step = (size_t)B * H, gstep = (size_t)B * GH;
     for (int t = T - 1; t >= 0; t--) {
-        add_incoming(w, l, t, b0, b1);
+        const sw_real *above = incoming(w, l, t, b0, b1);
         const sw_real *h_prev = t > 0 ? w->h[l] + (t - 1) * step : w->zeros;
         for (int b = b0; b < b1; b++) {
             size_t o = t * step + (size_t)b * H, og = t * gstep + (size_t)b * GH;
-            gru_cell_backward(H, w->act[l] + og, w->hn[l] + o, h_prev + (size_t)b * H, w->dh + (size_t)b * H,
-                              w->dpre + og, w->dhp + og);
+            gru_cell_backward(H, w->act[l] + og, w->hn[l] + o, h_prev + (size_t)b * H,
+                              above ? above + (size_t)(b - b0) * H : NULL, w->dh + (size_t)b * H, w->dpre + og,
+                              w->dhp + og);
         }
         sw_matmul_packed(w->dh + (size_t)b0 * H, w->dhp + t * gstep + (size_t)b0 * GH, w->w_hh_bwd[l], NULL, b1 - b0,
                          GH, H, 1, 0);

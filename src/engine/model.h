@@ -203,6 +203,7 @@ typedef struct {
     sw_real *fc_w_t;              /* (H,C) packed transpose of the readout weight */
     int32_t *labels;              /* (B), per-step head (T,B): the batch's class targets */
     sw_real *hproj;               /* (B,G*H) gru: W_hh h_{t-1} + b_hh */
+    sw_real *gate_scratch;        /* (B,G*H) gru: a step's gates gathered for one activation call */
     sw_real *zeros;               /* (B,G*H) h_{-1} = c_{-1} = 0 */
 
     sw_real *dpre;                /* (T,B,G*H) d loss / d gate pre-activations, input side */
