@@ -287,7 +287,6 @@ static void layout_work(sw_model_work *w, char *base, size_t *used, int record_d
     w->fc_w_t = carve(base, used, H * C);
     w->labels = (int32_t *)carve(base, used, (readout_steps * B * sizeof(int32_t) + sizeof(sw_real) - 1) / sizeof(sw_real));
     w->hproj = carve(base, used, B * GH);
-    w->gate_scratch = s->cell == SW_CELL_GRU ? carve(base, used, B * GH) : NULL;
     w->zeros = carve(base, used, B * GH);
     w->dpre = carve(base, used, T * B * GH);
     w->dhp = s->cell == SW_CELL_GRU ? carve(base, used, T * B * GH) : w->dpre;
@@ -816,28 +815,51 @@ static void add_incoming(sw_model_work *w, int l, int t, int b0, int b1)
     }
 }
 
-/* The gradient from above of rows [b0, b1) at step t, for a step's cells to add to dh
- * themselves (dh + above, as add_incoming adds it, in the same pass); NULL when
- * add_incoming has done it (a recording pass keeps both). */
-static const sw_real *incoming(sw_model_work *w, int l, int t, int b0, int b1)
+/* How a step's cells take the gradient from above (dout) into dh: */
+enum {
+    IN_DONE, /* add_incoming has added it (a recording pass, which keeps both) */
+    IN_ADD,  /* dh + above, as add_incoming adds it, in the cells' own pass */
+    IN_ZERO, /* dh + 0: the top layer below a last-step head, whose dout before its last
+              * step is zero and not stored (dh + 0 is not dh when dh is -0) */
+};
+
+/* The form for rows [b0, b1) at step t, and *above for IN_ADD. */
+static int incoming(sw_model_work *w, int l, int t, int b0, int b1, const sw_real **above)
 {
-    if (!w->record_dh) return w->dout + ((size_t)t * w->batch + b0) * w->shape.hidden;
-    add_incoming(w, l, t, b0, b1);
-    return NULL;
+    *above = NULL;
+    if (w->record_dh) {
+        add_incoming(w, l, t, b0, b1);
+        return IN_DONE;
+    }
+    if (w->dout_last_only && l == w->shape.layers - 1 && t < w->seq_len - 1) return IN_ZERO;
+    *above = w->dout + ((size_t)t * w->batch + b0) * w->shape.hidden;
+    return IN_ADD;
 }
 
-/* da = d tanh(h) of (dh + above): one pass over the step's rows. */
-static void rnn_cells_backward(sw_real *restrict da, const sw_real *restrict dh, const sw_real *restrict above,
-                               const sw_real *restrict h, size_t n, int relu)
+/* d loss / d h of element j from dh and the gradient from above, by form (a constant in
+ * the inlined loops below: each form is a loop without a branch). */
+#define DH_IN_FULL(dh, above, j, form)                                                                                 \
+    ((form) == IN_ADD ? (dh)[j] + (above)[j] : (form) == IN_ZERO ? (dh)[j] + (sw_real)0 : (dh)[j])
+
+/* da = d act(h) of the step's dh: one pass over the step's rows. */
+static inline __attribute__((always_inline)) void
+rnn_cells_backward_body(sw_real *restrict da, const sw_real *restrict dh, const sw_real *restrict above,
+                        const sw_real *restrict h, int n, int relu, const int form)
 {
-    if (relu && above)
-        for (size_t i = 0; i < n; i++) da[i] = h[i] > 0 ? dh[i] + above[i] : 0;
-    else if (relu)
-        for (size_t i = 0; i < n; i++) da[i] = h[i] > 0 ? dh[i] : 0;
-    else if (above)
-        for (size_t i = 0; i < n; i++) da[i] = (dh[i] + above[i]) * (1 - h[i] * h[i]);
+    if (relu)
+        for (int i = 0; i < n; i++) da[i] = h[i] > 0 ? DH_IN_FULL(dh, above, i, form) : 0;
     else
-        for (size_t i = 0; i < n; i++) da[i] = dh[i] * (1 - h[i] * h[i]);
+        for (int i = 0; i < n; i++) da[i] = DH_IN_FULL(dh, above, i, form) * (1 - h[i] * h[i]);
+}
+
+static void rnn_cells_backward(sw_real *da, const sw_real *dh, const sw_real *above, const sw_real *h, int n,
+                               int relu, int form)
+{
+    switch (form) {
+    case IN_ADD: rnn_cells_backward_body(da, dh, above, h, n, relu, IN_ADD); break;
+    case IN_ZERO: rnn_cells_backward_body(da, dh, NULL, h, n, relu, IN_ZERO); break;
+    default: rnn_cells_backward_body(da, dh, NULL, h, n, relu, IN_DONE); break;
+    }
 }
 
 static void rnn_steps_backward(sw_model_work *w, int l, int b0, int b1)
@@ -846,14 +868,15 @@ static void rnn_steps_backward(sw_model_work *w, int l, int b0, int b1)
     size_t step = (size_t)B * H, n = (size_t)R * H, off = (size_t)b0 * H;
     sw_real *dh = w->dh + off;
     for (int t = T - 1; t >= 0; t--) {
-        const sw_real *above = incoming(w, l, t, b0, b1);
+        const sw_real *above;
+        int form = incoming(w, l, t, b0, b1, &above);
         sw_real *da = w->dpre + t * step + off;
-        rnn_cells_backward(da, dh, above, w->h[l] + t * step + off, n, w->shape.activation == SW_ACT_RELU);
+        rnn_cells_backward(da, dh, above, w->h[l] + t * step + off, (int)n, w->shape.activation == SW_ACT_RELU, form);
         sw_matmul_packed(dh, da, w->w_hh_bwd[l], NULL, R, H, H, 0, 0);
     }
 }
 
-/* One sequence's lstm step backward: from dh_in (H; plus above when `fused`: see
+/* One sequence's lstm step backward: from dh_in (H; with above, by `form`: see
  * incoming) and the running dcell (H, updated to d loss / d c_{t-1}), d loss / d gate
  * pre-activations into da (4H). The body takes every gate as its own restrict pointer
  * (offsets of H within one array would need a run-time overlap test) and is inlined with
@@ -863,10 +886,10 @@ lstm_cell_backward_body(int H, const sw_real *restrict ig, const sw_real *restri
                         const sw_real *restrict og, const sw_real *restrict tc, const sw_real *restrict c_prev,
                         const sw_real *restrict dh_in, const sw_real *restrict above, sw_real *restrict dcell,
                         sw_real *restrict di, sw_real *restrict df, sw_real *restrict dg, sw_real *restrict dov,
-                        const int fused)
+                        const int form)
 {
     for (int j = 0; j < H; j++) {
-        sw_real dhj = fused ? dh_in[j] + above[j] : dh_in[j];
+        sw_real dhj = DH_IN_FULL(dh_in, above, j, form);
         sw_real dc = dcell[j] + dhj * og[j] * (1 - tc[j] * tc[j]);
         dov[j] = dhj * tc[j] * og[j] * (1 - og[j]);
         di[j] = dc * gg[j] * ig[j] * (1 - ig[j]);
@@ -877,14 +900,17 @@ lstm_cell_backward_body(int H, const sw_real *restrict ig, const sw_real *restri
 }
 
 static void lstm_cell_backward(int H, const sw_real *a, const sw_real *tc, const sw_real *c_prev, const sw_real *dh_in,
-                               const sw_real *above, sw_real *dcell, sw_real *da)
+                               const sw_real *above, sw_real *dcell, sw_real *da, int form)
 {
-    if (above)
-        lstm_cell_backward_body(H, a, a + H, a + 2 * H, a + 3 * H, tc, c_prev, dh_in, above, dcell, da, da + H,
-                                da + 2 * H, da + 3 * H, 1);
-    else
-        lstm_cell_backward_body(H, a, a + H, a + 2 * H, a + 3 * H, tc, c_prev, dh_in, NULL, dcell, da, da + H,
-                                da + 2 * H, da + 3 * H, 0);
+#define LSTM_CELL_BACKWARD(form_)                                                                                      \
+    lstm_cell_backward_body(H, a, a + H, a + 2 * H, a + 3 * H, tc, c_prev, dh_in, above, dcell, da, da + H,         \
+                            da + 2 * H, da + 3 * H, form_)
+    switch (form) {
+    case IN_ADD: LSTM_CELL_BACKWARD(IN_ADD); break;
+    case IN_ZERO: LSTM_CELL_BACKWARD(IN_ZERO); break;
+    default: LSTM_CELL_BACKWARD(IN_DONE); break;
+    }
+#undef LSTM_CELL_BACKWARD
 }
 
 static void lstm_steps_backward(sw_model_work *w, int l, int b0, int b1)
@@ -893,19 +919,21 @@ static void lstm_steps_backward(sw_model_work *w, int l, int b0, int b1)
     size_t step = (size_t)B * H, gstep = (size_t)B * GH;
     memset(w->dcell + (size_t)b0 * H, 0, (size_t)(b1 - b0) * H * sizeof(sw_real));
     for (int t = T - 1; t >= 0; t--) {
-        const sw_real *above = incoming(w, l, t, b0, b1);
+        const sw_real *above;
+        int form = incoming(w, l, t, b0, b1, &above);
         const sw_real *c_prev = t > 0 ? w->cell[l] + (t - 1) * step : w->zeros;
         for (int b = b0; b < b1; b++) {
             size_t o = t * step + (size_t)b * H, og = t * gstep + (size_t)b * GH;
             lstm_cell_backward(H, w->act[l] + og, w->tanh_cell[l] + o, c_prev + (size_t)b * H, w->dh + (size_t)b * H,
-                               above ? above + (size_t)(b - b0) * H : NULL, w->dcell + (size_t)b * H, w->dpre + og);
+                               above ? above + (size_t)(b - b0) * H : NULL, w->dcell + (size_t)b * H, w->dpre + og,
+                               form);
         }
         sw_matmul_packed(w->dh + (size_t)b0 * H, w->dpre + t * gstep + (size_t)b0 * GH, w->w_hh_bwd[l], NULL, b1 - b0,
                          GH, H, 0, 0);
     }
 }
 
-/* One sequence's gru step backward: from dh (H; plus above when `fused`, see incoming;
+/* One sequence's gru step backward: from dh (H; with above, by `form`: see incoming;
  * left holding the direct path h' -> h), the input-side (dx) and recurrent-side (dhh)
  * pre-activation gradients (3H each). Each gate its own restrict pointer, inlined with
  * `fused` a constant, as lstm's. */
@@ -913,10 +941,10 @@ static inline __attribute__((always_inline)) void
 gru_cell_backward_body(int H, const sw_real *restrict rg, const sw_real *restrict zg, const sw_real *restrict ng,
                        const sw_real *restrict hn, const sw_real *restrict h_prev, const sw_real *restrict above,
                        sw_real *restrict dh, sw_real *restrict dxr, sw_real *restrict dxz, sw_real *restrict dxn,
-                       sw_real *restrict dhr, sw_real *restrict dhz, sw_real *restrict dhn, const int fused)
+                       sw_real *restrict dhr, sw_real *restrict dhz, sw_real *restrict dhn, const int form)
 {
     for (int j = 0; j < H; j++) {
-        sw_real dhj = fused ? dh[j] + above[j] : dh[j];
+        sw_real dhj = DH_IN_FULL(dh, above, j, form);
         sw_real dn = dhj * (1 - zg[j]) * (1 - ng[j] * ng[j]);
         sw_real dz = dhj * (h_prev[j] - ng[j]) * zg[j] * (1 - zg[j]);
         sw_real dr = dn * hn[j] * rg[j] * (1 - rg[j]);
@@ -929,14 +957,17 @@ gru_cell_backward_body(int H, const sw_real *restrict rg, const sw_real *restric
 }
 
 static void gru_cell_backward(int H, const sw_real *a, const sw_real *hn, const sw_real *h_prev, const sw_real *above,
-                              sw_real *dh, sw_real *dx, sw_real *dhh)
+                              sw_real *dh, sw_real *dx, sw_real *dhh, int form)
 {
-    if (above)
-        gru_cell_backward_body(H, a, a + H, a + 2 * H, hn, h_prev, above, dh, dx, dx + H, dx + 2 * H, dhh, dhh + H,
-                               dhh + 2 * H, 1);
-    else
-        gru_cell_backward_body(H, a, a + H, a + 2 * H, hn, h_prev, NULL, dh, dx, dx + H, dx + 2 * H, dhh, dhh + H,
-                               dhh + 2 * H, 0);
+#define GRU_CELL_BACKWARD(form_)                                                                                       \
+    gru_cell_backward_body(H, a, a + H, a + 2 * H, hn, h_prev, above, dh, dx, dx + H, dx + 2 * H, dhh, dhh + H,      \
+                           dhh + 2 * H, form_)
+    switch (form) {
+    case IN_ADD: GRU_CELL_BACKWARD(IN_ADD); break;
+    case IN_ZERO: GRU_CELL_BACKWARD(IN_ZERO); break;
+    default: GRU_CELL_BACKWARD(IN_DONE); break;
+    }
+#undef GRU_CELL_BACKWARD
 }
 
 static void gru_steps_backward(sw_model_work *w, int l, int b0, int b1)
@@ -944,13 +975,14 @@ static void gru_steps_backward(sw_model_work *w, int l, int b0, int b1)
     int T = w->seq_len, B = w->batch, H = w->shape.hidden, GH = 3 * H;
     size_t step = (size_t)B * H, gstep = (size_t)B * GH;
     for (int t = T - 1; t >= 0; t--) {
-        const sw_real *above = incoming(w, l, t, b0, b1);
+        const sw_real *above;
+        int form = incoming(w, l, t, b0, b1, &above);
         const sw_real *h_prev = t > 0 ? w->h[l] + (t - 1) * step : w->zeros;
         for (int b = b0; b < b1; b++) {
             size_t o = t * step + (size_t)b * H, og = t * gstep + (size_t)b * GH;
             gru_cell_backward(H, w->act[l] + og, w->hn[l] + o, h_prev + (size_t)b * H,
                               above ? above + (size_t)(b - b0) * H : NULL, w->dh + (size_t)b * H, w->dpre + og,
-                              w->dhp + og);
+                              w->dhp + og, form);
         }
         sw_matmul_packed(w->dh + (size_t)b0 * H, w->dhp + t * gstep + (size_t)b0 * GH, w->w_hh_bwd[l], NULL, b1 - b0,
                          GH, H, 1, 0);
@@ -1007,6 +1039,7 @@ static void readout_backward(sw_model_work *w, const sw_params *p, const sw_para
             for (int j = 0; j < H; j++) grad->fc_w[(size_t)c * H + j] += w->dfc_scratch[(size_t)j * C + c];
         sw_matmul(w->dfeat, w->dlogits, p->fc_w, NULL, T * B, C, H, 0);
         for (size_t i = 0; i < seq; i++) w->dout[i] = w->train ? w->dfeat[i] * w->mask_final[i] : w->dfeat[i];
+        w->dout_last_only = 0;
         return;
     }
     for (int b = 0; b < B; b++) {
@@ -1025,8 +1058,11 @@ static void readout_backward(sw_model_work *w, const sw_params *p, const sw_para
         }
     sw_matmul(w->dfeat, w->dlogits, p->fc_w, NULL, B, C, H, 0);
 
-    /* Into the top layer: only its last step feeds the readout. */
-    memset(w->dout, 0, seq * sizeof(sw_real));
+    /* Into the top layer: only its last step feeds the readout. The recurrent cells' backward
+     * takes the earlier steps as zero without reading them (dout_last_only); a recording
+     * pass copies them, and the transformer reads them. */
+    w->dout_last_only = !w->record_dh && w->shape.cell != SW_CELL_TRANSFORMER;
+    if (!w->dout_last_only) memset(w->dout, 0, seq * sizeof(sw_real));
     sw_real *dlast = w->dout + (size_t)(T - 1) * step;
     for (size_t i = 0; i < step; i++) dlast[i] = w->train ? w->dfeat[i] * w->mask_final[i] : w->dfeat[i];
 }

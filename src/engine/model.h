@@ -178,6 +178,9 @@ typedef struct {
     int train;                    /* current pass applies the dropout masks */
     int threads;                  /* threads a pass may use (1 after create); results do
                                      not depend on it */
+    int dout_last_only;           /* backward: the top layer's dout holds its last step only
+                                     (a last-step head); the earlier steps are zero and
+                                     were not written */
     int record_dh;                /* backward fills dh_total and dh_outer (only possible
                                      when created with record_dh; the caller may turn it
                                      off for passes whose d loss / d h_t nobody reads) */
@@ -203,7 +206,6 @@ typedef struct {
     sw_real *fc_w_t;              /* (H,C) packed transpose of the readout weight */
     int32_t *labels;              /* (B), per-step head (T,B): the batch's class targets */
     sw_real *hproj;               /* (B,G*H) gru: W_hh h_{t-1} + b_hh */
-    sw_real *gate_scratch;        /* (B,G*H) gru: a step's gates gathered for one activation call */
     sw_real *zeros;               /* (B,G*H) h_{-1} = c_{-1} = 0 */
 
     sw_real *dpre;                /* (T,B,G*H) d loss / d gate pre-activations, input side */
