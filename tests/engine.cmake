@@ -34,6 +34,11 @@ target_link_libraries(test_engine_rng PRIVATE sweep_engine)
 add_test(NAME engine_rng COMMAND test_engine_rng)
 set_tests_properties(engine_rng PROPERTIES LABELS "unit;engine")
 
+sweep_test_executable(test_engine_backward_forms test_engine_backward_forms.c)
+target_link_libraries(test_engine_backward_forms PRIVATE sweep_engine)
+add_test(NAME engine_backward_forms COMMAND test_engine_backward_forms)
+set_tests_properties(engine_backward_forms PROPERTIES LABELS "unit;engine")
+
 sweep_test_executable(test_engine_determinism test_engine_determinism.c)
 target_link_libraries(test_engine_determinism PRIVATE sweep_engine OpenMP::OpenMP_C)
 add_test(NAME engine_determinism COMMAND test_engine_determinism)

@@ -427,6 +427,7 @@ static void rnn_steps_forward(sw_model_work *w, int l, int b0, int b1)
     for (int t = 1; t < T; t++) sw_matmul_packed(h + t * step, h + (t - 1) * step, w->w_hh_t[l], NULL, R, H, H, 1, 1);
 }
 
+#if defined(SW_REAL_DOUBLE)
 /* One sequence's lstm step from its gate pre-activations a (4H), which become the gates. */
 static void lstm_cell_forward(int H, sw_real *restrict a, const sw_real *restrict c_prev, sw_real *restrict c,
                               sw_real *restrict tc, sw_real *restrict h)
@@ -440,22 +441,78 @@ static void lstm_cell_forward(int H, sw_real *restrict a, const sw_real *restric
     sw_tanh_inplace(tc, (size_t)H);
     for (int j = 0; j < H; j++) h[j] = og[j] * tc[j];
 }
+#endif
+
+#if !defined(SW_REAL_DOUBLE)
+/* The float build's sigmoid is sw_sigmoid_inplace's 0.5 + 0.5 tanh(0.5 x), operation for
+ * operation (a multiply, its tanh, a fused multiply-add), so a step's gates are scaled
+ * (i, f, o: by 0.5), activated by one tanh call over the step's whole (R,4H) block and one
+ * over its (R,H) cell states, instead of four calls per row: each value exactly as the
+ * per-gate calls made it. (At the study's H = 32 a row's gate is two AVX-512 vectors; the
+ * tanh's division, not the calls, turned out to bound this work: no measurable change.) */
+static void lstm_gates_prescale(sw_real *restrict a, int R, int H)
+{
+    for (int r = 0; r < R; r++, a += 4 * H) {
+        for (int j = 0; j < 2 * H; j++) a[j] = 0.5f * a[j];
+        for (int j = 3 * H; j < 4 * H; j++) a[j] = 0.5f * a[j];
+    }
+}
+
+/* Rows of a (R,4H) of tanh values become the gates; c = f c' + i g into c and tc (whose
+ * tanh is taken next, in place). */
+static void lstm_gates_cell(sw_real *restrict a, const sw_real *restrict c_prev, sw_real *restrict c,
+                            sw_real *restrict tc, int R, int H)
+{
+    for (int r = 0; r < R; r++, a += 4 * H, c_prev += H, c += H, tc += H) {
+        for (int j = 0; j < 2 * H; j++) a[j] = 0.5f + 0.5f * a[j];
+        for (int j = 3 * H; j < 4 * H; j++) a[j] = 0.5f + 0.5f * a[j];
+        const sw_real *restrict ig = a, *restrict fg = a + H, *restrict gg = a + 2 * H;
+        for (int j = 0; j < H; j++) c[j] = fg[j] * c_prev[j] + ig[j] * gg[j];
+        memcpy(tc, c, (size_t)H * sizeof(sw_real));
+    }
+}
+
+static void lstm_output(sw_real *restrict h, const sw_real *restrict a, const sw_real *restrict tc, int R, int H)
+{
+    for (int r = 0; r < R; r++, h += H, a += 4 * H, tc += H) {
+        const sw_real *restrict og = a + 3 * H;
+        for (int j = 0; j < H; j++) h[j] = og[j] * tc[j];
+    }
+}
+
+/* Rows [b0, b1) of step t's lstm cells, from their pre-activations in a (R,4H). */
+static void lstm_step_cells(sw_model_work *w, int l, int t, sw_real *a, const sw_real *c_prev, int b0, int b1)
+{
+    int R = b1 - b0, H = w->shape.hidden;
+    size_t o = (size_t)t * w->batch * H + (size_t)b0 * H;
+    lstm_gates_prescale(a, R, H);
+    sw_tanh_inplace(a, (size_t)R * 4 * H);
+    lstm_gates_cell(a, c_prev, w->cell[l] + o, w->tanh_cell[l] + o, R, H);
+    sw_tanh_inplace(w->tanh_cell[l] + o, (size_t)R * H);
+    lstm_output(w->h[l] + o, a, w->tanh_cell[l] + o, R, H);
+}
+#else
+static void lstm_step_cells(sw_model_work *w, int l, int t, sw_real *a, const sw_real *c_prev, int b0, int b1)
+{
+    int H = w->shape.hidden;
+    for (int b = b0; b < b1; b++) {
+        size_t o = (size_t)t * w->batch * H + (size_t)b * H;
+        lstm_cell_forward(H, a + (size_t)(b - b0) * 4 * H, c_prev + (size_t)(b - b0) * H, w->cell[l] + o,
+                          w->tanh_cell[l] + o, w->h[l] + o);
+    }
+}
+#endif
 
 static void lstm_steps_forward(sw_model_work *w, int l, int b0, int b1)
 {
     int T = w->seq_len, B = w->batch, H = w->shape.hidden, GH = 4 * H;
     size_t step = (size_t)B * H, gstep = (size_t)B * GH;
     for (int t = 0; t < T; t++) {
-        sw_real *a = w->act[l] + t * gstep; /* (T,B,4H) */
+        sw_real *a = w->act[l] + t * gstep + (size_t)b0 * GH; /* (T,B,4H), rows from b0 */
         const sw_real *h_prev = t > 0 ? w->h[l] + (t - 1) * step : w->zeros;
         const sw_real *c_prev = t > 0 ? w->cell[l] + (t - 1) * step : w->zeros;
-        if (t > 0)
-            sw_matmul_packed(a + (size_t)b0 * GH, h_prev + (size_t)b0 * H, w->w_hh_t[l], NULL, b1 - b0, H, GH, 1, 0);
-        for (int b = b0; b < b1; b++) {
-            size_t o = t * step + (size_t)b * H;
-            lstm_cell_forward(H, a + (size_t)b * GH, c_prev + (size_t)b * H, w->cell[l] + o, w->tanh_cell[l] + o,
-                              w->h[l] + o);
-        }
+        if (t > 0) sw_matmul_packed(a, h_prev + (size_t)b0 * H, w->w_hh_t[l], NULL, b1 - b0, H, GH, 1, 0);
+        lstm_step_cells(w, l, t, a, c_prev + (size_t)b0 * H, b0, b1);
     }
 }
 
@@ -758,39 +815,102 @@ static void add_incoming(sw_model_work *w, int l, int t, int b0, int b1)
     }
 }
 
+/* How a step's cells take the gradient from above (dout) into dh: */
+enum {
+    IN_DONE, /* add_incoming has added it (a recording pass, which keeps both) */
+    IN_ADD,  /* dh + above, as add_incoming adds it, in the cells' own pass */
+    IN_ZERO, /* dh + 0: the top layer below a last-step head, whose dout before its last
+              * step is zero and not stored (dh + 0 is not dh when dh is -0) */
+};
+
+/* The form for rows [b0, b1) at step t, and *above for IN_ADD. */
+static int incoming(sw_model_work *w, int l, int t, int b0, int b1, const sw_real **above)
+{
+    *above = NULL;
+    if (w->record_dh) {
+        add_incoming(w, l, t, b0, b1);
+        return IN_DONE;
+    }
+    if (w->dout_last_only && l == w->shape.layers - 1 && t < w->seq_len - 1) return IN_ZERO;
+    *above = w->dout + ((size_t)t * w->batch + b0) * w->shape.hidden;
+    return IN_ADD;
+}
+
+/* d loss / d h of element j from dh and the gradient from above, by form (a constant in
+ * the inlined loops below: each form is a loop without a branch). */
+#define DH_IN_FULL(dh, above, j, form)                                                                                 \
+    ((form) == IN_ADD ? (dh)[j] + (above)[j] : (form) == IN_ZERO ? (dh)[j] + (sw_real)0 : (dh)[j])
+
+/* da = d act(h) of the step's dh: one pass over the step's rows. */
+static inline __attribute__((always_inline)) void
+rnn_cells_backward_body(sw_real *restrict da, const sw_real *restrict dh, const sw_real *restrict above,
+                        const sw_real *restrict h, int n, int relu, const int form)
+{
+    if (relu)
+        for (int i = 0; i < n; i++) da[i] = h[i] > 0 ? DH_IN_FULL(dh, above, i, form) : 0;
+    else
+        for (int i = 0; i < n; i++) da[i] = DH_IN_FULL(dh, above, i, form) * (1 - h[i] * h[i]);
+}
+
+static void rnn_cells_backward(sw_real *da, const sw_real *dh, const sw_real *above, const sw_real *h, int n,
+                               int relu, int form)
+{
+    switch (form) {
+    case IN_ADD: rnn_cells_backward_body(da, dh, above, h, n, relu, IN_ADD); break;
+    case IN_ZERO: rnn_cells_backward_body(da, dh, NULL, h, n, relu, IN_ZERO); break;
+    default: rnn_cells_backward_body(da, dh, NULL, h, n, relu, IN_DONE); break;
+    }
+}
+
 static void rnn_steps_backward(sw_model_work *w, int l, int b0, int b1)
 {
     int T = w->seq_len, B = w->batch, H = w->shape.hidden, R = b1 - b0;
     size_t step = (size_t)B * H, n = (size_t)R * H, off = (size_t)b0 * H;
-    sw_real *dh = w->dh + off; /* not restrict: add_incoming writes it too */
+    sw_real *dh = w->dh + off;
     for (int t = T - 1; t >= 0; t--) {
-        add_incoming(w, l, t, b0, b1);
-        const sw_real *restrict h = w->h[l] + t * step + off;
-        sw_real *restrict da = w->dpre + t * step + off;
-        if (w->shape.activation == SW_ACT_RELU)
-            for (size_t i = 0; i < n; i++) da[i] = h[i] > 0 ? dh[i] : 0;
-        else
-            for (size_t i = 0; i < n; i++) da[i] = dh[i] * (1 - h[i] * h[i]);
+        const sw_real *above;
+        int form = incoming(w, l, t, b0, b1, &above);
+        sw_real *da = w->dpre + t * step + off;
+        rnn_cells_backward(da, dh, above, w->h[l] + t * step + off, (int)n, w->shape.activation == SW_ACT_RELU, form);
         sw_matmul_packed(dh, da, w->w_hh_bwd[l], NULL, R, H, H, 0, 0);
     }
 }
 
-/* One sequence's lstm step backward: from dh (H) and the running dcell (H, updated to
- * d loss / d c_{t-1}), d loss / d gate pre-activations into da (4H). */
-static void lstm_cell_backward(int H, const sw_real *restrict a, const sw_real *restrict tc,
-                               const sw_real *restrict c_prev, const sw_real *restrict dh, sw_real *restrict dcell,
-                               sw_real *restrict da)
+/* One sequence's lstm step backward: from dh_in (H; with above, by `form`: see
+ * incoming) and the running dcell (H, updated to d loss / d c_{t-1}), d loss / d gate
+ * pre-activations into da (4H). The body takes every gate as its own restrict pointer
+ * (offsets of H within one array would need a run-time overlap test) and is inlined with
+ * `fused` a constant: each form is one loop without a branch, which vectorises. */
+static inline __attribute__((always_inline)) void
+lstm_cell_backward_body(int H, const sw_real *restrict ig, const sw_real *restrict fg, const sw_real *restrict gg,
+                        const sw_real *restrict og, const sw_real *restrict tc, const sw_real *restrict c_prev,
+                        const sw_real *restrict dh_in, const sw_real *restrict above, sw_real *restrict dcell,
+                        sw_real *restrict di, sw_real *restrict df, sw_real *restrict dg, sw_real *restrict dov,
+                        const int form)
 {
-    const sw_real *restrict ig = a, *restrict fg = a + H, *restrict gg = a + 2 * H, *restrict og = a + 3 * H;
-    sw_real *restrict di = da, *restrict df = da + H, *restrict dg = da + 2 * H, *restrict dov = da + 3 * H;
     for (int j = 0; j < H; j++) {
-        sw_real dc = dcell[j] + dh[j] * og[j] * (1 - tc[j] * tc[j]);
-        dov[j] = dh[j] * tc[j] * og[j] * (1 - og[j]);
+        sw_real dhj = DH_IN_FULL(dh_in, above, j, form);
+        sw_real dc = dcell[j] + dhj * og[j] * (1 - tc[j] * tc[j]);
+        dov[j] = dhj * tc[j] * og[j] * (1 - og[j]);
         di[j] = dc * gg[j] * ig[j] * (1 - ig[j]);
         dg[j] = dc * ig[j] * (1 - gg[j] * gg[j]);
         df[j] = dc * c_prev[j] * fg[j] * (1 - fg[j]);
         dcell[j] = dc * fg[j];
     }
+}
+
+static void lstm_cell_backward(int H, const sw_real *a, const sw_real *tc, const sw_real *c_prev, const sw_real *dh_in,
+                               const sw_real *above, sw_real *dcell, sw_real *da, int form)
+{
+#define LSTM_CELL_BACKWARD(form_)                                                                                      \
+    lstm_cell_backward_body(H, a, a + H, a + 2 * H, a + 3 * H, tc, c_prev, dh_in, above, dcell, da, da + H,         \
+                            da + 2 * H, da + 3 * H, form_)
+    switch (form) {
+    case IN_ADD: LSTM_CELL_BACKWARD(IN_ADD); break;
+    case IN_ZERO: LSTM_CELL_BACKWARD(IN_ZERO); break;
+    default: LSTM_CELL_BACKWARD(IN_DONE); break;
+    }
+#undef LSTM_CELL_BACKWARD
 }
 
 static void lstm_steps_backward(sw_model_work *w, int l, int b0, int b1)
@@ -799,37 +919,55 @@ static void lstm_steps_backward(sw_model_work *w, int l, int b0, int b1)
     size_t step = (size_t)B * H, gstep = (size_t)B * GH;
     memset(w->dcell + (size_t)b0 * H, 0, (size_t)(b1 - b0) * H * sizeof(sw_real));
     for (int t = T - 1; t >= 0; t--) {
-        add_incoming(w, l, t, b0, b1);
+        const sw_real *above;
+        int form = incoming(w, l, t, b0, b1, &above);
         const sw_real *c_prev = t > 0 ? w->cell[l] + (t - 1) * step : w->zeros;
         for (int b = b0; b < b1; b++) {
             size_t o = t * step + (size_t)b * H, og = t * gstep + (size_t)b * GH;
             lstm_cell_backward(H, w->act[l] + og, w->tanh_cell[l] + o, c_prev + (size_t)b * H, w->dh + (size_t)b * H,
-                               w->dcell + (size_t)b * H, w->dpre + og);
+                               above ? above + (size_t)(b - b0) * H : NULL, w->dcell + (size_t)b * H, w->dpre + og,
+                               form);
         }
         sw_matmul_packed(w->dh + (size_t)b0 * H, w->dpre + t * gstep + (size_t)b0 * GH, w->w_hh_bwd[l], NULL, b1 - b0,
                          GH, H, 0, 0);
     }
 }
 
-/* One sequence's gru step backward: from dh (H; left holding the direct path h' -> h),
- * the input-side (dx) and recurrent-side (dhh) pre-activation gradients (3H each). */
-static void gru_cell_backward(int H, const sw_real *restrict a, const sw_real *restrict hn,
-                              const sw_real *restrict h_prev, sw_real *restrict dh, sw_real *restrict dx,
-                              sw_real *restrict dhh)
+/* One sequence's gru step backward: from dh (H; with above, by `form`: see incoming;
+ * left holding the direct path h' -> h), the input-side (dx) and recurrent-side (dhh)
+ * pre-activation gradients (3H each). Each gate its own restrict pointer, inlined with
+ * `fused` a constant, as lstm's. */
+static inline __attribute__((always_inline)) void
+gru_cell_backward_body(int H, const sw_real *restrict rg, const sw_real *restrict zg, const sw_real *restrict ng,
+                       const sw_real *restrict hn, const sw_real *restrict h_prev, const sw_real *restrict above,
+                       sw_real *restrict dh, sw_real *restrict dxr, sw_real *restrict dxz, sw_real *restrict dxn,
+                       sw_real *restrict dhr, sw_real *restrict dhz, sw_real *restrict dhn, const int form)
 {
-    const sw_real *restrict rg = a, *restrict zg = a + H, *restrict ng = a + 2 * H;
-    sw_real *restrict dxr = dx, *restrict dxz = dx + H, *restrict dxn = dx + 2 * H;
-    sw_real *restrict dhr = dhh, *restrict dhz = dhh + H, *restrict dhn = dhh + 2 * H;
     for (int j = 0; j < H; j++) {
-        sw_real dn = dh[j] * (1 - zg[j]) * (1 - ng[j] * ng[j]);
-        sw_real dz = dh[j] * (h_prev[j] - ng[j]) * zg[j] * (1 - zg[j]);
+        sw_real dhj = DH_IN_FULL(dh, above, j, form);
+        sw_real dn = dhj * (1 - zg[j]) * (1 - ng[j] * ng[j]);
+        sw_real dz = dhj * (h_prev[j] - ng[j]) * zg[j] * (1 - zg[j]);
         sw_real dr = dn * hn[j] * rg[j] * (1 - rg[j]);
         dxr[j] = dhr[j] = dr;
         dxz[j] = dhz[j] = dz;
         dxn[j] = dn;
         dhn[j] = dn * rg[j];
-        dh[j] *= zg[j]; /* direct path h' -> h, before the W_hh term is added */
+        dh[j] = dhj * zg[j]; /* direct path h' -> h, before the W_hh term is added */
     }
+}
+
+static void gru_cell_backward(int H, const sw_real *a, const sw_real *hn, const sw_real *h_prev, const sw_real *above,
+                              sw_real *dh, sw_real *dx, sw_real *dhh, int form)
+{
+#define GRU_CELL_BACKWARD(form_)                                                                                       \
+    gru_cell_backward_body(H, a, a + H, a + 2 * H, hn, h_prev, above, dh, dx, dx + H, dx + 2 * H, dhh, dhh + H,      \
+                           dhh + 2 * H, form_)
+    switch (form) {
+    case IN_ADD: GRU_CELL_BACKWARD(IN_ADD); break;
+    case IN_ZERO: GRU_CELL_BACKWARD(IN_ZERO); break;
+    default: GRU_CELL_BACKWARD(IN_DONE); break;
+    }
+#undef GRU_CELL_BACKWARD
 }
 
 static void gru_steps_backward(sw_model_work *w, int l, int b0, int b1)
@@ -837,12 +975,14 @@ static void gru_steps_backward(sw_model_work *w, int l, int b0, int b1)
     int T = w->seq_len, B = w->batch, H = w->shape.hidden, GH = 3 * H;
     size_t step = (size_t)B * H, gstep = (size_t)B * GH;
     for (int t = T - 1; t >= 0; t--) {
-        add_incoming(w, l, t, b0, b1);
+        const sw_real *above;
+        int form = incoming(w, l, t, b0, b1, &above);
         const sw_real *h_prev = t > 0 ? w->h[l] + (t - 1) * step : w->zeros;
         for (int b = b0; b < b1; b++) {
             size_t o = t * step + (size_t)b * H, og = t * gstep + (size_t)b * GH;
-            gru_cell_backward(H, w->act[l] + og, w->hn[l] + o, h_prev + (size_t)b * H, w->dh + (size_t)b * H,
-                              w->dpre + og, w->dhp + og);
+            gru_cell_backward(H, w->act[l] + og, w->hn[l] + o, h_prev + (size_t)b * H,
+                              above ? above + (size_t)(b - b0) * H : NULL, w->dh + (size_t)b * H, w->dpre + og,
+                              w->dhp + og, form);
         }
         sw_matmul_packed(w->dh + (size_t)b0 * H, w->dhp + t * gstep + (size_t)b0 * GH, w->w_hh_bwd[l], NULL, b1 - b0,
                          GH, H, 1, 0);
@@ -899,6 +1039,7 @@ static void readout_backward(sw_model_work *w, const sw_params *p, const sw_para
             for (int j = 0; j < H; j++) grad->fc_w[(size_t)c * H + j] += w->dfc_scratch[(size_t)j * C + c];
         sw_matmul(w->dfeat, w->dlogits, p->fc_w, NULL, T * B, C, H, 0);
         for (size_t i = 0; i < seq; i++) w->dout[i] = w->train ? w->dfeat[i] * w->mask_final[i] : w->dfeat[i];
+        w->dout_last_only = 0;
         return;
     }
     for (int b = 0; b < B; b++) {
@@ -917,8 +1058,11 @@ static void readout_backward(sw_model_work *w, const sw_params *p, const sw_para
         }
     sw_matmul(w->dfeat, w->dlogits, p->fc_w, NULL, B, C, H, 0);
 
-    /* Into the top layer: only its last step feeds the readout. */
-    memset(w->dout, 0, seq * sizeof(sw_real));
+    /* Into the top layer: only its last step feeds the readout. The recurrent cells' backward
+     * takes the earlier steps as zero without reading them (dout_last_only); a recording
+     * pass copies them, and the transformer reads them. */
+    w->dout_last_only = !w->record_dh && w->shape.cell != SW_CELL_TRANSFORMER;
+    if (!w->dout_last_only) memset(w->dout, 0, seq * sizeof(sw_real));
     sw_real *dlast = w->dout + (size_t)(T - 1) * step;
     for (size_t i = 0; i < step; i++) dlast[i] = w->train ? w->dfeat[i] * w->mask_final[i] : w->dfeat[i];
 }

@@ -178,6 +178,9 @@ typedef struct {
     int train;                    /* current pass applies the dropout masks */
     int threads;                  /* threads a pass may use (1 after create); results do
                                      not depend on it */
+    int dout_last_only;           /* backward: the top layer's dout holds its last step only
+                                     (a last-step head); the earlier steps are zero and
+                                     were not written */
     int record_dh;                /* backward fills dh_total and dh_outer (only possible
                                      when created with record_dh; the caller may turn it
                                      off for passes whose d loss / d h_t nobody reads) */
