@@ -59,6 +59,18 @@ static void chain_product(sw_real *out, const sw_real *a, const sw_real *b, cons
     if (apply_tanh) kt->tanh_inplace(out, (size_t)R * N);
 }
 
+/* out (K,N) += a^T b with a (R,K), b (R,N), as one FMA chain per element over i in order
+ * from out's value: what the weight-gradient form must give bit for bit. */
+static void chain_at_acc(sw_real *out, const sw_real *a, const sw_real *b, int R, int K, int N)
+{
+    for (int k = 0; k < K; k++)
+        for (int j = 0; j < N; j++) {
+            sw_real acc = out[k * N + j];
+            for (int i = 0; i < R; i++) acc = FMA(a[i * K + k], b[i * N + j], acc);
+            out[k * N + j] = acc;
+        }
+}
+
 /* The products at the engine's common sizes and every tile height, against FMA chains bit
  * for bit: the packed product from 0, from the bias, accumulating, and accumulating with
  * tanh (the rnn step), for R = 1..27 rows (every tile height up to 12, and the splits of
@@ -107,12 +119,7 @@ static int check_common_shapes(const sw_kernel_table *kt)
         int N = g < ngrads ? grads[g][2] : 69;
         fill(want, (size_t)K * N, &r);
         memcpy(got, want, sizeof(sw_real) * K * N);
-        for (int k = 0; k < K; k++)
-            for (int j = 0; j < N; j++) {
-                sw_real acc = want[k * N + j];
-                for (int i = 0; i < R; i++) acc = FMA(a[i * K + k], b[i * N + j], acc);
-                want[k * N + j] = acc;
-            }
+        chain_at_acc(want, a, b, R, K, N);
         kt->matmul_at_acc(got, a, b, R, K, N);
         KCHECK(!memcmp(got, want, sizeof(sw_real) * K * N), "weight-gradient form %dx%dx%d one FMA chain per element",
                R, K, N);
@@ -279,12 +286,8 @@ static int check_kernels(const sw_kernel_table *kt)
         fill(gw, (size_t)K * N, &r);
         memcpy(gw2, gw, sizeof(sw_real) * K * N);
         chained = true;
-        for (int k = 0; k < K; k++)
-            for (int j = 0; j < N; j++) {
-                sw_real acc = gw[k * N + j];
-                for (int i = 0; i < R; i++) acc = FMA(a[i * K + k], g[i * N + j], acc);
-                bt[k * N + j] = acc;
-            }
+        memcpy(bt, gw, sizeof(sw_real) * K * N);
+        chain_at_acc(bt, a, g, R, K, N);
         kt->matmul_at_acc(gw, a, g, R, K, N);
         KCHECK(!memcmp(gw, bt, sizeof(sw_real) * K * N), "matmul_at_acc is one FMA chain per element %dx%dx%d", R,
               K, N);
