@@ -314,13 +314,12 @@ int sw_model_work_create(sw_model_work **out, const sw_model_shape *shape, int m
     w->seq_len = seq_len;
     size_t bytes = 0;
     layout_work(w, NULL, &bytes, record_dh);
-    w->block = aligned_alloc(64, bytes);
+    /* Zeroed once so unused tails never hold NaN garbage that a kernel could read. */
+    w->block = sw_calloc_large(bytes);
     if (!w->block) {
         free(w);
         return SW_ENOMEM;
     }
-    /* Zeroed once so unused tails never hold NaN garbage that a kernel could read. */
-    memset(w->block, 0, bytes);
     bytes = 0;
     layout_work(w, w->block, &bytes, record_dh);
     w->record_dh = record_dh != 0;

@@ -388,7 +388,7 @@ int sw_record_alloc(sw_run_result *r, const sw_config *cfg)
         const sw_record_row *row = &sw_record[i];
         if (!sw_record_is_array(row)) continue;
         size_t n = sw_record_count(row, &s);
-        void *a = calloc(n ? n : 1, sw_record_mem_size(row->type));
+        void *a = sw_calloc_large((n ? n : 1) * sw_record_mem_size(row->type));
         if (!a) rc = SW_ENOMEM;
         sw_record_set_array(sw_record_field(row, r), a);
     }
