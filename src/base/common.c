@@ -107,7 +107,7 @@ int sw_edit_distance(const char *a, const char *b)
  * first written: the vanishing study's data sets at T=500 (110 MB a run) took 27,000 faults,
  * and a fault costs several microseconds under virtualisation (measured: page faults 6-7% of a
  * shortened study's CPU time). With huge pages the same block takes 55. */
-#define HUGE_PAGE ((size_t)2 << 20)
+#define HUGE_PAGE SW_LARGE_BYTES
 
 void *sw_alloc_large(size_t bytes)
 {

@@ -82,6 +82,9 @@ void sw_malloc_tune(void);
  * 512, which cost a run's setup more than writing the data (see common.c). */
 void *sw_alloc_large(size_t bytes);
 
+/* The size from which sw_alloc_large uses huge pages. */
+#define SW_LARGE_BYTES ((size_t)2 << 20)
+
 /* sw_alloc_large's block, zeroed. */
 void *sw_calloc_large(size_t bytes);
 
