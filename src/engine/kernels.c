@@ -46,10 +46,12 @@
 #define FETCH_NEXT_BYTES (4 * 1024 * 1024)
 /* Length of a chunk of s packed on the stack (sw_matmul, sw_matmul_at_acc). */
 #define KC 256
-/* The weight-gradient form reads b in place, not packed, when a (R,K) is at most this many
- * tiles wide (measured at K = 32, N = 32 and 128, AVX-512: 1.1-1.2x the packed panel's
- * rate; 3 tiles of 12 rows there, the vanishing study's H = 32). */
-#define IN_PLACE_TILES 3
+/* The weight-gradient form reads b in place, not packed, when a (R,K) has at most this many
+ * columns. Measured (R = 640 and 3200, one thread, against packing each panel): AVX-512
+ * 1.1-1.2x at K = 32..96 (N = 64..256; before, only up to 3 tiles, K = 36, read in place),
+ * even at K = 128 and 256, 0.97x at 3200 x 256 x 1024; AVX2 1.03-1.1x up to K = 96, 0.97x
+ * at K = 128 and 0.7x at 3200 x 256 x 1024 (b's rows 4 KB apart evict each other). */
+#define IN_PLACE_COLS 96
 
 typedef sw_real vec __attribute__((vector_size(VEC_BYTES)));
 typedef sw_real vec_u __attribute__((vector_size(VEC_BYTES), aligned(sizeof(sw_real))));
@@ -570,10 +572,10 @@ static void at_acc_panels(sw_real *out, const sw_real *a, const sw_real *b, int 
     _Alignas(64) sw_real panel[KC * NR];
     int kc = (int)(A_BLOCK_BYTES / ((size_t)(K > 0 ? K : 1) * sizeof(sw_real)));
     kc = kc > KC ? KC : kc < 16 ? 16 : kc;
-    /* b is read in place (below) by up to IN_PLACE_TILES tiles; with three, a chunk of
-     * 256 of its rows (N = 128: 512 bytes apart, all in 16 of L1's 64 sets) no longer
-     * stays in L1 for the third: half as many rows do. */
-    if (K > 2 * MR && K <= IN_PLACE_TILES * MR && kc > KC / 2) kc = KC / 2;
+    /* b is read in place (below) by several tiles; from the third on, a chunk of 256 of
+     * its rows (N = 128: 512 bytes apart, all in 16 of L1's 64 sets) no longer stays in L1:
+     * half as many rows do. */
+    if (K > 2 * MR && K <= IN_PLACE_COLS && kc > KC / 2) kc = KC / 2;
     int tiles = 0; /* tiles per chunk: the next chunk's rows are fetched over as many steps */
     for (int k = 0; k < K; k += tile_rows_wide(K - k)) tiles++;
     tiles *= p1 - p0;
@@ -587,9 +589,8 @@ static void at_acc_panels(sw_real *out, const sw_real *a, const sw_real *b, int 
         next_chunk_start(&fetch, fetch_next, a, b, R, K, N, s0 + S, kc, p0, p1, tiles);
         for (int p = p0; p < p1; p++) {
             int c0 = p * NR, nc = N - c0 < NR ? N - c0 : NR;
-            /* A panel used by at most IN_PLACE_TILES tiles is not worth its copy: read b in
-             * place. */
-            int in_place = nc == NR && K <= IN_PLACE_TILES * MR;
+            /* A panel used by the tiles of a narrow a is not worth its copy: read b in place. */
+            int in_place = nc == NR && K <= IN_PLACE_COLS;
             const sw_real *bp = in_place ? b + (size_t)s0 * N + c0 : panel;
             if (!in_place) pack_panel(panel, b, 0, s0, S, N, p);
             for (int k = 0, mr; k < K; k += mr) {
