@@ -880,7 +880,7 @@ static void rnn_steps_backward(sw_model_work *w, int l, int b0, int b1)
  * incoming) and the running dcell (H, updated to d loss / d c_{t-1}), d loss / d gate
  * pre-activations into da (4H). The body takes every gate as its own restrict pointer
  * (offsets of H within one array would need a run-time overlap test) and is inlined with
- * `fused` a constant: each form is one loop without a branch, which vectorises. */
+ * `form` a constant: each form is one loop without a branch, which vectorises. */
 static inline __attribute__((always_inline)) void
 lstm_cell_backward_body(int H, const sw_real *restrict ig, const sw_real *restrict fg, const sw_real *restrict gg,
                         const sw_real *restrict og, const sw_real *restrict tc, const sw_real *restrict c_prev,
