@@ -41,8 +41,10 @@ int main(void)
     }
 
     /* Bulk fill == one at a time, for every implementation the CPU runs, from every phase
-     * within a block and across the 16-block chunk, with block numbers whose high word
-     * changes inside a chunk, and it leaves the stream where the scalar calls would. */
+     * within a block and across the chunks of blocks generated at once (64: up to 256
+     * words, past them, and the whole blocks left after them), with block numbers whose
+     * high word changes inside a chunk, and it leaves the stream where the scalar calls
+     * would. */
     enum { N = 1000 };
     uint32_t *bulk = malloc(N * sizeof *bulk), *one = malloc(N * sizeof *one);
     static const uint64_t starts[] = {0, 0xFFFFFFF9u, 0x3FFFFFFFFull + 0xFFFFFFF0u};
@@ -56,7 +58,7 @@ int main(void)
         bool all_equal = true;
         for (size_t st = 0; st < sizeof starts / sizeof starts[0]; st++)
             for (int skip = 0; skip < 5 && bulk && one; skip++)
-                for (size_t n = 0; n <= 200; n += (n < 70 ? 1 : 13)) {
+                for (size_t n = 0; n <= 600; n += (n < 70 ? 1 : 13)) {
                     sw_rng a, b;
                     sw_rng_init(&a, 42, SW_STREAM_TRAIN_DATA);
                     sw_rng_init(&b, 42, SW_STREAM_TRAIN_DATA);

@@ -1,6 +1,7 @@
 #include "rng.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "common.h"
 
@@ -57,7 +58,7 @@ uint32_t sw_rng_u32(sw_rng *r)
 /* Philox over BLOCKS consecutive blocks at once: out receives their 4 * BLOCKS words in
  * stream order. One implementation per instruction set (sw_rng_impl), all giving the same
  * words: the rounds are integer operations, so only speed differs. */
-#define BLOCKS 16
+#define BLOCKS 64
 typedef void philox_blocks_fn(const sw_rng *r, uint64_t first_block, uint32_t *out /* 4*BLOCKS */);
 
 /* Any C compiler: lane-major over 64-bit lanes so the compiler vectorises the rounds with
@@ -109,67 +110,83 @@ static void block_words(uint64_t first_block, uint32_t lo[BLOCKS], uint32_t hi[B
  * spends 64-bit lanes on 32-bit words and interleaves its output word by word). The high
  * and low halves of a 32x32-bit product come from two widening multiplies, of the even
  * and of the odd lanes, blended; the output is a transpose of the four words. */
+__attribute__((target("avx2"))) static inline void philox_round_avx2(__m256i c[4], __m256i k0, __m256i k1)
+{
+    const __m256i m0 = _mm256_set1_epi32((int)0xD2511F53u), m1 = _mm256_set1_epi32((int)0xCD9E8D57u);
+    __m256i e0 = _mm256_mul_epu32(c[0], m0), o0 = _mm256_mul_epu32(_mm256_srli_epi64(c[0], 32), m0);
+    __m256i e1 = _mm256_mul_epu32(c[2], m1), o1 = _mm256_mul_epu32(_mm256_srli_epi64(c[2], 32), m1);
+    __m256i hi0 = _mm256_blend_epi32(_mm256_srli_epi64(e0, 32), o0, 0xAA);
+    __m256i lo0 = _mm256_blend_epi32(e0, _mm256_slli_epi64(o0, 32), 0xAA);
+    __m256i hi1 = _mm256_blend_epi32(_mm256_srli_epi64(e1, 32), o1, 0xAA);
+    __m256i lo1 = _mm256_blend_epi32(e1, _mm256_slli_epi64(o1, 32), 0xAA);
+    c[0] = _mm256_xor_si256(_mm256_xor_si256(hi1, c[1]), k0);
+    c[2] = _mm256_xor_si256(_mm256_xor_si256(hi0, c[3]), k1);
+    c[1] = lo1, c[3] = lo0;
+}
+
+/* Two groups of 8 blocks at a time, their rounds interleaved (as the AVX-512 form's). */
 __attribute__((target("avx2"))) static void philox_blocks_avx2(const sw_rng *r, uint64_t first_block, uint32_t *out)
 {
+    enum { PAIR = 2 };
     uint32_t lo[BLOCKS], hi[BLOCKS];
     block_words(first_block, lo, hi);
-    const __m256i m0 = _mm256_set1_epi32((int)0xD2511F53u), m1 = _mm256_set1_epi32((int)0xCD9E8D57u);
-    for (int half = 0; half < BLOCKS / 8; half++) {
-        __m256i c0 = _mm256_loadu_si256((const __m256i *)(lo + 8 * half));
-        __m256i c1 = _mm256_loadu_si256((const __m256i *)(hi + 8 * half));
-        __m256i c2 = _mm256_set1_epi32((int)r->stream), c3 = _mm256_set1_epi32(0x5357);
+    for (int g0 = 0; g0 < BLOCKS / 8; g0 += PAIR) {
+        __m256i c[PAIR][4];
+        for (int g = 0; g < PAIR; g++) {
+            c[g][0] = _mm256_loadu_si256((const __m256i *)(lo + 8 * (g0 + g)));
+            c[g][1] = _mm256_loadu_si256((const __m256i *)(hi + 8 * (g0 + g)));
+            c[g][2] = _mm256_set1_epi32((int)r->stream), c[g][3] = _mm256_set1_epi32(0x5357);
+        }
         uint32_t k0 = r->key[0], k1 = r->key[1];
         for (int round = 0; round < 10; round++) {
-            __m256i e0 = _mm256_mul_epu32(c0, m0), o0 = _mm256_mul_epu32(_mm256_srli_epi64(c0, 32), m0);
-            __m256i e1 = _mm256_mul_epu32(c2, m1), o1 = _mm256_mul_epu32(_mm256_srli_epi64(c2, 32), m1);
-            __m256i hi0 = _mm256_blend_epi32(_mm256_srli_epi64(e0, 32), o0, 0xAA);
-            __m256i lo0 = _mm256_blend_epi32(e0, _mm256_slli_epi64(o0, 32), 0xAA);
-            __m256i hi1 = _mm256_blend_epi32(_mm256_srli_epi64(e1, 32), o1, 0xAA);
-            __m256i lo1 = _mm256_blend_epi32(e1, _mm256_slli_epi64(o1, 32), 0xAA);
-            c0 = _mm256_xor_si256(_mm256_xor_si256(hi1, c1), _mm256_set1_epi32((int)k0));
-            c2 = _mm256_xor_si256(_mm256_xor_si256(hi0, c3), _mm256_set1_epi32((int)k1));
-            c1 = lo1, c3 = lo0;
+            __m256i vk0 = _mm256_set1_epi32((int)k0), vk1 = _mm256_set1_epi32((int)k1);
+            for (int g = 0; g < PAIR; g++) philox_round_avx2(c[g], vk0, vk1);
             k0 += 0x9E3779B9u, k1 += 0xBB67AE85u;
         }
-        /* Per 128-bit lane: u0 = block 0 | block 4, u1 = 1 | 5, u2 = 2 | 6, u3 = 3 | 7. */
-        __m256i t0 = _mm256_unpacklo_epi32(c0, c1), t1 = _mm256_unpackhi_epi32(c0, c1);
-        __m256i t2 = _mm256_unpacklo_epi32(c2, c3), t3 = _mm256_unpackhi_epi32(c2, c3);
-        __m256i u0 = _mm256_unpacklo_epi64(t0, t2), u1 = _mm256_unpackhi_epi64(t0, t2);
-        __m256i u2 = _mm256_unpacklo_epi64(t1, t3), u3 = _mm256_unpackhi_epi64(t1, t3);
-        __m256i *dst = (__m256i *)(out + 32 * half);
-        _mm256_storeu_si256(dst, _mm256_permute2x128_si256(u0, u1, 0x20));
-        _mm256_storeu_si256(dst + 1, _mm256_permute2x128_si256(u2, u3, 0x20));
-        _mm256_storeu_si256(dst + 2, _mm256_permute2x128_si256(u0, u1, 0x31));
-        _mm256_storeu_si256(dst + 3, _mm256_permute2x128_si256(u2, u3, 0x31));
+        for (int g = 0; g < PAIR; g++) {
+            /* Per 128-bit lane: u0 = block 0 | block 4, u1 = 1 | 5, u2 = 2 | 6, u3 = 3 | 7. */
+            __m256i t0 = _mm256_unpacklo_epi32(c[g][0], c[g][1]), t1 = _mm256_unpackhi_epi32(c[g][0], c[g][1]);
+            __m256i t2 = _mm256_unpacklo_epi32(c[g][2], c[g][3]), t3 = _mm256_unpackhi_epi32(c[g][2], c[g][3]);
+            __m256i u0 = _mm256_unpacklo_epi64(t0, t2), u1 = _mm256_unpackhi_epi64(t0, t2);
+            __m256i u2 = _mm256_unpacklo_epi64(t1, t3), u3 = _mm256_unpackhi_epi64(t1, t3);
+            __m256i *dst = (__m256i *)(out + 32 * (g0 + g));
+            _mm256_storeu_si256(dst, _mm256_permute2x128_si256(u0, u1, 0x20));
+            _mm256_storeu_si256(dst + 1, _mm256_permute2x128_si256(u2, u3, 0x20));
+            _mm256_storeu_si256(dst + 2, _mm256_permute2x128_si256(u0, u1, 0x31));
+            _mm256_storeu_si256(dst + 3, _mm256_permute2x128_si256(u2, u3, 0x31));
+        }
     }
 }
 
-__attribute__((target("avx512f"))) static void philox_blocks_avx512(const sw_rng *r, uint64_t first_block,
-                                                                    uint32_t *out)
+/* AVX-512: BLOCKS / 16 groups of 16 blocks, each counter word of a group in one register,
+ * the groups' rounds interleaved (one group's round is a chain of dependent operations:
+ * alone, it left the vector units idle half the time). The high and low halves of the 32x32
+ * products come from the even and odd lanes' widening multiplies by one masked shuffle
+ * each (lane pairs swapped, half the lanes kept). */
+__attribute__((target("avx512f"))) static inline void philox_round_avx512(__m512i c[4], __m512i k0, __m512i k1)
 {
-    uint32_t lo[BLOCKS], hi[BLOCKS];
-    block_words(first_block, lo, hi);
     const __m512i m0 = _mm512_set1_epi32((int)0xD2511F53u), m1 = _mm512_set1_epi32((int)0xCD9E8D57u);
-    const __mmask16 odd = 0xAAAA;
-    __m512i c0 = _mm512_loadu_si512(lo), c1 = _mm512_loadu_si512(hi);
-    __m512i c2 = _mm512_set1_epi32((int)r->stream), c3 = _mm512_set1_epi32(0x5357);
-    uint32_t k0 = r->key[0], k1 = r->key[1];
-    for (int round = 0; round < 10; round++) {
-        __m512i e0 = _mm512_mul_epu32(c0, m0), o0 = _mm512_mul_epu32(_mm512_srli_epi64(c0, 32), m0);
-        __m512i e1 = _mm512_mul_epu32(c2, m1), o1 = _mm512_mul_epu32(_mm512_srli_epi64(c2, 32), m1);
-        __m512i hi0 = _mm512_mask_blend_epi32(odd, _mm512_srli_epi64(e0, 32), o0);
-        __m512i lo0 = _mm512_mask_blend_epi32(odd, e0, _mm512_slli_epi64(o0, 32));
-        __m512i hi1 = _mm512_mask_blend_epi32(odd, _mm512_srli_epi64(e1, 32), o1);
-        __m512i lo1 = _mm512_mask_blend_epi32(odd, e1, _mm512_slli_epi64(o1, 32));
-        c0 = _mm512_ternarylogic_epi32(hi1, c1, _mm512_set1_epi32((int)k0), 0x96); /* a ^ b ^ c */
-        c2 = _mm512_ternarylogic_epi32(hi0, c3, _mm512_set1_epi32((int)k1), 0x96);
-        c1 = lo1, c3 = lo0;
-        k0 += 0x9E3779B9u, k1 += 0xBB67AE85u;
-    }
+    const __mmask16 even = 0x5555, odd = 0xAAAA;
+    __m512i e0 = _mm512_mul_epu32(c[0], m0), o0 = _mm512_mul_epu32(_mm512_srli_epi64(c[0], 32), m0);
+    __m512i e1 = _mm512_mul_epu32(c[2], m1), o1 = _mm512_mul_epu32(_mm512_srli_epi64(c[2], 32), m1);
+    /* hi: even lanes the even product's upper word (its odd lane), odd lanes o's; lo: even
+     * lanes e's lower word, odd lanes the odd product's lower word (its even lane). */
+    __m512i hi0 = _mm512_mask_shuffle_epi32(o0, even, e0, _MM_PERM_CDAB);
+    __m512i lo0 = _mm512_mask_shuffle_epi32(e0, odd, o0, _MM_PERM_CDAB);
+    __m512i hi1 = _mm512_mask_shuffle_epi32(o1, even, e1, _MM_PERM_CDAB);
+    __m512i lo1 = _mm512_mask_shuffle_epi32(e1, odd, o1, _MM_PERM_CDAB);
+    c[0] = _mm512_ternarylogic_epi32(hi1, c[1], k0, 0x96); /* a ^ b ^ c */
+    c[2] = _mm512_ternarylogic_epi32(hi0, c[3], k1, 0x96);
+    c[1] = lo1, c[3] = lo0;
+}
+
+/* A group's four words into out (64 words, blocks in order). */
+__attribute__((target("avx512f"))) static inline void philox_store_avx512(const __m512i c[4], uint32_t *out)
+{
     /* Per 128-bit lane k: u0 = block 4k, u1 = 4k+1, u2 = 4k+2, u3 = 4k+3; then a 4x4
      * transpose of the 128-bit lanes puts blocks 0..15 in order. */
-    __m512i t0 = _mm512_unpacklo_epi32(c0, c1), t1 = _mm512_unpackhi_epi32(c0, c1);
-    __m512i t2 = _mm512_unpacklo_epi32(c2, c3), t3 = _mm512_unpackhi_epi32(c2, c3);
+    __m512i t0 = _mm512_unpacklo_epi32(c[0], c[1]), t1 = _mm512_unpackhi_epi32(c[0], c[1]);
+    __m512i t2 = _mm512_unpacklo_epi32(c[2], c[3]), t3 = _mm512_unpackhi_epi32(c[2], c[3]);
     __m512i u0 = _mm512_unpacklo_epi64(t0, t2), u1 = _mm512_unpackhi_epi64(t0, t2);
     __m512i u2 = _mm512_unpacklo_epi64(t1, t3), u3 = _mm512_unpackhi_epi64(t1, t3);
     __m512i v0 = _mm512_shuffle_i32x4(u0, u1, _MM_SHUFFLE(2, 0, 2, 0)); /* blocks 0 8 1 9 */
@@ -180,6 +197,26 @@ __attribute__((target("avx512f"))) static void philox_blocks_avx512(const sw_rng
     _mm512_storeu_si512(out + 16, _mm512_shuffle_i32x4(v1, v3, _MM_SHUFFLE(2, 0, 2, 0)));
     _mm512_storeu_si512(out + 32, _mm512_shuffle_i32x4(v0, v2, _MM_SHUFFLE(3, 1, 3, 1)));
     _mm512_storeu_si512(out + 48, _mm512_shuffle_i32x4(v1, v3, _MM_SHUFFLE(3, 1, 3, 1)));
+}
+
+__attribute__((target("avx512f"))) static void philox_blocks_avx512(const sw_rng *r, uint64_t first_block,
+                                                                    uint32_t *out)
+{
+    enum { GROUPS = BLOCKS / 16 };
+    uint32_t lo[BLOCKS], hi[BLOCKS];
+    block_words(first_block, lo, hi);
+    __m512i c[GROUPS][4];
+    for (int g = 0; g < GROUPS; g++) {
+        c[g][0] = _mm512_loadu_si512(lo + 16 * g), c[g][1] = _mm512_loadu_si512(hi + 16 * g);
+        c[g][2] = _mm512_set1_epi32((int)r->stream), c[g][3] = _mm512_set1_epi32(0x5357);
+    }
+    uint32_t k0 = r->key[0], k1 = r->key[1];
+    for (int round = 0; round < 10; round++) {
+        __m512i vk0 = _mm512_set1_epi32((int)k0), vk1 = _mm512_set1_epi32((int)k1);
+        for (int g = 0; g < GROUPS; g++) philox_round_avx512(c[g], vk0, vk1);
+        k0 += 0x9E3779B9u, k1 += 0xBB67AE85u;
+    }
+    for (int g = 0; g < GROUPS; g++) philox_store_avx512(c[g], out + 64 * g);
 }
 #endif
 
@@ -229,6 +266,16 @@ void sw_rng_fill_u32_using(sw_rng *r, uint32_t *out, size_t n, sw_rng_impl impl)
         blocks(r, r->block, out + i);
         r->block += BLOCKS;
         i += 4 * BLOCKS;
+    }
+    /* Whole blocks short of BLOCKS: one more call into a buffer, of which only those are
+     * kept (the blocks after them are not consumed: counters, not a state, make them). */
+    size_t whole = (n - i) / 4;
+    if (whole >= 4) {
+        uint32_t spill[4 * BLOCKS];
+        blocks(r, r->block, spill);
+        memcpy(out + i, spill, whole * 4 * sizeof(uint32_t));
+        r->block += whole;
+        i += whole * 4;
     }
     while (i < n) out[i++] = sw_rng_u32(r);
 }

@@ -45,7 +45,7 @@ void sw_rng_init(sw_rng *r, uint64_t seed, uint32_t stream);
 uint32_t sw_rng_u32(sw_rng *r);
 
 /* Fills out[0..n) with the next n values of the stream: the same values n calls of
- * sw_rng_u32 would return, generated 16 blocks at a time with the fastest implementation
+ * sw_rng_u32 would return, generated 32 blocks at a time with the fastest implementation
  * the CPU runs (sw_rng_impl_best). */
 void sw_rng_fill_u32(sw_rng *r, uint32_t *out, size_t n);
 

@@ -46,10 +46,12 @@
 #define FETCH_NEXT_BYTES (4 * 1024 * 1024)
 /* Length of a chunk of s packed on the stack (sw_matmul, sw_matmul_at_acc). */
 #define KC 256
-/* The weight-gradient form reads b in place, not packed, when a (R,K) is at most this many
- * tiles wide (measured at K = 32, N = 32 and 128, AVX-512: 1.1-1.2x the packed panel's
- * rate; 3 tiles of 12 rows there, the vanishing study's H = 32). */
-#define IN_PLACE_TILES 3
+/* The weight-gradient form reads b in place, not packed, when a (R,K) has at most this many
+ * columns. Measured (R = 640 and 3200, one thread, against packing each panel): AVX-512
+ * 1.1-1.2x at K = 32..96 (N = 64..256; before, only up to 3 tiles, K = 36, read in place),
+ * even at K = 128 and 256, 0.97x at 3200 x 256 x 1024; AVX2 1.03-1.1x up to K = 96, 0.97x
+ * at K = 128 and 0.7x at 3200 x 256 x 1024 (b's rows 4 KB apart evict each other). */
+#define IN_PLACE_COLS 96
 
 typedef sw_real vec __attribute__((vector_size(VEC_BYTES)));
 typedef sw_real vec_u __attribute__((vector_size(VEC_BYTES), aligned(sizeof(sw_real))));
@@ -164,6 +166,7 @@ static inline __attribute__((always_inline)) void tile_sums(const int mr, vec ac
                                                             size_t ai, size_t as, const sw_real *restrict bp,
                                                             size_t bs, int S, int apply_tanh)
 {
+#pragma GCC unroll 4
     for (int s = 0; s < S; s++) {
         vec b0 = *(const vec_u *)(bp + s * bs), b1 = *(const vec_u *)(bp + s * bs + LANES);
         for (int i = 0; i < mr; i++) {
@@ -255,6 +258,73 @@ static void tile_any(int mr, sw_real *out, size_t ldo, int nc, const sw_real *a,
     }
 }
 
+#if VEC_BYTES == 64
+/* AVX-512 also has a tile two panels (four vectors) wide, up to WIDE_MR rows (24
+ * accumulators, the four vectors of b and the broadcast value of a in its 32 registers):
+ * at batch 32 and N = 64 a product is 6 such tiles instead of 8 of one panel, with half the
+ * broadcasts per multiply-add (measured: 1-2% faster products with a packed b; with the
+ * tanh applied, 2-3% slower, so those keep one panel). The second panel's values are pstep
+ * after the first's. Each element is the same chain as in tile_full. */
+#define WIDE_MR 6
+static inline __attribute__((always_inline)) void tile2_full(const int mr, sw_real *restrict out, size_t ldo,
+                                                             const sw_real *restrict a, size_t ai, size_t as,
+                                                             const sw_real *restrict bp, size_t bs, size_t pstep,
+                                                             int S, const sw_real *restrict bias, tile_init init)
+{
+    vec acc[WIDE_MR][4];
+    for (int i = 0; i < mr; i++)
+        for (int v = 0; v < 4; v++)
+            acc[i][v] = init == INIT_OUT    ? *(const vec_u *)(out + i * ldo + v * LANES)
+                        : init == INIT_BIAS ? *(const vec_u *)(bias + v * LANES)
+                                            : (vec){0};
+#pragma GCC unroll 4
+    for (int s = 0; s < S; s++) {
+        const sw_real *b01 = bp + s * bs, *b23 = bp + pstep + s * bs;
+        vec b0 = *(const vec_u *)b01, b1 = *(const vec_u *)(b01 + LANES);
+        vec b2 = *(const vec_u *)b23, b3 = *(const vec_u *)(b23 + LANES);
+        for (int i = 0; i < mr; i++) {
+            vec av = splat(a[i * ai + s * as]);
+            acc[i][0] += av * b0;
+            acc[i][1] += av * b1;
+            acc[i][2] += av * b2;
+            acc[i][3] += av * b3;
+        }
+    }
+    for (int i = 0; i < mr; i++)
+        for (int v = 0; v < 4; v++) *(vec_u *)(out + i * ldo + v * LANES) = acc[i][v];
+}
+
+#define TILE2_ROWS_CASES(...)                                                                                          \
+    switch (mr) {                                                                                                      \
+    case 6: tile2_full(6, __VA_ARGS__); break;                                                                         \
+    case 5: tile2_full(5, __VA_ARGS__); break;                                                                         \
+    case 4: tile2_full(4, __VA_ARGS__); break;                                                                         \
+    case 3: tile2_full(3, __VA_ARGS__); break;                                                                         \
+    case 2: tile2_full(2, __VA_ARGS__); break;                                                                         \
+    case 1: tile2_full(1, __VA_ARGS__); break;                                                                         \
+    default: SW_ASSERT(!"tile rows out of range");                                                                    \
+    }
+
+/* A tile two whole panels wide, of any mr <= WIDE_MR rows. */
+static void tile2_any(int mr, sw_real *out, size_t ldo, const sw_real *a, size_t ai, size_t as, const sw_real *bp,
+                      size_t bs, size_t pstep, int S, const sw_real *bias, tile_init init)
+{
+    TILE2_ROWS_CASES(out, ldo, a, ai, as, bp, bs, pstep, S, bias, init)
+}
+#define HAVE_TILE2 1
+#define WIDE_MR_OR_1 WIDE_MR
+#else
+#define HAVE_TILE2 0
+#define WIDE_MR_OR_1 1
+static void tile2_any(int mr, sw_real *out, size_t ldo, const sw_real *a, size_t ai, size_t as, const sw_real *bp,
+                      size_t bs, size_t pstep, int S, const sw_real *bias, tile_init init)
+{
+    (void)mr, (void)out, (void)ldo, (void)a, (void)ai, (void)as, (void)bp, (void)bs, (void)pstep, (void)S, (void)bias;
+    (void)init;
+    SW_ASSERT(!"no two-panel tiles in this build");
+}
+#endif
+
 /* Rows of the next tile when `left` rows remain and tiles have at most `most` rows:
  * `most`, except that most + 1 to most + 3 rows are split 4 + the rest, so no tile of 1
  * to 3 rows (too few independent sums to hide the FMA latency) follows full ones: 32 rows
@@ -270,14 +340,63 @@ static inline int tile_rows_up_to(int left, int most)
  * weight gradient (K = 10: one tile instead of two; b read once). */
 #define PRODUCT_MR (MR < 8 ? MR : 8)
 static inline int tile_rows(int left) { return tile_rows_up_to(left, PRODUCT_MR); }
-static inline int tile_rows_wide(int left) { return tile_rows_up_to(left, MR); }
+static inline int tile_rows_balanced(int left, int most)
+{
+    int tiles = (left + most - 1) / most;
+    return (left + tiles - 1) / tiles;
+}
+static inline int tile_rows_wide(int left) { return tile_rows_balanced(left, MR); }
+
+#ifndef SW_REAL_DOUBLE
+/* A LANES x LANES block of floats transposed in registers: at each distance d, rows i and
+ * i + d (i without bit d) swap the lanes that make their off-diagonal d x d blocks. */
+typedef int lane_index __attribute__((vector_size(VEC_BYTES)));
+#define SWAP_LO(k, d) ((k) & (d) ? LANES + (k) - (d) : (k))
+#define SWAP_HI(k, d) ((k) & (d) ? LANES + (k) : (k) + (d))
+#if VEC_BYTES == 64
+#define LANE_MASK(F, d)                                                                                                \
+    (lane_index){F(0, d),  F(1, d),  F(2, d),  F(3, d),  F(4, d),  F(5, d),  F(6, d),  F(7, d),                       \
+                 F(8, d),  F(9, d),  F(10, d), F(11, d), F(12, d), F(13, d), F(14, d), F(15, d)}
+#else
+#define LANE_MASK(F, d) (lane_index){F(0, d), F(1, d), F(2, d), F(3, d), F(4, d), F(5, d), F(6, d), F(7, d)}
+#endif
+#define TRANSPOSE_STAGE(r, d)                                                                                          \
+    for (int i = 0; i < LANES; i++)                                                                                    \
+        if (!(i & (d))) {                                                                                              \
+            vec lo = __builtin_shuffle(r[i], r[i + (d)], LANE_MASK(SWAP_LO, d));                                        \
+            vec hi = __builtin_shuffle(r[i], r[i + (d)], LANE_MASK(SWAP_HI, d));                                        \
+            r[i] = lo, r[i + (d)] = hi;                                                                                \
+        }
+
+/* dst rows s (LANES of them, NR apart) = columns of src's LANES rows (ld apart). */
+static inline void transpose_block(sw_real *restrict dst, const sw_real *restrict src, size_t ld)
+{
+    vec r[LANES];
+    for (int i = 0; i < LANES; i++) r[i] = *(const vec_u *)(src + (size_t)i * ld);
+#if VEC_BYTES == 64
+    TRANSPOSE_STAGE(r, 8)
+#endif
+    TRANSPOSE_STAGE(r, 4)
+    TRANSPOSE_STAGE(r, 2)
+    TRANSPOSE_STAGE(r, 1)
+    for (int i = 0; i < LANES; i++) *(vec_u *)(dst + (size_t)i * NR) = r[i];
+}
+#endif
 
 /* Panel p of b (S,N) row-major (or, from_bt, of b = bt^T with bt (N,S) row-major), rows
  * s0..s0+S-1, into dst (S,NR); columns past N are 0. */
 static void pack_panel(sw_real *restrict dst, const sw_real *restrict b, int from_bt, int s0, int S, int N, int p)
 {
-    int c0 = p * NR, nc = N - c0 < NR ? N - c0 : NR;
-    for (int s = 0; s < S; s++) {
+    int c0 = p * NR, nc = N - c0 < NR ? N - c0 : NR, s = 0;
+#ifndef SW_REAL_DOUBLE
+    /* From bt, whole blocks of LANES rows of a full panel: in registers (element by element,
+     * a strided read per value, it took 1% of a training step at H = 64). */
+    if (from_bt && nc == NR)
+        for (; s + LANES <= S; s += LANES)
+            for (int c = 0; c < NR; c += LANES)
+                transpose_block(dst + (size_t)s * NR + c, b + (size_t)(c0 + c) * S + s0 + s, (size_t)S);
+#endif
+    for (; s < S; s++) {
         sw_real *d = dst + (size_t)s * NR;
         const sw_real *src = b + (size_t)(s0 + s) * N + c0;
         if (from_bt) {
@@ -328,6 +447,16 @@ void sw_matmul_packed(sw_real *out, const sw_real *a, const sw_real *bp, const s
         int r1 = R - r0 < rows ? R : r0 + rows;
         for (int p = 0; p < P; p++) {
             int c0 = p * NR, nc = N - c0 < NR ? N - c0 : NR;
+            if (HAVE_TILE2 && !apply_tanh && N - c0 >= 2 * NR) { /* two whole panels at once */
+                const sw_real *panel = bp + (size_t)p * K * NR, *pb = bias ? bias + c0 : NULL;
+                for (int r = r0, mr; r < r1; r += mr) {
+                    mr = tile_rows_up_to(r1 - r, WIDE_MR_OR_1);
+                    tile2_any(mr, out + (size_t)r * N + c0, (size_t)N, a + (size_t)r * K, (size_t)K, 1, panel, NR,
+                              (size_t)K * NR, K, pb, init);
+                }
+                p++;
+                continue;
+            }
             const sw_real *panel = bp + (size_t)p * K * NR, *pb = bias ? bias + c0 : NULL;
             for (int r = r0, mr; r < r1; r += mr) {
                 mr = tile_rows(r1 - r);
@@ -443,10 +572,10 @@ static void at_acc_panels(sw_real *out, const sw_real *a, const sw_real *b, int 
     _Alignas(64) sw_real panel[KC * NR];
     int kc = (int)(A_BLOCK_BYTES / ((size_t)(K > 0 ? K : 1) * sizeof(sw_real)));
     kc = kc > KC ? KC : kc < 16 ? 16 : kc;
-    /* b is read in place (below) by up to IN_PLACE_TILES tiles; with three, a chunk of
-     * 256 of its rows (N = 128: 512 bytes apart, all in 16 of L1's 64 sets) no longer
-     * stays in L1 for the third: half as many rows do. */
-    if (K > 2 * MR && K <= IN_PLACE_TILES * MR && kc > KC / 2) kc = KC / 2;
+    /* b is read in place (below) by several tiles; from the third on, a chunk of 256 of
+     * its rows (N = 128: 512 bytes apart, all in 16 of L1's 64 sets) no longer stays in L1:
+     * half as many rows do. */
+    if (K > 2 * MR && K <= IN_PLACE_COLS && kc > KC / 2) kc = KC / 2;
     int tiles = 0; /* tiles per chunk: the next chunk's rows are fetched over as many steps */
     for (int k = 0; k < K; k += tile_rows_wide(K - k)) tiles++;
     tiles *= p1 - p0;
@@ -460,9 +589,8 @@ static void at_acc_panels(sw_real *out, const sw_real *a, const sw_real *b, int 
         next_chunk_start(&fetch, fetch_next, a, b, R, K, N, s0 + S, kc, p0, p1, tiles);
         for (int p = p0; p < p1; p++) {
             int c0 = p * NR, nc = N - c0 < NR ? N - c0 : NR;
-            /* A panel used by at most IN_PLACE_TILES tiles is not worth its copy: read b in
-             * place. */
-            int in_place = nc == NR && K <= IN_PLACE_TILES * MR;
+            /* A panel used by the tiles of a narrow a is not worth its copy: read b in place. */
+            int in_place = nc == NR && K <= IN_PLACE_COLS;
             const sw_real *bp = in_place ? b + (size_t)s0 * N + c0 : panel;
             if (!in_place) pack_panel(panel, b, 0, s0, S, N, p);
             for (int k = 0, mr; k < K; k += mr) {
