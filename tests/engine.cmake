@@ -29,6 +29,11 @@ endif()
 add_test(NAME engine_kernels COMMAND test_engine_kernels)
 set_tests_properties(engine_kernels PROPERTIES LABELS "unit;engine")
 
+sweep_test_executable(test_base_alloc test_base_alloc.c)
+target_link_libraries(test_base_alloc PRIVATE sweep_base)
+add_test(NAME base_alloc COMMAND test_base_alloc)
+set_tests_properties(base_alloc PROPERTIES LABELS "unit;engine")
+
 sweep_test_executable(test_engine_rng test_engine_rng.c)
 target_link_libraries(test_engine_rng PRIVATE sweep_engine)
 add_test(NAME engine_rng COMMAND test_engine_rng)

@@ -75,6 +75,19 @@ double sw_now(void);
  * (MALLOC_*_, GLIBC_TUNABLES) in force. Nothing elsewhere. */
 void sw_malloc_tune(void);
 
+/* A large block (a run's data set, its training buffers): `bytes` bytes aligned to 64, of
+ * unspecified contents, freed with free(); NULL when out of memory. From 2 MiB up it is
+ * aligned to 2 MiB and the kernel is asked to back it with huge pages (Linux's transparent
+ * huge pages, when they are enabled for those who ask): one page fault per 2 MiB instead of
+ * 512, which cost a run's setup more than writing the data (see common.c). */
+void *sw_alloc_large(size_t bytes);
+
+/* The size from which sw_alloc_large uses huge pages. */
+#define SW_LARGE_BYTES ((size_t)2 << 20)
+
+/* sw_alloc_large's block, zeroed. */
+void *sw_calloc_large(size_t bytes);
+
 /* "s" unless n is 1, for counts in messages ("%d run%s", n, sw_plural(n)). */
 const char *sw_plural(long n);
 

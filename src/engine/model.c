@@ -314,13 +314,12 @@ int sw_model_work_create(sw_model_work **out, const sw_model_shape *shape, int m
     w->seq_len = seq_len;
     size_t bytes = 0;
     layout_work(w, NULL, &bytes, record_dh);
-    w->block = aligned_alloc(64, bytes);
+    /* Zeroed once so unused tails never hold NaN garbage that a kernel could read. */
+    w->block = sw_calloc_large(bytes);
     if (!w->block) {
         free(w);
         return SW_ENOMEM;
     }
-    /* Zeroed once so unused tails never hold NaN garbage that a kernel could read. */
-    memset(w->block, 0, bytes);
     bytes = 0;
     layout_work(w, w->block, &bytes, record_dh);
     w->record_dh = record_dh != 0;
@@ -357,11 +356,15 @@ void sw_model_load_input(sw_model_work *w, const float *data, const int32_t *ste
     SW_ASSERT(B >= 1 && B <= w->max_batch);
     int T = w->seq_len, I = w->shape.input;
     w->batch = B;
-    for (int b = 0; b < B; b++) {
-        const float *seq = data + (size_t)(index ? index[b] : b) * T * I;
-        for (int t = 0; t < T; t++) {
-            const float *step = seq + (size_t)(steps ? steps[t] : t) * I;
-            for (int i = 0; i < I; i++) w->x[((size_t)t * B + b) * I + i] = (sw_real)step[i];
+    /* Step by step, so that x is written in order: sequence by sequence, each step's
+     * few values landed far from the last ones (B*I apart) and the stores missed the
+     * cache (this copy took 3% of a T=500 run). */
+    for (int t = 0; t < T; t++) {
+        size_t at = (size_t)(steps ? steps[t] : t) * I;
+        sw_real *out = w->x + (size_t)t * B * I;
+        for (int b = 0; b < B; b++) {
+            const float *step = data + (size_t)(index ? index[b] : b) * T * I + at;
+            for (int i = 0; i < I; i++) out[(size_t)b * I + i] = (sw_real)step[i];
         }
     }
 }

@@ -388,7 +388,10 @@ int sw_record_alloc(sw_run_result *r, const sw_config *cfg)
         const sw_record_row *row = &sw_record[i];
         if (!sw_record_is_array(row)) continue;
         size_t n = sw_record_count(row, &s);
-        void *a = calloc(n ? n : 1, sw_record_mem_size(row->type));
+        size_t bytes = (n ? n : 1) * sw_record_mem_size(row->type);
+        /* a large array on huge pages (common.h); the small ones from the heap, where
+         * calloc skips zeroing what is fresh */
+        void *a = bytes >= SW_LARGE_BYTES ? sw_calloc_large(bytes) : calloc(1, bytes);
         if (!a) rc = SW_ENOMEM;
         sw_record_set_array(sw_record_field(row, r), a);
     }

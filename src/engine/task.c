@@ -366,7 +366,7 @@ int sw_dataset_generate(sw_dataset *d, const sw_task_config *task, int n, uint64
     SW_ASSERT(n >= 0 && lay.steps >= 1 && lay.input >= 1 && !sw_task_reads_file(task->kind));
     size_t per_seq = (size_t)lay.steps * (size_t)lay.input;
     size_t per_target = lay.target == SW_TARGET_CLASS_STEPS ? (size_t)lay.steps : 1;
-    d->x = malloc((size_t)n * per_seq * sizeof *d->x + 1);
+    d->x = sw_alloc_large((size_t)n * per_seq * sizeof *d->x + 1);
     if (lay.target == SW_TARGET_VALUE_LAST)
         d->v = malloc((size_t)n * lay.outputs * sizeof *d->v + 1);
     else

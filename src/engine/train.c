@@ -282,6 +282,15 @@ static double sum_of_row_norms(const sw_real *v, int P, int n)
     return sum;
 }
 
+/* out (n) = sum over the P rows of v (P,n), row after row in float. The pointers do not
+ * alias (restrict), so the columns are summed in vector registers. */
+static void sum_rows(float *restrict out, const sw_real *restrict v, int P, int n)
+{
+    for (int j = 0; j < n; j++) out[j] = 0;
+    for (int b = 0; b < P; b++)
+        for (int j = 0; j < n; j++) out[j] += (float)v[(size_t)b * n + j];
+}
+
 /* Per-timestep gradients on the probe set with the current weights, into record r. */
 static void record_gradients(run_state *st, sw_run_result *res, int r, int epoch)
 {
@@ -299,10 +308,7 @@ static void record_gradients(run_state *st, sw_run_result *res, int r, int epoch
     for (int l = 0; l < L; l++)
         for (int t = 0; t < T; t++) {
             const sw_real *dh = w->dh_total[l] + (size_t)t * P * H;
-            float *mean = res->dloss_dh + (((size_t)r * L + l) * T + t) * H;
-            for (int j = 0; j < H; j++) mean[j] = 0;
-            for (int b = 0; b < P; b++)
-                for (int j = 0; j < H; j++) mean[j] += (float)dh[(size_t)b * H + j];
+            sum_rows(res->dloss_dh + (((size_t)r * L + l) * T + t) * H, dh, P, H);
             res->dloss_dh_norm[((size_t)r * L + l) * T + t] = (float)sum_of_row_norms(dh, P, H);
             res->dW_hh_norm[((size_t)r * L + l) * T + t] = (float)st->step_norms[(size_t)l * T + t];
         }
