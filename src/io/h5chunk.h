@@ -40,8 +40,11 @@ void sw_h5_chunk_bufs_free(sw_h5_chunk_bufs *b);
  * the chunk's size: what reading it through HDF5 checks, without unshuffling or converting
  * it. Only for datasets whose filters are Fletcher-32 alone or shuffle, deflate and
  * Fletcher-32, with no filter skipped in any chunk: *handled is false otherwise (nothing
- * reported; the caller reads the dataset through HDF5). SW_OK, SW_ENOMEM, or SW_EFORMAT with
- * the reason in why (an HDF5 call's own is then on its error stack). */
+ * reported; the caller reads the dataset through HDF5). The inflating stays although the
+ * checksum covers the deflated bytes: Fletcher-32 cannot tell a 16-bit word 0x0000 from
+ * 0xffff, and a chunk that passes here must also read back in any HDF5 reader. SW_OK,
+ * SW_ENOMEM, or SW_EFORMAT with the reason in why (an HDF5 call's own is then on its error
+ * stack). */
 int sw_h5_check_chunks(hid_t d, int rank, const hsize_t *dims, size_t elem, sw_h5_chunk_bufs *b, bool *handled,
                        char *why, size_t whylen);
 

@@ -10,13 +10,22 @@
 
 #include "h5write.h"
 
+/* Attribute `name` of loc, opened into *a: SW_OK, SW_ENOTFOUND or SW_EFORMAT. Opened at
+ * once, and looked for only when that fails (a look first cost a second search of the
+ * object's attributes, every attribute read: a twentieth of verifying a run file). */
+static int open_attr(hid_t loc, const char *name, hid_t *a)
+{
+    if ((*a = H5Aopen(loc, name, H5P_DEFAULT)) >= 0) return SW_OK;
+    htri_t e = H5Aexists(loc, name);
+    return e == 0 ? SW_ENOTFOUND : SW_EFORMAT;
+}
+
 int sw_h5r_str(hid_t loc, const char *name, char **out)
 {
     *out = NULL;
-    htri_t e;
-    if ((e = H5Aexists(loc, name)) <= 0) return e == 0 ? SW_ENOTFOUND : SW_EFORMAT;
-    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-    if (a < 0) return SW_EFORMAT;
+    hid_t a;
+    int found = open_attr(loc, name, &a);
+    if (found != SW_OK) return found;
     hid_t ft = H5Aget_type(a), s = H5Aget_space(a);
     int rc = SW_EFORMAT;
     if (ft >= 0 && s >= 0 && H5Tget_class(ft) == H5T_STRING && H5Sget_simple_extent_npoints(s) == 1) {
@@ -50,10 +59,9 @@ int sw_h5r_str(hid_t loc, const char *name, char **out)
 
 int sw_h5r_f64(hid_t loc, const char *name, double *out)
 {
-    htri_t e;
-    if ((e = H5Aexists(loc, name)) <= 0) return e == 0 ? SW_ENOTFOUND : SW_EFORMAT;
-    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-    if (a < 0) return SW_EFORMAT;
+    hid_t a;
+    int found = open_attr(loc, name, &a);
+    if (found != SW_OK) return found;
     hid_t ft = H5Aget_type(a), s = H5Aget_space(a);
     int rc = SW_EFORMAT;
     H5T_class_t c = ft >= 0 ? H5Tget_class(ft) : H5T_NO_CLASS;
@@ -67,10 +75,9 @@ int sw_h5r_f64(hid_t loc, const char *name, double *out)
 
 int sw_h5r_i64(hid_t loc, const char *name, long long *out)
 {
-    htri_t e;
-    if ((e = H5Aexists(loc, name)) <= 0) return e == 0 ? SW_ENOTFOUND : SW_EFORMAT;
-    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-    if (a < 0) return SW_EFORMAT;
+    hid_t a;
+    int found = open_attr(loc, name, &a);
+    if (found != SW_OK) return found;
     hid_t ft = H5Aget_type(a), s = H5Aget_space(a);
     int rc = SW_EFORMAT;
     H5T_class_t c = ft >= 0 ? H5Tget_class(ft) : H5T_NO_CLASS;
@@ -111,10 +118,9 @@ static int read_numeric_attr(hid_t loc, const char *name, hid_t mem_type, size_t
 {
     *out = NULL;
     *n = 0;
-    htri_t e;
-    if ((e = H5Aexists(loc, name)) <= 0) return e == 0 ? SW_ENOTFOUND : SW_EFORMAT;
-    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-    if (a < 0) return SW_EFORMAT;
+    hid_t a;
+    int found = open_attr(loc, name, &a);
+    if (found != SW_OK) return found;
     hid_t ft = H5Aget_type(a), s = H5Aget_space(a);
     int rc = SW_EFORMAT;
     hssize_t np = s >= 0 ? H5Sget_simple_extent_npoints(s) : -1;

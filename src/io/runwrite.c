@@ -23,6 +23,7 @@
 
 #include <limits.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,19 +113,55 @@ static int write_config_group(sw_h5w *w, hid_t root, const sw_config *cfg)
 
 /* ---- the run record: record.c's table, written row by row ------------------------------ */
 
+/* One use of a dimension scale: an entry of its REFERENCE_LIST attribute, laid out as the
+ * HDF5 Dimension Scale specification (and H5DS, whose ds_list_t this is) has it: an object
+ * reference to the array and the index of its dimension. */
+typedef struct {
+    hobj_ref_t array;
+    int dim;
+} scale_use;
+
 /* The group the writer is filling and the dimension scales made in it so far (a group's
- * scales come before the arrays that use them, so these are all an array can need). */
+ * scales come before the arrays that use them, so these are all an array can need), each
+ * with a reference to it and the arrays attached to it so far. An array's DIMENSION_LIST is
+ * written with the array; a scale's REFERENCE_LIST once, when the group is done. Attaching
+ * with H5DSattach_scale instead, one dimension at a time, read, deleted and rewrote both
+ * attributes at every call (a tenth of writing a reference run's file). */
 typedef struct {
     char path[64];
     hid_t id;
     int n_scales;
     hid_t scales[8];
     const char *scale_names[8];
+    hobj_ref_t scale_refs[8];
+    scale_use *uses[8];
+    int n_uses[8], cap_uses[8];
 } record_group;
 
-static void close_record_group(record_group *g)
+/* The REFERENCE_LIST attribute of each scale of g that arrays use (a failure is the
+ * writer's). */
+static void write_reference_lists(sw_h5w *w, record_group *g)
 {
+    hid_t t = w->rc ? -1 : H5Tcreate(H5T_COMPOUND, sizeof(scale_use));
+    if (!w->rc && (t < 0 || H5Tinsert(t, "dataset", offsetof(scale_use, array), H5T_STD_REF_OBJ) < 0 ||
+                   H5Tinsert(t, "dimension", offsetof(scale_use, dim), H5T_NATIVE_INT) < 0))
+        sw_h5w_fail(w, SW_EHDF5, "the type of REFERENCE_LIST in %s", g->path);
+    for (int i = 0; i < g->n_scales && !w->rc; i++) {
+        hsize_t n = (hsize_t)g->n_uses[i];
+        if (n) sw_h5w_attr(w, g->scales[i], "REFERENCE_LIST", t, t, 1, &n, g->uses[i]);
+    }
+    if (t >= 0) H5Tclose(t);
+}
+
+static void close_record_group(sw_h5w *w, record_group *g)
+{
+    write_reference_lists(w, g);
     close_ids(g->scales, g->n_scales);
+    for (int i = 0; i < g->n_scales; i++) {
+        free(g->uses[i]);
+        g->uses[i] = NULL;
+        g->n_uses[i] = g->cap_uses[i] = 0;
+    }
     if (g->id >= 0) H5Gclose(g->id);
     g->id = -1;
     g->n_scales = 0;
@@ -152,11 +189,52 @@ static void open_record_group(sw_h5w *w, hid_t file, const char *path, record_gr
     if (w->rc && loc >= 0 && loc != file) H5Gclose(loc);
 }
 
-static hid_t find_scale(const record_group *g, const char *name)
+/* The index in g of the scale called name, or -1. */
+static int find_scale(const record_group *g, const char *name)
 {
     for (int i = 0; name && i < g->n_scales; i++)
-        if (strcmp(g->scale_names[i], name) == 0) return g->scales[i];
+        if (strcmp(g->scale_names[i], name) == 0) return i;
     return -1;
+}
+
+/* Attaches g's scales `which` (-1: none) to the dimensions of array d (`name` in g), in the
+ * Dimension Scale specification's format, as H5DSattach_scale would one by one: d gets
+ * DIMENSION_LIST (per dimension, a list of references to its scales: one or none), and
+ * each scale a REFERENCE_LIST entry, written by close_record_group. */
+static void attach_row_scales(sw_h5w *w, record_group *g, hid_t d, const int *which, int rank, const char *name)
+{
+    hobj_ref_t self;
+    hvl_t lists[SW_RECORD_MAX_RANK];
+    bool any = false;
+    for (int i = 0; i < rank; i++) {
+        lists[i] = which[i] >= 0 ? (hvl_t){1, &g->scale_refs[which[i]]} : (hvl_t){0, NULL};
+        any = any || which[i] >= 0;
+    }
+    if (w->rc || !any) return;
+    if (H5Rcreate(&self, d, ".", H5R_OBJECT, -1) < 0) {
+        sw_h5w_fail(w, SW_EHDF5, "a reference to '%s'", name);
+        return;
+    }
+    for (int i = 0; i < rank; i++) {
+        int k = which[i];
+        if (k < 0) continue;
+        if (g->n_uses[k] == g->cap_uses[k]) {
+            int cap = g->cap_uses[k] ? 2 * g->cap_uses[k] : 8;
+            scale_use *more = realloc(g->uses[k], (size_t)cap * sizeof *more);
+            if (!more) {
+                sw_h5w_fail(w, SW_ENOMEM, "out of memory for the scales of '%s'", name);
+                return;
+            }
+            g->uses[k] = more;
+            g->cap_uses[k] = cap;
+        }
+        g->uses[k][g->n_uses[k]++] = (scale_use){self, i};
+    }
+    hid_t t = H5Tvlen_create(H5T_STD_REF_OBJ);
+    hsize_t n = (hsize_t)rank;
+    if (t < 0) sw_h5w_fail(w, SW_EHDF5, "the type of DIMENSION_LIST of '%s'", name);
+    sw_h5w_attr(w, d, "DIMENSION_LIST", t, t, 1, &n, lists);
+    if (t >= 0) H5Tclose(t);
 }
 
 /* A coordinate: int32 dataset [n] holding the row's array or first, first+1, ..., made a
@@ -188,17 +266,22 @@ static void write_scale_row(sw_h5w *w, record_group *g, const sw_record_row *row
         H5Dclose(d);
         return;
     }
+    if (H5Rcreate(&g->scale_refs[g->n_scales], d, ".", H5R_OBJECT, -1) < 0) {
+        sw_h5w_fail(w, SW_EHDF5, "a reference to '%s'", name);
+        H5Dclose(d);
+        return;
+    }
     g->scales[g->n_scales] = d;
     g->scale_names[g->n_scales++] = name;
 }
 
 /* A data array with its dimension scales attached and a long_name. */
-static void write_array_row(sw_h5w *w, const record_group *g, const sw_record_row *row, const void *array,
+static void write_array_row(sw_h5w *w, record_group *g, const sw_record_row *row, const void *array,
                             const sw_record_sizes *s)
 {
     const char *name = sw_record_name(row);
     hsize_t dims[SW_RECORD_MAX_RANK];
-    hid_t scales[SW_RECORD_MAX_RANK];
+    int scales[SW_RECORD_MAX_RANK];
     for (int i = 0; i < row->rank; i++) {
         dims[i] = (hsize_t)s->n[row->dims[i]];
         scales[i] = find_scale(g, row->scales[i]);
@@ -207,7 +290,7 @@ static void write_array_row(sw_h5w *w, const record_group *g, const sw_record_ro
     hid_t d = row->flags & SW_REC_TRAINED ? sw_h5w_dset_trained(w, g->id, name, ftype, mtype, row->rank, dims, array)
                                           : sw_h5w_dset(w, g->id, name, ftype, mtype, row->rank, dims, array);
     if (d < 0) return;
-    attach_scales(w, d, scales, row->rank, name);
+    attach_row_scales(w, g, d, scales, row->rank, name);
     sw_h5w_attr_str(w, d, "long_name", row->long_name);
     H5Dclose(d);
 }
@@ -254,7 +337,7 @@ static int write_record(sw_h5w *w, hid_t file, const sw_config *cfg, const sw_ru
         char path[64];
         sw_record_group(row, path, sizeof path);
         if (strcmp(path, g.path) != 0) {
-            close_record_group(&g);
+            close_record_group(w, &g);
             open_record_group(w, file, path, &g);
         }
         const void *field = sw_record_field_const(row, r);
@@ -267,7 +350,7 @@ static int write_record(sw_h5w *w, hid_t file, const sw_config *cfg, const sw_ru
         default: sw_h5w_fail(w, SW_EINVAL, "%s has an unknown kind", row->path);
         }
     }
-    close_record_group(&g);
+    close_record_group(w, &g);
     return w->rc;
 }
 
