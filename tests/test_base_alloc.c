@@ -51,7 +51,7 @@ int main(void)
         if (!a) continue;
         CHECK((uintptr_t)a % 64 == 0, "sw_alloc_large(%zu) at %p: not 64-byte aligned", n, (void *)a);
         if (n >= SW_LARGE_BYTES)
-            CHECK((uintptr_t)a % SW_LARGE_BYTES == 0, "sw_alloc_large(%zu) at %p: not 2 MiB aligned", n, (void *)a);
+            CHECK((uintptr_t)a % SW_HUGE_PAGE_BYTES == 0, "sw_alloc_large(%zu) at %p: not 2 MiB aligned", n, (void *)a);
         memset(a, 0xA5, n); /* every byte writable */
         free(a);
         unsigned char *z = sw_calloc_large(n);

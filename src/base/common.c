@@ -107,11 +107,11 @@ int sw_edit_distance(const char *a, const char *b)
  * first written: the vanishing study's data sets at T=500 (110 MB a run) took 27,000 faults,
  * and a fault costs several microseconds under virtualisation (measured: page faults 6-7% of a
  * shortened study's CPU time). With huge pages the same block takes 55. */
-#define HUGE_PAGE SW_LARGE_BYTES
+#define HUGE_PAGE SW_HUGE_PAGE_BYTES
 
 void *sw_alloc_large(size_t bytes)
 {
-    if (bytes < HUGE_PAGE) return aligned_alloc(64, (bytes + 63) / 64 * 64);
+    if (bytes < SW_LARGE_BYTES) return aligned_alloc(64, (bytes + 63) / 64 * 64);
     size_t rounded = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
     void *p = NULL;
     if (posix_memalign(&p, HUGE_PAGE, rounded)) return NULL;
@@ -140,7 +140,7 @@ void sw_malloc_tune(void)
 {
 #ifdef __GLIBC__
     if (getenv("GLIBC_TUNABLES") || getenv("MALLOC_TRIM_THRESHOLD_") || getenv("MALLOC_MMAP_THRESHOLD_")) return;
-    mallopt(M_MMAP_THRESHOLD, 4 << 20);
+    mallopt(M_MMAP_THRESHOLD, (int)SW_LARGE_BYTES); /* sw_alloc_large's huge pages from here */
     mallopt(M_TRIM_THRESHOLD, 8 << 20);
 #endif
 }

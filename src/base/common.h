@@ -76,14 +76,21 @@ double sw_now(void);
 void sw_malloc_tune(void);
 
 /* A large block (a run's data set, its training buffers): `bytes` bytes aligned to 64, of
- * unspecified contents, freed with free(); NULL when out of memory. From 2 MiB up it is
- * aligned to 2 MiB and the kernel is asked to back it with huge pages (Linux's transparent
+ * unspecified contents, freed with free(); NULL when out of memory. From SW_LARGE_BYTES up it
+ * is aligned to 2 MiB and the kernel is asked to back it with huge pages (Linux's transparent
  * huge pages, when they are enabled for those who ask): one page fault per 2 MiB instead of
  * 512, which cost a run's setup more than writing the data (see common.c). */
 void *sw_alloc_large(size_t bytes);
 
-/* The size from which sw_alloc_large uses huge pages. */
-#define SW_LARGE_BYTES ((size_t)2 << 20)
+/* The size from which sw_alloc_large uses huge pages: sw_malloc_tune's mmap threshold, so
+ * that only blocks that would be fresh mappings anyway get them. A smaller block comes from
+ * the heap, whose freed memory, already faulted in, serves what the process allocates next
+ * (a run's data set, then HDF5's buffers for its file: with that data set on huge pages the
+ * buffers took fresh pages, and writing the reference run's file cost 1.4-1.5x). */
+#define SW_LARGE_BYTES ((size_t)4 << 20)
+
+/* A huge page: the alignment and rounding of sw_alloc_large's large blocks. */
+#define SW_HUGE_PAGE_BYTES ((size_t)2 << 20)
 
 /* sw_alloc_large's block, zeroed. */
 void *sw_calloc_large(size_t bytes);
