@@ -360,11 +360,23 @@ typedef int lane_index __attribute__((vector_size(VEC_BYTES)));
 #else
 #define LANE_MASK(F, d) (lane_index){F(0, d), F(1, d), F(2, d), F(3, d), F(4, d), F(5, d), F(6, d), F(7, d)}
 #endif
+#ifdef __clang__
+/* clang has no __builtin_shuffle with a mask vector (its __builtin_shufflevector takes the
+ * indices as constants); lane by lane, it makes the same shuffles of these constant masks. */
+static inline vec shuffle_lanes(vec a, vec b, lane_index m)
+{
+    vec o;
+    for (int k = 0; k < LANES; k++) o[k] = m[k] < LANES ? a[m[k]] : b[m[k] - LANES];
+    return o;
+}
+#else
+#define shuffle_lanes(a, b, m) __builtin_shuffle(a, b, m)
+#endif
 #define TRANSPOSE_STAGE(r, d)                                                                                          \
     for (int i = 0; i < LANES; i++)                                                                                    \
         if (!(i & (d))) {                                                                                              \
-            vec lo = __builtin_shuffle(r[i], r[i + (d)], LANE_MASK(SWAP_LO, d));                                        \
-            vec hi = __builtin_shuffle(r[i], r[i + (d)], LANE_MASK(SWAP_HI, d));                                        \
+            vec lo = shuffle_lanes(r[i], r[i + (d)], LANE_MASK(SWAP_LO, d));                                           \
+            vec hi = shuffle_lanes(r[i], r[i + (d)], LANE_MASK(SWAP_HI, d));                                           \
             r[i] = lo, r[i + (d)] = hi;                                                                                \
         }
 
