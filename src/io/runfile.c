@@ -496,27 +496,18 @@ static int read_through(hid_t d, hid_t mtype, int rank, const hsize_t *dims, siz
  * 5% more instructions with them all checked as stored). */
 #define SMALL_ARRAY_BYTES 4096
 
-/* Whether the array of `rank` dims of elem bytes each is a small one (above). */
-static bool small_array(int rank, const hsize_t *dims, size_t elem)
-{
-    size_t bytes = elem;
-    for (int i = 0; i < rank && bytes <= SMALL_ARRAY_BYTES; i++)
-        bytes = dims[i] > SMALL_ARRAY_BYTES ? SIZE_MAX : bytes * (size_t)dims[i];
-    return bytes <= SMALL_ARRAY_BYTES;
-}
-
 /* Reads the non-empty dataset d (file type t) through: its chunks as stored, checked by
  * h5chunk.c, when it is not small and its filters are this program's (no copy, conversion
  * or unshuffling, and a checksum summed many bytes at a time), else through HDF5
  * (read_through), which checks the checksum of each chunk as it reads it. SW_OK, SW_ENOMEM
- * or SW_EFORMAT with the reason in err. */
+ * or SW_EFORMAT with the reason in err. count: its elements (dims multiplied). */
 static int read_back(hid_t d, hid_t t, const char *file, const char *path, sw_record_type type, int rank,
-                     const hsize_t *dims, verify_buf *vb, char *err, size_t errlen)
+                     const hsize_t *dims, size_t count, verify_buf *vb, char *err, size_t errlen)
 {
     char why[160] = "", detail[200];
     bool handled = false;
     size_t fsize = H5Tget_size(t);
-    int rc = fsize > 0 && !small_array(rank, dims, fsize)
+    int rc = fsize > 0 && count > SMALL_ARRAY_BYTES / fsize
                  ? sw_h5_check_chunks(d, rank, dims, fsize, &vb->chunks, &handled, why, sizeof why)
                  : SW_OK;
     if (!handled) rc = read_through(d, sw_h5_record_mem_type(type), rank, dims, sw_record_mem_size(type), vb);
@@ -577,7 +568,7 @@ static int verify_array(hid_t f, const char *file, const char *path, sw_record_t
         sw_set_error(err, errlen, "%s: %s has more elements than this program can hold", file, path);
         goto done;
     }
-    rc = count > 0 ? read_back(d, t, file, path, type, r, dims, vb, err, errlen) : SW_OK;
+    rc = count > 0 ? read_back(d, t, file, path, type, r, dims, count, vb, err, errlen) : SW_OK;
 done:
     if (sp >= 0) H5Sclose(sp);
     if (t >= 0) H5Tclose(t);
