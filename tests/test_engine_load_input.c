@@ -1,0 +1,87 @@
+/* test_engine_load_input: sw_model_load_input (model.h), which copies a batch of (N,T,I)
+ * sequences into the work's time-major x (T,B,I) in blocks of steps, against the plain
+ * step-by-step copy, on sizes that are not multiples of its block (T, B and I odd, T
+ * across several blocks and below one), with and without a permutation of the steps
+ * (task.permute) and a batch index (random rows, repeats allowed), in both the float and
+ * the double engine. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "model.h"
+
+/* The definition: x[t][b][i] = data[index[b]][steps[t]][i]. */
+static void load_plain(sw_real *x, const float *data, const int32_t *steps, const int *index, int B, int T, int I)
+{
+    for (int t = 0; t < T; t++)
+        for (int b = 0; b < B; b++)
+            for (int i = 0; i < I; i++)
+                x[((size_t)t * B + b) * I + i] =
+                    (sw_real)data[((size_t)(index ? index[b] : b) * T + (steps ? steps[t] : t)) * I + i];
+}
+
+static uint64_t next(uint64_t *s)
+{
+    *s = *s * 6364136223846793005u + 1442695040888963407u;
+    return *s >> 33;
+}
+
+/* One case: N sequences, a batch of B of them into a work sized for max_batch. */
+static void check_case(int T, int I, int B, int max_batch, int permute, int indexed, uint64_t *seed)
+{
+    int N = B + 7;
+    sw_model_shape shape = {.cell = SW_CELL_RNN, .activation = SW_ACT_TANH, .head = SW_TARGET_CLASS_LAST,
+                            .input = I, .hidden = 3, .layers = 1, .gates = 1, .outputs = 2};
+    sw_model_work *w = NULL;
+    CHECK(sw_model_work_create(&w, &shape, max_batch, T, 0) == SW_OK, "work T=%d I=%d B=%d", T, I, B);
+    float *data = malloc((size_t)N * T * I * sizeof *data); /* exact size: ASan sees any read past it */
+    int32_t *steps = malloc((size_t)T * sizeof *steps);
+    int *index = malloc((size_t)B * sizeof *index);
+    sw_real *want = calloc((size_t)max_batch * T * I, sizeof *want);
+    if (!w || !data || !steps || !index || !want) {
+        CHECK(0, "out of memory");
+        goto done;
+    }
+    for (size_t k = 0; k < (size_t)N * T * I; k++) data[k] = (float)k + 0.25f; /* every value distinct */
+    for (int t = 0; t < T; t++) steps[t] = t;
+    for (int t = T - 1; t > 0; t--) { /* Fisher-Yates */
+        int u = (int)(next(seed) % (uint64_t)(t + 1));
+        int32_t tmp = steps[t];
+        steps[t] = steps[u], steps[u] = tmp;
+    }
+    for (int b = 0; b < B; b++) index[b] = (int)(next(seed) % (uint64_t)N);
+    const int32_t *s = permute ? steps : NULL;
+    const int *ix = indexed ? index : NULL;
+    /* Stale values from a previous, larger batch must not matter: only T*B*I are compared. */
+    for (size_t k = 0; k < (size_t)max_batch * T * I; k++) w->x[k] = -1;
+    sw_model_load_input(w, data, s, ix, B);
+    load_plain(want, data, s, ix, B, T, I);
+    size_t n = (size_t)T * B * I, first_bad = n;
+    for (size_t k = 0; k < n && first_bad == n; k++)
+        if (w->x[k] != want[k]) first_bad = k;
+    CHECK(w->batch == B, "batch %d, want %d", w->batch, B);
+    CHECK(first_bad == n, "T=%d I=%d B=%d permute=%d index=%d: x[%zu] = %g, want %g", T, I, B, permute, indexed,
+          first_bad, first_bad < n ? (double)w->x[first_bad] : 0.0, first_bad < n ? (double)want[first_bad] : 0.0);
+done:
+    free(want), free(index), free(steps), free(data);
+    sw_model_work_free(w);
+}
+
+int main(void)
+{
+    /* I = 1 (pixels) copies 256 steps a block, I = 10 (mean_sign) 25, I = 17 16. */
+    const int Ts[] = {1, 7, 24, 25, 26, 53, 301, 517};
+    const int Is[] = {1, 3, 10, 17};
+    const int Bs[] = {1, 5, 33};
+    uint64_t seed = 12345;
+    for (size_t a = 0; a < sizeof Ts / sizeof *Ts; a++)
+        for (size_t c = 0; c < sizeof Is / sizeof *Is; c++)
+            for (size_t d = 0; d < sizeof Bs / sizeof *Bs; d++)
+                for (int mode = 0; mode < 4; mode++) {
+                    if (Ts[a] > 60 && (Bs[d] > 5 || Is[c] > 3) && mode != 3) continue; /* the long ones once */
+                    check_case(Ts[a], Is[c], Bs[d], Bs[d] + (mode & 1), mode & 1, mode >> 1 & 1, &seed);
+                }
+    return check_report("engine_load_input");
+}
