@@ -331,7 +331,7 @@ int sw_model_work_create(sw_model_work **out, const sw_model_shape *shape, int m
 void sw_model_work_free(sw_model_work *w)
 {
     if (!w) return;
-    free(w->block);
+    sw_free_large(w->block);
     free(w);
 }
 
