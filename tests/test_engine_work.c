@@ -1,5 +1,9 @@
 /* test_engine_work: the model's work area (model.h). Its block: from one huge page up, on
- * huge pages (2 MiB-aligned) even below SW_LARGE_BYTES, zeroed. sw_model_load_input, which copies a batch of (N,T,I)
+ * huge pages (2 MiB-aligned) even below SW_LARGE_BYTES, zeroed. The recording pass's
+ * per-step norms of d loss / d W_hh, 4 steps side by side in norm_scratch, bit for bit
+ * those of the one-step-at-a-time path (norm_scratch NULL), for step counts around 4 and
+ * every recurrent cell; norm_scratch absent when it would exceed 256 KiB.
+ * sw_model_load_input, which copies a batch of (N,T,I)
  * sequences into the work's time-major x (T,B,I) in blocks of steps, against the plain
  * step-by-step copy, on sizes that are not multiples of its block (T, B and I odd, T
  * across several blocks and below one), with and without a permutation of the steps
@@ -86,9 +90,78 @@ static void check_block(void)
     sw_model_work_free(w);
 }
 
+/* Per-step dW_hh norms (L,T) of one recording backward pass. */
+static void step_norms_of(sw_model_work *w, const sw_params *p, const sw_params *g, sw_real *grad_flat, size_t n,
+                          const sw_targets *y, double *norms)
+{
+    memset(grad_flat, 0, n * sizeof *grad_flat);
+    sw_model_forward(w, p, y, 0, NULL, NULL);
+    sw_model_backward(w, p, g, y, norms);
+}
+
+static void check_step_norms(sw_cell_kind cell, int T, uint64_t *seed)
+{
+    enum { I = 3, H = 5, B = 3, L = 2 };
+    sw_model_shape shape = {.cell = cell, .activation = SW_ACT_TANH, .head = SW_TARGET_CLASS_LAST, .input = I,
+                            .hidden = H, .layers = L, .gates = sw_cell_gates(cell), .outputs = 2};
+    size_t n = sw_param_count(&shape);
+    sw_real *flat = malloc(2 * n * sizeof *flat), *x = malloc((size_t)B * T * I * sizeof *x);
+    double *a = calloc((size_t)L * T, sizeof *a), *b = calloc((size_t)L * T, sizeof *b);
+    sw_params params, grads;
+    sw_model_work *w = NULL;
+    CHECK(sw_model_work_create(&w, &shape, B, T, 1) == SW_OK, "work");
+    if (!flat || !x || !a || !b || !w) {
+        CHECK(0, "out of memory");
+        goto done;
+    }
+    sw_params_bind(&params, flat, &shape);
+    sw_params_bind(&grads, flat + n, &shape);
+    for (size_t i = 0; i < n; i++) flat[i] = (sw_real)((double)next(seed) / (1u << 31) - 0.5);
+    for (size_t i = 0; i < (size_t)B * T * I; i++) x[i] = (sw_real)((double)next(seed) / (1u << 30) - 1.0);
+    int32_t labels[B] = {0, 1, 1};
+    sw_targets y = {labels, NULL};
+    sw_model_pack(w, &params);
+    sw_model_load_input_real(w, x, B);
+    CHECK(w->norm_scratch != NULL, "%s H=%d: no norm_scratch", sw_cell_name(cell), H);
+    step_norms_of(w, &params, &grads, flat + n, n, &y, a);
+    sw_real *kept = w->norm_scratch;
+    w->norm_scratch = NULL; /* one step at a time */
+    step_norms_of(w, &params, &grads, flat + n, n, &y, b);
+    w->norm_scratch = kept;
+    int nonzero = 0;
+    for (int i = 0; i < L * T; i++) nonzero += a[i] != 0;
+    CHECK(T == 1 || nonzero >= L * (T - 1), "%s T=%d: %d of %d step norms nonzero", sw_cell_name(cell), T, nonzero, L * T);
+    CHECK(!memcmp(a, b, (size_t)L * T * sizeof *a), "%s T=%d: step norms 4 at a time differ from one at a time",
+          sw_cell_name(cell), T);
+done:
+    sw_model_work_free(w);
+    free(a), free(b), free(x), free(flat);
+}
+
+/* Past 256 KiB (lstm H=80: 4 x 80 x 320 floats), no norm_scratch. */
+static void check_norm_scratch_bound(void)
+{
+    sw_model_shape shape = {.cell = SW_CELL_LSTM, .activation = SW_ACT_TANH, .head = SW_TARGET_CLASS_LAST, .input = 2,
+                            .hidden = 80, .layers = 1, .gates = 4, .outputs = 2};
+    sw_model_work *w = NULL;
+    CHECK(sw_model_work_create(&w, &shape, 2, 3, 1) == SW_OK, "work");
+    if (w) CHECK(w->norm_scratch == NULL, "lstm H=80: a norm_scratch of more than 256 KiB");
+    sw_model_work_free(w);
+    shape.hidden = 64; /* 256 KiB exactly (in float) */
+    CHECK(sw_model_work_create(&w, &shape, 2, 3, 0) == SW_OK, "work");
+    if (w) CHECK(w->norm_scratch == NULL, "a work without record_dh has a norm_scratch");
+    sw_model_work_free(w);
+}
+
 int main(void)
 {
     check_block();
+    check_norm_scratch_bound();
+    uint64_t norm_seed = 99;
+    const sw_cell_kind cells[] = {SW_CELL_RNN, SW_CELL_LSTM, SW_CELL_GRU};
+    const int steps[] = {1, 2, 4, 5, 8, 11};
+    for (int c = 0; c < 3; c++)
+        for (size_t k = 0; k < sizeof steps / sizeof *steps; k++) check_step_norms(cells[c], steps[k], &norm_seed);
     /* I = 1 (pixels) copies 256 steps a block, I = 10 (mean_sign) 25, I = 17 16. */
     const int Ts[] = {1, 7, 24, 25, 26, 53, 301, 517};
     const int Is[] = {1, 3, 10, 17};

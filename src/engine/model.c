@@ -246,6 +246,19 @@ int sw_model_init_params(const sw_params *p, const sw_model_shape *s, const sw_m
 
 /* ---- work area ------------------------------------------------------------------ */
 
+/* step_norms: steps whose dW_hh norms are summed side by side, and the most scratch
+ * they may take. */
+#define NORM_STEPS 4
+#define NORM_SCRATCH_BYTES ((size_t)256 << 10)
+
+/* Values from one step's product to the next in norm_scratch: 64-byte aligned, as
+ * dw_scratch is. */
+static size_t norm_slice_values(size_t n)
+{
+    size_t per_line = 64 / sizeof(sw_real);
+    return (n + per_line - 1) / per_line * per_line;
+}
+
 /* Carves n values out of the block, 64-byte aligned; with base NULL it only counts. */
 static sw_real *carve(char *base, size_t *used, size_t n)
 {
@@ -298,6 +311,11 @@ static void layout_work(sw_model_work *w, char *base, size_t *used, int record_d
     w->dlogits = carve(base, used, readout_steps * B * C);
     w->dfc_scratch = carve(base, used, H * C);
     w->dw_scratch = carve(base, used, widest * GH);
+    /* step_norms's products, NORM_STEPS at once, when they are small (up to 256 KiB). */
+    size_t norm_slice = norm_slice_values(H * GH);
+    w->norm_scratch = record_dh && s->cell != SW_CELL_TRANSFORMER && NORM_STEPS * norm_slice * sizeof(sw_real) <= NORM_SCRATCH_BYTES
+                          ? carve(base, used, NORM_STEPS * norm_slice)
+                          : NULL;
     if (s->cell == SW_CELL_TRANSFORMER) sw_tf_layout(w, base, used);
 }
 
@@ -1040,11 +1058,30 @@ static void step_norms(sw_model_work *w, int l, double *out)
     int T = w->seq_len, B = w->batch, H = w->shape.hidden, GH = w->shape.gates * H;
     size_t step = (size_t)B * H, gstep = (size_t)B * GH, n = (size_t)H * GH;
     out[0] = 0; /* h_{-1} = 0: step 0 contributes nothing to d loss / d W_hh */
-    for (int t = 1; t < T; t++) {
+    int t = 1;
+    /* Each step's sum of squares is one chain of dependent additions (4 cycles each, 3x
+     * the step's product at H=64), in the order of the elements: NORM_STEPS steps'
+     * products at once, then their chains side by side, each in that order, so every norm
+     * is what it was alone (fma written out: the compiler contracted one path's multiply-
+     * add and not the other's; in float, whose squares are exact in double, no matter). */
+    size_t slice = norm_slice_values(n);
+    for (; w->norm_scratch && t + NORM_STEPS <= T; t += NORM_STEPS) {
+        for (int s = 0; s < NORM_STEPS; s++) {
+            sw_real *dw = w->norm_scratch + s * slice;
+            memset(dw, 0, n * sizeof(sw_real));
+            sw_matmul_at_acc(dw, w->h[l] + (t + s - 1) * step, w->dhp + (t + s) * gstep, B, H, GH);
+        }
+        double sq[NORM_STEPS] = {0};
+        const sw_real *dw = w->norm_scratch;
+        for (size_t i = 0; i < n; i++)
+            for (int s = 0; s < NORM_STEPS; s++) sq[s] = fma((double)dw[s * slice + i], dw[s * slice + i], sq[s]);
+        for (int s = 0; s < NORM_STEPS; s++) out[t + s] = sqrt(sq[s]);
+    }
+    for (; t < T; t++) {
         memset(w->dw_scratch, 0, n * sizeof(sw_real));
         sw_matmul_at_acc(w->dw_scratch, w->h[l] + (t - 1) * step, w->dhp + t * gstep, B, H, GH);
         double sq = 0;
-        for (size_t i = 0; i < n; i++) sq += (double)w->dw_scratch[i] * w->dw_scratch[i];
+        for (size_t i = 0; i < n; i++) sq = fma((double)w->dw_scratch[i], w->dw_scratch[i], sq);
         out[t] = sqrt(sq);
     }
 }
