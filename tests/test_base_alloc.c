@@ -1,6 +1,7 @@
 /* test_base_alloc: sw_alloc_large / sw_calloc_large / sw_free_large (common.h): alignment,
  * zeroing, sizes on both sides of SW_LARGE_BYTES, and on Linux with transparent huge pages
- * the kernel's record of the advice (VmFlags "hg" in /proc/self/smaps) for a large block;
+ * the kernel's record of the advice (VmFlags "hg" in /proc/self/smaps) for a large block
+ * and for the huge page inside a heap block of 4 MiB - 1;
  * the reuse of freed large blocks: only for the same rounded size, zeroed again by
  * sw_calloc_large, kept within the most live bytes so far and at most 8, from threads at
  * once. */
@@ -186,6 +187,13 @@ int main(void)
         if (n >= SW_LARGE_BYTES && thp_available()) {
             int advised = advised_huge(z);
             CHECK(advised != 0, "sw_calloc_large(%zu): the mapping has no huge-page advice (VmFlags hg)", n);
+        }
+        if (n >= 2 * SW_HUGE_PAGE_BYTES - 1 && n < SW_LARGE_BYTES && thp_available()) {
+            /* from the heap, the huge page that lies whole inside it advised */
+            uintptr_t inside = ((uintptr_t)z + SW_HUGE_PAGE_BYTES - 1) / SW_HUGE_PAGE_BYTES * SW_HUGE_PAGE_BYTES;
+            int advised = advised_huge((void *)inside);
+            CHECK(advised != 0, "sw_calloc_large(%zu) from the heap: its whole huge page at %p has no advice", n,
+                  (void *)inside);
         }
         sw_free_large(z);
     }

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,9 +174,25 @@ static void *fresh_large_locked(size_t rounded, void **evicted, size_t *n_evicte
     return p;
 }
 
+/* A block below SW_LARGE_BYTES, from the heap; from one huge page up, the huge pages that
+ * lie whole inside it are advised as such: the reference run's data set (4.0 MB) took some
+ * 1000 page faults, and its memory, freed, still serves HDF5's buffers from the heap. */
+static void *heap_block(size_t bytes)
+{
+    void *p = aligned_alloc(64, (bytes + 63) / 64 * 64);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (p && bytes >= HUGE_PAGE) {
+        uintptr_t lo = ((uintptr_t)p + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+        uintptr_t hi = ((uintptr_t)p + bytes) / HUGE_PAGE * HUGE_PAGE;
+        if (hi > lo) (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+    }
+#endif
+    return p;
+}
+
 void *sw_alloc_large(size_t bytes)
 {
-    if (bytes < SW_LARGE_BYTES) return aligned_alloc(64, (bytes + 63) / 64 * 64);
+    if (bytes < SW_LARGE_BYTES) return heap_block(bytes);
     size_t rounded = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
     void *p = NULL, *evicted[LARGE_SPARE_MAX];
     size_t n_evicted = 0;

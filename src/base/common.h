@@ -81,7 +81,8 @@ void sw_malloc_tune(void);
  * kernel is asked to back it with huge pages (Linux's transparent huge pages, when they are
  * enabled for those who ask): one page fault per 2 MiB instead of 512, which cost a run's
  * setup more than writing the data; and a freed block of the same size (rounded to 2 MiB)
- * is handed out again when one is kept (see common.c and sw_large_usage). */
+ * is handed out again when one is kept (see common.c and sw_large_usage). A smaller block
+ * comes from the heap, the huge pages that lie whole inside it advised as such. */
 void *sw_alloc_large(size_t bytes);
 
 /* Frees a block of sw_alloc_large or sw_calloc_large, or any block of malloc and its
