@@ -680,6 +680,47 @@ void sw_sigmoid_inplace(sw_real *x, size_t n)
 }
 #endif
 
+/* One gru cell of one value: what model.c's per-row steps computed, operation for operation
+ * (the sigmoids as sw_sigmoid_inplace, the tanh as sw_tanh_inplace). */
+static inline void gru_cell_one(sw_real *restrict r, sw_real *restrict z, sw_real *restrict n,
+                                const sw_real *restrict hp, const sw_real *restrict h_prev, sw_real *restrict hn,
+                                sw_real *restrict h, int H, int j)
+{
+#ifdef SW_REAL_DOUBLE
+    sw_real rv = 1.0 / (1.0 + exp(-(r[j] + hp[j])));
+    sw_real zv = 1.0 / (1.0 + exp(-(z[j] + hp[H + j])));
+#else
+    sw_real rv = 0.5f + 0.5f * tanh_one(0.5f * (r[j] + hp[j]));
+    sw_real zv = 0.5f + 0.5f * tanh_one(0.5f * (z[j] + hp[H + j]));
+#endif
+    sw_real hnv = hp[2 * H + j];
+    sw_real nv = tanh_one(n[j] + rv * hnv);
+    r[j] = rv, z[j] = zv, n[j] = nv, hn[j] = hnv;
+    h[j] = nv + zv * (h_prev[j] - nv);
+}
+
+void sw_gru_cells(sw_real *restrict a, sw_real *restrict hn, sw_real *restrict h, const sw_real *restrict hp,
+                  const sw_real *restrict h_prev, int R, int H)
+{
+    for (int b = 0; b < R; b++, a += 3 * H, hp += 3 * H, h_prev += H, hn += H, h += H) {
+        sw_real *restrict r = a, *restrict z = a + H, *restrict n = a + 2 * H;
+        int j = 0;
+#ifndef SW_REAL_DOUBLE
+        for (; j + LANES <= H; j += LANES) {
+            vec rv = splat(0.5f) + splat(0.5f) * tanh_vec(splat(0.5f) * (*(const vec_u *)(r + j) +
+                                                                           *(const vec_u *)(hp + j)));
+            vec zv = splat(0.5f) + splat(0.5f) * tanh_vec(splat(0.5f) * (*(const vec_u *)(z + j) +
+                                                                           *(const vec_u *)(hp + H + j)));
+            vec hnv = *(const vec_u *)(hp + 2 * H + j);
+            vec nv = tanh_vec(*(const vec_u *)(n + j) + rv * hnv);
+            *(vec_u *)(r + j) = rv, *(vec_u *)(z + j) = zv, *(vec_u *)(n + j) = nv, *(vec_u *)(hn + j) = hnv;
+            *(vec_u *)(h + j) = nv + zv * (*(const vec_u *)(h_prev + j) - nv);
+        }
+#endif
+        for (; j < H; j++) gru_cell_one(r, z, n, hp, h_prev, hn, h, H, j);
+    }
+}
+
 double sw_kernels_fma_peak(long iters)
 {
     /* 12 chains: more than FMA latency times FMA units on current x86 cores (4 x 2), few
@@ -717,7 +758,7 @@ const sw_kernel_table sw_kernels_table_of_this_build = {
     VARIANT_NAME,     sw_matmul,        sw_matmul_acc_tanh,    sw_packed_size,  sw_pack,
     sw_pack_transposed, sw_matmul_packed, sw_matmul_at_acc,    sw_matmul_part_cols, sw_matmul_at_acc_part,
     sw_colsum_acc,    sw_transpose,     sw_tanh_inplace,       sw_sigmoid_inplace, sw_kernels_fma_peak,
-    sw_matmul_packed_sub,
+    sw_matmul_packed_sub, sw_gru_cells,
 };
 #else
 /* One build of the kernels, no choice: only its own name (or auto) is accepted. */

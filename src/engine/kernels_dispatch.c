@@ -152,6 +152,11 @@ void sw_sigmoid_inplace(sw_real *x, size_t n)
     kernels()->sigmoid_inplace(x, n);
 }
 
+void sw_gru_cells(sw_real *a, sw_real *hn, sw_real *h, const sw_real *hp, const sw_real *h_prev, int R, int H)
+{
+    kernels()->gru_cells(a, hn, h, hp, h_prev, R, H);
+}
+
 double sw_kernels_fma_peak(long iters)
 {
     return kernels()->fma_peak(iters);
