@@ -721,6 +721,47 @@ void sw_gru_cells(sw_real *restrict a, sw_real *restrict hn, sw_real *restrict h
     }
 }
 
+/* One lstm cell of one value: what model.c's steps computed, operation for operation (the
+ * sigmoids as sw_sigmoid_inplace, the tanh as sw_tanh_inplace). */
+static inline void lstm_cell_one(sw_real *restrict a, const sw_real *restrict c_prev, sw_real *restrict c,
+                                 sw_real *restrict tc, sw_real *restrict h, int H, int j)
+{
+#ifdef SW_REAL_DOUBLE
+    sw_real iv = 1.0 / (1.0 + exp(-a[j])), fv = 1.0 / (1.0 + exp(-a[H + j]));
+    sw_real ov = 1.0 / (1.0 + exp(-a[3 * H + j]));
+#else
+    sw_real iv = 0.5f + 0.5f * tanh_one(0.5f * a[j]), fv = 0.5f + 0.5f * tanh_one(0.5f * a[H + j]);
+    sw_real ov = 0.5f + 0.5f * tanh_one(0.5f * a[3 * H + j]);
+#endif
+    sw_real gv = tanh_one(a[2 * H + j]);
+    sw_real cv = fv * c_prev[j] + iv * gv;
+    sw_real tv = tanh_one(cv);
+    a[j] = iv, a[H + j] = fv, a[2 * H + j] = gv, a[3 * H + j] = ov;
+    c[j] = cv, tc[j] = tv, h[j] = ov * tv;
+}
+
+void sw_lstm_cells(sw_real *restrict a, sw_real *restrict c, sw_real *restrict tc, sw_real *restrict h,
+                   const sw_real *restrict c_prev, int R, int H)
+{
+    for (int b = 0; b < R; b++, a += 4 * H, c_prev += H, c += H, tc += H, h += H) {
+        int j = 0;
+#ifndef SW_REAL_DOUBLE
+        for (; j + LANES <= H; j += LANES) {
+            vec iv = splat(0.5f) + splat(0.5f) * tanh_vec(splat(0.5f) * *(const vec_u *)(a + j));
+            vec fv = splat(0.5f) + splat(0.5f) * tanh_vec(splat(0.5f) * *(const vec_u *)(a + H + j));
+            vec gv = tanh_vec(*(const vec_u *)(a + 2 * H + j));
+            vec ov = splat(0.5f) + splat(0.5f) * tanh_vec(splat(0.5f) * *(const vec_u *)(a + 3 * H + j));
+            vec cv = fv * *(const vec_u *)(c_prev + j) + iv * gv;
+            vec tv = tanh_vec(cv);
+            *(vec_u *)(a + j) = iv, *(vec_u *)(a + H + j) = fv, *(vec_u *)(a + 2 * H + j) = gv;
+            *(vec_u *)(a + 3 * H + j) = ov;
+            *(vec_u *)(c + j) = cv, *(vec_u *)(tc + j) = tv, *(vec_u *)(h + j) = ov * tv;
+        }
+#endif
+        for (; j < H; j++) lstm_cell_one(a, c_prev, c, tc, h, H, j);
+    }
+}
+
 double sw_kernels_fma_peak(long iters)
 {
     /* 12 chains: more than FMA latency times FMA units on current x86 cores (4 x 2), few
@@ -758,7 +799,7 @@ const sw_kernel_table sw_kernels_table_of_this_build = {
     VARIANT_NAME,     sw_matmul,        sw_matmul_acc_tanh,    sw_packed_size,  sw_pack,
     sw_pack_transposed, sw_matmul_packed, sw_matmul_at_acc,    sw_matmul_part_cols, sw_matmul_at_acc_part,
     sw_colsum_acc,    sw_transpose,     sw_tanh_inplace,       sw_sigmoid_inplace, sw_kernels_fma_peak,
-    sw_matmul_packed_sub, sw_gru_cells,
+    sw_matmul_packed_sub, sw_gru_cells, sw_lstm_cells,
 };
 #else
 /* One build of the kernels, no choice: only its own name (or auto) is accepted. */

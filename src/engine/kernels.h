@@ -76,6 +76,12 @@ void sw_sigmoid_inplace(sw_real *x, size_t n);
  * sw_sigmoid_inplace and sw_tanh_inplace applied gate by gate, row by row. */
 void sw_gru_cells(sw_real *a, sw_real *hn, sw_real *h, const sw_real *hp, const sw_real *h_prev, int R, int H);
 
+/* R rows of lstm cells at one step, in one pass: a (R,4H) holds the pre-activations (i, f,
+ * g, o) and becomes the gates (sigmoid, sigmoid, tanh, sigmoid); c (R,H) = f c_prev + i g,
+ * tc (R,H) = tanh c, h (R,H) = o tc. Each value bit-identical to sw_sigmoid_inplace and
+ * sw_tanh_inplace applied gate by gate, row by row. */
+void sw_lstm_cells(sw_real *a, sw_real *c, sw_real *tc, sw_real *h, const sw_real *c_prev, int R, int H);
+
 /* Which build of these kernels runs. x86-64 builds carry them for "avx2" (AVX2 + FMA, any
  * x86-64-v3 CPU) and "avx512" (x86-64-v4), chosen once per process, and "avx512emu" (the
  * AVX-512 code compiled for AVX2, for tests on CPUs without AVX-512). All give

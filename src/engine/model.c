@@ -430,81 +430,13 @@ static void rnn_steps_forward(sw_model_work *w, int l, int b0, int b1)
     for (int t = 1; t < T; t++) sw_matmul_packed(h + t * step, h + (t - 1) * step, w->w_hh_t[l], NULL, R, H, H, 1, 1);
 }
 
-#if defined(SW_REAL_DOUBLE)
-/* One sequence's lstm step from its gate pre-activations a (4H), which become the gates. */
-static void lstm_cell_forward(int H, sw_real *restrict a, const sw_real *restrict c_prev, sw_real *restrict c,
-                              sw_real *restrict tc, sw_real *restrict h)
-{
-    sw_sigmoid_inplace(a, 2 * (size_t)H);    /* i, f */
-    sw_tanh_inplace(a + 2 * H, (size_t)H);   /* g */
-    sw_sigmoid_inplace(a + 3 * H, (size_t)H); /* o */
-    const sw_real *restrict ig = a, *restrict fg = a + H, *restrict gg = a + 2 * H, *restrict og = a + 3 * H;
-    for (int j = 0; j < H; j++) c[j] = fg[j] * c_prev[j] + ig[j] * gg[j];
-    memcpy(tc, c, (size_t)H * sizeof(sw_real));
-    sw_tanh_inplace(tc, (size_t)H);
-    for (int j = 0; j < H; j++) h[j] = og[j] * tc[j];
-}
-#endif
-
-#if !defined(SW_REAL_DOUBLE)
-/* The float build's sigmoid is sw_sigmoid_inplace's 0.5 + 0.5 tanh(0.5 x), operation for
- * operation (a multiply, its tanh, a fused multiply-add), so a step's gates are scaled
- * (i, f, o: by 0.5), activated by one tanh call over the step's whole (R,4H) block and one
- * over its (R,H) cell states, instead of four calls per row: each value exactly as the
- * per-gate calls made it. (At the study's H = 32 a row's gate is two AVX-512 vectors; the
- * tanh's division, not the calls, turned out to bound this work: no measurable change.) */
-static void lstm_gates_prescale(sw_real *restrict a, int R, int H)
-{
-    for (int r = 0; r < R; r++, a += 4 * H) {
-        for (int j = 0; j < 2 * H; j++) a[j] = 0.5f * a[j];
-        for (int j = 3 * H; j < 4 * H; j++) a[j] = 0.5f * a[j];
-    }
-}
-
-/* Rows of a (R,4H) of tanh values become the gates; c = f c' + i g into c and tc (whose
- * tanh is taken next, in place). */
-static void lstm_gates_cell(sw_real *restrict a, const sw_real *restrict c_prev, sw_real *restrict c,
-                            sw_real *restrict tc, int R, int H)
-{
-    for (int r = 0; r < R; r++, a += 4 * H, c_prev += H, c += H, tc += H) {
-        for (int j = 0; j < 2 * H; j++) a[j] = 0.5f + 0.5f * a[j];
-        for (int j = 3 * H; j < 4 * H; j++) a[j] = 0.5f + 0.5f * a[j];
-        const sw_real *restrict ig = a, *restrict fg = a + H, *restrict gg = a + 2 * H;
-        for (int j = 0; j < H; j++) c[j] = fg[j] * c_prev[j] + ig[j] * gg[j];
-        memcpy(tc, c, (size_t)H * sizeof(sw_real));
-    }
-}
-
-static void lstm_output(sw_real *restrict h, const sw_real *restrict a, const sw_real *restrict tc, int R, int H)
-{
-    for (int r = 0; r < R; r++, h += H, a += 4 * H, tc += H) {
-        const sw_real *restrict og = a + 3 * H;
-        for (int j = 0; j < H; j++) h[j] = og[j] * tc[j];
-    }
-}
-
-/* Rows [b0, b1) of step t's lstm cells, from their pre-activations in a (R,4H). */
+/* Rows [b0, b1) of step t's lstm cells, from their pre-activations in a (R,4H): one pass
+ * over the rows, each value the same operations as the gate-by-gate calls before it. */
 static void lstm_step_cells(sw_model_work *w, int l, int t, sw_real *a, const sw_real *c_prev, int b0, int b1)
 {
-    int R = b1 - b0, H = w->shape.hidden;
-    size_t o = (size_t)t * w->batch * H + (size_t)b0 * H;
-    lstm_gates_prescale(a, R, H);
-    sw_tanh_inplace(a, (size_t)R * 4 * H);
-    lstm_gates_cell(a, c_prev, w->cell[l] + o, w->tanh_cell[l] + o, R, H);
-    sw_tanh_inplace(w->tanh_cell[l] + o, (size_t)R * H);
-    lstm_output(w->h[l] + o, a, w->tanh_cell[l] + o, R, H);
+    size_t o = (size_t)t * w->batch * w->shape.hidden + (size_t)b0 * w->shape.hidden;
+    sw_lstm_cells(a, w->cell[l] + o, w->tanh_cell[l] + o, w->h[l] + o, c_prev, b1 - b0, w->shape.hidden);
 }
-#else
-static void lstm_step_cells(sw_model_work *w, int l, int t, sw_real *a, const sw_real *c_prev, int b0, int b1)
-{
-    int H = w->shape.hidden;
-    for (int b = b0; b < b1; b++) {
-        size_t o = (size_t)t * w->batch * H + (size_t)b * H;
-        lstm_cell_forward(H, a + (size_t)(b - b0) * 4 * H, c_prev + (size_t)(b - b0) * H, w->cell[l] + o,
-                          w->tanh_cell[l] + o, w->h[l] + o);
-    }
-}
-#endif
 
 static void lstm_steps_forward(sw_model_work *w, int l, int b0, int b1)
 {
