@@ -817,18 +817,21 @@ lstm_cell_backward_body(int H, const sw_real *restrict ig, const sw_real *restri
     }
 }
 
-static void lstm_cell_backward(int H, const sw_real *a, const sw_real *tc, const sw_real *c_prev, const sw_real *dh_in,
-                               const sw_real *above, sw_real *dcell, sw_real *da, int form)
+/* Rows [b0, b1) of one lstm step backward, the row loop inside each form's copy of the
+ * body (at H = 32 a row is two vectors per gate: a call and a switch per row cost about as
+ * much as the row). */
+static void lstm_cells_backward(sw_model_work *w, int l, int t, const sw_real *c_prev, const sw_real *above, int b0,
+                                int b1, int form)
 {
-#define LSTM_CELL_BACKWARD(form_)                                                                                      \
-    lstm_cell_backward_body(H, a, a + H, a + 2 * H, a + 3 * H, tc, c_prev, dh_in, above, dcell, da, da + H,         \
-                            da + 2 * H, da + 3 * H, form_)
+    int B = w->batch, H = w->shape.hidden, GH = 4 * H;
+    size_t step = (size_t)B * H, gstep = (size_t)B * GH;
+#define LSTM_ROWS_BACKWARD(form_)                                                                                          for (int b = b0; b < b1; b++) {                                                                                            size_t o = t * step + (size_t)b * H, og = t * gstep + (size_t)b * GH;                                                  const sw_real *a = w->act[l] + og;                                                                                     sw_real *da = w->dpre + og;                                                                                            lstm_cell_backward_body(H, a, a + H, a + 2 * H, a + 3 * H, w->tanh_cell[l] + o, c_prev + (size_t)b * H,                                        w->dh + (size_t)b * H, above ? above + (size_t)(b - b0) * H : NULL,                                                    w->dcell + (size_t)b * H, da, da + H, da + 2 * H, da + 3 * H, form_);                      }
     switch (form) {
-    case IN_ADD: LSTM_CELL_BACKWARD(IN_ADD); break;
-    case IN_ZERO: LSTM_CELL_BACKWARD(IN_ZERO); break;
-    default: LSTM_CELL_BACKWARD(IN_DONE); break;
+    case IN_ADD: LSTM_ROWS_BACKWARD(IN_ADD); break;
+    case IN_ZERO: LSTM_ROWS_BACKWARD(IN_ZERO); break;
+    default: LSTM_ROWS_BACKWARD(IN_DONE); break;
     }
-#undef LSTM_CELL_BACKWARD
+#undef LSTM_ROWS_BACKWARD
 }
 
 static void lstm_steps_backward(sw_model_work *w, int l, int b0, int b1)
@@ -840,12 +843,7 @@ static void lstm_steps_backward(sw_model_work *w, int l, int b0, int b1)
         const sw_real *above;
         int form = incoming(w, l, t, b0, b1, &above);
         const sw_real *c_prev = t > 0 ? w->cell[l] + (t - 1) * step : w->zeros;
-        for (int b = b0; b < b1; b++) {
-            size_t o = t * step + (size_t)b * H, og = t * gstep + (size_t)b * GH;
-            lstm_cell_backward(H, w->act[l] + og, w->tanh_cell[l] + o, c_prev + (size_t)b * H, w->dh + (size_t)b * H,
-                               above ? above + (size_t)(b - b0) * H : NULL, w->dcell + (size_t)b * H, w->dpre + og,
-                               form);
-        }
+        lstm_cells_backward(w, l, t, c_prev, above, b0, b1, form);
         sw_matmul_packed(w->dh + (size_t)b0 * H, w->dpre + t * gstep + (size_t)b0 * GH, w->w_hh_bwd[l], NULL, b1 - b0,
                          GH, H, 0, 0);
     }
@@ -874,18 +872,20 @@ gru_cell_backward_body(int H, const sw_real *restrict rg, const sw_real *restric
     }
 }
 
-static void gru_cell_backward(int H, const sw_real *a, const sw_real *hn, const sw_real *h_prev, const sw_real *above,
-                              sw_real *dh, sw_real *dx, sw_real *dhh, int form)
+/* Rows [b0, b1) of one gru step backward, the row loop inside each form's copy of the body
+ * (as lstm_cells_backward). */
+static void gru_cells_backward(sw_model_work *w, int l, int t, const sw_real *h_prev, const sw_real *above, int b0,
+                               int b1, int form)
 {
-#define GRU_CELL_BACKWARD(form_)                                                                                       \
-    gru_cell_backward_body(H, a, a + H, a + 2 * H, hn, h_prev, above, dh, dx, dx + H, dx + 2 * H, dhh, dhh + H,      \
-                           dhh + 2 * H, form_)
+    int B = w->batch, H = w->shape.hidden, GH = 3 * H;
+    size_t step = (size_t)B * H, gstep = (size_t)B * GH;
+#define GRU_ROWS_BACKWARD(form_)                                                                                           for (int b = b0; b < b1; b++) {                                                                                            size_t o = t * step + (size_t)b * H, og = t * gstep + (size_t)b * GH;                                                  const sw_real *a = w->act[l] + og;                                                                                     sw_real *dx = w->dpre + og, *dhh = w->dhp + og;                                                                        gru_cell_backward_body(H, a, a + H, a + 2 * H, w->hn[l] + o, h_prev + (size_t)b * H,                                                          above ? above + (size_t)(b - b0) * H : NULL, w->dh + (size_t)b * H, dx, dx + H,                                        dx + 2 * H, dhh, dhh + H, dhh + 2 * H, form_);                                              }
     switch (form) {
-    case IN_ADD: GRU_CELL_BACKWARD(IN_ADD); break;
-    case IN_ZERO: GRU_CELL_BACKWARD(IN_ZERO); break;
-    default: GRU_CELL_BACKWARD(IN_DONE); break;
+    case IN_ADD: GRU_ROWS_BACKWARD(IN_ADD); break;
+    case IN_ZERO: GRU_ROWS_BACKWARD(IN_ZERO); break;
+    default: GRU_ROWS_BACKWARD(IN_DONE); break;
     }
-#undef GRU_CELL_BACKWARD
+#undef GRU_ROWS_BACKWARD
 }
 
 static void gru_steps_backward(sw_model_work *w, int l, int b0, int b1)
@@ -896,12 +896,7 @@ static void gru_steps_backward(sw_model_work *w, int l, int b0, int b1)
         const sw_real *above;
         int form = incoming(w, l, t, b0, b1, &above);
         const sw_real *h_prev = t > 0 ? w->h[l] + (t - 1) * step : w->zeros;
-        for (int b = b0; b < b1; b++) {
-            size_t o = t * step + (size_t)b * H, og = t * gstep + (size_t)b * GH;
-            gru_cell_backward(H, w->act[l] + og, w->hn[l] + o, h_prev + (size_t)b * H,
-                              above ? above + (size_t)(b - b0) * H : NULL, w->dh + (size_t)b * H, w->dpre + og,
-                              w->dhp + og, form);
-        }
+        gru_cells_backward(w, l, t, h_prev, above, b0, b1, form);
         sw_matmul_packed(w->dh + (size_t)b0 * H, w->dhp + t * gstep + (size_t)b0 * GH, w->w_hh_bwd[l], NULL, b1 - b0,
                          GH, H, 1, 0);
     }
