@@ -31,6 +31,7 @@
 
 #include "dropout.h"
 #include "kernels.h"
+#include "optim.h"
 #include "rng.h"
 #include "task.h"
 #include "transformer.h"
@@ -927,9 +928,7 @@ static void step_norms(sw_model_work *w, int l, double *out)
     for (int t = 1; t < T; t++) {
         memset(w->dw_scratch, 0, n * sizeof(sw_real));
         sw_matmul_at_acc(w->dw_scratch, w->h[l] + (t - 1) * step, w->dhp + t * gstep, B, H, GH);
-        double sq = 0;
-        for (size_t i = 0; i < n; i++) sq += (double)w->dw_scratch[i] * w->dw_scratch[i];
-        out[t] = sqrt(sq);
+        out[t] = sw_global_norm(w->dw_scratch, n);
     }
 }
 
