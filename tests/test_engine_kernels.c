@@ -179,7 +179,7 @@ static void lstm_cells_by_gates(sw_real *a, sw_real *c, sw_real *tc, sw_real *h,
         kt->sigmoid_inplace(a, 2 * (size_t)H);
         kt->tanh_inplace(a + 2 * H, (size_t)H);
         kt->sigmoid_inplace(a + 3 * H, (size_t)H);
-        for (int j = 0; j < H; j++) c[j] = a[H + j] * c_prev[j] + a[j] * a[2 * H + j];
+        for (int j = 0; j < H; j++) c[j] = FMA(a[H + j], c_prev[j], a[j] * a[2 * H + j]); /* f c' fused */
         memcpy(tc, c, (size_t)H * sizeof *c);
         kt->tanh_inplace(tc, (size_t)H);
         for (int j = 0; j < H; j++) h[j] = a[3 * H + j] * tc[j];

@@ -100,6 +100,24 @@ static inline vec lanes_min(vec bound, vec x)
 #endif
 }
 
+/* a b + c in one rounding, lane by lane: for sums of two products, which the compiler may
+ * fuse either way (GCC and clang choose differently); this fixes which one is fused. */
+static inline vec lanes_fma(vec a, vec b, vec c)
+{
+#if VEC_BYTES == 32 && defined(__FMA__)
+    return (vec)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c);
+#elif VEC_BYTES == 64 && defined(__AVX512F__)
+    return (vec)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c);
+#elif VEC_BYTES == 64 && defined(__FMA__)
+    union { vec v; __m256 h[2]; } x = {a}, y = {b}, u = {c};
+    u.h[0] = _mm256_fmadd_ps(x.h[0], y.h[0], u.h[0]), u.h[1] = _mm256_fmadd_ps(x.h[1], y.h[1], u.h[1]);
+    return u.v;
+#else
+    for (int l = 0; l < LANES; l++) c[l] = fmaf(a[l], b[l], c[l]);
+    return c;
+#endif
+}
+
 /* tanh of every lane, as sw_tanh_inplace computes it (the fused step below must give
  * bit-identical results to a product followed by sw_tanh_inplace).
  * tanh x = x P(x^2) / Q(x^2): Lambert's continued fraction for tanh truncated after 12
@@ -734,7 +752,11 @@ static inline void lstm_cell_one(sw_real *restrict a, const sw_real *restrict c_
     sw_real ov = 0.5f + 0.5f * tanh_one(0.5f * a[3 * H + j]);
 #endif
     sw_real gv = tanh_one(a[2 * H + j]);
-    sw_real cv = fv * c_prev[j] + iv * gv;
+#ifdef SW_REAL_DOUBLE
+    sw_real cv = fma(fv, c_prev[j], iv * gv);
+#else
+    sw_real cv = fmaf(fv, c_prev[j], iv * gv); /* f c' fused, as lanes_fma in the vector loop */
+#endif
     sw_real tv = tanh_one(cv);
     a[j] = iv, a[H + j] = fv, a[2 * H + j] = gv, a[3 * H + j] = ov;
     c[j] = cv, tc[j] = tv, h[j] = ov * tv;
@@ -751,7 +773,7 @@ void sw_lstm_cells(sw_real *restrict a, sw_real *restrict c, sw_real *restrict t
             vec fv = splat(0.5f) + splat(0.5f) * tanh_vec(splat(0.5f) * *(const vec_u *)(a + H + j));
             vec gv = tanh_vec(*(const vec_u *)(a + 2 * H + j));
             vec ov = splat(0.5f) + splat(0.5f) * tanh_vec(splat(0.5f) * *(const vec_u *)(a + 3 * H + j));
-            vec cv = fv * *(const vec_u *)(c_prev + j) + iv * gv;
+            vec cv = lanes_fma(fv, *(const vec_u *)(c_prev + j), iv * gv);
             vec tv = tanh_vec(cv);
             *(vec_u *)(a + j) = iv, *(vec_u *)(a + H + j) = fv, *(vec_u *)(a + 2 * H + j) = gv;
             *(vec_u *)(a + 3 * H + j) = ov;
