@@ -152,6 +152,16 @@ void sw_sigmoid_inplace(sw_real *x, size_t n)
     kernels()->sigmoid_inplace(x, n);
 }
 
+void sw_gru_cells(sw_real *a, sw_real *hn, sw_real *h, const sw_real *hp, const sw_real *h_prev, int R, int H)
+{
+    kernels()->gru_cells(a, hn, h, hp, h_prev, R, H);
+}
+
+void sw_lstm_cells(sw_real *a, sw_real *c, sw_real *tc, sw_real *h, const sw_real *c_prev, int R, int H)
+{
+    kernels()->lstm_cells(a, c, tc, h, c_prev, R, H);
+}
+
 double sw_kernels_fma_peak(long iters)
 {
     return kernels()->fma_peak(iters);

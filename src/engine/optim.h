@@ -21,7 +21,11 @@
  *   table:        schedule.values[epoch-1], as given (train.lr and warmup do not apply). */
 double sw_schedule_lr(const sw_train_config *train, int epoch);
 
-/* Euclidean norm of n values, accumulated in double. */
+/* The sum of the squares of n values in double, added one after the other in order (the
+ * bits the run files record: /history/grad_norm and the gradient records' norms). */
+double sw_sum_squares(const sw_real *x, size_t n);
+
+/* Euclidean norm of n values: sqrt(sw_sum_squares). */
 double sw_global_norm(const sw_real *x, size_t n);
 
 /* Optimizer state: moments in one flat buffer of 3n values. */

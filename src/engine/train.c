@@ -275,9 +275,7 @@ static double sum_of_row_norms(const sw_real *v, int P, int n)
 {
     double sum = 0;
     for (int b = 0; b < P; b++) {
-        double sq = 0;
-        for (int j = 0; j < n; j++) sq += (double)v[(size_t)b * n + j] * v[(size_t)b * n + j];
-        sum += sqrt(sq);
+        sum += sqrt(sw_sum_squares(v + (size_t)b * n, (size_t)n));
     }
     return sum;
 }
