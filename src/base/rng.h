@@ -76,4 +76,34 @@ double sw_rng_normal(sw_rng *r);
  * (and its spare value) where those n calls would; the words are drawn by sw_rng_fill_u32. */
 void sw_rng_fill_normal(sw_rng *r, double *out, size_t n);
 
+/* sw_rng_fill_normal rounded to float, for data sets that store floats: out[k] is, bit for
+ * bit, (float) of what sw_rng_fill_normal would store, and the stream (its spare included)
+ * is left exactly where that leaves it, so everything drawn afterwards is unchanged. Several
+ * times faster: a vectorised double log, sine and cosine accurate to a few ulps, whose
+ * result is rounded to float only when it lies far enough from a midpoint between two
+ * floats that libm's double would round to the same float; the rare others (about 3 in
+ * 100,000 pairs) are libm's, recomputed. Words by sw_rng_fill_u32, normals with the
+ * fastest implementation the CPU runs (sw_rng_impl_best); every implementation gives the
+ * same floats. */
+void sw_rng_fill_normal_float(sw_rng *r, float *out, size_t n);
+
+/* sw_rng_fill_normal_float with a given implementation (supported: asserted), for tests
+ * and benchmarks. */
+void sw_rng_fill_normal_float_using(sw_rng *r, float *out, size_t n, sw_rng_impl impl);
+
+/* The error, in ulps of the fast double, that the rounding test of sw_rng_fill_normal_float
+ * allows between its fast doubles and libm's (its margin is 256 times this); the test of
+ * the rng measures it. */
+#define SW_RNG_NORMAL_FAST_ULPS 16
+
+/* Box-Muller pairs of given words (4 per pair: w0, w1 make u1, w2, w3 the angle), for tests
+ * and benchmarks. sw_rng_normal_pairs: libm's doubles (what the stream functions give),
+ * cosine in out[2p], sine in out[2p + 1]. sw_rng_normal_pairs_float_using: the floats of
+ * sw_rng_fill_normal_float by implementation `impl` (supported: asserted), and in `fast`,
+ * when not NULL, its doubles before the rounding test; returns how many pairs it recomputed
+ * with libm. */
+void sw_rng_normal_pairs(double *out, const uint32_t *words, size_t pairs);
+size_t sw_rng_normal_pairs_float_using(float *out, double *fast, const uint32_t *words, size_t pairs,
+                                       sw_rng_impl impl);
+
 #endif
