@@ -385,6 +385,7 @@ void sw_rng_fill_normal(sw_rng *r, double *out, size_t n)
  * times the worst case above. */
 #define NORMAL_MARGIN_ULPS (1024 * SW_RNG_NORMAL_FAST_ULPS)
 #define NORMAL_TINY_BITS 0x39B0000000000000ull /* 2^-100: below it (zero too), libm's */
+#define NORMAL_HUGE_BITS 0x4030000000000000ull /* 16 (a radius is below 9): from it (inf, NaN), libm's */
 #define NORMAL_HALF_LOW 0x10000000ull          /* the float midpoint in a double's low 29 bits */
 #define NORMAL_LOW_MASK 0x1FFFFFFFull
 
@@ -424,12 +425,15 @@ static inline double double_of(uint64_t b)
     return x;
 }
 
-/* Whether a fast double may round to another float than libm's (near a midpoint, or tiny). */
+/* Whether a fast double may round to another float than libm's: near a midpoint, or out of
+ * the range the error budget is for (tiny, zero, or what no pair gives: 16 and more, inf,
+ * NaN; one unsigned comparison of the magnitude's bits covers both ends). */
 static inline int needs_libm(double v)
 {
     uint64_t b = bits_of(v);
     uint64_t off = (b + (NORMAL_MARGIN_ULPS - NORMAL_HALF_LOW)) & NORMAL_LOW_MASK;
-    return off <= 2 * NORMAL_MARGIN_ULPS || (b & ~(1ull << 63)) < NORMAL_TINY_BITS;
+    uint64_t mag = b & ~(1ull << 63);
+    return off <= 2 * NORMAL_MARGIN_ULPS || mag - NORMAL_TINY_BITS >= NORMAL_HUGE_BITS - NORMAL_TINY_BITS;
 }
 
 /* log(x) for x in [2^-53, 1] (fdlibm's method): x = 2^e (1 + f), 1 + f in [sqrt(1/2),
@@ -598,7 +602,8 @@ __attribute__((target("avx512f"))) static inline __mmask8 needs_libm_avx512(__m5
                                    _mm512_set1_epi64(NORMAL_LOW_MASK));
     __m512i mag = _mm512_and_si512(b, _mm512_set1_epi64(0x7FFFFFFFFFFFFFFF));
     return _mm512_cmple_epu64_mask(off, _mm512_set1_epi64(2 * NORMAL_MARGIN_ULPS)) |
-           _mm512_cmplt_epu64_mask(mag, _mm512_set1_epi64(NORMAL_TINY_BITS));
+           _mm512_cmpge_epu64_mask(_mm512_sub_epi64(mag, _mm512_set1_epi64(NORMAL_TINY_BITS)),
+                                   _mm512_set1_epi64(NORMAL_HUGE_BITS - NORMAL_TINY_BITS));
 }
 
 __attribute__((target("avx512f"))) static size_t normal_pairs_avx512(float *out, double *fast, const uint32_t *words,
@@ -703,16 +708,17 @@ AVX2_FMA static inline void sincos_avx2(__m256d angle, __m256d *sine, __m256d *c
     *cosine = _mm256_castsi256_pd(_mm256_xor_si256(cs, cos_sign));
 }
 
-/* needs_libm, lane by lane: all ones where true. Both quantities are below 2^63, so the
- * signed comparisons are the unsigned ones. */
+/* needs_libm, lane by lane: all ones where true. off and mag are below 2^63, so signed
+ * comparisons serve (mag's range test as two of them). */
 AVX2_FMA static inline __m256i needs_libm_avx2(__m256d v)
 {
     __m256i b = _mm256_castpd_si256(v);
     __m256i off = _mm256_and_si256(_mm256_add_epi64(b, _mm256_set1_epi64x(NORMAL_MARGIN_ULPS - NORMAL_HALF_LOW)),
                                    _mm256_set1_epi64x(NORMAL_LOW_MASK));
     __m256i mag = _mm256_and_si256(b, _mm256_set1_epi64x(0x7FFFFFFFFFFFFFFF));
-    return _mm256_or_si256(_mm256_cmpgt_epi64(_mm256_set1_epi64x(2 * NORMAL_MARGIN_ULPS + 1), off),
-                           _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)NORMAL_TINY_BITS), mag));
+    __m256i out_of_range = _mm256_or_si256(_mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)NORMAL_TINY_BITS), mag),
+                                           _mm256_cmpgt_epi64(mag, _mm256_set1_epi64x((long long)NORMAL_HUGE_BITS - 1)));
+    return _mm256_or_si256(_mm256_cmpgt_epi64(_mm256_set1_epi64x(2 * NORMAL_MARGIN_ULPS + 1), off), out_of_range);
 }
 
 AVX2_FMA static size_t normal_pairs_avx2(float *out, double *fast, const uint32_t *words, size_t pairs)
