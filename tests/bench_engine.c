@@ -35,12 +35,13 @@
  *     measured so far is the one the shares are of (the clock follows the machine's load).
  *  3b. the kernels alone: the training step's three matrix products (recurrent step, its
  *     backward, the weight gradient over T*32 rows), each timed alone at the step's shapes:
- *     the ceiling the steps of part 3 sit under.
- * Usage: bench_engine [--quick | --size CELL:H:T | --kernels | --attention | --attention-size D:T] [REPEATS]
+ *     the ceiling the steps of part 3 sit under. Then the data sets' Gaussian inputs:
+ *     normals per ns, libm's doubles and the floats the tasks store, per implementation.
+ * Usage: bench_engine [--quick | --size CELL:H:T | --kernels | --normals | --attention | --attention-size D:T] [REPEATS]
  *   REPEATS (default 3): seeds per reference run, and passes over the sizes (parts 3, 3b; repeats per size in part 4).
  *   --quick: only H = 64, 256 and T = 20, 100 (for a look in under a minute).
  *   --size CELL:H:T: only that size's training steps (for a profiler).
- *   --kernels: only part 3b.
+ *   --kernels: only part 3b (and the normals); --normals: only the normals.
  *   --attention: only part 4 (with --quick: d = 64, 256 and T = 20, 100);
  *   --attention-size D:T: only part 4 at that size. */
 #define _POSIX_C_SOURCE 200809L
@@ -332,6 +333,48 @@ static int bench_kernels(int repeats, int quick, double peak)
     return 0;
 }
 
+/* The data sets' Gaussian inputs: normals per ns of one thread (best of `repeats`) by
+ * sw_rng_fill_normal (double, libm) and sw_rng_fill_normal_float (what the tasks store) with
+ * each implementation the CPU runs, 2^22 values a time into a buffer already touched. */
+static int bench_normals(int repeats)
+{
+    enum { N = 1 << 22 };
+    double *d = malloc(N * sizeof *d);
+    float *f = malloc(N * sizeof *f);
+    if (!d || !f) {
+        free(d), free(f);
+        fprintf(stderr, "bench_engine: out of memory for the normals\n");
+        return 1;
+    }
+    memset(d, 0, N * sizeof *d), memset(f, 0, N * sizeof *f);
+    double best[1 + SW_RNG_IMPL_COUNT];
+    for (int k = 0; k <= SW_RNG_IMPL_COUNT; k++) best[k] = 1e300;
+    for (int pass = 0; pass < repeats; pass++)
+        for (int k = 0; k <= SW_RNG_IMPL_COUNT; k++) {
+            if (k > 0 && !sw_rng_impl_supported((sw_rng_impl)(k - 1))) continue;
+            sw_rng r;
+            sw_rng_init(&r, (uint64_t)pass, SW_STREAM_TRAIN_DATA);
+            double t0 = thread_cpu();
+            if (k == 0)
+                sw_rng_fill_normal(&r, d, N);
+            else
+                sw_rng_fill_normal_float_using(&r, f, N, (sw_rng_impl)(k - 1));
+            double secs = thread_cpu() - t0;
+            if (secs < best[k]) best[k] = secs;
+        }
+    printf("\nGaussian data (one thread, best of %d; normals per ns)\n", repeats);
+    printf("%-28s %8.3f\n", "double, libm", N / best[0] * 1e-9);
+    for (int k = 1; k <= SW_RNG_IMPL_COUNT; k++)
+        if (best[k] < 1e300)
+            printf("%-28s %8.3f  %5.1fx\n", sw_rng_impl_name((sw_rng_impl)(k - 1)), N / best[k] * 1e-9,
+                   best[0] / best[k]);
+    printf("(float rows: sw_rng_fill_normal_float by implementation, bit-identical to (float) of the double row; "
+           "the factor is over it)\n");
+    fflush(stdout);
+    free(d), free(f);
+    return 0;
+}
+
 /* Training steps of every cell and size, or (only_cell >= 0) of one. */
 static int bench_sizes(int repeats, int quick, double peak, int only_cell, int only_H, int only_T)
 {
@@ -491,7 +534,7 @@ static int bench_attention(int repeats, int quick, double peak, int only_d, int 
 int main(int argc, char **argv)
 {
     int repeats = 3, quick = 0, only_cell = -1, only_H = 0, only_T = 0, attention = 0, att_d = 0, att_T = 0;
-    int kernels_only = 0;
+    int kernels_only = 0, normals_only = 0;
     for (int i = 1; i < argc; i++) {
         char cell[16];
         if (!strcmp(argv[i], "--quick")) {
@@ -500,6 +543,8 @@ int main(int argc, char **argv)
             attention = 1;
         } else if (!strcmp(argv[i], "--kernels")) {
             kernels_only = 1;
+        } else if (!strcmp(argv[i], "--normals")) {
+            normals_only = 1;
         } else if (!strcmp(argv[i], "--attention-size") && i + 1 < argc) {
             attention = 1;
             if (sscanf(argv[++i], "%d:%d", &att_d, &att_T) != 2 || att_d < 4 || att_d % 4 || att_T < 1) {
@@ -520,8 +565,8 @@ int main(int argc, char **argv)
         } else {
             repeats = atoi(argv[i]);
             if (repeats < 1 || repeats > 100) {
-                fprintf(stderr, "usage: %s [--quick | --size CELL:H:T | --kernels | --attention | --attention-size D:T] "
-                                "[REPEATS 1..100]\n", argv[0]);
+                fprintf(stderr, "usage: %s [--quick | --size CELL:H:T | --kernels | --normals | --attention | "
+                                "--attention-size D:T] [REPEATS 1..100]\n", argv[0]);
                 return 2;
             }
         }
@@ -530,10 +575,11 @@ int main(int argc, char **argv)
     printf("Kernels: %s. FP32 FMA peak of one core, measured: %.1f GFLOP/s\n", sw_kernels_name(), peak * 1e-9);
     fflush(stdout);
     if (attention) return bench_attention(repeats, quick, peak, att_d, att_T) ? 1 : 0;
-    if (kernels_only) return bench_kernels(repeats, quick, peak) ? 1 : 0;
+    if (normals_only) return bench_normals(repeats) ? 1 : 0;
+    if (kernels_only) return bench_kernels(repeats, quick, peak) || bench_normals(repeats) ? 1 : 0;
     if ((only_cell < 0 && bench_reference(repeats, peak)) || bench_sizes(repeats, quick, peak, only_cell, only_H, only_T))
         return 1;
-    if (only_cell < 0 && bench_kernels(repeats, quick, peak)) return 1;
+    if (only_cell < 0 && (bench_kernels(repeats, quick, peak) || bench_normals(repeats))) return 1;
     if (only_cell < 0 && bench_attention(repeats, quick, peak, 0, 0)) return 1;
     return 0;
 }

@@ -129,6 +129,87 @@ static int check_common_shapes(const sw_kernel_table *kt)
     return 0;
 }
 
+/* The gru cells of R rows as the engine computed them before sw_gru_cells: row by row,
+ * the sigmoids and the tanh by this build's activation calls, gate by gate. */
+static void gru_cells_by_gates(sw_real *a, sw_real *hn, sw_real *h, const sw_real *hp, const sw_real *h_prev, int R,
+                               int H, const sw_kernel_table *kt)
+{
+    for (int b = 0; b < R; b++, a += 3 * H, hp += 3 * H, h_prev += H, hn += H, h += H) {
+        for (int j = 0; j < 2 * H; j++) a[j] += hp[j];
+        kt->sigmoid_inplace(a, 2 * (size_t)H);
+        for (int j = 0; j < H; j++) {
+            hn[j] = hp[2 * H + j];
+            a[2 * H + j] += a[j] * hn[j];
+        }
+        kt->tanh_inplace(a + 2 * H, (size_t)H);
+        for (int j = 0; j < H; j++) h[j] = a[2 * H + j] + a[H + j] * (h_prev[j] - a[2 * H + j]);
+    }
+}
+
+/* sw_gru_cells bit-identical to the gate-by-gate calls, at hidden sizes with and without a
+ * vector tail (1, lanes - 1, lanes + 3, the study's 32, 40, 64), pre-activations wide
+ * enough to reach the tanh's clamps. */
+static int check_gru_cells(const sw_kernel_table *kt, sw_rng *r)
+{
+    static const int sizes[][2] = {{1, 1}, {3, 7}, {5, 15}, {2, 19}, {32, 32}, {7, 40}, {32, 64}, {4, 100}};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        int R = sizes[s][0], H = sizes[s][1];
+        size_t ga = (size_t)R * 3 * H, gh = (size_t)R * H;
+        sw_real *a = malloc(ga * sizeof *a), *a2 = malloc(ga * sizeof *a), *hp = malloc(ga * sizeof *a);
+        sw_real *hprev = malloc(gh * sizeof *a), *hn = malloc(gh * sizeof *a), *hn2 = malloc(gh * sizeof *a);
+        sw_real *h = malloc(gh * sizeof *a), *h2 = malloc(gh * sizeof *a);
+        fill(a, ga, r), fill(hp, ga, r), fill(hprev, gh, r);
+        for (size_t i = 0; i < ga; i++) a[i] *= 12, hp[i] *= 4;
+        memcpy(a2, a, ga * sizeof *a);
+        kt->gru_cells(a, hn, h, hp, hprev, R, H);
+        gru_cells_by_gates(a2, hn2, h2, hp, hprev, R, H, kt);
+        KCHECK(!memcmp(a, a2, ga * sizeof *a) && !memcmp(hn, hn2, gh * sizeof *a) && !memcmp(h, h2, gh * sizeof *a),
+               "gru cells %dx%d identical to the gate-by-gate calls", R, H);
+        free(a), free(a2), free(hp), free(hprev), free(hn), free(hn2), free(h), free(h2);
+    }
+    return 0;
+}
+
+/* The lstm cells of R rows as the engine computed them before sw_lstm_cells: row by row,
+ * the gates by this build's activation calls. */
+static void lstm_cells_by_gates(sw_real *a, sw_real *c, sw_real *tc, sw_real *h, const sw_real *c_prev, int R, int H,
+                                const sw_kernel_table *kt)
+{
+    for (int b = 0; b < R; b++, a += 4 * H, c_prev += H, c += H, tc += H, h += H) {
+        kt->sigmoid_inplace(a, 2 * (size_t)H);
+        kt->tanh_inplace(a + 2 * H, (size_t)H);
+        kt->sigmoid_inplace(a + 3 * H, (size_t)H);
+        for (int j = 0; j < H; j++) c[j] = FMA(a[H + j], c_prev[j], a[j] * a[2 * H + j]); /* f c' fused */
+        memcpy(tc, c, (size_t)H * sizeof *c);
+        kt->tanh_inplace(tc, (size_t)H);
+        for (int j = 0; j < H; j++) h[j] = a[3 * H + j] * tc[j];
+    }
+}
+
+/* sw_lstm_cells bit-identical to the gate-by-gate calls, at the sizes of check_gru_cells. */
+static int check_lstm_cells(const sw_kernel_table *kt, sw_rng *r)
+{
+    static const int sizes[][2] = {{1, 1}, {3, 7}, {5, 15}, {2, 19}, {32, 32}, {7, 40}, {32, 64}, {4, 100}};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        int R = sizes[s][0], H = sizes[s][1];
+        size_t ga = (size_t)R * 4 * H, gh = (size_t)R * H;
+        sw_real *a = malloc(ga * sizeof *a), *a2 = malloc(ga * sizeof *a), *cp = malloc(gh * sizeof *a);
+        sw_real *c = malloc(gh * sizeof *a), *c2 = malloc(gh * sizeof *a), *tc = malloc(gh * sizeof *a);
+        sw_real *tc2 = malloc(gh * sizeof *a), *h = malloc(gh * sizeof *a), *h2 = malloc(gh * sizeof *a);
+        fill(a, ga, r), fill(cp, gh, r);
+        for (size_t i = 0; i < ga; i++) a[i] *= 12;
+        for (size_t i = 0; i < gh; i++) cp[i] *= 6;
+        memcpy(a2, a, ga * sizeof *a);
+        kt->lstm_cells(a, c, tc, h, cp, R, H);
+        lstm_cells_by_gates(a2, c2, tc2, h2, cp, R, H, kt);
+        KCHECK(!memcmp(a, a2, ga * sizeof *a) && !memcmp(c, c2, gh * sizeof *a) && !memcmp(tc, tc2, gh * sizeof *a) &&
+                   !memcmp(h, h2, gh * sizeof *a),
+               "lstm cells %dx%d identical to the gate-by-gate calls", R, H);
+        free(a), free(a2), free(cp), free(c), free(c2), free(tc), free(tc2), free(h), free(h2);
+    }
+    return 0;
+}
+
 /* Checks one build of the kernels on every shape, and its activations against the first
  * build's. */
 static int check_kernels(const sw_kernel_table *kt)
@@ -172,6 +253,11 @@ static int check_kernels(const sw_kernel_table *kt)
     }
 
     if (check_common_shapes(kt)) return 1;
+    {
+        sw_rng gr;
+        sw_rng_init(&gr, 12, SW_STREAM_INIT);
+        if (check_gru_cells(kt, &gr) || check_lstm_cells(kt, &gr)) return 1;
+    }
     static const int shapes[][3] = {{1, 1, 1},    {5, 7, 3},      {32, 64, 64}, {13, 10, 64}, {7, 64, 33},
                                     {6, 17, 95},  {29, 3, 256},   {100, 64, 40}, {3, 300, 20}, {40, 600, 17},
                                     {700, 12, 9}, {33, 257, 130}};
@@ -327,7 +413,7 @@ int main(void)
         sw_kernels_name(), sw_matmul,        sw_matmul_acc_tanh, sw_packed_size, sw_pack,
         sw_pack_transposed, sw_matmul_packed, sw_matmul_at_acc, sw_matmul_part_cols, sw_matmul_at_acc_part,
         sw_colsum_acc,     sw_transpose,     sw_tanh_inplace,   sw_sigmoid_inplace, sw_kernels_fma_peak,
-        sw_matmul_packed_sub};
+        sw_matmul_packed_sub, sw_gru_cells, sw_lstm_cells};
     if (check_kernels(&kernels)) return 1;
 #endif
     return check_report("engine_kernels");

@@ -2,7 +2,8 @@
  * huge pages (2 MiB-aligned) even below SW_LARGE_BYTES, zeroed. The recording pass's
  * per-step norms of d loss / d W_hh, 4 steps side by side in norm_scratch, bit for bit
  * those of the one-step-at-a-time path (norm_scratch NULL), for step counts around 4 and
- * every recurrent cell; norm_scratch absent when it would exceed 256 KiB.
+ * every recurrent cell; norm_scratch absent when it would exceed 256 KiB; and
+ * sw_sum_squares_side (optim.h) against sw_sum_squares, k = 1..9 sums, odd lengths.
  * sw_model_load_input, which copies a batch of (N,T,I)
  * sequences into the work's time-major x (T,B,I) in blocks of steps, against the plain
  * step-by-step copy, on sizes that are not multiples of its block (T, B and I odd, T
@@ -16,6 +17,7 @@
 
 #include "check.h"
 #include "model.h"
+#include "optim.h"
 
 /* The definition: x[t][b][i] = data[index[b]][steps[t]][i]. */
 static void load_plain(sw_real *x, const float *data, const int32_t *steps, const int *index, int B, int T, int I)
@@ -153,9 +155,28 @@ static void check_norm_scratch_bound(void)
     sw_model_work_free(w);
 }
 
+static void check_sum_squares_side(uint64_t *seed)
+{
+    enum { STRIDE = 41 };
+    sw_real x[9 * STRIDE];
+    for (int i = 0; i < 9 * STRIDE; i++) x[i] = (sw_real)((double)next(seed) / (1u << 28) - 8.0) / 3;
+    for (int k = 1; k <= 9; k++)
+        for (size_t n = 0; n <= STRIDE; n += 9) {
+            double side[9];
+            sw_sum_squares_side(side, x, n, STRIDE, k);
+            for (int r = 0; r < k; r++) {
+                double one = sw_sum_squares(x + (size_t)r * STRIDE, n);
+                CHECK(!memcmp(&side[r], &one, sizeof one), "k=%d n=%zu: sum %d is %.17g, alone %.17g", k, n, r, side[r],
+                      one);
+            }
+        }
+}
+
 int main(void)
 {
     check_block();
+    uint64_t side_seed = 5;
+    check_sum_squares_side(&side_seed);
     check_norm_scratch_bound();
     uint64_t norm_seed = 99;
     const sw_cell_kind cells[] = {SW_CELL_RNN, SW_CELL_LSTM, SW_CELL_GRU};

@@ -59,6 +59,11 @@ const char *sw_rng_impl_name(sw_rng_impl impl);
 int sw_rng_impl_supported(sw_rng_impl impl);
 sw_rng_impl sw_rng_impl_best(void);
 
+/* Caps what sw_rng_impl_best picks at `max` (for the whole process; the kernels' choice sets
+ * it, so that SWEEP_KERNELS=avx2 runs AVX2 code throughout). Every implementation gives the
+ * same values, so only speed changes. */
+void sw_rng_impl_cap(sw_rng_impl max);
+
 /* sw_rng_fill_u32 with a given implementation, which must be supported (asserted): for the
  * tests that compare them and for benchmarks. */
 void sw_rng_fill_u32_using(sw_rng *r, uint32_t *out, size_t n, sw_rng_impl impl);
@@ -75,5 +80,35 @@ double sw_rng_normal(sw_rng *r);
 /* Fills out[0..n) with the next n values sw_rng_normal would return, and leaves the stream
  * (and its spare value) where those n calls would; the words are drawn by sw_rng_fill_u32. */
 void sw_rng_fill_normal(sw_rng *r, double *out, size_t n);
+
+/* sw_rng_fill_normal rounded to float, for data sets that store floats: out[k] is, bit for
+ * bit, (float) of what sw_rng_fill_normal would store, and the stream (its spare included)
+ * is left exactly where that leaves it, so everything drawn afterwards is unchanged. Several
+ * times faster: a vectorised double log, sine and cosine accurate to a few ulps, whose
+ * result is rounded to float only when it lies far enough from a midpoint between two
+ * floats that libm's double would round to the same float; the rare others (about 3 in
+ * 100,000 pairs) are libm's, recomputed. Words by sw_rng_fill_u32, normals with the
+ * fastest implementation the CPU runs (sw_rng_impl_best); every implementation gives the
+ * same floats. */
+void sw_rng_fill_normal_float(sw_rng *r, float *out, size_t n);
+
+/* sw_rng_fill_normal_float with a given implementation (supported: asserted), for tests
+ * and benchmarks. */
+void sw_rng_fill_normal_float_using(sw_rng *r, float *out, size_t n, sw_rng_impl impl);
+
+/* The distance, in ulps of the fast double, that the test of the rng allows between
+ * sw_rng_fill_normal_float's fast doubles and libm's (measured: 3; the worst case by
+ * analysis: 9); the rounding test's margin is 1024 times this. */
+#define SW_RNG_NORMAL_FAST_ULPS 4
+
+/* Box-Muller pairs of given words (4 per pair: w0, w1 make u1, w2, w3 the angle), for tests
+ * and benchmarks. sw_rng_normal_pairs: libm's doubles (what the stream functions give),
+ * cosine in out[2p], sine in out[2p + 1]. sw_rng_normal_pairs_float_using: the floats of
+ * sw_rng_fill_normal_float by implementation `impl` (supported: asserted), and in `fast`,
+ * when not NULL, its doubles before the rounding test; returns how many pairs it recomputed
+ * with libm. */
+void sw_rng_normal_pairs(double *out, const uint32_t *words, size_t pairs);
+size_t sw_rng_normal_pairs_float_using(float *out, double *fast, const uint32_t *words, size_t pairs,
+                                       sw_rng_impl impl);
 
 #endif

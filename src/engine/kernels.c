@@ -100,6 +100,24 @@ static inline vec lanes_min(vec bound, vec x)
 #endif
 }
 
+/* a b + c in one rounding, lane by lane: for sums of two products, which the compiler may
+ * fuse either way (GCC and clang choose differently); this fixes which one is fused. */
+static inline vec lanes_fma(vec a, vec b, vec c)
+{
+#if VEC_BYTES == 32 && defined(__FMA__)
+    return (vec)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c);
+#elif VEC_BYTES == 64 && defined(__AVX512F__)
+    return (vec)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c);
+#elif VEC_BYTES == 64 && defined(__FMA__)
+    union { vec v; __m256 h[2]; } x = {a}, y = {b}, u = {c};
+    u.h[0] = _mm256_fmadd_ps(x.h[0], y.h[0], u.h[0]), u.h[1] = _mm256_fmadd_ps(x.h[1], y.h[1], u.h[1]);
+    return u.v;
+#else
+    for (int l = 0; l < LANES; l++) c[l] = fmaf(a[l], b[l], c[l]);
+    return c;
+#endif
+}
+
 /* tanh of every lane, as sw_tanh_inplace computes it (the fused step below must give
  * bit-identical results to a product followed by sw_tanh_inplace).
  * tanh x = x P(x^2) / Q(x^2): Lambert's continued fraction for tanh truncated after 12
@@ -680,6 +698,92 @@ void sw_sigmoid_inplace(sw_real *x, size_t n)
 }
 #endif
 
+/* One gru cell of one value: what model.c's per-row steps computed, operation for operation
+ * (the sigmoids as sw_sigmoid_inplace, the tanh as sw_tanh_inplace). */
+static inline void gru_cell_one(sw_real *restrict r, sw_real *restrict z, sw_real *restrict n,
+                                const sw_real *restrict hp, const sw_real *restrict h_prev, sw_real *restrict hn,
+                                sw_real *restrict h, int H, int j)
+{
+#ifdef SW_REAL_DOUBLE
+    sw_real rv = 1.0 / (1.0 + exp(-(r[j] + hp[j])));
+    sw_real zv = 1.0 / (1.0 + exp(-(z[j] + hp[H + j])));
+#else
+    sw_real rv = 0.5f + 0.5f * tanh_one(0.5f * (r[j] + hp[j]));
+    sw_real zv = 0.5f + 0.5f * tanh_one(0.5f * (z[j] + hp[H + j]));
+#endif
+    sw_real hnv = hp[2 * H + j];
+    sw_real nv = tanh_one(n[j] + rv * hnv);
+    r[j] = rv, z[j] = zv, n[j] = nv, hn[j] = hnv;
+    h[j] = nv + zv * (h_prev[j] - nv);
+}
+
+void sw_gru_cells(sw_real *restrict a, sw_real *restrict hn, sw_real *restrict h, const sw_real *restrict hp,
+                  const sw_real *restrict h_prev, int R, int H)
+{
+    for (int b = 0; b < R; b++, a += 3 * H, hp += 3 * H, h_prev += H, hn += H, h += H) {
+        sw_real *restrict r = a, *restrict z = a + H, *restrict n = a + 2 * H;
+        int j = 0;
+#ifndef SW_REAL_DOUBLE
+        for (; j + LANES <= H; j += LANES) {
+            vec rv = splat(0.5f) + splat(0.5f) * tanh_vec(splat(0.5f) * (*(const vec_u *)(r + j) +
+                                                                           *(const vec_u *)(hp + j)));
+            vec zv = splat(0.5f) + splat(0.5f) * tanh_vec(splat(0.5f) * (*(const vec_u *)(z + j) +
+                                                                           *(const vec_u *)(hp + H + j)));
+            vec hnv = *(const vec_u *)(hp + 2 * H + j);
+            vec nv = tanh_vec(*(const vec_u *)(n + j) + rv * hnv);
+            *(vec_u *)(r + j) = rv, *(vec_u *)(z + j) = zv, *(vec_u *)(n + j) = nv, *(vec_u *)(hn + j) = hnv;
+            *(vec_u *)(h + j) = nv + zv * (*(const vec_u *)(h_prev + j) - nv);
+        }
+#endif
+        for (; j < H; j++) gru_cell_one(r, z, n, hp, h_prev, hn, h, H, j);
+    }
+}
+
+/* One lstm cell of one value: what model.c's steps computed, operation for operation (the
+ * sigmoids as sw_sigmoid_inplace, the tanh as sw_tanh_inplace). */
+static inline void lstm_cell_one(sw_real *restrict a, const sw_real *restrict c_prev, sw_real *restrict c,
+                                 sw_real *restrict tc, sw_real *restrict h, int H, int j)
+{
+#ifdef SW_REAL_DOUBLE
+    sw_real iv = 1.0 / (1.0 + exp(-a[j])), fv = 1.0 / (1.0 + exp(-a[H + j]));
+    sw_real ov = 1.0 / (1.0 + exp(-a[3 * H + j]));
+#else
+    sw_real iv = 0.5f + 0.5f * tanh_one(0.5f * a[j]), fv = 0.5f + 0.5f * tanh_one(0.5f * a[H + j]);
+    sw_real ov = 0.5f + 0.5f * tanh_one(0.5f * a[3 * H + j]);
+#endif
+    sw_real gv = tanh_one(a[2 * H + j]);
+#ifdef SW_REAL_DOUBLE
+    sw_real cv = fma(fv, c_prev[j], iv * gv);
+#else
+    sw_real cv = fmaf(fv, c_prev[j], iv * gv); /* f c' fused, as lanes_fma in the vector loop */
+#endif
+    sw_real tv = tanh_one(cv);
+    a[j] = iv, a[H + j] = fv, a[2 * H + j] = gv, a[3 * H + j] = ov;
+    c[j] = cv, tc[j] = tv, h[j] = ov * tv;
+}
+
+void sw_lstm_cells(sw_real *restrict a, sw_real *restrict c, sw_real *restrict tc, sw_real *restrict h,
+                   const sw_real *restrict c_prev, int R, int H)
+{
+    for (int b = 0; b < R; b++, a += 4 * H, c_prev += H, c += H, tc += H, h += H) {
+        int j = 0;
+#ifndef SW_REAL_DOUBLE
+        for (; j + LANES <= H; j += LANES) {
+            vec iv = splat(0.5f) + splat(0.5f) * tanh_vec(splat(0.5f) * *(const vec_u *)(a + j));
+            vec fv = splat(0.5f) + splat(0.5f) * tanh_vec(splat(0.5f) * *(const vec_u *)(a + H + j));
+            vec gv = tanh_vec(*(const vec_u *)(a + 2 * H + j));
+            vec ov = splat(0.5f) + splat(0.5f) * tanh_vec(splat(0.5f) * *(const vec_u *)(a + 3 * H + j));
+            vec cv = lanes_fma(fv, *(const vec_u *)(c_prev + j), iv * gv);
+            vec tv = tanh_vec(cv);
+            *(vec_u *)(a + j) = iv, *(vec_u *)(a + H + j) = fv, *(vec_u *)(a + 2 * H + j) = gv;
+            *(vec_u *)(a + 3 * H + j) = ov;
+            *(vec_u *)(c + j) = cv, *(vec_u *)(tc + j) = tv, *(vec_u *)(h + j) = ov * tv;
+        }
+#endif
+        for (; j < H; j++) lstm_cell_one(a, c_prev, c, tc, h, H, j);
+    }
+}
+
 double sw_kernels_fma_peak(long iters)
 {
     /* 12 chains: more than FMA latency times FMA units on current x86 cores (4 x 2), few
@@ -717,7 +821,7 @@ const sw_kernel_table sw_kernels_table_of_this_build = {
     VARIANT_NAME,     sw_matmul,        sw_matmul_acc_tanh,    sw_packed_size,  sw_pack,
     sw_pack_transposed, sw_matmul_packed, sw_matmul_at_acc,    sw_matmul_part_cols, sw_matmul_at_acc_part,
     sw_colsum_acc,    sw_transpose,     sw_tanh_inplace,       sw_sigmoid_inplace, sw_kernels_fma_peak,
-    sw_matmul_packed_sub,
+    sw_matmul_packed_sub, sw_gru_cells, sw_lstm_cells,
 };
 #else
 /* One build of the kernels, no choice: only its own name (or auto) is accepted. */

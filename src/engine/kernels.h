@@ -69,6 +69,19 @@ void sw_transpose(sw_real *dst, const sw_real *src, int rows, int cols);
 void sw_tanh_inplace(sw_real *x, size_t n);
 void sw_sigmoid_inplace(sw_real *x, size_t n);
 
+/* R rows of gru cells at one step, in one pass while each row's values are in registers:
+ * a (R,3H) holds W_i x + b_i (r, z, n) and becomes the gates r = sigmoid(a_r + hp_r),
+ * z = sigmoid(a_z + hp_z), n = tanh(a_n + r hn); hn (R,H) receives hp_n = W_hn h' + b_hn;
+ * h (R,H) = n + z (h_prev - n). hp (R,3H) is W_h h' + b_h. Each value bit-identical to
+ * sw_sigmoid_inplace and sw_tanh_inplace applied gate by gate, row by row. */
+void sw_gru_cells(sw_real *a, sw_real *hn, sw_real *h, const sw_real *hp, const sw_real *h_prev, int R, int H);
+
+/* R rows of lstm cells at one step, in one pass: a (R,4H) holds the pre-activations (i, f,
+ * g, o) and becomes the gates (sigmoid, sigmoid, tanh, sigmoid); c (R,H) = f c_prev + i g,
+ * tc (R,H) = tanh c, h (R,H) = o tc. Each value bit-identical to sw_sigmoid_inplace and
+ * sw_tanh_inplace applied gate by gate, row by row. */
+void sw_lstm_cells(sw_real *a, sw_real *c, sw_real *tc, sw_real *h, const sw_real *c_prev, int R, int H);
+
 /* Which build of these kernels runs. x86-64 builds carry them for "avx2" (AVX2 + FMA, any
  * x86-64-v3 CPU) and "avx512" (x86-64-v4), chosen once per process, and "avx512emu" (the
  * AVX-512 code compiled for AVX2, for tests on CPUs without AVX-512). All give

@@ -2,6 +2,7 @@
  * the build of kernels.c chosen for this CPU (see kernels_variant.h). */
 #include "kernels.h"
 #include "kernels_variant.h"
+#include "rng.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -40,11 +41,16 @@ static const sw_kernel_table *best(void)
     return variants[cpu_runs(SW_KERNELS_AVX512) ? SW_KERNELS_AVX512 : SW_KERNELS_AVX2];
 }
 
-/* Installs t unless a choice was made already; returns the choice in force. */
+/* Installs t unless a choice was made already; returns the choice in force. The random
+ * streams' vector code follows the kernels' instruction set (AVX2 kernels, emulated AVX-512
+ * included: AVX2 there too), so that SWEEP_KERNELS=avx2 runs AVX2 code throughout; their
+ * values are the same on every path. */
 static const sw_kernel_table *install(const sw_kernel_table *t)
 {
     const sw_kernel_table *expected = NULL;
-    return atomic_compare_exchange_strong(&chosen, &expected, t) ? t : expected;
+    const sw_kernel_table *in_force = atomic_compare_exchange_strong(&chosen, &expected, t) ? t : expected;
+    sw_rng_impl_cap(in_force == variants[SW_KERNELS_AVX512] ? SW_RNG_IMPL_AVX512 : SW_RNG_IMPL_AVX2);
+    return in_force;
 }
 
 static const sw_kernel_table *kernels(void)
@@ -150,6 +156,16 @@ void sw_tanh_inplace(sw_real *x, size_t n)
 void sw_sigmoid_inplace(sw_real *x, size_t n)
 {
     kernels()->sigmoid_inplace(x, n);
+}
+
+void sw_gru_cells(sw_real *a, sw_real *hn, sw_real *h, const sw_real *hp, const sw_real *h_prev, int R, int H)
+{
+    kernels()->gru_cells(a, hn, h, hp, h_prev, R, H);
+}
+
+void sw_lstm_cells(sw_real *a, sw_real *c, sw_real *tc, sw_real *h, const sw_real *c_prev, int R, int H)
+{
+    kernels()->lstm_cells(a, c, tc, h, c_prev, R, H);
 }
 
 double sw_kernels_fma_peak(long iters)

@@ -43,6 +43,8 @@ typedef struct {
     void (*sigmoid_inplace)(sw_real *, size_t);
     double (*fma_peak)(long);
     void (*matmul_packed_sub)(sw_real *, size_t, const sw_real *, size_t, const sw_real *, int, int, int, int, int);
+    void (*gru_cells)(sw_real *, sw_real *, sw_real *, const sw_real *, const sw_real *, int, int);
+    void (*lstm_cells)(sw_real *, sw_real *, sw_real *, sw_real *, const sw_real *, int, int);
 } sw_kernel_table;
 
 #ifdef SW_KERNELS_SUFFIX
@@ -63,6 +65,8 @@ typedef struct {
 #define sw_tanh_inplace SW_KERNELS_CAT(sw_tanh_inplace, SW_KERNELS_SUFFIX)
 #define sw_sigmoid_inplace SW_KERNELS_CAT(sw_sigmoid_inplace, SW_KERNELS_SUFFIX)
 #define sw_kernels_fma_peak SW_KERNELS_CAT(sw_kernels_fma_peak, SW_KERNELS_SUFFIX)
+#define sw_gru_cells SW_KERNELS_CAT(sw_gru_cells, SW_KERNELS_SUFFIX)
+#define sw_lstm_cells SW_KERNELS_CAT(sw_lstm_cells, SW_KERNELS_SUFFIX)
 #define sw_kernels_table_of_this_build SW_KERNELS_CAT(sw_kernels, SW_KERNELS_SUFFIX)
 #endif
 

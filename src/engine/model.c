@@ -31,6 +31,7 @@
 
 #include "dropout.h"
 #include "kernels.h"
+#include "optim.h"
 #include "rng.h"
 #include "task.h"
 #include "transformer.h"
@@ -474,81 +475,13 @@ static void rnn_steps_forward(sw_model_work *w, int l, int b0, int b1)
     for (int t = 1; t < T; t++) sw_matmul_packed(h + t * step, h + (t - 1) * step, w->w_hh_t[l], NULL, R, H, H, 1, 1);
 }
 
-#if defined(SW_REAL_DOUBLE)
-/* One sequence's lstm step from its gate pre-activations a (4H), which become the gates. */
-static void lstm_cell_forward(int H, sw_real *restrict a, const sw_real *restrict c_prev, sw_real *restrict c,
-                              sw_real *restrict tc, sw_real *restrict h)
-{
-    sw_sigmoid_inplace(a, 2 * (size_t)H);    /* i, f */
-    sw_tanh_inplace(a + 2 * H, (size_t)H);   /* g */
-    sw_sigmoid_inplace(a + 3 * H, (size_t)H); /* o */
-    const sw_real *restrict ig = a, *restrict fg = a + H, *restrict gg = a + 2 * H, *restrict og = a + 3 * H;
-    for (int j = 0; j < H; j++) c[j] = fg[j] * c_prev[j] + ig[j] * gg[j];
-    memcpy(tc, c, (size_t)H * sizeof(sw_real));
-    sw_tanh_inplace(tc, (size_t)H);
-    for (int j = 0; j < H; j++) h[j] = og[j] * tc[j];
-}
-#endif
-
-#if !defined(SW_REAL_DOUBLE)
-/* The float build's sigmoid is sw_sigmoid_inplace's 0.5 + 0.5 tanh(0.5 x), operation for
- * operation (a multiply, its tanh, a fused multiply-add), so a step's gates are scaled
- * (i, f, o: by 0.5), activated by one tanh call over the step's whole (R,4H) block and one
- * over its (R,H) cell states, instead of four calls per row: each value exactly as the
- * per-gate calls made it. (At the study's H = 32 a row's gate is two AVX-512 vectors; the
- * tanh's division, not the calls, turned out to bound this work: no measurable change.) */
-static void lstm_gates_prescale(sw_real *restrict a, int R, int H)
-{
-    for (int r = 0; r < R; r++, a += 4 * H) {
-        for (int j = 0; j < 2 * H; j++) a[j] = 0.5f * a[j];
-        for (int j = 3 * H; j < 4 * H; j++) a[j] = 0.5f * a[j];
-    }
-}
-
-/* Rows of a (R,4H) of tanh values become the gates; c = f c' + i g into c and tc (whose
- * tanh is taken next, in place). */
-static void lstm_gates_cell(sw_real *restrict a, const sw_real *restrict c_prev, sw_real *restrict c,
-                            sw_real *restrict tc, int R, int H)
-{
-    for (int r = 0; r < R; r++, a += 4 * H, c_prev += H, c += H, tc += H) {
-        for (int j = 0; j < 2 * H; j++) a[j] = 0.5f + 0.5f * a[j];
-        for (int j = 3 * H; j < 4 * H; j++) a[j] = 0.5f + 0.5f * a[j];
-        const sw_real *restrict ig = a, *restrict fg = a + H, *restrict gg = a + 2 * H;
-        for (int j = 0; j < H; j++) c[j] = fg[j] * c_prev[j] + ig[j] * gg[j];
-        memcpy(tc, c, (size_t)H * sizeof(sw_real));
-    }
-}
-
-static void lstm_output(sw_real *restrict h, const sw_real *restrict a, const sw_real *restrict tc, int R, int H)
-{
-    for (int r = 0; r < R; r++, h += H, a += 4 * H, tc += H) {
-        const sw_real *restrict og = a + 3 * H;
-        for (int j = 0; j < H; j++) h[j] = og[j] * tc[j];
-    }
-}
-
-/* Rows [b0, b1) of step t's lstm cells, from their pre-activations in a (R,4H). */
+/* Rows [b0, b1) of step t's lstm cells, from their pre-activations in a (R,4H): one pass
+ * over the rows, each value the same operations as the gate-by-gate calls before it. */
 static void lstm_step_cells(sw_model_work *w, int l, int t, sw_real *a, const sw_real *c_prev, int b0, int b1)
 {
-    int R = b1 - b0, H = w->shape.hidden;
-    size_t o = (size_t)t * w->batch * H + (size_t)b0 * H;
-    lstm_gates_prescale(a, R, H);
-    sw_tanh_inplace(a, (size_t)R * 4 * H);
-    lstm_gates_cell(a, c_prev, w->cell[l] + o, w->tanh_cell[l] + o, R, H);
-    sw_tanh_inplace(w->tanh_cell[l] + o, (size_t)R * H);
-    lstm_output(w->h[l] + o, a, w->tanh_cell[l] + o, R, H);
+    size_t o = (size_t)t * w->batch * w->shape.hidden + (size_t)b0 * w->shape.hidden;
+    sw_lstm_cells(a, w->cell[l] + o, w->tanh_cell[l] + o, w->h[l] + o, c_prev, b1 - b0, w->shape.hidden);
 }
-#else
-static void lstm_step_cells(sw_model_work *w, int l, int t, sw_real *a, const sw_real *c_prev, int b0, int b1)
-{
-    int H = w->shape.hidden;
-    for (int b = b0; b < b1; b++) {
-        size_t o = (size_t)t * w->batch * H + (size_t)b * H;
-        lstm_cell_forward(H, a + (size_t)(b - b0) * 4 * H, c_prev + (size_t)(b - b0) * H, w->cell[l] + o,
-                          w->tanh_cell[l] + o, w->h[l] + o);
-    }
-}
-#endif
 
 static void lstm_steps_forward(sw_model_work *w, int l, int b0, int b1)
 {
@@ -563,36 +496,19 @@ static void lstm_steps_forward(sw_model_work *w, int l, int b0, int b1)
     }
 }
 
-/* One sequence's gru step: a (3H) holds W_i x + b_i and becomes r, z, n; hp (3H) is
- * W_h h' + b_h. */
-static void gru_cell_forward(int H, sw_real *restrict a, const sw_real *restrict hp, const sw_real *restrict h_prev,
-                             sw_real *restrict hn, sw_real *restrict h)
-{
-    for (int j = 0; j < 2 * H; j++) a[j] += hp[j];
-    sw_sigmoid_inplace(a, 2 * (size_t)H); /* r, z */
-    for (int j = 0; j < H; j++) {
-        hn[j] = hp[2 * H + j];
-        a[2 * H + j] += a[j] * hn[j];
-    }
-    sw_tanh_inplace(a + 2 * H, (size_t)H); /* n */
-    const sw_real *restrict zg = a + H, *restrict ng = a + 2 * H;
-    for (int j = 0; j < H; j++) h[j] = ng[j] + zg[j] * (h_prev[j] - ng[j]);
-}
-
 static void gru_steps_forward(sw_model_work *w, const sw_params *p, int l, int b0, int b1)
 {
     int T = w->seq_len, B = w->batch, H = w->shape.hidden, GH = 3 * H;
     size_t step = (size_t)B * H, gstep = (size_t)B * GH;
     sw_real *hp = w->hproj + (size_t)b0 * GH; /* (B,3H), rows from b0 */
     for (int t = 0; t < T; t++) {
-        sw_real *a = w->act[l] + t * gstep; /* (T,B,3H) */
-        const sw_real *h_prev = t > 0 ? w->h[l] + (t - 1) * step : w->zeros;
-        sw_matmul_packed(hp, h_prev + (size_t)b0 * H, w->w_hh_t[l], p->layer[l].b_hh, b1 - b0, H, GH, 0, 0);
-        for (int b = b0; b < b1; b++) {
-            size_t o = t * step + (size_t)b * H;
-            gru_cell_forward(H, a + (size_t)b * GH, hp + (size_t)(b - b0) * GH, h_prev + (size_t)b * H,
-                             w->hn[l] + o, w->h[l] + o);
-        }
+        sw_real *a = w->act[l] + t * gstep + (size_t)b0 * GH; /* (T,B,3H), rows from b0 */
+        const sw_real *h_prev = (t > 0 ? w->h[l] + (t - 1) * step : w->zeros) + (size_t)b0 * H;
+        size_t o = t * step + (size_t)b0 * H;
+        sw_matmul_packed(hp, h_prev, w->w_hh_t[l], p->layer[l].b_hh, b1 - b0, H, GH, 0, 0);
+        /* One pass over the rows: a call per row and gate left the tanh's chains too short
+         * to overlap at H = 32 (18% of a gru run, now a few percent). */
+        sw_gru_cells(a, w->hn[l] + o, w->h[l] + o, hp, h_prev, b1 - b0, H);
     }
 }
 
@@ -946,18 +862,21 @@ lstm_cell_backward_body(int H, const sw_real *restrict ig, const sw_real *restri
     }
 }
 
-static void lstm_cell_backward(int H, const sw_real *a, const sw_real *tc, const sw_real *c_prev, const sw_real *dh_in,
-                               const sw_real *above, sw_real *dcell, sw_real *da, int form)
+/* Rows [b0, b1) of one lstm step backward, the row loop inside each form's copy of the
+ * body (at H = 32 a row is two vectors per gate: a call and a switch per row cost about as
+ * much as the row). */
+static void lstm_cells_backward(sw_model_work *w, int l, int t, const sw_real *c_prev, const sw_real *above, int b0,
+                                int b1, int form)
 {
-#define LSTM_CELL_BACKWARD(form_)                                                                                      \
-    lstm_cell_backward_body(H, a, a + H, a + 2 * H, a + 3 * H, tc, c_prev, dh_in, above, dcell, da, da + H,         \
-                            da + 2 * H, da + 3 * H, form_)
+    int B = w->batch, H = w->shape.hidden, GH = 4 * H;
+    size_t step = (size_t)B * H, gstep = (size_t)B * GH;
+#define LSTM_ROWS_BACKWARD(form_)                                                                                          for (int b = b0; b < b1; b++) {                                                                                            size_t o = t * step + (size_t)b * H, og = t * gstep + (size_t)b * GH;                                                  const sw_real *a = w->act[l] + og;                                                                                     sw_real *da = w->dpre + og;                                                                                            lstm_cell_backward_body(H, a, a + H, a + 2 * H, a + 3 * H, w->tanh_cell[l] + o, c_prev + (size_t)b * H,                                        w->dh + (size_t)b * H, above ? above + (size_t)(b - b0) * H : NULL,                                                    w->dcell + (size_t)b * H, da, da + H, da + 2 * H, da + 3 * H, form_);                      }
     switch (form) {
-    case IN_ADD: LSTM_CELL_BACKWARD(IN_ADD); break;
-    case IN_ZERO: LSTM_CELL_BACKWARD(IN_ZERO); break;
-    default: LSTM_CELL_BACKWARD(IN_DONE); break;
+    case IN_ADD: LSTM_ROWS_BACKWARD(IN_ADD); break;
+    case IN_ZERO: LSTM_ROWS_BACKWARD(IN_ZERO); break;
+    default: LSTM_ROWS_BACKWARD(IN_DONE); break;
     }
-#undef LSTM_CELL_BACKWARD
+#undef LSTM_ROWS_BACKWARD
 }
 
 static void lstm_steps_backward(sw_model_work *w, int l, int b0, int b1)
@@ -969,12 +888,7 @@ static void lstm_steps_backward(sw_model_work *w, int l, int b0, int b1)
         const sw_real *above;
         int form = incoming(w, l, t, b0, b1, &above);
         const sw_real *c_prev = t > 0 ? w->cell[l] + (t - 1) * step : w->zeros;
-        for (int b = b0; b < b1; b++) {
-            size_t o = t * step + (size_t)b * H, og = t * gstep + (size_t)b * GH;
-            lstm_cell_backward(H, w->act[l] + og, w->tanh_cell[l] + o, c_prev + (size_t)b * H, w->dh + (size_t)b * H,
-                               above ? above + (size_t)(b - b0) * H : NULL, w->dcell + (size_t)b * H, w->dpre + og,
-                               form);
-        }
+        lstm_cells_backward(w, l, t, c_prev, above, b0, b1, form);
         sw_matmul_packed(w->dh + (size_t)b0 * H, w->dpre + t * gstep + (size_t)b0 * GH, w->w_hh_bwd[l], NULL, b1 - b0,
                          GH, H, 0, 0);
     }
@@ -1003,18 +917,20 @@ gru_cell_backward_body(int H, const sw_real *restrict rg, const sw_real *restric
     }
 }
 
-static void gru_cell_backward(int H, const sw_real *a, const sw_real *hn, const sw_real *h_prev, const sw_real *above,
-                              sw_real *dh, sw_real *dx, sw_real *dhh, int form)
+/* Rows [b0, b1) of one gru step backward, the row loop inside each form's copy of the body
+ * (as lstm_cells_backward). */
+static void gru_cells_backward(sw_model_work *w, int l, int t, const sw_real *h_prev, const sw_real *above, int b0,
+                               int b1, int form)
 {
-#define GRU_CELL_BACKWARD(form_)                                                                                       \
-    gru_cell_backward_body(H, a, a + H, a + 2 * H, hn, h_prev, above, dh, dx, dx + H, dx + 2 * H, dhh, dhh + H,      \
-                           dhh + 2 * H, form_)
+    int B = w->batch, H = w->shape.hidden, GH = 3 * H;
+    size_t step = (size_t)B * H, gstep = (size_t)B * GH;
+#define GRU_ROWS_BACKWARD(form_)                                                                                           for (int b = b0; b < b1; b++) {                                                                                            size_t o = t * step + (size_t)b * H, og = t * gstep + (size_t)b * GH;                                                  const sw_real *a = w->act[l] + og;                                                                                     sw_real *dx = w->dpre + og, *dhh = w->dhp + og;                                                                        gru_cell_backward_body(H, a, a + H, a + 2 * H, w->hn[l] + o, h_prev + (size_t)b * H,                                                          above ? above + (size_t)(b - b0) * H : NULL, w->dh + (size_t)b * H, dx, dx + H,                                        dx + 2 * H, dhh, dhh + H, dhh + 2 * H, form_);                                              }
     switch (form) {
-    case IN_ADD: GRU_CELL_BACKWARD(IN_ADD); break;
-    case IN_ZERO: GRU_CELL_BACKWARD(IN_ZERO); break;
-    default: GRU_CELL_BACKWARD(IN_DONE); break;
+    case IN_ADD: GRU_ROWS_BACKWARD(IN_ADD); break;
+    case IN_ZERO: GRU_ROWS_BACKWARD(IN_ZERO); break;
+    default: GRU_ROWS_BACKWARD(IN_DONE); break;
     }
-#undef GRU_CELL_BACKWARD
+#undef GRU_ROWS_BACKWARD
 }
 
 static void gru_steps_backward(sw_model_work *w, int l, int b0, int b1)
@@ -1025,12 +941,7 @@ static void gru_steps_backward(sw_model_work *w, int l, int b0, int b1)
         const sw_real *above;
         int form = incoming(w, l, t, b0, b1, &above);
         const sw_real *h_prev = t > 0 ? w->h[l] + (t - 1) * step : w->zeros;
-        for (int b = b0; b < b1; b++) {
-            size_t o = t * step + (size_t)b * H, og = t * gstep + (size_t)b * GH;
-            gru_cell_backward(H, w->act[l] + og, w->hn[l] + o, h_prev + (size_t)b * H,
-                              above ? above + (size_t)(b - b0) * H : NULL, w->dh + (size_t)b * H, w->dpre + og,
-                              w->dhp + og, form);
-        }
+        gru_cells_backward(w, l, t, h_prev, above, b0, b1, form);
         sw_matmul_packed(w->dh + (size_t)b0 * H, w->dhp + t * gstep + (size_t)b0 * GH, w->w_hh_bwd[l], NULL, b1 - b0,
                          GH, H, 1, 0);
     }
@@ -1062,8 +973,7 @@ static void step_norms(sw_model_work *w, int l, double *out)
     /* Each step's sum of squares is one chain of dependent additions (4 cycles each, 3x
      * the step's product at H=64), in the order of the elements: NORM_STEPS steps'
      * products at once, then their chains side by side, each in that order, so every norm
-     * is what it was alone (fma written out: the compiler contracted one path's multiply-
-     * add and not the other's; in float, whose squares are exact in double, no matter). */
+     * is what it was alone (sw_sum_squares_side). */
     size_t slice = norm_slice_values(n);
     for (; w->norm_scratch && t + NORM_STEPS <= T; t += NORM_STEPS) {
         for (int s = 0; s < NORM_STEPS; s++) {
@@ -1071,18 +981,14 @@ static void step_norms(sw_model_work *w, int l, double *out)
             memset(dw, 0, n * sizeof(sw_real));
             sw_matmul_at_acc(dw, w->h[l] + (t + s - 1) * step, w->dhp + (t + s) * gstep, B, H, GH);
         }
-        double sq[NORM_STEPS] = {0};
-        const sw_real *dw = w->norm_scratch;
-        for (size_t i = 0; i < n; i++)
-            for (int s = 0; s < NORM_STEPS; s++) sq[s] = fma((double)dw[s * slice + i], dw[s * slice + i], sq[s]);
+        double sq[NORM_STEPS];
+        sw_sum_squares_side(sq, w->norm_scratch, n, slice, NORM_STEPS);
         for (int s = 0; s < NORM_STEPS; s++) out[t + s] = sqrt(sq[s]);
     }
     for (; t < T; t++) {
         memset(w->dw_scratch, 0, n * sizeof(sw_real));
         sw_matmul_at_acc(w->dw_scratch, w->h[l] + (t - 1) * step, w->dhp + t * gstep, B, H, GH);
-        double sq = 0;
-        for (size_t i = 0; i < n; i++) sq = fma((double)w->dw_scratch[i], w->dw_scratch[i], sq);
-        out[t] = sqrt(sq);
+        out[t] = sw_global_norm(w->dw_scratch, n);
     }
 }
 

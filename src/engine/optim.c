@@ -37,11 +37,63 @@ double sw_schedule_lr(const sw_train_config *t, int epoch)
     return t->lr;
 }
 
-double sw_global_norm(const sw_real *x, size_t n)
+/* Keeps a value out of a fused multiply-add with the sum it joins (the build fuses them:
+ * -ffp-contract=fast). */
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define UNFUSED(v) __asm__("" : "+x"(v))
+#elif defined(__GNUC__) && defined(__aarch64__)
+#define UNFUSED(v) __asm__("" : "+w"(v))
+#else
+#define UNFUSED(v)                                                                                                     \
+    do {                                                                                                               \
+        volatile double unfused_ = (v);                                                                                \
+        (v) = unfused_;                                                                                                \
+    } while (0)
+#endif
+
+/* A float's square is exact in double, so the square and the sum apart give the bits of the
+ * fused multiply-add, and the chain of dependent additions waits for an addition per
+ * value instead of a multiply-add (1.6x faster here; 3% of a study lstm run at T = 20). */
+double sw_sum_squares(const sw_real *x, size_t n)
 {
     double sq = 0;
-    for (size_t i = 0; i < n; i++) sq += (double)x[i] * (double)x[i];
-    return sqrt(sq);
+    for (size_t i = 0; i < n; i++) {
+        double square = (double)x[i] * (double)x[i];
+        UNFUSED(square);
+        sq += square;
+    }
+    return sq;
+}
+
+/* k sums side by side: k chains of dependent additions run at once, each in its order. */
+#define SUM_SQUARES_SIDE(K)                                                                                            \
+    static void sum_squares_##K(double *sums, const sw_real *x, size_t n, size_t stride)                               \
+    {                                                                                                                  \
+        double sq[K] = {0};                                                                                            \
+        for (size_t i = 0; i < n; i++)                                                                                 \
+            for (int r = 0; r < K; r++) {                                                                              \
+                double square = (double)x[r * stride + i] * (double)x[r * stride + i];                                \
+                UNFUSED(square);                                                                                       \
+                sq[r] += square;                                                                                       \
+            }                                                                                                          \
+        for (int r = 0; r < K; r++) sums[r] = sq[r];                                                                   \
+    }
+SUM_SQUARES_SIDE(4)
+SUM_SQUARES_SIDE(8)
+
+void sw_sum_squares_side(double *sums, const sw_real *x, size_t n, size_t stride, int k)
+{
+    if (k == 8)
+        sum_squares_8(sums, x, n, stride);
+    else if (k == 4)
+        sum_squares_4(sums, x, n, stride);
+    else
+        for (int r = 0; r < k; r++) sums[r] = sw_sum_squares(x + (size_t)r * stride, n);
+}
+
+double sw_global_norm(const sw_real *x, size_t n)
+{
+    return sqrt(sw_sum_squares(x, n));
 }
 
 int sw_optimizer_init(sw_optimizer *opt, sw_optimizer_kind kind, size_t n)

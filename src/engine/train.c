@@ -276,22 +276,15 @@ static double sum_of_row_norms(const sw_real *v, int P, int n)
     enum { ROWS = 8 };
     double sum = 0;
     int b = 0;
-    /* Each row's sum of squares is one chain of dependent additions (4 cycles each), in
-     * the order of its elements: ROWS rows at once run their chains side by side, each in
-     * that order, so every sum is what it was alone (this pass took 1% of a reference run;
-     * fma written out, so that no compiler contracts one path and not the other). */
+    /* Each row's sum of squares is one chain of dependent additions, in the order of its
+     * elements: ROWS rows' chains run side by side, each in that order, so every sum is what
+     * it was alone (this pass took 1% of a reference run). */
     for (; b + ROWS <= P; b += ROWS) {
-        double sq[ROWS] = {0};
-        const sw_real *row = v + (size_t)b * n;
-        for (int j = 0; j < n; j++)
-            for (int r = 0; r < ROWS; r++) sq[r] = fma((double)row[(size_t)r * n + j], row[(size_t)r * n + j], sq[r]);
+        double sq[ROWS];
+        sw_sum_squares_side(sq, v + (size_t)b * n, (size_t)n, (size_t)n, ROWS);
         for (int r = 0; r < ROWS; r++) sum += sqrt(sq[r]);
     }
-    for (; b < P; b++) {
-        double sq = 0;
-        for (int j = 0; j < n; j++) sq = fma((double)v[(size_t)b * n + j], v[(size_t)b * n + j], sq);
-        sum += sqrt(sq);
-    }
+    for (; b < P; b++) sum += sqrt(sw_sum_squares(v + (size_t)b * n, (size_t)n));
     return sum;
 }
 

@@ -26,6 +26,7 @@
 
 #include "dropout.h"
 #include "kernels.h"
+#include "optim.h"
 #include "rng.h"
 
 #define LN_EPS 1e-5
@@ -573,9 +574,7 @@ static void step_norms(sw_model_work *w, const sw_real *xin, double *out)
     for (int t = 0; t < T; t++) {
         memset(w->tf->dw, 0, n * sizeof(sw_real));
         sw_matmul_at_acc(w->tf->dw, xin + (size_t)t * B * d, w->tf->dqkv + (size_t)t * B * 3 * d, B, d, 3 * d);
-        double sq = 0;
-        for (size_t i = 0; i < n; i++) sq += (double)w->tf->dw[i] * w->tf->dw[i];
-        out[t] = sqrt(sq);
+        out[t] = sw_global_norm(w->tf->dw, n);
     }
 }
 
