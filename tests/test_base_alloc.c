@@ -1,7 +1,12 @@
-/* test_base_alloc: sw_alloc_large / sw_calloc_large (common.h): alignment, zeroing, sizes
- * on both sides of SW_LARGE_BYTES, and on Linux with transparent huge pages the kernel's
- * record of the advice (VmFlags "hg" in /proc/self/smaps) for a large block. */
+/* test_base_alloc: sw_alloc_large / sw_calloc_large / sw_free_large (common.h): alignment,
+ * zeroing, sizes on both sides of SW_LARGE_BYTES, and on Linux with transparent huge pages
+ * the kernel's record of the advice (VmFlags "hg" in /proc/self/smaps) for a large block
+ * and for the huge page inside a heap block of 4 MiB - 1;
+ * the reuse of freed large blocks: only for the same rounded size, zeroed again by
+ * sw_calloc_large, kept within the most live bytes so far and at most 8, from threads at
+ * once. */
 #define _DEFAULT_SOURCE
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +46,125 @@ static int thp_available(void)
     return strstr(s, "[never]") == NULL && s[0] != 0;
 }
 
+#define MiB ((size_t)1 << 20)
+
+static void check_invariant(const char *when)
+{
+    sw_large_usage u = sw_large_usage_now();
+    CHECK(u.live_bytes + u.spare_bytes <= u.peak_bytes, "%s: %zu live + %zu kept > peak %zu", when, u.live_bytes,
+          u.spare_bytes, u.peak_bytes);
+}
+
+static size_t count_not(const unsigned char *p, size_t n, unsigned char v)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) k += p[i] != v;
+    return k;
+}
+
+/* A freed block serves the next request of its rounded size, not of another one. */
+static void check_reuse(void)
+{
+    sw_large_release();
+    size_t n = 5 * MiB + 7; /* 6 MiB rounded */
+    unsigned char *a = sw_alloc_large(n);
+    CHECK(a != NULL, "5 MiB");
+    if (!a) return;
+    memset(a, 0xA5, n);
+    sw_free_large(a);
+    sw_large_usage u0 = sw_large_usage_now();
+    CHECK(u0.spare_bytes == 6 * MiB, "a freed 5 MiB block: %zu bytes kept, want 6 MiB", u0.spare_bytes);
+    unsigned char *b = sw_alloc_large(6 * MiB - 1); /* the same rounded size */
+    sw_large_usage u1 = sw_large_usage_now();
+    CHECK(b == a && u1.reused == u0.reused + 1 && u1.spare_bytes == 0, "6 MiB - 1 after a freed 5 MiB: %p, not %p",
+          (void *)b, (void *)a);
+    if (b) memset(b, 0x5A, 6 * MiB - 1); /* all of it writable */
+    sw_free_large(b);
+    unsigned char *z = sw_calloc_large(n);
+    sw_large_usage u2 = sw_large_usage_now();
+    CHECK(z == a && u2.reused == u1.reused + 1, "sw_calloc_large after a freed block of its size: not reused");
+    if (z) CHECK(count_not(z, n, 0) == 0, "a reused block from sw_calloc_large: %zu bytes not zero", count_not(z, n, 0));
+    unsigned char *c = sw_alloc_large(6 * MiB + 1); /* 8 MiB rounded: not the kept 6 MiB one */
+    sw_free_large(z);
+    unsigned char *d = sw_alloc_large(6 * MiB + 1);
+    sw_large_usage u3 = sw_large_usage_now();
+    CHECK(c && d && d != a && u3.reused == u2.reused, "8 MiB got the kept 6 MiB block");
+    if (d) memset(d, 1, 6 * MiB + 1);
+    sw_free_large(c);
+    sw_free_large(d);
+    check_invariant("after reuse");
+}
+
+/* Live plus kept bytes stay within the most live bytes so far; at most 8 blocks kept. */
+static void check_bound(void)
+{
+    sw_large_release();
+    enum { N = 12 };
+    unsigned char *p[N];
+    for (int i = 0; i < N; i++) { /* 12 sizes, 4 to 26 MiB: none reuses another */
+        p[i] = sw_alloc_large((size_t)(4 + 2 * i) * MiB);
+        CHECK(p[i] != NULL, "block %d", i);
+        if (p[i]) p[i][0] = 1;
+    }
+    for (int i = 0; i < N; i++) {
+        sw_free_large(p[i]);
+        check_invariant("freeing");
+    }
+    sw_large_usage u = sw_large_usage_now();
+    size_t kept = 0;
+    for (int i = N - 8; i < N; i++) kept += (size_t)(4 + 2 * i) * MiB; /* the 8 freed last */
+    CHECK(u.live_bytes == 0 && u.spare_bytes == kept, "12 blocks freed: %zu bytes kept, want the last 8's %zu",
+          u.spare_bytes, kept);
+    /* More than the peak: every kept block goes. */
+    size_t big = u.peak_bytes + 2 * MiB;
+    unsigned char *q = sw_alloc_large(big);
+    CHECK(q != NULL, "%zu bytes", big);
+    u = sw_large_usage_now();
+    CHECK(u.spare_bytes == 0 && u.live_bytes == big && u.peak_bytes == big,
+          "a block above the peak: %zu bytes still kept, %zu live, peak %zu", u.spare_bytes, u.live_bytes, u.peak_bytes);
+    sw_free_large(q);
+    /* Half the kept block: fresh (another size), and the kept one goes, as both together
+     * would exceed the peak. */
+    long reused = u.reused;
+    unsigned char *r = sw_alloc_large(big / 2);
+    u = sw_large_usage_now();
+    CHECK(r != q && u.reused == reused && u.spare_bytes == 0, "half the kept block: %zu bytes still kept", u.spare_bytes);
+    sw_free_large(r);
+    check_invariant("after the bound");
+}
+
+/* Threads allocating, filling and freeing blocks of a few sizes at once: each block holds
+ * what its thread wrote until freed, and the bound holds at the end. */
+static void *churn(void *arg)
+{
+    unsigned char tag = (unsigned char)(uintptr_t)arg;
+    long bad = 0;
+    for (int k = 0; k < 40; k++) {
+        size_t n = (size_t)(4 + 2 * ((k + tag) % 3)) * MiB;
+        unsigned char *p = sw_alloc_large(n);
+        if (!p) return (void *)1;
+        memset(p, tag, n);
+        bad += count_not(p, n, tag) != 0;
+        sw_free_large(p);
+    }
+    return (void *)(intptr_t)bad;
+}
+
+static void check_threads(void)
+{
+    sw_large_release();
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) CHECK(pthread_create(&th[i], NULL, churn, (void *)(uintptr_t)(i + 1)) == 0, "thread");
+    for (int i = 0; i < 4; i++) {
+        void *bad = NULL;
+        pthread_join(th[i], &bad);
+        CHECK(bad == NULL, "thread %d: a block changed under it (or out of memory)", i);
+    }
+    sw_large_usage u = sw_large_usage_now();
+    CHECK(u.live_bytes == 0 && u.reused > 0, "threads: %zu bytes live after all freed, %ld reused", u.live_bytes, u.reused);
+    check_invariant("after the threads");
+}
+
 int main(void)
 {
     size_t sizes[] = {0, 1, 63, 4096, SW_LARGE_BYTES - 1, SW_LARGE_BYTES, 5 * SW_LARGE_BYTES / 2 + 3};
@@ -53,7 +177,7 @@ int main(void)
         if (n >= SW_LARGE_BYTES)
             CHECK((uintptr_t)a % SW_HUGE_PAGE_BYTES == 0, "sw_alloc_large(%zu) at %p: not 2 MiB aligned", n, (void *)a);
         memset(a, 0xA5, n); /* every byte writable */
-        free(a);
+        sw_free_large(a);
         unsigned char *z = sw_calloc_large(n);
         CHECK(z != NULL, "sw_calloc_large(%zu)", n);
         if (!z) continue;
@@ -64,7 +188,22 @@ int main(void)
             int advised = advised_huge(z);
             CHECK(advised != 0, "sw_calloc_large(%zu): the mapping has no huge-page advice (VmFlags hg)", n);
         }
-        free(z);
+        if (n >= 2 * SW_HUGE_PAGE_BYTES - 1 && n < SW_LARGE_BYTES && thp_available()) {
+            /* from the heap, the huge page that lies whole inside it advised */
+            uintptr_t inside = ((uintptr_t)z + SW_HUGE_PAGE_BYTES - 1) / SW_HUGE_PAGE_BYTES * SW_HUGE_PAGE_BYTES;
+            int advised = advised_huge((void *)inside);
+            CHECK(advised != 0, "sw_calloc_large(%zu) from the heap: its whole huge page at %p has no advice", n,
+                  (void *)inside);
+        }
+        sw_free_large(z);
     }
+    sw_free_large(NULL);
+    sw_free_large(malloc(100)); /* a heap block goes to free() */
+    check_reuse();
+    check_bound();
+    check_threads();
+    sw_large_release();
+    sw_large_usage u = sw_large_usage_now();
+    CHECK(u.live_bytes == 0 && u.spare_bytes == 0, "at the end: %zu bytes live, %zu kept", u.live_bytes, u.spare_bytes);
     return check_report("base_alloc");
 }

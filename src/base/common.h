@@ -76,11 +76,31 @@ double sw_now(void);
 void sw_malloc_tune(void);
 
 /* A large block (a run's data set, its training buffers): `bytes` bytes aligned to 64, of
- * unspecified contents, freed with free(); NULL when out of memory. From SW_LARGE_BYTES up it
- * is aligned to 2 MiB and the kernel is asked to back it with huge pages (Linux's transparent
- * huge pages, when they are enabled for those who ask): one page fault per 2 MiB instead of
- * 512, which cost a run's setup more than writing the data (see common.c). */
+ * unspecified contents (a reused block holds what it held), freed with sw_free_large; NULL
+ * when out of memory. Thread-safe. From SW_LARGE_BYTES up it is aligned to 2 MiB and the
+ * kernel is asked to back it with huge pages (Linux's transparent huge pages, when they are
+ * enabled for those who ask): one page fault per 2 MiB instead of 512, which cost a run's
+ * setup more than writing the data; and a freed block of the same size (rounded to 2 MiB)
+ * is handed out again when one is kept (see common.c and sw_large_usage). A smaller block
+ * comes from the heap, the huge pages that lie whole inside it advised as such. */
 void *sw_alloc_large(size_t bytes);
+
+/* Frees a block of sw_alloc_large or sw_calloc_large, or any block of malloc and its
+ * family (given to free()); NULL does nothing. A large block is kept for reuse while live
+ * plus kept bytes stay within the most live bytes so far, at most 8 blocks; the others are
+ * given back to the system. Thread-safe. */
+void sw_free_large(void *p);
+
+/* Gives every kept large block back to the system (end of a sweep, tests). Thread-safe. */
+void sw_large_release(void);
+
+/* The large blocks' accounting, for tests and measurements: bytes live and kept, the most
+ * live bytes at any time (live + spare never exceeds it), blocks allocated fresh and reused. */
+typedef struct {
+    size_t live_bytes, spare_bytes, peak_bytes;
+    long fresh, reused;
+} sw_large_usage;
+sw_large_usage sw_large_usage_now(void);
 
 /* The size from which sw_alloc_large uses huge pages: sw_malloc_tune's mmap threshold, so
  * that only blocks that would be fresh mappings anyway get them. A smaller block comes from

@@ -247,6 +247,19 @@ int sw_model_init_params(const sw_params *p, const sw_model_shape *s, const sw_m
 
 /* ---- work area ------------------------------------------------------------------ */
 
+/* step_norms: steps whose dW_hh norms are summed side by side, and the most scratch
+ * they may take. */
+#define NORM_STEPS 4
+#define NORM_SCRATCH_BYTES ((size_t)256 << 10)
+
+/* Values from one step's product to the next in norm_scratch: 64-byte aligned, as
+ * dw_scratch is. */
+static size_t norm_slice_values(size_t n)
+{
+    size_t per_line = 64 / sizeof(sw_real);
+    return (n + per_line - 1) / per_line * per_line;
+}
+
 /* Carves n values out of the block, 64-byte aligned; with base NULL it only counts. */
 static sw_real *carve(char *base, size_t *used, size_t n)
 {
@@ -299,6 +312,11 @@ static void layout_work(sw_model_work *w, char *base, size_t *used, int record_d
     w->dlogits = carve(base, used, readout_steps * B * C);
     w->dfc_scratch = carve(base, used, H * C);
     w->dw_scratch = carve(base, used, widest * GH);
+    /* step_norms's products, NORM_STEPS at once, when they are small (up to 256 KiB). */
+    size_t norm_slice = norm_slice_values(H * GH);
+    w->norm_scratch = record_dh && s->cell != SW_CELL_TRANSFORMER && NORM_STEPS * norm_slice * sizeof(sw_real) <= NORM_SCRATCH_BYTES
+                          ? carve(base, used, NORM_STEPS * norm_slice)
+                          : NULL;
     if (s->cell == SW_CELL_TRANSFORMER) sw_tf_layout(w, base, used);
 }
 
@@ -315,8 +333,12 @@ int sw_model_work_create(sw_model_work **out, const sw_model_shape *shape, int m
     w->seq_len = seq_len;
     size_t bytes = 0;
     layout_work(w, NULL, &bytes, record_dh);
-    /* Zeroed once so unused tails never hold NaN garbage that a kernel could read. */
-    w->block = sw_calloc_large(bytes);
+    /* Zeroed once so unused tails never hold NaN garbage that a kernel could read. From
+     * one huge page up the block is taken whole on huge pages (common.h): the reference
+     * run's 3.9 MB, just under SW_LARGE_BYTES, took some 960 page faults from the heap,
+     * 2% of the run. The heap still serves HDF5's buffers with the data set's freed
+     * memory (bench_write_share.sh). */
+    w->block = sw_calloc_large(bytes >= SW_HUGE_PAGE_BYTES && bytes < SW_LARGE_BYTES ? SW_LARGE_BYTES : bytes);
     if (!w->block) {
         free(w);
         return SW_ENOMEM;
@@ -332,7 +354,7 @@ int sw_model_work_create(sw_model_work **out, const sw_model_shape *shape, int m
 void sw_model_work_free(sw_model_work *w)
 {
     if (!w) return;
-    free(w->block);
+    sw_free_large(w->block);
     free(w);
 }
 
@@ -352,20 +374,42 @@ void sw_model_pack(sw_model_work *w, const sw_params *p)
     sw_transpose(w->fc_w_t, p->fc_w, s->outputs, H);
 }
 
+/* Steps copied per sequence at a time by sw_model_load_input: enough that each sequence's
+ * read is a run of at least 1 KiB (16 cache lines) the prefetcher follows. */
+static int load_block_steps(int I)
+{
+    int steps = 1024 / (I * (int)sizeof(float));
+    return steps < 16 ? 16 : steps;
+}
+
+/* One step's I values of a sequence into its row of x. */
+static inline void load_step(sw_real *out, const float *step, int I)
+{
+#ifdef SW_REAL_DOUBLE
+    for (int i = 0; i < I; i++) out[i] = (sw_real)step[i];
+#else
+    memcpy(out, step, (size_t)I * sizeof *out);
+#endif
+}
+
 void sw_model_load_input(sw_model_work *w, const float *data, const int32_t *steps, const int *index, int B)
 {
     SW_ASSERT(B >= 1 && B <= w->max_batch);
-    int T = w->seq_len, I = w->shape.input;
+    int T = w->seq_len, I = w->shape.input, K = load_block_steps(I);
+    size_t row = (size_t)B * I;
     w->batch = B;
-    /* Step by step, so that x is written in order: sequence by sequence, each step's
-     * few values landed far from the last ones (B*I apart) and the stores missed the
-     * cache (this copy took 3% of a T=500 run). */
-    for (int t = 0; t < T; t++) {
-        size_t at = (size_t)(steps ? steps[t] : t) * I;
-        sw_real *out = w->x + (size_t)t * B * I;
+    /* A block of K steps at a time, sequence by sequence within it: the batch's sequences
+     * lie far apart in the data set (random rows of it, 20 KB each at T=500) and out of
+     * cache, so each is read as one contiguous run of K steps instead of I values per step
+     * and per sequence in turn (32 streams at once, which the prefetcher does not follow:
+     * the copy was 3-6% of a run). The block of x written meanwhile (K rows of B*I) stays
+     * in cache: writing whole sequences at once, B*I apart, missed it. */
+    for (int t0 = 0; t0 < T; t0 += K) {
+        int t1 = T - t0 < K ? T : t0 + K;
         for (int b = 0; b < B; b++) {
-            const float *step = data + (size_t)(index ? index[b] : b) * T * I + at;
-            for (int i = 0; i < I; i++) out[(size_t)b * I + i] = (sw_real)step[i];
+            const float *seq = data + (size_t)(index ? index[b] : b) * T * I;
+            sw_real *out = w->x + (size_t)b * I;
+            for (int t = t0; t < t1; t++) load_step(out + (size_t)t * row, seq + (size_t)(steps ? steps[t] : t) * I, I);
         }
     }
 }
@@ -925,7 +969,23 @@ static void step_norms(sw_model_work *w, int l, double *out)
     int T = w->seq_len, B = w->batch, H = w->shape.hidden, GH = w->shape.gates * H;
     size_t step = (size_t)B * H, gstep = (size_t)B * GH, n = (size_t)H * GH;
     out[0] = 0; /* h_{-1} = 0: step 0 contributes nothing to d loss / d W_hh */
-    for (int t = 1; t < T; t++) {
+    int t = 1;
+    /* Each step's sum of squares is one chain of dependent additions (4 cycles each, 3x
+     * the step's product at H=64), in the order of the elements: NORM_STEPS steps'
+     * products at once, then their chains side by side, each in that order, so every norm
+     * is what it was alone (sw_sum_squares_side). */
+    size_t slice = norm_slice_values(n);
+    for (; w->norm_scratch && t + NORM_STEPS <= T; t += NORM_STEPS) {
+        for (int s = 0; s < NORM_STEPS; s++) {
+            sw_real *dw = w->norm_scratch + s * slice;
+            memset(dw, 0, n * sizeof(sw_real));
+            sw_matmul_at_acc(dw, w->h[l] + (t + s - 1) * step, w->dhp + (t + s) * gstep, B, H, GH);
+        }
+        double sq[NORM_STEPS];
+        sw_sum_squares_side(sq, w->norm_scratch, n, slice, NORM_STEPS);
+        for (int s = 0; s < NORM_STEPS; s++) out[t + s] = sqrt(sq[s]);
+    }
+    for (; t < T; t++) {
         memset(w->dw_scratch, 0, n * sizeof(sw_real));
         sw_matmul_at_acc(w->dw_scratch, w->h[l] + (t - 1) * step, w->dhp + t * gstep, B, H, GH);
         out[t] = sw_global_norm(w->dw_scratch, n);

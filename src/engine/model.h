@@ -216,6 +216,8 @@ typedef struct {
     sw_real *dfeat, *dlogits;     /* shaped as feat and logits */
     sw_real *dfc_scratch;         /* (H,C) transposed readout-weight gradient */
     sw_real *dw_scratch;          /* (max(I,H), G*H) transposed weight-gradient tile */
+    sw_real *norm_scratch;        /* (4,H,G*H) the recording pass's dW_hh of 4 steps, when
+                                     record_dh and at most 256 KiB; else NULL */
     sw_tf_work *tf;               /* transformer only (NULL otherwise): its activations */
     sw_real *dh_total[SW_MAX_LAYERS]; /* (T,B,H) d loss / d h_t, total derivative through
                                          later steps and layers, when record_dh */

@@ -65,6 +65,30 @@ double sw_sum_squares(const sw_real *x, size_t n)
     return sq;
 }
 
+/* k (at most 8) sums side by side: k chains of dependent additions at once, each in its
+ * order. Inlined with k a constant, so that the sums stay in registers. */
+static inline void sum_squares_k(double *sums, const sw_real *x, size_t n, size_t stride, int k)
+{
+    double sq[8] = {0};
+    for (size_t i = 0; i < n; i++)
+        for (int r = 0; r < k; r++) {
+            double square = (double)x[r * stride + i] * (double)x[r * stride + i];
+            UNFUSED(square);
+            sq[r] += square;
+        }
+    for (int r = 0; r < k; r++) sums[r] = sq[r];
+}
+
+void sw_sum_squares_side(double *sums, const sw_real *x, size_t n, size_t stride, int k)
+{
+    if (k == 8)
+        sum_squares_k(sums, x, n, stride, 8);
+    else if (k == 4)
+        sum_squares_k(sums, x, n, stride, 4);
+    else
+        for (int r = 0; r < k; r++) sums[r] = sw_sum_squares(x + (size_t)r * stride, n);
+}
+
 double sw_global_norm(const sw_real *x, size_t n)
 {
     return sqrt(sw_sum_squares(x, n));

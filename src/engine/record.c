@@ -405,7 +405,7 @@ void sw_record_free(sw_run_result *r)
         const sw_record_row *row = &sw_record[i];
         if (!sw_record_is_array(row)) continue;
         void *field = sw_record_field(row, r);
-        free(sw_record_array(field));
+        sw_free_large(sw_record_array(field)); /* large or from the heap */
         sw_record_set_array(field, NULL);
     }
 }
@@ -417,7 +417,7 @@ void sw_record_free_history(sw_history *h)
         const sw_record_row *row = &sw_record[i];
         if (!sw_record_is_array(row) || row->from != SW_FROM_HISTORY) continue;
         void *field = sw_record_history_field(row, h);
-        free(sw_record_array(field));
+        sw_free_large(sw_record_array(field)); /* large or from the heap */
         sw_record_set_array(field, NULL);
     }
 }

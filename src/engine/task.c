@@ -407,7 +407,7 @@ void sw_dataset_free(sw_dataset *d)
 {
     if (!d) return;
     if (!d->borrowed) {
-        free(d->x);
+        sw_free_large(d->x); /* sw_alloc_large's, or a data file's from malloc */
         free(d->y);
         free(d->v);
     }

@@ -273,10 +273,18 @@ static void probe_forward(run_state *st, float *hidden, float *attention)
  * is a gradient of the mean loss over the P sequences. */
 static double sum_of_row_norms(const sw_real *v, int P, int n)
 {
+    enum { ROWS = 8 };
     double sum = 0;
-    for (int b = 0; b < P; b++) {
-        sum += sqrt(sw_sum_squares(v + (size_t)b * n, (size_t)n));
+    int b = 0;
+    /* Each row's sum of squares is one chain of dependent additions, in the order of its
+     * elements: ROWS rows' chains run side by side, each in that order, so every sum is what
+     * it was alone (this pass took 1% of a reference run). */
+    for (; b + ROWS <= P; b += ROWS) {
+        double sq[ROWS];
+        sw_sum_squares_side(sq, v + (size_t)b * n, (size_t)n, (size_t)n, ROWS);
+        for (int r = 0; r < ROWS; r++) sum += sqrt(sq[r]);
     }
+    for (; b < P; b++) sum += sqrt(sw_sum_squares(v + (size_t)b * n, (size_t)n));
     return sum;
 }
 
