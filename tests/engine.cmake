@@ -2,13 +2,19 @@
 # RMSprop and AdamW), finite differences, initialisation, the task generators,
 # determinism, the seed protocol's accuracy, and the benchmark.
 
-foreach(flavour f64 f32)
-  sweep_test_executable(test_engine_reference_${flavour} test_engine_reference.c)
+# NAME_FLAVOUR from the sources, linked with the engine of that flavour (f64: double, f32:
+# the product's float engine).
+function(sweep_engine_test_executable name flavour)
+  sweep_test_executable(${name}_${flavour} ${ARGN})
   if(flavour STREQUAL "f64")
-    target_link_libraries(test_engine_reference_${flavour} PRIVATE sweep_engine_f64)
+    target_link_libraries(${name}_${flavour} PRIVATE sweep_engine_f64)
   else()
-    target_link_libraries(test_engine_reference_${flavour} PRIVATE sweep_engine)
+    target_link_libraries(${name}_${flavour} PRIVATE sweep_engine)
   endif()
+endfunction()
+
+foreach(flavour f64 f32)
+  sweep_engine_test_executable(test_engine_reference ${flavour} test_engine_reference.c)
   target_include_directories(test_engine_reference_${flavour} SYSTEM PRIVATE ${HDF5_INCLUDE_DIRS})
   target_link_libraries(test_engine_reference_${flavour} PRIVATE ${HDF5_C_LIBRARIES})
   add_test(NAME engine_reference_${flavour}
@@ -35,12 +41,7 @@ add_test(NAME base_alloc COMMAND test_base_alloc)
 set_tests_properties(base_alloc PROPERTIES LABELS "unit;engine")
 
 foreach(flavour f64 f32)
-  sweep_test_executable(test_engine_work_${flavour} test_engine_work.c)
-  if(flavour STREQUAL "f64")
-    target_link_libraries(test_engine_work_${flavour} PRIVATE sweep_engine_f64)
-  else()
-    target_link_libraries(test_engine_work_${flavour} PRIVATE sweep_engine)
-  endif()
+  sweep_engine_test_executable(test_engine_work ${flavour} test_engine_work.c)
   add_test(NAME engine_work_${flavour} COMMAND test_engine_work_${flavour})
   set_tests_properties(engine_work_${flavour} PROPERTIES LABELS "unit;engine")
 endforeach()
@@ -141,12 +142,7 @@ set_tests_properties(engine_optim PROPERTIES LABELS "unit;engine")
 # The readout heads, the relu cell, RMSprop and AdamW against PyTorch
 # (tests/data/torch-heads.h5, from tests/make_torch_vectors.py).
 foreach(flavour f64 f32)
-  sweep_test_executable(test_engine_heads_${flavour} test_engine_heads.c)
-  if(flavour STREQUAL "f64")
-    target_link_libraries(test_engine_heads_${flavour} PRIVATE sweep_engine_f64)
-  else()
-    target_link_libraries(test_engine_heads_${flavour} PRIVATE sweep_engine)
-  endif()
+  sweep_engine_test_executable(test_engine_heads ${flavour} test_engine_heads.c)
   target_include_directories(test_engine_heads_${flavour} SYSTEM PRIVATE ${HDF5_INCLUDE_DIRS})
   target_link_libraries(test_engine_heads_${flavour} PRIVATE ${HDF5_C_LIBRARIES})
   add_test(NAME engine_heads_${flavour}
@@ -159,12 +155,7 @@ endforeach()
 # permuted, and a text in windows, the inputs built by sweep's own readers (data.c, compiled
 # in: it does not depend on the engine's precision).
 foreach(flavour f64 f32)
-  sweep_test_executable(test_engine_sequences_${flavour} test_engine_sequences.c ${PROJECT_SOURCE_DIR}/src/io/data.c)
-  if(flavour STREQUAL "f64")
-    target_link_libraries(test_engine_sequences_${flavour} PRIVATE sweep_engine_f64)
-  else()
-    target_link_libraries(test_engine_sequences_${flavour} PRIVATE sweep_engine)
-  endif()
+  sweep_engine_test_executable(test_engine_sequences ${flavour} test_engine_sequences.c ${PROJECT_SOURCE_DIR}/src/io/data.c)
   target_include_directories(test_engine_sequences_${flavour} PRIVATE ${PROJECT_SOURCE_DIR}/src/io)
   target_include_directories(test_engine_sequences_${flavour} SYSTEM PRIVATE ${HDF5_INCLUDE_DIRS})
   target_link_libraries(test_engine_sequences_${flavour} PRIVATE ${HDF5_C_LIBRARIES} ZLIB::ZLIB)
@@ -213,12 +204,7 @@ set_tests_properties(engine_val PROPERTIES LABELS "unit;engine")
 # The transformer cell against PyTorch (tests/data/torch-transformer.h5, from
 # tests/make_torch_vectors.py --transformer), and its operations by finite differences.
 foreach(flavour f64 f32)
-  sweep_test_executable(test_engine_transformer_${flavour} test_engine_transformer.c)
-  if(flavour STREQUAL "f64")
-    target_link_libraries(test_engine_transformer_${flavour} PRIVATE sweep_engine_f64)
-  else()
-    target_link_libraries(test_engine_transformer_${flavour} PRIVATE sweep_engine)
-  endif()
+  sweep_engine_test_executable(test_engine_transformer ${flavour} test_engine_transformer.c)
   target_include_directories(test_engine_transformer_${flavour} SYSTEM PRIVATE ${HDF5_INCLUDE_DIRS})
   target_link_libraries(test_engine_transformer_${flavour} PRIVATE ${HDF5_C_LIBRARIES})
   add_test(NAME engine_transformer_${flavour}

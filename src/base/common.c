@@ -227,6 +227,11 @@ void *sw_calloc_large(size_t bytes)
     return p;
 }
 
+void *sw_calloc_huge(size_t bytes)
+{
+    return sw_calloc_large(bytes >= HUGE_PAGE && bytes < SW_LARGE_BYTES ? SW_LARGE_BYTES : bytes);
+}
+
 void sw_free_large(void *p)
 {
     if (!p) return;

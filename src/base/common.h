@@ -115,6 +115,12 @@ sw_large_usage sw_large_usage_now(void);
 /* sw_alloc_large's block, zeroed. */
 void *sw_calloc_large(size_t bytes);
 
+/* sw_calloc_large's block, but from one huge page up always whole on huge pages (a block of
+ * 2-4 MiB is padded to SW_LARGE_BYTES rather than taken from the heap): for buffers that are
+ * written all over at once, whose small pages would each be a fault, and whose memory is not
+ * wanted back on the heap when freed. Freed with sw_free_large. */
+void *sw_calloc_huge(size_t bytes);
+
 /* "s" unless n is 1, for counts in messages ("%d run%s", n, sw_plural(n)). */
 const char *sw_plural(long n);
 

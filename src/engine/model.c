@@ -338,7 +338,7 @@ int sw_model_work_create(sw_model_work **out, const sw_model_shape *shape, int m
      * run's 3.9 MB, just under SW_LARGE_BYTES, took some 960 page faults from the heap,
      * 2% of the run. The heap still serves HDF5's buffers with the data set's freed
      * memory (bench_write_share.sh). */
-    w->block = sw_calloc_large(bytes >= SW_HUGE_PAGE_BYTES && bytes < SW_LARGE_BYTES ? SW_LARGE_BYTES : bytes);
+    w->block = sw_calloc_huge(bytes);
     if (!w->block) {
         free(w);
         return SW_ENOMEM;
