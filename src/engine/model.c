@@ -690,6 +690,17 @@ static int pass_threads(const sw_model_work *w)
     return n > 1 ? n : 1;
 }
 
+/* A pass of one thread runs on the calling thread, outside any parallel region: its
+ * barriers (and `single`s) are then orphaned ones, which OpenMP makes no-ops. A region of one
+ * thread would not be free: libgomp's barrier wakes its futex whether or not anyone waits, a
+ * system call per barrier (some 7,700 in the reference run, 3-4% of its time on a virtual
+ * machine). Only at nesting level 0, where an orphaned barrier binds to no team: called from
+ * inside a parallel region, the pass opens its own region of one as before. */
+static int pass_alone(int n)
+{
+    return n == 1 && omp_get_level() == 0;
+}
+
 /* [*lo, *hi) of part k of n of count items. */
 static void share(int count, int k, int n, int *lo, int *hi)
 {
@@ -737,22 +748,32 @@ static void forward_layers(sw_model_work *w, const sw_params *p, int k, int n)
     }
 }
 
+/* The layers' forward pass of the model's cell, part k of n. */
+static void pass_forward(sw_model_work *w, const sw_params *p, int k, int n)
+{
+    if (w->shape.cell == SW_CELL_TRANSFORMER)
+        sw_tf_forward_layers(w, p, k, n);
+    else
+        forward_layers(w, p, k, n);
+}
+
 double sw_model_forward(sw_model_work *w, const sw_params *p, const sw_targets *y, int train,
                         int *correct, double *per_sample)
 {
     const sw_model_shape *s = &w->shape;
     int n = pass_threads(w);
-    unsigned mode = float_mode_get();
     w->train = train;
-#pragma omp parallel num_threads(n) if (n > 1)
-    {
-        unsigned own = float_mode_get();
-        float_mode_set(mode);
-        if (s->cell == SW_CELL_TRANSFORMER)
-            sw_tf_forward_layers(w, p, omp_get_thread_num(), omp_get_num_threads());
-        else
-            forward_layers(w, p, omp_get_thread_num(), omp_get_num_threads());
-        float_mode_set(own);
+    if (pass_alone(n)) {
+        pass_forward(w, p, 0, 1);
+    } else {
+        unsigned mode = float_mode_get();
+#pragma omp parallel num_threads(n)
+        {
+            unsigned own = float_mode_get();
+            float_mode_set(mode);
+            pass_forward(w, p, omp_get_thread_num(), omp_get_num_threads());
+            float_mode_set(own);
+        }
     }
     switch (s->head) {
     case SW_TARGET_CLASS_LAST: return readout_class_last(w, p, y, correct, per_sample);
@@ -1158,22 +1179,33 @@ static void input_gradient(sw_model_work *w, const sw_params *p)
     sw_matmul(w->dx_total, dy, W, NULL, rows, n, I, 0); // (T,B,I)
 }
 
+/* The layers' backward pass of the model's cell, part k of n. */
+static void pass_backward(sw_model_work *w, const sw_params *p, const sw_params *grad, double *step_norms, int k,
+                          int n)
+{
+    if (w->shape.cell == SW_CELL_TRANSFORMER)
+        sw_tf_backward_layers(w, p, grad, step_norms, k, n);
+    else
+        backward_layers(w, grad, step_norms, k, n);
+}
+
 void sw_model_backward(sw_model_work *w, const sw_params *p, const sw_params *grad,
                        const sw_targets *y, double *dwhh_step_norms)
 {
     (void)y; /* the forward pass kept what the loss's gradient needs */
     readout_backward(w, p, grad);
     int n = pass_threads(w);
-    unsigned mode = float_mode_get();
-#pragma omp parallel num_threads(n) if (n > 1)
-    {
-        unsigned own = float_mode_get();
-        float_mode_set(mode);
-        if (w->shape.cell == SW_CELL_TRANSFORMER)
-            sw_tf_backward_layers(w, p, grad, dwhh_step_norms, omp_get_thread_num(), omp_get_num_threads());
-        else
-            backward_layers(w, grad, dwhh_step_norms, omp_get_thread_num(), omp_get_num_threads());
-        float_mode_set(own);
+    if (pass_alone(n)) {
+        pass_backward(w, p, grad, dwhh_step_norms, 0, 1);
+    } else {
+        unsigned mode = float_mode_get();
+#pragma omp parallel num_threads(n)
+        {
+            unsigned own = float_mode_get();
+            float_mode_set(mode);
+            pass_backward(w, p, grad, dwhh_step_norms, omp_get_thread_num(), omp_get_num_threads());
+            float_mode_set(own);
+        }
     }
     if (w->record_dh) input_gradient(w, p);
 }
