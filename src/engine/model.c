@@ -324,8 +324,12 @@ static void layout_work(sw_model_work *w, char *base, size_t *used, int record_d
     w->labels = (int32_t *)carve(base, used, (readout_steps * B * sizeof(int32_t) + sizeof(sw_real) - 1) / sizeof(sw_real));
     w->hproj = carve(base, used, B * GH);
     w->zeros = carve(base, used, B * GH);
-    w->dpre = carve(base, used, T * B * GH);
-    w->dhp = s->cell == SW_CELL_GRU ? carve(base, used, T * B * GH) : w->dpre;
+    sw_real *shared_dpre = s->cell == SW_CELL_RNN ? carve(base, used, T * B * GH) : NULL;
+    sw_real *shared_dhp = s->cell == SW_CELL_GRU ? carve(base, used, T * B * GH) : NULL;
+    for (int l = 0; l < s->layers; l++) {
+        w->dpre[l] = s->cell == SW_CELL_RNN ? shared_dpre : w->act[l];
+        w->dhp[l] = s->cell == SW_CELL_GRU ? shared_dhp : w->dpre[l];
+    }
     w->dout = carve(base, used, T * B * H);
     w->dxin = carve(base, used, T * B * widest);
     w->dh = carve(base, used, B * H);
@@ -909,7 +913,7 @@ static void rnn_steps_backward(sw_model_work *w, int l, int b0, int b1)
     for (int t = T - 1; t >= 0; t--) {
         const sw_real *above;
         int form = incoming(w, l, t, b0, b1, &above);
-        sw_real *da = w->dpre + t * step + off;
+        sw_real *da = w->dpre[l] + t * step + off;
         rnn_cells_backward(da, dh, above, w->h[l] + t * step + off, (int)n, w->shape.activation == SW_ACT_RELU, form);
         sw_matmul_packed(dh, da, w->w_hh_bwd[l], NULL, R, H, H, 0, 0);
     }
@@ -917,24 +921,25 @@ static void rnn_steps_backward(sw_model_work *w, int l, int b0, int b1)
 
 /* One sequence's lstm step backward: from dh_in (H; with above, by `form`: see
  * incoming) and the running dcell (H, updated to d loss / d c_{t-1}), d loss / d gate
- * pre-activations into da (4H). The body takes every gate as its own restrict pointer
- * (offsets of H within one array would need a run-time overlap test) and is inlined with
- * `form` a constant: each form is one loop without a branch, which vectorises. */
+ * pre-activations, written over the gate activations (i, f, g, o, H each) they come from:
+ * each value's gates are read before its gradients are written. The body takes every gate
+ * as its own restrict pointer (offsets of H within one array would need a run-time overlap
+ * test) and is inlined with `form` a constant: each form is one loop without a branch,
+ * which vectorises. */
 static inline __attribute__((always_inline)) void
-lstm_cell_backward_body(int H, const sw_real *restrict ig, const sw_real *restrict fg, const sw_real *restrict gg,
-                        const sw_real *restrict og, const sw_real *restrict tc, const sw_real *restrict c_prev,
-                        const sw_real *restrict dh_in, const sw_real *restrict above, sw_real *restrict dcell,
-                        sw_real *restrict di, sw_real *restrict df, sw_real *restrict dg, sw_real *restrict dov,
-                        const int form)
+lstm_cell_backward_body(int H, sw_real *restrict ig, sw_real *restrict fg, sw_real *restrict gg, sw_real *restrict og,
+                        const sw_real *restrict tc, const sw_real *restrict c_prev, const sw_real *restrict dh_in,
+                        const sw_real *restrict above, sw_real *restrict dcell, const int form)
 {
     for (int j = 0; j < H; j++) {
+        sw_real i = ig[j], f = fg[j], g = gg[j], o = og[j];
         sw_real dhj = DH_IN_FULL(dh_in, above, j, form);
-        sw_real dc = dcell[j] + dhj * og[j] * (1 - tc[j] * tc[j]);
-        dov[j] = dhj * tc[j] * og[j] * (1 - og[j]);
-        di[j] = dc * gg[j] * ig[j] * (1 - ig[j]);
-        dg[j] = dc * ig[j] * (1 - gg[j] * gg[j]);
-        df[j] = dc * c_prev[j] * fg[j] * (1 - fg[j]);
-        dcell[j] = dc * fg[j];
+        sw_real dc = dcell[j] + dhj * o * (1 - tc[j] * tc[j]);
+        og[j] = dhj * tc[j] * o * (1 - o);
+        ig[j] = dc * g * i * (1 - i);
+        gg[j] = dc * i * (1 - g * g);
+        fg[j] = dc * c_prev[j] * f * (1 - f);
+        dcell[j] = dc * f;
     }
 }
 
@@ -946,7 +951,7 @@ static void lstm_cells_backward(sw_model_work *w, int l, int t, const sw_real *c
 {
     int B = w->batch, H = w->shape.hidden, GH = 4 * H;
     size_t step = (size_t)B * H, gstep = (size_t)B * GH;
-#define LSTM_ROWS_BACKWARD(form_)                                                                                          for (int b = b0; b < b1; b++) {                                                                                            size_t o = t * step + (size_t)b * H, og = t * gstep + (size_t)b * GH;                                                  const sw_real *a = w->act[l] + og;                                                                                     sw_real *da = w->dpre + og;                                                                                            lstm_cell_backward_body(H, a, a + H, a + 2 * H, a + 3 * H, w->tanh_cell[l] + o, c_prev + (size_t)b * H,                                        w->dh + (size_t)b * H, above ? above + (size_t)(b - b0) * H : NULL,                                                    w->dcell + (size_t)b * H, da, da + H, da + 2 * H, da + 3 * H, form_);                      }
+#define LSTM_ROWS_BACKWARD(form_)                                                                                          for (int b = b0; b < b1; b++) {                                                                                            size_t o = t * step + (size_t)b * H, og = t * gstep + (size_t)b * GH;                                                  sw_real *a = w->act[l] + og;                                                                                           lstm_cell_backward_body(H, a, a + H, a + 2 * H, a + 3 * H, w->tanh_cell[l] + o, c_prev + (size_t)b * H,                                        w->dh + (size_t)b * H, above ? above + (size_t)(b - b0) * H : NULL,                                                    w->dcell + (size_t)b * H, form_);                      }
     switch (form) {
     case IN_ADD: LSTM_ROWS_BACKWARD(IN_ADD); break;
     case IN_ZERO: LSTM_ROWS_BACKWARD(IN_ZERO); break;
@@ -965,31 +970,33 @@ static void lstm_steps_backward(sw_model_work *w, int l, int b0, int b1)
         int form = incoming(w, l, t, b0, b1, &above);
         const sw_real *c_prev = t > 0 ? w->cell[l] + (t - 1) * step : w->zeros;
         lstm_cells_backward(w, l, t, c_prev, above, b0, b1, form);
-        sw_matmul_packed(w->dh + (size_t)b0 * H, w->dpre + t * gstep + (size_t)b0 * GH, w->w_hh_bwd[l], NULL, b1 - b0,
+        sw_matmul_packed(w->dh + (size_t)b0 * H, w->dpre[l] + t * gstep + (size_t)b0 * GH, w->w_hh_bwd[l], NULL, b1 - b0,
                          GH, H, 0, 0);
     }
 }
 
 /* One sequence's gru step backward: from dh (H; with above, by `form`: see incoming;
- * left holding the direct path h' -> h), the input-side (dx) and recurrent-side (dhh)
- * pre-activation gradients (3H each). Each gate its own restrict pointer, inlined with
- * `fused` a constant, as lstm's. */
+ * left holding the direct path h' -> h), the input-side pre-activation gradients, written
+ * over the gate activations (r, z, n, H each) they come from (as lstm's), and the
+ * recurrent-side ones into dhr, dhz, dhn. Each gate its own restrict pointer, inlined with
+ * `form` a constant, as lstm's. */
 static inline __attribute__((always_inline)) void
-gru_cell_backward_body(int H, const sw_real *restrict rg, const sw_real *restrict zg, const sw_real *restrict ng,
+gru_cell_backward_body(int H, sw_real *restrict rg, sw_real *restrict zg, sw_real *restrict ng,
                        const sw_real *restrict hn, const sw_real *restrict h_prev, const sw_real *restrict above,
-                       sw_real *restrict dh, sw_real *restrict dxr, sw_real *restrict dxz, sw_real *restrict dxn,
-                       sw_real *restrict dhr, sw_real *restrict dhz, sw_real *restrict dhn, const int form)
+                       sw_real *restrict dh, sw_real *restrict dhr, sw_real *restrict dhz, sw_real *restrict dhn,
+                       const int form)
 {
     for (int j = 0; j < H; j++) {
+        sw_real r = rg[j], z = zg[j], n = ng[j];
         sw_real dhj = DH_IN_FULL(dh, above, j, form);
-        sw_real dn = dhj * (1 - zg[j]) * (1 - ng[j] * ng[j]);
-        sw_real dz = dhj * (h_prev[j] - ng[j]) * zg[j] * (1 - zg[j]);
-        sw_real dr = dn * hn[j] * rg[j] * (1 - rg[j]);
-        dxr[j] = dhr[j] = dr;
-        dxz[j] = dhz[j] = dz;
-        dxn[j] = dn;
-        dhn[j] = dn * rg[j];
-        dh[j] = dhj * zg[j]; /* direct path h' -> h, before the W_hh term is added */
+        sw_real dn = dhj * (1 - z) * (1 - n * n);
+        sw_real dz = dhj * (h_prev[j] - n) * z * (1 - z);
+        sw_real dr = dn * hn[j] * r * (1 - r);
+        rg[j] = dhr[j] = dr;
+        zg[j] = dhz[j] = dz;
+        ng[j] = dn;
+        dhn[j] = dn * r;
+        dh[j] = dhj * z; /* direct path h' -> h, before the W_hh term is added */
     }
 }
 
@@ -1000,7 +1007,7 @@ static void gru_cells_backward(sw_model_work *w, int l, int t, const sw_real *h_
 {
     int B = w->batch, H = w->shape.hidden, GH = 3 * H;
     size_t step = (size_t)B * H, gstep = (size_t)B * GH;
-#define GRU_ROWS_BACKWARD(form_)                                                                                           for (int b = b0; b < b1; b++) {                                                                                            size_t o = t * step + (size_t)b * H, og = t * gstep + (size_t)b * GH;                                                  const sw_real *a = w->act[l] + og;                                                                                     sw_real *dx = w->dpre + og, *dhh = w->dhp + og;                                                                        gru_cell_backward_body(H, a, a + H, a + 2 * H, w->hn[l] + o, h_prev + (size_t)b * H,                                                          above ? above + (size_t)(b - b0) * H : NULL, w->dh + (size_t)b * H, dx, dx + H,                                        dx + 2 * H, dhh, dhh + H, dhh + 2 * H, form_);                                              }
+#define GRU_ROWS_BACKWARD(form_)                                                                                           for (int b = b0; b < b1; b++) {                                                                                            size_t o = t * step + (size_t)b * H, og = t * gstep + (size_t)b * GH;                                                  sw_real *a = w->act[l] + og, *dhh = w->dhp[l] + og;                                                                   gru_cell_backward_body(H, a, a + H, a + 2 * H, w->hn[l] + o, h_prev + (size_t)b * H,                                                          above ? above + (size_t)(b - b0) * H : NULL, w->dh + (size_t)b * H, dhh, dhh + H,                                      dhh + 2 * H, form_);                                              }
     switch (form) {
     case IN_ADD: GRU_ROWS_BACKWARD(IN_ADD); break;
     case IN_ZERO: GRU_ROWS_BACKWARD(IN_ZERO); break;
@@ -1018,7 +1025,7 @@ static void gru_steps_backward(sw_model_work *w, int l, int b0, int b1)
         int form = incoming(w, l, t, b0, b1, &above);
         const sw_real *h_prev = t > 0 ? w->h[l] + (t - 1) * step : w->zeros;
         gru_cells_backward(w, l, t, h_prev, above, b0, b1, form);
-        sw_matmul_packed(w->dh + (size_t)b0 * H, w->dhp + t * gstep + (size_t)b0 * GH, w->w_hh_bwd[l], NULL, b1 - b0,
+        sw_matmul_packed(w->dh + (size_t)b0 * H, w->dhp[l] + t * gstep + (size_t)b0 * GH, w->w_hh_bwd[l], NULL, b1 - b0,
                          GH, H, 1, 0);
     }
 }
@@ -1055,7 +1062,7 @@ static void step_norms(sw_model_work *w, int l, double *out)
         for (int s = 0; s < NORM_STEPS; s++) {
             sw_real *dw = w->norm_scratch + s * slice;
             memset(dw, 0, n * sizeof(sw_real));
-            sw_matmul_at_acc(dw, w->h[l] + (t + s - 1) * step, w->dhp + (t + s) * gstep, B, H, GH);
+            sw_matmul_at_acc(dw, w->h[l] + (t + s - 1) * step, w->dhp[l] + (t + s) * gstep, B, H, GH);
         }
         double sq[NORM_STEPS];
         sw_sum_squares_side(sq, w->norm_scratch, n, slice, NORM_STEPS);
@@ -1063,7 +1070,7 @@ static void step_norms(sw_model_work *w, int l, double *out)
     }
     for (; t < T; t++) {
         memset(w->dw_scratch, 0, n * sizeof(sw_real));
-        sw_matmul_at_acc(w->dw_scratch, w->h[l] + (t - 1) * step, w->dhp + t * gstep, B, H, GH);
+        sw_matmul_at_acc(w->dw_scratch, w->h[l] + (t - 1) * step, w->dhp[l] + t * gstep, B, H, GH);
         out[t] = sw_global_norm(w->dw_scratch, n);
     }
 }
@@ -1176,7 +1183,7 @@ static void layer_weight_gradients(sw_model_work *w, const sw_params *grad, int 
     int T = w->seq_len, B = w->batch, H = s->hidden, GH = s->gates * H, in = l == 0 ? s->input : H, c0, c1;
     int rows = T * B, chunk = weight_gradient_chunk_rows(w);
     sw_matmul_part_cols(GH, k, n, &c0, &c1);
-    const sw_real *xin = layer_input(w, l);
+    const sw_real *xin = layer_input(w, l), *dpre = w->dpre[l], *dhp = w->dhp[l];
     /* Chunked, both products' sums are open at once: W_hh's after W_ih's in the scratch. */
     sw_real *dw_ih = w->dw_scratch, *dw_hh = chunk < rows ? w->dw_scratch + (size_t)in * GH : w->dw_scratch;
     sw_real *db_ih = grad->layer[l].b_ih, *db_hh = grad->layer[l].b_hh;
@@ -1185,7 +1192,7 @@ static void layer_weight_gradients(sw_model_work *w, const sw_params *grad, int 
         for (int i = 0; i < H; i++) memset(dw_hh + (size_t)i * GH + c0, 0, (size_t)(c1 - c0) * sizeof(sw_real));
     for (int r0 = 0; r0 < rows; r0 += chunk) {
         int r1 = rows - r0 < chunk ? rows : r0 + chunk;
-        sw_matmul_at_acc_part(dw_ih, xin + (size_t)r0 * in, w->dpre + (size_t)r0 * GH, r1 - r0, in, GH, k, n);
+        sw_matmul_at_acc_part(dw_ih, xin + (size_t)r0 * in, dpre + (size_t)r0 * GH, r1 - r0, in, GH, k, n);
         if (dw_hh == dw_ih) { /* one chunk: W_ih's sums are done */
             add_transposed(grad->layer[l].w_ih, dw_ih, GH, in, c0, c1);
             for (int i = 0; i < H; i++) memset(dw_hh + (size_t)i * GH + c0, 0, (size_t)(c1 - c0) * sizeof(sw_real));
@@ -1193,13 +1200,13 @@ static void layer_weight_gradients(sw_model_work *w, const sw_params *grad, int 
         /* W_hh's rows are step 1 on (h_{t-1} against the gradient at step t) */
         int h0 = r0 > B ? r0 : B;
         if (h0 < r1)
-            sw_matmul_at_acc_part(dw_hh, w->h[l] + (size_t)(h0 - B) * H, w->dhp + (size_t)h0 * GH, r1 - h0, H, GH, k,
+            sw_matmul_at_acc_part(dw_hh, w->h[l] + (size_t)(h0 - B) * H, dhp + (size_t)h0 * GH, r1 - h0, H, GH, k,
                                   n);
-        if (w->dhp == w->dpre) { /* rnn, lstm: both biases get the same gradient */
-            colsum_cols(db_ih, db_hh, w->dpre + (size_t)r0 * GH, r1 - r0, GH, c0, c1);
+        if (dhp == dpre) { /* rnn, lstm: both biases get the same gradient */
+            colsum_cols(db_ih, db_hh, dpre + (size_t)r0 * GH, r1 - r0, GH, c0, c1);
         } else {
-            colsum_cols(db_ih, NULL, w->dpre + (size_t)r0 * GH, r1 - r0, GH, c0, c1);
-            colsum_cols(db_hh, NULL, w->dhp + (size_t)r0 * GH, r1 - r0, GH, c0, c1);
+            colsum_cols(db_ih, NULL, dpre + (size_t)r0 * GH, r1 - r0, GH, c0, c1);
+            colsum_cols(db_hh, NULL, dhp + (size_t)r0 * GH, r1 - r0, GH, c0, c1);
         }
     }
     if (dw_hh != dw_ih) add_transposed(grad->layer[l].w_ih, dw_ih, GH, in, c0, c1);
@@ -1227,7 +1234,7 @@ static void backward_layers(sw_model_work *w, const sw_params *grad, double *dwh
 
         if (l > 0) {
             /* Into the layer below, through W_ih and the dropout mask. */
-            sw_matmul_packed(w->dxin + (size_t)r0 * H, w->dpre + (size_t)r0 * GH, w->w_ih_bwd[l], NULL, r1 - r0, GH, H,
+            sw_matmul_packed(w->dxin + (size_t)r0 * H, w->dpre[l] + (size_t)r0 * GH, w->w_ih_bwd[l], NULL, r1 - r0, GH, H,
                              0, 0);
             const sw_real *mask = w->mask[l - 1];
             for (size_t i = (size_t)r0 * H; i < (size_t)r1 * H; i++)
@@ -1250,7 +1257,7 @@ static void input_gradient(sw_model_work *w, const sw_params *p)
     if (w->shape.cell == SW_CELL_TRANSFORMER) {
         dy = w->tf->dr2, W = p->embed_w, n = w->shape.hidden;
     } else {
-        dy = w->dpre, W = p->layer[0].w_ih, n = w->shape.gates * w->shape.hidden;
+        dy = w->dpre[0], W = p->layer[0].w_ih, n = w->shape.gates * w->shape.hidden;
     }
     sw_matmul(w->dx_total, dy, W, NULL, rows, n, I, 0); // (T,B,I)
 }

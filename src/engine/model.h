@@ -214,8 +214,13 @@ typedef struct {
     sw_real *hproj;               /* (B,G*H) gru: W_hh h_{t-1} + b_hh */
     sw_real *zeros;               /* (B,G*H) h_{-1} = c_{-1} = 0 */
 
-    sw_real *dpre;                /* (T,B,G*H) d loss / d gate pre-activations, input side */
-    sw_real *dhp;                 /* (T,B,G*H) gru: same, recurrent side */
+    /* (T,B,G*H) layer l's d loss / d gate pre-activations, input side. lstm and gru write
+     * a step's over the gate activations it has just read (act[l]), which nothing needs
+     * once the step is done: no second array of the sequence's size to stream through
+     * memory (an lstm at H = 32, T = 500: 8 MB per batch). rnn: one array all layers share. */
+    sw_real *dpre[SW_MAX_LAYERS];
+    sw_real *dhp[SW_MAX_LAYERS];  /* gru: the same, recurrent side (one array all layers
+                                     share); rnn, lstm: dpre[l] */
     sw_real *dout;                /* (T,B,H) d loss / d layer output from the layer above */
     sw_real *dxin;                /* (T,B,max(I,H)) d loss / d layer input */
     sw_real *dh, *dcell;          /* (B,H) running recurrent gradients */
