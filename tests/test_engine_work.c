@@ -183,9 +183,11 @@ int main(void)
     const int steps[] = {1, 2, 4, 5, 8, 11};
     for (int c = 0; c < 3; c++)
         for (size_t k = 0; k < sizeof steps / sizeof *steps; k++) check_step_norms(cells[c], steps[k], &norm_seed);
-    /* I = 1 (pixels) copies 256 steps a block, I = 10 (mean_sign) 25, I = 17 16. */
+    /* I = 1 (pixels) copies 256 steps a block, I = 10 (mean_sign) 25, I = 17 16. A step's
+     * copy takes another path below 4 values, from 4, from 8, and past 8 (vectors of 8, the
+     * last overlapping): each side of each bound. */
     const int Ts[] = {1, 7, 24, 25, 26, 53, 301, 517};
-    const int Is[] = {1, 3, 10, 17};
+    const int Is[] = {1, 2, 3, 4, 5, 7, 8, 9, 10, 16, 17, 28};
     const int Bs[] = {1, 5, 33};
     uint64_t seed = 12345;
     for (size_t a = 0; a < sizeof Ts / sizeof *Ts; a++)

@@ -269,6 +269,28 @@ static sw_real *carve(char *base, size_t *used, size_t n)
     return ptr;
 }
 
+/* The weight gradients' products over the sequence's T*B rows read each layer's gate
+ * gradients three times (W_ih's, W_hh's, the biases' sums). Where the operands of the
+ * products are narrow (inputs and H up to WEIGHT_GRAD_CHUNK_MAX_K: a few multiply-adds per value
+ * read) and the gradients outgrow the caches (an lstm at H = 32, T = 500: 8 MB per batch),
+ * that was three passes over memory; they go through chunks of rows of about
+ * WEIGHT_GRAD_CHUNK_BYTES instead, all three on a chunk while it is in L2. Each sum is the
+ * same chain over the rows in order either way. */
+#define WEIGHT_GRAD_CHUNK_MAX_K 96
+#define WEIGHT_GRAD_CHUNK_BYTES (256 * 1024)
+#define WEIGHT_GRAD_WHOLE_BYTES (1024 * 1024)
+
+static int weight_gradient_chunk_rows(const sw_model_work *w)
+{
+    int rows = w->seq_len * w->batch, GH = w->shape.gates * w->shape.hidden;
+    /* layout_work leaves room for both products' sums for narrow layers only */
+    if (w->shape.input > WEIGHT_GRAD_CHUNK_MAX_K || w->shape.hidden > WEIGHT_GRAD_CHUNK_MAX_K) return rows;
+    if (w->sequence_split) return w->sequence_split > 0 ? w->sequence_split : rows;
+    if ((size_t)rows * GH * sizeof(sw_real) <= WEIGHT_GRAD_WHOLE_BYTES) return rows;
+    int chunk = (int)(WEIGHT_GRAD_CHUNK_BYTES / ((size_t)GH * sizeof(sw_real)));
+    return chunk < 64 ? 64 : chunk;
+}
+
 static void layout_work(sw_model_work *w, char *base, size_t *used, int record_dh)
 {
     const sw_model_shape *s = &w->shape;
@@ -302,8 +324,12 @@ static void layout_work(sw_model_work *w, char *base, size_t *used, int record_d
     w->labels = (int32_t *)carve(base, used, (readout_steps * B * sizeof(int32_t) + sizeof(sw_real) - 1) / sizeof(sw_real));
     w->hproj = carve(base, used, B * GH);
     w->zeros = carve(base, used, B * GH);
-    w->dpre = carve(base, used, T * B * GH);
-    w->dhp = s->cell == SW_CELL_GRU ? carve(base, used, T * B * GH) : w->dpre;
+    sw_real *shared_dpre = s->cell == SW_CELL_RNN ? carve(base, used, T * B * GH) : NULL;
+    sw_real *shared_dhp = s->cell == SW_CELL_GRU ? carve(base, used, T * B * GH) : NULL;
+    for (int l = 0; l < s->layers; l++) {
+        w->dpre[l] = s->cell == SW_CELL_RNN ? shared_dpre : w->act[l];
+        w->dhp[l] = s->cell == SW_CELL_GRU ? shared_dhp : w->dpre[l];
+    }
     w->dout = carve(base, used, T * B * H);
     w->dxin = carve(base, used, T * B * widest);
     w->dh = carve(base, used, B * H);
@@ -311,7 +337,8 @@ static void layout_work(sw_model_work *w, char *base, size_t *used, int record_d
     w->dfeat = carve(base, used, readout_steps * B * H);
     w->dlogits = carve(base, used, readout_steps * B * C);
     w->dfc_scratch = carve(base, used, H * C);
-    w->dw_scratch = carve(base, used, widest * GH);
+    /* chunked weight gradients (weight_gradient_chunk_rows) keep W_hh's sums beside W_ih's */
+    w->dw_scratch = carve(base, used, (widest + (widest <= WEIGHT_GRAD_CHUNK_MAX_K ? H : 0)) * GH);
     /* step_norms's products, NORM_STEPS at once, when they are small (up to 256 KiB). */
     size_t norm_slice = norm_slice_values(H * GH);
     w->norm_scratch = record_dh && s->cell != SW_CELL_TRANSFORMER && NORM_STEPS * norm_slice * sizeof(sw_real) <= NORM_SCRATCH_BYTES
@@ -382,17 +409,41 @@ static int load_block_steps(int I)
     return steps < 16 ? 16 : steps;
 }
 
-/* One step's I values of a sequence into its row of x. */
-static inline void load_step(sw_real *out, const float *step, int I)
+/* One step's I values of a sequence into its row of x. Not memcpy: the size is no
+ * constant, so that was a call into libc per step and sequence for some 40 bytes (16,000
+ * calls per batch at T = 500; 4-5% of the vanishing study's time), and a plain copy loop
+ * becomes the same call (GCC's loop idioms). Vectors of 8 (or 4), the last one overlapping
+ * the one before, do any I >= 4 without a loop over single values. */
+typedef float load_vec8 __attribute__((vector_size(32), aligned(sizeof(float))));
+typedef float load_vec4 __attribute__((vector_size(16), aligned(sizeof(float))));
+
+#if defined(__GNUC__) && !defined(__clang__)
+#define NO_COPY_IDIOMS __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define NO_COPY_IDIOMS
+#endif
+
+/* (GCC inlines only into a function with the same options: sw_model_load_input has them too.) */
+NO_COPY_IDIOMS static inline void load_step(sw_real *restrict out, const float *restrict step, int I)
 {
 #ifdef SW_REAL_DOUBLE
     for (int i = 0; i < I; i++) out[i] = (sw_real)step[i];
 #else
-    memcpy(out, step, (size_t)I * sizeof *out);
+    if (I >= 8) {
+        for (int i = 0; i + 8 < I; i += 8) *(load_vec8 *)(out + i) = *(const load_vec8 *)(step + i);
+        *(load_vec8 *)(out + I - 8) = *(const load_vec8 *)(step + I - 8);
+    } else if (I >= 4) {
+        *(load_vec4 *)out = *(const load_vec4 *)step;
+        *(load_vec4 *)(out + I - 4) = *(const load_vec4 *)(step + I - 4);
+    } else {
+        out[0] = step[0];
+        if (I > 1) out[1] = step[1];
+        if (I > 2) out[2] = step[2];
+    }
 #endif
 }
 
-void sw_model_load_input(sw_model_work *w, const float *data, const int32_t *steps, const int *index, int B)
+NO_COPY_IDIOMS void sw_model_load_input(sw_model_work *w, const float *data, const int32_t *steps, const int *index, int B)
 {
     SW_ASSERT(B >= 1 && B <= w->max_batch);
     int T = w->seq_len, I = w->shape.input, K = load_block_steps(I);
@@ -455,24 +506,64 @@ static void relu_inplace(sw_real *x, size_t n)
     for (size_t i = 0; i < n; i++) x[i] = x[i] > 0 ? x[i] : 0;
 }
 
+/* Rows [r0, r1) of the T*B of layer l's input products, x_t W_ih^T + bias, into the
+ * pre-activations (h for rnn, act for lstm and gru). */
+static void layer_input_product(sw_model_work *w, const sw_params *p, int l, int r0, int r1)
+{
+    int H = w->shape.hidden, GH = w->shape.gates * H, in = l == 0 ? w->shape.input : H;
+    sw_real *out = w->shape.cell == SW_CELL_RNN ? w->h[l] : w->act[l];
+    const sw_real *bias = w->shape.cell == SW_CELL_GRU ? p->layer[l].b_ih : w->bias_sum[l];
+    sw_matmul_packed(out + (size_t)r0 * GH, layer_input(w, l) + (size_t)r0 * in, w->w_ih_t[l], bias, r1 - r0, in, GH,
+                     0, 0);
+}
+
+/* Whether layer l's input products are computed step by step inside the time loop rather
+ * than as one product before it. Each element is the same chain either way (a product's
+ * rows are independent). One product is the faster while the whole sequence's
+ * pre-activations stay in the caches; past that, it wrote them all out to memory and the
+ * time loop read them back (an lstm at H = 32, T = 500: 8 MB per batch, and its forward
+ * product ran at half its rate at T = 100), where a step's, made just before its recurrent
+ * product, is still in L1. */
+#define INPUT_PRODUCT_WHOLE_BYTES (1024 * 1024)
+
+static int input_product_by_step(const sw_model_work *w)
+{
+    if (w->sequence_split) return w->sequence_split > 0;
+    size_t bytes = (size_t)w->seq_len * w->batch * w->shape.gates * w->shape.hidden * sizeof(sw_real);
+    return bytes > INPUT_PRODUCT_WHOLE_BYTES;
+}
+
+/* Rows [b0, b1) of step t's input product when the time loop makes them (else nothing). */
+static void step_input_product(sw_model_work *w, const sw_params *p, int l, int t, int b0, int b1)
+{
+    if (!w->input_by_step) return;
+    int r0 = t * w->batch + b0;
+    layer_input_product(w, p, l, r0, r0 + (b1 - b0));
+}
+
 /* The time loops below work on rows [b0, b1) of the batch: sequences are independent, so
  * a range is computed the same whether alone or with the others. */
 
-static void rnn_steps_forward(sw_model_work *w, int l, int b0, int b1)
+static void rnn_steps_forward(sw_model_work *w, const sw_params *p, int l, int b0, int b1)
 {
     int T = w->seq_len, B = w->batch, H = w->shape.hidden, R = b1 - b0;
     size_t step = (size_t)B * H, n = (size_t)R * H;
     sw_real *h = w->h[l] + (size_t)b0 * H; /* (T,B,H), rows from b0 */
+    step_input_product(w, p, l, 0, b0, b1);
     if (w->shape.activation == SW_ACT_RELU) {
         relu_inplace(h, n); /* t = 0: h_{-1} = 0 */
         for (int t = 1; t < T; t++) {
+            step_input_product(w, p, l, t, b0, b1);
             sw_matmul_packed(h + t * step, h + (t - 1) * step, w->w_hh_t[l], NULL, R, H, H, 1, 0);
             relu_inplace(h + t * step, n);
         }
         return;
     }
     sw_tanh_inplace(h, n); /* t = 0: h_{-1} = 0 */
-    for (int t = 1; t < T; t++) sw_matmul_packed(h + t * step, h + (t - 1) * step, w->w_hh_t[l], NULL, R, H, H, 1, 1);
+    for (int t = 1; t < T; t++) {
+        step_input_product(w, p, l, t, b0, b1);
+        sw_matmul_packed(h + t * step, h + (t - 1) * step, w->w_hh_t[l], NULL, R, H, H, 1, 1);
+    }
 }
 
 /* Rows [b0, b1) of step t's lstm cells, from their pre-activations in a (R,4H): one pass
@@ -483,11 +574,12 @@ static void lstm_step_cells(sw_model_work *w, int l, int t, sw_real *a, const sw
     sw_lstm_cells(a, w->cell[l] + o, w->tanh_cell[l] + o, w->h[l] + o, c_prev, b1 - b0, w->shape.hidden);
 }
 
-static void lstm_steps_forward(sw_model_work *w, int l, int b0, int b1)
+static void lstm_steps_forward(sw_model_work *w, const sw_params *p, int l, int b0, int b1)
 {
     int T = w->seq_len, B = w->batch, H = w->shape.hidden, GH = 4 * H;
     size_t step = (size_t)B * H, gstep = (size_t)B * GH;
     for (int t = 0; t < T; t++) {
+        step_input_product(w, p, l, t, b0, b1);
         sw_real *a = w->act[l] + t * gstep + (size_t)b0 * GH; /* (T,B,4H), rows from b0 */
         const sw_real *h_prev = t > 0 ? w->h[l] + (t - 1) * step : w->zeros;
         const sw_real *c_prev = t > 0 ? w->cell[l] + (t - 1) * step : w->zeros;
@@ -505,6 +597,7 @@ static void gru_steps_forward(sw_model_work *w, const sw_params *p, int l, int b
         sw_real *a = w->act[l] + t * gstep + (size_t)b0 * GH; /* (T,B,3H), rows from b0 */
         const sw_real *h_prev = (t > 0 ? w->h[l] + (t - 1) * step : w->zeros) + (size_t)b0 * H;
         size_t o = t * step + (size_t)b0 * H;
+        step_input_product(w, p, l, t, b0, b1);
         sw_matmul_packed(hp, h_prev, w->w_hh_t[l], p->layer[l].b_hh, b1 - b0, H, GH, 0, 0);
         /* One pass over the rows: a call per row and gate left the tanh's chains too short
          * to overlap at H = 32 (18% of a gru run, now a few percent). */
@@ -512,22 +605,11 @@ static void gru_steps_forward(sw_model_work *w, const sw_params *p, int l, int b
     }
 }
 
-/* Layer l over the whole sequence: the input products of all T steps as one product
- * (rows [r0, r1) of the T*B), then the time loop. */
-static void layer_input_product(sw_model_work *w, const sw_params *p, int l, int r0, int r1)
-{
-    int H = w->shape.hidden, GH = w->shape.gates * H, in = l == 0 ? w->shape.input : H;
-    sw_real *out = w->shape.cell == SW_CELL_RNN ? w->h[l] : w->act[l];
-    const sw_real *bias = w->shape.cell == SW_CELL_GRU ? p->layer[l].b_ih : w->bias_sum[l];
-    sw_matmul_packed(out + (size_t)r0 * GH, layer_input(w, l) + (size_t)r0 * in, w->w_ih_t[l], bias, r1 - r0, in, GH,
-                     0, 0);
-}
-
 static void layer_steps_forward(sw_model_work *w, const sw_params *p, int l, int b0, int b1)
 {
     switch (w->shape.cell) {
-    case SW_CELL_RNN: rnn_steps_forward(w, l, b0, b1); break;
-    case SW_CELL_LSTM: lstm_steps_forward(w, l, b0, b1); break;
+    case SW_CELL_RNN: rnn_steps_forward(w, p, l, b0, b1); break;
+    case SW_CELL_LSTM: lstm_steps_forward(w, p, l, b0, b1); break;
     case SW_CELL_GRU: gru_steps_forward(w, p, l, b0, b1); break;
     default: SW_ASSERT(!"unknown cell");
     }
@@ -739,7 +821,7 @@ static void forward_layers(sw_model_work *w, const sw_params *p, int k, int n)
     for (int l = 0; l < s->layers; l++) {
         if (l > 0 && w->train)
             for (size_t i = (size_t)r0 * H; i < (size_t)r1 * H; i++) w->xin[l][i] = w->h[l - 1][i] * w->mask[l - 1][i];
-        layer_input_product(w, p, l, r0, r1);
+        if (!w->input_by_step) layer_input_product(w, p, l, r0, r1);
 #pragma omp barrier
         layer_steps_forward(w, p, l, b0, b1);
         if (l + 1 < s->layers) { /* the last layer's ends with the parallel region */
@@ -763,6 +845,7 @@ double sw_model_forward(sw_model_work *w, const sw_params *p, const sw_targets *
     const sw_model_shape *s = &w->shape;
     int n = pass_threads(w);
     w->train = train;
+    w->input_by_step = s->cell != SW_CELL_TRANSFORMER && input_product_by_step(w);
     if (pass_alone(n)) {
         pass_forward(w, p, 0, 1);
     } else {
@@ -854,7 +937,7 @@ static void rnn_steps_backward(sw_model_work *w, int l, int b0, int b1)
     for (int t = T - 1; t >= 0; t--) {
         const sw_real *above;
         int form = incoming(w, l, t, b0, b1, &above);
-        sw_real *da = w->dpre + t * step + off;
+        sw_real *da = w->dpre[l] + t * step + off;
         rnn_cells_backward(da, dh, above, w->h[l] + t * step + off, (int)n, w->shape.activation == SW_ACT_RELU, form);
         sw_matmul_packed(dh, da, w->w_hh_bwd[l], NULL, R, H, H, 0, 0);
     }
@@ -862,24 +945,25 @@ static void rnn_steps_backward(sw_model_work *w, int l, int b0, int b1)
 
 /* One sequence's lstm step backward: from dh_in (H; with above, by `form`: see
  * incoming) and the running dcell (H, updated to d loss / d c_{t-1}), d loss / d gate
- * pre-activations into da (4H). The body takes every gate as its own restrict pointer
- * (offsets of H within one array would need a run-time overlap test) and is inlined with
- * `form` a constant: each form is one loop without a branch, which vectorises. */
+ * pre-activations, written over the gate activations (i, f, g, o, H each) they come from:
+ * each value's gates are read before its gradients are written. The body takes every gate
+ * as its own restrict pointer (offsets of H within one array would need a run-time overlap
+ * test) and is inlined with `form` a constant: each form is one loop without a branch,
+ * which vectorises. */
 static inline __attribute__((always_inline)) void
-lstm_cell_backward_body(int H, const sw_real *restrict ig, const sw_real *restrict fg, const sw_real *restrict gg,
-                        const sw_real *restrict og, const sw_real *restrict tc, const sw_real *restrict c_prev,
-                        const sw_real *restrict dh_in, const sw_real *restrict above, sw_real *restrict dcell,
-                        sw_real *restrict di, sw_real *restrict df, sw_real *restrict dg, sw_real *restrict dov,
-                        const int form)
+lstm_cell_backward_body(int H, sw_real *restrict ig, sw_real *restrict fg, sw_real *restrict gg, sw_real *restrict og,
+                        const sw_real *restrict tc, const sw_real *restrict c_prev, const sw_real *restrict dh_in,
+                        const sw_real *restrict above, sw_real *restrict dcell, const int form)
 {
     for (int j = 0; j < H; j++) {
+        sw_real i = ig[j], f = fg[j], g = gg[j], o = og[j];
         sw_real dhj = DH_IN_FULL(dh_in, above, j, form);
-        sw_real dc = dcell[j] + dhj * og[j] * (1 - tc[j] * tc[j]);
-        dov[j] = dhj * tc[j] * og[j] * (1 - og[j]);
-        di[j] = dc * gg[j] * ig[j] * (1 - ig[j]);
-        dg[j] = dc * ig[j] * (1 - gg[j] * gg[j]);
-        df[j] = dc * c_prev[j] * fg[j] * (1 - fg[j]);
-        dcell[j] = dc * fg[j];
+        sw_real dc = dcell[j] + dhj * o * (1 - tc[j] * tc[j]);
+        og[j] = dhj * tc[j] * o * (1 - o);
+        ig[j] = dc * g * i * (1 - i);
+        gg[j] = dc * i * (1 - g * g);
+        fg[j] = dc * c_prev[j] * f * (1 - f);
+        dcell[j] = dc * f;
     }
 }
 
@@ -891,7 +975,7 @@ static void lstm_cells_backward(sw_model_work *w, int l, int t, const sw_real *c
 {
     int B = w->batch, H = w->shape.hidden, GH = 4 * H;
     size_t step = (size_t)B * H, gstep = (size_t)B * GH;
-#define LSTM_ROWS_BACKWARD(form_)                                                                                          for (int b = b0; b < b1; b++) {                                                                                            size_t o = t * step + (size_t)b * H, og = t * gstep + (size_t)b * GH;                                                  const sw_real *a = w->act[l] + og;                                                                                     sw_real *da = w->dpre + og;                                                                                            lstm_cell_backward_body(H, a, a + H, a + 2 * H, a + 3 * H, w->tanh_cell[l] + o, c_prev + (size_t)b * H,                                        w->dh + (size_t)b * H, above ? above + (size_t)(b - b0) * H : NULL,                                                    w->dcell + (size_t)b * H, da, da + H, da + 2 * H, da + 3 * H, form_);                      }
+#define LSTM_ROWS_BACKWARD(form_)                                                                                          for (int b = b0; b < b1; b++) {                                                                                            size_t o = t * step + (size_t)b * H, og = t * gstep + (size_t)b * GH;                                                  sw_real *a = w->act[l] + og;                                                                                           lstm_cell_backward_body(H, a, a + H, a + 2 * H, a + 3 * H, w->tanh_cell[l] + o, c_prev + (size_t)b * H,                                        w->dh + (size_t)b * H, above ? above + (size_t)(b - b0) * H : NULL,                                                    w->dcell + (size_t)b * H, form_);                      }
     switch (form) {
     case IN_ADD: LSTM_ROWS_BACKWARD(IN_ADD); break;
     case IN_ZERO: LSTM_ROWS_BACKWARD(IN_ZERO); break;
@@ -910,31 +994,33 @@ static void lstm_steps_backward(sw_model_work *w, int l, int b0, int b1)
         int form = incoming(w, l, t, b0, b1, &above);
         const sw_real *c_prev = t > 0 ? w->cell[l] + (t - 1) * step : w->zeros;
         lstm_cells_backward(w, l, t, c_prev, above, b0, b1, form);
-        sw_matmul_packed(w->dh + (size_t)b0 * H, w->dpre + t * gstep + (size_t)b0 * GH, w->w_hh_bwd[l], NULL, b1 - b0,
+        sw_matmul_packed(w->dh + (size_t)b0 * H, w->dpre[l] + t * gstep + (size_t)b0 * GH, w->w_hh_bwd[l], NULL, b1 - b0,
                          GH, H, 0, 0);
     }
 }
 
 /* One sequence's gru step backward: from dh (H; with above, by `form`: see incoming;
- * left holding the direct path h' -> h), the input-side (dx) and recurrent-side (dhh)
- * pre-activation gradients (3H each). Each gate its own restrict pointer, inlined with
- * `fused` a constant, as lstm's. */
+ * left holding the direct path h' -> h), the input-side pre-activation gradients, written
+ * over the gate activations (r, z, n, H each) they come from (as lstm's), and the
+ * recurrent-side ones into dhr, dhz, dhn. Each gate its own restrict pointer, inlined with
+ * `form` a constant, as lstm's. */
 static inline __attribute__((always_inline)) void
-gru_cell_backward_body(int H, const sw_real *restrict rg, const sw_real *restrict zg, const sw_real *restrict ng,
+gru_cell_backward_body(int H, sw_real *restrict rg, sw_real *restrict zg, sw_real *restrict ng,
                        const sw_real *restrict hn, const sw_real *restrict h_prev, const sw_real *restrict above,
-                       sw_real *restrict dh, sw_real *restrict dxr, sw_real *restrict dxz, sw_real *restrict dxn,
-                       sw_real *restrict dhr, sw_real *restrict dhz, sw_real *restrict dhn, const int form)
+                       sw_real *restrict dh, sw_real *restrict dhr, sw_real *restrict dhz, sw_real *restrict dhn,
+                       const int form)
 {
     for (int j = 0; j < H; j++) {
+        sw_real r = rg[j], z = zg[j], n = ng[j];
         sw_real dhj = DH_IN_FULL(dh, above, j, form);
-        sw_real dn = dhj * (1 - zg[j]) * (1 - ng[j] * ng[j]);
-        sw_real dz = dhj * (h_prev[j] - ng[j]) * zg[j] * (1 - zg[j]);
-        sw_real dr = dn * hn[j] * rg[j] * (1 - rg[j]);
-        dxr[j] = dhr[j] = dr;
-        dxz[j] = dhz[j] = dz;
-        dxn[j] = dn;
-        dhn[j] = dn * rg[j];
-        dh[j] = dhj * zg[j]; /* direct path h' -> h, before the W_hh term is added */
+        sw_real dn = dhj * (1 - z) * (1 - n * n);
+        sw_real dz = dhj * (h_prev[j] - n) * z * (1 - z);
+        sw_real dr = dn * hn[j] * r * (1 - r);
+        rg[j] = dhr[j] = dr;
+        zg[j] = dhz[j] = dz;
+        ng[j] = dn;
+        dhn[j] = dn * r;
+        dh[j] = dhj * z; /* direct path h' -> h, before the W_hh term is added */
     }
 }
 
@@ -945,7 +1031,7 @@ static void gru_cells_backward(sw_model_work *w, int l, int t, const sw_real *h_
 {
     int B = w->batch, H = w->shape.hidden, GH = 3 * H;
     size_t step = (size_t)B * H, gstep = (size_t)B * GH;
-#define GRU_ROWS_BACKWARD(form_)                                                                                           for (int b = b0; b < b1; b++) {                                                                                            size_t o = t * step + (size_t)b * H, og = t * gstep + (size_t)b * GH;                                                  const sw_real *a = w->act[l] + og;                                                                                     sw_real *dx = w->dpre + og, *dhh = w->dhp + og;                                                                        gru_cell_backward_body(H, a, a + H, a + 2 * H, w->hn[l] + o, h_prev + (size_t)b * H,                                                          above ? above + (size_t)(b - b0) * H : NULL, w->dh + (size_t)b * H, dx, dx + H,                                        dx + 2 * H, dhh, dhh + H, dhh + 2 * H, form_);                                              }
+#define GRU_ROWS_BACKWARD(form_)                                                                                           for (int b = b0; b < b1; b++) {                                                                                            size_t o = t * step + (size_t)b * H, og = t * gstep + (size_t)b * GH;                                                  sw_real *a = w->act[l] + og, *dhh = w->dhp[l] + og;                                                                   gru_cell_backward_body(H, a, a + H, a + 2 * H, w->hn[l] + o, h_prev + (size_t)b * H,                                                          above ? above + (size_t)(b - b0) * H : NULL, w->dh + (size_t)b * H, dhh, dhh + H,                                      dhh + 2 * H, form_);                                              }
     switch (form) {
     case IN_ADD: GRU_ROWS_BACKWARD(IN_ADD); break;
     case IN_ZERO: GRU_ROWS_BACKWARD(IN_ZERO); break;
@@ -963,7 +1049,7 @@ static void gru_steps_backward(sw_model_work *w, int l, int b0, int b1)
         int form = incoming(w, l, t, b0, b1, &above);
         const sw_real *h_prev = t > 0 ? w->h[l] + (t - 1) * step : w->zeros;
         gru_cells_backward(w, l, t, h_prev, above, b0, b1, form);
-        sw_matmul_packed(w->dh + (size_t)b0 * H, w->dhp + t * gstep + (size_t)b0 * GH, w->w_hh_bwd[l], NULL, b1 - b0,
+        sw_matmul_packed(w->dh + (size_t)b0 * H, w->dhp[l] + t * gstep + (size_t)b0 * GH, w->w_hh_bwd[l], NULL, b1 - b0,
                          GH, H, 1, 0);
     }
 }
@@ -1000,7 +1086,7 @@ static void step_norms(sw_model_work *w, int l, double *out)
         for (int s = 0; s < NORM_STEPS; s++) {
             sw_real *dw = w->norm_scratch + s * slice;
             memset(dw, 0, n * sizeof(sw_real));
-            sw_matmul_at_acc(dw, w->h[l] + (t + s - 1) * step, w->dhp + (t + s) * gstep, B, H, GH);
+            sw_matmul_at_acc(dw, w->h[l] + (t + s - 1) * step, w->dhp[l] + (t + s) * gstep, B, H, GH);
         }
         double sq[NORM_STEPS];
         sw_sum_squares_side(sq, w->norm_scratch, n, slice, NORM_STEPS);
@@ -1008,7 +1094,7 @@ static void step_norms(sw_model_work *w, int l, double *out)
     }
     for (; t < T; t++) {
         memset(w->dw_scratch, 0, n * sizeof(sw_real));
-        sw_matmul_at_acc(w->dw_scratch, w->h[l] + (t - 1) * step, w->dhp + t * gstep, B, H, GH);
+        sw_matmul_at_acc(w->dw_scratch, w->h[l] + (t - 1) * step, w->dhp[l] + t * gstep, B, H, GH);
         out[t] = sw_global_norm(w->dw_scratch, n);
     }
 }
@@ -1111,17 +1197,54 @@ static void colsum_cols(sw_real *restrict out1, sw_real *restrict out2, const sw
     }
 }
 
+/* Layer l's weight and bias gradients, the gate units (columns) of part k of n: whole-
+ * sequence products over the T*B rows, accumulated transposed so the inner loop runs over
+ * the gate units, then added in PyTorch layout (by the same thread: no barrier); each
+ * element one chain over the rows in order, its sums stored between chunks of rows. */
+static void layer_weight_gradients(sw_model_work *w, const sw_params *grad, int l, int k, int n)
+{
+    const sw_model_shape *s = &w->shape;
+    int T = w->seq_len, B = w->batch, H = s->hidden, GH = s->gates * H, in = l == 0 ? s->input : H, c0, c1;
+    int rows = T * B, chunk = weight_gradient_chunk_rows(w);
+    sw_matmul_part_cols(GH, k, n, &c0, &c1);
+    const sw_real *xin = layer_input(w, l), *dpre = w->dpre[l], *dhp = w->dhp[l];
+    /* Chunked, both products' sums are open at once: W_hh's after W_ih's in the scratch. */
+    sw_real *dw_ih = w->dw_scratch, *dw_hh = chunk < rows ? w->dw_scratch + (size_t)in * GH : w->dw_scratch;
+    sw_real *db_ih = grad->layer[l].b_ih, *db_hh = grad->layer[l].b_hh;
+    for (int i = 0; i < in; i++) memset(dw_ih + (size_t)i * GH + c0, 0, (size_t)(c1 - c0) * sizeof(sw_real));
+    if (dw_hh != dw_ih)
+        for (int i = 0; i < H; i++) memset(dw_hh + (size_t)i * GH + c0, 0, (size_t)(c1 - c0) * sizeof(sw_real));
+    for (int r0 = 0; r0 < rows; r0 += chunk) {
+        int r1 = rows - r0 < chunk ? rows : r0 + chunk;
+        sw_matmul_at_acc_part(dw_ih, xin + (size_t)r0 * in, dpre + (size_t)r0 * GH, r1 - r0, in, GH, k, n);
+        if (dw_hh == dw_ih) { /* one chunk: W_ih's sums are done */
+            add_transposed(grad->layer[l].w_ih, dw_ih, GH, in, c0, c1);
+            for (int i = 0; i < H; i++) memset(dw_hh + (size_t)i * GH + c0, 0, (size_t)(c1 - c0) * sizeof(sw_real));
+        }
+        /* W_hh's rows are step 1 on (h_{t-1} against the gradient at step t) */
+        int h0 = r0 > B ? r0 : B;
+        if (h0 < r1)
+            sw_matmul_at_acc_part(dw_hh, w->h[l] + (size_t)(h0 - B) * H, dhp + (size_t)h0 * GH, r1 - h0, H, GH, k,
+                                  n);
+        if (dhp == dpre) { /* rnn, lstm: both biases get the same gradient */
+            colsum_cols(db_ih, db_hh, dpre + (size_t)r0 * GH, r1 - r0, GH, c0, c1);
+        } else {
+            colsum_cols(db_ih, NULL, dpre + (size_t)r0 * GH, r1 - r0, GH, c0, c1);
+            colsum_cols(db_hh, NULL, dhp + (size_t)r0 * GH, r1 - r0, GH, c0, c1);
+        }
+    }
+    if (dw_hh != dw_ih) add_transposed(grad->layer[l].w_ih, dw_ih, GH, in, c0, c1);
+    if (T > 1) add_transposed(grad->layer[l].w_hh, dw_hh, GH, H, c0, c1);
+}
+
 /* The layers' backward pass, part k of n (the readout's is done). */
 static void backward_layers(sw_model_work *w, const sw_params *grad, double *dwhh_step_norms, int k, int n)
 {
     const sw_model_shape *s = &w->shape;
-    int T = w->seq_len, B = w->batch, H = s->hidden, GH = s->gates * H, r0, r1, b0, b1, c0, c1;
+    int T = w->seq_len, B = w->batch, H = s->hidden, GH = s->gates * H, r0, r1, b0, b1;
     share(T * B, k, n, &r0, &r1);
     share(B, k, n, &b0, &b1);
-    sw_matmul_part_cols(GH, k, n, &c0, &c1);
     for (int l = s->layers - 1; l >= 0; l--) {
-        int in = l == 0 ? s->input : H;
-        const sw_real *xin = layer_input(w, l);
         memset(w->dh + (size_t)b0 * H, 0, (size_t)(b1 - b0) * H * sizeof(sw_real));
         layer_steps_backward(w, l, b0, b1);
 #pragma omp barrier
@@ -1131,27 +1254,11 @@ static void backward_layers(sw_model_work *w, const sw_params *grad, double *dwh
             step_norms(w, l, dwhh_step_norms + (size_t)l * T);
         }
 
-        /* Whole-sequence weight gradients of this part's gate units, accumulated
-         * transposed so the inner loop runs over them, then added in PyTorch layout
-         * (by the same thread: no barrier). */
-        for (int i = 0; i < in; i++) memset(w->dw_scratch + (size_t)i * GH + c0, 0, (size_t)(c1 - c0) * sizeof(sw_real));
-        sw_matmul_at_acc_part(w->dw_scratch, xin, w->dpre, T * B, in, GH, k, n);
-        add_transposed(grad->layer[l].w_ih, w->dw_scratch, GH, in, c0, c1);
-        if (T > 1) {
-            for (int i = 0; i < H; i++) memset(w->dw_scratch + (size_t)i * GH + c0, 0, (size_t)(c1 - c0) * sizeof(sw_real));
-            sw_matmul_at_acc_part(w->dw_scratch, w->h[l], w->dhp + (size_t)B * GH, (T - 1) * B, H, GH, k, n);
-            add_transposed(grad->layer[l].w_hh, w->dw_scratch, GH, H, c0, c1);
-        }
-        if (w->dhp == w->dpre) { /* rnn, lstm: both biases get the same gradient */
-            colsum_cols(grad->layer[l].b_ih, grad->layer[l].b_hh, w->dpre, T * B, GH, c0, c1);
-        } else {
-            colsum_cols(grad->layer[l].b_ih, NULL, w->dpre, T * B, GH, c0, c1);
-            colsum_cols(grad->layer[l].b_hh, NULL, w->dhp, T * B, GH, c0, c1);
-        }
+        layer_weight_gradients(w, grad, l, k, n);
 
         if (l > 0) {
             /* Into the layer below, through W_ih and the dropout mask. */
-            sw_matmul_packed(w->dxin + (size_t)r0 * H, w->dpre + (size_t)r0 * GH, w->w_ih_bwd[l], NULL, r1 - r0, GH, H,
+            sw_matmul_packed(w->dxin + (size_t)r0 * H, w->dpre[l] + (size_t)r0 * GH, w->w_ih_bwd[l], NULL, r1 - r0, GH, H,
                              0, 0);
             const sw_real *mask = w->mask[l - 1];
             for (size_t i = (size_t)r0 * H; i < (size_t)r1 * H; i++)
@@ -1174,7 +1281,7 @@ static void input_gradient(sw_model_work *w, const sw_params *p)
     if (w->shape.cell == SW_CELL_TRANSFORMER) {
         dy = w->tf->dr2, W = p->embed_w, n = w->shape.hidden;
     } else {
-        dy = w->dpre, W = p->layer[0].w_ih, n = w->shape.gates * w->shape.hidden;
+        dy = w->dpre[0], W = p->layer[0].w_ih, n = w->shape.gates * w->shape.hidden;
     }
     sw_matmul(w->dx_total, dy, W, NULL, rows, n, I, 0); // (T,B,I)
 }

@@ -176,6 +176,12 @@ typedef struct {
     int max_batch, seq_len;
     int batch;                    /* B of the current pass */
     int train;                    /* current pass applies the dropout masks */
+    int input_by_step;            /* current pass makes the input products in the time loop */
+    int sequence_split;           /* 0 (after create): by size, the input products step by
+                                     step and the weight gradients in chunks of rows once
+                                     their arrays outgrow the caches; < 0 never; > 0 always,
+                                     chunks of that many rows. Same results either way (the
+                                     tests compare them) */
     int threads;                  /* threads a pass may use (1 after create); results do
                                      not depend on it */
     int dout_last_only;           /* backward: the top layer's dout holds its last step only
@@ -208,8 +214,13 @@ typedef struct {
     sw_real *hproj;               /* (B,G*H) gru: W_hh h_{t-1} + b_hh */
     sw_real *zeros;               /* (B,G*H) h_{-1} = c_{-1} = 0 */
 
-    sw_real *dpre;                /* (T,B,G*H) d loss / d gate pre-activations, input side */
-    sw_real *dhp;                 /* (T,B,G*H) gru: same, recurrent side */
+    /* (T,B,G*H) layer l's d loss / d gate pre-activations, input side. lstm and gru write
+     * a step's over the gate activations it has just read (act[l]), which nothing needs
+     * once the step is done: no second array of the sequence's size to stream through
+     * memory (an lstm at H = 32, T = 500: 8 MB per batch). rnn: one array all layers share. */
+    sw_real *dpre[SW_MAX_LAYERS];
+    sw_real *dhp[SW_MAX_LAYERS];  /* gru: the same, recurrent side (one array all layers
+                                     share); rnn, lstm: dpre[l] */
     sw_real *dout;                /* (T,B,H) d loss / d layer output from the layer above */
     sw_real *dxin;                /* (T,B,max(I,H)) d loss / d layer input */
     sw_real *dh, *dcell;          /* (B,H) running recurrent gradients */
