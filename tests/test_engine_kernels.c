@@ -333,6 +333,15 @@ static int check_kernels(const sw_kernel_table *kt)
                            !memcmp(&want2, &o2[i * ldo + j], sizeof want2);
                 }
             KCHECK(sub, "matmul_packed_sub %dx%dx%d of %dx%dx%d", R, Ks, Ns, R, K, N);
+            /* b's rows from k0 on (bp + packed_row_offset(k0)): the chain over k in two
+             * calls, rows 0..k0-1 then k0..K-1, accumulating, is the chain of one call */
+            int k0 = K / 3;
+            memcpy(o1, o0, sizeof(sw_real) * n), memcpy(o2, o0, sizeof(sw_real) * n);
+            kt->matmul_packed_sub(o1, ldo, aw, lda, bp, K, R, K, N, 1);
+            kt->matmul_packed_sub(o2, ldo, aw, lda, bp, K, R, k0, N, 1);
+            kt->matmul_packed_sub(o2, ldo, aw + k0, lda, bp + kt->packed_row_offset(k0), K, R, K - k0, N, 1);
+            KCHECK(!memcmp(o1, o2, sizeof(sw_real) * n), "matmul_packed_sub split at row %d of %dx%dx%d", k0, R, K,
+                   N);
             free(aw), free(o0), free(o1), free(o2);
         }
 
@@ -389,6 +398,28 @@ static int check_kernels(const sw_kernel_table *kt)
         }
         KCHECK(covered == N, "3 parts cover the %d columns", N);
         KCHECK(!memcmp(gw, gw2, sizeof(sw_real) * K * N), "matmul_at_acc in 3 parts %dx%dx%d", R, K, N);
+        /* at_acc_part_ld: a block of columns [j0, N) of b and out (rows N apart), in 2 parts,
+         * is those columns of the whole product; the columns before it are untouched */
+        {
+            int j0 = N / 3;
+            memcpy(gw2, bt, sizeof(sw_real) * K * N); /* bt: the chain's result, from gw's start */
+            sw_real *gw3 = malloc(sizeof(sw_real) * K * N);
+            if (!gw3) return 1;
+            memcpy(gw3, gw, sizeof(sw_real) * K * N); /* gw: the product; its first columns stay */
+            for (int k = 0; k < K; k++)
+                for (int j = j0; j < N; j++) gw3[k * N + j] = gw2[k * N + j] = 0;
+            chain_at_acc(gw2 + 0, a, g, R, K, N); /* whole, from 0 in [j0, N) */
+            for (int part = 0; part < 2; part++)
+                kt->matmul_at_acc_part_ld(gw3 + j0, (size_t)N, a, g + j0, (size_t)N, R, K, N - j0, part, 2);
+            bool block = true;
+            for (int k = 0; k < K; k++)
+                for (int j = 0; j < N; j++) {
+                    const sw_real *want = j < j0 ? &gw[k * N + j] : &gw2[k * N + j];
+                    block &= !memcmp(want, &gw3[k * N + j], sizeof *want);
+                }
+            KCHECK(block, "matmul_at_acc_part_ld columns %d.. of %dx%dx%d", j0, R, K, N);
+            free(gw3);
+        }
         free(a), free(b), free(bias), free(out), free(fused), free(row), free(g), free(gw), free(gw2);
         free(bp), free(bp2), free(bt), free(pk);
     }
@@ -413,7 +444,7 @@ int main(void)
         sw_kernels_name(), sw_matmul,        sw_matmul_acc_tanh, sw_packed_size, sw_pack,
         sw_pack_transposed, sw_matmul_packed, sw_matmul_at_acc, sw_matmul_part_cols, sw_matmul_at_acc_part,
         sw_colsum_acc,     sw_transpose,     sw_tanh_inplace,   sw_sigmoid_inplace, sw_kernels_fma_peak,
-        sw_matmul_packed_sub, sw_gru_cells, sw_lstm_cells};
+        sw_matmul_packed_sub, sw_gru_cells, sw_lstm_cells, sw_matmul_at_acc_part_ld, sw_packed_row_offset};
     if (check_kernels(&kernels)) return 1;
 #endif
     return check_report("engine_kernels");

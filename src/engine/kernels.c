@@ -413,9 +413,10 @@ static inline void transpose_block(sw_real *restrict dst, const sw_real *restric
 }
 #endif
 
-/* Panel p of b (S,N) row-major (or, from_bt, of b = bt^T with bt (N,S) row-major), rows
- * s0..s0+S-1, into dst (S,NR); columns past N are 0. */
-static void pack_panel(sw_real *restrict dst, const sw_real *restrict b, int from_bt, int s0, int S, int N, int p)
+/* Panel p of b (S,N) row-major with rows ldb apart (or, from_bt, of b = bt^T with bt (N,S)
+ * row-major), rows s0..s0+S-1, into dst (S,NR); columns past N are 0. */
+static void pack_panel_ld(sw_real *restrict dst, const sw_real *restrict b, size_t ldb, int from_bt, int s0, int S,
+                          int N, int p)
 {
     int c0 = p * NR, nc = N - c0 < NR ? N - c0 : NR, s = 0;
 #ifndef SW_REAL_DOUBLE
@@ -428,7 +429,7 @@ static void pack_panel(sw_real *restrict dst, const sw_real *restrict b, int fro
 #endif
     for (; s < S; s++) {
         sw_real *d = dst + (size_t)s * NR;
-        const sw_real *src = b + (size_t)(s0 + s) * N + c0;
+        const sw_real *src = b + (size_t)(s0 + s) * ldb + c0;
         if (from_bt) {
             for (int c = 0; c < nc; c++) d[c] = b[(size_t)(c0 + c) * S + s0 + s];
         } else if (nc == NR) { /* two vector copies, not a call to memcpy */
@@ -442,11 +443,21 @@ static void pack_panel(sw_real *restrict dst, const sw_real *restrict b, int fro
     }
 }
 
+static void pack_panel(sw_real *restrict dst, const sw_real *restrict b, int from_bt, int s0, int S, int N, int p)
+{
+    pack_panel_ld(dst, b, (size_t)N, from_bt, s0, S, N, p);
+}
+
 static inline int panels_of(int N) { return (N + NR - 1) / NR; }
 
 size_t sw_packed_size(int K, int N)
 {
     return (size_t)panels_of(N) * NR * (size_t)K;
+}
+
+size_t sw_packed_row_offset(int k)
+{
+    return (size_t)k * NR;
 }
 
 void sw_pack(sw_real *packed, const sw_real *b, int K, int N)
@@ -567,14 +578,14 @@ typedef struct {
 
 /* The next chunk (rows s .. s+kc-1, columns of panels p0..p1-1) to fetch over `steps`
  * steps; with `enabled` 0, nothing to fetch. */
-static void next_chunk_start(next_chunk_fetch *f, int enabled, const sw_real *a, const sw_real *b, int R, int K,
-                             int N, int s, int kc, int p0, int p1, int steps)
+static void next_chunk_start(next_chunk_fetch *f, int enabled, const sw_real *a, const sw_real *b, size_t ldb, int R,
+                             int K, int N, int s, int kc, int p0, int p1, int steps)
 {
     int end = !enabled ? s : R - s < kc ? R : s + kc;
     int c0 = p0 * NR, c1 = p1 * NR < N ? p1 * NR : N;
     f->a = (const char *)(a + (size_t)s * K), f->a_end = (const char *)(a + (size_t)end * K);
-    f->b_row = (size_t)N * sizeof(sw_real), f->b_seg = (size_t)(c1 - c0) * sizeof(sw_real);
-    f->b = (const char *)(b + (size_t)s * N + c0);
+    f->b_row = ldb * sizeof(sw_real), f->b_seg = (size_t)(c1 - c0) * sizeof(sw_real);
+    f->b = (const char *)(b + (size_t)s * ldb + c0);
     f->row = s, f->end = end, f->steps_left = steps > 0 ? steps : 1;
     if (f->b_seg == f->b_row && end > s) { /* whole rows: one contiguous range, like a's */
         f->b_seg = (size_t)(end - s) * f->b_row;
@@ -594,8 +605,9 @@ static inline void next_chunk_step(next_chunk_fetch *f)
     if (f->steps_left > 1) f->steps_left--;
 }
 
-/* sw_matmul_at_acc on the columns of panels p0..p1-1. */
-static void at_acc_panels(sw_real *out, const sw_real *a, const sw_real *b, int R, int K, int N, int p0, int p1)
+/* sw_matmul_at_acc on the columns of panels p0..p1-1, out's rows ldo apart and b's ldb. */
+static void at_acc_panels(sw_real *out, size_t ldo, const sw_real *a, const sw_real *b, size_t ldb, int R, int K, int N,
+                          int p0, int p1)
 {
     /* The chunk of s is shortened for a wide a, so that a chunk of it (KC x K values,
      * read once per panel) stays in L2. */
@@ -616,18 +628,18 @@ static void at_acc_panels(sw_real *out, const sw_real *a, const sw_real *b, int 
     for (int s0 = 0; s0 < R; s0 += kc) {
         int S = R - s0 < kc ? R - s0 : kc;
         next_chunk_fetch fetch;
-        next_chunk_start(&fetch, fetch_next, a, b, R, K, N, s0 + S, kc, p0, p1, tiles);
+        next_chunk_start(&fetch, fetch_next, a, b, ldb, R, K, N, s0 + S, kc, p0, p1, tiles);
         for (int p = p0; p < p1; p++) {
             int c0 = p * NR, nc = N - c0 < NR ? N - c0 : NR;
             /* A panel used by the tiles of a narrow a is not worth its copy: read b in place. */
             int in_place = nc == NR && K <= IN_PLACE_COLS;
-            const sw_real *bp = in_place ? b + (size_t)s0 * N + c0 : panel;
-            if (!in_place) pack_panel(panel, b, 0, s0, S, N, p);
+            const sw_real *bp = in_place ? b + (size_t)s0 * ldb + c0 : panel;
+            if (!in_place) pack_panel_ld(panel, b, ldb, 0, s0, S, N, p);
             for (int k = 0, mr; k < K; k += mr) {
                 mr = tile_rows_wide(K - k);
                 next_chunk_step(&fetch);
-                tile_any(mr, out + (size_t)k * N + c0, (size_t)N, nc, a + (size_t)s0 * K + k, 1, (size_t)K, bp,
-                         in_place ? (size_t)N : NR, S, NULL, INIT_OUT, 0);
+                tile_any(mr, out + (size_t)k * ldo + c0, ldo, nc, a + (size_t)s0 * K + k, 1, (size_t)K, bp,
+                         in_place ? ldb : NR, S, NULL, INIT_OUT, 0);
             }
         }
     }
@@ -653,12 +665,20 @@ void sw_matmul_at_acc_part(sw_real *out, const sw_real *a, const sw_real *b, int
 {
     int p0, p1;
     part_panels(N, part, parts, &p0, &p1);
-    at_acc_panels(out, a, b, R, K, N, p0, p1);
+    at_acc_panels(out, (size_t)N, a, b, (size_t)N, R, K, N, p0, p1);
+}
+
+void sw_matmul_at_acc_part_ld(sw_real *out, size_t ldo, const sw_real *a, const sw_real *b, size_t ldb, int R, int K,
+                              int N, int part, int parts)
+{
+    int p0, p1;
+    part_panels(N, part, parts, &p0, &p1);
+    at_acc_panels(out, ldo, a, b, ldb, R, K, N, p0, p1);
 }
 
 void sw_matmul_at_acc(sw_real *out, const sw_real *a, const sw_real *b, int R, int K, int N)
 {
-    at_acc_panels(out, a, b, R, K, N, 0, panels_of(N));
+    at_acc_panels(out, (size_t)N, a, b, (size_t)N, R, K, N, 0, panels_of(N));
 }
 
 void sw_colsum_acc(sw_real *restrict out, const sw_real *restrict a, int rows, int cols)
@@ -821,7 +841,7 @@ const sw_kernel_table sw_kernels_table_of_this_build = {
     VARIANT_NAME,     sw_matmul,        sw_matmul_acc_tanh,    sw_packed_size,  sw_pack,
     sw_pack_transposed, sw_matmul_packed, sw_matmul_at_acc,    sw_matmul_part_cols, sw_matmul_at_acc_part,
     sw_colsum_acc,    sw_transpose,     sw_tanh_inplace,       sw_sigmoid_inplace, sw_kernels_fma_peak,
-    sw_matmul_packed_sub, sw_gru_cells, sw_lstm_cells,
+    sw_matmul_packed_sub, sw_gru_cells, sw_lstm_cells, sw_matmul_at_acc_part_ld, sw_packed_row_offset,
 };
 #else
 /* One build of the kernels, no choice: only its own name (or auto) is accepted. */

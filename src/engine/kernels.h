@@ -31,7 +31,10 @@ void sw_pack(sw_real *packed, const sw_real *b, int K, int N);
 void sw_pack_transposed(sw_real *packed, const sw_real *bt, int K, int N);
 
 /* The first N' <= N columns of a packed (K,N) operand are a packed (K,N') one: a product
- * with the leading columns only may be given the whole packed operand. */
+ * with the leading columns only may be given the whole packed operand. And its rows from k
+ * on start sw_packed_row_offset(k) values in: with the same Kp, sw_matmul_packed_sub
+ * takes bp + sw_packed_row_offset(k) as the packed operand of b's rows k, k+1, ... */
+size_t sw_packed_row_offset(int k);
 
 /* sw_matmul with b packed, and with apply_tanh != 0 tanh applied to the result (as
  * sw_tanh_inplace would); bit-identical to sw_matmul (then sw_tanh_inplace). */
@@ -55,6 +58,12 @@ void sw_matmul_at_acc(sw_real *out, const sw_real *a, const sw_real *b, int R, i
 void sw_matmul_part_cols(int N, int part, int parts, int *c0, int *c1);
 void sw_matmul_at_acc_part(sw_real *out, const sw_real *a, const sw_real *b, int R, int K, int N, int part,
                            int parts);
+
+/* sw_matmul_at_acc_part with out's rows ldo values apart and b's ldb (both >= N): the
+ * product on a block of columns of bigger matrices. Each element as sw_matmul_at_acc
+ * computes it. */
+void sw_matmul_at_acc_part_ld(sw_real *out, size_t ldo, const sw_real *a, const sw_real *b, size_t ldb, int R, int K,
+                              int N, int part, int parts);
 
 /* out (cols) += sum over rows of a (rows,cols). */
 void sw_colsum_acc(sw_real *out, const sw_real *a, int rows, int cols);

@@ -101,6 +101,11 @@ size_t sw_packed_size(int K, int N)
     return kernels()->packed_size(K, N);
 }
 
+size_t sw_packed_row_offset(int k)
+{
+    return kernels()->packed_row_offset(k);
+}
+
 void sw_pack(sw_real *packed, const sw_real *b, int K, int N)
 {
     kernels()->pack(packed, b, K, N);
@@ -136,6 +141,12 @@ void sw_matmul_part_cols(int N, int part, int parts, int *c0, int *c1)
 void sw_matmul_at_acc_part(sw_real *out, const sw_real *a, const sw_real *b, int R, int K, int N, int part, int parts)
 {
     kernels()->matmul_at_acc_part(out, a, b, R, K, N, part, parts);
+}
+
+void sw_matmul_at_acc_part_ld(sw_real *out, size_t ldo, const sw_real *a, const sw_real *b, size_t ldb, int R, int K,
+                              int N, int part, int parts)
+{
+    kernels()->matmul_at_acc_part_ld(out, ldo, a, b, ldb, R, K, N, part, parts);
 }
 
 void sw_colsum_acc(sw_real *out, const sw_real *a, int rows, int cols)

@@ -45,6 +45,8 @@ typedef struct {
     void (*matmul_packed_sub)(sw_real *, size_t, const sw_real *, size_t, const sw_real *, int, int, int, int, int);
     void (*gru_cells)(sw_real *, sw_real *, sw_real *, const sw_real *, const sw_real *, int, int);
     void (*lstm_cells)(sw_real *, sw_real *, sw_real *, sw_real *, const sw_real *, int, int);
+    void (*matmul_at_acc_part_ld)(sw_real *, size_t, const sw_real *, const sw_real *, size_t, int, int, int, int, int);
+    size_t (*packed_row_offset)(int);
 } sw_kernel_table;
 
 #ifdef SW_KERNELS_SUFFIX
@@ -60,6 +62,8 @@ typedef struct {
 #define sw_matmul_at_acc SW_KERNELS_CAT(sw_matmul_at_acc, SW_KERNELS_SUFFIX)
 #define sw_matmul_part_cols SW_KERNELS_CAT(sw_matmul_part_cols, SW_KERNELS_SUFFIX)
 #define sw_matmul_at_acc_part SW_KERNELS_CAT(sw_matmul_at_acc_part, SW_KERNELS_SUFFIX)
+#define sw_matmul_at_acc_part_ld SW_KERNELS_CAT(sw_matmul_at_acc_part_ld, SW_KERNELS_SUFFIX)
+#define sw_packed_row_offset SW_KERNELS_CAT(sw_packed_row_offset, SW_KERNELS_SUFFIX)
 #define sw_colsum_acc SW_KERNELS_CAT(sw_colsum_acc, SW_KERNELS_SUFFIX)
 #define sw_transpose SW_KERNELS_CAT(sw_transpose, SW_KERNELS_SUFFIX)
 #define sw_tanh_inplace SW_KERNELS_CAT(sw_tanh_inplace, SW_KERNELS_SUFFIX)

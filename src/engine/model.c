@@ -325,11 +325,8 @@ static void layout_work(sw_model_work *w, char *base, size_t *used, int record_d
     w->hproj = carve(base, used, B * GH);
     w->zeros = carve(base, used, B * GH);
     sw_real *shared_dpre = s->cell == SW_CELL_RNN ? carve(base, used, T * B * GH) : NULL;
-    sw_real *shared_dhp = s->cell == SW_CELL_GRU ? carve(base, used, T * B * GH) : NULL;
-    for (int l = 0; l < s->layers; l++) {
-        w->dpre[l] = s->cell == SW_CELL_RNN ? shared_dpre : w->act[l];
-        w->dhp[l] = s->cell == SW_CELL_GRU ? shared_dhp : w->dpre[l];
-    }
+    for (int l = 0; l < s->layers; l++) w->dpre[l] = s->cell == SW_CELL_RNN ? shared_dpre : w->act[l];
+    w->dhn = s->cell == SW_CELL_GRU ? carve(base, used, T * B * H) : NULL;
     w->dout = carve(base, used, T * B * H);
     w->dxin = carve(base, used, T * B * widest);
     w->dh = carve(base, used, B * H);
@@ -337,8 +334,10 @@ static void layout_work(sw_model_work *w, char *base, size_t *used, int record_d
     w->dfeat = carve(base, used, readout_steps * B * H);
     w->dlogits = carve(base, used, readout_steps * B * C);
     w->dfc_scratch = carve(base, used, H * C);
-    /* chunked weight gradients (weight_gradient_chunk_rows) keep W_hh's sums beside W_ih's */
-    w->dw_scratch = carve(base, used, (widest + (widest <= WEIGHT_GRAD_CHUNK_MAX_K ? H : 0)) * GH);
+    /* chunked weight gradients (weight_gradient_chunk_rows), and gru's, keep W_hh's sums
+     * beside W_ih's */
+    int apart = widest <= WEIGHT_GRAD_CHUNK_MAX_K || s->cell == SW_CELL_GRU;
+    w->dw_scratch = carve(base, used, (widest + (apart ? H : 0)) * GH);
     /* step_norms's products, NORM_STEPS at once, when they are small (up to 256 KiB). */
     size_t norm_slice = norm_slice_values(H * GH);
     w->norm_scratch = record_dh && s->cell != SW_CELL_TRANSFORMER && NORM_STEPS * norm_slice * sizeof(sw_real) <= NORM_SCRATCH_BYTES
@@ -1001,14 +1000,14 @@ static void lstm_steps_backward(sw_model_work *w, int l, int b0, int b1)
 
 /* One sequence's gru step backward: from dh (H; with above, by `form`: see incoming;
  * left holding the direct path h' -> h), the input-side pre-activation gradients, written
- * over the gate activations (r, z, n, H each) they come from (as lstm's), and the
- * recurrent-side ones into dhr, dhz, dhn. Each gate its own restrict pointer, inlined with
- * `form` a constant, as lstm's. */
+ * over the gate activations (r, z, n, H each) they come from (as lstm's), and the n gate's
+ * recurrent side into dhn (the r and z gates' recurrent sides are the same values as their
+ * input sides: not written twice). Each gate its own restrict pointer, inlined with `form`
+ * a constant, as lstm's. */
 static inline __attribute__((always_inline)) void
 gru_cell_backward_body(int H, sw_real *restrict rg, sw_real *restrict zg, sw_real *restrict ng,
                        const sw_real *restrict hn, const sw_real *restrict h_prev, const sw_real *restrict above,
-                       sw_real *restrict dh, sw_real *restrict dhr, sw_real *restrict dhz, sw_real *restrict dhn,
-                       const int form)
+                       sw_real *restrict dh, sw_real *restrict dhn, const int form)
 {
     for (int j = 0; j < H; j++) {
         sw_real r = rg[j], z = zg[j], n = ng[j];
@@ -1016,8 +1015,8 @@ gru_cell_backward_body(int H, sw_real *restrict rg, sw_real *restrict zg, sw_rea
         sw_real dn = dhj * (1 - z) * (1 - n * n);
         sw_real dz = dhj * (h_prev[j] - n) * z * (1 - z);
         sw_real dr = dn * hn[j] * r * (1 - r);
-        rg[j] = dhr[j] = dr;
-        zg[j] = dhz[j] = dz;
+        rg[j] = dr;
+        zg[j] = dz;
         ng[j] = dn;
         dhn[j] = dn * r;
         dh[j] = dhj * z; /* direct path h' -> h, before the W_hh term is added */
@@ -1031,7 +1030,7 @@ static void gru_cells_backward(sw_model_work *w, int l, int t, const sw_real *h_
 {
     int B = w->batch, H = w->shape.hidden, GH = 3 * H;
     size_t step = (size_t)B * H, gstep = (size_t)B * GH;
-#define GRU_ROWS_BACKWARD(form_)                                                                                           for (int b = b0; b < b1; b++) {                                                                                            size_t o = t * step + (size_t)b * H, og = t * gstep + (size_t)b * GH;                                                  sw_real *a = w->act[l] + og, *dhh = w->dhp[l] + og;                                                                   gru_cell_backward_body(H, a, a + H, a + 2 * H, w->hn[l] + o, h_prev + (size_t)b * H,                                                          above ? above + (size_t)(b - b0) * H : NULL, w->dh + (size_t)b * H, dhh, dhh + H,                                      dhh + 2 * H, form_);                                              }
+#define GRU_ROWS_BACKWARD(form_)                                                                                           for (int b = b0; b < b1; b++) {                                                                                            size_t o = t * step + (size_t)b * H, og = t * gstep + (size_t)b * GH;                                                  sw_real *a = w->act[l] + og;                                                                                           gru_cell_backward_body(H, a, a + H, a + 2 * H, w->hn[l] + o, h_prev + (size_t)b * H,                                                          above ? above + (size_t)(b - b0) * H : NULL, w->dh + (size_t)b * H, w->dhn + o, form_);                                              }
     switch (form) {
     case IN_ADD: GRU_ROWS_BACKWARD(IN_ADD); break;
     case IN_ZERO: GRU_ROWS_BACKWARD(IN_ZERO); break;
@@ -1049,8 +1048,13 @@ static void gru_steps_backward(sw_model_work *w, int l, int b0, int b1)
         int form = incoming(w, l, t, b0, b1, &above);
         const sw_real *h_prev = t > 0 ? w->h[l] + (t - 1) * step : w->zeros;
         gru_cells_backward(w, l, t, h_prev, above, b0, b1, form);
-        sw_matmul_packed(w->dh + (size_t)b0 * H, w->dhp[l] + t * gstep + (size_t)b0 * GH, w->w_hh_bwd[l], NULL, b1 - b0,
-                         GH, H, 1, 0);
+        /* dh += [dr dz | dhn] W_hh: the product's chain over the 3H gate units in two parts,
+         * the r and z units from dpre and the n units from dhn (each sum stored between) */
+        sw_real *dh = w->dh + (size_t)b0 * H;
+        sw_matmul_packed_sub(dh, (size_t)H, w->dpre[l] + t * gstep + (size_t)b0 * GH, (size_t)GH, w->w_hh_bwd[l], GH,
+                             b1 - b0, 2 * H, H, 1);
+        sw_matmul_packed_sub(dh, (size_t)H, w->dhn + t * step + (size_t)b0 * H, (size_t)H,
+                             w->w_hh_bwd[l] + sw_packed_row_offset(2 * H), GH, b1 - b0, H, H, 1);
     }
 }
 
@@ -1071,10 +1075,48 @@ static void add_transposed(sw_real *grad, const sw_real *scratch, int rows, int 
         for (int c = 0; c < cols; c++) grad[(size_t)r * cols + c] += scratch[(size_t)c * rows + r];
 }
 
+/* dW_hh's sums dw (H,GH) += h_prev^T (R,H) times the recurrent side's gate gradients at
+ * rows [r0, r0 + R) of the T*B: rnn and lstm's dpre; gru's r and z gates from dpre (the
+ * same values) and its n gate from dhn. The gate units (columns) of part k of n, those
+ * recurrent_part_cols names. */
+static void recurrent_weight_product(sw_model_work *w, int l, sw_real *dw, const sw_real *h_prev, int r0, int R, int k,
+                                     int n)
+{
+    int H = w->shape.hidden, GH = w->shape.gates * H;
+    const sw_real *dpre = w->dpre[l] + (size_t)r0 * GH;
+    if (w->shape.cell != SW_CELL_GRU) {
+        sw_matmul_at_acc_part(dw, h_prev, dpre, R, H, GH, k, n);
+        return;
+    }
+    sw_matmul_at_acc_part_ld(dw, (size_t)GH, h_prev, dpre, (size_t)GH, R, H, 2 * H, k, n);
+    sw_matmul_at_acc_part_ld(dw + 2 * H, (size_t)GH, h_prev, w->dhn + (size_t)r0 * H, (size_t)H, R, H, H, k, n);
+}
+
+/* The gate units [c[0], c[1]) and [c[2], c[3]) of dW_hh that part k of n computes (rnn,
+ * lstm: one range, the second empty; gru: its r and z units, then its n units). */
+static void recurrent_part_cols(const sw_model_work *w, int k, int n, int c[4])
+{
+    int H = w->shape.hidden;
+    if (w->shape.cell != SW_CELL_GRU) {
+        sw_matmul_part_cols(w->shape.gates * H, k, n, &c[0], &c[1]);
+        c[2] = c[3] = c[1];
+        return;
+    }
+    sw_matmul_part_cols(2 * H, k, n, &c[0], &c[1]);
+    sw_matmul_part_cols(H, k, n, &c[2], &c[3]);
+    c[2] += 2 * H, c[3] += 2 * H;
+}
+
+/* Columns [c0, c1) of the first `rows` rows (ld apart) of m set to 0. */
+static void zero_cols(sw_real *m, int rows, int ld, int c0, int c1)
+{
+    for (int i = 0; i < rows && c1 > c0; i++) memset(m + (size_t)i * ld + c0, 0, (size_t)(c1 - c0) * sizeof(sw_real));
+}
+
 static void step_norms(sw_model_work *w, int l, double *out)
 {
     int T = w->seq_len, B = w->batch, H = w->shape.hidden, GH = w->shape.gates * H;
-    size_t step = (size_t)B * H, gstep = (size_t)B * GH, n = (size_t)H * GH;
+    size_t step = (size_t)B * H, n = (size_t)H * GH;
     out[0] = 0; /* h_{-1} = 0: step 0 contributes nothing to d loss / d W_hh */
     int t = 1;
     /* Each step's sum of squares is one chain of dependent additions (4 cycles each, 3x
@@ -1086,7 +1128,7 @@ static void step_norms(sw_model_work *w, int l, double *out)
         for (int s = 0; s < NORM_STEPS; s++) {
             sw_real *dw = w->norm_scratch + s * slice;
             memset(dw, 0, n * sizeof(sw_real));
-            sw_matmul_at_acc(dw, w->h[l] + (t + s - 1) * step, w->dhp[l] + (t + s) * gstep, B, H, GH);
+            recurrent_weight_product(w, l, dw, w->h[l] + (t + s - 1) * step, (t + s) * B, B, 0, 1);
         }
         double sq[NORM_STEPS];
         sw_sum_squares_side(sq, w->norm_scratch, n, slice, NORM_STEPS);
@@ -1094,7 +1136,7 @@ static void step_norms(sw_model_work *w, int l, double *out)
     }
     for (; t < T; t++) {
         memset(w->dw_scratch, 0, n * sizeof(sw_real));
-        sw_matmul_at_acc(w->dw_scratch, w->h[l] + (t - 1) * step, w->dhp[l] + t * gstep, B, H, GH);
+        recurrent_weight_product(w, l, w->dw_scratch, w->h[l] + (t - 1) * step, t * B, B, 0, 1);
         out[t] = sw_global_norm(w->dw_scratch, n);
     }
 }
@@ -1204,37 +1246,42 @@ static void colsum_cols(sw_real *restrict out1, sw_real *restrict out2, const sw
 static void layer_weight_gradients(sw_model_work *w, const sw_params *grad, int l, int k, int n)
 {
     const sw_model_shape *s = &w->shape;
-    int T = w->seq_len, B = w->batch, H = s->hidden, GH = s->gates * H, in = l == 0 ? s->input : H, c0, c1;
+    int T = w->seq_len, B = w->batch, H = s->hidden, GH = s->gates * H, in = l == 0 ? s->input : H, c0, c1, hc[4];
     int rows = T * B, chunk = weight_gradient_chunk_rows(w);
     sw_matmul_part_cols(GH, k, n, &c0, &c1);
-    const sw_real *xin = layer_input(w, l), *dpre = w->dpre[l], *dhp = w->dhp[l];
-    /* Chunked, both products' sums are open at once: W_hh's after W_ih's in the scratch. */
-    sw_real *dw_ih = w->dw_scratch, *dw_hh = chunk < rows ? w->dw_scratch + (size_t)in * GH : w->dw_scratch;
+    recurrent_part_cols(w, k, n, hc);
+    const sw_real *xin = layer_input(w, l), *dpre = w->dpre[l];
+    /* Chunked, both products' sums are open at once: W_hh's after W_ih's in the scratch. So
+     * always for gru, whose two products divide the gate units among the parts differently
+     * (recurrent_part_cols): one part's W_hh sums would overlap another's W_ih sums. */
+    int apart = chunk < rows || s->cell == SW_CELL_GRU;
+    sw_real *dw_ih = w->dw_scratch, *dw_hh = apart ? w->dw_scratch + (size_t)in * GH : w->dw_scratch;
     sw_real *db_ih = grad->layer[l].b_ih, *db_hh = grad->layer[l].b_hh;
-    for (int i = 0; i < in; i++) memset(dw_ih + (size_t)i * GH + c0, 0, (size_t)(c1 - c0) * sizeof(sw_real));
-    if (dw_hh != dw_ih)
-        for (int i = 0; i < H; i++) memset(dw_hh + (size_t)i * GH + c0, 0, (size_t)(c1 - c0) * sizeof(sw_real));
+    zero_cols(dw_ih, in, GH, c0, c1);
+    if (dw_hh != dw_ih) zero_cols(dw_hh, H, GH, hc[0], hc[1]), zero_cols(dw_hh, H, GH, hc[2], hc[3]);
     for (int r0 = 0; r0 < rows; r0 += chunk) {
         int r1 = rows - r0 < chunk ? rows : r0 + chunk;
         sw_matmul_at_acc_part(dw_ih, xin + (size_t)r0 * in, dpre + (size_t)r0 * GH, r1 - r0, in, GH, k, n);
         if (dw_hh == dw_ih) { /* one chunk: W_ih's sums are done */
             add_transposed(grad->layer[l].w_ih, dw_ih, GH, in, c0, c1);
-            for (int i = 0; i < H; i++) memset(dw_hh + (size_t)i * GH + c0, 0, (size_t)(c1 - c0) * sizeof(sw_real));
+            zero_cols(dw_hh, H, GH, hc[0], hc[1]), zero_cols(dw_hh, H, GH, hc[2], hc[3]);
         }
         /* W_hh's rows are step 1 on (h_{t-1} against the gradient at step t) */
         int h0 = r0 > B ? r0 : B;
-        if (h0 < r1)
-            sw_matmul_at_acc_part(dw_hh, w->h[l] + (size_t)(h0 - B) * H, dhp + (size_t)h0 * GH, r1 - h0, H, GH, k,
-                                  n);
-        if (dhp == dpre) { /* rnn, lstm: both biases get the same gradient */
+        if (h0 < r1) recurrent_weight_product(w, l, dw_hh, w->h[l] + (size_t)(h0 - B) * H, h0, r1 - h0, k, n);
+        if (s->cell != SW_CELL_GRU) { /* rnn, lstm: both biases get the same gradient */
             colsum_cols(db_ih, db_hh, dpre + (size_t)r0 * GH, r1 - r0, GH, c0, c1);
         } else {
             colsum_cols(db_ih, NULL, dpre + (size_t)r0 * GH, r1 - r0, GH, c0, c1);
-            colsum_cols(db_hh, NULL, dhp + (size_t)r0 * GH, r1 - r0, GH, c0, c1);
+            colsum_cols(db_hh, NULL, dpre + (size_t)r0 * GH, r1 - r0, GH, hc[0], hc[1]);
+            colsum_cols(db_hh + 2 * H, NULL, w->dhn + (size_t)r0 * H, r1 - r0, H, hc[2] - 2 * H, hc[3] - 2 * H);
         }
     }
     if (dw_hh != dw_ih) add_transposed(grad->layer[l].w_ih, dw_ih, GH, in, c0, c1);
-    if (T > 1) add_transposed(grad->layer[l].w_hh, dw_hh, GH, H, c0, c1);
+    if (T > 1) {
+        add_transposed(grad->layer[l].w_hh, dw_hh, GH, H, hc[0], hc[1]);
+        add_transposed(grad->layer[l].w_hh, dw_hh, GH, H, hc[2], hc[3]);
+    }
 }
 
 /* The layers' backward pass, part k of n (the readout's is done). */

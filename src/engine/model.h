@@ -219,8 +219,10 @@ typedef struct {
      * once the step is done: no second array of the sequence's size to stream through
      * memory (an lstm at H = 32, T = 500: 8 MB per batch). rnn: one array all layers share. */
     sw_real *dpre[SW_MAX_LAYERS];
-    sw_real *dhp[SW_MAX_LAYERS];  /* gru: the same, recurrent side (one array all layers
-                                     share); rnn, lstm: dpre[l] */
+    sw_real *dhn;                 /* (T,B,H) gru: d loss / d (W_hn h_{t-1} + b_hn), the n
+                                     gate's recurrent side (its r and z gates' recurrent
+                                     sides are their input sides, in dpre[l]); one array
+                                     all layers share */
     sw_real *dout;                /* (T,B,H) d loss / d layer output from the layer above */
     sw_real *dxin;                /* (T,B,max(I,H)) d loss / d layer input */
     sw_real *dh, *dcell;          /* (B,H) running recurrent gradients */
