@@ -7,7 +7,12 @@
  *   non-zero byte at either end.
  * - Datasets HDF5 writes through its own pipeline (Fletcher-32 alone, and shuffle, deflate
  *   and Fletcher-32, of 1-, 2-, 4- and 8-byte elements, odd sizes, edge chunks) pass
- *   sw_h5_check_chunks, which fails them with one flipped bit in a chunk. */
+ *   sw_h5_check_chunks, which fails them with one flipped bit in a chunk.
+ * - Arrays sweep writes itself (h5write.c: chunk by chunk with H5Dwrite_chunk, the checksum
+ *   made by sw_h5_fletcher32), of 4- and 8-byte elements, ranks 1-4, one chunk or several,
+ *   edge chunks padded, read back through HDF5's own pipeline (which checks every chunk's
+ *   checksum) equal to what was written, with Fletcher-32 their only filter; a flipped bit
+ *   makes HDF5's read fail. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +23,7 @@
 
 #include "check.h"
 #include "h5chunk.h"
+#include "h5write.h"
 #include "mkdir_p.h"
 
 /* HDF5's own (H5private.h; exported by the shared library). */
@@ -133,6 +139,57 @@ static void test_dataset(const char *dir, const char *name, hid_t type, int rank
     free(data);
 }
 
+/* One array of `type` and shape dims written by h5write.c into <dir>/<name>.h5, read back
+ * through HDF5. */
+static void test_written(const char *dir, const char *name, hid_t type, int rank, const hsize_t *dims)
+{
+    size_t elem = H5Tget_size(type), n = 1;
+    for (int i = 0; i < rank; i++) n *= (size_t)dims[i];
+    unsigned char *data = malloc(n * elem), *back = malloc(n * elem);
+    for (size_t i = 0; i < n * elem; i++) data[i] = next_byte();
+    char err[512] = "", tmp[512], path[512];
+    snprintf(path, sizeof path, "%s/%s.h5", dir, name);
+    sw_h5w w = {path, err, sizeof err, 0, true, false, {0, NULL}, false, 0, {0, 0, 0}, NULL, NULL, 0};
+    hid_t f = sw_h5w_create(&w, dir, name, tmp, sizeof tmp);
+    hid_t d = f >= 0 ? sw_h5w_dset(&w, f, "x", type, type, rank, dims, data) : -1;
+    if (d >= 0) H5Dclose(d);
+    CHECK(f >= 0 && sw_h5w_finish(&w, f, dir, tmp) == 0, "%s: written (%s)", name, err);
+    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    d = H5Dopen2(f, "x", H5P_DEFAULT);
+    hid_t dcpl = H5Dget_create_plist(d);
+    unsigned flags;
+    size_t nelmts = 0;
+    CHECK(H5Pget_layout(dcpl) == H5D_CHUNKED && H5Pget_nfilters(dcpl) == 1 &&
+              H5Pget_filter2(dcpl, 0, &flags, &nelmts, NULL, 0, NULL, NULL) == H5Z_FILTER_FLETCHER32,
+          "%s: chunked with Fletcher-32 alone", name);
+    H5Pclose(dcpl);
+    memset(back, 0, n * elem);
+    CHECK(H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, back) >= 0 && !memcmp(back, data, n * elem),
+          "%s: HDF5 reads back what was written", name);
+    hid_t space = H5Dget_space(d);
+    hsize_t nchunks = 0, size = 0;
+    haddr_t addr = 0;
+    unsigned mask = 0;
+    H5Dget_num_chunks(d, space, &nchunks);
+    H5Dget_chunk_info(d, space, nchunks - 1, NULL, &mask, &addr, &size);
+    H5Sclose(space);
+    H5Dclose(d);
+    H5Fclose(f);
+    FILE *fp = fopen(path, "r+b"); /* the last (edge) chunk: one bit flipped */
+    fseek(fp, (long)(addr + size / 2), SEEK_SET);
+    int c = fgetc(fp);
+    fseek(fp, (long)(addr + size / 2), SEEK_SET);
+    fputc(c ^ 1, fp);
+    fclose(fp);
+    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    d = H5Dopen2(f, "x", H5P_DEFAULT);
+    CHECK(H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, back) < 0, "%s: HDF5 finds a flipped bit", name);
+    H5Dclose(d);
+    H5Fclose(f);
+    free(data);
+    free(back);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -153,5 +210,14 @@ int main(int argc, char **argv)
     test_dataset(argv[1], "f32z", H5T_IEEE_F32LE, 3, d3, c3, true);
     hsize_t d4[1] = {40000}, c4[1] = {16384};
     test_dataset(argv[1], "f64z", H5T_IEEE_F64LE, 1, d4, c4, true);
+    /* written by sweep: chunks of about 256 KiB, the cut dimension split evenly */
+    hsize_t w1[1] = {100003};         /* 4 chunks of 25001, the last padded by one */
+    test_written(argv[1], "w-f64", H5T_IEEE_F64LE, 1, w1);
+    hsize_t w2[2] = {7, 20000};       /* rows of 80 KB: chunks of 3 rows, the last of 1 */
+    test_written(argv[1], "w-f32", H5T_IEEE_F32LE, 2, w2);
+    hsize_t w3[3] = {3, 5, 70001};    /* chunks (1, 1, 35001), every second one padded */
+    test_written(argv[1], "w-i32", H5T_STD_I32LE, 3, w3);
+    hsize_t w4[4] = {2, 3, 4, 5};     /* one chunk */
+    test_written(argv[1], "w-i64", H5T_STD_I64LE, 4, w4);
     return check_report("hdf5_chunks");
 }

@@ -170,6 +170,8 @@ WRAP_VAL(herr_t, -1, H5Awrite, (hid_t a, hid_t t, const void *b), (a, t, b))
 WRAP_VAL(herr_t, -1, H5Aread, (hid_t a, hid_t t, void *b), (a, t, b))
 WRAP_VAL(herr_t, -1, H5Dwrite, (hid_t d, hid_t t, hid_t m, hid_t f, hid_t x, const void *b), (d, t, m, f, x, b))
 WRAP_VAL(herr_t, -1, H5Dread, (hid_t d, hid_t t, hid_t m, hid_t f, hid_t x, void *b), (d, t, m, f, x, b))
+WRAP_VAL(herr_t, -1, H5Dwrite_chunk, (hid_t d, hid_t x, uint32_t m, const hsize_t *o, size_t n, const void *b),
+         (d, x, m, o, n, b))
 WRAP_VAL(herr_t, -1, H5Fflush, (hid_t f, H5F_scope_t s), (f, s))
 WRAP_VAL(herr_t, -1, H5Lcreate_external, (const char *f, const char *o, hid_t l, const char *n, hid_t c, hid_t a),
          (f, o, l, n, c, a))

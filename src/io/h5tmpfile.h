@@ -15,7 +15,9 @@
  *
  * The driver allocates file space as HDF5's sec2 and core drivers do (the same feature
  * flags), so a file is laid out as it would be by them. Thread-safe: HDF5 serialises calls
- * into drivers, and every file has its own state. */
+ * into drivers, and every file has its own state.
+ *
+ * The same driver reads files to verify them (sw_h5read_set_fapl), a block at a time. */
 #ifndef SW_H5TMPFILE_H
 #define SW_H5TMPFILE_H
 
@@ -32,5 +34,12 @@ typedef struct {
  * Registers the driver on first use. Returns the H5Pset_driver status (negative on
  * failure). */
 herr_t sw_h5tmp_set_fapl(hid_t fapl, sw_h5tmp_status *status);
+
+/* Sets the file access property list to this driver for reading a file (H5F_ACC_RDONLY;
+ * it writes nothing): reads of less than 32 KiB are served from the 8 blocks of 32 KiB
+ * last read (HDF5's sec2 driver makes a pread(2) of every object header, B-tree node and
+ * heap), larger ones read straight into HDF5's buffer; a failed read fails towards HDF5,
+ * as sec2's does. At most 256 KiB of blocks a file, freed when it is closed. */
+herr_t sw_h5read_set_fapl(hid_t fapl);
 
 #endif

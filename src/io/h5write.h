@@ -66,6 +66,9 @@ typedef struct {
                            without and with deflate */
     void *zs;           /* a deflate stream for the trials, made once and reset for each
                            (h5chunk.c's sw_h5_deflate; freed by sw_h5w_finish) */
+    void *chunk;        /* one chunk and its checksum, as written by H5Dwrite_chunk (at most
+                           256 KiB + 4; made once, freed by sw_h5w_finish) */
+    size_t chunk_size;
 } sw_h5w;
 
 /* Records a failure (when none is recorded yet): "cannot write <where>: <what> (HDF5: ...)"
