@@ -15,6 +15,7 @@
  * (chunks that end inside a step, and the step-1 offset of W_hh's rows) must give losses,
  * hidden states and gradients bit-identical to the whole products'. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,97 +44,102 @@ static void gradients(sw_model_work *w, const sw_params *p, sw_real *grad_flat, 
     w->record_dh = 1;
 }
 
-static void check_case(sw_cell_kind cell, sw_activation_kind act, sw_target_kind head, int L)
-{
-    sw_model_shape shape = {.cell = cell, .activation = act, .head = head, .input = I, .hidden = H, .layers = L,
-                            .gates = sw_cell_gates(cell), .outputs = C, .scored_from = 0};
-    size_t n = sw_param_count(&shape);
-    sw_real *flat = calloc(3 * n, sizeof(sw_real));
+/* One case's model, data and work: parameters and two gradient buffers in one flat array
+ * (params, grads_a, grads_b, n values each), dropout masks sampled. */
+typedef struct {
+    sw_model_shape shape;
+    size_t n;
+    sw_real *flat;
     sw_params params, grads_a, grads_b;
-    sw_params_bind(&params, flat, &shape);
-    sw_params_bind(&grads_a, flat + n, &shape);
-    sw_params_bind(&grads_b, flat + 2 * n, &shape);
-    sw_rng rng;
-    sw_rng_init(&rng, 7, 0);
-    fill(flat, n, &rng, 0.5);
     sw_real x[B * T * I];
-    fill(x, sizeof x / sizeof *x, &rng, 1.0);
     int32_t labels[B * T];
     float values[B * C];
-    for (int i = 0; i < B * T; i++) labels[i] = (int32_t)sw_rng_below(&rng, C);
-    for (int i = 0; i < B * C; i++) values[i] = (float)sw_rng_uniform(&rng);
-    sw_targets y = {labels, values};
+    sw_targets y;
+    sw_model_work *w;
+    const char *name;
+} fixture;
 
-    sw_model_work *w = NULL;
-    CHECK(sw_model_work_create(&w, &shape, B, T, 1) == SW_OK, "work");
-    sw_model_pack(w, &params);
-    sw_model_load_input_real(w, x, B);
-    sw_model_sample_dropout(w, &rng, B, 0.3);
-    gradients(w, &params, flat + n, &grads_a, n, &y, 1);
-    gradients(w, &params, flat + 2 * n, &grads_b, n, &y, 0);
-    const char *name = cell == SW_CELL_RNN ? (act == SW_ACT_RELU ? "rnn relu" : "rnn tanh") : sw_cell_name(cell);
-    int finite = 1, nonzero = 0;
-    for (size_t i = 0; i < n; i++) finite = finite && isfinite(flat[n + i]), nonzero += flat[n + i] != 0;
-    CHECK(finite && nonzero > (int)n / 2, "%s head %d, %d layers: finite, mostly nonzero gradients", name, (int)head,
-          L);
-    CHECK(!memcmp(flat + n, flat + 2 * n, n * sizeof(sw_real)),
-          "%s head %d, %d layers: a plain pass's gradients equal a recording pass's bit for bit", name, (int)head, L);
-    sw_model_work_free(w);
-    free(flat);
+static int fixture_init(fixture *f, sw_cell_kind cell, sw_activation_kind act, sw_target_kind head, int L,
+                        uint64_t seed, int record_dh)
+{
+    memset(f, 0, sizeof *f);
+    f->shape = (sw_model_shape){.cell = cell, .activation = act, .head = head, .input = I, .hidden = H, .layers = L,
+                                .gates = sw_cell_gates(cell), .outputs = C, .scored_from = 0};
+    f->name = cell == SW_CELL_RNN ? (act == SW_ACT_RELU ? "rnn relu" : "rnn tanh") : sw_cell_name(cell);
+    f->n = sw_param_count(&f->shape);
+    f->flat = calloc(3 * f->n, sizeof(sw_real));
+    if (!f->flat || sw_model_work_create(&f->w, &f->shape, B, T, record_dh) != SW_OK) return -1;
+    sw_params_bind(&f->params, f->flat, &f->shape);
+    sw_params_bind(&f->grads_a, f->flat + f->n, &f->shape);
+    sw_params_bind(&f->grads_b, f->flat + 2 * f->n, &f->shape);
+    sw_rng rng;
+    sw_rng_init(&rng, seed, 0);
+    fill(f->flat, f->n, &rng, 0.5);
+    fill(f->x, sizeof f->x / sizeof *f->x, &rng, 1.0);
+    for (int i = 0; i < B * T; i++) f->labels[i] = (int32_t)sw_rng_below(&rng, C);
+    for (int i = 0; i < B * C; i++) f->values[i] = (float)sw_rng_uniform(&rng);
+    f->y = (sw_targets){f->labels, f->values};
+    sw_model_pack(f->w, &f->params);
+    sw_model_load_input_real(f->w, f->x, B);
+    sw_model_sample_dropout(f->w, &rng, B, 0.3);
+    return 0;
+}
+
+static void fixture_free(fixture *f)
+{
+    sw_model_work_free(f->w);
+    free(f->flat);
+}
+
+static void check_case(sw_cell_kind cell, sw_activation_kind act, sw_target_kind head, int L)
+{
+    fixture f;
+    int ok = fixture_init(&f, cell, act, head, L, 7, 1) == 0;
+    CHECK(ok, "work");
+    if (ok) {
+        size_t n = f.n;
+        gradients(f.w, &f.params, f.flat + n, &f.grads_a, n, &f.y, 1);
+        gradients(f.w, &f.params, f.flat + 2 * n, &f.grads_b, n, &f.y, 0);
+        int finite = 1, nonzero = 0;
+        for (size_t i = 0; i < n; i++) finite = finite && isfinite(f.flat[n + i]), nonzero += f.flat[n + i] != 0;
+        CHECK(finite && nonzero > (int)n / 2, "%s head %d, %d layers: finite, mostly nonzero gradients", f.name,
+              (int)head, L);
+        CHECK(!memcmp(f.flat + n, f.flat + 2 * n, n * sizeof(sw_real)),
+              "%s head %d, %d layers: a plain pass's gradients equal a recording pass's bit for bit", f.name,
+              (int)head, L);
+    }
+    fixture_free(&f);
 }
 
 /* One forward + backward with the given split: the loss, the top layer's states, gradients. */
-static double split_pass(sw_model_work *w, const sw_params *p, sw_real *grad_flat, const sw_params *grads, size_t n,
-                         const sw_targets *y, int split, sw_real *h_top, int L)
+static double split_pass(fixture *f, sw_real *grad_flat, const sw_params *grads, int split, sw_real *h_top)
 {
-    memset(grad_flat, 0, n * sizeof(sw_real));
+    sw_model_work *w = f->w;
+    memset(grad_flat, 0, f->n * sizeof(sw_real));
     w->sequence_split = split;
-    double loss = sw_model_forward(w, p, y, 1, NULL, NULL);
-    memcpy(h_top, w->h[L - 1], (size_t)T * B * H * sizeof(sw_real));
-    sw_model_backward(w, p, grads, y, NULL);
+    double loss = sw_model_forward(w, &f->params, &f->y, 1, NULL, NULL);
+    memcpy(h_top, w->h[f->shape.layers - 1], (size_t)T * B * H * sizeof(sw_real));
+    sw_model_backward(w, &f->params, grads, &f->y, NULL);
     w->sequence_split = 0;
     return loss;
 }
 
 static void check_split(sw_cell_kind cell, sw_activation_kind act, sw_target_kind head, int L)
 {
-    sw_model_shape shape = {.cell = cell, .activation = act, .head = head, .input = I, .hidden = H, .layers = L,
-                            .gates = sw_cell_gates(cell), .outputs = C, .scored_from = 0};
-    size_t n = sw_param_count(&shape);
-    sw_real *flat = calloc(3 * n, sizeof(sw_real)), *h_whole = calloc(2 * (size_t)T * B * H, sizeof(sw_real));
-    sw_real *h_split = h_whole + (size_t)T * B * H;
-    sw_params params, grads_a, grads_b;
-    sw_params_bind(&params, flat, &shape);
-    sw_params_bind(&grads_a, flat + n, &shape);
-    sw_params_bind(&grads_b, flat + 2 * n, &shape);
-    sw_rng rng;
-    sw_rng_init(&rng, 11, 0);
-    fill(flat, n, &rng, 0.5);
-    sw_real x[B * T * I];
-    fill(x, sizeof x / sizeof *x, &rng, 1.0);
-    int32_t labels[B * T];
-    float values[B * C];
-    for (int i = 0; i < B * T; i++) labels[i] = (int32_t)sw_rng_below(&rng, C);
-    for (int i = 0; i < B * C; i++) values[i] = (float)sw_rng_uniform(&rng);
-    sw_targets y = {labels, values};
-
-    sw_model_work *w = NULL;
-    CHECK(sw_model_work_create(&w, &shape, B, T, 0) == SW_OK, "work");
-    sw_model_pack(w, &params);
-    sw_model_load_input_real(w, x, B);
-    sw_model_sample_dropout(w, &rng, B, 0.3);
-    const char *name = cell == SW_CELL_RNN ? (act == SW_ACT_RELU ? "rnn relu" : "rnn tanh") : sw_cell_name(cell);
-    double whole = split_pass(w, &params, flat + n, &grads_a, n, &y, -1, h_whole, L);
-    for (int chunk = 1; chunk <= T * B + 1; chunk++) {
-        double loss = split_pass(w, &params, flat + 2 * n, &grads_b, n, &y, chunk, h_split, L);
-        int same = loss == whole && !memcmp(h_split, h_whole, (size_t)T * B * H * sizeof(sw_real)) &&
-                   !memcmp(flat + n, flat + 2 * n, n * sizeof(sw_real));
+    fixture f;
+    sw_real h_whole[T * B * H], h_split[T * B * H];
+    int ok = fixture_init(&f, cell, act, head, L, 11, 0) == 0;
+    CHECK(ok, "work");
+    size_t n = f.n;
+    double whole = ok ? split_pass(&f, f.flat + n, &f.grads_a, -1, h_whole) : 0;
+    for (int chunk = 1; ok && chunk <= T * B + 1; chunk++) {
+        double loss = split_pass(&f, f.flat + 2 * n, &f.grads_b, chunk, h_split);
+        int same = loss == whole && !memcmp(h_split, h_whole, sizeof h_whole) &&
+                   !memcmp(f.flat + n, f.flat + 2 * n, n * sizeof(sw_real));
         CHECK(same, "%s head %d, %d layers, chunks of %d rows: loss, states and gradients equal the whole products'",
-              name, (int)head, L, chunk);
+              f.name, (int)head, L, chunk);
     }
-    sw_model_work_free(w);
-    free(h_whole);
-    free(flat);
+    fixture_free(&f);
 }
 
 int main(void)

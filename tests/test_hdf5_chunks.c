@@ -84,6 +84,33 @@ static void test_fletcher(void)
     free(u);
 }
 
+/* Dataset *d ("x") of the file *f at path: bit `mask` of the byte 1/part of the way into
+ * its last chunk's stored bytes flipped, with the file closed, then both opened again
+ * (read-only). */
+static void flip_in_last_chunk(const char *path, hid_t *f, hid_t *d, int part, int mask)
+{
+    haddr_t addr = 0;
+    hsize_t size = 0, nchunks = 0;
+    unsigned filters = 0;
+    hid_t space = H5Dget_space(*d);
+    H5Dget_num_chunks(*d, space, &nchunks);
+    H5Dget_chunk_info(*d, space, nchunks - 1, NULL, &filters, &addr, &size);
+    H5Sclose(space);
+    H5Dclose(*d);
+    H5Fclose(*f);
+    FILE *fp = fopen(path, "r+b");
+    if (fp) {
+        long at = (long)(addr + size / (hsize_t)part);
+        fseek(fp, at, SEEK_SET);
+        int c = fgetc(fp);
+        fseek(fp, at, SEEK_SET);
+        fputc(c ^ mask, fp);
+        fclose(fp);
+    }
+    *f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    *d = H5Dopen2(*f, "x", H5P_DEFAULT);
+}
+
 /* A dataset of `rank` dims and element type `type` written by HDF5's own pipeline passes
  * sw_h5_check_chunks, and fails it with one bit flipped in its last chunk. */
 static void test_dataset(const char *dir, const char *name, hid_t type, int rank, const hsize_t *dims,
@@ -113,24 +140,7 @@ static void test_dataset(const char *dir, const char *name, hid_t type, int rank
     CHECK(sw_h5_check_chunks(d, rank, dims, elem, &bufs, &handled, why, sizeof why) == 0 && handled, "%s: checks (%s)",
           name, why);
     /* one bit flipped in the last chunk's stored bytes: found */
-    haddr_t addr = 0;
-    hsize_t size = 0;
-    unsigned mask = 0;
-    hid_t space = H5Dget_space(d);
-    hsize_t nchunks = 0;
-    H5Dget_num_chunks(d, space, &nchunks);
-    H5Dget_chunk_info(d, space, nchunks - 1, NULL, &mask, &addr, &size);
-    H5Sclose(space);
-    H5Dclose(d);
-    H5Fclose(f);
-    FILE *fp = fopen(path, "r+b");
-    fseek(fp, (long)(addr + size / 3), SEEK_SET);
-    int c = fgetc(fp);
-    fseek(fp, (long)(addr + size / 3), SEEK_SET);
-    fputc(c ^ 4, fp);
-    fclose(fp);
-    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    d = H5Dopen2(f, "x", H5P_DEFAULT);
+    flip_in_last_chunk(path, &f, &d, 3, 4);
     int rc = sw_h5_check_chunks(d, rank, dims, elem, &bufs, &handled, why, sizeof why);
     CHECK(rc != 0 && handled && strstr(why, "Fletcher-32"), "%s: a flipped bit is found (%s)", name, why);
     H5Dclose(d);
@@ -166,23 +176,7 @@ static void test_written(const char *dir, const char *name, hid_t type, int rank
     memset(back, 0, n * elem);
     CHECK(H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, back) >= 0 && !memcmp(back, data, n * elem),
           "%s: HDF5 reads back what was written", name);
-    hid_t space = H5Dget_space(d);
-    hsize_t nchunks = 0, size = 0;
-    haddr_t addr = 0;
-    unsigned mask = 0;
-    H5Dget_num_chunks(d, space, &nchunks);
-    H5Dget_chunk_info(d, space, nchunks - 1, NULL, &mask, &addr, &size);
-    H5Sclose(space);
-    H5Dclose(d);
-    H5Fclose(f);
-    FILE *fp = fopen(path, "r+b"); /* the last (edge) chunk: one bit flipped */
-    fseek(fp, (long)(addr + size / 2), SEEK_SET);
-    int c = fgetc(fp);
-    fseek(fp, (long)(addr + size / 2), SEEK_SET);
-    fputc(c ^ 1, fp);
-    fclose(fp);
-    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    d = H5Dopen2(f, "x", H5P_DEFAULT);
+    flip_in_last_chunk(path, &f, &d, 2, 1); /* the edge chunk */
     CHECK(H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, back) < 0, "%s: HDF5 finds a flipped bit", name);
     H5Dclose(d);
     H5Fclose(f);
