@@ -280,11 +280,17 @@ static sw_real *carve(char *base, size_t *used, size_t n)
 #define WEIGHT_GRAD_CHUNK_BYTES (256 * 1024)
 #define WEIGHT_GRAD_WHOLE_BYTES (1024 * 1024)
 
+/* Whether the model's layers are narrow (their weight gradients may go by chunks; the
+ * work's scratch has room for both products' sums only then, or for gru). */
+static int narrow_layers(const sw_model_shape *s)
+{
+    return s->input <= WEIGHT_GRAD_CHUNK_MAX_K && s->hidden <= WEIGHT_GRAD_CHUNK_MAX_K;
+}
+
 static int weight_gradient_chunk_rows(const sw_model_work *w)
 {
     int rows = w->seq_len * w->batch, GH = w->shape.gates * w->shape.hidden;
-    /* layout_work leaves room for both products' sums for narrow layers only */
-    if (w->shape.input > WEIGHT_GRAD_CHUNK_MAX_K || w->shape.hidden > WEIGHT_GRAD_CHUNK_MAX_K) return rows;
+    if (!narrow_layers(&w->shape)) return rows;
     if (w->sequence_split) return w->sequence_split > 0 ? w->sequence_split : rows;
     if ((size_t)rows * GH * sizeof(sw_real) <= WEIGHT_GRAD_WHOLE_BYTES) return rows;
     int chunk = (int)(WEIGHT_GRAD_CHUNK_BYTES / ((size_t)GH * sizeof(sw_real)));
@@ -336,7 +342,7 @@ static void layout_work(sw_model_work *w, char *base, size_t *used, int record_d
     w->dfc_scratch = carve(base, used, H * C);
     /* chunked weight gradients (weight_gradient_chunk_rows), and gru's, keep W_hh's sums
      * beside W_ih's */
-    int apart = widest <= WEIGHT_GRAD_CHUNK_MAX_K || s->cell == SW_CELL_GRU;
+    int apart = narrow_layers(s) || s->cell == SW_CELL_GRU;
     w->dw_scratch = carve(base, used, (widest + (apart ? H : 0)) * GH);
     /* step_norms's products, NORM_STEPS at once, when they are small (up to 256 KiB). */
     size_t norm_slice = norm_slice_values(H * GH);
@@ -535,7 +541,7 @@ static int input_product_by_step(const sw_model_work *w)
 /* Rows [b0, b1) of step t's input product when the time loop makes them (else nothing). */
 static void step_input_product(sw_model_work *w, const sw_params *p, int l, int t, int b0, int b1)
 {
-    if (!w->input_by_step) return;
+    if (!input_product_by_step(w)) return;
     int r0 = t * w->batch + b0;
     layer_input_product(w, p, l, r0, r0 + (b1 - b0));
 }
@@ -820,7 +826,7 @@ static void forward_layers(sw_model_work *w, const sw_params *p, int k, int n)
     for (int l = 0; l < s->layers; l++) {
         if (l > 0 && w->train)
             for (size_t i = (size_t)r0 * H; i < (size_t)r1 * H; i++) w->xin[l][i] = w->h[l - 1][i] * w->mask[l - 1][i];
-        if (!w->input_by_step) layer_input_product(w, p, l, r0, r1);
+        if (!input_product_by_step(w)) layer_input_product(w, p, l, r0, r1);
 #pragma omp barrier
         layer_steps_forward(w, p, l, b0, b1);
         if (l + 1 < s->layers) { /* the last layer's ends with the parallel region */
@@ -844,7 +850,6 @@ double sw_model_forward(sw_model_work *w, const sw_params *p, const sw_targets *
     const sw_model_shape *s = &w->shape;
     int n = pass_threads(w);
     w->train = train;
-    w->input_by_step = s->cell != SW_CELL_TRANSFORMER && input_product_by_step(w);
     if (pass_alone(n)) {
         pass_forward(w, p, 0, 1);
     } else {

@@ -176,7 +176,6 @@ typedef struct {
     int max_batch, seq_len;
     int batch;                    /* B of the current pass */
     int train;                    /* current pass applies the dropout masks */
-    int input_by_step;            /* current pass makes the input products in the time loop */
     int sequence_split;           /* 0 (after create): by size, the input products step by
                                      step and the weight gradients in chunks of rows once
                                      their arrays outgrow the caches; < 0 never; > 0 always,

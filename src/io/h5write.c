@@ -429,7 +429,7 @@ static hid_t write_dset(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, hid
      * always do, even of equal types) */
     H5T_class_t cls = d >= 0 && n > 0 ? H5Tget_class(ftype) : H5T_NO_CLASS;
     htri_t equal = cls == H5T_INTEGER || cls == H5T_FLOAT ? H5Tequal(ftype, mtype) : 0;
-    bool direct = chunked && !compress && equal > 0;
+    bool direct = checksum && !compress && equal > 0; /* write_chunks_direct appends the checksum */
     hid_t dxpl = d < 0 || n == 0 || equal > 0 ? H5P_DEFAULT
                  : cls == H5T_NO_CLASS || equal < 0 ? -1 : conversion_dxpl(ftype, mtype, n);
     if (d >= 0 && n > 0 &&
