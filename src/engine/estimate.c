@@ -23,12 +23,18 @@ static sw_task_layout layout(const sw_config *cfg)
     return sw_task_layout_of(&t);
 }
 
-/* The model's parameters (model.h's tensor table), of the config with its task resolved. */
-static double param_count(const sw_config *cfg)
+/* The model's shape, of the config with its task resolved. */
+static sw_model_shape resolved_shape(const sw_config *cfg)
 {
     sw_config resolved = *cfg;
     resolved.task = resolved_task(cfg);
-    sw_model_shape shape = sw_model_shape_from_config(&resolved);
+    return sw_model_shape_from_config(&resolved);
+}
+
+/* The model's parameters (model.h's tensor table). */
+static double param_count(const sw_config *cfg)
+{
+    sw_model_shape shape = resolved_shape(cfg);
     return (double)sw_param_count(&shape);
 }
 
@@ -49,30 +55,22 @@ static double train_seqs_per_epoch(const sw_config *cfg)
 double sw_config_memory_bytes(const sw_config *cfg)
 {
     sw_task_layout lay = layout(cfg);
-    double T = lay.steps, I = lay.input, H = cfg->model.hidden;
-    double L = cfg->model.layers, G = sw_cell_gates(cfg->model.cell);
+    double T = lay.steps, I = lay.input;
     double P = cfg->record.probe_size;
-    double B = cfg->train.batch > cfg->record.probe_size ? cfg->train.batch : cfg->record.probe_size;
-    double real = sizeof(sw_real);
-    /* Training activations and their gradients: gate pre-activations, states and their
-     * derivatives per layer, step and sample; ~6 values per gate unit errs high. */
-    double activations = L * T * B * G * H * 6 * real + T * B * I * real * 2;
-    if (cfg->model.cell == SW_CELL_TRANSFORMER) {
-        /* Per layer and row: q,k,v, the attention's output, residual sums, normalised
-         * values, dropout masks and their gradients (~24 d + 4 ff values); per sequence and
-         * head the (T,T) attention weights and their dropout mask (a byte), kept for backward,
-         * plus a thread's scratch of two (48,T) blocks (two threads). */
-        double F = sw_model_ff_width(&cfg->model), A = cfg->model.heads;
-        activations = L * T * B * (24 * H + 4 * F) * real + L * B * A * T * T * (real + 1) + 2 * 48 * T * real * 2 +
-                      T * B * I * real * 2;
-    }
+    int B = cfg->train.batch > cfg->record.probe_size ? cfg->train.batch : cfg->record.probe_size;
+    /* Training: the engine's work block for the batch (or the probe set, when larger) as it
+     * lays it out (activations, their gradients, packed weights, scratch), with the
+     * per-timestep gradients it keeps for recording. */
+    sw_model_shape shape = resolved_shape(cfg);
+    double activations = (double)sw_model_work_bytes(&shape, B, (int)T, 1);
     /* The data sets, stored as float (a file's are shared by every run of the process and
      * counted once by the sweep, not here). */
     double seqs = (cfg->task.kind == SW_TASK_FILE ? 0 : (double)resolved_task(cfg).train_size + resolved_task(cfg).test_size +
                    cfg->task.val_size) + P;
     double data = seqs * T * I * sizeof(float) + seqs * 8 * (lay.target == SW_TARGET_CLASS_STEPS ? T : 1);
-    /* Parameters, gradients, two optimizer moments, packed copies. */
-    double params = param_count(cfg) * real * 6;
+    /* Parameters and gradients, and the optimizer's two moments and gradient copy (their
+     * packed copies are in the work block). */
+    double params = param_count(cfg) * sizeof(sw_real) * 5;
     /* What the run records (record.c's table): history, final and best weights, the
      * probe set's hidden states, per-timestep gradients; and the process's own part (an
      * estimate of the run alone, without it, was below the peak the process reached:

@@ -383,6 +383,22 @@ int sw_model_work_create(sw_model_work **out, const sw_model_shape *shape, int m
     return SW_OK;
 }
 
+size_t sw_model_work_bytes(const sw_model_shape *shape, int max_batch, int seq_len, int record_dh)
+{
+    sw_model_work *w = calloc(1, sizeof *w); /* the layout's sizes only: nothing is carved */
+    if (!w) return SIZE_MAX;
+    w->shape = *shape;
+    w->max_batch = max_batch;
+    w->seq_len = seq_len;
+    size_t bytes = 0;
+    layout_work(w, NULL, &bytes, record_dh);
+    free(w);
+    /* as sw_calloc_huge pads it, and from a huge page up whole huge pages (common.h) */
+    if (bytes >= SW_HUGE_PAGE_BYTES && bytes < SW_LARGE_BYTES) bytes = SW_LARGE_BYTES;
+    if (bytes >= SW_HUGE_PAGE_BYTES) bytes = (bytes + SW_HUGE_PAGE_BYTES - 1) / SW_HUGE_PAGE_BYTES * SW_HUGE_PAGE_BYTES;
+    return bytes;
+}
+
 void sw_model_work_free(sw_model_work *w)
 {
     if (!w) return;

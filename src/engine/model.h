@@ -253,6 +253,11 @@ int sw_model_work_create(sw_model_work **out, const sw_model_shape *shape, int m
                          int seq_len, int record_dh);
 void sw_model_work_free(sw_model_work *w);
 
+/* Bytes of memory sw_model_work_create takes for these sizes (its block as allocated, with
+ * a transformer's per-thread scratch for this thread's omp_get_max_threads()): what a run's
+ * training keeps, for the memory estimate (estimate.h). */
+size_t sw_model_work_bytes(const sw_model_shape *shape, int max_batch, int seq_len, int record_dh);
+
 /* Refreshes the packed weights and summed biases from `p`; call after every parameter
  * change and before a forward or backward pass. */
 void sw_model_pack(sw_model_work *w, const sw_params *p);
