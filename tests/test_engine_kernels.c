@@ -5,7 +5,8 @@
  * that makes results independent of tiling, vector width and threads); the packed
  * kernels bit-identical to the unpacked ones (and a product with a leading part of a packed
  * operand, sw_matmul_packed_sub, one chain per element too); the fused recurrent step bit-identical to a
- * product followed by tanh; and every result independent of how rows are blocked (a row
+ * product followed by tanh; the cells (forward and backward, the latter in each of its three forms of
+ * taking the gradient from above) bit-identical to the engine's former loops; and every result independent of how rows are blocked (a row
  * computed alone equals the same row computed in a batch) or how panels are shared.
  * Every build of the kernels this CPU runs is checked (avx2, avx512, avx512emu), each
  * against the same FMA chains, so passing proves them bit-identical to each other. The
@@ -210,6 +211,146 @@ static int check_lstm_cells(const sw_kernel_table *kt, sw_rng *r)
     return 0;
 }
 
+/* ---- the cells backward: against the engine's loops before the kernels (model.c's
+ * *_cell_backward_body), value by value, with the fused operations GCC compiled them to
+ * (1 - x x as one fused step, lstm's dcell + (d o)(1 - tc tc) as one) written out. */
+
+/* 1 - x x in one rounding. */
+static sw_real one_minus_sq(sw_real x)
+{
+    return FMA(-x, x, 1);
+}
+
+/* d loss / d h of value j from d = dh[j], by form: d + above[j], d + 0 (+0 for a d of -0)
+ * or d. */
+static sw_real dh_in(sw_real d, const sw_real *above, size_t j, sw_dh_form form)
+{
+    return form == SW_DH_ADD ? d + above[j] : form == SW_DH_ZERO ? d + (sw_real)0 : d;
+}
+
+static void rnn_backward_ref(sw_real *da, const sw_real *dh, const sw_real *above, const sw_real *h, size_t n, int relu,
+                             sw_dh_form form)
+{
+    for (size_t i = 0; i < n; i++) {
+        sw_real d = dh_in(dh[i], above, i, form);
+        da[i] = relu ? (h[i] > 0 ? d : 0) : d * one_minus_sq(h[i]);
+    }
+}
+
+static void lstm_backward_ref(sw_real *a, sw_real *dcell, const sw_real *tc, const sw_real *c_prev, const sw_real *dh,
+                              const sw_real *above, int R, int H, sw_dh_form form)
+{
+    for (int b = 0; b < R; b++, a += 4 * H, dcell += H, tc += H, c_prev += H, dh += H)
+        for (int j = 0; j < H; j++) {
+            sw_real i = a[j], f = a[H + j], g = a[2 * H + j], o = a[3 * H + j];
+            sw_real d = dh_in(dh[j], above, (size_t)b * H + j, form);
+            sw_real dc = FMA(d * o, one_minus_sq(tc[j]), dcell[j]);
+            a[3 * H + j] = d * tc[j] * o * (1 - o);
+            a[j] = dc * g * i * (1 - i);
+            a[2 * H + j] = dc * i * one_minus_sq(g);
+            a[H + j] = dc * c_prev[j] * f * (1 - f);
+            dcell[j] = dc * f;
+        }
+}
+
+static void gru_backward_ref(sw_real *a, sw_real *dhn, sw_real *dh, const sw_real *hn, const sw_real *h_prev,
+                             const sw_real *above, int R, int H, sw_dh_form form)
+{
+    for (int b = 0; b < R; b++, a += 3 * H, dhn += H, dh += H, hn += H, h_prev += H)
+        for (int j = 0; j < H; j++) {
+            sw_real r = a[j], z = a[H + j], n = a[2 * H + j], d = dh_in(dh[j], above, (size_t)b * H + j, form);
+            sw_real dn = d * (1 - z) * one_minus_sq(n);
+            a[H + j] = d * (h_prev[j] - n) * z * (1 - z);
+            a[j] = dn * hn[j] * r * (1 - r);
+            a[2 * H + j] = dn;
+            dhn[j] = dn * r;
+            dh[j] = d * z;
+        }
+}
+
+/* Values in (-scale, scale), every 5th a signed zero (dh + 0 is +0 where dh is -0: the
+ * zero form must not pass a -0 through) and every 7th a gate value at 0 or 1, from
+ * (i + phase): each array's at other places than the others'. */
+static void fill_cells(sw_real *x, size_t n, sw_rng *r, double scale, size_t phase)
+{
+    fill(x, n, r);
+    for (size_t i = 0; i < n; i++) {
+        size_t k = i + phase;
+        x[i] *= (sw_real)scale;
+        if (k % 5 == 3) x[i] = (sw_real)(k % 10 == 3 ? -0.0 : 0.0);
+        if (k % 7 == 2) x[i] = (sw_real)(k % 14 == 2);
+    }
+}
+
+/* Hidden sizes (and rows) with and without vector tails for 8 and 16 lanes, the study's. */
+static const int backward_sizes[][2] = {{1, 1}, {3, 7}, {2, 16}, {5, 17}, {4, 33}, {32, 64}, {3, 100}};
+enum { BACKWARD_SIZES = sizeof backward_sizes / sizeof backward_sizes[0] };
+
+/* sw_rnn_cells_backward (tanh and relu) in every form identical to the former loops; n = R H. */
+static int check_rnn_cells_backward(const sw_kernel_table *kt, sw_rng *r)
+{
+    for (int form = 0; form < SW_DH_FORM_COUNT; form++)
+        for (int s = 0; s < BACKWARD_SIZES; s++)
+            for (int relu = 0; relu < 2; relu++) {
+                size_t n = (size_t)backward_sizes[s][0] * backward_sizes[s][1];
+                sw_real *dh = malloc(n * sizeof *dh), *above = malloc(n * sizeof *dh), *h = malloc(n * sizeof *dh);
+                sw_real *da = malloc(n * sizeof *dh), *da2 = malloc(n * sizeof *dh);
+                fill_cells(dh, n, r, 3, 1), fill_cells(above, n, r, 3, 2), fill_cells(h, n, r, 1, 3);
+                const sw_real *ab = form == SW_DH_ADD ? above : NULL;
+                kt->rnn_cells_backward(da, dh, ab, h, n, relu, (sw_dh_form)form);
+                rnn_backward_ref(da2, dh, ab, h, n, relu, (sw_dh_form)form);
+                KCHECK(!memcmp(da, da2, n * sizeof *da), "rnn %s cells backward, form %d, n = %zu, identical to the "
+                       "former loop", relu ? "relu" : "tanh", form, n);
+                free(dh), free(above), free(h), free(da), free(da2);
+            }
+    return 0;
+}
+
+/* sw_lstm_cells_backward in every form identical to the former loop: gates, dcell. */
+static int check_lstm_cells_backward(const sw_kernel_table *kt, sw_rng *r)
+{
+    for (int form = 0; form < SW_DH_FORM_COUNT; form++)
+        for (int s = 0; s < BACKWARD_SIZES; s++) {
+            int R = backward_sizes[s][0], H = backward_sizes[s][1];
+            size_t ga = (size_t)R * 4 * H, gh = (size_t)R * H, z = sizeof(sw_real);
+            sw_real *a = malloc(ga * z), *a2 = malloc(ga * z), *dcell = malloc(gh * z), *dcell2 = malloc(gh * z);
+            sw_real *tc = malloc(gh * z), *cp = malloc(gh * z), *dh = malloc(gh * z), *above = malloc(gh * z);
+            fill_cells(a, ga, r, 1, 4), fill_cells(dcell, gh, r, 2, 5), fill_cells(tc, gh, r, 1, 6);
+            fill_cells(cp, gh, r, 4, 7), fill_cells(dh, gh, r, 2, 8), fill_cells(above, gh, r, 2, 9);
+            memcpy(a2, a, ga * z), memcpy(dcell2, dcell, gh * z);
+            const sw_real *ab = form == SW_DH_ADD ? above : NULL;
+            kt->lstm_cells_backward(a, dcell, tc, cp, dh, ab, R, H, (sw_dh_form)form);
+            lstm_backward_ref(a2, dcell2, tc, cp, dh, ab, R, H, (sw_dh_form)form);
+            KCHECK(!memcmp(a, a2, ga * z) && !memcmp(dcell, dcell2, gh * z),
+                   "lstm cells backward, form %d, %dx%d, identical to the former loop", form, R, H);
+            free(a), free(a2), free(dcell), free(dcell2), free(tc), free(cp), free(dh), free(above);
+        }
+    return 0;
+}
+
+/* sw_gru_cells_backward in every form identical to the former loop: gates, dhn, dh. */
+static int check_gru_cells_backward(const sw_kernel_table *kt, sw_rng *r)
+{
+    for (int form = 0; form < SW_DH_FORM_COUNT; form++)
+        for (int s = 0; s < BACKWARD_SIZES; s++) {
+            int R = backward_sizes[s][0], H = backward_sizes[s][1];
+            size_t ga = (size_t)R * 3 * H, gh = (size_t)R * H, z = sizeof(sw_real);
+            sw_real *a = malloc(ga * z), *a2 = malloc(ga * z), *dhn = malloc(gh * z), *dhn2 = malloc(gh * z);
+            sw_real *dh = malloc(gh * z), *dh2 = malloc(gh * z), *hn = malloc(gh * z), *hp = malloc(gh * z);
+            sw_real *above = malloc(gh * z);
+            fill_cells(a, ga, r, 1, 10), fill_cells(dh, gh, r, 2, 11), fill_cells(hn, gh, r, 3, 12);
+            fill_cells(hp, gh, r, 1, 13), fill_cells(above, gh, r, 2, 14);
+            memcpy(a2, a, ga * z), memcpy(dh2, dh, gh * z);
+            const sw_real *ab = form == SW_DH_ADD ? above : NULL;
+            kt->gru_cells_backward(a, dhn, dh, hn, hp, ab, R, H, (sw_dh_form)form);
+            gru_backward_ref(a2, dhn2, dh2, hn, hp, ab, R, H, (sw_dh_form)form);
+            KCHECK(!memcmp(a, a2, ga * z) && !memcmp(dhn, dhn2, gh * z) && !memcmp(dh, dh2, gh * z),
+                   "gru cells backward, form %d, %dx%d, identical to the former loop", form, R, H);
+            free(a), free(a2), free(dhn), free(dhn2), free(dh), free(dh2), free(hn), free(hp), free(above);
+        }
+    return 0;
+}
+
 /* Checks one build of the kernels on every shape, and its activations against the first
  * build's. */
 static int check_kernels(const sw_kernel_table *kt)
@@ -257,6 +398,9 @@ static int check_kernels(const sw_kernel_table *kt)
         sw_rng gr;
         sw_rng_init(&gr, 12, SW_STREAM_INIT);
         if (check_gru_cells(kt, &gr) || check_lstm_cells(kt, &gr)) return 1;
+        if (check_rnn_cells_backward(kt, &gr) || check_lstm_cells_backward(kt, &gr) ||
+            check_gru_cells_backward(kt, &gr))
+            return 1;
     }
     static const int shapes[][3] = {{1, 1, 1},    {5, 7, 3},      {32, 64, 64}, {13, 10, 64}, {7, 64, 33},
                                     {6, 17, 95},  {29, 3, 256},   {100, 64, 40}, {3, 300, 20}, {40, 600, 17},
@@ -444,7 +588,8 @@ int main(void)
         sw_kernels_name(), sw_matmul,        sw_matmul_acc_tanh, sw_packed_size, sw_pack,
         sw_pack_transposed, sw_matmul_packed, sw_matmul_at_acc, sw_matmul_part_cols, sw_matmul_at_acc_part,
         sw_colsum_acc,     sw_transpose,     sw_tanh_inplace,   sw_sigmoid_inplace, sw_kernels_fma_peak,
-        sw_matmul_packed_sub, sw_gru_cells, sw_lstm_cells, sw_matmul_at_acc_part_ld, sw_packed_row_offset};
+        sw_matmul_packed_sub, sw_gru_cells, sw_lstm_cells, sw_matmul_at_acc_part_ld, sw_packed_row_offset,
+        sw_rnn_cells_backward, sw_lstm_cells_backward, sw_gru_cells_backward};
     if (check_kernels(&kernels)) return 1;
 #endif
     return check_report("engine_kernels");

@@ -3,6 +3,7 @@
 #include "kernels.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 #if defined(__AVX__) && !defined(SW_REAL_DOUBLE)
 #include <immintrin.h>
@@ -804,6 +805,187 @@ void sw_lstm_cells(sw_real *restrict a, sw_real *restrict c, sw_real *restrict t
     }
 }
 
+/* ---- the cells backward ---------------------------------------------------------
+ * Every fused multiply-add is written out (lanes_fma, fma_one), the same in the vector
+ * loops and their scalar tails, and no product feeds a sum anywhere else, so no variant or
+ * tail can contract differently: they are the operations the engine's earlier loops in
+ * model.c were compiled to (1 - x x fused, as vfnmadd; lstm's dcell + (d o)(1 - tc tc)
+ * fused), and give their bits. */
+static inline sw_real fma_one(sw_real a, sw_real b, sw_real c)
+{
+#ifdef SW_REAL_DOUBLE
+    return fma(a, b, c);
+#else
+    return fmaf(a, b, c);
+#endif
+}
+
+/* d loss / d h of value j from dh and above, by form (a constant in each instantiation). */
+static inline sw_real dh_in_one(const sw_real *restrict dh, const sw_real *restrict above, size_t j, const int form)
+{
+    return form == SW_DH_ADD ? dh[j] + above[j] : form == SW_DH_ZERO ? dh[j] + (sw_real)0 : dh[j];
+}
+
+#ifndef SW_REAL_DOUBLE
+static inline vec dh_in_vec(const sw_real *restrict dh, const sw_real *restrict above, size_t j, const int form)
+{
+    vec d = *(const vec_u *)(dh + j);
+    return form == SW_DH_ADD ? d + *(const vec_u *)(above + j) : form == SW_DH_ZERO ? d + (vec){0} : d;
+}
+
+/* 1 - x x in one rounding. */
+static inline vec one_minus_sq_vec(vec x)
+{
+    return lanes_fma(-x, x, splat(1.0f));
+}
+
+/* x where keep > 0, else +0 (a NaN keep gives 0), lane by lane. */
+static inline vec where_positive(vec keep, vec x)
+{
+    typedef int32_t mask __attribute__((vector_size(VEC_BYTES)));
+    return (vec)((mask)x & (keep > (vec){0}));
+}
+#endif
+
+static inline __attribute__((always_inline)) void rnn_cells_backward_form(sw_real *restrict da,
+                                                                          const sw_real *restrict dh,
+                                                                          const sw_real *restrict above,
+                                                                          const sw_real *restrict h, size_t n,
+                                                                          int relu, const int form)
+{
+    size_t i = 0;
+    if (relu) {
+#ifndef SW_REAL_DOUBLE
+        for (; i + LANES <= n; i += LANES)
+            *(vec_u *)(da + i) = where_positive(*(const vec_u *)(h + i), dh_in_vec(dh, above, i, form));
+#endif
+        for (; i < n; i++) da[i] = h[i] > 0 ? dh_in_one(dh, above, i, form) : 0;
+    } else {
+#ifndef SW_REAL_DOUBLE
+        for (; i + LANES <= n; i += LANES)
+            *(vec_u *)(da + i) = dh_in_vec(dh, above, i, form) * one_minus_sq_vec(*(const vec_u *)(h + i));
+#endif
+        for (; i < n; i++) da[i] = dh_in_one(dh, above, i, form) * fma_one(-h[i], h[i], 1);
+    }
+}
+
+void sw_rnn_cells_backward(sw_real *da, const sw_real *dh, const sw_real *above, const sw_real *h, size_t n, int relu,
+                           sw_dh_form form)
+{
+    switch (form) {
+    case SW_DH_ADD: rnn_cells_backward_form(da, dh, above, h, n, relu, SW_DH_ADD); break;
+    case SW_DH_ZERO: rnn_cells_backward_form(da, dh, NULL, h, n, relu, SW_DH_ZERO); break;
+    default: rnn_cells_backward_form(da, dh, NULL, h, n, relu, SW_DH_DONE); break;
+    }
+}
+
+/* One lstm value backward (see kernels.h): the vector loop's operations on one lane. */
+static inline __attribute__((always_inline)) void lstm_cell_backward_one(sw_real *restrict a, sw_real *restrict dcell,
+                                                                         const sw_real *restrict tc,
+                                                                         const sw_real *restrict c_prev,
+                                                                         const sw_real *restrict dh,
+                                                                         const sw_real *restrict above, int H, int j,
+                                                                         const int form)
+{
+    sw_real i = a[j], f = a[H + j], g = a[2 * H + j], o = a[3 * H + j], t = tc[j];
+    sw_real d = dh_in_one(dh, above, j, form);
+    sw_real dc = fma_one(d * o, fma_one(-t, t, 1), dcell[j]);
+    a[3 * H + j] = d * t * o * (1 - o);
+    a[j] = dc * g * i * (1 - i);
+    a[2 * H + j] = dc * i * fma_one(-g, g, 1);
+    a[H + j] = dc * c_prev[j] * f * (1 - f);
+    dcell[j] = dc * f;
+}
+
+/* Rows of lstm cells backward, the row loop inside each form's copy (at H = 32 a row is two
+ * vectors per gate: a call and a switch per row cost about as much as the row). */
+static inline __attribute__((always_inline)) void
+lstm_cells_backward_form(sw_real *restrict a, sw_real *restrict dcell, const sw_real *restrict tc,
+                         const sw_real *restrict c_prev, const sw_real *restrict dh, const sw_real *restrict above,
+                         int R, int H, const int form)
+{
+    for (int b = 0; b < R; b++, a += 4 * H, dcell += H, tc += H, c_prev += H, dh += H) {
+        const sw_real *restrict ab = form == SW_DH_ADD ? above + (size_t)b * H : NULL;
+        int j = 0;
+#ifndef SW_REAL_DOUBLE
+        for (; j + LANES <= H; j += LANES) {
+            vec i = *(const vec_u *)(a + j), f = *(const vec_u *)(a + H + j);
+            vec g = *(const vec_u *)(a + 2 * H + j), o = *(const vec_u *)(a + 3 * H + j);
+            vec t = *(const vec_u *)(tc + j), d = dh_in_vec(dh, ab, j, form), one = splat(1.0f);
+            vec dc = lanes_fma(d * o, one_minus_sq_vec(t), *(const vec_u *)(dcell + j));
+            *(vec_u *)(a + 3 * H + j) = d * t * o * (one - o);
+            *(vec_u *)(a + j) = dc * g * i * (one - i);
+            *(vec_u *)(a + 2 * H + j) = dc * i * one_minus_sq_vec(g);
+            *(vec_u *)(a + H + j) = dc * *(const vec_u *)(c_prev + j) * f * (one - f);
+            *(vec_u *)(dcell + j) = dc * f;
+        }
+#endif
+        for (; j < H; j++) lstm_cell_backward_one(a, dcell, tc, c_prev, dh, ab, H, j, form);
+    }
+}
+
+void sw_lstm_cells_backward(sw_real *a, sw_real *dcell, const sw_real *tc, const sw_real *c_prev, const sw_real *dh,
+                            const sw_real *above, int R, int H, sw_dh_form form)
+{
+    switch (form) {
+    case SW_DH_ADD: lstm_cells_backward_form(a, dcell, tc, c_prev, dh, above, R, H, SW_DH_ADD); break;
+    case SW_DH_ZERO: lstm_cells_backward_form(a, dcell, tc, c_prev, dh, NULL, R, H, SW_DH_ZERO); break;
+    default: lstm_cells_backward_form(a, dcell, tc, c_prev, dh, NULL, R, H, SW_DH_DONE); break;
+    }
+}
+
+/* One gru value backward (see kernels.h): the vector loop's operations on one lane. */
+static inline __attribute__((always_inline)) void gru_cell_backward_one(sw_real *restrict a, sw_real *restrict dhn,
+                                                                        sw_real *restrict dh,
+                                                                        const sw_real *restrict hn,
+                                                                        const sw_real *restrict h_prev,
+                                                                        const sw_real *restrict above, int H, int j,
+                                                                        const int form)
+{
+    sw_real r = a[j], z = a[H + j], n = a[2 * H + j];
+    sw_real d = dh_in_one(dh, above, j, form);
+    sw_real dn = d * (1 - z) * fma_one(-n, n, 1);
+    a[H + j] = d * (h_prev[j] - n) * z * (1 - z);
+    a[j] = dn * hn[j] * r * (1 - r);
+    a[2 * H + j] = dn;
+    dhn[j] = dn * r;
+    dh[j] = d * z; /* the direct path h' -> h, before the W_hh term is added */
+}
+
+/* Rows of gru cells backward, the row loop inside each form's copy (as lstm's). */
+static inline __attribute__((always_inline)) void
+gru_cells_backward_form(sw_real *restrict a, sw_real *restrict dhn, sw_real *restrict dh, const sw_real *restrict hn,
+                        const sw_real *restrict h_prev, const sw_real *restrict above, int R, int H, const int form)
+{
+    for (int b = 0; b < R; b++, a += 3 * H, dhn += H, dh += H, hn += H, h_prev += H) {
+        const sw_real *restrict ab = form == SW_DH_ADD ? above + (size_t)b * H : NULL;
+        int j = 0;
+#ifndef SW_REAL_DOUBLE
+        for (; j + LANES <= H; j += LANES) {
+            vec r = *(const vec_u *)(a + j), z = *(const vec_u *)(a + H + j), n = *(const vec_u *)(a + 2 * H + j);
+            vec d = dh_in_vec(dh, ab, j, form), one = splat(1.0f);
+            vec dn = d * (one - z) * one_minus_sq_vec(n);
+            *(vec_u *)(a + H + j) = d * (*(const vec_u *)(h_prev + j) - n) * z * (one - z);
+            *(vec_u *)(a + j) = dn * *(const vec_u *)(hn + j) * r * (one - r);
+            *(vec_u *)(a + 2 * H + j) = dn;
+            *(vec_u *)(dhn + j) = dn * r;
+            *(vec_u *)(dh + j) = d * z;
+        }
+#endif
+        for (; j < H; j++) gru_cell_backward_one(a, dhn, dh, hn, h_prev, ab, H, j, form);
+    }
+}
+
+void sw_gru_cells_backward(sw_real *a, sw_real *dhn, sw_real *dh, const sw_real *hn, const sw_real *h_prev,
+                           const sw_real *above, int R, int H, sw_dh_form form)
+{
+    switch (form) {
+    case SW_DH_ADD: gru_cells_backward_form(a, dhn, dh, hn, h_prev, above, R, H, SW_DH_ADD); break;
+    case SW_DH_ZERO: gru_cells_backward_form(a, dhn, dh, hn, h_prev, NULL, R, H, SW_DH_ZERO); break;
+    default: gru_cells_backward_form(a, dhn, dh, hn, h_prev, NULL, R, H, SW_DH_DONE); break;
+    }
+}
+
 double sw_kernels_fma_peak(long iters)
 {
     /* 12 chains: more than FMA latency times FMA units on current x86 cores (4 x 2), few
@@ -842,6 +1024,7 @@ const sw_kernel_table sw_kernels_table_of_this_build = {
     sw_pack_transposed, sw_matmul_packed, sw_matmul_at_acc,    sw_matmul_part_cols, sw_matmul_at_acc_part,
     sw_colsum_acc,    sw_transpose,     sw_tanh_inplace,       sw_sigmoid_inplace, sw_kernels_fma_peak,
     sw_matmul_packed_sub, sw_gru_cells, sw_lstm_cells, sw_matmul_at_acc_part_ld, sw_packed_row_offset,
+    sw_rnn_cells_backward, sw_lstm_cells_backward, sw_gru_cells_backward,
 };
 #else
 /* One build of the kernels, no choice: only its own name (or auto) is accepted. */

@@ -91,6 +91,41 @@ void sw_gru_cells(sw_real *a, sw_real *hn, sw_real *h, const sw_real *hp, const 
  * sw_tanh_inplace applied gate by gate, row by row. */
 void sw_lstm_cells(sw_real *a, sw_real *c, sw_real *tc, sw_real *h, const sw_real *c_prev, int R, int H);
 
+/* How a step's backward cells take the gradient from above (the layer above's d loss /
+ * d h_t, or the head's) into dh, d loss / d h_t from step t+1: */
+typedef enum {
+    SW_DH_DONE, /* dh holds the sum already (the caller added it, keeping both) */
+    SW_DH_ADD,  /* dh + above, added value by value as the cells read it */
+    SW_DH_ZERO, /* dh + 0, for an above that is zero and not stored (dh + 0 is not dh when
+                 * dh is -0) */
+    SW_DH_FORM_COUNT
+} sw_dh_form;
+
+/* One step's rnn cells backward over n values: da = d loss / d pre-activation from dh (by
+ * `form`; above NULL unless SW_DH_ADD) and the activations h: dh (1 - h h) with the
+ * product 1 - h h fused, or, with relu != 0, h > 0 ? dh : 0. */
+void sw_rnn_cells_backward(sw_real *da, const sw_real *dh, const sw_real *above, const sw_real *h, size_t n, int relu,
+                           sw_dh_form form);
+
+/* R rows of lstm cells backward at one step: from dh (R,H; with above (R,H) by `form`) and
+ * the running dcell (R,H, updated to d loss / d c_{t-1}), the gradients of the gates'
+ * pre-activations written over the gate activations a (R,4H: i, f, g, o) they come from;
+ * tc (R,H) = tanh c_t, c_prev (R,H) = c_{t-1}. Per value, with d = dh in:
+ *   dc = fma(d o, fma(-tc, tc, 1), dcell), do = d tc o (1 - o), di = dc g i (1 - i),
+ *   dg = dc i fma(-g, g, 1), df = dc c_prev f (1 - f), dcell = dc f
+ * (the fused operations those the engine's earlier loops were compiled to). */
+void sw_lstm_cells_backward(sw_real *a, sw_real *dcell, const sw_real *tc, const sw_real *c_prev, const sw_real *dh,
+                            const sw_real *above, int R, int H, sw_dh_form form);
+
+/* R rows of gru cells backward at one step: from dh (R,H; with above by `form`) the
+ * gradients of the input-side pre-activations written over the gate activations a (R,3H:
+ * r, z, n), the n gate's recurrent side into dhn (R,H), and dh left holding the direct
+ * path h' -> h; hn (R,H) = W_hn h' + b_hn, h_prev (R,H) = h'. Per value, with d = dh in:
+ *   dn = d (1 - z) fma(-n, n, 1), dz = d (h_prev - n) z (1 - z), dr = dn hn r (1 - r),
+ *   dhn = dn r, dh = d z. */
+void sw_gru_cells_backward(sw_real *a, sw_real *dhn, sw_real *dh, const sw_real *hn, const sw_real *h_prev,
+                           const sw_real *above, int R, int H, sw_dh_form form);
+
 /* Which build of these kernels runs. x86-64 builds carry them for "avx2" (AVX2 + FMA, any
  * x86-64-v3 CPU) and "avx512" (x86-64-v4), chosen once per process, and "avx512emu" (the
  * AVX-512 code compiled for AVX2, for tests on CPUs without AVX-512). All give

@@ -179,6 +179,24 @@ void sw_lstm_cells(sw_real *a, sw_real *c, sw_real *tc, sw_real *h, const sw_rea
     kernels()->lstm_cells(a, c, tc, h, c_prev, R, H);
 }
 
+void sw_rnn_cells_backward(sw_real *da, const sw_real *dh, const sw_real *above, const sw_real *h, size_t n, int relu,
+                           sw_dh_form form)
+{
+    kernels()->rnn_cells_backward(da, dh, above, h, n, relu, form);
+}
+
+void sw_lstm_cells_backward(sw_real *a, sw_real *dcell, const sw_real *tc, const sw_real *c_prev, const sw_real *dh,
+                            const sw_real *above, int R, int H, sw_dh_form form)
+{
+    kernels()->lstm_cells_backward(a, dcell, tc, c_prev, dh, above, R, H, form);
+}
+
+void sw_gru_cells_backward(sw_real *a, sw_real *dhn, sw_real *dh, const sw_real *hn, const sw_real *h_prev,
+                           const sw_real *above, int R, int H, sw_dh_form form)
+{
+    kernels()->gru_cells_backward(a, dhn, dh, hn, h_prev, above, R, H, form);
+}
+
 double sw_kernels_fma_peak(long iters)
 {
     return kernels()->fma_peak(iters);

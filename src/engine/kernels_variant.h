@@ -17,6 +17,37 @@
 
 #include "common.h"
 
+#ifdef SW_KERNELS_SUFFIX
+#define SW_KERNELS_CAT2(a, b) a##b
+#define SW_KERNELS_CAT(a, b) SW_KERNELS_CAT2(a, b)
+#define sw_matmul SW_KERNELS_CAT(sw_matmul, SW_KERNELS_SUFFIX)
+#define sw_matmul_acc_tanh SW_KERNELS_CAT(sw_matmul_acc_tanh, SW_KERNELS_SUFFIX)
+#define sw_packed_size SW_KERNELS_CAT(sw_packed_size, SW_KERNELS_SUFFIX)
+#define sw_pack SW_KERNELS_CAT(sw_pack, SW_KERNELS_SUFFIX)
+#define sw_pack_transposed SW_KERNELS_CAT(sw_pack_transposed, SW_KERNELS_SUFFIX)
+#define sw_matmul_packed SW_KERNELS_CAT(sw_matmul_packed, SW_KERNELS_SUFFIX)
+#define sw_matmul_packed_sub SW_KERNELS_CAT(sw_matmul_packed_sub, SW_KERNELS_SUFFIX)
+#define sw_matmul_at_acc SW_KERNELS_CAT(sw_matmul_at_acc, SW_KERNELS_SUFFIX)
+#define sw_matmul_part_cols SW_KERNELS_CAT(sw_matmul_part_cols, SW_KERNELS_SUFFIX)
+#define sw_matmul_at_acc_part SW_KERNELS_CAT(sw_matmul_at_acc_part, SW_KERNELS_SUFFIX)
+#define sw_matmul_at_acc_part_ld SW_KERNELS_CAT(sw_matmul_at_acc_part_ld, SW_KERNELS_SUFFIX)
+#define sw_packed_row_offset SW_KERNELS_CAT(sw_packed_row_offset, SW_KERNELS_SUFFIX)
+#define sw_colsum_acc SW_KERNELS_CAT(sw_colsum_acc, SW_KERNELS_SUFFIX)
+#define sw_transpose SW_KERNELS_CAT(sw_transpose, SW_KERNELS_SUFFIX)
+#define sw_tanh_inplace SW_KERNELS_CAT(sw_tanh_inplace, SW_KERNELS_SUFFIX)
+#define sw_sigmoid_inplace SW_KERNELS_CAT(sw_sigmoid_inplace, SW_KERNELS_SUFFIX)
+#define sw_kernels_fma_peak SW_KERNELS_CAT(sw_kernels_fma_peak, SW_KERNELS_SUFFIX)
+#define sw_gru_cells SW_KERNELS_CAT(sw_gru_cells, SW_KERNELS_SUFFIX)
+#define sw_lstm_cells SW_KERNELS_CAT(sw_lstm_cells, SW_KERNELS_SUFFIX)
+#define sw_rnn_cells_backward SW_KERNELS_CAT(sw_rnn_cells_backward, SW_KERNELS_SUFFIX)
+#define sw_lstm_cells_backward SW_KERNELS_CAT(sw_lstm_cells_backward, SW_KERNELS_SUFFIX)
+#define sw_gru_cells_backward SW_KERNELS_CAT(sw_gru_cells_backward, SW_KERNELS_SUFFIX)
+#define sw_kernels_table_of_this_build SW_KERNELS_CAT(sw_kernels, SW_KERNELS_SUFFIX)
+#endif
+
+/* After the renames: in a per-instruction-set build, kernels.h declares the suffixed names. */
+#include "kernels.h"
+
 /* The variants, in order of preference; SW_KERNELS_AUTO lets the CPU decide. */
 typedef enum {
     SW_KERNELS_AVX2,
@@ -47,32 +78,12 @@ typedef struct {
     void (*lstm_cells)(sw_real *, sw_real *, sw_real *, sw_real *, const sw_real *, int, int);
     void (*matmul_at_acc_part_ld)(sw_real *, size_t, const sw_real *, const sw_real *, size_t, int, int, int, int, int);
     size_t (*packed_row_offset)(int);
+    void (*rnn_cells_backward)(sw_real *, const sw_real *, const sw_real *, const sw_real *, size_t, int, sw_dh_form);
+    void (*lstm_cells_backward)(sw_real *, sw_real *, const sw_real *, const sw_real *, const sw_real *,
+                                const sw_real *, int, int, sw_dh_form);
+    void (*gru_cells_backward)(sw_real *, sw_real *, sw_real *, const sw_real *, const sw_real *, const sw_real *, int,
+                               int, sw_dh_form);
 } sw_kernel_table;
-
-#ifdef SW_KERNELS_SUFFIX
-#define SW_KERNELS_CAT2(a, b) a##b
-#define SW_KERNELS_CAT(a, b) SW_KERNELS_CAT2(a, b)
-#define sw_matmul SW_KERNELS_CAT(sw_matmul, SW_KERNELS_SUFFIX)
-#define sw_matmul_acc_tanh SW_KERNELS_CAT(sw_matmul_acc_tanh, SW_KERNELS_SUFFIX)
-#define sw_packed_size SW_KERNELS_CAT(sw_packed_size, SW_KERNELS_SUFFIX)
-#define sw_pack SW_KERNELS_CAT(sw_pack, SW_KERNELS_SUFFIX)
-#define sw_pack_transposed SW_KERNELS_CAT(sw_pack_transposed, SW_KERNELS_SUFFIX)
-#define sw_matmul_packed SW_KERNELS_CAT(sw_matmul_packed, SW_KERNELS_SUFFIX)
-#define sw_matmul_packed_sub SW_KERNELS_CAT(sw_matmul_packed_sub, SW_KERNELS_SUFFIX)
-#define sw_matmul_at_acc SW_KERNELS_CAT(sw_matmul_at_acc, SW_KERNELS_SUFFIX)
-#define sw_matmul_part_cols SW_KERNELS_CAT(sw_matmul_part_cols, SW_KERNELS_SUFFIX)
-#define sw_matmul_at_acc_part SW_KERNELS_CAT(sw_matmul_at_acc_part, SW_KERNELS_SUFFIX)
-#define sw_matmul_at_acc_part_ld SW_KERNELS_CAT(sw_matmul_at_acc_part_ld, SW_KERNELS_SUFFIX)
-#define sw_packed_row_offset SW_KERNELS_CAT(sw_packed_row_offset, SW_KERNELS_SUFFIX)
-#define sw_colsum_acc SW_KERNELS_CAT(sw_colsum_acc, SW_KERNELS_SUFFIX)
-#define sw_transpose SW_KERNELS_CAT(sw_transpose, SW_KERNELS_SUFFIX)
-#define sw_tanh_inplace SW_KERNELS_CAT(sw_tanh_inplace, SW_KERNELS_SUFFIX)
-#define sw_sigmoid_inplace SW_KERNELS_CAT(sw_sigmoid_inplace, SW_KERNELS_SUFFIX)
-#define sw_kernels_fma_peak SW_KERNELS_CAT(sw_kernels_fma_peak, SW_KERNELS_SUFFIX)
-#define sw_gru_cells SW_KERNELS_CAT(sw_gru_cells, SW_KERNELS_SUFFIX)
-#define sw_lstm_cells SW_KERNELS_CAT(sw_lstm_cells, SW_KERNELS_SUFFIX)
-#define sw_kernels_table_of_this_build SW_KERNELS_CAT(sw_kernels, SW_KERNELS_SUFFIX)
-#endif
 
 extern const sw_kernel_table sw_kernels_avx2, sw_kernels_avx512, sw_kernels_avx512emu;
 

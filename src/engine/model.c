@@ -902,51 +902,20 @@ static void add_incoming(sw_model_work *w, int l, int t, int b0, int b1)
     }
 }
 
-/* How a step's cells take the gradient from above (dout) into dh: */
-enum {
-    IN_DONE, /* add_incoming has added it (a recording pass, which keeps both) */
-    IN_ADD,  /* dh + above, as add_incoming adds it, in the cells' own pass */
-    IN_ZERO, /* dh + 0: the top layer below a last-step head, whose dout before its last
-              * step is zero and not stored (dh + 0 is not dh when dh is -0) */
-};
-
-/* The form for rows [b0, b1) at step t, and *above for IN_ADD. */
-static int incoming(sw_model_work *w, int l, int t, int b0, int b1, const sw_real **above)
+/* The form (kernels.h, sw_dh_form) in which the cells of rows [b0, b1) at step t take the
+ * gradient from above, and *above for SW_DH_ADD: added by add_incoming when a recording
+ * pass keeps both; 0 for the top layer below a last-step head, whose dout before its last
+ * step is zero and not stored; else added in the cells' own pass. */
+static sw_dh_form incoming(sw_model_work *w, int l, int t, int b0, int b1, const sw_real **above)
 {
     *above = NULL;
     if (w->record_dh) {
         add_incoming(w, l, t, b0, b1);
-        return IN_DONE;
+        return SW_DH_DONE;
     }
-    if (w->dout_last_only && l == w->shape.layers - 1 && t < w->seq_len - 1) return IN_ZERO;
+    if (w->dout_last_only && l == w->shape.layers - 1 && t < w->seq_len - 1) return SW_DH_ZERO;
     *above = w->dout + ((size_t)t * w->batch + b0) * w->shape.hidden;
-    return IN_ADD;
-}
-
-/* d loss / d h of element j from dh and the gradient from above, by form (a constant in
- * the inlined loops below: each form is a loop without a branch). */
-#define DH_IN_FULL(dh, above, j, form)                                                                                 \
-    ((form) == IN_ADD ? (dh)[j] + (above)[j] : (form) == IN_ZERO ? (dh)[j] + (sw_real)0 : (dh)[j])
-
-/* da = d act(h) of the step's dh: one pass over the step's rows. */
-static inline __attribute__((always_inline)) void
-rnn_cells_backward_body(sw_real *restrict da, const sw_real *restrict dh, const sw_real *restrict above,
-                        const sw_real *restrict h, int n, int relu, const int form)
-{
-    if (relu)
-        for (int i = 0; i < n; i++) da[i] = h[i] > 0 ? DH_IN_FULL(dh, above, i, form) : 0;
-    else
-        for (int i = 0; i < n; i++) da[i] = DH_IN_FULL(dh, above, i, form) * (1 - h[i] * h[i]);
-}
-
-static void rnn_cells_backward(sw_real *da, const sw_real *dh, const sw_real *above, const sw_real *h, int n,
-                               int relu, int form)
-{
-    switch (form) {
-    case IN_ADD: rnn_cells_backward_body(da, dh, above, h, n, relu, IN_ADD); break;
-    case IN_ZERO: rnn_cells_backward_body(da, dh, NULL, h, n, relu, IN_ZERO); break;
-    default: rnn_cells_backward_body(da, dh, NULL, h, n, relu, IN_DONE); break;
-    }
+    return SW_DH_ADD;
 }
 
 static void rnn_steps_backward(sw_model_work *w, int l, int b0, int b1)
@@ -956,52 +925,11 @@ static void rnn_steps_backward(sw_model_work *w, int l, int b0, int b1)
     sw_real *dh = w->dh + off;
     for (int t = T - 1; t >= 0; t--) {
         const sw_real *above;
-        int form = incoming(w, l, t, b0, b1, &above);
+        sw_dh_form form = incoming(w, l, t, b0, b1, &above);
         sw_real *da = w->dpre[l] + t * step + off;
-        rnn_cells_backward(da, dh, above, w->h[l] + t * step + off, (int)n, w->shape.activation == SW_ACT_RELU, form);
+        sw_rnn_cells_backward(da, dh, above, w->h[l] + t * step + off, n, w->shape.activation == SW_ACT_RELU, form);
         sw_matmul_packed(dh, da, w->w_hh_bwd[l], NULL, R, H, H, 0, 0);
     }
-}
-
-/* One sequence's lstm step backward: from dh_in (H; with above, by `form`: see
- * incoming) and the running dcell (H, updated to d loss / d c_{t-1}), d loss / d gate
- * pre-activations, written over the gate activations (i, f, g, o, H each) they come from:
- * each value's gates are read before its gradients are written. The body takes every gate
- * as its own restrict pointer (offsets of H within one array would need a run-time overlap
- * test) and is inlined with `form` a constant: each form is one loop without a branch,
- * which vectorises. */
-static inline __attribute__((always_inline)) void
-lstm_cell_backward_body(int H, sw_real *restrict ig, sw_real *restrict fg, sw_real *restrict gg, sw_real *restrict og,
-                        const sw_real *restrict tc, const sw_real *restrict c_prev, const sw_real *restrict dh_in,
-                        const sw_real *restrict above, sw_real *restrict dcell, const int form)
-{
-    for (int j = 0; j < H; j++) {
-        sw_real i = ig[j], f = fg[j], g = gg[j], o = og[j];
-        sw_real dhj = DH_IN_FULL(dh_in, above, j, form);
-        sw_real dc = dcell[j] + dhj * o * (1 - tc[j] * tc[j]);
-        og[j] = dhj * tc[j] * o * (1 - o);
-        ig[j] = dc * g * i * (1 - i);
-        gg[j] = dc * i * (1 - g * g);
-        fg[j] = dc * c_prev[j] * f * (1 - f);
-        dcell[j] = dc * f;
-    }
-}
-
-/* Rows [b0, b1) of one lstm step backward, the row loop inside each form's copy of the
- * body (at H = 32 a row is two vectors per gate: a call and a switch per row cost about as
- * much as the row). */
-static void lstm_cells_backward(sw_model_work *w, int l, int t, const sw_real *c_prev, const sw_real *above, int b0,
-                                int b1, int form)
-{
-    int B = w->batch, H = w->shape.hidden, GH = 4 * H;
-    size_t step = (size_t)B * H, gstep = (size_t)B * GH;
-#define LSTM_ROWS_BACKWARD(form_)                                                                                          for (int b = b0; b < b1; b++) {                                                                                            size_t o = t * step + (size_t)b * H, og = t * gstep + (size_t)b * GH;                                                  sw_real *a = w->act[l] + og;                                                                                           lstm_cell_backward_body(H, a, a + H, a + 2 * H, a + 3 * H, w->tanh_cell[l] + o, c_prev + (size_t)b * H,                                        w->dh + (size_t)b * H, above ? above + (size_t)(b - b0) * H : NULL,                                                    w->dcell + (size_t)b * H, form_);                      }
-    switch (form) {
-    case IN_ADD: LSTM_ROWS_BACKWARD(IN_ADD); break;
-    case IN_ZERO: LSTM_ROWS_BACKWARD(IN_ZERO); break;
-    default: LSTM_ROWS_BACKWARD(IN_DONE); break;
-    }
-#undef LSTM_ROWS_BACKWARD
 }
 
 static void lstm_steps_backward(sw_model_work *w, int l, int b0, int b1)
@@ -1011,53 +939,14 @@ static void lstm_steps_backward(sw_model_work *w, int l, int b0, int b1)
     memset(w->dcell + (size_t)b0 * H, 0, (size_t)(b1 - b0) * H * sizeof(sw_real));
     for (int t = T - 1; t >= 0; t--) {
         const sw_real *above;
-        int form = incoming(w, l, t, b0, b1, &above);
+        sw_dh_form form = incoming(w, l, t, b0, b1, &above);
         const sw_real *c_prev = t > 0 ? w->cell[l] + (t - 1) * step : w->zeros;
-        lstm_cells_backward(w, l, t, c_prev, above, b0, b1, form);
-        sw_matmul_packed(w->dh + (size_t)b0 * H, w->dpre[l] + t * gstep + (size_t)b0 * GH, w->w_hh_bwd[l], NULL, b1 - b0,
-                         GH, H, 0, 0);
+        size_t rows = (size_t)b0 * H;
+        sw_real *gates = w->dpre[l] + t * gstep + (size_t)b0 * GH; /* gradients over the activations (act) */
+        sw_lstm_cells_backward(gates, w->dcell + rows, w->tanh_cell[l] + t * step + rows, c_prev + rows, w->dh + rows,
+                               above, b1 - b0, H, form);
+        sw_matmul_packed(w->dh + rows, gates, w->w_hh_bwd[l], NULL, b1 - b0, GH, H, 0, 0);
     }
-}
-
-/* One sequence's gru step backward: from dh (H; with above, by `form`: see incoming;
- * left holding the direct path h' -> h), the input-side pre-activation gradients, written
- * over the gate activations (r, z, n, H each) they come from (as lstm's), and the n gate's
- * recurrent side into dhn (the r and z gates' recurrent sides are the same values as their
- * input sides: not written twice). Each gate its own restrict pointer, inlined with `form`
- * a constant, as lstm's. */
-static inline __attribute__((always_inline)) void
-gru_cell_backward_body(int H, sw_real *restrict rg, sw_real *restrict zg, sw_real *restrict ng,
-                       const sw_real *restrict hn, const sw_real *restrict h_prev, const sw_real *restrict above,
-                       sw_real *restrict dh, sw_real *restrict dhn, const int form)
-{
-    for (int j = 0; j < H; j++) {
-        sw_real r = rg[j], z = zg[j], n = ng[j];
-        sw_real dhj = DH_IN_FULL(dh, above, j, form);
-        sw_real dn = dhj * (1 - z) * (1 - n * n);
-        sw_real dz = dhj * (h_prev[j] - n) * z * (1 - z);
-        sw_real dr = dn * hn[j] * r * (1 - r);
-        rg[j] = dr;
-        zg[j] = dz;
-        ng[j] = dn;
-        dhn[j] = dn * r;
-        dh[j] = dhj * z; /* direct path h' -> h, before the W_hh term is added */
-    }
-}
-
-/* Rows [b0, b1) of one gru step backward, the row loop inside each form's copy of the body
- * (as lstm_cells_backward). */
-static void gru_cells_backward(sw_model_work *w, int l, int t, const sw_real *h_prev, const sw_real *above, int b0,
-                               int b1, int form)
-{
-    int B = w->batch, H = w->shape.hidden, GH = 3 * H;
-    size_t step = (size_t)B * H, gstep = (size_t)B * GH;
-#define GRU_ROWS_BACKWARD(form_)                                                                                           for (int b = b0; b < b1; b++) {                                                                                            size_t o = t * step + (size_t)b * H, og = t * gstep + (size_t)b * GH;                                                  sw_real *a = w->act[l] + og;                                                                                           gru_cell_backward_body(H, a, a + H, a + 2 * H, w->hn[l] + o, h_prev + (size_t)b * H,                                                          above ? above + (size_t)(b - b0) * H : NULL, w->dh + (size_t)b * H, w->dhn + o, form_);                                              }
-    switch (form) {
-    case IN_ADD: GRU_ROWS_BACKWARD(IN_ADD); break;
-    case IN_ZERO: GRU_ROWS_BACKWARD(IN_ZERO); break;
-    default: GRU_ROWS_BACKWARD(IN_DONE); break;
-    }
-#undef GRU_ROWS_BACKWARD
 }
 
 static void gru_steps_backward(sw_model_work *w, int l, int b0, int b1)
@@ -1066,9 +955,13 @@ static void gru_steps_backward(sw_model_work *w, int l, int b0, int b1)
     size_t step = (size_t)B * H, gstep = (size_t)B * GH;
     for (int t = T - 1; t >= 0; t--) {
         const sw_real *above;
-        int form = incoming(w, l, t, b0, b1, &above);
+        sw_dh_form form = incoming(w, l, t, b0, b1, &above);
         const sw_real *h_prev = t > 0 ? w->h[l] + (t - 1) * step : w->zeros;
-        gru_cells_backward(w, l, t, h_prev, above, b0, b1, form);
+        size_t rows = (size_t)b0 * H;
+        /* the input-side gradients over the gate activations, the n gate's recurrent side
+         * into dhn (r's and z's are the same values as their input sides) */
+        sw_gru_cells_backward(w->act[l] + t * gstep + (size_t)b0 * GH, w->dhn + t * step + rows, w->dh + rows,
+                              w->hn[l] + t * step + rows, h_prev + rows, above, b1 - b0, H, form);
         /* dh += [dr dz | dhn] W_hh: the product's chain over the 3H gate units in two parts,
          * the r and z units from dpre and the n units from dhn (each sum stored between) */
         sw_real *dh = w->dh + (size_t)b0 * H;
