@@ -511,13 +511,12 @@ static int bench_attention(int repeats, int quick, double peak, int only_d, int 
             double useful = (double)s.shape.layers * B * A * ((double)T * (T + 1) / 2) * dh;
             s.work->threads = 1;
             step_once(&s); /* real values everywhere (and w->train set) */
-            double fma, secs, sum_fma = 0, sum_secs = 0, att_fma = 0;
+            double fma, secs, sum_fma = 0, sum_secs = 0;
             for (int k = 0; k < SW_TF_PRODUCTS; k++) {
                 secs = time_tf_pass(&s, 1u << k, !is_backward(k), is_backward(k), repeats, peak, &fma);
                 tf_row(d, T, dh, sw_tf_product_name((sw_tf_product)k), fma, is_attention(k) ? useful / fma : 0, secs,
                        peak);
                 sum_fma += fma, sum_secs += secs;
-                if (is_attention(k)) att_fma += fma;
             }
             unsigned att = 1u << SW_TF_QK | 1u << SW_TF_AV | 1u << SW_TF_DP | 1u << SW_TF_DV | 1u << SW_TF_DQ |
                            1u << SW_TF_DK;

@@ -1009,7 +1009,7 @@ double sw_kernels_fma_peak(long iters)
 #ifdef SW_KERNELS_SUFFIX
 #define SW_KERNELS_STR2(x) #x
 #define SW_KERNELS_STR(x) SW_KERNELS_STR2(x)
-#define VARIANT_NAME (SW_KERNELS_STR(SW_KERNELS_SUFFIX) + 1) /* "_avx2" -> "avx2" */
+#define VARIANT_NAME (&SW_KERNELS_STR(SW_KERNELS_SUFFIX)[1]) /* "_avx2" -> "avx2" */
 #elif VEC_BYTES == 64
 #define VARIANT_NAME "avx512"
 #elif defined(__AVX2__)
