@@ -228,6 +228,23 @@ int main(void)
     sw_config_defaults(&c);
     double m = sw_config_memory_bytes(&c);
     CHECK(m > 1e6 && m < 64e6, "reference memory %.3g", m);
+    /* The estimate is shown rounded up (an upper bound never reads below itself); other
+     * byte counts to the nearest. */
+    struct {
+        double bytes;
+        const char *nearest, *up;
+    } shown[] = {
+        {5539.8 * 1048576, "5.4 GiB", "5.5 GiB"}, {5.4 * 1073741824, "5.4 GiB", "5.4 GiB"},
+        {1.5 * 1048576, "1.5 MiB", "1.5 MiB"},    {812, "812 B", "812 B"},
+        {812.2, "812 B", "813 B"},                {1023.96 * 1024, "1024.0 KiB", "1024.0 KiB"},
+    };
+    for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++) {
+        char a[32], b[32];
+        sw_format_bytes(shown[i].bytes, a, sizeof a);
+        sw_format_bytes_up(shown[i].bytes, b, sizeof b);
+        CHECK(!strcmp(a, shown[i].nearest) && !strcmp(b, shown[i].up), "%.1f bytes shown as %s and %s, want %s and %s",
+              shown[i].bytes, a, b, shown[i].nearest, shown[i].up);
+    }
 
     /* Resolved YAML. */
     sw_config_defaults(&c);

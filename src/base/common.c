@@ -64,12 +64,27 @@ const char *sw_plural(long n)
     return n == 1 ? "" : "s";
 }
 
-void sw_format_bytes(double b, char *out, size_t outlen)
+/* b in the largest unit it has at least one of; shown with one decimal (none in bytes),
+ * rounded to the nearest or up. */
+static void format_bytes(double b, int up, char *out, size_t outlen)
 {
     static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
     int u = 0;
     while (b >= 1024 && u < 6) b /= 1024, u++;
+    double step = u ? 0.1 : 1;
+    /* the quotient is a little above a whole number of steps when b is one (5.4 / 0.1) */
+    if (up) b = ceil(b / step * (1 - 1e-12)) * step;
     snprintf(out, outlen, u ? "%.1f %s" : "%.0f %s", b, unit[u]);
+}
+
+void sw_format_bytes(double b, char *out, size_t outlen)
+{
+    format_bytes(b, 0, out, outlen);
+}
+
+void sw_format_bytes_up(double b, char *out, size_t outlen)
+{
+    format_bytes(b, 1, out, outlen);
 }
 
 void sw_format_shortest(char *out, size_t outlen, double v, double plain_below)

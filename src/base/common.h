@@ -131,6 +131,10 @@ void sw_format_shortest(char *out, size_t outlen, double v, double plain_below);
 /* A byte count for people: "812 B", "3.4 MiB", "1.2 GiB". */
 void sw_format_bytes(double bytes, char *out, size_t outlen);
 
+/* The same for an upper bound (a memory estimate): rounded up to the digit shown, so the
+ * text is never below the figure (5.41 GiB reads "5.5 GiB", not "5.4 GiB"). */
+void sw_format_bytes_up(double bytes, char *out, size_t outlen);
+
 /* Levenshtein distance between a and b, for "did you mean" suggestions. Names are short:
  * when either string is longer than 63 characters the result is SW_EDIT_DISTANCE_FAR,
  * more than any suggestion accepts (and small enough to add to). */

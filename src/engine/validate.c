@@ -160,7 +160,7 @@ int sw_config_validate(const sw_config *cfg, char *err, size_t errlen, const cha
     double need = sw_config_memory_bytes(cfg), phys = physical_memory_bytes();
     if (phys > 0 && need > 0.75 * phys) {
         char a[32], b[32];
-        sw_format_bytes(need, a, sizeof a);
+        sw_format_bytes_up(need, a, sizeof a);
         sw_format_bytes(phys, b, sizeof b);
         /* Point at the biggest factor the user is likely to have changed. */
         *bad_key = cfg->task.train_size > 100000 ? "task.train_size" : cfg->task.val_size > 100000 ? "task.val_size"

@@ -154,7 +154,7 @@ void sw_sweep_print_plan(const sw_sweep_spec *spec, int threads, const char *dir
         fprintf(f, "%5d  %-*s", i + 1, (int)idw, spec->runs[i].id);
         for (int j = 0; w && j < spec->n_swept; j++) fprintf(f, "  %*s", w[j], spec->runs[i].values[j]);
         char mem[32], bytes[32];
-        sw_format_bytes(sw_config_memory_bytes(&spec->runs[i].cfg), mem, sizeof mem);
+        sw_format_bytes_up(sw_config_memory_bytes(&spec->runs[i].cfg), mem, sizeof mem);
         sw_format_bytes(sw_record_file_bytes(&spec->runs[i].cfg), bytes, sizeof bytes);
         fprintf(f, "  %10.1f  %10s  %10s\n", spec->runs[i].cost / 1e9, mem, bytes);
     }
