@@ -352,6 +352,17 @@ static void layout_work(sw_model_work *w, char *base, size_t *used, int record_d
     if (s->cell == SW_CELL_TRANSFORMER) sw_tf_layout(w, base, used);
 }
 
+/* Gives the (zeroed) work its sizes and returns the bytes its block needs. */
+static size_t size_work(sw_model_work *w, const sw_model_shape *shape, int max_batch, int seq_len, int record_dh)
+{
+    w->shape = *shape;
+    w->max_batch = max_batch;
+    w->seq_len = seq_len;
+    size_t bytes = 0;
+    layout_work(w, NULL, &bytes, record_dh);
+    return bytes;
+}
+
 int sw_model_work_create(sw_model_work **out, const sw_model_shape *shape, int max_batch,
                          int seq_len, int record_dh)
 {
@@ -360,11 +371,7 @@ int sw_model_work_create(sw_model_work **out, const sw_model_shape *shape, int m
     SW_ASSERT(max_batch >= 1 && seq_len >= 1);
     sw_model_work *w = calloc(1, sizeof *w);
     if (!w) return SW_ENOMEM;
-    w->shape = *shape;
-    w->max_batch = max_batch;
-    w->seq_len = seq_len;
-    size_t bytes = 0;
-    layout_work(w, NULL, &bytes, record_dh);
+    size_t bytes = size_work(w, shape, max_batch, seq_len, record_dh);
     /* Zeroed once so unused tails never hold NaN garbage that a kernel could read. From
      * one huge page up the block is taken whole on huge pages (common.h): the reference
      * run's 3.9 MB, just under SW_LARGE_BYTES, took some 960 page faults from the heap,
@@ -387,11 +394,7 @@ size_t sw_model_work_bytes(const sw_model_shape *shape, int max_batch, int seq_l
 {
     sw_model_work *w = calloc(1, sizeof *w); /* the layout's sizes only: nothing is carved */
     if (!w) return SIZE_MAX;
-    w->shape = *shape;
-    w->max_batch = max_batch;
-    w->seq_len = seq_len;
-    size_t bytes = 0;
-    layout_work(w, NULL, &bytes, record_dh);
+    size_t bytes = size_work(w, shape, max_batch, seq_len, record_dh);
     free(w);
     /* as sw_calloc_huge pads it, and from a huge page up whole huge pages (common.h) */
     if (bytes >= SW_HUGE_PAGE_BYTES && bytes < SW_LARGE_BYTES) bytes = SW_LARGE_BYTES;
