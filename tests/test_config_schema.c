@@ -2,6 +2,7 @@
  * protocol, every key parses its default text back, ranges and types are enforced with
  * messages naming key, value and what is allowed, and the cost/memory estimates have the
  * figures the issues quote. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -228,6 +229,16 @@ int main(void)
     sw_config_defaults(&c);
     double m = sw_config_memory_bytes(&c);
     CHECK(m > 1e6 && m < 64e6, "reference memory %.3g", m);
+    /* The largest sizes the keys allow: the work's count saturates rather than wraps around
+     * to a size that would pass the memory check (a transformer's B x heads x T x T attention
+     * weights alone are 2^31 x 64 x 10^8 values here). */
+    sw_config_defaults(&c);
+    c.model.cell = SW_CELL_TRANSFORMER;
+    c.model.heads = 64, c.model.layers = SW_MAX_LAYERS;
+    c.task.seq_len = SW_MAX_SEQ_LEN, c.task.train_size = INT_MAX, c.train.batch = INT_MAX, c.task.input_size = 1;
+    double huge = sw_config_memory_bytes(&c);
+    CHECK(huge > 1.8e19, "the largest transformer's estimate %.3g bytes, want at least 2^64", huge);
+    sw_config_defaults(&c);
     /* The estimate is shown rounded up (an upper bound never reads below itself); other
      * byte counts to the nearest. */
     struct {

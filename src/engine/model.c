@@ -260,13 +260,19 @@ static size_t norm_slice_values(size_t n)
     return (n + per_line - 1) / per_line * per_line;
 }
 
-/* Carves n values out of the block, 64-byte aligned; with base NULL it only counts. */
+sw_real *sw_model_carve(char *base, size_t *used, size_t n)
+{
+    /* a count past SIZE_MAX stays there: the block cannot be had, and the memory estimate
+     * (which counts through here) refuses the config */
+    size_t bytes = n <= (SIZE_MAX - 63) / sizeof(sw_real) ? (n * sizeof(sw_real) + 63) & ~(size_t)63 : SIZE_MAX;
+    sw_real *ptr = base ? (sw_real *)(base + *used) : NULL;
+    *used = bytes <= SIZE_MAX - *used ? *used + bytes : SIZE_MAX;
+    return ptr;
+}
+
 static sw_real *carve(char *base, size_t *used, size_t n)
 {
-    size_t bytes = (n * sizeof(sw_real) + 63) & ~(size_t)63;
-    sw_real *ptr = base ? (sw_real *)(base + *used) : NULL;
-    *used += bytes;
-    return ptr;
+    return sw_model_carve(base, used, n);
 }
 
 /* The weight gradients' products over the sequence's T*B rows read each layer's gate
@@ -397,6 +403,7 @@ size_t sw_model_work_bytes(const sw_model_shape *shape, int max_batch, int seq_l
     size_t bytes = size_work(w, shape, max_batch, seq_len, record_dh);
     free(w);
     /* as sw_calloc_huge pads it, and from a huge page up whole huge pages (common.h) */
+    if (bytes > SIZE_MAX - SW_HUGE_PAGE_BYTES) return SIZE_MAX;
     if (bytes >= SW_HUGE_PAGE_BYTES && bytes < SW_LARGE_BYTES) bytes = SW_LARGE_BYTES;
     if (bytes >= SW_HUGE_PAGE_BYTES) bytes = (bytes + SW_HUGE_PAGE_BYTES - 1) / SW_HUGE_PAGE_BYTES * SW_HUGE_PAGE_BYTES;
     return bytes;

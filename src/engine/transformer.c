@@ -142,10 +142,7 @@ static inline int product(sw_tf_work *tf, sw_tf_product kind, int R, int K, int 
 
 static sw_real *carve(char *base, size_t *used, size_t n)
 {
-    size_t bytes = (n * sizeof(sw_real) + 63) & ~(size_t)63;
-    sw_real *ptr = base ? (sw_real *)(base + *used) : NULL;
-    *used += bytes;
-    return ptr;
+    return sw_model_carve(base, used, n);
 }
 
 /* Values rounded up to whole 64-byte lines, so the scratch's pieces stay aligned. */
