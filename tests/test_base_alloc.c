@@ -199,6 +199,17 @@ int main(void)
     }
     sw_free_large(NULL);
     sw_free_large(malloc(100)); /* a heap block goes to free() */
+    /* a size whose rounding to huge pages would wrap around (a saturated layout's) is refused,
+     * not rounded to 0 and zeroed whole */
+    CHECK(sw_alloc_large(SIZE_MAX) == NULL && sw_calloc_huge(SIZE_MAX) == NULL &&
+              sw_calloc_huge(SIZE_MAX - 4096) == NULL,
+          "a block of SIZE_MAX bytes granted");
+    size_t used = 128; /* sizes are rounded to 64 bytes, so offsets stay aligned */
+    CHECK(sw_carve(NULL, &used, 1) == NULL && used == 192, "carve 1 byte at 128: now at %zu, want 192", used);
+    CHECK(sw_carve(NULL, &used, SIZE_MAX - 10) == NULL && used == SIZE_MAX, "a carve past SIZE_MAX: at %zu", used);
+    used = 128;
+    char block[256];
+    CHECK(sw_carve(block, &used, 64) == block + 128 && used == 192, "carve into a block: wrong place or size");
     check_reuse();
     check_bound();
     check_threads();

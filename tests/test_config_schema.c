@@ -3,6 +3,7 @@
  * messages naming key, value and what is allowed, and the cost/memory estimates have the
  * figures the issues quote. */
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -237,7 +238,7 @@ int main(void)
     c.model.heads = 64, c.model.layers = SW_MAX_LAYERS;
     c.task.seq_len = SW_MAX_SEQ_LEN, c.task.train_size = INT_MAX, c.train.batch = INT_MAX, c.task.input_size = 1;
     double huge = sw_config_memory_bytes(&c);
-    CHECK(huge > 1.8e19, "the largest transformer's estimate %.3g bytes, want at least 2^64", huge);
+    CHECK(huge >= (double)SIZE_MAX, "the largest transformer's estimate %.3g bytes, want at least 2^64", huge);
     sw_config_defaults(&c);
     /* The estimate is shown rounded up (an upper bound never reads below itself); other
      * byte counts to the nearest. */

@@ -208,6 +208,7 @@ static void *heap_block(size_t bytes)
 void *sw_alloc_large(size_t bytes)
 {
     if (bytes < SW_LARGE_BYTES) return heap_block(bytes);
+    if (bytes > SIZE_MAX - HUGE_PAGE) return NULL; /* its rounding would wrap around */
     size_t rounded = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
     void *p = NULL, *evicted[LARGE_SPARE_MAX];
     size_t n_evicted = 0;
@@ -240,6 +241,14 @@ void *sw_calloc_large(size_t bytes)
     void *p = sw_alloc_large(bytes);
     if (p) memset(p, 0, bytes);
     return p;
+}
+
+void *sw_carve(char *base, size_t *used, size_t bytes)
+{
+    size_t aligned = bytes <= SIZE_MAX - 63 ? (bytes + 63) & ~(size_t)63 : SIZE_MAX;
+    void *at = base ? base + *used : NULL;
+    *used = aligned <= SIZE_MAX - *used ? *used + aligned : SIZE_MAX;
+    return at;
 }
 
 void *sw_calloc_huge(size_t bytes)

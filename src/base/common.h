@@ -112,6 +112,11 @@ sw_large_usage sw_large_usage_now(void);
 /* A huge page: the alignment and rounding of sw_alloc_large's large blocks. */
 #define SW_HUGE_PAGE_BYTES ((size_t)2 << 20)
 
+/* Carves `bytes` out of a block at *used (advanced), 64-byte aligned, and returns where
+ * (NULL with base NULL: a layout only counts its size this way). A size that would pass
+ * SIZE_MAX stays at SIZE_MAX, which no allocation grants. */
+void *sw_carve(char *base, size_t *used, size_t bytes);
+
 /* sw_alloc_large's block, zeroed. */
 void *sw_calloc_large(size_t bytes);
 

@@ -8,7 +8,7 @@
 #include "config.h"
 
 /* What a process running runs takes besides them: the code and data of sweep and its
- * libraries (13.3-13.8 MiB resident for `sweep --version`, without MPI), HDF5's buffers
+ * libraries (6.9-7.1 MiB resident for `sweep --version`; the smallest runs peak at 11-14 MiB), HDF5's buffers
  * while a run's file is written and read back (1-2 MiB), and what the allocator keeps free
  * for the next file (common.h's sw_malloc_tune). */
 #define SW_PROCESS_BYTES (20.0 * 1024 * 1024)

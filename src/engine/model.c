@@ -260,19 +260,12 @@ static size_t norm_slice_values(size_t n)
     return (n + per_line - 1) / per_line * per_line;
 }
 
-sw_real *sw_model_carve(char *base, size_t *used, size_t n)
-{
-    /* a count past SIZE_MAX stays there: the block cannot be had, and the memory estimate
-     * (which counts through here) refuses the config */
-    size_t bytes = n <= (SIZE_MAX - 63) / sizeof(sw_real) ? (n * sizeof(sw_real) + 63) & ~(size_t)63 : SIZE_MAX;
-    sw_real *ptr = base ? (sw_real *)(base + *used) : NULL;
-    *used = bytes <= SIZE_MAX - *used ? *used + bytes : SIZE_MAX;
-    return ptr;
-}
-
+/* Carves n values out of the work block (sw_carve); with base NULL it only counts. A
+ * count past SIZE_MAX stays there: the block cannot be had, and the memory estimate (which
+ * counts through here) refuses the config. */
 static sw_real *carve(char *base, size_t *used, size_t n)
 {
-    return sw_model_carve(base, used, n);
+    return sw_carve(base, used, n <= SIZE_MAX / sizeof(sw_real) ? n * sizeof(sw_real) : SIZE_MAX);
 }
 
 /* The weight gradients' products over the sequence's T*B rows read each layer's gate
@@ -398,6 +391,8 @@ int sw_model_work_create(sw_model_work **out, const sw_model_shape *shape, int m
 
 size_t sw_model_work_bytes(const sw_model_shape *shape, int max_batch, int seq_len, int record_dh)
 {
+    SW_ASSERT(shape->layers >= 1 && shape->layers <= SW_MAX_LAYERS);
+    SW_ASSERT(max_batch >= 1 && seq_len >= 1);
     sw_model_work *w = calloc(1, sizeof *w); /* the layout's sizes only: nothing is carved */
     if (!w) return SIZE_MAX;
     size_t bytes = size_work(w, shape, max_batch, seq_len, record_dh);

@@ -253,11 +253,6 @@ int sw_model_work_create(sw_model_work **out, const sw_model_shape *shape, int m
                          int seq_len, int record_dh);
 void sw_model_work_free(sw_model_work *w);
 
-/* Carves n values out of a work block at *used (advanced), 64-byte aligned; with base NULL
- * it only counts. A count that would pass SIZE_MAX stays at SIZE_MAX. For model.c and
- * transformer.c's layouts. */
-sw_real *sw_model_carve(char *base, size_t *used, size_t n);
-
 /* Bytes of memory sw_model_work_create takes for these sizes (its block as allocated, with
  * a transformer's per-thread scratch for this thread's omp_get_max_threads()): what a run's
  * training keeps, for the memory estimate (estimate.h). */

@@ -142,7 +142,7 @@ static inline int product(sw_tf_work *tf, sw_tf_product kind, int R, int K, int 
 
 static sw_real *carve(char *base, size_t *used, size_t n)
 {
-    return sw_model_carve(base, used, n);
+    return sw_carve(base, used, n <= SIZE_MAX / sizeof(sw_real) ? n * sizeof(sw_real) : SIZE_MAX);
 }
 
 /* Values rounded up to whole 64-byte lines, so the scratch's pieces stay aligned. */
