@@ -204,6 +204,18 @@ int main(void)
     CHECK(sw_alloc_large(SIZE_MAX) == NULL && sw_calloc_huge(SIZE_MAX) == NULL &&
               sw_calloc_huge(SIZE_MAX - 4096) == NULL,
           "a block of SIZE_MAX bytes granted");
+    /* what the estimates count for a block is what the allocator takes */
+    size_t block_sizes[] = {SW_LARGE_BYTES, SW_LARGE_BYTES + 1, 5 * SW_HUGE_PAGE_BYTES - 3};
+    for (size_t i = 0; i < sizeof block_sizes / sizeof block_sizes[0]; i++) {
+        sw_large_release();
+        size_t before = sw_large_usage_now().live_bytes;
+        void *p = sw_alloc_large(block_sizes[i]);
+        size_t took = sw_large_usage_now().live_bytes - before;
+        CHECK(p && took == sw_alloc_large_bytes(block_sizes[i]), "a block of %zu bytes took %zu, sw_alloc_large_bytes says %zu",
+              block_sizes[i], took, sw_alloc_large_bytes(block_sizes[i]));
+        sw_free_large(p);
+    }
+    CHECK(sw_alloc_large_bytes(100) == 128 && sw_alloc_large_bytes(SIZE_MAX) == SIZE_MAX, "small and saturated sizes");
     size_t used = 128; /* sizes are rounded to 64 bytes, so offsets stay aligned */
     CHECK(sw_carve(NULL, &used, 1) == NULL && used == 192, "carve 1 byte at 128: now at %zu, want 192", used);
     CHECK(sw_carve(NULL, &used, SIZE_MAX - 10) == NULL && used == SIZE_MAX, "a carve past SIZE_MAX: at %zu", used);

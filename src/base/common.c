@@ -205,6 +205,12 @@ static void *heap_block(size_t bytes)
     return p;
 }
 
+size_t sw_alloc_large_bytes(size_t bytes)
+{
+    size_t unit = bytes < SW_LARGE_BYTES ? 64 : HUGE_PAGE;
+    return bytes > SIZE_MAX - unit ? SIZE_MAX : (bytes + unit - 1) / unit * unit;
+}
+
 void *sw_alloc_large(size_t bytes)
 {
     if (bytes < SW_LARGE_BYTES) return heap_block(bytes);

@@ -85,6 +85,11 @@ void sw_malloc_tune(void);
  * comes from the heap, the huge pages that lie whole inside it advised as such. */
 void *sw_alloc_large(size_t bytes);
 
+/* The bytes of memory sw_alloc_large (and sw_calloc_large) take for a block of `bytes`:
+ * from SW_LARGE_BYTES up whole huge pages, below it the heap's 64-byte multiple (SIZE_MAX
+ * when the rounding would pass it). For estimates of a run's memory. */
+size_t sw_alloc_large_bytes(size_t bytes);
+
 /* Frees a block of sw_alloc_large or sw_calloc_large, or any block of malloc and its
  * family (given to free()); NULL does nothing. A large block is kept for reuse while live
  * plus kept bytes stay within the most live bytes so far, at most 8 blocks; the others are
