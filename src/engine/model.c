@@ -352,7 +352,7 @@ static void layout_work(sw_model_work *w, char *base, size_t *used, int record_d
 }
 
 /* Gives the (zeroed) work its sizes and returns the bytes its block needs. */
-static size_t size_work(sw_model_work *w, const sw_model_shape *shape, int max_batch, int seq_len, int record_dh)
+static size_t work_block_bytes(sw_model_work *w, const sw_model_shape *shape, int max_batch, int seq_len, int record_dh)
 {
     w->shape = *shape;
     w->max_batch = max_batch;
@@ -370,7 +370,7 @@ int sw_model_work_create(sw_model_work **out, const sw_model_shape *shape, int m
     SW_ASSERT(max_batch >= 1 && seq_len >= 1);
     sw_model_work *w = calloc(1, sizeof *w);
     if (!w) return SW_ENOMEM;
-    size_t bytes = size_work(w, shape, max_batch, seq_len, record_dh);
+    size_t bytes = work_block_bytes(w, shape, max_batch, seq_len, record_dh);
     /* Zeroed once so unused tails never hold NaN garbage that a kernel could read. From
      * one huge page up the block is taken whole on huge pages (common.h): the reference
      * run's 3.9 MB, just under SW_LARGE_BYTES, took some 960 page faults from the heap,
@@ -395,7 +395,7 @@ size_t sw_model_work_bytes(const sw_model_shape *shape, int max_batch, int seq_l
     SW_ASSERT(max_batch >= 1 && seq_len >= 1);
     sw_model_work *w = calloc(1, sizeof *w); /* the layout's sizes only: nothing is carved */
     if (!w) return SIZE_MAX;
-    size_t bytes = size_work(w, shape, max_batch, seq_len, record_dh);
+    size_t bytes = work_block_bytes(w, shape, max_batch, seq_len, record_dh);
     free(w);
     /* as sw_calloc_huge pads it, and from a huge page up whole huge pages (common.h) */
     if (bytes > SIZE_MAX - SW_HUGE_PAGE_BYTES) return SIZE_MAX;
@@ -940,40 +940,37 @@ static void rnn_steps_backward(sw_model_work *w, int l, int b0, int b1)
 static void lstm_steps_backward(sw_model_work *w, int l, int b0, int b1)
 {
     int T = w->seq_len, B = w->batch, H = w->shape.hidden, GH = 4 * H;
-    size_t step = (size_t)B * H, gstep = (size_t)B * GH;
-    memset(w->dcell + (size_t)b0 * H, 0, (size_t)(b1 - b0) * H * sizeof(sw_real));
+    size_t step = (size_t)B * H, gstep = (size_t)B * GH, off = (size_t)b0 * H; /* row b0 of a (B,H) block */
+    memset(w->dcell + off, 0, (size_t)(b1 - b0) * H * sizeof(sw_real));
     for (int t = T - 1; t >= 0; t--) {
         const sw_real *above;
         sw_dh_form form = incoming(w, l, t, b0, b1, &above);
         const sw_real *c_prev = t > 0 ? w->cell[l] + (t - 1) * step : w->zeros;
-        size_t rows = (size_t)b0 * H;
         sw_real *gates = w->dpre[l] + t * gstep + (size_t)b0 * GH; /* gradients over the activations (act) */
-        sw_lstm_cells_backward(gates, w->dcell + rows, w->tanh_cell[l] + t * step + rows, c_prev + rows, w->dh + rows,
+        sw_lstm_cells_backward(gates, w->dcell + off, w->tanh_cell[l] + t * step + off, c_prev + off, w->dh + off,
                                above, b1 - b0, H, form);
-        sw_matmul_packed(w->dh + rows, gates, w->w_hh_bwd[l], NULL, b1 - b0, GH, H, 0, 0);
+        sw_matmul_packed(w->dh + off, gates, w->w_hh_bwd[l], NULL, b1 - b0, GH, H, 0, 0);
     }
 }
 
 static void gru_steps_backward(sw_model_work *w, int l, int b0, int b1)
 {
     int T = w->seq_len, B = w->batch, H = w->shape.hidden, GH = 3 * H;
-    size_t step = (size_t)B * H, gstep = (size_t)B * GH;
+    size_t step = (size_t)B * H, gstep = (size_t)B * GH, off = (size_t)b0 * H; /* row b0 of a (B,H) block */
+    sw_real *dh = w->dh + off;
     for (int t = T - 1; t >= 0; t--) {
         const sw_real *above;
         sw_dh_form form = incoming(w, l, t, b0, b1, &above);
         const sw_real *h_prev = t > 0 ? w->h[l] + (t - 1) * step : w->zeros;
-        size_t rows = (size_t)b0 * H;
-        /* the input-side gradients over the gate activations, the n gate's recurrent side
-         * into dhn (r's and z's are the same values as their input sides) */
-        sw_gru_cells_backward(w->act[l] + t * gstep + (size_t)b0 * GH, w->dhn + t * step + rows, w->dh + rows,
-                              w->hn[l] + t * step + rows, h_prev + rows, above, b1 - b0, H, form);
+        sw_real *gates = w->dpre[l] + t * gstep + (size_t)b0 * GH, *dhn = w->dhn + t * step + off;
+        /* the input-side gradients over the gate activations (act), the n gate's recurrent
+         * side into dhn (r's and z's are the same values as their input sides) */
+        sw_gru_cells_backward(gates, dhn, dh, w->hn[l] + t * step + off, h_prev + off, above, b1 - b0, H, form);
         /* dh += [dr dz | dhn] W_hh: the product's chain over the 3H gate units in two parts,
-         * the r and z units from dpre and the n units from dhn (each sum stored between) */
-        sw_real *dh = w->dh + (size_t)b0 * H;
-        sw_matmul_packed_sub(dh, (size_t)H, w->dpre[l] + t * gstep + (size_t)b0 * GH, (size_t)GH, w->w_hh_bwd[l], GH,
-                             b1 - b0, 2 * H, H, 1);
-        sw_matmul_packed_sub(dh, (size_t)H, w->dhn + t * step + (size_t)b0 * H, (size_t)H,
-                             w->w_hh_bwd[l] + sw_packed_row_offset(2 * H), GH, b1 - b0, H, H, 1);
+         * the r and z units from the gates and the n units from dhn (each sum stored between) */
+        sw_matmul_packed_sub(dh, (size_t)H, gates, (size_t)GH, w->w_hh_bwd[l], GH, b1 - b0, 2 * H, H, 1);
+        sw_matmul_packed_sub(dh, (size_t)H, dhn, (size_t)H, w->w_hh_bwd[l] + sw_packed_row_offset(2 * H), GH, b1 - b0,
+                             H, H, 1);
     }
 }
 
