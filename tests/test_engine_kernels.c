@@ -351,9 +351,8 @@ static int check_gru_cells_backward(const sw_kernel_table *kt, sw_rng *r)
     return 0;
 }
 
-/* Checks one build of the kernels on every shape, and its activations against the first
- * build's. */
-static int check_kernels(const sw_kernel_table *kt)
+/* tanh and sigmoid of a sweep of values give the first build's bits (the first build records them). */
+static void check_activations_match_first_build(const sw_kernel_table *kt)
 {
     sw_real th[ACT_N], sg[ACT_N];
     for (int i = 0; i < ACT_N; i++) th[i] = sg[i] = (sw_real)(-12.0 + 24.0 * i / (ACT_N - 1));
@@ -366,33 +365,290 @@ static int check_kernels(const sw_kernel_table *kt)
         KCHECK(!memcmp(first_tanh, th, sizeof th), "tanh identical to the first build's");
         KCHECK(!memcmp(first_sigmoid, sg, sizeof sg), "sigmoid identical to the first build's");
     }
-    /* The activations' vector body and their scalar tail give the same bits for the same
-     * value: each value once in a long call (the body) and once alone (the tail), over a
-     * sweep of ordinary values and the edge cases (signed zeros, the clamps and values
-     * next to them, infinities, NaN, subnormals). */
-    {
-        enum { EDGE_N = 4096 };
-        static sw_real body_t[EDGE_N], body_s[EDGE_N];
-        for (int i = 0; i < EDGE_N; i++) body_t[i] = (sw_real)(-20.0 + 40.0 * i / EDGE_N);
-        const double edges[] = {0.0, -0.0, 8.75, -8.75, 8.7499, -8.7499, 8.7501, -8.7501, 17.5, -17.5, 1e-40,
-                                -1e-40, 1e30, -1e30, HUGE_VAL, -HUGE_VAL, NAN, 1.0, -1.0, 0.5, 4.0, -4.0};
-        for (size_t e = 0; e < sizeof edges / sizeof edges[0]; e++) body_t[e * 7] = (sw_real)edges[e];
-        memcpy(body_s, body_t, sizeof body_t);
-        sw_real alone_t[EDGE_N], alone_s[EDGE_N];
-        memcpy(alone_t, body_t, sizeof body_t), memcpy(alone_s, body_t, sizeof body_t);
-        kt->tanh_inplace(body_t, EDGE_N);
-        kt->sigmoid_inplace(body_s, EDGE_N);
-        int differ_t = 0, differ_s = 0;
-        for (int i = 0; i < EDGE_N; i++) {
-            kt->tanh_inplace(&alone_t[i], 1);
-            kt->sigmoid_inplace(&alone_s[i], 1);
-            differ_t += memcmp(&alone_t[i], &body_t[i], sizeof(sw_real)) != 0;
-            differ_s += memcmp(&alone_s[i], &body_s[i], sizeof(sw_real)) != 0;
-        }
-        KCHECK(differ_t == 0, "tanh: vector body and scalar tail differ on %d of %d values", differ_t, EDGE_N);
-        KCHECK(differ_s == 0, "sigmoid: vector body and scalar tail differ on %d of %d values", differ_s, EDGE_N);
-    }
+}
 
+/* The activations' vector body and their scalar tail give the same bits for the same
+ * value: each value once in a long call (the body) and once alone (the tail), over a
+ * sweep of ordinary values and the edge cases (signed zeros, the clamps and values
+ * next to them, infinities, NaN, subnormals). */
+static void check_activation_body_and_tail(const sw_kernel_table *kt)
+{
+    enum { EDGE_N = 4096 };
+    static sw_real body_t[EDGE_N], body_s[EDGE_N];
+    for (int i = 0; i < EDGE_N; i++) body_t[i] = (sw_real)(-20.0 + 40.0 * i / EDGE_N);
+    const double edges[] = {0.0, -0.0, 8.75, -8.75, 8.7499, -8.7499, 8.7501, -8.7501, 17.5, -17.5, 1e-40,
+                            -1e-40, 1e30, -1e30, HUGE_VAL, -HUGE_VAL, NAN, 1.0, -1.0, 0.5, 4.0, -4.0};
+    for (size_t e = 0; e < sizeof edges / sizeof edges[0]; e++) body_t[e * 7] = (sw_real)edges[e];
+    memcpy(body_s, body_t, sizeof body_t);
+    sw_real alone_t[EDGE_N], alone_s[EDGE_N];
+    memcpy(alone_t, body_t, sizeof body_t), memcpy(alone_s, body_t, sizeof body_t);
+    kt->tanh_inplace(body_t, EDGE_N);
+    kt->sigmoid_inplace(body_s, EDGE_N);
+    int differ_t = 0, differ_s = 0;
+    for (int i = 0; i < EDGE_N; i++) {
+        kt->tanh_inplace(&alone_t[i], 1);
+        kt->sigmoid_inplace(&alone_s[i], 1);
+        differ_t += memcmp(&alone_t[i], &body_t[i], sizeof(sw_real)) != 0;
+        differ_s += memcmp(&alone_s[i], &body_s[i], sizeof(sw_real)) != 0;
+    }
+    KCHECK(differ_t == 0, "tanh: vector body and scalar tail differ on %d of %d values", differ_t, EDGE_N);
+    KCHECK(differ_s == 0, "sigmoid: vector body and scalar tail differ on %d of %d values", differ_s, EDGE_N);
+}
+
+/* One shape's operands, drawn once and shared by its checks: a (R,K), b (K,N) and b packed
+ * (bp), bias (N), g (R,N), and out = bias + a @ b. */
+typedef struct {
+    int R, K, N;
+    sw_real *a, *b, *bp, *bias, *g, *out;
+} shape_case;
+
+/* bias + a @ b against double sums */
+static void check_matmul_against_double(const sw_kernel_table *kt, const shape_case *sc)
+{
+    int R = sc->R, K = sc->K, N = sc->N;
+    const sw_real *a = sc->a, *b = sc->b, *bias = sc->bias, *out = sc->out;
+    bool close = true;
+    for (int i = 0; i < R; i++)
+        for (int j = 0; j < N; j++) {
+            double want = bias[j];
+            for (int k = 0; k < K; k++) want += (double)a[i * K + k] * b[k * N + j];
+            close &= check_close(out[i * N + j], want, 1e-5, 1e-5);
+        }
+    KCHECK(close, "matmul %dx%dx%d", R, K, N);
+}
+
+/* each element is one FMA chain over k in order, from the bias */
+static void check_matmul_chains(const sw_kernel_table *kt, const shape_case *sc)
+{
+    int R = sc->R, K = sc->K, N = sc->N;
+    const sw_real *a = sc->a, *b = sc->b, *bias = sc->bias, *out = sc->out;
+    bool chained = true;
+    for (int i = 0; i < R; i++)
+        for (int j = 0; j < N; j++) {
+            sw_real acc = bias[j];
+            for (int k = 0; k < K; k++) acc = FMA(a[i * K + k], b[k * N + j], acc);
+            chained &= !memcmp(&acc, &out[i * N + j], sizeof acc);
+        }
+    KCHECK(chained, "matmul is one FMA chain per element %dx%dx%d", R, K, N);
+}
+
+/* packed b: the same bits, whether packed from b or from its transpose; 1 when out of memory */
+static int check_packed_matches_unpacked(const sw_kernel_table *kt, const shape_case *sc)
+{
+    int R = sc->R, K = sc->K, N = sc->N;
+    const sw_real *a = sc->a, *b = sc->b, *bp = sc->bp, *bias = sc->bias, *out = sc->out;
+    size_t psize = kt->packed_size(K, N);
+    sw_real *bp2 = malloc(sizeof(sw_real) * psize);
+    sw_real *bt = malloc(sizeof(sw_real) * K * N), *pk = malloc(sizeof(sw_real) * R * N);
+    if (!bp2 || !bt || !pk) return 1;
+    kt->transpose(bt, b, K, N);
+    kt->pack_transposed(bp2, bt, K, N);
+    KCHECK(!memcmp(bp, bp2, sizeof(sw_real) * psize), "pack == pack_transposed %dx%d", K, N);
+    kt->matmul_packed(pk, a, bp, bias, R, K, N, 0, 0);
+    KCHECK(!memcmp(pk, out, sizeof(sw_real) * R * N), "packed == unpacked %dx%dx%d", R, K, N);
+    free(bp2), free(bt), free(pk);
+    return 0;
+}
+
+/* matmul_packed_sub: the leading Ks rows and Ns columns of the packed b, with a and
+ * out parts of wider matrices (rows lda and ldo apart): each element one FMA chain
+ * from 0 or (accumulating) from its value, the rest of out untouched; 1 when out of memory */
+static int check_packed_sub(const sw_kernel_table *kt, const shape_case *sc, sw_rng *r)
+{
+    int R = sc->R, K = sc->K, N = sc->N;
+    const sw_real *b = sc->b, *bp = sc->bp;
+    int Ks = K - K / 3, Ns = N - N / 2;
+    size_t lda = (size_t)K + 3, ldo = (size_t)N + 5, n = (size_t)R * ldo;
+    sw_real *aw = malloc(sizeof(sw_real) * R * lda), *o0 = malloc(sizeof(sw_real) * n);
+    sw_real *o1 = malloc(sizeof(sw_real) * n), *o2 = malloc(sizeof(sw_real) * n);
+    if (!aw || !o0 || !o1 || !o2) return 1;
+    fill(aw, (size_t)R * lda, r), fill(o0, n, r);
+    memcpy(o1, o0, sizeof(sw_real) * n), memcpy(o2, o0, sizeof(sw_real) * n);
+    kt->matmul_packed_sub(o1, ldo, aw, lda, bp, K, R, Ks, Ns, 0);
+    kt->matmul_packed_sub(o2, ldo, aw, lda, bp, K, R, Ks, Ns, 1);
+    bool sub = true;
+    for (int i = 0; i < R; i++)
+        for (size_t j = 0; j < ldo; j++) {
+            sw_real want1 = o0[i * ldo + j], want2 = want1;
+            if (j < (size_t)Ns) {
+                want1 = 0;
+                for (int k = 0; k < Ks; k++) {
+                    want1 = FMA(aw[i * lda + k], b[k * N + j], want1);
+                    want2 = FMA(aw[i * lda + k], b[k * N + j], want2);
+                }
+            }
+            sub &= !memcmp(&want1, &o1[i * ldo + j], sizeof want1) &&
+                   !memcmp(&want2, &o2[i * ldo + j], sizeof want2);
+        }
+    KCHECK(sub, "matmul_packed_sub %dx%dx%d of %dx%dx%d", R, Ks, Ns, R, K, N);
+    /* b's rows from k0 on (bp + packed_row_offset(k0)): the chain over k in two
+     * calls, rows 0..k0-1 then k0..K-1, accumulating, is the chain of one call */
+    int k0 = K / 3;
+    memcpy(o1, o0, sizeof(sw_real) * n), memcpy(o2, o0, sizeof(sw_real) * n);
+    kt->matmul_packed_sub(o1, ldo, aw, lda, bp, K, R, K, N, 1);
+    kt->matmul_packed_sub(o2, ldo, aw, lda, bp, K, R, k0, N, 1);
+    kt->matmul_packed_sub(o2, ldo, aw + k0, lda, bp + kt->packed_row_offset(k0), K, R, K - k0, N, 1);
+    KCHECK(!memcmp(o1, o2, sizeof(sw_real) * n), "matmul_packed_sub split at row %d of %dx%dx%d", k0, R, K, N);
+    free(aw), free(o0), free(o1), free(o2);
+    return 0;
+}
+
+/* a row alone == the same row in the batch, bitwise; 1 when out of memory */
+static int check_rows_independent(const sw_kernel_table *kt, const shape_case *sc)
+{
+    int R = sc->R, K = sc->K, N = sc->N;
+    const sw_real *a = sc->a, *b = sc->b, *bias = sc->bias, *out = sc->out;
+    sw_real *row = malloc(sizeof(sw_real) * N);
+    if (!row) return 1;
+    bool same_rows = true;
+    for (int i = 0; i < R; i++) {
+        kt->matmul(row, a + (size_t)i * K, b, bias, 1, K, N, 0);
+        same_rows &= !memcmp(row, out + (size_t)i * N, sizeof(sw_real) * N);
+    }
+    KCHECK(same_rows, "rows independent of blocking %dx%dx%d", R, K, N);
+    free(row);
+    return 0;
+}
+
+/* fused step == accumulate then tanh, bitwise (out is left the step's result); 1 when out of memory */
+static int check_fused_tanh_step(const sw_kernel_table *kt, const shape_case *sc)
+{
+    int R = sc->R, K = sc->K, N = sc->N;
+    const sw_real *a = sc->a, *b = sc->b, *bp = sc->bp;
+    sw_real *out = sc->out, *fused = malloc(sizeof(sw_real) * R * N), *pk = malloc(sizeof(sw_real) * R * N);
+    if (!fused || !pk) return 1;
+    memcpy(fused, out, sizeof(sw_real) * R * N); /* both start from bias + a @ b */
+    kt->matmul(out, a, b, NULL, R, K, N, 1);
+    kt->tanh_inplace(out, (size_t)R * N);
+    memcpy(pk, fused, sizeof(sw_real) * R * N);
+    kt->matmul_acc_tanh(fused, a, b, R, K, N);
+    KCHECK(!memcmp(out, fused, sizeof(sw_real) * R * N), "fused tanh step %dx%dx%d", R, K, N);
+    kt->matmul_packed(pk, a, bp, NULL, R, K, N, 1, 1);
+    KCHECK(!memcmp(out, pk, sizeof(sw_real) * R * N), "packed fused tanh step %dx%dx%d", R, K, N);
+    free(fused), free(pk);
+    return 0;
+}
+
+/* gw (K,N) += a^T @ g against double sums; 1 when out of memory */
+static int check_at_acc_against_double(const sw_kernel_table *kt, const shape_case *sc)
+{
+    int R = sc->R, K = sc->K, N = sc->N;
+    const sw_real *a = sc->a, *g = sc->g;
+    sw_real *gw = malloc(sizeof(sw_real) * K * N);
+    if (!gw) return 1;
+    memset(gw, 0, sizeof(sw_real) * K * N);
+    kt->matmul_at_acc(gw, a, g, R, K, N);
+    bool close = true;
+    for (int k = 0; k < K; k++)
+        for (int j = 0; j < N; j++) {
+            double want = 0;
+            for (int i = 0; i < R; i++) want += (double)a[i * K + k] * g[i * N + j];
+            close &= check_close(gw[k * N + j], want, 1e-5, 1e-5);
+        }
+    KCHECK(close, "matmul_at_acc %dx%dx%d", R, K, N);
+    free(gw);
+    return 0;
+}
+
+/* matmul_at_acc_part in 3 parts, in reverse order, covers the columns and gives gw, the
+ * whole product from gw2's start, bit for bit (as threads share the panels). */
+static void check_at_acc_parts(const sw_kernel_table *kt, const shape_case *sc, const sw_real *gw, sw_real *gw2)
+{
+    int R = sc->R, K = sc->K, N = sc->N;
+    const sw_real *a = sc->a, *g = sc->g;
+    int covered = 0;
+    for (int part = 2; part >= 0; part--) { /* 3 parts, in reverse order */
+        int c0, c1;
+        kt->matmul_part_cols(N, part, 3, &c0, &c1);
+        covered += c1 - c0;
+        KCHECK(c0 <= c1 && (part < 2 || c1 == N) && (part > 0 || c0 == 0), "part %d of 3 of %d columns", part, N);
+        kt->matmul_at_acc_part(gw2, a, g, R, K, N, part, 3);
+    }
+    KCHECK(covered == N, "3 parts cover the %d columns", N);
+    KCHECK(!memcmp(gw, gw2, sizeof(sw_real) * K * N), "matmul_at_acc in 3 parts %dx%dx%d", R, K, N);
+}
+
+/* at_acc_part_ld: a block of columns [j0, N) of b and out (rows N apart), in 2 parts,
+ * is those columns of the whole product; the columns before it are untouched (gw: the
+ * product from a random start, bt: the chain's from the same start); 1 when out of memory */
+static int check_at_acc_part_ld(const sw_kernel_table *kt, const shape_case *sc, const sw_real *gw, sw_real *gw2,
+                                const sw_real *bt)
+{
+    int R = sc->R, K = sc->K, N = sc->N;
+    const sw_real *a = sc->a, *g = sc->g;
+    int j0 = N / 3;
+    memcpy(gw2, bt, sizeof(sw_real) * K * N); /* bt: the chain's result, from gw's start */
+    sw_real *gw3 = malloc(sizeof(sw_real) * K * N);
+    if (!gw3) return 1;
+    memcpy(gw3, gw, sizeof(sw_real) * K * N); /* gw: the product; its first columns stay */
+    for (int k = 0; k < K; k++)
+        for (int j = j0; j < N; j++) gw3[k * N + j] = gw2[k * N + j] = 0;
+    chain_at_acc(gw2 + 0, a, g, R, K, N); /* whole, from 0 in [j0, N) */
+    for (int part = 0; part < 2; part++)
+        kt->matmul_at_acc_part_ld(gw3 + j0, (size_t)N, a, g + j0, (size_t)N, R, K, N - j0, part, 2);
+    bool block = true;
+    for (int k = 0; k < K; k++)
+        for (int j = 0; j < N; j++) {
+            const sw_real *want = j < j0 ? &gw[k * N + j] : &gw2[k * N + j];
+            block &= !memcmp(want, &gw3[k * N + j], sizeof *want);
+        }
+    KCHECK(block, "matmul_at_acc_part_ld columns %d.. of %dx%dx%d", j0, R, K, N);
+    free(gw3);
+    return 0;
+}
+
+/* at_acc: one FMA chain over rows per element, from the value already there; the same bits
+ * when its panels are computed in any split (as threads share them) or by column block. 1
+ * when out of memory. */
+static int check_at_acc_chains(const sw_kernel_table *kt, const shape_case *sc, sw_rng *r)
+{
+    int R = sc->R, K = sc->K, N = sc->N;
+    const sw_real *a = sc->a, *g = sc->g;
+    sw_real *gw = malloc(sizeof(sw_real) * K * N), *bt = malloc(sizeof(sw_real) * K * N);
+    sw_real *gw2 = malloc(sizeof(sw_real) * K * N);
+    if (!gw || !bt || !gw2) return 1;
+    fill(gw, (size_t)K * N, r);
+    memcpy(gw2, gw, sizeof(sw_real) * K * N);
+    memcpy(bt, gw, sizeof(sw_real) * K * N);
+    chain_at_acc(bt, a, g, R, K, N);
+    kt->matmul_at_acc(gw, a, g, R, K, N);
+    KCHECK(!memcmp(gw, bt, sizeof(sw_real) * K * N), "matmul_at_acc is one FMA chain per element %dx%dx%d", R, K, N);
+    check_at_acc_parts(kt, sc, gw, gw2);
+    int oom = check_at_acc_part_ld(kt, sc, gw, gw2, bt);
+    free(gw), free(gw2), free(bt);
+    return oom;
+}
+
+/* Draws one shape's operands from r and runs its checks in turn; 1 when out of memory. */
+static int check_shape(const sw_kernel_table *kt, const int shape[3], sw_rng *r)
+{
+    int R = shape[0], K = shape[1], N = shape[2];
+    shape_case sc = {.R = R, .K = K, .N = N};
+    sc.a = malloc(sizeof(sw_real) * R * K), sc.b = malloc(sizeof(sw_real) * K * N);
+    sc.bias = malloc(sizeof(sw_real) * N), sc.out = malloc(sizeof(sw_real) * R * N);
+    sc.g = malloc(sizeof(sw_real) * R * N), sc.bp = malloc(sizeof(sw_real) * kt->packed_size(K, N));
+    if (!sc.a || !sc.b || !sc.bias || !sc.out || !sc.g || !sc.bp) return 1;
+    fill(sc.a, (size_t)R * K, r), fill(sc.b, (size_t)K * N, r);
+    fill(sc.bias, (size_t)N, r), fill(sc.g, (size_t)R * N, r);
+    kt->matmul(sc.out, sc.a, sc.b, sc.bias, R, K, N, 0);
+    kt->pack(sc.bp, sc.b, K, N);
+    check_matmul_against_double(kt, &sc);
+    check_matmul_chains(kt, &sc);
+    /* in this order: the sub-products and the at_acc chains draw from r, and the fused step
+     * overwrites out */
+    int oom = check_packed_matches_unpacked(kt, &sc) || check_packed_sub(kt, &sc, r) ||
+              check_rows_independent(kt, &sc) || check_fused_tanh_step(kt, &sc) ||
+              check_at_acc_against_double(kt, &sc) || check_at_acc_chains(kt, &sc, r);
+    free(sc.a), free(sc.b), free(sc.bp), free(sc.bias), free(sc.g), free(sc.out);
+    return oom;
+}
+
+/* Checks one build of the kernels on every shape, and its activations against the first
+ * build's. */
+static int check_kernels(const sw_kernel_table *kt)
+{
+    check_activations_match_first_build(kt);
+    check_activation_body_and_tail(kt);
     if (check_common_shapes(kt)) return 1;
     {
         sw_rng gr;
@@ -407,166 +663,8 @@ static int check_kernels(const sw_kernel_table *kt)
                                     {700, 12, 9}, {33, 257, 130}};
     sw_rng r;
     sw_rng_init(&r, 11, SW_STREAM_INIT);
-    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
-        int R = shapes[s][0], K = shapes[s][1], N = shapes[s][2];
-        sw_real *a = malloc(sizeof(sw_real) * R * K), *b = malloc(sizeof(sw_real) * K * N);
-        sw_real *bias = malloc(sizeof(sw_real) * N), *out = malloc(sizeof(sw_real) * R * N);
-        sw_real *fused = malloc(sizeof(sw_real) * R * N), *row = malloc(sizeof(sw_real) * N);
-        sw_real *g = malloc(sizeof(sw_real) * R * N), *gw = malloc(sizeof(sw_real) * K * N);
-        if (!a || !b || !bias || !out || !fused || !row || !g || !gw) return 1;
-        fill(a, (size_t)R * K, &r), fill(b, (size_t)K * N, &r), fill(bias, (size_t)N, &r), fill(g, (size_t)R * N, &r);
-
-        /* bias + a @ b against double sums */
-        kt->matmul(out, a, b, bias, R, K, N, 0);
-        bool close = true;
-        for (int i = 0; i < R; i++)
-            for (int j = 0; j < N; j++) {
-                double want = bias[j];
-                for (int k = 0; k < K; k++) want += (double)a[i * K + k] * b[k * N + j];
-                close &= check_close(out[i * N + j], want, 1e-5, 1e-5);
-            }
-        KCHECK(close, "matmul %dx%dx%d", R, K, N);
-
-        /* each element is one FMA chain over k in order, from the bias */
-        bool chained = true;
-        for (int i = 0; i < R; i++)
-            for (int j = 0; j < N; j++) {
-                sw_real acc = bias[j];
-                for (int k = 0; k < K; k++) acc = FMA(a[i * K + k], b[k * N + j], acc);
-                chained &= !memcmp(&acc, &out[i * N + j], sizeof acc);
-            }
-        KCHECK(chained, "matmul is one FMA chain per element %dx%dx%d", R, K, N);
-
-        /* packed b: the same bits, whether packed from b or from its transpose */
-        size_t psize = kt->packed_size(K, N);
-        sw_real *bp = malloc(sizeof(sw_real) * psize), *bp2 = malloc(sizeof(sw_real) * psize);
-        sw_real *bt = malloc(sizeof(sw_real) * K * N), *pk = malloc(sizeof(sw_real) * R * N);
-        if (!bp || !bp2 || !bt || !pk) return 1;
-        kt->transpose(bt, b, K, N);
-        kt->pack(bp, b, K, N);
-        kt->pack_transposed(bp2, bt, K, N);
-        KCHECK(!memcmp(bp, bp2, sizeof(sw_real) * psize), "pack == pack_transposed %dx%d", K, N);
-        kt->matmul_packed(pk, a, bp, bias, R, K, N, 0, 0);
-        KCHECK(!memcmp(pk, out, sizeof(sw_real) * R * N), "packed == unpacked %dx%dx%d", R, K, N);
-
-        /* matmul_packed_sub: the leading Ks rows and Ns columns of the packed b, with a and
-         * out parts of wider matrices (rows lda and ldo apart): each element one FMA chain
-         * from 0 or (accumulating) from its value, the rest of out untouched */
-        {
-            int Ks = K - K / 3, Ns = N - N / 2;
-            size_t lda = (size_t)K + 3, ldo = (size_t)N + 5, n = (size_t)R * ldo;
-            sw_real *aw = malloc(sizeof(sw_real) * R * lda), *o0 = malloc(sizeof(sw_real) * n);
-            sw_real *o1 = malloc(sizeof(sw_real) * n), *o2 = malloc(sizeof(sw_real) * n);
-            if (!aw || !o0 || !o1 || !o2) return 1;
-            fill(aw, (size_t)R * lda, &r), fill(o0, n, &r);
-            memcpy(o1, o0, sizeof(sw_real) * n), memcpy(o2, o0, sizeof(sw_real) * n);
-            kt->matmul_packed_sub(o1, ldo, aw, lda, bp, K, R, Ks, Ns, 0);
-            kt->matmul_packed_sub(o2, ldo, aw, lda, bp, K, R, Ks, Ns, 1);
-            bool sub = true;
-            for (int i = 0; i < R; i++)
-                for (size_t j = 0; j < ldo; j++) {
-                    sw_real want1 = o0[i * ldo + j], want2 = want1;
-                    if (j < (size_t)Ns) {
-                        want1 = 0;
-                        for (int k = 0; k < Ks; k++) {
-                            want1 = FMA(aw[i * lda + k], b[k * N + j], want1);
-                            want2 = FMA(aw[i * lda + k], b[k * N + j], want2);
-                        }
-                    }
-                    sub &= !memcmp(&want1, &o1[i * ldo + j], sizeof want1) &&
-                           !memcmp(&want2, &o2[i * ldo + j], sizeof want2);
-                }
-            KCHECK(sub, "matmul_packed_sub %dx%dx%d of %dx%dx%d", R, Ks, Ns, R, K, N);
-            /* b's rows from k0 on (bp + packed_row_offset(k0)): the chain over k in two
-             * calls, rows 0..k0-1 then k0..K-1, accumulating, is the chain of one call */
-            int k0 = K / 3;
-            memcpy(o1, o0, sizeof(sw_real) * n), memcpy(o2, o0, sizeof(sw_real) * n);
-            kt->matmul_packed_sub(o1, ldo, aw, lda, bp, K, R, K, N, 1);
-            kt->matmul_packed_sub(o2, ldo, aw, lda, bp, K, R, k0, N, 1);
-            kt->matmul_packed_sub(o2, ldo, aw + k0, lda, bp + kt->packed_row_offset(k0), K, R, K - k0, N, 1);
-            KCHECK(!memcmp(o1, o2, sizeof(sw_real) * n), "matmul_packed_sub split at row %d of %dx%dx%d", k0, R, K,
-                   N);
-            free(aw), free(o0), free(o1), free(o2);
-        }
-
-        /* a row alone == the same row in the batch, bitwise */
-        bool same_rows = true;
-        for (int i = 0; i < R; i++) {
-            kt->matmul(row, a + (size_t)i * K, b, bias, 1, K, N, 0);
-            same_rows &= !memcmp(row, out + (size_t)i * N, sizeof(sw_real) * N);
-        }
-        KCHECK(same_rows, "rows independent of blocking %dx%dx%d", R, K, N);
-
-        /* fused step == accumulate then tanh, bitwise */
-        memcpy(fused, out, sizeof(sw_real) * R * N); /* both start from bias + a @ b */
-        kt->matmul(out, a, b, NULL, R, K, N, 1);
-        kt->tanh_inplace(out, (size_t)R * N);
-        memcpy(pk, fused, sizeof(sw_real) * R * N);
-        kt->matmul_acc_tanh(fused, a, b, R, K, N);
-        KCHECK(!memcmp(out, fused, sizeof(sw_real) * R * N), "fused tanh step %dx%dx%d", R, K, N);
-        kt->matmul_packed(pk, a, bp, NULL, R, K, N, 1, 1);
-        KCHECK(!memcmp(out, pk, sizeof(sw_real) * R * N), "packed fused tanh step %dx%dx%d", R, K, N);
-
-        /* gw (K,N) += a^T @ g */
-        memset(gw, 0, sizeof(sw_real) * K * N);
-        kt->matmul_at_acc(gw, a, g, R, K, N);
-        close = true;
-        for (int k = 0; k < K; k++)
-            for (int j = 0; j < N; j++) {
-                double want = 0;
-                for (int i = 0; i < R; i++) want += (double)a[i * K + k] * g[i * N + j];
-                close &= check_close(gw[k * N + j], want, 1e-5, 1e-5);
-            }
-        KCHECK(close, "matmul_at_acc %dx%dx%d", R, K, N);
-
-        /* at_acc: one FMA chain over rows per element, from the value already there;
-         * the same bits when its panels are computed in any split (as threads share them) */
-        sw_real *gw2 = malloc(sizeof(sw_real) * K * N);
-        if (!gw2) return 1;
-        fill(gw, (size_t)K * N, &r);
-        memcpy(gw2, gw, sizeof(sw_real) * K * N);
-        chained = true;
-        memcpy(bt, gw, sizeof(sw_real) * K * N);
-        chain_at_acc(bt, a, g, R, K, N);
-        kt->matmul_at_acc(gw, a, g, R, K, N);
-        KCHECK(!memcmp(gw, bt, sizeof(sw_real) * K * N), "matmul_at_acc is one FMA chain per element %dx%dx%d", R,
-              K, N);
-        int covered = 0;
-        for (int part = 2; part >= 0; part--) { /* 3 parts, in reverse order */
-            int c0, c1;
-            kt->matmul_part_cols(N, part, 3, &c0, &c1);
-            covered += c1 - c0;
-            KCHECK(c0 <= c1 && (part < 2 || c1 == N) && (part > 0 || c0 == 0), "part %d of 3 of %d columns", part,
-                   N);
-            kt->matmul_at_acc_part(gw2, a, g, R, K, N, part, 3);
-        }
-        KCHECK(covered == N, "3 parts cover the %d columns", N);
-        KCHECK(!memcmp(gw, gw2, sizeof(sw_real) * K * N), "matmul_at_acc in 3 parts %dx%dx%d", R, K, N);
-        /* at_acc_part_ld: a block of columns [j0, N) of b and out (rows N apart), in 2 parts,
-         * is those columns of the whole product; the columns before it are untouched */
-        {
-            int j0 = N / 3;
-            memcpy(gw2, bt, sizeof(sw_real) * K * N); /* bt: the chain's result, from gw's start */
-            sw_real *gw3 = malloc(sizeof(sw_real) * K * N);
-            if (!gw3) return 1;
-            memcpy(gw3, gw, sizeof(sw_real) * K * N); /* gw: the product; its first columns stay */
-            for (int k = 0; k < K; k++)
-                for (int j = j0; j < N; j++) gw3[k * N + j] = gw2[k * N + j] = 0;
-            chain_at_acc(gw2 + 0, a, g, R, K, N); /* whole, from 0 in [j0, N) */
-            for (int part = 0; part < 2; part++)
-                kt->matmul_at_acc_part_ld(gw3 + j0, (size_t)N, a, g + j0, (size_t)N, R, K, N - j0, part, 2);
-            bool block = true;
-            for (int k = 0; k < K; k++)
-                for (int j = 0; j < N; j++) {
-                    const sw_real *want = j < j0 ? &gw[k * N + j] : &gw2[k * N + j];
-                    block &= !memcmp(want, &gw3[k * N + j], sizeof *want);
-                }
-            KCHECK(block, "matmul_at_acc_part_ld columns %d.. of %dx%dx%d", j0, R, K, N);
-            free(gw3);
-        }
-        free(a), free(b), free(bias), free(out), free(fused), free(row), free(g), free(gw), free(gw2);
-        free(bp), free(bp2), free(bt), free(pk);
-    }
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+        if (check_shape(kt, shapes[s], &r)) return 1;
     return 0;
 }
 

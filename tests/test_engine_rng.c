@@ -10,9 +10,9 @@
 #include "check.h"
 #include "rng.h"
 
-int main(void)
+/* Philox4x32-10 gives Random123's kat_vectors for philox4x32_10. */
+static void check_philox_known_answers(void)
 {
-    /* Random123's kat_vectors for philox4x32_10. */
     static const struct {
         uint32_t ctr[4], key[2], want[4];
     } kat[] = {
@@ -28,8 +28,11 @@ int main(void)
         CHECK(!memcmp(out, kat[i].want, sizeof out), "known answer %zu: %08x %08x %08x %08x", i, out[0], out[1],
               out[2], out[3]);
     }
+}
 
-    /* A stream is the documented counter layout. */
+/* A stream is the documented counter layout. */
+static void check_stream_counter_layout(void)
+{
     sw_rng r;
     uint64_t seed = 0x123456789abcdefULL;
     sw_rng_init(&r, seed, SW_STREAM_DROPOUT);
@@ -39,12 +42,15 @@ int main(void)
         sw_philox4x32_10(ctr, key, want);
         for (int w = 0; w < 4; w++) CHECK(sw_rng_u32(&r) == want[w], "block %d word %d", (int)block, w);
     }
+}
 
-    /* Bulk fill == one at a time, for every implementation the CPU runs, from every phase
-     * within a block and across the chunks of blocks generated at once (64: up to 256
-     * words, past them, and the whole blocks left after them), with block numbers whose
-     * high word changes inside a chunk, and it leaves the stream where the scalar calls
-     * would. */
+/* Bulk fill == one at a time, for every implementation the CPU runs, from every phase
+ * within a block and across the chunks of blocks generated at once (64: up to 256
+ * words, past them, and the whole blocks left after them), with block numbers whose
+ * high word changes inside a chunk, and it leaves the stream where the scalar calls
+ * would. */
+static void check_bulk_fill_matches_scalar(void)
+{
     enum { N = 1000 };
     uint32_t *bulk = malloc(N * sizeof *bulk), *one = malloc(N * sizeof *one);
     static const uint64_t starts[] = {0, 0xFFFFFFF9u, 0x3FFFFFFFFull + 0xFFFFFFF0u};
@@ -74,10 +80,15 @@ int main(void)
     }
     CHECK(impls_run >= 1 && sw_rng_impl_supported(sw_rng_impl_best()), "at least the generic fill runs; best %s",
           sw_rng_impl_name(sw_rng_impl_best()));
+    free(bulk);
+    free(one);
+}
 
-    /* Bulk normals == one at a time, bit for bit, from a fresh stream, after an odd number
-     * of normals (a spare pending) and mid-block, for counts around the fill's chunks, and
-     * the stream (spare included) is left where the scalar calls leave it. */
+/* Bulk normals == one at a time, bit for bit, from a fresh stream, after an odd number
+ * of normals (a spare pending) and mid-block, for counts around the fill's chunks, and
+ * the stream (spare included) is left where the scalar calls leave it. */
+static void check_bulk_normals_match_scalar(void)
+{
     bool normals_equal = true;
     enum { NN = 300 };
     double *zb = malloc(NN * sizeof *zb), *zo = malloc(NN * sizeof *zo);
@@ -99,8 +110,11 @@ int main(void)
     CHECK(normals_equal && zb && zo, "sw_rng_fill_normal gives what sw_rng_normal gives, and leaves the stream there");
     free(zb);
     free(zo);
+}
 
-    /* Streams and seeds differ; drawing from one stream does not move another. */
+/* Streams and seeds differ; drawing from one stream does not move another. */
+static void check_streams_and_seeds_independent(void)
+{
     sw_rng s1, s2, s3;
     sw_rng_init(&s1, 7, SW_STREAM_INIT);
     sw_rng_init(&s2, 7, SW_STREAM_PROBE);
@@ -111,8 +125,11 @@ int main(void)
         same12 += a == b, same13 += a == c;
     }
     CHECK(same12 < 2 && same13 < 2, "streams and seeds give different values (%d, %d equal)", same12, same13);
+}
 
-    /* Derived draws: ranges and rough moments over 200,000 values. */
+/* Derived draws: ranges and rough moments over 200,000 values. */
+static void check_derived_draws_in_range(void)
+{
     sw_rng d;
     sw_rng_init(&d, 3, SW_STREAM_BATCH_ORDER);
     double sum = 0, sq = 0, usum = 0;
@@ -133,7 +150,15 @@ int main(void)
     bool flat = below_ok;
     for (int b = 0; b < 7; b++) flat &= fabs(counts[b] / (double)M - 1.0 / 7) < 0.005;
     CHECK(flat, "below(7) in range and flat");
-    free(bulk);
-    free(one);
+}
+
+int main(void)
+{
+    check_philox_known_answers();
+    check_stream_counter_layout();
+    check_bulk_fill_matches_scalar();
+    check_bulk_normals_match_scalar();
+    check_streams_and_seeds_independent();
+    check_derived_draws_in_range();
     return check_report("engine_rng");
 }

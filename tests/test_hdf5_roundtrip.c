@@ -277,15 +277,9 @@ static void check_file_bytes(const char *path, const sw_config *cfg)
           sw_record_file_bytes(cfg));
 }
 
-static void check_done_file(const char *path, const sw_config *cfg, const sw_run_result *r, const char *id)
+/* The root attributes: format, identity, status, the config's text, versions and times. */
+static void check_root_attributes(hid_t f, const sw_config *cfg, const sw_run_result *r, const char *id)
 {
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    CHECK(f >= 0, "cannot open %s", path);
-    if (f < 0) return;
-    int T = cfg->task.seq_len, I = cfg->task.input_size, H = cfg->model.hidden, L = cfg->model.layers;
-    int P = r->probe_size, R = r->grad_records, E = r->history.epochs;
-
-    /* root attributes */
     char *s;
     s = raw_str_attr(f, ".", "format");
     CHECK(s && !strcmp(s, "sweep-run"), "format '%s'", s ? s : "(none)");
@@ -320,23 +314,99 @@ static void check_done_file(const char *path, const sw_config *cfg, const sw_run
     CHECK(s && strlen(s) == 20 && s[4] == '-' && s[10] == 'T' && s[19] == 'Z', "created '%s'", s ? s : "");
     free(s);
     CHECK(raw_num_attr(f, ".", "wall_seconds", H5T_FLOAT, 8, &x) && x == r->wall_seconds, "wall_seconds");
-    {
-        hid_t a = H5Aopen(f, "swept_keys", H5P_DEFAULT);
-        hid_t sp = H5Aget_space(a);
-        CHECK(H5Sget_simple_extent_npoints(sp) == 2, "swept_keys length");
-        char *v[2] = {0};
-        hid_t mt = H5Tcopy(H5T_C_S1);
-        H5Tset_size(mt, H5T_VARIABLE);
-        CHECK(H5Aread(a, mt, v) >= 0 && v[0] && !strcmp(v[0], "model.cell") && v[1] && !strcmp(v[1], "seed"),
-              "swept_keys values");
-        H5free_memory(v[0]);
-        H5free_memory(v[1]);
-        H5Tclose(mt);
+}
+
+/* The root's swept_keys: the sweep's swept keys, as variable-length strings. */
+static void check_swept_keys(hid_t f)
+{
+    hid_t a = H5Aopen(f, "swept_keys", H5P_DEFAULT);
+    hid_t sp = H5Aget_space(a);
+    CHECK(H5Sget_simple_extent_npoints(sp) == 2, "swept_keys length");
+    char *v[2] = {0};
+    hid_t mt = H5Tcopy(H5T_C_S1);
+    H5Tset_size(mt, H5T_VARIABLE);
+    CHECK(H5Aread(a, mt, v) >= 0 && v[0] && !strcmp(v[0], "model.cell") && v[1] && !strcmp(v[1], "seed"),
+          "swept_keys values");
+    H5free_memory(v[0]);
+    H5free_memory(v[1]);
+    H5Tclose(mt);
+    H5Sclose(sp);
+    H5Aclose(a);
+}
+
+/* 1 when /config's attribute for k holds cfg's value in the file type of k's kind (text: the
+ * value as the config formats it). */
+static int config_attribute_matches(hid_t f, const sw_config *cfg, const sw_key_info *k, const char *text)
+{
+    double x = 0;
+    char *s;
+    int ok = 0;
+    switch (k->type) {
+    case SW_TYPE_INT:
+    case SW_TYPE_INT64:
+        ok = raw_num_attr(f, "config", k->key, H5T_INTEGER, 8, &x) && x == (double)sw_config_get_int(cfg, k);
+        break;
+    case SW_TYPE_FLOAT:
+        ok = raw_num_attr(f, "config", k->key, H5T_FLOAT, 8, &x) && x == sw_config_get_float(cfg, k);
+        break;
+    case SW_TYPE_ENUM:
+        s = raw_str_attr(f, "config", k->key);
+        ok = s && !strcmp(s, text);
+        free(s);
+        break;
+    case SW_TYPE_STRING: /* the text itself, not its YAML quoting */
+        s = raw_str_attr(f, "config", k->key);
+        ok = s && !strcmp(s, sw_config_get_string(cfg, k));
+        free(s);
+        break;
+    case SW_TYPE_BOOL: {
+        hid_t a = H5Aopen_by_name(f, "config", k->key, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t t = H5Aget_type(a);
+        int8_t v = -1;
+        char label[16] = "";
+        ok = H5Tget_class(t) == H5T_ENUM && H5Aread(a, t, &v) >= 0 &&
+             H5Tenum_nameof(t, &v, label, sizeof label) >= 0 &&
+             !strcmp(label, sw_config_get_int(cfg, k) ? "TRUE" : "FALSE");
+        H5Tclose(t);
+        H5Aclose(a);
+        break;
+    }
+    case SW_TYPE_FLOAT_LIST: { /* an f64 array, value for value */
+        hid_t a = H5Aopen_by_name(f, "config", k->key, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t sp = H5Aget_space(a), t = H5Aget_type(a);
+        int n;
+        const double *want = sw_config_get_floats(cfg, k, &n);
+        double *v = malloc((size_t)(n + 1) * sizeof *v);
+        ok = v && H5Tget_class(t) == H5T_FLOAT && H5Sget_simple_extent_npoints(sp) == n &&
+             (n == 0 || H5Aread(a, H5T_NATIVE_DOUBLE, v) >= 0);
+        for (int j = 0; j < n && ok; j++) ok = v[j] == want[j];
+        free(v);
+        H5Tclose(t);
         H5Sclose(sp);
         H5Aclose(a);
+        break;
     }
+    case SW_TYPE_INT_LIST: {
+        hid_t a = H5Aopen_by_name(f, "config", k->key, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t sp = H5Aget_space(a), t = H5Aget_type(a);
+        int n = *(const int *)((const char *)cfg + k->count_offset);
+        long long v[SW_MAX_MILESTONES] = {0};
+        ok = H5Tget_class(t) == H5T_INTEGER && H5Sget_simple_extent_npoints(sp) == n &&
+             (n == 0 || H5Aread(a, H5T_NATIVE_LLONG, v) >= 0);
+        for (int j = 0; j < n && ok; j++) ok = v[j] == ((const int *)((const char *)cfg + k->offset))[j];
+        H5Tclose(t);
+        H5Sclose(sp);
+        H5Aclose(a);
+        break;
+    }
+    default: break;
+    }
+    return ok;
+}
 
-    /* /config: every schema key, typed; runtime keys (how a run is executed) absent */
+/* /config: every schema key, typed; runtime keys (how a run is executed) absent */
+static void check_config_group(hid_t f, const sw_config *cfg)
+{
     for (size_t i = 0; i < sw_schema_len; i++) {
         const sw_key_info *k = &sw_schema[i];
         if (sw_key_is_runtime(k)) {
@@ -345,71 +415,15 @@ static void check_done_file(const char *path, const sw_config *cfg, const sw_run
         }
         char text[256];
         sw_config_format(cfg, k, text, sizeof text);
-        int ok = 0;
-        switch (k->type) {
-        case SW_TYPE_INT:
-        case SW_TYPE_INT64:
-            ok = raw_num_attr(f, "config", k->key, H5T_INTEGER, 8, &x) && x == (double)sw_config_get_int(cfg, k);
-            break;
-        case SW_TYPE_FLOAT:
-            ok = raw_num_attr(f, "config", k->key, H5T_FLOAT, 8, &x) && x == sw_config_get_float(cfg, k);
-            break;
-        case SW_TYPE_ENUM:
-            s = raw_str_attr(f, "config", k->key);
-            ok = s && !strcmp(s, text);
-            free(s);
-            break;
-        case SW_TYPE_STRING: /* the text itself, not its YAML quoting */
-            s = raw_str_attr(f, "config", k->key);
-            ok = s && !strcmp(s, sw_config_get_string(cfg, k));
-            free(s);
-            break;
-        case SW_TYPE_BOOL: {
-            hid_t a = H5Aopen_by_name(f, "config", k->key, H5P_DEFAULT, H5P_DEFAULT);
-            hid_t t = H5Aget_type(a);
-            int8_t v = -1;
-            char label[16] = "";
-            ok = H5Tget_class(t) == H5T_ENUM && H5Aread(a, t, &v) >= 0 &&
-                 H5Tenum_nameof(t, &v, label, sizeof label) >= 0 &&
-                 !strcmp(label, sw_config_get_int(cfg, k) ? "TRUE" : "FALSE");
-            H5Tclose(t);
-            H5Aclose(a);
-            break;
-        }
-        case SW_TYPE_FLOAT_LIST: { /* an f64 array, value for value */
-            hid_t a = H5Aopen_by_name(f, "config", k->key, H5P_DEFAULT, H5P_DEFAULT);
-            hid_t sp = H5Aget_space(a), t = H5Aget_type(a);
-            int n;
-            const double *want = sw_config_get_floats(cfg, k, &n);
-            double *v = malloc((size_t)(n + 1) * sizeof *v);
-            ok = v && H5Tget_class(t) == H5T_FLOAT && H5Sget_simple_extent_npoints(sp) == n &&
-                 (n == 0 || H5Aread(a, H5T_NATIVE_DOUBLE, v) >= 0);
-            for (int j = 0; j < n && ok; j++) ok = v[j] == want[j];
-            free(v);
-            H5Tclose(t);
-            H5Sclose(sp);
-            H5Aclose(a);
-            break;
-        }
-        case SW_TYPE_INT_LIST: {
-            hid_t a = H5Aopen_by_name(f, "config", k->key, H5P_DEFAULT, H5P_DEFAULT);
-            hid_t sp = H5Aget_space(a), t = H5Aget_type(a);
-            int n = *(const int *)((const char *)cfg + k->count_offset);
-            long long v[SW_MAX_MILESTONES] = {0};
-            ok = H5Tget_class(t) == H5T_INTEGER && H5Sget_simple_extent_npoints(sp) == n &&
-                 (n == 0 || H5Aread(a, H5T_NATIVE_LLONG, v) >= 0);
-            for (int j = 0; j < n && ok; j++) ok = v[j] == ((const int *)((const char *)cfg + k->offset))[j];
-            H5Tclose(t);
-            H5Sclose(sp);
-            H5Aclose(a);
-            break;
-        }
-        default: break;
-        }
+        int ok = config_attribute_matches(f, cfg, k, text);
         CHECK(ok, "/config attribute %s (expected %s)", k->key, text);
     }
+}
 
-    /* /history */
+/* /history: the epoch coordinate, a dimension scale, and a column per metric along it. */
+static void check_history(hid_t f, const sw_run_result *r)
+{
+    int E = r->history.epochs;
     const sw_history *h = &r->history;
     hsize_t ed[1] = {(hsize_t)E};
     double *epochs = malloc((size_t)(E ? E : 1) * sizeof *epochs);
@@ -423,14 +437,16 @@ static void check_done_file(const char *path, const sw_config *cfg, const sw_run
         snprintf(path2, sizeof path2, "history/%s", names[c]);
         check_array(f, path2, 1, ed, cols[c], 0, "epoch");
     }
-    check_table_rows(f, cfg, r);
-    {
-        hid_t d = H5Dopen2(f, "history/epoch", H5P_DEFAULT);
-        CHECK(H5DSis_scale(d) > 0, "/history/epoch is not a dimension scale");
-        H5Dclose(d);
-    }
+    hid_t d = H5Dopen2(f, "history/epoch", H5P_DEFAULT);
+    CHECK(H5DSis_scale(d) > 0, "/history/epoch is not a dimension scale");
+    H5Dclose(d);
+}
 
-    /* /summary */
+/* /summary: the result's best and final figures, typed. */
+static void check_summary(hid_t f, const sw_config *cfg, const sw_run_result *r)
+{
+    int E = r->history.epochs;
+    double x = 0;
     struct {
         const char *name;
         H5T_class_t cls;
@@ -443,8 +459,12 @@ static void check_done_file(const char *path, const sw_config *cfg, const sw_run
     for (size_t i = 0; i < SW_ARRAY_LEN(sums); i++)
         CHECK(raw_num_attr(f, "summary", sums[i].name, sums[i].cls, sums[i].size, &x) && x == sums[i].v,
               "/summary %s: %g, expected %g", sums[i].name, x, sums[i].v);
+}
 
-    /* /weights: PyTorch names and shapes, values from the flat buffers */
+/* /weights: PyTorch names and shapes, values from the flat buffers */
+static void check_weights(hid_t f, const sw_config *cfg, const sw_run_result *r)
+{
+    int L = cfg->model.layers;
     sw_model_shape shape = sw_model_shape_from_config(cfg);
     const sw_real *bufs[2] = {r->weights_final, r->weights_best};
     const char *which[2] = {"final", "best"};
@@ -461,29 +481,38 @@ static void check_done_file(const char *path, const sw_config *cfg, const sw_run
             check_array(f, path2, t.cols ? 2 : 1, dims, e, 1, NULL);
             free(e);
         }
-    /* spot-check the PyTorch names and shapes independently of the tensor table */
-    int G = sw_cell_gates(cfg->model.cell);
-    {
-        char nm[64];
-        for (int l = 0; l < L; l++) {
-            hsize_t dih[2] = {(hsize_t)(G * H), (hsize_t)(l ? H : I)}, dhh[2] = {(hsize_t)(G * H), (hsize_t)H},
-                    db[1] = {(hsize_t)(G * H)};
-            snprintf(nm, sizeof nm, "weights/final/rnn/weight_ih_l%d", l);
-            check_array(f, nm, 2, dih, NULL, 1, NULL);
-            snprintf(nm, sizeof nm, "weights/best/rnn/weight_hh_l%d", l);
-            check_array(f, nm, 2, dhh, NULL, 1, NULL);
-            snprintf(nm, sizeof nm, "weights/final/rnn/bias_ih_l%d", l);
-            check_array(f, nm, 1, db, NULL, 1, NULL);
-            snprintf(nm, sizeof nm, "weights/best/rnn/bias_hh_l%d", l);
-            check_array(f, nm, 1, db, NULL, 1, NULL);
-        }
-        hsize_t fw[2] = {2, (hsize_t)H}, fb[1] = {2};
-        check_array(f, "weights/final/fc/weight", 2, fw, NULL, 1, NULL);
-        check_array(f, "weights/best/fc/bias", 1, fb, NULL, 1, NULL);
-        CHECK(raw_num_attr(f, "weights/best", "epoch", H5T_INTEGER, 4, &x) && x == r->best_epoch, "best epoch attr");
-    }
+}
 
-    /* /probe */
+/* spot-check the PyTorch names and shapes independently of the tensor table */
+static void check_weight_names(hid_t f, const sw_config *cfg, const sw_run_result *r)
+{
+    int I = cfg->task.input_size, H = cfg->model.hidden, L = cfg->model.layers;
+    double x = 0;
+    int G = sw_cell_gates(cfg->model.cell);
+    char nm[64];
+    for (int l = 0; l < L; l++) {
+        hsize_t dih[2] = {(hsize_t)(G * H), (hsize_t)(l ? H : I)}, dhh[2] = {(hsize_t)(G * H), (hsize_t)H},
+                db[1] = {(hsize_t)(G * H)};
+        snprintf(nm, sizeof nm, "weights/final/rnn/weight_ih_l%d", l);
+        check_array(f, nm, 2, dih, NULL, 1, NULL);
+        snprintf(nm, sizeof nm, "weights/best/rnn/weight_hh_l%d", l);
+        check_array(f, nm, 2, dhh, NULL, 1, NULL);
+        snprintf(nm, sizeof nm, "weights/final/rnn/bias_ih_l%d", l);
+        check_array(f, nm, 1, db, NULL, 1, NULL);
+        snprintf(nm, sizeof nm, "weights/best/rnn/bias_hh_l%d", l);
+        check_array(f, nm, 1, db, NULL, 1, NULL);
+    }
+    hsize_t fw[2] = {2, (hsize_t)H}, fb[1] = {2};
+    check_array(f, "weights/final/fc/weight", 2, fw, NULL, 1, NULL);
+    check_array(f, "weights/best/fc/bias", 1, fb, NULL, 1, NULL);
+    CHECK(raw_num_attr(f, "weights/best", "epoch", H5T_INTEGER, 4, &x) && x == r->best_epoch, "best epoch attr");
+}
+
+/* /probe: the probe set's inputs and labels, and the hidden states of the final and best weights. */
+static void check_probe(hid_t f, const sw_config *cfg, const sw_run_result *r)
+{
+    int T = cfg->task.seq_len, I = cfg->task.input_size, H = cfg->model.hidden, L = cfg->model.layers;
+    int P = r->probe_size;
     hsize_t pin[3] = {(hsize_t)P, (hsize_t)T, (hsize_t)I}, plab[1] = {(hsize_t)P},
             phid[4] = {(hsize_t)L, (hsize_t)P, (hsize_t)T, (hsize_t)H};
     double *e = to_double_f(r->probe_inputs, (size_t)P * T * I);
@@ -499,11 +528,15 @@ static void check_done_file(const char *path, const sw_config *cfg, const sw_run
     e = to_double_f(r->hidden_best, (size_t)L * P * T * H);
     check_array(f, "probe/hidden_best", 4, phid, e, 1, "layer,sample,time,unit");
     free(e);
+}
 
-    /* /gradients */
+/* /gradients: the recorded epochs, the norms and dloss/dh along the sequence, and the time coordinate. */
+static void check_gradients(hid_t f, const sw_config *cfg, const sw_run_result *r)
+{
+    int T = cfg->task.seq_len, H = cfg->model.hidden, L = cfg->model.layers, R = r->grad_records;
     hsize_t g1[1] = {(hsize_t)R}, g3[3] = {(hsize_t)R, (hsize_t)L, (hsize_t)T},
             g4[4] = {(hsize_t)R, (hsize_t)L, (hsize_t)T, (hsize_t)H};
-    e = malloc((size_t)(R ? R : 1) * sizeof *e);
+    double *e = malloc((size_t)(R ? R : 1) * sizeof *e);
     for (int i = 0; i < R; i++) e[i] = r->grad_epoch[i];
     check_array(f, "gradients/epoch", 1, g1, e, 0, NULL);
     free(e);
@@ -522,6 +555,24 @@ static void check_done_file(const char *path, const sw_config *cfg, const sw_run
     double *tv = raw_dset(f, "gradients/time", &rank, dd);
     CHECK(tv && rank == 1 && dd[0] == (hsize_t)T && tv[0] == 0 && tv[T - 1] == T - 1, "/gradients/time values");
     free(tv);
+}
+
+/* A run's file read back with the plain HDF5 C API: every group against cfg and r. */
+static void check_done_file(const char *path, const sw_config *cfg, const sw_run_result *r, const char *id)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    CHECK(f >= 0, "cannot open %s", path);
+    if (f < 0) return;
+    check_root_attributes(f, cfg, r, id);
+    check_swept_keys(f);
+    check_config_group(f, cfg);
+    check_history(f, r);
+    check_table_rows(f, cfg, r);
+    check_summary(f, cfg, r);
+    check_weights(f, cfg, r);
+    check_weight_names(f, cfg, r);
+    check_probe(f, cfg, r);
+    check_gradients(f, cfg, r);
     H5Fclose(f);
 }
 
@@ -860,6 +911,170 @@ static int index_column_is(const char *path, const char *column, const char *wan
     return !strcmp(got, want);
 }
 
+/* The index's root attributes: format, the config's text and hash, name, time and counts. */
+static void check_index_root_attributes(hid_t f, const char *config_text)
+{
+    char *s = raw_str_attr(f, ".", "format");
+    CHECK(s && !strcmp(s, "sweep-index"), "index format");
+    free(s);
+    s = raw_str_attr(f, ".", "config");
+    CHECK(s && !strcmp(s, config_text), "index config text");
+    free(s);
+    char hash[65];
+    sw_sha256_hex(config_text, strlen(config_text), hash);
+    s = raw_str_attr(f, ".", "config_sha256");
+    CHECK(s && !strcmp(s, hash), "config hash");
+    free(s);
+    s = raw_str_attr(f, ".", "sweep");
+    CHECK(s && !strcmp(s, "synthetic"), "sweep name");
+    free(s);
+    s = raw_str_attr(f, ".", "created");
+    CHECK(s && strlen(s) == 20, "created");
+    free(s);
+    double x;
+    CHECK(raw_num_attr(f, ".", "runs_pending", H5T_INTEGER, 8, &x) && x == 1, "runs_pending");
+    CHECK(raw_num_attr(f, ".", "runs_done", H5T_INTEGER, 8, &x) && x == 1, "runs_done");
+}
+
+/* external links, relative, resolving to the run files' roots; none for a pending run */
+static void check_index_links(hid_t f, const char *const *ids)
+{
+    for (int i = 0; i < 3; i++) {
+        char link[128];
+        snprintf(link, sizeof link, "runs/%s", ids[i]);
+        CHECK(H5Lexists(f, link, H5P_DEFAULT) > 0, "link %s", link);
+        H5L_info_t li;
+        CHECK(H5Lget_info(f, link, &li, H5P_DEFAULT) >= 0 && li.type == H5L_TYPE_EXTERNAL, "%s external", link);
+        char buf[512];
+        const char *file = NULL, *obj = NULL;
+        unsigned flags;
+        CHECK(H5Lget_val(f, link, buf, sizeof buf, H5P_DEFAULT) >= 0 &&
+                  H5Lunpack_elink_val(buf, li.u.val_size, &flags, &file, &obj) >= 0 && file && file[0] != '/' &&
+                  !strcmp(obj, "/"),
+              "%s relative", link);
+        /* through H5Oopen: HDF5 1.10.8's H5Aopen_by_name reads the wrong object's attribute
+         * across an external link (seen with h5py-made files too) */
+        hid_t o = H5Oopen(f, link, H5P_DEFAULT);
+        CHECK(o >= 0, "opening %s", link);
+        char *rid = o >= 0 ? raw_str_attr(o, ".", "run_id") : NULL;
+        if (o >= 0) H5Oclose(o);
+        CHECK(rid && !strcmp(rid, ids[i]), "following %s: %s", link, rid ? rid : "(null)");
+        free(rid);
+    }
+    CHECK(H5Lexists(f, "runs/cell=gru,seed=2", H5P_DEFAULT) == 0, "no link for a pending run");
+}
+
+/* The table's columns: each one value per run, pending included. */
+static void check_index_table_shapes(hid_t f)
+{
+    const char *cols[] = {"run_id", "status", "path", "model.cell", "seed", "best_test_acc", "best_epoch",
+                          "final_test_acc", "final_train_acc", "wall_seconds", "epochs"};
+    for (size_t c = 0; c < SW_ARRAY_LEN(cols); c++) {
+        char name[64];
+        snprintf(name, sizeof name, "table/%s", cols[c]);
+        hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+        CHECK(d >= 0, "%s missing", name);
+        if (d < 0) continue;
+        hid_t sp = H5Dget_space(d);
+        CHECK(H5Sget_simple_extent_ndims(sp) == 1 && H5Sget_simple_extent_npoints(sp) == 4, "%s shape", name);
+        H5Sclose(sp);
+        H5Dclose(d);
+    }
+}
+
+/* The table's values: statuses, swept values (the pending row's from the spec's configs) and
+ * the summaries (the pending row's empty). */
+static void check_index_table_values(hid_t f, const char *path, const sw_config *cfgs)
+{
+    CHECK(index_column_is(path, "status", "done diverged failed pending"), "status column");
+    hid_t mt = H5Tcopy(H5T_C_S1);
+    H5Tset_size(mt, H5T_VARIABLE);
+    char *v[4] = {0};
+    hid_t d = H5Dopen2(f, "table/model.cell", H5P_DEFAULT);
+    CHECK(H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0 && !strcmp(v[0], "rnn") && !strcmp(v[3], "gru"),
+          "model.cell column (pending row from spec configs)");
+    for (int i = 0; i < 4; i++) H5free_memory(v[i]);
+    H5Dclose(d);
+    H5Tclose(mt);
+    int rank;
+    hsize_t dims[2];
+    double *seed = raw_dset(f, "table/seed", &rank, dims);
+    CHECK(seed && seed[0] == 1 && seed[3] == 2, "seed column");
+    free(seed);
+    double *best = raw_dset(f, "table/best_test_acc", &rank, dims);
+    double *best_ep = raw_dset(f, "table/best_epoch", &rank, dims);
+    sw_run_result r;
+    synth_result(&r, &cfgs[0], 6, SW_RUN_DONE, 0);
+    CHECK(best && best[0] == r.best_test_acc && isnan(best[3]), "best_test_acc column");
+    CHECK(best_ep && best_ep[0] == r.best_epoch && best_ep[3] == 0, "best_epoch column");
+    sw_run_result_free(&r);
+    free(best);
+    free(best_ep);
+}
+
+/* The index's run order is the spec's. */
+static void check_index_order(const char *sub, const char *const *ids)
+{
+    char **order = NULL;
+    int n = sw_h5_read_index_order(sub, &order);
+    CHECK(n == 4 && !strcmp(order[0], ids[0]) && !strcmp(order[3], ids[3]), "index order");
+    sw_h5_free_names(order, n > 0 ? n : 0);
+}
+
+/* an index built from the directory alone: swept keys from the files, name order */
+static void check_bare_index(const char *sub)
+{
+    char err[512] = "", **order = NULL;
+    sw_index_spec bare = {.sweep_name = "synthetic"};
+    CHECK(sw_h5_write_index(sub, &bare, err, sizeof err) == SW_OK, "bare index: %s", err);
+    int n = sw_h5_read_index_order(sub, &order);
+    CHECK(n == 3 && !strcmp(order[0], "cell=gru,seed=1") && !strcmp(order[2], "cell=rnn,seed=1"), "bare order");
+    sw_h5_free_names(order, n > 0 ? n : 0);
+    CHECK(sw_h5_remove_temporaries(sub) == 0, "index left a temporary");
+}
+
+/* an unknown swept key is refused and the previous index stays */
+static void check_bad_key_keeps_index(const char *sub)
+{
+    char err[512] = "", **order = NULL;
+    const char *badkeys[] = {"model.celll"};
+    sw_index_spec bad = {.sweep_name = "synthetic", .swept_keys = badkeys, .n_swept = 1};
+    CHECK(sw_h5_write_index(sub, &bad, err, sizeof err) == SW_EINVAL && strstr(err, "model.celll"), "bad key: %s", err);
+    int n = sw_h5_read_index_order(sub, &order);
+    CHECK(n == 3, "previous index kept");
+    sw_h5_free_names(order, n > 0 ? n : 0);
+}
+
+/* with a cache: the same index, and a run file replaced (a failed run redone) or
+ * removed since the last write is read again, not served stale (spec: the sweep's, without a cache) */
+static void check_index_cache(const char *sub, const char *path, const char *const *ids, const sw_config *cfgs,
+                              sw_index_spec spec)
+{
+    char err[512] = "";
+    sw_index_cache *cache = sw_index_cache_create(4);
+    CHECK(cache != NULL, "cache");
+    spec.cache = cache;
+    CHECK(sw_h5_write_index(sub, &spec, err, sizeof err) == SW_OK, "cached index: %s", err);
+    CHECK(index_column_is(path, "status", "done diverged failed pending"), "cached index: statuses");
+    CHECK(sw_h5_write_index(sub, &spec, err, sizeof err) == SW_OK, "cached index again: %s", err);
+    CHECK(index_column_is(path, "status", "done diverged failed pending"), "cached index again: statuses");
+    sw_run_result r2;
+    synth_result(&r2, &cfgs[2], 6, SW_RUN_DONE, 0);
+    write_or_die(sub, ids[2], &cfgs[2], &r2); /* the failed run, redone */
+    sw_run_result_free(&r2);
+    synth_result(&r2, &cfgs[3], 6, SW_RUN_DONE, 0);
+    write_or_die(sub, ids[3], &cfgs[3], &r2); /* the pending one, done */
+    sw_run_result_free(&r2);
+    char victim[700];
+    snprintf(victim, sizeof victim, "%s/%s.h5", sub, ids[1]);
+    CHECK(unlink(victim) == 0, "remove a run file");
+    CHECK(sw_h5_write_index(sub, &spec, err, sizeof err) == SW_OK, "cached index after changes: %s", err);
+    CHECK(index_column_is(path, "status", "done pending done done"), "cached index follows replaced and removed files");
+    sw_index_cache_free(cache);
+    sw_index_cache_free(NULL);
+}
+
+/* The sweep index of four runs (done, diverged, failed and one pending) in <scratch>/index. */
 static void test_index(void)
 {
     char sub[600], path[700], err[512] = "";
@@ -884,140 +1099,16 @@ static void test_index(void)
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     CHECK(f >= 0, "open index");
     if (f < 0) return;
-    char *s = raw_str_attr(f, ".", "format");
-    CHECK(s && !strcmp(s, "sweep-index"), "index format");
-    free(s);
-    s = raw_str_attr(f, ".", "config");
-    CHECK(s && !strcmp(s, config_text), "index config text");
-    free(s);
-    char hash[65];
-    sw_sha256_hex(config_text, strlen(config_text), hash);
-    s = raw_str_attr(f, ".", "config_sha256");
-    CHECK(s && !strcmp(s, hash), "config hash");
-    free(s);
-    s = raw_str_attr(f, ".", "sweep");
-    CHECK(s && !strcmp(s, "synthetic"), "sweep name");
-    free(s);
-    s = raw_str_attr(f, ".", "created");
-    CHECK(s && strlen(s) == 20, "created");
-    free(s);
-    double x;
-    CHECK(raw_num_attr(f, ".", "runs_pending", H5T_INTEGER, 8, &x) && x == 1, "runs_pending");
-    CHECK(raw_num_attr(f, ".", "runs_done", H5T_INTEGER, 8, &x) && x == 1, "runs_done");
-
-    /* external links, relative, resolving to the run files' roots */
-    for (int i = 0; i < 3; i++) {
-        char link[128];
-        snprintf(link, sizeof link, "runs/%s", ids[i]);
-        CHECK(H5Lexists(f, link, H5P_DEFAULT) > 0, "link %s", link);
-        H5L_info_t li;
-        CHECK(H5Lget_info(f, link, &li, H5P_DEFAULT) >= 0 && li.type == H5L_TYPE_EXTERNAL, "%s external", link);
-        char buf[512];
-        const char *file = NULL, *obj = NULL;
-        unsigned flags;
-        CHECK(H5Lget_val(f, link, buf, sizeof buf, H5P_DEFAULT) >= 0 &&
-                  H5Lunpack_elink_val(buf, li.u.val_size, &flags, &file, &obj) >= 0 && file && file[0] != '/' &&
-                  !strcmp(obj, "/"),
-              "%s relative", link);
-        /* through H5Oopen: HDF5 1.10.8's H5Aopen_by_name reads the wrong object's attribute
-         * across an external link (seen with h5py-made files too) */
-        hid_t o = H5Oopen(f, link, H5P_DEFAULT);
-        CHECK(o >= 0, "opening %s", link);
-        char *rid = o >= 0 ? raw_str_attr(o, ".", "run_id") : NULL;
-        if (o >= 0) H5Oclose(o);
-        CHECK(rid && !strcmp(rid, ids[i]), "following %s: %s", link, rid ? rid : "(null)");
-        free(rid);
-    }
-    CHECK(H5Lexists(f, "runs/cell=gru,seed=2", H5P_DEFAULT) == 0, "no link for a pending run");
-
-    /* table */
-    const char *cols[] = {"run_id", "status", "path", "model.cell", "seed", "best_test_acc", "best_epoch",
-                          "final_test_acc", "final_train_acc", "wall_seconds", "epochs"};
-    for (size_t c = 0; c < SW_ARRAY_LEN(cols); c++) {
-        char name[64];
-        snprintf(name, sizeof name, "table/%s", cols[c]);
-        hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-        CHECK(d >= 0, "%s missing", name);
-        if (d < 0) continue;
-        hid_t sp = H5Dget_space(d);
-        CHECK(H5Sget_simple_extent_ndims(sp) == 1 && H5Sget_simple_extent_npoints(sp) == 4, "%s shape", name);
-        H5Sclose(sp);
-        H5Dclose(d);
-    }
-    {
-        CHECK(index_column_is(path, "status", "done diverged failed pending"), "status column");
-        hid_t mt = H5Tcopy(H5T_C_S1);
-        H5Tset_size(mt, H5T_VARIABLE);
-        char *v[4] = {0};
-        hid_t d = H5Dopen2(f, "table/model.cell", H5P_DEFAULT);
-        CHECK(H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0 && !strcmp(v[0], "rnn") &&
-                  !strcmp(v[3], "gru"),
-              "model.cell column (pending row from spec configs)");
-        for (int i = 0; i < 4; i++) H5free_memory(v[i]);
-        H5Dclose(d);
-        H5Tclose(mt);
-    }
-    int rank;
-    hsize_t dims[2];
-    double *seed = raw_dset(f, "table/seed", &rank, dims);
-    CHECK(seed && seed[0] == 1 && seed[3] == 2, "seed column");
-    free(seed);
-    double *best = raw_dset(f, "table/best_test_acc", &rank, dims);
-    double *best_ep = raw_dset(f, "table/best_epoch", &rank, dims);
-    sw_run_result r;
-    synth_result(&r, &cfgs[0], 6, SW_RUN_DONE, 0);
-    CHECK(best && best[0] == r.best_test_acc && isnan(best[3]), "best_test_acc column");
-    CHECK(best_ep && best_ep[0] == r.best_epoch && best_ep[3] == 0, "best_epoch column");
-    sw_run_result_free(&r);
-    free(best);
-    free(best_ep);
+    check_index_root_attributes(f, config_text);
+    check_index_links(f, ids);
+    check_index_table_shapes(f);
+    check_index_table_values(f, path, cfgs);
     H5Fclose(f);
 
-    char **order = NULL;
-    int n = sw_h5_read_index_order(sub, &order);
-    CHECK(n == 4 && !strcmp(order[0], ids[0]) && !strcmp(order[3], ids[3]), "index order");
-    sw_h5_free_names(order, n > 0 ? n : 0);
-
-    /* an index built from the directory alone: swept keys from the files, name order */
-    sw_index_spec bare = {.sweep_name = "synthetic"};
-    CHECK(sw_h5_write_index(sub, &bare, err, sizeof err) == SW_OK, "bare index: %s", err);
-    n = sw_h5_read_index_order(sub, &order);
-    CHECK(n == 3 && !strcmp(order[0], "cell=gru,seed=1") && !strcmp(order[2], "cell=rnn,seed=1"), "bare order");
-    sw_h5_free_names(order, n > 0 ? n : 0);
-    CHECK(sw_h5_remove_temporaries(sub) == 0, "index left a temporary");
-    /* an unknown swept key is refused and the previous index stays */
-    const char *badkeys[] = {"model.celll"};
-    sw_index_spec bad = {.sweep_name = "synthetic", .swept_keys = badkeys, .n_swept = 1};
-    CHECK(sw_h5_write_index(sub, &bad, err, sizeof err) == SW_EINVAL && strstr(err, "model.celll"), "bad key: %s", err);
-    n = sw_h5_read_index_order(sub, &order);
-    CHECK(n == 3, "previous index kept");
-    sw_h5_free_names(order, n > 0 ? n : 0);
-
-    /* with a cache: the same index, and a run file replaced (a failed run redone) or
-     * removed since the last write is read again, not served stale */
-    sw_index_cache *cache = sw_index_cache_create(4);
-    CHECK(cache != NULL, "cache");
-    spec.cache = cache;
-    CHECK(sw_h5_write_index(sub, &spec, err, sizeof err) == SW_OK, "cached index: %s", err);
-    CHECK(index_column_is(path, "status", "done diverged failed pending"), "cached index: statuses");
-    CHECK(sw_h5_write_index(sub, &spec, err, sizeof err) == SW_OK, "cached index again: %s", err);
-    CHECK(index_column_is(path, "status", "done diverged failed pending"), "cached index again: statuses");
-    {
-        sw_run_result r2;
-        synth_result(&r2, &cfgs[2], 6, SW_RUN_DONE, 0);
-        write_or_die(sub, ids[2], &cfgs[2], &r2); /* the failed run, redone */
-        sw_run_result_free(&r2);
-        synth_result(&r2, &cfgs[3], 6, SW_RUN_DONE, 0);
-        write_or_die(sub, ids[3], &cfgs[3], &r2); /* the pending one, done */
-        sw_run_result_free(&r2);
-    }
-    char victim[700];
-    snprintf(victim, sizeof victim, "%s/%s.h5", sub, ids[1]);
-    CHECK(unlink(victim) == 0, "remove a run file");
-    CHECK(sw_h5_write_index(sub, &spec, err, sizeof err) == SW_OK, "cached index after changes: %s", err);
-    CHECK(index_column_is(path, "status", "done pending done done"), "cached index follows replaced and removed files");
-    sw_index_cache_free(cache);
-    sw_index_cache_free(NULL);
+    check_index_order(sub, ids);
+    check_bare_index(sub);
+    check_bad_key_keeps_index(sub);
+    check_index_cache(sub, path, ids, cfgs, spec);
 }
 
 /* ---- concurrency ----------------------------------------------------------------------- */

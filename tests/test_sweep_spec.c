@@ -128,11 +128,10 @@ static void test_suggestions(void)
                 "exclude, search, space, stop; got a list");
 }
 
-int main(void)
+/* No grid: one run with the defaults, named after the file. */
+static void test_single_run_defaults(void)
 {
     sw_sweep_spec *s;
-
-    /* No grid: one run with the defaults, named after the file. */
     s = sw_sweep_spec_parse("dir/my-sweep.yaml", "description: x\n", 15, NULL, 0, &s, spec_err, sizeof spec_err) == SW_OK ? s : NULL;
     CHECK(s && s->n_runs == 1 && !strcmp(s->runs[0].id, "run") && !strcmp(s->name, "my-sweep"), "single run: %s", spec_err);
     if (s) {
@@ -143,12 +142,15 @@ int main(void)
         CHECK(s->runs[0].cost > 50e9 && s->runs[0].cost < 58e9, "cost of the reference run %.3g", s->runs[0].cost);
     }
     sw_sweep_spec_free(s);
+}
 
-    /* Grid: cartesian product, first axis slowest; canonical and short keys; sections. */
+/* Grid: cartesian product, first axis slowest; canonical and short keys; sections. */
+static void test_grid_order(void)
+{
     const char *grid = "name: g\n"
                        "base:\n  task: {seq_len: 30}\n  train:\n    epochs: 7\n    schedule: {kind: cosine, min_lr: 0.0001}\n"
                        "grid:\n  model.cell: [rnn, gru]\n  seq_len: [10, 100]\n  seed: [3, 1]\n";
-    s = load(grid, NULL, 0);
+    sw_sweep_spec *s = load(grid, NULL, 0);
     CHECK(s && s->n_runs == 8, "8 runs");
     CHECK(s && !strcmp(ids(s), "cell=rnn,seq_len=10,seed=3 cell=rnn,seq_len=10,seed=1 cell=rnn,seq_len=100,seed=3 "
                                "cell=rnn,seq_len=100,seed=1 cell=gru,seq_len=10,seed=3 cell=gru,seq_len=10,seed=1 "
@@ -170,27 +172,35 @@ int main(void)
         sw_sweep_spec_free(t);
     }
     sw_sweep_spec_free(s);
+}
 
-    /* The config hash changes when a base key changes, the id does not. */
-    {
-        sw_sweep_spec *a = load("grid: {seed: [1]}\n", NULL, 0);
-        const char *sets[] = {"train.epochs=9"};
-        sw_sweep_spec *b = load("grid: {seed: [1]}\n", sets, 1);
-        CHECK(a && b && !strcmp(a->runs[0].id, b->runs[0].id) && strcmp(a->runs[0].hash, b->runs[0].hash),
-              "hash follows the config");
-        CHECK(b && strstr(b->text, "# --set train.epochs=9"), "overrides recorded with the text");
-        sw_sweep_spec_free(a);
-        sw_sweep_spec_free(b);
-    }
+/* The config hash changes when a base key changes, the id does not. */
+static void test_hash_follows_config(void)
+{
+    sw_sweep_spec *a = load("grid: {seed: [1]}\n", NULL, 0);
+    const char *sets[] = {"train.epochs=9"};
+    sw_sweep_spec *b = load("grid: {seed: [1]}\n", sets, 1);
+    CHECK(a && b && !strcmp(a->runs[0].id, b->runs[0].id) && strcmp(a->runs[0].hash, b->runs[0].hash),
+          "hash follows the config");
+    CHECK(b && strstr(b->text, "# --set train.epochs=9"), "overrides recorded with the text");
+    sw_sweep_spec_free(a);
+    sw_sweep_spec_free(b);
+}
 
-    /* Floats, lists and schedules in ids. */
-    s = load("grid:\n  lr: [0.001, 1e-8, 2]\n  train.schedule.milestones: [[10, 20], []]\n", NULL, 0);
+/* Floats, lists and schedules in ids. */
+static void test_value_ids(void)
+{
+    sw_sweep_spec *s = load("grid:\n  lr: [0.001, 1e-8, 2]\n  train.schedule.milestones: [[10, 20], []]\n", NULL, 0);
     CHECK(s && !strcmp(ids(s), "lr=0.001,milestones=10+20 lr=0.001,milestones=none lr=1e-8,milestones=10+20 "
                                "lr=1e-8,milestones=none lr=2,milestones=10+20 lr=2,milestones=none"), "ids %s", ids(s));
     sw_sweep_spec_free(s);
+}
 
-    /* A grid over train.schedule as a list of mappings (and the kind shorthand). */
-    s = load("grid:\n  train.schedule:\n    - {kind: step, step: 10}\n    - {kind: cosine}\n    - constant\n", NULL, 0);
+/* A grid over train.schedule as a list of mappings (and the kind shorthand). */
+static void test_schedule_axis(void)
+{
+    sw_sweep_spec *s =
+        load("grid:\n  train.schedule:\n    - {kind: step, step: 10}\n    - {kind: cosine}\n    - constant\n", NULL, 0);
     CHECK(s && s->n_runs == 3 && s->n_swept == 2, "schedule axis");
     if (s && s->n_runs == 3) {
         CHECK(!strcmp(s->runs[0].id, "schedule.kind=step,step=10"), "id %s", s->runs[0].id);
@@ -198,14 +208,21 @@ int main(void)
         CHECK(s->runs[2].cfg.train.schedule.kind == SW_SCHED_CONSTANT, "shorthand");
     }
     sw_sweep_spec_free(s);
+}
 
-    /* Nested grid sections. */
-    s = load("grid:\n  model: {hidden: [8, 16]}\n", NULL, 0);
+/* Nested grid sections. */
+static void test_nested_grid(void)
+{
+    sw_sweep_spec *s = load("grid:\n  model: {hidden: [8, 16]}\n", NULL, 0);
     CHECK(s && s->n_runs == 2 && s->runs[1].cfg.model.hidden == 16 && !strcmp(s->runs[1].id, "hidden=16"), "nested grid");
     sw_sweep_spec_free(s);
+}
 
-    /* Zip: lists vary together; combined with a grid axis. */
-    s = load("grid:\n  seed: [1, 2]\nzip:\n  - {hidden: [8, 16, 32], lr: [0.01, 0.005, 0.002]}\n", NULL, 0);
+/* Zip: lists vary together; combined with a grid axis. */
+static void test_zip(void)
+{
+    sw_sweep_spec *s =
+        load("grid:\n  seed: [1, 2]\nzip:\n  - {hidden: [8, 16, 32], lr: [0.01, 0.005, 0.002]}\n", NULL, 0);
     CHECK(s && s->n_runs == 6, "zip x grid: %d", s ? s->n_runs : -1);
     if (s && s->n_runs == 6) {
         CHECK(!strcmp(s->runs[0].id, "seed=1,hidden=8,lr=0.01") && !strcmp(s->runs[5].id, "seed=2,hidden=32,lr=0.002"),
@@ -216,9 +233,13 @@ int main(void)
     s = load("zip: {hidden: [8, 16], seed: [5, 6]}\n", NULL, 0);
     CHECK(s && s->n_runs == 2 && s->runs[1].cfg.seed == 6, "zip as a single mapping");
     sw_sweep_spec_free(s);
+}
 
-    /* Exclude: partial assignments, lists meaning any of. */
-    s = load("grid:\n  cell: [rnn, lstm, gru]\n  seq_len: [20, 500]\n  seed: [1, 2]\n"
+/* Exclude: partial assignments, lists meaning any of. */
+static void test_exclude(void)
+{
+    sw_sweep_spec *s =
+        load("grid:\n  cell: [rnn, lstm, gru]\n  seq_len: [20, 500]\n  seed: [1, 2]\n"
              "exclude:\n  - {cell: rnn, seq_len: 500}\n  - {model.cell: [lstm, gru], seed: 2, task.seq_len: 20}\n",
              NULL, 0);
     CHECK(s && s->n_runs == 12 - 2 - 2, "exclude: %d runs (%s)", s ? s->n_runs : -1, ids(s));
@@ -234,42 +255,46 @@ int main(void)
     CHECK(s && s->n_warnings == 1 && strstr(s->warnings[0], "t.yaml:3:5: warning"), "unmatched exclude warns: %s",
           s && s->n_warnings ? s->warnings[0] : "");
     sw_sweep_spec_free(s);
+}
 
-    /* --set: a value for every run, replacing an axis; a list making an axis. */
-    {
-        const char *sets[] = {"seed=[1,2,3]", "train.epochs=5", "model.cell=gru"};
-        s = load("grid:\n  cell: [rnn, lstm]\n  hidden: [8, 16]\n", sets, 3);
-        CHECK(s && s->n_runs == 6 && !strcmp(s->runs[0].id, "hidden=8,seed=1"), "--set axes: %s", ids(s));
-        for (int i = 0; s && i < s->n_runs; i++)
-            CHECK(s->runs[i].cfg.train.epochs == 5 && s->runs[i].cfg.model.cell == SW_CELL_GRU, "--set values");
-        sw_sweep_spec_free(s);
-        const char *sets2[] = {"hidden=[32]", "train.schedule={kind: exponential, gamma: 0.9}",
-                               "train.schedule.milestones=[3,4]"};
-        s = load("grid:\n  seed: [1, 2]\n  hidden: [8, 16]\n", sets2, 3);
-        CHECK(s && s->n_runs == 2 && !strcmp(s->runs[1].id, "seed=2,hidden=32"), "--set replaces an axis in place: %s",
-              ids(s));
-        CHECK(s && s->runs[0].cfg.train.schedule.kind == SW_SCHED_EXPONENTIAL &&
-              s->runs[0].cfg.train.schedule.gamma == 0.9 && s->runs[0].cfg.train.schedule.n_milestones == 2,
-              "--set mapping and list value");
-        sw_sweep_spec_free(s);
-        /* A list of mappings replaces every axis on its keys, in the place of the first. */
-        const char *sets4[] = {"model=[{cell: gru, hidden: 4}, {cell: rnn, hidden: 8}]"};
-        s = load("grid:\n  cell: [rnn, lstm]\n  seed: [1, 2]\n  hidden: [8, 16]\n", sets4, 1);
-        CHECK(s && s->n_swept == 3 && !strcmp(s->swept_keys[1], "model.hidden") && !strcmp(s->swept_keys[2], "seed"),
-              "--set replaces both axes: %d swept", s ? s->n_swept : -1);
-        CHECK(s && !strcmp(ids(s), "cell=gru,hidden=4,seed=1 cell=gru,hidden=4,seed=2 cell=rnn,hidden=8,seed=1 "
-                                   "cell=rnn,hidden=8,seed=2"), "--set list of mappings over two axes: %s", ids(s));
-        sw_sweep_spec_free(s);
-        const char *sets5[] = {"model=[{hidden: 4, cell: gru}]"};
-        expect_fail("grid: {hidden: [8, 16]}\nzip: {cell: [rnn, gru], seed: [1, 2]}\n", sets5, 1,
-                    "--set model=[{hidden: 4, cell: gru}]: model.cell varies in the zip group at t.yaml:2:6");
-        const char *sets3[] = {"seed=4", "seed=5"};
-        s = load("name: x\n", sets3, 2);
-        CHECK(s && s->n_runs == 1 && s->runs[0].cfg.seed == 5, "the last --set wins");
-        sw_sweep_spec_free(s);
-    }
+/* --set: a value for every run, replacing an axis; a list making an axis. */
+static void test_set_overrides(void)
+{
+    const char *sets[] = {"seed=[1,2,3]", "train.epochs=5", "model.cell=gru"};
+    sw_sweep_spec *s = load("grid:\n  cell: [rnn, lstm]\n  hidden: [8, 16]\n", sets, 3);
+    CHECK(s && s->n_runs == 6 && !strcmp(s->runs[0].id, "hidden=8,seed=1"), "--set axes: %s", ids(s));
+    for (int i = 0; s && i < s->n_runs; i++)
+        CHECK(s->runs[i].cfg.train.epochs == 5 && s->runs[i].cfg.model.cell == SW_CELL_GRU, "--set values");
+    sw_sweep_spec_free(s);
+    const char *sets2[] = {"hidden=[32]", "train.schedule={kind: exponential, gamma: 0.9}",
+                           "train.schedule.milestones=[3,4]"};
+    s = load("grid:\n  seed: [1, 2]\n  hidden: [8, 16]\n", sets2, 3);
+    CHECK(s && s->n_runs == 2 && !strcmp(s->runs[1].id, "seed=2,hidden=32"), "--set replaces an axis in place: %s",
+          ids(s));
+    CHECK(s && s->runs[0].cfg.train.schedule.kind == SW_SCHED_EXPONENTIAL &&
+          s->runs[0].cfg.train.schedule.gamma == 0.9 && s->runs[0].cfg.train.schedule.n_milestones == 2,
+          "--set mapping and list value");
+    sw_sweep_spec_free(s);
+    /* A list of mappings replaces every axis on its keys, in the place of the first. */
+    const char *sets4[] = {"model=[{cell: gru, hidden: 4}, {cell: rnn, hidden: 8}]"};
+    s = load("grid:\n  cell: [rnn, lstm]\n  seed: [1, 2]\n  hidden: [8, 16]\n", sets4, 1);
+    CHECK(s && s->n_swept == 3 && !strcmp(s->swept_keys[1], "model.hidden") && !strcmp(s->swept_keys[2], "seed"),
+          "--set replaces both axes: %d swept", s ? s->n_swept : -1);
+    CHECK(s && !strcmp(ids(s), "cell=gru,hidden=4,seed=1 cell=gru,hidden=4,seed=2 cell=rnn,hidden=8,seed=1 "
+                               "cell=rnn,hidden=8,seed=2"), "--set list of mappings over two axes: %s", ids(s));
+    sw_sweep_spec_free(s);
+    const char *sets5[] = {"model=[{hidden: 4, cell: gru}]"};
+    expect_fail("grid: {hidden: [8, 16]}\nzip: {cell: [rnn, gru], seed: [1, 2]}\n", sets5, 1,
+                "--set model=[{hidden: 4, cell: gru}]: model.cell varies in the zip group at t.yaml:2:6");
+    const char *sets3[] = {"seed=4", "seed=5"};
+    s = load("name: x\n", sets3, 2);
+    CHECK(s && s->n_runs == 1 && s->runs[0].cfg.seed == 5, "the last --set wins");
+    sw_sweep_spec_free(s);
+}
 
-    /* Keys and their short forms. */
+/* Keys and their short forms. */
+static void test_short_keys(void)
+{
     char shortname[64];
     sw_short_key("train.schedule.kind", shortname, sizeof shortname);
     CHECK(!strcmp(shortname, "schedule.kind"), "short %s", shortname);
@@ -283,21 +308,28 @@ int main(void)
         CHECK(sw_resolve_key(sw_schema[i].key) == &sw_schema[i], "canonical resolves");
     }
     CHECK(sw_resolve_key("kind") == NULL, "ambiguous");
+}
 
-    /* Long ids become an index plus a hash, still unique and stable. */
-    s = load("grid:\n  train.schedule.milestones: [[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16], [2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17]]\n"
-             "  lr: [0.001, 0.002]\n  weight_decay: [0.000123456789]\n", NULL, 0);
+/* Long ids become an index plus a hash, still unique and stable. */
+static void test_hashed_ids(void)
+{
+    const char *text = "grid:\n  train.schedule.milestones: [[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16], "
+                       "[2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17]]\n"
+                       "  lr: [0.001, 0.002]\n  weight_decay: [0.000123456789]\n";
+    sw_sweep_spec *s = load(text, NULL, 0);
     CHECK(s && s->n_runs == 4 && !strncmp(s->runs[0].id, "r001-", 5) && strlen(s->runs[0].id) == 13 &&
           !strncmp(s->runs[3].id, "r004-", 5), "hashed ids %s", ids(s));
     if (s) {
-        sw_sweep_spec *t = load("grid:\n  train.schedule.milestones: [[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16], [2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17]]\n"
-                                "  lr: [0.001, 0.002]\n  weight_decay: [0.000123456789]\n", NULL, 0);
+        sw_sweep_spec *t = load(text, NULL, 0);
         CHECK(t && !strcmp(ids(s), ids(t)), "hashed ids are stable");
         sw_sweep_spec_free(t);
     }
     sw_sweep_spec_free(s);
+}
 
-    /* A few errors with their positions (the CLI tests cover many more). */
+/* A few errors with their positions (the CLI tests cover many more). */
+static void test_errors(void)
+{
     expect_fail("grid:\n  seed: [1, 2]\n  model.hidden: [8, 0]\n", NULL, 0,
                 "t.yaml:3:21: model.hidden: 0 is out of range; allowed: an integer from 1 to 1024");
     expect_fail("base:\n  task: {train_size: 100}\ngrid:\n  batch: [50, 200]\n", NULL, 0,
@@ -307,19 +339,33 @@ int main(void)
                 "of at most task.train_size (in run train_size=50)");
     expect_fail("grid: {seed: [1,2]}\nzip: {seed: [3, 4]}\n", NULL, 0, "seed is already swept");
     expect_fail("zip: {hidden: [1, 2], seed: [1, 2, 3]}\n", NULL, 0, "lists of unequal length");
-    {
-        const char *sets[] = {"hidden=8"};
-        expect_fail("zip: {hidden: [1, 2], seed: [1, 2]}\n", sets, 1, "--set hidden=8: model.hidden varies together");
-        const char *sets2[] = {"epochs"};
-        expect_fail("name: x\n", sets2, 1, "--set epochs: expected KEY=VALUE");
-        const char *sets3[] = {"model=5"};
-        expect_fail("name: x\n", sets3, 1, "model is a section");
-    }
+    const char *sets[] = {"hidden=8"};
+    expect_fail("zip: {hidden: [1, 2], seed: [1, 2]}\n", sets, 1, "--set hidden=8: model.hidden varies together");
+    const char *sets2[] = {"epochs"};
+    expect_fail("name: x\n", sets2, 1, "--set epochs: expected KEY=VALUE");
+    const char *sets3[] = {"model=5"};
+    expect_fail("name: x\n", sets3, 1, "model is a section");
     expect_fail("grid:\n  hidden: [8, 16]\n  seed: [1, 2, 3]\n  lr: [0.1, 0.2]\n  cell: [rnn, lstm, gru]\n"
                 "  seq_len: [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30]\n"
                 "  layers: [1,2,3,4,5,6,7,8]\n  input_size: [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21]\n"
                 "  probe_size: [1,2,3,4,5,6,7,8,9,10]\n",
                 NULL, 0, "at most 100000");
+}
+
+int main(void)
+{
+    test_single_run_defaults();
+    test_grid_order();
+    test_hash_follows_config();
+    test_value_ids();
+    test_schedule_axis();
+    test_nested_grid();
+    test_zip();
+    test_exclude();
+    test_set_overrides();
+    test_short_keys();
+    test_hashed_ids();
+    test_errors();
     test_schedule_shorthand();
     test_list_rule();
     test_suggestions();
