@@ -440,7 +440,10 @@ static int check_packed_matches_unpacked(const sw_kernel_table *kt, const shape_
     size_t psize = kt->packed_size(K, N);
     sw_real *bp2 = malloc(sizeof(sw_real) * psize);
     sw_real *bt = malloc(sizeof(sw_real) * K * N), *pk = malloc(sizeof(sw_real) * R * N);
-    if (!bp2 || !bt || !pk) return 1;
+    if (!bp2 || !bt || !pk) {
+        free(bp2), free(bt), free(pk);
+        return 1;
+    }
     kt->transpose(bt, b, K, N);
     kt->pack_transposed(bp2, bt, K, N);
     KCHECK(!memcmp(bp, bp2, sizeof(sw_real) * psize), "pack == pack_transposed %dx%d", K, N);
@@ -461,7 +464,10 @@ static int check_packed_sub(const sw_kernel_table *kt, const shape_case *sc, sw_
     size_t lda = (size_t)K + 3, ldo = (size_t)N + 5, n = (size_t)R * ldo;
     sw_real *aw = malloc(sizeof(sw_real) * R * lda), *o0 = malloc(sizeof(sw_real) * n);
     sw_real *o1 = malloc(sizeof(sw_real) * n), *o2 = malloc(sizeof(sw_real) * n);
-    if (!aw || !o0 || !o1 || !o2) return 1;
+    if (!aw || !o0 || !o1 || !o2) {
+        free(aw), free(o0), free(o1), free(o2);
+        return 1;
+    }
     fill(aw, (size_t)R * lda, r), fill(o0, n, r);
     memcpy(o1, o0, sizeof(sw_real) * n), memcpy(o2, o0, sizeof(sw_real) * n);
     kt->matmul_packed_sub(o1, ldo, aw, lda, bp, K, R, Ks, Ns, 0);
@@ -516,7 +522,10 @@ static int check_fused_tanh_step(const sw_kernel_table *kt, const shape_case *sc
     int R = sc->R, K = sc->K, N = sc->N;
     const sw_real *a = sc->a, *b = sc->b, *bp = sc->bp;
     sw_real *out = sc->out, *fused = malloc(sizeof(sw_real) * R * N), *pk = malloc(sizeof(sw_real) * R * N);
-    if (!fused || !pk) return 1;
+    if (!fused || !pk) {
+        free(fused), free(pk);
+        return 1;
+    }
     memcpy(fused, out, sizeof(sw_real) * R * N); /* both start from bias + a @ b */
     kt->matmul(out, a, b, NULL, R, K, N, 1);
     kt->tanh_inplace(out, (size_t)R * N);
@@ -606,7 +615,10 @@ static int check_at_acc_chains(const sw_kernel_table *kt, const shape_case *sc, 
     const sw_real *a = sc->a, *g = sc->g;
     sw_real *gw = malloc(sizeof(sw_real) * K * N), *bt = malloc(sizeof(sw_real) * K * N);
     sw_real *gw2 = malloc(sizeof(sw_real) * K * N);
-    if (!gw || !bt || !gw2) return 1;
+    if (!gw || !bt || !gw2) {
+        free(gw), free(bt), free(gw2);
+        return 1;
+    }
     fill(gw, (size_t)K * N, r);
     memcpy(gw2, gw, sizeof(sw_real) * K * N);
     memcpy(bt, gw, sizeof(sw_real) * K * N);
@@ -627,7 +639,8 @@ static int check_shape(const sw_kernel_table *kt, const int shape[3], sw_rng *r)
     sc.a = malloc(sizeof(sw_real) * R * K), sc.b = malloc(sizeof(sw_real) * K * N);
     sc.bias = malloc(sizeof(sw_real) * N), sc.out = malloc(sizeof(sw_real) * R * N);
     sc.g = malloc(sizeof(sw_real) * R * N), sc.bp = malloc(sizeof(sw_real) * kt->packed_size(K, N));
-    if (!sc.a || !sc.b || !sc.bias || !sc.out || !sc.g || !sc.bp) return 1;
+    int oom = !sc.a || !sc.b || !sc.bias || !sc.out || !sc.g || !sc.bp;
+    if (oom) goto out;
     fill(sc.a, (size_t)R * K, r), fill(sc.b, (size_t)K * N, r);
     fill(sc.bias, (size_t)N, r), fill(sc.g, (size_t)R * N, r);
     kt->matmul(sc.out, sc.a, sc.b, sc.bias, R, K, N, 0);
@@ -636,9 +649,10 @@ static int check_shape(const sw_kernel_table *kt, const int shape[3], sw_rng *r)
     check_matmul_chains(kt, &sc);
     /* in this order: the sub-products and the at_acc chains draw from r, and the fused step
      * overwrites out */
-    int oom = check_packed_matches_unpacked(kt, &sc) || check_packed_sub(kt, &sc, r) ||
-              check_rows_independent(kt, &sc) || check_fused_tanh_step(kt, &sc) ||
-              check_at_acc_against_double(kt, &sc) || check_at_acc_chains(kt, &sc, r);
+    oom = check_packed_matches_unpacked(kt, &sc) || check_packed_sub(kt, &sc, r) ||
+          check_rows_independent(kt, &sc) || check_fused_tanh_step(kt, &sc) ||
+          check_at_acc_against_double(kt, &sc) || check_at_acc_chains(kt, &sc, r);
+out:
     free(sc.a), free(sc.b), free(sc.bp), free(sc.bias), free(sc.g), free(sc.out);
     return oom;
 }
