@@ -216,6 +216,18 @@ int main(void)
         sw_free_large(p);
     }
     CHECK(sw_alloc_large_bytes(100) == 128 && sw_alloc_large_bytes(SIZE_MAX) == SIZE_MAX, "small and saturated sizes");
+    /* and sw_calloc_huge's padding of 2-4 MiB (the training work's block) */
+    size_t huge_sizes[] = {SW_HUGE_PAGE_BYTES, SW_LARGE_BYTES - 1, SW_LARGE_BYTES + 1};
+    for (size_t i = 0; i < sizeof huge_sizes / sizeof huge_sizes[0]; i++) {
+        sw_large_release();
+        size_t before = sw_large_usage_now().live_bytes;
+        void *p = sw_calloc_huge(huge_sizes[i]);
+        size_t took = sw_large_usage_now().live_bytes - before;
+        CHECK(p && took == sw_calloc_huge_bytes(huge_sizes[i]), "a huge block of %zu bytes took %zu, "
+              "sw_calloc_huge_bytes says %zu", huge_sizes[i], took, sw_calloc_huge_bytes(huge_sizes[i]));
+        sw_free_large(p);
+    }
+    CHECK(sw_calloc_huge_bytes(SIZE_MAX - 4096) == SIZE_MAX, "a saturated huge block");
     size_t used = 128; /* sizes are rounded to 64 bytes, so offsets stay aligned */
     CHECK(sw_carve(NULL, &used, 1) == NULL && used == 192, "carve 1 byte at 128: now at %zu, want 192", used);
     CHECK(sw_carve(NULL, &used, SIZE_MAX - 10) == NULL && used == SIZE_MAX, "a carve past SIZE_MAX: at %zu", used);

@@ -211,6 +211,11 @@ size_t sw_alloc_large_bytes(size_t bytes)
     return bytes > SIZE_MAX - unit ? SIZE_MAX : (bytes + unit - 1) / unit * unit;
 }
 
+double sw_alloc_large_bytes_of(double bytes)
+{
+    return bytes < (double)SIZE_MAX ? (double)sw_alloc_large_bytes((size_t)bytes) : bytes;
+}
+
 void *sw_alloc_large(size_t bytes)
 {
     if (bytes < SW_LARGE_BYTES) return heap_block(bytes);
@@ -257,9 +262,20 @@ void *sw_carve(char *base, size_t *used, size_t bytes)
     return at;
 }
 
+/* What sw_calloc_huge asks sw_calloc_large for: a block of 2-4 MiB padded to SW_LARGE_BYTES. */
+static size_t huge_request(size_t bytes)
+{
+    return bytes >= HUGE_PAGE && bytes < SW_LARGE_BYTES ? SW_LARGE_BYTES : bytes;
+}
+
 void *sw_calloc_huge(size_t bytes)
 {
-    return sw_calloc_large(bytes >= HUGE_PAGE && bytes < SW_LARGE_BYTES ? SW_LARGE_BYTES : bytes);
+    return sw_calloc_large(huge_request(bytes));
+}
+
+size_t sw_calloc_huge_bytes(size_t bytes)
+{
+    return sw_alloc_large_bytes(huge_request(bytes));
 }
 
 void sw_free_large(void *p)

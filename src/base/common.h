@@ -90,6 +90,10 @@ void *sw_alloc_large(size_t bytes);
  * when the rounding would pass it). For estimates of a run's memory. */
 size_t sw_alloc_large_bytes(size_t bytes);
 
+/* sw_alloc_large_bytes for an estimate's byte count in a double; one at SIZE_MAX or
+ * beyond (an estimate that saturated) is returned as it is. */
+double sw_alloc_large_bytes_of(double bytes);
+
 /* Frees a block of sw_alloc_large or sw_calloc_large, or any block of malloc and its
  * family (given to free()); NULL does nothing. A large block is kept for reuse while live
  * plus kept bytes stay within the most live bytes so far, at most 8 blocks; the others are
@@ -130,6 +134,10 @@ void *sw_calloc_large(size_t bytes);
  * written all over at once, whose small pages would each be a fault, and whose memory is not
  * wanted back on the heap when freed. Freed with sw_free_large. */
 void *sw_calloc_huge(size_t bytes);
+
+/* The bytes of memory sw_calloc_huge takes for a block of `bytes` (as sw_alloc_large_bytes;
+ * SIZE_MAX when the rounding would pass it). */
+size_t sw_calloc_huge_bytes(size_t bytes);
 
 /* "s" unless n is 1, for counts in messages ("%d run%s", n, sw_plural(n)). */
 const char *sw_plural(long n);

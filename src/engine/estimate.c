@@ -52,12 +52,6 @@ static double train_seqs_per_epoch(const sw_config *cfg)
     return (double)cfg->train.steps_per_epoch * cfg->train.batch;
 }
 
-/* What a block of sw_alloc_large takes for `bytes` (common.h), in the estimate's doubles. */
-static double large_block_bytes(double bytes)
-{
-    return bytes < (double)SIZE_MAX ? (double)sw_alloc_large_bytes((size_t)bytes) : bytes;
-}
-
 double sw_config_memory_bytes(const sw_config *cfg)
 {
     sw_task_layout lay = layout(cfg);
@@ -76,7 +70,7 @@ double sw_config_memory_bytes(const sw_config *cfg)
     double sets[] = {own ? task.train_size : 0, own ? task.test_size : 0, own ? cfg->task.val_size : 0, P};
     double data = 0, per_target = lay.target == SW_TARGET_CLASS_STEPS ? T : 1;
     for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
-        data += large_block_bytes(sets[i] * T * I * sizeof(float) + 1) + sets[i] * 8 * per_target;
+        data += sw_alloc_large_bytes_of(sets[i] * T * I * sizeof(float) + 1) + sets[i] * 8 * per_target;
     /* Parameters and gradients, and the optimizer's two moments and gradient copy (their
      * packed copies are in the work block). */
     double params = param_count(cfg) * sizeof(sw_real) * 5;

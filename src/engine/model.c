@@ -397,11 +397,7 @@ size_t sw_model_work_bytes(const sw_model_shape *shape, int max_batch, int seq_l
     if (!w) return SIZE_MAX;
     size_t bytes = work_block_bytes(w, shape, max_batch, seq_len, record_dh);
     free(w);
-    /* as sw_calloc_huge pads it, and from a huge page up whole huge pages (common.h) */
-    if (bytes > SIZE_MAX - SW_HUGE_PAGE_BYTES) return SIZE_MAX;
-    if (bytes >= SW_HUGE_PAGE_BYTES && bytes < SW_LARGE_BYTES) bytes = SW_LARGE_BYTES;
-    if (bytes >= SW_HUGE_PAGE_BYTES) bytes = (bytes + SW_HUGE_PAGE_BYTES - 1) / SW_HUGE_PAGE_BYTES * SW_HUGE_PAGE_BYTES;
-    return bytes;
+    return sw_calloc_huge_bytes(bytes); /* the block as sw_model_work_create takes it */
 }
 
 void sw_model_work_free(sw_model_work *w)

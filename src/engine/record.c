@@ -431,7 +431,7 @@ double sw_record_memory_bytes(const sw_config *cfg)
         if (sw_record_is_array(&sw_record[i])) {
             /* as sw_record_alloc takes them: the large ones in whole huge pages */
             double n = (double)sw_record_count(&sw_record[i], &s) * (double)sw_record_mem_size(sw_record[i].type);
-            bytes += n >= (double)SW_LARGE_BYTES && n < (double)SIZE_MAX ? (double)sw_alloc_large_bytes((size_t)n) : n;
+            bytes += n >= (double)SW_LARGE_BYTES ? sw_alloc_large_bytes_of(n) : n;
         }
     return bytes;
 }
