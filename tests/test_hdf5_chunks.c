@@ -159,7 +159,7 @@ static void test_written(const char *dir, const char *name, hid_t type, int rank
     for (size_t i = 0; i < n * elem; i++) data[i] = next_byte();
     char err[512] = "", tmp[512], path[512];
     snprintf(path, sizeof path, "%s/%s.h5", dir, name);
-    sw_h5w w = {path, err, sizeof err, 0, true, false, {0, NULL}, false, 0, {0, 0, 0}, NULL, NULL, 0};
+    sw_h5w w = {path, err, sizeof err, 0, true, false, {0, NULL}, false, 0, {0, 0, 0}, NULL, 0};
     hid_t f = sw_h5w_create(&w, dir, name, tmp, sizeof tmp);
     hid_t d = f >= 0 ? sw_h5w_dset(&w, f, "x", type, type, rank, dims, data) : -1;
     if (d >= 0) H5Dclose(d);

@@ -209,8 +209,8 @@ const sw_key_info sw_schema[] = {
      "when a run is stopped (Ctrl-C). Not recorded in run files or hashes: changing it changes no result"},
     {"record.compress", SW_TYPE_ENUM, OFF(record.compress), 0, compress_kinds, 0, 0, false, false, "auto",
      "how run files store their large arrays (1024 values or more): auto deflates those it shrinks by "
-     "1.3x or more (judged on their first 4 KiB; trained float tensors shrink less and are stored as "
-     "they are, a network's parameters without judging), none deflates nothing (the fastest to write and read), deflate deflates them all. "
+     "1.3x or more (estimated from 16 runs of 128 values spread over each; trained float tensors shrink "
+     "less and are stored as they are, a network's parameters without estimating), none deflates nothing (the fastest to write and read), deflate deflates them all. "
      "Every array keeps its Fletcher-32 checksum and reads with any HDF5 reader. Not recorded in run "
      "files or hashes: it changes how a file is stored, not what it holds"},
     {"record.deflate_level", SW_TYPE_INT, OFF(record.deflate_level), 0, NULL, 1, 9, false, false, "4",

@@ -129,7 +129,7 @@ typedef struct {
 } sw_train_config;
 
 /* How a run file's large arrays are stored (record.compress): deflated where that shrinks
- * them by 1.3x or more (judged on their first 4 KiB; parameters never), never, or always. */
+ * them by 1.3x or more (estimated from a sample spread over each; parameters never), never, or always. */
 typedef enum { SW_COMPRESS_AUTO, SW_COMPRESS_NONE, SW_COMPRESS_DEFLATE, SW_COMPRESS_COUNT } sw_compress_kind;
 
 typedef struct {

@@ -63,7 +63,7 @@ int sw_checkpoint_write(const char *path, const sw_train_state *state, const sw_
     sw_h5_quiet();
     /* not compressed: written up to once a second and read once, deflate would cost more than
      * the bytes it saves; checksummed, so that reading it back finds damaged bytes */
-    sw_h5w w = {path, err, errlen, SW_OK, true, false, {0, NULL}, false, 0, {0, 0, 0}, NULL, NULL, 0};
+    sw_h5w w = {path, err, errlen, SW_OK, true, false, {0, NULL}, false, 0, {0, 0, 0}, NULL, 0};
     char dir[PATH_MAX], tmp[PATH_MAX], hash[65];
     const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
     int dirlen = slash ? (int)(slash - path) : 1;

@@ -1,4 +1,4 @@
-/* h5chunk.c: HDF5's Fletcher-32 and deflate, and chunks checked as stored (see h5chunk.h). */
+/* h5chunk.c: HDF5's Fletcher-32, and chunks checked as stored (see h5chunk.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "h5chunk.h"
 
@@ -64,45 +64,6 @@ uint32_t sw_h5_fletcher32(const void *data, size_t len)
     if (!any) return 0;
     uint32_t sum1 = s1 ? (uint32_t)s1 : 0xffff, sum2 = s2 ? (uint32_t)s2 : 0xffff;
     return sum2 << 16 | sum1;
-}
-
-/* ---- deflate --------------------------------------------------------------------------- */
-
-typedef struct {
-    z_stream z;
-    int level;
-} deflater;
-
-void sw_h5_deflate_free(void **zs)
-{
-    deflater *d = *zs;
-    if (d) deflateEnd(&d->z);
-    free(d);
-    *zs = NULL;
-}
-
-int sw_h5_deflate(void **zs, int level, const void *in, size_t n, void *out, size_t *outlen)
-{
-    deflater *d = *zs;
-    if (d && d->level != level) sw_h5_deflate_free(zs), d = NULL;
-    if (!d) {
-        if (!(d = calloc(1, sizeof *d))) return SW_ENOMEM;
-        if (deflateInit2(&d->z, level, Z_DEFLATED, MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-            free(d);
-            return SW_ENOMEM;
-        }
-        d->level = level;
-        *zs = d;
-    } else if (deflateReset(&d->z) != Z_OK) {
-        return SW_ENOMEM;
-    }
-    d->z.next_in = (Bytef *)(uintptr_t)in;
-    d->z.avail_in = (uInt)n;
-    d->z.next_out = out;
-    d->z.avail_out = (uInt)*outlen;
-    if (deflate(&d->z, Z_FINISH) != Z_STREAM_END) return SW_EINVAL;
-    *outlen = (size_t)d->z.total_out;
-    return SW_OK;
 }
 
 /* ---- verifying ----------------------------------------------------------------------- */

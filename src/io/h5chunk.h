@@ -1,7 +1,7 @@
 /* h5chunk.h: the chunks of run files and checkpoints verified as stored: read raw
  * (H5Dread_chunk), their Fletcher-32 checked here in HDF5's exact format and deflated ones
  * inflated, without HDF5's copies, unshuffling and conversion (HDF5's own Fletcher-32,
- * H5checksum.c, sums a byte at a time). Also the deflate stream h5write.c's trials reuse.
+ * H5checksum.c, sums a byte at a time).
  * Files are written by HDF5's own pipeline (h5write.c); any HDF5 reader reads them without
  * plugins. */
 #ifndef SW_H5CHUNK_H
@@ -17,14 +17,6 @@
  * that is 0 modulo 65535 is 0 only when every byte is 0 and 0xffff otherwise. The same value
  * for every input, computed some hundred words at a time. */
 uint32_t sw_h5_fletcher32(const void *data, size_t len);
-
-/* zlib's deflate as HDF5's filter and compress2 make it (windowBits 15, memLevel 8, the
- * default strategy: the same bytes) of n bytes at in into out (*outlen: its room, then the
- * bytes made; h5write.c's trials judge by their length), with a stream made once in *zs for `level` and reset for each use (zlib's
- * set-up, 270 KB of tables, cost more than deflating 4 KiB). SW_OK, SW_ENOMEM, or SW_EINVAL
- * when out is too small. */
-int sw_h5_deflate(void **zs, int level, const void *in, size_t n, void *out, size_t *outlen);
-void sw_h5_deflate_free(void **zs);
 
 /* Buffers for sw_h5_check_chunks, reused from dataset to dataset (the pages of one buffer
  * are faulted in once per file); zero-initialise, free with sw_h5_chunk_bufs_free. */

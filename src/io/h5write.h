@@ -64,8 +64,6 @@ typedef struct {
     hid_t plists[3];    /* the file's property lists, made once (0: not yet; h5write.c's own,
                            closed by sw_h5w_finish): link creation, and dataset creation
                            without and with deflate */
-    void *zs;           /* a deflate stream for the trials, made once and reset for each
-                           (h5chunk.c's sw_h5_deflate; freed by sw_h5w_finish) */
     void *chunk;        /* one chunk and its checksum, as written by H5Dwrite_chunk (at most
                            256 KiB + 4; made once, freed by sw_h5w_finish) */
     size_t chunk_size;
@@ -100,8 +98,8 @@ int sw_h5w_attr_created(sw_h5w *w, hid_t loc);
 hid_t sw_h5w_group(sw_h5w *w, hid_t loc, const char *name);
 
 /* Dataset `name` under loc (intermediate groups created), written from buf. With
- * w->compress large ones are shuffled and deflated where it pays (by 1.3x or more, judged
- * on their first 4 KiB; all of them with w->compress_all); with w->checksum every non-empty one is
+ * w->compress large ones are shuffled and deflated where it pays (by 1.3x or more, as
+ * estimated from a sample spread over each; all of them with w->compress_all); with w->checksum every non-empty one is
  * chunked and gets Fletcher-32 last, so the checksum covers the bytes as stored. _dset
  * returns the open dataset (the caller closes it); _array closes it after setting its
  * long_name attribute (when not NULL). */

@@ -513,7 +513,7 @@ int sw_h5_write_run(const char *dir, const sw_run_meta *meta, const sw_config *c
         return SW_EINVAL;
     }
     sw_h5w w = {final, err, errlen, SW_OK, true, cfg->record.compress != SW_COMPRESS_NONE, {0, NULL},
-                cfg->record.compress == SW_COMPRESS_DEFLATE, cfg->record.deflate_level, {0, 0, 0}, NULL, NULL, 0};
+                cfg->record.compress == SW_COMPRESS_DEFLATE, cfg->record.deflate_level, {0, 0, 0}, NULL, 0};
     int full = result->status != SW_RUN_FAILED;
     if (check_result(&w, cfg, result, full)) return w.rc;
 

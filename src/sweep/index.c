@@ -611,7 +611,7 @@ int sw_h5_write_index(const char *dir, const sw_index_spec *spec, char *err, siz
         sw_set_error(err, errlen, "path too long: %s", dir);
         return SW_EINVAL;
     }
-    sw_h5w w = {final, err, errlen, SW_OK, false, true, {0, NULL}, false, 0, {0, 0, 0}, NULL, NULL, 0};
+    sw_h5w w = {final, err, errlen, SW_OK, false, true, {0, NULL}, false, 0, {0, 0, 0}, NULL, 0};
     char **listed = NULL;
     int n = spec->n_runs;
     if (!spec->run_ids && (n = sw_h5_list_runs(dir, &listed)) < 0) {
