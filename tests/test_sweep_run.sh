@@ -378,9 +378,9 @@ base:
 grid:
   seed: [1, 2]
 YAML
-    # seconds of "roughly 1m05s" / "roughly 7s" in a --dry-run listing
-    estimate_of() { sed -n 's/.*roughly \([0-9hms]*\) on.*/\1/p' "$1" |
-        awk '{ t = 0; s = $0; while (match(s, /^[0-9]+[hms]/)) { n = substr(s, 1, RLENGTH - 1); u = substr(s, RLENGTH, 1);
+    # seconds of "roughly 1m05s" / "roughly 7.3s" in a --dry-run listing
+    estimate_of() { sed -n 's/.*roughly \([0-9.hms]*\) on.*/\1/p' "$1" |
+        awk '{ t = 0; s = $0; while (match(s, /^[0-9.]+[hms]/)) { n = substr(s, 1, RLENGTH - 1); u = substr(s, RLENGTH, 1);
                t += n * (u == "h" ? 3600 : u == "m" ? 60 : 1); s = substr(s, RLENGTH + 1) } print t }'; }
     "$SWEEP" est.yaml -o fresh --dry-run -j 1 > dry1.txt 2>&1
     check "--dry-run exits 0" test $? = 0

@@ -167,7 +167,10 @@ void sw_sweep_print_plan(const sw_sweep_spec *spec, int threads, const char *dir
     double floor_s = longest / speed.flops_per_second;
     if (seconds < floor_s) seconds = floor_s;
     char d[32], how[512];
-    sw_format_duration(seconds, d, sizeof d);
+    if (seconds < 9.95) /* a whole-second figure would say "0s" for most single runs */
+        snprintf(d, sizeof d, "%.1fs", seconds);
+    else
+        sw_format_duration(seconds, d, sizeof d);
     sw_speed_describe(&speed, spec, dir, how, sizeof how);
     fprintf(f, "\ntotal: %d run%s, %.1f GFLOP; roughly %s on %d thread%s\n(%s)\n", spec->n_runs,
             sw_plural(spec->n_runs), total / 1e9, d, t, sw_plural(t), how);

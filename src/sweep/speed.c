@@ -142,8 +142,8 @@ void sw_speed_describe(const sw_speed *s, const sw_sweep_spec *spec, const char 
                  sw_plural(s->runs), dir);
         break;
     case SW_SPEED_PROBE:
-        snprintf(out, outlen, "%.1f GFLOP/s per thread, measured by training run %d (%s) on one thread for %.1f s of CPU time", g,
-                 s->probe_run + 1, spec->runs[s->probe_run].id, s->probe_seconds);
+        snprintf(out, outlen, "%.1f GFLOP/s per thread, measured by training run %d (%s) on one thread for %.*f s of CPU time", g,
+                 s->probe_run + 1, spec->runs[s->probe_run].id, s->probe_seconds < 1 ? 2 : 1, s->probe_seconds);
         break;
     default:
         snprintf(out, outlen, "assuming ~%.0f GFLOP/s per thread: nothing could be measured", g);
