@@ -287,7 +287,7 @@ static void choose_chunks(int rank, const hsize_t *dims, size_t elem, hsize_t *c
  * end weigh too much. */
 #define ESTIMATE_RUNS 16
 #define ESTIMATE_RUN 128
-#define ESTIMATE_MAX_ELEM 16 /* larger elements (long fixed strings) are not sampled */
+#define ESTIMATE_MAX_ELEM 16 /* larger elements (long fixed strings) are deflated unsampled */
 
 /* Whether shuffle+deflate would shrink the array at buf (n elements of mtype, stored as
  * ftype) by at least DEFLATE_MIN_RATIO, estimated from the sampled elements as stored: the
