@@ -16,7 +16,7 @@ SWEEP=$(realpath "${1:?usage: bench_stop.sh SWEEP [REPEATS]}")
 REPEATS=${2:-5}
 PY=/usr/bin/python3
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap '[ "$BASHPID" = "$$" ] && rm -rf "$work"' EXIT # not in a signalled child (testlib.sh)
 cd "$work" || exit 1
 cat > long.yaml <<'YAML'
 name: long-epoch

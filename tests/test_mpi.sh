@@ -107,6 +107,7 @@ grid:
   seed: [1, 2, 3, 4]
 YAML
     "$SWEEP" mid.yaml -j 2 -o midref -q
+    : > err.txt # emptied here: await_hold must not find the hold line of the sweep above
     "${MPIRUN2[@]}" "${HOLD[@]}" -x SWEEP_TEST_HOLD=run:1 "$SWEEP" mid.yaml -j 1 -o midint > out.txt 2> err.txt &
     mp=$!
     check "held under MPI once a first run finished" await_hold err.txt $mp
@@ -174,7 +175,7 @@ shard)
     }
     release_lock() { [ -n "$holder" ] || return 0; kill $holder 2> /dev/null; wait $holder 2> /dev/null; holder=; }
     holder=
-    trap 'release_lock; rm -rf "$work"' EXIT   # testlib's trap, and no holder left behind
+    trap '[ "$BASHPID" = "$$" ] && { release_lock; rm -rf "$work"; }' EXIT   # testlib's trap, and no holder left behind
     check "an exclusive lock held on sh/.sweep.lock" hold_lock -x
     "$SWEEP" tiny.yaml -j 1 -o sh --shard 0/2 > out.txt 2> err.txt
     check "shard refused beside a whole sweep (exit 2)" test $? = 2

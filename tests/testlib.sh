@@ -4,7 +4,10 @@
 HERE=$(cd "$(dirname "${BASH_SOURCE[1]}")" && pwd)
 PY=/usr/bin/python3
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# Only this shell removes it: bash runs the EXIT trap also in a child forked for `CMD &` when
+# a signal ends that child before it execs CMD (a test that signals a sweep it has just
+# started), and that child would remove the directory the test still works in.
+trap '[ "$BASHPID" = "$$" ] && rm -rf "$work"' EXIT
 cd "$work" || exit 1
 passed=0 failed=0
 
