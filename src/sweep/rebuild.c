@@ -150,6 +150,59 @@ static int rebuild_search(const char *dir, const manifest *m, FILE *diag, sw_swe
     return rc;
 }
 
+/* The run ids of the n run files `names` (their names without ".h5"), for a directory
+ * without a manifest; NULL when n is 0 or memory runs out. The caller frees them with
+ * sw_h5_free_names(ids, n). */
+static char **ids_of_files(char **names, int n)
+{
+    char **ids = n > 0 ? calloc((size_t)n, sizeof *ids) : NULL;
+    for (int k = 0; k < n && ids; k++)
+        if (!(ids[k] = strndup(names[k], strlen(names[k]) - 3))) {
+            sw_h5_free_names(ids, k);
+            ids = NULL;
+        }
+    return ids;
+}
+
+/* What sw_sweep_rebuild_index decides again from the files for the index: a search's
+ * points, a pbt population, a stopping plan's decisions (each where the manifest has one). */
+typedef struct {
+    sw_sweep_spec *search_spec;
+    sw_search_index search;
+    sw_pbt_index pbt;
+    sw_stop_plan plan;
+    sw_stop_outcome stop_out;
+    sw_index_decisions dec;
+} rebuilt_plans;
+
+static void rebuilt_plans_free(rebuilt_plans *r)
+{
+    sw_search_index_free(&r->search);
+    sw_pbt_index_free(&r->pbt);
+    sw_sweep_spec_free(r->search_spec);
+    sw_stop_outcome_free(&r->stop_out);
+    sw_stop_plan_free(&r->plan);
+}
+
+/* Decides a search's points, a pbt population and a stopping plan's decisions again from
+ * the manifest m and the files of dir, and points ix at them. SW_OK or SW_ENOMEM. */
+static int rebuild_plans(const char *dir, const manifest *m, FILE *diag, rebuilt_plans *r, sw_index_spec *ix)
+{
+    int rc = rebuild_search(dir, m, diag, &r->search_spec, &r->search);
+    if (rc) return rc;
+    if (r->search.active) ix->search = &r->search.s;
+    if (r->search.active && r->search_spec->search.kind == SW_SEARCH_PBT) { /* decided again from the files */
+        if ((rc = sw_pbt_index_init(&r->pbt, r->search_spec, dir))) return rc;
+        ix->pbt = &r->pbt.index;
+    }
+    bool tpe = r->search_spec && r->search_spec->search.kind == SW_SEARCH_TPE;
+    if (m->has_stop) {
+        if ((rc = rebuild_decisions(dir, m, tpe, &r->plan, &r->stop_out, &r->dec))) return rc;
+        ix->decisions = &r->dec;
+    }
+    return SW_OK;
+}
+
 int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, int *damaged, char *err, size_t errlen)
 {
     int rc = sw_h5_init(err, errlen);
@@ -173,20 +226,11 @@ int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, int *damag
     }
     /* The rows: the manifest's runs in grid order, else every run file present by name. */
     int n_ids = got == 1 ? m.n : n_files;
-    if (got != 1 && n_files > 0 && (listed_ids = calloc((size_t)n_files, sizeof *listed_ids)))
-        for (int k = 0; k < n_files && listed_ids; k++)
-            if (!(listed_ids[k] = strndup(names[k], strlen(names[k]) - 3))) {
-                sw_h5_free_names(listed_ids, k);
-                listed_ids = NULL;
-            }
+    if (got != 1) listed_ids = ids_of_files(names, n_files);
     const char *const *ids = got == 1 ? (const char *const *)m.ids : (const char *const *)listed_ids;
     sw_index_cache *cache = sw_index_cache_create(n_ids);
     dir_reading rd = {0};
-    sw_stop_plan plan = {0};
-    sw_stop_outcome stop_out = {0};
-    sw_sweep_spec *search_spec = NULL;
-    sw_search_index search = {0};
-    sw_pbt_index pbt = {0};
+    rebuilt_plans plans = {0};
     if (!cache || (n_ids > 0 && !ids)) {
         snprintf(err, errlen, "out of memory");
         rc = SW_ENOMEM;
@@ -205,25 +249,10 @@ int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, int *damag
     ix.run_ids = ids;
     ix.n_runs = n_ids;
     ix.cache = cache;
-    if (got == 1 && (rc = rebuild_search(dir, &m, diag, &search_spec, &search))) {
+    if (got == 1 && (rc = rebuild_plans(dir, &m, diag, &plans, &ix))) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
-    if (search.active) ix.search = &search.s;
-    if (search.active && search_spec->search.kind == SW_SEARCH_PBT) { /* decided again from the files */
-        if ((rc = sw_pbt_index_init(&pbt, search_spec, dir))) {
-            snprintf(err, errlen, "out of memory");
-            goto out;
-        }
-        ix.pbt = &pbt.index;
-    }
-    sw_index_decisions dec;
-    bool tpe = search_spec && search_spec->search.kind == SW_SEARCH_TPE;
-    if (got == 1 && m.has_stop && (rc = rebuild_decisions(dir, &m, tpe, &plan, &stop_out, &dec))) {
-        snprintf(err, errlen, "out of memory");
-        goto out;
-    }
-    if (got == 1 && m.has_stop) ix.decisions = &dec;
     int lock = sw_outdir_index_lock(dir, err, errlen);
     if (lock < 0) {
         rc = lock;
@@ -242,11 +271,7 @@ int sw_sweep_rebuild_index(const char *dir, FILE *report, FILE *diag, int *damag
     }
 out:
     if (damaged) *damaged = rd.damaged;
-    sw_search_index_free(&search);
-    sw_pbt_index_free(&pbt);
-    sw_sweep_spec_free(search_spec);
-    sw_stop_outcome_free(&stop_out);
-    sw_stop_plan_free(&plan);
+    rebuilt_plans_free(&plans);
     free(rd.name);
     sw_index_cache_free(cache);
     sw_h5_free_names(listed_ids, listed_ids ? n_files : 0);
