@@ -23,7 +23,6 @@
 #include "optim.h"
 #include "torch_ref.h"
 
-
 /* The file's groups, as the generator writes them: /<head>/<cell>_L<layers>[_dropout]. */
 static const struct {
     const char *name;

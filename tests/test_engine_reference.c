@@ -22,7 +22,6 @@
 #include "optim.h"
 #include "torch_ref.h"
 
-
 static void check_group(const char *group, sw_cell_kind cell, int L)
 {
     const int I = 10, H = 16, T = 7, B = 4;

@@ -21,7 +21,6 @@
 #include "model.h"
 #include "torch_ref.h"
 
-
 static const struct {
     const char *name;
     sw_target_kind head;

@@ -32,7 +32,6 @@
 
 static char scratch[512];
 
-
 /* ---- raw readers ---------------------------------------------------------------- */
 
 static char *raw_str_attr(hid_t loc, const char *obj, const char *name)

@@ -20,7 +20,6 @@
 #include "common.h"
 #include "valuelist.h"
 
-
 /* Enum fields are read and written through int pointers; gcc gives these enums the size
  * of an int, and the build would silently corrupt neighbouring fields if that changed. */
 _Static_assert(sizeof(sw_task_kind) == sizeof(int), "enum size");
@@ -383,7 +382,6 @@ void sw_config_defaults(sw_config *cfg)
 
 /* ---- scalar parsing ---------------------------------------------------------- */
 
-
 /* "an integer from 1 to 1024", "a number in [0, 1)", "true or false", ... */
 static void describe_allowed(const sw_key_info *k, char *out, size_t outlen)
 {
@@ -469,7 +467,6 @@ bool sw_key_in_range(const sw_key_info *k, double v)
     if (k->max_exclusive ? !(v < k->max) : !(v <= k->max)) return false;
     return true;
 }
-
 
 /* Describes what the user wrote for a wrong-type message: quoted text is a string. */
 static void describe_given(const char *text, bool quoted, char *out, size_t outlen)

@@ -171,8 +171,6 @@ int sw_task_data_make(sw_task_data *d, const sw_task_config *task, int probe_siz
 /* NULL-tolerant; leaves *d zeroed. */
 void sw_task_data_free(sw_task_data *d);
 
-
-
 /* Generates n sequences of a synthetic `task` (not file) from stream `stream` of `seed`
  * into d (allocated here; release with sw_dataset_free). Returns SW_OK or SW_ENOMEM. */
 int sw_dataset_generate(sw_dataset *d, const sw_task_config *task, int n, uint64_t seed,
