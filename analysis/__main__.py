@@ -65,156 +65,166 @@ def _filters(p):
                         "first for runs of several sweeps); runs that share them are averaged over")
 
 
+def _arg(*flags, **kw):
+    """One argument of a command: add_argument's flags and keywords, kept for the table."""
+    return flags, kw
+
+
+DIR_OR_RUN = _arg("dir", metavar="DIR", help="sweep output directory (or one run file)")
+INDEX_DIR = _arg("dir", metavar="DIR", help="sweep output directory (its sweep.h5)")
+LAYER = _arg("--layer", type=int, default=-1, help="layer, from 0; -1 = last (default)")
+PANEL = _arg("--panel", metavar="KEY", help="one panel per value of KEY (default task.kind when it varies; "
+                                            "'none' for one panel)")
+
+
+def _commands():
+    """The subcommands, one row each: name, the function that runs it, its one-line help, its
+    description, its arguments in order, whether it takes the run filters (--where, --by) and
+    the PNG it writes by default (None: no --out/--dpi of _common). Extra keywords go to
+    add_parser. build_parser turns the rows into parsers."""
+    return [
+        dict(name="curves", func=cmd_curves, png="curves.png", filters=True,
+             help="train/test loss and accuracy per epoch, mean and min-max band over seeds",
+             description="2x2 panels: train loss, test loss, train accuracy, test accuracy per "
+                         "epoch; with a validation set (task.val_size) 2x3, the third column "
+                         "validation loss and accuracy (what chose the best epoch). One line per "
+                         "configuration (the mean over its seeds) with a band from the minimum to "
+                         "the maximum; a cross where a run stopped early. Runs selected by their "
+                         "test loss (regression: adding) get the loss panels only (one row: train, "
+                         "test and, with a validation set, validation loss), lower is better; a "
+                         "task's baseline loss (adding 1/6, copy 10 ln 8/(T+20)) is a dashed line.",
+             args=[DIR_OR_RUN]),
+        dict(name="hidden", func=cmd_hidden, png="hidden.png",
+             help="4x4 hidden-unit trajectories and unit classes of one run",
+             description="Trajectories h_t of 16 hidden units on one probe sequence, and every "
+                         "unit of the layer classified (over all probe sequences) as accumulator, "
+                         "transient, oscillator or other; counts and the accumulators' "
+                         "correlations are printed.",
+             epilog=_hidden_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter,
+             args=[_arg("run", metavar="RUN.h5", help="a run file (a directory: its first run with results)"),
+                   LAYER,
+                   _arg("--probe", type=int, default=0, help="probe sequence to draw (default 0)"),
+                   _arg("--weights", choices=("best", "final"), default="best",
+                        help="hidden states computed with the best-epoch or final weights (default best)"),
+                   _arg("--first-unit", type=int, default=0, metavar="U", help="draw units U..U+15 (default 0)")]),
+        dict(name="gradients", func=cmd_gradients, png="gradients.png", filters=True,
+             help="||dl/dh_t|| against t on a log axis; --run: heatmap epoch x t",
+             description="The norm of the loss gradient reaching h_t (/gradients/dloss_dh_norm) "
+                         "at the last recorded epoch, one line per configuration (geometric "
+                         "mean over seeds; zeros are left out), one panel per task.kind when it "
+                         "varies. With --run, a heatmap recorded epoch x t of one run. "
+                         "--wrt input draws the gradient reaching the inputs x_t instead "
+                         "(/gradients/dloss_dx_norm), comparable across every cell.",
+             args=[DIR_OR_RUN,
+                   _arg("--run", metavar="RUN_ID|RUN.h5", help="heatmap epoch x t of this run instead"),
+                   LAYER,
+                   _arg("--wrt", choices=("hidden", "input"), default="hidden",
+                        help="the gradient reaching each layer's h_t (default; --layer picks the layer) or "
+                             "the one reaching the inputs x_t (/gradients/dloss_dx_norm): the same measure for "
+                             "every cell, where a transformer's top layer gets no gradient before the last step"),
+                   _arg("--align", choices=("end", "start"), default="end",
+                        help="x axis: steps before the end T-1-t (default; lines of different T line up "
+                             "where the loss is) or time step t"),
+                   PANEL]),
+        dict(name="vanishing", func=cmd_vanishing, png="vanishing.png", filters=True,
+             help="best test accuracy (or MSE) against sequence length per cell, std over seeds",
+             description="Best test accuracy (%%) against the sequence length (log axis), one "
+                         "line per cell, error bars = standard deviation over seeds, one panel "
+                         "per task.kind when it varies. A panel of runs selected by their test "
+                         "loss (regression: adding) plots the best test MSE, lower is better, with "
+                         "the baseline dashed.",
+             args=[_arg("dir", metavar="DIR", help="sweep output directory"),
+                   _arg("--x", default="task.seq_len", metavar="KEY", help="x axis key (default task.seq_len)"),
+                   PANEL]),
+        dict(name="rungs", func=cmd_rungs, png="rungs.png",
+             help="early stopping: each run's metric per rung, promoted or stopped, cutoffs",
+             description="The decisions of an early-stopping sweep (sweep.h5 /decisions): one panel "
+                         "per bracket, the rung's epoch on x, each run's metric there on y; promoted "
+                         "runs green, stopped runs red crosses, each rung's cutoff a black dash. "
+                         "Prints the account per rung (runs, promoted, stopped, cutoff).",
+             args=[INDEX_DIR]),
+        dict(name="search", func=cmd_search, png="search.png",
+             help="a sampled search: each point's metric and the best so far, by round",
+             description="The points of a sampled search (sweep.h5 /search) in the order they were "
+                         "chosen: each point's metric (the mean of its runs), colored by round (a tpe "
+                         "search's rounds are chosen from the results of every earlier point), and "
+                         "the best so far. Prints the best so far at 1, 2, 4, ... points and at each "
+                         "round's end.",
+             args=[INDEX_DIR]),
+        dict(name="pbt", func=cmd_pbt, png="pbt.png",
+             help="a pbt search: every member's metric per epoch with its exploits, and a key's schedule",
+             description="A pbt search (sweep.h5 /pbt and the members' files): every member's selection "
+                         "metric per epoch, each exploit drawn as a jump at its barrier to the donor's "
+                         "value, the best member in black; and the values of one key of the space per "
+                         "epoch (--key, default train.lr), the best member's schedule in black.",
+             args=[INDEX_DIR,
+                   _arg("--key", default="train.lr",
+                        help="the key of the space whose schedule is drawn (default train.lr)")]),
+        dict(name="attention", func=cmd_attention, png="attention.png",
+             help="heatmaps of a transformer run's attention weights [T, T], one per head",
+             description="The attention weights of one transformer run (/probe/attention_final, "
+                         "or /probe/attention_best with --best), averaged over the probe sequences: "
+                         "one heatmap per head of one layer, query step t down, key step across, "
+                         "keys after the query (the causal mask) blank. Of a directory, the first "
+                         "run (after --where) with attention maps is drawn. Exit 2 when no run has "
+                         "them (recurrent cells record none).",
+             args=[DIR_OR_RUN,
+                   _arg("--where", action="append", metavar="KEY=V[,V...]", default=[],
+                        help="keep only runs whose config KEY (dotted or short) has one of the values "
+                             "(repeatable)"),
+                   LAYER,
+                   _arg("--head", type=int, default=None, help="only this head, from 0 (default: every head)"),
+                   _arg("--best", action="store_true", help="the best-epoch weights' maps instead of the final ones")]),
+        dict(name="report", func=cmd_report, png=None,
+             help="one self-contained HTML page about a sweep: DIR/report.html",
+             description="Writes DIR/report.html (of several directories: --out FILE) with their "
+                         "runs kept apart by sweep and by every key that differs: the sweep's name, "
+                         "description, config, run counts, "
+                         "versions; the best-epoch table of `sweep summarize` (sortable); the best "
+                         "metric against each swept key, learning curves, gradient flow, hidden units "
+                         "of one run, attention maps of one transformer run, parallel coordinates for "
+                         "searches over numeric keys; failed and "
+                         "diverged runs with their errors. One file with every figure inside, no "
+                         "network needed to open it. Works on a directory a sweep is still writing.",
+             args=[_arg("dir", metavar="DIR", nargs="+",
+                        help="sweep output directory; several to compare sweeps in one page (then --out is needed)"),
+                   _arg("--out", "-o", metavar="FILE", help="where to write the page (default DIR/report.html)"),
+                   _arg("--run", metavar="RUN_ID", help="the run whose hidden units are shown (default: the best)"),
+                   _arg("--sweep", metavar="PATH", help="the sweep program that prints the table (default: "
+                                                        "$SWEEP_BIN, then sweep on the PATH)"),
+                   _arg("--dpi", type=int, default=80, help="resolution of the figures (default 80)"),
+                   _arg("--quiet", "-q", action="store_true", help="print nothing but errors"),
+                   _arg("--watch", action="store_true",
+                        help="keep the page current while other processes write DIR (shards, MPI ranks, array "
+                             "tasks): poll, rewrite when something changed, end when the sweep is complete; never "
+                             "takes the sweep's lock. The page reloads itself until then"),
+                   _arg("--report-every", metavar="SECONDS", type=float, default=60.0,
+                        help="with --watch (or --live): the longest time between two rewrites while something "
+                             "changes; a run that finished is shown at once (default 60)"),
+                   _arg("--live", action="store_true",
+                        help="the sweep's own live report (`sweep CONFIG --report` starts it): events on standard "
+                             "input, see analysis/live.py")]),
+    ]
+
+
 def build_parser():
-    HIDDEN_EPILOG = _hidden_epilog()
     ap = argparse.ArgumentParser(
         prog=os.environ.get("SWEEP_ANALYSIS_PROG", "python3 -m analysis"),
         description="Figures from the HDF5 files written by sweep (docs/hdf5-layout.md).",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", metavar="COMMAND")
     sub.required = True
-
-    p = sub.add_parser("curves", help="train/test loss and accuracy per epoch, mean and min-max band over seeds",
-                       description="2x2 panels: train loss, test loss, train accuracy, test accuracy per "
-                                   "epoch; with a validation set (task.val_size) 2x3, the third column "
-                                   "validation loss and accuracy (what chose the best epoch). One line per "
-                                   "configuration (the mean over its seeds) with a band from the minimum to "
-                                   "the maximum; a cross where a run stopped early. Runs selected by their "
-                                   "test loss (regression: adding) get the loss panels only (one row: train, "
-                                   "test and, with a validation set, validation loss), lower is better; a "
-                                   "task's baseline loss (adding 1/6, copy 10 ln 8/(T+20)) is a dashed line.")
-    p.add_argument("dir", metavar="DIR", help="sweep output directory (or one run file)")
-    _filters(p)
-    _common(p, "curves.png")
-    p.set_defaults(func=cmd_curves)
-
-    p = sub.add_parser("hidden", help="4x4 hidden-unit trajectories and unit classes of one run",
-                       description="Trajectories h_t of 16 hidden units on one probe sequence, and every "
-                                   "unit of the layer classified (over all probe sequences) as accumulator, "
-                                   "transient, oscillator or other; counts and the accumulators' "
-                                   "correlations are printed.",
-                       epilog=HIDDEN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("run", metavar="RUN.h5", help="a run file (a directory: its first run with results)")
-    p.add_argument("--layer", type=int, default=-1, help="layer, from 0; -1 = last (default)")
-    p.add_argument("--probe", type=int, default=0, help="probe sequence to draw (default 0)")
-    p.add_argument("--weights", choices=("best", "final"), default="best",
-                   help="hidden states computed with the best-epoch or final weights (default best)")
-    p.add_argument("--first-unit", type=int, default=0, metavar="U",
-                   help="draw units U..U+15 (default 0)")
-    _common(p, "hidden.png")
-    p.set_defaults(func=cmd_hidden)
-
-    p = sub.add_parser("gradients", help="||dl/dh_t|| against t on a log axis; --run: heatmap epoch x t",
-                       description="The norm of the loss gradient reaching h_t (/gradients/dloss_dh_norm) "
-                                   "at the last recorded epoch, one line per configuration (geometric "
-                                   "mean over seeds; zeros are left out), one panel per task.kind when it "
-                                   "varies. With --run, a heatmap recorded epoch x t of one run. "
-                                   "--wrt input draws the gradient reaching the inputs x_t instead "
-                                   "(/gradients/dloss_dx_norm), comparable across every cell.")
-    p.add_argument("dir", metavar="DIR", help="sweep output directory (or one run file)")
-    p.add_argument("--run", metavar="RUN_ID|RUN.h5", help="heatmap epoch x t of this run instead")
-    p.add_argument("--layer", type=int, default=-1, help="layer, from 0; -1 = last (default)")
-    p.add_argument("--wrt", choices=("hidden", "input"), default="hidden",
-                   help="the gradient reaching each layer's h_t (default; --layer picks the layer) or "
-                        "the one reaching the inputs x_t (/gradients/dloss_dx_norm): the same measure for "
-                        "every cell, where a transformer's top layer gets no gradient before the last step")
-    p.add_argument("--align", choices=("end", "start"), default="end",
-                   help="x axis: steps before the end T-1-t (default; lines of different T line up "
-                        "where the loss is) or time step t")
-    p.add_argument("--panel", metavar="KEY", help="one panel per value of KEY (default task.kind when it varies; "
-                                                  "'none' for one panel)")
-    _filters(p)
-    _common(p, "gradients.png")
-    p.set_defaults(func=cmd_gradients)
-
-    p = sub.add_parser("vanishing", help="best test accuracy (or MSE) against sequence length per cell, std over seeds",
-                       description="Best test accuracy (%%) against the sequence length (log axis), one "
-                                   "line per cell, error bars = standard deviation over seeds, one panel "
-                                   "per task.kind when it varies. A panel of runs selected by their test "
-                                   "loss (regression: adding) plots the best test MSE, lower is better, with "
-                                   "the baseline dashed.")
-    p.add_argument("dir", metavar="DIR", help="sweep output directory")
-    p.add_argument("--x", default="task.seq_len", metavar="KEY", help="x axis key (default task.seq_len)")
-    p.add_argument("--panel", metavar="KEY", help="one panel per value of KEY (default task.kind when it varies; "
-                                                  "'none' for one panel)")
-    _filters(p)
-    _common(p, "vanishing.png")
-    p.set_defaults(func=cmd_vanishing)
-
-    p = sub.add_parser("rungs", help="early stopping: each run's metric per rung, promoted or stopped, cutoffs",
-                       description="The decisions of an early-stopping sweep (sweep.h5 /decisions): one panel "
-                                   "per bracket, the rung's epoch on x, each run's metric there on y; promoted "
-                                   "runs green, stopped runs red crosses, each rung's cutoff a black dash. "
-                                   "Prints the account per rung (runs, promoted, stopped, cutoff).")
-    p.add_argument("dir", metavar="DIR", help="sweep output directory (its sweep.h5)")
-    _common(p, "rungs.png")
-    p.set_defaults(func=cmd_rungs)
-
-    p = sub.add_parser("search", help="a sampled search: each point's metric and the best so far, by round",
-                       description="The points of a sampled search (sweep.h5 /search) in the order they were "
-                                   "chosen: each point's metric (the mean of its runs), colored by round (a tpe "
-                                   "search's rounds are chosen from the results of every earlier point), and "
-                                   "the best so far. Prints the best so far at 1, 2, 4, ... points and at each "
-                                   "round's end.")
-    p.add_argument("dir", metavar="DIR", help="sweep output directory (its sweep.h5)")
-    _common(p, "search.png")
-    p.set_defaults(func=cmd_search)
-
-    p = sub.add_parser("pbt", help="a pbt search: every member's metric per epoch with its exploits, and a key's schedule",
-                       description="A pbt search (sweep.h5 /pbt and the members' files): every member's selection "
-                                   "metric per epoch, each exploit drawn as a jump at its barrier to the donor's "
-                                   "value, the best member in black; and the values of one key of the space per "
-                                   "epoch (--key, default train.lr), the best member's schedule in black.")
-    p.add_argument("dir", metavar="DIR", help="sweep output directory (its sweep.h5)")
-    p.add_argument("--key", default="train.lr", help="the key of the space whose schedule is drawn (default train.lr)")
-    _common(p, "pbt.png")
-    p.set_defaults(func=cmd_pbt)
-
-    p = sub.add_parser("attention", help="heatmaps of a transformer run's attention weights [T, T], one per head",
-                       description="The attention weights of one transformer run (/probe/attention_final, "
-                                   "or /probe/attention_best with --best), averaged over the probe sequences: "
-                                   "one heatmap per head of one layer, query step t down, key step across, "
-                                   "keys after the query (the causal mask) blank. Of a directory, the first "
-                                   "run (after --where) with attention maps is drawn. Exit 2 when no run has "
-                                   "them (recurrent cells record none).")
-    p.add_argument("dir", metavar="DIR", help="sweep output directory (or one run file)")
-    p.add_argument("--where", action="append", metavar="KEY=V[,V...]", default=[],
-                   help="keep only runs whose config KEY (dotted or short) has one of the values (repeatable)")
-    p.add_argument("--layer", type=int, default=-1, help="layer, from 0; -1 = last (default)")
-    p.add_argument("--head", type=int, default=None, help="only this head, from 0 (default: every head)")
-    p.add_argument("--best", action="store_true", help="the best-epoch weights' maps instead of the final ones")
-    _common(p, "attention.png")
-    p.set_defaults(func=cmd_attention)
-
-    p = sub.add_parser("report", help="one self-contained HTML page about a sweep: DIR/report.html",
-                       description="Writes DIR/report.html (of several directories: --out FILE) with their "
-                                   "runs kept apart by sweep and by every key that differs: the sweep's name, "
-                                   "description, config, run counts, "
-                                   "versions; the best-epoch table of `sweep summarize` (sortable); the best "
-                                   "metric against each swept key, learning curves, gradient flow, hidden units "
-                                   "of one run, attention maps of one transformer run, parallel coordinates for "
-                                   "searches over numeric keys; failed and "
-                                   "diverged runs with their errors. One file with every figure inside, no "
-                                   "network needed to open it. Works on a directory a sweep is still writing.")
-    p.add_argument("dir", metavar="DIR", nargs="+",
-                   help="sweep output directory; several to compare sweeps in one page (then --out is needed)")
-    p.add_argument("--out", "-o", metavar="FILE", help="where to write the page (default DIR/report.html)")
-    p.add_argument("--run", metavar="RUN_ID", help="the run whose hidden units are shown (default: the best)")
-    p.add_argument("--sweep", metavar="PATH", help="the sweep program that prints the table (default: $SWEEP_BIN, "
-                                                   "then sweep on the PATH)")
-    p.add_argument("--dpi", type=int, default=80, help="resolution of the figures (default 80)")
-    p.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
-    p.add_argument("--watch", action="store_true",
-                   help="keep the page current while other processes write DIR (shards, MPI ranks, array tasks): "
-                        "poll, rewrite when something changed, end when the sweep is complete; never takes the "
-                        "sweep's lock. The page reloads itself until then")
-    p.add_argument("--report-every", metavar="SECONDS", type=float, default=60.0,
-                   help="with --watch (or --live): the longest time between two rewrites while something "
-                        "changes; a run that finished is shown at once (default 60)")
-    p.add_argument("--live", action="store_true",
-                   help="the sweep's own live report (`sweep CONFIG --report` starts it): events on standard "
-                        "input, see analysis/live.py")
-    p.set_defaults(func=cmd_report)
+    for c in _commands():
+        c = dict(c)
+        func, png, filters, args = c.pop("func"), c.pop("png"), c.pop("filters", False), c.pop("args")
+        p = sub.add_parser(c.pop("name"), **c)
+        for flags, kw in args:
+            p.add_argument(*flags, **kw)
+        if filters:
+            _filters(p)
+        if png:
+            _common(p, png)
+        p.set_defaults(func=func)
     return ap
 
 
