@@ -81,9 +81,7 @@ YAML
     # take another before the stop, however fast the machine (without the hold, with tiny
     # runs, a rank could, legitimately, and the count below would be a race)
     HOLD=(-x SWEEP_TEST_RELEASE="$RELEASE")
-    # emptied here, not by the child: the sweep above wrote "diverged lr=1e30" into err.txt, and
-    # the wait below must not release this one's holds on that line before its ranks start
-    : > err.txt
+    : > err.txt # emptied by the parent (testlib.sh, "Test holds"): the sweep above wrote "diverged lr=1e30" in it
     "${MPIRUN2[@]}" "${HOLD[@]}" -x SWEEP_TEST_HOLD=epoch:1 "$SWEEP" div.yaml -o f -j 1 --fail-fast > out.txt 2> err.txt &
     mp=$!
     check "--fail-fast under MPI: the divergence reported" await 120 "rank 0's line for the diverged run" \
@@ -93,8 +91,10 @@ YAML
     rm -f "$RELEASE"
     check "--fail-fast under MPI: exit 1" test $st = 1
     check "--fail-fast under MPI: the rest not started" has err.txt "not started because of --fail-fast"
-    check "--fail-fast under MPI: at most one run per rank" test "$(ls f | grep -c '^lr=.*\.h5$')" -le 2 ||
-        { ls f; sed 's/^/    | /' err.txt | head -20; }
+    one_run_per_rank() { # else shows the files and the log
+        [ "$(ls f | grep -c '^lr=.*\.h5$')" -le 2 ] || { ls f; sed 's/^/    | /' err.txt | head -20; false; }
+    }
+    check "--fail-fast under MPI: at most one run per rank" one_run_per_rank
     # Ctrl-C on mpirun (it sends SIGTERM to every rank, SIGKILL a little later): whatever
     # the ranks manage, nothing incomplete looks complete, and the same command resumes to
     # the files of an uninterrupted sweep. Each rank holds once it has counted a finished run
@@ -111,7 +111,7 @@ grid:
   seed: [1, 2, 3, 4]
 YAML
     "$SWEEP" mid.yaml -j 2 -o midref -q
-    : > err.txt # emptied here: await_hold must not find the hold line of the sweep above
+    : > err.txt # emptied by the parent (testlib.sh, "Test holds")
     "${MPIRUN2[@]}" "${HOLD[@]}" -x SWEEP_TEST_HOLD=run:1 "$SWEEP" mid.yaml -j 1 -o midint > out.txt 2> err.txt &
     mp=$!
     check "held under MPI once a first run finished" await_hold err.txt $mp

@@ -44,7 +44,7 @@ has_checkpoint() { ls "$1" 2> /dev/null | grep -q '\.ckpt$'; }
 # (EVENT:N, e.g. checkpoint:4 after its 4th checkpoint, step:40 after its 40th training step).
 start() {
     local dir=$1 hold=$2; shift 2
-    : > err.txt # emptied here, not by the child: await_hold must not find an earlier sweep's hold line
+    : > err.txt # emptied by the parent (testlib.sh, "Test holds"): every start writes err.txt
     env SWEEP_TEST_CHECKPOINTS=unthrottled SWEEP_TEST_HOLD=$hold SWEEP_TEST_RELEASE="$RELEASE" \
         setsid "$SWEEP" r.yaml -o "$dir" "$@" > out.txt 2> err.txt &
     pid=$!

@@ -223,7 +223,7 @@ grid:
 YAML
     # held once the first run has finished: the other thread's run stops at the end of its
     # epoch, and four runs are not started
-    : > err.txt # emptied by the parent: what is awaited in it must be this sweep's (testlib.sh)
+    : > err.txt # emptied by the parent (testlib.sh, "Test holds")
     env SWEEP_TEST_HOLD=run:1 SWEEP_TEST_RELEASE="$RELEASE" "$SWEEP" slow.yaml -o s -j 2 > out.txt 2> err.txt &
     pid=$!
     check "held after a first run finished" await_hold err.txt $pid
@@ -247,7 +247,7 @@ YAML
     # held (at the end of an epoch or after a training step, before the stop check) until the
     # process ends, so only quitting at once ends it
     rm -f "$RELEASE"
-    : > err2.txt # emptied by the parent (as above)
+    : > err2.txt # emptied by the parent (testlib.sh, "Test holds")
     env SWEEP_TEST_HOLD=epoch:1 SWEEP_TEST_RELEASE="$RELEASE" "$SWEEP" slow.yaml -o l -j 2 > out.txt 2> err2.txt &
     pid=$!
     took_sigint() { grep -q "sweep: interrupted (SIGINT)" err2.txt; }

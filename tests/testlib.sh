@@ -38,7 +38,10 @@ await() {
 # SWEEP_TEST_RELEASE="$RELEASE" in its environment stops at that event (a checkpoint written,
 # a run's file written, an epoch completed), says so on stderr, and stays in that state until
 # `release`, however fast or slow the machine. Start it with `env` (`env SWEEP_TEST_HOLD=run:1
-# SWEEP_TEST_RELEASE="$RELEASE" "$SWEEP" ... &`) so that $! is the sweep's own pid.
+# SWEEP_TEST_RELEASE="$RELEASE" "$SWEEP" ... &`) so that $! is the sweep's own pid. A file
+# such a sweep writes (`2> err.txt &`) is emptied by its child only once the child runs: use a
+# new name, or empty it first (`: > err.txt`), so that a wait on it never finds an earlier
+# sweep's line and signals or releases the new one before it has started.
 RELEASE=$work/release
 release() { : > "$RELEASE"; }
 

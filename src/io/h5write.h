@@ -99,10 +99,10 @@ hid_t sw_h5w_group(sw_h5w *w, hid_t loc, const char *name);
 
 /* Dataset `name` under loc (intermediate groups created), written from buf. With
  * w->compress large ones are shuffled and deflated where it pays (by 1.3x or more, as
- * estimated from a sample spread over each; all of them with w->compress_all); with w->checksum every non-empty one is
- * chunked and gets Fletcher-32 last, so the checksum covers the bytes as stored. _dset
- * returns the open dataset (the caller closes it); _array closes it after setting its
- * long_name attribute (when not NULL). */
+ * estimated from a sample spread over each; all of them with w->compress_all); with
+ * w->checksum every non-empty one is chunked and gets Fletcher-32 last, so the checksum
+ * covers the bytes as stored. _dset returns the open dataset (the caller closes it); _array
+ * closes it after setting its long_name attribute (when not NULL). */
 hid_t sw_h5w_dset(sw_h5w *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int rank, const hsize_t *dims,
                   const void *buf);
 /* sw_h5w_dset for values deflate shrinks by less than 1.3x whatever they are: a trained
