@@ -966,6 +966,9 @@ static sw_dh_form incoming(sw_model_work *w, int l, int t, int b0, int b1, const
     return SW_DH_ADD;
 }
 
+/* The time loops below make no gradient into h_{-1} at t = 0: the initial state is zeros,
+ * not a parameter, and nothing read that product's result (1/T of the recurrent products
+ * going backward). */
 static void rnn_steps_backward(sw_model_work *w, int l, int b0, int b1)
 {
     int T = w->seq_len, B = w->batch, H = w->shape.hidden, R = b1 - b0;
@@ -981,7 +984,7 @@ static void rnn_steps_backward(sw_model_work *w, int l, int b0, int b1)
             if (above) fetch_rows(above - step, n, 0);
         }
         sw_rnn_cells_backward(da, dh, above, w->h[l] + t * step + off, n, w->shape.activation == SW_ACT_RELU, form);
-        sw_matmul_packed(dh, da, w->w_hh_bwd[l], NULL, R, H, H, 0, 0);
+        if (t > 0) sw_matmul_packed(dh, da, w->w_hh_bwd[l], NULL, R, H, H, 0, 0);
     }
 }
 
@@ -1004,7 +1007,7 @@ static void lstm_steps_backward(sw_model_work *w, int l, int b0, int b1)
         }
         sw_lstm_cells_backward(gates, w->dcell + off, w->tanh_cell[l] + t * step + off, c_prev + off, w->dh + off,
                                above, b1 - b0, H, form);
-        sw_matmul_packed(w->dh + off, gates, w->w_hh_bwd[l], NULL, b1 - b0, GH, H, 0, 0);
+        if (t > 0) sw_matmul_packed(w->dh + off, gates, w->w_hh_bwd[l], NULL, b1 - b0, GH, H, 0, 0);
     }
 }
 
@@ -1031,6 +1034,7 @@ static void gru_steps_backward(sw_model_work *w, int l, int b0, int b1)
         sw_gru_cells_backward(gates, dhn, dh, w->hn[l] + t * step + off, h_prev + off, above, b1 - b0, H, form);
         /* dh += [dr dz | dhn] W_hh: the product's chain over the 3H gate units in two parts,
          * the r and z units from the gates and the n units from dhn (each sum stored between) */
+        if (t == 0) break;
         sw_matmul_packed_sub(dh, (size_t)H, gates, (size_t)GH, w->w_hh_bwd[l], GH, b1 - b0, 2 * H, H, 1);
         sw_matmul_packed_sub(dh, (size_t)H, dhn, (size_t)H, w->w_hh_bwd[l] + sw_packed_row_offset(2 * H), GH, b1 - b0,
                              H, H, 1);
