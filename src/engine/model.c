@@ -654,12 +654,12 @@ static void lstm_steps_forward(sw_model_work *w, const sw_params *p, int l, int 
 static void gru_steps_forward(sw_model_work *w, const sw_params *p, int l, int b0, int b1)
 {
     int T = w->seq_len, B = w->batch, H = w->shape.hidden, GH = 3 * H;
-    size_t step = (size_t)B * H, gstep = (size_t)B * GH;
+    size_t step = (size_t)B * H, gstep = (size_t)B * GH, R = (size_t)(b1 - b0);
     sw_real *hp = w->hproj + (size_t)b0 * GH; /* (B,3H), rows from b0 */
     int ahead = fetch_steps_ahead(w);
     for (int t = 0; t < T; t++) {
         if (ahead && t + 1 < T) {
-            size_t o = (t + 1) * step + (size_t)b0 * H, R = (size_t)(b1 - b0);
+            size_t o = (t + 1) * step + (size_t)b0 * H;
             fetch_rows(w->act[l] + (t + 1) * gstep + (size_t)b0 * GH, R * GH, 1);
             fetch_rows(w->hn[l] + o, R * H, 1), fetch_rows(w->h[l] + o, R * H, 1);
         }
@@ -1034,10 +1034,11 @@ static void gru_steps_backward(sw_model_work *w, int l, int b0, int b1)
         sw_gru_cells_backward(gates, dhn, dh, w->hn[l] + t * step + off, h_prev + off, above, b1 - b0, H, form);
         /* dh += [dr dz | dhn] W_hh: the product's chain over the 3H gate units in two parts,
          * the r and z units from the gates and the n units from dhn (each sum stored between) */
-        if (t == 0) break;
-        sw_matmul_packed_sub(dh, (size_t)H, gates, (size_t)GH, w->w_hh_bwd[l], GH, b1 - b0, 2 * H, H, 1);
-        sw_matmul_packed_sub(dh, (size_t)H, dhn, (size_t)H, w->w_hh_bwd[l] + sw_packed_row_offset(2 * H), GH, b1 - b0,
-                             H, H, 1);
+        if (t > 0) {
+            sw_matmul_packed_sub(dh, (size_t)H, gates, (size_t)GH, w->w_hh_bwd[l], GH, (int)R, 2 * H, H, 1);
+            sw_matmul_packed_sub(dh, (size_t)H, dhn, (size_t)H, w->w_hh_bwd[l] + sw_packed_row_offset(2 * H), GH,
+                                 (int)R, H, H, 1);
+        }
     }
 }
 
