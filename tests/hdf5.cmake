@@ -101,3 +101,10 @@ sweep_test_executable(test_hdf5_chunks test_hdf5_chunks.c)
 target_link_libraries(test_hdf5_chunks PRIVATE sweep_io)
 add_test(NAME hdf5_chunks COMMAND test_hdf5_chunks ${SWEEP_HDF5_SCRATCH}/chunks)
 set_tests_properties(hdf5_chunks PROPERTIES LABELS "unit;hdf5")
+
+# The version strings the run files' root attributes carry, asked for by eight threads at once
+# (the sweep's threads write run files concurrently); also in the ThreadSanitizer pass.
+sweep_test_executable(test_version_threads test_version_threads.c)
+target_link_libraries(test_version_threads PRIVATE sweep_io OpenMP::OpenMP_C)
+add_test(NAME version_threads COMMAND test_version_threads)
+set_tests_properties(version_threads PROPERTIES LABELS "unit;hdf5")
