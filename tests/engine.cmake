@@ -84,16 +84,17 @@ set_tests_properties(bench_engine_kernels_runs PROPERTIES LABELS "bench" TIMEOUT
 # (README, "Speed") as shares of the FMA peak measured in the same run: the training steps at
 # H = 64, the reference run as a whole process, the vanishing study on two threads, and the
 # AVX-512 kernels against the AVX2 ones at every size where the CPU has AVX-512 (about 20
-# minutes; tests/bench_goals.py --help for its parts).
+# minutes; tests/bench_goals.py --help for its parts, --rounds N for medians over N rounds).
 add_custom_target(bench_goals
                   COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/bench_goals.py --build ${CMAKE_BINARY_DIR} --isa
                   DEPENDS sweep bench_engine USES_TERMINAL COMMENT "Speed goals against the measured peak")
-# ... and that it keeps working: one step size, one repeat, the reference run as the study.
+# ... and that it keeps working: one step size, one repeat, the reference run as the study,
+# two rounds and their medians (the medians' line comes after both rounds' tables).
 add_test(NAME bench_goals_runs
          COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/bench_goals.py --build ${CMAKE_BINARY_DIR} --repeats 1
-                 --steps rnn:64:20 --study ${SWEEP_CONFIGS}/reference.yaml)
+                 --steps rnn:64:20 --study ${SWEEP_CONFIGS}/reference.yaml --rounds 2)
 set_tests_properties(bench_goals_runs PROPERTIES LABELS "bench" TIMEOUT 900
-                     PASS_REGULAR_EXPRESSION "study reference.yaml -j 2, wall time +[0-9.]+ GFLOP [0-9]+ s +[0-9]+% +50%")
+                     PASS_REGULAR_EXPRESSION "study reference.yaml -j 2, wall time +[0-9.]+ GFLOP [0-9]+ s +[0-9]+% +50% .*Across 2 rounds.*study reference.yaml -j 2, wall time +[0-9]+% +[0-9]+% +[0-9]+% +50% +(yes|no) +[0-2] of 2")
 
 # Benchmark, not a test: `cmake --build build --target bench_scaling` runs one whole `sweep`
 # per cell (rnn, lstm, gru, transformer at ~13,300 parameters each) and length T = 20..2000
