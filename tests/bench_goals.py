@@ -193,7 +193,7 @@ def main():
     for r in range(a.rounds):
         rounds.append(measure_round(a, sweep))
         if a.rounds > 1:
-            print(f"{'' if r == 0 else chr(10)}Round {r + 1} of {a.rounds}", flush=True)
+            print(f"\nRound {r + 1} of {a.rounds}" if r else f"Round 1 of {a.rounds}")
         print_round(*rounds[-1])
         sys.stdout.flush()
     if a.rounds > 1:

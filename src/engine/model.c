@@ -1006,8 +1006,8 @@ static void lstm_steps_backward(sw_model_work *w, int l, int b0, int b1)
             if (above) fetch_rows(above - step, R * H, 0);
         }
         sw_lstm_cells_backward(gates, w->dcell + off, w->tanh_cell[l] + t * step + off, c_prev + off, w->dh + off,
-                               above, b1 - b0, H, form);
-        if (t > 0) sw_matmul_packed(w->dh + off, gates, w->w_hh_bwd[l], NULL, b1 - b0, GH, H, 0, 0);
+                               above, (int)R, H, form);
+        if (t > 0) sw_matmul_packed(w->dh + off, gates, w->w_hh_bwd[l], NULL, (int)R, GH, H, 0, 0);
     }
 }
 
@@ -1031,7 +1031,7 @@ static void gru_steps_backward(sw_model_work *w, int l, int b0, int b1)
         }
         /* the input-side gradients over the gate activations (act), the n gate's recurrent
          * side into dhn (r's and z's are the same values as their input sides) */
-        sw_gru_cells_backward(gates, dhn, dh, w->hn[l] + t * step + off, h_prev + off, above, b1 - b0, H, form);
+        sw_gru_cells_backward(gates, dhn, dh, w->hn[l] + t * step + off, h_prev + off, above, (int)R, H, form);
         /* dh += [dr dz | dhn] W_hh: the product's chain over the 3H gate units in two parts,
          * the r and z units from the gates and the n units from dhn (each sum stored between) */
         if (t > 0) {
